@@ -1,0 +1,138 @@
+"""PatSnap code tables: plain data, shared by the client and the sandbox.
+
+Sources: ../shared/reference/patsnap-api.md (the developer portal's tables).
+Nothing here imports anything of the package; nothing here does I/O.
+"""
+
+from __future__ import annotations
+
+# --- legal status (P009 `legal_status`) -------------------------------------
+LEGAL_STATUS: dict[int, str] = {
+    1: "published",
+    2: "substantive examination",
+    3: "granted",
+    8: "avoidance of double grant",
+    11: "withdrawn",
+    13: "rejected",
+    14: "fully revoked",
+    15: "expired",
+    16: "annual fee unpaid",
+    21: "rights restored",
+    22: "rights terminated",
+    23: "partially invalidated",
+    24: "application terminated",
+    30: "abandoned",
+    222: "PCT international publication",
+    223: "PCT entered designated state (within period)",
+    224: "PCT entered designated state (period expired)",
+    225: "PCT did not enter designated state",
+}
+
+# Extra spellings users type for legal-status names (lower case).
+LEGAL_STATUS_ALIASES: dict[str, int] = {
+    "disclosure": 1,
+    "publication": 1,
+    "examination": 2,
+    "substantive review": 2,
+    "under examination": 2,
+    "grant": 3,
+    "authorization": 3,
+    "authorized": 3,
+    "active": 3,
+    "withdrawal": 11,
+    "rejection": 13,
+    "revoked": 14,
+    "full cancellation": 14,
+    "expiration": 15,
+    "lapsed": 16,
+    "unpaid annual fee": 16,
+    "restored": 21,
+    "restoration of rights": 21,
+    "terminated": 22,
+    "termination of rights": 22,
+    "partial invalidation": 23,
+    "abandonment": 30,
+}
+
+# --- simple legal status (P009 `simple_legal_status`, P041 labels) ----------
+SIMPLE_LEGAL_STATUS: dict[int, str] = {
+    0: "inactive",
+    1: "active",
+    2: "pending",
+    220: "PCT designated stage expired",
+    221: "PCT designated stage",
+    999: "undetermined",
+}
+
+# --- sort fields and orders (P009 `field`, `order`) --------------------------
+SORT_FIELDS: dict[str, str] = {
+    "APD": "application date",
+    "PBD": "publication date",
+    "ISD": "issue (grant) date",
+}
+SORT_ORDERS: tuple[str, ...] = ("desc", "asc")
+
+# --- paging limits -----------------------------------------------------------
+LIMIT_MIN, LIMIT_MAX, LIMIT_DEFAULT = 1, 100, 10
+OFFSET_MIN, OFFSET_MAX = 0, 1000
+UPLOAD_MAX_BYTES = 4096 * 1024  # P010: JPG or PNG, at most 4096 KB
+UPLOAD_URL_LIFETIME_S = 32400  # P010 `expire`: 9 hours
+IMAGE_URL_LIFETIME_S = 32400  # hit image URLs: 9 hours
+SEARCH_ID_LIFETIME_S = 1200  # fetch results within 20 minutes
+TOKEN_LIFETIME_S = 1800  # client-credentials token: 30 minutes
+
+# --- error codes -------------------------------------------------------------
+# code -> (meaning as PatSnap documents it, kind). The kind names the client's
+# exception family; the client maps kinds to classes in errors.py.
+ERROR_CODES: dict[int, tuple[str, str]] = {
+    68300004: ("Invalid parameter!", "invalid_parameter"),
+    68300005: ("Search api failure!", "service_unavailable"),
+    68300006: ("Analytic basic access error!", "permission"),
+    68300007: ("Bad request!", "bad_request"),
+    68300008: ("Service error, please try again later!", "service_unavailable"),
+    68300010: ("The file does not comply with upload specifications!", "upload_rejected"),
+    67200000: ("Server internal error!", "service_unavailable"),
+    67200001: ("API call exceeds the total limit set by the platform!", "quota"),
+    67200002: ("Quota exceeds the limit!", "rate_limit"),
+    67200003: ("Access token expired or authentication error!", "authentication"),
+    67200004: ("No permission or API package quota has exceeded the limit!", "quota"),
+    67200005: ("Insufficient balance, call failed!", "quota"),
+    67200006: ("This client has expired and call failed!", "authentication"),
+    67200007: ("API call exceeds the daily limit!", "quota"),
+    67200008: ("The apikey parameter is missing!", "authentication"),
+    67200009: ("The apikey does not match the access token!", "authentication"),
+}
+
+# Codes worth retrying with backoff (transient by PatSnap's own description).
+RETRYABLE_CODES: frozenset[int] = frozenset({68300005, 68300008, 67200000, 67200002})
+
+# Which code the sandbox answers for an unknown or expired search id. PatSnap
+# does not document this [open]; the client also recognises the message.
+SEARCH_EXPIRED_CODE = 68300007
+SEARCH_EXPIRED_MESSAGE = "The search_id is unknown or has expired"
+
+# --- authorities (P009 `country`) --------------------------------------------
+# WIPO ST.3 codes of patent offices PatSnap covers, plus the regional offices.
+AUTHORITIES: dict[str, str] = {
+    "AP": "ARIPO", "AR": "Argentina", "AT": "Austria", "AU": "Australia",
+    "BA": "Bosnia and Herzegovina", "BE": "Belgium", "BG": "Bulgaria", "BR": "Brazil",
+    "BY": "Belarus", "CA": "Canada", "CH": "Switzerland", "CL": "Chile", "CN": "China",
+    "CO": "Colombia", "CR": "Costa Rica", "CU": "Cuba", "CY": "Cyprus",
+    "CZ": "Czech Republic", "DE": "Germany", "DK": "Denmark", "DZ": "Algeria",
+    "EA": "Eurasian Patent Organization", "EC": "Ecuador", "EE": "Estonia", "EG": "Egypt",
+    "EM": "EUIPO (EU designs)", "EP": "European Patent Office", "ES": "Spain",
+    "FI": "Finland", "FR": "France", "GB": "United Kingdom", "GC": "Gulf Cooperation Council",
+    "GE": "Georgia", "GR": "Greece", "GT": "Guatemala", "HK": "Hong Kong", "HR": "Croatia",
+    "HU": "Hungary", "ID": "Indonesia", "IE": "Ireland", "IL": "Israel", "IN": "India",
+    "IS": "Iceland", "IT": "Italy", "JO": "Jordan", "JP": "Japan", "KE": "Kenya",
+    "KR": "South Korea", "KZ": "Kazakhstan", "LT": "Lithuania", "LU": "Luxembourg",
+    "LV": "Latvia", "MA": "Morocco", "MC": "Monaco", "MD": "Moldova", "ME": "Montenegro",
+    "MN": "Mongolia", "MO": "Macao", "MT": "Malta", "MX": "Mexico", "MY": "Malaysia",
+    "NL": "Netherlands", "NO": "Norway", "NZ": "New Zealand", "OA": "OAPI", "PA": "Panama",
+    "PE": "Peru", "PH": "Philippines", "PL": "Poland", "PT": "Portugal", "RO": "Romania",
+    "RS": "Serbia", "RU": "Russia", "SA": "Saudi Arabia", "SE": "Sweden", "SG": "Singapore",
+    "SI": "Slovenia", "SK": "Slovakia", "SM": "San Marino", "SV": "El Salvador",
+    "TH": "Thailand", "TN": "Tunisia", "TR": "Turkey", "TW": "Taiwan", "UA": "Ukraine",
+    "US": "United States", "UY": "Uruguay", "UZ": "Uzbekistan", "VN": "Vietnam",
+    "WO": "WIPO (PCT / Hague)", "ZA": "South Africa",
+}

@@ -1,3 +1,15 @@
 """patsnap-pandas: PatSnap design-patent image search in Jupyter and pandas."""
 
 __version__ = "0.1.0"
+
+from .client import PatsnapClient  # noqa: E402  (after __version__, which client uses)
+from .errors import (  # noqa: E402
+    AuthenticationError, BadRequestError, FilterError, ImageInputError, InvalidInputError,
+    InvalidParameterError, MissingCredentialsError, PatsnapError, PermissionDeniedError,
+    QuotaExceededError, RateLimitError, ResponseFormatError, SearchExpiredError,
+    ServiceUnavailableError, UploadRejectedError,
+)
+from .filters import SearchFilters  # noqa: E402
+from .search import search_designs  # noqa: E402
+from . import accessor  # noqa: E402,F401  (registers the df.patsnap accessor)
+from .widgets import SearchPanel, panel  # noqa: E402

@@ -1,24 +1,821 @@
-"""The `patsnap-pandas` command line."""
+"""The `patsnap-pandas` command line: search, batch, demo, sandbox, cache.
+
+Results go to stdout (a table) or to the --out file; everything else (what ran,
+billed calls, warnings, errors) goes to stderr. Exit codes: 0 success, 1 the API
+or the disk failed, 2 bad arguments or input, 130 interrupted (Ctrl-C).
+"""
 
 from __future__ import annotations
 
 import argparse
+import contextlib
+import importlib
+import io
+import json
+import math
+import os
+import re
+import signal
 import sys
+import textwrap
+import time
+import warnings
+from collections.abc import Callable, Iterator
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+from . import __version__, codes, config
+from .client import PatsnapClient, UploadMemo
+from .errors import InvalidInputError, MissingCredentialsError, PatsnapError
+from .filters import FILTER_NAMES, SearchFilters, check_limit
+from .search import MAX_RESULTS_CAP, load_thumbnails, search_designs
+
+PROG = "patsnap-pandas"
+EXIT_OK, EXIT_FAILED, EXIT_USAGE, EXIT_INTERRUPTED = 0, 1, 2, 130
+TITLE_WIDTH = 60  # characters of a title shown in the stdout table
 
 
-def build_parser() -> argparse.ArgumentParser:
-    parser = argparse.ArgumentParser(prog="patsnap-pandas", description=__doc__)
-    parser.add_subparsers(dest="command", metavar="COMMAND")
+class UsageError(Exception):
+    """Bad input found by the command line itself (exit code 2)."""
+
+
+# --- the filter table: one CLI option per SearchFilters field ------------------------------------
+
+_FLAG_RENAMES = {"field": "--sort-field"}  # "--field" alone would not say what it does
+
+
+def _filter_flag(name: str) -> str:
+    if name in _FLAG_RENAMES:
+        return _FLAG_RENAMES[name]
+    return "--" + name.removesuffix("_time").replace("_", "-")
+
+
+_DATE = "YYYY-MM-DD or YYYYMMDD"
+_FILTER_HELP: dict[str, str] = {
+    "loc": "Locarno classes: a code (01-01), a comma list meaning OR (01-01,01-02) or an "
+           "expression such as '(01-01 OR 01-02) AND NOT 02-03'",
+    "assignees": "applicant or patentee name",
+    "legal_status": "legal status codes or names, comma-separated (e.g. granted or 3,2)",
+    "country": "authorities, comma-separated (e.g. CN,US; see codes.AUTHORITIES)",
+    "simple_legal_status": "simple legal status codes or names: "
+                           + ", ".join(f"{k}={v}" for k, v in list(codes.SIMPLE_LEGAL_STATUS.items())[:3]),
+    "main_field": "keyword matched in title, abstract, claims, numbers, parties and classes",
+    "apply_start_time": f"applied on or after this date ({_DATE})",
+    "apply_end_time": f"applied on or before this date ({_DATE})",
+    "public_start_time": f"published on or after this date ({_DATE})",
+    "public_end_time": f"published on or before this date ({_DATE})",
+    "field": "sort by: score (default) or " + ", ".join(
+        f"{k} ({v})" for k, v in codes.SORT_FIELDS.items()),
+    "order": " or ".join(codes.SORT_ORDERS) + " (PatSnap's default: desc)",
+}
+
+#: SearchFilters field -> command-line option. Built from the dataclass fields, so a new
+#: filter gets an option (with a generic help text until it gets its own).
+FILTER_OPTIONS: dict[str, str] = {name: _filter_flag(name) for name in FILTER_NAMES}
+_FILTER_NAME_RE = re.compile(r"(?<![\w-])(" + "|".join(sorted(FILTER_NAMES, key=len, reverse=True)) + ")=")
+
+
+def _add_filter_arguments(parser: argparse.ArgumentParser) -> None:
+    group = parser.add_argument_group("filters (validated before any call; see SearchFilters)")
+    for name, flag in FILTER_OPTIONS.items():
+        group.add_argument(flag, dest=f"filter_{name}", metavar="VALUE",
+                           help=_FILTER_HELP.get(name, f"the {name} search filter"))
+
+
+def _filters(args: argparse.Namespace) -> dict[str, str]:
+    """The filters given on the command line, validated and normalised by SearchFilters."""
+    given = {name: getattr(args, f"filter_{name}") for name in FILTER_NAMES
+             if getattr(args, f"filter_{name}") is not None}
+    try:
+        return SearchFilters.from_kwargs(**given).to_dict()
+    except InvalidInputError as exc:
+        raise UsageError(_with_flags(str(exc))) from None
+
+
+def _with_flags(message: str) -> str:
+    """"country='XX' is not valid" -> "--country='XX' is not valid": name the option typed."""
+    return _FILTER_NAME_RE.sub(lambda m: FILTER_OPTIONS[m.group(1)] + "=", message)
+
+
+# --- output files -----------------------------------------------------------------------------------
+
+@dataclass(frozen=True)
+class OutputFormat:
+    """How --out writes one file type."""
+
+    suffix: str
+    thumbnails: bool               # embeds thumbnails (so the search prefetches them)
+    requires: str | None = None    # an optional package it needs
+
+
+OUTPUT_FORMATS: dict[str, OutputFormat] = {
+    ".csv": OutputFormat(".csv", thumbnails=False),
+    ".parquet": OutputFormat(".parquet", thumbnails=False, requires="pyarrow"),
+    ".xlsx": OutputFormat(".xlsx", thumbnails=True),
+    ".html": OutputFormat(".html", thumbnails=True),
+}
+
+
+def _check_out(value: str | None) -> tuple[Path, OutputFormat] | None:
+    """--out checked before any call: known extension, existing folder, needed package installed."""
+    if value is None:
+        return None
+    path = Path(value).expanduser()
+    fmt = OUTPUT_FORMATS.get(path.suffix.lower())
+    if fmt is None:
+        raise UsageError(f"--out {value}: unsupported file type {path.suffix or '(no extension)'!r}; "
+                         f"allowed: {', '.join(OUTPUT_FORMATS)}")
+    if path.is_dir():
+        raise UsageError(f"--out {value}: is a folder; give a file name such as hits{fmt.suffix}")
+    folder = path.parent if str(path.parent) else Path(".")
+    if not folder.is_dir():
+        raise UsageError(f"--out {value}: the folder {folder} does not exist")
+    if fmt.requires and not _installed(fmt.requires):
+        raise UsageError(f"--out {value}: writing {fmt.suffix} files needs the package "
+                         f"{fmt.requires!r}, which is not installed (pip install {fmt.requires})")
+    return path, fmt
+
+
+def _installed(package: str) -> bool:
+    try:
+        importlib.import_module(package)
+    except ImportError:
+        return False
+    return True
+
+
+def _flat_lists(df):
+    """List cells (loc codes, assignees) as "a; b" text, not Python's "['a', 'b']"."""
+    out = df.copy()
+    for column in out.columns:
+        if out[column].dtype == object and out[column].map(lambda v: isinstance(v, (list, tuple))).any():
+            out[column] = out[column].map(
+                lambda v: "; ".join(map(str, v)) if isinstance(v, (list, tuple)) else v)
+    return out
+
+
+def _write(df, out: tuple[Path, OutputFormat], thumbs: list | None, *, title: str,
+           query_image: bytes | None = None) -> None:
+    path, fmt = out
+    if fmt.suffix == ".csv":
+        _flat_lists(df).to_csv(path, index=False)
+    elif fmt.suffix == ".parquet":
+        df.to_parquet(path, index=False)
+    else:
+        from . import report
+
+        if fmt.suffix == ".xlsx":
+            report.write_excel(df, path, thumbs)
+        else:
+            report.write_html_report(df, path, thumbs, title=title, query_image=query_image)
+
+
+# --- tables on stdout ---------------------------------------------------------------------------------
+
+def _clip(text: str, width: int = TITLE_WIDTH) -> str:
+    text = " ".join(text.split())
+    return text if len(text) <= width else text[:width - 1] + "…"
+
+
+def _cell(value: Any) -> str:
+    import pandas as pd
+
+    if value is None or (not isinstance(value, (str, bytes)) and pd.isna(value)):
+        return ""
+    if isinstance(value, float):
+        return f"{value:.3f}"
+    return str(value)
+
+
+def format_table(df, columns: list[str]) -> str:
+    """A plain-text table of ``columns``; the last column is left-aligned and clipped."""
+    rows = [columns] + [[_cell(v) for v in values] for values in zip(*(df[c].tolist() for c in columns))]
+    rows = [row[:-1] + [_clip(row[-1])] for row in rows]
+    numeric = {c for c in columns if c in ("rank", "score")}
+    widths = [max(len(row[i]) for row in rows) for i in range(len(columns) - 1)]
+    lines = []
+    for row in rows:
+        cells = [cell.rjust(w) if col in numeric else cell.ljust(w)
+                 for cell, w, col in zip(row, widths, columns)]
+        lines.append("  ".join(cells + [row[-1]]).rstrip())
+    return "\n".join(lines)
+
+
+# --- messages -----------------------------------------------------------------------------------------
+
+def _info(message: str) -> None:
+    print(message, file=sys.stderr, flush=True)
+
+
+def _one_line(text: str) -> str:
+    return " ".join(str(text).split())
+
+
+@contextlib.contextmanager
+def _warnings_as_lines() -> Iterator[None]:
+    """Library warnings (fewer hits than asked, thumbnails that failed...) as `warning: ...` lines."""
+    def show(message, category, filename, lineno, file=None, line=None):
+        print(f"{PROG}: warning: {_one_line(message)}", file=sys.stderr, flush=True)
+
+    with warnings.catch_warnings():
+        warnings.showwarning = show
+        yield
+
+
+# --- clients ------------------------------------------------------------------------------------------
+
+def _credentials_message() -> str:
+    """Which variables to set (names only: values are never shown)."""
+    cid, secret, key = (config.env_name(n) for n in ("client_id", "client_secret", "api_key"))
+    given = [name for name in (cid, secret) if os.environ.get(name, "").strip()]
+    how = (f"set {key} (an sk-... API key), or {cid} and {secret} (a client-credentials account); "
+           "or add --sandbox to run against the offline sandbox (synthetic data, no account)")
+    if len(given) == 1:
+        missing = secret if given[0] == cid else cid
+        return f"{given[0]} is set but {missing} is missing: {how}"
+    return f"no PatSnap credentials in the environment: {how}"
+
+
+def _check_sandbox_corpus(value: str | None, flag: str = "--sandbox-corpus") -> str | None:
+    if value in (None, "generated"):
+        return None
+    folder = Path(value).expanduser()
+    if not (folder / "manifest.csv").is_file():
+        raise UsageError(f"{flag} {value}: no manifest.csv in that folder "
+                         "(expected a folder in ../shared/real-designs format, or 'generated')")
+    return str(folder)
+
+
+@contextlib.contextmanager
+def _open_client(args: argparse.Namespace) -> Iterator[PatsnapClient]:
+    """A client from the PATSNAP_* environment, or an embedded sandbox with --sandbox."""
+    cache = not args.no_cache
+    if args.sandbox:
+        corpus = _check_sandbox_corpus(args.sandbox_corpus)
+        started = time.perf_counter()
+        client = PatsnapClient.sandbox(corpus=corpus, cache=cache)
+        server = client.sandbox_server
+        source = f"real designs from {corpus}" if corpus else "generated corpus"
+        _info(f"sandbox: using the offline PatSnap sandbox on {server.base_url} ({source}, "
+              f"{len(server.corpus.designs)} designs, ready in {time.perf_counter() - started:.1f} s): "
+              "synthetic data, not PatSnap's; no account, no cost")
+    else:
+        if args.sandbox_corpus is not None:
+            raise UsageError("--sandbox-corpus needs --sandbox")
+        try:
+            client = PatsnapClient.from_env(cache=cache)
+        except MissingCredentialsError:
+            raise UsageError(_credentials_message()) from None
+    with client:
+        yield client
+
+
+def _add_client_arguments(parser: argparse.ArgumentParser) -> None:
+    group = parser.add_argument_group(
+        "account", "Credentials and settings come from the PATSNAP_* environment variables "
+        "(" + ", ".join(s.env for s in config.SETTINGS.values()) + ").")
+    group.add_argument("--sandbox", action="store_true",
+                       help="run against an embedded offline sandbox instead of PatSnap (no account needed)")
+    group.add_argument("--sandbox-corpus", metavar="DIR",
+                       help="with --sandbox: a folder in ../shared/real-designs format "
+                            "(default: 'generated', 600 generated designs)")
+    group.add_argument("--no-cache", action="store_true",
+                       help="do not read or write the HTTP cache (every call is billed)")
+
+
+def _check_count(value: int | None, flag: str, high: int) -> int | None:
+    if value is not None and not 1 <= value <= high:
+        raise UsageError(f"{flag}={value} is not valid: out of range. Allowed: an integer from 1 to {high}.")
+    return value
+
+
+# --- search -------------------------------------------------------------------------------------------
+
+def _is_url(text: str) -> bool:
+    return text.lower().startswith(("http://", "https://"))
+
+
+def _check_image(value: str) -> str:
+    """An http(s) URL as given, or a readable image file (checked before any call)."""
+    if _is_url(value):
+        return value
+    from PIL import Image, UnidentifiedImageError
+
+    path = Path(value).expanduser()
+    if not path.exists():
+        raise UsageError(f"IMAGE {value}: no such file")
+    if not path.is_file():
+        raise UsageError(f"IMAGE {value}: not a file")
+    try:
+        with Image.open(path) as im:  # reads the header only; pixels are decoded later, once
+            empty = not (im.width and im.height)
+    except UnidentifiedImageError:
+        raise UsageError(f"IMAGE {value}: not an image file Pillow can read "
+                         "(JPG, PNG, TIFF, BMP, GIF, WebP, ...)") from None
+    except OSError as exc:
+        raise UsageError(f"IMAGE {value}: cannot be read ({exc.strerror or exc})") from None
+    if empty:
+        raise UsageError(f"IMAGE {value}: the image is empty (0 pixels)")
+    return str(path)
+
+
+def _query_png(path: str, size: int = 384) -> bytes | None:
+    """A small PNG of a local query image for the HTML report header (None for URLs or failures)."""
+    if _is_url(path):
+        return None
+    from PIL import Image, ImageOps
+
+    try:
+        with Image.open(path) as im:
+            im = ImageOps.exif_transpose(im)
+            im.thumbnail((size, size))
+            if im.mode not in ("RGB", "RGBA", "L", "LA"):
+                im = im.convert("RGB")
+            buf = io.BytesIO()
+            im.save(buf, format="PNG")
+            return buf.getvalue()
+    except (OSError, ValueError):
+        return None
+
+
+def run_search(args: argparse.Namespace) -> int:
+    out = _check_out(args.out)
+    filters = _filters(args)
+    try:
+        limit = check_limit(args.limit, name="--limit")
+    except InvalidInputError as exc:
+        raise UsageError(str(exc)) from None
+    max_results = _check_count(args.max_results, "--max-results", MAX_RESULTS_CAP)
+    image = _check_image(args.image)
+    thumbnails = out is not None and out[1].thumbnails
+    with _open_client(args) as client:
+        billed = client.usage.billed_calls
+        df = search_designs(image, client=client, limit=limit, max_results=max_results,
+                            label=args.label, thumbnails=thumbnails, **filters)
+        billed = client.usage.billed_calls - billed
+        thumbs = load_thumbnails(df) if thumbnails and len(df) else None
+    if out is None and len(df):
+        print(format_table(df, ["rank", "score", "patent_pn", "authority", "title"]), flush=True)
+    cached = ", from the cache" if df.attrs.get("from_cache") else ""
+    _info(f"{_count(len(df), 'hit')} of {df.attrs.get('total')} matching designs for {df.attrs.get('query')} "
+          f"(search id {df.attrs.get('search_id')}, {_count(billed, 'billed call')}{cached})")
+    if out is None:
+        return EXIT_OK
+    title = args.title or f"Design search: {df.attrs.get('query')}"
+    _write(df, out, thumbs, title=title, query_image=_query_png(image) if out[1].suffix == ".html" else None)
+    _info(f"wrote {out[0]}" + (" (thumbnails embedded)" if thumbs else ""))
+    return EXIT_OK
+
+
+# --- batch --------------------------------------------------------------------------------------------
+
+_LABEL_COLUMN = "__patsnap_cli_label__"
+MAX_ERRORS_SHOWN = 5
+
+
+def _read_catalogue(value: str):
+    import pandas as pd
+
+    path = Path(value).expanduser()
+    if not path.is_file():
+        raise UsageError(f"CSV {value}: no such file" if not path.exists() else f"CSV {value}: not a file")
+    try:
+        return path, pd.read_csv(path, dtype=str, skipinitialspace=True)
+    except (ValueError, pd.errors.ParserError) as exc:  # EmptyDataError and decoding errors too
+        raise UsageError(f"CSV {value}: not a readable CSV file ({_one_line(exc)})") from None
+
+
+def _check_column(catalogue, column: str | None, flag: str, csv: Path) -> None:
+    if column is not None and column not in catalogue.columns:
+        raise UsageError(f"{flag} {column!r} is not a column of {csv}; columns: "
+                         + ", ".join(repr(str(c)) for c in catalogue.columns))
+
+
+def _resolve_image(value: Any, folder: Path) -> Any:
+    """A path relative to the CSV's folder made absolute; URLs and empty cells unchanged."""
+    if not isinstance(value, str) or not value.strip() or _is_url(value.strip()):
+        return value
+    path = Path(value.strip()).expanduser()
+    return str(path if path.is_absolute() else folder / path)
+
+
+def run_batch(args: argparse.Namespace) -> int:
+    from .batch import MAX_WORKERS, search_each
+
+    out = _check_out(args.out)
+    filters = _filters(args)
+    try:
+        limit = check_limit(args.limit, name="--limit")
+    except InvalidInputError as exc:
+        raise UsageError(str(exc)) from None
+    _check_count(args.workers, "--workers", MAX_WORKERS)
+    if args.rate_limit is not None and not (args.rate_limit > 0 and math.isfinite(args.rate_limit)):
+        raise UsageError(f"--rate-limit={args.rate_limit} is not valid: expected calls per second > 0")
+    csv, catalogue = _read_catalogue(args.csv)
+    _check_column(catalogue, args.image_column, "--image-column", csv)
+    _check_column(catalogue, args.label_column, "--label-column", csv)
+    if not len(catalogue):
+        raise UsageError(f"CSV {args.csv}: no rows")
+
+    folder = csv.resolve().parent
+    original = catalogue[args.image_column]
+    catalogue = catalogue.copy()
+    catalogue[_LABEL_COLUMN] = catalogue[args.label_column] if args.label_column else original.fillna("")
+    catalogue[args.image_column] = [_resolve_image(v, folder) for v in original.tolist()]
+    progress = sys.stderr.isatty() if args.progress is None else args.progress
+    thumbnails = out is not None and out[1].thumbnails
+    with _open_client(args) as client:
+        billed = client.usage.billed_calls
+        df = search_each(catalogue, args.image_column, limit=limit, max_workers=args.workers,
+                         rate_limit=args.rate_limit, progress=progress, client=client,
+                         label_column=_LABEL_COLUMN, thumbnails=False, **filters)
+        billed = client.usage.billed_calls - billed
+        thumbs = _batch_thumbnails(df) if thumbnails else None
+
+    counts = df.attrs.get("batch", {})
+    _info(f"batch: {_count(counts.get('rows', len(catalogue)), 'row')}, {counts.get('ok', 0)} ok, "
+          f"{counts.get('no_hits', 0)} without hits, {_count(counts.get('error', 0), 'error')}; "
+          f"{_count(counts.get('distinct_images', 0), 'distinct image')} searched, "
+          f"{_count(billed, 'billed call')}")
+    failed = df[df["status"] == "error"]
+    if len(failed):
+        _info(f"{PROG}: warning: {len(failed)} of {len(catalogue)} rows failed; they are in the output "
+              "with status 'error' and the reason in 'error':")
+        for index, query, error in list(zip(failed["query_index"], failed["query"], failed["error"]))[
+                :MAX_ERRORS_SHOWN]:
+            _info(f"  data row {index} ({query or 'no label'}): {_one_line(error)}")
+        if len(failed) > MAX_ERRORS_SHOWN:
+            _info(f"  ... and {len(failed) - MAX_ERRORS_SHOWN} more")
+    if out is None:
+        shown = df.assign(title=[e if s == "error" else t for s, t, e in
+                                 zip(df["status"], df["title"], df["error"])])
+        print(format_table(shown, ["query", "status", "rank", "score", "patent_pn", "title"]), flush=True)
+    else:
+        _write(df, out, thumbs, title=args.title or f"Batch design search: {csv.name}")
+        _info(f"wrote {out[0]}" + (" (thumbnails embedded)" if thumbs else ""))
+    return EXIT_FAILED if (args.strict and len(failed)) else EXIT_OK
+
+
+def _batch_thumbnails(df) -> list[bytes | None]:
+    """Thumbnails of the rows with hits; None for error / no-hit rows (they have no image)."""
+    mask = (df["status"] == "ok").to_numpy()
+    thumbs: list[bytes | None] = [None] * len(df)
+    if mask.any():
+        hits = df[mask]
+        hits.attrs = dict(df.attrs)
+        for i, data in zip(mask.nonzero()[0], load_thumbnails(hits)):
+            thumbs[i] = data
+    return thumbs
+
+
+# --- cache --------------------------------------------------------------------------------------------
+
+def _http_cache_file(folder: Path) -> Path:
+    from .http import sqlite_path
+
+    return sqlite_path(True, folder)
+
+
+def _cache_state(folder: Path) -> dict[str, Any]:
+    """What the client cache in ``folder`` holds, without credentials and without creating anything."""
+    from requests_cache import SQLiteCache
+
+    from .images import ThumbnailStore
+
+    http_file = _http_cache_file(folder)
+    responses, http_bytes = 0, 0
+    if http_file.is_file():
+        backend = SQLiteCache(http_file)
+        try:
+            responses = len(backend.responses)
+        finally:
+            backend.close()
+        http_bytes = sum(p.stat().st_size for p in (http_file, Path(f"{http_file}-wal"))
+                         if p.is_file())
+    uploads_file = folder / "uploads.sqlite"
+    thumbs = ThumbnailStore(folder / "thumbnails").info()
+    return {
+        "cache_dir": str(folder),
+        "exists": folder.is_dir(),
+        "http_cache": {"file": str(http_file), "responses": responses, "bytes": http_bytes},
+        "uploads": {"file": str(uploads_file),
+                    "remembered": UploadMemo(uploads_file).count() if uploads_file.is_file() else 0},
+        "thumbnails": {"directory": thumbs["directory"], "files": thumbs["files"], "bytes": thumbs["bytes"]},
+    }
+
+
+def _count(n: int, word: str) -> str:
+    return f"{n} {word}" if n == 1 else f"{n} {word}s"
+
+
+def _size(n: int) -> str:
+    for unit in ("bytes", "KB", "MB", "GB"):
+        if n < 1024 or unit == "GB":
+            return f"{n} {unit}" if unit == "bytes" else f"{n:.1f} {unit}"
+        n /= 1024
+    return f"{n} bytes"  # pragma: no cover
+
+
+def run_cache_info(args: argparse.Namespace) -> int:
+    state = _cache_state(config.cache_dir())
+    if args.json:
+        print(json.dumps(state, indent=2))
+        return EXIT_OK
+    source = config.env_name("cache_dir") if os.environ.get(config.env_name("cache_dir"), "").strip() \
+        else "platform default"
+    http, uploads, thumbs = state["http_cache"], state["uploads"], state["thumbnails"]
+    print(f"cache folder  {state['cache_dir']} ({source})"
+          + ("" if state["exists"] else ": does not exist yet, nothing cached"))
+    print(f"HTTP cache    {_count(http['responses'], 'response')}, {_size(http['bytes'])} ({http['file']})")
+    print(f"uploads       {_count(uploads['remembered'], 'remembered upload URL')} ({uploads['file']})")
+    print(f"thumbnails    {_count(thumbs['files'], 'file')}, {_size(thumbs['bytes'])} ({thumbs['directory']})")
+    return EXIT_OK
+
+
+def run_cache_clear(args: argparse.Namespace) -> int:
+    from requests_cache import SQLiteCache
+
+    from .images import ThumbnailStore
+
+    folder = config.cache_dir()
+    before = _cache_state(folder)
+    http_file = _http_cache_file(folder)
+    if http_file.is_file():
+        backend = SQLiteCache(http_file)
+        try:
+            backend.clear()
+        finally:
+            backend.close()
+    uploads_file = folder / "uploads.sqlite"
+    if uploads_file.is_file():
+        UploadMemo(uploads_file).clear()
+    ThumbnailStore(folder / "thumbnails").clear()
+    print(f"cleared {folder}: {_count(before['http_cache']['responses'], 'cached response')}, "
+          f"{_count(before['uploads']['remembered'], 'remembered upload')}, "
+          f"{_count(before['thumbnails']['files'], 'thumbnail')} ({_size(before['thumbnails']['bytes'])})")
+    return EXIT_OK
+
+
+# --- demo and sandbox -----------------------------------------------------------------------------------
+
+def _add_sandbox_arguments(parser: argparse.ArgumentParser) -> None:
+    """Corpus and fault flags shared by `sandbox` and `demo` (names = start_sandbox options)."""
+    corpus = parser.add_argument_group("corpus")
+    corpus.add_argument("--corpus", metavar="DIR", help="folder with manifest.csv (../shared/real-designs format) or 'generated'")
+    corpus.add_argument("--corpus-size", type=int, default=600, metavar="N", help="designs in the generated corpus (default 600)")
+    corpus.add_argument("--corpus-seed", type=int, default=0, metavar="N", help="seed of the generated corpus (default 0)")
+    faults = parser.add_argument_group("faults (seeded, reproducible)")
+    faults.add_argument("--seed", type=int, default=0, help="seed of the fault generators (default 0)")
+    faults.add_argument("--latency", type=float, default=0.0, metavar="S", help="seconds added to every API call")
+    faults.add_argument("--latency-jitter", type=float, default=0.0, metavar="S", help="plus uniform 0..S seconds")
+    faults.add_argument("--failure-rate", type=float, default=0.0, metavar="P", help="share of billable calls failing with HTTP 500/502/503, 68300008 or a dropped connection")
+    faults.add_argument("--drop-rate", type=float, default=None, metavar="P", help="separate share of dropped connections (then --failure-rate excludes drops)")
+    faults.add_argument("--quota", type=int, default=None, metavar="N", help="billable calls served before every further one gets --quota-code")
+    faults.add_argument("--quota-code", type=int, default=67200002, metavar="CODE", help="67200002 (default) or 67200007, 67200001, 67200004, 67200005")
+    faults.add_argument("--token-lifetime", type=float, default=1800, metavar="S", help="token lifetime (default 1800)")
+    faults.add_argument("--image-url-lifetime", type=float, default=32400, metavar="S", help="upload and hit image URL lifetime (default 32400)")
+    faults.add_argument("--search-id-lifetime", type=float, default=1200, metavar="S", help="search id lifetime (default 1200)")
+
+
+def _sandbox_options(args: argparse.Namespace) -> dict:
+    names = ("corpus_size", "corpus_seed", "seed", "latency", "latency_jitter", "failure_rate", "drop_rate",
+             "quota", "quota_code", "token_lifetime", "image_url_lifetime", "search_id_lifetime")
+    return {name: getattr(args, name) for name in names}
+
+
+def run_demo(args: argparse.Namespace) -> int:
+    from .demo import run_demo as demo
+
+    try:
+        limit = check_limit(args.limit, name="--limit")
+    except InvalidInputError as exc:
+        raise UsageError(str(exc)) from None
+    if args.corpus not in (None, "generated"):
+        _check_sandbox_corpus(args.corpus, "--corpus")
+    return demo(sys.stdout, corpus=args.corpus, limit=limit, **_sandbox_options(args))
+
+
+def run_sandbox(args: argparse.Namespace) -> int:
+    from .sandbox import start_sandbox
+
+    sandbox = start_sandbox(
+        None if args.corpus == "generated" else args.corpus,
+        host=args.host,
+        port=args.port,
+        client_id=args.client_id,
+        client_secret=args.client_secret,
+        api_key=args.api_key,
+        hit_extras=not args.no_extras,
+        log_requests=args.log_requests,
+        wait=False,  # answer token requests at once; business calls wait for the corpus
+        **_sandbox_options(args),
+    )
+    creds = sandbox.credentials
+    # The sandbox's own throwaway credentials: printing them is the point (they are not secrets).
+    print(f"PatSnap sandbox (local test server, throwaway credentials) on {sandbox.base_url}", flush=True)
+    print(f"  client id      {creds.client_id}")
+    print(f"  client secret  {creds.client_secret}")
+    print(f"  API key        {creds.api_key}")
+    print(f"  export PATSNAP_BASE_URL={sandbox.base_url} PATSNAP_API_KEY={creds.api_key}", flush=True)
+    if args.host not in ("127.0.0.1", "localhost", "::1"):
+        print(f"  warning: listening on {args.host}: other machines can reach this test server", flush=True)
+
+    def terminate(signum, frame):
+        raise KeyboardInterrupt
+
+    signal.signal(signal.SIGTERM, terminate)
+    try:
+        started = time.monotonic()
+        print("  loading corpus ...", flush=True)
+        try:
+            sandbox.wait_ready()
+        except (RuntimeError, TimeoutError) as exc:
+            print(f"{PROG} sandbox: error: {_one_line(exc)}", file=sys.stderr, flush=True)
+            return EXIT_FAILED
+        corpus = sandbox.corpus
+        print(f"  ready: {corpus.name}, {len(corpus.designs)} designs ({time.monotonic() - started:.1f} s). Ctrl-C stops.", flush=True)
+        while True:
+            time.sleep(3600)
+    except KeyboardInterrupt:
+        pass
+    finally:
+        sandbox.stop()
+    return EXIT_OK
+
+
+# --- the parser ------------------------------------------------------------------------------------------
+
+class _Parser(argparse.ArgumentParser):
+    """argparse with one-line errors: `patsnap-pandas search: error: ... (see --help)`, exit 2."""
+
+    def error(self, message: str):  # type: ignore[override]
+        self.exit(EXIT_USAGE, f"{self.prog}: error: {_one_line(message)} (see {self.prog} --help)\n")
+
+
+def _command(commands, name: str, func: Callable, help: str, description: str) -> argparse.ArgumentParser:
+    # Prose paragraphs wrapped, "example:" blocks kept as written.
+    description = "\n\n".join(part if part.startswith("example") else textwrap.fill(part, 78)
+                              for part in description.split("\n\n"))
+    parser = commands.add_parser(name, help=help, description=description,
+                                 formatter_class=argparse.RawDescriptionHelpFormatter)
+    parser.set_defaults(func=func)
     return parser
 
 
+def build_parser() -> argparse.ArgumentParser:
+    parser = _Parser(prog=PROG, description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
+    parser.add_argument("--version", action="version", version=f"{PROG} {__version__}")
+    parser.add_argument("--debug", action="store_true", help="show the traceback of unexpected errors")
+    commands = parser.add_subparsers(dest="command", metavar="COMMAND", parser_class=_Parser)
+    out_help = ("write the results to this file: " + ", ".join(OUTPUT_FORMATS)
+                + " (.xlsx and .html embed thumbnails; .parquet needs pyarrow); default: a table on stdout")
+
+    search = _command(
+        commands, "search", run_search, "search the registered designs that look like an image",
+        "Search registered designs similar to IMAGE (a local image file in any format Pillow reads, "
+        "or an http(s) URL).\n\nexample:\n  patsnap-pandas search chair.png --country CN,US --limit 20 "
+        "--out hits.xlsx\n  patsnap-pandas search drawing.tif --loc 02-04 --sandbox")
+    search.add_argument("image", metavar="IMAGE", help="image file or http(s) URL")
+    search.add_argument("--limit", type=int, default=codes.LIMIT_DEFAULT, metavar="N",
+                        help=f"hits to return, {codes.LIMIT_MIN}..{codes.LIMIT_MAX} (default {codes.LIMIT_DEFAULT})")
+    search.add_argument("--max-results", type=int, metavar="N",
+                        help=f"hits to return, 1..{MAX_RESULTS_CAP}, paged by {codes.LIMIT_MAX} (overrides --limit)")
+    search.add_argument("--label", help="name of the query in the results (default: the file name)")
+    search.add_argument("--out", metavar="FILE", help=out_help)
+    search.add_argument("--title", help="title of the .html report")
+    _add_filter_arguments(search)
+    _add_client_arguments(search)
+
+    batch = _command(
+        commands, "batch", run_batch, "search every image listed in a CSV file",
+        "Search the image of every row of CSV (column --image-column: file paths, relative to the "
+        "CSV's folder, or http(s) URLs). Identical images are searched once. A row that fails (missing "
+        "file, API error) is kept with status 'error' and its reason; the command still exits 0 "
+        "(use --strict to exit 1).\n\nexample:\n  patsnap-pandas batch catalogue.csv --image-column "
+        "photo --label-column sku --limit 5 --out hits.xlsx")
+    batch.add_argument("csv", metavar="CSV", help="CSV file with a header row")
+    batch.add_argument("--image-column", required=True, metavar="COL", help="column with the image paths or URLs")
+    batch.add_argument("--label-column", metavar="COL", help="column naming each row in 'query' (default: the image cell)")
+    batch.add_argument("--limit", type=int, default=codes.LIMIT_DEFAULT, metavar="N",
+                       help=f"hits per image, {codes.LIMIT_MIN}..{codes.LIMIT_MAX} (default {codes.LIMIT_DEFAULT})")
+    batch.add_argument("--workers", type=int, default=4, metavar="N", help="searches at the same time (default 4)")
+    batch.add_argument("--rate-limit", type=float, metavar="PER_S", help="at most this many network calls per second")
+    batch.add_argument("--out", metavar="FILE", help=out_help)
+    batch.add_argument("--title", help="title of the .html report")
+    batch.add_argument("--strict", action="store_true", help="exit 1 when any row failed")
+    batch.add_argument("--progress", action=argparse.BooleanOptionalAction, default=None,
+                       help="progress bar on stderr (default: when stderr is a terminal)")
+    _add_filter_arguments(batch)
+    _add_client_arguments(batch)
+
+    demo = _command(
+        commands, "demo", run_demo, "search a sample drawing in the offline sandbox, twice",
+        "Start the offline sandbox, search a scan-like copy of a sample drawing, print the top hits, "
+        "then repeat the search to show the cache answers it with zero billed calls. Uses "
+        "../shared/real-designs when present, else the generated corpus.")
+    demo.add_argument("--limit", type=int, default=codes.LIMIT_DEFAULT, metavar="N",
+                      help=f"hits to show (default {codes.LIMIT_DEFAULT})")
+    _add_sandbox_arguments(demo)
+
+    sandbox = _command(
+        commands, "sandbox", run_sandbox, "run the offline PatSnap sandbox server in the foreground",
+        "Run the offline PatSnap-compatible sandbox server until Ctrl-C. "
+        "It prints its base URL and its own throwaway credentials.")
+    sandbox.add_argument("--host", default="127.0.0.1", help="address to bind (default 127.0.0.1, loopback only)")
+    sandbox.add_argument("--port", type=int, default=0, help="port (default: a free one)")
+    sandbox.add_argument("--client-id", help="fixed client id (default: random)")
+    sandbox.add_argument("--client-secret", help="fixed client secret (default: random)")
+    sandbox.add_argument("--api-key", help="fixed sk- API key (default: random)")
+    sandbox.add_argument("--no-extras", action="store_true", help="hits carry only the five documented fields (no loc/apdt)")
+    sandbox.add_argument("--log-requests", action="store_true", help="print one line per request")
+    _add_sandbox_arguments(sandbox)
+
+    cache = _command(
+        commands, "cache", run_cache_info,
+        "show or clear the local cache (HTTP answers, uploads, thumbnails)",
+        "The cache folder is $PATSNAP_CACHE_DIR, else the platform's user cache folder.")
+    actions = cache.add_subparsers(dest="action", metavar="ACTION", parser_class=_Parser, required=True)
+    info = _command(actions, "info", run_cache_info, "where the cache is and what it holds",
+                    "Show the cache folder, the cached HTTP answers, remembered uploads and thumbnails.")
+    info.add_argument("--json", action="store_true", help="print JSON")
+    _command(actions, "clear", run_cache_clear, "delete every cached answer, upload URL and thumbnail",
+             "Delete every cached HTTP answer, remembered upload URL and thumbnail: the next search is billed.")
+    return parser
+
+
+# --- entry point --------------------------------------------------------------------------------------------
+
+def _error(args: argparse.Namespace | None, message: str) -> None:
+    command = getattr(args, "command", None)
+    prefix = f"{PROG} {command}" if command else PROG
+    print(f"{prefix}: error: {_one_line(message)}", file=sys.stderr, flush=True)
+
+
+def _safe_streams() -> None:
+    """Titles in any script must not crash a terminal with a narrow encoding."""
+    for stream in (sys.stdout, sys.stderr):
+        with contextlib.suppress(AttributeError, ValueError, io.UnsupportedOperation):
+            stream.reconfigure(errors="replace")
+
+
 def main(argv: list[str] | None = None) -> int:
+    """Run the ``patsnap-pandas`` command line; the console script exits with the returned code.
+
+    Parameters
+    ----------
+    argv : list of str, optional
+        The arguments after the program name (default: ``sys.argv[1:]``).
+
+    Returns
+    -------
+    int
+        0 done; 1 the API refused or failed a call, or a file could not be written;
+        2 bad arguments or input (one line on stderr says which); 130 interrupted.
+
+    Examples
+    --------
+    >>> main(["search", "chair.png", "--sandbox", "--limit", "5", "--out", "hits.csv"])
+    0
+    >>> import pandas as pd
+    >>> pd.read_csv("hits.csv")["rank"].tolist()
+    [1, 2, 3, 4, 5]
+    >>> main(["search", "chair.png", "--limit", "0"])  # stderr: ... --limit=0 is not valid ...
+    2
+    """
     parser = build_parser()
-    args = parser.parse_args(argv)
+    try:
+        args = parser.parse_args(argv)
+    except SystemExit as exc:  # --help, --version, usage errors
+        return exc.code if isinstance(exc.code, int) else EXIT_USAGE
     if args.command is None:
-        parser.print_help()
-        return 2
-    return 0
+        parser.print_help(sys.stderr)
+        return EXIT_USAGE
+    _safe_streams()
+    try:
+        with _warnings_as_lines():
+            return args.func(args)
+    except KeyboardInterrupt:
+        _error(args, "interrupted")
+        return EXIT_INTERRUPTED
+    except UsageError as exc:
+        _error(args, str(exc))
+        return EXIT_USAGE
+    except PatsnapError as exc:  # the API refused or failed; messages never hold secrets
+        _error(args, f"{type(exc).__name__}: {exc}")
+        return EXIT_FAILED
+    except ValueError as exc:  # InvalidInputError and other bad values found by the library
+        _error(args, str(exc))
+        return EXIT_USAGE
+    except OSError as exc:  # writing --out, reading a cache file
+        where = f"{exc.filename}: " if getattr(exc, "filename", None) else ""
+        _error(args, f"{where}{exc.strerror or exc}")
+        return EXIT_FAILED
+    except Exception as exc:
+        if args.debug:
+            raise
+        _error(args, f"unexpected {type(exc).__name__}: {exc} (run with --debug for the traceback)")
+        return EXIT_FAILED
 
 
 if __name__ == "__main__":  # pragma: no cover

@@ -1,0 +1,144 @@
+"""Root test configuration: applies to tests/ and to the doctests of patsnap_pandas alike.
+
+* an autouse guard fails any test (or docstring example) that connects off loopback;
+* an autouse session fixture clears the ``PATSNAP_*`` variables and points the
+  client and sandbox caches at a session temp folder;
+* docstring examples run in a fresh temp folder holding two sample drawings,
+  ``chair.png`` and ``lamp.png`` (scan-like copies of designs of the sandbox's
+  generated corpus), so that they read as real usage:
+  ``search_designs("chair.png", client=PatsnapClient.sandbox())``.
+"""
+
+from __future__ import annotations
+
+import ipaddress
+import os
+import shutil
+import socket
+
+import pytest
+
+os.environ.setdefault("MPLBACKEND", "Agg")  # examples and tests draw to files, never to a screen
+
+_LOOPBACK_NAMES = {"localhost", "localhost.localdomain", "ip6-localhost"}
+
+#: Sample drawings of the doctests: file name -> product kind of a design of the generated corpus (seed 0).
+DOCTEST_SAMPLES = {"chair.png": "chair", "lamp.png": "lamp"}
+
+
+def _is_loopback(host) -> bool:
+    if isinstance(host, bytes):
+        host = host.decode("ascii", "replace")
+    host = str(host).strip("[]")
+    if host in _LOOPBACK_NAMES:
+        return True
+    try:
+        return ipaddress.ip_address(host.split("%")[0]).is_loopback
+    except ValueError:
+        return False
+
+
+class NetworkGuard:
+    """Refuses, and records, any connection or name lookup off loopback."""
+
+    def __init__(self) -> None:
+        self.violations: list[str] = []
+
+    def check(self, family, address, what: str) -> None:
+        if family == getattr(socket, "AF_UNIX", object()):
+            return
+        host = address[0] if isinstance(address, tuple) else address
+        if host is None or _is_loopback(host):
+            return
+        self.violations.append(f"{what} {address!r}")
+        raise ConnectionRefusedError(f"test network guard: {what} to {address!r} is not loopback")
+
+
+@pytest.fixture(autouse=True)
+def network_guard(monkeypatch):
+    guard = NetworkGuard()
+    real_connect = socket.socket.connect
+    real_connect_ex = socket.socket.connect_ex
+    real_getaddrinfo = socket.getaddrinfo
+
+    def connect(self, address):
+        guard.check(self.family, address, "connect")
+        return real_connect(self, address)
+
+    def connect_ex(self, address):
+        guard.check(self.family, address, "connect_ex")
+        return real_connect_ex(self, address)
+
+    def getaddrinfo(host, *args, **kwargs):
+        guard.check(None, (host,), "getaddrinfo")
+        return real_getaddrinfo(host, *args, **kwargs)
+
+    monkeypatch.setattr(socket.socket, "connect", connect)
+    monkeypatch.setattr(socket.socket, "connect_ex", connect_ex)
+    monkeypatch.setattr(socket, "getaddrinfo", getaddrinfo)
+    yield guard
+    if guard.violations:
+        pytest.fail("test reached beyond loopback: " + "; ".join(guard.violations), pytrace=False)
+
+
+@pytest.fixture(scope="session", autouse=True)
+def isolated_environment(tmp_path_factory):
+    """No developer credentials or caches leak into tests; caches live in a session tmp dir."""
+    saved = dict(os.environ)
+    for name in list(os.environ):
+        if name.startswith("PATSNAP_"):
+            del os.environ[name]
+    root = tmp_path_factory.mktemp("patsnap-cache")
+    os.environ["PATSNAP_CACHE_DIR"] = str(root / "client")
+    os.environ["PATSNAP_SANDBOX_CACHE_DIR"] = str(root / "sandbox")
+    yield root
+    os.environ.clear()
+    os.environ.update(saved)
+
+
+# --- doctests ---------------------------------------------------------------------------------
+
+
+def _scan_like(image, seed: int):
+    """A copy of a corpus drawing as a scan would give it: slightly rotated, cropped, speckled."""
+    import numpy as np
+    from PIL import Image
+
+    im = image.convert("L").rotate(1.5, resample=Image.Resampling.BICUBIC, expand=True, fillcolor=255)
+    w, h = im.size
+    im = im.crop((round(w * 0.02), round(h * 0.02), round(w * 0.98), round(h * 0.98)))
+    pixels = np.asarray(im, dtype=np.float32)
+    noisy = pixels + np.random.default_rng(seed).normal(0.0, 4.0, pixels.shape)
+    return Image.fromarray(np.clip(np.rint(noisy), 0, 255).astype(np.uint8))
+
+
+@pytest.fixture(scope="session")
+def doctest_samples(tmp_path_factory, isolated_environment):
+    """A folder with the sample drawings the docstring examples search with."""
+    from patsnap_pandas.sandbox.corpus import generated_corpus
+
+    folder = tmp_path_factory.mktemp("doctest-samples")
+    corpus = generated_corpus(600, seed=0)
+    for seed, (name, kind) in enumerate(DOCTEST_SAMPLES.items()):
+        design = next(d for d in corpus.designs if corpus.kinds[d.patent_id] == kind)
+        _scan_like(corpus.image(design.image_keys[0]), seed).save(folder / name)
+    return folder
+
+
+@pytest.fixture(autouse=True)
+def _doctest_workdir(request, monkeypatch):
+    """Run each docstring example in its own temp folder holding the sample drawings."""
+    from _pytest.doctest import DoctestItem
+
+    if not isinstance(request.node, DoctestItem):
+        yield
+        return
+    samples = request.getfixturevalue("doctest_samples")
+    folder = request.getfixturevalue("tmp_path")
+    for path in samples.iterdir():
+        shutil.copyfile(path, folder / path.name)
+    monkeypatch.chdir(folder)
+    yield
+    import matplotlib.pyplot as plt
+
+    plt.close("all")

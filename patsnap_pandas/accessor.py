@@ -1,0 +1,385 @@
+"""``df.patsnap``: the package's verbs on DataFrames, registered on ``import patsnap_pandas``.
+
+The accessor is thin: it checks the columns a method needs, loads thumbnails
+where a method shows them, and delegates to ``render``, ``report``, ``search``,
+``batch`` and ``enrich``. It keeps no state (pandas builds a new accessor object
+on every ``df.patsnap`` access).
+
+Any frame has the accessor, because ``search_each`` starts from a catalogue that
+is not a search result. The other methods need a result frame: on a frame with
+none of the result columns they raise ``AttributeError``; on a result frame that
+lacks a column a method needs, ``ValueError`` naming it.
+
+Examples
+--------
+>>> from patsnap_pandas import PatsnapClient, search_designs
+>>> with PatsnapClient.sandbox() as client:
+...     hits = search_designs("chair.png", client=client, limit=5)
+...     grid = hits.patsnap.thumbnails()                  # an HTML grid in a notebook
+...     rich = hits.patsnap.enrich(["assignees", "grant_date"])
+>>> grid.count, str(rich["grant_date"].dtype)
+(5, 'datetime64[ns]')
+>>> int(rich.patsnap.summary()["authority"]["hits"].sum())
+5
+"""
+
+from __future__ import annotations
+
+import warnings
+from collections.abc import Hashable, Iterable, Sequence
+from pathlib import Path
+from typing import TYPE_CHECKING, Any
+
+import pandas as pd
+
+from . import batch, enrich as _enrich, images, render, report, search
+from .frame import SCHEMA
+
+if TYPE_CHECKING:
+    from matplotlib.axes import Axes
+    from matplotlib.figure import Figure
+
+    from .client import PatsnapClient
+
+__all__ = ["PatsnapAccessor"]
+
+# A frame with none of these is not a search result at all.
+_RESULT_MARKERS: tuple[str, ...] = ("patent_id", "patent_pn", "score")
+_THUMBNAIL_COLUMNS: tuple[str, ...] = ("patent_id", "image_url")
+
+
+@pd.api.extensions.register_dataframe_accessor("patsnap")
+class PatsnapAccessor:
+    """Design-search verbs for DataFrames: ``df.patsnap.<method>``.
+
+    On a result frame (from ``search_designs``, ``search_each``, ``more``, ``enrich``):
+    ``thumbnails``, ``plot_scores``, ``gallery``, ``more``, ``enrich``, ``top``,
+    ``summary``, ``overlap``, ``to_html``, ``to_excel``. On any frame:
+    ``search_each``.
+
+    Examples
+    --------
+    >>> import pandas as pd
+    >>> from patsnap_pandas import PatsnapClient, search_designs
+    >>> client = PatsnapClient.sandbox()
+    >>> hits = search_designs("chair.png", client=client, limit=10)
+    >>> hits.patsnap.top(3)["rank"].tolist()
+    [1, 2, 3]
+    >>> pd.DataFrame({"sku": ["C-100"]}).patsnap.top(3)
+    Traceback (most recent call last):
+    ...
+    AttributeError: df.patsnap.top() works on design-search results ... use df.patsnap.search_each(column).
+    >>> client.close()
+    """
+
+    def __init__(self, pandas_obj: pd.DataFrame) -> None:
+        self._obj = pandas_obj
+
+    # --- showing ------------------------------------------------------------------------------
+
+    def thumbnails(self, n: int | None = None, columns: int = 5, size: int = 160,
+                   caption: Sequence[str] = render.CAPTION_DEFAULT) -> render.ThumbnailGrid:
+        """An HTML grid of the hit thumbnails (displays itself in Jupyter).
+
+        Parameters
+        ----------
+        n : int, optional
+            Show the first ``n`` rows; default all.
+        columns : int, default 5
+            Thumbnails per line, 1..20.
+        size : int, default 160
+            Thumbnail box in CSS pixels, 32..1024.
+        caption : sequence of column names, default ("score", "patent_pn", "title")
+            One caption line per column.
+
+        Returns
+        -------
+        render.ThumbnailGrid
+            ``.html`` is the markup (no script, every text escaped, images embedded).
+
+        Examples
+        --------
+        >>> from patsnap_pandas import PatsnapClient, search_designs
+        >>> client = PatsnapClient.sandbox()
+        >>> hits = search_designs("chair.png", client=client, limit=20)
+        >>> grid = hits.patsnap.thumbnails(n=10, columns=5)
+        >>> grid                                  # a notebook shows the thumbnails
+        <ThumbnailGrid: 10 thumbnail(s), css prefix psg-...>
+        >>> client.close()
+        """
+        df = self._need("thumbnails", "patent_pn", *_THUMBNAIL_COLUMNS)
+        # The renderer validates every argument; an empty dry run does so before any download.
+        render.thumbnail_grid(df.iloc[:0], None, n=n, columns=columns, size=size, caption=caption)
+        shown = df if n is None else df.iloc[:n]
+        return render.thumbnail_grid(shown, _thumbnails(shown), columns=columns, size=size, caption=caption)
+
+    def plot_scores(self, kind: str = "bar", by: str | None = None, ax: Axes | None = None,
+                    n: int = 20) -> Axes:
+        """Plot the similarity scores: ``"bar"`` (top ``n``), ``"hist"`` or ``"strip"``.
+
+        Parameters
+        ----------
+        kind : {"bar", "hist", "strip"}
+        by : str, optional
+            Group by this column (``"query"`` for batch results, ``"authority"``...).
+        ax : matplotlib Axes, optional
+            Draw there; default a new figure.
+        n : int, default 20
+            Bars of the bar chart.
+
+        Returns
+        -------
+        matplotlib.axes.Axes
+
+        Examples
+        --------
+        >>> from patsnap_pandas import PatsnapClient, search_designs
+        >>> client = PatsnapClient.sandbox()
+        >>> hits = search_designs("chair.png", client=client, limit=20)
+        >>> ax = hits.patsnap.plot_scores("hist", by="authority")
+        >>> ax = hits.patsnap.plot_scores()          # the top 20 as horizontal bars
+        >>> len(ax.patches)
+        20
+        >>> client.close()
+        """
+        df = self._need("plot_scores", "score", "patent_pn")
+        return render.plot_scores(df, kind=kind, by=by, ax=ax, n=n)
+
+    def gallery(self, n: int = 12, cols: int = 4) -> Figure:
+        """A matplotlib figure of the first ``n`` thumbnails captioned with number and score.
+
+        Examples
+        --------
+        >>> from patsnap_pandas import PatsnapClient, search_designs
+        >>> client = PatsnapClient.sandbox()
+        >>> hits = search_designs("chair.png", client=client, limit=20)
+        >>> hits.patsnap.gallery(n=8).savefig("gallery.pdf")
+        >>> client.close()
+        """
+        df = self._need("gallery", "score", "patent_pn", *_THUMBNAIL_COLUMNS)
+        n = render._check_int(n, "n", 1)
+        cols = render._check_int(cols, "cols", *render.COLUMNS_RANGE)
+        shown = df.iloc[:n]
+        return render.gallery(shown, _thumbnails(shown), n=n, cols=cols)
+
+    # --- searching ----------------------------------------------------------------------------
+
+    def more(self, n: int = 100, refresh: bool = False, client: PatsnapClient | None = None) -> pd.DataFrame:
+        """The next ``n`` hits of this frame's search, ranks continued (see ``search.continue_search``).
+
+        Same search id and filters. When the search id has expired (20 minutes) it
+        raises ``SearchExpiredError`` unless ``refresh=True``, which runs the search
+        again and returns its hits after this frame's last rank.
+
+        Examples
+        --------
+        >>> from patsnap_pandas import PatsnapClient, search_designs
+        >>> client = PatsnapClient.sandbox()
+        >>> hits = search_designs("chair.png", client=client, limit=20)
+        >>> page2 = hits.patsnap.more(50)
+        >>> page2["rank"].tolist()[:3], len(page2), page2.attrs["search_id"] == hits.attrs["search_id"]
+        ([21, 22, 23], 50, True)
+        >>> from patsnap_pandas.frame import concat_frames
+        >>> len(concat_frames([hits, page2]))
+        70
+        >>> client.close()
+        """
+        df = self._need("more", *SCHEMA)
+        return search.continue_search(df, n, client=client, refresh=refresh)
+
+    def enrich(self, fields: str | Iterable[str] | None = None, legal_status: bool = False,
+               client: PatsnapClient | None = None) -> pd.DataFrame:
+        """A new frame with bibliographic columns (P011) and optionally the legal status (P041).
+
+        ``fields``: any of ``assignees``, ``applicants``, ``apply_date``,
+        ``publication_date``, ``grant_date``, ``loc``, ``authority`` (default all);
+        see :func:`patsnap_pandas.enrich.enrich`.
+
+        Examples
+        --------
+        >>> from patsnap_pandas import PatsnapClient, search_designs
+        >>> client = PatsnapClient.sandbox()
+        >>> hits = search_designs("chair.png", client=client, limit=20)
+        >>> rich = hits.patsnap.enrich(["assignees", "grant_date"], legal_status=True)
+        >>> rich.columns[-3:].tolist(), str(rich["grant_date"].dtype)
+        (['assignees', 'grant_date', 'simple_legal_status'], 'datetime64[ns]')
+        >>> client.close()
+        """
+        df = self._need("enrich", "patent_id")
+        return _enrich.enrich(df, fields, legal_status=legal_status, client=client)
+
+    def search_each(self, image_column: Hashable, *, limit: int = 10, max_workers: int = 4,
+                    rate_limit: float | None = None, progress: bool = True,
+                    client: PatsnapClient | None = None, **options: Any) -> pd.DataFrame:
+        """Search the image in ``image_column`` of every row; one long frame of hits.
+
+        Works on any frame (a product catalogue). See :func:`patsnap_pandas.batch.search_each`
+        for ``label_column``, ``thumbnails`` and the filters.
+
+        Examples
+        --------
+        >>> import pandas as pd
+        >>> from patsnap_pandas import PatsnapClient
+        >>> catalogue = pd.DataFrame({"sku": ["C-100", "L-200"], "photo": ["chair.png", "lamp.png"]})
+        >>> client = PatsnapClient.sandbox()
+        >>> hits = catalogue.patsnap.search_each("photo", limit=5, country="CN", label_column="sku",
+        ...                                      client=client, progress=False)
+        >>> hits["query"].unique().tolist(), sorted(set(hits["authority"])), len(hits)
+        (['C-100', 'L-200'], ['CN'], 10)
+        >>> client.close()
+        """
+        return batch.search_each(self._obj, image_column, limit=limit, max_workers=max_workers,
+                                 rate_limit=rate_limit, progress=progress, client=client, **options)
+
+    # --- tables ----------------------------------------------------------------------------------
+
+    def top(self, n: int = 10, by: str = "score") -> pd.DataFrame:
+        """The ``n`` best rows by ``by`` (descending; ascending for ``"rank"``), attrs kept.
+
+        Examples
+        --------
+        >>> from patsnap_pandas import PatsnapClient, search_designs
+        >>> client = PatsnapClient.sandbox()
+        >>> hits = search_designs("chair.png", client=client, limit=20)
+        >>> rich = hits.patsnap.enrich(["apply_date"])
+        >>> newest = rich.patsnap.top(3, by="apply_date")
+        >>> newest["apply_date"].is_monotonic_decreasing, len(newest)
+        (True, 3)
+        >>> client.close()
+        """
+        df = self._need("top")
+        return report.top(df, n, by)
+
+    def summary(self) -> dict[str, pd.DataFrame]:
+        """Hits per authority and, after ``enrich``, per assignee, with the best score.
+
+        Returns ``{"authority": DataFrame, "assignee": DataFrame}`` (see ``report.summary``).
+
+        Examples
+        --------
+        >>> from patsnap_pandas import PatsnapClient, search_designs
+        >>> client = PatsnapClient.sandbox()
+        >>> hits = search_designs("chair.png", client=client, limit=20)
+        >>> sorted(hits.patsnap.summary())                  # no assignees before enrich()
+        ['authority']
+        >>> by_owner = hits.patsnap.enrich().patsnap.summary()["assignee"]
+        >>> by_owner.columns.tolist()
+        ['hits', 'patents', 'best_score', 'mean_score']
+        >>> client.close()
+        """
+        df = self._need("summary", "authority", "patent_id", "score")
+        return report.summary(df)
+
+    def overlap(self) -> pd.DataFrame:
+        """Patents matched by several queries of a batch result (see ``report.overlap``).
+
+        Examples
+        --------
+        >>> import pandas as pd
+        >>> from PIL import Image
+        >>> from patsnap_pandas import PatsnapClient
+        >>> Image.open("chair.png").rotate(-4, fillcolor=255).save("chair-2.png")   # a second photo
+        >>> catalogue = pd.DataFrame({"photo": ["chair.png", "chair-2.png", "lamp.png"]})
+        >>> client = PatsnapClient.sandbox()
+        >>> hits = catalogue.patsnap.search_each("photo", client=client, progress=False)
+        >>> shared = hits.patsnap.overlap()
+        >>> shared.loc[0, "queries"], int(shared.loc[0, "n_queries"])
+        (['chair.png', 'chair-2.png'], 2)
+        >>> client.close()
+        """
+        df = self._need("overlap", "patent_id", "score")
+        if "query_index" not in df.columns and "query" not in df.columns:
+            raise ValueError("df.patsnap.overlap() needs batch results with a 'query_index' or 'query' "
+                             f"column (from search_each); this frame has {list(map(str, df.columns))}")
+        return report.overlap(df)
+
+    # --- files -------------------------------------------------------------------------------------
+
+    def to_html(self, path: str | Path, title: str = "Design search report",
+                include_plots: bool = True) -> Path:
+        """Write a self-contained HTML report: no script, thumbnails embedded (work after URL expiry).
+
+        The query image is shown when it can still be loaded from ``attrs["query_url"]``
+        (or from the thumbnail store).
+
+        Examples
+        --------
+        >>> from patsnap_pandas import PatsnapClient, search_designs
+        >>> client = PatsnapClient.sandbox()
+        >>> hits = search_designs("chair.png", client=client, limit=20)
+        >>> path = hits.patsnap.enrich().patsnap.to_html("report.html", title="Chair")
+        >>> text = path.read_text(encoding="utf-8")
+        >>> "<script" in text, text.count("data:image/png;base64,") > 20
+        (False, True)
+        >>> client.close()
+        """
+        df = self._need("to_html", *report.REPORT_COLUMNS, *_THUMBNAIL_COLUMNS)
+        path = _check_path(path)
+        report.html_report(df.iloc[:0], None, title=title, include_plots=include_plots)  # validates, no I/O
+        return report.write_html_report(df, path, _thumbnails(df), title=title, include_plots=include_plots,
+                                        query_image=_query_image(df))
+
+    def to_excel(self, path: str | Path) -> Path:
+        """Write an .xlsx workbook, one row per hit with its thumbnail (see ``report.write_excel``).
+
+        Examples
+        --------
+        >>> from patsnap_pandas import PatsnapClient, search_designs
+        >>> client = PatsnapClient.sandbox()
+        >>> hits = search_designs("chair.png", client=client, limit=20)
+        >>> hits.patsnap.to_excel("hits.xlsx")
+        PosixPath('hits.xlsx')
+        >>> client.close()
+        """
+        df = self._need("to_excel", *report.REPORT_COLUMNS, *_THUMBNAIL_COLUMNS)
+        path = _check_path(path)
+        return report.write_excel(df, path, _thumbnails(df))
+
+    # --- helpers ------------------------------------------------------------------------------------
+
+    def _need(self, method: str, *columns: str) -> pd.DataFrame:
+        """The frame, if it is a search result holding ``columns``; else AttributeError / ValueError."""
+        df = self._obj
+        if not any(c in df.columns for c in _RESULT_MARKERS):
+            raise AttributeError(
+                f"df.patsnap.{method}() works on design-search results (frames made by search_designs() "
+                f"or search_each()); this frame has none of their columns {list(_RESULT_MARKERS)}. "
+                "To search the images in one of its columns use df.patsnap.search_each(column).")
+        missing = [c for c in dict.fromkeys(columns) if c not in df.columns]
+        if missing:
+            raise ValueError(f"df.patsnap.{method}() needs the column(s) {missing}, which this frame lacks; "
+                             f"it has {list(map(str, df.columns))}")
+        return df
+
+
+def _thumbnails(df: pd.DataFrame) -> list[bytes | None]:
+    """One thumbnail per row from the store (placeholder where it failed); None for rows that are
+    not hits (the error / no-hit rows of a batch)."""
+    has_image = df["image_url"].notna().to_numpy()
+    out: list[bytes | None] = [None] * len(df)
+    if has_image.any():
+        loaded = iter(search.load_thumbnails(df[has_image]))
+        for i in has_image.nonzero()[0]:
+            out[i] = next(loaded)
+    return out
+
+
+def _query_image(df: pd.DataFrame) -> bytes | None:
+    """The query image from the thumbnail store (or its URL while it lives); None when gone."""
+    url = df.attrs.get("query_url")
+    if not isinstance(url, str) or not url.startswith(("http://", "https://")):
+        return None
+    with images.ThumbnailStore(df.attrs.get("thumbnail_dir") or None, size=search.THUMBNAIL_SIZE) as store, \
+            warnings.catch_warnings():
+        warnings.simplefilter("ignore", images.ThumbnailWarning)  # an expired URL only costs the picture
+        return store.fetch([("", url)])[0]
+
+
+def _check_path(path: Any) -> Path:
+    try:
+        target = Path(path)
+    except TypeError:
+        raise ValueError(f"path={path!r} is not valid: expected a file path (str or Path)") from None
+    if not target.parent.is_dir():
+        raise ValueError(f"path={str(path)!r} is not valid: the folder {str(target.parent)!r} does not exist")
+    return target

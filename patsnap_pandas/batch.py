@@ -1,0 +1,430 @@
+"""Batch search: every image of a catalogue DataFrame, as one long frame of hits.
+
+:func:`search_each` runs the design search for each row of any DataFrame whose
+column holds images (paths, URLs, bytes, PIL images, numpy arrays), with
+
+* every argument checked before any call (filters, limit, workers, rate);
+* identical images searched once: rows are keyed by the prepared image's SHA-256
+  (or the URL) before any call, and the hits copied to each row;
+* bounded concurrency (a thread pool) and an optional rate limit on network
+  calls only: cached answers are never throttled;
+* a failed row recorded in ``status`` / ``error`` instead of aborting the batch;
+  a quota error stops the remaining searches at once (already fetched results kept);
+* a re-run that completes only what failed: the client's cache answers the rest
+  for free (uploads and searches alike).
+
+Each search is one upload (P010, skipped when the same bytes were uploaded
+before) and one search-id call (P009) for at most 100 hits; the batch does its
+own small search step rather than calling ``search.search_designs`` per row, so
+that an image is prepared once and worker threads never touch global state.
+
+>>> import pandas as pd
+>>> from patsnap_pandas import PatsnapClient
+>>> catalogue = pd.DataFrame({"sku": ["C-100", "L-200", "C-101"],
+...                           "photo": ["chair.png", "lamp.png", "chair.png"]})
+>>> with PatsnapClient.sandbox() as client:
+...     hits = catalogue.patsnap.search_each("photo", limit=3, label_column="sku", client=client,
+...                                          progress=False)
+>>> hits.groupby("query", sort=False)["status"].first().to_dict()
+{'C-100': 'ok', 'L-200': 'ok', 'C-101': 'ok'}
+>>> hits.attrs["batch"]["distinct_images"], len(hits)
+(2, 9)
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import numbers
+import threading
+import warnings
+from collections.abc import Callable, Hashable
+from concurrent.futures import Future, ThreadPoolExecutor, as_completed
+from contextlib import contextmanager
+from dataclasses import dataclass
+from typing import TYPE_CHECKING, Any
+
+import pandas as pd
+
+from . import frame, images
+from .errors import ImageInputError, InvalidInputError, QuotaExceededError
+from .filters import SearchFilters, check_limit
+from .search import client_for, load_thumbnails
+
+if TYPE_CHECKING:
+    from .client import PatsnapClient, SearchPage
+
+__all__ = ["BATCH_COLUMNS", "MAX_WORKERS", "STATUSES", "search_each"]
+
+#: Columns a batch adds after the frame schema.
+BATCH_COLUMNS: tuple[str, ...] = ("query_index", "status", "error")
+STATUSES: tuple[str, ...] = ("ok", "no_hits", "error")
+MAX_WORKERS = 32
+
+
+@dataclass
+class _Query:
+    """One distinct image of the catalogue: what to upload (or the URL) and its first row's label."""
+
+    target: str | images.PreparedImage
+    label: str
+    result: pd.DataFrame | None = None   # the hits (possibly empty) once searched
+    error: str | None = None             # "ClassName: message" when it failed
+    from_cache: bool = False
+
+
+class _Skipped(Exception):
+    """A search not started because an earlier one ran out of quota."""
+
+
+def search_each(catalogue: pd.DataFrame, image_column: Hashable, *, limit: int = 10, max_workers: int = 4,
+                rate_limit: float | None = None, progress: bool = True, client: PatsnapClient | None = None,
+                label_column: Hashable | None = None, thumbnails: bool = True, **filters: Any) -> pd.DataFrame:
+    """Search the image of every catalogue row; one long frame of hits.
+
+    Parameters
+    ----------
+    catalogue : DataFrame
+        Any frame; ``catalogue[image_column]`` holds one image per row: a path, an
+        http(s) URL, bytes, a PIL image or a numpy array.
+    image_column : column label
+        The column with the images.
+    limit : int, default 10
+        Hits per image, 1..100.
+    max_workers : int, default 4
+        Searches running at the same time, 1..32.
+    rate_limit : float, optional
+        At most this many network calls per second across the workers (cache hits
+        are free and never wait). The client's own ``rate_limit``, if stricter, still
+        applies. Run one batch at a time per client when you use it.
+    progress : bool, default True
+        Show a progress bar (``tqdm.auto``: a widget in notebooks, text elsewhere).
+    client : PatsnapClient, optional
+        Default: a client from the ``PATSNAP_*`` environment.
+    label_column : column label, optional
+        A column naming each row in ``query`` (default: the image's label: file name,
+        URL, or ``bytes:<sha8>``).
+    thumbnails : bool, default True
+        Prefetch the hit images into the thumbnail store (for grids and reports).
+    **filters
+        Search filters, as for ``search_designs`` (``country``, ``loc``, ...).
+
+    Returns
+    -------
+    DataFrame
+        The frame schema, then ``query_index`` (the catalogue row's index label),
+        ``status`` and ``error``, then the further hit fields. Every catalogue row
+        appears, in catalogue order: its hits (status ``"ok"``, ranks 1..limit), or
+        one row with missing hit fields and status ``"no_hits"``, or one row with
+        status ``"error"`` and ``error`` = ``"ClassName: message"``. ``attrs``: the
+        frame provenance keys (``search_id`` is the list of search ids), plus
+        ``queries``, ``query_urls``, ``limit`` and ``batch`` (counts per status).
+
+    Raises
+    ------
+    InvalidInputError
+        (a ``ValueError``) for a bad argument or filter, before any call.
+
+    Examples
+    --------
+    >>> from patsnap_pandas import PatsnapClient
+    >>> catalogue = pd.DataFrame({"sku": ["C-100", "X-1"], "photo": ["chair.png", "missing.png"]})
+    >>> with PatsnapClient.sandbox() as client:
+    ...     hits = search_each(catalogue, "photo", label_column="sku", client=client, progress=False)
+    >>> hits.loc[hits.status == "error", ["query", "error"]].to_dict("records")
+    [{'query': 'X-1', 'error': "ImageInputError: image='missing.png': no such file..."}]
+    """
+    if not isinstance(catalogue, pd.DataFrame):
+        raise TypeError(f"catalogue must be a pandas DataFrame, got {type(catalogue).__name__}")
+    _check_column(catalogue, image_column, "image_column")
+    if label_column is not None:
+        _check_column(catalogue, label_column, "label_column")
+    search_filters = SearchFilters.from_kwargs(**filters)
+    limit = check_limit(limit)
+    max_workers = _check_int(max_workers, "max_workers", 1, MAX_WORKERS)
+    rate_limit = _check_rate(rate_limit)
+    progress = _check_flag(progress, "progress")
+    thumbnails = _check_flag(thumbnails, "thumbnails")
+    api = client_for(None, client)
+
+    values = catalogue[image_column].tolist()
+    labels = _labels(catalogue, values, label_column)
+    rows: list[str | None] = []           # per row: its query key, or None when the image was unusable
+    row_errors: dict[int, str] = {}
+    queries: dict[str, _Query] = {}       # key -> query, in order of first appearance
+    with ThreadPoolExecutor(max_workers=max_workers, thread_name_prefix="patsnap-prepare") as pool:
+        prepared = list(pool.map(_prepare, _distinct_values(values)))
+    by_value = dict(prepared)
+    for i, value in enumerate(values):
+        target = by_value[_value_key(value, i)]
+        if isinstance(target, Exception):
+            rows.append(None)
+            row_errors[i] = _describe(target)
+            continue
+        key = "url:" + target if isinstance(target, str) else "sha256:" + target.sha256
+        queries.setdefault(key, _Query(target, labels[i]))
+        rows.append(key)
+
+    prefetch = _Prefetch() if thumbnails else None
+    try:
+        _run(api, list(queries.values()), search_filters, limit, max_workers, rate_limit, progress,
+             on_hits=prefetch.add if prefetch else None)
+    finally:
+        if prefetch is not None:
+            prefetch.close()
+    return _assemble(catalogue, rows, row_errors, queries, labels, search_filters, limit, api)
+
+
+# --- running the searches ---------------------------------------------------------------------------
+
+
+def _run(api: PatsnapClient, queries: list[_Query], filters: SearchFilters, limit: int, max_workers: int,
+         rate_limit: float | None, progress: bool, on_hits: Callable[[pd.DataFrame], None] | None) -> None:
+    """Search every query (sets .result or .error); stops early on a quota error.
+
+    ``on_hits`` gets each query's hits as soon as they arrive (in this thread).
+    """
+    if not queries:
+        return
+    from tqdm.auto import tqdm
+
+    stop = threading.Event()
+    quota_error: list[str] = []
+
+    def work(query: _Query) -> None:
+        if stop.is_set():
+            raise _Skipped
+        try:
+            query.result, query.from_cache = _search_one(api, query, filters, limit)
+        except QuotaExceededError as exc:
+            # Stop here, not in the loop below: a free worker must not start another call meanwhile.
+            quota_error.append(_describe(exc))
+            stop.set()
+            raise
+
+    bar = tqdm(total=len(queries), desc="search_each", unit="image", disable=not progress, leave=True)
+    errors = 0
+    try:
+        with _throttled(api, rate_limit), ThreadPoolExecutor(
+                max_workers=min(max_workers, len(queries)), thread_name_prefix="patsnap-search") as pool:
+            futures = {pool.submit(work, query): query for query in queries}
+            for future in as_completed(futures):
+                query = futures[future]
+                exc = future.exception()
+                if isinstance(exc, _Skipped):
+                    query.error = ("QuotaExceededError: not searched: an earlier search of this batch "
+                                   f"ran out of quota ({quota_error[0]})")
+                elif exc is not None:
+                    query.error = _describe(exc)
+                elif on_hits is not None and len(query.result):
+                    on_hits(query.result)
+                if query.error is not None:
+                    errors += 1
+                    bar.set_postfix(errors=errors, refresh=False)
+                bar.update(1)
+    finally:
+        bar.close()
+
+
+def _search_one(api: PatsnapClient, query: _Query, filters: SearchFilters, limit: int) -> tuple[pd.DataFrame, bool]:
+    """Upload (unless it is a URL or was uploaded before) and search one image: (hits frame, from_cache)."""
+    target = query.target
+    if isinstance(target, str):
+        url, upload_cached = target, True
+    else:
+        uploaded = api.upload_image(target.data, target.filename)
+        url, upload_cached = uploaded.url, uploaded.from_cache
+    page: SearchPage = api.create_search(url, filters, limit=limit)
+    attrs = {"filters": filters.to_dict(), "total": page.total, "from_cache": page.from_cache and upload_cached,
+             "query_url": url, "limit": limit}
+    hits = frame.hits_to_frame(page.hits, search_id=page.search_id, query=query.label, attrs=attrs)
+    return hits, bool(attrs["from_cache"])
+
+
+class _Prefetch:
+    """Thumbnails of the hits, fetched in the background while the batch searches on."""
+
+    def __init__(self) -> None:
+        self._seen: set[str] = set()
+        self._lock = threading.Lock()
+        self._pool = ThreadPoolExecutor(max_workers=2, thread_name_prefix="patsnap-thumbnails")
+        self._futures: list[Future] = []
+
+    def add(self, hits: pd.DataFrame) -> None:
+        self._futures.append(self._pool.submit(self._fetch, hits))
+
+    def _fetch(self, hits: pd.DataFrame) -> None:
+        ids = hits["patent_id"].tolist()
+        with self._lock:  # each patent once per batch (the store also skips what it holds on disk)
+            new = [pid not in self._seen for pid in ids]
+            self._seen.update(ids)
+        if any(new):
+            load_thumbnails(hits[new])
+
+    def close(self) -> None:
+        self._pool.shutdown(wait=True)
+        failed = [f.exception() for f in self._futures if f.exception() is not None]
+        if failed:  # a full disk, say: it costs the thumbnails, never the results
+            warnings.warn(images.ThumbnailWarning(
+                f"thumbnails were not all prefetched ({_describe(failed[0])}); the results are complete"),
+                stacklevel=3)
+
+
+@contextmanager
+def _throttled(api: PatsnapClient, rate: float | None):
+    """Apply ``rate`` (calls/s) to the client's network calls for the duration of the batch.
+
+    The client's rate limiter sits in its transport adapter, below the HTTP cache: it
+    only ever sees real network calls, so cache hits stay free of waiting.
+    """
+    if rate is None:
+        yield
+        return
+    # PatsnapClient has no public hook to change its rate limit; its adapter's limiter is it.
+    adapter = api._session.get_adapter(api.base_url + "/")
+    limiter = adapter.limiter
+    saved = limiter.rate
+    limiter.rate = rate if not saved else min(saved, rate)
+    try:
+        yield
+    finally:
+        limiter.rate = saved
+
+
+# --- preparing the images ---------------------------------------------------------------------------
+
+
+def _value_key(value: Any, i: int) -> Hashable:
+    """Rows holding the same string (path or URL) are prepared once; anything else per row."""
+    return ("str", value) if isinstance(value, str) else ("row", i)
+
+
+def _distinct_values(values: list) -> list[tuple[Hashable, Any]]:
+    seen: dict[Hashable, Any] = {}
+    for i, value in enumerate(values):
+        seen.setdefault(_value_key(value, i), value)
+    return list(seen.items())
+
+
+def _prepare(item: tuple[Hashable, Any]) -> tuple[Hashable, str | images.PreparedImage | Exception]:
+    key, value = item
+    if value is None or (not isinstance(value, (str, bytes)) and _is_na(value)):
+        return key, ImageInputError("no image in this row (the cell is empty)")
+    try:
+        return key, images.prepare_image(value)
+    except InvalidInputError as exc:
+        return key, exc
+
+
+def _is_na(value: Any) -> bool:
+    try:
+        return bool(pd.isna(value))
+    except (TypeError, ValueError):  # arrays: not a missing value
+        return False
+
+
+def _labels(catalogue: pd.DataFrame, values: list, label_column: Hashable | None) -> list[str]:
+    if label_column is not None:
+        return ["" if _is_na(v) else str(v) for v in catalogue[label_column].tolist()]
+    out = []
+    for value in values:
+        try:
+            out.append(images.query_label(value))
+        except Exception:  # the row's error says what is wrong with the image
+            out.append("" if _is_na(value) else f"<{type(value).__name__}>")
+    return out
+
+
+# --- the result frame -------------------------------------------------------------------------------
+
+
+def _assemble(catalogue: pd.DataFrame, rows: list[str | None], row_errors: dict[int, str],
+              queries: dict[str, _Query], labels: list[str], filters: SearchFilters, limit: int,
+              api: PatsnapClient) -> pd.DataFrame:
+    # One frame of every distinct query's hits plus one blank row, then each catalogue row
+    # takes its hits (or the blank row) by position: no per-row frames.
+    found = [q for q in queries.values() if q.error is None and q.result is not None and len(q.result)]
+    base = frame.concat_frames([q.result for q in found] + [frame.empty_frame().reindex(range(1))])
+    first, position = {}, 0
+    for q in found:
+        first[id(q)] = position
+        position += len(q.result)
+    blank = position
+    take, query, query_index, status, error, statuses = [], [], [], [], [], []
+    for i, key in enumerate(rows):
+        q = queries[key] if key is not None else None
+        message = row_errors.get(i) if q is None else q.error
+        if q is not None and id(q) in first:
+            picked, state = range(first[id(q)], first[id(q)] + len(q.result)), "ok"
+        else:
+            picked, state = [blank], ("error" if message is not None else "no_hits")
+        take.extend(picked)
+        n = len(picked)
+        query += [labels[i]] * n
+        query_index += [i] * n
+        status += [state] * n
+        error += [message] * n
+        statuses.append(state)
+    out = base.take(take).reset_index(drop=True)
+    out["query"] = pd.array(query, dtype="string")
+    out.insert(len(frame.SCHEMA), "query_index", catalogue.index.take(query_index))
+    out.insert(len(frame.SCHEMA) + 1, "status", pd.array(status, dtype="string"))
+    out.insert(len(frame.SCHEMA) + 2, "error", pd.array(error, dtype="string"))
+
+    searched = [q for q in queries.values() if q.result is not None]
+    out.attrs = {
+        "query": f"{len(catalogue)} catalogue images",
+        "filters": filters.to_dict(),
+        "search_id": [q.result.attrs["search_id"] for q in searched],
+        "total": None,
+        "fetched_at": dt.datetime.now(dt.timezone.utc).isoformat(timespec="seconds"),
+        "from_cache": bool(queries) and not row_errors and all(q.from_cache for q in queries.values()),
+        "endpoint_version": frame.ENDPOINT_VERSION,
+        "thumbnail_dir": str(api.cache_dir / "thumbnails"),
+        "queries": list(dict.fromkeys(labels)),
+        "query_urls": [q.result.attrs["query_url"] for q in searched],
+        "limit": limit,
+        "batch": {"rows": len(catalogue), "distinct_images": len(queries),
+                  **{status: statuses.count(status) for status in STATUSES}},
+    }
+    return out
+
+
+# --- argument checks --------------------------------------------------------------------------------
+
+
+def _check_column(df: pd.DataFrame, column: Any, name: str) -> None:
+    try:
+        present = column in df.columns
+    except TypeError:  # unhashable
+        present = False
+    if not present:
+        raise InvalidInputError(f"{name}={column!r} is not a column of the catalogue; "
+                                f"allowed: {list(df.columns)}.")
+
+
+def _check_int(value: Any, name: str, low: int, high: int) -> int:
+    if isinstance(value, bool) or not isinstance(value, numbers.Integral) or not low <= int(value) <= high:
+        raise InvalidInputError(f"{name}={value!r} is not valid: expected an integer from {low} to {high}.")
+    return int(value)
+
+
+def _check_rate(value: Any) -> float | None:
+    if value is None:
+        return None
+    if isinstance(value, bool) or not isinstance(value, numbers.Real) or not float(value) > 0 \
+            or float(value) == float("inf"):
+        raise InvalidInputError(f"rate_limit={value!r} is not valid: expected None or a number of "
+                                "calls per second > 0.")
+    return float(value)
+
+
+def _check_flag(value: Any, name: str) -> bool:
+    if not isinstance(value, bool):
+        raise InvalidInputError(f"{name}={value!r} is not valid: expected True or False.")
+    return value
+
+
+def _describe(exc: BaseException) -> str:
+    """``"ClassName: message"``; the client already keeps secrets out of its messages."""
+    text = " ".join(str(exc).split())
+    return f"{type(exc).__name__}: {text}" if text else type(exc).__name__

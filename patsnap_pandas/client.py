@@ -1,0 +1,1094 @@
+"""PatsnapClient: the endpoints, envelope parsing, retries, caching and usage counters.
+
+Examples
+--------
+>>> with PatsnapClient.sandbox() as client:
+...     corpus = client.sandbox_server.corpus
+...     png = corpus.image_png(corpus.designs[0].image_keys[0])
+...     page = client.create_search(client.upload_image(png, "query.png").url, limit=5)
+...     page.hits[0].patent_pn == corpus.designs[0].patent_pn
+True
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import hashlib
+import json
+import logging
+import math
+import os
+import random
+import re
+import shutil
+import sqlite3
+import tempfile
+import threading
+import time
+import weakref
+from collections.abc import Iterable, Mapping
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+import requests
+import requests_cache
+import urllib3
+from requests.exceptions import ChunkedEncodingError, ContentDecodingError
+from requests_cache import DO_NOT_CACHE, NEVER_EXPIRE
+
+from . import __version__, codes, config
+from .auth import TOKEN_PATH, ApiKeyAuth, TokenAuth
+from .errors import (
+    AuthenticationError, ImageInputError, InvalidInputError, MissingCredentialsError, PatsnapError,
+    ResponseFormatError, ServiceUnavailableError, error_for,
+)
+from .filters import SearchFilters, check_limit, check_offset
+from .http import (
+    HeadersAuth, PatsnapAdapter, RateLimiter, Usage, build_session, install_log_redaction, make_retry,
+    redact, sqlite_path,
+)
+
+__all__ = ["PatsnapClient", "Hit", "SearchPage", "UploadedImage", "Usage", "ENDPOINTS"]
+
+log = logging.getLogger(__name__)
+
+#: Endpoint name -> API path.
+ENDPOINTS: dict[str, str] = {
+    "token": TOKEN_PATH,
+    "upload": "/image-search/image-upload",
+    "search": "/image-search/search-id",
+    "results": "/image-search/results",
+    "bibliography": "/basic-patent-data/simple-bibliography",
+    "legal_status": "/basic-patent-data/simple-legal-status",
+}
+BILLABLE = frozenset(ENDPOINTS) - {"token"}
+_HOUR, _DAY = 3600, 86400
+#: Default HTTP-cache lifetimes (seconds). Search answers stay under the 9 h life of
+#: the image URLs they contain; the token endpoint and uploads are never cached.
+DEFAULT_LIFETIMES: dict[str, int] = {
+    "search": 8 * _HOUR,
+    "results": 8 * _HOUR,
+    "bibliography": 30 * _DAY,
+    "legal_status": 1 * _DAY,
+}
+BATCH_SIZE = 100  # P011 / P041: ids per call
+_HIT_FIELDS = ("patent_id", "patent_pn", "title", "score", "url")
+_TOTAL_KEYS = ("total_search_result_count", "total", "total_count", "count")
+_PNG_MAGIC, _JPEG_MAGIC = b"\x89PNG\r\n\x1a\n", b"\xff\xd8\xff"
+_CLIENT_OPTIONS = ("cache", "cache_dir", "expire_after", "timeout", "max_retries", "rate_limit",
+                   "backoff_factor")
+
+
+# --- typed records ------------------------------------------------------------------------------
+
+@dataclass(frozen=True)
+class Hit:
+    """One similar design of a P009 answer.
+
+    ``extra`` holds every field PatSnap sent beyond the five documented ones
+    (e.g. ``loc``, ``apdt``), unchanged.
+
+    Examples
+    --------
+    >>> hit = Hit(patent_id="002853ca-7b58-4b11-8142-7525a466491e", patent_pn="HK04110995S",
+    ...           title="智能手表", score=0.99, url="https://example.com/0.png", extra={"loc": ["10-02"]})
+    >>> hit.to_dict()["loc"], hit.score
+    (['10-02'], 0.99)
+    """
+
+    patent_id: str
+    patent_pn: str | None
+    title: str | None
+    score: float | None
+    url: str | None
+    extra: dict = field(default_factory=dict, compare=True, hash=False)
+
+    def to_dict(self) -> dict[str, Any]:
+        """Flat dict: the five fields, then the extra ones (which never override them).
+
+        Examples
+        --------
+        >>> Hit("p1", "USD907292S", "Cartridge", 0.93, None, {"apdt": 20190220}).to_dict()
+        {'patent_id': 'p1', 'patent_pn': 'USD907292S', 'title': 'Cartridge', 'score': 0.93, 'url': None, 'apdt': 20190220}
+        """
+        row = {name: getattr(self, name) for name in _HIT_FIELDS}
+        row.update({k: v for k, v in self.extra.items() if k not in row})
+        return row
+
+
+@dataclass(frozen=True)
+class SearchPage:
+    """One page of a P009 search: the hits from ``offset`` on, and the total count.
+
+    Examples
+    --------
+    >>> from patsnap_pandas import PatsnapClient
+    >>> client = PatsnapClient.sandbox()
+    >>> with open("chair.png", "rb") as f:
+    ...     url = client.upload_image(f.read(), "chair.png").url
+    >>> page = client.create_search(url, limit=5)
+    >>> len(page.hits), page.offset, page.limit, page.total, page.from_cache
+    (5, 0, 5, 600, False)
+    >>> client.close()
+    """
+
+    search_id: str
+    hits: tuple[Hit, ...]
+    total: int
+    offset: int
+    limit: int
+    from_cache: bool
+
+
+@dataclass(frozen=True)
+class UploadedImage:
+    """A P010 upload: the public URL PatSnap serves the image at, until ``expires_at`` (UTC).
+
+    Examples
+    --------
+    >>> from patsnap_pandas import PatsnapClient
+    >>> client = PatsnapClient.sandbox()
+    >>> with open("chair.png", "rb") as f:
+    ...     uploaded = client.upload_image(f.read(), "chair.png")
+    >>> uploaded.url.startswith(client.base_url), uploaded.expires_at.tzname(), uploaded.from_cache
+    (True, 'UTC', False)
+    >>> client.close()
+    """
+
+    url: str
+    expires_at: dt.datetime
+    from_cache: bool
+
+
+# --- upload memo ----------------------------------------------------------------------------------
+
+class UploadMemo:
+    """sha256 of uploaded bytes -> (URL, expiry), in SQLite in the cache folder.
+
+    Lets the same image, uploaded again within the URL's life, reuse the URL
+    without a (billed) upload, across clients and processes. Stores no image bytes.
+    """
+
+    def __init__(self, path: Path | None) -> None:
+        self.path = path
+        self._lock = threading.Lock()
+        self._memory: dict[str, tuple[str, float, float]] = {}
+
+    def _connect(self) -> sqlite3.Connection:
+        assert self.path is not None
+        self.path.parent.mkdir(parents=True, exist_ok=True)
+        con = sqlite3.connect(self.path, timeout=30)
+        con.execute("CREATE TABLE IF NOT EXISTS uploads (key TEXT PRIMARY KEY, url TEXT NOT NULL, "
+                    "issued_at REAL NOT NULL, expires_at REAL NOT NULL)")
+        return con
+
+    def get(self, key: str) -> tuple[str, float, float] | None:
+        """(url, issued_at, expires_at) or None."""
+        with self._lock:
+            if self.path is None:
+                return self._memory.get(key)
+            if not self.path.exists():
+                return None
+            con = self._connect()
+            try:
+                row = con.execute("SELECT url, issued_at, expires_at FROM uploads WHERE key = ?",
+                                  (key,)).fetchone()
+            finally:
+                con.close()
+        return None if row is None else (row[0], row[1], row[2])
+
+    def put(self, key: str, url: str, issued_at: float, expires_at: float) -> None:
+        with self._lock:
+            if self.path is None:
+                self._memory[key] = (url, issued_at, expires_at)
+                return
+            con = self._connect()
+            try:
+                with con:
+                    con.execute("DELETE FROM uploads WHERE expires_at < ?", (time.time(),))
+                    con.execute("INSERT OR REPLACE INTO uploads VALUES (?, ?, ?, ?)",
+                                (key, url, issued_at, expires_at))
+            finally:
+                con.close()
+
+    def count(self) -> int:
+        with self._lock:
+            if self.path is None:
+                return sum(1 for entry in self._memory.values() if entry[2] > time.time())
+            if not self.path.exists():
+                return 0
+            con = self._connect()
+            try:
+                return con.execute("SELECT COUNT(*) FROM uploads WHERE expires_at >= ?",
+                                   (time.time(),)).fetchone()[0]
+            finally:
+                con.close()
+
+    def clear(self) -> None:
+        with self._lock:
+            self._memory.clear()
+            if self.path is not None and self.path.exists():
+                con = self._connect()
+                try:
+                    with con:
+                        con.execute("DELETE FROM uploads")
+                finally:
+                    con.close()
+
+
+def _reuse_margin(issued_at: float, expires_at: float) -> float:
+    """Reuse an upload URL only while it has this much life left (10 %, at most 10 min)."""
+    return min(600.0, 0.1 * max(0.0, expires_at - issued_at))
+
+
+# --- envelope parsing ---------------------------------------------------------------------------
+
+def _snippet(response: requests.Response) -> str:
+    text = response.content[:2000].decode("utf-8", "replace")
+    title = re.search(r"<title>(.*?)</title>", text, re.IGNORECASE | re.DOTALL)
+    if title:
+        text = title.group(1)
+    text = " ".join(text.split())
+    return redact(text[:120] + ("..." if len(text) > 120 else ""))
+
+
+def _as_int(value: Any) -> int | None:
+    if isinstance(value, bool):
+        return None
+    if isinstance(value, int):
+        return value
+    if isinstance(value, str) and re.fullmatch(r"-?\d+", value.strip()):
+        return int(value)
+    return None
+
+
+def _decode(response: requests.Response, path: str) -> Any:
+    """The JSON of ``response``; for a non-JSON answer, the right PatsnapError."""
+    try:
+        return json.loads(response.content.decode("utf-8-sig"))
+    except (ValueError, UnicodeDecodeError):
+        status = response.status_code
+        kind = response.headers.get("Content-Type", "no Content-Type").split(";")[0]
+        detail = f"({kind}: {_snippet(response)!r})"
+        if status >= 400:
+            raise error_for(None, f"HTTP {status} {response.reason or ''} without a PatSnap answer "
+                            f"{detail}.", endpoint=path, http_status=status) from None
+        raise ResponseFormatError(f"The answer is not valid JSON {detail}.", endpoint=path,
+                                  http_status=status) from None
+
+
+def _raise_if_error(body: Any, response: requests.Response, path: str, *, token: bool = False) -> None:
+    status = response.status_code
+    if not isinstance(body, Mapping):
+        if status >= 400:
+            raise error_for(None, None, endpoint=path, http_status=status)
+        raise ResponseFormatError(f"The answer is a JSON {type(body).__name__}, not an object.",
+                                  endpoint=path, http_status=status)
+    code = _as_int(body.get("error_code"))
+    raw_status = body.get("status")
+    failed_flag = raw_status is False or (isinstance(raw_status, str) and raw_status.lower() == "false")
+    if token:  # the token answer has "status": "approved" and no error_code
+        failed_flag = failed_flag and "token" not in body
+    if status >= 400 or failed_flag or (code is not None and code != 0):
+        message = body.get("error_msg") or body.get("message") or body.get("msg") or None
+        if message is not None and not isinstance(message, str):
+            message = json.dumps(message, ensure_ascii=False)[:200]
+        raise error_for(code if code else None, redact(message) if message else None,
+                        endpoint=path, http_status=status)
+    if "error_code" in body and code is None:
+        raise ResponseFormatError(f"error_code={body.get('error_code')!r} is not an integer.",
+                                  endpoint=path, http_status=status)
+
+
+def is_success_envelope(response: requests.Response) -> bool:
+    """True for HTTP 200 with ``status`` true and ``error_code`` 0: the only answers cached."""
+    if response.status_code != 200:
+        return False
+    try:
+        body = json.loads(response.content)
+    except (ValueError, UnicodeDecodeError):
+        return False
+    return (isinstance(body, dict) and body.get("status") is True
+            and _as_int(body.get("error_code")) == 0 and "data" in body)
+
+
+def _parse_hit(item: Any, path: str) -> Hit:
+    if not isinstance(item, Mapping):
+        raise ResponseFormatError(f"A patent_messages item is a {type(item).__name__}, not an object.",
+                                  endpoint=path)
+    patent_id = item.get("patent_id")
+    if not isinstance(patent_id, str) or not patent_id:
+        raise ResponseFormatError(f"A hit has patent_id={patent_id!r}, not a non-empty string.",
+                                  endpoint=path)
+    values: dict[str, Any] = {}
+    for name in ("patent_pn", "title", "url"):
+        value = item.get(name)
+        if value is not None and not isinstance(value, str):
+            raise ResponseFormatError(f"Hit {patent_id}: {name}={value!r} is not a string.", endpoint=path)
+        values[name] = value
+    score = item.get("score")
+    if score is not None:
+        if isinstance(score, bool) or not isinstance(score, (int, float, str)):
+            raise ResponseFormatError(f"Hit {patent_id}: score={score!r} is not a number.", endpoint=path)
+        try:
+            score = float(score)
+        except ValueError:
+            raise ResponseFormatError(f"Hit {patent_id}: score={score!r} is not a number.",
+                                      endpoint=path) from None
+        if math.isnan(score):
+            score = None
+    extra = {k: v for k, v in item.items() if k not in _HIT_FIELDS}
+    return Hit(patent_id=patent_id, score=score, extra=extra, **values)
+
+
+def _parse_page(data: Any, path: str, *, search_id: str | None, offset: int, limit: int,
+                from_cache: bool) -> SearchPage:
+    if not isinstance(data, Mapping):
+        raise ResponseFormatError(f"data is a {type(data).__name__}, not an object.", endpoint=path)
+    items = data.get("patent_messages")
+    if items is None:
+        items = []
+    if not isinstance(items, list):
+        raise ResponseFormatError(f"patent_messages is a {type(items).__name__}, not a list.",
+                                  endpoint=path)
+    hits = tuple(_parse_hit(item, path) for item in items)
+    sid = data.get("search_id", search_id)
+    if sid is None:
+        sid = search_id
+    if not isinstance(sid, str) or not sid:
+        raise ResponseFormatError(f"search_id={sid!r} is not a non-empty string.", endpoint=path)
+    total = None
+    for key in _TOTAL_KEYS:
+        if key in data and data[key] is not None:
+            total = _as_int(data[key])
+            if total is None or total < 0:
+                raise ResponseFormatError(f"{key}={data[key]!r} is not a count.", endpoint=path)
+            break
+    if total is None:
+        total = offset + len(hits)
+    return SearchPage(search_id=sid, hits=hits, total=total, offset=offset, limit=limit,
+                      from_cache=from_cache)
+
+
+# --- the client ------------------------------------------------------------------------------------
+
+class PatsnapClient:
+    """A client of PatSnap's design image search (P009/P010) and basic patent data (P011/P041).
+
+    Parameters
+    ----------
+    client_id, client_secret : str, optional
+        Client-credentials account (a token is fetched and refreshed automatically).
+        Default: ``$PATSNAP_CLIENT_ID`` / ``$PATSNAP_CLIENT_SECRET``.
+    api_key : str, optional
+        ``sk-...`` API key (sent as a Bearer token). Default: ``$PATSNAP_API_KEY``.
+    base_url : str, optional
+        Default ``$PATSNAP_BASE_URL`` or ``https://connect.patsnap.com``.
+    cache : bool, path or requests_cache backend
+        True (default): SQLite in ``cache_dir``; False: no HTTP cache; a path: SQLite
+        file (or folder) there; a backend object (e.g. ``requests_cache.RedisCache()``) to share one.
+    cache_dir : path, optional
+        Folder of the SQLite cache and the upload memo. Default ``$PATSNAP_CACHE_DIR``
+        or the platform's user cache folder.
+    expire_after : seconds, timedelta or dict, optional
+        Cache lifetime for every cached endpoint, or ``{"search": ..., "bibliography": ...}``
+        per endpoint. Default: search/results 8 h, bibliography 30 days, legal status 1 day.
+    timeout : float, optional
+        Seconds per HTTP request (default ``$PATSNAP_TIMEOUT`` or 30).
+    max_retries : int, optional
+        Retries of transient failures (default ``$PATSNAP_MAX_RETRIES`` or 5).
+    rate_limit : float, optional
+        At most this many network calls per second; cache hits are never throttled.
+    backoff_factor : float
+        Base delay (s) of the exponential backoff with jitter.
+
+    Raises
+    ------
+    MissingCredentialsError
+        Naming the variables to set (or to use ``PatsnapClient.sandbox()``).
+
+    Examples
+    --------
+    Without an account, against the offline sandbox:
+
+    >>> client = PatsnapClient.sandbox()
+    >>> client
+    PatsnapClient(base_url='http://127.0.0.1:...', auth='client credentials (token)', cache='SQLiteCache(...)', sandbox=True)
+    >>> design = client.sandbox_server.corpus.designs[0]
+    >>> client.legal_status([design.patent_id])[0]["pn"] == design.patent_pn
+    True
+    >>> client.close()
+
+    With an account: ``PatsnapClient.from_env()`` (the ``PATSNAP_*`` variables), or
+    ``PatsnapClient(client_id=..., client_secret=...)``, or ``PatsnapClient(api_key="sk-...")``.
+    Without any, it says what to set:
+
+    >>> PatsnapClient()
+    Traceback (most recent call last):
+    ...
+    patsnap_pandas.errors.MissingCredentialsError: No PatSnap credentials found. Set PATSNAP_CLIENT_ID ...
+    """
+
+    def __init__(self, client_id: str | None = None, client_secret: str | None = None,
+                 api_key: str | None = None, base_url: str | None = None, cache: Any = True,
+                 cache_dir: str | Path | None = None, expire_after: Any = None,
+                 timeout: float | None = None, max_retries: int | None = None,
+                 rate_limit: float | None = None, *, backoff_factor: float = 0.5) -> None:
+        self.base_url: str = config.resolve("base_url", base_url)
+        self.timeout: float = config.resolve("timeout", timeout)
+        self.max_retries: int = config.resolve("max_retries", max_retries)
+        self.rate_limit: float | None = config.resolve("rate_limit", rate_limit)
+        if isinstance(backoff_factor, bool) or not isinstance(backoff_factor, (int, float)) \
+                or backoff_factor < 0:
+            raise InvalidInputError(f"backoff_factor={backoff_factor!r} is not valid: "
+                                    "expected a number of seconds >= 0.")
+        self.backoff_factor = float(backoff_factor)
+        self.sandbox_server = None
+        self._temp_dir: Path | None = None
+        self._finalizer: weakref.finalize | None = None
+        self._closed = False
+        self.usage = Usage()
+
+        install_log_redaction()
+        self._auth = self._make_auth(client_id, client_secret, api_key)
+
+        if not (isinstance(cache, (bool, str, os.PathLike, requests_cache.BaseCache)) or cache is None):
+            raise InvalidInputError(f"cache={cache!r} is not valid: expected True, False, a path or a "
+                                    "requests_cache backend object (e.g. requests_cache.RedisCache()).")
+        if isinstance(cache, (str, os.PathLike)) and cache_dir is None:
+            path = sqlite_path(cache, Path())
+            self.cache_dir = (path.parent if path is not None else config.cache_dir()).resolve()
+        else:
+            self.cache_dir = config.cache_dir(cache_dir)
+        self._lifetimes = self._make_lifetimes(expire_after)
+        self._retry_rng = random.Random()
+        adapter = PatsnapAdapter(make_retry(self.max_retries, self.backoff_factor, self._on_attempt),
+                                 RateLimiter(self.rate_limit))
+        patterns = {re.compile("^" + re.escape(self.base_url + ENDPOINTS[name]) + r"(\?|$)"):
+                    self._cache_lifetime(seconds) for name, seconds in self._lifetimes.items()}
+        self._session = build_session(cache=cache, cache_dir=self.cache_dir, urls_expire_after=patterns,
+                                      filter_fn=is_success_envelope, adapter=adapter,
+                                      user_agent=f"patsnap-pandas/{__version__}")
+        self._cached = hasattr(self._session, "cache")
+        self._uploads = UploadMemo(self.cache_dir / "uploads.sqlite" if self._cached else None)
+
+    # --- construction helpers ---------------------------------------------------------------------
+
+    def _make_auth(self, client_id, client_secret, api_key):
+        explicit = any(v is not None for v in (client_id, client_secret, api_key))
+        if explicit:
+            values = {"client_id": client_id, "client_secret": client_secret, "api_key": api_key}
+            source = "argument"
+        else:
+            values = {name: config.resolve(name) for name in ("client_id", "client_secret", "api_key")}
+            source = "environment variable"
+        for name in values:
+            if values[name] is not None:
+                values[name] = config.resolve(name, values[name])  # validates (non-empty)
+        cid, secret, key = values["client_id"], values["client_secret"], values["api_key"]
+        if cid and secret:
+            return TokenAuth(cid, secret, self._fetch_token)
+        if key:
+            return ApiKeyAuth(key)
+        if cid or secret:
+            missing = "client_secret" if cid else "client_id"
+            name = missing if source == "argument" else config.env_name(missing)
+            raise MissingCredentialsError(
+                f"The {source} {name} is missing: a client-credentials account needs both the "
+                f"client id and the client secret. {config.credentials_help()}")
+        raise MissingCredentialsError(f"No PatSnap credentials found. {config.credentials_help()}")
+
+    def _make_lifetimes(self, expire_after: Any) -> dict[str, float]:
+        lifetimes: dict[str, float] = dict(DEFAULT_LIFETIMES)
+        if expire_after is None:
+            return lifetimes
+        if isinstance(expire_after, Mapping):
+            for name, value in expire_after.items():
+                if name not in lifetimes:
+                    raise InvalidInputError(
+                        f"expire_after has key {name!r}: allowed keys are {', '.join(lifetimes)}.")
+                lifetimes[name] = self._check_lifetime(value)
+            return lifetimes
+        value = self._check_lifetime(expire_after)
+        return {name: value for name in lifetimes}
+
+    @staticmethod
+    def _check_lifetime(value: Any) -> float:
+        """Seconds; 0 means "do not cache", a negative number "never expire"."""
+        if isinstance(value, dt.timedelta):
+            return value.total_seconds()
+        if isinstance(value, bool) or not isinstance(value, (int, float)) or math.isnan(value):
+            raise InvalidInputError(f"expire_after={value!r} is not valid: expected seconds (0: do "
+                                    "not cache, -1: never expire), a timedelta, or a dict of them "
+                                    "per endpoint.")
+        return -1 if value < 0 else value
+
+    @staticmethod
+    def _cache_lifetime(seconds: float) -> Any:
+        """requests-cache's spelling of a lifetime (it would truncate 0.5 s to "expire now")."""
+        if seconds < 0:
+            return NEVER_EXPIRE
+        return DO_NOT_CACHE if seconds == 0 else dt.timedelta(seconds=seconds)
+
+    @classmethod
+    def from_env(cls, **overrides: Any) -> PatsnapClient:
+        """A client configured from the ``PATSNAP_*`` environment variables (``overrides`` win).
+
+        Examples
+        --------
+        >>> import os
+        >>> from patsnap_pandas.sandbox import start_sandbox
+        >>> sandbox = start_sandbox()        # stands in for PatSnap here
+        >>> os.environ["PATSNAP_API_KEY"] = sandbox.credentials.api_key
+        >>> os.environ["PATSNAP_BASE_URL"] = sandbox.base_url
+        >>> client = PatsnapClient.from_env(timeout=60)
+        >>> client.timeout, client.base_url == sandbox.base_url
+        (60.0, True)
+        >>> client.close(); sandbox.stop()
+        >>> del os.environ["PATSNAP_API_KEY"], os.environ["PATSNAP_BASE_URL"]
+        """
+        return cls(**overrides)
+
+    @classmethod
+    def sandbox(cls, *, auth: str = "token", **options: Any) -> PatsnapClient:
+        """Start an in-process sandbox server and return a client bound to it.
+
+        The sandbox stops when the client is closed (or its ``with`` block ends). Unless
+        ``cache_dir`` is given, the HTTP cache lives in a temporary folder removed on close,
+        so sandbox answers never mix with PatSnap's.
+
+        Parameters
+        ----------
+        auth : {"token", "api_key"}
+            Which of the sandbox's credentials the client uses.
+        **options
+            Client options (``cache``, ``cache_dir``, ``expire_after``, ``timeout``,
+            ``max_retries``, ``rate_limit``, ``backoff_factor``); everything else goes to
+            :func:`patsnap_pandas.sandbox.server.start_sandbox` (``latency``,
+            ``failure_rate``, ``quota``, ``token_lifetime``, ``corpus_size``, ...).
+
+        Examples
+        --------
+        >>> with PatsnapClient.sandbox(latency=0.01) as client:
+        ...     print(len(client.sandbox_server.corpus.designs), client.sandbox_server.settings.latency)
+        600 0.01
+        >>> client.sandbox_server
+        <Sandbox http://127.0.0.1:... stopped>
+        """
+        if auth not in ("token", "api_key"):
+            raise InvalidInputError(f"auth={auth!r} is not valid: allowed 'token' or 'api_key'.")
+        from .sandbox.server import start_sandbox  # the server is only needed here
+
+        client_options = {name: options.pop(name) for name in _CLIENT_OPTIONS if name in options}
+        server = start_sandbox(**options)
+        temp_dir = None
+        try:
+            creds = server.credentials
+            if client_options.get("cache_dir") is None:
+                temp_dir = Path(tempfile.mkdtemp(prefix="patsnap-sandbox-cache-"))
+                client_options["cache_dir"] = temp_dir
+            if auth == "token":
+                credentials = {"client_id": creds.client_id, "client_secret": creds.client_secret}
+            else:
+                credentials = {"api_key": creds.api_key}
+            client = cls(base_url=server.base_url, **credentials, **client_options)
+        except BaseException:
+            server.stop()
+            if temp_dir is not None:
+                shutil.rmtree(temp_dir, ignore_errors=True)
+            raise
+        client.sandbox_server = server
+        client._temp_dir = temp_dir
+        # Also clean up when the client is garbage-collected or the interpreter exits unclosed.
+        client._finalizer = weakref.finalize(client, _stop_sandbox, server, temp_dir)
+        return client
+
+    # --- public endpoints -------------------------------------------------------------------------
+
+    def upload_image(self, data: bytes, filename: str) -> UploadedImage:
+        """Upload a JPG/PNG (P010) and get its public URL; the same bytes reuse an earlier URL.
+
+        Parameters
+        ----------
+        data : bytes
+            JPG or PNG bytes, at most 4096 KB (see ``images.prepare_image`` for anything else).
+        filename : str
+            Name sent with the upload, e.g. ``"query.png"``.
+
+        Returns
+        -------
+        UploadedImage
+            ``from_cache`` is True when an earlier upload of the same bytes was reused
+            (no call made). The memo lives in ``cache_dir`` (in memory when ``cache=False``)
+            and holds only the URL and its expiry, never the image.
+
+        Examples
+        --------
+        >>> client = PatsnapClient.sandbox()
+        >>> data = open("chair.png", "rb").read()
+        >>> first = client.upload_image(data, "chair.png")
+        >>> again = client.upload_image(data, "chair.png")    # the same bytes: no new upload
+        >>> again.url == first.url, again.from_cache, client.usage.requests["upload"]
+        (True, True, 1)
+        >>> client.close()
+        """
+        if isinstance(data, (bytearray, memoryview)):
+            data = bytes(data)
+        if not isinstance(data, bytes):
+            raise ImageInputError(f"data={type(data).__name__} is not valid: expected the bytes of a "
+                                  "JPG or PNG file (images.prepare_image() converts other inputs).")
+        if not data:
+            raise ImageInputError("data=b'' is not valid: the image is empty. Allowed: JPG or PNG bytes.")
+        if len(data) > codes.UPLOAD_MAX_BYTES:
+            raise ImageInputError(f"data=<{len(data)} bytes> is not valid: larger than "
+                                  f"{codes.UPLOAD_MAX_BYTES} bytes (4096 KB). Allowed: JPG or PNG up to "
+                                  "4096 KB; images.prepare_image() shrinks it.")
+        if data.startswith(_PNG_MAGIC):
+            mime = "image/png"
+        elif data.startswith(_JPEG_MAGIC):
+            mime = "image/jpeg"
+        else:
+            raise ImageInputError(f"data=<{len(data)} bytes starting {data[:8]!r}> is not valid: not a JPG "
+                                  "or PNG file. Allowed: JPG or PNG bytes (images.prepare_image() converts).")
+        if not isinstance(filename, str) or not filename.strip() or any(c in filename for c in '"\r\n'):
+            raise ImageInputError(f"filename={filename!r} is not valid: expected a file name such as "
+                                  "'query.png'.")
+        self._check_open()
+        key = hashlib.sha256(self.base_url.encode() + b"\0" + hashlib.sha256(data).digest()).hexdigest()
+        now = time.time()
+        remembered = self._uploads.get(key)
+        if remembered is not None:
+            url, issued_at, expires_at = remembered
+            if expires_at - now > _reuse_margin(issued_at, expires_at):
+                self.usage.add_cache_hit()
+                log.debug("upload: reusing the URL of an earlier upload of the same image")
+                return UploadedImage(url, _utc(expires_at), from_cache=True)
+        body, content_type = urllib3.encode_multipart_formdata({"image": (filename, data, mime)})
+        answer, _ = self._call("upload", method="POST", data=body,
+                               headers={"Content-Type": content_type})
+        if not isinstance(answer, Mapping) or not isinstance(answer.get("url"), str) or not answer["url"]:
+            raise ResponseFormatError("The upload answer has no 'url'.", endpoint=ENDPOINTS["upload"])
+        lifetime = answer.get("expire", codes.UPLOAD_URL_LIFETIME_S)
+        if isinstance(lifetime, bool) or not isinstance(lifetime, (int, float)) or lifetime <= 0:
+            raise ResponseFormatError(f"The upload answer has expire={lifetime!r}, not seconds > 0.",
+                                      endpoint=ENDPOINTS["upload"])
+        expires_at = now + float(lifetime)
+        self._uploads.put(key, answer["url"], now, expires_at)
+        return UploadedImage(answer["url"], _utc(expires_at), from_cache=False)
+
+    def create_search(self, url: str, filters: SearchFilters | Mapping[str, Any] | None = None,
+                      limit: int = codes.LIMIT_DEFAULT, *, refresh: bool = False) -> SearchPage:
+        """Create an image search (P009) for the image at ``url``; the first ``limit`` hits.
+
+        Parameters
+        ----------
+        url : str
+            Public http(s) URL of a JPG/PNG (e.g. ``upload_image(...).url``).
+        filters : SearchFilters or dict, optional
+            Validated before any call.
+        limit : int
+            1..100 hits.
+        refresh : bool
+            Skip the cache and make a new search (e.g. when its search id expired).
+
+        Returns
+        -------
+        SearchPage
+
+        Examples
+        --------
+        >>> from patsnap_pandas import SearchFilters
+        >>> client = PatsnapClient.sandbox()
+        >>> url = client.upload_image(open("chair.png", "rb").read(), "chair.png").url
+        >>> page = client.create_search(url, SearchFilters(country="US"), limit=5)
+        >>> len(page.hits), {hit.patent_pn[:2] for hit in page.hits}
+        (5, {'US'})
+        >>> client.create_search(url, {"country": "US"}, limit=5).from_cache
+        True
+        >>> client.close()
+        """
+        if not isinstance(url, str) or not re.match(r"^https?://\S+$", url.strip()):
+            raise InvalidInputError(f"url={url!r} is not valid: expected the http(s) URL of a JPG or "
+                                    "PNG image; upload a local image with upload_image() first.")
+        filters = SearchFilters.coerce(filters)
+        limit = check_limit(limit)
+        params = {"url": url.strip(), **filters.to_params(), "limit": str(limit)}
+        data, from_cache = self._call("search", params=params, refresh=refresh)
+        return _parse_page(data, ENDPOINTS["search"], search_id=None, offset=0, limit=limit,
+                           from_cache=from_cache)
+
+    def search_results(self, search_id: str, offset: int = 0, limit: int = codes.LIMIT_MAX,
+                       filters: SearchFilters | Mapping[str, Any] | None = None) -> SearchPage:
+        """More results of a search (P009 by search id): ``limit`` hits from ``offset`` on.
+
+        Raises
+        ------
+        SearchExpiredError
+            The search id is unknown or older than 20 minutes: create the search again.
+
+        Examples
+        --------
+        >>> client = PatsnapClient.sandbox()
+        >>> url = client.upload_image(open("chair.png", "rb").read(), "chair.png").url
+        >>> first = client.create_search(url, limit=10)
+        >>> page = client.search_results(first.search_id, offset=10, limit=100)
+        >>> page.offset, len(page.hits), page.total
+        (10, 100, 600)
+        >>> client.close()
+        """
+        if not isinstance(search_id, str) or not search_id.strip():
+            raise InvalidInputError(f"search_id={search_id!r} is not valid: expected the search_id "
+                                    "string returned by create_search().")
+        offset = check_offset(offset)
+        limit = check_limit(limit)
+        filters = SearchFilters.coerce(filters)
+        params = {"search_id": search_id.strip(), **filters.to_params(), "offset": str(offset),
+                  "limit": str(limit)}
+        data, from_cache = self._call("results", params=params)
+        return _parse_page(data, ENDPOINTS["results"], search_id=search_id.strip(), offset=offset,
+                           limit=limit, from_cache=from_cache)
+
+    def bibliography(self, patent_ids: str | Iterable[str]) -> list[dict]:
+        """Simple bibliography (P011) of patents, in batches of 100; items as PatSnap returns them.
+
+        Items come back in the order of ``patent_ids`` (duplicates asked once); ids PatSnap
+        does not know are absent.
+
+        Examples
+        --------
+        >>> client = PatsnapClient.sandbox()
+        >>> design = client.sandbox_server.corpus.designs[0]
+        >>> item = client.bibliography([design.patent_id, "unknown-id"])[0]
+        >>> item["pn"] == design.patent_pn, sorted(item["bibliographic_data"])[:3]
+        (True, ['application_reference', 'classification_data', 'dates_of_public_availability'])
+        >>> client.close()
+        """
+        return self._lookup("bibliography", patent_ids)
+
+    def legal_status(self, patent_ids: str | Iterable[str]) -> list[dict]:
+        """Simple legal status (P041) of patents, in batches of 100; items as PatSnap returns them.
+
+        Examples
+        --------
+        >>> client = PatsnapClient.sandbox()
+        >>> design = client.sandbox_server.corpus.designs[0]
+        >>> item = client.legal_status(design.patent_id)[0]
+        >>> sorted(item), item["simple_legal_status"][0] in ("Active", "Inactive", "Pending")
+        (['patent_id', 'pn', 'simple_legal_status'], True)
+        >>> client.close()
+        """
+        return self._lookup("legal_status", patent_ids)
+
+    # --- cache and lifecycle ------------------------------------------------------------------------
+
+    def cache_info(self) -> dict[str, Any]:
+        """Where the cache is, how much it holds, and the lifetimes in use (JSON-safe).
+
+        Examples
+        --------
+        >>> from patsnap_pandas import search_designs
+        >>> client = PatsnapClient.sandbox()
+        >>> hits = search_designs("chair.png", client=client)
+        >>> info = client.cache_info()
+        >>> info["backend"], info["responses"], info["uploads"], info["lifetimes"]["search"]
+        ('SQLiteCache', 1, 1, 28800)
+        >>> client.close()
+        """
+        info: dict[str, Any] = {
+            "backend": None, "location": None, "cache_dir": str(self.cache_dir),
+            "responses": 0, "uploads": self._uploads.count(), "size_bytes": 0,
+            "lifetimes": dict(self._lifetimes),
+            "usage": self.usage.as_dict(),
+        }
+        if self._cached:
+            backend = self._session.cache
+            info["backend"] = type(backend).__name__
+            try:
+                info["responses"] = len(backend.responses)
+            except Exception:  # a remote backend may not count cheaply
+                info["responses"] = None
+            info["location"] = _cache_location(backend)
+        files = [self.cache_dir / "uploads.sqlite"]
+        if info["location"]:
+            files += [Path(info["location"] + suffix) for suffix in ("", "-wal", "-shm", "-journal")]
+        info["size_bytes"] = sum(path.stat().st_size for path in files if path.is_file())
+        return info
+
+    def clear_cache(self) -> None:
+        """Forget every cached answer and remembered upload of this client's cache.
+
+        Thumbnails are kept (they are not billable).
+
+        Examples
+        --------
+        >>> from patsnap_pandas import search_designs
+        >>> client = PatsnapClient.sandbox()
+        >>> hits = search_designs("chair.png", client=client)
+        >>> client.clear_cache()
+        >>> client.cache_info()["responses"], client.cache_info()["uploads"]
+        (0, 0)
+        >>> client.close()
+        """
+        if self._cached:
+            self._session.cache.clear()
+        self._uploads.clear()
+
+    def close(self) -> None:
+        """Close the HTTP session; a sandbox client also stops its server and removes its temp cache.
+
+        Idempotent; ``with PatsnapClient(...) as client:`` closes it at the end of the block.
+
+        Examples
+        --------
+        >>> client = PatsnapClient.sandbox()
+        >>> client.close()
+        >>> client.sandbox_server, client.cache_dir.exists()
+        (<Sandbox http://127.0.0.1:... stopped>, False)
+        >>> client.close()          # again: nothing happens
+        """
+        if self._closed:
+            return
+        self._closed = True
+        self._session.close()
+        if self._finalizer is not None:
+            self._finalizer()  # stops the sandbox and removes its temporary cache (once)
+
+    def __enter__(self) -> PatsnapClient:
+        return self
+
+    def __exit__(self, *exc: Any) -> None:
+        self.close()
+
+    def __repr__(self) -> str:
+        if not self._cached:
+            cache = "off"
+        else:
+            backend = self._session.cache
+            location = _cache_location(backend)
+            cache = f"{type(backend).__name__}({location})" if location else type(backend).__name__
+        sandbox = ", sandbox=True" if self.sandbox_server is not None else ""
+        closed = ", closed" if self._closed else ""
+        return (f"PatsnapClient(base_url={self.base_url!r}, auth={self._auth.description!r}, "
+                f"cache={cache!r}{sandbox}{closed})")
+
+    def __getstate__(self):
+        raise TypeError("PatsnapClient cannot be pickled (it holds credentials and a live session); "
+                        "create one per process with PatsnapClient.from_env().")
+
+    # --- internals ---------------------------------------------------------------------------------
+
+    def _check_open(self) -> None:
+        if self._closed:
+            raise RuntimeError("This PatsnapClient is closed; create a new one.")
+
+    def _lookup(self, name: str, patent_ids: str | Iterable[str]) -> list[dict]:
+        ids = _patent_ids(patent_ids)
+        if not ids:
+            return []
+        self._check_open()
+        items: list[dict] = []
+        # Sorted batches: the same set of ids always makes the same (cacheable) calls.
+        ordered = sorted(ids)
+        for start in range(0, len(ordered), BATCH_SIZE):
+            batch = ordered[start:start + BATCH_SIZE]
+            data, _ = self._call(name, params={"patent_id": ",".join(batch)})
+            if not isinstance(data, list) or not all(isinstance(item, Mapping) for item in data):
+                raise ResponseFormatError(f"data is a {type(data).__name__}, not a list of objects.",
+                                          endpoint=ENDPOINTS[name])
+            items.extend(dict(item) for item in data)
+        rank = {pid: i for i, pid in enumerate(ids)}
+        return sorted(items, key=lambda item: rank.get(item.get("patent_id"), len(rank)))
+
+    def _on_attempt(self, url: str, response: Any, error: Any) -> None:
+        """urllib3 reports a failed attempt (retried or final): count it."""
+        name = self._endpoint_of(url)
+        connect_failed = error is not None and isinstance(
+            error, (urllib3.exceptions.ConnectTimeoutError, urllib3.exceptions.NewConnectionError))
+        self.usage.add_request(name, billed=name in BILLABLE and not connect_failed)
+        self.usage.add_retry()
+
+    @staticmethod
+    def _endpoint_of(url: str) -> str:
+        path = url.split("?", 1)[0]
+        for name, endpoint in ENDPOINTS.items():
+            if path.endswith(endpoint):
+                return name
+        return "other"
+
+    def _fetch_token(self, client_id: str, client_secret: str) -> Mapping[str, Any]:
+        body, _ = self._call("token", method="POST", data={"grant_type": "client_credentials"},
+                             basic_auth=(client_id, client_secret))
+        return body
+
+    def _call(self, name: str, *, method: str = "GET", params: Mapping[str, str] | None = None,
+              data: Any = None, headers: Mapping[str, str] | None = None,
+              basic_auth: tuple[str, str] | None = None, refresh: bool = False) -> tuple[Any, bool]:
+        """One API call with auth, transient-error retries and one token refresh.
+
+        Returns (the envelope's ``data`` -- or the whole body for the token endpoint, from_cache).
+        """
+        self._check_open()
+        path = ENDPOINTS[name]
+        url = self.base_url + path
+        if self._cached and method == "GET" and not refresh:
+            cached = self._cached_answer(path, url, params or {})
+            if cached is not None:
+                self.usage.add_cache_hit()
+                return cached, True
+        attempt, reauthenticated = 0, False
+        while True:
+            call_headers = dict(headers or {})
+            call_params = dict(params or {})
+            used = None
+            if basic_auth is None:
+                auth_headers, auth_params, used = self._auth.credentials()
+                call_headers.update(auth_headers)
+                call_params.update(auth_params)
+            extra = {"force_refresh": True} if (refresh and self._cached) else {}
+            log.debug("%s %s (attempt %d)", method, path, attempt + 1)
+            try:
+                response = self._session.request(method, url, params=call_params, data=data,
+                                                 headers=call_headers, auth=basic_auth or HeadersAuth(),
+                                                 timeout=self.timeout, allow_redirects=False, **extra)
+            except (ChunkedEncodingError, ContentDecodingError) as exc:
+                # The answer broke off mid-body: transient, like a dropped connection.
+                self.usage.add_request(name, billed=name in BILLABLE)
+                if attempt < self.max_retries:
+                    attempt += 1
+                    self.usage.add_retry()
+                    time.sleep(self._backoff(attempt, None))
+                    continue
+                raise ServiceUnavailableError(
+                    f"The answer broke off ({type(exc).__name__}) after {attempt + 1} attempts.",
+                    endpoint=path) from None
+            except requests.RequestException as exc:
+                raise self._network_error(exc, path) from None
+            from_cache = bool(getattr(response, "from_cache", False))
+            if from_cache:
+                self.usage.add_cache_hit()
+            else:
+                self.usage.add_request(name, billed=name in BILLABLE)
+            try:
+                body = _decode(response, path)
+                _raise_if_error(body, response, path, token=(name == "token"))
+                if name == "token":
+                    return body, False
+                if "data" not in body:
+                    raise ResponseFormatError("The answer has no 'data' field.", endpoint=path,
+                                              http_status=response.status_code)
+                return body["data"], from_cache
+            except PatsnapError as err:
+                if (used is not None and not reauthenticated and self._auth.can_refresh()
+                        and isinstance(err, AuthenticationError)
+                        and (err.code == 67200003 or err.http_status == 401)):
+                    log.debug("%s: token rejected, fetching a new one", path)
+                    self._auth.invalidate(used)
+                    reauthenticated = True
+                    continue
+                if self._retryable(err, response) and attempt < self.max_retries:
+                    attempt += 1
+                    self.usage.add_retry()
+                    delay = self._backoff(attempt, response)
+                    log.debug("%s: %s; retry %d in %.2f s", path, type(err).__name__, attempt, delay)
+                    time.sleep(delay)
+                    continue
+                if isinstance(err, AuthenticationError):
+                    err.hint = self._auth_hint(name)
+                if attempt:
+                    err.hint = f"Gave up after {attempt} retries. {err.hint}"
+                raise err from None
+
+    def _cached_answer(self, path: str, url: str, params: Mapping[str, str]) -> Any:
+        """The cached ``data`` of a GET, or None: no token fetched, no network, no rate limit.
+
+        Secrets are not part of the cache key (their values are ignored), so a placeholder
+        stands in for the ``apikey`` parameter of token mode.
+        """
+        probe = {**params, **self._auth.cache_key_params()}
+        try:
+            response = self._session.request("GET", url, params=probe, auth=HeadersAuth(),
+                                             only_if_cached=True, allow_redirects=False)
+        except requests.RequestException:  # pragma: no cover - only_if_cached never connects
+            return None
+        if response.status_code == 504 or not getattr(response, "from_cache", False):
+            return None  # not cached (or expired)
+        body = _decode(response, path)
+        _raise_if_error(body, response, path)
+        return body["data"]
+
+    @staticmethod
+    def _retryable(err: PatsnapError, response: requests.Response) -> bool:
+        # HTTP 5xx were retried by urllib3 already; retrying them here too would multiply.
+        if response.status_code >= 500:
+            return False
+        return err.code in codes.RETRYABLE_CODES or response.status_code == 429
+
+    def _backoff(self, attempt: int, response: requests.Response | None) -> float:
+        """Full-jitter exponential backoff, at least the server's Retry-After (capped)."""
+        from .http import BACKOFF_MAX_S, RETRY_AFTER_MAX_S
+
+        delay = self._retry_rng.uniform(0, min(BACKOFF_MAX_S, self.backoff_factor * 2 ** attempt))
+        if response is not None:
+            retry_after = response.headers.get("Retry-After", "")
+            if retry_after.strip().isdigit():
+                delay = max(delay, min(float(retry_after), RETRY_AFTER_MAX_S))
+        return delay
+
+    def _auth_hint(self, name: str) -> str:
+        if isinstance(self._auth, TokenAuth):
+            return (f"Check the client id and secret ({config.env_name('client_id')}, "
+                    f"{config.env_name('client_secret')}); an expired client must be renewed in the "
+                    "PatSnap developer portal.")
+        return f"Check the API key ({config.env_name('api_key')}) in the PatSnap developer portal."
+
+    def _network_error(self, exc: requests.RequestException, path: str) -> PatsnapError:
+        if isinstance(exc, (requests.ConnectionError, requests.Timeout)):
+            what = "timed out" if isinstance(exc, requests.Timeout) else "could not connect or was cut off"
+            return ServiceUnavailableError(
+                f"The request to {self.base_url}{path} {what} after {self.max_retries} retries "
+                f"({type(exc).__name__}: {_short(redact(str(exc)))}).", endpoint=path)
+        return PatsnapError(f"The request to {self.base_url}{path} failed: {type(exc).__name__}: "
+                            f"{_short(redact(str(exc)))}.", endpoint=path,
+                            hint="Check the base URL and your network settings.")
+
+
+def _stop_sandbox(server: Any, temp_dir: Path | None) -> None:
+    server.stop()
+    if temp_dir is not None:
+        shutil.rmtree(temp_dir, ignore_errors=True)
+
+
+def _cache_location(backend: Any) -> str | None:
+    """The file of a file-based requests-cache backend, else None (Redis, memory...)."""
+    try:
+        path = backend.db_path
+    except (NotImplementedError, AttributeError):
+        return None
+    return str(path) if isinstance(path, (str, Path)) else None
+
+
+def _short(text: str, limit: int = 300) -> str:
+    text = re.sub(r"\?[^\s'\")]*", "?...", text)  # no query strings in messages
+    return text if len(text) <= limit else text[:limit] + "..."
+
+
+def _utc(epoch: float) -> dt.datetime:
+    return dt.datetime.fromtimestamp(epoch, tz=dt.timezone.utc)
+
+
+def _patent_ids(patent_ids: Any) -> list[str]:
+    allowed = "a patent id string or a list of them"
+    if isinstance(patent_ids, str):
+        values: list[Any] = [part for part in patent_ids.split(",")]
+    elif isinstance(patent_ids, Iterable) and not isinstance(patent_ids, (bytes, Mapping)):
+        values = list(patent_ids)
+    else:
+        raise InvalidInputError(f"patent_ids={patent_ids!r} is not valid: expected {allowed}.")
+    result = []
+    for value in values:
+        if not isinstance(value, str) or not value.strip() or "," in value:
+            raise InvalidInputError(f"patent_ids contains {value!r}, which is not a patent id. "
+                                    f"Allowed: {allowed}.")
+        result.append(value.strip())
+    return list(dict.fromkeys(result))

@@ -1,0 +1,128 @@
+"""Settings: explicit arguments win over the environment, which wins over defaults.
+
+Every environment variable the package reads is named in :data:`SETTINGS`, and
+nowhere else. Reading a setting does no I/O beyond ``os.environ``.
+"""
+
+from __future__ import annotations
+
+import os
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any, Callable, Mapping
+
+import platformdirs
+
+from .errors import InvalidInputError
+
+DEFAULT_BASE_URL = "https://connect.patsnap.com"
+APP_NAME = "patsnap-pandas"
+
+
+def _positive_float(value: Any) -> float:
+    number = float(value)
+    if not number > 0:
+        raise ValueError("must be > 0")
+    return number
+
+
+def _non_negative_int(value: Any) -> int:
+    if isinstance(value, bool):
+        raise ValueError("must be an integer")
+    number = int(value)
+    if number < 0 or number != float(value):
+        raise ValueError("must be an integer >= 0")
+    return number
+
+
+def _text(value: Any) -> str:
+    text = str(value).strip()
+    if not text:
+        raise ValueError("must not be empty")
+    return text
+
+
+def _base_url(value: Any) -> str:
+    text = _text(value).rstrip("/")
+    if not text.startswith(("https://", "http://")):
+        raise ValueError("must start with https:// (or http:// for a local server)")
+    return text
+
+
+@dataclass(frozen=True)
+class Setting:
+    """One setting: its environment variable, parser, default and meaning."""
+
+    env: str
+    parse: Callable[[Any], Any]
+    default: Any
+    help: str
+
+
+#: The one table of settings and their environment variables.
+SETTINGS: dict[str, Setting] = {
+    "client_id": Setting("PATSNAP_CLIENT_ID", _text, None,
+                         "client id of a client-credentials account"),
+    "client_secret": Setting("PATSNAP_CLIENT_SECRET", _text, None,
+                             "client secret of a client-credentials account"),
+    "api_key": Setting("PATSNAP_API_KEY", _text, None, "API key (sk-...) of an API-key account"),
+    "base_url": Setting("PATSNAP_BASE_URL", _base_url, DEFAULT_BASE_URL,
+                        "API base URL (China: https://connect.zhihuiya.com)"),
+    "cache_dir": Setting("PATSNAP_CACHE_DIR", _text, None,
+                         "folder of the HTTP cache and upload memo "
+                         "(default: the platform's user cache folder)"),
+    "timeout": Setting("PATSNAP_TIMEOUT", _positive_float, 30.0, "seconds per HTTP request"),
+    "max_retries": Setting("PATSNAP_MAX_RETRIES", _non_negative_int, 5,
+                           "retries of a transient failure"),
+    "rate_limit": Setting("PATSNAP_RATE_LIMIT", _positive_float, None,
+                          "at most this many network calls per second (cache hits are free)"),
+}
+
+
+def env_name(name: str) -> str:
+    """The environment variable of setting ``name`` (e.g. ``"api_key"`` -> ``"PATSNAP_API_KEY"``)."""
+    return SETTINGS[name].env
+
+
+def resolve(name: str, explicit: Any = None, environ: Mapping[str, str] | None = None) -> Any:
+    """The value of setting ``name``: ``explicit`` if not None, else its environment variable, else the default.
+
+    Raises
+    ------
+    InvalidInputError
+        When the value does not parse; the message names the argument or variable.
+    """
+    setting = SETTINGS[name]
+    environ = os.environ if environ is None else environ
+    if explicit is not None:
+        source, raw = name, explicit
+    else:
+        raw = environ.get(setting.env)
+        if raw is None or not str(raw).strip():
+            return setting.default
+        source = setting.env
+    try:
+        return setting.parse(raw)
+    except (TypeError, ValueError) as exc:
+        shown = "<hidden>" if name in {"client_id", "client_secret", "api_key"} else repr(raw)
+        raise InvalidInputError(f"{source}={shown} is not valid: {exc} ({setting.help})") from None
+
+
+def cache_dir(explicit: str | os.PathLike | None = None) -> Path:
+    """Folder of the client's HTTP cache: ``explicit``, else ``$PATSNAP_CACHE_DIR``, else the user cache dir.
+
+    Nothing is created here; the caller creates the folder when it first writes.
+    """
+    value = resolve("cache_dir", None if explicit is None else os.fspath(explicit))
+    if value is None:
+        value = platformdirs.user_cache_dir(APP_NAME)
+    return Path(value).expanduser()
+
+
+def credentials_help() -> str:
+    """What to set to authenticate, naming the exact variables."""
+    return (
+        f"Set {env_name('client_id')} and {env_name('client_secret')} (client-credentials account) "
+        f"or {env_name('api_key')} (an sk-... API key), or pass them to PatsnapClient(...); "
+        "to try the package without an account use PatsnapClient.sandbox()."
+    )

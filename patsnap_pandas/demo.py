@@ -1,0 +1,189 @@
+"""`make demo`: an image search against the offline sandbox, then the same search again for free.
+
+It starts the sandbox (``PatsnapClient.sandbox()``), searches with a sample drawing,
+prints the top hits, and repeats the search to show that the cache answers it
+with zero billed calls. The sample is a drawing sheet of a real US design patent
+from ``../shared/real-designs`` when that folder is there (the sandbox then serves
+those 50 patents), else an image of the sandbox's generated corpus. Either way the
+query is rotated, cropped and speckled first, as a scan would be, so the search
+has to find it rather than match identical bytes.
+
+Examples
+--------
+>>> import io
+>>> run_demo(io.StringIO(), corpus="generated")
+0
+"""
+
+from __future__ import annotations
+
+import sys
+import time
+from pathlib import Path
+from typing import Any, TextIO
+
+import numpy as np
+from PIL import Image, ImageOps
+
+from .client import PatsnapClient
+from .search import search_designs
+
+__all__ = ["perturb", "real_designs_dir", "run_demo"]
+
+#: A shoe with four sheets; the corpus holds three other shoes to find next to it.
+DEMO_PATENT = "USD917866S"
+DEMO_SHEET = 2  # image_keys[0] is the front page, then drawing sheets 1, 2, ...
+GENERATED_DESIGN = 42  # a handbag the perturbed query finds at rank 1 (generated corpus, seed 0)
+# The generated drawings are small (about 300 x 500 px): a lighter scan effect suits them.
+PERTURBATION = {"real": {"angle": 2.0, "crop": 0.04, "noise": 12.0},
+                "generated": {"angle": 1.5, "crop": 0.02, "noise": 4.0}}
+
+
+def real_designs_dir() -> Path | None:
+    """``../shared/real-designs`` beside the project (from the working folder or the package), if there.
+
+    Examples
+    --------
+    >>> folder = real_designs_dir()          # None on a checkout without the shared folder
+    >>> folder is None or (folder / "manifest.csv").is_file()
+    True
+    """
+    for base in (Path.cwd(), Path(__file__).resolve().parents[1]):
+        candidate = (base / ".." / "shared" / "real-designs").resolve()
+        if (candidate / "manifest.csv").is_file():
+            return candidate
+    return None
+
+
+def perturb(image: Image.Image, *, seed: int = 0, angle: float = 2.0, crop: float = 0.04,
+            noise: float = 12.0, max_side: int = 1200) -> Image.Image:
+    """A scan-like copy of ``image``: rotated ``angle`` degrees, ``crop`` of each margin cut, gray noise.
+
+    Deterministic for a given ``seed``.
+
+    Examples
+    --------
+    >>> from PIL import Image
+    >>> drawing = Image.open("chair.png")
+    >>> scan = perturb(drawing, seed=1, angle=2.0, noise=8.0)
+    >>> scan.mode, scan.size != drawing.size, perturb(drawing, seed=1, angle=2.0, noise=8.0) == scan
+    ('L', True, True)
+    """
+    im = ImageOps.exif_transpose(image).convert("L")
+    im = im.rotate(angle, resample=Image.Resampling.BICUBIC, expand=True, fillcolor=255)
+    w, h = im.size
+    im = im.crop((round(w * crop), round(h * crop), round(w * (1 - crop)), round(h * (1 - crop))))
+    im.thumbnail((max_side, max_side), Image.Resampling.LANCZOS)
+    pixels = np.asarray(im, dtype=np.float32)
+    speckled = pixels + np.random.default_rng(seed).normal(0.0, noise, pixels.shape)
+    return Image.fromarray(np.clip(np.rint(speckled), 0, 255).astype(np.uint8))
+
+
+def _pick_query(corpus) -> tuple[Any, str, str]:
+    """(design, image key, description) of the demo query in the sandbox corpus."""
+    if corpus.name.startswith("dir:"):
+        design = next((d for d in corpus.designs if d.patent_pn == DEMO_PATENT), None)
+        if design is None:  # another folder of real designs: the patent with the most sheets
+            design = max(corpus.designs, key=lambda d: len(d.image_keys))
+        sheet = min(DEMO_SHEET, len(design.image_keys) - 1)
+        what = f"drawing sheet {sheet}" if sheet else "front page"
+        return design, design.image_keys[sheet], f"{what} of {design.patent_pn} ({design.title!r})"
+    design = corpus.designs[GENERATED_DESIGN % len(corpus.designs)]
+    return design, design.image_keys[0], f"the main view of {design.patent_pn} ({design.title!r})"
+
+
+def _table(df) -> str:
+    rows = [("rank", "score", "patent_pn", "authority", "title")]
+    for rank, score, pn, authority, title in zip(df["rank"], df["score"], df["patent_pn"],
+                                                 df["authority"], df["title"]):
+        title = str(title)
+        rows.append((str(rank), f"{score:.3f}", str(pn), str(authority),
+                     title if len(title) <= 48 else title[:47] + "…"))
+    widths = [max(len(row[i]) for row in rows) for i in range(4)]
+    lines = []
+    for row in rows:
+        cells = [row[0].rjust(widths[0]), row[1].rjust(widths[1]), row[2].ljust(widths[2]),
+                 row[3].ljust(widths[3]), row[4]]
+        lines.append("  " + "  ".join(cells).rstrip())
+    return "\n".join(lines)
+
+
+def run_demo(out: TextIO = sys.stdout, *, corpus: str | Path | None = None, limit: int = 10,
+             **sandbox_options: Any) -> int:
+    """Run the demo, printing to ``out``; 0 when the repeated search billed nothing.
+
+    Parameters
+    ----------
+    out : text stream
+        Where to print (default stdout).
+    corpus : str or path, optional
+        A folder in ``real-designs`` format, ``"generated"`` for the generated corpus;
+        default: ``../shared/real-designs`` when present, else generated.
+    limit : int
+        Hits to show.
+    **sandbox_options
+        Passed to :meth:`PatsnapClient.sandbox` (e.g. ``latency=0.15``).
+
+    Examples
+    --------
+    >>> import io
+    >>> out = io.StringIO()
+    >>> run_demo(out, corpus="generated", limit=3)
+    0
+    >>> print(out.getvalue())
+    patsnap-pandas demo: design image search against the offline sandbox ...
+    Same search again: 0 billed calls (client usage: 0, sandbox ledger: 0 new entries), same hits, ...
+    """
+    def say(text: str = "") -> None:
+        print(text, file=out, flush=True)
+
+    defaulted = corpus is None
+    if corpus is None:
+        corpus = real_designs_dir()
+    elif corpus == "generated":
+        corpus = None
+    say("patsnap-pandas demo: design image search against the offline sandbox "
+        "(a local PatSnap look-alike: no account, no quota).")
+    started = time.perf_counter()
+    with PatsnapClient.sandbox(corpus=corpus, **sandbox_options) as client:
+        server = client.sandbox_server
+        designs = server.corpus.designs
+        images_count = sum(len(d.image_keys) for d in designs)
+        if corpus is not None:
+            source = f"{len(designs)} real US design patents ({images_count} drawings) from {corpus}"
+        else:
+            source = f"{len(designs)} generated designs" + (
+                " (../shared/real-designs not found)" if defaulted else "")
+        say(f"Data source: {source}; sandbox ready in {time.perf_counter() - started:.1f} s.")
+
+        design, key, description = _pick_query(server.corpus)
+        effect = PERTURBATION["real" if corpus is not None else "generated"]
+        query = perturb(server.corpus.image(key), **effect)
+        say(f"Query: {description}, rotated {effect['angle']:g}°, cropped and speckled like a scan.")
+
+        billed, ledger = client.usage.billed_calls, len(server.ledger)
+        t0 = time.perf_counter()
+        df = search_designs(query, client=client, limit=limit, label=f"{design.patent_pn} sheet")
+        took = time.perf_counter() - t0
+        first_billed = client.usage.billed_calls - billed
+        say(f"\nTop {len(df)} of {df.attrs['total']} designs ({took:.2f} s, {first_billed} billed calls: "
+            "upload + search):")
+        say(_table(df))
+        if len(df) and df["patent_pn"].iloc[0] == design.patent_pn:
+            say(f"  -> rank 1 is the patent the query was drawn from ({design.patent_pn}).")
+
+        billed, ledger = client.usage.billed_calls, len(server.ledger)
+        t0 = time.perf_counter()
+        again = search_designs(query, client=client, limit=limit, label=f"{design.patent_pn} sheet")
+        took = time.perf_counter() - t0
+        rerun_billed = client.usage.billed_calls - billed
+        rerun_ledger = len(server.ledger) - ledger
+        same = again[["patent_id", "score"]].equals(df[["patent_id", "score"]])
+        say(f"\nSame search again: {rerun_billed} billed calls (client usage: {rerun_billed}, "
+            f"sandbox ledger: {rerun_ledger} new entries), {'same hits, ' if same else ''}"
+            f"served from the cache in {took * 1000:.0f} ms.")
+    return 0 if rerun_billed == 0 and rerun_ledger == 0 else 1
+
+
+if __name__ == "__main__":  # pragma: no cover
+    sys.exit(run_demo())

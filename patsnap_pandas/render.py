@@ -1,0 +1,643 @@
+"""Thumbnail grids and score charts for design-search frames.
+
+Pure rendering: a DataFrame in the frame schema (see ``frame.py``) plus one
+thumbnail per row (PNG/JPEG bytes, or ``None`` where missing) in; HTML strings
+or matplotlib objects out. Nothing here does HTTP. Thumbnails are matched to
+rows by position: ``images[i]`` belongs to ``df.iloc[i]``.
+
+Every text that reaches HTML goes through :func:`html.escape` (``quote=True``),
+images are embedded as ``data:`` URIs, and the markup holds no ``<script>``,
+no event-handler attribute and no external URL.
+"""
+
+from __future__ import annotations
+
+import base64
+import copy
+import datetime as _dt
+import html
+import io
+import math
+import unicodedata
+import uuid
+from collections.abc import Iterable, Sequence
+from pathlib import Path
+from typing import TYPE_CHECKING, Any
+
+import numpy as np
+import pandas as pd
+
+if TYPE_CHECKING:  # matplotlib is imported lazily: importing the package stays cheap
+    from matplotlib.axes import Axes
+    from matplotlib.figure import Figure
+
+__all__ = ["ThumbnailGrid", "thumbnail_grid", "plot_scores", "gallery", "top"]
+
+CAPTION_DEFAULT: tuple[str, ...] = ("score", "patent_pn", "title")
+COLUMNS_RANGE = (1, 20)
+SIZE_RANGE = (32, 1024)
+PLOT_KINDS: tuple[str, ...] = ("bar", "hist", "strip")
+CAPTION_MAX_CHARS = 80  # visible caption text; CSS ellipsis trims it further
+TOOLTIP_MAX_CHARS = 500  # the title= attribute carries the full text up to this
+MISSING_GROUP = "(missing)"
+
+_PNG_MAGIC = b"\x89PNG\r\n\x1a\n"
+_JPEG_MAGIC = b"\xff\xd8\xff"
+_GLYPH_TAIL = {"\u200d", "\ufe0e", "\ufe0f"}  # ZWJ and variation selectors
+
+
+# --------------------------------------------------------------------------
+# validation shared with report.py
+# --------------------------------------------------------------------------
+
+
+def _check_frame(df: Any, required: Iterable[str] = (), *, param: str = "df") -> pd.DataFrame:
+    """Return ``df`` if it is a DataFrame holding every ``required`` column."""
+    if not isinstance(df, pd.DataFrame):
+        raise TypeError(f"{param} must be a pandas DataFrame in the frame schema, got {type(df).__name__}")
+    missing = [c for c in dict.fromkeys(required) if c not in df.columns]
+    if missing:
+        raise ValueError(
+            f"{param} is missing required column(s) {missing}; it has {list(map(str, df.columns))}"
+        )
+    return df
+
+
+def _check_int(value: Any, name: str, low: int, high: int | None = None, *, allow_none: bool = False) -> int | None:
+    if value is None and allow_none:
+        return None
+    allowed = f"an integer >= {low}" if high is None else f"an integer from {low} to {high}"
+    if allow_none:
+        allowed = "None or " + allowed
+    if isinstance(value, (bool, np.bool_)) or not isinstance(value, (int, np.integer)):
+        raise ValueError(f"{name}={value!r} is not allowed; expected {allowed}")
+    value = int(value)
+    if value < low or (high is not None and value > high):
+        raise ValueError(f"{name}={value!r} is out of range; expected {allowed}")
+    return value
+
+
+def _image_mime(data: bytes) -> str | None:
+    if data.startswith(_PNG_MAGIC):
+        return "image/png"
+    if data.startswith(_JPEG_MAGIC):
+        return "image/jpeg"
+    return None
+
+
+def _check_image_bytes(item: Any, name: str) -> bytes | None:
+    if item is None:
+        return None
+    if not isinstance(item, (bytes, bytearray, memoryview)):
+        raise TypeError(f"{name} must be PNG/JPEG bytes or None, got {type(item).__name__}")
+    data = bytes(item)
+    if _image_mime(data) is None:
+        raise ValueError(f"{name} is not PNG or JPEG data (starts with {data[:8]!r}); pass PNG/JPEG bytes or None")
+    return data
+
+
+def _check_images(images: Any, df: pd.DataFrame, *, param: str = "images") -> list[bytes | None]:
+    """One PNG/JPEG ``bytes`` (or ``None``) per row of ``df``; ``images=None`` means none at all."""
+    if images is None:
+        return [None] * len(df)
+    if isinstance(images, (str, bytes, bytearray, memoryview)) or not isinstance(images, Iterable):
+        raise TypeError(
+            f"{param} must be a list with one thumbnail (PNG/JPEG bytes or None) per row, got {type(images).__name__}"
+        )
+    items = list(images)
+    if len(items) != len(df):
+        raise ValueError(
+            f"{param} has {len(items)} item(s) but df has {len(df)} row(s); "
+            "pass one thumbnail (PNG/JPEG bytes or None) per row, in row order"
+        )
+    return [_check_image_bytes(item, f"{param}[{i}]") for i, item in enumerate(items)]
+
+
+def _data_uri(data: bytes) -> str:
+    mime = _image_mime(data) or "application/octet-stream"
+    return f"data:{mime};base64," + base64.b64encode(data).decode("ascii")
+
+
+# --------------------------------------------------------------------------
+# text helpers shared with report.py
+# --------------------------------------------------------------------------
+
+
+def _is_missing(value: Any) -> bool:
+    if value is None or value is pd.NA or value is pd.NaT:
+        return True
+    try:
+        result = pd.isna(value)
+    except (TypeError, ValueError):
+        return False
+    return isinstance(result, (bool, np.bool_)) and bool(result)
+
+
+def _format_value(value: Any, column: str | None = None) -> str:
+    """Plain text for one cell: scores to 3 decimals, dates ISO, lists joined by '; '."""
+    if isinstance(value, (list, tuple, set, frozenset, np.ndarray, pd.Series)):
+        return "; ".join(t for t in (_format_value(v, column) for v in value) if t)
+    if isinstance(value, dict):
+        return "; ".join(f"{k}: {_format_value(v)}" for k, v in value.items() if not _is_missing(v))
+    if _is_missing(value):
+        return ""
+    if isinstance(value, (bool, np.bool_)):
+        return "yes" if value else "no"
+    if column in ("score", "scores") and isinstance(value, (int, float, np.integer, np.floating)):
+        return f"{float(value):.3f}"
+    if isinstance(value, _dt.datetime):  # includes pd.Timestamp
+        if value.tzinfo is None and value.time() == _dt.time(0):
+            return value.date().isoformat()
+        return value.isoformat(sep=" ", timespec="seconds")
+    if isinstance(value, _dt.date):
+        return value.isoformat()
+    if isinstance(value, (float, np.floating)):
+        return f"{float(value):.6g}"
+    if isinstance(value, np.integer):
+        return str(int(value))
+    return str(value)
+
+
+def _truncate(text: str, limit: int) -> str:
+    """``text`` cut to at most ``limit`` characters, ending with an ellipsis when cut."""
+    if len(text) <= limit:
+        return text
+    cut = text[: max(limit - 1, 0)]
+    # do not leave a dangling joiner, variation selector or combining mark
+    while cut and (cut[-1] in _GLYPH_TAIL or unicodedata.combining(cut[-1])):
+        cut = cut[:-1]
+    return cut.rstrip() + "\u2026"
+
+
+def _esc(text: Any) -> str:
+    """HTML-escape any value (quotes included); NUL becomes U+FFFD."""
+    return html.escape(str(text), quote=True).replace("\x00", "\ufffd")
+
+
+def _mpl_text(text: Any, limit: int = 40) -> str:
+    """Text safe for matplotlib: truncated, and '$' escaped so it is never parsed as mathtext."""
+    return _truncate(_format_value(text), limit).replace("$", r"\$")
+
+
+def _group_labels(series: pd.Series) -> list[str]:
+    return [_format_value(v) or MISSING_GROUP for v in series]
+
+
+def top(df: pd.DataFrame, n: int, by: str = "score", *, ascending: bool | None = None) -> pd.DataFrame:
+    """The ``n`` best rows of ``df`` by one column.
+
+    Parameters
+    ----------
+    df : DataFrame in the frame schema.
+    n : int, number of rows to keep (>= 1).
+    by : column to rank by, default ``"score"``.
+    ascending : sort order; default descending, except ascending for ``by="rank"``.
+
+    Returns
+    -------
+    DataFrame
+        A copy (attrs kept), stable sort so ties keep their frame order, missing values last.
+
+    Examples
+    --------
+    >>> from patsnap_pandas import PatsnapClient, search_designs
+    >>> client = PatsnapClient.sandbox()
+    >>> df = search_designs("chair.png", client=client, limit=20)
+    >>> best = top(df, 5)                       # the five highest scores
+    >>> len(best), best["score"].is_monotonic_decreasing, best.attrs == df.attrs
+    (5, True, True)
+    >>> top(df, 3, by="rank")["rank"].tolist()
+    [1, 2, 3]
+    >>> client.close()
+    """
+    _check_frame(df)
+    n = _check_int(n, "n", 1)
+    if not isinstance(by, str) or by not in df.columns:
+        raise ValueError(f"by={by!r} is not a column of df; allowed: {list(map(str, df.columns))}")
+    if ascending is None:
+        ascending = by == "rank"
+    out = df.sort_values(by, ascending=bool(ascending), na_position="last", kind="stable").head(n).copy()
+    out.attrs = copy.deepcopy(df.attrs)
+    return out
+
+
+# --------------------------------------------------------------------------
+# HTML thumbnail grid
+# --------------------------------------------------------------------------
+
+
+def _new_prefix() -> str:
+    return "psg-" + uuid.uuid4().hex[:12]
+
+
+class ThumbnailGrid:
+    """An HTML grid of patent thumbnails, displayable in Jupyter.
+
+    Attributes
+    ----------
+    html : str
+        The HTML fragment (an inline ``<style>`` scoped by :attr:`prefix`, then the grid).
+    prefix : str
+        The CSS class prefix, unique per render.
+    count : int
+        Number of cells in the grid.
+
+    Examples
+    --------
+    >>> from patsnap_pandas import PatsnapClient, search_designs
+    >>> client = PatsnapClient.sandbox()
+    >>> grid = search_designs("chair.png", client=client, limit=8).patsnap.thumbnails()
+    >>> grid                                    # in a notebook, the grid itself
+    <ThumbnailGrid: 8 thumbnail(s), css prefix psg-...>
+    >>> "<script" in grid.html, grid.save("chair-hits.html").name
+    (False, 'chair-hits.html')
+    >>> client.close()
+    """
+
+    __slots__ = ("html", "prefix", "count")
+
+    def __init__(self, html: str, prefix: str, count: int) -> None:
+        self.html = html
+        self.prefix = prefix
+        self.count = count
+
+    def _repr_html_(self) -> str:
+        return self.html
+
+    def __len__(self) -> int:
+        return self.count
+
+    def __repr__(self) -> str:
+        return f"<ThumbnailGrid: {self.count} thumbnail(s), css prefix {self.prefix}>"
+
+    def save(self, path: str | Path, *, title: str = "Design search thumbnails") -> Path:
+        """Write the grid as a standalone HTML page (UTF-8) and return its path."""
+        path = Path(path)
+        path.write_text(_html_page(self.html, title), encoding="utf-8")
+        return path
+
+
+# Content-Security-Policy for written pages: even injected markup could not run script or load anything.
+_CSP = "default-src 'none'; img-src data:; style-src 'unsafe-inline'; base-uri 'none'; form-action 'none'"
+
+
+def _html_page(body: str, title: str, *, head_extra: str = "") -> str:
+    return (
+        "<!DOCTYPE html>\n<html>\n<head>\n<meta charset=\"utf-8\">\n"
+        f"<meta http-equiv=\"Content-Security-Policy\" content=\"{_CSP}\">\n"
+        "<meta name=\"referrer\" content=\"no-referrer\">\n"
+        "<meta name=\"viewport\" content=\"width=device-width, initial-scale=1\">\n"
+        f"<title>{_esc(title)}</title>\n{head_extra}</head>\n<body>\n{body}\n</body>\n</html>\n"
+    )
+
+
+def _grid_css(p: str, columns: int, size: int, pad: int, gap: int) -> str:
+    cell = size + 2 * pad + 2  # + border
+    return (
+        f".{p}{{font-family:system-ui,-apple-system,'Segoe UI',Roboto,'Noto Sans','Noto Sans CJK SC',"
+        f"'Noto Color Emoji',sans-serif;font-size:12px;line-height:1.35;color:inherit}}\n"
+        f".{p}-grid{{display:flex;flex-wrap:wrap;gap:{gap}px}}\n"
+        f"@supports (display:grid){{.{p} .{p}-grid{{display:grid !important;"
+        f"grid-template-columns:repeat({columns},{cell}px)}}}}\n"
+        f".{p}-cell{{box-sizing:border-box;width:{cell}px;margin:0;padding:{pad}px;"
+        f"border:1px solid rgba(127,127,127,.35);border-radius:4px;overflow:hidden}}\n"
+        f".{p}-frame{{width:{size}px;height:{size}px;display:flex;align-items:center;"
+        f"justify-content:center;background:#fff;overflow:hidden}}\n"
+        f".{p}-img{{display:block;max-width:{size}px;max-height:{size}px;width:auto;height:auto;object-fit:contain}}\n"
+        f".{p}-missing{{color:#777;font-size:11px}}\n"
+        f".{p}-cap{{margin-top:3px;overflow:hidden;text-overflow:ellipsis;white-space:nowrap;unicode-bidi:plaintext}}\n"
+        f".{p}-score{{font-weight:600;font-variant-numeric:tabular-nums}}\n"
+        f".{p}-empty{{color:#777;font-style:italic}}\n"
+    )
+
+
+def _grid_cell(p: str, row: pd.Series, image: bytes | None, caption: Sequence[str], size: int, pad: int) -> str:
+    cell = size + 2 * pad + 2
+    pn = _format_value(row["patent_pn"])
+    alt = _esc(_truncate(pn or "patent drawing", CAPTION_MAX_CHARS))
+    if image is not None:
+        picture = (
+            f'<img class="{p}-img" src="{_data_uri(image)}" alt="{alt}" '
+            f'style="max-width:{size}px;max-height:{size}px">'
+        )
+    else:
+        picture = f'<span class="{p}-missing">no image</span>'
+    lines = []
+    for j, column in enumerate(caption):
+        text = _format_value(row[column], column)
+        extra = f" {p}-score" if column == "score" else ""
+        tip = _esc(f"{column}: {_truncate(text, TOOLTIP_MAX_CHARS)}")
+        lines.append(
+            f'<div class="{p}-cap {p}-c{j}{extra}" dir="auto" title="{tip}" '
+            f'style="overflow:hidden;text-overflow:ellipsis;white-space:nowrap">'
+            f"{_esc(_truncate(text, CAPTION_MAX_CHARS))}</div>"
+        )
+    return (
+        f'<figure class="{p}-cell" style="box-sizing:border-box;width:{cell}px;margin:0;padding:{pad}px">'
+        f'<div class="{p}-frame" style="width:{size}px;height:{size}px;background:#fff;'
+        f'display:flex;align-items:center;justify-content:center;overflow:hidden">{picture}</div>'
+        f'<figcaption>{"".join(lines)}</figcaption></figure>'
+    )
+
+
+def thumbnail_grid(
+    df: pd.DataFrame,
+    images: Sequence[bytes | None] | None,
+    *,
+    n: int | None = None,
+    columns: int = 5,
+    size: int = 160,
+    caption: Sequence[str] = CAPTION_DEFAULT,
+) -> ThumbnailGrid:
+    """Render hits as an HTML grid of thumbnails with captions.
+
+    Parameters
+    ----------
+    df : DataFrame in the frame schema.
+    images : one PNG/JPEG ``bytes`` per row (``None`` where missing), in row order;
+        ``None`` for no thumbnails at all.
+    n : show the first ``n`` rows (frame order); ``None`` shows all.
+    columns : thumbnails per line, 1..20.
+    size : thumbnail box in CSS pixels, 32..1024.
+    caption : columns shown under each thumbnail, one line each
+        (``score`` to 3 decimals; long texts end with an ellipsis, the full text is in the tooltip).
+
+    Returns
+    -------
+    ThumbnailGrid
+        Displays itself in Jupyter (``_repr_html_``); ``.html`` is the markup, ``.save(path)`` writes a page.
+
+    Examples
+    --------
+    >>> from patsnap_pandas import PatsnapClient, search_designs
+    >>> from patsnap_pandas.search import load_thumbnails
+    >>> client = PatsnapClient.sandbox()
+    >>> df = search_designs("chair.png", client=client, limit=10)
+    >>> grid = thumbnail_grid(df, load_thumbnails(df), n=10, caption=("score", "patent_pn", "authority"))
+    >>> grid          # in a notebook cell: the thumbnails
+    <ThumbnailGrid: 10 thumbnail(s), css prefix psg-...>
+    >>> grid.html.count("data:image/png;base64,")
+    10
+    >>> client.close()
+    """
+    _check_frame(df, ("patent_pn",))
+    n = _check_int(n, "n", 1, allow_none=True)
+    columns = _check_int(columns, "columns", *COLUMNS_RANGE)
+    size = _check_int(size, "size", *SIZE_RANGE)
+    if isinstance(caption, str) or not isinstance(caption, Iterable):
+        raise ValueError(f"caption={caption!r} must be a sequence of column names, e.g. {CAPTION_DEFAULT}")
+    caption = tuple(caption)
+    bad = [c for c in caption if not isinstance(c, str) or c not in df.columns]
+    if bad:
+        raise ValueError(
+            f"caption={caption!r} names {bad}, which are not columns of df; allowed: {list(map(str, df.columns))}"
+        )
+    thumbs = _check_images(images, df)
+
+    count = len(df) if n is None else min(n, len(df))
+    p, pad, gap = _new_prefix(), 6, 10
+    cell = size + 2 * pad + 2
+    parts = [f'<div class="{p}">', f"<style>\n{_grid_css(p, columns, size, pad, gap)}</style>"]
+    if count == 0:
+        parts.append(f'<p class="{p}-empty">No hits to show.</p>')
+    else:
+        width = columns * cell + (columns - 1) * gap
+        parts.append(
+            f'<div class="{p}-grid" style="display:flex;flex-wrap:wrap;gap:{gap}px;max-width:{width}px">'
+        )
+        for i in range(count):
+            parts.append(_grid_cell(p, df.iloc[i], thumbs[i], caption, size, pad))
+        parts.append("</div>")
+    parts.append("</div>")
+    return ThumbnailGrid("\n".join(parts), p, count)
+
+
+# --------------------------------------------------------------------------
+# matplotlib
+# --------------------------------------------------------------------------
+
+
+def _colors(k: int) -> list:
+    from matplotlib import colormaps
+
+    cmap = colormaps["tab10" if k <= 10 else "tab20"]
+    return [cmap(i % cmap.N) for i in range(k)]
+
+
+def _scored(df: pd.DataFrame) -> pd.DataFrame:
+    out = df.copy()
+    out["score"] = pd.to_numeric(out["score"], errors="coerce").astype("float64")
+    return out[out["score"].notna()]
+
+
+def _no_data(ax: "Axes", text: str = "no scores to plot") -> "Axes":
+    ax.text(0.5, 0.5, text, transform=ax.transAxes, ha="center", va="center", color="0.4")
+    ax.set_xticks([])
+    ax.set_yticks([])
+    return ax
+
+
+def plot_scores(
+    df: pd.DataFrame,
+    kind: str = "bar",
+    by: str | None = None,
+    ax: "Axes | None" = None,
+    n: int = 20,
+) -> "Axes":
+    """Plot similarity scores.
+
+    Parameters
+    ----------
+    df : DataFrame in the frame schema.
+    kind : ``"bar"`` (top ``n`` scores, one horizontal bar per hit, labelled by patent number,
+        best on top), ``"hist"`` (score distribution) or ``"strip"`` (every score as a dot, jittered).
+    by : ``None`` or a column to group by, typically ``"query"`` (batch results) or ``"authority"``.
+        bar: bars coloured and grouped by group (groups ordered by their best score), with a legend;
+        hist: one histogram per group, overlaid, with a legend; strip: one row per group.
+    ax : Axes to draw on; default a new pyplot figure (so it shows in notebooks). Never calls ``show()``.
+    n : number of bars for ``kind="bar"`` (the top ``n`` scores overall); ignored by hist and strip.
+
+    Returns
+    -------
+    matplotlib.axes.Axes
+
+    Examples
+    --------
+    >>> from patsnap_pandas import PatsnapClient, search_designs
+    >>> client = PatsnapClient.sandbox()
+    >>> df = search_designs("chair.png", client=client, max_results=100)
+    >>> ax = plot_scores(df, "hist", by="authority")
+    >>> ax.get_xlabel(), ax.get_legend() is not None
+    ('similarity score', True)
+    >>> ax = plot_scores(df, "bar", n=10)                   # the ten best, best on top
+    >>> len(ax.patches)
+    10
+    >>> client.close()
+    """
+    _check_frame(df, ("score", "patent_pn"))
+    if kind not in PLOT_KINDS:
+        raise ValueError(f"kind={kind!r} is not allowed; expected one of {PLOT_KINDS}")
+    if by is not None and (not isinstance(by, str) or by not in df.columns or by == "score"):
+        allowed = [c for c in ("query", "authority") if c in df.columns] or "any column but score"
+        raise ValueError(f"by={by!r} is not a column of df to group by; allowed: None or {allowed}")
+    n = _check_int(n, "n", 1)
+
+    data = _scored(df)
+    groups: list[str] = []
+    if by is not None:
+        data = data.assign(_group=_group_labels(data[by]))
+        groups = list(dict.fromkeys(data["_group"]))
+
+    if ax is None:
+        import matplotlib.pyplot as plt
+
+        if kind == "bar":
+            height = max(2.5, 0.3 * min(n, len(data)) + 1.2)
+        elif kind == "strip":
+            height = max(2.5, 0.5 * max(len(groups), 1) + 1.5)
+        else:
+            height = 4.0
+        _, ax = plt.subplots(figsize=(8, height), layout="constrained")  # long labels are not clipped
+    if data.empty:
+        return _no_data(ax)
+
+    if kind == "bar":
+        _bar(ax, data, by, n)
+    elif kind == "hist":
+        _hist(ax, data, by, groups)
+    else:
+        _strip(ax, data, by, groups)
+    return ax
+
+
+def _bar(ax: "Axes", data: pd.DataFrame, by: str | None, n: int) -> None:
+    from matplotlib.patches import Patch
+
+    best = data.sort_values("score", ascending=False, kind="stable").head(n)
+    if by is None:
+        colors = [_colors(1)[0]] * len(best)
+    else:
+        order = list(dict.fromkeys(best["_group"]))  # groups by their best score
+        rank = {g: i for i, g in enumerate(order)}
+        best = best.assign(_order=best["_group"].map(rank))
+        best = best.sort_values(["_order", "score"], ascending=[True, False], kind="stable")
+        palette = dict(zip(order, _colors(len(order))))
+        colors = [palette[g] for g in best["_group"]]
+    y = np.arange(len(best))
+    bars = ax.barh(y, best["score"].to_numpy(), color=colors, height=0.75)
+    ax.set_yticks(y, labels=[_mpl_text(v, 30) for v in best["patent_pn"]])
+    ax.bar_label(bars, labels=[f"{s:.3f}" for s in best["score"]], padding=2, fontsize=8)
+    ax.invert_yaxis()
+    ax.set_xlim(0, max(1.0, float(best["score"].max())) * 1.1)
+    ax.set_xlabel("similarity score")
+    ax.set_title(f"Top {len(best)} scores")
+    if by is not None:
+        ax.legend(
+            handles=[Patch(color=palette[g], label=_mpl_text(g)) for g in order],
+            title=_mpl_text(by), fontsize=8, loc="best",
+        )
+
+
+def _hist(ax: "Axes", data: pd.DataFrame, by: str | None, groups: list[str]) -> None:
+    scores = data["score"].to_numpy()
+    low, high = float(scores.min()), float(scores.max())
+    if high - low < 1e-9:
+        low, high = low - 0.005, high + 0.005
+    edges = np.linspace(low, high, 21)
+    if by is None:
+        ax.hist(scores, bins=edges, color=_colors(1)[0], edgecolor="white")
+    else:
+        for group, color in zip(groups, _colors(len(groups))):
+            values = data.loc[data["_group"] == group, "score"].to_numpy()
+            ax.hist(values, bins=edges, color=color, alpha=0.45, edgecolor=color, label=_mpl_text(group))
+        ax.legend(title=_mpl_text(by), fontsize=8)
+    ax.set_xlabel("similarity score")
+    ax.set_ylabel("hits")
+    ax.set_title("Score distribution")
+
+
+def _strip(ax: "Axes", data: pd.DataFrame, by: str | None, groups: list[str]) -> None:
+    rng = np.random.default_rng(0)  # deterministic jitter: same data, same picture
+    if by is None:
+        groups = ["all hits"]
+        codes = np.zeros(len(data), dtype=int)
+    else:
+        index = {g: i for i, g in enumerate(groups)}
+        codes = data["_group"].map(index).to_numpy(dtype=int)
+    palette = _colors(len(groups))
+    y = codes + rng.uniform(-0.25, 0.25, size=len(data))
+    ax.scatter(data["score"].to_numpy(), y, s=18, alpha=0.75, c=[palette[c] for c in codes], linewidths=0)
+    ax.set_yticks(np.arange(len(groups)), labels=[_mpl_text(g, 30) for g in groups])
+    ax.set_ylim(len(groups) - 0.5, -0.5)  # first group on top
+    ax.set_xlabel("similarity score")
+    ax.set_title("Scores" if by is None else f"Scores by {_mpl_text(by)}")
+
+
+def _decode_rgb(data: bytes, limit: int = 512) -> np.ndarray | None:
+    """RGB array of a thumbnail (transparency flattened on white), or None if unreadable."""
+    from PIL import Image, UnidentifiedImageError
+
+    try:
+        with Image.open(io.BytesIO(data)) as im:
+            im.thumbnail((limit, limit))
+            rgba = im.convert("RGBA")
+    except (UnidentifiedImageError, Image.DecompressionBombError, OSError, ValueError):
+        return None
+    flat = Image.new("RGB", rgba.size, "white")
+    flat.paste(rgba, mask=rgba.getchannel("A"))
+    return np.asarray(flat)
+
+
+def gallery(df: pd.DataFrame, images: Sequence[bytes | None] | None, n: int = 12, cols: int = 4) -> "Figure":
+    """A matplotlib figure of thumbnails captioned with patent number and score, for PNG/PDF reports.
+
+    Parameters
+    ----------
+    df : DataFrame in the frame schema.
+    images : one PNG/JPEG ``bytes`` per row (``None`` where missing), in row order.
+    n : number of thumbnails (the first ``n`` rows, frame order), >= 1.
+    cols : thumbnails per row, 1..20.
+
+    Returns
+    -------
+    matplotlib.figure.Figure
+        Not attached to pyplot (no global state); 2.4 x 2.8 inches per cell at 100 dpi.
+        Save with ``fig.savefig("gallery.pdf")``.
+
+    Examples
+    --------
+    >>> from patsnap_pandas import PatsnapClient, search_designs
+    >>> from patsnap_pandas.search import load_thumbnails
+    >>> client = PatsnapClient.sandbox()
+    >>> df = search_designs("chair.png", client=client, limit=8)
+    >>> fig = gallery(df, load_thumbnails(df), n=8, cols=4)
+    >>> fig.savefig("gallery.png")
+    >>> len(fig.axes), fig.get_size_inches().tolist()
+    (8, [9.6, 5.6])
+    >>> client.close()
+    """
+    from matplotlib.figure import Figure
+
+    _check_frame(df, ("score", "patent_pn"))
+    n = _check_int(n, "n", 1)
+    cols = _check_int(cols, "cols", *COLUMNS_RANGE)
+    thumbs = _check_images(images, df)
+    count = min(n, len(df))
+    rows = max(1, math.ceil(count / cols))
+    fig = Figure(figsize=(cols * 2.4, rows * 2.8), dpi=100)
+    axes = fig.subplots(rows, cols, squeeze=False)
+    fig.subplots_adjust(left=0.02, right=0.98, bottom=0.02, top=1 - 0.45 / (rows * 2.8), wspace=0.08, hspace=0.3)
+    for k, ax in enumerate(axes.flat):
+        ax.set_axis_off()
+        if k >= count:
+            continue
+        row = df.iloc[k]
+        pixels = _decode_rgb(thumbs[k]) if thumbs[k] is not None else None
+        if pixels is not None:
+            ax.imshow(pixels, interpolation="antialiased")
+        else:
+            ax.text(0.5, 0.5, "no image", transform=ax.transAxes, ha="center", va="center", color="0.4")
+        ax.set_title(f"{_mpl_text(row['patent_pn'], 28)}\n{_format_value(row['score'], 'score')}", fontsize=9)
+    if count == 0:
+        axes[0, 0].text(0.5, 0.5, "no hits", transform=axes[0, 0].transAxes, ha="center", va="center")
+    return fig

@@ -1,0 +1,471 @@
+"""The sandbox's WSGI application: PatSnap's paths, parameters, envelope and error codes.
+
+Business errors come back with HTTP 200 and ``{"status": false, "error_code": ...}``,
+as PatSnap's do; only ``/oauth/token`` answers bad credentials with HTTP 401,
+and injected faults use HTTP 500/502/503 or drop the connection.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import hmac
+import io
+import json
+import logging
+import secrets
+import socket
+import threading
+import time
+import uuid
+from collections.abc import Callable
+from dataclasses import dataclass
+from urllib.parse import parse_qsl, urlencode, urlsplit
+
+from PIL import Image
+from werkzeug.datastructures import MultiDict
+from werkzeug.exceptions import HTTPException, NotFound
+from werkzeug.routing import Map, Rule
+from werkzeug.wrappers import Request, Response
+
+from .. import codes
+from .auth import AuthError, Authenticator
+from .faults import FaultInjector
+from .ledger import Ledger, LedgerEntry, clean_params
+from .params import Filters, ParamError, get, parse_filters, parse_limit, parse_list, parse_offset
+from .ranking import Ranking, SearchEngine, sha256
+from .records import bibliography_item, hit_message, legal_status_item
+
+log = logging.getLogger(__name__)
+
+MAX_IDS = 100  # P011 / P041: up to 100 comma-separated ids per call
+# Bodies above this are refused by werkzeug (413) before they are read; smaller
+# oversize uploads get the documented 68300010.
+MAX_REQUEST_BYTES = 64 * 1024 * 1024
+_PNG_MAGIC = b"\x89PNG\r\n\x1a\n"
+_JPEG_MAGIC = b"\xff\xd8\xff"
+_UPLOAD_EXTENSIONS = (".jpg", ".jpeg", ".png")
+
+
+class ApiError(Exception):
+    """A PatSnap business error: envelope with ``error_code`` (HTTP 200 unless told otherwise)."""
+
+    def __init__(self, code: int, message: str | None = None, http_status: int = 200) -> None:
+        self.code = code
+        self.message = message or codes.ERROR_CODES.get(code, ("Error",))[0]
+        self.http_status = http_status
+        super().__init__(self.message)
+
+
+class DroppedConnection(ConnectionAbortedError):
+    """Raised after the socket was shut down: werkzeug treats it as a dropped connection."""
+
+
+def invalid(err: ParamError) -> ApiError:
+    return ApiError(68300004, f"{codes.ERROR_CODES[68300004][0]} {err}")
+
+
+@dataclass
+class Upload:
+    data: bytes
+    mime: str
+    ext: str
+    expires_at: float
+
+
+@dataclass
+class StoredSearch:
+    created_at: float
+    ranking: Ranking
+    filters: Filters
+
+
+@dataclass
+class Outcome:
+    """What a billable handler returns: the envelope's ``data`` and the ledger's result count."""
+
+    data: object
+    result_count: int
+
+
+def envelope(data) -> dict:
+    return {"data": data, "status": True, "error_code": 0}
+
+
+def error_body(code: int, message: str) -> dict:
+    return {"status": False, "error_code": code, "error_msg": message}
+
+
+def json_response(body, status: int = 200) -> Response:
+    return Response(json.dumps(body, ensure_ascii=False), status=status, mimetype="application/json")
+
+
+class SandboxApp:
+    """WSGI callable. ``get_engine`` blocks until the corpus and index are loaded."""
+
+    def __init__(
+        self,
+        get_engine: Callable[[], SearchEngine],
+        authenticator: Authenticator,
+        injector: FaultInjector,
+        ledger: Ledger,
+        *,
+        hit_extras: bool = True,
+        status: Callable[[], dict] | None = None,
+    ) -> None:
+        self.get_engine = get_engine
+        self.auth = authenticator
+        self.faults = injector
+        self.ledger = ledger
+        self.hit_extras = hit_extras
+        self.status = status or (lambda: {})
+        self._url_key = secrets.token_bytes(32)
+        self._uploads: dict[str, Upload] = {}
+        self._searches: dict[str, StoredSearch] = {}
+        self._lock = threading.Lock()
+        self.url_map = Map(
+            [
+                Rule("/oauth/token", endpoint="token", methods=["POST"]),
+                Rule("/image-search/image-upload", endpoint="upload", methods=["POST"]),
+                Rule("/image-search/search-id", endpoint="search_id", methods=["GET"]),
+                Rule("/image-search/results", endpoint="results", methods=["GET"]),
+                Rule("/basic-patent-data/simple-bibliography", endpoint="bibliography", methods=["GET"]),
+                Rule("/basic-patent-data/simple-legal-status", endpoint="legal_status", methods=["GET"]),
+                Rule("/files/uploads/<name>", endpoint="upload_file", methods=["GET"]),
+                Rule("/files/designs/<patent_id>/<name>", endpoint="design_file", methods=["GET"]),
+                Rule("/_sandbox/ledger", endpoint="ledger", methods=["GET", "DELETE"]),
+                Rule("/_sandbox/status", endpoint="status", methods=["GET"]),
+            ]
+        )
+        self.billable = {
+            "upload": self.do_upload,
+            "search_id": self.do_search_id,
+            "results": self.do_results,
+            "bibliography": self.do_bibliography,
+            "legal_status": self.do_legal_status,
+        }
+
+    # --- WSGI plumbing -----------------------------------------------------------
+
+    def __call__(self, environ, start_response):
+        request = Request(environ)
+        request.max_content_length = MAX_REQUEST_BYTES
+        try:
+            endpoint, values = self.url_map.bind_to_environ(environ).match()
+            if endpoint in self.billable:
+                response = self.billed_call(request, endpoint)
+            else:
+                response = getattr(self, "on_" + endpoint)(request, **values)
+        except HTTPException as exc:
+            response = exc
+        finally:
+            request.close()  # releases werkzeug's spooled upload files
+        return response(environ, start_response)
+
+    def billed_call(self, request: Request, endpoint: str) -> Response:
+        """Auth, quota, latency and faults around one billable handler; always leaves a ledger entry."""
+        started = time.time()
+        params = clean_params(request.args.to_dict())
+
+        def record(status: int, code: int | None = None, count: int = 0, ok: bool = False) -> None:
+            entry = LedgerEntry(request.path, params, started, count, ok, code, status)
+            self.ledger.append(entry)
+
+        self.faults.delay()
+        try:
+            self.auth.check(request.headers.get("Authorization"), request.args.get("apikey"))
+            quota_code = self.faults.take_quota()
+            if quota_code is not None:
+                raise ApiError(quota_code)
+            fault = self.faults.draw_failure()
+            if fault is not None:
+                return self.inject(request, fault, record)
+            if endpoint == "upload":
+                params.update(self.upload_params(request))
+            outcome = self.billable[endpoint](request)
+        except AuthError as exc:
+            message = f"{codes.ERROR_CODES[exc.code][0]} {exc}"
+            record(200, exc.code)
+            return json_response(error_body(exc.code, message), 200)
+        except ApiError as exc:
+            record(exc.http_status, exc.code)
+            return json_response(error_body(exc.code, exc.message), exc.http_status)
+        except HTTPException as exc:  # e.g. 413 for a body above MAX_REQUEST_BYTES
+            record(exc.code or 500)
+            return exc
+        except DroppedConnection:
+            raise
+        except Exception as exc:  # a sandbox bug: answer like PatSnap's 67200000, keep the ledger whole
+            log.exception("sandbox: %s failed", request.path)
+            record(500, 67200000)
+            return json_response(error_body(67200000, f"{codes.ERROR_CODES[67200000][0]} {exc!r}"), 500)
+        record(200, None, outcome.result_count, True)
+        return json_response(envelope(outcome.data))
+
+    def inject(self, request: Request, fault, record) -> Response:
+        if fault == "drop":
+            record(0)
+            sock = request.environ.get("werkzeug.socket")
+            if sock is not None:
+                try:
+                    sock.shutdown(socket.SHUT_RDWR)
+                except OSError:
+                    pass
+            raise DroppedConnection("sandbox: injected dropped connection")
+        if fault == 68300008:
+            record(200, 68300008)
+            return json_response(error_body(68300008, codes.ERROR_CODES[68300008][0]))
+        if fault == 500:
+            record(500, 67200000)
+            return json_response(error_body(67200000, codes.ERROR_CODES[67200000][0]), 500)
+        names = {502: "Bad Gateway", 503: "Service Temporarily Unavailable"}
+        record(fault)
+        page = f"<html><head><title>{fault} {names[fault]}</title></head><body><center><h1>{fault} {names[fault]}</h1></center></body></html>"
+        return Response(page, status=fault, mimetype="text/html")
+
+    # --- token -------------------------------------------------------------------
+
+    def on_token(self, request: Request) -> Response:
+        self.faults.delay()
+        grant = request.form.get("grant_type")
+        if grant != "client_credentials":
+            message = f"{codes.ERROR_CODES[68300004][0]} grant_type={grant!r} is invalid: must be client_credentials"
+            return json_response(error_body(68300004, message), 400)
+        try:
+            body = self.auth.issue_token(request.headers.get("Authorization"), self.faults.settings.token_lifetime)
+        except AuthError as exc:
+            return json_response(error_body(exc.code, f"{codes.ERROR_CODES[exc.code][0]} {exc}"), 401)
+        return json_response(body)
+
+    # --- signed file URLs -------------------------------------------------------------
+
+    def sign(self, path: str, expires: int) -> str:
+        return hmac.new(self._url_key, f"{path}\n{expires}".encode(), hashlib.sha256).hexdigest()[:32]
+
+    def signed_url(self, request: Request, path: str, lifetime: float) -> str:
+        expires = int(time.time() + lifetime + 0.999)
+        query = urlencode({"expires": expires, "signature": self.sign(path, expires)})
+        return f"{request.host_url.rstrip('/')}{path}?{query}"
+
+    def check_signature(self, path: str, args) -> bool:
+        """True when the URL's signature is ours and it has not expired."""
+        expires = args.get("expires", "")
+        if not expires.isdigit() or not hmac.compare_digest(self.sign(path, int(expires)), args.get("signature", "")):
+            return False
+        return time.time() <= int(expires)
+
+    @staticmethod
+    def design_image_path(design, slot: int) -> str:
+        return f"/files/designs/{design.patent_id}/{slot}.png"
+
+    def find_upload(self, name: str) -> Upload | None:
+        upload_id = name.rsplit(".", 1)[0]
+        with self._lock:
+            upload = self._uploads.get(upload_id)
+        if upload is None or upload.expires_at < time.time():
+            return None
+        return upload
+
+    def find_design_image(self, patent_id: str, name: str) -> str | None:
+        """The corpus image key behind ``/files/designs/<patent_id>/<n>.png``."""
+        engine = self.get_engine()
+        index = engine.by_id.get(patent_id)
+        stem, _, ext = name.partition(".")
+        if index is None or ext != "png" or not stem.isdigit():
+            return None
+        keys = engine.designs[index].image_keys
+        return keys[int(stem)] if int(stem) < len(keys) else None
+
+    def on_upload_file(self, request: Request, name: str) -> Response:
+        if not self.check_signature(request.path, request.args):
+            return Response("AccessDenied: the URL has expired or its signature is not valid", 403, mimetype="text/plain")
+        upload = self.find_upload(name)
+        if upload is None:
+            raise NotFound("the uploaded image has expired and was deleted")
+        return Response(upload.data, mimetype=upload.mime)
+
+    def on_design_file(self, request: Request, patent_id: str, name: str) -> Response:
+        if not self.check_signature(request.path, request.args):
+            return Response("AccessDenied: the URL has expired or its signature is not valid", 403, mimetype="text/plain")
+        key = self.find_design_image(patent_id, name)
+        if key is None:
+            raise NotFound("no such patent image")
+        return Response(self.get_engine().corpus.image_png(key), mimetype="image/png")
+
+    # --- P010 upload ---------------------------------------------------------------
+
+    @staticmethod
+    def upload_params(request: Request) -> dict:
+        params = clean_params(request.form.to_dict())
+        file = request.files.get("image")
+        if file is not None:
+            params["filename"] = file.filename
+            params["content_type"] = file.mimetype
+        return params
+
+    def do_upload(self, request: Request) -> Outcome:
+        file = request.files.get("image")
+        if file is None:
+            raise invalid(ParamError("image", None, "a multipart/form-data file field named 'image' is required"))
+        data = file.read(codes.UPLOAD_MAX_BYTES + 1)
+        rule = "JPG or PNG, at most 4096 KB"
+        if len(data) > codes.UPLOAD_MAX_BYTES:
+            raise ApiError(68300010, f"{codes.ERROR_CODES[68300010][0]} image: larger than 4096 KB ({rule})")
+        if not data:
+            raise ApiError(68300010, f"{codes.ERROR_CODES[68300010][0]} image: the file is empty ({rule})")
+        name = (file.filename or "").lower()
+        if "." in name and not name.endswith(_UPLOAD_EXTENSIONS):
+            raise ApiError(68300010, f"{codes.ERROR_CODES[68300010][0]} image: file name {file.filename!r} is not .jpg/.jpeg/.png ({rule})")
+        if data.startswith(_PNG_MAGIC):
+            mime, ext, fmt = "image/png", "png", "PNG"
+        elif data.startswith(_JPEG_MAGIC):
+            mime, ext, fmt = "image/jpeg", "jpg", "JPEG"
+        else:
+            raise ApiError(68300010, f"{codes.ERROR_CODES[68300010][0]} image: the content is not a JPG or PNG image ({rule})")
+        try:
+            with Image.open(io.BytesIO(data)) as img:
+                if img.format != fmt:
+                    raise OSError(img.format)
+                img.load()
+        except Exception:
+            raise ApiError(68300010, f"{codes.ERROR_CODES[68300010][0]} image: the {fmt} data cannot be decoded ({rule})")
+        lifetime = self.faults.settings.image_url_lifetime
+        upload_id = uuid.uuid4().hex
+        now = time.time()
+        with self._lock:
+            self._uploads = {k: u for k, u in self._uploads.items() if u.expires_at >= now}
+            self._uploads[upload_id] = Upload(data, mime, ext, now + lifetime)
+        url = self.signed_url(request, f"/files/uploads/{upload_id}.{ext}", lifetime)
+        return Outcome({"url": url, "expire": int(round(lifetime))}, 1)
+
+    # --- P009 search ---------------------------------------------------------------
+
+    def own_netlocs(self, request: Request) -> set[str]:
+        port = request.environ.get("SERVER_PORT", "")
+        return {request.host.lower(), f"127.0.0.1:{port}", f"localhost:{port}", f"[::1]:{port}"}
+
+    def query_image(self, request: Request, url: str):
+        """(PIL image, cache key) for a URL this sandbox handed out; ParamError otherwise."""
+        parts = urlsplit(url)
+        if parts.scheme not in ("http", "https") or parts.netloc.lower() not in self.own_netlocs(request):
+            raise ParamError(
+                "url", url, "the sandbox searches only images it serves itself (P010 upload URLs and hit image URLs); "
+                "it never fetches other addresses"
+            )
+        args = MultiDict(parse_qsl(parts.query))
+        segments = parts.path.strip("/").split("/")
+        gone = ParamError("url", url, "the image URL has expired, is not signed or points to no image")
+        if not self.check_signature(parts.path, args):
+            raise gone
+        if len(segments) == 3 and segments[:2] == ["files", "uploads"]:
+            upload = self.find_upload(segments[2])
+            if upload is None:
+                raise gone
+            return Image.open(io.BytesIO(upload.data)), "upload:" + sha256(upload.data)
+        if len(segments) == 4 and segments[:2] == ["files", "designs"]:
+            key = self.find_design_image(segments[2], segments[3])
+            if key is None:
+                raise gone
+            return self.get_engine().corpus.image(key), "design:" + key
+        raise gone
+
+    def page(self, request: Request, search_id: str, ranking: Ranking, offset: int, limit: int) -> Outcome:
+        engine = self.get_engine()
+        lifetime = self.faults.settings.image_url_lifetime
+        messages = []
+        for hit in ranking.hits[offset : offset + limit]:
+            design = engine.designs[hit.design_index]
+            _, slot = engine.image_slots[hit.image_key]
+            url = self.signed_url(request, self.design_image_path(design, slot), lifetime)
+            messages.append(hit_message(design, hit.score, url, self.hit_extras))
+        data = {"search_id": search_id, "patent_messages": messages, "total_search_result_count": ranking.total}
+        return Outcome(data, len(messages))
+
+    def do_search_id(self, request: Request) -> Outcome:
+        args = request.args
+        try:
+            url = get(args, "url")
+            if url is None:
+                raise ParamError("url", args.get("url"), "required: the URL of a JPG or PNG image")
+            filters = parse_filters(args)
+            limit = parse_limit(args)
+            image, cache_key = self.query_image(request, url)
+        except ParamError as exc:
+            raise invalid(exc) from None
+        engine = self.get_engine()
+        matches = engine.match(image, cache_key)
+        ranking = engine.rank(matches, filters)
+        search_id = uuid.uuid4().hex.upper() + "-1-D"
+        now = time.time()
+        lifetime = self.faults.settings.search_id_lifetime
+        with self._lock:
+            self._searches = {k: s for k, s in self._searches.items() if s.created_at + lifetime > now}
+            self._searches[search_id] = StoredSearch(now, ranking, filters)
+        return self.page(request, search_id, ranking, 0, limit)
+
+    def do_results(self, request: Request) -> Outcome:
+        args = request.args
+        try:
+            search_id = get(args, "search_id")
+            if search_id is None:
+                raise ParamError("search_id", args.get("search_id"), "required: the id returned by /image-search/search-id")
+            filters = parse_filters(args)
+            limit = parse_limit(args)
+            offset = parse_offset(args)
+        except ParamError as exc:
+            raise invalid(exc) from None
+        with self._lock:
+            stored = self._searches.get(search_id)
+        lifetime = self.faults.settings.search_id_lifetime
+        if stored is None or stored.created_at + lifetime <= time.time():
+            raise ApiError(codes.SEARCH_EXPIRED_CODE, codes.SEARCH_EXPIRED_MESSAGE)
+        ranking = stored.ranking
+        filter_key = [kv for kv in filters.key if kv[0] not in ("field", "order")]
+        stored_key = [kv for kv in stored.filters.key if kv[0] not in ("field", "order")]
+        sort_given = get(args, "field") is not None or get(args, "order") is not None
+        refilter = filters.narrows and filter_key != stored_key
+        resort = sort_given and (filters.field, filters.order) != (stored.filters.field, stored.filters.order)
+        if refilter or resort:
+            ranking = self.get_engine().narrow(ranking, filters, refilter=refilter, resort=resort)
+        return self.page(request, search_id, ranking, offset, limit)
+
+    # --- P011 / P041 -----------------------------------------------------------------
+
+    def lookup(self, request: Request) -> list:
+        args = request.args
+        try:
+            ids = parse_list(args, "patent_id")
+            numbers = parse_list(args, "patent_number")
+            if ids is None and numbers is None:
+                raise ParamError("patent_id", None, "patent_id or patent_number is required (up to 100, comma-separated)")
+            name, values = ("patent_id", ids) if ids is not None else ("patent_number", numbers)
+            if len(values) > MAX_IDS:
+                raise ParamError(name, f"<{len(values)} values>", f"at most {MAX_IDS} comma-separated values")
+        except ParamError as exc:
+            raise invalid(exc) from None
+        engine = self.get_engine()
+        table, norm = (engine.by_id, str) if name == "patent_id" else (engine.by_pn, str.upper)
+        found, seen = [], set()
+        for value in values:
+            index = table.get(norm(value))
+            if index is not None and index not in seen:
+                seen.add(index)
+                found.append(engine.designs[index])
+        return found
+
+    def do_bibliography(self, request: Request) -> Outcome:
+        items = [bibliography_item(d) for d in self.lookup(request)]
+        return Outcome(items, len(items))
+
+    def do_legal_status(self, request: Request) -> Outcome:
+        items = [legal_status_item(d) for d in self.lookup(request)]
+        return Outcome(items, len(items))
+
+    # --- sandbox-only endpoints ------------------------------------------------------
+
+    def on_ledger(self, request: Request) -> Response:
+        if request.method == "DELETE":
+            self.ledger.clear()
+        return json_response(self.ledger.to_list())
+
+    def on_status(self, request: Request) -> Response:
+        return json_response(self.status())

@@ -1,0 +1,551 @@
+"""The sandbox's design corpus: generated line drawings or a folder of real drawings.
+
+A :class:`Corpus` is a list of :class:`Design` records plus a way to get each
+design's images by key. Two sources:
+
+- :func:`generated_corpus`: deterministic from a seed; products of 16 Locarno
+  classes drawn with Pillow as families of near variants, with realistic
+  bibliographic data (see :mod:`.draw` and :mod:`.metadata`).
+- :func:`directory_corpus`: a folder of real drawings described by a
+  ``manifest.csv`` (the format of ``../shared/real-designs``).
+
+Each corpus has a ``fingerprint`` (a hex digest of its images and metadata)
+that keys the on-disk feature cache of :class:`~.index.ImageIndex`.
+"""
+
+from __future__ import annotations
+
+import collections
+import csv
+import dataclasses
+import functools
+import datetime as dt
+import hashlib
+import io
+import json
+import os
+import random
+import re
+import threading
+import uuid
+import xml.etree.ElementTree as ET
+from collections.abc import Callable, Iterable
+from dataclasses import dataclass
+from pathlib import Path
+
+import PIL
+from PIL import Image
+
+from . import draw, metadata
+
+GENERATOR_VERSION = "g1"  # bump when drawings or metadata generation change
+PNG_MAX_SIDE = 1024
+CORPUS_NAMESPACE = uuid.UUID("5b0f4d2e-6c1a-4d55-9a57-3f1c2b7d9e01")  # uuid5 namespace of directory corpora
+
+
+def sandbox_cache_dir(cache_dir: str | Path | None = None) -> Path:
+    """The sandbox cache folder: `cache_dir`, else env PATSNAP_SANDBOX_CACHE_DIR,
+    else ``platformdirs.user_cache_dir("patsnap-pandas")/sandbox``."""
+    if cache_dir is not None:
+        return Path(cache_dir)
+    env = os.environ.get("PATSNAP_SANDBOX_CACHE_DIR")
+    if env:
+        return Path(env)
+    import platformdirs
+
+    return Path(platformdirs.user_cache_dir("patsnap-pandas")) / "sandbox"
+
+
+@dataclass(frozen=True)
+class Design:
+    """One registered design (what PatSnap calls a patent) and its image keys."""
+
+    patent_id: str
+    patent_pn: str
+    authority: str
+    title: str
+    lang: str
+    assignees: tuple[str, ...]
+    applicants: tuple[str, ...]
+    inventors: tuple[str, ...]
+    loc: tuple[str, ...]
+    apno: str
+    apply_date: dt.date
+    publication_date: dt.date
+    grant_date: dt.date | None
+    legal_status: int
+    simple_legal_status: int
+    image_keys: tuple[str, ...]
+
+    def to_json(self) -> dict:
+        """JSON-safe dict (dates as ISO strings, tuples as lists)."""
+        out = dataclasses.asdict(self)
+        for k, v in out.items():
+            if isinstance(v, dt.date):
+                out[k] = v.isoformat()
+            elif isinstance(v, tuple):
+                out[k] = list(v)
+        return out
+
+
+class Corpus:
+    """Designs plus their images.
+
+    Parameters
+    ----------
+    name : str
+        ``"generated-seed0-n600"`` or ``"dir:/abs/path"``.
+    designs : list of Design
+    loader : callable
+        ``key -> PIL.Image.Image``: the full image of an image key.
+    fingerprint : str
+        Hex digest of the corpus content (images + metadata).
+    reducer : callable, optional
+        ``(key, max_side) -> PIL.Image.Image``: a cheaper reduced image (used
+        for indexing large sheets); defaults to loading and shrinking.
+    png_cache_size : int
+        How many PNG renderings :meth:`image_png` keeps in memory.
+    """
+
+    def __init__(
+        self,
+        name: str,
+        designs: list[Design],
+        loader: Callable[[str], Image.Image],
+        fingerprint: str,
+        *,
+        reducer: Callable[[str, int], Image.Image] | None = None,
+        png_cache_size: int = 256,
+    ) -> None:
+        self.name = name
+        self.fingerprint = fingerprint
+        self.designs = designs
+        self._loader = loader
+        self._reducer = reducer
+        self._by_id = {d.patent_id: d for d in designs}
+        self._owner = {k: d for d in designs for k in d.image_keys}
+        self._png: collections.OrderedDict[str, bytes] = collections.OrderedDict()
+        self._png_size = png_cache_size
+        self._lock = threading.Lock()
+        # generated corpora only: product kind and family number per patent_id
+        # (ground truth for tests and benchmarks; the index never sees them)
+        self.kinds: dict[str, str] = {}
+        self.families: dict[str, int] = {}
+
+    def __repr__(self) -> str:
+        return f"Corpus(name={self.name!r}, designs={len(self.designs)}, images={len(self._owner)}, fingerprint={self.fingerprint[:12]!r})"
+
+    def __len__(self) -> int:
+        return len(self.designs)
+
+    @property
+    def image_keys(self) -> list[str]:
+        """Every image key, design by design in corpus order."""
+        return [k for d in self.designs for k in d.image_keys]
+
+    def design(self, patent_id: str) -> Design | None:
+        """The design with this patent id, or None."""
+        return self._by_id.get(patent_id)
+
+    def design_of_image(self, key: str) -> Design | None:
+        """The design an image key belongs to, or None."""
+        return self._owner.get(key)
+
+    def _check_key(self, key: str) -> None:
+        if key not in self._owner:
+            raise KeyError(f"key={key!r}: not an image key of corpus {self.name!r}")
+
+    def image(self, key: str) -> Image.Image:
+        """The full image of `key` (any mode)."""
+        self._check_key(key)
+        return self._loader(key)
+
+    def reduced_image(self, key: str, max_side: int = PNG_MAX_SIDE) -> Image.Image:
+        """The image of `key`, shrunk (if needed) to at most `max_side` px on its long side."""
+        self._check_key(key)
+        if self._reducer is not None:
+            return self._reducer(key, max_side)
+        return shrink(self._loader(key), max_side)
+
+    def image_png(self, key: str) -> bytes:
+        """PNG bytes of the image of `key`, at most 1024 px on its long side (memoised, LRU)."""
+        with self._lock:
+            data = self._png.get(key)
+            if data is not None:
+                self._png.move_to_end(key)
+                return data
+        img = self.reduced_image(key, PNG_MAX_SIDE)
+        buf = io.BytesIO()
+        img.save(buf, format="PNG", optimize=False)
+        data = buf.getvalue()
+        with self._lock:
+            self._png[key] = data
+            while len(self._png) > self._png_size:
+                self._png.popitem(last=False)
+        return data
+
+
+def to_standard_mode(img: Image.Image) -> Image.Image:
+    """Convert exotic modes (1-bit, 16-bit, palette, CMYK, ...) to L, LA, RGB or RGBA."""
+    if img.mode in ("L", "LA", "RGB", "RGBA"):
+        return img
+    if img.mode in ("1", "I", "I;16", "I;16B", "I;16L", "F"):
+        return img.convert("L")
+    if img.mode in ("P", "PA"):
+        return img.convert("RGBA" if img.mode == "PA" or "transparency" in img.info else "RGB")
+    return img.convert("RGB")
+
+
+def shrink(img: Image.Image, max_side: int) -> Image.Image:
+    """Shrink to at most `max_side` px on the long side (1-bit -> grayscale, box filter + Lanczos)."""
+    img = to_standard_mode(img)
+    if max(img.size) > max_side:
+        img = img.copy()
+        img.thumbnail((max_side, max_side), Image.Resampling.LANCZOS, reducing_gap=2.0)
+    return img
+
+
+# --- generated corpus ------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class _Spec:
+    kind: str
+    params: tuple[tuple[str, float], ...]
+    view: str
+    width: int
+    size: int
+
+
+def _generate(size: int, seed: int) -> tuple[list[Design], dict[str, _Spec], dict[str, int]]:
+    """Designs and drawing specs of a generated corpus: a pure function of (size, seed)."""
+    rng = random.Random(f"patsnap-sandbox-{GENERATOR_VERSION}-{seed}")
+    kinds = list(draw.TEMPLATES)
+    designs: list[Design] = []
+    specs: dict[str, _Spec] = {}
+    families: dict[str, int] = {}
+    used_pn: set[str] = set()
+    serial = 0
+    family = 0
+    while len(designs) < size:
+        kind = kinds[family % len(kinds)]  # round robin: every class gets its share
+        family += 1
+        base = draw.family_params(rng)
+        members = min(rng.randint(2, 6), size - len(designs))
+        owner, home = rng.choice(metadata.COMPANIES)
+        width = rng.choice((2, 3, 3, 4))
+        for _ in range(members):
+            serial += 1
+            params = draw.member_params(base, rng)
+            authority = home if rng.random() < 0.6 else metadata.pick_authority(rng)
+            apply_date, pub, grant, status, simple = metadata.dates_and_status(authority, rng)
+            pn, apno = metadata.numbers(authority, apply_date, serial, rng)
+            while pn in used_pn:  # never happens for sane sizes; keeps pn unique regardless
+                serial += 1
+                pn, apno = metadata.numbers(authority, apply_date, serial, rng)
+            used_pn.add(pn)
+            title, lang = metadata.title_for(kind, authority, rng)
+            inventors = tuple(metadata.person(metadata.AUTHORITIES[authority][1], rng) for _ in range(rng.randint(1, 3)))
+            assignees = (owner,)
+            if rng.random() < 0.08:  # a co-owned design
+                assignees += (rng.choice(metadata.COMPANIES)[0],)
+            applicants = assignees if rng.random() < 0.9 else (rng.choice(metadata.COMPANIES)[0],)
+            n_views = rng.choices((1, 2, 3, 4), weights=(25, 30, 25, 20))[0]
+            views = ("front",) + tuple(rng.sample(draw.VIEWS[1:], n_views - 1))
+            patent_id = metadata.new_uuid(rng)
+            families[patent_id] = family
+            keys = []
+            for v, view in enumerate(views, start=1):
+                key = f"{patent_id}-{v}"
+                specs[key] = _Spec(kind, tuple(sorted(params.items())), view, width, 512)
+                keys.append(key)
+            designs.append(
+                Design(
+                    patent_id=patent_id,
+                    patent_pn=pn,
+                    authority=authority,
+                    title=title,
+                    lang=lang,
+                    assignees=assignees,
+                    applicants=applicants,
+                    inventors=inventors,
+                    loc=(draw.TEMPLATES[kind][1],),
+                    apno=apno,
+                    apply_date=apply_date,
+                    publication_date=pub,
+                    grant_date=grant,
+                    legal_status=status,
+                    simple_legal_status=simple,
+                    image_keys=tuple(keys),
+                )
+            )
+    return designs, specs, families
+
+
+@functools.lru_cache(maxsize=1)
+def _generator_source_digest() -> str:
+    """Digest of the drawing and metadata code, so an edited generator never reuses a stale fingerprint."""
+    h = hashlib.sha256(GENERATOR_VERSION.encode())
+    for module in (draw, metadata):
+        try:
+            h.update(Path(module.__file__).read_bytes())
+        except (OSError, TypeError):  # frozen/zipped install: the version string has to do
+            pass
+    return h.hexdigest()
+
+
+def _render_spec(spec: _Spec) -> Image.Image:
+    lines = draw.polylines(spec.kind, dict(spec.params), spec.view)
+    return draw.render(lines, size=spec.size, width=spec.width)
+
+
+def _design_kinds(designs: list[Design], specs: dict[str, _Spec]) -> dict[str, str]:
+    return {d.patent_id: specs[d.image_keys[0]].kind for d in designs}
+
+
+def generated_corpus(size: int = 600, seed: int = 0, cache_dir: str | Path | None = None) -> Corpus:
+    """A deterministic generated corpus of `size` designs.
+
+    The fingerprint hashes every rendered image and all metadata; it is
+    computed once and kept in ``<cache_dir>/corpus/<name>.json``.
+
+    Parameters
+    ----------
+    size : int
+        Number of designs (>= 1).
+    seed : int
+        Random seed; the same (size, seed) always gives the same corpus.
+    cache_dir : str or Path, optional
+        Sandbox cache folder (default: :func:`sandbox_cache_dir`).
+
+    Examples
+    --------
+    >>> c = generated_corpus(60, seed=1)
+    >>> len(c.designs)
+    60
+    """
+    if not isinstance(size, int) or isinstance(size, bool) or size < 1:
+        raise ValueError(f"size={size!r}: must be an integer >= 1")
+    if not isinstance(seed, int) or isinstance(seed, bool):
+        raise ValueError(f"seed={seed!r}: must be an integer")
+    designs, specs, families = _generate(size, seed)
+    name = f"generated-seed{seed}-n{size}"
+    cache = sandbox_cache_dir(cache_dir) / "corpus" / f"{name}-{GENERATOR_VERSION}.json"
+    meta_json = json.dumps([d.to_json() for d in designs], ensure_ascii=False, sort_keys=True)
+    # everything that determines the pixels and the metadata: if it matches, the stored fingerprint is valid
+    spec_json = json.dumps({k: dataclasses.astuple(v) for k, v in specs.items()}, sort_keys=True)
+    meta_digest = hashlib.sha256((meta_json + spec_json + _generator_source_digest()).encode()).hexdigest()
+    fingerprint = None
+    try:
+        saved = json.loads(cache.read_text(encoding="utf-8"))
+        if saved.get("metadata_sha256") == meta_digest and saved.get("pillow") == PIL.__version__:
+            fingerprint = saved["fingerprint"]
+    except (OSError, ValueError, KeyError):
+        pass
+    if fingerprint is None:
+        h = hashlib.sha256(meta_digest.encode())
+        for key, spec in specs.items():
+            img = _render_spec(spec)
+            h.update(key.encode())
+            h.update(f"{img.mode}{img.size}".encode())
+            h.update(img.tobytes())
+        fingerprint = h.hexdigest()
+        _atomic_write(
+            cache,
+            json.dumps(
+                {"name": name, "generator": GENERATOR_VERSION, "pillow": PIL.__version__, "metadata_sha256": meta_digest, "fingerprint": fingerprint, "designs": len(designs), "images": len(specs)},
+                indent=1,
+            ),
+        )
+
+    def loader(key: str) -> Image.Image:
+        return _render_spec(specs[key])
+
+    corpus = Corpus(name, designs, loader, fingerprint)
+    corpus.kinds = _design_kinds(designs, specs)
+    corpus.families = families
+    return corpus
+
+
+def _atomic_write(path: Path, text: str) -> None:
+    path.parent.mkdir(parents=True, exist_ok=True)
+    tmp = path.with_name(f".{path.name}.{os.getpid()}.{threading.get_ident()}.tmp")
+    tmp.write_text(text, encoding="utf-8")
+    os.replace(tmp, path)
+
+
+# --- directory corpus ----------------------------------------------------------------
+
+_VIEW_SHEET = re.compile(r"drawing_sheet_(\d+)$")
+_COUNTRY_SUFFIX = re.compile(r"\s*\(([A-Z]{2})\)\s*$")
+
+
+def format_pn(number: str) -> tuple[str, str]:
+    """(PatSnap publication number, authority) of a manifest patent number.
+
+    ``D907292`` / ``D0907292`` -> ``("USD907292S", "US")``; numbers that already
+    start with an authority code are kept as they are.
+    """
+    n = number.strip().replace(",", "")
+    m = re.fullmatch(r"(?:US)?D0*(\d+)(?:S\d?)?", n, flags=re.IGNORECASE)
+    if m:
+        return f"USD{m.group(1)}S", "US"
+    m = re.match(r"([A-Z]{2})", n)
+    if m:
+        return n, m.group(1)
+    raise ValueError(f"patent_number={number!r}: expected a US design number like 'D907292' or a number starting with an authority code")
+
+
+def _parse_date(value: str | None, field: str) -> dt.date | None:
+    if not value:
+        return None
+    value = value.strip()
+    for fmt in ("%Y-%m-%d", "%Y%m%d", "%Y/%m/%d"):
+        try:
+            return dt.datetime.strptime(value, fmt).date()
+        except ValueError:
+            continue
+    raise ValueError(f"{field}={value!r}: expected an ISO date (YYYY-MM-DD)")
+
+
+def _view_order(view: str) -> tuple[int, int]:
+    if view == "front_page_representative":
+        return (0, 0)
+    m = _VIEW_SHEET.match(view or "")
+    return (1, int(m.group(1))) if m else (2, 0)
+
+
+def _xml_extras(folder: Path) -> dict:
+    """Inventors, assignees and application number from a USPTO grant XML, if present."""
+    out: dict = {}
+    xmls = sorted(folder.glob("*.XML")) + sorted(folder.glob("*.xml"))
+    if not xmls:
+        return out
+    try:
+        root = ET.parse(xmls[0]).getroot()
+    except (ET.ParseError, OSError):
+        return out
+    inventors = []
+    for inv in root.iter("inventor"):
+        first, last = inv.findtext(".//first-name") or "", inv.findtext(".//last-name") or ""
+        if first or last:
+            inventors.append(f"{first} {last}".strip())
+    if inventors:
+        out["inventors"] = tuple(inventors)
+    assignees = [a.findtext(".//orgname") or " ".join(filter(None, (a.findtext(".//first-name"), a.findtext(".//last-name")))) for a in root.iter("assignee")]
+    assignees = [a for a in assignees if a]
+    if assignees:
+        out["assignees"] = tuple(assignees)
+    apno = root.findtext("./us-bibliographic-data-grant/application-reference/document-id/doc-number")
+    if apno:
+        out["apno"] = f"US{apno}"
+    return out
+
+
+def directory_corpus(path: str | Path) -> Corpus:
+    """A corpus of real drawings: a folder with a ``manifest.csv``.
+
+    One design per ``group_id`` (else ``patent_number``); its images are ordered
+    front page first, then drawing sheets by number. The manifest gives title,
+    Locarno class, dates and applicant; a USPTO grant XML next to the images,
+    if present, adds inventors, assignees and the application number.
+    ``patent_id`` is a uuid5 of the publication number (stable across runs).
+
+    Parameters
+    ----------
+    path : str or Path
+        The folder (images may be TIFF, including 1-bit CCITT sheets, PNG or JPEG).
+    """
+    root = Path(path).expanduser().resolve()
+    manifest = root / "manifest.csv"
+    if not manifest.is_file():
+        raise ValueError(f"path={str(path)!r}: no manifest.csv in that folder")
+    raw = manifest.read_bytes()
+    rows = list(csv.DictReader(io.StringIO(raw.decode("utf-8-sig"))))
+    if not rows or "file" not in rows[0]:
+        raise ValueError(f"path={str(path)!r}: manifest.csv needs a 'file' column and at least one row")
+    groups: dict[str, list[dict]] = {}
+    for row in rows:
+        gid = (row.get("group_id") or row.get("patent_number") or "").strip()
+        if not gid:
+            raise ValueError(f"manifest.csv row {row.get('file')!r}: no group_id or patent_number")
+        groups.setdefault(gid, []).append(row)
+
+    h = hashlib.sha256(raw)
+    files: dict[str, Path] = {}
+    designs: list[Design] = []
+    for gid, members in groups.items():
+        members.sort(key=lambda r: (_view_order(r.get("view", "")), r["file"]))
+        first = members[0]
+        pn, authority = format_pn(first.get("patent_number") or gid)
+        keys = []
+        for row in members:
+            file = root / row["file"]
+            if not file.is_file():
+                raise ValueError(f"manifest.csv file={row['file']!r}: no such file under {root}")
+            key = Path(row["file"]).stem
+            if key in files:
+                key = row["file"].replace("/", "_")
+            files[key] = file
+            keys.append(key)
+            h.update(row["file"].encode())
+            h.update(hashlib.sha256(file.read_bytes()).digest())
+        extras = _xml_extras((root / first["file"]).parent)
+        for x in sorted((root / first["file"]).parent.glob("*.[Xx][Mm][Ll]")):
+            h.update(x.read_bytes())
+        applicant = _COUNTRY_SUFFIX.sub("", first.get("applicant") or "").strip()
+        applicants = (applicant,) if applicant else ()
+        grant = _parse_date(first.get("grant_date"), "grant_date")
+        filing = _parse_date(first.get("filing_date"), "filing_date")
+        publication = _parse_date(first.get("publication_date"), "publication_date") or grant or filing
+        if publication is None:
+            raise ValueError(f"manifest.csv group {gid!r}: needs grant_date, publication_date or filing_date")
+        loc = tuple(x.strip() for x in (first.get("locarno") or "").replace(";", ",").split(",") if x.strip())
+        designs.append(
+            Design(
+                patent_id=str(uuid.uuid5(CORPUS_NAMESPACE, pn)),
+                patent_pn=pn,
+                authority=authority,
+                title=(first.get("title") or "").strip(),
+                lang="en" if authority in ("US", "EM") else {"CN": "zh", "HK": "zh", "JP": "ja", "KR": "ko"}.get(authority, "en"),
+                assignees=extras.get("assignees", applicants),
+                applicants=applicants,
+                inventors=extras.get("inventors", ()),
+                loc=loc,
+                apno=extras.get("apno", ""),
+                apply_date=filing or publication,
+                publication_date=publication,
+                grant_date=grant,
+                legal_status=3 if grant else 1,
+                simple_legal_status=metadata.SIMPLE_FOR_LEGAL[3 if grant else 1],
+                image_keys=tuple(keys),
+            )
+        )
+
+    def loader(key: str) -> Image.Image:
+        with Image.open(files[key]) as img:
+            img.load()
+            return img
+
+    def reducer(key: str, max_side: int) -> Image.Image:
+        with Image.open(files[key]) as img:
+            if img.format == "JPEG":
+                img.draft("L" if img.mode == "L" else "RGB", (max_side, max_side))
+            img.load()
+            return shrink(img, max_side)
+
+    return Corpus(f"dir:{root}", designs, loader, h.hexdigest(), reducer=reducer)
+
+
+def load_corpus(corpus: Corpus | str | Path | None = None, *, size: int = 600, seed: int = 0, cache_dir: str | Path | None = None) -> Corpus:
+    """None -> :func:`generated_corpus` (size, seed); str/Path -> :func:`directory_corpus`; Corpus -> itself."""
+    if corpus is None:
+        return generated_corpus(size, seed, cache_dir)
+    if isinstance(corpus, Corpus):
+        return corpus
+    if isinstance(corpus, (str, Path)):
+        return directory_corpus(corpus)
+    raise TypeError(f"corpus={corpus!r}: expected None, a folder path or a Corpus")
+
+
+__all__ = ["Corpus", "Design", "directory_corpus", "generated_corpus", "load_corpus", "sandbox_cache_dir"]

@@ -1,0 +1,181 @@
+"""Fault knobs of the sandbox: latency, transient failures, dropped connections, quota, lifetimes.
+
+All randomness comes from generators seeded with ``seed``, so a run with the
+same seed and the same sequence of calls sees the same faults.
+"""
+
+from __future__ import annotations
+
+import dataclasses
+import random
+import threading
+import time
+from dataclasses import dataclass
+
+from .. import codes
+
+# Transient failure kinds: an HTTP status (500/502/503), a PatSnap code sent with
+# HTTP 200 (68300008), or "drop" (the socket is closed without any response).
+FAILURE_KINDS: tuple = (500, 502, 503, 68300008, "drop")
+QUOTA_CODES: tuple[int, ...] = (67200001, 67200002, 67200004, 67200005, 67200007)
+
+
+@dataclass(frozen=True)
+class FaultSettings:
+    """Every knob, validated. Change them on a running sandbox with ``Sandbox.configure``.
+
+    Attributes
+    ----------
+    latency, latency_jitter : float
+        Seconds added to every API call (token and billable): ``latency`` plus a
+        uniform draw in ``[0, latency_jitter]``.
+    failure_rate : float
+        Probability in [0, 1] that a billable call fails transiently with one of
+        ``failure_kinds`` (drawn uniformly).
+    drop_rate : float or None
+        None: dropped connections are one of the failure kinds. A number: a
+        separate probability of a dropped connection, and ``failure_rate`` then
+        draws among the other kinds only.
+    failure_kinds : tuple
+        Subset of ``FAILURE_KINDS``.
+    quota : int or None
+        Billable calls served before every further one gets ``quota_code``.
+    quota_code : int
+        67200002 (QPS/quota, retryable) or 67200007 (daily limit), or another of ``QUOTA_CODES``.
+    token_lifetime, image_url_lifetime, search_id_lifetime : float
+        Seconds.
+    seed : int
+        Seeds the failure and jitter generators.
+
+    Examples
+    --------
+    >>> settings = FaultSettings(failure_rate=0.1, quota=100)
+    >>> settings.replace(quota=None).failure_rate, settings.search_id_lifetime
+    (0.1, 1200)
+    >>> FaultSettings(failure_rate=1.5)
+    Traceback (most recent call last):
+    ...
+    ValueError: failure_rate=1.5: expected a number >= 0.0 and <= 1.0
+
+    On a running sandbox (``client.sandbox_server``), the same names:
+
+    >>> from patsnap_pandas import PatsnapClient
+    >>> client = PatsnapClient.sandbox(failure_rate=0.1)
+    >>> client.sandbox_server.configure(failure_rate=0.0, latency=0.05)
+    >>> client.sandbox_server.settings.latency
+    0.05
+    >>> client.close()
+    """
+
+    latency: float = 0.0
+    latency_jitter: float = 0.0
+    failure_rate: float = 0.0
+    drop_rate: float | None = None
+    failure_kinds: tuple = FAILURE_KINDS
+    quota: int | None = None
+    quota_code: int = 67200002
+    token_lifetime: float = codes.TOKEN_LIFETIME_S
+    image_url_lifetime: float = codes.IMAGE_URL_LIFETIME_S
+    search_id_lifetime: float = codes.SEARCH_ID_LIFETIME_S
+    seed: int = 0
+
+    def __post_init__(self) -> None:
+        for name in ("latency", "latency_jitter"):
+            _check_number(name, getattr(self, name), low=0.0)
+        _check_number("failure_rate", self.failure_rate, low=0.0, high=1.0)
+        if self.drop_rate is not None:
+            _check_number("drop_rate", self.drop_rate, low=0.0, high=1.0)
+            if self.failure_rate + self.drop_rate > 1.0:
+                raise ValueError(
+                    f"failure_rate + drop_rate must be at most 1, got {self.failure_rate} + {self.drop_rate}"
+                )
+        kinds = tuple(self.failure_kinds)
+        bad = [k for k in kinds if k not in FAILURE_KINDS]
+        if not kinds or bad:
+            raise ValueError(f"failure_kinds={kinds!r}: allowed kinds are {FAILURE_KINDS!r} (at least one)")
+        object.__setattr__(self, "failure_kinds", kinds)
+        if self.quota is not None and (isinstance(self.quota, bool) or not isinstance(self.quota, int) or self.quota < 0):
+            raise ValueError(f"quota={self.quota!r}: expected None or an integer >= 0")
+        if self.quota_code not in QUOTA_CODES:
+            raise ValueError(f"quota_code={self.quota_code!r}: allowed codes are {QUOTA_CODES}")
+        for name in ("token_lifetime", "image_url_lifetime", "search_id_lifetime"):
+            _check_number(name, getattr(self, name), low=0.0, strict=True)
+        if isinstance(self.seed, bool) or not isinstance(self.seed, int):
+            raise ValueError(f"seed={self.seed!r}: expected an integer")
+
+    @classmethod
+    def names(cls) -> tuple[str, ...]:
+        return tuple(f.name for f in dataclasses.fields(cls))
+
+    def replace(self, **changes) -> FaultSettings:
+        unknown = sorted(set(changes) - set(self.names()))
+        if unknown:
+            raise TypeError(f"unknown sandbox option(s) {unknown}; allowed: {', '.join(self.names())}")
+        return dataclasses.replace(self, **changes)
+
+
+def _check_number(name: str, value, *, low: float, high: float | None = None, strict: bool = False) -> None:
+    if isinstance(value, bool) or not isinstance(value, (int, float)):
+        raise ValueError(f"{name}={value!r}: expected a number")
+    if (value <= low if strict else value < low) or (high is not None and value > high):
+        bounds = f"> {low}" if strict else f">= {low}"
+        if high is not None:
+            bounds += f" and <= {high}"
+        raise ValueError(f"{name}={value!r}: expected a number {bounds}")
+
+
+class FaultInjector:
+    """Decides, thread-safely and reproducibly, what happens to each call."""
+
+    def __init__(self, settings: FaultSettings) -> None:
+        self._lock = threading.Lock()
+        self._apply(settings)
+
+    def _apply(self, settings: FaultSettings) -> None:
+        self.settings = settings
+        self._failure_rng = random.Random(settings.seed)
+        self._jitter_rng = random.Random(settings.seed + 1_000_003)
+        self.quota_used = 0
+
+    def configure(self, **changes) -> FaultSettings:
+        """Change knobs; reseeds the generators and restarts the quota count."""
+        with self._lock:
+            self._apply(self.settings.replace(**changes))
+            return self.settings
+
+    def delay(self) -> None:
+        """Sleep for the configured latency (+ jitter)."""
+        with self._lock:
+            s = self.settings
+            pause = s.latency + (self._jitter_rng.uniform(0.0, s.latency_jitter) if s.latency_jitter else 0.0)
+        if pause > 0:
+            time.sleep(pause)
+
+    def take_quota(self) -> int | None:
+        """Count one billable call; the quota error code when over quota, else None."""
+        with self._lock:
+            quota = self.settings.quota
+            if quota is None:
+                return None
+            if self.quota_used >= quota:
+                return self.settings.quota_code
+            self.quota_used += 1
+            return None
+
+    def draw_failure(self):
+        """None, or the failure kind for this billable call (500, 502, 503, 68300008, "drop")."""
+        with self._lock:
+            s = self.settings
+            if s.failure_rate <= 0 and not s.drop_rate:
+                return None
+            u = self._failure_rng.random()
+            if s.drop_rate is not None:
+                if u < s.drop_rate:
+                    return "drop"
+                if u < s.drop_rate + s.failure_rate:
+                    kinds = [k for k in s.failure_kinds if k != "drop"] or ["drop"]
+                    return self._failure_rng.choice(kinds)
+                return None
+            if u < s.failure_rate:
+                return self._failure_rng.choice(s.failure_kinds)
+            return None

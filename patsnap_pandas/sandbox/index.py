@@ -1,0 +1,176 @@
+"""Image-similarity index over a corpus: pixels in, one score per design out.
+
+Features of every corpus image are computed once and cached on disk in
+``<cache_dir>/features/<fingerprint>-<descriptor version>.npz``; a corpus with
+the same content reuses them. A query is normalised and described the same way
+(see :mod:`.features`); the score of a design is the best cosine similarity over
+its images, clipped to [0, 1].
+"""
+
+from __future__ import annotations
+
+import io
+import os
+import threading
+import zipfile
+from concurrent.futures import ThreadPoolExecutor
+from dataclasses import dataclass
+from pathlib import Path
+
+import numpy as np
+from PIL import Image
+
+from . import features
+from .corpus import Corpus, sandbox_cache_dir
+
+
+@dataclass
+class Matches:
+    """Scores of one query against every design of the corpus.
+
+    Attributes
+    ----------
+    scores : np.ndarray
+        float64, one per ``corpus.designs`` entry (same order), in [0, 1].
+    best_image : list of str
+        Image key of the best-matching image of each design.
+    """
+
+    scores: np.ndarray
+    best_image: list[str]
+
+    def top(self, n: int = 10) -> np.ndarray:
+        """Indices of the `n` best designs, best first (ties: corpus order)."""
+        order = np.lexsort((np.arange(len(self.scores)), -self.scores))
+        return order[:n]
+
+
+class ImageIndex:
+    """Descriptor matrix of every image of a corpus, with an on-disk cache.
+
+    Parameters
+    ----------
+    corpus : Corpus
+    cache_dir : str or Path, optional
+        Sandbox cache folder (default: :func:`~.corpus.sandbox_cache_dir`).
+
+    Attributes
+    ----------
+    from_cache : bool
+        True when the features were read from the cache file.
+    computed : int
+        How many image descriptors this instance computed (0 on a cache hit).
+    cache_file : Path
+    keys : list of str
+        Image keys, row order of :attr:`features`.
+    features : np.ndarray
+        (n_images, dim) float32, unit rows.
+    """
+
+    def __init__(self, corpus: Corpus, cache_dir: str | Path | None = None) -> None:
+        if not isinstance(corpus, Corpus):
+            raise TypeError(f"corpus={corpus!r}: expected a Corpus (see load_corpus)")
+        self.corpus = corpus
+        self.keys = corpus.image_keys
+        self.cache_file = sandbox_cache_dir(cache_dir) / "features" / f"{corpus.fingerprint}-{features.DESCRIPTOR_VERSION}.npz"
+        self.computed = 0
+        self.from_cache = False
+        feats = self._load()
+        if feats is None:
+            feats = self._compute()
+            self._save(feats)
+        else:
+            self.from_cache = True
+        self.features = feats
+        # design-major layout: row r of self._slots is design r, padded with -1
+        per = [len(d.image_keys) for d in corpus.designs]
+        width = max(per) if per else 1
+        self._slots = np.full((len(per), width), -1, np.int64)
+        row = 0
+        for i, n in enumerate(per):
+            self._slots[i, :n] = np.arange(row, row + n)
+            row += n
+        self._valid = self._slots >= 0
+        self._pose_w = features.pose_weights().astype(np.float32)
+
+    def __repr__(self) -> str:
+        return f"ImageIndex(corpus={self.corpus.name!r}, images={len(self.keys)}, from_cache={self.from_cache})"
+
+    def _load(self) -> np.ndarray | None:
+        try:
+            with np.load(self.cache_file, allow_pickle=False) as z:
+                feats = z["features"]
+                keys = z["keys"]
+        except (OSError, KeyError, ValueError, zipfile.BadZipFile):
+            return None
+        if feats.shape[0] != len(self.keys) or list(keys) != self.keys:
+            return None
+        return feats.astype(np.float32, copy=False)
+
+    def _compute(self) -> np.ndarray:
+        def one(key: str) -> np.ndarray:
+            return features.image_descriptor(self.corpus.image(key))
+
+        if not self.keys:
+            return np.zeros((0, features.describe(np.zeros((features.SIZE, features.SIZE), np.float32)).size), np.float32)
+        # Pillow and numpy release the GIL for most of the work: threads give ~1.7x on 2 cores
+        workers = max(1, min(4, os.cpu_count() or 1))
+        with ThreadPoolExecutor(workers, thread_name_prefix="patsnap-index") as pool:
+            rows = list(pool.map(one, self.keys, chunksize=16))
+        self.computed += len(rows)
+        return np.stack(rows).astype(np.float32)
+
+    def _save(self, feats: np.ndarray) -> None:
+        path = self.cache_file
+        path.parent.mkdir(parents=True, exist_ok=True)
+        tmp = path.with_name(f".{path.name}.{os.getpid()}.{threading.get_ident()}.tmp")
+        buf = io.BytesIO()
+        np.savez(buf, features=feats, keys=np.array(self.keys))
+        tmp.write_bytes(buf.getvalue())
+        os.replace(tmp, path)
+
+    def describe(self, image: Image.Image) -> np.ndarray:
+        """The descriptors of a query image in its 8 poses: (8, dim), identity first."""
+        return features.query_descriptors(image)
+
+    def image_similarities(self, image: Image.Image) -> np.ndarray:
+        """Similarity of `image` to every corpus image (row order of :attr:`keys`), in [0, 1].
+
+        The best cosine similarity over the query's 8 poses (mirrored and
+        rotated copies, discounted by :data:`~.features.POSE_DISCOUNT`).
+        """
+        q = self.describe(image)
+        if not len(self.keys):
+            return np.zeros(0)
+        sims = (self.features @ q.T) * self._pose_w  # one pass over the matrix for all poses
+        return np.clip(sims.max(axis=1).astype(np.float64), 0.0, 1.0)
+
+    def match(self, image: Image.Image) -> Matches:
+        """Score every design of the corpus against `image` (pixels only).
+
+        Parameters
+        ----------
+        image : PIL.Image.Image
+            The query image, any mode and size.
+
+        Returns
+        -------
+        Matches
+            ``scores[i]`` for ``corpus.designs[i]``: the best similarity over
+            its images, in [0, 1]; ``best_image[i]`` that image's key.
+        """
+        if not isinstance(image, Image.Image):
+            raise TypeError(f"image={image!r}: expected a PIL.Image.Image")
+        sims = self.image_similarities(image)
+        grid = np.where(self._valid, sims[np.maximum(self._slots, 0)], -1.0)
+        best = grid.argmax(axis=1)
+        scores = grid[np.arange(len(best)), best]
+        rows = self._slots[np.arange(len(best)), best]
+        keys = self.keys
+        return Matches(
+            scores=np.clip(scores, 0.0, 1.0),  # a design without images scores 0 ...
+            best_image=[keys[r] if r >= 0 else "" for r in rows],  # ... and has no best image
+        )
+
+
+__all__ = ["ImageIndex", "Matches"]

@@ -1,0 +1,179 @@
+"""Fictional but realistic bibliographic data for the generated sandbox corpus.
+
+Publication numbers follow each authority's format as PatSnap writes them,
+titles are in the authority's language, assignees come from a fixed pool of
+about 30 companies (so analysts see repeats), dates spread over 2010-2025 and
+legal statuses are consistent with the dates. All draws come from the `rng`
+passed in, so the result is a pure function of the seed.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import random
+import uuid
+
+from .. import codes
+
+# Authority -> (weight, language). CN dominates design filings, as in reality.
+AUTHORITIES: dict[str, tuple[float, str]] = {
+    "CN": (0.34, "zh"),
+    "US": (0.22, "en"),
+    "EM": (0.14, "en"),
+    "JP": (0.11, "ja"),
+    "KR": (0.11, "ko"),
+    "HK": (0.08, "zh"),
+}
+
+# Product kind -> titles by language (a few synonyms each, like real filings).
+TITLES: dict[str, dict[str, tuple[str, ...]]] = {
+    "bottle": {"en": ("Bottle", "Water bottle", "Beverage bottle"), "zh": ("瓶子", "饮料瓶", "水瓶"), "ja": ("瓶", "飲料用ボトル"), "ko": ("병", "음료병")},
+    "chair": {"en": ("Chair", "Dining chair", "Armchair"), "zh": ("椅子", "餐椅", "扶手椅"), "ja": ("椅子", "肘掛椅子"), "ko": ("의자", "팔걸이의자")},
+    "lamp": {"en": ("Lamp", "Desk lamp", "Table lamp"), "zh": ("台灯", "灯具", "照明灯"), "ja": ("照明器具", "卓上スタンド"), "ko": ("조명등", "스탠드")},
+    "watch": {"en": ("Watch", "Wristwatch", "Smart watch"), "zh": ("手表", "智能手表", "腕表"), "ja": ("腕時計", "スマートウォッチ"), "ko": ("손목시계", "스마트 워치")},
+    "phone": {"en": ("Mobile phone", "Smartphone", "Cellular phone"), "zh": ("手机", "智能手机", "移动电话"), "ja": ("携帯電話機", "スマートフォン"), "ko": ("휴대전화기", "스마트폰")},
+    "cup": {"en": ("Cup", "Mug", "Drinking cup"), "zh": ("杯子", "马克杯", "水杯"), "ja": ("カップ", "マグカップ"), "ko": ("컵", "머그컵")},
+    "shoe": {"en": ("Shoe", "Footwear", "Shoe upper"), "zh": ("鞋", "运动鞋", "鞋子"), "ja": ("靴", "運動靴"), "ko": ("신발", "운동화")},
+    "car": {"en": ("Car", "Vehicle", "Automobile"), "zh": ("汽车", "轿车", "车辆"), "ja": ("自動車", "乗用自動車"), "ko": ("자동차", "승용차")},
+    "toothbrush": {"en": ("Toothbrush", "Electric toothbrush"), "zh": ("牙刷", "电动牙刷"), "ja": ("歯ブラシ", "電動歯ブラシ"), "ko": ("칫솔", "전동칫솔")},
+    "glasses": {"en": ("Eyeglasses", "Spectacle frame", "Sunglasses"), "zh": ("眼镜", "眼镜架", "太阳镜"), "ja": ("眼鏡", "眼鏡フレーム"), "ko": ("안경", "안경테")},
+    "bag": {"en": ("Handbag", "Bag", "Tote bag"), "zh": ("手提包", "包", "挎包"), "ja": ("ハンドバッグ", "鞄"), "ko": ("핸드백", "가방")},
+    "bicycle": {"en": ("Bicycle", "Electric bicycle"), "zh": ("自行车", "电动自行车"), "ja": ("自転車", "電動アシスト自転車"), "ko": ("자전거", "전기자전거")},
+    "fan": {"en": ("Fan", "Electric fan", "Floor fan"), "zh": ("风扇", "电风扇", "落地扇"), "ja": ("扇風機", "送風機"), "ko": ("선풍기", "송풍기")},
+    "laptop": {"en": ("Laptop computer", "Notebook computer"), "zh": ("笔记本电脑", "便携式计算机"), "ja": ("ノートパソコン", "携帯用計算機"), "ko": ("노트북 컴퓨터", "휴대용 컴퓨터")},
+    "wheel": {"en": ("Wheel", "Vehicle wheel", "Wheel rim"), "zh": ("车轮", "轮毂", "汽车轮毂"), "ja": ("車両用ホイール", "ホイール"), "ko": ("차량용 휠", "휠")},
+    "kettle": {"en": ("Kettle", "Electric kettle"), "zh": ("水壶", "电热水壶"), "ja": ("電気ケトル", "やかん"), "ko": ("주전자", "전기주전자")},
+}
+
+# ~30 fictional companies, with their home authority (their filings lean there).
+COMPANIES: tuple[tuple[str, str], ...] = (
+    ("Northwind Industrial Design Co., Ltd.", "US"),
+    ("Aurora Home Products GmbH", "EM"),
+    ("Bluefjord Housewares AB", "EM"),
+    ("Cascade Mobility Inc.", "US"),
+    ("Granite Peak Outdoor LLC", "US"),
+    ("Helix Consumer Electronics Corp.", "US"),
+    ("Lumen & Line Lighting S.r.l.", "EM"),
+    ("Meridian Timepieces SA", "EM"),
+    ("Orchard Kitchenware Ltd.", "EM"),
+    ("Pinecrest Furniture Company", "US"),
+    ("Quartzline Devices Inc.", "US"),
+    ("Sable Motors Corporation", "US"),
+    ("Tidewater Footwear Co.", "US"),
+    ("Vantage Optics GmbH", "EM"),
+    ("深圳市星河智能科技有限公司", "CN"),
+    ("广州市美家家居用品有限公司", "CN"),
+    ("浙江远航车业股份有限公司", "CN"),
+    ("东莞市明辉照明电器有限公司", "CN"),
+    ("宁波海蓝塑料制品有限公司", "CN"),
+    ("杭州青禾电子科技有限公司", "CN"),
+    ("佛山市雅座家具制造有限公司", "CN"),
+    ("香港恒达实业有限公司", "HK"),
+    ("Kowloon Bright Trading Ltd. 九龍明亮貿易有限公司", "HK"),
+    ("株式会社ミドリ工業", "JP"),
+    ("Sakura Precision Co., Ltd.", "JP"),
+    ("株式会社アオバ電機", "JP"),
+    ("주식회사 한빛전자", "KR"),
+    ("Daehan Motors Co., Ltd.", "KR"),
+    ("주식회사 누리생활", "KR"),
+    ("Solvay Street Design Studio BV", "EM"),
+)
+
+# Given and family names per language for inventors.
+NAMES: dict[str, tuple[tuple[str, ...], tuple[str, ...]]] = {
+    "en": (("Emma", "Liam", "Olivia", "Noah", "Ava", "Lucas", "Mia", "Ethan", "Sofia", "Jonas", "Clara", "Matteo"),
+           ("Miller", "Novak", "Garcia", "Schmidt", "Rossi", "Dubois", "Larsen", "Walsh", "Keller", "Moreau", "Brooks", "Varga")),
+    "zh": (("伟", "芳", "娜", "敏", "静", "磊", "洋", "婷", "杰", "欣怡", "子轩", "浩然"),
+           ("王", "李", "张", "刘", "陈", "杨", "黄", "赵", "吴", "周", "徐", "孙")),
+    "ja": (("翔太", "美咲", "大輔", "陽菜", "健", "結衣", "拓海", "葵"),
+           ("佐藤", "鈴木", "高橋", "田中", "伊藤", "渡辺", "山本", "中村")),
+    "ko": (("민준", "서연", "지훈", "하은", "도윤", "수빈", "현우", "지민"),
+           ("김", "이", "박", "최", "정", "강", "조", "윤")),
+}
+
+# Legal status code -> the simple legal status it implies (codes.SIMPLE_LEGAL_STATUS keys).
+SIMPLE_FOR_LEGAL: dict[int, int] = {
+    1: 2, 2: 2, 3: 1, 8: 0, 11: 0, 13: 0, 14: 0, 15: 0, 16: 0, 21: 1, 22: 0, 23: 1, 24: 0, 30: 0,
+    222: 221, 223: 221, 224: 220, 225: 0,
+}
+assert set(SIMPLE_FOR_LEGAL) == set(codes.LEGAL_STATUS)
+assert set(SIMPLE_FOR_LEGAL.values()) <= set(codes.SIMPLE_LEGAL_STATUS)
+
+AS_OF = dt.date(2025, 6, 30)  # the corpus' "today": fixed, so statuses do not drift
+FIRST_APPLY = dt.date(2010, 1, 1)
+LAST_APPLY = dt.date(2024, 10, 31)
+TERM_YEARS = {"CN": 10, "US": 14, "EM": 25, "JP": 20, "KR": 20, "HK": 25}  # CN/US terms as of filing before 2021/2015
+
+
+def pick_authority(rng: random.Random) -> str:
+    names = list(AUTHORITIES)
+    return rng.choices(names, weights=[AUTHORITIES[a][0] for a in names])[0]
+
+
+def new_uuid(rng: random.Random) -> str:
+    return str(uuid.UUID(int=rng.getrandbits(128), version=4))
+
+
+def title_for(kind: str, authority: str, rng: random.Random) -> tuple[str, str]:
+    lang = AUTHORITIES[authority][1]
+    return rng.choice(TITLES[kind][lang]), lang
+
+
+def person(lang: str, rng: random.Random) -> str:
+    given, family = NAMES[lang]
+    if lang in ("zh", "ja", "ko"):
+        return rng.choice(family) + rng.choice(given)
+    return f"{rng.choice(given)} {rng.choice(family)}"
+
+
+def _random_date(rng: random.Random, start: dt.date, end: dt.date) -> dt.date:
+    return start + dt.timedelta(days=rng.randrange((end - start).days + 1))
+
+
+def numbers(authority: str, apply_date: dt.date, serial: int, rng: random.Random) -> tuple[str, str]:
+    """(publication number, application number) in the authority's format.
+
+    `serial` is unique within the corpus, so numbers never collide.
+    """
+    y = apply_date.year
+    if authority == "CN":
+        # CN design grant: CN30 + 7 digits + S; application YYYY30 + 7 digits . check digit
+        return f"CN30{(5_000_000 + serial * 7919) % 10**7:07d}S", f"CN{y}30{serial * 131 % 10**7:07d}.{rng.randrange(10)}"
+    if authority == "US":
+        # US design patents: D6xx,xxx around 2010 to D1,0xx,xxx around 2024, by grant year
+        base = 615_000 + int((y - 2010) * 29_000)
+        return f"USD{base + serial}S", f"US29{(380_000 + (y - 2010) * 24_000 + serial) % 10**6:06d}"
+    if authority == "EM":
+        reg = f"{(1_600_000 + (y - 2010) * 560_000 + serial * 37) % 10**9:09d}"
+        return f"EM{reg}-{rng.randrange(1, 6):04d}", f"EM{reg}"
+    if authority == "JP":
+        return f"JP{1_390_000 + (y - 2010) * 30_000 + serial}S", f"JP{y}{serial % 10**6:06d}"
+    if authority == "KR":
+        return f"KR30{(serial * 1237 + y) % 10**7:07d}0000", f"KR30{y}{serial % 10**7:07d}"
+    if authority == "HK":
+        return f"HK0{(1_500_000 + (y - 2010) * 250_000 + serial) % 10**7:07d}S", f"HK{y}{serial % 10**7:07d}.{rng.randrange(10)}"
+    raise ValueError(f"authority={authority!r}: allowed {sorted(AUTHORITIES)}")
+
+
+def dates_and_status(authority: str, rng: random.Random) -> tuple[dt.date, dt.date, dt.date | None, int, int]:
+    """(apply, publication, grant or None, legal_status, simple_legal_status)."""
+    apply_date = _random_date(rng, FIRST_APPLY, LAST_APPLY)
+    delay = {"CN": (120, 300), "US": (300, 900), "EM": (20, 120), "JP": (200, 450), "KR": (150, 400), "HK": (60, 240)}[authority]
+    publication = apply_date + dt.timedelta(days=rng.randint(*delay))
+    if publication > AS_OF:
+        publication = AS_OF - dt.timedelta(days=rng.randrange(30))
+        publication = max(publication, apply_date + dt.timedelta(days=10))
+    pending = authority in ("JP", "KR", "EM") and rng.random() < 0.06
+    if pending:
+        status = rng.choice((1, 2))
+        return apply_date, publication, None, status, SIMPLE_FOR_LEGAL[status]
+    if rng.random() < 0.03:  # refused or withdrawn after publication of the application
+        status = rng.choice((11, 13, 30))
+        return apply_date, publication, None, status, SIMPLE_FOR_LEGAL[status]
+    grant = publication  # designs are published on registration/grant
+    expiry = dt.date(apply_date.year + TERM_YEARS[authority], apply_date.month, min(apply_date.day, 28))
+    if expiry <= AS_OF:
+        status = 15
+    else:
+        status = rng.choices((3, 16, 22, 23, 14, 21), weights=(82, 8, 4, 2, 2, 2))[0]
+    return apply_date, publication, grant, status, SIMPLE_FOR_LEGAL[status]

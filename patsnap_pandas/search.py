@@ -1,0 +1,684 @@
+"""search_designs(): one call from a query image to a DataFrame of similar registered designs.
+
+The steps, each in the module that owns it:
+
+1. check every argument (filters, limit, max_results, the image) before any call;
+2. prepare a local image for upload (:func:`images.prepare_image`: EXIF, format,
+   at most 4 MB) and upload it (:meth:`PatsnapClient.upload_image`, which reuses
+   an earlier upload of the same bytes);
+3. create the search (P009) and page through its results by offset;
+4. build the frame (:func:`frame.hits_to_frame`) with its provenance in ``attrs``;
+5. prefetch the hit images into the :class:`images.ThumbnailStore`, so that a
+   result served from the cache still shows its thumbnails after the image URLs
+   expired.
+
+A repeated search (same image, same filters) is served from the client's cache:
+zero billed calls, uploads included.
+
+Examples
+--------
+>>> from patsnap_pandas import PatsnapClient, search_designs
+>>> with PatsnapClient.sandbox() as client:
+...     df = search_designs("chair.png", client=client, limit=5, country="CN")
+...     again = search_designs("chair.png", client=client, limit=5, country="CN")
+>>> df[["rank", "patent_pn", "authority"]].shape, df["authority"].unique().tolist()
+((5, 3), ['CN'])
+>>> again.attrs["from_cache"], client.usage.billed_calls            # upload + search, once
+(True, 2)
+"""
+
+from __future__ import annotations
+
+import dataclasses
+import hashlib
+import numbers
+import os
+import threading
+import warnings
+import weakref
+from collections import OrderedDict
+from typing import Any
+
+import numpy as np
+import pandas as pd
+from PIL import Image
+
+from . import codes, config, frame, images
+from .client import Hit, PatsnapClient, SearchPage
+from .errors import InvalidInputError, MissingCredentialsError, SearchExpiredError
+from .filters import SearchFilters, check_limit
+
+__all__ = [
+    "MAX_RESULTS_CAP",
+    "SearchWarning",
+    "client_for",
+    "continue_search",
+    "load_thumbnails",
+    "search_designs",
+]
+
+#: The most hits one search can serve: the last page starts at offset 1000 and holds 100.
+MAX_RESULTS_CAP = codes.OFFSET_MAX + codes.LIMIT_MAX
+PAGE_SIZE = codes.LIMIT_MAX
+THUMBNAIL_SIZE = 256
+# Concurrent hit-image downloads per search: a page of 100 in ~7 round trips.
+THUMBNAIL_WORKERS = 16
+
+
+class SearchWarning(UserWarning):
+    """A search returned fewer hits than asked (a cap cut it), or had to be run again.
+
+    Examples
+    --------
+    Only 41 registered designs of Hong Kong exist in the sandbox:
+
+    >>> import warnings
+    >>> from patsnap_pandas import PatsnapClient, search_designs
+    >>> client = PatsnapClient.sandbox()
+    >>> with warnings.catch_warnings(record=True) as caught:
+    ...     warnings.simplefilter("always")
+    ...     hits = search_designs("chair.png", client=client, max_results=300, country="HK")
+    >>> print(caught[0].message)
+    max_results=300 but 41 hits were returned: only 41 designs match this query and filters (total_search_result_count).
+    >>> client.close()
+    """
+
+
+# --- which client -------------------------------------------------------------------------------
+
+# search_id -> the client that made it, so df.patsnap.more() finds it without being told.
+_CLIENTS: weakref.WeakValueDictionary[str, PatsnapClient] = weakref.WeakValueDictionary()
+# client -> its thumbnail store (keeps the download connections alive between searches).
+_STORES: weakref.WeakKeyDictionary[PatsnapClient, images.ThumbnailStore] = weakref.WeakKeyDictionary()
+_DEFAULT: dict[str, Any] = {"key": None, "client": None}
+_LOCK = threading.Lock()
+
+
+def _environment_key() -> str:
+    """A digest of every PATSNAP_* setting: a new default client when the environment changes."""
+    values = "\0".join(os.environ.get(setting.env, "") for setting in config.SETTINGS.values())
+    return hashlib.sha256(values.encode("utf-8", "surrogatepass")).hexdigest()
+
+
+def _default_client() -> PatsnapClient:
+    key = _environment_key()
+    with _LOCK:
+        if _DEFAULT["key"] == key and _DEFAULT["client"] is not None:
+            return _DEFAULT["client"]
+        try:
+            client = PatsnapClient.from_env()
+        except MissingCredentialsError:
+            raise MissingCredentialsError(
+                "No client was passed and no PatSnap credentials are set. "
+                f"{config.credentials_help()} For example: "
+                "search_designs(image, client=PatsnapClient.sandbox()).") from None
+        _DEFAULT.update(key=key, client=client)
+        return client
+
+
+def client_for(df_or_search_id: pd.DataFrame | str | None = None,
+               client: PatsnapClient | None = None) -> PatsnapClient:
+    """The client to continue a search with.
+
+    Parameters
+    ----------
+    df_or_search_id : DataFrame, str or None
+        A result frame (its ``attrs["search_id"]``) or a search id.
+    client : PatsnapClient, optional
+        Wins when given.
+
+    Returns
+    -------
+    PatsnapClient
+        ``client`` if given; else the client that made this search (while it is
+        alive); else the default client from the ``PATSNAP_*`` environment.
+
+    Raises
+    ------
+    MissingCredentialsError
+        No client anywhere and no credentials in the environment; the message says
+        which variables to set, or to pass ``client=PatsnapClient.sandbox()``.
+
+    Examples
+    --------
+    >>> from patsnap_pandas import PatsnapClient, search_designs
+    >>> client = PatsnapClient.sandbox()
+    >>> hits = search_designs("chair.png", client=client)
+    >>> client_for(hits) is client, client_for(hits.attrs["search_id"]) is client
+    (True, True)
+    >>> client.close()
+    """
+    if client is not None:
+        if not isinstance(client, PatsnapClient):
+            raise InvalidInputError(f"client={client!r} is not valid: expected a PatsnapClient "
+                                    "(e.g. PatsnapClient.from_env() or PatsnapClient.sandbox()) or None.")
+        return client
+    search_id = df_or_search_id
+    if isinstance(df_or_search_id, pd.DataFrame):
+        search_id = df_or_search_id.attrs.get("search_id")
+    if isinstance(search_id, str):
+        found = _CLIENTS.get(search_id)
+        if found is not None:
+            return found
+    return _default_client()
+
+
+def _remember(search_id: str, client: PatsnapClient) -> None:
+    try:
+        _CLIENTS[search_id] = client
+    except TypeError:  # an object without weak-reference support: nothing to remember
+        pass
+
+
+# --- argument checks ------------------------------------------------------------------------------
+
+def _check_count(value: Any, name: str, high: int = MAX_RESULTS_CAP) -> int:
+    allowed = f"an integer from 1 to {high}"
+    if isinstance(value, bool) or not isinstance(value, numbers.Integral):
+        raise InvalidInputError(f"{name}={value!r} is not valid: expected an integer, got "
+                                f"{type(value).__name__}. Allowed: {allowed}.")
+    if not 1 <= int(value) <= high:
+        why = (f"PatSnap serves at most {MAX_RESULTS_CAP} hits per search (offset <= {codes.OFFSET_MAX}, "
+               f"{codes.LIMIT_MAX} per page)") if int(value) > high else "out of range"
+        raise InvalidInputError(f"{name}={value!r} is not valid: {why}. Allowed: {allowed}.")
+    return int(value)
+
+
+def _check_flag(value: Any, name: str) -> bool:
+    if not isinstance(value, bool):
+        raise InvalidInputError(f"{name}={value!r} is not valid: expected True or False.")
+    return value
+
+
+# --- query preparation (memoised) -----------------------------------------------------------------
+
+class _PreparedMemo:
+    """Content digest of a query input -> its PreparedImage (and the warnings preparing it gave).
+
+    Re-running a search with the same image skips decoding and re-encoding it (a photo
+    takes a few hundred ms), so a cached search is answered in milliseconds. Bounded
+    by entries and bytes; least recently used first out.
+    """
+
+    def __init__(self, max_entries: int = 32, max_bytes: int = 64 * 2**20) -> None:
+        self.max_entries, self.max_bytes = max_entries, max_bytes
+        self._items: OrderedDict[str, tuple[images.PreparedImage, tuple[Warning, ...]]] = OrderedDict()
+        self._lock = threading.Lock()
+
+    def get(self, key: str) -> tuple[images.PreparedImage, tuple[Warning, ...]] | None:
+        with self._lock:
+            item = self._items.get(key)
+            if item is not None:
+                self._items.move_to_end(key)
+            return item
+
+    def put(self, key: str, prepared: images.PreparedImage, notes: tuple[Warning, ...]) -> None:
+        with self._lock:
+            self._items[key] = (prepared, notes)
+            self._items.move_to_end(key)
+            while self._items and (len(self._items) > self.max_entries or sum(
+                    len(p.data) for p, _ in self._items.values()) > self.max_bytes):
+                self._items.popitem(last=False)
+
+    def clear(self) -> None:
+        with self._lock:
+            self._items.clear()
+
+
+_PREPARED = _PreparedMemo()
+# Modes whose pixels (tobytes) plus size, orientation and transparency say everything.
+_PLAIN_MODES = frozenset({"1", "L", "LA", "RGB", "RGBA", "I", "I;16", "F"})
+
+
+def _content_key(image: Any) -> str | None:
+    """A digest of what ``prepare_image`` would read, or None when it cannot be had cheaply."""
+    try:
+        return _digest(image)
+    except Exception:  # noqa: BLE001 - e.g. a lazily opened, corrupt PIL image: prepare_image explains it
+        return None
+
+
+def _digest(image: Any) -> str | None:
+    h = hashlib.sha256()
+    if isinstance(image, (bytes, bytearray, memoryview)):
+        h.update(b"bytes\0")
+        h.update(image)
+    elif isinstance(image, (str, os.PathLike)):
+        try:
+            path = os.fspath(image)
+            if not os.path.isfile(path):
+                return None  # prepare_image says what is wrong with it
+            with open(path, "rb") as f:
+                data = f.read()
+        except (OSError, TypeError, ValueError):
+            return None
+        h.update(b"bytes\0")
+        h.update(data)
+    elif isinstance(image, np.ndarray):
+        h.update(f"array\0{image.dtype.str}\0{image.shape}\0".encode())
+        h.update(np.ascontiguousarray(image).tobytes())
+    elif isinstance(image, Image.Image):
+        if image.mode not in _PLAIN_MODES:
+            return None
+        try:
+            orientation = image.getexif().get(0x0112)
+        except Exception:  # noqa: BLE001 - unreadable EXIF: no memo, prepare_image decides
+            return None
+        h.update(f"pil\0{image.mode}\0{image.size}\0{orientation}\0{image.info.get('transparency')!r}\0".encode())
+        h.update(image.tobytes())
+    else:
+        return None  # file objects are read once: nothing to key on without consuming them
+    return h.hexdigest()
+
+
+def _prepare(image: Any, label: str | None) -> str | images.PreparedImage:
+    """``images.prepare_image`` with a memo keyed by content; its warnings are given again on a hit."""
+    key = _content_key(image)  # None for URLs (not files): nothing to memoise
+    if key is not None:
+        hit = _PREPARED.get(key)
+        if hit is not None:
+            prepared, notes = hit
+            for note in notes:
+                warnings.warn(note, stacklevel=3)
+            return dataclasses.replace(prepared, label=images.query_label(image, label))
+    with warnings.catch_warnings(record=True) as caught:
+        warnings.simplefilter("always")
+        prepared = images.prepare_image(image, label=label)
+    notes = tuple(w.message for w in caught)
+    for note in notes:
+        warnings.warn(note, stacklevel=3)
+    if key is not None and isinstance(prepared, images.PreparedImage):
+        _PREPARED.put(key, prepared, tuple(n for n in notes if isinstance(n, images.ImageSizeWarning)))
+    return prepared
+
+
+# --- paging ---------------------------------------------------------------------------------------
+
+def _collect(client: PatsnapClient, search_id: str, filters: SearchFilters, start: int, end: int,
+             first: SearchPage | None = None) -> tuple[list[Hit], list[SearchPage], str | None]:
+    """Hits at offsets ``start`` .. ``end - 1`` of one search, each page fetched once.
+
+    ``first`` is the page the search-id call returned (offsets ``0 .. first.limit - 1``).
+    Further pages come from the results endpoint, at most ``PAGE_SIZE`` hits each,
+    never past the API's offset cap or the search's total. Returns
+    ``(hits, pages, reason)``; ``reason`` says why fewer hits than asked came back
+    (None when the range was served in full).
+    """
+    hits: list[Hit] = []
+    pages: list[SearchPage] = []
+    offset = start
+    total: int | None = None
+    if first is not None:
+        pages.append(first)
+        hits.extend(first.hits[start:end])
+        total = first.total
+        if len(first.hits) < first.limit:
+            return hits, pages, _shortfall(start, end, len(hits), total, short_at=0)
+        offset = max(start, len(first.hits))
+    while offset < end:
+        if total is not None and offset >= total:
+            break
+        # Past OFFSET_MAX the only way in is the last page (offset 1000), skipping what we have.
+        skip = max(0, offset - codes.OFFSET_MAX)
+        page_offset = offset - skip
+        limit = min(PAGE_SIZE, end - page_offset)
+        page = client.search_results(search_id, offset=page_offset, limit=limit, filters=filters)
+        pages.append(page)
+        total = page.total
+        got = page.hits[skip:]
+        hits.extend(got)
+        offset += len(got)
+        if len(page.hits) < limit:
+            if offset < min(end, total):
+                return hits, pages, _shortfall(start, end, len(hits), total, short_at=page_offset)
+            break
+    return hits, pages, _shortfall(start, end, len(hits), total, short_at=None)
+
+
+def _shortfall(start: int, end: int, got: int, total: int | None, short_at: int | None) -> str | None:
+    if got >= end - start:
+        return None
+    if total is not None and start + got >= total:
+        return f"only {total} designs match this query and filters (total_search_result_count)"
+    if short_at is not None:
+        return (f"PatSnap returned a short page at offset {short_at} (total_search_result_count "
+                f"says {total})")
+    return f"PatSnap serves at most {MAX_RESULTS_CAP} hits per search"
+
+
+def _dedupe(hits: list[Hit], seen: set[str] | None = None) -> tuple[list[Hit], int]:
+    seen = set() if seen is None else set(seen)
+    kept = []
+    for hit in hits:
+        if hit.patent_id in seen:
+            continue
+        seen.add(hit.patent_id)
+        kept.append(hit)
+    return kept, len(hits) - len(kept)
+
+
+# --- thumbnails -----------------------------------------------------------------------------------
+
+def _thumbnail_store(client: PatsnapClient) -> images.ThumbnailStore:
+    with _LOCK:
+        store = _STORES.get(client)
+        if store is None:
+            store = images.ThumbnailStore(client.cache_dir / "thumbnails", size=THUMBNAIL_SIZE,
+                                          max_workers=THUMBNAIL_WORKERS)
+            try:
+                _STORES[client] = store
+            except TypeError:
+                pass
+        return store
+
+
+def _prefetch(store: images.ThumbnailStore, df: pd.DataFrame) -> None:
+    """Download the hit images into the store; a failure warns and never costs the results."""
+    if not len(df):
+        return
+    try:
+        store.fetch(zip(df["patent_id"].tolist(), df["image_url"].tolist()))
+    except Exception as exc:  # noqa: BLE001 - disk full, a decoder bug...: the results matter more
+        warnings.warn(images.ThumbnailWarning(
+            f"thumbnails were not prefetched ({type(exc).__name__}: {exc}); the results are complete"),
+            stacklevel=3)
+
+
+def load_thumbnails(df: pd.DataFrame, *, size: int | None = None) -> list[bytes]:
+    """One PNG thumbnail per row of a result frame, a placeholder where an image is missing.
+
+    Thumbnails come from the store the search prefetched into (``df.attrs["thumbnail_dir"]``),
+    so they load after the image URLs expired; missing ones are downloaded concurrently.
+
+    Parameters
+    ----------
+    df : DataFrame
+        A result frame (``patent_id`` and ``image_url`` columns).
+    size : int, optional
+        Longest side in pixels (default 256, the size prefetched).
+
+    Returns
+    -------
+    list of bytes
+        PNG bytes, in row order.
+
+    Examples
+    --------
+    A sandbox whose image URLs expire after one second (PatSnap's live 9 hours):
+
+    >>> import time
+    >>> from patsnap_pandas import PatsnapClient, search_designs
+    >>> client = PatsnapClient.sandbox(image_url_lifetime=1)
+    >>> hits = search_designs("chair.png", client=client, limit=5)
+    >>> time.sleep(1.5)                      # the image URLs have expired...
+    >>> thumbs = load_thumbnails(hits)       # ...but the search prefetched the thumbnails
+    >>> from patsnap_pandas.images import ThumbnailStore
+    >>> len(thumbs), ThumbnailStore(size=256).placeholder() in thumbs   # no "no image" placeholder
+    (5, False)
+    >>> client.close()
+    """
+    _check_frame(df)
+    store = images.ThumbnailStore(df.attrs.get("thumbnail_dir") or None,
+                                  size=THUMBNAIL_SIZE if size is None else size)
+    try:
+        return store.load(zip(df["patent_id"].tolist(), df["image_url"].tolist()))
+    finally:
+        store.close()
+
+
+# --- the search -------------------------------------------------------------------------------------
+
+def search_designs(image: Any, *, client: PatsnapClient | None = None, limit: int = codes.LIMIT_DEFAULT,
+                   max_results: int | None = None, label: str | None = None, thumbnails: bool = True,
+                   **filters: Any) -> pd.DataFrame:
+    """Search registered designs that look like ``image``; one row per hit, best first.
+
+    Parameters
+    ----------
+    image : str, path, bytes, binary file object, PIL.Image.Image or numpy.ndarray
+        An http(s) URL of a JPG/PNG (searched as is), or a local image in any format
+        Pillow reads (converted to PNG/JPEG and shrunk under 4 MB, then uploaded).
+    client : PatsnapClient, optional
+        Default: a client from the ``PATSNAP_*`` environment variables.
+    limit : int, default 10
+        Hits to return, 1..100 (one search-id call).
+    max_results : int, optional
+        Hits to return, 1..1100; above 100 the results are paged by 100 through the
+        results endpoint. Overrides ``limit``.
+    label : str, optional
+        The query's name in the frame (default: file name, URL or a content digest).
+    thumbnails : bool, default True
+        Prefetch the hit images into the thumbnail store.
+    **filters
+        Search filters, see :class:`SearchFilters`: ``loc``, ``assignees``,
+        ``legal_status``, ``country``, ``simple_legal_status``, ``main_field``,
+        ``apply_start_time``, ``apply_end_time``, ``public_start_time``,
+        ``public_end_time``, ``field``, ``order``.
+
+    Returns
+    -------
+    pandas.DataFrame
+        The columns of :data:`frame.SCHEMA`, then any further hit fields. ``attrs``:
+        ``query``, ``filters``, ``search_id``, ``total``, ``fetched_at``,
+        ``from_cache`` (True only when every call, the upload included, came from the
+        cache), ``endpoint_version``, ``thumbnail_dir``, ``query_url``, ``limit``,
+        ``max_results``.
+
+    Raises
+    ------
+    InvalidInputError
+        (a ``ValueError``) for a bad filter, limit, max_results or image, before any call.
+    MissingCredentialsError
+        No client given and no credentials in the environment.
+    PatsnapError
+        The API refused or failed a call (see :mod:`patsnap_pandas.errors`).
+
+    Warns
+    -----
+    SearchWarning
+        Fewer hits than ``max_results`` exist (the total or the API's cap cut them).
+    ImageSizeWarning
+        The image was shrunk to fit the 4 MB upload limit.
+    ThumbnailWarning
+        Some hit images could not be fetched (the rows are kept).
+
+    Examples
+    --------
+    >>> with PatsnapClient.sandbox() as client:
+    ...     df = search_designs("lamp.png", client=client, max_results=250, country=["CN", "US"])
+    ...     print(len(df), df.attrs["total"], client.usage.requests["results"])
+    250 302 2
+    >>> df.columns[:9].tolist()
+    ['rank', 'score', 'patent_pn', 'title', 'patent_id', 'image_url', 'authority', 'search_id', 'query']
+    >>> df.attrs["query"], df.attrs["filters"]
+    ('lamp.png', {'country': 'CN,US'})
+
+    Without ``client=``, the client comes from the ``PATSNAP_*`` environment variables.
+    """
+    search_filters = SearchFilters.from_kwargs(**filters)
+    limit = check_limit(limit)
+    if max_results is not None:
+        max_results = _check_count(max_results, "max_results")
+    thumbnails = _check_flag(thumbnails, "thumbnails")
+    wanted = max_results if max_results is not None else limit
+    prepared = _prepare(image, label)
+    client = client_for(None, client)
+
+    if isinstance(prepared, str):
+        query_url, query, upload_cached = prepared, images.query_label(prepared, label), True
+    else:
+        uploaded = client.upload_image(prepared.data, prepared.filename)
+        query_url, query, upload_cached = uploaded.url, prepared.label, uploaded.from_cache
+
+    first_limit = min(wanted, PAGE_SIZE)
+    first = client.create_search(query_url, search_filters, limit=first_limit)
+    try:
+        hits, pages, shortfall = _collect(client, first.search_id, search_filters, 0, wanted, first)
+    except SearchExpiredError:
+        if not first.from_cache:
+            raise
+        # The first page came from the cache but its search id has expired on the server:
+        # this is a new search anyway, so run it again and page through the new id.
+        first = client.create_search(query_url, search_filters, limit=first_limit, refresh=True)
+        hits, pages, shortfall = _collect(client, first.search_id, search_filters, 0, wanted, first)
+
+    hits, dropped = _dedupe(hits)
+    if dropped:
+        warnings.warn(SearchWarning(f"{dropped} hits repeated a patent already on an earlier page and "
+                                    "were dropped (the ranking changed while paging)"), stacklevel=2)
+    if shortfall and max_results is not None:
+        warnings.warn(SearchWarning(f"max_results={max_results} but {len(hits)} hits were returned: "
+                                    f"{shortfall}."), stacklevel=2)
+
+    store = _thumbnail_store(client) if thumbnails else None
+    total = max(page.total for page in pages)
+    attrs = {
+        "query": query,
+        "filters": search_filters.to_dict(),
+        "search_id": first.search_id,
+        "total": total,
+        "from_cache": upload_cached and all(page.from_cache for page in pages),
+        "thumbnail_dir": str(store.directory if store is not None else client.cache_dir / "thumbnails"),
+        "query_url": query_url,
+        "limit": first_limit,
+        "max_results": max_results,
+    }
+    df = frame.hits_to_frame(hits, search_id=first.search_id, query=query, attrs=attrs)
+    _remember(first.search_id, client)
+    if store is not None:
+        _prefetch(store, df)
+    return df
+
+
+# --- more of the same search ------------------------------------------------------------------------
+
+def _check_frame(df: Any) -> None:
+    if not isinstance(df, pd.DataFrame):
+        raise InvalidInputError(f"df={type(df).__name__} is not valid: expected a result frame "
+                                "made by search_designs().")
+    missing = frame.missing_columns(df)
+    if missing:
+        raise InvalidInputError(f"df is not a result frame: it lacks the columns {missing} "
+                                "(expected a frame made by search_designs()).")
+
+
+def _single(attrs: dict, key: str) -> Any:
+    value = attrs.get(key)
+    if isinstance(value, list):
+        raise InvalidInputError(f"df holds the results of several searches (attrs[{key!r}] has "
+                                f"{len(value)} values): continue one search at a time.")
+    return value
+
+
+def continue_search(df: pd.DataFrame, n: int = 100, *, client: PatsnapClient | None = None,
+                    refresh: bool = False, thumbnails: bool = True) -> pd.DataFrame:
+    """The next ``n`` hits of the search that made ``df``, ranks continued from ``df``'s last.
+
+    Parameters
+    ----------
+    df : DataFrame
+        A result frame of one search (``attrs["search_id"]``, ``attrs["filters"]``).
+    n : int, default 100
+        Hits to fetch, 1..1100 (paged by 100; never past the search's total or the
+        API's cap of 1100 hits).
+    client : PatsnapClient, optional
+        Default: the client that made the search, else one from the environment.
+    refresh : bool, default False
+        When the search id has expired (20 minutes), run the search again from
+        ``attrs["query_url"]`` with the same filters and return its hits after
+        ``df``'s last rank (with a :class:`SearchWarning`: the ranking may have changed).
+    thumbnails : bool, default True
+        Prefetch the new hits' images into the thumbnail store.
+
+    Returns
+    -------
+    pandas.DataFrame
+        Only the new hits (concatenate with :func:`frame.concat_frames`); the same attrs
+        keys as :func:`search_designs`.
+
+    Raises
+    ------
+    SearchExpiredError
+        The search id expired and ``refresh`` is False.
+    """
+    _check_frame(df)
+    n = _check_count(n, "n")
+    refresh = _check_flag(refresh, "refresh")
+    thumbnails = _check_flag(thumbnails, "thumbnails")
+    attrs = dict(df.attrs)
+    query = _single(attrs, "query")
+    if df["query"].nunique(dropna=True) > 1:
+        raise InvalidInputError("df holds the results of several queries: continue one search at a time.")
+    ranks = pd.to_numeric(df["rank"], errors="coerce")
+    start = int(ranks.max()) if ranks.notna().any() else 0
+    # The row with the highest rank names the search to continue: after more(refresh=True) a
+    # frame holds two search ids, and only the newer one is alive.
+    search_id = df["search_id"].loc[ranks.idxmax()] if ranks.notna().any() else attrs.get("search_id")
+    if not isinstance(search_id, str) or not search_id:
+        raise InvalidInputError("df has no search id (attrs['search_id'] is missing): expected a frame "
+                                "made by search_designs().")
+    filters = SearchFilters.coerce(_single(attrs, "filters") or {})
+    total = attrs.get("total")
+    if not isinstance(total, int) or isinstance(total, bool):
+        total = None  # unknown (e.g. differing totals of a refreshed search): the pages will tell
+    attrs["search_id"] = search_id
+    client = client_for(search_id, client)
+    end = min(start + n, MAX_RESULTS_CAP)
+    if isinstance(total, int):
+        end = min(end, total)
+
+    def build(hits: list[Hit], sid: str, pages: list[SearchPage]) -> pd.DataFrame:
+        store = _thumbnail_store(client) if thumbnails else None
+        new_attrs = {**attrs, "search_id": sid, "from_cache": bool(pages) and all(p.from_cache for p in pages)}
+        if pages:
+            new_attrs["total"] = max(p.total for p in pages)
+        new_attrs.pop("fetched_at", None)
+        if store is not None:
+            new_attrs["thumbnail_dir"] = str(store.directory)
+        out = frame.hits_to_frame(hits, search_id=sid, query=query if isinstance(query, str) else "",
+                                  start_rank=start + 1, attrs=new_attrs)
+        _remember(sid, client)
+        if store is not None:
+            _prefetch(store, out)
+        return out
+
+    cap_reason = (f"PatSnap serves at most {MAX_RESULTS_CAP} hits per search (offset <= "
+                  f"{codes.OFFSET_MAX}, {codes.LIMIT_MAX} per page)") if start + n > MAX_RESULTS_CAP else None
+    total_reason = (f"only {total} designs match this query and filters"
+                    if isinstance(total, int) and start + n > total else None)
+    if end <= start:
+        reason = "; ".join(r for r in (cap_reason, total_reason) if r)
+        warnings.warn(SearchWarning(f"no more hits after rank {start}: {reason}."), stacklevel=2)
+        return build([], search_id, [])
+
+    try:
+        hits, pages, shortfall = _collect(client, search_id, filters, start, end)
+        hits, dropped = _dedupe(hits, set(df["patent_id"].dropna().tolist()))
+        sid = search_id
+    except SearchExpiredError as err:
+        if not refresh:
+            err.hint = ("Search ids live 20 minutes: pass refresh=True (df.patsnap.more(refresh=True)) to "
+                        "run the search again from attrs['query_url'] with the same filters.")
+            raise
+        query_url = _single(attrs, "query_url")
+        if not isinstance(query_url, str) or not query_url:
+            raise InvalidInputError("df has no attrs['query_url'] to run the search again from: search "
+                                    "again with search_designs().") from err
+        first = client.create_search(query_url, filters, limit=min(end, PAGE_SIZE), refresh=True)
+        hits, pages, shortfall = _collect(client, first.search_id, filters, start, end, first)
+        hits, dropped = _dedupe(hits, set(df["patent_id"].dropna().tolist()))
+        sid = first.search_id
+        warnings.warn(SearchWarning(
+            f"search id {search_id} had expired: the search was run again (new search id {sid}) and "
+            f"its hits after rank {start} returned; the ranking may differ from df's"
+            + (f" ({dropped} hits already in df were left out)" if dropped else "") + "."), stacklevel=2)
+        dropped = 0
+    if dropped:
+        warnings.warn(SearchWarning(f"{dropped} hits already in df were left out (the ranking changed "
+                                    "while paging)."), stacklevel=2)
+    if len(hits) < n:
+        reasons = [r for r in (cap_reason, shortfall or total_reason) if r]
+        if reasons:
+            warnings.warn(SearchWarning(f"n={n} but {len(hits)} more hits were returned: "
+                                        f"{'; '.join(reasons)}."), stacklevel=2)
+    return build(hits, sid, pages)

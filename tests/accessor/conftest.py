@@ -1,0 +1,159 @@
+"""Fixtures of the accessor / batch / enrich tests: the sandbox over real HTTP, clients, result frames.
+
+One sandbox serves the whole session (the 600-design corpus the sandbox tests use,
+so its feature cache is shared). Each test gets default knobs, an empty ledger and
+a client with its own cache folder; tests that turn a knob get it reset afterwards.
+"""
+
+from __future__ import annotations
+
+import csv
+import dataclasses
+
+import matplotlib
+import pytest
+from PIL import Image, ImageDraw
+
+matplotlib.use("Agg")  # before pyplot is imported anywhere: tests render to PNG, never to a screen
+
+import patsnap_pandas  # noqa: E402  (registers df.patsnap)
+from patsnap_pandas import PatsnapClient, search_designs  # noqa: E402
+from patsnap_pandas.sandbox import start_sandbox  # noqa: E402
+from patsnap_pandas.sandbox.faults import FaultSettings  # noqa: E402
+
+CORPUS_SIZE = 600
+FAST = {"backoff_factor": 0.001, "timeout": 20}
+HOSTILE_TITLE = "<img src=x onerror=alert(1)>"
+HOSTILE_APPLICANT = '"><script>alert(2)</script>'
+
+assert patsnap_pandas  # imported for its side effect
+
+
+def _reset(sandbox) -> None:
+    sandbox.configure(**dataclasses.asdict(FaultSettings()))
+    sandbox.ledger.clear()
+
+
+@pytest.fixture(scope="session")
+def shared_sandbox():
+    with start_sandbox(corpus_size=CORPUS_SIZE) as server:
+        yield server
+
+
+@pytest.fixture
+def sandbox(shared_sandbox):
+    """The shared sandbox with default knobs and an empty ledger (reset after the test too)."""
+    _reset(shared_sandbox)
+    yield shared_sandbox
+    _reset(shared_sandbox)
+
+
+def _client_factory(server, root):
+    clients: list[PatsnapClient] = []
+
+    def make(name: str = "cache", **options) -> PatsnapClient:
+        creds = server.credentials
+        options.setdefault("client_id", creds.client_id)
+        options.setdefault("client_secret", creds.client_secret)
+        options.setdefault("cache_dir", root / name)
+        for key, value in FAST.items():
+            options.setdefault(key, value)
+        client = PatsnapClient(base_url=server.base_url, **options)
+        clients.append(client)
+        return client
+
+    return make, clients
+
+
+@pytest.fixture
+def make_client(sandbox, tmp_path):
+    """Clients of ``sandbox``; each ``name`` is its own cache folder (same name: shared cache)."""
+    make, clients = _client_factory(sandbox, tmp_path)
+    yield make
+    for client in clients:
+        client.close()
+
+
+@pytest.fixture
+def client(make_client) -> PatsnapClient:
+    return make_client()
+
+
+@pytest.fixture
+def corpus(shared_sandbox):
+    return shared_sandbox.corpus
+
+
+def design_png(corpus, i: int) -> bytes:
+    """PNG bytes of the representative drawing of design ``i`` of the corpus."""
+    return corpus.image_png(corpus.designs[i].image_keys[0])
+
+
+@pytest.fixture
+def hits(client, corpus):
+    """A real sandbox search: 12 hits for the drawing of design 5 (thumbnails prefetched)."""
+    return search_designs(design_png(corpus, 5), client=client, limit=12)
+
+
+# --- a sandbox whose corpus holds hostile titles (a directory corpus, served over HTTP) ----------
+
+def _drawing(kind: int) -> Image.Image:
+    im = Image.new("L", (240, 240), 255)
+    d = ImageDraw.Draw(im)
+    shapes = [
+        lambda: d.ellipse((40, 40, 200, 200), outline=0, width=6),
+        lambda: d.rectangle((50, 30, 190, 210), outline=0, width=6),
+        lambda: d.polygon([(120, 25), (215, 210), (25, 210)], outline=0, width=6),
+        lambda: (d.line((30, 120, 210, 120), fill=0, width=8), d.line((120, 30, 120, 210), fill=0, width=8)),
+        lambda: d.arc((30, 60, 210, 240), 180, 360, fill=0, width=8),
+        lambda: [d.rectangle((30 + 40 * k, 40, 50 + 40 * k, 200), outline=0, width=4) for k in range(5)],
+    ]
+    shapes[kind]()
+    return im
+
+
+HOSTILE_DESIGNS = [
+    # (patent_number, title, applicant)
+    ("D9000001", HOSTILE_TITLE, "Round Things Ltd"),
+    ("D9000002", "<script>alert('t')</script> Box", HOSTILE_APPLICANT),
+    ("D9000003", 'Quote " and \' & ampersand', "Triangle & Sons"),
+    ("D9000004", "Cross", "Plain Co"),
+    ("D9000005", "Arc", "Plain Co"),
+    ("D9000006", "Comb", "Plain Co"),
+]
+
+
+@pytest.fixture(scope="session")
+def hostile_corpus_dir(tmp_path_factory):
+    """A corpus folder in the ../shared/real-designs format whose titles and applicants are hostile."""
+    root = tmp_path_factory.mktemp("hostile-corpus")
+    fields = ["file", "patent_number", "title", "locarno", "grant_date", "filing_date", "applicant", "view",
+              "group_id"]
+    with open(root / "manifest.csv", "w", newline="", encoding="utf-8") as f:
+        writer = csv.DictWriter(f, fieldnames=fields)
+        writer.writeheader()
+        for k, (number, title, applicant) in enumerate(HOSTILE_DESIGNS):
+            name = f"{number}.png"
+            _drawing(k).save(root / name)
+            writer.writerow({"file": name, "patent_number": number, "title": title, "locarno": "06-01",
+                             "grant_date": "2021-01-05", "filing_date": "2019-02-20", "applicant": applicant,
+                             "view": "front_page_representative", "group_id": number})
+    return root
+
+
+@pytest.fixture(scope="session")
+def hostile_sandbox(hostile_corpus_dir):
+    with start_sandbox(hostile_corpus_dir) as server:
+        yield server
+
+
+@pytest.fixture
+def hostile_hits(hostile_sandbox, tmp_path):
+    """A real search of the hostile sandbox: every one of its 6 designs, hostile titles included."""
+    make, clients = _client_factory(hostile_sandbox, tmp_path)
+    client = make("hostile-cache")
+    corpus = hostile_sandbox.corpus
+    df = search_designs(corpus.image_png(corpus.designs[0].image_keys[0]), client=client, limit=6)
+    yield df
+    for c in clients:
+        c.close()

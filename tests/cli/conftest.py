@@ -1,0 +1,97 @@
+"""Fixtures of the command-line tests: a shared sandbox, query images, a runner for subprocesses.
+
+Most tests call ``cli.main(argv)`` in-process (start-up is paid once); a few run the
+real command in a subprocess, end to end.
+"""
+
+from __future__ import annotations
+
+import os
+import subprocess
+import sys
+from pathlib import Path
+
+import pytest
+
+from patsnap_pandas.demo import real_designs_dir
+from patsnap_pandas.sandbox import start_sandbox
+
+CORPUS_SIZE = 600  # the default corpus of --sandbox: shares the feature cache with the subprocesses
+QUERY_DESIGN = 74
+SUBPROCESS_TIMEOUT_S = 180
+
+
+@pytest.fixture(scope="session")
+def sandbox():
+    """A generated-corpus sandbox for tests that use PATSNAP_* credentials (no --sandbox).
+
+    Starting it first also fills the sandbox feature cache that the subprocesses' own
+    ``--sandbox`` servers then load (PATSNAP_SANDBOX_CACHE_DIR is shared).
+    """
+    with start_sandbox(corpus_size=CORPUS_SIZE) as server:
+        yield server
+
+
+@pytest.fixture(scope="session")
+def design(sandbox):
+    return sandbox.corpus.designs[QUERY_DESIGN]
+
+
+@pytest.fixture
+def query_png(sandbox, design, tmp_path) -> Path:
+    """A PNG file of ``design``'s main view, exactly as the sandbox corpus holds it."""
+    path = tmp_path / "query.png"
+    path.write_bytes(sandbox.corpus.image_png(design.image_keys[0]))
+    return path
+
+
+@pytest.fixture
+def env_account(sandbox, tmp_path, monkeypatch):
+    """PATSNAP_* settings pointing at the shared sandbox, with a cache folder of this test."""
+    monkeypatch.setenv("PATSNAP_BASE_URL", sandbox.base_url)
+    monkeypatch.setenv("PATSNAP_API_KEY", sandbox.credentials.api_key)
+    monkeypatch.setenv("PATSNAP_CACHE_DIR", str(tmp_path / "client-cache"))
+    return sandbox
+
+
+@pytest.fixture
+def no_credentials(monkeypatch):
+    for name in ("PATSNAP_CLIENT_ID", "PATSNAP_CLIENT_SECRET", "PATSNAP_API_KEY", "PATSNAP_BASE_URL"):
+        monkeypatch.delenv(name, raising=False)
+
+
+@pytest.fixture(scope="session")
+def real_designs() -> Path:
+    """../shared/real-designs; skipped only when absent and CI is unset."""
+    folder = real_designs_dir()
+    if folder is None:
+        if os.environ.get("CI"):
+            pytest.fail("../shared/real-designs is missing, and CI is set: the real-designs tests must run")
+        pytest.skip("../shared/real-designs is absent (it sits next to the repository; CI is unset)")
+    return folder
+
+
+SUBSET_PATENTS = ("USD0907292-20210105", "USD0917866-20210504", "USD0923318-20210629", "USD0938702-20211221")
+
+
+@pytest.fixture(scope="session")
+def real_subset(real_designs, tmp_path_factory) -> Path:
+    """A real-designs-format folder of 4 patents (3 shoes, 1 razor): links into ../shared, quick to index."""
+    folder = tmp_path_factory.mktemp("real-subset")
+    lines = (real_designs / "manifest.csv").read_text(encoding="utf-8").splitlines(keepends=True)
+    kept = [lines[0]] + [line for line in lines[1:] if line.startswith(SUBSET_PATENTS)]
+    (folder / "manifest.csv").write_text("".join(kept), encoding="utf-8")
+    for name in SUBSET_PATENTS:
+        (folder / name).symlink_to(real_designs / name, target_is_directory=True)
+    return folder
+
+
+def run_cli(*args: str, cwd: Path | None = None, executable: list[str] | None = None) -> subprocess.CompletedProcess:
+    """Run the command in a subprocess with this session's environment (isolated caches)."""
+    command = executable or [sys.executable, "-m", "patsnap_pandas.cli"]
+    return subprocess.run([*command, *map(str, args)], check=False, capture_output=True, text=True, cwd=cwd,
+                          env=dict(os.environ), timeout=SUBPROCESS_TIMEOUT_S)
+
+
+def error_lines(stderr: str) -> list[str]:
+    return [line for line in stderr.splitlines() if line.strip()]

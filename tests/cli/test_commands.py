@@ -1,0 +1,87 @@
+"""--help everywhere, the filter table, `cache info|clear` and `demo`."""
+
+from __future__ import annotations
+
+import dataclasses
+import json
+
+import pytest
+
+from patsnap_pandas import cli
+from patsnap_pandas.filters import SearchFilters
+
+HELP = [[], ["search"], ["batch"], ["demo"], ["sandbox"], ["cache"], ["cache", "info"], ["cache", "clear"]]
+
+
+@pytest.mark.parametrize("command", HELP, ids=lambda c: " ".join(c) or "top")
+def test_help_exits_0(command, capsys):
+    assert cli.main([*command, "--help"]) == 0
+    captured = capsys.readouterr()
+    assert captured.out.startswith(f"usage: {' '.join(['patsnap-pandas', *command])}")
+    assert captured.err == ""
+
+
+def test_version(capsys):
+    assert cli.main(["--version"]) == 0
+    assert capsys.readouterr().out.startswith("patsnap-pandas 0.")
+
+
+def test_every_search_filter_has_one_option(capsys):
+    names = [f.name for f in dataclasses.fields(SearchFilters)]
+    assert list(cli.FILTER_OPTIONS) == names
+    assert len(set(cli.FILTER_OPTIONS.values())) == len(names)
+    assert set(cli.FILTER_OPTIONS.values()) == {
+        "--loc", "--assignees", "--legal-status", "--country", "--simple-legal-status", "--main-field",
+        "--apply-start", "--apply-end", "--public-start", "--public-end", "--sort-field", "--order"}
+    for command in ("search", "batch"):
+        cli.main([command, "--help"])
+        text = capsys.readouterr().out
+        for flag in cli.FILTER_OPTIONS.values():
+            assert f"{flag} VALUE" in text, (command, flag)
+
+
+def test_cache_info_and_clear(env_account, query_png, tmp_path, capsys):
+    folder = tmp_path / "client-cache"
+    assert cli.main(["cache", "info"]) == 0
+    text = capsys.readouterr().out
+    assert f"cache folder  {folder} (PATSNAP_CACHE_DIR): does not exist yet, nothing cached" in text
+    assert cli.main(["cache", "clear"]) == 0
+    assert capsys.readouterr().out == (f"cleared {folder}: 0 cached responses, 0 remembered uploads, "
+                                       "0 thumbnails (0 bytes)\n")
+    assert not folder.exists()  # looking and clearing do not create it
+
+    assert cli.main(["search", str(query_png), "--limit", "4", "--out", str(tmp_path / "r.html")]) == 0
+    capsys.readouterr()
+    assert cli.main(["cache", "info", "--json"]) == 0
+    state = json.loads(capsys.readouterr().out)
+    assert state["cache_dir"] == str(folder) and state["exists"] is True
+    assert state["http_cache"]["responses"] == 1  # the search-id answer (uploads are never cached)
+    assert state["uploads"]["remembered"] == 1
+    assert state["thumbnails"]["files"] == 4 and state["thumbnails"]["bytes"] > 0
+
+    assert cli.main(["cache", "info"]) == 0
+    lines = capsys.readouterr().out.splitlines()
+    assert lines[1].startswith("HTTP cache    1 response, ")
+    assert lines[2].startswith("uploads       1 remembered upload URL (")
+    assert lines[3].startswith("thumbnails    4 files, ")
+
+    assert cli.main(["cache", "clear"]) == 0
+    assert capsys.readouterr().out.startswith(
+        f"cleared {folder}: 1 cached response, 1 remembered upload, 4 thumbnails (")
+    assert cli.main(["cache", "info", "--json"]) == 0
+    state = json.loads(capsys.readouterr().out)
+    assert (state["http_cache"]["responses"], state["uploads"]["remembered"], state["thumbnails"]["files"]) == (0, 0, 0)
+
+    # after clearing, the same search is billed again
+    before = len(env_account.ledger)
+    assert cli.main(["search", str(query_png), "--limit", "4"]) == 0
+    assert "2 billed calls" in capsys.readouterr().err
+    assert len(env_account.ledger) == before + 2
+
+
+def test_demo_runs_run_demo(sandbox, capsys):
+    assert cli.main(["demo", "--corpus", "generated", "--limit", "3"]) == 0
+    out = capsys.readouterr().out
+    assert "Data source: 600 generated designs" in out
+    assert "Top 3 of 600 designs" in out
+    assert "Same search again: 0 billed calls (client usage: 0, sandbox ledger: 0 new entries)" in out

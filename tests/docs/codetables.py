@@ -1,0 +1,133 @@
+"""The tables of the docs that restate code: generated from codes.py, errors.py and config.py.
+
+A docs page holds each generated table between two markers::
+
+    <!-- generated:legal_status -->
+    | code | name | ...
+    <!-- /generated:legal_status -->
+
+``tests/docs/test_code_tables.py`` fails when a table differs from what this module
+generates now; rewrite them with::
+
+    .venv/bin/python -m tests.docs.codetables
+"""
+
+from __future__ import annotations
+
+import re
+import sys
+from pathlib import Path
+from typing import Callable
+
+from patsnap_pandas import codes, config, errors
+from patsnap_pandas.filters import FILTER_NAMES
+
+DOCS = Path(__file__).resolve().parents[2] / "docs"
+BLOCK = re.compile(r"(<!-- generated:(?P<name>[a-z_]+) -->\n)(?P<body>.*?)(<!-- /generated:(?P=name) -->)", re.S)
+
+
+def _table(header: tuple[str, ...], rows: list[tuple]) -> str:
+    lines = ["| " + " | ".join(header) + " |", "|" + "---|" * len(header)]
+    lines += ["| " + " | ".join(str(cell).replace("|", "\\|") for cell in row) + " |" for row in rows]
+    return "\n".join(lines) + "\n"
+
+
+def legal_status() -> str:
+    aliases: dict[int, list[str]] = {}
+    for alias, code in codes.LEGAL_STATUS_ALIASES.items():
+        aliases.setdefault(code, []).append(alias)
+    return _table(("code", "name", "also accepted"), [
+        (code, f"`{name}`", ", ".join(f"`{a}`" for a in aliases.get(code, [])))
+        for code, name in codes.LEGAL_STATUS.items()])
+
+
+def simple_legal_status() -> str:
+    return _table(("code", "name"), [(code, f"`{name}`") for code, name in codes.SIMPLE_LEGAL_STATUS.items()])
+
+
+def sort_fields() -> str:
+    rows = [("`score`", "similarity score (the default; not sent to the API)")]
+    rows += [(f"`{code}`", label) for code, label in codes.SORT_FIELDS.items()]
+    return _table(("field", "sorts by"), rows)
+
+
+def authorities() -> str:
+    items = list(codes.AUTHORITIES.items())
+    half = (len(items) + 1) // 2
+    rows = []
+    for i in range(half):
+        left = items[i]
+        right = items[i + half] if i + half < len(items) else ("", "")
+        rows.append((f"`{left[0]}`", left[1], f"`{right[0]}`" if right[0] else "", right[1]))
+    return _table(("code", "authority", "code", "authority"), rows)
+
+
+def limits() -> str:
+    return _table(("what", "allowed"), [
+        ("`limit` (hits per call)", f"{codes.LIMIT_MIN}..{codes.LIMIT_MAX}, default {codes.LIMIT_DEFAULT}"),
+        ("`offset` (results paging)", f"{codes.OFFSET_MIN}..{codes.OFFSET_MAX}"),
+        ("hits one search can serve", f"{codes.OFFSET_MAX + codes.LIMIT_MAX} (last page at offset {codes.OFFSET_MAX})"),
+        ("upload size", f"{codes.UPLOAD_MAX_BYTES // 1024} KB, JPG or PNG"),
+        ("uploaded and hit image URLs live", f"{codes.IMAGE_URL_LIFETIME_S // 3600} hours"),
+        ("a search id lives", f"{codes.SEARCH_ID_LIFETIME_S // 60} minutes"),
+        ("a client-credentials token lives", f"{codes.TOKEN_LIFETIME_S // 60} minutes"),
+    ])
+
+
+def filter_names() -> str:
+    return ", ".join(f"`{name}`" for name in FILTER_NAMES) + "\n"
+
+
+def error_codes() -> str:
+    rows = []
+    for code, (meaning, _kind) in codes.ERROR_CODES.items():
+        cls = errors.error_class(code)
+        retried = "yes, with backoff" if code in codes.RETRYABLE_CODES else "no"
+        if code == 67200003:
+            retried = "token refreshed once"
+        rows.append((code, meaning, f"`{cls.__name__}`", retried))
+    return _table(("code", "PatSnap's meaning", "exception", "retried"), rows)
+
+
+def settings() -> str:
+    rows = []
+    for name, setting in config.SETTINGS.items():
+        default = "" if setting.default is None else f"`{setting.default}`"
+        rows.append((f"`{setting.env}`", f"`{name}`", setting.help, default))
+    return _table(("environment variable", "argument", "meaning", "default"), rows)
+
+
+GENERATORS: dict[str, Callable[[], str]] = {
+    "legal_status": legal_status,
+    "simple_legal_status": simple_legal_status,
+    "sort_fields": sort_fields,
+    "authorities": authorities,
+    "limits": limits,
+    "filter_names": filter_names,
+    "error_codes": error_codes,
+    "settings": settings,
+}
+
+
+def blocks(text: str) -> list[tuple[str, str]]:
+    """(name, body) of every generated block of a page."""
+    return [(m.group("name"), m.group("body")) for m in BLOCK.finditer(text)]
+
+
+def regenerate(text: str) -> str:
+    """The page with every generated block rewritten."""
+    return BLOCK.sub(lambda m: m.group(1) + GENERATORS[m.group("name")]() + m.group(4), text)
+
+
+def main() -> int:
+    for page in sorted(DOCS.glob("*.md")):
+        text = page.read_text(encoding="utf-8")
+        new = regenerate(text)
+        if new != text:
+            page.write_text(new, encoding="utf-8")
+            print(f"rewrote the generated tables of {page.relative_to(DOCS.parent)}")
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())

@@ -1,0 +1,59 @@
+"""The documentation site builds with `mkdocs build --strict`, offline, and references nothing external."""
+
+from __future__ import annotations
+
+import os
+import re
+import subprocess
+import sys
+from pathlib import Path
+
+import pytest
+
+ROOT = Path(__file__).resolve().parents[2]
+# Resources a page loads (not links a reader may follow): scripts, stylesheets, fonts, images.
+EXTERNAL_RESOURCE = re.compile(
+    r"""<(?:script|img|iframe|source)\b[^>]*\bsrc=["']?(?:https?:)?//"""
+    r"""|<link\b[^>]*\bhref=["']?(?:https?:)?//"""
+    r"""|url\(\s*["']?(?:https?:)?//""", re.I)
+
+
+@pytest.fixture(scope="module")
+def site(tmp_path_factory) -> Path:
+    out = tmp_path_factory.mktemp("site")
+    env = dict(os.environ)
+    # Any attempt to fetch something (fonts, inventories, social cards) fails the build.
+    dead = "http://127.0.0.1:9"
+    env.update(HTTP_PROXY=dead, HTTPS_PROXY=dead, http_proxy=dead, https_proxy=dead, NO_PROXY="", no_proxy="",
+               NO_MKDOCS_2_WARNING="1")
+    result = subprocess.run([sys.executable, "-m", "mkdocs", "build", "--strict", "--site-dir", str(out)],
+                            cwd=ROOT, env=env, capture_output=True, text=True, timeout=300)
+    assert result.returncode == 0, f"mkdocs build --strict failed:\n{result.stdout}\n{result.stderr}"
+    assert "WARNING" not in result.stderr, result.stderr
+    return out
+
+
+def test_every_page_is_built(site):
+    for page in sorted((ROOT / "docs").glob("*.md")):
+        name = "index.html" if page.stem == "index" else f"{page.stem}/index.html"
+        assert (site / name).is_file(), f"docs/{page.name} was not built"
+
+
+def test_nothing_external_is_loaded(site):
+    offenders = []
+    for path in sorted(site.rglob("*")):
+        if path.suffix in (".html", ".css", ".js") and path.is_file():
+            text = path.read_text(encoding="utf-8", errors="replace")
+            for match in EXTERNAL_RESOURCE.finditer(text):
+                offenders.append(f"{path.relative_to(site)}: {text[match.start():match.start() + 120]!r}")
+    assert offenders == []
+
+
+def test_api_reference_is_generated_from_the_docstrings(site):
+    html = (site / "api" / "index.html").read_text(encoding="utf-8")
+    for name in ("patsnap_pandas.search.search_designs", "patsnap_pandas.client.PatsnapClient",
+                 "patsnap_pandas.filters.SearchFilters", "patsnap_pandas.accessor.PatsnapAccessor",
+                 "patsnap_pandas.batch.search_each", "patsnap_pandas.errors.PatsnapError",
+                 "patsnap_pandas.sandbox.server.start_sandbox"):
+        assert f'id="{name}"' in html, f"{name} is missing from the API reference"
+    assert "Examples" in html

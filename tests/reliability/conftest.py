@@ -1,0 +1,113 @@
+"""Fixtures of the reliability tests: 200 distinct catalogue images, sandboxes with fault knobs.
+
+Each test starts its own sandbox (its own knobs and ledger); they all share the
+corpus and image index loaded once per process (``load_engine`` memoises them).
+"""
+
+from __future__ import annotations
+
+import io
+from collections import Counter
+
+import pandas as pd
+import pytest
+from PIL import Image
+
+import patsnap_pandas  # noqa: F401  (registers df.patsnap)
+from patsnap_pandas import PatsnapClient
+from patsnap_pandas.sandbox import start_sandbox
+
+CORPUS_SIZE = 600  # the default corpus: its image features are shared with the other test folders
+IMAGES = 200
+UPLOAD, SEARCH = "/image-search/image-upload", "/image-search/search-id"
+# Fast retries: the faults are transient, the test should not sleep through real backoff.
+FAST = {"backoff_factor": 0.005, "timeout": 20}
+
+
+def distinct_png(corpus, i: int) -> bytes:
+    """The first drawing of design ``i``, with three near-white corner pixels encoding ``i``.
+
+    The pixels stay paper to the similarity engine (ink starts far darker), so design ``i``
+    is still among the best hits; the bytes differ for every ``i`` < 512, so no two catalogue
+    rows share an upload or a cached search.
+    """
+    design = corpus.designs[i]
+    im = Image.open(io.BytesIO(corpus.image_png(design.image_keys[0]))).convert("L")
+    for k in range(3):
+        im.putpixel((k, 0), 255 - (i >> (3 * k)) % 8)
+    buf = io.BytesIO()
+    im.save(buf, format="PNG")
+    return buf.getvalue()
+
+
+@pytest.fixture(scope="session")
+def corpus():
+    with start_sandbox(corpus_size=CORPUS_SIZE) as server:
+        return server.corpus
+
+
+@pytest.fixture(scope="session")
+def catalogue(corpus) -> pd.DataFrame:
+    """200 catalogue rows: sku + the PNG bytes of a distinct drawing (design i for row i)."""
+    return pd.DataFrame({"sku": [f"SKU{i:03d}" for i in range(IMAGES)],
+                         "photo": [distinct_png(corpus, i) for i in range(IMAGES)]},
+                        index=pd.RangeIndex(IMAGES, name="row"))
+
+
+@pytest.fixture
+def sandboxes():
+    """``start(**knobs)``: a sandbox of the default corpus, stopped after the test."""
+    started = []
+
+    def start(**knobs):
+        server = start_sandbox(corpus_size=CORPUS_SIZE, **knobs)
+        started.append(server)
+        return server
+
+    yield start
+    for server in started:
+        server.stop()
+
+
+@pytest.fixture
+def clients(tmp_path):
+    """``make(server, name, **options)``: a token-auth client (client id + secret) of ``server``."""
+    made = []
+
+    def make(server, name: str = "cache", **options) -> PatsnapClient:
+        for key, value in FAST.items():
+            options.setdefault(key, value)
+        creds = server.credentials
+        client = PatsnapClient(base_url=server.base_url, client_id=creds.client_id,
+                               client_secret=creds.client_secret, cache_dir=tmp_path / name, **options)
+        made.append(client)
+        return client
+
+    yield make
+    for client in made:
+        client.close()
+
+
+def per_query(out: pd.DataFrame) -> pd.core.groupby.DataFrameGroupBy:
+    return out.groupby("query_index", sort=False)
+
+
+def assert_intact_hits(out: pd.DataFrame, corpus, rows, limit: int) -> None:
+    """Rows ``rows`` of a batch result hold a complete, clean hit list of their own image.
+
+    ``limit`` hits ranked 1..limit, no patent twice, scores present and non-increasing,
+    the row's own design among them (so no row holds another row's answer).
+    """
+    for row, hits in per_query(out[out["query_index"].isin(rows)]):
+        assert hits["status"].tolist() == ["ok"] * limit, row
+        assert hits["rank"].tolist() == list(range(1, limit + 1)), row
+        assert hits["patent_id"].is_unique, row
+        scores = hits["score"].to_numpy()
+        assert not pd.isna(scores).any() and (scores[:-1] >= scores[1:]).all(), row
+        assert corpus.designs[row].patent_id in set(hits["patent_id"]), row
+        assert hits["error"].isna().all(), row
+
+
+def ledger_counts(server) -> Counter:
+    """(endpoint, ok) -> entries of the server's ledger."""
+    return Counter((e.endpoint, e.ok) for e in server.ledger.entries())

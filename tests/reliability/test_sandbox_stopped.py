@@ -1,0 +1,64 @@
+"""The server goes away in the middle of a batch: what was fetched is kept, the rest says why."""
+
+from __future__ import annotations
+
+import re
+import threading
+import time
+
+from .conftest import IMAGES, SEARCH, assert_intact_hits, per_query
+
+LIMIT = 4
+STOP_AFTER = 30  # successful searches before the server stops
+GONE = re.compile(r"^ServiceUnavailableError: \[on /image-search/(image-upload|search-id)\] The request to "
+                  r"http://127\.0\.0\.1:\d+/image-search/(image-upload|search-id) could not connect or was cut "
+                  r"off after 2 retries \(ConnectionError: .+\)\. This is usually temporary")
+
+
+def _stop_when(server, searches: int) -> threading.Thread:
+    def watch() -> None:
+        deadline = time.monotonic() + 120
+        while time.monotonic() < deadline:
+            if sum(1 for e in server.ledger.entries() if e.endpoint == SEARCH and e.ok) >= searches:
+                break
+            time.sleep(0.002)
+        server.stop()
+
+    watcher = threading.Thread(target=watch, daemon=True)
+    watcher.start()
+    return watcher
+
+
+def test_sandbox_stopped_mid_batch_keeps_partial_results_and_says_what_happened(sandboxes, clients,
+                                                                               catalogue, corpus):
+    server = sandboxes(latency_jitter=0.01, seed=3)
+    client = clients(server, max_retries=2)
+    watcher = _stop_when(server, STOP_AFTER)
+
+    out = catalogue.patsnap.search_each("photo", limit=LIMIT, max_workers=4, progress=False,
+                                        client=client, label_column="sku", thumbnails=False)
+    watcher.join(5)
+    assert not watcher.is_alive()
+
+    status = per_query(out)["status"].first()
+    assert list(status.index) == list(catalogue.index)  # every row is there, in order
+    done = list(status[status == "ok"].index)
+    gone = list(status[status == "error"].index)
+    assert set(status) == {"ok", "error"}
+    assert STOP_AFTER <= len(done) < IMAGES / 2 and len(done) + len(gone) == IMAGES
+
+    # the results returned before the stop are intact: complete hit lists of their own images,
+    # exactly the searches the server answered
+    assert_intact_hits(out, corpus, done, LIMIT)
+    served = [e for e in server.ledger.entries() if e.endpoint == SEARCH and e.ok]
+    assert len(served) == len(done)
+
+    # the rest: one row each, saying the server could not be reached (no traceback, no pandas error)
+    errors = out.loc[out["status"] == "error"]
+    assert errors["query_index"].tolist() == gone
+    assert errors["patent_id"].isna().all()
+    bad = [e for e in errors["error"] if not GONE.match(e)]
+    assert bad == []
+    refused = sum("Connection refused" in e for e in errors["error"])
+    assert refused >= len(gone) - 4  # only calls in flight at the stop can have been cut off instead
+    assert out.attrs["batch"]["ok"] == len(done) and out.attrs["batch"]["error"] == len(gone)

@@ -1,0 +1,75 @@
+"""Fixtures of the panel tests: one small sandbox over real HTTP, a fresh client per test.
+
+The panel is driven as a user would: widget values are set and buttons clicked
+(``button.click()`` runs the same handlers as a click in the browser). The
+sandbox ledger counts every billable call, so "no call" is asserted, not assumed.
+"""
+
+from __future__ import annotations
+
+import dataclasses
+import io
+
+import pytest
+from PIL import Image
+
+from patsnap_pandas import PatsnapClient
+from patsnap_pandas.sandbox import FaultSettings, start_sandbox
+
+CORPUS_SIZE = 60
+FAST = {"backoff_factor": 0.001, "timeout": 20}
+
+
+@pytest.fixture(scope="session")
+def shared_sandbox():
+    with start_sandbox(corpus_size=CORPUS_SIZE) as server:
+        yield server
+
+
+@pytest.fixture
+def sandbox(shared_sandbox):
+    """The shared sandbox with default knobs and an empty ledger (restored after the test)."""
+    shared_sandbox.configure(**dataclasses.asdict(FaultSettings()))
+    shared_sandbox.ledger.clear()
+    yield shared_sandbox
+    shared_sandbox.configure(**dataclasses.asdict(FaultSettings()))
+
+
+@pytest.fixture
+def client(sandbox, tmp_path):
+    """A client of ``sandbox`` with its own cache (so every test starts with nothing cached)."""
+    creds = sandbox.credentials
+    with PatsnapClient(client_id=creds.client_id, client_secret=creds.client_secret,
+                       base_url=sandbox.base_url, cache_dir=tmp_path / "cache", **FAST) as made:
+        yield made
+
+
+@pytest.fixture
+def corpus(shared_sandbox):
+    return shared_sandbox.corpus
+
+
+@pytest.fixture
+def query_design(corpus):
+    return corpus.designs[7]
+
+
+@pytest.fixture
+def query_png(corpus, query_design) -> bytes:
+    """PNG bytes of a corpus drawing: its own design is the best hit."""
+    return corpus.image_png(query_design.image_keys[0])
+
+
+def tiff_bytes(png: bytes) -> bytes:
+    with Image.open(io.BytesIO(png)) as im:
+        out = io.BytesIO()
+        im.save(out, format="TIFF")
+    return out.getvalue()
+
+
+def upload_value(data: bytes, name: str, mime: str) -> tuple[dict, ...]:
+    """What the browser's FileUpload sends for one chosen file."""
+    import datetime as dt
+
+    return ({"name": name, "type": mime, "size": len(data), "content": memoryview(data),
+             "last_modified": dt.datetime(2026, 1, 1, tzinfo=dt.timezone.utc)},)

@@ -8,13 +8,14 @@ uploads (a corpus drawing, halved and saved as JPEG). Then the 10k/1k ratios
 (latency should grow no worse than linearly: ratio <= 10).
 
 Run: ``.venv/bin/python bench/sandbox_bench.py [--sizes 600,1000,10000] [--queries 40]``
-(a few minutes on a 2-core machine).
+(about 1.5 minutes on a 2-core machine); ``run()`` returns the figures as dicts.
 """
 
 from __future__ import annotations
 
 import argparse
 import io
+import os
 import statistics
 import sys
 import tempfile
@@ -23,11 +24,11 @@ from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 
-from PIL import Image  # noqa: E402
+from PIL import Image
 
-from patsnap_pandas.sandbox import features  # noqa: E402
-from patsnap_pandas.sandbox.corpus import generated_corpus  # noqa: E402
-from patsnap_pandas.sandbox.index import ImageIndex  # noqa: E402
+from patsnap_pandas.sandbox import features
+from patsnap_pandas.sandbox.corpus import generated_corpus
+from patsnap_pandas.sandbox.index import ImageIndex
 
 
 def _upload_like(img: Image.Image) -> Image.Image:
@@ -72,19 +73,25 @@ def bench(size: int, queries: int, cache: Path) -> dict:
     }
 
 
+def run(sizes: tuple[int, ...] = (600, 1000, 10000), queries: int = 40, verbose: bool = False) -> list[dict]:
+    """Benchmark each corpus size in a fresh temp cache dir; one dict of figures per size."""
+    rows = []
+    with tempfile.TemporaryDirectory(prefix="patsnap-sandbox-bench-") as tmp:
+        for size in sizes:
+            rows.append(bench(size, queries, Path(tmp)))
+            if verbose:
+                print(f"  {size} designs done in {rows[-1]['build_s']:.1f} s", flush=True)
+    return rows
+
+
 def main(argv: list[str] | None = None) -> int:
     ap = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     ap.add_argument("--sizes", default="600,1000,10000", help="comma-separated corpus sizes (designs)")
     ap.add_argument("--queries", type=int, default=40, help="queries per size")
     args = ap.parse_args(argv)
-    sizes = [int(x) for x in args.sizes.split(",")]
-    print(f"descriptor {features.DESCRIPTOR_VERSION}, {features.SIZE}px ink map, 8 query poses")
-    rows = []
-    with tempfile.TemporaryDirectory(prefix="patsnap-sandbox-bench-") as tmp:
-        for size in sizes:
-            rows.append(bench(size, args.queries, Path(tmp)))
-            r = rows[-1]
-            print(f"  {size} designs done in {r['build_s']:.1f} s", flush=True)
+    sizes = tuple(int(x) for x in args.sizes.split(","))
+    print(f"descriptor {features.DESCRIPTOR_VERSION}, {features.SIZE}px ink map, 8 query poses, {os.cpu_count()} CPUs")
+    rows = run(sizes, args.queries, verbose=True)
     head = f"{'designs':>8} {'images':>7} {'corpus s':>9} {'index s':>8} {'img/s':>7} {'build s':>8} {'reload s':>9} {'median ms':>10} {'p90 ms':>7}"
     print()
     print(head)

@@ -25,14 +25,14 @@ Examples
 
 from __future__ import annotations
 
-import warnings
 from collections.abc import Hashable, Iterable, Sequence
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
 import pandas as pd
 
-from . import batch, enrich as _enrich, images, render, report, search
+from . import batch, render, report, search
+from . import enrich as _enrich
 from .frame import SCHEMA
 
 if TYPE_CHECKING:
@@ -254,6 +254,7 @@ class PatsnapAccessor:
         """Hits per authority and, after ``enrich``, per assignee, with the best score.
 
         Returns ``{"authority": DataFrame, "assignee": DataFrame}`` (see ``report.summary``).
+        Rows that are not hits (a batch's "error" and "no_hits" rows) are not counted.
 
         Examples
         --------
@@ -299,8 +300,8 @@ class PatsnapAccessor:
                 include_plots: bool = True) -> Path:
         """Write a self-contained HTML report: no script, thumbnails embedded (work after URL expiry).
 
-        The query image is shown when it can still be loaded from ``attrs["query_url"]``
-        (or from the thumbnail store).
+        The query image is shown from the thumbnail the search stored (so also after
+        ``attrs["query_url"]`` expired; see :func:`patsnap_pandas.search.load_query_image`).
 
         Examples
         --------
@@ -317,7 +318,7 @@ class PatsnapAccessor:
         path = _check_path(path)
         report.html_report(df.iloc[:0], None, title=title, include_plots=include_plots)  # validates, no I/O
         return report.write_html_report(df, path, _thumbnails(df), title=title, include_plots=include_plots,
-                                        query_image=_query_image(df))
+                                        query_image=search.load_query_image(df))
 
     def to_excel(self, path: str | Path) -> Path:
         """Write an .xlsx workbook, one row per hit with its thumbnail (see ``report.write_excel``).
@@ -362,17 +363,6 @@ def _thumbnails(df: pd.DataFrame) -> list[bytes | None]:
         for i in has_image.nonzero()[0]:
             out[i] = next(loaded)
     return out
-
-
-def _query_image(df: pd.DataFrame) -> bytes | None:
-    """The query image from the thumbnail store (or its URL while it lives); None when gone."""
-    url = df.attrs.get("query_url")
-    if not isinstance(url, str) or not url.startswith(("http://", "https://")):
-        return None
-    with images.ThumbnailStore(df.attrs.get("thumbnail_dir") or None, size=search.THUMBNAIL_SIZE) as store, \
-            warnings.catch_warnings():
-        warnings.simplefilter("ignore", images.ThumbnailWarning)  # an expired URL only costs the picture
-        return store.fetch([("", url)])[0]
 
 
 def _check_path(path: Any) -> Path:

@@ -14,10 +14,12 @@ column holds images (paths, URLs, bytes, PIL images, numpy arrays), with
   for free (uploads and searches alike).
 
 Each search is one upload (P010, skipped when the same bytes were uploaded
-before) and one search-id call (P009) for at most 100 hits; the batch does its
-own small search step rather than calling ``search.search_designs`` per row, so
-that an image is prepared once and worker threads never touch global state.
+before) and one search-id call (P009) for at most 100 hits, through
+``search.search_prepared`` (the search step ``search_designs`` uses too): each image
+is prepared once, for the dedupe key, before any call.
 
+Examples
+--------
 >>> import pandas as pd
 >>> from patsnap_pandas import PatsnapClient
 >>> catalogue = pd.DataFrame({"sku": ["C-100", "L-200", "C-101"],
@@ -39,19 +41,18 @@ import threading
 import warnings
 from collections.abc import Callable, Hashable
 from concurrent.futures import Future, ThreadPoolExecutor, as_completed
-from contextlib import contextmanager
 from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any
 
 import pandas as pd
 
-from . import frame, images
+from . import frame, images, search
 from .errors import ImageInputError, InvalidInputError, QuotaExceededError
 from .filters import SearchFilters, check_limit
 from .search import client_for, load_thumbnails
 
 if TYPE_CHECKING:
-    from .client import PatsnapClient, SearchPage
+    from .client import PatsnapClient
 
 __all__ = ["BATCH_COLUMNS", "MAX_WORKERS", "STATUSES", "search_each"]
 
@@ -153,6 +154,8 @@ def search_each(catalogue: pd.DataFrame, image_column: Hashable, *, limit: int =
     queries: dict[str, _Query] = {}       # key -> query, in order of first appearance
     with ThreadPoolExecutor(max_workers=max_workers, thread_name_prefix="patsnap-prepare") as pool:
         prepared = list(pool.map(_prepare, _distinct_values(values)))
+    for _, target in prepared:
+        images.warn_notes(target, stacklevel=2)
     by_value = dict(prepared)
     for i, value in enumerate(values):
         target = by_value[_value_key(value, i)]
@@ -204,40 +207,40 @@ def _run(api: PatsnapClient, queries: list[_Query], filters: SearchFilters, limi
     bar = tqdm(total=len(queries), desc="search_each", unit="image", disable=not progress, leave=True)
     errors = 0
     try:
-        with _throttled(api, rate_limit), ThreadPoolExecutor(
+        with api.limited(rate_limit), ThreadPoolExecutor(
                 max_workers=min(max_workers, len(queries)), thread_name_prefix="patsnap-search") as pool:
             futures = {pool.submit(work, query): query for query in queries}
-            for future in as_completed(futures):
-                query = futures[future]
-                exc = future.exception()
-                if isinstance(exc, _Skipped):
-                    query.error = ("QuotaExceededError: not searched: an earlier search of this batch "
-                                   f"ran out of quota ({quota_error[0]})")
-                elif exc is not None:
-                    query.error = _describe(exc)
-                elif on_hits is not None and len(query.result):
-                    on_hits(query.result)
-                if query.error is not None:
-                    errors += 1
-                    bar.set_postfix(errors=errors, refresh=False)
-                bar.update(1)
+            try:
+                for future in as_completed(futures):
+                    query = futures[future]
+                    exc = future.exception()
+                    if isinstance(exc, _Skipped):
+                        query.error = ("QuotaExceededError: not searched: an earlier search of this batch "
+                                       f"ran out of quota ({quota_error[0]})")
+                    elif exc is not None:
+                        query.error = _describe(exc)
+                    elif on_hits is not None and len(query.result):
+                        on_hits(query.result)
+                    if query.error is not None:
+                        errors += 1
+                        bar.set_postfix(errors=errors, refresh=False)
+                    bar.update(1)
+            except BaseException:  # e.g. KeyboardInterrupt: let the queued searches end at once
+                stop.set()
+                raise
     finally:
         bar.close()
 
 
 def _search_one(api: PatsnapClient, query: _Query, filters: SearchFilters, limit: int) -> tuple[pd.DataFrame, bool]:
-    """Upload (unless it is a URL or was uploaded before) and search one image: (hits frame, from_cache)."""
-    target = query.target
-    if isinstance(target, str):
-        url, upload_cached = target, True
-    else:
-        uploaded = api.upload_image(target.data, target.filename)
-        url, upload_cached = uploaded.url, uploaded.from_cache
-    page: SearchPage = api.create_search(url, filters, limit=limit)
-    attrs = {"filters": filters.to_dict(), "total": page.total, "from_cache": page.from_cache and upload_cached,
-             "query_url": url, "limit": limit}
-    hits = frame.hits_to_frame(page.hits, search_id=page.search_id, query=query.label, attrs=attrs)
-    return hits, bool(attrs["from_cache"])
+    """Upload (unless it is a URL or was uploaded before) and search one image: (hits frame, from_cache).
+
+    ``search.search_prepared`` also registers the client, so enrich() / more() on these
+    results find it. Thumbnails are prefetched by the batch, in the background.
+    """
+    hits = search.search_prepared(query.target, client=api, filters=filters, limit=limit,
+                                  label=query.label, thumbnails=False)
+    return hits, bool(hits.attrs["from_cache"])
 
 
 class _Prefetch:
@@ -269,27 +272,6 @@ class _Prefetch:
                 stacklevel=3)
 
 
-@contextmanager
-def _throttled(api: PatsnapClient, rate: float | None):
-    """Apply ``rate`` (calls/s) to the client's network calls for the duration of the batch.
-
-    The client's rate limiter sits in its transport adapter, below the HTTP cache: it
-    only ever sees real network calls, so cache hits stay free of waiting.
-    """
-    if rate is None:
-        yield
-        return
-    # PatsnapClient has no public hook to change its rate limit; its adapter's limiter is it.
-    adapter = api._session.get_adapter(api.base_url + "/")
-    limiter = adapter.limiter
-    saved = limiter.rate
-    limiter.rate = rate if not saved else min(saved, rate)
-    try:
-        yield
-    finally:
-        limiter.rate = saved
-
-
 # --- preparing the images ---------------------------------------------------------------------------
 
 
@@ -310,7 +292,8 @@ def _prepare(item: tuple[Hashable, Any]) -> tuple[Hashable, str | images.Prepare
     if value is None or (not isinstance(value, (str, bytes)) and _is_na(value)):
         return key, ImageInputError("no image in this row (the cell is empty)")
     try:
-        return key, images.prepare_image(value)
+        # No warning from a worker thread: the notes are warned in the caller's thread.
+        return key, images.prepare_image(value, warn=False)
     except InvalidInputError as exc:
         return key, exc
 
@@ -329,7 +312,7 @@ def _labels(catalogue: pd.DataFrame, values: list, label_column: Hashable | None
     for value in values:
         try:
             out.append(images.query_label(value))
-        except Exception:  # the row's error says what is wrong with the image
+        except InvalidInputError:  # the row's error says what is wrong with the image
             out.append("" if _is_na(value) else f"<{type(value).__name__}>")
     return out
 
@@ -349,7 +332,8 @@ def _assemble(catalogue: pd.DataFrame, rows: list[str | None], row_errors: dict[
         first[id(q)] = position
         position += len(q.result)
     blank = position
-    take, query, query_index, status, error, statuses = [], [], [], [], [], []
+    take, query, query_index, status, error = [], [], [], [], []
+    statuses = []  # one per catalogue row
     for i, key in enumerate(rows):
         q = queries[key] if key is not None else None
         message = row_errors.get(i) if q is None else q.error
@@ -384,7 +368,7 @@ def _assemble(catalogue: pd.DataFrame, rows: list[str | None], row_errors: dict[
         "query_urls": [q.result.attrs["query_url"] for q in searched],
         "limit": limit,
         "batch": {"rows": len(catalogue), "distinct_images": len(queries),
-                  **{status: statuses.count(status) for status in STATUSES}},
+                  **{state: statuses.count(state) for state in STATUSES}},
     }
     return out
 

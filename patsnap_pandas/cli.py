@@ -26,7 +26,9 @@ from pathlib import Path
 from typing import Any
 
 from . import __version__, codes, config
-from .client import PatsnapClient, UploadMemo
+from .client import PatsnapClient
+from .client import cache_info as client_cache_info
+from .client import clear_cache as client_clear_cache
 from .errors import InvalidInputError, MissingCredentialsError, PatsnapError
 from .filters import FILTER_NAMES, SearchFilters, check_limit
 from .search import MAX_RESULTS_CAP, load_thumbnails, search_designs
@@ -471,40 +473,6 @@ def _batch_thumbnails(df) -> list[bytes | None]:
 
 # --- cache --------------------------------------------------------------------------------------------
 
-def _http_cache_file(folder: Path) -> Path:
-    from .http import sqlite_path
-
-    return sqlite_path(True, folder)
-
-
-def _cache_state(folder: Path) -> dict[str, Any]:
-    """What the client cache in ``folder`` holds, without credentials and without creating anything."""
-    from requests_cache import SQLiteCache
-
-    from .images import ThumbnailStore
-
-    http_file = _http_cache_file(folder)
-    responses, http_bytes = 0, 0
-    if http_file.is_file():
-        backend = SQLiteCache(http_file)
-        try:
-            responses = len(backend.responses)
-        finally:
-            backend.close()
-        http_bytes = sum(p.stat().st_size for p in (http_file, Path(f"{http_file}-wal"))
-                         if p.is_file())
-    uploads_file = folder / "uploads.sqlite"
-    thumbs = ThumbnailStore(folder / "thumbnails").info()
-    return {
-        "cache_dir": str(folder),
-        "exists": folder.is_dir(),
-        "http_cache": {"file": str(http_file), "responses": responses, "bytes": http_bytes},
-        "uploads": {"file": str(uploads_file),
-                    "remembered": UploadMemo(uploads_file).count() if uploads_file.is_file() else 0},
-        "thumbnails": {"directory": thumbs["directory"], "files": thumbs["files"], "bytes": thumbs["bytes"]},
-    }
-
-
 def _count(n: int, word: str) -> str:
     return f"{n} {word}" if n == 1 else f"{n} {word}s"
 
@@ -518,7 +486,7 @@ def _size(n: int) -> str:
 
 
 def run_cache_info(args: argparse.Namespace) -> int:
-    state = _cache_state(config.cache_dir())
+    state = client_cache_info()
     if args.json:
         print(json.dumps(state, indent=2))
         return EXIT_OK
@@ -534,23 +502,9 @@ def run_cache_info(args: argparse.Namespace) -> int:
 
 
 def run_cache_clear(args: argparse.Namespace) -> int:
-    from requests_cache import SQLiteCache
-
-    from .images import ThumbnailStore
-
-    folder = config.cache_dir()
-    before = _cache_state(folder)
-    http_file = _http_cache_file(folder)
-    if http_file.is_file():
-        backend = SQLiteCache(http_file)
-        try:
-            backend.clear()
-        finally:
-            backend.close()
-    uploads_file = folder / "uploads.sqlite"
-    if uploads_file.is_file():
-        UploadMemo(uploads_file).clear()
-    ThumbnailStore(folder / "thumbnails").clear()
+    before = client_cache_info()
+    folder = before["cache_dir"]
+    client_clear_cache()
     print(f"cleared {folder}: {_count(before['http_cache']['responses'], 'cached response')}, "
           f"{_count(before['uploads']['remembered'], 'remembered upload')}, "
           f"{_count(before['thumbnails']['files'], 'thumbnail')} ({_size(before['thumbnails']['bytes'])})")

@@ -26,10 +26,12 @@ import tempfile
 import threading
 import time
 import weakref
-from collections.abc import Iterable, Mapping
+from collections.abc import Iterable, Iterator, Mapping
+from contextlib import contextmanager
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
+from urllib.parse import urlsplit
 
 import requests
 import requests_cache
@@ -48,8 +50,9 @@ from .http import (
     HeadersAuth, PatsnapAdapter, RateLimiter, Usage, build_session, install_log_redaction, make_retry,
     redact, sqlite_path,
 )
+from .images import ThumbnailStore
 
-__all__ = ["PatsnapClient", "Hit", "SearchPage", "UploadedImage", "Usage", "ENDPOINTS"]
+__all__ = ["PatsnapClient", "Hit", "SearchPage", "UploadedImage", "Usage", "ENDPOINTS", "cache_info", "clear_cache"]
 
 log = logging.getLogger(__name__)
 
@@ -73,6 +76,8 @@ DEFAULT_LIFETIMES: dict[str, int] = {
     "legal_status": 1 * _DAY,
 }
 BATCH_SIZE = 100  # P011 / P041: ids per call
+#: Answers larger than this are refused (100 hits or 100 bibliographies take well under 1 MB).
+MAX_RESPONSE_BYTES = 16 * 2**20
 _HIT_FIELDS = ("patent_id", "patent_pn", "title", "score", "url")
 _TOTAL_KEYS = ("total_search_result_count", "total", "total_count", "count")
 _PNG_MAGIC, _JPEG_MAGIC = b"\x89PNG\r\n\x1a\n", b"\xff\xd8\xff"
@@ -263,11 +268,22 @@ def _as_int(value: Any) -> int | None:
     return None
 
 
+def _brief(value: Any, limit: int = 80) -> str:
+    """``repr(value)``, cut to ``limit`` characters: a bad value from the server never floods a message."""
+    text = repr(value)
+    return text if len(text) <= limit else text[:limit] + "..."
+
+
 def _decode(response: requests.Response, path: str) -> Any:
-    """The JSON of ``response``; for a non-JSON answer, the right PatsnapError."""
+    """The JSON of ``response``; for a non-JSON or oversized answer, the right PatsnapError."""
+    if len(response.content) > MAX_RESPONSE_BYTES:
+        kind = response.headers.get("Content-Type", "no Content-Type").split(";")[0]
+        raise ResponseFormatError(f"The answer is {len(response.content)} bytes ({kind}), larger than the "
+                                  f"{MAX_RESPONSE_BYTES} bytes any PatSnap answer needs.", endpoint=path,
+                                  http_status=response.status_code)
     try:
         return json.loads(response.content.decode("utf-8-sig"))
-    except (ValueError, UnicodeDecodeError):
+    except (ValueError, UnicodeDecodeError, RecursionError):  # RecursionError: absurdly nested JSON
         status = response.status_code
         kind = response.headers.get("Content-Type", "no Content-Type").split(";")[0]
         detail = f"({kind}: {_snippet(response)!r})"
@@ -303,14 +319,26 @@ def _raise_if_error(body: Any, response: requests.Response, path: str, *, token:
 
 def is_success_envelope(response: requests.Response) -> bool:
     """True for HTTP 200 with ``status`` true and ``error_code`` 0: the only answers cached."""
-    if response.status_code != 200:
+    if response.status_code != 200 or len(response.content) > MAX_RESPONSE_BYTES:
         return False
     try:
         body = json.loads(response.content)
-    except (ValueError, UnicodeDecodeError):
+    except (ValueError, UnicodeDecodeError, RecursionError):
         return False
-    return (isinstance(body, dict) and body.get("status") is True
-            and _as_int(body.get("error_code")) == 0 and "data" in body)
+    if not (isinstance(body, dict) and body.get("status") is True
+            and _as_int(body.get("error_code")) == 0 and "data" in body):
+        return False
+    # A success envelope around data the parser refuses is not cached either: a retry must ask again.
+    path = urlsplit(response.url or "").path
+    data = body["data"]
+    try:
+        if path.endswith((ENDPOINTS["search"], ENDPOINTS["results"])):
+            _parse_page(data, path, search_id="-", offset=0, limit=codes.LIMIT_MAX, from_cache=False)
+        elif path.endswith((ENDPOINTS["bibliography"], ENDPOINTS["legal_status"])):
+            return isinstance(data, list) and all(isinstance(item, Mapping) for item in data)
+    except ResponseFormatError:
+        return False
+    return True
 
 
 def _parse_hit(item: Any, path: str) -> Hit:
@@ -319,22 +347,23 @@ def _parse_hit(item: Any, path: str) -> Hit:
                                   endpoint=path)
     patent_id = item.get("patent_id")
     if not isinstance(patent_id, str) or not patent_id:
-        raise ResponseFormatError(f"A hit has patent_id={patent_id!r}, not a non-empty string.",
+        raise ResponseFormatError(f"A hit has patent_id={_brief(patent_id)}, not a non-empty string.",
                                   endpoint=path)
+    shown = _brief(patent_id)[1:-1]
     values: dict[str, Any] = {}
     for name in ("patent_pn", "title", "url"):
         value = item.get(name)
         if value is not None and not isinstance(value, str):
-            raise ResponseFormatError(f"Hit {patent_id}: {name}={value!r} is not a string.", endpoint=path)
+            raise ResponseFormatError(f"Hit {shown}: {name}={_brief(value)} is not a string.", endpoint=path)
         values[name] = value
     score = item.get("score")
     if score is not None:
         if isinstance(score, bool) or not isinstance(score, (int, float, str)):
-            raise ResponseFormatError(f"Hit {patent_id}: score={score!r} is not a number.", endpoint=path)
+            raise ResponseFormatError(f"Hit {shown}: score={_brief(score)} is not a number.", endpoint=path)
         try:
             score = float(score)
         except ValueError:
-            raise ResponseFormatError(f"Hit {patent_id}: score={score!r} is not a number.",
+            raise ResponseFormatError(f"Hit {shown}: score={_brief(score)} is not a number.",
                                       endpoint=path) from None
         if math.isnan(score):
             score = None
@@ -347,7 +376,8 @@ def _parse_page(data: Any, path: str, *, search_id: str | None, offset: int, lim
     if not isinstance(data, Mapping):
         raise ResponseFormatError(f"data is a {type(data).__name__}, not an object.", endpoint=path)
     items = data.get("patent_messages")
-    if items is None:
+    null = items is None
+    if null:
         items = []
     if not isinstance(items, list):
         raise ResponseFormatError(f"patent_messages is a {type(items).__name__}, not a list.",
@@ -357,13 +387,15 @@ def _parse_page(data: Any, path: str, *, search_id: str | None, offset: int, lim
     if sid is None:
         sid = search_id
     if not isinstance(sid, str) or not sid:
-        raise ResponseFormatError(f"search_id={sid!r} is not a non-empty string.", endpoint=path)
+        raise ResponseFormatError(f"search_id={_brief(sid)} is not a non-empty string.", endpoint=path)
     total = None
     for key in _TOTAL_KEYS:
         if key in data and data[key] is not None:
             total = _as_int(data[key])
             if total is None or total < 0:
-                raise ResponseFormatError(f"{key}={data[key]!r} is not a count.", endpoint=path)
+                raise ResponseFormatError(f"{key}={_brief(data[key])} is not a count.", endpoint=path)
+            if null and total > offset:  # null may mean "none": not when the count says there are some
+                raise ResponseFormatError(f"patent_messages is null but {key} is {total}.", endpoint=path)
             break
     if total is None:
         total = offset + len(hits)
@@ -463,15 +495,18 @@ class PatsnapClient:
             self.cache_dir = config.cache_dir(cache_dir)
         self._lifetimes = self._make_lifetimes(expire_after)
         self._retry_rng = random.Random()
+        # The limiter sits in the transport adapter, below the HTTP cache: it only ever sees
+        # real network calls, so cache hits never wait. limited() tightens it for a while.
+        self._limiter = RateLimiter(self.rate_limit)
         adapter = PatsnapAdapter(make_retry(self.max_retries, self.backoff_factor, self._on_attempt),
-                                 RateLimiter(self.rate_limit))
+                                 self._limiter)
         patterns = {re.compile("^" + re.escape(self.base_url + ENDPOINTS[name]) + r"(\?|$)"):
                     self._cache_lifetime(seconds) for name, seconds in self._lifetimes.items()}
         self._session = build_session(cache=cache, cache_dir=self.cache_dir, urls_expire_after=patterns,
                                       filter_fn=is_success_envelope, adapter=adapter,
                                       user_agent=f"patsnap-pandas/{__version__}")
         self._cached = hasattr(self._session, "cache")
-        self._uploads = UploadMemo(self.cache_dir / "uploads.sqlite" if self._cached else None)
+        self._uploads = UploadMemo(self.cache_dir / _UPLOADS_FILE if self._cached else None)
 
     # --- construction helpers ---------------------------------------------------------------------
 
@@ -780,10 +815,48 @@ class PatsnapClient:
         """
         return self._lookup("legal_status", patent_ids)
 
+    @contextmanager
+    def limited(self, rate: float | None) -> Iterator[PatsnapClient]:
+        """At most ``rate`` network calls per second inside the ``with`` block.
+
+        The stricter of ``rate`` and the client's ``rate_limit`` applies; the limit in
+        force before is restored at the end of the block. Cache hits never wait. The
+        limit is the client's, shared by its threads: run one limited block at a time.
+
+        Parameters
+        ----------
+        rate : float or None
+            Calls per second, > 0; None leaves the limit as it is.
+
+        Examples
+        --------
+        >>> from patsnap_pandas import search_designs
+        >>> client = PatsnapClient.sandbox()
+        >>> with client.limited(5):                # at most 5 network calls per second here
+        ...     hits = search_designs("chair.png", client=client)
+        >>> len(hits)
+        10
+        >>> client.close()
+        """
+        if rate is not None and (isinstance(rate, bool) or not isinstance(rate, (int, float))
+                                 or not 0 < float(rate) < math.inf):
+            raise InvalidInputError(f"rate={rate!r} is not valid: expected None or a number of "
+                                    "calls per second > 0.")
+        saved = self._limiter.rate
+        if rate is not None:
+            self._limiter.rate = float(rate) if not saved else min(saved, float(rate))
+        try:
+            yield self
+        finally:
+            self._limiter.rate = saved
+
     # --- cache and lifecycle ------------------------------------------------------------------------
 
     def cache_info(self) -> dict[str, Any]:
         """Where the cache is, how much it holds, and the lifetimes in use (JSON-safe).
+
+        The client's view of its own backend (any requests-cache backend); for the
+        cache folder alone, without credentials, see :func:`cache_info`.
 
         Examples
         --------
@@ -795,30 +868,24 @@ class PatsnapClient:
         ('SQLiteCache', 1, 1, 28800)
         >>> client.close()
         """
-        info: dict[str, Any] = {
-            "backend": None, "location": None, "cache_dir": str(self.cache_dir),
-            "responses": 0, "uploads": self._uploads.count(), "size_bytes": 0,
+        backend = self._session.cache if self._cached else None
+        location = _cache_location(backend) if backend is not None else None
+        uploads_file = self.cache_dir / _UPLOADS_FILE
+        return {
+            "backend": type(backend).__name__ if backend is not None else None,
+            "location": location, "cache_dir": str(self.cache_dir),
+            "responses": _count_responses(backend) if backend is not None else 0,
+            "uploads": self._uploads.count(),
+            "size_bytes": _sqlite_bytes(uploads_file) + (_sqlite_bytes(Path(location)) if location else 0),
             "lifetimes": dict(self._lifetimes),
             "usage": self.usage.as_dict(),
         }
-        if self._cached:
-            backend = self._session.cache
-            info["backend"] = type(backend).__name__
-            try:
-                info["responses"] = len(backend.responses)
-            except Exception:  # a remote backend may not count cheaply
-                info["responses"] = None
-            info["location"] = _cache_location(backend)
-        files = [self.cache_dir / "uploads.sqlite"]
-        if info["location"]:
-            files += [Path(info["location"] + suffix) for suffix in ("", "-wal", "-shm", "-journal")]
-        info["size_bytes"] = sum(path.stat().st_size for path in files if path.is_file())
-        return info
 
     def clear_cache(self) -> None:
         """Forget every cached answer and remembered upload of this client's cache.
 
-        Thumbnails are kept (they are not billable).
+        Thumbnails are kept (they are not billable); :func:`clear_cache` empties the
+        whole cache folder, thumbnails included.
 
         Examples
         --------
@@ -830,9 +897,7 @@ class PatsnapClient:
         (0, 0)
         >>> client.close()
         """
-        if self._cached:
-            self._session.cache.clear()
-        self._uploads.clear()
+        _clear(self._session.cache if self._cached else None, self._uploads, None)
 
     def close(self) -> None:
         """Close the HTTP session; a sandbox client also stops its server and removes its temp cache.
@@ -1057,6 +1122,114 @@ def _stop_sandbox(server: Any, temp_dir: Path | None) -> None:
     server.stop()
     if temp_dir is not None:
         shutil.rmtree(temp_dir, ignore_errors=True)
+
+
+# --- the cache folder, without credentials ------------------------------------------------------------
+
+_UPLOADS_FILE = "uploads.sqlite"
+_THUMBNAILS_DIR = "thumbnails"
+
+
+def cache_info(cache_dir: str | os.PathLike | None = None) -> dict[str, Any]:
+    """What a cache folder holds: HTTP answers, remembered uploads, thumbnails (JSON-safe).
+
+    Needs no credentials and creates nothing (the command line's ``cache info``).
+
+    Parameters
+    ----------
+    cache_dir : str or path, optional
+        The folder; default ``$PATSNAP_CACHE_DIR`` or the platform's user cache folder
+        (see :func:`patsnap_pandas.config.cache_dir`).
+
+    Returns
+    -------
+    dict
+        ``{"cache_dir", "exists", "http_cache": {"file", "responses", "bytes"},
+        "uploads": {"file", "remembered"}, "thumbnails": {"directory", "files", "bytes"}}``.
+
+    Examples
+    --------
+    >>> from patsnap_pandas import PatsnapClient, search_designs
+    >>> cache_info("my-cache")["exists"]         # nothing there yet, and nothing is created
+    False
+    >>> with PatsnapClient.sandbox(cache_dir="my-cache") as client:
+    ...     hits = search_designs("chair.png", client=client, limit=4)
+    >>> info = cache_info("my-cache")
+    >>> info["http_cache"]["responses"], info["uploads"]["remembered"], info["thumbnails"]["files"]
+    (1, 1, 5)
+    """
+    folder = config.cache_dir(cache_dir)
+    http_file = sqlite_path(True, folder)
+    responses = 0
+    if http_file.is_file():
+        backend = requests_cache.SQLiteCache(http_file)
+        try:
+            responses = _count_responses(backend) or 0
+        finally:
+            backend.close()
+    uploads_file = folder / _UPLOADS_FILE
+    thumbs = ThumbnailStore(folder / _THUMBNAILS_DIR).info()
+    return {
+        "cache_dir": str(folder),
+        "exists": folder.is_dir(),
+        "http_cache": {"file": str(http_file), "responses": responses, "bytes": _sqlite_bytes(http_file)},
+        "uploads": {"file": str(uploads_file),
+                    "remembered": UploadMemo(uploads_file).count() if uploads_file.is_file() else 0},
+        "thumbnails": {"directory": thumbs["directory"], "files": thumbs["files"], "bytes": thumbs["bytes"]},
+    }
+
+
+def clear_cache(cache_dir: str | os.PathLike | None = None) -> None:
+    """Delete every cached HTTP answer, remembered upload URL and thumbnail of a cache folder.
+
+    Needs no credentials and creates nothing (the command line's ``cache clear``);
+    the next search is billed again.
+
+    Parameters
+    ----------
+    cache_dir : str or path, optional
+        The folder; default ``$PATSNAP_CACHE_DIR`` or the platform's user cache folder.
+
+    Examples
+    --------
+    >>> from patsnap_pandas import PatsnapClient, search_designs
+    >>> with PatsnapClient.sandbox(cache_dir="my-cache") as client:
+    ...     hits = search_designs("chair.png", client=client, limit=4)
+    >>> clear_cache("my-cache")
+    >>> info = cache_info("my-cache")
+    >>> info["http_cache"]["responses"], info["uploads"]["remembered"], info["thumbnails"]["files"]
+    (0, 0, 0)
+    """
+    folder = config.cache_dir(cache_dir)
+    http_file = sqlite_path(True, folder)
+    backend = requests_cache.SQLiteCache(http_file) if http_file.is_file() else None
+    try:
+        _clear(backend, UploadMemo(folder / _UPLOADS_FILE), ThumbnailStore(folder / _THUMBNAILS_DIR))
+    finally:
+        if backend is not None:
+            backend.close()
+
+
+def _clear(backend: Any, uploads: UploadMemo, thumbnails: ThumbnailStore | None) -> None:
+    """Empty an HTTP cache backend (None: none), an upload memo and, unless None, a thumbnail store."""
+    if backend is not None:
+        backend.clear()
+    uploads.clear()
+    if thumbnails is not None:
+        thumbnails.clear()
+
+
+def _count_responses(backend: Any) -> int | None:
+    try:
+        return len(backend.responses)
+    except Exception:  # a remote backend may not count cheaply
+        return None
+
+
+def _sqlite_bytes(path: Path) -> int:
+    """Bytes on disk of a SQLite file with its write-ahead log and journal (0 when absent)."""
+    files = [Path(f"{path}{suffix}") for suffix in ("", "-wal", "-shm", "-journal")]
+    return sum(f.stat().st_size for f in files if f.is_file())
 
 
 def _cache_location(backend: Any) -> str | None:

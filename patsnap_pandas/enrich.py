@@ -103,7 +103,7 @@ def enrich(df: pd.DataFrame, fields: str | Iterable[str] | None = None, *, legal
         records: dict[str, dict] = {}
         statuses: dict[str, str | None] = {}
     else:
-        api = client_for(df, client)
+        api = client_for(df, client)  # a batch's list of search ids works too
         records = ({item["patent_id"]: bibliography_record(item) for item in api.bibliography(ids)
                     if isinstance(item.get("patent_id"), str)} if wanted else {})
         statuses = ({item["patent_id"]: _joined(item.get("simple_legal_status")) for item in api.legal_status(ids)

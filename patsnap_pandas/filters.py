@@ -229,6 +229,8 @@ _DATE_ALLOWED = "a date, a datetime, 'YYYY-MM-DD' or 'YYYYMMDD'"
 
 def _normalise_date(name: str, value: Any) -> str:
     if isinstance(value, dt.datetime):  # also pandas.Timestamp
+        if value != value:  # pandas.NaT is a datetime that is no date (and not equal to itself)
+            raise _fail(name, value, "a missing date (NaT); pass None for no filter", _DATE_ALLOWED)
         day = value.date()
     elif isinstance(value, dt.date):
         day = value
@@ -243,7 +245,7 @@ def _normalise_date(name: str, value: Any) -> str:
             raise _fail(name, value, str(exc), _DATE_ALLOWED) from None
     else:
         raise _fail(name, value, f"expected a date, got {type(value).__name__}", _DATE_ALLOWED)
-    return day.strftime("%Y%m%d")
+    return f"{day.year:04d}{day.month:02d}{day.day:02d}"  # strftime("%Y") does not pad years < 1000
 
 
 # --- simple strings -----------------------------------------------------------------------------
@@ -350,7 +352,8 @@ class SearchFilters:
     def __post_init__(self) -> None:
         for name, normalise in _NORMALISERS.items():
             value = getattr(self, name)
-            object.__setattr__(self, name, None if _is_blank(value) else normalise(value))
+            # an empty iterable (e.g. a used-up generator) normalises to "": no filter either
+            object.__setattr__(self, name, None if _is_blank(value) else (normalise(value) or None))
         for start, end in (("apply_start_time", "apply_end_time"),
                            ("public_start_time", "public_end_time")):
             first, last = getattr(self, start), getattr(self, end)

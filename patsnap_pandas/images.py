@@ -64,6 +64,7 @@ __all__ = [
     "ThumbnailWarning",
     "prepare_image",
     "query_label",
+    "warn_notes",
 ]
 
 ALLOWED_IMAGES = (
@@ -141,6 +142,9 @@ class PreparedImage:
         The query's label (see :func:`query_label`).
     width, height : int
         Pixel size of the prepared image.
+    notes : tuple of str
+        What preparing changed that the caller should hear about (the
+        :class:`ImageSizeWarning` text when the image was shrunk); not part of equality.
 
     Examples
     --------
@@ -158,6 +162,7 @@ class PreparedImage:
     label: str
     width: int
     height: int
+    notes: tuple[str, ...] = field(default=(), compare=False)
 
     def __len__(self) -> int:
         return len(self.data)
@@ -166,7 +171,7 @@ class PreparedImage:
 # --- public functions ----------------------------------------------------------
 
 
-def prepare_image(image: Any, *, label: str | None = None) -> str | PreparedImage:
+def prepare_image(image: Any, *, label: str | None = None, warn: bool = True) -> str | PreparedImage:
     """Prepare a query image for search: pass a URL through, convert anything local.
 
     Parameters
@@ -178,6 +183,9 @@ def prepare_image(image: Any, *, label: str | None = None) -> str | PreparedImag
         float in [0, 1]; HxW gray, HxWx3 RGB or HxWx4 RGBA).
     label : str, optional
         The query's label; default from :func:`query_label`.
+    warn : bool, default True
+        Give the :class:`ImageSizeWarning` when the image was shrunk. The note is kept
+        in ``PreparedImage.notes`` either way (see :func:`warn_notes`).
 
     Returns
     -------
@@ -208,8 +216,35 @@ def prepare_image(image: Any, *, label: str | None = None) -> str | PreparedImag
         label = _check_label(label)
     if _is_url_text(image):
         return _check_url(image)
+    if not isinstance(warn, bool):
+        raise InvalidInputError(f"warn={warn!r} is not valid: expected True or False.")
     im, raw_size, default_label = _load(image)
-    return _prepare_loaded(im, raw_size, label or default_label)
+    prepared = _prepare_loaded(im, raw_size, label or default_label)
+    if warn:
+        warn_notes(prepared, stacklevel=2)
+    return prepared
+
+
+def warn_notes(prepared: str | PreparedImage, *, stacklevel: int = 2) -> None:
+    """Give each of ``prepared.notes`` as an :class:`ImageSizeWarning` (nothing for a URL).
+
+    For callers that prepared with ``warn=False`` (e.g. from a worker thread, or from
+    a memo) and warn later, where the user's code called them. ``stacklevel`` counts as
+    in :func:`warnings.warn`, from the caller of this function.
+
+    Examples
+    --------
+    >>> import warnings
+    >>> p = PreparedImage(data=b"", filename="x.png", mime="image/png", sha256="", label="x",
+    ...                   width=1, height=1, notes=("image 'x' was shrunk",))
+    >>> with warnings.catch_warnings(record=True) as caught:
+    ...     warnings.simplefilter("always")
+    ...     warn_notes(p)
+    >>> str(caught[0].message)
+    "image 'x' was shrunk"
+    """
+    for note in prepared.notes if isinstance(prepared, PreparedImage) else ():
+        warnings.warn(ImageSizeWarning(note), stacklevel=stacklevel + 1)
 
 
 def query_label(image: Any, label: str | None = None) -> str:
@@ -429,14 +464,15 @@ def _prepare_loaded(src: Image.Image, raw_size: int | None, label: str) -> Prepa
         original = raw_size if (raw_size or 0) > limit else first[0]
         how = " and ".join(actions) or "recompressed as " + (
             f"JPEG quality {quality}" if fmt == "JPEG" else "PNG")
-        warnings.warn(ImageSizeWarning(
-            f"image {label!r} was {_mb(original)} ({first[1][0]}x{first[1][1]} px), over the "
-            f"{_mb(limit)} upload limit: {how}, now {_mb(len(data))} ({im.width}x{im.height} px "
-            f"{fmt})"), stacklevel=3)
+        notes = (f"image {label!r} was {_mb(original)} ({first[1][0]}x{first[1][1]} px), over the "
+                 f"{_mb(limit)} upload limit: {how}, now {_mb(len(data))} ({im.width}x{im.height} px "
+                 f"{fmt})",)
+    else:
+        notes = ()
     digest = hashlib.sha256(data).hexdigest()
     ext, mime = ("png", "image/png") if fmt == "PNG" else ("jpg", "image/jpeg")
     return PreparedImage(data=data, filename=f"{digest[:16]}.{ext}", mime=mime, sha256=digest,
-                         label=label, width=im.width, height=im.height)
+                         label=label, width=im.width, height=im.height, notes=notes)
 
 
 # --- small helpers ---------------------------------------------------------------
@@ -583,7 +619,7 @@ class ThumbnailStore:
     >>> client = PatsnapClient.sandbox()
     >>> df = search_designs("chair.png", client=client, limit=10)
     >>> thumbs = load_thumbnails(df)            # one PNG per row, from the thumbnail store
-    >>> store = ThumbnailStore(size=128)        # default folder: the client cache's thumbnails/
+    >>> store = ThumbnailStore("thumbnails", size=128)     # default folder: <cache dir>/thumbnails
     >>> pngs = store.load(zip(df["patent_id"], df["image_url"]))
     >>> len(pngs), all(png.startswith(b"\\x89PNG") for png in pngs)
     (10, True)
@@ -694,6 +730,47 @@ class ThumbnailStore:
         if failures:
             warnings.warn(ThumbnailWarning(_failure_summary(failures, len(pairs))), stacklevel=stacklevel)
         return results
+
+    def put(self, patent_id: str | None, image_url: str, data: bytes) -> bytes:
+        """Store a thumbnail of image bytes already at hand under ``(patent_id, image_url)``.
+
+        No download: :meth:`fetch` of the same pair (any query string) then reads it
+        from disk, also after the URL expired. A disk that cannot be written to costs
+        only the cache (the thumbnail is still returned).
+
+        Parameters
+        ----------
+        patent_id : str or None
+        image_url : str
+            The URL the image is known by (its query string is not part of the key).
+        data : bytes
+            The image (any format Pillow reads).
+
+        Returns
+        -------
+        bytes
+            The PNG thumbnail.
+
+        Examples
+        --------
+        >>> store = ThumbnailStore("thumbnails", size=64)
+        >>> png = store.put("", "https://img.example/query.png?Expires=1", open("chair.png", "rb").read())
+        >>> store.fetch([("", "https://img.example/query.png?Expires=2")]) == [png]   # no download
+        True
+        """
+        if not isinstance(data, (bytes, bytearray)):
+            raise InvalidInputError(f"data={_shorten(data)}: expected the image's bytes")
+        try:
+            thumbnail = self._thumbnail(bytes(data))
+        except Image.DecompressionBombError:
+            raise ImageInputError(f"data=<{len(data)} bytes>: image too large to decode safely; "
+                                  "expected an image within Pillow's size limit") from None
+        except Exception as exc:  # not an image, corrupt
+            raise ImageInputError(f"data=<{len(data)} bytes>: not a readable image ({type(exc).__name__}); "
+                                  "expected the bytes of a PNG, JPEG, TIFF... image") from None
+        self._write(self.key(patent_id, image_url), thumbnail)
+        self._evict()
+        return thumbnail
 
     def placeholder(self) -> bytes:
         """A light-grey square PNG with a cross, ``size`` pixels wide: "no image".

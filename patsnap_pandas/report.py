@@ -140,7 +140,8 @@ def summary(df: pd.DataFrame) -> dict[str, pd.DataFrame]:
         for each). Each frame is indexed by the name (string) and has the columns
         ``hits`` (rows), ``patents`` (distinct patent_id), ``best_score`` and ``mean_score``,
         sorted by hits, then best score (both descending), then name. Missing values
-        are grouped as ``"(missing)"``.
+        are grouped as ``"(missing)"``. Rows without a ``patent_id`` (a batch's
+        ``"error"`` and ``"no_hits"`` rows) are not hits and are not counted.
 
     Examples
     --------
@@ -155,6 +156,9 @@ def summary(df: pd.DataFrame) -> dict[str, pd.DataFrame]:
     >>> client.close()
     """
     _check_frame(df, ("authority", "patent_id", "score"))
+    # Rows without a patent are not hits (a batch's "error" and "no_hits" rows): not counted.
+    df = df.loc[np.array([not (_is_missing(p) or (isinstance(p, str) and not p.strip()))
+                          for p in df["patent_id"]], dtype=bool)]
     result = {
         "authority": _group_stats(
             [_format_value(v) or MISSING_GROUP for v in df["authority"]], df["patent_id"], df["score"], "authority"

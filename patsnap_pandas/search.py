@@ -53,8 +53,11 @@ __all__ = [
     "SearchWarning",
     "client_for",
     "continue_search",
+    "load_query_image",
     "load_thumbnails",
+    "register_client",
     "search_designs",
+    "search_prepared",
 ]
 
 #: The most hits one search can serve: the last page starts at offset 1000 and holds 100.
@@ -63,6 +66,8 @@ PAGE_SIZE = codes.LIMIT_MAX
 THUMBNAIL_SIZE = 256
 # Concurrent hit-image downloads per search: a page of 100 in ~7 round trips.
 THUMBNAIL_WORKERS = 16
+#: The "patent id" of the query image's thumbnail in the store (hits have UUIDs).
+_QUERY_ID = "query"
 
 
 class SearchWarning(UserWarning):
@@ -123,7 +128,8 @@ def client_for(df_or_search_id: pd.DataFrame | str | None = None,
     Parameters
     ----------
     df_or_search_id : DataFrame, str or None
-        A result frame (its ``attrs["search_id"]``) or a search id.
+        A result frame (its ``attrs["search_id"]``, a search id or, for a batch, a
+        list of them: the first registered one wins) or a search id.
     client : PatsnapClient, optional
         Wins when given.
 
@@ -156,14 +162,28 @@ def client_for(df_or_search_id: pd.DataFrame | str | None = None,
     search_id = df_or_search_id
     if isinstance(df_or_search_id, pd.DataFrame):
         search_id = df_or_search_id.attrs.get("search_id")
-    if isinstance(search_id, str):
-        found = _CLIENTS.get(search_id)
+    # A batch's frame holds a list of search ids: any one that is registered names the client.
+    for sid in (search_id if isinstance(search_id, (list, tuple)) else [search_id]):
+        found = _CLIENTS.get(sid) if isinstance(sid, str) else None
         if found is not None:
             return found
     return _default_client()
 
 
-def _remember(search_id: str, client: PatsnapClient) -> None:
+def register_client(search_id: str, client: PatsnapClient) -> None:
+    """Remember that ``client`` made the search ``search_id`` (for :func:`client_for`).
+
+    Held by a weak reference: a closed and dropped client is forgotten.
+
+    Examples
+    --------
+    >>> from patsnap_pandas import PatsnapClient
+    >>> client = PatsnapClient.sandbox()
+    >>> register_client("my-search-id", client)
+    >>> client_for("my-search-id") is client
+    True
+    >>> client.close()
+    """
     try:
         _CLIENTS[search_id] = client
     except TypeError:  # an object without weak-reference support: nothing to remember
@@ -193,7 +213,7 @@ def _check_flag(value: Any, name: str) -> bool:
 # --- query preparation (memoised) -----------------------------------------------------------------
 
 class _PreparedMemo:
-    """Content digest of a query input -> its PreparedImage (and the warnings preparing it gave).
+    """Content digest of a query input -> its PreparedImage (whose ``notes`` say what preparing changed).
 
     Re-running a search with the same image skips decoding and re-encoding it (a photo
     takes a few hundred ms), so a cached search is answered in milliseconds. Bounded
@@ -202,22 +222,22 @@ class _PreparedMemo:
 
     def __init__(self, max_entries: int = 32, max_bytes: int = 64 * 2**20) -> None:
         self.max_entries, self.max_bytes = max_entries, max_bytes
-        self._items: OrderedDict[str, tuple[images.PreparedImage, tuple[Warning, ...]]] = OrderedDict()
+        self._items: OrderedDict[str, images.PreparedImage] = OrderedDict()
         self._lock = threading.Lock()
 
-    def get(self, key: str) -> tuple[images.PreparedImage, tuple[Warning, ...]] | None:
+    def get(self, key: str) -> images.PreparedImage | None:
         with self._lock:
             item = self._items.get(key)
             if item is not None:
                 self._items.move_to_end(key)
             return item
 
-    def put(self, key: str, prepared: images.PreparedImage, notes: tuple[Warning, ...]) -> None:
+    def put(self, key: str, prepared: images.PreparedImage) -> None:
         with self._lock:
-            self._items[key] = (prepared, notes)
+            self._items[key] = prepared
             self._items.move_to_end(key)
             while self._items and (len(self._items) > self.max_entries or sum(
-                    len(p.data) for p, _ in self._items.values()) > self.max_bytes):
+                    len(p.data) for p in self._items.values()) > self.max_bytes):
                 self._items.popitem(last=False)
 
     def clear(self) -> None:
@@ -272,23 +292,20 @@ def _digest(image: Any) -> str | None:
 
 
 def _prepare(image: Any, label: str | None) -> str | images.PreparedImage:
-    """``images.prepare_image`` with a memo keyed by content; its warnings are given again on a hit."""
+    """``images.prepare_image`` with a memo keyed by content; its notes are warned on every call.
+
+    The notes travel in ``PreparedImage.notes`` (no warning capture, which is not thread-safe)
+    and are warned at the caller of ``search_designs``.
+    """
     key = _content_key(image)  # None for URLs (not files): nothing to memoise
-    if key is not None:
-        hit = _PREPARED.get(key)
-        if hit is not None:
-            prepared, notes = hit
-            for note in notes:
-                warnings.warn(note, stacklevel=3)
-            return dataclasses.replace(prepared, label=images.query_label(image, label))
-    with warnings.catch_warnings(record=True) as caught:
-        warnings.simplefilter("always")
-        prepared = images.prepare_image(image, label=label)
-    notes = tuple(w.message for w in caught)
-    for note in notes:
-        warnings.warn(note, stacklevel=3)
-    if key is not None and isinstance(prepared, images.PreparedImage):
-        _PREPARED.put(key, prepared, tuple(n for n in notes if isinstance(n, images.ImageSizeWarning)))
+    prepared = _PREPARED.get(key) if key is not None else None
+    if prepared is not None:
+        prepared = dataclasses.replace(prepared, label=images.query_label(image, label))
+    else:
+        prepared = images.prepare_image(image, label=label, warn=False)
+        if key is not None and isinstance(prepared, images.PreparedImage):
+            _PREPARED.put(key, prepared)
+    images.warn_notes(prepared, stacklevel=3)
     return prepared
 
 
@@ -382,6 +399,63 @@ def _prefetch(store: images.ThumbnailStore, df: pd.DataFrame) -> None:
         warnings.warn(images.ThumbnailWarning(
             f"thumbnails were not prefetched ({type(exc).__name__}: {exc}); the results are complete"),
             stacklevel=3)
+
+
+def _store_query_image(store: images.ThumbnailStore, target: str | images.PreparedImage,
+                       query_url: str, stacklevel: int) -> None:
+    """Keep a thumbnail of the query under its URL: reports show it after the URL expired.
+
+    A prepared local image is stored from its bytes (no download); a query URL is
+    fetched like a hit image. A failure only warns: the results matter more.
+    """
+    try:
+        if isinstance(target, images.PreparedImage):
+            store.put(_QUERY_ID, query_url, target.data)
+        else:
+            store.fetch([(_QUERY_ID, query_url)])  # warns itself when the image cannot be loaded
+    except Exception as exc:  # noqa: BLE001 - disk full, a decoder bug...
+        warnings.warn(images.ThumbnailWarning(
+            f"the query image was not stored ({type(exc).__name__}: {exc}); the results are complete"),
+            stacklevel=stacklevel + 1)
+
+
+def load_query_image(df: pd.DataFrame) -> bytes | None:
+    """PNG thumbnail of the query image of a result frame, or None when it is gone.
+
+    The search stored it in the thumbnail store (``df.attrs["thumbnail_dir"]``) under
+    ``df.attrs["query_url"]``, so it loads after that URL expired; a query not in the
+    store is downloaded while its URL lives. Batch results (several queries) give None.
+
+    Parameters
+    ----------
+    df : DataFrame
+        A result frame of one search.
+
+    Returns
+    -------
+    bytes or None
+        PNG bytes (at most 256 px on the long side).
+
+    Examples
+    --------
+    A sandbox whose image URLs (the uploaded query's too) expire after one second:
+
+    >>> import time
+    >>> from patsnap_pandas import PatsnapClient, search_designs
+    >>> client = PatsnapClient.sandbox(image_url_lifetime=1)
+    >>> hits = search_designs("chair.png", client=client, limit=5)
+    >>> time.sleep(1.5)                           # the query's upload URL has expired...
+    >>> load_query_image(hits).startswith(b"\\x89PNG")   # ...the search stored its thumbnail
+    True
+    >>> client.close()
+    """
+    url = df.attrs.get("query_url")
+    if not isinstance(url, str) or not url.startswith(("http://", "https://")):
+        return None
+    with images.ThumbnailStore(df.attrs.get("thumbnail_dir") or None, size=THUMBNAIL_SIZE) as store, \
+            warnings.catch_warnings():
+        warnings.simplefilter("ignore", images.ThumbnailWarning)  # an expired URL only costs the picture
+        return store.fetch([(_QUERY_ID, url)])[0]
 
 
 def load_thumbnails(df: pd.DataFrame, *, size: int | None = None) -> list[bytes]:
@@ -500,41 +574,88 @@ def search_designs(image: Any, *, client: PatsnapClient | None = None, limit: in
     if max_results is not None:
         max_results = _check_count(max_results, "max_results")
     thumbnails = _check_flag(thumbnails, "thumbnails")
-    wanted = max_results if max_results is not None else limit
     prepared = _prepare(image, label)
     client = client_for(None, client)
+    query = images.query_label(prepared, label) if isinstance(prepared, str) else prepared.label
+    return search_prepared(prepared, client=client, filters=search_filters, limit=limit,
+                           max_results=max_results, label=query, thumbnails=thumbnails, stacklevel=3)
 
-    if isinstance(prepared, str):
-        query_url, query, upload_cached = prepared, images.query_label(prepared, label), True
+
+def search_prepared(target: str | images.PreparedImage, *, client: PatsnapClient, filters: SearchFilters,
+                    limit: int = codes.LIMIT_DEFAULT, max_results: int | None = None,
+                    label: str | None = None, thumbnails: bool = True, stacklevel: int = 2) -> pd.DataFrame:
+    """Search an already prepared query: upload, search, page, build the frame, remember the client.
+
+    The one place of that flow, shared by :func:`search_designs` and
+    :func:`patsnap_pandas.batch.search_each`. The arguments are not checked again:
+    callers pass checked values.
+
+    Parameters
+    ----------
+    target : str or images.PreparedImage
+        An http(s) URL (searched as is) or the output of :func:`images.prepare_image`.
+    client : PatsnapClient
+    filters : SearchFilters
+    limit : int, default 10
+        Hits to return when ``max_results`` is None (one search-id call).
+    max_results : int, optional
+        Hits to return, paged by 100 (overrides ``limit``).
+    label : str, optional
+        The query's name in the frame (default: ``target.label``, or the URL).
+    thumbnails : bool, default True
+        Prefetch the hit images into the thumbnail store (synchronously), and store a
+        thumbnail of the query image there (see :func:`load_query_image`).
+    stacklevel : int, default 2
+        Where warnings point, counted as in :func:`warnings.warn` from the caller.
+
+    Returns
+    -------
+    pandas.DataFrame
+        As :func:`search_designs`.
+
+    Examples
+    --------
+    >>> from patsnap_pandas import PatsnapClient, images
+    >>> with PatsnapClient.sandbox() as client:
+    ...     df = search_prepared(images.prepare_image("chair.png"), client=client,
+    ...                          filters=SearchFilters(), limit=3, thumbnails=False)
+    >>> len(df), df.attrs["query"], client_for(df) is not None
+    (3, 'chair.png', True)
+    """
+    wanted = max_results if max_results is not None else limit
+    if isinstance(target, str):
+        query_url, upload_cached = target, True
+        query = label if label is not None else images.query_label(target)
     else:
-        uploaded = client.upload_image(prepared.data, prepared.filename)
-        query_url, query, upload_cached = uploaded.url, prepared.label, uploaded.from_cache
+        uploaded = client.upload_image(target.data, target.filename)
+        query_url, upload_cached = uploaded.url, uploaded.from_cache
+        query = label if label is not None else target.label
 
     first_limit = min(wanted, PAGE_SIZE)
-    first = client.create_search(query_url, search_filters, limit=first_limit)
+    first = client.create_search(query_url, filters, limit=first_limit)
     try:
-        hits, pages, shortfall = _collect(client, first.search_id, search_filters, 0, wanted, first)
+        hits, pages, shortfall = _collect(client, first.search_id, filters, 0, wanted, first)
     except SearchExpiredError:
         if not first.from_cache:
             raise
         # The first page came from the cache but its search id has expired on the server:
         # this is a new search anyway, so run it again and page through the new id.
-        first = client.create_search(query_url, search_filters, limit=first_limit, refresh=True)
-        hits, pages, shortfall = _collect(client, first.search_id, search_filters, 0, wanted, first)
+        first = client.create_search(query_url, filters, limit=first_limit, refresh=True)
+        hits, pages, shortfall = _collect(client, first.search_id, filters, 0, wanted, first)
 
     hits, dropped = _dedupe(hits)
     if dropped:
         warnings.warn(SearchWarning(f"{dropped} hits repeated a patent already on an earlier page and "
-                                    "were dropped (the ranking changed while paging)"), stacklevel=2)
+                                    "were dropped (the ranking changed while paging)"), stacklevel=stacklevel + 1)
     if shortfall and max_results is not None:
         warnings.warn(SearchWarning(f"max_results={max_results} but {len(hits)} hits were returned: "
-                                    f"{shortfall}."), stacklevel=2)
+                                    f"{shortfall}."), stacklevel=stacklevel + 1)
 
     store = _thumbnail_store(client) if thumbnails else None
     total = max(page.total for page in pages)
     attrs = {
         "query": query,
-        "filters": search_filters.to_dict(),
+        "filters": filters.to_dict(),
         "search_id": first.search_id,
         "total": total,
         "from_cache": upload_cached and all(page.from_cache for page in pages),
@@ -544,8 +665,9 @@ def search_designs(image: Any, *, client: PatsnapClient | None = None, limit: in
         "max_results": max_results,
     }
     df = frame.hits_to_frame(hits, search_id=first.search_id, query=query, attrs=attrs)
-    _remember(first.search_id, client)
+    register_client(first.search_id, client)
     if store is not None:
+        _store_query_image(store, target, query_url, stacklevel=stacklevel + 1)
         _prefetch(store, df)
     return df
 
@@ -600,6 +722,27 @@ def continue_search(df: pd.DataFrame, n: int = 100, *, client: PatsnapClient | N
     ------
     SearchExpiredError
         The search id expired and ``refresh`` is False.
+
+    Examples
+    --------
+    >>> import time, warnings
+    >>> from patsnap_pandas import PatsnapClient, search_designs
+    >>> client = PatsnapClient.sandbox(search_id_lifetime=2)     # PatSnap: 20 minutes
+    >>> first = search_designs("chair.png", client=client, limit=10)
+    >>> more = continue_search(first, 20)                          # same search id
+    >>> more["rank"].tolist()[:3], len(more)
+    ([11, 12, 13], 20)
+    >>> time.sleep(2.5)
+    >>> continue_search(first, 5)
+    Traceback (most recent call last):
+    ...
+    patsnap_pandas.errors.SearchExpiredError: [error 68300007, on /image-search/results] ... pass refresh=True ...
+    >>> with warnings.catch_warnings():
+    ...     warnings.simplefilter("ignore", SearchWarning)        # "the search was run again ..."
+    ...     again = continue_search(first, 5, refresh=True)
+    >>> again["rank"].tolist()
+    [11, 12, 13, 14, 15]
+    >>> client.close()
     """
     _check_frame(df)
     n = _check_count(n, "n")
@@ -637,7 +780,7 @@ def continue_search(df: pd.DataFrame, n: int = 100, *, client: PatsnapClient | N
             new_attrs["thumbnail_dir"] = str(store.directory)
         out = frame.hits_to_frame(hits, search_id=sid, query=query if isinstance(query, str) else "",
                                   start_rank=start + 1, attrs=new_attrs)
-        _remember(sid, client)
+        register_client(sid, client)
         if store is not None:
             _prefetch(store, out)
         return out

@@ -18,6 +18,8 @@ only hold what the user typed. ``panel.results`` is the DataFrame of every hit
 fetched so far (``attrs`` included); ``panel.shown`` is the part the local filters
 let through.
 
+Examples
+--------
 >>> from patsnap_pandas import PatsnapClient, SearchPanel
 >>> client = PatsnapClient.sandbox()
 >>> panel = SearchPanel(client, image="chair.png", country=["CN", "US"], limit=20)
@@ -100,6 +102,18 @@ class PanelState:
         Warnings of the last action (fewer hits than asked, re-created search, ...).
     last_report : Path or None
         The file the last export wrote.
+
+    Examples
+    --------
+    >>> from patsnap_pandas import PatsnapClient, SearchPanel
+    >>> client = PatsnapClient.sandbox()
+    >>> panel = SearchPanel(client, image="chair.png", limit=5)
+    >>> panel.state.query_name, panel.state.results is None
+    ('chair.png', True)
+    >>> panel.search_button.click()
+    >>> len(panel.state.results), len(panel.state.thumbnails), panel.state.busy, panel.state.last_error
+    (5, 5, False, None)
+    >>> client.close()
     """
 
     results: pd.DataFrame | None = None

@@ -18,8 +18,8 @@ from __future__ import annotations
 import collections
 import csv
 import dataclasses
-import functools
 import datetime as dt
+import functools
 import hashlib
 import io
 import json
@@ -29,7 +29,7 @@ import re
 import threading
 import uuid
 import xml.etree.ElementTree as ET
-from collections.abc import Callable, Iterable
+from collections.abc import Callable
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -45,7 +45,16 @@ CORPUS_NAMESPACE = uuid.UUID("5b0f4d2e-6c1a-4d55-9a57-3f1c2b7d9e01")  # uuid5 na
 
 def sandbox_cache_dir(cache_dir: str | Path | None = None) -> Path:
     """The sandbox cache folder: `cache_dir`, else env PATSNAP_SANDBOX_CACHE_DIR,
-    else ``platformdirs.user_cache_dir("patsnap-pandas")/sandbox``."""
+    else ``platformdirs.user_cache_dir("patsnap-pandas")/sandbox``.
+
+    It holds the generated corpora's fingerprints and the image features of every
+    corpus indexed so far (computed once, then read in milliseconds).
+
+    Examples
+    --------
+    >>> sandbox_cache_dir("my-sandbox-cache")
+    PosixPath('my-sandbox-cache')
+    """
     if cache_dir is not None:
         return Path(cache_dir)
     env = os.environ.get("PATSNAP_SANDBOX_CACHE_DIR")
@@ -58,7 +67,16 @@ def sandbox_cache_dir(cache_dir: str | Path | None = None) -> Path:
 
 @dataclass(frozen=True)
 class Design:
-    """One registered design (what PatSnap calls a patent) and its image keys."""
+    """One registered design (what PatSnap calls a patent) and its image keys.
+
+    Examples
+    --------
+    >>> design = generated_corpus().designs[0]
+    >>> design.patent_pn.startswith(design.authority), design.lang in ("en", "zh", "ja", "ko")
+    (True, True)
+    >>> design.to_json()["apply_date"] == design.apply_date.isoformat()
+    True
+    """
 
     patent_id: str
     patent_pn: str
@@ -105,6 +123,19 @@ class Corpus:
         for indexing large sheets); defaults to loading and shrinking.
     png_cache_size : int
         How many PNG renderings :meth:`image_png` keeps in memory.
+
+    Examples
+    --------
+    >>> corpus = generated_corpus()                 # what PatsnapClient.sandbox() serves
+    >>> corpus
+    Corpus(name='generated-seed0-n600', designs=600, images=..., fingerprint='...')
+    >>> design = corpus.designs[0]
+    >>> corpus.design(design.patent_id) is design
+    True
+    >>> corpus.image_png(design.image_keys[0])[:8]
+    b'\\x89PNG\\r\\n\\x1a\\n'
+
+    A running sandbox's corpus is ``client.sandbox_server.corpus``.
     """
 
     def __init__(
@@ -324,10 +355,12 @@ def generated_corpus(size: int = 600, seed: int = 0, cache_dir: str | Path | Non
     >>> len(c.designs)
     60
     """
-    if not isinstance(size, int) or isinstance(size, bool) or size < 1:
+    if not isinstance(size, int) or isinstance(size, bool):
+        raise TypeError(f"size={size!r}: must be an integer >= 1")
+    if size < 1:
         raise ValueError(f"size={size!r}: must be an integer >= 1")
     if not isinstance(seed, int) or isinstance(seed, bool):
-        raise ValueError(f"seed={seed!r}: must be an integer")
+        raise TypeError(f"seed={seed!r}: must be an integer")
     designs, specs, families = _generate(size, seed)
     name = f"generated-seed{seed}-n{size}"
     cache = sandbox_cache_dir(cache_dir) / "corpus" / f"{name}-{GENERATOR_VERSION}.json"
@@ -455,6 +488,32 @@ def directory_corpus(path: str | Path) -> Corpus:
     ----------
     path : str or Path
         The folder (images may be TIFF, including 1-bit CCITT sheets, PNG or JPEG).
+
+    Examples
+    --------
+    A folder of two drawings and its manifest:
+
+    >>> import csv, pathlib, shutil
+    >>> folder = pathlib.Path("designs")
+    >>> folder.mkdir()
+    >>> for name in ("chair", "lamp"):
+    ...     _ = shutil.copy(f"{name}.png", folder / f"{name}-1.png")
+    >>> with open(folder / "manifest.csv", "w", newline="") as f:
+    ...     rows = [["file", "patent_number", "title", "locarno", "grant_date", "applicant"],
+    ...             ["chair-1.png", "D100001", "Chair", "06-01", "2021-01-05", "ACME Furniture (US)"],
+    ...             ["lamp-1.png", "D100002", "Desk lamp", "26-05", "2021-02-09", "ACME Lighting (US)"]]
+    ...     csv.writer(f).writerows(rows)
+    >>> corpus = directory_corpus(folder)
+    >>> [(d.patent_pn, d.title, d.assignees) for d in corpus.designs]
+    [('USD100001S', 'Chair', ('ACME Furniture',)), ('USD100002S', 'Desk lamp', ('ACME Lighting',))]
+
+    A sandbox serving it:
+
+    >>> from patsnap_pandas import PatsnapClient, search_designs
+    >>> with PatsnapClient.sandbox(corpus=folder) as client:
+    ...     hits = search_designs("chair.png", client=client)
+    >>> hits["patent_pn"].tolist()
+    ['USD100001S', 'USD100002S']
     """
     root = Path(path).expanduser().resolve()
     manifest = root / "manifest.csv"
@@ -538,7 +597,16 @@ def directory_corpus(path: str | Path) -> Corpus:
 
 
 def load_corpus(corpus: Corpus | str | Path | None = None, *, size: int = 600, seed: int = 0, cache_dir: str | Path | None = None) -> Corpus:
-    """None -> :func:`generated_corpus` (size, seed); str/Path -> :func:`directory_corpus`; Corpus -> itself."""
+    """None -> :func:`generated_corpus` (size, seed); str/Path -> :func:`directory_corpus`; Corpus -> itself.
+
+    Examples
+    --------
+    >>> load_corpus(size=60, seed=1).name
+    'generated-seed1-n60'
+    >>> corpus = load_corpus()
+    >>> load_corpus(corpus) is corpus
+    True
+    """
     if corpus is None:
         return generated_corpus(size, seed, cache_dir)
     if isinstance(corpus, Corpus):

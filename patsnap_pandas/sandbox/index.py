@@ -3,8 +3,8 @@
 Features of every corpus image are computed once and cached on disk in
 ``<cache_dir>/features/<fingerprint>-<descriptor version>.npz``; a corpus with
 the same content reuses them. A query is normalised and described the same way
-(see :mod:`.features`); the score of a design is the best cosine similarity over
-its images, clipped to [0, 1].
+(see :mod:`.features`); the score of a design is the best score over its
+images: cosine similarity in the best of 8 poses, mapped onto [0, 1].
 """
 
 from __future__ import annotations
@@ -34,13 +34,31 @@ class Matches:
         float64, one per ``corpus.designs`` entry (same order), in [0, 1].
     best_image : list of str
         Image key of the best-matching image of each design.
+
+    Examples
+    --------
+    >>> from patsnap_pandas.sandbox.corpus import generated_corpus
+    >>> corpus = generated_corpus()
+    >>> design = corpus.designs[5]
+    >>> matches = ImageIndex(corpus).match(corpus.image(design.image_keys[0]))
+    >>> len(matches.scores) == len(corpus.designs), float(matches.scores[5])
+    (True, 1.0)
+    >>> matches.best_image[5] == design.image_keys[0], 5 in matches.top(3)
+    (True, True)
     """
 
     scores: np.ndarray
     best_image: list[str]
 
     def top(self, n: int = 10) -> np.ndarray:
-        """Indices of the `n` best designs, best first (ties: corpus order)."""
+        """Indices of the `n` best designs, best first (ties: corpus order).
+
+        Examples
+        --------
+        >>> import numpy as np
+        >>> Matches(np.array([0.2, 0.9, 0.9, 0.5]), ["a", "b", "c", "d"]).top(3).tolist()
+        [1, 2, 3]
+        """
         order = np.lexsort((np.arange(len(self.scores)), -self.scores))
         return order[:n]
 
@@ -65,6 +83,18 @@ class ImageIndex:
         Image keys, row order of :attr:`features`.
     features : np.ndarray
         (n_images, dim) float32, unit rows.
+
+    Examples
+    --------
+    >>> from PIL import Image
+    >>> from patsnap_pandas.sandbox.corpus import generated_corpus
+    >>> corpus = generated_corpus(60, seed=1)
+    >>> index = ImageIndex(corpus)              # computed once, then read from the cache
+    >>> ImageIndex(corpus).from_cache, len(index.keys) == len(corpus.image_keys)
+    (True, True)
+    >>> matches = index.match(Image.open("chair.png"))       # pixels only, never metadata
+    >>> matches.scores.shape, bool(((matches.scores >= 0) & (matches.scores <= 1)).all())
+    ((60,), True)
     """
 
     def __init__(self, corpus: Corpus, cache_dir: str | Path | None = None) -> None:
@@ -134,16 +164,17 @@ class ImageIndex:
         return features.query_descriptors(image)
 
     def image_similarities(self, image: Image.Image) -> np.ndarray:
-        """Similarity of `image` to every corpus image (row order of :attr:`keys`), in [0, 1].
+        """Score of `image` against every corpus image (row order of :attr:`keys`), in [0, 1].
 
         The best cosine similarity over the query's 8 poses (mirrored and
-        rotated copies, discounted by :data:`~.features.POSE_DISCOUNT`).
+        rotated copies, discounted by :data:`~.features.POSE_DISCOUNT`),
+        mapped to a score by :func:`~.features.to_score`.
         """
         q = self.describe(image)
         if not len(self.keys):
             return np.zeros(0)
         sims = (self.features @ q.T) * self._pose_w  # one pass over the matrix for all poses
-        return np.clip(sims.max(axis=1).astype(np.float64), 0.0, 1.0)
+        return features.to_score(sims.max(axis=1))
 
     def match(self, image: Image.Image) -> Matches:
         """Score every design of the corpus against `image` (pixels only).

@@ -66,6 +66,11 @@ class _Handler(WSGIRequestHandler):
         if getattr(self.server, "log_requests", False):
             super().log_request(code, size)
 
+    def connection_dropped(self, error, environ=None) -> None:
+        # An injected drop shut the socket: what is left of the request body must not be read
+        # as the next request line (werkzeug would log "code 400, Bad request syntax").
+        self.close_connection = True
+
 
 class Sandbox:
     """A running offline PatSnap server. Create it with ``start_sandbox``.

@@ -16,10 +16,10 @@ from PIL import Image, ImageDraw
 
 matplotlib.use("Agg")  # before pyplot is imported anywhere: tests render to PNG, never to a screen
 
-import patsnap_pandas  # noqa: E402  (registers df.patsnap)
-from patsnap_pandas import PatsnapClient, search_designs  # noqa: E402
-from patsnap_pandas.sandbox import start_sandbox  # noqa: E402
-from patsnap_pandas.sandbox.faults import FaultSettings  # noqa: E402
+import patsnap_pandas  # registers df.patsnap
+from patsnap_pandas import PatsnapClient, search_designs
+from patsnap_pandas.sandbox import start_sandbox
+from patsnap_pandas.sandbox.faults import FaultSettings
 
 CORPUS_SIZE = 600
 FAST = {"backoff_factor": 0.001, "timeout": 20}

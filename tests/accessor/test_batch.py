@@ -160,6 +160,14 @@ def test_urls_are_searched_as_they_are_and_bad_rows_are_recorded(client, sandbox
     # by the `hits` fixture: the cache answers it, the upload included
     assert [(e.endpoint, e.params.get("url")) for e in sandbox.ledger] == [(SEARCH, url)]
     assert out.loc[out.query_index == "e", "patent_id"].tolist() == hits["patent_id"].tolist()
+    # enrich() finds the batch's client by itself; the error rows get missing values
+    rich = out.patsnap.enrich(["assignees"])
+    assert rich.loc[rich.status == "ok", "assignees"].notna().all()
+    assert rich.loc[rich.status == "error", "assignees"].isna().all()
+    # the error rows are rows of the frame, not hits: summary() does not count them
+    per_authority = out.patsnap.summary()["authority"]
+    assert "(missing)" not in per_authority.index
+    assert per_authority["hits"].sum() == (out["status"] == "ok").sum() == 36
 
 
 def test_no_hits_rows(client, sandbox, corpus):

@@ -57,17 +57,17 @@ def test_cache_info_and_clear(env_account, query_png, tmp_path, capsys):
     assert state["cache_dir"] == str(folder) and state["exists"] is True
     assert state["http_cache"]["responses"] == 1  # the search-id answer (uploads are never cached)
     assert state["uploads"]["remembered"] == 1
-    assert state["thumbnails"]["files"] == 4 and state["thumbnails"]["bytes"] > 0
+    assert state["thumbnails"]["files"] == 5 and state["thumbnails"]["bytes"] > 0  # 4 hits + the query
 
     assert cli.main(["cache", "info"]) == 0
     lines = capsys.readouterr().out.splitlines()
     assert lines[1].startswith("HTTP cache    1 response, ")
     assert lines[2].startswith("uploads       1 remembered upload URL (")
-    assert lines[3].startswith("thumbnails    4 files, ")
+    assert lines[3].startswith("thumbnails    5 files, ")
 
     assert cli.main(["cache", "clear"]) == 0
     assert capsys.readouterr().out.startswith(
-        f"cleared {folder}: 1 cached response, 1 remembered upload, 4 thumbnails (")
+        f"cleared {folder}: 1 cached response, 1 remembered upload, 5 thumbnails (")
     assert cli.main(["cache", "info", "--json"]) == 0
     state = json.loads(capsys.readouterr().out)
     assert (state["http_cache"]["responses"], state["uploads"]["remembered"], state["thumbnails"]["files"]) == (0, 0, 0)

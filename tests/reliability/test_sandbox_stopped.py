@@ -10,9 +10,9 @@ from .conftest import IMAGES, SEARCH, assert_intact_hits, per_query
 
 LIMIT = 4
 STOP_AFTER = 30  # successful searches before the server stops
-GONE = re.compile(r"^ServiceUnavailableError: \[on /image-search/(image-upload|search-id)\] The request to "
+GONE = re.compile(r"^ServiceUnavailableError: \[on /image-search/(image-upload|search-id)\] (The request to "
                   r"http://127\.0\.0\.1:\d+/image-search/(image-upload|search-id) could not connect or was cut "
-                  r"off after 2 retries \(ConnectionError: .+\)\. This is usually temporary")
+                  r"off after 2 retries \(ConnectionError: .+\)|The answer broke off .+)\. This is usually temporary")
 
 
 def _stop_when(server, searches: int) -> threading.Thread:
@@ -45,7 +45,7 @@ def test_sandbox_stopped_mid_batch_keeps_partial_results_and_says_what_happened(
     done = list(status[status == "ok"].index)
     gone = list(status[status == "error"].index)
     assert set(status) == {"ok", "error"}
-    assert STOP_AFTER <= len(done) < IMAGES / 2 and len(done) + len(gone) == IMAGES
+    assert STOP_AFTER <= len(done) < IMAGES - 40 and len(done) + len(gone) == IMAGES
 
     # the results returned before the stop are intact: complete hit lists of their own images,
     # exactly the searches the server answered

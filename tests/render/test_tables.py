@@ -139,3 +139,19 @@ def test_overlap_ignores_rows_without_patent_or_query():
     assert out.loc[out["patent_id"] == "id-0001", "n_queries"].tolist() == []
     assert list(out["patent_id"]) == ["id-0004", "id-0002"]
     assert out.loc[0, "query_indices"] == [0, 3] and type(out.loc[0, "query_indices"][0]) is int
+
+
+def test_summary_skips_rows_without_a_patent_id():
+    # a batch's "error" / "no_hits" rows carry no hit: they must not count under "(missing)"
+    df = make_frame([hit(1, 0.9, "CN"), hit(2, 0.8, "US"), hit(3, 0.7, "CN"), hit(4, 0.6, "US")])
+    df["assignees"] = ["Acme", "Acme; Bolt", "Bolt", "Cog"]
+    df.loc[2, ["patent_id", "authority", "score"]] = [pd.NA, pd.NA, pd.NA]
+    df.loc[3, "patent_id"] = ""
+    result = summary(df)
+    table = result["authority"]
+    assert list(table.index) == ["CN", "US"]
+    assert list(table["hits"]) == [1, 1]
+    assert "(missing)" not in table.index
+    owners = result["assignee"]
+    assert list(owners.index) == ["Acme", "Bolt"]
+    assert list(owners["hits"]) == [2, 1]

@@ -194,7 +194,7 @@ def test_images_and_png(built):
 def test_bad_arguments_name_the_parameter(tmp_path):
     with pytest.raises(ValueError, match="size=0"):
         generated_corpus(0, cache_dir=tmp_path)
-    with pytest.raises(ValueError, match="seed='x'"):
+    with pytest.raises(TypeError, match="seed='x'"):
         generated_corpus(10, seed="x", cache_dir=tmp_path)
     with pytest.raises(ValueError, match="manifest.csv"):
         directory_corpus(tmp_path)
@@ -263,7 +263,7 @@ def test_directory_corpus_from_a_small_folder(tmp_path):
     folder = _tiny_folder(tmp_path / "tiny")
     c = directory_corpus(folder)
     assert isinstance(c, Corpus) and len(c.designs) == 2
-    a, b = c.designs
+    a, _ = c.designs
     assert a.patent_pn == "USD900001S" and a.authority == "US" and a.lang == "en"
     assert a.image_keys == ("A-D00000", "A-D00001")  # front page first
     assert a.title == "Widget" and a.loc == ("10-02",)

@@ -266,6 +266,8 @@ def test_the_workflow_left_files_to_check(traces):
             "cli.xlsx", "executed.ipynb"} <= names
     assert any(p.suffix == ".png" for p in (root / "client-cache" / "thumbnails").rglob("*"))
     assert len(_cached_responses(root)) >= 10
+    raw = _file_texts(root)
+    assert "patent_messages" in raw["client-cache/http_cache.sqlite"]  # the raw scan sees the answers
 
 
 @pytest.mark.parametrize("surface", ["files", "cache", "log", "repr", "html", "error", "cli", "warning",
@@ -292,3 +294,14 @@ def test_the_logs_were_really_at_debug(traces):
     logs = "\n".join(found["log"])
     assert "urllib3.connectionpool DEBUG" in logs  # request lines, with their query strings
     assert "/image-search/search-id?" in logs and "apikey=" in logs  # the id is masked, not absent
+
+
+def test_the_scan_finds_a_planted_secret(tmp_path):
+    forms = _secrets(["tok" + secrets.token_hex(12)])
+    (tmp_path / "plain.txt").write_text(f"x={CLIENT_SECRET[:-1]}")  # a cut secret is still found...
+    with zipfile.ZipFile(tmp_path / "book.xlsx", "w", compression=zipfile.ZIP_DEFLATED) as z:
+        z.writestr("xl/sharedStrings.xml", f"<t>{API_KEY}</t>")  # ...and so is a compressed one
+    texts = _file_texts(tmp_path)
+    assert _leaks(texts["plain.txt"], forms) == ["client secret (middle part)"]
+    assert "API key" in _leaks(texts["book.xlsx!xl/sharedStrings.xml"], forms)
+    assert _leaks(base64.b64encode(f"{CLIENT_ID}:{CLIENT_SECRET}".encode()).decode(), forms)

@@ -7,9 +7,17 @@ from .errors import (  # noqa: E402
     AuthenticationError, BadRequestError, FilterError, ImageInputError, InvalidInputError,
     InvalidParameterError, MissingCredentialsError, PatsnapError, PermissionDeniedError,
     QuotaExceededError, RateLimitError, ResponseFormatError, SearchExpiredError,
-    ServiceUnavailableError, UploadRejectedError,
+    ServiceUnavailableError, ServiceUnreachableError, UploadRejectedError,
 )
 from .filters import SearchFilters  # noqa: E402
 from .search import search_designs  # noqa: E402
 from . import accessor  # noqa: E402,F401  (registers the df.patsnap accessor)
 from .widgets import SearchPanel, panel  # noqa: E402
+
+__all__ = [
+    "search_designs", "PatsnapClient", "SearchFilters", "SearchPanel", "panel",
+    "PatsnapError", "AuthenticationError", "MissingCredentialsError", "QuotaExceededError",
+    "RateLimitError", "InvalidParameterError", "UploadRejectedError", "ServiceUnavailableError",
+    "ServiceUnreachableError", "SearchExpiredError", "PermissionDeniedError", "BadRequestError",
+    "ResponseFormatError", "InvalidInputError", "FilterError", "ImageInputError",
+]

@@ -9,7 +9,8 @@ column holds images (paths, URLs, bytes, PIL images, numpy arrays), with
 * bounded concurrency (a thread pool) and an optional rate limit on network
   calls only: cached answers are never throttled;
 * a failed row recorded in ``status`` / ``error`` instead of aborting the batch;
-  a quota error stops the remaining searches at once (already fetched results kept);
+  a quota error, rejected credentials or an unreachable service stop the remaining
+  searches at once (already fetched results kept; a re-run completes the rest);
 * a re-run that completes only what failed: the client's cache answers the rest
   for free (uploads and searches alike).
 
@@ -47,7 +48,9 @@ from typing import TYPE_CHECKING, Any
 import pandas as pd
 
 from . import frame, images, search
-from .errors import ImageInputError, InvalidInputError, QuotaExceededError
+from .errors import (
+    AuthenticationError, ImageInputError, InvalidInputError, QuotaExceededError, ServiceUnreachableError,
+)
 from .filters import SearchFilters, check_limit
 from .search import client_for, load_thumbnails
 
@@ -182,7 +185,7 @@ def search_each(catalogue: pd.DataFrame, image_column: Hashable, *, limit: int =
 
 def _run(api: PatsnapClient, queries: list[_Query], filters: SearchFilters, limit: int, max_workers: int,
          rate_limit: float | None, progress: bool, on_hits: Callable[[pd.DataFrame], None] | None) -> None:
-    """Search every query (sets .result or .error); stops early on a quota error.
+    """Search every query (sets .result or .error); stops early on a batch-fatal error (_BATCH_FATAL).
 
     ``on_hits`` gets each query's hits as soon as they arrive (in this thread).
     """
@@ -191,16 +194,16 @@ def _run(api: PatsnapClient, queries: list[_Query], filters: SearchFilters, limi
     from tqdm.auto import tqdm
 
     stop = threading.Event()
-    quota_error: list[str] = []
+    stopped_by: list[BaseException] = []
 
     def work(query: _Query) -> None:
         if stop.is_set():
             raise _Skipped
         try:
             query.result, query.from_cache = _search_one(api, query, filters, limit)
-        except QuotaExceededError as exc:
+        except _BATCH_FATAL as exc:
             # Stop here, not in the loop below: a free worker must not start another call meanwhile.
-            quota_error.append(_describe(exc))
+            stopped_by.append(exc)
             stop.set()
             raise
 
@@ -215,8 +218,7 @@ def _run(api: PatsnapClient, queries: list[_Query], filters: SearchFilters, limi
                     query = futures[future]
                     exc = future.exception()
                     if isinstance(exc, _Skipped):
-                        query.error = ("QuotaExceededError: not searched: an earlier search of this batch "
-                                       f"ran out of quota ({quota_error[0]})")
+                        query.error = _not_searched(stopped_by[0])
                     elif exc is not None:
                         query.error = _describe(exc)
                     elif on_hits is not None and len(query.result):
@@ -230,6 +232,17 @@ def _run(api: PatsnapClient, queries: list[_Query], filters: SearchFilters, limi
                 raise
     finally:
         bar.close()
+
+
+# Errors after which every further search of the batch would fail the same way.
+_BATCH_FATAL = (QuotaExceededError, AuthenticationError, ServiceUnreachableError)
+
+
+def _not_searched(cause: BaseException) -> str:
+    """The error recorded for the rows a batch skipped after ``cause`` stopped it."""
+    why = "ran out of quota" if isinstance(cause, QuotaExceededError) else "failed"
+    return (f"{type(cause).__name__}: not searched: an earlier search of this batch {why} "
+            f"({_describe(cause)})")
 
 
 def _search_one(api: PatsnapClient, query: _Query, filters: SearchFilters, limit: int) -> tuple[pd.DataFrame, bool]:

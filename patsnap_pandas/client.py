@@ -43,7 +43,7 @@ from . import __version__, codes, config
 from .auth import TOKEN_PATH, ApiKeyAuth, TokenAuth
 from .errors import (
     AuthenticationError, ImageInputError, InvalidInputError, MissingCredentialsError, PatsnapError,
-    ResponseFormatError, ServiceUnavailableError, error_for,
+    ResponseFormatError, ServiceUnavailableError, ServiceUnreachableError, error_for,
 )
 from .filters import SearchFilters, check_limit, check_offset
 from .http import (
@@ -1108,6 +1108,10 @@ class PatsnapClient:
         return f"Check the API key ({config.env_name('api_key')}) in the PatSnap developer portal."
 
     def _network_error(self, exc: requests.RequestException, path: str) -> PatsnapError:
+        if _connection_refused(exc):
+            return ServiceUnreachableError(
+                f"The request to {self.base_url}{path} could not connect after {self.max_retries} retries "
+                f"({type(exc).__name__}: {_short(redact(str(exc)))}).", endpoint=path)
         if isinstance(exc, (requests.ConnectionError, requests.Timeout)):
             what = "timed out" if isinstance(exc, requests.Timeout) else "could not connect or was cut off"
             return ServiceUnavailableError(
@@ -1116,6 +1120,21 @@ class PatsnapClient:
         return PatsnapError(f"The request to {self.base_url}{path} failed: {type(exc).__name__}: "
                             f"{_short(redact(str(exc)))}.", endpoint=path,
                             hint="Check the base URL and your network settings.")
+
+
+def _connection_refused(exc: BaseException) -> bool:
+    """True when no connection could be opened at all (refused, or the name did not resolve)."""
+    seen: set[int] = set()
+    todo: list[Any] = [exc]
+    while todo:
+        item = todo.pop()
+        if not isinstance(item, BaseException) or id(item) in seen:
+            continue
+        seen.add(id(item))
+        if isinstance(item, (urllib3.exceptions.NewConnectionError, ConnectionRefusedError)):
+            return True
+        todo.extend([getattr(item, "reason", None), item.__cause__, item.__context__, *item.args])
+    return False
 
 
 def _stop_sandbox(server: Any, temp_dir: Path | None) -> None:

@@ -201,7 +201,12 @@ def _date(value: Any) -> pd.Timestamp | None:
     text = str(value).strip()
     try:
         if _COMPACT_DATE.match(text):
-            return pd.Timestamp(dt.datetime.strptime(text, "%Y%m%d"))
-        return pd.Timestamp(dt.date.fromisoformat(text[:10]))
+            day = dt.datetime.strptime(text, "%Y%m%d")
+        else:
+            day = dt.datetime.combine(dt.date.fromisoformat(text[:10]), dt.time())
     except ValueError:
         return None
+    # 99991231 and 00010101 are "no date" markers in patent data; datetime64[ns] can't hold them anyway.
+    if not pd.Timestamp.min <= day <= pd.Timestamp.max:
+        return None
+    return pd.Timestamp(day)

@@ -16,6 +16,7 @@ from . import codes
 __all__ = [
     "PatsnapError", "AuthenticationError", "MissingCredentialsError", "QuotaExceededError",
     "RateLimitError", "InvalidParameterError", "UploadRejectedError", "ServiceUnavailableError",
+    "ServiceUnreachableError",
     "SearchExpiredError", "PermissionDeniedError", "BadRequestError", "ResponseFormatError",
     "InvalidInputError", "FilterError", "ImageInputError", "error_for",
 ]
@@ -231,6 +232,31 @@ class ServiceUnavailableError(PatsnapError):
     """
 
     hint = "This is usually temporary: try again in a few minutes."
+
+
+class ServiceUnreachableError(ServiceUnavailableError):
+    """No connection to the service could be opened, even after the retries.
+
+    The server refused the connection, or its name did not resolve: unlike a dropped
+    connection or an HTTP 5xx, every further call would fail the same way, so a batch
+    stops at once and marks the rows it did not search.
+
+    Examples
+    --------
+    A sandbox that has been stopped:
+
+    >>> from patsnap_pandas import PatsnapClient, ServiceUnreachableError
+    >>> client = PatsnapClient.sandbox(auth="api_key", max_retries=1, backoff_factor=0.01)
+    >>> client.sandbox_server.stop()
+    >>> try:
+    ...     client.legal_status(["x"])
+    ... except ServiceUnreachableError as err:
+    ...     print(type(err).__name__, "could not connect" in str(err))
+    ServiceUnreachableError True
+    >>> client.close()
+    """
+
+    hint = "Check that the service is running and that the base URL and network settings are right."
 
 
 class SearchExpiredError(PatsnapError):

@@ -9,7 +9,7 @@ import pandas as pd
 from patsnap_pandas.frame import SCHEMA
 from patsnap_pandas.images import prepare_image
 
-from .conftest import IMAGES, SEARCH, UPLOAD, assert_intact_hits, per_query
+from .conftest import IMAGES, SEARCH, assert_intact_hits, per_query
 
 LIMIT = 3
 QUOTA = 120

@@ -11,7 +11,6 @@ Two sources of hostile data, both real HTTP:
 
 from __future__ import annotations
 
-import io
 import re
 import warnings
 import zipfile

@@ -179,6 +179,10 @@ def _sandbox_figures(module: ModuleType, quick: bool, out) -> list[dict]:
                                is_baseline=size == 1000))
         figures[-1]["min"] = figures[-1]["median"] = r["median_ms"]  # one median; the max column is the p90
         figures[-1]["runs"] = queries
+    if hasattr(module, "cli_startup"):
+        startup = module.cli_startup(runs=2 if quick else 5)
+        figures.append(_figure("`patsnap-pandas sandbox` start to first token answer (warm cache)", startup, "s",
+                               "<= 3 s", statistics.median(startup) <= 3, ratio=None))
     figures += [
         # sandbox_bench's own targets: 10k median query <= 100 ms, latency growing at most linearly
         _figure(f"build time growth, 1k -> {sizes[-1] // 1000}k designs ({growth:g}x designs)",

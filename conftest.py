@@ -142,3 +142,16 @@ def _doctest_workdir(request, monkeypatch):
     import matplotlib.pyplot as plt
 
     plt.close("all")
+
+
+@pytest.fixture(scope="session")
+def real_designs():
+    """``../shared/real-designs`` (found by ``demo.real_designs_dir``): skipped when absent, failed in CI."""
+    from patsnap_pandas.demo import real_designs_dir
+
+    folder = real_designs_dir()
+    if folder is None:
+        if os.environ.get("CI"):
+            pytest.fail("../shared/real-designs is missing, and CI is set: the real-drawing tests must run")
+        pytest.skip("../shared/real-designs is absent (a fresh clone without the shared drawings)")
+    return folder

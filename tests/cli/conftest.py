@@ -13,7 +13,6 @@ from pathlib import Path
 
 import pytest
 
-from patsnap_pandas.demo import real_designs_dir
 from patsnap_pandas.sandbox import start_sandbox
 
 CORPUS_SIZE = 600  # the default corpus of --sandbox: shares the feature cache with the subprocesses
@@ -58,17 +57,6 @@ def env_account(sandbox, tmp_path, monkeypatch):
 def no_credentials(monkeypatch):
     for name in ("PATSNAP_CLIENT_ID", "PATSNAP_CLIENT_SECRET", "PATSNAP_API_KEY", "PATSNAP_BASE_URL"):
         monkeypatch.delenv(name, raising=False)
-
-
-@pytest.fixture(scope="session")
-def real_designs() -> Path:
-    """../shared/real-designs; skipped only when absent and CI is unset."""
-    folder = real_designs_dir()
-    if folder is None:
-        if os.environ.get("CI"):
-            pytest.fail("../shared/real-designs is missing, and CI is set: the real-designs tests must run")
-        pytest.skip("../shared/real-designs is absent (it sits next to the repository; CI is unset)")
-    return folder
 
 
 SUBSET_PATENTS = ("USD0907292-20210105", "USD0917866-20210504", "USD0923318-20210629", "USD0938702-20211221")

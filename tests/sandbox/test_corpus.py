@@ -28,7 +28,6 @@ from patsnap_pandas.sandbox.corpus import (
 )
 from patsnap_pandas.sandbox.index import ImageIndex
 
-REAL_DESIGNS = Path(__file__).resolve().parents[2].parent / "shared" / "real-designs"
 
 PN_PATTERNS = {
     "CN": re.compile(r"CN30\d{7}S"),
@@ -284,9 +283,8 @@ def test_directory_corpus_from_a_small_folder(tmp_path):
     assert directory_corpus(folder).fingerprint != c.fingerprint
 
 
-@pytest.mark.skipif(not REAL_DESIGNS.is_dir() and not os.environ.get("CI"), reason=f"{REAL_DESIGNS} is absent (a fresh clone without the shared test data)")
-def test_directory_corpus_real_designs():
-    c = directory_corpus(REAL_DESIGNS)
+def test_directory_corpus_real_designs(real_designs):
+    c = directory_corpus(real_designs)
     assert len(c.designs) == 50 and len(c.image_keys) == 438
     d = next(x for x in c.designs if x.patent_pn == "USD907292S")
     assert d.title == "Shaving blade cartridge" and d.loc == ("28-03",)

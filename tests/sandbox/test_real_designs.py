@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import io
-import os
 import re
 import subprocess
 import sys
@@ -15,17 +14,10 @@ from PIL import Image
 from patsnap_pandas.sandbox import start_sandbox
 from tests.sandbox.conftest import Api, png_bytes
 
-REAL = Path(__file__).resolve().parents[2].parent / "shared" / "real-designs"
-
-if not (REAL / "manifest.csv").is_file():
-    if os.environ.get("CI"):
-        raise RuntimeError(f"{REAL} is missing, and CI must have it")
-    pytest.skip(f"{REAL} is absent (a fresh clone without the shared drawings)", allow_module_level=True)
-
 
 @pytest.fixture(scope="module")
-def real():
-    with start_sandbox(REAL) as server:
+def real(real_designs):
+    with start_sandbox(real_designs) as server:
         yield server
 
 

@@ -8,7 +8,6 @@ from __future__ import annotations
 
 import csv
 import io
-import os
 import time
 from pathlib import Path
 
@@ -20,12 +19,7 @@ from patsnap_pandas.sandbox import features
 from patsnap_pandas.sandbox.corpus import directory_corpus, generated_corpus
 from patsnap_pandas.sandbox.index import ImageIndex, Matches
 
-REAL_DESIGNS = Path(__file__).resolve().parents[2].parent / "shared" / "real-designs"
 RECALL_TARGET = 0.80
-# Skipped only on a fresh clone without the shared data; in CI a missing folder fails the test.
-needs_real_designs = pytest.mark.skipif(
-    not REAL_DESIGNS.is_dir() and not os.environ.get("CI"), reason=f"{REAL_DESIGNS} is absent (a fresh clone without the shared test data)"
-)
 
 
 @pytest.fixture(scope="module")
@@ -99,10 +93,9 @@ def test_identical_image_scores_at_least_099(gen, variant):
         assert m.scores[i] >= m.scores.max() - 0.01  # at the top (a near-identical sibling may tie)
 
 
-@needs_real_designs
-def test_identical_real_sheet_scores_at_least_099():
+def test_identical_real_sheet_scores_at_least_099(real_designs):
     """Real sheets (1-bit TIFF, up to 5,800 px) uploaded as a halved JPEG or PNG still score >= 0.99."""
-    corpus = directory_corpus(REAL_DESIGNS)
+    corpus = directory_corpus(real_designs)
     index = ImageIndex(corpus)
     for key in corpus.image_keys[::29]:
         i = next(n for n, d in enumerate(corpus.designs) if key in d.image_keys)
@@ -194,13 +187,12 @@ def test_query_poses_equal_transformed_images(gen):
     assert float(features.image_descriptor(mirrored) @ q[1]) > 0.999
 
 
-def _real_views() -> dict[str, str]:
-    with open(REAL_DESIGNS / "manifest.csv", newline="", encoding="utf-8") as f:
+def _real_views(folder: Path) -> dict[str, str]:
+    with open(folder / "manifest.csv", newline="", encoding="utf-8") as f:
         return {Path(r["file"]).stem: r["view"] for r in csv.DictReader(f)}
 
 
-@needs_real_designs
-def test_real_designs_recall_at_10(record_property):
+def test_real_designs_recall_at_10(record_property, real_designs):
     """Acceptance: for >= 80 % of drawing-sheet queries, another image of the same patent is in the top 10.
 
     Counting: rank all 438 corpus images except the query image itself by
@@ -209,10 +201,10 @@ def test_real_designs_recall_at_10(record_property):
     repeats FIG. 1, so it is a corpus image but never a query).
     """
     t0 = time.perf_counter()
-    corpus = directory_corpus(REAL_DESIGNS)
+    corpus = directory_corpus(real_designs)
     index = ImageIndex(corpus)
     t_index = time.perf_counter() - t0
-    views = _real_views()
+    views = _real_views(real_designs)
     owner = [corpus.design_of_image(k).patent_id for k in index.keys]
     hits = total = 0
     t1 = time.perf_counter()

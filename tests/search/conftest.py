@@ -7,15 +7,12 @@ All generated-corpus sandboxes share one loaded corpus + index per process
 from __future__ import annotations
 
 import io
-import os
-from pathlib import Path
 
 import numpy as np
 import pytest
 from PIL import Image
 
 from patsnap_pandas import PatsnapClient
-from patsnap_pandas.demo import real_designs_dir
 from patsnap_pandas.sandbox import start_sandbox
 
 CORPUS_SIZE = 600  # the default: shares the feature cache with the other test folders
@@ -97,17 +94,6 @@ def make_client(tmp_path):
     yield make
     for client in made:
         client.close()
-
-
-@pytest.fixture(scope="session")
-def real_designs() -> Path:
-    """../shared/real-designs, or a skip when it is absent outside CI (a failure in CI)."""
-    found = real_designs_dir()
-    if found is None:
-        if os.environ.get("CI"):
-            pytest.fail("../shared/real-designs is missing, and CI is set: the real-drawing tests must run")
-        pytest.skip("../shared/real-designs is not present (real TIFF drawings); set it up to run this test")
-    return found
 
 
 @pytest.fixture(scope="session")

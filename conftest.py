@@ -11,6 +11,8 @@
 
 from __future__ import annotations
 
+import contextlib
+import dataclasses
 import ipaddress
 import os
 import shutil
@@ -94,6 +96,79 @@ def isolated_environment(tmp_path_factory):
     yield root
     os.environ.clear()
     os.environ.update(saved)
+
+
+# --- sandbox helpers for the test folders' conftests -------------------------------------------
+
+
+def reset_sandbox(server) -> None:
+    """Default knobs (fault generators reseeded, quota count restarted) and an empty ledger."""
+    from patsnap_pandas.sandbox import FaultSettings
+
+    server.configure(**dataclasses.asdict(FaultSettings()))
+    server.ledger.clear()
+
+
+@contextlib.contextmanager
+def fresh_sandbox(server):
+    """``server`` reset for one test (see :func:`reset_sandbox`), and reset again afterwards."""
+    reset_sandbox(server)
+    try:
+        yield server
+    finally:
+        reset_sandbox(server)
+
+
+@contextlib.contextmanager
+def sandbox_clients(cache_root, **defaults):
+    """Yield ``make(server, name="cache", auth="token", **options)``; every client made is closed on exit.
+
+    ``make`` builds a ``PatsnapClient`` of ``server`` caching in ``cache_root / name`` (same
+    name: shared cache), with the client id + secret (``auth="token"``) or else the API key;
+    ``defaults`` (tiny backoffs, timeouts) fill the options not given.
+    """
+    from patsnap_pandas import PatsnapClient
+
+    made = []
+
+    def make(server, name: str = "cache", auth: str = "token", **options):
+        creds = server.credentials
+        if auth == "token":
+            options.setdefault("client_id", creds.client_id)
+            options.setdefault("client_secret", creds.client_secret)
+        else:
+            options.setdefault("api_key", creds.api_key)
+        options.setdefault("cache_dir", cache_root / name)
+        for key, value in defaults.items():
+            options.setdefault(key, value)
+        client = PatsnapClient(base_url=server.base_url, **options)
+        made.append(client)
+        return client
+
+    try:
+        yield make
+    finally:
+        for client in made:
+            client.close()
+
+
+@contextlib.contextmanager
+def sandbox_starter(**defaults):
+    """Yield ``start(**options)``: ``start_sandbox(**defaults, **options)``; all are stopped on exit."""
+    from patsnap_pandas.sandbox import start_sandbox
+
+    started = []
+
+    def start(**options):
+        server = start_sandbox(**{**defaults, **options})
+        started.append(server)
+        return server
+
+    try:
+        yield start
+    finally:
+        for server in started:
+            server.stop()
 
 
 # --- doctests ---------------------------------------------------------------------------------

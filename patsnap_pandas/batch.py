@@ -36,7 +36,6 @@ Examples
 
 from __future__ import annotations
 
-import datetime as dt
 import numbers
 import threading
 import warnings
@@ -52,7 +51,7 @@ from .errors import (
     AuthenticationError, ImageInputError, InvalidInputError, QuotaExceededError, ServiceUnreachableError,
 )
 from .filters import SearchFilters, check_limit
-from .search import client_for, load_thumbnails
+from .search import _check_flag, _thumbnail_dir, client_for, load_thumbnails
 
 if TYPE_CHECKING:
     from .client import PatsnapClient
@@ -278,7 +277,7 @@ class _Prefetch:
 
     def close(self) -> None:
         self._pool.shutdown(wait=True)
-        failed = [f.exception() for f in self._futures if f.exception() is not None]
+        failed = [exc for exc in (f.exception() for f in self._futures) if exc is not None]
         if failed:  # a full disk, say: it costs the thumbnails, never the results
             warnings.warn(images.ThumbnailWarning(
                 f"thumbnails were not all prefetched ({_describe(failed[0])}); the results are complete"),
@@ -373,10 +372,10 @@ def _assemble(catalogue: pd.DataFrame, rows: list[str | None], row_errors: dict[
         "filters": filters.to_dict(),
         "search_id": [q.result.attrs["search_id"] for q in searched],
         "total": None,
-        "fetched_at": dt.datetime.now(dt.timezone.utc).isoformat(timespec="seconds"),
+        "fetched_at": frame._utcnow_iso(),
         "from_cache": bool(queries) and not row_errors and all(q.from_cache for q in queries.values()),
         "endpoint_version": frame.ENDPOINT_VERSION,
-        "thumbnail_dir": str(api.cache_dir / "thumbnails"),
+        "thumbnail_dir": _thumbnail_dir(api),
         "queries": list(dict.fromkeys(labels)),
         "query_urls": [q.result.attrs["query_url"] for q in searched],
         "limit": limit,
@@ -413,12 +412,6 @@ def _check_rate(value: Any) -> float | None:
         raise InvalidInputError(f"rate_limit={value!r} is not valid: expected None or a number of "
                                 "calls per second > 0.")
     return float(value)
-
-
-def _check_flag(value: Any, name: str) -> bool:
-    if not isinstance(value, bool):
-        raise InvalidInputError(f"{name}={value!r} is not valid: expected True or False.")
-    return value
 
 
 def _describe(exc: BaseException) -> str:

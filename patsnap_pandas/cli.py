@@ -31,6 +31,7 @@ from .client import cache_info as client_cache_info
 from .client import clear_cache as client_clear_cache
 from .errors import InvalidInputError, MissingCredentialsError, PatsnapError
 from .filters import FILTER_NAMES, SearchFilters, check_limit
+from .http import redact
 from .search import MAX_RESULTS_CAP, load_thumbnails, search_designs
 
 PROG = "patsnap-pandas"
@@ -180,14 +181,20 @@ def _clip(text: str, width: int = TITLE_WIDTH) -> str:
     return text if len(text) <= width else text[:width - 1] + "…"
 
 
+_CONTROL_CHARS = re.compile(r"[\x00-\x1f\x7f-\x9f]")
+
+
 def _cell(value: Any) -> str:
     import pandas as pd
 
-    if value is None or (not isinstance(value, (str, bytes)) and pd.isna(value)):
+    if value is None or (not pd.api.types.is_list_like(value) and pd.isna(value)):
         return ""
     if isinstance(value, float):
         return f"{value:.3f}"
-    return str(value)
+    if pd.api.types.is_list_like(value) and not isinstance(value, (str, bytes)):
+        value = ", ".join(map(str, value))
+    # Titles come from the API: a terminal escape sequence in one must not reach the terminal.
+    return _CONTROL_CHARS.sub("\ufffd", str(value))
 
 
 def format_table(df, columns: list[str]) -> str:
@@ -218,7 +225,7 @@ def _one_line(text: str) -> str:
 def _warnings_as_lines() -> Iterator[None]:
     """Library warnings (fewer hits than asked, thumbnails that failed...) as `warning: ...` lines."""
     def show(message, category, filename, lineno, file=None, line=None):
-        print(f"{PROG}: warning: {_one_line(message)}", file=sys.stderr, flush=True)
+        print(f"{PROG}: warning: {redact(_one_line(message))}", file=sys.stderr, flush=True)
 
     with warnings.catch_warnings():
         warnings.showwarning = show
@@ -286,6 +293,14 @@ def _add_client_arguments(parser: argparse.ArgumentParser) -> None:
                        help="do not read or write the HTTP cache (every call is billed)")
 
 
+def _check_limit(value: int) -> int:
+    """--limit checked by the library's own rule, reported as a usage error."""
+    try:
+        return check_limit(value, name="--limit")
+    except InvalidInputError as exc:
+        raise UsageError(str(exc)) from None
+
+
 def _check_count(value: int | None, flag: str, high: int) -> int | None:
     if value is not None and not 1 <= value <= high:
         raise UsageError(f"{flag}={value} is not valid: out of range. Allowed: an integer from 1 to {high}.")
@@ -326,28 +341,15 @@ def _query_png(path: str, size: int = 384) -> bytes | None:
     """A small PNG of a local query image for the HTML report header (None for URLs or failures)."""
     if _is_url(path):
         return None
-    from PIL import Image, ImageOps
+    from .render import _png_thumbnail
 
-    try:
-        with Image.open(path) as im:
-            im = ImageOps.exif_transpose(im)
-            im.thumbnail((size, size))
-            if im.mode not in ("RGB", "RGBA", "L", "LA"):
-                im = im.convert("RGB")
-            buf = io.BytesIO()
-            im.save(buf, format="PNG")
-            return buf.getvalue()
-    except (OSError, ValueError):
-        return None
+    return _png_thumbnail(path, size)
 
 
 def run_search(args: argparse.Namespace) -> int:
     out = _check_out(args.out)
     filters = _filters(args)
-    try:
-        limit = check_limit(args.limit, name="--limit")
-    except InvalidInputError as exc:
-        raise UsageError(str(exc)) from None
+    limit = _check_limit(args.limit)
     max_results = _check_count(args.max_results, "--max-results", MAX_RESULTS_CAP)
     image = _check_image(args.image)
     thumbnails = out is not None and out[1].thumbnails
@@ -407,10 +409,7 @@ def run_batch(args: argparse.Namespace) -> int:
 
     out = _check_out(args.out)
     filters = _filters(args)
-    try:
-        limit = check_limit(args.limit, name="--limit")
-    except InvalidInputError as exc:
-        raise UsageError(str(exc)) from None
+    limit = _check_limit(args.limit)
     _check_count(args.workers, "--workers", MAX_WORKERS)
     if args.rate_limit is not None and not (args.rate_limit > 0 and math.isfinite(args.rate_limit)):
         raise UsageError(f"--rate-limit={args.rate_limit} is not valid: expected calls per second > 0")
@@ -541,10 +540,7 @@ def _sandbox_options(args: argparse.Namespace) -> dict:
 def run_demo(args: argparse.Namespace) -> int:
     from .demo import run_demo as demo
 
-    try:
-        limit = check_limit(args.limit, name="--limit")
-    except InvalidInputError as exc:
-        raise UsageError(str(exc)) from None
+    limit = _check_limit(args.limit)
     if args.corpus not in (None, "generated"):
         _check_sandbox_corpus(args.corpus, "--corpus")
     return demo(sys.stdout, corpus=args.corpus, limit=limit, **_sandbox_options(args))
@@ -703,7 +699,8 @@ def build_parser() -> argparse.ArgumentParser:
 def _error(args: argparse.Namespace | None, message: str) -> None:
     command = getattr(args, "command", None)
     prefix = f"{PROG} {command}" if command else PROG
-    print(f"{prefix}: error: {_one_line(message)}", file=sys.stderr, flush=True)
+    # redact(): an unexpected exception's text may quote a request; registered secrets never show
+    print(f"{prefix}: error: {redact(_one_line(message))}", file=sys.stderr, flush=True)
 
 
 def _safe_streams() -> None:

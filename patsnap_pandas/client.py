@@ -47,8 +47,8 @@ from .errors import (
 )
 from .filters import SearchFilters, check_limit, check_offset
 from .http import (
-    HeadersAuth, PatsnapAdapter, RateLimiter, Usage, build_session, install_log_redaction, make_retry,
-    redact, sqlite_path,
+    BACKOFF_MAX_S, RETRY_AFTER_MAX_S, HeadersAuth, PatsnapAdapter, RateLimiter, Usage, build_session,
+    install_log_redaction, make_retry, redact, sqlite_path,
 )
 from .images import ThumbnailStore
 
@@ -383,7 +383,7 @@ def _parse_page(data: Any, path: str, *, search_id: str | None, offset: int, lim
         raise ResponseFormatError(f"patent_messages is a {type(items).__name__}, not a list.",
                                   endpoint=path)
     hits = tuple(_parse_hit(item, path) for item in items)
-    sid = data.get("search_id", search_id)
+    sid = data.get("search_id")
     if sid is None:
         sid = search_id
     if not isinstance(sid, str) or not sid:
@@ -489,8 +489,7 @@ class PatsnapClient:
             raise InvalidInputError(f"cache={cache!r} is not valid: expected True, False, a path or a "
                                     "requests_cache backend object (e.g. requests_cache.RedisCache()).")
         if isinstance(cache, (str, os.PathLike)) and cache_dir is None:
-            path = sqlite_path(cache, Path())
-            self.cache_dir = (path.parent if path is not None else config.cache_dir()).resolve()
+            self.cache_dir = sqlite_path(cache, Path()).parent.resolve()  # next to the SQLite file
         else:
             self.cache_dir = config.cache_dir(cache_dir)
         self._lifetimes = self._make_lifetimes(expire_after)
@@ -507,20 +506,18 @@ class PatsnapClient:
                                       user_agent=f"patsnap-pandas/{__version__}")
         self._cached = hasattr(self._session, "cache")
         self._uploads = UploadMemo(self.cache_dir / _UPLOADS_FILE if self._cached else None)
+        self._upload_locks: dict[str, threading.Lock] = {}  # memo key -> lock (see _upload_lock)
+        self._upload_locks_guard = threading.Lock()
 
     # --- construction helpers ---------------------------------------------------------------------
 
     def _make_auth(self, client_id, client_secret, api_key):
-        explicit = any(v is not None for v in (client_id, client_secret, api_key))
-        if explicit:
-            values = {"client_id": client_id, "client_secret": client_secret, "api_key": api_key}
-            source = "argument"
-        else:
-            values = {name: config.resolve(name) for name in ("client_id", "client_secret", "api_key")}
-            source = "environment variable"
-        for name in values:
-            if values[name] is not None:
-                values[name] = config.resolve(name, values[name])  # validates (non-empty)
+        given = {"client_id": client_id, "client_secret": client_secret, "api_key": api_key}
+        # Any explicit credential means the environment's are not mixed in.
+        explicit = any(value is not None for value in given.values())
+        source = "argument" if explicit else "environment variable"
+        values = {name: None if explicit and value is None else config.resolve(name, value)
+                  for name, value in given.items()}  # resolve() validates (non-empty)
         cid, secret, key = values["client_id"], values["client_secret"], values["api_key"]
         if cid and secret:
             return TokenAuth(cid, secret, self._fetch_token)
@@ -691,26 +688,31 @@ class PatsnapClient:
                                   "'query.png'.")
         self._check_open()
         key = hashlib.sha256(self.base_url.encode() + b"\0" + hashlib.sha256(data).digest()).hexdigest()
-        now = time.time()
-        remembered = self._uploads.get(key)
-        if remembered is not None:
-            url, issued_at, expires_at = remembered
-            if expires_at - now > _reuse_margin(issued_at, expires_at):
-                self.usage.add_cache_hit()
-                log.debug("upload: reusing the URL of an earlier upload of the same image")
-                return UploadedImage(url, _utc(expires_at), from_cache=True)
-        body, content_type = urllib3.encode_multipart_formdata({"image": (filename, data, mime)})
-        answer, _ = self._call("upload", method="POST", data=body,
-                               headers={"Content-Type": content_type})
-        if not isinstance(answer, Mapping) or not isinstance(answer.get("url"), str) or not answer["url"]:
-            raise ResponseFormatError("The upload answer has no 'url'.", endpoint=ENDPOINTS["upload"])
-        lifetime = answer.get("expire", codes.UPLOAD_URL_LIFETIME_S)
-        if isinstance(lifetime, bool) or not isinstance(lifetime, (int, float)) or lifetime <= 0:
-            raise ResponseFormatError(f"The upload answer has expire={lifetime!r}, not seconds > 0.",
-                                      endpoint=ENDPOINTS["upload"])
-        expires_at = now + float(lifetime)
-        self._uploads.put(key, answer["url"], now, expires_at)
-        return UploadedImage(answer["url"], _utc(expires_at), from_cache=False)
+        # The same image from two threads at once: the second waits and reuses the first's URL
+        # instead of paying for a second upload.
+        with self._upload_lock(key):
+            now = time.time()
+            remembered = self._uploads.get(key)
+            if remembered is not None:
+                url, issued_at, expires_at = remembered
+                if expires_at - now > _reuse_margin(issued_at, expires_at):
+                    self.usage.add_cache_hit()
+                    log.debug("upload: reusing the URL of an earlier upload of the same image")
+                    return UploadedImage(url, _utc(expires_at), from_cache=True)
+            body, content_type = urllib3.encode_multipart_formdata({"image": (filename, data, mime)})
+            answer, _ = self._call("upload", method="POST", data=body,
+                                   headers={"Content-Type": content_type})
+            if not isinstance(answer, Mapping) or not isinstance(answer.get("url"), str) or not answer["url"]:
+                raise ResponseFormatError("The upload answer has no 'url'.", endpoint=ENDPOINTS["upload"])
+            lifetime = answer.get("expire", codes.UPLOAD_URL_LIFETIME_S)
+            # not 0 < x < inf also refuses NaN and Infinity, which Python's JSON parser accepts
+            if isinstance(lifetime, bool) or not isinstance(lifetime, (int, float)) \
+                    or not 0 < lifetime < math.inf:
+                raise ResponseFormatError(f"The upload answer has expire={lifetime!r}, not seconds > 0.",
+                                          endpoint=ENDPOINTS["upload"])
+            expires_at = now + float(lifetime)
+            self._uploads.put(key, answer["url"], now, expires_at)
+            return UploadedImage(answer["url"], _utc(expires_at), from_cache=False)
 
     def create_search(self, url: str, filters: SearchFilters | Mapping[str, Any] | None = None,
                       limit: int = codes.LIMIT_DEFAULT, *, refresh: bool = False) -> SearchPage:
@@ -775,13 +777,14 @@ class PatsnapClient:
         if not isinstance(search_id, str) or not search_id.strip():
             raise InvalidInputError(f"search_id={search_id!r} is not valid: expected the search_id "
                                     "string returned by create_search().")
+        search_id = search_id.strip()
         offset = check_offset(offset)
         limit = check_limit(limit)
         filters = SearchFilters.coerce(filters)
-        params = {"search_id": search_id.strip(), **filters.to_params(), "offset": str(offset),
+        params = {"search_id": search_id, **filters.to_params(), "offset": str(offset),
                   "limit": str(limit)}
         data, from_cache = self._call("results", params=params)
-        return _parse_page(data, ENDPOINTS["results"], search_id=search_id.strip(), offset=offset,
+        return _parse_page(data, ENDPOINTS["results"], search_id=search_id, offset=offset,
                            limit=limit, from_cache=from_cache)
 
     def bibliography(self, patent_ids: str | Iterable[str]) -> list[dict]:
@@ -943,6 +946,11 @@ class PatsnapClient:
 
     # --- internals ---------------------------------------------------------------------------------
 
+    def _upload_lock(self, key: str) -> threading.Lock:
+        """The lock of one image's upload (one small lock per distinct image, kept for the client's life)."""
+        with self._upload_locks_guard:
+            return self._upload_locks.setdefault(key, threading.Lock())
+
     def _check_open(self) -> None:
         if self._closed:
             raise RuntimeError("This PatsnapClient is closed; create a new one.")
@@ -968,7 +976,8 @@ class PatsnapClient:
     def _on_attempt(self, url: str, response: Any, error: Any) -> None:
         """urllib3 reports a failed attempt (retried or final): count it."""
         name = self._endpoint_of(url)
-        connect_failed = error is not None and isinstance(
+        # A connection that was never opened reached no server: nothing billed.
+        connect_failed = isinstance(
             error, (urllib3.exceptions.ConnectTimeoutError, urllib3.exceptions.NewConnectionError))
         self.usage.add_request(name, billed=name in BILLABLE and not connect_failed)
         self.usage.add_retry()
@@ -1059,7 +1068,7 @@ class PatsnapClient:
                     time.sleep(delay)
                     continue
                 if isinstance(err, AuthenticationError):
-                    err.hint = self._auth_hint(name)
+                    err.hint = self._auth_hint()
                 if attempt:
                     err.hint = f"Gave up after {attempt} retries. {err.hint}"
                 raise err from None
@@ -1091,8 +1100,6 @@ class PatsnapClient:
 
     def _backoff(self, attempt: int, response: requests.Response | None) -> float:
         """Full-jitter exponential backoff, at least the server's Retry-After (capped)."""
-        from .http import BACKOFF_MAX_S, RETRY_AFTER_MAX_S
-
         delay = self._retry_rng.uniform(0, min(BACKOFF_MAX_S, self.backoff_factor * 2 ** attempt))
         if response is not None:
             retry_after = response.headers.get("Retry-After", "")
@@ -1100,7 +1107,7 @@ class PatsnapClient:
                 delay = max(delay, min(float(retry_after), RETRY_AFTER_MAX_S))
         return delay
 
-    def _auth_hint(self, name: str) -> str:
+    def _auth_hint(self) -> str:
         if isinstance(self._auth, TokenAuth):
             return (f"Check the client id and secret ({config.env_name('client_id')}, "
                     f"{config.env_name('client_secret')}); an expired client must be renewed in the "
@@ -1272,7 +1279,7 @@ def _utc(epoch: float) -> dt.datetime:
 def _patent_ids(patent_ids: Any) -> list[str]:
     allowed = "a patent id string or a list of them"
     if isinstance(patent_ids, str):
-        values: list[Any] = [part for part in patent_ids.split(",")]
+        values: list[Any] = patent_ids.split(",")
     elif isinstance(patent_ids, Iterable) and not isinstance(patent_ids, (bytes, Mapping)):
         values = list(patent_ids)
     else:

@@ -6,10 +6,12 @@ nowhere else. Reading a setting does no I/O beyond ``os.environ``.
 
 from __future__ import annotations
 
+import math
 import os
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any, Callable, Mapping
+from urllib.parse import urlsplit
 
 import platformdirs
 
@@ -20,9 +22,11 @@ APP_NAME = "patsnap-pandas"
 
 
 def _positive_float(value: Any) -> float:
+    if isinstance(value, bool):  # float(True) == 1.0 would pass silently
+        raise ValueError("must be a number")
     number = float(value)
-    if not number > 0:
-        raise ValueError("must be > 0")
+    if not 0 < number < math.inf:  # also refuses NaN
+        raise ValueError("must be a finite number > 0")
     return number
 
 
@@ -46,6 +50,10 @@ def _base_url(value: Any) -> str:
     text = _text(value).rstrip("/")
     if not text.startswith(("https://", "http://")):
         raise ValueError("must start with https:// (or http:// for a local server)")
+    if "@" in urlsplit(text).netloc:
+        # user:password@host would end up in reprs, logs and error messages
+        raise ValueError("must not hold a user name or password; pass credentials as client_id/client_secret "
+                         "or api_key")
     return text
 
 
@@ -79,6 +87,10 @@ SETTINGS: dict[str, Setting] = {
 }
 
 
+#: Settings whose values are never echoed in an error message.
+_SECRET_SETTINGS = frozenset({"client_id", "client_secret", "api_key"})
+
+
 def env_name(name: str) -> str:
     """The environment variable of setting ``name`` (e.g. ``"api_key"`` -> ``"PATSNAP_API_KEY"``)."""
     return SETTINGS[name].env
@@ -103,8 +115,8 @@ def resolve(name: str, explicit: Any = None, environ: Mapping[str, str] | None =
         source = setting.env
     try:
         return setting.parse(raw)
-    except (TypeError, ValueError) as exc:
-        shown = "<hidden>" if name in {"client_id", "client_secret", "api_key"} else repr(raw)
+    except (TypeError, ValueError, OverflowError) as exc:  # OverflowError: int(float("inf"))
+        shown = "<hidden>" if name in _SECRET_SETTINGS or "@" in str(raw) else repr(raw)
         raise InvalidInputError(f"{source}={shown} is not valid: {exc} ({setting.help})") from None
 
 

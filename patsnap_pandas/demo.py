@@ -108,6 +108,16 @@ def _table(df) -> str:
     return "\n".join(lines)
 
 
+def _timed_search(client: PatsnapClient, query: Image.Image, limit: int,
+                  label: str) -> tuple[Any, float, int, int]:
+    """(hits, seconds, billed calls, new sandbox ledger entries) of one search."""
+    billed, ledger = client.usage.billed_calls, len(client.sandbox_server.ledger)
+    t0 = time.perf_counter()
+    df = search_designs(query, client=client, limit=limit, label=label)
+    took = time.perf_counter() - t0
+    return df, took, client.usage.billed_calls - billed, len(client.sandbox_server.ledger) - ledger
+
+
 def run_demo(out: TextIO = sys.stdout, *, corpus: str | Path | None = None, limit: int = 10,
              **sandbox_options: Any) -> int:
     """Run the demo, printing to ``out``; 0 when the repeated search billed nothing.
@@ -161,23 +171,15 @@ def run_demo(out: TextIO = sys.stdout, *, corpus: str | Path | None = None, limi
         query = perturb(server.corpus.image(key), **effect)
         say(f"Query: {description}, rotated {effect['angle']:g}°, cropped and speckled like a scan.")
 
-        billed, ledger = client.usage.billed_calls, len(server.ledger)
-        t0 = time.perf_counter()
-        df = search_designs(query, client=client, limit=limit, label=f"{design.patent_pn} sheet")
-        took = time.perf_counter() - t0
-        first_billed = client.usage.billed_calls - billed
+        label = f"{design.patent_pn} sheet"
+        df, took, first_billed, _ = _timed_search(client, query, limit, label)
         say(f"\nTop {len(df)} of {df.attrs['total']} designs ({took:.2f} s, {first_billed} billed calls: "
             "upload + search):")
         say(_table(df))
         if len(df) and df["patent_pn"].iloc[0] == design.patent_pn:
             say(f"  -> rank 1 is the patent the query was drawn from ({design.patent_pn}).")
 
-        billed, ledger = client.usage.billed_calls, len(server.ledger)
-        t0 = time.perf_counter()
-        again = search_designs(query, client=client, limit=limit, label=f"{design.patent_pn} sheet")
-        took = time.perf_counter() - t0
-        rerun_billed = client.usage.billed_calls - billed
-        rerun_ledger = len(server.ledger) - ledger
+        again, took, rerun_billed, rerun_ledger = _timed_search(client, query, limit, label)
         same = again[["patent_id", "score"]].equals(df[["patent_id", "score"]])
         say(f"\nSame search again: {rerun_billed} billed calls (client usage: {rerun_billed}, "
             f"sandbox ledger: {rerun_ledger} new entries), {'same hits, ' if same else ''}"

@@ -109,7 +109,7 @@ def enrich(df: pd.DataFrame, fields: str | Iterable[str] | None = None, *, legal
         statuses = ({item["patent_id"]: _joined(item.get("simple_legal_status")) for item in api.legal_status(ids)
                      if isinstance(item.get("patent_id"), str)} if legal_status else {})
 
-    keys = list(df["patent_id"])
+    keys = [k.strip() if isinstance(k, str) else None for k in df["patent_id"]]
     for name in wanted:
         values = [records.get(k, {}).get(name) if isinstance(k, str) else None for k in keys]
         if name == "authority" and "authority" in df.columns:

@@ -412,7 +412,7 @@ def error_class(code: int | None, http_status: int | None = None, *,
     ('RateLimitError', 'AuthenticationError')
     """
     if endpoint == RESULTS_PATH:
-        kind = codes.ERROR_CODES.get(code, ("", None))[1] if code is not None else None
+        kind = codes.ERROR_CODES.get(code, ("", None))[1]
         if code == codes.SEARCH_EXPIRED_CODE or (
                 kind in (None, "invalid_parameter", "bad_request") and _mentions_search_id(message)):
             return SearchExpiredError

@@ -164,7 +164,7 @@ def _normalise_loc(value: Any) -> str:
     if isinstance(value, str):
         text = value.strip()
         if "," in text and not re.search(r"[()]|\b(and|or|not)\b", text, re.IGNORECASE):
-            return _normalise_loc([part for part in text.split(",")])
+            return _normalise_loc(text.split(","))
         tokens = _loc_tokens(text)
         _check_loc_grammar(tokens, value)
         return " ".join(tokens).replace("( ", "(").replace(" )", ")")

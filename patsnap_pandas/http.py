@@ -38,6 +38,9 @@ RETRY_AFTER_MAX_S = 60.0
 BACKOFF_MAX_S = 30.0
 
 _secrets: set[str] = set()
+#: The secrets, longest first (so a secret containing another is masked whole); rebuilt on
+#: registration so that redact(), which runs on every log record, neither sorts nor locks.
+_secrets_by_length: tuple[str, ...] = ()
 _secrets_lock = threading.Lock()
 _MASK = "***"
 
@@ -54,9 +57,12 @@ def register_secret(value: str | None) -> None:
     >>> redact("POST /oauth/token client_secret=s3cr3t-value")
     'POST /oauth/token client_secret=***'
     """
+    global _secrets_by_length
     if value and len(value) >= 4:
         with _secrets_lock:
-            _secrets.add(value)
+            if value not in _secrets:
+                _secrets.add(value)
+                _secrets_by_length = tuple(sorted(_secrets, key=len, reverse=True))
 
 
 def redact(text: str) -> str:
@@ -68,9 +74,7 @@ def redact(text: str) -> str:
     >>> redact("GET /image-search/results?apikey=sk-example-0123&offset=100")
     'GET /image-search/results?apikey=***&offset=100'
     """
-    with _secrets_lock:
-        secrets = sorted(_secrets, key=len, reverse=True)
-    for secret in secrets:
+    for secret in _secrets_by_length:
         if secret in text:
             text = text.replace(secret, _MASK)
     return text
@@ -89,8 +93,9 @@ class RedactingFilter(logging.Filter):
             record.msg, record.args = cleaned, None
         if record.exc_info and record.exc_info[1] is not None:
             text = logging.Formatter().formatException(record.exc_info)
-            if redact(text) != text:
-                record.exc_info, record.exc_text = None, redact(text)
+            cleaned = redact(text)
+            if cleaned != text:
+                record.exc_info, record.exc_text = None, cleaned
         return True
 
 

@@ -658,10 +658,8 @@ class ThumbnailStore:
         Examples
         --------
         >>> from patsnap_pandas import PatsnapClient, search_designs
-        >>> from patsnap_pandas.search import load_thumbnails
         >>> client = PatsnapClient.sandbox()
         >>> df = search_designs("chair.png", client=client, limit=10)
-        >>> thumbs = load_thumbnails(df)            # one PNG per row, from the thumbnail store
         >>> store = ThumbnailStore("thumbnails")
         >>> [len(png) > 0 for png in store.fetch(df.head(3))]   # a result frame's rows work too
         [True, True, True]
@@ -817,7 +815,10 @@ class ThumbnailStore:
         >>> ThumbnailStore("thumbnails").path("p1", "https://img.example/p1/0.png").suffix
         '.png'
         """
-        return self.directory / f"{self.key(patent_id, image_url)}.png"
+        return self._file(self.key(patent_id, image_url))
+
+    def _file(self, key: str) -> Path:
+        return self.directory / f"{key}.png"
 
     def info(self) -> dict:
         """``{"directory", "files", "bytes", "max_bytes"}`` of the store.
@@ -932,7 +933,7 @@ class ThumbnailStore:
         return _encode(im, "PNG")
 
     def _read(self, key: str) -> bytes | None:
-        path = self.directory / f"{key}.png"
+        path = self._file(key)
         try:
             data = path.read_bytes()
         except OSError:
@@ -953,7 +954,7 @@ class ThumbnailStore:
             try:
                 with os.fdopen(fd, "wb") as f:
                     f.write(data)
-                os.replace(tmp, self.directory / f"{key}.png")
+                os.replace(tmp, self._file(key))
             except BaseException:
                 _unlink(Path(tmp))
                 raise

@@ -20,7 +20,8 @@ import io
 import math
 import unicodedata
 import uuid
-from collections.abc import Iterable, Sequence
+import warnings
+from collections.abc import Callable, Iterable, Sequence
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
@@ -116,6 +117,24 @@ def _check_images(images: Any, df: pd.DataFrame, *, param: str = "images") -> li
 def _data_uri(data: bytes) -> str:
     mime = _image_mime(data) or "application/octet-stream"
     return f"data:{mime};base64," + base64.b64encode(data).decode("ascii")
+
+
+def _png_thumbnail(source: bytes | str | Path, size: int) -> bytes | None:
+    """PNG of an image file or its bytes, at most ``size`` px on its long side, EXIF orientation
+    applied and no DPI tag (Excel then shows it at exactly that size); None if it cannot be read."""
+    from PIL import Image, ImageOps, UnidentifiedImageError
+
+    try:
+        with Image.open(io.BytesIO(source) if isinstance(source, bytes) else source) as im:
+            im = ImageOps.exif_transpose(im)
+            im.thumbnail((size, size))
+            if im.mode not in ("RGB", "RGBA", "L", "LA"):
+                im = im.convert("RGBA")
+            buf = io.BytesIO()
+            im.save(buf, format="PNG")
+    except (UnidentifiedImageError, Image.DecompressionBombError, OSError, ValueError):
+        return None
+    return buf.getvalue()
 
 
 # --------------------------------------------------------------------------
@@ -291,8 +310,12 @@ def _html_page(body: str, title: str, *, head_extra: str = "") -> str:
     )
 
 
+def _cell_width(size: int, pad: int) -> int:
+    return size + 2 * pad + 2  # + border
+
+
 def _grid_css(p: str, columns: int, size: int, pad: int, gap: int) -> str:
-    cell = size + 2 * pad + 2  # + border
+    cell = _cell_width(size, pad)
     return (
         f".{p}{{font-family:system-ui,-apple-system,'Segoe UI',Roboto,'Noto Sans','Noto Sans CJK SC',"
         f"'Noto Color Emoji',sans-serif;font-size:12px;line-height:1.35;color:inherit}}\n"
@@ -312,7 +335,7 @@ def _grid_css(p: str, columns: int, size: int, pad: int, gap: int) -> str:
 
 
 def _grid_cell(p: str, row: pd.Series, image: bytes | None, caption: Sequence[str], size: int, pad: int) -> str:
-    cell = size + 2 * pad + 2
+    cell = _cell_width(size, pad)
     pn = _format_value(row["patent_pn"])
     alt = _esc(_truncate(pn or "patent drawing", CAPTION_MAX_CHARS))
     if image is not None:
@@ -396,7 +419,7 @@ def thumbnail_grid(
 
     count = len(df) if n is None else min(n, len(df))
     p, pad, gap = _new_prefix(), 6, 10
-    cell = size + 2 * pad + 2
+    cell = _cell_width(size, pad)
     parts = [f'<div class="{p}">', f"<style>\n{_grid_css(p, columns, size, pad, gap)}</style>"]
     if count == 0:
         parts.append(f'<p class="{p}-empty">No hits to show.</p>')
@@ -415,6 +438,19 @@ def thumbnail_grid(
 # --------------------------------------------------------------------------
 # matplotlib
 # --------------------------------------------------------------------------
+
+
+def _figure_png(draw: Callable[["Axes"], Any], height: float, *, width: float = 8, dpi: int = 100) -> bytes:
+    """PNG bytes of a new (pyplot-free) figure with one Axes that ``draw`` fills."""
+    from matplotlib.figure import Figure
+
+    fig = Figure(figsize=(width, height), dpi=dpi, layout="constrained")
+    with warnings.catch_warnings():
+        warnings.filterwarnings("ignore", message=r"Glyph .* missing from")  # CJK labels without a CJK font
+        draw(fig.subplots())
+        buf = io.BytesIO()
+        fig.savefig(buf, format="png")
+    return buf.getvalue()
 
 
 def _colors(k: int) -> list:

@@ -15,9 +15,9 @@ import datetime as _dt
 import io
 import re
 import warnings
-from collections.abc import Callable, Mapping, Sequence
+from collections.abc import Mapping, Sequence
 from pathlib import Path
-from typing import TYPE_CHECKING, Any
+from typing import Any
 
 import numpy as np
 import pandas as pd
@@ -31,16 +31,15 @@ from .render import (
     _check_int,
     _data_uri,
     _esc,
+    _figure_png,
     _format_value,
     _html_page,
     _is_missing,
+    _png_thumbnail,
     _truncate,
     plot_scores,
     top,
 )
-
-if TYPE_CHECKING:
-    from matplotlib.axes import Axes
 
 __all__ = ["top", "summary", "overlap", "html_report", "write_html_report", "write_excel"]
 
@@ -418,19 +417,6 @@ def _hits_table(df: pd.DataFrame, thumbs: list[bytes | None]) -> str:
     )
 
 
-def _chart_png(draw: Callable[["Axes"], Any], height: float) -> bytes:
-    from matplotlib.figure import Figure
-
-    fig = Figure(figsize=(8, height), dpi=100, layout="constrained")
-    ax = fig.subplots()
-    with warnings.catch_warnings():
-        warnings.filterwarnings("ignore", message=r"Glyph .* missing from")  # CJK labels without a CJK font
-        draw(ax)
-        buf = io.BytesIO()
-        fig.savefig(buf, format="png")
-    return buf.getvalue()
-
-
 def _charts(df: pd.DataFrame) -> list[tuple[str, bytes]]:
     scores = pd.to_numeric(df["score"], errors="coerce")
     count = int(scores.notna().sum())
@@ -443,8 +429,8 @@ def _charts(df: pd.DataFrame) -> list[tuple[str, bytes]]:
         by = "authority"
     bars = min(20, count)
     return [
-        ("Top scores", _chart_png(lambda ax: plot_scores(df, "bar", by=by, ax=ax, n=bars), max(2.5, 0.3 * bars + 1.2))),
-        ("Score distribution", _chart_png(lambda ax: plot_scores(df, "hist", by=by, ax=ax), 3.5)),
+        ("Top scores", _figure_png(lambda ax: plot_scores(df, "bar", by=by, ax=ax, n=bars), max(2.5, 0.3 * bars + 1.2))),
+        ("Score distribution", _figure_png(lambda ax: plot_scores(df, "hist", by=by, ax=ax), 3.5)),
     ]
 
 
@@ -624,23 +610,6 @@ def _date_values(series: pd.Series, name: str) -> list[_dt.date | _dt.datetime |
         return None
 
 
-def _excel_thumbnail(data: bytes, size: int) -> io.BytesIO | None:
-    """PNG of at most size x size px with no DPI tag (Excel then shows it at exactly that size)."""
-    from PIL import Image, UnidentifiedImageError
-
-    try:
-        with Image.open(io.BytesIO(data)) as im:
-            im.thumbnail((size, size))
-            if im.mode not in ("RGB", "RGBA", "L", "LA"):
-                im = im.convert("RGBA")
-            buf = io.BytesIO()
-            im.save(buf, format="PNG")
-    except (UnidentifiedImageError, Image.DecompressionBombError, OSError, ValueError):
-        return None
-    buf.seek(0)
-    return buf
-
-
 def write_excel(
     df: pd.DataFrame,
     path: str | Path,
@@ -715,13 +684,13 @@ def write_excel(
         for i, data in enumerate(thumbs):
             if data is None:
                 continue
-            png = _excel_thumbnail(data, size)
+            png = _png_thumbnail(data, size)
             if png is None:
                 warnings.warn(f"images[{i}] could not be decoded; row {i + 2} has no thumbnail", stacklevel=2)
                 continue
             sheet.insert_image(
                 i + 1, 0, f"thumbnail_{i + 1}.png",
-                {"image_data": png, "x_offset": 5, "y_offset": 5, "object_position": 1,
+                {"image_data": io.BytesIO(png), "x_offset": 5, "y_offset": 5, "object_position": 1,
                  "description": _truncate(_format_value(df["patent_pn"].iloc[i]), 255)},
             )
         sheet.freeze_panes(1, 0)

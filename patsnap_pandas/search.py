@@ -223,6 +223,7 @@ class _PreparedMemo:
     def __init__(self, max_entries: int = 32, max_bytes: int = 64 * 2**20) -> None:
         self.max_entries, self.max_bytes = max_entries, max_bytes
         self._items: OrderedDict[str, images.PreparedImage] = OrderedDict()
+        self._bytes = 0  # total len(data) of the entries
         self._lock = threading.Lock()
 
     def get(self, key: str) -> images.PreparedImage | None:
@@ -234,15 +235,18 @@ class _PreparedMemo:
 
     def put(self, key: str, prepared: images.PreparedImage) -> None:
         with self._lock:
+            old = self._items.pop(key, None)
+            if old is not None:
+                self._bytes -= len(old.data)
             self._items[key] = prepared
-            self._items.move_to_end(key)
-            while self._items and (len(self._items) > self.max_entries or sum(
-                    len(p.data) for p in self._items.values()) > self.max_bytes):
-                self._items.popitem(last=False)
+            self._bytes += len(prepared.data)
+            while self._items and (len(self._items) > self.max_entries or self._bytes > self.max_bytes):
+                self._bytes -= len(self._items.popitem(last=False)[1].data)
 
     def clear(self) -> None:
         with self._lock:
             self._items.clear()
+            self._bytes = 0
 
 
 _PREPARED = _PreparedMemo()
@@ -265,7 +269,7 @@ def _digest(image: Any) -> str | None:
         h.update(image)
     elif isinstance(image, (str, os.PathLike)):
         try:
-            path = os.fspath(image)
+            path = os.path.expanduser(os.fspath(image))  # as prepare_image reads it
             if not os.path.isfile(path):
                 return None  # prepare_image says what is wrong with it
             with open(path, "rb") as f:
@@ -376,11 +380,16 @@ def _dedupe(hits: list[Hit], seen: set[str] | None = None) -> tuple[list[Hit], i
 
 # --- thumbnails -----------------------------------------------------------------------------------
 
+def _thumbnail_dir(client: PatsnapClient) -> str:
+    """The thumbnail folder of ``client`` (``attrs["thumbnail_dir"]`` of its results)."""
+    return str(client.cache_dir / "thumbnails")
+
+
 def _thumbnail_store(client: PatsnapClient) -> images.ThumbnailStore:
     with _LOCK:
         store = _STORES.get(client)
         if store is None:
-            store = images.ThumbnailStore(client.cache_dir / "thumbnails", size=THUMBNAIL_SIZE,
+            store = images.ThumbnailStore(_thumbnail_dir(client), size=THUMBNAIL_SIZE,
                                           max_workers=THUMBNAIL_WORKERS)
             try:
                 _STORES[client] = store
@@ -659,7 +668,7 @@ def search_prepared(target: str | images.PreparedImage, *, client: PatsnapClient
         "search_id": first.search_id,
         "total": total,
         "from_cache": upload_cached and all(page.from_cache for page in pages),
-        "thumbnail_dir": str(store.directory if store is not None else client.cache_dir / "thumbnails"),
+        "thumbnail_dir": _thumbnail_dir(client),
         "query_url": query_url,
         "limit": first_limit,
         "max_results": max_results,
@@ -794,9 +803,10 @@ def continue_search(df: pd.DataFrame, n: int = 100, *, client: PatsnapClient | N
         warnings.warn(SearchWarning(f"no more hits after rank {start}: {reason}."), stacklevel=2)
         return build([], search_id, [])
 
+    in_df = set(df["patent_id"].dropna().tolist())
     try:
         hits, pages, shortfall = _collect(client, search_id, filters, start, end)
-        hits, dropped = _dedupe(hits, set(df["patent_id"].dropna().tolist()))
+        hits, dropped = _dedupe(hits, in_df)
         sid = search_id
     except SearchExpiredError as err:
         if not refresh:
@@ -809,7 +819,7 @@ def continue_search(df: pd.DataFrame, n: int = 100, *, client: PatsnapClient | N
                                     "again with search_designs().") from err
         first = client.create_search(query_url, filters, limit=min(end, PAGE_SIZE), refresh=True)
         hits, pages, shortfall = _collect(client, first.search_id, filters, start, end, first)
-        hits, dropped = _dedupe(hits, set(df["patent_id"].dropna().tolist()))
+        hits, dropped = _dedupe(hits, in_df)
         sid = first.search_id
         warnings.warn(SearchWarning(
             f"search id {search_id} had expired: the search was run again (new search id {sid}) and "

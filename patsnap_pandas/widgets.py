@@ -33,11 +33,8 @@ In a notebook, ``panel`` as the last expression of a cell displays the panel.
 
 from __future__ import annotations
 
-import base64
 import dataclasses
 import datetime as dt
-import html
-import io
 import re
 import warnings
 from collections.abc import Callable, Mapping
@@ -46,14 +43,15 @@ from typing import Any
 
 import ipywidgets as W
 import pandas as pd
-from PIL import Image
 
 from . import codes, render, report
 from .client import PatsnapClient
 from .errors import InvalidInputError, MissingCredentialsError, PatsnapError
 from .filters import SearchFilters
 from .frame import concat_frames
+from .http import redact
 from .images import ImageSizeWarning, ThumbnailWarning, prepare_image
+from .render import _data_uri, _esc, _figure_png, _png_thumbnail
 from .search import MAX_RESULTS_CAP, SearchWarning, client_for, continue_search, load_thumbnails, search_designs
 
 __all__ = ["COMMON_AUTHORITIES", "PanelState", "SearchPanel", "panel"]
@@ -131,14 +129,6 @@ class PanelState:
     last_report: Path | None = None
 
 
-def _esc(value: Any) -> str:
-    return html.escape(str(value), quote=True)
-
-
-def _data_uri(png: bytes, mime: str = "image/png") -> str:
-    return f"data:{mime};base64," + base64.b64encode(png).decode("ascii")
-
-
 def _date(text: str | None) -> dt.date | None:
     return None if not text else dt.datetime.strptime(text, "%Y%m%d").date()
 
@@ -156,15 +146,7 @@ def _plain_error(what: str, exc: BaseException) -> str:
         return f"{what} failed: {exc.message}{code}. {exc.hint}".strip()
     if isinstance(exc, InvalidInputError):
         return f"{what} was not started: {exc}"
-    return f"{what} failed unexpectedly: {type(exc).__name__}: {exc}"
-
-
-def _thumb_png(data: bytes, size: int = PREVIEW_PX) -> bytes:
-    with Image.open(io.BytesIO(data)) as im:
-        im.thumbnail((size, size))
-        out = io.BytesIO()
-        im.save(out, format="PNG")
-    return out.getvalue()
+    return f"{what} failed unexpectedly: {type(exc).__name__}: {redact(str(exc))}"
 
 
 class SearchPanel:
@@ -307,7 +289,8 @@ class SearchPanel:
         # Image
         self.upload = W.FileUpload(accept=UPLOAD_ACCEPT, multiple=False, description="Image file")
         self.upload.add_class("psp-upload")
-        self.url = text("Image URL", "https://... (JPG or PNG)", "psp-url")
+        # not on every keystroke: the preview <img> would make the browser fetch each partial URL
+        self.url = text("Image URL", "https://... (JPG or PNG)", "psp-url", continuous_update=False)
         self.preview = W.HTML()
         self.preview.add_class("psp-preview")
         # Filters
@@ -437,7 +420,7 @@ class SearchPanel:
 
     def _filter_values(self) -> dict[str, Any]:
         others = [part.strip() for part in self.country_other.value.split(",") if part.strip()]
-        values = {
+        return {
             "loc": self.loc.value,
             "country": list(self.country.value) + others,
             "legal_status": list(self.legal_status.value),
@@ -452,7 +435,6 @@ class SearchPanel:
             # "desc" is PatSnap's default: leaving it out keeps the cache key of a plain search.
             "order": None if self.sort_order.value == "desc" else self.sort_order.value,
         }
-        return values
 
     def _on_input(self, _change: Any = None) -> None:
         self._validate()
@@ -495,9 +477,12 @@ class SearchPanel:
             with warnings.catch_warnings():
                 warnings.simplefilter("ignore", ImageSizeWarning)
                 prepared = prepare_image(data, label=name)
-            thumb = _thumb_png(prepared.data)
         except (InvalidInputError, OSError, ValueError) as exc:
             self.state.image_error = f"The file {name!r} cannot be used: {exc}"
+            return
+        thumb = _png_thumbnail(prepared.data, PREVIEW_PX)
+        if thumb is None:  # prepare_image just wrote it: not expected
+            self.state.image_error = f"The file {name!r} cannot be used: its preview could not be made"
             return
         self.state.query_bytes, self.state.query_name, self.state.query_thumb = data, name, thumb
         self.state.image_error = None
@@ -723,17 +708,11 @@ class SearchPanel:
         key = (tuple(shown["patent_id"].astype(str)), tuple(scores.fillna(-1.0)))
         if self._chart_cache is not None and self._chart_cache[0] == key:
             return self._chart_cache[1]
-        from matplotlib.figure import Figure  # lazily: matplotlib is slow to import
-
         bars = min(CHART_BARS, int(scores.notna().sum()))
         by = "authority" if shown["authority"].nunique(dropna=True) > 1 else None
-        fig = Figure(figsize=(6.5, max(2.5, 0.28 * bars + 1.2)), dpi=80, layout="constrained")
-        with warnings.catch_warnings():
-            warnings.filterwarnings("ignore", message=r"Glyph .* missing from")
-            render.plot_scores(shown, "bar", by=by, ax=fig.subplots(), n=bars)
-            buf = io.BytesIO()
-            fig.savefig(buf, format="png")
-        markup = (f'<img class="psp-chart-img" src="{_data_uri(buf.getvalue())}" '
+        png = _figure_png(lambda ax: render.plot_scores(shown, "bar", by=by, ax=ax, n=bars),
+                          max(2.5, 0.28 * bars + 1.2), width=6.5, dpi=80)
+        markup = (f'<img class="psp-chart-img" src="{_data_uri(png)}" '
                   f'alt="Top {bars} similarity scores" title="Top {bars} similarity scores">')
         self._chart_cache = (key, markup)
         return markup

@@ -31,7 +31,7 @@ from .. import codes
 from .auth import AuthError, Authenticator
 from .faults import FaultInjector
 from .ledger import Ledger, LedgerEntry, clean_params
-from .params import Filters, ParamError, get, parse_filters, parse_limit, parse_list, parse_offset
+from .params import Filters, ParamError, get, parse_filters, parse_limit, parse_list, parse_offset, required
 from .ranking import Ranking, SearchEngine, sha256
 from .records import bibliography_item, hit_message, legal_status_item
 
@@ -68,7 +68,6 @@ def invalid(err: ParamError) -> ApiError:
 class Upload:
     data: bytes
     mime: str
-    ext: str
     expires_at: float
 
 
@@ -307,33 +306,37 @@ class SandboxApp:
         if file is None:
             raise invalid(ParamError("image", None, "a multipart/form-data file field named 'image' is required"))
         data = file.read(codes.UPLOAD_MAX_BYTES + 1)
-        rule = "JPG or PNG, at most 4096 KB"
+        max_kb = codes.UPLOAD_MAX_BYTES // 1024
+
+        def rejected(why: str) -> ApiError:
+            return ApiError(68300010, f"{codes.ERROR_CODES[68300010][0]} image: {why} (JPG or PNG, at most {max_kb} KB)")
+
         if len(data) > codes.UPLOAD_MAX_BYTES:
-            raise ApiError(68300010, f"{codes.ERROR_CODES[68300010][0]} image: larger than 4096 KB ({rule})")
+            raise rejected(f"larger than {max_kb} KB")
         if not data:
-            raise ApiError(68300010, f"{codes.ERROR_CODES[68300010][0]} image: the file is empty ({rule})")
+            raise rejected("the file is empty")
         name = (file.filename or "").lower()
         if "." in name and not name.endswith(_UPLOAD_EXTENSIONS):
-            raise ApiError(68300010, f"{codes.ERROR_CODES[68300010][0]} image: file name {file.filename!r} is not .jpg/.jpeg/.png ({rule})")
+            raise rejected(f"file name {file.filename!r} is not .jpg/.jpeg/.png")
         if data.startswith(_PNG_MAGIC):
             mime, ext, fmt = "image/png", "png", "PNG"
         elif data.startswith(_JPEG_MAGIC):
             mime, ext, fmt = "image/jpeg", "jpg", "JPEG"
         else:
-            raise ApiError(68300010, f"{codes.ERROR_CODES[68300010][0]} image: the content is not a JPG or PNG image ({rule})")
+            raise rejected("the content is not a JPG or PNG image")
         try:
             with Image.open(io.BytesIO(data)) as img:
                 if img.format != fmt:
                     raise OSError(img.format)
                 img.load()
         except Exception:
-            raise ApiError(68300010, f"{codes.ERROR_CODES[68300010][0]} image: the {fmt} data cannot be decoded ({rule})")
+            raise rejected(f"the {fmt} data cannot be decoded") from None
         lifetime = self.faults.settings.image_url_lifetime
         upload_id = uuid.uuid4().hex
         now = time.time()
         with self._lock:
             self._uploads = {k: u for k, u in self._uploads.items() if u.expires_at >= now}
-            self._uploads[upload_id] = Upload(data, mime, ext, now + lifetime)
+            self._uploads[upload_id] = Upload(data, mime, now + lifetime)
         url = self.signed_url(request, f"/files/uploads/{upload_id}.{ext}", lifetime)
         return Outcome({"url": url, "expire": int(round(lifetime))}, 1)
 
@@ -383,9 +386,7 @@ class SandboxApp:
     def do_search_id(self, request: Request) -> Outcome:
         args = request.args
         try:
-            url = get(args, "url")
-            if url is None:
-                raise ParamError("url", args.get("url"), "required: the URL of a JPG or PNG image")
+            url = required(args, "url", "the URL of a JPG or PNG image")
             filters = parse_filters(args)
             limit = parse_limit(args)
             image, cache_key = self.query_image(request, url)
@@ -405,9 +406,7 @@ class SandboxApp:
     def do_results(self, request: Request) -> Outcome:
         args = request.args
         try:
-            search_id = get(args, "search_id")
-            if search_id is None:
-                raise ParamError("search_id", args.get("search_id"), "required: the id returned by /image-search/search-id")
+            search_id = required(args, "search_id", "the id returned by /image-search/search-id")
             filters = parse_filters(args)
             limit = parse_limit(args)
             offset = parse_offset(args)

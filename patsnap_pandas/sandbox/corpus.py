@@ -566,7 +566,7 @@ def directory_corpus(path: str | Path) -> Corpus:
                 patent_pn=pn,
                 authority=authority,
                 title=(first.get("title") or "").strip(),
-                lang="en" if authority in ("US", "EM") else {"CN": "zh", "HK": "zh", "JP": "ja", "KR": "ko"}.get(authority, "en"),
+                lang=metadata.AUTHORITIES.get(authority, (0.0, "en"))[1],
                 assignees=extras.get("assignees", applicants),
                 applicants=applicants,
                 inventors=extras.get("inventors", ()),

@@ -17,7 +17,8 @@ from .. import codes
 # Transient failure kinds: an HTTP status (500/502/503), a PatSnap code sent with
 # HTTP 200 (68300008), or "drop" (the socket is closed without any response).
 FAILURE_KINDS: tuple = (500, 502, 503, 68300008, "drop")
-QUOTA_CODES: tuple[int, ...] = (67200001, 67200002, 67200004, 67200005, 67200007)
+# Codes a spent quota can answer: codes.ERROR_CODES of the "quota" and "rate_limit" kinds.
+QUOTA_CODES: tuple[int, ...] = tuple(c for c, (_, kind) in codes.ERROR_CODES.items() if kind in ("quota", "rate_limit"))
 
 
 @dataclass(frozen=True)

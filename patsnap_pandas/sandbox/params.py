@@ -16,22 +16,6 @@ from dataclasses import dataclass
 
 from .. import codes
 
-FILTER_NAMES: tuple[str, ...] = (
-    "loc",
-    "assignees",
-    "legal_status",
-    "country",
-    "simple_legal_status",
-    "main_field",
-    "apply_start_time",
-    "apply_end_time",
-    "public_start_time",
-    "public_end_time",
-    "field",
-    "order",
-)
-
-
 class ParamError(ValueError):
     """A request parameter that does not follow the documented rules."""
 
@@ -49,6 +33,14 @@ def get(args: Mapping[str, str], name: str) -> str | None:
         return None
     value = value.strip()
     return value or None
+
+
+def required(args: Mapping[str, str], name: str, what: str) -> str:
+    """Like :func:`get`, but a missing or empty value is a ParamError (``what``: what to send)."""
+    value = get(args, name)
+    if value is None:
+        raise ParamError(name, args.get(name), f"required: {what}")
+    return value
 
 
 def parse_int(args: Mapping[str, str], name: str, low: int, high: int, default: int | None) -> int | None:

@@ -42,13 +42,18 @@ def _date_key(design, field: str):
     return design.grant_date  # ISD; None when not granted
 
 
+def by_score(hits, designs) -> list[RankedHit]:
+    """Best score first; ties break on patent number."""
+    return sorted(hits, key=lambda h: (-h.score, designs[h.design_index].patent_pn))
+
+
 def sort_hits(hits, designs, field: str | None, order: str) -> list[RankedHit]:
     """Similarity order (score desc), or by APD/PBD/ISD in ``order``; designs without the date last."""
-    by_score = sorted(hits, key=lambda h: (-h.score, designs[h.design_index].patent_pn))
+    ranked = by_score(hits, designs)
     if field is None:
-        return by_score if order == "desc" else list(reversed(by_score))
-    dated = [h for h in by_score if _date_key(designs[h.design_index], field) is not None]
-    undated = [h for h in by_score if _date_key(designs[h.design_index], field) is None]
+        return ranked if order == "desc" else ranked[::-1]
+    dated = [h for h in ranked if _date_key(designs[h.design_index], field) is not None]
+    undated = [h for h in ranked if _date_key(designs[h.design_index], field) is None]
     # stable sorts keep the similarity order among equal dates
     dated.sort(key=lambda h: _date_key(designs[h.design_index], field), reverse=(order == "desc"))
     return dated + undated
@@ -92,13 +97,8 @@ class SearchEngine:
             if filters.matches(design):
                 score = min(1.0, max(0.0, round(float(matches.scores[i]), SCORE_DECIMALS)))
                 hits.append(RankedHit(i, score, matches.best_image[i]))
-        total = len(hits)
-        top = sorted(hits, key=lambda h: (-h.score, self.designs[h.design_index].patent_pn))[:STORED_HITS]
-        if filters.field is not None:
-            top = sort_hits(top, self.designs, filters.field, filters.order)
-        elif filters.order == "asc":
-            top.reverse()
-        return Ranking(tuple(top), total)
+        top = by_score(hits, self.designs)[:STORED_HITS]
+        return Ranking(tuple(sort_hits(top, self.designs, filters.field, filters.order)), len(hits))
 
     def narrow(self, ranking: Ranking, filters: Filters, *, refilter: bool, resort: bool) -> Ranking:
         """Filters sent with a results call: keep the stored hits that pass, re-sort when asked."""

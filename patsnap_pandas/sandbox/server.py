@@ -22,6 +22,7 @@ from pathlib import Path
 
 from werkzeug.serving import WSGIRequestHandler, make_server
 
+from .. import codes
 from .app import ApiError, SandboxApp
 from .auth import Authenticator, SandboxCredentials
 from .faults import FaultInjector, FaultSettings
@@ -144,9 +145,9 @@ class Sandbox:
         self.host = host
         self.port = self._server.server_address[1]
         self.base_url = f"http://{_url_host(host)}:{self.port}"
+        self._stopped = False
         self._thread = threading.Thread(target=self._server.serve_forever, args=(0.05,), name=f"patsnap-sandbox-{self.port}", daemon=True)
         self._thread.start()
-        self._stopped = False
         self._loader = threading.Thread(target=self._load, name="patsnap-sandbox-load", daemon=True)
         self._loader.start()
         if wait:
@@ -262,9 +263,9 @@ def start_sandbox(
     drop_rate: float | None = None,
     quota: int | None = None,
     quota_code: int = 67200002,
-    token_lifetime: float = 1800,
-    image_url_lifetime: float = 32400,
-    search_id_lifetime: float = 1200,
+    token_lifetime: float = codes.TOKEN_LIFETIME_S,
+    image_url_lifetime: float = codes.IMAGE_URL_LIFETIME_S,
+    search_id_lifetime: float = codes.SEARCH_ID_LIFETIME_S,
     **options,
 ) -> Sandbox:
     """Start an offline PatSnap-compatible server on ``host`` (loopback by default).

@@ -8,7 +8,7 @@ a client with its own cache folder; tests that turn a knob get it reset afterwar
 from __future__ import annotations
 
 import csv
-import dataclasses
+import functools
 
 import matplotlib
 import pytest
@@ -17,9 +17,9 @@ from PIL import Image, ImageDraw
 matplotlib.use("Agg")  # before pyplot is imported anywhere: tests render to PNG, never to a screen
 
 import patsnap_pandas  # registers df.patsnap
+from conftest import fresh_sandbox, sandbox_clients  # the root conftest.py
 from patsnap_pandas import PatsnapClient, search_designs
 from patsnap_pandas.sandbox import start_sandbox
-from patsnap_pandas.sandbox.faults import FaultSettings
 
 CORPUS_SIZE = 600
 FAST = {"backoff_factor": 0.001, "timeout": 20}
@@ -27,11 +27,6 @@ HOSTILE_TITLE = "<img src=x onerror=alert(1)>"
 HOSTILE_APPLICANT = '"><script>alert(2)</script>'
 
 assert patsnap_pandas  # imported for its side effect
-
-
-def _reset(sandbox) -> None:
-    sandbox.configure(**dataclasses.asdict(FaultSettings()))
-    sandbox.ledger.clear()
 
 
 @pytest.fixture(scope="session")
@@ -43,35 +38,15 @@ def shared_sandbox():
 @pytest.fixture
 def sandbox(shared_sandbox):
     """The shared sandbox with default knobs and an empty ledger (reset after the test too)."""
-    _reset(shared_sandbox)
-    yield shared_sandbox
-    _reset(shared_sandbox)
-
-
-def _client_factory(server, root):
-    clients: list[PatsnapClient] = []
-
-    def make(name: str = "cache", **options) -> PatsnapClient:
-        creds = server.credentials
-        options.setdefault("client_id", creds.client_id)
-        options.setdefault("client_secret", creds.client_secret)
-        options.setdefault("cache_dir", root / name)
-        for key, value in FAST.items():
-            options.setdefault(key, value)
-        client = PatsnapClient(base_url=server.base_url, **options)
-        clients.append(client)
-        return client
-
-    return make, clients
+    with fresh_sandbox(shared_sandbox):
+        yield shared_sandbox
 
 
 @pytest.fixture
 def make_client(sandbox, tmp_path):
     """Clients of ``sandbox``; each ``name`` is its own cache folder (same name: shared cache)."""
-    make, clients = _client_factory(sandbox, tmp_path)
-    yield make
-    for client in clients:
-        client.close()
+    with sandbox_clients(tmp_path, **FAST) as make:
+        yield functools.partial(make, sandbox)
 
 
 @pytest.fixture
@@ -150,10 +125,7 @@ def hostile_sandbox(hostile_corpus_dir):
 @pytest.fixture
 def hostile_hits(hostile_sandbox, tmp_path):
     """A real search of the hostile sandbox: every one of its 6 designs, hostile titles included."""
-    make, clients = _client_factory(hostile_sandbox, tmp_path)
-    client = make("hostile-cache")
-    corpus = hostile_sandbox.corpus
-    df = search_designs(corpus.image_png(corpus.designs[0].image_keys[0]), client=client, limit=6)
-    yield df
-    for c in clients:
-        c.close()
+    with sandbox_clients(tmp_path, **FAST) as make:
+        client = make(hostile_sandbox, "hostile-cache")
+        corpus = hostile_sandbox.corpus
+        yield search_designs(corpus.image_png(corpus.designs[0].image_keys[0]), client=client, limit=6)

@@ -85,3 +85,15 @@ def test_demo_runs_run_demo(sandbox, capsys):
     assert "Data source: 600 generated designs" in out
     assert "Top 3 of 600 designs" in out
     assert "Same search again: 0 billed calls (client usage: 0, sandbox ledger: 0 new entries)" in out
+
+
+def test_table_cells_neutralise_terminal_escapes_and_show_lists():
+    import pandas as pd
+
+    from patsnap_pandas.cli import format_table
+
+    df = pd.DataFrame({"rank": [1], "loc": [["06-01", "06-03"]],
+                       "title": ["Chair\x1b[2J\x1b]0;owned\x07 design"]})
+    text = format_table(df, ["rank", "loc", "title"])
+    assert "\x1b" not in text and "\x07" not in text
+    assert "06-01, 06-03" in text and "Chair\ufffd[2J\ufffd]0;owned\ufffd design" in text

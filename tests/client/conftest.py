@@ -7,7 +7,6 @@ Retry-After headers). It is still real HTTP: nothing in requests is mocked.
 
 from __future__ import annotations
 
-import dataclasses
 import threading
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
@@ -17,8 +16,8 @@ import pytest
 from werkzeug.serving import WSGIRequestHandler, make_server
 from werkzeug.wrappers import Request, Response
 
+from conftest import fresh_sandbox, sandbox_clients  # the root conftest.py
 from patsnap_pandas import PatsnapClient
-from patsnap_pandas.sandbox.faults import FaultSettings
 from patsnap_pandas.sandbox.server import start_sandbox
 
 CORPUS_SIZE = 60
@@ -27,7 +26,7 @@ FAST = {"backoff_factor": 0.001, "timeout": 10}
 
 @pytest.fixture(scope="session")
 def shared_sandbox():
-    # One server for the session: stopping a werkzeug server waits for its 0.5 s poll interval.
+    # One server for the session; ``sandbox`` resets its knobs and ledger for each test.
     with start_sandbox(corpus_size=CORPUS_SIZE) as server:
         yield server
 
@@ -35,34 +34,15 @@ def shared_sandbox():
 @pytest.fixture
 def sandbox(shared_sandbox):
     """The shared sandbox with default knobs, a fresh quota count and an empty ledger."""
-    shared_sandbox.configure(**dataclasses.asdict(FaultSettings()))
-    shared_sandbox.ledger.clear()
-    yield shared_sandbox
-    shared_sandbox.configure(**dataclasses.asdict(FaultSettings()))
+    with fresh_sandbox(shared_sandbox):
+        yield shared_sandbox
 
 
 @pytest.fixture
 def make_client(sandbox, tmp_path):
-    """Build clients bound to ``sandbox`` with a per-test cache dir and tiny backoffs."""
-    clients: list[PatsnapClient] = []
-
-    def make(auth: str = "token", **options) -> PatsnapClient:
-        creds = sandbox.credentials
-        if auth == "token":
-            options.setdefault("client_id", creds.client_id)
-            options.setdefault("client_secret", creds.client_secret)
-        else:
-            options.setdefault("api_key", creds.api_key)
-        options.setdefault("cache_dir", tmp_path / "cache")
-        for name, value in FAST.items():
-            options.setdefault(name, value)
-        client = PatsnapClient(base_url=sandbox.base_url, **options)
-        clients.append(client)
-        return client
-
-    yield make
-    for client in clients:
-        client.close()
+    """``make_client(auth="token", **options)``: clients of ``sandbox`` sharing a per-test cache dir, tiny backoffs."""
+    with sandbox_clients(tmp_path, **FAST) as make:
+        yield lambda auth="token", **options: make(sandbox, auth=auth, **options)
 
 
 @pytest.fixture

@@ -36,6 +36,17 @@ def test_same_image_reuses_the_upload_across_clients(sandbox, make_client, query
     assert sandbox.ledger.billed("image-upload") == 1
 
 
+def test_the_same_image_uploaded_from_threads_at_once_is_uploaded_once(sandbox, client, query_png):
+    from concurrent.futures import ThreadPoolExecutor
+
+    sandbox.configure(latency=0.2)  # every thread asks while the first upload is still running
+    with ThreadPoolExecutor(max_workers=4) as pool:
+        uploads = list(pool.map(lambda i: client.upload_image(query_png, f"q{i}.png"), range(4)))
+    assert len({upload.url for upload in uploads}) == 1
+    assert sorted(upload.from_cache for upload in uploads) == [False, True, True, True]
+    assert sandbox.ledger.billed("image-upload") == 1
+
+
 def test_upload_is_made_again_when_its_url_is_about_to_expire(sandbox, make_client, query_png):
     sandbox.configure(image_url_lifetime=1)
     client = make_client()

@@ -45,6 +45,18 @@ def test_bad_environment_value_names_the_variable(monkeypatch, variable, value):
         config.resolve(name)
 
 
+@pytest.mark.parametrize(("name", "value", "problem"), [
+    ("timeout", True, "must be a number"),
+    ("timeout", float("inf"), "must be a finite number > 0"),
+    ("rate_limit", float("nan"), "must be a finite number > 0"),
+    ("max_retries", float("inf"), "cannot convert float infinity to integer"),
+])
+def test_bad_explicit_numbers_raise_invalid_input_naming_the_argument(name, value, problem):
+    with pytest.raises(InvalidInputError) as info:
+        config.resolve(name, value)
+    assert str(info.value).startswith(f"{name}={value!r} is not valid: {problem} (")
+
+
 def test_secret_values_are_not_echoed_in_errors(monkeypatch):
     with pytest.raises(InvalidInputError) as info:
         config.resolve("api_key", "   ")
@@ -124,3 +136,17 @@ print("ok")
     assert result.returncode == 0, result.stderr
     assert result.stdout.strip() == "ok"
     assert list(tmp_path.iterdir()) == []  # neither the cache dir nor a home/xdg cache was created
+
+
+def test_a_base_url_with_user_info_is_refused_without_echoing_it(monkeypatch):
+    import pytest
+
+    from patsnap_pandas import InvalidInputError, PatsnapClient
+
+    with pytest.raises(InvalidInputError, match=r"base_url=<hidden> is not valid: must not hold a user name") as info:
+        PatsnapClient(api_key="sk-test", base_url="https://alice:s3cret@connect.patsnap.com")
+    assert "s3cret" not in str(info.value)
+    monkeypatch.setenv("PATSNAP_BASE_URL", "https://alice:s3cret@connect.patsnap.com")
+    with pytest.raises(InvalidInputError, match=r"PATSNAP_BASE_URL=<hidden>") as info:
+        PatsnapClient(api_key="sk-test")
+    assert "s3cret" not in str(info.value)

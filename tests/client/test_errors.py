@@ -252,6 +252,17 @@ def test_malformed_upload_and_lookup_answers(scripted):
         client.bibliography(["a"])
 
 
+@pytest.mark.parametrize("expire", [0, -5, "9h", True, float("inf"), float("nan")])
+def test_an_upload_answer_without_a_usable_lifetime_is_refused(scripted, expire):
+    png_like = b"\x89PNG\r\n\x1a\n" + b"0" * 64
+    server, client = scripted(lambda request, n: json_response(  # json.dumps writes inf/nan as Infinity/NaN
+        envelope({"url": "https://images.example/u.png", "expire": expire})))
+    with pytest.raises(ResponseFormatError) as info:
+        client.upload_image(png_like, "q.png")
+    assert f"The upload answer has expire={expire!r}, not seconds > 0." in str(info.value)
+    assert client.cache_info()["uploads"] == 0  # nothing remembered
+
+
 def test_unknown_fields_and_variants_are_tolerated(scripted):
     data = {"search_id": "S-1", "patent_messages": [
         {**SEARCH_DATA["patent_messages"][0], "score": "0.75", "img_id": "i1", "loc": ["01-01"]},

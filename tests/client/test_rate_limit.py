@@ -59,7 +59,7 @@ def test_the_old_limit_comes_back_after_an_exception(make_client):
             assert client._limiter.rate == 1.0
             raise KeyError("boom")
     assert client._limiter.rate is None
-    limited = make_client("limited", rate_limit=7)
+    limited = make_client(rate_limit=7)
     with pytest.raises(ZeroDivisionError):
         with limited.limited(0.5):
             1 / 0

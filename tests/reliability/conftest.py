@@ -14,7 +14,7 @@ import pytest
 from PIL import Image
 
 import patsnap_pandas  # noqa: F401  (registers df.patsnap)
-from patsnap_pandas import PatsnapClient
+from conftest import sandbox_clients, sandbox_starter  # the root conftest.py
 from patsnap_pandas.sandbox import start_sandbox
 
 CORPUS_SIZE = 600  # the default corpus: its image features are shared with the other test folders
@@ -57,35 +57,15 @@ def catalogue(corpus) -> pd.DataFrame:
 @pytest.fixture
 def sandboxes():
     """``start(**knobs)``: a sandbox of the default corpus, stopped after the test."""
-    started = []
-
-    def start(**knobs):
-        server = start_sandbox(corpus_size=CORPUS_SIZE, **knobs)
-        started.append(server)
-        return server
-
-    yield start
-    for server in started:
-        server.stop()
+    with sandbox_starter(corpus_size=CORPUS_SIZE) as start:
+        yield start
 
 
 @pytest.fixture
 def clients(tmp_path):
     """``make(server, name, **options)``: a token-auth client (client id + secret) of ``server``."""
-    made = []
-
-    def make(server, name: str = "cache", **options) -> PatsnapClient:
-        for key, value in FAST.items():
-            options.setdefault(key, value)
-        creds = server.credentials
-        client = PatsnapClient(base_url=server.base_url, client_id=creds.client_id,
-                               client_secret=creds.client_secret, cache_dir=tmp_path / name, **options)
-        made.append(client)
-        return client
-
-    yield make
-    for client in made:
-        client.close()
+    with sandbox_clients(tmp_path, **FAST) as make:
+        yield make
 
 
 def per_query(out: pd.DataFrame) -> pd.core.groupby.DataFrameGroupBy:

@@ -12,6 +12,7 @@ import pytest
 import requests
 from PIL import Image
 
+from conftest import sandbox_starter  # the root conftest.py
 from patsnap_pandas.sandbox import start_sandbox
 
 CORPUS_SIZE = 600  # the default: shares the feature cache with the other test folders
@@ -119,13 +120,5 @@ def query_url(api, corpus, query_design) -> str:
 @pytest.fixture
 def make_sandbox():
     """Start extra sandboxes with their own knobs; all are stopped after the test."""
-    started = []
-
-    def make(**options):
-        server = start_sandbox(corpus_size=CORPUS_SIZE, **options)
-        started.append(server)
-        return server
-
-    yield make
-    for server in started:
-        server.stop()
+    with sandbox_starter(corpus_size=CORPUS_SIZE) as start:
+        yield start

@@ -7,14 +7,13 @@ sandbox ledger counts every billable call, so "no call" is asserted, not assumed
 
 from __future__ import annotations
 
-import dataclasses
 import io
 
 import pytest
 from PIL import Image
 
-from patsnap_pandas import PatsnapClient
-from patsnap_pandas.sandbox import FaultSettings, start_sandbox
+from conftest import fresh_sandbox, sandbox_clients  # the root conftest.py
+from patsnap_pandas.sandbox import start_sandbox
 
 CORPUS_SIZE = 60
 FAST = {"backoff_factor": 0.001, "timeout": 20}
@@ -29,19 +28,15 @@ def shared_sandbox():
 @pytest.fixture
 def sandbox(shared_sandbox):
     """The shared sandbox with default knobs and an empty ledger (restored after the test)."""
-    shared_sandbox.configure(**dataclasses.asdict(FaultSettings()))
-    shared_sandbox.ledger.clear()
-    yield shared_sandbox
-    shared_sandbox.configure(**dataclasses.asdict(FaultSettings()))
+    with fresh_sandbox(shared_sandbox):
+        yield shared_sandbox
 
 
 @pytest.fixture
 def client(sandbox, tmp_path):
     """A client of ``sandbox`` with its own cache (so every test starts with nothing cached)."""
-    creds = sandbox.credentials
-    with PatsnapClient(client_id=creds.client_id, client_secret=creds.client_secret,
-                       base_url=sandbox.base_url, cache_dir=tmp_path / "cache", **FAST) as made:
-        yield made
+    with sandbox_clients(tmp_path, **FAST) as make:
+        yield make(sandbox)
 
 
 @pytest.fixture

@@ -152,6 +152,51 @@ def sandbox_clients(cache_root, **defaults):
             client.close()
 
 
+def session_sandbox_fixtures(corpus_size: int):
+    """The fixture pair of a test folder: ``shared_sandbox`` (one per session) and ``sandbox``.
+
+    ``sandbox`` is the shared server reset for each test (:func:`fresh_sandbox`). In a
+    folder's conftest: ``shared_sandbox, sandbox = session_sandbox_fixtures(CORPUS_SIZE)``.
+    """
+
+    @pytest.fixture(scope="session")
+    def shared_sandbox():
+        from patsnap_pandas.sandbox import start_sandbox
+
+        with start_sandbox(corpus_size=corpus_size) as server:
+            yield server
+
+    @pytest.fixture
+    def sandbox(shared_sandbox):
+        """The shared sandbox with default knobs, a fresh quota count and an empty ledger."""
+        with fresh_sandbox(shared_sandbox):
+            yield shared_sandbox
+
+    return shared_sandbox, sandbox
+
+
+def write_corpus_folder(root, designs, drawing_png):
+    """A sandbox corpus folder in the ../shared/real-designs format (``manifest.csv`` + PNGs).
+
+    ``designs`` are ``(patent_number, title, applicant)`` triples, one drawing each,
+    ``drawing_png(k)`` the PNG bytes of design ``k``. Returns ``root``.
+    """
+    import csv
+
+    fields = ["file", "patent_number", "title", "locarno", "grant_date", "filing_date", "applicant", "view",
+              "group_id"]
+    with open(root / "manifest.csv", "w", newline="", encoding="utf-8") as f:
+        writer = csv.DictWriter(f, fieldnames=fields)
+        writer.writeheader()
+        for k, (number, title, applicant) in enumerate(designs):
+            name = f"drawing-{k}.png"  # numbers may hold characters no file name should
+            (root / name).write_bytes(drawing_png(k))
+            writer.writerow({"file": name, "patent_number": number, "title": title, "locarno": "06-01",
+                             "grant_date": "2021-01-05", "filing_date": "2019-02-20", "applicant": applicant,
+                             "view": "front_page_representative", "group_id": f"G{k}"})
+    return root
+
+
 @contextlib.contextmanager
 def sandbox_starter(**defaults):
     """Yield ``start(**options)``: ``start_sandbox(**defaults, **options)``; all are stopped on exit."""

@@ -7,8 +7,8 @@ a client with its own cache folder; tests that turn a knob get it reset afterwar
 
 from __future__ import annotations
 
-import csv
 import functools
+import io
 
 import matplotlib
 import pytest
@@ -17,7 +17,7 @@ from PIL import Image, ImageDraw
 matplotlib.use("Agg")  # before pyplot is imported anywhere: tests render to PNG, never to a screen
 
 import patsnap_pandas  # registers df.patsnap
-from conftest import fresh_sandbox, sandbox_clients  # the root conftest.py
+from conftest import sandbox_clients, session_sandbox_fixtures, write_corpus_folder  # the root conftest.py
 from patsnap_pandas import PatsnapClient, search_designs
 from patsnap_pandas.sandbox import start_sandbox
 
@@ -29,17 +29,7 @@ HOSTILE_APPLICANT = '"><script>alert(2)</script>'
 assert patsnap_pandas  # imported for its side effect
 
 
-@pytest.fixture(scope="session")
-def shared_sandbox():
-    with start_sandbox(corpus_size=CORPUS_SIZE) as server:
-        yield server
-
-
-@pytest.fixture
-def sandbox(shared_sandbox):
-    """The shared sandbox with default knobs and an empty ledger (reset after the test too)."""
-    with fresh_sandbox(shared_sandbox):
-        yield shared_sandbox
+shared_sandbox, sandbox = session_sandbox_fixtures(CORPUS_SIZE)
 
 
 @pytest.fixture
@@ -87,6 +77,12 @@ def _drawing(kind: int) -> Image.Image:
     return im
 
 
+def _drawing_png(kind: int) -> bytes:
+    buf = io.BytesIO()
+    _drawing(kind).save(buf, format="PNG")
+    return buf.getvalue()
+
+
 HOSTILE_DESIGNS = [
     # (patent_number, title, applicant)
     ("D9000001", HOSTILE_TITLE, "Round Things Ltd"),
@@ -101,19 +97,7 @@ HOSTILE_DESIGNS = [
 @pytest.fixture(scope="session")
 def hostile_corpus_dir(tmp_path_factory):
     """A corpus folder in the ../shared/real-designs format whose titles and applicants are hostile."""
-    root = tmp_path_factory.mktemp("hostile-corpus")
-    fields = ["file", "patent_number", "title", "locarno", "grant_date", "filing_date", "applicant", "view",
-              "group_id"]
-    with open(root / "manifest.csv", "w", newline="", encoding="utf-8") as f:
-        writer = csv.DictWriter(f, fieldnames=fields)
-        writer.writeheader()
-        for k, (number, title, applicant) in enumerate(HOSTILE_DESIGNS):
-            name = f"{number}.png"
-            _drawing(k).save(root / name)
-            writer.writerow({"file": name, "patent_number": number, "title": title, "locarno": "06-01",
-                             "grant_date": "2021-01-05", "filing_date": "2019-02-20", "applicant": applicant,
-                             "view": "front_page_representative", "group_id": number})
-    return root
+    return write_corpus_folder(tmp_path_factory.mktemp("hostile-corpus"), HOSTILE_DESIGNS, _drawing_png)
 
 
 @pytest.fixture(scope="session")

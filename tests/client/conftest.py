@@ -16,26 +16,14 @@ import pytest
 from werkzeug.serving import WSGIRequestHandler, make_server
 from werkzeug.wrappers import Request, Response
 
-from conftest import fresh_sandbox, sandbox_clients  # the root conftest.py
+from conftest import sandbox_clients, session_sandbox_fixtures  # the root conftest.py
 from patsnap_pandas import PatsnapClient
-from patsnap_pandas.sandbox.server import start_sandbox
 
 CORPUS_SIZE = 60
 FAST = {"backoff_factor": 0.001, "timeout": 10}
 
 
-@pytest.fixture(scope="session")
-def shared_sandbox():
-    # One server for the session; ``sandbox`` resets its knobs and ledger for each test.
-    with start_sandbox(corpus_size=CORPUS_SIZE) as server:
-        yield server
-
-
-@pytest.fixture
-def sandbox(shared_sandbox):
-    """The shared sandbox with default knobs, a fresh quota count and an empty ledger."""
-    with fresh_sandbox(shared_sandbox):
-        yield shared_sandbox
+shared_sandbox, sandbox = session_sandbox_fixtures(CORPUS_SIZE)
 
 
 @pytest.fixture

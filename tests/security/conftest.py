@@ -8,7 +8,6 @@ oversized, or carry hostile image URLs.
 
 from __future__ import annotations
 
-import csv
 import html.parser
 import io
 import json
@@ -23,6 +22,7 @@ from werkzeug.serving import WSGIRequestHandler, make_server
 from werkzeug.wrappers import Request, Response
 
 import patsnap_pandas  # noqa: F401  (registers df.patsnap)
+from conftest import write_corpus_folder  # the root conftest.py
 from patsnap_pandas import PatsnapClient
 
 FAST = {"backoff_factor": 0.001, "timeout": 20}
@@ -205,16 +205,4 @@ HOSTILE = [
 @pytest.fixture(scope="session")
 def hostile_corpus_dir(tmp_path_factory) -> Path:
     """A corpus folder in the ../shared/real-designs format, every text field hostile."""
-    root = tmp_path_factory.mktemp("hostile-corpus")
-    fields = ["file", "patent_number", "title", "locarno", "grant_date", "filing_date", "applicant", "view",
-              "group_id"]
-    with open(root / "manifest.csv", "w", newline="", encoding="utf-8") as f:
-        writer = csv.DictWriter(f, fieldnames=fields)
-        writer.writeheader()
-        for k, (number, title, applicant) in enumerate(HOSTILE):
-            name = f"drawing-{k}.png"
-            (root / name).write_bytes(drawing_png(k))
-            writer.writerow({"file": name, "patent_number": number, "title": title, "locarno": "06-01",
-                             "grant_date": "2021-01-05", "filing_date": "2019-02-20", "applicant": applicant,
-                             "view": "front_page_representative", "group_id": f"G{k}"})
-    return root
+    return write_corpus_folder(tmp_path_factory.mktemp("hostile-corpus"), HOSTILE, drawing_png)

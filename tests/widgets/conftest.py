@@ -12,24 +12,13 @@ import io
 import pytest
 from PIL import Image
 
-from conftest import fresh_sandbox, sandbox_clients  # the root conftest.py
-from patsnap_pandas.sandbox import start_sandbox
+from conftest import sandbox_clients, session_sandbox_fixtures  # the root conftest.py
 
 CORPUS_SIZE = 60
 FAST = {"backoff_factor": 0.001, "timeout": 20}
 
 
-@pytest.fixture(scope="session")
-def shared_sandbox():
-    with start_sandbox(corpus_size=CORPUS_SIZE) as server:
-        yield server
-
-
-@pytest.fixture
-def sandbox(shared_sandbox):
-    """The shared sandbox with default knobs and an empty ledger (restored after the test)."""
-    with fresh_sandbox(shared_sandbox):
-        yield shared_sandbox
+shared_sandbox, sandbox = session_sandbox_fixtures(CORPUS_SIZE)
 
 
 @pytest.fixture

@@ -111,6 +111,45 @@ RETRYABLE_CODES: frozenset[int] = frozenset({68300005, 68300008, 67200000, 67200
 SEARCH_EXPIRED_CODE = 68300007
 SEARCH_EXPIRED_MESSAGE = "The search_id is unknown or has expired"
 
+# --- Locarno classes (design classification; `loc` filter, hit `loc` codes) ----
+# Class headings of the Locarno Classification (WIPO, 14th edition), shortened
+# where the official heading is a long list; used to say "26-05 (Lighting apparatus)".
+LOCARNO_CLASSES: dict[int, str] = {
+    1: "Foodstuffs",
+    2: "Clothing and haberdashery",
+    3: "Travel goods, cases, parasols and personal belongings",
+    4: "Brushware",
+    5: "Textile piece goods and sheet material",
+    6: "Furnishing",
+    7: "Household goods",
+    8: "Tools and hardware",
+    9: "Packages and containers",
+    10: "Clocks, watches and measuring instruments",
+    11: "Articles of adornment",
+    12: "Means of transport or hoisting",
+    13: "Equipment for electricity",
+    14: "Recording, telecommunication or data processing equipment",
+    15: "Machines",
+    16: "Photographic, cinematographic and optical apparatus",
+    17: "Musical instruments",
+    18: "Printing and office machinery",
+    19: "Stationery, office equipment, artists' and teaching materials",
+    20: "Sales and advertising equipment, signs",
+    21: "Games, toys, tents and sports goods",
+    22: "Arms, pyrotechnics, hunting, fishing and pest-killing articles",
+    23: "Fluid distribution, sanitary, heating, ventilation and air-conditioning equipment",
+    24: "Medical and laboratory equipment",
+    25: "Building units and construction elements",
+    26: "Lighting apparatus",
+    27: "Tobacco and smokers' supplies",
+    28: "Pharmaceutical and cosmetic products, toilet articles",
+    29: "Fire, accident-prevention and rescue equipment",
+    30: "Articles for the care and handling of animals",
+    31: "Machines and appliances for preparing food or drink",
+    32: "Graphic symbols and logos, surface patterns, ornamentation",
+    99: "Miscellaneous",
+}
+
 # --- authorities (P009 `country`) --------------------------------------------
 # WIPO ST.3 codes of patent offices PatSnap covers, plus the regional offices.
 AUTHORITIES: dict[str, str] = {

@@ -20,7 +20,7 @@ from typing import Any
 from . import codes
 from .errors import FilterError
 
-__all__ = ["SearchFilters", "FilterError", "check_limit", "check_offset", "FILTER_NAMES"]
+__all__ = ["SearchFilters", "FilterError", "check_limit", "check_offset", "FILTER_NAMES", "FILTER_LABELS"]
 
 
 def _fail(name: str, value: Any, problem: str, allowed: str, suggestion: str | None = None) -> FilterError:
@@ -280,6 +280,23 @@ def _normalise_order(value: Any) -> str:
     if text not in codes.SORT_ORDERS:
         raise _fail("order", value, "unknown sort order", allowed, _suggest(text, codes.SORT_ORDERS))
     return text
+
+
+# What each filter is called where people read it (panel labels, messages, reports).
+FILTER_LABELS: dict[str, str] = {
+    "loc": "Locarno class",
+    "assignees": "Assignee",
+    "legal_status": "Legal status",
+    "country": "Authority",
+    "simple_legal_status": "Status",
+    "main_field": "Keyword",
+    "apply_start_time": "Applied from",
+    "apply_end_time": "Applied to",
+    "public_start_time": "Published from",
+    "public_end_time": "Published to",
+    "field": "Sort by",
+    "order": "Sort order",
+}
 
 
 # --- the filters -------------------------------------------------------------------------------

@@ -213,3 +213,17 @@ def test_filters_reach_the_server_normalised(sandbox, client, query_url):
     assert entry.params == {"url": query_url, "country": "US,CN", "legal_status": "3", "field": "APD",
                             "order": "asc", "apply_start_time": "20000101", "limit": "7"}
     assert len(page.hits) <= 7
+
+
+def test_every_filter_has_one_label_for_people():
+    from patsnap_pandas.filters import FILTER_LABELS, FILTER_NAMES
+
+    assert set(FILTER_LABELS) == set(FILTER_NAMES)
+    assert len(set(FILTER_LABELS.values())) == len(FILTER_LABELS)  # no two filters read alike
+
+
+def test_every_locarno_class_has_a_heading():
+    from patsnap_pandas.codes import LOCARNO_CLASSES
+
+    assert sorted(LOCARNO_CLASSES) == [*range(1, 33), 99]
+    assert all(name and name[0].isupper() for name in LOCARNO_CLASSES.values())

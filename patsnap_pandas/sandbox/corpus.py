@@ -7,7 +7,7 @@ design's images by key. Two sources:
   classes drawn with Pillow as families of near variants, with realistic
   bibliographic data (see :mod:`.draw` and :mod:`.metadata`).
 - :func:`directory_corpus`: a folder of real drawings described by a
-  ``manifest.csv`` (the format of ``../shared/real-designs``).
+  ``manifest.csv`` (see :func:`directory_corpus` for its columns).
 
 Each corpus has a ``fingerprint`` (a hex digest of its images and metadata)
 that keys the on-disk feature cache of :class:`~.index.ImageIndex`.
@@ -509,9 +509,9 @@ def directory_corpus(path: str | Path) -> Corpus:
 
     A sandbox serving it:
 
-    >>> from patsnap_pandas import PatsnapClient, search_designs
+    >>> from patsnap_pandas import PatsnapClient, samples, search_designs
     >>> with PatsnapClient.sandbox(corpus=folder) as client:
-    ...     hits = search_designs("chair.png", client=client)
+    ...     hits = search_designs(samples.image("armchair"), client=client)
     >>> hits["patent_pn"].tolist()
     ['USD100001S', 'USD100002S']
     """

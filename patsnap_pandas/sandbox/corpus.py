@@ -478,6 +478,10 @@ def _xml_extras(folder: Path) -> dict:
 def directory_corpus(path: str | Path) -> Corpus:
     """A corpus of real drawings: a folder with a ``manifest.csv``.
 
+    ``manifest.csv`` has one row per image: ``file`` (path relative to the folder) and
+    ``patent_number`` (or ``group_id``) are required; ``title``, ``locarno``,
+    ``grant_date``, ``filing_date``, ``publication_date``, ``applicant`` and ``view``
+    (``front_page_representative`` or ``drawing_sheet_N``) are read when present.
     One design per ``group_id`` (else ``patent_number``); its images are ordered
     front page first, then drawing sheets by number. The manifest gives title,
     Locarno class, dates and applicant; a USPTO grant XML next to the images,
@@ -494,10 +498,11 @@ def directory_corpus(path: str | Path) -> Corpus:
     A folder of two drawings and its manifest:
 
     >>> import csv, pathlib, shutil
+    >>> from patsnap_pandas import samples
     >>> folder = pathlib.Path("designs")
     >>> folder.mkdir()
-    >>> for name in ("chair", "lamp"):
-    ...     _ = shutil.copy(f"{name}.png", folder / f"{name}-1.png")
+    >>> for name, sample in (("chair", "armchair"), ("lamp", "desk-lamp")):
+    ...     _ = shutil.copy(samples.image(sample), folder / f"{name}-1.png")
     >>> with open(folder / "manifest.csv", "w", newline="") as f:
     ...     rows = [["file", "patent_number", "title", "locarno", "grant_date", "applicant"],
     ...             ["chair-1.png", "D100001", "Chair", "06-01", "2021-01-05", "ACME Furniture (US)"],

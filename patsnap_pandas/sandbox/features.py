@@ -275,6 +275,8 @@ def query_descriptors(img: Image.Image) -> np.ndarray:
 #
 #     score = 1 / (1 + (d / SCORE_HALF_DISTANCE) ** SCORE_STEEPNESS)
 #
+# rescaled so that d = 1 (cosine 0: nothing in common, e.g. a blank page) is
+# exactly 0 (a change below 0.004 anywhere else). The curve is
 # flat near d = 0 (a recompressed, rescaled or re-encoded copy, d <= 0.006,
 # keeps >= 0.99), steepest where matches and non-matches meet, and with a long
 # tail for unrelated drawings. Calibrated on the held-out protocol of
@@ -285,7 +287,8 @@ def query_descriptors(img: Image.Image) -> np.ndarray:
 # drawing (d ~ 0.2-0.4) scores ~0.02-0.08. Monotone: rankings do not change.
 SCORE_HALF_DISTANCE = 0.06  # the distance that scores 0.5
 SCORE_STEEPNESS = 2.0
-SCORE_MAPPING = (f"score = 1 / (1 + ((1 - cosine) / {SCORE_HALF_DISTANCE:g}) ** {SCORE_STEEPNESS:g})")
+SCORE_MAPPING = (f"score = 1 / (1 + ((1 - cosine) / {SCORE_HALF_DISTANCE:g}) ** {SCORE_STEEPNESS:g}), "
+                 "rescaled to 0 at cosine 0")
 
 
 def to_score(cosine: np.ndarray) -> np.ndarray:
@@ -293,11 +296,13 @@ def to_score(cosine: np.ndarray) -> np.ndarray:
 
     Examples
     --------
-    >>> to_score([1.0, 0.999, 0.97, 0.93, 0.8]).round(3).tolist()
-    [1.0, 1.0, 0.8, 0.424, 0.083]
+    >>> to_score([1.0, 0.999, 0.97, 0.93, 0.8, 0.0]).round(3).tolist()
+    [1.0, 1.0, 0.799, 0.421, 0.079, 0.0]
     """
-    distance = np.clip(1.0 - np.asarray(cosine, dtype=np.float64), 0.0, None)
-    return 1.0 / (1.0 + (distance / SCORE_HALF_DISTANCE) ** SCORE_STEEPNESS)
+    distance = np.clip(1.0 - np.asarray(cosine, dtype=np.float64), 0.0, 1.0)
+    curve = 1.0 / (1.0 + (distance / SCORE_HALF_DISTANCE) ** SCORE_STEEPNESS)
+    floor = 1.0 / (1.0 + (1.0 / SCORE_HALF_DISTANCE) ** SCORE_STEEPNESS)  # the curve at cosine 0
+    return (curve - floor) / (1.0 - floor)
 
 
 def pose_weights() -> np.ndarray:

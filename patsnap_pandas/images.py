@@ -151,7 +151,7 @@ class PreparedImage:
     >>> from patsnap_pandas import samples
     >>> prepared = prepare_image(samples.image("armchair"))
     >>> prepared.mime, prepared.label, prepared.filename == prepared.sha256[:16] + ".png"
-    ('image/png', 'chair.png', True)
+    ('image/png', 'armchair.png', True)
     >>> len(prepared) == len(prepared.data) <= 4096 * 1024
     True
     """

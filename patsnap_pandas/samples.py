@@ -190,7 +190,7 @@ def catalogue() -> pd.DataFrame:
     0  LMP-1001     Arc desk lamp
     1  CHR-2002   Lounge armchair
     2  KTL-3003  Gooseneck kettle
-    >>> products["image_path"].map(lambda p: p.endswith(".png")).all()
+    >>> bool(products["image_path"].str.endswith(".png").all())
     True
     """
     rows = [{"sku": _SAMPLES[n].sku, "name": _SAMPLES[n].title, "category": _SAMPLES[n].kind,

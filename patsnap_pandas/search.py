@@ -575,7 +575,7 @@ def search_designs(image: Any, *, client: PatsnapClient | None = None, limit: in
     >>> df.columns[:9].tolist()
     ['rank', 'score', 'patent_pn', 'title', 'patent_id', 'image_url', 'authority', 'search_id', 'query']
     >>> df.attrs["query"], df.attrs["filters"]
-    ('lamp.png', {'country': 'CN,US'})
+    ('desk-lamp.png', {'country': 'CN,US'})
 
     Without ``client=``, the client comes from the ``PATSNAP_*`` environment variables.
     """
@@ -630,7 +630,7 @@ def search_prepared(target: str | images.PreparedImage, *, client: PatsnapClient
     ...     df = search_prepared(images.prepare_image(samples.image("armchair")), client=client,
     ...                          filters=SearchFilters(), limit=3, thumbnails=False)
     >>> len(df), df.attrs["query"], client_for(df) is not None
-    (3, 'chair.png', True)
+    (3, 'armchair.png', True)
     """
     wanted = max_results if max_results is not None else limit
     if isinstance(target, str):

@@ -107,7 +107,7 @@ class PanelState:
     >>> client = PatsnapClient.sandbox()
     >>> panel = SearchPanel(client, image=samples.image("armchair"), limit=5)
     >>> panel.state.query_name, panel.state.results is None
-    ('chair.png', True)
+    ('armchair.png', True)
     >>> panel.search_button.click()
     >>> len(panel.state.results), len(panel.state.thumbnails), panel.state.busy, panel.state.last_error
     (5, 5, False, None)

@@ -16,6 +16,7 @@ from __future__ import annotations
 
 import hashlib
 import os
+import subprocess
 import tempfile
 from pathlib import Path
 
@@ -31,13 +32,15 @@ HIDDEN = ("PATSNAP_CLIENT_ID", "PATSNAP_CLIENT_SECRET", "PATSNAP_API_KEY", "PATS
           "PATSNAP_SANDBOX_CORPUS", "MPLBACKEND")
 CELL_TIMEOUT_S = 300
 STYLE = """<style>
-.nb-notebook .jp-Cell { margin: 0 0 0.8em 0; }
-.nb-notebook .jp-InputArea .highlight pre { margin: 0; }
-.nb-notebook .jp-OutputArea-output pre { padding: 0.4em 0.6em; background: var(--md-code-bg-color); overflow-x: auto; }
-.nb-notebook .jp-OutputArea-output table.dataframe { border-collapse: collapse; font-size: 0.7rem; display: block; overflow-x: auto; }
-.nb-notebook .jp-OutputArea-output table.dataframe th, .nb-notebook .jp-OutputArea-output table.dataframe td { padding: 0.2em 0.5em; border-bottom: 1px solid var(--md-default-fg-color--lightest); white-space: nowrap; }
-.nb-notebook .jp-RenderedImage img { max-width: 100%; height: auto; }
-.nb-notebook .jp-OutputArea-output[data-mime-type="application/vnd.jupyter.stderr"] { display: none; }
+.nb-notebook .cell { margin: 0 0 0.8em 0; max-width: 100%; }
+.nb-notebook pre { overflow-x: auto; max-width: 100%; margin: 0.3em 0; }
+.nb-notebook .output_subarea { overflow-x: auto; max-width: 100%; }
+.nb-notebook .output_text pre { padding: 0.4em 0.6em; background: var(--md-code-bg-color); }
+.nb-notebook table.dataframe { border-collapse: collapse; border: none; font-size: 0.68rem; margin: 0.3em 0; }
+.nb-notebook table.dataframe th, .nb-notebook table.dataframe td { padding: 0.15em 0.5em; border: none;
+  border-bottom: 1px solid var(--md-default-fg-color--lightest); white-space: nowrap; text-align: right; }
+.nb-notebook .output_png img, .nb-notebook .output_html img { max-width: 100%; height: auto; }
+.nb-notebook .output_stderr { display: none; }
 </style>"""
 
 _rendered: dict[str, str] = {}
@@ -66,9 +69,13 @@ def render(path: Path) -> str:
     if key not in _rendered:
         nb = nbformat.reads(data.decode("utf-8"), as_version=4)
         env = {k: v for k, v in os.environ.items() if k not in HIDDEN}
+        for name in ("NO_PROXY", "no_proxy"):  # the sandbox is on loopback: never through a proxy
+            env[name] = ",".join(filter(None, (env.get(name, ""), "127.0.0.1", "localhost")))
         with tempfile.TemporaryDirectory(prefix="patsnap-docs-notebook-") as folder:
             NotebookClient(nb, timeout=CELL_TIMEOUT_S, kernel_name="python3",
-                           resources={"metadata": {"path": folder}}).execute(env=env)
+                           resources={"metadata": {"path": folder}}).execute(
+                env=env, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)  # kernel start-up notices; cell
+                # errors still fail the build (with the cell's traceback)
         exporter = HTMLExporter(template_name="basic", exclude_input_prompt=True, exclude_output_prompt=True)
         body, _ = exporter.from_notebook_node(nb)
         _rendered[key] = f'{STYLE}\n<div class="nb-notebook">\n{body}\n</div>'

@@ -147,7 +147,7 @@ def run_demo(out: TextIO = sys.stdout, *, corpus: str | Path | None = None, limi
     say("patsnap-pandas demo: design image search against the offline sandbox "
         "(a local PatSnap look-alike: no account, no quota).")
     started = time.perf_counter()
-    with PatsnapClient.sandbox(corpus=folder or "generated", **sandbox_options) as client:
+    with PatsnapClient.sandbox(corpus=corpus, **sandbox_options) as client:  # None: the setting
         server = client.sandbox_server
         designs = server.corpus.designs
         images_count = sum(len(d.image_keys) for d in designs)

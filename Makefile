@@ -17,8 +17,11 @@ install: $(STAMP)
 test: $(STAMP)
 	$(BIN)/python -m pytest
 
+# The real drawings beside this checkout, when there (the package itself never looks for them);
+# DEMO_ARGS adds demo flags, e.g. make demo DEMO_ARGS='--sandbox-corpus DIR --limit 5'.
+REAL_DESIGNS := ../shared/real-designs
 demo: $(STAMP)
-	$(BIN)/patsnap-pandas demo
+	$(BIN)/patsnap-pandas demo $(if $(wildcard $(REAL_DESIGNS)/manifest.csv),--sandbox-corpus $(REAL_DESIGNS)) $(DEMO_ARGS)
 
 bench: $(STAMP)
 	$(BIN)/python bench/run_all.py

@@ -3,10 +3,9 @@
 * an autouse guard fails any test (or docstring example) that connects off loopback;
 * an autouse session fixture clears the ``PATSNAP_*`` variables and points the
   client and sandbox caches at a session temp folder;
-* docstring examples run in a fresh temp folder holding two sample drawings,
-  ``chair.png`` and ``lamp.png`` (scan-like copies of designs of the sandbox's
-  generated corpus), so that they read as real usage:
-  ``search_designs("chair.png", client=PatsnapClient.sandbox())``.
+* docstring examples run in a fresh, empty temp folder: they search with the
+  package's own sample images, as a user would:
+  ``search_designs(samples.image("armchair"), client=PatsnapClient.sandbox())``.
 """
 
 from __future__ import annotations
@@ -15,18 +14,14 @@ import contextlib
 import dataclasses
 import ipaddress
 import os
-import shutil
 import socket
+from pathlib import Path
 
 import pytest
 
 os.environ.setdefault("MPLBACKEND", "Agg")  # examples and tests draw to files, never to a screen
 
 _LOOPBACK_NAMES = {"localhost", "localhost.localdomain", "ip6-localhost"}
-
-#: Sample drawings of the doctests: file name -> product kind of a design of the generated corpus (seed 0).
-DOCTEST_SAMPLES = {"chair.png": "chair", "lamp.png": "lamp"}
-
 
 def _is_loopback(host) -> bool:
     if isinstance(host, bytes):
@@ -219,59 +214,31 @@ def sandbox_starter(**defaults):
 # --- doctests ---------------------------------------------------------------------------------
 
 
-def _scan_like(image, seed: int):
-    """A copy of a corpus drawing as a scan would give it: slightly rotated, cropped, speckled."""
-    import numpy as np
-    from PIL import Image
-
-    im = image.convert("L").rotate(1.5, resample=Image.Resampling.BICUBIC, expand=True, fillcolor=255)
-    w, h = im.size
-    im = im.crop((round(w * 0.02), round(h * 0.02), round(w * 0.98), round(h * 0.98)))
-    pixels = np.asarray(im, dtype=np.float32)
-    noisy = pixels + np.random.default_rng(seed).normal(0.0, 4.0, pixels.shape)
-    return Image.fromarray(np.clip(np.rint(noisy), 0, 255).astype(np.uint8))
-
-
-@pytest.fixture(scope="session")
-def doctest_samples(tmp_path_factory, isolated_environment):
-    """A folder with the sample drawings the docstring examples search with."""
-    from patsnap_pandas.sandbox.corpus import generated_corpus
-
-    folder = tmp_path_factory.mktemp("doctest-samples")
-    corpus = generated_corpus(600, seed=0)
-    for seed, (name, kind) in enumerate(DOCTEST_SAMPLES.items()):
-        design = next(d for d in corpus.designs if corpus.kinds[d.patent_id] == kind)
-        _scan_like(corpus.image(design.image_keys[0]), seed).save(folder / name)
-    return folder
-
-
 @pytest.fixture(autouse=True)
 def _doctest_workdir(request, monkeypatch):
-    """Run each docstring example in its own temp folder holding the sample drawings."""
+    """Run each docstring example in its own empty temp folder: no file is made for the examples
+    (they search with ``samples.image(...)``, which the package draws into its cache folder)."""
     from _pytest.doctest import DoctestItem
 
     if not isinstance(request.node, DoctestItem):
         yield
         return
-    samples = request.getfixturevalue("doctest_samples")
-    folder = request.getfixturevalue("tmp_path")
-    for path in samples.iterdir():
-        shutil.copyfile(path, folder / path.name)
-    monkeypatch.chdir(folder)
+    monkeypatch.chdir(request.getfixturevalue("tmp_path"))
     yield
     import matplotlib.pyplot as plt
 
     plt.close("all")
 
 
+#: The real drawings beside the repository (tests and benchmarks may name them; the package never does).
+REAL_DESIGNS = Path(__file__).resolve().parent.parent / "shared" / "real-designs"
+
+
 @pytest.fixture(scope="session")
 def real_designs():
-    """``../shared/real-designs`` (found by ``demo.real_designs_dir``): skipped when absent, failed in CI."""
-    from patsnap_pandas.demo import real_designs_dir
-
-    folder = real_designs_dir()
-    if folder is None:
+    """``../shared/real-designs`` beside the repository: skipped when absent, failed in CI."""
+    if not (REAL_DESIGNS / "manifest.csv").is_file():
         if os.environ.get("CI"):
             pytest.fail("../shared/real-designs is missing, and CI is set: the real-drawing tests must run")
         pytest.skip("../shared/real-designs is absent (a fresh clone without the shared drawings)")
-    return folder
+    return REAL_DESIGNS

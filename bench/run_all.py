@@ -13,7 +13,10 @@ The benchmarks:
 * ``search_bench.py`` (SEARCH): a 100-hit search with thumbnails against its
   sequential baseline, the cached re-run, the frame build;
 * ``batch_bench.py`` (ACCESSOR): 200 catalogue images under a rate limit, against
-  the floor the rate limit sets and a one-worker run.
+  the floor the rate limit sets and a one-worker run;
+* ``score_bench.py`` (SCORES): the held-out protocol on the real drawings (when
+  ``../shared/real-designs`` is there) and on the generated corpus: hit@10, MRR@10,
+  the true patent's and the best non-matching design's median scores and their gap.
 
 A benchmark exposes ``run(out=...) -> list[dict]`` (figures with ``name``, ``unit``,
 ``min``, ``median``, ``max``, ``runs``, ``target``, ``ok``); ``sandbox_bench.run(sizes,
@@ -63,6 +66,10 @@ BENCHMARKS: dict[str, tuple[str, str, str]] = {
                "thumbnail in turn), with the same client calls"),
     "batch": ("batch_bench.py", "search_each(): a catalogue of 200 images (60 with --quick), 4 workers, rate_limit=10",
               "the floor the rate limit sets ((calls - 1) / rate) and the same batch with one worker"),
+    "scores": ("score_bench.py", "Sandbox scores on the held-out protocol: hit@10, MRR@10, the score gap between "
+               "the true patent and the best non-matching design",
+               "none (quality figures, not timings): the targets are an identical image >= 0.95 and, on the real "
+               "drawings, a median gap >= 0.15 with hit@10 >= 0.86 (the figure before the calibration)"),
 }
 
 

@@ -12,9 +12,9 @@ lacks a column a method needs, ``ValueError`` naming it.
 
 Examples
 --------
->>> from patsnap_pandas import PatsnapClient, search_designs
+>>> from patsnap_pandas import PatsnapClient, samples, search_designs
 >>> with PatsnapClient.sandbox() as client:
-...     hits = search_designs("chair.png", client=client, limit=5)
+...     hits = search_designs(samples.image("armchair"), client=client, limit=5)
 ...     grid = hits.patsnap.thumbnails()                  # an HTML grid in a notebook
 ...     rich = hits.patsnap.enrich(["assignees", "grant_date"])
 >>> grid.count, str(rich["grant_date"].dtype)
@@ -60,9 +60,9 @@ class PatsnapAccessor:
     Examples
     --------
     >>> import pandas as pd
-    >>> from patsnap_pandas import PatsnapClient, search_designs
+    >>> from patsnap_pandas import PatsnapClient, samples, search_designs
     >>> client = PatsnapClient.sandbox()
-    >>> hits = search_designs("chair.png", client=client, limit=10)
+    >>> hits = search_designs(samples.image("armchair"), client=client, limit=10)
     >>> hits.patsnap.top(3)["rank"].tolist()
     [1, 2, 3]
     >>> pd.DataFrame({"sku": ["C-100"]}).patsnap.top(3)
@@ -99,9 +99,9 @@ class PatsnapAccessor:
 
         Examples
         --------
-        >>> from patsnap_pandas import PatsnapClient, search_designs
+        >>> from patsnap_pandas import PatsnapClient, samples, search_designs
         >>> client = PatsnapClient.sandbox()
-        >>> hits = search_designs("chair.png", client=client, limit=20)
+        >>> hits = search_designs(samples.image("armchair"), client=client, limit=20)
         >>> grid = hits.patsnap.thumbnails(n=10, columns=5)
         >>> grid                                  # a notebook shows the thumbnails
         <ThumbnailGrid: 10 thumbnail(s), css prefix psg-...>
@@ -133,9 +133,9 @@ class PatsnapAccessor:
 
         Examples
         --------
-        >>> from patsnap_pandas import PatsnapClient, search_designs
+        >>> from patsnap_pandas import PatsnapClient, samples, search_designs
         >>> client = PatsnapClient.sandbox()
-        >>> hits = search_designs("chair.png", client=client, limit=20)
+        >>> hits = search_designs(samples.image("armchair"), client=client, limit=20)
         >>> ax = hits.patsnap.plot_scores("hist", by="authority")
         >>> ax = hits.patsnap.plot_scores()          # the top 20 as horizontal bars
         >>> len(ax.patches)
@@ -150,9 +150,9 @@ class PatsnapAccessor:
 
         Examples
         --------
-        >>> from patsnap_pandas import PatsnapClient, search_designs
+        >>> from patsnap_pandas import PatsnapClient, samples, search_designs
         >>> client = PatsnapClient.sandbox()
-        >>> hits = search_designs("chair.png", client=client, limit=20)
+        >>> hits = search_designs(samples.image("armchair"), client=client, limit=20)
         >>> hits.patsnap.gallery(n=8).savefig("gallery.pdf")
         >>> client.close()
         """
@@ -173,9 +173,9 @@ class PatsnapAccessor:
 
         Examples
         --------
-        >>> from patsnap_pandas import PatsnapClient, search_designs
+        >>> from patsnap_pandas import PatsnapClient, samples, search_designs
         >>> client = PatsnapClient.sandbox()
-        >>> hits = search_designs("chair.png", client=client, limit=20)
+        >>> hits = search_designs(samples.image("armchair"), client=client, limit=20)
         >>> page2 = hits.patsnap.more(50)
         >>> page2["rank"].tolist()[:3], len(page2), page2.attrs["search_id"] == hits.attrs["search_id"]
         ([21, 22, 23], 50, True)
@@ -197,9 +197,9 @@ class PatsnapAccessor:
 
         Examples
         --------
-        >>> from patsnap_pandas import PatsnapClient, search_designs
+        >>> from patsnap_pandas import PatsnapClient, samples, search_designs
         >>> client = PatsnapClient.sandbox()
-        >>> hits = search_designs("chair.png", client=client, limit=20)
+        >>> hits = search_designs(samples.image("armchair"), client=client, limit=20)
         >>> rich = hits.patsnap.enrich(["assignees", "grant_date"], legal_status=True)
         >>> rich.columns[-3:].tolist(), str(rich["grant_date"].dtype)
         (['assignees', 'grant_date', 'simple_legal_status'], 'datetime64[ns]')
@@ -219,13 +219,13 @@ class PatsnapAccessor:
         Examples
         --------
         >>> import pandas as pd
-        >>> from patsnap_pandas import PatsnapClient
-        >>> catalogue = pd.DataFrame({"sku": ["C-100", "L-200"], "photo": ["chair.png", "lamp.png"]})
+        >>> from patsnap_pandas import PatsnapClient, samples
+        >>> catalogue = samples.catalogue().head(2)          # columns sku, name, category, image_path
         >>> client = PatsnapClient.sandbox()
-        >>> hits = catalogue.patsnap.search_each("photo", limit=5, country="CN", label_column="sku",
+        >>> hits = catalogue.patsnap.search_each("image_path", limit=5, country="CN", label_column="sku",
         ...                                      client=client, progress=False)
         >>> hits["query"].unique().tolist(), sorted(set(hits["authority"])), len(hits)
-        (['C-100', 'L-200'], ['CN'], 10)
+        (['LMP-1001', 'CHR-2002'], ['CN'], 10)
         >>> client.close()
         """
         return batch.search_each(self._obj, image_column, limit=limit, max_workers=max_workers,
@@ -238,9 +238,9 @@ class PatsnapAccessor:
 
         Examples
         --------
-        >>> from patsnap_pandas import PatsnapClient, search_designs
+        >>> from patsnap_pandas import PatsnapClient, samples, search_designs
         >>> client = PatsnapClient.sandbox()
-        >>> hits = search_designs("chair.png", client=client, limit=20)
+        >>> hits = search_designs(samples.image("armchair"), client=client, limit=20)
         >>> rich = hits.patsnap.enrich(["apply_date"])
         >>> newest = rich.patsnap.top(3, by="apply_date")
         >>> newest["apply_date"].is_monotonic_decreasing, len(newest)
@@ -258,9 +258,9 @@ class PatsnapAccessor:
 
         Examples
         --------
-        >>> from patsnap_pandas import PatsnapClient, search_designs
+        >>> from patsnap_pandas import PatsnapClient, samples, search_designs
         >>> client = PatsnapClient.sandbox()
-        >>> hits = search_designs("chair.png", client=client, limit=20)
+        >>> hits = search_designs(samples.image("armchair"), client=client, limit=20)
         >>> sorted(hits.patsnap.summary())                  # no assignees before enrich()
         ['authority']
         >>> by_owner = hits.patsnap.enrich().patsnap.summary()["assignee"]
@@ -278,14 +278,16 @@ class PatsnapAccessor:
         --------
         >>> import pandas as pd
         >>> from PIL import Image
-        >>> from patsnap_pandas import PatsnapClient
-        >>> Image.open("chair.png").rotate(-4, fillcolor=255).save("chair-2.png")   # a second photo
-        >>> catalogue = pd.DataFrame({"photo": ["chair.png", "chair-2.png", "lamp.png"]})
+        >>> from patsnap_pandas import PatsnapClient, samples
+        >>> chair = samples.image("armchair")
+        >>> Image.open(chair).rotate(-4, fillcolor=255).save("chair-2.png")   # a second photo
+        >>> catalogue = pd.DataFrame({"name": ["chair", "chair, rotated", "lamp"],
+        ...                           "photo": [chair, "chair-2.png", samples.image("desk-lamp")]})
         >>> client = PatsnapClient.sandbox()
-        >>> hits = catalogue.patsnap.search_each("photo", client=client, progress=False)
+        >>> hits = catalogue.patsnap.search_each("photo", label_column="name", client=client, progress=False)
         >>> shared = hits.patsnap.overlap()
         >>> shared.loc[0, "queries"], int(shared.loc[0, "n_queries"])
-        (['chair.png', 'chair-2.png'], 2)
+        (['chair', 'chair, rotated'], 2)
         >>> client.close()
         """
         df = self._need("overlap", "patent_id", "score")
@@ -305,9 +307,9 @@ class PatsnapAccessor:
 
         Examples
         --------
-        >>> from patsnap_pandas import PatsnapClient, search_designs
+        >>> from patsnap_pandas import PatsnapClient, samples, search_designs
         >>> client = PatsnapClient.sandbox()
-        >>> hits = search_designs("chair.png", client=client, limit=20)
+        >>> hits = search_designs(samples.image("armchair"), client=client, limit=20)
         >>> path = hits.patsnap.enrich().patsnap.to_html("report.html", title="Chair")
         >>> text = path.read_text(encoding="utf-8")
         >>> "<script" in text, text.count("data:image/png;base64,") > 20
@@ -325,9 +327,9 @@ class PatsnapAccessor:
 
         Examples
         --------
-        >>> from patsnap_pandas import PatsnapClient, search_designs
+        >>> from patsnap_pandas import PatsnapClient, samples, search_designs
         >>> client = PatsnapClient.sandbox()
-        >>> hits = search_designs("chair.png", client=client, limit=20)
+        >>> hits = search_designs(samples.image("armchair"), client=client, limit=20)
         >>> hits.patsnap.to_excel("hits.xlsx")
         PosixPath('hits.xlsx')
         >>> client.close()

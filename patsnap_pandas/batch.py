@@ -22,9 +22,9 @@ is prepared once, for the dedupe key, before any call.
 Examples
 --------
 >>> import pandas as pd
->>> from patsnap_pandas import PatsnapClient
->>> catalogue = pd.DataFrame({"sku": ["C-100", "L-200", "C-101"],
-...                           "photo": ["chair.png", "lamp.png", "chair.png"]})
+>>> from patsnap_pandas import PatsnapClient, samples
+>>> chair, lamp = samples.image("armchair"), samples.image("desk-lamp")
+>>> catalogue = pd.DataFrame({"sku": ["C-100", "L-200", "C-101"], "photo": [chair, lamp, chair]})
 >>> with PatsnapClient.sandbox() as client:
 ...     hits = catalogue.patsnap.search_each("photo", limit=3, label_column="sku", client=client,
 ...                                          progress=False)
@@ -129,8 +129,8 @@ def search_each(catalogue: pd.DataFrame, image_column: Hashable, *, limit: int =
 
     Examples
     --------
-    >>> from patsnap_pandas import PatsnapClient
-    >>> catalogue = pd.DataFrame({"sku": ["C-100", "X-1"], "photo": ["chair.png", "missing.png"]})
+    >>> from patsnap_pandas import PatsnapClient, samples
+    >>> catalogue = pd.DataFrame({"sku": ["C-100", "X-1"], "photo": [samples.image("armchair"), "missing.png"]})
     >>> with PatsnapClient.sandbox() as client:
     ...     hits = search_each(catalogue, "photo", label_column="sku", client=client, progress=False)
     >>> hits.loc[hits.status == "error", ["query", "error"]].to_dict("records")

@@ -251,8 +251,9 @@ def _check_sandbox_corpus(value: str | None, flag: str = "--sandbox-corpus") -> 
         return None
     folder = Path(value).expanduser()
     if not (folder / "manifest.csv").is_file():
-        raise UsageError(f"{flag} {value}: no manifest.csv in that folder "
-                         "(expected a folder in ../shared/real-designs format, or 'generated')")
+        shown = f"{flag}{value}" if flag.endswith("=") else f"{flag} {value}"
+        raise UsageError(f"{shown}: no manifest.csv in that folder "
+                         "(expected a folder of drawings with a manifest.csv, or 'generated')")
     return str(folder)
 
 
@@ -261,11 +262,12 @@ def _open_client(args: argparse.Namespace) -> Iterator[PatsnapClient]:
     """A client from the PATSNAP_* environment, or an embedded sandbox with --sandbox."""
     cache = not args.no_cache
     if args.sandbox:
-        corpus = _check_sandbox_corpus(args.sandbox_corpus)
+        corpus = _check_sandbox_corpus(args.sandbox_corpus)  # default: $PATSNAP_SANDBOX_CORPUS
         started = time.perf_counter()
         client = PatsnapClient.sandbox(corpus=corpus, cache=cache)
         server = client.sandbox_server
-        source = f"real designs from {corpus}" if corpus else "generated corpus"
+        name = server.corpus.name
+        source = f"drawings from {name[4:]}" if name.startswith("dir:") else "generated corpus"
         _info(f"sandbox: using the offline PatSnap sandbox on {server.base_url} ({source}, "
               f"{len(server.corpus.designs)} designs, ready in {time.perf_counter() - started:.1f} s): "
               "synthetic data, not PatSnap's; no account, no cost")
@@ -287,8 +289,8 @@ def _add_client_arguments(parser: argparse.ArgumentParser) -> None:
     group.add_argument("--sandbox", action="store_true",
                        help="run against an embedded offline sandbox instead of PatSnap (no account needed)")
     group.add_argument("--sandbox-corpus", metavar="DIR",
-                       help="with --sandbox: a folder in ../shared/real-designs format "
-                            "(default: 'generated', 600 generated designs)")
+                       help="with --sandbox: a folder of drawings with a manifest.csv, or 'generated' "
+                            f"(default: ${config.env_name('sandbox_corpus')}, else 600 generated designs)")
     group.add_argument("--no-cache", action="store_true",
                        help="do not read or write the HTTP cache (every call is billed)")
 
@@ -515,7 +517,9 @@ def run_cache_clear(args: argparse.Namespace) -> int:
 def _add_sandbox_arguments(parser: argparse.ArgumentParser) -> None:
     """Corpus and fault flags shared by `sandbox` and `demo` (names = start_sandbox options)."""
     corpus = parser.add_argument_group("corpus")
-    corpus.add_argument("--corpus", metavar="DIR", help="folder with manifest.csv (../shared/real-designs format) or 'generated'")
+    corpus.add_argument("--sandbox-corpus", "--corpus", dest="corpus", metavar="DIR",
+                        help="a folder of drawings with a manifest.csv, or 'generated' "
+                             f"(default: ${config.env_name('sandbox_corpus')}, else the generated corpus)")
     corpus.add_argument("--corpus-size", type=int, default=600, metavar="N", help="designs in the generated corpus (default 600)")
     corpus.add_argument("--corpus-seed", type=int, default=0, metavar="N", help="seed of the generated corpus (default 0)")
     faults = parser.add_argument_group("faults (seeded, reproducible)")
@@ -541,16 +545,25 @@ def run_demo(args: argparse.Namespace) -> int:
     from .demo import run_demo as demo
 
     limit = _check_limit(args.limit)
-    if args.corpus not in (None, "generated"):
-        _check_sandbox_corpus(args.corpus, "--corpus")
-    return demo(sys.stdout, corpus=args.corpus, limit=limit, **_sandbox_options(args))
+    return demo(sys.stdout, corpus=_corpus_setting(args), limit=limit, **_sandbox_options(args))
+
+
+def _corpus_setting(args: argparse.Namespace) -> str:
+    """--sandbox-corpus, else $PATSNAP_SANDBOX_CORPUS: a checked folder, or "generated"."""
+    if args.corpus is not None:
+        return _check_sandbox_corpus(args.corpus) or "generated"
+    folder = config.sandbox_corpus()
+    if folder is None:
+        return "generated"
+    return _check_sandbox_corpus(str(folder), config.env_name("sandbox_corpus") + "=") or "generated"
 
 
 def run_sandbox(args: argparse.Namespace) -> int:
     from .sandbox import start_sandbox
 
+    corpus = _corpus_setting(args)
     sandbox = start_sandbox(
-        None if args.corpus == "generated" else args.corpus,
+        None if corpus == "generated" else corpus,
         host=args.host,
         port=args.port,
         client_id=args.client_id,
@@ -662,8 +675,8 @@ def build_parser() -> argparse.ArgumentParser:
     demo = _command(
         commands, "demo", run_demo, "search a sample drawing in the offline sandbox, twice",
         "Start the offline sandbox, search a scan-like copy of a sample drawing, print the top hits, "
-        "then repeat the search to show the cache answers it with zero billed calls. Uses "
-        "../shared/real-designs when present, else the generated corpus.")
+        "then repeat the search to show the cache answers it with zero billed calls. The sandbox serves "
+        "--sandbox-corpus DIR (or $PATSNAP_SANDBOX_CORPUS), else the generated corpus.")
     demo.add_argument("--limit", type=int, default=codes.LIMIT_DEFAULT, metavar="N",
                       help=f"hits to show (default {codes.LIMIT_DEFAULT})")
     _add_sandbox_arguments(demo)
@@ -726,12 +739,13 @@ def main(argv: list[str] | None = None) -> int:
 
     Examples
     --------
-    >>> main(["search", "chair.png", "--sandbox", "--limit", "5", "--out", "hits.csv"])
+    >>> from patsnap_pandas import samples
+    >>> main(["search", str(samples.image("armchair")), "--sandbox", "--limit", "5", "--out", "hits.csv"])
     0
     >>> import pandas as pd
     >>> pd.read_csv("hits.csv")["rank"].tolist()
     [1, 2, 3, 4, 5]
-    >>> main(["search", "chair.png", "--limit", "0"])  # stderr: ... --limit=0 is not valid ...
+    >>> main(["search", str(samples.image("armchair")), "--limit", "0"])  # stderr: ... --limit=0 is not valid ...
     2
     """
     parser = build_parser()

@@ -128,9 +128,9 @@ class SearchPage:
 
     Examples
     --------
-    >>> from patsnap_pandas import PatsnapClient
+    >>> from patsnap_pandas import PatsnapClient, samples
     >>> client = PatsnapClient.sandbox()
-    >>> with open("chair.png", "rb") as f:
+    >>> with open(samples.image("armchair"), "rb") as f:
     ...     url = client.upload_image(f.read(), "chair.png").url
     >>> page = client.create_search(url, limit=5)
     >>> len(page.hits), page.offset, page.limit, page.total, page.from_cache
@@ -152,9 +152,9 @@ class UploadedImage:
 
     Examples
     --------
-    >>> from patsnap_pandas import PatsnapClient
+    >>> from patsnap_pandas import PatsnapClient, samples
     >>> client = PatsnapClient.sandbox()
-    >>> with open("chair.png", "rb") as f:
+    >>> with open(samples.image("armchair"), "rb") as f:
     ...     uploaded = client.upload_image(f.read(), "chair.png")
     >>> uploaded.url.startswith(client.base_url), uploaded.expires_at.tzname(), uploaded.from_cache
     (True, 'UTC', False)
@@ -583,7 +583,8 @@ class PatsnapClient:
         return cls(**overrides)
 
     @classmethod
-    def sandbox(cls, *, auth: str = "token", **options: Any) -> PatsnapClient:
+    def sandbox(cls, *, auth: str = "token", corpus: str | os.PathLike | None = None,
+                **options: Any) -> PatsnapClient:
         """Start an in-process sandbox server and return a client bound to it.
 
         The sandbox stops when the client is closed (or its ``with`` block ends). Unless
@@ -594,6 +595,9 @@ class PatsnapClient:
         ----------
         auth : {"token", "api_key"}
             Which of the sandbox's credentials the client uses.
+        corpus : str or path, optional
+            What the sandbox serves: a folder of drawings with a ``manifest.csv``, or
+            ``"generated"``; default ``$PATSNAP_SANDBOX_CORPUS``, else the generated corpus.
         **options
             Client options (``cache``, ``cache_dir``, ``expire_after``, ``timeout``,
             ``max_retries``, ``rate_limit``, ``backoff_factor``); everything else goes to
@@ -612,6 +616,16 @@ class PatsnapClient:
             raise InvalidInputError(f"auth={auth!r} is not valid: allowed 'token' or 'api_key'.")
         from .sandbox.server import start_sandbox  # the server is only needed here
 
+        if not isinstance(corpus, (str, os.PathLike, type(None))):
+            options["corpus"] = corpus  # a loaded sandbox Corpus (start_sandbox checks the type)
+        else:
+            folder = config.sandbox_corpus(corpus)
+            if folder is not None and not (folder / "manifest.csv").is_file():
+                source = "corpus" if corpus is not None else config.env_name("sandbox_corpus")
+                raise InvalidInputError(f"{source}={str(folder)!r} is not valid: no manifest.csv in that folder "
+                                        "(a sandbox corpus is a folder of drawings with a manifest.csv, "
+                                        "or 'generated')")
+            options["corpus"] = folder
         client_options = {name: options.pop(name) for name in _CLIENT_OPTIONS if name in options}
         server = start_sandbox(**options)
         temp_dir = None
@@ -657,8 +671,9 @@ class PatsnapClient:
 
         Examples
         --------
+        >>> from patsnap_pandas import samples
         >>> client = PatsnapClient.sandbox()
-        >>> data = open("chair.png", "rb").read()
+        >>> data = open(samples.image("armchair"), "rb").read()
         >>> first = client.upload_image(data, "chair.png")
         >>> again = client.upload_image(data, "chair.png")    # the same bytes: no new upload
         >>> again.url == first.url, again.from_cache, client.usage.requests["upload"]
@@ -735,9 +750,9 @@ class PatsnapClient:
 
         Examples
         --------
-        >>> from patsnap_pandas import SearchFilters
+        >>> from patsnap_pandas import SearchFilters, samples
         >>> client = PatsnapClient.sandbox()
-        >>> url = client.upload_image(open("chair.png", "rb").read(), "chair.png").url
+        >>> url = client.upload_image(open(samples.image("armchair"), "rb").read(), "chair.png").url
         >>> page = client.create_search(url, SearchFilters(country="US"), limit=5)
         >>> len(page.hits), {hit.patent_pn[:2] for hit in page.hits}
         (5, {'US'})
@@ -766,8 +781,9 @@ class PatsnapClient:
 
         Examples
         --------
+        >>> from patsnap_pandas import samples
         >>> client = PatsnapClient.sandbox()
-        >>> url = client.upload_image(open("chair.png", "rb").read(), "chair.png").url
+        >>> url = client.upload_image(open(samples.image("armchair"), "rb").read(), "chair.png").url
         >>> first = client.create_search(url, limit=10)
         >>> page = client.search_results(first.search_id, offset=10, limit=100)
         >>> page.offset, len(page.hits), page.total
@@ -833,10 +849,10 @@ class PatsnapClient:
 
         Examples
         --------
-        >>> from patsnap_pandas import search_designs
+        >>> from patsnap_pandas import samples, search_designs
         >>> client = PatsnapClient.sandbox()
         >>> with client.limited(5):                # at most 5 network calls per second here
-        ...     hits = search_designs("chair.png", client=client)
+        ...     hits = search_designs(samples.image("armchair"), client=client)
         >>> len(hits)
         10
         >>> client.close()
@@ -863,9 +879,9 @@ class PatsnapClient:
 
         Examples
         --------
-        >>> from patsnap_pandas import search_designs
+        >>> from patsnap_pandas import samples, search_designs
         >>> client = PatsnapClient.sandbox()
-        >>> hits = search_designs("chair.png", client=client)
+        >>> hits = search_designs(samples.image("armchair"), client=client)
         >>> info = client.cache_info()
         >>> info["backend"], info["responses"], info["uploads"], info["lifetimes"]["search"]
         ('SQLiteCache', 1, 1, 28800)
@@ -892,9 +908,9 @@ class PatsnapClient:
 
         Examples
         --------
-        >>> from patsnap_pandas import search_designs
+        >>> from patsnap_pandas import samples, search_designs
         >>> client = PatsnapClient.sandbox()
-        >>> hits = search_designs("chair.png", client=client)
+        >>> hits = search_designs(samples.image("armchair"), client=client)
         >>> client.clear_cache()
         >>> client.cache_info()["responses"], client.cache_info()["uploads"]
         (0, 0)
@@ -1175,11 +1191,11 @@ def cache_info(cache_dir: str | os.PathLike | None = None) -> dict[str, Any]:
 
     Examples
     --------
-    >>> from patsnap_pandas import PatsnapClient, search_designs
+    >>> from patsnap_pandas import PatsnapClient, samples, search_designs
     >>> cache_info("my-cache")["exists"]         # nothing there yet, and nothing is created
     False
     >>> with PatsnapClient.sandbox(cache_dir="my-cache") as client:
-    ...     hits = search_designs("chair.png", client=client, limit=4)
+    ...     hits = search_designs(samples.image("armchair"), client=client, limit=4)
     >>> info = cache_info("my-cache")
     >>> info["http_cache"]["responses"], info["uploads"]["remembered"], info["thumbnails"]["files"]
     (1, 1, 5)
@@ -1218,9 +1234,9 @@ def clear_cache(cache_dir: str | os.PathLike | None = None) -> None:
 
     Examples
     --------
-    >>> from patsnap_pandas import PatsnapClient, search_designs
+    >>> from patsnap_pandas import PatsnapClient, samples, search_designs
     >>> with PatsnapClient.sandbox(cache_dir="my-cache") as client:
-    ...     hits = search_designs("chair.png", client=client, limit=4)
+    ...     hits = search_designs(samples.image("armchair"), client=client, limit=4)
     >>> clear_cache("my-cache")
     >>> info = cache_info("my-cache")
     >>> info["http_cache"]["responses"], info["uploads"]["remembered"], info["thumbnails"]["files"]

@@ -84,6 +84,9 @@ SETTINGS: dict[str, Setting] = {
                            "retries of a transient failure"),
     "rate_limit": Setting("PATSNAP_RATE_LIMIT", _positive_float, None,
                           "at most this many network calls per second (cache hits are free)"),
+    "sandbox_corpus": Setting("PATSNAP_SANDBOX_CORPUS", _text, None,
+                              "corpus of the offline sandbox: a folder of drawings with a manifest.csv, "
+                              "or 'generated' (default: the generated corpus)"),
 }
 
 
@@ -128,6 +131,26 @@ def cache_dir(explicit: str | os.PathLike | None = None) -> Path:
     value = resolve("cache_dir", None if explicit is None else os.fspath(explicit))
     if value is None:
         value = platformdirs.user_cache_dir(APP_NAME)
+    return Path(value).expanduser()
+
+
+def sandbox_corpus(explicit: str | os.PathLike | None = None,
+                   environ: Mapping[str, str] | None = None) -> Path | None:
+    """The corpus folder of the offline sandbox: ``explicit``, else ``$PATSNAP_SANDBOX_CORPUS``; None = generated.
+
+    ``"generated"`` (either way) also means the generated corpus. Nothing is read here:
+    the sandbox checks the folder when it starts.
+
+    Examples
+    --------
+    >>> sandbox_corpus("designs"), sandbox_corpus("generated"), sandbox_corpus(environ={})
+    (PosixPath('designs'), None, None)
+    >>> sandbox_corpus(environ={"PATSNAP_SANDBOX_CORPUS": "~/drawings"}).name
+    'drawings'
+    """
+    value = resolve("sandbox_corpus", None if explicit is None else os.fspath(explicit), environ)
+    if value is None or value == "generated":
+        return None
     return Path(value).expanduser()
 
 

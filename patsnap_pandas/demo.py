@@ -1,12 +1,16 @@
 """`make demo`: an image search against the offline sandbox, then the same search again for free.
 
-It starts the sandbox (``PatsnapClient.sandbox()``), searches with a sample drawing,
+It starts the sandbox (``PatsnapClient.sandbox()``), searches with a drawing,
 prints the top hits, and repeats the search to show that the cache answers it
-with zero billed calls. The sample is a drawing sheet of a real US design patent
-from ``../shared/real-designs`` when that folder is there (the sandbox then serves
-those 50 patents), else an image of the sandbox's generated corpus. Either way the
-query is rotated, cropped and speckled first, as a scan would be, so the search
-has to find it rather than match identical bytes.
+with zero billed calls, then says what to open next. The sandbox serves the
+corpus of the setting (``corpus=``, ``--sandbox-corpus DIR`` or
+``PATSNAP_SANDBOX_CORPUS``), else its generated corpus:
+
+* a folder of real drawings: the query is one drawing sheet of one of its
+  patents, rotated, cropped and speckled first as a scan would be, so the search
+  has to find it rather than match identical bytes;
+* the generated corpus: the query is the sample drawing ``samples.image("desk-lamp")``,
+  a new design that the corpus does not hold: the search finds the lamps that look like it.
 
 Examples
 --------
@@ -25,34 +29,26 @@ from typing import Any, TextIO
 import numpy as np
 from PIL import Image, ImageOps
 
+from . import config, samples
 from .client import PatsnapClient
 from .search import search_designs
 
-__all__ = ["perturb", "real_designs_dir", "run_demo"]
+__all__ = ["NEXT_STEPS", "perturb", "run_demo"]
 
-#: A shoe with four sheets; the corpus holds three other shoes to find next to it.
+#: In a folder of real drawings: a shoe with four sheets, and three other shoes to find next to it.
 DEMO_PATENT = "USD917866S"
 DEMO_SHEET = 2  # image_keys[0] is the front page, then drawing sheets 1, 2, ...
-GENERATED_DESIGN = 42  # a handbag the perturbed query finds at rank 1 (generated corpus, seed 0)
-# The generated drawings are small (about 300 x 500 px): a lighter scan effect suits them.
-PERTURBATION = {"real": {"angle": 2.0, "crop": 0.04, "noise": 12.0},
-                "generated": {"angle": 1.5, "crop": 0.02, "noise": 4.0}}
+DEMO_SAMPLE = "desk-lamp"  # the query on the generated corpus
+PERTURBATION = {"angle": 2.0, "crop": 0.04, "noise": 12.0}
 
-
-def real_designs_dir() -> Path | None:
-    """``../shared/real-designs`` beside the project (from the working folder or the package), if there.
-
-    Examples
-    --------
-    >>> folder = real_designs_dir()          # None on a checkout without the shared folder
-    >>> folder is None or (folder / "manifest.csv").is_file()
-    True
-    """
-    for base in (Path.cwd(), Path(__file__).resolve().parents[1]):
-        candidate = (base / ".." / "shared" / "real-designs").resolve()
-        if (candidate / "manifest.csv").is_file():
-            return candidate
-    return None
+#: What the demo suggests next (paths relative to a clone of the repository).
+NEXT_STEPS = (
+    "Next:",
+    "  notebooks   .venv/bin/jupyter lab notebooks/01_quickstart.ipynb   (then 02 competitors, 03 report)",
+    "  the panel   .venv/bin/voila notebooks/04_panel.ipynb              (interactive search in the browser)",
+    "  the docs    .venv/bin/mkdocs serve  ->  http://127.0.0.1:8000     (or docs/getting-started.md)",
+    "  your own drawings: make demo DEMO_ARGS='--sandbox-corpus DIR' (a folder with a manifest.csv)",
+)
 
 
 def perturb(image: Image.Image, *, seed: int = 0, angle: float = 2.0, crop: float = 0.04,
@@ -64,7 +60,8 @@ def perturb(image: Image.Image, *, seed: int = 0, angle: float = 2.0, crop: floa
     Examples
     --------
     >>> from PIL import Image
-    >>> drawing = Image.open("chair.png")
+    >>> from patsnap_pandas import samples
+    >>> drawing = Image.open(samples.image("armchair"))
     >>> scan = perturb(drawing, seed=1, angle=2.0, noise=8.0)
     >>> scan.mode, scan.size != drawing.size, perturb(drawing, seed=1, angle=2.0, noise=8.0) == scan
     ('L', True, True)
@@ -80,16 +77,13 @@ def perturb(image: Image.Image, *, seed: int = 0, angle: float = 2.0, crop: floa
 
 
 def _pick_query(corpus) -> tuple[Any, str, str]:
-    """(design, image key, description) of the demo query in the sandbox corpus."""
-    if corpus.name.startswith("dir:"):
-        design = next((d for d in corpus.designs if d.patent_pn == DEMO_PATENT), None)
-        if design is None:  # another folder of real designs: the patent with the most sheets
-            design = max(corpus.designs, key=lambda d: len(d.image_keys))
-        sheet = min(DEMO_SHEET, len(design.image_keys) - 1)
-        what = f"drawing sheet {sheet}" if sheet else "front page"
-        return design, design.image_keys[sheet], f"{what} of {design.patent_pn} ({design.title!r})"
-    design = corpus.designs[GENERATED_DESIGN % len(corpus.designs)]
-    return design, design.image_keys[0], f"the main view of {design.patent_pn} ({design.title!r})"
+    """(design, image key, description) of the demo query in a folder corpus."""
+    design = next((d for d in corpus.designs if d.patent_pn == DEMO_PATENT), None)
+    if design is None:  # another folder of real designs: the patent with the most sheets
+        design = max(corpus.designs, key=lambda d: len(d.image_keys))
+    sheet = min(DEMO_SHEET, len(design.image_keys) - 1)
+    what = f"drawing sheet {sheet}" if sheet else "front page"
+    return design, design.image_keys[sheet], f"{what} of {design.patent_pn} ({design.title!r})"
 
 
 def _table(df) -> str:
@@ -108,7 +102,7 @@ def _table(df) -> str:
     return "\n".join(lines)
 
 
-def _timed_search(client: PatsnapClient, query: Image.Image, limit: int,
+def _timed_search(client: PatsnapClient, query: Image.Image | Path, limit: int,
                   label: str) -> tuple[Any, float, int, int]:
     """(hits, seconds, billed calls, new sandbox ledger entries) of one search."""
     billed, ledger = client.usage.billed_calls, len(client.sandbox_server.ledger)
@@ -127,8 +121,8 @@ def run_demo(out: TextIO = sys.stdout, *, corpus: str | Path | None = None, limi
     out : text stream
         Where to print (default stdout).
     corpus : str or path, optional
-        A folder in ``real-designs`` format, ``"generated"`` for the generated corpus;
-        default: ``../shared/real-designs`` when present, else generated.
+        A folder of drawings with a ``manifest.csv``, or ``"generated"``; default: the
+        ``PATSNAP_SANDBOX_CORPUS`` setting, else the generated corpus.
     limit : int
         Hits to show.
     **sandbox_options
@@ -143,40 +137,41 @@ def run_demo(out: TextIO = sys.stdout, *, corpus: str | Path | None = None, limi
     >>> print(out.getvalue())
     patsnap-pandas demo: design image search against the offline sandbox ...
     Same search again: 0 billed calls (client usage: 0, sandbox ledger: 0 new entries), same hits, ...
+    Next:
+    ...
     """
     def say(text: str = "") -> None:
         print(text, file=out, flush=True)
 
-    defaulted = corpus is None
-    if corpus is None:
-        corpus = real_designs_dir()
-    elif corpus == "generated":
-        corpus = None
+    folder = config.sandbox_corpus(corpus)  # None: the generated corpus
     say("patsnap-pandas demo: design image search against the offline sandbox "
         "(a local PatSnap look-alike: no account, no quota).")
     started = time.perf_counter()
-    with PatsnapClient.sandbox(corpus=corpus, **sandbox_options) as client:
+    with PatsnapClient.sandbox(corpus=corpus, **sandbox_options) as client:  # None: the setting
         server = client.sandbox_server
         designs = server.corpus.designs
         images_count = sum(len(d.image_keys) for d in designs)
-        if corpus is not None:
-            source = f"{len(designs)} real US design patents ({images_count} drawings) from {corpus}"
+        if folder is not None:
+            source = f"{len(designs)} designs ({images_count} drawings) from the folder {folder}"
         else:
-            source = f"{len(designs)} generated designs" + (
-                " (../shared/real-designs not found)" if defaulted else "")
+            source = f"{len(designs)} generated designs (--sandbox-corpus DIR serves a folder of your own)"
         say(f"Data source: {source}; sandbox ready in {time.perf_counter() - started:.1f} s.")
 
-        design, key, description = _pick_query(server.corpus)
-        effect = PERTURBATION["real" if corpus is not None else "generated"]
-        query = perturb(server.corpus.image(key), **effect)
-        say(f"Query: {description}, rotated {effect['angle']:g}°, cropped and speckled like a scan.")
+        if folder is not None:
+            design, key, description = _pick_query(server.corpus)
+            query: Any = perturb(server.corpus.image(key), **PERTURBATION)
+            say(f"Query: {description}, rotated {PERTURBATION['angle']:g}°, cropped and speckled like a scan.")
+            label = f"{design.patent_pn} sheet"
+        else:
+            design, query, label = None, samples.image(DEMO_SAMPLE), DEMO_SAMPLE
+            say(f'Query: samples.image("{DEMO_SAMPLE}"), a drawing of a new desk lamp made by the package '
+                "(not one of the corpus's designs).")
 
-        label = f"{design.patent_pn} sheet"
         df, took, first_billed, _ = _timed_search(client, query, limit, label)
         say(f"\nTop {len(df)} of {df.attrs['total']} designs ({took:.2f} s, {first_billed} billed calls: "
             "upload + search):")
         say(_table(df))
-        if len(df) and df["patent_pn"].iloc[0] == design.patent_pn:
+        if design is not None and len(df) and df["patent_pn"].iloc[0] == design.patent_pn:
             say(f"  -> rank 1 is the patent the query was drawn from ({design.patent_pn}).")
 
         again, took, rerun_billed, rerun_ledger = _timed_search(client, query, limit, label)
@@ -184,6 +179,9 @@ def run_demo(out: TextIO = sys.stdout, *, corpus: str | Path | None = None, limi
         say(f"\nSame search again: {rerun_billed} billed calls (client usage: {rerun_billed}, "
             f"sandbox ledger: {rerun_ledger} new entries), {'same hits, ' if same else ''}"
             f"served from the cache in {took * 1000:.0f} ms.")
+    say()
+    for line in NEXT_STEPS:
+        say(line)
     return 0 if rerun_billed == 0 and rerun_ledger == 0 else 1
 
 

@@ -78,9 +78,9 @@ def enrich(df: pd.DataFrame, fields: str | Iterable[str] | None = None, *, legal
 
     Examples
     --------
-    >>> from patsnap_pandas import PatsnapClient, search_designs
+    >>> from patsnap_pandas import PatsnapClient, samples, search_designs
     >>> with PatsnapClient.sandbox() as client:
-    ...     hits = search_designs("lamp.png", client=client, limit=3)
+    ...     hits = search_designs(samples.image("desk-lamp"), client=client, limit=3)
     ...     rich = enrich(hits, ["assignees", "grant_date"], legal_status=True)
     >>> rich[["assignees", "grant_date", "simple_legal_status"]].dtypes.astype(str).tolist()
     ['string', 'datetime64[ns]', 'string']

@@ -134,10 +134,10 @@ class QuotaExceededError(PatsnapError):
     --------
     A sandbox that answers like an account whose daily limit is used up:
 
-    >>> from patsnap_pandas import PatsnapClient, QuotaExceededError, search_designs
+    >>> from patsnap_pandas import PatsnapClient, QuotaExceededError, samples, search_designs
     >>> client = PatsnapClient.sandbox(quota=0, quota_code=67200007)
     >>> try:
-    ...     search_designs("chair.png", client=client)
+    ...     search_designs(samples.image("armchair"), client=client)
     ... except QuotaExceededError as err:
     ...     print(err.code, err.message)
     67200007 API call exceeds the daily limit!
@@ -156,10 +156,10 @@ class RateLimitError(QuotaExceededError):
 
     Examples
     --------
-    >>> from patsnap_pandas import PatsnapClient, RateLimitError, search_designs
+    >>> from patsnap_pandas import PatsnapClient, RateLimitError, samples, search_designs
     >>> client = PatsnapClient.sandbox(quota=0, quota_code=67200002, max_retries=0)
     >>> try:
-    ...     search_designs("chair.png", client=client)
+    ...     search_designs(samples.image("armchair"), client=client)
     ... except RateLimitError as err:
     ...     print(err.code, isinstance(err, QuotaExceededError))
     67200002 True
@@ -220,11 +220,11 @@ class ServiceUnavailableError(PatsnapError):
     --------
     A sandbox whose every billable call fails with 68300008; two retries, then the error:
 
-    >>> from patsnap_pandas import PatsnapClient, ServiceUnavailableError, search_designs
+    >>> from patsnap_pandas import PatsnapClient, ServiceUnavailableError, samples, search_designs
     >>> client = PatsnapClient.sandbox(failure_rate=1.0, failure_kinds=(68300008,),
     ...                                max_retries=2, backoff_factor=0.01)
     >>> try:
-    ...     search_designs("chair.png", client=client)
+    ...     search_designs(samples.image("armchair"), client=client)
     ... except ServiceUnavailableError as err:
     ...     print(err.code, client.usage.retries)
     68300008 2

@@ -342,9 +342,9 @@ class SearchFilters:
 
     The same filters as keyword arguments of a search:
 
-    >>> from patsnap_pandas import PatsnapClient, search_designs
+    >>> from patsnap_pandas import PatsnapClient, samples, search_designs
     >>> client = PatsnapClient.sandbox()
-    >>> hits = search_designs("chair.png", client=client, country=["CN", "US"], loc="06-01",
+    >>> hits = search_designs(samples.image("armchair"), client=client, country=["CN", "US"], loc="06-01",
     ...                       apply_start_time="2015-01-01")
     >>> hits.attrs["filters"]
     {'loc': '06-01', 'country': 'CN,US', 'apply_start_time': '20150101'}

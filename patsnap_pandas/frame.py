@@ -228,9 +228,9 @@ def concat_frames(frames: Iterable[pd.DataFrame]) -> pd.DataFrame:
     --------
     Two pages of one search:
 
-    >>> from patsnap_pandas import PatsnapClient, search_designs
+    >>> from patsnap_pandas import PatsnapClient, samples, search_designs
     >>> client = PatsnapClient.sandbox()
-    >>> page1 = search_designs("chair.png", client=client, limit=10)
+    >>> page1 = search_designs(samples.image("armchair"), client=client, limit=10)
     >>> page2 = page1.patsnap.more(5)
     >>> both = concat_frames([page1, page2])
     >>> len(both), both["rank"].tolist()[-3:], both.attrs["search_id"] == page1.attrs["search_id"]

@@ -148,10 +148,10 @@ class Usage:
     --------
     Every client has one, ``client.usage``:
 
-    >>> from patsnap_pandas import PatsnapClient, search_designs
+    >>> from patsnap_pandas import PatsnapClient, samples, search_designs
     >>> client = PatsnapClient.sandbox()
-    >>> hits = search_designs("chair.png", client=client)
-    >>> hits = search_designs("chair.png", client=client)      # the same search: from the cache
+    >>> hits = search_designs(samples.image("armchair"), client=client)
+    >>> hits = search_designs(samples.image("armchair"), client=client)      # the same search: from the cache
     >>> client.usage
     Usage(requests={'token': 1, 'upload': 1, 'search': 1}, cache_hits=2, billed_calls=2, retries=0)
     >>> client.usage.as_dict()["billed_calls"]

@@ -148,9 +148,10 @@ class PreparedImage:
 
     Examples
     --------
-    >>> prepared = prepare_image("chair.png")
+    >>> from patsnap_pandas import samples
+    >>> prepared = prepare_image(samples.image("armchair"))
     >>> prepared.mime, prepared.label, prepared.filename == prepared.sha256[:16] + ".png"
-    ('image/png', 'chair.png', True)
+    ('image/png', 'armchair.png', True)
     >>> len(prepared) == len(prepared.data) <= 4096 * 1024
     True
     """
@@ -614,10 +615,10 @@ class ThumbnailStore:
 
     Examples
     --------
-    >>> from patsnap_pandas import PatsnapClient, search_designs
+    >>> from patsnap_pandas import PatsnapClient, samples, search_designs
     >>> from patsnap_pandas.search import load_thumbnails
     >>> client = PatsnapClient.sandbox()
-    >>> df = search_designs("chair.png", client=client, limit=10)
+    >>> df = search_designs(samples.image("armchair"), client=client, limit=10)
     >>> thumbs = load_thumbnails(df)            # one PNG per row, from the thumbnail store
     >>> store = ThumbnailStore("thumbnails", size=128)     # default folder: <cache dir>/thumbnails
     >>> pngs = store.load(zip(df["patent_id"], df["image_url"]))
@@ -657,9 +658,9 @@ class ThumbnailStore:
 
         Examples
         --------
-        >>> from patsnap_pandas import PatsnapClient, search_designs
+        >>> from patsnap_pandas import PatsnapClient, samples, search_designs
         >>> client = PatsnapClient.sandbox()
-        >>> df = search_designs("chair.png", client=client, limit=10)
+        >>> df = search_designs(samples.image("armchair"), client=client, limit=10)
         >>> store = ThumbnailStore("thumbnails")
         >>> [len(png) > 0 for png in store.fetch(df.head(3))]   # a result frame's rows work too
         [True, True, True]
@@ -751,8 +752,9 @@ class ThumbnailStore:
 
         Examples
         --------
+        >>> from patsnap_pandas import samples
         >>> store = ThumbnailStore("thumbnails", size=64)
-        >>> png = store.put("", "https://img.example/query.png?Expires=1", open("chair.png", "rb").read())
+        >>> png = store.put("", "https://img.example/query.png?Expires=1", open(samples.image("armchair"), "rb").read())
         >>> store.fetch([("", "https://img.example/query.png?Expires=2")]) == [png]   # no download
         True
         """

@@ -219,9 +219,9 @@ def top(df: pd.DataFrame, n: int, by: str = "score", *, ascending: bool | None =
 
     Examples
     --------
-    >>> from patsnap_pandas import PatsnapClient, search_designs
+    >>> from patsnap_pandas import PatsnapClient, samples, search_designs
     >>> client = PatsnapClient.sandbox()
-    >>> df = search_designs("chair.png", client=client, limit=20)
+    >>> df = search_designs(samples.image("armchair"), client=client, limit=20)
     >>> best = top(df, 5)                       # the five highest scores
     >>> len(best), best["score"].is_monotonic_decreasing, best.attrs == df.attrs
     (5, True, True)
@@ -263,9 +263,9 @@ class ThumbnailGrid:
 
     Examples
     --------
-    >>> from patsnap_pandas import PatsnapClient, search_designs
+    >>> from patsnap_pandas import PatsnapClient, samples, search_designs
     >>> client = PatsnapClient.sandbox()
-    >>> grid = search_designs("chair.png", client=client, limit=8).patsnap.thumbnails()
+    >>> grid = search_designs(samples.image("armchair"), client=client, limit=8).patsnap.thumbnails()
     >>> grid                                    # in a notebook, the grid itself
     <ThumbnailGrid: 8 thumbnail(s), css prefix psg-...>
     >>> "<script" in grid.html, grid.save("chair-hits.html").name
@@ -392,10 +392,10 @@ def thumbnail_grid(
 
     Examples
     --------
-    >>> from patsnap_pandas import PatsnapClient, search_designs
+    >>> from patsnap_pandas import PatsnapClient, samples, search_designs
     >>> from patsnap_pandas.search import load_thumbnails
     >>> client = PatsnapClient.sandbox()
-    >>> df = search_designs("chair.png", client=client, limit=10)
+    >>> df = search_designs(samples.image("armchair"), client=client, limit=10)
     >>> grid = thumbnail_grid(df, load_thumbnails(df), n=10, caption=("score", "patent_pn", "authority"))
     >>> grid          # in a notebook cell: the thumbnails
     <ThumbnailGrid: 10 thumbnail(s), css prefix psg-...>
@@ -499,9 +499,9 @@ def plot_scores(
 
     Examples
     --------
-    >>> from patsnap_pandas import PatsnapClient, search_designs
+    >>> from patsnap_pandas import PatsnapClient, samples, search_designs
     >>> client = PatsnapClient.sandbox()
-    >>> df = search_designs("chair.png", client=client, max_results=100)
+    >>> df = search_designs(samples.image("armchair"), client=client, max_results=100)
     >>> ax = plot_scores(df, "hist", by="authority")
     >>> ax.get_xlabel(), ax.get_legend() is not None
     ('similarity score', True)
@@ -642,10 +642,10 @@ def gallery(df: pd.DataFrame, images: Sequence[bytes | None] | None, n: int = 12
 
     Examples
     --------
-    >>> from patsnap_pandas import PatsnapClient, search_designs
+    >>> from patsnap_pandas import PatsnapClient, samples, search_designs
     >>> from patsnap_pandas.search import load_thumbnails
     >>> client = PatsnapClient.sandbox()
-    >>> df = search_designs("chair.png", client=client, limit=8)
+    >>> df = search_designs(samples.image("armchair"), client=client, limit=8)
     >>> fig = gallery(df, load_thumbnails(df), n=8, cols=4)
     >>> fig.savefig("gallery.png")
     >>> len(fig.axes), fig.get_size_inches().tolist()

@@ -144,9 +144,9 @@ def summary(df: pd.DataFrame) -> dict[str, pd.DataFrame]:
 
     Examples
     --------
-    >>> from patsnap_pandas import PatsnapClient, search_designs
+    >>> from patsnap_pandas import PatsnapClient, samples, search_designs
     >>> client = PatsnapClient.sandbox()
-    >>> df = search_designs("chair.png", client=client, limit=50).patsnap.enrich()
+    >>> df = search_designs(samples.image("armchair"), client=client, limit=50).patsnap.enrich()
     >>> tables = summary(df)
     >>> sorted(tables), tables["authority"].columns.tolist()
     (['assignee', 'authority'], ['hits', 'patents', 'best_score', 'mean_score'])
@@ -202,10 +202,11 @@ def overlap(df: pd.DataFrame) -> pd.DataFrame:
 
     >>> import pandas as pd
     >>> from PIL import Image
-    >>> from patsnap_pandas import PatsnapClient
-    >>> Image.open("chair.png").rotate(3, fillcolor=255).save("chair-side.png")
+    >>> from patsnap_pandas import PatsnapClient, samples
+    >>> chair = samples.image("armchair")
+    >>> Image.open(chair).rotate(3, fillcolor=255).save("chair-side.png")
     >>> catalogue = pd.DataFrame({"sku": ["C-1", "C-1b", "L-2"],
-    ...                           "photo": ["chair.png", "chair-side.png", "lamp.png"]})
+    ...                           "photo": [chair, "chair-side.png", samples.image("desk-lamp")]})
     >>> client = PatsnapClient.sandbox()
     >>> hits = catalogue.patsnap.search_each("photo", label_column="sku", progress=False, client=client)
     >>> shared = overlap(hits)
@@ -446,10 +447,10 @@ def html_report(
 
     Examples
     --------
-    >>> from patsnap_pandas import PatsnapClient, search_designs
+    >>> from patsnap_pandas import PatsnapClient, samples, search_designs
     >>> from patsnap_pandas.search import load_thumbnails
     >>> client = PatsnapClient.sandbox()
-    >>> df = search_designs("chair.png", client=client, limit=5)
+    >>> df = search_designs(samples.image("armchair"), client=client, limit=5)
     >>> page = html_report(df, load_thumbnails(df), title="Chairs", include_plots=False)
     >>> page.startswith("<!DOCTYPE html>"), "<script" in page, page.count("data:image/png;base64,")
     (True, False, 5)
@@ -549,12 +550,12 @@ def write_html_report(
 
     Examples
     --------
-    >>> from patsnap_pandas import PatsnapClient, search_designs
+    >>> from patsnap_pandas import PatsnapClient, samples, search_designs
     >>> from patsnap_pandas.search import load_thumbnails
     >>> client = PatsnapClient.sandbox()
-    >>> df = search_designs("chair.png", client=client, limit=20).patsnap.enrich()
+    >>> df = search_designs(samples.image("armchair"), client=client, limit=20).patsnap.enrich()
     >>> path = write_html_report(df, "report.html", load_thumbnails(df), title="Chairs like ours",
-    ...                          query_image=open("chair.png", "rb").read())
+    ...                          query_image=open(samples.image("armchair"), "rb").read())
     >>> path.name, path.stat().st_size > 10_000
     ('report.html', True)
     >>> client.close()
@@ -639,10 +640,10 @@ def write_excel(
 
     Examples
     --------
-    >>> from patsnap_pandas import PatsnapClient, search_designs
+    >>> from patsnap_pandas import PatsnapClient, samples, search_designs
     >>> from patsnap_pandas.search import load_thumbnails
     >>> client = PatsnapClient.sandbox()
-    >>> df = search_designs("chair.png", client=client, limit=20).patsnap.enrich()
+    >>> df = search_designs(samples.image("armchair"), client=client, limit=20).patsnap.enrich()
     >>> path = write_excel(df, "hits.xlsx", load_thumbnails(df))
     >>> import zipfile
     >>> sum(name.startswith("xl/media/") for name in zipfile.ZipFile(path).namelist())

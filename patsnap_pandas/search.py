@@ -17,10 +17,10 @@ zero billed calls, uploads included.
 
 Examples
 --------
->>> from patsnap_pandas import PatsnapClient, search_designs
+>>> from patsnap_pandas import PatsnapClient, samples, search_designs
 >>> with PatsnapClient.sandbox() as client:
-...     df = search_designs("chair.png", client=client, limit=5, country="CN")
-...     again = search_designs("chair.png", client=client, limit=5, country="CN")
+...     df = search_designs(samples.image("armchair"), client=client, limit=5, country="CN")
+...     again = search_designs(samples.image("armchair"), client=client, limit=5, country="CN")
 >>> df[["rank", "patent_pn", "authority"]].shape, df["authority"].unique().tolist()
 ((5, 3), ['CN'])
 >>> again.attrs["from_cache"], client.usage.billed_calls            # upload + search, once
@@ -78,11 +78,11 @@ class SearchWarning(UserWarning):
     Only 41 registered designs of Hong Kong exist in the sandbox:
 
     >>> import warnings
-    >>> from patsnap_pandas import PatsnapClient, search_designs
+    >>> from patsnap_pandas import PatsnapClient, samples, search_designs
     >>> client = PatsnapClient.sandbox()
     >>> with warnings.catch_warnings(record=True) as caught:
     ...     warnings.simplefilter("always")
-    ...     hits = search_designs("chair.png", client=client, max_results=300, country="HK")
+    ...     hits = search_designs(samples.image("armchair"), client=client, max_results=300, country="HK")
     >>> print(caught[0].message)
     max_results=300 but 41 hits were returned: only 41 designs match this query and filters (total_search_result_count).
     >>> client.close()
@@ -147,9 +147,9 @@ def client_for(df_or_search_id: pd.DataFrame | str | None = None,
 
     Examples
     --------
-    >>> from patsnap_pandas import PatsnapClient, search_designs
+    >>> from patsnap_pandas import PatsnapClient, samples, search_designs
     >>> client = PatsnapClient.sandbox()
-    >>> hits = search_designs("chair.png", client=client)
+    >>> hits = search_designs(samples.image("armchair"), client=client)
     >>> client_for(hits) is client, client_for(hits.attrs["search_id"]) is client
     (True, True)
     >>> client.close()
@@ -450,9 +450,9 @@ def load_query_image(df: pd.DataFrame) -> bytes | None:
     A sandbox whose image URLs (the uploaded query's too) expire after one second:
 
     >>> import time
-    >>> from patsnap_pandas import PatsnapClient, search_designs
+    >>> from patsnap_pandas import PatsnapClient, samples, search_designs
     >>> client = PatsnapClient.sandbox(image_url_lifetime=1)
-    >>> hits = search_designs("chair.png", client=client, limit=5)
+    >>> hits = search_designs(samples.image("armchair"), client=client, limit=5)
     >>> time.sleep(1.5)                           # the query's upload URL has expired...
     >>> load_query_image(hits).startswith(b"\\x89PNG")   # ...the search stored its thumbnail
     True
@@ -490,9 +490,9 @@ def load_thumbnails(df: pd.DataFrame, *, size: int | None = None) -> list[bytes]
     A sandbox whose image URLs expire after one second (PatSnap's live 9 hours):
 
     >>> import time
-    >>> from patsnap_pandas import PatsnapClient, search_designs
+    >>> from patsnap_pandas import PatsnapClient, samples, search_designs
     >>> client = PatsnapClient.sandbox(image_url_lifetime=1)
-    >>> hits = search_designs("chair.png", client=client, limit=5)
+    >>> hits = search_designs(samples.image("armchair"), client=client, limit=5)
     >>> time.sleep(1.5)                      # the image URLs have expired...
     >>> thumbs = load_thumbnails(hits)       # ...but the search prefetched the thumbnails
     >>> from patsnap_pandas.images import ThumbnailStore
@@ -567,14 +567,15 @@ def search_designs(image: Any, *, client: PatsnapClient | None = None, limit: in
 
     Examples
     --------
+    >>> from patsnap_pandas import samples
     >>> with PatsnapClient.sandbox() as client:
-    ...     df = search_designs("lamp.png", client=client, max_results=250, country=["CN", "US"])
+    ...     df = search_designs(samples.image("desk-lamp"), client=client, max_results=250, country=["CN", "US"])
     ...     print(len(df), df.attrs["total"], client.usage.requests["results"])
     250 302 2
     >>> df.columns[:9].tolist()
     ['rank', 'score', 'patent_pn', 'title', 'patent_id', 'image_url', 'authority', 'search_id', 'query']
     >>> df.attrs["query"], df.attrs["filters"]
-    ('lamp.png', {'country': 'CN,US'})
+    ('desk-lamp.png', {'country': 'CN,US'})
 
     Without ``client=``, the client comes from the ``PATSNAP_*`` environment variables.
     """
@@ -624,12 +625,12 @@ def search_prepared(target: str | images.PreparedImage, *, client: PatsnapClient
 
     Examples
     --------
-    >>> from patsnap_pandas import PatsnapClient, images
+    >>> from patsnap_pandas import PatsnapClient, images, samples
     >>> with PatsnapClient.sandbox() as client:
-    ...     df = search_prepared(images.prepare_image("chair.png"), client=client,
+    ...     df = search_prepared(images.prepare_image(samples.image("armchair")), client=client,
     ...                          filters=SearchFilters(), limit=3, thumbnails=False)
     >>> len(df), df.attrs["query"], client_for(df) is not None
-    (3, 'chair.png', True)
+    (3, 'armchair.png', True)
     """
     wanted = max_results if max_results is not None else limit
     if isinstance(target, str):
@@ -735,9 +736,9 @@ def continue_search(df: pd.DataFrame, n: int = 100, *, client: PatsnapClient | N
     Examples
     --------
     >>> import time, warnings
-    >>> from patsnap_pandas import PatsnapClient, search_designs
+    >>> from patsnap_pandas import PatsnapClient, samples, search_designs
     >>> client = PatsnapClient.sandbox(search_id_lifetime=2)     # PatSnap: 20 minutes
-    >>> first = search_designs("chair.png", client=client, limit=10)
+    >>> first = search_designs(samples.image("armchair"), client=client, limit=10)
     >>> more = continue_search(first, 20)                          # same search id
     >>> more["rank"].tolist()[:3], len(more)
     ([11, 12, 13], 20)

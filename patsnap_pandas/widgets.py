@@ -20,9 +20,9 @@ let through.
 
 Examples
 --------
->>> from patsnap_pandas import PatsnapClient, SearchPanel
+>>> from patsnap_pandas import PatsnapClient, SearchPanel, samples
 >>> client = PatsnapClient.sandbox()
->>> panel = SearchPanel(client, image="chair.png", country=["CN", "US"], limit=20)
+>>> panel = SearchPanel(client, image=samples.image("armchair"), country=["CN", "US"], limit=20)
 >>> panel.search_button.click()              # what a click in the browser does
 >>> len(panel.results), set(panel.results["authority"]) <= {"CN", "US"}, panel.state.last_error
 (20, True, None)
@@ -103,11 +103,11 @@ class PanelState:
 
     Examples
     --------
-    >>> from patsnap_pandas import PatsnapClient, SearchPanel
+    >>> from patsnap_pandas import PatsnapClient, SearchPanel, samples
     >>> client = PatsnapClient.sandbox()
-    >>> panel = SearchPanel(client, image="chair.png", limit=5)
+    >>> panel = SearchPanel(client, image=samples.image("armchair"), limit=5)
     >>> panel.state.query_name, panel.state.results is None
-    ('chair.png', True)
+    ('armchair.png', True)
     >>> panel.search_button.click()
     >>> len(panel.state.results), len(panel.state.thumbnails), panel.state.busy, panel.state.last_error
     (5, 5, False, None)
@@ -185,8 +185,9 @@ class SearchPanel:
 
     Examples
     --------
+    >>> from patsnap_pandas import samples
     >>> with PatsnapClient.sandbox() as client:
-    ...     panel = SearchPanel(client, image="lamp.png", loc="6-1 or 6-2", limit=10)
+    ...     panel = SearchPanel(client, image=samples.image("desk-lamp"), loc="6-1 or 6-2", limit=10)
     ...     panel.search_button.click()
     ...     calls = client.usage.billed_calls
     ...     panel.min_score.value = 0.9          # narrows the shown hits: no call

@@ -7,7 +7,7 @@ design's images by key. Two sources:
   classes drawn with Pillow as families of near variants, with realistic
   bibliographic data (see :mod:`.draw` and :mod:`.metadata`).
 - :func:`directory_corpus`: a folder of real drawings described by a
-  ``manifest.csv`` (the format of ``../shared/real-designs``).
+  ``manifest.csv`` (see :func:`directory_corpus` for its columns).
 
 Each corpus has a ``fingerprint`` (a hex digest of its images and metadata)
 that keys the on-disk feature cache of :class:`~.index.ImageIndex`.
@@ -478,6 +478,10 @@ def _xml_extras(folder: Path) -> dict:
 def directory_corpus(path: str | Path) -> Corpus:
     """A corpus of real drawings: a folder with a ``manifest.csv``.
 
+    ``manifest.csv`` has one row per image: ``file`` (path relative to the folder) and
+    ``patent_number`` (or ``group_id``) are required; ``title``, ``locarno``,
+    ``grant_date``, ``filing_date``, ``publication_date``, ``applicant`` and ``view``
+    (``front_page_representative`` or ``drawing_sheet_N``) are read when present.
     One design per ``group_id`` (else ``patent_number``); its images are ordered
     front page first, then drawing sheets by number. The manifest gives title,
     Locarno class, dates and applicant; a USPTO grant XML next to the images,
@@ -494,10 +498,11 @@ def directory_corpus(path: str | Path) -> Corpus:
     A folder of two drawings and its manifest:
 
     >>> import csv, pathlib, shutil
+    >>> from patsnap_pandas import samples
     >>> folder = pathlib.Path("designs")
     >>> folder.mkdir()
-    >>> for name in ("chair", "lamp"):
-    ...     _ = shutil.copy(f"{name}.png", folder / f"{name}-1.png")
+    >>> for name, sample in (("chair", "armchair"), ("lamp", "desk-lamp")):
+    ...     _ = shutil.copy(samples.image(sample), folder / f"{name}-1.png")
     >>> with open(folder / "manifest.csv", "w", newline="") as f:
     ...     rows = [["file", "patent_number", "title", "locarno", "grant_date", "applicant"],
     ...             ["chair-1.png", "D100001", "Chair", "06-01", "2021-01-05", "ACME Furniture (US)"],
@@ -509,9 +514,9 @@ def directory_corpus(path: str | Path) -> Corpus:
 
     A sandbox serving it:
 
-    >>> from patsnap_pandas import PatsnapClient, search_designs
+    >>> from patsnap_pandas import PatsnapClient, samples, search_designs
     >>> with PatsnapClient.sandbox(corpus=folder) as client:
-    ...     hits = search_designs("chair.png", client=client)
+    ...     hits = search_designs(samples.image("armchair"), client=client)
     >>> hits["patent_pn"].tolist()
     ['USD100001S', 'USD100002S']
     """

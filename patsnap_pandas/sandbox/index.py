@@ -86,13 +86,14 @@ class ImageIndex:
 
     Examples
     --------
+    >>> from patsnap_pandas import samples
     >>> from PIL import Image
     >>> from patsnap_pandas.sandbox.corpus import generated_corpus
     >>> corpus = generated_corpus(60, seed=1)
     >>> index = ImageIndex(corpus)              # computed once, then read from the cache
     >>> ImageIndex(corpus).from_cache, len(index.keys) == len(corpus.image_keys)
     (True, True)
-    >>> matches = index.match(Image.open("chair.png"))       # pixels only, never metadata
+    >>> matches = index.match(Image.open(samples.image("armchair")))       # pixels only, never metadata
     >>> matches.scores.shape, bool(((matches.scores >= 0) & (matches.scores <= 1)).all())
     ((60,), True)
     """

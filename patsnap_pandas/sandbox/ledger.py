@@ -34,9 +34,9 @@ class LedgerEntry:
 
     Examples
     --------
-    >>> from patsnap_pandas import PatsnapClient, search_designs
+    >>> from patsnap_pandas import PatsnapClient, samples, search_designs
     >>> client = PatsnapClient.sandbox()
-    >>> hits = search_designs("chair.png", client=client, limit=5)
+    >>> hits = search_designs(samples.image("armchair"), client=client, limit=5)
     >>> entry = client.sandbox_server.ledger[-1]
     >>> entry.endpoint, entry.params["limit"], entry.result_count, entry.ok, entry.http_status
     ('/image-search/search-id', '5', 5, True, 200)

@@ -1,7 +1,8 @@
 """Filter, rank and sort the corpus for one image search (what P009 computes).
 
 Filters go first; the designs that pass are ranked by image similarity
-(``ImageIndex.match``), the ranked list is capped at ``STORED_HITS`` and, when a
+(``ImageIndex.match``, by the exact score; hits report it rounded to
+``SCORE_DECIMALS``), the ranked list is capped at ``STORED_HITS`` and, when a
 sort field is given, re-sorted by that date. Ties break on score, then patent
 number, so the same query always gives the same list.
 """
@@ -24,8 +25,9 @@ _MATCH_CACHE_SIZE = 64
 @dataclass(frozen=True)
 class RankedHit:
     design_index: int
-    score: float
+    score: float  # as reported: SCORE_DECIMALS decimals
     image_key: str
+    similarity: float = 0.0  # the exact score: the ranking key (near-identical designs differ below 1e-4)
 
 
 @dataclass(frozen=True)
@@ -43,8 +45,8 @@ def _date_key(design, field: str):
 
 
 def by_score(hits, designs) -> list[RankedHit]:
-    """Best score first; ties break on patent number."""
-    return sorted(hits, key=lambda h: (-h.score, designs[h.design_index].patent_pn))
+    """Best (exact) score first; ties break on patent number."""
+    return sorted(hits, key=lambda h: (-h.similarity, designs[h.design_index].patent_pn))
 
 
 def sort_hits(hits, designs, field: str | None, order: str) -> list[RankedHit]:
@@ -95,8 +97,8 @@ class SearchEngine:
         hits = []
         for i, design in enumerate(self.designs):
             if filters.matches(design):
-                score = min(1.0, max(0.0, round(float(matches.scores[i]), SCORE_DECIMALS)))
-                hits.append(RankedHit(i, score, matches.best_image[i]))
+                exact = min(1.0, max(0.0, float(matches.scores[i])))
+                hits.append(RankedHit(i, round(exact, SCORE_DECIMALS), matches.best_image[i], exact))
         top = by_score(hits, self.designs)[:STORED_HITS]
         return Ranking(tuple(sort_hits(top, self.designs, filters.field, filters.order)), len(hits))
 

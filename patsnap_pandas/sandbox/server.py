@@ -89,14 +89,14 @@ class Sandbox:
 
     Examples
     --------
-    >>> from patsnap_pandas import PatsnapClient, search_designs
+    >>> from patsnap_pandas import PatsnapClient, samples, search_designs
     >>> sandbox = start_sandbox(latency=0.01)
     >>> sandbox
     <Sandbox http://127.0.0.1:... ready>
     >>> creds = sandbox.credentials
     >>> client = PatsnapClient(client_id=creds.client_id, client_secret=creds.client_secret,
     ...                        base_url=sandbox.base_url)
-    >>> hits = search_designs("chair.png", client=client)
+    >>> hits = search_designs(samples.image("armchair"), client=client)
     >>> [entry.endpoint for entry in sandbox.ledger]
     ['/image-search/image-upload', '/image-search/search-id']
     >>> sandbox.configure(quota=0)                   # from now on every billable call fails
@@ -274,7 +274,7 @@ def start_sandbox(
     ----------
     corpus : None, str, Path or Corpus
         None: the generated corpus (``corpus_size`` designs, ``corpus_seed``);
-        a folder in ``../shared/real-designs`` format; or a ``Corpus``.
+        a folder of drawings with a ``manifest.csv`` (see ``directory_corpus``); or a ``Corpus``.
     host, port : str, int
         Where to listen; port 0 picks a free one.
     seed : int

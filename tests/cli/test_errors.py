@@ -63,7 +63,9 @@ USAGE_ERRORS = [
     (["batch", "{dir}/catalogue.csv", "--image-column", "photo", "--country", "Mars", "--sandbox"],
      "--country='Mars' is not valid"),
     (["demo", "--limit", "500"], "--limit=500 is not valid"),
-    (["demo", "--corpus", "{dir}"], "--corpus {dir}: no manifest.csv in that folder"),
+    (["demo", "--sandbox-corpus", "{dir}"], "--sandbox-corpus {dir}: no manifest.csv in that folder"),
+    (["demo", "--corpus", "{dir}"], "--sandbox-corpus {dir}: no manifest.csv in that folder"),
+    (["sandbox", "--sandbox-corpus", "{dir}"], "--sandbox-corpus {dir}: no manifest.csv in that folder"),
     (["sandbox", "--failure-rate", "2"], "failure_rate=2.0: expected a number >= 0.0 and <= 1.0"),
 ]
 

@@ -119,7 +119,7 @@ def test_sandbox_corpus_of_real_designs_finds_the_patent(real_subset, capsys):
     code = cli.main(["search", str(sheet), "--sandbox", "--sandbox-corpus", str(real_subset), "--limit", "3"])
     captured = capsys.readouterr()
     assert code == 0, captured.err
-    assert f"(real designs from {real_subset}, 4 designs" in captured.err
+    assert f"(drawings from {real_subset.resolve()}, 4 designs" in captured.err
     rows = [line.split() for line in captured.out.splitlines()[1:]]
     assert rows[0][2] == "USD917866S"
     assert {row[2] for row in rows} == {"USD917866S", "USD923318S", "USD938702S"}  # the shoes, not the razor

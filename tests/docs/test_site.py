@@ -57,3 +57,15 @@ def test_api_reference_is_generated_from_the_docstrings(site):
                  "patsnap_pandas.sandbox.server.start_sandbox"):
         assert f'id="{name}"' in html, f"{name} is missing from the API reference"
     assert "Examples" in html
+
+
+def test_notebooks_are_shown_executed(site):
+    """Notebooks 01-03 are pages of the site, with their outputs (tables, charts), run at build time."""
+    for name in ("01_quickstart", "02_competitor_analysis", "03_report"):
+        html = (site / "notebooks" / name / "index.html").read_text(encoding="utf-8")
+        assert 'class="nb-notebook"' in html, name
+        assert "data:image/png;base64," in html, f"{name}: no chart or image output"
+        assert 'class="dataframe' in html, f"{name}: no table output"
+        assert "Traceback" not in html and "/tmp/" not in html, name
+    quickstart = (site / "notebooks" / "01_quickstart" / "index.html").read_text(encoding="utf-8")
+    assert "billed calls for the repeated search: 0" in quickstart

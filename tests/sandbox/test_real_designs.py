@@ -1,8 +1,9 @@
-"""The sandbox over ../shared/real-designs: the corpus `make demo` serves when the folder is present."""
+"""The sandbox over ../shared/real-designs: the corpus `make demo` serves (the Makefile passes it) when present."""
 
 from __future__ import annotations
 
 import io
+import os
 import re
 import subprocess
 import sys
@@ -71,16 +72,48 @@ def test_hit_images_of_large_tiff_sheets_are_bounded_pngs(real):
         assert img.format == "PNG" and max(img.size) <= 1024
 
 
-def test_demo_uses_the_real_drawings_by_default(real):
-    result = subprocess.run(
-        [sys.executable, "-m", "patsnap_pandas.cli", "demo", "--limit", "3"],
-        capture_output=True,
-        text=True,
-        timeout=180,
-        cwd=Path(__file__).resolve().parents[2],
-    )
+def _demo(*args: str, env: dict | None = None) -> subprocess.CompletedProcess:
+    """`patsnap-pandas demo` run from the repository root, beside ../shared."""
+    return subprocess.run([sys.executable, "-m", "patsnap_pandas.cli", "demo", "--limit", "3", *args],
+                          capture_output=True, text=True, timeout=180, env=env,
+                          cwd=Path(__file__).resolve().parents[2])
+
+
+def _rows(stdout: str) -> list[list[str]]:
+    return [line.split() for line in stdout.splitlines() if re.match(r"^\s+\d+\s+\d\.\d{3}\s", line)]
+
+
+def test_demo_serves_the_folder_given_by_sandbox_corpus(real, real_designs):
+    result = _demo("--sandbox-corpus", str(real_designs))
     assert result.returncode == 0, result.stderr
+    assert "Data source: 50 designs (438 drawings) from the folder" in result.stdout
     assert "USD917866S" in result.stdout.split("Query:")[1].splitlines()[0]
-    rows = [line.split() for line in result.stdout.splitlines() if re.match(r"^\s+\d+\s+\d\.\d{3}\s", line)]
-    assert len(rows) == 3
-    assert rows[0][2] == "USD917866S"
+    rows = _rows(result.stdout)
+    assert len(rows) == 3 and rows[0][2] == "USD917866S"
+    assert "-> rank 1 is the patent the query was drawn from (USD917866S)" in result.stdout
+
+
+def test_demo_takes_the_corpus_from_the_environment(real, real_designs):
+    env = {**os.environ, "PATSNAP_SANDBOX_CORPUS": str(real_designs)}
+    result = _demo(env=env)
+    assert result.returncode == 0, result.stderr
+    assert _rows(result.stdout)[0][2] == "USD917866S"
+
+
+def test_demo_never_looks_for_the_shared_folder_by_itself(real):
+    """Run beside ../shared/real-designs without a setting: the generated corpus and a sample query."""
+    env = {k: v for k, v in os.environ.items() if k != "PATSNAP_SANDBOX_CORPUS"}
+    result = _demo(env=env)
+    assert result.returncode == 0, result.stderr
+    assert "Data source: 600 generated designs" in result.stdout
+    assert 'Query: samples.image("desk-lamp")' in result.stdout
+    assert "real-designs" not in result.stdout
+
+
+def test_make_demo_passes_the_shared_folder_when_it_is_there(real_designs):
+    root = Path(__file__).resolve().parents[2]
+    dry = subprocess.run(["make", "-n", "-W", "pyproject.toml", "demo"], cwd=root, capture_output=True,
+                         text=True, timeout=60)
+    assert dry.returncode == 0, dry.stderr
+    demo_line = next(line for line in dry.stdout.splitlines() if "patsnap-pandas demo" in line)
+    assert demo_line.split("patsnap-pandas demo", 1)[1].split() == ["--sandbox-corpus", "../shared/real-designs"]

@@ -154,8 +154,9 @@ def test_offset_1000_with_limit_100_returns_the_last_stored_page(big_sandbox, co
     everything = [h for p in pages for h in p]
     assert len(set(ids(everything))) == 1100
     assert [h["score"] for h in everything] == sorted((h["score"] for h in everything), reverse=True)
-    # the documented order: score (4 decimals) desc, then patent number
+    # the documented order: exact score desc (reported with 4 decimals), then patent number
     designs = big_sandbox.corpus.designs
     scores = RandomIndex(big_sandbox.corpus).scores
-    order = sorted(range(len(designs)), key=lambda i: (-round(float(scores[i]), 4), designs[i].patent_pn))
+    order = sorted(range(len(designs)), key=lambda i: (-float(scores[i]), designs[i].patent_pn))
+    assert [h["score"] for h in everything] == [round(float(scores[i]), 4) for i in order[:1100]]
     assert ids(everything) == [designs[i].patent_id for i in order[:1100]]

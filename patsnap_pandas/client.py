@@ -12,6 +12,7 @@ True
 
 from __future__ import annotations
 
+import contextlib
 import datetime as dt
 import hashlib
 import json
@@ -42,15 +43,19 @@ from requests_cache import DO_NOT_CACHE, NEVER_EXPIRE
 from . import __version__, codes, config
 from .auth import TOKEN_PATH, ApiKeyAuth, TokenAuth
 from .errors import (
-    AuthenticationError, ImageInputError, InvalidInputError, MissingCredentialsError, PatsnapError,
+    AuthenticationError, CacheError, ImageInputError, InvalidInputError, MissingCredentialsError, PatsnapError,
     ResponseFormatError, ServiceUnavailableError, ServiceUnreachableError, error_for,
 )
 from .filters import SearchFilters, check_limit, check_offset
 from .http import (
-    BACKOFF_MAX_S, RETRY_AFTER_MAX_S, HeadersAuth, PatsnapAdapter, RateLimiter, Usage, build_session,
+    BACKOFF_MAX_S, RETRY_AFTER_MAX_S, RETRY_STATUSES, HeadersAuth, PatsnapAdapter, RateLimiter, Usage, build_session,
     install_log_redaction, make_retry, redact, sqlite_path,
 )
+from .cache_files import SafeSQLiteCache, check_sqlite, describe_sqlite_error, read_only_uri, remove_sqlite
 from .images import ThumbnailStore
+from .locks import LOCKS_DIR, SingleFlight, flight_key
+from .upload_memo import UPLOADS_FILE as _UPLOADS_FILE
+from .upload_memo import UploadMemo
 
 __all__ = ["PatsnapClient", "Hit", "SearchPage", "UploadedImage", "Usage", "ENDPOINTS", "cache_info", "clear_cache"]
 
@@ -167,80 +172,6 @@ class UploadedImage:
 
 
 # --- upload memo ----------------------------------------------------------------------------------
-
-class UploadMemo:
-    """sha256 of uploaded bytes -> (URL, expiry), in SQLite in the cache folder.
-
-    Lets the same image, uploaded again within the URL's life, reuse the URL
-    without a (billed) upload, across clients and processes. Stores no image bytes.
-    """
-
-    def __init__(self, path: Path | None) -> None:
-        self.path = path
-        self._lock = threading.Lock()
-        self._memory: dict[str, tuple[str, float, float]] = {}
-
-    def _connect(self) -> sqlite3.Connection:
-        assert self.path is not None
-        self.path.parent.mkdir(parents=True, exist_ok=True)
-        con = sqlite3.connect(self.path, timeout=30)
-        con.execute("CREATE TABLE IF NOT EXISTS uploads (key TEXT PRIMARY KEY, url TEXT NOT NULL, "
-                    "issued_at REAL NOT NULL, expires_at REAL NOT NULL)")
-        return con
-
-    def get(self, key: str) -> tuple[str, float, float] | None:
-        """(url, issued_at, expires_at) or None."""
-        with self._lock:
-            if self.path is None:
-                return self._memory.get(key)
-            if not self.path.exists():
-                return None
-            con = self._connect()
-            try:
-                row = con.execute("SELECT url, issued_at, expires_at FROM uploads WHERE key = ?",
-                                  (key,)).fetchone()
-            finally:
-                con.close()
-        return None if row is None else (row[0], row[1], row[2])
-
-    def put(self, key: str, url: str, issued_at: float, expires_at: float) -> None:
-        with self._lock:
-            if self.path is None:
-                self._memory[key] = (url, issued_at, expires_at)
-                return
-            con = self._connect()
-            try:
-                with con:
-                    con.execute("DELETE FROM uploads WHERE expires_at < ?", (time.time(),))
-                    con.execute("INSERT OR REPLACE INTO uploads VALUES (?, ?, ?, ?)",
-                                (key, url, issued_at, expires_at))
-            finally:
-                con.close()
-
-    def count(self) -> int:
-        with self._lock:
-            if self.path is None:
-                return sum(1 for entry in self._memory.values() if entry[2] > time.time())
-            if not self.path.exists():
-                return 0
-            con = self._connect()
-            try:
-                return con.execute("SELECT COUNT(*) FROM uploads WHERE expires_at >= ?",
-                                   (time.time(),)).fetchone()[0]
-            finally:
-                con.close()
-
-    def clear(self) -> None:
-        with self._lock:
-            self._memory.clear()
-            if self.path is not None and self.path.exists():
-                con = self._connect()
-                try:
-                    with con:
-                        con.execute("DELETE FROM uploads")
-                finally:
-                    con.close()
-
 
 def _reuse_margin(issued_at: float, expires_at: float) -> float:
     """Reuse an upload URL only while it has this much life left (10 %, at most 10 min)."""
@@ -497,8 +428,7 @@ class PatsnapClient:
         # The limiter sits in the transport adapter, below the HTTP cache: it only ever sees
         # real network calls, so cache hits never wait. limited() tightens it for a while.
         self._limiter = RateLimiter(self.rate_limit)
-        adapter = PatsnapAdapter(make_retry(self.max_retries, self.backoff_factor, self._on_attempt),
-                                 self._limiter)
+        adapter = PatsnapAdapter(make_retry(self.max_retries, self.backoff_factor), self._limiter)
         patterns = {re.compile("^" + re.escape(self.base_url + ENDPOINTS[name]) + r"(\?|$)"):
                     self._cache_lifetime(seconds) for name, seconds in self._lifetimes.items()}
         self._session = build_session(cache=cache, cache_dir=self.cache_dir, urls_expire_after=patterns,
@@ -506,8 +436,9 @@ class PatsnapClient:
                                       user_agent=f"patsnap-pandas/{__version__}")
         self._cached = hasattr(self._session, "cache")
         self._uploads = UploadMemo(self.cache_dir / _UPLOADS_FILE if self._cached else None)
-        self._upload_locks: dict[str, threading.Lock] = {}  # memo key -> lock (see _upload_lock)
-        self._upload_locks_guard = threading.Lock()
+        # Identical uploads and searches in flight at once are made once, across threads and
+        # (through lock files in the cache folder) across processes sharing it.
+        self._flights = SingleFlight(self.cache_dir if self._cached else None)
 
     # --- construction helpers ---------------------------------------------------------------------
 
@@ -688,9 +619,9 @@ class PatsnapClient:
                                   "'query.png'.")
         self._check_open()
         key = hashlib.sha256(self.base_url.encode() + b"\0" + hashlib.sha256(data).digest()).hexdigest()
-        # The same image from two threads at once: the second waits and reuses the first's URL
-        # instead of paying for a second upload.
-        with self._upload_lock(key):
+        # The same image from two threads or processes at once: the others wait and reuse the
+        # first's URL instead of paying for a second upload.
+        with self._flights.hold(flight_key("upload", key)):
             now = time.time()
             remembered = self._uploads.get(key)
             if remembered is not None:
@@ -946,11 +877,6 @@ class PatsnapClient:
 
     # --- internals ---------------------------------------------------------------------------------
 
-    def _upload_lock(self, key: str) -> threading.Lock:
-        """The lock of one image's upload (one small lock per distinct image, kept for the client's life)."""
-        with self._upload_locks_guard:
-            return self._upload_locks.setdefault(key, threading.Lock())
-
     def _check_open(self) -> None:
         if self._closed:
             raise RuntimeError("This PatsnapClient is closed; create a new one.")
@@ -972,15 +898,6 @@ class PatsnapClient:
             items.extend(dict(item) for item in data)
         rank = {pid: i for i, pid in enumerate(ids)}
         return sorted(items, key=lambda item: rank.get(item.get("patent_id"), len(rank)))
-
-    def _on_attempt(self, url: str, response: Any, error: Any) -> None:
-        """urllib3 reports a failed attempt (retried or final): count it."""
-        name = self._endpoint_of(url)
-        # A connection that was never opened reached no server: nothing billed.
-        connect_failed = isinstance(
-            error, (urllib3.exceptions.ConnectTimeoutError, urllib3.exceptions.NewConnectionError))
-        self.usage.add_request(name, billed=name in BILLABLE and not connect_failed)
-        self.usage.add_retry()
 
     @staticmethod
     def _endpoint_of(url: str) -> str:
@@ -1010,7 +927,28 @@ class PatsnapClient:
             if cached is not None:
                 self.usage.add_cache_hit()
                 return cached, True
+            # Not cached: make the call once even if other threads or processes want it now too;
+            # they wait here, then find it in the cache.
+            key = flight_key("get", url, json.dumps(sorted((params or {}).items())))
+            with self._flights.hold(key):
+                cached = self._cached_answer(path, url, params or {})
+                if cached is not None:
+                    self.usage.add_cache_hit()
+                    return cached, True
+                return self._send(name, method=method, params=params, data=data, headers=headers,
+                                  basic_auth=basic_auth, refresh=refresh)
+        return self._send(name, method=method, params=params, data=data, headers=headers,
+                          basic_auth=basic_auth, refresh=refresh)
+
+    def _send(self, name: str, *, method: str, params: Mapping[str, str] | None, data: Any,
+              headers: Mapping[str, str] | None, basic_auth: tuple[str, str] | None,
+              refresh: bool) -> tuple[Any, bool]:
+        """The network call of :meth:`_call`, in the client's one retry loop."""
+        path = ENDPOINTS[name]
+        url = self.base_url + path
         attempt, reauthenticated = 0, False
+        # The one retry loop: every attempt goes through the rate limiter (in the adapter), is
+        # counted, and waits its backoff (or the server's Retry-After) interruptibly.
         while True:
             call_headers = dict(headers or {})
             call_params = dict(params or {})
@@ -1025,18 +963,23 @@ class PatsnapClient:
                 response = self._session.request(method, url, params=call_params, data=data,
                                                  headers=call_headers, auth=basic_auth or HeadersAuth(),
                                                  timeout=self.timeout, allow_redirects=False, **extra)
-            except (ChunkedEncodingError, ContentDecodingError) as exc:
-                # The answer broke off mid-body: transient, like a dropped connection.
+            except requests.RequestException as exc:
+                if _connection_refused(exc) or isinstance(exc, requests.ConnectTimeout):
+                    raise self._network_error(exc, path) from None  # urllib3 retried the connect already
+                # The request reached the server (which may have billed it) and the answer was
+                # lost: a dropped connection, a read timeout, a body that broke off.
                 self.usage.add_request(name, billed=name in BILLABLE)
                 if attempt < self.max_retries:
                     attempt += 1
                     self.usage.add_retry()
-                    time.sleep(self._backoff(attempt, None))
+                    delay = self._backoff(attempt, None)
+                    log.debug("%s: %s; retry %d in %.2f s", path, type(exc).__name__, attempt, delay)
+                    self._limiter.sleep(delay)
                     continue
-                raise ServiceUnavailableError(
-                    f"The answer broke off ({type(exc).__name__}) after {attempt + 1} attempts.",
-                    endpoint=path) from None
-            except requests.RequestException as exc:
+                if isinstance(exc, (ChunkedEncodingError, ContentDecodingError)):
+                    raise ServiceUnavailableError(
+                        f"The answer broke off ({type(exc).__name__}) after {attempt + 1} attempts.",
+                        endpoint=path) from None
                 raise self._network_error(exc, path) from None
             from_cache = bool(getattr(response, "from_cache", False))
             if from_cache:
@@ -1064,9 +1007,13 @@ class PatsnapClient:
                     attempt += 1
                     self.usage.add_retry()
                     delay = self._backoff(attempt, response)
+                    if response.status_code == 429:
+                        self.usage.add_throttled(delay)
                     log.debug("%s: %s; retry %d in %.2f s", path, type(err).__name__, attempt, delay)
-                    time.sleep(delay)
+                    self._limiter.sleep(delay)
                     continue
+                if response.status_code == 429:
+                    self.usage.add_throttled(0.0)
                 if isinstance(err, AuthenticationError):
                     err.hint = self._auth_hint()
                 if attempt:
@@ -1093,10 +1040,7 @@ class PatsnapClient:
 
     @staticmethod
     def _retryable(err: PatsnapError, response: requests.Response) -> bool:
-        # HTTP 5xx were retried by urllib3 already; retrying them here too would multiply.
-        if response.status_code >= 500:
-            return False
-        return err.code in codes.RETRYABLE_CODES or response.status_code == 429
+        return (err.code in codes.RETRYABLE_CODES or response.status_code in RETRY_STATUSES)
 
     def _backoff(self, attempt: int, response: requests.Response | None) -> float:
         """Full-jitter exponential backoff, at least the server's Retry-After (capped)."""
@@ -1152,7 +1096,352 @@ def _stop_sandbox(server: Any, temp_dir: Path | None) -> None:
 
 # --- the cache folder, without credentials ------------------------------------------------------------
 
-_UPLOADS_FILE = "uploads.sqlite"
+_THUMBNAILS_DIR = "thumbnails"
+
+
+def cache_info(cache_dir: str | os.PathLike | None = None) -> dict[str, Any]:
+    """What a cache folder holds: HTTP answers, remembered uploads, thumbnails (JSON-safe).
+
+    Needs no credentials and creates nothing (the command line's ``cache info``).
+
+    Parameters
+    ----------
+    cache_dir : str or path, optional
+        The folder; default ``$PATSNAP_CACHE_DIR`` or the platform's user cache folder
+        (see :func:`patsnap_pandas.config.cache_dir`).
+
+    Returns
+    -------
+    dict
+        ``{"cache_dir", "exists", "http_cache": {"file", "responses", "bytes"},
+        "uploads": {"file", "remembered"}, "thumbnails": {"directory", "files", "bytes"}}``.
+
+    Examples
+    --------
+    >>> from patsnap_pandas import PatsnapClient, search_designs
+    >>> cache_info("my-cache")["exists"]         # nothing there yet, and nothing is created
+    False
+    >>> with PatsnapClient.sandbox(cache_dir="my-cache") as client:
+    ...     hits = search_designs("chair.png", client=client, limit=4)
+    >>> info = cache_info("my-cache")
+    >>> info["http_cache"]["responses"], info["uploads"]["remembered"], info["thumbnails"]["files"]
+    (1, 1, 5)
+    """
+    folder = config.cache_dir(cache_dir)
+    http_file = sqlite_path(True, folder)
+    uploads_file = folder / _UPLOADS_FILE
+    http: dict[str, Any] = {"file": str(http_file), "responses": 0, "bytes": _sqlite_bytes(http_file)}
+    uploads: dict[str, Any] = {"file": str(uploads_file), "remembered": 0}
+    try:
+        check_sqlite(http_file)
+        if http_file.is_file():
+            con = sqlite3.connect(read_only_uri(http_file), uri=True, timeout=5)
+            try:
+                http["responses"] = con.execute("SELECT COUNT(*) FROM responses").fetchone()[0]
+            except sqlite3.OperationalError as exc:
+                if "no such table" not in str(exc):
+                    raise
+            finally:
+                con.close()
+    except (CacheError, sqlite3.Error) as exc:
+        http["responses"] = None
+        http["problem"] = str(exc if isinstance(exc, CacheError) else describe_sqlite_error(http_file, exc))
+    try:
+        uploads["remembered"] = UploadMemo(uploads_file).count()
+    except CacheError as exc:
+        uploads["remembered"] = None
+        uploads["problem"] = str(exc)
+    thumbs = ThumbnailStore(folder / _THUMBNAILS_DIR).info()
+    return {
+        "cache_dir": str(folder),
+        "exists": folder.is_dir(),
+        "http_cache": http,
+        "uploads": uploads,
+        "thumbnails": {"directory": thumbs["directory"], "files": thumbs["files"], "bytes": thumbs["bytes"]},
+    }
+
+
+def clear_cache(self) -> None:
+        """Forget every cached answer and remembered upload of this client's cache.
+
+        Thumbnails are kept (they are not billable); :func:`clear_cache` empties the
+        whole cache folder, thumbnails included.
+
+        Examples
+        --------
+        >>> from patsnap_pandas import search_designs
+        >>> client = PatsnapClient.sandbox()
+        >>> hits = search_designs("chair.png", client=client)
+        >>> client.clear_cache()
+        >>> client.cache_info()["responses"], client.cache_info()["uploads"]
+        (0, 0)
+        >>> client.close()
+        """
+        _clear(self._session.cache if self._cached else None, self._uploads, None)
+
+    def close(self) -> None:
+        """Close the HTTP session; a sandbox client also stops its server and removes its temp cache.
+
+        Idempotent; ``with PatsnapClient(...) as client:`` closes it at the end of the block.
+
+        Examples
+        --------
+        >>> client = PatsnapClient.sandbox()
+        >>> client.close()
+        >>> client.sandbox_server, client.cache_dir.exists()
+        (<Sandbox http://127.0.0.1:... stopped>, False)
+        >>> client.close()          # again: nothing happens
+        """
+        if self._closed:
+            return
+        self._closed = True
+        self._session.close()
+        if self._finalizer is not None:
+            self._finalizer()  # stops the sandbox and removes its temporary cache (once)
+
+    def __enter__(self) -> PatsnapClient:
+        return self
+
+    def __exit__(self, *exc: Any) -> None:
+        self.close()
+
+    def __repr__(self) -> str:
+        if not self._cached:
+            cache = "off"
+        else:
+            backend = self._session.cache
+            location = _cache_location(backend)
+            cache = f"{type(backend).__name__}({location})" if location else type(backend).__name__
+        sandbox = ", sandbox=True" if self.sandbox_server is not None else ""
+        closed = ", closed" if self._closed else ""
+        return (f"PatsnapClient(base_url={self.base_url!r}, auth={self._auth.description!r}, "
+                f"cache={cache!r}{sandbox}{closed})")
+
+    def __getstate__(self):
+        raise TypeError("PatsnapClient cannot be pickled (it holds credentials and a live session); "
+                        "create one per process with PatsnapClient.from_env().")
+
+    # --- internals ---------------------------------------------------------------------------------
+
+    def _check_open(self) -> None:
+        if self._closed:
+            raise RuntimeError("This PatsnapClient is closed; create a new one.")
+
+    def _lookup(self, name: str, patent_ids: str | Iterable[str]) -> list[dict]:
+        ids = _patent_ids(patent_ids)
+        if not ids:
+            return []
+        self._check_open()
+        items: list[dict] = []
+        # Sorted batches: the same set of ids always makes the same (cacheable) calls.
+        ordered = sorted(ids)
+        for start in range(0, len(ordered), BATCH_SIZE):
+            batch = ordered[start:start + BATCH_SIZE]
+            data, _ = self._call(name, params={"patent_id": ",".join(batch)})
+            if not isinstance(data, list) or not all(isinstance(item, Mapping) for item in data):
+                raise ResponseFormatError(f"data is a {type(data).__name__}, not a list of objects.",
+                                          endpoint=ENDPOINTS[name])
+            items.extend(dict(item) for item in data)
+        rank = {pid: i for i, pid in enumerate(ids)}
+        return sorted(items, key=lambda item: rank.get(item.get("patent_id"), len(rank)))
+
+    @staticmethod
+    def _endpoint_of(url: str) -> str:
+        path = url.split("?", 1)[0]
+        for name, endpoint in ENDPOINTS.items():
+            if path.endswith(endpoint):
+                return name
+        return "other"
+
+    def _fetch_token(self, client_id: str, client_secret: str) -> Mapping[str, Any]:
+        body, _ = self._call("token", method="POST", data={"grant_type": "client_credentials"},
+                             basic_auth=(client_id, client_secret))
+        return body
+
+    def _call(self, name: str, *, method: str = "GET", params: Mapping[str, str] | None = None,
+              data: Any = None, headers: Mapping[str, str] | None = None,
+              basic_auth: tuple[str, str] | None = None, refresh: bool = False) -> tuple[Any, bool]:
+        """One API call with auth, transient-error retries and one token refresh.
+
+        Returns (the envelope's ``data`` -- or the whole body for the token endpoint, from_cache).
+        """
+        self._check_open()
+        path = ENDPOINTS[name]
+        url = self.base_url + path
+        if self._cached and method == "GET" and not refresh:
+            cached = self._cached_answer(path, url, params or {})
+            if cached is not None:
+                self.usage.add_cache_hit()
+                return cached, True
+            # Not cached: make the call once even if other threads or processes want it now too;
+            # they wait here, then find it in the cache.
+            key = flight_key("get", url, json.dumps(sorted((params or {}).items())))
+            with self._flights.hold(key):
+                cached = self._cached_answer(path, url, params or {})
+                if cached is not None:
+                    self.usage.add_cache_hit()
+                    return cached, True
+                return self._send(name, method=method, params=params, data=data, headers=headers,
+                                  basic_auth=basic_auth, refresh=refresh)
+        return self._send(name, method=method, params=params, data=data, headers=headers,
+                          basic_auth=basic_auth, refresh=refresh)
+
+    def _send(self, name: str, *, method: str, params: Mapping[str, str] | None, data: Any,
+              headers: Mapping[str, str] | None, basic_auth: tuple[str, str] | None,
+              refresh: bool) -> tuple[Any, bool]:
+        """The network call of :meth:`_call`, in the client's one retry loop."""
+        path = ENDPOINTS[name]
+        url = self.base_url + path
+        attempt, reauthenticated = 0, False
+        # The one retry loop: every attempt goes through the rate limiter (in the adapter), is
+        # counted, and waits its backoff (or the server's Retry-After) interruptibly.
+        while True:
+            call_headers = dict(headers or {})
+            call_params = dict(params or {})
+            used = None
+            if basic_auth is None:
+                auth_headers, auth_params, used = self._auth.credentials()
+                call_headers.update(auth_headers)
+                call_params.update(auth_params)
+            extra = {"force_refresh": True} if (refresh and self._cached) else {}
+            log.debug("%s %s (attempt %d)", method, path, attempt + 1)
+            try:
+                response = self._session.request(method, url, params=call_params, data=data,
+                                                 headers=call_headers, auth=basic_auth or HeadersAuth(),
+                                                 timeout=self.timeout, allow_redirects=False, **extra)
+            except requests.RequestException as exc:
+                if _connection_refused(exc) or isinstance(exc, requests.ConnectTimeout):
+                    raise self._network_error(exc, path) from None  # urllib3 retried the connect already
+                # The request reached the server (which may have billed it) and the answer was
+                # lost: a dropped connection, a read timeout, a body that broke off.
+                self.usage.add_request(name, billed=name in BILLABLE)
+                if attempt < self.max_retries:
+                    attempt += 1
+                    self.usage.add_retry()
+                    delay = self._backoff(attempt, None)
+                    log.debug("%s: %s; retry %d in %.2f s", path, type(exc).__name__, attempt, delay)
+                    self._limiter.sleep(delay)
+                    continue
+                if isinstance(exc, (ChunkedEncodingError, ContentDecodingError)):
+                    raise ServiceUnavailableError(
+                        f"The answer broke off ({type(exc).__name__}) after {attempt + 1} attempts.",
+                        endpoint=path) from None
+                raise self._network_error(exc, path) from None
+            from_cache = bool(getattr(response, "from_cache", False))
+            if from_cache:
+                self.usage.add_cache_hit()
+            else:
+                self.usage.add_request(name, billed=name in BILLABLE)
+            try:
+                body = _decode(response, path)
+                _raise_if_error(body, response, path, token=(name == "token"))
+                if name == "token":
+                    return body, False
+                if "data" not in body:
+                    raise ResponseFormatError("The answer has no 'data' field.", endpoint=path,
+                                              http_status=response.status_code)
+                return body["data"], from_cache
+            except PatsnapError as err:
+                if (used is not None and not reauthenticated and self._auth.can_refresh()
+                        and isinstance(err, AuthenticationError)
+                        and (err.code == 67200003 or err.http_status == 401)):
+                    log.debug("%s: token rejected, fetching a new one", path)
+                    self._auth.invalidate(used)
+                    reauthenticated = True
+                    continue
+                if self._retryable(err, response) and attempt < self.max_retries:
+                    attempt += 1
+                    self.usage.add_retry()
+                    delay = self._backoff(attempt, response)
+                    if response.status_code == 429:
+                        self.usage.add_throttled(delay)
+                    log.debug("%s: %s; retry %d in %.2f s", path, type(err).__name__, attempt, delay)
+                    self._limiter.sleep(delay)
+                    continue
+                if response.status_code == 429:
+                    self.usage.add_throttled(0.0)
+                if isinstance(err, AuthenticationError):
+                    err.hint = self._auth_hint()
+                if attempt:
+                    err.hint = f"Gave up after {attempt} retries. {err.hint}"
+                raise err from None
+
+    def _cached_answer(self, path: str, url: str, params: Mapping[str, str]) -> Any:
+        """The cached ``data`` of a GET, or None: no token fetched, no network, no rate limit.
+
+        Secrets are not part of the cache key (their values are ignored), so a placeholder
+        stands in for the ``apikey`` parameter of token mode.
+        """
+        probe = {**params, **self._auth.cache_key_params()}
+        try:
+            response = self._session.request("GET", url, params=probe, auth=HeadersAuth(),
+                                             only_if_cached=True, allow_redirects=False)
+        except requests.RequestException:  # pragma: no cover - only_if_cached never connects
+            return None
+        if response.status_code == 504 or not getattr(response, "from_cache", False):
+            return None  # not cached (or expired)
+        body = _decode(response, path)
+        _raise_if_error(body, response, path)
+        return body["data"]
+
+    @staticmethod
+    def _retryable(err: PatsnapError, response: requests.Response) -> bool:
+        return (err.code in codes.RETRYABLE_CODES or response.status_code in RETRY_STATUSES)
+
+    def _backoff(self, attempt: int, response: requests.Response | None) -> float:
+        """Full-jitter exponential backoff, at least the server's Retry-After (capped)."""
+        delay = self._retry_rng.uniform(0, min(BACKOFF_MAX_S, self.backoff_factor * 2 ** attempt))
+        if response is not None:
+            retry_after = response.headers.get("Retry-After", "")
+            if retry_after.strip().isdigit():
+                delay = max(delay, min(float(retry_after), RETRY_AFTER_MAX_S))
+        return delay
+
+    def _auth_hint(self) -> str:
+        if isinstance(self._auth, TokenAuth):
+            return (f"Check the client id and secret ({config.env_name('client_id')}, "
+                    f"{config.env_name('client_secret')}); an expired client must be renewed in the "
+                    "PatSnap developer portal.")
+        return f"Check the API key ({config.env_name('api_key')}) in the PatSnap developer portal."
+
+    def _network_error(self, exc: requests.RequestException, path: str) -> PatsnapError:
+        if _connection_refused(exc):
+            return ServiceUnreachableError(
+                f"The request to {self.base_url}{path} could not connect after {self.max_retries} retries "
+                f"({type(exc).__name__}: {_short(redact(str(exc)))}).", endpoint=path)
+        if isinstance(exc, (requests.ConnectionError, requests.Timeout)):
+            what = "timed out" if isinstance(exc, requests.Timeout) else "could not connect or was cut off"
+            return ServiceUnavailableError(
+                f"The request to {self.base_url}{path} {what} after {self.max_retries} retries "
+                f"({type(exc).__name__}: {_short(redact(str(exc)))}).", endpoint=path)
+        return PatsnapError(f"The request to {self.base_url}{path} failed: {type(exc).__name__}: "
+                            f"{_short(redact(str(exc)))}.", endpoint=path,
+                            hint="Check the base URL and your network settings.")
+
+
+def _connection_refused(exc: BaseException) -> bool:
+    """True when no connection could be opened at all (refused, or the name did not resolve)."""
+    seen: set[int] = set()
+    todo: list[Any] = [exc]
+    while todo:
+        item = todo.pop()
+        if not isinstance(item, BaseException) or id(item) in seen:
+            continue
+        seen.add(id(item))
+        if isinstance(item, (urllib3.exceptions.NewConnectionError, ConnectionRefusedError)):
+            return True
+        todo.extend([getattr(item, "reason", None), item.__cause__, item.__context__, *item.args])
+    return False
+
+
+def _stop_sandbox(server: Any, temp_dir: Path | None) -> None:
+    server.stop()
+    if temp_dir is not None:
+        shutil.rmtree(temp_dir, ignore_errors=True)
+
+
+# --- the cache folder, without credentials ------------------------------------------------------------
+
 _THUMBNAILS_DIR = "thumbnails"
 
 
@@ -1228,12 +1517,22 @@ def clear_cache(cache_dir: str | os.PathLike | None = None) -> None:
     """
     folder = config.cache_dir(cache_dir)
     http_file = sqlite_path(True, folder)
-    backend = requests_cache.SQLiteCache(http_file) if http_file.is_file() else None
+    backend = None
+    if http_file.exists() or http_file.is_symlink():
+        try:
+            backend = SafeSQLiteCache(http_file)
+        except CacheError:  # damaged, locked, or not a file at all: remove it
+            remove_sqlite(http_file)
     try:
         _clear(backend, UploadMemo(folder / _UPLOADS_FILE), ThumbnailStore(folder / _THUMBNAILS_DIR))
     finally:
         if backend is not None:
             backend.close()
+    locks = folder / LOCKS_DIR
+    if locks.is_dir():  # lock files of finished runs
+        for item in locks.iterdir():
+            with contextlib.suppress(OSError):
+                item.unlink()
 
 
 def _clear(backend: Any, uploads: UploadMemo, thumbnails: ThumbnailStore | None) -> None:

@@ -23,7 +23,7 @@ from typing import Any
 import requests_cache
 from requests_cache.backends.base import DictStorage
 from requests_cache.models import CachedResponse
-from requests_cache.policy.actions import redact_response
+from requests_cache.cache_keys import redact_response
 
 from .errors import CacheError, CacheWarning
 

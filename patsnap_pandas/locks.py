@@ -38,7 +38,7 @@ def flight_key(*parts: str) -> str:
     Examples
     --------
     >>> flight_key("search", "https://connect.patsnap.com", "limit=10&url=...")[:8]
-    'a9da8c1d'
+    '73391333'
     >>> len(flight_key("upload", "x"))
     40
     """

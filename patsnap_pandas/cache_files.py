@@ -27,7 +27,7 @@ from requests_cache.cache_keys import redact_response
 
 from .errors import CacheError, CacheWarning
 
-__all__ = ["BUSY_TIMEOUT_S", "SafeSQLiteCache", "check_sqlite", "remove_sqlite", "describe_sqlite_error",
+__all__ = ["BUSY_TIMEOUT_S", "SQLiteCache", "check_sqlite", "remove_sqlite", "describe_sqlite_error",
            "WriteWarner", "SQLITE_SUFFIXES", "read_only_uri"]
 
 #: Seconds to wait for another process's write lock on a cache file before saying which file is locked.
@@ -115,7 +115,7 @@ class WriteWarner:
             stacklevel=stacklevel)
 
 
-class SafeSQLiteCache(requests_cache.SQLiteCache):
+class SQLiteCache(requests_cache.SQLiteCache):
     """requests-cache's SQLite backend that names its file in errors and never drops a paid answer.
 
     Opening checks the file (:func:`check_sqlite`). Reading a damaged or locked file raises
@@ -124,7 +124,7 @@ class SafeSQLiteCache(requests_cache.SQLiteCache):
 
     Examples
     --------
-    >>> cache = SafeSQLiteCache("http_cache.sqlite")
+    >>> cache = SQLiteCache("http_cache.sqlite")
     >>> cache.db_path.name, cache.in_memory_only
     ('http_cache.sqlite', False)
     >>> cache.close()

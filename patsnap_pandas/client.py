@@ -51,8 +51,9 @@ from .http import (
     BACKOFF_MAX_S, RETRY_AFTER_MAX_S, RETRY_STATUSES, HeadersAuth, PatsnapAdapter, RateLimiter, Usage, build_session,
     install_log_redaction, make_retry, redact, sqlite_path,
 )
-from .cache_files import SafeSQLiteCache, check_sqlite, describe_sqlite_error, read_only_uri, remove_sqlite
+from .cache_files import SQLiteCache, check_sqlite, describe_sqlite_error, read_only_uri, remove_sqlite
 from .images import ThumbnailStore
+from .thumbnails import distrust_origin, trust_origin
 from .locks import LOCKS_DIR, SingleFlight, flight_key
 from .upload_memo import UPLOADS_FILE as _UPLOADS_FILE
 from .upload_memo import UploadMemo
@@ -411,10 +412,13 @@ class PatsnapClient:
         self._temp_dir: Path | None = None
         self._finalizer: weakref.finalize | None = None
         self._closed = False
+        self._trusts_origin = False
         self.usage = Usage()
 
         install_log_redaction()
         self._auth = self._make_auth(client_id, client_secret, api_key)
+        # Hit images served by a loopback base URL (the sandbox) may be fetched; no other local address.
+        self._trusts_origin = trust_origin(self.base_url)
 
         if not (isinstance(cache, (bool, str, os.PathLike, requests_cache.BaseCache)) or cache is None):
             raise InvalidInputError(f"cache={cache!r} is not valid: expected True, False, a path or a "
@@ -850,6 +854,8 @@ class PatsnapClient:
             return
         self._closed = True
         self._session.close()
+        if self._trusts_origin:
+            distrust_origin(self.base_url)
         if self._finalizer is not None:
             self._finalizer()  # stops the sandbox and removes its temporary cache (once)
 
@@ -876,6 +882,16 @@ class PatsnapClient:
                         "create one per process with PatsnapClient.from_env().")
 
     # --- internals ---------------------------------------------------------------------------------
+
+    def _interrupt(self) -> None:
+        """Stop making calls: threads waiting for the rate limit or a retry pause raise at once.
+
+        A batch calls it on Ctrl-C, then :meth:`_resume` once its workers have stopped.
+        """
+        self._limiter.interrupt()
+
+    def _resume(self) -> None:
+        self._limiter.resume()
 
     def _check_open(self) -> None:
         if self._closed:
@@ -965,7 +981,10 @@ class PatsnapClient:
                                                  timeout=self.timeout, allow_redirects=False, **extra)
             except requests.RequestException as exc:
                 if _connection_refused(exc) or isinstance(exc, requests.ConnectTimeout):
-                    raise self._network_error(exc, path) from None  # urllib3 retried the connect already
+                    # urllib3 tried to connect 1 + max_retries times; nothing reached the server.
+                    for _ in range(self.max_retries + 1):
+                        self.usage.add_request(name, billed=False)
+                    raise self._network_error(exc, path) from None
                 # The request reached the server (which may have billed it) and the answer was
                 # lost: a dropped connection, a read timeout, a body that broke off.
                 self.usage.add_request(name, billed=name in BILLABLE)
@@ -1187,7 +1206,7 @@ def clear_cache(cache_dir: str | os.PathLike | None = None) -> None:
     backend = None
     if http_file.exists() or http_file.is_symlink():
         try:
-            backend = SafeSQLiteCache(http_file)
+            backend = SQLiteCache(http_file)
         except CacheError:  # damaged, locked, or not a file at all: remove it
             remove_sqlite(http_file)
     try:

@@ -26,7 +26,7 @@ from requests.adapters import HTTPAdapter
 from requests_cache.policy.expiration import DO_NOT_CACHE
 from urllib3.util.retry import Retry
 
-from .cache_files import SafeSQLiteCache
+from .cache_files import SQLiteCache
 
 __all__ = [
     "Usage", "RateLimiter", "Interrupted", "HeadersAuth", "PatsnapAdapter", "build_session", "make_retry",
@@ -433,8 +433,8 @@ def build_session(*, cache: Any, cache_dir: Path, urls_expire_after: Mapping[str
             try:
                 path.parent.mkdir(parents=True, exist_ok=True)
             except OSError:
-                pass  # SafeSQLiteCache keeps the answers in memory and warns once
-            session = requests_cache.CachedSession(backend=SafeSQLiteCache(path), **common)
+                pass  # SQLiteCache keeps the answers in memory and warns once
+            session = requests_cache.CachedSession(backend=SQLiteCache(path), **common)
     session.mount("https://", adapter)
     session.mount("http://", adapter)
     session.headers["User-Agent"] = user_agent

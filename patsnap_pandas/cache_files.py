@@ -138,6 +138,7 @@ class SQLiteCache(requests_cache.SQLiteCache):
         self._path = path
         self.in_memory_only = False
         kwargs.setdefault("busy_timeout", int(BUSY_TIMEOUT_S * 1000))
+        kwargs.setdefault("wal", True)  # readers and the writer do not block each other (threads, processes)
         try:
             super().__init__(db_path, **kwargs)
         except (sqlite3.Error, OSError) as exc:
@@ -165,8 +166,12 @@ class SQLiteCache(requests_cache.SQLiteCache):
     def save_response(self, response: Any, cache_key: str | None = None, expires: Any = None) -> None:
         cache_key = cache_key or self.create_key(response.request)
         try:
-            super().save_response(response, cache_key, expires)
-            return
+            for _ in range(3):
+                super().save_response(response, cache_key, expires)
+                # requests-cache rolls a write back silently when the file stays locked: check it landed.
+                if self.in_memory_only or self.responses.get(cache_key) is not None:
+                    return
+            raise sqlite3.OperationalError("the write was rolled back (database is locked)")
         except Exception as exc:  # noqa: BLE001 - sqlite3, OSError, requests-cache's own slips on a read-only file
             self._warner.warn(self._path, exc, "HTTP answers", stacklevel=2)
         cached = redact_response(CachedResponse.from_response(response, expires=expires),

@@ -13,7 +13,9 @@ The benchmarks:
 * ``search_bench.py`` (SEARCH): a 100-hit search with thumbnails against its
   sequential baseline, the cached re-run, the frame build;
 * ``batch_bench.py`` (ACCESSOR): 200 catalogue images under a rate limit, against
-  the floor the rate limit sets and a one-worker run.
+  the floor the rate limit sets and a one-worker run;
+* ``store_bench.py`` (STORE): a cached search with 1,000 vs 100,000 thumbnails stored,
+  and cached searches from 8 threads against one.
 
 A benchmark exposes ``run(out=...) -> list[dict]`` (figures with ``name``, ``unit``,
 ``min``, ``median``, ``max``, ``runs``, ``target``, ``ok``); ``sandbox_bench.run(sizes,
@@ -63,6 +65,9 @@ BENCHMARKS: dict[str, tuple[str, str, str]] = {
                "thumbnail in turn), with the same client calls"),
     "batch": ("batch_bench.py", "search_each(): a catalogue of 200 images (60 with --quick), 4 workers, rate_limit=10",
               "the floor the rate limit sets ((calls - 1) / rate) and the same batch with one worker"),
+    "store": ("store_bench.py", "Cached searches as the thumbnail store grows (1k vs 100k stored), and from "
+              "8 threads at once", "the same cached search with 1,000 thumbnails stored; the same cached "
+              "searches from one thread"),
 }
 
 

@@ -39,7 +39,14 @@ _BUSY_FIX = ("Another process is writing to it: wait for it to finish and try ag
 
 
 def describe_sqlite_error(path: Path, exc: BaseException) -> CacheError:
-    """The CacheError for a SQLite error met while reading ``path``."""
+    """The CacheError for a SQLite error met while reading ``path``.
+
+    Examples
+    --------
+    >>> import sqlite3
+    >>> print(describe_sqlite_error(Path("uploads.sqlite"), sqlite3.OperationalError("database is locked")))
+    The cache file uploads.sqlite is locked by another process (waited 30 s). Another process is writing to it: ...
+    """
     text = str(exc)
     if "locked" in text or "busy" in text:
         return CacheError(str(path), f"is locked by another process (waited {BUSY_TIMEOUT_S:g} s)",
@@ -50,7 +57,13 @@ def describe_sqlite_error(path: Path, exc: BaseException) -> CacheError:
 
 
 def read_only_uri(path: Path) -> str:
-    """The SQLite URI that opens ``path`` read-only (never creating it)."""
+    """The SQLite URI that opens ``path`` read-only (never creating it).
+
+    Examples
+    --------
+    >>> read_only_uri(Path("/tmp/my cache/uploads.sqlite"))
+    'file:///tmp/my%20cache/uploads.sqlite?mode=ro'
+    """
     return Path(path).resolve().as_uri() + "?mode=ro"
 
 
@@ -82,7 +95,15 @@ def check_sqlite(path: Path) -> None:
 
 
 def remove_sqlite(path: Path) -> None:
-    """Delete a SQLite file and its journal files (a folder in its place too); CacheError when it cannot."""
+    """Delete a SQLite file and its journal files (a folder in its place too); CacheError when it cannot.
+
+    Examples
+    --------
+    >>> _ = Path("old.sqlite").write_bytes(b"x"); _ = Path("old.sqlite-wal").write_bytes(b"y")
+    >>> remove_sqlite(Path("old.sqlite"))
+    >>> Path("old.sqlite").exists(), Path("old.sqlite-wal").exists()
+    (False, False)
+    """
     for suffix in SQLITE_SUFFIXES:
         item = Path(f"{path}{suffix}")
         try:
@@ -96,7 +117,19 @@ def remove_sqlite(path: Path) -> None:
 
 
 class WriteWarner:
-    """Warns once (per instance) that a cache file could not be written."""
+    """Warns once (per instance) that a cache file could not be written.
+
+    Examples
+    --------
+    >>> import warnings
+    >>> warner = WriteWarner()
+    >>> with warnings.catch_warnings(record=True) as caught:
+    ...     warnings.simplefilter("always")
+    ...     for _ in range(3):
+    ...         warner.warn("cache/uploads.sqlite", PermissionError(13, "Permission denied"), "the upload memo")
+    >>> len(caught), caught[0].category.__name__
+    (1, 'CacheWarning')
+    """
 
     def __init__(self) -> None:
         self._warned = False

@@ -436,6 +436,15 @@ class CacheWarning(UserWarning):
 
     Shown once per client and file. Nothing paid for is thrown away; a later identical search in
     the same client is still answered from memory, but another process will pay for it again.
+
+    Examples
+    --------
+    >>> import warnings
+    >>> with warnings.catch_warnings():
+    ...     warnings.simplefilter("ignore", CacheWarning)   # a read-only cache folder, on purpose
+    ...     pass
+    >>> issubclass(CacheWarning, UserWarning)
+    True
     """
 
 

@@ -239,6 +239,16 @@ class Interrupted(Exception):
     """Raised in a worker waiting for the rate limiter (or a retry pause) after :meth:`RateLimiter.interrupt`.
 
     No call is made after it: the batch that interrupted the limiter is stopping.
+
+    Examples
+    --------
+    >>> limiter = RateLimiter(None)
+    >>> limiter.interrupt()
+    >>> try:
+    ...     limiter.sleep(5)             # returns at once instead of sleeping 5 s
+    ... except Interrupted as stop:
+    ...     print(stop)
+    interrupted: no new call is made
     """
 
 

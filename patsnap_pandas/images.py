@@ -118,10 +118,10 @@ class ThumbnailWarning(UserWarning):
     >>> store = ThumbnailStore("thumbnails")
     >>> with warnings.catch_warnings(record=True) as caught:
     ...     warnings.simplefilter("always")
-    ...     store.fetch([("p1", "http://127.0.0.1:9/gone.png")])   # nothing listens there
+    ...     store.fetch([("p1", "http://127.0.0.1:9/gone.png")])   # a local address: never fetched
     [None]
     >>> caught[0].category.__name__, str(caught[0].message)
-    ('ThumbnailWarning', '1 of 1 thumbnails could not be loaded: p1 http://127.0.0.1:9/gone.png: ConnectionError')
+    ('ThumbnailWarning', '1 of 1 thumbnails could not be loaded: p1 http://127.0.0.1:9/gone.png: points to a local or private address (127.0.0.1)')
     """
 
 
@@ -264,8 +264,8 @@ def query_label(image: Any, label: str | None = None) -> str:
     A file name that is not valid UTF-8 (``os.listdir`` gives it with surrogates) gets
     U+FFFD for the bytes it cannot show, so every frame, report and export can write it:
 
-    >>> query_label(b"/data/caf\xe9.png".decode("utf-8", "surrogateescape"))
-    'caf\ufffd.png'
+    >>> query_label(b"/data/caf\\xe9.png".decode("utf-8", "surrogateescape")) == "caf\\ufffd.png"
+    True
     """
     return encodable(_query_label(image, label))
 
@@ -275,8 +275,8 @@ def encodable(text: str) -> str:
 
     Examples
     --------
-    >>> encodable("chair.png"), encodable("caf\udce9.png")
-    ('chair.png', 'caf\ufffd.png')
+    >>> encodable("chair.png"), encodable("caf\\udce9.png") == "caf\\ufffd.png"
+    ('chair.png', True)
     """
     try:
         text.encode("utf-8")
@@ -718,11 +718,11 @@ class ThumbnailStore:
     def _fetch(self, items: Iterable[tuple[str, str]], stacklevel: int) -> list[bytes | None]:
         pairs = self._pairs(items)
         results: list[bytes | None] = [None] * len(pairs)
-        failures: list[tuple[str, str, str]] = []
+        failures: list[tuple[int, str, str, str]] = []  # (first index, patent id, image, why)
         pending: dict[str, tuple[str, str, list[int]]] = {}
         for i, (pid, url) in enumerate(pairs):
             if not _is_http_url(url):
-                failures.append((pid, _identity(url) if isinstance(url, str) else "",
+                failures.append((i, pid, _identity(url) if isinstance(url, str) else "",
                                  "no image URL" if not url else "not an http(s) URL"))
                 continue
             key = self.key(pid, url)
@@ -738,7 +738,7 @@ class ThumbnailStore:
             pid, url, indices = pending[key]
             why = _FAILED.get(_identity(url)) or check_image_url(url)
             if why is not None:
-                failures.append((pid, _identity(url), why))
+                failures.append((indices[0], pid, _identity(url), why))
                 del pending[key]
         if pending:
             session = self._get_session()
@@ -752,7 +752,7 @@ class ThumbnailStore:
                 try:
                     data, write_error = future.result()
                 except _Failure as exc:
-                    failures.append((pid, _identity(url), str(exc)))
+                    failures.append((indices[0], pid, _identity(url), str(exc)))
                     _FAILED.add(_identity(url), str(exc))  # not fetched again on every render
                     continue
                 if write_error:
@@ -764,7 +764,8 @@ class ThumbnailStore:
                 warnings.warn(ThumbnailWarning(f"thumbnails not cached in {self.directory}: "
                                                + "; ".join(sorted(write_errors))), stacklevel=stacklevel)
         if failures:
-            warnings.warn(ThumbnailWarning(_failure_summary(failures, len(pairs))), stacklevel=stacklevel)
+            in_order = [failure[1:] for failure in sorted(failures, key=lambda failure: failure[0])]
+            warnings.warn(ThumbnailWarning(_failure_summary(in_order, len(pairs))), stacklevel=stacklevel)
         return results
 
     def put(self, patent_id: str | None, image_url: str, data: bytes) -> bytes:

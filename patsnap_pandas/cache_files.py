@@ -167,6 +167,7 @@ class SQLiteCache(requests_cache.SQLiteCache):
         path = Path(db_path)
         check_sqlite(path)
         self._memory: DictStorage = DictStorage()
+        self._read_lock = threading.RLock()
         self._warner = WriteWarner()
         self._path = path
         self.in_memory_only = False
@@ -191,10 +192,14 @@ class SQLiteCache(requests_cache.SQLiteCache):
         kept = self._memory.get(key)
         if kept is not None:
             return kept
-        try:
-            return super().get_response(key, default)
-        except sqlite3.Error as exc:
-            raise describe_sqlite_error(self._path, exc) from None
+        # One read at a time on the shared connection: overlapping statements from several threads
+        # would keep one read transaction open, and with it a stale snapshot that misses what another
+        # process has just stored (and would pay for again).
+        with getattr(self.responses, "_lock", self._read_lock):
+            try:
+                return super().get_response(key, default)
+            except sqlite3.Error as exc:
+                raise describe_sqlite_error(self._path, exc) from None
 
     def save_response(self, response: Any, cache_key: str | None = None, expires: Any = None) -> None:
         cache_key = cache_key or self.create_key(response.request)

@@ -17,6 +17,8 @@ The benchmarks:
 * ``score_bench.py`` (SCORES): the held-out protocol on the real drawings (when
   ``../shared/real-designs`` is there) and on the generated corpus: hit@10, MRR@10,
   the true patent's and the best non-matching design's median scores and their gap.
+* ``store_bench.py`` (STORE): a cached search with 1,000 vs 100,000 thumbnails stored,
+  and cached searches from 8 threads against one.
 
 A benchmark exposes ``run(out=...) -> list[dict]`` (figures with ``name``, ``unit``,
 ``min``, ``median``, ``max``, ``runs``, ``target``, ``ok``); ``sandbox_bench.run(sizes,
@@ -70,6 +72,9 @@ BENCHMARKS: dict[str, tuple[str, str, str]] = {
                "the true patent and the best non-matching design",
                "none (quality figures, not timings): the targets are an identical image >= 0.95 and, on the real "
                "drawings, a median gap >= 0.15 with hit@10 >= 0.86 (the figure before the calibration)"),
+    "store": ("store_bench.py", "Cached searches as the thumbnail store grows (1k vs 100k stored), and from "
+              "8 threads at once", "the same cached search with 1,000 thumbnails stored; the same cached "
+              "searches from one thread"),
 }
 
 

@@ -4,7 +4,7 @@ __version__ = "0.1.0"
 
 from .client import PatsnapClient  # noqa: E402  (after __version__, which client uses)
 from .errors import (  # noqa: E402
-    AuthenticationError, BadRequestError, FilterError, ImageInputError, InvalidInputError,
+    AuthenticationError, BadRequestError, BatchInterrupted, CacheError, CacheWarning, FilterError, ImageInputError, InvalidInputError,
     InvalidParameterError, MissingCredentialsError, PatsnapError, PermissionDeniedError,
     QuotaExceededError, RateLimitError, ResponseFormatError, SearchExpiredError,
     ServiceUnavailableError, ServiceUnreachableError, UploadRejectedError,
@@ -19,5 +19,6 @@ __all__ = [
     "PatsnapError", "AuthenticationError", "MissingCredentialsError", "QuotaExceededError",
     "RateLimitError", "InvalidParameterError", "UploadRejectedError", "ServiceUnavailableError",
     "ServiceUnreachableError", "SearchExpiredError", "PermissionDeniedError", "BadRequestError",
-    "ResponseFormatError", "InvalidInputError", "FilterError", "ImageInputError",
+    "ResponseFormatError", "InvalidInputError", "FilterError", "ImageInputError", "CacheError",
+    "CacheWarning", "BatchInterrupted",
 ]

@@ -8,6 +8,7 @@ Secrets live in memory only and never appear in a repr.
 
 from __future__ import annotations
 
+import base64
 import threading
 import time
 from typing import Any, Callable, Mapping
@@ -102,6 +103,13 @@ class TokenAuth:
         self.refresh_count = 0  # tokens fetched so far (for tests and usage)
         register_secret(client_id)
         register_secret(client_secret)
+        # The HTTP Basic header of the token request: base64 of "id:secret", as requests builds it.
+        pair = f"{client_id}:{client_secret}"
+        for encoding in ("latin-1", "utf-8"):  # requests encodes str credentials in latin-1
+            try:
+                register_secret(base64.b64encode(pair.encode(encoding)).decode("ascii"))
+            except UnicodeEncodeError:
+                pass
 
     @property
     def expires_at(self) -> float:

@@ -48,7 +48,8 @@ import pandas as pd
 
 from . import frame, images, search
 from .errors import (
-    AuthenticationError, ImageInputError, InvalidInputError, QuotaExceededError, ServiceUnreachableError,
+    AuthenticationError, BatchInterrupted, ImageInputError, InvalidInputError, QuotaExceededError,
+    ServiceUnreachableError,
 )
 from .filters import SearchFilters, check_limit
 from .search import _check_flag, _thumbnail_dir, client_for, load_thumbnails
@@ -138,6 +139,10 @@ def search_each(catalogue: pd.DataFrame, image_column: Hashable, *, limit: int =
     """
     if not isinstance(catalogue, pd.DataFrame):
         raise TypeError(f"catalogue must be a pandas DataFrame, got {type(catalogue).__name__}")
+    duplicated = list(dict.fromkeys(catalogue.columns[catalogue.columns.duplicated()]))
+    if duplicated:
+        raise InvalidInputError(f"catalogue has duplicate column names {duplicated!r}: each column needs "
+                                "its own name. Rename them first, e.g. catalogue.columns = [...].")
     _check_column(catalogue, image_column, "image_column")
     if label_column is not None:
         _check_column(catalogue, label_column, "label_column")
@@ -173,9 +178,12 @@ def search_each(catalogue: pd.DataFrame, image_column: Hashable, *, limit: int =
     try:
         _run(api, list(queries.values()), search_filters, limit, max_workers, rate_limit, progress,
              on_hits=prefetch.add if prefetch else None)
-    finally:
+    except BaseException:
         if prefetch is not None:
-            prefetch.close()
+            prefetch.close(cancel=True)  # thumbnails can be fetched later; the results are cached
+        raise
+    if prefetch is not None:
+        prefetch.close()
     return _assemble(catalogue, rows, row_errors, queries, labels, search_filters, limit, api)
 
 
@@ -226,8 +234,16 @@ def _run(api: PatsnapClient, queries: list[_Query], filters: SearchFilters, limi
                         errors += 1
                         bar.set_postfix(errors=errors, refresh=False)
                     bar.update(1)
-            except BaseException:  # e.g. KeyboardInterrupt: let the queued searches end at once
+            except BaseException as exc:  # e.g. KeyboardInterrupt: stop at once, no new billed call
                 stop.set()
+                api._interrupt()  # wakes workers waiting for the rate limit or a retry pause
+                try:
+                    pool.shutdown(wait=True, cancel_futures=True)
+                finally:
+                    api._resume()
+                if isinstance(exc, KeyboardInterrupt) and not isinstance(exc, BatchInterrupted):
+                    finished = sum(1 for query in queries if query.result is not None)
+                    raise BatchInterrupted(finished, len(queries)) from None
                 raise
     finally:
         bar.close()
@@ -275,8 +291,10 @@ class _Prefetch:
         if any(new):
             load_thumbnails(hits[new])
 
-    def close(self) -> None:
-        self._pool.shutdown(wait=True)
+    def close(self, cancel: bool = False) -> None:
+        self._pool.shutdown(wait=True, cancel_futures=cancel)
+        if cancel:
+            return
         failed = [exc for exc in (f.exception() for f in self._futures) if exc is not None]
         if failed:  # a full disk, say: it costs the thumbnails, never the results
             warnings.warn(images.ThumbnailWarning(

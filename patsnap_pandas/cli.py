@@ -29,9 +29,10 @@ from . import __version__, codes, config
 from .client import PatsnapClient
 from .client import cache_info as client_cache_info
 from .client import clear_cache as client_clear_cache
-from .errors import InvalidInputError, MissingCredentialsError, PatsnapError
+from .errors import BatchInterrupted, CacheError, InvalidInputError, MissingCredentialsError, PatsnapError
 from .filters import FILTER_NAMES, SearchFilters, check_limit
 from .http import redact
+from .safe_text import terminal_safe, write_csv
 from .search import MAX_RESULTS_CAP, load_thumbnails, search_designs
 
 PROG = "patsnap-pandas"
@@ -162,7 +163,7 @@ def _write(df, out: tuple[Path, OutputFormat], thumbs: list | None, *, title: st
            query_image: bytes | None = None) -> None:
     path, fmt = out
     if fmt.suffix == ".csv":
-        _flat_lists(df).to_csv(path, index=False)
+        write_csv(_flat_lists(df), path)  # no cell runs as a spreadsheet formula
     elif fmt.suffix == ".parquet":
         df.to_parquet(path, index=False)
     else:
@@ -181,9 +182,6 @@ def _clip(text: str, width: int = TITLE_WIDTH) -> str:
     return text if len(text) <= width else text[:width - 1] + "…"
 
 
-_CONTROL_CHARS = re.compile(r"[\x00-\x1f\x7f-\x9f]")
-
-
 def _cell(value: Any) -> str:
     import pandas as pd
 
@@ -193,8 +191,8 @@ def _cell(value: Any) -> str:
         return f"{value:.3f}"
     if pd.api.types.is_list_like(value) and not isinstance(value, (str, bytes)):
         value = ", ".join(map(str, value))
-    # Titles come from the API: a terminal escape sequence in one must not reach the terminal.
-    return _CONTROL_CHARS.sub("\ufffd", str(value))
+    # Titles come from the API: an escape sequence or a bidi override must not reach the terminal.
+    return terminal_safe(str(value))
 
 
 def format_table(df, columns: list[str]) -> str:
@@ -496,8 +494,14 @@ def run_cache_info(args: argparse.Namespace) -> int:
     http, uploads, thumbs = state["http_cache"], state["uploads"], state["thumbnails"]
     print(f"cache folder  {state['cache_dir']} ({source})"
           + ("" if state["exists"] else ": does not exist yet, nothing cached"))
-    print(f"HTTP cache    {_count(http['responses'], 'response')}, {_size(http['bytes'])} ({http['file']})")
-    print(f"uploads       {_count(uploads['remembered'], 'remembered upload URL')} ({uploads['file']})")
+    if http.get("problem"):
+        print(f"HTTP cache    unreadable: {http['problem']}")
+    else:
+        print(f"HTTP cache    {_count(http['responses'], 'response')}, {_size(http['bytes'])} ({http['file']})")
+    if uploads.get("problem"):
+        print(f"uploads       unreadable: {uploads['problem']}")
+    else:
+        print(f"uploads       {_count(uploads['remembered'], 'remembered upload URL')} ({uploads['file']})")
     print(f"thumbnails    {_count(thumbs['files'], 'file')}, {_size(thumbs['bytes'])} ({thumbs['directory']})")
     return EXIT_OK
 
@@ -506,9 +510,13 @@ def run_cache_clear(args: argparse.Namespace) -> int:
     before = client_cache_info()
     folder = before["cache_dir"]
     client_clear_cache()
-    print(f"cleared {folder}: {_count(before['http_cache']['responses'], 'cached response')}, "
-          f"{_count(before['uploads']['remembered'], 'remembered upload')}, "
-          f"{_count(before['thumbnails']['files'], 'thumbnail')} ({_size(before['thumbnails']['bytes'])})")
+    damaged = [name for name, part in (("HTTP cache", before["http_cache"]), ("uploads", before["uploads"]))
+               if part.get("problem")]
+    print(f"cleared {folder}: {_count(before['http_cache']['responses'] or 0, 'cached response')}, "
+          f"{_count(before['uploads']['remembered'] or 0, 'remembered upload')}, "
+          f"{_count(before['thumbnails']['files'], 'thumbnail')} ({_size(before['thumbnails']['bytes'])})"
+          + (f"; removed the damaged {' and '.join(damaged)} file" + ("s" if len(damaged) > 1 else "")
+             if damaged else ""))
     return EXIT_OK
 
 
@@ -709,6 +717,10 @@ def build_parser() -> argparse.ArgumentParser:
 
 # --- entry point --------------------------------------------------------------------------------------------
 
+INTERRUPTED_MESSAGE = ("interrupted; no new billed call was made after it. Searches that finished are "
+                       "cached: run the same command again to continue from the cache at no cost.")
+
+
 def _error(args: argparse.Namespace | None, message: str) -> None:
     command = getattr(args, "command", None)
     prefix = f"{PROG} {command}" if command else PROG
@@ -760,12 +772,15 @@ def main(argv: list[str] | None = None) -> int:
     try:
         with _warnings_as_lines():
             return args.func(args)
-    except KeyboardInterrupt:
-        _error(args, "interrupted")
+    except KeyboardInterrupt as exc:
+        _error(args, str(exc) if isinstance(exc, BatchInterrupted) else INTERRUPTED_MESSAGE)
         return EXIT_INTERRUPTED
     except UsageError as exc:
         _error(args, str(exc))
         return EXIT_USAGE
+    except CacheError as exc:  # a damaged or locked cache file: the message names it and the fix
+        _error(args, f"{type(exc).__name__}: {exc}")
+        return EXIT_FAILED
     except PatsnapError as exc:  # the API refused or failed; messages never hold secrets
         _error(args, f"{type(exc).__name__}: {exc}")
         return EXIT_FAILED

@@ -12,6 +12,7 @@ True
 
 from __future__ import annotations
 
+import contextlib
 import datetime as dt
 import hashlib
 import json
@@ -42,15 +43,20 @@ from requests_cache import DO_NOT_CACHE, NEVER_EXPIRE
 from . import __version__, codes, config
 from .auth import TOKEN_PATH, ApiKeyAuth, TokenAuth
 from .errors import (
-    AuthenticationError, ImageInputError, InvalidInputError, MissingCredentialsError, PatsnapError,
+    AuthenticationError, CacheError, ImageInputError, InvalidInputError, MissingCredentialsError, PatsnapError,
     ResponseFormatError, ServiceUnavailableError, ServiceUnreachableError, error_for,
 )
 from .filters import SearchFilters, check_limit, check_offset
 from .http import (
-    BACKOFF_MAX_S, RETRY_AFTER_MAX_S, HeadersAuth, PatsnapAdapter, RateLimiter, Usage, build_session,
+    BACKOFF_MAX_S, RETRY_AFTER_MAX_S, RETRY_STATUSES, HeadersAuth, PatsnapAdapter, RateLimiter, Usage, build_session,
     install_log_redaction, make_retry, redact, sqlite_path,
 )
+from .cache_files import SQLiteCache, check_sqlite, describe_sqlite_error, read_only_uri, remove_sqlite
 from .images import ThumbnailStore
+from .thumbnails import distrust_origin, trust_origin
+from .locks import LOCKS_DIR, SingleFlight, flight_key
+from .upload_memo import UPLOADS_FILE as _UPLOADS_FILE
+from .upload_memo import UploadMemo
 
 __all__ = ["PatsnapClient", "Hit", "SearchPage", "UploadedImage", "Usage", "ENDPOINTS", "cache_info", "clear_cache"]
 
@@ -167,80 +173,6 @@ class UploadedImage:
 
 
 # --- upload memo ----------------------------------------------------------------------------------
-
-class UploadMemo:
-    """sha256 of uploaded bytes -> (URL, expiry), in SQLite in the cache folder.
-
-    Lets the same image, uploaded again within the URL's life, reuse the URL
-    without a (billed) upload, across clients and processes. Stores no image bytes.
-    """
-
-    def __init__(self, path: Path | None) -> None:
-        self.path = path
-        self._lock = threading.Lock()
-        self._memory: dict[str, tuple[str, float, float]] = {}
-
-    def _connect(self) -> sqlite3.Connection:
-        assert self.path is not None
-        self.path.parent.mkdir(parents=True, exist_ok=True)
-        con = sqlite3.connect(self.path, timeout=30)
-        con.execute("CREATE TABLE IF NOT EXISTS uploads (key TEXT PRIMARY KEY, url TEXT NOT NULL, "
-                    "issued_at REAL NOT NULL, expires_at REAL NOT NULL)")
-        return con
-
-    def get(self, key: str) -> tuple[str, float, float] | None:
-        """(url, issued_at, expires_at) or None."""
-        with self._lock:
-            if self.path is None:
-                return self._memory.get(key)
-            if not self.path.exists():
-                return None
-            con = self._connect()
-            try:
-                row = con.execute("SELECT url, issued_at, expires_at FROM uploads WHERE key = ?",
-                                  (key,)).fetchone()
-            finally:
-                con.close()
-        return None if row is None else (row[0], row[1], row[2])
-
-    def put(self, key: str, url: str, issued_at: float, expires_at: float) -> None:
-        with self._lock:
-            if self.path is None:
-                self._memory[key] = (url, issued_at, expires_at)
-                return
-            con = self._connect()
-            try:
-                with con:
-                    con.execute("DELETE FROM uploads WHERE expires_at < ?", (time.time(),))
-                    con.execute("INSERT OR REPLACE INTO uploads VALUES (?, ?, ?, ?)",
-                                (key, url, issued_at, expires_at))
-            finally:
-                con.close()
-
-    def count(self) -> int:
-        with self._lock:
-            if self.path is None:
-                return sum(1 for entry in self._memory.values() if entry[2] > time.time())
-            if not self.path.exists():
-                return 0
-            con = self._connect()
-            try:
-                return con.execute("SELECT COUNT(*) FROM uploads WHERE expires_at >= ?",
-                                   (time.time(),)).fetchone()[0]
-            finally:
-                con.close()
-
-    def clear(self) -> None:
-        with self._lock:
-            self._memory.clear()
-            if self.path is not None and self.path.exists():
-                con = self._connect()
-                try:
-                    with con:
-                        con.execute("DELETE FROM uploads")
-                finally:
-                    con.close()
-
 
 def _reuse_margin(issued_at: float, expires_at: float) -> float:
     """Reuse an upload URL only while it has this much life left (10 %, at most 10 min)."""
@@ -480,10 +412,13 @@ class PatsnapClient:
         self._temp_dir: Path | None = None
         self._finalizer: weakref.finalize | None = None
         self._closed = False
+        self._trusts_origin = False
         self.usage = Usage()
 
         install_log_redaction()
         self._auth = self._make_auth(client_id, client_secret, api_key)
+        # Hit images served by a loopback base URL (the sandbox) may be fetched; no other local address.
+        self._trusts_origin = trust_origin(self.base_url)
 
         if not (isinstance(cache, (bool, str, os.PathLike, requests_cache.BaseCache)) or cache is None):
             raise InvalidInputError(f"cache={cache!r} is not valid: expected True, False, a path or a "
@@ -497,8 +432,7 @@ class PatsnapClient:
         # The limiter sits in the transport adapter, below the HTTP cache: it only ever sees
         # real network calls, so cache hits never wait. limited() tightens it for a while.
         self._limiter = RateLimiter(self.rate_limit)
-        adapter = PatsnapAdapter(make_retry(self.max_retries, self.backoff_factor, self._on_attempt),
-                                 self._limiter)
+        adapter = PatsnapAdapter(make_retry(self.max_retries, self.backoff_factor), self._limiter)
         patterns = {re.compile("^" + re.escape(self.base_url + ENDPOINTS[name]) + r"(\?|$)"):
                     self._cache_lifetime(seconds) for name, seconds in self._lifetimes.items()}
         self._session = build_session(cache=cache, cache_dir=self.cache_dir, urls_expire_after=patterns,
@@ -506,8 +440,9 @@ class PatsnapClient:
                                       user_agent=f"patsnap-pandas/{__version__}")
         self._cached = hasattr(self._session, "cache")
         self._uploads = UploadMemo(self.cache_dir / _UPLOADS_FILE if self._cached else None)
-        self._upload_locks: dict[str, threading.Lock] = {}  # memo key -> lock (see _upload_lock)
-        self._upload_locks_guard = threading.Lock()
+        # Identical uploads and searches in flight at once are made once, across threads and
+        # (through lock files in the cache folder) across processes sharing it.
+        self._flights = SingleFlight(self.cache_dir if self._cached else None)
 
     # --- construction helpers ---------------------------------------------------------------------
 
@@ -703,9 +638,9 @@ class PatsnapClient:
                                   "'query.png'.")
         self._check_open()
         key = hashlib.sha256(self.base_url.encode() + b"\0" + hashlib.sha256(data).digest()).hexdigest()
-        # The same image from two threads at once: the second waits and reuses the first's URL
-        # instead of paying for a second upload.
-        with self._upload_lock(key):
+        # The same image from two threads or processes at once: the others wait and reuse the
+        # first's URL instead of paying for a second upload.
+        with self._flights.hold(flight_key("upload", key)):
             now = time.time()
             remembered = self._uploads.get(key)
             if remembered is not None:
@@ -935,6 +870,8 @@ class PatsnapClient:
             return
         self._closed = True
         self._session.close()
+        if self._trusts_origin:
+            distrust_origin(self.base_url)
         if self._finalizer is not None:
             self._finalizer()  # stops the sandbox and removes its temporary cache (once)
 
@@ -962,10 +899,15 @@ class PatsnapClient:
 
     # --- internals ---------------------------------------------------------------------------------
 
-    def _upload_lock(self, key: str) -> threading.Lock:
-        """The lock of one image's upload (one small lock per distinct image, kept for the client's life)."""
-        with self._upload_locks_guard:
-            return self._upload_locks.setdefault(key, threading.Lock())
+    def _interrupt(self) -> None:
+        """Stop making calls: threads waiting for the rate limit or a retry pause raise at once.
+
+        A batch calls it on Ctrl-C, then :meth:`_resume` once its workers have stopped.
+        """
+        self._limiter.interrupt()
+
+    def _resume(self) -> None:
+        self._limiter.resume()
 
     def _check_open(self) -> None:
         if self._closed:
@@ -988,15 +930,6 @@ class PatsnapClient:
             items.extend(dict(item) for item in data)
         rank = {pid: i for i, pid in enumerate(ids)}
         return sorted(items, key=lambda item: rank.get(item.get("patent_id"), len(rank)))
-
-    def _on_attempt(self, url: str, response: Any, error: Any) -> None:
-        """urllib3 reports a failed attempt (retried or final): count it."""
-        name = self._endpoint_of(url)
-        # A connection that was never opened reached no server: nothing billed.
-        connect_failed = isinstance(
-            error, (urllib3.exceptions.ConnectTimeoutError, urllib3.exceptions.NewConnectionError))
-        self.usage.add_request(name, billed=name in BILLABLE and not connect_failed)
-        self.usage.add_retry()
 
     @staticmethod
     def _endpoint_of(url: str) -> str:
@@ -1026,7 +959,28 @@ class PatsnapClient:
             if cached is not None:
                 self.usage.add_cache_hit()
                 return cached, True
+            # Not cached: make the call once even if other threads or processes want it now too;
+            # they wait here, then find it in the cache.
+            key = flight_key("get", url, json.dumps(sorted((params or {}).items())))
+            with self._flights.hold(key):
+                cached = self._cached_answer(path, url, params or {})
+                if cached is not None:
+                    self.usage.add_cache_hit()
+                    return cached, True
+                return self._send(name, method=method, params=params, data=data, headers=headers,
+                                  basic_auth=basic_auth, refresh=refresh)
+        return self._send(name, method=method, params=params, data=data, headers=headers,
+                          basic_auth=basic_auth, refresh=refresh)
+
+    def _send(self, name: str, *, method: str, params: Mapping[str, str] | None, data: Any,
+              headers: Mapping[str, str] | None, basic_auth: tuple[str, str] | None,
+              refresh: bool) -> tuple[Any, bool]:
+        """The network call of :meth:`_call`, in the client's one retry loop."""
+        path = ENDPOINTS[name]
+        url = self.base_url + path
         attempt, reauthenticated = 0, False
+        # The one retry loop: every attempt goes through the rate limiter (in the adapter), is
+        # counted, and waits its backoff (or the server's Retry-After) interruptibly.
         while True:
             call_headers = dict(headers or {})
             call_params = dict(params or {})
@@ -1041,18 +995,26 @@ class PatsnapClient:
                 response = self._session.request(method, url, params=call_params, data=data,
                                                  headers=call_headers, auth=basic_auth or HeadersAuth(),
                                                  timeout=self.timeout, allow_redirects=False, **extra)
-            except (ChunkedEncodingError, ContentDecodingError) as exc:
-                # The answer broke off mid-body: transient, like a dropped connection.
+            except requests.RequestException as exc:
+                if _connection_refused(exc) or isinstance(exc, requests.ConnectTimeout):
+                    # urllib3 tried to connect 1 + max_retries times; nothing reached the server.
+                    for _ in range(self.max_retries + 1):
+                        self.usage.add_request(name, billed=False)
+                    raise self._network_error(exc, path) from None
+                # The request reached the server (which may have billed it) and the answer was
+                # lost: a dropped connection, a read timeout, a body that broke off.
                 self.usage.add_request(name, billed=name in BILLABLE)
                 if attempt < self.max_retries:
                     attempt += 1
                     self.usage.add_retry()
-                    time.sleep(self._backoff(attempt, None))
+                    delay = self._backoff(attempt, None)
+                    log.debug("%s: %s; retry %d in %.2f s", path, type(exc).__name__, attempt, delay)
+                    self._limiter.sleep(delay)
                     continue
-                raise ServiceUnavailableError(
-                    f"The answer broke off ({type(exc).__name__}) after {attempt + 1} attempts.",
-                    endpoint=path) from None
-            except requests.RequestException as exc:
+                if isinstance(exc, (ChunkedEncodingError, ContentDecodingError)):
+                    raise ServiceUnavailableError(
+                        f"The answer broke off ({type(exc).__name__}) after {attempt + 1} attempts.",
+                        endpoint=path) from None
                 raise self._network_error(exc, path) from None
             from_cache = bool(getattr(response, "from_cache", False))
             if from_cache:
@@ -1080,9 +1042,13 @@ class PatsnapClient:
                     attempt += 1
                     self.usage.add_retry()
                     delay = self._backoff(attempt, response)
+                    if response.status_code == 429:
+                        self.usage.add_throttled(delay)
                     log.debug("%s: %s; retry %d in %.2f s", path, type(err).__name__, attempt, delay)
-                    time.sleep(delay)
+                    self._limiter.sleep(delay)
                     continue
+                if response.status_code == 429:
+                    self.usage.add_throttled(0.0)
                 if isinstance(err, AuthenticationError):
                     err.hint = self._auth_hint()
                 if attempt:
@@ -1109,10 +1075,7 @@ class PatsnapClient:
 
     @staticmethod
     def _retryable(err: PatsnapError, response: requests.Response) -> bool:
-        # HTTP 5xx were retried by urllib3 already; retrying them here too would multiply.
-        if response.status_code >= 500:
-            return False
-        return err.code in codes.RETRYABLE_CODES or response.status_code == 429
+        return (err.code in codes.RETRYABLE_CODES or response.status_code in RETRY_STATUSES)
 
     def _backoff(self, attempt: int, response: requests.Response | None) -> float:
         """Full-jitter exponential backoff, at least the server's Retry-After (capped)."""
@@ -1168,7 +1131,6 @@ def _stop_sandbox(server: Any, temp_dir: Path | None) -> None:
 
 # --- the cache folder, without credentials ------------------------------------------------------------
 
-_UPLOADS_FILE = "uploads.sqlite"
 _THUMBNAILS_DIR = "thumbnails"
 
 
@@ -1202,21 +1164,34 @@ def cache_info(cache_dir: str | os.PathLike | None = None) -> dict[str, Any]:
     """
     folder = config.cache_dir(cache_dir)
     http_file = sqlite_path(True, folder)
-    responses = 0
-    if http_file.is_file():
-        backend = requests_cache.SQLiteCache(http_file)
-        try:
-            responses = _count_responses(backend) or 0
-        finally:
-            backend.close()
     uploads_file = folder / _UPLOADS_FILE
+    http: dict[str, Any] = {"file": str(http_file), "responses": 0, "bytes": _sqlite_bytes(http_file)}
+    uploads: dict[str, Any] = {"file": str(uploads_file), "remembered": 0}
+    try:
+        check_sqlite(http_file)
+        if http_file.is_file():
+            con = sqlite3.connect(read_only_uri(http_file), uri=True, timeout=5)
+            try:
+                http["responses"] = con.execute("SELECT COUNT(*) FROM responses").fetchone()[0]
+            except sqlite3.OperationalError as exc:
+                if "no such table" not in str(exc):
+                    raise
+            finally:
+                con.close()
+    except (CacheError, sqlite3.Error) as exc:
+        http["responses"] = None
+        http["problem"] = str(exc if isinstance(exc, CacheError) else describe_sqlite_error(http_file, exc))
+    try:
+        uploads["remembered"] = UploadMemo(uploads_file).count()
+    except CacheError as exc:
+        uploads["remembered"] = None
+        uploads["problem"] = str(exc)
     thumbs = ThumbnailStore(folder / _THUMBNAILS_DIR).info()
     return {
         "cache_dir": str(folder),
         "exists": folder.is_dir(),
-        "http_cache": {"file": str(http_file), "responses": responses, "bytes": _sqlite_bytes(http_file)},
-        "uploads": {"file": str(uploads_file),
-                    "remembered": UploadMemo(uploads_file).count() if uploads_file.is_file() else 0},
+        "http_cache": http,
+        "uploads": uploads,
         "thumbnails": {"directory": thumbs["directory"], "files": thumbs["files"], "bytes": thumbs["bytes"]},
     }
 
@@ -1244,12 +1219,22 @@ def clear_cache(cache_dir: str | os.PathLike | None = None) -> None:
     """
     folder = config.cache_dir(cache_dir)
     http_file = sqlite_path(True, folder)
-    backend = requests_cache.SQLiteCache(http_file) if http_file.is_file() else None
+    backend = None
+    if http_file.exists() or http_file.is_symlink():
+        try:
+            backend = SQLiteCache(http_file)
+        except CacheError:  # damaged, locked, or not a file at all: remove it
+            remove_sqlite(http_file)
     try:
         _clear(backend, UploadMemo(folder / _UPLOADS_FILE), ThumbnailStore(folder / _THUMBNAILS_DIR))
     finally:
         if backend is not None:
             backend.close()
+    locks = folder / LOCKS_DIR
+    if locks.is_dir():  # lock files of finished runs
+        for item in locks.iterdir():
+            with contextlib.suppress(OSError):
+                item.unlink()
 
 
 def _clear(backend: Any, uploads: UploadMemo, thumbnails: ThumbnailStore | None) -> None:

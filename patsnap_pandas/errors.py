@@ -18,7 +18,8 @@ __all__ = [
     "RateLimitError", "InvalidParameterError", "UploadRejectedError", "ServiceUnavailableError",
     "ServiceUnreachableError",
     "SearchExpiredError", "PermissionDeniedError", "BadRequestError", "ResponseFormatError",
-    "InvalidInputError", "FilterError", "ImageInputError", "error_for",
+    "InvalidInputError", "FilterError", "ImageInputError", "CacheError", "CacheWarning",
+    "BatchInterrupted", "error_for",
 ]
 
 
@@ -395,6 +396,82 @@ _STATUS_TO_CLASS: dict[int, type[PatsnapError]] = {
 }
 
 RESULTS_PATH = "/image-search/results"
+
+
+CACHE_FIX = ("Run `patsnap-pandas cache clear` (or patsnap_pandas.client.clear_cache()) to start "
+             "a clean cache folder, or point cache_dir / PATSNAP_CACHE_DIR at another folder.")
+
+
+class CacheError(Exception):
+    """A file of the cache folder is damaged, cannot be opened, or stays locked by another process.
+
+    Raised before any billed call; the message names the file and says how to fix it.
+
+    Attributes
+    ----------
+    path : str
+        The file (or lock file) concerned.
+
+    Examples
+    --------
+    >>> err = CacheError("/tmp/cache/http_cache.sqlite", "is not a SQLite database (damaged?)")
+    >>> print(err)
+    The cache file /tmp/cache/http_cache.sqlite is not a SQLite database (damaged?). Run `patsnap-pandas cache clear` ...
+    >>> err.path
+    '/tmp/cache/http_cache.sqlite'
+    """
+
+    def __init__(self, path: str, problem: str, fix: str = CACHE_FIX) -> None:
+        self.path = str(path)
+        self.problem = problem
+        self.fix = fix
+        super().__init__(f"The cache file {self.path} {problem}. {fix}")
+
+    def __reduce__(self):
+        return (type(self), (self.path, self.problem, self.fix))
+
+
+class CacheWarning(UserWarning):
+    """The cache (or upload memo) could not be written: the result is kept and returned anyway.
+
+    Shown once per client and file. Nothing paid for is thrown away; a later identical search in
+    the same client is still answered from memory, but another process will pay for it again.
+
+    Examples
+    --------
+    >>> import warnings
+    >>> with warnings.catch_warnings():
+    ...     warnings.simplefilter("ignore", CacheWarning)   # a read-only cache folder, on purpose
+    ...     pass
+    >>> issubclass(CacheWarning, UserWarning)
+    True
+    """
+
+
+class BatchInterrupted(KeyboardInterrupt):
+    """Ctrl-C stopped a batch: the searches that finished are cached; re-running continues from there.
+
+    A ``KeyboardInterrupt``, so code that stops on Ctrl-C still stops. ``finished`` and
+    ``total`` count the batch's distinct images.
+
+    Examples
+    --------
+    >>> err = BatchInterrupted(finished=3, total=10)
+    >>> print(err)
+    Interrupted: 3 of 10 images were searched and are cached; no new billed call was made after the interrupt. Run the same batch again to continue: finished searches come from the cache at no cost.
+    >>> isinstance(err, KeyboardInterrupt)
+    True
+    """
+
+    def __init__(self, finished: int = 0, total: int = 0) -> None:
+        self.finished, self.total = finished, total
+        super().__init__(
+            f"Interrupted: {finished} of {total} images were searched and are cached; no new billed "
+            "call was made after the interrupt. Run the same batch again to continue: finished "
+            "searches come from the cache at no cost.")
+
+    def __reduce__(self):
+        return (type(self), (self.finished, self.total))
 
 
 def _mentions_search_id(message: str) -> bool:

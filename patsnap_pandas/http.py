@@ -8,13 +8,16 @@ first client is built, never at import.
 
 from __future__ import annotations
 
+import base64
 import logging
 import os
+import re
 import threading
 import time
 from collections import Counter
 from pathlib import Path
 from typing import Any, Callable, Mapping
+from urllib.parse import quote, quote_plus
 
 import requests
 import requests.auth
@@ -23,8 +26,10 @@ from requests.adapters import HTTPAdapter
 from requests_cache.policy.expiration import DO_NOT_CACHE
 from urllib3.util.retry import Retry
 
+from .cache_files import SQLiteCache
+
 __all__ = [
-    "Usage", "RateLimiter", "HeadersAuth", "CountingRetry", "PatsnapAdapter", "build_session",
+    "Usage", "RateLimiter", "Interrupted", "HeadersAuth", "PatsnapAdapter", "build_session", "make_retry",
     "register_secret", "redact", "install_log_redaction", "SECRET_PARAMETERS",
 ]
 
@@ -32,12 +37,13 @@ __all__ = [
 SECRET_PARAMETERS: tuple[str, ...] = ("apikey", "Authorization", "authorization", "client_secret",
                                       "client_id", "token", "access_token")
 
-#: HTTP statuses urllib3 retries (with backoff, honouring Retry-After).
-RETRY_STATUSES: frozenset[int] = frozenset({500, 502, 503, 504})
+#: HTTP statuses the client's retry loop retries (with backoff, honouring Retry-After).
+RETRY_STATUSES: frozenset[int] = frozenset({429, 500, 502, 503, 504})
 RETRY_AFTER_MAX_S = 60.0
 BACKOFF_MAX_S = 30.0
 
 _secrets: set[str] = set()
+_forms: set[str] = set()  # every encoding of every secret
 #: The secrets, longest first (so a secret containing another is masked whole); rebuilt on
 #: registration so that redact(), which runs on every log record, neither sorts nor locks.
 _secrets_by_length: tuple[str, ...] = ()
@@ -45,24 +51,42 @@ _secrets_lock = threading.Lock()
 _MASK = "***"
 
 
+def _encodings(value: str) -> set[str]:
+    """The forms a secret takes on the wire: raw, percent-encoded (quote, quote_plus, any case),
+    and inside an HTTP Basic header (base64 of ``value``, of ``value:`` and of ``:value``)."""
+    forms = {value, quote(value, safe=""), quote_plus(value, safe=""), quote(value, safe="/"),
+             quote(value, safe="/:@")}
+    forms |= {form.lower() for form in list(forms) if "%" in form}
+    forms |= {re.sub(r"%[0-9A-F]{2}", lambda m: m.group(0).lower(), form) for form in list(forms)}
+    raw = value.encode("utf-8")
+    for blob in (raw, raw + b":", b":" + raw):
+        forms.add(base64.b64encode(blob).decode("ascii").rstrip("="))
+    return {form for form in forms if len(form) >= 4}
+
+
 def register_secret(value: str | None) -> None:
     """Remember a secret so that :func:`redact` (and the log filter) hides it.
 
     The client registers its client id and secret, API key and tokens; values shorter
-    than 4 characters are ignored.
+    than 4 characters are ignored. Every encoding the secret can take in a log line
+    is masked too: percent-encoded (URLs and forms) and base64 (an HTTP Basic header).
 
     Examples
     --------
     >>> register_secret("s3cr3t-value")
     >>> redact("POST /oauth/token client_secret=s3cr3t-value")
     'POST /oauth/token client_secret=***'
+    >>> register_secret("id+with/special=chars")
+    >>> redact("GET /x?client_id=id%2Bwith%2Fspecial%3Dchars")
+    'GET /x?client_id=***'
     """
     global _secrets_by_length
     if value and len(value) >= 4:
         with _secrets_lock:
             if value not in _secrets:
                 _secrets.add(value)
-                _secrets_by_length = tuple(sorted(_secrets, key=len, reverse=True))
+                _forms.update(_encodings(value))
+                _secrets_by_length = tuple(sorted(_forms, key=len, reverse=True))
 
 
 def redact(text: str) -> str:
@@ -142,7 +166,9 @@ class Usage:
 
     ``requests`` counts every network attempt (retries included) per endpoint name;
     ``billed_calls`` counts the attempts on billable endpoints that reached the server;
-    ``cache_hits`` counts answers served from the HTTP cache or the upload memo.
+    ``cache_hits`` counts answers served from the HTTP cache or the upload memo;
+    ``throttled`` counts HTTP 429 answers (too many requests) and ``throttled_wait_s``
+    the seconds waited because of their ``Retry-After`` (shown in the repr when any).
 
     Examples
     --------
@@ -165,6 +191,14 @@ class Usage:
         self.cache_hits = 0
         self.billed_calls = 0
         self.retries = 0
+        self.throttled = 0          # HTTP 429 answers
+        self.throttled_wait_s = 0.0  # seconds waited because of their Retry-After
+
+    def add_throttled(self, waited: float) -> None:
+        """An HTTP 429 (too many requests) answer, after which the client waited ``waited`` seconds."""
+        with self._lock:
+            self.throttled += 1
+            self.throttled_wait_s += waited
 
     def add_request(self, endpoint: str, *, billed: bool) -> None:
         with self._lock:
@@ -184,21 +218,46 @@ class Usage:
         """A JSON-safe snapshot."""
         with self._lock:
             return {"requests": dict(self.requests), "cache_hits": self.cache_hits,
-                    "billed_calls": self.billed_calls, "retries": self.retries}
+                    "billed_calls": self.billed_calls, "retries": self.retries,
+                    "throttled": self.throttled, "throttled_wait_s": round(self.throttled_wait_s, 3)}
 
     def reset(self) -> None:
         with self._lock:
             self.requests.clear()
-            self.cache_hits = self.billed_calls = self.retries = 0
+            self.cache_hits = self.billed_calls = self.retries = self.throttled = 0
+            self.throttled_wait_s = 0.0
 
     def __repr__(self) -> str:
         d = self.as_dict()
+        throttled = (f", throttled={d['throttled']} (waited {d['throttled_wait_s']:g} s as the server "
+                     "asked)") if d["throttled"] else ""
         return (f"Usage(requests={d['requests']}, cache_hits={d['cache_hits']}, "
-                f"billed_calls={d['billed_calls']}, retries={d['retries']})")
+                f"billed_calls={d['billed_calls']}, retries={d['retries']}{throttled})")
+
+
+class Interrupted(Exception):
+    """Raised in a worker waiting for the rate limiter (or a retry pause) after :meth:`RateLimiter.interrupt`.
+
+    No call is made after it: the batch that interrupted the limiter is stopping.
+
+    Examples
+    --------
+    >>> limiter = RateLimiter(None)
+    >>> limiter.interrupt()
+    >>> try:
+    ...     limiter.sleep(5)             # returns at once instead of sleeping 5 s
+    ... except Interrupted as stop:
+    ...     print(stop)
+    interrupted: no new call is made
+    """
 
 
 class RateLimiter:
-    """At most ``rate`` call starts per second across threads (None: unlimited).
+    """At most ``rate`` call starts per second across threads (None: unlimited); interruptible.
+
+    Waits are waits on an event, so :meth:`interrupt` wakes every waiting thread at once
+    (each raises :class:`Interrupted` instead of making its call) -- Ctrl-C during a
+    rate-limited batch stops it within a second. :meth:`resume` lets calls through again.
 
     Examples
     --------
@@ -209,6 +268,13 @@ class RateLimiter:
     ...     limiter.wait()
     >>> time.monotonic() - started >= 0.09, limiter.admitted
     (True, 3)
+    >>> limiter.interrupt()
+    >>> limiter.wait()
+    Traceback (most recent call last):
+    ...
+    patsnap_pandas.http.Interrupted: interrupted: no new call is made
+    >>> limiter.resume(); limiter.wait(); limiter.admitted
+    4
     """
 
     def __init__(self, rate: float | None) -> None:
@@ -216,78 +282,64 @@ class RateLimiter:
         self.admitted = 0  # network call starts that passed through (cache hits never do)
         self._lock = threading.Lock()
         self._next = 0.0
+        self._stop = threading.Event()
 
     def wait(self) -> None:
+        """Wait for this call's slot; raise :class:`Interrupted` when interrupted before or meanwhile."""
+        if self._stop.is_set():
+            raise Interrupted("interrupted: no new call is made")
+        with self._lock:
+            now = time.monotonic()
+            slot = max(now, self._next) if self.rate else now
+            if self.rate:
+                self._next = slot + 1.0 / self.rate
+        if slot > now:
+            self.sleep(slot - now)
+        if self._stop.is_set():
+            raise Interrupted("interrupted: no new call is made")
         with self._lock:
             self.admitted += 1
-            if not self.rate:
-                return
-            now = time.monotonic()
-            slot = max(now, self._next)
-            self._next = slot + 1.0 / self.rate
-        if slot > now:
-            time.sleep(slot - now)
+
+    def sleep(self, seconds: float) -> None:
+        """Pause ``seconds`` (a retry's backoff), or until interrupted (then raise :class:`Interrupted`)."""
+        if seconds > 0 and self._stop.wait(seconds):
+            raise Interrupted("interrupted: no new call is made")
+        if self._stop.is_set():
+            raise Interrupted("interrupted: no new call is made")
+
+    def interrupt(self) -> None:
+        """Wake every waiting thread; until :meth:`resume`, every wait raises :class:`Interrupted`."""
+        self._stop.set()
+
+    def resume(self) -> None:
+        """Let calls through again (after an interrupted batch has stopped)."""
+        with self._lock:
+            self._next = 0.0
+        self._stop.clear()
+
+    @property
+    def interrupted(self) -> bool:
+        return self._stop.is_set()
 
 
-AttemptHook = Callable[[str, Any, Any], None]  # (url, response or None, error or None)
+def make_retry(max_retries: int, backoff_factor: float) -> Retry:
+    """Transport-level retries: only connections that could not be opened (nothing reached the server).
 
-
-class CountingRetry(Retry):
-    """urllib3 ``Retry`` that reports every failed attempt to ``on_attempt``.
-
-    ``increment`` runs once per failed attempt (including the last one when the
-    retries are exhausted), which is where attempts the caller never sees happen.
-
-    Examples
-    --------
-    >>> import urllib3
-    >>> failed = []
-    >>> retry = make_retry(3, 0.5, lambda url, response, error: failed.append(url))
-    >>> retry = retry.increment("GET", "/image-search/search-id",
-    ...                         error=urllib3.exceptions.ProtocolError("Connection aborted"))
-    >>> type(retry).__name__, retry.total, failed
-    ('CountingRetry', 2, ['/image-search/search-id'])
-    """
-
-    def __init__(self, *args: Any, on_attempt: AttemptHook | None = None, **kwargs: Any) -> None:
-        super().__init__(*args, **kwargs)
-        self.on_attempt = on_attempt
-
-    def new(self, **kw: Any) -> CountingRetry:
-        retry = super().new(**kw)
-        retry.on_attempt = self.on_attempt
-        return retry
-
-    def increment(self, method=None, url=None, response=None, error=None, _pool=None,
-                  _stacktrace=None):  # noqa: D102 - urllib3's signature
-        try:
-            retry = super().increment(method, url, response, error, _pool, _stacktrace)
-        except Exception:
-            # Exhausted. A final error response is returned to the caller, who counts it;
-            # a final network error is not, so count it here.
-            if error is not None and self.on_attempt:
-                self.on_attempt(url or "", None, error)
-            raise
-        if self.on_attempt:
-            self.on_attempt(url or "", response, error)
-        return retry
-
-
-def make_retry(max_retries: int, backoff_factor: float, on_attempt: AttemptHook | None) -> Retry:
-    """Transport-level retries: connection errors, timeouts and HTTP 5xx, GET and POST alike.
+    Every other retry (HTTP 5xx, 429, dropped connections, timeouts, PatSnap's transient
+    codes) is the client's one retry loop, where each attempt passes the rate limiter and
+    is counted in ``client.usage``.
 
     Examples
     --------
-    >>> retry = make_retry(5, 0.5, None)
-    >>> retry.total, sorted(retry.status_forcelist), sorted(retry.allowed_methods)
-    (5, [500, 502, 503, 504], ['GET', 'POST'])
+    >>> retry = make_retry(5, 0.5)
+    >>> retry.connect, retry.read, retry.status, retry.redirect
+    (5, 0, 0, 0)
     """
-    return CountingRetry(
-        total=max_retries, connect=max_retries, read=max_retries, status=max_retries, other=0,
-        redirect=3, allowed_methods=frozenset({"GET", "POST"}), status_forcelist=RETRY_STATUSES,
+    return Retry(
+        total=max_retries, connect=max_retries, read=0, status=0, other=0, redirect=0,
+        allowed_methods=frozenset({"GET", "POST"}), status_forcelist=(),
         backoff_factor=backoff_factor, backoff_jitter=backoff_factor, backoff_max=BACKOFF_MAX_S,
-        retry_after_max=RETRY_AFTER_MAX_S, respect_retry_after_header=True,
-        raise_on_status=False, on_attempt=on_attempt,
+        respect_retry_after_header=False, raise_on_status=False, raise_on_redirect=False,
     )
 
 
@@ -315,7 +367,7 @@ class PatsnapAdapter(HTTPAdapter):
 
     Examples
     --------
-    >>> adapter = PatsnapAdapter(make_retry(5, 0.5, None), RateLimiter(2.0))
+    >>> adapter = PatsnapAdapter(make_retry(5, 0.5), RateLimiter(2.0))
     >>> adapter.limiter.rate, adapter.max_retries.total
     (2.0, 5)
     """
@@ -365,7 +417,7 @@ def build_session(*, cache: Any, cache_dir: Path, urls_expire_after: Mapping[str
     Examples
     --------
     >>> from pathlib import Path
-    >>> adapter = PatsnapAdapter(make_retry(5, 0.5, None), RateLimiter(None))
+    >>> adapter = PatsnapAdapter(make_retry(5, 0.5), RateLimiter(None))
     >>> session = build_session(cache=True, cache_dir=Path("cache"), urls_expire_after={},
     ...                         filter_fn=lambda response: True, adapter=adapter, user_agent="example/1.0")
     >>> type(session).__name__, session.cache.db_path.name, session.headers["User-Agent"]
@@ -388,9 +440,11 @@ def build_session(*, cache: Any, cache_dir: Path, urls_expire_after: Mapping[str
             if path is None:
                 raise TypeError(f"cache={cache!r} is not valid: expected True, False, a path or a "
                                 "requests_cache backend object")
-            path.parent.mkdir(parents=True, exist_ok=True)
-            session = requests_cache.CachedSession(
-                cache_name=str(path), backend="sqlite", busy_timeout=30_000, **common)
+            try:
+                path.parent.mkdir(parents=True, exist_ok=True)
+            except OSError:
+                pass  # SQLiteCache keeps the answers in memory and warns once
+            session = requests_cache.CachedSession(backend=SQLiteCache(path), **common)
     session.mount("https://", adapter)
     session.mount("http://", adapter)
     session.headers["User-Agent"] = user_agent

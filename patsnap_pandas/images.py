@@ -44,7 +44,7 @@ from dataclasses import dataclass, field
 from http.cookiejar import DefaultCookiePolicy
 from pathlib import Path
 from typing import Any
-from urllib.parse import urlsplit, urlunsplit
+from urllib.parse import urljoin, urlsplit, urlunsplit
 
 import numpy as np
 import requests
@@ -55,6 +55,7 @@ from urllib3.util.retry import Retry
 from . import __version__, config
 from .codes import UPLOAD_MAX_BYTES
 from .errors import ImageInputError, InvalidInputError
+from .thumbnails import MAX_REDIRECTS, DiskIndex, FailedImages, check_image_url, origin_of
 
 __all__ = [
     "ImageInputError",
@@ -117,10 +118,10 @@ class ThumbnailWarning(UserWarning):
     >>> store = ThumbnailStore("thumbnails")
     >>> with warnings.catch_warnings(record=True) as caught:
     ...     warnings.simplefilter("always")
-    ...     store.fetch([("p1", "http://127.0.0.1:9/gone.png")])   # nothing listens there
+    ...     store.fetch([("p1", "http://127.0.0.1:9/gone.png")])   # a local address: never fetched
     [None]
     >>> caught[0].category.__name__, str(caught[0].message)
-    ('ThumbnailWarning', '1 of 1 thumbnails could not be loaded: p1 http://127.0.0.1:9/gone.png: ConnectionError')
+    ('ThumbnailWarning', '1 of 1 thumbnails could not be loaded: p1 http://127.0.0.1:9/gone.png: points to a local or private address (127.0.0.1)')
     """
 
 
@@ -220,7 +221,7 @@ def prepare_image(image: Any, *, label: str | None = None, warn: bool = True) ->
     if not isinstance(warn, bool):
         raise InvalidInputError(f"warn={warn!r} is not valid: expected True or False.")
     im, raw_size, default_label = _load(image)
-    prepared = _prepare_loaded(im, raw_size, label or default_label)
+    prepared = _prepare_loaded(im, raw_size, encodable(label or default_label))
     if warn:
         warn_notes(prepared, stacklevel=2)
     return prepared
@@ -260,7 +261,35 @@ def query_label(image: Any, label: str | None = None) -> str:
     --------
     >>> query_label("/data/chairs/chair-7.png"), query_label(b"x", label="mine")
     ('chair-7.png', 'mine')
+
+    A file name that is not valid UTF-8 (``os.listdir`` gives it with surrogates) gets
+    U+FFFD for the bytes it cannot show, so every frame, report and export can write it:
+
+    >>> query_label(b"/data/caf\\xe9.png".decode("utf-8", "surrogateescape")) == "caf\\ufffd.png"
+    True
     """
+    return encodable(_query_label(image, label))
+
+
+def encodable(text: str) -> str:
+    """``text`` as valid Unicode: lone surrogates (undecodable file-name bytes) become U+FFFD.
+
+    Examples
+    --------
+    >>> encodable("chair.png"), encodable("caf\\udce9.png") == "caf\\ufffd.png"
+    ('chair.png', True)
+    """
+    try:
+        text.encode("utf-8")
+        return text
+    except UnicodeEncodeError:
+        # surrogateescape restores the file name's raw bytes (others surrogates become "?")
+        raw = b"".join(ch.encode("utf-8", "surrogateescape") if not 0xD800 <= ord(ch) <= 0xDFFF
+                       or 0xDC80 <= ord(ch) <= 0xDCFF else b"?" for ch in text)
+        return raw.decode("utf-8", "replace")
+
+
+def _query_label(image: Any, label: str | None) -> str:
     if label is not None:
         return _check_label(label)
     if _is_url_text(image):
@@ -568,7 +597,9 @@ def _mb(n: int) -> str:
 # --- thumbnails --------------------------------------------------------------------
 
 _PNG_SIGNATURE = b"\x89PNG\r\n\x1a\n"
-_MAX_DOWNLOAD_BYTES = 40 * 2**20
+_MAX_DOWNLOAD_BYTES = 16 * 2**20  # a design drawing is far smaller; more is not an image we want
+#: Images that failed lately, shared by every store of the process (a report renders each several times).
+_FAILED = FailedImages()
 _TMP_PREFIX = ".tmp-"
 
 
@@ -642,6 +673,7 @@ class ThumbnailStore:
         self._session: requests.Session | None = None
         self._lock = threading.Lock()
         self._placeholder: bytes | None = None
+        self._index = DiskIndex(self.directory, self.max_bytes, suffix=".png", skip_prefix=_TMP_PREFIX)
 
     def __repr__(self) -> str:
         return (f"ThumbnailStore(directory={str(self.directory)!r}, size={self.size}, "
@@ -687,11 +719,11 @@ class ThumbnailStore:
     def _fetch(self, items: Iterable[tuple[str, str]], stacklevel: int) -> list[bytes | None]:
         pairs = self._pairs(items)
         results: list[bytes | None] = [None] * len(pairs)
-        failures: list[tuple[str, str, str]] = []
+        failures: list[tuple[int, str, str, str]] = []  # (first index, patent id, image, why)
         pending: dict[str, tuple[str, str, list[int]]] = {}
         for i, (pid, url) in enumerate(pairs):
             if not _is_http_url(url):
-                failures.append((pid, _identity(url) if isinstance(url, str) else "",
+                failures.append((i, pid, _identity(url) if isinstance(url, str) else "",
                                  "no image URL" if not url else "not an http(s) URL"))
                 continue
             key = self.key(pid, url)
@@ -703,6 +735,12 @@ class ThumbnailStore:
                 results[i] = data
             else:
                 pending[key] = (pid, url, [i])
+        for key in list(pending):
+            pid, url, indices = pending[key]
+            why = _FAILED.get(_identity(url)) or check_image_url(url)
+            if why is not None:
+                failures.append((indices[0], pid, _identity(url), why))
+                del pending[key]
         if pending:
             session = self._get_session()
             workers = min(self.max_workers, len(pending))
@@ -715,19 +753,20 @@ class ThumbnailStore:
                 try:
                     data, write_error = future.result()
                 except _Failure as exc:
-                    failures.append((pid, _identity(url), str(exc)))
+                    failures.append((indices[0], pid, _identity(url), str(exc)))
+                    _FAILED.add(_identity(url), str(exc))  # not fetched again on every render
                     continue
                 if write_error:
                     write_errors.add(write_error)
                 for i in indices:
                     results[i] = data
-            self._evict()
             if write_errors:
                 # A read-only or full disk costs the cache, not the thumbnails.
                 warnings.warn(ThumbnailWarning(f"thumbnails not cached in {self.directory}: "
                                                + "; ".join(sorted(write_errors))), stacklevel=stacklevel)
         if failures:
-            warnings.warn(ThumbnailWarning(_failure_summary(failures, len(pairs))), stacklevel=stacklevel)
+            in_order = [failure[1:] for failure in sorted(failures, key=lambda failure: failure[0])]
+            warnings.warn(ThumbnailWarning(_failure_summary(in_order, len(pairs))), stacklevel=stacklevel)
         return results
 
     def put(self, patent_id: str | None, image_url: str, data: bytes) -> bytes:
@@ -769,7 +808,6 @@ class ThumbnailStore:
             raise ImageInputError(f"data=<{len(data)} bytes>: not a readable image ({type(exc).__name__}); "
                                   "expected the bytes of a PNG, JPEG, TIFF... image") from None
         self._write(self.key(patent_id, image_url), thumbnail)
-        self._evict()
         return thumbnail
 
     def placeholder(self) -> bytes:
@@ -846,6 +884,7 @@ class ThumbnailStore:
         """
         for path, _, _ in self._files():
             _unlink(path)
+        self._index.forget()
 
     def close(self) -> None:
         """Close the download session (its pooled connections); the store stays usable.
@@ -906,14 +945,7 @@ class ThumbnailStore:
 
     def _fetch_one(self, session: requests.Session, key: str, url: str) -> tuple[bytes, str | None]:
         try:
-            with session.get(url, timeout=self.timeout, stream=True) as r:
-                if r.status_code != 200:
-                    raise _Failure(f"HTTP {r.status_code}")
-                body = bytearray()
-                for chunk in r.iter_content(1 << 16):
-                    body += chunk
-                    if len(body) > _MAX_DOWNLOAD_BYTES:
-                        raise _Failure(f"larger than {_mb(_MAX_DOWNLOAD_BYTES)}")
+            body = self._download(session, url)
         except requests.RequestException as exc:
             raise _Failure(type(exc).__name__) from None
         try:
@@ -923,6 +955,34 @@ class ThumbnailStore:
         except Exception as exc:  # not an image, corrupt
             raise _Failure(f"not a readable image ({type(exc).__name__})") from None
         return data, self._write(key, data)
+
+    def _download(self, session: requests.Session, url: str) -> bytearray:
+        """The image's bytes; redirects are followed only to the same host, and only to allowed addresses."""
+        first = origin_of(url)
+        for _ in range(MAX_REDIRECTS + 1):
+            with session.get(url, timeout=self.timeout, stream=True, allow_redirects=False) as r:
+                if r.is_redirect:
+                    target = urljoin(url, r.headers.get("Location", ""))
+                    origin = origin_of(target)
+                    if origin is None or first is None or origin[1] != first[1]:
+                        raise _Failure(f"redirected to another host ({_identity(target)}): refused")
+                    why = check_image_url(target)
+                    if why is not None:
+                        raise _Failure(f"redirected to {_identity(target)}, which {why}: refused")
+                    url = target
+                    continue
+                if r.status_code != 200:
+                    raise _Failure(f"HTTP {r.status_code}")
+                declared = r.headers.get("Content-Length", "")
+                if declared.isdigit() and int(declared) > _MAX_DOWNLOAD_BYTES:
+                    raise _Failure(f"larger than {_mb(_MAX_DOWNLOAD_BYTES)}")
+                body = bytearray()
+                for chunk in r.iter_content(1 << 16):
+                    body += chunk
+                    if len(body) > _MAX_DOWNLOAD_BYTES:
+                        raise _Failure(f"larger than {_mb(_MAX_DOWNLOAD_BYTES)}")
+                return body
+        raise _Failure(f"more than {MAX_REDIRECTS} redirects")
 
     def _thumbnail(self, body: bytes) -> bytes:
         im = Image.open(io.BytesIO(body))
@@ -962,6 +1022,7 @@ class ThumbnailStore:
                 raise
         except OSError as exc:
             return f"{type(exc).__name__}: {exc.strerror or exc}"
+        self._index.added(len(data))  # O(1); a batch of old files goes only when the cap is passed
         return None
 
     def _files(self) -> list[tuple[Path, int, int]]:
@@ -984,17 +1045,6 @@ class ThumbnailStore:
             if e.name.endswith(".png") and e.is_file():
                 out.append((Path(e.path), st.st_mtime_ns, st.st_size))
         return out
-
-    def _evict(self) -> None:
-        files = self._files()
-        total = sum(f[2] for f in files)
-        if total <= self.max_bytes:
-            return
-        for path, _, size in sorted(files, key=lambda f: (f[1], f[0].name)):
-            _unlink(path)
-            total -= size
-            if total <= self.max_bytes:
-                break
 
 
 def _identity(url: str) -> str:

@@ -172,6 +172,12 @@ class SandboxApp:
         self.faults.delay()
         try:
             self.auth.check(request.headers.get("Authorization"), request.args.get("apikey"))
+            retry_after = self.faults.draw_throttle()
+            if retry_after is not None:  # the gateway's "too many requests", before the quota counts it
+                record(429, 67200002)
+                response = json_response(error_body(67200002, codes.ERROR_CODES[67200002][0]), 429)
+                response.headers["Retry-After"] = str(retry_after)
+                return response
             quota_code = self.faults.take_quota()
             if quota_code is not None:
                 raise ApiError(quota_code)

@@ -43,10 +43,15 @@ class FaultSettings:
         Billable calls served before every further one gets ``quota_code``.
     quota_code : int
         67200002 (QPS/quota, retryable) or 67200007 (daily limit), or another of ``QUOTA_CODES``.
+    throttle_rate : float
+        Probability in [0, 1] that a billable call is answered HTTP 429 (too many
+        requests) with a ``Retry-After`` header, as PatSnap's gateway may.
+    retry_after : int
+        Seconds sent in that ``Retry-After`` header (>= 0).
     token_lifetime, image_url_lifetime, search_id_lifetime : float
         Seconds.
     seed : int
-        Seeds the failure and jitter generators.
+        Seeds the failure, throttle and jitter generators.
 
     Examples
     --------
@@ -75,6 +80,8 @@ class FaultSettings:
     failure_kinds: tuple = FAILURE_KINDS
     quota: int | None = None
     quota_code: int = 67200002
+    throttle_rate: float = 0.0
+    retry_after: int = 1
     token_lifetime: float = codes.TOKEN_LIFETIME_S
     image_url_lifetime: float = codes.IMAGE_URL_LIFETIME_S
     search_id_lifetime: float = codes.SEARCH_ID_LIFETIME_S
@@ -84,6 +91,9 @@ class FaultSettings:
         for name in ("latency", "latency_jitter"):
             _check_number(name, getattr(self, name), low=0.0)
         _check_number("failure_rate", self.failure_rate, low=0.0, high=1.0)
+        _check_number("throttle_rate", self.throttle_rate, low=0.0, high=1.0)
+        if isinstance(self.retry_after, bool) or not isinstance(self.retry_after, int) or self.retry_after < 0:
+            raise ValueError(f"retry_after={self.retry_after!r}: expected an integer number of seconds >= 0")
         if self.drop_rate is not None:
             _check_number("drop_rate", self.drop_rate, low=0.0, high=1.0)
             if self.failure_rate + self.drop_rate > 1.0:
@@ -136,6 +146,7 @@ class FaultInjector:
         self.settings = settings
         self._failure_rng = random.Random(settings.seed)
         self._jitter_rng = random.Random(settings.seed + 1_000_003)
+        self._throttle_rng = random.Random(settings.seed + 2_000_003)
         self.quota_used = 0
 
     def configure(self, **changes) -> FaultSettings:
@@ -162,6 +173,14 @@ class FaultInjector:
                 return self.settings.quota_code
             self.quota_used += 1
             return None
+
+    def draw_throttle(self) -> int | None:
+        """None, or the Retry-After seconds of an HTTP 429 answer for this billable call."""
+        with self._lock:
+            s = self.settings
+            if s.throttle_rate <= 0:
+                return None
+            return s.retry_after if self._throttle_rng.random() < s.throttle_rate else None
 
     def draw_failure(self):
         """None, or the failure kind for this billable call (500, 502, 503, 68300008, "drop")."""

@@ -140,7 +140,9 @@ def test_ctrl_c_exits_130(query_png, monkeypatch, capsys):
     monkeypatch.setenv("PATSNAP_BASE_URL", "http://127.0.0.1:9")  # never contacted
     monkeypatch.setattr(cli, "search_designs", interrupted)
     assert cli.main(["search", str(query_png)]) == 130
-    assert error_lines(capsys.readouterr().err) == ["patsnap-pandas search: error: interrupted"]
+    assert error_lines(capsys.readouterr().err) == [
+        "patsnap-pandas search: error: interrupted; no new billed call was made after it. Searches that "
+        "finished are cached: run the same command again to continue from the cache at no cost."]
 
 
 def test_unexpected_errors_are_one_line_unless_debug(query_png, monkeypatch, capsys):

@@ -19,6 +19,7 @@ from patsnap_pandas import config, errors
 from patsnap_pandas.frame import hits_to_frame
 from patsnap_pandas.images import ThumbnailStore, ThumbnailWarning
 from patsnap_pandas.sandbox import start_sandbox
+from patsnap_pandas.thumbnails import EVICT_TO, distrust_origin, trust_origin
 
 PNG_SIGNATURE = b"\x89PNG\r\n\x1a\n"
 
@@ -58,9 +59,19 @@ def stored_files(directory: Path) -> list[Path]:
     return sorted(p for p in directory.glob("*.png"))
 
 
+@contextlib.contextmanager
+def trusted(base_url: str):
+    """Let stores fetch from a loopback server, as a client of it would (local addresses are refused otherwise)."""
+    trust_origin(base_url)
+    try:
+        yield
+    finally:
+        distrust_origin(base_url)
+
+
 @pytest.fixture(scope="module")
 def sandbox():
-    with start_sandbox(corpus_size=40) as sb:
+    with start_sandbox(corpus_size=40) as sb, trusted(sb.base_url):
         yield sb
 
 
@@ -111,7 +122,8 @@ def recorder():
     server.base_url = f"http://127.0.0.1:{server.server_address[1]}"
     thread = threading.Thread(target=server.serve_forever, daemon=True)
     thread.start()
-    yield server
+    with trusted(server.base_url):
+        yield server
     server.shutdown()
     server.server_close()
     thread.join(5)
@@ -214,7 +226,7 @@ def test_fetch_sandbox_hits_concurrently_and_cache_them(sandbox, tmp_path):
 
 def test_thumbnails_survive_expired_image_urls(tmp_path):
     directory = tmp_path / "thumbs"
-    with start_sandbox(corpus_size=40, image_url_lifetime=2) as sb:
+    with start_sandbox(corpus_size=40, image_url_lifetime=2) as sb, trusted(sb.base_url):
         pairs = pairs_of(search_hits(sb, limit=6))
         with ThumbnailStore(directory, size=48) as store:
             first = store.fetch(pairs)
@@ -249,7 +261,7 @@ def test_failed_urls_give_placeholders_and_one_warning(sandbox, tmp_path):
         ("p-json", f"{sandbox.base_url}/_sandbox/status"),  # JSON, not an image
         ("p-none", None),  # no URL at all
         ("p-ftp", "ftp://127.0.0.1/x.png"),  # not http(s): never fetched
-        ("p-down", f"http://127.0.0.1:{closed_port()}/x.png"),  # connection refused
+        ("p-down", f"http://127.0.0.1:{closed_port()}/x.png"),  # another local port: refused, never fetched
         good[1],
         good[2],
     ]
@@ -287,7 +299,9 @@ def test_eviction_keeps_the_directory_under_max_bytes_lru(sandbox, tmp_path):
     probe = ThumbnailStore(tmp_path / "probe", size=64)
     sizes = [len(d) for d in probe.fetch(pairs[:3])]
     a, b, c = pairs[:3]
-    cap = sizes[0] + max(sizes[1], sizes[2])
+    # Eviction goes down to EVICT_TO of the cap in one batch: a cap where A and C fit in that share.
+    cap = int((sizes[0] + max(sizes[1], sizes[2])) / EVICT_TO) + 2  # + 2: no rounding below A + C
+    assert sum(sizes) > cap  # the third thumbnail passes the cap
     store = ThumbnailStore(tmp_path / "small", size=64, max_bytes=cap)
     store.fetch([a])
     time.sleep(0.02)

@@ -1,0 +1,137 @@
+"""The upload memo: sha256 of uploaded bytes -> (URL, expiry), in SQLite in the cache folder.
+
+Lets the same image, uploaded again within the URL's life, reuse the URL without a
+(billed) upload, across clients and processes. Stores no image bytes.
+
+A damaged or locked ``uploads.sqlite`` raises :class:`~patsnap_pandas.errors.CacheError`
+naming it (reads happen before the upload, so nothing is billed); a memo that cannot be
+written keeps the URL in memory and warns once: an upload already paid for is never lost.
+"""
+
+from __future__ import annotations
+
+import sqlite3
+import threading
+import time
+from pathlib import Path
+
+from .cache_files import (
+    BUSY_TIMEOUT_S, WriteWarner, check_sqlite, describe_sqlite_error, read_only_uri, remove_sqlite,
+)
+
+__all__ = ["UploadMemo", "UPLOADS_FILE"]
+
+UPLOADS_FILE = "uploads.sqlite"
+
+
+class UploadMemo:
+    """sha256 of uploaded bytes -> (URL, issued_at, expires_at); ``path`` None: memory only.
+
+    Examples
+    --------
+    >>> from pathlib import Path
+    >>> memo = UploadMemo(Path("my-cache") / "uploads.sqlite")
+    >>> memo.put("k1", "https://img.example/q.png", 0.0, 4e9)
+    >>> memo.get("k1")
+    ('https://img.example/q.png', 0.0, 4000000000.0)
+    >>> memo.count(), memo.clear(), memo.count()
+    (1, None, 0)
+    """
+
+    def __init__(self, path: Path | None) -> None:
+        self.path = path
+        self._lock = threading.Lock()
+        self._memory: dict[str, tuple[str, float, float]] = {}
+        self._warner = WriteWarner()
+
+    def _connect(self) -> sqlite3.Connection:
+        assert self.path is not None
+        con = sqlite3.connect(self.path, timeout=BUSY_TIMEOUT_S)
+        try:
+            con.execute("CREATE TABLE IF NOT EXISTS uploads (key TEXT PRIMARY KEY, url TEXT NOT NULL, "
+                        "issued_at REAL NOT NULL, expires_at REAL NOT NULL)")
+        except BaseException:
+            con.close()
+            raise
+        return con
+
+    def get(self, key: str) -> tuple[str, float, float] | None:
+        """(url, issued_at, expires_at) or None; CacheError when the file is damaged or locked."""
+        with self._lock:
+            kept = self._memory.get(key)
+            if kept is not None or self.path is None or not self.path.exists():
+                return kept
+            check_sqlite(self.path)
+            try:
+                con = sqlite3.connect(read_only_uri(self.path), uri=True, timeout=BUSY_TIMEOUT_S)
+                try:
+                    row = con.execute("SELECT url, issued_at, expires_at FROM uploads WHERE key = ?",
+                                      (key,)).fetchone()
+                finally:
+                    con.close()
+            except sqlite3.OperationalError as exc:
+                if "no such table" in str(exc):
+                    return None
+                raise describe_sqlite_error(self.path, exc) from None
+            except sqlite3.Error as exc:
+                raise describe_sqlite_error(self.path, exc) from None
+        return None if row is None else (row[0], row[1], row[2])
+
+    def put(self, key: str, url: str, issued_at: float, expires_at: float) -> None:
+        """Remember an upload; when the file cannot be written, in memory (and warn once)."""
+        with self._lock:
+            if self.path is not None:
+                try:
+                    self.path.parent.mkdir(parents=True, exist_ok=True)
+                    con = self._connect()
+                    try:
+                        with con:
+                            con.execute("DELETE FROM uploads WHERE expires_at < ?", (time.time(),))
+                            con.execute("INSERT OR REPLACE INTO uploads VALUES (?, ?, ?, ?)",
+                                        (key, url, issued_at, expires_at))
+                    finally:
+                        con.close()
+                    self._memory.pop(key, None)
+                    return
+                except (sqlite3.Error, OSError) as exc:
+                    self._warner.warn(self.path, exc, "the upload memo (an upload already paid for)")
+            self._memory[key] = (url, issued_at, expires_at)
+
+    def count(self) -> int:
+        """Remembered uploads still alive; CacheError when the file is damaged or locked."""
+        with self._lock:
+            now = time.time()
+            alive = sum(1 for entry in self._memory.values() if entry[2] >= now)
+            if self.path is None or not self.path.exists():
+                return alive
+            check_sqlite(self.path)
+            try:
+                con = sqlite3.connect(read_only_uri(self.path), uri=True, timeout=BUSY_TIMEOUT_S)
+                try:
+                    return alive + con.execute("SELECT COUNT(*) FROM uploads WHERE expires_at >= ?",
+                                               (now,)).fetchone()[0]
+                finally:
+                    con.close()
+            except sqlite3.OperationalError as exc:
+                if "no such table" in str(exc):
+                    return alive
+                raise describe_sqlite_error(self.path, exc) from None
+            except sqlite3.Error as exc:
+                raise describe_sqlite_error(self.path, exc) from None
+
+    def clear(self) -> None:
+        """Forget every upload; a damaged file is deleted (CacheError when it cannot be)."""
+        with self._lock:
+            self._memory.clear()
+            if self.path is None or not (self.path.exists() or self.path.is_symlink()):
+                return
+            try:
+                check_sqlite(self.path)
+                con = self._connect()
+                try:
+                    with con:
+                        con.execute("DELETE FROM uploads")
+                finally:
+                    con.close()
+            except Exception:  # noqa: BLE001 - damaged, locked for good, read-only: remove it
+                remove_sqlite(self.path)

@@ -71,7 +71,7 @@ CSS = """
 .psp-mark-unsure { background: #fff3cd; color: #5c4400; }
 .psp-pair { display: flex; flex-wrap: wrap; gap: 16px; }
 .psp-pair figure { flex: 1 1 260px; max-width: 440px; margin: 0; min-width: 0; }
-.psp-pair img { max-width: 100%; max-height: 420px; object-fit: contain; display: block; border: 1px solid #ddd;
+.psp-pair img { width: 100%; height: 380px; object-fit: contain; display: block; border: 1px solid #ddd;
   background: #fafafa; }
 .psp-pair figcaption { margin-top: 4px; font-weight: 600; }
 .psp-fields { border-collapse: collapse; margin-top: 8px; max-width: 100%; }

@@ -59,7 +59,7 @@ COMMON_AUTHORITIES: tuple[str, ...] = ("CN", "US", "EM", "JP", "KR", "WO", "DE",
                                        "ES", "HK", "TW", "AU", "CA", "IN", "BR", "RU")
 #: The marks of the comparison view (the values of the ``relevance`` column).
 RELEVANCE_CHOICES: tuple[str, ...] = ("relevant", "not relevant", "unsure")
-PREVIEW_PX = 320  # longest side of the stored query thumbnail (shown in the form and the comparison)
+PREVIEW_PX = 640  # longest side of the stored query image (form preview, comparison view, reports)
 COMPARE_FETCH_PX = 512  # the hit's image in the comparison view (falls back to the card thumbnail)
 MAX_CARDS = 200  # cards drawn at once; the local filters narrow the rest
 CHART_BARS = 30
@@ -186,13 +186,14 @@ def _message_slot(name: str) -> W.HTML:
 
 
 def _full(**kw: Any) -> W.Layout:
-    return W.Layout(width="100%", max_width="100%", **kw)
+    """The column's full width (a stretched flex item: its margins stay inside the column)."""
+    return W.Layout(width="auto", max_width="100%", **kw)
 
 
 def _row(children: list[W.Widget], **kw: Any) -> W.Box:
     """A row that wraps onto the next line when the column is too narrow."""
     return W.Box(children, layout=W.Layout(display="flex", flex_flow="row wrap", align_items="center",
-                                           grid_gap="6px 12px", width="100%", **kw))
+                                           grid_gap="6px 12px", width="auto", **kw))
 
 
 class SearchPanel:
@@ -431,7 +432,7 @@ class SearchPanel:
             picker.add_class(cls)
         self.limit = W.IntSlider(value=limit, min=codes.LIMIT_MIN, max=codes.LIMIT_MAX,
                                  description="Hits per Search / Load more", style=style,
-                                 continuous_update=False, layout=W.Layout(width="auto", max_width="100%"))
+                                 continuous_update=False, layout=W.Layout(width="420px", max_width="100%"))
         self.limit.add_class("psp-limit")
         self.sort_field = W.Dropdown(
             options=[("similarity score", "score")] + [(name, code) for code, name in codes.SORT_FIELDS.items()],
@@ -454,7 +455,7 @@ class SearchPanel:
         self.order.add_class("psp-order")
         self.min_score = W.FloatSlider(value=0.0, min=0.0, max=1.0, step=0.01, readout_format=".2f",
                                        description="Min score", continuous_update=False, style=style,
-                                       layout=W.Layout(width="auto", max_width="100%"))
+                                       layout=W.Layout(width="340px", max_width="100%"))
         self.min_score.add_class("psp-min-score")
         self.text_filter = W.Text(placeholder="number, title, assignee\u2026", description="Show only",
                                   continuous_update=False, style=style,
@@ -465,7 +466,7 @@ class SearchPanel:
         self.chart = W.HTML()
         self.chart.add_class("psp-chart")
         self.card_box = W.Box(layout=W.Layout(display="flex", flex_flow="row wrap", grid_gap="12px",
-                                              width="100%", align_items="stretch"))
+                                              width="auto", align_items="stretch"))
         self.card_box.add_class("psp-cards")
         self.cards_note = W.HTML()
         self.cards_note.add_class("psp-cards-note")
@@ -506,8 +507,7 @@ class SearchPanel:
                                          layout=W.Layout(width="auto"))
         self.export_include.add_class("psp-export-include")
         self.export_folder = W.Text(value=str(export_dir), description="Save in folder", style=style,
-                                    continuous_update=False, layout=W.Layout(width="auto", flex="1 1 280px",
-                                                                              max_width="100%"))
+                                    continuous_update=False, layout=_full())
         self.export_folder.add_class("psp-export-folder")
         self.export_button = W.Button(description="Export report", icon="download",
                                       tooltip="Write a report of the hits and offer it as a download (no API call)")
@@ -544,12 +544,12 @@ class SearchPanel:
                           _label(FILTER_LABELS["main_field"]), self.main_field,
                           self.more_filters], "psp-col-wide")
         form = W.Box([query_col, filter_col], layout=W.Layout(display="flex", flex_flow="row wrap",
-                                                              grid_gap="8px 24px", width="100%"))
+                                                              grid_gap="8px 24px", width="auto"))
         actions = _row([self.search_button, self.more_button, self.hint], margin="8px 0")
         self.tools = _row([self.order, self.min_score, self.text_filter])
         self.export_box = W.VBox([
             W.HTML('<div class="psp-h">Export a report</div>'),
-            _row([self.export_format, self.export_include, self.export_folder, self.export_button]),
+            _row([self.export_format, self.export_include, self.export_button]), self.export_folder,
             self.export_msg,
         ], layout=_full(margin="12px 0 0 0"))
         self.export_box.add_class("psp-export-box")
@@ -561,7 +561,7 @@ class SearchPanel:
         ], layout=_full(display="none"))
         self.results_box.add_class("psp-results")
         self.widget = W.VBox([self.css, self.title, self.status, form, actions, self.results_box],
-                             layout=W.Layout(width="100%", max_width="100%", min_width="0",
+                             layout=W.Layout(width="auto", max_width="100%", min_width="0",
                                              overflow="hidden", padding="4px"))
         self.widget.add_class("psp-panel")
         self._widgets = [self.widget, *self._descendants(self.widget)]
@@ -652,6 +652,12 @@ class SearchPanel:
             except FilterError as exc:
                 _field, text = filter_message(exc)
                 errors.setdefault(_SLOT.get(name, "form"), text)
+        for start, end in (("apply_start_time", "apply_end_time"), ("public_start_time", "public_end_time")):
+            try:
+                SearchFilters(**{start: values[start], end: values[end]})
+            except FilterError as exc:
+                field, text = filter_message(exc)
+                errors.setdefault(_SLOT.get(field or "", "form"), text)
         if not errors:
             try:
                 SearchFilters.from_kwargs(**values)
@@ -1100,11 +1106,11 @@ class SearchPanel:
         pid = str(df.at[index, "patent_id"])
         card = self._cards.get(pid)
         if card is None:
-            button = W.Button(description="Compare with query", layout=W.Layout(width="100%"))
+            button = W.Button(description="Compare with query", layout=W.Layout(width="auto"))
             button.add_class("psp-open")
             button.on_click(lambda _b, pid=pid: self._open_patent(pid))
             card = W.VBox([W.HTML(card_html(df.loc[index], thumb)), button],
-                          layout=W.Layout(width="200px", padding="8px", border="1px solid #d0d0d0"))
+                          layout=W.Layout(width="200px"))
             card.add_class("psp-card")
             self._cards[pid] = card
         return card

@@ -31,7 +31,7 @@ from typing import TYPE_CHECKING, Any
 
 import pandas as pd
 
-from . import batch, render, report, search
+from . import batch, render, report, search, triage
 from . import enrich as _enrich
 from .frame import SCHEMA
 
@@ -293,6 +293,48 @@ class PatsnapAccessor:
             raise ValueError("df.patsnap.overlap() needs batch results with a 'query_index' or 'query' "
                              f"column (from search_each); this frame has {list(map(str, df.columns))}")
         return report.overlap(df)
+
+    # --- triage ------------------------------------------------------------------------------------
+
+    def mark(self, selection: Any, *, relevance: str | None = None, note: str | None = None) -> pd.DataFrame:
+        """A copy with ``relevance`` and/or ``note`` set on the selected rows (see ``triage.mark``).
+
+        ``selection``: a boolean mask, a patent number or a list of them. ``relevance``:
+        ``"relevant"``, ``"not relevant"``, ``"unsure"`` or ``""`` to clear.
+
+        Examples
+        --------
+        >>> from patsnap_pandas import PatsnapClient, search_designs
+        >>> client = PatsnapClient.sandbox()
+        >>> hits = search_designs("chair.png", client=client, limit=10)
+        >>> hits = hits.patsnap.mark(hits["score"] >= hits["score"].iloc[2], relevance="relevant")
+        >>> hits["relevance"].value_counts().to_dict()
+        {'relevant': 3}
+        >>> client.close()
+        """
+        df = self._need("mark", "patent_pn")
+        return triage.mark(df, selection, relevance=relevance, note=note)
+
+    def apply_triage(self, marks: pd.DataFrame | str | Path) -> pd.DataFrame:
+        """A copy with the marks and notes of ``marks`` merged in by patent number.
+
+        ``marks``: a frame from :func:`patsnap_pandas.read_triage`, or the path of an
+        Excel report, CSV or parquet file to read it from (see ``triage.apply_triage``).
+
+        Examples
+        --------
+        >>> from patsnap_pandas import PatsnapClient, search_designs
+        >>> client = PatsnapClient.sandbox()
+        >>> hits = search_designs("chair.png", client=client, limit=5)
+        >>> hits.patsnap.mark(hits["rank"] == 1, relevance="unsure").to_csv("marks.csv", index=False)
+        >>> hits.patsnap.apply_triage("marks.csv")["relevance"].tolist()[:2]
+        ['unsure', <NA>]
+        >>> client.close()
+        """
+        df = self._need("apply_triage", "patent_pn")
+        if isinstance(marks, (str, Path)):
+            marks = triage.read_triage(marks)
+        return triage.apply_triage(df, marks)
 
     # --- files -------------------------------------------------------------------------------------
 

@@ -376,6 +376,7 @@ def _assemble(catalogue: pd.DataFrame, rows: list[str | None], row_errors: dict[
         "from_cache": bool(queries) and not row_errors and all(q.from_cache for q in queries.values()),
         "endpoint_version": frame.ENDPOINT_VERSION,
         "thumbnail_dir": _thumbnail_dir(api),
+        "source": search.data_source(api),
         "queries": list(dict.fromkeys(labels)),
         "query_urls": [q.result.attrs["query_url"] for q in searched],
         "limit": limit,

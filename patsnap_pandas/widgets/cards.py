@@ -17,14 +17,14 @@ True
 from __future__ import annotations
 
 import datetime as dt
-import re
 from collections.abc import Mapping
 from typing import Any
 
 import pandas as pd
 
+from ..links import public_record_url
 from ..render import _data_uri, _esc, _format_value, _is_missing
-from ._contract import COLUMN_LABELS, authority_name, public_record_url
+from ..words import COLUMN_LABELS, authority_name, date_in_words, loc_in_words
 
 __all__ = ["CSS", "CARD_PX", "card_html", "compare_html", "date_text", "assignee_of"]
 
@@ -94,11 +94,7 @@ def date_text(value: Any) -> str:
     """
     if _is_missing(value):
         return ""
-    if isinstance(value, (dt.date, dt.datetime, pd.Timestamp)):
-        return _format_value(value)
-    text = str(value).strip()
-    match = re.fullmatch(r"(\d{4})(\d{2})(\d{2})", text)
-    return f"{match[1]}-{match[2]}-{match[3]}" if match else text
+    return date_in_words(value if isinstance(value, (str, dt.date)) else str(value))
 
 
 def assignee_of(row: Mapping[str, Any]) -> str:
@@ -170,6 +166,9 @@ def _field_value(column: str, value: Any) -> str:
         return f'<span class="psp-nowrap">{_esc(date_text(value))}</span>'
     if column == "score" and not _is_missing(value):
         return f'<span class="psp-nowrap">{float(value):.3f}</span>'
+    if column == "loc" and not _is_missing(value):
+        codes_ = [_format_value(v) for v in (value if isinstance(value, (list, tuple)) else [value])]
+        return "; ".join(f'<span class="psp-nowrap">{_esc(loc_in_words(c))}</span>' for c in codes_ if c)
     if column == "authority" and not _is_missing(value):
         return f'{_esc(authority_name(value))} (<span class="psp-nowrap">{_esc(value)}</span>)'
     if column == "image_url" and not _is_missing(value):
@@ -196,7 +195,7 @@ def compare_html(row: Mapping[str, Any], query_image: bytes | str | None, hit_im
     Examples
     --------
     >>> html = compare_html({"patent_pn": "USD900001S", "authority": "US", "score": 0.9}, None, None)
-    >>> "Patent number" in html and "USD900001S" in html
+    >>> '<th scope="row">Number</th>' in html and "United States (" in html
     True
     """
     def figure(src: str | None, caption: str, alt: str) -> str:

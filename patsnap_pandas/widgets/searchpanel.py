@@ -42,13 +42,14 @@ from .. import codes, render
 from ..client import PatsnapClient
 from ..errors import FilterError, InvalidInputError, MissingCredentialsError, PatsnapError
 from ..filters import FILTER_LABELS, SearchFilters
-from ..frame import concat_frames
+from ..frame import RELEVANCE_VALUES, concat_frames
 from ..http import redact
 from ..images import ImageSizeWarning, ThumbnailWarning, prepare_image
-from ..render import _data_uri, _esc, _figure_png, _png_thumbnail
-from ..search import MAX_RESULTS_CAP, SearchWarning, client_for, continue_search, load_thumbnails, search_designs
+from ..render import _data_uri, _esc, _png_thumbnail
+from ..search import (MAX_RESULTS_CAP, SearchWarning, client_for, continue_search, data_source, load_thumbnails,
+                      search_designs)
+from ..words import SANDBOX_BANNER, SANDBOX_SOURCE
 from . import export as _export
-from ._contract import SANDBOX_BANNER
 from .cards import CSS, card_html, compare_html
 from .messages import UPLOAD_ACCEPT, filter_message, image_message, url_message
 
@@ -58,11 +59,12 @@ __all__ = ["COMMON_AUTHORITIES", "RELEVANCE_CHOICES", "PanelState", "SearchPanel
 COMMON_AUTHORITIES: tuple[str, ...] = ("CN", "US", "EM", "JP", "KR", "WO", "DE", "FR", "GB", "IT",
                                        "ES", "HK", "TW", "AU", "CA", "IN", "BR", "RU")
 #: The marks of the comparison view (the values of the ``relevance`` column).
-RELEVANCE_CHOICES: tuple[str, ...] = ("relevant", "not relevant", "unsure")
+RELEVANCE_CHOICES: tuple[str, ...] = RELEVANCE_VALUES
 PREVIEW_PX = 640  # longest side of the stored query image (form preview, comparison view, reports)
 COMPARE_FETCH_PX = 512  # the hit's image in the comparison view (falls back to the card thumbnail)
 MAX_CARDS = 200  # cards drawn at once; the local filters narrow the rest
 CHART_BARS = 30
+CHART_PX = 760  # the chart's width in pixels (shown at most as wide as the panel)
 # Columns the text filter does not search: identifiers and provenance, not content.
 _NOT_SEARCHED = frozenset({"image_url", "patent_id", "search_id", "query", "rank", "score"})
 # Warnings of the search modules that the status line repeats in plain words.
@@ -330,7 +332,7 @@ class SearchPanel:
         ...     panel = SearchPanel(client, image="chair.png", limit=3)
         ...     panel.search_button.click()
         ...     panel.open_hit(1)
-        ...     panel.state.open_row == panel.shown.index[1], "Patent number" in panel.compare.value
+        ...     panel.state.open_row == panel.shown.index[1], "Locarno class" in panel.compare.value
         (True, True)
         """
         shown, _ = self._shown()
@@ -1056,7 +1058,7 @@ class SearchPanel:
             mode = '<span class="psp-live" style="background:#eef">Not connected</span>'
             if self._credentials_help:
                 mode += f" {_esc(self._credentials_help)}"
-        elif self.client.sandbox_server is not None:
+        elif data_source(self.client) == SANDBOX_SOURCE:
             mode = (f'<span class="psp-banner">{_esc(SANDBOX_BANNER)}</span> '
                     '<span class="psp-msg-hint">To search PatSnap, set PATSNAP_CLIENT_ID and '
                     "PATSNAP_CLIENT_SECRET (or PATSNAP_API_KEY) before starting.</span>")
@@ -1131,8 +1133,7 @@ class SearchPanel:
         if self._chart_cache is not None and self._chart_cache[0] == key:
             return self._chart_cache[1]
         bars = min(CHART_BARS, int(scores.notna().sum()))
-        png = _figure_png(lambda ax: render.plot_scores(shown, "bar", ax=ax, n=bars),
-                          max(2.5, 0.28 * bars + 1.2), width=8, dpi=90)
+        png = render.score_chart_png(shown, n=bars, width_px=CHART_PX)
         markup = (f'<img class="psp-chart-img" src="{_data_uri(png)}" '
                   f'alt="Top {bars} similarity scores" title="Top {bars} similarity scores">')
         self._chart_cache = (key, markup)

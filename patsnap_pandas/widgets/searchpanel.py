@@ -29,6 +29,7 @@ from __future__ import annotations
 import dataclasses
 import datetime as dt
 import hashlib
+import io
 import re
 import warnings
 from collections.abc import Callable, Mapping
@@ -44,7 +45,7 @@ from ..errors import FilterError, InvalidInputError, MissingCredentialsError, Pa
 from ..filters import FILTER_LABELS, SearchFilters
 from ..frame import RELEVANCE_VALUES, concat_frames
 from ..http import redact
-from ..images import ImageSizeWarning, ThumbnailWarning, prepare_image
+from ..images import ImageSizeWarning, ThumbnailStore, ThumbnailWarning, prepare_image
 from ..render import _data_uri, _esc, _png_thumbnail
 from ..search import (MAX_RESULTS_CAP, SearchWarning, client_for, continue_search, data_source, load_thumbnails,
                       search_designs)
@@ -168,6 +169,19 @@ def _plain_error(what: str, exc: BaseException) -> str:
     if isinstance(exc, InvalidInputError):
         return f"{what} was not started: {exc}"
     return f"{what} failed unexpectedly: {type(exc).__name__}: {redact(str(exc))}"
+
+
+def _long_side(png: bytes | None) -> int:
+    """The longest side of an image in pixels (0 when there is none or it cannot be read)."""
+    if not png:
+        return 0
+    from PIL import Image
+
+    try:
+        with Image.open(io.BytesIO(png)) as im:
+            return max(im.size)
+    except Exception:  # noqa: BLE001 - anything unreadable counts as no image
+        return 0
 
 
 def _plural(n: int, word: str, words: str | None = None) -> str:
@@ -815,9 +829,11 @@ class SearchPanel:
             with warnings.catch_warnings():
                 warnings.simplefilter("ignore")
                 large = load_thumbnails(df.loc[[index]], size=COMPARE_FETCH_PX)[0]
+                if large == ThumbnailStore(size=COMPARE_FETCH_PX).placeholder():  # expired link: no image
+                    large = None
         except Exception:  # noqa: BLE001 - the card's thumbnail is a fine fallback (URL expired, offline)
             large = None
-        hit_image = large if large and len(large) > len(self._thumb(index) or b"") else self._thumb(index)
+        hit_image = large if _long_side(large) > _long_side(self._thumb(index)) else self._thumb(index)
         url = self.url.value.strip()
         query_image: bytes | str | None = url if url else self.state.query_thumb
         label = url if url else (self.state.query_name or "query image")

@@ -47,8 +47,8 @@ CSS = """
   line-height: 1.4; }
 .psp-panel .psp-col { flex: 1 1 280px; min-width: 0; max-width: 100%; }
 .psp-panel .psp-col-wide { flex: 2 1 340px; min-width: 0; max-width: 100%; }
-.psp-panel .psp-label { font-weight: 600; margin: 6px 0 2px 0; }
-.psp-panel .psp-h { font-weight: 700; font-size: 1.05em; margin: 4px 0; }
+.psp-panel .psp-label { font-weight: 600; margin: 6px 2px 0 2px; }
+.psp-panel .psp-h { font-weight: 700; font-size: 1.05em; margin: 4px 2px; }
 .psp-nowrap { white-space: nowrap; }
 .psp-msg-error { color: #b00020; }
 .psp-msg-ok { color: #1b7f3b; }

@@ -522,8 +522,8 @@ class SearchPanel:
                                          value="all", description="Hits", style=style,
                                          layout=W.Layout(width="auto"))
         self.export_include.add_class("psp-export-include")
-        self.export_folder = W.Text(value=str(export_dir), description="Save in folder", style=style,
-                                    continuous_update=False, layout=_full())
+        # a text area: a long path wraps instead of hiding its end
+        self.export_folder = W.Textarea(value=str(export_dir), rows=2, continuous_update=False, layout=_full())
         self.export_folder.add_class("psp-export-folder")
         self.export_button = W.Button(description="Export report", icon="download",
                                       tooltip="Write a report of the hits and offer it as a download (no API call)")
@@ -565,7 +565,8 @@ class SearchPanel:
         self.tools = _row([self.order, self.min_score, self.text_filter])
         self.export_box = W.VBox([
             W.HTML('<div class="psp-h">Export a report</div>'),
-            _row([self.export_format, self.export_include, self.export_button]), self.export_folder,
+            _row([self.export_format, self.export_include, self.export_button]),
+            _label("Save in folder (on the computer running Python)"), self.export_folder,
             self.export_msg,
         ], layout=_full(margin="12px 0 0 0"))
         self.export_box.add_class("psp-export-box")

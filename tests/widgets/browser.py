@@ -108,7 +108,7 @@ def jupyter_server(kind: str, root: Path) -> Iterator[tuple[str, Path]]:
                 "--ServerApp.port_retries=0", "--IdentityProvider.token=", "--ServerApp.password=",
                 "--ServerApp.disable_check_xsrf=True", f"--ServerApp.root_dir={work}",
                 "--LabApp.news_url=", "--LabServerApp.extension_manager=readonly",
-                "--ServerApp.open_browser=False"]
+                "--ServerApp.open_browser=False", "--ServerApp.allow_root=True"]
     with log.open("w") as out:
         process = subprocess.Popen(argv, cwd=work, env=env, stdout=out, stderr=subprocess.STDOUT,
                                    start_new_session=True)
@@ -204,8 +204,12 @@ def layout_problems(page, selector: str = ".psp-panel") -> list[list[str]]:
 
 
 def check_widths(page, label: str, *, widths=WIDTHS, selector: str = ".psp-panel",
-                 full_page: bool = True) -> dict[int, list]:
-    """Measure the panel at each width (same page, resized) and screenshot it; returns problems per width."""
+                 full_page: bool = True, focus: str | None = None) -> dict[int, list]:
+    """Measure the panel at each width (same page, resized) and screenshot it; returns problems per width.
+
+    ``full_page`` grows the window to the panel's height (Voila); otherwise the screenshot is
+    the window, scrolled to ``focus`` (an element of the state being shown) when given.
+    """
     ARTIFACTS.mkdir(parents=True, exist_ok=True)
     found = {}
     for width in widths:
@@ -215,6 +219,9 @@ def check_widths(page, label: str, *, widths=WIDTHS, selector: str = ".psp-panel
         if full_page:  # Voila and JupyterLab scroll inside their own containers: grow the window instead
             height = page.locator(selector).first.bounding_box()["height"]
             page.set_viewport_size({"width": width, "height": int(min(max(HEIGHT, height + 300), 8000))})
+            page.wait_for_timeout(300)
+        elif focus:
+            page.locator(focus).first.evaluate("el => el.scrollIntoView({block: 'start'})")
             page.wait_for_timeout(300)
         page.screenshot(path=str(ARTIFACTS / f"{label}-{width}.png"), full_page=full_page)
     return {w: p for w, p in found.items() if p}

@@ -4,7 +4,7 @@ The panel is a form around :func:`search.search_designs`: a query image (file up
 or URL, with a preview), the P009 filters (validated as you type, by
 :class:`filters.SearchFilters`), and three buttons that are the only things that
 call the API: *Search*, *Load more* (:func:`search.continue_search`, same search id)
-and *Export report* (:func:`report.write_html_report`, which makes no call at all).
+and *Export report* (:func:`report.write_html`, which makes no call at all).
 Everything else (typing a filter, the minimum-score slider, the text filter over the
 shown hits) is local and free.
 
@@ -573,8 +573,7 @@ class SearchPanel:
         shown, thumbs = self._shown()
         path = self._report_path()
         query = self.state.results.attrs.get("query") or "query image"
-        report.write_html_report(shown, path, thumbs, title=f"Design search: {query}",
-                                 query_image=self.state.query_thumb if not self.url.value.strip() else None)
+        report.write_html(report.build_report(shown, title=f"Design search: {query}"), path)
         self.state.last_report = path
         self.state.message = f"Report of the {len(shown)} shown hits written to {path}."
 

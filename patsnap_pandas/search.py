@@ -557,6 +557,47 @@ def load_thumbnails(df: pd.DataFrame, *, size: int | None = None) -> list[bytes]
         store.close()
 
 
+def load_row_thumbnails(df: pd.DataFrame) -> list[bytes | None]:
+    """One thumbnail per row, None for rows that are not hits (a batch's error / no-hit rows).
+
+    As :func:`load_thumbnails` (a placeholder where a hit's image failed), for frames
+    that may hold rows without an image URL.
+
+    Examples
+    --------
+    >>> from patsnap_pandas import PatsnapClient, search_designs
+    >>> with PatsnapClient.sandbox() as client:
+    ...     hits = search_designs("chair.png", client=client, limit=3)
+    ...     thumbs = load_row_thumbnails(hits)
+    >>> len(thumbs), all(t.startswith(b"\\x89PNG") for t in thumbs)
+    (3, True)
+    """
+    has_image = df["image_url"].notna().to_numpy()
+    out: list[bytes | None] = [None] * len(df)
+    if has_image.any():
+        loaded = iter(load_thumbnails(df[has_image]))
+        for i in has_image.nonzero()[0]:
+            out[i] = next(loaded)
+    return out
+
+
+def load_query_image_of(url: str | None, thumbnail_dir: str | None) -> bytes | None:
+    """The stored thumbnail of a query image by its upload URL (see :func:`load_query_image`).
+
+    Examples
+    --------
+    >>> from patsnap_pandas import PatsnapClient, search_designs
+    >>> with PatsnapClient.sandbox() as client:
+    ...     hits = search_designs("chair.png", client=client, limit=3)
+    ...     image = load_query_image_of(hits.attrs["query_url"], hits.attrs["thumbnail_dir"])
+    >>> image[:4] == b"\\x89PNG"
+    True
+    """
+    probe = pd.DataFrame()
+    probe.attrs = {"query_url": url, "thumbnail_dir": thumbnail_dir}
+    return load_query_image(probe)
+
+
 # --- the search -------------------------------------------------------------------------------------
 
 def search_designs(image: Any, *, client: PatsnapClient | None = None, limit: int = codes.LIMIT_DEFAULT,
@@ -710,6 +751,7 @@ def search_prepared(target: str | images.PreparedImage, *, client: PatsnapClient
 
     store = _thumbnail_store(client) if thumbnails else None
     total = max(page.total for page in pages)
+    digest = None if isinstance(target, str) else hashlib.sha256(target.data).hexdigest()
     attrs = {
         "query": query,
         "filters": filters.to_dict(),
@@ -721,6 +763,7 @@ def search_prepared(target: str | images.PreparedImage, *, client: PatsnapClient
         "limit": first_limit,
         "max_results": max_results,
         "source": data_source(client),
+        "query_sha256": digest,
     }
     df = frame.hits_to_frame(hits, search_id=first.search_id, query=query, attrs=attrs)
     register_client(first.search_id, client)

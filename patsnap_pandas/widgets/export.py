@@ -20,7 +20,7 @@ from __future__ import annotations
 import base64
 import dataclasses
 import datetime as dt
-from collections.abc import Mapping, Sequence
+from collections.abc import Mapping
 from pathlib import Path
 
 import pandas as pd
@@ -109,36 +109,32 @@ class Export:
     message: str
 
 
-def export_report(df: pd.DataFrame, thumbnails: Sequence[bytes], *, fmt: str, include: str, folder: Path,
-                  notes: Mapping[str, str] | None = None, query_image: bytes | None = None,
-                  title: str | None = None) -> Export:
-    """Build the report of ``df`` (issue 11's report model), save it in ``folder``, offer it for download.
+def export_report(df: pd.DataFrame, *, fmt: str, include: str, folder: str | Path,
+                  notes: Mapping[str, str] | None = None, title: str | None = None) -> Export:
+    """Build the report of ``df`` (:func:`patsnap_pandas.report.build_report`), save it in ``folder``, offer it.
 
     Parameters
     ----------
     df : DataFrame
         The hits the panel shows (after its local filters), with ``relevance`` and ``note``.
-    thumbnails : sequence of bytes
-        One PNG per row of ``df``.
     fmt : {"html", "pdf", "xlsx"}
     include : {"all", "marked", "relevant"}
         Which hits go into the report.
-    folder : Path
+    folder : str or Path
         Created when missing.
     notes : mapping, optional
         The panel's local filters in words, for the report's provenance.
-    query_image : bytes, optional
-        The query as uploaded (PNG), shown large in the report.
+    title : str, optional
+        Default: "Design search: <query>".
 
     Examples
     --------
     >>> from patsnap_pandas import PatsnapClient, search_designs
-    >>> from patsnap_pandas.search import load_thumbnails
     >>> import tempfile
     >>> with PatsnapClient.sandbox() as client:
     ...     hits = search_designs("chair.png", client=client, limit=3)
-    ...     done = export_report(hits, load_thumbnails(hits), fmt="html", include="all",
-    ...                          folder=Path(tempfile.mkdtemp()), notes={"Minimum score": "0.50"})
+    ...     done = export_report(hits, fmt="html", include="all", folder=tempfile.mkdtemp(),
+    ...                          notes={"Minimum score": "0.50"})
     >>> done.path.suffix, done.path.exists(), 'download="' in done.html
     ('.html', True, True)
     """
@@ -148,8 +144,7 @@ def export_report(df: pd.DataFrame, thumbnails: Sequence[bytes], *, fmt: str, in
         raise ValueError(f"fmt={fmt!r} is not valid. Allowed: {', '.join(map(repr, EXPORT_FORMATS))}.")
     suffix, mime, word = EXPORT_FORMATS[fmt]
     query = df.attrs.get("query") or "query image"
-    report = build_report(df, title=title or f"Design search: {query}", include=include, notes=dict(notes or {}),
-                          thumbnails=list(thumbnails), query_image=query_image)
+    report = build_report(df, title=title or f"Design search: {query}", include=include, notes=dict(notes or {}))
     folder = Path(folder).expanduser()
     folder.mkdir(parents=True, exist_ok=True)
     path = unique_path(folder, f"design-search-{dt.datetime.now():%Y%m%d-%H%M%S}", suffix).resolve()

@@ -954,12 +954,9 @@ class SearchPanel:
     def _do_export(self) -> None:
         if self.state.results is None:
             raise InvalidInputError("nothing to export: search first.")
-        shown, thumbs = self._shown()
-        url = self.url.value.strip()
-        done = _export.export_report(
-            shown, thumbs, fmt=self.export_format.value, include=self.export_include.value,
-            folder=self.export_dir, notes=self._local_filter_notes(),
-            query_image=None if url else self.state.query_thumb)
+        shown, _ = self._shown()
+        done = _export.export_report(shown, fmt=self.export_format.value, include=self.export_include.value,
+                                     folder=self.export_dir, notes=self._local_filter_notes())
         self.state.last_report = done.path
         self.export_msg.value = done.html
         self.state.message = done.message

@@ -587,3 +587,64 @@ def test_panel_displays_as_its_root_widget(client, sandbox):
     assert "SearchPanel: no results" in repr(panel)
     assert sandbox.credentials.client_secret not in repr(panel)
     assert pp.widgets.SearchPanel is pp.SearchPanel
+
+
+# --- export: HTML, Excel, PDF of all or marked hits, saved and offered as a download ------------------------
+
+DOWNLOAD = re.compile(r'<a class="psp-download" download="([^"]+)" href="data:([^;]+);base64,([A-Za-z0-9+/=]+)">')
+
+
+def downloaded(panel: SearchPanel) -> tuple[str, str, bytes]:
+    match = DOWNLOAD.search(panel.export_msg.value)
+    assert match, panel.export_msg.value[:300]
+    return match.group(1), match.group(2), base64.b64decode(match.group(3))
+
+
+def test_export_excel_of_marked_hits_reads_back_with_read_triage(client, sandbox, query_png, tmp_path):
+    panel = searched(SearchPanel(client, export_dir=tmp_path / "chosen"), query_png, limit=8)
+    calls = billed(sandbox)
+    panel.mark(2, "relevant", note="same silhouette")
+    pn = panel.shown.iloc[2]["patent_pn"]
+    panel.export_format.value = "xlsx"
+    panel.export_include.value = "marked"
+
+    panel.export_button.click()
+
+    assert panel.state.last_error is None, panel.state.last_error
+    path = panel.state.last_report
+    assert path.parent == (tmp_path / "chosen").resolve() and path.suffix == ".xlsx" and path.exists()
+    name, mime, data = downloaded(panel)
+    assert name == path.name and mime.endswith("spreadsheetml.sheet") and data == path.read_bytes()
+    assert html.escape(str(path)) in panel.export_msg.value
+    assert f"Excel report saved to {path}." in panel.status.value
+    triage = pp.read_triage(path)
+    assert len(triage) == 1
+    assert triage.iloc[0]["patent_pn"] == pn
+    assert triage.iloc[0]["relevance"] == "relevant" and triage.iloc[0]["note"] == "same silhouette"
+    assert billed(sandbox) == calls  # exporting makes no call
+    panel.export_button.click()  # a second export never overwrites the first
+    assert panel.state.last_report != path and path.exists()
+
+
+def test_export_html_has_the_local_filters_in_its_provenance(client, sandbox, query_png, tmp_path):
+    panel = searched(SearchPanel(client, export_dir=tmp_path), query_png, limit=10)
+    panel.min_score.value = 0.5
+    panel.text_filter.value = panel.results.iloc[0]["patent_pn"]
+    panel.export_button.click()
+    assert panel.state.last_error is None, panel.state.last_error
+    name, mime, data = downloaded(panel)
+    text = data.decode("utf-8")
+    assert mime == "text/html" and name.endswith(".html")
+    assert "Minimum score (set in the panel)" in text and "0.50" in text
+    assert "Text filter (set in the panel)" in text and html.escape(panel.results.iloc[0]["patent_pn"]) in text
+    assert html.escape(panel.results.iloc[1]["patent_pn"]) not in text  # only the shown hit
+    assert SANDBOX_BANNER in text and "<script" not in text.lower()
+
+
+def test_export_pdf_of_all_shown_hits(client, sandbox, query_png, tmp_path):
+    panel = searched(SearchPanel(client, export_dir=tmp_path), query_png, limit=3)
+    panel.export_format.value = "pdf"
+    panel.export_button.click()
+    assert panel.state.last_error is None, panel.state.last_error
+    name, mime, data = downloaded(panel)
+    assert mime == "application/pdf" and data.startswith(b"%PDF") and name.endswith(".pdf")

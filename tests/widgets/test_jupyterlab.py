@@ -9,6 +9,7 @@ after load and search in Notebook 7; screenshots go to tmp/artifacts.
 from __future__ import annotations
 
 import json
+import re
 
 import pytest
 
@@ -40,11 +41,15 @@ def run_app_cell(page):
 
     editor = page.locator(".jp-Cell .cm-content").first
     expect(editor).to_be_visible(timeout=PAGE_TIMEOUT_MS)
-    # the kernel is up when the notebook's kernel status says so (Lab: status bar; Notebook 7: toolbar)
-    expect(page.get_by_text("Idle").first).to_be_attached(timeout=PAGE_TIMEOUT_MS)
-    page.wait_for_timeout(500)
-    editor.click()
-    page.keyboard.press("Shift+Enter")
+    prompt = page.locator(".jp-Cell .jp-InputPrompt").first
+    for _attempt in range(20):  # a run sent before the kernel is connected is dropped: send it again
+        editor.click()
+        page.keyboard.press("Shift+Enter")
+        try:
+            expect(prompt).not_to_have_text(re.compile(r"\[ \]"), timeout=3_000)
+            break
+        except AssertionError:
+            continue
     expect(page.locator(".psp-panel")).to_be_visible(timeout=PAGE_TIMEOUT_MS)
     news = page.get_by_role("button", name="No", exact=True)  # JupyterLab's "official news?" toast
     if news.count():
@@ -71,6 +76,21 @@ def measure_both_sidebars(page, label: str, focus: str) -> dict:
             found[f"sidebar {'open' if open_ else 'closed'}"] = problems
         page.set_viewport_size({"width": 1280, "height": 900})
     return found
+
+
+def download_html_report(page) -> None:
+    """Export the HTML report and download it through the browser: the file is the sandbox report."""
+    from playwright.sync_api import expect
+
+    page.set_viewport_size({"width": 1280, "height": 900})
+    page.locator("button.psp-export").click()
+    link = page.locator("a.psp-download")
+    expect(link).to_be_visible(timeout=60_000)
+    with page.expect_download() as info:
+        link.click()
+    path = info.value.path()
+    text = open(path, encoding="utf-8").read()
+    assert info.value.suggested_filename.endswith(".html") and "SANDBOX" in text and "<script" not in text.lower()
 
 
 def test_layout_fits_in_jupyterlab_with_the_sidebar_open_and_closed(browser, lab, drawing):  # noqa: F811
@@ -101,6 +121,7 @@ def test_layout_fits_in_jupyterlab_with_the_sidebar_open_and_closed(browser, lab
     cards.nth(1).locator("button.psp-open").click()
     expect(page.locator(".psp-compare")).to_be_visible(timeout=20_000)
     problems["compare"] = measure_both_sidebars(page, "lab-4-comparison", ".psp-compare")
+    download_html_report(page)
 
     assert not {k: v for k, v in problems.items() if v}, json.dumps(problems, indent=1)
     assert not browser.errors, browser.errors
@@ -124,5 +145,6 @@ def test_layout_fits_in_notebook_7(browser, lab, drawing):  # noqa: F811
     page.locator(".psp-card button.psp-open").first.click()
     expect(page.locator(".psp-compare")).to_be_visible(timeout=20_000)
     problems["comparison"] = check_widths(page, "nb7-2-comparison", full_page=False, focus=".psp-compare")
+    download_html_report(page)
     assert not {k: v for k, v in problems.items() if v}, json.dumps(problems, indent=1)
     page.close()

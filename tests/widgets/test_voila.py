@@ -137,6 +137,93 @@ def test_layout_fits_at_800_1280_1920_in_every_state(browser, voila, drawing):
     page.close()
 
 
+def test_click_through_tiff_search_more_compare_mark_export_excel(browser, voila, drawing, tmp_path):
+    """Upload a TIFF, set a country, Search, Load more, open a hit, mark it, download Excel of marked hits."""
+    from playwright.sync_api import expect
+
+    import patsnap_pandas as pp
+
+    url, log, root = voila
+    _png, tif, design = drawing
+    page = open_app(browser, url)
+    choose_file(page, tif)
+    expect(page.locator(".psp-preview")).to_contain_text(tif.name)
+    page.locator(".psp-country select").select_option(label=f"{design.authority} \u2013 {AUTHORITIES[design.authority]}")
+    search = page.locator("button.psp-search")
+    expect(search).to_be_enabled(timeout=10_000)
+    search.click()
+    cards = page.locator(".psp-card")
+    expect(cards).to_have_count(10, timeout=60_000)
+    expect(page.locator(".psp-status")).to_contain_text("This session: 2 billed API calls")
+    page.locator("button.psp-more").click()
+    expect(cards).to_have_count(20, timeout=60_000)
+    expect(page.locator(".psp-status")).to_contain_text("Loaded 10 more hits")
+    expect(page.locator(".psp-status")).to_contain_text("This session: 3 billed API calls")
+
+    hit = cards.nth(3)
+    number = hit.locator("b").first.inner_text()
+    hit.locator("button.psp-open").click()
+    compare = page.locator(".psp-compare")
+    expect(compare).to_be_visible(timeout=20_000)
+    expect(compare).to_contain_text(number)
+    compare.locator(".psp-relevance button", has_text="relevant").first.click()
+    note = compare.locator(".psp-note textarea")
+    note.fill("Same outline as our bottle; check the cap")
+    note.press("Tab")  # the note is sent when the box loses focus
+    expect(page.locator(".psp-msg-mark")).to_contain_text("marked relevant with a note")
+    page.locator("button.psp-back").click()
+    expect(cards.nth(3)).to_contain_text("relevant")
+
+    page.locator(".psp-export-format select").select_option(label="Excel")
+    page.locator(".psp-export-include select").select_option(label="marked hits")
+    export = page.locator("button.psp-export")
+    expect(export).to_be_enabled()
+    export.click()
+    link = page.locator("a.psp-download")
+    expect(link).to_be_visible(timeout=60_000)
+    with page.expect_download() as download_info:  # the browser's own download, from the data: link
+        link.click()
+    download = download_info.value
+    saved = tmp_path / download.suggested_filename
+    download.save_as(saved)
+    assert saved.suffix == ".xlsx"
+    # also saved in the folder shown in the panel (the documented default under the user's Documents)
+    kept = root / "Documents" / "patsnap-reports" / saved.name
+    assert kept.read_bytes() == saved.read_bytes()
+    expect(page.locator(".psp-export-msg")).to_contain_text(str(kept))
+
+    triage = pp.read_triage(saved)
+    assert len(triage) == 1
+    assert triage.iloc[0]["patent_pn"] == number
+    assert (triage.iloc[0]["relevance"], triage.iloc[0]["note"]) == ("relevant", "Same outline as our bottle; check the cap")
+    assert not browser.errors, browser.errors
+    assert "Traceback" not in log.read_text()
+    page.close()
+
+
+def test_the_layout_measure_finds_what_it_looks_for(browser):
+    """The measure the layout tests rely on flags a clipped control, a cut label and an overflowing box."""
+    from .browser import layout_problems
+
+    page = browser.page(800)
+    page.set_content("""
+      <div class="psp-panel" style="width: 500px; overflow: hidden">
+        <input value="a value far too long for the box it sits in, cut at its right end" style="width: 120px">
+        <label style="display:inline-block; width: 40px; overflow: hidden; white-space: nowrap">Applied from</label>
+        <div style="width: 900px">a box wider than the window</div>
+        <button style="width: 200px">fits</button>
+      </div>""")
+    problems = layout_problems(page)
+    whats = [(what, element.split(" ")[0]) for what, element, _numbers in problems]
+    assert ("narrower than its content", "input") in whats
+    assert ("narrower than its content", "label") in whats
+    assert ("right edge beyond the viewport", "div") in whats
+    assert not any(element.startswith("button") for _what, element, _n in problems)
+    page.set_content('<div class="psp-panel" style="width: 500px"><button>fits</button></div>')
+    assert layout_problems(page) == []
+    page.close()
+
+
 def test_app_notebook_is_the_panel_alone():
     nb = json.loads(APP_NOTEBOOK.read_text(encoding="utf-8"))  # plain JSON: nbformat takes seconds to import
     assert nb["nbformat"] == 4 and nb["metadata"]["kernelspec"]["name"] == "python3"

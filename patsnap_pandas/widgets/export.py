@@ -11,8 +11,8 @@ Examples
 --------
 >>> default_export_dir().name
 'patsnap-reports'
->>> download_link(b"hello", "r.html", "text/html")
-'<a class="psp-download" download="r.html" href="data:text/html;base64,aGVsbG8=">Download r.html (5 bytes)</a>'
+>>> download_link(b"hello", "r.html")
+'<a class="psp-download" download="r.html" href="data:application/octet-stream;base64,aGVsbG8=">Download r.html (5 bytes)</a>'
 """
 
 from __future__ import annotations
@@ -30,12 +30,15 @@ from ..render import _esc
 
 __all__ = ["EXPORT_FORMATS", "Export", "default_export_dir", "download_link", "export_report", "unique_path"]
 
-#: Format -> (file suffix, MIME type, what the user reads).
-EXPORT_FORMATS: dict[str, tuple[str, str, str]] = {
-    "html": (".html", "text/html", "HTML"),
-    "pdf": (".pdf", "application/pdf", "PDF"),
-    "xlsx": (".xlsx", "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet", "Excel"),
+#: Format -> (file suffix, what the user reads).
+EXPORT_FORMATS: dict[str, tuple[str, str]] = {
+    "html": (".html", "HTML"),
+    "pdf": (".pdf", "PDF"),
+    "xlsx": (".xlsx", "Excel"),
 }
+#: The type of every download link: the browser saves the bytes under the file's name and never
+#: renders them in the page (no ``data:text/html`` link, even for an HTML report).
+DOWNLOAD_MIME = "application/octet-stream"
 #: Larger files are saved but not offered as a download link (a browser keeps a data: link in memory).
 MAX_DOWNLOAD_BYTES = 64 * 2**20
 
@@ -81,15 +84,15 @@ def _size(n: int) -> str:
     return f"{n / 2**20:.1f} MB"
 
 
-def download_link(data: bytes, filename: str, mime: str) -> str:
+def download_link(data: bytes, filename: str) -> str:
     """An anchor that makes the browser download ``data`` as ``filename`` (no server, no script).
 
     Examples
     --------
-    >>> "download=\\"a &amp; b.pdf\\"" in download_link(b"%PDF", "a & b.pdf", "application/pdf")
+    >>> 'download="a &amp; b.pdf"' in download_link(b"%PDF", "a & b.pdf")
     True
     """
-    uri = f"data:{mime};base64," + base64.b64encode(data).decode("ascii")
+    uri = f"data:{DOWNLOAD_MIME};base64," + base64.b64encode(data).decode("ascii")
     return (f'<a class="psp-download" download="{_esc(filename)}" href="{uri}">'
             f"Download {_esc(filename)} ({_size(len(data))})</a>")
 
@@ -142,7 +145,7 @@ def export_report(df: pd.DataFrame, *, fmt: str, include: str, folder: str | Pat
 
     if fmt not in EXPORT_FORMATS:
         raise ValueError(f"fmt={fmt!r} is not valid. Allowed: {', '.join(map(repr, EXPORT_FORMATS))}.")
-    suffix, mime, word = EXPORT_FORMATS[fmt]
+    suffix, word = EXPORT_FORMATS[fmt]
     query = df.attrs.get("query") or "query image"
     report = build_report(df, title=title or f"Design search: {query}", include=include, notes=dict(notes or {}))
     folder = Path(folder).expanduser()
@@ -150,7 +153,7 @@ def export_report(df: pd.DataFrame, *, fmt: str, include: str, folder: str | Pat
     path = unique_path(folder, f"design-search-{dt.datetime.now():%Y%m%d-%H%M%S}", suffix).resolve()
     {"html": write_html, "pdf": write_pdf, "xlsx": write_excel}[fmt](report, path)
     data = path.read_bytes()
-    link = (download_link(data, path.name, mime) if len(data) <= MAX_DOWNLOAD_BYTES
+    link = (download_link(data, path.name) if len(data) <= MAX_DOWNLOAD_BYTES
             else f"{_esc(path.name)} is {_size(len(data))}: too large to offer as a download; open it from the folder.")
     html = (f'<div>{link}</div><div class="psp-msg-hint">Saved to <span style="overflow-wrap:anywhere">'
             f"{_esc(path)}</span></div>")

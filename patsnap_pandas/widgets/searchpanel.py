@@ -381,10 +381,8 @@ class SearchPanel:
 
     def close(self) -> None:
         """Close every widget of the panel (the client stays open: it is not the panel's)."""
-        for card in self._cards.values():
-            for widget in [card, *self._descendants(card)]:
-                widget.close()
-        for widget in self._widgets:
+        cards = [w for card in self._cards.values() for w in (card, *self._descendants(card))]
+        for widget in {id(w): w for w in [*self._widgets, *cards]}.values():
             widget.close()
 
     def _repr_mimebundle_(self, **kwargs: Any) -> Any:
@@ -581,7 +579,11 @@ class SearchPanel:
                              layout=W.Layout(width="auto", max_width="100%", min_width="0",
                                              overflow="hidden", padding="4px"))
         self.widget.add_class("psp-panel")
-        self._widgets = [self.widget, *self._descendants(self.widget)]
+
+    @property
+    def _widgets(self) -> list[W.Widget]:
+        """Every widget on the panel now (the cards of the current results included)."""
+        return [self.widget, *self._descendants(self.widget)]
 
     @staticmethod
     def _descendants(box: W.Box) -> list[W.Widget]:

@@ -60,6 +60,8 @@ def _search(page, drawing: Path, design) -> None:
 
 def _tall(page, width: int = 1280) -> None:
     """Voila scrolls inside its own container: make the window as tall as the panel."""
+    page.set_viewport_size({"width": width, "height": 900})
+    page.wait_for_timeout(400)
     height = page.locator(".psp-panel").bounding_box()["height"]
     page.set_viewport_size({"width": width, "height": int(min(height + 200, 8000))})
     page.wait_for_timeout(400)

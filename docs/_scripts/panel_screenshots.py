@@ -85,7 +85,12 @@ def main(out: Path = ROOT / "docs" / "img") -> list[Path]:
         drawing, design = _drawing(tmp)
         browser = Browser()
         try:
-            with jupyter_server("voila", tmp / "voila") as (url, _log):
+            from patsnap_pandas.sandbox.corpus import sandbox_cache_dir
+
+            home = tmp / "home"  # so the export folder reads as the documented default, ~/Documents/...
+            shown_env = {"HOME": str(home), "XDG_DOCUMENTS_DIR": str(home / "Documents"),
+                         "PATSNAP_SANDBOX_CACHE_DIR": str(sandbox_cache_dir())}
+            with jupyter_server("voila", tmp / "voila", shown_env) as (url, _log):
                 page = browser.page(1280)
                 page.goto(url, timeout=PAGE_TIMEOUT_MS)
                 expect(page.locator(".psp-status")).to_contain_text("SANDBOX", timeout=PAGE_TIMEOUT_MS)
@@ -130,7 +135,7 @@ def main(out: Path = ROOT / "docs" / "img") -> list[Path]:
                 _tall(page)
                 page.locator(".psp-export-box").screenshot(path=str(out / "panel-export.png"))
                 page.close()
-            with jupyter_server("lab", tmp / "lab") as (url, _log):
+            with jupyter_server("lab", tmp / "lab", shown_env) as (url, _log):
                 from tests.widgets.test_jupyterlab import run_app_cell
 
                 page = browser.page(1280)

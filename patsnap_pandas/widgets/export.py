@@ -28,7 +28,8 @@ import platformdirs
 
 from ..render import _esc
 
-__all__ = ["EXPORT_FORMATS", "Export", "default_export_dir", "download_link", "export_report", "unique_path"]
+__all__ = ["EXPORT_FORMATS", "Export", "default_export_dir", "display_path", "download_link", "export_report",
+           "unique_path"]
 
 #: Format -> (file suffix, what the user reads).
 EXPORT_FORMATS: dict[str, tuple[str, str]] = {
@@ -56,6 +57,21 @@ def default_export_dir() -> Path:
     True
     """
     return Path(platformdirs.user_documents_dir()) / "patsnap-reports"
+
+
+def display_path(path: str | Path) -> str:
+    """``path`` as a person reads it: ``~/...`` under the home folder, else absolute.
+
+    Examples
+    --------
+    >>> display_path(Path.home() / "Documents" / "patsnap-reports")
+    '~/Documents/patsnap-reports'
+    """
+    path = Path(path).expanduser()
+    try:
+        return "~/" + path.relative_to(Path.home()).as_posix()
+    except ValueError:
+        return str(path)
 
 
 def unique_path(folder: Path, stem: str, suffix: str) -> Path:

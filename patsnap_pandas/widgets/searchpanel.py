@@ -521,7 +521,8 @@ class SearchPanel:
                                          layout=W.Layout(width="auto"))
         self.export_include.add_class("psp-export-include")
         # a text area: a long path wraps instead of hiding its end
-        self.export_folder = W.Textarea(value=str(export_dir), rows=2, continuous_update=False, layout=_full())
+        self.export_folder = W.Textarea(value=_export.display_path(export_dir), rows=2, continuous_update=False,
+                                        layout=_full())
         self.export_folder.add_class("psp-export-folder")
         self.export_button = W.Button(description="Export report", icon="download",
                                       tooltip="Write a report of the hits and offer it as a download (no API call)")

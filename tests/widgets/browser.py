@@ -88,7 +88,7 @@ def _wait_for_port(port: int, process: subprocess.Popen, log: Path, timeout: flo
 
 
 @contextlib.contextmanager
-def jupyter_server(kind: str, root: Path) -> Iterator[tuple[str, Path]]:
+def jupyter_server(kind: str, root: Path, extra_env: dict[str, str] | None = None) -> Iterator[tuple[str, Path]]:
     """``kind`` "voila" (serving the app notebook) or "lab" (JupyterLab + Notebook 7, no token).
 
     Yields the base URL and the server log. The app notebook is copied into ``root/work``
@@ -98,6 +98,7 @@ def jupyter_server(kind: str, root: Path) -> Iterator[tuple[str, Path]]:
     work.mkdir(parents=True, exist_ok=True)
     shutil.copyfile(APP_NOTEBOOK, work / "app.ipynb")
     env = jupyter_env(root)
+    env.update(extra_env or {})
     port = free_port()
     log = root / f"{kind}.log"
     if kind == "voila":

@@ -435,6 +435,10 @@ def test_default_export_folder_is_documents_not_the_working_folder(client, monke
     panel = SearchPanel(client)
     assert panel.export_dir == tmp_path / "docs" / "patsnap-reports"
     assert panel.export_folder.value == str(tmp_path / "docs" / "patsnap-reports")
+    monkeypatch.setenv("HOME", str(tmp_path))  # under the home folder it reads as ~/...
+    panel = SearchPanel(client)
+    assert panel.export_folder.value == "~/docs/patsnap-reports"
+    assert panel.export_dir == tmp_path / "docs" / "patsnap-reports"
     panel.export_folder.value = str(tmp_path / "chosen")
     assert panel.export_dir == tmp_path / "chosen"
 

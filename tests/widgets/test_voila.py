@@ -125,7 +125,7 @@ def test_layout_fits_at_800_1280_1920_in_every_state(browser, voila, drawing):
     cards.nth(1).locator("button.psp-open").click()
     compare = page.locator(".psp-compare")
     expect(compare).to_be_visible(timeout=20_000)
-    expect(compare).to_contain_text("Patent number")
+    expect(compare).to_contain_text("Locarno class")
     images = compare.locator(".psp-pair img")
     expect(images).to_have_count(2)
     assert all(images.nth(i).bounding_box()["width"] >= 240 for i in range(2))  # large, side by side

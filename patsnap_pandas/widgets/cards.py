@@ -7,6 +7,7 @@ URIs (thumbnails kept by patent, so they still show after the image URLs expired
 Examples
 --------
 >>> import pandas as pd
+>>> import pandas as pd
 >>> row = pd.Series({"rank": 1, "score": 0.912, "patent_pn": "USD900001S", "title": "Chair <b>",
 ...                  "authority": "US", "apdt": 20200131})
 >>> html = card_html(row, None)
@@ -19,8 +20,6 @@ from __future__ import annotations
 import datetime as dt
 from collections.abc import Mapping
 from typing import Any
-
-import pandas as pd
 
 from ..links import public_record_url
 from ..render import _data_uri, _esc, _format_value, _is_missing

@@ -171,6 +171,7 @@ def export_report(df: pd.DataFrame, *, fmt: str, include: str, folder: str | Pat
     data = path.read_bytes()
     link = (download_link(data, path.name) if len(data) <= MAX_DOWNLOAD_BYTES
             else f"{_esc(path.name)} is {_size(len(data))}: too large to offer as a download; open it from the folder.")
+    shown = display_path(path)
     html = (f'<div>{link}</div><div class="psp-msg-hint">Saved to <span style="overflow-wrap:anywhere">'
-            f"{_esc(path)}</span></div>")
-    return Export(path, html, f"{word} report saved to {path}.")
+            f"{_esc(shown)}</span></div>")
+    return Export(path, html, f"{word} report saved to {shown}.")

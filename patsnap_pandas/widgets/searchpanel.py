@@ -30,7 +30,6 @@ import dataclasses
 import datetime as dt
 import hashlib
 import io
-import re
 import warnings
 from collections.abc import Callable, Mapping
 from pathlib import Path

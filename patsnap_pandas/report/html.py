@@ -39,16 +39,18 @@ td.image{width:138px;padding:4px;text-align:center;vertical-align:middle;backgro
 td.image img{width:128px;height:128px;object-fit:contain;display:block;margin:auto}
 .noimg{color:#8c959f;font-size:12px}
 .query-image img{max-width:min(420px,100%%);max-height:420px;border:1px solid #d0d7de;padding:6px;background:#fff}
-.cards{display:grid;grid-template-columns:repeat(auto-fill,minmax(min(100%%,660px),1fr));gap:14px}
+.cards{display:flex;flex-direction:column;gap:14px}
 .card{border:1px solid #d0d7de;border-radius:6px;padding:10px;display:flex;flex-wrap:wrap;gap:12px;
  break-inside:avoid;page-break-inside:avoid}
 .card figure{margin:0;width:250px;text-align:center}
 .card figure img{width:240px;height:240px;object-fit:contain;border:1px solid #eaeef2;background:#fff}
 .card figcaption{font-size:12px;color:#57606a}
-.card dl{margin:0;flex:1 1 260px;display:grid;grid-template-columns:max-content 1fr;gap:2px 12px;align-content:start}
-.card dt{color:#57606a}
-.card dd{margin:0;overflow-wrap:anywhere}
-.card .head{grid-column:1/-1;font-size:16px;font-weight:600;margin-bottom:4px}
+.card .facts{flex:1 1 260px;min-width:0}
+.card .facts table{border:none}
+.card .facts th,.card .facts td{border:none;padding:1px 12px 1px 0;background:none}
+.card .facts th{color:#57606a;font-weight:400;white-space:nowrap}
+.card .facts td{overflow-wrap:anywhere}
+.card .head{font-size:16px;font-weight:600;margin-bottom:4px}
 .score{font-variant-numeric:tabular-nums;font-weight:700}
 .chart img{max-width:100%%;height:auto;border:1px solid #d0d7de}
 table.hits{width:100%%}
@@ -68,6 +70,9 @@ a{color:#0550ae}
 # Narrow screens: the hits table becomes one block per hit (image left, fields right), so
 # nothing is wider than the page and no number, date or code has to wrap.
 _NARROW_CSS = """
+@media screen and (min-width:1500px){
+ .cards{display:grid;grid-template-columns:repeat(auto-fill,minmax(660px,1fr))}
+}
 @media screen and (max-width:1100px){
  table.hits thead{display:none}
  table.hits,table.hits tbody{display:block;width:100%%}
@@ -234,13 +239,14 @@ def _card(section: Section, hit: Hit) -> str:
                               ("Relevance", hit.relevance, ""), ("Note", hit.note, "")):
         if value:
             details.append((label, f'<span class="{cls}">{_esc(value)}</span>' if cls else _esc(value)))
-    dl = "".join(f"<dt>{_esc(k)}</dt><dd>{v}</dd>" for k, v in details)
+    facts = "".join(f"<tr><th>{_esc(k)}</th><td>{v}</td></tr>" for k, v in details)
     rank = f"Rank {hit.rank}" if hit.rank is not None else "Hit"
     return (f'<article class="card">'
             f'<figure>{_img(section.query_image, "query image")}<figcaption>Query: {_esc(section.query)}'
             f'</figcaption></figure>'
             f'<figure>{_img(hit.image, hit.number)}<figcaption>{_esc(hit.number)}</figcaption></figure>'
-            f'<dl><div class="head">{_esc(rank)} \u00b7 score {_score(hit)}</div>{dl}</dl></article>')
+            f'<div class="facts"><div class="head">{_esc(rank)} \u00b7 score {_score(hit)}</div>'
+            f'<table>{facts}</table></div></article>')
 
 
 def _cards(section: Section, heading: str) -> str:

@@ -557,8 +557,10 @@ class SearchPanel:
                           _label(FILTER_LABELS["assignees"]), self.assignees,
                           _label(FILTER_LABELS["main_field"]), self.main_field,
                           self.more_filters], "psp-col-wide")
+        # the form stops growing at 1200 px (fields wider than that only spread the words apart)
         form = W.Box([query_col, filter_col], layout=W.Layout(display="flex", flex_flow="row wrap",
-                                                              grid_gap="8px 24px", width="auto"))
+                                                              grid_gap="8px 24px", width="auto",
+                                                              max_width="1200px"))
         actions = _row([self.search_button, self.more_button, self.hint], margin="8px 0")
         self.tools = _row([self.order, self.min_score, self.text_filter])
         self.export_box = W.VBox([

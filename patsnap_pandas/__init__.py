@@ -11,11 +11,12 @@ from .errors import (  # noqa: E402
 )
 from .filters import SearchFilters  # noqa: E402
 from .search import search_designs  # noqa: E402
+from .triage import read_triage  # noqa: E402
 from . import accessor, samples  # noqa: E402,F401  (accessor: registers df.patsnap)
 from .widgets import SearchPanel, panel  # noqa: E402
 
 __all__ = [
-    "search_designs", "PatsnapClient", "SearchFilters", "SearchPanel", "panel", "samples",
+    "search_designs", "read_triage", "PatsnapClient", "SearchFilters", "SearchPanel", "panel", "samples",
     "PatsnapError", "AuthenticationError", "MissingCredentialsError", "QuotaExceededError",
     "RateLimitError", "InvalidParameterError", "UploadRejectedError", "ServiceUnavailableError",
     "ServiceUnreachableError", "SearchExpiredError", "PermissionDeniedError", "BadRequestError",

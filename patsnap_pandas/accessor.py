@@ -25,13 +25,13 @@ Examples
 
 from __future__ import annotations
 
-from collections.abc import Hashable, Iterable, Sequence
+from collections.abc import Hashable, Iterable, Mapping, Sequence
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
 import pandas as pd
 
-from . import batch, render, report, search
+from . import batch, render, report, search, triage
 from . import enrich as _enrich
 from .frame import SCHEMA
 
@@ -54,7 +54,8 @@ class PatsnapAccessor:
 
     On a result frame (from ``search_designs``, ``search_each``, ``more``, ``enrich``):
     ``thumbnails``, ``plot_scores``, ``gallery``, ``more``, ``enrich``, ``top``,
-    ``summary``, ``overlap``, ``to_html``, ``to_excel``. On any frame:
+    ``summary``, ``overlap``, ``mark``, ``apply_triage``, ``report``, ``to_html``, ``to_pdf``,
+    ``to_excel``. On any frame:
     ``search_each``.
 
     Examples
@@ -296,34 +297,111 @@ class PatsnapAccessor:
                              f"column (from search_each); this frame has {list(map(str, df.columns))}")
         return report.overlap(df)
 
+    # --- triage ------------------------------------------------------------------------------------
+
+    def mark(self, selection: Any, *, relevance: str | None = None, note: str | None = None) -> pd.DataFrame:
+        """A copy with ``relevance`` and/or ``note`` set on the selected rows (see ``triage.mark``).
+
+        ``selection``: a boolean mask, a patent number or a list of them. ``relevance``:
+        ``"relevant"``, ``"not relevant"``, ``"unsure"`` or ``""`` to clear.
+
+        Examples
+        --------
+        >>> from patsnap_pandas import PatsnapClient, search_designs
+        >>> client = PatsnapClient.sandbox()
+        >>> hits = search_designs("chair.png", client=client, limit=10)
+        >>> hits = hits.patsnap.mark(hits["score"] >= hits["score"].iloc[2], relevance="relevant")
+        >>> hits["relevance"].value_counts().to_dict()
+        {'relevant': 3}
+        >>> client.close()
+        """
+        df = self._need("mark", "patent_pn")
+        return triage.mark(df, selection, relevance=relevance, note=note)
+
+    def apply_triage(self, marks: pd.DataFrame | str | Path) -> pd.DataFrame:
+        """A copy with the marks and notes of ``marks`` merged in by patent number.
+
+        ``marks``: a frame from :func:`patsnap_pandas.read_triage`, or the path of an
+        Excel report, CSV or parquet file to read it from (see ``triage.apply_triage``).
+
+        Examples
+        --------
+        >>> from patsnap_pandas import PatsnapClient, search_designs
+        >>> client = PatsnapClient.sandbox()
+        >>> hits = search_designs("chair.png", client=client, limit=5)
+        >>> hits.patsnap.mark(hits["rank"] == 1, relevance="unsure").to_csv("marks.csv", index=False)
+        >>> hits.patsnap.apply_triage("marks.csv")["relevance"].tolist()[:2]
+        ['unsure', <NA>]
+        >>> client.close()
+        """
+        df = self._need("apply_triage", "patent_pn")
+        if isinstance(marks, (str, Path)):
+            marks = triage.read_triage(marks)
+        return triage.apply_triage(df, marks)
+
     # --- files -------------------------------------------------------------------------------------
 
-    def to_html(self, path: str | Path, title: str = "Design search report",
-                include_plots: bool = True) -> Path:
-        """Write a self-contained HTML report: no script, thumbnails embedded (work after URL expiry).
+    def report(self, *, title: str = "Design search report", subtitle: str | None = None,
+               author: str | None = None, organisation: str | None = None, include: str = "all",
+               group_by_relevance: bool = False, notes: Mapping[str, str] | None = None) -> report.Report:
+        """The report model of this frame (see :func:`patsnap_pandas.report.build_report`).
 
-        The query image is shown from the thumbnail the search stored (so also after
-        ``attrs["query_url"]`` expired; see :func:`patsnap_pandas.search.load_query_image`).
+        Examples
+        --------
+        >>> from patsnap_pandas import PatsnapClient, search_designs
+        >>> client = PatsnapClient.sandbox()
+        >>> hits = search_designs("chair.png", client=client, limit=10)
+        >>> hits.patsnap.report(title="Chair").hit_count
+        10
+        >>> client.close()
+        """
+        df = self._need("report", *report.REQUIRED_COLUMNS)
+        return report.build_report(df, title=title, subtitle=subtitle, author=author, organisation=organisation,
+                                   include=include, group_by_relevance=group_by_relevance, notes=notes)
+
+    def to_html(self, path: str | Path, **options: Any) -> Path:
+        """Write the report as one self-contained HTML file (no script, images embedded).
+
+        ``options``: ``title``, ``subtitle``, ``author``, ``organisation``, ``include``
+        (``"all"``, ``"marked"``, ``"relevant"``), ``group_by_relevance``, ``notes``
+        (see :func:`patsnap_pandas.report.build_report`). Thumbnails and the query
+        image come from the thumbnail store, so the report works after the image URLs expired.
 
         Examples
         --------
         >>> from patsnap_pandas import PatsnapClient, samples, search_designs
         >>> client = PatsnapClient.sandbox()
         >>> hits = search_designs(samples.image("armchair"), client=client, limit=20)
-        >>> path = hits.patsnap.enrich().patsnap.to_html("report.html", title="Chair")
+        >>> path = hits.patsnap.enrich().patsnap.to_html("report.html", title="Chair", author="A. Analyst")
         >>> text = path.read_text(encoding="utf-8")
-        >>> "<script" in text, text.count("data:image/png;base64,") > 20
+        >>> "<script" in text, "SANDBOX" in text
         (False, True)
         >>> client.close()
         """
-        df = self._need("to_html", *report.REPORT_COLUMNS, *_THUMBNAIL_COLUMNS)
         path = _check_path(path)
-        report.html_report(df.iloc[:0], None, title=title, include_plots=include_plots)  # validates, no I/O
-        return report.write_html_report(df, path, _thumbnails(df), title=title, include_plots=include_plots,
-                                        query_image=search.load_query_image(df))
+        return report.write_html(self.report(**options), path)
 
-    def to_excel(self, path: str | Path) -> Path:
-        """Write an .xlsx workbook, one row per hit with its thumbnail (see ``report.write_excel``).
+    def to_pdf(self, path: str | Path, page_size: str = "A4", **options: Any) -> Path:
+        """Write the report as a PDF, A4 or Letter (needs the ``[pdf]`` extra); options as ``to_html``.
+
+        Examples
+        --------
+        >>> from patsnap_pandas import PatsnapClient, search_designs
+        >>> client = PatsnapClient.sandbox()
+        >>> hits = search_designs("chair.png", client=client, limit=10)
+        >>> hits.patsnap.to_pdf("report.pdf", title="Chair", page_size="Letter").read_bytes()[:5]
+        b'%PDF-'
+        >>> client.close()
+        """
+        path = _check_path(path)
+        if page_size not in report.PAGE_SIZES:
+            raise ValueError(f"page_size={page_size!r} is not valid: expected one of {report.PAGE_SIZES}")
+        return report.write_pdf(self.report(**options), path, page_size=page_size)
+
+    def to_excel(self, path: str | Path, **options: Any) -> Path:
+        """Write the report as an .xlsx workbook (Summary, Hits with the relevance drop-down, About).
+
+        Options as ``to_html``. Counsel's marks come back with :func:`patsnap_pandas.read_triage`.
 
         Examples
         --------
@@ -334,9 +412,8 @@ class PatsnapAccessor:
         PosixPath('hits.xlsx')
         >>> client.close()
         """
-        df = self._need("to_excel", *report.REPORT_COLUMNS, *_THUMBNAIL_COLUMNS)
         path = _check_path(path)
-        return report.write_excel(df, path, _thumbnails(df))
+        return report.write_excel(self.report(**options), path)
 
     # --- helpers ------------------------------------------------------------------------------------
 
@@ -356,15 +433,8 @@ class PatsnapAccessor:
 
 
 def _thumbnails(df: pd.DataFrame) -> list[bytes | None]:
-    """One thumbnail per row from the store (placeholder where it failed); None for rows that are
-    not hits (the error / no-hit rows of a batch)."""
-    has_image = df["image_url"].notna().to_numpy()
-    out: list[bytes | None] = [None] * len(df)
-    if has_image.any():
-        loaded = iter(search.load_thumbnails(df[has_image]))
-        for i in has_image.nonzero()[0]:
-            out[i] = next(loaded)
-    return out
+    """One thumbnail per row from the store; None for rows that are not hits."""
+    return search.load_row_thumbnails(df)
 
 
 def _check_path(path: Any) -> Path:

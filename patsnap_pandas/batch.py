@@ -385,6 +385,14 @@ def _assemble(catalogue: pd.DataFrame, rows: list[str | None], row_errors: dict[
     out.insert(len(frame.SCHEMA) + 2, "error", pd.array(error, dtype="string"))
 
     searched = [q for q in queries.values() if q.result is not None]
+    url_by_label: dict[str, str] = {}
+    digest_by_label: dict[str, str] = {}
+    for i, key in enumerate(rows):
+        q = queries.get(key) if key is not None else None
+        if q is not None and q.result is not None:
+            url_by_label.setdefault(labels[i], q.result.attrs.get("query_url"))
+            if q.result.attrs.get("query_sha256"):
+                digest_by_label.setdefault(labels[i], q.result.attrs["query_sha256"])
     out.attrs = {
         "query": f"{len(catalogue)} catalogue images",
         "filters": filters.to_dict(),
@@ -394,8 +402,11 @@ def _assemble(catalogue: pd.DataFrame, rows: list[str | None], row_errors: dict[
         "from_cache": bool(queries) and not row_errors and all(q.from_cache for q in queries.values()),
         "endpoint_version": frame.ENDPOINT_VERSION,
         "thumbnail_dir": _thumbnail_dir(api),
+        "source": search.data_source(api),
         "queries": list(dict.fromkeys(labels)),
         "query_urls": [q.result.attrs["query_url"] for q in searched],
+        "query_url_by_label": url_by_label,
+        "query_sha256_by_label": digest_by_label,
         "limit": limit,
         "batch": {"rows": len(catalogue), "distinct_images": len(queries),
                   **{state: statuses.count(state) for state in STATUSES}},

@@ -33,7 +33,7 @@ from .errors import BatchInterrupted, CacheError, InvalidInputError, MissingCred
 from .filters import FILTER_NAMES, SearchFilters, check_limit
 from .http import redact
 from .safe_text import terminal_safe, write_csv
-from .search import MAX_RESULTS_CAP, load_thumbnails, search_designs
+from .search import MAX_RESULTS_CAP, search_designs
 
 PROG = "patsnap-pandas"
 EXIT_OK, EXIT_FAILED, EXIT_USAGE, EXIT_INTERRUPTED = 0, 1, 2, 130
@@ -118,7 +118,9 @@ OUTPUT_FORMATS: dict[str, OutputFormat] = {
     ".parquet": OutputFormat(".parquet", thumbnails=False, requires="pyarrow"),
     ".xlsx": OutputFormat(".xlsx", thumbnails=True),
     ".html": OutputFormat(".html", thumbnails=True),
+    ".pdf": OutputFormat(".pdf", thumbnails=True, requires="weasyprint"),
 }
+REPORT_SUFFIXES = (".xlsx", ".html", ".pdf")
 
 
 def _check_out(value: str | None) -> tuple[Path, OutputFormat] | None:
@@ -159,8 +161,7 @@ def _flat_lists(df):
     return out
 
 
-def _write(df, out: tuple[Path, OutputFormat], thumbs: list | None, *, title: str,
-           query_image: bytes | None = None) -> None:
+def _write(df, out: tuple[Path, OutputFormat], *, title: str, author: str | None = None) -> None:
     path, fmt = out
     if fmt.suffix == ".csv":
         write_csv(_flat_lists(df), path)  # no cell runs as a spreadsheet formula
@@ -169,10 +170,22 @@ def _write(df, out: tuple[Path, OutputFormat], thumbs: list | None, *, title: st
     else:
         from . import report
 
+        model = report.build_report(df, title=title, author=author)
         if fmt.suffix == ".xlsx":
-            report.write_excel(df, path, thumbs)
+            report.write_excel(model, path)
+        elif fmt.suffix == ".pdf":
+            report.write_pdf(model, path)
         else:
-            report.write_html_report(df, path, thumbs, title=title, query_image=query_image)
+            report.write_html(model, path)
+
+
+def _enriched(df, args: argparse.Namespace, client: PatsnapClient):
+    """The hits with assignees, dates, classes (--enrich) and the legal status (--legal-status)."""
+    if not (args.enrich or args.legal_status):
+        return df
+    from .enrich import enrich
+
+    return enrich(df, legal_status=bool(args.legal_status), client=client)
 
 
 # --- tables on stdout ---------------------------------------------------------------------------------
@@ -337,15 +350,6 @@ def _check_image(value: str) -> str:
     return str(path)
 
 
-def _query_png(path: str, size: int = 384) -> bytes | None:
-    """A small PNG of a local query image for the HTML report header (None for URLs or failures)."""
-    if _is_url(path):
-        return None
-    from .render import _png_thumbnail
-
-    return _png_thumbnail(path, size)
-
-
 def run_search(args: argparse.Namespace) -> int:
     out = _check_out(args.out)
     filters = _filters(args)
@@ -357,8 +361,9 @@ def run_search(args: argparse.Namespace) -> int:
         billed = client.usage.billed_calls
         df = search_designs(image, client=client, limit=limit, max_results=max_results,
                             label=args.label, thumbnails=thumbnails, **filters)
+        df = _enriched(df, args, client)
         billed = client.usage.billed_calls - billed
-        thumbs = load_thumbnails(df) if thumbnails and len(df) else None
+        thumbs = bool(thumbnails and len(df))
     if out is None and len(df):
         print(format_table(df, ["rank", "score", "patent_pn", "authority", "title"]), flush=True)
     cached = ", from the cache" if df.attrs.get("from_cache") else ""
@@ -367,7 +372,7 @@ def run_search(args: argparse.Namespace) -> int:
     if out is None:
         return EXIT_OK
     title = args.title or f"Design search: {df.attrs.get('query')}"
-    _write(df, out, thumbs, title=title, query_image=_query_png(image) if out[1].suffix == ".html" else None)
+    _write(df, out, title=title, author=args.author)
     _info(f"wrote {out[0]}" + (" (thumbnails embedded)" if thumbs else ""))
     return EXIT_OK
 
@@ -430,9 +435,10 @@ def run_batch(args: argparse.Namespace) -> int:
         billed = client.usage.billed_calls
         df = search_each(catalogue, args.image_column, limit=limit, max_workers=args.workers,
                          rate_limit=args.rate_limit, progress=progress, client=client,
-                         label_column=_LABEL_COLUMN, thumbnails=False, **filters)
+                         label_column=_LABEL_COLUMN, thumbnails=thumbnails, **filters)
+        df = _enriched(df, args, client)
         billed = client.usage.billed_calls - billed
-        thumbs = _batch_thumbnails(df) if thumbnails else None
+        thumbs = bool(thumbnails and (df["status"] == "ok").any())
 
     counts = df.attrs.get("batch", {})
     _info(f"batch: {_count(counts.get('rows', len(catalogue)), 'row')}, {counts.get('ok', 0)} ok, "
@@ -453,21 +459,9 @@ def run_batch(args: argparse.Namespace) -> int:
                                  zip(df["status"], df["title"], df["error"])])
         print(format_table(shown, ["query", "status", "rank", "score", "patent_pn", "title"]), flush=True)
     else:
-        _write(df, out, thumbs, title=args.title or f"Batch design search: {csv.name}")
+        _write(df, out, title=args.title or f"Batch design search: {csv.name}", author=args.author)
         _info(f"wrote {out[0]}" + (" (thumbnails embedded)" if thumbs else ""))
     return EXIT_FAILED if (args.strict and len(failed)) else EXIT_OK
-
-
-def _batch_thumbnails(df) -> list[bytes | None]:
-    """Thumbnails of the rows with hits; None for error / no-hit rows (they have no image)."""
-    mask = (df["status"] == "ok").to_numpy()
-    thumbs: list[bytes | None] = [None] * len(df)
-    if mask.any():
-        hits = df[mask]
-        hits.attrs = dict(df.attrs)
-        for i, data in zip(mask.nonzero()[0], load_thumbnails(hits)):
-            thumbs[i] = data
-    return thumbs
 
 
 # --- cache --------------------------------------------------------------------------------------------
@@ -640,7 +634,8 @@ def build_parser() -> argparse.ArgumentParser:
     parser.add_argument("--debug", action="store_true", help="show the traceback of unexpected errors")
     commands = parser.add_subparsers(dest="command", metavar="COMMAND", parser_class=_Parser)
     out_help = ("write the results to this file: " + ", ".join(OUTPUT_FORMATS)
-                + " (.xlsx and .html embed thumbnails; .parquet needs pyarrow); default: a table on stdout")
+                + " (.xlsx, .html and .pdf are reports with thumbnails; .pdf needs the [pdf] extra, .parquet "
+                "pyarrow); default: a table on stdout")
 
     search = _command(
         commands, "search", run_search, "search the registered designs that look like an image",
@@ -654,7 +649,12 @@ def build_parser() -> argparse.ArgumentParser:
                         help=f"hits to return, 1..{MAX_RESULTS_CAP}, paged by {codes.LIMIT_MAX} (overrides --limit)")
     search.add_argument("--label", help="name of the query in the results (default: the file name)")
     search.add_argument("--out", metavar="FILE", help=out_help)
-    search.add_argument("--title", help="title of the .html report")
+    search.add_argument("--title", help="title of the report (.html, .pdf, .xlsx)")
+    search.add_argument("--author", help="author named on the report's cover")
+    search.add_argument("--enrich", action="store_true",
+                        help="add assignees, dates and Locarno classes (bibliography calls, cached)")
+    search.add_argument("--legal-status", action="store_true",
+                        help="add each hit's legal status (implies --enrich; legal-status calls, cached)")
     _add_filter_arguments(search)
     _add_client_arguments(search)
 
@@ -673,7 +673,12 @@ def build_parser() -> argparse.ArgumentParser:
     batch.add_argument("--workers", type=int, default=4, metavar="N", help="searches at the same time (default 4)")
     batch.add_argument("--rate-limit", type=float, metavar="PER_S", help="at most this many network calls per second")
     batch.add_argument("--out", metavar="FILE", help=out_help)
-    batch.add_argument("--title", help="title of the .html report")
+    batch.add_argument("--title", help="title of the report (.html, .pdf, .xlsx)")
+    batch.add_argument("--author", help="author named on the report's cover")
+    batch.add_argument("--enrich", action="store_true",
+                        help="add assignees, dates and Locarno classes (bibliography calls, cached)")
+    batch.add_argument("--legal-status", action="store_true",
+                        help="add each hit's legal status (implies --enrich; legal-status calls, cached)")
     batch.add_argument("--strict", action="store_true", help="exit 1 when any row failed")
     batch.add_argument("--progress", action=argparse.BooleanOptionalAction, default=None,
                        help="progress bar on stderr (default: when stderr is a terminal)")

@@ -357,7 +357,26 @@ class FilterError(InvalidInputError):
     Traceback (most recent call last):
     ...
     patsnap_pandas.errors.FilterError: country='Untied States' is not valid: unknown authority 'Untied States'. ... Did you mean 'US'?
+
+    Besides the message, the error says what it is about, for interfaces that word it
+    themselves (the search panel puts each message next to its field):
+
+    >>> try:
+    ...     SearchFilters(apply_start_time="2022-06-01", apply_end_time="2020-01-01")
+    ... except FilterError as err:
+    ...     print(err.params, err.problem)
+    ('apply_start_time', 'apply_end_time') after
     """
+
+    def __init__(self, message: str, *, params: tuple[str, ...] = (), problem: str | None = None,
+                 suggestion: str | None = None) -> None:
+        super().__init__(message)
+        #: The filter name(s) the error is about (two for a date range in the wrong order).
+        self.params: tuple[str, ...] = tuple(params)
+        #: What is wrong, in a few words ("unknown authority 'XX'"; "after" for a reversed range).
+        self.problem: str | None = problem
+        #: The value probably meant, when one is close.
+        self.suggestion: str | None = suggestion
 
 
 class ImageInputError(InvalidInputError):

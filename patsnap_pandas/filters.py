@@ -27,7 +27,7 @@ def _fail(name: str, value: Any, problem: str, allowed: str, suggestion: str | N
     message = f"{name}={value!r} is not valid: {problem}. Allowed: {allowed}."
     if suggestion:
         message += f" Did you mean {suggestion!r}?"
-    return FilterError(message)
+    return FilterError(message, params=(name,), problem=problem, suggestion=suggestion)
 
 
 def _suggest(word: str, candidates: Iterable[str]) -> str | None:
@@ -376,7 +376,8 @@ class SearchFilters:
             first, last = getattr(self, start), getattr(self, end)
             if first and last and first > last:
                 raise FilterError(
-                    f"{start}={first!r} is after {end}={last!r}. Allowed: {start} <= {end}.")
+                    f"{start}={first!r} is after {end}={last!r}. Allowed: {start} <= {end}.",
+                    params=(start, end), problem="after")
 
     @classmethod
     def from_kwargs(cls, **kwargs: Any) -> SearchFilters:
@@ -461,7 +462,7 @@ def _unknown_name(name: str) -> FilterError:
     message = f"{name!r} is not a search filter. Allowed names: {', '.join(FILTER_NAMES)}."
     if suggestion:
         message += f" Did you mean {suggestion!r}?"
-    return FilterError(message)
+    return FilterError(message, problem="not a search filter", suggestion=suggestion)
 
 
 _NORMALISERS = {

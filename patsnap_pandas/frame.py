@@ -26,7 +26,9 @@ from .codes import AUTHORITIES
 __all__ = [
     "ATTRS_KEYS",
     "ENDPOINT_VERSION",
+    "RELEVANCE_VALUES",
     "SCHEMA",
+    "TRIAGE_COLUMNS",
     "authority_from_pn",
     "concat_frames",
     "empty_frame",
@@ -45,7 +47,14 @@ SCHEMA: dict[str, str] = {
     "authority": "string",
     "search_id": "string",
     "query": "string",
+    "relevance": "string",
+    "note": "string",
 }
+
+#: The triage columns (empty in a new frame; set with plain pandas or ``df.patsnap.mark``).
+TRIAGE_COLUMNS: tuple[str, ...] = ("relevance", "note")
+#: Allowed values of ``relevance`` (besides empty).
+RELEVANCE_VALUES: tuple[str, ...] = ("relevant", "not relevant", "unsure")
 
 #: The provenance keys of ``df.attrs`` (always all present; values JSON-safe).
 ATTRS_KEYS: tuple[str, ...] = (
@@ -57,6 +66,7 @@ ATTRS_KEYS: tuple[str, ...] = (
     "from_cache",
     "endpoint_version",
     "thumbnail_dir",
+    "source",
 )
 
 ENDPOINT_VERSION = "P009-v2"
@@ -199,6 +209,8 @@ def hits_to_frame(
         "authority": _strings(authority),
         "search_id": _strings([search_id] * n),
         "query": _strings([query] * n),
+        "relevance": _strings([None] * n),
+        "note": _strings([None] * n),
     }
     for name, values in extra.items():
         data[name] = _infer_array(values)
@@ -278,6 +290,9 @@ def concat_frames(frames: Iterable[pd.DataFrame]) -> pd.DataFrame:
 def missing_columns(df: pd.DataFrame) -> list[str]:
     """Return the schema columns ``df`` lacks (empty when it is a result frame).
 
+    The triage columns (``relevance``, ``note``) are not required: a frame saved
+    before they existed is still a result frame, and gets them empty where needed.
+
     Examples
     --------
     >>> import pandas as pd
@@ -286,7 +301,7 @@ def missing_columns(df: pd.DataFrame) -> list[str]:
     >>> missing_columns(empty_frame())
     []
     """
-    return [c for c in SCHEMA if c not in df.columns]
+    return [c for c in SCHEMA if c not in df.columns and c not in TRIAGE_COLUMNS]
 
 
 # --- helpers -----------------------------------------------------------------
@@ -367,6 +382,7 @@ def _provenance(attrs: Mapping | None, *, query: str, search_id: str | None) -> 
         "from_cache": False,
         "endpoint_version": ENDPOINT_VERSION,
         "thumbnail_dir": None,
+        "source": None,
     }
     for key, value in (attrs or {}).items():
         if not isinstance(key, str):

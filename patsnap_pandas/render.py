@@ -18,6 +18,7 @@ import datetime as _dt
 import html
 import io
 import math
+import threading
 import unicodedata
 import uuid
 import warnings
@@ -32,7 +33,8 @@ if TYPE_CHECKING:  # matplotlib is imported lazily: importing the package stays 
     from matplotlib.axes import Axes
     from matplotlib.figure import Figure
 
-__all__ = ["ThumbnailGrid", "thumbnail_grid", "plot_scores", "gallery", "top"]
+__all__ = ["ThumbnailGrid", "configure_cjk_font", "thumbnail_grid", "plot_scores", "score_chart_png",
+           "gallery", "top"]
 
 CAPTION_DEFAULT: tuple[str, ...] = ("score", "patent_pn", "title")
 COLUMNS_RANGE = (1, 20)
@@ -444,13 +446,85 @@ def _figure_png(draw: Callable[["Axes"], Any], height: float, *, width: float = 
     """PNG bytes of a new (pyplot-free) figure with one Axes that ``draw`` fills."""
     from matplotlib.figure import Figure
 
+    configure_cjk_font()
     fig = Figure(figsize=(width, height), dpi=dpi, layout="constrained")
-    with warnings.catch_warnings():
-        warnings.filterwarnings("ignore", message=r"Glyph .* missing from")  # CJK labels without a CJK font
-        draw(fig.subplots())
-        buf = io.BytesIO()
-        fig.savefig(buf, format="png")
+    draw(fig.subplots())
+    buf = io.BytesIO()
+    fig.savefig(buf, format="png")
     return buf.getvalue()
+
+
+# --------------------------------------------------------------------------
+# fonts: CJK names in charts
+# --------------------------------------------------------------------------
+
+#: Font families tried, in order, as the fallback for Chinese, Japanese and Korean text.
+CJK_FONT_FAMILIES: tuple[str, ...] = (
+    "Noto Sans CJK JP", "Noto Sans CJK SC", "Noto Sans CJK TC", "Noto Sans CJK KR", "Noto Sans CJK HK",
+    "Source Han Sans", "WenQuanYi Zen Hei", "WenQuanYi Micro Hei",
+)
+CJK_FONT_INSTALL_HINT = "sudo apt-get install fonts-noto-cjk   (Debian/Ubuntu; or install Noto Sans CJK)"
+_FONT_STATE: dict[str, Any] = {"done": False, "family": None, "warned": False}
+_FONT_LOCK = threading.Lock()
+_CJK_RANGES = ((0x1100, 0x11FF), (0x2E80, 0x9FFF), (0xA960, 0xA97F), (0xAC00, 0xD7FF), (0xF900, 0xFAFF),
+               (0xFF00, 0xFFEF), (0x20000, 0x2FA1F))
+
+
+def configure_cjk_font() -> str | None:
+    """Make matplotlib fall back to an installed CJK font; once per process.
+
+    Chinese, Japanese and Korean names then show in every chart (matplotlib's own
+    and this package's) without the user doing anything. The first installed family
+    of :data:`CJK_FONT_FAMILIES` is appended to ``rcParams["font.sans-serif"]``
+    after the current fonts, so Latin text keeps its font.
+
+    Returns
+    -------
+    str or None
+        The family used, or None when none is installed (charts with CJK text then
+        warn once, naming :data:`CJK_FONT_INSTALL_HINT`).
+
+    Examples
+    --------
+    >>> family = configure_cjk_font()
+    >>> family is None or family in CJK_FONT_FAMILIES
+    True
+    """
+    with _FONT_LOCK:
+        if _FONT_STATE["done"]:
+            return _FONT_STATE["family"]
+        import matplotlib
+        from matplotlib import font_manager
+
+        installed = {f.name for f in font_manager.fontManager.ttflist}
+        family = next((f for f in CJK_FONT_FAMILIES if f in installed), None)
+        if family is not None:
+            # matplotlib falls back glyph by glyph along rcParams["font.family"] (>= 3.6)
+            families = [str(f) for f in matplotlib.rcParams["font.family"]]
+            if family not in families:
+                matplotlib.rcParams["font.family"] = [*families, family]
+            current = list(matplotlib.rcParams["font.sans-serif"])
+            if family not in current:
+                matplotlib.rcParams["font.sans-serif"] = [*current, family]
+        _FONT_STATE.update(done=True, family=family)
+        return family
+
+
+def _has_cjk(texts: Iterable[Any]) -> bool:
+    for text in texts:
+        for ch in str(text):
+            code = ord(ch)
+            if code >= 0x1100 and any(lo <= code <= hi for lo, hi in _CJK_RANGES):
+                return True
+    return False
+
+
+def _check_cjk_font(texts: Iterable[Any]) -> None:
+    """Warn once when a chart has CJK text and no CJK font is installed."""
+    if configure_cjk_font() is None and _has_cjk(texts) and not _FONT_STATE["warned"]:
+        _FONT_STATE["warned"] = True
+        warnings.warn("Chinese, Japanese or Korean text in this chart shows as boxes: no CJK font is "
+                      f"installed. Install one: {CJK_FONT_INSTALL_HINT}", UserWarning, stacklevel=3)
 
 
 def _colors(k: int) -> list:
@@ -504,7 +578,7 @@ def plot_scores(
     >>> df = search_designs(samples.image("armchair"), client=client, max_results=100)
     >>> ax = plot_scores(df, "hist", by="authority")
     >>> ax.get_xlabel(), ax.get_legend() is not None
-    ('similarity score', True)
+    ('similarity score (axis from 0.67 to 0.98)', True)
     >>> ax = plot_scores(df, "bar", n=10)                   # the ten best, best on top
     >>> len(ax.patches)
     10
@@ -527,8 +601,9 @@ def plot_scores(
     if ax is None:
         import matplotlib.pyplot as plt
 
+        configure_cjk_font()
         if kind == "bar":
-            height = max(2.5, 0.3 * min(n, len(data)) + 1.2)
+            height = max(2.5, 0.24 * min(n, len(data)) + 1.4)
         elif kind == "strip":
             height = max(2.5, 0.5 * max(len(groups), 1) + 1.5)
         else:
@@ -537,41 +612,70 @@ def plot_scores(
     if data.empty:
         return _no_data(ax)
 
+    configure_cjk_font()
     if kind == "bar":
         _bar(ax, data, by, n)
+        _sandbox_title(ax, df, f"Top {min(n, len(data))} scores")
     elif kind == "hist":
         _hist(ax, data, by, groups)
+        _sandbox_title(ax, df, "Score distribution")
     else:
         _strip(ax, data, by, groups)
+        _sandbox_title(ax, df, "Scores" if by is None else f"Scores by {_mpl_text(by)}")
     return ax
+
+
+def _axis_floor(low: float, high: float) -> float:
+    """Where a score axis starts: a little below the lowest score shown, on a round value, >= 0."""
+    span = max(high - low, 0.02)
+    return max(0.0, math.floor((low - 0.15 * span) * 100) / 100)
+
+
+def _score_label(start: float) -> str:
+    return "similarity score" if start <= 0 else f"similarity score (axis starts at {start:.2f}, not 0)"
+
+
+def _legend_outside(ax: "Axes", handles: list | None = None, title: str | None = None) -> None:
+    kwargs = {"handles": handles} if handles is not None else {}
+    ax.legend(**kwargs, title=title, fontsize=8, title_fontsize=8, loc="upper left",
+              bbox_to_anchor=(1.01, 1.0), borderaxespad=0.0, frameon=False)
+
+
+def _sandbox_title(ax: "Axes", df: pd.DataFrame, title: str) -> None:
+    from . import words
+
+    if words.is_sandbox(df):
+        ax.set_title(f"{title}\n{words.SANDBOX_BANNER}", color="#b00020", fontsize=10)
+    else:
+        ax.set_title(title)
 
 
 def _bar(ax: "Axes", data: pd.DataFrame, by: str | None, n: int) -> None:
     from matplotlib.patches import Patch
 
-    best = data.sort_values("score", ascending=False, kind="stable").head(n)
+    best = data.sort_values("score", ascending=False, kind="stable").head(n)  # ranked by score, best on top
     if by is None:
         colors = [_colors(1)[0]] * len(best)
+        order: list[str] = []
     else:
-        order = list(dict.fromkeys(best["_group"]))  # groups by their best score
-        rank = {g: i for i, g in enumerate(order)}
-        best = best.assign(_order=best["_group"].map(rank))
-        best = best.sort_values(["_order", "score"], ascending=[True, False], kind="stable")
+        order = list(dict.fromkeys(best["_group"]))  # legend: groups by their best score
         palette = dict(zip(order, _colors(len(order))))
         colors = [palette[g] for g in best["_group"]]
+    scores = best["score"].to_numpy()
+    start = _axis_floor(float(scores.min()), float(scores.max()))
     y = np.arange(len(best))
-    bars = ax.barh(y, best["score"].to_numpy(), color=colors, height=0.75)
-    ax.set_yticks(y, labels=[_mpl_text(v, 30) for v in best["patent_pn"]])
-    ax.bar_label(bars, labels=[f"{s:.3f}" for s in best["score"]], padding=2, fontsize=8)
+    bars = ax.barh(y, scores - start, left=start, color=colors, height=0.75)
+    labels = [_mpl_text(v, 30) for v in best["patent_pn"]]
+    _check_cjk_font(labels + order)
+    ax.set_yticks(y, labels=labels, fontsize=8 if len(best) > 40 else 9)
+    ax.bar_label(bars, labels=[f"{s:.3f}" for s in scores], padding=2, fontsize=7 if len(best) > 40 else 8)
     ax.invert_yaxis()
-    ax.set_xlim(0, max(1.0, float(best["score"].max())) * 1.1)
-    ax.set_xlabel("similarity score")
-    ax.set_title(f"Top {len(best)} scores")
+    ax.set_ylim(len(best) - 0.5, -0.5)
+    top = float(scores.max())
+    ax.set_xlim(start, top + (top - start) * 0.12 + 0.005)
+    ax.set_xlabel(_score_label(start))
     if by is not None:
-        ax.legend(
-            handles=[Patch(color=palette[g], label=_mpl_text(g)) for g in order],
-            title=_mpl_text(by), fontsize=8, loc="best",
-        )
+        _legend_outside(ax, [Patch(color=palette[g], label=_mpl_text(g)) for g in order], _mpl_text(by))
 
 
 def _hist(ax: "Axes", data: pd.DataFrame, by: str | None, groups: list[str]) -> None:
@@ -580,16 +684,17 @@ def _hist(ax: "Axes", data: pd.DataFrame, by: str | None, groups: list[str]) -> 
     if high - low < 1e-9:
         low, high = low - 0.005, high + 0.005
     edges = np.linspace(low, high, 21)
+    _check_cjk_font(groups)
     if by is None:
         ax.hist(scores, bins=edges, color=_colors(1)[0], edgecolor="white")
     else:
         for group, color in zip(groups, _colors(len(groups))):
             values = data.loc[data["_group"] == group, "score"].to_numpy()
             ax.hist(values, bins=edges, color=color, alpha=0.45, edgecolor=color, label=_mpl_text(group))
-        ax.legend(title=_mpl_text(by), fontsize=8)
-    ax.set_xlabel("similarity score")
+        _legend_outside(ax, title=_mpl_text(by))
+    ax.set_xlim(low - (high - low) * 0.02, high + (high - low) * 0.02)
+    ax.set_xlabel(f"similarity score (axis from {low:.2f} to {high:.2f})")
     ax.set_ylabel("hits")
-    ax.set_title("Score distribution")
 
 
 def _strip(ax: "Axes", data: pd.DataFrame, by: str | None, groups: list[str]) -> None:
@@ -600,13 +705,75 @@ def _strip(ax: "Axes", data: pd.DataFrame, by: str | None, groups: list[str]) ->
     else:
         index = {g: i for i, g in enumerate(groups)}
         codes = data["_group"].map(index).to_numpy(dtype=int)
+    _check_cjk_font(groups)
     palette = _colors(len(groups))
     y = codes + rng.uniform(-0.25, 0.25, size=len(data))
-    ax.scatter(data["score"].to_numpy(), y, s=18, alpha=0.75, c=[palette[c] for c in codes], linewidths=0)
+    scores = data["score"].to_numpy()
+    ax.scatter(scores, y, s=18, alpha=0.75, c=[palette[c] for c in codes], linewidths=0)
     ax.set_yticks(np.arange(len(groups)), labels=[_mpl_text(g, 30) for g in groups])
     ax.set_ylim(len(groups) - 0.5, -0.5)  # first group on top
-    ax.set_xlabel("similarity score")
-    ax.set_title("Scores" if by is None else f"Scores by {_mpl_text(by)}")
+    start = _axis_floor(float(scores.min()), float(scores.max()))
+    ax.set_xlim(start, float(scores.max()) + 0.01)
+    ax.set_xlabel(_score_label(start))
+
+
+def score_chart_png(df: pd.DataFrame, *, n: int = 30, width_px: int = 900, by: str | None = None,
+                    title: str | None = None, dpi: int = 100) -> bytes:
+    """A PNG bar chart of the best scores, for reports and the panel.
+
+    Bars are sorted by score (best on top) and labelled with the patent number and
+    the score; the axis starts a little below the lowest score shown and says so;
+    a legend (when ``by`` groups the bars) sits outside the plot. Sandbox data says
+    so in the title. CJK names use an installed CJK font (:func:`configure_cjk_font`).
+
+    Parameters
+    ----------
+    df : DataFrame in the frame schema (``score``, ``patent_pn``).
+    n : number of bars (the ``n`` best scores), 1..200.
+    width_px : image width in pixels, 300..3000; the height follows the number of bars.
+    by : None or a column to colour the bars by (e.g. ``"query"`` for a batch).
+    title : chart title; default ``"Top N scores"``.
+    dpi : resolution, 50..300 (``width_px`` stays the pixel width).
+
+    Returns
+    -------
+    bytes
+        PNG data.
+
+    Examples
+    --------
+    >>> from patsnap_pandas import PatsnapClient, search_designs
+    >>> client = PatsnapClient.sandbox()
+    >>> df = search_designs("chair.png", client=client, limit=30)
+    >>> png = score_chart_png(df, n=30, width_px=900)
+    >>> png[:8] == b"\\x89PNG\\r\\n\\x1a\\n"
+    True
+    >>> client.close()
+    """
+    _check_frame(df, ("score", "patent_pn"))
+    n = _check_int(n, "n", 1, 200)
+    width_px = _check_int(width_px, "width_px", 300, 3000)
+    dpi = _check_int(dpi, "dpi", 50, 300)
+    if by is not None and (not isinstance(by, str) or by not in df.columns or by == "score"):
+        raise ValueError(f"by={by!r} is not a column of df to colour by; allowed: None or "
+                         f"{[c for c in ('query', 'authority') if c in df.columns]}")
+    if title is not None and not isinstance(title, str):
+        raise ValueError(f"title={title!r} is not valid: expected text or None")
+    data = _scored(df)
+    if by is not None:
+        data = data.assign(_group=_group_labels(data[by]))
+    shown = min(n, len(data))
+    height = max(2.2, 0.24 * shown + 1.3)
+
+    def draw(ax: "Axes") -> None:
+        if data.empty:
+            _no_data(ax)
+            _sandbox_title(ax, df, title or "Scores")
+            return
+        _bar(ax, data, by, n)
+        _sandbox_title(ax, df, title or f"Top {shown} scores")
+
+    return _figure_png(draw, height, width=width_px / dpi, dpi=dpi)
 
 
 def _decode_rgb(data: bytes, limit: int = 512) -> np.ndarray | None:

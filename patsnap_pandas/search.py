@@ -38,12 +38,13 @@ import warnings
 import weakref
 from collections import OrderedDict
 from typing import Any
+from urllib.parse import urlsplit
 
 import numpy as np
 import pandas as pd
 from PIL import Image
 
-from . import codes, config, frame, images
+from . import codes, config, frame, images, words
 from .client import Hit, PatsnapClient, SearchPage
 from .errors import InvalidInputError, MissingCredentialsError, SearchExpiredError
 from .filters import SearchFilters, check_limit
@@ -378,6 +379,53 @@ def _dedupe(hits: list[Hit], seen: set[str] | None = None) -> tuple[list[Hit], i
     return kept, len(hits) - len(kept)
 
 
+# --- where the data came from -----------------------------------------------------------------------
+
+_SOURCES: weakref.WeakKeyDictionary = weakref.WeakKeyDictionary()
+_LOOPBACK_HOSTS = frozenset({"127.0.0.1", "localhost", "::1"})
+
+
+def data_source(client: PatsnapClient) -> str:
+    """Where ``client``'s answers come from: ``"sandbox"`` or ``"patsnap"`` (``attrs["source"]``).
+
+    ``"sandbox"`` for the embedded sandbox (:meth:`PatsnapClient.sandbox`) and for a
+    server on this machine (loopback base URL) that identifies itself as a sandbox at
+    ``/_sandbox/status``; any other server, a loopback one included, is ``"patsnap"``.
+    Asked once per client (the status probe is not an API call and is never billed).
+
+    Examples
+    --------
+    >>> with PatsnapClient.sandbox() as client:
+    ...     data_source(client)
+    'sandbox'
+    """
+    if getattr(client, "sandbox_server", None) is not None:
+        return words.SANDBOX_SOURCE
+    try:
+        known = _SOURCES.get(client)
+    except TypeError:
+        known = None
+    if known is not None:
+        return known
+    source = words.PATSNAP_SOURCE
+    base = str(getattr(client, "base_url", "") or "")
+    if (urlsplit(base).hostname or "").lower() in _LOOPBACK_HOSTS:
+        try:
+            import requests
+
+            answer = requests.get(base.rstrip("/") + "/_sandbox/status", timeout=5, allow_redirects=False)
+            body = answer.json() if answer.status_code == 200 else None
+            if isinstance(body, dict) and body.get("sandbox") is True:
+                source = words.SANDBOX_SOURCE
+        except (OSError, ValueError):
+            pass
+    try:
+        _SOURCES[client] = source
+    except TypeError:
+        pass
+    return source
+
+
 # --- thumbnails -----------------------------------------------------------------------------------
 
 def _thumbnail_dir(client: PatsnapClient) -> str:
@@ -507,6 +555,47 @@ def load_thumbnails(df: pd.DataFrame, *, size: int | None = None) -> list[bytes]
         return store.load(zip(df["patent_id"].tolist(), df["image_url"].tolist()))
     finally:
         store.close()
+
+
+def load_row_thumbnails(df: pd.DataFrame) -> list[bytes | None]:
+    """One thumbnail per row, None for rows that are not hits (a batch's error / no-hit rows).
+
+    As :func:`load_thumbnails` (a placeholder where a hit's image failed), for frames
+    that may hold rows without an image URL.
+
+    Examples
+    --------
+    >>> from patsnap_pandas import PatsnapClient, search_designs
+    >>> with PatsnapClient.sandbox() as client:
+    ...     hits = search_designs("chair.png", client=client, limit=3)
+    ...     thumbs = load_row_thumbnails(hits)
+    >>> len(thumbs), all(t.startswith(b"\\x89PNG") for t in thumbs)
+    (3, True)
+    """
+    has_image = df["image_url"].notna().to_numpy()
+    out: list[bytes | None] = [None] * len(df)
+    if has_image.any():
+        loaded = iter(load_thumbnails(df[has_image]))
+        for i in has_image.nonzero()[0]:
+            out[i] = next(loaded)
+    return out
+
+
+def load_query_image_of(url: str | None, thumbnail_dir: str | None) -> bytes | None:
+    """The stored thumbnail of a query image by its upload URL (see :func:`load_query_image`).
+
+    Examples
+    --------
+    >>> from patsnap_pandas import PatsnapClient, search_designs
+    >>> with PatsnapClient.sandbox() as client:
+    ...     hits = search_designs("chair.png", client=client, limit=3)
+    ...     image = load_query_image_of(hits.attrs["query_url"], hits.attrs["thumbnail_dir"])
+    >>> image[:4] == b"\\x89PNG"
+    True
+    """
+    probe = pd.DataFrame()
+    probe.attrs = {"query_url": url, "thumbnail_dir": thumbnail_dir}
+    return load_query_image(probe)
 
 
 # --- the search -------------------------------------------------------------------------------------
@@ -663,6 +752,7 @@ def search_prepared(target: str | images.PreparedImage, *, client: PatsnapClient
 
     store = _thumbnail_store(client) if thumbnails else None
     total = max(page.total for page in pages)
+    digest = None if isinstance(target, str) else hashlib.sha256(target.data).hexdigest()
     attrs = {
         "query": query,
         "filters": filters.to_dict(),
@@ -673,6 +763,8 @@ def search_prepared(target: str | images.PreparedImage, *, client: PatsnapClient
         "query_url": query_url,
         "limit": first_limit,
         "max_results": max_results,
+        "source": data_source(client),
+        "query_sha256": digest,
     }
     df = frame.hits_to_frame(hits, search_id=first.search_id, query=query, attrs=attrs)
     register_client(first.search_id, client)

@@ -189,6 +189,7 @@ class Sandbox:
     def _status(self) -> dict:
         engine = self._engine
         return {
+            "sandbox": True,  # clients on this machine tell sandbox data from PatSnap's by this
             "ready": self.ready,
             "error": None if self._load_error is None else repr(self._load_error),
             "corpus": None if engine is None else engine.corpus.name,

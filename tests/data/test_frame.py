@@ -34,6 +34,8 @@ EXPECTED_SCHEMA = {
     "authority": "string",
     "search_id": "string",
     "query": "string",
+    "relevance": "string",
+    "note": "string",
 }
 
 
@@ -64,7 +66,7 @@ def test_schema_constant_is_the_contract():
     assert SCHEMA == EXPECTED_SCHEMA
     assert list(SCHEMA) == list(EXPECTED_SCHEMA)
     assert ATTRS_KEYS == ("query", "filters", "search_id", "total", "fetched_at", "from_cache",
-                          "endpoint_version", "thumbnail_dir")
+                          "endpoint_version", "thumbnail_dir", "source")
 
 
 def test_normal_hits_give_schema_columns_values_and_ranks():
@@ -289,15 +291,15 @@ def test_concat_pages_keeps_schema_dtypes_ranks_and_attrs():
 def test_concat_batch_unites_extra_columns_and_lists_attrs_per_search():
     a = hits_to_frame([{"patent_pn": "CN1S", "apdt": 20200101}], search_id="A", query="a.png",
                       attrs={"total": 10, "from_cache": True})
-    b = hits_to_frame([{"patent_pn": "US1S", "note": "x"}, {"patent_pn": "US2S"}], search_id="B",
+    b = hits_to_frame([{"patent_pn": "US1S", "remark": "x"}, {"patent_pn": "US2S"}], search_id="B",
                       query="b.png", attrs={"total": 20, "from_cache": True})
     empty = empty_frame({"query": "c.png", "search_id": "C", "total": 0, "from_cache": True})
     out = concat_frames([a, b, empty])
     assert_schema(out)
-    assert list(out.columns) == list(EXPECTED_SCHEMA) + ["apdt", "note"]
-    assert dtypes_of(out)["apdt"] == "Int64" and dtypes_of(out)["note"] == "string"
+    assert list(out.columns) == list(EXPECTED_SCHEMA) + ["apdt", "remark"]
+    assert dtypes_of(out)["apdt"] == "Int64" and dtypes_of(out)["remark"] == "string"
     assert out["apdt"].tolist() == [20200101, pd.NA, pd.NA]
-    assert out["note"].tolist() == [pd.NA, "x", pd.NA]
+    assert out["remark"].tolist() == [pd.NA, "x", pd.NA]
     assert out["rank"].tolist() == [1, 1, 2]
     assert out["query"].tolist() == ["a.png", "b.png", "b.png"]
     assert out["authority"].tolist() == ["CN", "US", "US"]

@@ -130,8 +130,10 @@ def fake():
 
 # --- HTML safety -------------------------------------------------------------------------------
 
-# Embedded PNG/JPEG, or an http(s) URL (the panel previews a query URL the user typed).
-_SAFE_SRC = re.compile(r"^(data:image/(png|jpeg);base64,[A-Za-z0-9+/=]+|https?://\S+)$")
+# Embedded PNG/JPEG, an http(s) URL (the panel previews a query URL the user typed), or a file the
+# browser can only save (the panel's export download link: application/octet-stream, never rendered).
+_SAFE_SRC = re.compile(r"^(data:image/(png|jpeg);base64,[A-Za-z0-9+/=]+|https?://\S+"
+                       r"|data:application/octet-stream;base64,[A-Za-z0-9+/=]+)$")
 _ACTIVE_TAGS = {"script", "iframe", "object", "embed", "frame", "frameset", "base", "form", "applet"}
 _URL_ATTRS = {"src", "href", "action", "formaction", "xlink:href", "poster", "background", "srcset", "data"}
 

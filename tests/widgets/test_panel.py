@@ -8,6 +8,7 @@ import html
 import io
 import re
 
+import ipywidgets as W
 import pandas as pd
 import pytest
 from PIL import Image
@@ -15,15 +16,42 @@ from PIL import Image
 import patsnap_pandas as pp
 from patsnap_pandas import FilterError, PatsnapClient, SearchFilters, SearchPanel
 from patsnap_pandas.widgets import COMMON_AUTHORITIES, PanelState
+from patsnap_pandas.widgets.cards import HIT_FIELD_LABELS
+from patsnap_pandas.words import SANDBOX_BANNER
 
 from .conftest import CORPUS_SIZE, FAST, tiff_bytes, upload_value
 
-CELL = re.compile(r'<figure class="psg-[0-9a-f]+-cell"')
 CHART = re.compile(r'src="data:image/png;base64,([A-Za-z0-9+/=]+)"')
 
 
-def cells(panel: SearchPanel) -> int:
-    return len(CELL.findall(panel.grid.value))
+def cards(panel: SearchPanel) -> list[W.VBox]:
+    return list(panel.card_box.children)
+
+
+def card_texts(panel: SearchPanel) -> list[str]:
+    return [card.children[0].value for card in cards(panel)]
+
+
+def visible_html(panel: SearchPanel) -> list[str]:
+    """The values of every HTML widget of the panel that is on screen (not in a hidden box)."""
+    found = []
+
+    def walk(widget):
+        layout = getattr(widget, "layout", None)
+        if layout is not None and layout.display == "none":
+            return
+        if isinstance(widget, W.HTML):
+            found.append(widget.value)
+        for child in getattr(widget, "children", ()):
+            walk(child)
+
+    walk(panel.widget)
+    return found
+
+
+def shown_count(panel: SearchPanel, text: str) -> int:
+    """How often ``text`` (escaped as shown) appears on screen."""
+    return sum(value.count(html.escape(text)) for value in visible_html(panel))
 
 
 def chart_image(panel: SearchPanel) -> Image.Image:
@@ -50,16 +78,17 @@ def searched(panel: SearchPanel, png: bytes, **values) -> SearchPanel:
 
 # --- the happy path, with a client of its own (PatsnapClient.sandbox()) ---------------------------
 
-def test_search_with_a_sandbox_client_fills_results_grid_chart_and_status(tmp_path, query_png, query_design):
+def test_search_fills_cards_chart_and_status(tmp_path, query_png, query_design):
     with PatsnapClient.sandbox(corpus_size=CORPUS_SIZE, **FAST) as client:
         ledger = client.sandbox_server.ledger
         panel = SearchPanel(client, export_dir=tmp_path)
-        assert "offline sandbox" in panel.title.value
+        assert SANDBOX_BANNER in panel.status.value  # the words of every sandbox table and report
+        assert "This session: 0 billed API calls, 0 answers from the cache (not billed)." in panel.status.value
         assert panel.search_button.disabled  # no image yet
-        assert "Choose an image file" in panel.problem.value
+        assert panel.results_box.layout.display == "none"
 
         panel.upload.value = upload_value(query_png, "chair <1>.png", "image/png")
-        assert not panel.search_button.disabled and panel.problem.value == ""
+        assert not panel.search_button.disabled and panel.hint.value == ""
         assert "data:image/png;base64," in panel.preview.value
         assert "chair &lt;1&gt;.png" in panel.preview.value  # file names are escaped
         panel.country.value = (query_design.authority,)
@@ -72,72 +101,132 @@ def test_search_with_a_sandbox_client_fills_results_grid_chart_and_status(tmp_pa
         assert isinstance(df, pd.DataFrame) and len(df) == 5
         assert df["rank"].tolist() == [1, 2, 3, 4, 5]
         assert set(df["authority"]) == {query_design.authority}
-        assert df.iloc[0]["patent_pn"] == query_design.patent_pn
-        assert df.iloc[0]["score"] >= 0.99
+        assert df.iloc[0]["patent_pn"] == query_design.patent_pn and df.iloc[0]["score"] >= 0.99
         assert df.attrs["filters"] == {"country": query_design.authority}
-        assert df.attrs["query"] == "chair <1>.png"
-        assert df.attrs["total"] >= 5 and df.attrs["search_id"]
-        assert panel.client is client
+        assert df.attrs["query"] == "chair <1>.png" and df.attrs["source"] == "sandbox"
+        assert {"relevance", "note"} <= set(df.columns) and df["relevance"].isna().all()
         assert [e.endpoint for e in ledger] == ["/image-search/image-upload", "/image-search/search-id"]
-        # the grid: one cell per hit, patent numbers shown, every text escaped
-        assert cells(panel) == 5
-        for pn in df["patent_pn"]:
-            assert html.escape(pn) in panel.grid.value
-        assert "<script" not in panel.grid.value.lower()
-        # the chart: a real PNG embedded as a data URI
+        # the cards: one per hit, thumbnail >= 160 px, score, number, title, authority name; escaped
+        assert panel.results_box.layout.display == "flex" and len(cards(panel)) == 5
+        first = card_texts(panel)[0]
+        assert 'class="psp-thumb" src="data:image/png;base64,' in first
+        assert f"<b>{html.escape(query_design.patent_pn)}</b>" in first and "1.000" in first
+        assert html.escape(df.iloc[0]["title"]) in first
+        assert pp.words.authority_name(query_design.authority) in first
+        assert re.search(r"\.psp-card \.psp-thumb \{ width: (\d+)px; height: \1px", panel.css.value)
+        assert int(re.search(r"\.psp-thumb \{ width: (\d+)px", panel.css.value).group(1)) >= 160
+        assert all("<script" not in text.lower() for text in card_texts(panel))
+        # the chart: score_chart_png, embedded
         chart = chart_image(panel)
-        assert chart.format == "PNG" and chart.width > 300 and chart.height > 150
+        assert chart.format == "PNG" and chart.width == 760
         assert 'alt="Top 5 similarity scores"' in panel.chart.value
-        # the status line: calls and cache hits of this session, no error
-        assert "Found 5 hits" in panel.status.value
-        assert f"{client.usage.billed_calls} billed" in panel.status.value
+        # the status line, in plain words
+        assert "Found 5 hits of" in panel.status.value
+        assert "This session: 2 billed API calls, 0 answers from the cache" in panel.status.value
         assert client.usage.billed_calls == 2
-        assert "Last error" not in panel.status.value
         assert not panel.more_button.disabled and not panel.export_button.disabled
 
         # the same search again: served by the cache, zero billed calls
         panel.search_button.click()
         assert len(ledger) == 2
-        assert "from the cache" in panel.status.value
-        assert f"{client.usage.cache_hits} cache hits" in panel.status.value and client.usage.cache_hits >= 2
+        assert "(from the cache: no billed call)" in panel.status.value
+        hits = client.usage.cache_hits
+        assert hits >= 2 and f"2 billed API calls, {hits} answers from the cache" in panel.status.value
         panel.close()
 
 
-# --- validation, and no call without a click --------------------------------------------------------
+# --- words for people: each message as the user sees it ----------------------------------------------
 
-def test_invalid_loc_disables_search_and_says_why(client, sandbox, query_png):
+def test_nothing_red_before_the_user_acts(client, sandbox):
     panel = SearchPanel(client)
-    panel.set_image(query_png, "q.png")
-    assert not panel.search_button.disabled
-
-    panel.loc.value = "01-01 AND <b>"
+    assert not any("psp-msg-error" in value or "#b00020" in value for value in visible_html(panel))
     assert panel.search_button.disabled
-    assert "loc=" in panel.problem.value and "Search is disabled" in panel.problem.value
-    assert "&lt;b&gt;" in panel.loc_check.value and "<b>" not in panel.loc_check.value
-    assert "&#10007;" in panel.loc_check.value
-    assert panel.state.filter_error.startswith("loc='01-01 AND <b>' is not valid")
+    assert panel.hint.value == ('<span class="psp-msg-hint">Choose an image file or paste an image URL '
+                                "to search.</span>")
+    assert "disabled" not in " ".join(visible_html(panel)).lower()
+    assert panel.export_button.disabled and panel.export_button.tooltip == "Nothing to export yet: search first."
 
-    panel.loc.value = "(1-1 or 01-2) and not 2-3"
-    assert not panel.search_button.disabled and panel.problem.value == ""
-    assert "&#10003; (01-01 OR 01-02) AND NOT 02-03" in panel.loc_check.value
 
-    panel.apply_start.value = dt.date(2021, 5, 1)
+def test_dates_in_the_wrong_order_say_so_with_the_labels_once_next_to_the_field(client, sandbox, query_png):
+    panel = SearchPanel(client, image=query_png)
+    panel.apply_start.value = dt.date(2022, 6, 1)
     panel.apply_end.value = dt.date(2020, 1, 1)
-    assert panel.search_button.disabled and "apply_start_time" in panel.problem.value
-    panel.apply_end.value = None
-    panel.country_other.value = "XX"
-    assert panel.search_button.disabled and "unknown authority 'XX'" in panel.state.filter_error
-    assert "unknown authority &#x27;XX&#x27;" in panel.problem.value
-    panel.country_other.value = "nz, sg"
+    message = "Applied from is after Applied to."
+    assert panel.apply_msg.value == f'<span class="psp-msg-error">{message}</span>'
+    assert shown_count(panel, message) == 1  # once, next to the dates: not repeated under the buttons
+    assert "apply_start_time" not in " ".join(visible_html(panel))
+    assert panel.more_filters.selected_index == 0  # the section holding the message is open
+    assert panel.search_button.disabled and "Correct the field marked in red" in panel.hint.value
+    panel.public_start.value = dt.date(2024, 1, 2)
+    panel.public_end.value = dt.date(2024, 1, 1)
+    assert "Published from is after Published to." in panel.public_msg.value
+    panel.apply_end.value = panel.public_end.value = None
+    assert panel.apply_msg.value == panel.public_msg.value == "" and not panel.search_button.disabled
+    assert billed(sandbox) == 0
+
+
+def test_locarno_message_uses_the_label_and_says_what_to_write(client, sandbox, query_png):
+    panel = SearchPanel(client, image=query_png)
+    panel.loc.value = "06-01 AMD <b>"
+    expected = ("Locarno class: unexpected 'AMD'; write Locarno codes such as 06-01, joined with AND, OR or NOT. "
+                "Did you mean 'AND'?")
+    assert html.escape(expected) in panel.loc_msg.value and "psp-msg-error" in panel.loc_msg.value
+    assert shown_count(panel, expected) == 1 and "loc=" not in " ".join(visible_html(panel))
+    assert panel.search_button.disabled
+    panel.loc.value = "(1-1 or 01-2) and not 2-3"
+    assert "&#10003;" in panel.loc_msg.value and "(01-01 OR 01-02) AND NOT 02-03" in panel.loc_msg.value
     assert not panel.search_button.disabled
-    assert panel.filters().country == "NZ,SG"
+    panel.loc.value = "33-01"
+    assert "Locarno class: class 33 of &#x27;33-01&#x27; does not exist;" in panel.loc_msg.value
 
-    # a click on the disabled button (possible from Python) explains and calls nothing
+
+def test_unknown_authority_is_said_next_to_the_country_box(client, sandbox, query_png):
+    panel = SearchPanel(client, image=query_png)
+    panel.country_other.value = "XX"
+    assert panel.country_msg.value == ('<span class="psp-msg-error">Authority: &#x27;XX&#x27; is not an '
+                                       "authority code.</span>")
+    panel.country_other.value = "Germny"
+    assert "Did you mean &#x27;DE&#x27;?" in panel.country_msg.value
+    panel.country_other.value = "nz, sg"
+    assert panel.country_msg.value == "" and panel.filters().country == "NZ,SG"
+
+
+def test_a_bad_file_says_in_one_sentence_which_formats_work(client, sandbox):
+    panel = SearchPanel(client)
+    xml = b'<?xml version="1.0"?><svg xmlns="http://www.w3.org/2000/svg"/>' * 300
+    panel.upload.value = upload_value(xml, "drawing.xml", "text/xml")
+    sentence = "drawing.xml is not an image the panel can read: choose a JPG, PNG, TIFF, WEBP, BMP or GIF file."
+    assert panel.image_msg.value == f'<span class="psp-msg-error">{sentence}</span>'
+    assert shown_count(panel, sentence) == 1
+    everything = " ".join(visible_html(panel))
+    assert "bytes starting" not in everything and "numpy" not in everything and "image=" not in everything
+    assert panel.search_button.disabled and billed(sandbox) == 0
+    for fmt in ("WEBP", "BMP", "GIF"):  # the formats the sentence names all work
+        out = io.BytesIO()
+        Image.new("RGB", (64, 48), "white").save(out, format=fmt)
+        panel.upload.value = upload_value(out.getvalue(), f"q.{fmt.lower()}", f"image/{fmt.lower()}")
+        assert panel.image_msg.value == "" and not panel.search_button.disabled, fmt
+
+
+def test_a_url_that_is_not_http_says_what_the_box_takes(client, sandbox):
+    panel = SearchPanel(client)
+    panel.url.value = "ftp://example.com/a.png"
+    assert panel.url_msg.value == ('<span class="psp-msg-error">Image URL: paste a link that starts with https:// '
+                                   "or http://, or choose a file instead.</span>")
+    assert panel.search_button.disabled
+
+
+def test_a_click_on_search_with_a_bad_field_points_at_the_field(client, sandbox, query_png):
+    panel = SearchPanel(client, image=query_png)
     panel.loc.value = "01-01 AND"
-    panel.search_button.click()
-    assert panel.state.last_error.startswith("Search was not started: loc=")
+    panel.search_button.click()  # possible from Python (the browser's button is disabled)
+    assert panel.state.last_error == "Search was not started: correct the field marked in red."
+    assert isinstance(panel.state.last_exception, FilterError)
     assert panel.results is None and billed(sandbox) == 0
+    assert shown_count(panel, "a code or '(' is missing after 'AND'") == 1
 
+
+# --- no call without a click ---------------------------------------------------------------------------
 
 def test_changing_filters_makes_no_call(client, sandbox, query_png):
     panel = searched(SearchPanel(client), query_png, limit=4)
@@ -166,7 +255,7 @@ def test_changing_filters_makes_no_call(client, sandbox, query_png):
         main_field="chair", apply_start_time="20100101", public_end_time="20300101", field="PBD", order="asc")
 
 
-def test_min_score_and_text_filter_narrow_the_shown_hits_without_a_call(client, sandbox, query_png):
+def test_min_score_text_filter_and_order_change_the_cards_without_a_call(client, sandbox, query_png):
     panel = searched(SearchPanel(client), query_png, limit=20)
     df = panel.results
     calls = billed(sandbox)
@@ -176,7 +265,7 @@ def test_min_score_and_text_filter_narrow_the_shown_hits_without_a_call(client, 
     assert 0 < expected < 20
 
     panel.min_score.value = threshold
-    assert len(panel.shown) == expected and cells(panel) == expected
+    assert len(panel.shown) == expected and len(cards(panel)) == expected
     assert (panel.shown["score"] >= threshold).all()
     assert f"Showing <b>{expected}</b> of 20 fetched hits" in panel.summary.value
     assert len(panel.results) == 20  # results keep every fetched hit
@@ -184,17 +273,28 @@ def test_min_score_and_text_filter_narrow_the_shown_hits_without_a_call(client, 
     panel.min_score.value = 0.0
     wanted = df.iloc[11]["patent_pn"]
     panel.text_filter.value = wanted.lower()
-    assert panel.shown["patent_pn"].tolist() == [wanted] and cells(panel) == 1
+    assert panel.shown["patent_pn"].tolist() == [wanted] and len(cards(panel)) == 1
     assert 'alt="Top 1 similarity scores"' in panel.chart.value
     panel.text_filter.value = "no such text anywhere"
-    assert len(panel.shown) == 0 and "No hits to show." in panel.grid.value and panel.chart.value == ""
+    assert len(panel.shown) == 0 and "No hits to show" in panel.cards_note.value and panel.chart.value == ""
+    assert panel.export_button.disabled and "no hit passes" in panel.export_msg.value
     panel.text_filter.value = ""
-    assert len(panel.shown) == 20
+
+    panel.order.value = 1  # application date, newest first
+    dates = panel.shown["apdt"].astype("Int64").tolist()
+    assert dates == sorted(dates, reverse=True) and len(cards(panel)) == 20
+    assert pd.Series(dates).nunique() > 5
+    first_card = card_texts(panel)[0]
+    assert html.escape(panel.shown.iloc[0]["patent_pn"]) in first_card
+    panel.order.value = 2  # oldest first
+    assert panel.shown["apdt"].astype("Int64").tolist() == sorted(dates)
+    panel.order.value = 0
+    assert panel.shown["score"].tolist() == sorted(df["score"].tolist(), reverse=True)
 
     assert billed(sandbox) == calls
 
 
-# --- load more, export -----------------------------------------------------------------------------
+# --- load more ---------------------------------------------------------------------------------------
 
 def test_load_more_uses_the_search_id_and_appends(client, sandbox, query_png):
     panel = searched(SearchPanel(client), query_png, limit=8)
@@ -212,7 +312,7 @@ def test_load_more_uses_the_search_id_and_appends(client, sandbox, query_png):
     assert set(df["search_id"]) == {search_id}
     assert [(e.endpoint, e.params.get("search_id"), e.params.get("offset")) for e in sandbox.ledger] == [
         ("/image-search/results", search_id, "8")]
-    assert len(panel.state.thumbnails) == 16 and cells(panel) == 16
+    assert len(panel.state.thumbnails) == 16 and len(cards(panel)) == 16
     assert "Loaded 8 more hits" in panel.status.value
 
     # fetch everything: Load more is disabled once the total is reached
@@ -232,23 +332,115 @@ def test_load_more_after_the_search_id_expired_runs_the_search_again(client, san
     assert "Note: search id" in panel.status.value
 
 
-def test_export_writes_the_shown_hits_to_an_html_report(client, sandbox, query_png, tmp_path):
-    panel = searched(SearchPanel(client, export_dir=tmp_path / "reports"), query_png, limit=6)
+# --- comparison view and marks ---------------------------------------------------------------------------
+
+def test_a_card_opens_the_comparison_with_every_field_and_the_public_record(client, sandbox, query_png):
+    panel = searched(SearchPanel(client), query_png, limit=10, country=("US",))
     calls = billed(sandbox)
-    panel.text_filter.value = panel.results.iloc[0]["patent_pn"]
+    card = cards(panel)[2]
+    card.children[1].click()  # the card's "Compare with query" button
 
-    panel.export_button.click()
+    row = panel.shown.iloc[2]
+    assert panel.state.open_row == panel.shown.index[2]
+    assert panel.compare_box.layout.display == "flex" and panel.card_box.layout.display == "none"
+    body = panel.compare.value
+    query_img, hit_img = re.findall(r'<img src="(data:image/png;base64,[^"]+)"', body)
+    with Image.open(io.BytesIO(base64.b64decode(query_img.split(",", 1)[1]))) as im:
+        assert max(im.size) > 256  # the query at large size, not the form's small preview
+    import requests
 
-    path = panel.state.last_report
-    assert path is not None and path.parent == (tmp_path / "reports").resolve() and path.exists()
-    text = path.read_text(encoding="utf-8")
-    assert html.escape(panel.results.iloc[0]["patent_pn"]) in text
-    assert html.escape(panel.results.iloc[1]["patent_pn"]) not in text  # only the shown hit
-    assert "<script" not in text.lower() and "Query image" in text
-    assert html.escape(str(path)) in panel.status.value and html.escape(str(path)) in panel.report_link.value
-    assert billed(sandbox) == calls
-    panel.export_button.click()  # a second export never overwrites the first
-    assert panel.state.last_report != path and path.exists()
+    with Image.open(io.BytesIO(requests.get(row["image_url"], timeout=20).content)) as original:
+        native = original.size
+    with Image.open(io.BytesIO(base64.b64decode(hit_img.split(",", 1)[1]))) as im:
+        assert max(im.size) == min(max(native), 512)  # fetched large (the card has 256 px at most)
+    assert "Query: query.png" in body
+    for column in row.index:
+        if column not in ("search_id", "query", "relevance", "note"):
+            label = pp.words.COLUMN_LABELS.get(column) or HIT_FIELD_LABELS[column]
+            assert f'<th scope="row">{html.escape(label)}</th>' in body, column
+    assert pp.words.loc_in_words(row["loc"][0]) in html.unescape(body)
+    link = pp.links.public_record_url(row["patent_pn"], "US")
+    assert link and f'href="{html.escape(link)}"' in body and 'rel="noopener noreferrer"' in body
+    # previous / next walk the cards in their order
+    panel.next_button.click()
+    assert panel.state.open_row == panel.shown.index[3]
+    panel.prev_button.click()
+    panel.prev_button.click()
+    assert panel.state.open_row == panel.shown.index[1]
+    panel.back_button.click()
+    assert panel.state.open_row is None and panel.card_box.layout.display == "flex"
+    assert billed(sandbox) == calls  # looking is free
+
+
+def test_marks_go_into_results_and_survive_load_more_and_a_new_search(client, sandbox, query_png, tmp_path):
+    panel = searched(SearchPanel(client, export_dir=tmp_path), query_png, limit=5)
+    panel.open_hit(1)
+    pid = panel.results.loc[panel.state.open_row, "patent_id"]
+    panel.relevance.value = "relevant"
+    panel.note.value = "  same handle, <b>bold</b>  "
+    df = panel.results
+    marked = df[df["patent_id"] == pid]
+    assert marked["relevance"].tolist() == ["relevant"] and marked["note"].tolist() == ["same handle, <b>bold</b>"]
+    assert df["relevance"].notna().sum() == 1
+    assert "marked <b>relevant</b> with a note; 1 hit marked in all" in panel.mark_msg.value
+    card = card_texts(panel)[1]
+    assert '<span class="psp-mark psp-mark-relevant">relevant</span>' in card
+    panel.mark(3, "not relevant")
+    assert panel.results.loc[panel.shown.index[3], "relevance"] == "not relevant"
+    with pytest.raises(ValueError, match=r"relevance='maybe' is not valid"):
+        panel.mark(0, "maybe")
+
+    panel.more_button.click()  # Load more keeps the marks
+    assert len(panel.results) == 10 and panel.results["relevance"].notna().sum() == 2
+    panel.legal_status.value = (3,)  # a new search of the same image keeps them where the hit is found again
+    panel.legal_status.value = ()
+    panel.limit.value = 10
+    panel.search_button.click()
+    assert panel.results.set_index("patent_id").loc[pid, "relevance"] == "relevant"
+
+    panel.open_hit(int(panel.results.index[panel.results["patent_id"] == pid][0]) if False else 0)
+    panel._open(int(panel.results.index[panel.results["patent_id"] == pid][0]))
+    assert panel.relevance.value == "relevant" and panel.note.value == "same handle, <b>bold</b>"
+    panel.clear_mark.click()
+    assert pd.isna(panel.results.set_index("patent_id").loc[pid, "relevance"])
+    assert panel.relevance.value is None and panel.note.value == ""
+
+    # another query image: its marks start empty
+    panel.mark(0, "unsure")
+    other = panel.results.iloc[5]["image_url"]
+    panel.url.value = other
+    panel.search_button.click()
+    assert panel.results["relevance"].isna().all()
+
+
+# --- export ---------------------------------------------------------------------------------------------
+
+def test_export_is_disabled_with_a_reason_when_there_is_nothing_to_export(client, sandbox, query_png, tmp_path):
+    panel = searched(SearchPanel(client, export_dir=tmp_path), query_png, limit=5)
+    assert not panel.export_button.disabled
+    panel.export_include.value = "marked"
+    assert panel.export_button.disabled
+    assert panel.export_msg.value == ('<span class="psp-msg-hint">No marked hits yet: open a hit to mark it, '
+                                      "or export all shown hits.</span>")
+    panel.export_include.value = "relevant"
+    panel.mark(0, "unsure")
+    assert panel.export_button.disabled and "No hit is marked relevant yet" in panel.export_msg.value
+    panel.mark(0, "relevant")
+    assert not panel.export_button.disabled and panel.export_msg.value == ""
+
+
+def test_default_export_folder_is_documents_not_the_working_folder(client, monkeypatch, tmp_path):
+    monkeypatch.setenv("XDG_DOCUMENTS_DIR", str(tmp_path / "docs"))
+    monkeypatch.chdir(tmp_path)
+    panel = SearchPanel(client)
+    assert panel.export_dir == tmp_path / "docs" / "patsnap-reports"
+    assert panel.export_folder.value == str(tmp_path / "docs" / "patsnap-reports")
+    monkeypatch.setenv("HOME", str(tmp_path))  # under the home folder it reads as ~/...
+    panel = SearchPanel(client)
+    assert panel.export_folder.value == "~/docs/patsnap-reports"
+    assert panel.export_dir == tmp_path / "docs" / "patsnap-reports"
+    panel.export_folder.value = str(tmp_path / "chosen")
+    assert panel.export_dir == tmp_path / "chosen"
 
 
 # --- failures keep the panel usable ------------------------------------------------------------------
@@ -261,7 +453,7 @@ def test_quota_error_is_shown_and_the_panel_stays_usable(client, sandbox, query_
     panel.country.value = ("US",)  # a new search (not in the cache)
     panel.search_button.click()
 
-    assert panel.results is results and cells(panel) == 5  # previous results kept
+    assert panel.results is results and len(cards(panel)) == 5  # previous results kept
     assert panel.state.busy is False
     assert not panel.search_button.disabled and not panel.more_button.disabled
     assert not panel.export_button.disabled
@@ -269,15 +461,15 @@ def test_quota_error_is_shown_and_the_panel_stays_usable(client, sandbox, query_
     error = panel.state.last_error
     assert error.startswith("Search failed: API call exceeds the daily limit!")
     assert "67200007" in error and "quota" in error.lower()
-    assert "Last error: Search failed" in panel.status.value
-    assert "Traceback" not in panel.status.value
+    assert shown_count(panel, error) == 1 and "Traceback" not in panel.status.value
+    assert "Search did not complete; the results shown are unchanged." in panel.status.value
 
     panel.more_button.click()
     assert panel.state.last_error.startswith("Load more failed:") and panel.results is results
 
     sandbox.configure(quota=None)
     panel.search_button.click()
-    assert panel.state.last_error is None and "Last error" not in panel.status.value
+    assert panel.state.last_error is None and "psp-msg-error" not in panel.status.value
     assert set(panel.results["authority"]) == {"US"}
 
 
@@ -305,7 +497,7 @@ def test_unexpected_error_is_reported_and_the_panel_recovers(client, sandbox, qu
     def broken(*args, **kwargs):
         raise RuntimeError("disk on fire")
 
-    monkeypatch.setattr("patsnap_pandas.widgets.load_thumbnails", broken)
+    monkeypatch.setattr("patsnap_pandas.widgets.searchpanel.load_thumbnails", broken)
     panel.more_button.click()
     assert panel.state.last_error == "Load more failed unexpectedly: RuntimeError: disk on fire"
     assert isinstance(panel.state.last_exception, RuntimeError)
@@ -324,22 +516,12 @@ def test_tiff_upload_is_previewed_and_searched(client, sandbox, query_png, query
     assert panel.results.iloc[0]["patent_pn"] == query_design.patent_pn
 
 
-def test_unreadable_file_disables_search(client, sandbox):
-    panel = SearchPanel(client)
-    panel.upload.value = upload_value(b"not an image at all", "notes.png", "image/png")
-    assert panel.search_button.disabled
-    assert "The file &#x27;notes.png&#x27; cannot be used" in panel.problem.value
-    assert billed(sandbox) == 0
-
-
 def test_url_query_is_searched_without_upload(client, sandbox, query_png):
     panel = searched(SearchPanel(client), query_png, limit=3)
     url = panel.results.iloc[1]["image_url"]  # an image URL the sandbox handed out
     expected = panel.results.iloc[1]["patent_pn"]
     sandbox.ledger.clear()
 
-    panel.url.value = "ftp://example.com/a.png"
-    assert panel.search_button.disabled and "is not an http(s) URL" in panel.problem.value
     panel.url.value = url
     assert not panel.search_button.disabled
     assert f'src="{html.escape(url)}"' in panel.preview.value
@@ -367,12 +549,14 @@ def test_initial_filters_fill_the_widgets(client, sandbox):
     assert panel.apply_start.value == dt.date(2020, 1, 31) and panel.public_end.value == dt.date(2024, 12, 31)
     assert panel.assignees.value == "Acme Corp" and panel.main_field.value == "lamp"
     assert (panel.sort_field.value, panel.sort_order.value, panel.limit.value) == ("PBD", "asc", 25)
+    assert panel.more_filters.selected_index == 0  # filters set in the "more" section are shown
     assert panel.filters() == SearchFilters(loc="(01-01 OR 01-02)", country="CN,NZ", legal_status=3,
                                             simple_legal_status="1,2", apply_start_time="20200131",
                                             public_end_time="20241231", assignees="Acme Corp",
                                             main_field="lamp", field="PBD", order="asc")
     assert isinstance(panel.state, PanelState) and panel.results is None and panel.shown is None
     assert set(COMMON_AUTHORITIES) <= set(pp.codes.AUTHORITIES)
+    assert SearchPanel(client).more_filters.selected_index is None  # closed when nothing is set there
     assert billed(sandbox) == 0
 
 
@@ -390,9 +574,10 @@ def test_bad_arguments_fail_at_construction(client):
 def test_without_credentials_the_panel_opens_and_says_how_to_set_them(query_png):
     panel = pp.panel()  # the test session has no PATSNAP_* variables
     assert panel.client is None
-    assert "no PatSnap credentials" in panel.title.value
+    assert "Not connected" in panel.status.value
     for words in ("PATSNAP_CLIENT_ID", "PATSNAP_CLIENT_SECRET", "PATSNAP_API_KEY", "PatsnapClient.sandbox()"):
         assert words in panel.status.value
+    assert "psp-msg-error" not in panel.status.value  # not red before the user acts
     panel.set_image(query_png, "q.png")
     assert not panel.search_button.disabled  # Search looks for credentials again when clicked
     panel.search_button.click()
@@ -407,3 +592,65 @@ def test_panel_displays_as_its_root_widget(client, sandbox):
     assert bundle["application/vnd.jupyter.widget-view+json"]["model_id"] == panel.widget.model_id
     assert "SearchPanel: no results" in repr(panel)
     assert sandbox.credentials.client_secret not in repr(panel)
+    assert pp.widgets.SearchPanel is pp.SearchPanel
+
+
+# --- export: HTML, Excel, PDF of all or marked hits, saved and offered as a download ------------------------
+
+DOWNLOAD = re.compile(r'<a class="psp-download" download="([^"]+)" href="data:([^;]+);base64,([A-Za-z0-9+/=]+)">')
+
+
+def downloaded(panel: SearchPanel) -> tuple[str, str, bytes]:
+    match = DOWNLOAD.search(panel.export_msg.value)
+    assert match, panel.export_msg.value[:300]
+    return match.group(1), match.group(2), base64.b64decode(match.group(3))
+
+
+def test_export_excel_of_marked_hits_reads_back_with_read_triage(client, sandbox, query_png, tmp_path):
+    panel = searched(SearchPanel(client, export_dir=tmp_path / "chosen"), query_png, limit=8)
+    calls = billed(sandbox)
+    panel.mark(2, "relevant", note="same silhouette")
+    pn = panel.shown.iloc[2]["patent_pn"]
+    panel.export_format.value = "xlsx"
+    panel.export_include.value = "marked"
+
+    panel.export_button.click()
+
+    assert panel.state.last_error is None, panel.state.last_error
+    path = panel.state.last_report
+    assert path.parent == (tmp_path / "chosen").resolve() and path.suffix == ".xlsx" and path.exists()
+    name, mime, data = downloaded(panel)
+    assert name == path.name and mime == "application/octet-stream" and data == path.read_bytes()
+    assert html.escape(str(path)) in panel.export_msg.value
+    assert f"Excel report saved to {path}." in panel.status.value
+    triage = pp.read_triage(path)
+    assert len(triage) == 1
+    assert triage.iloc[0]["patent_pn"] == pn
+    assert triage.iloc[0]["relevance"] == "relevant" and triage.iloc[0]["note"] == "same silhouette"
+    assert billed(sandbox) == calls  # exporting makes no call
+    panel.export_button.click()  # a second export never overwrites the first
+    assert panel.state.last_report != path and path.exists()
+
+
+def test_export_html_has_the_local_filters_in_its_provenance(client, sandbox, query_png, tmp_path):
+    panel = searched(SearchPanel(client, export_dir=tmp_path), query_png, limit=10)
+    panel.min_score.value = 0.5
+    panel.text_filter.value = panel.results.iloc[0]["patent_pn"]
+    panel.export_button.click()
+    assert panel.state.last_error is None, panel.state.last_error
+    name, mime, data = downloaded(panel)
+    text = data.decode("utf-8")
+    assert mime == "application/octet-stream" and name.endswith(".html")  # saved, never rendered
+    assert "Minimum score (set in the panel)" in text and "0.50" in text
+    assert "Text filter (set in the panel)" in text and html.escape(panel.results.iloc[0]["patent_pn"]) in text
+    assert html.escape(panel.results.iloc[1]["patent_pn"]) not in text  # only the shown hit
+    assert SANDBOX_BANNER in text and "<script" not in text.lower()
+
+
+def test_export_pdf_of_all_shown_hits(client, sandbox, query_png, tmp_path):
+    panel = searched(SearchPanel(client, export_dir=tmp_path), query_png, limit=3)
+    panel.export_format.value = "pdf"
+    panel.export_button.click()
+    assert panel.state.last_error is None, panel.state.last_error
+    name, mime, data = downloaded(panel)
+    assert data.startswith(b"%PDF") and name.endswith(".pdf")

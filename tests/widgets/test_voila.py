@@ -1,214 +1,236 @@
-"""notebooks/04_panel.ipynb served by Voila on 127.0.0.1 and driven in Debian's Chromium by Playwright.
+"""The app notebook (notebooks/04_panel.ipynb) served by Voila on 127.0.0.1, driven in Debian's Chromium.
 
-The notebook's first cell finds no PATSNAP_* credentials in the test environment, so its
-kernel starts the offline sandbox. The browser may reach 127.0.0.1/localhost only: every
-other request is aborted and recorded. Voila's kernel is this virtualenv's Python: a
-``python3`` kernelspec written to a private JUPYTER_PATH names ``sys.executable``, and
-Jupyter's config, data and runtime folders are private too, so nothing on the machine
-(a user's kernelspec or Jupyter config) changes what runs.
+One Voila server and one browser for the module. The notebook's cell finds no
+PATSNAP_* credentials in the test environment, so its kernel starts the offline
+sandbox; the panel's status line says so. Every state the acceptance names (after
+load, after a search, after a validation error, with a comparison open) is measured
+at 800, 1280 and 1920 px on the same page, and screenshotted into tmp/artifacts.
 """
 
 from __future__ import annotations
 
-import base64
 import io
 import json
-import os
-import signal
-import socket
-import subprocess
-import sys
-import time
-from pathlib import Path
-from urllib.parse import urlsplit
 
 import pytest
 from PIL import Image
 
 from patsnap_pandas.codes import AUTHORITIES
 
-ROOT = Path(__file__).resolve().parents[2]
-NOTEBOOK = ROOT / "notebooks" / "04_panel.ipynb"
-CHROMIUM = "/usr/bin/chromium"
-# Flags Chromium needs on this machine: root, no GPU, and no background traffic to Google.
-CHROMIUM_ARGS = ["--no-sandbox", "--disable-gpu", "--disable-quic", "--no-first-run",
-                 "--disable-background-networking", "--disable-component-update", "--disable-sync",
-                 "--disable-dev-shm-usage"]
-LOCAL_HOSTS = {"127.0.0.1", "localhost"}
-PAGE_TIMEOUT_MS = 60_000  # first load: kernel start + sandbox corpus and image features
+from .browser import APP_NOTEBOOK, PAGE_TIMEOUT_MS, Browser, check_widths, jupyter_server
+
+pytestmark = pytest.mark.slow
 
 
-@pytest.fixture
-def chromium() -> str:
-    """Debian's Chromium; skipped without it outside CI only (CI installs it in .ci/run)."""
-    if Path(CHROMIUM).exists():
-        return CHROMIUM
-    if os.environ.get("CI"):
-        pytest.fail(f"{CHROMIUM} is missing: .ci/run installs Debian's chromium package")
-    pytest.skip(f"{CHROMIUM} is not installed (apt-get install chromium); CI always runs this test")
+@pytest.fixture(scope="module")
+def browser():
+    b = Browser()
+    yield b
+    b.close()
 
 
-def _free_port() -> int:
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        return s.getsockname()[1]
+@pytest.fixture(scope="module")
+def voila(tmp_path_factory):
+    root = tmp_path_factory.mktemp("voila")
+    with jupyter_server("voila", root) as (url, log):
+        yield url, log, root
 
 
-def _wait_for_port(port: int, process: subprocess.Popen, log: Path, timeout: float = 30.0) -> None:
-    deadline = time.monotonic() + timeout
-    while time.monotonic() < deadline:
-        if process.poll() is not None:
-            pytest.fail(f"voila exited with {process.returncode}:\n{log.read_text()[-3000:]}")
-        with socket.socket() as s:
-            s.settimeout(0.5)
-            if s.connect_ex(("127.0.0.1", port)) == 0:
-                return
-        time.sleep(0.1)
-    pytest.fail(f"voila did not listen on 127.0.0.1:{port} within {timeout} s:\n{log.read_text()[-3000:]}")
-
-
-def _jupyter_env(tmp_path: Path) -> dict[str, str]:
-    """Private Jupyter folders and a python3 kernelspec that runs this interpreter."""
-    jupyter = tmp_path / "jupyter"
-    spec_dir = jupyter / "path" / "kernels" / "python3"
-    spec_dir.mkdir(parents=True)
-    (spec_dir / "kernel.json").write_text(json.dumps({
-        "argv": [sys.executable, "-m", "ipykernel_launcher", "-f", "{connection_file}"],
-        "display_name": "Python 3 (patsnap-pandas .venv)", "language": "python",
-    }))
-    env = dict(os.environ)
-    env.update(JUPYTER_PATH=str(jupyter / "path"), JUPYTER_CONFIG_DIR=str(jupyter / "config"),
-               JUPYTER_DATA_DIR=str(jupyter / "data"), JUPYTER_RUNTIME_DIR=str(jupyter / "runtime"),
-               JUPYTER_PLATFORM_DIRS="1", IPYTHONDIR=str(jupyter / "ipython"))
-    return env
-
-
-@pytest.fixture
-def sample(tmp_path):
-    """A drawing of the sandbox's default corpus (what the kernel's sandbox serves) as a PNG file."""
+@pytest.fixture(scope="module")
+def drawing(tmp_path_factory):
+    """A drawing of the sandbox's default corpus (what the kernel's sandbox serves): PNG and TIFF files."""
     from patsnap_pandas.sandbox.corpus import generated_corpus
 
     corpus = generated_corpus()  # cached in PATSNAP_SANDBOX_CACHE_DIR, shared with the kernel
-    design = next(d for d in corpus.designs if d.authority == "US")  # English titles in the screenshot
-    path = tmp_path / "sample-drawing.png"
-    path.write_bytes(corpus.image_png(design.image_keys[0]))
-    return path, design
+    design = next(d for d in corpus.designs if d.authority == "US")  # English titles in the screenshots
+    folder = tmp_path_factory.mktemp("drawing")
+    png = folder / "chair-drawing.png"
+    png.write_bytes(corpus.image_png(design.image_keys[0]))
+    tif = folder / "chair-drawing.tif"
+    with Image.open(io.BytesIO(png.read_bytes())) as im:
+        im.save(tif, format="TIFF")
+    return png, tif, design
 
 
-@pytest.fixture
-def voila(tmp_path):
-    """Voila serving the panel notebook on 127.0.0.1; stopped (kernels included) afterwards."""
-    env = _jupyter_env(tmp_path)
-    spec = subprocess.run([sys.executable, "-m", "jupyter", "kernelspec", "list", "--json"], env=env,
-                          capture_output=True, text=True, check=True, timeout=60)
-    python3 = json.loads(spec.stdout)["kernelspecs"]["python3"]
-    assert python3["spec"]["argv"][0] == sys.executable, python3  # Voila's kernel is this .venv's Python
-    port = _free_port()
-    log = tmp_path / "voila.log"
-    with log.open("w") as out:
-        process = subprocess.Popen(
-            [sys.executable, "-m", "voila", str(NOTEBOOK), "--no-browser", f"--port={port}",
-             "--Voila.ip=127.0.0.1", "--Voila.port_retries=0", "--show_tracebacks=True"],
-            cwd=tmp_path, env=env, stdout=out, stderr=subprocess.STDOUT, start_new_session=True)
-    try:
-        _wait_for_port(port, process, log)
-        yield f"http://127.0.0.1:{port}/", log
-    finally:
-        if process.poll() is None:
-            process.send_signal(signal.SIGTERM)  # voila shuts its kernels down on SIGTERM
-            try:
-                process.wait(timeout=20)
-            except subprocess.TimeoutExpired:
-                os.killpg(process.pid, signal.SIGKILL)
-                process.wait(timeout=10)
+def open_app(browser, url):
+    from playwright.sync_api import expect
+
+    page = browser.page()
+    page.goto(url, timeout=PAGE_TIMEOUT_MS)
+    expect(page.locator(".psp-panel")).to_be_visible(timeout=PAGE_TIMEOUT_MS)
+    expect(page.locator(".psp-status")).to_contain_text("SANDBOX", timeout=PAGE_TIMEOUT_MS)
+    return page
 
 
-@pytest.mark.slow
-def test_panel_in_voila_and_chromium(chromium, voila, sample, tmp_path):
-    from playwright.sync_api import expect, sync_playwright
+def choose_file(page, path):
+    from playwright.sync_api import expect
 
-    url, log = voila
-    image_path, design = sample
-    blocked: list[str] = []
-    page_errors: list[str] = []
+    with page.expect_file_chooser() as chooser:  # ipywidgets makes its <input type=file> on click
+        page.locator("button.psp-upload").click()
+    chooser.value.set_files(str(path))
+    expect(page.locator(".psp-preview img")).to_be_visible(timeout=20_000)
 
-    def only_loopback(route):
-        if urlsplit(route.request.url).hostname in LOCAL_HOSTS:
-            route.continue_()
-        else:
-            blocked.append(route.request.url)
-            route.abort()
 
-    with sync_playwright() as pw:
-        browser = pw.chromium.launch(executable_path=chromium, args=CHROMIUM_ARGS, headless=True)
-        try:
-            page = browser.new_page(viewport={"width": 1280, "height": 900})
-            page.on("pageerror", lambda exc: page_errors.append(str(exc)))
-            page.route("**/*", only_loopback)
-            page.goto(url, timeout=PAGE_TIMEOUT_MS)
+def test_layout_fits_at_800_1280_1920_in_every_state(browser, voila, drawing):
+    from playwright.sync_api import expect
 
-            # the first cell says which backend it uses
-            expect(page.get_by_text("Using the offline sandbox instead")).to_be_visible(timeout=PAGE_TIMEOUT_MS)
-            panel = page.locator(".psp-panel")
-            expect(panel).to_be_visible(timeout=PAGE_TIMEOUT_MS)
-            expect(page.locator(".psp-title")).to_contain_text("offline sandbox")
-            search = page.locator("button.psp-search")
-            expect(search).to_be_disabled()
+    url, log, _root = voila
+    png, _tif, design = drawing
+    page = open_app(browser, url)
+    problems = {}
+    # after load: nothing red, a hint (not an error) next to Search
+    expect(page.locator("button.psp-search")).to_be_disabled()
+    expect(page.locator(".psp-hint")).to_contain_text("Choose an image file or paste an image URL")
+    assert page.locator(".psp-panel .psp-msg-error").count() == 0
+    problems["load"] = check_widths(page, "voila-1-load")
 
-            # choose the sample drawing with the file chooser, and a country
-            with page.expect_file_chooser() as chooser:  # ipywidgets makes its <input type=file> on click
-                page.locator("button.psp-upload").click()
-            chooser.value.set_files(str(image_path))
-            expect(page.locator(".psp-preview img")).to_be_visible(timeout=20_000)
-            expect(page.locator(".psp-preview")).to_contain_text(image_path.name)
-            page.locator(".psp-country select").select_option(
-                label=f"{design.authority} {AUTHORITIES[design.authority]}")
-            expect(search).to_be_enabled(timeout=10_000)
+    # after a search
+    page.set_viewport_size({"width": 1280, "height": 900})
+    choose_file(page, png)
+    page.locator(".psp-country select").select_option(label=f"{design.authority} \u2013 {AUTHORITIES[design.authority]}")
+    search = page.locator("button.psp-search")
+    expect(search).to_be_enabled(timeout=10_000)
+    search.click()
+    cards = page.locator(".psp-card")
+    expect(cards).to_have_count(10, timeout=60_000)
+    expect(cards.first).to_contain_text(design.patent_pn)
+    expect(page.locator(".psp-status")).to_contain_text("Found 10 hits")
+    for i in range(10):  # every thumbnail decoded by the browser, shown at 160 px or more
+        img = cards.nth(i).locator("img")
+        assert img.evaluate("img => img.complete && img.naturalWidth > 0")
+        assert img.bounding_box()["width"] >= 160
+    problems["search"] = check_widths(page, "voila-2-search")
 
-            search.click()
-            cells = page.locator(".psp-grid figure")
-            expect(cells).to_have_count(10, timeout=30_000)
-            expect(page.locator(".psp-status")).to_contain_text("Found 10 hits")
-            expect(page.locator(".psp-status")).to_contain_text("2 billed")
-            expect(cells.first).to_contain_text(design.patent_pn)
-            for i in range(10):  # every thumbnail decoded by the browser
-                assert cells.nth(i).locator("img").evaluate("img => img.complete && img.naturalWidth > 0")
+    # after a validation error: each message once, next to its field
+    page.set_viewport_size({"width": 1280, "height": 900})
+    page.locator(".psp-loc input").fill("06-01 AMD 06-02")
+    page.locator(".psp-loc input").press("Enter")
+    expect(page.locator(".psp-msg-loc")).to_contain_text("Locarno class: unexpected 'AMD'")
+    page.locator(".psp-country-other input").fill("XX")
+    page.locator(".psp-country-other input").press("Enter")
+    expect(page.locator(".psp-msg-country")).to_contain_text("Authority: 'XX' is not an authority code.")
+    page.locator(".psp-more-filters .jupyter-widget-Collapse-header, .psp-more-filters .p-Collapse-header").first.click() \
+        if page.locator(".psp-apply-start input").is_hidden() else None
+    page.locator(".psp-apply-start input").fill("2022-06-01")
+    page.locator(".psp-apply-end input").fill("2020-01-01")
+    page.locator(".psp-apply-end input").press("Tab")
+    expect(page.locator(".psp-msg-apply")).to_have_text("Applied from is after Applied to.")
+    expect(search).to_be_disabled()
+    assert page.get_by_text("Applied from is after Applied to.").count() == 1
+    assert page.get_by_text("is not an authority code").count() == 1
+    problems["error"] = check_widths(page, "voila-3-validation-error")
 
-            # the score chart: an embedded PNG the browser has drawn
-            chart = page.locator(".psp-chart img")
-            expect(chart).to_have_attribute("alt", "Top 10 similarity scores")
-            src = chart.get_attribute("src")
-            assert src.startswith("data:image/png;base64,")
-            png = Image.open(io.BytesIO(base64.b64decode(src.split(",", 1)[1])))
-            assert png.format == "PNG" and png.width > 300
-            assert chart.evaluate("img => img.naturalWidth") == png.width
+    # a comparison open (with the errors still shown)
+    page.set_viewport_size({"width": 1280, "height": 900})
+    cards.nth(1).locator("button.psp-open").click()
+    compare = page.locator(".psp-compare")
+    expect(compare).to_be_visible(timeout=20_000)
+    expect(compare).to_contain_text("Locarno class")
+    images = compare.locator(".psp-pair img")
+    expect(images).to_have_count(2)
+    assert all(images.nth(i).bounding_box()["width"] >= 240 for i in range(2))  # large, side by side
+    problems["compare"] = check_widths(page, "voila-4-comparison")
 
-            page.locator("button.psp-more").click()
-            expect(cells).to_have_count(20, timeout=30_000)
-            expect(page.locator(".psp-status")).to_contain_text("Loaded 10 more hits")
-            expect(page.locator(".psp-status")).to_contain_text("3 billed")
-
-            # Voila scrolls inside its own container: make the window as tall as the panel
-            height = panel.bounding_box()["height"]
-            page.set_viewport_size({"width": 1280, "height": int(min(height + 400, 6000))})
-            screenshot = tmp_path / "panel.png"
-            panel.screenshot(path=str(screenshot))
-        finally:
-            browser.close()
-
-    with Image.open(screenshot) as shot:
-        assert shot.width > 1000 and shot.height > 1200  # controls, chart and 20 thumbnails
-    assert not page_errors, (page_errors, "requests blocked (off loopback):", blocked)
+    assert not {state: p for state, p in problems.items() if p}, json.dumps(problems, indent=1)
+    assert not browser.errors, browser.errors
     assert "Traceback" not in log.read_text(), log.read_text()[-3000:]
+    page.close()
 
 
-def test_notebook_starts_with_the_backend_choice_and_holds_no_outputs():
-    nb = json.loads(NOTEBOOK.read_text(encoding="utf-8"))  # plain JSON: nbformat takes seconds to import
+def test_click_through_tiff_search_more_compare_mark_export_excel(browser, voila, drawing, tmp_path):
+    """Upload a TIFF, set a country, Search, Load more, open a hit, mark it, download Excel of marked hits."""
+    from playwright.sync_api import expect
+
+    import patsnap_pandas as pp
+
+    url, log, root = voila
+    _png, tif, design = drawing
+    page = open_app(browser, url)
+    choose_file(page, tif)
+    expect(page.locator(".psp-preview")).to_contain_text(tif.name)
+    page.locator(".psp-country select").select_option(label=f"{design.authority} \u2013 {AUTHORITIES[design.authority]}")
+    search = page.locator("button.psp-search")
+    expect(search).to_be_enabled(timeout=10_000)
+    search.click()
+    cards = page.locator(".psp-card")
+    expect(cards).to_have_count(10, timeout=60_000)
+    expect(page.locator(".psp-status")).to_contain_text("This session: 2 billed API calls")
+    page.locator("button.psp-more").click()
+    expect(cards).to_have_count(20, timeout=60_000)
+    expect(page.locator(".psp-status")).to_contain_text("Loaded 10 more hits")
+    expect(page.locator(".psp-status")).to_contain_text("This session: 3 billed API calls")
+
+    hit = cards.nth(3)
+    number = hit.locator("b").first.inner_text()
+    hit.locator("button.psp-open").click()
+    compare = page.locator(".psp-compare")
+    expect(compare).to_be_visible(timeout=20_000)
+    expect(compare).to_contain_text(number)
+    compare.locator(".psp-relevance button", has_text="relevant").first.click()
+    note = compare.locator(".psp-note textarea")
+    note.fill("Same outline as our bottle; check the cap")
+    note.press("Tab")  # the note is sent when the box loses focus
+    expect(page.locator(".psp-msg-mark")).to_contain_text("marked relevant with a note")
+    page.locator("button.psp-back").click()
+    expect(cards.nth(3)).to_contain_text("relevant")
+
+    page.locator(".psp-export-format select").select_option(label="Excel")
+    page.locator(".psp-export-include select").select_option(label="marked hits")
+    export = page.locator("button.psp-export")
+    expect(export).to_be_enabled()
+    export.click()
+    link = page.locator("a.psp-download")
+    expect(link).to_be_visible(timeout=60_000)
+    with page.expect_download() as download_info:  # the browser's own download, from the data: link
+        link.click()
+    download = download_info.value
+    saved = tmp_path / download.suggested_filename
+    download.save_as(saved)
+    assert saved.suffix == ".xlsx"
+    # also saved in the folder shown in the panel (the documented default under the user's Documents)
+    kept = root / "Documents" / "patsnap-reports" / saved.name
+    assert kept.read_bytes() == saved.read_bytes()
+    expect(page.locator(".psp-export-msg")).to_contain_text(str(kept))
+
+    triage = pp.read_triage(saved)
+    assert len(triage) == 1
+    assert triage.iloc[0]["patent_pn"] == number
+    assert (triage.iloc[0]["relevance"], triage.iloc[0]["note"]) == ("relevant", "Same outline as our bottle; check the cap")
+    assert not browser.errors, browser.errors
+    assert "Traceback" not in log.read_text()
+    page.close()
+
+
+def test_the_layout_measure_finds_what_it_looks_for(browser):
+    """The measure the layout tests rely on flags a clipped control, a cut label and an overflowing box."""
+    from .browser import layout_problems
+
+    page = browser.page(800)
+    page.set_content("""
+      <div class="psp-panel" style="width: 500px; overflow: hidden">
+        <input value="a value far too long for the box it sits in, cut at its right end" style="width: 120px">
+        <label style="display:inline-block; width: 40px; overflow: hidden; white-space: nowrap">Applied from</label>
+        <div style="width: 900px">a box wider than the window</div>
+        <button style="width: 200px">fits</button>
+      </div>""")
+    problems = layout_problems(page)
+    whats = [(what, element.split(" ")[0]) for what, element, _numbers in problems]
+    assert ("narrower than its content", "input") in whats
+    assert ("narrower than its content", "label") in whats
+    assert ("right edge beyond the viewport", "div") in whats
+    assert not any(element.startswith("button") for _what, element, _n in problems)
+    page.set_content('<div class="psp-panel" style="width: 500px"><button>fits</button></div>')
+    assert layout_problems(page) == []
+    page.close()
+
+
+def test_app_notebook_is_the_panel_alone():
+    nb = json.loads(APP_NOTEBOOK.read_text(encoding="utf-8"))  # plain JSON: nbformat takes seconds to import
     assert nb["nbformat"] == 4 and nb["metadata"]["kernelspec"]["name"] == "python3"
-    code = [cell for cell in nb["cells"] if cell["cell_type"] == "code"]
-    first, second = ("".join(cell["source"]) for cell in code[:2])
-    assert "PatsnapClient.from_env()" in first and "PatsnapClient.sandbox()" in first
-    assert "MissingCredentialsError" in first and first.count("print(") == 2  # says which it uses
-    assert "SearchPanel(client)" in second
+    assert [cell["cell_type"] for cell in nb["cells"]] == ["code"]  # Voila shows markdown: no prose
+    source = "".join(nb["cells"][0]["source"])
+    assert "PatsnapClient.from_env()" in source and "PatsnapClient.sandbox()" in source
+    assert "print(" not in source and "voila" not in source.lower()  # no credential block, no instructions
+    assert source.rstrip().endswith("SearchPanel(client)")
     # outputs could carry data or secrets of whoever ran it last: the notebook is stored clean
-    assert all(not cell["outputs"] and cell["execution_count"] is None for cell in code)
+    assert not nb["cells"][0]["outputs"] and nb["cells"][0]["execution_count"] is None

@@ -1,0 +1,32 @@
+"""Reports an analyst can send to counsel: one model, written as HTML, PDF or Excel.
+
+:func:`build_report` makes a :class:`Report` from a result frame (or a batch
+frame) once; :func:`write_html`, :func:`write_pdf` and :func:`write_excel` lay it
+out. ``df.patsnap.to_html / to_pdf / to_excel``, the CLI and the panel all go
+through here. The summaries (:func:`summary`, :func:`overlap`, :func:`top`) are
+plain pandas tables.
+
+Examples
+--------
+>>> from patsnap_pandas import PatsnapClient, search_designs
+>>> from patsnap_pandas.report import build_report, write_html
+>>> client = PatsnapClient.sandbox()
+>>> df = search_designs("chair.png", client=client, limit=10).patsnap.enrich(legal_status=True)
+>>> report = build_report(df, title="Chairs like ours", author="A. Analyst", organisation="Acme")
+>>> write_html(report, "chairs.html").name
+'chairs.html'
+>>> client.close()
+"""
+
+from __future__ import annotations
+
+from .excel import write_excel
+from .html import render_html, write_html
+from .model import INCLUDE_CHOICES, REQUIRED_COLUMNS, Report, build_report
+from .pdf import PAGE_SIZES, write_pdf
+from .tables import ASSIGNEE_COLUMNS, overlap, summary, top
+
+__all__ = [
+    "ASSIGNEE_COLUMNS", "INCLUDE_CHOICES", "PAGE_SIZES", "REQUIRED_COLUMNS", "Report", "build_report", "overlap", "render_html",
+    "summary", "top", "write_excel", "write_html", "write_pdf",
+]

@@ -1,0 +1,300 @@
+"""The Excel writer of the report model (xlsxwriter): Summary, Hits (with the triage drop-down), About.
+
+Every sheet starts with the sandbox banner when the data came from the sandbox.
+Texts are always written as text (a title such as ``=HYPERLINK(...)`` stays text:
+no formula, no link); numbers are numbers, dates real dates; the only links are
+the public records of designs. Counsel can mark hits in the Relevance column
+(a drop-down of the allowed values) and write notes; :func:`patsnap_pandas.read_triage`
+reads them back.
+"""
+
+from __future__ import annotations
+
+import datetime as _dt
+import io
+from pathlib import Path
+from typing import Any
+
+from .. import words
+from ..frame import RELEVANCE_VALUES
+from ..render import _png_thumbnail, _truncate
+from .model import GroupRow, Hit, Report
+
+__all__ = ["EXCEL_THUMB_PX", "write_excel"]
+
+EXCEL_THUMB_PX = 110   # thumbnails in their rows (>= 100 px)
+QUERY_PX = 220         # the query image above the hits table
+EXCEL_MAX_CHARS = 32767
+_RED = "#B00020"
+
+
+def write_excel(report: Report, path: str | Path) -> Path:
+    """Write the report as an ``.xlsx`` workbook: Summary, Hits, About (and Products for a batch).
+
+    Parameters
+    ----------
+    report : Report
+        From :func:`patsnap_pandas.report.build_report`.
+    path : str or Path
+        The ``.xlsx`` file to write; its folder must exist.
+
+    Examples
+    --------
+    >>> import openpyxl
+    >>> from patsnap_pandas import PatsnapClient, search_designs
+    >>> from patsnap_pandas.report import build_report
+    >>> client = PatsnapClient.sandbox()
+    >>> report = build_report(search_designs("chair.png", client=client, limit=5), title="Chairs")
+    >>> openpyxl.load_workbook(write_excel(report, "chairs.xlsx")).sheetnames
+    ['Summary', 'Hits', 'About']
+    >>> client.close()
+    """
+    import xlsxwriter
+
+    target = Path(path)
+    options = {"strings_to_formulas": False, "strings_to_urls": False, "strings_to_numbers": False}
+    with xlsxwriter.Workbook(str(target), options) as book:
+        fmt = _formats(book)
+        summary = book.add_worksheet("Summary")
+        products = book.add_worksheet("Products") if report.batch else None
+        hits = book.add_worksheet("Hits")
+        about = book.add_worksheet("About")
+        _summary(report, summary, fmt)
+        if products is not None:
+            _products(report, products, fmt)
+        _hits(report, hits, fmt)
+        _about(report, about, fmt)
+        summary.activate()
+    return target
+
+
+# --- pieces ---------------------------------------------------------------------------------------------
+
+
+def _formats(book: Any) -> dict[str, Any]:
+    top = {"valign": "top"}
+    return {
+        "banner": book.add_format({"bold": True, "font_color": "#FFFFFF", "bg_color": _RED, "font_size": 13,
+                                   "align": "center", "valign": "vcenter"}),
+        "title": book.add_format({"bold": True, "font_size": 18}),
+        "subtitle": book.add_format({"font_size": 13, "font_color": "#444C56"}),
+        "h2": book.add_format({"bold": True, "font_size": 13, "bottom": 2, "bottom_color": "#D0D7DE"}),
+        "label": book.add_format({**top, "bold": True, "font_color": "#444C56"}),
+        "header": book.add_format({"bold": True, "bg_color": "#DCE6F1", "border": 1, "valign": "vcenter",
+                                   "text_wrap": True}),
+        "text": book.add_format({**top, "text_wrap": True}),
+        "code": book.add_format({**top}),
+        "link": book.add_format({**top, "font_color": "#0550AE", "underline": 1}),
+        "score": book.add_format({**top, "num_format": "0.000"}),
+        "int": book.add_format({**top, "num_format": "0"}),
+        "date": book.add_format({**top, "num_format": "yyyy-mm-dd"}),
+        "muted": book.add_format({"italic": True, "font_color": "#57606A", "text_wrap": True, "valign": "top"}),
+        "edit": book.add_format({**top, "text_wrap": True, "bg_color": "#FFF8C5", "border": 1,
+                                 "border_color": "#D0D7DE"}),
+    }
+
+
+def _banner(report: Report, sheet: Any, fmt: dict, last_col: int) -> int:
+    """The banner (sandbox) or source line in row 0; returns the next free row."""
+    text = report.banner or f"Source: {report.source}"
+    if report.banner:
+        sheet.merge_range(0, 0, 0, last_col, text, fmt["banner"])
+        sheet.set_row(0, 24)
+    else:
+        sheet.write_string(0, 0, text, fmt["muted"])
+    return 1
+
+
+def _text(sheet: Any, row: int, col: int, value: str, style: Any) -> None:
+    if value:
+        sheet.write_string(row, col, _truncate(value, EXCEL_MAX_CHARS), style)
+
+
+def _image(sheet: Any, row: int, col: int, data: bytes | None, size: int, name: str) -> None:
+    if data is None:
+        return
+    png = _png_thumbnail(data, size)
+    if png is None:
+        return
+    sheet.insert_image(row, col, f"{name}.png", {"image_data": io.BytesIO(png), "x_offset": 4, "y_offset": 4,
+                                                 "object_position": 1, "description": _truncate(name, 255)})
+
+
+def _summary(report: Report, sheet: Any, fmt: dict) -> None:
+    sheet.set_column(0, 0, 24)
+    sheet.set_column(1, 1, 70)
+    sheet.set_column(2, 5, 14)
+    row = _banner(report, sheet, fmt, 5) + 1
+    sheet.write_string(row, 0, report.title, fmt["title"])
+    sheet.set_row(row, 28)
+    row += 1
+    if report.subtitle:
+        sheet.write_string(row, 0, report.subtitle, fmt["subtitle"])
+        row += 1
+    row += 1
+    for label, value in (("Author", report.author), ("Organisation", report.organisation),
+                         ("Search run", report.searched_at), ("Report made", report.created_at),
+                         ("Data source", report.source)):
+        if value:
+            sheet.write_string(row, 0, label, fmt["label"])
+            _text(sheet, row, 1, value, fmt["text"])
+            row += 1
+    row += 1
+    sheet.write_string(row, 0, "Method and coverage", fmt["h2"])
+    row += 1
+    for label, value in report.method:
+        sheet.write_string(row, 0, label, fmt["label"])
+        _text(sheet, row, 1, value, fmt["text"])
+        row += 1
+    row += 1
+    sheet.write_string(row, 0, "What a similarity score is and is not", fmt["h2"])
+    row += 1
+    sheet.merge_range(row, 0, row, 5, report.score_note, fmt["muted"])
+    sheet.set_row(row, 48)
+    row += 2
+    for title, groups in (("Per assignee", report.by_assignee), ("Per authority", report.by_authority)):
+        if not groups:
+            continue
+        row = _group_table(sheet, row, title, groups, fmt)
+    if not report.by_assignee:
+        _text(sheet, row, 0, "No assignees: enrich the hits (df.patsnap.enrich()) to add them.", fmt["muted"])
+
+
+def _group_table(sheet: Any, row: int, title: str, groups: list[GroupRow], fmt: dict) -> int:
+    sheet.write_string(row, 0, title, fmt["h2"])
+    row += 1
+    for col, header in enumerate(("Best match", title.replace("Per ", "").capitalize(), "Hits", "Best score",
+                                  "Number")):
+        sheet.write_string(row, col, header, fmt["header"])
+    row += 1
+    for group in groups:
+        sheet.set_row_pixels(row, EXCEL_THUMB_PX + 10)
+        _image(sheet, row, 0, group.best_image, EXCEL_THUMB_PX, group.best_number)
+        _text(sheet, row, 1, group.name, fmt["text"])
+        sheet.write_number(row, 2, group.hits, fmt["int"])
+        if group.best_score is not None:
+            sheet.write_number(row, 3, group.best_score, fmt["score"])
+        _text(sheet, row, 4, group.best_number, fmt["code"])
+        row += 1
+    return row + 1
+
+
+def _products(report: Report, sheet: Any, fmt: dict) -> None:
+    headers = ("Product image", "Product", "Hits", "Closest hit", "Number", "Score", "Title")
+    row = _banner(report, sheet, fmt, len(headers) - 1)
+    for col, width in enumerate((20, 24, 8, 20, 20, 10, 50)):
+        sheet.set_column(col, col, width)
+    for col, header in enumerate(headers):
+        sheet.write_string(row, col, header, fmt["header"])
+    sheet.freeze_panes(row + 1, 0)
+    first = row
+    for item in report.overview:
+        row += 1
+        sheet.set_row_pixels(row, EXCEL_THUMB_PX + 10)
+        _image(sheet, row, 0, item.query_image, EXCEL_THUMB_PX, item.query)
+        _text(sheet, row, 1, item.query, fmt["text"])
+        sheet.write_number(row, 2, item.hits, fmt["int"])
+        if item.best is None:
+            _text(sheet, row, 3, "no hits" if item.status == "no_hits" else f"not searched: {item.error}",
+                  fmt["muted"])
+            continue
+        _image(sheet, row, 3, item.best.image, EXCEL_THUMB_PX, item.best.number)
+        _number(sheet, row, 4, item.best, fmt)
+        if item.best.score is not None:
+            sheet.write_number(row, 5, item.best.score, fmt["score"])
+        _text(sheet, row, 6, item.best.title, fmt["text"])
+    sheet.autofilter(first, 0, row, len(headers) - 1)
+
+
+def _number(sheet: Any, row: int, col: int, hit: Hit, fmt: dict) -> None:
+    if hit.link:
+        sheet.write_url(row, col, hit.link, fmt["link"], string=hit.number,
+                        tip=f"Public record of {hit.number}")
+    else:
+        _text(sheet, row, col, hit.number, fmt["code"])
+
+
+_WIDTHS = {"image": 17, "query": 22, "rank": 6, "score": 8, "number": 20, "title": 40, "assignees": 30,
+           "authority": 16, "applied": 12, "published": 12, "granted": 12, "loc": 26, "legal_status": 14,
+           "relevance": 14, "note": 36}
+
+
+def _hits(report: Report, sheet: Any, fmt: dict) -> None:
+    columns = list(report.columns)
+    if report.batch and not any(c.key == "query" for c in columns):
+        columns.insert(1, type(columns[0])("query", "Product", "text"))
+    last = len(columns) - 1
+    row = _banner(report, sheet, fmt, last)
+    sheet.write_string(row, 0, report.title, fmt["title"])
+    row += 1
+    if not report.batch:
+        section = report.sections[0]
+        _text(sheet, row, 0, f"Query image: {section.query}", fmt["label"])
+        row += 1
+        if section.query_image is not None:
+            sheet.set_row_pixels(row, QUERY_PX + 12)
+            _image(sheet, row, 0, section.query_image, QUERY_PX, "query image")
+            row += 1
+    else:
+        _text(sheet, row, 0, "Each product's image is on the Products sheet.", fmt["muted"])
+        row += 1
+    _text(sheet, row, 0, "Mark hits in the Relevance column (pick from the list) and add notes; "
+                         "patsnap_pandas.read_triage() reads them back.", fmt["muted"])
+    row += 1
+    header = row
+    for col, column in enumerate(columns):
+        sheet.write_string(header, col, column.label, fmt["header"])
+        sheet.set_column(col, col, _WIDTHS.get(column.key, 16))
+    sheet.set_row(header, 20)
+    hits = [h for s in report.sections for h in s.hits]
+    for i, hit in enumerate(hits, start=header + 1):
+        sheet.set_row_pixels(i, EXCEL_THUMB_PX + 10)
+        for col, column in enumerate(columns):
+            _hit_cell(sheet, i, col, column.key, hit, fmt)
+    end = header + len(hits)
+    sheet.freeze_panes(header + 1, 0)
+    sheet.autofilter(header, 0, max(end, header), last)
+    rel = next((j for j, c in enumerate(columns) if c.key == "relevance"), None)
+    if rel is not None:
+        sheet.data_validation(header + 1, rel, max(end, header + 1) + 500, rel, {
+            "validate": "list", "source": list(RELEVANCE_VALUES), "ignore_blank": True,
+            "input_title": "Relevance", "input_message": "relevant, not relevant or unsure",
+            "error_title": "Not a relevance value", "error_message": "Pick relevant, not relevant or unsure.",
+        })
+
+
+def _hit_cell(sheet: Any, row: int, col: int, key: str, hit: Hit, fmt: dict) -> None:
+    if key == "image":
+        _image(sheet, row, col, hit.image, EXCEL_THUMB_PX, hit.number)
+    elif key == "rank":
+        if hit.rank is not None:
+            sheet.write_number(row, col, hit.rank, fmt["int"])
+    elif key == "score":
+        if hit.score is not None:
+            sheet.write_number(row, col, hit.score, fmt["score"])
+    elif key == "number":
+        _number(sheet, row, col, hit, fmt)
+    elif key in ("applied", "published", "granted"):
+        when = hit.dates.get(key)
+        if isinstance(when, _dt.date):
+            sheet.write_datetime(row, col, _dt.datetime(when.year, when.month, when.day), fmt["date"])
+    elif key in ("relevance", "note"):
+        value = getattr(hit, key)
+        if value:
+            sheet.write_string(row, col, _truncate(value, EXCEL_MAX_CHARS), fmt["edit"])
+        else:
+            sheet.write_blank(row, col, None, fmt["edit"])
+    else:
+        _text(sheet, row, col, getattr(hit, key), fmt["text"])
+
+
+def _about(report: Report, sheet: Any, fmt: dict) -> None:
+    sheet.set_column(0, 0, 28)
+    sheet.set_column(1, 1, 90)
+    row = _banner(report, sheet, fmt, 1) + 1
+    rows = [("Title", report.title), ("Data source", report.source), *report.about,
+            ("Score", words.SCORE_NOTE)]
+    for label, value in rows:
+        sheet.write_string(row, 0, label, fmt["label"])
+        _text(sheet, row, 1, value, fmt["text"])
+        row += 1

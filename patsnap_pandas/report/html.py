@@ -1,0 +1,382 @@
+"""The HTML writer of the report model: one self-contained file (no script, images embedded).
+
+The same markup feeds the PDF writer (``medium="print"``): paged CSS there adds
+the page header (banner and title) and page numbers. Every text is escaped; the
+only links are the public records of designs (see :mod:`patsnap_pandas.links`).
+"""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+from ..render import _data_uri, _esc, _html_page
+from .model import GroupRow, Hit, Report, Section
+
+__all__ = ["render_html", "write_html"]
+
+_FONTS = ("system-ui,-apple-system,'Segoe UI',Roboto,'Noto Sans','Noto Sans CJK JP','Noto Sans CJK SC',"
+          "'Noto Sans CJK KR','WenQuanYi Zen Hei',sans-serif")
+
+_CSS = """
+*{box-sizing:border-box}
+body{font-family:%(fonts)s;margin:0;color:#1b1f24;background:#fff;font-size:14px;line-height:1.45}
+main{max-width:1500px;margin:0 auto;padding:16px 24px 40px}
+.banner{position:sticky;top:0;z-index:10;background:#b00020;color:#fff;font-weight:700;text-align:center;
+ padding:8px 12px;font-size:15px;letter-spacing:.02em}
+h1{font-size:26px;margin:8px 0 4px}
+.subtitle{font-size:17px;color:#444c56;margin:0 0 12px}
+h2{font-size:19px;margin:32px 0 10px;border-bottom:2px solid #d0d7de;padding-bottom:4px}
+h3{font-size:16px;margin:20px 0 8px}
+table{border-collapse:collapse}
+th,td{border:1px solid #d0d7de;padding:5px 8px;text-align:left;vertical-align:top}
+th{background:#f0f3f6;font-weight:600}
+table.kv{max-width:100%%}
+table.kv th{background:none;white-space:nowrap;padding-right:16px}
+table.kv td{overflow-wrap:anywhere}
+.nowrap,.num,.code,.date{white-space:nowrap}
+.num{text-align:right;font-variant-numeric:tabular-nums}
+td.image{width:138px;padding:4px;text-align:center;vertical-align:middle;background:#fff}
+td.image img{width:128px;height:128px;object-fit:contain;display:block;margin:auto}
+.noimg{color:#8c959f;font-size:12px}
+.query-image img{max-width:min(420px,100%%);max-height:420px;border:1px solid #d0d7de;padding:6px;background:#fff}
+.cards{display:flex;flex-direction:column;gap:14px}
+.card{border:1px solid #d0d7de;border-radius:6px;padding:10px;display:flex;flex-wrap:wrap;gap:12px;
+ break-inside:avoid;page-break-inside:avoid}
+.card figure{margin:0;width:250px;text-align:center}
+.card figure img{width:240px;height:240px;object-fit:contain;border:1px solid #eaeef2;background:#fff}
+.card figcaption{font-size:12px;color:#57606a}
+.card .facts{flex:1 1 260px;min-width:0}
+.card .facts table{border:none}
+.card .facts th,.card .facts td{border:none;padding:1px 12px 1px 0;background:none}
+.card .facts th{color:#57606a;font-weight:400;white-space:nowrap}
+.card .facts td{overflow-wrap:anywhere}
+.card .head{font-size:16px;font-weight:600;margin-bottom:4px}
+.score{font-variant-numeric:tabular-nums;font-weight:700}
+.chart img{max-width:100%%;height:auto;border:1px solid #d0d7de}
+table.hits{width:100%%}
+table.hits td.text{overflow-wrap:anywhere;min-width:9em}
+.sub{display:block;color:#57606a;font-size:12.5px}
+.line{display:block;white-space:nowrap}
+.line .lbl{color:#57606a;display:inline-block;min-width:5.2em}
+table.hits tr,table.groups tr,table.overview tr{break-inside:avoid;page-break-inside:avoid}
+.rel-relevant{color:#0a6b2d;font-weight:600}.rel-not-relevant{color:#6e7781}.rel-unsure{color:#9a6700;font-weight:600}
+.note,.muted{color:#57606a;font-size:13px}
+.product{border-top:3px solid #d0d7de;margin-top:28px}
+.product-head{display:flex;flex-wrap:wrap;gap:16px;align-items:flex-start}
+.product-head img{width:240px;height:240px;object-fit:contain;border:1px solid #d0d7de;background:#fff}
+a{color:#0550ae}
+"""
+
+# Narrow screens: the hits table becomes one block per hit (image left, fields right), so
+# nothing is wider than the page and no number, date or code has to wrap.
+_NARROW_CSS = """
+@media screen and (min-width:1500px){
+ .cards{display:grid;grid-template-columns:repeat(auto-fill,minmax(660px,1fr))}
+}
+@media screen and (max-width:1100px){
+ table.hits thead{display:none}
+ table.hits,table.hits tbody{display:block;width:100%%}
+ table.hits tr{display:grid;grid-template-columns:140px minmax(0,1fr);column-gap:10px;border:1px solid #d0d7de;
+  border-radius:6px;margin:0 0 10px;padding:6px}
+ table.hits td{display:block;border:none;padding:1px 0}
+ table.hits td.image{grid-row:1 / span 20;width:auto}
+ table.hits td[data-label]::before{content:attr(data-label) ": ";color:#57606a;font-weight:400}
+ table.hits td:empty{display:none}
+ table.hits td.num{text-align:left}
+}
+"""
+
+_PRINT_CSS = """
+@page{size:%(page)s;margin:20mm 12mm 16mm 12mm;
+ @top-left{content:string(doctitle);font-size:9pt;color:#444c56;font-family:%(fonts)s}
+ @top-right{content:"%(banner)s";font-size:9pt;font-weight:700;color:#b00020;font-family:%(fonts)s}
+ @bottom-right{content:"Page " counter(page) " of " counter(pages);font-size:9pt;color:#444c56;font-family:%(fonts)s}
+ @bottom-left{content:"%(made)s";font-size:8pt;color:#57606a;font-family:%(fonts)s}}
+body{font-size:9.5pt}
+main{padding:0;max-width:none}
+.banner{position:static;font-size:11pt}
+h1{string-set:doctitle content();font-size:20pt}
+h2{font-size:13pt;break-after:avoid}
+h3{break-after:avoid}
+th,td{padding:3px 5px}
+table.hits{font-size:8pt}
+td.image{width:128px}
+td.image img{width:120px;height:120px}
+.card figure{width:200px}
+.card figure img{width:190px;height:190px}
+.card{gap:8px}
+.chart img{max-height:230mm}
+.query-image img{max-height:90mm}
+.product{break-before:page;border:none}
+"""
+
+
+def render_html(report: Report, *, medium: str = "screen", page_size: str = "A4") -> str:
+    """The report as one HTML page (``medium="print"`` adds paged CSS for the PDF writer).
+
+    Examples
+    --------
+    >>> from patsnap_pandas import PatsnapClient, search_designs
+    >>> from patsnap_pandas.report import build_report
+    >>> client = PatsnapClient.sandbox()
+    >>> report = build_report(search_designs("chair.png", client=client, limit=5), title="Chairs")
+    >>> page = render_html(report)
+    >>> "SANDBOX" in page, "<script" in page
+    (True, False)
+    >>> client.close()
+    """
+    css = (_CSS + (_NARROW_CSS if medium == "screen" else "")) % {"fonts": _FONTS}
+    if medium == "print":
+        banner = (report.banner or "Source: PatSnap design image search").replace('"', "'")
+        made = f"{report.title} \u2014 made {report.created_at}".replace('"', "'").replace("\\", "/")
+        css += _PRINT_CSS % {"page": page_size, "fonts": _FONTS, "banner": _css_text(banner),
+                             "made": _css_text(made)}
+    parts = []
+    if report.banner:
+        parts.append(f'<div class="banner" role="alert">{_esc(report.banner)}</div>')
+    parts.append("<main>")
+    parts.append(_cover(report))
+    parts.append(_method(report))
+    if report.batch:
+        parts.append(_overview(report))
+    else:
+        parts.append(_query(report.sections[0]))
+    if report.chart_png:
+        parts.append(f'<section class="chart"><h2>Scores</h2><img src="{_data_uri(report.chart_png)}" '
+                     f'alt="bar chart of the closest scores"></section>')
+    if report.batch:
+        for section in report.sections:
+            parts.append(_product(report, section))
+    else:
+        section = report.sections[0]
+        parts.append(_cards(section, "Closest matches"))
+        parts.append(_hits(report, section, "All hits"))
+    parts.append(_summaries(report))
+    parts.append(_notes(report))
+    parts.append("</main>")
+    return _html_page("\n".join(parts), report.title, head_extra=f"<style>{css}</style>\n")
+
+
+def write_html(report: Report, path: str | Path) -> Path:
+    """Write the report as a self-contained HTML file (UTF-8) and return its path.
+
+    Examples
+    --------
+    >>> from patsnap_pandas import PatsnapClient, search_designs
+    >>> from patsnap_pandas.report import build_report
+    >>> client = PatsnapClient.sandbox()
+    >>> report = build_report(search_designs("chair.png", client=client, limit=5), title="Chairs")
+    >>> write_html(report, "chairs.html").stat().st_size > 10_000
+    True
+    >>> client.close()
+    """
+    target = Path(path)
+    target.write_text(render_html(report), encoding="utf-8")
+    return target
+
+
+# --- pieces ---------------------------------------------------------------------------------------------
+
+
+def _css_text(text: str) -> str:
+    return "".join(ch if ch.isprintable() and ch not in '"\\' else " " for ch in text)
+
+
+def _img(data: bytes | None, alt: str, cls: str = "") -> str:
+    if data is None:
+        return '<span class="noimg">no image</span>'
+    klass = f' class="{cls}"' if cls else ""
+    return f'<img{klass} src="{_data_uri(data)}" alt="{_esc(alt)}">'
+
+
+def _kv(rows: list[tuple[str, str]]) -> str:
+    body = "".join(f"<tr><th>{_esc(k)}</th><td>{_esc(v)}</td></tr>" for k, v in rows)
+    return f'<table class="kv">{body}</table>'
+
+
+def _cover(report: Report) -> str:
+    rows = [(label, value) for label, value in (("Author", report.author), ("Organisation", report.organisation),
+                                                ("Search run", report.searched_at),
+                                                ("Report made", report.created_at),
+                                                ("Data source", report.source)) if value]
+    sub = f'<p class="subtitle">{_esc(report.subtitle)}</p>' if report.subtitle else ""
+    return f'<section class="cover"><h1>{_esc(report.title)}</h1>{sub}{_kv(rows)}</section>'
+
+
+def _method(report: Report) -> str:
+    return f'<section class="method"><h2>Method and coverage</h2>{_kv(report.method)}</section>'
+
+
+def _query(section: Section) -> str:
+    return ('<section class="query-image"><h2>Query image</h2>'
+            f'{_img(section.query_image, "the query image")}'
+            f'<p class="muted">{_esc(section.query)}</p></section>')
+
+
+def _number(hit: Hit) -> str:
+    if hit.link:
+        return f'<a href="{_esc(hit.link)}" rel="noopener noreferrer">{_esc(hit.number)}</a>'
+    return _esc(hit.number)
+
+
+def _score(hit: Hit) -> str:
+    return "" if hit.score is None else f"{hit.score:.3f}"
+
+
+def _relevance(hit: Hit) -> str:
+    if not hit.relevance:
+        return ""
+    return f'<span class="rel-{hit.relevance.replace(" ", "-")}">{_esc(hit.relevance)}</span>'
+
+
+def _card(section: Section, hit: Hit) -> str:
+    details = [("Score", f'<span class="score">{_score(hit)}</span>'), ("Number", f'<span class="code">'
+                                                                          f'{_number(hit)}</span>')]
+    for label, value, cls in (("Title", hit.title, ""), ("Assignees", hit.assignees, ""),
+                              ("Authority", hit.authority, ""), ("Applied", hit.applied, "date"),
+                              ("Published", hit.published, "date"), ("Granted", hit.granted, "date"),
+                              ("Locarno class", hit.loc, ""), ("Legal status", hit.legal_status, ""),
+                              ("Relevance", hit.relevance, ""), ("Note", hit.note, "")):
+        if value:
+            details.append((label, f'<span class="{cls}">{_esc(value)}</span>' if cls else _esc(value)))
+    facts = "".join(f"<tr><th>{_esc(k)}</th><td>{v}</td></tr>" for k, v in details)
+    rank = f"Rank {hit.rank}" if hit.rank is not None else "Hit"
+    return (f'<article class="card">'
+            f'<figure>{_img(section.query_image, "query image")}<figcaption>Query: {_esc(section.query)}'
+            f'</figcaption></figure>'
+            f'<figure>{_img(hit.image, hit.number)}<figcaption>{_esc(hit.number)}</figcaption></figure>'
+            f'<div class="facts"><div class="head">{_esc(rank)} \u00b7 score {_score(hit)}</div>'
+            f'<table>{facts}</table></div></article>')
+
+
+def _cards(section: Section, heading: str) -> str:
+    if not section.cards:
+        return f'<section><h2>{_esc(heading)}</h2><p class="muted">No hits.</p></section>'
+    cards = "".join(_card(section, h) for h in section.cards)
+    return (f'<section><h2>{_esc(heading)}</h2><p class="muted">The query beside each of the '
+            f'{len(section.cards)} closest hits.</p><div class="cards">{cards}</div></section>')
+
+
+#: The HTML table's compound columns: header, the model columns each one shows, cell class.
+_HTML_COLUMNS: tuple[tuple[str, tuple[str, ...], str], ...] = (
+    ("Image", ("image",), "image"),
+    ("Product", ("query",), "text"),
+    ("Rank", ("rank",), "num"),
+    ("Score", ("score",), "num"),
+    ("Number", ("number", "authority"), "code"),
+    ("Title", ("title", "assignees"), "text"),
+    ("Dates", ("applied", "published", "granted"), "dates"),
+    ("Class and status", ("loc", "legal_status"), "text"),
+    ("Relevance and note", ("relevance", "note"), "text"),
+)
+
+
+def _cell(hit: Hit, keys: tuple[str, ...], kind: str, labels: dict[str, str]) -> str:
+    if kind == "image":
+        return f'<td class="image">{_img(hit.image, hit.number)}</td>'
+    parts = []
+    for key in keys:
+        if key not in labels:
+            continue
+        if key == "rank":
+            parts.append("" if hit.rank is None else str(hit.rank))
+        elif key == "score":
+            parts.append(_score(hit))
+        elif key == "number":
+            parts.append(f'<span class="code">{_number(hit)}</span>')
+        elif key == "authority" and hit.authority:
+            parts.append(f'<span class="sub">{_esc(hit.authority)}</span>')
+        elif key == "assignees" and hit.assignees:
+            parts.append(f'<span class="sub">{_esc(hit.assignees)}</span>')
+        elif key in ("applied", "published", "granted") and getattr(hit, key):
+            parts.append(f'<span class="line"><span class="lbl">{_esc(labels[key])}</span> '
+                         f'<span class="date">{_esc(getattr(hit, key))}</span></span>')
+        elif key == "loc" and hit.loc:
+            parts.append(f'<span class="line-wrap">{_loc_html(hit.loc)}</span>')
+        elif key == "legal_status" and hit.legal_status:
+            parts.append(f'<span class="sub">{_esc(hit.legal_status)}</span>')
+        elif key == "relevance" and hit.relevance:
+            parts.append(_relevance(hit))
+        elif key == "note" and hit.note:
+            parts.append(f'<span class="sub">{_esc(hit.note)}</span>')
+        elif key in ("title", "query"):
+            parts.append(_esc(getattr(hit, key)))
+    inner = "".join(parts)
+    header = next(h for h, k, _ in _HTML_COLUMNS if k == keys)
+    label = f' data-label="{_esc(header)}"' if inner and kind != "dates" else ""
+    return f'<td class="{kind}"{label}>{inner}</td>'
+
+
+def _loc_html(loc: str) -> str:
+    out = []
+    for part in [p.strip() for p in loc.split(";") if p.strip()]:
+        code, _, rest = part.partition(" ")
+        out.append(f'<span class="code">{_esc(code)}</span> {_esc(rest)}' if rest else
+                   f'<span class="code">{_esc(code)}</span>')
+    return "; ".join(out)
+
+
+def _hits(report: Report, section: Section, heading: str) -> str:
+    labels = {c.key: c.label for c in report.columns if not (c.key == "query" and not report.batch)}
+    columns = [(h, k, kind) for h, k, kind in _HTML_COLUMNS if any(key in labels for key in k)]
+    head = "".join(f'<th class="{"num" if kind == "num" else ""}">{_esc(h)}</th>' for h, _, kind in columns)
+    blocks = []
+    for title, members in section.groups(report.group_by_relevance):
+        rows = "".join("<tr>" + "".join(_cell(hit, keys, kind, labels) for _, keys, kind in columns) + "</tr>"
+                       for hit in members)
+        sub = f"<h3>{_esc(title)} ({len(members)})</h3>" if title else ""
+        blocks.append(f'{sub}<table class="hits"><thead><tr>{head}</tr></thead><tbody>{rows}</tbody></table>')
+    if not section.hits:
+        blocks.append('<p class="muted">No hits.</p>')
+    return f'<section><h2>{_esc(heading)}</h2>{"".join(blocks)}</section>'
+
+
+def _groups(rows: list[GroupRow], name: str) -> str:
+    body = "".join(
+        f'<tr><td class="image">{_img(r.best_image, r.best_number)}</td><td>{_esc(r.name)}</td>'
+        f'<td class="num">{r.hits}</td><td class="num">{"" if r.best_score is None else f"{r.best_score:.3f}"}</td>'
+        f'<td class="code">{_esc(r.best_number)}</td></tr>' for r in rows)
+    return (f'<table class="groups"><thead><tr><th>Best match</th><th>{_esc(name)}</th><th class="num">Hits</th>'
+            f'<th class="num">Best score</th><th>Number</th></tr></thead><tbody>{body}</tbody></table>')
+
+
+def _summaries(report: Report) -> str:
+    parts = ["<section><h2>Summaries</h2>"]
+    if report.by_assignee:
+        parts.append("<h3>Per assignee</h3>" + _groups(report.by_assignee, "Assignee"))
+    else:
+        parts.append('<p class="muted">No assignees: enrich the hits (df.patsnap.enrich()) to add them.</p>')
+    if report.by_authority:
+        parts.append("<h3>Per authority</h3>" + _groups(report.by_authority, "Authority"))
+    parts.append("</section>")
+    return "".join(parts)
+
+
+def _overview(report: Report) -> str:
+    rows = []
+    for row in report.overview:
+        best = row.best
+        if best is None:
+            status = {"no_hits": "no hits", "error": f"not searched: {row.error}"}.get(row.status, row.status)
+            tail = f'<td colspan="4" class="muted">{_esc(status)}</td>'
+        else:
+            tail = (f'<td class="image">{_img(best.image, best.number)}</td><td class="code">{_number(best)}</td>'
+                    f'<td class="num">{_score(best)}</td><td class="text">{_esc(best.title)}</td>')
+        rows.append(f'<tr><td class="image">{_img(row.query_image, row.query)}</td><td>{_esc(row.query)}</td>'
+                    f'<td class="num">{row.hits}</td>{tail}</tr>')
+    return ('<section><h2>Products</h2><table class="overview"><thead><tr><th>Product image</th><th>Product</th>'
+            '<th class="num">Hits</th><th>Closest hit</th><th>Number</th><th class="num">Score</th><th>Title</th>'
+            f'</tr></thead><tbody>{"".join(rows)}</tbody></table></section>')
+
+
+def _product(report: Report, section: Section) -> str:
+    head = (f'<div class="product-head">{_img(section.query_image, section.query)}'
+            f'<div><p><b>{len(section.hits)}</b> hit(s) in this report.</p>'
+            + (f'<p class="muted">{_esc(section.error)}</p>' if section.error else "") + "</div></div>")
+    return (f'<section class="product"><h2>Product: {_esc(section.query)}</h2>{head}'
+            f'{_cards(section, "Closest matches")}{_hits(report, section, "Hits")}</section>')
+
+
+def _notes(report: Report) -> str:
+    return (f'<section><h2>What a similarity score is and is not</h2><p>{_esc(report.score_note)}</p></section>'
+            f'<section><h2>About this report</h2>{_kv(report.about)}</section>')

@@ -1,0 +1,461 @@
+"""The report model: everything a report says, built once from a result frame, written by any writer.
+
+:func:`build_report` turns one result frame (from ``search_designs``) or a batch
+frame (from ``search_each``) into a :class:`Report`: plain values and words, the
+thumbnails and charts as PNG bytes. The writers (:mod:`.html`, :mod:`.pdf`,
+:mod:`.excel`) only lay it out, so the HTML, the PDF and the workbook say the same.
+
+Nothing internal reaches a report unless asked: no search ids, UUIDs, signed URLs
+or endpoint codes; ``df.attrs`` is read through a whitelist and secrets never
+appear. Thumbnails come from the thumbnail store (no API call).
+"""
+
+from __future__ import annotations
+
+import dataclasses
+import datetime as _dt
+import math
+from collections.abc import Mapping
+from typing import Any
+
+import numpy as np
+import pandas as pd
+
+from .. import words
+from ..errors import InvalidInputError
+from ..frame import RELEVANCE_VALUES
+from ..links import public_record_url
+from ..render import _format_value, _is_missing, _png_thumbnail, score_chart_png
+
+__all__ = ["INCLUDE_CHOICES", "REQUIRED_COLUMNS", "Column", "GroupRow", "Hit", "OverviewRow", "Report", "Section", "build_report"]
+
+#: What a report includes: every hit, only marked ones, or only those marked relevant.
+INCLUDE_CHOICES: tuple[str, ...] = ("all", "marked", "relevant")
+#: The columns a frame needs for a report.
+REQUIRED_COLUMNS: tuple[str, ...] = ("rank", "score", "patent_pn", "title", "authority", "patent_id", "image_url")
+CARDS_SINGLE = 10      # comparison cards of a single search
+CARDS_PER_PRODUCT = 3  # comparison cards per product of a batch
+CHART_BARS = 30
+CARD_PX = 480          # card images are stored this large (shown at 240 px or more)
+THUMB_PX = 256         # table thumbnails (shown at 120 px or more)
+_RELEVANCE_ORDER = (*RELEVANCE_VALUES, "")
+_RELEVANCE_HEADINGS = {"relevant": "Marked relevant", "not relevant": "Marked not relevant",
+                       "unsure": "Marked unsure", "": "Not marked"}
+
+
+@dataclasses.dataclass
+class Hit:
+    """One hit as a report shows it: words, not codes."""
+
+    rank: int | None
+    score: float | None
+    number: str
+    title: str
+    authority: str          # name, e.g. "United States"
+    authority_code: str
+    assignees: str
+    applied: str            # YYYY-MM-DD or ""
+    published: str
+    granted: str
+    loc: str                # "06-01 (Furnishing)"
+    legal_status: str       # "Active"
+    link: str | None        # public record, when a pattern is known
+    image: bytes | None     # PNG
+    relevance: str          # one of RELEVANCE_VALUES or ""
+    note: str
+    query: str
+    dates: dict[str, _dt.date | None] = dataclasses.field(default_factory=dict)
+
+
+@dataclasses.dataclass
+class Column:
+    """A column of the hits table: frame-independent key, header words, kind (for alignment/no-wrap)."""
+
+    key: str
+    label: str
+    kind: str  # "image", "num", "code", "date", "text"
+
+
+@dataclasses.dataclass
+class GroupRow:
+    """One row of a per-assignee or per-authority summary, with its best match."""
+
+    name: str
+    hits: int
+    best_score: float | None
+    best_number: str
+    best_image: bytes | None
+
+
+@dataclasses.dataclass
+class Section:
+    """One query and its hits (the whole report for one search; one product of a batch)."""
+
+    query: str
+    query_image: bytes | None
+    query_digest: str | None
+    hits: list[Hit]
+    cards: list[Hit]
+    status: str = "ok"       # batch: "ok", "no_hits" or "error"
+    error: str = ""
+
+    def groups(self, by_relevance: bool) -> list[tuple[str, list[Hit]]]:
+        """The hits as (heading, hits) groups: one group, or one per relevance value."""
+        if not by_relevance:
+            return [("", self.hits)]
+        out = []
+        for value in _RELEVANCE_ORDER:
+            members = [h for h in self.hits if h.relevance == value]
+            if members:
+                out.append((_RELEVANCE_HEADINGS[value], members))
+        return out
+
+
+@dataclasses.dataclass
+class OverviewRow:
+    """A product of a batch: its image, its closest hit and score."""
+
+    query: str
+    query_image: bytes | None
+    hits: int
+    best: Hit | None
+    status: str
+    error: str
+
+
+@dataclasses.dataclass
+class Report:
+    """Everything a report says; see :func:`build_report`."""
+
+    title: str
+    subtitle: str | None
+    author: str | None
+    organisation: str | None
+    created_at: str
+    searched_at: str
+    source: str
+    sandbox: bool
+    batch: bool
+    method: list[tuple[str, str]]
+    columns: list[Column]
+    sections: list[Section]
+    overview: list[OverviewRow]
+    by_assignee: list[GroupRow]
+    by_authority: list[GroupRow]
+    chart_png: bytes | None
+    score_note: str
+    about: list[tuple[str, str]]
+    include: str
+    group_by_relevance: bool
+
+    @property
+    def banner(self) -> str | None:
+        """The sandbox banner, or None for live data."""
+        return words.SANDBOX_BANNER if self.sandbox else None
+
+    @property
+    def hit_count(self) -> int:
+        return sum(len(s.hits) for s in self.sections)
+
+
+def build_report(df: pd.DataFrame, *, title: str = "Design search report", subtitle: str | None = None,
+                 author: str | None = None, organisation: str | None = None, include: str = "all",
+                 group_by_relevance: bool = False, notes: Mapping[str, str] | None = None) -> Report:
+    """Build the report of a result frame or a batch frame, for :func:`write_html` and the others.
+
+    Parameters
+    ----------
+    df : DataFrame
+        A result frame (``search_designs``, ``more``, ``enrich``) or a batch frame
+        (``search_each``, which has ``query_index``). Enrich it first for assignees,
+        dates, Locarno classes and (``legal_status=True``) the legal status.
+    title : str
+        The report's title.
+    subtitle, author, organisation : str, optional
+        Shown on the cover.
+    include : {"all", "marked", "relevant"}
+        Every hit, only hits with a relevance mark, or only those marked relevant.
+    group_by_relevance : bool
+        Group each hits table by relevance (relevant, not relevant, unsure, not marked).
+    notes : mapping of str to str, optional
+        Further provenance shown under method and coverage (e.g. a panel's local
+        minimum score or text filter): label -> text.
+
+    Returns
+    -------
+    Report
+
+    Examples
+    --------
+    >>> from patsnap_pandas import PatsnapClient, search_designs
+    >>> client = PatsnapClient.sandbox()
+    >>> df = search_designs("chair.png", client=client, limit=20).patsnap.enrich()
+    >>> report = build_report(df, title="Chairs like ours", author="A. Analyst")
+    >>> report.banner
+    'SANDBOX — synthetic designs, not PatSnap data'
+    >>> len(report.sections), len(report.sections[0].cards), report.hit_count
+    (1, 10, 20)
+    >>> dict(report.method)["Hits in this report"]
+    '20 of 20 fetched'
+    >>> client.close()
+    """
+    from ..search import load_query_image_of, load_row_thumbnails
+
+    _check_text(title, "title", required=True)
+    for name, value in (("subtitle", subtitle), ("author", author), ("organisation", organisation)):
+        _check_text(value, name)
+    if include not in INCLUDE_CHOICES:
+        raise InvalidInputError(f"include={include!r} is not valid: expected one of {INCLUDE_CHOICES}.")
+    if not isinstance(group_by_relevance, bool):
+        raise InvalidInputError(f"group_by_relevance={group_by_relevance!r} is not valid: expected True or False.")
+    notes = _check_notes(notes)
+    if not isinstance(df, pd.DataFrame):
+        raise InvalidInputError(f"df={type(df).__name__} is not valid: expected a result frame.")
+    missing = [c for c in REQUIRED_COLUMNS if c not in df.columns]
+    if missing:
+        raise InvalidInputError(f"df is not a result frame: it lacks the column(s) {missing}.")
+
+    attrs = df.attrs
+    batch = "query_index" in df.columns
+    fetched = len(df) if not batch else int(df["patent_id"].notna().sum())
+    keep = _included(df, include)
+    shown = df.loc[keep]
+    images = load_row_thumbnails(shown)
+    hits_by_row = [_hit(row, image) for row, image in zip(shown.to_dict("records"), images)]
+
+    url_by_label = attrs.get("query_url_by_label") or {}
+    digest_by_label = attrs.get("query_sha256_by_label") or {}
+    thumbnail_dir = attrs.get("thumbnail_dir")
+    thumbnail_dir = thumbnail_dir if isinstance(thumbnail_dir, str) else None
+    sections: list[Section] = []
+    overview: list[OverviewRow] = []
+    if batch:
+        statuses = df.groupby("query", sort=False, dropna=False)
+        for label, group in statuses:
+            label = _format_value(label)
+            members = [h for h, q in zip(hits_by_row, shown["query"]) if _format_value(q) == label
+                       and h.number]
+            status = _format_value(group["status"].iloc[0]) if "status" in group else "ok"
+            error = _format_value(group["error"].iloc[0]) if "error" in group else ""
+            image = load_query_image_of(url_by_label.get(label), thumbnail_dir)
+            members.sort(key=lambda h: -(h.score if h.score is not None else -1))
+            section = Section(label, _larger(image), digest_by_label.get(label), members,
+                              members[:CARDS_PER_PRODUCT], status, error)
+            sections.append(section)
+            overview.append(OverviewRow(label, section.query_image, len(members), members[0] if members else None,
+                                        status, error))
+    else:
+        image = load_query_image_of(attrs.get("query_url"), thumbnail_dir)
+        members = [h for h in hits_by_row if h.number]
+        ranked = sorted(members, key=lambda h: -(h.score if h.score is not None else -1))
+        sections.append(Section(_format_value(attrs.get("query")) or "query image", _larger(image),
+                                attrs.get("query_sha256") if isinstance(attrs.get("query_sha256"), str) else None,
+                                members, ranked[:CARDS_SINGLE]))
+
+    all_hits = [h for s in sections for h in s.hits]
+    chart = None
+    if all_hits:
+        chart_df = shown[shown["patent_id"].notna()]
+        chart = score_chart_png(chart_df, n=CHART_BARS, width_px=900,
+                                by="query" if batch and chart_df["query"].nunique() > 1 else None,
+                                title=f"Closest {min(CHART_BARS, len(chart_df))} hits by score")
+    now = _dt.datetime.now(_dt.timezone.utc)
+    return Report(
+        title=title, subtitle=subtitle, author=author, organisation=organisation,
+        created_at=now.strftime("%Y-%m-%d %H:%M UTC"),
+        searched_at=_when(attrs.get("fetched_at")),
+        source=words.source_in_words(attrs), sandbox=words.is_sandbox(attrs), batch=batch,
+        method=_method(attrs, df, fetched, len(all_hits), include, batch, notes),
+        columns=_columns(all_hits, batch),
+        sections=sections, overview=overview,
+        by_assignee=_groups(all_hits, "assignees"), by_authority=_groups(all_hits, "authority"),
+        chart_png=chart, score_note=words.SCORE_NOTE,
+        about=_about(attrs, sections), include=include, group_by_relevance=group_by_relevance,
+    )
+
+
+# --- pieces ------------------------------------------------------------------------------------------
+
+
+def _check_text(value: Any, name: str, *, required: bool = False) -> None:
+    if value is None and not required:
+        return
+    if not isinstance(value, str) or (required and not value.strip()):
+        raise InvalidInputError(f"{name}={value!r} is not valid: expected {'non-empty ' if required else ''}text.")
+
+
+def _check_notes(notes: Any) -> list[tuple[str, str]]:
+    if notes is None:
+        return []
+    if not isinstance(notes, Mapping) or not all(isinstance(k, str) and isinstance(v, str)
+                                                 for k, v in notes.items()):
+        raise InvalidInputError(f"notes={notes!r} is not valid: expected a mapping of label to text (str -> str).")
+    return [(k, v) for k, v in notes.items()]
+
+
+def _included(df: pd.DataFrame, include: str) -> np.ndarray:
+    is_hit = df["patent_id"].notna().to_numpy()
+    if include == "all" or "relevance" not in df.columns:
+        if include != "all":
+            return np.zeros(len(df), dtype=bool) | (~is_hit if "query_index" in df.columns else False)
+        return np.ones(len(df), dtype=bool)
+    relevance = df["relevance"].astype("string").str.strip().str.lower().fillna("")
+    marked = (relevance != "").to_numpy() if include == "marked" else (relevance == "relevant").to_numpy()
+    # a batch keeps its products without hits (so each still has its section)
+    return marked | (~is_hit if "query_index" in df.columns else False)
+
+
+def _text(value: Any) -> str:
+    return "" if _is_missing(value) else _format_value(value).strip()
+
+
+def _date(value: Any) -> _dt.date | None:
+    if _is_missing(value):
+        return None
+    if isinstance(value, (pd.Timestamp, _dt.datetime)):
+        return value.date()
+    if isinstance(value, _dt.date):
+        return value
+    text = str(value).strip()
+    try:
+        if len(text) == 8 and text.isdigit():
+            return _dt.date(int(text[:4]), int(text[4:6]), int(text[6:]))
+        return _dt.date.fromisoformat(text[:10])
+    except ValueError:
+        return None
+
+
+def _hit(row: Mapping[str, Any], image: bytes | None) -> Hit:
+    number = _text(row.get("patent_pn"))
+    code = _text(row.get("authority")).upper()
+    score = row.get("score")
+    score = None if _is_missing(score) or not math.isfinite(float(score)) else float(score)
+    rank = row.get("rank")
+    applied = _date(row.get("apply_date")) or _date(row.get("apdt"))
+    published = _date(row.get("publication_date"))
+    granted = _date(row.get("grant_date"))
+    relevance = _text(row.get("relevance")).lower()
+    return Hit(
+        rank=None if _is_missing(rank) else int(rank), score=score, number=number,
+        title=_text(row.get("title")), authority=words.authority_name(code) if code else "",
+        authority_code=code, assignees=_text(row.get("assignees") or row.get("assignee")),
+        applied=applied.isoformat() if applied else "", published=published.isoformat() if published else "",
+        granted=granted.isoformat() if granted else "",
+        loc=words.loc_in_words(_text(row.get("loc"))),
+        legal_status=words.legal_status_in_words(_text(row.get("simple_legal_status"))),
+        link=public_record_url(number, code), image=image,
+        relevance=relevance if relevance in RELEVANCE_VALUES else "", note=_text(row.get("note")),
+        query=_text(row.get("query")),
+        dates={"applied": applied, "published": published, "granted": granted},
+    )
+
+
+def _larger(image: bytes | None) -> bytes | None:
+    return image if image is None else (_png_thumbnail(image, CARD_PX) or image)
+
+
+def _columns(hits: list[Hit], batch: bool) -> list[Column]:
+    """The hits table's columns: only those with a value somewhere (no empty columns)."""
+    candidates = [
+        Column("image", "Image", "image"),
+        *([Column("query", "Product", "text")] if batch else []),
+        Column("rank", "Rank", "num"),
+        Column("score", "Score", "num"),
+        Column("number", "Number", "code"),
+        Column("title", "Title", "text"),
+        Column("assignees", words.COLUMN_LABELS["assignees"], "text"),
+        Column("authority", words.COLUMN_LABELS["authority"], "text"),
+        Column("applied", words.COLUMN_LABELS["apply_date"], "date"),
+        Column("published", words.COLUMN_LABELS["publication_date"], "date"),
+        Column("granted", words.COLUMN_LABELS["grant_date"], "date"),
+        Column("loc", words.COLUMN_LABELS["loc"], "code"),
+        Column("legal_status", words.COLUMN_LABELS["simple_legal_status"], "text"),
+        Column("relevance", words.COLUMN_LABELS["relevance"], "text"),
+        Column("note", words.COLUMN_LABELS["note"], "text"),
+    ]
+    always = {"image", "rank", "score", "number", "title", "relevance", "note", "query"}
+    return [c for c in candidates if c.key in always or any(getattr(h, c.key) for h in hits)]
+
+
+def _groups(hits: list[Hit], by: str) -> list[GroupRow]:
+    groups: dict[str, list[Hit]] = {}
+    for h in hits:
+        names = [n.strip() for n in h.assignees.split(";") if n.strip()] if by == "assignees" else [h.authority]
+        for name in names or []:
+            groups.setdefault(name, []).append(h)
+    rows = []
+    for name, members in groups.items():
+        best = max(members, key=lambda h: h.score if h.score is not None else -1)
+        rows.append(GroupRow(name, len(members), best.score, best.number, best.image))
+    rows.sort(key=lambda r: (-r.hits, -(r.best_score or 0), r.name))
+    return rows
+
+
+def _when(value: Any) -> str:
+    if isinstance(value, list):
+        value = min((v for v in value if isinstance(v, str)), default=None)
+    if not isinstance(value, str) or not value:
+        return "not recorded"
+    try:
+        t = _dt.datetime.fromisoformat(value.replace("Z", "+00:00"))
+    except ValueError:
+        return value
+    if t.tzinfo is not None:
+        t = t.astimezone(_dt.timezone.utc)
+    return t.strftime("%Y-%m-%d %H:%M UTC")
+
+
+def _single_filters(attrs: Mapping[str, Any]) -> Mapping[str, Any]:
+    filters = attrs.get("filters")
+    if isinstance(filters, list):
+        filters = filters[0] if filters and all(f == filters[0] for f in filters) else {}
+    return filters if isinstance(filters, Mapping) else {}
+
+
+def _method(attrs: Mapping[str, Any], df: pd.DataFrame, fetched: int, shown: int, include: str, batch: bool,
+            notes: list[tuple[str, str]]) -> list[tuple[str, str]]:
+    rows: list[tuple[str, str]] = [("Data source", words.source_in_words(attrs))]
+    if batch:
+        info = attrs.get("batch") if isinstance(attrs.get("batch"), Mapping) else {}
+        products = info.get("rows", df["query"].nunique())
+        rows.append(("Searched", f"{products} product images, up to {attrs.get('limit', '?')} hits each"))
+    else:
+        rows.append(("Searched", "one query image (shown below)"))
+    said = words.filters_in_words(_single_filters(attrs))
+    if said:
+        rows.extend((f"Filter: {label}", text) for label, text in said)
+    else:
+        rows.append(("Filters", "none (all authorities, classes, dates and statuses)"))
+    total = attrs.get("total")
+    if isinstance(total, int) and not isinstance(total, bool):
+        rows.append(("Designs matching", f"{total:,}"))
+    label = {"all": "", "marked": " (only hits marked relevant, not relevant or unsure)",
+             "relevant": " (only hits marked relevant)"}[include]
+    rows.append(("Hits in this report", f"{shown} of {fetched} fetched{label}"))
+    filters = _single_filters(attrs)
+    if filters.get("field"):
+        order = words.filters_in_words({"order": filters.get("order", "desc")})[0][1].lower()
+        rows.append(("Sort order", f"by {words.filters_in_words({'field': filters['field']})[0][1].lower()}, "
+                                   f"{order}"))
+    else:
+        rows.append(("Sort order", "by similarity score, closest first"))
+    cached = bool(attrs.get("from_cache"))
+    rows.append(("Results fetched", _when(attrs.get("fetched_at")) + (" (answered from this package's cache; "
+                                                                      "no new search was billed)" if cached else "")))
+    rows.extend(notes)
+    return rows
+
+
+def _about(attrs: Mapping[str, Any], sections: list[Section]) -> list[tuple[str, str]]:
+    from .. import __version__
+
+    rows = [("Made with", f"patsnap-pandas {__version__}")]
+    digests = [(s.query, s.query_digest) for s in sections if s.query_digest]
+    for query, digest in digests:
+        rows.append((f"Query image SHA-256 ({query})" if len(sections) > 1 else "Query image SHA-256", digest))
+    filters = attrs.get("filters")
+    if isinstance(filters, list):
+        filters = _single_filters(attrs) or "differ per product"
+    sent = ", ".join(f"{k}={v}" for k, v in filters.items()) if isinstance(filters, Mapping) else str(filters)
+    rows.append(("Filters as sent", sent or "none"))
+    return rows

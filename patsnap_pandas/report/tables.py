@@ -1,0 +1,216 @@
+"""Frame summaries: hits per assignee and per authority, patents several queries share, the top rows.
+
+Pure: a DataFrame in the frame schema in, pandas objects out. Nothing here does HTTP.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from typing import Any
+
+import numpy as np
+import pandas as pd
+
+from ..render import MISSING_GROUP, _check_frame, _format_value, _is_missing, top
+
+__all__ = ["top", "summary", "overlap", "ASSIGNEE_COLUMNS"]
+
+ASSIGNEE_COLUMNS: tuple[str, ...] = ("assignees", "assignee")
+# df.attrs keys an overlap table keeps (provenance a reader needs; never internals such as URLs).
+_KEPT_ATTRS = ("query", "queries", "filters", "search_id", "total", "fetched_at", "from_cache",
+               "endpoint_version", "source")
+
+# --------------------------------------------------------------------------
+# summaries
+# --------------------------------------------------------------------------
+
+
+def _split_names(value: Any) -> list[str]:
+    if isinstance(value, (list, tuple, set, np.ndarray)):
+        names = [_format_value(v).strip() for v in value]
+    elif _is_missing(value):
+        names = []
+    else:
+        names = [part.strip() for part in str(value).split(";")]
+    return [name for name in names if name] or [MISSING_GROUP]
+
+
+def _group_stats(keys: Sequence[str], patent_ids: pd.Series, scores: pd.Series, name: str) -> pd.DataFrame:
+    work = pd.DataFrame(
+        {
+            name: list(keys),
+            "patent_id": list(patent_ids),
+            "score": pd.to_numeric(pd.Series(list(scores)), errors="coerce").astype("float64"),
+        }
+    )
+    grouped = work.groupby(name, sort=False)
+    out = pd.DataFrame(
+        {
+            "hits": grouped.size().astype("int64"),
+            "patents": grouped["patent_id"].nunique().astype("int64"),
+            "best_score": grouped["score"].max(),
+            "mean_score": grouped["score"].mean(),
+        }
+    )
+    out = out.reset_index().sort_values(
+        ["hits", "best_score", name], ascending=[False, False, True], kind="stable", na_position="last"
+    )
+    out[name] = out[name].astype("string")
+    return out.set_index(name)
+
+
+def summary(df: pd.DataFrame) -> dict[str, pd.DataFrame]:
+    """Hits per authority and per assignee, with the best score.
+
+    Parameters
+    ----------
+    df : DataFrame in the frame schema (columns ``authority``, ``patent_id``, ``score``).
+        After enrichment it has ``assignees``: names joined by ``"; "``; a column
+        ``assignee`` (one name, or ``"; "``-joined) or list values work too.
+
+    Returns
+    -------
+    dict[str, DataFrame]
+        ``"authority"``: one row per authority; ``"assignee"``: one row per assignee name
+        (only when the frame has an assignee column; a hit with several assignees counts
+        for each). Each frame is indexed by the name (string) and has the columns
+        ``hits`` (rows), ``patents`` (distinct patent_id), ``best_score`` and ``mean_score``,
+        sorted by hits, then best score (both descending), then name. Missing values
+        are grouped as ``"(missing)"``. Rows without a ``patent_id`` (a batch's
+        ``"error"`` and ``"no_hits"`` rows) are not hits and are not counted.
+
+    Examples
+    --------
+    >>> from patsnap_pandas import PatsnapClient, search_designs
+    >>> client = PatsnapClient.sandbox()
+    >>> df = search_designs("chair.png", client=client, limit=50).patsnap.enrich()
+    >>> tables = summary(df)
+    >>> sorted(tables), tables["authority"].columns.tolist()
+    (['assignee', 'authority'], ['hits', 'patents', 'best_score', 'mean_score'])
+    >>> int(tables["authority"]["hits"].sum())
+    50
+    >>> client.close()
+    """
+    _check_frame(df, ("authority", "patent_id", "score"))
+    # Rows without a patent are not hits (a batch's "error" and "no_hits" rows): not counted.
+    df = df.loc[np.array([not (_is_missing(p) or (isinstance(p, str) and not p.strip()))
+                          for p in df["patent_id"]], dtype=bool)]
+    result = {
+        "authority": _group_stats(
+            [_format_value(v) or MISSING_GROUP for v in df["authority"]], df["patent_id"], df["score"], "authority"
+        )
+    }
+    column = next((c for c in ASSIGNEE_COLUMNS if c in df.columns), None)
+    if column is not None:
+        keys, ids, scores = [], [], []
+        for value, pid, score in zip(df[column], df["patent_id"], df["score"]):
+            for name in _split_names(value):
+                keys.append(name)
+                ids.append(pid)
+                scores.append(score)
+        result["assignee"] = _group_stats(
+            keys, pd.Series(ids, dtype=object), pd.Series(scores, dtype=object), "assignee"
+        )
+    return result
+
+
+def overlap(df: pd.DataFrame) -> pd.DataFrame:
+    """Patents matched by several queries of a batch search (which designs match several of my products).
+
+    Parameters
+    ----------
+    df : batch results: the frame schema with a ``query`` and/or ``query_index`` column.
+        Queries are told apart by ``query_index`` when present (two products may share a label),
+        else by ``query``.
+
+    Returns
+    -------
+    DataFrame
+        One row per ``patent_id`` matched by >= 2 distinct queries, columns ``patent_id``,
+        ``patent_pn``, ``title``, ``authority`` (those present in ``df``), ``n_queries``,
+        ``best_score``, ``queries`` (list of query labels, in query order), ``scores``
+        (best score per query, same order) and, with ``query_index``, ``query_indices``.
+        Sorted by ``n_queries`` then ``best_score`` (descending), then ``patent_pn``.
+        A patent found twice for the same query counts once (its best score).
+
+    Examples
+    --------
+    Two photos of our chair (the second one a little rotated) share most of their hits:
+
+    >>> import pandas as pd
+    >>> from PIL import Image
+    >>> from patsnap_pandas import PatsnapClient
+    >>> Image.open("chair.png").rotate(3, fillcolor=255).save("chair-side.png")
+    >>> catalogue = pd.DataFrame({"sku": ["C-1", "C-1b", "L-2"],
+    ...                           "photo": ["chair.png", "chair-side.png", "lamp.png"]})
+    >>> client = PatsnapClient.sandbox()
+    >>> hits = catalogue.patsnap.search_each("photo", label_column="sku", progress=False, client=client)
+    >>> shared = overlap(hits)
+    >>> shared["queries"].iloc[0], int(shared["n_queries"].iloc[0])
+    (['C-1', 'C-1b'], 2)
+    >>> client.close()
+    """
+    _check_frame(df, ("patent_id", "score"))
+    if "query_index" not in df.columns and "query" not in df.columns:
+        raise ValueError(
+            "df is missing required column(s) ['query' or 'query_index']: overlap() needs batch results; "
+            f"it has {list(map(str, df.columns))}"
+        )
+    info = [c for c in ("patent_pn", "title", "authority") if c in df.columns]
+    has_index = "query_index" in df.columns
+    key = df["query_index"] if has_index else df["query"]
+    labels = df["query"] if "query" in df.columns else df["query_index"]
+    work = pd.DataFrame(
+        {
+            "patent_id": list(df["patent_id"]),
+            "score": pd.to_numeric(df["score"], errors="coerce").astype("float64").to_numpy(),
+            "_key": list(key),
+            "_label": [_format_value(v) for v in labels],
+            **{c: list(df[c]) for c in info},
+        }
+    )
+    keep = [not (_is_missing(p) or _is_missing(k)) for p, k in zip(work["patent_id"], work["_key"])]
+    work = work.loc[np.array(keep, dtype=bool)]
+    if has_index and pd.api.types.is_numeric_dtype(df["query_index"]):
+        work["_order"] = pd.to_numeric(work["_key"]).astype("float64")
+    else:
+        work["_order"] = pd.factorize(work["_key"])[0]
+    work = work.sort_values("score", ascending=False, kind="stable", na_position="last")
+    work = work.drop_duplicates(["patent_id", "_key"])
+    counts = work.groupby("patent_id", sort=False)["_key"].nunique()
+    shared = work[work["patent_id"].isin(counts[counts >= 2].index)]
+
+    columns = ["patent_id", *info, "n_queries", "best_score", "queries", "scores"]
+    if has_index:
+        columns.append("query_indices")
+    rows = []
+    for pid, group in shared.groupby("patent_id", sort=False):
+        group = group.sort_values("_order", kind="stable")
+        row = {"patent_id": pid}
+        for c in info:
+            present = [v for v in group[c] if not _is_missing(v)]
+            row[c] = present[0] if present else pd.NA
+        row["n_queries"] = len(group)
+        row["best_score"] = float(group["score"].max())
+        row["queries"] = list(group["_label"])
+        row["scores"] = [float(s) for s in group["score"]]
+        if has_index:
+            row["query_indices"] = [_as_int(k) for k in group["_key"]]
+        rows.append(row)
+    out = pd.DataFrame(rows, columns=columns)
+    for c in ("patent_id", *info):
+        out[c] = out[c].astype("string")
+    out["n_queries"] = out["n_queries"].astype("int64")
+    out["best_score"] = out["best_score"].astype("float64")
+    sort = ["n_queries", "best_score"] + (["patent_pn"] if "patent_pn" in info else ["patent_id"])
+    out = out.sort_values(sort, ascending=[False, False, True], kind="stable").reset_index(drop=True)
+    out.attrs = {k: v for k, v in df.attrs.items() if k in _KEPT_ATTRS}
+    return out
+
+
+def _as_int(value: Any) -> Any:
+    if isinstance(value, (int, np.integer)) and not isinstance(value, (bool, np.bool_)):
+        return int(value)
+    if isinstance(value, (float, np.floating)) and float(value).is_integer():
+        return int(value)
+    return value

@@ -1,0 +1,20 @@
+"""SearchPanel: an interactive design search for notebooks and Voila (ipywidgets).
+
+The panel lives in :mod:`patsnap_pandas.widgets.searchpanel`; its messages
+(:mod:`.messages`), result cards and comparison view (:mod:`.cards`) and export
+(:mod:`.export`) each have a module of their own. ``patsnap_pandas.SearchPanel``
+and ``patsnap_pandas.widgets.SearchPanel`` are the same class.
+
+Examples
+--------
+>>> from patsnap_pandas import PatsnapClient, SearchPanel
+>>> with PatsnapClient.sandbox() as client:
+...     panel = SearchPanel(client, image="chair.png", limit=5)
+...     panel.search_button.click()
+...     len(panel.results), {"relevance", "note"} <= set(panel.results.columns)
+(5, True)
+"""
+
+from .searchpanel import COMMON_AUTHORITIES, RELEVANCE_CHOICES, PanelState, SearchPanel, panel
+
+__all__ = ["COMMON_AUTHORITIES", "RELEVANCE_CHOICES", "PanelState", "SearchPanel", "panel"]

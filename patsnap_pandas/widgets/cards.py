@@ -1,0 +1,232 @@
+"""HTML of the panel's result cards and comparison view: plain markup, every text escaped.
+
+The panel puts these strings into ``ipywidgets.HTML`` values, so they look the same
+in JupyterLab, Notebook 7 and Voila and survive a notebook export. Images are data
+URIs (thumbnails kept by patent, so they still show after the image URLs expired).
+
+Examples
+--------
+>>> import pandas as pd
+>>> import pandas as pd
+>>> row = pd.Series({"rank": 1, "score": 0.912, "patent_pn": "USD900001S", "title": "Chair <b>",
+...                  "authority": "US", "apdt": 20200131})
+>>> html = card_html(row, None)
+>>> "USD900001S" in html and "Chair &lt;b&gt;" in html and "0.912" in html
+True
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+from collections.abc import Mapping
+from typing import Any
+
+from ..links import public_record_url
+from ..render import _data_uri, _esc, _format_value, _is_missing
+from ..words import COLUMN_LABELS, authority_name, date_in_words, loc_in_words
+
+__all__ = ["CSS", "CARD_PX", "HIT_FIELD_LABELS", "card_html", "compare_html", "date_text", "assignee_of"]
+
+#: Side of a card's thumbnail, in CSS pixels.
+CARD_PX = 180
+#: Longest side of the images in the comparison view, in CSS pixels.
+COMPARE_PX = 420
+#: Columns that describe the search rather than the hit (shown in the comparison's header).
+SEARCH_COLUMNS = ("search_id", "query")
+TRIAGE_COLUMNS = ("relevance", "note")
+DATE_COLUMNS = ("apdt", "pbdt", "isd", "apply_date", "publication_date", "grant_date")
+_ASSIGNEE_COLUMNS = ("current_assignee", "assignee", "assignees", "original_assignee", "applicant")
+#: Labels of the raw P009 hit fields that :data:`patsnap_pandas.words.COLUMN_LABELS` does not name.
+HIT_FIELD_LABELS: dict[str, str] = {
+    "apdt": "Applied", "pbdt": "Published", "isd": "Granted", "apno": "Application number",
+    "current_assignee": "Assignee", "original_assignee": "Original assignee", "inventor": "Inventors",
+    "img_id": "Image id", "loc_match": "Matches the predicted Locarno class",
+}
+
+#: The panel's style sheet. Wrapping rules: long text wraps inside its column, numbers,
+#: dates and codes never break (``.psp-nowrap``).
+CSS = """
+.psp-panel { box-sizing: border-box; max-width: 100%; min-width: 0; }
+.psp-panel * { box-sizing: border-box; }
+.psp-panel .widget-html-content, .psp-panel .widget-html { white-space: normal; overflow-wrap: anywhere;
+  line-height: 1.4; }
+.psp-panel .psp-col { flex: 1 1 280px; min-width: 0; max-width: 100%; }
+.psp-panel .psp-col-wide { flex: 2 1 340px; min-width: 0; max-width: 100%; }
+.psp-panel .psp-label { font-weight: 600; margin: 6px 2px 0 2px; }
+.psp-panel .psp-h { font-weight: 700; font-size: 1.05em; margin: 4px 2px; }
+.psp-nowrap { white-space: nowrap; }
+.psp-panel a { color: #0b57d0; text-decoration: underline; }
+.psp-msg-error { color: #b00020; }
+.psp-msg-ok { color: #1b7f3b; }
+.psp-msg-hint { color: #555; }
+.psp-banner { display: inline-block; background: #fff3cd; color: #5c4400; border: 1px solid #e0b000;
+  border-radius: 3px; padding: 1px 6px; font-weight: 700; }
+.psp-live { display: inline-block; background: #e6f4ea; color: #12502a; border: 1px solid #7bc08f;
+  border-radius: 3px; padding: 1px 6px; font-weight: 700; }
+.psp-card { width: 200px; border: 1px solid #d0d0d0; border-radius: 4px; padding: 8px; margin: 0;
+  background: #fff; }
+.psp-card .psp-thumb { width: 180px; height: 180px; object-fit: contain; display: block; background: #fafafa;
+  border: 1px solid #eee; }
+.psp-card .psp-score { font-size: 1.15em; font-weight: 700; }
+.psp-card .psp-title { display: -webkit-box; -webkit-line-clamp: 2; -webkit-box-orient: vertical;
+  overflow: hidden; }
+.psp-card .psp-sub { color: #555; font-size: 0.92em; }
+.psp-mark { display: inline-block; border-radius: 3px; padding: 0 5px; font-size: 0.9em; }
+.psp-mark-relevant { background: #e6f4ea; color: #12502a; }
+.psp-mark-not-relevant { background: #eee; color: #333; }
+.psp-mark-unsure { background: #fff3cd; color: #5c4400; }
+.psp-pair { display: flex; flex-wrap: wrap; gap: 16px; }
+.psp-pair figure { flex: 1 1 260px; max-width: 440px; margin: 0; min-width: 0; }
+.psp-pair img { width: 100%; height: 380px; object-fit: contain; display: block; border: 1px solid #ddd;
+  background: #fafafa; }
+.psp-pair figcaption { margin-top: 4px; font-weight: 600; }
+.psp-fields { border-collapse: collapse; margin-top: 8px; max-width: 100%; }
+.psp-fields th { text-align: left; vertical-align: top; padding: 2px 12px 2px 0; white-space: nowrap;
+  color: #444; font-weight: 600; }
+.psp-fields td { vertical-align: top; padding: 2px 0; overflow-wrap: anywhere; }
+.psp-chart-img { max-width: 100%; height: auto; }
+.psp-panel .widget-button { width: auto; min-width: max-content; }
+.psp-panel .widget-toggle-buttons .widget-toggle-button { width: auto; min-width: max-content; }
+"""
+
+
+def date_text(value: Any) -> str:
+    """A date cell as ``YYYY-MM-DD`` (API dates come as ``20200131``); "" when missing.
+
+    Examples
+    --------
+    >>> date_text(20200131), date_text("2021-05-04"), date_text(None)
+    ('2020-01-31', '2021-05-04', '')
+    """
+    if _is_missing(value):
+        return ""
+    return date_in_words(value if isinstance(value, (str, dt.date)) else str(value))
+
+
+def assignee_of(row: Mapping[str, Any]) -> str:
+    """The first non-empty assignee-like field of a hit ("" when the hit has none).
+
+    Examples
+    --------
+    >>> assignee_of({"current_assignee": ["Acme Corp"], "title": "Lamp"})
+    'Acme Corp'
+    """
+    for column in _ASSIGNEE_COLUMNS:
+        value = row.get(column)
+        if not _is_missing(value) and _format_value(value).strip():
+            return _format_value(value)
+    return ""
+
+
+def _mark_badge(relevance: Any) -> str:
+    if _is_missing(relevance) or not str(relevance):
+        return ""
+    slug = str(relevance).replace(" ", "-")
+    return f'<span class="psp-mark psp-mark-{_esc(slug)}">{_esc(relevance)}</span>'
+
+
+def _date_line(row: Mapping[str, Any]) -> str:
+    parts = []
+    for column, word in (("apdt", "applied"), ("pbdt", "published")):
+        text = date_text(row.get(column))
+        if text:
+            parts.append(f'{word} <span class="psp-nowrap">{_esc(text)}</span>')
+    return ", ".join(parts)
+
+
+def card_html(row: Mapping[str, Any], thumbnail: bytes | None) -> str:
+    """One hit as a card: thumbnail (180 px), score, number, title, assignee, authority, mark.
+
+    Examples
+    --------
+    >>> card_html({"score": 0.5, "patent_pn": "CN1", "authority": "CN", "relevance": "unsure"}, None).count("unsure")
+    2
+    """
+    score = row.get("score")
+    score_text = "" if _is_missing(score) else f"{float(score):.3f}"
+    image = (f'<img class="psp-thumb" src="{_data_uri(thumbnail)}" alt="drawing of {_esc(row.get("patent_pn"))}">'
+             if thumbnail else '<div class="psp-thumb psp-msg-hint">no image</div>')
+    rank = row.get("rank")
+    rank_text = "" if _is_missing(rank) else f'<span class="psp-sub psp-nowrap">#{int(rank)}</span> '
+    authority = row.get("authority")
+    lines = [
+        image,
+        f'<div>{rank_text}<span class="psp-score psp-nowrap" title="similarity score">{score_text}</span> '
+        f'{_mark_badge(row.get("relevance"))}</div>',
+        f'<div class="psp-nowrap"><b>{_esc(_format_value(row.get("patent_pn")))}</b></div>',
+        f'<div class="psp-title">{_esc(_format_value(row.get("title")))}</div>',
+    ]
+    assignee = assignee_of(row)
+    if assignee:
+        lines.append(f'<div class="psp-sub psp-title">{_esc(assignee)}</div>')
+    if not _is_missing(authority):
+        lines.append(f'<div class="psp-sub">{_esc(authority_name(authority))}</div>')
+    dates = _date_line(row)
+    if dates:
+        lines.append(f'<div class="psp-sub">{dates}</div>')
+    return "".join(lines)
+
+
+def _field_value(column: str, value: Any) -> str:
+    if column in DATE_COLUMNS:
+        return f'<span class="psp-nowrap">{_esc(date_text(value))}</span>'
+    if column == "score" and not _is_missing(value):
+        return f'<span class="psp-nowrap">{float(value):.3f}</span>'
+    if column == "loc" and not _is_missing(value):
+        codes_ = [_format_value(v) for v in (value if isinstance(value, (list, tuple)) else [value])]
+        return "; ".join(f'<span class="psp-nowrap">{_esc(loc_in_words(c))}</span>' for c in codes_ if c)
+    if column == "authority" and not _is_missing(value):
+        return f'{_esc(authority_name(value))} (<span class="psp-nowrap">{_esc(value)}</span>)'
+    if column == "image_url" and not _is_missing(value):
+        return (f'<a href="{_esc(value)}" target="_blank" rel="noopener noreferrer">image file</a> '
+                '<span class="psp-msg-hint">(a signed link: it expires)</span>')
+    return _esc(_format_value(value, column))
+
+
+def compare_html(row: Mapping[str, Any], query_image: bytes | str | None, hit_image: bytes | None,
+                 *, query_label: str = "query image") -> str:
+    """The query and one hit side by side, then every field of the hit and its public record link.
+
+    Parameters
+    ----------
+    row : mapping
+        One row of a result frame.
+    query_image : bytes or str or None
+        PNG/JPEG bytes of the query, or its http(s) URL.
+    hit_image : bytes or None
+        The hit's image (PNG/JPEG bytes).
+    query_label : str
+        Caption of the query image (its file name or URL).
+
+    Examples
+    --------
+    >>> html = compare_html({"patent_pn": "USD900001S", "authority": "US", "score": 0.9}, None, None)
+    >>> '<th scope="row">Number</th>' in html and "United States (" in html
+    True
+    """
+    def figure(src: str | None, caption: str, alt: str) -> str:
+        body = (f'<img src="{_esc(src)}" alt="{_esc(alt)}" referrerpolicy="no-referrer">' if src
+                else '<div class="psp-msg-hint">no image</div>')
+        return f'<figure>{body}<figcaption>{caption}</figcaption></figure>'
+
+    query_src = (_data_uri(query_image) if isinstance(query_image, bytes)
+                 else query_image if isinstance(query_image, str) else None)
+    pn = _format_value(row.get("patent_pn"))
+    score = row.get("score")
+    score_text = "" if _is_missing(score) else f' \u00b7 score <span class="psp-nowrap">{float(score):.3f}</span>'
+    pair = ('<div class="psp-pair">'
+            + figure(query_src, f"Query: {_esc(query_label)}", "query image")
+            + figure(_data_uri(hit_image) if hit_image else None,
+                     f'<span class="psp-nowrap">{_esc(pn)}</span>{score_text}', f"drawing of {pn}")
+            + "</div>")
+    rows = []
+    for column, value in row.items():
+        if column in SEARCH_COLUMNS or column in TRIAGE_COLUMNS:
+            continue
+        label = COLUMN_LABELS.get(column) or HIT_FIELD_LABELS.get(column) or column.replace("_", " ").capitalize()
+        rows.append(f'<tr><th scope="row">{_esc(label)}</th><td>{_field_value(column, value)}</td></tr>')
+    link = public_record_url(pn, str(row.get("authority") or ""))
+    record = (f'<p><a href="{_esc(link)}" target="_blank" rel="noopener noreferrer">Public record of '
+              f'{_esc(pn)}</a></p>' if link else
+              '<p class="psp-msg-hint">No public record link is known for this authority.</p>')
+    return pair + '<table class="psp-fields">' + "".join(rows) + "</table>" + record

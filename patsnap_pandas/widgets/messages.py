@@ -1,0 +1,116 @@
+"""The panel's messages in words for people: labels instead of parameter names, one sentence each.
+
+:class:`~patsnap_pandas.errors.FilterError` carries which filter(s) it is about
+(``params``), what is wrong (``problem``) and a likely intended value
+(``suggestion``); :func:`filter_message` turns that into the sentence shown next to
+the field, with the field's label from :data:`patsnap_pandas.filters.FILTER_LABELS`.
+
+Examples
+--------
+>>> from patsnap_pandas import SearchFilters
+>>> try:
+...     SearchFilters(apply_start_time="2022-06-01", apply_end_time="2020-01-01")
+... except ValueError as err:
+...     filter_message(err)
+('apply_start_time', 'Applied from is after Applied to.')
+>>> image_message("notes.xml")
+'notes.xml is not an image the panel can read: choose a JPG, PNG, TIFF, WEBP, BMP or GIF file.'
+"""
+
+from __future__ import annotations
+
+import re
+
+from ..errors import FilterError
+from ..filters import FILTER_LABELS
+
+__all__ = ["IMAGE_FORMATS", "UPLOAD_ACCEPT", "filter_message", "image_message", "url_message"]
+
+#: What the file chooser offers and the messages name (anything Pillow reads is converted anyway).
+IMAGE_FORMATS: tuple[str, ...] = ("JPG", "PNG", "TIFF", "WEBP", "BMP", "GIF")
+UPLOAD_ACCEPT = ".jpg,.jpeg,.png,.tif,.tiff,.webp,.bmp,.gif,image/*"
+_FORMATS_TEXT = ", ".join(IMAGE_FORMATS[:-1]) + " or " + IMAGE_FORMATS[-1]
+
+# Problems whose wording names the API; said here the way the field reads.
+_LOC_HINT = "write Locarno codes such as 06-01, joined with AND, OR or NOT"
+
+
+def _sentence(text: str) -> str:
+    text = text.strip()
+    return text if text.endswith((".", "?", "!")) else text + "."
+
+
+def filter_message(error: FilterError) -> tuple[str | None, str]:
+    """``(field, sentence)`` for a filter error: the filter it belongs next to, and what to say.
+
+    Parameters
+    ----------
+    error : FilterError
+        As raised by :class:`~patsnap_pandas.filters.SearchFilters`.
+
+    Returns
+    -------
+    tuple
+        The filter name the message belongs to (the first of ``error.params``; None when
+        the error names none) and one or two short sentences using the field labels.
+
+    Examples
+    --------
+    >>> from patsnap_pandas import SearchFilters
+    >>> try:
+    ...     SearchFilters(country="XX")
+    ... except ValueError as err:
+    ...     filter_message(err)
+    ('country', "Authority: 'XX' is not an authority code.")
+    >>> try:
+    ...     SearchFilters(loc="06-01 AMD 06-02")
+    ... except ValueError as err:
+    ...     filter_message(err)
+    ('loc', "Locarno class: unexpected 'AMD'; write Locarno codes such as 06-01, joined with AND, OR or NOT. Did you mean 'AND'?")
+    """
+    params = getattr(error, "params", ())
+    problem = getattr(error, "problem", None)
+    suggestion = getattr(error, "suggestion", None)
+    if not params or problem is None:
+        return None, _sentence(str(error))
+    name = params[0]
+    label = FILTER_LABELS.get(name, name)
+    if problem == "after" and len(params) == 2:
+        return name, f"{label} is after {FILTER_LABELS.get(params[1], params[1])}."
+    unknown = re.fullmatch(r"unknown (?:authority|status) (.+)", problem)
+    if unknown:
+        kind = "an authority code" if name == "country" else "a status"
+        text = f"{label}: {unknown.group(1)} is not {kind}."
+    elif name == "loc":
+        text = f"{label}: {problem}; {_LOC_HINT}."
+    else:
+        text = f"{label}: {_sentence(problem)}"
+    if suggestion:
+        text += f" Did you mean {suggestion!r}?"
+    return name, text
+
+
+def image_message(name: str) -> str:
+    """One sentence for a chosen file that is not a readable image, naming the formats that work.
+
+    Examples
+    --------
+    >>> image_message("scan.pdf")
+    'scan.pdf is not an image the panel can read: choose a JPG, PNG, TIFF, WEBP, BMP or GIF file.'
+    """
+    return f"{name} is not an image the panel can read: choose a {_FORMATS_TEXT} file."
+
+
+def url_message(url: str) -> str | None:
+    """None for an http(s) URL; else one sentence saying what the URL box takes.
+
+    Examples
+    --------
+    >>> url_message("https://example.com/chair.png") is None
+    True
+    >>> url_message("ftp://example.com/chair.png")
+    'Image URL: paste a link that starts with https:// or http://, or choose a file instead.'
+    """
+    if re.fullmatch(r"https?://\S+", url.strip(), re.IGNORECASE):
+        return None
+    return "Image URL: paste a link that starts with https:// or http://, or choose a file instead."

@@ -1,0 +1,93 @@
+"""Fixtures of the report tests: one sandbox over real HTTP for the session, clients, result frames."""
+
+from __future__ import annotations
+
+import functools
+
+import matplotlib
+import pytest
+
+matplotlib.use("Agg")  # tests render to PNG, never to a screen
+
+import patsnap_pandas  # registers df.patsnap
+from conftest import sandbox_clients, session_sandbox_fixtures  # the root conftest.py
+from patsnap_pandas import PatsnapClient, search_designs
+
+assert patsnap_pandas  # imported for its side effect
+
+CORPUS_SIZE = 600
+FAST = {"backoff_factor": 0.001, "timeout": 20}
+
+shared_sandbox, sandbox = session_sandbox_fixtures(CORPUS_SIZE)
+
+
+@pytest.fixture
+def make_client(sandbox, tmp_path):
+    with sandbox_clients(tmp_path, **FAST) as make:
+        yield functools.partial(make, sandbox)
+
+
+@pytest.fixture
+def client(make_client) -> PatsnapClient:
+    return make_client()
+
+
+@pytest.fixture
+def corpus(shared_sandbox):
+    return shared_sandbox.corpus
+
+
+def design_png(corpus, i: int) -> bytes:
+    """PNG bytes of the representative drawing of design ``i`` of the corpus."""
+    return corpus.image_png(corpus.designs[i].image_keys[0])
+
+
+@pytest.fixture
+def hits(client, corpus):
+    """A real sandbox search: 12 hits for the drawing of design 5, enriched (thumbnails prefetched)."""
+    return search_designs(design_png(corpus, 5), client=client, limit=12).patsnap.enrich(legal_status=True)
+
+
+@pytest.fixture(scope="session")
+def plain_server(shared_sandbox):
+    """A loopback server that is not a sandbox: it forwards the API to the sandbox but has no
+    ``/_sandbox/status`` page (as a proxy or a recording would). Its data must not get the banner."""
+    import threading
+
+    import requests
+    from werkzeug.serving import make_server
+    from werkzeug.wrappers import Request, Response
+
+    target = shared_sandbox.base_url.rstrip("/")
+
+    @Request.application
+    def app(request: Request) -> Response:
+        if request.path.startswith("/_sandbox"):
+            return Response("not found", status=404)
+        answer = requests.request(request.method, target + request.full_path.rstrip("?"),
+                                  data=request.get_data(), timeout=30, allow_redirects=False,
+                                  headers={k: v for k, v in request.headers.items()
+                                           if k.lower() not in ("host", "content-length")})
+        return Response(answer.content, status=answer.status_code,
+                        content_type=answer.headers.get("Content-Type"))
+
+    server = make_server("127.0.0.1", 0, app, threaded=True)
+    thread = threading.Thread(target=server.serve_forever, daemon=True)
+    thread.start()
+    try:
+        yield f"http://127.0.0.1:{server.server_port}"
+    finally:
+        server.shutdown()
+        thread.join(5)
+
+
+@pytest.fixture
+def plain_hits(plain_server, shared_sandbox, corpus, tmp_path):
+    """12 enriched hits fetched through the non-sandbox loopback server."""
+    creds = shared_sandbox.credentials
+    client = PatsnapClient(base_url=plain_server, api_key=creds.api_key, cache_dir=tmp_path / "plain",
+                           **FAST)
+    try:
+        yield search_designs(design_png(corpus, 5), client=client, limit=12).patsnap.enrich()
+    finally:
+        client.close()

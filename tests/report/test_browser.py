@@ -1,0 +1,92 @@
+"""The HTML report in a real browser (Debian's Chromium via Playwright), at 1280 and 800 px.
+
+Measured: no number, date or code wraps; no element is wider than the page; the
+sandbox banner stays on screen while scrolling. One browser for the module.
+"""
+
+from __future__ import annotations
+
+import os
+
+import pandas as pd
+import pytest
+
+from patsnap_pandas import search_designs
+from patsnap_pandas.report import build_report, write_html
+
+from .conftest import design_png
+
+CHROMIUM = "/usr/bin/chromium"
+CHROMIUM_ARGS = ["--no-sandbox", "--disable-gpu", "--disable-quic", "--no-first-run",
+                 "--disable-background-networking", "--disable-component-update", "--disable-sync",
+                 "--disable-dev-shm-usage"]
+
+# Elements whose text must stay on one line, and a measure of how many lines each takes.
+MEASURE = """() => {
+  const out = {wrapped: [], wide: [], checked: 0};
+  const width = document.documentElement.clientWidth;
+  for (const el of document.querySelectorAll('.num, .code, .date, .score')) {
+    const text = el.textContent.trim();
+    // a cell holding a number and a second line (the authority under it) is measured by its parts
+    if (!text || [...el.children].some(c => !['A', 'SPAN'].includes(c.tagName) || c.classList.contains('sub'))) continue;
+    out.checked += 1;
+    const range = document.createRange();
+    range.selectNodeContents(el);
+    const tops = new Set([...range.getClientRects()].filter(r => r.width > 0).map(r => Math.round(r.top)));
+    if (tops.size > 1) out.wrapped.push(el.className + ': ' + text);
+  }
+  for (const el of document.querySelectorAll('body *')) {
+    const r = el.getBoundingClientRect();
+    if (r.width > 0 && (r.right > width + 1 || r.left < -1)) out.wide.push(el.tagName + '.' + el.className);
+  }
+  out.scrollWidth = document.documentElement.scrollWidth;
+  out.width = width;
+  return out;
+}"""
+
+
+@pytest.fixture(scope="module")
+def browser():
+    if not os.path.exists(CHROMIUM):
+        pytest.fail(f"{CHROMIUM} is missing: .ci/run installs Debian's chromium package")
+    from playwright.sync_api import sync_playwright
+
+    with sync_playwright() as pw:
+        browser = pw.chromium.launch(executable_path=CHROMIUM, args=CHROMIUM_ARGS, headless=True)
+        try:
+            yield browser
+        finally:
+            browser.close()
+
+
+@pytest.fixture
+def reports(client, corpus, tmp_path):
+    hits = search_designs(design_png(corpus, 11), client=client, limit=30).patsnap.enrich(legal_status=True)
+    hits = hits.patsnap.mark(hits["rank"] <= 3, relevance="relevant", note="closest outline; check the legs")
+    catalogue = pd.DataFrame({"sku": ["C-1", "L-2"], "photo": [design_png(corpus, 60), design_png(corpus, 61)]})
+    batch = catalogue.patsnap.search_each("photo", label_column="sku", limit=6, client=client, progress=False)
+    return {
+        "single": write_html(build_report(hits, title="Chairs like ours", author="A. Analyst"),
+                             tmp_path / "single.html"),
+        "batch": write_html(build_report(batch.patsnap.enrich(), title="Catalogue"), tmp_path / "batch.html"),
+    }
+
+
+@pytest.mark.parametrize("width", [1280, 800])
+def test_nothing_wraps_or_overflows_and_the_banner_stays(browser, reports, width):
+    for name, path in reports.items():
+        page = browser.new_page(viewport={"width": width, "height": 900})
+        try:
+            page.route("**/*", lambda route: route.abort() if not route.request.url.startswith(("file:", "data:"))
+                       else route.continue_())
+            page.goto(path.as_uri())
+            result = page.evaluate(MEASURE)
+            assert result["checked"] > 50, (name, result["checked"])
+            assert result["wrapped"] == [], (name, width, result["wrapped"][:5])
+            assert result["wide"] == [], (name, width, result["wide"][:5])
+            assert result["scrollWidth"] <= result["width"], (name, width)
+            page.evaluate("window.scrollTo(0, document.body.scrollHeight / 2)")
+            top = page.evaluate("document.elementFromPoint(window.innerWidth / 2, 8).className")
+            assert top == "banner", (name, width, top)
+        finally:
+            page.close()

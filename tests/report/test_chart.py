@@ -1,0 +1,70 @@
+"""score_chart_png and plot_scores: sorted, axis near the data, legend outside, CJK glyphs present."""
+
+from __future__ import annotations
+
+import io
+import warnings
+
+import numpy as np
+import pytest
+from PIL import Image
+
+from patsnap_pandas import render, words
+from patsnap_pandas.frame import hits_to_frame
+
+CJK_OWNERS = ["深圳市灯具有限公司", "株式会社デザイン研究所", "삼성전자 주식회사"]
+
+
+def cjk_frame(n: int = 30, source: str = "patsnap"):
+    rng = np.random.default_rng(1)
+    hits = [{"patent_pn": f"CN30{i:07d}S", "title": f"灯 {i}", "score": float(s), "patent_id": f"p{i}"}
+            for i, s in enumerate(rng.uniform(0.80, 0.99, n))]
+    df = hits_to_frame(hits, search_id="S", query="ランプ.png", attrs={"source": source})
+    df["assignees"] = [CJK_OWNERS[i % 3] for i in range(n)]
+    return df
+
+
+def test_cjk_labels_render_without_a_missing_glyph():
+    assert render.configure_cjk_font() is not None, "fonts-noto-cjk is installed by .ci/run"
+    df = cjk_frame()
+    with warnings.catch_warnings():
+        warnings.simplefilter("error")  # "Glyph ... missing from font(s)" would fail here
+        png = render.score_chart_png(df, n=30, by="assignees", title="類似デザイン 유사 디자인 相似设计")
+        ax = render.plot_scores(df, "strip", by="assignees")
+        ax.figure.canvas.draw()
+        ax = render.plot_scores(df, "hist", by="assignees")
+        ax.figure.canvas.draw()
+    assert Image.open(io.BytesIO(png)).size[0] == 900
+
+
+def test_bars_sorted_axis_starts_near_the_data_and_says_so_legend_outside():
+    import matplotlib.pyplot as plt
+
+    df = cjk_frame(40)
+    ax = render.plot_scores(df, "bar", by="assignees", n=40)
+    widths = [p.get_width() + p.get_x() for p in ax.patches]
+    assert widths == sorted(widths, reverse=True)  # best on top, whatever the group
+    low, high = ax.get_xlim()
+    assert 0.7 <= low <= df["score"].min() and high > df["score"].max()
+    assert f"axis starts at {low:.2f}, not 0" in ax.get_xlabel()
+    ax.figure.canvas.draw()
+    legend = ax.get_legend().get_window_extent()
+    assert legend.x0 >= ax.get_window_extent().x1  # the legend is beside the plot, not on it
+    plt.close(ax.figure)
+
+
+def test_sandbox_charts_carry_the_banner():
+    ax = render.plot_scores(cjk_frame(5, source="sandbox"), "bar")
+    assert words.SANDBOX_BANNER in ax.get_title()
+    ax = render.plot_scores(cjk_frame(5), "bar")
+    assert words.SANDBOX_BANNER not in ax.get_title()
+
+
+def test_score_chart_png_checks_its_arguments_first():
+    df = cjk_frame(3)
+    with pytest.raises(ValueError, match=r"n=0 is out of range"):
+        render.score_chart_png(df, n=0)
+    with pytest.raises(ValueError, match=r"width_px=10 is out of range"):
+        render.score_chart_png(df, width_px=10)
+    with pytest.raises(ValueError, match=r"by='nope' is not a column"):
+        render.score_chart_png(df, by="nope")

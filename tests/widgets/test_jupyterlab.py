@@ -1,0 +1,150 @@
+"""The app notebook in JupyterLab 4 (file browser open and closed) and Notebook 7, in Debian's Chromium.
+
+One Jupyter server and one browser for the module. The states of the acceptance
+(after load, after a search, after a validation error, with a comparison open) are
+measured at 800, 1280 and 1920 px with JupyterLab's left sidebar open and closed, and
+after load and search in Notebook 7; screenshots go to tmp/artifacts.
+"""
+
+from __future__ import annotations
+
+import json
+import re
+
+import pytest
+
+from patsnap_pandas.codes import AUTHORITIES
+
+from .browser import PAGE_TIMEOUT_MS, Browser, check_widths, jupyter_server
+from .test_voila import choose_file, drawing  # noqa: F401  (the module's drawing fixture)
+
+pytestmark = pytest.mark.slow
+
+
+@pytest.fixture(scope="module")
+def browser():
+    b = Browser()
+    yield b
+    b.close()
+
+
+@pytest.fixture(scope="module")
+def lab(tmp_path_factory):
+    root = tmp_path_factory.mktemp("lab")
+    with jupyter_server("lab", root) as (url, log):
+        yield url, log, root
+
+
+def run_app_cell(page):
+    """Run the notebook's only cell (Shift+Enter in its editor) and wait for the panel."""
+    from playwright.sync_api import expect
+
+    editor = page.locator(".jp-Cell .cm-content").first
+    expect(editor).to_be_visible(timeout=PAGE_TIMEOUT_MS)
+    prompt = page.locator(".jp-Cell .jp-InputPrompt").first
+    for _attempt in range(20):  # a run sent before the kernel is connected is dropped: send it again
+        editor.click()
+        page.keyboard.press("Shift+Enter")
+        try:
+            expect(prompt).not_to_have_text(re.compile(r"\[ \]"), timeout=3_000)
+            break
+        except AssertionError:
+            continue
+    expect(page.locator(".psp-panel")).to_be_visible(timeout=PAGE_TIMEOUT_MS)
+    news = page.get_by_role("button", name="No", exact=True)  # JupyterLab's "official news?" toast
+    if news.count():
+        news.first.click()
+    expect(page.locator(".psp-status")).to_contain_text("SANDBOX", timeout=PAGE_TIMEOUT_MS)
+
+
+def sidebar(page, open_: bool) -> None:
+    """Show or hide JupyterLab's left sidebar (the file browser)."""
+    shown = page.locator("#jp-left-stack").is_visible()
+    if shown != open_:
+        page.locator(".jp-SideBar.jp-mod-left .lm-TabBar-tab").first.click()
+        page.wait_for_timeout(300)
+    assert page.locator("#jp-left-stack").is_visible() == open_
+
+
+def measure_both_sidebars(page, label: str, focus: str) -> dict:
+    found = {}
+    for open_ in (True, False):
+        sidebar(page, open_)
+        problems = check_widths(page, f"{label}-sidebar-{'open' if open_ else 'closed'}", full_page=False,
+                                focus=focus)
+        if problems:
+            found[f"sidebar {'open' if open_ else 'closed'}"] = problems
+        page.set_viewport_size({"width": 1280, "height": 900})
+    return found
+
+
+def download_html_report(page) -> None:
+    """Export the HTML report and download it through the browser: the file is the sandbox report."""
+    from playwright.sync_api import expect
+
+    page.set_viewport_size({"width": 1280, "height": 900})
+    page.locator("button.psp-export").click()
+    link = page.locator("a.psp-download")
+    expect(link).to_be_visible(timeout=60_000)
+    with page.expect_download() as info:
+        link.click()
+    path = info.value.path()
+    text = open(path, encoding="utf-8").read()
+    assert info.value.suggested_filename.endswith(".html") and "SANDBOX" in text and "<script" not in text.lower()
+
+
+def test_layout_fits_in_jupyterlab_with_the_sidebar_open_and_closed(browser, lab, drawing):  # noqa: F811
+    from playwright.sync_api import expect
+
+    url, log, _root = lab
+    png, _tif, design = drawing
+    page = browser.page()
+    page.goto(url + "lab/tree/app.ipynb?reset", timeout=PAGE_TIMEOUT_MS)
+    run_app_cell(page)
+    problems = {"load": measure_both_sidebars(page, "lab-1-load", ".psp-panel")}
+
+    choose_file(page, png)
+    page.locator(".psp-country select").select_option(label=f"{design.authority} \u2013 {AUTHORITIES[design.authority]}")
+    page.locator("button.psp-search").click()
+    cards = page.locator(".psp-card")
+    expect(cards).to_have_count(10, timeout=60_000)
+    problems["search"] = measure_both_sidebars(page, "lab-2-search", ".psp-results")
+
+    page.locator(".psp-loc input").fill("06-01 AMD 06-02")
+    page.locator(".psp-loc input").press("Enter")
+    expect(page.locator(".psp-msg-loc")).to_contain_text("Locarno class: unexpected 'AMD'")
+    page.locator(".psp-country-other input").fill("XX")
+    page.locator(".psp-country-other input").press("Enter")
+    expect(page.locator(".psp-msg-country")).to_contain_text("is not an authority code")
+    problems["error"] = measure_both_sidebars(page, "lab-3-validation-error", ".psp-loc")
+
+    cards.nth(1).locator("button.psp-open").click()
+    expect(page.locator(".psp-compare")).to_be_visible(timeout=20_000)
+    problems["compare"] = measure_both_sidebars(page, "lab-4-comparison", ".psp-compare")
+    download_html_report(page)
+
+    assert not {k: v for k, v in problems.items() if v}, json.dumps(problems, indent=1)
+    assert not browser.errors, browser.errors
+    page.close()
+
+
+def test_layout_fits_in_notebook_7(browser, lab, drawing):  # noqa: F811
+    from playwright.sync_api import expect
+
+    url, log, _root = lab
+    png, _tif, design = drawing
+    page = browser.page()
+    page.goto(url + "notebooks/app.ipynb", timeout=PAGE_TIMEOUT_MS)
+    run_app_cell(page)
+    problems = {"load": check_widths(page, "nb7-1-load", full_page=False, focus=".psp-panel")}
+    page.set_viewport_size({"width": 1280, "height": 900})
+    choose_file(page, png)
+    page.locator(".psp-country select").select_option(label=f"{design.authority} \u2013 {AUTHORITIES[design.authority]}")
+    page.locator("button.psp-search").click()
+    expect(page.locator(".psp-card")).to_have_count(10, timeout=60_000)
+    page.locator(".psp-card button.psp-open").first.click()
+    expect(page.locator(".psp-compare")).to_be_visible(timeout=20_000)
+    problems["comparison"] = check_widths(page, "nb7-2-comparison", full_page=False, focus=".psp-compare")
+    download_html_report(page)
+    assert not {k: v for k, v in problems.items() if v}, json.dumps(problems, indent=1)
+    page.close()

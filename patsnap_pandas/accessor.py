@@ -307,9 +307,9 @@ class PatsnapAccessor:
 
         Examples
         --------
-        >>> from patsnap_pandas import PatsnapClient, search_designs
+        >>> from patsnap_pandas import PatsnapClient, samples, search_designs
         >>> client = PatsnapClient.sandbox()
-        >>> hits = search_designs("chair.png", client=client, limit=10)
+        >>> hits = search_designs(samples.image("armchair"), client=client, limit=10)
         >>> hits = hits.patsnap.mark(hits["score"] >= hits["score"].iloc[2], relevance="relevant")
         >>> hits["relevance"].value_counts().to_dict()
         {'relevant': 3}
@@ -326,9 +326,9 @@ class PatsnapAccessor:
 
         Examples
         --------
-        >>> from patsnap_pandas import PatsnapClient, search_designs
+        >>> from patsnap_pandas import PatsnapClient, samples, search_designs
         >>> client = PatsnapClient.sandbox()
-        >>> hits = search_designs("chair.png", client=client, limit=5)
+        >>> hits = search_designs(samples.image("armchair"), client=client, limit=5)
         >>> hits.patsnap.mark(hits["rank"] == 1, relevance="unsure").to_csv("marks.csv", index=False)
         >>> hits.patsnap.apply_triage("marks.csv")["relevance"].tolist()[:2]
         ['unsure', <NA>]
@@ -348,9 +348,9 @@ class PatsnapAccessor:
 
         Examples
         --------
-        >>> from patsnap_pandas import PatsnapClient, search_designs
+        >>> from patsnap_pandas import PatsnapClient, samples, search_designs
         >>> client = PatsnapClient.sandbox()
-        >>> hits = search_designs("chair.png", client=client, limit=10)
+        >>> hits = search_designs(samples.image("armchair"), client=client, limit=10)
         >>> hits.patsnap.report(title="Chair").hit_count
         10
         >>> client.close()
@@ -386,9 +386,9 @@ class PatsnapAccessor:
 
         Examples
         --------
-        >>> from patsnap_pandas import PatsnapClient, search_designs
+        >>> from patsnap_pandas import PatsnapClient, samples, search_designs
         >>> client = PatsnapClient.sandbox()
-        >>> hits = search_designs("chair.png", client=client, limit=10)
+        >>> hits = search_designs(samples.image("armchair"), client=client, limit=10)
         >>> hits.patsnap.to_pdf("report.pdf", title="Chair", page_size="Letter").read_bytes()[:5]
         b'%PDF-'
         >>> client.close()

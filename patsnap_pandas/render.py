@@ -742,9 +742,9 @@ def score_chart_png(df: pd.DataFrame, *, n: int = 30, width_px: int = 900, by: s
 
     Examples
     --------
-    >>> from patsnap_pandas import PatsnapClient, search_designs
+    >>> from patsnap_pandas import PatsnapClient, samples, search_designs
     >>> client = PatsnapClient.sandbox()
-    >>> df = search_designs("chair.png", client=client, limit=30)
+    >>> df = search_designs(samples.image("armchair"), client=client, limit=30)
     >>> png = score_chart_png(df, n=30, width_px=900)
     >>> png[:8] == b"\\x89PNG\\r\\n\\x1a\\n"
     True

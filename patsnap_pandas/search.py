@@ -565,9 +565,9 @@ def load_row_thumbnails(df: pd.DataFrame) -> list[bytes | None]:
 
     Examples
     --------
-    >>> from patsnap_pandas import PatsnapClient, search_designs
+    >>> from patsnap_pandas import PatsnapClient, samples, search_designs
     >>> with PatsnapClient.sandbox() as client:
-    ...     hits = search_designs("chair.png", client=client, limit=3)
+    ...     hits = search_designs(samples.image("armchair"), client=client, limit=3)
     ...     thumbs = load_row_thumbnails(hits)
     >>> len(thumbs), all(t.startswith(b"\\x89PNG") for t in thumbs)
     (3, True)
@@ -586,9 +586,9 @@ def load_query_image_of(url: str | None, thumbnail_dir: str | None) -> bytes | N
 
     Examples
     --------
-    >>> from patsnap_pandas import PatsnapClient, search_designs
+    >>> from patsnap_pandas import PatsnapClient, samples, search_designs
     >>> with PatsnapClient.sandbox() as client:
-    ...     hits = search_designs("chair.png", client=client, limit=3)
+    ...     hits = search_designs(samples.image("armchair"), client=client, limit=3)
     ...     image = load_query_image_of(hits.attrs["query_url"], hits.attrs["thumbnail_dir"])
     >>> image[:4] == b"\\x89PNG"
     True

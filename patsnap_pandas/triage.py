@@ -9,9 +9,9 @@ and :func:`apply_triage` merges them into the frame by patent number.
 
 Examples
 --------
->>> from patsnap_pandas import PatsnapClient, search_designs
+>>> from patsnap_pandas import PatsnapClient, samples, search_designs
 >>> client = PatsnapClient.sandbox()
->>> df = search_designs("chair.png", client=client, limit=5)
+>>> df = search_designs(samples.image("armchair"), client=client, limit=5)
 >>> df = mark(df, df["rank"] <= 2, relevance="relevant", note="same backrest")
 >>> df["relevance"].tolist()
 ['relevant', 'relevant', <NA>, <NA>, <NA>]
@@ -132,9 +132,9 @@ def mark(df: pd.DataFrame, selection: Any, *, relevance: str | None = None,
 
     Examples
     --------
-    >>> from patsnap_pandas import PatsnapClient, search_designs
+    >>> from patsnap_pandas import PatsnapClient, samples, search_designs
     >>> client = PatsnapClient.sandbox()
-    >>> df = search_designs("chair.png", client=client, limit=5)
+    >>> df = search_designs(samples.image("armchair"), client=client, limit=5)
     >>> first = df["patent_pn"].iloc[0]
     >>> df = mark(df, first, relevance="unsure", note="check the legs")
     >>> df.loc[0, ["relevance", "note"]].tolist()
@@ -185,9 +185,9 @@ def read_triage(path: str | Path) -> pd.DataFrame:
 
     Examples
     --------
-    >>> from patsnap_pandas import PatsnapClient, search_designs
+    >>> from patsnap_pandas import PatsnapClient, samples, search_designs
     >>> client = PatsnapClient.sandbox()
-    >>> df = search_designs("chair.png", client=client, limit=5)
+    >>> df = search_designs(samples.image("armchair"), client=client, limit=5)
     >>> df = df.patsnap.mark(df["rank"] == 1, relevance="relevant")
     >>> df.to_csv("marks.csv", index=False)
     >>> read_triage("marks.csv")["relevance"].tolist()
@@ -279,9 +279,9 @@ def apply_triage(df: pd.DataFrame, triage: pd.DataFrame) -> pd.DataFrame:
     Examples
     --------
     >>> import pandas as pd
-    >>> from patsnap_pandas import PatsnapClient, search_designs
+    >>> from patsnap_pandas import PatsnapClient, samples, search_designs
     >>> client = PatsnapClient.sandbox()
-    >>> df = search_designs("chair.png", client=client, limit=3)
+    >>> df = search_designs(samples.image("armchair"), client=client, limit=3)
     >>> marks = pd.DataFrame({"patent_pn": [df["patent_pn"].iloc[1]], "relevance": ["Not relevant"],
     ...                       "note": ["different seat"]})
     >>> apply_triage(df, marks)["relevance"].tolist()

@@ -110,9 +110,9 @@ def is_sandbox(df_or_attrs: Any) -> bool:
 
     Examples
     --------
-    >>> from patsnap_pandas import PatsnapClient, search_designs
+    >>> from patsnap_pandas import PatsnapClient, samples, search_designs
     >>> client = PatsnapClient.sandbox()
-    >>> df = search_designs("chair.png", client=client, limit=3)
+    >>> df = search_designs(samples.image("armchair"), client=client, limit=3)
     >>> is_sandbox(df), df.attrs["source"], is_sandbox({"source": "patsnap"})
     (True, 'sandbox', False)
     >>> client.close()

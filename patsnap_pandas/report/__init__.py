@@ -8,10 +8,10 @@ plain pandas tables.
 
 Examples
 --------
->>> from patsnap_pandas import PatsnapClient, search_designs
+>>> from patsnap_pandas import PatsnapClient, samples, search_designs
 >>> from patsnap_pandas.report import build_report, write_html
 >>> client = PatsnapClient.sandbox()
->>> df = search_designs("chair.png", client=client, limit=10).patsnap.enrich(legal_status=True)
+>>> df = search_designs(samples.image("armchair"), client=client, limit=10).patsnap.enrich(legal_status=True)
 >>> report = build_report(df, title="Chairs like ours", author="A. Analyst", organisation="Acme")
 >>> write_html(report, "chairs.html").name
 'chairs.html'

@@ -41,10 +41,10 @@ def write_excel(report: Report, path: str | Path) -> Path:
     Examples
     --------
     >>> import openpyxl
-    >>> from patsnap_pandas import PatsnapClient, search_designs
+    >>> from patsnap_pandas import PatsnapClient, samples, search_designs
     >>> from patsnap_pandas.report import build_report
     >>> client = PatsnapClient.sandbox()
-    >>> report = build_report(search_designs("chair.png", client=client, limit=5), title="Chairs")
+    >>> report = build_report(search_designs(samples.image("armchair"), client=client, limit=5), title="Chairs")
     >>> openpyxl.load_workbook(write_excel(report, "chairs.xlsx")).sheetnames
     ['Summary', 'Hits', 'About']
     >>> client.close()

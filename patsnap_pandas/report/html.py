@@ -116,10 +116,10 @@ def render_html(report: Report, *, medium: str = "screen", page_size: str = "A4"
 
     Examples
     --------
-    >>> from patsnap_pandas import PatsnapClient, search_designs
+    >>> from patsnap_pandas import PatsnapClient, samples, search_designs
     >>> from patsnap_pandas.report import build_report
     >>> client = PatsnapClient.sandbox()
-    >>> report = build_report(search_designs("chair.png", client=client, limit=5), title="Chairs")
+    >>> report = build_report(search_designs(samples.image("armchair"), client=client, limit=5), title="Chairs")
     >>> page = render_html(report)
     >>> "SANDBOX" in page, "<script" in page
     (True, False)
@@ -162,10 +162,10 @@ def write_html(report: Report, path: str | Path) -> Path:
 
     Examples
     --------
-    >>> from patsnap_pandas import PatsnapClient, search_designs
+    >>> from patsnap_pandas import PatsnapClient, samples, search_designs
     >>> from patsnap_pandas.report import build_report
     >>> client = PatsnapClient.sandbox()
-    >>> report = build_report(search_designs("chair.png", client=client, limit=5), title="Chairs")
+    >>> report = build_report(search_designs(samples.image("armchair"), client=client, limit=5), title="Chairs")
     >>> write_html(report, "chairs.html").stat().st_size > 10_000
     True
     >>> client.close()

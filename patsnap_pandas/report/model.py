@@ -187,9 +187,9 @@ def build_report(df: pd.DataFrame, *, title: str = "Design search report", subti
 
     Examples
     --------
-    >>> from patsnap_pandas import PatsnapClient, search_designs
+    >>> from patsnap_pandas import PatsnapClient, samples, search_designs
     >>> client = PatsnapClient.sandbox()
-    >>> df = search_designs("chair.png", client=client, limit=20).patsnap.enrich()
+    >>> df = search_designs(samples.image("armchair"), client=client, limit=20).patsnap.enrich()
     >>> report = build_report(df, title="Chairs like ours", author="A. Analyst")
     >>> report.banner
     'SANDBOX — synthetic designs, not PatSnap data'

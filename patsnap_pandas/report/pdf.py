@@ -33,10 +33,10 @@ def write_pdf(report: Report, path: str | Path, page_size: str = "A4") -> Path:
 
     Examples
     --------
-    >>> from patsnap_pandas import PatsnapClient, search_designs
+    >>> from patsnap_pandas import PatsnapClient, samples, search_designs
     >>> from patsnap_pandas.report import build_report
     >>> client = PatsnapClient.sandbox()
-    >>> report = build_report(search_designs("chair.png", client=client, limit=5), title="Chairs")
+    >>> report = build_report(search_designs(samples.image("armchair"), client=client, limit=5), title="Chairs")
     >>> write_pdf(report, "chairs.pdf", page_size="Letter").read_bytes()[:5]
     b'%PDF-'
     >>> client.close()

@@ -81,9 +81,9 @@ def summary(df: pd.DataFrame) -> dict[str, pd.DataFrame]:
 
     Examples
     --------
-    >>> from patsnap_pandas import PatsnapClient, search_designs
+    >>> from patsnap_pandas import PatsnapClient, samples, search_designs
     >>> client = PatsnapClient.sandbox()
-    >>> df = search_designs("chair.png", client=client, limit=50).patsnap.enrich()
+    >>> df = search_designs(samples.image("armchair"), client=client, limit=50).patsnap.enrich()
     >>> tables = summary(df)
     >>> sorted(tables), tables["authority"].columns.tolist()
     (['assignee', 'authority'], ['hits', 'patents', 'best_score', 'mean_score'])
@@ -139,10 +139,11 @@ def overlap(df: pd.DataFrame) -> pd.DataFrame:
 
     >>> import pandas as pd
     >>> from PIL import Image
-    >>> from patsnap_pandas import PatsnapClient
-    >>> Image.open("chair.png").rotate(3, fillcolor=255).save("chair-side.png")
+    >>> from patsnap_pandas import PatsnapClient, samples
+    >>> chair = samples.image("armchair")
+    >>> Image.open(chair).rotate(3, fillcolor=255).save("chair-side.png")
     >>> catalogue = pd.DataFrame({"sku": ["C-1", "C-1b", "L-2"],
-    ...                           "photo": ["chair.png", "chair-side.png", "lamp.png"]})
+    ...                           "photo": [chair, "chair-side.png", samples.image("desk-lamp")]})
     >>> client = PatsnapClient.sandbox()
     >>> hits = catalogue.patsnap.search_each("photo", label_column="sku", progress=False, client=client)
     >>> shared = overlap(hits)

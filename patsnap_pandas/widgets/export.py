@@ -148,10 +148,10 @@ def export_report(df: pd.DataFrame, *, fmt: str, include: str, folder: str | Pat
 
     Examples
     --------
-    >>> from patsnap_pandas import PatsnapClient, search_designs
+    >>> from patsnap_pandas import PatsnapClient, samples, search_designs
     >>> import tempfile
     >>> with PatsnapClient.sandbox() as client:
-    ...     hits = search_designs("chair.png", client=client, limit=3)
+    ...     hits = search_designs(samples.image("armchair"), client=client, limit=3)
     ...     done = export_report(hits, fmt="html", include="all", folder=tempfile.mkdtemp(),
     ...                          notes={"Minimum score": "0.50"})
     >>> done.path.suffix, done.path.exists(), 'download="' in done.html

@@ -13,13 +13,18 @@ be told apart in tests:
   + COLOUR_WEIGHT * colour``, where colour is the histogram intersection of the
   hue histograms of the ink.
 - Model 1 (smart recommendation) predicts the Locarno class of the (first)
-  image: the score-weighted vote of its :data:`LOC_VOTERS` nearest designs. Hits
-  of that class keep their score and carry ``loc_match: true``; the others are
-  scored ``LOC_PENALTY`` times lower and carry ``loc_match: false``. With P061 only
-  the first image votes, so the order of the images changes the result.
+  image: the score-weighted vote of its :data:`LOC_VOTERS` nearest designs. When
+  the winning class has at least :data:`LOC_MIN_SHARE` of the vote, hits of that
+  class keep their score and carry ``loc_match: true``; the others are scored
+  ``LOC_PENALTY`` times lower and carry ``loc_match: false`` (an unsure prediction
+  re-ranks nothing and hits carry no ``loc_match``). With P061 only the first image
+  votes, so the order of the images changes the result.
 - Several images (P061): a design's score for each image is its best image's
-  score; the design's score is ``MULTI_MAX_WEIGHT * max + (1 - MULTI_MAX_WEIGHT) *
-  mean`` over the query images, and its hit ``url`` is the design image that
+  score; the design's score is a soft maximum over the query images,
+  ``m + T * log(mean(exp((s - m) / T)))`` with ``m`` the best of them and ``T`` =
+  :data:`SOFTMAX_T`: close to the best view's score, raised when the other views
+  agree (a plain mean lets one unlucky view sink the product; on the real drawings
+  it did worse than the best single view). The hit ``url`` is the design image that
   matched best.
 - ``lang`` ``en``/``cn`` gives a generated design's English/Chinese title
   (``original``: the title as filed); ``return_img_id=1`` adds ``img_id``;
@@ -38,7 +43,7 @@ from dataclasses import dataclass
 from typing import Any
 
 import numpy as np
-from PIL import Image
+from PIL import Image, ImageOps
 
 from .. import codes
 from . import features, metadata
@@ -50,8 +55,9 @@ from .records import hit_message, ymd
 COLOUR_WEIGHT = 0.35
 HUE_BINS = 12
 LOC_VOTERS = 8
-LOC_PENALTY = 0.85
-MULTI_MAX_WEIGHT = 0.5
+LOC_MIN_SHARE = 0.5
+LOC_PENALTY = 0.95
+SOFTMAX_T = 0.05
 _MEMO_SIZE = 64
 
 #: Parameters of P060 (P061: ``urls`` instead of ``url``).
@@ -217,7 +223,7 @@ def colour_histogram(image: Image.Image) -> np.ndarray:
     (0, 12)
     """
     rgb = image.convert("RGB")
-    rgb.thumbnail((128, 128))
+    rgb.thumbnail((256, 256))
     hsv = np.asarray(rgb.convert("HSV"), dtype=np.float32) / 255.0
     value = np.asarray(rgb.convert("L"), dtype=np.float32) / 255.0
     ink = value < 0.85
@@ -226,7 +232,7 @@ def colour_histogram(image: Image.Image) -> np.ndarray:
         return hist
     sat = hsv[..., 1][ink]
     hue = hsv[..., 0][ink]
-    coloured = sat > 0.35
+    coloured = sat > 0.2
     bins = np.minimum((hue[coloured] * HUE_BINS + 0.5).astype(int) % HUE_BINS, HUE_BINS - 1)
     hist[:HUE_BINS] = np.bincount(bins, minlength=HUE_BINS)
     hist[HUE_BINS] = (~coloured).sum()
@@ -244,7 +250,8 @@ class MultiViewScorer:
     engine : SearchEngine
         The corpus and its shape index.
     colour : bool
-        Also keep colour histograms of every corpus image (for model 4).
+        Also keep colour histograms of every corpus image (for model 4), and describe
+        queries by :func:`shape_of` (the utility-model part's index holds shapes).
     """
 
     def __init__(self, engine: SearchEngine, *, colour: bool = False) -> None:
@@ -260,6 +267,7 @@ class MultiViewScorer:
         self.keys = keys
         self.colours = (np.stack([colour_histogram(engine.corpus.image(k)) for k in keys])
                         if colour and keys else None)
+        self.shape_queries = colour  # the utility-model index describes shapes (see utility_engine)
         self._memo: OrderedDict[tuple, np.ndarray] = OrderedDict()
         self._lock = threading.Lock()
 
@@ -271,7 +279,8 @@ class MultiViewScorer:
                 if memo_key in self._memo:
                     self._memo.move_to_end(memo_key)
                     return self._memo[memo_key]
-        shape = np.asarray(self.engine.index.image_similarities(image), dtype=np.float64)
+        query = shape_of(image) if self.shape_queries else image
+        shape = np.asarray(self.engine.index.image_similarities(query), dtype=np.float64)
         if colour and self.colours is not None:
             overlap = np.minimum(self.colours, colour_histogram(image)[None, :]).sum(axis=1)
             shape = (1 - COLOUR_WEIGHT) * shape + COLOUR_WEIGHT * overlap
@@ -291,7 +300,9 @@ class MultiViewScorer:
 
 
 def predict_loc(engine: SearchEngine, scores: np.ndarray) -> str | None:
-    """The Locarno class most of the ``LOC_VOTERS`` best designs share (votes weighted by score).
+    """The Locarno class the ``LOC_VOTERS`` best designs vote for (weighted by score), or None when unsure.
+
+    None when no class gets :data:`LOC_MIN_SHARE` of the vote.
 
     Examples
     --------
@@ -311,7 +322,9 @@ def predict_loc(engine: SearchEngine, scores: np.ndarray) -> str | None:
             votes[code] = votes.get(code, 0.0) + float(scores[i])
     if not votes:
         return None
-    return max(sorted(votes), key=lambda code: votes[code])
+    best = max(sorted(votes), key=lambda code: votes[code])
+    total = sum(votes.values())
+    return best if total > 0 and votes[best] / total >= LOC_MIN_SHARE else None
 
 
 @dataclass(frozen=True)
@@ -348,7 +361,8 @@ def search(scorer: MultiViewScorer, images: list[tuple[Image.Image, str | None]]
     per_view = [scorer.design_scores(scorer.image_scores(img, key, colour=colour)) for img, key in images]
     stacked = np.stack([s for s, _ in per_view])
     rows = np.stack([r for _, r in per_view])
-    scores = MULTI_MAX_WEIGHT * stacked.max(axis=0) + (1 - MULTI_MAX_WEIGHT) * stacked.mean(axis=0)
+    top = stacked.max(axis=0)
+    scores = top + SOFTMAX_T * np.log(np.exp((stacked - top) / SOFTMAX_T).mean(axis=0))
     best_rows = rows[stacked.argmax(axis=0), np.arange(stacked.shape[1])]
     predicted = None
     if query.model == 1:
@@ -412,12 +426,32 @@ class EngineSlot:
 
 
 def utility_engine() -> SearchEngine:
-    """The generated utility-model part and its shape index (features cached on disk)."""
+    """The generated utility-model part (coloured drawings) and the index of their shapes.
+
+    The index describes contrast-stretched grayscale copies (:func:`shape_of`), so a
+    red and a blue drawing of one shape describe alike; queries get the same treatment.
+    """
+    from .corpus import Corpus
     from .index import ImageIndex
     from .utility import utility_corpus
 
     corpus = utility_corpus()
-    return SearchEngine(corpus, ImageIndex(corpus))
+    shapes = Corpus(corpus.name + "-shape", corpus.designs, lambda key: shape_of(corpus.image(key)),
+                    corpus.fingerprint + "-shape")
+    return SearchEngine(corpus, ImageIndex(shapes))
 
 
-__all__ = ["colour_histogram", "parse_body", "predict_loc"]
+def shape_of(image: Image.Image) -> Image.Image:
+    """The shape of a drawing whatever its line colour: grayscale, contrast stretched to black on white.
+
+    Examples
+    --------
+    >>> red, blue = Image.new("RGB", (4, 4), (200, 30, 30)), Image.new("RGB", (4, 4), (30, 60, 200))
+    >>> red.paste((255, 255, 255), (0, 0, 2, 4)); blue.paste((255, 255, 255), (0, 0, 2, 4))
+    >>> list(shape_of(red).getdata()) == list(shape_of(blue).getdata())
+    True
+    """
+    return ImageOps.autocontrast(features.to_gray(image))
+
+
+__all__ = ["colour_histogram", "parse_body", "predict_loc", "shape_of"]

@@ -1025,7 +1025,7 @@ def search_views(targets: list[str | images.PreparedImage], *, client: PatsnapCl
     >>> with PatsnapClient.sandbox() as client:
     ...     df = search_views(views, client=client, endpoint="P060", fuse=True,
     ...                       options=ImageSearchOptions(), filters=SearchFilters(), limit=4, thumbnails=False)
-    >>> df.attrs["endpoint_version"], df.attrs["views"], sorted(set(df["matched_view"]))
+    >>> df.attrs["endpoint_version"], df.attrs["views"], sorted(set(df["matched_view"].tolist()))
     ('P060+fusion', ['chair.png', 'lamp.png'], [1, 2])
     """
     from . import fusion as _fusion

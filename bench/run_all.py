@@ -13,7 +13,9 @@ The benchmarks:
 * ``search_bench.py`` (SEARCH): a 100-hit search with thumbnails against its
   sequential baseline, the cached re-run, the frame build;
 * ``batch_bench.py`` (ACCESSOR): 200 catalogue images under a rate limit, against
-  the floor the rate limit sets and a one-worker run.
+  the floor the rate limit sets and a one-worker run;
+* ``multiview_bench.py`` (MULTIVIEW): hit@10 / MRR@10 of 1, 2 and 3 views of one
+  product on the real drawings (``../shared/real-designs``), query views held out.
 
 A benchmark exposes ``run(out=...) -> list[dict]`` (figures with ``name``, ``unit``,
 ``min``, ``median``, ``max``, ``runs``, ``target``, ``ok``); ``sandbox_bench.run(sizes,
@@ -63,6 +65,9 @@ BENCHMARKS: dict[str, tuple[str, str, str]] = {
                "thumbnail in turn), with the same client calls"),
     "batch": ("batch_bench.py", "search_each(): a catalogue of 200 images (60 with --quick), 4 workers, rate_limit=10",
               "the floor the rate limit sets ((calls - 1) / rate) and the same batch with one worker"),
+    "multiview": ("multiview_bench.py", "Several views of one product: hit@10 and MRR@10 on the real drawings "
+                  "(held out), 1 view (P060), 2 and 3 views (P061), 3 views fused on the client",
+                  "the same patents searched with one view (each view on its own, averaged)"),
 }
 
 
@@ -241,6 +246,8 @@ def run_benchmark(name: str, quick: bool, out) -> dict:
                 kwargs["runs"] = 2
             if quick and "images" in params:
                 kwargs["images"] = 60
+            if quick and "models" in params:
+                kwargs["models"] = (1,)
             figures = list(module.run(**kwargs))
         else:
             raise RuntimeError(f"bench/{script} has no run()")

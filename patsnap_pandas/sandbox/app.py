@@ -149,7 +149,7 @@ class SandboxApp:
         }
         # P060/P061: per-image scorers of the designs and of the utility-model part, built on first use
         self._design_scorer = multiview.EngineSlot(self.get_engine)
-        self._utility = multiview.EngineSlot(multiview.utility_engine)
+        self._utility = multiview.EngineSlot(multiview.shared_utility)
 
     # --- WSGI plumbing -----------------------------------------------------------
 

@@ -36,6 +36,7 @@ be told apart in tests:
 from __future__ import annotations
 
 import dataclasses
+import os
 import threading
 from collections import OrderedDict
 from collections.abc import Callable, Mapping
@@ -239,6 +240,32 @@ def colour_histogram(image: Image.Image) -> np.ndarray:
     return hist / hist.sum()
 
 
+COLOUR_VERSION = "c1"
+
+
+def colour_table(corpus, keys: list[str]) -> np.ndarray:
+    """Colour histograms of the corpus images (row order of ``keys``), cached on disk like the features."""
+    from .corpus import sandbox_cache_dir
+
+    path = sandbox_cache_dir() / "features" / f"{corpus.fingerprint}-colour-{COLOUR_VERSION}-{HUE_BINS}.npy"
+    try:
+        table = np.load(path, allow_pickle=False)
+        if table.shape == (len(keys), HUE_BINS + 1):
+            return table
+    except (OSError, ValueError):
+        pass
+    table = np.stack([colour_histogram(corpus.image(k)) for k in keys])
+    try:
+        path.parent.mkdir(parents=True, exist_ok=True)
+        tmp = path.with_name(f".{path.name}.{os.getpid()}.{threading.get_ident()}.tmp")
+        with open(tmp, "wb") as f:
+            np.save(f, table, allow_pickle=False)
+        os.replace(tmp, path)
+    except OSError:  # a read-only cache only costs the time
+        pass
+    return table
+
+
 # --- scoring ----------------------------------------------------------------------
 
 
@@ -265,8 +292,7 @@ class MultiViewScorer:
                 self.slots[i, n] = row[key]
         self.valid = self.slots >= 0
         self.keys = keys
-        self.colours = (np.stack([colour_histogram(engine.corpus.image(k)) for k in keys])
-                        if colour and keys else None)
+        self.colours = colour_table(engine.corpus, keys) if colour and keys else None
         self.shape_queries = colour  # the utility-model index describes shapes (see utility_engine)
         self._memo: OrderedDict[tuple, np.ndarray] = OrderedDict()
         self._lock = threading.Lock()
@@ -406,9 +432,12 @@ def full_hit(design, score: float, url: str, *, img_id: str | None, loc_match: b
 
 
 class EngineSlot:
-    """A search engine built on first use (thread-safe), e.g. the utility-model part."""
+    """A search engine and its scorer, built on first use (thread-safe), e.g. the utility-model part.
 
-    def __init__(self, build: Callable[[], SearchEngine]) -> None:
+    ``build`` returns the engine, or the (engine, scorer) pair when it memoises both itself.
+    """
+
+    def __init__(self, build: Callable[[], Any]) -> None:
         self._build = build
         self._value: tuple[SearchEngine, MultiViewScorer] | None = None
         self._lock = threading.Lock()
@@ -420,9 +449,23 @@ class EngineSlot:
     def get(self, *, colour: bool) -> tuple[SearchEngine, MultiViewScorer]:
         with self._lock:
             if self._value is None:
-                engine = self._build()
-                self._value = (engine, MultiViewScorer(engine, colour=colour))
+                made = self._build()
+                self._value = made if isinstance(made, tuple) else (made, MultiViewScorer(made, colour=colour))
             return self._value
+
+
+_UTILITY_MEMO: dict[str, tuple[SearchEngine, MultiViewScorer]] = {}
+_UTILITY_LOCK = threading.Lock()
+
+
+def shared_utility() -> tuple[SearchEngine, MultiViewScorer]:
+    """The utility-model engine and its colour-aware scorer, built once per process (and cache folder)."""
+    key = os.environ.get("PATSNAP_SANDBOX_CACHE_DIR", "")
+    with _UTILITY_LOCK:
+        if key not in _UTILITY_MEMO:
+            engine = utility_engine()
+            _UTILITY_MEMO[key] = (engine, MultiViewScorer(engine, colour=True))
+        return _UTILITY_MEMO[key]
 
 
 def utility_engine() -> SearchEngine:

@@ -793,6 +793,10 @@ def continue_search(df: pd.DataFrame, n: int = 100, *, client: PatsnapClient | N
     refresh = _check_flag(refresh, "refresh")
     thumbnails = _check_flag(thumbnails, "thumbnails")
     attrs = dict(df.attrs)
+    version = attrs.get("endpoint_version")
+    if isinstance(version, str) and version.startswith(("P060", "P061", "P009+fusion")):
+        raise InvalidInputError(f"df comes from {version}, which has no search id to continue: search "
+                                "again with max_results= (up to 1100 hits).")
     query = _single(attrs, "query")
     if df["query"].nunique(dropna=True) > 1:
         raise InvalidInputError("df holds the results of several queries: continue one search at a time.")

@@ -109,6 +109,14 @@ def test_max_results_pages_p061_by_offset(client, ledger, views):
     assert df["rank"].tolist() == list(range(1, 151))
 
 
+def test_continue_search_says_to_use_max_results(client, views):
+    from patsnap_pandas.search import continue_search
+
+    df = search_designs(views[:2], client=client, limit=3, thumbnails=False)
+    with pytest.raises(InvalidInputError, match="max_results"):
+        continue_search(df, 5)
+
+
 def test_thumbnails_of_every_view_are_kept(client, views):
     df = search_designs(views[:3], client=client, limit=3)
     strip = load_query_images(df)

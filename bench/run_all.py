@@ -19,6 +19,8 @@ The benchmarks:
   the true patent's and the best non-matching design's median scores and their gap.
 * ``store_bench.py`` (STORE): a cached search with 1,000 vs 100,000 thumbnails stored,
   and cached searches from 8 threads against one.
+* ``multiview_bench.py`` (MULTIVIEW): hit@10 / MRR@10 of 1, 2 and 3 views of one
+  product on the real drawings (``../shared/real-designs``), query views held out.
 
 A benchmark exposes ``run(out=...) -> list[dict]`` (figures with ``name``, ``unit``,
 ``min``, ``median``, ``max``, ``runs``, ``target``, ``ok``); ``sandbox_bench.run(sizes,
@@ -75,6 +77,9 @@ BENCHMARKS: dict[str, tuple[str, str, str]] = {
     "store": ("store_bench.py", "Cached searches as the thumbnail store grows (1k vs 100k stored), and from "
               "8 threads at once", "the same cached search with 1,000 thumbnails stored; the same cached "
               "searches from one thread"),
+    "multiview": ("multiview_bench.py", "Several views of one product: hit@10 and MRR@10 on the real drawings "
+                  "(held out), 1 view (P060), 2 and 3 views (P061), 3 views fused on the client",
+                  "the same patents searched with one view (each view on its own, averaged)"),
 }
 
 
@@ -253,6 +258,8 @@ def run_benchmark(name: str, quick: bool, out) -> dict:
                 kwargs["runs"] = 2
             if quick and "images" in params:
                 kwargs["images"] = 60
+            if quick and "models" in params:
+                kwargs["models"] = (1,)
             figures = list(module.run(**kwargs))
         else:
             raise RuntimeError(f"bench/{script} has no run()")

@@ -52,6 +52,7 @@ from .errors import (
     ServiceUnreachableError,
 )
 from .filters import SearchFilters, check_limit
+from .image_params import ImageSearchOptions
 from .search import _check_flag, _thumbnail_dir, client_for, load_thumbnails
 
 if TYPE_CHECKING:
@@ -89,9 +90,12 @@ def search_each(catalogue: pd.DataFrame, image_column: Hashable, *, limit: int =
     ----------
     catalogue : DataFrame
         Any frame; ``catalogue[image_column]`` holds one image per row: a path, an
-        http(s) URL, bytes, a PIL image or a numpy array.
-    image_column : column label
-        The column with the images.
+        http(s) URL, bytes, a PIL image or a numpy array; or a list of them, the
+        views of one product (searched as by ``search_designs`` with a list: P061
+        for up to four, each view and fusion for more).
+    image_column : column label or list of column labels
+        The column with the images, or several columns each holding one view of the
+        row's product (empty cells are left out).
     limit : int, default 10
         Hits per image, 1..100.
     max_workers : int, default 4
@@ -136,6 +140,14 @@ def search_each(catalogue: pd.DataFrame, image_column: Hashable, *, limit: int =
     ...     hits = search_each(catalogue, "photo", label_column="sku", client=client, progress=False)
     >>> hits.loc[hits.status == "error", ["query", "error"]].to_dict("records")
     [{'query': 'X-1', 'error': "ImageInputError: image='missing.png': no such file..."}]
+
+    Several views per product, one column each:
+
+    >>> views = pd.DataFrame({"sku": ["C-100"], "front": ["chair.png"], "side": ["lamp.png"]})
+    >>> with PatsnapClient.sandbox() as client:
+    ...     hits = search_each(views, ["front", "side"], label_column="sku", client=client, progress=False)
+    >>> hits["status"].unique().tolist(), hits.attrs["batch"]["ok"], hits["matched_view"].dtype
+    (['ok'], 1, Int64Dtype())
     """
     if not isinstance(catalogue, pd.DataFrame):
         raise TypeError(f"catalogue must be a pandas DataFrame, got {type(catalogue).__name__}")
@@ -143,7 +155,11 @@ def search_each(catalogue: pd.DataFrame, image_column: Hashable, *, limit: int =
     if duplicated:
         raise InvalidInputError(f"catalogue has duplicate column names {duplicated!r}: each column needs "
                                 "its own name. Rename them first, e.g. catalogue.columns = [...].")
-    _check_column(catalogue, image_column, "image_column")
+    view_columns = list(image_column) if isinstance(image_column, list) else None
+    for column in view_columns or [image_column]:
+        _check_column(catalogue, column, "image_column")
+    if view_columns == []:
+        raise InvalidInputError("image_column=[] is not valid: name one column, or a list of columns of views.")
     if label_column is not None:
         _check_column(catalogue, label_column, "label_column")
     search_filters = SearchFilters.from_kwargs(**filters)
@@ -154,7 +170,11 @@ def search_each(catalogue: pd.DataFrame, image_column: Hashable, *, limit: int =
     thumbnails = _check_flag(thumbnails, "thumbnails")
     api = client_for(None, client)
 
-    values = catalogue[image_column].tolist()
+    if view_columns is not None:  # several views per row: the row's non-empty cells, in column order
+        values = [[v for v in row if v is not None and (isinstance(v, (str, bytes)) or not _is_na(v))]
+                  for row in catalogue[view_columns].itertuples(index=False, name=None)]
+    else:
+        values = catalogue[image_column].tolist()
     labels = _labels(catalogue, values, label_column)
     rows: list[str | None] = []           # per row: its query key, or None when the image was unusable
     row_errors: dict[int, str] = {}
@@ -162,7 +182,8 @@ def search_each(catalogue: pd.DataFrame, image_column: Hashable, *, limit: int =
     with ThreadPoolExecutor(max_workers=max_workers, thread_name_prefix="patsnap-prepare") as pool:
         prepared = list(pool.map(_prepare, _distinct_values(values)))
     for _, target in prepared:
-        images.warn_notes(target, stacklevel=2)
+        for view in target if isinstance(target, tuple) else (target,):
+            images.warn_notes(view, stacklevel=2)
     by_value = dict(prepared)
     for i, value in enumerate(values):
         target = by_value[_value_key(value, i)]
@@ -170,7 +191,7 @@ def search_each(catalogue: pd.DataFrame, image_column: Hashable, *, limit: int =
             rows.append(None)
             row_errors[i] = _describe(target)
             continue
-        key = "url:" + target if isinstance(target, str) else "sha256:" + target.sha256
+        key = _target_key(target)
         queries.setdefault(key, _Query(target, labels[i]))
         rows.append(key)
 
@@ -266,9 +287,22 @@ def _search_one(api: PatsnapClient, query: _Query, filters: SearchFilters, limit
     ``search.search_prepared`` also registers the client, so enrich() / more() on these
     results find it. Thumbnails are prefetched by the batch, in the background.
     """
-    hits = search.search_prepared(query.target, client=api, filters=filters, limit=limit,
-                                  label=query.label, thumbnails=False)
+    if isinstance(query.target, tuple):  # several views of one product: P061, or each view and fusion
+        endpoint, fuse = search.choose_endpoint(len(query.target), None, newer_options=False)
+        hits = search.search_views(list(query.target), client=api, endpoint=endpoint, fuse=fuse,
+                                   options=ImageSearchOptions(**filters.to_dict()), filters=filters,
+                                   limit=limit, label=query.label, thumbnails=False)
+    else:
+        hits = search.search_prepared(query.target, client=api, filters=filters, limit=limit,
+                                      label=query.label, thumbnails=False)
     return hits, bool(hits.attrs["from_cache"])
+
+
+def _target_key(target: str | images.PreparedImage | tuple) -> str:
+    """Rows with the same image (or the same views in the same order) are searched once."""
+    if isinstance(target, tuple):
+        return "views:" + "|".join(_target_key(view) for view in target)
+    return "url:" + target if isinstance(target, str) else "sha256:" + target.sha256
 
 
 class _Prefetch:
@@ -317,8 +351,20 @@ def _distinct_values(values: list) -> list[tuple[Hashable, Any]]:
     return list(seen.items())
 
 
-def _prepare(item: tuple[Hashable, Any]) -> tuple[Hashable, str | images.PreparedImage | Exception]:
+def _prepare(item: tuple[Hashable, Any]) -> tuple[Hashable, str | images.PreparedImage | tuple | Exception]:
     key, value = item
+    if isinstance(value, (list, tuple)):  # several views of one product
+        if not value:
+            return key, ImageInputError("no image in this row (every view is empty)")
+        if len(value) > search.MAX_VIEWS:
+            return key, ImageInputError(f"{len(value)} views in this row: allowed 1 to {search.MAX_VIEWS}")
+        views = []
+        for n, view in enumerate(value, start=1):
+            _, target = _prepare((key, view))
+            if isinstance(target, Exception):
+                return key, ImageInputError(f"view {n}: {target}") if isinstance(target, ImageInputError) else target
+            views.append(target)
+        return key, tuple(views)
     if value is None or (not isinstance(value, (str, bytes)) and _is_na(value)):
         return key, ImageInputError("no image in this row (the cell is empty)")
     try:
@@ -341,6 +387,9 @@ def _labels(catalogue: pd.DataFrame, values: list, label_column: Hashable | None
     out = []
     for value in values:
         try:
+            if isinstance(value, (list, tuple)):
+                out.append(" + ".join(images.query_label(view) for view in value))
+                continue
             out.append(images.query_label(value))
         except InvalidInputError:  # the row's error says what is wrong with the image
             out.append("" if _is_na(value) else f"<{type(value).__name__}>")

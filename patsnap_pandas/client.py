@@ -13,6 +13,7 @@ True
 from __future__ import annotations
 
 import contextlib
+import dataclasses
 import datetime as dt
 import hashlib
 import json
@@ -27,7 +28,7 @@ import tempfile
 import threading
 import time
 import weakref
-from collections.abc import Iterable, Iterator, Mapping
+from collections.abc import Iterable, Iterator, Mapping, Sequence
 from contextlib import contextmanager
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -47,6 +48,7 @@ from .errors import (
     ResponseFormatError, ServiceUnavailableError, ServiceUnreachableError, error_for,
 )
 from .filters import SearchFilters, check_limit, check_offset
+from .image_params import ImageSearchOptions
 from .http import (
     BACKOFF_MAX_S, RETRY_AFTER_MAX_S, RETRY_STATUSES, HeadersAuth, PatsnapAdapter, RateLimiter, Usage, build_session,
     install_log_redaction, make_retry, redact, sqlite_path,
@@ -70,6 +72,8 @@ ENDPOINTS: dict[str, str] = {
     "results": "/image-search/results",
     "bibliography": "/basic-patent-data/simple-bibliography",
     "legal_status": "/basic-patent-data/simple-legal-status",
+    "image_single": "/search/patent/image-single",  # P060 (JSON body)
+    "image_multiple": "/search/patent/image-multiple",  # P061 (JSON body)
 }
 BILLABLE = frozenset(ENDPOINTS) - {"token"}
 _HOUR, _DAY = 3600, 86400
@@ -80,6 +84,8 @@ DEFAULT_LIFETIMES: dict[str, int] = {
     "results": 8 * _HOUR,
     "bibliography": 30 * _DAY,
     "legal_status": 1 * _DAY,
+    "image_single": 8 * _HOUR,
+    "image_multiple": 8 * _HOUR,
 }
 BATCH_SIZE = 100  # P011 / P041: ids per call
 #: Answers larger than this are refused (100 hits or 100 bibliographies take well under 1 MB).
@@ -144,7 +150,7 @@ class SearchPage:
     >>> client.close()
     """
 
-    search_id: str
+    search_id: str | None  # None for P060/P061 (no search id: they page by offset)
     hits: tuple[Hit, ...]
     total: int
     offset: int
@@ -264,7 +270,8 @@ def is_success_envelope(response: requests.Response) -> bool:
     path = urlsplit(response.url or "").path
     data = body["data"]
     try:
-        if path.endswith((ENDPOINTS["search"], ENDPOINTS["results"])):
+        if path.endswith((ENDPOINTS["search"], ENDPOINTS["results"], ENDPOINTS["image_single"],
+                          ENDPOINTS["image_multiple"])):
             _parse_page(data, path, search_id="-", offset=0, limit=codes.LIMIT_MAX, from_cache=False)
         elif path.endswith((ENDPOINTS["bibliography"], ENDPOINTS["legal_status"])):
             return isinstance(data, list) and all(isinstance(item, Mapping) for item in data)
@@ -738,6 +745,89 @@ class PatsnapClient:
         return _parse_page(data, ENDPOINTS["results"], search_id=search_id, offset=offset,
                            limit=limit, from_cache=from_cache)
 
+    # --- P060 / P061: the newer image searches (JSON bodies) ----------------------------------------
+
+    def image_single(self, url: str, options: ImageSearchOptions | Mapping[str, Any] | None = None, *,
+                     limit: int = codes.LIMIT_DEFAULT, offset: int = 0, refresh: bool = False) -> SearchPage:
+        """Search with one image (P060): designs or utility models, with a choice of model.
+
+        Parameters
+        ----------
+        url : str
+            Public http(s) URL of a JPG/PNG (e.g. ``upload_image(...).url``).
+        options : ImageSearchOptions or dict, optional
+            Patent type, model, language, switches and filters; validated before any call.
+        limit : int
+            1..100 hits.
+        offset : int
+            0..1000: where the page starts (P060 pages by offset; there is no search id).
+        refresh : bool
+            Skip the cache and search again.
+
+        Returns
+        -------
+        SearchPage
+            ``search_id`` is None. Hits carry the fuller fields in ``extra`` (``loc``,
+            ``apdt``, ``pbdt``, ``apno``, ``authority``, assignees, ``inventor``, and
+            ``loc_match`` with model 1, ``img_id`` with ``return_img_id``).
+
+        Examples
+        --------
+        >>> client = PatsnapClient.sandbox()
+        >>> url = client.upload_image(open("chair.png", "rb").read(), "chair.png").url
+        >>> page = client.image_single(url, {"model": 1, "country": ["CN", "US"]}, limit=5)
+        >>> len(page.hits), page.search_id, sorted(page.hits[0].extra)[:4]
+        (5, None, ['apdt', 'apno', 'authority', 'current_assignee'])
+        >>> client.image_single(url, {"model": 1, "country": ["CN", "US"]}, limit=5).from_cache
+        True
+        >>> client.close()
+        """
+        url = _check_url(url, "url")
+        return self._image_search("image_single", {"url": url}, options, limit, offset, refresh)
+
+    def image_multiple(self, urls: Sequence[str], options: ImageSearchOptions | Mapping[str, Any] | None = None,
+                       *, limit: int = codes.LIMIT_DEFAULT, offset: int = 0,
+                       refresh: bool = False) -> SearchPage:
+        """Search with 1..4 images of one product (P061), scored from all of them.
+
+        With model 1 the Locarno class of the first image is predicted and used to
+        re-rank: the order of the images matters. Parameters as :meth:`image_single`,
+        with ``urls`` (a list of 1..4 URLs) instead of ``url``.
+
+        Examples
+        --------
+        >>> client = PatsnapClient.sandbox()
+        >>> urls = [client.upload_image(open(name, "rb").read(), name).url for name in ("chair.png", "lamp.png")]
+        >>> page = client.image_multiple(urls, {"model": 2}, limit=3)
+        >>> len(page.hits), page.total
+        (3, 600)
+        >>> client.image_multiple(urls * 3)
+        Traceback (most recent call last):
+        ...
+        patsnap_pandas.errors.InvalidInputError: urls has 6 URLs: not valid. Allowed: 1 to 4 images of one product; ...
+        >>> client.close()
+        """
+        if isinstance(urls, str) or not isinstance(urls, Sequence):
+            raise InvalidInputError(f"urls={_brief(urls)} is not valid: expected a list of 1 to "
+                                    f"{codes.MULTI_IMAGE_MAX} image URLs.")
+        if not 1 <= len(urls) <= codes.MULTI_IMAGE_MAX:
+            raise InvalidInputError(
+                f"urls has {len(urls)} URLs: not valid. Allowed: 1 to {codes.MULTI_IMAGE_MAX} images of one "
+                "product; search_designs() fuses the results of more views on the client.")
+        checked = [_check_url(u, f"urls[{i}]") for i, u in enumerate(urls)]
+        return self._image_search("image_multiple", {"urls": checked}, options, limit, offset, refresh)
+
+    def _image_search(self, name: str, target: dict, options: Any, limit: int, offset: int,
+                      refresh: bool) -> SearchPage:
+        options = ImageSearchOptions.coerce(options)
+        limit = check_limit(limit)
+        offset = check_offset(offset)
+        body = {**target, **options.to_body(), "limit": limit, "offset": offset}
+        data, from_cache = self._call(name, method="POST", json_body=body, refresh=refresh)
+        page = _parse_page(data, ENDPOINTS[name], search_id="-", offset=offset, limit=limit,
+                           from_cache=from_cache)
+        return dataclasses.replace(page, search_id=None)
+
     def bibliography(self, patent_ids: str | Iterable[str]) -> list[dict]:
         """Simple bibliography (P011) of patents, in batches of 100; items as PatSnap returns them.
 
@@ -946,7 +1036,8 @@ class PatsnapClient:
 
     def _call(self, name: str, *, method: str = "GET", params: Mapping[str, str] | None = None,
               data: Any = None, headers: Mapping[str, str] | None = None,
-              basic_auth: tuple[str, str] | None = None, refresh: bool = False) -> tuple[Any, bool]:
+              basic_auth: tuple[str, str] | None = None, refresh: bool = False,
+              json_body: Any = None) -> tuple[Any, bool]:
         """One API call with auth, transient-error retries and one token refresh.
 
         Returns (the envelope's ``data`` -- or the whole body for the token endpoint, from_cache).
@@ -954,8 +1045,8 @@ class PatsnapClient:
         self._check_open()
         path = ENDPOINTS[name]
         url = self.base_url + path
-        if self._cached and method == "GET" and not refresh:
-            cached = self._cached_answer(path, url, params or {})
+        if self._cached and (method == "GET" or json_body is not None) and not refresh:
+            cached = self._cached_answer(path, url, params or {}, method=method, json_body=json_body)
             if cached is not None:
                 self.usage.add_cache_hit()
                 return cached, True
@@ -992,7 +1083,7 @@ class PatsnapClient:
             extra = {"force_refresh": True} if (refresh and self._cached) else {}
             log.debug("%s %s (attempt %d)", method, path, attempt + 1)
             try:
-                response = self._session.request(method, url, params=call_params, data=data,
+                response = self._session.request(method, url, params=call_params, data=data, json=json_body,
                                                  headers=call_headers, auth=basic_auth or HeadersAuth(),
                                                  timeout=self.timeout, allow_redirects=False, **extra)
             except requests.RequestException as exc:
@@ -1055,7 +1146,8 @@ class PatsnapClient:
                     err.hint = f"Gave up after {attempt} retries. {err.hint}"
                 raise err from None
 
-    def _cached_answer(self, path: str, url: str, params: Mapping[str, str]) -> Any:
+    def _cached_answer(self, path: str, url: str, params: Mapping[str, str], *, method: str = "GET",
+                       json_body: Any = None) -> Any:
         """The cached ``data`` of a GET, or None: no token fetched, no network, no rate limit.
 
         Secrets are not part of the cache key (their values are ignored), so a placeholder
@@ -1063,7 +1155,7 @@ class PatsnapClient:
         """
         probe = {**params, **self._auth.cache_key_params()}
         try:
-            response = self._session.request("GET", url, params=probe, auth=HeadersAuth(),
+            response = self._session.request(method, url, params=probe, json=json_body, auth=HeadersAuth(),
                                              only_if_cached=True, allow_redirects=False)
         except requests.RequestException:  # pragma: no cover - only_if_cached never connects
             return None
@@ -1106,6 +1198,13 @@ class PatsnapClient:
         return PatsnapError(f"The request to {self.base_url}{path} failed: {type(exc).__name__}: "
                             f"{_short(redact(str(exc)))}.", endpoint=path,
                             hint="Check the base URL and your network settings.")
+
+
+def _check_url(url: Any, name: str) -> str:
+    if not isinstance(url, str) or not re.match(r"^https?://\S+$", url.strip()):
+        raise InvalidInputError(f"{name}={_brief(url)} is not valid: expected the http(s) URL of a JPG or "
+                                "PNG image; upload a local image with upload_image() first.")
+    return url.strip()
 
 
 def _connection_refused(exc: BaseException) -> bool:

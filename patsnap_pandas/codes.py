@@ -175,3 +175,35 @@ AUTHORITIES: dict[str, str] = {
     "US": "United States", "UY": "Uruguay", "UZ": "Uzbekistan", "VN": "Vietnam",
     "WO": "WIPO (PCT / Hague)", "ZA": "South Africa",
 }
+
+# --- newer image-search endpoints (P060 one image, P061 up to four) -----------
+# Source: ../shared/reference/patsnap-api.md, "Newer image-search endpoints".
+#: ``model`` -> (patent type it searches, what it does).
+IMAGE_MODELS: dict[int, tuple[str, str]] = {
+    1: ("D", "smart recommendation: predicts the LOC of the (first) image and re-ranks with it"),
+    2: ("D", "plain image search"),
+    3: ("U", "shape only"),
+    4: ("U", "shape and colour"),
+}
+#: ``patent_type`` -> what it is, and the model used when none is given (the recommended one).
+PATENT_TYPES: dict[str, str] = {"D": "design", "U": "utility model"}
+DEFAULT_MODEL: dict[str, int] = {"D": 1, "U": 4}
+#: ``lang``: the language of the titles returned.
+IMAGE_LANGS: tuple[str, ...] = ("original", "cn", "en")
+#: ``field`` of P060/P061: SCORE (the default) plus the P009 date fields.
+IMAGE_SORT_FIELDS: dict[str, str] = {"SCORE": "similarity score", **SORT_FIELDS}
+#: P060/P061 ``legal_status``: the P009 table plus the finer withdrawn/abandoned codes.
+LEGAL_STATUS_EXTENDED: dict[int, str] = {
+    **LEGAL_STATUS,
+    12: "withdrawn (undetermined)",
+    17: "deemed withdrawn",
+    18: "voluntarily withdrawn",
+    19: "deemed abandoned",
+    20: "voluntarily abandoned",
+    25: "abandoned (undetermined)",
+}
+#: The boolean (0/1) options of P060/P061.
+IMAGE_FLAGS: tuple[str, ...] = (
+    "is_https", "return_img_id", "pre_filter", "stemming", "include_machine_translation", "score_expansion",
+)
+MULTI_IMAGE_MAX = 4  # P061: 1..4 images of one product

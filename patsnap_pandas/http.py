@@ -429,7 +429,7 @@ def build_session(*, cache: Any, cache_dir: Path, urls_expire_after: Mapping[str
     else:
         common = dict(
             expire_after=DO_NOT_CACHE, urls_expire_after=dict(urls_expire_after),
-            allowable_methods=("GET",), allowable_codes=(200,), filter_fn=filter_fn,
+            allowable_methods=("GET", "POST"), allowable_codes=(200,), filter_fn=filter_fn,
             ignored_parameters=SECRET_PARAMETERS, match_headers=False, cache_control=False,
             stale_if_error=False,
         )

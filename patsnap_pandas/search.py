@@ -48,6 +48,7 @@ from . import codes, config, frame, images, words
 from .client import Hit, PatsnapClient, SearchPage
 from .errors import InvalidInputError, MissingCredentialsError, SearchExpiredError
 from .filters import SearchFilters, check_limit
+from .image_params import ImageSearchOptions
 
 __all__ = [
     "MAX_RESULTS_CAP",
@@ -55,10 +56,13 @@ __all__ = [
     "client_for",
     "continue_search",
     "load_query_image",
+    "load_query_images",
     "load_thumbnails",
     "register_client",
     "search_designs",
     "search_prepared",
+    "search_views",
+    "choose_endpoint",
 ]
 
 #: The most hits one search can serve: the last page starts at offset 1000 and holds 100.
@@ -602,7 +606,8 @@ def load_query_image_of(url: str | None, thumbnail_dir: str | None) -> bytes | N
 
 def search_designs(image: Any, *, client: PatsnapClient | None = None, limit: int = codes.LIMIT_DEFAULT,
                    max_results: int | None = None, label: str | None = None, thumbnails: bool = True,
-                   **filters: Any) -> pd.DataFrame:
+                   endpoint: str | None = None, model: int | None = None, patent_type: str | None = None,
+                   lang: str | None = None, fusion: str = "best", **filters: Any) -> pd.DataFrame:
     """Search registered designs that look like ``image``; one row per hit, best first.
 
     Parameters
@@ -610,6 +615,8 @@ def search_designs(image: Any, *, client: PatsnapClient | None = None, limit: in
     image : str, path, bytes, binary file object, PIL.Image.Image or numpy.ndarray
         An http(s) URL of a JPG/PNG (searched as is), or a local image in any format
         Pillow reads (converted to PNG/JPEG and shrunk under 4 MB, then uploaded).
+        A list of them: several views of one product (1..4 in one P061 call, more
+        searched one by one and fused; see ``endpoint`` and ``fusion``).
     client : PatsnapClient, optional
         Default: a client from the ``PATSNAP_*`` environment variables.
     limit : int, default 10
@@ -621,6 +628,19 @@ def search_designs(image: Any, *, client: PatsnapClient | None = None, limit: in
         The query's name in the frame (default: file name, URL or a content digest).
     thumbnails : bool, default True
         Prefetch the hit images into the thumbnail store.
+    endpoint : {"P009", "P060", "P061"}, optional
+        Default: P009 for one image (P060 when ``model``, ``patent_type`` or ``lang``
+        is given), P061 for a list of up to four, P060 per view and fusion for more.
+        ``"P009"`` or ``"P060"`` with a list: each view searched, then fused.
+    model : int, optional
+        P060/P061: 1 smart recommendation, 2 plain (designs); 3 shape only, 4 shape and
+        colour (utility models). Default: 1 for designs, 4 for utility models.
+    patent_type : {"D", "U"}, optional
+        P060/P061: designs (the default) or utility models.
+    lang : {"original", "cn", "en"}, optional
+        P060/P061: the language of the titles.
+    fusion : {"best", "rrf"}, default "best"
+        How views searched one by one are fused per patent (see :mod:`patsnap_pandas.fusion`).
     **filters
         Search filters, see :class:`SearchFilters`: ``loc``, ``assignees``,
         ``legal_status``, ``country``, ``simple_legal_status``, ``main_field``,
@@ -666,8 +686,23 @@ def search_designs(image: Any, *, client: PatsnapClient | None = None, limit: in
     >>> df.attrs["query"], df.attrs["filters"]
     ('desk-lamp.png', {'country': 'CN,US'})
 
+    Several views of one product (P061), and a utility-model search (P060):
+
+    >>> with PatsnapClient.sandbox() as client:
+    ...     views = search_designs(["chair.png", "lamp.png"], client=client, limit=5)
+    ...     utility = search_designs("chair.png", client=client, patent_type="U", limit=3)
+    >>> views.attrs["endpoint_version"], views.attrs["views"], utility["patent_pn"].str[-1].tolist()
+    ('P061', ['chair.png', 'lamp.png'], ['U', 'U', 'U'])
+
     Without ``client=``, the client comes from the ``PATSNAP_*`` environment variables.
     """
+    views = _views_of(image)
+    newer = any(v is not None for v in (model, patent_type, lang))
+    chosen, fuse = choose_endpoint(None if views is None else len(views), endpoint, newer_options=newer)
+    if views is not None or chosen != "P009":
+        return _search_newer(views if views is not None else [image], chosen, fuse, client=client,
+                             limit=limit, max_results=max_results, label=label, thumbnails=thumbnails,
+                             model=model, patent_type=patent_type, lang=lang, fusion=fusion, filters=filters)
     search_filters = SearchFilters.from_kwargs(**filters)
     limit = check_limit(limit)
     if max_results is not None:
@@ -851,6 +886,10 @@ def continue_search(df: pd.DataFrame, n: int = 100, *, client: PatsnapClient | N
     refresh = _check_flag(refresh, "refresh")
     thumbnails = _check_flag(thumbnails, "thumbnails")
     attrs = dict(df.attrs)
+    version = attrs.get("endpoint_version")
+    if isinstance(version, str) and version.startswith(("P060", "P061", "P009+fusion")):
+        raise InvalidInputError(f"df comes from {version}, which has no search id to continue: search "
+                                "again with max_results= (up to 1100 hits).")
     query = _single(attrs, "query")
     if df["query"].nunique(dropna=True) > 1:
         raise InvalidInputError("df holds the results of several queries: continue one search at a time.")
@@ -928,3 +967,257 @@ def continue_search(df: pd.DataFrame, n: int = 100, *, client: PatsnapClient | N
             warnings.warn(SearchWarning(f"n={n} but {len(hits)} more hits were returned: "
                                         f"{'; '.join(reasons)}."), stacklevel=2)
     return build(hits, sid, pages)
+
+
+# --- several views of one product; the newer endpoints (P060, P061) -----------------------------------
+
+#: The endpoints ``search_designs(endpoint=...)`` takes.
+ENDPOINTS: tuple[str, ...] = ("P009", "P060", "P061")
+#: At most this many views in one multi-view search (each view beyond P061's four is a billed search).
+MAX_VIEWS = 20
+#: Columns a multi-view frame adds after the schema: which view matched, and each view's score.
+VIEW_COLUMNS: tuple[str, ...] = ("matched_view", "fused_score")
+
+
+def _views_of(image: Any) -> list | None:
+    """The views of a multi-view query (a list or tuple of images), else None."""
+    if isinstance(image, (list, tuple)):
+        if not 1 <= len(image) <= MAX_VIEWS:
+            raise InvalidInputError(f"image is a list of {len(image)} images: not valid. Allowed: 1 to "
+                                    f"{MAX_VIEWS} views of one product (one image: pass it alone).")
+        return list(image)
+    return None
+
+
+def choose_endpoint(n_views: int | None, endpoint: str | None, *, newer_options: bool) -> tuple[str, bool]:
+    """(endpoint searched, fused on the client) for a query of ``n_views`` images (None: one image, not a list).
+
+    The rule: one image goes to P009 unless ``endpoint`` or a P060 option
+    (``model``, ``patent_type``, ``lang``) says otherwise; a list of up to four
+    goes to P061 in one call; more views, or an endpoint taking one image
+    (P009, P060) with a list, search each view and fuse on the client.
+
+    Examples
+    --------
+    >>> choose_endpoint(None, None, newer_options=False), choose_endpoint(None, None, newer_options=True)
+    (('P009', False), ('P060', False))
+    >>> choose_endpoint(3, None, newer_options=False), choose_endpoint(6, None, newer_options=False)
+    (('P061', False), ('P060', True))
+    >>> choose_endpoint(2, "P009", newer_options=False)
+    ('P009', True)
+    """
+    if endpoint is not None and endpoint not in ENDPOINTS:
+        raise InvalidInputError(f"endpoint={endpoint!r} is not valid. Allowed: "
+                                + ", ".join(repr(e) for e in ENDPOINTS) + ", or None to choose by the number of images.")
+    if endpoint == "P009" and newer_options:
+        raise InvalidInputError("endpoint='P009' takes no model, patent_type or lang: those are options of "
+                                "P060/P061 (endpoint='P060', 'P061' or None).")
+    if n_views is None:
+        if endpoint is not None:
+            return endpoint, False
+        return ("P060" if newer_options else "P009"), False
+    if endpoint in ("P009", "P060"):
+        return endpoint, True
+    if n_views <= codes.MULTI_IMAGE_MAX:
+        return "P061", False
+    if endpoint == "P061":
+        raise InvalidInputError(f"image has {n_views} views: P061 takes 1 to {codes.MULTI_IMAGE_MAX}. "
+                                "Pass endpoint=None or 'P060' to search each view and fuse the results.")
+    return "P060", True
+
+
+def _page_newer(client: PatsnapClient, name: str, target: Any, options: ImageSearchOptions,
+                wanted: int) -> tuple[list[Hit], list[SearchPage], str | None]:
+    """``wanted`` hits of a P060/P061 search, paged by offset (these endpoints have no search id)."""
+    call = client.image_single if name == "P060" else client.image_multiple
+    hits: list[Hit] = []
+    pages: list[SearchPage] = []
+    while len(hits) < wanted:
+        offset = min(len(hits), codes.OFFSET_MAX)
+        skip = len(hits) - offset
+        limit = min(PAGE_SIZE, wanted - offset)
+        page = call(target, options, limit=limit, offset=offset)
+        pages.append(page)
+        got = page.hits[skip:]
+        hits.extend(got)
+        if len(page.hits) < limit or offset + len(page.hits) >= page.total:
+            break
+    total = pages[-1].total
+    return hits, pages, _shortfall(0, wanted, len(hits), total, short_at=None)
+
+
+def _upload_view(client: PatsnapClient, target: str | images.PreparedImage) -> tuple[str, bool]:
+    if isinstance(target, str):
+        return target, True
+    uploaded = client.upload_image(target.data, target.filename)
+    return uploaded.url, uploaded.from_cache
+
+
+def _search_newer(views: list, endpoint: str, fuse: bool, *, client: PatsnapClient | None, limit: int,
+                  max_results: int | None, label: str | None, thumbnails: bool, model: int | None,
+                  patent_type: str | None, lang: str | None, fusion: str, filters: dict) -> pd.DataFrame:
+    """search_designs for a list of views or a P060/P061 search: check everything, prepare, search."""
+    from .fusion import check_rule
+
+    if endpoint == "P009":
+        search_filters, options = SearchFilters.from_kwargs(**filters), None
+    else:
+        search_filters = SearchFilters()
+        options = ImageSearchOptions(patent_type=patent_type or "D", model=model, lang=lang or "original",
+                                     **filters)
+    limit = check_limit(limit)
+    if max_results is not None:
+        max_results = _check_count(max_results, "max_results")
+    thumbnails = _check_flag(thumbnails, "thumbnails")
+    fusion = check_rule(fusion)
+    if label is not None and not isinstance(label, str):
+        raise InvalidInputError(f"label={label!r} is not valid: expected a string.")
+    targets = [_prepare(view, None) for view in views]
+    labels = [images.query_label(t) if isinstance(t, str) else t.label for t in targets]
+    client = client_for(None, client)
+    return search_views(targets, client=client, endpoint=endpoint, fuse=fuse, options=options,
+                        filters=search_filters, limit=limit, max_results=max_results, labels=labels,
+                        label=label, fusion=fusion, thumbnails=thumbnails, stacklevel=4)
+
+
+def search_views(targets: list[str | images.PreparedImage], *, client: PatsnapClient, endpoint: str,
+                 fuse: bool, options: ImageSearchOptions | None, filters: SearchFilters,
+                 limit: int = codes.LIMIT_DEFAULT, max_results: int | None = None,
+                 labels: list[str] | None = None, label: str | None = None, fusion: str = "best",
+                 thumbnails: bool = True, stacklevel: int = 2) -> pd.DataFrame:
+    """Search prepared views of one product (P061 in one call, or each view and fuse); the frame.
+
+    The one place of the multi-view flow, shared by :func:`search_designs` and
+    :func:`patsnap_pandas.batch.search_each`. Arguments are checked by the callers.
+
+    Parameters
+    ----------
+    targets : list of str or images.PreparedImage
+        The views (URLs or prepared images), in order: with model 1 the first view's
+        Locarno class is predicted, so the order matters.
+    endpoint : {"P009", "P060", "P061"}
+        What is called (P061 with ``fuse=False``; P009/P060 per view with ``fuse=True``).
+    options : ImageSearchOptions or None
+        P060/P061 options and filters (None for P009).
+    filters : SearchFilters
+        P009 filters (used when ``endpoint="P009"``).
+    fusion : {"best", "rrf"}
+        The rule of :func:`patsnap_pandas.fusion.fuse_views`.
+
+    Returns
+    -------
+    pandas.DataFrame
+        The schema columns and the fuller hit fields, then ``matched_view`` (1-based,
+        NA when P061 does not say which view matched); fused frames also have
+        ``fused_score`` and ``score_view1`` .. ``score_viewN``. ``attrs``: the
+        provenance keys plus ``views`` (the view labels), ``query_urls``, ``options``,
+        ``fusion``, ``limit``, ``max_results``; ``endpoint_version`` is ``"P060"``,
+        ``"P061"`` or ``"P009+fusion"``/``"P060+fusion"``.
+
+    Examples
+    --------
+    >>> from patsnap_pandas import PatsnapClient, images
+    >>> from patsnap_pandas.image_params import ImageSearchOptions
+    >>> views = [images.prepare_image(name) for name in ("chair.png", "lamp.png")]
+    >>> with PatsnapClient.sandbox() as client:
+    ...     df = search_views(views, client=client, endpoint="P060", fuse=True,
+    ...                       options=ImageSearchOptions(), filters=SearchFilters(), limit=4, thumbnails=False)
+    >>> df.attrs["endpoint_version"], df.attrs["views"], sorted(set(df["matched_view"].tolist()))
+    ('P060+fusion', ['chair.png', 'lamp.png'], [1, 2])
+    """
+    from . import fusion as _fusion
+
+    wanted = max_results if max_results is not None else limit
+    view_labels = labels or [t if isinstance(t, str) else t.label for t in targets]
+    query = label if label is not None else " + ".join(view_labels)
+    uploads = [_upload_view(client, t) for t in targets]
+    urls = [u for u, _ in uploads]
+    upload_cached = all(c for _, c in uploads)
+    shortfall = None
+    if not fuse:
+        target = urls[0] if endpoint == "P060" else urls
+        hits, pages, shortfall = _page_newer(client, endpoint, target, options, wanted)
+        hits, _ = _dedupe(hits)
+        df = frame.hits_to_frame(hits, search_id=None, query=query)
+        if endpoint == "P061" and "matched_view" not in df.columns:
+            df.insert(len(frame.SCHEMA), "matched_view", pd.array([pd.NA] * len(df), dtype="Int64"))
+        totals = [p.total for p in pages]
+        from_cache = all(p.from_cache for p in pages)
+    else:
+        frames, totals, caches = [], [], []
+        for url, view_label in zip(urls, view_labels):
+            if endpoint == "P009":
+                view = search_prepared(url, client=client, filters=filters, max_results=wanted,
+                                       label=view_label, thumbnails=False, stacklevel=stacklevel + 1)
+                totals.append(view.attrs["total"])
+                caches.append(view.attrs["from_cache"])
+            else:
+                hits, pages, _ = _page_newer(client, "P060", url, options, wanted)
+                hits, _ = _dedupe(hits)
+                view = frame.hits_to_frame(hits, search_id=None, query=view_label)
+                totals.append(max(p.total for p in pages))
+                caches.append(all(p.from_cache for p in pages))
+            frames.append(view)
+        fused = _fusion.fuse_views(frames, rule=fusion, limit=wanted)
+        fused["query"] = pd.array([query] * len(fused), dtype="string")
+        fused["search_id"] = pd.array([None] * len(fused), dtype="string")
+        front = [c for c in fused.columns if c in frame.SCHEMA]
+        views = ["matched_view", "fused_score", *_fusion.view_score_columns(len(frames))]
+        rest = [c for c in fused.columns if c not in front and c not in views]
+        df = fused[front + views + rest]
+        from_cache = all(caches)
+        if max_results is not None and len(df) < wanted:
+            shortfall = "the views together found fewer distinct patents"
+    if shortfall and max_results is not None:
+        warnings.warn(SearchWarning(f"max_results={max_results} but {len(df)} hits were returned: "
+                                    f"{shortfall}."), stacklevel=stacklevel + 1)
+    attrs = {
+        "query": query,
+        "filters": options.filter_dict() if options is not None else filters.to_dict(),
+        "search_id": None,
+        "total": max(totals) if totals else None,
+        "from_cache": upload_cached and from_cache,
+        "endpoint_version": endpoint + ("+fusion" if fuse else ""),
+        "thumbnail_dir": _thumbnail_dir(client),
+        "query_url": urls[0],
+        "query_urls": urls,
+        "views": view_labels,
+        "options": options.to_dict() if options is not None else {},
+        "fusion": fusion if fuse else None,
+        "limit": min(wanted, PAGE_SIZE),
+        "max_results": max_results,
+    }
+    df.attrs = frame.empty_frame(attrs).attrs  # the provenance keys, checked JSON-safe
+    if thumbnails:
+        store = _thumbnail_store(client)
+        for target, url in zip(targets, urls):
+            _store_query_image(store, target, url, stacklevel=stacklevel + 1)
+        _prefetch(store, df)
+    return df
+
+
+def load_query_images(df: pd.DataFrame) -> list[bytes | None]:
+    """PNG thumbnails of every query view of a result frame, in view order (None where gone).
+
+    One search of one image gives a list of one; a multi-view search one per view
+    (``df.attrs["query_urls"]``). Like :func:`load_query_image`, the views come from
+    the thumbnail store, so they load after their URLs expired.
+
+    Examples
+    --------
+    >>> from patsnap_pandas import PatsnapClient, search_designs
+    >>> with PatsnapClient.sandbox() as client:
+    ...     hits = search_designs(["chair.png", "lamp.png"], client=client, limit=3)
+    ...     strip = load_query_images(hits)
+    >>> len(strip), all(png.startswith(b"\\x89PNG") for png in strip)
+    (2, True)
+    """
+    urls = df.attrs.get("query_urls") or [df.attrs.get("query_url")]
+    out: list[bytes | None] = []
+    with images.ThumbnailStore(df.attrs.get("thumbnail_dir") or None, size=THUMBNAIL_SIZE) as store, \
+            warnings.catch_warnings():
+        warnings.simplefilter("ignore", images.ThumbnailWarning)
+        for url in urls:
+            ok = isinstance(url, str) and url.startswith(("http://", "https://"))
+            out.append(store.fetch([(_QUERY_ID, url)])[0] if ok else None)
+    return out

@@ -30,6 +30,7 @@ from werkzeug.wrappers import Request, Response
 from .. import codes
 from .auth import AuthError, Authenticator
 from .faults import FaultInjector
+from . import multiview
 from .ledger import Ledger, LedgerEntry, clean_params
 from .params import Filters, ParamError, get, parse_filters, parse_limit, parse_list, parse_offset, required
 from .ranking import Ranking, SearchEngine, sha256
@@ -131,6 +132,8 @@ class SandboxApp:
                 Rule("/basic-patent-data/simple-legal-status", endpoint="legal_status", methods=["GET"]),
                 Rule("/files/uploads/<name>", endpoint="upload_file", methods=["GET"]),
                 Rule("/files/designs/<patent_id>/<name>", endpoint="design_file", methods=["GET"]),
+                Rule("/search/patent/image-single", endpoint="image_single", methods=["POST"]),
+                Rule("/search/patent/image-multiple", endpoint="image_multiple", methods=["POST"]),
                 Rule("/_sandbox/ledger", endpoint="ledger", methods=["GET", "DELETE"]),
                 Rule("/_sandbox/status", endpoint="status", methods=["GET"]),
             ]
@@ -141,7 +144,12 @@ class SandboxApp:
             "results": self.do_results,
             "bibliography": self.do_bibliography,
             "legal_status": self.do_legal_status,
+            "image_single": self.do_image_single,
+            "image_multiple": self.do_image_multiple,
         }
+        # P060/P061: per-image scorers of the designs and of the utility-model part, built on first use
+        self._design_scorer = multiview.EngineSlot(self.get_engine)
+        self._utility = multiview.EngineSlot(multiview.shared_utility)
 
     # --- WSGI plumbing -----------------------------------------------------------
 
@@ -186,6 +194,8 @@ class SandboxApp:
                 return self.inject(request, fault, record)
             if endpoint == "upload":
                 params.update(self.upload_params(request))
+            if endpoint in ("image_single", "image_multiple"):
+                params.update(self.json_params(request))
             outcome = self.billable[endpoint](request)
         except AuthError as exc:
             message = f"{codes.ERROR_CODES[exc.code][0]} {exc}"
@@ -274,11 +284,23 @@ class SandboxApp:
         """The corpus image key behind ``/files/designs/<patent_id>/<n>.png``."""
         engine = self.get_engine()
         index = engine.by_id.get(patent_id)
+        utility = self._utility.built
+        if index is None and utility is not None:  # a utility-model hit of P060/P061
+            engine = utility[0]
+            index = engine.by_id.get(patent_id)
         stem, _, ext = name.partition(".")
         if index is None or ext != "png" or not stem.isdigit():
             return None
         keys = engine.designs[index].image_keys
         return keys[int(stem)] if int(stem) < len(keys) else None
+
+    def corpus_of_image(self, key: str):
+        """The corpus holding an image key: the designs', else the utility-model part's."""
+        engine = self.get_engine()
+        utility = self._utility.built
+        if key not in engine.image_slots and utility is not None:
+            return utility[0].corpus
+        return engine.corpus
 
     def on_upload_file(self, request: Request, name: str) -> Response:
         if not self.check_signature(request.path, request.args):
@@ -294,7 +316,7 @@ class SandboxApp:
         key = self.find_design_image(patent_id, name)
         if key is None:
             raise NotFound("no such patent image")
-        return Response(self.get_engine().corpus.image_png(key), mimetype="image/png")
+        return Response(self.corpus_of_image(key).image_png(key), mimetype="image/png")
 
     # --- P010 upload ---------------------------------------------------------------
 
@@ -374,7 +396,7 @@ class SandboxApp:
             key = self.find_design_image(segments[2], segments[3])
             if key is None:
                 raise gone
-            return self.get_engine().corpus.image(key), "design:" + key
+            return self.corpus_of_image(key).image(key), "design:" + key
         raise gone
 
     def page(self, request: Request, search_id: str, ranking: Ranking, offset: int, limit: int) -> Outcome:
@@ -432,6 +454,58 @@ class SandboxApp:
         if refilter or resort:
             ranking = self.get_engine().narrow(ranking, filters, refilter=refilter, resort=resort)
         return self.page(request, search_id, ranking, offset, limit)
+
+    # --- P060 / P061 (JSON bodies; see multiview.py) -----------------------------------
+
+    @staticmethod
+    def json_body(request: Request):
+        try:
+            return json.loads(request.get_data(cache=True) or b"null")
+        except ValueError:
+            raise invalid(ParamError("body", "<not JSON>", "a JSON object (Content-Type: application/json)")) from None
+
+    def json_params(self, request: Request) -> dict:
+        """The ledger's view of a JSON body: top-level names, lists joined by commas."""
+        try:
+            body = self.json_body(request)
+        except ApiError:
+            return {}
+        if not isinstance(body, dict):
+            return {}
+        flat = {k: ",".join(map(str, v)) if isinstance(v, list) else str(v) for k, v in body.items()}
+        return clean_params(flat)
+
+    def do_image_single(self, request: Request) -> Outcome:
+        return self.image_search(request, multiple=False)
+
+    def do_image_multiple(self, request: Request) -> Outcome:
+        return self.image_search(request, multiple=True)
+
+    def image_search(self, request: Request, *, multiple: bool) -> Outcome:
+        body = self.json_body(request)
+        try:
+            query = multiview.parse_body(body, multiple=multiple)
+            images = [self.query_image(request, url) for url in query.urls]
+        except ParamError as exc:
+            if exc.name == "url" and multiple:
+                exc = ParamError("urls", exc.value, exc.allowed)
+            raise invalid(exc) from None
+        slot = self._design_scorer if query.patent_type == "D" else self._utility
+        engine, scorer = slot.get(colour=query.patent_type == "U")
+        answer = multiview.search(scorer, images, query)
+        lifetime = self.faults.settings.image_url_lifetime
+        kinds = getattr(engine.corpus, "kinds", {})
+        messages = []
+        for hit in answer.ranking.hits[query.offset : query.offset + query.limit]:
+            design = engine.designs[hit.design_index]
+            _, slot_no = engine.image_slots[hit.image_key]
+            url = self.signed_url(request, self.design_image_path(design, slot_no), lifetime)
+            loc_match = None if answer.predicted_loc is None else answer.predicted_loc in design.loc
+            messages.append(multiview.full_hit(
+                design, hit.score, url, img_id=hit.image_key if query.return_img_id else None,
+                loc_match=loc_match, title=multiview.title_in(design, kinds, query.lang)))
+        data = {"patent_messages": messages, "total_search_result_count": answer.ranking.total}
+        return Outcome(data, len(messages))
 
     # --- P011 / P041 -----------------------------------------------------------------
 

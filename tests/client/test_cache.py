@@ -98,7 +98,7 @@ def test_lifetimes_and_refresh(sandbox, make_client, query_url):
     assert sandbox.ledger.billed("search-id") == 3
     info = client.cache_info()
     assert info["lifetimes"] == {"search": 0.5, "results": 8 * 3600, "bibliography": 30 * 86400,
-                                 "legal_status": 86400}
+                                 "legal_status": 86400, "image_single": 8 * 3600, "image_multiple": 8 * 3600}
 
 
 @pytest.mark.parametrize("kind", ["off", "path", "backend"])

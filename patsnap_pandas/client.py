@@ -1052,20 +1052,21 @@ class PatsnapClient:
                 return cached, True
             # Not cached: make the call once even if other threads or processes want it now too;
             # they wait here, then find it in the cache.
-            key = flight_key("get", url, json.dumps(sorted((params or {}).items())))
+            key = flight_key(method.lower(), url, json.dumps(sorted((params or {}).items())),
+                             json.dumps(json_body, sort_keys=True, default=str))
             with self._flights.hold(key):
-                cached = self._cached_answer(path, url, params or {})
+                cached = self._cached_answer(path, url, params or {}, method=method, json_body=json_body)
                 if cached is not None:
                     self.usage.add_cache_hit()
                     return cached, True
                 return self._send(name, method=method, params=params, data=data, headers=headers,
-                                  basic_auth=basic_auth, refresh=refresh)
+                                  basic_auth=basic_auth, refresh=refresh, json_body=json_body)
         return self._send(name, method=method, params=params, data=data, headers=headers,
-                          basic_auth=basic_auth, refresh=refresh)
+                          basic_auth=basic_auth, refresh=refresh, json_body=json_body)
 
     def _send(self, name: str, *, method: str, params: Mapping[str, str] | None, data: Any,
               headers: Mapping[str, str] | None, basic_auth: tuple[str, str] | None,
-              refresh: bool) -> tuple[Any, bool]:
+              refresh: bool, json_body: Any = None) -> tuple[Any, bool]:
         """The network call of :meth:`_call`, in the client's one retry loop."""
         path = ENDPOINTS[name]
         url = self.base_url + path

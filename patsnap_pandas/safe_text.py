@@ -12,9 +12,10 @@ from __future__ import annotations
 
 import csv
 import re
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
-import pandas as pd
+if TYPE_CHECKING:  # pandas loads only when a frame is written: the command line starts fast
+    import pandas as pd
 
 __all__ = ["FORMULA_PREFIXES", "neutralise_formula", "csv_safe", "write_csv", "terminal_safe"]
 
@@ -48,10 +49,13 @@ def csv_safe(df: pd.DataFrame) -> pd.DataFrame:
 
     Examples
     --------
+    >>> import pandas as pd
     >>> df = pd.DataFrame({"title": ["@SUM(1+1)*cmd|' /C calc'!A0", "Lamp"], "score": [-0.5, 0.9]})
     >>> csv_safe(df)["title"].tolist(), csv_safe(df)["score"].tolist()
     (["'@SUM(1+1)*cmd|' /C calc'!A0", 'Lamp'], [-0.5, 0.9])
     """
+    import pandas as pd
+
     out = df.copy()
     for i in range(out.shape[1]):
         column = out.iloc[:, i]
@@ -67,6 +71,7 @@ def write_csv(df: pd.DataFrame, path: Any) -> None:
 
     Examples
     --------
+    >>> import pandas as pd
     >>> write_csv(pd.DataFrame({"title": ["=1+1", "Lamp\\rshade"], "score": [0.9, 0.8]}), "hits.csv")
     >>> print(open("hits.csv", newline="").read().replace("\\r", "<CR>"))
     "title","score"

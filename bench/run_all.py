@@ -13,7 +13,9 @@ The benchmarks:
 * ``search_bench.py`` (SEARCH): a 100-hit search with thumbnails against its
   sequential baseline, the cached re-run, the frame build;
 * ``batch_bench.py`` (ACCESSOR): 200 catalogue images under a rate limit, against
-  the floor the rate limit sets and a one-worker run.
+  the floor the rate limit sets and a one-worker run;
+* ``report_bench.py`` (REPORTS): HTML, PDF and Excel of a 100-hit search and of a
+  batch of 50 products x 10 hits, against building the report model.
 
 A benchmark exposes ``run(out=...) -> list[dict]`` (figures with ``name``, ``unit``,
 ``min``, ``median``, ``max``, ``runs``, ``target``, ``ok``); ``sandbox_bench.run(sizes,
@@ -63,6 +65,8 @@ BENCHMARKS: dict[str, tuple[str, str, str]] = {
                "thumbnail in turn), with the same client calls"),
     "batch": ("batch_bench.py", "search_each(): a catalogue of 200 images (60 with --quick), 4 workers, rate_limit=10",
               "the floor the rate limit sets ((calls - 1) / rate) and the same batch with one worker"),
+    "report": ("report_bench.py", "Reports: HTML, PDF and Excel of a 100-hit search and of a batch of 50 products "
+               "x 10 hits (time and file size)", "building the report model of the same frame"),
 }
 
 

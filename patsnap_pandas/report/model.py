@@ -233,11 +233,13 @@ def build_report(df: pd.DataFrame, *, title: str = "Design search report", subti
         statuses = df.groupby("query", sort=False, dropna=False)
         for label, group in statuses:
             label = _format_value(label)
+            seen: set[str] = set()  # two catalogue rows with the same image and label: one section
             members = [h for h, q in zip(hits_by_row, shown["query"]) if _format_value(q) == label
-                       and h.number]
+                       and h.number and not (h.number in seen or seen.add(h.number))]
             status = _format_value(group["status"].iloc[0]) if "status" in group else "ok"
             error = _format_value(group["error"].iloc[0]) if "error" in group else ""
             image = load_query_image_of(url_by_label.get(label), thumbnail_dir)
+            label = label or "(no label)"
             members.sort(key=lambda h: -(h.score if h.score is not None else -1))
             section = Section(label, _larger(image), digest_by_label.get(label), members,
                               members[:CARDS_PER_PRODUCT], status, error)

@@ -102,7 +102,12 @@ th,td{padding:3px 5px}
 table.hits{font-size:8pt}
 td.image{width:128px}
 td.image img{width:120px;height:120px}
-.card figure{width:200px}
+.cards{display:block}
+.card{display:table;width:100%%;border-spacing:8px 0;margin:0 0 8px;padding:6px 0}
+.card figure{display:table-cell;width:200px;vertical-align:top}
+.card .facts{display:table-cell;vertical-align:top}
+.product-head{display:block}
+.product-head > *{display:inline-block;vertical-align:top;margin-right:16px}
 .card figure img{width:190px;height:190px}
 .card{gap:8px}
 .chart img{max-height:230mm}

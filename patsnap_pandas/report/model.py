@@ -484,7 +484,7 @@ def _method(attrs: Mapping[str, Any], df: pd.DataFrame, fetched: int, shown: int
         products = info.get("rows", df["query"].nunique())
         rows.append(("Searched", f"{products} product images, up to {attrs.get('limit', '?')} hits each"))
     else:
-        rows.append(("Searched", "one query image (shown below)"))
+        rows.append(("Searched", f"one query image: {_format_value(attrs.get('query')) or 'not named'}"))
     said = words.filters_in_words(_single_filters(attrs))
     if said:
         rows.extend((f"Filter: {label}", text) for label, text in said)

@@ -55,7 +55,7 @@ def test_bar_shows_top_n_scores_labelled_by_patent_number():
     labels = [t.get_text() for t in ax.get_yticklabels()]
     expected = list(df.sort_values("score", ascending=False)["patent_pn"].head(5))
     assert labels == expected
-    widths = [p.get_width() for p in ax.patches]
+    widths = [p.get_x() + p.get_width() for p in ax.patches]  # bars start where the axis starts
     assert widths == pytest.approx(sorted(df["score"], reverse=True)[:5])
     image = render(ax.figure)
     assert image.size == expected_pixels(ax.figure)

@@ -21,6 +21,8 @@ The benchmarks:
   and cached searches from 8 threads against one.
 * ``multiview_bench.py`` (MULTIVIEW): hit@10 / MRR@10 of 1, 2 and 3 views of one
   product on the real drawings (``../shared/real-designs``), query views held out.
+* ``report_bench.py`` (REPORTS): HTML, PDF and Excel of a 100-hit search and of a
+  batch of 50 products x 10 hits, against building the report model.
 
 A benchmark exposes ``run(out=...) -> list[dict]`` (figures with ``name``, ``unit``,
 ``min``, ``median``, ``max``, ``runs``, ``target``, ``ok``); ``sandbox_bench.run(sizes,
@@ -80,6 +82,8 @@ BENCHMARKS: dict[str, tuple[str, str, str]] = {
     "multiview": ("multiview_bench.py", "Several views of one product: hit@10 and MRR@10 on the real drawings "
                   "(held out), 1 view (P060), 2 and 3 views (P061), 3 views fused on the client",
                   "the same patents searched with one view (each view on its own, averaged)"),
+    "report": ("report_bench.py", "Reports: HTML, PDF and Excel of a 100-hit search and of a batch of 50 products "
+               "x 10 hits (time and file size)", "building the report model of the same frame"),
 }
 
 

@@ -161,7 +161,16 @@ def _flat_lists(df):
     return out
 
 
-def _write(df, out: tuple[Path, OutputFormat], *, title: str, author: str | None = None) -> None:
+def _report(df, out: tuple[Path, OutputFormat] | None, *, title: str, author: str | None = None):
+    """The report model for a report file (built while the client, and its thumbnail store, is open)."""
+    if out is None or out[1].suffix not in REPORT_SUFFIXES:
+        return None
+    from . import report
+
+    return report.build_report(df, title=title, author=author)
+
+
+def _write(df, out: tuple[Path, OutputFormat], model=None) -> None:
     path, fmt = out
     if fmt.suffix == ".csv":
         write_csv(_flat_lists(df), path)  # no cell runs as a spreadsheet formula
@@ -170,7 +179,6 @@ def _write(df, out: tuple[Path, OutputFormat], *, title: str, author: str | None
     else:
         from . import report
 
-        model = report.build_report(df, title=title, author=author)
         if fmt.suffix == ".xlsx":
             report.write_excel(model, path)
         elif fmt.suffix == ".pdf":
@@ -180,12 +188,14 @@ def _write(df, out: tuple[Path, OutputFormat], *, title: str, author: str | None
 
 
 def _enriched(df, args: argparse.Namespace, client: PatsnapClient):
-    """The hits with assignees, dates, classes (--enrich) and the legal status (--legal-status)."""
-    if not (args.enrich or args.legal_status):
+    """The hits with assignees, dates, classes (--enrich) and the legal status (--with-legal-status).
+
+    (``--legal-status VALUE`` is the search filter of that name.)"""
+    if not (args.enrich or args.with_legal_status):
         return df
     from .enrich import enrich
 
-    return enrich(df, legal_status=bool(args.legal_status), client=client)
+    return enrich(df, legal_status=bool(args.with_legal_status), client=client)
 
 
 # --- tables on stdout ---------------------------------------------------------------------------------
@@ -364,6 +374,7 @@ def run_search(args: argparse.Namespace) -> int:
         df = _enriched(df, args, client)
         billed = client.usage.billed_calls - billed
         thumbs = bool(thumbnails and len(df))
+        model = _report(df, out, title=args.title or f"Design search: {df.attrs.get('query')}", author=args.author)
     if out is None and len(df):
         print(format_table(df, ["rank", "score", "patent_pn", "authority", "title"]), flush=True)
     cached = ", from the cache" if df.attrs.get("from_cache") else ""
@@ -371,8 +382,7 @@ def run_search(args: argparse.Namespace) -> int:
           f"(search id {df.attrs.get('search_id')}, {_count(billed, 'billed call')}{cached})")
     if out is None:
         return EXIT_OK
-    title = args.title or f"Design search: {df.attrs.get('query')}"
-    _write(df, out, title=title, author=args.author)
+    _write(df, out, model)
     _info(f"wrote {out[0]}" + (" (thumbnails embedded)" if thumbs else ""))
     return EXIT_OK
 
@@ -439,6 +449,7 @@ def run_batch(args: argparse.Namespace) -> int:
         df = _enriched(df, args, client)
         billed = client.usage.billed_calls - billed
         thumbs = bool(thumbnails and (df["status"] == "ok").any())
+        model = _report(df, out, title=args.title or f"Batch design search: {csv.name}", author=args.author)
 
     counts = df.attrs.get("batch", {})
     _info(f"batch: {_count(counts.get('rows', len(catalogue)), 'row')}, {counts.get('ok', 0)} ok, "
@@ -459,7 +470,7 @@ def run_batch(args: argparse.Namespace) -> int:
                                  zip(df["status"], df["title"], df["error"])])
         print(format_table(shown, ["query", "status", "rank", "score", "patent_pn", "title"]), flush=True)
     else:
-        _write(df, out, title=args.title or f"Batch design search: {csv.name}", author=args.author)
+        _write(df, out, model)
         _info(f"wrote {out[0]}" + (" (thumbnails embedded)" if thumbs else ""))
     return EXIT_FAILED if (args.strict and len(failed)) else EXIT_OK
 
@@ -653,8 +664,9 @@ def build_parser() -> argparse.ArgumentParser:
     search.add_argument("--author", help="author named on the report's cover")
     search.add_argument("--enrich", action="store_true",
                         help="add assignees, dates and Locarno classes (bibliography calls, cached)")
-    search.add_argument("--legal-status", action="store_true",
-                        help="add each hit's legal status (implies --enrich; legal-status calls, cached)")
+    search.add_argument("--with-legal-status", action="store_true",
+                        help="add each hit's legal status (implies --enrich; legal-status calls, cached); "
+                             "--legal-status is the filter")
     _add_filter_arguments(search)
     _add_client_arguments(search)
 
@@ -677,8 +689,9 @@ def build_parser() -> argparse.ArgumentParser:
     batch.add_argument("--author", help="author named on the report's cover")
     batch.add_argument("--enrich", action="store_true",
                         help="add assignees, dates and Locarno classes (bibliography calls, cached)")
-    batch.add_argument("--legal-status", action="store_true",
-                        help="add each hit's legal status (implies --enrich; legal-status calls, cached)")
+    batch.add_argument("--with-legal-status", action="store_true",
+                        help="add each hit's legal status (implies --enrich; legal-status calls, cached); "
+                             "--legal-status is the filter")
     batch.add_argument("--strict", action="store_true", help="exit 1 when any row failed")
     batch.add_argument("--progress", action=argparse.BooleanOptionalAction, default=None,
                        help="progress bar on stderr (default: when stderr is a terminal)")

@@ -123,7 +123,8 @@ def _image(sheet: Any, row: int, col: int, data: bytes | None, size: int, name: 
 def _summary(report: Report, sheet: Any, fmt: dict) -> None:
     sheet.set_column(0, 0, 24)
     sheet.set_column(1, 1, 70)
-    sheet.set_column(2, 5, 14)
+    sheet.set_column(2, 3, 11)
+    sheet.set_column(4, 4, 20)
     row = _banner(report, sheet, fmt, 5) + 1
     sheet.write_string(row, 0, report.title, fmt["title"])
     sheet.set_row(row, 28)

@@ -38,7 +38,7 @@ table.kv td{overflow-wrap:anywhere}
 td.image{width:138px;padding:4px;text-align:center;vertical-align:middle;background:#fff}
 td.image img{width:128px;height:128px;object-fit:contain;display:block;margin:auto}
 .noimg{color:#8c959f;font-size:12px}
-.query-image img{max-width:min(420px,100%%);max-height:420px;border:1px solid #d0d7de;padding:6px;background:#fff}
+.query-image img{width:min(380px,100%%);height:auto;border:1px solid #d0d7de;padding:6px;background:#fff}
 .cards{display:flex;flex-direction:column;gap:14px}
 .card{border:1px solid #d0d7de;border-radius:6px;padding:10px;display:flex;flex-wrap:wrap;gap:12px;
  break-inside:avoid;page-break-inside:avoid}
@@ -102,7 +102,12 @@ th,td{padding:3px 5px}
 table.hits{font-size:8pt}
 td.image{width:128px}
 td.image img{width:120px;height:120px}
-.card figure{width:200px}
+.cards{display:block}
+.card{display:table;width:100%%;border-spacing:8px 0;margin:0 0 8px;padding:6px 0}
+.card figure{display:table-cell;width:200px;vertical-align:top}
+.card .facts{display:table-cell;vertical-align:top}
+.product-head{display:block}
+.product-head > *{display:inline-block;vertical-align:top;margin-right:16px}
 .card figure img{width:190px;height:190px}
 .card{gap:8px}
 .chart img{max-height:230mm}
@@ -200,7 +205,7 @@ def _cover(report: Report) -> str:
                                                 ("Report made", report.created_at),
                                                 ("Data source", report.source)) if value]
     sub = f'<p class="subtitle">{_esc(report.subtitle)}</p>' if report.subtitle else ""
-    return f'<section class="cover"><h1>{_esc(report.title)}</h1>{sub}{_kv(rows)}</section>'
+    return f'<section class="cover"><h1 dir="auto">{_esc(report.title)}</h1>{sub}{_kv(rows)}</section>'
 
 
 def _method(report: Report) -> str:

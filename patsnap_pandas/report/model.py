@@ -45,7 +45,17 @@ _RELEVANCE_HEADINGS = {"relevant": "Marked relevant", "not relevant": "Marked no
 
 @dataclasses.dataclass
 class Hit:
-    """One hit as a report shows it: words, not codes."""
+    """One hit as a report shows it: words, not codes.
+
+    Examples
+    --------
+    >>> from patsnap_pandas import PatsnapClient, search_designs
+    >>> client = PatsnapClient.sandbox()
+    >>> report = build_report(search_designs("chair.png", client=client, limit=5).patsnap.enrich())
+    >>> hit = report.sections[0].hits[0]; hit.rank, hit.loc.endswith("(Furnishing)"), hit.image is not None
+    (1, True, True)
+    >>> client.close()
+    """
 
     rank: int | None
     score: float | None
@@ -69,7 +79,17 @@ class Hit:
 
 @dataclasses.dataclass
 class Column:
-    """A column of the hits table: frame-independent key, header words, kind (for alignment/no-wrap)."""
+    """A column of the hits table: frame-independent key, header words, kind (for alignment/no-wrap).
+
+    Examples
+    --------
+    >>> from patsnap_pandas import PatsnapClient, search_designs
+    >>> client = PatsnapClient.sandbox()
+    >>> report = build_report(search_designs("chair.png", client=client, limit=5).patsnap.enrich())
+    >>> [(c.label, c.kind) for c in report.columns[:4]]
+    [('Image', 'image'), ('Rank', 'num'), ('Score', 'num'), ('Number', 'code')]
+    >>> client.close()
+    """
 
     key: str
     label: str
@@ -78,7 +98,17 @@ class Column:
 
 @dataclasses.dataclass
 class GroupRow:
-    """One row of a per-assignee or per-authority summary, with its best match."""
+    """One row of a per-assignee or per-authority summary, with its best match.
+
+    Examples
+    --------
+    >>> from patsnap_pandas import PatsnapClient, search_designs
+    >>> client = PatsnapClient.sandbox()
+    >>> report = build_report(search_designs("chair.png", client=client, limit=5).patsnap.enrich())
+    >>> sum(row.hits for row in report.by_authority)
+    5
+    >>> client.close()
+    """
 
     name: str
     hits: int
@@ -89,7 +119,17 @@ class GroupRow:
 
 @dataclasses.dataclass
 class Section:
-    """One query and its hits (the whole report for one search; one product of a batch)."""
+    """One query and its hits (the whole report for one search; one product of a batch).
+
+    Examples
+    --------
+    >>> from patsnap_pandas import PatsnapClient, search_designs
+    >>> client = PatsnapClient.sandbox()
+    >>> report = build_report(search_designs("chair.png", client=client, limit=5).patsnap.enrich())
+    >>> section = report.sections[0]; section.query, len(section.cards), section.query_image is not None
+    ('chair.png', 5, True)
+    >>> client.close()
+    """
 
     query: str
     query_image: bytes | None
@@ -113,7 +153,19 @@ class Section:
 
 @dataclasses.dataclass
 class OverviewRow:
-    """A product of a batch: its image, its closest hit and score."""
+    """A product of a batch: its image, its closest hit and score.
+
+    Examples
+    --------
+    >>> import pandas as pd
+    >>> from patsnap_pandas import PatsnapClient
+    >>> catalogue = pd.DataFrame({"sku": ["C-1", "L-2"], "photo": ["chair.png", "lamp.png"]})
+    >>> client = PatsnapClient.sandbox()
+    >>> batch = catalogue.patsnap.search_each("photo", label_column="sku", limit=3, client=client, progress=False)
+    >>> [(row.query, row.hits, row.best.rank) for row in build_report(batch).overview]
+    [('C-1', 3, 1), ('L-2', 3, 1)]
+    >>> client.close()
+    """
 
     query: str
     query_image: bytes | None
@@ -125,7 +177,17 @@ class OverviewRow:
 
 @dataclasses.dataclass
 class Report:
-    """Everything a report says; see :func:`build_report`."""
+    """Everything a report says; see :func:`build_report`.
+
+    Examples
+    --------
+    >>> from patsnap_pandas import PatsnapClient, search_designs
+    >>> client = PatsnapClient.sandbox()
+    >>> report = build_report(search_designs("chair.png", client=client, limit=5).patsnap.enrich())
+    >>> report.sandbox, report.batch, report.hit_count
+    (True, False, 5)
+    >>> client.close()
+    """
 
     title: str
     subtitle: str | None
@@ -150,7 +212,7 @@ class Report:
 
     @property
     def banner(self) -> str | None:
-        """The sandbox banner, or None for live data."""
+        """The sandbox banner, or None for live data (see the class example)."""
         return words.SANDBOX_BANNER if self.sandbox else None
 
     @property
@@ -233,11 +295,13 @@ def build_report(df: pd.DataFrame, *, title: str = "Design search report", subti
         statuses = df.groupby("query", sort=False, dropna=False)
         for label, group in statuses:
             label = _format_value(label)
+            seen: set[str] = set()  # two catalogue rows with the same image and label: one section
             members = [h for h, q in zip(hits_by_row, shown["query"]) if _format_value(q) == label
-                       and h.number]
+                       and h.number and not (h.number in seen or seen.add(h.number))]
             status = _format_value(group["status"].iloc[0]) if "status" in group else "ok"
             error = _format_value(group["error"].iloc[0]) if "error" in group else ""
             image = load_query_image_of(url_by_label.get(label), thumbnail_dir)
+            label = label or "(no label)"
             members.sort(key=lambda h: -(h.score if h.score is not None else -1))
             section = Section(label, _larger(image), digest_by_label.get(label), members,
                               members[:CARDS_PER_PRODUCT], status, error)
@@ -420,7 +484,7 @@ def _method(attrs: Mapping[str, Any], df: pd.DataFrame, fetched: int, shown: int
         products = info.get("rows", df["query"].nunique())
         rows.append(("Searched", f"{products} product images, up to {attrs.get('limit', '?')} hits each"))
     else:
-        rows.append(("Searched", "one query image (shown below)"))
+        rows.append(("Searched", f"one query image: {_format_value(attrs.get('query')) or 'not named'}"))
     said = words.filters_in_words(_single_filters(attrs))
     if said:
         rows.extend((f"Filter: {label}", text) for label, text in said)

@@ -43,15 +43,25 @@ def write_pdf(report: Report, path: str | Path, page_size: str = "A4") -> Path:
     """
     if page_size not in PAGE_SIZES:
         raise InvalidInputError(f"page_size={page_size!r} is not valid: expected one of {PAGE_SIZES}.")
+    from PIL import ImageFile
+
+    truncated = ImageFile.LOAD_TRUNCATED_IMAGES
     try:
         import weasyprint
     except (ImportError, OSError) as exc:  # OSError: the pango library is missing
         raise ImportError("Writing PDF reports needs the [pdf] extra: pip install 'patsnap-pandas[pdf]' "
                           "(WeasyPrint; on Debian/Ubuntu also: sudo apt-get install libpango-1.0-0 "
                           f"libpangoft2-1.0-0). ({type(exc).__name__}: {exc})") from None
+    finally:
+        # Importing WeasyPrint makes Pillow accept truncated images process-wide; the package's
+        # own image checks (a corrupt query image is an error) must not change because a PDF was made.
+        ImageFile.LOAD_TRUNCATED_IMAGES = truncated
     target = Path(path)
     page = render_html(report, medium="print", page_size=page_size)
     logging.getLogger("weasyprint").setLevel(logging.ERROR)  # its CSS notes are not the user's concern
     logging.getLogger("fontTools").setLevel(logging.ERROR)
-    weasyprint.HTML(string=page, base_url=None).write_pdf(target)
+    try:
+        weasyprint.HTML(string=page, base_url=None).write_pdf(target)
+    finally:
+        ImageFile.LOAD_TRUNCATED_IMAGES = truncated
     return target

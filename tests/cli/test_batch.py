@@ -45,8 +45,9 @@ def test_batch_end_to_end_to_csv(sandbox, catalogue, tmp_path):
     assert lines[5] == f"wrote {out.name}"
 
     df = pd.read_csv(out)
-    assert df.columns[:12].tolist() == ["rank", "score", "patent_pn", "title", "patent_id", "image_url",
-                                        "authority", "search_id", "query", "query_index", "status", "error"]
+    assert df.columns[:14].tolist() == ["rank", "score", "patent_pn", "title", "patent_id", "image_url",
+                                        "authority", "search_id", "query", "relevance", "note", "query_index",
+                                        "status", "error"]
     assert df.groupby("query_index")["status"].first().tolist() == ["ok", "ok", "ok", "error", "error"]
     assert df.groupby("query_index").size().tolist() == [3, 3, 3, 1, 1]
     top = df[df["rank"] == 1].set_index("query")["patent_pn"].to_dict()
@@ -63,13 +64,21 @@ def test_batch_to_excel_and_strict_exit_code(sandbox, catalogue, tmp_path, capsy
     assert code == 1  # --strict: some rows failed (the file is still written)
     assert "batch: 5 rows, 3 ok, 0 without hits, 2 errors" in captured.err
     assert f"wrote {out} (thumbnails embedded)" in captured.err
-    hits = openpyxl.load_workbook(out)["hits"]
-    rows = list(hits.iter_rows(min_row=2, values_only=True))
-    header = [cell.value for cell in hits[1]]
-    status = [row[header.index("status")] for row in rows]
-    assert status == ["ok"] * 6 + ["error"] * 2
-    assert [row[header.index("query")] for row in rows][:6] == ["img/d10.png"] * 2 + ["img/d20.png"] * 2 + ["img/d10.png"] * 2
-    assert sorted(image.anchor._from.row for image in hits._images) == list(range(1, 7))  # ok rows only
+    book = openpyxl.load_workbook(out)
+    assert book.sheetnames == ["Summary", "Products", "Hits", "About"]
+    hits = book["Hits"]
+    header_row = next(r for r in hits.iter_rows() if any(c.value == "Number" for c in r))
+    first = header_row[0].row
+    header = [cell.value for cell in header_row]
+    rows = list(hits.iter_rows(min_row=first + 1, values_only=True))
+    # one section per distinct product label: d10 (its two rows share the image and label), d20
+    assert sorted({row[header.index("Product")] for row in rows}) == ["img/d10.png", "img/d20.png"]
+    assert len(rows) == 4
+    in_rows = [im for im in hits._images if im.anchor._from.row + 1 > first]
+    assert len(in_rows) == 4  # a thumbnail in each hit row
+    products = [row for row in book["Products"].iter_rows(values_only=True)][2:]
+    failed = [row for row in products if row[3] and str(row[3]).startswith("not searched")]
+    assert len(failed) == 2 and all("ImageInputError" in row[3] for row in failed)
 
 
 def test_batch_table_on_stdout_with_filters(sandbox, catalogue, capsys):

@@ -44,7 +44,7 @@ USAGE_ERRORS = [
     (["search", "{dir}/missing.png", "--sandbox"], "missing.png: no such file"),
     (["search", "{dir}/notes.txt", "--sandbox"], "notes.txt: not an image file Pillow can read"),
     (["search", "{dir}", "--sandbox"], ": not a file"),
-    (["search", "{png}", "--sandbox", "--out", "{dir}/hits.txt"], "unsupported file type '.txt'; allowed: .csv, .parquet, .xlsx, .html"),
+    (["search", "{png}", "--sandbox", "--out", "{dir}/hits.txt"], "unsupported file type '.txt'; allowed: .csv, .parquet, .xlsx, .html, .pdf"),
     (["search", "{png}", "--sandbox", "--out", "{dir}/nowhere/hits.csv"], "nowhere does not exist"),
     (["search", "{png}", "--sandbox", "--sandbox-corpus", "{dir}"], "no manifest.csv in that folder"),
     (["search", "{png}", "--sandbox-corpus", "generated"], "--sandbox-corpus needs --sandbox"),

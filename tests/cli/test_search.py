@@ -27,22 +27,42 @@ def test_search_real_tiff_to_excel_with_the_sandbox(sandbox, real_designs, tmp_p
     assert f"wrote {out} (thumbnails embedded)" in result.stderr
 
     book = openpyxl.load_workbook(out)
-    hits = book["hits"]
-    header = [cell.value for cell in hits[1]]
-    assert header[:6] == ["thumbnail", "rank", "score", "patent_pn", "title", "patent_id"]
-    assert "image_url" not in header
-    assert hits.max_row == 21
-    rows = list(hits.iter_rows(min_row=2, values_only=True))
+    assert book.sheetnames == ["Summary", "Hits", "About"]
+    assert all(sheet["A1"].value == "SANDBOX \u2014 synthetic designs, not PatSnap data" for sheet in book.worksheets)
+    hits = book["Hits"]
+    header_row = next(r for r in hits.iter_rows() if any(c.value == "Number" for c in r))
+    first = header_row[0].row
+    header = [cell.value for cell in header_row]
+    assert header[:5] == ["Image", "Rank", "Score", "Number", "Title"]
+    assert "image_url" not in header and "patent_id" not in header
+    assert hits.max_row == first + 20
+    rows = list(hits.iter_rows(min_row=first + 1, values_only=True))
     assert [row[1] for row in rows] == list(range(1, 21))
     scores = [row[2] for row in rows]
     assert scores == sorted(scores, reverse=True) and all(0 < s <= 1 for s in scores)
     pns = {d.patent_pn for d in sandbox.corpus.designs}  # same generated corpus (seed 0)
     assert all(row[3] in pns for row in rows)
-    assert len(hits._images) == 20
-    assert sorted(image.anchor._from.row for image in hits._images) == list(range(1, 21))
-    about = {row[0]: row[1] for row in book["about"].iter_rows(values_only=True)}
-    assert about["Query"] == "USD0917866-20210504-D00002.TIF"
-    assert about["Hits"] == "20"
+    in_rows = sorted(image.anchor._from.row + 1 for image in hits._images if image.anchor._from.row + 1 > first)
+    assert in_rows == list(range(first + 1, first + 21))
+    summary = {row[0]: row[1] for row in book["Summary"].iter_rows(values_only=True) if row[0]}
+    assert summary["Hits in this report"] == "20 of 20 fetched"
+
+
+def test_search_enriched_pdf_report_with_title_and_author(sandbox, query_png, tmp_path, capsys):
+    import subprocess
+
+    out = tmp_path / "report.pdf"
+    assert cli.main(["search", str(query_png), "--sandbox", "--limit", "6", "--enrich", "--with-legal-status",
+                     "--title", "Chairs for counsel", "--author", "A. Analyst", "--out", str(out)]) == 0
+    assert f"wrote {out} (thumbnails embedded)" in capsys.readouterr().err
+    text = subprocess.run(["pdftotext", "-layout", str(out), "-"], check=True, capture_output=True,
+                          text=True).stdout
+    assert "Chairs for counsel" in text and "A. Analyst" in text and "SANDBOX" in text
+    assert "Legal status" in text and "Assignees" in text and "Applied" in text  # enriched
+    csv = tmp_path / "hits.csv"
+    assert cli.main(["search", str(query_png), "--sandbox", "--limit", "3", "--with-legal-status", "--out", str(csv)]) == 0
+    df = pd.read_csv(csv)
+    assert {"assignees", "apply_date", "simple_legal_status"} <= set(df.columns)
 
 
 def test_search_to_stdout_with_the_environment_account(env_account, design, query_png, capsys):
@@ -90,8 +110,8 @@ def test_search_to_csv_html_and_parquet_with_the_sandbox(sandbox, design, query_
     err = capsys.readouterr().err
     assert "sandbox: using the offline PatSnap sandbox" in err and f"wrote {csv}\n" in err
     df = pd.read_csv(csv)
-    assert list(df.columns[:9]) == ["rank", "score", "patent_pn", "title", "patent_id", "image_url",
-                                    "authority", "search_id", "query"]
+    assert list(df.columns[:11]) == ["rank", "score", "patent_pn", "title", "patent_id", "image_url",
+                                     "authority", "search_id", "query", "relevance", "note"]
     assert len(df) == 12 and df["rank"].tolist() == list(range(1, 13))
     assert df["patent_pn"].iloc[0] == design.patent_pn
     assert (df["query"] == "query.png").all()
@@ -102,7 +122,8 @@ def test_search_to_csv_html_and_parquet_with_the_sandbox(sandbox, design, query_
     assert "(thumbnails embedded)" in capsys.readouterr().err
     text = html.read_text(encoding="utf-8")
     assert "<h1 dir=\"auto\">Chairs &lt;&amp; co&gt;</h1>" in text
-    assert text.count('src="data:image/png;base64,') >= 13  # 12 thumbnails + the query image
+    assert text.count('<td class="image"><img src="data:image/png;base64,') >= 12  # 12 hit thumbnails
+    assert '<section class="query-image"><h2>Query image</h2><img src="data:image/png;base64,' in text
     assert "<script" not in text.lower() and "http://127.0.0.1" not in text
     assert design.patent_pn in text
 

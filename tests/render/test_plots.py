@@ -55,7 +55,7 @@ def test_bar_shows_top_n_scores_labelled_by_patent_number():
     labels = [t.get_text() for t in ax.get_yticklabels()]
     expected = list(df.sort_values("score", ascending=False)["patent_pn"].head(5))
     assert labels == expected
-    widths = [p.get_width() for p in ax.patches]
+    widths = [p.get_x() + p.get_width() for p in ax.patches]  # bars start where the axis starts
     assert widths == pytest.approx(sorted(df["score"], reverse=True)[:5])
     image = render(ax.figure)
     assert image.size == expected_pixels(ax.figure)
@@ -75,9 +75,9 @@ def test_bar_grouped_by_query_colours_groups_and_has_a_legend():
     assert len(ax.patches) == 4  # top 4 overall: 0.97 lamp, 0.91 chair, 0.71 lamp, 0.62 chair
     labels = [t.get_text() for t in ax.get_yticklabels()]
     pn = dict(zip(df["score"], df["patent_pn"]))
-    assert labels == [pn[0.97], pn[0.71], pn[0.91], pn[0.62]]  # grouped: lamp block first (best score)
+    assert labels == [pn[0.97], pn[0.91], pn[0.71], pn[0.62]]  # sorted by score, whatever the group
     colors = [p.get_facecolor() for p in ax.patches]
-    assert colors[0] == colors[1] and colors[2] == colors[3] and colors[0] != colors[2]
+    assert colors[0] == colors[2] and colors[1] == colors[3] and colors[0] != colors[1]  # coloured by group
     legend = [t.get_text() for t in ax.get_legend().get_texts()]
     assert legend == ["lamp.png", "chair.png"]
     render(ax.figure)

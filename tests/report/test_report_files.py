@@ -191,3 +191,24 @@ def test_batch_report_overview_and_products(client, corpus, tmp_path):
     pdf = write_pdf(report, tmp_path / "b.pdf")
     text = pdf_text(pdf)
     assert "Product: C-1" in text and "Product: L-2" in text
+
+
+def test_writing_a_pdf_leaves_pillow_strict_about_truncated_images(hits, tmp_path):
+    """Importing WeasyPrint sets Pillow's LOAD_TRUNCATED_IMAGES; write_pdf puts it back, so a corrupt
+    query image is still refused afterwards."""
+    import io
+
+    from PIL import Image
+
+    from patsnap_pandas import ImageInputError
+    from patsnap_pandas.images import prepare_image
+
+    write_pdf(build_report(hits.head(2)), tmp_path / "small.pdf")
+    import numpy as np
+
+    buf = io.BytesIO()
+    noise = np.random.default_rng(0).integers(0, 255, (200, 200, 3), dtype=np.uint8)
+    Image.fromarray(noise).save(buf, format="PNG")
+    png = buf.getvalue()
+    with pytest.raises(ImageInputError, match="corrupt or truncated"):
+        prepare_image(png[: len(png) // 2])

@@ -54,6 +54,7 @@ def run_as_doctest(code: str, namespace: dict, name: str) -> None:
     runner = doctest.DocTestRunner(optionflags=doctest.ELLIPSIS | doctest.NORMALIZE_WHITESPACE)
     report = io.StringIO()
     runner.run(test, out=report.write, clear_globs=False)
+    namespace.update(test.globs)  # DocTest works on a copy: the page's next blocks see these names too
     if runner.failures:
         raise AssertionError(f"the session does not print what the page shows:\n{report.getvalue()}")
 

@@ -10,6 +10,7 @@ from __future__ import annotations
 import argparse
 import contextlib
 import importlib
+import importlib.util
 import io
 import json
 import math
@@ -144,11 +145,11 @@ def _check_out(value: str | None) -> tuple[Path, OutputFormat] | None:
 
 
 def _installed(package: str) -> bool:
+    # find_spec, not import: importing WeasyPrint changes Pillow's settings process-wide.
     try:
-        importlib.import_module(package)
-    except ImportError:
+        return importlib.util.find_spec(package) is not None
+    except (ImportError, ValueError):
         return False
-    return True
 
 
 def _flat_lists(df):

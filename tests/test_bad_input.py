@@ -174,7 +174,7 @@ CASES = [
     Call("to_html no folder", lambda c: c.hits.patsnap.to_html(c.folder / "nowhere" / "r.html"), ValueError,
          r"^path='.*nowhere/r\.html' is not valid: the folder '.*nowhere' does not exist"),
     Call("to_html title int", lambda c: c.hits.patsnap.to_html(c.folder / "r.html", title=5), ValueError,
-         r"^title=5 must be a string$"),
+         r"^title=5 is not valid: expected non-empty text\.$"),
     Call("to_excel path int", lambda c: c.hits.patsnap.to_excel(123), ValueError, r"^path=123 is not valid: expected a file path \(str or Path\)$"),
     Call("plot n=0", lambda c: c.hits.patsnap.plot_scores(n=0), ValueError,
          r"^n=0 is out of range; expected an integer >= 1$"),

@@ -87,6 +87,19 @@ COLUMN_LABELS: dict[str, str] = {
     "relevance": "Relevance",
     "note": "Note",
     "image": "Image",
+    # raw hit fields of P009/P060/P061 answers (before enrichment names them)
+    "apdt": "Applied",
+    "pbdt": "Published",
+    "isd": "Granted",
+    "apno": "Application number",
+    "current_assignee": "Assignee",
+    "original_assignee": "Original assignee",
+    "inventor": "Inventors",
+    "img_id": "Image id",
+    "loc_match": "Matches the predicted Locarno class",
+    # several views of one product (search_designs with a list of images)
+    "matched_view": "Matched view",
+    "fused_score": "Fused score",
 }
 
 _LOC = re.compile(r"^\s*(\d{1,2})(?:\s*-\s*(\d{1,2}))?\s*$")

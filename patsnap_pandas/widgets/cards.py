@@ -25,7 +25,7 @@ from ..links import public_record_url
 from ..render import _data_uri, _esc, _format_value, _is_missing
 from ..words import COLUMN_LABELS, authority_name, date_in_words, loc_in_words
 
-__all__ = ["CSS", "CARD_PX", "HIT_FIELD_LABELS", "card_html", "compare_html", "date_text", "assignee_of"]
+__all__ = ["CSS", "CARD_PX", "card_html", "compare_html", "date_text", "assignee_of"]
 
 #: Side of a card's thumbnail, in CSS pixels.
 CARD_PX = 180
@@ -36,12 +36,6 @@ SEARCH_COLUMNS = ("search_id", "query")
 TRIAGE_COLUMNS = ("relevance", "note")
 DATE_COLUMNS = ("apdt", "pbdt", "isd", "apply_date", "publication_date", "grant_date")
 _ASSIGNEE_COLUMNS = ("current_assignee", "assignee", "assignees", "original_assignee", "applicant")
-#: Labels of the raw P009 hit fields that :data:`patsnap_pandas.words.COLUMN_LABELS` does not name.
-HIT_FIELD_LABELS: dict[str, str] = {
-    "apdt": "Applied", "pbdt": "Published", "isd": "Granted", "apno": "Application number",
-    "current_assignee": "Assignee", "original_assignee": "Original assignee", "inventor": "Inventors",
-    "img_id": "Image id", "loc_match": "Matches the predicted Locarno class",
-}
 
 #: The panel's style sheet. Wrapping rules: long text wraps inside its column, numbers,
 #: dates and codes never break (``.psp-nowrap``).
@@ -223,7 +217,7 @@ def compare_html(row: Mapping[str, Any], query_image: bytes | str | None, hit_im
     for column, value in row.items():
         if column in SEARCH_COLUMNS or column in TRIAGE_COLUMNS:
             continue
-        label = COLUMN_LABELS.get(column) or HIT_FIELD_LABELS.get(column) or column.replace("_", " ").capitalize()
+        label = COLUMN_LABELS.get(column) or column.replace("_", " ").capitalize()
         rows.append(f'<tr><th scope="row">{_esc(label)}</th><td>{_field_value(column, value)}</td></tr>')
     link = public_record_url(pn, str(row.get("authority") or ""))
     record = (f'<p><a href="{_esc(link)}" target="_blank" rel="noopener noreferrer">Public record of '

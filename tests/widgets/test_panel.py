@@ -16,7 +16,6 @@ from PIL import Image
 import patsnap_pandas as pp
 from patsnap_pandas import FilterError, PatsnapClient, SearchFilters, SearchPanel
 from patsnap_pandas.widgets import COMMON_AUTHORITIES, PanelState
-from patsnap_pandas.widgets.cards import HIT_FIELD_LABELS
 from patsnap_pandas.words import SANDBOX_BANNER
 
 from .conftest import CORPUS_SIZE, FAST, tiff_bytes, upload_value
@@ -356,7 +355,7 @@ def test_a_card_opens_the_comparison_with_every_field_and_the_public_record(clie
     assert "Query: query.png" in body
     for column in row.index:
         if column not in ("search_id", "query", "relevance", "note"):
-            label = pp.words.COLUMN_LABELS.get(column) or HIT_FIELD_LABELS[column]
+            label = pp.words.COLUMN_LABELS[column]  # every field of a hit has a label for people
             assert f'<th scope="row">{html.escape(label)}</th>' in body, column
     assert pp.words.loc_in_words(row["loc"][0]) in html.unescape(body)
     link = pp.links.public_record_url(row["patent_pn"], "US")

@@ -206,9 +206,13 @@ class SQLiteCache(requests_cache.SQLiteCache):
         try:
             for _ in range(3):
                 super().save_response(response, cache_key, expires)
-                # requests-cache rolls a write back silently when the file stays locked: check it landed.
-                if self.in_memory_only or self.responses.get(cache_key) is not None:
+                # requests-cache rolls a write back silently when the file stays locked: check it landed
+                # (under the read lock too: an overlapping read would pin another thread's snapshot).
+                if self.in_memory_only:
                     return
+                with getattr(self.responses, "_lock", self._read_lock):
+                    if self.responses.get(cache_key) is not None:
+                        return
             raise sqlite3.OperationalError("the write was rolled back (database is locked)")
         except Exception as exc:  # noqa: BLE001 - sqlite3, OSError, requests-cache's own slips on a read-only file
             self._warner.warn(self._path, exc, "HTTP answers", stacklevel=2)

@@ -143,7 +143,7 @@ def search_each(catalogue: pd.DataFrame, image_column: Hashable, *, limit: int =
 
     Several views per product, one column each:
 
-    >>> views = pd.DataFrame({"sku": ["C-100"], "front": ["chair.png"], "side": ["lamp.png"]})
+    >>> views = pd.DataFrame({"sku": ["C-100"], "front": [samples.image("armchair")], "side": [samples.image("desk-lamp")]})
     >>> with PatsnapClient.sandbox() as client:
     ...     hits = search_each(views, ["front", "side"], label_column="sku", client=client, progress=False)
     >>> hits["status"].unique().tolist(), hits.attrs["batch"]["ok"], hits["matched_view"].dtype

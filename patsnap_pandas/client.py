@@ -774,7 +774,8 @@ class PatsnapClient:
         Examples
         --------
         >>> client = PatsnapClient.sandbox()
-        >>> url = client.upload_image(open("chair.png", "rb").read(), "chair.png").url
+        >>> from patsnap_pandas import samples
+        >>> url = client.upload_image(open(samples.image("armchair"), "rb").read(), "chair.png").url
         >>> page = client.image_single(url, {"model": 1, "country": ["CN", "US"]}, limit=5)
         >>> len(page.hits), page.search_id, sorted(page.hits[0].extra)[:4]
         (5, None, ['apdt', 'apno', 'authority', 'current_assignee'])
@@ -797,7 +798,8 @@ class PatsnapClient:
         Examples
         --------
         >>> client = PatsnapClient.sandbox()
-        >>> urls = [client.upload_image(open(name, "rb").read(), name).url for name in ("chair.png", "lamp.png")]
+        >>> from patsnap_pandas import samples
+        >>> urls = [client.upload_image(p.read_bytes(), p.name).url for p in (samples.image("armchair"), samples.image("desk-lamp"))]
         >>> page = client.image_multiple(urls, {"model": 2}, limit=3)
         >>> len(page.hits), page.total
         (3, 600)

@@ -578,7 +578,7 @@ def plot_scores(
     >>> df = search_designs(samples.image("armchair"), client=client, max_results=100)
     >>> ax = plot_scores(df, "hist", by="authority")
     >>> ax.get_xlabel(), ax.get_legend() is not None
-    ('similarity score (axis from 0.67 to 0.98)', True)
+    ('similarity score (axis from 0.11 to 0.96)', True)
     >>> ax = plot_scores(df, "bar", n=10)                   # the ten best, best on top
     >>> len(ax.patches)
     10

@@ -689,10 +689,10 @@ def search_designs(image: Any, *, client: PatsnapClient | None = None, limit: in
     Several views of one product (P061), and a utility-model search (P060):
 
     >>> with PatsnapClient.sandbox() as client:
-    ...     views = search_designs(["chair.png", "lamp.png"], client=client, limit=5)
-    ...     utility = search_designs("chair.png", client=client, patent_type="U", limit=3)
+    ...     views = search_designs([samples.image("armchair"), samples.image("desk-lamp")], client=client, limit=5)
+    ...     utility = search_designs(samples.image("armchair"), client=client, patent_type="U", limit=3)
     >>> views.attrs["endpoint_version"], views.attrs["views"], utility["patent_pn"].str[-1].tolist()
-    ('P061', ['chair.png', 'lamp.png'], ['U', 'U', 'U'])
+    ('P061', ['armchair.png', 'desk-lamp.png'], ['U', 'U', 'U'])
 
     Without ``client=``, the client comes from the ``PATSNAP_*`` environment variables.
     """
@@ -1116,14 +1116,14 @@ def search_views(targets: list[str | images.PreparedImage], *, client: PatsnapCl
 
     Examples
     --------
-    >>> from patsnap_pandas import PatsnapClient, images
+    >>> from patsnap_pandas import images, PatsnapClient, samples
     >>> from patsnap_pandas.image_params import ImageSearchOptions
-    >>> views = [images.prepare_image(name) for name in ("chair.png", "lamp.png")]
+    >>> views = [images.prepare_image(samples.image(name)) for name in ("sneaker", "sneaker-drawing")]
     >>> with PatsnapClient.sandbox() as client:
     ...     df = search_views(views, client=client, endpoint="P060", fuse=True,
-    ...                       options=ImageSearchOptions(), filters=SearchFilters(), limit=4, thumbnails=False)
+    ...                       options=ImageSearchOptions(), filters=SearchFilters(), limit=10, thumbnails=False)
     >>> df.attrs["endpoint_version"], df.attrs["views"], sorted(set(df["matched_view"].tolist()))
-    ('P060+fusion', ['chair.png', 'lamp.png'], [1, 2])
+    ('P060+fusion', ['sneaker.png', 'sneaker-drawing.tiff'], [1, 2])
     """
     from . import fusion as _fusion
 
@@ -1205,9 +1205,9 @@ def load_query_images(df: pd.DataFrame) -> list[bytes | None]:
 
     Examples
     --------
-    >>> from patsnap_pandas import PatsnapClient, search_designs
+    >>> from patsnap_pandas import PatsnapClient, samples, search_designs
     >>> with PatsnapClient.sandbox() as client:
-    ...     hits = search_designs(["chair.png", "lamp.png"], client=client, limit=3)
+    ...     hits = search_designs([samples.image("armchair"), samples.image("desk-lamp")], client=client, limit=3)
     ...     strip = load_query_images(hits)
     >>> len(strip), all(png.startswith(b"\\x89PNG") for png in strip)
     (2, True)

@@ -49,9 +49,9 @@ class Hit:
 
     Examples
     --------
-    >>> from patsnap_pandas import PatsnapClient, search_designs
+    >>> from patsnap_pandas import PatsnapClient, samples, search_designs
     >>> client = PatsnapClient.sandbox()
-    >>> report = build_report(search_designs("chair.png", client=client, limit=5).patsnap.enrich())
+    >>> report = build_report(search_designs(samples.image("armchair"), client=client, limit=5).patsnap.enrich())
     >>> hit = report.sections[0].hits[0]; hit.rank, hit.loc.endswith("(Furnishing)"), hit.image is not None
     (1, True, True)
     >>> client.close()
@@ -83,9 +83,9 @@ class Column:
 
     Examples
     --------
-    >>> from patsnap_pandas import PatsnapClient, search_designs
+    >>> from patsnap_pandas import PatsnapClient, samples, search_designs
     >>> client = PatsnapClient.sandbox()
-    >>> report = build_report(search_designs("chair.png", client=client, limit=5).patsnap.enrich())
+    >>> report = build_report(search_designs(samples.image("armchair"), client=client, limit=5).patsnap.enrich())
     >>> [(c.label, c.kind) for c in report.columns[:4]]
     [('Image', 'image'), ('Rank', 'num'), ('Score', 'num'), ('Number', 'code')]
     >>> client.close()
@@ -102,9 +102,9 @@ class GroupRow:
 
     Examples
     --------
-    >>> from patsnap_pandas import PatsnapClient, search_designs
+    >>> from patsnap_pandas import PatsnapClient, samples, search_designs
     >>> client = PatsnapClient.sandbox()
-    >>> report = build_report(search_designs("chair.png", client=client, limit=5).patsnap.enrich())
+    >>> report = build_report(search_designs(samples.image("armchair"), client=client, limit=5).patsnap.enrich())
     >>> sum(row.hits for row in report.by_authority)
     5
     >>> client.close()
@@ -123,11 +123,11 @@ class Section:
 
     Examples
     --------
-    >>> from patsnap_pandas import PatsnapClient, search_designs
+    >>> from patsnap_pandas import PatsnapClient, samples, search_designs
     >>> client = PatsnapClient.sandbox()
-    >>> report = build_report(search_designs("chair.png", client=client, limit=5).patsnap.enrich())
+    >>> report = build_report(search_designs(samples.image("armchair"), client=client, limit=5).patsnap.enrich())
     >>> section = report.sections[0]; section.query, len(section.cards), section.query_image is not None
-    ('chair.png', 5, True)
+    ('armchair.png', 5, True)
     >>> client.close()
     """
 
@@ -158,8 +158,8 @@ class OverviewRow:
     Examples
     --------
     >>> import pandas as pd
-    >>> from patsnap_pandas import PatsnapClient
-    >>> catalogue = pd.DataFrame({"sku": ["C-1", "L-2"], "photo": ["chair.png", "lamp.png"]})
+    >>> from patsnap_pandas import PatsnapClient, samples
+    >>> catalogue = pd.DataFrame({"sku": ["C-1", "L-2"], "photo": [samples.image("armchair"), samples.image("desk-lamp")]})
     >>> client = PatsnapClient.sandbox()
     >>> batch = catalogue.patsnap.search_each("photo", label_column="sku", limit=3, client=client, progress=False)
     >>> [(row.query, row.hits, row.best.rank) for row in build_report(batch).overview]
@@ -181,9 +181,9 @@ class Report:
 
     Examples
     --------
-    >>> from patsnap_pandas import PatsnapClient, search_designs
+    >>> from patsnap_pandas import PatsnapClient, samples, search_designs
     >>> client = PatsnapClient.sandbox()
-    >>> report = build_report(search_designs("chair.png", client=client, limit=5).patsnap.enrich())
+    >>> report = build_report(search_designs(samples.image("armchair"), client=client, limit=5).patsnap.enrich())
     >>> report.sandbox, report.batch, report.hit_count
     (True, False, 5)
     >>> client.close()

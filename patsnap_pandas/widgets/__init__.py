@@ -7,9 +7,9 @@ and ``patsnap_pandas.widgets.SearchPanel`` are the same class.
 
 Examples
 --------
->>> from patsnap_pandas import PatsnapClient, SearchPanel
+>>> from patsnap_pandas import PatsnapClient, samples, SearchPanel
 >>> with PatsnapClient.sandbox() as client:
-...     panel = SearchPanel(client, image="chair.png", limit=5)
+...     panel = SearchPanel(client, image=samples.image("armchair"), limit=5)
 ...     panel.search_button.click()
 ...     len(panel.results), {"relevance", "note"} <= set(panel.results.columns)
 (5, True)

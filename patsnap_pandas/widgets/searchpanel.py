@@ -15,9 +15,9 @@ Python by setting widget values and calling ``button.click()``.
 
 Examples
 --------
->>> from patsnap_pandas import PatsnapClient, SearchPanel
+>>> from patsnap_pandas import PatsnapClient, samples, SearchPanel
 >>> client = PatsnapClient.sandbox()
->>> panel = SearchPanel(client, image="chair.png", country=["CN", "US"], limit=20)
+>>> panel = SearchPanel(client, image=samples.image("armchair"), country=["CN", "US"], limit=20)
 >>> panel.search_button.click()              # what a click in the browser does
 >>> len(panel.results), set(panel.results["authority"]) <= {"CN", "US"}, panel.state.last_error
 (20, True, None)
@@ -122,11 +122,11 @@ class PanelState:
 
     Examples
     --------
-    >>> from patsnap_pandas import PatsnapClient, SearchPanel
+    >>> from patsnap_pandas import PatsnapClient, samples, SearchPanel
     >>> client = PatsnapClient.sandbox()
-    >>> panel = SearchPanel(client, image="chair.png", limit=5)
+    >>> panel = SearchPanel(client, image=samples.image("armchair"), limit=5)
     >>> panel.state.query_name, panel.state.results is None
-    ('chair.png', True)
+    ('armchair.png', True)
     >>> panel.search_button.click()
     >>> len(panel.state.results), len(panel.state.thumbnails), panel.state.busy, panel.state.last_error
     (5, 5, False, None)
@@ -251,8 +251,9 @@ class SearchPanel:
 
     Examples
     --------
+    >>> from patsnap_pandas import samples
     >>> with PatsnapClient.sandbox() as client:
-    ...     panel = SearchPanel(client, image="lamp.png", loc="6-1 or 6-2", limit=10)
+    ...     panel = SearchPanel(client, image=samples.image("desk-lamp"), loc="6-1 or 6-2", limit=10)
     ...     panel.search_button.click()
     ...     calls = client.usage.billed_calls
     ...     panel.open_hit(0)                    # the comparison view of the first card: no call
@@ -341,8 +342,9 @@ class SearchPanel:
 
         Examples
         --------
+        >>> from patsnap_pandas import samples
         >>> with PatsnapClient.sandbox() as client:
-        ...     panel = SearchPanel(client, image="chair.png", limit=3)
+        ...     panel = SearchPanel(client, image=samples.image("armchair"), limit=3)
         ...     panel.search_button.click()
         ...     panel.open_hit(1)
         ...     panel.state.open_row == panel.shown.index[1], "Locarno class" in panel.compare.value
@@ -362,8 +364,9 @@ class SearchPanel:
 
         Examples
         --------
+        >>> from patsnap_pandas import samples
         >>> with PatsnapClient.sandbox() as client:
-        ...     panel = SearchPanel(client, image="chair.png", limit=3)
+        ...     panel = SearchPanel(client, image=samples.image("armchair"), limit=3)
         ...     panel.search_button.click()
         ...     panel.mark(2, "unsure", note="check the handle")
         ...     panel.results.loc[panel.shown.index[2], ["relevance", "note"]].tolist()

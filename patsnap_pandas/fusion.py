@@ -121,8 +121,9 @@ def fuse_views(frames: Sequence[pd.DataFrame], *, rule: str = "best", k: int = R
     best["fused_score"] = best["score"] if rule == "best" else rrf.reindex(best.index)
     for view, column in zip(range(1, n + 1), columns):
         best[column] = scores[view].reindex(best.index).astype("float64")
-    order = best.sort_values(["fused_score", "score", "patent_pn"], ascending=[False, False, True],
-                             kind="stable", na_position="last")
+    # equal (rounded) scores keep the engine's order: its rank in the view that scored best
+    order = best.sort_values(["fused_score", "score", "_view_rank", "patent_pn"],
+                             ascending=[False, False, True, True], kind="stable", na_position="last")
     if limit is not None:
         order = order.head(limit)
     out = order.drop(columns="_view_rank").reset_index(drop=True)

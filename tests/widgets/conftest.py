@@ -57,3 +57,13 @@ def upload_value(data: bytes, name: str, mime: str) -> tuple[dict, ...]:
 
     return ({"name": name, "type": mime, "size": len(data), "content": memoryview(data),
              "last_modified": dt.datetime(2026, 1, 1, tzinfo=dt.timezone.utc)},)
+
+
+@pytest.fixture(scope="module")
+def browser():
+    """One headless Chromium per browser-test module (see browser.py)."""
+    from .browser import Browser
+
+    b = Browser()
+    yield b
+    b.close()

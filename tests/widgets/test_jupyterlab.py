@@ -15,17 +15,10 @@ import pytest
 
 from patsnap_pandas.codes import AUTHORITIES
 
-from .browser import PAGE_TIMEOUT_MS, Browser, check_widths, jupyter_server
+from .browser import PAGE_TIMEOUT_MS, check_widths, jupyter_server
 from .test_voila import choose_file, drawing  # noqa: F401  (the module's drawing fixture)
 
 pytestmark = pytest.mark.slow
-
-
-@pytest.fixture(scope="module")
-def browser():
-    b = Browser()
-    yield b
-    b.close()
 
 
 @pytest.fixture(scope="module")

@@ -17,16 +17,9 @@ from PIL import Image
 
 from patsnap_pandas.codes import AUTHORITIES
 
-from .browser import APP_NOTEBOOK, PAGE_TIMEOUT_MS, Browser, check_widths, jupyter_server
+from .browser import APP_NOTEBOOK, PAGE_TIMEOUT_MS, check_widths, jupyter_server
 
 pytestmark = pytest.mark.slow
-
-
-@pytest.fixture(scope="module")
-def browser():
-    b = Browser()
-    yield b
-    b.close()
 
 
 @pytest.fixture(scope="module")

@@ -80,6 +80,17 @@ FILTER_OPTIONS: dict[str, str] = {name: _filter_flag(name) for name in FILTER_NA
 _FILTER_NAME_RE = re.compile(r"(?<![\w-])(" + "|".join(sorted(FILTER_NAMES, key=len, reverse=True)) + ")=")
 
 
+def _add_report_arguments(parser: argparse.ArgumentParser) -> None:
+    """The report and enrichment options that `search` and `batch` share."""
+    parser.add_argument("--title", help="title of the report (.html, .pdf, .xlsx)")
+    parser.add_argument("--author", help="author named on the report's cover")
+    parser.add_argument("--enrich", action="store_true",
+                        help="add assignees, dates and Locarno classes (bibliography calls, cached)")
+    parser.add_argument("--with-legal-status", action="store_true",
+                        help="add each hit's legal status (implies --enrich; legal-status calls, cached); "
+                             "--legal-status is the filter")
+
+
 def _add_filter_arguments(parser: argparse.ArgumentParser) -> None:
     group = parser.add_argument_group("filters (validated before any call; see SearchFilters)")
     for name, flag in FILTER_OPTIONS.items():
@@ -660,13 +671,7 @@ def build_parser() -> argparse.ArgumentParser:
                         help=f"hits to return, 1..{MAX_RESULTS_CAP}, paged by {codes.LIMIT_MAX} (overrides --limit)")
     search.add_argument("--label", help="name of the query in the results (default: the file name)")
     search.add_argument("--out", metavar="FILE", help=out_help)
-    search.add_argument("--title", help="title of the report (.html, .pdf, .xlsx)")
-    search.add_argument("--author", help="author named on the report's cover")
-    search.add_argument("--enrich", action="store_true",
-                        help="add assignees, dates and Locarno classes (bibliography calls, cached)")
-    search.add_argument("--with-legal-status", action="store_true",
-                        help="add each hit's legal status (implies --enrich; legal-status calls, cached); "
-                             "--legal-status is the filter")
+    _add_report_arguments(search)
     _add_filter_arguments(search)
     _add_client_arguments(search)
 
@@ -685,13 +690,7 @@ def build_parser() -> argparse.ArgumentParser:
     batch.add_argument("--workers", type=int, default=4, metavar="N", help="searches at the same time (default 4)")
     batch.add_argument("--rate-limit", type=float, metavar="PER_S", help="at most this many network calls per second")
     batch.add_argument("--out", metavar="FILE", help=out_help)
-    batch.add_argument("--title", help="title of the report (.html, .pdf, .xlsx)")
-    batch.add_argument("--author", help="author named on the report's cover")
-    batch.add_argument("--enrich", action="store_true",
-                        help="add assignees, dates and Locarno classes (bibliography calls, cached)")
-    batch.add_argument("--with-legal-status", action="store_true",
-                        help="add each hit's legal status (implies --enrich; legal-status calls, cached); "
-                             "--legal-status is the filter")
+    _add_report_arguments(batch)
     batch.add_argument("--strict", action="store_true", help="exit 1 when any row failed")
     batch.add_argument("--progress", action=argparse.BooleanOptionalAction, default=None,
                        help="progress bar on stderr (default: when stderr is a terminal)")

@@ -61,21 +61,25 @@ class UploadMemo:
             kept = self._memory.get(key)
             if kept is not None or self.path is None or not self.path.exists():
                 return kept
-            check_sqlite(self.path)
-            try:
-                con = sqlite3.connect(read_only_uri(self.path), uri=True, timeout=BUSY_TIMEOUT_S)
-                try:
-                    row = con.execute("SELECT url, issued_at, expires_at FROM uploads WHERE key = ?",
-                                      (key,)).fetchone()
-                finally:
-                    con.close()
-            except sqlite3.OperationalError as exc:
-                if "no such table" in str(exc):
-                    return None
-                raise describe_sqlite_error(self.path, exc) from None
-            except sqlite3.Error as exc:
-                raise describe_sqlite_error(self.path, exc) from None
+            row = self._read_one("SELECT url, issued_at, expires_at FROM uploads WHERE key = ?", (key,))
         return None if row is None else (row[0], row[1], row[2])
+
+    def _read_one(self, query: str, params: tuple) -> tuple | None:
+        """One row of a read-only query of the memo file (None: no row, or no table yet)."""
+        assert self.path is not None
+        check_sqlite(self.path)
+        try:
+            con = sqlite3.connect(read_only_uri(self.path), uri=True, timeout=BUSY_TIMEOUT_S)
+            try:
+                return con.execute(query, params).fetchone()
+            finally:
+                con.close()
+        except sqlite3.OperationalError as exc:
+            if "no such table" in str(exc):
+                return None
+            raise describe_sqlite_error(self.path, exc) from None
+        except sqlite3.Error as exc:
+            raise describe_sqlite_error(self.path, exc) from None
 
     def put(self, key: str, url: str, issued_at: float, expires_at: float) -> None:
         """Remember an upload; when the file cannot be written, in memory (and warn once)."""
@@ -104,20 +108,8 @@ class UploadMemo:
             alive = sum(1 for entry in self._memory.values() if entry[2] >= now)
             if self.path is None or not self.path.exists():
                 return alive
-            check_sqlite(self.path)
-            try:
-                con = sqlite3.connect(read_only_uri(self.path), uri=True, timeout=BUSY_TIMEOUT_S)
-                try:
-                    return alive + con.execute("SELECT COUNT(*) FROM uploads WHERE expires_at >= ?",
-                                               (now,)).fetchone()[0]
-                finally:
-                    con.close()
-            except sqlite3.OperationalError as exc:
-                if "no such table" in str(exc):
-                    return alive
-                raise describe_sqlite_error(self.path, exc) from None
-            except sqlite3.Error as exc:
-                raise describe_sqlite_error(self.path, exc) from None
+            row = self._read_one("SELECT COUNT(*) FROM uploads WHERE expires_at >= ?", (now,))
+            return alive + (row[0] if row is not None else 0)
 
     def clear(self) -> None:
         """Forget every upload; a damaged file is deleted (CacheError when it cannot be)."""

@@ -201,15 +201,6 @@ class SQLiteCache(requests_cache.SQLiteCache):
             except sqlite3.Error as exc:
                 raise describe_sqlite_error(self._path, exc) from None
 
-    def fresh_snapshot(self) -> None:
-        """Reopen the shared connection, so the next read sees what other processes stored since.
-
-        Called once an identical call's flight lock is held, before the cache is checked again.
-        """
-        if not self.in_memory_only:
-            with getattr(self.responses, "_lock", self._read_lock):
-                self.responses.close()
-
     def save_response(self, response: Any, cache_key: str | None = None, expires: Any = None) -> None:
         cache_key = cache_key or self.create_key(response.request)
         try:

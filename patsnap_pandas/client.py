@@ -1057,9 +1057,6 @@ class PatsnapClient:
             key = flight_key(method.lower(), url, json.dumps(sorted((params or {}).items())),
                              json.dumps(json_body, sort_keys=True, default=str))
             with self._flights.hold(key):
-                refresh_view = getattr(self._session.cache, "fresh_snapshot", None)
-                if refresh_view is not None:  # another process may have stored it while we waited
-                    refresh_view()
                 cached = self._cached_answer(path, url, params or {}, method=method, json_body=json_body)
                 if cached is not None:
                     self.usage.add_cache_hit()

@@ -23,6 +23,7 @@ import requests
 import requests.auth
 import requests_cache
 from requests.adapters import HTTPAdapter
+from requests_cache.models import CachedResponse
 from requests_cache.policy.expiration import DO_NOT_CACHE
 from urllib3.util.retry import Retry
 
@@ -381,6 +382,30 @@ class PatsnapAdapter(HTTPAdapter):
         return super().send(request, *args, **kwargs)
 
 
+def keeps_misses(filter_fn: Callable[[requests.Response], bool]) -> Callable[[requests.Response], bool]:
+    """``filter_fn`` that never refuses the "504 Not Cached" of an only-if-cached look-up.
+
+    requests-cache deletes the cached answer of every response its filter refuses, and that
+    includes the 504 it makes up when a look-up misses. Between the miss and the delete another
+    process sharing the cache may store that very answer; the delete would then throw away a
+    paid search, and the next caller would pay for it again.
+
+    Examples
+    --------
+    >>> from requests_cache.session import get_504_response
+    >>> miss = get_504_response(requests.Request("GET", "https://example.com/x").prepare())
+    >>> only_success = lambda response: response.status_code == 200
+    >>> only_success(miss), keeps_misses(only_success)(miss)
+    (False, True)
+    """
+    def keep(response: requests.Response) -> bool:
+        if isinstance(response, CachedResponse) and response.status_code == 504 \
+                and response.reason == "Not Cached":
+            return True
+        return filter_fn(response)
+    return keep
+
+
 def _is_backend(cache: Any) -> bool:
     return isinstance(cache, requests_cache.BaseCache)
 
@@ -429,7 +454,7 @@ def build_session(*, cache: Any, cache_dir: Path, urls_expire_after: Mapping[str
     else:
         common = dict(
             expire_after=DO_NOT_CACHE, urls_expire_after=dict(urls_expire_after),
-            allowable_methods=("GET", "POST"), allowable_codes=(200,), filter_fn=filter_fn,
+            allowable_methods=("GET", "POST"), allowable_codes=(200,), filter_fn=keeps_misses(filter_fn),
             ignored_parameters=SECRET_PARAMETERS, match_headers=False, cache_control=False,
             stale_if_error=False,
         )

@@ -106,6 +106,30 @@ def test_eight_threads_on_one_image_make_one_upload_and_one_search(sandboxes, cl
     assert counts[(UPLOAD, True)] == 1 and counts[(SEARCH, True)] == 1 and sum(counts.values()) == 2
 
 
+def test_a_lookup_that_misses_keeps_what_another_process_stored_meanwhile(sandboxes, clients, catalogue,
+                                                                          monkeypatch):
+    """requests-cache deletes the answer of a response its filter refuses, and the "504 Not Cached"
+    of a missed look-up was one: an answer another process stored between that miss and the delete
+    was thrown away and the search paid again (the rare 21st search of four processes on 20 images)."""
+    server = sandboxes()
+    other, this = clients(server, "shared"), clients(server, "shared")  # two processes' clients, one folder
+    png = catalogue["photo"][3]
+    cache = this._session.cache
+    look_up, stored = cache.get_response, []
+
+    def miss_while_the_other_searches(key, default=None):
+        found = look_up(key, default)
+        if found is None and not stored:  # the search is not cached yet: the other client searches now
+            stored.append(search_designs(png, client=other, limit=3, thumbnails=False))
+        return found
+
+    monkeypatch.setattr(cache, "get_response", miss_while_the_other_searches)
+    df = search_designs(png, client=this, limit=3, thumbnails=False)
+    assert len(stored) == 1 and df["patent_id"].tolist() == stored[0]["patent_id"].tolist()
+    counts = ledger_counts(server)
+    assert counts[(UPLOAD, True)] == 1 and counts[(SEARCH, True)] == 1, counts
+
+
 _WORKER = textwrap.dedent("""
     import sys
     from pathlib import Path

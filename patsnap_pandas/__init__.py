@@ -1,4 +1,10 @@
-"""patsnap-pandas: PatSnap design-patent image search in Jupyter and pandas."""
+"""patsnap-pandas: PatSnap design-patent image search in Jupyter and pandas.
+
+Importing registers the ``df.patsnap`` accessor and nothing else; the optional parts
+(the notebook panel, charts, reports) load on first use, from their extras.
+"""
+
+import importlib as _importlib
 
 __version__ = "0.1.0"
 
@@ -7,13 +13,28 @@ from .errors import (  # noqa: E402
     AuthenticationError, BadRequestError, BatchInterrupted, CacheError, CacheWarning, FilterError, ImageInputError, InvalidInputError,
     InvalidParameterError, MissingCredentialsError, PatsnapError, PermissionDeniedError,
     QuotaExceededError, RateLimitError, ResponseFormatError, SearchExpiredError,
-    ServiceUnavailableError, ServiceUnreachableError, UploadRejectedError,
+    MissingExtraError, ServiceUnavailableError, ServiceUnreachableError, UploadRejectedError,
 )
 from .filters import SearchFilters  # noqa: E402
 from .search import search_designs  # noqa: E402
 from .triage import read_triage  # noqa: E402
 from . import accessor, samples  # noqa: E402,F401  (accessor: registers df.patsnap)
-from .widgets import SearchPanel, panel  # noqa: E402
+
+#: Public names that load their module on first use (the module needs an extra: see _extras.py).
+_LAZY = {"SearchPanel": "widgets", "panel": "widgets"}
+
+
+def __getattr__(name: str):
+    """Load a lazy public name (``SearchPanel``, ``panel``) on first use."""
+    if name in _LAZY:
+        value = getattr(_importlib.import_module(f".{_LAZY[name]}", __name__), name)
+        globals()[name] = value
+        return value
+    raise AttributeError(f"module {__name__!r} has no attribute {name!r}")
+
+
+def __dir__() -> list:
+    return sorted(set(globals()) | set(_LAZY))
 
 __all__ = [
     "search_designs", "read_triage", "PatsnapClient", "SearchFilters", "SearchPanel", "panel", "samples",
@@ -21,5 +42,5 @@ __all__ = [
     "RateLimitError", "InvalidParameterError", "UploadRejectedError", "ServiceUnavailableError",
     "ServiceUnreachableError", "SearchExpiredError", "PermissionDeniedError", "BadRequestError",
     "ResponseFormatError", "InvalidInputError", "FilterError", "ImageInputError", "CacheError",
-    "CacheWarning", "BatchInterrupted",
+    "CacheWarning", "BatchInterrupted", "MissingExtraError",
 ]

@@ -26,6 +26,7 @@ from pathlib import Path
 from typing import Any
 
 from . import __version__, codes, config
+from ._extras import extra_for
 from .client import PatsnapClient
 from .client import cache_info as client_cache_info
 from .client import clear_cache as client_clear_cache
@@ -121,15 +122,15 @@ class OutputFormat:
 
     suffix: str
     thumbnails: bool               # embeds thumbnails (so the search prefetches them)
-    requires: str | None = None    # an optional package it needs
+    requires: tuple[str, ...] = ()  # the optional modules it needs (of an extra, or pyarrow)
 
 
 OUTPUT_FORMATS: dict[str, OutputFormat] = {
     ".csv": OutputFormat(".csv", thumbnails=False),
-    ".parquet": OutputFormat(".parquet", thumbnails=False, requires="pyarrow"),
-    ".xlsx": OutputFormat(".xlsx", thumbnails=True),
-    ".html": OutputFormat(".html", thumbnails=True),
-    ".pdf": OutputFormat(".pdf", thumbnails=True, requires="weasyprint"),
+    ".parquet": OutputFormat(".parquet", thumbnails=False, requires=("pyarrow",)),
+    ".xlsx": OutputFormat(".xlsx", thumbnails=True, requires=("xlsxwriter", "matplotlib")),  # [reports]
+    ".html": OutputFormat(".html", thumbnails=True, requires=("matplotlib",)),  # the score chart: [reports]
+    ".pdf": OutputFormat(".pdf", thumbnails=True, requires=("weasyprint", "matplotlib")),  # [pdf] + [reports]
 }
 REPORT_SUFFIXES = (".xlsx", ".html", ".pdf")
 
@@ -148,9 +149,15 @@ def _check_out(value: str | None) -> tuple[Path, OutputFormat] | None:
     folder = path.parent if str(path.parent) else Path(".")
     if not folder.is_dir():
         raise UsageError(f"--out {value}: the folder {folder} does not exist")
-    if fmt.requires and not _installed(fmt.requires):
-        raise UsageError(f"--out {value}: writing {fmt.suffix} files needs the package "
-                         f"{fmt.requires!r}, which is not installed (pip install {fmt.requires})")
+    for module in fmt.requires:
+        if _installed(module):
+            continue
+        extra = extra_for(module)
+        if extra is None:
+            raise UsageError(f"--out {value}: writing {fmt.suffix} files needs the package "
+                             f"{module!r}, which is not installed (pip install {module})")
+        raise UsageError(f"--out {value}: writing {fmt.suffix} files needs the [{extra}] extra ({module} is not "
+                         f'installed): pip install "patsnap-pandas[{extra}]"')
     return path, fmt
 
 
@@ -656,8 +663,8 @@ def build_parser() -> argparse.ArgumentParser:
     parser.add_argument("--debug", action="store_true", help="show the traceback of unexpected errors")
     commands = parser.add_subparsers(dest="command", metavar="COMMAND", parser_class=_Parser)
     out_help = ("write the results to this file: " + ", ".join(OUTPUT_FORMATS)
-                + " (.xlsx, .html and .pdf are reports with thumbnails; .pdf needs the [pdf] extra, .parquet "
-                "pyarrow); default: a table on stdout")
+                + " (.xlsx, .html and .pdf are reports with thumbnails; they need the [reports] "
+                "extra, .pdf also [pdf], .parquet pyarrow); default: a table on stdout")
 
     search = _command(
         commands, "search", run_search, "search the registered designs that look like an image",

@@ -19,7 +19,7 @@ __all__ = [
     "ServiceUnreachableError",
     "SearchExpiredError", "PermissionDeniedError", "BadRequestError", "ResponseFormatError",
     "InvalidInputError", "FilterError", "ImageInputError", "CacheError", "CacheWarning",
-    "BatchInterrupted", "error_for",
+    "BatchInterrupted", "MissingExtraError", "error_for",
 ]
 
 
@@ -465,6 +465,46 @@ class CacheWarning(UserWarning):
     >>> issubclass(CacheWarning, UserWarning)
     True
     """
+
+
+class MissingExtraError(ImportError):
+    """A part of the package needs an optional extra that is not installed.
+
+    The core install (``pip install patsnap-pandas``) is what a script or a scheduled
+    job needs; the notebook panel, charts and reports, PDF and Redis parts come with
+    the extras ``[jupyter]``, ``[reports]``, ``[pdf]``, ``[redis]`` (or ``[all]``).
+    The message names the extra and the command that installs it.
+
+    Attributes
+    ----------
+    extra : str
+        The extra to install, e.g. ``"reports"``.
+    feature : str
+        What needed it, in words (``"Drawing score charts"``).
+    name : str
+        The missing module (as on every ``ImportError``).
+
+    Examples
+    --------
+    >>> err = MissingExtraError("reports", feature="Drawing score charts", module="matplotlib")
+    >>> print(err)
+    Drawing score charts needs the [reports] extra (matplotlib is not installed): pip install "patsnap-pandas[reports]"
+    >>> isinstance(err, ImportError), err.extra, err.name
+    (True, 'reports', 'matplotlib')
+    """
+
+    def __init__(self, extra: str, *, feature: str, module: str) -> None:
+        self.extra = extra
+        self.feature = feature
+        super().__init__(f"{feature} needs the [{extra}] extra ({module} is not installed): "
+                         f'pip install "patsnap-pandas[{extra}]"', name=module)
+
+    def __reduce__(self):  # keep extra/feature/module through pickling (e.g. process pools)
+        return (_rebuild_missing_extra, (self.extra, self.feature, self.name))
+
+
+def _rebuild_missing_extra(extra: str, feature: str, module: str) -> MissingExtraError:
+    return MissingExtraError(extra, feature=feature, module=module)
 
 
 class BatchInterrupted(KeyboardInterrupt):

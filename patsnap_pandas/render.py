@@ -29,6 +29,8 @@ from typing import TYPE_CHECKING, Any
 import numpy as np
 import pandas as pd
 
+from ._extras import require
+
 if TYPE_CHECKING:  # matplotlib is imported lazily: importing the package stays cheap
     from matplotlib.axes import Axes
     from matplotlib.figure import Figure
@@ -43,6 +45,7 @@ PLOT_KINDS: tuple[str, ...] = ("bar", "hist", "strip")
 CAPTION_MAX_CHARS = 80  # visible caption text; CSS ellipsis trims it further
 TOOLTIP_MAX_CHARS = 500  # the title= attribute carries the full text up to this
 MISSING_GROUP = "(missing)"
+CHARTS = "Drawing charts (plot_scores, score_chart_png, gallery, reports)"  # what needs the [reports] extra
 
 _PNG_MAGIC = b"\x89PNG\r\n\x1a\n"
 _JPEG_MAGIC = b"\xff\xd8\xff"
@@ -444,7 +447,7 @@ def thumbnail_grid(
 
 def _figure_png(draw: Callable[["Axes"], Any], height: float, *, width: float = 8, dpi: int = 100) -> bytes:
     """PNG bytes of a new (pyplot-free) figure with one Axes that ``draw`` fills."""
-    from matplotlib.figure import Figure
+    Figure = require("matplotlib.figure", CHARTS).Figure
 
     configure_cjk_font()
     fig = Figure(figsize=(width, height), dpi=dpi, layout="constrained")
@@ -493,7 +496,7 @@ def configure_cjk_font() -> str | None:
     with _FONT_LOCK:
         if _FONT_STATE["done"]:
             return _FONT_STATE["family"]
-        import matplotlib
+        matplotlib = require("matplotlib", CHARTS)
         from matplotlib import font_manager
 
         installed = {f.name for f in font_manager.fontManager.ttflist}
@@ -599,7 +602,7 @@ def plot_scores(
         groups = list(dict.fromkeys(data["_group"]))
 
     if ax is None:
-        import matplotlib.pyplot as plt
+        plt = require("matplotlib.pyplot", CHARTS)
 
         configure_cjk_font()
         if kind == "bar":
@@ -819,7 +822,7 @@ def gallery(df: pd.DataFrame, images: Sequence[bytes | None] | None, n: int = 12
     (8, [9.6, 5.6])
     >>> client.close()
     """
-    from matplotlib.figure import Figure
+    Figure = require("matplotlib.figure", CHARTS).Figure
 
     _check_frame(df, ("score", "patent_pn"))
     n = _check_int(n, "n", 1)

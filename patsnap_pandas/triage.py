@@ -28,6 +28,7 @@ from typing import Any
 import numpy as np
 import pandas as pd
 
+from ._extras import require
 from .errors import InvalidInputError
 from .frame import RELEVANCE_VALUES, TRIAGE_COLUMNS
 
@@ -236,10 +237,7 @@ def read_triage(path: str | Path) -> pd.DataFrame:
 
 
 def _read_xlsx(path: Path) -> tuple[pd.DataFrame, int]:
-    try:
-        import openpyxl
-    except ImportError:  # pragma: no cover - openpyxl is a dependency
-        raise InvalidInputError("reading .xlsx needs openpyxl: pip install openpyxl") from None
+    openpyxl = require("openpyxl", "Reading an Excel report back (read_triage of a .xlsx file)")
     book = openpyxl.load_workbook(path, read_only=True, data_only=True)
     try:
         sheet = book["Hits"] if "Hits" in book.sheetnames else book.worksheets[0]

@@ -16,6 +16,7 @@ from pathlib import Path
 from typing import Any
 
 from .. import words
+from .._extras import require
 from ..frame import RELEVANCE_VALUES
 from ..render import _png_thumbnail, _truncate
 from .model import GroupRow, Hit, Report
@@ -49,7 +50,7 @@ def write_excel(report: Report, path: str | Path) -> Path:
     ['Summary', 'Hits', 'About']
     >>> client.close()
     """
-    import xlsxwriter
+    xlsxwriter = require("xlsxwriter", "Writing Excel reports")
 
     target = Path(path)
     options = {"strings_to_formulas": False, "strings_to_urls": False, "strings_to_numbers": False}

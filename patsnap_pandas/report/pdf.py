@@ -10,6 +10,7 @@ from __future__ import annotations
 import logging
 from pathlib import Path
 
+from .._extras import require
 from ..errors import InvalidInputError
 from .html import render_html
 from .model import Report
@@ -47,11 +48,10 @@ def write_pdf(report: Report, path: str | Path, page_size: str = "A4") -> Path:
 
     truncated = ImageFile.LOAD_TRUNCATED_IMAGES
     try:
-        import weasyprint
-    except (ImportError, OSError) as exc:  # OSError: the pango library is missing
-        raise ImportError("Writing PDF reports needs the [pdf] extra: pip install 'patsnap-pandas[pdf]' "
-                          "(WeasyPrint; on Debian/Ubuntu also: sudo apt-get install libpango-1.0-0 "
-                          f"libpangoft2-1.0-0). ({type(exc).__name__}: {exc})") from None
+        weasyprint = require("weasyprint", "Writing PDF reports")
+    except OSError as exc:  # WeasyPrint is installed, the pango library is not
+        raise ImportError("Writing PDF reports needs the pango library: on Debian/Ubuntu "
+                          f"sudo apt-get install libpango-1.0-0 libpangoft2-1.0-0 ({type(exc).__name__}: {exc})") from None
     finally:
         # Importing WeasyPrint makes Pillow accept truncated images process-wide; the package's
         # own image checks (a corrupt query image is an error) must not change because a PDF was made.

@@ -15,6 +15,10 @@ Examples
 (5, True)
 """
 
-from .searchpanel import COMMON_AUTHORITIES, RELEVANCE_CHOICES, PanelState, SearchPanel, panel
+from .._extras import require
+
+require("ipywidgets", "The search panel (SearchPanel, panel)")  # a missing [jupyter] extra, named
+
+from .searchpanel import COMMON_AUTHORITIES, RELEVANCE_CHOICES, PanelState, SearchPanel, panel  # noqa: E402
 
 __all__ = ["COMMON_AUTHORITIES", "RELEVANCE_CHOICES", "PanelState", "SearchPanel", "panel"]

@@ -43,7 +43,7 @@ PERTURBATION = {"angle": 2.0, "crop": 0.04, "noise": 12.0}
 
 #: What the demo suggests next (paths relative to a clone of the repository).
 NEXT_STEPS = (
-    "Next:",
+    "Next (make install first: it adds Jupyter, the report tools and the docs to .venv):",
     "  notebooks   .venv/bin/jupyter lab notebooks/01_quickstart.ipynb   (then 02 competitors, 03 report)",
     "  the panel   .venv/bin/voila notebooks/04_panel.ipynb              (interactive search in the browser)",
     "  the docs    .venv/bin/mkdocs serve  ->  http://127.0.0.1:8000     (or docs/getting-started.md)",

@@ -67,4 +67,4 @@ def test_demo_serves_the_folder_given_by_the_flag(corpus_folder, capsys):
     assert cli.main(["demo", "--sandbox-corpus", str(corpus_folder), "--limit", "2"]) == 0
     out = capsys.readouterr().out
     assert f"Data source: 2 designs (2 drawings) from the folder {corpus_folder}" in out
-    assert "Next:" in out
+    assert "Next (make install first" in out

@@ -23,6 +23,11 @@ The benchmarks:
   product on the real drawings (``../shared/real-designs``), query views held out.
 * ``report_bench.py`` (REPORTS): HTML, PDF and Excel of a 100-hit search and of a
   batch of 50 products x 10 hits, against building the report model.
+* ``import_bench.py`` (IMPORTS): ``import patsnap_pandas`` against ``import pandas`` in the
+  same run (fresh interpreters, alternating), ``patsnap-pandas --version`` wall time.
+* ``install_size.py`` (INSTALL): two throwaway venvs under /tmp, ``pip install .`` and
+  ``pip install ".[all]"`` of this checkout: their sizes, and the import figures on the core
+  install (a few minutes).
 
 A benchmark exposes ``run(out=...) -> list[dict]`` (figures with ``name``, ``unit``,
 ``min``, ``median``, ``max``, ``runs``, ``target``, ``ok``); ``sandbox_bench.run(sizes,
@@ -84,6 +89,11 @@ BENCHMARKS: dict[str, tuple[str, str, str]] = {
                   "the same patents searched with one view (each view on its own, averaged)"),
     "report": ("report_bench.py", "Reports: HTML, PDF and Excel of a 100-hit search and of a batch of 50 products "
                "x 10 hits (time and file size)", "building the report model of the same frame"),
+    "imports": ("import_bench.py", "Import cost: `import patsnap_pandas` against `import pandas`, "
+                "`patsnap-pandas --version`", "`import pandas` in fresh interpreters of the same run, alternating "
+                "with the package's import"),
+    "install": ("install_size.py", "Install size: a core-only venv against `[all]`, and the import cost on the core",
+                "the core-only install (`pip install .`) made in the same run"),
 }
 
 
@@ -259,7 +269,7 @@ def run_benchmark(name: str, quick: bool, out) -> dict:
             params = inspect.signature(module.run).parameters
             kwargs: dict[str, Any] = {"out": out} if "out" in params else {}
             if quick and "runs" in params:
-                kwargs["runs"] = 2
+                kwargs["runs"] = 2 if name not in ("imports", "install") else 3
             if quick and "images" in params:
                 kwargs["images"] = 60
             if quick and "models" in params:

@@ -20,8 +20,6 @@ from collections.abc import Iterator
 from contextlib import contextmanager
 from pathlib import Path
 
-import filelock
-
 from .errors import CacheError, CacheWarning
 
 __all__ = ["SingleFlight", "LOCK_TIMEOUT_S", "LOCKS_DIR", "flight_key"]
@@ -108,6 +106,8 @@ class SingleFlight:
         if path is None or not self._can_create(path):
             yield  # threads of this process still coalesce
             return
+        import filelock  # here, not at the top: it imports asyncio, a tenth of the package's import time
+
         lock = filelock.FileLock(str(path), timeout=LOCK_TIMEOUT_S)
         try:
             lock.acquire(poll_interval=0.02)

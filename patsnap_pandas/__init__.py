@@ -5,6 +5,7 @@ Importing registers the ``df.patsnap`` accessor and nothing else; the optional p
 """
 
 import importlib as _importlib
+import importlib.util as _importlib_util
 
 __version__ = "0.1.0"
 
@@ -36,11 +37,23 @@ def __getattr__(name: str):
 def __dir__() -> list:
     return sorted(set(globals()) | set(_LAZY))
 
+
 __all__ = [
-    "search_designs", "read_triage", "PatsnapClient", "SearchFilters", "SearchPanel", "panel", "samples",
+    "search_designs", "read_triage", "PatsnapClient", "SearchFilters", "samples",
     "PatsnapError", "AuthenticationError", "MissingCredentialsError", "QuotaExceededError",
     "RateLimitError", "InvalidParameterError", "UploadRejectedError", "ServiceUnavailableError",
     "ServiceUnreachableError", "SearchExpiredError", "PermissionDeniedError", "BadRequestError",
     "ResponseFormatError", "InvalidInputError", "FilterError", "ImageInputError", "CacheError",
     "CacheWarning", "BatchInterrupted", "MissingExtraError",
 ]
+
+
+def _installed(module: str) -> bool:
+    try:  # find_spec, not import: ipywidgets brings IPython
+        return _importlib_util.find_spec(module) is not None
+    except ImportError:
+        return False
+
+
+if _installed("ipywidgets"):  # `from patsnap_pandas import *` must work on the core install too
+    __all__ += ["SearchPanel", "panel"]

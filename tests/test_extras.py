@@ -107,6 +107,7 @@ def test_lazy_names_load_on_first_use(tmp_path):
         panel_class = patsnap_pandas.SearchPanel
         from patsnap_pandas.widgets import SearchPanel
         print(panel_class is SearchPanel, "ipywidgets" in sys.modules, patsnap_pandas.panel.__module__)
+        assert {"SearchPanel", "panel"} <= set(patsnap_pandas.__all__)  # installed: star-import gives them too
         try:
             patsnap_pandas.no_such_name
         except AttributeError as exc:
@@ -141,6 +142,9 @@ def test_each_part_names_its_missing_extra(tmp_path):
             seen["search"] = ["ok", str(len(df)), None]
             attempt("grid", lambda: df.patsnap.thumbnails()._repr_html_())
             attempt("panel", lambda: pp.SearchPanel)
+            star = {}
+            exec("from patsnap_pandas import *", star)  # the core's names, without the panel's
+            seen["star"] = ["ok", str({"search_designs", "MissingExtraError"} <= set(star) and "panel" not in star), None]
             attempt("plot_scores", lambda: df.patsnap.plot_scores())
             from patsnap_pandas.report import build_report, write_excel, write_html, write_pdf
             attempt("build_report", lambda: build_report(df))
@@ -158,6 +162,7 @@ def test_each_part_names_its_missing_extra(tmp_path):
     assert seen.pop("search")[:2] == ["ok", "3"]
     assert seen.pop("grid")[0] == "ok"
     assert seen.pop("write_html")[0] == "ok"
+    assert seen.pop("star")[:2] == ["ok", "True"]
     expected = {
         "panel": ("jupyter", "The search panel (SearchPanel, panel) needs the [jupyter] extra (ipywidgets is not "
                              'installed): pip install "patsnap-pandas[jupyter]"'),

@@ -15,6 +15,7 @@ import dataclasses
 import ipaddress
 import os
 import socket
+import time
 from pathlib import Path
 
 import pytest
@@ -91,6 +92,15 @@ def isolated_environment(tmp_path_factory):
     yield root
     os.environ.clear()
     os.environ.update(saved)
+
+
+@pytest.fixture
+def clock(time_machine):
+    """Time the test moves forward: ``clock.shift(2.1)`` ages tokens, upload and image URLs,
+    search ids and cached answers by 2.1 s at once, in the sandbox and the client alike (both
+    read ``time.time()``, which time-machine moves; the clock keeps ticking from now)."""
+    time_machine.move_to(time.time(), tick=True)
+    return time_machine
 
 
 # --- sandbox helpers for the test folders' conftests -------------------------------------------

@@ -18,6 +18,8 @@ from pathlib import Path
 
 import pytest
 
+pytest_plugins = ["pytester"]  # tests/docs/test_testing_plugin.py runs test files as a user would
+
 os.environ.setdefault("MPLBACKEND", "Agg")  # examples and tests draw to files, never to a screen
 
 _LOOPBACK_NAMES = {"localhost", "localhost.localdomain", "ip6-localhost"}

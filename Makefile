@@ -4,7 +4,7 @@ VENV   := .venv
 BIN    := $(VENV)/bin
 STAMP  := $(VENV)/.installed
 
-.PHONY: install test demo bench clean
+.PHONY: install test test-fast demo bench clean
 
 $(STAMP): pyproject.toml
 	test -x $(BIN)/python || $(PYTHON) -m venv $(VENV)
@@ -16,6 +16,13 @@ install: $(STAMP)
 
 test: $(STAMP)
 	$(BIN)/python -m pytest
+
+# The inner loop (about 3 minutes on a quiet 2-core machine): no test marked slow, no browser, PDF or
+# notebook run. `make test` (the whole suite) is what CI runs. See docs/testing.md.
+FAST_SKIP := --ignore=tests/widgets/test_voila.py --ignore=tests/widgets/test_jupyterlab.py \
+             --ignore=tests/report/test_browser.py -k "not pdf"
+test-fast: $(STAMP)
+	$(BIN)/python -m pytest -m "not slow" $(FAST_SKIP) $(PYTEST_ARGS)
 
 # The real drawings beside this checkout, when there (the package itself never looks for them);
 # DEMO_ARGS adds demo flags, e.g. make demo DEMO_ARGS='--sandbox-corpus DIR --limit 5'.

@@ -9,7 +9,6 @@ through pytest's own ``pytester``. The project's suite itself uses the plugin's 
 from __future__ import annotations
 
 import re
-import threading
 from pathlib import Path
 
 import pytest
@@ -37,17 +36,16 @@ def test_the_page_example_passes_in_a_pytest_subprocess(pytester):
     result.assert_outcomes(passed=expected)
 
 
-def test_the_plugin_is_registered_by_its_entry_point(pytester):
-    pytester.makepyfile("def test_it(request):\n    assert request.config.pluginmanager.has_plugin('patsnap')\n")
+def test_the_plugin_is_registered_by_its_entry_point_and_starts_nothing_until_asked(pytester):
+    pytester.makepyfile(
+        "import threading\n\n"
+        "def test_it(request):\n"
+        "    assert request.config.pluginmanager.has_plugin('patsnap')\n"
+        "    assert not [t for t in threading.enumerate() if t.name.startswith('patsnap-sandbox')]\n")
     pytester.runpytest_subprocess("-q", "-p", "no:cacheprovider").assert_outcomes(passed=1)
+    assert "patsnap_sandbox" in pytester.runpytest_subprocess("-p", "no:cacheprovider", "--fixtures").stdout.str()
     result = pytester.runpytest_subprocess("-q", "-p", "no:cacheprovider", "-p", "no:patsnap", "--fixtures")
-    assert "patsnap_sandbox" not in result.stdout.str()
-
-
-def test_loading_the_plugin_starts_no_sandbox():
-    import patsnap_pandas.testing  # noqa: F401  (already loaded by pytest, as in every run)
-
-    assert not [t for t in threading.enumerate() if t.name.startswith("patsnap-sandbox")]
+    assert "patsnap_sandbox" not in result.stdout.str()  # pytest -p no:patsnap: the plugin is off
 
 
 OPTIONS_TESTS = '''

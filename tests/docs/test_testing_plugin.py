@@ -27,6 +27,7 @@ def test_the_page_shows_a_conftest_and_a_test_file():
     assert sorted(page_files()) == ["conftest.py", "test_pipeline.py"]
 
 
+@pytest.mark.slow  # pytest subprocesses: run by make test and CI
 def test_the_page_example_passes_in_a_pytest_subprocess(pytester):
     files = page_files()
     for name, text in files.items():
@@ -36,6 +37,7 @@ def test_the_page_example_passes_in_a_pytest_subprocess(pytester):
     result.assert_outcomes(passed=expected)
 
 
+@pytest.mark.slow  # pytest subprocesses: run by make test and CI
 def test_the_plugin_is_registered_by_its_entry_point_and_starts_nothing_until_asked(pytester):
     pytester.makepyfile(
         "import threading\n\n"
@@ -66,9 +68,9 @@ def test_knobs_are_reset_between_tests(patsnap_sandbox, patsnap_sandboxes):
     assert patsnap_sandboxes.shared(corpus_size=60) is patsnap_sandbox  # one server for the corpus
 
 
-@pytest.mark.parametrize("patsnap_sandbox", [{"quota": 1}, {"corpus_size": 61}], indirect=True)
+@pytest.mark.parametrize("patsnap_sandbox", [{"quota": 1}, {"latency": 0.02}], indirect=True)
 def test_indirect_parameters_win(patsnap_sandbox):
-    assert patsnap_sandbox.settings.quota == 1 or len(patsnap_sandbox.corpus.designs) == 61
+    assert (patsnap_sandbox.settings.quota, patsnap_sandbox.settings.latency) in ((1, 0.01), (None, 0.02))
 
 
 @pytest.mark.patsnap_client(auth="api_key", timeout=7)
@@ -98,7 +100,8 @@ def test_options_from_markers_parameters_and_fixtures(pytester):
 
 def test_a_misspelt_option_fails_the_test_naming_it_and_what_is_allowed(pytester):
     pytester.makepyfile(
-        "import pytest\n\n@pytest.mark.patsnap_sandbox(failure_rat=0.5)\n"
+        "import pytest\n\npytestmark = pytest.mark.patsnap_sandbox(corpus_size=60)\n\n"
+        "@pytest.mark.patsnap_sandbox(failure_rat=0.5)\n"
         "def test_it(patsnap_sandbox):\n    pass\n\n"
         "@pytest.mark.patsnap_client(auth='password')\n"
         "def test_auth(patsnap_client):\n    pass\n")

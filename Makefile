@@ -17,8 +17,8 @@ install: $(STAMP)
 test: $(STAMP)
 	$(BIN)/python -m pytest
 
-# The inner loop (about 3 minutes on a quiet 2-core machine): no test marked slow, no browser, PDF or
-# notebook run. `make test` (the whole suite) is what CI runs. See docs/testing.md.
+# The inner loop: no test marked slow, no browser, PDF, notebook or site build. `make test` (the whole
+# suite) is what CI runs. PYTEST_ARGS narrows or adds, e.g. PYTEST_ARGS='tests/client -x'. See docs/testing.md.
 FAST_SKIP := --ignore=tests/widgets/test_voila.py --ignore=tests/widgets/test_jupyterlab.py \
              --ignore=tests/report/test_browser.py -k "not pdf"
 test-fast: $(STAMP)

@@ -8,7 +8,7 @@ CORE   := $(VENV)/.installed-core
 STAMP  := $(VENV)/.installed
 EXTRAS := all,test,docs,browser
 
-.PHONY: install test demo bench clean
+.PHONY: install test test-fast demo bench clean
 
 $(CORE): pyproject.toml
 	test -x $(BIN)/python || $(PYTHON) -m venv $(VENV)
@@ -26,6 +26,13 @@ install: $(STAMP)
 
 test: $(STAMP)
 	$(BIN)/python -m pytest
+
+# The inner loop: no test marked slow, no browser, PDF, notebook or site build. `make test` (the whole
+# suite) is what CI runs. PYTEST_ARGS narrows or adds, e.g. PYTEST_ARGS='tests/client -x'. See docs/testing.md.
+FAST_SKIP := --ignore=tests/widgets/test_voila.py --ignore=tests/widgets/test_jupyterlab.py \
+             --ignore=tests/report/test_browser.py -k "not pdf"
+test-fast: $(STAMP)
+	$(BIN)/python -m pytest -m "not slow" $(FAST_SKIP) $(PYTEST_ARGS)
 
 # The real drawings beside this checkout, when there (the package itself never looks for them);
 # DEMO_ARGS adds demo flags, e.g. make demo DEMO_ARGS='--sandbox-corpus DIR --limit 5'.

@@ -10,14 +10,15 @@
 
 from __future__ import annotations
 
-import contextlib
-import dataclasses
 import ipaddress
 import os
 import socket
+import time
 from pathlib import Path
 
 import pytest
+
+pytest_plugins = ["pytester"]  # tests/docs/test_testing_plugin.py runs test files as a user would
 
 os.environ.setdefault("MPLBACKEND", "Agg")  # examples and tests draw to files, never to a screen
 
@@ -93,84 +94,21 @@ def isolated_environment(tmp_path_factory):
     os.environ.update(saved)
 
 
-# --- sandbox helpers for the test folders' conftests -------------------------------------------
+@pytest.fixture
+def clock(time_machine):
+    """Time the test moves forward: ``clock.shift(2.1)`` ages tokens, upload and image URLs,
+    search ids and cached answers by 2.1 s at once, in the sandbox and the client alike (both
+    read ``time.time()``, which time-machine moves; the clock keeps ticking from now)."""
+    time_machine.move_to(time.time(), tick=True)
+    return time_machine
 
 
-def reset_sandbox(server) -> None:
-    """Default knobs (fault generators reseeded, quota count restarted) and an empty ledger."""
-    from patsnap_pandas.sandbox import FaultSettings
-
-    server.configure(**dataclasses.asdict(FaultSettings()))
-    server.ledger.clear()
+# --- helpers of the test folders (fixtures: conftest.py is never imported as a module) -----------
+# The sandbox and client fixtures come from the package's own pytest plugin, patsnap_pandas.testing
+# (patsnap_sandbox, patsnap_sandboxes, patsnap_sandbox_factory, ClientFactory): see docs/testing.md.
 
 
-@contextlib.contextmanager
-def fresh_sandbox(server):
-    """``server`` reset for one test (see :func:`reset_sandbox`), and reset again afterwards."""
-    reset_sandbox(server)
-    try:
-        yield server
-    finally:
-        reset_sandbox(server)
-
-
-@contextlib.contextmanager
-def sandbox_clients(cache_root, **defaults):
-    """Yield ``make(server, name="cache", auth="token", **options)``; every client made is closed on exit.
-
-    ``make`` builds a ``PatsnapClient`` of ``server`` caching in ``cache_root / name`` (same
-    name: shared cache), with the client id + secret (``auth="token"``) or else the API key;
-    ``defaults`` (tiny backoffs, timeouts) fill the options not given.
-    """
-    from patsnap_pandas import PatsnapClient
-
-    made = []
-
-    def make(server, name: str = "cache", auth: str = "token", **options):
-        creds = server.credentials
-        if auth == "token":
-            options.setdefault("client_id", creds.client_id)
-            options.setdefault("client_secret", creds.client_secret)
-        else:
-            options.setdefault("api_key", creds.api_key)
-        options.setdefault("cache_dir", cache_root / name)
-        for key, value in defaults.items():
-            options.setdefault(key, value)
-        client = PatsnapClient(base_url=server.base_url, **options)
-        made.append(client)
-        return client
-
-    try:
-        yield make
-    finally:
-        for client in made:
-            client.close()
-
-
-def session_sandbox_fixtures(corpus_size: int):
-    """The fixture pair of a test folder: ``shared_sandbox`` (one per session) and ``sandbox``.
-
-    ``sandbox`` is the shared server reset for each test (:func:`fresh_sandbox`). In a
-    folder's conftest: ``shared_sandbox, sandbox = session_sandbox_fixtures(CORPUS_SIZE)``.
-    """
-
-    @pytest.fixture(scope="session")
-    def shared_sandbox():
-        from patsnap_pandas.sandbox import start_sandbox
-
-        with start_sandbox(corpus_size=corpus_size) as server:
-            yield server
-
-    @pytest.fixture
-    def sandbox(shared_sandbox):
-        """The shared sandbox with default knobs, a fresh quota count and an empty ledger."""
-        with fresh_sandbox(shared_sandbox):
-            yield shared_sandbox
-
-    return shared_sandbox, sandbox
-
-
-def write_corpus_folder(root, designs, drawing_png):
+def _write_corpus_folder(root, designs, drawing_png):
     """A sandbox corpus folder in the ../shared/real-designs format (``manifest.csv`` + PNGs).
 
     ``designs`` are ``(patent_number, title, applicant)`` triples, one drawing each,
@@ -192,23 +130,10 @@ def write_corpus_folder(root, designs, drawing_png):
     return root
 
 
-@contextlib.contextmanager
-def sandbox_starter(**defaults):
-    """Yield ``start(**options)``: ``start_sandbox(**defaults, **options)``; all are stopped on exit."""
-    from patsnap_pandas.sandbox import start_sandbox
-
-    started = []
-
-    def start(**options):
-        server = start_sandbox(**{**defaults, **options})
-        started.append(server)
-        return server
-
-    try:
-        yield start
-    finally:
-        for server in started:
-            server.stop()
+@pytest.fixture(scope="session")
+def write_corpus_folder():
+    """``write_corpus_folder(root, designs, drawing_png)``: a corpus folder in the manifest format."""
+    return _write_corpus_folder
 
 
 # --- doctests ---------------------------------------------------------------------------------

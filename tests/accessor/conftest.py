@@ -7,7 +7,6 @@ a client with its own cache folder; tests that turn a knob get it reset afterwar
 
 from __future__ import annotations
 
-import functools
 import io
 
 import matplotlib
@@ -17,9 +16,9 @@ from PIL import Image, ImageDraw
 matplotlib.use("Agg")  # before pyplot is imported anywhere: tests render to PNG, never to a screen
 
 import patsnap_pandas  # registers df.patsnap
-from conftest import sandbox_clients, session_sandbox_fixtures, write_corpus_folder  # the root conftest.py
 from patsnap_pandas import PatsnapClient, search_designs
 from patsnap_pandas.sandbox import start_sandbox
+from patsnap_pandas.testing import ClientFactory
 
 CORPUS_SIZE = 600
 FAST = {"backoff_factor": 0.001, "timeout": 20}
@@ -29,14 +28,28 @@ HOSTILE_APPLICANT = '"><script>alert(2)</script>'
 assert patsnap_pandas  # imported for its side effect
 
 
-shared_sandbox, sandbox = session_sandbox_fixtures(CORPUS_SIZE)
+@pytest.fixture(scope="session")
+def shared_sandbox(patsnap_sandboxes):
+    """The session's sandbox of CORPUS_SIZE designs (the pool of the patsnap_pandas.testing plugin)."""
+    return patsnap_sandboxes.shared(corpus_size=CORPUS_SIZE)
+
+
+@pytest.fixture
+def patsnap_sandbox_options():
+    return {"corpus_size": CORPUS_SIZE}
+
+
+@pytest.fixture
+def sandbox(patsnap_sandbox):
+    """The shared sandbox with default knobs, a fresh quota count and an empty ledger (reset after)."""
+    return patsnap_sandbox
 
 
 @pytest.fixture
 def make_client(sandbox, tmp_path):
     """Clients of ``sandbox``; each ``name`` is its own cache folder (same name: shared cache)."""
-    with sandbox_clients(tmp_path, **FAST) as make:
-        yield functools.partial(make, sandbox)
+    with ClientFactory(tmp_path, sandbox, **FAST) as make:
+        yield make
 
 
 @pytest.fixture
@@ -95,7 +108,7 @@ HOSTILE_DESIGNS = [
 
 
 @pytest.fixture(scope="session")
-def hostile_corpus_dir(tmp_path_factory):
+def hostile_corpus_dir(tmp_path_factory, write_corpus_folder):
     """A corpus folder in the ../shared/real-designs format whose titles and applicants are hostile."""
     return write_corpus_folder(tmp_path_factory.mktemp("hostile-corpus"), HOSTILE_DESIGNS, _drawing_png)
 
@@ -109,7 +122,7 @@ def hostile_sandbox(hostile_corpus_dir):
 @pytest.fixture
 def hostile_hits(hostile_sandbox, tmp_path):
     """A real search of the hostile sandbox: every one of its 6 designs, hostile titles included."""
-    with sandbox_clients(tmp_path, **FAST) as make:
+    with ClientFactory(tmp_path, **FAST) as make:
         client = make(hostile_sandbox, "hostile-cache")
         corpus = hostile_sandbox.corpus
         yield search_designs(corpus.image_png(corpus.designs[0].image_keys[0]), client=client, limit=6)

@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import time
 
 import pytest
 
@@ -30,11 +29,11 @@ def test_more_continues_ranks_with_the_same_search_id_and_filters(client, sandbo
     assert len(sandbox.ledger) == 1
 
 
-def test_expired_search_id_says_refresh_true_and_refresh_works(client, sandbox, corpus):
+def test_expired_search_id_says_refresh_true_and_refresh_works(client, sandbox, corpus, clock):
     # The sandbox checks a search id's age against the lifetime in force when it is used.
     sandbox.configure(search_id_lifetime=0.5)
     first = search_designs(design_png(corpus, 21), client=client, limit=10, thumbnails=False)
-    time.sleep(0.7)
+    clock.shift(0.7)
     with pytest.raises(SearchExpiredError, match=r"refresh=True") as info:
         first.patsnap.more(5)
     assert "more(refresh=True)" in str(info.value)

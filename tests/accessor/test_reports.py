@@ -33,11 +33,12 @@ def hits_table(text: str) -> str:
     return text[start:text.index("</table>", start)]
 
 
-def test_report_reopened_after_image_urls_expired_shows_every_thumbnail(client, sandbox, corpus, tmp_path):
+def test_report_reopened_after_image_urls_expired_shows_every_thumbnail(client, sandbox, corpus, tmp_path,
+                                                                          clock):
     sandbox.configure(image_url_lifetime=2)
     hits = search_designs(design_png(corpus, 30), client=client, limit=10)  # prefetches the thumbnails
     last = max(int(parse_qs(urlsplit(url).query)["expires"][0]) for url in hits["image_url"])
-    time.sleep(max(0.0, last - time.time()) + 0.2)
+    clock.shift(max(0.0, last - time.time()) + 0.2)
     assert {requests.get(url, timeout=10).status_code for url in hits["image_url"]} <= {403, 404, 410}
 
     path = hits.patsnap.to_html(tmp_path / "report.html", title="Lamp search")
@@ -53,12 +54,13 @@ def test_report_reopened_after_image_urls_expired_shows_every_thumbnail(client, 
     assert "Lamp search" in text
 
 
-def test_report_embeds_the_local_query_image_after_its_upload_url_expired(client, sandbox, corpus, tmp_path):
+def test_report_embeds_the_local_query_image_after_its_upload_url_expired(client, sandbox, corpus, tmp_path,
+                                                                          clock):
     sandbox.configure(image_url_lifetime=2)
     query = design_png(corpus, 30)
     hits = search_designs(query, client=client, limit=4)
     expires = int(parse_qs(urlsplit(hits.attrs["query_url"]).query)["expires"][0])
-    time.sleep(max(0.0, expires - time.time()) + 0.2)
+    clock.shift(max(0.0, expires - time.time()) + 0.2)
     assert requests.get(hits.attrs["query_url"], timeout=10).status_code in (403, 404, 410)
 
     text = hits.patsnap.to_html(tmp_path / "r.html").read_text(encoding="utf-8")

@@ -4,7 +4,6 @@ from __future__ import annotations
 
 import pytest
 
-from conftest import write_corpus_folder  # the root conftest.py
 from patsnap_pandas import PatsnapClient, samples
 from patsnap_pandas import cli
 
@@ -15,7 +14,7 @@ SAMPLE_OF = {0: "desk-lamp", 1: "armchair"}
 
 
 @pytest.fixture(scope="module")
-def corpus_folder(tmp_path_factory):
+def corpus_folder(tmp_path_factory, write_corpus_folder):
     """A two-design folder in the manifest format: a lamp and a chair (the package's sample drawings)."""
     root = tmp_path_factory.mktemp("my-drawings")
     return write_corpus_folder(root, DESIGNS, lambda k: samples.image(SAMPLE_OF[k]).read_bytes())

@@ -16,21 +16,35 @@ import pytest
 from werkzeug.serving import WSGIRequestHandler, make_server
 from werkzeug.wrappers import Request, Response
 
-from conftest import sandbox_clients, session_sandbox_fixtures  # the root conftest.py
 from patsnap_pandas import PatsnapClient
+from patsnap_pandas.testing import ClientFactory
 
 CORPUS_SIZE = 60
 FAST = {"backoff_factor": 0.001, "timeout": 10}
 
 
-shared_sandbox, sandbox = session_sandbox_fixtures(CORPUS_SIZE)
+@pytest.fixture(scope="session")
+def shared_sandbox(patsnap_sandboxes):
+    """The session's sandbox of CORPUS_SIZE designs (the pool of the patsnap_pandas.testing plugin)."""
+    return patsnap_sandboxes.shared(corpus_size=CORPUS_SIZE)
+
+
+@pytest.fixture
+def patsnap_sandbox_options():
+    return {"corpus_size": CORPUS_SIZE}
+
+
+@pytest.fixture
+def sandbox(patsnap_sandbox):
+    """The shared sandbox with default knobs, a fresh quota count and an empty ledger (reset after)."""
+    return patsnap_sandbox
 
 
 @pytest.fixture
 def make_client(sandbox, tmp_path):
     """``make_client(auth="token", **options)``: clients of ``sandbox`` sharing a per-test cache dir, tiny backoffs."""
-    with sandbox_clients(tmp_path, **FAST) as make:
-        yield lambda auth="token", **options: make(sandbox, auth=auth, **options)
+    with ClientFactory(tmp_path, sandbox, **FAST) as make:
+        yield make
 
 
 @pytest.fixture

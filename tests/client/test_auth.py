@@ -53,27 +53,26 @@ def test_token_is_fetched_once_and_reused(sandbox, client, query_url):
     assert client.usage.requests["token"] == 1
 
 
-def test_token_refreshes_before_it_expires(sandbox, make_client):
+def test_token_refreshes_before_it_expires(sandbox, make_client, clock):
     """A 2 s token (expires_in 1 s): refreshed at half-life, never rejected."""
     sandbox.configure(token_lifetime=2)
     client = make_client(cache=False)  # every call goes to the server
-    deadline = time.monotonic() + 2.5
     calls = 0
-    while time.monotonic() < deadline:
+    for _ in range(25):  # a call every 0.1 s for 2.5 s
         client.legal_status([sandbox.corpus.designs[calls % 10].patent_id])
         calls += 1
-        time.sleep(0.1)
+        clock.shift(0.1)
     tokens = client.usage.requests["token"]
     assert tokens >= 3  # about one per half second
     assert all(e.ok for e in sandbox.ledger) and len(sandbox.ledger) == calls
 
 
-def test_rejected_token_is_refreshed_once_and_the_call_retried(sandbox, make_client):
+def test_rejected_token_is_refreshed_once_and_the_call_retried(sandbox, make_client, clock):
     sandbox.configure(token_lifetime=1)
     client = make_client()
     ids = [d.patent_id for d in sandbox.corpus.designs[:2]]
     client.legal_status(ids[:1])
-    time.sleep(1.1)
+    clock.shift(1.1)
     # Pretend the local clock runs behind the server's: the client still trusts its token.
     client._auth._refresh_at = float("inf")
     items = client.legal_status(ids[1:])

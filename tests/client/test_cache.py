@@ -47,11 +47,11 @@ def test_the_same_image_uploaded_from_threads_at_once_is_uploaded_once(sandbox, 
     assert sandbox.ledger.billed("image-upload") == 1
 
 
-def test_upload_is_made_again_when_its_url_is_about_to_expire(sandbox, make_client, query_png):
+def test_upload_is_made_again_when_its_url_is_about_to_expire(sandbox, make_client, query_png, clock):
     sandbox.configure(image_url_lifetime=1)
     client = make_client()
     first = client.upload_image(query_png, "a.png")
-    time.sleep(0.95)  # less than 10 % of its life left
+    clock.shift(0.95)  # less than 10 % of its life left
     second = client.upload_image(query_png, "a.png")
     assert second.url != first.url and not second.from_cache
     assert sandbox.ledger.billed("image-upload") == 2
@@ -87,11 +87,11 @@ def test_token_is_not_part_of_the_cache_key(sandbox, make_client, query_url):
     assert sandbox.ledger.billed("search-id") == 1
 
 
-def test_lifetimes_and_refresh(sandbox, make_client, query_url):
+def test_lifetimes_and_refresh(sandbox, make_client, query_url, clock):
     client = make_client(expire_after={"search": 0.5})
     client.create_search(query_url, limit=2)
     assert client.create_search(query_url, limit=2).from_cache
-    time.sleep(0.6)
+    clock.shift(0.6)
     assert not client.create_search(query_url, limit=2).from_cache
     assert not client.create_search(query_url, limit=2, refresh=True).from_cache
     assert client.create_search(query_url, limit=2).from_cache

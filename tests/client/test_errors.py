@@ -109,13 +109,11 @@ def test_sandbox_search_expired(sandbox, client, query_url):
     assert "create the search again" in str(info.value).lower()
 
 
-def test_sandbox_search_id_expires_after_its_lifetime(sandbox, client, query_url):
+def test_sandbox_search_id_expires_after_its_lifetime(sandbox, client, query_url, clock):
     sandbox.configure(search_id_lifetime=0.6)
     page = client.create_search(query_url, limit=2)
     assert client.search_results(page.search_id, offset=2, limit=2).hits
-    import time
-
-    time.sleep(0.7)
+    clock.shift(0.7)
     with pytest.raises(SearchExpiredError):
         client.search_results(page.search_id, offset=4, limit=2)
 

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import contextlib
 import io
+import os
 import socket
 import threading
 import time
@@ -303,12 +304,13 @@ def test_eviction_keeps_the_directory_under_max_bytes_lru(sandbox, tmp_path):
     cap = int((sizes[0] + max(sizes[1], sizes[2])) / EVICT_TO) + 2  # + 2: no rounding below A + C
     assert sum(sizes) > cap  # the third thumbnail passes the cap
     store = ThumbnailStore(tmp_path / "small", size=64, max_bytes=cap)
+    now = time.time()
     store.fetch([a])
-    time.sleep(0.02)
+    os.utime(store.path(*a), (now - 30, now - 30))  # used 30 s ago
     store.fetch([b])
-    time.sleep(0.02)
+    os.utime(store.path(*b), (now - 20, now - 20))  # used 20 s ago: after A
     store.fetch([a])  # a disk hit makes A the most recently used
-    time.sleep(0.02)
+    assert store.path(*a).stat().st_mtime > now - 20
     store.fetch([c])
     assert store.path(*a).exists() and store.path(*c).exists()
     assert not store.path(*b).exists()  # the least recently used went

@@ -26,6 +26,7 @@ NOTEBOOK_DIR = ROOT / "notebooks"
 NOTEBOOKS = sorted(NOTEBOOK_DIR.glob("*.ipynb"))
 KERNEL_NAME = "patsnap-pandas-tests"
 CELL_TIMEOUT_S = 300
+pytestmark = pytest.mark.slow  # minutes: left out of `make test-fast`, run by `make test` and CI
 CREDENTIAL_VARIABLES = ("PATSNAP_CLIENT_ID", "PATSNAP_CLIENT_SECRET", "PATSNAP_API_KEY", "PATSNAP_BASE_URL")
 
 

@@ -10,6 +10,7 @@ from pathlib import Path
 
 import pytest
 
+pytestmark = pytest.mark.slow  # minutes: left out of `make test-fast`, run by `make test` and CI
 ROOT = Path(__file__).resolve().parents[2]
 # Resources a page loads (not links a reader may follow): scripts, stylesheets, fonts, images.
 EXTERNAL_RESOURCE = re.compile(

@@ -6,6 +6,7 @@ corpus and image index loaded once per process (``load_engine`` memoises them).
 
 from __future__ import annotations
 
+import functools
 import io
 from collections import Counter
 
@@ -14,8 +15,8 @@ import pytest
 from PIL import Image
 
 import patsnap_pandas  # noqa: F401  (registers df.patsnap)
-from conftest import sandbox_clients, sandbox_starter  # the root conftest.py
 from patsnap_pandas.sandbox import start_sandbox
+from patsnap_pandas.testing import ClientFactory
 
 CORPUS_SIZE = 600  # the default corpus: its image features are shared with the other test folders
 IMAGES = 200
@@ -55,16 +56,15 @@ def catalogue(corpus) -> pd.DataFrame:
 
 
 @pytest.fixture
-def sandboxes():
+def sandboxes(patsnap_sandbox_factory):
     """``start(**knobs)``: a sandbox of the default corpus, stopped after the test."""
-    with sandbox_starter(corpus_size=CORPUS_SIZE) as start:
-        yield start
+    return functools.partial(patsnap_sandbox_factory, corpus_size=CORPUS_SIZE)
 
 
 @pytest.fixture
 def clients(tmp_path):
     """``make(server, name, **options)``: a token-auth client (client id + secret) of ``server``."""
-    with sandbox_clients(tmp_path, **FAST) as make:
+    with ClientFactory(tmp_path, **FAST) as make:
         yield make
 
 

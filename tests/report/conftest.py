@@ -2,29 +2,41 @@
 
 from __future__ import annotations
 
-import functools
-
 import matplotlib
 import pytest
 
 matplotlib.use("Agg")  # tests render to PNG, never to a screen
 
 import patsnap_pandas  # registers df.patsnap
-from conftest import sandbox_clients, session_sandbox_fixtures  # the root conftest.py
 from patsnap_pandas import PatsnapClient, search_designs
+from patsnap_pandas.testing import ClientFactory
 
 assert patsnap_pandas  # imported for its side effect
 
 CORPUS_SIZE = 600
 FAST = {"backoff_factor": 0.001, "timeout": 20}
 
-shared_sandbox, sandbox = session_sandbox_fixtures(CORPUS_SIZE)
+@pytest.fixture(scope="session")
+def shared_sandbox(patsnap_sandboxes):
+    """The session's sandbox of CORPUS_SIZE designs (the pool of the patsnap_pandas.testing plugin)."""
+    return patsnap_sandboxes.shared(corpus_size=CORPUS_SIZE)
+
+
+@pytest.fixture
+def patsnap_sandbox_options():
+    return {"corpus_size": CORPUS_SIZE}
+
+
+@pytest.fixture
+def sandbox(patsnap_sandbox):
+    """The shared sandbox with default knobs, a fresh quota count and an empty ledger (reset after)."""
+    return patsnap_sandbox
 
 
 @pytest.fixture
 def make_client(sandbox, tmp_path):
-    with sandbox_clients(tmp_path, **FAST) as make:
-        yield functools.partial(make, sandbox)
+    with ClientFactory(tmp_path, sandbox, **FAST) as make:
+        yield make
 
 
 @pytest.fixture

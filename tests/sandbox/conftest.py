@@ -6,13 +6,13 @@ memoises them), so extra sandboxes with other knobs cost a port, not a reload.
 
 from __future__ import annotations
 
+import functools
 import io
 
 import pytest
 import requests
 from PIL import Image
 
-from conftest import sandbox_starter  # the root conftest.py
 from patsnap_pandas.sandbox import start_sandbox
 
 CORPUS_SIZE = 600  # the default: shares the feature cache with the other test folders
@@ -118,7 +118,6 @@ def query_url(api, corpus, query_design) -> str:
 
 
 @pytest.fixture
-def make_sandbox():
+def make_sandbox(patsnap_sandbox_factory):
     """Start extra sandboxes with their own knobs; all are stopped after the test."""
-    with sandbox_starter(corpus_size=CORPUS_SIZE) as start:
-        yield start
+    return functools.partial(patsnap_sandbox_factory, corpus_size=CORPUS_SIZE)

@@ -144,14 +144,14 @@ def test_wrong_api_key_is_67200003(sandbox, where):
     assert error_of(response)[0] == 67200003
 
 
-def test_token_expires_after_its_lifetime(make_sandbox):
+def test_token_expires_after_its_lifetime(make_sandbox, clock):
     sandbox = make_sandbox(token_lifetime=1)
     body = token_response(sandbox).json()
     assert body["expires_in"] == 1
     headers = {"Authorization": f"Bearer {body['token']}"}
     client_id = sandbox.credentials.client_id
     assert call(sandbox, headers, apikey=client_id).json()["status"] is True
-    time.sleep(1.2)
+    clock.shift(1.2)
     assert error_of(call(sandbox, headers, apikey=client_id))[0] == 67200003
     # a fresh token works again
     fresh = {"Authorization": f"Bearer {get_token(sandbox)}"}

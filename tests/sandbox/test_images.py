@@ -53,13 +53,13 @@ def test_unknown_image_path_is_404_even_when_signed(sandbox, api, query_url):
     assert requests.get(signed, timeout=10).status_code == 404
 
 
-def test_hit_image_url_expires(make_sandbox, corpus):
+def test_hit_image_url_expires(make_sandbox, corpus, clock):
     sandbox = make_sandbox(image_url_lifetime=1)
     api = Api(sandbox)
     url = api.upload_url(corpus.image_png(corpus.designs[12].image_keys[0]))
     hit_url = api.search(url, limit=1)["patent_messages"][0]["url"]
     assert requests.get(hit_url, timeout=10).status_code == 200
-    time.sleep(2.1)
+    clock.shift(2.1)
     assert requests.get(hit_url, timeout=10).status_code == 403
 
 

@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import dataclasses
-import time
 import uuid
 from types import SimpleNamespace
 from urllib.parse import urlsplit
@@ -68,12 +67,12 @@ def test_missing_search_id_is_68300004(api):
     assert code == 68300004 and "search_id" in message
 
 
-def test_search_id_expires(make_sandbox, corpus):
+def test_search_id_expires(make_sandbox, corpus, clock):
     sandbox = make_sandbox(search_id_lifetime=1)
     api = Api(sandbox)
     sid = api.search(api.upload_url(corpus.image_png(corpus.designs[1].image_keys[0])))["search_id"]
     assert api.json(RESULTS, search_id=sid)["status"] is True
-    time.sleep(1.1)
+    clock.shift(1.1)
     code, message = error_of(api.get(RESULTS, search_id=sid))
     assert code == codes.SEARCH_EXPIRED_CODE and message == codes.SEARCH_EXPIRED_MESSAGE
 

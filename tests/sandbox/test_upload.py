@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import io
-import time
 from urllib.parse import parse_qs, urlsplit
 
 import pytest
@@ -112,13 +111,13 @@ def test_upload_needs_authentication(sandbox, small_png):
     assert error_of(response)[0] == 67200008
 
 
-def test_uploaded_image_url_expires(make_sandbox, small_png):
+def test_uploaded_image_url_expires(make_sandbox, small_png, clock):
     sandbox = make_sandbox(image_url_lifetime=1)
     body = Api(sandbox).upload(small_png).json()
     assert body["data"]["expire"] == 1
     url = body["data"]["url"]
     assert requests.get(url, timeout=10).status_code == 200
-    time.sleep(2.1)
+    clock.shift(2.1)
     assert requests.get(url, timeout=10).status_code in (403, 404)
     # and it can no longer be searched
     code, message = error_of(Api(sandbox).get("/image-search/search-id", url=url))

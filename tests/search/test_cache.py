@@ -76,7 +76,7 @@ def test_attrs_provenance(client, query_png):
 
 
 def test_cached_result_renders_its_thumbnails_after_the_image_urls_expired(make_client, ledger, corpus,
-                                                                           design, query_png):
+                                                                           design, query_png, clock):
     client = make_client()
     server = client.sandbox_server
     prepared = prepare_image(query_png)
@@ -87,7 +87,7 @@ def test_cached_result_renders_its_thumbnails_after_the_image_urls_expired(make_
     first = search_designs(query_png, client=client, limit=12)
     thumbs = load_thumbnails(first)
     expires = max(int(url.split("expires=")[1].split("&")[0]) for url in first["image_url"])
-    time.sleep(max(0.0, expires - time.time()) + 0.3)
+    clock.shift(max(0.0, expires - time.time()) + 0.3)
     assert requests.get(first["image_url"].iloc[0], timeout=10).status_code in (403, 404)
 
     watch.mark()
@@ -104,13 +104,13 @@ def test_cached_result_renders_its_thumbnails_after_the_image_urls_expired(make_
     assert len(set(thumbs_again)) > 1
 
 
-def test_failed_thumbnails_warn_and_keep_every_row(make_client, query_png):
+def test_failed_thumbnails_warn_and_keep_every_row(make_client, query_png, clock):
     client = make_client()
     prepared = prepare_image(query_png)
     client.upload_image(prepared.data, prepared.filename)
     client.sandbox_server.configure(image_url_lifetime=1)
     search_designs(query_png, client=client, limit=6, thumbnails=False)
-    time.sleep(2.1)  # the hit URLs are dead and their thumbnails were never fetched
+    clock.shift(2.1)  # the hit URLs are dead and their thumbnails were never fetched
 
     with pytest.warns(ThumbnailWarning, match="6 of 6 thumbnails"):
         df = search_designs(query_png, client=client, limit=6)

@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import time
 
 import pytest
 
@@ -73,10 +72,10 @@ def test_the_offset_cap_cuts_with_a_warning(client, ledger, query_png):
     assert ledger.new() == []
 
 
-def test_expired_search_id_raises_unless_refresh(make_client, query_png):
+def test_expired_search_id_raises_unless_refresh(make_client, query_png, clock):
     client = make_client(search_id_lifetime=1)
     df = search_designs(query_png, client=client, limit=10)
-    time.sleep(1.2)
+    clock.shift(1.2)
 
     with pytest.raises(SearchExpiredError, match="refresh=True"):
         continue_search(df, 20)

@@ -75,13 +75,11 @@ def test_limit_alone_never_warns_about_a_small_total(client, query_png, recwarn)
     assert not [w for w in recwarn if issubclass(w.category, SearchWarning)]
 
 
-def test_expired_cached_search_id_is_recreated_when_paging_further(make_client, query_png):
-    import time
-
+def test_expired_cached_search_id_is_recreated_when_paging_further(make_client, query_png, clock):
     client = make_client(search_id_lifetime=1)
     watch_start = len(client.sandbox_server.ledger)
     first = search_designs(query_png, client=client, limit=100, thumbnails=False)
-    time.sleep(1.2)
+    clock.shift(1.2)
     df = search_designs(query_png, client=client, max_results=150, thumbnails=False)
 
     entries = client.sandbox_server.ledger.entries()[watch_start:]

@@ -22,7 +22,6 @@ from werkzeug.serving import WSGIRequestHandler, make_server
 from werkzeug.wrappers import Request, Response
 
 import patsnap_pandas  # noqa: F401  (registers df.patsnap)
-from conftest import write_corpus_folder  # the root conftest.py
 from patsnap_pandas import PatsnapClient
 
 FAST = {"backoff_factor": 0.001, "timeout": 20}
@@ -205,6 +204,6 @@ HOSTILE = [
 
 
 @pytest.fixture(scope="session")
-def hostile_corpus_dir(tmp_path_factory) -> Path:
+def hostile_corpus_dir(tmp_path_factory, write_corpus_folder) -> Path:
     """A corpus folder in the ../shared/real-designs format, every text field hostile."""
     return write_corpus_folder(tmp_path_factory.mktemp("hostile-corpus"), HOSTILE, drawing_png)

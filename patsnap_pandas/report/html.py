@@ -39,6 +39,16 @@ td.image{width:138px;padding:4px;text-align:center;vertical-align:middle;backgro
 td.image img{width:128px;height:128px;object-fit:contain;display:block;margin:auto}
 .noimg{color:#8c959f;font-size:12px}
 .query-image img{width:min(380px,100%%);height:auto;border:1px solid #d0d7de;padding:6px;background:#fff}
+.strip{display:flex;flex-wrap:wrap;gap:12px;margin:0;padding:0;list-style:none}
+.strip li{margin:0;width:min(220px,100%%);text-align:center}
+.strip img{width:100%%;aspect-ratio:1/1;height:auto;object-fit:contain;border:1px solid #d0d7de;padding:4px;
+ background:#fff;display:block}
+.strip .vnum{font-weight:600;white-space:nowrap}
+.strip .vlabel{display:block;font-size:12.5px;color:#57606a;overflow-wrap:anywhere}
+.card .others{display:flex;flex-wrap:wrap;gap:4px;justify-content:center;margin-top:4px}
+.card .others img{width:54px;height:54px;border:1px solid #eaeef2;object-fit:contain;background:#fff}
+.card .others .on{outline:2px solid #0550ae}
+.product-head .strip img{width:100%%;height:auto}
 .cards{display:flex;flex-direction:column;gap:14px}
 .card{border:1px solid #d0d7de;border-radius:6px;padding:10px;display:flex;flex-wrap:wrap;gap:12px;
  break-inside:avoid;page-break-inside:avoid}
@@ -112,6 +122,10 @@ td.image img{width:120px;height:120px}
 .card{gap:8px}
 .chart img{max-height:230mm}
 .query-image img{max-height:90mm}
+.strip li{display:inline-block;width:42mm;vertical-align:top;margin:0 3mm 3mm 0}
+.strip img{width:40mm;height:40mm}
+.card .others img{width:12mm;height:12mm}
+.card .others span{display:inline-block;margin-right:1mm}
 .product{break-before:page;border:none}
 """
 
@@ -213,9 +227,22 @@ def _method(report: Report) -> str:
 
 
 def _query(section: Section) -> str:
+    if section.multi_view:
+        return (f'<section class="query-image"><h2>Query images: {len(section.views)} views of one product</h2>'
+                f'{_strip(section)}</section>')
     return ('<section class="query-image"><h2>Query image</h2>'
             f'{_img(section.query_image, "the query image")}'
             f'<p class="muted">{_esc(section.query)}</p></section>')
+
+
+def _strip(section: Section) -> str:
+    """The query views side by side, numbered in search order (wrapping on narrow pages)."""
+    n = len(section.views)
+    items = "".join(
+        f'<li>{_img(view.image, f"view {i} of {n}: {view.label}")}'
+        f'<span class="vnum">View {i} of {n}</span><span class="vlabel">{_esc(view.label)}</span></li>'
+        for i, view in enumerate(section.views, start=1))
+    return f'<ol class="strip">{items}</ol>'
 
 
 def _number(hit: Hit) -> str:
@@ -245,10 +272,23 @@ def _card(section: Section, hit: Hit) -> str:
         if value:
             details.append((label, f'<span class="{cls}">{_esc(value)}</span>' if cls else _esc(value)))
     facts = "".join(f"<tr><th>{_esc(k)}</th><td>{v}</td></tr>" for k, v in details)
+    if hit.matched_view is not None and section.multi_view:
+        details.insert(1, ("Matched view", f'<span class="nowrap">{hit.matched_view} of {len(section.views)}</span>'))
+    for i, score in enumerate(hit.view_scores, start=1):
+        if score is not None:
+            details.append((f"Score of view {i}", f'<span class="num">{score:.3f}</span>'))
     rank = f"Rank {hit.rank}" if hit.rank is not None else "Hit"
+    view, caption = section.view_of(hit)
+    others = ""
+    if section.multi_view:
+        n = len(section.views)
+        others = '<div class="others">' + "".join(
+            f'<span title="view {i} of {n}">'
+            f'{_img(v.image, f"view {i} of {n}", "on" if v is view else "")}</span>'
+            for i, v in enumerate(section.views, start=1)) + "</div>"
     return (f'<article class="card">'
-            f'<figure>{_img(section.query_image, "query image")}<figcaption>Query: {_esc(section.query)}'
-            f'</figcaption></figure>'
+            f'<figure>{_img(view.image if view else None, "query image")}<figcaption>{_esc(caption)}'
+            f'</figcaption>{others}</figure>'
             f'<figure>{_img(hit.image, hit.number)}<figcaption>{_esc(hit.number)}</figcaption></figure>'
             f'<div class="facts"><div class="head">{_esc(rank)} \u00b7 score {_score(hit)}</div>'
             f'<table>{facts}</table></div></article>')
@@ -287,6 +327,8 @@ def _cell(hit: Hit, keys: tuple[str, ...], kind: str, labels: dict[str, str]) ->
             parts.append("" if hit.rank is None else str(hit.rank))
         elif key == "score":
             parts.append(_score(hit))
+            if hit.matched_view is not None and "matched_view" in labels:
+                parts.append(f'<span class="sub nowrap">view {hit.matched_view}</span>')
         elif key == "number":
             parts.append(f'<span class="code">{_number(hit)}</span>')
         elif key == "authority" and hit.authority:
@@ -375,7 +417,8 @@ def _overview(report: Report) -> str:
 
 
 def _product(report: Report, section: Section) -> str:
-    head = (f'<div class="product-head">{_img(section.query_image, section.query)}'
+    picture = _strip(section) if section.multi_view else _img(section.query_image, section.query)
+    head = (f'<div class="product-head">{picture}'
             f'<div><p><b>{len(section.hits)}</b> hit(s) in this report.</p>'
             + (f'<p class="muted">{_esc(section.error)}</p>' if section.error else "") + "</div></div>")
     return (f'<section class="product"><h2>Product: {_esc(section.query)}</h2>{head}'

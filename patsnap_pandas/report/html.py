@@ -46,7 +46,7 @@ td.image img{width:128px;height:128px;object-fit:contain;display:block;margin:au
 .strip .vnum{font-weight:600;white-space:nowrap}
 .strip .vlabel{display:block;font-size:12.5px;color:#57606a;overflow-wrap:anywhere}
 .card .others{display:flex;flex-wrap:wrap;gap:4px;justify-content:center;margin-top:4px}
-.card .others img{width:54px;height:54px;border:1px solid #eaeef2;object-fit:contain;background:#fff}
+.card .others img{width:42px;height:42px;border:1px solid #eaeef2;object-fit:contain;background:#fff}
 .card .others .on{outline:2px solid #0550ae}
 .product-head .strip img{width:100%%;height:auto}
 .cards{display:flex;flex-direction:column;gap:14px}
@@ -124,7 +124,7 @@ td.image img{width:120px;height:120px}
 .query-image img{max-height:90mm}
 .strip li{display:inline-block;width:42mm;vertical-align:top;margin:0 3mm 3mm 0}
 .strip img{width:40mm;height:40mm}
-.card .others img{width:12mm;height:12mm}
+.card .others img{width:10mm;height:10mm}
 .card .others span{display:inline-block;margin-right:1mm}
 .product{break-before:page;border:none}
 """
@@ -271,12 +271,13 @@ def _card(section: Section, hit: Hit) -> str:
                               ("Relevance", hit.relevance, ""), ("Note", hit.note, "")):
         if value:
             details.append((label, f'<span class="{cls}">{_esc(value)}</span>' if cls else _esc(value)))
-    facts = "".join(f"<tr><th>{_esc(k)}</th><td>{v}</td></tr>" for k, v in details)
     if hit.matched_view is not None and section.multi_view:
         details.insert(1, ("Matched view", f'<span class="nowrap">{hit.matched_view} of {len(section.views)}</span>'))
-    for i, score in enumerate(hit.view_scores, start=1):
-        if score is not None:
-            details.append((f"Score of view {i}", f'<span class="num">{score:.3f}</span>'))
+    found = [f'<span class="nowrap">view {i}: {score:.3f}</span>'
+             for i, score in enumerate(hit.view_scores, start=1) if score is not None]
+    if found:
+        details.insert(2, ("Score per view", ", ".join(found)))
+    facts = "".join(f"<tr><th>{_esc(k)}</th><td>{v}</td></tr>" for k, v in details)
     rank = f"Rank {hit.rank}" if hit.rank is not None else "Hit"
     view, caption = section.view_of(hit)
     others = ""
@@ -298,8 +299,9 @@ def _cards(section: Section, heading: str) -> str:
     if not section.cards:
         return f'<section><h2>{_esc(heading)}</h2><p class="muted">No hits.</p></section>'
     cards = "".join(_card(section, h) for h in section.cards)
+    note = f' {_esc(section.views_note)}' if section.views_note else ""
     return (f'<section><h2>{_esc(heading)}</h2><p class="muted">The query beside each of the '
-            f'{len(section.cards)} closest hits.</p><div class="cards">{cards}</div></section>')
+            f'{len(section.cards)} closest hits.{note}</p><div class="cards">{cards}</div></section>')
 
 
 #: The HTML table's compound columns: header, the model columns each one shows, cell class.

@@ -266,6 +266,8 @@ def compare_html(row: Mapping[str, Any], query_image: bytes | str | None, hit_im
     for column, value in row.items():
         if column in SEARCH_COLUMNS or column in TRIAGE_COLUMNS:
             continue
+        if column == "matched_view" and _is_missing(value):  # the search did not say: the caption says so
+            continue
         label = column_label(column)
         rows.append(f'<tr><th scope="row">{_esc(label)}</th><td>{_field_value(column, value)}</td></tr>')
     link = public_record_url(pn, str(row.get("authority") or ""))

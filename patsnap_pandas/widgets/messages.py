@@ -122,7 +122,7 @@ def split_urls(text: str) -> list[str]:
 
     Examples
     --------
-    >>> split_urls(" https://a.example/1.png,https://a.example/2.png\n")
+    >>> split_urls(" https://a.example/1.png,https://a.example/2.png\\n")
     ['https://a.example/1.png', 'https://a.example/2.png']
     """
     return [part for part in re.split(r"[\s,]+", text.strip()) if part]

@@ -61,13 +61,13 @@ def _search(page, drawing: Path, design) -> None:
 
 
 def _views(folder: Path) -> list[Path]:
-    """Three views of one chair of the sandbox corpus (front, side, three-quarter), as PNG files."""
+    """Three views of one chair of the sandbox corpus (front, three-quarter, top), as PNG files."""
     from patsnap_pandas.sandbox.corpus import generated_corpus
 
     corpus = generated_corpus()
     design = next(d for d in corpus.designs if corpus.kinds[d.patent_id] == "chair" and len(d.image_keys) >= 3)
     paths = []
-    for name, key in zip(("chair-front.png", "chair-side.png", "chair-three-quarter.png"), design.image_keys):
+    for name, key in zip(("chair-front.png", "chair-three-quarter.png", "chair-top.png"), design.image_keys):
         path = folder / name
         path.write_bytes(corpus.image_png(key))
         paths.append(path)

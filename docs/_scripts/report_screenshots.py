@@ -39,7 +39,7 @@ def sample_chair(folder: Path, view: int | None = None) -> Path:
     corpus = generated_corpus(600, seed=0)
     design = next(d for d in corpus.designs if corpus.kinds[d.patent_id] == "chair" and len(d.image_keys) >= 3)
     image = corpus.image(design.image_keys[view or 0]).convert("L").rotate(1.5, expand=True, fillcolor=255)
-    path = folder / ("chair.png" if view is None else ("chair-front.png", "chair-side.png", "chair-top.png")[view])
+    path = folder / ("chair.png" if view is None else ("chair-front.png", "chair-three-quarter.png", "chair-top.png")[view])
     image.save(path)
     return path
 

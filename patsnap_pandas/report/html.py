@@ -49,6 +49,9 @@ td.image img{width:128px;height:128px;object-fit:contain;display:block;margin:au
 .card .others img{width:42px;height:42px;border:1px solid #eaeef2;object-fit:contain;background:#fff}
 .card .others .on{outline:2px solid #0550ae}
 .product-head .strip img{width:100%%;height:auto}
+.card .allviews{display:grid;grid-template-columns:repeat(2,1fr);gap:4px;width:240px}
+.card .allviews img{width:100%%;height:auto;aspect-ratio:1/1}
+.card .allviews .vnum{display:block;font-size:11.5px;color:#57606a}
 .cards{display:flex;flex-direction:column;gap:14px}
 .card{border:1px solid #d0d7de;border-radius:6px;padding:10px;display:flex;flex-wrap:wrap;gap:12px;
  break-inside:avoid;page-break-inside:avoid}
@@ -126,6 +129,9 @@ td.image img{width:120px;height:120px}
 .strip img{width:40mm;height:40mm}
 .card .others img{width:10mm;height:10mm}
 .card .others span{display:inline-block;margin-right:1mm}
+.card .allviews{display:block;width:190px}
+.card .allviews > span{display:inline-block;width:92px;vertical-align:top}
+.card .allviews img{width:90px;height:90px}
 .product{break-before:page;border:none}
 """
 
@@ -280,16 +286,22 @@ def _card(section: Section, hit: Hit) -> str:
     facts = "".join(f"<tr><th>{_esc(k)}</th><td>{v}</td></tr>" for k, v in details)
     rank = f"Rank {hit.rank}" if hit.rank is not None else "Hit"
     view, caption = section.view_of(hit)
-    others = ""
-    if section.multi_view:
+    others = query = ""
+    if section.multi_view and view is None:  # scored together: all views beside the hit
+        n = len(section.views)
+        tiles = "".join(f'<span title="view {i} of {n}">{_img(v.image, f"view {i} of {n}")}'
+                        f'<span class="vnum">view {i}</span></span>' for i, v in enumerate(section.views, start=1))
+        query = f'<figure><div class="allviews">{tiles}</div><figcaption>{_esc(caption)}</figcaption></figure>'
+    elif section.multi_view:
         n = len(section.views)
         others = '<div class="others">' + "".join(
             f'<span title="view {i} of {n}">'
             f'{_img(v.image, f"view {i} of {n}", "on" if v is view else "")}</span>'
             for i, v in enumerate(section.views, start=1)) + "</div>"
-    return (f'<article class="card">'
-            f'<figure>{_img(view.image if view else None, "query image")}<figcaption>{_esc(caption)}'
-            f'</figcaption>{others}</figure>'
+    if not query:
+        query = (f'<figure>{_img(view.image if view else None, "query image")}<figcaption>{_esc(caption)}'
+                 f'</figcaption>{others}</figure>')
+    return (f'<article class="card">{query}'
             f'<figure>{_img(hit.image, hit.number)}<figcaption>{_esc(hit.number)}</figcaption></figure>'
             f'<div class="facts"><div class="head">{_esc(rank)} \u00b7 score {_score(hit)}</div>'
             f'<table>{facts}</table></div></article>')

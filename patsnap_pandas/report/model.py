@@ -174,8 +174,8 @@ class Section:
         """The query view to show beside ``hit`` and its caption in words.
 
         One image: that image, "Query: <label>". Several views: the view that matched,
-        "Matched view 2 of 3: <label>", or "View 1 of 3: <label>" when the search does not
-        say which view matched (see :attr:`views_note`).
+        "Matched view 2 of 3: <label>"; ``(None, "All 3 views, scored together")`` when
+        the search does not say which view matched (all views stand beside the hit).
         """
         if not self.multi_view:
             return View(self.query, self.query_image), f"Query: {self.query}"
@@ -183,7 +183,7 @@ class Section:
         if hit.matched_view is not None and 1 <= hit.matched_view <= n:
             view = self.views[hit.matched_view - 1]
             return view, f"Matched view {hit.matched_view} of {n}: {view.label}"
-        return self.views[0], f"View 1 of {n}: {self.views[0].label}"
+        return None, f"All {n} views, scored together"
 
     @property
     def views_note(self) -> str:
@@ -194,7 +194,7 @@ class Section:
             return (f"The query view that matched each hit is beside it (view numbers are the search order); "
                     f"the other {len(self.views) - 1} views are shown small under it.")
         return (f"The search scored each design against all {len(self.views)} views together and does not say "
-                "which view matched; each card shows view 1 beside the hit and the other views small.")
+                "which view matched; each card shows all views beside the hit.")
 
     def groups(self, by_relevance: bool) -> list[tuple[str, list[Hit]]]:
         """The hits as (heading, hits) groups: one group, or one per relevance value."""

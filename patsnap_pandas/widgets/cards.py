@@ -89,6 +89,9 @@ CSS = """
 .psp-others figure { flex: 0 0 auto; max-width: none; margin: 0; text-align: center; font-size: 0.85em; }
 .psp-pair .psp-others img { width: 64px; height: 64px; border: 1px solid #ddd; }
 .psp-pair .psp-others .psp-on img { outline: 2px solid #0b57d0; }
+.psp-allviews { display: grid; grid-template-columns: repeat(2, minmax(0, 1fr)); gap: 6px; }
+.psp-allviews figure { margin: 0; text-align: center; font-size: 0.85em; min-width: 0; }
+.psp-pair .psp-allviews img { width: 100%; height: auto; aspect-ratio: 1 / 1; }
 .psp-panel .widget-button { width: auto; min-width: max-content; }
 .psp-panel .widget-toggle-buttons .widget-toggle-button { width: auto; min-width: max-content; }
 """
@@ -196,9 +199,10 @@ def compare_html(row: Mapping[str, Any], query_image: bytes | str | None, hit_im
                  matched_view: int | None = None) -> str:
     """The query and one hit side by side, then every field of the hit and its public record link.
 
-    With several ``views``, the view that matched (``matched_view``, 1-based; view 1
-    when the search does not say) stands beside the hit, captioned "Matched view 2 of
-    3", and the other views are shown small under it.
+    With several ``views``, the view that matched (``matched_view``, 1-based) stands
+    beside the hit, captioned "Matched view 2 of 3", and every view is shown small
+    under it. When the search does not say which view matched, all views stand beside
+    the hit, together (no view is singled out).
 
     Parameters
     ----------
@@ -224,6 +228,8 @@ def compare_html(row: Mapping[str, Any], query_image: bytes | str | None, hit_im
     >>> views = [("front.png", None), ("side.png", None), ("top.png", None)]
     >>> "Matched view 2 of 3: side.png" in compare_html({"patent_pn": "CN1"}, None, None, views=views, matched_view=2)
     True
+    >>> "All 3 views, scored together" in compare_html({"patent_pn": "CN1"}, None, None, views=views)
+    True
     """
     def figure(src: str | None, caption: str, alt: str, extra: str = "") -> str:
         body = (f'<img src="{_esc(src)}" alt="{_esc(alt)}" referrerpolicy="no-referrer">' if src
@@ -237,14 +243,25 @@ def compare_html(row: Mapping[str, Any], query_image: bytes | str | None, hit_im
     query_src = src_of(query_image)
     caption = f"Query: {_esc(query_label)}"
     others = ""
-    if views and len(views) > 1:
+    query_figure = None
+    if views and len(views) > 1 and not (matched_view is not None and 1 <= matched_view <= len(views)):
         n = len(views)
-        shown = matched_view if matched_view is not None and 1 <= matched_view <= n else 1
+        tiles = []
+        for i, (label_i, picture_i) in enumerate(views, start=1):
+            src = src_of(picture_i)
+            img = (f'<img src="{_esc(src)}" alt="view {i} of {n}" referrerpolicy="no-referrer">' if src
+                   else '<div class="psp-msg-hint">no image</div>')
+            tiles.append(f'<figure title="{_esc(label_i)}">{img}<figcaption class="psp-nowrap">view {i}'
+                         "</figcaption></figure>")
+        query_figure = (f'<figure><div class="psp-allviews">{"".join(tiles)}</div><figcaption>All {n} views, '
+                        'scored together <span class="psp-msg-hint">(the search does not say which view '
+                        "matched)</span></figcaption></figure>")
+    elif views and len(views) > 1:
+        n = len(views)
+        shown = int(matched_view)  # type: ignore[arg-type]
         label, picture = views[shown - 1]
         query_src = src_of(picture)
-        caption = (f"Matched view {shown} of {n}: {_esc(label)}" if shown == matched_view else
-                   f"View {shown} of {n}: {_esc(label)} "
-                   '<span class="psp-msg-hint">(the search scored all views together)</span>')
+        caption = f"Matched view {shown} of {n}: {_esc(label)}"
         small = []
         for i, (label_i, picture_i) in enumerate(views, start=1):
             src = src_of(picture_i)
@@ -258,7 +275,7 @@ def compare_html(row: Mapping[str, Any], query_image: bytes | str | None, hit_im
     score = row.get("score")
     score_text = "" if _is_missing(score) else f' \u00b7 score <span class="psp-nowrap">{float(score):.3f}</span>'
     pair = ('<div class="psp-pair">'
-            + figure(query_src, caption, "query image", others)
+            + (query_figure or figure(query_src, caption, "query image", others))
             + figure(_data_uri(hit_image) if hit_image else None,
                      f'<span class="psp-nowrap">{_esc(pn)}</span>{score_text}', f"drawing of {pn}")
             + "</div>")

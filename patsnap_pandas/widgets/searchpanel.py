@@ -1189,7 +1189,8 @@ class SearchPanel:
                               layout=W.Layout(width="auto"))
             remove.add_class("psp-remove-view")
             remove.on_click(lambda _b, i=i: self.remove_view(i))
-            item = W.VBox([picture, remove], layout=W.Layout(width=f"{STRIP_PX + 16}px", align_items="center"))
+            item = W.VBox([picture, remove], layout=W.Layout(width=f"{STRIP_PX + 16}px", align_items="center",
+                                                             justify_content="space-between"))  # Remove in line
             item.add_class("psp-view-item")
             items.append(item)
         self.views_box.children = items

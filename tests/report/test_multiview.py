@@ -73,10 +73,12 @@ def test_three_views_show_a_strip_and_say_they_were_searched_together(three, tmp
     assert strip.count("<li>") == 3 and strip.count("data:image/png;base64,") == 3
     assert [f"View {i} of 3" for i in (1, 2, 3)] == re.findall(r"View \d of 3", strip)
     assert "<h2>Query images: 3 views of one product</h2>" in page
-    # P061 does not say which view matched: each card shows view 1, said once above the cards
+    # P061 does not say which view matched: each card shows all views beside the hit, said once above
     assert page.count(section.views_note) == 1 and "does not say which view matched" in section.views_note
-    assert page.count("<figcaption>View 1 of 3: ") == len(section.cards)
-    assert page.count('<div class="others">') == len(section.cards)
+    assert page.count("<figcaption>All 3 views, scored together</figcaption>") == len(section.cards)
+    grids = re.findall(r'<div class="allviews">(.*?)</div>', page, re.S)
+    assert len(grids) == len(section.cards) and all(g.count("<img") == 3 for g in grids)
+    assert "Matched view" not in page
     header, _rows = hits_sheet(write_excel(report, tmp_path / "three.xlsx"))
     assert "Matched view" not in header  # unknown for every hit: no empty column
 
@@ -108,6 +110,7 @@ def test_five_views_fused_put_the_matched_view_beside_each_hit(client, corpus, f
         assert hit.view_scores == tuple(None if pd.isna(row[f"score_view{i}"]) else float(row[f"score_view{i}"])
                                         for i in range(1, 6))
     assert "does not say which view matched" not in page and section.views_note in page
+    assert page.count('<div class="others">') == len(section.cards) and 'class="allviews"' not in page
 
     header, rows = hits_sheet(write_excel(report, tmp_path / "five.xlsx"))
     assert header[header.index("Score") + 1] == words.COLUMN_LABELS["matched_view"] == "Matched view"

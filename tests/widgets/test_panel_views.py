@@ -117,11 +117,12 @@ def test_search_uses_all_views_in_order_and_the_comparison_shows_view_1(client, 
     assert panel.more_button.layout.display == "none"  # no search id to continue
     panel.open_hit(0)
     page = panel.compare.value
-    assert "View 1 of 3: front.png" in page and "the search scored all views together" in page
+    # P061 does not say which view matched: all views stand beside the hit, none singled out
+    assert "All 3 views, scored together" in page and "does not say which view matched" in page
     assert '<th scope="row">Matched view</th>' not in page  # not known: no empty row
-    small = re.search(r'<div class="psp-others">(.*?)</div>', page, re.S).group(1)
-    assert small.count("<figure") == 3 and small.count('class="psp-on"') == 1
-    assert [f"view {i}" for i in (1, 2, 3)] == re.findall(r"view \d(?=</figcaption>)", small)
+    grid = re.search(r'<div class="psp-allviews">(.*?)</div>', page, re.S).group(1)
+    assert grid.count("<figure") == 3 and "psp-on" not in page and "Matched view" not in page
+    assert [f"view {i}" for i in (1, 2, 3)] == re.findall(r"view \d(?=</figcaption>)", grid)
 
 
 def test_fused_search_puts_the_matched_view_beside_the_hit(client, sandbox, corpus, query_design):
@@ -143,6 +144,8 @@ def test_fused_search_puts_the_matched_view_beside_the_hit(client, sandbox, corp
         assert f"Matched view {n} of 5: {df.attrs['views'][n - 1]}" in panel.compare.value
         assert '<th scope="row">Matched view</th>' in panel.compare.value
         assert '<th scope="row">Score of view 1</th>' in panel.compare.value
+        small = re.search(r'<div class="psp-others">(.*?)</div>', panel.compare.value, re.S).group(1)
+        assert small.count("<figure") == 5 and small.count('class="psp-on"') == 1
     card = panel.card_box.children[0].children[0].value
     assert re.search(r"matched view \d", card)
 

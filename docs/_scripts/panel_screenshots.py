@@ -166,7 +166,7 @@ def main(out: Path = ROOT / "docs" / "img") -> list[Path]:
                 expect(page.locator(".psp-compare")).to_be_visible(timeout=30_000)
                 _tall(page)
                 box = page.locator(".psp-panel").bounding_box()
-                pair = page.locator(".psp-compare .psp-others").bounding_box()
+                pair = page.locator(".psp-compare .psp-pair").bounding_box()
                 page.screenshot(path=str(out / "panel-views.png"),
                                 clip={"x": box["x"], "y": box["y"], "width": box["width"],
                                       "height": pair["y"] + pair["height"] + 16 - box["y"]})

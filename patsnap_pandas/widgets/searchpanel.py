@@ -482,7 +482,7 @@ class SearchPanel:
         self.upload.add_class("psp-upload")
         self.image_msg = _message_slot("image")
         # not on every keystroke: the preview <img> would make the browser fetch each partial URL
-        self.url = text("https://\u2026 JPG or PNG (several: separate with spaces)", "psp-url",
+        self.url = text("https://\u2026 JPG or PNG, one or more", "psp-url",
                         continuous_update=False)
         self.url_msg = _message_slot("url")
         self.preview = W.HTML()

@@ -59,7 +59,9 @@ def test_one_view_report_is_as_before(client, corpus, tmp_path):
 
 def test_three_views_show_a_strip_and_say_they_were_searched_together(three, tmp_path):
     assert three.attrs["endpoint_version"] == "P061"
+    assert three.attrs["source"] == "sandbox"  # the banner of reports and charts depends on it
     report = build_report(three, title="Three views")
+    assert report.banner == words.SANDBOX_BANNER and dict(report.method)["Data source"] == words.SANDBOX_BANNER
     section = report.sections[0]
     assert [v.label for v in section.views] == three.attrs["views"] and len(section.views) == 3
     assert all(v.image is not None and v.image.startswith(b"\x89PNG") for v in section.views)

@@ -83,6 +83,10 @@ def test_three_views_show_a_strip_and_say_they_were_searched_together(three, tmp
     assert "Matched view" not in page
     header, _rows = hits_sheet(write_excel(report, tmp_path / "three.xlsx"))
     assert "Matched view" not in header  # unknown for every hit: no empty column
+    sheet = openpyxl.load_workbook(tmp_path / "three.xlsx")["Hits"]
+    label_row = next(r for r in range(1, 10) if str(sheet.cell(r, 1).value or "").startswith("Query images: 3 views"))
+    strip = [(i.anchor._from.col, i.anchor._from.colOff) for i in sheet._images if i.anchor._from.row == label_row]
+    assert len(strip) == 3 and len(set(strip)) == 3  # the three views in one row, side by side
 
 
 def test_three_views_pdf_has_the_strip(three, tmp_path):

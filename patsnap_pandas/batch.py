@@ -435,11 +435,14 @@ def _assemble(catalogue: pd.DataFrame, rows: list[str | None], row_errors: dict[
 
     searched = [q for q in queries.values() if q.result is not None]
     url_by_label: dict[str, str] = {}
+    urls_by_label: dict[str, list[str]] = {}
     digest_by_label: dict[str, str] = {}
     for i, key in enumerate(rows):
         q = queries.get(key) if key is not None else None
         if q is not None and q.result is not None:
             url_by_label.setdefault(labels[i], q.result.attrs.get("query_url"))
+            if len(q.result.attrs.get("query_urls") or ()) > 1:  # several views: each product's strip
+                urls_by_label.setdefault(labels[i], list(q.result.attrs["query_urls"]))
             if q.result.attrs.get("query_sha256"):
                 digest_by_label.setdefault(labels[i], q.result.attrs["query_sha256"])
     out.attrs = {
@@ -455,6 +458,7 @@ def _assemble(catalogue: pd.DataFrame, rows: list[str | None], row_errors: dict[
         "queries": list(dict.fromkeys(labels)),
         "query_urls": [q.result.attrs["query_url"] for q in searched],
         "query_url_by_label": url_by_label,
+        "query_urls_by_label": urls_by_label,
         "query_sha256_by_label": digest_by_label,
         "limit": limit,
         "batch": {"rows": len(catalogue), "distinct_images": len(queries),

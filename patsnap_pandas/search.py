@@ -1179,6 +1179,7 @@ def search_views(targets: list[str | images.PreparedImage], *, client: PatsnapCl
         "from_cache": upload_cached and from_cache,
         "endpoint_version": endpoint + ("+fusion" if fuse else ""),
         "thumbnail_dir": _thumbnail_dir(client),
+        "source": data_source(client),  # the sandbox banner of reports and charts depends on it
         "query_url": urls[0],
         "query_urls": urls,
         "views": view_labels,

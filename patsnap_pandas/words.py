@@ -40,12 +40,14 @@ __all__ = [
     "SANDBOX_SOURCE",
     "SCORE_NOTE",
     "authority_name",
+    "column_label",
     "date_in_words",
     "filters_in_words",
     "is_sandbox",
     "legal_status_in_words",
     "loc_in_words",
     "source_in_words",
+    "views_in_words",
 ]
 
 #: The banner every report, chart and export made from sandbox data carries.
@@ -101,6 +103,54 @@ COLUMN_LABELS: dict[str, str] = {
     "matched_view": "Matched view",
     "fused_score": "Fused score",
 }
+
+
+def column_label(column: str) -> str:
+    """The header of a frame column in words: :data:`COLUMN_LABELS`, or ``score_viewN`` as "Score of view N".
+
+    Examples
+    --------
+    >>> column_label("matched_view"), column_label("score_view2"), column_label("loc_match")
+    ('Matched view', 'Score of view 2', 'Matches the predicted Locarno class')
+    """
+    if column in COLUMN_LABELS:
+        return COLUMN_LABELS[column]
+    if column.startswith("score_view") and column[10:].isdigit():
+        return f"Score of view {int(column[10:])}"
+    return column.replace("_", " ").capitalize()
+
+
+def views_in_words(attrs: Mapping[str, Any]) -> str | None:
+    """How a search of several views of one product combined them, in words (None for one image).
+
+    Reads ``df.attrs`` of :func:`patsnap_pandas.search_designs`: ``views``,
+    ``endpoint_version`` and ``fusion``.
+
+    Examples
+    --------
+    >>> views_in_words({"views": ["front.png", "side.png", "top.png"], "endpoint_version": "P061"})
+    'the 3 views were searched together in one multi-image search: each design is scored against all of them'
+    >>> views_in_words({"views": list("abcde"), "endpoint_version": "P060+fusion", "fusion": "best"})
+    "each of the 5 views was searched on its own, then combined per design: a design's score is its best score over the views, and the view that gave it is the matched view"
+    >>> views_in_words({"views": ["one.png"]}) is None
+    True
+    """
+    views = attrs.get("views")
+    if not isinstance(views, (list, tuple)) or len(views) < 2:
+        return None
+    n = len(views)
+    endpoint = str(attrs.get("endpoint_version") or "")
+    if not endpoint.endswith("+fusion"):
+        return (f"the {n} views were searched together in one multi-image search: "
+                "each design is scored against all of them")
+    if attrs.get("fusion") == "rrf":
+        from .fusion import RRF_K
+
+        return (f"each of the {n} views was searched on its own, then combined per design by reciprocal-rank "
+                f"fusion: each view that found a design adds 1/({RRF_K} + its rank there), so designs found by "
+                "several views rank higher; the score shown is the design's best score over the views")
+    return (f"each of the {n} views was searched on its own, then combined per design: a design's score is "
+            "its best score over the views, and the view that gave it is the matched view")
 
 _LOC = re.compile(r"^\s*(\d{1,2})(?:\s*-\s*(\d{1,2}))?\s*$")
 _COMPACT_DATE = re.compile(r"^\d{8}$")

@@ -28,6 +28,8 @@ SHOTS: dict[str, str] = {
     "panel-compare.png": "Voila, 1280 px: the comparison view with a mark and a note",
     "panel-export.png": "Voila, 1280 px: the export section after an Excel export of the marked hits",
     "panel-jupyterlab.png": "JupyterLab 4, 1280 px, file browser open: the panel after a search",
+    "panel-views.png": "Voila, 1280 px: three views of one product as a strip, searched together, and the "
+                       "comparison with view 1 beside the hit and the views small",
 }
 
 
@@ -56,6 +58,20 @@ def _search(page, drawing: Path, design) -> None:
     page.locator(".psp-country select").select_option(label=f"{design.authority} \u2013 {AUTHORITIES[design.authority]}")
     page.locator("button.psp-search").click()
     expect(page.locator(".psp-card")).to_have_count(10, timeout=90_000)
+
+
+def _views(folder: Path) -> list[Path]:
+    """Three views of one chair of the sandbox corpus (front, three-quarter, top), as PNG files."""
+    from patsnap_pandas.sandbox.corpus import generated_corpus
+
+    corpus = generated_corpus()
+    design = next(d for d in corpus.designs if corpus.kinds[d.patent_id] == "chair" and len(d.image_keys) >= 3)
+    paths = []
+    for name, key in zip(("chair-front.png", "chair-three-quarter.png", "chair-top.png"), design.image_keys):
+        path = folder / name
+        path.write_bytes(corpus.image_png(key))
+        paths.append(path)
+    return paths
 
 
 def _tall(page, width: int = 1280) -> None:
@@ -134,6 +150,26 @@ def main(out: Path = ROOT / "docs" / "img") -> list[Path]:
                 expect(page.locator("a.psp-download")).to_be_visible(timeout=60_000)
                 _tall(page)
                 page.locator(".psp-export-box").screenshot(path=str(out / "panel-export.png"))
+                page.close()
+
+                # several views of one product: a fresh page (a new kernel, a new panel)
+                page = browser.page(1280)
+                page.goto(url, timeout=PAGE_TIMEOUT_MS)
+                expect(page.locator(".psp-status")).to_contain_text("SANDBOX", timeout=PAGE_TIMEOUT_MS)
+                with page.expect_file_chooser() as chooser:
+                    page.locator("button.psp-upload").click()
+                chooser.value.set_files([str(p) for p in _views(tmp)])
+                expect(page.locator(".psp-view-item")).to_have_count(3, timeout=30_000)
+                page.locator("button.psp-search").click()
+                expect(page.locator(".psp-card")).to_have_count(10, timeout=90_000)
+                page.locator(".psp-card button.psp-open").nth(1).click()
+                expect(page.locator(".psp-compare")).to_be_visible(timeout=30_000)
+                _tall(page)
+                box = page.locator(".psp-panel").bounding_box()
+                pair = page.locator(".psp-compare .psp-pair").bounding_box()
+                page.screenshot(path=str(out / "panel-views.png"),
+                                clip={"x": box["x"], "y": box["y"], "width": box["width"],
+                                      "height": pair["y"] + pair["height"] + 16 - box["y"]})
                 page.close()
             with jupyter_server("lab", tmp / "lab", shown_env) as (url, _log):
                 from tests.widgets.test_jupyterlab import run_app_cell

@@ -3,6 +3,8 @@
     .venv/bin/python docs/_scripts/report_screenshots.py
 
 Writes docs/img/report-html.png (the HTML report in Chromium, 1280 px wide),
+docs/img/report-views.png (a report of three views of one product: the strip and the
+first comparison cards with the matched view),
 docs/img/report-pdf-page1.png (page 1 of the A4 PDF, via pdftoppm) and
 docs/img/report-excel-summary.png (the workbook's Summary sheet). LibreOffice is
 not installed here, so the Summary sheet is drawn from the saved .xlsx by
@@ -30,14 +32,14 @@ CHROMIUM_ARGS = ["--no-sandbox", "--disable-gpu", "--disable-quic", "--no-first-
                  "--disable-dev-shm-usage"]
 
 
-def sample_chair(folder: Path) -> Path:
-    """A scan-like drawing of a chair of the sandbox corpus (as the doctests use)."""
+def sample_chair(folder: Path, view: int | None = None) -> Path:
+    """A scan-like drawing of a chair of the sandbox corpus (as the doctests use); ``view``: which of its views."""
     from patsnap_pandas.sandbox.corpus import generated_corpus
 
     corpus = generated_corpus(600, seed=0)
-    design = next(d for d in corpus.designs if corpus.kinds[d.patent_id] == "chair")
-    image = corpus.image(design.image_keys[0]).convert("L").rotate(1.5, expand=True, fillcolor=255)
-    path = folder / "chair.png"
+    design = next(d for d in corpus.designs if corpus.kinds[d.patent_id] == "chair" and len(d.image_keys) >= 3)
+    image = corpus.image(design.image_keys[view or 0]).convert("L").rotate(1.5, expand=True, fillcolor=255)
+    path = folder / ("chair.png" if view is None else ("chair-front.png", "chair-three-quarter.png", "chair-top.png")[view])
     image.save(path)
     return path
 
@@ -119,6 +121,10 @@ def main() -> int:
             write_html(report, folder / "report.html")
             write_pdf(report, folder / "report.pdf")
             write_excel(report, folder / "report.xlsx")
+            views = [sample_chair(folder, view=i) for i in range(3)]
+            fused = search_designs(views, client=client, limit=10, endpoint="P060").patsnap.enrich(client=client)
+            write_html(build_report(fused, title="Chair C-100, three views", author="A. Analyst"),
+                       folder / "views.html")
         subprocess.run(["pdftoppm", "-r", "80", "-f", "1", "-l", "1", "-png", "-singlefile",
                         str(folder / "report.pdf"), str(IMG / "report-pdf-page1")], check=True)
         excel_preview(folder / "report.xlsx", "Summary", folder / "summary.html")
@@ -132,11 +138,18 @@ def main() -> int:
             page.screenshot(path=str(IMG / "report-html.png"), full_page=True,
                             clip={"x": 0, "y": 0, "width": 1280, "height": min(cards + 560, 3200)})
             page.close()
+            page = browser.new_page(viewport={"width": 1280, "height": 1500})
+            page.goto((folder / "views.html").as_uri())
+            top = page.evaluate("document.querySelector('.query-image').getBoundingClientRect().top + window.scrollY")
+            cards = page.evaluate("document.querySelector('.cards').getBoundingClientRect().top + window.scrollY")
+            page.screenshot(path=str(IMG / "report-views.png"), full_page=True,
+                            clip={"x": 0, "y": top - 12, "width": 1280, "height": cards - top + 12 + 420})
+            page.close()
             page = browser.new_page(viewport={"width": 1100, "height": 1000})
             page.goto((folder / "summary.html").as_uri())
             page.screenshot(path=str(IMG / "report-excel-summary.png"), full_page=True)
             browser.close()
-    for name in ("report-html.png", "report-pdf-page1.png", "report-excel-summary.png"):
+    for name in ("report-html.png", "report-views.png", "report-pdf-page1.png", "report-excel-summary.png"):
         with Image.open(IMG / name) as im:
             print(f"{IMG / name}: {im.size[0]}x{im.size[1]}")
     return 0

@@ -25,6 +25,7 @@ __all__ = ["EXCEL_THUMB_PX", "write_excel"]
 
 EXCEL_THUMB_PX = 110   # thumbnails in their rows (>= 100 px)
 QUERY_PX = 220         # the query image above the hits table
+VIEW_PX = 160          # each view of a multi-view query, in a strip above the hits table
 EXCEL_MAX_CHARS = 32767
 _RED = "#B00020"
 
@@ -111,13 +112,13 @@ def _text(sheet: Any, row: int, col: int, value: str, style: Any) -> None:
         sheet.write_string(row, col, _truncate(value, EXCEL_MAX_CHARS), style)
 
 
-def _image(sheet: Any, row: int, col: int, data: bytes | None, size: int, name: str) -> None:
+def _image(sheet: Any, row: int, col: int, data: bytes | None, size: int, name: str, x_offset: int = 4) -> None:
     if data is None:
         return
     png = _png_thumbnail(data, size)
     if png is None:
         return
-    sheet.insert_image(row, col, f"{name}.png", {"image_data": io.BytesIO(png), "x_offset": 4, "y_offset": 4,
+    sheet.insert_image(row, col, f"{name}.png", {"image_data": io.BytesIO(png), "x_offset": x_offset, "y_offset": 4,
                                                  "object_position": 1, "description": _truncate(name, 255)})
 
 
@@ -218,7 +219,7 @@ def _number(sheet: Any, row: int, col: int, hit: Hit, fmt: dict) -> None:
 
 _WIDTHS = {"image": 17, "query": 22, "rank": 6, "score": 8, "number": 20, "title": 40, "assignees": 30,
            "authority": 16, "applied": 12, "published": 12, "granted": 12, "loc": 26, "legal_status": 14,
-           "relevance": 14, "note": 36}
+           "relevance": 14, "note": 36, "matched_view": 9}
 
 
 def _hits(report: Report, sheet: Any, fmt: dict) -> None:
@@ -231,9 +232,20 @@ def _hits(report: Report, sheet: Any, fmt: dict) -> None:
     row += 1
     if not report.batch:
         section = report.sections[0]
-        _text(sheet, row, 0, f"Query image: {section.query}", fmt["label"])
-        row += 1
-        if section.query_image is not None:
+        if section.multi_view:
+            n = len(section.views)
+            _text(sheet, row, 0, f"Query images: {n} views of one product, in search order: "
+                                 + ", ".join(f"view {i} {v.label}" for i, v in enumerate(section.views, 1)),
+                  fmt["label"])
+            row += 1
+            sheet.set_row_pixels(row, VIEW_PX + 12)
+            for i, view in enumerate(section.views):  # one strip, left to right
+                _image(sheet, row, 0, view.image, VIEW_PX, f"view {i + 1} of {n}", x_offset=4 + i * (VIEW_PX + 12))
+            row += 1
+        else:
+            _text(sheet, row, 0, f"Query image: {section.query}", fmt["label"])
+            row += 1
+        if section.query_image is not None and not section.multi_view:
             sheet.set_row_pixels(row, QUERY_PX + 12)
             _image(sheet, row, 0, section.query_image, QUERY_PX, "query image")
             row += 1
@@ -274,6 +286,14 @@ def _hit_cell(sheet: Any, row: int, col: int, key: str, hit: Hit, fmt: dict) -> 
     elif key == "score":
         if hit.score is not None:
             sheet.write_number(row, col, hit.score, fmt["score"])
+    elif key == "matched_view":
+        if hit.matched_view is not None:
+            sheet.write_number(row, col, hit.matched_view, fmt["int"])
+    elif key.startswith("score_view"):
+        index = int(key[10:]) - 1
+        score = hit.view_scores[index] if index < len(hit.view_scores) else None
+        if score is not None:
+            sheet.write_number(row, col, score, fmt["score"])
     elif key == "number":
         _number(sheet, row, col, hit, fmt)
     elif key in ("applied", "published", "granted"):

@@ -39,6 +39,19 @@ td.image{width:138px;padding:4px;text-align:center;vertical-align:middle;backgro
 td.image img{width:128px;height:128px;object-fit:contain;display:block;margin:auto}
 .noimg{color:#8c959f;font-size:12px}
 .query-image img{width:min(380px,100%%);height:auto;border:1px solid #d0d7de;padding:6px;background:#fff}
+.strip{display:flex;flex-wrap:wrap;gap:12px;margin:0;padding:0;list-style:none}
+.strip li{margin:0;width:min(220px,100%%);text-align:center}
+.strip img{width:100%%;aspect-ratio:1/1;height:auto;object-fit:contain;border:1px solid #d0d7de;padding:4px;
+ background:#fff;display:block}
+.strip .vnum{font-weight:600;white-space:nowrap}
+.strip .vlabel{display:block;font-size:12.5px;color:#57606a;overflow-wrap:anywhere}
+.card .others{display:flex;flex-wrap:wrap;gap:4px;justify-content:center;margin-top:4px}
+.card .others img{width:42px;height:42px;border:1px solid #eaeef2;object-fit:contain;background:#fff}
+.card .others .on{outline:2px solid #0550ae}
+.product-head .strip img{width:100%%;height:auto}
+.card .allviews{display:grid;grid-template-columns:repeat(2,1fr);gap:4px;width:240px}
+.card .allviews img{width:100%%;height:auto;aspect-ratio:1/1}
+.card .allviews .vnum{display:block;font-size:11.5px;color:#57606a}
 .cards{display:flex;flex-direction:column;gap:14px}
 .card{border:1px solid #d0d7de;border-radius:6px;padding:10px;display:flex;flex-wrap:wrap;gap:12px;
  break-inside:avoid;page-break-inside:avoid}
@@ -112,6 +125,13 @@ td.image img{width:120px;height:120px}
 .card{gap:8px}
 .chart img{max-height:230mm}
 .query-image img{max-height:90mm}
+.strip li{display:inline-block;width:42mm;vertical-align:top;margin:0 3mm 3mm 0}
+.strip img{width:40mm;height:40mm}
+.card .others img{width:10mm;height:10mm}
+.card .others span{display:inline-block;margin-right:1mm}
+.card .allviews{display:block;width:190px}
+.card .allviews > span{display:inline-block;width:92px;vertical-align:top}
+.card .allviews img{width:90px;height:90px}
 .product{break-before:page;border:none}
 """
 
@@ -213,9 +233,22 @@ def _method(report: Report) -> str:
 
 
 def _query(section: Section) -> str:
+    if section.multi_view:
+        return (f'<section class="query-image"><h2>Query images: {len(section.views)} views of one product</h2>'
+                f'{_strip(section)}</section>')
     return ('<section class="query-image"><h2>Query image</h2>'
             f'{_img(section.query_image, "the query image")}'
             f'<p class="muted">{_esc(section.query)}</p></section>')
+
+
+def _strip(section: Section) -> str:
+    """The query views side by side, numbered in search order (wrapping on narrow pages)."""
+    n = len(section.views)
+    items = "".join(
+        f'<li>{_img(view.image, f"view {i} of {n}: {view.label}")}'
+        f'<span class="vnum">View {i} of {n}</span><span class="vlabel">{_esc(view.label)}</span></li>'
+        for i, view in enumerate(section.views, start=1))
+    return f'<ol class="strip">{items}</ol>'
 
 
 def _number(hit: Hit) -> str:
@@ -244,11 +277,31 @@ def _card(section: Section, hit: Hit) -> str:
                               ("Relevance", hit.relevance, ""), ("Note", hit.note, "")):
         if value:
             details.append((label, f'<span class="{cls}">{_esc(value)}</span>' if cls else _esc(value)))
+    if hit.matched_view is not None and section.multi_view:
+        details.insert(1, ("Matched view", f'<span class="nowrap">{hit.matched_view} of {len(section.views)}</span>'))
+    found = [f'<span class="nowrap">view {i}: {score:.3f}</span>'
+             for i, score in enumerate(hit.view_scores, start=1) if score is not None]
+    if found:
+        details.insert(2, ("Score per view", ", ".join(found)))
     facts = "".join(f"<tr><th>{_esc(k)}</th><td>{v}</td></tr>" for k, v in details)
     rank = f"Rank {hit.rank}" if hit.rank is not None else "Hit"
-    return (f'<article class="card">'
-            f'<figure>{_img(section.query_image, "query image")}<figcaption>Query: {_esc(section.query)}'
-            f'</figcaption></figure>'
+    view, caption = section.view_of(hit)
+    others = query = ""
+    if section.multi_view and view is None:  # scored together: all views beside the hit
+        n = len(section.views)
+        tiles = "".join(f'<span title="view {i} of {n}">{_img(v.image, f"view {i} of {n}")}'
+                        f'<span class="vnum">view {i}</span></span>' for i, v in enumerate(section.views, start=1))
+        query = f'<figure><div class="allviews">{tiles}</div><figcaption>{_esc(caption)}</figcaption></figure>'
+    elif section.multi_view:
+        n = len(section.views)
+        others = '<div class="others">' + "".join(
+            f'<span title="view {i} of {n}">'
+            f'{_img(v.image, f"view {i} of {n}", "on" if v is view else "")}</span>'
+            for i, v in enumerate(section.views, start=1)) + "</div>"
+    if not query:
+        query = (f'<figure>{_img(view.image if view else None, "query image")}<figcaption>{_esc(caption)}'
+                 f'</figcaption>{others}</figure>')
+    return (f'<article class="card">{query}'
             f'<figure>{_img(hit.image, hit.number)}<figcaption>{_esc(hit.number)}</figcaption></figure>'
             f'<div class="facts"><div class="head">{_esc(rank)} \u00b7 score {_score(hit)}</div>'
             f'<table>{facts}</table></div></article>')
@@ -258,8 +311,9 @@ def _cards(section: Section, heading: str) -> str:
     if not section.cards:
         return f'<section><h2>{_esc(heading)}</h2><p class="muted">No hits.</p></section>'
     cards = "".join(_card(section, h) for h in section.cards)
+    note = f' {_esc(section.views_note)}' if section.views_note else ""
     return (f'<section><h2>{_esc(heading)}</h2><p class="muted">The query beside each of the '
-            f'{len(section.cards)} closest hits.</p><div class="cards">{cards}</div></section>')
+            f'{len(section.cards)} closest hits.{note}</p><div class="cards">{cards}</div></section>')
 
 
 #: The HTML table's compound columns: header, the model columns each one shows, cell class.
@@ -287,6 +341,8 @@ def _cell(hit: Hit, keys: tuple[str, ...], kind: str, labels: dict[str, str]) ->
             parts.append("" if hit.rank is None else str(hit.rank))
         elif key == "score":
             parts.append(_score(hit))
+            if hit.matched_view is not None and "matched_view" in labels:
+                parts.append(f'<span class="sub nowrap">view {hit.matched_view}</span>')
         elif key == "number":
             parts.append(f'<span class="code">{_number(hit)}</span>')
         elif key == "authority" and hit.authority:
@@ -375,7 +431,8 @@ def _overview(report: Report) -> str:
 
 
 def _product(report: Report, section: Section) -> str:
-    head = (f'<div class="product-head">{_img(section.query_image, section.query)}'
+    picture = _strip(section) if section.multi_view else _img(section.query_image, section.query)
+    head = (f'<div class="product-head">{picture}'
             f'<div><p><b>{len(section.hits)}</b> hit(s) in this report.</p>'
             + (f'<p class="muted">{_esc(section.error)}</p>' if section.error else "") + "</div></div>")
     return (f'<section class="product"><h2>Product: {_esc(section.query)}</h2>{head}'

@@ -27,7 +27,8 @@ from ..frame import RELEVANCE_VALUES
 from ..links import public_record_url
 from ..render import _format_value, _is_missing, _png_thumbnail, score_chart_png
 
-__all__ = ["INCLUDE_CHOICES", "REQUIRED_COLUMNS", "Column", "GroupRow", "Hit", "OverviewRow", "Report", "Section", "build_report"]
+__all__ = ["INCLUDE_CHOICES", "REQUIRED_COLUMNS", "Column", "GroupRow", "Hit", "OverviewRow", "Report", "Section", "View",
+           "build_report"]
 
 #: What a report includes: every hit, only marked ones, or only those marked relevant.
 INCLUDE_CHOICES: tuple[str, ...] = ("all", "marked", "relevant")
@@ -38,6 +39,10 @@ CARDS_PER_PRODUCT = 3  # comparison cards per product of a batch
 CHART_BARS = 30
 CARD_PX = 480          # card images are stored this large (shown at 240 px or more)
 THUMB_PX = 256         # table thumbnails (shown at 120 px or more)
+#: How a batch searched its products with several views (search.choose_endpoint, fusion "best").
+BATCH_VIEWS_NOTE = ("a product with several views had them searched together in one multi-image search "
+                    "(up to 4 views); a product with more views had each view searched on its own, "
+                    "and a design's score is its best score over the views")
 _RELEVANCE_ORDER = (*RELEVANCE_VALUES, "")
 _RELEVANCE_HEADINGS = {"relevant": "Marked relevant", "not relevant": "Marked not relevant",
                        "unsure": "Marked unsure", "": "Not marked"}
@@ -75,6 +80,8 @@ class Hit:
     note: str
     query: str
     dates: dict[str, _dt.date | None] = dataclasses.field(default_factory=dict)
+    matched_view: int | None = None   # 1-based: the query view whose score is the hit's (several views)
+    view_scores: tuple[float | None, ...] = ()  # each view's score (views searched one by one, then fused)
 
 
 @dataclasses.dataclass
@@ -118,6 +125,24 @@ class GroupRow:
 
 
 @dataclasses.dataclass
+class View:
+    """One query image of a multi-view search: its label and its picture (PNG).
+
+    Examples
+    --------
+    >>> from patsnap_pandas import PatsnapClient, samples, search_designs
+    >>> client = PatsnapClient.sandbox()
+    >>> df = search_designs([samples.image("armchair"), samples.image("desk-lamp")], client=client, limit=3)
+    >>> [(v.label, v.image is not None) for v in build_report(df).sections[0].views]
+    [('armchair.png', True), ('desk-lamp.png', True)]
+    >>> client.close()
+    """
+
+    label: str
+    image: bytes | None
+
+
+@dataclasses.dataclass
 class Section:
     """One query and its hits (the whole report for one search; one product of a batch).
 
@@ -138,6 +163,38 @@ class Section:
     cards: list[Hit]
     status: str = "ok"       # batch: "ok", "no_hits" or "error"
     error: str = ""
+    views: list[View] = dataclasses.field(default_factory=list)  # several views of one product, in order
+
+    @property
+    def multi_view(self) -> bool:
+        """True when the query was several views of one product."""
+        return len(self.views) > 1
+
+    def view_of(self, hit: Hit) -> tuple[View | None, str]:
+        """The query view to show beside ``hit`` and its caption in words.
+
+        One image: that image, "Query: <label>". Several views: the view that matched,
+        "Matched view 2 of 3: <label>"; ``(None, "All 3 views, scored together")`` when
+        the search does not say which view matched (all views stand beside the hit).
+        """
+        if not self.multi_view:
+            return View(self.query, self.query_image), f"Query: {self.query}"
+        n = len(self.views)
+        if hit.matched_view is not None and 1 <= hit.matched_view <= n:
+            view = self.views[hit.matched_view - 1]
+            return view, f"Matched view {hit.matched_view} of {n}: {view.label}"
+        return None, f"All {n} views, scored together"
+
+    @property
+    def views_note(self) -> str:
+        """What the comparison cards of a multi-view search show, said once above them ("" otherwise)."""
+        if not self.multi_view:
+            return ""
+        if any(h.matched_view is not None for h in self.cards):
+            return (f"The query view that matched each hit is beside it (view numbers are the search order); "
+                    f"the other {len(self.views) - 1} views are shown small under it.")
+        return (f"The search scored each design against all {len(self.views)} views together and does not say "
+                "which view matched; each card shows all views beside the hit.")
 
     def groups(self, by_relevance: bool) -> list[tuple[str, list[Hit]]]:
         """The hits as (heading, hits) groups: one group, or one per relevance value."""
@@ -287,6 +344,7 @@ def build_report(df: pd.DataFrame, *, title: str = "Design search report", subti
 
     url_by_label = attrs.get("query_url_by_label") or {}
     digest_by_label = attrs.get("query_sha256_by_label") or {}
+    urls_by_label = attrs.get("query_urls_by_label") or {}
     thumbnail_dir = attrs.get("thumbnail_dir")
     thumbnail_dir = thumbnail_dir if isinstance(thumbnail_dir, str) else None
     sections: list[Section] = []
@@ -301,10 +359,13 @@ def build_report(df: pd.DataFrame, *, title: str = "Design search report", subti
             status = _format_value(group["status"].iloc[0]) if "status" in group else "ok"
             error = _format_value(group["error"].iloc[0]) if "error" in group else ""
             image = load_query_image_of(url_by_label.get(label), thumbnail_dir)
+            view_urls = urls_by_label.get(label) or []
+            views = [View(f"View {i}", _larger(image if i == 1 else load_query_image_of(url, thumbnail_dir)))
+                     for i, url in enumerate(view_urls, start=1)]
             label = label or "(no label)"
             members.sort(key=lambda h: -(h.score if h.score is not None else -1))
             section = Section(label, _larger(image), digest_by_label.get(label), members,
-                              members[:CARDS_PER_PRODUCT], status, error)
+                              members[:CARDS_PER_PRODUCT], status, error, views=views)
             sections.append(section)
             overview.append(OverviewRow(label, section.query_image, len(members), members[0] if members else None,
                                         status, error))
@@ -314,7 +375,7 @@ def build_report(df: pd.DataFrame, *, title: str = "Design search report", subti
         ranked = sorted(members, key=lambda h: -(h.score if h.score is not None else -1))
         sections.append(Section(_format_value(attrs.get("query")) or "query image", _larger(image),
                                 attrs.get("query_sha256") if isinstance(attrs.get("query_sha256"), str) else None,
-                                members, ranked[:CARDS_SINGLE]))
+                                members, ranked[:CARDS_SINGLE], views=_views(df)))
 
     all_hits = [h for s in sections for h in s.hits]
     chart = None
@@ -411,7 +472,38 @@ def _hit(row: Mapping[str, Any], image: bytes | None) -> Hit:
         relevance=relevance if relevance in RELEVANCE_VALUES else "", note=_text(row.get("note")),
         query=_text(row.get("query")),
         dates={"applied": applied, "published": published, "granted": granted},
+        matched_view=_view_number(row.get("matched_view")),
+        view_scores=tuple(_finite(row.get(c)) for c in _view_score_columns(row)),
     )
+
+
+def _view_number(value: Any) -> int | None:
+    return None if _is_missing(value) else int(value)
+
+
+def _finite(value: Any) -> float | None:
+    if _is_missing(value):
+        return None
+    value = float(value)
+    return value if math.isfinite(value) else None
+
+
+def _view_score_columns(row: Mapping[str, Any]) -> list[str]:
+    """``score_view1`` .. ``score_viewN`` of a fused row, in view order."""
+    found = [c for c in row if isinstance(c, str) and c.startswith("score_view") and c[10:].isdigit()]
+    return sorted(found, key=lambda c: int(c[10:]))
+
+
+def _views(df: pd.DataFrame) -> list[View]:
+    """The query views of a multi-view search frame, in order (empty for one image)."""
+    from ..search import load_query_images
+
+    labels = df.attrs.get("views")
+    if not isinstance(labels, list) or len(labels) < 2:
+        return []
+    pictures = load_query_images(df)
+    return [View(_format_value(label) or f"View {i}", _larger(png))
+            for i, (label, png) in enumerate(zip(labels, pictures), start=1)]
 
 
 def _larger(image: bytes | None) -> bytes | None:
@@ -438,7 +530,15 @@ def _columns(hits: list[Hit], batch: bool) -> list[Column]:
         Column("note", words.COLUMN_LABELS["note"], "text"),
     ]
     always = {"image", "rank", "score", "number", "title", "relevance", "note", "query"}
-    return [c for c in candidates if c.key in always or any(getattr(h, c.key) for h in hits)]
+    out = [c for c in candidates if c.key in always or any(getattr(h, c.key) for h in hits)]
+    # the matched view beside the score; each view's score before the marks (a fused search)
+    at = next(i for i, c in enumerate(out) if c.key == "score") + 1
+    if any(h.matched_view is not None for h in hits):
+        out.insert(at, Column("matched_view", words.COLUMN_LABELS["matched_view"], "num"))
+    at = next(i for i, c in enumerate(out) if c.key == "relevance")
+    views = [Column(f"score_view{i}", words.column_label(f"score_view{i}"), "num")
+             for i in range(1, max((len(h.view_scores) for h in hits), default=0) + 1)]
+    return out[:at] + views + out[at:]
 
 
 def _groups(hits: list[Hit], by: str) -> list[GroupRow]:
@@ -483,8 +583,14 @@ def _method(attrs: Mapping[str, Any], df: pd.DataFrame, fetched: int, shown: int
         info = attrs.get("batch") if isinstance(attrs.get("batch"), Mapping) else {}
         products = info.get("rows", df["query"].nunique())
         rows.append(("Searched", f"{products} product images, up to {attrs.get('limit', '?')} hits each"))
+    elif isinstance(attrs.get("views"), list) and len(attrs["views"]) > 1:
+        labels = [_format_value(v) for v in attrs["views"]]
+        rows.append(("Searched", f"{len(labels)} views of one product, in this order: " + ", ".join(labels)))
+        rows.append(("Views combined", words.views_in_words(attrs) or ""))
     else:
         rows.append(("Searched", f"one query image: {_format_value(attrs.get('query')) or 'not named'}"))
+    if batch and isinstance(attrs.get("query_urls_by_label"), Mapping) and attrs["query_urls_by_label"]:
+        rows.append(("Views combined", BATCH_VIEWS_NOTE))
     said = words.filters_in_words(_single_filters(attrs))
     if said:
         rows.extend((f"Filter: {label}", text) for label, text in said)

@@ -18,12 +18,12 @@ True
 from __future__ import annotations
 
 import datetime as dt
-from collections.abc import Mapping
+from collections.abc import Mapping, Sequence
 from typing import Any
 
 from ..links import public_record_url
 from ..render import _data_uri, _esc, _format_value, _is_missing
-from ..words import COLUMN_LABELS, authority_name, date_in_words, loc_in_words
+from ..words import authority_name, column_label, date_in_words, loc_in_words
 
 __all__ = ["CSS", "CARD_PX", "card_html", "compare_html", "date_text", "assignee_of"]
 
@@ -79,6 +79,19 @@ CSS = """
   color: #444; font-weight: 600; }
 .psp-fields td { vertical-align: top; padding: 2px 0; overflow-wrap: anywhere; }
 .psp-chart-img { max-width: 100%; height: auto; }
+.psp-views { margin-top: 6px; }
+.psp-view { margin: 0; text-align: center; }
+.psp-view img { width: 120px; height: 120px; object-fit: contain; display: block; border: 1px solid #ccc;
+  background: #fafafa; }
+.psp-view figcaption { font-size: 0.9em; line-height: 1.3; }
+.psp-view-name { display: block; color: #555; overflow-wrap: anywhere; }
+.psp-others { display: flex; flex-wrap: wrap; gap: 6px; margin-top: 6px; }
+.psp-others figure { flex: 0 0 auto; max-width: none; margin: 0; text-align: center; font-size: 0.85em; }
+.psp-pair .psp-others img { width: 64px; height: 64px; border: 1px solid #ddd; }
+.psp-pair .psp-others .psp-on img { outline: 2px solid #0b57d0; }
+.psp-allviews { display: grid; grid-template-columns: repeat(2, minmax(0, 1fr)); gap: 6px; }
+.psp-allviews figure { margin: 0; text-align: center; font-size: 0.85em; min-width: 0; }
+.psp-pair .psp-allviews img { width: 100%; height: auto; aspect-ratio: 1 / 1; }
 .psp-panel .widget-button { width: auto; min-width: max-content; }
 .psp-panel .widget-toggle-buttons .widget-toggle-button { width: auto; min-width: max-content; }
 """
@@ -158,13 +171,16 @@ def card_html(row: Mapping[str, Any], thumbnail: bytes | None) -> str:
     dates = _date_line(row)
     if dates:
         lines.append(f'<div class="psp-sub">{dates}</div>')
+    matched = row.get("matched_view")
+    if not _is_missing(matched):
+        lines.append(f'<div class="psp-sub psp-nowrap">matched view {int(matched)}</div>')
     return "".join(lines)
 
 
 def _field_value(column: str, value: Any) -> str:
     if column in DATE_COLUMNS:
         return f'<span class="psp-nowrap">{_esc(date_text(value))}</span>'
-    if column == "score" and not _is_missing(value):
+    if (column in ("score", "fused_score") or column.startswith("score_view")) and not _is_missing(value):
         return f'<span class="psp-nowrap">{float(value):.3f}</span>'
     if column == "loc" and not _is_missing(value):
         codes_ = [_format_value(v) for v in (value if isinstance(value, (list, tuple)) else [value])]
@@ -178,8 +194,15 @@ def _field_value(column: str, value: Any) -> str:
 
 
 def compare_html(row: Mapping[str, Any], query_image: bytes | str | None, hit_image: bytes | None,
-                 *, query_label: str = "query image") -> str:
+                 *, query_label: str = "query image",
+                 views: Sequence[tuple[str, bytes | str | None]] | None = None,
+                 matched_view: int | None = None) -> str:
     """The query and one hit side by side, then every field of the hit and its public record link.
+
+    With several ``views``, the view that matched (``matched_view``, 1-based) stands
+    beside the hit, captioned "Matched view 2 of 3", and every view is shown small
+    under it. When the search does not say which view matched, all views stand beside
+    the hit, together (no view is singled out).
 
     Parameters
     ----------
@@ -191,25 +214,68 @@ def compare_html(row: Mapping[str, Any], query_image: bytes | str | None, hit_im
         The hit's image (PNG/JPEG bytes).
     query_label : str
         Caption of the query image (its file name or URL).
+    views : sequence of (label, picture), optional
+        Several views of one product, in search order (PNG/JPEG bytes or URL each);
+        ``query_image`` and ``query_label`` are then not used.
+    matched_view : int, optional
+        The view that matched this hit (the frame's ``matched_view``).
 
     Examples
     --------
     >>> html = compare_html({"patent_pn": "USD900001S", "authority": "US", "score": 0.9}, None, None)
     >>> '<th scope="row">Number</th>' in html and "United States (" in html
     True
+    >>> views = [("front.png", None), ("side.png", None), ("top.png", None)]
+    >>> "Matched view 2 of 3: side.png" in compare_html({"patent_pn": "CN1"}, None, None, views=views, matched_view=2)
+    True
+    >>> "All 3 views, scored together" in compare_html({"patent_pn": "CN1"}, None, None, views=views)
+    True
     """
-    def figure(src: str | None, caption: str, alt: str) -> str:
+    def figure(src: str | None, caption: str, alt: str, extra: str = "") -> str:
         body = (f'<img src="{_esc(src)}" alt="{_esc(alt)}" referrerpolicy="no-referrer">' if src
                 else '<div class="psp-msg-hint">no image</div>')
-        return f'<figure>{body}<figcaption>{caption}</figcaption></figure>'
+        return f'<figure>{body}<figcaption>{caption}</figcaption>{extra}</figure>'
 
-    query_src = (_data_uri(query_image) if isinstance(query_image, bytes)
-                 else query_image if isinstance(query_image, str) else None)
+    def src_of(picture: bytes | str | None) -> str | None:
+        return (_data_uri(picture) if isinstance(picture, bytes)
+                else picture if isinstance(picture, str) else None)
+
+    query_src = src_of(query_image)
+    caption = f"Query: {_esc(query_label)}"
+    others = ""
+    query_figure = None
+    if views and len(views) > 1 and not (matched_view is not None and 1 <= matched_view <= len(views)):
+        n = len(views)
+        tiles = []
+        for i, (label_i, picture_i) in enumerate(views, start=1):
+            src = src_of(picture_i)
+            img = (f'<img src="{_esc(src)}" alt="view {i} of {n}" referrerpolicy="no-referrer">' if src
+                   else '<div class="psp-msg-hint">no image</div>')
+            tiles.append(f'<figure title="{_esc(label_i)}">{img}<figcaption class="psp-nowrap">view {i}'
+                         "</figcaption></figure>")
+        query_figure = (f'<figure><div class="psp-allviews">{"".join(tiles)}</div><figcaption>All {n} views, '
+                        'scored together <span class="psp-msg-hint">(the search does not say which view '
+                        "matched)</span></figcaption></figure>")
+    elif views and len(views) > 1:
+        n = len(views)
+        shown = int(matched_view)  # type: ignore[arg-type]
+        label, picture = views[shown - 1]
+        query_src = src_of(picture)
+        caption = f"Matched view {shown} of {n}: {_esc(label)}"
+        small = []
+        for i, (label_i, picture_i) in enumerate(views, start=1):
+            src = src_of(picture_i)
+            img = (f'<img src="{_esc(src)}" alt="view {i} of {n}" referrerpolicy="no-referrer">' if src
+                   else '<div class="psp-msg-hint">no image</div>')
+            on = ' class="psp-on"' if i == shown else ""
+            small.append(f'<figure{on} title="{_esc(label_i)}">{img}'
+                         f'<figcaption class="psp-nowrap">view {i}</figcaption></figure>')
+        others = '<div class="psp-others">' + "".join(small) + "</div>"
     pn = _format_value(row.get("patent_pn"))
     score = row.get("score")
     score_text = "" if _is_missing(score) else f' \u00b7 score <span class="psp-nowrap">{float(score):.3f}</span>'
     pair = ('<div class="psp-pair">'
-            + figure(query_src, f"Query: {_esc(query_label)}", "query image")
+            + (query_figure or figure(query_src, caption, "query image", others))
             + figure(_data_uri(hit_image) if hit_image else None,
                      f'<span class="psp-nowrap">{_esc(pn)}</span>{score_text}', f"drawing of {pn}")
             + "</div>")
@@ -217,7 +283,9 @@ def compare_html(row: Mapping[str, Any], query_image: bytes | str | None, hit_im
     for column, value in row.items():
         if column in SEARCH_COLUMNS or column in TRIAGE_COLUMNS:
             continue
-        label = COLUMN_LABELS.get(column) or column.replace("_", " ").capitalize()
+        if column == "matched_view" and _is_missing(value):  # the search did not say: the caption says so
+            continue
+        label = column_label(column)
         rows.append(f'<tr><th scope="row">{_esc(label)}</th><td>{_field_value(column, value)}</td></tr>')
     link = public_record_url(pn, str(row.get("authority") or ""))
     record = (f'<p><a href="{_esc(link)}" target="_blank" rel="noopener noreferrer">Public record of '

@@ -24,7 +24,8 @@ import re
 from ..errors import FilterError
 from ..filters import FILTER_LABELS
 
-__all__ = ["IMAGE_FORMATS", "UPLOAD_ACCEPT", "filter_message", "image_message", "url_message"]
+__all__ = ["IMAGE_FORMATS", "UPLOAD_ACCEPT", "filter_message", "image_message", "split_urls", "too_many_views",
+           "url_message", "urls_message"]
 
 #: What the file chooser offers and the messages name (anything Pillow reads is converted anyway).
 IMAGE_FORMATS: tuple[str, ...] = ("JPG", "PNG", "TIFF", "WEBP", "BMP", "GIF")
@@ -114,3 +115,50 @@ def url_message(url: str) -> str | None:
     if re.fullmatch(r"https?://\S+", url.strip(), re.IGNORECASE):
         return None
     return "Image URL: paste a link that starts with https:// or http://, or choose a file instead."
+
+
+def split_urls(text: str) -> list[str]:
+    """The URLs of the URL box: one, or several separated by spaces, commas or new lines.
+
+    Examples
+    --------
+    >>> split_urls(" https://a.example/1.png,https://a.example/2.png\\n")
+    ['https://a.example/1.png', 'https://a.example/2.png']
+    """
+    return [part for part in re.split(r"[\s,]+", text.strip()) if part]
+
+
+def urls_message(text: str, limit: int) -> str | None:
+    """None when the URL box holds 1..``limit`` http(s) URLs; else one sentence saying what is wrong.
+
+    Examples
+    --------
+    >>> urls_message("https://a.example/1.png https://a.example/2.png", 4) is None
+    True
+    >>> urls_message("https://a.example/1.png www.example.com/2.png", 4)
+    'Image URL: www.example.com/2.png does not start with https:// or http://; separate several URLs with spaces.'
+    >>> urls_message(" ".join(f"https://a.example/{i}.png" for i in range(5)), 4)
+    'Image URL: 5 URLs, but a search takes at most 4 views of one product.'
+    """
+    urls = split_urls(text)
+    if len(urls) <= 1:
+        return url_message(text) if urls else None
+    for url in urls:
+        if url_message(url):
+            return (f"Image URL: {url} does not start with https:// or http://; "
+                    "separate several URLs with spaces.")
+    if len(urls) > limit:
+        return f"Image URL: {len(urls)} URLs, but a search takes at most {limit} views of one product."
+    return None
+
+
+def too_many_views(chosen: int, limit: int) -> str:
+    """The sentence for a file selection over the view limit (the first ``limit`` files are kept).
+
+    Examples
+    --------
+    >>> too_many_views(22, 20)
+    'You chose 22 files, but a search takes at most 20 views of one product: the first 20 are kept.'
+    """
+    return (f"You chose {chosen} files, but a search takes at most {limit} views of one product: "
+            f"the first {limit} are kept.")

@@ -1,7 +1,8 @@
 """SearchPanel: an interactive design search for notebooks and Voila, from core ipywidgets.
 
 The panel is a form around :func:`search.search_designs`: a query image (file upload
-or URL, with a preview), the P009 filters (validated as you type, each message next
+or URL, with a preview) or several views of one product (several files or URLs, shown
+as a numbered strip: the search uses them all), the P009 filters (validated as you type, each message next
 to its field), and the buttons that are the only things that call the API: *Search*
 and *Load more* (:func:`search.continue_search`, same search id). Everything else is
 local and free: the order of the cards, the minimum-score slider, the text filter,
@@ -46,20 +47,25 @@ from ..frame import RELEVANCE_VALUES, concat_frames
 from ..http import redact
 from ..images import ImageSizeWarning, ThumbnailStore, ThumbnailWarning, prepare_image
 from ..render import _data_uri, _esc, _png_thumbnail
-from ..search import (MAX_RESULTS_CAP, SearchWarning, client_for, continue_search, data_source, load_thumbnails,
-                      search_designs)
-from ..words import SANDBOX_BANNER, SANDBOX_SOURCE
+from ..search import (MAX_RESULTS_CAP, MAX_VIEWS, SearchWarning, client_for, continue_search, data_source,
+                      load_query_images, load_thumbnails, search_designs)
+from ..words import SANDBOX_BANNER, SANDBOX_SOURCE, views_in_words
 from . import export as _export
 from .cards import CSS, card_html, compare_html
-from .messages import UPLOAD_ACCEPT, filter_message, image_message, url_message
+from .messages import (UPLOAD_ACCEPT, filter_message, image_message, split_urls, too_many_views, url_message,
+                       urls_message)
 
-__all__ = ["COMMON_AUTHORITIES", "RELEVANCE_CHOICES", "PanelState", "SearchPanel", "panel"]
+__all__ = ["COMMON_AUTHORITIES", "RELEVANCE_CHOICES", "ORDER_HINT", "PanelState", "QueryView", "SearchPanel", "panel"]
 
 #: Authorities offered in the country list (most design filings); others go in the free-entry box.
 COMMON_AUTHORITIES: tuple[str, ...] = ("CN", "US", "EM", "JP", "KR", "WO", "DE", "FR", "GB", "IT",
                                        "ES", "HK", "TW", "AU", "CA", "IN", "BR", "RU")
 #: The marks of the comparison view (the values of the ``relevance`` column).
 RELEVANCE_CHOICES: tuple[str, ...] = RELEVANCE_VALUES
+#: What the strip of several views says about their order (PatSnap's smart recommendation reads view 1).
+ORDER_HINT = ("The search uses all views, in this order. Order matters: the smart recommendation predicts "
+              "the design class from view 1, so put the most telling view first.")
+STRIP_PX = 120  # the views' thumbnails in the form's strip
 PREVIEW_PX = 640  # longest side of the stored query image (form preview, comparison view, reports)
 COMPARE_FETCH_PX = 512  # the hit's image in the comparison view (falls back to the card thumbnail)
 MAX_CARDS = 200  # cards drawn at once; the local filters narrow the rest
@@ -85,6 +91,24 @@ _SLOT = {"loc": "loc", "country": "country", "assignees": "assignees", "main_fie
 
 
 @dataclasses.dataclass
+class QueryView:
+    """One chosen file of the query: its name, bytes as chosen and a PNG preview.
+
+    Examples
+    --------
+    >>> from patsnap_pandas import PatsnapClient, samples, SearchPanel
+    >>> with PatsnapClient.sandbox() as client:
+    ...     panel = SearchPanel(client, image=[samples.image("sneaker"), samples.image("sneaker-drawing")])
+    >>> [view.name for view in panel.state.views]
+    ['sneaker.png', 'sneaker-drawing.tiff']
+    """
+
+    name: str
+    data: bytes
+    thumb: bytes
+
+
+@dataclasses.dataclass
 class PanelState:
     """Everything the panel knows between clicks; the widgets only display it.
 
@@ -97,11 +121,16 @@ class PanelState:
     thumbnails : list of bytes
         One PNG per row of ``results``, in row order.
     query_bytes, query_name : bytes, str
-        The chosen image file (as uploaded) and its name; None when none was chosen.
+        The chosen image file (as uploaded) and its name (the first of several); None
+        when none was chosen.
     query_thumb : bytes or None
         PNG of the chosen file, at most ``PREVIEW_PX`` on its long side.
+    views : list of QueryView
+        Every chosen file, in search order (several views of one product are searched
+        together; see :func:`search.search_designs` with a list).
     image_error : str or None
-        Why the chosen file cannot be used (checked locally when it is chosen).
+        Why a chosen file cannot be used, or why some were left out (checked locally
+        when they are chosen).
     field_errors : dict
         Message slot (``"loc"``, ``"country"``, ``"apply"``, ...) -> what is wrong there.
     marks : dict
@@ -138,6 +167,7 @@ class PanelState:
     query_bytes: bytes | None = None
     query_name: str | None = None
     query_thumb: bytes | None = None
+    views: list[QueryView] = dataclasses.field(default_factory=list)
     image_error: str | None = None
     field_errors: dict[str, str] = dataclasses.field(default_factory=dict)
     marks: dict[str, tuple[str | None, str]] = dataclasses.field(default_factory=dict)
@@ -183,6 +213,13 @@ def _long_side(png: bytes | None) -> int:
         return 0
 
 
+def _named_file(data: bytes, name: str) -> io.BytesIO:
+    """The bytes of a chosen file as a file object with its name (so frames and reports name the view)."""
+    handle = io.BytesIO(data)
+    handle.name = name
+    return handle
+
+
 def _plural(n: int, word: str, words: str | None = None) -> str:
     return f"{n} {word if n == 1 else (words or word + 's')}"
 
@@ -221,9 +258,10 @@ class SearchPanel:
         environment variables. Without credentials the panel still opens: its status
         line says which variables to set (or to pass ``client=PatsnapClient.sandbox()``),
         and *Search* tries the environment again when clicked.
-    image : str, path or bytes, optional
+    image : str, path or bytes, or a list of them, optional
         A query to start with: an http(s) URL (put in the URL box) or an image file
-        (path or bytes, as if uploaded).
+        (path or bytes, as if uploaded); a list: several views of one product (URLs
+        or files, up to :data:`search.MAX_VIEWS`).
     limit : int, default 10
         Hits per Search and per Load more, 1..100 (the slider's start value).
     export_dir : path, optional
@@ -316,10 +354,41 @@ class SearchPanel:
         return SearchFilters.from_kwargs(**self._filter_values())
 
     def set_image(self, image: Any, name: str | None = None) -> None:
-        """Choose the query: an http(s) URL (into the URL box) or a file's path or bytes."""
+        """Choose the query: an http(s) URL (into the URL box) or a file's path or bytes; a list: several views.
+
+        Examples
+        --------
+        >>> from patsnap_pandas import samples
+        >>> with PatsnapClient.sandbox() as client:
+        ...     panel = SearchPanel(client)
+        ...     panel.set_image([samples.image("sneaker"), samples.image("sneaker-drawing")])
+        ...     panel.search_button.click()
+        >>> len(panel.state.views), panel.results.attrs["views"]
+        (2, ['sneaker.png', 'sneaker-drawing.tiff'])
+        """
+        if isinstance(image, (list, tuple)):
+            if not image:
+                raise InvalidInputError("image=[] is not valid: give one image, or a list of 1 to "
+                                        f"{MAX_VIEWS} views of one product.")
+            if all(isinstance(item, str) and url_message(item) is None for item in image):
+                self.url.value = " ".join(item.strip() for item in image)
+                return
+            self._choose_files([self._read_image(item, None) for item in image])
+            self.url.value = ""
+            self._validate()
+            self._refresh()
+            return
         if isinstance(image, str) and url_message(image) is None:
             self.url.value = image.strip()
             return
+        self._choose_files([self._read_image(image, name)])
+        self.url.value = ""
+        self._validate()
+        self._refresh()
+
+    @staticmethod
+    def _read_image(image: Any, name: str | None) -> tuple[bytes, str]:
+        """(bytes, name) of a file path or bytes given in code (URLs go to the URL box)."""
         if isinstance(image, (str, Path)):
             path = Path(image)
             try:
@@ -332,10 +401,7 @@ class SearchPanel:
         else:
             raise InvalidInputError(f"image={type(image).__name__} is not valid: expected an http(s) URL, "
                                     "a path to an image file, or the bytes of one.")
-        self._choose_file(data, name)
-        self.url.value = ""
-        self._validate()
-        self._refresh()
+        return data, name
 
     def open_hit(self, row: int) -> None:
         """Show hit ``row`` (a position in :attr:`shown`, i.e. the order of the cards) beside the query.
@@ -410,15 +476,24 @@ class SearchPanel:
         self.status = W.HTML()
         self.status.add_class("psp-status")
         # Query image
-        self.upload = W.FileUpload(accept=UPLOAD_ACCEPT, multiple=False, description="Choose image file",
+        # several files at once: several views of one product (a new choice replaces the last)
+        self.upload = W.FileUpload(accept=UPLOAD_ACCEPT, multiple=True, description="Choose image files",
                                    layout=W.Layout(width="auto"))
         self.upload.add_class("psp-upload")
         self.image_msg = _message_slot("image")
         # not on every keystroke: the preview <img> would make the browser fetch each partial URL
-        self.url = text("https://\u2026 (a JPG or PNG PatSnap can fetch)", "psp-url", continuous_update=False)
+        self.url = text("https://\u2026 JPG or PNG, one or more", "psp-url",
+                        continuous_update=False)
         self.url_msg = _message_slot("url")
         self.preview = W.HTML()
         self.preview.add_class("psp-preview")
+        # several views: a numbered strip of thumbnails, each removable, and what the order means
+        self.views_box = W.Box(layout=W.Layout(display="none", flex_flow="row wrap", grid_gap="8px",
+                                               width="auto", max_width="100%"))
+        self.views_box.add_class("psp-views")
+        self.views_hint = W.HTML()
+        self.views_hint.add_class("psp-views-hint")
+        self._strip_key: tuple | None = None
         # Filters
         self.loc = text("e.g. (06-01 OR 06-02) AND NOT 06-03", "psp-loc", continuous_update=False)
         self.loc_msg = _message_slot("loc")
@@ -539,8 +614,9 @@ class SearchPanel:
             box.add_class(cls)
             return box
 
-        query_col = col([W.HTML('<div class="psp-h">Query image</div>'), self.upload, self.image_msg,
-                         _label("or image URL"), self.url, self.url_msg, self.preview], "psp-col")
+        query_col = col([W.HTML('<div class="psp-h">Query image (or several views of one product)</div>'),
+                         self.upload, self.image_msg, _label("or image URL"), self.url, self.url_msg,
+                         self.preview, self.views_box, self.views_hint], "psp-col")
         more_filters = W.VBox([
             _label("Legal status"), self.legal_status,
             _label("Simple status"), self.simple_legal_status,
@@ -689,8 +765,8 @@ class SearchPanel:
                 field, text = filter_message(exc)
                 errors[_SLOT.get(field or "", "form")] = text
         url = self.url.value.strip()
-        if url and url_message(url):
-            errors["url"] = url_message(url) or ""
+        if url and urls_message(url, MAX_VIEWS):
+            errors["url"] = urls_message(url, MAX_VIEWS) or ""
         self.state.field_errors = errors
         self._show_field_messages()
 
@@ -713,28 +789,71 @@ class SearchPanel:
         files = change["new"]
         if not files:
             return
-        item = files[0]
-        self._choose_file(bytes(item["content"]), item["name"])
-        self.url.value = ""  # the file just chosen is the query
+        self._choose_files([(bytes(item["content"]), item["name"]) for item in files])
+        self.url.value = ""  # the files just chosen are the query
         self._validate()
         self._refresh()
 
-    def _choose_file(self, data: bytes, name: str) -> None:
-        """Check the file locally (decode, convert) and keep it with a small PNG for the preview."""
-        self.state.query_bytes, self.state.query_name, self.state.query_thumb = None, None, None
+    def _choose_files(self, files: list[tuple[bytes, str]]) -> None:
+        """Check each file locally (decode, convert); keep the readable ones, in order, with a PNG preview.
+
+        A new choice replaces the views there were. Files that are not images, and files
+        beyond :data:`search.MAX_VIEWS`, are left out and said in one message.
+        """
+        problems = []
+        if len(files) > MAX_VIEWS:
+            problems.append(too_many_views(len(files), MAX_VIEWS))
+            files = files[:MAX_VIEWS]
+        views = []
+        for data, name in files:
+            thumb = self._preview_of(data, name)
+            if thumb is None:
+                problems.insert(0, image_message(name))
+            else:
+                views.append(QueryView(name, data, thumb))
+        self.state.views = views
+        first = views[0] if views else None
+        self.state.query_bytes = first.data if first else None
+        self.state.query_name = first.name if first else None
+        self.state.query_thumb = first.thumb if first else None
+        self.state.image_error = " ".join(problems) or None
+
+    @staticmethod
+    def _preview_of(data: bytes, name: str) -> bytes | None:
+        """A PNG preview of a chosen file (None when it is not an image the panel can read)."""
         try:
             with warnings.catch_warnings():
                 warnings.simplefilter("ignore", ImageSizeWarning)
                 prepared = prepare_image(data, label=name)
         except (InvalidInputError, OSError, ValueError):
-            self.state.image_error = image_message(name)
+            return None
+        return _png_thumbnail(prepared.data, PREVIEW_PX)  # None: not expected, prepare_image just wrote it
+
+    def remove_view(self, number: int) -> None:
+        """Remove view ``number`` (1-based, as the strip shows it) from the query; no call.
+
+        Examples
+        --------
+        >>> from patsnap_pandas import samples
+        >>> with PatsnapClient.sandbox() as client:
+        ...     panel = SearchPanel(client, image=[samples.image("sneaker"), samples.image("sneaker-drawing")])
+        ...     panel.remove_view(1)
+        >>> [view.name for view in panel.state.views], panel.views_box.layout.display
+        (['sneaker-drawing.tiff'], 'none')
+        """
+        urls = split_urls(self.url.value) if self.url.value.strip() else []
+        count = len(urls) if urls else len(self.state.views)
+        if isinstance(number, bool) or not isinstance(number, int) or not 1 <= number <= count:
+            raise InvalidInputError(f"number={number!r} is not valid: the query has {count} view(s) "
+                                    f"(numbers 1 to {count}).")
+        if urls:
+            del urls[number - 1]
+            self.url.value = " ".join(urls)  # validates and refreshes (observer)
             return
-        thumb = _png_thumbnail(prepared.data, PREVIEW_PX)
-        if thumb is None:  # prepare_image just wrote it: not expected
-            self.state.image_error = image_message(name)
-            return
-        self.state.query_bytes, self.state.query_name, self.state.query_thumb = data, name, thumb
-        self.state.image_error = None
+        kept = [(v.data, v.name) for i, v in enumerate(self.state.views, start=1) if i != number]
+        self._choose_files(kept)
+        self._validate()
+        self._refresh()
 
     def _on_local_filter(self, _change: Any = None) -> None:
         self._render_results()
@@ -842,15 +961,34 @@ class SearchPanel:
         except Exception:  # noqa: BLE001 - the card's thumbnail is a fine fallback (URL expired, offline)
             large = None
         hit_image = large if _long_side(large) > _long_side(self._thumb(index)) else self._thumb(index)
-        url = self.url.value.strip()
-        query_image: bytes | str | None = url if url else self.state.query_thumb
-        label = url if url else (self.state.query_name or "query image")
-        self.compare.value = compare_html(row, query_image, hit_image, query_label=label)
+        views = self._searched_views(df)
+        if len(views) > 1:
+            matched = row.get("matched_view")
+            self.compare.value = compare_html(row, None, hit_image, views=views,
+                                              matched_view=None if pd.isna(matched) else int(matched))
+        else:
+            url = self.url.value.strip()
+            query_image: bytes | str | None = url if url else self.state.query_thumb
+            label = url if url else (self.state.query_name or "query image")
+            self.compare.value = compare_html(row, query_image, hit_image, query_label=label)
         self._sync_triage()
         self._show_mark_message()
         self.compare_box.layout.display = "flex"
         self.card_box.layout.display = "none"
         self._refresh_controls()
+
+    def _searched_views(self, df: pd.DataFrame) -> list[tuple[str, bytes | str | None]]:
+        """The views the results were searched with, as (label, picture), from the thumbnail store."""
+        labels = df.attrs.get("views") or []
+        if len(labels) < 2:
+            return []
+        if self._views_cache is None or self._views_cache[0] != tuple(df.attrs.get("query_urls") or ()):
+            pictures = load_query_images(df)
+            self._views_cache = (tuple(df.attrs.get("query_urls") or ()),
+                                 [(str(label), png) for label, png in zip(labels, pictures)])
+        return self._views_cache[1]
+
+    _views_cache: tuple[tuple, list] | None = None
 
     def _close_compare(self) -> None:
         self.state.open_row = None
@@ -912,16 +1050,25 @@ class SearchPanel:
         return self.client
 
     def _query(self) -> tuple[Any, str | None]:
-        url = self.url.value.strip()
-        if url:
-            return url, None
-        if self.state.query_bytes is None:
+        """What ``search_designs`` is given: one image and its label, or a list of views (labels: file names)."""
+        urls = split_urls(self.url.value)
+        if len(urls) == 1:
+            return urls[0], None
+        if urls:
+            return urls, None
+        views = self.state.views
+        if not views:
             raise InvalidInputError("no query image: choose an image file or paste an image URL.")
-        return self.state.query_bytes, self.state.query_name
+        if len(views) == 1:
+            return views[0].data, views[0].name
+        return [_named_file(v.data, v.name) for v in views], None
 
     def _query_identity(self) -> str:
-        url = self.url.value.strip()
-        return "url:" + url if url else "sha256:" + hashlib.sha256(self.state.query_bytes or b"").hexdigest()
+        urls = split_urls(self.url.value)
+        if urls:
+            return "url:" + " ".join(urls)
+        digests = [hashlib.sha256(v.data).hexdigest() for v in self.state.views]
+        return "sha256:" + " ".join(digests or [hashlib.sha256(b"").hexdigest()])
 
     def _do_search(self) -> None:
         filters = self.filters()
@@ -1013,7 +1160,53 @@ class SearchPanel:
         self._show_status()
         self._render_results()
 
+    def _strip_views(self) -> list[tuple[str, str]]:
+        """The views of a query of several images as (label, img src), in order; [] for one image."""
+        url = self.url.value.strip()
+        if url:
+            urls = split_urls(url)
+            if len(urls) < 2 or urls_message(url, MAX_VIEWS):
+                return []
+            return [(u, u) for u in urls]
+        views = self.state.views
+        return [(v.name, _data_uri(v.thumb)) for v in views] if len(views) >= 2 else []
+
+    def _refresh_strip(self, views: list[tuple[str, str]]) -> None:
+        """The numbered, removable thumbnails of several views (rebuilt only when the views change)."""
+        key = tuple(views)
+        if key == self._strip_key:
+            return
+        self._strip_key = key
+        old = list(self.views_box.children)
+        n = len(views)
+        items = []
+        for i, (label, src) in enumerate(views, start=1):
+            picture = W.HTML(
+                f'<figure class="psp-view"><img src="{_esc(src)}" alt="view {i} of {n}" '
+                f'referrerpolicy="no-referrer"><figcaption><b class="psp-nowrap">View {i} of {n}</b>'
+                f'<span class="psp-view-name">{_esc(label)}</span></figcaption></figure>')
+            remove = W.Button(description="Remove", icon="times", tooltip=f"Remove view {i} from the query",
+                              layout=W.Layout(width="auto"))
+            remove.add_class("psp-remove-view")
+            remove.on_click(lambda _b, i=i: self.remove_view(i))
+            item = W.VBox([picture, remove], layout=W.Layout(width=f"{STRIP_PX + 16}px", align_items="center",
+                                                             justify_content="space-between"))  # Remove in line
+            item.add_class("psp-view-item")
+            items.append(item)
+        self.views_box.children = items
+        for widget in old:
+            for child in widget.children:
+                child.close()
+            widget.close()
+        self.views_box.layout.display = "flex" if items else "none"
+        self.views_hint.value = (f'<span class="psp-msg-hint">{_esc(ORDER_HINT)}</span>' if items else "")
+
     def _refresh_preview(self) -> None:
+        strip = self._strip_views()
+        self._refresh_strip(strip)
+        if strip:
+            self.preview.value = ""
+            return
         url = self.url.value.strip()
         if url and not url_message(url):
             self.preview.value = (f'<img src="{_esc(url)}" alt="query image" referrerpolicy="no-referrer" '
@@ -1027,9 +1220,9 @@ class SearchPanel:
 
     def _search_blocker(self) -> str | None:
         """Why Search cannot run now, as a hint next to it (None when it can)."""
-        if self.state.field_errors or self.state.image_error and not self.url.value.strip():
+        if self.state.field_errors or self.state.image_error and not self.url.value.strip() and not self.state.views:
             return "Correct the field marked in red to search."
-        if not self.url.value.strip() and self.state.query_bytes is None:
+        if not self.url.value.strip() and not self.state.views:
             return "Choose an image file or paste an image URL to search."
         return None
 
@@ -1056,8 +1249,10 @@ class SearchPanel:
         offset = 0 if df is None else len(df)
         total = None if df is None else df.attrs.get("total")
         exhausted = isinstance(total, int) and offset >= total
-        self.more_button.disabled = busy or df is None or exhausted or offset >= MAX_RESULTS_CAP
-        self.more_button.layout.display = "none" if df is None else ""
+        # a search of several views has no search id to continue: its hits come at once
+        several = df is not None and len(df.attrs.get("views") or ()) > 1
+        self.more_button.disabled = busy or df is None or exhausted or offset >= MAX_RESULTS_CAP or several
+        self.more_button.layout.display = "none" if df is None or several else ""
         self.hint.value = f'<span class="psp-msg-hint">{_esc(blocker)}</span>' if blocker else ""
         export_blocker = self._export_blocker()
         self.export_button.disabled = busy or export_blocker is not None
@@ -1105,9 +1300,13 @@ class SearchPanel:
         self.results_box.layout.display = "flex"
         shown, thumbs = self._shown()
         attrs = df.attrs
+        views = attrs.get("views") or []
+        query = (f"{len(views)} views of one product" if len(views) > 1 else _esc(attrs.get("query")))
+        combined = views_in_words(attrs)
         self.summary.value = (
             f"Showing <b>{len(shown)}</b> of {len(df)} fetched hits "
-            f"({_esc(attrs.get('total'))} match in all) for {_esc(attrs.get('query'))}.")
+            f"({_esc(attrs.get('total'))} match in all) for {query}."
+            + (f' <span class="psp-msg-hint">How: {_esc(combined)}.</span>' if combined else ""))
         self.chart.value = self._chart_html(shown)
         cards = []
         for index, thumb in zip(list(shown.index)[:MAX_CARDS], thumbs[:MAX_CARDS]):

@@ -1,4 +1,4 @@
-"""The HTML report in a real browser (Debian's Chromium via Playwright), at 1280 and 800 px.
+"""The HTML report in a real browser (Debian's Chromium via Playwright), at 1920, 1280 and 800 px.
 
 Measured: no number, date or code wraps; no element is wider than the page; the
 sandbox banner stays on screen while scrolling. One browser for the module.
@@ -65,14 +65,18 @@ def reports(client, corpus, tmp_path):
     hits = hits.patsnap.mark(hits["rank"] <= 3, relevance="relevant", note="closest outline; check the legs")
     catalogue = pd.DataFrame({"sku": ["C-1", "L-2"], "photo": [design_png(corpus, 60), design_png(corpus, 61)]})
     batch = catalogue.patsnap.search_each("photo", label_column="sku", limit=6, client=client, progress=False)
+    keys = corpus.designs[11].image_keys
+    views = search_designs([corpus.image_png(keys[k % len(keys)]) for k in range(5)], client=client,
+                           limit=10).patsnap.enrich(client=client)  # five views: fused, matched view per hit
     return {
         "single": write_html(build_report(hits, title="Chairs like ours", author="A. Analyst"),
                              tmp_path / "single.html"),
+        "views": write_html(build_report(views, title="Five views"), tmp_path / "views.html"),
         "batch": write_html(build_report(batch.patsnap.enrich(), title="Catalogue"), tmp_path / "batch.html"),
     }
 
 
-@pytest.mark.parametrize("width", [1280, 800])
+@pytest.mark.parametrize("width", [1920, 1280, 800])
 def test_nothing_wraps_or_overflows_and_the_banner_stays(browser, reports, width):
     for name, path in reports.items():
         page = browser.new_page(viewport={"width": width, "height": 900})
@@ -85,6 +89,12 @@ def test_nothing_wraps_or_overflows_and_the_banner_stays(browser, reports, width
             assert result["wrapped"] == [], (name, width, result["wrapped"][:5])
             assert result["wide"] == [], (name, width, result["wide"][:5])
             assert result["scrollWidth"] <= result["width"], (name, width)
+            if name == "views":  # the strip: five views, each decoded and large enough to read
+                strip = page.locator(".strip li img")
+                assert strip.count() == 5
+                assert all(strip.nth(i).evaluate("i => i.complete && i.naturalWidth > 0") for i in range(5))
+                assert min(strip.nth(i).bounding_box()["width"] for i in range(5)) >= 150
+                assert page.locator(".card .others").count() == page.locator(".card").count() > 0
             page.evaluate("window.scrollTo(0, document.body.scrollHeight / 2)")
             top = page.evaluate("document.elementFromPoint(window.innerWidth / 2, 8).className")
             assert top == "banner", (name, width, top)

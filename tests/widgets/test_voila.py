@@ -194,6 +194,59 @@ def test_click_through_tiff_search_more_compare_mark_export_excel(browser, voila
     page.close()
 
 
+def test_three_views_strip_search_and_comparison_fit_at_800_1280_1920(browser, voila, tmp_path):
+    """Three files chosen at once: a numbered strip with Remove buttons and the order hint, one search,
+    the comparison with all views beside the hit (P061 does not say which matched); nothing wider than the window."""
+    from playwright.sync_api import expect
+
+    from patsnap_pandas.sandbox.corpus import generated_corpus
+
+    url, log, _root = voila
+    corpus = generated_corpus()
+    design = next(d for d in corpus.designs if d.authority == "US" and len(d.image_keys) >= 2)
+    paths = []
+    for i in range(3):
+        path = tmp_path / f"view-{i + 1}.png"
+        path.write_bytes(corpus.image_png(design.image_keys[i % len(design.image_keys)]))
+        paths.append(str(path))
+    page = open_app(browser, url)
+    with page.expect_file_chooser() as chooser:
+        page.locator("button.psp-upload").click()
+    chooser.value.set_files(paths)
+    items = page.locator(".psp-view-item")
+    expect(items).to_have_count(3, timeout=20_000)
+    for i in range(3):
+        expect(items.nth(i)).to_contain_text(f"View {i + 1} of 3")
+        img = items.nth(i).locator("img")
+        assert img.evaluate("img => img.complete && img.naturalWidth > 0")
+        assert img.bounding_box()["width"] >= 100
+    expect(page.locator(".psp-views-hint")).to_contain_text("Order matters")
+    expect(page.locator("button.psp-remove-view")).to_have_count(3)
+    problems = {"strip": check_widths(page, "voila-5-views-strip")}
+    # no wrapped numbers: each "View i of 3" stays on one line
+    heights = page.locator(".psp-view figcaption b").evaluate_all("els => els.map(e => e.getClientRects().length)")
+    assert heights == [1, 1, 1], heights
+
+    page.set_viewport_size({"width": 1280, "height": 900})
+    page.locator("button.psp-search").click()
+    cards = page.locator(".psp-card")
+    expect(cards).to_have_count(10, timeout=60_000)
+    expect(page.locator(".psp-summary")).to_contain_text("for 3 views of one product")
+    cards.first.locator("button.psp-open").click()
+    compare = page.locator(".psp-compare")
+    expect(compare).to_be_visible(timeout=20_000)
+    expect(compare).to_contain_text("All 3 views, scored together")  # P061 does not say which matched
+    tiles = compare.locator(".psp-allviews img")
+    expect(tiles).to_have_count(3)
+    assert all(tiles.nth(i).bounding_box()["width"] >= 100 for i in range(3))
+    assert compare.locator(".psp-pair > figure > img").bounding_box()["width"] >= 240  # the hit, large
+    problems["compare"] = check_widths(page, "voila-6-views-comparison")
+    assert not {state: p for state, p in problems.items() if p}, json.dumps(problems, indent=1)
+    assert not browser.errors, browser.errors
+    assert "Traceback" not in log.read_text()
+    page.close()
+
+
 def test_the_layout_measure_finds_what_it_looks_for(browser):
     """The measure the layout tests rely on flags a clipped control, a cut label and an overflowing box."""
     from .browser import layout_problems

@@ -25,15 +25,12 @@ import re
 import shutil
 import sqlite3
 import tempfile
-import threading
 import time
 import weakref
 from collections.abc import Iterable, Iterator, Mapping, Sequence
 from contextlib import contextmanager
-from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
-from urllib.parse import urlsplit
 
 import requests
 import requests_cache
@@ -42,10 +39,10 @@ from requests.exceptions import ChunkedEncodingError, ContentDecodingError
 from requests_cache import DO_NOT_CACHE, NEVER_EXPIRE
 
 from . import __version__, codes, config
-from .auth import TOKEN_PATH, ApiKeyAuth, TokenAuth
+from .auth import ApiKeyAuth, TokenAuth
 from .errors import (
     AuthenticationError, CacheError, ImageInputError, InvalidInputError, MissingCredentialsError, PatsnapError,
-    ResponseFormatError, ServiceUnavailableError, ServiceUnreachableError, error_for,
+    ResponseFormatError, ServiceUnavailableError, ServiceUnreachableError,
 )
 from .filters import SearchFilters, check_limit, check_offset
 from .image_params import ImageSearchOptions
@@ -59,22 +56,14 @@ from .thumbnails import distrust_origin, trust_origin
 from .locks import LOCKS_DIR, SingleFlight, flight_key
 from .upload_memo import UPLOADS_FILE as _UPLOADS_FILE
 from .upload_memo import UploadMemo
+from .models import (
+    ENDPOINTS, Hit, SearchPage, UploadedImage, brief, decode, is_success_envelope, parse_page, raise_if_error,
+)
 
 __all__ = ["PatsnapClient", "Hit", "SearchPage", "UploadedImage", "Usage", "ENDPOINTS", "cache_info", "clear_cache"]
 
 log = logging.getLogger(__name__)
 
-#: Endpoint name -> API path.
-ENDPOINTS: dict[str, str] = {
-    "token": TOKEN_PATH,
-    "upload": "/image-search/image-upload",
-    "search": "/image-search/search-id",
-    "results": "/image-search/results",
-    "bibliography": "/basic-patent-data/simple-bibliography",
-    "legal_status": "/basic-patent-data/simple-legal-status",
-    "image_single": "/search/patent/image-single",  # P060 (JSON body)
-    "image_multiple": "/search/patent/image-multiple",  # P061 (JSON body)
-}
 BILLABLE = frozenset(ENDPOINTS) - {"token"}
 _HOUR, _DAY = 3600, 86400
 #: Default HTTP-cache lifetimes (seconds). Search answers stay under the 9 h life of
@@ -88,94 +77,9 @@ DEFAULT_LIFETIMES: dict[str, int] = {
     "image_multiple": 8 * _HOUR,
 }
 BATCH_SIZE = 100  # P011 / P041: ids per call
-#: Answers larger than this are refused (100 hits or 100 bibliographies take well under 1 MB).
-MAX_RESPONSE_BYTES = 16 * 2**20
-_HIT_FIELDS = ("patent_id", "patent_pn", "title", "score", "url")
-_TOTAL_KEYS = ("total_search_result_count", "total", "total_count", "count")
 _PNG_MAGIC, _JPEG_MAGIC = b"\x89PNG\r\n\x1a\n", b"\xff\xd8\xff"
 _CLIENT_OPTIONS = ("cache", "cache_dir", "expire_after", "timeout", "max_retries", "rate_limit",
                    "backoff_factor")
-
-
-# --- typed records ------------------------------------------------------------------------------
-
-@dataclass(frozen=True)
-class Hit:
-    """One similar design of a P009 answer.
-
-    ``extra`` holds every field PatSnap sent beyond the five documented ones
-    (e.g. ``loc``, ``apdt``), unchanged.
-
-    Examples
-    --------
-    >>> hit = Hit(patent_id="002853ca-7b58-4b11-8142-7525a466491e", patent_pn="HK04110995S",
-    ...           title="智能手表", score=0.99, url="https://example.com/0.png", extra={"loc": ["10-02"]})
-    >>> hit.to_dict()["loc"], hit.score
-    (['10-02'], 0.99)
-    """
-
-    patent_id: str
-    patent_pn: str | None
-    title: str | None
-    score: float | None
-    url: str | None
-    extra: dict = field(default_factory=dict, compare=True, hash=False)
-
-    def to_dict(self) -> dict[str, Any]:
-        """Flat dict: the five fields, then the extra ones (which never override them).
-
-        Examples
-        --------
-        >>> Hit("p1", "USD907292S", "Cartridge", 0.93, None, {"apdt": 20190220}).to_dict()
-        {'patent_id': 'p1', 'patent_pn': 'USD907292S', 'title': 'Cartridge', 'score': 0.93, 'url': None, 'apdt': 20190220}
-        """
-        row = {name: getattr(self, name) for name in _HIT_FIELDS}
-        row.update({k: v for k, v in self.extra.items() if k not in row})
-        return row
-
-
-@dataclass(frozen=True)
-class SearchPage:
-    """One page of a P009 search: the hits from ``offset`` on, and the total count.
-
-    Examples
-    --------
-    >>> from patsnap_pandas import PatsnapClient, samples
-    >>> client = PatsnapClient.sandbox()
-    >>> with open(samples.image("armchair"), "rb") as f:
-    ...     url = client.upload_image(f.read(), "chair.png").url
-    >>> page = client.create_search(url, limit=5)
-    >>> len(page.hits), page.offset, page.limit, page.total, page.from_cache
-    (5, 0, 5, 600, False)
-    >>> client.close()
-    """
-
-    search_id: str | None  # None for P060/P061 (no search id: they page by offset)
-    hits: tuple[Hit, ...]
-    total: int
-    offset: int
-    limit: int
-    from_cache: bool
-
-
-@dataclass(frozen=True)
-class UploadedImage:
-    """A P010 upload: the public URL PatSnap serves the image at, until ``expires_at`` (UTC).
-
-    Examples
-    --------
-    >>> from patsnap_pandas import PatsnapClient, samples
-    >>> client = PatsnapClient.sandbox()
-    >>> with open(samples.image("armchair"), "rb") as f:
-    ...     uploaded = client.upload_image(f.read(), "chair.png")
-    >>> uploaded.url.startswith(client.base_url), uploaded.expires_at.tzname(), uploaded.from_cache
-    (True, 'UTC', False)
-    >>> client.close()
-    """
-
-    url: str
-    expires_at: dt.datetime
-    from_cache: bool
 
 
 # --- upload memo ----------------------------------------------------------------------------------
@@ -183,163 +87,6 @@ class UploadedImage:
 def _reuse_margin(issued_at: float, expires_at: float) -> float:
     """Reuse an upload URL only while it has this much life left (10 %, at most 10 min)."""
     return min(600.0, 0.1 * max(0.0, expires_at - issued_at))
-
-
-# --- envelope parsing ---------------------------------------------------------------------------
-
-def _snippet(response: requests.Response) -> str:
-    text = response.content[:2000].decode("utf-8", "replace")
-    title = re.search(r"<title>(.*?)</title>", text, re.IGNORECASE | re.DOTALL)
-    if title:
-        text = title.group(1)
-    text = " ".join(text.split())
-    return redact(text[:120] + ("..." if len(text) > 120 else ""))
-
-
-def _as_int(value: Any) -> int | None:
-    if isinstance(value, bool):
-        return None
-    if isinstance(value, int):
-        return value
-    if isinstance(value, str) and re.fullmatch(r"-?\d+", value.strip()):
-        return int(value)
-    return None
-
-
-def _brief(value: Any, limit: int = 80) -> str:
-    """``repr(value)``, cut to ``limit`` characters: a bad value from the server never floods a message."""
-    text = repr(value)
-    return text if len(text) <= limit else text[:limit] + "..."
-
-
-def _decode(response: requests.Response, path: str) -> Any:
-    """The JSON of ``response``; for a non-JSON or oversized answer, the right PatsnapError."""
-    if len(response.content) > MAX_RESPONSE_BYTES:
-        kind = response.headers.get("Content-Type", "no Content-Type").split(";")[0]
-        raise ResponseFormatError(f"The answer is {len(response.content)} bytes ({kind}), larger than the "
-                                  f"{MAX_RESPONSE_BYTES} bytes any PatSnap answer needs.", endpoint=path,
-                                  http_status=response.status_code)
-    try:
-        return json.loads(response.content.decode("utf-8-sig"))
-    except (ValueError, UnicodeDecodeError, RecursionError):  # RecursionError: absurdly nested JSON
-        status = response.status_code
-        kind = response.headers.get("Content-Type", "no Content-Type").split(";")[0]
-        detail = f"({kind}: {_snippet(response)!r})"
-        if status >= 400:
-            raise error_for(None, f"HTTP {status} {response.reason or ''} without a PatSnap answer "
-                            f"{detail}.", endpoint=path, http_status=status) from None
-        raise ResponseFormatError(f"The answer is not valid JSON {detail}.", endpoint=path,
-                                  http_status=status) from None
-
-
-def _raise_if_error(body: Any, response: requests.Response, path: str, *, token: bool = False) -> None:
-    status = response.status_code
-    if not isinstance(body, Mapping):
-        if status >= 400:
-            raise error_for(None, None, endpoint=path, http_status=status)
-        raise ResponseFormatError(f"The answer is a JSON {type(body).__name__}, not an object.",
-                                  endpoint=path, http_status=status)
-    code = _as_int(body.get("error_code"))
-    raw_status = body.get("status")
-    failed_flag = raw_status is False or (isinstance(raw_status, str) and raw_status.lower() == "false")
-    if token:  # the token answer has "status": "approved" and no error_code
-        failed_flag = failed_flag and "token" not in body
-    if status >= 400 or failed_flag or (code is not None and code != 0):
-        message = body.get("error_msg") or body.get("message") or body.get("msg") or None
-        if message is not None and not isinstance(message, str):
-            message = json.dumps(message, ensure_ascii=False)[:200]
-        raise error_for(code if code else None, redact(message) if message else None,
-                        endpoint=path, http_status=status)
-    if "error_code" in body and code is None:
-        raise ResponseFormatError(f"error_code={body.get('error_code')!r} is not an integer.",
-                                  endpoint=path, http_status=status)
-
-
-def is_success_envelope(response: requests.Response) -> bool:
-    """True for HTTP 200 with ``status`` true and ``error_code`` 0: the only answers cached."""
-    if response.status_code != 200 or len(response.content) > MAX_RESPONSE_BYTES:
-        return False
-    try:
-        body = json.loads(response.content)
-    except (ValueError, UnicodeDecodeError, RecursionError):
-        return False
-    if not (isinstance(body, dict) and body.get("status") is True
-            and _as_int(body.get("error_code")) == 0 and "data" in body):
-        return False
-    # A success envelope around data the parser refuses is not cached either: a retry must ask again.
-    path = urlsplit(response.url or "").path
-    data = body["data"]
-    try:
-        if path.endswith((ENDPOINTS["search"], ENDPOINTS["results"], ENDPOINTS["image_single"],
-                          ENDPOINTS["image_multiple"])):
-            _parse_page(data, path, search_id="-", offset=0, limit=codes.LIMIT_MAX, from_cache=False)
-        elif path.endswith((ENDPOINTS["bibliography"], ENDPOINTS["legal_status"])):
-            return isinstance(data, list) and all(isinstance(item, Mapping) for item in data)
-    except ResponseFormatError:
-        return False
-    return True
-
-
-def _parse_hit(item: Any, path: str) -> Hit:
-    if not isinstance(item, Mapping):
-        raise ResponseFormatError(f"A patent_messages item is a {type(item).__name__}, not an object.",
-                                  endpoint=path)
-    patent_id = item.get("patent_id")
-    if not isinstance(patent_id, str) or not patent_id:
-        raise ResponseFormatError(f"A hit has patent_id={_brief(patent_id)}, not a non-empty string.",
-                                  endpoint=path)
-    shown = _brief(patent_id)[1:-1]
-    values: dict[str, Any] = {}
-    for name in ("patent_pn", "title", "url"):
-        value = item.get(name)
-        if value is not None and not isinstance(value, str):
-            raise ResponseFormatError(f"Hit {shown}: {name}={_brief(value)} is not a string.", endpoint=path)
-        values[name] = value
-    score = item.get("score")
-    if score is not None:
-        if isinstance(score, bool) or not isinstance(score, (int, float, str)):
-            raise ResponseFormatError(f"Hit {shown}: score={_brief(score)} is not a number.", endpoint=path)
-        try:
-            score = float(score)
-        except ValueError:
-            raise ResponseFormatError(f"Hit {shown}: score={_brief(score)} is not a number.",
-                                      endpoint=path) from None
-        if math.isnan(score):
-            score = None
-    extra = {k: v for k, v in item.items() if k not in _HIT_FIELDS}
-    return Hit(patent_id=patent_id, score=score, extra=extra, **values)
-
-
-def _parse_page(data: Any, path: str, *, search_id: str | None, offset: int, limit: int,
-                from_cache: bool) -> SearchPage:
-    if not isinstance(data, Mapping):
-        raise ResponseFormatError(f"data is a {type(data).__name__}, not an object.", endpoint=path)
-    items = data.get("patent_messages")
-    null = items is None
-    if null:
-        items = []
-    if not isinstance(items, list):
-        raise ResponseFormatError(f"patent_messages is a {type(items).__name__}, not a list.",
-                                  endpoint=path)
-    hits = tuple(_parse_hit(item, path) for item in items)
-    sid = data.get("search_id")
-    if sid is None:
-        sid = search_id
-    if not isinstance(sid, str) or not sid:
-        raise ResponseFormatError(f"search_id={_brief(sid)} is not a non-empty string.", endpoint=path)
-    total = None
-    for key in _TOTAL_KEYS:
-        if key in data and data[key] is not None:
-            total = _as_int(data[key])
-            if total is None or total < 0:
-                raise ResponseFormatError(f"{key}={_brief(data[key])} is not a count.", endpoint=path)
-            if null and total > offset:  # null may mean "none": not when the count says there are some
-                raise ResponseFormatError(f"patent_messages is null but {key} is {total}.", endpoint=path)
-            break
-    if total is None:
-        total = offset + len(hits)
-    return SearchPage(search_id=sid, hits=hits, total=total, offset=offset, limit=limit,
-                      from_cache=from_cache)
 
 
 # --- the client ------------------------------------------------------------------------------------
@@ -709,7 +456,7 @@ class PatsnapClient:
         limit = check_limit(limit)
         params = {"url": url.strip(), **filters.to_params(), "limit": str(limit)}
         data, from_cache = self._call("search", params=params, refresh=refresh)
-        return _parse_page(data, ENDPOINTS["search"], search_id=None, offset=0, limit=limit,
+        return parse_page(data, ENDPOINTS["search"], search_id=None, offset=0, limit=limit,
                            from_cache=from_cache)
 
     def search_results(self, search_id: str, offset: int = 0, limit: int = codes.LIMIT_MAX,
@@ -742,7 +489,7 @@ class PatsnapClient:
         params = {"search_id": search_id, **filters.to_params(), "offset": str(offset),
                   "limit": str(limit)}
         data, from_cache = self._call("results", params=params)
-        return _parse_page(data, ENDPOINTS["results"], search_id=search_id, offset=offset,
+        return parse_page(data, ENDPOINTS["results"], search_id=search_id, offset=offset,
                            limit=limit, from_cache=from_cache)
 
     # --- P060 / P061: the newer image searches (JSON bodies) ----------------------------------------
@@ -810,7 +557,7 @@ class PatsnapClient:
         >>> client.close()
         """
         if isinstance(urls, str) or not isinstance(urls, Sequence):
-            raise InvalidInputError(f"urls={_brief(urls)} is not valid: expected a list of 1 to "
+            raise InvalidInputError(f"urls={brief(urls)} is not valid: expected a list of 1 to "
                                     f"{codes.MULTI_IMAGE_MAX} image URLs.")
         if not 1 <= len(urls) <= codes.MULTI_IMAGE_MAX:
             raise InvalidInputError(
@@ -826,7 +573,7 @@ class PatsnapClient:
         offset = check_offset(offset)
         body = {**target, **options.to_body(), "limit": limit, "offset": offset}
         data, from_cache = self._call(name, method="POST", json_body=body, refresh=refresh)
-        page = _parse_page(data, ENDPOINTS[name], search_id="-", offset=offset, limit=limit,
+        page = parse_page(data, ENDPOINTS[name], search_id="-", offset=offset, limit=limit,
                            from_cache=from_cache)
         return dataclasses.replace(page, search_id=None)
 
@@ -1116,8 +863,8 @@ class PatsnapClient:
             else:
                 self.usage.add_request(name, billed=name in BILLABLE)
             try:
-                body = _decode(response, path)
-                _raise_if_error(body, response, path, token=(name == "token"))
+                body = decode(response, path)
+                raise_if_error(body, response, path, token=(name == "token"))
                 if name == "token":
                     return body, False
                 if "data" not in body:
@@ -1164,8 +911,8 @@ class PatsnapClient:
             return None
         if response.status_code == 504 or not getattr(response, "from_cache", False):
             return None  # not cached (or expired)
-        body = _decode(response, path)
-        _raise_if_error(body, response, path)
+        body = decode(response, path)
+        raise_if_error(body, response, path)
         return body["data"]
 
     @staticmethod
@@ -1205,7 +952,7 @@ class PatsnapClient:
 
 def _check_url(url: Any, name: str) -> str:
     if not isinstance(url, str) or not re.match(r"^https?://\S+$", url.strip()):
-        raise InvalidInputError(f"{name}={_brief(url)} is not valid: expected the http(s) URL of a JPG or "
+        raise InvalidInputError(f"{name}={brief(url)} is not valid: expected the http(s) URL of a JPG or "
                                 "PNG image; upload a local image with upload_image() first.")
     return url.strip()
 

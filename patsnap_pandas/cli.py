@@ -27,8 +27,8 @@ from typing import Any
 
 from . import __version__, codes, config
 from .client import PatsnapClient
-from .client import cache_info as client_cache_info
-from .client import clear_cache as client_clear_cache
+from .cache import cache_info as client_cache_info
+from .cache import clear_cache as client_clear_cache
 from .errors import BatchInterrupted, CacheError, InvalidInputError, MissingCredentialsError, PatsnapError
 from .filters import FILTER_NAMES, SearchFilters, check_limit
 from .http import redact

@@ -12,7 +12,6 @@ True
 
 from __future__ import annotations
 
-import contextlib
 import dataclasses
 import datetime as dt
 import hashlib
@@ -23,7 +22,6 @@ import os
 import random
 import re
 import shutil
-import sqlite3
 import tempfile
 import time
 import weakref
@@ -41,21 +39,22 @@ from requests_cache import DO_NOT_CACHE, NEVER_EXPIRE
 from . import __version__, codes, config
 from .auth import ApiKeyAuth, TokenAuth
 from .errors import (
-    AuthenticationError, CacheError, ImageInputError, InvalidInputError, MissingCredentialsError, PatsnapError,
+    AuthenticationError, ImageInputError, InvalidInputError, MissingCredentialsError, PatsnapError,
     ResponseFormatError, ServiceUnavailableError, ServiceUnreachableError,
 )
 from .filters import SearchFilters, check_limit, check_offset
 from .image_params import ImageSearchOptions
 from .http import (
-    BACKOFF_MAX_S, RETRY_AFTER_MAX_S, RETRY_STATUSES, HeadersAuth, PatsnapAdapter, RateLimiter, Usage, build_session,
-    install_log_redaction, make_retry, redact, sqlite_path,
+    BACKOFF_MAX_S, RETRY_AFTER_MAX_S, RETRY_STATUSES, HeadersAuth, PatsnapAdapter, RateLimiter, Usage,
+    install_log_redaction, make_retry, redact,
 )
-from .cache_files import SQLiteCache, check_sqlite, describe_sqlite_error, read_only_uri, remove_sqlite
-from .images import ThumbnailStore
 from .thumbnails import distrust_origin, trust_origin
-from .locks import LOCKS_DIR, SingleFlight, flight_key
-from .upload_memo import UPLOADS_FILE as _UPLOADS_FILE
+from .locks import SingleFlight, flight_key
 from .upload_memo import UploadMemo
+from .cache import (
+    UPLOADS_FILE, build_session, cache_info, cache_location, clear, clear_cache, count_responses, http_cache_file,
+    sqlite_bytes,
+)
 from .models import (
     ENDPOINTS, Hit, SearchPage, UploadedImage, brief, decode, is_success_envelope, parse_page, raise_if_error,
 )
@@ -178,7 +177,7 @@ class PatsnapClient:
             raise InvalidInputError(f"cache={cache!r} is not valid: expected True, False, a path or a "
                                     "requests_cache backend object (e.g. requests_cache.RedisCache()).")
         if isinstance(cache, (str, os.PathLike)) and cache_dir is None:
-            self.cache_dir = sqlite_path(cache, Path()).parent.resolve()  # next to the SQLite file
+            self.cache_dir = http_cache_file(cache, Path()).parent.resolve()  # next to the SQLite file
         else:
             self.cache_dir = config.cache_dir(cache_dir)
         self._lifetimes = self._make_lifetimes(expire_after)
@@ -193,7 +192,7 @@ class PatsnapClient:
                                       filter_fn=is_success_envelope, adapter=adapter,
                                       user_agent=f"patsnap-pandas/{__version__}")
         self._cached = hasattr(self._session, "cache")
-        self._uploads = UploadMemo(self.cache_dir / _UPLOADS_FILE if self._cached else None)
+        self._uploads = UploadMemo(self.cache_dir / UPLOADS_FILE if self._cached else None)
         # Identical uploads and searches in flight at once are made once, across threads and
         # (through lock files in the cache folder) across processes sharing it.
         self._flights = SingleFlight(self.cache_dir if self._cached else None)
@@ -662,14 +661,14 @@ class PatsnapClient:
         >>> client.close()
         """
         backend = self._session.cache if self._cached else None
-        location = _cache_location(backend) if backend is not None else None
-        uploads_file = self.cache_dir / _UPLOADS_FILE
+        location = cache_location(backend) if backend is not None else None
+        uploads_file = self.cache_dir / UPLOADS_FILE
         return {
             "backend": type(backend).__name__ if backend is not None else None,
             "location": location, "cache_dir": str(self.cache_dir),
-            "responses": _count_responses(backend) if backend is not None else 0,
+            "responses": count_responses(backend) if backend is not None else 0,
             "uploads": self._uploads.count(),
-            "size_bytes": _sqlite_bytes(uploads_file) + (_sqlite_bytes(Path(location)) if location else 0),
+            "size_bytes": sqlite_bytes(uploads_file) + (sqlite_bytes(Path(location)) if location else 0),
             "lifetimes": dict(self._lifetimes),
             "usage": self.usage.as_dict(),
         }
@@ -690,7 +689,7 @@ class PatsnapClient:
         (0, 0)
         >>> client.close()
         """
-        _clear(self._session.cache if self._cached else None, self._uploads, None)
+        clear(self._session.cache if self._cached else None, self._uploads, None)
 
     def close(self) -> None:
         """Close the HTTP session; a sandbox client also stops its server and removes its temp cache.
@@ -725,7 +724,7 @@ class PatsnapClient:
             cache = "off"
         else:
             backend = self._session.cache
-            location = _cache_location(backend)
+            location = cache_location(backend)
             cache = f"{type(backend).__name__}({location})" if location else type(backend).__name__
         sandbox = ", sandbox=True" if self.sandbox_server is not None else ""
         closed = ", closed" if self._closed else ""
@@ -976,145 +975,6 @@ def _stop_sandbox(server: Any, temp_dir: Path | None) -> None:
     server.stop()
     if temp_dir is not None:
         shutil.rmtree(temp_dir, ignore_errors=True)
-
-
-# --- the cache folder, without credentials ------------------------------------------------------------
-
-_THUMBNAILS_DIR = "thumbnails"
-
-
-def cache_info(cache_dir: str | os.PathLike | None = None) -> dict[str, Any]:
-    """What a cache folder holds: HTTP answers, remembered uploads, thumbnails (JSON-safe).
-
-    Needs no credentials and creates nothing (the command line's ``cache info``).
-
-    Parameters
-    ----------
-    cache_dir : str or path, optional
-        The folder; default ``$PATSNAP_CACHE_DIR`` or the platform's user cache folder
-        (see :func:`patsnap_pandas.config.cache_dir`).
-
-    Returns
-    -------
-    dict
-        ``{"cache_dir", "exists", "http_cache": {"file", "responses", "bytes"},
-        "uploads": {"file", "remembered"}, "thumbnails": {"directory", "files", "bytes"}}``.
-
-    Examples
-    --------
-    >>> from patsnap_pandas import PatsnapClient, samples, search_designs
-    >>> cache_info("my-cache")["exists"]         # nothing there yet, and nothing is created
-    False
-    >>> with PatsnapClient.sandbox(cache_dir="my-cache") as client:
-    ...     hits = search_designs(samples.image("armchair"), client=client, limit=4)
-    >>> info = cache_info("my-cache")
-    >>> info["http_cache"]["responses"], info["uploads"]["remembered"], info["thumbnails"]["files"]
-    (1, 1, 5)
-    """
-    folder = config.cache_dir(cache_dir)
-    http_file = sqlite_path(True, folder)
-    uploads_file = folder / _UPLOADS_FILE
-    http: dict[str, Any] = {"file": str(http_file), "responses": 0, "bytes": _sqlite_bytes(http_file)}
-    uploads: dict[str, Any] = {"file": str(uploads_file), "remembered": 0}
-    try:
-        check_sqlite(http_file)
-        if http_file.is_file():
-            con = sqlite3.connect(read_only_uri(http_file), uri=True, timeout=5)
-            try:
-                http["responses"] = con.execute("SELECT COUNT(*) FROM responses").fetchone()[0]
-            except sqlite3.OperationalError as exc:
-                if "no such table" not in str(exc):
-                    raise
-            finally:
-                con.close()
-    except (CacheError, sqlite3.Error) as exc:
-        http["responses"] = None
-        http["problem"] = str(exc if isinstance(exc, CacheError) else describe_sqlite_error(http_file, exc))
-    try:
-        uploads["remembered"] = UploadMemo(uploads_file).count()
-    except CacheError as exc:
-        uploads["remembered"] = None
-        uploads["problem"] = str(exc)
-    thumbs = ThumbnailStore(folder / _THUMBNAILS_DIR).info()
-    return {
-        "cache_dir": str(folder),
-        "exists": folder.is_dir(),
-        "http_cache": http,
-        "uploads": uploads,
-        "thumbnails": {"directory": thumbs["directory"], "files": thumbs["files"], "bytes": thumbs["bytes"]},
-    }
-
-
-def clear_cache(cache_dir: str | os.PathLike | None = None) -> None:
-    """Delete every cached HTTP answer, remembered upload URL and thumbnail of a cache folder.
-
-    Needs no credentials and creates nothing (the command line's ``cache clear``);
-    the next search is billed again.
-
-    Parameters
-    ----------
-    cache_dir : str or path, optional
-        The folder; default ``$PATSNAP_CACHE_DIR`` or the platform's user cache folder.
-
-    Examples
-    --------
-    >>> from patsnap_pandas import PatsnapClient, samples, search_designs
-    >>> with PatsnapClient.sandbox(cache_dir="my-cache") as client:
-    ...     hits = search_designs(samples.image("armchair"), client=client, limit=4)
-    >>> clear_cache("my-cache")
-    >>> info = cache_info("my-cache")
-    >>> info["http_cache"]["responses"], info["uploads"]["remembered"], info["thumbnails"]["files"]
-    (0, 0, 0)
-    """
-    folder = config.cache_dir(cache_dir)
-    http_file = sqlite_path(True, folder)
-    backend = None
-    if http_file.exists() or http_file.is_symlink():
-        try:
-            backend = SQLiteCache(http_file)
-        except CacheError:  # damaged, locked, or not a file at all: remove it
-            remove_sqlite(http_file)
-    try:
-        _clear(backend, UploadMemo(folder / _UPLOADS_FILE), ThumbnailStore(folder / _THUMBNAILS_DIR))
-    finally:
-        if backend is not None:
-            backend.close()
-    locks = folder / LOCKS_DIR
-    if locks.is_dir():  # lock files of finished runs
-        for item in locks.iterdir():
-            with contextlib.suppress(OSError):
-                item.unlink()
-
-
-def _clear(backend: Any, uploads: UploadMemo, thumbnails: ThumbnailStore | None) -> None:
-    """Empty an HTTP cache backend (None: none), an upload memo and, unless None, a thumbnail store."""
-    if backend is not None:
-        backend.clear()
-    uploads.clear()
-    if thumbnails is not None:
-        thumbnails.clear()
-
-
-def _count_responses(backend: Any) -> int | None:
-    try:
-        return len(backend.responses)
-    except Exception:  # a remote backend may not count cheaply
-        return None
-
-
-def _sqlite_bytes(path: Path) -> int:
-    """Bytes on disk of a SQLite file with its write-ahead log and journal (0 when absent)."""
-    files = [Path(f"{path}{suffix}") for suffix in ("", "-wal", "-shm", "-journal")]
-    return sum(f.stat().st_size for f in files if f.is_file())
-
-
-def _cache_location(backend: Any) -> str | None:
-    """The file of a file-based requests-cache backend, else None (Redis, memory...)."""
-    try:
-        path = backend.db_path
-    except (NotImplementedError, AttributeError):
-        return None
-    return str(path) if isinstance(path, (str, Path)) else None
 
 
 def _short(text: str, limit: int = 300) -> str:

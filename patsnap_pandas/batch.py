@@ -53,6 +53,7 @@ from .errors import (
 )
 from .filters import SearchFilters, check_limit
 from .image_params import ImageSearchOptions
+from .thumbnails import ThumbnailWarning
 from .search import _check_flag, _thumbnail_dir, client_for, load_thumbnails
 
 if TYPE_CHECKING:
@@ -331,7 +332,7 @@ class _Prefetch:
             return
         failed = [exc for exc in (f.exception() for f in self._futures) if exc is not None]
         if failed:  # a full disk, say: it costs the thumbnails, never the results
-            warnings.warn(images.ThumbnailWarning(
+            warnings.warn(ThumbnailWarning(
                 f"thumbnails were not all prefetched ({_describe(failed[0])}); the results are complete"),
                 stacklevel=3)
 

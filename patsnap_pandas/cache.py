@@ -32,7 +32,7 @@ from .cache_files import (
 )
 from .errors import CacheError
 from .http import SECRET_PARAMETERS, keeps_misses
-from .images import ThumbnailStore
+from .thumbnails import ThumbnailStore
 from .upload_memo import UploadMemo
 
 __all__ = ["HTTP_CACHE_FILE", "UPLOADS_FILE", "THUMBNAILS_DIR", "LOCKS_DIR", "http_cache_file", "build_session",

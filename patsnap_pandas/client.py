@@ -44,6 +44,7 @@ from .errors import (
 )
 from .filters import SearchFilters, check_limit, check_offset
 from .image_params import ImageSearchOptions
+from .images import image_mime
 from .http import (
     BACKOFF_MAX_S, RETRY_AFTER_MAX_S, RETRY_STATUSES, HeadersAuth, PatsnapAdapter, RateLimiter, Usage,
     install_log_redaction, make_retry, redact,
@@ -76,7 +77,6 @@ DEFAULT_LIFETIMES: dict[str, int] = {
     "image_multiple": 8 * _HOUR,
 }
 BATCH_SIZE = 100  # P011 / P041: ids per call
-_PNG_MAGIC, _JPEG_MAGIC = b"\x89PNG\r\n\x1a\n", b"\xff\xd8\xff"
 _CLIENT_OPTIONS = ("cache", "cache_dir", "expire_after", "timeout", "max_retries", "rate_limit",
                    "backoff_factor")
 
@@ -379,11 +379,8 @@ class PatsnapClient:
             raise ImageInputError(f"data=<{len(data)} bytes> is not valid: larger than "
                                   f"{codes.UPLOAD_MAX_BYTES} bytes (4096 KB). Allowed: JPG or PNG up to "
                                   "4096 KB; images.prepare_image() shrinks it.")
-        if data.startswith(_PNG_MAGIC):
-            mime = "image/png"
-        elif data.startswith(_JPEG_MAGIC):
-            mime = "image/jpeg"
-        else:
+        mime = image_mime(data)
+        if mime is None:
             raise ImageInputError(f"data=<{len(data)} bytes starting {data[:8]!r}> is not valid: not a JPG "
                                   "or PNG file. Allowed: JPG or PNG bytes (images.prepare_image() converts).")
         if not isinstance(filename, str) or not filename.strip() or any(c in filename for c in '"\r\n'):

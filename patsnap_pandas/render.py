@@ -29,6 +29,8 @@ from typing import TYPE_CHECKING, Any
 import numpy as np
 import pandas as pd
 
+from .images import image_mime, thumbnail_png_or_none
+
 if TYPE_CHECKING:  # matplotlib is imported lazily: importing the package stays cheap
     from matplotlib.axes import Axes
     from matplotlib.figure import Figure
@@ -44,8 +46,6 @@ CAPTION_MAX_CHARS = 80  # visible caption text; CSS ellipsis trims it further
 TOOLTIP_MAX_CHARS = 500  # the title= attribute carries the full text up to this
 MISSING_GROUP = "(missing)"
 
-_PNG_MAGIC = b"\x89PNG\r\n\x1a\n"
-_JPEG_MAGIC = b"\xff\xd8\xff"
 _GLYPH_TAIL = {"\u200d", "\ufe0e", "\ufe0f"}  # ZWJ and variation selectors
 
 
@@ -80,21 +80,13 @@ def _check_int(value: Any, name: str, low: int, high: int | None = None, *, allo
     return value
 
 
-def _image_mime(data: bytes) -> str | None:
-    if data.startswith(_PNG_MAGIC):
-        return "image/png"
-    if data.startswith(_JPEG_MAGIC):
-        return "image/jpeg"
-    return None
-
-
 def _check_image_bytes(item: Any, name: str) -> bytes | None:
     if item is None:
         return None
     if not isinstance(item, (bytes, bytearray, memoryview)):
         raise TypeError(f"{name} must be PNG/JPEG bytes or None, got {type(item).__name__}")
     data = bytes(item)
-    if _image_mime(data) is None:
+    if image_mime(data) is None:
         raise ValueError(f"{name} is not PNG or JPEG data (starts with {data[:8]!r}); pass PNG/JPEG bytes or None")
     return data
 
@@ -117,26 +109,8 @@ def _check_images(images: Any, df: pd.DataFrame, *, param: str = "images") -> li
 
 
 def _data_uri(data: bytes) -> str:
-    mime = _image_mime(data) or "application/octet-stream"
+    mime = image_mime(data) or "application/octet-stream"
     return f"data:{mime};base64," + base64.b64encode(data).decode("ascii")
-
-
-def _png_thumbnail(source: bytes | str | Path, size: int) -> bytes | None:
-    """PNG of an image file or its bytes, at most ``size`` px on its long side, EXIF orientation
-    applied and no DPI tag (Excel then shows it at exactly that size); None if it cannot be read."""
-    from PIL import Image, ImageOps, UnidentifiedImageError
-
-    try:
-        with Image.open(io.BytesIO(source) if isinstance(source, bytes) else source) as im:
-            im = ImageOps.exif_transpose(im)
-            im.thumbnail((size, size))
-            if im.mode not in ("RGB", "RGBA", "L", "LA"):
-                im = im.convert("RGBA")
-            buf = io.BytesIO()
-            im.save(buf, format="PNG")
-    except (UnidentifiedImageError, Image.DecompressionBombError, OSError, ValueError):
-        return None
-    return buf.getvalue()
 
 
 # --------------------------------------------------------------------------
@@ -778,17 +752,13 @@ def score_chart_png(df: pd.DataFrame, *, n: int = 30, width_px: int = 900, by: s
 
 def _decode_rgb(data: bytes, limit: int = 512) -> np.ndarray | None:
     """RGB array of a thumbnail (transparency flattened on white), or None if unreadable."""
-    from PIL import Image, UnidentifiedImageError
+    from PIL import Image
 
-    try:
-        with Image.open(io.BytesIO(data)) as im:
-            im.thumbnail((limit, limit))
-            rgba = im.convert("RGBA")
-    except (UnidentifiedImageError, Image.DecompressionBombError, OSError, ValueError):
+    png = thumbnail_png_or_none(data, limit)  # transparency already flattened on white
+    if png is None:
         return None
-    flat = Image.new("RGB", rgba.size, "white")
-    flat.paste(rgba, mask=rgba.getchannel("A"))
-    return np.asarray(flat)
+    with Image.open(io.BytesIO(png)) as im:
+        return np.asarray(im.convert("RGB"))
 
 
 def gallery(df: pd.DataFrame, images: Sequence[bytes | None] | None, n: int = 12, cols: int = 4) -> "Figure":

@@ -8,7 +8,7 @@ The steps, each in the module that owns it:
    an earlier upload of the same bytes);
 3. create the search (P009) and page through its results by offset;
 4. build the frame (:func:`frame.hits_to_frame`) with its provenance in ``attrs``;
-5. prefetch the hit images into the :class:`images.ThumbnailStore`, so that a
+5. prefetch the hit images into the :class:`thumbnails.ThumbnailStore`, so that a
    result served from the cache still shows its thumbnails after the image URLs
    expired.
 
@@ -48,7 +48,9 @@ from . import codes, config, frame, images, words
 from .client import Hit, PatsnapClient, SearchPage
 from .errors import InvalidInputError, MissingCredentialsError, SearchExpiredError
 from .filters import SearchFilters, check_limit
+from .cache_files import THUMBNAILS_DIR
 from .image_params import ImageSearchOptions
+from .thumbnails import ThumbnailStore, ThumbnailWarning
 
 __all__ = [
     "MAX_RESULTS_CAP",
@@ -99,7 +101,7 @@ class SearchWarning(UserWarning):
 # search_id -> the client that made it, so df.patsnap.more() finds it without being told.
 _CLIENTS: weakref.WeakValueDictionary[str, PatsnapClient] = weakref.WeakValueDictionary()
 # client -> its thumbnail store (keeps the download connections alive between searches).
-_STORES: weakref.WeakKeyDictionary[PatsnapClient, images.ThumbnailStore] = weakref.WeakKeyDictionary()
+_STORES: weakref.WeakKeyDictionary[PatsnapClient, ThumbnailStore] = weakref.WeakKeyDictionary()
 _DEFAULT: dict[str, Any] = {"key": None, "client": None}
 _LOCK = threading.Lock()
 
@@ -434,14 +436,14 @@ def data_source(client: PatsnapClient) -> str:
 
 def _thumbnail_dir(client: PatsnapClient) -> str:
     """The thumbnail folder of ``client`` (``attrs["thumbnail_dir"]`` of its results)."""
-    return str(client.cache_dir / "thumbnails")
+    return str(client.cache_dir / THUMBNAILS_DIR)
 
 
-def _thumbnail_store(client: PatsnapClient) -> images.ThumbnailStore:
+def _thumbnail_store(client: PatsnapClient) -> ThumbnailStore:
     with _LOCK:
         store = _STORES.get(client)
         if store is None:
-            store = images.ThumbnailStore(_thumbnail_dir(client), size=THUMBNAIL_SIZE,
+            store = ThumbnailStore(_thumbnail_dir(client), size=THUMBNAIL_SIZE,
                                           max_workers=THUMBNAIL_WORKERS)
             try:
                 _STORES[client] = store
@@ -450,19 +452,19 @@ def _thumbnail_store(client: PatsnapClient) -> images.ThumbnailStore:
         return store
 
 
-def _prefetch(store: images.ThumbnailStore, df: pd.DataFrame) -> None:
+def _prefetch(store: ThumbnailStore, df: pd.DataFrame) -> None:
     """Download the hit images into the store; a failure warns and never costs the results."""
     if not len(df):
         return
     try:
         store.fetch(zip(df["patent_id"].tolist(), df["image_url"].tolist()))
     except Exception as exc:  # noqa: BLE001 - disk full, a decoder bug...: the results matter more
-        warnings.warn(images.ThumbnailWarning(
+        warnings.warn(ThumbnailWarning(
             f"thumbnails were not prefetched ({type(exc).__name__}: {exc}); the results are complete"),
             stacklevel=3)
 
 
-def _store_query_image(store: images.ThumbnailStore, target: str | images.PreparedImage,
+def _store_query_image(store: ThumbnailStore, target: str | images.PreparedImage,
                        query_url: str, stacklevel: int) -> None:
     """Keep a thumbnail of the query under its URL: reports show it after the URL expired.
 
@@ -475,7 +477,7 @@ def _store_query_image(store: images.ThumbnailStore, target: str | images.Prepar
         else:
             store.fetch([(_QUERY_ID, query_url)])  # warns itself when the image cannot be loaded
     except Exception as exc:  # noqa: BLE001 - disk full, a decoder bug...
-        warnings.warn(images.ThumbnailWarning(
+        warnings.warn(ThumbnailWarning(
             f"the query image was not stored ({type(exc).__name__}: {exc}); the results are complete"),
             stacklevel=stacklevel + 1)
 
@@ -513,9 +515,9 @@ def load_query_image(df: pd.DataFrame) -> bytes | None:
     url = df.attrs.get("query_url")
     if not isinstance(url, str) or not url.startswith(("http://", "https://")):
         return None
-    with images.ThumbnailStore(df.attrs.get("thumbnail_dir") or None, size=THUMBNAIL_SIZE) as store, \
+    with ThumbnailStore(df.attrs.get("thumbnail_dir") or None, size=THUMBNAIL_SIZE) as store, \
             warnings.catch_warnings():
-        warnings.simplefilter("ignore", images.ThumbnailWarning)  # an expired URL only costs the picture
+        warnings.simplefilter("ignore", ThumbnailWarning)  # an expired URL only costs the picture
         return store.fetch([(_QUERY_ID, url)])[0]
 
 
@@ -553,7 +555,7 @@ def load_thumbnails(df: pd.DataFrame, *, size: int | None = None) -> list[bytes]
     >>> client.close()
     """
     _check_frame(df)
-    store = images.ThumbnailStore(df.attrs.get("thumbnail_dir") or None,
+    store = ThumbnailStore(df.attrs.get("thumbnail_dir") or None,
                                   size=THUMBNAIL_SIZE if size is None else size)
     try:
         return store.load(zip(df["patent_id"].tolist(), df["image_url"].tolist()))
@@ -1214,9 +1216,9 @@ def load_query_images(df: pd.DataFrame) -> list[bytes | None]:
     """
     urls = df.attrs.get("query_urls") or [df.attrs.get("query_url")]
     out: list[bytes | None] = []
-    with images.ThumbnailStore(df.attrs.get("thumbnail_dir") or None, size=THUMBNAIL_SIZE) as store, \
+    with ThumbnailStore(df.attrs.get("thumbnail_dir") or None, size=THUMBNAIL_SIZE) as store, \
             warnings.catch_warnings():
-        warnings.simplefilter("ignore", images.ThumbnailWarning)
+        warnings.simplefilter("ignore", ThumbnailWarning)
         for url in urls:
             ok = isinstance(url, str) and url.startswith(("http://", "https://"))
             out.append(store.fetch([(_QUERY_ID, url)])[0] if ok else None)

@@ -17,7 +17,8 @@ from typing import Any
 
 from .. import words
 from ..frame import RELEVANCE_VALUES
-from ..render import _png_thumbnail, _truncate
+from ..images import thumbnail_png_or_none
+from ..render import _truncate
 from .model import GroupRow, Hit, Report
 
 __all__ = ["EXCEL_THUMB_PX", "write_excel"]
@@ -113,7 +114,7 @@ def _text(sheet: Any, row: int, col: int, value: str, style: Any) -> None:
 def _image(sheet: Any, row: int, col: int, data: bytes | None, size: int, name: str) -> None:
     if data is None:
         return
-    png = _png_thumbnail(data, size)
+    png = thumbnail_png_or_none(data, size)
     if png is None:
         return
     sheet.insert_image(row, col, f"{name}.png", {"image_data": io.BytesIO(png), "x_offset": 4, "y_offset": 4,

@@ -25,7 +25,8 @@ from .. import words
 from ..errors import InvalidInputError
 from ..frame import RELEVANCE_VALUES
 from ..links import public_record_url
-from ..render import _format_value, _is_missing, _png_thumbnail, score_chart_png
+from ..images import thumbnail_png_or_none
+from ..render import _format_value, _is_missing, score_chart_png
 
 __all__ = ["INCLUDE_CHOICES", "REQUIRED_COLUMNS", "Column", "GroupRow", "Hit", "OverviewRow", "Report", "Section", "build_report"]
 
@@ -415,7 +416,7 @@ def _hit(row: Mapping[str, Any], image: bytes | None) -> Hit:
 
 
 def _larger(image: bytes | None) -> bytes | None:
-    return image if image is None else (_png_thumbnail(image, CARD_PX) or image)
+    return image if image is None else (thumbnail_png_or_none(image, CARD_PX) or image)
 
 
 def _columns(hits: list[Hit], batch: bool) -> list[Column]:

@@ -44,8 +44,9 @@ from ..errors import FilterError, InvalidInputError, MissingCredentialsError, Pa
 from ..filters import FILTER_LABELS, SearchFilters
 from ..frame import RELEVANCE_VALUES, concat_frames
 from ..http import redact
-from ..images import ImageSizeWarning, ThumbnailStore, ThumbnailWarning, prepare_image
-from ..render import _data_uri, _esc, _png_thumbnail
+from ..images import ImageSizeWarning, prepare_image, thumbnail_png_or_none
+from ..thumbnails import ThumbnailStore, ThumbnailWarning
+from ..render import _data_uri, _esc
 from ..search import (MAX_RESULTS_CAP, SearchWarning, client_for, continue_search, data_source, load_thumbnails,
                       search_designs)
 from ..words import SANDBOX_BANNER, SANDBOX_SOURCE
@@ -729,7 +730,7 @@ class SearchPanel:
         except (InvalidInputError, OSError, ValueError):
             self.state.image_error = image_message(name)
             return
-        thumb = _png_thumbnail(prepared.data, PREVIEW_PX)
+        thumb = thumbnail_png_or_none(prepared.data, PREVIEW_PX)
         if thumb is None:  # prepare_image just wrote it: not expected
             self.state.image_error = image_message(name)
             return

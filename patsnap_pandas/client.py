@@ -639,6 +639,33 @@ class PatsnapClient:
         finally:
             self._limiter.rate = saved
 
+    def interrupt(self) -> None:
+        """Stop making calls: threads waiting for the rate limit or a retry pause raise at once.
+
+        A batch calls it on Ctrl-C, then :meth:`resume` once its workers have stopped.
+
+        Examples
+        --------
+        >>> client = PatsnapClient.sandbox(rate_limit=1)
+        >>> client.interrupt()     # a call waiting for its turn now stops instead of waiting
+        >>> client.resume()        # calls wait for their turn again
+        >>> client.close()
+        """
+        self._limiter.interrupt()
+
+    def resume(self) -> None:
+        """Make calls again after :meth:`interrupt`.
+
+        Examples
+        --------
+        >>> client = PatsnapClient.sandbox()
+        >>> client.interrupt(); client.resume()
+        >>> client.legal_status([client.sandbox_server.corpus.designs[0].patent_id])[0]["pn"] != ""
+        True
+        >>> client.close()
+        """
+        self._limiter.resume()
+
     # --- cache and lifecycle ------------------------------------------------------------------------
 
     def cache_info(self) -> dict[str, Any]:
@@ -733,16 +760,6 @@ class PatsnapClient:
                         "create one per process with PatsnapClient.from_env().")
 
     # --- internals ---------------------------------------------------------------------------------
-
-    def _interrupt(self) -> None:
-        """Stop making calls: threads waiting for the rate limit or a retry pause raise at once.
-
-        A batch calls it on Ctrl-C, then :meth:`_resume` once its workers have stopped.
-        """
-        self._limiter.interrupt()
-
-    def _resume(self) -> None:
-        self._limiter.resume()
 
     def _check_open(self) -> None:
         if self._closed:

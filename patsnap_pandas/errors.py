@@ -18,7 +18,7 @@ __all__ = [
     "RateLimitError", "InvalidParameterError", "UploadRejectedError", "ServiceUnavailableError",
     "ServiceUnreachableError",
     "SearchExpiredError", "PermissionDeniedError", "BadRequestError", "ResponseFormatError",
-    "InvalidInputError", "FilterError", "ImageInputError", "CacheError", "CacheWarning",
+    "InvalidInputError", "InvalidTypeError", "FilterError", "ImageInputError", "CacheError", "CacheWarning",
     "BatchInterrupted", "error_for",
 ]
 
@@ -344,6 +344,20 @@ class InvalidInputError(ValueError):
     ... except InvalidInputError as err:
     ...     print(err)
     auth='password' is not valid: allowed 'token' or 'api_key'.
+    """
+
+
+class InvalidTypeError(InvalidInputError, TypeError):
+    """A bad argument of the wrong type (both an ``InvalidInputError`` and a ``TypeError``).
+
+    Examples
+    --------
+    >>> from patsnap_pandas import render
+    >>> try:
+    ...     render.thumbnail_grid([1, 2, 3])
+    ... except TypeError as err:
+    ...     print(type(err).__name__, "-", err)
+    InvalidTypeError - df=list is not valid: expected a result frame made by search_designs().
     """
 
 

@@ -31,7 +31,6 @@ from __future__ import annotations
 
 import dataclasses
 import hashlib
-import numbers
 import os
 import threading
 import warnings
@@ -46,6 +45,7 @@ from PIL import Image
 
 from . import codes, config, frame, images, words
 from .client import Hit, PatsnapClient, SearchPage
+from ._validate import check_flag, check_frame, check_int
 from .errors import InvalidInputError, MissingCredentialsError, SearchExpiredError
 from .filters import SearchFilters, check_limit
 from .cache_files import THUMBNAILS_DIR
@@ -69,6 +69,8 @@ __all__ = [
 
 #: The most hits one search can serve: the last page starts at offset 1000 and holds 100.
 MAX_RESULTS_CAP = codes.OFFSET_MAX + codes.LIMIT_MAX
+#: The columns a result frame must have (the triage columns may be missing from an older frame).
+_RESULT_COLUMNS = tuple(c for c in frame.SCHEMA if c not in frame.TRIAGE_COLUMNS)
 PAGE_SIZE = codes.LIMIT_MAX
 THUMBNAIL_SIZE = 256
 # Concurrent hit-image downloads per search: a page of 100 in ~7 round trips.
@@ -200,21 +202,9 @@ def register_client(search_id: str, client: PatsnapClient) -> None:
 # --- argument checks ------------------------------------------------------------------------------
 
 def _check_count(value: Any, name: str, high: int = MAX_RESULTS_CAP) -> int:
-    allowed = f"an integer from 1 to {high}"
-    if isinstance(value, bool) or not isinstance(value, numbers.Integral):
-        raise InvalidInputError(f"{name}={value!r} is not valid: expected an integer, got "
-                                f"{type(value).__name__}. Allowed: {allowed}.")
-    if not 1 <= int(value) <= high:
-        why = (f"PatSnap serves at most {MAX_RESULTS_CAP} hits per search (offset <= {codes.OFFSET_MAX}, "
-               f"{codes.LIMIT_MAX} per page)") if int(value) > high else "out of range"
-        raise InvalidInputError(f"{name}={value!r} is not valid: {why}. Allowed: {allowed}.")
-    return int(value)
-
-
-def _check_flag(value: Any, name: str) -> bool:
-    if not isinstance(value, bool):
-        raise InvalidInputError(f"{name}={value!r} is not valid: expected True or False.")
-    return value
+    return check_int(value, name, 1, high, too_high=(
+        f"PatSnap serves at most {MAX_RESULTS_CAP} hits per search (offset <= {codes.OFFSET_MAX}, "
+        f"{codes.LIMIT_MAX} per page)"))
 
 
 # --- query preparation (memoised) -----------------------------------------------------------------
@@ -434,7 +424,7 @@ def data_source(client: PatsnapClient) -> str:
 
 # --- thumbnails -----------------------------------------------------------------------------------
 
-def _thumbnail_dir(client: PatsnapClient) -> str:
+def thumbnail_dir(client: PatsnapClient) -> str:
     """The thumbnail folder of ``client`` (``attrs["thumbnail_dir"]`` of its results)."""
     return str(client.cache_dir / THUMBNAILS_DIR)
 
@@ -443,7 +433,7 @@ def _thumbnail_store(client: PatsnapClient) -> ThumbnailStore:
     with _LOCK:
         store = _STORES.get(client)
         if store is None:
-            store = ThumbnailStore(_thumbnail_dir(client), size=THUMBNAIL_SIZE,
+            store = ThumbnailStore(thumbnail_dir(client), size=THUMBNAIL_SIZE,
                                           max_workers=THUMBNAIL_WORKERS)
             try:
                 _STORES[client] = store
@@ -554,7 +544,7 @@ def load_thumbnails(df: pd.DataFrame, *, size: int | None = None) -> list[bytes]
     (5, False)
     >>> client.close()
     """
-    _check_frame(df)
+    check_frame(df, _RESULT_COLUMNS)
     store = ThumbnailStore(df.attrs.get("thumbnail_dir") or None,
                                   size=THUMBNAIL_SIZE if size is None else size)
     try:
@@ -709,7 +699,7 @@ def search_designs(image: Any, *, client: PatsnapClient | None = None, limit: in
     limit = check_limit(limit)
     if max_results is not None:
         max_results = _check_count(max_results, "max_results")
-    thumbnails = _check_flag(thumbnails, "thumbnails")
+    thumbnails = check_flag(thumbnails, "thumbnails")
     prepared = _prepare(image, label)
     client = client_for(None, client)
     query = images.query_label(prepared, label) if isinstance(prepared, str) else prepared.label
@@ -796,7 +786,7 @@ def search_prepared(target: str | images.PreparedImage, *, client: PatsnapClient
         "search_id": first.search_id,
         "total": total,
         "from_cache": upload_cached and all(page.from_cache for page in pages),
-        "thumbnail_dir": _thumbnail_dir(client),
+        "thumbnail_dir": thumbnail_dir(client),
         "query_url": query_url,
         "limit": first_limit,
         "max_results": max_results,
@@ -812,16 +802,6 @@ def search_prepared(target: str | images.PreparedImage, *, client: PatsnapClient
 
 
 # --- more of the same search ------------------------------------------------------------------------
-
-def _check_frame(df: Any) -> None:
-    if not isinstance(df, pd.DataFrame):
-        raise InvalidInputError(f"df={type(df).__name__} is not valid: expected a result frame "
-                                "made by search_designs().")
-    missing = frame.missing_columns(df)
-    if missing:
-        raise InvalidInputError(f"df is not a result frame: it lacks the columns {missing} "
-                                "(expected a frame made by search_designs()).")
-
 
 def _single(attrs: dict, key: str) -> Any:
     value = attrs.get(key)
@@ -883,10 +863,10 @@ def continue_search(df: pd.DataFrame, n: int = 100, *, client: PatsnapClient | N
     [11, 12, 13, 14, 15]
     >>> client.close()
     """
-    _check_frame(df)
+    check_frame(df, _RESULT_COLUMNS)
     n = _check_count(n, "n")
-    refresh = _check_flag(refresh, "refresh")
-    thumbnails = _check_flag(thumbnails, "thumbnails")
+    refresh = check_flag(refresh, "refresh")
+    thumbnails = check_flag(thumbnails, "thumbnails")
     attrs = dict(df.attrs)
     version = attrs.get("endpoint_version")
     if isinstance(version, str) and version.startswith(("P060", "P061", "P009+fusion")):
@@ -1070,7 +1050,7 @@ def _search_newer(views: list, endpoint: str, fuse: bool, *, client: PatsnapClie
     limit = check_limit(limit)
     if max_results is not None:
         max_results = _check_count(max_results, "max_results")
-    thumbnails = _check_flag(thumbnails, "thumbnails")
+    thumbnails = check_flag(thumbnails, "thumbnails")
     fusion = check_rule(fusion)
     if label is not None and not isinstance(label, str):
         raise InvalidInputError(f"label={label!r} is not valid: expected a string.")
@@ -1180,7 +1160,7 @@ def search_views(targets: list[str | images.PreparedImage], *, client: PatsnapCl
         "total": max(totals) if totals else None,
         "from_cache": upload_cached and from_cache,
         "endpoint_version": endpoint + ("+fusion" if fuse else ""),
-        "thumbnail_dir": _thumbnail_dir(client),
+        "thumbnail_dir": thumbnail_dir(client),
         "query_url": urls[0],
         "query_urls": urls,
         "views": view_labels,

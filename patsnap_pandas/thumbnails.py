@@ -22,7 +22,6 @@ from __future__ import annotations
 
 import hashlib
 import ipaddress
-import numbers
 import os
 import socket
 import tempfile
@@ -43,6 +42,7 @@ from requests.adapters import HTTPAdapter
 from urllib3.util.retry import Retry
 
 from . import __version__, config, images
+from ._validate import check_int
 from .cache_files import THUMBNAILS_DIR
 from .errors import ImageInputError, InvalidInputError
 
@@ -381,9 +381,9 @@ class ThumbnailStore:
 
     def __init__(self, directory: str | os.PathLike | None = None, *, size: int = 256,
                  max_bytes: int = 256 * 2**20, max_workers: int = 8, timeout: float = 20) -> None:
-        self.size = _positive_int(size, "size", minimum=8)
-        self.max_bytes = _positive_int(max_bytes, "max_bytes", minimum=1)
-        self.max_workers = _positive_int(max_workers, "max_workers", minimum=1)
+        self.size = check_int(size, "size", 8)
+        self.max_bytes = check_int(max_bytes, "max_bytes", 1)
+        self.max_workers = check_int(max_workers, "max_workers", 1)
         if isinstance(timeout, bool) or not isinstance(timeout, (int, float)) or not timeout > 0:
             raise InvalidInputError(f"timeout={timeout!r}: must be a number of seconds > 0")
         self.timeout = float(timeout)
@@ -757,9 +757,3 @@ def _failure_summary(failures: list[tuple[str, str, str]], n: int) -> str:
     shown = "; ".join(f"{pid or '?'} {ident or '(no URL)'}: {why}" for pid, ident, why in failures[:3])
     more = f"; and {len(failures) - 3} more" if len(failures) > 3 else ""
     return f"{len(failures)} of {n} thumbnails could not be loaded: {shown}{more}"
-
-
-def _positive_int(value: Any, name: str, minimum: int) -> int:
-    if isinstance(value, bool) or not isinstance(value, numbers.Integral) or value < minimum:
-        raise InvalidInputError(f"{name}={value!r}: must be an integer >= {minimum}")
-    return int(value)

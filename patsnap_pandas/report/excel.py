@@ -18,7 +18,7 @@ from typing import Any
 from .. import words
 from ..frame import RELEVANCE_VALUES
 from ..images import thumbnail_png_or_none
-from ..render import _truncate
+from ..render import truncate
 from .model import GroupRow, Hit, Report
 
 __all__ = ["EXCEL_THUMB_PX", "write_excel"]
@@ -108,7 +108,7 @@ def _banner(report: Report, sheet: Any, fmt: dict, last_col: int) -> int:
 
 def _text(sheet: Any, row: int, col: int, value: str, style: Any) -> None:
     if value:
-        sheet.write_string(row, col, _truncate(value, EXCEL_MAX_CHARS), style)
+        sheet.write_string(row, col, truncate(value, EXCEL_MAX_CHARS), style)
 
 
 def _image(sheet: Any, row: int, col: int, data: bytes | None, size: int, name: str) -> None:
@@ -118,7 +118,7 @@ def _image(sheet: Any, row: int, col: int, data: bytes | None, size: int, name: 
     if png is None:
         return
     sheet.insert_image(row, col, f"{name}.png", {"image_data": io.BytesIO(png), "x_offset": 4, "y_offset": 4,
-                                                 "object_position": 1, "description": _truncate(name, 255)})
+                                                 "object_position": 1, "description": truncate(name, 255)})
 
 
 def _summary(report: Report, sheet: Any, fmt: dict) -> None:
@@ -283,7 +283,7 @@ def _hit_cell(sheet: Any, row: int, col: int, key: str, hit: Hit, fmt: dict) -> 
     elif key in ("relevance", "note"):
         value = getattr(hit, key)
         if value:
-            sheet.write_string(row, col, _truncate(value, EXCEL_MAX_CHARS), fmt["edit"])
+            sheet.write_string(row, col, truncate(value, EXCEL_MAX_CHARS), fmt["edit"])
         else:
             sheet.write_blank(row, col, None, fmt["edit"])
     else:

@@ -16,6 +16,7 @@ from __future__ import annotations
 
 import contextlib
 import os
+import re
 import sqlite3
 from pathlib import Path
 from typing import Any, Callable, Mapping
@@ -24,6 +25,7 @@ import requests
 import requests_cache
 from requests.adapters import HTTPAdapter
 from requests_cache import DO_NOT_CACHE
+from requests_cache.backends.base import BaseCache
 
 from . import config
 from .cache_files import (
@@ -39,7 +41,7 @@ __all__ = ["HTTP_CACHE_FILE", "UPLOADS_FILE", "THUMBNAILS_DIR", "LOCKS_DIR", "ht
            "cache_info", "clear_cache"]
 
 
-def build_session(*, cache: Any, cache_dir: Path, urls_expire_after: Mapping[str, Any],
+def build_session(*, cache: Any, cache_dir: Path, urls_expire_after: Mapping[str | re.Pattern[str], Any],
                   filter_fn: Callable[[requests.Response], bool], adapter: HTTPAdapter,
                   user_agent: str) -> requests.Session:
     """A requests session for the client.
@@ -71,13 +73,13 @@ def build_session(*, cache: Any, cache_dir: Path, urls_expire_after: Mapping[str
     if cache is False or cache is None:
         session: requests.Session = requests.Session()
     else:
-        common = dict(
+        common: dict[str, Any] = dict(
             expire_after=DO_NOT_CACHE, urls_expire_after=dict(urls_expire_after),
             allowable_methods=("GET", "POST"), allowable_codes=(200,), filter_fn=keeps_misses(filter_fn),
             ignored_parameters=SECRET_PARAMETERS, match_headers=False, cache_control=False,
             stale_if_error=False,
         )
-        if isinstance(cache, requests_cache.BaseCache):
+        if isinstance(cache, BaseCache):
             session = requests_cache.CachedSession(backend=cache, **common)
         else:
             path = http_cache_file(cache, cache_dir)
@@ -95,7 +97,7 @@ def build_session(*, cache: Any, cache_dir: Path, urls_expire_after: Mapping[str
     return session
 
 
-def cache_info(cache_dir: str | os.PathLike | None = None) -> dict[str, Any]:
+def cache_info(cache_dir: str | os.PathLike[str] | None = None) -> dict[str, Any]:
     """What a cache folder holds: HTTP answers, remembered uploads, thumbnails (JSON-safe).
 
     Needs no credentials and creates nothing (the command line's ``cache info``).
@@ -124,7 +126,7 @@ def cache_info(cache_dir: str | os.PathLike | None = None) -> dict[str, Any]:
     (1, 1, 5)
     """
     folder = config.cache_dir(cache_dir)
-    http_file = http_cache_file(True, folder)
+    http_file = folder / HTTP_CACHE_FILE
     uploads_file = folder / UPLOADS_FILE
     http: dict[str, Any] = {"file": str(http_file), "responses": 0, "bytes": sqlite_bytes(http_file)}
     uploads: dict[str, Any] = {"file": str(uploads_file), "remembered": 0}
@@ -157,7 +159,7 @@ def cache_info(cache_dir: str | os.PathLike | None = None) -> dict[str, Any]:
     }
 
 
-def clear_cache(cache_dir: str | os.PathLike | None = None) -> None:
+def clear_cache(cache_dir: str | os.PathLike[str] | None = None) -> None:
     """Delete every cached HTTP answer, remembered upload URL and thumbnail of a cache folder.
 
     Needs no credentials and creates nothing (the command line's ``cache clear``);
@@ -179,7 +181,7 @@ def clear_cache(cache_dir: str | os.PathLike | None = None) -> None:
     (0, 0, 0)
     """
     folder = config.cache_dir(cache_dir)
-    http_file = http_cache_file(True, folder)
+    http_file = folder / HTTP_CACHE_FILE
     backend = None
     if http_file.exists() or http_file.is_symlink():
         try:

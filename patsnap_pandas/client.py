@@ -28,13 +28,13 @@ import weakref
 from collections.abc import Iterable, Iterator, Mapping, Sequence
 from contextlib import contextmanager
 from pathlib import Path
-from typing import Any
+from typing import Any, NoReturn
 
 import requests
-import requests_cache
 import urllib3
 from requests.exceptions import ChunkedEncodingError, ContentDecodingError
 from requests_cache import DO_NOT_CACHE, NEVER_EXPIRE
+from requests_cache.backends.base import BaseCache
 
 from . import __version__, codes, config
 from .auth import ApiKeyAuth, TokenAuth
@@ -161,9 +161,9 @@ class PatsnapClient:
             raise InvalidInputError(f"backoff_factor={backoff_factor!r} is not valid: "
                                     "expected a number of seconds >= 0.")
         self.backoff_factor = float(backoff_factor)
-        self.sandbox_server = None
+        self.sandbox_server: Any = None  # the Sandbox of PatsnapClient.sandbox()
         self._temp_dir: Path | None = None
-        self._finalizer: weakref.finalize | None = None
+        self._finalizer: weakref.finalize[Any, Any] | None = None
         self._closed = False
         self._trusts_origin = False
         self.usage = Usage()
@@ -173,11 +173,12 @@ class PatsnapClient:
         # Hit images served by a loopback base URL (the sandbox) may be fetched; no other local address.
         self._trusts_origin = trust_origin(self.base_url)
 
-        if not (isinstance(cache, (bool, str, os.PathLike, requests_cache.BaseCache)) or cache is None):
+        if not (isinstance(cache, (bool, str, os.PathLike, BaseCache)) or cache is None):
             raise InvalidInputError(f"cache={cache!r} is not valid: expected True, False, a path or a "
                                     "requests_cache backend object (e.g. requests_cache.RedisCache()).")
         if isinstance(cache, (str, os.PathLike)) and cache_dir is None:
-            self.cache_dir = http_cache_file(cache, Path()).parent.resolve()  # next to the SQLite file
+            # next to the SQLite file
+            self.cache_dir = (http_cache_file(cache, Path()) or Path(cache)).parent.resolve()
         else:
             self.cache_dir = config.cache_dir(cache_dir)
         self._lifetimes = self._make_lifetimes(expire_after)
@@ -186,12 +187,13 @@ class PatsnapClient:
         # real network calls, so cache hits never wait. limited() tightens it for a while.
         self._limiter = RateLimiter(self.rate_limit)
         adapter = PatsnapAdapter(make_retry(self.max_retries, self.backoff_factor), self._limiter)
-        patterns = {re.compile("^" + re.escape(self.base_url + ENDPOINTS[name]) + r"(\?|$)"):
+        patterns: dict[str | re.Pattern[str], Any] = {re.compile("^" + re.escape(self.base_url + ENDPOINTS[name]) + r"(\?|$)"):
                     self._cache_lifetime(seconds) for name, seconds in self._lifetimes.items()}
         self._session = build_session(cache=cache, cache_dir=self.cache_dir, urls_expire_after=patterns,
                                       filter_fn=is_success_envelope, adapter=adapter,
                                       user_agent=f"patsnap-pandas/{__version__}")
-        self._cached = hasattr(self._session, "cache")
+        self._backend: BaseCache | None = getattr(self._session, "cache", None)
+        self._cached = self._backend is not None
         self._uploads = UploadMemo(self.cache_dir / UPLOADS_FILE if self._cached else None)
         # Identical uploads and searches in flight at once are made once, across threads and
         # (through lock files in the cache folder) across processes sharing it.
@@ -199,7 +201,8 @@ class PatsnapClient:
 
     # --- construction helpers ---------------------------------------------------------------------
 
-    def _make_auth(self, client_id, client_secret, api_key):
+    def _make_auth(self, client_id: str | None, client_secret: str | None,
+                   api_key: str | None) -> TokenAuth | ApiKeyAuth:
         given = {"client_id": client_id, "client_secret": client_secret, "api_key": api_key}
         # Any explicit credential means the environment's are not mixed in.
         explicit = any(value is not None for value in given.values())
@@ -271,7 +274,7 @@ class PatsnapClient:
         return cls(**overrides)
 
     @classmethod
-    def sandbox(cls, *, auth: str = "token", corpus: str | os.PathLike | None = None,
+    def sandbox(cls, *, auth: str = "token", corpus: str | os.PathLike[str] | None = None,
                 **options: Any) -> PatsnapClient:
         """Start an in-process sandbox server and return a client bound to it.
 
@@ -323,7 +326,7 @@ class PatsnapClient:
                 temp_dir = Path(tempfile.mkdtemp(prefix="patsnap-sandbox-cache-"))
                 client_options["cache_dir"] = temp_dir
             if auth == "token":
-                credentials = {"client_id": creds.client_id, "client_secret": creds.client_secret}
+                credentials: dict[str, Any] = {"client_id": creds.client_id, "client_secret": creds.client_secret}
             else:
                 credentials = {"api_key": creds.api_key}
             client = cls(base_url=server.base_url, **credentials, **client_options)
@@ -562,7 +565,7 @@ class PatsnapClient:
         checked = [_check_url(u, f"urls[{i}]") for i, u in enumerate(urls)]
         return self._image_search("image_multiple", {"urls": checked}, options, limit, offset, refresh)
 
-    def _image_search(self, name: str, target: dict, options: Any, limit: int, offset: int,
+    def _image_search(self, name: str, target: dict[str, Any], options: Any, limit: int, offset: int,
                       refresh: bool) -> SearchPage:
         options = ImageSearchOptions.coerce(options)
         limit = check_limit(limit)
@@ -573,7 +576,7 @@ class PatsnapClient:
                            from_cache=from_cache)
         return dataclasses.replace(page, search_id=None)
 
-    def bibliography(self, patent_ids: str | Iterable[str]) -> list[dict]:
+    def bibliography(self, patent_ids: str | Iterable[str]) -> list[dict[str, Any]]:
         """Simple bibliography (P011) of patents, in batches of 100; items as PatSnap returns them.
 
         Items come back in the order of ``patent_ids`` (duplicates asked once); ids PatSnap
@@ -590,7 +593,7 @@ class PatsnapClient:
         """
         return self._lookup("bibliography", patent_ids)
 
-    def legal_status(self, patent_ids: str | Iterable[str]) -> list[dict]:
+    def legal_status(self, patent_ids: str | Iterable[str]) -> list[dict[str, Any]]:
         """Simple legal status (P041) of patents, in batches of 100; items as PatSnap returns them.
 
         Examples
@@ -684,7 +687,7 @@ class PatsnapClient:
         ('SQLiteCache', 1, 1, 28800)
         >>> client.close()
         """
-        backend = self._session.cache if self._cached else None
+        backend = self._backend
         location = cache_location(backend) if backend is not None else None
         uploads_file = self.cache_dir / UPLOADS_FILE
         return {
@@ -713,7 +716,7 @@ class PatsnapClient:
         (0, 0)
         >>> client.close()
         """
-        clear(self._session.cache if self._cached else None, self._uploads, None)
+        clear(self._backend, self._uploads, None)
 
     def close(self) -> None:
         """Close the HTTP session; a sandbox client also stops its server and removes its temp cache.
@@ -747,7 +750,7 @@ class PatsnapClient:
         if not self._cached:
             cache = "off"
         else:
-            backend = self._session.cache
+            backend = self._backend
             location = cache_location(backend)
             cache = f"{type(backend).__name__}({location})" if location else type(backend).__name__
         sandbox = ", sandbox=True" if self.sandbox_server is not None else ""
@@ -755,7 +758,7 @@ class PatsnapClient:
         return (f"PatsnapClient(base_url={self.base_url!r}, auth={self._auth.description!r}, "
                 f"cache={cache!r}{sandbox}{closed})")
 
-    def __getstate__(self):
+    def __getstate__(self) -> NoReturn:
         raise TypeError("PatsnapClient cannot be pickled (it holds credentials and a live session); "
                         "create one per process with PatsnapClient.from_env().")
 
@@ -765,12 +768,12 @@ class PatsnapClient:
         if self._closed:
             raise RuntimeError("This PatsnapClient is closed; create a new one.")
 
-    def _lookup(self, name: str, patent_ids: str | Iterable[str]) -> list[dict]:
+    def _lookup(self, name: str, patent_ids: str | Iterable[str]) -> list[dict[str, Any]]:
         ids = _patent_ids(patent_ids)
         if not ids:
             return []
         self._check_open()
-        items: list[dict] = []
+        items: list[dict[str, Any]] = []
         # Sorted batches: the same set of ids always makes the same (cacheable) calls.
         ordered = sorted(ids)
         for start in range(0, len(ordered), BATCH_SIZE):
@@ -780,7 +783,7 @@ class PatsnapClient:
                 raise ResponseFormatError(f"data is a {type(data).__name__}, not a list of objects.",
                                           endpoint=ENDPOINTS[name])
             items.extend(dict(item) for item in data)
-        rank = {pid: i for i, pid in enumerate(ids)}
+        rank: dict[Any, int] = {pid: i for i, pid in enumerate(ids)}
         return sorted(items, key=lambda item: rank.get(item.get("patent_id"), len(rank)))
 
     @staticmethod
@@ -792,8 +795,9 @@ class PatsnapClient:
         return "other"
 
     def _fetch_token(self, client_id: str, client_secret: str) -> Mapping[str, Any]:
-        body, _ = self._call("token", method="POST", data={"grant_type": "client_credentials"},
-                             basic_auth=(client_id, client_secret))
+        answer, _ = self._call("token", method="POST", data={"grant_type": "client_credentials"},
+                               basic_auth=(client_id, client_secret))
+        body: Mapping[str, Any] = answer
         return body
 
     def _call(self, name: str, *, method: str = "GET", params: Mapping[str, str] | None = None,
@@ -843,7 +847,7 @@ class PatsnapClient:
                 auth_headers, auth_params, used = self._auth.credentials()
                 call_headers.update(auth_headers)
                 call_params.update(auth_params)
-            extra = {"force_refresh": True} if (refresh and self._cached) else {}
+            extra: dict[str, Any] = {"force_refresh": True} if (refresh and self._cached) else {}
             log.debug("%s %s (attempt %d)", method, path, attempt + 1)
             try:
                 response = self._session.request(method, url, params=call_params, data=data, json=json_body,
@@ -918,8 +922,9 @@ class PatsnapClient:
         """
         probe = {**params, **self._auth.cache_key_params()}
         try:
+            cached_only: dict[str, Any] = {"only_if_cached": True}  # a CachedSession option
             response = self._session.request(method, url, params=probe, json=json_body, auth=HeadersAuth(),
-                                             only_if_cached=True, allow_redirects=False)
+                                             allow_redirects=False, **cached_only)
         except requests.RequestException:  # pragma: no cover - only_if_cached never connects
             return None
         if response.status_code == 504 or not getattr(response, "from_cache", False):

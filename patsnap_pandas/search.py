@@ -207,6 +207,12 @@ def _check_count(value: Any, name: str, high: int = MAX_RESULTS_CAP) -> int:
         f"{codes.LIMIT_MAX} per page)"))
 
 
+def _check_amounts(limit: Any, max_results: Any, thumbnails: Any) -> tuple[int, int | None, bool]:
+    """The page size, the cap on hits and the thumbnails flag of a search, checked before any call."""
+    return (check_limit(limit), None if max_results is None else _check_count(max_results, "max_results"),
+            check_flag(thumbnails, "thumbnails"))
+
+
 # --- query preparation (memoised) -----------------------------------------------------------------
 
 class _PreparedMemo:
@@ -696,10 +702,7 @@ def search_designs(image: Any, *, client: PatsnapClient | None = None, limit: in
                              limit=limit, max_results=max_results, label=label, thumbnails=thumbnails,
                              model=model, patent_type=patent_type, lang=lang, fusion=fusion, filters=filters)
     search_filters = SearchFilters.from_kwargs(**filters)
-    limit = check_limit(limit)
-    if max_results is not None:
-        max_results = _check_count(max_results, "max_results")
-    thumbnails = check_flag(thumbnails, "thumbnails")
+    limit, max_results, thumbnails = _check_amounts(limit, max_results, thumbnails)
     prepared = _prepare(image, label)
     client = client_for(None, client)
     query = images.query_label(prepared, label) if isinstance(prepared, str) else prepared.label
@@ -1047,10 +1050,7 @@ def _search_newer(views: list, endpoint: str, fuse: bool, *, client: PatsnapClie
         search_filters = SearchFilters()
         options = ImageSearchOptions(patent_type=patent_type or "D", model=model, lang=lang or "original",
                                      **filters)
-    limit = check_limit(limit)
-    if max_results is not None:
-        max_results = _check_count(max_results, "max_results")
-    thumbnails = check_flag(thumbnails, "thumbnails")
+    limit, max_results, thumbnails = _check_amounts(limit, max_results, thumbnails)
     fusion = check_rule(fusion)
     if label is not None and not isinstance(label, str):
         raise InvalidInputError(f"label={label!r} is not valid: expected a string.")

@@ -32,8 +32,9 @@ from requests_cache.cache_keys import redact_response
 
 from .errors import CacheError, CacheWarning
 
-__all__ = ["HTTP_CACHE_FILE", "UPLOADS_FILE", "THUMBNAILS_DIR", "LOCKS_DIR", "http_cache_file", "BUSY_TIMEOUT_S", "SQLiteCache", "check_sqlite", "remove_sqlite", "describe_sqlite_error",
-           "WriteWarner", "SQLITE_SUFFIXES", "read_only_uri"]
+__all__ = ["HTTP_CACHE_FILE", "UPLOADS_FILE", "THUMBNAILS_DIR", "LOCKS_DIR", "http_cache_file", "BUSY_TIMEOUT_S",
+           "SQLiteCache", "check_sqlite", "remove_sqlite", "describe_sqlite_error", "WriteWarner", "SQLITE_SUFFIXES",
+           "read_only_uri"]
 
 # --- the cache folder's layout: the one place it is spelled out ---------------------------------
 #: The requests-cache SQLite file of HTTP answers (when ``cache=True``).

@@ -187,8 +187,9 @@ class PatsnapClient:
         # real network calls, so cache hits never wait. limited() tightens it for a while.
         self._limiter = RateLimiter(self.rate_limit)
         adapter = PatsnapAdapter(make_retry(self.max_retries, self.backoff_factor), self._limiter)
-        patterns: dict[str | re.Pattern[str], Any] = {re.compile("^" + re.escape(self.base_url + ENDPOINTS[name]) + r"(\?|$)"):
-                    self._cache_lifetime(seconds) for name, seconds in self._lifetimes.items()}
+        patterns: dict[str | re.Pattern[str], Any] = {
+            re.compile("^" + re.escape(self.base_url + ENDPOINTS[name]) + r"(\?|$)"): self._cache_lifetime(seconds)
+            for name, seconds in self._lifetimes.items()}
         self._session = build_session(cache=cache, cache_dir=self.cache_dir, urls_expire_after=patterns,
                                       filter_fn=is_success_envelope, adapter=adapter,
                                       user_agent=f"patsnap-pandas/{__version__}")

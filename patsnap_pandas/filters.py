@@ -269,7 +269,7 @@ def _normalise_field(value: Any) -> str | None:
         return None
     if text not in codes.SORT_FIELDS:
         raise filter_error("field", value, "unknown sort field", allowed,
-                    suggest(text, [*codes.SORT_FIELDS, "SCORE"]))
+                           suggest(text, [*codes.SORT_FIELDS, "SCORE"]))
     return text
 
 
@@ -379,8 +379,8 @@ class SearchFilters:
             first, last = getattr(self, start), getattr(self, end)
             if first and last and first > last:
                 raise FilterError(
-                    f"{start}={first!r} is after {end}={last!r}. Allowed: {start} <= {end}.",
-                    params=(start, end), problem="after")
+                           f"{start}={first!r} is after {end}={last!r}. Allowed: {start} <= {end}.",
+                           params=(start, end), problem="after")
 
     @classmethod
     def from_kwargs(cls, **kwargs: Any) -> SearchFilters:

@@ -51,8 +51,8 @@ def _model(value: Any, patent_type: str) -> int:
     if kind != patent_type:
         fits = [m for m, (t, _) in codes.IMAGE_MODELS.items() if t == patent_type]
         raise filter_error("model", value, f"model {value} searches {codes.PATENT_TYPES[kind]}s, not "
-                    f"{codes.PATENT_TYPES[patent_type]}s (patent_type={patent_type!r})",
-                    f"{fits[0]} or {fits[1]} with patent_type={patent_type!r}; {_MODELS_ALLOWED}")
+                           f"{codes.PATENT_TYPES[patent_type]}s (patent_type={patent_type!r})",
+                           f"{fits[0]} or {fits[1]} with patent_type={patent_type!r}; {_MODELS_ALLOWED}")
     return value
 
 

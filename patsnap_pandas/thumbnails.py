@@ -46,8 +46,8 @@ from ._validate import check_int
 from .cache_files import THUMBNAILS_DIR
 from .errors import ImageInputError, InvalidInputError
 
-__all__ = ["ThumbnailStore", "ThumbnailWarning", "check_image_url", "trust_origin", "distrust_origin", "origin_of", "FailedImages", "DiskIndex", "FAILURE_TTL_S",
-           "EVICT_TO", "MAX_REDIRECTS"]
+__all__ = ["ThumbnailStore", "ThumbnailWarning", "check_image_url", "trust_origin", "distrust_origin", "origin_of",
+           "FailedImages", "DiskIndex", "FAILURE_TTL_S", "EVICT_TO", "MAX_REDIRECTS"]
 
 #: Seconds a failed image is not fetched again.
 FAILURE_TTL_S = 300.0

@@ -431,7 +431,7 @@ _STATUS_TO_CLASS: dict[int, type[PatsnapError]] = {
 RESULTS_PATH = "/image-search/results"
 
 
-CACHE_FIX = ("Run `patsnap-pandas cache clear` (or patsnap_pandas.client.clear_cache()) to start "
+CACHE_FIX = ("Run `patsnap-pandas cache clear` (or patsnap_pandas.cache.clear_cache()) to start "
              "a clean cache folder, or point cache_dir / PATSNAP_CACHE_DIR at another folder.")
 
 

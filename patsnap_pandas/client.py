@@ -52,15 +52,15 @@ from .http import (
 from .thumbnails import distrust_origin, trust_origin
 from .locks import SingleFlight, flight_key
 from .upload_memo import UploadMemo
-from .cache import (
-    UPLOADS_FILE, build_session, cache_info, cache_location, clear, clear_cache, count_responses, http_cache_file,
-    sqlite_bytes,
-)
-from .models import (
-    ENDPOINTS, Hit, SearchPage, UploadedImage, brief, decode, is_success_envelope, parse_page, raise_if_error,
-)
+from .cache import UPLOADS_FILE, build_session, cache_location, clear, count_responses, http_cache_file, sqlite_bytes
+from .cache import cache_info as cache_info  # noqa: F401 - re-exported: its old import path
+from .cache import clear_cache as clear_cache  # noqa: F401 - re-exported: its old import path
+from .models import ENDPOINTS, SearchPage, UploadedImage, brief, decode, is_success_envelope, parse_page, raise_if_error
+from .models import Hit as Hit  # noqa: F401 - re-exported: its old import path
 
-__all__ = ["PatsnapClient", "Hit", "SearchPage", "UploadedImage", "Usage", "ENDPOINTS", "cache_info", "clear_cache"]
+# Hit, SearchPage, UploadedImage (models) and cache_info, clear_cache (cache) are still importable from
+# here, where they used to live; their documentation is in their own modules.
+__all__ = ["PatsnapClient", "Usage", "ENDPOINTS"]
 
 log = logging.getLogger(__name__)
 

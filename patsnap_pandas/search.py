@@ -545,7 +545,7 @@ def load_thumbnails(df: pd.DataFrame, *, size: int | None = None) -> list[bytes]
     >>> hits = search_designs(samples.image("armchair"), client=client, limit=5)
     >>> time.sleep(1.5)                      # the image URLs have expired...
     >>> thumbs = load_thumbnails(hits)       # ...but the search prefetched the thumbnails
-    >>> from patsnap_pandas.images import ThumbnailStore
+    >>> from patsnap_pandas.thumbnails import ThumbnailStore
     >>> len(thumbs), ThumbnailStore(size=256).placeholder() in thumbs   # no "no image" placeholder
     (5, False)
     >>> client.close()

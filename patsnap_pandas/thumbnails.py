@@ -255,9 +255,18 @@ class DiskIndex:
         with self._lock:
             self.total = None
 
-    def _scan(self) -> list[tuple[str, int, int]]:
-        self.scans += 1
-        out = []
+    def files(self) -> list[tuple[str, int, int]]:
+        """(path, mtime_ns, size) of the stored files; temp files older than an hour are removed.
+
+        Examples
+        --------
+        >>> from pathlib import Path
+        >>> folder = Path("store"); folder.mkdir()
+        >>> _ = (folder / "a.png").write_bytes(b"x" * 3)
+        >>> [(Path(path).name, size) for path, _, size in DiskIndex(folder, max_bytes=10).files()]
+        [('a.png', 3)]
+        """
+        out: list[tuple[str, int, int]] = []
         now = time.time()
         try:
             entries = list(os.scandir(self.folder))
@@ -272,9 +281,13 @@ class DiskIndex:
                 if now - st.st_mtime > 3600:  # left over by a killed process
                     _unlink(entry.path)
                 continue
-            if entry.name.endswith(self.suffix):
+            if entry.name.endswith(self.suffix) and entry.is_file():
                 out.append((entry.path, st.st_mtime_ns, st.st_size))
         return out
+
+    def _scan(self) -> list[tuple[str, int, int]]:
+        self.scans += 1
+        return self.files()
 
     def _evict(self) -> None:
         files = self._scan()
@@ -720,24 +733,7 @@ class ThumbnailStore:
 
     def _files(self) -> list[tuple[Path, int, int]]:
         """(path, mtime_ns, size) of the stored thumbnails; stale temp files are removed."""
-        out = []
-        now = time.time()
-        try:
-            entries = list(os.scandir(self.directory))
-        except OSError:
-            return out
-        for e in entries:
-            try:
-                st = e.stat()
-            except OSError:
-                continue
-            if e.name.startswith(_TMP_PREFIX):
-                if now - st.st_mtime > 3600:  # left over by a killed process
-                    _unlink(e.path)
-                continue
-            if e.name.endswith(".png") and e.is_file():
-                out.append((Path(e.path), st.st_mtime_ns, st.st_size))
-        return out
+        return [(Path(path), mtime, size) for path, mtime, size in self._index.files()]
 
 
 def _identity(url: str) -> str:

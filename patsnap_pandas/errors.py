@@ -354,7 +354,7 @@ class InvalidTypeError(InvalidInputError, TypeError):
     --------
     >>> from patsnap_pandas import render
     >>> try:
-    ...     render.thumbnail_grid([1, 2, 3])
+    ...     render.thumbnail_grid([1, 2, 3], None)
     ... except TypeError as err:
     ...     print(type(err).__name__, "-", err)
     InvalidTypeError - df=list is not valid: expected a result frame made by search_designs().

@@ -73,7 +73,8 @@ def _sequential_baseline(sandbox, data: bytes, cache_dir: Path) -> float:
     """The same work one request at a time: upload, search, then each thumbnail in turn."""
     from patsnap_pandas import PatsnapClient
     from patsnap_pandas.frame import hits_to_frame
-    from patsnap_pandas.images import ThumbnailStore, prepare_image
+    from patsnap_pandas.images import prepare_image
+    from patsnap_pandas.thumbnails import ThumbnailStore
 
     started = time.perf_counter()
     with PatsnapClient(base_url=sandbox.base_url, api_key=sandbox.credentials.api_key,

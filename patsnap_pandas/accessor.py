@@ -33,6 +33,7 @@ import pandas as pd
 
 from . import batch, render, report, search, triage
 from . import enrich as _enrich
+from ._validate import check_int
 from .frame import SCHEMA
 
 if TYPE_CHECKING:
@@ -158,8 +159,8 @@ class PatsnapAccessor:
         >>> client.close()
         """
         df = self._need("gallery", "score", "patent_pn", *_THUMBNAIL_COLUMNS)
-        n = render._check_int(n, "n", 1)
-        cols = render._check_int(cols, "cols", *render.COLUMNS_RANGE)
+        n = check_int(n, "n", 1)
+        cols = check_int(cols, "cols", *render.COLUMNS_RANGE)
         shown = df.iloc[:n]
         return render.gallery(shown, _thumbnails(shown), n=n, cols=cols)
 

@@ -47,13 +47,15 @@ from typing import TYPE_CHECKING, Any
 import pandas as pd
 
 from . import frame, images, search
+from ._validate import check_column, check_flag, check_int
 from .errors import (
     AuthenticationError, BatchInterrupted, ImageInputError, InvalidInputError, QuotaExceededError,
     ServiceUnreachableError,
 )
 from .filters import SearchFilters, check_limit
 from .image_params import ImageSearchOptions
-from .search import _check_flag, _thumbnail_dir, client_for, load_thumbnails
+from .thumbnails import ThumbnailWarning
+from .search import client_for, load_thumbnails, thumbnail_dir
 
 if TYPE_CHECKING:
     from .client import PatsnapClient
@@ -157,17 +159,17 @@ def search_each(catalogue: pd.DataFrame, image_column: Hashable, *, limit: int =
                                 "its own name. Rename them first, e.g. catalogue.columns = [...].")
     view_columns = list(image_column) if isinstance(image_column, list) else None
     for column in view_columns or [image_column]:
-        _check_column(catalogue, column, "image_column")
+        check_column(catalogue, column, "image_column")
     if view_columns == []:
         raise InvalidInputError("image_column=[] is not valid: name one column, or a list of columns of views.")
     if label_column is not None:
-        _check_column(catalogue, label_column, "label_column")
+        check_column(catalogue, label_column, "label_column")
     search_filters = SearchFilters.from_kwargs(**filters)
     limit = check_limit(limit)
-    max_workers = _check_int(max_workers, "max_workers", 1, MAX_WORKERS)
+    max_workers = check_int(max_workers, "max_workers", 1, MAX_WORKERS)
     rate_limit = _check_rate(rate_limit)
-    progress = _check_flag(progress, "progress")
-    thumbnails = _check_flag(thumbnails, "thumbnails")
+    progress = check_flag(progress, "progress")
+    thumbnails = check_flag(thumbnails, "thumbnails")
     api = client_for(None, client)
 
     if view_columns is not None:  # several views per row: the row's non-empty cells, in column order
@@ -257,11 +259,11 @@ def _run(api: PatsnapClient, queries: list[_Query], filters: SearchFilters, limi
                     bar.update(1)
             except BaseException as exc:  # e.g. KeyboardInterrupt: stop at once, no new billed call
                 stop.set()
-                api._interrupt()  # wakes workers waiting for the rate limit or a retry pause
+                api.interrupt()  # wakes workers waiting for the rate limit or a retry pause
                 try:
                     pool.shutdown(wait=True, cancel_futures=True)
                 finally:
-                    api._resume()
+                    api.resume()
                 if isinstance(exc, KeyboardInterrupt) and not isinstance(exc, BatchInterrupted):
                     finished = sum(1 for query in queries if query.result is not None)
                     raise BatchInterrupted(finished, len(queries)) from None
@@ -331,7 +333,7 @@ class _Prefetch:
             return
         failed = [exc for exc in (f.exception() for f in self._futures) if exc is not None]
         if failed:  # a full disk, say: it costs the thumbnails, never the results
-            warnings.warn(images.ThumbnailWarning(
+            warnings.warn(ThumbnailWarning(
                 f"thumbnails were not all prefetched ({_describe(failed[0])}); the results are complete"),
                 stacklevel=3)
 
@@ -450,10 +452,10 @@ def _assemble(catalogue: pd.DataFrame, rows: list[str | None], row_errors: dict[
         "filters": filters.to_dict(),
         "search_id": [q.result.attrs["search_id"] for q in searched],
         "total": None,
-        "fetched_at": frame._utcnow_iso(),
+        "fetched_at": frame.utcnow_iso(),
         "from_cache": bool(queries) and not row_errors and all(q.from_cache for q in queries.values()),
         "endpoint_version": frame.ENDPOINT_VERSION,
-        "thumbnail_dir": _thumbnail_dir(api),
+        "thumbnail_dir": thumbnail_dir(api),
         "source": search.data_source(api),
         "queries": list(dict.fromkeys(labels)),
         "query_urls": [q.result.attrs["query_url"] for q in searched],
@@ -468,22 +470,6 @@ def _assemble(catalogue: pd.DataFrame, rows: list[str | None], row_errors: dict[
 
 
 # --- argument checks --------------------------------------------------------------------------------
-
-
-def _check_column(df: pd.DataFrame, column: Any, name: str) -> None:
-    try:
-        present = column in df.columns
-    except TypeError:  # unhashable
-        present = False
-    if not present:
-        raise InvalidInputError(f"{name}={column!r} is not a column of the catalogue; "
-                                f"allowed: {list(df.columns)}.")
-
-
-def _check_int(value: Any, name: str, low: int, high: int) -> int:
-    if isinstance(value, bool) or not isinstance(value, numbers.Integral) or not low <= int(value) <= high:
-        raise InvalidInputError(f"{name}={value!r} is not valid: expected an integer from {low} to {high}.")
-    return int(value)
 
 
 def _check_rate(value: Any) -> float | None:

@@ -1,4 +1,8 @@
-"""The SQLite files of the cache folder: checked on open, never losing a paid answer.
+"""The files of the cache folder: its layout, and SQLite files checked on open, never losing a paid answer.
+
+* The layout (:data:`HTTP_CACHE_FILE`, :data:`UPLOADS_FILE`, :data:`THUMBNAILS_DIR`,
+  :data:`LOCKS_DIR`, :func:`http_cache_file`) is spelled out here and nowhere else; every
+  part of the cache (upload memo, locks, thumbnail store, :mod:`patsnap_pandas.cache`) reads it.
 
 * A damaged file (not a database, half written, a folder in its place) or one locked
   by another process for longer than :data:`BUSY_TIMEOUT_S` raises
@@ -15,6 +19,7 @@ from __future__ import annotations
 
 import shutil
 import sqlite3
+import os
 import threading
 import warnings
 from pathlib import Path
@@ -27,8 +32,38 @@ from requests_cache.cache_keys import redact_response
 
 from .errors import CacheError, CacheWarning
 
-__all__ = ["BUSY_TIMEOUT_S", "SQLiteCache", "check_sqlite", "remove_sqlite", "describe_sqlite_error",
-           "WriteWarner", "SQLITE_SUFFIXES", "read_only_uri"]
+__all__ = ["HTTP_CACHE_FILE", "UPLOADS_FILE", "THUMBNAILS_DIR", "LOCKS_DIR", "http_cache_file", "BUSY_TIMEOUT_S",
+           "SQLiteCache", "check_sqlite", "remove_sqlite", "describe_sqlite_error", "WriteWarner", "SQLITE_SUFFIXES",
+           "read_only_uri"]
+
+# --- the cache folder's layout: the one place it is spelled out ---------------------------------
+#: The requests-cache SQLite file of HTTP answers (when ``cache=True``).
+HTTP_CACHE_FILE = "http_cache.sqlite"
+#: The upload memo (sha256 of uploaded bytes -> URL and expiry).
+UPLOADS_FILE = "uploads.sqlite"
+#: The thumbnail store's folder (hit images, kept by patent).
+THUMBNAILS_DIR = "thumbnails"
+#: Lock files of identical calls in flight across processes.
+LOCKS_DIR = "locks"
+
+
+def http_cache_file(cache: Any, cache_dir: Path) -> Path | None:
+    """Where the SQLite HTTP cache lives for a ``cache`` argument (None: not a SQLite file we own).
+
+    Examples
+    --------
+    >>> http_cache_file(True, Path("my-cache")).as_posix(), http_cache_file("team.db", Path("x")).as_posix()
+    ('my-cache/http_cache.sqlite', 'team.db')
+    >>> http_cache_file(False, Path("my-cache")) is None
+    True
+    """
+    if cache is True:
+        return cache_dir / HTTP_CACHE_FILE
+    if isinstance(cache, (str, os.PathLike)):
+        path = Path(cache).expanduser()
+        return path if path.suffix in (".sqlite", ".db") else path / HTTP_CACHE_FILE
+    return None
+
 
 #: Seconds to wait for another process's write lock on a cache file before saying which file is locked.
 BUSY_TIMEOUT_S = 30.0

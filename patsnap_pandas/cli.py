@@ -28,8 +28,9 @@ from typing import Any
 from . import __version__, codes, config
 from ._extras import extra_for
 from .client import PatsnapClient
-from .client import cache_info as client_cache_info
-from .client import clear_cache as client_clear_cache
+from .cache import cache_info as client_cache_info
+from .cache import clear_cache as client_clear_cache
+from ._validate import check_int
 from .errors import BatchInterrupted, CacheError, InvalidInputError, MissingCredentialsError, PatsnapError
 from .filters import FILTER_NAMES, SearchFilters, check_limit
 from .http import redact
@@ -343,9 +344,11 @@ def _check_limit(value: int) -> int:
 
 
 def _check_count(value: int | None, flag: str, high: int) -> int | None:
-    if value is not None and not 1 <= value <= high:
-        raise UsageError(f"{flag}={value} is not valid: out of range. Allowed: an integer from 1 to {high}.")
-    return value
+    """A count flag checked by the library's own rule, reported as a usage error."""
+    try:
+        return None if value is None else check_int(value, flag, 1, high)
+    except InvalidInputError as exc:
+        raise UsageError(str(exc)) from None
 
 
 # --- search -------------------------------------------------------------------------------------------

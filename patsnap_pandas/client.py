@@ -12,7 +12,6 @@ True
 
 from __future__ import annotations
 
-import contextlib
 import dataclasses
 import datetime as dt
 import hashlib
@@ -23,58 +22,48 @@ import os
 import random
 import re
 import shutil
-import sqlite3
 import tempfile
-import threading
 import time
 import weakref
 from collections.abc import Iterable, Iterator, Mapping, Sequence
 from contextlib import contextmanager
-from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Any
-from urllib.parse import urlsplit
+from typing import Any, NoReturn
 
 import requests
-import requests_cache
 import urllib3
 from requests.exceptions import ChunkedEncodingError, ContentDecodingError
 from requests_cache import DO_NOT_CACHE, NEVER_EXPIRE
+from requests_cache.backends.base import BaseCache
 
 from . import __version__, codes, config
-from .auth import TOKEN_PATH, ApiKeyAuth, TokenAuth
+from .auth import ApiKeyAuth, TokenAuth
 from .errors import (
-    AuthenticationError, CacheError, ImageInputError, InvalidInputError, MissingCredentialsError, PatsnapError,
-    ResponseFormatError, ServiceUnavailableError, ServiceUnreachableError, error_for,
+    AuthenticationError, ImageInputError, InvalidInputError, MissingCredentialsError, PatsnapError,
+    ResponseFormatError, ServiceUnavailableError, ServiceUnreachableError,
 )
 from .filters import SearchFilters, check_limit, check_offset
 from .image_params import ImageSearchOptions
+from .images import image_mime
 from .http import (
-    BACKOFF_MAX_S, RETRY_AFTER_MAX_S, RETRY_STATUSES, HeadersAuth, PatsnapAdapter, RateLimiter, Usage, build_session,
-    install_log_redaction, make_retry, redact, sqlite_path,
+    BACKOFF_MAX_S, RETRY_AFTER_MAX_S, RETRY_STATUSES, HeadersAuth, PatsnapAdapter, RateLimiter, Usage,
+    install_log_redaction, make_retry, redact,
 )
-from .cache_files import SQLiteCache, check_sqlite, describe_sqlite_error, read_only_uri, remove_sqlite
-from .images import ThumbnailStore
 from .thumbnails import distrust_origin, trust_origin
-from .locks import LOCKS_DIR, SingleFlight, flight_key
-from .upload_memo import UPLOADS_FILE as _UPLOADS_FILE
+from .locks import SingleFlight, flight_key
 from .upload_memo import UploadMemo
+from .cache import UPLOADS_FILE, build_session, cache_location, clear, count_responses, http_cache_file, sqlite_bytes
+from .cache import cache_info as cache_info  # noqa: F401 - re-exported: its old import path
+from .cache import clear_cache as clear_cache  # noqa: F401 - re-exported: its old import path
+from .models import ENDPOINTS, SearchPage, UploadedImage, brief, decode, is_success_envelope, parse_page, raise_if_error
+from .models import Hit as Hit  # noqa: F401 - re-exported: its old import path
 
-__all__ = ["PatsnapClient", "Hit", "SearchPage", "UploadedImage", "Usage", "ENDPOINTS", "cache_info", "clear_cache"]
+# Hit, SearchPage, UploadedImage (models) and cache_info, clear_cache (cache) are still importable from
+# here, where they used to live; their documentation is in their own modules.
+__all__ = ["PatsnapClient", "Usage", "ENDPOINTS"]
 
 log = logging.getLogger(__name__)
 
-#: Endpoint name -> API path.
-ENDPOINTS: dict[str, str] = {
-    "token": TOKEN_PATH,
-    "upload": "/image-search/image-upload",
-    "search": "/image-search/search-id",
-    "results": "/image-search/results",
-    "bibliography": "/basic-patent-data/simple-bibliography",
-    "legal_status": "/basic-patent-data/simple-legal-status",
-    "image_single": "/search/patent/image-single",  # P060 (JSON body)
-    "image_multiple": "/search/patent/image-multiple",  # P061 (JSON body)
-}
 BILLABLE = frozenset(ENDPOINTS) - {"token"}
 _HOUR, _DAY = 3600, 86400
 #: Default HTTP-cache lifetimes (seconds). Search answers stay under the 9 h life of
@@ -88,94 +77,8 @@ DEFAULT_LIFETIMES: dict[str, int] = {
     "image_multiple": 8 * _HOUR,
 }
 BATCH_SIZE = 100  # P011 / P041: ids per call
-#: Answers larger than this are refused (100 hits or 100 bibliographies take well under 1 MB).
-MAX_RESPONSE_BYTES = 16 * 2**20
-_HIT_FIELDS = ("patent_id", "patent_pn", "title", "score", "url")
-_TOTAL_KEYS = ("total_search_result_count", "total", "total_count", "count")
-_PNG_MAGIC, _JPEG_MAGIC = b"\x89PNG\r\n\x1a\n", b"\xff\xd8\xff"
 _CLIENT_OPTIONS = ("cache", "cache_dir", "expire_after", "timeout", "max_retries", "rate_limit",
                    "backoff_factor")
-
-
-# --- typed records ------------------------------------------------------------------------------
-
-@dataclass(frozen=True)
-class Hit:
-    """One similar design of a P009 answer.
-
-    ``extra`` holds every field PatSnap sent beyond the five documented ones
-    (e.g. ``loc``, ``apdt``), unchanged.
-
-    Examples
-    --------
-    >>> hit = Hit(patent_id="002853ca-7b58-4b11-8142-7525a466491e", patent_pn="HK04110995S",
-    ...           title="智能手表", score=0.99, url="https://example.com/0.png", extra={"loc": ["10-02"]})
-    >>> hit.to_dict()["loc"], hit.score
-    (['10-02'], 0.99)
-    """
-
-    patent_id: str
-    patent_pn: str | None
-    title: str | None
-    score: float | None
-    url: str | None
-    extra: dict = field(default_factory=dict, compare=True, hash=False)
-
-    def to_dict(self) -> dict[str, Any]:
-        """Flat dict: the five fields, then the extra ones (which never override them).
-
-        Examples
-        --------
-        >>> Hit("p1", "USD907292S", "Cartridge", 0.93, None, {"apdt": 20190220}).to_dict()
-        {'patent_id': 'p1', 'patent_pn': 'USD907292S', 'title': 'Cartridge', 'score': 0.93, 'url': None, 'apdt': 20190220}
-        """
-        row = {name: getattr(self, name) for name in _HIT_FIELDS}
-        row.update({k: v for k, v in self.extra.items() if k not in row})
-        return row
-
-
-@dataclass(frozen=True)
-class SearchPage:
-    """One page of a P009 search: the hits from ``offset`` on, and the total count.
-
-    Examples
-    --------
-    >>> from patsnap_pandas import PatsnapClient, samples
-    >>> client = PatsnapClient.sandbox()
-    >>> with open(samples.image("armchair"), "rb") as f:
-    ...     url = client.upload_image(f.read(), "chair.png").url
-    >>> page = client.create_search(url, limit=5)
-    >>> len(page.hits), page.offset, page.limit, page.total, page.from_cache
-    (5, 0, 5, 600, False)
-    >>> client.close()
-    """
-
-    search_id: str | None  # None for P060/P061 (no search id: they page by offset)
-    hits: tuple[Hit, ...]
-    total: int
-    offset: int
-    limit: int
-    from_cache: bool
-
-
-@dataclass(frozen=True)
-class UploadedImage:
-    """A P010 upload: the public URL PatSnap serves the image at, until ``expires_at`` (UTC).
-
-    Examples
-    --------
-    >>> from patsnap_pandas import PatsnapClient, samples
-    >>> client = PatsnapClient.sandbox()
-    >>> with open(samples.image("armchair"), "rb") as f:
-    ...     uploaded = client.upload_image(f.read(), "chair.png")
-    >>> uploaded.url.startswith(client.base_url), uploaded.expires_at.tzname(), uploaded.from_cache
-    (True, 'UTC', False)
-    >>> client.close()
-    """
-
-    url: str
-    expires_at: dt.datetime
-    from_cache: bool
 
 
 # --- upload memo ----------------------------------------------------------------------------------
@@ -183,163 +86,6 @@ class UploadedImage:
 def _reuse_margin(issued_at: float, expires_at: float) -> float:
     """Reuse an upload URL only while it has this much life left (10 %, at most 10 min)."""
     return min(600.0, 0.1 * max(0.0, expires_at - issued_at))
-
-
-# --- envelope parsing ---------------------------------------------------------------------------
-
-def _snippet(response: requests.Response) -> str:
-    text = response.content[:2000].decode("utf-8", "replace")
-    title = re.search(r"<title>(.*?)</title>", text, re.IGNORECASE | re.DOTALL)
-    if title:
-        text = title.group(1)
-    text = " ".join(text.split())
-    return redact(text[:120] + ("..." if len(text) > 120 else ""))
-
-
-def _as_int(value: Any) -> int | None:
-    if isinstance(value, bool):
-        return None
-    if isinstance(value, int):
-        return value
-    if isinstance(value, str) and re.fullmatch(r"-?\d+", value.strip()):
-        return int(value)
-    return None
-
-
-def _brief(value: Any, limit: int = 80) -> str:
-    """``repr(value)``, cut to ``limit`` characters: a bad value from the server never floods a message."""
-    text = repr(value)
-    return text if len(text) <= limit else text[:limit] + "..."
-
-
-def _decode(response: requests.Response, path: str) -> Any:
-    """The JSON of ``response``; for a non-JSON or oversized answer, the right PatsnapError."""
-    if len(response.content) > MAX_RESPONSE_BYTES:
-        kind = response.headers.get("Content-Type", "no Content-Type").split(";")[0]
-        raise ResponseFormatError(f"The answer is {len(response.content)} bytes ({kind}), larger than the "
-                                  f"{MAX_RESPONSE_BYTES} bytes any PatSnap answer needs.", endpoint=path,
-                                  http_status=response.status_code)
-    try:
-        return json.loads(response.content.decode("utf-8-sig"))
-    except (ValueError, UnicodeDecodeError, RecursionError):  # RecursionError: absurdly nested JSON
-        status = response.status_code
-        kind = response.headers.get("Content-Type", "no Content-Type").split(";")[0]
-        detail = f"({kind}: {_snippet(response)!r})"
-        if status >= 400:
-            raise error_for(None, f"HTTP {status} {response.reason or ''} without a PatSnap answer "
-                            f"{detail}.", endpoint=path, http_status=status) from None
-        raise ResponseFormatError(f"The answer is not valid JSON {detail}.", endpoint=path,
-                                  http_status=status) from None
-
-
-def _raise_if_error(body: Any, response: requests.Response, path: str, *, token: bool = False) -> None:
-    status = response.status_code
-    if not isinstance(body, Mapping):
-        if status >= 400:
-            raise error_for(None, None, endpoint=path, http_status=status)
-        raise ResponseFormatError(f"The answer is a JSON {type(body).__name__}, not an object.",
-                                  endpoint=path, http_status=status)
-    code = _as_int(body.get("error_code"))
-    raw_status = body.get("status")
-    failed_flag = raw_status is False or (isinstance(raw_status, str) and raw_status.lower() == "false")
-    if token:  # the token answer has "status": "approved" and no error_code
-        failed_flag = failed_flag and "token" not in body
-    if status >= 400 or failed_flag or (code is not None and code != 0):
-        message = body.get("error_msg") or body.get("message") or body.get("msg") or None
-        if message is not None and not isinstance(message, str):
-            message = json.dumps(message, ensure_ascii=False)[:200]
-        raise error_for(code if code else None, redact(message) if message else None,
-                        endpoint=path, http_status=status)
-    if "error_code" in body and code is None:
-        raise ResponseFormatError(f"error_code={body.get('error_code')!r} is not an integer.",
-                                  endpoint=path, http_status=status)
-
-
-def is_success_envelope(response: requests.Response) -> bool:
-    """True for HTTP 200 with ``status`` true and ``error_code`` 0: the only answers cached."""
-    if response.status_code != 200 or len(response.content) > MAX_RESPONSE_BYTES:
-        return False
-    try:
-        body = json.loads(response.content)
-    except (ValueError, UnicodeDecodeError, RecursionError):
-        return False
-    if not (isinstance(body, dict) and body.get("status") is True
-            and _as_int(body.get("error_code")) == 0 and "data" in body):
-        return False
-    # A success envelope around data the parser refuses is not cached either: a retry must ask again.
-    path = urlsplit(response.url or "").path
-    data = body["data"]
-    try:
-        if path.endswith((ENDPOINTS["search"], ENDPOINTS["results"], ENDPOINTS["image_single"],
-                          ENDPOINTS["image_multiple"])):
-            _parse_page(data, path, search_id="-", offset=0, limit=codes.LIMIT_MAX, from_cache=False)
-        elif path.endswith((ENDPOINTS["bibliography"], ENDPOINTS["legal_status"])):
-            return isinstance(data, list) and all(isinstance(item, Mapping) for item in data)
-    except ResponseFormatError:
-        return False
-    return True
-
-
-def _parse_hit(item: Any, path: str) -> Hit:
-    if not isinstance(item, Mapping):
-        raise ResponseFormatError(f"A patent_messages item is a {type(item).__name__}, not an object.",
-                                  endpoint=path)
-    patent_id = item.get("patent_id")
-    if not isinstance(patent_id, str) or not patent_id:
-        raise ResponseFormatError(f"A hit has patent_id={_brief(patent_id)}, not a non-empty string.",
-                                  endpoint=path)
-    shown = _brief(patent_id)[1:-1]
-    values: dict[str, Any] = {}
-    for name in ("patent_pn", "title", "url"):
-        value = item.get(name)
-        if value is not None and not isinstance(value, str):
-            raise ResponseFormatError(f"Hit {shown}: {name}={_brief(value)} is not a string.", endpoint=path)
-        values[name] = value
-    score = item.get("score")
-    if score is not None:
-        if isinstance(score, bool) or not isinstance(score, (int, float, str)):
-            raise ResponseFormatError(f"Hit {shown}: score={_brief(score)} is not a number.", endpoint=path)
-        try:
-            score = float(score)
-        except ValueError:
-            raise ResponseFormatError(f"Hit {shown}: score={_brief(score)} is not a number.",
-                                      endpoint=path) from None
-        if math.isnan(score):
-            score = None
-    extra = {k: v for k, v in item.items() if k not in _HIT_FIELDS}
-    return Hit(patent_id=patent_id, score=score, extra=extra, **values)
-
-
-def _parse_page(data: Any, path: str, *, search_id: str | None, offset: int, limit: int,
-                from_cache: bool) -> SearchPage:
-    if not isinstance(data, Mapping):
-        raise ResponseFormatError(f"data is a {type(data).__name__}, not an object.", endpoint=path)
-    items = data.get("patent_messages")
-    null = items is None
-    if null:
-        items = []
-    if not isinstance(items, list):
-        raise ResponseFormatError(f"patent_messages is a {type(items).__name__}, not a list.",
-                                  endpoint=path)
-    hits = tuple(_parse_hit(item, path) for item in items)
-    sid = data.get("search_id")
-    if sid is None:
-        sid = search_id
-    if not isinstance(sid, str) or not sid:
-        raise ResponseFormatError(f"search_id={_brief(sid)} is not a non-empty string.", endpoint=path)
-    total = None
-    for key in _TOTAL_KEYS:
-        if key in data and data[key] is not None:
-            total = _as_int(data[key])
-            if total is None or total < 0:
-                raise ResponseFormatError(f"{key}={_brief(data[key])} is not a count.", endpoint=path)
-            if null and total > offset:  # null may mean "none": not when the count says there are some
-                raise ResponseFormatError(f"patent_messages is null but {key} is {total}.", endpoint=path)
-            break
-    if total is None:
-        total = offset + len(hits)
-    return SearchPage(search_id=sid, hits=hits, total=total, offset=offset, limit=limit,
-                      from_cache=from_cache)
 
 
 # --- the client ------------------------------------------------------------------------------------
@@ -415,9 +161,9 @@ class PatsnapClient:
             raise InvalidInputError(f"backoff_factor={backoff_factor!r} is not valid: "
                                     "expected a number of seconds >= 0.")
         self.backoff_factor = float(backoff_factor)
-        self.sandbox_server = None
+        self.sandbox_server: Any = None  # the Sandbox of PatsnapClient.sandbox()
         self._temp_dir: Path | None = None
-        self._finalizer: weakref.finalize | None = None
+        self._finalizer: weakref.finalize[Any, Any] | None = None
         self._closed = False
         self._trusts_origin = False
         self.usage = Usage()
@@ -427,11 +173,12 @@ class PatsnapClient:
         # Hit images served by a loopback base URL (the sandbox) may be fetched; no other local address.
         self._trusts_origin = trust_origin(self.base_url)
 
-        if not (isinstance(cache, (bool, str, os.PathLike, requests_cache.BaseCache)) or cache is None):
+        if not (isinstance(cache, (bool, str, os.PathLike, BaseCache)) or cache is None):
             raise InvalidInputError(f"cache={cache!r} is not valid: expected True, False, a path or a "
                                     "requests_cache backend object (e.g. requests_cache.RedisCache()).")
         if isinstance(cache, (str, os.PathLike)) and cache_dir is None:
-            self.cache_dir = sqlite_path(cache, Path()).parent.resolve()  # next to the SQLite file
+            # next to the SQLite file
+            self.cache_dir = (http_cache_file(cache, Path()) or Path(cache)).parent.resolve()
         else:
             self.cache_dir = config.cache_dir(cache_dir)
         self._lifetimes = self._make_lifetimes(expire_after)
@@ -440,20 +187,23 @@ class PatsnapClient:
         # real network calls, so cache hits never wait. limited() tightens it for a while.
         self._limiter = RateLimiter(self.rate_limit)
         adapter = PatsnapAdapter(make_retry(self.max_retries, self.backoff_factor), self._limiter)
-        patterns = {re.compile("^" + re.escape(self.base_url + ENDPOINTS[name]) + r"(\?|$)"):
-                    self._cache_lifetime(seconds) for name, seconds in self._lifetimes.items()}
+        patterns: dict[str | re.Pattern[str], Any] = {
+            re.compile("^" + re.escape(self.base_url + ENDPOINTS[name]) + r"(\?|$)"): self._cache_lifetime(seconds)
+            for name, seconds in self._lifetimes.items()}
         self._session = build_session(cache=cache, cache_dir=self.cache_dir, urls_expire_after=patterns,
                                       filter_fn=is_success_envelope, adapter=adapter,
                                       user_agent=f"patsnap-pandas/{__version__}")
-        self._cached = hasattr(self._session, "cache")
-        self._uploads = UploadMemo(self.cache_dir / _UPLOADS_FILE if self._cached else None)
+        self._backend: BaseCache | None = getattr(self._session, "cache", None)
+        self._cached = self._backend is not None
+        self._uploads = UploadMemo(self.cache_dir / UPLOADS_FILE if self._cached else None)
         # Identical uploads and searches in flight at once are made once, across threads and
         # (through lock files in the cache folder) across processes sharing it.
         self._flights = SingleFlight(self.cache_dir if self._cached else None)
 
     # --- construction helpers ---------------------------------------------------------------------
 
-    def _make_auth(self, client_id, client_secret, api_key):
+    def _make_auth(self, client_id: str | None, client_secret: str | None,
+                   api_key: str | None) -> TokenAuth | ApiKeyAuth:
         given = {"client_id": client_id, "client_secret": client_secret, "api_key": api_key}
         # Any explicit credential means the environment's are not mixed in.
         explicit = any(value is not None for value in given.values())
@@ -525,7 +275,7 @@ class PatsnapClient:
         return cls(**overrides)
 
     @classmethod
-    def sandbox(cls, *, auth: str = "token", corpus: str | os.PathLike | None = None,
+    def sandbox(cls, *, auth: str = "token", corpus: str | os.PathLike[str] | None = None,
                 **options: Any) -> PatsnapClient:
         """Start an in-process sandbox server and return a client bound to it.
 
@@ -577,7 +327,7 @@ class PatsnapClient:
                 temp_dir = Path(tempfile.mkdtemp(prefix="patsnap-sandbox-cache-"))
                 client_options["cache_dir"] = temp_dir
             if auth == "token":
-                credentials = {"client_id": creds.client_id, "client_secret": creds.client_secret}
+                credentials: dict[str, Any] = {"client_id": creds.client_id, "client_secret": creds.client_secret}
             else:
                 credentials = {"api_key": creds.api_key}
             client = cls(base_url=server.base_url, **credentials, **client_options)
@@ -633,11 +383,8 @@ class PatsnapClient:
             raise ImageInputError(f"data=<{len(data)} bytes> is not valid: larger than "
                                   f"{codes.UPLOAD_MAX_BYTES} bytes (4096 KB). Allowed: JPG or PNG up to "
                                   "4096 KB; images.prepare_image() shrinks it.")
-        if data.startswith(_PNG_MAGIC):
-            mime = "image/png"
-        elif data.startswith(_JPEG_MAGIC):
-            mime = "image/jpeg"
-        else:
+        mime = image_mime(data)
+        if mime is None:
             raise ImageInputError(f"data=<{len(data)} bytes starting {data[:8]!r}> is not valid: not a JPG "
                                   "or PNG file. Allowed: JPG or PNG bytes (images.prepare_image() converts).")
         if not isinstance(filename, str) or not filename.strip() or any(c in filename for c in '"\r\n'):
@@ -709,7 +456,7 @@ class PatsnapClient:
         limit = check_limit(limit)
         params = {"url": url.strip(), **filters.to_params(), "limit": str(limit)}
         data, from_cache = self._call("search", params=params, refresh=refresh)
-        return _parse_page(data, ENDPOINTS["search"], search_id=None, offset=0, limit=limit,
+        return parse_page(data, ENDPOINTS["search"], search_id=None, offset=0, limit=limit,
                            from_cache=from_cache)
 
     def search_results(self, search_id: str, offset: int = 0, limit: int = codes.LIMIT_MAX,
@@ -742,7 +489,7 @@ class PatsnapClient:
         params = {"search_id": search_id, **filters.to_params(), "offset": str(offset),
                   "limit": str(limit)}
         data, from_cache = self._call("results", params=params)
-        return _parse_page(data, ENDPOINTS["results"], search_id=search_id, offset=offset,
+        return parse_page(data, ENDPOINTS["results"], search_id=search_id, offset=offset,
                            limit=limit, from_cache=from_cache)
 
     # --- P060 / P061: the newer image searches (JSON bodies) ----------------------------------------
@@ -810,7 +557,7 @@ class PatsnapClient:
         >>> client.close()
         """
         if isinstance(urls, str) or not isinstance(urls, Sequence):
-            raise InvalidInputError(f"urls={_brief(urls)} is not valid: expected a list of 1 to "
+            raise InvalidInputError(f"urls={brief(urls)} is not valid: expected a list of 1 to "
                                     f"{codes.MULTI_IMAGE_MAX} image URLs.")
         if not 1 <= len(urls) <= codes.MULTI_IMAGE_MAX:
             raise InvalidInputError(
@@ -819,18 +566,18 @@ class PatsnapClient:
         checked = [_check_url(u, f"urls[{i}]") for i, u in enumerate(urls)]
         return self._image_search("image_multiple", {"urls": checked}, options, limit, offset, refresh)
 
-    def _image_search(self, name: str, target: dict, options: Any, limit: int, offset: int,
+    def _image_search(self, name: str, target: dict[str, Any], options: Any, limit: int, offset: int,
                       refresh: bool) -> SearchPage:
         options = ImageSearchOptions.coerce(options)
         limit = check_limit(limit)
         offset = check_offset(offset)
         body = {**target, **options.to_body(), "limit": limit, "offset": offset}
         data, from_cache = self._call(name, method="POST", json_body=body, refresh=refresh)
-        page = _parse_page(data, ENDPOINTS[name], search_id="-", offset=offset, limit=limit,
+        page = parse_page(data, ENDPOINTS[name], search_id="-", offset=offset, limit=limit,
                            from_cache=from_cache)
         return dataclasses.replace(page, search_id=None)
 
-    def bibliography(self, patent_ids: str | Iterable[str]) -> list[dict]:
+    def bibliography(self, patent_ids: str | Iterable[str]) -> list[dict[str, Any]]:
         """Simple bibliography (P011) of patents, in batches of 100; items as PatSnap returns them.
 
         Items come back in the order of ``patent_ids`` (duplicates asked once); ids PatSnap
@@ -847,7 +594,7 @@ class PatsnapClient:
         """
         return self._lookup("bibliography", patent_ids)
 
-    def legal_status(self, patent_ids: str | Iterable[str]) -> list[dict]:
+    def legal_status(self, patent_ids: str | Iterable[str]) -> list[dict[str, Any]]:
         """Simple legal status (P041) of patents, in batches of 100; items as PatSnap returns them.
 
         Examples
@@ -896,6 +643,33 @@ class PatsnapClient:
         finally:
             self._limiter.rate = saved
 
+    def interrupt(self) -> None:
+        """Stop making calls: threads waiting for the rate limit or a retry pause raise at once.
+
+        A batch calls it on Ctrl-C, then :meth:`resume` once its workers have stopped.
+
+        Examples
+        --------
+        >>> client = PatsnapClient.sandbox(rate_limit=1)
+        >>> client.interrupt()     # a call waiting for its turn now stops instead of waiting
+        >>> client.resume()        # calls wait for their turn again
+        >>> client.close()
+        """
+        self._limiter.interrupt()
+
+    def resume(self) -> None:
+        """Make calls again after :meth:`interrupt`.
+
+        Examples
+        --------
+        >>> client = PatsnapClient.sandbox()
+        >>> client.interrupt(); client.resume()
+        >>> client.legal_status([client.sandbox_server.corpus.designs[0].patent_id])[0]["pn"] != ""
+        True
+        >>> client.close()
+        """
+        self._limiter.resume()
+
     # --- cache and lifecycle ------------------------------------------------------------------------
 
     def cache_info(self) -> dict[str, Any]:
@@ -914,15 +688,15 @@ class PatsnapClient:
         ('SQLiteCache', 1, 1, 28800)
         >>> client.close()
         """
-        backend = self._session.cache if self._cached else None
-        location = _cache_location(backend) if backend is not None else None
-        uploads_file = self.cache_dir / _UPLOADS_FILE
+        backend = self._backend
+        location = cache_location(backend) if backend is not None else None
+        uploads_file = self.cache_dir / UPLOADS_FILE
         return {
             "backend": type(backend).__name__ if backend is not None else None,
             "location": location, "cache_dir": str(self.cache_dir),
-            "responses": _count_responses(backend) if backend is not None else 0,
+            "responses": count_responses(backend) if backend is not None else 0,
             "uploads": self._uploads.count(),
-            "size_bytes": _sqlite_bytes(uploads_file) + (_sqlite_bytes(Path(location)) if location else 0),
+            "size_bytes": sqlite_bytes(uploads_file) + (sqlite_bytes(Path(location)) if location else 0),
             "lifetimes": dict(self._lifetimes),
             "usage": self.usage.as_dict(),
         }
@@ -943,7 +717,7 @@ class PatsnapClient:
         (0, 0)
         >>> client.close()
         """
-        _clear(self._session.cache if self._cached else None, self._uploads, None)
+        clear(self._backend, self._uploads, None)
 
     def close(self) -> None:
         """Close the HTTP session; a sandbox client also stops its server and removes its temp cache.
@@ -977,40 +751,30 @@ class PatsnapClient:
         if not self._cached:
             cache = "off"
         else:
-            backend = self._session.cache
-            location = _cache_location(backend)
+            backend = self._backend
+            location = cache_location(backend)
             cache = f"{type(backend).__name__}({location})" if location else type(backend).__name__
         sandbox = ", sandbox=True" if self.sandbox_server is not None else ""
         closed = ", closed" if self._closed else ""
         return (f"PatsnapClient(base_url={self.base_url!r}, auth={self._auth.description!r}, "
                 f"cache={cache!r}{sandbox}{closed})")
 
-    def __getstate__(self):
+    def __getstate__(self) -> NoReturn:
         raise TypeError("PatsnapClient cannot be pickled (it holds credentials and a live session); "
                         "create one per process with PatsnapClient.from_env().")
 
     # --- internals ---------------------------------------------------------------------------------
 
-    def _interrupt(self) -> None:
-        """Stop making calls: threads waiting for the rate limit or a retry pause raise at once.
-
-        A batch calls it on Ctrl-C, then :meth:`_resume` once its workers have stopped.
-        """
-        self._limiter.interrupt()
-
-    def _resume(self) -> None:
-        self._limiter.resume()
-
     def _check_open(self) -> None:
         if self._closed:
             raise RuntimeError("This PatsnapClient is closed; create a new one.")
 
-    def _lookup(self, name: str, patent_ids: str | Iterable[str]) -> list[dict]:
+    def _lookup(self, name: str, patent_ids: str | Iterable[str]) -> list[dict[str, Any]]:
         ids = _patent_ids(patent_ids)
         if not ids:
             return []
         self._check_open()
-        items: list[dict] = []
+        items: list[dict[str, Any]] = []
         # Sorted batches: the same set of ids always makes the same (cacheable) calls.
         ordered = sorted(ids)
         for start in range(0, len(ordered), BATCH_SIZE):
@@ -1020,7 +784,7 @@ class PatsnapClient:
                 raise ResponseFormatError(f"data is a {type(data).__name__}, not a list of objects.",
                                           endpoint=ENDPOINTS[name])
             items.extend(dict(item) for item in data)
-        rank = {pid: i for i, pid in enumerate(ids)}
+        rank: dict[Any, int] = {pid: i for i, pid in enumerate(ids)}
         return sorted(items, key=lambda item: rank.get(item.get("patent_id"), len(rank)))
 
     @staticmethod
@@ -1032,8 +796,9 @@ class PatsnapClient:
         return "other"
 
     def _fetch_token(self, client_id: str, client_secret: str) -> Mapping[str, Any]:
-        body, _ = self._call("token", method="POST", data={"grant_type": "client_credentials"},
-                             basic_auth=(client_id, client_secret))
+        answer, _ = self._call("token", method="POST", data={"grant_type": "client_credentials"},
+                               basic_auth=(client_id, client_secret))
+        body: Mapping[str, Any] = answer
         return body
 
     def _call(self, name: str, *, method: str = "GET", params: Mapping[str, str] | None = None,
@@ -1083,7 +848,7 @@ class PatsnapClient:
                 auth_headers, auth_params, used = self._auth.credentials()
                 call_headers.update(auth_headers)
                 call_params.update(auth_params)
-            extra = {"force_refresh": True} if (refresh and self._cached) else {}
+            extra: dict[str, Any] = {"force_refresh": True} if (refresh and self._cached) else {}
             log.debug("%s %s (attempt %d)", method, path, attempt + 1)
             try:
                 response = self._session.request(method, url, params=call_params, data=data, json=json_body,
@@ -1116,8 +881,8 @@ class PatsnapClient:
             else:
                 self.usage.add_request(name, billed=name in BILLABLE)
             try:
-                body = _decode(response, path)
-                _raise_if_error(body, response, path, token=(name == "token"))
+                body = decode(response, path)
+                raise_if_error(body, response, path, token=(name == "token"))
                 if name == "token":
                     return body, False
                 if "data" not in body:
@@ -1158,14 +923,15 @@ class PatsnapClient:
         """
         probe = {**params, **self._auth.cache_key_params()}
         try:
+            cached_only: dict[str, Any] = {"only_if_cached": True}  # a CachedSession option
             response = self._session.request(method, url, params=probe, json=json_body, auth=HeadersAuth(),
-                                             only_if_cached=True, allow_redirects=False)
+                                             allow_redirects=False, **cached_only)
         except requests.RequestException:  # pragma: no cover - only_if_cached never connects
             return None
         if response.status_code == 504 or not getattr(response, "from_cache", False):
             return None  # not cached (or expired)
-        body = _decode(response, path)
-        _raise_if_error(body, response, path)
+        body = decode(response, path)
+        raise_if_error(body, response, path)
         return body["data"]
 
     @staticmethod
@@ -1205,7 +971,7 @@ class PatsnapClient:
 
 def _check_url(url: Any, name: str) -> str:
     if not isinstance(url, str) or not re.match(r"^https?://\S+$", url.strip()):
-        raise InvalidInputError(f"{name}={_brief(url)} is not valid: expected the http(s) URL of a JPG or "
+        raise InvalidInputError(f"{name}={brief(url)} is not valid: expected the http(s) URL of a JPG or "
                                 "PNG image; upload a local image with upload_image() first.")
     return url.strip()
 
@@ -1229,145 +995,6 @@ def _stop_sandbox(server: Any, temp_dir: Path | None) -> None:
     server.stop()
     if temp_dir is not None:
         shutil.rmtree(temp_dir, ignore_errors=True)
-
-
-# --- the cache folder, without credentials ------------------------------------------------------------
-
-_THUMBNAILS_DIR = "thumbnails"
-
-
-def cache_info(cache_dir: str | os.PathLike | None = None) -> dict[str, Any]:
-    """What a cache folder holds: HTTP answers, remembered uploads, thumbnails (JSON-safe).
-
-    Needs no credentials and creates nothing (the command line's ``cache info``).
-
-    Parameters
-    ----------
-    cache_dir : str or path, optional
-        The folder; default ``$PATSNAP_CACHE_DIR`` or the platform's user cache folder
-        (see :func:`patsnap_pandas.config.cache_dir`).
-
-    Returns
-    -------
-    dict
-        ``{"cache_dir", "exists", "http_cache": {"file", "responses", "bytes"},
-        "uploads": {"file", "remembered"}, "thumbnails": {"directory", "files", "bytes"}}``.
-
-    Examples
-    --------
-    >>> from patsnap_pandas import PatsnapClient, samples, search_designs
-    >>> cache_info("my-cache")["exists"]         # nothing there yet, and nothing is created
-    False
-    >>> with PatsnapClient.sandbox(cache_dir="my-cache") as client:
-    ...     hits = search_designs(samples.image("armchair"), client=client, limit=4)
-    >>> info = cache_info("my-cache")
-    >>> info["http_cache"]["responses"], info["uploads"]["remembered"], info["thumbnails"]["files"]
-    (1, 1, 5)
-    """
-    folder = config.cache_dir(cache_dir)
-    http_file = sqlite_path(True, folder)
-    uploads_file = folder / _UPLOADS_FILE
-    http: dict[str, Any] = {"file": str(http_file), "responses": 0, "bytes": _sqlite_bytes(http_file)}
-    uploads: dict[str, Any] = {"file": str(uploads_file), "remembered": 0}
-    try:
-        check_sqlite(http_file)
-        if http_file.is_file():
-            con = sqlite3.connect(read_only_uri(http_file), uri=True, timeout=5)
-            try:
-                http["responses"] = con.execute("SELECT COUNT(*) FROM responses").fetchone()[0]
-            except sqlite3.OperationalError as exc:
-                if "no such table" not in str(exc):
-                    raise
-            finally:
-                con.close()
-    except (CacheError, sqlite3.Error) as exc:
-        http["responses"] = None
-        http["problem"] = str(exc if isinstance(exc, CacheError) else describe_sqlite_error(http_file, exc))
-    try:
-        uploads["remembered"] = UploadMemo(uploads_file).count()
-    except CacheError as exc:
-        uploads["remembered"] = None
-        uploads["problem"] = str(exc)
-    thumbs = ThumbnailStore(folder / _THUMBNAILS_DIR).info()
-    return {
-        "cache_dir": str(folder),
-        "exists": folder.is_dir(),
-        "http_cache": http,
-        "uploads": uploads,
-        "thumbnails": {"directory": thumbs["directory"], "files": thumbs["files"], "bytes": thumbs["bytes"]},
-    }
-
-
-def clear_cache(cache_dir: str | os.PathLike | None = None) -> None:
-    """Delete every cached HTTP answer, remembered upload URL and thumbnail of a cache folder.
-
-    Needs no credentials and creates nothing (the command line's ``cache clear``);
-    the next search is billed again.
-
-    Parameters
-    ----------
-    cache_dir : str or path, optional
-        The folder; default ``$PATSNAP_CACHE_DIR`` or the platform's user cache folder.
-
-    Examples
-    --------
-    >>> from patsnap_pandas import PatsnapClient, samples, search_designs
-    >>> with PatsnapClient.sandbox(cache_dir="my-cache") as client:
-    ...     hits = search_designs(samples.image("armchair"), client=client, limit=4)
-    >>> clear_cache("my-cache")
-    >>> info = cache_info("my-cache")
-    >>> info["http_cache"]["responses"], info["uploads"]["remembered"], info["thumbnails"]["files"]
-    (0, 0, 0)
-    """
-    folder = config.cache_dir(cache_dir)
-    http_file = sqlite_path(True, folder)
-    backend = None
-    if http_file.exists() or http_file.is_symlink():
-        try:
-            backend = SQLiteCache(http_file)
-        except CacheError:  # damaged, locked, or not a file at all: remove it
-            remove_sqlite(http_file)
-    try:
-        _clear(backend, UploadMemo(folder / _UPLOADS_FILE), ThumbnailStore(folder / _THUMBNAILS_DIR))
-    finally:
-        if backend is not None:
-            backend.close()
-    locks = folder / LOCKS_DIR
-    if locks.is_dir():  # lock files of finished runs
-        for item in locks.iterdir():
-            with contextlib.suppress(OSError):
-                item.unlink()
-
-
-def _clear(backend: Any, uploads: UploadMemo, thumbnails: ThumbnailStore | None) -> None:
-    """Empty an HTTP cache backend (None: none), an upload memo and, unless None, a thumbnail store."""
-    if backend is not None:
-        backend.clear()
-    uploads.clear()
-    if thumbnails is not None:
-        thumbnails.clear()
-
-
-def _count_responses(backend: Any) -> int | None:
-    try:
-        return len(backend.responses)
-    except Exception:  # a remote backend may not count cheaply
-        return None
-
-
-def _sqlite_bytes(path: Path) -> int:
-    """Bytes on disk of a SQLite file with its write-ahead log and journal (0 when absent)."""
-    files = [Path(f"{path}{suffix}") for suffix in ("", "-wal", "-shm", "-journal")]
-    return sum(f.stat().st_size for f in files if f.is_file())
-
-
-def _cache_location(backend: Any) -> str | None:
-    """The file of a file-based requests-cache backend, else None (Redis, memory...)."""
-    try:
-        path = backend.db_path
-    except (NotImplementedError, AttributeError):
-        return None
-    return str(path) if isinstance(path, (str, Path)) else None
 
 
 def _short(text: str, limit: int = 300) -> str:

@@ -30,6 +30,7 @@ from typing import TYPE_CHECKING, Any
 
 import pandas as pd
 
+from ._validate import check_flag, check_frame
 from .errors import InvalidInputError
 from .search import client_for
 
@@ -85,11 +86,9 @@ def enrich(df: pd.DataFrame, fields: str | Iterable[str] | None = None, *, legal
     >>> rich[["assignees", "grant_date", "simple_legal_status"]].dtypes.astype(str).tolist()
     ['string', 'datetime64[ns]', 'string']
     """
-    if not isinstance(df, pd.DataFrame):
-        raise TypeError(f"df must be a pandas DataFrame, got {type(df).__name__}")
+    check_frame(df)
     wanted = _check_fields(fields)
-    if not isinstance(legal_status, bool):
-        raise InvalidInputError(f"legal_status={legal_status!r} is not valid: expected True or False.")
+    legal_status = check_flag(legal_status, "legal_status")
     if not wanted and not legal_status:
         raise InvalidInputError("fields=[] with legal_status=False adds nothing: name at least one of "
                                 f"{', '.join(FIELDS)}, or pass legal_status=True.")

@@ -18,7 +18,7 @@ __all__ = [
     "RateLimitError", "InvalidParameterError", "UploadRejectedError", "ServiceUnavailableError",
     "ServiceUnreachableError",
     "SearchExpiredError", "PermissionDeniedError", "BadRequestError", "ResponseFormatError",
-    "InvalidInputError", "FilterError", "ImageInputError", "CacheError", "CacheWarning",
+    "InvalidInputError", "InvalidTypeError", "FilterError", "ImageInputError", "CacheError", "CacheWarning",
     "BatchInterrupted", "MissingExtraError", "error_for",
 ]
 
@@ -347,6 +347,20 @@ class InvalidInputError(ValueError):
     """
 
 
+class InvalidTypeError(InvalidInputError, TypeError):
+    """A bad argument of the wrong type (both an ``InvalidInputError`` and a ``TypeError``).
+
+    Examples
+    --------
+    >>> from patsnap_pandas import render
+    >>> try:
+    ...     render.thumbnail_grid([1, 2, 3], None)
+    ... except TypeError as err:
+    ...     print(type(err).__name__, "-", err)
+    InvalidTypeError - df=list is not valid: expected a result frame made by search_designs().
+    """
+
+
 class FilterError(InvalidInputError):
     """A bad search filter value or name; the message names the parameter and what is allowed.
 
@@ -417,7 +431,7 @@ _STATUS_TO_CLASS: dict[int, type[PatsnapError]] = {
 RESULTS_PATH = "/image-search/results"
 
 
-CACHE_FIX = ("Run `patsnap-pandas cache clear` (or patsnap_pandas.client.clear_cache()) to start "
+CACHE_FIX = ("Run `patsnap-pandas cache clear` (or patsnap_pandas.cache.clear_cache()) to start "
              "a clean cache folder, or point cache_dir / PATSNAP_CACHE_DIR at another folder.")
 
 

@@ -18,19 +18,22 @@ from collections.abc import Iterable, Mapping
 from typing import Any
 
 from . import codes
+from ._validate import check_int
 from .errors import FilterError
 
 __all__ = ["SearchFilters", "FilterError", "check_limit", "check_offset", "FILTER_NAMES", "FILTER_LABELS"]
 
 
-def _fail(name: str, value: Any, problem: str, allowed: str, suggestion: str | None = None) -> FilterError:
+def filter_error(name: str, value: Any, problem: str, allowed: str, suggestion: str | None = None) -> FilterError:
+    """A FilterError in the one message shape of bad arguments, with what it is about."""
     message = f"{name}={value!r} is not valid: {problem}. Allowed: {allowed}."
     if suggestion:
         message += f" Did you mean {suggestion!r}?"
     return FilterError(message, params=(name,), problem=problem, suggestion=suggestion)
 
 
-def _suggest(word: str, candidates: Iterable[str]) -> str | None:
+def suggest(word: str, candidates: Iterable[str]) -> str | None:
+    """The candidate closest to a mistyped ``word``, if any is close."""
     matches = difflib.get_close_matches(word, list(candidates), n=1, cutoff=0.6)
     return matches[0] if matches else None
 
@@ -51,10 +54,10 @@ def _items(name: str, value: Any, allowed: str) -> list:
     if isinstance(value, str):
         parts = [part.strip() for part in value.split(",")]
         if any(not part for part in parts):
-            raise _fail(name, value, "empty item in the comma-separated list", allowed)
+            raise filter_error(name, value, "empty item in the comma-separated list", allowed)
         return parts
     if isinstance(value, bool):
-        raise _fail(name, value, "a boolean is not a code", allowed)
+        raise filter_error(name, value, "a boolean is not a code", allowed)
     if isinstance(value, numbers.Integral):
         return [int(value)]
     if isinstance(value, Iterable) and not isinstance(value, (bytes, Mapping)):
@@ -65,9 +68,9 @@ def _items(name: str, value: Any, allowed: str) -> list:
             elif isinstance(item, numbers.Integral) and not isinstance(item, bool):
                 items.append(int(item))
             else:
-                raise _fail(name, value, f"item {item!r} is neither a code nor a name", allowed)
+                raise filter_error(name, value, f"item {item!r} is neither a code nor a name", allowed)
         return items
-    raise _fail(name, value, f"expected a string, an int or a list, got {type(value).__name__}", allowed)
+    raise filter_error(name, value, f"expected a string, an int or a list, got {type(value).__name__}", allowed)
 
 
 def _dedup(values: Iterable) -> list:
@@ -86,14 +89,14 @@ _LOC_OPERATORS = ("AND", "OR", "NOT")
 def _loc_code(text: str, original: Any) -> str:
     match = re.fullmatch(r"(\d{1,2})(?:-(\d{1,2}))?", text.strip())
     if not match:
-        raise _fail("loc", original, f"{text!r} is not a Locarno code", _LOC_ALLOWED)
+        raise filter_error("loc", original, f"{text!r} is not a Locarno code", _LOC_ALLOWED)
     klass = int(match.group(1))
     if not (1 <= klass <= 32 or klass == 99):
-        raise _fail("loc", original, f"class {klass:02d} of {text!r} does not exist", _LOC_ALLOWED)
+        raise filter_error("loc", original, f"class {klass:02d} of {text!r} does not exist", _LOC_ALLOWED)
     if match.group(2) is None:
         return f"{klass:02d}"
     if int(match.group(2)) == 0:
-        raise _fail("loc", original, f"subclass 00 of {text!r} does not exist", _LOC_ALLOWED)
+        raise filter_error("loc", original, f"subclass 00 of {text!r} does not exist", _LOC_ALLOWED)
     return f"{klass:02d}-{int(match.group(2)):02d}"
 
 
@@ -113,8 +116,8 @@ def _loc_tokens(text: str) -> list[str]:
             tokens.append(match.group("word").upper())
         else:
             bad = match.group("word") or match.group("other")
-            suggestion = _suggest(bad.upper(), _LOC_OPERATORS) if match.group("word") else None
-            raise _fail("loc", text, f"unexpected {bad!r}", _LOC_ALLOWED, suggestion)
+            suggestion = suggest(bad.upper(), _LOC_OPERATORS) if match.group("word") else None
+            raise filter_error("loc", text, f"unexpected {bad!r}", _LOC_ALLOWED, suggestion)
     return tokens
 
 
@@ -124,9 +127,9 @@ def _check_loc_grammar(tokens: list[str], original: str) -> None:
     for token in tokens:
         depth += {"(": 1, ")": -1}.get(token, 0)
         if depth < 0:
-            raise _fail("loc", original, "unbalanced parentheses: ')' without '('", _LOC_ALLOWED)
+            raise filter_error("loc", original, "unbalanced parentheses: ')' without '('", _LOC_ALLOWED)
     if depth:
-        raise _fail("loc", original, "unbalanced parentheses: '(' not closed", _LOC_ALLOWED)
+        raise filter_error("loc", original, "unbalanced parentheses: '(' not closed", _LOC_ALLOWED)
 
     position = 0
 
@@ -134,7 +137,7 @@ def _check_loc_grammar(tokens: list[str], original: str) -> None:
         nonlocal position
         if position >= len(tokens):
             after = f"after {tokens[-1]!r}" if tokens else "in an empty expression"
-            raise _fail("loc", original, f"a code or '(' is missing {after}", _LOC_ALLOWED)
+            raise filter_error("loc", original, f"a code or '(' is missing {after}", _LOC_ALLOWED)
         token = tokens[position]
         position += 1
         if token == "NOT":
@@ -143,7 +146,7 @@ def _check_loc_grammar(tokens: list[str], original: str) -> None:
             expr()
             position += 1  # the matching ")" (parentheses are balanced)
         elif token in _LOC_OPERATORS or token == ")":
-            raise _fail("loc", original, f"{token!r} where a code or '(' was expected", _LOC_ALLOWED)
+            raise filter_error("loc", original, f"{token!r} where a code or '(' was expected", _LOC_ALLOWED)
 
     def expr() -> None:
         nonlocal position
@@ -151,13 +154,13 @@ def _check_loc_grammar(tokens: list[str], original: str) -> None:
         while position < len(tokens) and tokens[position] != ")":
             token = tokens[position]
             if token not in _LOC_OPERATORS:
-                raise _fail("loc", original, f"AND/OR/NOT is missing before {token!r}", _LOC_ALLOWED)
+                raise filter_error("loc", original, f"AND/OR/NOT is missing before {token!r}", _LOC_ALLOWED)
             position += 1
             unary()
 
     expr()
     if position != len(tokens):
-        raise _fail("loc", original, f"unexpected {tokens[position]!r}", _LOC_ALLOWED)
+        raise filter_error("loc", original, f"unexpected {tokens[position]!r}", _LOC_ALLOWED)
 
 
 def _normalise_loc(value: Any) -> str:
@@ -171,16 +174,16 @@ def _normalise_loc(value: Any) -> str:
     if isinstance(value, Iterable) and not isinstance(value, (bytes, Mapping)):
         items = list(value)
         if not all(isinstance(item, str) for item in items):
-            raise _fail("loc", value, "every item of a list must be a code string", _LOC_ALLOWED)
+            raise filter_error("loc", value, "every item of a list must be a code string", _LOC_ALLOWED)
         codes_ = _dedup(_loc_code(item, value) for item in items)
         return codes_[0] if len(codes_) == 1 else "(" + " OR ".join(codes_) + ")"
-    raise _fail("loc", value, f"expected a string or a list of codes, got {type(value).__name__}",
+    raise filter_error("loc", value, f"expected a string or a list of codes, got {type(value).__name__}",
                 _LOC_ALLOWED)
 
 
 # --- code tables ------------------------------------------------------------------------------
 
-def _normalise_codes(name: str, value: Any, table: Mapping[int, str],
+def normalise_codes(name: str, value: Any, table: Mapping[int, str],
                      aliases: Mapping[str, int]) -> str:
     names = {label.lower(): code for code, label in table.items()}
     names.update({alias.lower(): code for alias, code in aliases.items()})
@@ -193,12 +196,12 @@ def _normalise_codes(name: str, value: Any, table: Mapping[int, str],
             item = int(item)
         if isinstance(item, int):
             if item not in table:
-                raise _fail(name, value, f"unknown code {item}", allowed)
+                raise filter_error(name, value, f"unknown code {item}", allowed)
             result.append(item)
             continue
         key = " ".join(item.lower().replace("_", " ").split())
         if key not in names:
-            raise _fail(name, value, f"unknown status {item!r}", allowed, _suggest(key, names))
+            raise filter_error(name, value, f"unknown status {item!r}", allowed, suggest(key, names))
         result.append(names[key])
     return ",".join(str(code) for code in _dedup(result))
 
@@ -210,14 +213,14 @@ def _normalise_country(value: Any) -> str:
     result = []
     for item in _items("country", value, allowed):
         if not isinstance(item, str):
-            raise _fail("country", value, f"{item!r} is not an authority code", allowed)
+            raise filter_error("country", value, f"{item!r} is not an authority code", allowed)
         code = item.upper()
         if code not in codes.AUTHORITIES:
             code = by_name.get(item.lower(), "")
         if not code:
-            suggestion = _suggest(item.upper(), codes.AUTHORITIES) or (
-                by_name.get(_suggest(item.lower(), by_name) or ""))
-            raise _fail("country", value, f"unknown authority {item!r}", allowed, suggestion)
+            suggestion = suggest(item.upper(), codes.AUTHORITIES) or (
+                by_name.get(suggest(item.lower(), by_name) or ""))
+            raise filter_error("country", value, f"unknown authority {item!r}", allowed, suggestion)
         result.append(code)
     return ",".join(_dedup(result))
 
@@ -230,7 +233,7 @@ _DATE_ALLOWED = "a date, a datetime, 'YYYY-MM-DD' or 'YYYYMMDD'"
 def _normalise_date(name: str, value: Any) -> str:
     if isinstance(value, dt.datetime):  # also pandas.Timestamp
         if value != value:  # pandas.NaT is a datetime that is no date (and not equal to itself)
-            raise _fail(name, value, "a missing date (NaT); pass None for no filter", _DATE_ALLOWED)
+            raise filter_error(name, value, "a missing date (NaT); pass None for no filter", _DATE_ALLOWED)
         day = value.date()
     elif isinstance(value, dt.date):
         day = value
@@ -238,21 +241,21 @@ def _normalise_date(name: str, value: Any) -> str:
         text = str(value).strip()
         match = re.fullmatch(r"(\d{4})-?(\d{2})-?(\d{2})", text)
         if not match or (("-" in text) and text.count("-") != 2):
-            raise _fail(name, value, "not a date in a known format", _DATE_ALLOWED)
+            raise filter_error(name, value, "not a date in a known format", _DATE_ALLOWED)
         try:
             day = dt.date(*(int(part) for part in match.groups()))
         except ValueError as exc:
-            raise _fail(name, value, str(exc), _DATE_ALLOWED) from None
+            raise filter_error(name, value, str(exc), _DATE_ALLOWED) from None
     else:
-        raise _fail(name, value, f"expected a date, got {type(value).__name__}", _DATE_ALLOWED)
+        raise filter_error(name, value, f"expected a date, got {type(value).__name__}", _DATE_ALLOWED)
     return f"{day.year:04d}{day.month:02d}{day.day:02d}"  # strftime("%Y") does not pad years < 1000
 
 
 # --- simple strings -----------------------------------------------------------------------------
 
-def _normalise_text(name: str, value: Any, allowed: str) -> str:
+def normalise_text(name: str, value: Any, allowed: str) -> str:
     if not isinstance(value, str):
-        raise _fail(name, value, f"expected a string, got {type(value).__name__}", allowed)
+        raise filter_error(name, value, f"expected a string, got {type(value).__name__}", allowed)
     return " ".join(value.split())
 
 
@@ -260,25 +263,25 @@ def _normalise_field(value: Any) -> str | None:
     allowed = "'score' (the default, by similarity), " + ", ".join(
         f"{code!r} ({label})" for code, label in codes.SORT_FIELDS.items())
     if not isinstance(value, str):
-        raise _fail("field", value, f"expected a string, got {type(value).__name__}", allowed)
+        raise filter_error("field", value, f"expected a string, got {type(value).__name__}", allowed)
     text = value.strip().upper()
     if text == "SCORE":
         return None
     if text not in codes.SORT_FIELDS:
-        raise _fail("field", value, "unknown sort field", allowed,
-                    _suggest(text, [*codes.SORT_FIELDS, "SCORE"]))
+        raise filter_error("field", value, "unknown sort field", allowed,
+                           suggest(text, [*codes.SORT_FIELDS, "SCORE"]))
     return text
 
 
 def _normalise_order(value: Any) -> str:
     allowed = " or ".join(repr(order) for order in codes.SORT_ORDERS)
     if not isinstance(value, str):
-        raise _fail("order", value, f"expected a string, got {type(value).__name__}", allowed)
+        raise filter_error("order", value, f"expected a string, got {type(value).__name__}", allowed)
     text = value.strip().lower()
     aliases = {"ascending": "asc", "descending": "desc"}
     text = aliases.get(text, text)
     if text not in codes.SORT_ORDERS:
-        raise _fail("order", value, "unknown sort order", allowed, _suggest(text, codes.SORT_ORDERS))
+        raise filter_error("order", value, "unknown sort order", allowed, suggest(text, codes.SORT_ORDERS))
     return text
 
 
@@ -376,8 +379,8 @@ class SearchFilters:
             first, last = getattr(self, start), getattr(self, end)
             if first and last and first > last:
                 raise FilterError(
-                    f"{start}={first!r} is after {end}={last!r}. Allowed: {start} <= {end}.",
-                    params=(start, end), problem="after")
+                           f"{start}={first!r} is after {end}={last!r}. Allowed: {start} <= {end}.",
+                           params=(start, end), problem="after")
 
     @classmethod
     def from_kwargs(cls, **kwargs: Any) -> SearchFilters:
@@ -458,7 +461,7 @@ def _unknown_name(name: str) -> FilterError:
     if name in ("limit", "offset"):
         return FilterError(f"{name} is not a filter: pass {name}= to create_search()/search_results(). "
                            f"Allowed filter names: {', '.join(FILTER_NAMES)}.")
-    suggestion = _suggest(name, FILTER_NAMES)
+    suggestion = suggest(name, FILTER_NAMES)
     message = f"{name!r} is not a search filter. Allowed names: {', '.join(FILTER_NAMES)}."
     if suggestion:
         message += f" Did you mean {suggestion!r}?"
@@ -467,13 +470,13 @@ def _unknown_name(name: str) -> FilterError:
 
 _NORMALISERS = {
     "loc": _normalise_loc,
-    "assignees": lambda v: _normalise_text("assignees", v, "an applicant or patentee name (a string)"),
-    "legal_status": lambda v: _normalise_codes("legal_status", v, codes.LEGAL_STATUS,
+    "assignees": lambda v: normalise_text("assignees", v, "an applicant or patentee name (a string)"),
+    "legal_status": lambda v: normalise_codes("legal_status", v, codes.LEGAL_STATUS,
                                                codes.LEGAL_STATUS_ALIASES),
     "country": _normalise_country,
-    "simple_legal_status": lambda v: _normalise_codes("simple_legal_status", v,
+    "simple_legal_status": lambda v: normalise_codes("simple_legal_status", v,
                                                       codes.SIMPLE_LEGAL_STATUS, {}),
-    "main_field": lambda v: _normalise_text("main_field", v, "a keyword (a string)"),
+    "main_field": lambda v: normalise_text("main_field", v, "a keyword (a string)"),
     "apply_start_time": lambda v: _normalise_date("apply_start_time", v),
     "apply_end_time": lambda v: _normalise_date("apply_end_time", v),
     "public_start_time": lambda v: _normalise_date("public_start_time", v),
@@ -484,16 +487,6 @@ _NORMALISERS = {
 
 #: The filter names, in the order of the API documentation.
 FILTER_NAMES: tuple[str, ...] = tuple(f.name for f in dataclasses.fields(SearchFilters))
-
-
-def _check_int(name: str, value: Any, low: int, high: int) -> int:
-    allowed = f"an integer from {low} to {high}"
-    if isinstance(value, bool) or not isinstance(value, numbers.Integral):
-        raise FilterError(f"{name}={value!r} is not valid: expected an integer, got "
-                          f"{type(value).__name__}. Allowed: {allowed}.")
-    if not low <= int(value) <= high:
-        raise FilterError(f"{name}={value!r} is not valid: out of range. Allowed: {allowed}.")
-    return int(value)
 
 
 def check_limit(limit: Any, name: str = "limit") -> int:
@@ -508,7 +501,7 @@ def check_limit(limit: Any, name: str = "limit") -> int:
     ...
     patsnap_pandas.errors.FilterError: limit=500 is not valid: out of range. Allowed: an integer from 1 to 100.
     """
-    return _check_int(name, limit, codes.LIMIT_MIN, codes.LIMIT_MAX)
+    return check_int(limit, name, codes.LIMIT_MIN, codes.LIMIT_MAX, error=FilterError)
 
 
 def check_offset(offset: Any, name: str = "offset") -> int:
@@ -523,4 +516,4 @@ def check_offset(offset: Any, name: str = "offset") -> int:
     ...
     patsnap_pandas.errors.FilterError: offset=-1 is not valid: out of range. Allowed: an integer from 0 to 1000.
     """
-    return _check_int(name, offset, codes.OFFSET_MIN, codes.OFFSET_MAX)
+    return check_int(offset, name, codes.OFFSET_MIN, codes.OFFSET_MAX, error=FilterError)

@@ -378,7 +378,7 @@ def _provenance(attrs: Mapping | None, *, query: str, search_id: str | None) -> 
         "filters": {},
         "search_id": search_id,
         "total": None,
-        "fetched_at": _utcnow_iso(),
+        "fetched_at": utcnow_iso(),
         "from_cache": False,
         "endpoint_version": ENDPOINT_VERSION,
         "thumbnail_dir": None,
@@ -427,7 +427,8 @@ def _json_safe(value: Any, where: str) -> Any:
     )
 
 
-def _utcnow_iso() -> str:
+def utcnow_iso() -> str:
+    """Now, in UTC, as ISO 8601 to the second (the ``fetched_at`` of provenance)."""
     return _dt.datetime.now(_dt.timezone.utc).isoformat(timespec="seconds")
 
 

@@ -10,27 +10,21 @@ from __future__ import annotations
 
 import base64
 import logging
-import os
 import re
 import threading
 import time
 from collections import Counter
-from pathlib import Path
-from typing import Any, Callable, Mapping
+from typing import Any, Callable
 from urllib.parse import quote, quote_plus
 
 import requests
 import requests.auth
-import requests_cache
 from requests.adapters import HTTPAdapter
 from requests_cache.models import CachedResponse
-from requests_cache.policy.expiration import DO_NOT_CACHE
 from urllib3.util.retry import Retry
 
-from .cache_files import SQLiteCache
-
 __all__ = [
-    "Usage", "RateLimiter", "Interrupted", "HeadersAuth", "PatsnapAdapter", "build_session", "make_retry",
+    "Usage", "RateLimiter", "Interrupted", "HeadersAuth", "PatsnapAdapter", "keeps_misses", "make_retry",
     "register_secret", "redact", "install_log_redaction", "SECRET_PARAMETERS",
 ]
 
@@ -404,74 +398,3 @@ def keeps_misses(filter_fn: Callable[[requests.Response], bool]) -> Callable[[re
             return True
         return filter_fn(response)
     return keep
-
-
-def _is_backend(cache: Any) -> bool:
-    return isinstance(cache, requests_cache.BaseCache)
-
-
-def sqlite_path(cache: Any, cache_dir: Path) -> Path | None:
-    """Where the SQLite cache file lives for a ``cache`` argument (None: not a SQLite file we own)."""
-    if cache is True:
-        return cache_dir / "http_cache.sqlite"
-    if isinstance(cache, (str, os.PathLike)):
-        path = Path(cache).expanduser()
-        return path if path.suffix in (".sqlite", ".db") else path / "http_cache.sqlite"
-    return None
-
-
-def build_session(*, cache: Any, cache_dir: Path, urls_expire_after: Mapping[str, Any],
-                  filter_fn: Callable[[requests.Response], bool], adapter: HTTPAdapter,
-                  user_agent: str) -> requests.Session:
-    """A requests session for the client.
-
-    Parameters
-    ----------
-    cache : bool, str, PathLike or requests_cache backend
-        False: no HTTP cache; True: SQLite in ``cache_dir``; a path: SQLite there;
-        a backend object (e.g. ``requests_cache.RedisCache()``): that backend.
-    urls_expire_after : mapping
-        URL pattern -> lifetime; anything else is never cached.
-    filter_fn : callable
-        Only responses for which it returns True are stored.
-    adapter : HTTPAdapter
-        Mounted for http:// and https:// (retries and rate limit).
-    user_agent : str
-        The User-Agent header.
-
-    Examples
-    --------
-    >>> from pathlib import Path
-    >>> adapter = PatsnapAdapter(make_retry(5, 0.5), RateLimiter(None))
-    >>> session = build_session(cache=True, cache_dir=Path("cache"), urls_expire_after={},
-    ...                         filter_fn=lambda response: True, adapter=adapter, user_agent="example/1.0")
-    >>> type(session).__name__, session.cache.db_path.name, session.headers["User-Agent"]
-    ('CachedSession', 'http_cache.sqlite', 'example/1.0')
-    >>> session.close()
-    """
-    if cache is False or cache is None:
-        session: requests.Session = requests.Session()
-    else:
-        common = dict(
-            expire_after=DO_NOT_CACHE, urls_expire_after=dict(urls_expire_after),
-            allowable_methods=("GET", "POST"), allowable_codes=(200,), filter_fn=keeps_misses(filter_fn),
-            ignored_parameters=SECRET_PARAMETERS, match_headers=False, cache_control=False,
-            stale_if_error=False,
-        )
-        if _is_backend(cache):
-            session = requests_cache.CachedSession(backend=cache, **common)
-        else:
-            path = sqlite_path(cache, cache_dir)
-            if path is None:
-                raise TypeError(f"cache={cache!r} is not valid: expected True, False, a path or a "
-                                "requests_cache backend object")
-            try:
-                path.parent.mkdir(parents=True, exist_ok=True)
-            except OSError:
-                pass  # SQLiteCache keeps the answers in memory and warns once
-            session = requests_cache.CachedSession(backend=SQLiteCache(path), **common)
-    session.mount("https://", adapter)
-    session.mount("http://", adapter)
-    session.headers["User-Agent"] = user_agent
-    return session
-

@@ -23,7 +23,7 @@ from typing import Any
 
 from . import codes
 from .errors import FilterError
-from .filters import FILTER_NAMES, SearchFilters, _fail, _normalise_codes, _normalise_text, _suggest
+from .filters import FILTER_NAMES, SearchFilters, filter_error, normalise_codes, normalise_text, suggest
 
 __all__ = ["IMAGE_OPTION_NAMES", "ImageSearchOptions"]
 
@@ -34,11 +34,11 @@ _MODELS_ALLOWED = "; ".join(f"{m} = {what.split(':')[0]} ({codes.PATENT_TYPES[t]
 def _patent_type(value: Any) -> str:
     allowed = ", ".join(f"{t!r} ({label})" for t, label in codes.PATENT_TYPES.items())
     if not isinstance(value, str):
-        raise _fail("patent_type", value, f"expected a string, got {type(value).__name__}", allowed)
+        raise filter_error("patent_type", value, f"expected a string, got {type(value).__name__}", allowed)
     text = value.strip().upper()
     text = {"DESIGN": "D", "UTILITY": "U", "UTILITY MODEL": "U", "UTILITY_MODEL": "U"}.get(text, text)
     if text not in codes.PATENT_TYPES:
-        raise _fail("patent_type", value, "unknown patent type", allowed)
+        raise filter_error("patent_type", value, "unknown patent type", allowed)
     return text
 
 
@@ -46,24 +46,24 @@ def _model(value: Any, patent_type: str) -> int:
     if value is None:
         return codes.DEFAULT_MODEL[patent_type]
     if isinstance(value, bool) or not isinstance(value, int) or value not in codes.IMAGE_MODELS:
-        raise _fail("model", value, "unknown model", _MODELS_ALLOWED)
+        raise filter_error("model", value, "unknown model", _MODELS_ALLOWED)
     kind = codes.IMAGE_MODELS[value][0]
     if kind != patent_type:
         fits = [m for m, (t, _) in codes.IMAGE_MODELS.items() if t == patent_type]
-        raise _fail("model", value, f"model {value} searches {codes.PATENT_TYPES[kind]}s, not "
-                    f"{codes.PATENT_TYPES[patent_type]}s (patent_type={patent_type!r})",
-                    f"{fits[0]} or {fits[1]} with patent_type={patent_type!r}; {_MODELS_ALLOWED}")
+        raise filter_error("model", value, f"model {value} searches {codes.PATENT_TYPES[kind]}s, not "
+                           f"{codes.PATENT_TYPES[patent_type]}s (patent_type={patent_type!r})",
+                           f"{fits[0]} or {fits[1]} with patent_type={patent_type!r}; {_MODELS_ALLOWED}")
     return value
 
 
 def _lang(value: Any) -> str:
     allowed = ", ".join(repr(x) for x in codes.IMAGE_LANGS)
     if not isinstance(value, str):
-        raise _fail("lang", value, f"expected a string, got {type(value).__name__}", allowed)
+        raise filter_error("lang", value, f"expected a string, got {type(value).__name__}", allowed)
     text = value.strip().lower()
     text = {"zh": "cn", "chinese": "cn", "english": "en"}.get(text, text)
     if text not in codes.IMAGE_LANGS:
-        raise _fail("lang", value, "unknown language", allowed, _suggest(text, codes.IMAGE_LANGS))
+        raise filter_error("lang", value, "unknown language", allowed, suggest(text, codes.IMAGE_LANGS))
     return text
 
 
@@ -74,7 +74,7 @@ def _flag(name: str, value: Any) -> bool | None:
         return value
     if isinstance(value, int) and value in (0, 1):
         return bool(value)
-    raise _fail(name, value, f"expected True/False (or 1/0), got {type(value).__name__}", "True, False, 1 or 0")
+    raise filter_error(name, value, f"expected True/False (or 1/0), got {type(value).__name__}", "True, False, 1 or 0")
 
 
 #: Option names besides the filters of SearchFilters.
@@ -141,7 +141,7 @@ class ImageSearchOptions:
         unknown = [name for name in filters if name not in FILTER_NAMES]
         if unknown:
             names = (*IMAGE_OPTION_NAMES, *FILTER_NAMES)
-            hint = _suggest(unknown[0], names)
+            hint = suggest(unknown[0], names)
             raise FilterError(f"{unknown[0]!r} is not an option of the image search. Allowed names: "
                               f"{', '.join(names)}." + (f" Did you mean {hint!r}?" if hint else ""))
         legal = filters.pop("legal_status", None)
@@ -151,14 +151,14 @@ class ImageSearchOptions:
         set_(self, "model", _model(model, kind))
         set_(self, "lang", _lang(lang))
         set_(self, "query_text", None if query_text is None else
-             (_normalise_text("query_text", query_text, "a PatSnap Analytics query (a string)") or None))
+             (normalise_text("query_text", query_text, "a PatSnap Analytics query (a string)") or None))
         for name, value in (("is_https", is_https), ("return_img_id", return_img_id), ("pre_filter", pre_filter),
                             ("stemming", stemming), ("include_machine_translation", include_machine_translation),
                             ("score_expansion", score_expansion)):
             set_(self, name, _flag(name, value))
         set_(self, "filters", SearchFilters(**filters))
         blank = legal is None or (isinstance(legal, (str, list, tuple, set)) and not legal)
-        set_(self, "legal_status", None if blank else _normalise_codes(
+        set_(self, "legal_status", None if blank else normalise_codes(
             "legal_status", legal, codes.LEGAL_STATUS_EXTENDED, codes.LEGAL_STATUS_ALIASES))
 
     @classmethod

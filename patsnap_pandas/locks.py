@@ -20,14 +20,13 @@ from collections.abc import Iterator
 from contextlib import contextmanager
 from pathlib import Path
 
+from .cache_files import LOCKS_DIR
 from .errors import CacheError, CacheWarning
 
-__all__ = ["SingleFlight", "LOCK_TIMEOUT_S", "LOCKS_DIR", "flight_key"]
+__all__ = ["SingleFlight", "LOCK_TIMEOUT_S", "flight_key"]
 
 #: Seconds a caller waits for an identical call in flight elsewhere before giving up.
 LOCK_TIMEOUT_S = 300.0
-#: The lock files' folder, inside the cache folder.
-LOCKS_DIR = "locks"
 
 
 def flight_key(*parts: str) -> str:

@@ -12,10 +12,8 @@ no event-handler attribute and no external URL.
 
 from __future__ import annotations
 
-import base64
 import copy
 import datetime as _dt
-import html
 import io
 import math
 import threading
@@ -30,6 +28,10 @@ import numpy as np
 import pandas as pd
 
 from ._extras import require
+from ._html import data_uri, escape, page
+from ._validate import check_frame, check_int, check_optional_int
+from .errors import InvalidInputError, InvalidTypeError
+from .images import image_mime, thumbnail_png_or_none
 
 if TYPE_CHECKING:  # matplotlib is imported lazily: importing the package stays cheap
     from matplotlib.axes import Axes
@@ -47,58 +49,22 @@ TOOLTIP_MAX_CHARS = 500  # the title= attribute carries the full text up to this
 MISSING_GROUP = "(missing)"
 CHARTS = "Drawing charts (plot_scores, score_chart_png, gallery, reports)"  # what needs the [reports] extra
 
-_PNG_MAGIC = b"\x89PNG\r\n\x1a\n"
-_JPEG_MAGIC = b"\xff\xd8\xff"
 _GLYPH_TAIL = {"\u200d", "\ufe0e", "\ufe0f"}  # ZWJ and variation selectors
 
 
 # --------------------------------------------------------------------------
-# validation shared with report.py
+# validation of the images handed in
 # --------------------------------------------------------------------------
-
-
-def _check_frame(df: Any, required: Iterable[str] = (), *, param: str = "df") -> pd.DataFrame:
-    """Return ``df`` if it is a DataFrame holding every ``required`` column."""
-    if not isinstance(df, pd.DataFrame):
-        raise TypeError(f"{param} must be a pandas DataFrame in the frame schema, got {type(df).__name__}")
-    missing = [c for c in dict.fromkeys(required) if c not in df.columns]
-    if missing:
-        raise ValueError(
-            f"{param} is missing required column(s) {missing}; it has {list(map(str, df.columns))}"
-        )
-    return df
-
-
-def _check_int(value: Any, name: str, low: int, high: int | None = None, *, allow_none: bool = False) -> int | None:
-    if value is None and allow_none:
-        return None
-    allowed = f"an integer >= {low}" if high is None else f"an integer from {low} to {high}"
-    if allow_none:
-        allowed = "None or " + allowed
-    if isinstance(value, (bool, np.bool_)) or not isinstance(value, (int, np.integer)):
-        raise ValueError(f"{name}={value!r} is not allowed; expected {allowed}")
-    value = int(value)
-    if value < low or (high is not None and value > high):
-        raise ValueError(f"{name}={value!r} is out of range; expected {allowed}")
-    return value
-
-
-def _image_mime(data: bytes) -> str | None:
-    if data.startswith(_PNG_MAGIC):
-        return "image/png"
-    if data.startswith(_JPEG_MAGIC):
-        return "image/jpeg"
-    return None
 
 
 def _check_image_bytes(item: Any, name: str) -> bytes | None:
     if item is None:
         return None
     if not isinstance(item, (bytes, bytearray, memoryview)):
-        raise TypeError(f"{name} must be PNG/JPEG bytes or None, got {type(item).__name__}")
+        raise InvalidTypeError(f"{name} must be PNG/JPEG bytes or None, got {type(item).__name__}")
     data = bytes(item)
-    if _image_mime(data) is None:
-        raise ValueError(f"{name} is not PNG or JPEG data (starts with {data[:8]!r}); pass PNG/JPEG bytes or None")
+    if image_mime(data) is None:
+        raise InvalidInputError(f"{name} is not PNG or JPEG data (starts with {data[:8]!r}); pass PNG/JPEG bytes or None")
     return data
 
 
@@ -107,47 +73,24 @@ def _check_images(images: Any, df: pd.DataFrame, *, param: str = "images") -> li
     if images is None:
         return [None] * len(df)
     if isinstance(images, (str, bytes, bytearray, memoryview)) or not isinstance(images, Iterable):
-        raise TypeError(
+        raise InvalidTypeError(
             f"{param} must be a list with one thumbnail (PNG/JPEG bytes or None) per row, got {type(images).__name__}"
         )
     items = list(images)
     if len(items) != len(df):
-        raise ValueError(
+        raise InvalidInputError(
             f"{param} has {len(items)} item(s) but df has {len(df)} row(s); "
             "pass one thumbnail (PNG/JPEG bytes or None) per row, in row order"
         )
     return [_check_image_bytes(item, f"{param}[{i}]") for i, item in enumerate(items)]
 
 
-def _data_uri(data: bytes) -> str:
-    mime = _image_mime(data) or "application/octet-stream"
-    return f"data:{mime};base64," + base64.b64encode(data).decode("ascii")
-
-
-def _png_thumbnail(source: bytes | str | Path, size: int) -> bytes | None:
-    """PNG of an image file or its bytes, at most ``size`` px on its long side, EXIF orientation
-    applied and no DPI tag (Excel then shows it at exactly that size); None if it cannot be read."""
-    from PIL import Image, ImageOps, UnidentifiedImageError
-
-    try:
-        with Image.open(io.BytesIO(source) if isinstance(source, bytes) else source) as im:
-            im = ImageOps.exif_transpose(im)
-            im.thumbnail((size, size))
-            if im.mode not in ("RGB", "RGBA", "L", "LA"):
-                im = im.convert("RGBA")
-            buf = io.BytesIO()
-            im.save(buf, format="PNG")
-    except (UnidentifiedImageError, Image.DecompressionBombError, OSError, ValueError):
-        return None
-    return buf.getvalue()
-
-
 # --------------------------------------------------------------------------
-# text helpers shared with report.py
+# text helpers shared with report and widgets
 # --------------------------------------------------------------------------
 
 
-def _is_missing(value: Any) -> bool:
+def is_missing(value: Any) -> bool:
     if value is None or value is pd.NA or value is pd.NaT:
         return True
     try:
@@ -157,13 +100,13 @@ def _is_missing(value: Any) -> bool:
     return isinstance(result, (bool, np.bool_)) and bool(result)
 
 
-def _format_value(value: Any, column: str | None = None) -> str:
+def format_value(value: Any, column: str | None = None) -> str:
     """Plain text for one cell: scores to 3 decimals, dates ISO, lists joined by '; '."""
     if isinstance(value, (list, tuple, set, frozenset, np.ndarray, pd.Series)):
-        return "; ".join(t for t in (_format_value(v, column) for v in value) if t)
+        return "; ".join(t for t in (format_value(v, column) for v in value) if t)
     if isinstance(value, dict):
-        return "; ".join(f"{k}: {_format_value(v)}" for k, v in value.items() if not _is_missing(v))
-    if _is_missing(value):
+        return "; ".join(f"{k}: {format_value(v)}" for k, v in value.items() if not is_missing(v))
+    if is_missing(value):
         return ""
     if isinstance(value, (bool, np.bool_)):
         return "yes" if value else "no"
@@ -182,7 +125,7 @@ def _format_value(value: Any, column: str | None = None) -> str:
     return str(value)
 
 
-def _truncate(text: str, limit: int) -> str:
+def truncate(text: str, limit: int) -> str:
     """``text`` cut to at most ``limit`` characters, ending with an ellipsis when cut."""
     if len(text) <= limit:
         return text
@@ -193,18 +136,13 @@ def _truncate(text: str, limit: int) -> str:
     return cut.rstrip() + "\u2026"
 
 
-def _esc(text: Any) -> str:
-    """HTML-escape any value (quotes included); NUL becomes U+FFFD."""
-    return html.escape(str(text), quote=True).replace("\x00", "\ufffd")
-
-
 def _mpl_text(text: Any, limit: int = 40) -> str:
     """Text safe for matplotlib: truncated, and '$' escaped so it is never parsed as mathtext."""
-    return _truncate(_format_value(text), limit).replace("$", r"\$")
+    return truncate(format_value(text), limit).replace("$", r"\$")
 
 
 def _group_labels(series: pd.Series) -> list[str]:
-    return [_format_value(v) or MISSING_GROUP for v in series]
+    return [format_value(v) or MISSING_GROUP for v in series]
 
 
 def top(df: pd.DataFrame, n: int, by: str = "score", *, ascending: bool | None = None) -> pd.DataFrame:
@@ -234,10 +172,10 @@ def top(df: pd.DataFrame, n: int, by: str = "score", *, ascending: bool | None =
     [1, 2, 3]
     >>> client.close()
     """
-    _check_frame(df)
-    n = _check_int(n, "n", 1)
+    check_frame(df)
+    n = check_int(n, "n", 1)
     if not isinstance(by, str) or by not in df.columns:
-        raise ValueError(f"by={by!r} is not a column of df; allowed: {list(map(str, df.columns))}")
+        raise InvalidInputError(f"by={by!r} is not a column of df; allowed: {list(map(str, df.columns))}")
     if ascending is None:
         ascending = by == "rank"
     out = df.sort_values(by, ascending=bool(ascending), na_position="last", kind="stable").head(n).copy()
@@ -297,22 +235,8 @@ class ThumbnailGrid:
     def save(self, path: str | Path, *, title: str = "Design search thumbnails") -> Path:
         """Write the grid as a standalone HTML page (UTF-8) and return its path."""
         path = Path(path)
-        path.write_text(_html_page(self.html, title), encoding="utf-8")
+        path.write_text(page(self.html, title), encoding="utf-8")
         return path
-
-
-# Content-Security-Policy for written pages: even injected markup could not run script or load anything.
-_CSP = "default-src 'none'; img-src data:; style-src 'unsafe-inline'; base-uri 'none'; form-action 'none'"
-
-
-def _html_page(body: str, title: str, *, head_extra: str = "") -> str:
-    return (
-        "<!DOCTYPE html>\n<html>\n<head>\n<meta charset=\"utf-8\">\n"
-        f"<meta http-equiv=\"Content-Security-Policy\" content=\"{_CSP}\">\n"
-        "<meta name=\"referrer\" content=\"no-referrer\">\n"
-        "<meta name=\"viewport\" content=\"width=device-width, initial-scale=1\">\n"
-        f"<title>{_esc(title)}</title>\n{head_extra}</head>\n<body>\n{body}\n</body>\n</html>\n"
-    )
 
 
 def _cell_width(size: int, pad: int) -> int:
@@ -341,24 +265,24 @@ def _grid_css(p: str, columns: int, size: int, pad: int, gap: int) -> str:
 
 def _grid_cell(p: str, row: pd.Series, image: bytes | None, caption: Sequence[str], size: int, pad: int) -> str:
     cell = _cell_width(size, pad)
-    pn = _format_value(row["patent_pn"])
-    alt = _esc(_truncate(pn or "patent drawing", CAPTION_MAX_CHARS))
+    pn = format_value(row["patent_pn"])
+    alt = escape(truncate(pn or "patent drawing", CAPTION_MAX_CHARS))
     if image is not None:
         picture = (
-            f'<img class="{p}-img" src="{_data_uri(image)}" alt="{alt}" '
+            f'<img class="{p}-img" src="{data_uri(image)}" alt="{alt}" '
             f'style="max-width:{size}px;max-height:{size}px">'
         )
     else:
         picture = f'<span class="{p}-missing">no image</span>'
     lines = []
     for j, column in enumerate(caption):
-        text = _format_value(row[column], column)
+        text = format_value(row[column], column)
         extra = f" {p}-score" if column == "score" else ""
-        tip = _esc(f"{column}: {_truncate(text, TOOLTIP_MAX_CHARS)}")
+        tip = escape(f"{column}: {truncate(text, TOOLTIP_MAX_CHARS)}")
         lines.append(
             f'<div class="{p}-cap {p}-c{j}{extra}" dir="auto" title="{tip}" '
             f'style="overflow:hidden;text-overflow:ellipsis;white-space:nowrap">'
-            f"{_esc(_truncate(text, CAPTION_MAX_CHARS))}</div>"
+            f"{escape(truncate(text, CAPTION_MAX_CHARS))}</div>"
         )
     return (
         f'<figure class="{p}-cell" style="box-sizing:border-box;width:{cell}px;margin:0;padding:{pad}px">'
@@ -408,16 +332,16 @@ def thumbnail_grid(
     10
     >>> client.close()
     """
-    _check_frame(df, ("patent_pn",))
-    n = _check_int(n, "n", 1, allow_none=True)
-    columns = _check_int(columns, "columns", *COLUMNS_RANGE)
-    size = _check_int(size, "size", *SIZE_RANGE)
+    check_frame(df, ("patent_pn",))
+    n = check_optional_int(n, "n", 1)
+    columns = check_int(columns, "columns", *COLUMNS_RANGE)
+    size = check_int(size, "size", *SIZE_RANGE)
     if isinstance(caption, str) or not isinstance(caption, Iterable):
-        raise ValueError(f"caption={caption!r} must be a sequence of column names, e.g. {CAPTION_DEFAULT}")
+        raise InvalidInputError(f"caption={caption!r} must be a sequence of column names, e.g. {CAPTION_DEFAULT}")
     caption = tuple(caption)
     bad = [c for c in caption if not isinstance(c, str) or c not in df.columns]
     if bad:
-        raise ValueError(
+        raise InvalidInputError(
             f"caption={caption!r} names {bad}, which are not columns of df; allowed: {list(map(str, df.columns))}"
         )
     thumbs = _check_images(images, df)
@@ -587,13 +511,13 @@ def plot_scores(
     10
     >>> client.close()
     """
-    _check_frame(df, ("score", "patent_pn"))
+    check_frame(df, ("score", "patent_pn"))
     if kind not in PLOT_KINDS:
-        raise ValueError(f"kind={kind!r} is not allowed; expected one of {PLOT_KINDS}")
+        raise InvalidInputError(f"kind={kind!r} is not allowed; expected one of {PLOT_KINDS}")
     if by is not None and (not isinstance(by, str) or by not in df.columns or by == "score"):
         allowed = [c for c in ("query", "authority") if c in df.columns] or "any column but score"
-        raise ValueError(f"by={by!r} is not a column of df to group by; allowed: None or {allowed}")
-    n = _check_int(n, "n", 1)
+        raise InvalidInputError(f"by={by!r} is not a column of df to group by; allowed: None or {allowed}")
+    n = check_int(n, "n", 1)
 
     data = _scored(df)
     groups: list[str] = []
@@ -753,15 +677,15 @@ def score_chart_png(df: pd.DataFrame, *, n: int = 30, width_px: int = 900, by: s
     True
     >>> client.close()
     """
-    _check_frame(df, ("score", "patent_pn"))
-    n = _check_int(n, "n", 1, 200)
-    width_px = _check_int(width_px, "width_px", 300, 3000)
-    dpi = _check_int(dpi, "dpi", 50, 300)
+    check_frame(df, ("score", "patent_pn"))
+    n = check_int(n, "n", 1, 200)
+    width_px = check_int(width_px, "width_px", 300, 3000)
+    dpi = check_int(dpi, "dpi", 50, 300)
     if by is not None and (not isinstance(by, str) or by not in df.columns or by == "score"):
-        raise ValueError(f"by={by!r} is not a column of df to colour by; allowed: None or "
+        raise InvalidInputError(f"by={by!r} is not a column of df to colour by; allowed: None or "
                          f"{[c for c in ('query', 'authority') if c in df.columns]}")
     if title is not None and not isinstance(title, str):
-        raise ValueError(f"title={title!r} is not valid: expected text or None")
+        raise InvalidInputError(f"title={title!r} is not valid: expected text or None")
     data = _scored(df)
     if by is not None:
         data = data.assign(_group=_group_labels(data[by]))
@@ -781,17 +705,13 @@ def score_chart_png(df: pd.DataFrame, *, n: int = 30, width_px: int = 900, by: s
 
 def _decode_rgb(data: bytes, limit: int = 512) -> np.ndarray | None:
     """RGB array of a thumbnail (transparency flattened on white), or None if unreadable."""
-    from PIL import Image, UnidentifiedImageError
+    from PIL import Image
 
-    try:
-        with Image.open(io.BytesIO(data)) as im:
-            im.thumbnail((limit, limit))
-            rgba = im.convert("RGBA")
-    except (UnidentifiedImageError, Image.DecompressionBombError, OSError, ValueError):
+    png = thumbnail_png_or_none(data, limit)  # transparency already flattened on white
+    if png is None:
         return None
-    flat = Image.new("RGB", rgba.size, "white")
-    flat.paste(rgba, mask=rgba.getchannel("A"))
-    return np.asarray(flat)
+    with Image.open(io.BytesIO(png)) as im:
+        return np.asarray(im.convert("RGB"))
 
 
 def gallery(df: pd.DataFrame, images: Sequence[bytes | None] | None, n: int = 12, cols: int = 4) -> "Figure":
@@ -824,9 +744,9 @@ def gallery(df: pd.DataFrame, images: Sequence[bytes | None] | None, n: int = 12
     """
     Figure = require("matplotlib.figure", CHARTS).Figure
 
-    _check_frame(df, ("score", "patent_pn"))
-    n = _check_int(n, "n", 1)
-    cols = _check_int(cols, "cols", *COLUMNS_RANGE)
+    check_frame(df, ("score", "patent_pn"))
+    n = check_int(n, "n", 1)
+    cols = check_int(cols, "cols", *COLUMNS_RANGE)
     thumbs = _check_images(images, df)
     count = min(n, len(df))
     rows = max(1, math.ceil(count / cols))
@@ -843,7 +763,7 @@ def gallery(df: pd.DataFrame, images: Sequence[bytes | None] | None, n: int = 12
             ax.imshow(pixels, interpolation="antialiased")
         else:
             ax.text(0.5, 0.5, "no image", transform=ax.transAxes, ha="center", va="center", color="0.4")
-        ax.set_title(f"{_mpl_text(row['patent_pn'], 28)}\n{_format_value(row['score'], 'score')}", fontsize=9)
+        ax.set_title(f"{_mpl_text(row['patent_pn'], 28)}\n{format_value(row['score'], 'score')}", fontsize=9)
     if count == 0:
         axes[0, 0].text(0.5, 0.5, "no hits", transform=axes[0, 0].transAxes, ha="center", va="center")
     return fig

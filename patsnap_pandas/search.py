@@ -8,7 +8,7 @@ The steps, each in the module that owns it:
    an earlier upload of the same bytes);
 3. create the search (P009) and page through its results by offset;
 4. build the frame (:func:`frame.hits_to_frame`) with its provenance in ``attrs``;
-5. prefetch the hit images into the :class:`images.ThumbnailStore`, so that a
+5. prefetch the hit images into the :class:`thumbnails.ThumbnailStore`, so that a
    result served from the cache still shows its thumbnails after the image URLs
    expired.
 
@@ -31,7 +31,6 @@ from __future__ import annotations
 
 import dataclasses
 import hashlib
-import numbers
 import os
 import threading
 import warnings
@@ -46,9 +45,12 @@ from PIL import Image
 
 from . import codes, config, frame, images, words
 from .client import Hit, PatsnapClient, SearchPage
+from ._validate import check_flag, check_frame, check_int
 from .errors import InvalidInputError, MissingCredentialsError, SearchExpiredError
 from .filters import SearchFilters, check_limit
+from .cache_files import THUMBNAILS_DIR
 from .image_params import ImageSearchOptions
+from .thumbnails import ThumbnailStore, ThumbnailWarning
 
 __all__ = [
     "MAX_RESULTS_CAP",
@@ -67,6 +69,8 @@ __all__ = [
 
 #: The most hits one search can serve: the last page starts at offset 1000 and holds 100.
 MAX_RESULTS_CAP = codes.OFFSET_MAX + codes.LIMIT_MAX
+#: The columns a result frame must have (the triage columns may be missing from an older frame).
+_RESULT_COLUMNS = tuple(c for c in frame.SCHEMA if c not in frame.TRIAGE_COLUMNS)
 PAGE_SIZE = codes.LIMIT_MAX
 THUMBNAIL_SIZE = 256
 # Concurrent hit-image downloads per search: a page of 100 in ~7 round trips.
@@ -99,7 +103,7 @@ class SearchWarning(UserWarning):
 # search_id -> the client that made it, so df.patsnap.more() finds it without being told.
 _CLIENTS: weakref.WeakValueDictionary[str, PatsnapClient] = weakref.WeakValueDictionary()
 # client -> its thumbnail store (keeps the download connections alive between searches).
-_STORES: weakref.WeakKeyDictionary[PatsnapClient, images.ThumbnailStore] = weakref.WeakKeyDictionary()
+_STORES: weakref.WeakKeyDictionary[PatsnapClient, ThumbnailStore] = weakref.WeakKeyDictionary()
 _DEFAULT: dict[str, Any] = {"key": None, "client": None}
 _LOCK = threading.Lock()
 
@@ -198,21 +202,15 @@ def register_client(search_id: str, client: PatsnapClient) -> None:
 # --- argument checks ------------------------------------------------------------------------------
 
 def _check_count(value: Any, name: str, high: int = MAX_RESULTS_CAP) -> int:
-    allowed = f"an integer from 1 to {high}"
-    if isinstance(value, bool) or not isinstance(value, numbers.Integral):
-        raise InvalidInputError(f"{name}={value!r} is not valid: expected an integer, got "
-                                f"{type(value).__name__}. Allowed: {allowed}.")
-    if not 1 <= int(value) <= high:
-        why = (f"PatSnap serves at most {MAX_RESULTS_CAP} hits per search (offset <= {codes.OFFSET_MAX}, "
-               f"{codes.LIMIT_MAX} per page)") if int(value) > high else "out of range"
-        raise InvalidInputError(f"{name}={value!r} is not valid: {why}. Allowed: {allowed}.")
-    return int(value)
+    return check_int(value, name, 1, high, too_high=(
+        f"PatSnap serves at most {MAX_RESULTS_CAP} hits per search (offset <= {codes.OFFSET_MAX}, "
+        f"{codes.LIMIT_MAX} per page)"))
 
 
-def _check_flag(value: Any, name: str) -> bool:
-    if not isinstance(value, bool):
-        raise InvalidInputError(f"{name}={value!r} is not valid: expected True or False.")
-    return value
+def _check_amounts(limit: Any, max_results: Any, thumbnails: Any) -> tuple[int, int | None, bool]:
+    """The page size, the cap on hits and the thumbnails flag of a search, checked before any call."""
+    return (check_limit(limit), None if max_results is None else _check_count(max_results, "max_results"),
+            check_flag(thumbnails, "thumbnails"))
 
 
 # --- query preparation (memoised) -----------------------------------------------------------------
@@ -432,16 +430,16 @@ def data_source(client: PatsnapClient) -> str:
 
 # --- thumbnails -----------------------------------------------------------------------------------
 
-def _thumbnail_dir(client: PatsnapClient) -> str:
+def thumbnail_dir(client: PatsnapClient) -> str:
     """The thumbnail folder of ``client`` (``attrs["thumbnail_dir"]`` of its results)."""
-    return str(client.cache_dir / "thumbnails")
+    return str(client.cache_dir / THUMBNAILS_DIR)
 
 
-def _thumbnail_store(client: PatsnapClient) -> images.ThumbnailStore:
+def _thumbnail_store(client: PatsnapClient) -> ThumbnailStore:
     with _LOCK:
         store = _STORES.get(client)
         if store is None:
-            store = images.ThumbnailStore(_thumbnail_dir(client), size=THUMBNAIL_SIZE,
+            store = ThumbnailStore(thumbnail_dir(client), size=THUMBNAIL_SIZE,
                                           max_workers=THUMBNAIL_WORKERS)
             try:
                 _STORES[client] = store
@@ -450,19 +448,19 @@ def _thumbnail_store(client: PatsnapClient) -> images.ThumbnailStore:
         return store
 
 
-def _prefetch(store: images.ThumbnailStore, df: pd.DataFrame) -> None:
+def _prefetch(store: ThumbnailStore, df: pd.DataFrame) -> None:
     """Download the hit images into the store; a failure warns and never costs the results."""
     if not len(df):
         return
     try:
         store.fetch(zip(df["patent_id"].tolist(), df["image_url"].tolist()))
     except Exception as exc:  # noqa: BLE001 - disk full, a decoder bug...: the results matter more
-        warnings.warn(images.ThumbnailWarning(
+        warnings.warn(ThumbnailWarning(
             f"thumbnails were not prefetched ({type(exc).__name__}: {exc}); the results are complete"),
             stacklevel=3)
 
 
-def _store_query_image(store: images.ThumbnailStore, target: str | images.PreparedImage,
+def _store_query_image(store: ThumbnailStore, target: str | images.PreparedImage,
                        query_url: str, stacklevel: int) -> None:
     """Keep a thumbnail of the query under its URL: reports show it after the URL expired.
 
@@ -475,7 +473,7 @@ def _store_query_image(store: images.ThumbnailStore, target: str | images.Prepar
         else:
             store.fetch([(_QUERY_ID, query_url)])  # warns itself when the image cannot be loaded
     except Exception as exc:  # noqa: BLE001 - disk full, a decoder bug...
-        warnings.warn(images.ThumbnailWarning(
+        warnings.warn(ThumbnailWarning(
             f"the query image was not stored ({type(exc).__name__}: {exc}); the results are complete"),
             stacklevel=stacklevel + 1)
 
@@ -513,9 +511,9 @@ def load_query_image(df: pd.DataFrame) -> bytes | None:
     url = df.attrs.get("query_url")
     if not isinstance(url, str) or not url.startswith(("http://", "https://")):
         return None
-    with images.ThumbnailStore(df.attrs.get("thumbnail_dir") or None, size=THUMBNAIL_SIZE) as store, \
+    with ThumbnailStore(df.attrs.get("thumbnail_dir") or None, size=THUMBNAIL_SIZE) as store, \
             warnings.catch_warnings():
-        warnings.simplefilter("ignore", images.ThumbnailWarning)  # an expired URL only costs the picture
+        warnings.simplefilter("ignore", ThumbnailWarning)  # an expired URL only costs the picture
         return store.fetch([(_QUERY_ID, url)])[0]
 
 
@@ -547,13 +545,13 @@ def load_thumbnails(df: pd.DataFrame, *, size: int | None = None) -> list[bytes]
     >>> hits = search_designs(samples.image("armchair"), client=client, limit=5)
     >>> time.sleep(1.5)                      # the image URLs have expired...
     >>> thumbs = load_thumbnails(hits)       # ...but the search prefetched the thumbnails
-    >>> from patsnap_pandas.images import ThumbnailStore
+    >>> from patsnap_pandas.thumbnails import ThumbnailStore
     >>> len(thumbs), ThumbnailStore(size=256).placeholder() in thumbs   # no "no image" placeholder
     (5, False)
     >>> client.close()
     """
-    _check_frame(df)
-    store = images.ThumbnailStore(df.attrs.get("thumbnail_dir") or None,
+    check_frame(df, _RESULT_COLUMNS)
+    store = ThumbnailStore(df.attrs.get("thumbnail_dir") or None,
                                   size=THUMBNAIL_SIZE if size is None else size)
     try:
         return store.load(zip(df["patent_id"].tolist(), df["image_url"].tolist()))
@@ -704,10 +702,7 @@ def search_designs(image: Any, *, client: PatsnapClient | None = None, limit: in
                              limit=limit, max_results=max_results, label=label, thumbnails=thumbnails,
                              model=model, patent_type=patent_type, lang=lang, fusion=fusion, filters=filters)
     search_filters = SearchFilters.from_kwargs(**filters)
-    limit = check_limit(limit)
-    if max_results is not None:
-        max_results = _check_count(max_results, "max_results")
-    thumbnails = _check_flag(thumbnails, "thumbnails")
+    limit, max_results, thumbnails = _check_amounts(limit, max_results, thumbnails)
     prepared = _prepare(image, label)
     client = client_for(None, client)
     query = images.query_label(prepared, label) if isinstance(prepared, str) else prepared.label
@@ -794,7 +789,7 @@ def search_prepared(target: str | images.PreparedImage, *, client: PatsnapClient
         "search_id": first.search_id,
         "total": total,
         "from_cache": upload_cached and all(page.from_cache for page in pages),
-        "thumbnail_dir": _thumbnail_dir(client),
+        "thumbnail_dir": thumbnail_dir(client),
         "query_url": query_url,
         "limit": first_limit,
         "max_results": max_results,
@@ -810,16 +805,6 @@ def search_prepared(target: str | images.PreparedImage, *, client: PatsnapClient
 
 
 # --- more of the same search ------------------------------------------------------------------------
-
-def _check_frame(df: Any) -> None:
-    if not isinstance(df, pd.DataFrame):
-        raise InvalidInputError(f"df={type(df).__name__} is not valid: expected a result frame "
-                                "made by search_designs().")
-    missing = frame.missing_columns(df)
-    if missing:
-        raise InvalidInputError(f"df is not a result frame: it lacks the columns {missing} "
-                                "(expected a frame made by search_designs()).")
-
 
 def _single(attrs: dict, key: str) -> Any:
     value = attrs.get(key)
@@ -881,10 +866,10 @@ def continue_search(df: pd.DataFrame, n: int = 100, *, client: PatsnapClient | N
     [11, 12, 13, 14, 15]
     >>> client.close()
     """
-    _check_frame(df)
+    check_frame(df, _RESULT_COLUMNS)
     n = _check_count(n, "n")
-    refresh = _check_flag(refresh, "refresh")
-    thumbnails = _check_flag(thumbnails, "thumbnails")
+    refresh = check_flag(refresh, "refresh")
+    thumbnails = check_flag(thumbnails, "thumbnails")
     attrs = dict(df.attrs)
     version = attrs.get("endpoint_version")
     if isinstance(version, str) and version.startswith(("P060", "P061", "P009+fusion")):
@@ -1065,10 +1050,7 @@ def _search_newer(views: list, endpoint: str, fuse: bool, *, client: PatsnapClie
         search_filters = SearchFilters()
         options = ImageSearchOptions(patent_type=patent_type or "D", model=model, lang=lang or "original",
                                      **filters)
-    limit = check_limit(limit)
-    if max_results is not None:
-        max_results = _check_count(max_results, "max_results")
-    thumbnails = _check_flag(thumbnails, "thumbnails")
+    limit, max_results, thumbnails = _check_amounts(limit, max_results, thumbnails)
     fusion = check_rule(fusion)
     if label is not None and not isinstance(label, str):
         raise InvalidInputError(f"label={label!r} is not valid: expected a string.")
@@ -1178,7 +1160,7 @@ def search_views(targets: list[str | images.PreparedImage], *, client: PatsnapCl
         "total": max(totals) if totals else None,
         "from_cache": upload_cached and from_cache,
         "endpoint_version": endpoint + ("+fusion" if fuse else ""),
-        "thumbnail_dir": _thumbnail_dir(client),
+        "thumbnail_dir": thumbnail_dir(client),
         "source": data_source(client),  # the sandbox banner of reports and charts depends on it
         "query_url": urls[0],
         "query_urls": urls,
@@ -1215,9 +1197,9 @@ def load_query_images(df: pd.DataFrame) -> list[bytes | None]:
     """
     urls = df.attrs.get("query_urls") or [df.attrs.get("query_url")]
     out: list[bytes | None] = []
-    with images.ThumbnailStore(df.attrs.get("thumbnail_dir") or None, size=THUMBNAIL_SIZE) as store, \
+    with ThumbnailStore(df.attrs.get("thumbnail_dir") or None, size=THUMBNAIL_SIZE) as store, \
             warnings.catch_warnings():
-        warnings.simplefilter("ignore", images.ThumbnailWarning)
+        warnings.simplefilter("ignore", ThumbnailWarning)
         for url in urls:
             ok = isinstance(url, str) and url.startswith(("http://", "https://"))
             out.append(store.fetch([(_QUERY_ID, url)])[0] if ok else None)

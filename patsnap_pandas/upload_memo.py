@@ -19,9 +19,7 @@ from .cache_files import (
     BUSY_TIMEOUT_S, WriteWarner, check_sqlite, describe_sqlite_error, read_only_uri, remove_sqlite,
 )
 
-__all__ = ["UploadMemo", "UPLOADS_FILE"]
-
-UPLOADS_FILE = "uploads.sqlite"
+__all__ = ["UploadMemo"]
 
 
 class UploadMemo:

@@ -18,7 +18,8 @@ from typing import Any
 from .. import words
 from .._extras import require
 from ..frame import RELEVANCE_VALUES
-from ..render import _png_thumbnail, _truncate
+from ..images import thumbnail_png_or_none
+from ..render import truncate
 from .model import GroupRow, Hit, Report
 
 __all__ = ["EXCEL_THUMB_PX", "write_excel"]
@@ -109,17 +110,17 @@ def _banner(report: Report, sheet: Any, fmt: dict, last_col: int) -> int:
 
 def _text(sheet: Any, row: int, col: int, value: str, style: Any) -> None:
     if value:
-        sheet.write_string(row, col, _truncate(value, EXCEL_MAX_CHARS), style)
+        sheet.write_string(row, col, truncate(value, EXCEL_MAX_CHARS), style)
 
 
 def _image(sheet: Any, row: int, col: int, data: bytes | None, size: int, name: str, x_offset: int = 4) -> None:
     if data is None:
         return
-    png = _png_thumbnail(data, size)
+    png = thumbnail_png_or_none(data, size)
     if png is None:
         return
     sheet.insert_image(row, col, f"{name}.png", {"image_data": io.BytesIO(png), "x_offset": x_offset, "y_offset": 4,
-                                                 "object_position": 1, "description": _truncate(name, 255)})
+                                                 "object_position": 1, "description": truncate(name, 255)})
 
 
 def _summary(report: Report, sheet: Any, fmt: dict) -> None:
@@ -303,7 +304,7 @@ def _hit_cell(sheet: Any, row: int, col: int, key: str, hit: Hit, fmt: dict) -> 
     elif key in ("relevance", "note"):
         value = getattr(hit, key)
         if value:
-            sheet.write_string(row, col, _truncate(value, EXCEL_MAX_CHARS), fmt["edit"])
+            sheet.write_string(row, col, truncate(value, EXCEL_MAX_CHARS), fmt["edit"])
         else:
             sheet.write_blank(row, col, None, fmt["edit"])
     else:

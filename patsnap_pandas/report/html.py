@@ -9,7 +9,7 @@ from __future__ import annotations
 
 from pathlib import Path
 
-from ..render import _data_uri, _esc, _html_page
+from .._html import data_uri, escape, page
 from .model import GroupRow, Hit, Report, Section
 
 __all__ = ["render_html", "write_html"]
@@ -158,7 +158,7 @@ def render_html(report: Report, *, medium: str = "screen", page_size: str = "A4"
                              "made": _css_text(made)}
     parts = []
     if report.banner:
-        parts.append(f'<div class="banner" role="alert">{_esc(report.banner)}</div>')
+        parts.append(f'<div class="banner" role="alert">{escape(report.banner)}</div>')
     parts.append("<main>")
     parts.append(_cover(report))
     parts.append(_method(report))
@@ -167,7 +167,7 @@ def render_html(report: Report, *, medium: str = "screen", page_size: str = "A4"
     else:
         parts.append(_query(report.sections[0]))
     if report.chart_png:
-        parts.append(f'<section class="chart"><h2>Scores</h2><img src="{_data_uri(report.chart_png)}" '
+        parts.append(f'<section class="chart"><h2>Scores</h2><img src="{data_uri(report.chart_png)}" '
                      f'alt="bar chart of the closest scores"></section>')
     if report.batch:
         for section in report.sections:
@@ -179,7 +179,7 @@ def render_html(report: Report, *, medium: str = "screen", page_size: str = "A4"
     parts.append(_summaries(report))
     parts.append(_notes(report))
     parts.append("</main>")
-    return _html_page("\n".join(parts), report.title, head_extra=f"<style>{css}</style>\n")
+    return page("\n".join(parts), report.title, head_extra=f"<style>{css}</style>\n")
 
 
 def write_html(report: Report, path: str | Path) -> Path:
@@ -211,11 +211,11 @@ def _img(data: bytes | None, alt: str, cls: str = "") -> str:
     if data is None:
         return '<span class="noimg">no image</span>'
     klass = f' class="{cls}"' if cls else ""
-    return f'<img{klass} src="{_data_uri(data)}" alt="{_esc(alt)}">'
+    return f'<img{klass} src="{data_uri(data)}" alt="{escape(alt)}">'
 
 
 def _kv(rows: list[tuple[str, str]]) -> str:
-    body = "".join(f"<tr><th>{_esc(k)}</th><td>{_esc(v)}</td></tr>" for k, v in rows)
+    body = "".join(f"<tr><th>{escape(k)}</th><td>{escape(v)}</td></tr>" for k, v in rows)
     return f'<table class="kv">{body}</table>'
 
 
@@ -224,8 +224,8 @@ def _cover(report: Report) -> str:
                                                 ("Search run", report.searched_at),
                                                 ("Report made", report.created_at),
                                                 ("Data source", report.source)) if value]
-    sub = f'<p class="subtitle">{_esc(report.subtitle)}</p>' if report.subtitle else ""
-    return f'<section class="cover"><h1 dir="auto">{_esc(report.title)}</h1>{sub}{_kv(rows)}</section>'
+    sub = f'<p class="subtitle">{escape(report.subtitle)}</p>' if report.subtitle else ""
+    return f'<section class="cover"><h1 dir="auto">{escape(report.title)}</h1>{sub}{_kv(rows)}</section>'
 
 
 def _method(report: Report) -> str:
@@ -238,7 +238,7 @@ def _query(section: Section) -> str:
                 f'{_strip(section)}</section>')
     return ('<section class="query-image"><h2>Query image</h2>'
             f'{_img(section.query_image, "the query image")}'
-            f'<p class="muted">{_esc(section.query)}</p></section>')
+            f'<p class="muted">{escape(section.query)}</p></section>')
 
 
 def _strip(section: Section) -> str:
@@ -246,15 +246,15 @@ def _strip(section: Section) -> str:
     n = len(section.views)
     items = "".join(
         f'<li>{_img(view.image, f"view {i} of {n}: {view.label}")}'
-        f'<span class="vnum">View {i} of {n}</span><span class="vlabel">{_esc(view.label)}</span></li>'
+        f'<span class="vnum">View {i} of {n}</span><span class="vlabel">{escape(view.label)}</span></li>'
         for i, view in enumerate(section.views, start=1))
     return f'<ol class="strip">{items}</ol>'
 
 
 def _number(hit: Hit) -> str:
     if hit.link:
-        return f'<a href="{_esc(hit.link)}" rel="noopener noreferrer">{_esc(hit.number)}</a>'
-    return _esc(hit.number)
+        return f'<a href="{escape(hit.link)}" rel="noopener noreferrer">{escape(hit.number)}</a>'
+    return escape(hit.number)
 
 
 def _score(hit: Hit) -> str:
@@ -264,7 +264,7 @@ def _score(hit: Hit) -> str:
 def _relevance(hit: Hit) -> str:
     if not hit.relevance:
         return ""
-    return f'<span class="rel-{hit.relevance.replace(" ", "-")}">{_esc(hit.relevance)}</span>'
+    return f'<span class="rel-{hit.relevance.replace(" ", "-")}">{escape(hit.relevance)}</span>'
 
 
 def _card(section: Section, hit: Hit) -> str:
@@ -276,14 +276,14 @@ def _card(section: Section, hit: Hit) -> str:
                               ("Locarno class", hit.loc, ""), ("Legal status", hit.legal_status, ""),
                               ("Relevance", hit.relevance, ""), ("Note", hit.note, "")):
         if value:
-            details.append((label, f'<span class="{cls}">{_esc(value)}</span>' if cls else _esc(value)))
+            details.append((label, f'<span class="{cls}">{escape(value)}</span>' if cls else escape(value)))
     if hit.matched_view is not None and section.multi_view:
         details.insert(1, ("Matched view", f'<span class="nowrap">{hit.matched_view} of {len(section.views)}</span>'))
     found = [f'<span class="nowrap">view {i}: {score:.3f}</span>'
              for i, score in enumerate(hit.view_scores, start=1) if score is not None]
     if found:
         details.insert(2, ("Score per view", ", ".join(found)))
-    facts = "".join(f"<tr><th>{_esc(k)}</th><td>{v}</td></tr>" for k, v in details)
+    facts = "".join(f"<tr><th>{escape(k)}</th><td>{v}</td></tr>" for k, v in details)
     rank = f"Rank {hit.rank}" if hit.rank is not None else "Hit"
     view, caption = section.view_of(hit)
     others = query = ""
@@ -291,7 +291,7 @@ def _card(section: Section, hit: Hit) -> str:
         n = len(section.views)
         tiles = "".join(f'<span title="view {i} of {n}">{_img(v.image, f"view {i} of {n}")}'
                         f'<span class="vnum">view {i}</span></span>' for i, v in enumerate(section.views, start=1))
-        query = f'<figure><div class="allviews">{tiles}</div><figcaption>{_esc(caption)}</figcaption></figure>'
+        query = f'<figure><div class="allviews">{tiles}</div><figcaption>{escape(caption)}</figcaption></figure>'
     elif section.multi_view:
         n = len(section.views)
         others = '<div class="others">' + "".join(
@@ -299,20 +299,20 @@ def _card(section: Section, hit: Hit) -> str:
             f'{_img(v.image, f"view {i} of {n}", "on" if v is view else "")}</span>'
             for i, v in enumerate(section.views, start=1)) + "</div>"
     if not query:
-        query = (f'<figure>{_img(view.image if view else None, "query image")}<figcaption>{_esc(caption)}'
+        query = (f'<figure>{_img(view.image if view else None, "query image")}<figcaption>{escape(caption)}'
                  f'</figcaption>{others}</figure>')
     return (f'<article class="card">{query}'
-            f'<figure>{_img(hit.image, hit.number)}<figcaption>{_esc(hit.number)}</figcaption></figure>'
-            f'<div class="facts"><div class="head">{_esc(rank)} \u00b7 score {_score(hit)}</div>'
+            f'<figure>{_img(hit.image, hit.number)}<figcaption>{escape(hit.number)}</figcaption></figure>'
+            f'<div class="facts"><div class="head">{escape(rank)} \u00b7 score {_score(hit)}</div>'
             f'<table>{facts}</table></div></article>')
 
 
 def _cards(section: Section, heading: str) -> str:
     if not section.cards:
-        return f'<section><h2>{_esc(heading)}</h2><p class="muted">No hits.</p></section>'
+        return f'<section><h2>{escape(heading)}</h2><p class="muted">No hits.</p></section>'
     cards = "".join(_card(section, h) for h in section.cards)
-    note = f' {_esc(section.views_note)}' if section.views_note else ""
-    return (f'<section><h2>{_esc(heading)}</h2><p class="muted">The query beside each of the '
+    note = f' {escape(section.views_note)}' if section.views_note else ""
+    return (f'<section><h2>{escape(heading)}</h2><p class="muted">The query beside each of the '
             f'{len(section.cards)} closest hits.{note}</p><div class="cards">{cards}</div></section>')
 
 
@@ -346,25 +346,25 @@ def _cell(hit: Hit, keys: tuple[str, ...], kind: str, labels: dict[str, str]) ->
         elif key == "number":
             parts.append(f'<span class="code">{_number(hit)}</span>')
         elif key == "authority" and hit.authority:
-            parts.append(f'<span class="sub">{_esc(hit.authority)}</span>')
+            parts.append(f'<span class="sub">{escape(hit.authority)}</span>')
         elif key == "assignees" and hit.assignees:
-            parts.append(f'<span class="sub">{_esc(hit.assignees)}</span>')
+            parts.append(f'<span class="sub">{escape(hit.assignees)}</span>')
         elif key in ("applied", "published", "granted") and getattr(hit, key):
-            parts.append(f'<span class="line"><span class="lbl">{_esc(labels[key])}</span> '
-                         f'<span class="date">{_esc(getattr(hit, key))}</span></span>')
+            parts.append(f'<span class="line"><span class="lbl">{escape(labels[key])}</span> '
+                         f'<span class="date">{escape(getattr(hit, key))}</span></span>')
         elif key == "loc" and hit.loc:
             parts.append(f'<span class="line-wrap">{_loc_html(hit.loc)}</span>')
         elif key == "legal_status" and hit.legal_status:
-            parts.append(f'<span class="sub">{_esc(hit.legal_status)}</span>')
+            parts.append(f'<span class="sub">{escape(hit.legal_status)}</span>')
         elif key == "relevance" and hit.relevance:
             parts.append(_relevance(hit))
         elif key == "note" and hit.note:
-            parts.append(f'<span class="sub">{_esc(hit.note)}</span>')
+            parts.append(f'<span class="sub">{escape(hit.note)}</span>')
         elif key in ("title", "query"):
-            parts.append(_esc(getattr(hit, key)))
+            parts.append(escape(getattr(hit, key)))
     inner = "".join(parts)
     header = next(h for h, k, _ in _HTML_COLUMNS if k == keys)
-    label = f' data-label="{_esc(header)}"' if inner and kind != "dates" else ""
+    label = f' data-label="{escape(header)}"' if inner and kind != "dates" else ""
     return f'<td class="{kind}"{label}>{inner}</td>'
 
 
@@ -372,32 +372,32 @@ def _loc_html(loc: str) -> str:
     out = []
     for part in [p.strip() for p in loc.split(";") if p.strip()]:
         code, _, rest = part.partition(" ")
-        out.append(f'<span class="code">{_esc(code)}</span> {_esc(rest)}' if rest else
-                   f'<span class="code">{_esc(code)}</span>')
+        out.append(f'<span class="code">{escape(code)}</span> {escape(rest)}' if rest else
+                   f'<span class="code">{escape(code)}</span>')
     return "; ".join(out)
 
 
 def _hits(report: Report, section: Section, heading: str) -> str:
     labels = {c.key: c.label for c in report.columns if not (c.key == "query" and not report.batch)}
     columns = [(h, k, kind) for h, k, kind in _HTML_COLUMNS if any(key in labels for key in k)]
-    head = "".join(f'<th class="{"num" if kind == "num" else ""}">{_esc(h)}</th>' for h, _, kind in columns)
+    head = "".join(f'<th class="{"num" if kind == "num" else ""}">{escape(h)}</th>' for h, _, kind in columns)
     blocks = []
     for title, members in section.groups(report.group_by_relevance):
         rows = "".join("<tr>" + "".join(_cell(hit, keys, kind, labels) for _, keys, kind in columns) + "</tr>"
                        for hit in members)
-        sub = f"<h3>{_esc(title)} ({len(members)})</h3>" if title else ""
+        sub = f"<h3>{escape(title)} ({len(members)})</h3>" if title else ""
         blocks.append(f'{sub}<table class="hits"><thead><tr>{head}</tr></thead><tbody>{rows}</tbody></table>')
     if not section.hits:
         blocks.append('<p class="muted">No hits.</p>')
-    return f'<section><h2>{_esc(heading)}</h2>{"".join(blocks)}</section>'
+    return f'<section><h2>{escape(heading)}</h2>{"".join(blocks)}</section>'
 
 
 def _groups(rows: list[GroupRow], name: str) -> str:
     body = "".join(
-        f'<tr><td class="image">{_img(r.best_image, r.best_number)}</td><td>{_esc(r.name)}</td>'
+        f'<tr><td class="image">{_img(r.best_image, r.best_number)}</td><td>{escape(r.name)}</td>'
         f'<td class="num">{r.hits}</td><td class="num">{"" if r.best_score is None else f"{r.best_score:.3f}"}</td>'
-        f'<td class="code">{_esc(r.best_number)}</td></tr>' for r in rows)
-    return (f'<table class="groups"><thead><tr><th>Best match</th><th>{_esc(name)}</th><th class="num">Hits</th>'
+        f'<td class="code">{escape(r.best_number)}</td></tr>' for r in rows)
+    return (f'<table class="groups"><thead><tr><th>Best match</th><th>{escape(name)}</th><th class="num">Hits</th>'
             f'<th class="num">Best score</th><th>Number</th></tr></thead><tbody>{body}</tbody></table>')
 
 
@@ -419,11 +419,11 @@ def _overview(report: Report) -> str:
         best = row.best
         if best is None:
             status = {"no_hits": "no hits", "error": f"not searched: {row.error}"}.get(row.status, row.status)
-            tail = f'<td colspan="4" class="muted">{_esc(status)}</td>'
+            tail = f'<td colspan="4" class="muted">{escape(status)}</td>'
         else:
             tail = (f'<td class="image">{_img(best.image, best.number)}</td><td class="code">{_number(best)}</td>'
-                    f'<td class="num">{_score(best)}</td><td class="text">{_esc(best.title)}</td>')
-        rows.append(f'<tr><td class="image">{_img(row.query_image, row.query)}</td><td>{_esc(row.query)}</td>'
+                    f'<td class="num">{_score(best)}</td><td class="text">{escape(best.title)}</td>')
+        rows.append(f'<tr><td class="image">{_img(row.query_image, row.query)}</td><td>{escape(row.query)}</td>'
                     f'<td class="num">{row.hits}</td>{tail}</tr>')
     return ('<section><h2>Products</h2><table class="overview"><thead><tr><th>Product image</th><th>Product</th>'
             '<th class="num">Hits</th><th>Closest hit</th><th>Number</th><th class="num">Score</th><th>Title</th>'
@@ -434,11 +434,11 @@ def _product(report: Report, section: Section) -> str:
     picture = _strip(section) if section.multi_view else _img(section.query_image, section.query)
     head = (f'<div class="product-head">{picture}'
             f'<div><p><b>{len(section.hits)}</b> hit(s) in this report.</p>'
-            + (f'<p class="muted">{_esc(section.error)}</p>' if section.error else "") + "</div></div>")
-    return (f'<section class="product"><h2>Product: {_esc(section.query)}</h2>{head}'
+            + (f'<p class="muted">{escape(section.error)}</p>' if section.error else "") + "</div></div>")
+    return (f'<section class="product"><h2>Product: {escape(section.query)}</h2>{head}'
             f'{_cards(section, "Closest matches")}{_hits(report, section, "Hits")}</section>')
 
 
 def _notes(report: Report) -> str:
-    return (f'<section><h2>What a similarity score is and is not</h2><p>{_esc(report.score_note)}</p></section>'
+    return (f'<section><h2>What a similarity score is and is not</h2><p>{escape(report.score_note)}</p></section>'
             f'<section><h2>About this report</h2>{_kv(report.about)}</section>')

@@ -25,7 +25,8 @@ from .. import words
 from ..errors import InvalidInputError
 from ..frame import RELEVANCE_VALUES
 from ..links import public_record_url
-from ..render import _format_value, _is_missing, _png_thumbnail, score_chart_png
+from ..images import thumbnail_png_or_none
+from ..render import format_value, is_missing, score_chart_png
 
 __all__ = ["INCLUDE_CHOICES", "REQUIRED_COLUMNS", "Column", "GroupRow", "Hit", "OverviewRow", "Report", "Section", "View",
            "build_report"]
@@ -352,12 +353,12 @@ def build_report(df: pd.DataFrame, *, title: str = "Design search report", subti
     if batch:
         statuses = df.groupby("query", sort=False, dropna=False)
         for label, group in statuses:
-            label = _format_value(label)
+            label = format_value(label)
             seen: set[str] = set()  # two catalogue rows with the same image and label: one section
-            members = [h for h, q in zip(hits_by_row, shown["query"]) if _format_value(q) == label
+            members = [h for h, q in zip(hits_by_row, shown["query"]) if format_value(q) == label
                        and h.number and not (h.number in seen or seen.add(h.number))]
-            status = _format_value(group["status"].iloc[0]) if "status" in group else "ok"
-            error = _format_value(group["error"].iloc[0]) if "error" in group else ""
+            status = format_value(group["status"].iloc[0]) if "status" in group else "ok"
+            error = format_value(group["error"].iloc[0]) if "error" in group else ""
             image = load_query_image_of(url_by_label.get(label), thumbnail_dir)
             view_urls = urls_by_label.get(label) or []
             views = [View(f"View {i}", _larger(image if i == 1 else load_query_image_of(url, thumbnail_dir)))
@@ -373,7 +374,7 @@ def build_report(df: pd.DataFrame, *, title: str = "Design search report", subti
         image = load_query_image_of(attrs.get("query_url"), thumbnail_dir)
         members = [h for h in hits_by_row if h.number]
         ranked = sorted(members, key=lambda h: -(h.score if h.score is not None else -1))
-        sections.append(Section(_format_value(attrs.get("query")) or "query image", _larger(image),
+        sections.append(Section(format_value(attrs.get("query")) or "query image", _larger(image),
                                 attrs.get("query_sha256") if isinstance(attrs.get("query_sha256"), str) else None,
                                 members, ranked[:CARDS_SINGLE], views=_views(df)))
 
@@ -431,11 +432,11 @@ def _included(df: pd.DataFrame, include: str) -> np.ndarray:
 
 
 def _text(value: Any) -> str:
-    return "" if _is_missing(value) else _format_value(value).strip()
+    return "" if is_missing(value) else format_value(value).strip()
 
 
 def _date(value: Any) -> _dt.date | None:
-    if _is_missing(value):
+    if is_missing(value):
         return None
     if isinstance(value, (pd.Timestamp, _dt.datetime)):
         return value.date()
@@ -454,14 +455,14 @@ def _hit(row: Mapping[str, Any], image: bytes | None) -> Hit:
     number = _text(row.get("patent_pn"))
     code = _text(row.get("authority")).upper()
     score = row.get("score")
-    score = None if _is_missing(score) or not math.isfinite(float(score)) else float(score)
+    score = None if is_missing(score) or not math.isfinite(float(score)) else float(score)
     rank = row.get("rank")
     applied = _date(row.get("apply_date")) or _date(row.get("apdt"))
     published = _date(row.get("publication_date"))
     granted = _date(row.get("grant_date"))
     relevance = _text(row.get("relevance")).lower()
     return Hit(
-        rank=None if _is_missing(rank) else int(rank), score=score, number=number,
+        rank=None if is_missing(rank) else int(rank), score=score, number=number,
         title=_text(row.get("title")), authority=words.authority_name(code) if code else "",
         authority_code=code, assignees=_text(row.get("assignees") or row.get("assignee")),
         applied=applied.isoformat() if applied else "", published=published.isoformat() if published else "",
@@ -478,11 +479,11 @@ def _hit(row: Mapping[str, Any], image: bytes | None) -> Hit:
 
 
 def _view_number(value: Any) -> int | None:
-    return None if _is_missing(value) else int(value)
+    return None if is_missing(value) else int(value)
 
 
 def _finite(value: Any) -> float | None:
-    if _is_missing(value):
+    if is_missing(value):
         return None
     value = float(value)
     return value if math.isfinite(value) else None
@@ -502,12 +503,12 @@ def _views(df: pd.DataFrame) -> list[View]:
     if not isinstance(labels, list) or len(labels) < 2:
         return []
     pictures = load_query_images(df)
-    return [View(_format_value(label) or f"View {i}", _larger(png))
+    return [View(format_value(label) or f"View {i}", _larger(png))
             for i, (label, png) in enumerate(zip(labels, pictures), start=1)]
 
 
 def _larger(image: bytes | None) -> bytes | None:
-    return image if image is None else (_png_thumbnail(image, CARD_PX) or image)
+    return image if image is None else (thumbnail_png_or_none(image, CARD_PX) or image)
 
 
 def _columns(hits: list[Hit], batch: bool) -> list[Column]:
@@ -584,11 +585,11 @@ def _method(attrs: Mapping[str, Any], df: pd.DataFrame, fetched: int, shown: int
         products = info.get("rows", df["query"].nunique())
         rows.append(("Searched", f"{products} product images, up to {attrs.get('limit', '?')} hits each"))
     elif isinstance(attrs.get("views"), list) and len(attrs["views"]) > 1:
-        labels = [_format_value(v) for v in attrs["views"]]
+        labels = [format_value(v) for v in attrs["views"]]
         rows.append(("Searched", f"{len(labels)} views of one product, in this order: " + ", ".join(labels)))
         rows.append(("Views combined", words.views_in_words(attrs) or ""))
     else:
-        rows.append(("Searched", f"one query image: {_format_value(attrs.get('query')) or 'not named'}"))
+        rows.append(("Searched", f"one query image: {format_value(attrs.get('query')) or 'not named'}"))
     if batch and isinstance(attrs.get("query_urls_by_label"), Mapping) and attrs["query_urls_by_label"]:
         rows.append(("Views combined", BATCH_VIEWS_NOTE))
     said = words.filters_in_words(_single_filters(attrs))

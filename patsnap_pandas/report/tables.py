@@ -11,7 +11,9 @@ from typing import Any
 import numpy as np
 import pandas as pd
 
-from ..render import MISSING_GROUP, _check_frame, _format_value, _is_missing, top
+from .._validate import check_frame
+from ..errors import InvalidInputError
+from ..render import MISSING_GROUP, format_value, is_missing, top
 
 __all__ = ["top", "summary", "overlap", "ASSIGNEE_COLUMNS"]
 
@@ -27,8 +29,8 @@ _KEPT_ATTRS = ("query", "queries", "filters", "search_id", "total", "fetched_at"
 
 def _split_names(value: Any) -> list[str]:
     if isinstance(value, (list, tuple, set, np.ndarray)):
-        names = [_format_value(v).strip() for v in value]
-    elif _is_missing(value):
+        names = [format_value(v).strip() for v in value]
+    elif is_missing(value):
         names = []
     else:
         names = [part.strip() for part in str(value).split(";")]
@@ -91,13 +93,13 @@ def summary(df: pd.DataFrame) -> dict[str, pd.DataFrame]:
     50
     >>> client.close()
     """
-    _check_frame(df, ("authority", "patent_id", "score"))
+    check_frame(df, ("authority", "patent_id", "score"))
     # Rows without a patent are not hits (a batch's "error" and "no_hits" rows): not counted.
-    df = df.loc[np.array([not (_is_missing(p) or (isinstance(p, str) and not p.strip()))
+    df = df.loc[np.array([not (is_missing(p) or (isinstance(p, str) and not p.strip()))
                           for p in df["patent_id"]], dtype=bool)]
     result = {
         "authority": _group_stats(
-            [_format_value(v) or MISSING_GROUP for v in df["authority"]], df["patent_id"], df["score"], "authority"
+            [format_value(v) or MISSING_GROUP for v in df["authority"]], df["patent_id"], df["score"], "authority"
         )
     }
     column = next((c for c in ASSIGNEE_COLUMNS if c in df.columns), None)
@@ -151,9 +153,9 @@ def overlap(df: pd.DataFrame) -> pd.DataFrame:
     (['C-1', 'C-1b'], 2)
     >>> client.close()
     """
-    _check_frame(df, ("patent_id", "score"))
+    check_frame(df, ("patent_id", "score"))
     if "query_index" not in df.columns and "query" not in df.columns:
-        raise ValueError(
+        raise InvalidInputError(
             "df is missing required column(s) ['query' or 'query_index']: overlap() needs batch results; "
             f"it has {list(map(str, df.columns))}"
         )
@@ -166,11 +168,11 @@ def overlap(df: pd.DataFrame) -> pd.DataFrame:
             "patent_id": list(df["patent_id"]),
             "score": pd.to_numeric(df["score"], errors="coerce").astype("float64").to_numpy(),
             "_key": list(key),
-            "_label": [_format_value(v) for v in labels],
+            "_label": [format_value(v) for v in labels],
             **{c: list(df[c]) for c in info},
         }
     )
-    keep = [not (_is_missing(p) or _is_missing(k)) for p, k in zip(work["patent_id"], work["_key"])]
+    keep = [not (is_missing(p) or is_missing(k)) for p, k in zip(work["patent_id"], work["_key"])]
     work = work.loc[np.array(keep, dtype=bool)]
     if has_index and pd.api.types.is_numeric_dtype(df["query_index"]):
         work["_order"] = pd.to_numeric(work["_key"]).astype("float64")
@@ -189,7 +191,7 @@ def overlap(df: pd.DataFrame) -> pd.DataFrame:
         group = group.sort_values("_order", kind="stable")
         row = {"patent_id": pid}
         for c in info:
-            present = [v for v in group[c] if not _is_missing(v)]
+            present = [v for v in group[c] if not is_missing(v)]
             row[c] = present[0] if present else pd.NA
         row["n_queries"] = len(group)
         row["best_score"] = float(group["score"].max())

@@ -22,7 +22,8 @@ from collections.abc import Mapping, Sequence
 from typing import Any
 
 from ..links import public_record_url
-from ..render import _data_uri, _esc, _format_value, _is_missing
+from .._html import data_uri, escape
+from ..render import format_value, is_missing
 from ..words import authority_name, column_label, date_in_words, loc_in_words
 
 __all__ = ["CSS", "CARD_PX", "card_html", "compare_html", "date_text", "assignee_of"]
@@ -105,7 +106,7 @@ def date_text(value: Any) -> str:
     >>> date_text(20200131), date_text("2021-05-04"), date_text(None)
     ('2020-01-31', '2021-05-04', '')
     """
-    if _is_missing(value):
+    if is_missing(value):
         return ""
     return date_in_words(value if isinstance(value, (str, dt.date)) else str(value))
 
@@ -120,16 +121,16 @@ def assignee_of(row: Mapping[str, Any]) -> str:
     """
     for column in _ASSIGNEE_COLUMNS:
         value = row.get(column)
-        if not _is_missing(value) and _format_value(value).strip():
-            return _format_value(value)
+        if not is_missing(value) and format_value(value).strip():
+            return format_value(value)
     return ""
 
 
 def _mark_badge(relevance: Any) -> str:
-    if _is_missing(relevance) or not str(relevance):
+    if is_missing(relevance) or not str(relevance):
         return ""
     slug = str(relevance).replace(" ", "-")
-    return f'<span class="psp-mark psp-mark-{_esc(slug)}">{_esc(relevance)}</span>'
+    return f'<span class="psp-mark psp-mark-{escape(slug)}">{escape(relevance)}</span>'
 
 
 def _date_line(row: Mapping[str, Any]) -> str:
@@ -137,7 +138,7 @@ def _date_line(row: Mapping[str, Any]) -> str:
     for column, word in (("apdt", "applied"), ("pbdt", "published")):
         text = date_text(row.get(column))
         if text:
-            parts.append(f'{word} <span class="psp-nowrap">{_esc(text)}</span>')
+            parts.append(f'{word} <span class="psp-nowrap">{escape(text)}</span>')
     return ", ".join(parts)
 
 
@@ -150,47 +151,47 @@ def card_html(row: Mapping[str, Any], thumbnail: bytes | None) -> str:
     2
     """
     score = row.get("score")
-    score_text = "" if _is_missing(score) else f"{float(score):.3f}"
-    image = (f'<img class="psp-thumb" src="{_data_uri(thumbnail)}" alt="drawing of {_esc(row.get("patent_pn"))}">'
+    score_text = "" if is_missing(score) else f"{float(score):.3f}"
+    image = (f'<img class="psp-thumb" src="{data_uri(thumbnail)}" alt="drawing of {escape(row.get("patent_pn"))}">'
              if thumbnail else '<div class="psp-thumb psp-msg-hint">no image</div>')
     rank = row.get("rank")
-    rank_text = "" if _is_missing(rank) else f'<span class="psp-sub psp-nowrap">#{int(rank)}</span> '
+    rank_text = "" if is_missing(rank) else f'<span class="psp-sub psp-nowrap">#{int(rank)}</span> '
     authority = row.get("authority")
     lines = [
         image,
         f'<div>{rank_text}<span class="psp-score psp-nowrap" title="similarity score">{score_text}</span> '
         f'{_mark_badge(row.get("relevance"))}</div>',
-        f'<div class="psp-nowrap"><b>{_esc(_format_value(row.get("patent_pn")))}</b></div>',
-        f'<div class="psp-title">{_esc(_format_value(row.get("title")))}</div>',
+        f'<div class="psp-nowrap"><b>{escape(format_value(row.get("patent_pn")))}</b></div>',
+        f'<div class="psp-title">{escape(format_value(row.get("title")))}</div>',
     ]
     assignee = assignee_of(row)
     if assignee:
-        lines.append(f'<div class="psp-sub psp-title">{_esc(assignee)}</div>')
-    if not _is_missing(authority):
-        lines.append(f'<div class="psp-sub">{_esc(authority_name(authority))}</div>')
+        lines.append(f'<div class="psp-sub psp-title">{escape(assignee)}</div>')
+    if not is_missing(authority):
+        lines.append(f'<div class="psp-sub">{escape(authority_name(authority))}</div>')
     dates = _date_line(row)
     if dates:
         lines.append(f'<div class="psp-sub">{dates}</div>')
     matched = row.get("matched_view")
-    if not _is_missing(matched):
+    if not is_missing(matched):
         lines.append(f'<div class="psp-sub psp-nowrap">matched view {int(matched)}</div>')
     return "".join(lines)
 
 
 def _field_value(column: str, value: Any) -> str:
     if column in DATE_COLUMNS:
-        return f'<span class="psp-nowrap">{_esc(date_text(value))}</span>'
-    if (column in ("score", "fused_score") or column.startswith("score_view")) and not _is_missing(value):
+        return f'<span class="psp-nowrap">{escape(date_text(value))}</span>'
+    if (column in ("score", "fused_score") or column.startswith("score_view")) and not is_missing(value):
         return f'<span class="psp-nowrap">{float(value):.3f}</span>'
-    if column == "loc" and not _is_missing(value):
-        codes_ = [_format_value(v) for v in (value if isinstance(value, (list, tuple)) else [value])]
-        return "; ".join(f'<span class="psp-nowrap">{_esc(loc_in_words(c))}</span>' for c in codes_ if c)
-    if column == "authority" and not _is_missing(value):
-        return f'{_esc(authority_name(value))} (<span class="psp-nowrap">{_esc(value)}</span>)'
-    if column == "image_url" and not _is_missing(value):
-        return (f'<a href="{_esc(value)}" target="_blank" rel="noopener noreferrer">image file</a> '
+    if column == "loc" and not is_missing(value):
+        codes_ = [format_value(v) for v in (value if isinstance(value, (list, tuple)) else [value])]
+        return "; ".join(f'<span class="psp-nowrap">{escape(loc_in_words(c))}</span>' for c in codes_ if c)
+    if column == "authority" and not is_missing(value):
+        return f'{escape(authority_name(value))} (<span class="psp-nowrap">{escape(value)}</span>)'
+    if column == "image_url" and not is_missing(value):
+        return (f'<a href="{escape(value)}" target="_blank" rel="noopener noreferrer">image file</a> '
                 '<span class="psp-msg-hint">(a signed link: it expires)</span>')
-    return _esc(_format_value(value, column))
+    return escape(format_value(value, column))
 
 
 def compare_html(row: Mapping[str, Any], query_image: bytes | str | None, hit_image: bytes | None,
@@ -232,16 +233,16 @@ def compare_html(row: Mapping[str, Any], query_image: bytes | str | None, hit_im
     True
     """
     def figure(src: str | None, caption: str, alt: str, extra: str = "") -> str:
-        body = (f'<img src="{_esc(src)}" alt="{_esc(alt)}" referrerpolicy="no-referrer">' if src
+        body = (f'<img src="{escape(src)}" alt="{escape(alt)}" referrerpolicy="no-referrer">' if src
                 else '<div class="psp-msg-hint">no image</div>')
         return f'<figure>{body}<figcaption>{caption}</figcaption>{extra}</figure>'
 
     def src_of(picture: bytes | str | None) -> str | None:
-        return (_data_uri(picture) if isinstance(picture, bytes)
+        return (data_uri(picture) if isinstance(picture, bytes)
                 else picture if isinstance(picture, str) else None)
 
     query_src = src_of(query_image)
-    caption = f"Query: {_esc(query_label)}"
+    caption = f"Query: {escape(query_label)}"
     others = ""
     query_figure = None
     if views and len(views) > 1 and not (matched_view is not None and 1 <= matched_view <= len(views)):
@@ -249,9 +250,9 @@ def compare_html(row: Mapping[str, Any], query_image: bytes | str | None, hit_im
         tiles = []
         for i, (label_i, picture_i) in enumerate(views, start=1):
             src = src_of(picture_i)
-            img = (f'<img src="{_esc(src)}" alt="view {i} of {n}" referrerpolicy="no-referrer">' if src
+            img = (f'<img src="{escape(src)}" alt="view {i} of {n}" referrerpolicy="no-referrer">' if src
                    else '<div class="psp-msg-hint">no image</div>')
-            tiles.append(f'<figure title="{_esc(label_i)}">{img}<figcaption class="psp-nowrap">view {i}'
+            tiles.append(f'<figure title="{escape(label_i)}">{img}<figcaption class="psp-nowrap">view {i}'
                          "</figcaption></figure>")
         query_figure = (f'<figure><div class="psp-allviews">{"".join(tiles)}</div><figcaption>All {n} views, '
                         'scored together <span class="psp-msg-hint">(the search does not say which view '
@@ -261,34 +262,34 @@ def compare_html(row: Mapping[str, Any], query_image: bytes | str | None, hit_im
         shown = int(matched_view)  # type: ignore[arg-type]
         label, picture = views[shown - 1]
         query_src = src_of(picture)
-        caption = f"Matched view {shown} of {n}: {_esc(label)}"
+        caption = f"Matched view {shown} of {n}: {escape(label)}"
         small = []
         for i, (label_i, picture_i) in enumerate(views, start=1):
             src = src_of(picture_i)
-            img = (f'<img src="{_esc(src)}" alt="view {i} of {n}" referrerpolicy="no-referrer">' if src
+            img = (f'<img src="{escape(src)}" alt="view {i} of {n}" referrerpolicy="no-referrer">' if src
                    else '<div class="psp-msg-hint">no image</div>')
             on = ' class="psp-on"' if i == shown else ""
-            small.append(f'<figure{on} title="{_esc(label_i)}">{img}'
+            small.append(f'<figure{on} title="{escape(label_i)}">{img}'
                          f'<figcaption class="psp-nowrap">view {i}</figcaption></figure>')
         others = '<div class="psp-others">' + "".join(small) + "</div>"
-    pn = _format_value(row.get("patent_pn"))
+    pn = format_value(row.get("patent_pn"))
     score = row.get("score")
-    score_text = "" if _is_missing(score) else f' \u00b7 score <span class="psp-nowrap">{float(score):.3f}</span>'
+    score_text = "" if is_missing(score) else f' \u00b7 score <span class="psp-nowrap">{float(score):.3f}</span>'
     pair = ('<div class="psp-pair">'
             + (query_figure or figure(query_src, caption, "query image", others))
-            + figure(_data_uri(hit_image) if hit_image else None,
-                     f'<span class="psp-nowrap">{_esc(pn)}</span>{score_text}', f"drawing of {pn}")
+            + figure(data_uri(hit_image) if hit_image else None,
+                     f'<span class="psp-nowrap">{escape(pn)}</span>{score_text}', f"drawing of {pn}")
             + "</div>")
     rows = []
     for column, value in row.items():
         if column in SEARCH_COLUMNS or column in TRIAGE_COLUMNS:
             continue
-        if column == "matched_view" and _is_missing(value):  # the search did not say: the caption says so
+        if column == "matched_view" and is_missing(value):  # the search did not say: the caption says so
             continue
         label = column_label(column)
-        rows.append(f'<tr><th scope="row">{_esc(label)}</th><td>{_field_value(column, value)}</td></tr>')
+        rows.append(f'<tr><th scope="row">{escape(label)}</th><td>{_field_value(column, value)}</td></tr>')
     link = public_record_url(pn, str(row.get("authority") or ""))
-    record = (f'<p><a href="{_esc(link)}" target="_blank" rel="noopener noreferrer">Public record of '
-              f'{_esc(pn)}</a></p>' if link else
+    record = (f'<p><a href="{escape(link)}" target="_blank" rel="noopener noreferrer">Public record of '
+              f'{escape(pn)}</a></p>' if link else
               '<p class="psp-msg-hint">No public record link is known for this authority.</p>')
     return pair + '<table class="psp-fields">' + "".join(rows) + "</table>" + record

@@ -26,7 +26,7 @@ from pathlib import Path
 import pandas as pd
 import platformdirs
 
-from ..render import _esc
+from .._html import escape
 
 __all__ = ["EXPORT_FORMATS", "Export", "default_export_dir", "display_path", "download_link", "export_report",
            "unique_path"]
@@ -109,8 +109,8 @@ def download_link(data: bytes, filename: str) -> str:
     True
     """
     uri = f"data:{DOWNLOAD_MIME};base64," + base64.b64encode(data).decode("ascii")
-    return (f'<a class="psp-download" download="{_esc(filename)}" href="{uri}">'
-            f"Download {_esc(filename)} ({_size(len(data))})</a>")
+    return (f'<a class="psp-download" download="{escape(filename)}" href="{uri}">'
+            f"Download {escape(filename)} ({_size(len(data))})</a>")
 
 
 @dataclasses.dataclass(frozen=True)
@@ -170,8 +170,8 @@ def export_report(df: pd.DataFrame, *, fmt: str, include: str, folder: str | Pat
     {"html": write_html, "pdf": write_pdf, "xlsx": write_excel}[fmt](report, path)
     data = path.read_bytes()
     link = (download_link(data, path.name) if len(data) <= MAX_DOWNLOAD_BYTES
-            else f"{_esc(path.name)} is {_size(len(data))}: too large to offer as a download; open it from the folder.")
+            else f"{escape(path.name)} is {_size(len(data))}: too large to offer as a download; open it from the folder.")
     shown = display_path(path)
     html = (f'<div>{link}</div><div class="psp-msg-hint">Saved to <span style="overflow-wrap:anywhere">'
-            f"{_esc(shown)}</span></div>")
+            f"{escape(shown)}</span></div>")
     return Export(path, html, f"{word} report saved to {shown}.")

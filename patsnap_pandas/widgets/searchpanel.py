@@ -45,10 +45,11 @@ from ..errors import FilterError, InvalidInputError, MissingCredentialsError, Pa
 from ..filters import FILTER_LABELS, SearchFilters
 from ..frame import RELEVANCE_VALUES, concat_frames
 from ..http import redact
-from ..images import ImageSizeWarning, ThumbnailStore, ThumbnailWarning, prepare_image
-from ..render import _data_uri, _esc, _png_thumbnail
+from .._html import data_uri, escape
+from ..images import ImageSizeWarning, prepare_image, thumbnail_png_or_none
 from ..search import (MAX_RESULTS_CAP, MAX_VIEWS, SearchWarning, client_for, continue_search, data_source,
                       load_query_images, load_thumbnails, search_designs)
+from ..thumbnails import ThumbnailStore, ThumbnailWarning
 from ..words import SANDBOX_BANNER, SANDBOX_SOURCE, views_in_words
 from . import export as _export
 from .cards import CSS, card_html, compare_html
@@ -225,7 +226,7 @@ def _plural(n: int, word: str, words: str | None = None) -> str:
 
 
 def _label(text: str) -> W.HTML:
-    label = W.HTML(_esc(text))
+    label = W.HTML(escape(text))
     label.add_class("psp-label")
     return label
 
@@ -775,15 +776,15 @@ class SearchPanel:
         slots = {"loc": self.loc_msg, "country": self.country_msg, "apply": self.apply_msg,
                  "public": self.public_msg, "sort": self.sort_msg, "url": self.url_msg}
         for name, slot in slots.items():
-            slot.value = f'<span class="psp-msg-error">{_esc(errors[name])}</span>' if name in errors else ""
+            slot.value = f'<span class="psp-msg-error">{escape(errors[name])}</span>' if name in errors else ""
         loc = self.loc.value.strip()
         if loc and "loc" not in errors:
             self.loc_msg.value = (f'<span class="psp-msg-ok">&#10003; '
-                                  f'<span class="psp-nowrap">{_esc(SearchFilters(loc=loc).loc)}</span></span>')
+                                  f'<span class="psp-nowrap">{escape(SearchFilters(loc=loc).loc)}</span></span>')
         if any(k in errors for k in ("apply", "public", "sort")):
             self.more_filters.selected_index = 0  # never hide a message in a closed section
         image = self.state.image_error
-        self.image_msg.value = f'<span class="psp-msg-error">{_esc(image)}</span>' if image else ""
+        self.image_msg.value = f'<span class="psp-msg-error">{escape(image)}</span>' if image else ""
 
     def _on_upload(self, change: Mapping[str, Any]) -> None:
         files = change["new"]
@@ -827,7 +828,7 @@ class SearchPanel:
                 prepared = prepare_image(data, label=name)
         except (InvalidInputError, OSError, ValueError):
             return None
-        return _png_thumbnail(prepared.data, PREVIEW_PX)  # None: not expected, prepare_image just wrote it
+        return thumbnail_png_or_none(prepared.data, PREVIEW_PX)  # None: not expected, prepare_image just wrote it
 
     def remove_view(self, number: int) -> None:
         """Remove view ``number`` (1-based, as the strip shows it) from the query; no call.
@@ -932,9 +933,9 @@ class SearchPanel:
         relevance, note = self.state.marks.get(str(df.at[index, "patent_id"]), (None, ""))
         marked = sum(1 for r, n in self.state.marks.values() if r)
         if relevance or note:
-            what = f"marked <b>{_esc(relevance)}</b>" if relevance else "not marked"
+            what = f"marked <b>{escape(relevance)}</b>" if relevance else "not marked"
             with_note = " with a note" if note else ""
-            self.mark_msg.value = (f'<span class="psp-msg-hint">{_esc(df.at[index, "patent_pn"])} {what}{with_note}; '
+            self.mark_msg.value = (f'<span class="psp-msg-hint">{escape(df.at[index, "patent_pn"])} {what}{with_note}; '
                                    f"{_plural(marked, 'hit')} marked in all. Saved in panel.results.</span>")
         else:
             self.mark_msg.value = (f'<span class="psp-msg-hint">Not marked. {_plural(marked, "hit")} '
@@ -1169,7 +1170,7 @@ class SearchPanel:
                 return []
             return [(u, u) for u in urls]
         views = self.state.views
-        return [(v.name, _data_uri(v.thumb)) for v in views] if len(views) >= 2 else []
+        return [(v.name, data_uri(v.thumb)) for v in views] if len(views) >= 2 else []
 
     def _refresh_strip(self, views: list[tuple[str, str]]) -> None:
         """The numbered, removable thumbnails of several views (rebuilt only when the views change)."""
@@ -1182,9 +1183,9 @@ class SearchPanel:
         items = []
         for i, (label, src) in enumerate(views, start=1):
             picture = W.HTML(
-                f'<figure class="psp-view"><img src="{_esc(src)}" alt="view {i} of {n}" '
+                f'<figure class="psp-view"><img src="{escape(src)}" alt="view {i} of {n}" '
                 f'referrerpolicy="no-referrer"><figcaption><b class="psp-nowrap">View {i} of {n}</b>'
-                f'<span class="psp-view-name">{_esc(label)}</span></figcaption></figure>')
+                f'<span class="psp-view-name">{escape(label)}</span></figcaption></figure>')
             remove = W.Button(description="Remove", icon="times", tooltip=f"Remove view {i} from the query",
                               layout=W.Layout(width="auto"))
             remove.add_class("psp-remove-view")
@@ -1199,7 +1200,7 @@ class SearchPanel:
                 child.close()
             widget.close()
         self.views_box.layout.display = "flex" if items else "none"
-        self.views_hint.value = (f'<span class="psp-msg-hint">{_esc(ORDER_HINT)}</span>' if items else "")
+        self.views_hint.value = (f'<span class="psp-msg-hint">{escape(ORDER_HINT)}</span>' if items else "")
 
     def _refresh_preview(self) -> None:
         strip = self._strip_views()
@@ -1209,12 +1210,12 @@ class SearchPanel:
             return
         url = self.url.value.strip()
         if url and not url_message(url):
-            self.preview.value = (f'<img src="{_esc(url)}" alt="query image" referrerpolicy="no-referrer" '
+            self.preview.value = (f'<img src="{escape(url)}" alt="query image" referrerpolicy="no-referrer" '
                                   f'style="max-width:100%;max-height:200px;border:1px solid #ccc">')
         elif self.state.query_thumb is not None and not url:
-            self.preview.value = (f'<img src="{_data_uri(self.state.query_thumb)}" alt="query image" '
+            self.preview.value = (f'<img src="{data_uri(self.state.query_thumb)}" alt="query image" '
                                   f'style="max-width:100%;max-height:200px;border:1px solid #ccc">'
-                                  f'<div class="psp-msg-hint">{_esc(self.state.query_name)}</div>')
+                                  f'<div class="psp-msg-hint">{escape(self.state.query_name)}</div>')
         else:
             self.preview.value = ""
 
@@ -1253,12 +1254,12 @@ class SearchPanel:
         several = df is not None and len(df.attrs.get("views") or ()) > 1
         self.more_button.disabled = busy or df is None or exhausted or offset >= MAX_RESULTS_CAP or several
         self.more_button.layout.display = "none" if df is None or several else ""
-        self.hint.value = f'<span class="psp-msg-hint">{_esc(blocker)}</span>' if blocker else ""
+        self.hint.value = f'<span class="psp-msg-hint">{escape(blocker)}</span>' if blocker else ""
         export_blocker = self._export_blocker()
         self.export_button.disabled = busy or export_blocker is not None
         self.export_button.tooltip = export_blocker or "Write the report and offer it as a download (no API call)"
         if export_blocker and df is not None:
-            self.export_msg.value = f'<span class="psp-msg-hint">{_esc(export_blocker)}</span>'
+            self.export_msg.value = f'<span class="psp-msg-hint">{escape(export_blocker)}</span>'
         elif self.export_msg.value.startswith('<span class="psp-msg-hint">'):
             self.export_msg.value = ""
         open_row = self.state.open_row
@@ -1273,9 +1274,9 @@ class SearchPanel:
         if self.client is None:
             mode = '<span class="psp-live" style="background:#eef">Not connected</span>'
             if self._credentials_help:
-                mode += f" {_esc(self._credentials_help)}"
+                mode += f" {escape(self._credentials_help)}"
         elif data_source(self.client) == SANDBOX_SOURCE:
-            mode = (f'<span class="psp-banner">{_esc(SANDBOX_BANNER)}</span> '
+            mode = (f'<span class="psp-banner">{escape(SANDBOX_BANNER)}</span> '
                     '<span class="psp-msg-hint">To search PatSnap, set PATSNAP_CLIENT_ID and '
                     "PATSNAP_CLIENT_SECRET (or PATSNAP_API_KEY) before starting.</span>")
         else:
@@ -1286,10 +1287,10 @@ class SearchPanel:
             parts.append(f"This session: {_plural(usage.billed_calls, 'billed API call')}, "
                          f"{_plural(usage.cache_hits, 'answer')} from the cache (not billed).")
         if self.state.message:
-            parts.append(f"<b>{_esc(self.state.message)}</b>")
+            parts.append(f"<b>{escape(self.state.message)}</b>")
         if self.state.last_error:
-            parts.append(f'<span class="psp-msg-error">{_esc(self.state.last_error)}</span>')
-        parts += [f'<span style="color:#8a5a00">Note: {_esc(note)}</span>' for note in self.state.notes]
+            parts.append(f'<span class="psp-msg-error">{escape(self.state.last_error)}</span>')
+        parts += [f'<span style="color:#8a5a00">Note: {escape(note)}</span>' for note in self.state.notes]
         self.status.value = "<div>" + "<br>".join(parts) + "</div>"
 
     def _render_results(self) -> None:
@@ -1301,12 +1302,12 @@ class SearchPanel:
         shown, thumbs = self._shown()
         attrs = df.attrs
         views = attrs.get("views") or []
-        query = (f"{len(views)} views of one product" if len(views) > 1 else _esc(attrs.get("query")))
+        query = (f"{len(views)} views of one product" if len(views) > 1 else escape(attrs.get("query")))
         combined = views_in_words(attrs)
         self.summary.value = (
             f"Showing <b>{len(shown)}</b> of {len(df)} fetched hits "
-            f"({_esc(attrs.get('total'))} match in all) for {query}."
-            + (f' <span class="psp-msg-hint">How: {_esc(combined)}.</span>' if combined else ""))
+            f"({escape(attrs.get('total'))} match in all) for {query}."
+            + (f' <span class="psp-msg-hint">How: {escape(combined)}.</span>' if combined else ""))
         self.chart.value = self._chart_html(shown)
         cards = []
         for index, thumb in zip(list(shown.index)[:MAX_CARDS], thumbs[:MAX_CARDS]):
@@ -1354,7 +1355,7 @@ class SearchPanel:
             return self._chart_cache[1]
         bars = min(CHART_BARS, int(scores.notna().sum()))
         png = render.score_chart_png(shown, n=bars, width_px=CHART_PX)
-        markup = (f'<img class="psp-chart-img" src="{_data_uri(png)}" '
+        markup = (f'<img class="psp-chart-img" src="{data_uri(png)}" '
                   f'alt="Top {bars} similarity scores" title="Top {bars} similarity scores">')
         self._chart_cache = (key, markup)
         return markup

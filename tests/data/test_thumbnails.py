@@ -163,7 +163,7 @@ def test_default_directory_is_in_the_cache_dir():
 
 
 @pytest.mark.parametrize("kwargs, fragment", [
-    ({"size": 0}, "size=0: must be an integer >= 8"),
+    ({"size": 0}, "size=0 is not valid: out of range. Allowed: an integer >= 8."),
     ({"size": 12.5}, "size=12.5"),
     ({"max_bytes": -1}, "max_bytes=-1"),
     ({"max_workers": 0}, "max_workers=0"),

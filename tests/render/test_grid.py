@@ -171,7 +171,7 @@ def test_input_validation_frame_and_images():
         thumbnail_grid(df, [png(), b"GIF89a....", None])
     with pytest.raises(TypeError, match=r"images\[0\] must be PNG/JPEG bytes or None, got str"):
         thumbnail_grid(df, ["http://example.invalid/a.png", None, None])
-    with pytest.raises(ValueError, match=r"missing required column\(s\) \['patent_pn'\]"):
+    with pytest.raises(ValueError, match=r"^df is not a result frame: it lacks the columns \['patent_pn'\]"):
         thumbnail_grid(df.drop(columns=["patent_pn"]), thumbs(3), caption=("score",))
-    with pytest.raises(TypeError, match="df must be a pandas DataFrame"):
+    with pytest.raises(TypeError, match=r"^df=list is not valid: expected a result frame"):
         thumbnail_grid([{"score": 1}], [None])

@@ -144,7 +144,7 @@ def test_plot_argument_validation(kwargs, words):
         plot_scores(sample_frame(3), **kwargs)
     for word in words:
         assert word in str(info.value)
-    with pytest.raises(ValueError, match=r"missing required column\(s\) \['score'\]"):
+    with pytest.raises(ValueError, match=r"^df is not a result frame: it lacks the columns \['score'\]"):
         plot_scores(sample_frame(3).drop(columns=["score"]))
 
 
@@ -170,7 +170,7 @@ def test_gallery_n_limits_and_validation():
     fig = gallery(df, thumbs(6), n=2, cols=3)
     assert sum(1 for ax in fig.axes if ax.get_title()) == 2
     assert render(fig).size == (720, 280)
-    with pytest.raises(ValueError, match=r"cols=0 is out of range; expected an integer from 1 to 20"):
+    with pytest.raises(ValueError, match=r"cols=0 is not valid: out of range\. Allowed: an integer from 1 to 20"):
         gallery(df, thumbs(6), cols=0)
     with pytest.raises(ValueError, match=r"images has 5 item"):
         gallery(df, thumbs(5))

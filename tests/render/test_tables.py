@@ -22,7 +22,7 @@ def test_top_sorts_by_score_descending_stable_and_keeps_attrs():
 
 def test_top_validation():
     df = sample_frame(2)
-    with pytest.raises(ValueError, match=r"n=0 is out of range; expected an integer >= 1"):
+    with pytest.raises(ValueError, match=r"n=0 is not valid: out of range\. Allowed: an integer >= 1"):
         top(df, 0)
     with pytest.raises(ValueError, match=r"by='colour' is not a column of df; allowed: \['rank', 'score'"):
         top(df, 1, by="colour")
@@ -68,7 +68,7 @@ def test_summary_splits_joined_assignees():
 
 
 def test_summary_requires_columns():
-    with pytest.raises(ValueError, match=r"missing required column\(s\) \['authority'\]"):
+    with pytest.raises(ValueError, match=r"^df is not a result frame: it lacks the columns \['authority'\]"):
         summary(sample_frame(2).drop(columns=["authority"]))
 
 

@@ -62,9 +62,9 @@ def test_sandbox_charts_carry_the_banner():
 
 def test_score_chart_png_checks_its_arguments_first():
     df = cjk_frame(3)
-    with pytest.raises(ValueError, match=r"n=0 is out of range"):
+    with pytest.raises(ValueError, match=r"n=0 is not valid: out of range"):
         render.score_chart_png(df, n=0)
-    with pytest.raises(ValueError, match=r"width_px=10 is out of range"):
+    with pytest.raises(ValueError, match=r"width_px=10 is not valid: out of range"):
         render.score_chart_png(df, width_px=10)
     with pytest.raises(ValueError, match=r"by='nope' is not a column"):
         render.score_chart_png(df, by="nope")

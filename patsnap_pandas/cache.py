@@ -1,0 +1,231 @@
+"""The cache folder and everything in it: the HTTP cache session, upload memo, locks, thumbnails; info and clear.
+
+Its parts, one job each: :mod:`~patsnap_pandas.cache_files` (the folder's layout and its
+SQLite files), :mod:`~patsnap_pandas.upload_memo` (uploads already paid for),
+:mod:`~patsnap_pandas.locks` (identical calls made once across processes) and
+:mod:`~patsnap_pandas.thumbnails` (the hit-image store). This module builds the cached
+session the client talks through, and reports on or empties a cache folder without credentials.
+
+Examples
+--------
+>>> cache_info("my-cache")["exists"]
+False
+"""
+
+from __future__ import annotations
+
+import contextlib
+import os
+import re
+import sqlite3
+from pathlib import Path
+from typing import Any, Callable, Mapping
+
+import requests
+import requests_cache
+from requests.adapters import HTTPAdapter
+from requests_cache import DO_NOT_CACHE
+from requests_cache.backends.base import BaseCache
+
+from . import config
+from .cache_files import (
+    HTTP_CACHE_FILE, LOCKS_DIR, SQLITE_SUFFIXES, THUMBNAILS_DIR, UPLOADS_FILE, SQLiteCache, check_sqlite,
+    describe_sqlite_error, http_cache_file, read_only_uri, remove_sqlite,
+)
+from .errors import CacheError
+from .http import SECRET_PARAMETERS, keeps_misses
+from .thumbnails import ThumbnailStore
+from .upload_memo import UploadMemo
+
+__all__ = ["HTTP_CACHE_FILE", "UPLOADS_FILE", "THUMBNAILS_DIR", "LOCKS_DIR", "http_cache_file", "build_session",
+           "cache_info", "clear_cache"]
+
+
+def build_session(*, cache: Any, cache_dir: Path, urls_expire_after: Mapping[str | re.Pattern[str], Any],
+                  filter_fn: Callable[[requests.Response], bool], adapter: HTTPAdapter,
+                  user_agent: str) -> requests.Session:
+    """A requests session for the client.
+
+    Parameters
+    ----------
+    cache : bool, str, PathLike or requests_cache backend
+        False: no HTTP cache; True: SQLite in ``cache_dir``; a path: SQLite there;
+        a backend object (e.g. ``requests_cache.RedisCache()``): that backend.
+    urls_expire_after : mapping
+        URL pattern -> lifetime; anything else is never cached.
+    filter_fn : callable
+        Only responses for which it returns True are stored.
+    adapter : HTTPAdapter
+        Mounted for http:// and https:// (retries and rate limit).
+    user_agent : str
+        The User-Agent header.
+
+    Examples
+    --------
+    >>> from patsnap_pandas.http import PatsnapAdapter, RateLimiter, make_retry
+    >>> adapter = PatsnapAdapter(make_retry(5, 0.5), RateLimiter(None))
+    >>> session = build_session(cache=True, cache_dir=Path("cache"), urls_expire_after={},
+    ...                         filter_fn=lambda response: True, adapter=adapter, user_agent="example/1.0")
+    >>> type(session).__name__, session.cache.db_path.name, session.headers["User-Agent"]
+    ('CachedSession', 'http_cache.sqlite', 'example/1.0')
+    >>> session.close()
+    """
+    if cache is False or cache is None:
+        session: requests.Session = requests.Session()
+    else:
+        common: dict[str, Any] = dict(
+            expire_after=DO_NOT_CACHE, urls_expire_after=dict(urls_expire_after),
+            allowable_methods=("GET", "POST"), allowable_codes=(200,), filter_fn=keeps_misses(filter_fn),
+            ignored_parameters=SECRET_PARAMETERS, match_headers=False, cache_control=False,
+            stale_if_error=False,
+        )
+        if isinstance(cache, BaseCache):
+            session = requests_cache.CachedSession(backend=cache, **common)
+        else:
+            path = http_cache_file(cache, cache_dir)
+            if path is None:
+                raise TypeError(f"cache={cache!r} is not valid: expected True, False, a path or a "
+                                "requests_cache backend object")
+            try:
+                path.parent.mkdir(parents=True, exist_ok=True)
+            except OSError:
+                pass  # SQLiteCache keeps the answers in memory and warns once
+            session = requests_cache.CachedSession(backend=SQLiteCache(path), **common)
+    session.mount("https://", adapter)
+    session.mount("http://", adapter)
+    session.headers["User-Agent"] = user_agent
+    return session
+
+
+def cache_info(cache_dir: str | os.PathLike[str] | None = None) -> dict[str, Any]:
+    """What a cache folder holds: HTTP answers, remembered uploads, thumbnails (JSON-safe).
+
+    Needs no credentials and creates nothing (the command line's ``cache info``).
+
+    Parameters
+    ----------
+    cache_dir : str or path, optional
+        The folder; default ``$PATSNAP_CACHE_DIR`` or the platform's user cache folder
+        (see :func:`patsnap_pandas.config.cache_dir`).
+
+    Returns
+    -------
+    dict
+        ``{"cache_dir", "exists", "http_cache": {"file", "responses", "bytes"},
+        "uploads": {"file", "remembered"}, "thumbnails": {"directory", "files", "bytes"}}``.
+
+    Examples
+    --------
+    >>> from patsnap_pandas import PatsnapClient, samples, search_designs
+    >>> cache_info("my-cache")["exists"]         # nothing there yet, and nothing is created
+    False
+    >>> with PatsnapClient.sandbox(cache_dir="my-cache") as client:
+    ...     hits = search_designs(samples.image("armchair"), client=client, limit=4)
+    >>> info = cache_info("my-cache")
+    >>> info["http_cache"]["responses"], info["uploads"]["remembered"], info["thumbnails"]["files"]
+    (1, 1, 5)
+    """
+    folder = config.cache_dir(cache_dir)
+    http_file = folder / HTTP_CACHE_FILE
+    uploads_file = folder / UPLOADS_FILE
+    http: dict[str, Any] = {"file": str(http_file), "responses": 0, "bytes": sqlite_bytes(http_file)}
+    uploads: dict[str, Any] = {"file": str(uploads_file), "remembered": 0}
+    try:
+        check_sqlite(http_file)
+        if http_file.is_file():
+            con = sqlite3.connect(read_only_uri(http_file), uri=True, timeout=5)
+            try:
+                http["responses"] = con.execute("SELECT COUNT(*) FROM responses").fetchone()[0]
+            except sqlite3.OperationalError as exc:
+                if "no such table" not in str(exc):
+                    raise
+            finally:
+                con.close()
+    except (CacheError, sqlite3.Error) as exc:
+        http["responses"] = None
+        http["problem"] = str(exc if isinstance(exc, CacheError) else describe_sqlite_error(http_file, exc))
+    try:
+        uploads["remembered"] = UploadMemo(uploads_file).count()
+    except CacheError as exc:
+        uploads["remembered"] = None
+        uploads["problem"] = str(exc)
+    thumbs = ThumbnailStore(folder / THUMBNAILS_DIR).info()
+    return {
+        "cache_dir": str(folder),
+        "exists": folder.is_dir(),
+        "http_cache": http,
+        "uploads": uploads,
+        "thumbnails": {"directory": thumbs["directory"], "files": thumbs["files"], "bytes": thumbs["bytes"]},
+    }
+
+
+def clear_cache(cache_dir: str | os.PathLike[str] | None = None) -> None:
+    """Delete every cached HTTP answer, remembered upload URL and thumbnail of a cache folder.
+
+    Needs no credentials and creates nothing (the command line's ``cache clear``);
+    the next search is billed again.
+
+    Parameters
+    ----------
+    cache_dir : str or path, optional
+        The folder; default ``$PATSNAP_CACHE_DIR`` or the platform's user cache folder.
+
+    Examples
+    --------
+    >>> from patsnap_pandas import PatsnapClient, samples, search_designs
+    >>> with PatsnapClient.sandbox(cache_dir="my-cache") as client:
+    ...     hits = search_designs(samples.image("armchair"), client=client, limit=4)
+    >>> clear_cache("my-cache")
+    >>> info = cache_info("my-cache")
+    >>> info["http_cache"]["responses"], info["uploads"]["remembered"], info["thumbnails"]["files"]
+    (0, 0, 0)
+    """
+    folder = config.cache_dir(cache_dir)
+    http_file = folder / HTTP_CACHE_FILE
+    backend = None
+    if http_file.exists() or http_file.is_symlink():
+        try:
+            backend = SQLiteCache(http_file)
+        except CacheError:  # damaged, locked, or not a file at all: remove it
+            remove_sqlite(http_file)
+    try:
+        clear(backend, UploadMemo(folder / UPLOADS_FILE), ThumbnailStore(folder / THUMBNAILS_DIR))
+    finally:
+        if backend is not None:
+            backend.close()
+    locks = folder / LOCKS_DIR
+    if locks.is_dir():  # lock files of finished runs
+        for item in locks.iterdir():
+            with contextlib.suppress(OSError):
+                item.unlink()
+
+
+def clear(backend: Any, uploads: UploadMemo, thumbnails: ThumbnailStore | None) -> None:
+    """Empty an HTTP cache backend (None: none), an upload memo and, unless None, a thumbnail store."""
+    if backend is not None:
+        backend.clear()
+    uploads.clear()
+    if thumbnails is not None:
+        thumbnails.clear()
+
+
+def count_responses(backend: Any) -> int | None:
+    try:
+        return len(backend.responses)
+    except Exception:  # a remote backend may not count cheaply
+        return None
+
+
+def sqlite_bytes(path: Path) -> int:
+    """Bytes on disk of a SQLite file with its write-ahead log and journal (0 when absent)."""
+    files = [Path(f"{path}{suffix}") for suffix in SQLITE_SUFFIXES]
+    return sum(f.stat().st_size for f in files if f.is_file())
+
+
+def cache_location(backend: Any) -> str | None:
+    """The file of a file-based requests-cache backend, else None (Redis, memory...)."""
+    try:
+        path = backend.db_path
+    except (NotImplementedError, AttributeError):
+        return None
+    return str(path) if isinstance(path, (str, Path)) else None

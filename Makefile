@@ -4,17 +4,24 @@ VENV   := .venv
 BIN    := $(VENV)/bin
 STAMP  := $(VENV)/.installed
 
-.PHONY: install test demo bench clean
+.PHONY: install lint test demo bench clean
 
 $(STAMP): pyproject.toml
 	test -x $(BIN)/python || $(PYTHON) -m venv $(VENV)
 	$(BIN)/python -m pip install --quiet --upgrade pip
-	$(BIN)/python -m pip install --quiet -e ".[dev]"
+	$(BIN)/python -m pip install --quiet -e ".[dev,lint]"
 	touch $(STAMP)
 
 install: $(STAMP)
 
-test: $(STAMP)
+# ruff (F B I UP C90), mypy (strict on client/cache/http/models/filters), import-linter (the layers):
+# configured in pyproject.toml, described in docs/architecture.md.
+lint: $(STAMP)
+	$(BIN)/ruff check patsnap_pandas
+	$(BIN)/mypy
+	$(BIN)/lint-imports
+
+test: lint
 	$(BIN)/python -m pytest
 
 # The real drawings beside this checkout, when there (the package itself never looks for them);

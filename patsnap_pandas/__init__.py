@@ -1,8 +1,8 @@
 """patsnap-pandas: PatSnap design-patent image search in Jupyter and pandas."""
 
-__version__ = "0.1.0"
+from ._version import __version__  # noqa: F401  (the one place: _version.py)
 
-from .client import PatsnapClient  # noqa: E402  (after __version__, which client uses)
+from .client import PatsnapClient  # noqa: E402
 from .errors import (  # noqa: E402
     AuthenticationError, BadRequestError, BatchInterrupted, CacheError, CacheWarning, FilterError, ImageInputError, InvalidInputError,
     InvalidParameterError, MissingCredentialsError, PatsnapError, PermissionDeniedError,

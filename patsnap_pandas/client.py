@@ -41,7 +41,8 @@ import urllib3
 from requests.exceptions import ChunkedEncodingError, ContentDecodingError
 from requests_cache import DO_NOT_CACHE, NEVER_EXPIRE
 
-from . import __version__, codes, config
+from . import codes, config
+from ._version import __version__
 from .auth import TOKEN_PATH, ApiKeyAuth, TokenAuth
 from .errors import (
     AuthenticationError, CacheError, ImageInputError, InvalidInputError, MissingCredentialsError, PatsnapError,

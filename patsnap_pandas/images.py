@@ -52,7 +52,8 @@ from PIL import Image, ImageDraw, ImageOps, UnidentifiedImageError
 from requests.adapters import HTTPAdapter
 from urllib3.util.retry import Retry
 
-from . import __version__, config
+from . import config
+from ._version import __version__
 from .codes import UPLOAD_MAX_BYTES
 from .errors import ImageInputError, InvalidInputError
 from .thumbnails import MAX_REDIRECTS, DiskIndex, FailedImages, check_image_url, origin_of

@@ -511,7 +511,7 @@ def _method(attrs: Mapping[str, Any], df: pd.DataFrame, fetched: int, shown: int
 
 
 def _about(attrs: Mapping[str, Any], sections: list[Section]) -> list[tuple[str, str]]:
-    from .. import __version__
+    from .._version import __version__
 
     rows = [("Made with", f"patsnap-pandas {__version__}")]
     digests = [(s.query, s.query_digest) for s in sections if s.query_digest]

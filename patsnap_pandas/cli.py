@@ -231,14 +231,14 @@ def _cell(value: Any) -> str:
 
 def format_table(df, columns: list[str]) -> str:
     """A plain-text table of ``columns``; the last column is left-aligned and clipped."""
-    rows = [columns] + [[_cell(v) for v in values] for values in zip(*(df[c].tolist() for c in columns))]
+    rows = [columns] + [[_cell(v) for v in values] for values in zip(*(df[c].tolist() for c in columns), strict=True)]
     rows = [row[:-1] + [_clip(row[-1])] for row in rows]
     numeric = {c for c in columns if c in ("rank", "score")}
     widths = [max(len(row[i]) for row in rows) for i in range(len(columns) - 1)]
     lines = []
     for row in rows:
         cells = [cell.rjust(w) if col in numeric else cell.ljust(w)
-                 for cell, w, col in zip(row, widths, columns)]
+                 for cell, w, col in zip(row, widths, columns, strict=True)]
         lines.append("  ".join(cells + [row[-1]]).rstrip())
     return "\n".join(lines)
 
@@ -471,14 +471,14 @@ def run_batch(args: argparse.Namespace) -> int:
     if len(failed):
         _info(f"{PROG}: warning: {len(failed)} of {len(catalogue)} rows failed; they are in the output "
               "with status 'error' and the reason in 'error':")
-        for index, query, error in list(zip(failed["query_index"], failed["query"], failed["error"]))[
+        for index, query, error in list(zip(failed["query_index"], failed["query"], failed["error"], strict=True))[
                 :MAX_ERRORS_SHOWN]:
             _info(f"  data row {index} ({query or 'no label'}): {_one_line(error)}")
         if len(failed) > MAX_ERRORS_SHOWN:
             _info(f"  ... and {len(failed) - MAX_ERRORS_SHOWN} more")
     if out is None:
         shown = df.assign(title=[e if s == "error" else t for s, t, e in
-                                 zip(df["status"], df["title"], df["error"])])
+                                 zip(df["status"], df["title"], df["error"], strict=True)])
         print(format_table(shown, ["query", "status", "rank", "score", "patent_pn", "title"]), flush=True)
     else:
         _write(df, out, model)

@@ -25,7 +25,6 @@ import re
 import shutil
 import sqlite3
 import tempfile
-import threading
 import time
 import weakref
 from collections.abc import Iterable, Iterator, Mapping, Sequence

@@ -89,7 +89,7 @@ def _pick_query(corpus) -> tuple[Any, str, str]:
 def _table(df) -> str:
     rows = [("rank", "score", "patent_pn", "authority", "title")]
     for rank, score, pn, authority, title in zip(df["rank"], df["score"], df["patent_pn"],
-                                                 df["authority"], df["title"]):
+                                                 df["authority"], df["title"], strict=True):
         title = str(title)
         rows.append((str(rank), f"{score:.3f}", str(pn), str(authority),
                      title if len(title) <= 48 else title[:47] + "…"))

@@ -913,7 +913,7 @@ class ThumbnailStore:
     def _pairs(items: Iterable) -> list[tuple[Any, Any]]:
         columns = getattr(items, "columns", None)
         if columns is not None and "patent_id" in columns and "image_url" in columns:
-            items = zip(items["patent_id"], items["image_url"])  # a result frame
+            items = zip(items["patent_id"], items["image_url"], strict=True)  # a result frame
         if isinstance(items, (str, bytes)):
             raise InvalidInputError(f"items={_shorten(items)}: expected (patent_id, image_url) pairs")
         pairs = []

@@ -659,7 +659,7 @@ def _bar(ax: "Axes", data: pd.DataFrame, by: str | None, n: int) -> None:
         order: list[str] = []
     else:
         order = list(dict.fromkeys(best["_group"]))  # legend: groups by their best score
-        palette = dict(zip(order, _colors(len(order))))
+        palette = dict(zip(order, _colors(len(order)), strict=True))
         colors = [palette[g] for g in best["_group"]]
     scores = best["score"].to_numpy()
     start = _axis_floor(float(scores.min()), float(scores.max()))
@@ -688,7 +688,7 @@ def _hist(ax: "Axes", data: pd.DataFrame, by: str | None, groups: list[str]) -> 
     if by is None:
         ax.hist(scores, bins=edges, color=_colors(1)[0], edgecolor="white")
     else:
-        for group, color in zip(groups, _colors(len(groups))):
+        for group, color in zip(groups, _colors(len(groups)), strict=True):
             values = data.loc[data["_group"] == group, "score"].to_numpy()
             ax.hist(values, bins=edges, color=color, alpha=0.45, edgecolor=color, label=_mpl_text(group))
         _legend_outside(ax, title=_mpl_text(by))

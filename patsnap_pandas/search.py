@@ -455,7 +455,7 @@ def _prefetch(store: images.ThumbnailStore, df: pd.DataFrame) -> None:
     if not len(df):
         return
     try:
-        store.fetch(zip(df["patent_id"].tolist(), df["image_url"].tolist()))
+        store.fetch(zip(df["patent_id"].tolist(), df["image_url"].tolist(), strict=True))
     except Exception as exc:  # noqa: BLE001 - disk full, a decoder bug...: the results matter more
         warnings.warn(images.ThumbnailWarning(
             f"thumbnails were not prefetched ({type(exc).__name__}: {exc}); the results are complete"),
@@ -556,7 +556,7 @@ def load_thumbnails(df: pd.DataFrame, *, size: int | None = None) -> list[bytes]
     store = images.ThumbnailStore(df.attrs.get("thumbnail_dir") or None,
                                   size=THUMBNAIL_SIZE if size is None else size)
     try:
-        return store.load(zip(df["patent_id"].tolist(), df["image_url"].tolist()))
+        return store.load(zip(df["patent_id"].tolist(), df["image_url"].tolist(), strict=True))
     finally:
         store.close()
 
@@ -1145,7 +1145,7 @@ def search_views(targets: list[str | images.PreparedImage], *, client: PatsnapCl
         from_cache = all(p.from_cache for p in pages)
     else:
         frames, totals, caches = [], [], []
-        for url, view_label in zip(urls, view_labels):
+        for url, view_label in zip(urls, view_labels, strict=False):
             if endpoint == "P009":
                 view = search_prepared(url, client=client, filters=filters, max_results=wanted,
                                        label=view_label, thumbnails=False, stacklevel=stacklevel + 1)
@@ -1190,7 +1190,7 @@ def search_views(targets: list[str | images.PreparedImage], *, client: PatsnapCl
     df.attrs = frame.empty_frame(attrs).attrs  # the provenance keys, checked JSON-safe
     if thumbnails:
         store = _thumbnail_store(client)
-        for target, url in zip(targets, urls):
+        for target, url in zip(targets, urls, strict=True):
             _store_query_image(store, target, url, stacklevel=stacklevel + 1)
         _prefetch(store, df)
     return df

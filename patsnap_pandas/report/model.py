@@ -283,7 +283,7 @@ def build_report(df: pd.DataFrame, *, title: str = "Design search report", subti
     keep = _included(df, include)
     shown = df.loc[keep]
     images = load_row_thumbnails(shown)
-    hits_by_row = [_hit(row, image) for row, image in zip(shown.to_dict("records"), images)]
+    hits_by_row = [_hit(row, image) for row, image in zip(shown.to_dict("records"), images, strict=True)]
 
     url_by_label = attrs.get("query_url_by_label") or {}
     digest_by_label = attrs.get("query_sha256_by_label") or {}
@@ -296,7 +296,7 @@ def build_report(df: pd.DataFrame, *, title: str = "Design search report", subti
         for label, group in statuses:
             label = _format_value(label)
             seen: set[str] = set()  # two catalogue rows with the same image and label: one section
-            members = [h for h, q in zip(hits_by_row, shown["query"]) if _format_value(q) == label
+            members = [h for h, q in zip(hits_by_row, shown["query"], strict=True) if _format_value(q) == label
                        and h.number and not (h.number in seen or seen.add(h.number))]
             status = _format_value(group["status"].iloc[0]) if "status" in group else "ok"
             error = _format_value(group["error"].iloc[0]) if "error" in group else ""

@@ -1110,7 +1110,7 @@ class SearchPanel:
             f"({_esc(attrs.get('total'))} match in all) for {_esc(attrs.get('query'))}.")
         self.chart.value = self._chart_html(shown)
         cards = []
-        for index, thumb in zip(list(shown.index)[:MAX_CARDS], thumbs[:MAX_CARDS]):
+        for index, thumb in zip(list(shown.index)[:MAX_CARDS], thumbs[:MAX_CARDS], strict=False):
             cards.append(self._card(int(index), thumb))
         self.card_box.children = cards
         if not len(shown):

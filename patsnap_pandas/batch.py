@@ -81,7 +81,7 @@ class _Skipped(Exception):
     """A search not started because an earlier one ran out of quota."""
 
 
-def search_each(catalogue: pd.DataFrame, image_column: Hashable, *, limit: int = 10, max_workers: int = 4,
+def search_each(catalogue: pd.DataFrame, image_column: Hashable, *, limit: int = 10, max_workers: int = 4,  # noqa: C901  (argument checks before any billed call)
                 rate_limit: float | None = None, progress: bool = True, client: PatsnapClient | None = None,
                 label_column: Hashable | None = None, thumbnails: bool = True, **filters: Any) -> pd.DataFrame:
     """Search the image of every catalogue row; one long frame of hits.

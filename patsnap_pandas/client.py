@@ -1066,7 +1066,7 @@ class PatsnapClient:
         return self._send(name, method=method, params=params, data=data, headers=headers,
                           basic_auth=basic_auth, refresh=refresh, json_body=json_body)
 
-    def _send(self, name: str, *, method: str, params: Mapping[str, str] | None, data: Any,
+    def _send(self, name: str, *, method: str, params: Mapping[str, str] | None, data: Any,  # noqa: C901  (the one retry loop: a branch per transient failure kind)
               headers: Mapping[str, str] | None, basic_auth: tuple[str, str] | None,
               refresh: bool, json_body: Any = None) -> tuple[Any, bool]:
         """The network call of :meth:`_call`, in the client's one retry loop."""

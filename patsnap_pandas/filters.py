@@ -118,8 +118,7 @@ def _loc_tokens(text: str) -> list[str]:
     return tokens
 
 
-def _check_loc_grammar(tokens: list[str], original: str) -> None:
-    """expr := unary ((AND|OR|NOT) unary)* ; unary := NOT unary | CODE | '(' expr ')'."""
+def _check_loc_parentheses(tokens: list[str], original: str) -> None:
     depth = 0
     for token in tokens:
         depth += {"(": 1, ")": -1}.get(token, 0)
@@ -128,6 +127,10 @@ def _check_loc_grammar(tokens: list[str], original: str) -> None:
     if depth:
         raise _fail("loc", original, "unbalanced parentheses: '(' not closed", _LOC_ALLOWED)
 
+
+def _check_loc_grammar(tokens: list[str], original: str) -> None:
+    """expr := unary ((AND|OR|NOT) unary)* ; unary := NOT unary | CODE | '(' expr ')'."""
+    _check_loc_parentheses(tokens, original)
     position = 0
 
     def unary() -> None:

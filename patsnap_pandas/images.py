@@ -717,7 +717,7 @@ class ThumbnailStore:
         return [data if data is not None else self.placeholder()
                 for data in self._fetch(items, stacklevel=3)]
 
-    def _fetch(self, items: Iterable[tuple[str, str]], stacklevel: int) -> list[bytes | None]:
+    def _fetch(self, items: Iterable[tuple[str, str]], stacklevel: int) -> list[bytes | None]:  # noqa: C901  (concurrent fetch and its failure bookkeeping)
         pairs = self._pairs(items)
         results: list[bytes | None] = [None] * len(pairs)
         failures: list[tuple[int, str, str, str]] = []  # (first index, patent id, image, why)

@@ -829,7 +829,7 @@ def _single(attrs: dict, key: str) -> Any:
     return value
 
 
-def continue_search(df: pd.DataFrame, n: int = 100, *, client: PatsnapClient | None = None,
+def continue_search(df: pd.DataFrame, n: int = 100, *, client: PatsnapClient | None = None,  # noqa: C901  (checks of df's provenance before a billed call)
                     refresh: bool = False, thumbnails: bool = True) -> pd.DataFrame:
     """The next ``n`` hits of the search that made ``df``, ranks continued from ``df``'s last.
 

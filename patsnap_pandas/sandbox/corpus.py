@@ -475,6 +475,24 @@ def _xml_extras(folder: Path) -> dict:
     return out
 
 
+def _manifest_groups(path: str | Path, root: Path) -> tuple[bytes, dict[str, list[dict]]]:
+    """The bytes of ``root/manifest.csv`` and its rows by design (``group_id``, else ``patent_number``)."""
+    manifest = root / "manifest.csv"
+    if not manifest.is_file():
+        raise ValueError(f"path={str(path)!r}: no manifest.csv in that folder")
+    raw = manifest.read_bytes()
+    rows = list(csv.DictReader(io.StringIO(raw.decode("utf-8-sig"))))
+    if not rows or "file" not in rows[0]:
+        raise ValueError(f"path={str(path)!r}: manifest.csv needs a 'file' column and at least one row")
+    groups: dict[str, list[dict]] = {}
+    for row in rows:
+        gid = (row.get("group_id") or row.get("patent_number") or "").strip()
+        if not gid:
+            raise ValueError(f"manifest.csv row {row.get('file')!r}: no group_id or patent_number")
+        groups.setdefault(gid, []).append(row)
+    return raw, groups
+
+
 def directory_corpus(path: str | Path) -> Corpus:
     """A corpus of real drawings: a folder with a ``manifest.csv``.
 
@@ -521,20 +539,7 @@ def directory_corpus(path: str | Path) -> Corpus:
     ['USD100001S', 'USD100002S']
     """
     root = Path(path).expanduser().resolve()
-    manifest = root / "manifest.csv"
-    if not manifest.is_file():
-        raise ValueError(f"path={str(path)!r}: no manifest.csv in that folder")
-    raw = manifest.read_bytes()
-    rows = list(csv.DictReader(io.StringIO(raw.decode("utf-8-sig"))))
-    if not rows or "file" not in rows[0]:
-        raise ValueError(f"path={str(path)!r}: manifest.csv needs a 'file' column and at least one row")
-    groups: dict[str, list[dict]] = {}
-    for row in rows:
-        gid = (row.get("group_id") or row.get("patent_number") or "").strip()
-        if not gid:
-            raise ValueError(f"manifest.csv row {row.get('file')!r}: no group_id or patent_number")
-        groups.setdefault(gid, []).append(row)
-
+    raw, groups = _manifest_groups(path, root)
     h = hashlib.sha256(raw)
     files: dict[str, Path] = {}
     designs: list[Design] = []

@@ -259,6 +259,9 @@ class Filters:
 
     def matches(self, design) -> bool:
         """Whether a corpus ``Design`` passes every filter."""
+        return self._matches_codes_and_dates(design) and self._matches_text(design)
+
+    def _matches_codes_and_dates(self, design) -> bool:
         if self.country is not None and design.authority not in self.country:
             return False
         if self.legal_status is not None and design.legal_status not in self.legal_status:
@@ -273,8 +276,9 @@ class Filters:
             return False
         if self.public_end is not None and design.publication_date > self.public_end:
             return False
-        if self.loc is not None and not self.loc(frozenset(design.loc)):
-            return False
+        return self.loc is None or self.loc(frozenset(design.loc))
+
+    def _matches_text(self, design) -> bool:
         if self.assignees is not None:
             needle = self.assignees.casefold()
             if not any(needle in name.casefold() for name in (*design.assignees, *design.applicants)):

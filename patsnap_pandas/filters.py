@@ -46,10 +46,10 @@ def _is_blank(value: Any) -> bool:
     return False
 
 
-def _items(name: str, value: Any, allowed: str) -> list:
+def _items(name: str, value: Any, allowed: str) -> list[str | int]:
     """A comma string or an iterable of scalars -> list of stripped items (ints kept as ints)."""
     if isinstance(value, str):
-        parts = [part.strip() for part in value.split(",")]
+        parts: list[str | int] = [part.strip() for part in value.split(",")]
         if any(not part for part in parts):
             raise _fail(name, value, "empty item in the comma-separated list", allowed)
         return parts
@@ -58,7 +58,7 @@ def _items(name: str, value: Any, allowed: str) -> list:
     if isinstance(value, numbers.Integral):
         return [int(value)]
     if isinstance(value, Iterable) and not isinstance(value, (bytes, Mapping)):
-        items = []
+        items: list[str | int] = []
         for item in value:
             if isinstance(item, str) and item.strip():
                 items.append(item.strip())
@@ -70,7 +70,7 @@ def _items(name: str, value: Any, allowed: str) -> list:
     raise _fail(name, value, f"expected a string, an int or a list, got {type(value).__name__}", allowed)
 
 
-def _dedup(values: Iterable) -> list:
+def _dedup(values: Iterable[Any]) -> list[Any]:
     return list(dict.fromkeys(values))
 
 

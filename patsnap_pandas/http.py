@@ -357,7 +357,7 @@ class HeadersAuth(requests.auth.AuthBase):
     'Bearer my-token'
     """
 
-    def __call__(self, request):
+    def __call__(self, request: requests.PreparedRequest) -> requests.PreparedRequest:
         return request
 
 
@@ -377,7 +377,7 @@ class PatsnapAdapter(HTTPAdapter):
         self.limiter = limiter
         super().__init__(max_retries=retry, pool_connections=4, pool_maxsize=pool_maxsize)
 
-    def send(self, request, *args, **kwargs):  # noqa: D102
+    def send(self, request: requests.PreparedRequest, *args: Any, **kwargs: Any) -> requests.Response:  # noqa: D102
         self.limiter.wait()
         return super().send(request, *args, **kwargs)
 
@@ -452,7 +452,7 @@ def build_session(*, cache: Any, cache_dir: Path, urls_expire_after: Mapping[str
     if cache is False or cache is None:
         session: requests.Session = requests.Session()
     else:
-        common = dict(
+        common: dict[str, Any] = dict(
             expire_after=DO_NOT_CACHE, urls_expire_after=dict(urls_expire_after),
             allowable_methods=("GET", "POST"), allowable_codes=(200,), filter_fn=keeps_misses(filter_fn),
             ignored_parameters=SECRET_PARAMETERS, match_headers=False, cache_control=False,

@@ -168,7 +168,7 @@ class SandboxApp:
             request.close()  # releases werkzeug's spooled upload files
         return response(environ, start_response)
 
-    def billed_call(self, request: Request, endpoint: str) -> Response:
+    def billed_call(self, request: Request, endpoint: str) -> Response | HTTPException:
         """Auth, quota, latency and faults around one billable handler; always leaves a ledger entry."""
         started = time.time()
         params = clean_params(request.args.to_dict())
@@ -516,7 +516,7 @@ class SandboxApp:
             numbers = parse_list(args, "patent_number")
             if ids is None and numbers is None:
                 raise ParamError("patent_id", None, "patent_id or patent_number is required (up to 100, comma-separated)")
-            name, values = ("patent_id", ids) if ids is not None else ("patent_number", numbers)
+            name, values = ("patent_id", ids) if ids is not None else ("patent_number", numbers or [])
             if len(values) > MAX_IDS:
                 raise ParamError(name, f"<{len(values)} values>", f"at most {MAX_IDS} comma-separated values")
         except ParamError as exc:

@@ -162,6 +162,7 @@ class Corpus:
         # (ground truth for tests and benchmarks; the index never sees them)
         self.kinds: dict[str, str] = {}
         self.families: dict[str, int] = {}
+        self.colours: dict[str, str] = {}  # utility-model corpora: colour name per patent_id
 
     def __repr__(self) -> str:
         return f"Corpus(name={self.name!r}, designs={len(self.designs)}, images={len(self._owner)}, fingerprint={self.fingerprint[:12]!r})"
@@ -277,7 +278,7 @@ def _generate(size: int, seed: int) -> tuple[list[Design], dict[str, _Spec], dic
             used_pn.add(pn)
             title, lang = metadata.title_for(kind, authority, rng)
             inventors = tuple(metadata.person(metadata.AUTHORITIES[authority][1], rng) for _ in range(rng.randint(1, 3)))
-            assignees = (owner,)
+            assignees: tuple[str, ...] = (owner,)
             if rng.random() < 0.08:  # a co-owned design
                 assignees += (rng.choice(metadata.COMPANIES)[0],)
             applicants = assignees if rng.random() < 0.9 else (rng.choice(metadata.COMPANIES)[0],)
@@ -319,7 +320,7 @@ def _generator_source_digest() -> str:
     h = hashlib.sha256(GENERATOR_VERSION.encode())
     for module in (draw, metadata):
         try:
-            h.update(Path(module.__file__).read_bytes())
+            h.update(Path(module.__file__).read_bytes())  # type: ignore[arg-type]  # None: TypeError, caught below
         except (OSError, TypeError):  # frozen/zipped install: the version string has to do
             pass
     return h.hexdigest()

@@ -87,7 +87,7 @@ class ImageQuery:
 # --- parameters -------------------------------------------------------------------
 
 
-def _int(body: Mapping, name: str, low: int, high: int, default: int | None) -> int | None:
+def _int(body: Mapping, name: str, low: int, high: int, default: int) -> int:
     value = body.get(name)
     if value is None:
         return default
@@ -201,14 +201,15 @@ def parse_body(body: Any, *, multiple: bool) -> ImageQuery:
     field = body.get("field")
     if field is not None and field not in codes.IMAGE_SORT_FIELDS:
         raise ParamError("field", field, f"one of {', '.join(codes.IMAGE_SORT_FIELDS)}")
-    args = {name: _as_arg(body, name) for name in FILTER_NAMES}
-    args = {k: v for k, v in args.items() if v is not None}
+    given = {name: _as_arg(body, name) for name in FILTER_NAMES}
+    args = {k: v for k, v in given.items() if v is not None}
     legal = parse_codes({"legal_status": args.pop("legal_status")}, "legal_status",
                         codes.LEGAL_STATUS_EXTENDED) if "legal_status" in args else None
     if field not in (None, "SCORE"):
         args["field"] = field
-    if body.get("order") is not None:
-        args["order"] = _as_arg(body, "order")
+    order = _as_arg(body, "order")
+    if order is not None:
+        args["order"] = order
     filters = dataclasses.replace(parse_filters(args), legal_status=legal)
     return ImageQuery(
         urls=tuple(u.strip() for u in urls),

@@ -238,7 +238,7 @@ def format_table(df, columns: list[str]) -> str:
     lines = []
     for row in rows:
         cells = [cell.rjust(w) if col in numeric else cell.ljust(w)
-                 for cell, w, col in zip(row, widths, columns, strict=True)]
+                 for cell, w, col in zip(row, widths, columns, strict=False)]  # no width for the last column
         lines.append("  ".join(cells + [row[-1]]).rstrip())
     return "\n".join(lines)
 

@@ -6,9 +6,9 @@ VENV   := .venv
 BIN    := $(VENV)/bin
 CORE   := $(VENV)/.installed-core
 STAMP  := $(VENV)/.installed
-EXTRAS := all,test,docs,browser
+EXTRAS := all,test,docs,browser,lint
 
-.PHONY: install test test-fast demo bench clean
+.PHONY: install lint test test-fast demo bench clean
 
 $(CORE): pyproject.toml
 	test -x $(BIN)/python || $(PYTHON) -m venv $(VENV)
@@ -24,7 +24,14 @@ $(STAMP): pyproject.toml
 
 install: $(STAMP)
 
-test: $(STAMP)
+# ruff (F B I UP C90), mypy (strict on client/cache/http/models/filters), import-linter (the layers):
+# configured in pyproject.toml, described in docs/architecture.md.
+lint: $(STAMP)
+	$(BIN)/ruff check patsnap_pandas
+	$(BIN)/mypy
+	$(BIN)/lint-imports
+
+test: lint
 	$(BIN)/python -m pytest
 
 # The inner loop: no test marked slow, no browser, PDF, notebook or site build. `make test` (the whole

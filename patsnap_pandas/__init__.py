@@ -7,19 +7,34 @@ Importing registers the ``df.patsnap`` accessor and nothing else; the optional p
 import importlib as _importlib
 import importlib.util as _importlib_util
 
-__version__ = "0.1.0"
-
-from .client import PatsnapClient  # noqa: E402  (after __version__, which client uses)
+from . import accessor, samples  # noqa: E402,F401  (accessor: registers df.patsnap)
+from ._version import __version__  # noqa: F401  (the one place: _version.py)
+from .client import PatsnapClient  # noqa: E402
 from .errors import (  # noqa: E402
-    AuthenticationError, BadRequestError, BatchInterrupted, CacheError, CacheWarning, FilterError, ImageInputError, InvalidInputError,
-    InvalidParameterError, MissingCredentialsError, PatsnapError, PermissionDeniedError,
-    QuotaExceededError, RateLimitError, ResponseFormatError, SearchExpiredError,
-    MissingExtraError, ServiceUnavailableError, ServiceUnreachableError, UploadRejectedError,
+    AuthenticationError,
+    BadRequestError,
+    BatchInterrupted,
+    CacheError,
+    CacheWarning,
+    FilterError,
+    ImageInputError,
+    InvalidInputError,
+    InvalidParameterError,
+    MissingCredentialsError,
+    MissingExtraError,
+    PatsnapError,
+    PermissionDeniedError,
+    QuotaExceededError,
+    RateLimitError,
+    ResponseFormatError,
+    SearchExpiredError,
+    ServiceUnavailableError,
+    ServiceUnreachableError,
+    UploadRejectedError,
 )
 from .filters import SearchFilters  # noqa: E402
 from .search import search_designs  # noqa: E402
 from .triage import read_triage  # noqa: E402
-from . import accessor, samples  # noqa: E402,F401  (accessor: registers df.patsnap)
 
 #: Public names that load their module on first use (the module needs an extra: see _extras.py).
 _LAZY = {"SearchPanel": "widgets", "panel": "widgets"}

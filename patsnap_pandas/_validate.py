@@ -150,4 +150,4 @@ def check_column(df: pd.DataFrame, column: Any, name: str, what: str = "the cata
         present = False
     if not present:
         raise InvalidInputError(f"{name}={column!r} is not a column of {what}; allowed: {list(df.columns)}.")
-    return column  # type: ignore[no-any-return]
+    return column

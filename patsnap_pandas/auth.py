@@ -11,7 +11,8 @@ from __future__ import annotations
 import base64
 import threading
 import time
-from typing import Any, Callable, Mapping
+from collections.abc import Callable, Mapping
+from typing import Any
 
 from . import codes
 from .errors import ResponseFormatError

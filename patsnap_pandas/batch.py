@@ -49,13 +49,17 @@ import pandas as pd
 from . import frame, images, search
 from ._validate import check_column, check_flag, check_int
 from .errors import (
-    AuthenticationError, BatchInterrupted, ImageInputError, InvalidInputError, QuotaExceededError,
+    AuthenticationError,
+    BatchInterrupted,
+    ImageInputError,
+    InvalidInputError,
+    QuotaExceededError,
     ServiceUnreachableError,
 )
 from .filters import SearchFilters, check_limit
 from .image_params import ImageSearchOptions
-from .thumbnails import ThumbnailWarning
 from .search import client_for, load_thumbnails, thumbnail_dir
+from .thumbnails import ThumbnailWarning
 
 if TYPE_CHECKING:
     from .client import PatsnapClient
@@ -83,7 +87,7 @@ class _Skipped(Exception):
     """A search not started because an earlier one ran out of quota."""
 
 
-def search_each(catalogue: pd.DataFrame, image_column: Hashable, *, limit: int = 10, max_workers: int = 4,
+def search_each(catalogue: pd.DataFrame, image_column: Hashable, *, limit: int = 10, max_workers: int = 4,  # noqa: C901  (argument checks before any billed call)
                 rate_limit: float | None = None, progress: bool = True, client: PatsnapClient | None = None,
                 label_column: Hashable | None = None, thumbnails: bool = True, **filters: Any) -> pd.DataFrame:
     """Search the image of every catalogue row; one long frame of hits.

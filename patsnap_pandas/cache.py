@@ -18,8 +18,9 @@ import contextlib
 import os
 import re
 import sqlite3
+from collections.abc import Callable, Mapping
 from pathlib import Path
-from typing import Any, Callable, Mapping
+from typing import Any
 
 import requests
 import requests_cache
@@ -29,8 +30,17 @@ from requests_cache.backends.base import BaseCache
 
 from . import config
 from .cache_files import (
-    HTTP_CACHE_FILE, LOCKS_DIR, SQLITE_SUFFIXES, THUMBNAILS_DIR, UPLOADS_FILE, SQLiteCache, check_sqlite,
-    describe_sqlite_error, http_cache_file, read_only_uri, remove_sqlite,
+    HTTP_CACHE_FILE,
+    LOCKS_DIR,
+    SQLITE_SUFFIXES,
+    THUMBNAILS_DIR,
+    UPLOADS_FILE,
+    SQLiteCache,
+    check_sqlite,
+    describe_sqlite_error,
+    http_cache_file,
+    read_only_uri,
+    remove_sqlite,
 )
 from .errors import CacheError
 from .http import SECRET_PARAMETERS, keeps_misses
@@ -192,7 +202,7 @@ def clear_cache(cache_dir: str | os.PathLike[str] | None = None) -> None:
         clear(backend, UploadMemo(folder / UPLOADS_FILE), ThumbnailStore(folder / THUMBNAILS_DIR))
     finally:
         if backend is not None:
-            backend.close()
+            backend.close()  # type: ignore[no-untyped-call]  # requests-cache's close() is unannotated
     locks = folder / LOCKS_DIR
     if locks.is_dir():  # lock files of finished runs
         for item in locks.iterdir():

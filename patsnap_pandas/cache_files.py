@@ -17,9 +17,9 @@
 
 from __future__ import annotations
 
+import os
 import shutil
 import sqlite3
-import os
 import threading
 import warnings
 from pathlib import Path
@@ -27,8 +27,8 @@ from typing import Any
 
 import requests_cache
 from requests_cache.backends.base import DictStorage
-from requests_cache.models import CachedResponse
 from requests_cache.cache_keys import redact_response
+from requests_cache.models import CachedResponse
 
 from .errors import CacheError, CacheWarning
 
@@ -274,8 +274,9 @@ class SQLiteCache(requests_cache.SQLiteCache):
                 self.responses.init_db()
                 self.redirects.init_db()
 
-    def count(self) -> int:
+    def count(self, expired: bool = True) -> int:
         try:
-            return len(self.responses) + len(self._memory)
+            stored = len(self.responses) if self.in_memory_only else super().count(expired=expired)
+            return stored + len(self._memory)
         except sqlite3.Error as exc:
             raise describe_sqlite_error(self._path, exc) from None

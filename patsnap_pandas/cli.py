@@ -27,10 +27,10 @@ from typing import Any
 
 from . import __version__, codes, config
 from ._extras import extra_for
-from .client import PatsnapClient
+from ._validate import check_int
 from .cache import cache_info as client_cache_info
 from .cache import clear_cache as client_clear_cache
-from ._validate import check_int
+from .client import PatsnapClient
 from .errors import BatchInterrupted, CacheError, InvalidInputError, MissingCredentialsError, PatsnapError
 from .filters import FILTER_NAMES, SearchFilters, check_limit
 from .http import redact
@@ -239,14 +239,14 @@ def _cell(value: Any) -> str:
 
 def format_table(df, columns: list[str]) -> str:
     """A plain-text table of ``columns``; the last column is left-aligned and clipped."""
-    rows = [columns] + [[_cell(v) for v in values] for values in zip(*(df[c].tolist() for c in columns))]
+    rows = [columns] + [[_cell(v) for v in values] for values in zip(*(df[c].tolist() for c in columns), strict=True)]
     rows = [row[:-1] + [_clip(row[-1])] for row in rows]
     numeric = {c for c in columns if c in ("rank", "score")}
     widths = [max(len(row[i]) for row in rows) for i in range(len(columns) - 1)]
     lines = []
     for row in rows:
         cells = [cell.rjust(w) if col in numeric else cell.ljust(w)
-                 for cell, w, col in zip(row, widths, columns)]
+                 for cell, w, col in zip(row, widths, columns, strict=False)]  # no width for the last column
         lines.append("  ".join(cells + [row[-1]]).rstrip())
     return "\n".join(lines)
 
@@ -481,14 +481,14 @@ def run_batch(args: argparse.Namespace) -> int:
     if len(failed):
         _info(f"{PROG}: warning: {len(failed)} of {len(catalogue)} rows failed; they are in the output "
               "with status 'error' and the reason in 'error':")
-        for index, query, error in list(zip(failed["query_index"], failed["query"], failed["error"]))[
+        for index, query, error in list(zip(failed["query_index"], failed["query"], failed["error"], strict=True))[
                 :MAX_ERRORS_SHOWN]:
             _info(f"  data row {index} ({query or 'no label'}): {_one_line(error)}")
         if len(failed) > MAX_ERRORS_SHOWN:
             _info(f"  ... and {len(failed) - MAX_ERRORS_SHOWN} more")
     if out is None:
         shown = df.assign(title=[e if s == "error" else t for s, t, e in
-                                 zip(df["status"], df["title"], df["error"])])
+                                 zip(df["status"], df["title"], df["error"], strict=True)])
         print(format_table(shown, ["query", "status", "rank", "score", "patent_pn", "title"]), flush=True)
     else:
         _write(df, out, model)

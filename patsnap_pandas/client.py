@@ -36,27 +36,42 @@ from requests.exceptions import ChunkedEncodingError, ContentDecodingError
 from requests_cache import DO_NOT_CACHE, NEVER_EXPIRE
 from requests_cache.backends.base import BaseCache
 
-from . import __version__, codes, config
+from . import codes, config
+from ._version import __version__
 from .auth import ApiKeyAuth, TokenAuth
-from .errors import (
-    AuthenticationError, ImageInputError, InvalidInputError, MissingCredentialsError, PatsnapError,
-    ResponseFormatError, ServiceUnavailableError, ServiceUnreachableError,
-)
-from .filters import SearchFilters, check_limit, check_offset
-from .image_params import ImageSearchOptions
-from .images import image_mime
-from .http import (
-    BACKOFF_MAX_S, RETRY_AFTER_MAX_S, RETRY_STATUSES, HeadersAuth, PatsnapAdapter, RateLimiter, Usage,
-    install_log_redaction, make_retry, redact,
-)
-from .thumbnails import distrust_origin, trust_origin
-from .locks import SingleFlight, flight_key
-from .upload_memo import UploadMemo
 from .cache import UPLOADS_FILE, build_session, cache_location, clear, count_responses, http_cache_file, sqlite_bytes
 from .cache import cache_info as cache_info  # noqa: F401 - re-exported: its old import path
 from .cache import clear_cache as clear_cache  # noqa: F401 - re-exported: its old import path
+from .errors import (
+    AuthenticationError,
+    ImageInputError,
+    InvalidInputError,
+    MissingCredentialsError,
+    PatsnapError,
+    ResponseFormatError,
+    ServiceUnavailableError,
+    ServiceUnreachableError,
+)
+from .filters import SearchFilters, check_limit, check_offset
+from .http import (
+    BACKOFF_MAX_S,
+    RETRY_AFTER_MAX_S,
+    RETRY_STATUSES,
+    HeadersAuth,
+    PatsnapAdapter,
+    RateLimiter,
+    Usage,
+    install_log_redaction,
+    make_retry,
+    redact,
+)
+from .image_params import ImageSearchOptions
+from .images import image_mime
+from .locks import SingleFlight, flight_key
 from .models import ENDPOINTS, SearchPage, UploadedImage, brief, decode, is_success_envelope, parse_page, raise_if_error
 from .models import Hit as Hit  # noqa: F401 - re-exported: its old import path
+from .thumbnails import distrust_origin, trust_origin
+from .upload_memo import UploadMemo
 
 # Hit, SearchPage, UploadedImage (models) and cache_info, clear_cache (cache) are still importable from
 # here, where they used to live; their documentation is in their own modules.
@@ -831,7 +846,7 @@ class PatsnapClient:
         return self._send(name, method=method, params=params, data=data, headers=headers,
                           basic_auth=basic_auth, refresh=refresh, json_body=json_body)
 
-    def _send(self, name: str, *, method: str, params: Mapping[str, str] | None, data: Any,
+    def _send(self, name: str, *, method: str, params: Mapping[str, str] | None, data: Any,  # noqa: C901  (the one retry loop: a branch per transient failure kind)
               headers: Mapping[str, str] | None, basic_auth: tuple[str, str] | None,
               refresh: bool, json_body: Any = None) -> tuple[Any, bool]:
         """The network call of :meth:`_call`, in the client's one retry loop."""

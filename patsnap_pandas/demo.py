@@ -39,7 +39,7 @@ __all__ = ["NEXT_STEPS", "perturb", "run_demo"]
 DEMO_PATENT = "USD917866S"
 DEMO_SHEET = 2  # image_keys[0] is the front page, then drawing sheets 1, 2, ...
 DEMO_SAMPLE = "desk-lamp"  # the query on the generated corpus
-PERTURBATION = {"angle": 2.0, "crop": 0.04, "noise": 12.0}
+PERTURBATION: dict[str, Any] = {"angle": 2.0, "crop": 0.04, "noise": 12.0}
 
 #: What the demo suggests next (paths relative to a clone of the repository).
 NEXT_STEPS = (
@@ -89,7 +89,7 @@ def _pick_query(corpus) -> tuple[Any, str, str]:
 def _table(df) -> str:
     rows = [("rank", "score", "patent_pn", "authority", "title")]
     for rank, score, pn, authority, title in zip(df["rank"], df["score"], df["patent_pn"],
-                                                 df["authority"], df["title"]):
+                                                 df["authority"], df["title"], strict=True):
         title = str(title)
         rows.append((str(rank), f"{score:.3f}", str(pn), str(authority),
                      title if len(title) <= 48 else title[:47] + "…"))
@@ -105,11 +105,13 @@ def _table(df) -> str:
 def _timed_search(client: PatsnapClient, query: Image.Image | Path, limit: int,
                   label: str) -> tuple[Any, float, int, int]:
     """(hits, seconds, billed calls, new sandbox ledger entries) of one search."""
-    billed, ledger = client.usage.billed_calls, len(client.sandbox_server.ledger)
+    server = client.sandbox_server
+    assert server is not None  # the demo's client is always a sandbox client
+    billed, ledger = client.usage.billed_calls, len(server.ledger)
     t0 = time.perf_counter()
     df = search_designs(query, client=client, limit=limit, label=label)
     took = time.perf_counter() - t0
-    return df, took, client.usage.billed_calls - billed, len(client.sandbox_server.ledger) - ledger
+    return df, took, client.usage.billed_calls - billed, len(server.ledger) - ledger
 
 
 def run_demo(out: TextIO = sys.stdout, *, corpus: str | Path | None = None, limit: int = 10,
@@ -149,6 +151,7 @@ def run_demo(out: TextIO = sys.stdout, *, corpus: str | Path | None = None, limi
     started = time.perf_counter()
     with PatsnapClient.sandbox(corpus=corpus, **sandbox_options) as client:  # None: the setting
         server = client.sandbox_server
+        assert server is not None  # PatsnapClient.sandbox() always has one
         designs = server.corpus.designs
         images_count = sum(len(d.image_keys) for d in designs)
         if folder is not None:

@@ -114,7 +114,7 @@ def enrich(df: pd.DataFrame, fields: str | Iterable[str] | None = None, *, legal
         if name == "authority" and "authority" in df.columns:
             # keep what the frame knew (from the publication number) where PatSnap says nothing
             values = [v if v is not None else (None if pd.isna(old) else old)
-                      for v, old in zip(values, df["authority"])]
+                      for v, old in zip(values, df["authority"], strict=True)]
         out[name] = pd.Series(values, index=df.index, dtype=FIELDS[name])
     if legal_status:
         values = [statuses.get(k) if isinstance(k, str) else None for k in keys]

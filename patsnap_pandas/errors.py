@@ -562,7 +562,7 @@ def error_class(code: int | None, http_status: int | None = None, *,
     ('RateLimitError', 'AuthenticationError')
     """
     if endpoint == RESULTS_PATH:
-        kind = codes.ERROR_CODES.get(code, ("", None))[1]
+        kind = codes.ERROR_CODES[code][1] if code in codes.ERROR_CODES else None
         if code == codes.SEARCH_EXPIRED_CODE or (
                 kind in (None, "invalid_parameter", "bad_request") and _mentions_search_id(message)):
             return SearchExpiredError

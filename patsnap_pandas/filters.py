@@ -49,10 +49,10 @@ def _is_blank(value: Any) -> bool:
     return False
 
 
-def _items(name: str, value: Any, allowed: str) -> list:
+def _items(name: str, value: Any, allowed: str) -> list[str | int]:
     """A comma string or an iterable of scalars -> list of stripped items (ints kept as ints)."""
     if isinstance(value, str):
-        parts = [part.strip() for part in value.split(",")]
+        parts: list[str | int] = [part.strip() for part in value.split(",")]
         if any(not part for part in parts):
             raise filter_error(name, value, "empty item in the comma-separated list", allowed)
         return parts
@@ -61,7 +61,7 @@ def _items(name: str, value: Any, allowed: str) -> list:
     if isinstance(value, numbers.Integral):
         return [int(value)]
     if isinstance(value, Iterable) and not isinstance(value, (bytes, Mapping)):
-        items = []
+        items: list[str | int] = []
         for item in value:
             if isinstance(item, str) and item.strip():
                 items.append(item.strip())
@@ -73,7 +73,7 @@ def _items(name: str, value: Any, allowed: str) -> list:
     raise filter_error(name, value, f"expected a string, an int or a list, got {type(value).__name__}", allowed)
 
 
-def _dedup(values: Iterable) -> list:
+def _dedup(values: Iterable[Any]) -> list[Any]:
     return list(dict.fromkeys(values))
 
 
@@ -121,8 +121,7 @@ def _loc_tokens(text: str) -> list[str]:
     return tokens
 
 
-def _check_loc_grammar(tokens: list[str], original: str) -> None:
-    """expr := unary ((AND|OR|NOT) unary)* ; unary := NOT unary | CODE | '(' expr ')'."""
+def _check_loc_parentheses(tokens: list[str], original: str) -> None:
     depth = 0
     for token in tokens:
         depth += {"(": 1, ")": -1}.get(token, 0)
@@ -131,6 +130,10 @@ def _check_loc_grammar(tokens: list[str], original: str) -> None:
     if depth:
         raise filter_error("loc", original, "unbalanced parentheses: '(' not closed", _LOC_ALLOWED)
 
+
+def _check_loc_grammar(tokens: list[str], original: str) -> None:
+    """expr := unary ((AND|OR|NOT) unary)* ; unary := NOT unary | CODE | '(' expr ')'."""
+    _check_loc_parentheses(tokens, original)
     position = 0
 
     def unary() -> None:

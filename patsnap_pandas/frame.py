@@ -260,17 +260,7 @@ def concat_frames(frames: Iterable[pd.DataFrame]) -> pd.DataFrame:
     if not frames:
         return empty_frame(attrs)
 
-    columns = list(SCHEMA)
-    dtypes: dict[str, Any] = {}
-    for f in frames:
-        for c in f.columns:
-            if c in SCHEMA:
-                continue
-            if c not in dtypes:
-                columns.append(c)
-                dtypes[c] = f[c].dtype
-            elif dtypes[c] != f[c].dtype:
-                dtypes[c] = object
+    columns, dtypes = _united_columns(frames)
     parts = [f for f in frames if len(f)] or frames[:1]
     aligned = []
     for f in parts:
@@ -285,6 +275,23 @@ def concat_frames(frames: Iterable[pd.DataFrame]) -> pd.DataFrame:
     out = out.astype({c: t for c, t in SCHEMA.items() if out[c].dtype != t})
     out.attrs = attrs
     return out
+
+
+def _united_columns(frames: list[pd.DataFrame]) -> tuple[list[str], dict[str, Any]]:
+    """The schema columns, then the extras in order of first appearance, with each extra's dtype
+    (``object`` where the frames disagree)."""
+    columns = list(SCHEMA)
+    dtypes: dict[str, Any] = {}
+    for f in frames:
+        for c in f.columns:
+            if c in SCHEMA:
+                continue
+            if c not in dtypes:
+                columns.append(c)
+                dtypes[c] = f[c].dtype
+            elif dtypes[c] != f[c].dtype:
+                dtypes[c] = object
+    return columns, dtypes
 
 
 def missing_columns(df: pd.DataFrame) -> list[str]:

@@ -119,7 +119,7 @@ def fuse_views(frames: Sequence[pd.DataFrame], *, rule: str = "best", k: int = R
     best = long.sort_values(["score", "matched_view"], ascending=[False, True], kind="stable")
     best = best.drop_duplicates("patent_id").set_index("patent_id", drop=False)
     best["fused_score"] = best["score"] if rule == "best" else rrf.reindex(best.index)
-    for view, column in zip(range(1, n + 1), columns):
+    for view, column in zip(range(1, n + 1), columns, strict=True):
         best[column] = scores[view].reindex(best.index).astype("float64")
     # equal (rounded) scores keep the engine's order: its rank in the view that scored best
     order = best.sort_values(["fused_score", "score", "_view_rank", "patent_pn"],

@@ -14,7 +14,8 @@ import re
 import threading
 import time
 from collections import Counter
-from typing import Any, Callable
+from collections.abc import Callable
+from typing import Any
 from urllib.parse import quote, quote_plus
 
 import requests
@@ -351,7 +352,7 @@ class HeadersAuth(requests.auth.AuthBase):
     'Bearer my-token'
     """
 
-    def __call__(self, request):
+    def __call__(self, request: requests.PreparedRequest) -> requests.PreparedRequest:
         return request
 
 
@@ -371,7 +372,7 @@ class PatsnapAdapter(HTTPAdapter):
         self.limiter = limiter
         super().__init__(max_retries=retry, pool_connections=4, pool_maxsize=pool_maxsize)
 
-    def send(self, request, *args, **kwargs):  # noqa: D102
+    def send(self, request: requests.PreparedRequest, *args: Any, **kwargs: Any) -> requests.Response:  # noqa: D102
         self.limiter.wait()
         return super().send(request, *args, **kwargs)
 

@@ -369,7 +369,7 @@ def thumbnail_grid(
 # --------------------------------------------------------------------------
 
 
-def _figure_png(draw: Callable[["Axes"], Any], height: float, *, width: float = 8, dpi: int = 100) -> bytes:
+def _figure_png(draw: Callable[[Axes], Any], height: float, *, width: float = 8, dpi: int = 100) -> bytes:
     """PNG bytes of a new (pyplot-free) figure with one Axes that ``draw`` fills."""
     Figure = require("matplotlib.figure", CHARTS).Figure
 
@@ -467,7 +467,7 @@ def _scored(df: pd.DataFrame) -> pd.DataFrame:
     return out[out["score"].notna()]
 
 
-def _no_data(ax: "Axes", text: str = "no scores to plot") -> "Axes":
+def _no_data(ax: Axes, text: str = "no scores to plot") -> Axes:
     ax.text(0.5, 0.5, text, transform=ax.transAxes, ha="center", va="center", color="0.4")
     ax.set_xticks([])
     ax.set_yticks([])
@@ -478,9 +478,9 @@ def plot_scores(
     df: pd.DataFrame,
     kind: str = "bar",
     by: str | None = None,
-    ax: "Axes | None" = None,
+    ax: Axes | None = None,
     n: int = 20,
-) -> "Axes":
+) -> Axes:
     """Plot similarity scores.
 
     Parameters
@@ -562,13 +562,13 @@ def _score_label(start: float) -> str:
     return "similarity score" if start <= 0 else f"similarity score (axis starts at {start:.2f}, not 0)"
 
 
-def _legend_outside(ax: "Axes", handles: list | None = None, title: str | None = None) -> None:
+def _legend_outside(ax: Axes, handles: list | None = None, title: str | None = None) -> None:
     kwargs = {"handles": handles} if handles is not None else {}
     ax.legend(**kwargs, title=title, fontsize=8, title_fontsize=8, loc="upper left",
               bbox_to_anchor=(1.01, 1.0), borderaxespad=0.0, frameon=False)
 
 
-def _sandbox_title(ax: "Axes", df: pd.DataFrame, title: str) -> None:
+def _sandbox_title(ax: Axes, df: pd.DataFrame, title: str) -> None:
     from . import words
 
     if words.is_sandbox(df):
@@ -577,7 +577,7 @@ def _sandbox_title(ax: "Axes", df: pd.DataFrame, title: str) -> None:
         ax.set_title(title)
 
 
-def _bar(ax: "Axes", data: pd.DataFrame, by: str | None, n: int) -> None:
+def _bar(ax: Axes, data: pd.DataFrame, by: str | None, n: int) -> None:
     from matplotlib.patches import Patch
 
     best = data.sort_values("score", ascending=False, kind="stable").head(n)  # ranked by score, best on top
@@ -586,7 +586,7 @@ def _bar(ax: "Axes", data: pd.DataFrame, by: str | None, n: int) -> None:
         order: list[str] = []
     else:
         order = list(dict.fromkeys(best["_group"]))  # legend: groups by their best score
-        palette = dict(zip(order, _colors(len(order))))
+        palette = dict(zip(order, _colors(len(order)), strict=True))
         colors = [palette[g] for g in best["_group"]]
     scores = best["score"].to_numpy()
     start = _axis_floor(float(scores.min()), float(scores.max()))
@@ -605,7 +605,7 @@ def _bar(ax: "Axes", data: pd.DataFrame, by: str | None, n: int) -> None:
         _legend_outside(ax, [Patch(color=palette[g], label=_mpl_text(g)) for g in order], _mpl_text(by))
 
 
-def _hist(ax: "Axes", data: pd.DataFrame, by: str | None, groups: list[str]) -> None:
+def _hist(ax: Axes, data: pd.DataFrame, by: str | None, groups: list[str]) -> None:
     scores = data["score"].to_numpy()
     low, high = float(scores.min()), float(scores.max())
     if high - low < 1e-9:
@@ -613,18 +613,18 @@ def _hist(ax: "Axes", data: pd.DataFrame, by: str | None, groups: list[str]) -> 
     edges = np.linspace(low, high, 21)
     _check_cjk_font(groups)
     if by is None:
-        ax.hist(scores, bins=edges, color=_colors(1)[0], edgecolor="white")
+        ax.hist(scores, bins=edges.tolist(), color=_colors(1)[0], edgecolor="white")
     else:
-        for group, color in zip(groups, _colors(len(groups))):
+        for group, color in zip(groups, _colors(len(groups)), strict=True):
             values = data.loc[data["_group"] == group, "score"].to_numpy()
-            ax.hist(values, bins=edges, color=color, alpha=0.45, edgecolor=color, label=_mpl_text(group))
+            ax.hist(values, bins=edges.tolist(), color=color, alpha=0.45, edgecolor=color, label=_mpl_text(group))
         _legend_outside(ax, title=_mpl_text(by))
     ax.set_xlim(low - (high - low) * 0.02, high + (high - low) * 0.02)
     ax.set_xlabel(f"similarity score (axis from {low:.2f} to {high:.2f})")
     ax.set_ylabel("hits")
 
 
-def _strip(ax: "Axes", data: pd.DataFrame, by: str | None, groups: list[str]) -> None:
+def _strip(ax: Axes, data: pd.DataFrame, by: str | None, groups: list[str]) -> None:
     rng = np.random.default_rng(0)  # deterministic jitter: same data, same picture
     if by is None:
         groups = ["all hits"]
@@ -692,7 +692,7 @@ def score_chart_png(df: pd.DataFrame, *, n: int = 30, width_px: int = 900, by: s
     shown = min(n, len(data))
     height = max(2.2, 0.24 * shown + 1.3)
 
-    def draw(ax: "Axes") -> None:
+    def draw(ax: Axes) -> None:
         if data.empty:
             _no_data(ax)
             _sandbox_title(ax, df, title or "Scores")
@@ -714,7 +714,7 @@ def _decode_rgb(data: bytes, limit: int = 512) -> np.ndarray | None:
         return np.asarray(im.convert("RGB"))
 
 
-def gallery(df: pd.DataFrame, images: Sequence[bytes | None] | None, n: int = 12, cols: int = 4) -> "Figure":
+def gallery(df: pd.DataFrame, images: Sequence[bytes | None] | None, n: int = 12, cols: int = 4) -> Figure:
     """A matplotlib figure of thumbnails captioned with patent number and score, for PNG/PDF reports.
 
     Parameters
@@ -758,7 +758,8 @@ def gallery(df: pd.DataFrame, images: Sequence[bytes | None] | None, n: int = 12
         if k >= count:
             continue
         row = df.iloc[k]
-        pixels = _decode_rgb(thumbs[k]) if thumbs[k] is not None else None
+        thumb = thumbs[k]
+        pixels = _decode_rgb(thumb) if thumb is not None else None
         if pixels is not None:
             ax.imshow(pixels, interpolation="antialiased")
         else:

@@ -44,11 +44,11 @@ import pandas as pd
 from PIL import Image
 
 from . import codes, config, frame, images, words
-from .client import Hit, PatsnapClient, SearchPage
 from ._validate import check_flag, check_frame, check_int
+from .cache_files import THUMBNAILS_DIR
+from .client import Hit, PatsnapClient, SearchPage
 from .errors import InvalidInputError, MissingCredentialsError, SearchExpiredError
 from .filters import SearchFilters, check_limit
-from .cache_files import THUMBNAILS_DIR
 from .image_params import ImageSearchOptions
 from .thumbnails import ThumbnailStore, ThumbnailWarning
 
@@ -453,7 +453,7 @@ def _prefetch(store: ThumbnailStore, df: pd.DataFrame) -> None:
     if not len(df):
         return
     try:
-        store.fetch(zip(df["patent_id"].tolist(), df["image_url"].tolist()))
+        store.fetch(zip(df["patent_id"].tolist(), df["image_url"].tolist(), strict=True))
     except Exception as exc:  # noqa: BLE001 - disk full, a decoder bug...: the results matter more
         warnings.warn(ThumbnailWarning(
             f"thumbnails were not prefetched ({type(exc).__name__}: {exc}); the results are complete"),
@@ -554,7 +554,7 @@ def load_thumbnails(df: pd.DataFrame, *, size: int | None = None) -> list[bytes]
     store = ThumbnailStore(df.attrs.get("thumbnail_dir") or None,
                                   size=THUMBNAIL_SIZE if size is None else size)
     try:
-        return store.load(zip(df["patent_id"].tolist(), df["image_url"].tolist()))
+        return store.load(zip(df["patent_id"].tolist(), df["image_url"].tolist(), strict=True))
     finally:
         store.close()
 
@@ -814,7 +814,7 @@ def _single(attrs: dict, key: str) -> Any:
     return value
 
 
-def continue_search(df: pd.DataFrame, n: int = 100, *, client: PatsnapClient | None = None,
+def continue_search(df: pd.DataFrame, n: int = 100, *, client: PatsnapClient | None = None,  # noqa: C901  (checks of df's provenance before a billed call)
                     refresh: bool = False, thumbnails: bool = True) -> pd.DataFrame:
     """The next ``n`` hits of the search that made ``df``, ranks continued from ``df``'s last.
 
@@ -1127,7 +1127,7 @@ def search_views(targets: list[str | images.PreparedImage], *, client: PatsnapCl
         from_cache = all(p.from_cache for p in pages)
     else:
         frames, totals, caches = [], [], []
-        for url, view_label in zip(urls, view_labels):
+        for url, view_label in zip(urls, view_labels, strict=False):
             if endpoint == "P009":
                 view = search_prepared(url, client=client, filters=filters, max_results=wanted,
                                        label=view_label, thumbnails=False, stacklevel=stacklevel + 1)
@@ -1173,7 +1173,7 @@ def search_views(targets: list[str | images.PreparedImage], *, client: PatsnapCl
     df.attrs = frame.empty_frame(attrs).attrs  # the provenance keys, checked JSON-safe
     if thumbnails:
         store = _thumbnail_store(client)
-        for target, url in zip(targets, urls):
+        for target, url in zip(targets, urls, strict=True):
             _store_query_image(store, target, url, stacklevel=stacklevel + 1)
         _prefetch(store, df)
     return df

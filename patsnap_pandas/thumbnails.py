@@ -41,8 +41,9 @@ import requests.auth
 from requests.adapters import HTTPAdapter
 from urllib3.util.retry import Retry
 
-from . import __version__, config, images
+from . import config, images
 from ._validate import check_int
+from ._version import __version__
 from .cache_files import THUMBNAILS_DIR
 from .errors import ImageInputError, InvalidInputError
 
@@ -448,7 +449,7 @@ class ThumbnailStore:
         return [data if data is not None else self.placeholder()
                 for data in self._fetch(items, stacklevel=3)]
 
-    def _fetch(self, items: Iterable[tuple[str, str]], stacklevel: int) -> list[bytes | None]:
+    def _fetch(self, items: Iterable[tuple[str, str]], stacklevel: int) -> list[bytes | None]:  # noqa: C901  (concurrent fetch and its failure bookkeeping)
         pairs = self._pairs(items)
         results: list[bytes | None] = [None] * len(pairs)
         failures: list[tuple[int, str, str, str]] = []  # (first index, patent id, image, why)
@@ -630,7 +631,7 @@ class ThumbnailStore:
     def _pairs(items: Iterable) -> list[tuple[Any, Any]]:
         columns = getattr(items, "columns", None)
         if columns is not None and "patent_id" in columns and "image_url" in columns:
-            items = zip(items["patent_id"], items["image_url"])  # a result frame
+            items = zip(items["patent_id"], items["image_url"], strict=True)  # a result frame
         if isinstance(items, (str, bytes)):
             raise InvalidInputError(f"items={images.shorten(items)}: expected (patent_id, image_url) pairs")
         pairs = []

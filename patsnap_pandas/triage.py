@@ -207,7 +207,7 @@ def read_triage(path: str | Path) -> pd.DataFrame:
         table, first_row = pd.read_csv(target, dtype=str, keep_default_na=False), 2
     else:
         table, first_row = pd.read_parquet(target), 2
-    renamed = {}
+    renamed: dict[Any, str] = {}
     for column in table.columns:
         key = _HEADERS.get(str(column).strip().lower())
         if key and key not in renamed.values():
@@ -302,7 +302,7 @@ def apply_triage(df: pd.DataFrame, triage: pd.DataFrame) -> pd.DataFrame:
         if pn is None or pn is pd.NA or (isinstance(pn, float) and np.isnan(pn)):
             continue
         mask = (numbers == str(pn).strip().upper()).fillna(False)
-        if by_query and not (row.get("query") is None or row.get("query") is pd.NA):
+        if queries is not None and not (row.get("query") is None or row.get("query") is pd.NA):
             mask &= (queries == str(row["query"])).fillna(False)
         mask = mask.to_numpy(dtype=bool)
         if not mask.any():

@@ -16,7 +16,12 @@ import time
 from pathlib import Path
 
 from .cache_files import (
-    BUSY_TIMEOUT_S, WriteWarner, check_sqlite, describe_sqlite_error, read_only_uri, remove_sqlite,
+    BUSY_TIMEOUT_S,
+    WriteWarner,
+    check_sqlite,
+    describe_sqlite_error,
+    read_only_uri,
+    remove_sqlite,
 )
 
 __all__ = ["UploadMemo"]

@@ -278,23 +278,28 @@ def _hits(report: Report, sheet: Any, fmt: dict) -> None:
         })
 
 
-def _hit_cell(sheet: Any, row: int, col: int, key: str, hit: Hit, fmt: dict) -> None:
-    if key == "image":
-        _image(sheet, row, col, hit.image, EXCEL_THUMB_PX, hit.number)
-    elif key == "rank":
-        if hit.rank is not None:
-            sheet.write_number(row, col, hit.rank, fmt["int"])
-    elif key == "score":
-        if hit.score is not None:
-            sheet.write_number(row, col, hit.score, fmt["score"])
-    elif key == "matched_view":
-        if hit.matched_view is not None:
-            sheet.write_number(row, col, hit.matched_view, fmt["int"])
-    elif key.startswith("score_view"):
+def _hit_number(hit: Hit, key: str) -> tuple[float | int | None, str] | None:
+    """The value and format name of a numeric column of the hits table (None: not a numeric column)."""
+    if key == "rank":
+        return hit.rank, "int"
+    if key == "score":
+        return hit.score, "score"
+    if key == "matched_view":
+        return hit.matched_view, "int"
+    if key.startswith("score_view"):
         index = int(key[10:]) - 1
-        score = hit.view_scores[index] if index < len(hit.view_scores) else None
-        if score is not None:
-            sheet.write_number(row, col, score, fmt["score"])
+        return (hit.view_scores[index] if index < len(hit.view_scores) else None), "score"
+    return None
+
+
+def _hit_cell(sheet: Any, row: int, col: int, key: str, hit: Hit, fmt: dict) -> None:
+    number = _hit_number(hit, key)
+    if number is not None:
+        value, style = number
+        if value is not None:
+            sheet.write_number(row, col, value, fmt[style])
+    elif key == "image":
+        _image(sheet, row, col, hit.image, EXCEL_THUMB_PX, hit.number)
     elif key == "number":
         _number(sheet, row, col, hit, fmt)
     elif key in ("applied", "published", "granted"):

@@ -333,39 +333,37 @@ _HTML_COLUMNS: tuple[tuple[str, tuple[str, ...], str], ...] = (
 def _cell(hit: Hit, keys: tuple[str, ...], kind: str, labels: dict[str, str]) -> str:
     if kind == "image":
         return f'<td class="image">{_img(hit.image, hit.number)}</td>'
-    parts = []
-    for key in keys:
-        if key not in labels:
-            continue
-        if key == "rank":
-            parts.append("" if hit.rank is None else str(hit.rank))
-        elif key == "score":
-            parts.append(_score(hit))
-            if hit.matched_view is not None and "matched_view" in labels:
-                parts.append(f'<span class="sub nowrap">view {hit.matched_view}</span>')
-        elif key == "number":
-            parts.append(f'<span class="code">{_number(hit)}</span>')
-        elif key == "authority" and hit.authority:
-            parts.append(f'<span class="sub">{escape(hit.authority)}</span>')
-        elif key == "assignees" and hit.assignees:
-            parts.append(f'<span class="sub">{escape(hit.assignees)}</span>')
-        elif key in ("applied", "published", "granted") and getattr(hit, key):
-            parts.append(f'<span class="line"><span class="lbl">{escape(labels[key])}</span> '
-                         f'<span class="date">{escape(getattr(hit, key))}</span></span>')
-        elif key == "loc" and hit.loc:
-            parts.append(f'<span class="line-wrap">{_loc_html(hit.loc)}</span>')
-        elif key == "legal_status" and hit.legal_status:
-            parts.append(f'<span class="sub">{escape(hit.legal_status)}</span>')
-        elif key == "relevance" and hit.relevance:
-            parts.append(_relevance(hit))
-        elif key == "note" and hit.note:
-            parts.append(f'<span class="sub">{escape(hit.note)}</span>')
-        elif key in ("title", "query"):
-            parts.append(escape(getattr(hit, key)))
-    inner = "".join(parts)
+    inner = "".join(_cell_part(hit, key, labels) for key in keys if key in labels)
     header = next(h for h, k, _ in _HTML_COLUMNS if k == keys)
     label = f' data-label="{escape(header)}"' if inner and kind != "dates" else ""
     return f'<td class="{kind}"{label}>{inner}</td>'
+
+
+def _cell_part(hit: Hit, key: str, labels: dict[str, str]) -> str:
+    """The HTML of one field of a hit inside its table cell ("" when the hit has no value)."""
+    if key == "rank":
+        return "" if hit.rank is None else str(hit.rank)
+    if key == "score":
+        if hit.matched_view is not None and "matched_view" in labels:
+            return f'{_score(hit)}<span class="sub nowrap">view {hit.matched_view}</span>'
+        return _score(hit)
+    if key == "number":
+        return f'<span class="code">{_number(hit)}</span>'
+    if key in ("applied", "published", "granted"):
+        return (f'<span class="line"><span class="lbl">{escape(labels[key])}</span> '
+                f'<span class="date">{escape(getattr(hit, key))}</span></span>') if getattr(hit, key) else ""
+    if key in ("title", "query"):
+        return escape(getattr(hit, key))
+    value = getattr(hit, key, None)
+    if not value:
+        return ""
+    if key == "loc":
+        return f'<span class="line-wrap">{_loc_html(hit.loc)}</span>'
+    if key == "relevance":
+        return _relevance(hit)
+    if key in ("authority", "assignees", "legal_status", "note"):
+        return f'<span class="sub">{escape(value)}</span>'
+    return ""
 
 
 def _loc_html(loc: str) -> str:

@@ -24,8 +24,8 @@ import pandas as pd
 from .. import words
 from ..errors import InvalidInputError
 from ..frame import RELEVANCE_VALUES
-from ..links import public_record_url
 from ..images import thumbnail_png_or_none
+from ..links import public_record_url
 from ..render import format_value, is_missing, score_chart_png
 
 __all__ = ["INCLUDE_CHOICES", "REQUIRED_COLUMNS", "Column", "GroupRow", "Hit", "OverviewRow", "Report", "Section", "View",
@@ -341,7 +341,7 @@ def build_report(df: pd.DataFrame, *, title: str = "Design search report", subti
     keep = _included(df, include)
     shown = df.loc[keep]
     images = load_row_thumbnails(shown)
-    hits_by_row = [_hit(row, image) for row, image in zip(shown.to_dict("records"), images)]
+    hits_by_row = [_hit(row, image) for row, image in zip(shown.to_dict("records"), images, strict=True)]
 
     url_by_label = attrs.get("query_url_by_label") or {}
     digest_by_label = attrs.get("query_sha256_by_label") or {}
@@ -355,7 +355,7 @@ def build_report(df: pd.DataFrame, *, title: str = "Design search report", subti
         for label, group in statuses:
             label = format_value(label)
             seen: set[str] = set()  # two catalogue rows with the same image and label: one section
-            members = [h for h, q in zip(hits_by_row, shown["query"]) if format_value(q) == label
+            members = [h for h, q in zip(hits_by_row, shown["query"], strict=True) if format_value(q) == label
                        and h.number and not (h.number in seen or seen.add(h.number))]
             status = format_value(group["status"].iloc[0]) if "status" in group else "ok"
             error = format_value(group["error"].iloc[0]) if "error" in group else ""
@@ -504,7 +504,7 @@ def _views(df: pd.DataFrame) -> list[View]:
         return []
     pictures = load_query_images(df)
     return [View(format_value(label) or f"View {i}", _larger(png))
-            for i, (label, png) in enumerate(zip(labels, pictures), start=1)]
+            for i, (label, png) in enumerate(zip(labels, pictures, strict=False), start=1)]
 
 
 def _larger(image: bytes | None) -> bytes | None:
@@ -618,7 +618,7 @@ def _method(attrs: Mapping[str, Any], df: pd.DataFrame, fetched: int, shown: int
 
 
 def _about(attrs: Mapping[str, Any], sections: list[Section]) -> list[tuple[str, str]]:
-    from .. import __version__
+    from .._version import __version__
 
     rows = [("Made with", f"patsnap-pandas {__version__}")]
     digests = [(s.query, s.query_digest) for s in sections if s.query_digest]

@@ -105,7 +105,7 @@ def summary(df: pd.DataFrame) -> dict[str, pd.DataFrame]:
     column = next((c for c in ASSIGNEE_COLUMNS if c in df.columns), None)
     if column is not None:
         keys, ids, scores = [], [], []
-        for value, pid, score in zip(df[column], df["patent_id"], df["score"]):
+        for value, pid, score in zip(df[column], df["patent_id"], df["score"], strict=True):
             for name in _split_names(value):
                 keys.append(name)
                 ids.append(pid)
@@ -172,7 +172,7 @@ def overlap(df: pd.DataFrame) -> pd.DataFrame:
             **{c: list(df[c]) for c in info},
         }
     )
-    keep = [not (is_missing(p) or is_missing(k)) for p, k in zip(work["patent_id"], work["_key"])]
+    keep = [not (is_missing(p) or is_missing(k)) for p, k in zip(work["patent_id"], work["_key"], strict=True)]
     work = work.loc[np.array(keep, dtype=bool)]
     if has_index and pd.api.types.is_numeric_dtype(df["query_index"]):
         work["_order"] = pd.to_numeric(work["_key"]).astype("float64")

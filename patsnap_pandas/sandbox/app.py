@@ -28,9 +28,9 @@ from werkzeug.routing import Map, Rule
 from werkzeug.wrappers import Request, Response
 
 from .. import codes
-from .auth import AuthError, Authenticator
-from .faults import FaultInjector
 from . import multiview
+from .auth import Authenticator, AuthError
+from .faults import FaultInjector
 from .ledger import Ledger, LedgerEntry, clean_params
 from .params import Filters, ParamError, get, parse_filters, parse_limit, parse_list, parse_offset, required
 from .ranking import Ranking, SearchEngine, sha256
@@ -168,7 +168,7 @@ class SandboxApp:
             request.close()  # releases werkzeug's spooled upload files
         return response(environ, start_response)
 
-    def billed_call(self, request: Request, endpoint: str) -> Response:
+    def billed_call(self, request: Request, endpoint: str) -> Response | HTTPException:
         """Auth, quota, latency and faults around one billable handler; always leaves a ledger entry."""
         started = time.time()
         params = clean_params(request.args.to_dict())
@@ -516,7 +516,7 @@ class SandboxApp:
             numbers = parse_list(args, "patent_number")
             if ids is None and numbers is None:
                 raise ParamError("patent_id", None, "patent_id or patent_number is required (up to 100, comma-separated)")
-            name, values = ("patent_id", ids) if ids is not None else ("patent_number", numbers)
+            name, values = ("patent_id", ids) if ids is not None else ("patent_number", numbers or [])
             if len(values) > MAX_IDS:
                 raise ParamError(name, f"<{len(values)} values>", f"at most {MAX_IDS} comma-separated values")
         except ParamError as exc:

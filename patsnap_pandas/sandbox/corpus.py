@@ -162,6 +162,7 @@ class Corpus:
         # (ground truth for tests and benchmarks; the index never sees them)
         self.kinds: dict[str, str] = {}
         self.families: dict[str, int] = {}
+        self.colours: dict[str, str] = {}  # utility-model corpora: colour name per patent_id
 
     def __repr__(self) -> str:
         return f"Corpus(name={self.name!r}, designs={len(self.designs)}, images={len(self._owner)}, fingerprint={self.fingerprint[:12]!r})"
@@ -277,7 +278,7 @@ def _generate(size: int, seed: int) -> tuple[list[Design], dict[str, _Spec], dic
             used_pn.add(pn)
             title, lang = metadata.title_for(kind, authority, rng)
             inventors = tuple(metadata.person(metadata.AUTHORITIES[authority][1], rng) for _ in range(rng.randint(1, 3)))
-            assignees = (owner,)
+            assignees: tuple[str, ...] = (owner,)
             if rng.random() < 0.08:  # a co-owned design
                 assignees += (rng.choice(metadata.COMPANIES)[0],)
             applicants = assignees if rng.random() < 0.9 else (rng.choice(metadata.COMPANIES)[0],)
@@ -319,7 +320,7 @@ def _generator_source_digest() -> str:
     h = hashlib.sha256(GENERATOR_VERSION.encode())
     for module in (draw, metadata):
         try:
-            h.update(Path(module.__file__).read_bytes())
+            h.update(Path(module.__file__).read_bytes())  # type: ignore[arg-type]  # None: TypeError, caught below
         except (OSError, TypeError):  # frozen/zipped install: the version string has to do
             pass
     return h.hexdigest()
@@ -475,6 +476,24 @@ def _xml_extras(folder: Path) -> dict:
     return out
 
 
+def _manifest_groups(path: str | Path, root: Path) -> tuple[bytes, dict[str, list[dict]]]:
+    """The bytes of ``root/manifest.csv`` and its rows by design (``group_id``, else ``patent_number``)."""
+    manifest = root / "manifest.csv"
+    if not manifest.is_file():
+        raise ValueError(f"path={str(path)!r}: no manifest.csv in that folder")
+    raw = manifest.read_bytes()
+    rows = list(csv.DictReader(io.StringIO(raw.decode("utf-8-sig"))))
+    if not rows or "file" not in rows[0]:
+        raise ValueError(f"path={str(path)!r}: manifest.csv needs a 'file' column and at least one row")
+    groups: dict[str, list[dict]] = {}
+    for row in rows:
+        gid = (row.get("group_id") or row.get("patent_number") or "").strip()
+        if not gid:
+            raise ValueError(f"manifest.csv row {row.get('file')!r}: no group_id or patent_number")
+        groups.setdefault(gid, []).append(row)
+    return raw, groups
+
+
 def directory_corpus(path: str | Path) -> Corpus:
     """A corpus of real drawings: a folder with a ``manifest.csv``.
 
@@ -521,20 +540,7 @@ def directory_corpus(path: str | Path) -> Corpus:
     ['USD100001S', 'USD100002S']
     """
     root = Path(path).expanduser().resolve()
-    manifest = root / "manifest.csv"
-    if not manifest.is_file():
-        raise ValueError(f"path={str(path)!r}: no manifest.csv in that folder")
-    raw = manifest.read_bytes()
-    rows = list(csv.DictReader(io.StringIO(raw.decode("utf-8-sig"))))
-    if not rows or "file" not in rows[0]:
-        raise ValueError(f"path={str(path)!r}: manifest.csv needs a 'file' column and at least one row")
-    groups: dict[str, list[dict]] = {}
-    for row in rows:
-        gid = (row.get("group_id") or row.get("patent_number") or "").strip()
-        if not gid:
-            raise ValueError(f"manifest.csv row {row.get('file')!r}: no group_id or patent_number")
-        groups.setdefault(gid, []).append(row)
-
+    raw, groups = _manifest_groups(path, root)
     h = hashlib.sha256(raw)
     files: dict[str, Path] = {}
     designs: list[Design] = []

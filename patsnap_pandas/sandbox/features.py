@@ -12,6 +12,7 @@ from __future__ import annotations
 
 import functools
 import hashlib
+from collections.abc import Callable
 
 import numpy as np
 from PIL import Image, ImageOps
@@ -241,7 +242,7 @@ def image_descriptor(img: Image.Image) -> np.ndarray:
 # bin map as (sign, shift): bin b -> (sign * b + shift) mod BINS). Orientation
 # theta = atan2(dy, dx) mod pi with rows growing downwards: a mirror maps theta
 # to -theta, a transpose to pi/2 - theta.
-POSES: tuple[tuple[str, object, tuple[int, int]], ...] = (
+POSES: tuple[tuple[str, Callable[[np.ndarray], np.ndarray], tuple[int, int]], ...] = (
     ("identity", lambda a: a, (1, 0)),
     ("mirror", lambda a: a[:, ::-1], (-1, 0)),
     ("flip", lambda a: a[::-1], (-1, 0)),

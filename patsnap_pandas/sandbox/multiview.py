@@ -87,7 +87,7 @@ class ImageQuery:
 # --- parameters -------------------------------------------------------------------
 
 
-def _int(body: Mapping, name: str, low: int, high: int, default: int | None) -> int | None:
+def _int(body: Mapping, name: str, low: int, high: int, default: int) -> int:
     value = body.get(name)
     if value is None:
         return default
@@ -134,6 +134,38 @@ def _as_arg(body: Mapping, name: str) -> str | None:
     return str(value)
 
 
+def _parse_urls(body: Mapping[str, Any], *, multiple: bool) -> list[str]:
+    """The query image URLs: ``urls`` (P061, 1 to MULTI_IMAGE_MAX) or ``url`` (P060), never both."""
+    if multiple:
+        urls = body.get("urls")
+        if not isinstance(urls, list) or not 1 <= len(urls) <= codes.MULTI_IMAGE_MAX:
+            raise ParamError("urls", urls, f"required: a JSON array of 1 to {codes.MULTI_IMAGE_MAX} image URLs")
+        if "url" in body:
+            raise ParamError("url", body["url"], "not a parameter of image-multiple (send urls)")
+    else:
+        urls = [body.get("url")]
+        if "urls" in body:
+            raise ParamError("urls", body["urls"], "not a parameter of image-single (send url)")
+    for u in urls:
+        if not isinstance(u, str) or not u.strip():
+            raise ParamError("urls" if multiple else "url", u, "required: the URL of a JPG or PNG image")
+    return urls
+
+
+def _parse_model(body: Mapping[str, Any], patent_type: str) -> int:
+    """The image model, one of those of ``patent_type`` (1-2 for designs, 3-4 for utility models)."""
+    model = body.get("model")
+    allowed = [m for m, (t, _) in codes.IMAGE_MODELS.items() if t == patent_type]
+    if isinstance(model, bool) or model not in codes.IMAGE_MODELS:
+        raise ParamError("model", model, "required: 1, 2 (designs) or 3, 4 (utility models)")
+    if model not in allowed:
+        other = "utility models, U" if patent_type == "D" else "designs, D"
+        others = [m for m in codes.IMAGE_MODELS if m not in allowed]
+        raise ParamError("model", model, f"{allowed[0]} or {allowed[1]} with patent_type {patent_type} "
+                                         f"({others[0]}-{others[-1]} are for {other})")
+    return model
+
+
 def parse_body(body: Any, *, multiple: bool) -> ImageQuery:
     """Validate a P060 (``multiple=False``) or P061 JSON body.
 
@@ -157,31 +189,11 @@ def parse_body(body: Any, *, multiple: bool) -> ImageQuery:
     unknown = sorted(set(body) - KNOWN)
     if unknown:
         raise ParamError(unknown[0], body[unknown[0]], "not a parameter of this endpoint")
-    if multiple:
-        urls = body.get("urls")
-        if not isinstance(urls, list) or not 1 <= len(urls) <= codes.MULTI_IMAGE_MAX:
-            raise ParamError("urls", urls, f"required: a JSON array of 1 to {codes.MULTI_IMAGE_MAX} image URLs")
-        if "url" in body:
-            raise ParamError("url", body["url"], "not a parameter of image-multiple (send urls)")
-    else:
-        urls = [body.get("url")]
-        if "urls" in body:
-            raise ParamError("urls", body["urls"], "not a parameter of image-single (send url)")
-    for u in urls:
-        if not isinstance(u, str) or not u.strip():
-            raise ParamError("urls" if multiple else "url", u, "required: the URL of a JPG or PNG image")
+    urls = _parse_urls(body, multiple=multiple)
     patent_type = body.get("patent_type")
     if patent_type not in codes.PATENT_TYPES:
         raise ParamError("patent_type", patent_type, "required: D (design) or U (utility model)")
-    model = body.get("model")
-    allowed = [m for m, (t, _) in codes.IMAGE_MODELS.items() if t == patent_type]
-    if isinstance(model, bool) or model not in codes.IMAGE_MODELS:
-        raise ParamError("model", model, "required: 1, 2 (designs) or 3, 4 (utility models)")
-    if model not in allowed:
-        other = "utility models, U" if patent_type == "D" else "designs, D"
-        others = [m for m in codes.IMAGE_MODELS if m not in allowed]
-        raise ParamError("model", model, f"{allowed[0]} or {allowed[1]} with patent_type {patent_type} "
-                                         f"({others[0]}-{others[-1]} are for {other})")
+    model = _parse_model(body, patent_type)
     lang = body.get("lang", "original")
     if lang not in codes.IMAGE_LANGS:
         raise ParamError("lang", lang, f"one of {', '.join(codes.IMAGE_LANGS)}")
@@ -189,14 +201,15 @@ def parse_body(body: Any, *, multiple: bool) -> ImageQuery:
     field = body.get("field")
     if field is not None and field not in codes.IMAGE_SORT_FIELDS:
         raise ParamError("field", field, f"one of {', '.join(codes.IMAGE_SORT_FIELDS)}")
-    args = {name: _as_arg(body, name) for name in FILTER_NAMES}
-    args = {k: v for k, v in args.items() if v is not None}
+    given = {name: _as_arg(body, name) for name in FILTER_NAMES}
+    args = {k: v for k, v in given.items() if v is not None}
     legal = parse_codes({"legal_status": args.pop("legal_status")}, "legal_status",
                         codes.LEGAL_STATUS_EXTENDED) if "legal_status" in args else None
     if field not in (None, "SCORE"):
         args["field"] = field
-    if body.get("order") is not None:
-        args["order"] = _as_arg(body, "order")
+    order = _as_arg(body, "order")
+    if order is not None:
+        args["order"] = order
     filters = dataclasses.replace(parse_filters(args), legal_status=legal)
     return ImageQuery(
         urls=tuple(u.strip() for u in urls),

@@ -13,8 +13,10 @@ import datetime as dt
 import re
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass
+from typing import Any, overload
 
 from .. import codes
+
 
 class ParamError(ValueError):
     """A request parameter that does not follow the documented rules."""
@@ -43,6 +45,10 @@ def required(args: Mapping[str, str], name: str, what: str) -> str:
     return value
 
 
+@overload
+def parse_int(args: Mapping[str, str], name: str, low: int, high: int, default: int) -> int: ...
+@overload
+def parse_int(args: Mapping[str, str], name: str, low: int, high: int, default: None) -> int | None: ...
 def parse_int(args: Mapping[str, str], name: str, low: int, high: int, default: int | None) -> int | None:
     """A decimal integer in ``low..high``."""
     raw = get(args, name)
@@ -124,6 +130,24 @@ def parse_choice(args: Mapping[str, str], name: str, choices) -> str | None:
 # CODE is a Locarno class "NN" (any subclass) or "NN-NN"; classes 01..32 and 99.
 
 LocTest = Callable[[frozenset], bool]
+
+
+def _any_of(tests: tuple[LocTest, ...]) -> LocTest:
+    return lambda locs: any(t(locs) for t in tests)
+
+
+def _both(a: LocTest, b: LocTest) -> LocTest:
+    return lambda locs: a(locs) and b(locs)
+
+
+def _but_not(a: LocTest, b: LocTest) -> LocTest:
+    return lambda locs: a(locs) and not b(locs)
+
+
+def _has(code: str) -> LocTest:
+    return lambda locs: code in locs
+
+
 _LOC_TOKEN = re.compile(r"\s*(\(|\)|[A-Za-z]+|[0-9][0-9-]*|\S)")
 _LOC_CODE = re.compile(r"(\d{2})(?:-(\d{2}))?")
 
@@ -184,17 +208,14 @@ class _LocParser:
         while self.peek() == "OR":
             self.take()
             parts.append(self.term())
-        return parts[0] if len(parts) == 1 else (lambda locs, ps=tuple(parts): any(p(locs) for p in ps))
+        return parts[0] if len(parts) == 1 else _any_of(tuple(parts))
 
     def term(self) -> LocTest:
         test = self.factor()
         while self.peek() in ("AND", "NOT"):
             op = self.take()
             right = self.factor()
-            if op == "AND":
-                test = (lambda locs, a=test, b=right: a(locs) and b(locs))
-            else:
-                test = (lambda locs, a=test, b=right: a(locs) and not b(locs))
+            test = _both(test, right) if op == "AND" else _but_not(test, right)
         return test
 
     def factor(self) -> LocTest:
@@ -211,7 +232,7 @@ class _LocParser:
             return inner
         if tok[0].isdigit():
             if "-" in tok:
-                return lambda locs, code=tok: code in locs
+                return _has(tok)
             prefix = tok + "-"
             return lambda locs: any(loc.startswith(prefix) for loc in locs)
         raise self.fail(f"unexpected {tok!r}")
@@ -259,6 +280,9 @@ class Filters:
 
     def matches(self, design) -> bool:
         """Whether a corpus ``Design`` passes every filter."""
+        return self._matches_codes_and_dates(design) and self._matches_text(design)
+
+    def _matches_codes_and_dates(self, design) -> bool:
         if self.country is not None and design.authority not in self.country:
             return False
         if self.legal_status is not None and design.legal_status not in self.legal_status:
@@ -273,8 +297,9 @@ class Filters:
             return False
         if self.public_end is not None and design.publication_date > self.public_end:
             return False
-        if self.loc is not None and not self.loc(frozenset(design.loc)):
-            return False
+        return self.loc is None or self.loc(frozenset(design.loc))
+
+    def _matches_text(self, design) -> bool:
         if self.assignees is not None:
             needle = self.assignees.casefold()
             if not any(needle in name.casefold() for name in (*design.assignees, *design.applicants)):
@@ -298,7 +323,7 @@ def parse_filters(args: Mapping[str, str]) -> Filters:
     ParamError
         For the first parameter that breaks the documented rules.
     """
-    values = dict(
+    values: dict[str, Any] = dict(
         loc=parse_loc(args),
         assignees=get(args, "assignees"),
         legal_status=parse_codes(args, "legal_status", codes.LEGAL_STATUS),
@@ -318,9 +343,10 @@ def parse_filters(args: Mapping[str, str]) -> Filters:
     ):
         if values[start] and values[end] and values[start] > values[end]:
             raise ParamError(s_name, get(args, s_name), f"a date not after {e_name}={get(args, e_name)}")
+    loc = get(args, "loc")
     key = tuple(
         (name, tuple(sorted(v)) if isinstance(v, frozenset) else v)
         for name, v in values.items()
         if name != "loc"
-    ) + (("loc", " ".join(get(args, "loc").split()) if get(args, "loc") else None),)
+    ) + (("loc", " ".join(loc.split()) if loc else None),)
     return Filters(key=key, **values)

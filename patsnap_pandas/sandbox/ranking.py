@@ -13,6 +13,7 @@ import hashlib
 import threading
 from collections import OrderedDict
 from dataclasses import dataclass
+from typing import Any, Protocol
 
 from .params import Filters
 
@@ -20,6 +21,18 @@ from .params import Filters
 STORED_HITS = 1100
 SCORE_DECIMALS = 4
 _MATCH_CACHE_SIZE = 64
+
+
+class RankFilters(Protocol):
+    """What :meth:`SearchEngine.rank` needs of filters: ``params.Filters`` or the image endpoints' filters plus text."""
+
+    @property
+    def field(self) -> str | None: ...
+
+    @property
+    def order(self) -> str: ...
+
+    def matches(self, design: Any) -> bool: ...
 
 
 @dataclass(frozen=True)
@@ -92,7 +105,7 @@ class SearchEngine:
                     self._matches.popitem(last=False)
         return result
 
-    def rank(self, matches, filters: Filters) -> Ranking:
+    def rank(self, matches, filters: RankFilters) -> Ranking:
         """Apply the filters, rank by similarity, cap, then sort by date when asked."""
         hits = []
         for i, design in enumerate(self.designs):

@@ -39,6 +39,7 @@ def load_engine(corpus=None, *, corpus_size: int = 600, corpus_seed: int = 0, in
     from .corpus import load_corpus
 
     cache_dir = os.environ.get("PATSNAP_SANDBOX_CACHE_DIR")
+    key: tuple[object, ...]
     if corpus is None:
         key = ("generated", corpus_size, corpus_seed, cache_dir)
     elif isinstance(corpus, (str, Path)):
@@ -141,7 +142,7 @@ class Sandbox:
             self._server = make_server(host, port, self.app, threaded=True, request_handler=_Handler)
         except SystemExit:  # werkzeug exits on bind errors; an API must raise instead
             raise OSError(f"cannot listen on {host}:{port} (port in use or address not available)") from None
-        self._server.log_requests = log_requests
+        self._server.log_requests = log_requests  # type: ignore[attr-defined]  # read by _Handler
         self.host = host
         self.port = self._server.server_address[1]
         self.base_url = f"http://{_url_host(host)}:{self.port}"
@@ -184,6 +185,7 @@ class Sandbox:
             self.wait_ready()
         except Exception as exc:
             raise ApiError(67200000, f"Server internal error! {exc}", 500) from exc
+        assert self._engine is not None  # wait_ready() returned: the engine is loaded
         return self._engine
 
     def _status(self) -> dict:

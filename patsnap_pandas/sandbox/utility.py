@@ -79,7 +79,7 @@ def utility_corpus(size: int = UTILITY_SIZE, seed: int = 0) -> _corpus.Corpus:
     """
     designs, specs, families = _corpus._generate(size, seed + 7919)
     rng = random.Random(f"patsnap-sandbox-utility-{UTILITY_VERSION}-{seed}")
-    names, weights = zip(*_AUTHORITIES)
+    names, weights = [n for n, _ in _AUTHORITIES], [w for _, w in _AUTHORITIES]
     out, colours = [], {}
     for serial, design in enumerate(designs, start=1):
         authority = rng.choices(names, weights)[0]

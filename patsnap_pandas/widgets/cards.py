@@ -21,8 +21,8 @@ import datetime as dt
 from collections.abc import Mapping, Sequence
 from typing import Any
 
-from ..links import public_record_url
 from .._html import data_uri, escape
+from ..links import public_record_url
 from ..render import format_value, is_missing
 from ..words import authority_name, column_label, date_in_words, loc_in_words
 

@@ -40,21 +40,29 @@ import ipywidgets as W
 import pandas as pd
 
 from .. import codes, render
+from .._html import data_uri, escape
 from ..client import PatsnapClient
 from ..errors import FilterError, InvalidInputError, MissingCredentialsError, PatsnapError
 from ..filters import FILTER_LABELS, SearchFilters
 from ..frame import RELEVANCE_VALUES, concat_frames
 from ..http import redact
-from .._html import data_uri, escape
 from ..images import ImageSizeWarning, prepare_image, thumbnail_png_or_none
-from ..search import (MAX_RESULTS_CAP, MAX_VIEWS, SearchWarning, client_for, continue_search, data_source,
-                      load_query_images, load_thumbnails, search_designs)
+from ..search import (
+    MAX_RESULTS_CAP,
+    MAX_VIEWS,
+    SearchWarning,
+    client_for,
+    continue_search,
+    data_source,
+    load_query_images,
+    load_thumbnails,
+    search_designs,
+)
 from ..thumbnails import ThumbnailStore, ThumbnailWarning
 from ..words import SANDBOX_BANNER, SANDBOX_SOURCE, views_in_words
 from . import export as _export
 from .cards import CSS, card_html, compare_html
-from .messages import (UPLOAD_ACCEPT, filter_message, image_message, split_urls, too_many_views, url_message,
-                       urls_message)
+from .messages import UPLOAD_ACCEPT, filter_message, image_message, split_urls, too_many_views, url_message, urls_message
 
 __all__ = ["COMMON_AUTHORITIES", "RELEVANCE_CHOICES", "ORDER_HINT", "PanelState", "QueryView", "SearchPanel", "panel"]
 
@@ -986,7 +994,7 @@ class SearchPanel:
         if self._views_cache is None or self._views_cache[0] != tuple(df.attrs.get("query_urls") or ()):
             pictures = load_query_images(df)
             self._views_cache = (tuple(df.attrs.get("query_urls") or ()),
-                                 [(str(label), png) for label, png in zip(labels, pictures)])
+                                 [(str(label), png) for label, png in zip(labels, pictures, strict=False)])
         return self._views_cache[1]
 
     _views_cache: tuple[tuple, list] | None = None
@@ -1310,7 +1318,7 @@ class SearchPanel:
             + (f' <span class="psp-msg-hint">How: {escape(combined)}.</span>' if combined else ""))
         self.chart.value = self._chart_html(shown)
         cards = []
-        for index, thumb in zip(list(shown.index)[:MAX_CARDS], thumbs[:MAX_CARDS]):
+        for index, thumb in zip(list(shown.index)[:MAX_CARDS], thumbs[:MAX_CARDS], strict=False):
             cards.append(self._card(int(index), thumb))
         self.card_box.children = cards
         if not len(shown):

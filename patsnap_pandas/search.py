@@ -1109,6 +1109,9 @@ def search_views(targets: list[str | images.PreparedImage], *, client: PatsnapCl
     """
     from . import fusion as _fusion
 
+    if labels is not None and len(labels) != len(targets):  # a short list would drop views from the fusion
+        raise InvalidInputError(f"labels={labels!r} is not valid: {len(labels)} labels for {len(targets)} views. "
+                                "Allowed: one label per view, in the views' order.")
     wanted = max_results if max_results is not None else limit
     view_labels = labels or [t if isinstance(t, str) else t.label for t in targets]
     query = label if label is not None else " + ".join(view_labels)

@@ -157,6 +157,20 @@ def test_a_view_that_cannot_be_read_fails_before_any_call(client, ledger, views)
     assert ledger.new() == []
 
 
+def test_search_views_refuses_labels_that_do_not_match_the_views(client, ledger, views):
+    from patsnap_pandas import images
+    from patsnap_pandas.filters import SearchFilters
+    from patsnap_pandas.image_params import ImageSearchOptions
+    from patsnap_pandas.search import search_views
+
+    prepared = [images.prepare_image(v) for v in views]  # three views, two labels: one would be dropped
+    ledger.mark()
+    with pytest.raises(InvalidInputError, match=r"labels=\['front', 'side'\] is not valid: 2 labels for 3 views"):
+        search_views(prepared, client=client, endpoint="P060", fuse=True, options=ImageSearchOptions(),
+                     filters=SearchFilters(), labels=["front", "side"], thumbnails=False)
+    assert ledger.new() == []
+
+
 def test_choose_endpoint_rules():
     assert choose_endpoint(1, None, newer_options=False) == ("P061", False)
     assert choose_endpoint(4, "P061", newer_options=True) == ("P061", False)

@@ -18,6 +18,12 @@ notebook, a pipeline or a scheduled job then ask for a fixture by name:
     ``start(**options)``: a sandbox of the test's own, stopped after the test.
 ``patsnap_sandboxes``
     The session's :class:`SandboxPool` (for session-scoped fixtures of your own).
+``patsnap_redis_server``
+    A real ``redis-server`` (Debian's ``redis-server`` package) on a free loopback port,
+    started for the session and stopped after it: a :class:`RedisServer`.
+``patsnap_redis``
+    The URL (``redis://127.0.0.1:<port>/0``) of that server, emptied before each test:
+    the shared backend of a team (``PatsnapClient(cache_url=...)``).
 
 Options, from the widest to the narrowest (a narrower one wins):
 
@@ -43,6 +49,11 @@ from __future__ import annotations
 
 import dataclasses
 import os
+import shutil
+import socket
+import subprocess
+import tempfile
+import time
 from collections.abc import Callable, Iterator, Mapping
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
@@ -55,7 +66,7 @@ if TYPE_CHECKING:
     from .client import PatsnapClient
     from .sandbox import Sandbox
 
-__all__ = ["CLIENT_DEFAULTS", "CORPUS_OPTIONS", "ClientFactory", "SandboxPool", "reset_sandbox"]
+__all__ = ["CLIENT_DEFAULTS", "CORPUS_OPTIONS", "ClientFactory", "RedisServer", "SandboxPool", "reset_sandbox"]
 
 #: Sandbox options that choose what is served: one shared server per distinct set of them.
 CORPUS_OPTIONS = ("corpus", "corpus_size", "corpus_seed", "hit_extras", "client_id", "client_secret", "api_key")
@@ -243,6 +254,77 @@ class ClientFactory:
         self.close()
 
 
+class RedisServer:
+    """A real ``redis-server`` on a free port of 127.0.0.1, without persistence; ``stop()`` ends it.
+
+    Parameters
+    ----------
+    executable : str
+        The server program (default: ``redis-server`` on the PATH; Debian's package
+        ``redis-server``).
+
+    Examples
+    --------
+    >>> server = RedisServer()
+    >>> server.url.startswith("redis://127.0.0.1:"), server.command("PING")
+    (True, 'PONG')
+    >>> server.stop()
+    """
+
+    def __init__(self, executable: str = "redis-server") -> None:
+        program = shutil.which(executable)
+        if program is None:
+            raise RuntimeError(f"{executable} is not installed: install Debian's redis-server package "
+                               "(apt-get install redis-server) to run the shared-backend tests.")
+        self._dir = tempfile.mkdtemp(prefix="patsnap-redis-")
+        with socket.socket() as probe:
+            probe.bind(("127.0.0.1", 0))
+            self.port: int = probe.getsockname()[1]
+        self._process = subprocess.Popen(
+            [program, "--port", str(self.port), "--bind", "127.0.0.1", "--save", "", "--appendonly", "no",
+             "--dir", self._dir, "--databases", "16", "--loglevel", "warning"],
+            stdout=subprocess.DEVNULL, stderr=subprocess.PIPE)
+        deadline = time.monotonic() + 20
+        while True:
+            try:
+                if self.command("PING") == "PONG":
+                    break
+            except OSError:
+                pass
+            if self._process.poll() is not None or time.monotonic() > deadline:
+                error = self._process.stderr.read().decode(errors="replace") if self._process.stderr else ""
+                self.stop()
+                raise RuntimeError(f"redis-server did not start on port {self.port}: {error.strip()}")
+            time.sleep(0.02)
+
+    @property
+    def url(self) -> str:
+        """``redis://127.0.0.1:<port>/0``."""
+        return f"redis://127.0.0.1:{self.port}/0"
+
+    def command(self, *words: str) -> str:
+        """Send one inline command (no redis-py needed); the first line of the answer, without its type mark."""
+        with socket.create_connection(("127.0.0.1", self.port), timeout=5) as conn:
+            conn.sendall((" ".join(words) + "\r\n").encode())
+            answer = conn.makefile("rb").readline().decode().rstrip("\r\n")
+        if answer.startswith("-"):
+            raise RuntimeError(f"redis-server answered {words[0]} with {answer[1:]}")
+        return answer[1:]
+
+    def stop(self) -> None:
+        """Stop the server and remove its folder."""
+        if self._process.poll() is None:
+            self._process.terminate()
+            try:
+                self._process.wait(10)
+            except subprocess.TimeoutExpired:
+                self._process.kill()
+                self._process.wait()
+        if self._process.stderr:
+            self._process.stderr.close()
+        shutil.rmtree(self._dir, ignore_errors=True)
+
+
 # --- the plugin ----------------------------------------------------------------------------------
 
 
@@ -327,3 +409,20 @@ def patsnap_sandbox_factory() -> Iterator[Callable[..., Sandbox]]:
         yield pool.start
     finally:
         pool.close()
+
+
+@pytest.fixture(scope="session")
+def patsnap_redis_server() -> Iterator[RedisServer]:
+    """A real redis-server on a free loopback port for the session (Debian's ``redis-server``)."""
+    server = RedisServer()
+    try:
+        yield server
+    finally:
+        server.stop()
+
+
+@pytest.fixture
+def patsnap_redis(patsnap_redis_server: RedisServer) -> str:
+    """The URL of the session's redis-server, emptied (FLUSHALL) before the test."""
+    patsnap_redis_server.command("FLUSHALL")
+    return patsnap_redis_server.url

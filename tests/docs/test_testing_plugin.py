@@ -118,3 +118,14 @@ def test_importlib_mode_is_the_suite_setting():
 
     config = tomllib.loads((ROOT / "pyproject.toml").read_text(encoding="utf-8"))
     assert "--import-mode=importlib" in config["tool"]["pytest"]["ini_options"]["addopts"]
+
+
+def test_the_redis_fixture_is_a_real_server_emptied_before_each_test(patsnap_redis, patsnap_redis_server):
+    assert patsnap_redis == patsnap_redis_server.url
+    assert patsnap_redis_server.command("DBSIZE") == "0"
+    patsnap_redis_server.command("SET", "left-by-this-test", "1")
+    assert patsnap_redis_server.command("DBSIZE") == "1"
+
+
+def test_the_redis_fixture_starts_each_test_empty(patsnap_redis, patsnap_redis_server):
+    assert patsnap_redis_server.command("EXISTS", "left-by-this-test") == "0"

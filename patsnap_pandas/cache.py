@@ -15,6 +15,9 @@ False
 from __future__ import annotations
 
 import contextlib
+import contextvars
+import hashlib
+import json
 import os
 import re
 import sqlite3
@@ -27,6 +30,7 @@ import requests_cache
 from requests.adapters import HTTPAdapter
 from requests_cache import DO_NOT_CACHE
 from requests_cache.backends.base import BaseCache
+from requests_cache.cache_keys import create_key
 
 from . import config
 from .cache_files import (
@@ -48,7 +52,80 @@ from .thumbnails import ThumbnailStore
 from .upload_memo import UploadMemo
 
 __all__ = ["HTTP_CACHE_FILE", "UPLOADS_FILE", "THUMBNAILS_DIR", "LOCKS_DIR", "http_cache_file", "build_session",
-           "cache_info", "clear_cache"]
+           "cache_info", "clear_cache", "content_ref", "keyed_by_content", "content_key"]
+
+# --- content-addressed keys --------------------------------------------------------------------------
+#
+# A search by an uploaded image is keyed by the image's bytes, never by its signed upload URL
+# (which differs per machine and expires after 9 hours): while the client sends the real URL,
+# this variable maps it to "sha256:<hex>", and the cache key is made as if that had been sent.
+_CONTENT_REFS: contextvars.ContextVar[Mapping[str, str] | None] = contextvars.ContextVar(
+    "patsnap_content_refs", default=None)
+
+
+def content_ref(data: bytes) -> str:
+    """The name of an image in cache keys: ``"sha256:"`` and the SHA-256 of the bytes sent.
+
+    Examples
+    --------
+    >>> content_ref(b"PNG bytes")[:15]
+    'sha256:9698103c'
+    """
+    return "sha256:" + hashlib.sha256(data).hexdigest()
+
+
+@contextlib.contextmanager
+def keyed_by_content(refs: Mapping[str, str]) -> Any:
+    """Inside the block, cache keys name each URL of ``refs`` (url -> content ref) by its content."""
+    token = _CONTENT_REFS.set(dict(refs))
+    try:
+        yield
+    finally:
+        _CONTENT_REFS.reset(token)
+
+
+def content_key(request: Any, **kwargs: Any) -> str:
+    """requests-cache's key, with uploaded image URLs (query ``url``, JSON ``url``/``urls``) named by content.
+
+    Examples
+    --------
+    >>> import requests
+    >>> sent = requests.Request("GET", "https://api.example/search", params={"url": "https://img/1?sig=a"}).prepare()
+    >>> probe = requests.Request("GET", "https://api.example/search", params={"url": "sha256:ab"}).prepare()
+    >>> with keyed_by_content({"https://img/1?sig=a": "sha256:ab"}):
+    ...     content_key(sent) == content_key(probe)
+    True
+    >>> content_key(sent) == content_key(probe)          # outside the block: keyed by what was sent
+    False
+    """
+    refs = _CONTENT_REFS.get()
+    if refs:
+        request = _renamed(request, refs)
+    return create_key(request, **kwargs)
+
+
+def _renamed(request: Any, refs: Mapping[str, str]) -> Any:
+    from urllib.parse import parse_qsl, urlencode, urlsplit, urlunsplit
+
+    request = request.copy()
+    parts = urlsplit(request.url)
+    if parts.query:
+        pairs = [(k, refs.get(v, v) if k == "url" else v) for k, v in parse_qsl(parts.query, keep_blank_values=True)]
+        request.url = urlunsplit(parts._replace(query=urlencode(pairs)))
+    body = request.body
+    if body and isinstance(body, (bytes, str)) and body[:1] in (b"{", "{"):
+        try:
+            data = json.loads(body)
+        except ValueError:
+            return request
+        if isinstance(data, dict):
+            if isinstance(data.get("url"), str):
+                data["url"] = refs.get(data["url"], data["url"])
+            if isinstance(data.get("urls"), list):
+                data["urls"] = [refs.get(u, u) if isinstance(u, str) else u for u in data["urls"]]
+            request.body = json.dumps(data).encode()
+    return request
+
 
 
 def build_session(*, cache: Any, cache_dir: Path, urls_expire_after: Mapping[str | re.Pattern[str], Any],
@@ -87,7 +164,7 @@ def build_session(*, cache: Any, cache_dir: Path, urls_expire_after: Mapping[str
             expire_after=DO_NOT_CACHE, urls_expire_after=dict(urls_expire_after),
             allowable_methods=("GET", "POST"), allowable_codes=(200,), filter_fn=keeps_misses(filter_fn),
             ignored_parameters=SECRET_PARAMETERS, match_headers=False, cache_control=False,
-            stale_if_error=False,
+            stale_if_error=False, key_fn=content_key,
         )
         if isinstance(cache, BaseCache):
             session = requests_cache.CachedSession(backend=cache, **common)

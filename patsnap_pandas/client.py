@@ -25,7 +25,7 @@ import shutil
 import tempfile
 import time
 import weakref
-from collections.abc import Iterable, Iterator, Mapping, Sequence
+from collections.abc import Callable, Iterable, Iterator, Mapping, Sequence
 from contextlib import contextmanager
 from pathlib import Path
 from typing import Any, NoReturn
@@ -39,7 +39,17 @@ from requests_cache.backends.base import BaseCache
 from . import codes, config
 from ._version import __version__
 from .auth import ApiKeyAuth, TokenAuth
-from .cache import UPLOADS_FILE, build_session, cache_location, clear, count_responses, http_cache_file, sqlite_bytes
+from .cache import (
+    UPLOADS_FILE,
+    build_session,
+    cache_location,
+    clear,
+    content_ref,
+    count_responses,
+    http_cache_file,
+    keyed_by_content,
+    sqlite_bytes,
+)
 from .cache import cache_info as cache_info  # noqa: F401 - re-exported: its old import path
 from .cache import clear_cache as clear_cache  # noqa: F401 - re-exported: its old import path
 from .errors import (
@@ -80,20 +90,18 @@ __all__ = ["PatsnapClient", "Usage", "ENDPOINTS"]
 log = logging.getLogger(__name__)
 
 BILLABLE = frozenset(ENDPOINTS) - {"token"}
-_HOUR, _DAY = 3600, 86400
-#: Default HTTP-cache lifetimes (seconds). Search answers stay under the 9 h life of
-#: the image URLs they contain; the token endpoint and uploads are never cached.
-DEFAULT_LIFETIMES: dict[str, int] = {
-    "search": 8 * _HOUR,
-    "results": 8 * _HOUR,
+_DAY = 86400
+#: The searches, whose answers live ``result_max_age`` (default 7 days, :mod:`~patsnap_pandas.config`).
+SEARCHES = ("search", "results", "image_single", "image_multiple")
+#: Default HTTP-cache lifetimes (seconds) of the other endpoints; the token endpoint and
+#: uploads are never cached. Hit images outlive their 9 h URLs in the thumbnail store.
+DEFAULT_LIFETIMES: dict[str, float] = {
     "bibliography": 30 * _DAY,
     "legal_status": 1 * _DAY,
-    "image_single": 8 * _HOUR,
-    "image_multiple": 8 * _HOUR,
 }
 BATCH_SIZE = 100  # P011 / P041: ids per call
 _CLIENT_OPTIONS = ("cache", "cache_dir", "expire_after", "timeout", "max_retries", "rate_limit",
-                   "backoff_factor")
+                   "backoff_factor", "result_max_age")
 
 
 # --- upload memo ----------------------------------------------------------------------------------
@@ -125,7 +133,7 @@ class PatsnapClient:
         or the platform's user cache folder.
     expire_after : seconds, timedelta or dict, optional
         Cache lifetime for every cached endpoint, or ``{"search": ..., "bibliography": ...}``
-        per endpoint. Default: search/results 8 h, bibliography 30 days, legal status 1 day.
+        per endpoint. Default: searches ``result_max_age``, bibliography 30 days, legal status 1 day.
     timeout : float, optional
         Seconds per HTTP request (default ``$PATSNAP_TIMEOUT`` or 30).
     max_retries : int, optional
@@ -134,6 +142,11 @@ class PatsnapClient:
         At most this many network calls per second; cache hits are never throttled.
     backoff_factor : float
         Base delay (s) of the exponential backoff with jitter.
+    result_max_age : seconds or str, optional
+        How old a cached search answer may be and still be reused (``"12h"``, ``"7d"``...).
+        Searches by image are keyed by the image's content (SHA-256 of the bytes sent), so
+        the answer is reused across processes, machines sharing a cache and upload-URL
+        lifetimes. Default ``$PATSNAP_RESULT_MAX_AGE`` or 7 days; ``refresh=True`` searches anew.
 
     Raises
     ------
@@ -166,11 +179,13 @@ class PatsnapClient:
                  api_key: str | None = None, base_url: str | None = None, cache: Any = True,
                  cache_dir: str | Path | None = None, expire_after: Any = None,
                  timeout: float | None = None, max_retries: int | None = None,
-                 rate_limit: float | None = None, *, backoff_factor: float = 0.5) -> None:
+                 rate_limit: float | None = None, *, backoff_factor: float = 0.5,
+                 result_max_age: float | str | None = None) -> None:
         self.base_url: str = config.resolve("base_url", base_url)
         self.timeout: float = config.resolve("timeout", timeout)
         self.max_retries: int = config.resolve("max_retries", max_retries)
         self.rate_limit: float | None = config.resolve("rate_limit", rate_limit)
+        self.result_max_age: float = config.resolve("result_max_age", result_max_age)
         if isinstance(backoff_factor, bool) or not isinstance(backoff_factor, (int, float)) \
                 or backoff_factor < 0:
             raise InvalidInputError(f"backoff_factor={backoff_factor!r} is not valid: "
@@ -239,7 +254,9 @@ class PatsnapClient:
         raise MissingCredentialsError(f"No PatSnap credentials found. {config.credentials_help()}")
 
     def _make_lifetimes(self, expire_after: Any) -> dict[str, float]:
-        lifetimes: dict[str, float] = dict(DEFAULT_LIFETIMES)
+        lifetimes: dict[str, float] = {name: self.result_max_age for name in SEARCHES}
+        lifetimes.update(DEFAULT_LIFETIMES)
+        lifetimes = {name: lifetimes[name] for name in ENDPOINTS if name in lifetimes}  # endpoint order
         if expire_after is None:
             return lifetimes
         if isinstance(expire_after, Mapping):
@@ -392,21 +409,12 @@ class PatsnapClient:
         if not isinstance(data, bytes):
             raise ImageInputError(f"data={type(data).__name__} is not valid: expected the bytes of a "
                                   "JPG or PNG file (images.prepare_image() converts other inputs).")
-        if not data:
-            raise ImageInputError("data=b'' is not valid: the image is empty. Allowed: JPG or PNG bytes.")
-        if len(data) > codes.UPLOAD_MAX_BYTES:
-            raise ImageInputError(f"data=<{len(data)} bytes> is not valid: larger than "
-                                  f"{codes.UPLOAD_MAX_BYTES} bytes (4096 KB). Allowed: JPG or PNG up to "
-                                  "4096 KB; images.prepare_image() shrinks it.")
-        mime = image_mime(data)
-        if mime is None:
-            raise ImageInputError(f"data=<{len(data)} bytes starting {data[:8]!r}> is not valid: not a JPG "
-                                  "or PNG file. Allowed: JPG or PNG bytes (images.prepare_image() converts).")
+        mime = image_mime(_image_bytes(data, "data")) or "image/png"  # _image_bytes refused anything else
         if not isinstance(filename, str) or not filename.strip() or any(c in filename for c in '"\r\n'):
             raise ImageInputError(f"filename={filename!r} is not valid: expected a file name such as "
                                   "'query.png'.")
         self._check_open()
-        key = hashlib.sha256(self.base_url.encode() + b"\0" + hashlib.sha256(data).digest()).hexdigest()
+        key = self._upload_key(data)
         # The same image from two threads or processes at once: the others wait and reuse the
         # first's URL instead of paying for a second upload.
         with self._flights.hold(flight_key("upload", key)):
@@ -433,14 +441,16 @@ class PatsnapClient:
             self._uploads.put(key, answer["url"], now, expires_at)
             return UploadedImage(answer["url"], _utc(expires_at), from_cache=False)
 
-    def create_search(self, url: str, filters: SearchFilters | Mapping[str, Any] | None = None,
+    def create_search(self, url: str | bytes, filters: SearchFilters | Mapping[str, Any] | None = None,
                       limit: int = codes.LIMIT_DEFAULT, *, refresh: bool = False) -> SearchPage:
         """Create an image search (P009) for the image at ``url``; the first ``limit`` hits.
 
         Parameters
         ----------
-        url : str
-            Public http(s) URL of a JPG/PNG (e.g. ``upload_image(...).url``).
+        url : str or bytes
+            Public http(s) URL of a JPG/PNG, or the JPG/PNG bytes themselves: they are
+            uploaded (P010) only when no answer for the same bytes and parameters is
+            cached (the cache names the image by its SHA-256, not by its upload URL).
         filters : SearchFilters or dict, optional
             Validated before any call.
         limit : int
@@ -462,14 +472,28 @@ class PatsnapClient:
         (5, {'US'})
         >>> client.create_search(url, {"country": "US"}, limit=5).from_cache
         True
+
+        By the image's bytes: a second search of the same bytes needs no upload and no search,
+        whatever URL the first upload got:
+
+        >>> data = open(samples.image("desk-lamp"), "rb").read()
+        >>> first, again = client.create_search(data, limit=5), client.create_search(data, limit=5)
+        >>> again.from_cache, again.hits == first.hits, client.usage.requests["upload"]
+        (True, True, 2)
         >>> client.close()
         """
-        if not isinstance(url, str) or not re.match(r"^https?://\S+$", url.strip()):
-            raise InvalidInputError(f"url={url!r} is not valid: expected the http(s) URL of a JPG or "
-                                    "PNG image; upload a local image with upload_image() first.")
         filters = SearchFilters.coerce(filters)
         limit = check_limit(limit)
-        params = {"url": url.strip(), **filters.to_params(), "limit": str(limit)}
+        if isinstance(url, (bytes, bytearray, memoryview)):
+            data = _image_bytes(bytes(url), "url")
+            answer, from_cache, urls = self._content_call(
+                "search", [data], lambda u: {"params": {"url": u[0], **filters.to_params(), "limit": str(limit)}},
+                refresh)
+            page = parse_page(answer, ENDPOINTS["search"], search_id=None, offset=0, limit=limit,
+                              from_cache=from_cache)
+            return dataclasses.replace(page, urls=tuple(urls))
+        url = _check_url(url, "url")
+        params = {"url": url, **filters.to_params(), "limit": str(limit)}
         data, from_cache = self._call("search", params=params, refresh=refresh)
         return parse_page(data, ENDPOINTS["search"], search_id=None, offset=0, limit=limit,
                            from_cache=from_cache)
@@ -509,14 +533,15 @@ class PatsnapClient:
 
     # --- P060 / P061: the newer image searches (JSON bodies) ----------------------------------------
 
-    def image_single(self, url: str, options: ImageSearchOptions | Mapping[str, Any] | None = None, *,
+    def image_single(self, url: str | bytes, options: ImageSearchOptions | Mapping[str, Any] | None = None, *,
                      limit: int = codes.LIMIT_DEFAULT, offset: int = 0, refresh: bool = False) -> SearchPage:
         """Search with one image (P060): designs or utility models, with a choice of model.
 
         Parameters
         ----------
-        url : str
-            Public http(s) URL of a JPG/PNG (e.g. ``upload_image(...).url``).
+        url : str or bytes
+            Public http(s) URL of a JPG/PNG, or its bytes (uploaded only when the answer is
+            not cached; see :meth:`create_search`).
         options : ImageSearchOptions or dict, optional
             Patent type, model, language, switches and filters; validated before any call.
         limit : int
@@ -545,17 +570,17 @@ class PatsnapClient:
         True
         >>> client.close()
         """
-        url = _check_url(url, "url")
-        return self._image_search("image_single", {"url": url}, options, limit, offset, refresh)
+        return self._image_search("image_single", "url", [_url_or_bytes(url, "url")], options, limit, offset,
+                                  refresh)
 
-    def image_multiple(self, urls: Sequence[str], options: ImageSearchOptions | Mapping[str, Any] | None = None,
+    def image_multiple(self, urls: Sequence[str | bytes], options: ImageSearchOptions | Mapping[str, Any] | None = None,
                        *, limit: int = codes.LIMIT_DEFAULT, offset: int = 0,
                        refresh: bool = False) -> SearchPage:
         """Search with 1..4 images of one product (P061), scored from all of them.
 
         With model 1 the Locarno class of the first image is predicted and used to
         re-rank: the order of the images matters. Parameters as :meth:`image_single`,
-        with ``urls`` (a list of 1..4 URLs) instead of ``url``.
+        with ``urls`` (a list of 1..4 URLs, or image bytes, or both) instead of ``url``.
 
         Examples
         --------
@@ -578,19 +603,32 @@ class PatsnapClient:
             raise InvalidInputError(
                 f"urls has {len(urls)} URLs: not valid. Allowed: 1 to {codes.MULTI_IMAGE_MAX} images of one "
                 "product; search_designs() fuses the results of more views on the client.")
-        checked = [_check_url(u, f"urls[{i}]") for i, u in enumerate(urls)]
-        return self._image_search("image_multiple", {"urls": checked}, options, limit, offset, refresh)
+        checked = [_url_or_bytes(u, f"urls[{i}]") for i, u in enumerate(urls)]
+        return self._image_search("image_multiple", "urls", checked, options, limit, offset, refresh)
 
-    def _image_search(self, name: str, target: dict[str, Any], options: Any, limit: int, offset: int,
-                      refresh: bool) -> SearchPage:
+    def _image_search(self, name: str, field: str, targets: list[str | bytes], options: Any, limit: int,
+                      offset: int, refresh: bool) -> SearchPage:
         options = ImageSearchOptions.coerce(options)
         limit = check_limit(limit)
         offset = check_offset(offset)
-        body = {**target, **options.to_body(), "limit": limit, "offset": offset}
-        data, from_cache = self._call(name, method="POST", json_body=body, refresh=refresh)
+        images = [t for t in targets if isinstance(t, bytes)]
+
+        def body(uploaded: list[str]) -> dict[str, Any]:
+            given = iter(uploaded)
+            urls = [t if isinstance(t, str) else next(given) for t in targets]
+            return {"json_body": {field: urls[0] if field == "url" else urls, **options.to_body(), "limit": limit,
+                                  "offset": offset}}
+
+        if images:
+            data, from_cache, live = self._content_call(name, images, body, refresh)
+            given = iter(live)
+            urls = tuple(t if isinstance(t, str) else next(given) for t in targets)
+        else:
+            data, from_cache = self._call(name, method="POST", json_body=body([])["json_body"], refresh=refresh)
+            urls = ()
         page = parse_page(data, ENDPOINTS[name], search_id="-", offset=offset, limit=limit,
                            from_cache=from_cache)
-        return dataclasses.replace(page, search_id=None)
+        return dataclasses.replace(page, search_id=None, urls=urls)
 
     def bibliography(self, patent_ids: str | Iterable[str]) -> list[dict[str, Any]]:
         """Simple bibliography (P011) of patents, in batches of 100; items as PatSnap returns them.
@@ -700,7 +738,7 @@ class PatsnapClient:
         >>> hits = search_designs(samples.image("armchair"), client=client)
         >>> info = client.cache_info()
         >>> info["backend"], info["responses"], info["uploads"], info["lifetimes"]["search"]
-        ('SQLiteCache', 1, 1, 28800)
+        ('SQLiteCache', 1, 1, 604800.0)
         >>> client.close()
         """
         backend = self._backend
@@ -828,23 +866,75 @@ class PatsnapClient:
         path = ENDPOINTS[name]
         url = self.base_url + path
         if self._cached and (method == "GET" or json_body is not None) and not refresh:
-            cached = self._cached_answer(path, url, params or {}, method=method, json_body=json_body)
+            cached, stale = self._cached_answer(name, url, params or {}, method=method, json_body=json_body)
             if cached is not None:
                 self.usage.add_cache_hit()
                 return cached, True
             # Not cached: make the call once even if other threads or processes want it now too;
             # they wait here, then find it in the cache.
-            key = flight_key(method.lower(), url, json.dumps(sorted((params or {}).items())),
-                             json.dumps(json_body, sort_keys=True, default=str))
-            with self._flights.hold(key):
-                cached = self._cached_answer(path, url, params or {}, method=method, json_body=json_body)
+            with self._flights.hold(self._flight_key(method, url, params, json_body)):
+                cached, stale = self._cached_answer(name, url, params or {}, method=method, json_body=json_body)
                 if cached is not None:
                     self.usage.add_cache_hit()
                     return cached, True
+                # An answer older than this client's max age is replaced, not returned.
                 return self._send(name, method=method, params=params, data=data, headers=headers,
-                                  basic_auth=basic_auth, refresh=refresh, json_body=json_body)
+                                  basic_auth=basic_auth, refresh=stale, json_body=json_body)
         return self._send(name, method=method, params=params, data=data, headers=headers,
                           basic_auth=basic_auth, refresh=refresh, json_body=json_body)
+
+    @staticmethod
+    def _flight_key(method: str, url: str, params: Mapping[str, str] | None, json_body: Any) -> str:
+        return flight_key(method.lower(), url, json.dumps(sorted((params or {}).items())),
+                          json.dumps(json_body, sort_keys=True, default=str))
+
+    def _content_call(self, name: str, images: Sequence[bytes],
+                      request: Callable[[list[str]], dict[str, Any]], refresh: bool) -> tuple[Any, bool, list[str | None]]:
+        """A search by image bytes, cached under the images' content, not their upload URLs.
+
+        ``request(urls)`` gives the call's ``params`` or ``json_body`` for those image URLs.
+        A cached answer for the same bytes (and parameters) is returned with no upload and
+        no search; otherwise the images are uploaded (the upload memo may already hold
+        them) and searched, and the answer is stored under the content key.
+
+        Returns (data, from_cache, the upload URL of each image or None where none is alive).
+        """
+        self._check_open()
+        url = self.base_url + ENDPOINTS[name]
+        refs = [content_ref(data) for data in images]
+        probe = request(refs)
+        method = "POST" if probe.get("json_body") is not None else "GET"
+        stale = refresh
+        if self._cached and not refresh:
+            cached, stale = self._cached_answer(name, url, probe.get("params") or {}, method=method,
+                                                json_body=probe.get("json_body"))
+            if cached is not None:
+                self.usage.add_cache_hit()
+                return cached, True, [self._live_upload(data) for data in images]
+        with self._flights.hold(self._flight_key(method, url, probe.get("params"), probe.get("json_body"))):
+            if self._cached and not refresh:
+                cached, stale = self._cached_answer(name, url, probe.get("params") or {}, method=method,
+                                                    json_body=probe.get("json_body"))
+                if cached is not None:
+                    self.usage.add_cache_hit()
+                    return cached, True, [self._live_upload(data) for data in images]
+            urls = [self.upload_image(data, _upload_name(data)).url for data in images]
+            call = request(urls)
+            with keyed_by_content(dict(zip(urls, refs, strict=True))):
+                answer, from_cache = self._send(name, method=method, params=call.get("params"),
+                                                json_body=call.get("json_body"), data=None, headers=None,
+                                                basic_auth=None, refresh=stale)
+            return answer, from_cache, list(urls)
+
+    def _live_upload(self, data: bytes) -> str | None:
+        """The URL of an earlier upload of these bytes that is still alive (no call), else None."""
+        remembered = self._uploads.get(self._upload_key(data))
+        if remembered is None or remembered[2] - time.time() <= _reuse_margin(remembered[1], remembered[2]):
+            return None
+        return remembered[0]
+
+    def _upload_key(self, data: bytes) -> str:
+        return hashlib.sha256(self.base_url.encode() + b"\0" + hashlib.sha256(data).digest()).hexdigest()
 
     def _send(self, name: str, *, method: str, params: Mapping[str, str] | None, data: Any,  # noqa: C901  (the one retry loop: a branch per transient failure kind)
               headers: Mapping[str, str] | None, basic_auth: tuple[str, str] | None,
@@ -929,25 +1019,33 @@ class PatsnapClient:
                     err.hint = f"Gave up after {attempt} retries. {err.hint}"
                 raise err from None
 
-    def _cached_answer(self, path: str, url: str, params: Mapping[str, str], *, method: str = "GET",
-                       json_body: Any = None) -> Any:
-        """The cached ``data`` of a GET, or None: no token fetched, no network, no rate limit.
+    def _cached_answer(self, name: str, url: str, params: Mapping[str, str], *, method: str = "GET",
+                       json_body: Any = None) -> tuple[Any, bool]:
+        """(The cached ``data`` of a call or None, whether a cached answer was too old to use).
 
-        Secrets are not part of the cache key (their values are ignored), so a placeholder
-        stands in for the ``apikey`` parameter of token mode.
+        No token fetched, no network, no rate limit. Secrets are not part of the cache key
+        (their values are ignored), so a placeholder stands in for the ``apikey`` parameter
+        of token mode. An answer stored by a client with a longer lifetime (another member
+        of a team) counts as missing when it is older than this client's lifetime.
         """
+        path = ENDPOINTS[name]
         probe = {**params, **self._auth.cache_key_params()}
         try:
             cached_only: dict[str, Any] = {"only_if_cached": True}  # a CachedSession option
             response = self._session.request(method, url, params=probe, json=json_body, auth=HeadersAuth(),
                                              allow_redirects=False, **cached_only)
         except requests.RequestException:  # pragma: no cover - only_if_cached never connects
-            return None
+            return None, False
         if response.status_code == 504 or not getattr(response, "from_cache", False):
-            return None  # not cached (or expired)
+            return None, False  # not cached (or expired)
+        lifetime = self._lifetimes.get(name, -1)
+        created = getattr(response, "created_at", None)
+        if lifetime >= 0 and isinstance(created, dt.datetime) and \
+                (dt.datetime.now(dt.timezone.utc) - _aware(created)).total_seconds() > lifetime:
+            return None, True
         body = decode(response, path)
         raise_if_error(body, response, path)
-        return body["data"]
+        return body["data"], False
 
     @staticmethod
     def _retryable(err: PatsnapError, response: requests.Response) -> bool:
@@ -984,6 +1082,25 @@ class PatsnapClient:
                             hint="Check the base URL and your network settings.")
 
 
+def _image_bytes(data: bytes, name: str) -> bytes:
+    """JPG or PNG bytes of at most 4096 KB, else ImageInputError naming ``name``."""
+    if not data:
+        raise ImageInputError(f"{name}=b'' is not valid: the image is empty. Allowed: JPG or PNG bytes.")
+    if len(data) > codes.UPLOAD_MAX_BYTES:
+        raise ImageInputError(f"{name}=<{len(data)} bytes> is not valid: larger than {codes.UPLOAD_MAX_BYTES} "
+                              "bytes (4096 KB). Allowed: JPG or PNG up to 4096 KB; images.prepare_image() shrinks it.")
+    if image_mime(data) is None:
+        raise ImageInputError(f"{name}=<{len(data)} bytes starting {data[:8]!r}> is not valid: not a JPG or PNG "
+                              "file. Allowed: JPG or PNG bytes (images.prepare_image() converts).")
+    return data
+
+
+def _url_or_bytes(value: Any, name: str) -> str | bytes:
+    if isinstance(value, (bytes, bytearray, memoryview)):
+        return _image_bytes(bytes(value), name)
+    return _check_url(value, name)
+
+
 def _check_url(url: Any, name: str) -> str:
     if not isinstance(url, str) or not re.match(r"^https?://\S+$", url.strip()):
         raise InvalidInputError(f"{name}={brief(url)} is not valid: expected the http(s) URL of a JPG or "
@@ -1015,6 +1132,15 @@ def _stop_sandbox(server: Any, temp_dir: Path | None) -> None:
 def _short(text: str, limit: int = 300) -> str:
     text = re.sub(r"\?[^\s'\")]*", "?...", text)  # no query strings in messages
     return text if len(text) <= limit else text[:limit] + "..."
+
+
+def _aware(moment: dt.datetime) -> dt.datetime:
+    """requests-cache keeps naive UTC times."""
+    return moment if moment.tzinfo is not None else moment.replace(tzinfo=dt.timezone.utc)
+
+
+def _upload_name(data: bytes) -> str:
+    return "query.png" if image_mime(data) == "image/png" else "query.jpg"
 
 
 def _utc(epoch: float) -> dt.datetime:

@@ -68,6 +68,21 @@ class Setting:
     help: str
 
 
+_DURATION_UNITS = {"s": 1, "m": 60, "h": 3600, "d": 86400}
+#: How long a search answer is reused. Registers publish new designs weekly (the USPTO
+#: every Tuesday, EUIPO and CNIPA weekly too), so a week-old answer misses at most one
+#: week of publications; legal status (P041) keeps its own 1-day lifetime.
+DEFAULT_RESULT_MAX_AGE_S = 7 * 86400.0
+
+
+def _duration(value: Any) -> float:
+    """Seconds from a number or a string such as ``"90s"``, ``"30m"``, ``"12h"``, ``"7d"``."""
+    if isinstance(value, str) and value.strip()[-1:].lower() in _DURATION_UNITS:
+        text = value.strip()
+        return _positive_float(text[:-1]) * _DURATION_UNITS[text[-1].lower()]
+    return _positive_float(value)
+
+
 #: The one table of settings and their environment variables.
 SETTINGS: dict[str, Setting] = {
     "client_id": Setting("PATSNAP_CLIENT_ID", _text, None,
@@ -85,6 +100,8 @@ SETTINGS: dict[str, Setting] = {
                            "retries of a transient failure"),
     "rate_limit": Setting("PATSNAP_RATE_LIMIT", _positive_float, None,
                           "at most this many network calls per second (cache hits are free)"),
+    "result_max_age": Setting("PATSNAP_RESULT_MAX_AGE", _duration, DEFAULT_RESULT_MAX_AGE_S,
+                              "how long a search answer is reused: seconds or 30m, 12h, 7d (default 7d)"),
     "sandbox_corpus": Setting("PATSNAP_SANDBOX_CORPUS", _text, None,
                               "corpus of the offline sandbox: a folder of drawings with a manifest.csv, "
                               "or 'generated' (default: the generated corpus)"),

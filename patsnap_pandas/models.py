@@ -110,6 +110,9 @@ class SearchPage:
     offset: int
     limit: int
     from_cache: bool
+    #: For a search by image bytes: the upload URL of each image searched, or None where the
+    #: answer came from the cache and no upload of those bytes is alive (none was needed).
+    urls: tuple[str | None, ...] = ()
 
 
 @dataclass(frozen=True)

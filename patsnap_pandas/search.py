@@ -45,6 +45,7 @@ from PIL import Image
 
 from . import codes, config, frame, images, words
 from ._validate import check_flag, check_frame, check_int
+from .cache import content_ref
 from .cache_files import THUMBNAILS_DIR
 from .client import Hit, PatsnapClient, SearchPage
 from .errors import InvalidInputError, MissingCredentialsError, SearchExpiredError
@@ -482,7 +483,8 @@ def load_query_image(df: pd.DataFrame) -> bytes | None:
     """PNG thumbnail of the query image of a result frame, or None when it is gone.
 
     The search stored it in the thumbnail store (``df.attrs["thumbnail_dir"]``) under
-    ``df.attrs["query_url"]``, so it loads after that URL expired; a query not in the
+    ``df.attrs["query_url"]`` (its upload URL, or ``sha256:...`` when the answer came from
+    the cache without an upload), so it loads after that URL expired; a query not in the
     store is downloaded while its URL lives. Batch results (several queries) give None.
 
     Parameters
@@ -509,10 +511,12 @@ def load_query_image(df: pd.DataFrame) -> bytes | None:
     >>> client.close()
     """
     url = df.attrs.get("query_url")
-    if not isinstance(url, str) or not url.startswith(("http://", "https://")):
+    if not isinstance(url, str) or not url.startswith(("http://", "https://", "sha256:")):
         return None
     with ThumbnailStore(df.attrs.get("thumbnail_dir") or None, size=THUMBNAIL_SIZE) as store, \
             warnings.catch_warnings():
+        if url.startswith("sha256:"):  # searched from the cache, never uploaded: kept by its content
+            return store.get(_QUERY_ID, url)
         warnings.simplefilter("ignore", ThumbnailWarning)  # an expired URL only costs the picture
         return store.fetch([(_QUERY_ID, url)])[0]
 
@@ -605,7 +609,8 @@ def load_query_image_of(url: str | None, thumbnail_dir: str | None) -> bytes | N
 def search_designs(image: Any, *, client: PatsnapClient | None = None, limit: int = codes.LIMIT_DEFAULT,
                    max_results: int | None = None, label: str | None = None, thumbnails: bool = True,
                    endpoint: str | None = None, model: int | None = None, patent_type: str | None = None,
-                   lang: str | None = None, fusion: str = "best", **filters: Any) -> pd.DataFrame:
+                   lang: str | None = None, fusion: str = "best", refresh: bool = False,
+                   **filters: Any) -> pd.DataFrame:
     """Search registered designs that look like ``image``; one row per hit, best first.
 
     Parameters
@@ -639,6 +644,10 @@ def search_designs(image: Any, *, client: PatsnapClient | None = None, limit: in
         P060/P061: the language of the titles.
     fusion : {"best", "rrf"}, default "best"
         How views searched one by one are fused per patent (see :mod:`patsnap_pandas.fusion`).
+    refresh : bool, default False
+        Search anew even if the cache holds an answer younger than the client's
+        ``result_max_age`` (the cache knows a local image by its content, so the same
+        image searched again, anywhere the cache is shared, is otherwise free).
     **filters
         Search filters, see :class:`SearchFilters`: ``loc``, ``assignees``,
         ``legal_status``, ``country``, ``simple_legal_status``, ``main_field``,
@@ -694,25 +703,29 @@ def search_designs(image: Any, *, client: PatsnapClient | None = None, limit: in
 
     Without ``client=``, the client comes from the ``PATSNAP_*`` environment variables.
     """
+    refresh = check_flag(refresh, "refresh")
     views = _views_of(image)
     newer = any(v is not None for v in (model, patent_type, lang))
     chosen, fuse = choose_endpoint(None if views is None else len(views), endpoint, newer_options=newer)
     if views is not None or chosen != "P009":
         return _search_newer(views if views is not None else [image], chosen, fuse, client=client,
                              limit=limit, max_results=max_results, label=label, thumbnails=thumbnails,
-                             model=model, patent_type=patent_type, lang=lang, fusion=fusion, filters=filters)
+                             model=model, patent_type=patent_type, lang=lang, fusion=fusion, filters=filters,
+                             refresh=refresh)
     search_filters = SearchFilters.from_kwargs(**filters)
     limit, max_results, thumbnails = _check_amounts(limit, max_results, thumbnails)
     prepared = _prepare(image, label)
     client = client_for(None, client)
     query = images.query_label(prepared, label) if isinstance(prepared, str) else prepared.label
     return search_prepared(prepared, client=client, filters=search_filters, limit=limit,
-                           max_results=max_results, label=query, thumbnails=thumbnails, stacklevel=3)
+                           max_results=max_results, label=query, thumbnails=thumbnails, refresh=refresh,
+                           stacklevel=3)
 
 
 def search_prepared(target: str | images.PreparedImage, *, client: PatsnapClient, filters: SearchFilters,
                     limit: int = codes.LIMIT_DEFAULT, max_results: int | None = None,
-                    label: str | None = None, thumbnails: bool = True, stacklevel: int = 2) -> pd.DataFrame:
+                    label: str | None = None, thumbnails: bool = True, refresh: bool = False,
+                    stacklevel: int = 2) -> pd.DataFrame:
     """Search an already prepared query: upload, search, page, build the frame, remember the client.
 
     The one place of that flow, shared by :func:`search_designs` and
@@ -752,25 +765,26 @@ def search_prepared(target: str | images.PreparedImage, *, client: PatsnapClient
     (3, 'armchair.png', True)
     """
     wanted = max_results if max_results is not None else limit
+    # A local image is searched by its bytes: the cache knows it by content, so a cached answer
+    # needs no upload at all (the client uploads only when it must search).
+    searched: str | bytes = target if isinstance(target, str) else target.data
     if isinstance(target, str):
-        query_url, upload_cached = target, True
         query = label if label is not None else images.query_label(target)
     else:
-        uploaded = client.upload_image(target.data, target.filename)
-        query_url, upload_cached = uploaded.url, uploaded.from_cache
         query = label if label is not None else target.label
 
     first_limit = min(wanted, PAGE_SIZE)
-    first = client.create_search(query_url, filters, limit=first_limit)
+    first = client.create_search(searched, filters, limit=first_limit, refresh=refresh)
     try:
         hits, pages, shortfall = _collect(client, first.search_id, filters, 0, wanted, first)
     except SearchExpiredError:
-        if not first.from_cache:
+        if not first.from_cache or refresh:
             raise
         # The first page came from the cache but its search id has expired on the server:
         # this is a new search anyway, so run it again and page through the new id.
-        first = client.create_search(query_url, filters, limit=first_limit, refresh=True)
+        first = client.create_search(searched, filters, limit=first_limit, refresh=True)
         hits, pages, shortfall = _collect(client, first.search_id, filters, 0, wanted, first)
+    query_url = _query_url(target, first)
 
     hits, dropped = _dedupe(hits)
     if dropped:
@@ -788,7 +802,7 @@ def search_prepared(target: str | images.PreparedImage, *, client: PatsnapClient
         "filters": filters.to_dict(),
         "search_id": first.search_id,
         "total": total,
-        "from_cache": upload_cached and all(page.from_cache for page in pages),
+        "from_cache": all(page.from_cache for page in pages),
         "thumbnail_dir": thumbnail_dir(client),
         "query_url": query_url,
         "limit": first_limit,
@@ -931,6 +945,9 @@ def continue_search(df: pd.DataFrame, n: int = 100, *, client: PatsnapClient | N
                         "run the search again from attrs['query_url'] with the same filters.")
             raise
         query_url = _single(attrs, "query_url")
+        if isinstance(query_url, str) and query_url.startswith("sha256:"):
+            raise InvalidInputError("df's query came from the cache and has no live upload URL to search again "
+                                    "from: run search_designs(image, refresh=True) with the query image.") from err
         if not isinstance(query_url, str) or not query_url:
             raise InvalidInputError("df has no attrs['query_url'] to run the search again from: search "
                                     "again with search_designs().") from err
@@ -1012,7 +1029,7 @@ def choose_endpoint(n_views: int | None, endpoint: str | None, *, newer_options:
 
 
 def _page_newer(client: PatsnapClient, name: str, target: Any, options: ImageSearchOptions,
-                wanted: int) -> tuple[list[Hit], list[SearchPage], str | None]:
+                wanted: int, refresh: bool = False) -> tuple[list[Hit], list[SearchPage], str | None]:
     """``wanted`` hits of a P060/P061 search, paged by offset (these endpoints have no search id)."""
     call = client.image_single if name == "P060" else client.image_multiple
     hits: list[Hit] = []
@@ -1021,7 +1038,7 @@ def _page_newer(client: PatsnapClient, name: str, target: Any, options: ImageSea
         offset = min(len(hits), codes.OFFSET_MAX)
         skip = len(hits) - offset
         limit = min(PAGE_SIZE, wanted - offset)
-        page = call(target, options, limit=limit, offset=offset)
+        page = call(target, options, limit=limit, offset=offset, refresh=refresh)
         pages.append(page)
         got = page.hits[skip:]
         hits.extend(got)
@@ -1031,16 +1048,23 @@ def _page_newer(client: PatsnapClient, name: str, target: Any, options: ImageSea
     return hits, pages, _shortfall(0, wanted, len(hits), total, short_at=None)
 
 
-def _upload_view(client: PatsnapClient, target: str | images.PreparedImage) -> tuple[str, bool]:
+def _query_url(target: str | images.PreparedImage, page: SearchPage, view: int = 0) -> str:
+    """The query's URL for the frame: the URL given, the upload URL, or the image's content name.
+
+    A search whose answer came from the cache made no upload, and an earlier upload's URL may
+    have expired: the query is then named by its content (``sha256:...``), under which its
+    thumbnail is kept (see :func:`load_query_image`).
+    """
     if isinstance(target, str):
-        return target, True
-    uploaded = client.upload_image(target.data, target.filename)
-    return uploaded.url, uploaded.from_cache
+        return target
+    url = page.urls[view] if len(page.urls) > view else None
+    return url or content_ref(target.data)
 
 
 def _search_newer(views: list, endpoint: str, fuse: bool, *, client: PatsnapClient | None, limit: int,
                   max_results: int | None, label: str | None, thumbnails: bool, model: int | None,
-                  patent_type: str | None, lang: str | None, fusion: str, filters: dict) -> pd.DataFrame:
+                  patent_type: str | None, lang: str | None, fusion: str, filters: dict,
+                  refresh: bool = False) -> pd.DataFrame:
     """search_designs for a list of views or a P060/P061 search: check everything, prepare, search."""
     from .fusion import check_rule
 
@@ -1059,14 +1083,14 @@ def _search_newer(views: list, endpoint: str, fuse: bool, *, client: PatsnapClie
     client = client_for(None, client)
     return search_views(targets, client=client, endpoint=endpoint, fuse=fuse, options=options,
                         filters=search_filters, limit=limit, max_results=max_results, labels=labels,
-                        label=label, fusion=fusion, thumbnails=thumbnails, stacklevel=4)
+                        label=label, fusion=fusion, thumbnails=thumbnails, refresh=refresh, stacklevel=4)
 
 
 def search_views(targets: list[str | images.PreparedImage], *, client: PatsnapClient, endpoint: str,
                  fuse: bool, options: ImageSearchOptions | None, filters: SearchFilters,
                  limit: int = codes.LIMIT_DEFAULT, max_results: int | None = None,
                  labels: list[str] | None = None, label: str | None = None, fusion: str = "best",
-                 thumbnails: bool = True, stacklevel: int = 2) -> pd.DataFrame:
+                 thumbnails: bool = True, refresh: bool = False, stacklevel: int = 2) -> pd.DataFrame:
     """Search prepared views of one product (P061 in one call, or each view and fuse); the frame.
 
     The one place of the multi-view flow, shared by :func:`search_designs` and
@@ -1115,13 +1139,14 @@ def search_views(targets: list[str | images.PreparedImage], *, client: PatsnapCl
     wanted = max_results if max_results is not None else limit
     view_labels = labels or [t if isinstance(t, str) else t.label for t in targets]
     query = label if label is not None else " + ".join(view_labels)
-    uploads = [_upload_view(client, t) for t in targets]
-    urls = [u for u, _ in uploads]
-    upload_cached = all(c for _, c in uploads)
+    # Local views are searched by their bytes (cached by content: no upload for a cached answer).
+    searched = [t if isinstance(t, str) else t.data for t in targets]
+    urls: list[str] = []
     shortfall = None
     if not fuse:
-        target = urls[0] if endpoint == "P060" else urls
-        hits, pages, shortfall = _page_newer(client, endpoint, target, options, wanted)
+        target = searched[0] if endpoint == "P060" else searched
+        hits, pages, shortfall = _page_newer(client, endpoint, target, options, wanted, refresh)
+        urls = [_query_url(t, pages[0], i) for i, t in enumerate(targets)]
         hits, _ = _dedupe(hits)
         df = frame.hits_to_frame(hits, search_id=None, query=query)
         if endpoint == "P061" and "matched_view" not in df.columns:
@@ -1130,14 +1155,18 @@ def search_views(targets: list[str | images.PreparedImage], *, client: PatsnapCl
         from_cache = all(p.from_cache for p in pages)
     else:
         frames, totals, caches = [], [], []
-        for url, view_label in zip(urls, view_labels, strict=False):
+        for target, view_label in zip(targets, view_labels, strict=False):
             if endpoint == "P009":
-                view = search_prepared(url, client=client, filters=filters, max_results=wanted,
-                                       label=view_label, thumbnails=False, stacklevel=stacklevel + 1)
+                view = search_prepared(target, client=client, filters=filters, max_results=wanted,
+                                       label=view_label, thumbnails=False, refresh=refresh,
+                                       stacklevel=stacklevel + 1)
                 totals.append(view.attrs["total"])
                 caches.append(view.attrs["from_cache"])
+                urls.append(view.attrs["query_url"])
             else:
-                hits, pages, _ = _page_newer(client, "P060", url, options, wanted)
+                hits, pages, _ = _page_newer(client, "P060", target if isinstance(target, str) else target.data,
+                                             options, wanted, refresh)
+                urls.append(_query_url(target, pages[0]))
                 hits, _ = _dedupe(hits)
                 view = frame.hits_to_frame(hits, search_id=None, query=view_label)
                 totals.append(max(p.total for p in pages))
@@ -1161,7 +1190,7 @@ def search_views(targets: list[str | images.PreparedImage], *, client: PatsnapCl
         "filters": options.filter_dict() if options is not None else filters.to_dict(),
         "search_id": None,
         "total": max(totals) if totals else None,
-        "from_cache": upload_cached and from_cache,
+        "from_cache": from_cache,
         "endpoint_version": endpoint + ("+fusion" if fuse else ""),
         "thumbnail_dir": thumbnail_dir(client),
         "source": data_source(client),  # the sandbox banner of reports and charts depends on it

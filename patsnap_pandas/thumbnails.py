@@ -502,6 +502,24 @@ class ThumbnailStore:
             warnings.warn(ThumbnailWarning(_failure_summary(in_order, len(pairs))), stacklevel=stacklevel)
         return results
 
+    def get(self, patent_id: str | None, image_url: str) -> bytes | None:
+        """The stored thumbnail of ``(patent_id, image_url)``, or None; never downloads.
+
+        ``image_url`` may be any name an image was :meth:`put` under, such as the content
+        name (``sha256:...``) of a query image that was never uploaded.
+
+        Examples
+        --------
+        >>> store = ThumbnailStore("thumbnails", size=64)
+        >>> store.get("query", "sha256:ab") is None
+        True
+        >>> from patsnap_pandas import samples
+        >>> _ = store.put("query", "sha256:ab", samples.image("armchair").read_bytes())
+        >>> store.get("query", "sha256:ab")[:4]
+        b'\x89PNG'
+        """
+        return self._read(self.key(patent_id, image_url))
+
     def put(self, patent_id: str | None, image_url: str, data: bytes) -> bytes:
         """Store a thumbnail of image bytes already at hand under ``(patent_id, image_url)``.
 

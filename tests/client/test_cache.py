@@ -97,8 +97,9 @@ def test_lifetimes_and_refresh(sandbox, make_client, query_url, clock):
     assert client.create_search(query_url, limit=2).from_cache
     assert sandbox.ledger.billed("search-id") == 3
     info = client.cache_info()
-    assert info["lifetimes"] == {"search": 0.5, "results": 8 * 3600, "bibliography": 30 * 86400,
-                                 "legal_status": 86400, "image_single": 8 * 3600, "image_multiple": 8 * 3600}
+    week = 7 * 86400  # the default result_max_age
+    assert info["lifetimes"] == {"search": 0.5, "results": week, "bibliography": 30 * 86400,
+                                 "legal_status": 86400, "image_single": week, "image_multiple": week}
 
 
 @pytest.mark.parametrize("kind", ["off", "path", "backend"])

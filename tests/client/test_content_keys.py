@@ -1,0 +1,104 @@
+"""Searches keyed by the image's content: reused across upload URLs, their lifetimes and clients."""
+
+from __future__ import annotations
+
+import pytest
+
+from patsnap_pandas import InvalidInputError, PatsnapClient, SearchFilters, search_designs
+from patsnap_pandas.search import load_query_image
+
+
+def test_a_search_by_bytes_is_reused_after_the_upload_url_expired(sandbox, make_client, query_png, clock):
+    sandbox.configure(image_url_lifetime=5)
+    client = make_client()
+    first = client.create_search(query_png, SearchFilters(country="US"), limit=5)
+    assert not first.from_cache and first.urls[0].startswith(sandbox.base_url)
+    clock.shift(60)  # the upload URL (5 s) is long dead; the answer (7 days) is not
+    billed = len(sandbox.ledger)
+    again = make_client().create_search(query_png, {"country": "US"}, limit=5)
+    assert again.from_cache and again.hits == first.hits
+    assert again.urls == (None,)  # no live upload URL, and none was needed
+    assert len(sandbox.ledger) == billed == 2  # one upload and one search, ever
+
+
+def test_the_content_key_ignores_the_upload_url_but_not_the_parameters(sandbox, client, query_png):
+    client.create_search(query_png, limit=5)
+    assert not client.create_search(query_png, {"country": "CN"}, limit=5).from_cache
+    assert not client.create_search(query_png, limit=6).from_cache
+    other = sandbox.corpus.image_png(sandbox.corpus.designs[1].image_keys[0])
+    assert not client.create_search(other, limit=5).from_cache
+    assert sandbox.ledger.billed("search-id") == 4
+    assert sandbox.ledger.billed("image-upload") == 2  # each distinct image uploaded once
+
+
+def test_a_search_by_url_of_the_same_upload_is_keyed_by_that_url(sandbox, client, query_png):
+    url = client.upload_image(query_png, "q.png").url
+    client.create_search(url, limit=5)
+    assert client.create_search(url, limit=5).from_cache
+    assert not client.create_search(query_png, limit=5).from_cache  # a user's URL is not content
+    assert sandbox.ledger.billed("search-id") == 2
+
+
+def test_refresh_searches_again_and_replaces_the_cached_answer(sandbox, client, query_png):
+    client.create_search(query_png, limit=5)
+    fresh = client.create_search(query_png, limit=5, refresh=True)
+    assert not fresh.from_cache and fresh.urls[0]
+    assert client.create_search(query_png, limit=5).search_id == fresh.search_id
+    assert sandbox.ledger.billed("search-id") == 2 and sandbox.ledger.billed("image-upload") == 1
+
+
+def test_a_reader_with_a_shorter_max_age_does_not_take_an_older_answer(sandbox, make_client, query_png, clock):
+    make_client().create_search(query_png, limit=5)  # stored for 7 days
+    clock.shift(3600)
+    assert make_client(result_max_age="2h").create_search(query_png, limit=5).from_cache
+    strict = make_client(result_max_age=1800)
+    assert not strict.create_search(query_png, limit=5).from_cache  # older than its 30 minutes
+    assert strict.create_search(query_png, limit=5).from_cache  # the fresh answer replaced it
+    assert sandbox.ledger.billed("search-id") == 2
+
+
+def test_result_max_age_comes_from_the_environment_and_is_checked(sandbox, make_client, monkeypatch):
+    monkeypatch.setenv("PATSNAP_RESULT_MAX_AGE", "12h")
+    assert make_client().result_max_age == 12 * 3600
+    monkeypatch.setenv("PATSNAP_RESULT_MAX_AGE", "soon")
+    with pytest.raises(InvalidInputError, match="PATSNAP_RESULT_MAX_AGE"):
+        make_client()
+    with pytest.raises(InvalidInputError, match="result_max_age"):
+        make_client(result_max_age=-5)
+
+
+def test_bad_bytes_are_refused_before_any_call(sandbox, client):
+    with pytest.raises(InvalidInputError, match=r"url=<9 bytes starting b'not an i'> is not valid: not a JPG"):
+        client.create_search(b"not an im", limit=5)
+    with pytest.raises(InvalidInputError, match=r"urls\[1\]=b'' is not valid: the image is empty"):
+        client.image_multiple(["https://img.example/a.png", b""])
+    assert len(sandbox.ledger) == 0
+
+
+def test_multi_view_searches_by_bytes_are_keyed_by_content(sandbox, make_client, query_png, clock):
+    sandbox.configure(image_url_lifetime=5)
+    second = sandbox.corpus.image_png(sandbox.corpus.designs[1].image_keys[0])
+    first = make_client().image_multiple([query_png, second], {"model": 2}, limit=4)
+    assert not first.from_cache and all(first.urls)
+    clock.shift(60)
+    again = make_client().image_multiple([query_png, second], {"model": 2}, limit=4)
+    assert again.from_cache and again.hits == first.hits and again.urls == (None, None)
+    swapped = make_client().image_multiple([second, query_png], {"model": 2}, limit=4)
+    assert not swapped.from_cache  # the order of the views matters to P061
+    assert sandbox.ledger.billed("image-multiple") == 2
+
+
+def test_search_designs_from_the_cache_keeps_the_query_image_without_an_upload(tmp_path, clock):
+    with PatsnapClient.sandbox(cache_dir=tmp_path, corpus_size=60, image_url_lifetime=5) as client:
+        design = client.sandbox_server.corpus.designs[0]
+        png = client.sandbox_server.corpus.image_png(design.image_keys[0])
+        first = search_designs(png, client=client, limit=5)
+        clock.shift(60)
+        again = search_designs(png, client=client, limit=5)
+        refreshed = search_designs(png, client=client, limit=5, refresh=True)
+        ledger = client.sandbox_server.ledger
+        assert ledger.billed("image-upload") == 2 and ledger.billed("search-id") == 2  # first + refresh
+    assert again.attrs["from_cache"] and not refreshed.attrs["from_cache"]
+    assert again.attrs["query_url"] == again.attrs["query_sha256"].join(["sha256:", ""])
+    assert again["patent_id"].tolist() == first["patent_id"].tolist()
+    assert load_query_image(again).startswith(b"\x89PNG")  # kept by its content, never uploaded

@@ -58,6 +58,7 @@ from .errors import (
 )
 from .filters import SearchFilters, check_limit
 from .image_params import ImageSearchOptions
+from .models import Estimate
 from .search import client_for, load_thumbnails, thumbnail_dir
 from .thumbnails import ThumbnailWarning
 
@@ -89,7 +90,8 @@ class _Skipped(Exception):
 
 def search_each(catalogue: pd.DataFrame, image_column: Hashable, *, limit: int = 10, max_workers: int = 4,  # noqa: C901  (argument checks before any billed call)
                 rate_limit: float | None = None, progress: bool = True, client: PatsnapClient | None = None,
-                label_column: Hashable | None = None, thumbnails: bool = True, **filters: Any) -> pd.DataFrame:
+                label_column: Hashable | None = None, thumbnails: bool = True, dry_run: bool = False,
+                **filters: Any) -> pd.DataFrame:
     """Search the image of every catalogue row; one long frame of hits.
 
     Parameters
@@ -119,6 +121,10 @@ def search_each(catalogue: pd.DataFrame, image_column: Hashable, *, limit: int =
         URL, or ``bytes:<sha8>``).
     thumbnails : bool, default True
         Prefetch the hit images into the thumbnail store (for grids and reports).
+    dry_run : bool, default False
+        Make no call: return what the batch would cost now, one row per catalogue row
+        (``query_index``, ``query``, ``status``, ``uploads``, ``searches``, ``billed_calls``;
+        0 for what the cache holds), with the total in ``attrs["estimate"]``.
     **filters
         Search filters, as for ``search_designs`` (``country``, ``loc``, ...).
 
@@ -154,6 +160,15 @@ def search_each(catalogue: pd.DataFrame, image_column: Hashable, *, limit: int =
     ...     hits = search_each(views, ["front", "side"], label_column="sku", client=client, progress=False)
     >>> hits["status"].unique().tolist(), hits.attrs["batch"]["ok"], hits["matched_view"].dtype
     (['ok'], 1, Int64Dtype())
+
+    What a batch would cost, before running it:
+
+    >>> with PatsnapClient.sandbox() as client:
+    ...     _ = search_each(catalogue[:1], "photo", client=client, progress=False)   # C-100 is cached now
+    ...     plan = search_each(catalogue.assign(photo=[samples.image("armchair"), samples.image("desk-lamp")]),
+    ...                        "photo", label_column="sku", client=client, dry_run=True)
+    >>> plan[["query", "billed_calls"]].to_dict("records"), plan.attrs["estimate"]
+    ([{'query': 'C-100', 'billed_calls': 0}, {'query': 'X-1', 'billed_calls': 2}], '2 billed calls: 1 upload, 1 search')
     """
     if not isinstance(catalogue, pd.DataFrame):
         raise TypeError(f"catalogue must be a pandas DataFrame, got {type(catalogue).__name__}")
@@ -174,6 +189,7 @@ def search_each(catalogue: pd.DataFrame, image_column: Hashable, *, limit: int =
     rate_limit = _check_rate(rate_limit)
     progress = check_flag(progress, "progress")
     thumbnails = check_flag(thumbnails, "thumbnails")
+    dry_run = check_flag(dry_run, "dry_run")
     api = client_for(None, client)
 
     if view_columns is not None:  # several views per row: the row's non-empty cells, in column order
@@ -201,6 +217,8 @@ def search_each(catalogue: pd.DataFrame, image_column: Hashable, *, limit: int =
         queries.setdefault(key, _Query(target, labels[i]))
         rows.append(key)
 
+    if dry_run:
+        return _estimate(catalogue, rows, row_errors, queries, labels, search_filters, limit, api)
     prefetch = _Prefetch() if thumbnails else None
     try:
         _run(api, list(queries.values()), search_filters, limit, max_workers, rate_limit, progress,
@@ -212,6 +230,39 @@ def search_each(catalogue: pd.DataFrame, image_column: Hashable, *, limit: int =
     if prefetch is not None:
         prefetch.close()
     return _assemble(catalogue, rows, row_errors, queries, labels, search_filters, limit, api)
+
+
+def _estimate(catalogue: pd.DataFrame, rows: list[str | None], row_errors: dict[int, str],
+              queries: dict[str, _Query], labels: list[str], filters: SearchFilters, limit: int,
+              api: PatsnapClient) -> pd.DataFrame:
+    """The dry run: per catalogue row, the billed calls its search would make now (no call is made)."""
+    estimates: dict[str, Estimate] = {}
+    for key, query in queries.items():
+        target = query.target
+        if isinstance(target, tuple):
+            views = [v if isinstance(v, str) else v.data for v in target]
+            estimates[key] = api.estimate(views, limit=limit, options=ImageSearchOptions(**filters.to_dict()))
+        else:
+            estimates[key] = api.estimate(target if isinstance(target, str) else target.data, filters, limit=limit)
+    records, seen, total = [], set(), Estimate({})
+    for i, key in enumerate(rows):
+        if key is None:
+            status, calls = "error", Estimate({})
+        elif key in seen:
+            status, calls = "same image as an earlier row", Estimate({})
+        else:
+            seen.add(key)
+            calls = estimates[key]
+            status = "cached" if calls.total == 0 else "would search"
+            total = total + calls
+        records.append({"query_index": catalogue.index[i], "query": labels[i], "status": status,
+                        "uploads": calls.calls.get("upload", 0),
+                        "searches": calls.total - calls.calls.get("upload", 0),
+                        "billed_calls": calls.total, "error": row_errors.get(i)})
+    out = pd.DataFrame.from_records(records, columns=["query_index", "query", "status", "uploads", "searches",
+                                                      "billed_calls", "error"])
+    out.attrs = {"estimate": str(total), "billed_calls": total.total, "source": search.data_source(api)}
+    return out
 
 
 # --- running the searches ---------------------------------------------------------------------------

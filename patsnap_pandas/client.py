@@ -62,7 +62,7 @@ from .errors import (
     ServiceUnavailableError,
     ServiceUnreachableError,
 )
-from .filters import SearchFilters, check_limit, check_offset
+from .filters import SearchFilters, check_limit, check_max_results, check_offset
 from .http import (
     BACKOFF_MAX_S,
     RETRY_AFTER_MAX_S,
@@ -78,7 +78,7 @@ from .http import (
 from .image_params import ImageSearchOptions
 from .images import image_mime
 from .locks import SingleFlight, flight_key
-from .models import ENDPOINTS, SearchPage, UploadedImage, brief, decode, is_success_envelope, parse_page, raise_if_error
+from .models import ENDPOINTS, Estimate, SearchPage, UploadedImage, brief, decode, is_success_envelope, parse_page, raise_if_error
 from .models import Hit as Hit  # noqa: F401 - re-exported: its old import path
 from .thumbnails import distrust_origin, trust_origin
 from .upload_memo import UploadMemo
@@ -530,6 +530,108 @@ class PatsnapClient:
         data, from_cache = self._call("results", params=params)
         return parse_page(data, ENDPOINTS["results"], search_id=search_id, offset=offset,
                            limit=limit, from_cache=from_cache)
+
+    def estimate(self, image: str | bytes | Sequence[str | bytes],
+                 filters: SearchFilters | Mapping[str, Any] | None = None, *, limit: int = codes.LIMIT_DEFAULT,
+                 max_results: int | None = None,
+                 options: ImageSearchOptions | Mapping[str, Any] | None = None) -> Estimate:
+        """How many billed calls searching ``image`` would make now, without making any.
+
+        Counts what the cache does not hold: the upload (unless a live upload of the same
+        bytes is remembered), the search, and the result pages up to ``max_results``
+        (or ``limit``). Pages of a search that is not cached are counted as if the search
+        had that many hits: an upper bound. A cached search whose id has expired (after
+        20 minutes) costs a new search when more pages are needed.
+
+        Parameters
+        ----------
+        image : str, bytes or list of them
+            A URL or JPG/PNG bytes (P009, as :meth:`create_search`); a list: the views of
+            one product (P061 for up to 4, else each view by P060).
+        filters : SearchFilters or dict, optional
+            P009's filters.
+        limit, max_results : int
+            As ``search_designs``: the first page's size, and the hits wanted in all.
+        options : ImageSearchOptions or dict, optional
+            P060/P061 options, for a list of views.
+
+        Returns
+        -------
+        Estimate
+
+        Examples
+        --------
+        >>> from patsnap_pandas import samples
+        >>> client = PatsnapClient.sandbox()
+        >>> data = open(samples.image("armchair"), "rb").read()
+        >>> print(client.estimate(data, max_results=250))
+        4 billed calls: 1 upload, 1 search, 2 result pages
+        >>> _ = client.create_search(data, limit=100)
+        >>> print(client.estimate(data, max_results=250))   # the first page is cached now
+        2 billed calls: 2 result pages
+        >>> client.usage.billed_calls                       # estimating made none
+        2
+        >>> client.close()
+        """
+        wanted = check_limit(limit) if max_results is None else check_max_results(max_results)
+        if isinstance(image, (str, bytes, bytearray, memoryview)):
+            return self._estimate_p009(_url_or_bytes(image, "image"), SearchFilters.coerce(filters), wanted)
+        if not isinstance(image, Sequence) or not image:
+            raise InvalidInputError(f"image={brief(image)} is not valid: expected a URL, JPG/PNG bytes, or a "
+                                    "list of them (the views of one product).")
+        views = [_url_or_bytes(v, f"image[{i}]") for i, v in enumerate(image)]
+        opts = ImageSearchOptions.coerce(options)
+        if len(views) <= codes.MULTI_IMAGE_MAX:
+            return self._estimate_newer("image_multiple", "urls", views, opts, wanted)
+        total = Estimate({})
+        for view in views:
+            total = total + self._estimate_newer("image_single", "url", [view], opts, wanted)
+        return total
+
+    def _estimate_p009(self, target: str | bytes, filters: SearchFilters, wanted: int) -> Estimate:
+        first_limit = min(wanted, codes.LIMIT_MAX)
+        name = "url" if isinstance(target, str) else content_ref(target)
+        params = {"url": target if isinstance(target, str) else name, **filters.to_params(),
+                  "limit": str(first_limit)}
+        answer = self._probe("search", params=params)
+        end = min(wanted, codes.OFFSET_MAX + codes.LIMIT_MAX)
+        if answer is None:
+            upload = int(isinstance(target, bytes) and self._live_upload(target) is None)
+            return Estimate({"upload": upload, "search": 1,
+                             "results": len(range(first_limit, end, codes.LIMIT_MAX))})
+        first = parse_page(answer, ENDPOINTS["search"], search_id=None, offset=0, limit=first_limit, from_cache=True)
+        pages = 0
+        if len(first.hits) >= first_limit:
+            for offset in range(first_limit, min(end, first.total), codes.LIMIT_MAX):
+                page_offset = min(offset, codes.OFFSET_MAX)
+                page = {"search_id": str(first.search_id), **filters.to_params(), "offset": str(page_offset),
+                        "limit": str(min(codes.LIMIT_MAX, end - page_offset))}
+                pages += self._probe("results", params=page) is None
+        return Estimate({"upload": 0, "search": 0, "results": pages})
+
+    def _estimate_newer(self, name: str, field: str, views: list[str | bytes], options: ImageSearchOptions,
+                        wanted: int) -> Estimate:
+        names = [v if isinstance(v, str) else content_ref(v) for v in views]
+        uploads = 0
+        calls = 0
+        for offset in range(0, min(wanted, codes.OFFSET_MAX + codes.LIMIT_MAX), codes.LIMIT_MAX):
+            page_offset = min(offset, codes.OFFSET_MAX)
+            body = {field: names[0] if field == "url" else names, **options.to_body(),
+                    "limit": min(codes.LIMIT_MAX, wanted - page_offset), "offset": page_offset}
+            if self._probe(name, json_body=body) is None:
+                calls += 1
+        if calls:
+            uploads = sum(1 for v in views if isinstance(v, bytes) and self._live_upload(v) is None)
+        return Estimate({"upload": uploads, name: calls})
+
+    def _probe(self, name: str, *, params: Mapping[str, str] | None = None, json_body: Any = None) -> Any:
+        """The cached answer of a call this client would reuse, or None (nothing is sent)."""
+        if not self._cached:
+            return None
+        method = "POST" if json_body is not None else "GET"
+        answer, _ = self._cached_answer(name, self.base_url + ENDPOINTS[name], params or {}, method=method,
+                                        json_body=json_body)
+        return answer
 
     # --- P060 / P061: the newer image searches (JSON bodies) ----------------------------------------
 

@@ -520,3 +520,24 @@ def check_offset(offset: Any, name: str = "offset") -> int:
     patsnap_pandas.errors.FilterError: offset=-1 is not valid: out of range. Allowed: an integer from 0 to 1000.
     """
     return check_int(offset, name, codes.OFFSET_MIN, codes.OFFSET_MAX, error=FilterError)
+
+
+#: The most hits one search can return: the last page starts at offset 1000.
+MAX_RESULTS_CAP = codes.OFFSET_MAX + codes.LIMIT_MAX
+
+
+def check_max_results(value: Any, name: str = "max_results") -> int:
+    """A number of hits wanted from one search, 1..1100, else :class:`InvalidInputError`.
+
+    Examples
+    --------
+    >>> check_max_results(250)
+    250
+    >>> check_max_results(5000)
+    Traceback (most recent call last):
+    ...
+    patsnap_pandas.errors.InvalidInputError: max_results=5000 is not valid: PatSnap serves at most 1100 hits per search (offset <= 1000, 100 per page). Allowed: an integer from 1 to 1100.
+    """
+    return check_int(value, name, 1, MAX_RESULTS_CAP, too_high=(
+        f"PatSnap serves at most {MAX_RESULTS_CAP} hits per search (offset <= {codes.OFFSET_MAX}, "
+        f"{codes.LIMIT_MAX} per page)"))

@@ -31,7 +31,7 @@ from .auth import TOKEN_PATH
 from .errors import ResponseFormatError, error_for
 from .http import redact
 
-__all__ = ["ENDPOINTS", "MAX_RESPONSE_BYTES", "Hit", "SearchPage", "UploadedImage"]
+__all__ = ["ENDPOINTS", "MAX_RESPONSE_BYTES", "Estimate", "Hit", "SearchPage", "UploadedImage"]
 
 #: Endpoint name -> API path.
 ENDPOINTS: dict[str, str] = {
@@ -113,6 +113,48 @@ class SearchPage:
     #: For a search by image bytes: the upload URL of each image searched, or None where the
     #: answer came from the cache and no upload of those bytes is alive (none was needed).
     urls: tuple[str | None, ...] = ()
+
+
+@dataclass(frozen=True)
+class Estimate:
+    """How many billed calls a search would make now, by endpoint (0 for what the cache holds).
+
+    Examples
+    --------
+    >>> estimate = Estimate({"upload": 1, "search": 1, "results": 2})
+    >>> estimate.total, str(estimate)
+    (4, '4 billed calls: 1 upload, 1 search, 2 result pages')
+    >>> str(estimate + Estimate({"search": 1})), str(Estimate({}))
+    ('5 billed calls: 1 upload, 2 searches, 2 result pages', '0 billed calls: everything is cached')
+    """
+
+    calls: Mapping[str, int]
+
+    @property
+    def total(self) -> int:
+        return sum(self.calls.values())
+
+    def __add__(self, other: Estimate) -> Estimate:
+        calls = dict(self.calls)
+        for name, n in other.calls.items():
+            calls[name] = calls.get(name, 0) + n
+        return Estimate(calls)
+
+    def __str__(self) -> str:
+        parts = [_count(n, _CALL_WORDS.get(name, (name + " call", name + " calls")))
+                 for name, n in self.calls.items() if n]
+        if not parts:
+            return "0 billed calls: everything is cached"
+        return f"{_count(self.total, ('billed call', 'billed calls'))}: {', '.join(parts)}"
+
+
+_CALL_WORDS = {"upload": ("upload", "uploads"), "search": ("search", "searches"),
+               "results": ("result page", "result pages"), "image_single": ("P060 search", "P060 searches"),
+               "image_multiple": ("P061 search", "P061 searches")}
+
+
+def _count(n: int, words: tuple[str, str]) -> str:
+    return f"{n} {words[0] if n == 1 else words[1]}"
 
 
 @dataclass(frozen=True)

@@ -44,12 +44,13 @@ import pandas as pd
 from PIL import Image
 
 from . import codes, config, frame, images, words
-from ._validate import check_flag, check_frame, check_int
+from ._validate import check_flag, check_frame
 from .cache import content_ref
 from .cache_files import THUMBNAILS_DIR
 from .client import Hit, PatsnapClient, SearchPage
 from .errors import InvalidInputError, MissingCredentialsError, SearchExpiredError
-from .filters import SearchFilters, check_limit
+from .filters import MAX_RESULTS_CAP as _MAX_RESULTS_CAP
+from .filters import SearchFilters, check_limit, check_max_results
 from .image_params import ImageSearchOptions
 from .thumbnails import ThumbnailStore, ThumbnailWarning
 
@@ -69,7 +70,7 @@ __all__ = [
 ]
 
 #: The most hits one search can serve: the last page starts at offset 1000 and holds 100.
-MAX_RESULTS_CAP = codes.OFFSET_MAX + codes.LIMIT_MAX
+MAX_RESULTS_CAP = _MAX_RESULTS_CAP  # re-exported: its old import path
 #: The columns a result frame must have (the triage columns may be missing from an older frame).
 _RESULT_COLUMNS = tuple(c for c in frame.SCHEMA if c not in frame.TRIAGE_COLUMNS)
 PAGE_SIZE = codes.LIMIT_MAX
@@ -202,15 +203,9 @@ def register_client(search_id: str, client: PatsnapClient) -> None:
 
 # --- argument checks ------------------------------------------------------------------------------
 
-def _check_count(value: Any, name: str, high: int = MAX_RESULTS_CAP) -> int:
-    return check_int(value, name, 1, high, too_high=(
-        f"PatSnap serves at most {MAX_RESULTS_CAP} hits per search (offset <= {codes.OFFSET_MAX}, "
-        f"{codes.LIMIT_MAX} per page)"))
-
-
 def _check_amounts(limit: Any, max_results: Any, thumbnails: Any) -> tuple[int, int | None, bool]:
     """The page size, the cap on hits and the thumbnails flag of a search, checked before any call."""
-    return (check_limit(limit), None if max_results is None else _check_count(max_results, "max_results"),
+    return (check_limit(limit), None if max_results is None else check_max_results(max_results),
             check_flag(thumbnails, "thumbnails"))
 
 
@@ -881,7 +876,7 @@ def continue_search(df: pd.DataFrame, n: int = 100, *, client: PatsnapClient | N
     >>> client.close()
     """
     check_frame(df, _RESULT_COLUMNS)
-    n = _check_count(n, "n")
+    n = check_max_results(n, "n")
     refresh = check_flag(refresh, "refresh")
     thumbnails = check_flag(thumbnails, "thumbnails")
     attrs = dict(df.attrs)

@@ -83,6 +83,20 @@ def _duration(value: Any) -> float:
     return _positive_float(value)
 
 
+def _cache_url(value: Any) -> str:
+    text = _text(value)
+    if not text.startswith(("redis://", "rediss://", "unix://")):
+        raise ValueError("must be a Redis URL: redis://host:6379/0, rediss://... (TLS) or unix://...")
+    return text
+
+
+def _fallback(value: Any) -> str:
+    text = _text(value).lower()
+    if text not in ("fail", "local"):
+        raise ValueError("must be 'fail' or 'local'")
+    return text
+
+
 #: The one table of settings and their environment variables.
 SETTINGS: dict[str, Setting] = {
     "client_id": Setting("PATSNAP_CLIENT_ID", _text, None,
@@ -102,6 +116,12 @@ SETTINGS: dict[str, Setting] = {
                           "at most this many network calls per second (cache hits are free)"),
     "result_max_age": Setting("PATSNAP_RESULT_MAX_AGE", _duration, DEFAULT_RESULT_MAX_AGE_S,
                               "how long a search answer is reused: seconds or 30m, 12h, 7d (default 7d)"),
+    "cache_url": Setting("PATSNAP_CACHE_URL", _cache_url, None,
+                         "a Redis server shared by a team (redis://host:6379/0): HTTP cache, upload memo, "
+                         "thumbnails, locks, rate limit and usage counters (default: the local cache folder)"),
+    "cache_fallback": Setting("PATSNAP_CACHE_FALLBACK", _fallback, "fail",
+                              "when the shared cache cannot be reached at the start: 'fail' (default) or "
+                              "'local' (use the local cache folder, with a warning)"),
     "sandbox_corpus": Setting("PATSNAP_SANDBOX_CORPUS", _text, None,
                               "corpus of the offline sandbox: a folder of drawings with a manifest.csv, "
                               "or 'generated' (default: the generated corpus)"),

@@ -1,0 +1,113 @@
+"""One catalogue across many worker processes or machines, on a Dask cluster, sharing one Redis.
+
+Each part of the catalogue is searched by :func:`~patsnap_pandas.batch.search_each` in a
+worker, with a :class:`~patsnap_pandas.PatsnapClient` the worker makes itself from its
+own ``PATSNAP_*`` environment (credentials never travel with the tasks). Pointed at the
+team's Redis (``PATSNAP_CACHE_URL`` or ``cache_url=``), the workers share the HTTP cache,
+the upload memo, the thumbnails, the single-flight locks, the rate limit and the budget:
+an image two workers (or two machines) hold is uploaded and searched once, and the
+cluster as a whole keeps to one rate limit.
+
+Needs ``dask[distributed]`` (not an extra of this package: install it where your cluster
+runs). See docs/caching.md, "Teams".
+"""
+
+from __future__ import annotations
+
+from collections.abc import Hashable, Mapping
+from typing import Any
+
+import pandas as pd
+
+from ._validate import check_frame, check_int
+from .batch import search_each
+from .errors import InvalidInputError
+
+__all__ = ["search_each_on_cluster"]
+
+#: Client options a task may carry: settings, never credentials (workers read those from their environment).
+CLIENT_OPTIONS = ("cache_url", "cache_dir", "rate_limit", "budget", "result_max_age", "timeout", "max_retries",
+                  "backoff_factor", "base_url")
+
+
+def search_each_on_cluster(catalogue: pd.DataFrame, image_column: Hashable, *, dask_client: Any,
+                           partitions: int | None = None, client_options: Mapping[str, Any] | None = None,
+                           **search_options: Any) -> pd.DataFrame:
+    """``search_each`` over ``catalogue``, split into ``partitions`` parts run on a Dask cluster.
+
+    Parameters
+    ----------
+    catalogue : DataFrame
+        As :func:`~patsnap_pandas.batch.search_each`; images must be readable where the
+        workers run (URLs, bytes, or paths on a shared disk).
+    image_column : column label or list of labels
+        As ``search_each``.
+    dask_client : dask.distributed.Client
+        The cluster's client.
+    partitions : int, optional
+        Parts to split the catalogue into (default: one per worker).
+    client_options : dict, optional
+        Settings of each worker's client, e.g. ``{"cache_url": "redis://cache:6379/0",
+        "rate_limit": 10, "budget": "5000/month"}``; no credentials (each worker reads
+        ``PATSNAP_CLIENT_ID``/``PATSNAP_CLIENT_SECRET`` or ``PATSNAP_API_KEY`` from its
+        environment).
+    **search_options
+        ``limit``, ``label_column``, ``thumbnails``, filters...: as ``search_each``
+        (``progress`` is off in workers).
+
+    Returns
+    -------
+    DataFrame
+        The parts' results in catalogue order, as ``search_each`` returns them.
+
+    Examples
+    --------
+    See docs/caching.md ("Teams"), which runs it on a ``LocalCluster`` of two processes.
+    """
+    check_frame(catalogue, "catalogue")
+    options = dict(client_options or {})
+    unknown = sorted(set(options) - set(CLIENT_OPTIONS))
+    if unknown:
+        raise InvalidInputError(f"client_options has {unknown!r}: not allowed. Allowed: {', '.join(CLIENT_OPTIONS)}; "
+                                "credentials come from each worker's PATSNAP_* environment, never with the tasks.")
+    if "progress" in search_options:
+        raise InvalidInputError("progress is not allowed here: workers show no progress bar.")
+    if partitions is None:
+        partitions = max(1, len(dask_client.scheduler_info().get("workers", {})))
+    partitions = check_int(partitions, "partitions", 1, 10_000)
+    count = max(1, min(partitions, len(catalogue)))  # an empty catalogue still makes one (empty) part
+    parts = [catalogue.iloc[i::count] for i in range(count)]
+    futures = dask_client.map(_search_part, parts, image_column=image_column, client_options=options,
+                              search_options=search_options, pure=False)
+    results: list[pd.DataFrame] = dask_client.gather(futures)
+    out = pd.concat(results, ignore_index=True)
+    position = pd.Series(range(len(catalogue)), index=catalogue.index)
+    out = out.iloc[position.loc[out["query_index"]].to_numpy().argsort(kind="stable")].reset_index(drop=True)
+    out.attrs = _merged_attrs([part.attrs for part in results], len(catalogue))
+    return out
+
+
+def _merged_attrs(parts: list[dict[str, Any]], rows: int) -> dict[str, Any]:
+    """The provenance of the whole catalogue from its parts': lists joined, maps merged, counts added."""
+    merged = dict(parts[0])
+    for attrs in parts[1:]:
+        for key, value in attrs.items():
+            if isinstance(value, list) and isinstance(merged.get(key), list):
+                merged[key] = list(dict.fromkeys([*merged[key], *value])) if key == "queries" else merged[key] + value
+            elif isinstance(value, dict) and isinstance(merged.get(key), dict):
+                both = dict(merged[key])
+                for k, v in value.items():
+                    both[k] = both[k] + v if key == "batch" and isinstance(v, int) and k in both else both.get(k, v)
+                merged[key] = both
+        merged["from_cache"] = bool(merged.get("from_cache")) and bool(attrs.get("from_cache"))
+    merged["query"] = f"{rows} catalogue images"
+    return merged
+
+
+def _search_part(part: pd.DataFrame, *, image_column: Hashable, client_options: Mapping[str, Any],
+                 search_options: Mapping[str, Any]) -> pd.DataFrame:
+    """One task: a client from the worker's environment (plus settings), search_each over one part."""
+    from .client import PatsnapClient
+
+    with PatsnapClient.from_env(**client_options) as client:
+        return search_each(part, image_column, client=client, progress=False, **search_options)

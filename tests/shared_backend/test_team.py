@@ -1,0 +1,205 @@
+"""Issue 16's acceptance: a team on one Redis pays once per image, shares one rate limit, and
+survives Redis trouble.
+
+Every count comes from the sandbox's ledger (what the server billed), never from the client's
+own counters. "Machines" are separate processes, each with its own empty local cache folder.
+"""
+
+from __future__ import annotations
+
+import os
+import subprocess
+import sys
+import textwrap
+import threading
+import time
+import warnings
+from collections import Counter
+from pathlib import Path
+
+import pandas as pd
+import pytest
+
+from patsnap_pandas import CacheWarning, PatsnapClient, search_designs
+from patsnap_pandas.batch import search_each
+from patsnap_pandas.errors import CacheUnavailableError
+from patsnap_pandas.search import THUMBNAIL_SIZE, load_thumbnails
+from patsnap_pandas.thumbnails import ThumbnailStore
+from patsnap_pandas.testing import RedisServer
+
+from ..reliability.conftest import SEARCH, UPLOAD, distinct_png
+
+ROOT = Path(__file__).resolve().parents[2]
+CORPUS_SIZE = 600  # the default corpus, shared with the other folders (its index is loaded once)
+
+
+def ledger_counts(server) -> Counter:
+    return Counter(entry.endpoint for entry in server.ledger.entries() if entry.billed)
+
+
+def run_workers(script: str, args_per_worker: list[list[str]], tmp_path: Path, timeout: float = 300) -> list[str]:
+    path = tmp_path / "worker.py"
+    path.write_text(textwrap.dedent(script))
+    env = {**os.environ, "PYTHONPATH": str(ROOT)}
+    env.pop("PATSNAP_CACHE_URL", None)
+    procs = [subprocess.Popen([sys.executable, str(path), *args], stdout=subprocess.PIPE, stderr=subprocess.PIPE,
+                              text=True, env=env) for args in args_per_worker]
+    results = [proc.communicate(timeout=timeout) for proc in procs]
+    assert [proc.returncode for proc in procs] == [0] * len(procs), [err[-3000:] for _, err in results]
+    return [out.strip() for out, _ in results]
+
+
+_BATCH_WORKER = """
+    import sys
+    from pathlib import Path
+    import pandas as pd
+    from patsnap_pandas import PatsnapClient
+    from patsnap_pandas.batch import search_each
+
+    base_url, api_key, cache_url, cache_dir, folder = sys.argv[1:6]
+    paths = sorted(str(p) for p in Path(folder).glob("*.png"))
+    with PatsnapClient(base_url=base_url, api_key=api_key, cache_dir=cache_dir, cache_url=cache_url,
+                       backoff_factor=0.005) as client:
+        out = search_each(pd.DataFrame({"photo": paths}), "photo", limit=3, max_workers=4,
+                          progress=False, client=client, thumbnails=False)
+    print(out.attrs["batch"]["ok"])
+"""
+
+
+def test_four_machines_on_one_redis_pay_once_per_unique_image(patsnap_sandbox_factory, patsnap_redis, tmp_path):
+    server = patsnap_sandbox_factory(corpus_size=CORPUS_SIZE, latency=0.02)
+    corpus = server.corpus
+    folders = []
+    for p in range(4):
+        folder = tmp_path / f"images-{p}"
+        folder.mkdir()
+        for i in list(range(30)) + list(range(30 + 30 * p, 60 + 30 * p)):  # 30 shared + 30 of its own
+            (folder / f"img-{i:03d}.png").write_bytes(distinct_png(corpus, i))
+        folders.append(folder)
+    args = [[server.base_url, server.credentials.api_key, patsnap_redis, str(tmp_path / f"cache-{p}"),
+             str(folders[p])] for p in range(4)]
+    assert run_workers(_BATCH_WORKER, args, tmp_path) == ["60"] * 4  # every machine got all its results
+    counts = ledger_counts(server)
+    assert counts[UPLOAD] == 150 and counts[SEARCH] == 150 and sum(counts.values()) == 300, counts
+
+
+_SEARCH_WORKER = """
+    import sys
+    from patsnap_pandas import PatsnapClient, search_designs
+
+    base_url, api_key, cache_url, cache_dir, image = sys.argv[1:6]
+    with PatsnapClient(base_url=base_url, api_key=api_key, cache_dir=cache_dir, cache_url=cache_url) as client:
+        df = search_designs(image, client=client, limit=5)
+    print(df.attrs["from_cache"], ",".join(df["patent_id"]))
+"""
+
+
+def test_a_second_machine_and_a_later_day_pay_nothing(patsnap_sandbox_factory, patsnap_redis, tmp_path, clock):
+    server = patsnap_sandbox_factory(corpus_size=CORPUS_SIZE, image_url_lifetime=5)
+    image = tmp_path / "query.png"
+    image.write_bytes(distinct_png(server.corpus, 7))
+    with PatsnapClient(base_url=server.base_url, api_key=server.credentials.api_key, cache_dir=tmp_path / "a",
+                       cache_url=patsnap_redis) as client:
+        first = search_designs(image, client=client, limit=5)
+    billed = len(server.ledger)
+    assert billed == 2  # one upload, one search
+
+    out = run_workers(_SEARCH_WORKER, [[server.base_url, server.credentials.api_key, patsnap_redis,
+                                        str(tmp_path / "b"), str(image)]], tmp_path)
+    assert out == [f"True {','.join(first['patent_id'])}"]  # another machine, its own empty folder
+    assert len(server.ledger) == billed
+
+    clock.shift(3 * 3600)  # the same machine, hours later: the upload URL (5 s) is long dead
+    with PatsnapClient(base_url=server.base_url, api_key=server.credentials.api_key, cache_dir=tmp_path / "a",
+                       cache_url=patsnap_redis) as client:
+        again = search_designs(image, client=client, limit=5)
+        assert again.attrs["from_cache"] and again["patent_id"].tolist() == first["patent_id"].tolist()
+        placeholder = ThumbnailStore(size=THUMBNAIL_SIZE).placeholder()
+        assert placeholder not in load_thumbnails(again)  # hit images dead for hours: kept in Redis
+    assert len(server.ledger) == billed
+
+
+_RATE_WORKER = """
+    import sys, time
+    from patsnap_pandas import PatsnapClient
+
+    base_url, api_key, cache_url, cache_dir, worker, seconds = sys.argv[1:7]
+    ids = [f"unknown-{worker}-{i}" for i in range(100000)]
+    calls = 0
+    with PatsnapClient(base_url=base_url, api_key=api_key, cache_dir=cache_dir, cache_url=cache_url,
+                       rate_limit=5) as client:
+        end = time.monotonic() + float(seconds)
+        while time.monotonic() < end:
+            client.legal_status(ids[calls])  # a distinct id: never cached, always a billed call
+            calls += 1
+    print(calls)
+"""
+
+
+@pytest.mark.slow
+def test_four_processes_share_one_rate_limit(patsnap_sandbox_factory, patsnap_redis, tmp_path):
+    server = patsnap_sandbox_factory(corpus_size=CORPUS_SIZE)
+    args = [[server.base_url, server.credentials.api_key, patsnap_redis, str(tmp_path / f"c{w}"), str(w), "32"]
+            for w in range(4)]
+    calls = sum(int(n) for n in run_workers(_RATE_WORKER, args, tmp_path))
+    times = sorted(entry.time for entry in server.ledger.entries())
+    assert len(times) == calls and times[-1] - times[0] >= 30
+    # In any 1-second window: at most 5 calls, +1 for timer slack between the processes.
+    worst = max(sum(1 for t in times[i:i + 10] if t < start + 1.0) for i, start in enumerate(times))
+    assert worst <= 6, worst
+    assert calls >= 5 * 30 * 0.9  # and the limit is used, not starved: about 5 per second
+
+
+def test_redis_unreachable_at_the_start_fails_clearly_or_falls_back(patsnap_sandbox, tmp_path, monkeypatch):
+    dead = RedisServer(password="s3cret-pass")
+    url = dead.url.replace("redis://", "redis://:s3cret-pass@")
+    dead.stop()
+    options = dict(base_url=patsnap_sandbox.base_url, api_key=patsnap_sandbox.credentials.api_key,
+                   cache_dir=tmp_path / "local", cache_url=url)
+    with pytest.raises(CacheUnavailableError) as caught:
+        PatsnapClient(**options)
+    message = str(caught.value)
+    assert "redis://***@127.0.0.1:" in message and "s3cret-pass" not in message
+    assert len(patsnap_sandbox.ledger) == 0
+
+    monkeypatch.setenv("PATSNAP_CACHE_FALLBACK", "local")
+    with pytest.warns(CacheWarning, match=r"redis://\*\*\*@127\.0\.0\.1:\d+/0.*local cache folder") as warned:
+        client = PatsnapClient(**options)
+    assert all("s3cret-pass" not in str(w.message) for w in warned)
+    with client:
+        assert "s3cret-pass" not in repr(client)
+        png = distinct_png(patsnap_sandbox.corpus, 3)
+        search_designs(png, client=client, limit=3, thumbnails=False)
+        assert search_designs(png, client=client, limit=3, thumbnails=False).attrs["from_cache"]
+    assert len(patsnap_sandbox.ledger) == 2
+
+
+def test_redis_lost_mid_batch_stops_it_and_keeps_what_was_paid_for(patsnap_sandbox_factory, tmp_path):
+    server = patsnap_sandbox_factory(corpus_size=CORPUS_SIZE, latency=0.05)
+    redis = RedisServer()
+    catalogue = pd.DataFrame({"photo": [distinct_png(server.corpus, i) for i in range(12)]})
+    done = threading.Event()
+
+    def stop_redis_after_three_searches():
+        while not done.is_set() and ledger_counts(server)[SEARCH] < 3:
+            time.sleep(0.005)
+        redis.stop()
+
+    stopper = threading.Thread(target=stop_redis_after_three_searches)
+    stopper.start()
+    try:
+        with PatsnapClient(base_url=server.base_url, api_key=server.credentials.api_key, cache_dir=tmp_path,
+                           cache_url=redis.url, backoff_factor=0.005) as client:
+            with warnings.catch_warnings():
+                warnings.simplefilter("ignore", CacheWarning)
+                out = search_each(catalogue, "photo", limit=3, max_workers=1, progress=False, client=client,
+                                  thumbnails=False)
+    finally:
+        done.set()
+        stopper.join()
+        redis.stop()
+    ok = out[out["status"] == "ok"]["query_index"].unique()
+    stopped_rows = out[out["status"] != "ok"]
+    assert len(ok) >= 3 and len(stopped_rows)  # what was paid for is in the frame; the rest says why
+    assert stopped_rows["error"].str.contains(r"redis://127\.0\.0\.1:\d+/0").all()
+    assert ledger_counts(server)[SEARCH] == len(ok) or ledger_counts(server)[SEARCH] == len(ok) + 1

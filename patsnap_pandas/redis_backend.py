@@ -56,11 +56,10 @@ from collections.abc import Iterator
 from contextlib import contextmanager
 from datetime import datetime
 from typing import TYPE_CHECKING, Any, ClassVar, NoReturn
-from urllib.parse import parse_qsl, unquote, urlencode, urlsplit, urlunsplit
+from urllib.parse import parse_qsl, unquote, urlencode, urlsplit
 
 import requests
 import requests_cache
-from requests_cache.backends.base import DictStorage
 from requests_cache.cache_keys import redact_response
 from requests_cache.models import CachedResponse
 
@@ -68,7 +67,7 @@ from . import locks
 from ._extras import require
 from ._validate import check_int
 from .errors import CacheError, CacheUnavailableError, CacheWarning, InvalidInputError
-from .http import Interrupted, RateLimiter, redact, register_secret
+from .http import Interrupted, RateLimiter, install_log_redaction, redact, register_secret
 from .thumbnails import EVICT_TO, ThumbnailStore
 
 if TYPE_CHECKING:
@@ -114,7 +113,7 @@ def shown_url(url: str) -> str:
     if query:
         pairs = [(k, "***" if k.lower() in _SECRET_QUERY else v) for k, v in parse_qsl(query, keep_blank_values=True)]
         query = urlencode(pairs, safe="*")
-    return urlunsplit((parts.scheme, netloc, parts.path, query, ""))
+    return f"{parts.scheme}://{netloc}{parts.path}" + (f"?{query}" if query else "")
 
 
 def _url_secrets(url: str) -> list[str]:
@@ -265,6 +264,7 @@ class RedisBackend:
         self.thumbnail_max_bytes = check_int(thumbnail_max_bytes, "thumbnail_max_bytes", 1)
         for secret in _url_secrets(url):
             register_secret(secret)  # the log filter hides it too
+        install_log_redaction()
         redis_module = require("redis", _FEATURE)
         self._errors: tuple[type[BaseException], ...] = (redis_module.RedisError,)
         self._not_owned: type[BaseException] = redis_module.exceptions.LockNotOwnedError
@@ -534,15 +534,16 @@ class RedisHTTPCache(requests_cache.RedisCache):
         super().__init__(namespace=backend.key("http"), connection=backend.connection, **kwargs)
         self.backend = backend
         self.namespace = backend.key("http")
-        self._memory: DictStorage = DictStorage()
+        self._memory: dict[str, CachedResponse] = {}
         self._warner = _WriteWarner(backend.shown_url, "HTTP answers")
 
     def get_response(self, key: str, default: Any = None) -> CachedResponse | None:
         kept = self._memory.get(key)
         if kept is not None:
-            return kept  # type: ignore[no-any-return]
+            return kept
         with self.backend.guard("reading a cached answer"):
-            return super().get_response(key, default)  # type: ignore[no-any-return]
+            found: CachedResponse | None = super().get_response(key, default)
+            return found
 
     def save_response(self, response: requests.Response, cache_key: str | None = None,
                       expires: datetime | None = None) -> None:
@@ -575,7 +576,7 @@ class RedisHTTPCache(requests_cache.RedisCache):
     def clear(self) -> None:
         self._memory.clear()
         with self.backend.guard("clearing the HTTP cache"):
-            super().clear()
+            super().clear()  # type: ignore[no-untyped-call]
 
     def count(self) -> int:
         """Stored answers (in Redis, plus those kept in memory after a failed write)."""

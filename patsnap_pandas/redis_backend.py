@@ -60,6 +60,7 @@ from urllib.parse import parse_qsl, unquote, urlencode, urlsplit
 
 import requests
 import requests_cache
+from requests_cache.backends import RedisDict  # a placeholder class without redis: RedisBackend names the extra first
 from requests_cache.cache_keys import redact_response
 from requests_cache.models import CachedResponse
 
@@ -509,6 +510,15 @@ class RedisBackend:
 
 # --- the HTTP cache ----------------------------------------------------------------------------
 
+class _ResponsesDict(RedisDict):
+    """requests-cache's RedisDict, writing with ``SET key value EX ttl`` (SETEX is deprecated in redis-py)."""
+
+    def __setitem__(self, key: str, item: Any) -> None:
+        expires_delta = getattr(item, "expires_delta", None)
+        ttl = None if expires_delta is None or not self.ttl else int(expires_delta + self.ttl_offset)
+        self.connection.set(self._bkey(key), self.serialize(item), ex=ttl if ttl and ttl > 0 else None)
+
+
 class RedisHTTPCache(requests_cache.RedisCache):
     """requests-cache's ``RedisCache`` on a :class:`RedisBackend`, which never drops a paid answer.
 
@@ -532,6 +542,7 @@ class RedisHTTPCache(requests_cache.RedisCache):
     def __init__(self, backend: RedisBackend, **kwargs: Any) -> None:
         kwargs.setdefault("serializer", "json")
         super().__init__(namespace=backend.key("http"), connection=backend.connection, **kwargs)
+        self.responses.__class__ = _ResponsesDict  # SET ... EX instead of redis-py's deprecated SETEX
         self.backend = backend
         self.namespace = backend.key("http")
         self._memory: dict[str, CachedResponse] = {}

@@ -40,3 +40,9 @@ def own_redis() -> Iterator[Callable[..., RedisServer]]:
     finally:
         for server in servers:
             server.stop()
+
+
+@pytest.fixture
+def patsnap_sandbox_options() -> dict:
+    """A small corpus: the sandbox starts in a moment (these tests need a few hits, not the full set)."""
+    return {"corpus_size": 60}

@@ -4,13 +4,12 @@ single-flight locks, the rate limit).
 :class:`RedisBackend` connects to a ``redis://`` URL and hands out the building blocks,
 each with the API of its local counterpart:
 
-=====================================  =================================================
-``backend.http_cache()``               :class:`RedisHTTPCache` (requests-cache's ``RedisCache``)
-``backend.upload_memo()``              :class:`RedisUploadMemo` (as :class:`~patsnap_pandas.upload_memo.UploadMemo`)
-``backend.thumbnail_store()``          :class:`RedisThumbnailStore` (a :class:`~patsnap_pandas.thumbnails.ThumbnailStore`)
-``backend.single_flight()``            :class:`RedisSingleFlight` (a :class:`~patsnap_pandas.locks.SingleFlight`)
-``backend.rate_limiter(rate)``         :class:`SharedRateLimiter` (a :class:`~patsnap_pandas.http.RateLimiter`)
-=====================================  =================================================
+* ``backend.http_cache()``: :class:`RedisHTTPCache`, requests-cache's ``RedisCache``;
+* ``backend.upload_memo()``: :class:`RedisUploadMemo`, as :class:`~patsnap_pandas.upload_memo.UploadMemo`;
+* ``backend.thumbnail_store()``: :class:`RedisThumbnailStore`, a :class:`~patsnap_pandas.thumbnails.ThumbnailStore`;
+* ``backend.single_flight()``: :class:`RedisSingleFlight`, a :class:`~patsnap_pandas.locks.SingleFlight`;
+* ``backend.rate_limiter(rate)``: :class:`SharedRateLimiter`, a :class:`~patsnap_pandas.http.RateLimiter`;
+* ``backend.info()`` / ``backend.clear()``: what is stored, and emptying it.
 
 The keys, under the namespace ``N`` (default ``"patsnap"``):
 
@@ -565,8 +564,13 @@ class RedisHTTPCache(requests_cache.RedisCache):
             return
         except self.backend._errors as exc:
             self._warner.warn(self.backend.describe(exc), stacklevel=3)
-        cached = redact_response(CachedResponse.from_response(response, expires=expires),
-                                 self._settings.ignored_parameters)
+        except Exception as exc:  # noqa: BLE001 - e.g. an answer the serializer refuses: the caller still gets it
+            self._warner.warn(f"{type(exc).__name__}: {redact(str(exc))}", stacklevel=3)
+        try:
+            cached = redact_response(CachedResponse.from_response(response, expires=expires),
+                                     self._settings.ignored_parameters)
+        except Exception:  # noqa: BLE001 - not even kept in memory; the answer itself is returned as usual
+            return
         self._memory[cache_key] = cached
 
     def delete(self, *keys: str, **kwargs: Any) -> None:

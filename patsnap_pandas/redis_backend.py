@@ -85,7 +85,7 @@ LOCK_LEASE_S = 5.0
 #: Seconds between two tries of a busy lock.
 LOCK_POLL_S = 0.02
 _CONNECT_TIMEOUT_S = 5.0
-_SOCKET_TIMEOUT_S = 15.0
+_SOCKET_TIMEOUT_S = 5.0  # a hung server: CacheUnavailableError after this, not a stalled batch
 _FEATURE = "A cache shared by a team (PATSNAP_CACHE_URL / cache_url=)"
 _SECRET_QUERY = ("password", "username", "user")
 

@@ -71,3 +71,15 @@ def test_the_cache_lives_under_the_namespace_and_clears(backend):
     assert cache.count() == 1
     cache.clear()
     assert cache.count() == 0 and backend.connection.exists("elsewhere:http:abc")
+
+
+def test_an_answer_the_cache_cannot_take_is_still_returned(backend):
+    import requests
+
+    refused = requests.Response()        # no raw connection behind it: requests-cache cannot store it
+    refused.status_code, refused.url = 200, "http://127.0.0.1:9/x"
+    refused.request = requests.Request("GET", refused.url).prepare()
+    cache = backend.http_cache()
+    with pytest.warns(CacheWarning, match="could not be written to the shared cache"):
+        cache.save_response(refused, "k")
+    assert cache.count() == 0

@@ -31,8 +31,16 @@ def take_lock(url: str, key: str) -> None:
         backend.connection.eval(RECORD_LUA, 1, "test:got")
 
 
-def limited_calls(url: str, rate: float, seconds: float) -> int:
-    """Wait for ``test:go``, then pass the shared limiter for ``seconds``; each start's server time goes to ``test:starts``."""
+def limited_calls(url: str, rate: float, seconds: float, skew_s: float = 0.0) -> int:
+    """Wait for ``test:go``, then pass the shared limiter for ``seconds``; each start's server time goes to ``test:starts``.
+
+    ``skew_s``: this process's wall clock is off by that many seconds (time-machine), as a
+    machine with a wrong clock would be.
+    """
+    if skew_s:
+        import time_machine
+
+        time_machine.travel(time.time() + skew_s, tick=True).start()
     backend = RedisBackend(url)
     limiter = backend.rate_limiter(rate)
     record = backend.connection.register_script(RECORD_LUA)

@@ -277,8 +277,12 @@ class RedisBackend:
                                     "redis://[[user]:password@]host[:port][/db], rediss://... or unix://...") from None
         self._scripts: dict[str, Any] = {}
         self._closed = False
-        with self.guard("connecting"):
-            self.connection.ping()
+        try:
+            with self.guard("connecting"):
+                self.connection.ping()
+        except CacheUnavailableError:
+            self.close()
+            raise
         with RedisBackend._live_lock:
             RedisBackend._live.setdefault(self.shown_url, []).append(weakref.ref(self))
 

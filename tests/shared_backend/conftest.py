@@ -7,12 +7,20 @@ up or set a password start one of their own with ``own_redis``.
 
 from __future__ import annotations
 
+import sys
 from collections.abc import Callable, Iterator
+from pathlib import Path
 
 import pytest
 
 from patsnap_pandas.redis_backend import RedisBackend
 from patsnap_pandas.testing import RedisServer
+
+# Processes started with multiprocessing's "spawn" import tests.shared_backend.workers by name: they get
+# the parent's sys.path, which holds the repository only under `python -m pytest`, not the pytest script.
+_ROOT = str(Path(__file__).resolve().parents[2])
+if _ROOT not in sys.path:
+    sys.path.append(_ROOT)
 
 
 @pytest.fixture

@@ -20,9 +20,10 @@ from tests.shared_backend import workers
 SPAWN = multiprocessing.get_context("spawn")
 
 
-def _wait_for(backend, name, seconds=60.0):
+def _wait_for(backend, name, process, seconds=60.0):
     deadline = time.monotonic() + seconds
     while not backend.connection.exists(name):
+        assert process.exitcode is None, f"the holder process ended (exit code {process.exitcode}) before {name}"
         assert time.monotonic() < deadline, f"{name} never appeared"
         time.sleep(0.01)
 
@@ -57,7 +58,7 @@ def test_a_lock_held_by_another_process_makes_this_one_wait_then_proceed(backend
     holder = SPAWN.Process(target=workers.hold_lock, args=(patsnap_redis, "upload-abc", 1.0))
     holder.start()
     try:
-        _wait_for(backend, "test:held")
+        _wait_for(backend, "test:held", holder)
         assert backend.connection.exists("patsnap:lock:upload-abc")
         with backend.single_flight().hold("upload-abc"):
             got = time.time()
@@ -73,7 +74,7 @@ def test_a_holder_killed_with_sigkill_frees_the_lock_within_its_lease(backend, p
     monkeypatch.setattr(locks, "LOCK_TIMEOUT_S", 4 * LOCK_LEASE_S)   # a lock that stayed would raise CacheError
     holder = SPAWN.Process(target=workers.hold_lock, args=(patsnap_redis, "search-xyz", 600.0))
     holder.start()
-    _wait_for(backend, "test:held")
+    _wait_for(backend, "test:held", holder)
     time.sleep(LOCK_LEASE_S / 2)          # long enough for a renewal: the lease is kept alive while held
     assert 0 < backend.connection.pttl("patsnap:lock:search-xyz") <= LOCK_LEASE_S * 1000
     os.kill(holder.pid, signal.SIGKILL)

@@ -37,9 +37,13 @@ def test_four_processes_share_one_rate_even_with_skewed_clocks(backend, patsnap_
         # two of the four machines have clocks an hour off, one each way: the server's clock decides
         runs = [pool.apply_async(workers.limited_calls, (patsnap_redis, RATE, SECONDS, skew))
                 for skew in SKEWS_S]
-        time.sleep(0.5)
-        while int(backend.connection.execute_command("CLIENT", "LIST").count(b"\n")) < PROCESSES + 1:
-            time.sleep(0.05)                    # every worker connected (each waits for test:go)
+        deadline = time.monotonic() + 120
+        while int(backend.connection.get("test:ready") or 0) < PROCESSES:   # all connected, waiting for test:go
+            failed = [run for run in runs if run.ready()]
+            if failed:
+                failed[0].get()                 # a worker that died: its error, now
+            assert time.monotonic() < deadline, "the workers did not start"
+            time.sleep(0.02)
         backend.connection.set("test:go", 1)
         admitted = [run.get(120) for run in runs]
     starts = [float(t) for t in backend.connection.lrange("test:starts", 0, -1)]   # Redis server time of each start

@@ -44,6 +44,7 @@ def limited_calls(url: str, rate: float, seconds: float, skew_s: float = 0.0) ->
     backend = RedisBackend(url)
     limiter = backend.rate_limiter(rate)
     record = backend.connection.register_script(RECORD_LUA)
+    backend.connection.incr("test:ready")
     while not backend.connection.exists("test:go"):
         time.sleep(0.01)
     end = time.monotonic() + seconds

@@ -83,3 +83,17 @@ def test_an_answer_the_cache_cannot_take_is_still_returned(backend):
     with pytest.warns(CacheWarning, match="could not be written to the shared cache"):
         cache.save_response(refused, "k")
     assert cache.count() == 0
+
+
+def test_delete_and_contains_through_a_server_that_went_away(own_redis):
+    server = own_redis()
+    backend = RedisBackend(server.url)
+    cache = backend.http_cache()
+    backend.connection.set("patsnap:http:stored", b"{}")
+    assert cache.contains("stored") and not cache.contains("absent")
+    server.stop()
+    with pytest.warns(CacheWarning, match="could not be written to the shared cache"):
+        cache.delete("stored")                          # a stale answer that stays is re-checked on use
+    with pytest.raises(CacheUnavailableError, match="looking up a cached answer"):
+        cache.contains("stored")
+    backend.close()

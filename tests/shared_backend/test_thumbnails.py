@@ -94,3 +94,23 @@ def test_a_full_server_costs_the_cache_not_the_thumbnail(patsnap_client, own_red
     server.stop()
     with pytest.raises(CacheUnavailableError):
         store.fetch(df)                                          # a read that fails is said, not hidden
+
+
+def test_writers_in_many_threads_keep_the_byte_total_exact(backend, images):
+    from concurrent.futures import ThreadPoolExecutor
+
+    probe = backend.thumbnail_store(size=64)
+    one = len(probe.put("probe", "https://img.example/probe.png", images[0]))
+    probe.clear()
+    cap = one * 10
+    stores = [backend.thumbnail_store(size=64, max_bytes=cap) for _ in range(4)]   # as four processes would
+
+    def write(i: int) -> None:
+        stores[i % 4].put(f"p{i}", f"https://img.example/{i}.png", images[i % len(images)])
+
+    with ThreadPoolExecutor(8) as pool:
+        list(pool.map(write, range(60)))
+    info = stores[0].info()
+    stored = [backend.connection.get(name) for name in backend.connection.scan_iter("patsnap:thumb:*")]
+    assert info["files"] == len(stored) and info["bytes"] == sum(len(png) for png in stored)
+    assert info["bytes"] <= cap and info["files"] < 60

@@ -18,7 +18,8 @@ __all__ = [
     "RateLimitError", "InvalidParameterError", "UploadRejectedError", "ServiceUnavailableError",
     "ServiceUnreachableError",
     "SearchExpiredError", "PermissionDeniedError", "BadRequestError", "ResponseFormatError",
-    "InvalidInputError", "InvalidTypeError", "FilterError", "ImageInputError", "CacheError", "CacheWarning",
+    "InvalidInputError", "InvalidTypeError", "FilterError", "ImageInputError", "CacheError", "CacheUnavailableError",
+    "CacheWarning",
     "BatchInterrupted", "MissingExtraError", "error_for",
 ]
 
@@ -462,6 +463,41 @@ class CacheError(Exception):
 
     def __reduce__(self):
         return (type(self), (self.path, self.problem, self.fix))
+
+
+#: What to check when the shared cache (Redis) cannot be reached.
+CACHE_UNAVAILABLE_FIX = ("Check that the Redis server is running and reachable from this machine, and the "
+                         "host, port, database number and password of the cache URL (PATSNAP_CACHE_URL / "
+                         "cache_url=).")
+
+
+class CacheUnavailableError(CacheError):
+    """The shared cache (a Redis server) cannot be reached, refused the login, or failed mid-use.
+
+    Raised before any billed call when a read fails (a failed read is never taken for a
+    miss: that would pay again for a stored answer). ``path`` is the cache URL with any
+    user name and password replaced by ``***``; the message never holds a secret.
+
+    Attributes
+    ----------
+    path : str
+        The redacted URL, e.g. ``"redis://***@cache.example:6379/0"``.
+
+    Examples
+    --------
+    >>> err = CacheUnavailableError("redis://***@cache.example:6379/0", "cannot be reached (ConnectionError)")
+    >>> print(err)
+    The shared cache at redis://***@cache.example:6379/0 cannot be reached (ConnectionError). Check that the Redis server ...
+    >>> isinstance(err, CacheError)
+    True
+    """
+
+    def __init__(self, path: str, problem: str, fix: str = CACHE_UNAVAILABLE_FIX) -> None:
+        super().__init__(path, problem, fix)
+        self.args = (f"The shared cache at {self.path} {problem}. {fix}",)
+
+    def __str__(self) -> str:
+        return str(self.args[0])
 
 
 class CacheWarning(UserWarning):

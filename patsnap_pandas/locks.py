@@ -82,11 +82,11 @@ class SingleFlight:
             entry.users += 1
         try:
             if not entry.lock.acquire(timeout=LOCK_TIMEOUT_S):
-                raise CacheError(str(self._path(key) or key),
+                raise CacheError(self._where(key),
                                  f"(an identical call in another thread) stayed busy for more than "
                                  f"{LOCK_TIMEOUT_S:g} s", fix=_BUSY_FIX)
             try:
-                with self._file_lock(key):
+                with self._shared_lock(key):
                     yield
             finally:
                 entry.lock.release()
@@ -99,8 +99,14 @@ class SingleFlight:
     def _path(self, key: str) -> Path | None:
         return None if self.folder is None else self.folder / f"{key}.lock"
 
+    def _where(self, key: str) -> str:
+        """The lock's name in messages (its file, or the key)."""
+        return str(self._path(key) or key)
+
     @contextmanager
-    def _file_lock(self, key: str) -> Iterator[None]:
+    def _shared_lock(self, key: str) -> Iterator[None]:
+        """The lock across processes, held inside the thread lock: a file lock here; a subclass may
+        use another store (:class:`patsnap_pandas.redis_backend.RedisSingleFlight`: a Redis lease)."""
         path = self._path(key)
         if path is None or not self._can_create(path):
             yield  # threads of this process still coalesce

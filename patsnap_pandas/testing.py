@@ -57,6 +57,7 @@ import time
 from collections.abc import Callable, Iterator, Mapping
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
+from urllib.parse import quote
 
 import pytest
 
@@ -262,6 +263,9 @@ class RedisServer:
     executable : str
         The server program (default: ``redis-server`` on the PATH; Debian's package
         ``redis-server``).
+    password : str, optional
+        Require this password (``requirepass``); :attr:`url` then carries it
+        (``redis://:<password>@127.0.0.1:<port>/0``), as a team's URL would.
 
     Examples
     --------
@@ -271,7 +275,8 @@ class RedisServer:
     >>> server.stop()
     """
 
-    def __init__(self, executable: str = "redis-server") -> None:
+    def __init__(self, executable: str = "redis-server", *, password: str | None = None) -> None:
+        self.password = password
         program = shutil.which(executable)
         if program is None:
             raise RuntimeError(f"{executable} is not installed: install Debian's redis-server package "
@@ -282,7 +287,8 @@ class RedisServer:
             self.port: int = probe.getsockname()[1]
         self._process = subprocess.Popen(
             [program, "--port", str(self.port), "--bind", "127.0.0.1", "--save", "", "--appendonly", "no",
-             "--dir", self._dir, "--databases", "16", "--loglevel", "warning"],
+             "--dir", self._dir, "--databases", "16", "--loglevel", "warning",
+             *(["--requirepass", password] if password else [])],
             stdout=subprocess.DEVNULL, stderr=subprocess.PIPE)
         deadline = time.monotonic() + 20
         while True:
@@ -299,14 +305,19 @@ class RedisServer:
 
     @property
     def url(self) -> str:
-        """``redis://127.0.0.1:<port>/0``."""
-        return f"redis://127.0.0.1:{self.port}/0"
+        """``redis://127.0.0.1:<port>/0`` (``redis://:<password>@...`` with a password)."""
+        auth = f":{quote(self.password, safe='')}@" if self.password else ""
+        return f"redis://{auth}127.0.0.1:{self.port}/0"
 
     def command(self, *words: str) -> str:
         """Send one inline command (no redis-py needed); the first line of the answer, without its type mark."""
         with socket.create_connection(("127.0.0.1", self.port), timeout=5) as conn:
+            reader = conn.makefile("rb")
+            if self.password:
+                conn.sendall(f"AUTH {self.password}\r\n".encode())
+                reader.readline()
             conn.sendall((" ".join(words) + "\r\n").encode())
-            answer = conn.makefile("rb").readline().decode().rstrip("\r\n")
+            answer = reader.readline().decode().rstrip("\r\n")
         if answer.startswith("-"):
             raise RuntimeError(f"redis-server answered {words[0]} with {answer[1:]}")
         return answer[1:]

@@ -495,7 +495,7 @@ class ThumbnailStore:
                     results[i] = data
             if write_errors:
                 # A read-only or full disk costs the cache, not the thumbnails.
-                warnings.warn(ThumbnailWarning(f"thumbnails not cached in {self.directory}: "
+                warnings.warn(ThumbnailWarning(f"thumbnails not cached in {self._location()}: "
                                                + "; ".join(sorted(write_errors))), stacklevel=stacklevel)
         if failures:
             in_order = [failure[1:] for failure in sorted(failures, key=lambda failure: failure[0])]
@@ -719,7 +719,15 @@ class ThumbnailStore:
                 return body
         raise _Failure(f"more than {MAX_REDIRECTS} redirects")
 
+    # -- storage primitives: a subclass keeping thumbnails elsewhere overrides _read, _write,
+    # _location, info and clear (patsnap_pandas.redis_backend.RedisThumbnailStore keeps them in Redis).
+
+    def _location(self) -> str:
+        """Where the thumbnails are kept, for messages."""
+        return str(self.directory)
+
     def _read(self, key: str) -> bytes | None:
+        """The stored PNG of ``key`` (marked as recently used), or None."""
         path = self._file(key)
         try:
             data = path.read_bytes()

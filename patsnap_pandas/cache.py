@@ -52,7 +52,9 @@ from .thumbnails import ThumbnailStore
 from .upload_memo import UploadMemo
 
 __all__ = ["HTTP_CACHE_FILE", "UPLOADS_FILE", "THUMBNAILS_DIR", "LOCKS_DIR", "http_cache_file", "build_session",
-           "cache_info", "clear_cache", "content_ref", "keyed_by_content", "content_key"]
+           "cache_info", "clear_cache", "content_ref", "keyed_by_content", "content_key", "open_thumbnail_store"]
+
+_SHARED_SCHEMES = ("redis://", "rediss://", "unix://")
 
 # --- content-addressed keys --------------------------------------------------------------------------
 #
@@ -316,3 +318,30 @@ def cache_location(backend: Any) -> str | None:
     except (NotImplementedError, AttributeError):
         return None
     return str(path) if isinstance(path, (str, Path)) else None
+
+
+def open_thumbnail_store(location: str | os.PathLike[str] | None, size: int, **options: Any) -> ThumbnailStore:
+    """The thumbnail store at ``location``: a folder, or the shown URL of a team's Redis.
+
+    Result frames name it in ``attrs["thumbnail_dir"]``. A Redis location is found among the
+    backends open in this process, else through ``PATSNAP_CACHE_URL`` when it names the same
+    server (attrs never hold a password); failing both, the local default folder is used and
+    missing thumbnails are downloaded again while their URLs live.
+
+    Examples
+    --------
+    >>> store = open_thumbnail_store("thumbnails", size=64)
+    >>> type(store).__name__, store.size
+    ('ThumbnailStore', 64)
+    """
+    if isinstance(location, str) and location.startswith(_SHARED_SCHEMES):
+        from .redis_backend import RedisBackend, shown_url
+
+        backend = RedisBackend.lookup(location)
+        url = config.resolve("cache_url")
+        if backend is None and url is not None and shown_url(url) == location:
+            backend = RedisBackend(url)
+        if backend is not None:
+            return backend.thumbnail_store(size, **options)
+        location = None
+    return ThumbnailStore(location or None, size=size, **options)

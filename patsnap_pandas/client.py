@@ -24,6 +24,7 @@ import re
 import shutil
 import tempfile
 import time
+import warnings
 import weakref
 from collections.abc import Callable, Iterable, Iterator, Mapping, Sequence
 from contextlib import contextmanager
@@ -40,6 +41,7 @@ from . import codes, config
 from ._version import __version__
 from .auth import ApiKeyAuth, TokenAuth
 from .cache import (
+    THUMBNAILS_DIR,
     UPLOADS_FILE,
     build_session,
     cache_location,
@@ -54,6 +56,8 @@ from .cache import cache_info as cache_info  # noqa: F401 - re-exported: its old
 from .cache import clear_cache as clear_cache  # noqa: F401 - re-exported: its old import path
 from .errors import (
     AuthenticationError,
+    CacheUnavailableError,
+    CacheWarning,
     ImageInputError,
     InvalidInputError,
     MissingCredentialsError,
@@ -101,7 +105,7 @@ DEFAULT_LIFETIMES: dict[str, float] = {
 }
 BATCH_SIZE = 100  # P011 / P041: ids per call
 _CLIENT_OPTIONS = ("cache", "cache_dir", "expire_after", "timeout", "max_retries", "rate_limit",
-                   "backoff_factor", "result_max_age")
+                   "backoff_factor", "result_max_age", "cache_url")
 
 
 # --- upload memo ----------------------------------------------------------------------------------
@@ -147,6 +151,13 @@ class PatsnapClient:
         Searches by image are keyed by the image's content (SHA-256 of the bytes sent), so
         the answer is reused across processes, machines sharing a cache and upload-URL
         lifetimes. Default ``$PATSNAP_RESULT_MAX_AGE`` or 7 days; ``refresh=True`` searches anew.
+    cache_url : str, optional
+        A Redis server the team shares (``redis://host:6379/0``; the ``[redis]`` extra):
+        the HTTP cache, the upload memo, the thumbnails, single-flight locks, the rate
+        limit and the usage counters live there for everyone pointing at it. Default
+        ``$PATSNAP_CACHE_URL``; unset: the local cache folder. When it cannot be reached,
+        the client fails with :class:`~patsnap_pandas.errors.CacheUnavailableError`, or with
+        ``PATSNAP_CACHE_FALLBACK=local`` warns and uses the local folder.
 
     Raises
     ------
@@ -180,7 +191,7 @@ class PatsnapClient:
                  cache_dir: str | Path | None = None, expire_after: Any = None,
                  timeout: float | None = None, max_retries: int | None = None,
                  rate_limit: float | None = None, *, backoff_factor: float = 0.5,
-                 result_max_age: float | str | None = None) -> None:
+                 result_max_age: float | str | None = None, cache_url: str | None = None) -> None:
         self.base_url: str = config.resolve("base_url", base_url)
         self.timeout: float = config.resolve("timeout", timeout)
         self.max_retries: int = config.resolve("max_retries", max_retries)
@@ -213,9 +224,14 @@ class PatsnapClient:
             self.cache_dir = config.cache_dir(cache_dir)
         self._lifetimes = self._make_lifetimes(expire_after)
         self._retry_rng = random.Random()
+        # A team's Redis holds everything shared; else the local cache folder does.
+        self.shared_backend: Any = None if cache is False else self._connect_shared(cache_url)
+        if self.shared_backend is not None:
+            cache = self.shared_backend.http_cache()
         # The limiter sits in the transport adapter, below the HTTP cache: it only ever sees
         # real network calls, so cache hits never wait. limited() tightens it for a while.
-        self._limiter = RateLimiter(self.rate_limit)
+        shared = self.shared_backend
+        self._limiter = shared.rate_limiter(self.rate_limit) if shared is not None else RateLimiter(self.rate_limit)
         adapter = PatsnapAdapter(make_retry(self.max_retries, self.backoff_factor), self._limiter)
         patterns: dict[str | re.Pattern[str], Any] = {
             re.compile("^" + re.escape(self.base_url + ENDPOINTS[name]) + r"(\?|$)"): self._cache_lifetime(seconds)
@@ -225,12 +241,35 @@ class PatsnapClient:
                                       user_agent=f"patsnap-pandas/{__version__}")
         self._backend: BaseCache | None = getattr(self._session, "cache", None)
         self._cached = self._backend is not None
-        self._uploads = UploadMemo(self.cache_dir / UPLOADS_FILE if self._cached else None)
         # Identical uploads and searches in flight at once are made once, across threads and
-        # (through lock files in the cache folder) across processes sharing it.
-        self._flights = SingleFlight(self.cache_dir if self._cached else None)
+        # (through lock files in the cache folder, or Redis) across processes sharing it.
+        if shared is not None:
+            self._uploads: Any = shared.upload_memo()
+            self._flights: SingleFlight = shared.single_flight()
+        else:
+            self._uploads = UploadMemo(self.cache_dir / UPLOADS_FILE if self._cached else None)
+            self._flights = SingleFlight(self.cache_dir if self._cached else None)
 
     # --- construction helpers ---------------------------------------------------------------------
+
+    def _connect_shared(self, cache_url: str | None) -> Any:
+        """The team's RedisBackend of ``cache_url`` / PATSNAP_CACHE_URL, or None (the local folder)."""
+        url = config.resolve("cache_url", cache_url)
+        if url is None:
+            return None
+        fallback = config.resolve("cache_fallback")
+        from .redis_backend import RedisBackend, shown_url
+
+        try:
+            return RedisBackend(url)
+        except CacheUnavailableError as exc:
+            if fallback != "local":
+                raise
+            warnings.warn(CacheWarning(
+                f"the shared cache at {shown_url(url)} {exc.problem}; using the local cache "
+                f"folder {self.cache_dir} instead ({config.env_name('cache_fallback')}=local): searches made now "
+                "are not shared with the team, and may be paid again by others"), stacklevel=4)
+            return None
 
     def _make_auth(self, client_id: str | None, client_secret: str | None,
                    api_key: str | None) -> TokenAuth | ApiKeyAuth:
@@ -827,6 +866,23 @@ class PatsnapClient:
 
     # --- cache and lifecycle ------------------------------------------------------------------------
 
+    @property
+    def thumbnail_location(self) -> str:
+        """Where this client keeps hit thumbnails: the local folder, or the shared Redis (its shown URL).
+
+        Result frames keep it in ``attrs["thumbnail_dir"]``; :func:`patsnap_pandas.cache.open_thumbnail_store`
+        opens it again.
+
+        Examples
+        --------
+        >>> with PatsnapClient.sandbox() as client:
+        ...     client.thumbnail_location == str(client.cache_dir / "thumbnails")
+        True
+        """
+        if self.shared_backend is not None:
+            return str(self.shared_backend.shown_url)
+        return str(self.cache_dir / THUMBNAILS_DIR)
+
     def cache_info(self) -> dict[str, Any]:
         """Where the cache is, how much it holds, and the lifetimes in use (JSON-safe).
 
@@ -891,6 +947,8 @@ class PatsnapClient:
             return
         self._closed = True
         self._session.close()
+        if self.shared_backend is not None:
+            self.shared_backend.close()
         if self._trusts_origin:
             distrust_origin(self.base_url)
         if self._finalizer is not None:
@@ -905,6 +963,8 @@ class PatsnapClient:
     def __repr__(self) -> str:
         if not self._cached:
             cache = "off"
+        elif self.shared_backend is not None:
+            cache = f"Redis({self.shared_backend.shown_url})"
         else:
             backend = self._backend
             location = cache_location(backend)
@@ -1033,7 +1093,7 @@ class PatsnapClient:
         remembered = self._uploads.get(self._upload_key(data))
         if remembered is None or remembered[2] - time.time() <= _reuse_margin(remembered[1], remembered[2]):
             return None
-        return remembered[0]
+        return str(remembered[0])
 
     def _upload_key(self, data: bytes) -> str:
         return hashlib.sha256(self.base_url.encode() + b"\0" + hashlib.sha256(data).digest()).hexdigest()

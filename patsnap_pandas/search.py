@@ -45,8 +45,7 @@ from PIL import Image
 
 from . import codes, config, frame, images, words
 from ._validate import check_flag, check_frame
-from .cache import content_ref
-from .cache_files import THUMBNAILS_DIR
+from .cache import content_ref, open_thumbnail_store
 from .client import Hit, PatsnapClient, SearchPage
 from .errors import InvalidInputError, MissingCredentialsError, SearchExpiredError
 from .filters import MAX_RESULTS_CAP as _MAX_RESULTS_CAP
@@ -427,16 +426,15 @@ def data_source(client: PatsnapClient) -> str:
 # --- thumbnails -----------------------------------------------------------------------------------
 
 def thumbnail_dir(client: PatsnapClient) -> str:
-    """The thumbnail folder of ``client`` (``attrs["thumbnail_dir"]`` of its results)."""
-    return str(client.cache_dir / THUMBNAILS_DIR)
+    """Where ``client`` keeps thumbnails (``attrs["thumbnail_dir"]`` of its results): a folder or a Redis URL."""
+    return client.thumbnail_location
 
 
 def _thumbnail_store(client: PatsnapClient) -> ThumbnailStore:
     with _LOCK:
         store = _STORES.get(client)
         if store is None:
-            store = ThumbnailStore(thumbnail_dir(client), size=THUMBNAIL_SIZE,
-                                          max_workers=THUMBNAIL_WORKERS)
+            store = open_thumbnail_store(thumbnail_dir(client), size=THUMBNAIL_SIZE, max_workers=THUMBNAIL_WORKERS)
             try:
                 _STORES[client] = store
             except TypeError:
@@ -508,7 +506,7 @@ def load_query_image(df: pd.DataFrame) -> bytes | None:
     url = df.attrs.get("query_url")
     if not isinstance(url, str) or not url.startswith(("http://", "https://", "sha256:")):
         return None
-    with ThumbnailStore(df.attrs.get("thumbnail_dir") or None, size=THUMBNAIL_SIZE) as store, \
+    with open_thumbnail_store(df.attrs.get("thumbnail_dir"), size=THUMBNAIL_SIZE) as store, \
             warnings.catch_warnings():
         if url.startswith("sha256:"):  # searched from the cache, never uploaded: kept by its content
             return store.get(_QUERY_ID, url)
@@ -550,7 +548,7 @@ def load_thumbnails(df: pd.DataFrame, *, size: int | None = None) -> list[bytes]
     >>> client.close()
     """
     check_frame(df, _RESULT_COLUMNS)
-    store = ThumbnailStore(df.attrs.get("thumbnail_dir") or None,
+    store = open_thumbnail_store(df.attrs.get("thumbnail_dir"),
                                   size=THUMBNAIL_SIZE if size is None else size)
     try:
         return store.load(zip(df["patent_id"].tolist(), df["image_url"].tolist(), strict=True))
@@ -912,7 +910,7 @@ def continue_search(df: pd.DataFrame, n: int = 100, *, client: PatsnapClient | N
             new_attrs["total"] = max(p.total for p in pages)
         new_attrs.pop("fetched_at", None)
         if store is not None:
-            new_attrs["thumbnail_dir"] = str(store.directory)
+            new_attrs["thumbnail_dir"] = thumbnail_dir(client)
         out = frame.hits_to_frame(hits, search_id=sid, query=query if isinstance(query, str) else "",
                                   start_rank=start + 1, attrs=new_attrs)
         register_client(sid, client)
@@ -1224,7 +1222,7 @@ def load_query_images(df: pd.DataFrame) -> list[bytes | None]:
     """
     urls = df.attrs.get("query_urls") or [df.attrs.get("query_url")]
     out: list[bytes | None] = []
-    with ThumbnailStore(df.attrs.get("thumbnail_dir") or None, size=THUMBNAIL_SIZE) as store, \
+    with open_thumbnail_store(df.attrs.get("thumbnail_dir"), size=THUMBNAIL_SIZE) as store, \
             warnings.catch_warnings():
         warnings.simplefilter("ignore", ThumbnailWarning)
         for url in urls:

@@ -64,7 +64,7 @@ def search_each_on_cluster(catalogue: pd.DataFrame, image_column: Hashable, *, d
     --------
     See docs/caching.md ("Teams"), which runs it on a ``LocalCluster`` of two processes.
     """
-    check_frame(catalogue, "catalogue")
+    check_frame(catalogue, param="catalogue")
     options = dict(client_options or {})
     unknown = sorted(set(options) - set(CLIENT_OPTIONS))
     if unknown:

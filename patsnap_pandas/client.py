@@ -14,6 +14,7 @@ from __future__ import annotations
 
 import dataclasses
 import datetime as dt
+import functools
 import hashlib
 import json
 import logging
@@ -39,6 +40,7 @@ from requests_cache.backends.base import BaseCache
 from . import codes, config
 from ._version import __version__
 from .auth import ApiKeyAuth, TokenAuth
+from .budget import Budget, LocalUsageCounter, MemoryUsageCounter, Ticket, UsageCounter, spending
 from .cache import UPLOADS_FILE, build_session, cache_location, clear, count_responses, http_cache_file, sqlite_bytes
 from .cache import cache_info as cache_info  # noqa: F401 - re-exported: its old import path
 from .cache import clear_cache as clear_cache  # noqa: F401 - re-exported: its old import path
@@ -58,6 +60,7 @@ from .http import (
     RETRY_AFTER_MAX_S,
     RETRY_STATUSES,
     HeadersAuth,
+    Interrupted,
     PatsnapAdapter,
     RateLimiter,
     Usage,
@@ -93,7 +96,7 @@ DEFAULT_LIFETIMES: dict[str, int] = {
 }
 BATCH_SIZE = 100  # P011 / P041: ids per call
 _CLIENT_OPTIONS = ("cache", "cache_dir", "expire_after", "timeout", "max_retries", "rate_limit",
-                   "backoff_factor")
+                   "backoff_factor", "budget")
 
 
 # --- upload memo ----------------------------------------------------------------------------------
@@ -134,6 +137,11 @@ class PatsnapClient:
         At most this many network calls per second; cache hits are never throttled.
     backoff_factor : float
         Base delay (s) of the exponential backoff with jitter.
+    budget : int, str or Budget, optional
+        At most this many billed calls per UTC calendar day or month, counted for
+        everyone sharing the cache: ``"500/day"``, ``"10000/month"`` (a bare number is
+        per month). A call that would go over it raises ``BudgetExceededError`` before
+        it is sent. Default ``$PATSNAP_BUDGET``, else no budget (calls are counted anyway).
 
     Raises
     ------
@@ -166,11 +174,13 @@ class PatsnapClient:
                  api_key: str | None = None, base_url: str | None = None, cache: Any = True,
                  cache_dir: str | Path | None = None, expire_after: Any = None,
                  timeout: float | None = None, max_retries: int | None = None,
-                 rate_limit: float | None = None, *, backoff_factor: float = 0.5) -> None:
+                 rate_limit: float | None = None, *, backoff_factor: float = 0.5,
+                 budget: Budget | int | str | None = None) -> None:
         self.base_url: str = config.resolve("base_url", base_url)
         self.timeout: float = config.resolve("timeout", timeout)
         self.max_retries: int = config.resolve("max_retries", max_retries)
         self.rate_limit: float | None = config.resolve("rate_limit", rate_limit)
+        self.budget: Budget | None = Budget.parse(budget)
         if isinstance(backoff_factor, bool) or not isinstance(backoff_factor, (int, float)) \
                 or backoff_factor < 0:
             raise InvalidInputError(f"backoff_factor={backoff_factor!r} is not valid: "
@@ -214,6 +224,9 @@ class PatsnapClient:
         # Identical uploads and searches in flight at once are made once, across threads and
         # (through lock files in the cache folder) across processes sharing it.
         self._flights = SingleFlight(self.cache_dir if self._cached else None)
+        # Billed calls, counted (and checked against the budget) for everyone sharing the cache.
+        self._usage_counter: UsageCounter = LocalUsageCounter(self.cache_dir) if self._cached else MemoryUsageCounter()
+        self.usage.spending = functools.partial(spending, self._usage_counter, self.budget)
 
     # --- construction helpers ---------------------------------------------------------------------
 
@@ -865,12 +878,18 @@ class PatsnapClient:
                 call_params.update(auth_params)
             extra: dict[str, Any] = {"force_refresh": True} if (refresh and self._cached) else {}
             log.debug("%s %s (attempt %d)", method, path, attempt + 1)
+            # The budget: every attempt of a billable call is counted before it is sent (or refused).
+            ticket = self._usage_counter.reserve(name, self.budget) if name in BILLABLE else None
             try:
                 response = self._session.request(method, url, params=call_params, data=data, json=json_body,
                                                  headers=call_headers, auth=basic_auth or HeadersAuth(),
                                                  timeout=self.timeout, allow_redirects=False, **extra)
+            except Interrupted:
+                self._release(ticket)  # stopped while waiting for the rate limit: nothing was sent
+                raise
             except requests.RequestException as exc:
                 if _connection_refused(exc) or isinstance(exc, requests.ConnectTimeout):
+                    self._release(ticket)
                     # urllib3 tried to connect 1 + max_retries times; nothing reached the server.
                     for _ in range(self.max_retries + 1):
                         self.usage.add_request(name, billed=False)
@@ -892,6 +911,7 @@ class PatsnapClient:
                 raise self._network_error(exc, path) from None
             from_cache = bool(getattr(response, "from_cache", False))
             if from_cache:
+                self._release(ticket)
                 self.usage.add_cache_hit()
             else:
                 self.usage.add_request(name, billed=name in BILLABLE)
@@ -928,6 +948,11 @@ class PatsnapClient:
                 if attempt:
                     err.hint = f"Gave up after {attempt} retries. {err.hint}"
                 raise err from None
+
+    def _release(self, ticket: Ticket | None) -> None:
+        """Give back the budget of an attempt that never reached the server."""
+        if ticket is not None:
+            self._usage_counter.release(ticket)
 
     def _cached_answer(self, path: str, url: str, params: Mapping[str, str], *, method: str = "GET",
                        json_body: Any = None) -> Any:

@@ -207,7 +207,14 @@ def _named(name: str, value: Any) -> tuple[int, str] | None:
 
 @dataclass(frozen=True)
 class Ticket:
-    """One reserved billed call: the endpoint and the day and month it was counted in."""
+    """One reserved billed call: the endpoint, the day and month it was counted in, and their ends.
+
+    Examples
+    --------
+    >>> ticket = MemoryUsageCounter().reserve("upload", None)
+    >>> ticket.endpoint, ticket.day.startswith("day:"), ticket.month.startswith("month:")
+    ('upload', True, True)
+    """
 
     endpoint: str
     day: str

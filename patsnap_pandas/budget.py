@@ -44,7 +44,7 @@ from pathlib import Path
 from typing import Any
 
 from . import config
-from .cache_files import BUSY_TIMEOUT_S, USAGE_FILE, check_sqlite, describe_sqlite_error, read_only_uri
+from .cache_files import BUSY_TIMEOUT_S, USAGE_FILE, WriteWarner, check_sqlite, describe_sqlite_error, read_only_uri
 from .errors import BudgetExceededError, CacheError, InvalidInputError
 
 __all__ = ["Budget", "Ticket", "UsageCounter", "LocalUsageCounter", "RedisUsageCounter", "MemoryUsageCounter",
@@ -349,8 +349,11 @@ class LocalUsageCounter(UsageCounter):
 
     Each reservation is one ``BEGIN IMMEDIATE`` transaction (check, then count): two
     processes never both take the last call of a budget. A damaged or locked file
-    raises :class:`~patsnap_pandas.errors.CacheError` naming it, before any call.
-    Only the current day and month are kept. Reading (:meth:`spent`) creates nothing.
+    raises :class:`~patsnap_pandas.errors.CacheError` naming it, before any call. A
+    folder that cannot be written (read-only, full) costs only the sharing: the
+    calls are counted in memory on top of the file's count, and a
+    :class:`~patsnap_pandas.errors.CacheWarning` says so once. Only the current day
+    and month are kept. Reading (:meth:`spent`) creates nothing.
 
     Parameters
     ----------
@@ -368,6 +371,9 @@ class LocalUsageCounter(UsageCounter):
     def __init__(self, folder: str | Path) -> None:
         self.path = Path(folder).expanduser() / USAGE_FILE
         self._ready = False
+        self._memory: MemoryUsageCounter | None = None  # the counts kept here when the file cannot be written
+        self._lock = threading.Lock()
+        self._warner = WriteWarner()
 
     def _connect(self) -> sqlite3.Connection:
         check_sqlite(self.path)
@@ -398,12 +404,36 @@ class LocalUsageCounter(UsageCounter):
             finally:
                 con.close()
         except OSError as exc:
-            raise CacheError(str(self.path), f"cannot be written ({exc.strerror or exc})",
-                             fix="Make the cache folder writable, or point cache_dir at another folder.") from None
+            raise _Unwritable(exc) from None
+        except sqlite3.OperationalError as exc:
+            text = str(exc)
+            if "locked" in text or "busy" in text:
+                raise describe_sqlite_error(self.path, exc) from None
+            raise _Unwritable(exc) from None  # read-only, full disk, cannot open
         except sqlite3.Error as exc:
             raise describe_sqlite_error(self.path, exc) from None
 
+    def _in_memory(self, exc: _Unwritable) -> MemoryUsageCounter:
+        """From now on, count in memory (on top of what the file holds); warn once."""
+        with self._lock:
+            if self._memory is None:
+                self._memory = MemoryUsageCounter()
+        self._warner.warn(self.path, exc.cause, "the count of billed calls (the budget counts this session only)",
+                          stacklevel=6)
+        return self._memory
+
     def _reserve(self, ticket: Ticket, limited: str | None, limit: int) -> int | None:
+        if self._memory is None:
+            try:
+                return self._reserve_in_file(ticket, limited, limit)
+            except _Unwritable as exc:
+                self._in_memory(exc)
+        assert self._memory is not None
+        held = self._spent_in_file(limited) if limited is not None else 0
+        over = self._memory._reserve(ticket, limited, limit - held)
+        return None if over is None else held + over
+
+    def _reserve_in_file(self, ticket: Ticket, limited: str | None, limit: int) -> int | None:
         def work(con: sqlite3.Connection) -> int | None:
             if limited is not None:
                 spent = con.execute("SELECT COALESCE(SUM(n), 0) FROM calls WHERE period = ?", (limited,)).fetchone()[0]
@@ -422,9 +452,18 @@ class LocalUsageCounter(UsageCounter):
             for name in (ticket.day, ticket.month):
                 con.execute("UPDATE calls SET n = n - 1 WHERE period = ? AND endpoint = ? AND n > 0",
                             (name, ticket.endpoint))
-        self._write(work)
+        if self._memory is not None:
+            self._memory._release(ticket)
+            return
+        try:
+            self._write(work)
+        except _Unwritable:  # pragma: no cover - written a moment ago, unwritable now: keep the count
+            pass
 
     def _spent(self, period: str) -> int:
+        return self._spent_in_file(period) + (self._memory._spent(period) if self._memory is not None else 0)
+
+    def _spent_in_file(self, period: str) -> int:
         if not self.path.exists():
             return 0
         try:
@@ -443,11 +482,21 @@ class LocalUsageCounter(UsageCounter):
         return int(row[0])
 
     def clear(self) -> None:
+        if self._memory is not None:
+            self._memory.clear()
         if self.path.exists():
             self._write(lambda con: con.execute("DELETE FROM calls"))
 
     def __repr__(self) -> str:
         return f"LocalUsageCounter({str(self.path.parent)!r})"
+
+
+class _Unwritable(Exception):
+    """The usage file cannot be written (read-only folder or file, full disk)."""
+
+    def __init__(self, cause: BaseException) -> None:
+        self.cause = cause
+        super().__init__(str(cause))
 
 
 # KEYS: the day's and the month's hash. ARGV: endpoint, which key is limited (0: none, 1: day,

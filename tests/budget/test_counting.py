@@ -119,3 +119,27 @@ def test_reading_a_folder_that_holds_nothing_creates_nothing(tmp_path):
     counter = LocalUsageCounter(tmp_path / "absent")
     assert counter.spent("day") == 0 and not (tmp_path / "absent").exists()
     assert counter.report(None) == {"spent_today": 0, "spent_this_month": 0, "budget": None, "budget_left": None}
+
+
+def test_a_folder_that_cannot_be_written_counts_in_memory_and_warns_once(tmp_path):
+    from patsnap_pandas import BudgetExceededError, CacheWarning
+
+    (tmp_path / "a-file").write_bytes(b"")
+    counter = LocalUsageCounter(tmp_path / "a-file" / "cache")  # under a file: every write fails
+    budget = Budget(2, "day")
+    with pytest.warns(CacheWarning, match="the count of billed calls") as caught:
+        first = counter.reserve("upload", budget)
+        counter.reserve("search", budget)
+        with pytest.raises(BudgetExceededError):
+            counter.reserve("search", budget)  # the budget still holds, in this session
+    assert len([w for w in caught if issubclass(w.category, CacheWarning)]) == 1
+    counter.release(first)
+    assert counter.spent("day") == 1
+
+
+def test_a_damaged_usage_file_stops_before_any_call(tmp_path):
+    from patsnap_pandas import CacheError
+
+    (tmp_path / "usage.sqlite").write_bytes(b"not a database" * 20)
+    with pytest.raises(CacheError, match=r"usage.sqlite is damaged"):
+        LocalUsageCounter(tmp_path).reserve("search", None)

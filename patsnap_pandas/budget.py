@@ -45,7 +45,7 @@ from typing import Any
 
 from . import config
 from .cache_files import BUSY_TIMEOUT_S, USAGE_FILE, WriteWarner, check_sqlite, describe_sqlite_error, read_only_uri
-from .errors import BudgetExceededError, CacheError, InvalidInputError
+from .errors import BudgetExceededError, InvalidInputError
 
 __all__ = ["Budget", "Ticket", "UsageCounter", "LocalUsageCounter", "RedisUsageCounter", "MemoryUsageCounter",
            "WINDOWS", "window_end", "spending"]

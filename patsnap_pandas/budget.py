@@ -35,6 +35,7 @@ from __future__ import annotations
 import abc
 import calendar
 import datetime as dt
+import os
 import sqlite3
 import threading
 import time
@@ -302,6 +303,9 @@ class UsageCounter(abc.ABC):
     def clear(self) -> None:
         """Forget every count."""
 
+    def close(self) -> None:  # noqa: B027 - most counters hold nothing to let go of
+        """Let go of files or connections held (the counts stay)."""
+
 
 class MemoryUsageCounter(UsageCounter):
     """Counts in this process only (a client with ``cache=False``).
@@ -370,24 +374,46 @@ class LocalUsageCounter(UsageCounter):
 
     def __init__(self, folder: str | Path) -> None:
         self.path = Path(folder).expanduser() / USAGE_FILE
-        self._ready = False
+        self._local = threading.local()  # each thread's connection (pid, inode, connection)
         self._memory: MemoryUsageCounter | None = None  # the counts kept here when the file cannot be written
         self._lock = threading.Lock()
         self._warner = WriteWarner()
 
     def _connect(self) -> sqlite3.Connection:
+        """This thread's connection to the file, opened once (again after a fork, or when the file was replaced)."""
+        held: tuple[int, int, sqlite3.Connection] | None = getattr(self._local, "held", None)
+        try:
+            inode: int | None = os.stat(self.path).st_ino
+        except FileNotFoundError:
+            inode = None
+        if held is not None and held[0] == os.getpid() and held[1] == inode:
+            return held[2]
+        if held is not None and held[0] == os.getpid():
+            held[2].close()
         check_sqlite(self.path)
         self.path.parent.mkdir(parents=True, exist_ok=True)
-        con = sqlite3.connect(self.path, timeout=BUSY_TIMEOUT_S, isolation_level=None)
-        if not self._ready:
-            try:
-                con.execute("CREATE TABLE IF NOT EXISTS calls (period TEXT NOT NULL, endpoint TEXT NOT NULL, "
-                            "n INTEGER NOT NULL, PRIMARY KEY (period, endpoint))")
-            except BaseException:
-                con.close()
-                raise
-            self._ready = True
+        con = sqlite3.connect(self.path, timeout=BUSY_TIMEOUT_S, isolation_level=None, check_same_thread=False)
+        try:
+            # Write-ahead log, synced at checkpoints: a count costs no fsync of its own (as the HTTP cache).
+            con.execute("PRAGMA synchronous=NORMAL")
+            con.execute("PRAGMA journal_mode=WAL")
+            con.execute("CREATE TABLE IF NOT EXISTS calls (period TEXT NOT NULL, endpoint TEXT NOT NULL, "
+                        "n INTEGER NOT NULL, PRIMARY KEY (period, endpoint))")
+        except BaseException:
+            con.close()
+            raise
+        self._local.held = (os.getpid(), os.stat(self.path).st_ino, con)
         return con
+
+    def close(self) -> None:
+        """Close this thread's connection (other threads' close when they end)."""
+        self._forget_connection()
+
+    def _forget_connection(self) -> None:
+        held = getattr(self._local, "held", None)
+        self._local.held = None
+        if held is not None and held[0] == os.getpid():
+            held[2].close()
 
     def _write(self, work: Any) -> Any:
         try:
@@ -401,8 +427,9 @@ class LocalUsageCounter(UsageCounter):
                     raise
                 con.execute("COMMIT")
                 return result
-            finally:
-                con.close()
+            except BaseException:
+                self._forget_connection()
+                raise
         except OSError as exc:
             raise _Unwritable(exc) from None
         except sqlite3.OperationalError as exc:

@@ -764,6 +764,7 @@ class PatsnapClient:
             return
         self._closed = True
         self._session.close()
+        self._usage_counter.close()
         if self._trusts_origin:
             distrust_origin(self.base_url)
         if self._finalizer is not None:

@@ -51,6 +51,9 @@ def test_cache_info_of_an_empty_folder_counts_zero_and_creates_nothing(tmp_path,
 
 
 def test_a_damaged_usage_file_is_named_not_fatal(spent_two, capsys):
+    spent_two.close()
+    for suffix in ("-wal", "-shm"):
+        (spent_two.cache_dir / f"usage.sqlite{suffix}").unlink(missing_ok=True)
     (spent_two.cache_dir / "usage.sqlite").write_bytes(b"not a database" * 20)
     assert cli.main(["cache", "info"]) == 0
     text = capsys.readouterr().out

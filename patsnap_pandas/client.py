@@ -320,7 +320,7 @@ class PatsnapClient:
             ``"generated"``; default ``$PATSNAP_SANDBOX_CORPUS``, else the generated corpus.
         **options
             Client options (``cache``, ``cache_dir``, ``expire_after``, ``timeout``,
-            ``max_retries``, ``rate_limit``, ``backoff_factor``); everything else goes to
+            ``max_retries``, ``rate_limit``, ``backoff_factor``, ``budget``); everything else goes to
             :func:`patsnap_pandas.sandbox.server.start_sandbox` (``latency``,
             ``failure_rate``, ``quota``, ``token_lifetime``, ``corpus_size``, ...).
 

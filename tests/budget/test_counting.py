@@ -143,3 +143,12 @@ def test_a_damaged_usage_file_stops_before_any_call(tmp_path):
     (tmp_path / "usage.sqlite").write_bytes(b"not a database" * 20)
     with pytest.raises(CacheError, match=r"usage.sqlite is damaged"):
         LocalUsageCounter(tmp_path).reserve("search", None)
+
+
+def test_a_usage_file_removed_meanwhile_is_made_again(tmp_path):
+    counter = LocalUsageCounter(tmp_path)
+    counter.reserve("search", None)
+    for suffix in ("", "-wal", "-shm"):
+        (tmp_path / f"usage.sqlite{suffix}").unlink(missing_ok=True)
+    counter.reserve("search", None)  # not into the deleted file's open connection
+    assert LocalUsageCounter(tmp_path).spent("day") == 1 and counter.path.is_file()

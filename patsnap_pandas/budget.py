@@ -135,7 +135,7 @@ class Budget:
                                     "'day' or 'month' (UTC calendar windows).")
 
     @classmethod
-    def parse(cls, value: Budget | int | str | None, name: str = "budget") -> Budget | None:
+    def parse(cls, value: Budget | int | str | None) -> Budget | None:
         """A Budget from ``budget=`` (a Budget, an int per month, ``"N/day"``, ``"N/month"``), else ``$PATSNAP_BUDGET``.
 
         None and no ``$PATSNAP_BUDGET``: None (no budget). A bad value raises
@@ -153,7 +153,7 @@ class Budget:
         """
         if isinstance(value, Budget):
             return value
-        spec = config.resolve("budget", value) if name == "budget" else _named(name, value)
+        spec = config.resolve("budget", value)
         return None if spec is None else cls(*spec)
 
     @property
@@ -195,15 +195,6 @@ class Budget:
             limit=self.limit, window=self.window, spent=spent, resets_at=ends.isoformat(),
             hint=f"To raise it, set {env}={example} or pass budget={example!r} to PatsnapClient. "
                  "Cached searches still work.")
-
-
-def _named(name: str, value: Any) -> tuple[int, str] | None:
-    if value is None:
-        return None
-    try:
-        return config.budget_spec(value)
-    except ValueError as exc:
-        raise InvalidInputError(f"{name}={value!r} is not valid: {exc} ({config.SETTINGS['budget'].help})") from None
 
 
 @dataclass(frozen=True)

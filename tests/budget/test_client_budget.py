@@ -141,3 +141,32 @@ def test_search_designs_stops_at_the_budget_with_the_sandbox_helper():
         with pytest.raises(BudgetExceededError):
             search_designs(samples.image("armchair"), client=client)
         assert [e.endpoint for e in client.sandbox_server.ledger] == [UPLOAD]
+
+
+def test_a_call_interrupted_while_waiting_for_the_rate_limit_gives_its_reservation_back(make_client, patsnap_sandbox):
+    import threading
+
+    from patsnap_pandas.http import Interrupted
+
+    client = make_client(budget="5/day", rate_limit=0.5)  # one call every 2 s (the token is one)
+    client.upload_image(distinct_png(0), "q0.png")
+    outcome = []
+
+    def second() -> None:
+        try:
+            client.upload_image(distinct_png(1), "q1.png")
+        except Interrupted as stop:
+            outcome.append(stop)
+
+    worker = threading.Thread(target=second)
+    worker.start()
+    deadline = 100
+    while client.usage.budget["spent"] < 2 and deadline:  # it has reserved and waits for its turn
+        threading.Event().wait(0.05)
+        deadline -= 1
+    assert client.usage.budget["spent"] == 2
+    client.interrupt()
+    worker.join(10)
+    client.resume()
+    assert outcome and len(patsnap_sandbox.ledger) == 1
+    assert client.usage.budget["spent"] == 1  # the interrupted call was never sent: given back

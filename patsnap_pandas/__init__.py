@@ -14,6 +14,7 @@ from .errors import (  # noqa: E402
     AuthenticationError,
     BadRequestError,
     BatchInterrupted,
+    BudgetExceededError,
     CacheError,
     CacheWarning,
     FilterError,
@@ -56,7 +57,7 @@ def __dir__() -> list:
 __all__ = [
     "search_designs", "read_triage", "PatsnapClient", "SearchFilters", "samples",
     "PatsnapError", "AuthenticationError", "MissingCredentialsError", "QuotaExceededError",
-    "RateLimitError", "InvalidParameterError", "UploadRejectedError", "ServiceUnavailableError",
+    "RateLimitError", "BudgetExceededError", "InvalidParameterError", "UploadRejectedError", "ServiceUnavailableError",
     "ServiceUnreachableError", "SearchExpiredError", "PermissionDeniedError", "BadRequestError",
     "ResponseFormatError", "InvalidInputError", "FilterError", "ImageInputError", "CacheError",
     "CacheWarning", "BatchInterrupted", "MissingExtraError",

@@ -9,8 +9,9 @@ column holds images (paths, URLs, bytes, PIL images, numpy arrays), with
 * bounded concurrency (a thread pool) and an optional rate limit on network
   calls only: cached answers are never throttled;
 * a failed row recorded in ``status`` / ``error`` instead of aborting the batch;
-  a quota error, rejected credentials or an unreachable service stop the remaining
-  searches at once (already fetched results kept; a re-run completes the rest);
+  a quota error, the budget you set (``PATSNAP_BUDGET`` / ``budget=``) used up,
+  rejected credentials or an unreachable service stop the remaining searches at
+  once (already fetched results kept; a re-run completes the rest);
 * a re-run that completes only what failed: the client's cache answers the rest
   for free (uploads and searches alike).
 
@@ -51,6 +52,7 @@ from ._validate import check_column, check_flag, check_int
 from .errors import (
     AuthenticationError,
     BatchInterrupted,
+    BudgetExceededError,
     ImageInputError,
     InvalidInputError,
     QuotaExceededError,
@@ -328,11 +330,15 @@ def _run(api: PatsnapClient, queries: list[_Query], filters: SearchFilters, limi
 
 
 # Errors after which every further search of the batch would fail the same way.
-_BATCH_FATAL = (QuotaExceededError, AuthenticationError, ServiceUnreachableError)
+_BATCH_FATAL = (QuotaExceededError, BudgetExceededError, AuthenticationError, ServiceUnreachableError)
 
 
 def _not_searched(cause: BaseException) -> str:
     """The error recorded for the rows a batch skipped after ``cause`` stopped it."""
+    if isinstance(cause, BudgetExceededError):
+        return (f"{type(cause).__name__}: not searched, stopped by the budget: it was used up before this "
+                f"image's turn, so nothing was billed for it. {cause.message} {cause.hint} Then run the same "
+                "batch again: finished searches come from the cache at no cost.")
     why = "ran out of quota" if isinstance(cause, QuotaExceededError) else "failed"
     return (f"{type(cause).__name__}: not searched: an earlier search of this batch {why} "
             f"({_describe(cause)})")

@@ -45,6 +45,8 @@ UPLOADS_FILE = "uploads.sqlite"
 THUMBNAILS_DIR = "thumbnails"
 #: Lock files of identical calls in flight across processes.
 LOCKS_DIR = "locks"
+#: Billed calls counted per UTC day and month, for the budget and `cache info` (see budget.py).
+USAGE_FILE = "usage.sqlite"
 
 
 def http_cache_file(cache: Any, cache_dir: Path) -> Path | None:

@@ -28,6 +28,7 @@ from typing import Any
 from . import __version__, codes, config
 from ._extras import extra_for
 from ._validate import check_int
+from .budget import Budget, LocalUsageCounter
 from .cache import cache_info as client_cache_info
 from .cache import clear_cache as client_clear_cache
 from .client import PatsnapClient
@@ -510,8 +511,17 @@ def _size(n: int) -> str:
     return f"{n} bytes"  # pragma: no cover
 
 
+def _spending(folder: str) -> dict[str, Any]:
+    """Billed calls of today and this month counted in the folder, and the budget of ``$PATSNAP_BUDGET``."""
+    try:
+        return LocalUsageCounter(folder).report(Budget.parse(None))
+    except CacheError as exc:
+        return {"problem": str(exc)}
+
+
 def run_cache_info(args: argparse.Namespace) -> int:
     state = client_cache_info()
+    state["usage"] = _spending(state["cache_dir"])
     if args.json:
         print(json.dumps(state, indent=2))
         return EXIT_OK
@@ -529,6 +539,19 @@ def run_cache_info(args: argparse.Namespace) -> int:
     else:
         print(f"uploads       {_count(uploads['remembered'], 'remembered upload URL')} ({uploads['file']})")
     print(f"thumbnails    {_count(thumbs['files'], 'file')}, {_size(thumbs['bytes'])} ({thumbs['directory']})")
+    usage, env = state["usage"], config.env_name("budget")
+    if usage.get("problem"):
+        print(f"billed calls  unreadable: {usage['problem']}")
+        return EXIT_OK
+    print(f"billed calls  {usage['spent_today']} today, {usage['spent_this_month']} this month (UTC; by everyone "
+          "sharing this folder)")
+    budget = usage["budget"]
+    if budget is None:
+        print(f"budget        none set ({env}=500/day or 10000/month sets one)")
+    else:
+        ends = budget["resets_at"][:16].replace("T", " ")
+        print(f"budget        {usage['budget_left']}: {_count(budget['limit'], 'billed call')} per "
+              f"{budget['window']}, resets at {ends} UTC ({env})")
     return EXIT_OK
 
 

@@ -14,6 +14,7 @@ from __future__ import annotations
 
 import dataclasses
 import datetime as dt
+import functools
 import hashlib
 import json
 import logging
@@ -40,6 +41,7 @@ from requests_cache.backends.base import BaseCache
 from . import codes, config
 from ._version import __version__
 from .auth import ApiKeyAuth, TokenAuth
+from .budget import Budget, LocalUsageCounter, MemoryUsageCounter, RedisUsageCounter, Ticket, UsageCounter, spending
 from .cache import (
     THUMBNAILS_DIR,
     UPLOADS_FILE,
@@ -72,6 +74,7 @@ from .http import (
     RETRY_AFTER_MAX_S,
     RETRY_STATUSES,
     HeadersAuth,
+    Interrupted,
     PatsnapAdapter,
     RateLimiter,
     Usage,
@@ -105,7 +108,7 @@ DEFAULT_LIFETIMES: dict[str, float] = {
 }
 BATCH_SIZE = 100  # P011 / P041: ids per call
 _CLIENT_OPTIONS = ("cache", "cache_dir", "expire_after", "timeout", "max_retries", "rate_limit",
-                   "backoff_factor", "result_max_age", "cache_url")
+                   "backoff_factor", "result_max_age", "cache_url", "budget")
 
 
 # --- upload memo ----------------------------------------------------------------------------------
@@ -158,6 +161,11 @@ class PatsnapClient:
         ``$PATSNAP_CACHE_URL``; unset: the local cache folder. When it cannot be reached,
         the client fails with :class:`~patsnap_pandas.errors.CacheUnavailableError`, or with
         ``PATSNAP_CACHE_FALLBACK=local`` warns and uses the local folder.
+    budget : int, str or Budget, optional
+        At most this many billed calls per UTC calendar day or month, counted for
+        everyone sharing the cache: ``"500/day"``, ``"10000/month"`` (a bare number is
+        per month). A call that would go over it raises ``BudgetExceededError`` before
+        it is sent. Default ``$PATSNAP_BUDGET``, else no budget (calls are counted anyway).
 
     Raises
     ------
@@ -191,12 +199,14 @@ class PatsnapClient:
                  cache_dir: str | Path | None = None, expire_after: Any = None,
                  timeout: float | None = None, max_retries: int | None = None,
                  rate_limit: float | None = None, *, backoff_factor: float = 0.5,
-                 result_max_age: float | str | None = None, cache_url: str | None = None) -> None:
+                 result_max_age: float | str | None = None, cache_url: str | None = None,
+                 budget: Budget | int | str | None = None) -> None:
         self.base_url: str = config.resolve("base_url", base_url)
         self.timeout: float = config.resolve("timeout", timeout)
         self.max_retries: int = config.resolve("max_retries", max_retries)
         self.rate_limit: float | None = config.resolve("rate_limit", rate_limit)
         self.result_max_age: float = config.resolve("result_max_age", result_max_age)
+        self.budget: Budget | None = Budget.parse(budget)
         if isinstance(backoff_factor, bool) or not isinstance(backoff_factor, (int, float)) \
                 or backoff_factor < 0:
             raise InvalidInputError(f"backoff_factor={backoff_factor!r} is not valid: "
@@ -249,6 +259,11 @@ class PatsnapClient:
         else:
             self._uploads = UploadMemo(self.cache_dir / UPLOADS_FILE if self._cached else None)
             self._flights = SingleFlight(self.cache_dir if self._cached else None)
+        # Billed calls, counted (and checked against the budget) for everyone sharing the cache.
+        self._usage_counter: UsageCounter = (
+            RedisUsageCounter(shared.connection, shared.namespace, guard=shared.guard) if shared is not None
+            else LocalUsageCounter(self.cache_dir) if self._cached else MemoryUsageCounter())
+        self.usage.spending = functools.partial(spending, self._usage_counter, self.budget)
 
     # --- construction helpers ---------------------------------------------------------------------
 
@@ -363,7 +378,7 @@ class PatsnapClient:
             ``"generated"``; default ``$PATSNAP_SANDBOX_CORPUS``, else the generated corpus.
         **options
             Client options (``cache``, ``cache_dir``, ``expire_after``, ``timeout``,
-            ``max_retries``, ``rate_limit``, ``backoff_factor``); everything else goes to
+            ``max_retries``, ``rate_limit``, ``backoff_factor``, ``budget``); everything else goes to
             :func:`patsnap_pandas.sandbox.server.start_sandbox` (``latency``,
             ``failure_rate``, ``quota``, ``token_lifetime``, ``corpus_size``, ...).
 
@@ -947,6 +962,7 @@ class PatsnapClient:
             return
         self._closed = True
         self._session.close()
+        self._usage_counter.close()
         if self.shared_backend is not None:
             self.shared_backend.close()
         if self._trusts_origin:
@@ -1117,12 +1133,18 @@ class PatsnapClient:
                 call_params.update(auth_params)
             extra: dict[str, Any] = {"force_refresh": True} if (refresh and self._cached) else {}
             log.debug("%s %s (attempt %d)", method, path, attempt + 1)
+            # The budget: every attempt of a billable call is counted before it is sent (or refused).
+            ticket = self._usage_counter.reserve(name, self.budget) if name in BILLABLE else None
             try:
                 response = self._session.request(method, url, params=call_params, data=data, json=json_body,
                                                  headers=call_headers, auth=basic_auth or HeadersAuth(),
                                                  timeout=self.timeout, allow_redirects=False, **extra)
+            except Interrupted:
+                self._release(ticket)  # stopped while waiting for the rate limit: nothing was sent
+                raise
             except requests.RequestException as exc:
                 if _connection_refused(exc) or isinstance(exc, requests.ConnectTimeout):
+                    self._release(ticket)
                     # urllib3 tried to connect 1 + max_retries times; nothing reached the server.
                     for _ in range(self.max_retries + 1):
                         self.usage.add_request(name, billed=False)
@@ -1144,6 +1166,7 @@ class PatsnapClient:
                 raise self._network_error(exc, path) from None
             from_cache = bool(getattr(response, "from_cache", False))
             if from_cache:
+                self._release(ticket)
                 self.usage.add_cache_hit()
             else:
                 self.usage.add_request(name, billed=name in BILLABLE)
@@ -1180,6 +1203,11 @@ class PatsnapClient:
                 if attempt:
                     err.hint = f"Gave up after {attempt} retries. {err.hint}"
                 raise err from None
+
+    def _release(self, ticket: Ticket | None) -> None:
+        """Give back the budget of an attempt that never reached the server."""
+        if ticket is not None:
+            self._usage_counter.release(ticket)
 
     def _cached_answer(self, name: str, url: str, params: Mapping[str, str], *, method: str = "GET",
                        json_body: Any = None) -> tuple[Any, bool]:

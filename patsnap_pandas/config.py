@@ -58,6 +58,41 @@ def _base_url(value: Any) -> str:
     return text
 
 
+#: The windows a budget counts billed calls in: UTC calendar days or months.
+BUDGET_WINDOWS = ("day", "month")
+#: The window of a budget given as a bare number: PatSnap sells its API quotas per month.
+BUDGET_DEFAULT_WINDOW = "month"
+
+
+def budget_spec(value: Any) -> tuple[int, str]:
+    """(limit, window) of a budget: ``"500/day"``, ``"10000/month"``, or a bare number (per month).
+
+    Raises ValueError saying what is wrong (the caller names the setting and the value).
+
+    Examples
+    --------
+    >>> budget_spec("500/day"), budget_spec(10000), budget_spec(" 20 / Month ")
+    ((500, 'day'), (10000, 'month'), (20, 'month'))
+    """
+    if isinstance(value, bool):
+        raise ValueError("expected a number of calls, not True/False")
+    if isinstance(value, int):
+        count, window = value, BUDGET_DEFAULT_WINDOW
+    elif isinstance(value, str):
+        count_text, _, window = value.strip().partition("/")
+        window = window.strip().lower() or BUDGET_DEFAULT_WINDOW
+        if not count_text.strip().isdigit():
+            raise ValueError("expected a whole number of billed calls, then /day or /month")
+        count = int(count_text)
+    else:
+        raise ValueError(f"expected an int or a string, got {type(value).__name__}")
+    if window not in BUDGET_WINDOWS:
+        raise ValueError(f"unknown window {window!r}; the windows are 'day' and 'month' (UTC)")
+    if count < 0:
+        raise ValueError("expected a number of calls >= 0")
+    return count, window
+
+
 @dataclass(frozen=True)
 class Setting:
     """One setting: its environment variable, parser, default and meaning."""
@@ -122,6 +157,9 @@ SETTINGS: dict[str, Setting] = {
     "cache_fallback": Setting("PATSNAP_CACHE_FALLBACK", _fallback, "fail",
                               "when the shared cache cannot be reached at the start: 'fail' (default) or "
                               "'local' (use the local cache folder, with a warning)"),
+    "budget": Setting("PATSNAP_BUDGET", budget_spec, None,
+                      "at most this many billed calls per UTC calendar day or month, counted for everyone "
+                      "sharing the cache: e.g. 500/day or 10000/month; a bare number is per month"),
     "sandbox_corpus": Setting("PATSNAP_SANDBOX_CORPUS", _text, None,
                               "corpus of the offline sandbox: a folder of drawings with a manifest.csv, "
                               "or 'generated' (default: the generated corpus)"),

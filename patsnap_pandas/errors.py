@@ -15,7 +15,7 @@ from . import codes
 
 __all__ = [
     "PatsnapError", "AuthenticationError", "MissingCredentialsError", "QuotaExceededError",
-    "RateLimitError", "InvalidParameterError", "UploadRejectedError", "ServiceUnavailableError",
+    "RateLimitError", "BudgetExceededError", "InvalidParameterError", "UploadRejectedError", "ServiceUnavailableError",
     "ServiceUnreachableError",
     "SearchExpiredError", "PermissionDeniedError", "BadRequestError", "ResponseFormatError",
     "InvalidInputError", "InvalidTypeError", "FilterError", "ImageInputError", "CacheError", "CacheUnavailableError",
@@ -170,6 +170,54 @@ class RateLimitError(QuotaExceededError):
 
     hint = ("The client backed off and retried already; wait a moment, lower the number of "
             "parallel searches, or pass rate_limit= (calls per second) to PatsnapClient.")
+
+
+class BudgetExceededError(PatsnapError):
+    """One more billed call would go over the budget you set (``PATSNAP_BUDGET`` / ``budget=``).
+
+    Raised before anything is sent: the call was not made and not billed. The
+    message says the limit, the window (a UTC calendar day or month), what was
+    spent, when the window resets and how to raise the budget. Cached searches
+    still work.
+
+    Attributes
+    ----------
+    limit : int
+        Billed calls allowed per window.
+    window : str
+        ``"day"`` or ``"month"`` (UTC calendar windows).
+    spent : int
+        Billed calls counted in this window, by everyone sharing the counter.
+    resets_at : str
+        When the window ends, ISO 8601 in UTC.
+
+    Examples
+    --------
+    >>> from patsnap_pandas import BudgetExceededError, PatsnapClient, samples, search_designs
+    >>> client = PatsnapClient.sandbox(budget="1/day")
+    >>> try:
+    ...     search_designs(samples.image("armchair"), client=client)   # an upload and a search: 2 calls
+    ... except BudgetExceededError as err:
+    ...     print(err.limit, err.window, err.spent, len(client.sandbox_server.ledger))
+    1 day 1 1
+    >>> client.close()
+    """
+
+    hint = "Cached searches still work."
+
+    def __init__(self, message: str, *, limit: int = 0, window: str = "", spent: int = 0,
+                 resets_at: str = "", hint: str | None = None, endpoint: str | None = None) -> None:
+        self.limit, self.window, self.spent, self.resets_at = limit, window, spent, resets_at
+        super().__init__(message, endpoint=endpoint, hint=hint)
+
+    def __reduce__(self):
+        return (_rebuild_budget, (self.message, self.limit, self.window, self.spent, self.resets_at,
+                                  self.__dict__.get("hint"), self.endpoint))
+
+
+def _rebuild_budget(message, limit, window, spent, resets_at, hint, endpoint):
+    return BudgetExceededError(message, limit=limit, window=window, spent=spent, resets_at=resets_at,
+                               hint=hint, endpoint=endpoint)
 
 
 class InvalidParameterError(PatsnapError):

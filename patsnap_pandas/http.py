@@ -165,6 +165,11 @@ class Usage:
     ``cache_hits`` counts answers served from the HTTP cache or the upload memo;
     ``throttled`` counts HTTP 429 answers (too many requests) and ``throttled_wait_s``
     the seconds waited because of their ``Retry-After`` (shown in the repr when any).
+    ``spent_today`` / ``spent_this_month`` are the billed calls of the UTC day and month
+    counted by everyone sharing the client's cache (its usage counter), and ``budget``
+    is ``{"limit", "window", "spent", "remaining", "resets_at"}`` when a budget is set
+    (``PATSNAP_BUDGET`` / ``budget=``), else None; ``as_dict()`` has them all, and
+    ``budget_left`` in words ("48 of 50 calls left today").
 
     Examples
     --------
@@ -175,13 +180,25 @@ class Usage:
     >>> hits = search_designs(samples.image("armchair"), client=client)
     >>> hits = search_designs(samples.image("armchair"), client=client)      # the same search: from the cache
     >>> client.usage
-    Usage(requests={'token': 1, 'upload': 1, 'search': 1}, cache_hits=2, billed_calls=2, retries=0)
-    >>> client.usage.as_dict()["billed_calls"]
-    2
+    Usage(requests={'token': 1, 'upload': 1, 'search': 1}, cache_hits=2, billed_calls=2, retries=0, spent_today=2, spent_this_month=2)
+    >>> client.usage.as_dict()["billed_calls"], client.usage.budget
+    (2, None)
+    >>> client.close()
+
+    With a budget:
+
+    >>> client = PatsnapClient.sandbox(budget="50/day")
+    >>> hits = search_designs(samples.image("armchair"), client=client)
+    >>> client.usage.budget["remaining"], client.usage.budget["window"]
+    (48, 'day')
+    >>> client.usage
+    Usage(requests={...}, cache_hits=0, billed_calls=2, retries=0, spent_today=2, spent_this_month=2, budget='48 of 50 calls left today')
     >>> client.close()
     """
 
-    def __init__(self) -> None:
+    def __init__(self, spending: Callable[[], dict[str, Any]] | None = None) -> None:
+        #: ``spending()`` -> {"spent_today", "spent_this_month", "budget"}: the client's usage counter.
+        self.spending = spending
         self._lock = threading.Lock()
         self.requests: Counter[str] = Counter()
         self.cache_hits = 0
@@ -210,12 +227,20 @@ class Usage:
         with self._lock:
             self.cache_hits += 1
 
+    @property
+    def budget(self) -> dict[str, Any] | None:
+        """``{"limit", "window", "spent", "remaining", "resets_at"}`` of the budget; None without one."""
+        budget: dict[str, Any] | None = self.spending().get("budget") if self.spending is not None else None
+        return budget
+
     def as_dict(self) -> dict[str, Any]:
-        """A JSON-safe snapshot."""
+        """A JSON-safe snapshot (with ``spent_today``, ``spent_this_month`` and ``budget`` from the counter)."""
+        spent = self.spending() if self.spending is not None else {}
         with self._lock:
             return {"requests": dict(self.requests), "cache_hits": self.cache_hits,
                     "billed_calls": self.billed_calls, "retries": self.retries,
-                    "throttled": self.throttled, "throttled_wait_s": round(self.throttled_wait_s, 3)}
+                    "throttled": self.throttled, "throttled_wait_s": round(self.throttled_wait_s, 3),
+                    **spent}
 
     def reset(self) -> None:
         with self._lock:
@@ -227,8 +252,12 @@ class Usage:
         d = self.as_dict()
         throttled = (f", throttled={d['throttled']} (waited {d['throttled_wait_s']:g} s as the server "
                      "asked)") if d["throttled"] else ""
+        spent = (f", spent_today={d['spent_today']}, spent_this_month={d['spent_this_month']}"
+                 if "spent_today" in d else "")
+        if d.get("budget_left"):
+            spent += f", budget={d['budget_left']!r}"
         return (f"Usage(requests={d['requests']}, cache_hits={d['cache_hits']}, "
-                f"billed_calls={d['billed_calls']}, retries={d['retries']}{throttled})")
+                f"billed_calls={d['billed_calls']}, retries={d['retries']}{throttled}{spent})")
 
 
 class Interrupted(Exception):

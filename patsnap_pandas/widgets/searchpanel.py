@@ -1291,9 +1291,11 @@ class SearchPanel:
             mode = '<span class="psp-live">Live PatSnap data</span> <span class="psp-msg-hint">searches are billed</span>'
         parts.append(mode)
         if self.client is not None:
-            usage = self.client.usage
-            parts.append(f"This session: {_plural(usage.billed_calls, 'billed API call')}, "
-                         f"{_plural(usage.cache_hits, 'answer')} from the cache (not billed).")
+            usage = self.client.usage.as_dict()
+            left = usage.get("budget_left")  # "48 of 50 calls left today" when a budget is set
+            parts.append(f"This session: {_plural(usage['billed_calls'], 'billed API call')}, "
+                         f"{_plural(usage['cache_hits'], 'answer')} from the cache (not billed)."
+                         + (f' <span class="psp-budget psp-nowrap">Budget: {escape(left)}.</span>' if left else ""))
         if self.state.message:
             parts.append(f"<b>{escape(self.state.message)}</b>")
         if self.state.last_error:

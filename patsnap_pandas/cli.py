@@ -28,7 +28,7 @@ from typing import Any
 from . import __version__, codes, config
 from ._extras import extra_for
 from ._validate import check_int
-from .budget import Budget, LocalUsageCounter
+from .budget import Budget, LocalUsageCounter, RedisUsageCounter
 from .cache import cache_info as client_cache_info
 from .cache import clear_cache as client_clear_cache
 from .client import PatsnapClient
@@ -519,9 +519,25 @@ def _spending(folder: str) -> dict[str, Any]:
         return {"problem": str(exc)}
 
 
+def _shared_backend() -> Any:
+    """The team's Redis of $PATSNAP_CACHE_URL, or None (CacheUnavailableError when it cannot be reached)."""
+    url = config.resolve("cache_url")
+    if url is None:
+        return None
+    from .redis_backend import RedisBackend
+
+    return RedisBackend(url)
+
+
 def run_cache_info(args: argparse.Namespace) -> int:
     state = client_cache_info()
     state["usage"] = _spending(state["cache_dir"])
+    shared = _shared_backend()
+    if shared is not None:
+        with contextlib.closing(shared):
+            state["shared"] = shared.info()
+            state["usage"] = RedisUsageCounter(shared.connection, shared.namespace, guard=shared.guard).report(
+                Budget.parse(None))
     if args.json:
         print(json.dumps(state, indent=2))
         return EXIT_OK
@@ -539,12 +555,18 @@ def run_cache_info(args: argparse.Namespace) -> int:
     else:
         print(f"uploads       {_count(uploads['remembered'], 'remembered upload URL')} ({uploads['file']})")
     print(f"thumbnails    {_count(thumbs['files'], 'file')}, {_size(thumbs['bytes'])} ({thumbs['directory']})")
+    if "shared" in state:
+        team = state["shared"]
+        print(f"shared cache  {team['url']} ({config.env_name('cache_url')}): "
+              f"{_count(team['http_responses'], 'response')}, {_count(team['uploads'], 'remembered upload URL')}, "
+              f"{_count(team['thumbnails'], 'thumbnail')} ({_size(team['thumbnail_bytes'])} of "
+              f"{_size(team['thumbnail_max_bytes'])})")
     usage, env = state["usage"], config.env_name("budget")
     if usage.get("problem"):
         print(f"billed calls  unreadable: {usage['problem']}")
         return EXIT_OK
     print(f"billed calls  {usage['spent_today']} today, {usage['spent_this_month']} this month (UTC; by everyone "
-          "sharing this folder)")
+          f"sharing this {'Redis' if 'shared' in state else 'folder'})")
     budget = usage["budget"]
     if budget is None:
         print(f"budget        none set ({env}=500/day or 10000/month sets one)")
@@ -559,6 +581,14 @@ def run_cache_clear(args: argparse.Namespace) -> int:
     before = client_cache_info()
     folder = before["cache_dir"]
     client_clear_cache()
+    shared = _shared_backend()
+    if shared is not None:
+        with contextlib.closing(shared):
+            team = shared.info()
+            shared.clear()
+        print(f"cleared {team['url']}: {_count(team['http_responses'], 'cached response')}, "
+              f"{_count(team['uploads'], 'remembered upload')}, {_count(team['thumbnails'], 'thumbnail')} "
+              "(the usage counters and the budget stay)")
     damaged = [name for name, part in (("HTTP cache", before["http_cache"]), ("uploads", before["uploads"]))
                if part.get("problem")]
     print(f"cleared {folder}: {_count(before['http_cache']['responses'] or 0, 'cached response')}, "
@@ -755,7 +785,8 @@ def build_parser() -> argparse.ArgumentParser:
     cache = _command(
         commands, "cache", run_cache_info,
         "show or clear the local cache (HTTP answers, uploads, thumbnails)",
-        "The cache folder is $PATSNAP_CACHE_DIR, else the platform's user cache folder.")
+        "The cache folder is $PATSNAP_CACHE_DIR, else the platform's user cache folder; with "
+        "$PATSNAP_CACHE_URL set, the team's shared Redis too.")
     actions = cache.add_subparsers(dest="action", metavar="ACTION", parser_class=_Parser, required=True)
     info = _command(actions, "info", run_cache_info, "where the cache is and what it holds",
                     "Show the cache folder, the cached HTTP answers, remembered uploads and thumbnails.")

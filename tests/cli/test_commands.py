@@ -97,3 +97,21 @@ def test_table_cells_neutralise_terminal_escapes_and_show_lists():
     text = format_table(df, ["rank", "loc", "title"])
     assert "\x1b" not in text and "\x07" not in text
     assert "06-01, 06-03" in text and "Chair\ufffd[2J\ufffd]0;owned\ufffd design" in text
+
+
+def test_cache_info_and_clear_show_the_teams_redis(env_account, query_png, patsnap_redis, monkeypatch, tmp_path, capsys):
+    monkeypatch.setenv("PATSNAP_CACHE_URL", patsnap_redis)
+    monkeypatch.setenv("PATSNAP_BUDGET", "100/day")
+    assert cli.main(["search", str(query_png), "--limit", "4", "--out", str(tmp_path / "r.csv")]) == 0
+    capsys.readouterr()
+    assert cli.main(["cache", "info"]) == 0
+    text = capsys.readouterr().out
+    assert f"shared cache  {patsnap_redis} (PATSNAP_CACHE_URL): 1 response, 1 remembered upload URL, " in text
+    assert "billed calls  2 today, 2 this month (UTC; by everyone sharing this Redis)" in text
+    assert "budget        98 of 100 calls left today: 100 billed calls per day" in text
+    assert cli.main(["cache", "clear"]) == 0
+    assert f"cleared {patsnap_redis}: 1 cached response, 1 remembered upload, " in capsys.readouterr().out
+    assert cli.main(["cache", "info", "--json"]) == 0
+    state = json.loads(capsys.readouterr().out)
+    assert (state["shared"]["http_responses"], state["shared"]["uploads"]) == (0, 0)
+    assert state["usage"]["spent_today"] == 2  # clearing the cache never resets spending

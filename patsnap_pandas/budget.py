@@ -48,13 +48,16 @@ from typing import Any
 
 from . import config
 from .cache_files import BUSY_TIMEOUT_S, USAGE_FILE, WriteWarner, check_sqlite, describe_sqlite_error, read_only_uri
-from .errors import BudgetExceededError, InvalidInputError
+from .errors import BudgetExceededError, CacheError, InvalidInputError
 
 __all__ = ["Budget", "Ticket", "UsageCounter", "LocalUsageCounter", "RedisUsageCounter", "MemoryUsageCounter",
            "WINDOWS", "window_end", "spending"]
 
 WINDOWS: tuple[str, ...] = config.BUDGET_WINDOWS
 _WORDS = {"day": "today", "month": "this month"}
+#: How to mend a damaged usage.sqlite (`cache clear` leaves it alone: spending is never reset by clearing).
+USAGE_FIX = ("It holds only the counts of billed calls of this day and month: delete it (the counts start "
+             "again from 0), or point cache_dir / PATSNAP_CACHE_DIR at another folder.")
 #: Redis keys of a window live this long after the window ended (clocks of machines differ a little).
 REDIS_GRACE_S = 86400
 
@@ -410,6 +413,12 @@ class LocalUsageCounter(UsageCounter):
 
     def _write(self, work: Any) -> Any:
         try:
+            return self._write_unchecked(work)
+        except CacheError as err:
+            raise _mend(err) from None
+
+    def _write_unchecked(self, work: Any) -> Any:
+        try:
             con = self._connect()
             try:
                 con.execute("BEGIN IMMEDIATE")
@@ -484,6 +493,12 @@ class LocalUsageCounter(UsageCounter):
         return self._spent_in_file(period) + (self._memory._spent(period) if self._memory is not None else 0)
 
     def _spent_in_file(self, period: str) -> int:
+        try:
+            return self._spent_unchecked(period)
+        except CacheError as err:
+            raise _mend(err) from None
+
+    def _spent_unchecked(self, period: str) -> int:
         if not self.path.exists():
             return 0
         try:
@@ -509,6 +524,13 @@ class LocalUsageCounter(UsageCounter):
 
     def __repr__(self) -> str:
         return f"LocalUsageCounter({str(self.path.parent)!r})"
+
+
+def _mend(err: CacheError) -> CacheError:
+    """The usage file's CacheError, with the fix that applies to it when it is damaged."""
+    if "locked" in err.problem:
+        return err
+    return CacheError(err.path, err.problem, fix=USAGE_FIX)
 
 
 class _Unwritable(Exception):

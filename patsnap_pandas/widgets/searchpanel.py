@@ -42,7 +42,7 @@ import pandas as pd
 from .. import codes, render
 from .._html import data_uri, escape
 from ..client import PatsnapClient
-from ..errors import FilterError, InvalidInputError, MissingCredentialsError, PatsnapError
+from ..errors import CacheError, FilterError, InvalidInputError, MissingCredentialsError, PatsnapError
 from ..filters import FILTER_LABELS, SearchFilters
 from ..frame import RELEVANCE_VALUES, concat_frames
 from ..http import redact
@@ -1291,10 +1291,13 @@ class SearchPanel:
             mode = '<span class="psp-live">Live PatSnap data</span> <span class="psp-msg-hint">searches are billed</span>'
         parts.append(mode)
         if self.client is not None:
-            usage = self.client.usage.as_dict()
-            left = usage.get("budget_left")  # "48 of 50 calls left today" when a budget is set
-            parts.append(f"This session: {_plural(usage['billed_calls'], 'billed API call')}, "
-                         f"{_plural(usage['cache_hits'], 'answer')} from the cache (not billed)."
+            usage = self.client.usage
+            try:
+                left = usage.as_dict().get("budget_left")  # "48 of 50 calls left today" with a budget
+            except CacheError:  # a damaged usage file: the next search says so, next to the search
+                left = None
+            parts.append(f"This session: {_plural(usage.billed_calls, 'billed API call')}, "
+                         f"{_plural(usage.cache_hits, 'answer')} from the cache (not billed)."
                          + (f' <span class="psp-budget psp-nowrap">Budget: {escape(left)}.</span>' if left else ""))
         if self.state.message:
             parts.append(f"<b>{escape(self.state.message)}</b>")

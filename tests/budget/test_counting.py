@@ -141,7 +141,7 @@ def test_a_damaged_usage_file_stops_before_any_call(tmp_path):
     from patsnap_pandas import CacheError
 
     (tmp_path / "usage.sqlite").write_bytes(b"not a database" * 20)
-    with pytest.raises(CacheError, match=r"usage.sqlite is damaged"):
+    with pytest.raises(CacheError, match=r"usage.sqlite is damaged .*: delete it \(the counts start again from 0\)"):
         LocalUsageCounter(tmp_path).reserve("search", None)
 
 

@@ -119,3 +119,15 @@ def test_the_status_line_fits_at_800_1280_and_1920_px_with_the_budget_on_one_lin
                 page.screenshot(path=str(ARTIFACTS / f"budget-status-{width}.png"))
         finally:
             browser.close()
+
+
+def test_a_damaged_usage_file_leaves_the_status_line_standing(make_client, tmp_path):
+    from patsnap_pandas.widgets import SearchPanel
+
+    client = make_client(budget="50/day")
+    panel = SearchPanel(client, export_dir=tmp_path)
+    (client.cache_dir).mkdir(parents=True, exist_ok=True)
+    (client.cache_dir / "usage.sqlite").write_bytes(b"not a database" * 20)
+    panel._show_status()  # what every action ends with
+    assert "This session: 0 billed API calls" in panel.status.value and "Budget" not in panel.status.value
+    panel.close()

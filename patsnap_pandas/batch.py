@@ -53,6 +53,7 @@ from .errors import (
     AuthenticationError,
     BatchInterrupted,
     BudgetExceededError,
+    CacheUnavailableError,
     ImageInputError,
     InvalidInputError,
     QuotaExceededError,
@@ -330,7 +331,9 @@ def _run(api: PatsnapClient, queries: list[_Query], filters: SearchFilters, limi
 
 
 # Errors after which every further search of the batch would fail the same way.
-_BATCH_FATAL = (QuotaExceededError, BudgetExceededError, AuthenticationError, ServiceUnreachableError)
+# The team's shared cache lost: every further search would fail the same way (before any billed call).
+_BATCH_FATAL = (QuotaExceededError, BudgetExceededError, AuthenticationError, ServiceUnreachableError,
+                CacheUnavailableError)
 
 
 def _not_searched(cause: BaseException) -> str:
@@ -339,6 +342,10 @@ def _not_searched(cause: BaseException) -> str:
         return (f"{type(cause).__name__}: not searched, stopped by the budget: it was used up before this "
                 f"image's turn, so nothing was billed for it. {cause.message} {cause.hint} Then run the same "
                 "batch again: finished searches come from the cache at no cost.")
+    if isinstance(cause, CacheUnavailableError):
+        return (f"{type(cause).__name__}: not searched, nothing was billed for it: the shared cache at "
+                f"{cause.path} failed during this batch. Run the same batch again once it is back: finished "
+                "searches come from the cache at no cost.")
     why = "ran out of quota" if isinstance(cause, QuotaExceededError) else "failed"
     return (f"{type(cause).__name__}: not searched: an earlier search of this batch {why} "
             f"({_describe(cause)})")

@@ -230,4 +230,5 @@ def test_redis_lost_mid_batch_stops_it_and_keeps_what_was_paid_for(patsnap_sandb
     stopped_rows = out[out["status"] != "ok"]
     assert len(ok) >= 3 and len(stopped_rows)  # what was paid for is in the frame; the rest says why
     assert stopped_rows["error"].str.contains(r"redis://127\.0\.0\.1:\d+/0").all()
+    assert stopped_rows["error"].str.contains("Run the same batch again once it is back").any()
     assert ledger_counts(server)[SEARCH] == len(ok) or ledger_counts(server)[SEARCH] == len(ok) + 1

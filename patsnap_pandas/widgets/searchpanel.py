@@ -46,7 +46,7 @@ from ..errors import FilterError, InvalidInputError, MissingCredentialsError, Pa
 from ..filters import FILTER_LABELS, SearchFilters
 from ..frame import RELEVANCE_VALUES, concat_frames
 from ..http import redact
-from ..images import ImageSizeWarning, prepare_image, thumbnail_png_or_none
+from ..images import ImageSizeWarning, PreparedImage, prepare_image, thumbnail_png_or_none
 from ..search import (
     MAX_RESULTS_CAP,
     MAX_VIEWS,
@@ -836,6 +836,7 @@ class SearchPanel:
                 prepared = prepare_image(data, label=name)
         except (InvalidInputError, OSError, ValueError):
             return None
+        assert isinstance(prepared, PreparedImage)  # bytes in: never passed through as a URL
         return thumbnail_png_or_none(prepared.data, PREVIEW_PX)  # None: not expected, prepare_image just wrote it
 
     def remove_view(self, number: int) -> None:
@@ -1085,7 +1086,8 @@ class SearchPanel:
         client = self.client or self._find_client()
         if client is None:
             raise MissingCredentialsError(self._credentials_help or "No PatSnap credentials found.")
-        df = search_designs(image, client=client, limit=self.limit.value, label=label, **filters.to_dict())
+        by_name: dict[str, Any] = dict(filters.to_dict())  # filter names only: none of the named parameters
+        df = search_designs(image, client=client, limit=self.limit.value, label=label, **by_name)
         thumbs = load_thumbnails(df)
         identity = self._query_identity()
         if identity != self._query_key:  # marks belong to one query image
@@ -1105,14 +1107,15 @@ class SearchPanel:
             raise InvalidInputError("nothing to continue: search first.")
         more = continue_search(df, n=self.limit.value, client=self.client, refresh=True)
         thumbs = load_thumbnails(more)
+        combined = df
         if len(more):
-            combined = concat_frames([df, more]).reset_index(drop=True)
-            self.state.results = self._with_marks(combined)
+            combined = self._with_marks(concat_frames([df, more]).reset_index(drop=True))
+            self.state.results = combined
             self.state.thumbnails = self.state.thumbnails + thumbs
         self._chart_cache = None
         cached = " (from the cache)" if more.attrs.get("from_cache") else ""
         self.state.message = (f"Loaded {_plural(len(more), 'more hit', 'more hits')}{cached}; "
-                              f"{len(self.state.results)} of {self.state.results.attrs.get('total')} fetched.")
+                              f"{len(combined)} of {combined.attrs.get('total')} fetched.")
 
     def _do_export(self) -> None:
         if self.state.results is None:

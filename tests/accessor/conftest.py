@@ -28,21 +28,10 @@ HOSTILE_APPLICANT = '"><script>alert(2)</script>'
 assert patsnap_pandas  # imported for its side effect
 
 
-@pytest.fixture(scope="session")
-def shared_sandbox(patsnap_sandboxes):
-    """The session's sandbox of CORPUS_SIZE designs (the pool of the patsnap_pandas.testing plugin)."""
-    return patsnap_sandboxes.shared(corpus_size=CORPUS_SIZE)
-
-
 @pytest.fixture
 def patsnap_sandbox_options():
+    """This folder's corpus: tests/conftest.py makes ``sandbox``, ``shared_sandbox`` and ``corpus`` of it."""
     return {"corpus_size": CORPUS_SIZE}
-
-
-@pytest.fixture
-def sandbox(patsnap_sandbox):
-    """The shared sandbox with default knobs, a fresh quota count and an empty ledger (reset after)."""
-    return patsnap_sandbox
 
 
 @pytest.fixture
@@ -55,11 +44,6 @@ def make_client(sandbox, tmp_path):
 @pytest.fixture
 def client(make_client) -> PatsnapClient:
     return make_client()
-
-
-@pytest.fixture
-def corpus(shared_sandbox):
-    return shared_sandbox.corpus
 
 
 def design_png(corpus, i: int) -> bytes:

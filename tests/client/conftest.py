@@ -17,7 +17,6 @@ from werkzeug.serving import WSGIRequestHandler, make_server
 from werkzeug.wrappers import Request, Response
 
 from patsnap_pandas import PatsnapClient
-from patsnap_pandas.testing import ClientFactory
 
 CORPUS_SIZE = 60
 FAST = {"backoff_factor": 0.001, "timeout": 10}
@@ -30,15 +29,9 @@ def patsnap_sandbox_options():
 
 
 @pytest.fixture
-def make_client(sandbox, tmp_path):
-    """``make_client(auth="token", **options)``: clients of ``sandbox`` sharing a per-test cache dir, tiny backoffs."""
-    with ClientFactory(tmp_path, sandbox, **FAST) as make:
-        yield make
-
-
-@pytest.fixture
-def client(make_client):
-    return make_client()
+def client_options():
+    """The clients of ``make_client`` and ``client`` (tests/conftest.py): tiny backoffs, a 10 s timeout."""
+    return dict(FAST)
 
 
 @pytest.fixture

@@ -9,29 +9,18 @@ matplotlib.use("Agg")  # tests render to PNG, never to a screen
 
 import patsnap_pandas  # registers df.patsnap
 from patsnap_pandas import PatsnapClient, search_designs
-from patsnap_pandas.testing import ClientFactory
+
+from ..conftest import FAST
 
 assert patsnap_pandas  # imported for its side effect
 
 CORPUS_SIZE = 600
-FAST = {"backoff_factor": 0.001, "timeout": 20}
 
 
 @pytest.fixture
 def patsnap_sandbox_options():
     """This folder's corpus: tests/conftest.py makes ``sandbox``, ``shared_sandbox`` and ``corpus`` of it."""
     return {"corpus_size": CORPUS_SIZE}
-
-
-@pytest.fixture
-def make_client(sandbox, tmp_path):
-    with ClientFactory(tmp_path, sandbox, **FAST) as make:
-        yield make
-
-
-@pytest.fixture
-def client(make_client) -> PatsnapClient:
-    return make_client()
 
 
 def design_png(corpus, i: int) -> bytes:

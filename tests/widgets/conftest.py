@@ -12,23 +12,13 @@ import io
 import pytest
 from PIL import Image
 
-from patsnap_pandas.testing import ClientFactory
-
 CORPUS_SIZE = 60
-FAST = {"backoff_factor": 0.001, "timeout": 20}
 
 
 @pytest.fixture
 def patsnap_sandbox_options():
     """This folder's corpus: tests/conftest.py makes ``sandbox``, ``shared_sandbox`` and ``corpus`` of it."""
     return {"corpus_size": CORPUS_SIZE}
-
-
-@pytest.fixture
-def client(sandbox, tmp_path):
-    """A client of ``sandbox`` with its own cache (so every test starts with nothing cached)."""
-    with ClientFactory(tmp_path, sandbox, **FAST) as make:
-        yield make()
 
 
 @pytest.fixture

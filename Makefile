@@ -34,7 +34,8 @@ lint: $(STAMP)
 test: lint
 	$(BIN)/python -m pytest
 
-# The inner loop: no test marked slow, no browser, PDF, notebook or site build. `make test` (the whole
+# The inner loop: no test marked slow (browser, PDF, notebooks, docs page examples, docstring examples
+# that start a sandbox, subprocesses, long batches), no browser or PDF test file. `make test` (the whole
 # suite) is what CI runs. PYTEST_ARGS narrows or adds, e.g. PYTEST_ARGS='tests/client -x'. See docs/testing.md.
 FAST_SKIP := --ignore=tests/widgets/test_voila.py --ignore=tests/widgets/test_jupyterlab.py \
              --ignore=tests/report/test_browser.py -k "not pdf"

@@ -139,6 +139,17 @@ def write_corpus_folder():
 # --- doctests ---------------------------------------------------------------------------------
 
 
+def pytest_collection_modifyitems(config, items):
+    """Docstring examples that start a sandbox (``PatsnapClient.sandbox()``) are marked slow: they
+    search over HTTP, a second or more each, so ``make test-fast`` leaves them out; ``make test``,
+    CI and ``pytest patsnap_pandas/<module>.py`` run them all."""
+    from _pytest.doctest import DoctestItem
+
+    for item in items:
+        if isinstance(item, DoctestItem) and any("sandbox(" in example.source for example in item.dtest.examples):
+            item.add_marker(pytest.mark.slow)
+
+
 @pytest.fixture(autouse=True)
 def _doctest_workdir(request, monkeypatch):
     """Run each docstring example in its own empty temp folder: no file is made for the examples

@@ -40,6 +40,10 @@ Usage::
     .venv/bin/python bench/run_all.py --quick           # fewer runs and sizes: a smoke test
     .venv/bin/python bench/run_all.py --only search,batch --out /tmp/bench.md
 
+With ``--only``, an existing page keeps everything but the sections of the benchmarks run: each
+is replaced in place (the date, commit and load of this run under its heading; the notes written
+by hand under its table kept); without ``--only`` (or with no page yet) the whole page is written.
+
 Exit code 0 when every benchmark ran (targets missed are reported, not fatal), 1 otherwise.
 """
 
@@ -319,6 +323,62 @@ def _table(figures: list[dict]) -> list[str]:
     return lines
 
 
+def section(name: str, result: dict, separate_run: dict[str, str] | None = None) -> list[str]:
+    """The lines of one benchmark's section of the page (heading to the last table line, then a blank).
+
+    ``separate_run``: the machine info of a ``--only`` run, stated under the heading (the page's
+    "The run" table describes the full run, not this one).
+    """
+    script, what, baseline = BENCHMARKS[name]
+    lines = [f"## {what}", ""]
+    if separate_run is not None:
+        lines += [f"*Measured in a separate run of `bench/run_all.py --only {name}` on {separate_run['date']} "
+                  f"(commit {separate_run['commit']}, load average at start {separate_run['load']}).*", ""]
+    lines += [f"`bench/{script}`, {result['seconds']:.0f} s. Baseline: {baseline}.", ""]
+    if result["error"]:
+        last = result["error"].strip().splitlines()[-1]
+        lines += [f"**The benchmark failed**: `{_cell(last)}` (see the output of `make bench`).", ""]
+    if result["figures"]:
+        lines += _table(result["figures"]) + [""]
+        missed = [f["name"] for f in result["figures"] if f.get("target", "-") != "-" and not f.get("ok")]
+        if missed:
+            lines += ["Targets missed in this run: " + "; ".join(missed) + ".", ""]
+    return lines
+
+
+#: Starts of the lines that section() writes; any other line of a section is a note written by hand.
+_GENERATED = ("|", "*Measured in a separate run", "`bench/", "**The benchmark failed**", "Targets missed in this run")
+
+
+def splice(page: str, name: str, new_section: list[str]) -> tuple[str, list[str]]:
+    """``page`` with the section of benchmark ``name`` replaced by ``new_section``; the other sections untouched.
+
+    The notes written by hand under the old section's table are kept under the new one (check them
+    against the new figures: they are returned too). A section not on the page yet goes before
+    "## Regenerate" (or at the end).
+    """
+    lines = page.splitlines()
+    heading = new_section[0]
+    if heading in lines:
+        start = lines.index(heading)
+        end = next((i for i in range(start + 1, len(lines)) if lines[i].startswith("## ")), len(lines))
+    else:
+        start = end = lines.index("## Regenerate") if "## Regenerate" in lines else len(lines)
+    old = lines[start + 1:end]
+    last_generated = max((i for i, line in enumerate(old) if line.startswith(_GENERATED)), default=-1)
+    notes = old[last_generated + 1:]
+    while notes and not notes[0].strip():
+        notes.pop(0)
+    while notes and not notes[-1].strip():
+        notes.pop()
+    body = list(new_section)
+    if notes:
+        body += [*notes, ""]
+    if end == len(lines) and body[-1] == "":
+        body.pop()
+    return "\n".join(lines[:start] + body + lines[end:]) + "\n", notes
+
+
 def render_page(info: dict[str, str], results: dict[str, dict], quick: bool) -> str:
     """docs/benchmarks.md from the machine info and each benchmark's result."""
     lines = [
@@ -349,16 +409,7 @@ def render_page(info: dict[str, str], results: dict[str, dict], quick: bool) -> 
         lines.append("| mode | `--quick` (fewer runs and sizes: a smoke test, not the reference figures) |")
     lines.append("")
     for name, result in results.items():
-        script, what, baseline = BENCHMARKS[name]
-        lines += [f"## {what}", "", f"`bench/{script}`, {result['seconds']:.0f} s. Baseline: {baseline}.", ""]
-        if result["error"]:
-            last = result["error"].strip().splitlines()[-1]
-            lines += [f"**The benchmark failed**: `{_cell(last)}` (see the output of `make bench`).", ""]
-        if result["figures"]:
-            lines += _table(result["figures"]) + [""]
-            missed = [f["name"] for f in result["figures"] if f.get("target", "-") != "-" and not f.get("ok")]
-            if missed:
-                lines += ["Targets missed in this run: " + "; ".join(missed) + ".", ""]
+        lines += section(name, result)
     lines += [
         "## Regenerate",
         "",
@@ -398,8 +449,18 @@ def main(argv: list[str] | None = None) -> int:
             os.environ.pop(name, None)
         results = {name: run_benchmark(name, args.quick, sys.stdout) for name in names}
     args.out.parent.mkdir(parents=True, exist_ok=True)
-    args.out.write_text(render_page(info, results, args.quick), encoding="utf-8")
-    print(f"\nwrote {args.out}", flush=True)
+    if args.only and args.out.is_file():  # a partial run replaces its own sections only
+        page = args.out.read_text(encoding="utf-8")
+        for name, result in results.items():
+            page, notes = splice(page, name, section(name, result, separate_run=info))
+            if notes:
+                print(f"kept {len(notes)} line(s) of notes under the {name} table: check them against the new "
+                      "figures", flush=True)
+        args.out.write_text(page, encoding="utf-8")
+        print(f"\nupdated the section(s) {', '.join(results)} of {args.out}", flush=True)
+    else:
+        args.out.write_text(render_page(info, results, args.quick), encoding="utf-8")
+        print(f"\nwrote {args.out}", flush=True)
     return 1 if any(r["error"] for r in results.values()) else 0
 
 

@@ -1,16 +1,21 @@
 """patsnap-pandas: PatSnap design-patent image search in Jupyter and pandas.
 
-Importing registers the ``df.patsnap`` accessor and nothing else; the optional parts
-(the notebook panel, charts, reports) load on first use, from their extras.
+Importing registers the ``df.patsnap`` accessor and nothing else. Every other public
+name loads its module on first use (module ``__getattr__``): the client and the
+search bring requests and requests-cache, ``samples`` brings Pillow, and the
+optional parts (the notebook panel, charts, reports) come from their extras.
+``from patsnap_pandas import X`` works for every ``X`` of ``__all__`` as before.
 """
+
+from __future__ import annotations
 
 import importlib as _importlib
 import importlib.util as _importlib_util
+from typing import TYPE_CHECKING, Any
 
-from . import accessor, samples  # noqa: E402,F401  (accessor: registers df.patsnap)
+from . import accessor  # noqa: F401  (registers df.patsnap; imports only pandas and light modules)
 from ._version import __version__  # noqa: F401  (the one place: _version.py)
-from .client import PatsnapClient  # noqa: E402
-from .errors import (  # noqa: E402
+from .errors import (
     AuthenticationError,
     BadRequestError,
     BatchInterrupted,
@@ -33,24 +38,39 @@ from .errors import (  # noqa: E402
     ServiceUnreachableError,
     UploadRejectedError,
 )
-from .filters import SearchFilters  # noqa: E402
-from .search import search_designs  # noqa: E402
-from .triage import read_triage  # noqa: E402
 
-#: Public names that load their module on first use (the module needs an extra: see _extras.py).
-_LAZY = {"SearchPanel": "widgets", "panel": "widgets"}
+if TYPE_CHECKING:  # what the lazy names are, for type checkers and editors
+    from . import samples
+    from .client import PatsnapClient
+    from .filters import SearchFilters
+    from .search import search_designs
+    from .triage import read_triage
+    from .widgets import SearchPanel, panel
+
+#: Public names that load their module on first use: name -> module (relative to the package).
+#: A module given as the name itself (``samples``) is the submodule. widgets needs the [jupyter] extra.
+_LAZY: dict[str, str] = {
+    "PatsnapClient": "client",
+    "SearchFilters": "filters",
+    "search_designs": "search",
+    "read_triage": "triage",
+    "samples": "samples",
+    "SearchPanel": "widgets",
+    "panel": "widgets",
+}
 
 
-def __getattr__(name: str):
-    """Load a lazy public name (``SearchPanel``, ``panel``) on first use."""
+def __getattr__(name: str) -> Any:
+    """Load a lazy public name (``PatsnapClient``, ``search_designs``, ``samples``...) on first use."""
     if name in _LAZY:
-        value = getattr(_importlib.import_module(f".{_LAZY[name]}", __name__), name)
+        module = _importlib.import_module(f".{_LAZY[name]}", __name__)
+        value = module if _LAZY[name] == name else getattr(module, name)
         globals()[name] = value
         return value
     raise AttributeError(f"module {__name__!r} has no attribute {name!r}")
 
 
-def __dir__() -> list:
+def __dir__() -> list[str]:
     return sorted(set(globals()) | set(_LAZY))
 
 

@@ -3,7 +3,9 @@
 The accessor is thin: it checks the columns a method needs, loads thumbnails
 where a method shows them, and delegates to ``render``, ``report``, ``search``,
 ``batch`` and ``enrich``. It keeps no state (pandas builds a new accessor object
-on every ``df.patsnap`` access).
+on every ``df.patsnap`` access). Each method imports the module it delegates to
+when it runs, so that ``import patsnap_pandas`` (which registers the accessor)
+loads neither the HTTP stack nor Pillow.
 
 Any frame has the accessor, because ``search_each`` starts from a catalogue that
 is not a search result. The other methods need a result frame: on a frame with
@@ -31,8 +33,6 @@ from typing import TYPE_CHECKING, Any
 
 import pandas as pd
 
-from . import batch, render, report, search, triage
-from . import enrich as _enrich
 from ._validate import check_int
 from .frame import SCHEMA
 
@@ -40,6 +40,7 @@ if TYPE_CHECKING:
     from matplotlib.axes import Axes
     from matplotlib.figure import Figure
 
+    from . import render, report
     from .client import PatsnapClient
 
 __all__ = ["PatsnapAccessor"]
@@ -80,7 +81,7 @@ class PatsnapAccessor:
     # --- showing ------------------------------------------------------------------------------
 
     def thumbnails(self, n: int | None = None, columns: int = 5, size: int = 160,
-                   caption: Sequence[str] = render.CAPTION_DEFAULT) -> render.ThumbnailGrid:
+                   caption: Sequence[str] | None = None) -> render.ThumbnailGrid:
         """An HTML grid of the hit thumbnails (displays itself in Jupyter).
 
         Parameters
@@ -91,8 +92,9 @@ class PatsnapAccessor:
             Thumbnails per line, 1..20.
         size : int, default 160
             Thumbnail box in CSS pixels, 32..1024.
-        caption : sequence of column names, default ("score", "patent_pn", "title")
-            One caption line per column.
+        caption : sequence of column names, optional
+            One caption line per column; default (and ``None``) ``render.CAPTION_DEFAULT``,
+            ``("score", "patent_pn", "title")``.
 
         Returns
         -------
@@ -109,7 +111,10 @@ class PatsnapAccessor:
         <ThumbnailGrid: 10 thumbnail(s), css prefix psg-...>
         >>> client.close()
         """
+        from . import render
+
         df = self._need("thumbnails", "patent_pn", *_THUMBNAIL_COLUMNS)
+        caption = render.CAPTION_DEFAULT if caption is None else caption
         # The renderer validates every argument; an empty dry run does so before any download.
         render.thumbnail_grid(df.iloc[:0], None, n=n, columns=columns, size=size, caption=caption)
         shown = df if n is None else df.iloc[:n]
@@ -144,6 +149,8 @@ class PatsnapAccessor:
         20
         >>> client.close()
         """
+        from . import render
+
         df = self._need("plot_scores", "score", "patent_pn")
         return render.plot_scores(df, kind=kind, by=by, ax=ax, n=n)
 
@@ -158,6 +165,8 @@ class PatsnapAccessor:
         >>> hits.patsnap.gallery(n=8).savefig("gallery.pdf")
         >>> client.close()
         """
+        from . import render
+
         df = self._need("gallery", "score", "patent_pn", *_THUMBNAIL_COLUMNS)
         n = check_int(n, "n", 1)
         cols = check_int(cols, "cols", *render.COLUMNS_RANGE)
@@ -186,6 +195,8 @@ class PatsnapAccessor:
         70
         >>> client.close()
         """
+        from . import search
+
         df = self._need("more", *SCHEMA)
         return search.continue_search(df, n, client=client, refresh=refresh)
 
@@ -207,6 +218,8 @@ class PatsnapAccessor:
         (['assignees', 'grant_date', 'simple_legal_status'], 'datetime64[ns]')
         >>> client.close()
         """
+        from . import enrich as _enrich
+
         df = self._need("enrich", "patent_id")
         return _enrich.enrich(df, fields, legal_status=legal_status, client=client)
 
@@ -230,6 +243,8 @@ class PatsnapAccessor:
         (['LMP-1001', 'CHR-2002'], ['CN'], 10)
         >>> client.close()
         """
+        from . import batch
+
         return batch.search_each(self._obj, image_column, limit=limit, max_workers=max_workers,
                                  rate_limit=rate_limit, progress=progress, client=client, **options)
 
@@ -249,6 +264,8 @@ class PatsnapAccessor:
         (True, 3)
         >>> client.close()
         """
+        from . import report
+
         df = self._need("top")
         return report.top(df, n, by)
 
@@ -270,6 +287,8 @@ class PatsnapAccessor:
         ['hits', 'patents', 'best_score', 'mean_score']
         >>> client.close()
         """
+        from . import report
+
         df = self._need("summary", "authority", "patent_id", "score")
         return report.summary(df)
 
@@ -292,6 +311,8 @@ class PatsnapAccessor:
         (['chair', 'chair, rotated'], 2)
         >>> client.close()
         """
+        from . import report
+
         df = self._need("overlap", "patent_id", "score")
         if "query_index" not in df.columns and "query" not in df.columns:
             raise ValueError("df.patsnap.overlap() needs batch results with a 'query_index' or 'query' "
@@ -316,6 +337,8 @@ class PatsnapAccessor:
         {'relevant': 3}
         >>> client.close()
         """
+        from . import triage
+
         df = self._need("mark", "patent_pn")
         return triage.mark(df, selection, relevance=relevance, note=note)
 
@@ -335,6 +358,8 @@ class PatsnapAccessor:
         ['unsure', <NA>]
         >>> client.close()
         """
+        from . import triage
+
         df = self._need("apply_triage", "patent_pn")
         if isinstance(marks, (str, Path)):
             marks = triage.read_triage(marks)
@@ -356,6 +381,8 @@ class PatsnapAccessor:
         10
         >>> client.close()
         """
+        from . import report
+
         df = self._need("report", *report.REQUIRED_COLUMNS)
         return report.build_report(df, title=title, subtitle=subtitle, author=author, organisation=organisation,
                                    include=include, group_by_relevance=group_by_relevance, notes=notes)
@@ -379,6 +406,8 @@ class PatsnapAccessor:
         (False, True)
         >>> client.close()
         """
+        from . import report
+
         path = _check_path(path)
         return report.write_html(self.report(**options), path)
 
@@ -394,6 +423,8 @@ class PatsnapAccessor:
         b'%PDF-'
         >>> client.close()
         """
+        from . import report
+
         path = _check_path(path)
         if page_size not in report.PAGE_SIZES:
             raise ValueError(f"page_size={page_size!r} is not valid: expected one of {report.PAGE_SIZES}")
@@ -413,6 +444,8 @@ class PatsnapAccessor:
         PosixPath('hits.xlsx')
         >>> client.close()
         """
+        from . import report
+
         path = _check_path(path)
         return report.write_excel(self.report(**options), path)
 
@@ -435,6 +468,8 @@ class PatsnapAccessor:
 
 def _thumbnails(df: pd.DataFrame) -> list[bytes | None]:
     """One thumbnail per row from the store; None for rows that are not hits."""
+    from . import search
+
     return search.load_row_thumbnails(df)
 
 

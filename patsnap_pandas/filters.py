@@ -38,6 +38,28 @@ def suggest(word: str, candidates: Iterable[str]) -> str | None:
     return matches[0] if matches else None
 
 
+def normalise_choice(name: str, value: Any, choices: Iterable[str], what: str, allowed: str,
+                     aliases: Mapping[str, str] | None = None) -> str:
+    """``value`` as one of ``choices`` (case and spaces ignored, ``aliases`` mapped), else a FilterError.
+
+    ``what`` names the kind of value in the message (``"sort order"``); ``allowed`` lists the choices.
+
+    Examples
+    --------
+    >>> normalise_choice("order", " Descending", ("asc", "desc"), "sort order", "'asc' or 'desc'",
+    ...                  {"descending": "desc"})
+    'desc'
+    """
+    choices = tuple(choices)
+    if not isinstance(value, str):
+        raise filter_error(name, value, f"expected a string, got {type(value).__name__}", allowed)
+    text = value.strip().lower()
+    text = (aliases or {}).get(text, text)
+    if text not in choices:
+        raise filter_error(name, value, f"unknown {what}", allowed, suggest(text, choices))
+    return text
+
+
 def _is_blank(value: Any) -> bool:
     """None, "" and empty collections mean "no filter"."""
     if value is None:
@@ -277,15 +299,9 @@ def _normalise_field(value: Any) -> str | None:
 
 
 def _normalise_order(value: Any) -> str:
-    allowed = " or ".join(repr(order) for order in codes.SORT_ORDERS)
-    if not isinstance(value, str):
-        raise filter_error("order", value, f"expected a string, got {type(value).__name__}", allowed)
-    text = value.strip().lower()
-    aliases = {"ascending": "asc", "descending": "desc"}
-    text = aliases.get(text, text)
-    if text not in codes.SORT_ORDERS:
-        raise filter_error("order", value, "unknown sort order", allowed, suggest(text, codes.SORT_ORDERS))
-    return text
+    return normalise_choice("order", value, codes.SORT_ORDERS, "sort order",
+                            " or ".join(repr(order) for order in codes.SORT_ORDERS),
+                            {"ascending": "asc", "descending": "desc"})
 
 
 # What each filter is called where people read it (panel labels, messages, reports).

@@ -23,7 +23,7 @@ from typing import Any
 
 from . import codes
 from .errors import FilterError
-from .filters import FILTER_NAMES, SearchFilters, filter_error, normalise_codes, normalise_text, suggest
+from .filters import FILTER_NAMES, SearchFilters, filter_error, normalise_choice, normalise_codes, normalise_text, suggest
 
 __all__ = ["IMAGE_OPTION_NAMES", "ImageSearchOptions"]
 
@@ -57,14 +57,8 @@ def _model(value: Any, patent_type: str) -> int:
 
 
 def _lang(value: Any) -> str:
-    allowed = ", ".join(repr(x) for x in codes.IMAGE_LANGS)
-    if not isinstance(value, str):
-        raise filter_error("lang", value, f"expected a string, got {type(value).__name__}", allowed)
-    text = value.strip().lower()
-    text = {"zh": "cn", "chinese": "cn", "english": "en"}.get(text, text)
-    if text not in codes.IMAGE_LANGS:
-        raise filter_error("lang", value, "unknown language", allowed, suggest(text, codes.IMAGE_LANGS))
-    return text
+    return normalise_choice("lang", value, codes.IMAGE_LANGS, "language", ", ".join(repr(x) for x in codes.IMAGE_LANGS),
+                            {"zh": "cn", "chinese": "cn", "english": "en"})
 
 
 def _flag(name: str, value: Any) -> bool | None:

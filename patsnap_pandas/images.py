@@ -79,7 +79,8 @@ def _input_error(problem: str, value: Any, parameter: str = "image",
     """An :class:`~patsnap_pandas.errors.ImageInputError` naming the parameter, value and what is allowed."""
     shown = shorten(value)
     exc = ImageInputError(f"{parameter}={shown}: {problem}. {parameter} must be {allowed}.")
-    exc.parameter, exc.value, exc.allowed = parameter, shown, allowed
+    # errors.py does not declare these attributes of ImageInputError (only images sets them): tests read them.
+    exc.parameter, exc.value, exc.allowed = parameter, shown, allowed  # type: ignore[attr-defined]
     return exc
 
 
@@ -285,9 +286,9 @@ def _query_label(image: Any, label: str | None) -> str:
     if isinstance(image, np.ndarray):
         return _pixels_label(_array_to_image(image))
     if callable(getattr(image, "read", None)):
-        name = _file_object_name(image)
-        if name:
-            return name
+        file_name = _file_object_name(image)
+        if file_name:
+            return file_name
         if _seekable(image):
             pos = image.tell()
             try:
@@ -483,10 +484,10 @@ def _prepare_loaded(src: Image.Image, raw_size: int | None, label: str) -> Prepa
         if not actions or not actions[-1].startswith("downscaled"):
             actions.append("downscaled")
     if actions or (raw_size or 0) > limit:
-        original = raw_size if (raw_size or 0) > limit else first[0]
+        original = raw_size if raw_size is not None and raw_size > limit else first[0]
         how = " and ".join(actions) or "recompressed as " + (
             f"JPEG quality {quality}" if fmt == "JPEG" else "PNG")
-        notes = (f"image {label!r} was {megabytes(original)} ({first[1][0]}x{first[1][1]} px), over the "
+        notes: tuple[str, ...] = (f"image {label!r} was {megabytes(original)} ({first[1][0]}x{first[1][1]} px), over the "
                  f"{megabytes(limit)} upload limit: {how}, now {megabytes(len(data))} ({im.width}x{im.height} px "
                  f"{fmt})",)
     else:
@@ -641,10 +642,10 @@ def thumbnail_png(data: bytes, size: int) -> bytes:
     from PIL import Image
 
     try:
-        im = Image.open(io.BytesIO(data))
-        im.draft("RGB", (size, size))  # JPEG: decode at reduced scale
-        im.load()
-        im, _ = _normalise(im)
+        opened = Image.open(io.BytesIO(data))
+        opened.draft("RGB", (size, size))  # JPEG: decode at reduced scale
+        opened.load()
+        im, _ = _normalise(opened)
         if im.mode == "1":
             im = im.convert("L")
         im.thumbnail((size, size), Image.Resampling.LANCZOS)
@@ -654,7 +655,7 @@ def thumbnail_png(data: bytes, size: int) -> bytes:
     except Exception as exc:  # not an image, corrupt
         reason, allowed = f"not a readable image ({type(exc).__name__})", "the bytes of a PNG, JPEG, TIFF... image"
     error = ImageInputError(f"data=<{len(data)} bytes>: {reason}; expected {allowed}")
-    error.reason = reason
+    error.reason = reason  # type: ignore[attr-defined]  # errors.py does not declare it; thumbnails reads it
     raise error
 
 

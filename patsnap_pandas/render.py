@@ -100,6 +100,29 @@ def is_missing(value: Any) -> bool:
     return isinstance(result, (bool, np.bool_)) and bool(result)
 
 
+def optional_float(value: Any) -> float | None:
+    """``float(value)``, or None for a missing cell (None, NaN, ``pd.NA``, ``NaT``).
+
+    Examples
+    --------
+    >>> optional_float("0.5"), optional_float(float("nan")), optional_float(None)
+    (0.5, None, None)
+    """
+    return None if is_missing(value) else float(value)
+
+
+def optional_int(value: Any) -> int | None:
+    """``int(value)``, or None for a missing cell (a rank or view number of a row that is not a hit).
+
+    Examples
+    --------
+    >>> import pandas as pd
+    >>> optional_int(3.0), optional_int(pd.NA)
+    (3, None)
+    """
+    return None if is_missing(value) else int(value)
+
+
 def format_value(value: Any, column: str | None = None) -> str:
     """Plain text for one cell: scores to 3 decimals, dates ISO, lists joined by '; '."""
     if isinstance(value, (list, tuple, set, frozenset, np.ndarray, pd.Series)):

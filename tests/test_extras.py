@@ -86,6 +86,48 @@ def test_the_acceptance_one_liner_holds(tmp_path):
     assert result.returncode == 0, result.stderr
 
 
+#: What the package's own root loads on first use only: the HTTP stack (the client, the search) and Pillow
+#: (samples, images). Importing them made `import patsnap_pandas` cost 0.64 s more than `import pandas`.
+NOT_LOADED_ON_IMPORT = ("requests", "requests_cache", "urllib3", "PIL", "patsnap_pandas.client",
+                        "patsnap_pandas.search", "patsnap_pandas.render", "patsnap_pandas.report")
+
+
+def test_import_loads_neither_the_http_stack_nor_pillow(tmp_path):
+    result = _python("""
+        import sys
+        import pandas as pd
+        import patsnap_pandas
+        print(sorted(m for m in NAMES if m in sys.modules))
+        print(type(pd.DataFrame({"patent_pn": ["D1"]}).patsnap).__name__)  # the accessor is registered
+    """.replace("NAMES", repr(NOT_LOADED_ON_IMPORT)), tmp_path)
+    assert result.returncode == 0, result.stderr
+    assert result.stdout.splitlines() == ["[]", "PatsnapAccessor"]
+
+
+def test_every_public_name_imports_as_before(tmp_path):
+    """`from patsnap_pandas import X` for each X of __all__, the star-import, dir(): all complete."""
+    result = _python("""
+        import importlib, sys
+        import patsnap_pandas
+        names = list(patsnap_pandas.__all__)
+        assert set(names) <= set(dir(patsnap_pandas)), set(names) - set(dir(patsnap_pandas))
+        loaded = {}
+        for name in names:
+            exec(f"from patsnap_pandas import {name} as value", loaded)
+            assert loaded["value"] is getattr(patsnap_pandas, name), name
+        star = {}
+        exec("from patsnap_pandas import *", star)
+        assert set(names) <= set(star), set(names) - set(star)
+        print(patsnap_pandas.samples is importlib.import_module("patsnap_pandas.samples"),
+              patsnap_pandas.PatsnapClient.__module__, patsnap_pandas.search_designs.__module__,
+              patsnap_pandas.read_triage.__module__, patsnap_pandas.SearchFilters.__module__,
+              "requests_cache" in sys.modules)
+    """, tmp_path)
+    assert result.returncode == 0, result.stderr
+    assert result.stdout.split() == ["True", "patsnap_pandas.client", "patsnap_pandas.search",
+                                     "patsnap_pandas.triage", "patsnap_pandas.filters", "True"]
+
+
 def test_version_command_loads_no_optional_part(tmp_path):
     script = Path(sys.executable).with_name("patsnap-pandas")
     assert script.is_file(), "the console script is installed with the package (pip install -e .)"

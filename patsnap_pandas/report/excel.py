@@ -136,21 +136,11 @@ def _summary(report: Report, sheet: Any, fmt: dict) -> None:
         sheet.write_string(row, 0, report.subtitle, fmt["subtitle"])
         row += 1
     row += 1
-    for label, value in (("Author", report.author), ("Organisation", report.organisation),
-                         ("Search run", report.searched_at), ("Report made", report.created_at),
-                         ("Data source", report.source)):
-        if value:
-            sheet.write_string(row, 0, label, fmt["label"])
-            _text(sheet, row, 1, value, fmt["text"])
-            row += 1
-    row += 1
+    about = (("Author", report.author), ("Organisation", report.organisation), ("Search run", report.searched_at),
+             ("Report made", report.created_at), ("Data source", report.source))
+    row = _label_rows(sheet, row, [(label, value) for label, value in about if value], fmt) + 1
     sheet.write_string(row, 0, "Method and coverage", fmt["h2"])
-    row += 1
-    for label, value in report.method:
-        sheet.write_string(row, 0, label, fmt["label"])
-        _text(sheet, row, 1, value, fmt["text"])
-        row += 1
-    row += 1
+    row = _label_rows(sheet, row + 1, report.method, fmt) + 1
     sheet.write_string(row, 0, "What a similarity score is and is not", fmt["h2"])
     row += 1
     sheet.merge_range(row, 0, row, 5, report.score_note, fmt["muted"])
@@ -162,6 +152,15 @@ def _summary(report: Report, sheet: Any, fmt: dict) -> None:
         row = _group_table(sheet, row, title, groups, fmt)
     if not report.by_assignee:
         _text(sheet, row, 0, "No assignees: enrich the hits (df.patsnap.enrich()) to add them.", fmt["muted"])
+
+
+def _label_rows(sheet: Any, row: int, rows: list[tuple[str, str]], fmt: dict) -> int:
+    """One "label | text" line per pair from ``row`` on; returns the row after the last."""
+    for label, value in rows:
+        sheet.write_string(row, 0, label, fmt["label"])
+        _text(sheet, row, 1, value, fmt["text"])
+        row += 1
+    return row
 
 
 def _group_table(sheet: Any, row: int, title: str, groups: list[GroupRow], fmt: dict) -> int:

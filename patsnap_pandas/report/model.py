@@ -26,7 +26,7 @@ from ..errors import InvalidInputError
 from ..frame import RELEVANCE_VALUES
 from ..images import thumbnail_png_or_none
 from ..links import public_record_url
-from ..render import format_value, is_missing, score_chart_png
+from ..render import format_value, is_missing, optional_float, optional_int, score_chart_png
 
 __all__ = ["INCLUDE_CHOICES", "REQUIRED_COLUMNS", "Column", "GroupRow", "Hit", "OverviewRow", "Report", "Section", "View",
            "build_report"]
@@ -328,7 +328,7 @@ def build_report(df: pd.DataFrame, *, title: str = "Design search report", subti
         raise InvalidInputError(f"include={include!r} is not valid: expected one of {INCLUDE_CHOICES}.")
     if not isinstance(group_by_relevance, bool):
         raise InvalidInputError(f"group_by_relevance={group_by_relevance!r} is not valid: expected True or False.")
-    notes = _check_notes(notes)
+    method_notes = _check_notes(notes)
     if not isinstance(df, pd.DataFrame):
         raise InvalidInputError(f"df={type(df).__name__} is not valid: expected a result frame.")
     missing = [c for c in REQUIRED_COLUMNS if c not in df.columns]
@@ -355,8 +355,11 @@ def build_report(df: pd.DataFrame, *, title: str = "Design search report", subti
         for label, group in statuses:
             label = format_value(label)
             seen: set[str] = set()  # two catalogue rows with the same image and label: one section
-            members = [h for h, q in zip(hits_by_row, shown["query"], strict=True) if format_value(q) == label
-                       and h.number and not (h.number in seen or seen.add(h.number))]
+            members: list[Hit] = []
+            for h, q in zip(hits_by_row, shown["query"], strict=True):
+                if format_value(q) == label and h.number and h.number not in seen:
+                    seen.add(h.number)
+                    members.append(h)
             status = format_value(group["status"].iloc[0]) if "status" in group else "ok"
             error = format_value(group["error"].iloc[0]) if "error" in group else ""
             image = load_query_image_of(url_by_label.get(label), thumbnail_dir)
@@ -391,7 +394,7 @@ def build_report(df: pd.DataFrame, *, title: str = "Design search report", subti
         created_at=now.strftime("%Y-%m-%d %H:%M UTC"),
         searched_at=_when(attrs.get("fetched_at")),
         source=words.source_in_words(attrs), sandbox=words.is_sandbox(attrs), batch=batch,
-        method=_method(attrs, df, fetched, len(all_hits), include, batch, notes),
+        method=_method(attrs, df, fetched, len(all_hits), include, batch, method_notes),
         columns=_columns(all_hits, batch),
         sections=sections, overview=overview,
         by_assignee=_groups(all_hits, "assignees"), by_authority=_groups(all_hits, "authority"),
@@ -454,15 +457,13 @@ def _date(value: Any) -> _dt.date | None:
 def _hit(row: Mapping[str, Any], image: bytes | None) -> Hit:
     number = _text(row.get("patent_pn"))
     code = _text(row.get("authority")).upper()
-    score = row.get("score")
-    score = None if is_missing(score) or not math.isfinite(float(score)) else float(score)
-    rank = row.get("rank")
+    score = _finite(row.get("score"))
     applied = _date(row.get("apply_date")) or _date(row.get("apdt"))
     published = _date(row.get("publication_date"))
     granted = _date(row.get("grant_date"))
     relevance = _text(row.get("relevance")).lower()
     return Hit(
-        rank=None if is_missing(rank) else int(rank), score=score, number=number,
+        rank=optional_int(row.get("rank")), score=score, number=number,
         title=_text(row.get("title")), authority=words.authority_name(code) if code else "",
         authority_code=code, assignees=_text(row.get("assignees") or row.get("assignee")),
         applied=applied.isoformat() if applied else "", published=published.isoformat() if published else "",
@@ -473,20 +474,14 @@ def _hit(row: Mapping[str, Any], image: bytes | None) -> Hit:
         relevance=relevance if relevance in RELEVANCE_VALUES else "", note=_text(row.get("note")),
         query=_text(row.get("query")),
         dates={"applied": applied, "published": published, "granted": granted},
-        matched_view=_view_number(row.get("matched_view")),
+        matched_view=optional_int(row.get("matched_view")),
         view_scores=tuple(_finite(row.get(c)) for c in _view_score_columns(row)),
     )
 
 
-def _view_number(value: Any) -> int | None:
-    return None if is_missing(value) else int(value)
-
-
 def _finite(value: Any) -> float | None:
-    if is_missing(value):
-        return None
-    value = float(value)
-    return value if math.isfinite(value) else None
+    number = optional_float(value)
+    return number if number is not None and math.isfinite(number) else None
 
 
 def _view_score_columns(row: Mapping[str, Any]) -> list[str]:
@@ -581,7 +576,8 @@ def _method(attrs: Mapping[str, Any], df: pd.DataFrame, fetched: int, shown: int
             notes: list[tuple[str, str]]) -> list[tuple[str, str]]:
     rows: list[tuple[str, str]] = [("Data source", words.source_in_words(attrs))]
     if batch:
-        info = attrs.get("batch") if isinstance(attrs.get("batch"), Mapping) else {}
+        batch_attrs = attrs.get("batch")
+        info: Mapping[str, Any] = batch_attrs if isinstance(batch_attrs, Mapping) else {}
         products = info.get("rows", df["query"].nunique())
         rows.append(("Searched", f"{products} product images, up to {attrs.get('limit', '?')} hits each"))
     elif isinstance(attrs.get("views"), list) and len(attrs["views"]) > 1:

@@ -23,7 +23,7 @@ from typing import Any
 
 from .._html import data_uri, escape
 from ..links import public_record_url
-from ..render import format_value, is_missing
+from ..render import format_value, is_missing, optional_float, optional_int
 from ..words import authority_name, column_label, date_in_words, loc_in_words
 
 __all__ = ["CSS", "CARD_PX", "card_html", "compare_html", "date_text", "assignee_of"]
@@ -150,12 +150,12 @@ def card_html(row: Mapping[str, Any], thumbnail: bytes | None) -> str:
     >>> card_html({"score": 0.5, "patent_pn": "CN1", "authority": "CN", "relevance": "unsure"}, None).count("unsure")
     2
     """
-    score = row.get("score")
-    score_text = "" if is_missing(score) else f"{float(score):.3f}"
+    score = optional_float(row.get("score"))
+    score_text = "" if score is None else f"{score:.3f}"
     image = (f'<img class="psp-thumb" src="{data_uri(thumbnail)}" alt="drawing of {escape(row.get("patent_pn"))}">'
              if thumbnail else '<div class="psp-thumb psp-msg-hint">no image</div>')
-    rank = row.get("rank")
-    rank_text = "" if is_missing(rank) else f'<span class="psp-sub psp-nowrap">#{int(rank)}</span> '
+    rank = optional_int(row.get("rank"))
+    rank_text = "" if rank is None else f'<span class="psp-sub psp-nowrap">#{rank}</span> '
     authority = row.get("authority")
     lines = [
         image,
@@ -172,9 +172,9 @@ def card_html(row: Mapping[str, Any], thumbnail: bytes | None) -> str:
     dates = _date_line(row)
     if dates:
         lines.append(f'<div class="psp-sub">{dates}</div>')
-    matched = row.get("matched_view")
-    if not is_missing(matched):
-        lines.append(f'<div class="psp-sub psp-nowrap">matched view {int(matched)}</div>')
+    matched = optional_int(row.get("matched_view"))
+    if matched is not None:
+        lines.append(f'<div class="psp-sub psp-nowrap">matched view {matched}</div>')
     return "".join(lines)
 
 
@@ -273,8 +273,8 @@ def compare_html(row: Mapping[str, Any], query_image: bytes | str | None, hit_im
                          f'<figcaption class="psp-nowrap">view {i}</figcaption></figure>')
         others = '<div class="psp-others">' + "".join(small) + "</div>"
     pn = format_value(row.get("patent_pn"))
-    score = row.get("score")
-    score_text = "" if is_missing(score) else f' \u00b7 score <span class="psp-nowrap">{float(score):.3f}</span>'
+    score = optional_float(row.get("score"))
+    score_text = "" if score is None else f' \u00b7 score <span class="psp-nowrap">{score:.3f}</span>'
     pair = ('<div class="psp-pair">'
             + (query_figure or figure(query_src, caption, "query image", others))
             + figure(data_uri(hit_image) if hit_image else None,

@@ -34,7 +34,7 @@ import io
 import warnings
 from collections.abc import Callable, Mapping
 from pathlib import Path
-from typing import Any
+from typing import Any, TypeVar
 
 import ipywidgets as W
 import pandas as pd
@@ -46,7 +46,7 @@ from ..errors import CacheError, FilterError, InvalidInputError, MissingCredenti
 from ..filters import FILTER_LABELS, SearchFilters
 from ..frame import RELEVANCE_VALUES, concat_frames
 from ..http import redact
-from ..images import ImageSizeWarning, prepare_image, thumbnail_png_or_none
+from ..images import ImageSizeWarning, PreparedImage, prepare_image, thumbnail_png_or_none
 from ..search import (
     MAX_RESULTS_CAP,
     MAX_VIEWS,
@@ -65,6 +65,8 @@ from .cards import CSS, card_html, compare_html
 from .messages import UPLOAD_ACCEPT, filter_message, image_message, split_urls, too_many_views, url_message, urls_message
 
 __all__ = ["COMMON_AUTHORITIES", "RELEVANCE_CHOICES", "ORDER_HINT", "PanelState", "QueryView", "SearchPanel", "panel"]
+
+_Widget = TypeVar("_Widget", bound=W.DOMWidget)  # any widget that takes CSS classes
 
 #: Authorities offered in the country list (most design filings); others go in the free-entry box.
 COMMON_AUTHORITIES: tuple[str, ...] = ("CN", "US", "EM", "JP", "KR", "WO", "DE", "FR", "GB", "IT",
@@ -233,17 +235,18 @@ def _plural(n: int, word: str, words: str | None = None) -> str:
     return f"{n} {word if n == 1 else (words or word + 's')}"
 
 
+def _classed(widget: _Widget, css_class: str) -> _Widget:
+    """``widget`` with the CSS class ``css_class`` added (the panel's styles and tests find it by it)."""
+    widget.add_class(css_class)
+    return widget
+
+
 def _label(text: str) -> W.HTML:
-    label = W.HTML(escape(text))
-    label.add_class("psp-label")
-    return label
+    return _classed(W.HTML(escape(text)), "psp-label")
 
 
 def _message_slot(name: str) -> W.HTML:
-    slot = W.HTML("")
-    slot.add_class("psp-msg")
-    slot.add_class(f"psp-msg-{name}")
-    return slot
+    return _classed(_classed(W.HTML(""), "psp-msg"), f"psp-msg-{name}")
 
 
 def _full(**kw: Any) -> W.Layout:
@@ -475,51 +478,40 @@ class SearchPanel:
         style = {"description_width": "initial"}
 
         def text(placeholder: str, cls: str, **kw: Any) -> W.Text:
-            box = W.Text(placeholder=placeholder, layout=_full(), **kw)
-            box.add_class(cls)
-            return box
+            return _classed(W.Text(placeholder=placeholder, layout=_full(), **kw), cls)
 
         self.css = W.HTML(f"<style>{CSS}</style>", layout=W.Layout(display="none"))
-        self.title = W.HTML('<div class="psp-h" style="font-size:1.25em">PatSnap design search</div>')
-        self.title.add_class("psp-title")
-        self.status = W.HTML()
-        self.status.add_class("psp-status")
+        self.title = _classed(W.HTML('<div class="psp-h" style="font-size:1.25em">PatSnap design search</div>'), "psp-title")
+        self.status = _classed(W.HTML(), "psp-status")
         # Query image
         # several files at once: several views of one product (a new choice replaces the last)
-        self.upload = W.FileUpload(accept=UPLOAD_ACCEPT, multiple=True, description="Choose image files",
-                                   layout=W.Layout(width="auto"))
-        self.upload.add_class("psp-upload")
+        self.upload = _classed(W.FileUpload(accept=UPLOAD_ACCEPT, multiple=True, description="Choose image files",
+                                            layout=W.Layout(width="auto")), "psp-upload")
         self.image_msg = _message_slot("image")
         # not on every keystroke: the preview <img> would make the browser fetch each partial URL
         self.url = text("https://\u2026 JPG or PNG, one or more", "psp-url",
                         continuous_update=False)
         self.url_msg = _message_slot("url")
-        self.preview = W.HTML()
-        self.preview.add_class("psp-preview")
+        self.preview = _classed(W.HTML(), "psp-preview")
         # several views: a numbered strip of thumbnails, each removable, and what the order means
-        self.views_box = W.Box(layout=W.Layout(display="none", flex_flow="row wrap", grid_gap="8px",
-                                               width="auto", max_width="100%"))
-        self.views_box.add_class("psp-views")
-        self.views_hint = W.HTML()
-        self.views_hint.add_class("psp-views-hint")
+        self.views_box = _classed(W.Box(layout=W.Layout(display="none", flex_flow="row wrap", grid_gap="8px",
+                                                        width="auto", max_width="100%")), "psp-views")
+        self.views_hint = _classed(W.HTML(), "psp-views-hint")
         self._strip_key: tuple | None = None
         # Filters
         self.loc = text("e.g. (06-01 OR 06-02) AND NOT 06-03", "psp-loc", continuous_update=False)
         self.loc_msg = _message_slot("loc")
-        self.country = W.SelectMultiple(
+        self.country = _classed(W.SelectMultiple(
             options=[(f"{code} \u2013 {codes.AUTHORITIES[code]}", code) for code in COMMON_AUTHORITIES],
-            rows=5, layout=_full())
-        self.country.add_class("psp-country")
+            rows=5, layout=_full()), "psp-country")
         self.country_other = text("other codes, e.g. NZ, SG", "psp-country-other", continuous_update=False)
         self.country_msg = _message_slot("country")
         self.assignees = text("applicant or patentee", "psp-assignees", continuous_update=False)
         self.main_field = text("in title, abstract, claims\u2026", "psp-keyword", continuous_update=False)
-        self.legal_status = W.SelectMultiple(
-            options=[(name, code) for code, name in codes.LEGAL_STATUS.items()], rows=5, layout=_full())
-        self.legal_status.add_class("psp-legal-status")
-        self.simple_legal_status = W.SelectMultiple(
-            options=[(name, code) for code, name in codes.SIMPLE_LEGAL_STATUS.items()], rows=4, layout=_full())
-        self.simple_legal_status.add_class("psp-simple-legal-status")
+        self.legal_status = _classed(W.SelectMultiple(
+            options=[(name, code) for code, name in codes.LEGAL_STATUS.items()], rows=5, layout=_full()), "psp-legal-status")
+        self.simple_legal_status = _classed(W.SelectMultiple(
+            options=[(name, code) for code, name in codes.SIMPLE_LEGAL_STATUS.items()], rows=4, layout=_full()), "psp-simple-legal-status")
         date_layout = W.Layout(width="auto", max_width="100%")
         self.apply_start = W.DatePicker(description="from", layout=date_layout, style=style)
         self.apply_end = W.DatePicker(description="to", layout=date_layout, style=style)
@@ -530,10 +522,9 @@ class SearchPanel:
         for picker, cls in ((self.apply_start, "psp-apply-start"), (self.apply_end, "psp-apply-end"),
                             (self.public_start, "psp-public-start"), (self.public_end, "psp-public-end")):
             picker.add_class(cls)
-        self.limit = W.IntSlider(value=limit, min=codes.LIMIT_MIN, max=codes.LIMIT_MAX,
-                                 description="Hits per Search / Load more", style=style,
-                                 continuous_update=False, layout=W.Layout(width="420px", max_width="100%"))
-        self.limit.add_class("psp-limit")
+        self.limit = _classed(W.IntSlider(value=limit, min=codes.LIMIT_MIN, max=codes.LIMIT_MAX,
+                                          description="Hits per Search / Load more", style=style,
+                                          continuous_update=False, layout=W.Layout(width="420px", max_width="100%")), "psp-limit")
         self.sort_field = W.Dropdown(
             options=[("similarity score", "score")] + [(name, code) for code, name in codes.SORT_FIELDS.items()],
             value="score", description="PatSnap sorts by", style=style,
@@ -542,51 +533,34 @@ class SearchPanel:
                                      layout=W.Layout(width="auto"))
         self.sort_msg = _message_slot("sort")
         # Actions
-        self.search_button = W.Button(description="Search", button_style="primary", icon="search",
-                                      tooltip="Search designs like the image (billed API calls)")
-        self.search_button.add_class("psp-search")
-        self.more_button = W.Button(description="Load more", tooltip="The next hits of the same search")
-        self.more_button.add_class("psp-more")
-        self.hint = W.HTML()
-        self.hint.add_class("psp-hint")
+        self.search_button = _classed(W.Button(description="Search", button_style="primary", icon="search",
+                                               tooltip="Search designs like the image (billed API calls)"), "psp-search")
+        self.more_button = _classed(W.Button(description="Load more", tooltip="The next hits of the same search"), "psp-more")
+        self.hint = _classed(W.HTML(), "psp-hint")
         # Results: local tools (no calls)
-        self.order = W.Dropdown(options=[(label, i) for i, (label, _, _) in enumerate(CARD_ORDERS)], value=0,
-                                description="Order", style=style, layout=W.Layout(width="auto", max_width="100%"))
-        self.order.add_class("psp-order")
-        self.min_score = W.FloatSlider(value=0.0, min=0.0, max=1.0, step=0.01, readout_format=".2f",
-                                       description="Min score", continuous_update=False, style=style,
-                                       layout=W.Layout(width="340px", max_width="100%"))
-        self.min_score.add_class("psp-min-score")
-        self.text_filter = W.Text(placeholder="number, title, assignee\u2026", description="Show only",
-                                  continuous_update=False, style=style,
-                                  layout=W.Layout(width="auto", max_width="100%"))
-        self.text_filter.add_class("psp-text-filter")
-        self.summary = W.HTML()
-        self.summary.add_class("psp-summary")
-        self.chart = W.HTML()
-        self.chart.add_class("psp-chart")
-        self.card_box = W.Box(layout=W.Layout(display="flex", flex_flow="row wrap", grid_gap="12px",
-                                              width="auto", align_items="stretch"))
-        self.card_box.add_class("psp-cards")
-        self.cards_note = W.HTML()
-        self.cards_note.add_class("psp-cards-note")
+        self.order = _classed(W.Dropdown(options=[(label, i) for i, (label, _, _) in enumerate(CARD_ORDERS)], value=0,
+                                         description="Order", style=style, layout=W.Layout(width="auto", max_width="100%")), "psp-order")
+        self.min_score = _classed(W.FloatSlider(value=0.0, min=0.0, max=1.0, step=0.01, readout_format=".2f",
+                                                description="Min score", continuous_update=False, style=style,
+                                                layout=W.Layout(width="340px", max_width="100%")), "psp-min-score")
+        self.text_filter = _classed(W.Text(placeholder="number, title, assignee\u2026", description="Show only",
+                                           continuous_update=False, style=style,
+                                           layout=W.Layout(width="auto", max_width="100%")), "psp-text-filter")
+        self.summary = _classed(W.HTML(), "psp-summary")
+        self.chart = _classed(W.HTML(), "psp-chart")
+        self.card_box = _classed(W.Box(layout=W.Layout(display="flex", flex_flow="row wrap", grid_gap="12px",
+                                                       width="auto", align_items="stretch")), "psp-cards")
+        self.cards_note = _classed(W.HTML(), "psp-cards-note")
         # Comparison view
-        self.back_button = W.Button(description="Back to all hits", icon="arrow-left")
-        self.back_button.add_class("psp-back")
-        self.prev_button = W.Button(description="Previous", icon="chevron-left")
-        self.prev_button.add_class("psp-prev")
-        self.next_button = W.Button(description="Next", icon="chevron-right")
-        self.next_button.add_class("psp-next")
-        self.compare = W.HTML()
-        self.compare.add_class("psp-compare-body")
-        self.relevance = W.ToggleButtons(options=list(RELEVANCE_CHOICES), value=None,
-                                         style={"button_width": "auto"}, layout=W.Layout(width="auto"))
-        self.relevance.add_class("psp-relevance")
-        self.clear_mark = W.Button(description="Clear mark")
-        self.clear_mark.add_class("psp-clear-mark")
-        self.note = W.Textarea(placeholder="A note for this hit (goes into the reports)", rows=2,
-                               continuous_update=False, layout=_full())
-        self.note.add_class("psp-note")
+        self.back_button = _classed(W.Button(description="Back to all hits", icon="arrow-left"), "psp-back")
+        self.prev_button = _classed(W.Button(description="Previous", icon="chevron-left"), "psp-prev")
+        self.next_button = _classed(W.Button(description="Next", icon="chevron-right"), "psp-next")
+        self.compare = _classed(W.HTML(), "psp-compare-body")
+        self.relevance = _classed(W.ToggleButtons(options=list(RELEVANCE_CHOICES), value=None,
+                                                  style={"button_width": "auto"}, layout=W.Layout(width="auto")), "psp-relevance")
+        self.clear_mark = _classed(W.Button(description="Clear mark"), "psp-clear-mark")
+        self.note = _classed(W.Textarea(placeholder="A note for this hit (goes into the reports)", rows=2,
+                                        continuous_update=False, layout=_full()), "psp-note")
         self.mark_msg = _message_slot("mark")
         self.compare_box = W.VBox([
             _row([self.back_button, self.prev_button, self.next_button]),
@@ -597,31 +571,24 @@ class SearchPanel:
         ], layout=_full(display="none", border="1px solid #c8c8c8", padding="10px"))
         self.compare_box.add_class("psp-compare")
         # Export (local: no call)
-        self.export_format = W.Dropdown(options=[("HTML", "html"), ("PDF", "pdf"), ("Excel", "xlsx")],
-                                        value="html", description="Format", style=style,
-                                        layout=W.Layout(width="auto"))
-        self.export_format.add_class("psp-export-format")
-        self.export_include = W.Dropdown(options=[("all shown hits", "all"), ("marked hits", "marked"),
-                                                  ("relevant hits", "relevant")],
-                                         value="all", description="Hits", style=style,
-                                         layout=W.Layout(width="auto"))
-        self.export_include.add_class("psp-export-include")
+        self.export_format = _classed(W.Dropdown(options=[("HTML", "html"), ("PDF", "pdf"), ("Excel", "xlsx")],
+                                                 value="html", description="Format", style=style,
+                                                 layout=W.Layout(width="auto")), "psp-export-format")
+        self.export_include = _classed(W.Dropdown(options=[("all shown hits", "all"), ("marked hits", "marked"),
+                                                           ("relevant hits", "relevant")],
+                                                  value="all", description="Hits", style=style,
+                                                  layout=W.Layout(width="auto")), "psp-export-include")
         # a text area: a long path wraps instead of hiding its end
-        self.export_folder = W.Textarea(value=_export.display_path(export_dir), rows=2, continuous_update=False,
-                                        layout=_full())
-        self.export_folder.add_class("psp-export-folder")
-        self.export_button = W.Button(description="Export report", icon="download",
-                                      tooltip="Write a report of the hits and offer it as a download (no API call)")
-        self.export_button.add_class("psp-export")
-        self.export_msg = W.HTML()
-        self.export_msg.add_class("psp-export-msg")
+        self.export_folder = _classed(W.Textarea(value=_export.display_path(export_dir), rows=2, continuous_update=False,
+                                                 layout=_full()), "psp-export-folder")
+        self.export_button = _classed(W.Button(description="Export report", icon="download",
+                                               tooltip="Write a report of the hits and offer it as a download (no API call)"), "psp-export")
+        self.export_msg = _classed(W.HTML(), "psp-export-msg")
         # kept for code written against the earlier panel: the link of the last export
         self.report_link = self.export_msg
 
         def col(children: list[W.Widget], cls: str) -> W.VBox:
-            box = W.VBox(children, layout=W.Layout(min_width="0", max_width="100%"))
-            box.add_class(cls)
-            return box
+            return _classed(W.VBox(children, layout=W.Layout(min_width="0", max_width="100%")), cls)
 
         query_col = col([W.HTML('<div class="psp-h">Query image (or several views of one product)</div>'),
                          self.upload, self.image_msg, _label("or image URL"), self.url, self.url_msg,
@@ -636,9 +603,8 @@ class SearchPanel:
             _row([self.sort_field, self.sort_order]), self.sort_msg,
             self.limit,
         ], layout=_full())
-        self.more_filters = W.Accordion(children=[more_filters], titles=("More filters: status, dates, sorting",),
-                                        selected_index=None, layout=_full())
-        self.more_filters.add_class("psp-more-filters")
+        self.more_filters = _classed(W.Accordion(children=[more_filters], titles=("More filters: status, dates, sorting",),
+                                                 selected_index=None, layout=_full()), "psp-more-filters")
         filter_col = col([W.HTML('<div class="psp-h">Filters</div>'),
                           _label(FILTER_LABELS["loc"]), self.loc, self.loc_msg,
                           _label(FILTER_LABELS["country"]), self.country, self.country_other, self.country_msg,
@@ -665,10 +631,9 @@ class SearchPanel:
             self.export_box,
         ], layout=_full(display="none"))
         self.results_box.add_class("psp-results")
-        self.widget = W.VBox([self.css, self.title, self.status, form, actions, self.results_box],
-                             layout=W.Layout(width="auto", max_width="100%", min_width="0",
-                                             overflow="hidden", padding="4px"))
-        self.widget.add_class("psp-panel")
+        self.widget = _classed(W.VBox([self.css, self.title, self.status, form, actions, self.results_box],
+                                      layout=W.Layout(width="auto", max_width="100%", min_width="0",
+                                                      overflow="hidden", padding="4px")), "psp-panel")
 
     @property
     def _widgets(self) -> list[W.Widget]:
@@ -836,6 +801,7 @@ class SearchPanel:
                 prepared = prepare_image(data, label=name)
         except (InvalidInputError, OSError, ValueError):
             return None
+        assert isinstance(prepared, PreparedImage)  # bytes in: never passed through as a URL
         return thumbnail_png_or_none(prepared.data, PREVIEW_PX)  # None: not expected, prepare_image just wrote it
 
     def remove_view(self, number: int) -> None:
@@ -1085,7 +1051,8 @@ class SearchPanel:
         client = self.client or self._find_client()
         if client is None:
             raise MissingCredentialsError(self._credentials_help or "No PatSnap credentials found.")
-        df = search_designs(image, client=client, limit=self.limit.value, label=label, **filters.to_dict())
+        by_name: dict[str, Any] = dict(filters.to_dict())  # filter names only: none of the named parameters
+        df = search_designs(image, client=client, limit=self.limit.value, label=label, **by_name)
         thumbs = load_thumbnails(df)
         identity = self._query_identity()
         if identity != self._query_key:  # marks belong to one query image
@@ -1105,14 +1072,15 @@ class SearchPanel:
             raise InvalidInputError("nothing to continue: search first.")
         more = continue_search(df, n=self.limit.value, client=self.client, refresh=True)
         thumbs = load_thumbnails(more)
+        combined = df
         if len(more):
-            combined = concat_frames([df, more]).reset_index(drop=True)
-            self.state.results = self._with_marks(combined)
+            combined = self._with_marks(concat_frames([df, more]).reset_index(drop=True))
+            self.state.results = combined
             self.state.thumbnails = self.state.thumbnails + thumbs
         self._chart_cache = None
         cached = " (from the cache)" if more.attrs.get("from_cache") else ""
         self.state.message = (f"Loaded {_plural(len(more), 'more hit', 'more hits')}{cached}; "
-                              f"{len(self.state.results)} of {self.state.results.attrs.get('total')} fetched.")
+                              f"{len(combined)} of {combined.attrs.get('total')} fetched.")
 
     def _do_export(self) -> None:
         if self.state.results is None:

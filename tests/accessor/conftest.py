@@ -16,50 +16,23 @@ from PIL import Image, ImageDraw
 matplotlib.use("Agg")  # before pyplot is imported anywhere: tests render to PNG, never to a screen
 
 import patsnap_pandas  # registers df.patsnap
-from patsnap_pandas import PatsnapClient, search_designs
+from patsnap_pandas import search_designs
 from patsnap_pandas.sandbox import start_sandbox
 from patsnap_pandas.testing import ClientFactory
 
+from ..conftest import FAST
+
 CORPUS_SIZE = 600
-FAST = {"backoff_factor": 0.001, "timeout": 20}
 HOSTILE_TITLE = "<img src=x onerror=alert(1)>"
 HOSTILE_APPLICANT = '"><script>alert(2)</script>'
 
 assert patsnap_pandas  # imported for its side effect
 
 
-@pytest.fixture(scope="session")
-def shared_sandbox(patsnap_sandboxes):
-    """The session's sandbox of CORPUS_SIZE designs (the pool of the patsnap_pandas.testing plugin)."""
-    return patsnap_sandboxes.shared(corpus_size=CORPUS_SIZE)
-
-
 @pytest.fixture
 def patsnap_sandbox_options():
+    """This folder's corpus: tests/conftest.py makes ``sandbox``, ``shared_sandbox`` and ``corpus`` of it."""
     return {"corpus_size": CORPUS_SIZE}
-
-
-@pytest.fixture
-def sandbox(patsnap_sandbox):
-    """The shared sandbox with default knobs, a fresh quota count and an empty ledger (reset after)."""
-    return patsnap_sandbox
-
-
-@pytest.fixture
-def make_client(sandbox, tmp_path):
-    """Clients of ``sandbox``; each ``name`` is its own cache folder (same name: shared cache)."""
-    with ClientFactory(tmp_path, sandbox, **FAST) as make:
-        yield make
-
-
-@pytest.fixture
-def client(make_client) -> PatsnapClient:
-    return make_client()
-
-
-@pytest.fixture
-def corpus(shared_sandbox):
-    return shared_sandbox.corpus
 
 
 def design_png(corpus, i: int) -> bytes:

@@ -51,6 +51,7 @@ def _image_key(value) -> str:
     return prepare_image(value).sha256
 
 
+@pytest.mark.slow  # a batch under faults, then its rerun: left out of `make test-fast`, run by `make test` and CI
 def test_batch_under_faults_then_a_rerun_completes_only_the_failed(make_client, sandbox, corpus, tmp_path):
     catalogue = _catalogue(corpus, tmp_path)
     assert len(catalogue) == 60

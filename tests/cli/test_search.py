@@ -6,12 +6,14 @@ import re
 
 import openpyxl
 import pandas as pd
+import pytest
 
 from patsnap_pandas import cli
 
 from .conftest import error_lines, run_cli
 
 
+@pytest.mark.slow  # the command in a subprocess, with its own sandbox: left out of `make test-fast`, run by `make test` and CI
 def test_search_real_tiff_to_excel_with_the_sandbox(sandbox, real_designs, tmp_path):
     # end to end: a real bilevel TIFF drawing sheet, the real command, the embedded sandbox
     tiff = real_designs / "USD0917866-20210504" / "USD0917866-20210504-D00002.TIF"

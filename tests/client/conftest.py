@@ -17,39 +17,21 @@ from werkzeug.serving import WSGIRequestHandler, make_server
 from werkzeug.wrappers import Request, Response
 
 from patsnap_pandas import PatsnapClient
-from patsnap_pandas.testing import ClientFactory
 
 CORPUS_SIZE = 60
 FAST = {"backoff_factor": 0.001, "timeout": 10}
 
 
-@pytest.fixture(scope="session")
-def shared_sandbox(patsnap_sandboxes):
-    """The session's sandbox of CORPUS_SIZE designs (the pool of the patsnap_pandas.testing plugin)."""
-    return patsnap_sandboxes.shared(corpus_size=CORPUS_SIZE)
-
-
 @pytest.fixture
 def patsnap_sandbox_options():
+    """This folder's corpus: tests/conftest.py makes ``sandbox``, ``shared_sandbox`` and ``corpus`` of it."""
     return {"corpus_size": CORPUS_SIZE}
 
 
 @pytest.fixture
-def sandbox(patsnap_sandbox):
-    """The shared sandbox with default knobs, a fresh quota count and an empty ledger (reset after)."""
-    return patsnap_sandbox
-
-
-@pytest.fixture
-def make_client(sandbox, tmp_path):
-    """``make_client(auth="token", **options)``: clients of ``sandbox`` sharing a per-test cache dir, tiny backoffs."""
-    with ClientFactory(tmp_path, sandbox, **FAST) as make:
-        yield make
-
-
-@pytest.fixture
-def client(make_client):
-    return make_client()
+def client_options():
+    """The clients of ``make_client`` and ``client`` (tests/conftest.py): tiny backoffs, a 10 s timeout."""
+    return dict(FAST)
 
 
 @pytest.fixture

@@ -76,6 +76,7 @@ def test_the_marker_is_only_used_where_an_account_is_needed():
                     f"{page.name}:{line} is marked {CREDENTIALS_MARKER!r} but uses no credentials")
 
 
+@pytest.mark.slow  # seconds a page (searches, reports, a PDF): run by `make test` and CI, like the notebooks
 @pytest.mark.parametrize("page", [p for p in PAGES if python_blocks(p.read_text(encoding="utf-8"))],
                          ids=lambda p: p.name)
 def test_page_examples_run_as_printed(page, tmp_path, monkeypatch):

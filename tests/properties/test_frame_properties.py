@@ -14,6 +14,7 @@ import math
 
 import numpy as np
 import pandas as pd
+import pytest
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
@@ -105,6 +106,7 @@ def test_any_hits_give_the_schema_and_contiguous_ranks(hits, start, query, searc
     assert df.attrs["query"] == query and df.attrs["search_id"] == search_id
 
 
+@pytest.mark.slow  # many generated examples, each a frame build: left out of `make test-fast`, run by `make test` and CI
 @SETTINGS
 @given(pages=st.lists(st.lists(hit(), max_size=8), min_size=1, max_size=4))
 def test_pages_concatenate_into_one_valid_frame(pages):

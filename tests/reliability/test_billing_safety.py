@@ -146,6 +146,7 @@ _WORKER = textwrap.dedent("""
 """)
 
 
+@pytest.mark.slow  # four processes: left out of `make test-fast`, run by `make test` and CI
 def test_four_processes_on_the_same_twenty_images_share_one_cache_folder(sandboxes, corpus, tmp_path):
     server = sandboxes(latency=0.05)
     images = tmp_path / "images"

@@ -2,11 +2,14 @@
 
 from __future__ import annotations
 
+import pytest
+
 from .conftest import IMAGES, SEARCH, UPLOAD, assert_intact_hits, ledger_counts, per_query
 
 LIMIT = 5
 
 
+@pytest.mark.slow  # a whole catalogue under faults and retries: left out of `make test-fast`, run by `make test` and CI
 def test_every_search_of_a_faulty_batch_completes_once(sandboxes, clients, catalogue, corpus, caplog):
     # 20 % of billable calls fail: HTTP 500/502/503, 68300008 in the envelope, or the socket
     # is closed without an answer; tokens live 5 s (refreshed at half-life); replies wait 30 ms

@@ -5,6 +5,7 @@ from __future__ import annotations
 from concurrent.futures import ThreadPoolExecutor
 
 import pandas as pd
+import pytest
 
 from patsnap_pandas.frame import SCHEMA
 from patsnap_pandas.images import prepare_image
@@ -15,6 +16,7 @@ LIMIT = 3
 QUOTA = 120
 
 
+@pytest.mark.slow  # a batch of 120+ billed calls: left out of `make test-fast`, run by `make test` and CI
 def test_quota_exhausted_at_call_120_then_a_rerun_completes_only_the_missing(sandboxes, clients,
                                                                             catalogue, corpus):
     server = sandboxes()

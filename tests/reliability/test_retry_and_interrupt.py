@@ -27,6 +27,7 @@ def _gaps(server, endpoint):
     return [b - a for a, b in zip(times, times[1:])]
 
 
+@pytest.mark.slow  # waits out a real rate limit: left out of `make test-fast`, run by `make test` and CI
 def test_every_retry_passes_the_rate_limit(sandboxes, clients):
     server = sandboxes(failure_rate=1.0, failure_kinds=(503,))
     client = clients(server, rate_limit=1, max_retries=4)
@@ -68,6 +69,7 @@ sys.exit(main(sys.argv[1:]))
 """
 
 
+@pytest.mark.slow  # a batch in a subprocess, interrupted: left out of `make test-fast`, run by `make test` and CI
 def test_ctrl_c_stops_a_rate_limited_batch_at_once_and_says_a_rerun_continues(sandboxes, corpus, tmp_path):
     server = sandboxes()
     rows = []

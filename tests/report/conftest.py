@@ -9,44 +9,18 @@ matplotlib.use("Agg")  # tests render to PNG, never to a screen
 
 import patsnap_pandas  # registers df.patsnap
 from patsnap_pandas import PatsnapClient, search_designs
-from patsnap_pandas.testing import ClientFactory
+
+from ..conftest import FAST
 
 assert patsnap_pandas  # imported for its side effect
 
 CORPUS_SIZE = 600
-FAST = {"backoff_factor": 0.001, "timeout": 20}
-
-@pytest.fixture(scope="session")
-def shared_sandbox(patsnap_sandboxes):
-    """The session's sandbox of CORPUS_SIZE designs (the pool of the patsnap_pandas.testing plugin)."""
-    return patsnap_sandboxes.shared(corpus_size=CORPUS_SIZE)
 
 
 @pytest.fixture
 def patsnap_sandbox_options():
+    """This folder's corpus: tests/conftest.py makes ``sandbox``, ``shared_sandbox`` and ``corpus`` of it."""
     return {"corpus_size": CORPUS_SIZE}
-
-
-@pytest.fixture
-def sandbox(patsnap_sandbox):
-    """The shared sandbox with default knobs, a fresh quota count and an empty ledger (reset after)."""
-    return patsnap_sandbox
-
-
-@pytest.fixture
-def make_client(sandbox, tmp_path):
-    with ClientFactory(tmp_path, sandbox, **FAST) as make:
-        yield make
-
-
-@pytest.fixture
-def client(make_client) -> PatsnapClient:
-    return make_client()
-
-
-@pytest.fixture
-def corpus(shared_sandbox):
-    return shared_sandbox.corpus
 
 
 def design_png(corpus, i: int) -> bytes:
@@ -60,7 +34,7 @@ def hits(client, corpus):
     return search_designs(design_png(corpus, 5), client=client, limit=12).patsnap.enrich(legal_status=True)
 
 
-@pytest.fixture(scope="session")
+@pytest.fixture
 def plain_server(shared_sandbox):
     """A loopback server that is not a sandbox: it forwards the API to the sandbox but has no
     ``/_sandbox/status`` page (as a proxy or a recording would). Its data must not get the banner."""

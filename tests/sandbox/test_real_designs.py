@@ -83,6 +83,7 @@ def _rows(stdout: str) -> list[list[str]]:
     return [line.split() for line in stdout.splitlines() if re.match(r"^\s+\d+\s+\d\.\d{3}\s", line)]
 
 
+@pytest.mark.slow  # the demo in a subprocess: left out of `make test-fast`, run by `make test` and CI
 def test_demo_serves_the_folder_given_by_sandbox_corpus(real, real_designs):
     result = _demo("--sandbox-corpus", str(real_designs))
     assert result.returncode == 0, result.stderr
@@ -93,6 +94,7 @@ def test_demo_serves_the_folder_given_by_sandbox_corpus(real, real_designs):
     assert "-> rank 1 is the patent the query was drawn from (USD917866S)" in result.stdout
 
 
+@pytest.mark.slow  # the demo in a subprocess: left out of `make test-fast`, run by `make test` and CI
 def test_demo_takes_the_corpus_from_the_environment(real, real_designs):
     env = {**os.environ, "PATSNAP_SANDBOX_CORPUS": str(real_designs)}
     result = _demo(env=env)
@@ -100,6 +102,7 @@ def test_demo_takes_the_corpus_from_the_environment(real, real_designs):
     assert _rows(result.stdout)[0][2] == "USD917866S"
 
 
+@pytest.mark.slow  # the demo in a subprocess: left out of `make test-fast`, run by `make test` and CI
 def test_demo_never_looks_for_the_shared_folder_by_itself(real):
     """Run beside ../shared/real-designs without a setting: the generated corpus and a sample query."""
     env = {k: v for k, v in os.environ.items() if k != "PATSNAP_SANDBOX_CORPUS"}

@@ -192,6 +192,7 @@ def _real_views(folder: Path) -> dict[str, str]:
         return {Path(r["file"]).stem: r["view"] for r in csv.DictReader(f)}
 
 
+@pytest.mark.slow  # indexes and searches every real drawing: left out of `make test-fast`, run by `make test` and CI
 def test_real_designs_recall_at_10(record_property, real_designs):
     """Acceptance: for >= 80 % of drawing-sheet queries, another image of the same patent is in the top 10.
 

@@ -259,6 +259,7 @@ def _cached_responses(root: Path) -> dict[str, str]:
     return texts
 
 
+@pytest.mark.slow  # the whole workflow, a notebook kernel and the CLI: run by `make test` and CI
 def test_the_workflow_left_files_to_check(traces):
     _, _, root = traces
     names = {p.name for p in root.rglob("*") if p.is_file()}
@@ -270,6 +271,7 @@ def test_the_workflow_left_files_to_check(traces):
     assert "patent_messages" in raw["client-cache/http_cache.sqlite"]  # the raw scan sees the answers
 
 
+@pytest.mark.slow  # the whole workflow, a notebook kernel and the CLI: run by `make test` and CI
 @pytest.mark.parametrize("surface", ["files", "cache", "log", "repr", "html", "error", "cli", "warning",
                                      "notebook"])
 def test_no_secret_in(traces, surface):
@@ -289,6 +291,7 @@ def test_no_secret_in(traces, surface):
     assert {where: names for where, names in leaks.items() if names} == {}
 
 
+@pytest.mark.slow  # the whole workflow, a notebook kernel and the CLI: run by `make test` and CI
 def test_the_logs_were_really_at_debug(traces):
     _, found, _ = traces
     logs = "\n".join(found["log"])

@@ -12,39 +12,13 @@ import io
 import pytest
 from PIL import Image
 
-from patsnap_pandas.testing import ClientFactory
-
 CORPUS_SIZE = 60
-FAST = {"backoff_factor": 0.001, "timeout": 20}
-
-
-@pytest.fixture(scope="session")
-def shared_sandbox(patsnap_sandboxes):
-    """The session's sandbox of CORPUS_SIZE designs (the pool of the patsnap_pandas.testing plugin)."""
-    return patsnap_sandboxes.shared(corpus_size=CORPUS_SIZE)
 
 
 @pytest.fixture
 def patsnap_sandbox_options():
+    """This folder's corpus: tests/conftest.py makes ``sandbox``, ``shared_sandbox`` and ``corpus`` of it."""
     return {"corpus_size": CORPUS_SIZE}
-
-
-@pytest.fixture
-def sandbox(patsnap_sandbox):
-    """The shared sandbox with default knobs, a fresh quota count and an empty ledger (reset after)."""
-    return patsnap_sandbox
-
-
-@pytest.fixture
-def client(sandbox, tmp_path):
-    """A client of ``sandbox`` with its own cache (so every test starts with nothing cached)."""
-    with ClientFactory(tmp_path, sandbox, **FAST) as make:
-        yield make()
-
-
-@pytest.fixture
-def corpus(shared_sandbox):
-    return shared_sandbox.corpus
 
 
 @pytest.fixture

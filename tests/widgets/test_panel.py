@@ -18,7 +18,8 @@ from patsnap_pandas import FilterError, PatsnapClient, SearchFilters, SearchPane
 from patsnap_pandas.widgets import COMMON_AUTHORITIES, PanelState
 from patsnap_pandas.words import SANDBOX_BANNER
 
-from .conftest import CORPUS_SIZE, FAST, tiff_bytes, upload_value
+from ..conftest import FAST
+from .conftest import CORPUS_SIZE, tiff_bytes, upload_value
 
 CHART = re.compile(r'src="data:image/png;base64,([A-Za-z0-9+/=]+)"')
 

@@ -21,6 +21,7 @@ from .errors import (
     BatchInterrupted,
     BudgetExceededError,
     CacheError,
+    CacheUnavailableError,
     CacheWarning,
     FilterError,
     ImageInputError,
@@ -80,7 +81,7 @@ __all__ = [
     "RateLimitError", "BudgetExceededError", "InvalidParameterError", "UploadRejectedError", "ServiceUnavailableError",
     "ServiceUnreachableError", "SearchExpiredError", "PermissionDeniedError", "BadRequestError",
     "ResponseFormatError", "InvalidInputError", "FilterError", "ImageInputError", "CacheError",
-    "CacheWarning", "BatchInterrupted", "MissingExtraError",
+    "CacheUnavailableError", "CacheWarning", "BatchInterrupted", "MissingExtraError",
 ]
 
 

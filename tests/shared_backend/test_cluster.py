@@ -10,6 +10,8 @@ from patsnap_pandas.cluster import search_each_on_cluster
 
 from ..reliability.conftest import SEARCH, UPLOAD, distinct_png
 
+pytestmark = pytest.mark.slow  # a LocalCluster of worker processes
+
 
 @pytest.fixture
 def dask_client(patsnap_sandbox_factory, patsnap_redis, monkeypatch):
@@ -26,7 +28,6 @@ def dask_client(patsnap_sandbox_factory, patsnap_redis, monkeypatch):
         yield client, server
 
 
-@pytest.mark.slow
 def test_a_catalogue_on_two_worker_processes_pays_once_per_image(dask_client, tmp_path):
     client, server = dask_client
     images = [distinct_png(server.corpus, i) for i in range(10)]

@@ -70,6 +70,7 @@ _BATCH_WORKER = """
 """
 
 
+@pytest.mark.slow  # processes
 def test_four_machines_on_one_redis_pay_once_per_unique_image(patsnap_sandbox_factory, patsnap_redis, tmp_path):
     server = patsnap_sandbox_factory(corpus_size=CORPUS_SIZE, latency=0.02)
     corpus = server.corpus
@@ -98,6 +99,7 @@ _SEARCH_WORKER = """
 """
 
 
+@pytest.mark.slow  # processes
 def test_a_second_machine_and_a_later_day_pay_nothing(patsnap_sandbox_factory, patsnap_redis, tmp_path, clock):
     server = patsnap_sandbox_factory(corpus_size=CORPUS_SIZE, image_url_lifetime=5)
     image = tmp_path / "query.png"

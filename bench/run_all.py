@@ -25,6 +25,10 @@ The benchmarks:
   batch of 50 products x 10 hits, against building the report model.
 * ``import_bench.py`` (IMPORTS): ``import patsnap_pandas`` against ``import pandas`` in the
   same run (fresh interpreters, alternating), ``patsnap-pandas --version`` wall time.
+* ``team_bench.py`` (TEAM): a cached search on a shared Redis against the local SQLite folder, and
+  one batch over 1, 2 and 4 processes against the floor one shared rate limit sets;
+* ``budget_bench.py`` (BUDGET): counting one billed call in memory, SQLite and Redis, against one
+  billed call to the sandbox;
 * ``install_size.py`` (INSTALL): two throwaway venvs under /tmp, ``pip install .`` and
   ``pip install ".[all]"`` of this checkout: their sizes, and the import figures on the core
   install (a few minutes).
@@ -96,6 +100,12 @@ BENCHMARKS: dict[str, tuple[str, str, str]] = {
     "imports": ("import_bench.py", "Import cost: `import patsnap_pandas` against `import pandas`, "
                 "`patsnap-pandas --version`", "`import pandas` in fresh interpreters of the same run, alternating "
                 "with the package's import"),
+    "team": ("team_bench.py", "A team on one Redis: cached-search latency (Redis vs the local SQLite folder), and "
+             "one batch over 1, 2 and 4 processes under one shared rate limit",
+             "the same cached search on the local SQLite folder; the floor the shared rate limit sets "
+             "((billed calls - 1) / rate)"),
+    "budget": ("budget_bench.py", "Budget: the cost of counting one billed call (memory, SQLite, Redis)",
+               "one billed call to the sandbox on loopback"),
     "install": ("install_size.py", "Install size: a core-only venv against `[all]`, and the import cost on the core",
                 "the core-only install (`pip install .`) made in the same run"),
 }

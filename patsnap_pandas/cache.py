@@ -78,7 +78,17 @@ def content_ref(data: bytes) -> str:
 
 @contextlib.contextmanager
 def keyed_by_content(refs: Mapping[str, str]) -> Any:
-    """Inside the block, cache keys name each URL of ``refs`` (url -> content ref) by its content."""
+    """Inside the block, cache keys name each URL of ``refs`` (url -> content ref) by its content.
+
+    Examples
+    --------
+    >>> import requests
+    >>> sent = requests.Request("GET", "https://api.example/search", params={"url": "https://img/9?sig=x"}).prepare()
+    >>> with keyed_by_content({"https://img/9?sig=x": content_ref(b"the image")}):
+    ...     inside = content_key(sent)
+    >>> inside == content_key(sent)                 # outside the block the URL itself is the key
+    False
+    """
     token = _CONTENT_REFS.set(dict(refs))
     try:
         yield

@@ -62,7 +62,23 @@ def search_each_on_cluster(catalogue: pd.DataFrame, image_column: Hashable, *, d
 
     Examples
     --------
-    See docs/caching.md ("Teams"), which runs it on a ``LocalCluster`` of two processes.
+    Two local worker processes against the sandbox (docs/caching.md, "Teams", adds the team's
+    shared Redis):
+
+    >>> import os
+    >>> from dask.distributed import Client, LocalCluster
+    >>> from patsnap_pandas import samples
+    >>> from patsnap_pandas.sandbox import start_sandbox
+    >>> sandbox = start_sandbox()
+    >>> os.environ.update(PATSNAP_BASE_URL=sandbox.base_url, PATSNAP_API_KEY=sandbox.credentials.api_key)
+    >>> catalogue = pd.DataFrame({"photo": [samples.image("armchair").read_bytes(), samples.image("desk-lamp").read_bytes()]})
+    >>> with LocalCluster(n_workers=2, processes=True, host="127.0.0.1", dashboard_address=None) as cluster:
+    ...     with Client(cluster) as dask:
+    ...         hits = search_each_on_cluster(catalogue, "photo", dask_client=dask, limit=3, thumbnails=False,
+    ...                                       client_options={"cache_dir": "worker-cache"})
+    >>> hits["query_index"].tolist(), hits.attrs["batch"]["ok"]
+    ([0, 0, 0, 1, 1, 1], 2)
+    >>> del os.environ["PATSNAP_BASE_URL"], os.environ["PATSNAP_API_KEY"]; sandbox.stop()
     """
     check_frame(catalogue, param="catalogue")
     options = dict(client_options or {})

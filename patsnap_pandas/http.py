@@ -180,7 +180,7 @@ class Usage:
     >>> hits = search_designs(samples.image("armchair"), client=client)
     >>> hits = search_designs(samples.image("armchair"), client=client)      # the same search: from the cache
     >>> client.usage
-    Usage(requests={'token': 1, 'upload': 1, 'search': 1}, cache_hits=2, billed_calls=2, retries=0, spent_today=2, spent_this_month=2)
+    Usage(requests={'token': 1, 'upload': 1, 'search': 1}, cache_hits=1, billed_calls=2, retries=0, spent_today=2, spent_this_month=2)
     >>> client.usage.as_dict()["billed_calls"], client.usage.budget
     (2, None)
     >>> client.close()

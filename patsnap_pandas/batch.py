@@ -80,7 +80,7 @@ MAX_WORKERS = 32
 class _Query:
     """One distinct image of the catalogue: what to upload (or the URL) and its first row's label."""
 
-    target: str | images.PreparedImage
+    target: str | images.PreparedImage | tuple[str | images.PreparedImage, ...]  # a tuple: the views
     label: str
     result: pd.DataFrame | None = None   # the hits (possibly empty) once searched
     error: str | None = None             # "ClassName: message" when it failed
@@ -244,18 +244,20 @@ def _estimate(catalogue: pd.DataFrame, rows: list[str | None], row_errors: dict[
         target = query.target
         if isinstance(target, tuple):
             views = [v if isinstance(v, str) else v.data for v in target]
-            estimates[key] = api.estimate(views, limit=limit, options=ImageSearchOptions(**filters.to_dict()))
+            estimates[key] = api.estimate(views, limit=limit, options=ImageSearchOptions.coerce(filters.to_dict()))
         else:
             estimates[key] = api.estimate(target if isinstance(target, str) else target.data, filters, limit=limit)
-    records, seen, total = [], set(), Estimate({})
-    for i, key in enumerate(rows):
-        if key is None:
+    records: list[dict[str, Any]] = []
+    seen: set[str] = set()
+    total = Estimate({})
+    for i, row_key in enumerate(rows):
+        if row_key is None:
             status, calls = "error", Estimate({})
-        elif key in seen:
+        elif row_key in seen:
             status, calls = "same image as an earlier row", Estimate({})
         else:
-            seen.add(key)
-            calls = estimates[key]
+            seen.add(row_key)
+            calls = estimates[row_key]
             status = "cached" if calls.total == 0 else "would search"
             total = total + calls
         records.append({"query_index": catalogue.index[i], "query": labels[i], "status": status,
@@ -309,7 +311,7 @@ def _run(api: PatsnapClient, queries: list[_Query], filters: SearchFilters, limi
                         query.error = _not_searched(stopped_by[0])
                     elif exc is not None:
                         query.error = _describe(exc)
-                    elif on_hits is not None and len(query.result):
+                    elif on_hits is not None and query.result is not None and len(query.result):
                         on_hits(query.result)
                     if query.error is not None:
                         errors += 1
@@ -360,7 +362,7 @@ def _search_one(api: PatsnapClient, query: _Query, filters: SearchFilters, limit
     if isinstance(query.target, tuple):  # several views of one product: P061, or each view and fusion
         endpoint, fuse = search.choose_endpoint(len(query.target), None, newer_options=False)
         hits = search.search_views(list(query.target), client=api, endpoint=endpoint, fuse=fuse,
-                                   options=ImageSearchOptions(**filters.to_dict()), filters=filters,
+                                   options=ImageSearchOptions.coerce(filters.to_dict()), filters=filters,
                                    limit=limit, label=query.label, thumbnails=False)
     else:
         hits = search.search_prepared(query.target, client=api, filters=filters, limit=limit,
@@ -474,20 +476,26 @@ def _assemble(catalogue: pd.DataFrame, rows: list[str | None], row_errors: dict[
               api: PatsnapClient) -> pd.DataFrame:
     # One frame of every distinct query's hits plus one blank row, then each catalogue row
     # takes its hits (or the blank row) by position: no per-row frames.
-    found = [q for q in queries.values() if q.error is None and q.result is not None and len(q.result)]
-    base = frame.concat_frames([q.result for q in found] + [frame.empty_frame().reindex(range(1))])
-    first, position = {}, 0
-    for q in found:
-        first[id(q)] = position
-        position += len(q.result)
+    found = [(q, q.result) for q in queries.values() if q.error is None and q.result is not None and len(q.result)]
+    base = frame.concat_frames([result for _, result in found] + [frame.empty_frame().reindex(range(1))])
+    first: dict[int, tuple[int, int]] = {}  # id(query) -> (its first row in base, its number of rows)
+    position = 0
+    for q, result in found:
+        first[id(q)] = (position, len(result))
+        position += len(result)
     blank = position
-    take, query, query_index, status, error = [], [], [], [], []
+    take: list[int] = []
+    query: list[str] = []
+    query_index: list[int] = []
+    status: list[str] = []
+    error: list[str | None] = []
     statuses = []  # one per catalogue row
     for i, key in enumerate(rows):
-        q = queries[key] if key is not None else None
-        message = row_errors.get(i) if q is None else q.error
-        if q is not None and id(q) in first:
-            picked, state = range(first[id(q)], first[id(q)] + len(q.result)), "ok"
+        row_query = queries[key] if key is not None else None
+        message = row_errors.get(i) if row_query is None else row_query.error
+        if row_query is not None and id(row_query) in first:
+            start, n_hits = first[id(row_query)]
+            picked, state = list(range(start, start + n_hits)), "ok"
         else:
             picked, state = [blank], ("error" if message is not None else "no_hits")
         take.extend(picked)
@@ -503,22 +511,22 @@ def _assemble(catalogue: pd.DataFrame, rows: list[str | None], row_errors: dict[
     out.insert(len(frame.SCHEMA) + 1, "status", pd.array(status, dtype="string"))
     out.insert(len(frame.SCHEMA) + 2, "error", pd.array(error, dtype="string"))
 
-    searched = [q for q in queries.values() if q.result is not None]
+    searched = [q.result for q in queries.values() if q.result is not None]
     url_by_label: dict[str, str] = {}
     urls_by_label: dict[str, list[str]] = {}
     digest_by_label: dict[str, str] = {}
     for i, key in enumerate(rows):
-        q = queries.get(key) if key is not None else None
-        if q is not None and q.result is not None:
-            url_by_label.setdefault(labels[i], q.result.attrs.get("query_url"))
-            if len(q.result.attrs.get("query_urls") or ()) > 1:  # several views: each product's strip
-                urls_by_label.setdefault(labels[i], list(q.result.attrs["query_urls"]))
-            if q.result.attrs.get("query_sha256"):
-                digest_by_label.setdefault(labels[i], q.result.attrs["query_sha256"])
+        result = queries[key].result if key is not None else None
+        if result is not None:
+            url_by_label.setdefault(labels[i], result.attrs.get("query_url"))
+            if len(result.attrs.get("query_urls") or ()) > 1:  # several views: each product's strip
+                urls_by_label.setdefault(labels[i], list(result.attrs["query_urls"]))
+            if result.attrs.get("query_sha256"):
+                digest_by_label.setdefault(labels[i], result.attrs["query_sha256"])
     out.attrs = {
         "query": f"{len(catalogue)} catalogue images",
         "filters": filters.to_dict(),
-        "search_id": [q.result.attrs["search_id"] for q in searched],
+        "search_id": [result.attrs["search_id"] for result in searched],
         "total": None,
         "fetched_at": frame.utcnow_iso(),
         "from_cache": bool(queries) and not row_errors and all(q.from_cache for q in queries.values()),
@@ -526,7 +534,7 @@ def _assemble(catalogue: pd.DataFrame, rows: list[str | None], row_errors: dict[
         "thumbnail_dir": thumbnail_dir(api),
         "source": search.data_source(api),
         "queries": list(dict.fromkeys(labels)),
-        "query_urls": [q.result.attrs["query_url"] for q in searched],
+        "query_urls": [result.attrs["query_url"] for result in searched],
         "query_url_by_label": url_by_label,
         "query_urls_by_label": urls_by_label,
         "query_sha256_by_label": digest_by_label,

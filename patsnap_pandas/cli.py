@@ -23,7 +23,7 @@ import warnings
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Any
+from typing import Any, NoReturn
 
 from . import __version__, codes, config
 from ._extras import extra_for
@@ -101,7 +101,7 @@ def _add_filter_arguments(parser: argparse.ArgumentParser) -> None:
                            help=_FILTER_HELP.get(name, f"the {name} search filter"))
 
 
-def _filters(args: argparse.Namespace) -> dict[str, str]:
+def _filters(args: argparse.Namespace) -> dict[str, Any]:  # filter name -> its text (search_designs(**filters))
     """The filters given on the command line, validated and normalised by SearchFilters."""
     given = {name: getattr(args, f"filter_{name}") for name in FILTER_NAMES
              if getattr(args, f"filter_{name}") is not None}
@@ -258,7 +258,7 @@ def _info(message: str) -> None:
     print(message, file=sys.stderr, flush=True)
 
 
-def _one_line(text: str) -> str:
+def _one_line(text: object) -> str:
     return " ".join(str(text).split())
 
 
@@ -504,10 +504,11 @@ def _count(n: int, word: str) -> str:
 
 
 def _size(n: int) -> str:
+    size = float(n)
     for unit in ("bytes", "KB", "MB", "GB"):
-        if n < 1024 or unit == "GB":
-            return f"{n} {unit}" if unit == "bytes" else f"{n:.1f} {unit}"
-        n /= 1024
+        if size < 1024 or unit == "GB":
+            return f"{n} {unit}" if unit == "bytes" else f"{size:.1f} {unit}"
+        size /= 1024
     return f"{n} bytes"  # pragma: no cover
 
 
@@ -699,7 +700,7 @@ def run_sandbox(args: argparse.Namespace) -> int:
 class _Parser(argparse.ArgumentParser):
     """argparse with one-line errors: `patsnap-pandas search: error: ... (see --help)`, exit 2."""
 
-    def error(self, message: str):  # type: ignore[override]
+    def error(self, message: str) -> NoReturn:
         self.exit(EXIT_USAGE, f"{self.prog}: error: {_one_line(message)} (see {self.prog} --help)\n")
 
 
@@ -813,7 +814,7 @@ def _safe_streams() -> None:
     """Titles in any script must not crash a terminal with a narrow encoding."""
     for stream in (sys.stdout, sys.stderr):
         with contextlib.suppress(AttributeError, ValueError, io.UnsupportedOperation):
-            stream.reconfigure(errors="replace")
+            stream.reconfigure(errors="replace")  # type: ignore[union-attr]  # a TextIOWrapper; others raise AttributeError
 
 
 def main(argv: list[str] | None = None) -> int:

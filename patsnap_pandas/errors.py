@@ -454,6 +454,13 @@ class ImageInputError(InvalidInputError):
     patsnap_pandas.errors.ImageInputError: image='no-such-drawing.png': no such file. image must be ...
     """
 
+    #: What :mod:`~patsnap_pandas.images` says of a refused image: the parameter, the value as
+    #: shown, what is allowed, and the problem alone (None when raised elsewhere).
+    parameter: str | None = None
+    value: str | None = None
+    allowed: str | None = None
+    reason: str | None = None
+
 
 _KIND_TO_CLASS: dict[str, type[PatsnapError]] = {
     "authentication": AuthenticationError,

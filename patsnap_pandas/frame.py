@@ -16,7 +16,7 @@ import datetime as _dt
 import math
 from collections.abc import Iterable, Mapping
 from pathlib import PurePath
-from typing import Any
+from typing import Any, Protocol
 
 import numpy as np
 import pandas as pd
@@ -124,8 +124,14 @@ def empty_frame(attrs: Mapping | None = None) -> pd.DataFrame:
     return hits_to_frame([], search_id=None, query=(attrs or {}).get("query") or "", attrs=attrs)
 
 
+class HasToDict(Protocol):
+    """A hit object of the client (``models.Hit``): its API fields by ``to_dict()``."""
+
+    def to_dict(self) -> Mapping[str, Any]: ...
+
+
 def hits_to_frame(
-    hits: Iterable[Mapping[str, Any]],
+    hits: Iterable[Mapping[str, Any] | HasToDict],
     *,
     search_id: str | None,
     query: str,

@@ -79,8 +79,7 @@ def _input_error(problem: str, value: Any, parameter: str = "image",
     """An :class:`~patsnap_pandas.errors.ImageInputError` naming the parameter, value and what is allowed."""
     shown = shorten(value)
     exc = ImageInputError(f"{parameter}={shown}: {problem}. {parameter} must be {allowed}.")
-    # errors.py does not declare these attributes of ImageInputError (only images sets them): tests read them.
-    exc.parameter, exc.value, exc.allowed = parameter, shown, allowed  # type: ignore[attr-defined]
+    exc.parameter, exc.value, exc.allowed = parameter, shown, allowed
     return exc
 
 
@@ -655,7 +654,7 @@ def thumbnail_png(data: bytes, size: int) -> bytes:
     except Exception as exc:  # not an image, corrupt
         reason, allowed = f"not a readable image ({type(exc).__name__})", "the bytes of a PNG, JPEG, TIFF... image"
     error = ImageInputError(f"data=<{len(data)} bytes>: {reason}; expected {allowed}")
-    error.reason = reason  # type: ignore[attr-defined]  # errors.py does not declare it; thumbnails reads it
+    error.reason = reason
     raise error
 
 

@@ -46,11 +46,12 @@ from PIL import Image
 from . import codes, config, frame, images, words
 from ._validate import check_flag, check_frame
 from .cache import content_ref, open_thumbnail_store
-from .client import Hit, PatsnapClient, SearchPage
-from .errors import InvalidInputError, MissingCredentialsError, SearchExpiredError
+from .client import PatsnapClient
+from .errors import InvalidInputError, MissingCredentialsError, ResponseFormatError, SearchExpiredError
 from .filters import MAX_RESULTS_CAP as _MAX_RESULTS_CAP
 from .filters import SearchFilters, check_limit, check_max_results
 from .image_params import ImageSearchOptions
+from .models import Hit, SearchPage
 from .thumbnails import ThumbnailStore, ThumbnailWarning
 
 __all__ = [
@@ -300,9 +301,10 @@ def _prepare(image: Any, label: str | None) -> str | images.PreparedImage:
     and are warned at the caller of ``search_designs``.
     """
     key = _content_key(image)  # None for URLs (not files): nothing to memoise
-    prepared = _PREPARED.get(key) if key is not None else None
-    if prepared is not None:
-        prepared = dataclasses.replace(prepared, label=images.query_label(image, label))
+    memo = _PREPARED.get(key) if key is not None else None
+    prepared: str | images.PreparedImage
+    if memo is not None:
+        prepared = dataclasses.replace(memo, label=images.query_label(image, label))
     else:
         prepared = images.prepare_image(image, label=label, warn=False)
         if key is not None and isinstance(prepared, images.PreparedImage):
@@ -769,14 +771,14 @@ def search_prepared(target: str | images.PreparedImage, *, client: PatsnapClient
     first_limit = min(wanted, PAGE_SIZE)
     first = client.create_search(searched, filters, limit=first_limit, refresh=refresh)
     try:
-        hits, pages, shortfall = _collect(client, first.search_id, filters, 0, wanted, first)
+        hits, pages, shortfall = _collect(client, _search_id(first), filters, 0, wanted, first)
     except SearchExpiredError:
         if not first.from_cache or refresh:
             raise
         # The first page came from the cache but its search id has expired on the server:
         # this is a new search anyway, so run it again and page through the new id.
         first = client.create_search(searched, filters, limit=first_limit, refresh=True)
-        hits, pages, shortfall = _collect(client, first.search_id, filters, 0, wanted, first)
+        hits, pages, shortfall = _collect(client, _search_id(first), filters, 0, wanted, first)
     query_url = _query_url(target, first)
 
     hits, dropped = _dedupe(hits)
@@ -804,7 +806,7 @@ def search_prepared(target: str | images.PreparedImage, *, client: PatsnapClient
         "query_sha256": digest,
     }
     df = frame.hits_to_frame(hits, search_id=first.search_id, query=query, attrs=attrs)
-    register_client(first.search_id, client)
+    register_client(_search_id(first), client)
     if store is not None:
         _store_query_image(store, target, query_url, stacklevel=stacklevel + 1)
         _prefetch(store, df)
@@ -945,9 +947,9 @@ def continue_search(df: pd.DataFrame, n: int = 100, *, client: PatsnapClient | N
             raise InvalidInputError("df has no attrs['query_url'] to run the search again from: search "
                                     "again with search_designs().") from err
         first = client.create_search(query_url, filters, limit=min(end, PAGE_SIZE), refresh=True)
-        hits, pages, shortfall = _collect(client, first.search_id, filters, start, end, first)
+        sid = _search_id(first)
+        hits, pages, shortfall = _collect(client, sid, filters, start, end, first)
         hits, dropped = _dedupe(hits, in_df)
-        sid = first.search_id
         warnings.warn(SearchWarning(
             f"search id {search_id} had expired: the search was run again (new search id {sid}) and "
             f"its hits after rank {start} returned; the ranking may differ from df's"
@@ -1039,6 +1041,13 @@ def _page_newer(client: PatsnapClient, name: str, target: Any, options: ImageSea
             break
     total = pages[-1].total
     return hits, pages, _shortfall(0, wanted, len(hits), total, short_at=None)
+
+
+def _search_id(page: SearchPage) -> str:
+    """The search id of a P009 page (parse_page refuses a P009 answer without one)."""
+    if page.search_id is None:
+        raise ResponseFormatError("The search answer has no search_id.", endpoint="/image-search/search-id")
+    return page.search_id
 
 
 def _query_url(target: str | images.PreparedImage, page: SearchPage, view: int = 0) -> str:
@@ -1137,8 +1146,9 @@ def search_views(targets: list[str | images.PreparedImage], *, client: PatsnapCl
     urls: list[str] = []
     shortfall = None
     if not fuse:
-        target = searched[0] if endpoint == "P060" else searched
-        hits, pages, shortfall = _page_newer(client, endpoint, target, options, wanted, refresh)
+        assert options is not None  # P060/P061: search_designs made them
+        hits, pages, shortfall = _page_newer(client, endpoint, searched[0] if endpoint == "P060" else searched,
+                                             options, wanted, refresh)
         urls = [_query_url(t, pages[0], i) for i, t in enumerate(targets)]
         hits, _ = _dedupe(hits)
         df = frame.hits_to_frame(hits, search_id=None, query=query)
@@ -1148,18 +1158,19 @@ def search_views(targets: list[str | images.PreparedImage], *, client: PatsnapCl
         from_cache = all(p.from_cache for p in pages)
     else:
         frames, totals, caches = [], [], []
-        for target, view_label in zip(targets, view_labels, strict=False):
+        for view_target, view_label in zip(targets, view_labels, strict=False):
             if endpoint == "P009":
-                view = search_prepared(target, client=client, filters=filters, max_results=wanted,
+                view = search_prepared(view_target, client=client, filters=filters, max_results=wanted,
                                        label=view_label, thumbnails=False, refresh=refresh,
                                        stacklevel=stacklevel + 1)
                 totals.append(view.attrs["total"])
                 caches.append(view.attrs["from_cache"])
                 urls.append(view.attrs["query_url"])
             else:
-                hits, pages, _ = _page_newer(client, "P060", target if isinstance(target, str) else target.data,
-                                             options, wanted, refresh)
-                urls.append(_query_url(target, pages[0]))
+                assert options is not None  # P060: search_designs made them
+                hits, pages, _ = _page_newer(client, "P060", view_target if isinstance(view_target, str)
+                                             else view_target.data, options, wanted, refresh)
+                urls.append(_query_url(view_target, pages[0]))
                 hits, _ = _dedupe(hits)
                 view = frame.hits_to_frame(hits, search_id=None, query=view_label)
                 totals.append(max(p.total for p in pages))
@@ -1198,8 +1209,8 @@ def search_views(targets: list[str | images.PreparedImage], *, client: PatsnapCl
     df.attrs = frame.empty_frame(attrs).attrs  # the provenance keys, checked JSON-safe
     if thumbnails:
         store = _thumbnail_store(client)
-        for target, url in zip(targets, urls, strict=True):
-            _store_query_image(store, target, url, stacklevel=stacklevel + 1)
+        for view_target, url in zip(targets, urls, strict=True):
+            _store_query_image(store, view_target, url, stacklevel=stacklevel + 1)
         _prefetch(store, df)
     return df
 

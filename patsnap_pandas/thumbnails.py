@@ -127,6 +127,8 @@ def distrust_origin(base_url: str) -> None:
     'points to a local or private address (127.0.0.1)'
     """
     origin = origin_of(base_url)
+    if origin is None:
+        return
     with _trusted_lock:
         left = _trusted.get(origin, 0) - 1
         if left > 0:
@@ -303,7 +305,7 @@ class DiskIndex:
         self.total = total
 
 
-def _unlink(path: str) -> bool:
+def _unlink(path: str | os.PathLike[str]) -> bool:
     try:
         os.unlink(path)
     except OSError:
@@ -646,7 +648,7 @@ class ThumbnailStore:
     # -- internals ------------------------------------------------------------------
 
     @staticmethod
-    def _pairs(items: Iterable) -> list[tuple[Any, Any]]:
+    def _pairs(items: Any) -> list[tuple[Any, Any]]:
         columns = getattr(items, "columns", None)
         if columns is not None and "patent_id" in columns and "image_url" in columns:
             items = zip(items["patent_id"], items["image_url"], strict=True)  # a result frame
@@ -688,7 +690,7 @@ class ThumbnailStore:
         try:
             data = images.thumbnail_png(bytes(body), self.size)
         except ImageInputError as exc:
-            raise _Failure(exc.reason) from None
+            raise _Failure(exc.reason or str(exc)) from None
         return data, self._write(key, data)
 
     def _download(self, session: requests.Session, url: str) -> bytearray:

@@ -344,6 +344,21 @@ class MemoryUsageCounter(UsageCounter):
         return "MemoryUsageCounter()"
 
 
+_OPENING = threading.Lock()
+
+
+def _until_free(step: Any, wait: float = BUSY_TIMEOUT_S) -> Any:
+    """``step()``, tried again while SQLite says the file is locked, for at most ``wait`` seconds."""
+    deadline = time.monotonic() + wait
+    while True:
+        try:
+            return step()
+        except sqlite3.OperationalError as exc:
+            if "locked" not in str(exc) or time.monotonic() > deadline:
+                raise
+            time.sleep(0.01)
+
+
 class LocalUsageCounter(UsageCounter):
     """Counts in ``usage.sqlite`` of a cache folder, for every process sharing it.
 
@@ -392,9 +407,14 @@ class LocalUsageCounter(UsageCounter):
         try:
             # Write-ahead log, synced at checkpoints: a count costs no fsync of its own (as the HTTP cache).
             con.execute("PRAGMA synchronous=NORMAL")
-            con.execute("PRAGMA journal_mode=WAL")
-            con.execute("CREATE TABLE IF NOT EXISTS calls (period TEXT NOT NULL, endpoint TEXT NOT NULL, "
-                        "n INTEGER NOT NULL, PRIMARY KEY (period, endpoint))")
+            # Switching the journal mode does not wait for a busy file (SQLite answers "locked" at
+            # once while another connection writes): switch only a file not in WAL mode yet, and
+            # let the threads of this process open their connections one at a time.
+            with _OPENING:
+                if con.execute("PRAGMA journal_mode").fetchone()[0] != "wal":
+                    _until_free(lambda: con.execute("PRAGMA journal_mode=WAL"))
+                con.execute("CREATE TABLE IF NOT EXISTS calls (period TEXT NOT NULL, endpoint TEXT NOT NULL, "
+                            "n INTEGER NOT NULL, PRIMARY KEY (period, endpoint))")
         except BaseException:
             con.close()
             raise

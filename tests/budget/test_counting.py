@@ -152,3 +152,32 @@ def test_a_usage_file_removed_meanwhile_is_made_again(tmp_path):
         (tmp_path / f"usage.sqlite{suffix}").unlink(missing_ok=True)
     counter.reserve("search", None)  # not into the deleted file's open connection
     assert LocalUsageCounter(tmp_path).spent("day") == 1 and counter.path.is_file()
+
+
+def test_threads_opening_a_new_usage_file_at_once_all_count(tmp_path):
+    # Found by CI: a thread switching a fresh file to WAL while another wrote got "locked" at once
+    # (SQLite does not wait for a journal-mode switch); one count in a batch was lost to a CacheError.
+    import threading
+
+    from patsnap_pandas.budget import Budget, LocalUsageCounter
+
+    errors = []
+    for round_ in range(30):
+        counter = LocalUsageCounter(tmp_path / f"cache-{round_}")
+        start = threading.Barrier(8)
+
+        def count(counter=counter, start=start):
+            start.wait()
+            try:
+                for _ in range(5):
+                    counter.reserve("search", Budget(1000, "day"))
+            except Exception as exc:  # noqa: BLE001 - collected and shown by the assertion
+                errors.append(repr(exc))
+
+        threads = [threading.Thread(target=count) for _ in range(8)]
+        for thread in threads:
+            thread.start()
+        for thread in threads:
+            thread.join()
+        assert not errors, errors[:1]
+        assert counter.spent("day") == 40

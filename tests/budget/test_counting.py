@@ -159,8 +159,6 @@ def test_threads_opening_a_new_usage_file_at_once_all_count(tmp_path):
     # (SQLite does not wait for a journal-mode switch); one count in a batch was lost to a CacheError.
     import threading
 
-    from patsnap_pandas.budget import Budget, LocalUsageCounter
-
     errors = []
     for round_ in range(30):
         counter = LocalUsageCounter(tmp_path / f"cache-{round_}")

@@ -24,6 +24,7 @@ import sqlite3
 from collections.abc import Callable, Mapping
 from pathlib import Path
 from typing import Any
+from urllib.parse import parse_qsl, urlencode, urlsplit, urlunsplit
 
 import requests
 import requests_cache
@@ -55,6 +56,7 @@ __all__ = ["HTTP_CACHE_FILE", "UPLOADS_FILE", "THUMBNAILS_DIR", "LOCKS_DIR", "ht
            "cache_info", "clear_cache", "content_ref", "keyed_by_content", "content_key", "open_thumbnail_store"]
 
 _SHARED_SCHEMES = ("redis://", "rediss://", "unix://")
+_OPENED_FOR_THUMBNAILS: dict[str, Any] = {}  # shown URL -> the RedisBackend opened from PATSNAP_CACHE_URL
 
 # --- content-addressed keys --------------------------------------------------------------------------
 #
@@ -117,8 +119,6 @@ def content_key(request: Any, **kwargs: Any) -> str:
 
 
 def _renamed(request: Any, refs: Mapping[str, str]) -> Any:
-    from urllib.parse import parse_qsl, urlencode, urlsplit, urlunsplit
-
     request = request.copy()
     parts = urlsplit(request.url)
     if parts.query:
@@ -350,7 +350,9 @@ def open_thumbnail_store(location: str | os.PathLike[str] | None, size: int, **o
         backend = RedisBackend.lookup(location)
         url = config.resolve("cache_url")
         if backend is None and url is not None and shown_url(url) == location:
-            backend = RedisBackend(url)
+            # Opened for rendering in a process without a client of it: kept, so the next grid or
+            # report does not connect again.
+            backend = _OPENED_FOR_THUMBNAILS[location] = RedisBackend(url)
         if backend is not None:
             return backend.thumbnail_store(size, **options)
         location = None

@@ -33,7 +33,7 @@ from requests_cache.models import CachedResponse
 from .errors import CacheError, CacheWarning
 
 __all__ = ["HTTP_CACHE_FILE", "UPLOADS_FILE", "THUMBNAILS_DIR", "LOCKS_DIR", "http_cache_file", "BUSY_TIMEOUT_S",
-           "SQLiteCache", "check_sqlite", "remove_sqlite", "describe_sqlite_error", "WriteWarner", "SQLITE_SUFFIXES",
+           "SQLiteCache", "check_sqlite", "remove_sqlite", "describe_sqlite_error", "WriteWarner", "paid_answer", "SQLITE_SUFFIXES",
            "read_only_uri"]
 
 # --- the cache folder's layout: the one place it is spelled out ---------------------------------
@@ -154,7 +154,9 @@ def remove_sqlite(path: Path) -> None:
 
 
 class WriteWarner:
-    """Warns once (per instance) that a cache file could not be written.
+    """Warns once (per instance) that a cache file, or the shared cache, could not be written.
+
+    ``others`` says who pays again for what is only kept in memory, ``fix`` what to do.
 
     Examples
     --------
@@ -168,21 +170,29 @@ class WriteWarner:
     (1, 'CacheWarning')
     """
 
-    def __init__(self) -> None:
+    def __init__(self, others: str = "another session",
+                 fix: str = "Make the cache folder writable, or run `patsnap-pandas cache clear`.") -> None:
+        self.others, self.fix = others, fix
         self._warned = False
         self._lock = threading.Lock()
 
-    def warn(self, path: Any, exc: BaseException, what: str, stacklevel: int = 4) -> None:
+    def warn(self, path: Any, exc: BaseException | str, what: str, stacklevel: int = 4) -> None:
+        """Warn (the first time) that ``what`` could not be written to ``path``; ``exc``: the error or its words."""
         with self._lock:
             if self._warned:
                 return
             self._warned = True
-        reason = getattr(exc, "strerror", None) or str(exc) or type(exc).__name__
+        if isinstance(exc, BaseException):
+            exc = f"{type(exc).__name__}: {getattr(exc, 'strerror', None) or str(exc) or type(exc).__name__}"
         warnings.warn(CacheWarning(
-            f"{what} could not be written to {path} ({type(exc).__name__}: {reason}); results are kept "
-            "in memory for this session and returned as usual, but another session will pay for them "
-            "again. Make the cache folder writable, or run `patsnap-pandas cache clear`."),
+            f"{what} could not be written to {path} ({exc}); results are kept in memory for this session "
+            f"and returned as usual, but {self.others} will pay for them again. {self.fix}"),
             stacklevel=stacklevel)
+
+
+def paid_answer(cache: requests_cache.BaseCache, response: Any, expires: Any) -> CachedResponse:
+    """The answer a cache backend could not store, as it would have stored it (secrets removed), to keep in memory."""
+    return redact_response(CachedResponse.from_response(response, expires=expires), cache._settings.ignored_parameters)
 
 
 class SQLiteCache(requests_cache.SQLiteCache):
@@ -253,9 +263,7 @@ class SQLiteCache(requests_cache.SQLiteCache):
             raise sqlite3.OperationalError("the write was rolled back (database is locked)")
         except Exception as exc:  # noqa: BLE001 - sqlite3, OSError, requests-cache's own slips on a read-only file
             self._warner.warn(self._path, exc, "HTTP answers", stacklevel=2)
-        cached = redact_response(CachedResponse.from_response(response, expires=expires),
-                                 self._settings.ignored_parameters)
-        self._memory[cache_key] = cached
+        self._memory[cache_key] = paid_answer(self, response, expires)
 
     def delete(self, *keys: str, **kwargs: Any) -> None:
         for key in keys:

@@ -28,7 +28,7 @@ import time
 import warnings
 import weakref
 from collections.abc import Callable, Iterable, Iterator, Mapping, Sequence
-from contextlib import contextmanager
+from contextlib import ExitStack, contextmanager
 from pathlib import Path
 from typing import Any, NoReturn
 
@@ -473,13 +473,11 @@ class PatsnapClient:
         # first's URL instead of paying for a second upload.
         with self._flights.hold(flight_key("upload", key)):
             now = time.time()
-            remembered = self._uploads.get(key)
-            if remembered is not None:
-                url, issued_at, expires_at = remembered
-                if expires_at - now > _reuse_margin(issued_at, expires_at):
-                    self.usage.add_cache_hit()
-                    log.debug("upload: reusing the URL of an earlier upload of the same image")
-                    return UploadedImage(url, _utc(expires_at), from_cache=True)
+            live = self._live_upload(data)
+            if live is not None:
+                self.usage.add_cache_hit()
+                log.debug("upload: reusing the URL of an earlier upload of the same image")
+                return UploadedImage(live[0], _utc(live[1]), from_cache=True)
             body, content_type = urllib3.encode_multipart_formdata({"image": (filename, data, mime)})
             answer, _ = self._call("upload", method="POST", data=body,
                                    headers={"Content-Type": content_type})
@@ -1044,22 +1042,31 @@ class PatsnapClient:
         path = ENDPOINTS[name]
         url = self.base_url + path
         if self._cached and (method == "GET" or json_body is not None) and not refresh:
-            cached, stale = self._cached_answer(name, url, params or {}, method=method, json_body=json_body)
-            if cached is not None:
-                self.usage.add_cache_hit()
-                return cached, True
-            # Not cached: make the call once even if other threads or processes want it now too;
-            # they wait here, then find it in the cache.
-            with self._flights.hold(self._flight_key(method, url, params, json_body)):
-                cached, stale = self._cached_answer(name, url, params or {}, method=method, json_body=json_body)
+            with ExitStack() as held:
+                cached, stale = self._cached_or_held(held, name, url, method, params, json_body)
                 if cached is not None:
-                    self.usage.add_cache_hit()
                     return cached, True
                 # An answer older than this client's max age is replaced, not returned.
                 return self._send(name, method=method, params=params, data=data, headers=headers,
                                   basic_auth=basic_auth, refresh=stale, json_body=json_body)
         return self._send(name, method=method, params=params, data=data, headers=headers,
                           basic_auth=basic_auth, refresh=refresh, json_body=json_body)
+
+    def _cached_or_held(self, held: ExitStack, name: str, url: str, method: str,
+                        params: Mapping[str, str] | None, json_body: Any) -> tuple[Any, bool]:
+        """(The cached answer, counted as a cache hit) or (None, whether an older one was found).
+
+        On a miss the call's single-flight lock is taken into ``held`` and the cache asked
+        again: the same call wanted by other threads or processes right now is made once;
+        they wait for the lock, then find the answer in the cache.
+        """
+        cached, stale = self._cached_answer(name, url, params or {}, method=method, json_body=json_body)
+        if cached is None:
+            held.enter_context(self._flights.hold(self._flight_key(method, url, params, json_body)))
+            cached, stale = self._cached_answer(name, url, params or {}, method=method, json_body=json_body)
+        if cached is not None:
+            self.usage.add_cache_hit()
+        return cached, stale
 
     @staticmethod
     def _flight_key(method: str, url: str, params: Mapping[str, str] | None, json_body: Any) -> str:
@@ -1081,21 +1088,16 @@ class PatsnapClient:
         url = self.base_url + ENDPOINTS[name]
         refs = [content_ref(data) for data in images]
         probe = request(refs)
-        method = "POST" if probe.get("json_body") is not None else "GET"
+        params, json_body = probe.get("params"), probe.get("json_body")
+        method = "POST" if json_body is not None else "GET"
         stale = refresh
-        if self._cached and not refresh:
-            cached, stale = self._cached_answer(name, url, probe.get("params") or {}, method=method,
-                                                json_body=probe.get("json_body"))
-            if cached is not None:
-                self.usage.add_cache_hit()
-                return cached, True, [self._live_upload(data) for data in images]
-        with self._flights.hold(self._flight_key(method, url, probe.get("params"), probe.get("json_body"))):
+        with ExitStack() as held:
             if self._cached and not refresh:
-                cached, stale = self._cached_answer(name, url, probe.get("params") or {}, method=method,
-                                                    json_body=probe.get("json_body"))
+                cached, stale = self._cached_or_held(held, name, url, method, params, json_body)
                 if cached is not None:
-                    self.usage.add_cache_hit()
-                    return cached, True, [self._live_upload(data) for data in images]
+                    return cached, True, [self._live_url(data) for data in images]
+            else:
+                held.enter_context(self._flights.hold(self._flight_key(method, url, params, json_body)))
             urls = [self.upload_image(data, _upload_name(data)).url for data in images]
             call = request(urls)
             with keyed_by_content(dict(zip(urls, refs, strict=True))):
@@ -1104,12 +1106,19 @@ class PatsnapClient:
                                                 basic_auth=None, refresh=stale)
             return answer, from_cache, list(urls)
 
-    def _live_upload(self, data: bytes) -> str | None:
-        """The URL of an earlier upload of these bytes that is still alive (no call), else None."""
+    def _live_upload(self, data: bytes) -> tuple[str, float] | None:
+        """(URL, expires_at) of an earlier upload of these bytes with life enough left to reuse, else None."""
         remembered = self._uploads.get(self._upload_key(data))
-        if remembered is None or remembered[2] - time.time() <= _reuse_margin(remembered[1], remembered[2]):
+        if remembered is None:
             return None
-        return str(remembered[0])
+        url, issued_at, expires_at = remembered
+        if expires_at - time.time() <= _reuse_margin(issued_at, expires_at):
+            return None
+        return str(url), float(expires_at)
+
+    def _live_url(self, data: bytes) -> str | None:
+        live = self._live_upload(data)
+        return None if live is None else live[0]
 
     def _upload_key(self, data: bytes) -> str:
         return hashlib.sha256(self.base_url.encode() + b"\0" + hashlib.sha256(data).digest()).hexdigest()

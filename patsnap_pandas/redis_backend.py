@@ -60,12 +60,12 @@ from urllib.parse import parse_qsl, unquote, urlencode, urlsplit
 import requests
 import requests_cache
 from requests_cache.backends import RedisDict  # a placeholder class without redis: RedisBackend names the extra first
-from requests_cache.cache_keys import redact_response
 from requests_cache.models import CachedResponse
 
 from . import locks
 from ._extras import require
 from ._validate import check_int
+from .cache_files import WriteWarner, paid_answer
 from .errors import CacheError, CacheUnavailableError, CacheWarning, InvalidInputError
 from .http import Interrupted, RateLimiter, install_log_redaction, redact, register_secret
 from .thumbnails import EVICT_TO, ThumbnailStore
@@ -131,23 +131,9 @@ def _url_secrets(url: str) -> list[str]:
     return [value for value in found if value]
 
 
-class _WriteWarner:
+def _write_warner() -> WriteWarner:
     """Warns once that a write to the shared cache failed (the result is kept in memory)."""
-
-    def __init__(self, where: str, what: str) -> None:
-        self.where, self.what = where, what
-        self._warned = False
-        self._lock = threading.Lock()
-
-    def warn(self, problem: str, stacklevel: int = 4) -> None:
-        with self._lock:
-            if self._warned:
-                return
-            self._warned = True
-        warnings.warn(CacheWarning(
-            f"{self.what} could not be written to the shared cache at {self.where} ({problem}); results "
-            "are kept in memory for this session and returned as usual, but other processes will pay "
-            "for them again. Check that the Redis server is running and reachable."), stacklevel=stacklevel)
+    return WriteWarner(others="other processes", fix="Check that the Redis server is running and reachable.")
 
 
 # --- Lua scripts: each runs atomically on the server, with the server's clock ------------------
@@ -549,7 +535,7 @@ class RedisHTTPCache(requests_cache.RedisCache):
         self.backend = backend
         self.namespace = backend.key("http")
         self._memory: dict[str, CachedResponse] = {}
-        self._warner = _WriteWarner(backend.shown_url, "HTTP answers")
+        self._warner = _write_warner()
 
     def get_response(self, key: str, default: Any = None) -> CachedResponse | None:
         kept = self._memory.get(key)
@@ -567,15 +553,13 @@ class RedisHTTPCache(requests_cache.RedisCache):
             self._memory.pop(cache_key, None)
             return
         except self.backend._errors as exc:
-            self._warner.warn(self.backend.describe(exc), stacklevel=3)
+            self._warn(self.backend.describe(exc), stacklevel=4)
         except Exception as exc:  # noqa: BLE001 - e.g. an answer the serializer refuses: the caller still gets it
-            self._warner.warn(f"{type(exc).__name__}: {redact(str(exc))}", stacklevel=3)
+            self._warn(f"{type(exc).__name__}: {redact(str(exc))}", stacklevel=4)
         try:
-            cached = redact_response(CachedResponse.from_response(response, expires=expires),
-                                     self._settings.ignored_parameters)
+            self._memory[cache_key] = paid_answer(self, response, expires)
         except Exception:  # noqa: BLE001 - not even kept in memory; the answer itself is returned as usual
             return
-        self._memory[cache_key] = cached
 
     def delete(self, *keys: str, **kwargs: Any) -> None:
         for key in keys:
@@ -583,7 +567,11 @@ class RedisHTTPCache(requests_cache.RedisCache):
         try:
             super().delete(*keys, **kwargs)
         except self.backend._errors as exc:  # a stale answer that stays is re-checked on use
-            self._warner.warn(self.backend.describe(exc), stacklevel=3)
+            self._warn(self.backend.describe(exc), stacklevel=4)
+
+    def _warn(self, problem: str, stacklevel: int) -> None:
+        self._warner.warn(f"the shared cache at {self.backend.shown_url}", problem, "HTTP answers",
+                          stacklevel=stacklevel)
 
     def contains(self, key: str | None = None, request: Any = None, url: str | None = None,
                  verify: bool = True) -> bool:
@@ -637,7 +625,7 @@ class RedisUploadMemo:
         self.path: str = f"{backend.shown_url} {backend.key('upload', '*')}"  # where, for messages
         self._lock = threading.Lock()
         self._memory: dict[str, tuple[str, float, float]] = {}
-        self._warner = _WriteWarner(backend.shown_url, "the upload memo (an upload already paid for)")
+        self._warner = _write_warner()
 
     def _key(self, key: str) -> str:
         return self.backend.key("upload", key)
@@ -666,7 +654,8 @@ class RedisUploadMemo:
         try:
             self.backend.connection.set(self._key(key), json.dumps([url, issued_at, expires_at]), pxat=expires_ms)
         except self.backend._errors as exc:
-            self._warner.warn(self.backend.describe(exc))
+            self._warner.warn(f"the shared cache at {self.backend.shown_url}", self.backend.describe(exc),
+                              "the upload memo (an upload already paid for)")
             with self._lock:
                 self._memory[key] = (url, float(issued_at), float(expires_at))
             return

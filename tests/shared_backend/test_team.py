@@ -234,3 +234,16 @@ def test_redis_lost_mid_batch_stops_it_and_keeps_what_was_paid_for(patsnap_sandb
     assert stopped_rows["error"].str.contains(r"redis://127\.0\.0\.1:\d+/0").all()
     assert stopped_rows["error"].str.contains("Run the same batch again once it is back").any()
     assert ledger_counts(server)[SEARCH] == len(ok) or ledger_counts(server)[SEARCH] == len(ok) + 1
+
+
+def test_a_frames_redis_thumbnails_open_again_from_the_environment_once(patsnap_redis, monkeypatch):
+    from patsnap_pandas.cache import open_thumbnail_store
+    from patsnap_pandas.redis_backend import RedisThumbnailStore
+
+    monkeypatch.setenv("PATSNAP_CACHE_URL", patsnap_redis)
+    first = open_thumbnail_store(patsnap_redis, size=64)
+    again = open_thumbnail_store(patsnap_redis, size=64)
+    assert isinstance(first, RedisThumbnailStore) and again.backend is first.backend  # one connection
+    monkeypatch.delenv("PATSNAP_CACHE_URL")
+    elsewhere = open_thumbnail_store("redis://127.0.0.1:1/0", size=64)  # no backend, no setting: the local store
+    assert type(elsewhere).__name__ == "ThumbnailStore"

@@ -191,7 +191,20 @@ class WriteWarner:
 
 
 def paid_answer(cache: requests_cache.BaseCache, response: Any, expires: Any) -> CachedResponse:
-    """The answer a cache backend could not store, as it would have stored it (secrets removed), to keep in memory."""
+    """The answer a cache backend could not store, as it would have stored it (secrets removed), to keep in memory.
+
+    Examples
+    --------
+    >>> import requests
+    >>> from patsnap_pandas.sandbox import start_sandbox
+    >>> sandbox = start_sandbox()
+    >>> response = requests.get(sandbox.base_url + "/_sandbox/status", params={"apikey": "sk-secret"})
+    >>> cache = SQLiteCache("http_cache.sqlite", ignored_parameters=["apikey"])
+    >>> kept = paid_answer(cache, response, None)
+    >>> "sk-secret" in kept.url, kept.status_code, kept.json() == response.json()
+    (False, 200, True)
+    >>> cache.close(); sandbox.stop()
+    """
     return redact_response(CachedResponse.from_response(response, expires=expires), cache._settings.ignored_parameters)
 
 

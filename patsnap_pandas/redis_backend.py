@@ -793,6 +793,12 @@ class RedisSingleFlight(locks.SingleFlight):
     is free again within ``lease`` seconds. Waiting longer than
     :data:`~patsnap_pandas.locks.LOCK_TIMEOUT_S` raises :class:`~patsnap_pandas.errors.CacheError`.
 
+    A holder paused longer than its lease (a stopped process, a suspended laptop: nothing
+    renews it meanwhile) loses the lease to whoever asks next. :meth:`check_held`, which the
+    client calls just before each billed call, compares the lease's token in Redis with its
+    own and raises :class:`~patsnap_pandas.locks.LeaseLost` when it differs; the client then
+    takes the lock again and asks the cache again instead of paying a second time.
+
     Examples
     --------
     >>> from patsnap_pandas.testing import RedisServer
@@ -800,9 +806,18 @@ class RedisSingleFlight(locks.SingleFlight):
     >>> backend = RedisBackend(server.url)
     >>> flights = backend.single_flight()
     >>> with flights.hold(locks.flight_key("upload", "abc")):
-    ...     pass                            # the one upload of these bytes happens here
+    ...     flights.check_held()            # the lease is ours: the one upload of these bytes happens here
     >>> backend.connection.exists(backend.key("lock", locks.flight_key("upload", "abc")))   # released
     0
+
+    A lease that ran out and was taken by another process is found before the call is sent:
+
+    >>> with flights.hold("k"):
+    ...     _ = backend.connection.set(backend.key("lock", "k"), "another-process", px=5000)
+    ...     flights.check_held()
+    Traceback (most recent call last):
+    ...
+    patsnap_pandas.locks.LeaseLost: The cache file redis://127.0.0.1:.../0 (lock patsnap:lock:k) was lost ...
     >>> backend.close(); server.stop()
     """
 
@@ -817,26 +832,40 @@ class RedisSingleFlight(locks.SingleFlight):
         return f"{self.backend.shown_url} (lock {self.backend.key('lock', key)})"
 
     @contextmanager
-    def _shared_lock(self, key: str) -> Iterator[None]:
+    def _shared_lock(self, key: str) -> Iterator[Any]:
         backend = self.backend
         lock = backend.connection.lock(backend.key("lock", key), timeout=self.lease, sleep=LOCK_POLL_S,
-                                       blocking=True, blocking_timeout=locks.LOCK_TIMEOUT_S, thread_local=False)
-        with backend.guard("taking a lock"):
-            acquired = lock.acquire(token=_secrets.token_hex(16))
-        if not acquired:
-            raise CacheError(self._where(key), f"is held by another process for more than {locks.LOCK_TIMEOUT_S:g} s "
-                             "(it is making the same upload or search)", fix=_BUSY_FIX)
+                                       blocking=False, thread_local=False)
+        token = _secrets.token_hex(16)
+
+        def attempt() -> bool:
+            with backend.guard("taking a lock"):
+                return bool(lock.acquire(token=token))
+
+        self.wait_for(attempt, LOCK_POLL_S, lambda: CacheError(
+            self._where(key), f"is held by another process for more than {locks.LOCK_TIMEOUT_S:g} s "
+            "(it is making the same upload or search)", fix=_BUSY_FIX))
         stop = threading.Event()
         lost: list[str] = []
         renewer = threading.Thread(target=self._renew, args=(lock, stop, lost), daemon=True,
                                    name=f"patsnap-lease-{key[:8]}")
         renewer.start()
+        fenced = False  # the loss was found before a billed call: nothing to warn about
         try:
-            yield
+            yield lock
+        except locks.LeaseLost as exc:
+            fenced = key in exc.keys
+            raise
         finally:
             stop.set()
             renewer.join()
-            self._release(lock, key, lost)
+            self._release(lock, key, lost, fenced=fenced)
+
+    def _still_ours(self, handle: Any) -> bool:
+        if handle is None:
+            return True
+        with self.backend.guard("checking a lock"):
+            return bool(handle.owned())
 
     def _renew(self, lock: Any, stop: threading.Event, lost: list[str]) -> None:
         while not stop.wait(self.lease / 5):
@@ -848,7 +877,9 @@ class RedisSingleFlight(locks.SingleFlight):
             except self.backend._errors:
                 continue  # transient: try again; the lease runs out by itself if the server stays away
 
-    def _release(self, lock: Any, key: str, lost: list[str]) -> None:
+    def _release(self, lock: Any, key: str, lost: list[str], *, fenced: bool = False) -> None:
+        """Release the lease; warn when it was lost while held, unless the loss was ``fenced`` (found
+        before a billed call was sent: nothing was paid twice, and the caller takes the lock again)."""
         # Never raise here: the block's result (an answer already paid for) must reach the caller.
         try:
             lock.release()
@@ -857,7 +888,7 @@ class RedisSingleFlight(locks.SingleFlight):
         except self.backend._errors as exc:
             lost.append(f"it could not be released ({self.backend.describe(exc)}); it frees itself "
                         f"within {self.lease:g} s")
-        if lost:
+        if lost and not fenced:
             warnings.warn(CacheWarning(f"The lock {self._where(key)}: {'; '.join(lost)}. An identical upload or "
                                        "search in another process may have been billed as well."), stacklevel=4)
 

@@ -850,22 +850,21 @@ class RedisSingleFlight(locks.SingleFlight):
         renewer = threading.Thread(target=self._renew, args=(lock, stop, lost), daemon=True,
                                    name=f"patsnap-lease-{key[:8]}")
         renewer.start()
-        fenced = False  # the loss was found before a billed call: nothing to warn about
+        lease = _Lease(lock)
         try:
-            yield lock
-        except locks.LeaseLost as exc:
-            fenced = key in exc.keys
-            raise
+            yield lease
         finally:
             stop.set()
             renewer.join()
-            self._release(lock, key, lost, fenced=fenced)
+            # A lease lost before any billed call went out under it (found by the fence, or never
+            # needed: the answer came from the cache) cost nothing twice: nothing to warn about.
+            self._release(lock, key, lost, quiet=not lease.sent)
 
     def _still_ours(self, handle: Any) -> bool:
         if handle is None:
             return True
         with self.backend.guard("checking a lock"):
-            return bool(handle.owned())
+            return bool(handle.lock.owned())
 
     def _renew(self, lock: Any, stop: threading.Event, lost: list[str]) -> None:
         while not stop.wait(self.lease / 5):
@@ -877,20 +876,32 @@ class RedisSingleFlight(locks.SingleFlight):
             except self.backend._errors:
                 continue  # transient: try again; the lease runs out by itself if the server stays away
 
-    def _release(self, lock: Any, key: str, lost: list[str], *, fenced: bool = False) -> None:
-        """Release the lease; warn when it was lost while held, unless the loss was ``fenced`` (found
-        before a billed call was sent: nothing was paid twice, and the caller takes the lock again)."""
+    def _release(self, lock: Any, key: str, lost: list[str], *, quiet: bool = False) -> None:
+        """Release the lease; warn when it was lost while held (unless ``quiet``: no billed call was sent under
+        it, so nothing can have been paid twice because of it) or could not be released."""
         # Never raise here: the block's result (an answer already paid for) must reach the caller.
+        problems = [] if quiet else list(lost)
         try:
             lock.release()
         except self.backend._not_owned:
-            lost.append("another process held it meanwhile")
+            if not quiet:
+                problems.append("another process held it meanwhile")
         except self.backend._errors as exc:
-            lost.append(f"it could not be released ({self.backend.describe(exc)}); it frees itself "
-                        f"within {self.lease:g} s")
-        if lost and not fenced:
-            warnings.warn(CacheWarning(f"The lock {self._where(key)}: {'; '.join(lost)}. An identical upload or "
+            problems.append(f"it could not be released ({self.backend.describe(exc)}); it frees itself "
+                            f"within {self.lease:g} s")
+        if problems:
+            warnings.warn(CacheWarning(f"The lock {self._where(key)}: {'; '.join(problems)}. An identical upload or "
                                        "search in another process may have been billed as well."), stacklevel=4)
+
+
+class _Lease:
+    """A held Redis lease: the redis-py lock, and whether a billed call was sent under it (set by check_held)."""
+
+    __slots__ = ("lock", "sent")
+
+    def __init__(self, lock: Any) -> None:
+        self.lock = lock
+        self.sent = False
 
 
 _BUSY_FIX = ("Wait for the other search to finish, or stop the process holding it; a process that died "

@@ -629,7 +629,7 @@ class BatchInterrupted(KeyboardInterrupt):
     >>> isinstance(err, KeyboardInterrupt)
     True
     >>> print(BatchInterrupted(finished=3, total=10, under_way=2))
-    Interrupted: 3 of 10 images were searched and are cached; no billed call was made after the interrupt (2 already on the wire then were let finish). Run the same batch again ...
+    Interrupted: 3 of 10 images were searched and are cached; no billed call was made after the interrupt; the 2 sent before it finished. Run the same batch again ...
     >>> print(BatchInterrupted(finished=3, total=10, billed_after=1))
     Interrupted: 3 of 10 images were searched and are cached; 1 billed call was made after the interrupt. Run ...
     """
@@ -642,7 +642,7 @@ class BatchInterrupted(KeyboardInterrupt):
         else:
             after = "no billed call was made after the interrupt"
         if under_way:
-            after += f" ({under_way} already on the wire then {'were' if under_way != 1 else 'was'} let finish)"
+            after += f"; the {under_way} sent before it finished"
         super().__init__(
             f"Interrupted: {finished} of {total} images were searched and are cached; {after}. Run the same "
             "batch again to continue: finished searches come from the cache at no cost.")

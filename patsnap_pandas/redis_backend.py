@@ -22,7 +22,8 @@ The keys, under the namespace ``N`` (default ``"patsnap"``):
   (server time, ms); ``N:thumb-sizes`` a hash key -> bytes; ``N:thumb-bytes`` the byte total.
   Writes and evictions run in one Lua script each, so processes never disagree on the total.
 * ``N:lock:<flight key>``: a single-flight lease (a random token, ``SET NX PX``), renewed
-  while held; released only by its owner.
+  while held; released only by its owner; its token is compared before each billed call
+  (fencing: a holder paused past its lease takes the lock again instead of paying twice).
 * ``N:rate``: the rate limit's next free start (GCRA, microseconds of the server's clock).
 
 What fails, and how (never a raw redis traceback; never a password in a message):

@@ -29,6 +29,9 @@ The benchmarks:
   one batch over 1, 2 and 4 processes against the floor one shared rate limit sets;
 * ``budget_bench.py`` (BUDGET): counting one billed call in memory, SQLite and Redis, against one
   billed call to the sandbox;
+* ``interrupt_bench.py`` (INTERRUPTS): how soon a rate-limited batch stops after
+  ``_thread.interrupt_main()`` (Jupyter's interrupt on Windows) against a real SIGINT, and the
+  billed calls after each;
 * ``install_size.py`` (INSTALL): two throwaway venvs under /tmp, ``pip install .`` and
   ``pip install ".[all]"`` of this checkout: their sizes, and the import figures on the core
   install (a few minutes).
@@ -106,6 +109,9 @@ BENCHMARKS: dict[str, tuple[str, str, str]] = {
              "((billed calls - 1) / rate)"),
     "budget": ("budget_bench.py", "Budget: the cost of counting one billed call (memory, SQLite, Redis)",
                "one billed call to the sandbox on loopback"),
+    "interrupts": ("interrupt_bench.py", "Interrupts: a rate-limited batch stopped by `_thread.interrupt_main()` "
+                   "(Jupyter on Windows) and by a real SIGINT",
+                   "the same batch stopped by a real SIGINT, alternating in the same run"),
     "install": ("install_size.py", "Install size: a core-only venv against `[all]`, and the import cost on the core",
                 "the core-only install (`pip install .`) made in the same run"),
 }

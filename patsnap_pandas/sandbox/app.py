@@ -103,6 +103,8 @@ def retry_after_header(seconds: int, as_date: bool) -> str:
     An HTTP date has no fraction of a second: it is rounded up, so that counted from the
     answer's ``Date`` header (the server's clock, rounded down) it is never less than ``seconds``.
 
+    Examples
+    --------
     >>> retry_after_header(2, False)
     '2'
     >>> retry_after_header(2, True)

@@ -302,8 +302,10 @@ def _run(api: PatsnapClient, queries: list[_Query], filters: SearchFilters, limi
     pool = ThreadPoolExecutor(max_workers=min(max_workers, len(queries)), thread_name_prefix="patsnap-search")
     try:
         with api.limited(rate_limit):
-            futures = [pool.submit(work, query) for query in queries]
+            futures: list[Future] = []
             try:
+                for query in queries:   # an interrupt here too stops what was submitted (below)
+                    futures.append(pool.submit(work, query))
                 _collect(api, futures, queries, stopped_by, on_hits, bar)
             except BaseException as exc:  # e.g. KeyboardInterrupt: stop at once, no new billed call
                 sent, billed = api.usage.billed_sent, api.usage.billed_calls

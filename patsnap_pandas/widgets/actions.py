@@ -16,7 +16,7 @@ Examples
 ...     run(state, "Searching\\u2026", "Search", search)
 ...     run(state, "Loading more\\u2026", "Load more", load_more)
 ...     len(state.results), state.message
-(6, 'Loaded 3 more hits; 6 of 40 fetched.')
+(6, 'Loaded 3 more hits; 6 of 600 fetched.')
 """
 
 from __future__ import annotations

@@ -58,24 +58,6 @@ from .status_line import StatusLine
 
 __all__ = ["COMMON_AUTHORITIES", "RELEVANCE_CHOICES", "ORDER_HINT", "PanelState", "QueryView", "SearchPanel", "panel"]
 
-# The widgets the panel names as its own attributes (as code written against the earlier panel uses them),
-# by the view that makes them.
-_NAMED_WIDGETS: dict[str, tuple[str, ...]] = {
-    "query_input": ("upload", "image_msg", "url", "url_msg", "preview", "views_box", "views_hint"),
-    "filter_form": ("loc", "loc_msg", "country", "country_other", "country_msg", "assignees", "main_field",
-                    "legal_status", "simple_legal_status", "apply_start", "apply_end", "apply_msg", "public_start",
-                    "public_end", "public_msg", "limit", "sort_field", "sort_order", "sort_msg", "more_filters"),
-    "action_bar": ("search_button", "more_button", "hint"),
-    "status_line": ("status",),
-    "results_view": ("order", "min_score", "text_filter", "tools", "summary", "results_box"),
-    "card_grid": ("card_box", "cards_note"),
-    "score_chart": ("chart",),
-    "compare_view": ("back_button", "prev_button", "next_button", "compare", "relevance", "clear_mark", "note",
-                     "mark_msg", "compare_box"),
-    "export_view": ("export_format", "export_include", "export_folder", "export_button", "export_msg"),
-}
-
-
 class SearchPanel:
     """An interactive PatSnap design search: image, filters, result cards, comparison, marks, export.
 
@@ -284,12 +266,32 @@ class SearchPanel:
                                       self.results_view.results_box],
                                      layout=W.Layout(width="auto", max_width="100%", min_width="0",
                                                      overflow="hidden", padding="4px")), "psp-panel")
-        for view, names in _NAMED_WIDGETS.items():
-            for name in names:
-                setattr(self, name, getattr(getattr(self, view), name))
-        self.export_box = self.export_view.box
-        # kept for code written against the earlier panel: the link of the last export
-        self.report_link = self.export_msg
+        self._name_widgets()
+
+    def _name_widgets(self) -> None:
+        """The views' widgets as attributes of the panel (code written against the earlier panel uses them)."""
+        q, f, a = self.query_input, self.filter_form, self.action_bar
+        self.status = self.status_line.status
+        self.upload, self.image_msg, self.url, self.url_msg = q.upload, q.image_msg, q.url, q.url_msg
+        self.preview, self.views_box, self.views_hint = q.preview, q.views_box, q.views_hint
+        self.loc, self.loc_msg, self.assignees, self.main_field = f.loc, f.loc_msg, f.assignees, f.main_field
+        self.country, self.country_other, self.country_msg = f.country, f.country_other, f.country_msg
+        self.legal_status, self.simple_legal_status = f.legal_status, f.simple_legal_status
+        self.apply_start, self.apply_end, self.apply_msg = f.apply_start, f.apply_end, f.apply_msg
+        self.public_start, self.public_end, self.public_msg = f.public_start, f.public_end, f.public_msg
+        self.sort_field, self.sort_order, self.sort_msg = f.sort_field, f.sort_order, f.sort_msg
+        self.limit, self.more_filters = f.limit, f.more_filters
+        self.search_button, self.more_button, self.hint = a.search_button, a.more_button, a.hint
+        r, g, c, e = self.results_view, self.card_grid, self.compare_view, self.export_view
+        self.order, self.min_score, self.text_filter, self.tools = r.order, r.min_score, r.text_filter, r.tools
+        self.summary, self.results_box, self.chart = r.summary, r.results_box, self.score_chart.chart
+        self.card_box, self.cards_note = g.card_box, g.cards_note
+        self.back_button, self.prev_button, self.next_button = c.back_button, c.prev_button, c.next_button
+        self.compare, self.compare_box, self.mark_msg = c.compare, c.compare_box, c.mark_msg
+        self.relevance, self.note, self.clear_mark = c.relevance, c.note, c.clear_mark
+        self.export_format, self.export_include, self.export_folder = e.export_format, e.export_include, e.export_folder
+        self.export_button, self.export_msg, self.export_box = e.export_button, e.export_msg, e.box
+        self.report_link = e.export_msg  # kept for code written against the earlier panel: the last export's link
 
     @property
     def _widgets(self) -> list[W.Widget]:

@@ -36,7 +36,7 @@ from pathlib import Path
 from typing import Any
 
 import pandas as pd
-from traitlets import Bool, Dict, Enum, Float, HasTraits, Instance, Int, List, Tuple, Unicode, default, observe
+from traitlets import Bool, Bytes, Dict, Enum, Float, HasTraits, Instance, Int, List, Tuple, Unicode, default, observe
 
 from .. import codes
 from ..client import PatsnapClient
@@ -308,7 +308,7 @@ class PanelState(HasTraits):
     field_errors = Dict()
     # the results and the local tools
     results = Instance(pd.DataFrame, allow_none=True)
-    thumbnails = List()
+    thumbnails = List(Bytes())
     min_score = Float(0.0, min=0.0, max=1.0)
     text_filter = Unicode("")
     order = Int(0, min=0, max=len(CARD_ORDERS) - 1)

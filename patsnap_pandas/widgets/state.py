@@ -305,7 +305,7 @@ class PanelState(HasTraits):
     sort_field = Unicode("score")
     sort_order = Enum(("desc", "asc"), default_value="desc")
     limit = Int(codes.LIMIT_DEFAULT, min=codes.LIMIT_MIN, max=codes.LIMIT_MAX)
-    field_errors = Dict()
+    field_errors = Dict(value_trait=Unicode(), key_trait=Unicode())
     # the results and the local tools
     results = Instance(pd.DataFrame, allow_none=True)
     thumbnails = List(Bytes())
@@ -313,7 +313,7 @@ class PanelState(HasTraits):
     text_filter = Unicode("")
     order = Int(0, min=0, max=len(CARD_ORDERS) - 1)
     shown = Instance(pd.DataFrame, allow_none=True)
-    marks = Dict()
+    marks = Dict(value_trait=Tuple(), key_trait=Unicode())
     open_row = Int(None, allow_none=True)
     marks_query = Unicode(None, allow_none=True)
     search_count = Int(0)

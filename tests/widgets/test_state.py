@@ -80,7 +80,8 @@ def test_traits_are_typed(client):
     state = PanelState(client=client)
     for name, bad in (("limit", 0), ("limit", 101), ("min_score", 1.5), ("order", len(CARD_ORDERS)),
                       ("export_format", "docx"), ("export_include", "some"), ("sort_order", "up"),
-                      ("apply_start", "2020-01-01"), ("client", "sk-123")):
+                      ("apply_start", "2020-01-01"), ("client", "sk-123"), ("marks", {"a": "relevant"}),
+                      ("field_errors", {"loc": 3}), ("results", [{"patent_id": "a"}]), ("views", [b"png"])):
         with pytest.raises(TraitError):
             setattr(state, name, bad)
 

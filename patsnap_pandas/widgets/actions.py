@@ -43,13 +43,19 @@ __all__ = ["export", "find_client", "load_more", "run", "search", "with_marks"]
 
 # Warnings of the search modules that the status line repeats in plain words.
 _SHOWN_WARNINGS = (SearchWarning, ThumbnailWarning, ImageSizeWarning)
+# What an action's changes tell the status line (applied with busy=False, before the rest).
+_STATUS = ("message", "last_error", "last_exception")
+#: What an action found, as trait name -> new value of the state.
+Changes = dict[str, Any]
 
 
-def run(state: PanelState, busy_text: str, what: str, action: Callable[[PanelState], None]) -> None:
-    """Run ``action`` with ``busy`` set; a failure is said in ``last_error``, never raised.
+def run(state: PanelState, busy_text: str, what: str, action: Callable[[PanelState], Changes]) -> None:
+    """Run ``action`` with ``busy`` set, then apply the changes it returns; a failure goes to ``last_error``.
 
     ``busy`` is set first, so every view has disabled its buttons before the status line
-    says ``busy_text``.
+    says ``busy_text``. The action decides, ``run`` applies, in the order the views end in:
+    the buttons and the status line first, then what the action found (results, cards,
+    chart), as one batch of notifications.
     """
     if state.busy:
         return
@@ -57,20 +63,28 @@ def run(state: PanelState, busy_text: str, what: str, action: Callable[[PanelSta
     state.last_error, state.last_exception = None, None
     state.message, state.notes = busy_text, []
     caught: list[warnings.WarningMessage] = []
+    changes: Changes = {}
     try:
         with warnings.catch_warnings(record=True) as caught:
             warnings.simplefilter("always")
-            action(state)
+            changes = action(state)
     except Exception as exc:  # noqa: BLE001 - a UI callback: show it, keep the panel usable
         if isinstance(exc, FilterError) and state.field_errors:
-            state.last_error = f"{what} was not started: correct the field marked in red."
+            error = f"{what} was not started: correct the field marked in red."
         else:
-            state.last_error = plain_error(what, exc)
-        state.last_exception = exc
-        state.message = f"{what} did not complete; the results shown are unchanged."
+            error = plain_error(what, exc)
+        changes = {"last_error": error, "last_exception": exc,
+                   "message": f"{what} did not complete; the results shown are unchanged."}
     finally:
-        state.busy = False
-    state.notes = [str(w.message) for w in caught if issubclass(w.category, _SHOWN_WARNINGS)]
+        status = {name: changes.pop(name) for name in _STATUS if name in changes}
+        with state.hold_trait_notifications():
+            state.busy = False
+            for name, value in status.items():
+                setattr(state, name, value)
+            state.notes = [str(w.message) for w in caught if issubclass(w.category, _SHOWN_WARNINGS)]
+    with state.hold_trait_notifications():
+        for name, value in changes.items():
+            setattr(state, name, value)
 
 
 def find_client(state: PanelState) -> PatsnapClient | None:
@@ -101,8 +115,8 @@ def with_marks(df: pd.DataFrame, marks: Mapping[str, tuple[str | None, str]]) ->
     return df
 
 
-def search(state: PanelState) -> None:
-    """Search with the query and the filters (billed); the results replace the last ones, marks of the same query kept."""
+def search(state: PanelState) -> Changes:
+    """Search with the query and the filters (billed): new results; the marks of the same query kept."""
     filters = state.filters()
     image, label = state.query()
     client = state.client or find_client(state)
@@ -111,41 +125,39 @@ def search(state: PanelState) -> None:
     by_name: dict[str, Any] = dict(filters.to_dict())  # filter names only: none of the named parameters
     df = search_designs(image, client=client, limit=state.limit, label=label, **by_name)
     thumbs = load_thumbnails(df)
+    changes: Changes = {"search_count": state.search_count + 1, "open_row": None}
+    marks = state.marks
     identity = state.query_identity()
-    with state.hold_trait_notifications():  # the views see the new results, thumbnails and marks together
-        if identity != state.marks_query:  # marks belong to one query image
-            state.marks, state.marks_query = {}, identity
-        state.search_count += 1
-        state.open_row = None
-        state.results, state.thumbnails = with_marks(df.reset_index(drop=True), state.marks), thumbs
+    if identity != state.marks_query:  # marks belong to one query image
+        marks = {}
+        changes.update(marks=marks, marks_query=identity)
     total = df.attrs.get("total")
     cached = " (from the cache: no billed call)" if df.attrs.get("from_cache") else ""
-    state.message = f"Found {plural(len(df), 'hit')} of {total} matching designs{cached}."
+    return {**changes, "results": with_marks(df.reset_index(drop=True), marks), "thumbnails": thumbs,
+            "message": f"Found {plural(len(df), 'hit')} of {total} matching designs{cached}."}
 
 
-def load_more(state: PanelState) -> None:
+def load_more(state: PanelState) -> Changes:
     """The next ``state.limit`` hits of the same search id (billed), added to the results with their marks."""
     df = state.results
     if df is None:
         raise InvalidInputError("nothing to continue: search first.")
     more = continue_search(df, n=state.limit, client=state.client, refresh=True)
     thumbs = load_thumbnails(more)
+    changes: Changes = {}
     combined = df
     if len(more):
         combined = with_marks(concat_frames([df, more]).reset_index(drop=True), state.marks)
-        with state.hold_trait_notifications():
-            state.results, state.thumbnails = combined, state.thumbnails + thumbs
+        changes = {"results": combined, "thumbnails": state.thumbnails + thumbs}
     cached = " (from the cache)" if more.attrs.get("from_cache") else ""
-    state.message = (f"Loaded {plural(len(more), 'more hit', 'more hits')}{cached}; "
-                     f"{len(combined)} of {combined.attrs.get('total')} fetched.")
+    return {**changes, "message": f"Loaded {plural(len(more), 'more hit', 'more hits')}{cached}; "
+                                  f"{len(combined)} of {combined.attrs.get('total')} fetched."}
 
 
-def export(state: PanelState) -> None:
+def export(state: PanelState) -> Changes:
     """Write the report of the shown hits into ``state.export_dir`` and offer it as a download (no call)."""
     if state.results is None or state.shown is None:
         raise InvalidInputError("nothing to export: search first.")
     done = export_report(state.shown, fmt=state.export_format, include=state.export_include,
                          folder=state.export_dir, notes=state.local_filter_notes())
-    with state.hold_trait_notifications():
-        state.last_report, state.export_html = done.path, done.html
-    state.message = done.message
+    return {"last_report": done.path, "export_html": done.html, "message": done.message}

@@ -58,6 +58,10 @@ class ResultsView:
 
     def __init__(self, state: PanelState, compare: W.Widget | None = None, export: W.Widget | None = None) -> None:
         self.state = state
+        # observers run in the order they were added: the box is shown, then the chart, then the cards
+        state.observe(self.draw, names=["shown"])
+        self.score_chart = ScoreChart(state)
+        self.cards = CardGrid(state)
         self.order = classed(W.Dropdown(options=[(name, i) for i, (name, _, _) in enumerate(CARD_ORDERS)], value=0,
                                         description="Order", style=STYLE, layout=W.Layout(width="auto", max_width="100%")),
                              "psp-order")
@@ -69,8 +73,6 @@ class ResultsView:
                                           layout=W.Layout(width="auto", max_width="100%")), "psp-text-filter")
         self.tools = row([self.order, self.min_score, self.text_filter])
         self.summary = classed(W.HTML(), "psp-summary")
-        self.cards = CardGrid(state)
-        self.score_chart = ScoreChart(state)
         children = [W.HTML('<div class="psp-h">Results</div>'), self.summary, self.tools,
                     *([compare] if compare is not None else []), self.cards.card_box, self.cards.cards_note,
                     W.Accordion(children=[self.score_chart.chart], titles=("Score chart",), selected_index=0,
@@ -79,7 +81,6 @@ class ResultsView:
         self.results_box = classed(W.VBox(children, layout=full(display="none")), "psp-results")
         for name in ("order", "min_score", "text_filter"):
             link((state, name), (getattr(self, name), "value"))
-        state.observe(self.draw, names=["shown"])
         self.draw()
 
     def draw(self, _change: Any = None) -> None:

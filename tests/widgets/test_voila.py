@@ -266,6 +266,28 @@ def test_the_layout_measure_finds_what_it_looks_for(browser):
     page.close()
 
 
+def test_decoded_box_waits_for_a_picture_shown_late(browser):
+    """The wait the image checks rely on: a picture in a box still hidden (as the views' strip is for a moment
+    after the files are chosen) is measured once shown and decoded, not read as None; a broken one fails."""
+    import base64
+
+    from playwright.sync_api import Error as PlaywrightError
+
+    out = io.BytesIO()
+    Image.new("RGB", (120, 80), "white").save(out, format="PNG")
+    src = "data:image/png;base64," + base64.b64encode(out.getvalue()).decode("ascii")
+    page = browser.page(800)
+    page.set_content(f"""
+      <div id="strip" style="display: none"><img id="late" src="{src}" style="width: 60px"></div>
+      <img id="broken" src="data:image/png;base64,AAAA" style="width: 60px; height: 40px">
+      <script>setTimeout(() => document.getElementById('strip').style.display = 'block', 500)</script>""")
+    box = decoded_box(page.locator("#late"))
+    assert (box["width"], box["height"]) == (60, 40)
+    with pytest.raises((AssertionError, PlaywrightError)):
+        decoded_box(page.locator("#broken"), timeout_ms=3_000)
+    page.close()
+
+
 def test_app_notebook_is_the_panel_alone():
     nb = json.loads(APP_NOTEBOOK.read_text(encoding="utf-8"))  # plain JSON: nbformat takes seconds to import
     assert nb["nbformat"] == 4 and nb["metadata"]["kernelspec"]["name"] == "python3"

@@ -442,15 +442,15 @@ class LocalUsageCounter(UsageCounter):
         self._memory: MemoryUsageCounter | None = None  # the counts kept here when the file cannot be written
         self._lock = threading.Lock()
         self._warner = WriteWarner()
-        # The file this counter last counted in (pid, inode), and the counts of the current day and
+        # The file this counter last counted in (pid, file id), and the counts of the current day and
         # month it saw there: written back into a file that replaced it.
-        self._counted_in: tuple[int, int] | None = None
+        self._counted_in: tuple[int, str] | None = None
         self._seen: dict[str, int] = {}
         self._replaced_warned = False
 
     def _connect(self) -> sqlite3.Connection:
         """This thread's connection to the file, opened once (again after a fork, or when the file was replaced)."""
-        held: tuple[int, int, sqlite3.Connection] | None = getattr(self._local, "held", None)
+        held: tuple[int, int, sqlite3.Connection, str] | None = getattr(self._local, "held", None)
         try:
             inode: int | None = os.stat(self.path).st_ino
         except FileNotFoundError:
@@ -473,10 +473,14 @@ class LocalUsageCounter(UsageCounter):
                     _until_free(lambda: con.execute("PRAGMA journal_mode=WAL"))
                 for table in _TABLES:
                     con.execute(table)
+                # A name of this file of its own: a file that replaced it (same path, maybe the same inode) has another.
+                con.execute("INSERT INTO file_id (id) SELECT ? WHERE NOT EXISTS (SELECT 1 FROM file_id)",
+                            (secrets.token_hex(8),))
+                file_id = str(con.execute("SELECT id FROM file_id").fetchone()[0])
         except BaseException:
             con.close()
             raise
-        self._local.held = (os.getpid(), os.stat(self.path).st_ino, con)
+        self._local.held = (os.getpid(), os.stat(self.path).st_ino, con, file_id)
         return con
 
     def close(self) -> None:
@@ -575,7 +579,7 @@ class LocalUsageCounter(UsageCounter):
 
     def _carry_over(self, con: sqlite3.Connection, day: str, month: str) -> None:
         """Write the counts last seen back into a file that replaced the one this counter counted in."""
-        now_in = (os.getpid(), self._local.held[1])
+        now_in = (os.getpid(), self._local.held[3])
         with self._lock:
             before, self._counted_in = self._counted_in, now_in
             seen = {name: n for name, n in self._seen.items() if name in (day, month)}
@@ -690,6 +694,7 @@ KEEP_MONTHS = 3
 #: The endpoint under which counts written back into a replaced usage file are kept.
 _CARRIED = "counted before the file was replaced"
 _TABLES = (
+    "CREATE TABLE IF NOT EXISTS file_id (id TEXT NOT NULL)",
     "CREATE TABLE IF NOT EXISTS calls (period TEXT NOT NULL, endpoint TEXT NOT NULL, n INTEGER NOT NULL, "
     "PRIMARY KEY (period, endpoint))",
     "CREATE TABLE IF NOT EXISTS shared_stores (store TEXT PRIMARY KEY, epoch TEXT NOT NULL)",

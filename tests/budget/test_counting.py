@@ -164,13 +164,28 @@ def test_a_damaged_usage_file_stops_before_any_call(tmp_path):
         LocalUsageCounter(tmp_path).reserve("search", None)
 
 
-def test_a_usage_file_removed_meanwhile_is_made_again(tmp_path):
+def test_a_usage_file_removed_meanwhile_is_made_again_with_the_counts_this_process_saw(tmp_path):
+    from patsnap_pandas import BudgetExceededError, CacheWarning
+
     counter = LocalUsageCounter(tmp_path)
-    counter.reserve("search", None)
+    budget = Budget(4, "day")
+    for _ in range(3):
+        counter.reserve("search", budget)
     for suffix in ("", "-wal", "-shm"):
         (tmp_path / f"usage.sqlite{suffix}").unlink(missing_ok=True)
-    counter.reserve("search", None)  # not into the deleted file's open connection
-    assert LocalUsageCounter(tmp_path).spent("day") == 1 and counter.path.is_file()
+    with pytest.warns(CacheWarning, match=r"was removed or replaced while this process counted in it: the counts "
+                                          r"it knew \(3 today, 3 this month\) were written back"):
+        counter.reserve("search", budget)  # not into the deleted file's open connection, and not from 0
+    with pytest.raises(BudgetExceededError, match="4 spent today"):
+        counter.reserve("search", budget)
+    assert LocalUsageCounter(tmp_path).spent("day") == 4 and counter.path.is_file()
+    # a new process (a new counter) on the new file starts from what it holds: deleting it with no process
+    # counting in it is still the way to start again from 0
+    for suffix in ("", "-wal", "-shm"):
+        (tmp_path / f"usage.sqlite{suffix}").unlink(missing_ok=True)
+    fresh = LocalUsageCounter(tmp_path)
+    fresh.reserve("search", budget)
+    assert fresh.spent("day") == 1
 
 
 def test_threads_opening_a_new_usage_file_at_once_all_count(tmp_path):

@@ -198,8 +198,8 @@ class BudgetExceededError(PatsnapError):
     >>> try:
     ...     search_designs(samples.image("armchair"), client=client)   # an upload and a search: 2 calls
     ... except BudgetExceededError as err:
-    ...     print(err.limit, err.window, err.spent, len(client.sandbox_server.ledger))
-    1 day 1 1
+    ...     print(err.limit, err.window, err.spent, len(client.sandbox_server.ledger))   # not even the upload
+    1 day 0 0
     >>> client.close()
     """
 

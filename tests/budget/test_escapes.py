@@ -221,3 +221,13 @@ def test_a_search_by_bytes_still_counts_every_retry_and_gives_back_what_it_did_n
     assert roomy.usage.budget["spent"] == 3 + 2
     roomy.create_search(png(1), limit=3, refresh=True)        # the upload is alive: only the search is counted
     assert roomy.usage.budget["spent"] == 3 + 3 and sum(billed(patsnap_sandbox).values()) == 6
+
+
+def test_the_errors_name_the_store_and_survive_pickling():
+    import pickle
+
+    for err in (SpendingLostError("redis://***@cache:6379/0", "lost its counts of billed calls", "Restore them."),
+                SpendingNotRecordedError("/srv/cache/usage.sqlite", "cannot be written", "Make it writable.")):
+        again = pickle.loads(pickle.dumps(err))              # e.g. from a process pool or a Dask worker
+        assert type(again) is type(err) and str(again) == str(err) and again.path == err.path
+    assert str(err).startswith("The count of billed calls in /srv/cache/usage.sqlite cannot be written.")

@@ -560,19 +560,19 @@ class LocalUsageCounter(UsageCounter):
 
         def work(con: sqlite3.Connection) -> int | None:
             self._carry_over(con, day, month)
-            if limited is not None:
-                spent = con.execute("SELECT COALESCE(SUM(n), 0) FROM calls WHERE period = ?", (limited,)).fetchone()[0]
-                if spent + len(tickets) > limit:
-                    return int(spent)
-            _trim(con, "calls", day, month)
+            held = dict.fromkeys((day, month), 0)
+            held.update(con.execute("SELECT period, SUM(n) FROM calls WHERE period IN (?, ?) GROUP BY period",
+                                    (day, month)).fetchall())
+            if limited is not None and held[limited] + len(tickets) > limit:
+                return int(held[limited])
+            if not held[day]:  # the day's first count: the time to let go of old periods
+                _trim(con, "calls", day, month)
             for endpoint, n in Counter(ticket.endpoint for ticket in tickets).items():
                 for name in (day, month):
                     con.execute("INSERT INTO calls (period, endpoint, n) VALUES (?, ?, ?) "
                                 "ON CONFLICT (period, endpoint) DO UPDATE SET n = n + excluded.n", (name, endpoint, n))
-            rows = con.execute("SELECT period, SUM(n) FROM calls WHERE period IN (?, ?) GROUP BY period",
-                               (day, month)).fetchall()
             with self._lock:
-                self._seen = {str(name): int(n) for name, n in rows}
+                self._seen = {name: int(n) + len(tickets) for name, n in held.items()}
             return None
         result: int | None = self._write(work)
         return result

@@ -13,8 +13,15 @@
   :class:`MemoryUsageCounter` (a client without a cache). ``reserve`` counts a call
   before it is sent, or raises :class:`~patsnap_pandas.errors.BudgetExceededError`
   when one more would exceed the budget; ``release`` gives the reservation back when
-  the call never reached the server. Without a budget the counters still count, so
-  the spending of the day and of the month can always be shown.
+  the call never reached the server; ``reserve_all`` counts several calls (a search
+  by image bytes: its uploads and the search) in one step, all or none. Without a
+  budget the counters still count, so the spending of the day and of the month can
+  always be shown.
+* The count is never escaped: a counter that cannot write its count refuses to bill
+  under a budget (:class:`~patsnap_pandas.errors.SpendingNotRecordedError`); a Redis
+  that lost its counts stops the next billed call
+  (:class:`~patsnap_pandas.errors.SpendingLostError`, :func:`restore_spending` to go
+  on); a clock stepping back finds its day's count (periods are kept by date).
 
 Examples
 --------
@@ -680,6 +687,8 @@ class LocalUsageCounter(UsageCounter):
     def clear(self) -> None:
         if self._memory is not None:
             self._memory.clear()
+        with self._lock:
+            self._seen = {}
         if self.path.exists():
             self._write(lambda con: con.execute("DELETE FROM calls"))
 

@@ -24,6 +24,10 @@ The keys, under the namespace ``N`` (default ``"patsnap"``):
 * ``N:lock:<flight key>``: a single-flight lease (a random token, ``SET NX PX``), renewed
   while held; released only by its owner.
 * ``N:rate``: the rate limit's next free start (GCRA, microseconds of the server's clock).
+* ``N:usage:day:<date>``, ``N:usage:month:<month>``, ``N:usage:epochs``: the budget's counts of
+  billed calls and the namespace's epoch, by which a counter tells a store that lost its counts
+  from a new one (:class:`~patsnap_pandas.budget.RedisUsageCounter`; :meth:`RedisBackend.clear`
+  leaves them alone).
 
 What fails, and how (never a raw redis traceback; never a password in a message):
 

@@ -94,3 +94,18 @@ def test_a_lock_whose_key_was_flushed_says_so(backend):
         with backend.single_flight().hold("k"):
             backend.connection.flushall()
     assert not [w for w in caught if "another process held" in str(w.message) or "took it" in str(w.message)]
+
+
+def test_the_record_and_the_error_never_hold_the_redis_password(patsnap_sandbox, own_redis, tmp_path):
+    secret = "hunter2-pass"
+    server = own_redis(password=secret)
+    png = patsnap_sandbox.corpus.image_png(patsnap_sandbox.corpus.designs[0].image_keys[0])
+    with PatsnapClient(base_url=patsnap_sandbox.base_url, api_key=patsnap_sandbox.credentials.api_key,
+                       cache_dir=tmp_path, cache_url=server.url) as client:
+        client.create_search(png, limit=3)
+        server.command("FLUSHALL")
+        with pytest.raises(SpendingLostError) as caught:
+            client.create_search(png, limit=3, refresh=True)
+    assert secret not in str(caught.value) and "redis://***@127.0.0.1:" in str(caught.value)
+    assert all(secret.encode() not in path.read_bytes() for path in tmp_path.glob("usage.sqlite*"))
+    assert (tmp_path / "usage.sqlite").is_file()              # the record is there, without the password

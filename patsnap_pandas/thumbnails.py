@@ -38,8 +38,14 @@ from urllib.parse import urljoin, urlsplit, urlunsplit
 
 import requests
 import requests.auth
+import requests.utils
 from requests.adapters import HTTPAdapter
+from urllib3.connection import HTTPConnection, HTTPSConnection
+from urllib3.connectionpool import HTTPConnectionPool, HTTPSConnectionPool
+from urllib3.exceptions import ConnectTimeoutError, NewConnectionError
+from urllib3.util.connection import allowed_gai_family
 from urllib3.util.retry import Retry
+from urllib3.util.timeout import _DEFAULT_TIMEOUT
 
 from . import config, images
 from ._validate import check_int
@@ -137,8 +143,13 @@ def distrust_origin(base_url: str) -> None:
             _trusted.pop(origin, None)
 
 
-def check_image_url(url: str, resolve: Callable[..., list] = socket.getaddrinfo) -> str | None:
+def check_image_url(url: str, resolve: Callable[..., list] | None = socket.getaddrinfo) -> str | None:
     """Why ``url`` must not be fetched, or None when it may be.
+
+    ``resolve=None`` checks the scheme and an address written in the URL only, and
+    leaves a host name to the connection: the store's connections resolve the name
+    once, check every address and connect to one of those (a second lookup that
+    answers otherwise, as in DNS rebinding, is never made).
 
     Examples
     --------
@@ -156,10 +167,17 @@ def check_image_url(url: str, resolve: Callable[..., list] = socket.getaddrinfo)
         if origin in _trusted:
             return None
     host = origin[1].strip("[]")
+    if not _is_ip(host) and resolve is None:
+        return None
     try:
         addresses = [host] if _is_ip(host) else sorted({info[4][0] for info in resolve(host, origin[2])})
     except (OSError, UnicodeError):
         return "its host name does not resolve"
+    return _addresses_problem(addresses)
+
+
+def _addresses_problem(addresses: Iterable[str]) -> str | None:
+    """Why a host with these addresses must not be fetched from (any one local or private), or None."""
     for address in addresses:
         try:
             local = _is_local(address)
@@ -358,6 +376,82 @@ class _Failure(Exception):
     pass
 
 
+# --- connections that connect to the address they checked ---------------------------------------
+# requests resolves a host name when it connects; a check made before, with its own lookup, could
+# see another answer (DNS rebinding: a public address to the check, 127.0.0.1 to the connection).
+# The store's connections resolve once, check every address, and connect to one of those. The Host
+# header, TLS SNI and certificate verification still use the host name (urllib3 keeps
+# ``conn.host``; only the socket is opened here). Through a proxy, the proxy resolves the name:
+# the store then checks the name's addresses itself before the request (see ThumbnailStore._why_not).
+
+
+def _open_checked(conn: HTTPConnection, scheme: str) -> Any:
+    """A socket to one of the addresses ``conn``'s host resolves to, all of them checked first."""
+    host = conn._dns_host.strip("[]")
+    try:
+        infos = socket.getaddrinfo(host, conn.port, allowed_gai_family(), socket.SOCK_STREAM)
+    except (OSError, UnicodeError):
+        raise _Failure("its host name does not resolve") from None
+    with _trusted_lock:
+        trusted = (scheme, host.rstrip(".").lower(), conn.port) in _trusted
+    why = None if trusted else _addresses_problem(info[4][0] for info in infos)
+    if why is not None:
+        raise _Failure(why)
+    error: OSError = OSError(f"{host} resolves to no address")
+    for family, kind, proto, _, address in infos:
+        sock = socket.socket(family, kind, proto)
+        try:
+            for option in conn.socket_options or ():
+                sock.setsockopt(*option)
+            if conn.timeout is not _DEFAULT_TIMEOUT:
+                sock.settimeout(conn.timeout)
+            if conn.source_address:
+                sock.bind(conn.source_address)
+            sock.connect(address)
+            return sock
+        except OSError as exc:
+            sock.close()
+            error = exc
+    raise error
+
+
+def _new_checked_conn(conn: HTTPConnection, scheme: str) -> Any:
+    """``_new_conn`` of the checked connections: urllib3's own errors for a failed connect (retried)."""
+    try:
+        sock = _open_checked(conn, scheme)
+    except TimeoutError as exc:
+        raise ConnectTimeoutError(conn, f"Connection to {conn.host} timed out. (connect timeout={conn.timeout})") from exc
+    except OSError as exc:
+        raise NewConnectionError(conn, f"Failed to establish a new connection: {exc}") from exc
+    return sock
+
+
+class _CheckedHTTPConnection(HTTPConnection):
+    def _new_conn(self) -> Any:
+        return _new_checked_conn(self, "http")
+
+
+class _CheckedHTTPSConnection(HTTPSConnection):
+    def _new_conn(self) -> Any:
+        return _new_checked_conn(self, "https")
+
+
+class _CheckedHTTPPool(HTTPConnectionPool):
+    ConnectionCls = _CheckedHTTPConnection
+
+
+class _CheckedHTTPSPool(HTTPSConnectionPool):
+    ConnectionCls = _CheckedHTTPSConnection
+
+
+class _CheckedAdapter(HTTPAdapter):
+    """A requests adapter whose direct connections are checked ones (proxies keep urllib3's own)."""
+
+    def init_poolmanager(self, *args: Any, **kwargs: Any) -> None:
+        super().init_poolmanager(*args, **kwargs)
+        self.poolmanager.pool_classes_by_scheme = {"http": _CheckedHTTPPool, "https": _CheckedHTTPSPool}
+
+
 class ThumbnailStore:
     """Hit-image thumbnails: fetched concurrently, kept on disk, size-capped (LRU).
 
@@ -472,7 +566,7 @@ class ThumbnailStore:
                 pending[key] = (pid, url, [i])
         for key in list(pending):
             pid, url, indices = pending[key]
-            why = _FAILED.get(_identity(url)) or check_image_url(url)
+            why = _FAILED.get(_identity(url)) or self._why_not(url)
             if why is not None:
                 failures.append((indices[0], pid, _identity(url), why))
                 del pending[key]
@@ -675,8 +769,8 @@ class ThumbnailStore:
                 retry = Retry(total=2, connect=2, read=1, status=2, backoff_factor=0.2,
                               status_forcelist=(500, 502, 503, 504), allowed_methods={"GET"},
                               raise_on_status=False)
-                adapter = HTTPAdapter(pool_connections=self.max_workers,
-                                      pool_maxsize=self.max_workers, max_retries=retry)
+                adapter = _CheckedAdapter(pool_connections=self.max_workers,
+                                          pool_maxsize=self.max_workers, max_retries=retry)
                 s.mount("http://", adapter)
                 s.mount("https://", adapter)
                 self._session = s
@@ -693,6 +787,13 @@ class ThumbnailStore:
             raise _Failure(exc.reason or str(exc)) from None
         return data, self._write(key, data)
 
+    @staticmethod
+    def _why_not(url: str) -> str | None:
+        """Why ``url`` must not be fetched, before any request: its scheme and a literal address; its
+        host name's addresses only when a proxy will connect (a direct connection checks what it resolves)."""
+        proxied = bool(requests.utils.get_environ_proxies(url))
+        return check_image_url(url, resolve=socket.getaddrinfo if proxied else None)
+
     def _download(self, session: requests.Session, url: str) -> bytearray:
         """The image's bytes; redirects are followed only to the same host, and only to allowed addresses."""
         first = origin_of(url)
@@ -703,7 +804,7 @@ class ThumbnailStore:
                     origin = origin_of(target)
                     if origin is None or first is None or origin[1] != first[1]:
                         raise _Failure(f"redirected to another host ({_identity(target)}): refused")
-                    why = check_image_url(target)
+                    why = self._why_not(target)
                     if why is not None:
                         raise _Failure(f"redirected to {_identity(target)}, which {why}: refused")
                     url = target

@@ -1,4 +1,5 @@
-"""Issue 21, hostile files from counsel: read_triage checks a file before it loads it.
+"""Issue 21, hostile files: read_triage checks a file from counsel before it loads it; a sandbox
+corpus serves no file from outside its folder.
 
 Every workbook here is crafted byte by byte with ``zipfile`` (a few KB, written in
 milliseconds, or streamed in chunks): a declared sheet size of a million rows, rows that
@@ -9,6 +10,7 @@ memory the refusal takes is measured with tracemalloc (the issue's bound: 100 MB
 
 from __future__ import annotations
 
+import re
 import struct
 import tracemalloc
 import zipfile
@@ -17,9 +19,13 @@ from pathlib import Path
 import openpyxl  # noqa: F401  (imported before memory is traced: its import is no part of a refusal)
 import pandas as pd
 import pytest
+import requests
 
-from patsnap_pandas import InvalidInputError, read_triage
+from patsnap_pandas import InvalidInputError, PatsnapClient, PatsnapError, read_triage, search_designs
+from patsnap_pandas.sandbox import start_sandbox
 from patsnap_pandas.triage import MAX_TRIAGE_ROWS
+
+from .conftest import drawing_png
 
 MEMORY_BOUND = 100 * 2**20  # the issue's acceptance criterion
 
@@ -230,3 +236,55 @@ def test_a_crafted_but_honest_workbook_still_reads(tmp_path):
     marks = read_triage(_workbook(tmp_path / "ok.xlsx", rows, dimension="A1:B3"))  # declared too small: all read
     assert marks["patent_pn"].tolist() == ["USD2S", "USD3S", "USD4S", "USD5S", "USD9S"]
     assert marks["relevance"].tolist()[:4] == ["relevant"] * 4
+
+
+# --- a sandbox corpus folder: no image from outside it is ever served --------------------------------
+
+def _corpus_folder(root: Path, bad_file: str) -> Path:
+    """A corpus folder of two drawings plus a third manifest row (line 4) naming ``bad_file``."""
+    folder = root / "corpus"
+    folder.mkdir(parents=True)
+    for i, name in enumerate(("a.png", "b.png")):
+        (folder / name).write_bytes(drawing_png(i))
+    lines = ["file,patent_number,title,grant_date"] + [
+        f"{name},D90000{i},Design {i},2021-01-05" for i, name in enumerate(("a.png", "b.png", bad_file))]
+    (folder / "manifest.csv").write_text("\n".join(lines) + "\n", encoding="utf-8")
+    return folder
+
+
+@pytest.mark.parametrize("how", ["dot-dot", "absolute", "link"])
+def test_a_corpus_row_leading_out_of_its_folder_is_refused_and_nothing_is_served(tmp_path, how):
+    secret = tmp_path / "private" / "secret.png"
+    secret.parent.mkdir()
+    secret.write_bytes(drawing_png(7))
+    bad = {"dot-dot": "../private/secret.png", "absolute": str(secret), "link": "c.png"}[how]
+    folder = _corpus_folder(tmp_path, bad)
+    if how == "link":
+        (folder / "c.png").symlink_to(secret)
+    expected = {"dot-dot": r"'\.\.' leads out of the corpus folder", "absolute": r"is an absolute path",
+                "link": rf"a link leads \(to {secret}\) out of the corpus folder"}[how]
+    with start_sandbox(folder, wait=False) as server:
+        with pytest.raises(RuntimeError, match=re.escape(f"manifest.csv line 4: file={bad!r}")) as caught:
+            server.wait_ready()
+        assert re.search(expected, str(caught.value)) and "only images inside the corpus folder" in str(caught.value)
+        status = requests.get(f"{server.base_url}/_sandbox/status", timeout=10).json()
+        assert status["ready"] is False and "manifest.csv line 4: file=" in status["error"] and bad in status["error"]
+        creds = server.credentials
+        with PatsnapClient(base_url=server.base_url, api_key=creds.api_key, cache_dir=tmp_path / "cache",
+                           backoff_factor=0.001, max_retries=0) as client:
+            with pytest.raises(PatsnapError, match="the sandbox corpus failed to load"):
+                search_designs(secret.read_bytes(), client=client, limit=3, thumbnails=False)
+
+
+def test_a_link_inside_the_corpus_folder_is_served(tmp_path):
+    folder = _corpus_folder(tmp_path, "sub/c.png")
+    (folder / "sub").mkdir()
+    (folder / "sub" / "c.png").symlink_to(folder / "b.png")  # a link that stays inside: fine
+    with start_sandbox(folder) as server:
+        assert len(server.corpus.designs) == 3
+        with PatsnapClient(base_url=server.base_url, api_key=server.credentials.api_key,
+                           cache_dir=tmp_path / "cache") as client:
+            hits = search_designs(drawing_png(1), client=client, limit=3, thumbnails=False)
+            assert {"USD900001S", "USD900002S"} <= set(hits["patent_pn"])
+            served = requests.get(hits["image_url"].iloc[0], timeout=10)
+            assert served.status_code == 200 and served.content.startswith(b"\x89PNG")

@@ -18,7 +18,8 @@ The benchmarks:
   ``../shared/real-designs`` is there) and on the generated corpus: hit@10, MRR@10,
   the true patent's and the best non-matching design's median scores and their gap.
 * ``store_bench.py`` (STORE): a cached search with 1,000 vs 100,000 thumbnails stored,
-  and cached searches from 8 threads against one.
+  cached searches from 8 threads against one, and a new store's first write with 1,000
+  vs 30,000 stored (and with the folder scanned, as before issue 21).
 * ``multiview_bench.py`` (MULTIVIEW): hit@10 / MRR@10 of 1, 2 and 3 views of one
   product on the real drawings (``../shared/real-designs``), query views held out.
 * ``report_bench.py`` (REPORTS): HTML, PDF and Excel of a 100-hit search and of a
@@ -89,9 +90,10 @@ BENCHMARKS: dict[str, tuple[str, str, str]] = {
                "the true patent and the best non-matching design",
                "none (quality figures, not timings): the targets are an identical image >= 0.95 and, on the real "
                "drawings, a median gap >= 0.15 with hit@10 >= 0.86 (the figure before the calibration)"),
-    "store": ("store_bench.py", "Cached searches as the thumbnail store grows (1k vs 100k stored), and from "
-              "8 threads at once", "the same cached search with 1,000 thumbnails stored; the same cached "
-              "searches from one thread"),
+    "store": ("store_bench.py", "Cached searches as the thumbnail store grows (1k vs 100k stored), from "
+              "8 threads at once, and opening the store (1k vs 30k stored)", "the same cached search with 1,000 "
+              "thumbnails stored; the same cached searches from one thread; the first write of a new store with "
+              "1,000 stored"),
     "multiview": ("multiview_bench.py", "Several views of one product: hit@10 and MRR@10 on the real drawings "
                   "(held out), 1 view (P060), 2 and 3 views (P061), 3 views fused on the client",
                   "the same patents searched with one view (each view on its own, averaged)"),

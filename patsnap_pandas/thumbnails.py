@@ -12,10 +12,11 @@
   at ``169.254.169.254`` or at another service on the analyst's machine is never fetched.
 * :class:`FailedImages`: an image that failed is not fetched again for
   :data:`FAILURE_TTL_S` seconds (a report renders each thumbnail several times).
-* :class:`DiskIndex`: the store's running byte total, so that a write costs the
-  same with 1 000 or 100 000 thumbnails stored; the folder is scanned only when the
-  total passes the cap, and then eviction removes a batch (down to
-  :data:`EVICT_TO` of the cap), not one file per write.
+* :class:`DiskIndex`: the store's byte total, kept in a small file in the folder, so
+  that opening the store and each write cost the same with 1 000 or 100 000
+  thumbnails stored; the folder is scanned only when the total passes the cap, and
+  then eviction removes a batch (down to :data:`EVICT_TO` of the cap), not one file
+  per write.
 """
 
 from __future__ import annotations
@@ -62,6 +63,8 @@ FAILURE_TTL_S = 300.0
 EVICT_TO = 0.8
 #: Redirects followed per image (to the same host only).
 MAX_REDIRECTS = 3
+_SIZE_FILE = ".size"  # a store folder's byte total (DiskIndex)
+_SIZE_LOCK_TIMEOUT_S = 10.0
 
 _trusted: dict[tuple[str, str, int], int] = {}  # origin -> clients trusting it
 _trusted_lock = threading.Lock()
@@ -235,12 +238,16 @@ class FailedImages:
 
 
 class DiskIndex:
-    """The byte total of a store folder, kept up to date by the writes of this process.
+    """The byte total of a store folder, kept in a small file in it, so that opening costs nothing.
 
-    Counted once (one folder scan) at the first write; after that each write adds its
-    size in O(1). When the total passes ``max_bytes`` the folder is scanned again (other
-    processes may have written or evicted meanwhile) and the least recently used files
-    are removed down to ``EVICT_TO * max_bytes``, so scans stay rare.
+    The total lives in ``<folder>/.size``, which every process writing the folder keeps up
+    to date under a file lock (``.size.lock``): a write reads it, adds its size and writes
+    it back, so the first write of a new process costs the same with 1,000 or 100,000
+    thumbnails stored (the folder is never scanned to open it). The folder is scanned
+    only when the total passes ``max_bytes``: the least recently used files are removed
+    down to ``EVICT_TO * max_bytes``, and the total is set to what the scan found (this
+    also corrects any drift, e.g. files deleted by hand), or when ``.size`` is missing
+    (a folder written by an older version, or just cleared).
 
     Examples
     --------
@@ -250,31 +257,67 @@ class DiskIndex:
     >>> for i in range(5):
     ...     _ = (folder / f"{i}.png").write_bytes(b"x" * 100)
     ...     index.added(100)
-    >>> sorted(p.name for p in folder.iterdir()), index.total
-    (['3.png', '4.png'], 200)
+    >>> sorted(p.name for p in folder.iterdir() if p.suffix == ".png"), index.total, index.scans
+    (['3.png', '4.png'], 200, 4)
+    >>> DiskIndex(folder, max_bytes=250).stored()     # another process: read, not counted
+    200
     """
 
     def __init__(self, folder: Path, max_bytes: int, suffix: str = ".png", skip_prefix: str = ".tmp-") -> None:
         self.folder, self.max_bytes = Path(folder), max_bytes
         self.suffix, self.skip_prefix = suffix, skip_prefix
         self._lock = threading.Lock()
-        self.total: int | None = None  # unknown until the first scan
+        self.total: int | None = None  # the last total this process read or wrote
         self.scans = 0
 
-    def added(self, size: int) -> None:
-        """A file of ``size`` bytes was written; evict a batch when the cap is passed."""
-        with self._lock:
-            if self.total is None:
-                self.total = sum(size for _, _, size in self._scan())
-            else:
-                self.total += size
-            if self.total > self.max_bytes:
-                self._evict()
+    def added(self, size: int, replaced: int = 0) -> None:
+        """A file of ``size`` bytes was written (over one of ``replaced`` bytes); evict a batch past the cap.
+
+        A total that cannot be read or written (a full or read-only disk, a lock held too
+        long) costs only its accuracy: the next scan counts again.
+        """
+        try:
+            with self._lock, self._file_lock():
+                total = self._read_total()
+                total = sum(f[2] for f in self._scan()) if total is None else total + size - replaced
+                if total > self.max_bytes:
+                    total = self._evict()
+                self._write_total(total)
+                self.total = total
+        except OSError:  # filelock's Timeout is an OSError too
+            self.total = None
+
+    def stored(self) -> int | None:
+        """The folder's byte total as kept in ``.size`` (None when there is none yet); no scan."""
+        try:
+            with self._lock, self._file_lock():
+                return self._read_total()
+        except OSError:
+            return None
 
     def forget(self) -> None:
-        """The folder changed behind our back (cleared): count again at the next write."""
-        with self._lock:
-            self.total = None
+        """The folder was emptied: the next write counts again (a scan of what is there)."""
+        try:
+            with self._lock, self._file_lock():
+                _unlink(self.folder / _SIZE_FILE)
+        except OSError:
+            pass
+        self.total = None
+
+    def _file_lock(self) -> Any:
+        import filelock
+
+        return filelock.FileLock(self.folder / (_SIZE_FILE + ".lock"), timeout=_SIZE_LOCK_TIMEOUT_S)
+
+    def _read_total(self) -> int | None:
+        try:
+            text = (self.folder / _SIZE_FILE).read_text(encoding="ascii").strip()
+        except (OSError, UnicodeDecodeError):
+            return None
+        return int(text) if text.isdigit() else None  # a torn or damaged file: count again
+
+    def _write_total(self, total: int) -> None:
+        (self.folder / _SIZE_FILE).write_text(str(max(0, total)), encoding="ascii")
 
     def files(self) -> list[tuple[str, int, int]]:
         """(path, mtime_ns, size) of the stored files; temp files older than an hour are removed.
@@ -310,7 +353,8 @@ class DiskIndex:
         self.scans += 1
         return self.files()
 
-    def _evict(self) -> None:
+    def _evict(self) -> int:
+        """Scan; remove the least recently used files down to EVICT_TO of the cap; the total left."""
         files = self._scan()
         total = sum(size for _, _, size in files)
         target = int(self.max_bytes * EVICT_TO)
@@ -320,7 +364,14 @@ class DiskIndex:
                     break
                 if _unlink(path):
                     total -= size
-        self.total = total
+        return total
+
+
+def _size_of(path: Path) -> int:
+    try:
+        return path.stat().st_size
+    except OSError:
+        return 0
 
 
 def _unlink(path: str | os.PathLike[str]) -> bool:
@@ -849,16 +900,18 @@ class ThumbnailStore:
         try:
             self.directory.mkdir(parents=True, exist_ok=True)
             fd, tmp = tempfile.mkstemp(prefix=_TMP_PREFIX, suffix=".png", dir=self.directory)
+            target = self._file(key)
             try:
                 with os.fdopen(fd, "wb") as f:
                     f.write(data)
-                os.replace(tmp, self._file(key))
+                replaced = _size_of(target)
+                os.replace(tmp, target)
             except BaseException:
                 _unlink(tmp)
                 raise
         except OSError as exc:
             return f"{type(exc).__name__}: {exc.strerror or exc}"
-        self._index.added(len(data))  # O(1); a batch of old files goes only when the cap is passed
+        self._index.added(len(data), replaced)  # O(1); a batch of old files goes only when the cap is passed
         return None
 
     def _files(self) -> list[tuple[Path, int, int]]:

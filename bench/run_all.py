@@ -30,6 +30,9 @@ The benchmarks:
   one batch over 1, 2 and 4 processes against the floor one shared rate limit sets;
 * ``budget_bench.py`` (BUDGET): counting one billed call in memory, SQLite and Redis, against one
   billed call to the sandbox;
+* ``hostile_files_bench.py`` (HOSTILE): read_triage refusing crafted workbooks (a 1.5 KB file
+  declaring a million rows by 16,384 columns, a deflate bomb, two million rows) against reading
+  a normal 100-hit report, with the tracemalloc peak of each refusal;
 * ``install_size.py`` (INSTALL): two throwaway venvs under /tmp, ``pip install .`` and
   ``pip install ".[all]"`` of this checkout: their sizes, and the import figures on the core
   install (a few minutes).
@@ -108,6 +111,9 @@ BENCHMARKS: dict[str, tuple[str, str, str]] = {
              "((billed calls - 1) / rate)"),
     "budget": ("budget_bench.py", "Budget: the cost of counting one billed call (memory, SQLite, Redis)",
                "one billed call to the sandbox on loopback"),
+    "hostile": ("hostile_files_bench.py", "read_triage on hostile files: how fast, and in how little memory, crafted "
+                "workbooks (zip bombs, millions of rows) are refused", "read_triage of a normal 100-hit Excel report "
+                "(the sandbox's report, thumbnails included)"),
     "install": ("install_size.py", "Install size: a core-only venv against `[all]`, and the import cost on the core",
                 "the core-only install (`pip install .`) made in the same run"),
 }

@@ -170,10 +170,12 @@ def check_image_url(url: str, resolve: Callable[..., list] | None = socket.getad
         if origin in _trusted:
             return None
     host = origin[1].strip("[]")
-    if not _is_ip(host) and resolve is None:
+    if _is_ip(host):
+        return _addresses_problem([host])
+    if resolve is None:
         return None
     try:
-        addresses = [host] if _is_ip(host) else sorted({info[4][0] for info in resolve(host, origin[2])})
+        addresses = sorted({str(info[4][0]) for info in resolve(host, origin[2])})
     except (OSError, UnicodeError):
         return "its host name does not resolve"
     return _addresses_problem(addresses)
@@ -445,7 +447,7 @@ def _open_checked(conn: HTTPConnection, scheme: str) -> Any:
         raise _Failure("its host name does not resolve") from None
     with _trusted_lock:
         trusted = (scheme, host.rstrip(".").lower(), conn.port) in _trusted
-    why = None if trusted else _addresses_problem(info[4][0] for info in infos)
+    why = None if trusted else _addresses_problem(str(info[4][0]) for info in infos)
     if why is not None:
         raise _Failure(why)
     error: OSError = OSError(f"{host} resolves to no address")

@@ -454,10 +454,10 @@ def _inside(files: list[Path], root: Path) -> list[Path]:
     return [f for f in files if f.resolve().is_relative_to(root)]
 
 
-def _xml_extras(folder: Path, root: Path) -> dict:
+def _xml_extras(folder: Path, corpus_root: Path) -> dict:
     """Inventors, assignees and application number from a USPTO grant XML, if present."""
     out: dict = {}
-    xmls = _inside(sorted(folder.glob("*.XML")) + sorted(folder.glob("*.xml")), root)
+    xmls = _inside(sorted(folder.glob("*.XML")) + sorted(folder.glob("*.xml")), corpus_root)
     if not xmls:
         return out
     try:

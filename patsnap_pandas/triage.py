@@ -20,6 +20,7 @@ Examples
 
 from __future__ import annotations
 
+import re
 import struct
 import warnings
 import zipfile
@@ -476,6 +477,23 @@ def _check_zip(path: Path, limits: _Limits) -> None:
                                  f"{MAX_COMPRESSION_RATIO} times (MAX_COMPRESSION_RATIO)")
 
 
+_ROW_TAG = re.compile(rb"<(?:[A-Za-z_][\w.-]*:)?row[\s/>]")
+
+
+def _count_row_tags(path: Path, title: str, stream: Any, limits: _Limits) -> None:
+    """A quick first count of a sheet's row elements (a regular expression over the raw XML, in C):
+    millions of rows are refused in milliseconds, before the exact count of :class:`_SheetScan`."""
+    rows = 0
+    try:
+        while chunk := stream.read(1 << 20):
+            rows += len(_ROW_TAG.findall(chunk))
+            if rows > limits.rows:
+                raise _refuse(path, f"sheet {title!r} has more than {limits.rows:,} rows", limits.rows, "max_rows",
+                              "MAX_TRIAGE_ROWS")
+    except (zipfile.BadZipFile, OSError, EOFError) as exc:  # a part whose data lies about its size
+        raise _damaged(path, "a damaged zip file", exc) from None
+
+
 class _SheetScan:
     """A sheet's rows and cells counted from its XML as it streams (expat: no tree, nothing kept).
 
@@ -576,6 +594,8 @@ def _read_xlsx(path: Path, limits: _Limits) -> _Table:
                                 f"rows x {declared_columns:,} columns)", limits.cells, "max_cells", "MAX_TRIAGE_CELLS",
                           unit="cells")
         with book._archive.open(sheet._worksheet_path) as stream:  # the declared size may lie: count for real
+            _count_row_tags(path, sheet.title, stream, limits)
+        with book._archive.open(sheet._worksheet_path) as stream:
             _SheetScan(path, sheet.title, limits).feed(stream)
         sheet.reset_dimensions()  # read what is there, neither padded to nor cut at a declared size
         return _sheet_table(path, sheet.iter_rows())

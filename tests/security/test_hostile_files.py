@@ -67,15 +67,13 @@ def _workbook(path: Path, rows, dimension: str | None = None, compression: int =
     return path
 
 
-def _refused(path: Path, match: str, trace: bool = True, **limits) -> tuple[str, int]:
-    """read_triage(path) refuses with ``match``; returns the message and the peak memory traced meanwhile
-    (0 with ``trace=False``: tracing slows a long parse several times)."""
-    if trace:
-        tracemalloc.start()
+def _refused(path: Path, match: str, **limits) -> tuple[str, int]:
+    """read_triage(path) refuses with ``match``; returns the message and the peak memory traced meanwhile."""
+    tracemalloc.start()
     try:
         with pytest.raises(InvalidInputError, match=match) as caught:
             read_triage(path, **limits)
-        peak = tracemalloc.get_traced_memory()[1] if trace else 0
+        peak = tracemalloc.get_traced_memory()[1]
     finally:
         tracemalloc.stop()
     return str(caught.value), peak
@@ -155,7 +153,8 @@ def test_two_million_real_rows_under_a_small_declared_size_are_refused_at_the_li
     chunk = b"<row><c><v>7</v></c></row>" * 100_000  # rows numbered by their order, as Excel allows
     path = _workbook(tmp_path / "two-million.xlsx", [HEADER] + [chunk] * 20, dimension="A1:B10",
                      compression=zipfile.ZIP_STORED)  # 52 MB on disk, written in a moment
-    message, _ = _refused(path, r"has more than 200,000 rows \(row 200,001 is used\)", trace=False)
+    message, peak = _refused(path, r"sheet 'Hits' has more than 200,000 rows; read_triage reads at most 200,000 rows")
+    assert peak < MEMORY_BOUND, f"{peak / 2**20:.0f} MB"
     assert "Split the file into smaller ones" in message
 
 

@@ -291,6 +291,8 @@ class DiskIndex:
 
     def stored(self) -> int | None:
         """The folder's byte total as kept in ``.size`` (None when there is none yet); no scan."""
+        if not (self.folder / _SIZE_FILE).is_file():
+            return None
         try:
             with self._lock, self._file_lock():
                 return self._read_total()
@@ -299,12 +301,14 @@ class DiskIndex:
 
     def forget(self) -> None:
         """The folder was emptied: the next write counts again (a scan of what is there)."""
+        self.total = None
+        if not self.folder.is_dir():  # nothing to forget; and the lock must not create the folder
+            return
         try:
             with self._lock, self._file_lock():
                 _unlink(self.folder / _SIZE_FILE)
         except OSError:
             pass
-        self.total = None
 
     def _file_lock(self) -> Any:
         import filelock

@@ -53,3 +53,27 @@ def limited_calls(url: str, rate: float, seconds: float, skew_s: float = 0.0) ->
         record(keys=["test:starts"])
     backend.close()
     return limiter.admitted
+
+
+class KillsItsWorker(os.PathLike):
+    """A catalogue image (a path) that ends the process reading it, unless that is the test's own process."""
+
+    def __init__(self) -> None:
+        self.owner = os.getpid()
+
+    def __fspath__(self) -> str:
+        if os.getpid() != self.owner:
+            os._exit(1)  # a worker killed mid-task, as by the OOM killer
+        return "kills-its-worker.png"
+
+
+class FailsInItsWorker(os.PathLike):
+    """A catalogue image (a path) whose reading raises in a worker process: the task fails, the worker lives."""
+
+    def __init__(self) -> None:
+        self.owner = os.getpid()
+
+    def __fspath__(self) -> str:
+        if os.getpid() != self.owner:
+            raise RuntimeError("the shared disk went away")
+        return "fails-in-its-worker.png"

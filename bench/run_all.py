@@ -18,7 +18,8 @@ The benchmarks:
   ``../shared/real-designs`` is there) and on the generated corpus: hit@10, MRR@10,
   the true patent's and the best non-matching design's median scores and their gap.
 * ``store_bench.py`` (STORE): a cached search with 1,000 vs 100,000 thumbnails stored,
-  and cached searches from 8 threads against one.
+  cached searches from 8 threads against one, and a new store's first write with 1,000
+  vs 30,000 stored (and with the folder scanned, as before issue 21).
 * ``multiview_bench.py`` (MULTIVIEW): hit@10 / MRR@10 of 1, 2 and 3 views of one
   product on the real drawings (``../shared/real-designs``), query views held out.
 * ``report_bench.py`` (REPORTS): HTML, PDF and Excel of a 100-hit search and of a
@@ -29,6 +30,9 @@ The benchmarks:
   one batch over 1, 2 and 4 processes against the floor one shared rate limit sets;
 * ``budget_bench.py`` (BUDGET): counting one billed call in memory, SQLite and Redis, against one
   billed call to the sandbox;
+* ``hostile_files_bench.py`` (HOSTILE): read_triage refusing crafted workbooks (a 1.5 KB file
+  declaring a million rows by 16,384 columns, a deflate bomb, two million rows) against reading
+  a normal 100-hit report, with the tracemalloc peak of each refusal;
 * ``interrupt_bench.py`` (INTERRUPTS): how soon a rate-limited batch stops after
   ``_thread.interrupt_main()`` (Jupyter's interrupt on Windows) against a real SIGINT, and the
   billed calls after each;
@@ -92,9 +96,10 @@ BENCHMARKS: dict[str, tuple[str, str, str]] = {
                "the true patent and the best non-matching design",
                "none (quality figures, not timings): the targets are an identical image >= 0.95 and, on the real "
                "drawings, a median gap >= 0.15 with hit@10 >= 0.86 (the figure before the calibration)"),
-    "store": ("store_bench.py", "Cached searches as the thumbnail store grows (1k vs 100k stored), and from "
-              "8 threads at once", "the same cached search with 1,000 thumbnails stored; the same cached "
-              "searches from one thread"),
+    "store": ("store_bench.py", "Cached searches as the thumbnail store grows (1k vs 100k stored), from "
+              "8 threads at once, and opening the store (1k vs 30k stored)", "the same cached search with 1,000 "
+              "thumbnails stored; the same cached searches from one thread; the first write of a new store with "
+              "1,000 stored"),
     "multiview": ("multiview_bench.py", "Several views of one product: hit@10 and MRR@10 on the real drawings "
                   "(held out), 1 view (P060), 2 and 3 views (P061), 3 views fused on the client",
                   "the same patents searched with one view (each view on its own, averaged)"),
@@ -109,6 +114,9 @@ BENCHMARKS: dict[str, tuple[str, str, str]] = {
              "((billed calls - 1) / rate)"),
     "budget": ("budget_bench.py", "Budget: the cost of counting one billed call (memory, SQLite, Redis)",
                "one billed call to the sandbox on loopback"),
+    "hostile": ("hostile_files_bench.py", "read_triage on hostile files: how fast, and in how little memory, crafted "
+                "workbooks (zip bombs, millions of rows) are refused", "read_triage of a normal 100-hit Excel report "
+                "(the sandbox's report, thumbnails included)"),
     "interrupts": ("interrupt_bench.py", "Interrupts: a rate-limited batch stopped by `_thread.interrupt_main()` "
                    "(Jupyter on Windows) and by a real SIGINT",
                    "the same batch stopped by a real SIGINT, alternating in the same run"),

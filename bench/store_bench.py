@@ -7,7 +7,12 @@ Figures, each as min / median / max, measured side by side in this one run:
   ratio 100k / 1k must stay <= 1.5 (the store keeps a running byte total instead of
   scanning the folder on every write);
 * cached searches per second from 1 thread and from 8 threads over the same 100
-  images (each already searched once): the 8-thread throughput against the 1-thread one.
+  images (each already searched once): the 8-thread throughput against the 1-thread one;
+* opening the store: a new ``ThumbnailStore`` and its first write (what a new process's
+  first cached search does) with 1,000 and with 30,000 thumbnails stored; the ratio 30k / 1k
+  must stay <= 1.5 (the byte total is read from the folder's ``.size`` file), and the same
+  first write without ``.size`` (a folder scan, as every new process did before issue 21)
+  against it: the before / after ratio.
 
 Run: ``.venv/bin/python bench/store_bench.py [--stored 100000]``; ``run()`` returns the
 figures as dicts for bench/run_all.py.
@@ -28,6 +33,7 @@ from concurrent.futures import ThreadPoolExecutor
 from pathlib import Path
 
 SMALL, LARGE = 1_000, 100_000
+OPEN_LARGE = 30_000
 TARGET_GROWTH = 1.5
 QUERIES = 100
 THREADS = 8
@@ -82,6 +88,46 @@ def _cached_search_ms(sandbox, root: Path, stored: int, runs: int) -> list[float
     return times
 
 
+def _open_ms(folder: Path, runs: int, scan: bool) -> list[float]:
+    """A new store's first write, ``runs`` times; ``scan``: with the byte total file removed first."""
+    from patsnap_pandas.thumbnails import ThumbnailStore
+
+    png = _tiny_png()
+    ThumbnailStore(folder, size=8).put("open-bench", "https://img.example/warm.png", png)  # .size exists now
+    times = []
+    for run in range(runs):
+        if scan:
+            (folder / ".size").unlink(missing_ok=True)  # what every new process found before: no total kept
+        started = time.perf_counter()
+        store = ThumbnailStore(folder, size=8)
+        store.put("open-bench", f"https://img.example/{run}.png", png)
+        times.append((time.perf_counter() - started) * 1000)
+    return times
+
+
+def _open_figures(root: Path, runs: int, say) -> list[dict]:
+    _fill(root / "open-small", SMALL)
+    _fill(root / "open-large", OPEN_LARGE)
+    small = _open_ms(root / "open-small", runs, scan=False)
+    large = _open_ms(root / "open-large", runs, scan=False)
+    before = _open_ms(root / "open-large", runs, scan=True)
+    growth = statistics.median(large) / statistics.median(small)
+    speedup = statistics.median(before) / statistics.median(large)
+    say(f"  open + first write: {statistics.median(small):.2f} ms with {SMALL} stored, "
+        f"{statistics.median(large):.2f} ms with {OPEN_LARGE} stored ({growth:.2f}x); folder scanned "
+        f"(before): {statistics.median(before):.1f} ms ({speedup:.0f}x)")
+    return [
+        _figure(f"new store's first write (open), {SMALL:,} thumbnails stored", small, "ms", "-", True,
+                is_baseline=True),
+        _figure(f"new store's first write (open), {OPEN_LARGE:,} thumbnails stored", large, "ms",
+                f"<= {TARGET_GROWTH:g}x the 1k figure", growth <= TARGET_GROWTH, ratio=growth,
+                baseline=f"{SMALL:,} stored ({statistics.median(small):.2f} ms)"),
+        _figure(f"the same, {OPEN_LARGE:,} stored, folder scanned (before issue 21: no .size file)", before, "ms",
+                "-", True, ratio=speedup,
+                baseline=f"the first write with .size ({statistics.median(large):.2f} ms)"),
+    ]
+
+
 def _throughput(sandbox, root: Path, queries: list[bytes], threads: int) -> float:
     from patsnap_pandas import PatsnapClient, search_designs
 
@@ -129,7 +175,8 @@ def run(runs: int = 5, stored: int = LARGE, out=None) -> list[dict]:
         scaling = statistics.median(eight) / statistics.median(one)
         say(f"  cached searches/s: {statistics.median(one):.1f} from 1 thread, {statistics.median(eight):.1f} "
             f"from {THREADS} threads ({scaling:.2f}x)")
-    return [
+        opening = _open_figures(root, max(3, runs), say)
+    return opening + [
         _figure(f"cached search, {SMALL:,} thumbnails stored", small, "ms", "-", True, is_baseline=True),
         _figure(f"cached search, {stored:,} thumbnails stored", large, "ms", f"<= {TARGET_GROWTH:g}x the 1k figure",
                 growth <= TARGET_GROWTH, ratio=growth,

@@ -37,6 +37,8 @@ from .errors import (
     SearchExpiredError,
     ServiceUnavailableError,
     ServiceUnreachableError,
+    SpendingLostError,
+    SpendingNotRecordedError,
     UploadRejectedError,
 )
 
@@ -81,7 +83,8 @@ __all__ = [
     "RateLimitError", "BudgetExceededError", "InvalidParameterError", "UploadRejectedError", "ServiceUnavailableError",
     "ServiceUnreachableError", "SearchExpiredError", "PermissionDeniedError", "BadRequestError",
     "ResponseFormatError", "InvalidInputError", "FilterError", "ImageInputError", "CacheError",
-    "CacheUnavailableError", "CacheWarning", "BatchInterrupted", "MissingExtraError",
+    "CacheUnavailableError", "SpendingLostError", "SpendingNotRecordedError", "CacheWarning", "BatchInterrupted",
+    "MissingExtraError",
 ]
 
 

@@ -58,6 +58,8 @@ from .errors import (
     InvalidInputError,
     QuotaExceededError,
     ServiceUnreachableError,
+    SpendingLostError,
+    SpendingNotRecordedError,
 )
 from .filters import SearchFilters, check_limit
 from .http import LONG_WAIT_S
@@ -417,7 +419,7 @@ def _resume_when_done(api: PatsnapClient, futures: list[Future]) -> None:
 # Errors after which every further search of the batch would fail the same way.
 # The team's shared cache lost: every further search would fail the same way (before any billed call).
 _BATCH_FATAL = (QuotaExceededError, BudgetExceededError, AuthenticationError, ServiceUnreachableError,
-                CacheUnavailableError)
+                CacheUnavailableError, SpendingLostError, SpendingNotRecordedError)
 
 
 def _not_searched(cause: BaseException) -> str:
@@ -426,6 +428,9 @@ def _not_searched(cause: BaseException) -> str:
         return (f"{type(cause).__name__}: not searched, stopped by the budget: it was used up before this "
                 f"image's turn, so nothing was billed for it. {cause.message} {cause.hint} Then run the same "
                 "batch again: finished searches come from the cache at no cost.")
+    if isinstance(cause, (SpendingLostError, SpendingNotRecordedError)):
+        return (f"{type(cause).__name__}: not searched, nothing was billed for it: the budget's count of billed "
+                f"calls could not be kept during this batch. {cause}")
     if isinstance(cause, CacheUnavailableError):
         return (f"{type(cause).__name__}: not searched, nothing was billed for it: the shared cache at "
                 f"{cause.path} failed during this batch. Run the same batch again once it is back: finished "

@@ -28,7 +28,7 @@ from typing import Any, NoReturn
 from . import __version__, codes, config
 from ._extras import extra_for
 from ._validate import check_int
-from .budget import Budget, LocalUsageCounter, RedisUsageCounter
+from .budget import Budget, LocalUsageCounter, RedisUsageCounter, spending
 from .cache import cache_info as client_cache_info
 from .cache import clear_cache as client_clear_cache
 from .client import PatsnapClient
@@ -537,8 +537,9 @@ def run_cache_info(args: argparse.Namespace) -> int:
     if shared is not None:
         with contextlib.closing(shared):
             state["shared"] = shared.info()
-            state["usage"] = RedisUsageCounter(shared.connection, shared.namespace, guard=shared.guard).report(
-                Budget.parse(None))
+            counter = RedisUsageCounter(shared.connection, shared.namespace, guard=shared.guard,
+                                        location=shared.shown_url, record=state["cache_dir"])
+            state["usage"] = spending(counter, Budget.parse(None))  # counts the Redis lost: said, not shown as 0
     if args.json:
         print(json.dumps(state, indent=2))
         return EXIT_OK
@@ -597,6 +598,15 @@ def run_cache_clear(args: argparse.Namespace) -> int:
           f"{_count(before['thumbnails']['files'], 'thumbnail')} ({_size(before['thumbnails']['bytes'])})"
           + (f"; removed the damaged {' and '.join(damaged)} file" + ("s" if len(damaged) > 1 else "")
              if damaged else ""))
+    return EXIT_OK
+
+
+def run_cache_restore_spending(args: argparse.Namespace) -> int:
+    from .budget import restore_spending
+
+    after = restore_spending(spent_today=args.spent_today, spent_this_month=args.spent_this_month)
+    print(f"restored the count of billed calls in {config.env_name('cache_url')}: {after['spent_today']} today, "
+          f"{after['spent_this_month']} this month (UTC); billed calls go on from there")
     return EXIT_OK
 
 
@@ -794,6 +804,14 @@ def build_parser() -> argparse.ArgumentParser:
     info.add_argument("--json", action="store_true", help="print JSON")
     _command(actions, "clear", run_cache_clear, "delete every cached answer, upload URL and thumbnail",
              "Delete every cached HTTP answer, remembered upload URL and thumbnail: the next search is billed.")
+    restore = _command(
+        actions, "restore-spending", run_cache_restore_spending,
+        "write the count of billed calls back into a shared cache that lost it",
+        "After SpendingLostError (the team's Redis was flushed or restarted empty): raise today's and this "
+        "month's count of billed calls in $PATSNAP_CACHE_URL to what this machine last saw (kept in "
+        "$PATSNAP_CACHE_DIR), or to the counts given, so the budget holds; counts are never lowered.")
+    restore.add_argument("--spent-today", type=int, metavar="N", help="billed calls spent today (UTC), if you know better")
+    restore.add_argument("--spent-this-month", type=int, metavar="N", help="billed calls spent this month (UTC)")
     return parser
 
 

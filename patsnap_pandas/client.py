@@ -59,6 +59,7 @@ from .cache import cache_info as cache_info  # noqa: F401 - re-exported: its old
 from .cache import clear_cache as clear_cache  # noqa: F401 - re-exported: its old import path
 from .errors import (
     AuthenticationError,
+    CacheError,
     CacheUnavailableError,
     CacheWarning,
     ImageInputError,
@@ -299,9 +300,11 @@ class PatsnapClient:
         self._sending = threading.local()  # .sent: whether this thread's current attempt went out
         # Billed calls, counted (and checked against the budget) for everyone sharing the cache.
         self._usage_counter: UsageCounter = (
-            RedisUsageCounter(shared.connection, shared.namespace, guard=shared.guard) if shared is not None
+            RedisUsageCounter(shared.connection, shared.namespace, guard=shared.guard, location=shared.shown_url,
+                              record=self.cache_dir) if shared is not None
             else LocalUsageCounter(self.cache_dir) if self._cached else MemoryUsageCounter())
         self.usage.spending = functools.partial(spending, self._usage_counter, self.budget)
+        self._reserved_ahead = threading.local()  # tickets of this thread's search by image bytes (_reserve_ahead)
 
     # --- construction helpers ---------------------------------------------------------------------
 
@@ -1139,6 +1142,7 @@ class PatsnapClient:
                     return cached, True, [self._live_url(data) for data in images]
             else:
                 held.enter_context(self._flights.hold(self._flight_key(method, url, params, json_body)))
+            held.enter_context(self._reserve_ahead(self._content_calls(name, images)))
             urls = [self.upload_image(data, _upload_name(data)).url for data in images]
             call = request(urls)
             with keyed_by_content(dict(zip(urls, refs, strict=True))):
@@ -1184,7 +1188,7 @@ class PatsnapClient:
             extra: dict[str, Any] = {"force_refresh": True} if (refresh and self._cached) else {}
             log.debug("%s %s (attempt %d)", method, path, attempt + 1)
             # The budget: every attempt of a billable call is counted before it is sent (or refused).
-            ticket = self._usage_counter.reserve(name, self.budget) if name in BILLABLE else None
+            ticket = self._ticket(name, first=attempt == 0 and not reauthenticated)
             self._sending.sent = False
             try:
                 response = self._session.request(method, url, params=call_params, data=data, json=json_body,
@@ -1289,6 +1293,46 @@ class PatsnapClient:
                 self._limiter.sleep(delay)
         finally:
             self.usage.add_wait(time.monotonic() - started, throttled=throttled)
+
+    # --- the budget of a search by image bytes: its uploads and its search, reserved together ---------
+
+    def _content_calls(self, name: str, images: Sequence[bytes]) -> list[str]:
+        """The billed calls a search by image bytes makes now: an upload per image not alive in the memo, the search."""
+        keys = {self._upload_key(data): data for data in images}
+        return ["upload" for data in keys.values() if self._live_upload(data) is None] + [name]
+
+    @contextmanager
+    def _reserve_ahead(self, endpoints: list[str]) -> Iterator[None]:
+        """Reserve the budget of ``endpoints`` in one atomic step before the first of them is sent.
+
+        Inside the block, the first attempt of each of these calls in this thread takes its
+        ticket (:meth:`_ticket`); a retry reserves again, as any billed attempt. What was not
+        used (an upload another process made meanwhile, a search answered from the cache) is
+        given back at the end. Refused by the budget: nothing is sent, not even an upload.
+        """
+        tickets = self._usage_counter.reserve_all(endpoints, self.budget)
+        outer = getattr(self._reserved_ahead, "tickets", None)
+        self._reserved_ahead.tickets = tickets
+        try:
+            yield
+        finally:
+            unused, self._reserved_ahead.tickets = self._reserved_ahead.tickets, outer
+            for ticket in unused:
+                try:
+                    self._usage_counter.release(ticket)
+                except CacheError:  # kept counted: the safe side
+                    log.debug("could not give back an unused reservation of %s", ticket.endpoint)
+
+    def _ticket(self, name: str, *, first: bool) -> Ticket | None:
+        """The budget of one attempt of ``name``: reserved ahead (first attempt), else reserved now; None if not billable."""
+        if name not in BILLABLE:
+            return None
+        ahead: list[Ticket] | None = getattr(self._reserved_ahead, "tickets", None)
+        if first and ahead:
+            for i, ticket in enumerate(ahead):
+                if ticket.endpoint == name:
+                    return ahead.pop(i)
+        return self._usage_counter.reserve(name, self.budget)
 
     def _cached_answer(self, name: str, url: str, params: Mapping[str, str], *, method: str = "GET",
                        json_body: Any = None) -> tuple[Any, bool]:

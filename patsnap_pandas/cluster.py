@@ -8,22 +8,38 @@ the upload memo, the thumbnails, the single-flight locks, the rate limit and the
 an image two workers (or two machines) hold is uploaded and searched once, and the
 cluster as a whole keeps to one rate limit.
 
+A part that fails on the cluster (its worker killed, its task raising) costs only its own
+rows: they come back with status ``"error"`` naming the part and what to do, beside the
+rows of every part that finished (see :func:`search_each_on_cluster`).
+
 Needs ``dask[distributed]`` (not an extra of this package: install it where your cluster
 runs). See docs/caching.md, "Teams".
 """
 
 from __future__ import annotations
 
+import warnings
 from collections.abc import Hashable, Mapping
 from typing import Any
 
 import pandas as pd
 
+from . import frame
 from ._validate import check_frame, check_int
-from .batch import search_each
+from .batch import _describe, _labels, search_each
 from .errors import InvalidInputError
 
-__all__ = ["search_each_on_cluster"]
+__all__ = ["PartFailedWarning", "search_each_on_cluster"]
+
+
+class PartFailedWarning(UserWarning):
+    """Parts of a catalogue failed on the cluster; their rows have status ``"error"``, the rest is complete.
+
+    Examples
+    --------
+    >>> issubclass(PartFailedWarning, UserWarning)
+    True
+    """
 
 #: Client options a task may carry: settings, never credentials (workers read those from their environment).
 CLIENT_OPTIONS = ("cache_url", "cache_dir", "rate_limit", "budget", "result_max_age", "timeout", "max_retries",
@@ -58,7 +74,19 @@ def search_each_on_cluster(catalogue: pd.DataFrame, image_column: Hashable, *, d
     Returns
     -------
     DataFrame
-        The parts' results in catalogue order, as ``search_each`` returns them.
+        The parts' results in catalogue order, as ``search_each`` returns them. A part
+        that failed on the cluster (a worker killed, a task that raised) does not take the
+        others' results with it: each of its rows comes back with status ``"error"`` and
+        an ``error`` naming the part and what to do (run the same call again on those
+        rows: searches that finished are in the workers' shared cache and cost nothing
+        again), ``attrs["failed_parts"]`` lists the failed parts, and a
+        :class:`PartFailedWarning` says so once.
+
+    Raises
+    ------
+    InvalidInputError
+        For a bad argument: before any task, or when every part refused it in its worker
+        (before any billed call).
 
     Examples
     --------
@@ -95,12 +123,83 @@ def search_each_on_cluster(catalogue: pd.DataFrame, image_column: Hashable, *, d
     parts = [catalogue.iloc[i::count] for i in range(count)]
     futures = dask_client.map(_search_part, parts, image_column=image_column, client_options=options,
                               search_options=search_options, pure=False)
-    results: list[pd.DataFrame] = dask_client.gather(futures)
-    out = pd.concat(results, ignore_index=True)
+    results, failures = _gather(futures)
+    if failures and len(failures) == count and all(isinstance(e, InvalidInputError) for e in failures.values()):
+        raise failures[0]  # a bad argument every worker refused before any billed call
+    failed = [_failed_rows(parts[k], k, count, exc, image_column, search_options.get("label_column"))
+              for k, exc in failures.items()]
+    out = pd.concat([*[r for r in results if r is not None], *failed], ignore_index=True)
     position = pd.Series(range(len(catalogue)), index=catalogue.index)
     out = out.iloc[position.loc[out["query_index"]].to_numpy().argsort(kind="stable")].reset_index(drop=True)
-    out.attrs = _merged_attrs([part.attrs for part in results], len(catalogue))
+    done = [r.attrs for r in results if r is not None]
+    out.attrs = _merged_attrs(done, len(catalogue)) if done else _no_part_attrs(len(catalogue))
+    if failures:
+        _note_failures(out, failures, parts, count)
     return out
+
+
+def _gather(futures: list[Any]) -> tuple[list[pd.DataFrame | None], dict[int, BaseException]]:
+    """Each part's frame, or its failure by part number: one failed part never hides the others."""
+    results: list[pd.DataFrame | None] = [None] * len(futures)
+    failures: dict[int, BaseException] = {}
+    for k, future in enumerate(futures):
+        try:
+            results[k] = future.result()
+        except Exception as exc:  # noqa: BLE001  (KilledWorker, the task's own error, a lost connection...)
+            failures[k] = exc
+    return results, failures
+
+
+def _failure_text(k: int, count: int, exc: BaseException) -> str:
+    why = _describe(exc)
+    return (f"{type(exc).__name__}: part {k + 1} of {count} failed on the cluster ({why[:300]}); this row was not "
+            "searched, or its result was lost with the worker. Run search_each_on_cluster again on the rows with "
+            "status 'error': the searches that finished are in the cache the workers share and cost nothing again.")
+
+
+def _failed_rows(part: pd.DataFrame, k: int, count: int, exc: BaseException, image_column: Hashable,
+                 label_column: Hashable | None) -> pd.DataFrame:
+    """One ``"error"`` row per catalogue row of a failed part, shaped as search_each's error rows."""
+    if isinstance(image_column, list):  # views: the row's non-empty cells
+        values: list[Any] = [[v for v in row if v is not None] for row in part[image_column].itertuples(
+            index=False, name=None)]
+    else:
+        values = part[image_column].tolist()
+    known = isinstance(label_column, Hashable) and label_column is not None and label_column in part.columns
+    labels = _labels(part, values, label_column if known else None)
+    n, at = len(part), len(frame.SCHEMA)
+    out = frame.empty_frame().reindex(range(n))
+    out["query"] = pd.array(labels, dtype="string")
+    out.insert(at, "query_index", part.index)
+    out.insert(at + 1, "status", pd.array(["error"] * n, dtype="string"))
+    out.insert(at + 2, "error", pd.array([_failure_text(k, count, exc)] * n, dtype="string"))
+    return out
+
+
+def _no_part_attrs(rows: int) -> dict[str, Any]:
+    """The provenance when no part finished: the frame's defaults and empty batch counts."""
+    attrs = dict(frame.empty_frame().attrs)
+    attrs.update(query=f"{rows} catalogue images", search_id=[], from_cache=False,
+                 batch={"rows": 0, "distinct_images": 0, "ok": 0, "no_hits": 0, "error": 0})
+    return attrs
+
+
+def _note_failures(out: pd.DataFrame, failures: dict[int, BaseException], parts: list[pd.DataFrame],
+                   count: int) -> None:
+    """Count the failed parts' rows in attrs, list the parts, warn once."""
+    lost = sum(len(parts[k]) for k in failures)
+    batch = dict(out.attrs.get("batch") or {})
+    batch["rows"] = batch.get("rows", 0) + lost
+    batch["error"] = batch.get("error", 0) + lost
+    out.attrs.update(batch=batch, from_cache=False, failed_parts=[
+        {"part": k + 1, "of": count, "rows": len(parts[k]), "error": _describe(exc)[:300]}
+        for k, exc in failures.items()])
+    first = next(iter(failures.values()))
+    warnings.warn(PartFailedWarning(
+        f"{len(failures)} of {count} parts failed on the cluster ({type(first).__name__}); their {lost} catalogue "
+        "row(s) have status 'error', every other row is complete. Run search_each_on_cluster again on "
+        "out[out['status'] == 'error']: finished searches come from the workers' shared cache at no cost."),
+        stacklevel=3)
 
 
 def _merged_attrs(parts: list[dict[str, Any]], rows: int) -> dict[str, Any]:

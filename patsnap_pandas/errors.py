@@ -19,7 +19,7 @@ __all__ = [
     "ServiceUnreachableError",
     "SearchExpiredError", "PermissionDeniedError", "BadRequestError", "ResponseFormatError",
     "InvalidInputError", "InvalidTypeError", "FilterError", "ImageInputError", "CacheError", "CacheUnavailableError",
-    "CacheWarning",
+    "SpendingLostError", "SpendingNotRecordedError", "CacheWarning",
     "BatchInterrupted", "MissingExtraError", "error_for",
 ]
 
@@ -198,8 +198,8 @@ class BudgetExceededError(PatsnapError):
     >>> try:
     ...     search_designs(samples.image("armchair"), client=client)   # an upload and a search: 2 calls
     ... except BudgetExceededError as err:
-    ...     print(err.limit, err.window, err.spent, len(client.sandbox_server.ledger))
-    1 day 1 1
+    ...     print(err.limit, err.window, err.spent, len(client.sandbox_server.ledger))   # not even the upload
+    1 day 0 0
     >>> client.close()
     """
 
@@ -550,6 +550,66 @@ class CacheUnavailableError(CacheError):
     def __init__(self, path: str, problem: str, fix: str = CACHE_UNAVAILABLE_FIX) -> None:
         super().__init__(path, problem, fix)
         self.args = (f"The shared cache at {self.path} {problem}. {fix}",)
+
+    def __str__(self) -> str:
+        return str(self.args[0])
+
+
+def _counts_where(path: str) -> str:
+    """``the shared cache at <url>`` for a Redis URL, else the file's path."""
+    return f"the shared cache at {path}" if "://" in path else path
+
+
+class SpendingLostError(CacheError):
+    """The store of the budget's counts lost them while they were in use: no further billed call is made.
+
+    The shared cache (Redis) was flushed, restarted without persistence or evicted the
+    counters, so it would count from 0 again: the budget would let through as many calls
+    again. Its cached answers and remembered uploads are gone too. Raised before the
+    next billed call; cached answers still work. ``fix`` says how to go on:
+    ``patsnap-pandas cache restore-spending`` (or
+    :func:`patsnap_pandas.budget.restore_spending`) writes the last known counts back.
+
+    Attributes
+    ----------
+    path : str
+        The shared cache's URL (user and password replaced by ``***``).
+
+    Examples
+    --------
+    >>> err = SpendingLostError("redis://cache.example:6379/0", "lost its counts of billed calls", "Run ...")
+    >>> print(err)
+    The count of billed calls in the shared cache at redis://cache.example:6379/0 lost its counts of billed calls. Run ...
+    >>> isinstance(err, CacheError)
+    True
+    """
+
+    def __init__(self, path: str, problem: str, fix: str = CACHE_FIX) -> None:
+        super().__init__(path, problem, fix)
+        self.args = (f"The count of billed calls in {_counts_where(self.path)} {problem}. {fix}",)
+
+    def __str__(self) -> str:
+        return str(self.args[0])
+
+
+class SpendingNotRecordedError(CacheError):
+    """A budget is set, but the billed call could not be counted where the budget is kept: it was not sent.
+
+    The cache folder (``usage.sqlite``) cannot be written: a read-only folder or file,
+    a full disk. Counting only in memory would give every process the whole budget,
+    so with a budget the client refuses to bill instead (without a budget it counts in
+    memory and warns once). Cached answers still work. ``path`` names the file.
+
+    Examples
+    --------
+    >>> err = SpendingNotRecordedError("/srv/cache/usage.sqlite", "cannot be written (read-only)", "Make it writable.")
+    >>> print(err)
+    The count of billed calls in /srv/cache/usage.sqlite cannot be written (read-only). Make it writable.
+    """
+
+    def __init__(self, path: str, problem: str, fix: str = CACHE_FIX) -> None:
+        super().__init__(path, problem, fix)
+        self.args = (f"The count of billed calls in {_counts_where(self.path)} {problem}. {fix}",)
 
     def __str__(self) -> str:
         return str(self.args[0])

@@ -25,6 +25,10 @@ The keys, under the namespace ``N`` (default ``"patsnap"``):
   while held; released only by its owner; its token is compared before each billed call
   (fencing: a holder paused past its lease takes the lock again instead of paying twice).
 * ``N:rate``: the rate limit's next free start (GCRA, microseconds of the server's clock).
+* ``N:usage:day:<date>``, ``N:usage:month:<month>``, ``N:usage:epochs``: the budget's counts of
+  billed calls and the namespace's epoch, by which a counter tells a store that lost its counts
+  from a new one (:class:`~patsnap_pandas.budget.RedisUsageCounter`; :meth:`RedisBackend.clear`
+  leaves them alone).
 
 What fails, and how (never a raw redis traceback; never a password in a message):
 
@@ -270,8 +274,33 @@ class RedisBackend:
         except CacheUnavailableError:
             self.close()
             raise
+        self._run_id = self._server_run_id()
         with RedisBackend._live_lock:
             RedisBackend._live.setdefault(self.shown_url, []).append(weakref.ref(self))
+
+    def _server_run_id(self) -> str | None:
+        """The server's ``run_id`` (a new one at every start), or None when INFO is not allowed."""
+        try:
+            return str(self.connection.info("server").get("run_id")) or None
+        except self._errors:
+            return None
+
+    def restarted(self) -> bool:
+        """True when the server was restarted since this backend connected (its ``run_id`` changed).
+
+        Without persistence a restart empties it: cached answers, remembered uploads, counts.
+
+        Examples
+        --------
+        >>> from patsnap_pandas.testing import RedisServer
+        >>> server = RedisServer()
+        >>> backend = RedisBackend(server.url)
+        >>> backend.restarted()
+        False
+        >>> backend.close(); server.stop()
+        """
+        now = self._server_run_id()
+        return self._run_id is not None and now is not None and now != self._run_id
 
     # -- the registry ------------------------------------------------------------------------
 
@@ -848,7 +877,7 @@ class RedisSingleFlight(locks.SingleFlight):
             "(it is making the same upload or search)", fix=_BUSY_FIX))
         stop = threading.Event()
         lost: list[str] = []
-        renewer = threading.Thread(target=self._renew, args=(lock, stop, lost), daemon=True,
+        renewer = threading.Thread(target=self._renew, args=(lock, key, stop, lost), daemon=True,
                                    name=f"patsnap-lease-{key[:8]}")
         renewer.start()
         lease = _Lease(lock)
@@ -867,15 +896,30 @@ class RedisSingleFlight(locks.SingleFlight):
         with self.backend.guard("checking a lock"):
             return bool(handle.lock.owned())
 
-    def _renew(self, lock: Any, stop: threading.Event, lost: list[str]) -> None:
+    def _renew(self, lock: Any, key: str, stop: threading.Event, lost: list[str]) -> None:
         while not stop.wait(self.lease / 5):
             try:
                 lock.reacquire()
             except self.backend._not_owned:
-                lost.append("the lease ran out before it could be renewed")
+                lost.append(self._why_lost(key))
                 return
             except self.backend._errors:
                 continue  # transient: try again; the lease runs out by itself if the server stays away
+
+    def _why_lost(self, key: str) -> str:
+        """What took a held lock away, as far as the server can tell: a restart, a flush, or a lease run out."""
+        backend = self.backend
+        try:
+            holder = backend.connection.get(backend.key("lock", key))
+        except backend._errors as exc:
+            return f"it was lost while held, and the server cannot be asked why ({backend.describe(exc)})"
+        if backend.restarted():
+            return ("the Redis server restarted while it was held; without persistence it lost its data: cached "
+                    "answers, remembered uploads and the counts of billed calls")
+        if holder is None:
+            return (f"its key vanished while it was held: the shared cache was flushed or evicted it, or the lease "
+                    f"ran out (this process stalled for more than {self.lease:g} s)")
+        return f"the lease ran out (this process stalled for more than {self.lease:g} s) and another process took it"
 
     def _release(self, lock: Any, key: str, lost: list[str], *, quiet: bool = False) -> None:
         """Release the lease; warn when it was lost while held (unless ``quiet``: no billed call was sent under
@@ -885,8 +929,8 @@ class RedisSingleFlight(locks.SingleFlight):
         try:
             lock.release()
         except self.backend._not_owned:
-            if not quiet:
-                problems.append("another process held it meanwhile")
+            if not quiet and not problems:
+                problems.append(self._why_lost(key))
         except self.backend._errors as exc:
             problems.append(f"it could not be released ({self.backend.describe(exc)}); it frees itself "
                             f"within {self.lease:g} s")

@@ -281,14 +281,18 @@ class RedisServer:
         if program is None:
             raise RuntimeError(f"{executable} is not installed: install Debian's redis-server package "
                                "(apt-get install redis-server) to run the shared-backend tests.")
+        self._program = program
         self._dir = tempfile.mkdtemp(prefix="patsnap-redis-")
         with socket.socket() as probe:
             probe.bind(("127.0.0.1", 0))
             self.port: int = probe.getsockname()[1]
+        self._start()
+
+    def _start(self) -> None:
         self._process = subprocess.Popen(
-            [program, "--port", str(self.port), "--bind", "127.0.0.1", "--save", "", "--appendonly", "no",
+            [self._program, "--port", str(self.port), "--bind", "127.0.0.1", "--save", "", "--appendonly", "no",
              "--dir", self._dir, "--databases", "16", "--loglevel", "warning",
-             *(["--requirepass", password] if password else [])],
+             *(["--requirepass", self.password] if self.password else [])],
             stdout=subprocess.DEVNULL, stderr=subprocess.PIPE)
         deadline = time.monotonic() + 20
         while True:
@@ -322,8 +326,28 @@ class RedisServer:
             raise RuntimeError(f"redis-server answered {words[0]} with {answer[1:]}")
         return answer[1:]
 
+    def restart(self) -> None:
+        """Stop the server and start it again on the same port: empty, as a server without persistence.
+
+        Examples
+        --------
+        >>> server = RedisServer()
+        >>> server.command("SET", "k", "v")
+        'OK'
+        >>> server.restart()
+        >>> server.command("EXISTS", "k")
+        '0'
+        >>> server.stop()
+        """
+        self._end_process()
+        self._start()
+
     def stop(self) -> None:
         """Stop the server and remove its folder."""
+        self._end_process()
+        shutil.rmtree(self._dir, ignore_errors=True)
+
+    def _end_process(self) -> None:
         if self._process.poll() is None:
             self._process.terminate()
             try:
@@ -333,7 +357,6 @@ class RedisServer:
                 self._process.wait()
         if self._process.stderr:
             self._process.stderr.close()
-        shutil.rmtree(self._dir, ignore_errors=True)
 
 
 # --- the plugin ----------------------------------------------------------------------------------

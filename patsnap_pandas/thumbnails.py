@@ -12,10 +12,11 @@
   at ``169.254.169.254`` or at another service on the analyst's machine is never fetched.
 * :class:`FailedImages`: an image that failed is not fetched again for
   :data:`FAILURE_TTL_S` seconds (a report renders each thumbnail several times).
-* :class:`DiskIndex`: the store's running byte total, so that a write costs the
-  same with 1 000 or 100 000 thumbnails stored; the folder is scanned only when the
-  total passes the cap, and then eviction removes a batch (down to
-  :data:`EVICT_TO` of the cap), not one file per write.
+* :class:`DiskIndex`: the store's byte total, kept in a small file in the folder, so
+  that opening the store and each write cost the same with 1 000 or 100 000
+  thumbnails stored; the folder is scanned only when the total passes the cap, and
+  then eviction removes a batch (down to :data:`EVICT_TO` of the cap), not one file
+  per write.
 """
 
 from __future__ import annotations
@@ -38,8 +39,14 @@ from urllib.parse import urljoin, urlsplit, urlunsplit
 
 import requests
 import requests.auth
+import requests.utils
 from requests.adapters import HTTPAdapter
+from urllib3.connection import HTTPConnection, HTTPSConnection
+from urllib3.connectionpool import HTTPConnectionPool, HTTPSConnectionPool
+from urllib3.exceptions import ConnectTimeoutError, NewConnectionError
+from urllib3.util.connection import allowed_gai_family
 from urllib3.util.retry import Retry
+from urllib3.util.timeout import _DEFAULT_TIMEOUT
 
 from . import config, images
 from ._validate import check_int
@@ -56,6 +63,8 @@ FAILURE_TTL_S = 300.0
 EVICT_TO = 0.8
 #: Redirects followed per image (to the same host only).
 MAX_REDIRECTS = 3
+_SIZE_FILE = ".size"  # a store folder's byte total (DiskIndex)
+_SIZE_LOCK_TIMEOUT_S = 10.0
 
 _trusted: dict[tuple[str, str, int], int] = {}  # origin -> clients trusting it
 _trusted_lock = threading.Lock()
@@ -137,8 +146,13 @@ def distrust_origin(base_url: str) -> None:
             _trusted.pop(origin, None)
 
 
-def check_image_url(url: str, resolve: Callable[..., list] = socket.getaddrinfo) -> str | None:
+def check_image_url(url: str, resolve: Callable[..., list] | None = socket.getaddrinfo) -> str | None:
     """Why ``url`` must not be fetched, or None when it may be.
+
+    ``resolve=None`` checks the scheme and an address written in the URL only, and
+    leaves a host name to the connection: the store's connections resolve the name
+    once, check every address and connect to one of those (a second lookup that
+    answers otherwise, as in DNS rebinding, is never made).
 
     Examples
     --------
@@ -156,10 +170,19 @@ def check_image_url(url: str, resolve: Callable[..., list] = socket.getaddrinfo)
         if origin in _trusted:
             return None
     host = origin[1].strip("[]")
+    if _is_ip(host):
+        return _addresses_problem([host])
+    if resolve is None:
+        return None
     try:
-        addresses = [host] if _is_ip(host) else sorted({info[4][0] for info in resolve(host, origin[2])})
+        addresses = sorted({str(info[4][0]) for info in resolve(host, origin[2])})
     except (OSError, UnicodeError):
         return "its host name does not resolve"
+    return _addresses_problem(addresses)
+
+
+def _addresses_problem(addresses: Iterable[str]) -> str | None:
+    """Why a host with these addresses must not be fetched from (any one local or private), or None."""
     for address in addresses:
         try:
             local = _is_local(address)
@@ -217,12 +240,16 @@ class FailedImages:
 
 
 class DiskIndex:
-    """The byte total of a store folder, kept up to date by the writes of this process.
+    """The byte total of a store folder, kept in a small file in it, so that opening costs nothing.
 
-    Counted once (one folder scan) at the first write; after that each write adds its
-    size in O(1). When the total passes ``max_bytes`` the folder is scanned again (other
-    processes may have written or evicted meanwhile) and the least recently used files
-    are removed down to ``EVICT_TO * max_bytes``, so scans stay rare.
+    The total lives in ``<folder>/.size``, which every process writing the folder keeps up
+    to date under a file lock (``.size.lock``): a write reads it, adds its size and writes
+    it back, so the first write of a new process costs the same with 1,000 or 100,000
+    thumbnails stored (the folder is never scanned to open it). The folder is scanned
+    only when the total passes ``max_bytes``: the least recently used files are removed
+    down to ``EVICT_TO * max_bytes``, and the total is set to what the scan found (this
+    also corrects any drift, e.g. files deleted by hand), or when ``.size`` is missing
+    (a folder written by an older version, or just cleared).
 
     Examples
     --------
@@ -232,31 +259,71 @@ class DiskIndex:
     >>> for i in range(5):
     ...     _ = (folder / f"{i}.png").write_bytes(b"x" * 100)
     ...     index.added(100)
-    >>> sorted(p.name for p in folder.iterdir()), index.total
-    (['3.png', '4.png'], 200)
+    >>> sorted(p.name for p in folder.iterdir() if p.suffix == ".png"), index.total, index.scans
+    (['3.png', '4.png'], 200, 4)
+    >>> DiskIndex(folder, max_bytes=250).stored()     # another process: read, not counted
+    200
     """
 
     def __init__(self, folder: Path, max_bytes: int, suffix: str = ".png", skip_prefix: str = ".tmp-") -> None:
         self.folder, self.max_bytes = Path(folder), max_bytes
         self.suffix, self.skip_prefix = suffix, skip_prefix
         self._lock = threading.Lock()
-        self.total: int | None = None  # unknown until the first scan
+        self.total: int | None = None  # the last total this process read or wrote
         self.scans = 0
 
-    def added(self, size: int) -> None:
-        """A file of ``size`` bytes was written; evict a batch when the cap is passed."""
-        with self._lock:
-            if self.total is None:
-                self.total = sum(size for _, _, size in self._scan())
-            else:
-                self.total += size
-            if self.total > self.max_bytes:
-                self._evict()
+    def added(self, size: int, replaced: int = 0) -> None:
+        """A file of ``size`` bytes was written (over one of ``replaced`` bytes); evict a batch past the cap.
+
+        A total that cannot be read or written (a full or read-only disk, a lock held too
+        long) costs only its accuracy: the next scan counts again.
+        """
+        try:
+            with self._lock, self._file_lock():
+                total = self._read_total()
+                total = sum(f[2] for f in self._scan()) if total is None else total + size - replaced
+                if total > self.max_bytes:
+                    total = self._evict()
+                self._write_total(total)
+                self.total = total
+        except OSError:  # filelock's Timeout is an OSError too
+            self.total = None
+
+    def stored(self) -> int | None:
+        """The folder's byte total as kept in ``.size`` (None when there is none yet); no scan."""
+        if not (self.folder / _SIZE_FILE).is_file():
+            return None
+        try:
+            with self._lock, self._file_lock():
+                return self._read_total()
+        except OSError:
+            return None
 
     def forget(self) -> None:
-        """The folder changed behind our back (cleared): count again at the next write."""
-        with self._lock:
-            self.total = None
+        """The folder was emptied: the next write counts again (a scan of what is there)."""
+        self.total = None
+        if not self.folder.is_dir():  # nothing to forget; and the lock must not create the folder
+            return
+        try:
+            with self._lock, self._file_lock():
+                _unlink(self.folder / _SIZE_FILE)
+        except OSError:
+            pass
+
+    def _file_lock(self) -> Any:
+        import filelock
+
+        return filelock.FileLock(self.folder / (_SIZE_FILE + ".lock"), timeout=_SIZE_LOCK_TIMEOUT_S)
+
+    def _read_total(self) -> int | None:
+        try:
+            text = (self.folder / _SIZE_FILE).read_text(encoding="ascii").strip()
+        except (OSError, UnicodeDecodeError):
+            return None
+        return int(text) if text.isdigit() else None  # a torn or damaged file: count again
+
+    def _write_total(self, total: int) -> None:
+        (self.folder / _SIZE_FILE).write_text(str(max(0, total)), encoding="ascii")
 
     def files(self) -> list[tuple[str, int, int]]:
         """(path, mtime_ns, size) of the stored files; temp files older than an hour are removed.
@@ -292,7 +359,8 @@ class DiskIndex:
         self.scans += 1
         return self.files()
 
-    def _evict(self) -> None:
+    def _evict(self) -> int:
+        """Scan; remove the least recently used files down to EVICT_TO of the cap; the total left."""
         files = self._scan()
         total = sum(size for _, _, size in files)
         target = int(self.max_bytes * EVICT_TO)
@@ -302,7 +370,14 @@ class DiskIndex:
                     break
                 if _unlink(path):
                     total -= size
-        self.total = total
+        return total
+
+
+def _size_of(path: Path) -> int:
+    try:
+        return path.stat().st_size
+    except OSError:
+        return 0
 
 
 def _unlink(path: str | os.PathLike[str]) -> bool:
@@ -356,6 +431,82 @@ class _ImageSession(requests.Session):
 
 class _Failure(Exception):
     pass
+
+
+# --- connections that connect to the address they checked ---------------------------------------
+# requests resolves a host name when it connects; a check made before, with its own lookup, could
+# see another answer (DNS rebinding: a public address to the check, 127.0.0.1 to the connection).
+# The store's connections resolve once, check every address, and connect to one of those. The Host
+# header, TLS SNI and certificate verification still use the host name (urllib3 keeps
+# ``conn.host``; only the socket is opened here). Through a proxy, the proxy resolves the name:
+# the store then checks the name's addresses itself before the request (see ThumbnailStore._why_not).
+
+
+def _open_checked(conn: HTTPConnection, scheme: str) -> Any:
+    """A socket to one of the addresses ``conn``'s host resolves to, all of them checked first."""
+    host = conn._dns_host.strip("[]")
+    try:
+        infos = socket.getaddrinfo(host, conn.port, allowed_gai_family(), socket.SOCK_STREAM)
+    except (OSError, UnicodeError):
+        raise _Failure("its host name does not resolve") from None
+    with _trusted_lock:
+        trusted = (scheme, host.rstrip(".").lower(), conn.port) in _trusted
+    why = None if trusted else _addresses_problem(str(info[4][0]) for info in infos)
+    if why is not None:
+        raise _Failure(why)
+    error: OSError = OSError(f"{host} resolves to no address")
+    for family, kind, proto, _, address in infos:
+        sock = socket.socket(family, kind, proto)
+        try:
+            for option in conn.socket_options or ():
+                sock.setsockopt(*option)
+            if conn.timeout is not _DEFAULT_TIMEOUT:
+                sock.settimeout(conn.timeout)
+            if conn.source_address:
+                sock.bind(conn.source_address)
+            sock.connect(address)
+            return sock
+        except OSError as exc:
+            sock.close()
+            error = exc
+    raise error
+
+
+def _new_checked_conn(conn: HTTPConnection, scheme: str) -> Any:
+    """``_new_conn`` of the checked connections: urllib3's own errors for a failed connect (retried)."""
+    try:
+        sock = _open_checked(conn, scheme)
+    except TimeoutError as exc:
+        raise ConnectTimeoutError(conn, f"Connection to {conn.host} timed out. (connect timeout={conn.timeout})") from exc
+    except OSError as exc:
+        raise NewConnectionError(conn, f"Failed to establish a new connection: {exc}") from exc
+    return sock
+
+
+class _CheckedHTTPConnection(HTTPConnection):
+    def _new_conn(self) -> Any:
+        return _new_checked_conn(self, "http")
+
+
+class _CheckedHTTPSConnection(HTTPSConnection):
+    def _new_conn(self) -> Any:
+        return _new_checked_conn(self, "https")
+
+
+class _CheckedHTTPPool(HTTPConnectionPool):
+    ConnectionCls = _CheckedHTTPConnection
+
+
+class _CheckedHTTPSPool(HTTPSConnectionPool):
+    ConnectionCls = _CheckedHTTPSConnection
+
+
+class _CheckedAdapter(HTTPAdapter):
+    """A requests adapter whose direct connections are checked ones (proxies keep urllib3's own)."""
+
+    def init_poolmanager(self, *args: Any, **kwargs: Any) -> None:
+        super().init_poolmanager(*args, **kwargs)
+        self.poolmanager.pool_classes_by_scheme = {"http": _CheckedHTTPPool, "https": _CheckedHTTPSPool}
 
 
 class ThumbnailStore:
@@ -472,7 +623,7 @@ class ThumbnailStore:
                 pending[key] = (pid, url, [i])
         for key in list(pending):
             pid, url, indices = pending[key]
-            why = _FAILED.get(_identity(url)) or check_image_url(url)
+            why = _FAILED.get(_identity(url)) or self._why_not(url)
             if why is not None:
                 failures.append((indices[0], pid, _identity(url), why))
                 del pending[key]
@@ -675,8 +826,8 @@ class ThumbnailStore:
                 retry = Retry(total=2, connect=2, read=1, status=2, backoff_factor=0.2,
                               status_forcelist=(500, 502, 503, 504), allowed_methods={"GET"},
                               raise_on_status=False)
-                adapter = HTTPAdapter(pool_connections=self.max_workers,
-                                      pool_maxsize=self.max_workers, max_retries=retry)
+                adapter = _CheckedAdapter(pool_connections=self.max_workers,
+                                          pool_maxsize=self.max_workers, max_retries=retry)
                 s.mount("http://", adapter)
                 s.mount("https://", adapter)
                 self._session = s
@@ -693,6 +844,13 @@ class ThumbnailStore:
             raise _Failure(exc.reason or str(exc)) from None
         return data, self._write(key, data)
 
+    @staticmethod
+    def _why_not(url: str) -> str | None:
+        """Why ``url`` must not be fetched, before any request: its scheme and a literal address; its
+        host name's addresses only when a proxy will connect (a direct connection checks what it resolves)."""
+        proxied = bool(requests.utils.get_environ_proxies(url))
+        return check_image_url(url, resolve=socket.getaddrinfo if proxied else None)
+
     def _download(self, session: requests.Session, url: str) -> bytearray:
         """The image's bytes; redirects are followed only to the same host, and only to allowed addresses."""
         first = origin_of(url)
@@ -703,7 +861,7 @@ class ThumbnailStore:
                     origin = origin_of(target)
                     if origin is None or first is None or origin[1] != first[1]:
                         raise _Failure(f"redirected to another host ({_identity(target)}): refused")
-                    why = check_image_url(target)
+                    why = self._why_not(target)
                     if why is not None:
                         raise _Failure(f"redirected to {_identity(target)}, which {why}: refused")
                     url = target
@@ -748,16 +906,18 @@ class ThumbnailStore:
         try:
             self.directory.mkdir(parents=True, exist_ok=True)
             fd, tmp = tempfile.mkstemp(prefix=_TMP_PREFIX, suffix=".png", dir=self.directory)
+            target = self._file(key)
             try:
                 with os.fdopen(fd, "wb") as f:
                     f.write(data)
-                os.replace(tmp, self._file(key))
+                replaced = _size_of(target)
+                os.replace(tmp, target)
             except BaseException:
                 _unlink(tmp)
                 raise
         except OSError as exc:
             return f"{type(exc).__name__}: {exc.strerror or exc}"
-        self._index.added(len(data))  # O(1); a batch of old files goes only when the cap is passed
+        self._index.added(len(data), replaced)  # O(1); a batch of old files goes only when the cap is passed
         return None
 
     def _files(self) -> list[tuple[Path, int, int]]:

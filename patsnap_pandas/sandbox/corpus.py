@@ -449,10 +449,15 @@ def _view_order(view: str) -> tuple[int, int]:
     return (1, int(m.group(1))) if m else (2, 0)
 
 
-def _xml_extras(folder: Path) -> dict:
+def _inside(files: list[Path], root: Path) -> list[Path]:
+    """``files`` that really lie inside ``root`` (a link leading out is left out)."""
+    return [f for f in files if f.resolve().is_relative_to(root)]
+
+
+def _xml_extras(folder: Path, corpus_root: Path) -> dict:
     """Inventors, assignees and application number from a USPTO grant XML, if present."""
     out: dict = {}
-    xmls = sorted(folder.glob("*.XML")) + sorted(folder.glob("*.xml"))
+    xmls = _inside(sorted(folder.glob("*.XML")) + sorted(folder.glob("*.xml")), corpus_root)
     if not xmls:
         return out
     try:
@@ -476,13 +481,41 @@ def _xml_extras(folder: Path) -> dict:
     return out
 
 
+_LINE = "\x00line"  # key of a manifest row's line number (no CSV header holds a NUL)
+
+
+def _confined(root: Path, row: dict) -> Path:
+    """The image file of a manifest row, resolved, refused unless it lies inside ``root``.
+
+    No absolute path, no ``..`` and no link may lead out of the corpus folder: the sandbox
+    serves every image of its corpus over HTTP.
+    """
+    name = row["file"] or ""
+    where = f"manifest.csv line {row[_LINE]}: file={name!r}"
+    rule = ("the sandbox serves only images inside the corpus folder; give each file as a path relative to "
+            f"{root}, with no '..' and no link leading out of it")
+    if Path(name).is_absolute() or name.startswith(("/", "\\")) or re.match(r"[A-Za-z]:", name):
+        raise ValueError(f"{where} is an absolute path: {rule}")
+    file = (root / name).resolve()
+    if not file.is_relative_to(root):
+        how = "'..' leads" if ".." in re.split(r"[/\\]", name) else f"a link leads (to {file})"
+        raise ValueError(f"{where}: {how} out of the corpus folder: {rule}")
+    if not file.is_file():
+        raise ValueError(f"{where}: no such file under {root}")
+    return file
+
+
 def _manifest_groups(path: str | Path, root: Path) -> tuple[bytes, dict[str, list[dict]]]:
     """The bytes of ``root/manifest.csv`` and its rows by design (``group_id``, else ``patent_number``)."""
     manifest = root / "manifest.csv"
     if not manifest.is_file():
         raise ValueError(f"path={str(path)!r}: no manifest.csv in that folder")
     raw = manifest.read_bytes()
-    rows = list(csv.DictReader(io.StringIO(raw.decode("utf-8-sig"))))
+    reader = csv.DictReader(io.StringIO(raw.decode("utf-8-sig")))
+    rows = []
+    for row in reader:
+        row[_LINE] = reader.line_num  # the row's line in manifest.csv, for messages
+        rows.append(row)
     if not rows or "file" not in rows[0]:
         raise ValueError(f"path={str(path)!r}: manifest.csv needs a 'file' column and at least one row")
     groups: dict[str, list[dict]] = {}
@@ -550,9 +583,7 @@ def directory_corpus(path: str | Path) -> Corpus:
         pn, authority = format_pn(first.get("patent_number") or gid)
         keys = []
         for row in members:
-            file = root / row["file"]
-            if not file.is_file():
-                raise ValueError(f"manifest.csv file={row['file']!r}: no such file under {root}")
+            file = _confined(root, row)
             key = Path(row["file"]).stem
             if key in files:
                 key = row["file"].replace("/", "_")
@@ -560,8 +591,9 @@ def directory_corpus(path: str | Path) -> Corpus:
             keys.append(key)
             h.update(row["file"].encode())
             h.update(hashlib.sha256(file.read_bytes()).digest())
-        extras = _xml_extras((root / first["file"]).parent)
-        for x in sorted((root / first["file"]).parent.glob("*.[Xx][Mm][Ll]")):
+        folder = _confined(root, first).parent
+        extras = _xml_extras(folder, root)
+        for x in _inside(sorted(folder.glob("*.[Xx][Mm][Ll]")), root):
             h.update(x.read_bytes())
         applicant = _COUNTRY_SUFFIX.sub("", first.get("applicant") or "").strip()
         applicants = (applicant,) if applicant else ()

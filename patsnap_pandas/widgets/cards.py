@@ -232,64 +232,76 @@ def compare_html(row: Mapping[str, Any], query_image: bytes | str | None, hit_im
     >>> "All 3 views, scored together" in compare_html({"patent_pn": "CN1"}, None, None, views=views)
     True
     """
-    def figure(src: str | None, caption: str, alt: str, extra: str = "") -> str:
-        body = (f'<img src="{escape(src)}" alt="{escape(alt)}" referrerpolicy="no-referrer">' if src
-                else '<div class="psp-msg-hint">no image</div>')
-        return f'<figure>{body}<figcaption>{caption}</figcaption>{extra}</figure>'
-
-    def src_of(picture: bytes | str | None) -> str | None:
-        return (data_uri(picture) if isinstance(picture, bytes)
-                else picture if isinstance(picture, str) else None)
-
-    query_src = src_of(query_image)
-    caption = f"Query: {escape(query_label)}"
-    others = ""
+    pn = format_value(row.get("patent_pn"))
     query_figure = None
     if views and len(views) > 1 and not (matched_view is not None and 1 <= matched_view <= len(views)):
-        n = len(views)
-        tiles = []
-        for i, (label_i, picture_i) in enumerate(views, start=1):
-            src = src_of(picture_i)
-            img = (f'<img src="{escape(src)}" alt="view {i} of {n}" referrerpolicy="no-referrer">' if src
-                   else '<div class="psp-msg-hint">no image</div>')
-            tiles.append(f'<figure title="{escape(label_i)}">{img}<figcaption class="psp-nowrap">view {i}'
-                         "</figcaption></figure>")
-        query_figure = (f'<figure><div class="psp-allviews">{"".join(tiles)}</div><figcaption>All {n} views, '
-                        'scored together <span class="psp-msg-hint">(the search does not say which view '
-                        "matched)</span></figcaption></figure>")
+        query_figure = _all_views_figure(views)
     elif views and len(views) > 1:
-        n = len(views)
-        shown = int(matched_view)  # type: ignore[arg-type]
-        label, picture = views[shown - 1]
-        query_src = src_of(picture)
-        caption = f"Matched view {shown} of {n}: {escape(label)}"
-        small = []
-        for i, (label_i, picture_i) in enumerate(views, start=1):
-            src = src_of(picture_i)
-            img = (f'<img src="{escape(src)}" alt="view {i} of {n}" referrerpolicy="no-referrer">' if src
-                   else '<div class="psp-msg-hint">no image</div>')
-            on = ' class="psp-on"' if i == shown else ""
-            small.append(f'<figure{on} title="{escape(label_i)}">{img}'
-                         f'<figcaption class="psp-nowrap">view {i}</figcaption></figure>')
-        others = '<div class="psp-others">' + "".join(small) + "</div>"
-    pn = format_value(row.get("patent_pn"))
+        query_figure = _matched_view_figure(views, int(matched_view))  # type: ignore[arg-type]
     score = optional_float(row.get("score"))
     score_text = "" if score is None else f' \u00b7 score <span class="psp-nowrap">{score:.3f}</span>'
     pair = ('<div class="psp-pair">'
-            + (query_figure or figure(query_src, caption, "query image", others))
-            + figure(data_uri(hit_image) if hit_image else None,
-                     f'<span class="psp-nowrap">{escape(pn)}</span>{score_text}', f"drawing of {pn}")
+            + (query_figure or _figure(_src_of(query_image), f"Query: {escape(query_label)}", "query image"))
+            + _figure(data_uri(hit_image) if hit_image else None,
+                      f'<span class="psp-nowrap">{escape(pn)}</span>{score_text}', f"drawing of {pn}")
             + "</div>")
+    return pair + _fields_table(row) + _record_link(pn, str(row.get("authority") or ""))
+
+
+def _src_of(picture: bytes | str | None) -> str | None:
+    """An <img> src for a picture: its data URI (bytes) or its URL (str)."""
+    return data_uri(picture) if isinstance(picture, bytes) else picture if isinstance(picture, str) else None
+
+
+def _figure(src: str | None, caption: str, alt: str, extra: str = "") -> str:
+    body = (f'<img src="{escape(src)}" alt="{escape(alt)}" referrerpolicy="no-referrer">' if src
+            else '<div class="psp-msg-hint">no image</div>')
+    return f'<figure>{body}<figcaption>{caption}</figcaption>{extra}</figure>'
+
+
+def _view_tile(i: int, n: int, label: str, picture: bytes | str | None, on: bool = False) -> str:
+    """View ``i`` of ``n``, small, captioned "view i" (``on``: the matched one)."""
+    src = _src_of(picture)
+    img = (f'<img src="{escape(src)}" alt="view {i} of {n}" referrerpolicy="no-referrer">' if src
+           else '<div class="psp-msg-hint">no image</div>')
+    on_class = ' class="psp-on"' if on else ""
+    return (f'<figure{on_class} title="{escape(label)}">{img}'
+            f'<figcaption class="psp-nowrap">view {i}</figcaption></figure>')
+
+
+def _all_views_figure(views: Sequence[tuple[str, bytes | str | None]]) -> str:
+    """Every view beside the hit, together: the search does not say which one matched."""
+    n = len(views)
+    tiles = "".join(_view_tile(i, n, label, picture) for i, (label, picture) in enumerate(views, start=1))
+    return (f'<figure><div class="psp-allviews">{tiles}</div><figcaption>All {n} views, '
+            'scored together <span class="psp-msg-hint">(the search does not say which view '
+            "matched)</span></figcaption></figure>")
+
+
+def _matched_view_figure(views: Sequence[tuple[str, bytes | str | None]], matched: int) -> str:
+    """The matched view beside the hit, every view small under it (the matched one marked)."""
+    n = len(views)
+    label, picture = views[matched - 1]
+    small = "".join(_view_tile(i, n, label_i, picture_i, on=i == matched)
+                    for i, (label_i, picture_i) in enumerate(views, start=1))
+    return _figure(_src_of(picture), f"Matched view {matched} of {n}: {escape(label)}", "query image",
+                   '<div class="psp-others">' + small + "</div>")
+
+
+def _fields_table(row: Mapping[str, Any]) -> str:
+    """Every field of the hit with its label for people (not the search's provenance, not the marks)."""
     rows = []
     for column, value in row.items():
         if column in SEARCH_COLUMNS or column in TRIAGE_COLUMNS:
             continue
         if column == "matched_view" and is_missing(value):  # the search did not say: the caption says so
             continue
-        label = column_label(column)
-        rows.append(f'<tr><th scope="row">{escape(label)}</th><td>{_field_value(column, value)}</td></tr>')
-    link = public_record_url(pn, str(row.get("authority") or ""))
-    record = (f'<p><a href="{escape(link)}" target="_blank" rel="noopener noreferrer">Public record of '
-              f'{escape(pn)}</a></p>' if link else
-              '<p class="psp-msg-hint">No public record link is known for this authority.</p>')
-    return pair + '<table class="psp-fields">' + "".join(rows) + "</table>" + record
+        rows.append(f'<tr><th scope="row">{escape(column_label(column))}</th><td>{_field_value(column, value)}</td></tr>')
+    return '<table class="psp-fields">' + "".join(rows) + "</table>"
+
+
+def _record_link(pn: str, authority: str) -> str:
+    link = public_record_url(pn, authority)
+    return (f'<p><a href="{escape(link)}" target="_blank" rel="noopener noreferrer">Public record of '
+            f'{escape(pn)}</a></p>' if link else
+            '<p class="psp-msg-hint">No public record link is known for this authority.</p>')

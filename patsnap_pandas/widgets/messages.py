@@ -21,11 +21,12 @@ from __future__ import annotations
 
 import re
 
-from ..errors import FilterError
+from ..errors import FilterError, InvalidInputError, MissingCredentialsError, PatsnapError
 from ..filters import FILTER_LABELS
+from ..http import redact
 
-__all__ = ["IMAGE_FORMATS", "UPLOAD_ACCEPT", "filter_message", "image_message", "split_urls", "too_many_views",
-           "url_message", "urls_message"]
+__all__ = ["IMAGE_FORMATS", "UPLOAD_ACCEPT", "filter_message", "image_message", "plain_error", "plural", "split_urls",
+           "too_many_views", "url_message", "urls_message"]
 
 #: What the file chooser offers and the messages name (anything Pillow reads is converted anyway).
 IMAGE_FORMATS: tuple[str, ...] = ("JPG", "PNG", "TIFF", "WEBP", "BMP", "GIF")
@@ -162,3 +163,34 @@ def too_many_views(chosen: int, limit: int) -> str:
     """
     return (f"You chose {chosen} files, but a search takes at most {limit} views of one product: "
             f"the first {limit} are kept.")
+
+
+def plural(n: int, word: str, words: str | None = None) -> str:
+    """``n`` and the word, singular or plural.
+
+    Examples
+    --------
+    >>> plural(1, "hit"), plural(3, "hit"), plural(2, "more hit", "more hits")
+    ('1 hit', '3 hits', '2 more hits')
+    """
+    return f"{n} {word if n == 1 else (words or word + 's')}"
+
+
+def plain_error(what: str, exc: BaseException) -> str:
+    """One sentence a user can act on for a failed action (``what``): never a traceback, never a secret.
+
+    Examples
+    --------
+    >>> plain_error("Search", InvalidInputError("no query image: choose an image file."))
+    'Search was not started: no query image: choose an image file.'
+    >>> plain_error("Export", OSError("disk full"))
+    'Export failed unexpectedly: OSError: disk full'
+    """
+    if isinstance(exc, MissingCredentialsError):
+        return str(exc)
+    if isinstance(exc, PatsnapError):
+        code = f" (PatSnap error {exc.code})" if exc.code is not None else ""
+        return f"{what} failed: {exc.message}{code}. {exc.hint}".strip()
+    if isinstance(exc, InvalidInputError):
+        return f"{what} was not started: {exc}"
+    return f"{what} failed unexpectedly: {type(exc).__name__}: {redact(str(exc))}"

@@ -3,6 +3,9 @@
 from __future__ import annotations
 
 import io
+import os
+import subprocess
+from pathlib import Path
 
 import pytest
 from PIL import Image, ImageDraw
@@ -36,3 +39,33 @@ def distinct_png(i: int) -> bytes:
     buf = io.BytesIO()
     im.save(buf, format="PNG")
     return buf.getvalue()
+
+
+@pytest.fixture
+def png():
+    """``png(i)``: :func:`distinct_png` as a fixture (a drawing of its own for every ``i``)."""
+    return distinct_png
+
+
+@pytest.fixture
+def read_only():
+    """``read_only(path)``: nothing can be written into the folder ``path`` (and the files in it), or the file ``path``.
+
+    Tests run as root, where a mode bit stops nothing: root makes them immutable (``chattr -R +i``),
+    others read-only (``chmod``).
+    """
+    undo: list = []
+
+    def protect(folder: Path) -> None:
+        if os.geteuid() == 0:
+            subprocess.run(["chattr", "-R", "+i", str(folder)], check=True)
+            undo.append(lambda: subprocess.run(["chattr", "-R", "-i", str(folder)], check=True))
+            return
+        for path in [*sorted(folder.rglob("*"), reverse=True), folder]:  # a file: itself only
+            mode = path.stat().st_mode
+            path.chmod(0o555 if path.is_dir() else 0o444)
+            undo.append(lambda path=path, mode=mode: path.chmod(mode))
+
+    yield protect
+    for step in reversed(undo):
+        step()

@@ -138,9 +138,10 @@ def test_search_designs_stops_at_the_budget_with_the_sandbox_helper():
     from patsnap_pandas import samples
 
     with PatsnapClient.sandbox(budget="1/day") as client:
-        with pytest.raises(BudgetExceededError):
+        with pytest.raises(BudgetExceededError, match="needs 2 billed calls together .*; none was sent"):
             search_designs(samples.image("armchair"), client=client)
-        assert [e.endpoint for e in client.sandbox_server.ledger] == [UPLOAD]
+        # the upload and its search are reserved together: no upload is paid for a search the budget refuses
+        assert list(client.sandbox_server.ledger) == [] and client.usage.budget["spent"] == 0
 
 
 def test_a_call_interrupted_while_waiting_for_the_rate_limit_gives_its_reservation_back(make_client, patsnap_sandbox):

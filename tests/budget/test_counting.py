@@ -108,8 +108,11 @@ def test_redis_keys_name_the_window_and_expire_after_it(patsnap_redis):
     counter.reserve("search", None)
     day, month = counter.key(ticket.day), counter.key(ticket.month)
     assert day.startswith("team-a:usage:day:") and month.startswith("team-a:usage:month:")
-    assert {k.decode() for k in connection.keys("*")} == {day, month}
-    assert connection.hgetall(day) == {b"total": b"2", b"upload": b"1", b"search": b"1"}
+    # and the namespace's epoch, written by its first count (how a lost store is told from a new one)
+    assert {k.decode() for k in connection.keys("*")} == {day, month, "team-a:usage:epochs"}
+    assert connection.ttl("team-a:usage:epochs") == -1  # never expires
+    # total: the spending; reserved: every call counted there, never lowered (a count that goes down was lost)
+    assert connection.hgetall(day) == {b"total": b"2", b"reserved": b"2", b"upload": b"1", b"search": b"1"}
     # expires a day after the window ends (machines' clocks differ a little), not before
     assert connection.expiretime(day) == int(ticket.day_end) + 86400
     assert connection.expiretime(month) == int(ticket.month_end) + 86400
@@ -121,20 +124,36 @@ def test_reading_a_folder_that_holds_nothing_creates_nothing(tmp_path):
     assert counter.report(None) == {"spent_today": 0, "spent_this_month": 0, "budget": None, "budget_left": None}
 
 
-def test_a_folder_that_cannot_be_written_counts_in_memory_and_warns_once(tmp_path):
-    from patsnap_pandas import BudgetExceededError, CacheWarning
+def test_a_folder_that_cannot_be_written_counts_in_memory_and_warns_once_without_a_budget(tmp_path):
+    from patsnap_pandas import CacheWarning
 
     (tmp_path / "a-file").write_bytes(b"")
     counter = LocalUsageCounter(tmp_path / "a-file" / "cache")  # under a file: every write fails
-    budget = Budget(2, "day")
     with pytest.warns(CacheWarning, match="the count of billed calls") as caught:
-        first = counter.reserve("upload", budget)
-        counter.reserve("search", budget)
-        with pytest.raises(BudgetExceededError):
-            counter.reserve("search", budget)  # the budget still holds, in this session
+        first = counter.reserve("upload", None)
+        counter.reserve("search", None)
+        counter.reserve("search", None)
     assert len([w for w in caught if issubclass(w.category, CacheWarning)]) == 1
     counter.release(first)
-    assert counter.spent("day") == 1
+    assert counter.spent("day") == 2
+
+
+def test_a_folder_that_cannot_be_written_refuses_to_count_under_a_budget(tmp_path):
+    import warnings
+
+    from patsnap_pandas import CacheError, SpendingNotRecordedError
+
+    (tmp_path / "a-file").write_bytes(b"")
+    counter = LocalUsageCounter(tmp_path / "a-file" / "cache")
+    with warnings.catch_warnings():
+        warnings.simplefilter("error")  # refused, not counted in memory with a warning
+        with pytest.raises(SpendingNotRecordedError) as caught:
+            counter.reserve("upload", Budget(50, "day"))
+    text = str(caught.value)
+    assert isinstance(caught.value, CacheError) and str(counter.path) in text
+    assert "cannot be written" in text and "a budget is set" in text and "nothing was sent" in text
+    assert f"Make the folder {counter.path.parent} writable" in text and "PATSNAP_CACHE_DIR" in text
+    assert counter.spent("day") == 0
 
 
 def test_a_damaged_usage_file_stops_before_any_call(tmp_path):
@@ -145,13 +164,28 @@ def test_a_damaged_usage_file_stops_before_any_call(tmp_path):
         LocalUsageCounter(tmp_path).reserve("search", None)
 
 
-def test_a_usage_file_removed_meanwhile_is_made_again(tmp_path):
+def test_a_usage_file_removed_meanwhile_is_made_again_with_the_counts_this_process_saw(tmp_path):
+    from patsnap_pandas import BudgetExceededError, CacheWarning
+
     counter = LocalUsageCounter(tmp_path)
-    counter.reserve("search", None)
+    budget = Budget(4, "day")
+    for _ in range(3):
+        counter.reserve("search", budget)
     for suffix in ("", "-wal", "-shm"):
         (tmp_path / f"usage.sqlite{suffix}").unlink(missing_ok=True)
-    counter.reserve("search", None)  # not into the deleted file's open connection
-    assert LocalUsageCounter(tmp_path).spent("day") == 1 and counter.path.is_file()
+    with pytest.warns(CacheWarning, match=r"was removed or replaced while this process counted in it: the counts "
+                                          r"it knew \(3 today, 3 this month\) were written back"):
+        counter.reserve("search", budget)  # not into the deleted file's open connection, and not from 0
+    with pytest.raises(BudgetExceededError, match="4 spent today"):
+        counter.reserve("search", budget)
+    assert LocalUsageCounter(tmp_path).spent("day") == 4 and counter.path.is_file()
+    # a new process (a new counter) on the new file starts from what it holds: deleting it with no process
+    # counting in it is still the way to start again from 0
+    for suffix in ("", "-wal", "-shm"):
+        (tmp_path / f"usage.sqlite{suffix}").unlink(missing_ok=True)
+    fresh = LocalUsageCounter(tmp_path)
+    fresh.reserve("search", budget)
+    assert fresh.spent("day") == 1
 
 
 def test_threads_opening_a_new_usage_file_at_once_all_count(tmp_path):

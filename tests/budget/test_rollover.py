@@ -56,14 +56,35 @@ def test_a_monthly_budget_spans_the_days_and_resets_on_the_first(counter, clock)
     assert counter.report(monthly)["budget_left"] == "1 of 2 calls left this month"
 
 
-def test_the_folder_keeps_only_the_current_day_and_month(tmp_path, clock):
+def test_the_folder_keeps_the_recent_periods_and_deletes_only_clearly_old_ones(tmp_path, clock):
     import sqlite3
 
+    from patsnap_pandas.budget import KEEP_DAYS, KEEP_MONTHS
+
     counter = LocalUsageCounter(tmp_path)
-    clock.move_to(at("2027-01-31T10:00:00"), tick=False)
-    counter.reserve("search", None)
-    clock.move_to(at("2027-02-01T10:00:00"), tick=False)
-    counter.reserve("search", None)
+    start = dt.date(2027, 1, 1)
+    for k in range(KEEP_DAYS + 10):  # one call a day for 72 days
+        clock.move_to(at(f"{start + dt.timedelta(days=k)}T10:00:00"), tick=False)
+        counter.reserve("search", None)
     with sqlite3.connect(counter.path) as con:
         periods = sorted(row[0] for row in con.execute("SELECT DISTINCT period FROM calls"))
-    assert periods == ["day:2027-02-01", "month:2027-02"]
+    days = [p for p in periods if p.startswith("day:")]
+    months = [p for p in periods if p.startswith("month:")]
+    # the current day and the KEEP_DAYS before it; the oldest 9 days are gone
+    assert len(days) == KEEP_DAYS + 1 and days[-1] == f"day:{start + dt.timedelta(days=KEEP_DAYS + 9)}"
+    assert days[0] == f"day:{start + dt.timedelta(days=9)}"
+    assert months == ["month:2027-01", "month:2027-02", "month:2027-03"] and KEEP_MONTHS >= 2
+
+
+def test_a_clock_stepping_back_across_midnight_finds_the_day_s_count(tmp_path, clock):
+    counter = LocalUsageCounter(tmp_path)
+    daily = Budget(4, "day")
+    clock.move_to(at("2027-05-10T23:59:00"), tick=False)
+    for _ in range(4):
+        counter.reserve("search", daily)
+    clock.move_to(at("2027-05-11T00:01:00"), tick=False)  # forward past midnight: a new day
+    counter.reserve("search", daily)
+    clock.move_to(at("2027-05-10T23:59:30"), tick=False)  # and back: the 10th is still used up
+    with pytest.raises(BudgetExceededError, match="4 spent today"):
+        counter.reserve("search", daily)
+    assert counter.spent("day") == 4 and counter.spent("month") == 5

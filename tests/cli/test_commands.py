@@ -10,7 +10,8 @@ import pytest
 from patsnap_pandas import cli
 from patsnap_pandas.filters import SearchFilters
 
-HELP = [[], ["search"], ["batch"], ["demo"], ["sandbox"], ["cache"], ["cache", "info"], ["cache", "clear"]]
+HELP = [[], ["search"], ["batch"], ["demo"], ["sandbox"], ["cache"], ["cache", "info"], ["cache", "clear"],
+        ["cache", "restore-spending"]]
 
 
 @pytest.mark.parametrize("command", HELP, ids=lambda c: " ".join(c) or "top")
@@ -115,3 +116,26 @@ def test_cache_info_and_clear_show_the_teams_redis(env_account, query_png, patsn
     state = json.loads(capsys.readouterr().out)
     assert (state["shared"]["http_responses"], state["shared"]["uploads"]) == (0, 0)
     assert state["usage"]["spent_today"] == 2  # clearing the cache never resets spending
+
+
+def test_a_redis_that_lost_its_counts_stops_the_search_until_restore_spending(env_account, query_png, patsnap_redis,
+                                                                               monkeypatch, capsys):
+    import redis
+
+    monkeypatch.setenv("PATSNAP_CACHE_URL", patsnap_redis)
+    monkeypatch.setenv("PATSNAP_BUDGET", "100/day")
+    assert cli.main(["search", str(query_png), "--limit", "4"]) == 0
+    capsys.readouterr()
+    redis.Redis.from_url(patsnap_redis).flushall()            # the team's Redis restarted empty
+    billed = len(env_account.ledger)
+    assert cli.main(["search", str(query_png), "--limit", "4"]) == 1
+    err = capsys.readouterr().err
+    assert "SpendingLostError: " in err and "last saw 2 spent today" in err and "cache restore-spending" in err
+    assert len(env_account.ledger) == billed                  # nothing billed
+    assert cli.main(["cache", "info"]) == 0                   # said, not shown as "0 today"
+    assert "billed calls  unreadable: The count of billed calls in the shared cache at " in capsys.readouterr().out
+    assert cli.main(["cache", "restore-spending"]) == 0
+    assert capsys.readouterr().out == ("restored the count of billed calls in PATSNAP_CACHE_URL: 2 today, "
+                                       "2 this month (UTC); billed calls go on from there\n")
+    assert cli.main(["search", str(query_png), "--limit", "4"]) == 0
+    assert len(env_account.ledger) == billed + 2 and "2 billed calls" in capsys.readouterr().err

@@ -385,3 +385,89 @@ def test_no_credentials_or_cookies_are_sent(recorder, tmp_path, monkeypatch):
         names = {k.lower() for k in headers}
         assert "authorization" not in names and "cookie" not in names
         assert headers.get("User-Agent", "").startswith("patsnap-pandas/")
+
+
+# --- the byte total: opening a store never scans its folder (issue 21) ------------------------------
+
+def _drawing(i: int) -> bytes:
+    im = Image.new("L", (48, 48), 255)
+    im.putpixel((i % 48, i // 48 % 48), 0)
+    buf = io.BytesIO()
+    im.save(buf, "PNG")
+    return buf.getvalue()
+
+
+def _bytes_in(folder: Path) -> int:
+    """The bytes of the thumbnails in ``folder`` (os.listdir: not counted by ``folder_scans``)."""
+    return sum(os.path.getsize(folder / name) for name in os.listdir(folder) if name.endswith(".png"))
+
+
+@pytest.fixture
+def folder_scans(monkeypatch):
+    """``folder_scans(path)``: how many times ``os.scandir`` listed ``path`` since the fixture started."""
+    listed: list[str] = []
+    real = os.scandir
+
+    def scandir(path="."):
+        listed.append(os.fspath(path))
+        return real(path)
+
+    monkeypatch.setattr(os, "scandir", scandir)
+    return lambda path: listed.count(os.fspath(path))
+
+
+def test_a_new_store_on_a_full_folder_writes_without_scanning_it(tmp_path, folder_scans):
+    folder = tmp_path / "thumbs"
+    first = ThumbnailStore(folder, size=32)
+    for i in range(30):
+        first.put(f"p{i}", f"https://img.example/{i}.png", _drawing(i))
+    assert folder_scans(folder) == 1  # counted once: the folder had no byte total yet
+    stored = _bytes_in(folder)
+
+    second = ThumbnailStore(folder, size=32)  # a new process's store, e.g. for its first cached search
+    png = second.put("q", "https://img.example/q.png", _drawing(99))
+    second.put("q", "https://img.example/q.png", _drawing(99))  # written again: replaces, not adds
+    assert folder_scans(folder) == 1  # opening and writing read the total from .size: no scan
+    assert second._index.total == stored + len(png) == _bytes_in(folder)
+    assert second.get("q", "https://img.example/q.png") == png and second.info()["files"] == 31
+
+
+def test_a_folder_without_a_byte_total_is_counted_once_and_clear_starts_again(tmp_path, folder_scans):
+    folder = tmp_path / "thumbs"
+    folder.mkdir()
+    for i in range(10):  # thumbnails left by an older version: no .size
+        (folder / f"{i:064x}.png").write_bytes(_drawing(i))
+    store = ThumbnailStore(folder, size=32)
+    store.put("q", "https://img.example/q.png", _drawing(50))
+    store.put("r", "https://img.example/r.png", _drawing(51))
+    assert folder_scans(folder) == 1
+    assert store._index.total == _bytes_in(folder)
+    store.clear()
+    png = store.put("s", "https://img.example/s.png", _drawing(52))
+    assert store._index.total == len(png) and store.info() == {
+        "directory": str(folder), "files": 1, "bytes": len(png), "max_bytes": store.max_bytes}
+
+
+_WRITER = """
+import io, sys
+from PIL import Image
+from patsnap_pandas.thumbnails import ThumbnailStore
+store = ThumbnailStore(sys.argv[1], size=32, max_bytes=int(sys.argv[3]))
+for i in range(40):
+    im = Image.new("L", (48, 48), 255); im.putpixel((i, int(sys.argv[2])), 0)
+    buf = io.BytesIO(); im.save(buf, "PNG")
+    store.put(f"w{sys.argv[2]}-{i}", "https://img.example/x.png", buf.getvalue())
+"""
+
+
+def test_processes_writing_one_folder_keep_its_total_exact(tmp_path):
+    import subprocess
+    import sys
+
+    from patsnap_pandas.thumbnails import DiskIndex
+
+    folder, cap = tmp_path / "thumbs", 9_000  # 3 x 40 thumbnails of ~100 bytes pass it: evictions meanwhile
+    ThumbnailStore(folder, size=32).put("seed", "https://img.example/seed.png", _drawing(0))
+    writers = [subprocess.Popen([sys.executable, "-c", _WRITER, str(folder), str(k), str(cap)]) for k in range(3)]
+    assert [w.wait(timeout=120) for w in writers] == [0, 0, 0]
+    assert DiskIndex(folder, cap).stored() == _bytes_in(folder) <= cap

@@ -15,8 +15,9 @@ import time
 
 import pytest
 
-from patsnap_pandas import BatchInterrupted, RateLimitError, client as client_module, locks
+from patsnap_pandas import BatchInterrupted, RateLimitError, locks
 from patsnap_pandas import batch as batch_module
+from patsnap_pandas import client as client_module
 
 IMAGES = 20
 LATE_S = 0.05  # a call that left before the interrupt may reach the server this much after it

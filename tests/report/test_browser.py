@@ -13,6 +13,7 @@ import pytest
 
 from patsnap_pandas import search_designs
 from patsnap_pandas.report import build_report, write_html
+from tests.widgets.browser import decoded_box
 
 from .conftest import design_png
 
@@ -78,6 +79,8 @@ def reports(client, corpus, tmp_path):
 
 @pytest.mark.parametrize("width", [1920, 1280, 800])
 def test_nothing_wraps_or_overflows_and_the_banner_stays(browser, reports, width):
+    from playwright.sync_api import expect
+
     for name, path in reports.items():
         page = browser.new_page(viewport={"width": width, "height": 900})
         try:
@@ -91,9 +94,8 @@ def test_nothing_wraps_or_overflows_and_the_banner_stays(browser, reports, width
             assert result["scrollWidth"] <= result["width"], (name, width)
             if name == "views":  # the strip: five views, each decoded and large enough to read
                 strip = page.locator(".strip li img")
-                assert strip.count() == 5
-                assert all(strip.nth(i).evaluate("i => i.complete && i.naturalWidth > 0") for i in range(5))
-                assert min(strip.nth(i).bounding_box()["width"] for i in range(5)) >= 150
+                expect(strip).to_have_count(5)
+                assert min(decoded_box(strip.nth(i))["width"] for i in range(5)) >= 150  # decoded, large enough
                 assert page.locator(".card .others").count() == page.locator(".card").count() > 0
             page.evaluate("window.scrollTo(0, document.body.scrollHeight / 2)")
             top = page.evaluate("document.elementFromPoint(window.innerWidth / 2, 8).className")

@@ -2,12 +2,15 @@
 
 from __future__ import annotations
 
+import warnings
+
 import openpyxl
 import pandas as pd
 import pytest
 
 from patsnap_pandas import InvalidInputError, read_triage, search_designs
 from patsnap_pandas.frame import RELEVANCE_VALUES, concat_frames
+from patsnap_pandas.triage import TriageWarning
 
 from .conftest import design_png
 
@@ -96,3 +99,76 @@ def test_apply_triage_warns_about_patents_not_in_the_frame(hits):
     with pytest.warns(UserWarning, match=r"1 marked patent\(s\) are not in df.*ZZ999S"):
         out = hits.patsnap.apply_triage(marks)
     assert out["relevance"].iloc[0] == "unsure"
+
+
+def _hits_sheet(path):
+    """The workbook, its Hits sheet, column number by header, and the first hit's row."""
+    book = openpyxl.load_workbook(path)
+    sheet = book["Hits"]
+    header_row = next(r for r in sheet.iter_rows() if any(c.value == "Relevance" for c in r))
+    return book, sheet, {c.value: c.column for c in header_row}, header_row[0].row + 1
+
+
+def test_formula_cells_are_reported_and_their_rows_left_out_not_dropped_silently(hits, tmp_path):
+    path = hits.patsnap.to_excel(tmp_path / "report.xlsx")
+    book, sheet, col, first = _hits_sheet(path)
+    numbers = [sheet.cell(first + i, col["Number"]).value for i in range(3)]
+    sheet.cell(first, col["Relevance"]).value = '=IF(1=1,"relevant","")'  # counsel typed a formula
+    sheet.cell(first + 1, col["Relevance"]).value = "Unsure"
+    sheet.cell(first + 1, col["Note"]).value = '=CONCAT("see ","row 1")'
+    sheet.cell(first + 2, col["Relevance"]).value = "Relevant"
+    book.save(path)
+
+    with pytest.warns(TriageWarning, match=rf"2 row\(s\) left out: a cell holds an Excel formula, which read_triage "
+                                           rf"does not evaluate: row {first} Relevance '=IF\(1=1,\"relevant\",\"\"\)'; "
+                                           rf"row {first + 1} Note .*Type the value"):
+        marks = read_triage(path)
+    assert marks.attrs["triage_report"]["formulas"] == [
+        {"row": first, "column": "Relevance", "formula": '=IF(1=1,"relevant","")'},
+        {"row": first + 1, "column": "Note", "formula": '=CONCAT("see ","row 1")'}]
+    assert numbers[0] not in set(marks["patent_pn"]) and numbers[1] not in set(marks["patent_pn"])
+    assert marks.loc[marks["patent_pn"] == numbers[2], "relevance"].item() == "relevant"
+    # A mark already in the frame is not cleared by a row that was left out.
+    before = hits.patsnap.mark(numbers[0], relevance="not relevant")
+    after = before.patsnap.apply_triage(marks)
+    assert after.loc[after["patent_pn"] == numbers[0], "relevance"].item() == "not relevant"
+
+
+def test_a_hit_marked_differently_in_two_rows_is_reported_and_the_last_applies(hits, tmp_path):
+    path = hits.patsnap.to_excel(tmp_path / "report.xlsx")
+    book, sheet, col, first = _hits_sheet(path)
+    number = sheet.cell(first, col["Number"]).value
+    query = sheet.cell(first, col["Query"]).value if "Query" in col else None
+    same = sheet.cell(first + 1, col["Number"]).value
+    sheet.cell(first, col["Relevance"]).value = "Relevant"
+    sheet.cell(first + 1, col["Relevance"]).value = "Unsure"
+    last = sheet.max_row + 1
+    for row, (pn, mark, note) in enumerate([(number, "Not relevant", "other legs"), (same, "Unsure", None)], last):
+        sheet.cell(row, col["Number"]).value = pn
+        sheet.cell(row, col["Relevance"]).value = mark
+        sheet.cell(row, col["Note"]).value = note
+        if query is not None:
+            sheet.cell(row, col["Query"]).value = query
+    book.save(path)
+
+    with pytest.warns(TriageWarning, match=rf"1 hit\(s\) marked differently in several rows: {number}.* in rows "
+                                           rf"{first}, {last}: 'relevant' vs 'not relevant' \('other legs'\)\. "
+                                           "apply_triage applies the last of them"):
+        marks = read_triage(path)
+    (conflict,) = marks.attrs["triage_report"]["conflicts"]  # the same mark twice is no conflict
+    assert conflict == {"patent_pn": number, "query": query, "rows": [first, last],
+                        "relevance": ["relevant", "not relevant"], "note": [None, "other legs"]}
+    applied = hits.patsnap.apply_triage(marks)
+    assert applied.loc[applied["patent_pn"] == number, ["relevance", "note"]].iloc[0].tolist() == [
+        "not relevant", "other legs"]
+
+
+def test_the_same_patent_under_two_queries_is_no_conflict(tmp_path):
+    marks = pd.DataFrame({"patent_pn": ["USD1S", "USD1S"], "relevance": ["relevant", "not relevant"],
+                          "query": ["chair", "lamp"]})
+    marks.to_csv(tmp_path / "batch.csv", index=False)
+    with warnings.catch_warnings():
+        warnings.simplefilter("error")
+        back = read_triage(tmp_path / "batch.csv")
+    assert back.attrs["triage_report"] == {"formulas": [], "conflicts": []}
+    assert back["relevance"].tolist() == ["relevant", "not relevant"]

@@ -95,3 +95,27 @@ def search_paused(url: str, base_url: str, api_key: str, png: bytes, lease: floa
     connection = RedisBackend(url).connection
     connection.set("test:a-result", json.dumps({"from_cache": page.from_cache, "billed": billed,
                                                 "warnings": [str(w.message) for w in caught]}))
+
+
+class KillsItsWorker(os.PathLike):
+    """A catalogue image (a path) that ends the process reading it, unless that is the test's own process."""
+
+    def __init__(self) -> None:
+        self.owner = os.getpid()
+
+    def __fspath__(self) -> str:
+        if os.getpid() != self.owner:
+            os._exit(1)  # a worker killed mid-task, as by the OOM killer
+        return "kills-its-worker.png"
+
+
+class FailsInItsWorker(os.PathLike):
+    """A catalogue image (a path) whose reading raises in a worker process: the task fails, the worker lives."""
+
+    def __init__(self) -> None:
+        self.owner = os.getpid()
+
+    def __fspath__(self) -> str:
+        if os.getpid() != self.owner:
+            raise RuntimeError("the shared disk went away")
+        return "fails-in-its-worker.png"

@@ -204,6 +204,35 @@ def layout_problems(page, selector: str = ".psp-panel") -> list[list[str]]:
     return page.evaluate(LAYOUT_JS, selector)
 
 
+def settle(page, frames: int = 2) -> None:
+    """Wait until the page has drawn ``frames`` more frames (Lumino and the widgets lay out on the next one).
+
+    An event, not a clock: the browser runs the callbacks of ``requestAnimationFrame`` after it
+    handled the resize and laid the page out.
+    """
+    page.evaluate("""(frames) => new Promise(done => {
+      const step = (left) => left ? requestAnimationFrame(() => step(left - 1)) : done();
+      step(frames);
+    })""", frames)
+
+
+def decoded_box(img, timeout_ms: int = 20_000) -> dict:
+    """The bounding box of one ``<img>`` locator once it is on screen and its picture is decoded.
+
+    Waits for what a test asserts on instead of reading a snapshot of a page still drawing:
+    the element visible (``expect``), then the picture decoded (``img.decode()``, a promise the
+    browser rejects when the picture cannot be loaded), then its box.
+    """
+    from playwright.sync_api import expect
+
+    expect(img).to_be_visible(timeout=timeout_ms)
+    natural = img.evaluate("img => img.decode().then(() => img.naturalWidth)", timeout=timeout_ms)
+    assert natural > 0, f"{img} has no picture"
+    box = img.bounding_box(timeout=timeout_ms)
+    assert box is not None, f"{img} left the screen"
+    return box
+
+
 def check_widths(page, label: str, *, widths=WIDTHS, selector: str = ".psp-panel",
                  full_page: bool = True, focus: str | None = None) -> dict[int, list]:
     """Measure the panel at each width (same page, resized) and screenshot it; returns problems per width.
@@ -211,18 +240,22 @@ def check_widths(page, label: str, *, widths=WIDTHS, selector: str = ".psp-panel
     ``full_page`` grows the window to the panel's height (Voila); otherwise the screenshot is
     the window, scrolled to ``focus`` (an element of the state being shown) when given.
     """
+    from playwright.sync_api import expect
+
     ARTIFACTS.mkdir(parents=True, exist_ok=True)
+    panel = page.locator(selector).first
+    expect(panel).to_be_visible()
     found = {}
     for width in widths:
         page.set_viewport_size({"width": width, "height": HEIGHT})
-        page.wait_for_timeout(400)  # let the layout settle (Lumino resizes on the next frame)
+        settle(page)  # let the layout settle (Lumino resizes on the next frame)
         found[width] = layout_problems(page, selector)
         if full_page:  # Voila and JupyterLab scroll inside their own containers: grow the window instead
-            height = page.locator(selector).first.bounding_box()["height"]
+            height = panel.bounding_box()["height"]
             page.set_viewport_size({"width": width, "height": int(min(max(HEIGHT, height + 300), 8000))})
-            page.wait_for_timeout(300)
+            settle(page)
         elif focus:
             page.locator(focus).first.evaluate("el => el.scrollIntoView({block: 'start'})")
-            page.wait_for_timeout(300)
+            settle(page)
         page.screenshot(path=str(ARTIFACTS / f"{label}-{width}.png"), full_page=full_page)
     return {w: p for w, p in found.items() if p}

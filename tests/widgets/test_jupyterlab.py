@@ -15,7 +15,7 @@ import pytest
 
 from patsnap_pandas.codes import AUTHORITIES
 
-from .browser import PAGE_TIMEOUT_MS, check_widths, jupyter_server
+from .browser import PAGE_TIMEOUT_MS, check_widths, jupyter_server, settle
 from .test_voila import choose_file, drawing  # noqa: F401  (the module's drawing fixture)
 
 pytestmark = pytest.mark.slow
@@ -52,11 +52,16 @@ def run_app_cell(page):
 
 def sidebar(page, open_: bool) -> None:
     """Show or hide JupyterLab's left sidebar (the file browser)."""
-    shown = page.locator("#jp-left-stack").is_visible()
-    if shown != open_:
+    from playwright.sync_api import expect
+
+    stack = page.locator("#jp-left-stack")
+    if stack.is_visible() != open_:
         page.locator(".jp-SideBar.jp-mod-left .lm-TabBar-tab").first.click()
-        page.wait_for_timeout(300)
-    assert page.locator("#jp-left-stack").is_visible() == open_
+    if open_:
+        expect(stack).to_be_visible()
+    else:
+        expect(stack).to_be_hidden()
+    settle(page)  # the notebook takes the width the sidebar left on the next frame
 
 
 def measure_both_sidebars(page, label: str, focus: str) -> dict:

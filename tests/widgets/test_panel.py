@@ -400,7 +400,7 @@ def test_marks_go_into_results_and_survive_load_more_and_a_new_search(client, sa
     assert panel.results.set_index("patent_id").loc[pid, "relevance"] == "relevant"
 
     panel.open_hit(int(panel.results.index[panel.results["patent_id"] == pid][0]) if False else 0)
-    panel._open(int(panel.results.index[panel.results["patent_id"] == pid][0]))
+    panel.open_hit(list(panel.shown.index).index(panel.results.index[panel.results["patent_id"] == pid][0]))
     assert panel.relevance.value == "relevant" and panel.note.value == "same handle, <b>bold</b>"
     panel.clear_mark.click()
     assert pd.isna(panel.results.set_index("patent_id").loc[pid, "relevance"])
@@ -498,7 +498,7 @@ def test_unexpected_error_is_reported_and_the_panel_recovers(client, sandbox, qu
     def broken(*args, **kwargs):
         raise RuntimeError("disk on fire")
 
-    monkeypatch.setattr("patsnap_pandas.widgets.searchpanel.load_thumbnails", broken)
+    monkeypatch.setattr("patsnap_pandas.widgets.actions.load_thumbnails", broken)
     panel.more_button.click()
     assert panel.state.last_error == "Load more failed unexpectedly: RuntimeError: disk on fire"
     assert isinstance(panel.state.last_exception, RuntimeError)

@@ -184,7 +184,7 @@ def test_strip_thumbnails_are_the_chosen_images(client, views):
     panel = SearchPanel(client)
     panel.upload.value = files_value((views[0], "front.png"), (views[2], "top.png"))
 
-    for item, data in zip(strip_items(panel), (views[0], views[2])):
+    for item, data in zip(strip_items(panel), (views[0], views[2]), strict=True):
         src = re.search(r'src="data:image/png;base64,([^"]+)"', item.children[0].value).group(1)
         with Image.open(io.BytesIO(base64.b64decode(src))) as shown, Image.open(io.BytesIO(data)) as chosen:
             assert shown.size[0] / shown.size[1] == pytest.approx(chosen.size[0] / chosen.size[1], rel=0.02)

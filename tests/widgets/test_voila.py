@@ -17,7 +17,7 @@ from PIL import Image
 
 from patsnap_pandas.codes import AUTHORITIES
 
-from .browser import APP_NOTEBOOK, PAGE_TIMEOUT_MS, check_widths, jupyter_server
+from .browser import APP_NOTEBOOK, PAGE_TIMEOUT_MS, check_widths, decoded_box, jupyter_server
 
 pytestmark = pytest.mark.slow
 
@@ -74,7 +74,7 @@ def test_layout_fits_at_800_1280_1920_in_every_state(browser, voila, drawing):
     # after load: nothing red, a hint (not an error) next to Search
     expect(page.locator("button.psp-search")).to_be_disabled()
     expect(page.locator(".psp-hint")).to_contain_text("Choose an image file or paste an image URL")
-    assert page.locator(".psp-panel .psp-msg-error").count() == 0
+    expect(page.locator(".psp-panel .psp-msg-error")).to_have_count(0)
     problems["load"] = check_widths(page, "voila-1-load")
 
     # after a search
@@ -89,9 +89,7 @@ def test_layout_fits_at_800_1280_1920_in_every_state(browser, voila, drawing):
     expect(cards.first).to_contain_text(design.patent_pn)
     expect(page.locator(".psp-status")).to_contain_text("Found 10 hits")
     for i in range(10):  # every thumbnail decoded by the browser, shown at 160 px or more
-        img = cards.nth(i).locator("img")
-        assert img.evaluate("img => img.complete && img.naturalWidth > 0")
-        assert img.bounding_box()["width"] >= 160
+        assert decoded_box(cards.nth(i).locator("img"))["width"] >= 160
     problems["search"] = check_widths(page, "voila-2-search")
 
     # after a validation error: each message once, next to its field
@@ -109,8 +107,8 @@ def test_layout_fits_at_800_1280_1920_in_every_state(browser, voila, drawing):
     page.locator(".psp-apply-end input").press("Tab")
     expect(page.locator(".psp-msg-apply")).to_have_text("Applied from is after Applied to.")
     expect(search).to_be_disabled()
-    assert page.get_by_text("Applied from is after Applied to.").count() == 1
-    assert page.get_by_text("is not an authority code").count() == 1
+    expect(page.get_by_text("Applied from is after Applied to.")).to_have_count(1)
+    expect(page.get_by_text("is not an authority code")).to_have_count(1)
     problems["error"] = check_widths(page, "voila-3-validation-error")
 
     # a comparison open (with the errors still shown)
@@ -121,7 +119,7 @@ def test_layout_fits_at_800_1280_1920_in_every_state(browser, voila, drawing):
     expect(compare).to_contain_text("Locarno class")
     images = compare.locator(".psp-pair img")
     expect(images).to_have_count(2)
-    assert all(images.nth(i).bounding_box()["width"] >= 240 for i in range(2))  # large, side by side
+    assert all(decoded_box(images.nth(i))["width"] >= 240 for i in range(2))  # large, side by side
     problems["compare"] = check_widths(page, "voila-4-comparison")
 
     assert not {state: p for state, p in problems.items() if p}, json.dumps(problems, indent=1)
@@ -217,9 +215,7 @@ def test_three_views_strip_search_and_comparison_fit_at_800_1280_1920(browser, v
     expect(items).to_have_count(3, timeout=20_000)
     for i in range(3):
         expect(items.nth(i)).to_contain_text(f"View {i + 1} of 3")
-        img = items.nth(i).locator("img")
-        assert img.evaluate("img => img.complete && img.naturalWidth > 0")
-        assert img.bounding_box()["width"] >= 100
+        assert decoded_box(items.nth(i).locator("img"))["width"] >= 100
     expect(page.locator(".psp-views-hint")).to_contain_text("Order matters")
     expect(page.locator("button.psp-remove-view")).to_have_count(3)
     problems = {"strip": check_widths(page, "voila-5-views-strip")}
@@ -238,8 +234,8 @@ def test_three_views_strip_search_and_comparison_fit_at_800_1280_1920(browser, v
     expect(compare).to_contain_text("All 3 views, scored together")  # P061 does not say which matched
     tiles = compare.locator(".psp-allviews img")
     expect(tiles).to_have_count(3)
-    assert all(tiles.nth(i).bounding_box()["width"] >= 100 for i in range(3))
-    assert compare.locator(".psp-pair > figure > img").bounding_box()["width"] >= 240  # the hit, large
+    assert all(decoded_box(tiles.nth(i))["width"] >= 100 for i in range(3))
+    assert decoded_box(compare.locator(".psp-pair > figure > img"))["width"] >= 240  # the hit, large
     problems["compare"] = check_widths(page, "voila-6-views-comparison")
     assert not {state: p for state, p in problems.items() if p}, json.dumps(problems, indent=1)
     assert not browser.errors, browser.errors
@@ -267,6 +263,28 @@ def test_the_layout_measure_finds_what_it_looks_for(browser):
     assert not any(element.startswith("button") for _what, element, _n in problems)
     page.set_content('<div class="psp-panel" style="width: 500px"><button>fits</button></div>')
     assert layout_problems(page) == []
+    page.close()
+
+
+def test_decoded_box_waits_for_a_picture_shown_late(browser):
+    """The wait the image checks rely on: a picture in a box still hidden (as the views' strip is for a moment
+    after the files are chosen) is measured once shown and decoded, not read as None; a broken one fails."""
+    import base64
+
+    from playwright.sync_api import Error as PlaywrightError
+
+    out = io.BytesIO()
+    Image.new("RGB", (120, 80), "white").save(out, format="PNG")
+    src = "data:image/png;base64," + base64.b64encode(out.getvalue()).decode("ascii")
+    page = browser.page(800)
+    page.set_content(f"""
+      <div id="strip" style="display: none"><img id="late" src="{src}" style="width: 60px"></div>
+      <img id="broken" src="data:image/png;base64,AAAA" style="width: 60px; height: 40px">
+      <script>setTimeout(() => document.getElementById('strip').style.display = 'block', 500)</script>""")
+    box = decoded_box(page.locator("#late"))
+    assert (box["width"], box["height"]) == (60, 40)
+    with pytest.raises((AssertionError, PlaywrightError)):
+        decoded_box(page.locator("#broken"), timeout_ms=3_000)
     page.close()
 
 

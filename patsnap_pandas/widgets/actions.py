@@ -1,0 +1,163 @@
+"""The panel's actions that call the API or write a file: Search, Load more and Export.
+
+Each runs through :func:`run`: ``busy`` while it runs (the views disable their buttons),
+any failure said in plain words in ``last_error`` (never raised: the panel stays usable
+and the results shown are kept), and the warnings of the search modules kept as
+``notes``. They change :class:`~patsnap_pandas.widgets.state.PanelState` only; the
+views draw what changed.
+
+Examples
+--------
+>>> from patsnap_pandas import PatsnapClient, samples
+>>> from patsnap_pandas.widgets.state import PanelState
+>>> with PatsnapClient.sandbox() as client:
+...     state = PanelState(client=client, limit=3)
+...     state.set_image(samples.image("armchair"))
+...     run(state, "Searching\\u2026", "Search", search)
+...     run(state, "Loading more\\u2026", "Load more", load_more)
+...     len(state.results), state.message
+(6, 'Loaded 3 more hits; 6 of 600 fetched.')
+"""
+
+from __future__ import annotations
+
+import warnings
+from collections.abc import Callable, Mapping
+from typing import TYPE_CHECKING, Any
+
+import pandas as pd
+
+from ..client import PatsnapClient
+from ..errors import FilterError, InvalidInputError, MissingCredentialsError
+from ..frame import concat_frames
+from ..images import ImageSizeWarning
+from ..search import SearchWarning, client_for, continue_search, load_thumbnails, search_designs
+from ..thumbnails import ThumbnailWarning
+from .export import export_report
+from .messages import plain_error, plural
+
+if TYPE_CHECKING:
+    from .state import PanelState
+
+__all__ = ["export", "find_client", "load_more", "run", "search", "with_marks"]
+
+# Warnings of the search modules that the status line repeats in plain words.
+_SHOWN_WARNINGS = (SearchWarning, ThumbnailWarning, ImageSizeWarning)
+# What an action's changes tell the status line (applied with busy=False, before the rest).
+_STATUS = ("message", "last_error", "last_exception")
+#: What an action found, as trait name -> new value of the state.
+Changes = dict[str, Any]
+
+
+def run(state: PanelState, busy_text: str, what: str, action: Callable[[PanelState], Changes]) -> None:
+    """Run ``action`` with ``busy`` set, then apply the changes it returns; a failure goes to ``last_error``.
+
+    ``busy`` is set first, so every view has disabled its buttons before the status line
+    says ``busy_text``. The action decides, ``run`` applies, in the order the views end in:
+    the buttons and the status line first, then what the action found (results, cards,
+    chart), as one batch of notifications.
+    """
+    if state.busy:
+        return
+    state.busy = True
+    state.last_error, state.last_exception = None, None
+    state.message, state.notes = busy_text, []
+    caught: list[warnings.WarningMessage] = []
+    changes: Changes = {}
+    try:
+        with warnings.catch_warnings(record=True) as caught:
+            warnings.simplefilter("always")
+            changes = action(state)
+    except Exception as exc:  # noqa: BLE001 - a UI callback: show it, keep the panel usable
+        if isinstance(exc, FilterError) and state.field_errors:
+            error = f"{what} was not started: correct the field marked in red."
+        else:
+            error = plain_error(what, exc)
+        changes = {"last_error": error, "last_exception": exc,
+                   "message": f"{what} did not complete; the results shown are unchanged."}
+    finally:
+        status = {name: changes.pop(name) for name in _STATUS if name in changes}
+        with state.hold_trait_notifications():
+            state.busy = False
+            for name, value in status.items():
+                setattr(state, name, value)
+            state.notes = [str(w.message) for w in caught if issubclass(w.category, _SHOWN_WARNINGS)]
+    with state.hold_trait_notifications():
+        for name, value in changes.items():
+            setattr(state, name, value)
+
+
+def find_client(state: PanelState) -> PatsnapClient | None:
+    """The client of the ``PATSNAP_*`` variables into ``state.client``; without them, ``credentials_help`` says what to set."""
+    try:
+        client = client_for(None, None)
+    except MissingCredentialsError as exc:
+        state.credentials_help = str(exc)
+        return None
+    with state.hold_trait_notifications():
+        state.client = client
+        state.credentials_help = None
+    return client
+
+
+def with_marks(df: pd.DataFrame, marks: Mapping[str, tuple[str | None, str]]) -> pd.DataFrame:
+    """A copy of ``df`` with the ``relevance`` and ``note`` columns filled from ``marks`` (``patent_id`` -> mark).
+
+    Examples
+    --------
+    >>> with_marks(pd.DataFrame({"patent_id": ["a", "b"]}), {"b": ("relevant", "same legs")}).values.tolist()
+    [['a', <NA>, <NA>], ['b', 'relevant', 'same legs']]
+    """
+    ids = df["patent_id"].astype("string").fillna("").tolist()
+    df = df.copy()
+    df["relevance"] = pd.array([marks.get(i, (None, ""))[0] for i in ids], dtype="string")
+    df["note"] = pd.array([(marks.get(i, (None, ""))[1] or None) for i in ids], dtype="string")
+    return df
+
+
+def search(state: PanelState) -> Changes:
+    """Search with the query and the filters (billed): new results; the marks of the same query kept."""
+    filters = state.filters()
+    image, label = state.query()
+    client = state.client or find_client(state)
+    if client is None:
+        raise MissingCredentialsError(state.credentials_help or "No PatSnap credentials found.")
+    by_name: dict[str, Any] = dict(filters.to_dict())  # filter names only: none of the named parameters
+    df = search_designs(image, client=client, limit=state.limit, label=label, **by_name)
+    thumbs = load_thumbnails(df)
+    changes: Changes = {"search_count": state.search_count + 1, "open_row": None}
+    marks = state.marks
+    identity = state.query_identity()
+    if identity != state.marks_query:  # marks belong to one query image
+        marks = {}
+        changes.update(marks=marks, marks_query=identity)
+    total = df.attrs.get("total")
+    cached = " (from the cache: no billed call)" if df.attrs.get("from_cache") else ""
+    return {**changes, "results": with_marks(df.reset_index(drop=True), marks), "thumbnails": thumbs,
+            "message": f"Found {plural(len(df), 'hit')} of {total} matching designs{cached}."}
+
+
+def load_more(state: PanelState) -> Changes:
+    """The next ``state.limit`` hits of the same search id (billed), added to the results with their marks."""
+    df = state.results
+    if df is None:
+        raise InvalidInputError("nothing to continue: search first.")
+    more = continue_search(df, n=state.limit, client=state.client, refresh=True)
+    thumbs = load_thumbnails(more)
+    changes: Changes = {}
+    combined = df
+    if len(more):
+        combined = with_marks(concat_frames([df, more]).reset_index(drop=True), state.marks)
+        changes = {"results": combined, "thumbnails": state.thumbnails + thumbs}
+    cached = " (from the cache)" if more.attrs.get("from_cache") else ""
+    return {**changes, "message": f"Loaded {plural(len(more), 'more hit', 'more hits')}{cached}; "
+                                  f"{len(combined)} of {combined.attrs.get('total')} fetched."}
+
+
+def export(state: PanelState) -> Changes:
+    """Write the report of the shown hits into ``state.export_dir`` and offer it as a download (no call)."""
+    if state.results is None or state.shown is None:
+        raise InvalidInputError("nothing to export: search first.")
+    done = export_report(state.shown, fmt=state.export_format, include=state.export_include,
+                         folder=state.export_dir, notes=state.local_filter_notes())
+    return {"last_report": done.path, "export_html": done.html, "message": done.message}

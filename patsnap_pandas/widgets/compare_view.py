@@ -1,0 +1,198 @@
+"""The comparison view: the open hit beside the query (or all its views), every field, and the hit's mark.
+
+It draws ``open_row`` (the hit, fetched at :data:`COMPARE_FETCH_PX` when its link still
+works, else the card's thumbnail) and the hit's mark from ``marks``; a mark or note set
+here goes into the state (no call).
+
+Examples
+--------
+>>> from patsnap_pandas import PatsnapClient, samples
+>>> from patsnap_pandas.widgets.state import PanelState
+>>> with PatsnapClient.sandbox() as client:
+...     state = PanelState(client=client, limit=3)
+...     view = CompareView(state)
+...     state.set_image(samples.image("armchair"))
+...     state.search()
+...     state.open_hit(1)                          # the state changes; the view draws it
+...     view.relevance.value = "relevant"          # a mark set here goes into the state
+>>> view.compare_box.layout.display, "Locarno class" in view.compare.value, state.mark_of(state.open_row)
+('flex', True, ('relevant', ''))
+"""
+
+from __future__ import annotations
+
+import io
+import warnings
+from typing import Any
+
+import ipywidgets as W
+import pandas as pd
+
+from .._html import escape
+from ..search import load_query_images, load_thumbnails
+from ..thumbnails import ThumbnailStore
+from ._layout import classed, full, label, message_slot, row
+from .cards import compare_html
+from .messages import plural
+from .state import RELEVANCE_CHOICES, PanelState
+
+__all__ = ["COMPARE_FETCH_PX", "CompareView"]
+
+COMPARE_FETCH_PX = 512  # the hit's image in the comparison view (falls back to the card thumbnail)
+
+
+def _long_side(png: bytes | None) -> int:
+    """The longest side of an image in pixels (0 when there is none or it cannot be read)."""
+    if not png:
+        return 0
+    from PIL import Image
+
+    try:
+        with Image.open(io.BytesIO(png)) as im:
+            return max(im.size)
+    except Exception:  # noqa: BLE001 - anything unreadable counts as no image
+        return 0
+
+
+def hit_picture(df: pd.DataFrame, index: int, thumb: bytes | None) -> bytes | None:
+    """The hit's picture at :data:`COMPARE_FETCH_PX` when its link still works, else its card thumbnail."""
+    try:
+        with warnings.catch_warnings():
+            warnings.simplefilter("ignore")
+            large: bytes | None = load_thumbnails(df.loc[[index]], size=COMPARE_FETCH_PX)[0]
+            if large == ThumbnailStore(size=COMPARE_FETCH_PX).placeholder():  # expired link: no image
+                large = None
+    except Exception:  # noqa: BLE001 - the card's thumbnail is a fine fallback (URL expired, offline)
+        large = None
+    return large if _long_side(large) > _long_side(thumb) else thumb
+
+
+class CompareView:
+    """The ``psp-compare`` box: Back / Previous / Next, the pair of pictures with the fields, and the mark.
+
+    Parameters
+    ----------
+    state : PanelState
+
+    Attributes
+    ----------
+    back_button, prev_button, next_button, clear_mark : ipywidgets.Button
+    compare, mark_msg : ipywidgets.HTML
+    relevance : ipywidgets.ToggleButtons
+    note : ipywidgets.Textarea
+    compare_box : ipywidgets.VBox
+        Shown while a hit is open.
+    """
+
+    def __init__(self, state: PanelState) -> None:
+        self.state = state
+        self.back_button = classed(W.Button(description="Back to all hits", icon="arrow-left"), "psp-back")
+        self.prev_button = classed(W.Button(description="Previous", icon="chevron-left"), "psp-prev")
+        self.next_button = classed(W.Button(description="Next", icon="chevron-right"), "psp-next")
+        self.compare = classed(W.HTML(), "psp-compare-body")
+        self.relevance = classed(W.ToggleButtons(options=list(RELEVANCE_CHOICES), value=None,
+                                                 style={"button_width": "auto"}, layout=W.Layout(width="auto")),
+                                 "psp-relevance")
+        self.clear_mark = classed(W.Button(description="Clear mark"), "psp-clear-mark")
+        self.note = classed(W.Textarea(placeholder="A note for this hit (goes into the reports)", rows=2,
+                                       continuous_update=False, layout=full()), "psp-note")
+        self.mark_msg = message_slot("mark")
+        self.compare_box = classed(W.VBox([
+            row([self.back_button, self.prev_button, self.next_button]),
+            self.compare,
+            label("Your mark"),
+            row([self.relevance, self.clear_mark]),
+            self.note, self.mark_msg,
+        ], layout=full(display="none", border="1px solid #c8c8c8", padding="10px")), "psp-compare")
+        self._syncing = False
+        self._views_cache: tuple[tuple, list] | None = None
+        self._wire()
+
+    def _wire(self) -> None:
+        state = self.state
+        self.back_button.on_click(lambda _b: state.close_hit())
+        self.prev_button.on_click(lambda _b: state.step(-1))
+        self.next_button.on_click(lambda _b: state.step(+1))
+        self.clear_mark.on_click(self._clear)
+        self.relevance.observe(lambda change: self._mark(change["new"], None), names="value")
+        self.note.observe(lambda change: self._mark(self.relevance.value, change["new"]), names="value")
+        state.observe(self.draw, names=["open_row"])
+        state.observe(self._draw_nav, names=["shown"])
+        state.observe(self._draw_mark, names=["marks"])
+
+    def _clear(self, _button: Any = None) -> None:
+        if self.state.open_row is not None:
+            self._mark(None, "")
+            self._draw_mark(sync=True)
+
+    def _mark(self, relevance: str | None, note: str | None) -> None:
+        if not self._syncing and self.state.open_row is not None:
+            self.state.set_mark(self.state.open_row, relevance, note)
+
+    def draw(self, _change: Any = None) -> None:
+        """The open hit beside the query, its mark, and the buttons; hidden when none is open."""
+        index, df = self.state.open_row, self.state.results
+        if index is None or df is None:
+            self.compare_box.layout.display = "none"
+            return
+        self.compare.value = self._body(df, index)
+        self._draw_mark(sync=True)
+        self.compare_box.layout.display = "flex"
+        self._draw_nav()
+
+    def _body(self, df: pd.DataFrame, index: int) -> str:
+        row_ = df.loc[index]
+        hit_image = hit_picture(df, index, self.state.thumb(index))
+        views = self._searched_views(df)
+        if len(views) > 1:
+            matched = row_.get("matched_view")
+            return compare_html(row_, None, hit_image, views=views,
+                                matched_view=None if pd.isna(matched) else int(matched))
+        url = self.state.query_url.strip()
+        query_image: bytes | str | None = url if url else self.state.query_thumb
+        query_label = url if url else (self.state.query_name or "query image")
+        return compare_html(row_, query_image, hit_image, query_label=query_label)
+
+    def _searched_views(self, df: pd.DataFrame) -> list[tuple[str, bytes | str | None]]:
+        """The views the results were searched with, as (label, picture), from the thumbnail store."""
+        labels = df.attrs.get("views") or []
+        if len(labels) < 2:
+            return []
+        urls = tuple(df.attrs.get("query_urls") or ())
+        if self._views_cache is None or self._views_cache[0] != urls:
+            pictures = load_query_images(df)
+            self._views_cache = (urls, [(str(name), png) for name, png in zip(labels, pictures, strict=False)])
+        return self._views_cache[1]
+
+    def _draw_nav(self, _change: Any = None) -> None:
+        """Previous / Next walk the cards in their order."""
+        open_row, shown = self.state.open_row, self.state.shown
+        if open_row is None or shown is None:
+            return
+        order = list(shown.index)
+        position = order.index(open_row) if open_row in order else -1
+        self.prev_button.disabled = position <= 0
+        self.next_button.disabled = position < 0 or position >= len(order) - 1
+
+    def _draw_mark(self, _change: Any = None, *, sync: bool = False) -> None:
+        """The open hit's mark in the controls (when it changed elsewhere) and in words under them."""
+        df, index = self.state.results, self.state.open_row
+        if df is None or index is None:
+            self.mark_msg.value = ""
+            return
+        relevance, note = self.state.mark_of(index)
+        if sync or (self.relevance.value, self.note.value.strip()) != (relevance, note):
+            self._syncing = True
+            try:
+                self.relevance.value, self.note.value = relevance, note
+            finally:
+                self._syncing = False
+        marked = sum(1 for r, _n in self.state.marks.values() if r)
+        if relevance or note:
+            what = f"marked <b>{escape(relevance)}</b>" if relevance else "not marked"
+            with_note = " with a note" if note else ""
+            self.mark_msg.value = (f'<span class="psp-msg-hint">{escape(df.at[index, "patent_pn"])} {what}{with_note}; '
+                                   f"{plural(marked, 'hit')} marked in all. Saved in panel.results.</span>")
+        else:
+            self.mark_msg.value = (f'<span class="psp-msg-hint">Not marked. {plural(marked, "hit")} '
+                                   "marked in all.</span>")

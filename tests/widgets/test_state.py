@@ -1,0 +1,253 @@
+"""PanelState alone: its traits, their observers and its actions, with no widget made and nothing drawn.
+
+Every test here fails if a widget is created (``no_widgets``): the state is the panel's
+logic, testable without a browser. Calls go over real HTTP to the sandbox; billed calls
+are counted from its ledger.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+
+import ipywidgets as W
+import pytest
+from traitlets import TraitError
+
+from patsnap_pandas import FilterError, InvalidInputError, PatsnapError, SearchFilters
+from patsnap_pandas.widgets.export import display_path
+from patsnap_pandas.widgets.state import CARD_ORDERS, PanelState
+
+
+@pytest.fixture(autouse=True)
+def no_widgets(monkeypatch):
+    """Any widget made during the test fails it (ipywidgets' Widget.__init__ opens the widget's comm)."""
+    def refuse(self, *args, **kwargs):
+        raise AssertionError(f"a {type(self).__name__} widget was made: the state draws nothing")
+
+    monkeypatch.setattr(W.Widget, "open", refuse)
+
+
+def events(state: PanelState, *names: str) -> list[tuple[str, object]]:
+    """Every change of the traits ``names``, in order, as (name, new value)."""
+    seen: list[tuple[str, object]] = []
+    state.observe(lambda change: seen.append((change["name"], change["new"])), names=list(names))
+    return seen
+
+
+def searched(client, png: bytes, **traits) -> PanelState:
+    state = PanelState(client=client, **traits)
+    state.set_image(png, "query.png")
+    state.search()
+    assert state.last_error is None, state.last_error
+    return state
+
+
+def test_the_fixture_refuses_widgets():
+    with pytest.raises(AssertionError, match="a Button widget was made"):
+        W.Button()
+
+
+def test_setting_a_filter_trait_checks_it_and_sets_its_message(client, sandbox):
+    state = PanelState(client=client)
+    assert state.field_errors == {}
+    assert state.search_blocker() == "Choose an image file or paste an image URL to search."
+    seen = events(state, "field_errors")
+
+    state.loc = "06-01 AMD"
+    assert state.field_errors == {"loc": "Locarno class: unexpected 'AMD'; write Locarno codes such as 06-01, "
+                                         "joined with AND, OR or NOT. Did you mean 'AND'?"}
+    state.apply_start, state.apply_end = dt.date(2022, 6, 1), dt.date(2020, 1, 1)
+    assert state.field_errors["apply"] == "Applied from is after Applied to."
+    state.country_other = "Germny"
+    assert state.field_errors["country"].endswith("Did you mean 'DE'?")
+    state.query_url = "https://a.example/1.png www.example.com/2.png"
+    assert state.field_errors["url"] == ("Image URL: www.example.com/2.png does not start with https:// or http://; "
+                                         "separate several URLs with spaces.")
+    assert set(seen[-1][1]) == {"loc", "apply", "country", "url"}  # observers are told of each change
+    assert state.search_blocker() == "Correct the field marked in red to search."
+    with pytest.raises(FilterError):
+        state.filters()
+
+    state.loc, state.apply_end, state.country_other = "(1-1 or 01-2)", None, "nz"
+    state.query_url = "https://a.example/1.png"
+    assert state.field_errors == {} and seen[-1] == ("field_errors", {})
+    assert state.search_blocker() is None
+    assert state.filters() == SearchFilters(loc="(01-01 OR 01-02)", apply_start_time="20220601", country="NZ")
+    assert sandbox.ledger.billed() == 0
+
+
+def test_traits_are_typed(client):
+    state = PanelState(client=client)
+    for name, bad in (("limit", 0), ("limit", 101), ("min_score", 1.5), ("order", len(CARD_ORDERS)),
+                      ("export_format", "docx"), ("export_include", "some"), ("sort_order", "up"),
+                      ("apply_start", "2020-01-01"), ("client", "sk-123"), ("marks", {"a": "relevant"}),
+                      ("field_errors", {"loc": 3}), ("results", [{"patent_id": "a"}]), ("views", [b"png"])):
+        with pytest.raises(TraitError):
+            setattr(state, name, bad)
+
+
+def test_set_filters_fills_the_form_traits(client):
+    state = PanelState(client=client)
+    state.set_filters(SearchFilters.from_kwargs(loc="6-1", country="cn, nz", legal_status="granted",
+                                                apply_start_time="2020-01-31", field="pbd", order="asc").to_params())
+    assert (state.loc, state.country, state.country_other, state.legal_status) == ("06-01", ("CN",), "NZ", (3,))
+    assert (state.apply_start, state.sort_field, state.sort_order) == (dt.date(2020, 1, 31), "PBD", "asc")
+    assert state.filters() == SearchFilters(loc="06-01", country="CN,NZ", legal_status=3,
+                                            apply_start_time="20200131", field="PBD", order="asc")
+    assert state.field_errors == {}
+
+
+def test_choosing_files_and_urls_and_removing_views(client, sandbox, query_png):
+    state = PanelState(client=client)
+    state.query_url = "https://a.example/1.png"
+    state.choose_files([(query_png, "front.png"), (b"<xml/>", "notes.xml"), (query_png, "side.png")])
+    assert [v.name for v in state.views] == ["front.png", "side.png"] and state.query_url == ""
+    assert state.image_error == ("notes.xml is not an image the panel can read: choose a JPG, PNG, TIFF, WEBP, "
+                                 "BMP or GIF file.")
+    assert state.query_name == "front.png" and state.query_bytes == query_png
+    assert state.query_thumb.startswith(b"\x89PNG")
+    assert state.search_blocker() is None  # the readable views can be searched
+    state.remove_view(1)
+    assert [v.name for v in state.views] == ["side.png"] and state.image_error is None
+    with pytest.raises(InvalidInputError, match=r"number=2 is not valid: the query has 1 view"):
+        state.remove_view(2)
+
+    state.set_image(["https://a.example/1.png", "https://a.example/2.png"])
+    assert state.query_url == "https://a.example/1.png https://a.example/2.png"
+    assert state.query() == (["https://a.example/1.png", "https://a.example/2.png"], None)
+    state.remove_view(1)
+    assert state.query_url == "https://a.example/2.png" and state.query() == ("https://a.example/2.png", None)
+    with pytest.raises(InvalidInputError, match=r"image=\[\] is not valid"):
+        state.set_image([])
+    assert len(sandbox.ledger) == 0  # choosing costs nothing
+
+
+def test_search_fills_results_and_counts_with_busy_first(client, sandbox, query_png, query_design):
+    state = PanelState(client=client, limit=5)
+    state.set_image(query_png, "query.png")
+    seen = events(state, "busy", "message", "results", "shown")
+
+    state.search()
+
+    assert state.last_error is None, state.last_error
+    df = state.results
+    assert len(df) == 5 and len(state.thumbnails) == 5 and df.iloc[0]["patent_pn"] == query_design.patent_pn
+    assert df.attrs["query"] == "query.png" and df["relevance"].isna().all()
+    assert state.shown.index.tolist() == [0, 1, 2, 3, 4] and state.search_count == 1
+    assert state.message == f"Found 5 hits of {df.attrs['total']} matching designs."
+    assert sandbox.ledger.billed() == 2 and client.usage.billed_calls == 2
+    # busy first (the views disable their buttons), then the status says so; at the end the buttons and
+    # the status line first, then the results (as the panel drew them before the state had traits)
+    assert seen[:2] == [("busy", True), ("message", "Searching\u2026")]
+    assert seen[2:4] == [("busy", False), ("message", state.message)]
+    assert sorted(name for name, _ in seen[4:]) == ["results", "shown"]
+
+    state.search()  # the same search again: the cache answers
+    assert state.message.endswith("(from the cache: no billed call).") and sandbox.ledger.billed() == 2
+    assert state.search_count == 2
+
+
+def test_local_tools_set_shown_and_close_the_open_hit_it_leaves_out(client, sandbox, query_png):
+    state = searched(client, query_png, limit=10)
+    calls = sandbox.ledger.billed()
+    state.order = 1  # application date, newest first
+    dates = state.shown["apdt"].astype("Int64").tolist()
+    assert dates == sorted(dates, reverse=True) and len(state.shown) == 10
+    state.open_hit(0)
+    assert state.open_row == state.shown.index[0]
+    state.step(+1)
+    assert state.open_row == state.shown.index[1]
+    state.step(-1)
+    state.step(-1)  # nothing before the first card
+    assert state.open_row == state.shown.index[0]
+    wanted = state.results.loc[state.shown.index[2], "patent_pn"]
+    state.text_filter = wanted.lower()
+    assert state.shown["patent_pn"].tolist() == [wanted] and state.open_row is None  # filtered out: closed
+    state.open_hit(0)
+    state.close_hit()
+    assert state.open_row is None
+    state.text_filter, state.min_score = "", 0.99
+    assert (state.shown["score"] >= 0.99).all() and len(state.results) == 10
+    assert state.local_filter_notes() == {"Minimum score (set in the panel)": "0.99",
+                                          "Order": "Application date, newest first"}
+    with pytest.raises(InvalidInputError, match=rf"row=99 is not valid: the panel shows {len(state.shown)} hits"):
+        state.open_hit(99)
+    assert sandbox.ledger.billed() == calls  # looking is free
+
+
+def test_marks_sync_into_results_and_shown_and_follow_the_query(client, sandbox, query_png):
+    state = searched(client, query_png, limit=5)
+    seen = events(state, "marks")
+    state.mark(1, "relevant", note="  same legs ")
+    pid = state.shown.iloc[1]["patent_id"]
+    assert state.marks == {pid: ("relevant", "same legs")} and seen == [("marks", state.marks)]
+    assert state.results.set_index("patent_id").loc[pid, ["relevance", "note"]].tolist() == ["relevant", "same legs"]
+    assert state.shown.set_index("patent_id").loc[pid, "relevance"] == "relevant"  # shown follows the marks
+    assert state.mark_of(int(state.shown.index[1])) == ("relevant", "same legs")
+    state.mark(1, "unsure")  # note=None keeps the note
+    assert state.marks == {pid: ("unsure", "same legs")}
+    with pytest.raises(InvalidInputError, match=r"relevance='maybe' is not valid"):
+        state.mark(0, "maybe")
+
+    state.load_more()  # Load more keeps them
+    assert len(state.results) == 10 and state.results.set_index("patent_id").loc[pid, "relevance"] == "unsure"
+    state.limit = 10
+    state.search()  # a new search of the same query keeps them where the hit is found again
+    assert state.results.set_index("patent_id").loc[pid, "relevance"] == "unsure"
+    state.mark(0, None, note="")  # no mark and no note: gone
+    state.mark(0, "relevant")
+    other = state.results.iloc[5]["image_url"]
+    state.query_url = other  # another query image: its marks start empty
+    state.search()
+    assert state.last_error is None and state.marks == {} and state.results["relevance"].isna().all()
+
+
+def test_a_failed_action_is_said_and_keeps_the_results(client, sandbox, query_png):
+    state = searched(client, query_png, limit=5)
+    results = state.results
+    sandbox.configure(quota=0, quota_code=67200007)
+    state.country = ("US",)  # a new search (not in the cache)
+    state.search()
+    assert state.results is results and state.busy is False
+    assert state.last_error.startswith("Search failed: API call exceeds the daily limit!")
+    assert "67200007" in state.last_error and isinstance(state.last_exception, PatsnapError)
+    assert state.message == "Search did not complete; the results shown are unchanged."
+    state.loc = "01-01 AND"
+    state.search()  # a bad field: not started
+    assert state.last_error == "Search was not started: correct the field marked in red."
+    assert isinstance(state.last_exception, FilterError) and state.results is results
+
+
+def test_without_credentials_search_says_which_variables_to_set(query_png):
+    state = PanelState()  # the test session has no PATSNAP_* variables
+    assert state.find_client() is None and "PATSNAP_API_KEY" in state.credentials_help
+    state.set_image(query_png, "q.png")
+    assert state.search_blocker() is None  # Search looks for credentials again when clicked
+    state.search()
+    assert "PATSNAP_API_KEY" in state.last_error and state.results is None and not state.busy
+
+
+def test_export_writes_the_shown_hits_and_says_why_it_cannot(client, sandbox, query_png, tmp_path):
+    state = PanelState(client=client, limit=5, export_folder=str(tmp_path))
+    assert state.export_blocker() == "Nothing to export yet: search first."
+    state.set_image(query_png, "q.png")
+    state.search()
+    calls = sandbox.ledger.billed()
+    state.export_include = "relevant"
+    assert state.export_blocker() == ("No hit is marked relevant yet: open a hit to mark it, or export all "
+                                      "shown hits.")
+    state.mark(2, "relevant")
+    assert state.export_blocker() is None
+
+    state.export()
+
+    assert state.last_error is None, state.last_error
+    path = state.last_report
+    assert path.parent == tmp_path.resolve() and path.suffix == ".html" and path.exists()
+    assert f'download="{path.name}"' in state.export_html
+    assert state.message == f"HTML report saved to {display_path(path)}."
+    page = path.read_text(encoding="utf-8")
+    assert state.shown.iloc[2]["patent_pn"] in page and state.shown.iloc[0]["patent_pn"] not in page
+    assert sandbox.ledger.billed() == calls  # exporting makes no call
+    state.text_filter = "no such text anywhere"
+    assert state.export_blocker() == "Nothing to export: no hit passes the minimum score and text filter."

@@ -1187,6 +1187,8 @@ class PatsnapClient:
                 call_params.update(auth_params)
             extra: dict[str, Any] = {"force_refresh": True} if (refresh and self._cached) else {}
             log.debug("%s %s (attempt %d)", method, path, attempt + 1)
+            if name in BILLABLE:  # fenced after the waits so far (a token fetch, a retry pause); again in _before_send
+                self._flights.check_held()
             # The budget: every attempt of a billable call is counted before it is sent (or refused).
             ticket = self._ticket(name, first=attempt == 0 and not reauthenticated)
             self._sending.sent = False

@@ -164,18 +164,10 @@ class SingleFlight:
         return frozenset(key for key, _ in self._held())
 
     def check_held(self) -> None:
-        """Raise :class:`LeaseLost` when a lock this thread holds is no longer its own (called before each billed call).
-
-        When every one is still its own, each is marked as having had a billed call sent under it
-        (``handle.sent``, for handles that can be lost): losing it later may have cost a second call.
-        """
-        held = self._held()
-        lost = [key for key, handle in held if not self._still_ours(handle)]
+        """Raise :class:`LeaseLost` when a lock this thread holds is no longer its own (called before each billed call)."""
+        lost = [key for key, handle in self._held() if not self._still_ours(handle)]
         if lost:
             raise LeaseLost(lost, self._where(lost[0]))
-        for _, handle in held:
-            if handle is not None:
-                handle.sent = True
 
     def _held(self) -> list[tuple[str, Any]]:
         held: list[tuple[str, Any]] | None = getattr(self._local, "held", None)

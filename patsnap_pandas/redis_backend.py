@@ -880,21 +880,24 @@ class RedisSingleFlight(locks.SingleFlight):
         renewer = threading.Thread(target=self._renew, args=(lock, key, stop, lost), daemon=True,
                                    name=f"patsnap-lease-{key[:8]}")
         renewer.start()
-        lease = _Lease(lock)
+        fenced = False
         try:
-            yield lease
+            yield lock
+        except locks.LeaseLost as exc:
+            fenced = key in exc.keys
+            raise
         finally:
             stop.set()
             renewer.join()
-            # A lease lost before any billed call went out under it (found by the fence, or never
-            # needed: the answer came from the cache) cost nothing twice: nothing to warn about.
-            self._release(lock, key, lost, quiet=not lease.sent)
+            # A loss the fence found before a billed call was sent cost nothing twice, and the
+            # caller takes the lock again: nothing to warn about.
+            self._release(lock, key, lost, quiet=fenced)
 
     def _still_ours(self, handle: Any) -> bool:
         if handle is None:
             return True
         with self.backend.guard("checking a lock"):
-            return bool(handle.lock.owned())
+            return bool(handle.owned())
 
     def _renew(self, lock: Any, key: str, stop: threading.Event, lost: list[str]) -> None:
         while not stop.wait(self.lease / 5):
@@ -922,8 +925,8 @@ class RedisSingleFlight(locks.SingleFlight):
         return f"the lease ran out (this process stalled for more than {self.lease:g} s) and another process took it"
 
     def _release(self, lock: Any, key: str, lost: list[str], *, quiet: bool = False) -> None:
-        """Release the lease; warn when it was lost while held (unless ``quiet``: no billed call was sent under
-        it, so nothing can have been paid twice because of it) or could not be released."""
+        """Release the lease; warn when it was lost while held (unless ``quiet``: the fence found the loss
+        before a billed call was sent) or could not be released."""
         # Never raise here: the block's result (an answer already paid for) must reach the caller.
         problems = [] if quiet else list(lost)
         try:
@@ -937,16 +940,6 @@ class RedisSingleFlight(locks.SingleFlight):
         if problems:
             warnings.warn(CacheWarning(f"The lock {self._where(key)}: {'; '.join(problems)}. An identical upload or "
                                        "search in another process may have been billed as well."), stacklevel=4)
-
-
-class _Lease:
-    """A held Redis lease: the redis-py lock, and whether a billed call was sent under it (set by check_held)."""
-
-    __slots__ = ("lock", "sent")
-
-    def __init__(self, lock: Any) -> None:
-        self.lock = lock
-        self.sent = False
 
 
 _BUSY_FIX = ("Wait for the other search to finish, or stop the process holding it; a process that died "

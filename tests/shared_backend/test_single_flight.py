@@ -120,22 +120,23 @@ def test_a_short_lease_is_renewed_for_as_long_as_it_is_held(backend, monkeypatch
 
 
 def test_only_the_owner_releases_and_a_lost_lease_is_said(backend):
-    flights = backend.single_flight()
     with pytest.warns(CacheWarning, match="the lease ran out .* and another process took it"):
-        with flights.hold("k"):
-            flights.check_held()         # what the client does just before a billed call: it went out
+        with backend.single_flight().hold("k"):
             backend.connection.set("patsnap:lock:k", "someone-else", px=10_000)   # our lease ran out; theirs now
     assert backend.connection.get("patsnap:lock:k") == b"someone-else"             # theirs is not deleted
 
 
-def test_a_lease_lost_with_no_billed_call_sent_under_it_is_not_said(backend):
-    """Nothing was sent under it (the answer came from the cache, or the fence found the loss first):
-    nothing can have been paid twice, so no warning says it may have been."""
+def test_a_lease_loss_the_fence_found_is_not_said(backend):
+    """Found before a billed call was sent (check_held raised): nothing was paid twice, and the caller takes
+    the lock again, so no warning says it may have been."""
+    flights = backend.single_flight()
     with warnings.catch_warnings():
         warnings.simplefilter("error", CacheWarning)
-        with backend.single_flight().hold("k"):
-            backend.connection.set("patsnap:lock:k", "someone-else", px=10_000)
-    assert backend.connection.get("patsnap:lock:k") == b"someone-else"
+        with pytest.raises(locks.LeaseLost) as info:
+            with flights.hold("k"):
+                backend.connection.set("patsnap:lock:k", "someone-else", px=10_000)
+                flights.check_held()
+    assert info.value.keys == ("k",) and backend.connection.get("patsnap:lock:k") == b"someone-else"
 
 
 def test_a_server_gone_at_release_warns_and_keeps_the_result(own_redis):

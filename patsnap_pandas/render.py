@@ -32,7 +32,7 @@ from ._html import data_uri, escape, page
 from ._validate import check_frame, check_int, check_optional_int
 from .errors import InvalidInputError, InvalidTypeError
 from .images import image_mime, thumbnail_png_or_none
-from .safe_text import GLYPH_JOINERS, valid_score
+from .safe_text import GLYPH_JOINERS, display_safe, valid_score
 
 if TYPE_CHECKING:  # matplotlib is imported lazily: importing the package stays cheap
     from matplotlib.axes import Axes
@@ -161,8 +161,8 @@ def truncate(text: str, limit: int) -> str:
 
 
 def _mpl_text(text: Any, limit: int = 40) -> str:
-    """Text safe for matplotlib: truncated, and '$' escaped so it is never parsed as mathtext."""
-    return truncate(format_value(text), limit).replace("$", r"\$")
+    """Text safe for matplotlib: display-safe, truncated, and '$' escaped so it is never parsed as mathtext."""
+    return truncate(display_safe(format_value(text)), limit).replace("$", r"\$")
 
 
 def _group_labels(series: pd.Series) -> list[str]:

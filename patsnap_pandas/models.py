@@ -249,9 +249,9 @@ def clean_answer(body: Any, path: str) -> Any:
     >>> import warnings
     >>> with warnings.catch_warnings(record=True) as caught:
     ...     warnings.simplefilter("always")
-    ...     body = clean_answer({"data": [{"patent_pn": "CN1S", "title": "\u6905\ud840"}]}, "/x")
+    ...     body = clean_answer({"data": [{"patent_pn": "CN1S", "title": "\\u6905\\ud840"}]}, "/x")
     >>> body["data"][0]["title"], len(caught)
-    ('\u6905\ufffd', 1)
+    ('\\u6905\\ufffd', 1)
     >>> print(caught[0].message)
     The answer of /x held 1 character that cannot be kept (half of a character, as in a text cut in the middle, or a control character): replaced by U+FFFD in title of CN1S.
     """

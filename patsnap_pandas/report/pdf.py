@@ -25,7 +25,6 @@ __all__ = ["PAGE_SIZES", "PDF_TEXT_MAX", "write_pdf"]
 PAGE_SIZES: tuple[str, ...] = ("A4", "Letter")
 #: Free texts longer than this are cut in the PDF (a table row must fit a page).
 PDF_TEXT_MAX = 500
-_HIT_TEXTS = ("title", "assignees", "note", "query", "loc", "legal_status")
 
 
 def write_pdf(report: Report, path: str | Path, page_size: str = "A4") -> Path:
@@ -106,7 +105,8 @@ def printable(report: Report) -> Report:
 
     def hit(h: Hit) -> Hit:
         if id(h) not in done:
-            done[id(h)] = dataclasses.replace(h, **{name: cut(getattr(h, name)) for name in _HIT_TEXTS})
+            done[id(h)] = dataclasses.replace(h, title=cut(h.title), assignees=cut(h.assignees), note=cut(h.note),
+                                              query=cut(h.query), loc=cut(h.loc), legal_status=cut(h.legal_status))
         return done[id(h)]
 
     def groups(rows: list[GroupRow]) -> list[GroupRow]:

@@ -25,7 +25,7 @@ import pandas as pd
 import pytest
 
 from patsnap_pandas import ResponseDataWarning, search_designs
-from patsnap_pandas.cli import main
+from patsnap_pandas.cli import format_table, main
 from patsnap_pandas.frame import hits_to_frame
 from patsnap_pandas.render import plot_scores, score_chart_png
 from patsnap_pandas.safe_text import neutralise_formula, write_csv
@@ -263,6 +263,12 @@ def test_charts_and_reports_survive_scores_that_are_not_similarities(tmp_path):
     rank, score = rows[header].index("Rank"), rows[header].index("Score")
     scores = {row[rank]: row[score] for row in rows[header + 1:]}
     assert scores == {1: None, 2: None, 3: None, 4: None, 5: None, 6: None, 7: 0.91, 8: 0.82}
+
+
+def test_terminal_tables_keep_huge_scores_short():
+    df = pd.DataFrame({"rank": [1, 2, 3], "score": [1e308, math.inf, 0.5], "title": ["a", "b", "c"]})
+    lines = format_table(df, ["rank", "score", "title"]).splitlines()
+    assert max(len(line) for line in lines) < 30 and "0.500" in lines[3] and "inf" in lines[2]
 
 
 # --- 4. the CSV neutraliser ----------------------------------------------------------------------------

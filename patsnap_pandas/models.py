@@ -51,7 +51,7 @@ ENDPOINTS: dict[str, str] = {
 MAX_RESPONSE_BYTES = 16 * 2**20
 _HIT_FIELDS = ("patent_id", "patent_pn", "title", "score", "url")
 _TOTAL_KEYS = ("total_search_result_count", "total", "total_count", "count")
-# Where a JSON text can hold what XML_ILLEGAL matches: a \\u escape of a surrogate, of a control
+# Where a JSON text can hold what XML_ILLEGAL matches: a \u escape of a surrogate, of a control
 # character or of U+FFFE/U+FFFF (raw controls are not valid JSON), or U+FFFE/U+FFFF written as is.
 _MAYBE_ILLEGAL = re.compile(r"\\u(?:[dD][89a-fA-F]|00[01]|[fF]{3}[eEfF])|[\ufffe\uffff]")
 # Keys whose value names the record a text belongs to (a hit, a bibliography), for the warnings.

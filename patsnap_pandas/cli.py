@@ -230,8 +230,8 @@ def _cell(value: Any) -> str:
 
     if value is None or (not pd.api.types.is_list_like(value) and pd.isna(value)):
         return ""
-    if isinstance(value, float):
-        return f"{value:.3f}"
+    if isinstance(value, float):  # a score: 3 decimals; inf or 1e308 (no similarity) short, not 309 digits
+        return f"{value:.3f}" if math.isfinite(value) and abs(value) < 1e6 else f"{value:.3g}"
     if pd.api.types.is_list_like(value) and not isinstance(value, (str, bytes)):
         value = ", ".join(map(str, value))
     # Titles come from the API: an escape sequence or a bidi override must not reach the terminal.

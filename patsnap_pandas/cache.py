@@ -53,7 +53,8 @@ from .thumbnails import ThumbnailStore
 from .upload_memo import UploadMemo
 
 __all__ = ["HTTP_CACHE_FILE", "UPLOADS_FILE", "THUMBNAILS_DIR", "LOCKS_DIR", "http_cache_file", "build_session",
-           "cache_info", "clear_cache", "content_ref", "keyed_by_content", "content_key", "open_thumbnail_store"]
+           "cache_info", "clear_cache", "content_ref", "keyed_by_content", "content_key", "old_key_shape",
+           "open_thumbnail_store"]
 
 _SHARED_SCHEMES = ("redis://", "rediss://", "unix://")
 _OPENED_FOR_THUMBNAILS: dict[str, Any] = {}  # shown URL -> the RedisBackend opened from PATSNAP_CACHE_URL
@@ -99,7 +100,12 @@ def keyed_by_content(refs: Mapping[str, str]) -> Any:
 
 
 def content_key(request: Any, **kwargs: Any) -> str:
-    """requests-cache's key, with uploaded image URLs (query ``url``, JSON ``url``/``urls``) named by content.
+    """requests-cache's key, with uploaded image URLs (query ``url``, JSON ``url``/``urls``) named by content
+    and no credential in it.
+
+    The credentials (``apikey`` of token mode, an ``Authorization`` header) are left out of the
+    key altogether, not replaced by a placeholder: an answer paid for with a token is found with
+    an API key and the other way round.
 
     Examples
     --------
@@ -111,11 +117,73 @@ def content_key(request: Any, **kwargs: Any) -> str:
     True
     >>> content_key(sent) == content_key(probe)          # outside the block: keyed by what was sent
     False
+    >>> token = requests.Request("GET", "https://api.example/bib", params={"patent_id": "p1", "apikey": "my-id"},
+    ...                          headers={"Authorization": "Bearer tok"}).prepare()
+    >>> api_key = requests.Request("GET", "https://api.example/bib", params={"patent_id": "p1"},
+    ...                            headers={"Authorization": "Bearer sk-key"}).prepare()
+    >>> content_key(token) == content_key(api_key)
+    True
     """
     refs = _CONTENT_REFS.get()
     if refs:
         request = _renamed(request, refs)
+    request = _with_credential_placeholder(request) if _OLD_SHAPE.get() else _without_credentials(request)
     return create_key(request, **kwargs)
+
+
+# --- keys of earlier versions ----------------------------------------------------------------------
+#
+# In earlier builds a client with a token (client id + secret) sent ``apikey=<client id>``,
+# and requests-cache kept the parameter in the key with its value replaced by "REDACTED"; a
+# client with an API key sent none. Inside ``old_key_shape()`` keys are made that way again, so
+# answers a token client stored then are still found (looked up only after a miss).
+_OLD_SHAPE: contextvars.ContextVar[bool] = contextvars.ContextVar("patsnap_old_key_shape", default=False)
+_CREDENTIAL_NAMES = frozenset(name.lower() for name in SECRET_PARAMETERS)
+
+
+@contextlib.contextmanager
+def old_key_shape() -> Any:
+    """Inside the block, cache keys are made as a token client of earlier builds made them (``apikey`` in them).
+
+    Examples
+    --------
+    >>> import requests
+    >>> sent = requests.Request("GET", "https://api.example/bib", params={"patent_id": "p1"}).prepare()
+    >>> before = requests.Request("GET", "https://api.example/bib", params={"patent_id": "p1", "apikey": "id"}).prepare()
+    >>> with old_key_shape():
+    ...     old = content_key(sent)
+    >>> old == create_key(before, ignored_parameters=["apikey"]), old == content_key(sent)
+    (True, False)
+    """
+    token = _OLD_SHAPE.set(True)
+    try:
+        yield
+    finally:
+        _OLD_SHAPE.reset(token)
+
+
+def _query_pairs(request: Any) -> tuple[Any, list[tuple[str, str]]]:
+    parts = urlsplit(request.url or "")
+    return parts, parse_qsl(parts.query, keep_blank_values=True)
+
+
+def _without_credentials(request: Any) -> Any:
+    parts, pairs = _query_pairs(request)
+    kept = [(k, v) for k, v in pairs if k.lower() not in _CREDENTIAL_NAMES]
+    if len(kept) == len(pairs):
+        return request
+    request = request.copy()
+    request.url = urlunsplit(parts._replace(query=urlencode(kept)))
+    return request
+
+
+def _with_credential_placeholder(request: Any) -> Any:
+    parts, pairs = _query_pairs(request)
+    if any(k == "apikey" for k, _ in pairs):
+        return request
+    request = request.copy()
+    request.url = urlunsplit(parts._replace(query=urlencode([*pairs, ("apikey", "REDACTED")])))
+    return request
 
 
 def _renamed(request: Any, refs: Mapping[str, str]) -> Any:

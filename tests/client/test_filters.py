@@ -210,7 +210,7 @@ def test_filters_reach_the_server_normalised(sandbox, client, query_url):
     page = client.create_search(query_url, filters=filters, limit=7)
     entry = sandbox.ledger[-1]
     assert entry.ok
-    assert entry.params == {"url": query_url, "country": "US,CN", "legal_status": "3", "field": "APD",
+    assert entry.params == {"url": query_url, "country": "CN,US", "legal_status": "3", "field": "APD",
                             "order": "asc", "apply_start_time": "20000101", "limit": "7"}
     assert len(page.hits) <= 7
 

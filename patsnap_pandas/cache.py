@@ -41,6 +41,7 @@ from .cache_files import (
     THUMBNAILS_DIR,
     UPLOADS_FILE,
     SQLiteCache,
+    WriteWarner,
     check_sqlite,
     describe_sqlite_error,
     http_cache_file,
@@ -210,7 +211,7 @@ def _renamed(request: Any, refs: Mapping[str, str]) -> Any:
 
 def build_session(*, cache: Any, cache_dir: Path, urls_expire_after: Mapping[str | re.Pattern[str], Any],
                   filter_fn: Callable[[requests.Response], bool], adapter: HTTPAdapter,
-                  user_agent: str) -> requests.Session:
+                  user_agent: str, warner: WriteWarner | None = None) -> requests.Session:
     """A requests session for the client.
 
     Parameters
@@ -226,6 +227,8 @@ def build_session(*, cache: Any, cache_dir: Path, urls_expire_after: Mapping[str
         Mounted for http:// and https:// (retries and rate limit).
     user_agent : str
         The User-Agent header.
+    warner : WriteWarner, optional
+        Shared by the parts of the cache folder: a folder that cannot be written is reported once.
 
     Examples
     --------
@@ -257,7 +260,7 @@ def build_session(*, cache: Any, cache_dir: Path, urls_expire_after: Mapping[str
                 path.parent.mkdir(parents=True, exist_ok=True)
             except OSError:
                 pass  # SQLiteCache keeps the answers in memory and warns once
-            session = requests_cache.CachedSession(backend=SQLiteCache(path), **common)
+            session = requests_cache.CachedSession(backend=SQLiteCache(path, warner=warner), **common)
     session.mount("https://", adapter)
     session.mount("http://", adapter)
     session.headers["User-Agent"] = user_agent

@@ -43,6 +43,7 @@ from . import codes, config
 from ._version import __version__
 from .auth import ApiKeyAuth, TokenAuth
 from .budget import Budget, LocalUsageCounter, MemoryUsageCounter, RedisUsageCounter, Ticket, UsageCounter, spending
+from .cache_files import WriteWarner
 from .cache import (
     THUMBNAILS_DIR,
     UPLOADS_FILE,
@@ -249,9 +250,11 @@ class PatsnapClient:
         patterns: dict[str | re.Pattern[str], Any] = {
             re.compile("^" + re.escape(self.base_url + ENDPOINTS[name]) + r"(\?|$)"): self._cache_lifetime(seconds)
             for name, seconds in self._lifetimes.items()}
+        # One warning for the whole cache folder when it cannot be written (HTTP cache, upload memo, locks).
+        warner = WriteWarner()
         self._session = build_session(cache=cache, cache_dir=self.cache_dir, urls_expire_after=patterns,
                                       filter_fn=is_success_envelope, adapter=adapter,
-                                      user_agent=f"patsnap-pandas/{__version__}")
+                                      user_agent=f"patsnap-pandas/{__version__}", warner=warner)
         self._backend: BaseCache | None = getattr(self._session, "cache", None)
         self._cached = self._backend is not None
         # Identical uploads and searches in flight at once are made once, across threads and
@@ -260,8 +263,8 @@ class PatsnapClient:
             self._uploads: Any = shared.upload_memo()
             self._flights: SingleFlight = shared.single_flight()
         else:
-            self._uploads = UploadMemo(self.cache_dir / UPLOADS_FILE if self._cached else None)
-            self._flights = SingleFlight(self.cache_dir if self._cached else None)
+            self._uploads = UploadMemo(self.cache_dir / UPLOADS_FILE if self._cached else None, warner)
+            self._flights = SingleFlight(self.cache_dir if self._cached else None, warner)
         # Billed calls, counted (and checked against the budget) for everyone sharing the cache.
         self._usage_counter: UsageCounter = (
             RedisUsageCounter(shared.connection, shared.namespace, guard=shared.guard, location=shared.shown_url,

@@ -30,7 +30,7 @@ def test_a_garbage_http_cache_names_the_file_and_the_fix_before_any_call(sandbox
     with pytest.raises(CacheError) as info:
         make_client()
     text = str(info.value)
-    assert str(folder / "http_cache.sqlite") in text and "damaged" in text and "patsnap-pandas cache clear" in text
+    assert str(folder / "http_cache.sqlite") in text and "damaged" in text and "patsnap-pandas cache repair" in text
     assert len(sandbox.ledger) == 0
 
 

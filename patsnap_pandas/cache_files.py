@@ -43,7 +43,8 @@ from .errors import CacheError, CacheWarning
 
 __all__ = ["HTTP_CACHE_FILE", "UPLOADS_FILE", "THUMBNAILS_DIR", "LOCKS_DIR", "http_cache_file", "BUSY_TIMEOUT_S",
            "SQLiteCache", "check_sqlite", "remove_sqlite", "describe_sqlite_error", "sqlite_problem", "WriteWarner",
-           "paid_answer", "SQLITE_SUFFIXES", "read_only_uri", "connect_read_only", "writable", "USAGE_FILE"]
+           "paid_answer", "SQLITE_SUFFIXES", "read_only_uri", "connect_read_only", "writable", "USAGE_FILE",
+           "DAMAGED_SUFFIX", "sqlite_damage", "set_aside"]
 
 # --- the cache folder's layout: the one place it is spelled out ---------------------------------
 #: The requests-cache SQLite file of HTTP answers (when ``cache=True``).
@@ -232,7 +233,7 @@ def check_sqlite(path: Path) -> None:
     if not path.exists():
         return
     if not path.is_file():
-        raise CacheError(str(path), "is not a file (a folder or device is in its place)")
+        raise CacheError(str(path), _NOT_A_FILE)
     try:
         con = connect_read_only(path)
         try:
@@ -241,6 +242,65 @@ def check_sqlite(path: Path) -> None:
             con.close()
     except sqlite3.Error as exc:
         raise describe_sqlite_error(path, exc) from None
+
+
+#: What ``cache repair`` appends to the name of a damaged file it sets aside.
+DAMAGED_SUFFIX = ".damaged"
+_NOT_A_FILE = "is not a file (a folder or device is in its place)"
+
+
+def sqlite_damage(path: Path) -> str | None:
+    """What makes ``path`` a damaged SQLite file (its whole content checked), or None: absent or sound.
+
+    A file locked or unreadable for another reason is not damaged: that raises CacheError.
+
+    Examples
+    --------
+    >>> _ = Path("half.sqlite").write_bytes(b"not a database, what a bad copy leaves" * 30)
+    >>> sqlite_damage(Path("half.sqlite"))
+    'is damaged (file is not a database)'
+    >>> sqlite_damage(Path("absent.sqlite")) is None
+    True
+    """
+    if not (path.exists() or path.is_symlink()):
+        return None
+    if not path.is_file():
+        return _NOT_A_FILE
+    try:
+        con = connect_read_only(path)
+        try:
+            rows = con.execute("PRAGMA quick_check").fetchall()
+        finally:
+            con.close()
+    except sqlite3.Error as exc:
+        if sqlite_problem(exc) == "damaged":
+            return f"is damaged ({exc})"
+        raise describe_sqlite_error(path, exc) from None
+    if rows != [("ok",)]:
+        return "is damaged (" + "; ".join(str(row[0]) for row in rows[:3]) + ")"
+    return None
+
+
+def set_aside(path: Path) -> Path:
+    """Rename a damaged SQLite file and its journal files to ``<name>.damaged`` (replacing an older copy); its new name.
+
+    Examples
+    --------
+    >>> _ = Path("usage.sqlite").write_bytes(b"garbage"); _ = Path("usage.sqlite-wal").write_bytes(b"log")
+    >>> set_aside(Path("usage.sqlite")).name, Path("usage.sqlite").exists(), Path("usage.sqlite.damaged-wal").exists()
+    ('usage.sqlite.damaged', False, True)
+    """
+    target = path.with_name(path.name + DAMAGED_SUFFIX)
+    remove_sqlite(target)
+    for suffix in SQLITE_SUFFIXES:
+        item = Path(f"{path}{suffix}")
+        if item.exists() or item.is_symlink():
+            try:
+                os.replace(item, f"{target}{suffix}")
+            except OSError as exc:
+                raise CacheError(str(item), f"cannot be set aside ({exc.strerror or exc})",
+                                 fix="Make the cache folder writable, or delete the file by hand.") from None
+    return target
 
 
 def remove_sqlite(path: Path) -> None:

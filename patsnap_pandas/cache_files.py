@@ -82,7 +82,8 @@ BUSY_TIMEOUT_S = 30.0
 #: A SQLite file's companions (write-ahead log, shared memory, rollback journal).
 SQLITE_SUFFIXES = ("", "-wal", "-shm", "-journal")
 _BUSY_FIX = ("Another process is writing to it: wait for it to finish and try again. If none is "
-             "running, run `patsnap-pandas cache repair`.")
+             "running, the folder may be on a network drive whose locks do not work: point cache_dir / "
+             "PATSNAP_CACHE_DIR at a folder on a local disk.")
 _FULL_FIX = ("Free some space on that disk, or point cache_dir / PATSNAP_CACHE_DIR at a folder on another "
              "disk; the answers already in it are kept.")
 _OPEN_FIX = ("Check that the cache folder exists and that this user may read it, or point cache_dir / "

@@ -454,7 +454,7 @@ class _Table(SQLiteDict):
         if self.read_only:
             self.close()
         else:
-            super().init_db()  # type: ignore[no-untyped-call]
+            super().init_db()
 
     @contextlib.contextmanager
     def connection(self, commit: bool = False) -> Iterator[sqlite3.Connection]:
@@ -496,7 +496,7 @@ class _Table(SQLiteDict):
 
     def vacuum(self) -> None:
         if not self.read_only:
-            super().vacuum()  # type: ignore[no-untyped-call]
+            super().vacuum()
 
 
 class SQLiteCache(requests_cache.SQLiteCache):
@@ -562,7 +562,7 @@ class SQLiteCache(requests_cache.SQLiteCache):
                 return
             except sqlite3.Error:
                 pass
-        self.responses, self.redirects = DictStorage(), DictStorage()
+        self.responses, self.redirects = DictStorage(), DictStorage()  # type: ignore[assignment]  # as requests-cache's BaseCache has them
         self.in_memory_only = True
         self._open_error = exc  # said with the first answer that cannot be stored, not before
 

@@ -43,7 +43,6 @@ from . import codes, config
 from ._version import __version__
 from .auth import ApiKeyAuth, TokenAuth
 from .budget import Budget, LocalUsageCounter, MemoryUsageCounter, RedisUsageCounter, Ticket, UsageCounter, spending
-from .cache_files import WriteWarner
 from .cache import (
     THUMBNAILS_DIR,
     UPLOADS_FILE,
@@ -59,6 +58,7 @@ from .cache import (
 )
 from .cache import cache_info as cache_info  # noqa: F401 - re-exported: its old import path
 from .cache import clear_cache as clear_cache  # noqa: F401 - re-exported: its old import path
+from .cache_files import WriteWarner
 from .errors import (
     AuthenticationError,
     CacheError,

@@ -402,22 +402,29 @@ class WriteWarner:
             if self._warned:
                 return
             self._warned = True
+        folder, message = self._message(path, exc, what)
+        if folder is not None and not _first_for_folder(self, folder):
+            return  # another part of this folder (the budget's counts, another client) said it already
+        warnings.warn(CacheWarning(message), stacklevel=stacklevel)
+
+    def _message(self, path: Any, exc: BaseException | str, what: str) -> tuple[Path | None, str]:
+        """(The folder the problem is about, for a whole read-only folder or full disk, else None; the words)."""
         why = _in_words(exc) if isinstance(exc, BaseException) else exc
         full = isinstance(exc, BaseException) and sqlite_problem(exc) == "full"
         fix = self.fix or (_FULL_FIX if full else _WRITABLE_FIX)
+        kept = (f"answers paid for from now on are kept in memory for this session and returned as usual, but "
+                f"{self.others} will pay for them again")
         folder = _unwritable_folder(path)
-        if folder is not None and not _first_for_folder(self, folder):
-            return  # another part of this folder (the budget's counts, another client) said it already
         if folder is not None:
-            message = (f"the cache folder {folder} cannot be written ({why}; met first writing {what}): the "
-                       "answers already in it are used, "
-                       "and answers paid for from now on are kept in memory for this session and returned as "
-                       f"usual, but {self.others} will pay for them again (and identical searches made at the "
-                       f"same time by other processes may each be billed). {fix}")
-        else:
-            message = (f"{what} could not be written to {path} ({why}); results are kept in memory for this "
-                       f"session and returned as usual, but {self.others} will pay for them again. {fix}")
-        warnings.warn(CacheWarning(message), stacklevel=stacklevel)
+            return folder, (f"the cache folder {folder} cannot be written ({why}; met first writing {what}): the "
+                            f"answers already in it are used, and {kept} (and identical searches made at the same "
+                            f"time by other processes may each be billed). {fix}")
+        if full and isinstance(path, (str, os.PathLike)) and "://" not in str(path):
+            folder = Path(path).parent
+            return folder, (f"the disk is full: {what} could not be written to {path}, nor can any other file of "
+                            f"the cache folder {folder}; {kept}. {fix}")
+        return None, (f"{what} could not be written to {path} ({why}); results are kept in memory for this "
+                      f"session and returned as usual, but {self.others} will pay for them again. {fix}")
 
 
 def paid_answer(cache: requests_cache.BaseCache, response: Any, expires: Any) -> CachedResponse:

@@ -391,11 +391,6 @@ class WriteWarner:
         self._warned = False
         self._lock = threading.Lock()
 
-    @property
-    def warned(self) -> bool:
-        """Whether the warning was given."""
-        return self._warned
-
     def warn(self, path: Any, exc: BaseException | str, what: str, stacklevel: int = 4) -> None:
         """Warn (the first time) that ``what`` could not be written to ``path``; ``exc``: the error or its words."""
         with self._lock:

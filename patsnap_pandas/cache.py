@@ -1,10 +1,12 @@
-"""The cache folder and everything in it: the HTTP cache session, upload memo, locks, thumbnails; info and clear.
+"""The cache folder and everything in it: the HTTP cache session, upload memo, locks, thumbnails; info, clear, repair.
 
 Its parts, one job each: :mod:`~patsnap_pandas.cache_files` (the folder's layout and its
 SQLite files), :mod:`~patsnap_pandas.upload_memo` (uploads already paid for),
 :mod:`~patsnap_pandas.locks` (identical calls made once across processes) and
 :mod:`~patsnap_pandas.thumbnails` (the hit-image store). This module builds the cached
-session the client talks through, and reports on or empties a cache folder without credentials.
+session the client talks through (its keys name images by content and hold no credential), and
+reports on, empties (:func:`clear_plan`, :func:`clear_cache`) or mends (:func:`repair_cache`) a
+cache folder without credentials.
 
 Examples
 --------

@@ -412,8 +412,9 @@ class WriteWarner:
         folder = _unwritable_folder(path)
         if folder is not None:
             return folder, (f"the cache folder {folder} cannot be written ({why}; met first writing {what}): the "
-                            f"answers already in it are used, and {kept} (and identical searches made at the same "
-                            f"time by other processes may each be billed). {fix}")
+                            f"answers already in it are used; {kept}; the count of billed calls (and the budget) is "
+                            "counted for this session only; and identical searches made at the same time by other "
+                            f"processes may each be billed. {fix}")
         if full and isinstance(path, (str, os.PathLike)) and "://" not in str(path):
             folder = Path(path).parent
             return folder, (f"the disk is full: {what} could not be written to {path}, nor can any other file of "

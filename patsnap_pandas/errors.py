@@ -487,8 +487,8 @@ _STATUS_TO_CLASS: dict[int, type[PatsnapError]] = {
 RESULTS_PATH = "/image-search/results"
 
 
-CACHE_FIX = ("Run `patsnap-pandas cache clear` (or patsnap_pandas.cache.clear_cache()) to start "
-             "a clean cache folder, or point cache_dir / PATSNAP_CACHE_DIR at another folder.")
+CACHE_FIX = ("Run `patsnap-pandas cache repair` (or patsnap_pandas.cache.repair_cache()): it sets the damaged "
+             "file aside and keeps every readable answer; or point cache_dir / PATSNAP_CACHE_DIR at another folder.")
 
 
 class CacheError(Exception):
@@ -505,7 +505,7 @@ class CacheError(Exception):
     --------
     >>> err = CacheError("/tmp/cache/http_cache.sqlite", "is not a SQLite database (damaged?)")
     >>> print(err)
-    The cache file /tmp/cache/http_cache.sqlite is not a SQLite database (damaged?). Run `patsnap-pandas cache clear` ...
+    The cache file /tmp/cache/http_cache.sqlite is not a SQLite database (damaged?). Run `patsnap-pandas cache repair` ...
     >>> err.path
     '/tmp/cache/http_cache.sqlite'
     """

@@ -20,7 +20,7 @@ from collections.abc import Iterator
 from contextlib import contextmanager
 from pathlib import Path
 
-from .cache_files import LOCKS_DIR
+from .cache_files import LOCKS_DIR, WriteWarner
 from .errors import CacheError, CacheWarning
 
 __all__ = ["SingleFlight", "LOCK_TIMEOUT_S", "flight_key"]
@@ -68,11 +68,12 @@ class SingleFlight:
     ['.lock']
     """
 
-    def __init__(self, folder: Path | None) -> None:
+    def __init__(self, folder: Path | None, warner: WriteWarner | None = None) -> None:
         self.folder = None if folder is None else Path(folder) / LOCKS_DIR
         self._guard = threading.Lock()
         self._entries: dict[str, _Entry] = {}
         self._warned = False
+        self._warner = warner  # shared with the folder's other parts: one warning for a read-only folder
 
     @contextmanager
     def hold(self, key: str) -> Iterator[None]:
@@ -131,7 +132,10 @@ class SingleFlight:
             os.close(os.open(path, os.O_RDWR | os.O_CREAT, 0o644))
             return True
         except OSError as exc:
-            if not self._warned:
+            if self._warner is not None:
+                self._warner.warn(path.parent, exc, "lock files (identical searches in other processes may each be billed)",
+                                  stacklevel=6)
+            elif not self._warned:
                 self._warned = True
                 warnings.warn(CacheWarning(
                     f"lock files cannot be written in {path.parent} ({exc.strerror or exc}): identical "

@@ -24,6 +24,8 @@ The benchmarks:
   product on the real drawings (``../shared/real-designs``), query views held out.
 * ``report_bench.py`` (REPORTS): HTML, PDF and Excel of a 100-hit search and of a
   batch of 50 products x 10 hits, against building the report model.
+* ``hostile_text_bench.py`` (HOSTILE TEXT): the PDF report with an unbroken note of 2,000 / 5,000 /
+  10,000 characters against the same report without a note (and the uncut 10,000 laid out).
 * ``import_bench.py`` (IMPORTS): ``import patsnap_pandas`` against ``import pandas`` in the
   same run (fresh interpreters, alternating), ``patsnap-pandas --version`` wall time.
 * ``team_bench.py`` (TEAM): a cached search on a shared Redis against the local SQLite folder, and
@@ -105,6 +107,8 @@ BENCHMARKS: dict[str, tuple[str, str, str]] = {
                   "the same patents searched with one view (each view on its own, averaged)"),
     "report": ("report_bench.py", "Reports: HTML, PDF and Excel of a 100-hit search and of a batch of 50 products "
                "x 10 hits (time and file size)", "building the report model of the same frame"),
+    "hostile_text": ("hostile_text_bench.py", "Hostile text: the PDF report with one unbroken note of 2,000, 5,000 "
+                     "and 10,000 characters", "the same 10-hit PDF report without a note, in the same run"),
     "imports": ("import_bench.py", "Import cost: `import patsnap_pandas` against `import pandas`, "
                 "`patsnap-pandas --version`", "`import pandas` in fresh interpreters of the same run, alternating "
                 "with the package's import"),

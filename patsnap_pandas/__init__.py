@@ -33,6 +33,7 @@ from .errors import (
     PermissionDeniedError,
     QuotaExceededError,
     RateLimitError,
+    ResponseDataWarning,
     ResponseFormatError,
     SearchExpiredError,
     ServiceUnavailableError,
@@ -82,7 +83,7 @@ __all__ = [
     "PatsnapError", "AuthenticationError", "MissingCredentialsError", "QuotaExceededError",
     "RateLimitError", "BudgetExceededError", "InvalidParameterError", "UploadRejectedError", "ServiceUnavailableError",
     "ServiceUnreachableError", "SearchExpiredError", "PermissionDeniedError", "BadRequestError",
-    "ResponseFormatError", "InvalidInputError", "FilterError", "ImageInputError", "CacheError",
+    "ResponseFormatError", "ResponseDataWarning", "InvalidInputError", "FilterError", "ImageInputError", "CacheError",
     "CacheUnavailableError", "SpendingLostError", "SpendingNotRecordedError", "CacheWarning", "BatchInterrupted",
     "MissingExtraError",
 ]

@@ -5,6 +5,12 @@ Used by :mod:`~patsnap_pandas.render` (thumbnail grids), :mod:`~patsnap_pandas.r
 every text reaching HTML is escaped the same way and every written page carries the
 same Content-Security-Policy (no script, nothing loaded from elsewhere).
 
+Escaped text is also :func:`~patsnap_pandas.safe_text.display_safe`: no control character
+a page cannot hold, no bidi override that would show it in another order than stored.
+:func:`breakable` adds break opportunities (``<wbr>``) inside long runs without spaces,
+so that a 10,000-character note lays out in linear time (WeasyPrint measures an unbroken
+run of text again for every line it could break it into) and never widens a table.
+
 Examples
 --------
 >>> escape('<b title="x">') + " " + data_uri(b"\\x89PNG\\r\\n\\x1a\\n")[:22]
@@ -18,22 +24,43 @@ import html
 from typing import Any
 
 from .images import image_mime
+from .safe_text import break_runs, display_safe
 
-__all__ = ["CSP", "escape", "data_uri", "page"]
+__all__ = ["CSP", "BREAK_EVERY", "escape", "breakable", "data_uri", "page"]
+
+#: In :func:`breakable` text, a run of more than BREAK_RUNS characters without a space gets a
+#: break opportunity every BREAK_EVERY characters (words up to BREAK_RUNS characters stay whole).
+BREAK_EVERY, BREAK_RUNS = 5, 30
 
 #: Content-Security-Policy of written pages: even injected markup could not run script or load anything.
 CSP = "default-src 'none'; img-src data:; style-src 'unsafe-inline'; base-uri 'none'; form-action 'none'"
 
 
 def escape(text: Any) -> str:
-    """HTML-escape any value (quotes included); NUL becomes U+FFFD.
+    """HTML-escape any value (quotes included), :func:`~patsnap_pandas.safe_text.display_safe` first.
+
+    For attribute values and short text; element text that may be long goes through :func:`breakable`.
 
     Examples
     --------
-    >>> escape("Tom & Jerry's \\x00")
-    'Tom &amp; Jerry&#x27;s \\ufffd'
+    >>> escape("Tom & Jerry's \\x00"), escape("Chair \\u202egnp.exe")
+    ('Tom &amp; Jerry&#x27;s \\ufffd', 'Chair \\ufffdgnp.exe')
     """
-    return html.escape(str(text), quote=True).replace("\x00", "\ufffd")
+    return html.escape(display_safe(str(text)), quote=True)
+
+
+def breakable(text: Any, every: int = BREAK_EVERY, longer_than: int = BREAK_RUNS) -> str:
+    """:func:`escape`, with a ``<wbr>`` every ``every`` characters in runs longer than ``longer_than``.
+
+    Element content only (never an attribute value). Under ``white-space: nowrap`` (numbers,
+    dates, codes) a ``<wbr>`` does nothing, so they still never break.
+
+    Examples
+    --------
+    >>> breakable("note: " + "x" * 8 + " & more", every=3, longer_than=6)
+    'note: xxx<wbr>xxx<wbr>xx &amp; more'
+    """
+    return "<wbr>".join(escape(piece) for piece in break_runs(display_safe(str(text)), every, longer_than))
 
 
 def data_uri(data: bytes) -> str:

@@ -52,10 +52,6 @@ class ApiKeyAuth:
     def can_refresh(self) -> bool:
         return False
 
-    def cache_key_params(self) -> dict[str, str]:
-        """Auth query parameters as they enter a cache key (none for a key sent as a header)."""
-        return {}
-
     def invalidate(self, used: str) -> None:  # an API key cannot be renewed
         pass
 
@@ -132,10 +128,6 @@ class TokenAuth:
 
     def can_refresh(self) -> bool:
         return True
-
-    def cache_key_params(self) -> dict[str, str]:
-        """Auth query parameters as they enter a cache key: ``apikey`` with its value ignored."""
-        return {"apikey": "ignored"}
 
     def invalidate(self, used: str) -> None:
         """Forget ``used`` if it is still the current token (another thread may have renewed it)."""

@@ -31,6 +31,9 @@ from ._validate import check_int
 from .budget import Budget, LocalUsageCounter, RedisUsageCounter, spending
 from .cache import cache_info as client_cache_info
 from .cache import clear_cache as client_clear_cache
+from .cache import clear_plan as client_clear_plan
+from .cache import repair_cache as client_repair_cache
+from .cache_files import USAGE_FILE
 from .client import PatsnapClient
 from .errors import BatchInterrupted, CacheError, InvalidInputError, MissingCredentialsError, PatsnapError
 from .filters import FILTER_NAMES, SearchFilters, check_limit
@@ -230,8 +233,8 @@ def _cell(value: Any) -> str:
 
     if value is None or (not pd.api.types.is_list_like(value) and pd.isna(value)):
         return ""
-    if isinstance(value, float):
-        return f"{value:.3f}"
+    if isinstance(value, float):  # a score: 3 decimals; inf or 1e308 (no similarity) short, not 309 digits
+        return f"{value:.3f}" if math.isfinite(value) and abs(value) < 1e6 else f"{value:.3g}"
     if pd.api.types.is_list_like(value) and not isinstance(value, (str, bytes)):
         value = ", ".join(map(str, value))
     # Titles come from the API: an escape sequence or a bidi override must not reach the terminal.
@@ -579,18 +582,60 @@ def run_cache_info(args: argparse.Namespace) -> int:
     return EXIT_OK
 
 
+def _plan_lines(plan: dict[str, Any], team: dict[str, Any] | None) -> list[str]:
+    """One line per part `cache clear` would delete: what, how much, where."""
+    lines = []
+    for part in plan["parts"]:
+        if part["problem"]:
+            what = f"damaged, deleted as it is: {part['problem']}"
+        else:
+            what = _count(part["count"], part["unit"]) + (f", {_size(part['bytes'])}" if part["bytes"] else "")
+        lines.append(f"{part['part']:<14} {what} ({part['path']})")
+    if team is not None and (team["http_responses"] or team["uploads"] or team["thumbnails"]):
+        lines.append(f"{'shared cache':<14} {team['url']}: {_count(team['http_responses'], 'paid answer')}, "
+                     f"{_count(team['uploads'], 'remembered upload')}, {_count(team['thumbnails'], 'thumbnail')} "
+                     "for everyone sharing it")
+    return lines
+
+
+def _confirmed(question: str) -> bool:
+    """The user's yes to ``question`` on a terminal; UsageError when there is no terminal to ask on."""
+    if not (sys.stdin and sys.stdin.isatty()):
+        raise UsageError("nothing was deleted: `cache clear` asks before deleting, and there is no terminal "
+                         "to ask on; add --yes to delete without asking.")
+    try:
+        answer = input(question)
+    except EOFError:
+        answer = ""
+    return answer.strip().lower() in ("y", "yes")
+
+
 def run_cache_clear(args: argparse.Namespace) -> int:
-    before = client_cache_info()
-    folder = before["cache_dir"]
-    client_clear_cache()
+    plan = client_clear_plan()
+    if plan["refused"] is not None:
+        raise CacheError(**plan["refused"])
+    folder = plan["cache_dir"]
     shared = _shared_backend()
-    if shared is not None:
-        with contextlib.closing(shared):
-            team = shared.info()
+    with contextlib.closing(shared) if shared is not None else contextlib.nullcontext():
+        team = shared.info() if shared is not None else None
+        lines = _plan_lines(plan, team)
+        if not lines:
+            print(f"nothing to clear in {folder}" + (f" or {team['url']}" if team else ""))
+            return EXIT_OK
+        print("`cache clear` deletes:")
+        for line in lines:
+            print("  " + line)
+        print("It keeps the counts of billed calls (usage.sqlite). The next search of each image is billed again.")
+        if not args.yes and not _confirmed("Delete them? [y/N] "):
+            print("nothing was deleted")
+            return EXIT_FAILED
+        before = client_cache_info(folder)
+        client_clear_cache(folder)
+        if shared is not None and team is not None:
             shared.clear()
-        print(f"cleared {team['url']}: {_count(team['http_responses'], 'cached response')}, "
-              f"{_count(team['uploads'], 'remembered upload')}, {_count(team['thumbnails'], 'thumbnail')} "
-              "(the usage counters and the budget stay)")
+            print(f"cleared {team['url']}: {_count(team['http_responses'], 'cached response')}, "
+                  f"{_count(team['uploads'], 'remembered upload')}, {_count(team['thumbnails'], 'thumbnail')} "
+                  "(the usage counters and the budget stay)")
     damaged = [name for name, part in (("HTTP cache", before["http_cache"]), ("uploads", before["uploads"]))
                if part.get("problem")]
     print(f"cleared {folder}: {_count(before['http_cache']['responses'] or 0, 'cached response')}, "
@@ -607,6 +652,20 @@ def run_cache_restore_spending(args: argparse.Namespace) -> int:
     after = restore_spending(spent_today=args.spent_today, spent_this_month=args.spent_this_month)
     print(f"restored the count of billed calls in {config.env_name('cache_url')}: {after['spent_today']} today, "
           f"{after['spent_this_month']} this month (UTC); billed calls go on from there")
+    return EXIT_OK
+
+
+def run_cache_repair(args: argparse.Namespace) -> int:
+    folder = config.cache_dir()
+    repaired = client_repair_cache(folder)
+    if not repaired:
+        print(f"nothing to repair in {folder}: every cache file is readable")
+        return EXIT_OK
+    for item in repaired:
+        print(f"set aside {item['file']} (it {item['problem']}) as {Path(item['kept_as']).name}")
+    if any(Path(item["file"]).name == USAGE_FILE for item in repaired):
+        print("the counts of billed calls of today and this month start again from 0")
+    print("every readable cached answer is kept; `cache clear` deletes the damaged copies")
     return EXIT_OK
 
 
@@ -795,15 +854,23 @@ def build_parser() -> argparse.ArgumentParser:
 
     cache = _command(
         commands, "cache", run_cache_info,
-        "show or clear the local cache (HTTP answers, uploads, thumbnails)",
+        "show, clear or repair the local cache (HTTP answers, uploads, thumbnails)",
         "The cache folder is $PATSNAP_CACHE_DIR, else the platform's user cache folder; with "
         "$PATSNAP_CACHE_URL set, the team's shared Redis too.")
     actions = cache.add_subparsers(dest="action", metavar="ACTION", parser_class=_Parser, required=True)
     info = _command(actions, "info", run_cache_info, "where the cache is and what it holds",
                     "Show the cache folder, the cached HTTP answers, remembered uploads and thumbnails.")
     info.add_argument("--json", action="store_true", help="print JSON")
-    _command(actions, "clear", run_cache_clear, "delete every cached answer, upload URL and thumbnail",
-             "Delete every cached HTTP answer, remembered upload URL and thumbnail: the next search is billed.")
+    clear = _command(actions, "clear", run_cache_clear, "delete every cached answer, upload URL and thumbnail",
+                     "Show what it would delete (cached HTTP answers, remembered upload URLs, thumbnails, lock "
+                     "files), ask, then delete them: the next search of each image is billed again. The counts of "
+                     "billed calls stay. It refuses, deleting nothing, when that would not help: a damaged "
+                     "usage.sqlite (run `cache repair`), or a folder that cannot be written.")
+    clear.add_argument("--yes", "-y", action="store_true", help="delete without asking (needed without a terminal)")
+    _command(actions, "repair", run_cache_repair, "set damaged cache files aside, keeping every readable answer",
+             "Check http_cache.sqlite, uploads.sqlite and usage.sqlite in full and rename only a damaged one "
+             "to <name>.damaged; every readable cached answer is kept. A damaged usage.sqlite loses its counts "
+             "(today's and this month's start again from 0).")
     restore = _command(
         actions, "restore-spending", run_cache_restore_spending,
         "write the count of billed calls back into a shared cache that lost it",

@@ -53,10 +53,12 @@ from .cache import (
     count_responses,
     http_cache_file,
     keyed_by_content,
+    old_key_shape,
     sqlite_bytes,
 )
 from .cache import cache_info as cache_info  # noqa: F401 - re-exported: its old import path
 from .cache import clear_cache as clear_cache  # noqa: F401 - re-exported: its old import path
+from .cache_files import WriteWarner
 from .errors import (
     AuthenticationError,
     CacheError,
@@ -283,9 +285,11 @@ class PatsnapClient:
         patterns: dict[str | re.Pattern[str], Any] = {
             re.compile("^" + re.escape(self.base_url + ENDPOINTS[name]) + r"(\?|$)"): self._cache_lifetime(seconds)
             for name, seconds in self._lifetimes.items()}
+        # One warning for the whole cache folder when it cannot be written (HTTP cache, upload memo, locks).
+        warner = WriteWarner()
         self._session = build_session(cache=cache, cache_dir=self.cache_dir, urls_expire_after=patterns,
                                       filter_fn=is_success_envelope, adapter=adapter,
-                                      user_agent=f"patsnap-pandas/{__version__}")
+                                      user_agent=f"patsnap-pandas/{__version__}", warner=warner)
         self._backend: BaseCache | None = getattr(self._session, "cache", None)
         self._cached = self._backend is not None
         # Identical uploads and searches in flight at once are made once, across threads and
@@ -294,8 +298,8 @@ class PatsnapClient:
             self._uploads: Any = shared.upload_memo()
             self._flights: SingleFlight = shared.single_flight()
         else:
-            self._uploads = UploadMemo(self.cache_dir / UPLOADS_FILE if self._cached else None)
-            self._flights = SingleFlight(self.cache_dir if self._cached else None)
+            self._uploads = UploadMemo(self.cache_dir / UPLOADS_FILE if self._cached else None, warner)
+            self._flights = SingleFlight(self.cache_dir if self._cached else None, warner)
         self._flights.stop = self._limiter.stop_event  # interrupt() stops lock waits too
         self._sending = threading.local()  # .sent: whether this thread's current attempt went out
         # Billed calls, counted (and checked against the budget) for everyone sharing the cache.
@@ -1340,20 +1344,18 @@ class PatsnapClient:
                        json_body: Any = None) -> tuple[Any, bool]:
         """(The cached ``data`` of a call or None, whether a cached answer was too old to use).
 
-        No token fetched, no network, no rate limit. Secrets are not part of the cache key
-        (their values are ignored), so a placeholder stands in for the ``apikey`` parameter
-        of token mode. An answer stored by a client with a longer lifetime (another member
-        of a team) counts as missing when it is older than this client's lifetime.
+        No token fetched, no network, no rate limit. Credentials are no part of the key, so
+        the answer is found whoever paid for it, with a token or an API key; after a miss the
+        key shape of earlier builds is tried too (:func:`~patsnap_pandas.cache.old_key_shape`).
+        An answer stored by a client with a longer lifetime (another member of a team) counts
+        as missing when it is older than this client's lifetime.
         """
         path = ENDPOINTS[name]
-        probe = {**params, **self._auth.cache_key_params()}
-        try:
-            cached_only: dict[str, Any] = {"only_if_cached": True}  # a CachedSession option
-            response = self._session.request(method, url, params=probe, json=json_body, auth=HeadersAuth(),
-                                             allow_redirects=False, **cached_only)
-        except requests.RequestException:  # pragma: no cover - only_if_cached never connects
-            return None, False
-        if response.status_code == 504 or not getattr(response, "from_cache", False):
+        response = self._cached_response(method, url, params, json_body)
+        if response is None:
+            with old_key_shape():
+                response = self._cached_response(method, url, params, json_body)
+        if response is None:
             return None, False  # not cached (or expired)
         lifetime = self._lifetimes.get(name, -1)
         created = getattr(response, "created_at", None)
@@ -1363,6 +1365,18 @@ class PatsnapClient:
         body = decode(response, path)
         raise_if_error(body, response, path)
         return body["data"], False
+
+    def _cached_response(self, method: str, url: str, params: Mapping[str, str], json_body: Any) -> Any:
+        """The cached response of a call (asked with requests-cache's ``only_if_cached``), or None."""
+        try:
+            cached_only: dict[str, Any] = {"only_if_cached": True}  # a CachedSession option
+            response = self._session.request(method, url, params=dict(params), json=json_body, auth=HeadersAuth(),
+                                             allow_redirects=False, **cached_only)
+        except requests.RequestException:  # pragma: no cover - only_if_cached never connects
+            return None
+        if response.status_code == 504 or not getattr(response, "from_cache", False):
+            return None
+        return response
 
     @staticmethod
     def _retryable(err: PatsnapError, response: requests.Response) -> bool:

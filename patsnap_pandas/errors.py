@@ -19,7 +19,7 @@ __all__ = [
     "ServiceUnreachableError",
     "SearchExpiredError", "PermissionDeniedError", "BadRequestError", "ResponseFormatError",
     "InvalidInputError", "InvalidTypeError", "FilterError", "ImageInputError", "CacheError", "CacheUnavailableError",
-    "SpendingLostError", "SpendingNotRecordedError", "CacheWarning",
+    "SpendingLostError", "SpendingNotRecordedError", "CacheWarning", "ResponseDataWarning",
     "BatchInterrupted", "MissingExtraError", "error_for",
 ]
 
@@ -487,8 +487,8 @@ _STATUS_TO_CLASS: dict[int, type[PatsnapError]] = {
 RESULTS_PATH = "/image-search/results"
 
 
-CACHE_FIX = ("Run `patsnap-pandas cache clear` (or patsnap_pandas.cache.clear_cache()) to start "
-             "a clean cache folder, or point cache_dir / PATSNAP_CACHE_DIR at another folder.")
+CACHE_FIX = ("Run `patsnap-pandas cache repair` (or patsnap_pandas.cache.repair_cache()): it sets the damaged "
+             "file aside and keeps every readable answer; or point cache_dir / PATSNAP_CACHE_DIR at another folder.")
 
 
 class CacheError(Exception):
@@ -505,7 +505,7 @@ class CacheError(Exception):
     --------
     >>> err = CacheError("/tmp/cache/http_cache.sqlite", "is not a SQLite database (damaged?)")
     >>> print(err)
-    The cache file /tmp/cache/http_cache.sqlite is not a SQLite database (damaged?). Run `patsnap-pandas cache clear` ...
+    The cache file /tmp/cache/http_cache.sqlite is not a SQLite database (damaged?). Run `patsnap-pandas cache repair` ...
     >>> err.path
     '/tmp/cache/http_cache.sqlite'
     """
@@ -628,6 +628,29 @@ class CacheWarning(UserWarning):
     ...     warnings.simplefilter("ignore", CacheWarning)   # a read-only cache folder, on purpose
     ...     pass
     >>> issubclass(CacheWarning, UserWarning)
+    True
+    """
+
+
+class ResponseDataWarning(UserWarning):
+    """PatSnap's answer held text or numbers that cannot be used as sent: they were replaced, the rows kept.
+
+    * a lone surrogate (half of a character, e.g. a CJK title cut in the middle) or a control
+      character that XML, Excel and UTF-8 files cannot hold: replaced by U+FFFD, one warning
+      per answer with the count and where (``title of CN305000007S``);
+    * a similarity score that is not a number in 0..1 (``1e308``, ``Infinity``, ``-3``):
+      kept as missing (NaN), one warning per page naming the hits.
+
+    The answer itself is cached as PatSnap sent it and cleaned each time it is read, so a
+    search repeated from the cache gives the same rows and makes no billed call.
+
+    Examples
+    --------
+    >>> import warnings
+    >>> with warnings.catch_warnings():
+    ...     warnings.simplefilter("ignore", ResponseDataWarning)   # known odd titles, on purpose
+    ...     pass
+    >>> issubclass(ResponseDataWarning, UserWarning)
     True
     """
 

@@ -95,8 +95,18 @@ def _items(name: str, value: Any, allowed: str) -> list[str | int]:
     raise filter_error(name, value, f"expected a string, an int or a list, got {type(value).__name__}", allowed)
 
 
-def _dedup(values: Iterable[Any]) -> list[Any]:
-    return list(dict.fromkeys(values))
+def _set_of(values: Iterable[Any]) -> list[Any]:
+    """Items of a list whose order means nothing (authorities, status codes, OR-ed classes): sorted, once each.
+
+    The same set always makes the same query, and so the same cache key: ``["US", "CN"]`` is
+    not searched (and paid for) again as ``["CN", "US"]``.
+
+    Examples
+    --------
+    >>> _set_of(["US", "CN", "US"]), _set_of([15, 3, 3])
+    (['CN', 'US'], [3, 15])
+    """
+    return sorted(set(values))
 
 
 # --- LOC (Locarno) expressions ---------------------------------------------------------------
@@ -200,7 +210,7 @@ def _normalise_loc(value: Any) -> str:
         items = list(value)
         if not all(isinstance(item, str) for item in items):
             raise filter_error("loc", value, "every item of a list must be a code string", _LOC_ALLOWED)
-        codes_ = _dedup(_loc_code(item, value) for item in items)
+        codes_ = _set_of(_loc_code(item, value) for item in items)
         return codes_[0] if len(codes_) == 1 else "(" + " OR ".join(codes_) + ")"
     raise filter_error("loc", value, f"expected a string or a list of codes, got {type(value).__name__}",
                 _LOC_ALLOWED)
@@ -228,7 +238,7 @@ def normalise_codes(name: str, value: Any, table: Mapping[int, str],
         if key not in names:
             raise filter_error(name, value, f"unknown status {item!r}", allowed, suggest(key, names))
         result.append(names[key])
-    return ",".join(str(code) for code in _dedup(result))
+    return ",".join(str(code) for code in _set_of(result))
 
 
 def _normalise_country(value: Any) -> str:
@@ -247,7 +257,7 @@ def _normalise_country(value: Any) -> str:
                 by_name.get(suggest(item.lower(), by_name) or ""))
             raise filter_error("country", value, f"unknown authority {item!r}", allowed, suggestion)
         result.append(code)
-    return ",".join(_dedup(result))
+    return ",".join(_set_of(result))
 
 
 # --- dates --------------------------------------------------------------------------------------

@@ -22,6 +22,7 @@ import numpy as np
 import pandas as pd
 
 from .codes import AUTHORITIES
+from .safe_text import xml_safe
 
 __all__ = [
     "ATTRS_KEYS",
@@ -341,10 +342,18 @@ def _to_float(value: Any) -> float:
 
 
 def _strings(values: list) -> pd.api.extensions.ExtensionArray:
-    """A string array: non-strings become their ``str()``; None, NaN and NA stay missing."""
+    """A string array: non-strings become their ``str()``; None, NaN and NA stay missing.
+
+    Text that UTF-8 cannot hold (a lone surrogate, in hits built by hand: answers are cleaned
+    when parsed) has it replaced by U+FFFD rather than failing the whole frame.
+    """
     if not all(v is None or isinstance(v, str) for v in values):
         values = [_to_str(v) for v in values]
-    return pd.array(values, dtype="string")
+    try:
+        return pd.array(values, dtype="string")
+    except UnicodeEncodeError:
+        return pd.array([xml_safe(v) if isinstance(v, str) else v for v in values],
+                        dtype="string")
 
 
 def _to_str(value: Any) -> str | None:
@@ -379,7 +388,7 @@ def _infer_array(values: list) -> Any:
     if kinds and kinds <= {"int", "float"}:
         return np.array([math.nan if v is None else float(v) for v in values], dtype="float64")
     if kinds == {"str"}:
-        return pd.array(values, dtype="string")
+        return _strings(values)
     out = np.empty(len(values), dtype=object)
     out[:] = values
     return out

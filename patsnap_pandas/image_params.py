@@ -178,7 +178,7 @@ class ImageSearchOptions:
         Examples
         --------
         >>> ImageSearchOptions(country="US,CN", is_https=True, order="asc").to_body()
-        {'patent_type': 'D', 'model': 1, 'is_https': 1, 'country': ['US', 'CN'], 'order': 'asc'}
+        {'patent_type': 'D', 'model': 1, 'is_https': 1, 'country': ['CN', 'US'], 'order': 'asc'}
         """
         body: dict[str, Any] = {"patent_type": self.patent_type, "model": self.model}
         if self.lang != "original":

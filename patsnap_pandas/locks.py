@@ -30,7 +30,7 @@ from contextlib import contextmanager
 from pathlib import Path
 from typing import Any
 
-from .cache_files import LOCKS_DIR
+from .cache_files import LOCKS_DIR, WriteWarner
 from .errors import CacheError, CacheWarning
 from .http import WAIT_SLICE_S, Interrupted, pause
 
@@ -115,13 +115,14 @@ class SingleFlight:
     ['.lock']
     """
 
-    def __init__(self, folder: Path | None) -> None:
+    def __init__(self, folder: Path | None, warner: WriteWarner | None = None) -> None:
         self.folder = None if folder is None else Path(folder) / LOCKS_DIR
         self.stop = threading.Event()
         self._guard = threading.Lock()
         self._entries: dict[str, _Entry] = {}
         self._warned = False
         self._local = threading.local()  # .held: this thread's [(key, handle)] in the order taken
+        self._warner = warner  # shared with the folder's other parts: one warning for a read-only folder
 
     @contextmanager
     def hold(self, key: str) -> Iterator[None]:
@@ -221,7 +222,10 @@ class SingleFlight:
             os.close(os.open(path, os.O_RDWR | os.O_CREAT, 0o644))
             return True
         except OSError as exc:
-            if not self._warned:
+            if self._warner is not None:
+                self._warner.warn(path.parent, exc, "lock files (identical searches in other processes may each be billed)",
+                                  stacklevel=6)
+            elif not self._warned:
                 self._warned = True
                 warnings.warn(CacheWarning(
                     f"lock files cannot be written in {path.parent} ({exc.strerror or exc}): identical "

@@ -19,6 +19,7 @@ import datetime as dt
 import json
 import math
 import re
+import warnings
 from collections.abc import Mapping
 from dataclasses import dataclass, field
 from typing import Any
@@ -28,8 +29,9 @@ import requests
 
 from . import codes
 from .auth import TOKEN_PATH
-from .errors import ResponseFormatError, error_for
+from .errors import ResponseDataWarning, ResponseFormatError, error_for
 from .http import redact
+from .safe_text import XML_ILLEGAL, valid_score
 
 __all__ = ["ENDPOINTS", "MAX_RESPONSE_BYTES", "Estimate", "Hit", "SearchPage", "UploadedImage"]
 
@@ -49,6 +51,12 @@ ENDPOINTS: dict[str, str] = {
 MAX_RESPONSE_BYTES = 16 * 2**20
 _HIT_FIELDS = ("patent_id", "patent_pn", "title", "score", "url")
 _TOTAL_KEYS = ("total_search_result_count", "total", "total_count", "count")
+# Where a JSON text can hold what XML_ILLEGAL matches: a \u escape of a surrogate, of a control
+# character or of U+FFFE/U+FFFF (raw controls are not valid JSON), or U+FFFE/U+FFFF written as is.
+_MAYBE_ILLEGAL = re.compile(r"\\u(?:[dD][89a-fA-F]|00[01]|[fF]{3}[eEfF])|[\ufffe\uffff]")
+# Keys whose value names the record a text belongs to (a hit, a bibliography), for the warnings.
+_LABEL_KEYS = ("patent_pn", "pn", "patent_id")
+_PLACES_SHOWN = 3
 
 
 # --- typed records ------------------------------------------------------------------------------
@@ -212,7 +220,8 @@ def decode(response: requests.Response, path: str) -> Any:
                                   f"{MAX_RESPONSE_BYTES} bytes any PatSnap answer needs.", endpoint=path,
                                   http_status=response.status_code)
     try:
-        return json.loads(response.content.decode("utf-8-sig"))
+        text = response.content.decode("utf-8-sig")
+        body = json.loads(text)
     except (ValueError, UnicodeDecodeError, RecursionError):  # RecursionError: absurdly nested JSON
         status = response.status_code
         kind = response.headers.get("Content-Type", "no Content-Type").split(";")[0]
@@ -222,6 +231,94 @@ def decode(response: requests.Response, path: str) -> Any:
                             f"{detail}.", endpoint=path, http_status=status) from None
         raise ResponseFormatError(f"The answer is not valid JSON {detail}.", endpoint=path,
                                   http_status=status) from None
+    if _MAYBE_ILLEGAL.search(text):
+        body = clean_answer(body, path)
+    return body
+
+
+def clean_answer(body: Any, path: str) -> Any:
+    """``body`` (decoded JSON) with every text (keys too) made :func:`~patsnap_pandas.safe_text.xml_safe`.
+
+    Every answer passes through here when it is read (fresh or from the cache): a lone
+    surrogate or an XML-illegal control character becomes U+FFFD, and one
+    :class:`~patsnap_pandas.errors.ResponseDataWarning` per answer says how many and where.
+    Containers are cleaned in place (they are the parser's own).
+
+    Examples
+    --------
+    >>> import warnings
+    >>> with warnings.catch_warnings(record=True) as caught:
+    ...     warnings.simplefilter("always")
+    ...     body = clean_answer({"data": [{"patent_pn": "CN1S", "title": "\\u6905\\ud840"}]}, "/x")
+    >>> body["data"][0]["title"], len(caught)
+    ('\\u6905\\ufffd', 1)
+    >>> print(caught[0].message)
+    The answer of /x held 1 character that cannot be kept (half of a character, as in a text cut in the middle, or a control character): replaced by U+FFFD in title of CN1S.
+    """
+    found: list[tuple[int, str]] = []
+    if isinstance(body, str):
+        body = _clean_text(body, "the answer", found)
+    else:
+        _clean_containers(body, found)
+    if found:
+        count = sum(n for n, _ in found)
+        places = [where for _, where in found]
+        shown = ", ".join(places[:_PLACES_SHOWN]) + (f" and {len(places) - _PLACES_SHOWN} more"
+                                                     if len(places) > _PLACES_SHOWN else "")
+        warnings.warn(ResponseDataWarning(
+            f"The answer of {path} held {count} character{'s' if count != 1 else ''} that cannot be kept (half of "
+            "a character, as in a text cut in the middle, or a control character): replaced by U+FFFD in "
+            f"{shown}."), stacklevel=3)
+    return body
+
+
+def _clean_text(text: str, where: str, found: list[tuple[int, str]]) -> str:
+    """``text`` made XML-safe; its replacements noted in ``found`` as (count, where)."""
+    cleaned, count = XML_ILLEGAL.subn("\ufffd", text)
+    if count:
+        found.append((count, where))
+    return cleaned
+
+
+def _label(node: Mapping[str, Any]) -> str | None:
+    """The patent number (or id) a JSON object is about, cut and cleaned for a message."""
+    for key in _LABEL_KEYS:
+        value = node.get(key)
+        if isinstance(value, str) and value:
+            return brief(XML_ILLEGAL.sub("\ufffd", value), 40)[1:-1]
+    return None
+
+
+def _clean_containers(body: Any, found: list[tuple[int, str]]) -> None:
+    """Clean the texts of nested dicts and lists in place (iteratively: any depth json accepted)."""
+    stack: list[tuple[Any, str, str | None]] = [(body, "", None)]
+    while stack:
+        node, where, label = stack.pop()
+        if isinstance(node, dict):
+            label = _label(node) or label
+            _clean_keys(node, where, found)
+            items: list[tuple[Any, Any]] = list(node.items())
+        elif isinstance(node, list):
+            items = list(enumerate(node))
+        else:
+            continue
+        for key, value in items:
+            place = f"{where}[{key}]" if isinstance(key, int) else (f"{where}.{key}" if where else str(key))
+            if isinstance(value, str):
+                name = where.rsplit(".", 1)[-1] if isinstance(key, int) else str(key)
+                node[key] = _clean_text(value, f"{name} of {label}" if label else place, found)
+            elif isinstance(value, (dict, list)):
+                stack.append((value, place, label))
+
+
+def _clean_keys(node: dict[Any, Any], where: str, found: list[tuple[int, str]]) -> None:
+    """Clean the keys of one JSON object in place, keeping their order."""
+    if not any(XML_ILLEGAL.search(key) for key in node):
+        return
+    items = [(_clean_text(key, f"a field name in {where or 'the answer'}", found), value)
+             for key, value in node.items()]
+    node.clear()
+    node.update(items)
 
 
 def raise_if_error(body: Any, response: requests.Response, path: str, *, token: bool = False) -> None:
@@ -264,7 +361,7 @@ def is_success_envelope(response: requests.Response) -> bool:
     try:
         if path.endswith((ENDPOINTS["search"], ENDPOINTS["results"], ENDPOINTS["image_single"],
                           ENDPOINTS["image_multiple"])):
-            parse_page(data, path, search_id="-", offset=0, limit=codes.LIMIT_MAX, from_cache=False)
+            parse_page(data, path, search_id="-", offset=0, limit=codes.LIMIT_MAX, from_cache=False, warn=False)
         elif path.endswith((ENDPOINTS["bibliography"], ENDPOINTS["legal_status"])):
             return isinstance(data, list) and all(isinstance(item, Mapping) for item in data)
     except ResponseFormatError:
@@ -272,7 +369,8 @@ def is_success_envelope(response: requests.Response) -> bool:
     return True
 
 
-def parse_hit(item: Any, path: str) -> Hit:
+def parse_hit(item: Any, path: str, rejected: list[str] | None = None) -> Hit:
+    """One hit of a P009/P060/P061 answer; a score outside 0..1 becomes None, noted in ``rejected``."""
     if not isinstance(item, Mapping):
         raise ResponseFormatError(f"A patent_messages item is a {type(item).__name__}, not an object.",
                                   endpoint=path)
@@ -287,23 +385,41 @@ def parse_hit(item: Any, path: str) -> Hit:
         if value is not None and not isinstance(value, str):
             raise ResponseFormatError(f"Hit {shown}: {name}={brief(value)} is not a string.", endpoint=path)
         values[name] = value
-    score = item.get("score")
-    if score is not None:
-        if isinstance(score, bool) or not isinstance(score, (int, float, str)):
-            raise ResponseFormatError(f"Hit {shown}: score={brief(score)} is not a number.", endpoint=path)
-        try:
-            score = float(score)
-        except ValueError:
-            raise ResponseFormatError(f"Hit {shown}: score={brief(score)} is not a number.",
-                                      endpoint=path) from None
-        if math.isnan(score):
-            score = None
+    sent = _score(item.get("score"), shown, path)
+    score = None if sent is None or math.isnan(sent) else valid_score(sent)
+    if score is None and sent is not None and not math.isnan(sent) and rejected is not None:
+        name = brief(values["patent_pn"] or patent_id, 40)[1:-1]
+        rejected.append(f"{name} (score={brief(item.get('score'), 30)})")
     extra = {k: v for k, v in item.items() if k not in _HIT_FIELDS}
     return Hit(patent_id=patent_id, score=score, extra=extra, **values)
 
 
+def _score(value: Any, shown: str, path: str) -> float | None:
+    """The score of a hit as sent, as a float (NaN and out-of-range values included), or None."""
+    if value is None:
+        return None
+    if isinstance(value, bool) or not isinstance(value, (int, float, str)):
+        raise ResponseFormatError(f"Hit {shown}: score={brief(value)} is not a number.", endpoint=path)
+    try:
+        return float(value)
+    except OverflowError:  # an integer beyond any float: a number, but no similarity
+        return math.inf
+    except ValueError:
+        raise ResponseFormatError(f"Hit {shown}: score={brief(value)} is not a number.",
+                                  endpoint=path) from None
+
+
+def _warn_scores(rejected: list[str], path: str) -> None:
+    n = len(rejected)
+    shown = ", ".join(rejected[:_PLACES_SHOWN]) + (f" and {n - _PLACES_SHOWN} more" if n > _PLACES_SHOWN else "")
+    warnings.warn(ResponseDataWarning(
+        f"{n} hit{'s' if n != 1 else ''} of the answer of {path} had a score that is not a similarity in 0..1, "
+        f"kept as missing (NaN): {shown}."), stacklevel=3)
+
+
 def parse_page(data: Any, path: str, *, search_id: str | None, offset: int, limit: int,
-                from_cache: bool) -> SearchPage:
+                from_cache: bool, warn: bool = True) -> SearchPage:
+    """One page of hits; with ``warn``, one ResponseDataWarning names the hits whose score was refused."""
     if not isinstance(data, Mapping):
         raise ResponseFormatError(f"data is a {type(data).__name__}, not an object.", endpoint=path)
     items = data.get("patent_messages")
@@ -313,7 +429,8 @@ def parse_page(data: Any, path: str, *, search_id: str | None, offset: int, limi
     if not isinstance(items, list):
         raise ResponseFormatError(f"patent_messages is a {type(items).__name__}, not a list.",
                                   endpoint=path)
-    hits = tuple(parse_hit(item, path) for item in items)
+    rejected: list[str] = []
+    hits = tuple(parse_hit(item, path, rejected) for item in items)
     sid = data.get("search_id")
     if sid is None:
         sid = search_id
@@ -330,5 +447,7 @@ def parse_page(data: Any, path: str, *, search_id: str | None, offset: int, limi
             break
     if total is None:
         total = offset + len(hits)
+    if rejected and warn:
+        _warn_scores(rejected, path)
     return SearchPage(search_id=sid, hits=hits, total=total, offset=offset, limit=limit,
                       from_cache=from_cache)

@@ -32,6 +32,7 @@ from ._html import data_uri, escape, page
 from ._validate import check_frame, check_int, check_optional_int
 from .errors import InvalidInputError, InvalidTypeError
 from .images import image_mime, thumbnail_png_or_none
+from .safe_text import GLYPH_JOINERS, display_safe, valid_score
 
 if TYPE_CHECKING:  # matplotlib is imported lazily: importing the package stays cheap
     from matplotlib.axes import Axes
@@ -49,7 +50,6 @@ TOOLTIP_MAX_CHARS = 500  # the title= attribute carries the full text up to this
 MISSING_GROUP = "(missing)"
 CHARTS = "Drawing charts (plot_scores, score_chart_png, gallery, reports)"  # what needs the [reports] extra
 
-_GLYPH_TAIL = {"\u200d", "\ufe0e", "\ufe0f"}  # ZWJ and variation selectors
 
 
 # --------------------------------------------------------------------------
@@ -134,7 +134,8 @@ def format_value(value: Any, column: str | None = None) -> str:
     if isinstance(value, (bool, np.bool_)):
         return "yes" if value else "no"
     if column in ("score", "scores") and isinstance(value, (int, float, np.integer, np.floating)):
-        return f"{float(value):.3f}"
+        score = valid_score(value)  # 1e308 or inf is no similarity: shown as nothing
+        return "" if score is None else f"{score:.3f}"
     if isinstance(value, _dt.datetime):  # includes pd.Timestamp
         if value.tzinfo is None and value.time() == _dt.time(0):
             return value.date().isoformat()
@@ -154,14 +155,14 @@ def truncate(text: str, limit: int) -> str:
         return text
     cut = text[: max(limit - 1, 0)]
     # do not leave a dangling joiner, variation selector or combining mark
-    while cut and (cut[-1] in _GLYPH_TAIL or unicodedata.combining(cut[-1])):
+    while cut and (cut[-1] in GLYPH_JOINERS or unicodedata.combining(cut[-1])):
         cut = cut[:-1]
     return cut.rstrip() + "\u2026"
 
 
 def _mpl_text(text: Any, limit: int = 40) -> str:
-    """Text safe for matplotlib: truncated, and '$' escaped so it is never parsed as mathtext."""
-    return truncate(format_value(text), limit).replace("$", r"\$")
+    """Text safe for matplotlib: display-safe, truncated, and '$' escaped so it is never parsed as mathtext."""
+    return truncate(display_safe(format_value(text)), limit).replace("$", r"\$")
 
 
 def _group_labels(series: pd.Series) -> list[str]:
@@ -485,8 +486,10 @@ def _colors(k: int) -> list:
 
 
 def _scored(df: pd.DataFrame) -> pd.DataFrame:
+    """The rows with a similarity score (in 0..1: ``inf`` or ``1e308`` in a hand-made frame is none)."""
     out = df.copy()
-    out["score"] = pd.to_numeric(out["score"], errors="coerce").astype("float64")
+    scores = pd.to_numeric(out["score"], errors="coerce").astype("float64")
+    out["score"] = np.array([valid_score(s) for s in scores.tolist()], dtype="float64")
     return out[out["score"].notna()]
 
 

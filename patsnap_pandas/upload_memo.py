@@ -5,11 +5,13 @@ Lets the same image, uploaded again within the URL's life, reuse the URL without
 
 A damaged or locked ``uploads.sqlite`` raises :class:`~patsnap_pandas.errors.CacheError`
 naming it (reads happen before the upload, so nothing is billed); a memo that cannot be
-written keeps the URL in memory and warns once: an upload already paid for is never lost.
+written (a read-only folder: it is still read) keeps the URL in memory and warns once: an
+upload already paid for is never lost.
 """
 
 from __future__ import annotations
 
+import errno
 import sqlite3
 import threading
 import time
@@ -19,9 +21,10 @@ from .cache_files import (
     BUSY_TIMEOUT_S,
     WriteWarner,
     check_sqlite,
+    connect_read_only,
     describe_sqlite_error,
-    read_only_uri,
     remove_sqlite,
+    writable,
 )
 
 __all__ = ["UploadMemo"]
@@ -29,6 +32,9 @@ __all__ = ["UploadMemo"]
 
 class UploadMemo:
     """sha256 of uploaded bytes -> (URL, issued_at, expires_at); ``path`` None: memory only.
+
+    ``warner`` (a :class:`~patsnap_pandas.cache_files.WriteWarner`) may be shared with the other
+    parts of the cache folder, so that a read-only folder is reported once.
 
     Examples
     --------
@@ -41,11 +47,11 @@ class UploadMemo:
     (1, None, 0)
     """
 
-    def __init__(self, path: Path | None) -> None:
+    def __init__(self, path: Path | None, warner: WriteWarner | None = None) -> None:
         self.path = path
         self._lock = threading.Lock()
         self._memory: dict[str, tuple[str, float, float]] = {}
-        self._warner = WriteWarner()
+        self._warner = warner or WriteWarner()
 
     def _connect(self) -> sqlite3.Connection:
         assert self.path is not None
@@ -72,7 +78,7 @@ class UploadMemo:
         assert self.path is not None
         check_sqlite(self.path)
         try:
-            con = sqlite3.connect(read_only_uri(self.path), uri=True, timeout=BUSY_TIMEOUT_S)
+            con = connect_read_only(self.path)
             try:
                 return con.execute(query, params).fetchone()
             finally:
@@ -87,7 +93,10 @@ class UploadMemo:
     def put(self, key: str, url: str, issued_at: float, expires_at: float) -> None:
         """Remember an upload; when the file cannot be written, in memory (and warn once)."""
         with self._lock:
-            if self.path is not None:
+            if self.path is not None and not writable(self.path):
+                self._warner.warn(self.path, OSError(errno.EROFS, "the file or its folder cannot be written"),
+                                  "the upload memo (an upload already paid for)")
+            elif self.path is not None:
                 try:
                     self.path.parent.mkdir(parents=True, exist_ok=True)
                     con = self._connect()

@@ -2,8 +2,10 @@
 
 Every sheet starts with the sandbox banner when the data came from the sandbox.
 Texts are always written as text (a title such as ``=HYPERLINK(...)`` stays text:
-no formula, no link); numbers are numbers, dates real dates; the only links are
-the public records of designs. Counsel can mark hits in the Relevance column
+no formula, no link), and every text (cells, link texts and tips, picture
+descriptions) is :func:`~patsnap_pandas.safe_text.xml_safe`, so the file is valid
+XML whatever the text held; numbers are numbers, dates real dates; the only links
+are the public records of designs. Counsel can mark hits in the Relevance column
 (a drop-down of the allowed values) and write notes; :func:`patsnap_pandas.read_triage`
 reads them back.
 """
@@ -20,6 +22,7 @@ from .._extras import require
 from ..frame import RELEVANCE_VALUES
 from ..images import thumbnail_png_or_none
 from ..render import truncate
+from ..safe_text import xml_safe
 from .model import GroupRow, Hit, Report
 
 __all__ = ["EXCEL_THUMB_PX", "write_excel"]
@@ -99,7 +102,7 @@ def _formats(book: Any) -> dict[str, Any]:
 
 def _banner(report: Report, sheet: Any, fmt: dict, last_col: int) -> int:
     """The banner (sandbox) or source line in row 0; returns the next free row."""
-    text = report.banner or f"Source: {report.source}"
+    text = xml_safe(report.banner or f"Source: {report.source}")
     if report.banner:
         sheet.merge_range(0, 0, 0, last_col, text, fmt["banner"])
         sheet.set_row(0, 24)
@@ -110,7 +113,12 @@ def _banner(report: Report, sheet: Any, fmt: dict, last_col: int) -> int:
 
 def _text(sheet: Any, row: int, col: int, value: str, style: Any) -> None:
     if value:
-        sheet.write_string(row, col, truncate(value, EXCEL_MAX_CHARS), style)
+        sheet.write_string(row, col, _cell_text(value), style)
+
+
+def _cell_text(value: str) -> str:
+    """A text as a cell holds it: XML-safe, at most Excel's 32,767 characters."""
+    return truncate(xml_safe(value), EXCEL_MAX_CHARS)
 
 
 def _image(sheet: Any, row: int, col: int, data: bytes | None, size: int, name: str, x_offset: int = 4) -> None:
@@ -119,8 +127,8 @@ def _image(sheet: Any, row: int, col: int, data: bytes | None, size: int, name: 
     png = thumbnail_png_or_none(data, size)
     if png is None:
         return
-    sheet.insert_image(row, col, f"{name}.png", {"image_data": io.BytesIO(png), "x_offset": x_offset, "y_offset": 4,
-                                                 "object_position": 1, "description": truncate(name, 255)})
+    sheet.insert_image(row, col, f"{xml_safe(name)}.png", {"image_data": io.BytesIO(png), "x_offset": x_offset, "y_offset": 4,
+                                                 "object_position": 1, "description": truncate(xml_safe(name), 255)})
 
 
 def _summary(report: Report, sheet: Any, fmt: dict) -> None:
@@ -129,11 +137,11 @@ def _summary(report: Report, sheet: Any, fmt: dict) -> None:
     sheet.set_column(2, 3, 11)
     sheet.set_column(4, 4, 20)
     row = _banner(report, sheet, fmt, 5) + 1
-    sheet.write_string(row, 0, report.title, fmt["title"])
+    _text(sheet, row, 0, report.title, fmt["title"])
     sheet.set_row(row, 28)
     row += 1
     if report.subtitle:
-        sheet.write_string(row, 0, report.subtitle, fmt["subtitle"])
+        _text(sheet, row, 0, report.subtitle, fmt["subtitle"])
         row += 1
     row += 1
     about = (("Author", report.author), ("Organisation", report.organisation), ("Search run", report.searched_at),
@@ -157,7 +165,7 @@ def _summary(report: Report, sheet: Any, fmt: dict) -> None:
 def _label_rows(sheet: Any, row: int, rows: list[tuple[str, str]], fmt: dict) -> int:
     """One "label | text" line per pair from ``row`` on; returns the row after the last."""
     for label, value in rows:
-        sheet.write_string(row, 0, label, fmt["label"])
+        sheet.write_string(row, 0, xml_safe(label), fmt["label"])
         _text(sheet, row, 1, value, fmt["text"])
         row += 1
     return row
@@ -211,8 +219,8 @@ def _products(report: Report, sheet: Any, fmt: dict) -> None:
 
 def _number(sheet: Any, row: int, col: int, hit: Hit, fmt: dict) -> None:
     if hit.link:
-        sheet.write_url(row, col, hit.link, fmt["link"], string=hit.number,
-                        tip=f"Public record of {hit.number}")
+        number = truncate(xml_safe(hit.number), 200)
+        sheet.write_url(row, col, hit.link, fmt["link"], string=number, tip=f"Public record of {number}")
     else:
         _text(sheet, row, col, hit.number, fmt["code"])
 
@@ -228,7 +236,7 @@ def _hits(report: Report, sheet: Any, fmt: dict) -> None:
         columns.insert(1, type(columns[0])("query", "Product", "text"))
     last = len(columns) - 1
     row = _banner(report, sheet, fmt, last)
-    sheet.write_string(row, 0, report.title, fmt["title"])
+    _text(sheet, row, 0, report.title, fmt["title"])
     row += 1
     if not report.batch:
         section = report.sections[0]
@@ -257,7 +265,7 @@ def _hits(report: Report, sheet: Any, fmt: dict) -> None:
     row += 1
     header = row
     for col, column in enumerate(columns):
-        sheet.write_string(header, col, column.label, fmt["header"])
+        sheet.write_string(header, col, xml_safe(column.label), fmt["header"])
         sheet.set_column(col, col, _WIDTHS.get(column.key, 16))
     sheet.set_row(header, 20)
     hits = [h for s in report.sections for h in s.hits]
@@ -308,7 +316,7 @@ def _hit_cell(sheet: Any, row: int, col: int, key: str, hit: Hit, fmt: dict) -> 
     elif key in ("relevance", "note"):
         value = getattr(hit, key)
         if value:
-            sheet.write_string(row, col, truncate(value, EXCEL_MAX_CHARS), fmt["edit"])
+            sheet.write_string(row, col, _cell_text(value), fmt["edit"])
         else:
             sheet.write_blank(row, col, None, fmt["edit"])
     else:
@@ -322,6 +330,6 @@ def _about(report: Report, sheet: Any, fmt: dict) -> None:
     rows = [("Title", report.title), ("Data source", report.source), *report.about,
             ("Score", words.SCORE_NOTE)]
     for label, value in rows:
-        sheet.write_string(row, 0, label, fmt["label"])
+        sheet.write_string(row, 0, xml_safe(label), fmt["label"])
         _text(sheet, row, 1, value, fmt["text"])
         row += 1

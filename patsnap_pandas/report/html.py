@@ -9,7 +9,7 @@ from __future__ import annotations
 
 from pathlib import Path
 
-from .._html import data_uri, escape, page
+from .._html import breakable, data_uri, escape, page
 from .model import GroupRow, Hit, Report, Section
 
 __all__ = ["render_html", "write_html"]
@@ -215,7 +215,7 @@ def _img(data: bytes | None, alt: str, cls: str = "") -> str:
 
 
 def _kv(rows: list[tuple[str, str]]) -> str:
-    body = "".join(f"<tr><th>{escape(k)}</th><td>{escape(v)}</td></tr>" for k, v in rows)
+    body = "".join(f"<tr><th>{breakable(k)}</th><td>{breakable(v)}</td></tr>" for k, v in rows)
     return f'<table class="kv">{body}</table>'
 
 
@@ -224,8 +224,8 @@ def _cover(report: Report) -> str:
                                                 ("Search run", report.searched_at),
                                                 ("Report made", report.created_at),
                                                 ("Data source", report.source)) if value]
-    sub = f'<p class="subtitle">{escape(report.subtitle)}</p>' if report.subtitle else ""
-    return f'<section class="cover"><h1 dir="auto">{escape(report.title)}</h1>{sub}{_kv(rows)}</section>'
+    sub = f'<p class="subtitle">{breakable(report.subtitle)}</p>' if report.subtitle else ""
+    return f'<section class="cover"><h1 dir="auto">{breakable(report.title)}</h1>{sub}{_kv(rows)}</section>'
 
 
 def _method(report: Report) -> str:
@@ -238,7 +238,7 @@ def _query(section: Section) -> str:
                 f'{_strip(section)}</section>')
     return ('<section class="query-image"><h2>Query image</h2>'
             f'{_img(section.query_image, "the query image")}'
-            f'<p class="muted">{escape(section.query)}</p></section>')
+            f'<p class="muted">{breakable(section.query)}</p></section>')
 
 
 def _strip(section: Section) -> str:
@@ -246,7 +246,7 @@ def _strip(section: Section) -> str:
     n = len(section.views)
     items = "".join(
         f'<li>{_img(view.image, f"view {i} of {n}: {view.label}")}'
-        f'<span class="vnum">View {i} of {n}</span><span class="vlabel">{escape(view.label)}</span></li>'
+        f'<span class="vnum">View {i} of {n}</span><span class="vlabel">{breakable(view.label)}</span></li>'
         for i, view in enumerate(section.views, start=1))
     return f'<ol class="strip">{items}</ol>'
 
@@ -264,7 +264,7 @@ def _score(hit: Hit) -> str:
 def _relevance(hit: Hit) -> str:
     if not hit.relevance:
         return ""
-    return f'<span class="rel-{hit.relevance.replace(" ", "-")}">{escape(hit.relevance)}</span>'
+    return f'<span class="rel-{hit.relevance.replace(" ", "-")}">{breakable(hit.relevance)}</span>'
 
 
 def _card(section: Section, hit: Hit) -> str:
@@ -276,14 +276,14 @@ def _card(section: Section, hit: Hit) -> str:
                               ("Locarno class", hit.loc, ""), ("Legal status", hit.legal_status, ""),
                               ("Relevance", hit.relevance, ""), ("Note", hit.note, "")):
         if value:
-            details.append((label, f'<span class="{cls}">{escape(value)}</span>' if cls else escape(value)))
+            details.append((label, f'<span class="{cls}">{breakable(value)}</span>' if cls else breakable(value)))
     if hit.matched_view is not None and section.multi_view:
         details.insert(1, ("Matched view", f'<span class="nowrap">{hit.matched_view} of {len(section.views)}</span>'))
     found = [f'<span class="nowrap">view {i}: {score:.3f}</span>'
              for i, score in enumerate(hit.view_scores, start=1) if score is not None]
     if found:
         details.insert(2, ("Score per view", ", ".join(found)))
-    facts = "".join(f"<tr><th>{escape(k)}</th><td>{v}</td></tr>" for k, v in details)
+    facts = "".join(f"<tr><th>{breakable(k)}</th><td>{v}</td></tr>" for k, v in details)
     rank = f"Rank {hit.rank}" if hit.rank is not None else "Hit"
     view, caption = section.view_of(hit)
     others = query = ""
@@ -291,7 +291,7 @@ def _card(section: Section, hit: Hit) -> str:
         n = len(section.views)
         tiles = "".join(f'<span title="view {i} of {n}">{_img(v.image, f"view {i} of {n}")}'
                         f'<span class="vnum">view {i}</span></span>' for i, v in enumerate(section.views, start=1))
-        query = f'<figure><div class="allviews">{tiles}</div><figcaption>{escape(caption)}</figcaption></figure>'
+        query = f'<figure><div class="allviews">{tiles}</div><figcaption>{breakable(caption)}</figcaption></figure>'
     elif section.multi_view:
         n = len(section.views)
         others = '<div class="others">' + "".join(
@@ -299,20 +299,20 @@ def _card(section: Section, hit: Hit) -> str:
             f'{_img(v.image, f"view {i} of {n}", "on" if v is view else "")}</span>'
             for i, v in enumerate(section.views, start=1)) + "</div>"
     if not query:
-        query = (f'<figure>{_img(view.image if view else None, "query image")}<figcaption>{escape(caption)}'
+        query = (f'<figure>{_img(view.image if view else None, "query image")}<figcaption>{breakable(caption)}'
                  f'</figcaption>{others}</figure>')
     return (f'<article class="card">{query}'
             f'<figure>{_img(hit.image, hit.number)}<figcaption>{escape(hit.number)}</figcaption></figure>'
-            f'<div class="facts"><div class="head">{escape(rank)} \u00b7 score {_score(hit)}</div>'
+            f'<div class="facts"><div class="head">{breakable(rank)} \u00b7 score {_score(hit)}</div>'
             f'<table>{facts}</table></div></article>')
 
 
 def _cards(section: Section, heading: str) -> str:
     if not section.cards:
-        return f'<section><h2>{escape(heading)}</h2><p class="muted">No hits.</p></section>'
+        return f'<section><h2>{breakable(heading)}</h2><p class="muted">No hits.</p></section>'
     cards = "".join(_card(section, h) for h in section.cards)
-    note = f' {escape(section.views_note)}' if section.views_note else ""
-    return (f'<section><h2>{escape(heading)}</h2><p class="muted">The query beside each of the '
+    note = f' {breakable(section.views_note)}' if section.views_note else ""
+    return (f'<section><h2>{breakable(heading)}</h2><p class="muted">The query beside each of the '
             f'{len(section.cards)} closest hits.{note}</p><div class="cards">{cards}</div></section>')
 
 
@@ -350,10 +350,10 @@ def _cell_part(hit: Hit, key: str, labels: dict[str, str]) -> str:
     if key == "number":
         return f'<span class="code">{_number(hit)}</span>'
     if key in ("applied", "published", "granted"):
-        return (f'<span class="line"><span class="lbl">{escape(labels[key])}</span> '
-                f'<span class="date">{escape(getattr(hit, key))}</span></span>') if getattr(hit, key) else ""
+        return (f'<span class="line"><span class="lbl">{breakable(labels[key])}</span> '
+                f'<span class="date">{breakable(getattr(hit, key))}</span></span>') if getattr(hit, key) else ""
     if key in ("title", "query"):
-        return escape(getattr(hit, key))
+        return breakable(getattr(hit, key))
     value = getattr(hit, key, None)
     if not value:
         return ""
@@ -362,7 +362,7 @@ def _cell_part(hit: Hit, key: str, labels: dict[str, str]) -> str:
     if key == "relevance":
         return _relevance(hit)
     if key in ("authority", "assignees", "legal_status", "note"):
-        return f'<span class="sub">{escape(value)}</span>'
+        return f'<span class="sub">{breakable(value)}</span>'
     return ""
 
 
@@ -370,32 +370,32 @@ def _loc_html(loc: str) -> str:
     out = []
     for part in [p.strip() for p in loc.split(";") if p.strip()]:
         code, _, rest = part.partition(" ")
-        out.append(f'<span class="code">{escape(code)}</span> {escape(rest)}' if rest else
-                   f'<span class="code">{escape(code)}</span>')
+        out.append(f'<span class="code">{breakable(code)}</span> {breakable(rest)}' if rest else
+                   f'<span class="code">{breakable(code)}</span>')
     return "; ".join(out)
 
 
 def _hits(report: Report, section: Section, heading: str) -> str:
     labels = {c.key: c.label for c in report.columns if not (c.key == "query" and not report.batch)}
     columns = [(h, k, kind) for h, k, kind in _HTML_COLUMNS if any(key in labels for key in k)]
-    head = "".join(f'<th class="{"num" if kind == "num" else ""}">{escape(h)}</th>' for h, _, kind in columns)
+    head = "".join(f'<th class="{"num" if kind == "num" else ""}">{breakable(h)}</th>' for h, _, kind in columns)
     blocks = []
     for title, members in section.groups(report.group_by_relevance):
         rows = "".join("<tr>" + "".join(_cell(hit, keys, kind, labels) for _, keys, kind in columns) + "</tr>"
                        for hit in members)
-        sub = f"<h3>{escape(title)} ({len(members)})</h3>" if title else ""
+        sub = f"<h3>{breakable(title)} ({len(members)})</h3>" if title else ""
         blocks.append(f'{sub}<table class="hits"><thead><tr>{head}</tr></thead><tbody>{rows}</tbody></table>')
     if not section.hits:
         blocks.append('<p class="muted">No hits.</p>')
-    return f'<section><h2>{escape(heading)}</h2>{"".join(blocks)}</section>'
+    return f'<section><h2>{breakable(heading)}</h2>{"".join(blocks)}</section>'
 
 
 def _groups(rows: list[GroupRow], name: str) -> str:
     body = "".join(
-        f'<tr><td class="image">{_img(r.best_image, r.best_number)}</td><td>{escape(r.name)}</td>'
+        f'<tr><td class="image">{_img(r.best_image, r.best_number)}</td><td>{breakable(r.name)}</td>'
         f'<td class="num">{r.hits}</td><td class="num">{"" if r.best_score is None else f"{r.best_score:.3f}"}</td>'
         f'<td class="code">{escape(r.best_number)}</td></tr>' for r in rows)
-    return (f'<table class="groups"><thead><tr><th>Best match</th><th>{escape(name)}</th><th class="num">Hits</th>'
+    return (f'<table class="groups"><thead><tr><th>Best match</th><th>{breakable(name)}</th><th class="num">Hits</th>'
             f'<th class="num">Best score</th><th>Number</th></tr></thead><tbody>{body}</tbody></table>')
 
 
@@ -417,11 +417,11 @@ def _overview(report: Report) -> str:
         best = row.best
         if best is None:
             status = {"no_hits": "no hits", "error": f"not searched: {row.error}"}.get(row.status, row.status)
-            tail = f'<td colspan="4" class="muted">{escape(status)}</td>'
+            tail = f'<td colspan="4" class="muted">{breakable(status)}</td>'
         else:
             tail = (f'<td class="image">{_img(best.image, best.number)}</td><td class="code">{_number(best)}</td>'
-                    f'<td class="num">{_score(best)}</td><td class="text">{escape(best.title)}</td>')
-        rows.append(f'<tr><td class="image">{_img(row.query_image, row.query)}</td><td>{escape(row.query)}</td>'
+                    f'<td class="num">{_score(best)}</td><td class="text">{breakable(best.title)}</td>')
+        rows.append(f'<tr><td class="image">{_img(row.query_image, row.query)}</td><td>{breakable(row.query)}</td>'
                     f'<td class="num">{row.hits}</td>{tail}</tr>')
     return ('<section><h2>Products</h2><table class="overview"><thead><tr><th>Product image</th><th>Product</th>'
             '<th class="num">Hits</th><th>Closest hit</th><th>Number</th><th class="num">Score</th><th>Title</th>'
@@ -432,11 +432,11 @@ def _product(report: Report, section: Section) -> str:
     picture = _strip(section) if section.multi_view else _img(section.query_image, section.query)
     head = (f'<div class="product-head">{picture}'
             f'<div><p><b>{len(section.hits)}</b> hit(s) in this report.</p>'
-            + (f'<p class="muted">{escape(section.error)}</p>' if section.error else "") + "</div></div>")
-    return (f'<section class="product"><h2>Product: {escape(section.query)}</h2>{head}'
+            + (f'<p class="muted">{breakable(section.error)}</p>' if section.error else "") + "</div></div>")
+    return (f'<section class="product"><h2>Product: {breakable(section.query)}</h2>{head}'
             f'{_cards(section, "Closest matches")}{_hits(report, section, "Hits")}</section>')
 
 
 def _notes(report: Report) -> str:
-    return (f'<section><h2>What a similarity score is and is not</h2><p>{escape(report.score_note)}</p></section>'
+    return (f'<section><h2>What a similarity score is and is not</h2><p>{breakable(report.score_note)}</p></section>'
             f'<section><h2>About this report</h2>{_kv(report.about)}</section>')

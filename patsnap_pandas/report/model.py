@@ -14,7 +14,6 @@ from __future__ import annotations
 
 import dataclasses
 import datetime as _dt
-import math
 from collections.abc import Mapping
 from typing import Any
 
@@ -26,7 +25,8 @@ from ..errors import InvalidInputError
 from ..frame import RELEVANCE_VALUES
 from ..images import thumbnail_png_or_none
 from ..links import public_record_url
-from ..render import format_value, is_missing, optional_float, optional_int, score_chart_png
+from ..render import format_value, is_missing, optional_int, score_chart_png
+from ..safe_text import valid_score
 
 __all__ = ["INCLUDE_CHOICES", "REQUIRED_COLUMNS", "Column", "GroupRow", "Hit", "OverviewRow", "Report", "Section", "View",
            "build_report"]
@@ -457,7 +457,7 @@ def _date(value: Any) -> _dt.date | None:
 def _hit(row: Mapping[str, Any], image: bytes | None) -> Hit:
     number = _text(row.get("patent_pn"))
     code = _text(row.get("authority")).upper()
-    score = _finite(row.get("score"))
+    score = valid_score(row.get("score"))
     applied = _date(row.get("apply_date")) or _date(row.get("apdt"))
     published = _date(row.get("publication_date"))
     granted = _date(row.get("grant_date"))
@@ -475,13 +475,8 @@ def _hit(row: Mapping[str, Any], image: bytes | None) -> Hit:
         query=_text(row.get("query")),
         dates={"applied": applied, "published": published, "granted": granted},
         matched_view=optional_int(row.get("matched_view")),
-        view_scores=tuple(_finite(row.get(c)) for c in _view_score_columns(row)),
+        view_scores=tuple(valid_score(row.get(c)) for c in _view_score_columns(row)),
     )
-
-
-def _finite(value: Any) -> float | None:
-    number = optional_float(value)
-    return number if number is not None and math.isfinite(number) else None
 
 
 def _view_score_columns(row: Mapping[str, Any]) -> list[str]:

@@ -2,23 +2,29 @@
 
 Pages are A4 or Letter; each page's header carries the title and the sandbox
 banner (or the data source), its footer the page number ("Page 2 of 5"); table
-rows and comparison cards are never split across pages.
+rows and comparison cards are never split across pages. A free text longer than
+:data:`PDF_TEXT_MAX` characters (a long note, a hostile title) is cut in the PDF
+with an ellipsis and says so; the HTML and Excel reports keep all of it.
 """
 
 from __future__ import annotations
 
+import dataclasses
 import logging
 from pathlib import Path
 
 from .._extras import require
 from ..errors import InvalidInputError
+from ..render import truncate
 from .html import render_html
-from .model import Report
+from .model import GroupRow, Hit, Report
 
-__all__ = ["PAGE_SIZES", "write_pdf"]
+__all__ = ["PAGE_SIZES", "PDF_TEXT_MAX", "write_pdf"]
 
 #: Page sizes the PDF writer accepts.
 PAGE_SIZES: tuple[str, ...] = ("A4", "Letter")
+#: Free texts longer than this are cut in the PDF (a table row must fit a page).
+PDF_TEXT_MAX = 500
 
 
 def write_pdf(report: Report, path: str | Path, page_size: str = "A4") -> Path:
@@ -57,7 +63,7 @@ def write_pdf(report: Report, path: str | Path, page_size: str = "A4") -> Path:
         # own image checks (a corrupt query image is an error) must not change because a PDF was made.
         ImageFile.LOAD_TRUNCATED_IMAGES = truncated
     target = Path(path)
-    page = render_html(report, medium="print", page_size=page_size)
+    page = render_html(printable(report), medium="print", page_size=page_size)
     logging.getLogger("weasyprint").setLevel(logging.ERROR)  # its CSS notes are not the user's concern
     logging.getLogger("fontTools").setLevel(logging.ERROR)
     try:
@@ -65,3 +71,55 @@ def write_pdf(report: Report, path: str | Path, page_size: str = "A4") -> Path:
     finally:
         ImageFile.LOAD_TRUNCATED_IMAGES = truncated
     return target
+
+
+def cut(text: str) -> str:
+    """``text``, or its first :data:`PDF_TEXT_MAX` characters and what was left out.
+
+    Examples
+    --------
+    >>> cut("Lamp"), cut("x" * 5000)[499:]
+    ('Lamp', '… [5,000 characters in all: the HTML and Excel reports have the full text]')
+    """
+    if len(text) <= PDF_TEXT_MAX:
+        return text
+    return f"{truncate(text, PDF_TEXT_MAX)} [{len(text):,} characters in all: the HTML and Excel reports have the full text]"
+
+
+def printable(report: Report) -> Report:
+    """A copy of ``report`` whose free texts are :func:`cut` for the PDF (the report itself is unchanged).
+
+    Examples
+    --------
+    >>> from patsnap_pandas import PatsnapClient, samples, search_designs
+    >>> from patsnap_pandas.report import build_report
+    >>> client = PatsnapClient.sandbox()
+    >>> df = search_designs(samples.image("armchair"), client=client, limit=3)
+    >>> df.loc[0, "note"] = "x" * 5000
+    >>> report = build_report(df)
+    >>> len(printable(report).sections[0].hits[0].note) < 600, len(report.sections[0].hits[0].note)
+    (True, 5000)
+    >>> client.close()
+    """
+    done: dict[int, Hit] = {}
+
+    def hit(h: Hit) -> Hit:
+        if id(h) not in done:
+            done[id(h)] = dataclasses.replace(h, title=cut(h.title), assignees=cut(h.assignees), note=cut(h.note),
+                                              query=cut(h.query), loc=cut(h.loc), legal_status=cut(h.legal_status))
+        return done[id(h)]
+
+    def groups(rows: list[GroupRow]) -> list[GroupRow]:
+        return [dataclasses.replace(g, name=cut(g.name)) for g in rows]
+
+    sections = [dataclasses.replace(s, query=cut(s.query), error=cut(s.error), hits=[hit(h) for h in s.hits],
+                                    cards=[hit(h) for h in s.cards],
+                                    views=[dataclasses.replace(v, label=cut(v.label)) for v in s.views])
+                for s in report.sections]
+    overview = [dataclasses.replace(r, query=cut(r.query), error=cut(r.error), best=hit(r.best) if r.best else None)
+                for r in report.overview]
+    return dataclasses.replace(
+        report, title=cut(report.title), subtitle=cut(report.subtitle) if report.subtitle else report.subtitle,
+        sections=sections, overview=overview, by_assignee=groups(report.by_assignee),
+        by_authority=groups(report.by_authority), method=[(k, cut(v)) for k, v in report.method],
+        about=[(k, cut(v)) for k, v in report.about])

@@ -123,6 +123,7 @@ def test_batch_report_has_each_products_image_beside_its_hits(client, corpus, tm
                              index=["chair", "gone", "lamp"])
     batch = catalogue.patsnap.search_each("photo", limit=4, client=client, progress=False)
     text = batch.patsnap.to_html(tmp_path / "batch.html").read_text(encoding="utf-8")
+    shown = text.replace("<wbr>", "")  # the path of the missing image: a long run with break opportunities
     assert "<script" not in text.lower() and not REMOTE_SRC.search(text)
     products = text.split('<section class="product">')[1:]
     assert len(products) == 3
@@ -130,7 +131,7 @@ def test_batch_report_has_each_products_image_beside_its_hits(client, corpus, tm
         head = part[:part.index("</div></div>")]
         assert 'class="product-head"><img src="data:image/png;base64,' in head
         assert len(TABLE_THUMB.findall(hits_table(part))) == 4
-    assert "ImageInputError: image=&#x27;" in text and "no such file" in text
+    assert "ImageInputError: image=&#x27;" in shown and "no such file" in shown
     overview = text[text.index('<table class="overview"'):]
     overview = overview[:overview.index("</table>")]
     assert overview.count("<tr>") == 4  # header + three products

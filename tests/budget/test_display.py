@@ -128,6 +128,6 @@ def test_a_damaged_usage_file_leaves_the_status_line_standing(make_client, tmp_p
     panel = SearchPanel(client, export_dir=tmp_path)
     (client.cache_dir).mkdir(parents=True, exist_ok=True)
     (client.cache_dir / "usage.sqlite").write_bytes(b"not a database" * 20)
-    panel._show_status()  # what every action ends with
+    panel.status_line.draw()  # what every action ends with
     assert "This session: 0 billed API calls" in panel.status.value and "Budget" not in panel.status.value
     panel.close()

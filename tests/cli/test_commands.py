@@ -1,17 +1,19 @@
-"""--help everywhere, the filter table, `cache info|clear` and `demo`."""
+"""--help everywhere, the filter table, `cache info|clear|repair` and `demo`."""
 
 from __future__ import annotations
 
 import dataclasses
+import io
 import json
 
 import pytest
 
 from patsnap_pandas import cli
+from patsnap_pandas.cache import cache_info as client_cache_info
 from patsnap_pandas.filters import SearchFilters
 
 HELP = [[], ["search"], ["batch"], ["demo"], ["sandbox"], ["cache"], ["cache", "info"], ["cache", "clear"],
-        ["cache", "restore-spending"]]
+        ["cache", "restore-spending"], ["cache", "repair"]]
 
 
 @pytest.mark.parametrize("command", HELP, ids=lambda c: " ".join(c) or "top")
@@ -47,8 +49,7 @@ def test_cache_info_and_clear(env_account, query_png, tmp_path, capsys):
     text = capsys.readouterr().out
     assert f"cache folder  {folder} (PATSNAP_CACHE_DIR): does not exist yet, nothing cached" in text
     assert cli.main(["cache", "clear"]) == 0
-    assert capsys.readouterr().out == (f"cleared {folder}: 0 cached responses, 0 remembered uploads, "
-                                       "0 thumbnails (0 bytes)\n")
+    assert capsys.readouterr().out == f"nothing to clear in {folder}\n"
     assert not folder.exists()  # looking and clearing do not create it
 
     assert cli.main(["search", str(query_png), "--limit", "4", "--out", str(tmp_path / "r.html")]) == 0
@@ -66,8 +67,8 @@ def test_cache_info_and_clear(env_account, query_png, tmp_path, capsys):
     assert lines[2].startswith("uploads       1 remembered upload URL (")
     assert lines[3].startswith("thumbnails    5 files, ")
 
-    assert cli.main(["cache", "clear"]) == 0
-    assert capsys.readouterr().out.startswith(
+    assert cli.main(["cache", "clear", "--yes"]) == 0
+    assert capsys.readouterr().out.splitlines()[-1].startswith(
         f"cleared {folder}: 1 cached response, 1 remembered upload, 5 thumbnails (")
     assert cli.main(["cache", "info", "--json"]) == 0
     state = json.loads(capsys.readouterr().out)
@@ -110,8 +111,10 @@ def test_cache_info_and_clear_show_the_teams_redis(env_account, query_png, patsn
     assert f"shared cache  {patsnap_redis} (PATSNAP_CACHE_URL): 1 response, 1 remembered upload URL, " in text
     assert "billed calls  2 today, 2 this month (UTC; by everyone sharing this Redis)" in text
     assert "budget        98 of 100 calls left today: 100 billed calls per day" in text
-    assert cli.main(["cache", "clear"]) == 0
-    assert f"cleared {patsnap_redis}: 1 cached response, 1 remembered upload, " in capsys.readouterr().out
+    assert cli.main(["cache", "clear", "--yes"]) == 0
+    out = capsys.readouterr().out
+    assert f"shared cache   {patsnap_redis}: 1 paid answer, 1 remembered upload, " in out  # the plan names it
+    assert f"cleared {patsnap_redis}: 1 cached response, 1 remembered upload, " in out
     assert cli.main(["cache", "info", "--json"]) == 0
     state = json.loads(capsys.readouterr().out)
     assert (state["shared"]["http_responses"], state["shared"]["uploads"]) == (0, 0)
@@ -139,3 +142,46 @@ def test_a_redis_that_lost_its_counts_stops_the_search_until_restore_spending(en
                                        "2 this month (UTC); billed calls go on from there\n")
     assert cli.main(["search", str(query_png), "--limit", "4"]) == 0
     assert len(env_account.ledger) == billed + 2 and "2 billed calls" in capsys.readouterr().err
+
+
+class _Terminal(io.StringIO):
+    """Standard input that is a terminal, with the user's answer typed in."""
+
+    def isatty(self) -> bool:
+        return True
+
+
+def test_cache_clear_says_what_it_deletes_and_asks_first(env_account, query_png, tmp_path, monkeypatch, capsys):
+    folder = tmp_path / "client-cache"
+    assert cli.main(["search", str(query_png), "--limit", "4", "--out", str(tmp_path / "r.html")]) == 0
+    capsys.readouterr()
+    monkeypatch.setattr("sys.stdin", io.StringIO("y\n"))  # not a terminal: no one to ask
+    assert cli.main(["cache", "clear"]) == 2
+    captured = capsys.readouterr()
+    assert "nothing was deleted" in captured.err and "--yes" in captured.err
+    lines = captured.out.splitlines()
+    assert lines[0] == "`cache clear` deletes:" and len(lines) == 6
+    assert lines[1].startswith("  HTTP cache     1 paid answer, ") and lines[1].endswith(f"({folder / 'http_cache.sqlite'})")
+    assert lines[2] == f"  upload memo    1 remembered upload ({folder / 'uploads.sqlite'})"
+    assert lines[3].startswith("  thumbnails     5 files, ") and lines[3].endswith(f"({folder / 'thumbnails'})")
+    assert lines[4] == f"  lock files     2 files ({folder / 'locks'})"
+    assert lines[5] == "It keeps the counts of billed calls (usage.sqlite). The next search of each image is billed again."
+    monkeypatch.setattr("sys.stdin", _Terminal("n\n"))
+    assert cli.main(["cache", "clear"]) == 1
+    assert capsys.readouterr().out.endswith("Delete them? [y/N] nothing was deleted\n")
+    assert client_cache_info(folder)["http_cache"]["responses"] == 1  # still there, twice refused
+    monkeypatch.setattr("sys.stdin", _Terminal("yes\n"))
+    assert cli.main(["cache", "clear"]) == 0
+    assert f"cleared {folder}: 1 cached response" in capsys.readouterr().out
+    assert client_cache_info(folder)["http_cache"]["responses"] == 0
+    assert cli.main(["cache", "info"]) == 0 and "billed calls  2 today" in capsys.readouterr().out  # counts stay
+
+
+def test_cache_repair_with_nothing_damaged_changes_nothing(env_account, query_png, tmp_path, capsys):
+    assert cli.main(["search", str(query_png), "--limit", "4"]) == 0
+    capsys.readouterr()
+    assert cli.main(["cache", "repair"]) == 0
+    assert capsys.readouterr().out == f"nothing to repair in {tmp_path / 'client-cache'}: every cache file is readable\n"
+    before = len(env_account.ledger)
+    assert cli.main(["search", str(query_png), "--limit", "4"]) == 0
+    assert "0 billed calls" in capsys.readouterr().err and len(env_account.ledger) == before

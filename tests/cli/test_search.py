@@ -100,7 +100,7 @@ def test_filter_options_reach_the_api(env_account, query_png, capsys):
     search = [e for e in env_account.ledger.entries() if e.endpoint.endswith("/search-id")][-1]
     assert {k: search.params.get(k) for k in ("country", "field", "order", "apply_start_time", "legal_status",
                                               "limit")} == {
-        "country": "US,CN", "field": "APD", "order": "asc", "apply_start_time": "20150101",
+        "country": "CN,US", "field": "APD", "order": "asc", "apply_start_time": "20150101",
         "legal_status": "3", "limit": "8"}
     authorities = {line.split()[3] for line in captured.out.splitlines()[1:]}
     assert authorities and authorities <= {"US", "CN"}

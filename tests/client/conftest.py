@@ -162,3 +162,45 @@ def scripted(tmp_path):
             item.close()
         else:
             item.__exit__(None, None, None)
+
+
+# --- read-only volumes ----------------------------------------------------------------------------
+
+def _run(*command: str) -> bool:
+    import subprocess
+
+    try:
+        return subprocess.run(command, capture_output=True, check=False).returncode == 0
+    except OSError:
+        return False
+
+
+@pytest.fixture
+def read_only_volume():
+    """``make(folder, how="mount")``: ``folder`` turned read-only until the test ends; returns how it was done.
+
+    ``"mount"``: bind-mounted read-only onto itself, a read-only volume as the kernel sees it
+    (needs root and mount rights); ``"immutable"``: every file and folder in it made immutable
+    (``chattr -R +i``: root, where mount is not allowed). Either falls back to the next, and
+    ``"chmod"`` (no write bits) comes last, for a user who is not root.
+    """
+    import os
+
+    undo = []
+
+    def make(folder, how: str = "mount") -> str:
+        folder = str(folder)
+        if how == "mount" and _run("mount", "--bind", folder, folder):
+            undo.append(("umount", "-l", folder))
+            if _run("mount", "-o", "remount,bind,ro", folder):
+                return "mount"
+        if os.geteuid() == 0 and _run("chattr", "-R", "+i", folder):
+            undo.append(("chattr", "-R", "-i", folder))
+            return "immutable"
+        _run("chmod", "-R", "a-w", folder)
+        undo.append(("chmod", "-R", "u+w", folder))
+        return "chmod"
+
+    yield make
+    for command in reversed(undo):
+        _run(*command)

@@ -30,7 +30,7 @@ def test_a_garbage_http_cache_names_the_file_and_the_fix_before_any_call(sandbox
     with pytest.raises(CacheError) as info:
         make_client()
     text = str(info.value)
-    assert str(folder / "http_cache.sqlite") in text and "damaged" in text and "patsnap-pandas cache clear" in text
+    assert str(folder / "http_cache.sqlite") in text and "damaged" in text and "patsnap-pandas cache repair" in text
     assert len(sandbox.ledger) == 0
 
 
@@ -55,7 +55,7 @@ def test_cache_info_and_clear_recover_from_damaged_files(sandbox, make_client, q
     assert main(["cache", "info"]) == 0
     out = capsys.readouterr().out
     assert "HTTP cache    unreadable" in out and "is not a file" in out and "uploads       unreadable" in out
-    assert main(["cache", "clear"]) == 0
+    assert main(["cache", "clear", "--yes"]) == 0
     assert "removed the damaged HTTP cache and uploads files" in capsys.readouterr().out
     assert sorted(p.name for p in folder.iterdir()) == []  # a clean folder
     client = make_client()
@@ -141,3 +141,125 @@ def test_a_busy_single_flight_lock_waits_then_names_the_lock_file(tmp_path, monk
     assert str(tmp_path / "locks" / f"{key}.lock") in str(info.value) and "held by another process" in str(info.value)
     with elsewhere.hold(key):  # released: free again
         pass
+
+
+# --- issue 21: read-only folders, a full disk, clear and repair that never lose a paid answer ------------
+
+def _cache_warnings(caught) -> list[str]:
+    return [str(w.message) for w in caught if issubclass(w.category, CacheWarning)]
+
+
+@pytest.mark.parametrize("how", ["mount", "immutable"])
+def test_a_populated_read_only_folder_serves_its_paid_answers(sandbox, make_client, query_png, tmp_path,
+                                                              read_only_volume, how):
+    from patsnap_pandas import search_designs
+
+    ids = [design.patent_id for design in sandbox.corpus.designs[:2]]
+    filled = make_client()
+    first = search_designs(query_png, client=filled, limit=5)
+    filled.bibliography(ids)
+    filled.close()
+    folder = tmp_path / "cache"
+    read_only_volume(folder, how)
+    billed = len(sandbox.ledger)
+    assert billed == 3  # upload, search, bibliography
+    with warnings.catch_warnings(record=True) as caught:
+        warnings.simplefilter("always")
+        client = make_client(auth="api_key")
+        again = search_designs(query_png, client=client, limit=5)
+        assert client.bibliography(ids)
+        assert client.create_search(query_png, limit=5).from_cache
+        assert len(sandbox.ledger) == billed and client.usage.billed_calls == 0  # served from the folder
+        assert again.attrs["from_cache"] and again["patent_id"].tolist() == first["patent_id"].tolist()
+        assert _cache_warnings(caught) == []  # reading costs no warning
+        assert cache_info(folder)["http_cache"]["responses"] == 2
+        other = sandbox.corpus.image_png(sandbox.corpus.designs[5].image_keys[0])
+        fresh = [client.create_search(other, limit=5) for _ in range(2)]  # a new search: paid once
+    assert [page.from_cache for page in fresh] == [False, True] and len(sandbox.ledger) == billed + 2
+    messages = _cache_warnings(caught)
+    assert len(messages) == 1 and f"the cache folder {folder} cannot be written" in messages[0]
+    assert "kept in memory" in messages[0] and "cache clear" not in messages[0]
+
+
+def test_a_folder_that_cannot_be_written_is_not_cleared_and_says_why(sandbox, make_client, query_png, tmp_path,
+                                                                     read_only_volume, monkeypatch, capsys):
+    make_client().create_search(query_png, limit=3)
+    folder = tmp_path / "cache"
+    read_only_volume(folder)
+    monkeypatch.setenv("PATSNAP_CACHE_DIR", str(folder))
+    assert main(["cache", "clear", "--yes"]) == 1
+    assert "cannot be written: nothing was deleted" in capsys.readouterr().err
+    with pytest.raises(CacheError, match="nothing was deleted"):
+        clear_cache(folder)
+    assert cache_info(folder)["http_cache"]["responses"] == 1
+
+
+def test_a_full_disk_is_told_apart_from_a_lock(tmp_path):
+    con = sqlite3.connect(tmp_path / "small.sqlite")
+    con.execute("CREATE TABLE t (x BLOB)")
+    con.execute(f"PRAGMA max_page_count = {con.execute('PRAGMA page_count').fetchone()[0] + 1}")
+    with pytest.raises(sqlite3.OperationalError) as full:
+        for _ in range(10):
+            con.execute("INSERT INTO t VALUES (?)", (b"x" * 8192,))
+    con.close()
+    error = cache_files.describe_sqlite_error(tmp_path / "small.sqlite", full.value)
+    assert "the disk is full" in str(error) and "locked" not in str(error) and "Free some space" in str(error)
+    assert cache_files.sqlite_problem(full.value) == "full"
+    assert cache_files.sqlite_problem(OSError(28, "No space left on device")) == "full"
+    locked = cache_files.describe_sqlite_error(tmp_path / "small.sqlite", sqlite3.OperationalError("database is locked"))
+    assert "locked by another process" in str(locked) and "disk is full" not in str(locked)
+
+
+def test_an_answer_that_does_not_fit_on_the_disk_is_kept_and_the_warning_says_the_disk_is_full(
+        sandbox, make_client, query_png):
+    client = make_client()
+    client.create_search(query_png, limit=3)  # the file exists; now the disk is full
+    with client._session.cache.responses.connection() as con:
+        con.execute(f"PRAGMA max_page_count = {con.execute('PRAGMA page_count').fetchone()[0]}")
+    with warnings.catch_warnings(record=True) as caught:
+        warnings.simplefilter("always")
+        pages = [client.create_search(query_png, limit=8) for _ in range(2)]
+    assert [page.from_cache for page in pages] == [False, True] and len(pages[0].hits) == 8
+    assert sandbox.ledger.billed("search-id") == 2
+    messages = _cache_warnings(caught)
+    assert len(messages) == 1 and "the disk is full" in messages[0] and "locked" not in messages[0]
+
+
+def test_cache_clear_does_not_cure_a_damaged_usage_file_with_the_paid_answers(sandbox, make_client, query_png,
+                                                                              tmp_path, monkeypatch, capsys):
+    folder = tmp_path / "cache"
+    first = make_client()
+    first.create_search(query_png, limit=3)
+    first.close()
+    (folder / "usage.sqlite").write_bytes(GARBAGE)
+    monkeypatch.setenv("PATSNAP_CACHE_DIR", str(folder))
+    assert main(["cache", "clear", "--yes"]) == 1
+    err = capsys.readouterr().err
+    assert "usage.sqlite is damaged" in err and "nothing was deleted" in err and "patsnap-pandas cache repair" in err
+    assert cache_info(folder)["http_cache"]["responses"] == 1  # the paid answer is kept
+    client = make_client()
+    assert client.create_search(query_png, limit=3).from_cache  # and served
+    assert main(["cache", "repair"]) == 0
+    out = capsys.readouterr().out
+    assert f"set aside {folder / 'usage.sqlite'} (it is damaged (file is not a database))" in out
+    assert "start again from 0" in out and (folder / "usage.sqlite.damaged").is_file()
+    billed = len(sandbox.ledger)
+    assert not make_client().create_search(query_png, limit=4).from_cache  # a new search works again
+    assert len(sandbox.ledger) == billed + 1 and client.create_search(query_png, limit=3).from_cache
+    assert main(["cache", "clear", "--yes"]) == 0
+    assert "damaged copies" in capsys.readouterr().out and not (folder / "usage.sqlite.damaged").exists()
+
+
+def test_cache_repair_sets_aside_only_the_damaged_file(sandbox, make_client, query_png, tmp_path):
+    from patsnap_pandas.cache import repair_cache
+
+    folder = tmp_path / "cache"
+    client = make_client()
+    client.create_search(query_png, limit=3)
+    client.close()
+    (folder / "uploads.sqlite").write_bytes(GARBAGE)
+    assert repair_cache(folder) == [{"file": str(folder / "uploads.sqlite"), "problem": "is damaged (file is not a database)",
+                                     "kept_as": str(folder / "uploads.sqlite.damaged")}]
+    assert repair_cache(folder) == []  # nothing left to repair
+    assert make_client().create_search(query_png, limit=3).from_cache  # the paid search is still there
+    assert sandbox.ledger.billed("search-id") == 1

@@ -102,3 +102,63 @@ def test_search_designs_from_the_cache_keeps_the_query_image_without_an_upload(t
     assert again.attrs["query_url"] == again.attrs["query_sha256"].join(["sha256:", ""])
     assert again["patent_id"].tolist() == first["patent_id"].tolist()
     assert load_query_image(again).startswith(b"\x89PNG")  # kept by its content, never uploaded
+
+
+# --- issue 21: one answer, paid once, whatever the credentials or the order of a list -----------------
+
+def test_a_search_paid_with_a_token_is_free_with_an_api_key_and_the_other_way_round(sandbox, make_client, query_png):
+    second = sandbox.corpus.image_png(sandbox.corpus.designs[1].image_keys[0])
+    make_client(auth="token").create_search(query_png, {"country": "US"}, limit=5)
+    make_client(auth="api_key").create_search(second, limit=5)
+    billed = len(sandbox.ledger)
+    by_key = make_client(auth="api_key").create_search(query_png, {"country": "US"}, limit=5)
+    by_token = make_client(auth="token").create_search(second, limit=5)
+    assert by_key.from_cache and by_token.from_cache
+    assert len(sandbox.ledger) == billed == 4  # two uploads, two searches; the second round billed nothing
+
+
+def test_enrichment_paid_with_one_credential_is_free_with_the_other(sandbox, make_client):
+    ids = [design.patent_id for design in sandbox.corpus.designs[:3]]
+    token, api_key = make_client(auth="token"), make_client(auth="api_key")
+    assert api_key.bibliography(ids) == token.bibliography(ids)
+    assert token.legal_status(ids) == api_key.legal_status(ids)
+    assert sandbox.ledger.billed("simple-bibliography") == 1 and sandbox.ledger.billed("simple-legal-status") == 1
+    assert api_key.usage.billed_calls == 1 and token.usage.billed_calls == 1
+
+
+@pytest.mark.parametrize("first, again", [
+    ({"country": ["US", "CN"]}, {"country": "cn, us,US"}),
+    ({"legal_status": ["expired", "granted"]}, {"legal_status": [3, 15, 3]}),
+    ({"simple_legal_status": "0,1"}, {"simple_legal_status": [1, 0]}),
+    ({"loc": ["06-03", "06-01"]}, {"loc": "6-1,6-3"}),
+])
+def test_a_list_in_another_order_is_the_same_search(sandbox, client, query_png, first, again):
+    page = client.create_search(query_png, first, limit=5)
+    assert client.create_search(query_png, again, limit=5).from_cache
+    assert sandbox.ledger.billed("search-id") == 1 and not page.from_cache
+    assert SearchFilters(**first) == SearchFilters(**again)
+
+
+def test_an_image_search_with_authorities_in_another_order_is_paid_once(sandbox, make_client, query_png):
+    options = {"model": 2, "country": ["US", "CN", "EM"], "legal_status": [25, 3]}
+    make_client(auth="token").image_single(query_png, options, limit=4)
+    shuffled = {"model": 2, "country": "em,cn,us", "legal_status": "3,25"}
+    assert make_client(auth="api_key").image_single(query_png, shuffled, limit=4).from_cache
+    assert sandbox.ledger.billed("image-single") == 1
+
+
+def test_an_answer_stored_under_the_old_key_shape_is_still_found(sandbox, make_client, query_png):
+    from patsnap_pandas.cache import old_key_shape
+
+    ids = [sandbox.corpus.designs[0].patent_id]
+    with old_key_shape():  # what a token client of an earlier build stored: `apikey=REDACTED` in the key
+        old = make_client(auth="token")
+        old.create_search(query_png, limit=5)
+        old.bibliography(ids)
+    billed = len(sandbox.ledger)
+    for auth in ("api_key", "token"):
+        client = make_client(auth=auth)
+        assert client.create_search(query_png, limit=5).from_cache
+        assert client.bibliography(ids)
+        assert client.usage.billed_calls == 0
+    assert len(sandbox.ledger) == billed == 3  # upload, search, bibliography: once each

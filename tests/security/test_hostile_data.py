@@ -20,6 +20,7 @@ import pytest
 
 from patsnap_pandas import PatsnapClient, SearchPanel, search_designs
 from patsnap_pandas.images import ThumbnailWarning
+from patsnap_pandas.safe_text import display_safe, xml_safe
 from patsnap_pandas.sandbox import start_sandbox
 
 from .conftest import FAST, HOSTILE, LONG_TITLE, SEARCH, assert_safe_html, drawing_png
@@ -27,6 +28,8 @@ from .conftest import FAST, HOSTILE, LONG_TITLE, SEARCH, assert_safe_html, drawi
 TEXTS = [t for _, t, _ in HOSTILE if t is not LONG_TITLE and "\x00" not in t]
 NUMBERS = [n for n, _, _ in HOSTILE]
 APPLICANTS = [a for _, _, a in HOSTILE if not a.startswith("AAAA")]
+# What HTML shows of them: a bidi override (U+202E) becomes U+FFFD (the records keep it).
+SHOWN = [display_safe(t) for t in TEXTS + NUMBERS]
 SCRIPT_URLS = ["javascript:alert(5)", " JaVaScRiPt:alert(6)", "\tjava\nscript:alert(7)", "vbscript:msgbox(8)",
                "data:text/html;base64,PHNjcmlwdD5hbGVydCg5KTwvc2NyaXB0Pg=="]
 
@@ -60,16 +63,17 @@ def _panel_html(panel: SearchPanel) -> str:
     return "\n".join(w.value for w in panel._widgets if isinstance(w, W.HTML))
 
 
-def test_data_arrives_unchanged(hits):
+def test_data_arrives_unchanged_but_for_what_xml_cannot_hold(hits):
     assert set(hits["patent_pn"]) == set(NUMBERS)
-    assert set(hits["title"]) == {t for _, t, _ in HOSTILE}
+    assert set(hits["title"]) == {xml_safe(t) for _, t, _ in HOSTILE}  # the NUL byte: U+FFFD, the rest as sent
+    assert "Null\ufffdbyte & <b>bold</b> &amp; entity" in set(hits["title"])
     assert set(hits["applicants"]) == {a for _, _, a in HOSTILE}
 
 
 def test_grid_escapes_everything(hits):
     markup = hits.patsnap.thumbnails(columns=4).html
     text = assert_safe_html(markup, "grid")
-    for value in TEXTS + NUMBERS:
+    for value in SHOWN:
         assert value in text, value  # shown as text, not interpreted
     assert "\x00" not in markup
     assert LONG_TITLE not in text and "Extremely long title" in text  # cut, with the full text nowhere
@@ -81,10 +85,10 @@ def test_html_report_escapes_everything(hits, tmp_path):
     path = hits.patsnap.to_html(tmp_path / "report.html", title='<script>alert("report")</script> \u202eRTL')
     markup = path.read_text(encoding="utf-8")
     text = assert_safe_html(markup, "report")
-    for value in TEXTS + NUMBERS + APPLICANTS:
+    for value in SHOWN + [display_safe(a) for a in APPLICANTS]:
         assert value in text, value
     assert '<script>alert("report")</script>' in text
-    assert "\x00" not in markup
+    assert "\x00" not in markup and "\u202e" not in markup
     assert len(markup) < 1_000_000
 
 
@@ -117,7 +121,7 @@ def test_panel_shows_hostile_hits_safely(client, tmp_path):
     panel.search_button.click()
     assert panel.state.last_error is None and len(panel.results) == len(HOSTILE)
     text = assert_safe_html(_panel_html(panel), "panel")
-    for value in TEXTS + NUMBERS:
+    for value in SHOWN:
         assert value in text, value
 
     panel.text_filter.value = "<script>"  # the local text filter, typed by the user: one hit has it

@@ -97,3 +97,25 @@ def test_delete_and_contains_through_a_server_that_went_away(own_redis):
     with pytest.raises(CacheUnavailableError, match="looking up a cached answer"):
         cache.contains("stored")
     backend.close()
+
+
+def test_a_search_and_enrichment_paid_with_a_token_are_free_with_an_api_key_on_one_redis(
+        patsnap_sandbox, patsnap_client_factory, patsnap_redis):
+    ids = [design.patent_id for design in patsnap_sandbox.corpus.designs[:2]]
+    chair, lamp = samples.image("armchair").read_bytes(), samples.image("desk-lamp").read_bytes()
+    alice = patsnap_client_factory(name="alice", auth="token", cache_url=patsnap_redis)
+    alice.create_search(chair, {"country": ["US", "CN"]}, limit=5)
+    alice.bibliography(ids)
+    bob = patsnap_client_factory(name="bob", auth="api_key", cache_url=patsnap_redis)  # another machine
+    bob.create_search(lamp, limit=5)
+    bob.legal_status(ids)
+    billed = patsnap_sandbox.ledger.billed()
+    assert billed == 6  # two uploads, two searches, one bibliography, one legal status
+    bob_again = patsnap_client_factory(name="bob2", auth="api_key", cache_url=patsnap_redis)
+    alice_again = patsnap_client_factory(name="alice2", auth="token", cache_url=patsnap_redis)
+    assert bob_again.create_search(chair, {"country": "cn,us"}, limit=5).from_cache
+    assert bob_again.bibliography(ids)
+    assert alice_again.create_search(lamp, limit=5).from_cache
+    assert alice_again.legal_status(ids)
+    assert patsnap_sandbox.ledger.billed() == billed  # the second round billed nothing
+    assert bob_again.usage.billed_calls == alice_again.usage.billed_calls == 0

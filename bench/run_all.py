@@ -35,6 +35,9 @@ The benchmarks:
 * ``hostile_files_bench.py`` (HOSTILE): read_triage refusing crafted workbooks (a 1.5 KB file
   declaring a million rows by 16,384 columns, a deflate bomb, two million rows) against reading
   a normal 100-hit report, with the tracemalloc peak of each refusal;
+* ``interrupt_bench.py`` (INTERRUPTS): how soon a rate-limited batch stops after
+  ``_thread.interrupt_main()`` (Jupyter's interrupt on Windows) against a real SIGINT, and the
+  billed calls after each;
 * ``install_size.py`` (INSTALL): two throwaway venvs under /tmp, ``pip install .`` and
   ``pip install ".[all]"`` of this checkout: their sizes, and the import figures on the core
   install (a few minutes).
@@ -118,6 +121,9 @@ BENCHMARKS: dict[str, tuple[str, str, str]] = {
     "hostile": ("hostile_files_bench.py", "read_triage on hostile files: how fast, and in how little memory, crafted "
                 "workbooks (zip bombs, millions of rows) are refused", "read_triage of a normal 100-hit Excel report "
                 "(the sandbox's report, thumbnails included)"),
+    "interrupts": ("interrupt_bench.py", "Interrupts: a rate-limited batch stopped by `_thread.interrupt_main()` "
+                   "(Jupyter on Windows) and by a real SIGINT",
+                   "the same batch stopped by a real SIGINT, alternating in the same run"),
     "install": ("install_size.py", "Install size: a core-only venv against `[all]`, and the import cost on the core",
                 "the core-only install (`pip install .`) made in the same run"),
 }

@@ -41,7 +41,7 @@ import numbers
 import threading
 import warnings
 from collections.abc import Callable, Hashable
-from concurrent.futures import Future, ThreadPoolExecutor, as_completed
+from concurrent.futures import FIRST_COMPLETED, Future, ThreadPoolExecutor, wait
 from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any
 
@@ -62,6 +62,7 @@ from .errors import (
     SpendingNotRecordedError,
 )
 from .filters import SearchFilters, check_limit
+from .http import LONG_WAIT_S
 from .image_params import ImageSearchOptions
 from .models import Estimate
 from .search import client_for, load_thumbnails, thumbnail_dir
@@ -206,8 +207,7 @@ def search_each(catalogue: pd.DataFrame, image_column: Hashable, *, limit: int =
     rows: list[str | None] = []           # per row: its query key, or None when the image was unusable
     row_errors: dict[int, str] = {}
     queries: dict[str, _Query] = {}       # key -> query, in order of first appearance
-    with ThreadPoolExecutor(max_workers=max_workers, thread_name_prefix="patsnap-prepare") as pool:
-        prepared = list(pool.map(_prepare, _distinct_values(values)))
+    prepared = _map(_prepare, _distinct_values(values), max_workers, "patsnap-prepare")
     for _, target in prepared:
         for view in target if isinstance(target, tuple) else (target,):
             images.warn_notes(view, stacklevel=2)
@@ -279,7 +279,8 @@ def _run(api: PatsnapClient, queries: list[_Query], filters: SearchFilters, limi
          rate_limit: float | None, progress: bool, on_hits: Callable[[pd.DataFrame], None] | None) -> None:
     """Search every query (sets .result or .error); stops early on a batch-fatal error (_BATCH_FATAL).
 
-    ``on_hits`` gets each query's hits as soon as they arrive (in this thread).
+    ``on_hits`` gets each query's hits as soon as they arrive (in this thread). This thread
+    never blocks longer than :data:`_LOOK_UP_S` (see :func:`_wait_all`).
     """
     if not queries:
         return
@@ -299,39 +300,120 @@ def _run(api: PatsnapClient, queries: list[_Query], filters: SearchFilters, limi
             stop.set()
             raise
 
-    bar = tqdm(total=len(queries), desc="search_each", unit="image", disable=not progress, leave=True)
-    errors = 0
+    bar = _Bar(tqdm(total=len(queries), desc="search_each", unit="image", disable=not progress, leave=True))
+    pool = ThreadPoolExecutor(max_workers=min(max_workers, len(queries)), thread_name_prefix="patsnap-search")
     try:
-        with api.limited(rate_limit), ThreadPoolExecutor(
-                max_workers=min(max_workers, len(queries)), thread_name_prefix="patsnap-search") as pool:
-            futures = {pool.submit(work, query): query for query in queries}
+        with api.limited(rate_limit):
+            futures: list[Future] = []
             try:
-                for future in as_completed(futures):
-                    query = futures[future]
-                    exc = future.exception()
-                    if isinstance(exc, _Skipped):
-                        query.error = _not_searched(stopped_by[0])
-                    elif exc is not None:
-                        query.error = _describe(exc)
-                    elif on_hits is not None and query.result is not None and len(query.result):
-                        on_hits(query.result)
-                    if query.error is not None:
-                        errors += 1
-                        bar.set_postfix(errors=errors, refresh=False)
-                    bar.update(1)
+                for query in queries:   # an interrupt here too stops what was submitted (below)
+                    futures.append(pool.submit(work, query))
+                _collect(api, futures, queries, stopped_by, on_hits, bar)
             except BaseException as exc:  # e.g. KeyboardInterrupt: stop at once, no new billed call
+                sent, billed = api.usage.billed_sent, api.usage.billed_calls
                 stop.set()
-                api.interrupt()  # wakes workers waiting for the rate limit or a retry pause
-                try:
-                    pool.shutdown(wait=True, cancel_futures=True)
-                finally:
-                    api.resume()
+                _stop_workers(api, pool, futures)
                 if isinstance(exc, KeyboardInterrupt) and not isinstance(exc, BatchInterrupted):
                     finished = sum(1 for query in queries if query.result is not None)
-                    raise BatchInterrupted(finished, len(queries)) from None
+                    after = api.usage.billed_sent - sent  # billed calls sent after the interrupt was seen
+                    raise BatchInterrupted(finished, len(queries), billed_after=after,
+                                           under_way=max(0, api.usage.billed_calls - billed - after)) from None
                 raise
+        pool.shutdown(wait=True)  # every worker is done: returns at once
     finally:
         bar.close()
+
+
+#: The longest the batch's own thread blocks while its workers search: an interrupt that wakes
+#: nothing (``_thread.interrupt_main()``, how Jupyter interrupts on Windows) is seen within this,
+#: before a worker can start another billed call; and the progress bar's notes are refreshed.
+_LOOK_UP_S = 0.05
+
+
+def _collect(api: PatsnapClient, futures: list[Future], queries: list[_Query], stopped_by: list[BaseException],
+             on_hits: Callable[[pd.DataFrame], None] | None, bar: _Bar) -> None:
+    """Record each finished search in its query, in submission order per look-up, until all are done."""
+    order = {future: i for i, future in enumerate(futures)}
+    pending = set(futures)
+    while pending:
+        done, pending = wait(pending, timeout=_LOOK_UP_S, return_when=FIRST_COMPLETED)
+        for future in sorted(done, key=order.__getitem__):
+            query = queries[order[future]]
+            exc = future.exception()
+            if isinstance(exc, _Skipped):
+                query.error = _not_searched(stopped_by[0])
+            elif exc is not None:
+                query.error = _describe(exc)
+            elif on_hits is not None and query.result is not None and len(query.result):
+                on_hits(query.result)
+            bar.finished(query.error is not None)
+        bar.waiting(api.usage.longest_wait())
+
+
+class _Bar:
+    """The batch's progress bar: images done, errors, and a long pause under way ("waiting 42 s: ...")."""
+
+    def __init__(self, bar: Any) -> None:
+        self.bar = bar
+        self.notes: dict[str, Any] = {}
+
+    def finished(self, failed: bool) -> None:
+        if failed:
+            self.notes["errors"] = self.notes.get("errors", 0) + 1
+            self.bar.set_postfix(self.notes, refresh=False)
+        self.bar.update(1)
+
+    def waiting(self, wait: tuple[float, str] | None) -> None:
+        """Show the longest pause under way when it is long (:data:`~patsnap_pandas.http.LONG_WAIT_S`)."""
+        left = wait[0] if wait is not None else 0.0
+        # A short pause is not worth a note; a long one is shown until its last second.
+        shown = left >= LONG_WAIT_S or ("waiting" in self.notes and left >= 1)
+        note = f"{left:.0f} s more, {wait[1]}" if wait is not None and shown else None
+        if note != self.notes.get("waiting"):
+            if note is None:
+                self.notes.pop("waiting", None)
+            else:
+                self.notes["waiting"] = note
+            self.bar.set_postfix(self.notes)
+
+    def close(self) -> None:
+        self.bar.close()
+
+
+def _wait_all(futures: list[Future]) -> None:
+    """Wait until every future is done, looking up every :data:`_LOOK_UP_S` (so an interrupt is seen).
+
+    ``done()``, not ``wait()``: a future cancelled by ``shutdown(cancel_futures=True)`` is done,
+    but ``wait()`` would count it as pending for ever.
+    """
+    while True:
+        pending = [future for future in futures if not future.done()]
+        if not pending:
+            return
+        wait(pending, timeout=_LOOK_UP_S)
+
+
+def _stop_workers(api: PatsnapClient, pool: ThreadPoolExecutor, futures: list[Future]) -> None:
+    """Stop the batch's workers: no new call; calls already on the wire finish (their answers are cached).
+
+    ``api.interrupt()`` wakes every worker waiting for the rate limit, a retry pause or a lock;
+    the client makes calls again (``api.resume()``) once every worker has stopped. A second
+    Ctrl-C while waiting for them leaves at once; the client then resumes by itself when they are done.
+    """
+    api.interrupt()
+    pool.shutdown(wait=False, cancel_futures=True)
+    try:
+        _wait_all(futures)
+    except BaseException:
+        threading.Thread(target=_resume_when_done, args=(api, futures), daemon=True,
+                         name="patsnap-resume").start()
+        raise
+    api.resume()
+
+
+def _resume_when_done(api: PatsnapClient, futures: list[Future]) -> None:
+    _wait_all(futures)
+    api.resume()
 
 
 # Errors after which every further search of the batch would fail the same way.
@@ -403,9 +485,13 @@ class _Prefetch:
             load_thumbnails(hits[new])
 
     def close(self, cancel: bool = False) -> None:
-        self._pool.shutdown(wait=True, cancel_futures=cancel)
-        if cancel:
+        if cancel:  # the ones under way finish in the background; the rest can be fetched later
+            self._pool.shutdown(wait=False, cancel_futures=True)
             return
+        try:
+            _wait_all(self._futures)
+        finally:
+            self._pool.shutdown(wait=False, cancel_futures=True)
         failed = [exc for exc in (f.exception() for f in self._futures) if exc is not None]
         if failed:  # a full disk, say: it costs the thumbnails, never the results
             warnings.warn(ThumbnailWarning(
@@ -414,6 +500,17 @@ class _Prefetch:
 
 
 # --- preparing the images ---------------------------------------------------------------------------
+
+
+def _map(fn: Callable[[Any], Any], items: list, max_workers: int, name: str) -> list:
+    """``[fn(item) for item in items]`` on a thread pool, waited for in slices (an interrupt is seen)."""
+    pool = ThreadPoolExecutor(max_workers=max_workers, thread_name_prefix=name)
+    try:
+        futures = [pool.submit(fn, item) for item in items]
+        _wait_all(futures)
+        return [future.result() for future in futures]
+    finally:
+        pool.shutdown(wait=False, cancel_futures=True)
 
 
 def _value_key(value: Any, i: int) -> Hashable:

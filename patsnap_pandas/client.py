@@ -31,7 +31,7 @@ import weakref
 from collections.abc import Callable, Iterable, Iterator, Mapping, Sequence
 from contextlib import ExitStack, contextmanager
 from pathlib import Path
-from typing import Any, NoReturn
+from typing import Any, Concatenate, NoReturn, ParamSpec, TypeVar
 
 import requests
 import urllib3
@@ -75,6 +75,7 @@ from .errors import (
 from .filters import SearchFilters, check_limit, check_max_results, check_offset
 from .http import (
     BACKOFF_MAX_S,
+    LONG_WAIT_S,
     RETRY_AFTER_MAX_S,
     RETRY_STATUSES,
     HeadersAuth,
@@ -85,10 +86,11 @@ from .http import (
     install_log_redaction,
     make_retry,
     redact,
+    retry_after_s,
 )
 from .image_params import ImageSearchOptions
 from .images import image_mime
-from .locks import SingleFlight, flight_key
+from .locks import LeaseLost, SingleFlight, flight_key
 from .models import ENDPOINTS, Estimate, SearchPage, UploadedImage, brief, decode, is_success_envelope, parse_page, raise_if_error
 from .models import Hit as Hit  # noqa: F401 - re-exported: its old import path
 from .thumbnails import distrust_origin, trust_origin
@@ -120,6 +122,38 @@ _CLIENT_OPTIONS = ("cache", "cache_dir", "expire_after", "timeout", "max_retries
 def _reuse_margin(issued_at: float, expires_at: float) -> float:
     """Reuse an upload URL only while it has this much life left (10 %, at most 10 min)."""
     return min(600.0, 0.1 * max(0.0, expires_at - issued_at))
+
+
+# --- fencing: a lost single-flight lease is taken again before anything is paid ----------------------
+
+#: How many times one call takes its lock again after finding it lost, before it gives up (LeaseLost).
+REACQUIRE_MAX = 3
+_P = ParamSpec("_P")
+_R = TypeVar("_R")
+
+
+def _fenced(method: Callable[Concatenate[PatsnapClient, _P], _R]) -> Callable[Concatenate[PatsnapClient, _P], _R]:
+    """Run ``method`` again when a single-flight lock it took was lost before a billed call went out.
+
+    The client checks its leases just before each billed call (``_before_send``); a lost one
+    raises :class:`~patsnap_pandas.locks.LeaseLost` and the call is not sent. Running the
+    method again takes the lock again (waiting for whoever holds it now) and asks the cache
+    and the upload memo again, so what another process paid for meanwhile is reused. A lock
+    taken by a caller (an upload inside a search) is left to that caller to take again.
+    """
+    @functools.wraps(method)
+    def run(client: PatsnapClient, /, *args: _P.args, **kwargs: _P.kwargs) -> _R:
+        callers = client._flights.held_keys()
+        for again in range(REACQUIRE_MAX + 1):
+            try:
+                return method(client, *args, **kwargs)
+            except LeaseLost as lost:
+                if again == REACQUIRE_MAX or set(lost.keys) <= callers:
+                    raise
+                log.info("%s: a lock was lost while this process was paused; taking it again and asking the "
+                         "cache again before paying", method.__name__)
+        raise AssertionError("unreachable")  # pragma: no cover
+    return run
 
 
 # --- the client ------------------------------------------------------------------------------------
@@ -246,7 +280,8 @@ class PatsnapClient:
         # real network calls, so cache hits never wait. limited() tightens it for a while.
         shared = self.shared_backend
         self._limiter = shared.rate_limiter(self.rate_limit) if shared is not None else RateLimiter(self.rate_limit)
-        adapter = PatsnapAdapter(make_retry(self.max_retries, self.backoff_factor), self._limiter)
+        adapter = PatsnapAdapter(make_retry(self.max_retries, self.backoff_factor), self._limiter,
+                                 before_send=self._before_send)
         patterns: dict[str | re.Pattern[str], Any] = {
             re.compile("^" + re.escape(self.base_url + ENDPOINTS[name]) + r"(\?|$)"): self._cache_lifetime(seconds)
             for name, seconds in self._lifetimes.items()}
@@ -265,6 +300,8 @@ class PatsnapClient:
         else:
             self._uploads = UploadMemo(self.cache_dir / UPLOADS_FILE if self._cached else None, warner)
             self._flights = SingleFlight(self.cache_dir if self._cached else None, warner)
+        self._flights.stop = self._limiter.stop_event  # interrupt() stops lock waits too
+        self._sending = threading.local()  # .sent: whether this thread's current attempt went out
         # Billed calls, counted (and checked against the budget) for everyone sharing the cache.
         self._usage_counter: UsageCounter = (
             RedisUsageCounter(shared.connection, shared.namespace, guard=shared.guard, location=shared.shown_url,
@@ -438,6 +475,7 @@ class PatsnapClient:
 
     # --- public endpoints -------------------------------------------------------------------------
 
+    @_fenced
     def upload_image(self, data: bytes, filename: str) -> UploadedImage:
         """Upload a JPG/PNG (P010) and get its public URL; the same bytes reuse an earlier URL.
 
@@ -859,7 +897,7 @@ class PatsnapClient:
             self._limiter.rate = saved
 
     def interrupt(self) -> None:
-        """Stop making calls: threads waiting for the rate limit or a retry pause raise at once.
+        """Stop making calls: threads waiting for the rate limit, a retry pause or a lock raise at once.
 
         A batch calls it on Ctrl-C, then :meth:`resume` once its workers have stopped.
 
@@ -1038,6 +1076,7 @@ class PatsnapClient:
         body: Mapping[str, Any] = answer
         return body
 
+    @_fenced
     def _call(self, name: str, *, method: str = "GET", params: Mapping[str, str] | None = None,
               data: Any = None, headers: Mapping[str, str] | None = None,
               basic_auth: tuple[str, str] | None = None, refresh: bool = False,
@@ -1081,6 +1120,7 @@ class PatsnapClient:
         return flight_key(method.lower(), url, json.dumps(sorted((params or {}).items())),
                           json.dumps(json_body, sort_keys=True, default=str))
 
+    @_fenced
     def _content_call(self, name: str, images: Sequence[bytes],
                       request: Callable[[list[str]], dict[str, Any]], refresh: bool) -> tuple[Any, bool, list[str | None]]:
         """A search by image bytes, cached under the images' content, not their upload URLs.
@@ -1151,14 +1191,21 @@ class PatsnapClient:
                 call_params.update(auth_params)
             extra: dict[str, Any] = {"force_refresh": True} if (refresh and self._cached) else {}
             log.debug("%s %s (attempt %d)", method, path, attempt + 1)
+            if name in BILLABLE:  # fenced after the waits so far (a token fetch, a retry pause); again in _before_send
+                self._flights.check_held()
             # The budget: every attempt of a billable call is counted before it is sent (or refused).
             ticket = self._ticket(name, first=attempt == 0 and not reauthenticated)
+            self._sending.sent = False
             try:
                 response = self._session.request(method, url, params=call_params, data=data, json=json_body,
                                                  headers=call_headers, auth=basic_auth or HeadersAuth(),
                                                  timeout=self.timeout, allow_redirects=False, **extra)
-            except Interrupted:
-                self._release(ticket)  # stopped while waiting for the rate limit: nothing was sent
+            except (Interrupted, LeaseLost):
+                self._release(ticket)  # stopped waiting for the rate limit, or its lock was lost: nothing was sent
+                raise
+            except KeyboardInterrupt:
+                if not self._sending.sent:
+                    self._release(ticket)  # Ctrl-C (or interrupt_main) while waiting: nothing was sent
                 raise
             except requests.RequestException as exc:
                 if _connection_refused(exc) or isinstance(exc, requests.ConnectTimeout):
@@ -1172,10 +1219,7 @@ class PatsnapClient:
                 self.usage.add_request(name, billed=name in BILLABLE)
                 if attempt < self.max_retries:
                     attempt += 1
-                    self.usage.add_retry()
-                    delay = self._backoff(attempt, None)
-                    log.debug("%s: %s; retry %d in %.2f s", path, type(exc).__name__, attempt, delay)
-                    self._limiter.sleep(delay)
+                    self._retry_pause(path, attempt, None, type(exc).__name__)
                     continue
                 if isinstance(exc, (ChunkedEncodingError, ContentDecodingError)):
                     raise ServiceUnavailableError(
@@ -1205,17 +1249,12 @@ class PatsnapClient:
                     self._auth.invalidate(used)
                     reauthenticated = True
                     continue
+                if response.status_code == 429:
+                    self.usage.add_throttled()
                 if self._retryable(err, response) and attempt < self.max_retries:
                     attempt += 1
-                    self.usage.add_retry()
-                    delay = self._backoff(attempt, response)
-                    if response.status_code == 429:
-                        self.usage.add_throttled(delay)
-                    log.debug("%s: %s; retry %d in %.2f s", path, type(err).__name__, attempt, delay)
-                    self._limiter.sleep(delay)
+                    self._retry_pause(path, attempt, response, type(err).__name__)
                     continue
-                if response.status_code == 429:
-                    self.usage.add_throttled(0.0)
                 if isinstance(err, AuthenticationError):
                     err.hint = self._auth_hint()
                 if attempt:
@@ -1226,6 +1265,40 @@ class PatsnapClient:
         """Give back the budget of an attempt that never reached the server."""
         if ticket is not None:
             self._usage_counter.release(ticket)
+
+    def _before_send(self, request: requests.PreparedRequest) -> None:
+        """The last step before a request goes out, after every wait (the transport adapter calls it).
+
+        A billable request is fenced: the single-flight leases this thread holds must still
+        be its own (else :class:`~patsnap_pandas.locks.LeaseLost`, and nothing is sent); then
+        it is counted in ``usage.billed_sent``.
+        """
+        if self._endpoint_of(request.url or "") in BILLABLE:
+            self._flights.check_held()
+            self.usage.add_sent()
+        self._sending.sent = True
+
+    def _retry_pause(self, path: str, attempt: int, response: requests.Response | None, failure: str) -> None:
+        """The pause before retry ``attempt``: backoff, or the server's Retry-After; shown when long, interruptible."""
+        self.usage.add_retry()
+        delay = self._backoff(attempt, response)
+        asked = self._retry_after(response)
+        throttled = response is not None and response.status_code == 429
+        status = f"HTTP {response.status_code}" if response is not None else failure
+        why = f"the server asked ({status})" if asked is not None else f"retry pause after {status}"
+        if delay >= LONG_WAIT_S:
+            capped = f"; it asked for {asked:.0f} s, {RETRY_AFTER_MAX_S:.0f} s at most are waited" \
+                if asked is not None and asked > RETRY_AFTER_MAX_S else ""
+            log.warning("Waiting %.0f s before retry %d of %d of %s: %s%s. Ctrl-C stops the wait; nothing more "
+                        "is billed for it.", delay, attempt, self.max_retries, path, why, capped)
+        else:
+            log.debug("%s: %s; retry %d in %.2f s", path, failure, attempt, delay)
+        started = time.monotonic()
+        try:
+            with self.usage.waiting(delay, why):
+                self._limiter.sleep(delay)
+        finally:
+            self.usage.add_wait(time.monotonic() - started, throttled=throttled)
 
     # --- the budget of a search by image bytes: its uploads and its search, reserved together ---------
 
@@ -1310,13 +1383,19 @@ class PatsnapClient:
         return (err.code in codes.RETRYABLE_CODES or response.status_code in RETRY_STATUSES)
 
     def _backoff(self, attempt: int, response: requests.Response | None) -> float:
-        """Full-jitter exponential backoff, at least the server's Retry-After (capped)."""
+        """Full-jitter exponential backoff, at least the server's Retry-After (capped at RETRY_AFTER_MAX_S)."""
         delay = self._retry_rng.uniform(0, min(BACKOFF_MAX_S, self.backoff_factor * 2 ** attempt))
-        if response is not None:
-            retry_after = response.headers.get("Retry-After", "")
-            if retry_after.strip().isdigit():
-                delay = max(delay, min(float(retry_after), RETRY_AFTER_MAX_S))
+        asked = self._retry_after(response)
+        if asked is not None:
+            delay = max(delay, min(asked, RETRY_AFTER_MAX_S))
         return delay
+
+    @staticmethod
+    def _retry_after(response: requests.Response | None) -> float | None:
+        """Seconds the answer's Retry-After asks to wait (delta-seconds or an HTTP date), or None."""
+        if response is None:
+            return None
+        return retry_after_s(response.headers.get("Retry-After"), response.headers.get("Date"))
 
     def _auth_hint(self) -> str:
         if isinstance(self._auth, TokenAuth):

@@ -699,26 +699,39 @@ class BatchInterrupted(KeyboardInterrupt):
     """Ctrl-C stopped a batch: the searches that finished are cached; re-running continues from there.
 
     A ``KeyboardInterrupt``, so code that stops on Ctrl-C still stops. ``finished`` and
-    ``total`` count the batch's distinct images.
+    ``total`` count the batch's distinct images. ``billed_after`` counts the billed calls
+    sent after the interrupt was seen, and ``under_way`` those already on the wire then,
+    which were let finish (both from the client's own count, ``client.usage``); the message
+    says them as they are.
 
     Examples
     --------
     >>> err = BatchInterrupted(finished=3, total=10)
     >>> print(err)
-    Interrupted: 3 of 10 images were searched and are cached; no new billed call was made after the interrupt. Run the same batch again to continue: finished searches come from the cache at no cost.
+    Interrupted: 3 of 10 images were searched and are cached; no billed call was made after the interrupt. Run the same batch again to continue: finished searches come from the cache at no cost.
     >>> isinstance(err, KeyboardInterrupt)
     True
+    >>> print(BatchInterrupted(finished=3, total=10, under_way=2))
+    Interrupted: 3 of 10 images were searched and are cached; no billed call was made after the interrupt; the 2 sent before it finished. Run the same batch again ...
+    >>> print(BatchInterrupted(finished=3, total=10, billed_after=1))
+    Interrupted: 3 of 10 images were searched and are cached; 1 billed call was made after the interrupt. Run ...
     """
 
-    def __init__(self, finished: int = 0, total: int = 0) -> None:
+    def __init__(self, finished: int = 0, total: int = 0, billed_after: int = 0, under_way: int = 0) -> None:
         self.finished, self.total = finished, total
+        self.billed_after, self.under_way = billed_after, under_way
+        if billed_after:
+            after = f"{billed_after} billed call{'s were' if billed_after != 1 else ' was'} made after the interrupt"
+        else:
+            after = "no billed call was made after the interrupt"
+        if under_way:
+            after += f"; the {under_way} sent before it finished"
         super().__init__(
-            f"Interrupted: {finished} of {total} images were searched and are cached; no new billed "
-            "call was made after the interrupt. Run the same batch again to continue: finished "
-            "searches come from the cache at no cost.")
+            f"Interrupted: {finished} of {total} images were searched and are cached; {after}. Run the same "
+            "batch again to continue: finished searches come from the cache at no cost.")
 
     def __reduce__(self):
-        return (type(self), (self.finished, self.total))
+        return (type(self), (self.finished, self.total, self.billed_after, self.under_way))
 
 
 def _mentions_search_id(message: str) -> bool:

@@ -9,12 +9,15 @@ first client is built, never at import.
 from __future__ import annotations
 
 import base64
+import datetime as dt
+import email.utils
 import logging
 import re
 import threading
 import time
 from collections import Counter
-from collections.abc import Callable
+from collections.abc import Callable, Iterator
+from contextlib import contextmanager
 from typing import Any
 from urllib.parse import quote, quote_plus
 
@@ -26,7 +29,8 @@ from urllib3.util.retry import Retry
 
 __all__ = [
     "Usage", "RateLimiter", "Interrupted", "HeadersAuth", "PatsnapAdapter", "keeps_misses", "make_retry",
-    "register_secret", "redact", "install_log_redaction", "SECRET_PARAMETERS",
+    "register_secret", "redact", "install_log_redaction", "SECRET_PARAMETERS", "pause", "retry_after_s",
+    "WAIT_SLICE_S", "LONG_WAIT_S",
 ]
 
 #: Request parameters and headers that carry secrets: never part of a cache key, never stored.
@@ -35,8 +39,16 @@ SECRET_PARAMETERS: tuple[str, ...] = ("apikey", "Authorization", "authorization"
 
 #: HTTP statuses the client's retry loop retries (with backoff, honouring Retry-After).
 RETRY_STATUSES: frozenset[int] = frozenset({429, 500, 502, 503, 504})
+#: The longest pause the server's ``Retry-After`` gets (a longer one is waited this long, then the call is
+#: tried again); a call waits at most ``max_retries`` times this in all.
 RETRY_AFTER_MAX_S = 60.0
 BACKOFF_MAX_S = 30.0
+#: The longest single sleep of any wait (rate limit, retry pause, lock): a ``KeyboardInterrupt`` that
+#: ``_thread.interrupt_main()`` raises (how Jupyter interrupts on Windows) is seen between two sleeps,
+#: since it only sets a flag the main thread checks between bytecodes, never while it sleeps or blocks.
+WAIT_SLICE_S = 0.1
+#: A retry pause longer than this is shown: a log line (WARNING) and, in a batch, the progress bar.
+LONG_WAIT_S = 5.0
 
 _secrets: set[str] = set()
 _forms: set[str] = set()  # every encoding of every secret
@@ -157,6 +169,80 @@ def install_log_redaction() -> None:
                 logger.addFilter(_FILTER)
 
 
+def pause(seconds: float, stop: threading.Event | None = None) -> bool:
+    """Wait ``seconds`` in slices of at most :data:`WAIT_SLICE_S`; True as soon as ``stop`` is set.
+
+    Every wait of the package goes through here (or sleeps as briefly), so that an interrupt
+    of the main thread, even one that does not wake a blocked call (``_thread.interrupt_main()``,
+    Jupyter's interrupt on Windows), is seen within a slice.
+
+    Examples
+    --------
+    >>> import threading
+    >>> pause(0.05)
+    False
+    >>> stop = threading.Event(); stop.set()
+    >>> pause(3600, stop)                # returns at once
+    True
+    """
+    deadline = time.monotonic() + seconds
+    while True:
+        if stop is not None and stop.is_set():
+            return True
+        left = deadline - time.monotonic()
+        if left <= 0:
+            return False
+        if stop is None:
+            time.sleep(min(left, WAIT_SLICE_S))
+        elif stop.wait(min(left, WAIT_SLICE_S)):
+            return True
+
+
+_DELTA_SECONDS = re.compile(r"\d+(\.\d+)?")
+
+
+def retry_after_s(value: str | None, date: str | None = None, now: float | None = None) -> float | None:
+    """Seconds a ``Retry-After`` header asks to wait: delta-seconds or an HTTP date; None when absent or unreadable.
+
+    An HTTP date is counted from the answer's own ``Date`` header when it has one (so a
+    client whose clock is off still waits as long as the server meant), else from ``now``
+    (default: this machine's clock). A date in the past asks for no wait (0). The caller caps it.
+
+    Examples
+    --------
+    >>> retry_after_s("120")
+    120.0
+    >>> retry_after_s("Wed, 21 Oct 2015 07:28:30 GMT", date="Wed, 21 Oct 2015 07:28:00 GMT")
+    30.0
+    >>> import email.utils
+    >>> retry_after_s("Wed, 21 Oct 2015 07:28:30 GMT", now=email.utils.parsedate_to_datetime(
+    ...     "Wed, 21 Oct 2015 07:29:00 GMT").timestamp())          # already past
+    0.0
+    >>> retry_after_s("soon"), retry_after_s(""), retry_after_s(None), retry_after_s("-5")
+    (None, None, None, None)
+    """
+    text = (value or "").strip()
+    if not text:
+        return None
+    if _DELTA_SECONDS.fullmatch(text):
+        return float(text)
+    moment = _http_date(text)
+    if moment is None:
+        return None
+    served = _http_date(date) if date else None
+    base = served.timestamp() if served is not None else (time.time() if now is None else now)
+    return max(0.0, moment.timestamp() - base)
+
+
+def _http_date(text: str) -> dt.datetime | None:
+    """An HTTP date (RFC 9110: IMF-fixdate, or the obsolete forms) as an aware datetime; None if it is not one."""
+    try:
+        moment = email.utils.parsedate_to_datetime(text.strip())
+    except (TypeError, ValueError, IndexError):
+        return None
+    return moment if moment.tzinfo is not None else moment.replace(tzinfo=dt.timezone.utc)
+
+
 class Usage:
     """What a client spent: network requests per endpoint, cache hits, billed calls, retries.
 
@@ -164,7 +250,12 @@ class Usage:
     ``billed_calls`` counts the attempts on billable endpoints that reached the server;
     ``cache_hits`` counts answers served from the HTTP cache or the upload memo;
     ``throttled`` counts HTTP 429 answers (too many requests) and ``throttled_wait_s``
-    the seconds waited because of their ``Retry-After`` (shown in the repr when any).
+    the seconds waited after them, as their ``Retry-After`` asked (shown in the repr when any);
+    ``retry_wait_s`` the seconds waited before every retry (backoff and ``Retry-After``; 429s
+    included), measured, so an interrupted pause counts what it lasted. ``billed_sent``
+    counts billable requests as they are handed to the network (``billed_calls`` counts
+    them when their answer, or their failure, comes back), and :meth:`longest_wait` says
+    which long pause is under way right now (a batch shows it on its progress bar).
     ``spent_today`` / ``spent_this_month`` are the billed calls of the UTC day and month
     counted by everyone sharing the client's cache (its usage counter), and ``budget``
     is ``{"limit", "window", "spent", "remaining", "resets_at"}`` when a budget is set
@@ -205,13 +296,60 @@ class Usage:
         self.billed_calls = 0
         self.retries = 0
         self.throttled = 0          # HTTP 429 answers
-        self.throttled_wait_s = 0.0  # seconds waited because of their Retry-After
+        self.throttled_wait_s = 0.0  # seconds waited after them, as their Retry-After asked
+        self.retry_wait_s = 0.0      # seconds waited before retries (backoff and Retry-After)
+        self.billed_sent = 0         # billable requests handed to the network
+        self._waits: dict[int, tuple[float, str]] = {}  # id -> (monotonic end, why): pauses under way
 
-    def add_throttled(self, waited: float) -> None:
-        """An HTTP 429 (too many requests) answer, after which the client waited ``waited`` seconds."""
+    def add_throttled(self, waited: float = 0.0) -> None:
+        """An HTTP 429 (too many requests) answer; ``waited``: seconds already waited because of it."""
         with self._lock:
             self.throttled += 1
             self.throttled_wait_s += waited
+
+    def add_wait(self, waited: float, *, throttled: bool) -> None:
+        """``waited`` seconds paused before a retry (``throttled``: after an HTTP 429)."""
+        with self._lock:
+            self.retry_wait_s += waited
+            if throttled:
+                self.throttled_wait_s += waited
+
+    def add_sent(self) -> None:
+        """A billable request handed to the network (it may be billed from now on)."""
+        with self._lock:
+            self.billed_sent += 1
+
+    @contextmanager
+    def waiting(self, seconds: float, why: str) -> Iterator[None]:
+        """Marks a pause of ``seconds`` as under way (for :meth:`longest_wait`) while the block runs."""
+        token = object()
+        with self._lock:
+            self._waits[id(token)] = (time.monotonic() + seconds, why)
+        try:
+            yield
+        finally:
+            with self._lock:
+                self._waits.pop(id(token), None)
+
+    def longest_wait(self) -> tuple[float, str] | None:
+        """(seconds left, why) of the longest pause under way in any thread, or None.
+
+        Examples
+        --------
+        >>> usage = Usage()
+        >>> usage.longest_wait() is None
+        True
+        >>> with usage.waiting(30, "the server asked (HTTP 429)"):
+        ...     left, why = usage.longest_wait()
+        >>> 29 < left <= 30, why
+        (True, 'the server asked (HTTP 429)')
+        """
+        now = time.monotonic()
+        with self._lock:
+            if not self._waits:
+                return None
+            end, why = max(self._waits.values())
+        return max(0.0, end - now), why
 
     def add_request(self, endpoint: str, *, billed: bool) -> None:
         with self._lock:
@@ -240,13 +378,13 @@ class Usage:
             return {"requests": dict(self.requests), "cache_hits": self.cache_hits,
                     "billed_calls": self.billed_calls, "retries": self.retries,
                     "throttled": self.throttled, "throttled_wait_s": round(self.throttled_wait_s, 3),
-                    **spent}
+                    "retry_wait_s": round(self.retry_wait_s, 3), **spent}
 
     def reset(self) -> None:
         with self._lock:
             self.requests.clear()
-            self.cache_hits = self.billed_calls = self.retries = self.throttled = 0
-            self.throttled_wait_s = 0.0
+            self.cache_hits = self.billed_calls = self.retries = self.throttled = self.billed_sent = 0
+            self.throttled_wait_s = self.retry_wait_s = 0.0
 
     def __repr__(self) -> str:
         d = self.as_dict()
@@ -261,9 +399,9 @@ class Usage:
 
 
 class Interrupted(Exception):
-    """Raised in a worker waiting for the rate limiter (or a retry pause) after :meth:`RateLimiter.interrupt`.
+    """Raised in a worker waiting for the rate limiter, a retry pause or a lock after :meth:`RateLimiter.interrupt`.
 
-    No call is made after it: the batch that interrupted the limiter is stopping.
+    No call is made after it: the batch that interrupted the client is stopping.
 
     Examples
     --------
@@ -283,6 +421,8 @@ class RateLimiter:
     Waits are waits on an event, so :meth:`interrupt` wakes every waiting thread at once
     (each raises :class:`Interrupted` instead of making its call) -- Ctrl-C during a
     rate-limited batch stops it within a second. :meth:`resume` lets calls through again.
+    They wait in slices of :data:`WAIT_SLICE_S` (:func:`pause`), so a main thread waiting
+    here also sees an interrupt that wakes nothing (``_thread.interrupt_main()``).
 
     Examples
     --------
@@ -327,9 +467,7 @@ class RateLimiter:
 
     def sleep(self, seconds: float) -> None:
         """Pause ``seconds`` (a retry's backoff), or until interrupted (then raise :class:`Interrupted`)."""
-        if seconds > 0 and self._stop.wait(seconds):
-            raise Interrupted("interrupted: no new call is made")
-        if self._stop.is_set():
+        if pause(seconds, self._stop):
             raise Interrupted("interrupted: no new call is made")
 
     def interrupt(self) -> None:
@@ -345,6 +483,11 @@ class RateLimiter:
     @property
     def interrupted(self) -> bool:
         return self._stop.is_set()
+
+    @property
+    def stop_event(self) -> threading.Event:
+        """The event :meth:`interrupt` sets: other waits of the client (its locks) stop on it too."""
+        return self._stop
 
 
 def make_retry(max_retries: int, backoff_factor: float) -> Retry:
@@ -386,9 +529,13 @@ class HeadersAuth(requests.auth.AuthBase):
 
 
 class PatsnapAdapter(HTTPAdapter):
-    """HTTPAdapter that applies the rate limit; it only runs for real network calls.
+    """HTTPAdapter that applies the rate limit, then ``before_send``; it only runs for real network calls.
 
     It sits below the HTTP cache, so a cache hit never waits for the rate limit.
+    ``before_send(request)`` runs after every wait, as the last step before the request
+    goes out: the client checks there that the single-flight leases it holds are still its
+    own (fencing) and counts the billable request as sent. Whatever it raises stops the
+    request unsent.
 
     Examples
     --------
@@ -397,12 +544,16 @@ class PatsnapAdapter(HTTPAdapter):
     (2.0, 5)
     """
 
-    def __init__(self, retry: Retry, limiter: RateLimiter, pool_maxsize: int = 16) -> None:
+    def __init__(self, retry: Retry, limiter: RateLimiter, pool_maxsize: int = 16,
+                 before_send: Callable[[requests.PreparedRequest], None] | None = None) -> None:
         self.limiter = limiter
+        self.before_send = before_send
         super().__init__(max_retries=retry, pool_connections=4, pool_maxsize=pool_maxsize)
 
     def send(self, request: requests.PreparedRequest, *args: Any, **kwargs: Any) -> requests.Response:  # noqa: D102
         self.limiter.wait()
+        if self.before_send is not None:
+            self.before_send(request)
         return super().send(request, *args, **kwargs)
 
 

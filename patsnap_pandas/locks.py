@@ -8,6 +8,14 @@ a cache folder wait on a file lock (``filelock``) in ``<cache folder>/locks/``.
 
 A lock that stays busy longer than :data:`LOCK_TIMEOUT_S` ends in a
 :class:`~patsnap_pandas.errors.CacheError` naming the lock file, before any billed call.
+Every wait for a lock is made in short slices: it stops at once on the client's interrupt
+(:class:`~patsnap_pandas.http.Interrupted`, what a batch does on Ctrl-C) and lets the main
+thread see a ``KeyboardInterrupt`` that wakes nothing (``_thread.interrupt_main()``).
+
+Fencing: a lock that can be lost while held (a Redis lease, which runs out when its holder
+is paused longer than the lease) is checked by :meth:`SingleFlight.check_held` just before
+each billed call is sent; a lost one raises :class:`LeaseLost`, and the client takes the lock
+again and asks the cache again before it sends anything (``client.py``: ``_fenced``).
 """
 
 from __future__ import annotations
@@ -15,18 +23,51 @@ from __future__ import annotations
 import hashlib
 import os
 import threading
+import time
 import warnings
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator, Sequence
 from contextlib import contextmanager
 from pathlib import Path
+from typing import Any
 
 from .cache_files import LOCKS_DIR, WriteWarner
 from .errors import CacheError, CacheWarning
+from .http import WAIT_SLICE_S, Interrupted, pause
 
-__all__ = ["SingleFlight", "LOCK_TIMEOUT_S", "flight_key"]
+__all__ = ["SingleFlight", "LeaseLost", "LOCK_TIMEOUT_S", "flight_key"]
 
 #: Seconds a caller waits for an identical call in flight elsewhere before giving up.
 LOCK_TIMEOUT_S = 300.0
+#: Seconds between two tries of a lock held by another process.
+LOCK_POLL_S = 0.02
+
+
+class LeaseLost(CacheError):
+    """A lock this thread holds stopped being its own before a billed call was sent (the call was not sent).
+
+    Its holder was paused (stopped, suspended, a long garbage collection) longer than the
+    lease, and another process may have taken the lock and made the call meanwhile. The
+    client takes the lock again and asks the cache again; this error reaches a caller only
+    when that keeps happening. ``keys`` are the lost locks' keys.
+
+    Examples
+    --------
+    >>> err = LeaseLost(["k1"], "redis://127.0.0.1:6379/0 (lock patsnap:lock:k1)")
+    >>> err.keys, isinstance(err, CacheError)
+    (('k1',), True)
+    >>> print(err)
+    The cache file redis://127.0.0.1:6379/0 (lock patsnap:lock:k1) was lost ... no billed call was sent. ...
+    """
+
+    def __init__(self, keys: Sequence[str], where: str) -> None:
+        self.keys = tuple(keys)
+        super().__init__(where, "was lost while this process was paused for longer than its lease, and "
+                         "another process may have taken it; no billed call was sent",
+                         fix="Run the same search again: what another process paid for meanwhile comes "
+                             "from the cache at no cost.")
+
+    def __reduce__(self) -> tuple[Any, ...]:
+        return (type(self), (self.keys, self.path))
 
 
 def flight_key(*parts: str) -> str:
@@ -59,20 +100,28 @@ class SingleFlight:
         The cache folder; lock files go in ``folder / "locks"``. None: threads only
         (a client without a cache folder).
 
+    Attributes
+    ----------
+    stop : threading.Event
+        Set it to stop every wait for a lock at once (it raises
+        :class:`~patsnap_pandas.http.Interrupted`); the client shares its rate limiter's.
+
     Examples
     --------
     >>> flights = SingleFlight(Path("my-cache"))
     >>> with flights.hold(flight_key("upload", "abc")):
-    ...     pass                           # the one upload of these bytes happens here
+    ...     flights.check_held()           # still ours: the one upload of these bytes happens here
     >>> sorted(p.suffix for p in (Path("my-cache") / "locks").iterdir())
     ['.lock']
     """
 
     def __init__(self, folder: Path | None, warner: WriteWarner | None = None) -> None:
         self.folder = None if folder is None else Path(folder) / LOCKS_DIR
+        self.stop = threading.Event()
         self._guard = threading.Lock()
         self._entries: dict[str, _Entry] = {}
         self._warned = False
+        self._local = threading.local()  # .held: this thread's [(key, handle)] in the order taken
         self._warner = warner  # shared with the folder's other parts: one warning for a read-only folder
 
     @contextmanager
@@ -82,13 +131,17 @@ class SingleFlight:
             entry = self._entries.setdefault(key, _Entry())
             entry.users += 1
         try:
-            if not entry.lock.acquire(timeout=LOCK_TIMEOUT_S):
-                raise CacheError(self._where(key),
-                                 f"(an identical call in another thread) stayed busy for more than "
-                                 f"{LOCK_TIMEOUT_S:g} s", fix=_BUSY_FIX)
+            self.wait_for(lambda: entry.lock.acquire(timeout=WAIT_SLICE_S), 0.0, lambda: CacheError(
+                self._where(key), f"(an identical call in another thread) stayed busy for more than "
+                f"{LOCK_TIMEOUT_S:g} s", fix=_BUSY_FIX))
             try:
-                with self._shared_lock(key):
-                    yield
+                with self._shared_lock(key) as handle:
+                    held = self._held()
+                    held.append((key, handle))
+                    try:
+                        yield
+                    finally:
+                        held.remove((key, handle))
             finally:
                 entry.lock.release()
         finally:
@@ -96,6 +149,36 @@ class SingleFlight:
                 entry.users -= 1
                 if not entry.users:
                     self._entries.pop(key, None)
+
+    def wait_for(self, attempt: Callable[[], bool], poll_s: float, timeout_error: Callable[[], Exception]) -> None:
+        """Call ``attempt()`` until it is True, ``poll_s`` apart, in slices; raise ``timeout_error()`` after
+        :data:`LOCK_TIMEOUT_S`, or :class:`~patsnap_pandas.http.Interrupted` as soon as :attr:`stop` is set."""
+        deadline = time.monotonic() + LOCK_TIMEOUT_S
+        while not attempt():
+            if pause(poll_s, self.stop):
+                raise Interrupted("interrupted: no new call is made")
+            if time.monotonic() >= deadline:
+                raise timeout_error()
+
+    def held_keys(self) -> frozenset[str]:
+        """The keys of the locks this thread holds now."""
+        return frozenset(key for key, _ in self._held())
+
+    def check_held(self) -> None:
+        """Raise :class:`LeaseLost` when a lock this thread holds is no longer its own (called before each billed call)."""
+        lost = [key for key, handle in self._held() if not self._still_ours(handle)]
+        if lost:
+            raise LeaseLost(lost, self._where(lost[0]))
+
+    def _held(self) -> list[tuple[str, Any]]:
+        held: list[tuple[str, Any]] | None = getattr(self._local, "held", None)
+        if held is None:
+            held = self._local.held = []
+        return held
+
+    def _still_ours(self, handle: Any) -> bool:
+        """True while the lock behind ``handle`` is held by us: a thread lock or a file lock cannot be lost."""
+        return True
 
     def _path(self, key: str) -> Path | None:
         return None if self.folder is None else self.folder / f"{key}.lock"
@@ -105,23 +188,30 @@ class SingleFlight:
         return str(self._path(key) or key)
 
     @contextmanager
-    def _shared_lock(self, key: str) -> Iterator[None]:
+    def _shared_lock(self, key: str) -> Iterator[Any]:
         """The lock across processes, held inside the thread lock: a file lock here; a subclass may
-        use another store (:class:`patsnap_pandas.redis_backend.RedisSingleFlight`: a Redis lease)."""
+        use another store (:class:`patsnap_pandas.redis_backend.RedisSingleFlight`: a Redis lease).
+        Yields what :meth:`_still_ours` checks."""
         path = self._path(key)
         if path is None or not self._can_create(path):
-            yield  # threads of this process still coalesce
+            yield None  # threads of this process still coalesce
             return
         import filelock  # here, not at the top: it imports asyncio, a tenth of the package's import time
 
-        lock = filelock.FileLock(str(path), timeout=LOCK_TIMEOUT_S)
+        lock = filelock.FileLock(str(path))
+
+        def attempt() -> bool:
+            try:
+                lock.acquire(blocking=False)
+            except filelock.Timeout:
+                return False
+            return True
+
+        self.wait_for(attempt, LOCK_POLL_S, lambda: CacheError(
+            str(path), f"is held by another process for more than {LOCK_TIMEOUT_S:g} s "
+            "(it is making the same upload or search)", fix=_BUSY_FIX))
         try:
-            lock.acquire(poll_interval=0.02)
-        except filelock.Timeout:
-            raise CacheError(str(path), f"is held by another process for more than {LOCK_TIMEOUT_S:g} s "
-                             "(it is making the same upload or search)", fix=_BUSY_FIX) from None
-        try:
-            yield
+            yield None
         finally:
             lock.release()
 

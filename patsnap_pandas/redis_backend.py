@@ -22,7 +22,8 @@ The keys, under the namespace ``N`` (default ``"patsnap"``):
   (server time, ms); ``N:thumb-sizes`` a hash key -> bytes; ``N:thumb-bytes`` the byte total.
   Writes and evictions run in one Lua script each, so processes never disagree on the total.
 * ``N:lock:<flight key>``: a single-flight lease (a random token, ``SET NX PX``), renewed
-  while held; released only by its owner.
+  while held; released only by its owner; its token is compared before each billed call
+  (fencing: a holder paused past its lease takes the lock again instead of paying twice).
 * ``N:rate``: the rate limit's next free start (GCRA, microseconds of the server's clock).
 * ``N:usage:day:<date>``, ``N:usage:month:<month>``, ``N:usage:epochs``: the budget's counts of
   billed calls and the namespace's epoch, by which a counter tells a store that lost its counts
@@ -822,6 +823,12 @@ class RedisSingleFlight(locks.SingleFlight):
     is free again within ``lease`` seconds. Waiting longer than
     :data:`~patsnap_pandas.locks.LOCK_TIMEOUT_S` raises :class:`~patsnap_pandas.errors.CacheError`.
 
+    A holder paused longer than its lease (a stopped process, a suspended laptop: nothing
+    renews it meanwhile) loses the lease to whoever asks next. :meth:`check_held`, which the
+    client calls just before each billed call, compares the lease's token in Redis with its
+    own and raises :class:`~patsnap_pandas.locks.LeaseLost` when it differs; the client then
+    takes the lock again and asks the cache again instead of paying a second time.
+
     Examples
     --------
     >>> from patsnap_pandas.testing import RedisServer
@@ -829,9 +836,18 @@ class RedisSingleFlight(locks.SingleFlight):
     >>> backend = RedisBackend(server.url)
     >>> flights = backend.single_flight()
     >>> with flights.hold(locks.flight_key("upload", "abc")):
-    ...     pass                            # the one upload of these bytes happens here
+    ...     flights.check_held()            # the lease is ours: the one upload of these bytes happens here
     >>> backend.connection.exists(backend.key("lock", locks.flight_key("upload", "abc")))   # released
     0
+
+    A lease that ran out and was taken by another process is found before the call is sent:
+
+    >>> with flights.hold("k"):
+    ...     _ = backend.connection.set(backend.key("lock", "k"), "another-process", px=5000)
+    ...     flights.check_held()
+    Traceback (most recent call last):
+    ...
+    patsnap_pandas.locks.LeaseLost: The cache file redis://127.0.0.1:.../0 (lock patsnap:lock:k) was lost ...
     >>> backend.close(); server.stop()
     """
 
@@ -846,26 +862,42 @@ class RedisSingleFlight(locks.SingleFlight):
         return f"{self.backend.shown_url} (lock {self.backend.key('lock', key)})"
 
     @contextmanager
-    def _shared_lock(self, key: str) -> Iterator[None]:
+    def _shared_lock(self, key: str) -> Iterator[Any]:
         backend = self.backend
         lock = backend.connection.lock(backend.key("lock", key), timeout=self.lease, sleep=LOCK_POLL_S,
-                                       blocking=True, blocking_timeout=locks.LOCK_TIMEOUT_S, thread_local=False)
-        with backend.guard("taking a lock"):
-            acquired = lock.acquire(token=_secrets.token_hex(16))
-        if not acquired:
-            raise CacheError(self._where(key), f"is held by another process for more than {locks.LOCK_TIMEOUT_S:g} s "
-                             "(it is making the same upload or search)", fix=_BUSY_FIX)
+                                       blocking=False, thread_local=False)
+        token = _secrets.token_hex(16)
+
+        def attempt() -> bool:
+            with backend.guard("taking a lock"):
+                return bool(lock.acquire(token=token))
+
+        self.wait_for(attempt, LOCK_POLL_S, lambda: CacheError(
+            self._where(key), f"is held by another process for more than {locks.LOCK_TIMEOUT_S:g} s "
+            "(it is making the same upload or search)", fix=_BUSY_FIX))
         stop = threading.Event()
         lost: list[str] = []
         renewer = threading.Thread(target=self._renew, args=(lock, key, stop, lost), daemon=True,
                                    name=f"patsnap-lease-{key[:8]}")
         renewer.start()
+        fenced = False
         try:
-            yield
+            yield lock
+        except locks.LeaseLost as exc:
+            fenced = key in exc.keys
+            raise
         finally:
             stop.set()
             renewer.join()
-            self._release(lock, key, lost)
+            # A loss the fence found before a billed call was sent cost nothing twice, and the
+            # caller takes the lock again: nothing to warn about.
+            self._release(lock, key, lost, quiet=fenced)
+
+    def _still_ours(self, handle: Any) -> bool:
+        if handle is None:
+            return True
+        with self.backend.guard("checking a lock"):
+            return bool(handle.owned())
 
     def _renew(self, lock: Any, key: str, stop: threading.Event, lost: list[str]) -> None:
         while not stop.wait(self.lease / 5):
@@ -892,18 +924,21 @@ class RedisSingleFlight(locks.SingleFlight):
                     f"ran out (this process stalled for more than {self.lease:g} s)")
         return f"the lease ran out (this process stalled for more than {self.lease:g} s) and another process took it"
 
-    def _release(self, lock: Any, key: str, lost: list[str]) -> None:
+    def _release(self, lock: Any, key: str, lost: list[str], *, quiet: bool = False) -> None:
+        """Release the lease; warn when it was lost while held (unless ``quiet``: the fence found the loss
+        before a billed call was sent) or could not be released."""
         # Never raise here: the block's result (an answer already paid for) must reach the caller.
+        problems = [] if quiet else list(lost)
         try:
             lock.release()
         except self.backend._not_owned:
-            if not lost:
-                lost.append(self._why_lost(key))
+            if not quiet and not problems:
+                problems.append(self._why_lost(key))
         except self.backend._errors as exc:
-            lost.append(f"it could not be released ({self.backend.describe(exc)}); it frees itself "
-                        f"within {self.lease:g} s")
-        if lost:
-            warnings.warn(CacheWarning(f"The lock {self._where(key)}: {'; '.join(lost)}. An identical upload or "
+            problems.append(f"it could not be released ({self.backend.describe(exc)}); it frees itself "
+                            f"within {self.lease:g} s")
+        if problems:
+            warnings.warn(CacheWarning(f"The lock {self._where(key)}: {'; '.join(problems)}. An identical upload or "
                                        "search in another process may have been billed as well."), stacklevel=4)
 
 

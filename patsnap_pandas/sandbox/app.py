@@ -7,11 +7,13 @@ and injected faults use HTTP 500/502/503 or drop the connection.
 
 from __future__ import annotations
 
+import email.utils
 import hashlib
 import hmac
 import io
 import json
 import logging
+import math
 import secrets
 import socket
 import threading
@@ -93,6 +95,24 @@ def envelope(data) -> dict:
 
 def error_body(code: int, message: str) -> dict:
     return {"status": False, "error_code": code, "error_msg": message}
+
+
+def retry_after_header(seconds: int, as_date: bool) -> str:
+    """The ``Retry-After`` of a 429 answer: ``seconds``, or (``as_date``) the HTTP date that many seconds from now.
+
+    An HTTP date has no fraction of a second: it is rounded up, so that counted from the
+    answer's ``Date`` header (the server's clock, rounded down) it is never less than ``seconds``.
+
+    Examples
+    --------
+    >>> retry_after_header(2, False)
+    '2'
+    >>> retry_after_header(2, True)
+    '..., ... GMT'
+    """
+    if not as_date:
+        return str(seconds)
+    return email.utils.formatdate(math.ceil(time.time()) + seconds, usegmt=True)
 
 
 def json_response(body, status: int = 200) -> Response:
@@ -184,7 +204,7 @@ class SandboxApp:
             if retry_after is not None:  # the gateway's "too many requests", before the quota counts it
                 record(429, 67200002)
                 response = json_response(error_body(67200002, codes.ERROR_CODES[67200002][0]), 429)
-                response.headers["Retry-After"] = str(retry_after)
+                response.headers["Retry-After"] = retry_after_header(retry_after, self.faults.settings.retry_after_date)
                 return response
             quota_code = self.faults.take_quota()
             if quota_code is not None:

@@ -48,6 +48,9 @@ class FaultSettings:
         requests) with a ``Retry-After`` header, as PatSnap's gateway may.
     retry_after : int
         Seconds sent in that ``Retry-After`` header (>= 0).
+    retry_after_date : bool
+        Send that ``Retry-After`` as an HTTP date (``Wed, 21 Oct 2015 07:28:00 GMT``,
+        ``retry_after`` seconds from now) instead of a number of seconds; HTTP allows both.
     token_lifetime, image_url_lifetime, search_id_lifetime : float
         Seconds.
     seed : int
@@ -82,6 +85,7 @@ class FaultSettings:
     quota_code: int = 67200002
     throttle_rate: float = 0.0
     retry_after: int = 1
+    retry_after_date: bool = False
     token_lifetime: float = codes.TOKEN_LIFETIME_S
     image_url_lifetime: float = codes.IMAGE_URL_LIFETIME_S
     search_id_lifetime: float = codes.SEARCH_ID_LIFETIME_S
@@ -94,6 +98,8 @@ class FaultSettings:
         _check_number("throttle_rate", self.throttle_rate, low=0.0, high=1.0)
         if isinstance(self.retry_after, bool) or not isinstance(self.retry_after, int) or self.retry_after < 0:
             raise ValueError(f"retry_after={self.retry_after!r}: expected an integer number of seconds >= 0")
+        if not isinstance(self.retry_after_date, bool):
+            raise ValueError(f"retry_after_date={self.retry_after_date!r}: expected True or False")
         if self.drop_rate is not None:
             _check_number("drop_rate", self.drop_rate, low=0.0, high=1.0)
             if self.failure_rate + self.drop_rate > 1.0:

@@ -6,9 +6,13 @@ corpus and image index loaded once per process (``load_engine`` memoises them).
 
 from __future__ import annotations
 
+import _thread
 import functools
 import io
+import threading
+import time
 from collections import Counter
+from collections.abc import Callable
 
 import pandas as pd
 import pytest
@@ -91,3 +95,47 @@ def assert_intact_hits(out: pd.DataFrame, corpus, rows, limit: int) -> None:
 def ledger_counts(server) -> Counter:
     """(endpoint, ok) -> entries of the server's ledger."""
     return Counter((e.endpoint, e.ok) for e in server.ledger.entries())
+
+
+class MainInterrupter:
+    """Calls ``_thread.interrupt_main()`` -- how Jupyter interrupts a kernel on Windows -- once ``condition()``
+    holds, from its own thread, while the ``with`` block runs; ``at`` is the ``time.time()`` it did.
+
+    Unlike a SIGINT it wakes nothing: the main thread sees the ``KeyboardInterrupt`` only between two
+    bytecodes, so a main thread blocked in a wait would not see it until the wait ends. Leaving the
+    block disarms it (an interrupt after the block would stop pytest itself).
+    """
+
+    def __init__(self, condition: Callable[[], bool]) -> None:
+        self.condition = condition
+        self.at: float | None = None
+        self._lock = threading.Lock()
+        self._armed = True
+        self._thread = threading.Thread(target=self._run, daemon=True, name="interrupt-main")
+
+    def _run(self) -> None:
+        deadline = time.monotonic() + 120
+        while time.monotonic() < deadline:
+            with self._lock:
+                if not self._armed:
+                    return
+                if self.condition():
+                    self.at = time.time()
+                    _thread.interrupt_main()
+                    return
+            time.sleep(0.002)   # polling the condition, not a clock
+
+    def __enter__(self) -> MainInterrupter:
+        self._thread.start()
+        return self
+
+    def __exit__(self, *exc: object) -> None:
+        with self._lock:
+            self._armed = False
+        self._thread.join(10)
+
+
+@pytest.fixture
+def interrupt_main_when() -> Callable[[Callable[[], bool]], MainInterrupter]:
+    """``with interrupt_main_when(condition) as interrupter:`` -- see :class:`MainInterrupter`."""
+    return MainInterrupter

@@ -205,6 +205,7 @@ def test_concurrent_quota_is_exact(faulty):
         {"failure_kinds": (404,)},
         {"failure_kinds": ()},
         {"seed": "x"},
+        {"retry_after_date": "yes"},
     ],
 )
 def test_bad_knob_values_raise_value_error_naming_them(faulty, options):
@@ -220,3 +221,19 @@ def test_unknown_knob_raises_type_error(faulty):
 
     with pytest.raises(TypeError, match="colour"):
         start_sandbox(colour="red")
+
+
+@pytest.mark.parametrize("as_date", [False, True])
+def test_throttle_sends_retry_after_as_seconds_or_as_an_http_date(faulty, as_date):
+    import email.utils
+
+    faulty.configure(throttle_rate=1.0, retry_after=30, retry_after_date=as_date)
+    response = Api(faulty).get(LEGAL, patent_id="x")
+    assert response.status_code == 429 and response.json()["error_code"] == 67200002
+    header = response.headers["Retry-After"]
+    if not as_date:
+        assert header == "30"
+        return
+    asked = email.utils.parsedate_to_datetime(header)
+    served = email.utils.parsedate_to_datetime(response.headers["Date"])   # the server's own clock, same second or before
+    assert header.endswith(" GMT") and 30 <= (asked - served).total_seconds() <= 31

@@ -55,6 +55,48 @@ def limited_calls(url: str, rate: float, seconds: float, skew_s: float = 0.0) ->
     return limiter.admitted
 
 
+def search_paused(url: str, base_url: str, api_key: str, png: bytes, lease: float, cache_dir: str) -> None:
+    """Search ``png`` on the shared cache with ``lease``-second leases, pausing once just before the first send.
+
+    After its rate-limit wait, with the single-flight leases of the search and the upload held,
+    the first network call (the upload: an API key needs no token) sets ``test:a-ready`` and
+    waits for ``test:go`` -- the test stops this process meanwhile (SIGSTOP), so that nothing
+    renews the leases. The outcome goes to ``test:a-result`` (JSON: from_cache, billed, warnings).
+    """
+    import json
+    import warnings
+
+    from patsnap_pandas import PatsnapClient
+
+    with warnings.catch_warnings(record=True) as caught:
+        warnings.simplefilter("always")
+        client = PatsnapClient(base_url=base_url, api_key=api_key, cache_url=url, cache_dir=cache_dir,
+                               backoff_factor=0.001)
+        connection = client.shared_backend.connection
+        flights = client.shared_backend.single_flight(lease=lease)
+        if hasattr(client._flights, "stop"):
+            flights.stop = client._flights.stop   # interrupted with the client, as its own flights
+        client._flights = flights
+        admit = client._limiter.wait
+        paused: list[bool] = []
+
+        def admit_then_pause() -> None:
+            admit()
+            if not paused:
+                paused.append(True)
+                connection.set("test:a-ready", os.getpid())
+                while not connection.exists("test:go"):
+                    time.sleep(0.01)
+
+        client._limiter.wait = admit_then_pause  # type: ignore[method-assign]
+        page = client.create_search(png, limit=5)
+        billed = client.usage.billed_calls
+        client.close()
+    connection = RedisBackend(url).connection
+    connection.set("test:a-result", json.dumps({"from_cache": page.from_cache, "billed": billed,
+                                                "warnings": [str(w.message) for w in caught]}))
+
+
 class KillsItsWorker(os.PathLike):
     """A catalogue image (a path) that ends the process reading it, unless that is the test's own process."""
 

@@ -88,7 +88,7 @@ def cli_startup(runs: int = 3, cache: Path | None = None) -> list[float]:
     times = []
     for i in range(runs + 1):
         started = time.perf_counter()
-        proc = subprocess.Popen([sys.executable, "-m", "patsnap_pandas.cli", "sandbox", "--port", "0"],
+        proc = subprocess.Popen([sys.executable, "-m", "patsnap_pandas.cli.main", "sandbox", "--port", "0"],
                                 stdout=subprocess.PIPE, stderr=subprocess.DEVNULL, text=True, env=env)
         try:
             banner: dict[str, str] = {}

@@ -59,7 +59,7 @@ def _slow_downloads(sandbox, latency: float) -> None:
 
 def _query(corpus, run: int, variant: int) -> bytes:
     """A distinct query image per run and side: a corpus drawing, lightly perturbed."""
-    from patsnap_pandas.demo import perturb
+    from patsnap_pandas.cli.demo import perturb
 
     design = corpus.designs[(37 * run + 11) % len(corpus.designs)]
     image = perturb(corpus.image(design.image_keys[0]), seed=1000 * run + variant, angle=1.0 + variant,
@@ -72,9 +72,9 @@ def _query(corpus, run: int, variant: int) -> bytes:
 def _sequential_baseline(sandbox, data: bytes, cache_dir: Path) -> float:
     """The same work one request at a time: upload, search, then each thumbnail in turn."""
     from patsnap_pandas import PatsnapClient
-    from patsnap_pandas.frame import hits_to_frame
-    from patsnap_pandas.images import prepare_image
-    from patsnap_pandas.thumbnails import ThumbnailStore
+    from patsnap_pandas.frame.schema import hits_to_frame
+    from patsnap_pandas.api.images import prepare_image
+    from patsnap_pandas.store.thumbnails import ThumbnailStore
 
     started = time.perf_counter()
     with PatsnapClient(base_url=sandbox.base_url, api_key=sandbox.credentials.api_key,
@@ -93,7 +93,7 @@ def _sequential_baseline(sandbox, data: bytes, cache_dir: Path) -> float:
 def _ours(sandbox, data: bytes, cache_dir: Path) -> tuple[float, float]:
     """(cold seconds, cached re-run seconds) of search_designs() with thumbnails."""
     from patsnap_pandas import PatsnapClient, search_designs
-    from patsnap_pandas.search import load_thumbnails
+    from patsnap_pandas.jobs.search import load_thumbnails
 
     with PatsnapClient(base_url=sandbox.base_url, api_key=sandbox.credentials.api_key,
                        cache_dir=cache_dir) as client:
@@ -113,7 +113,7 @@ def _ours(sandbox, data: bytes, cache_dir: Path) -> tuple[float, float]:
 
 
 def _frame_build(repeats: int) -> list[float]:
-    from patsnap_pandas.frame import hits_to_frame
+    from patsnap_pandas.frame.schema import hits_to_frame
 
     hits = [{"patent_id": f"{i:08d}-0000-4000-8000-000000000000", "patent_pn": f"CN30{i:07d}S",
              "title": f"Design {i}", "score": 1 - i / 2000, "url": f"https://img.example/{i}.png?sig=x",

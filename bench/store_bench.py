@@ -90,7 +90,7 @@ def _cached_search_ms(sandbox, root: Path, stored: int, runs: int) -> list[float
 
 def _open_ms(folder: Path, runs: int, scan: bool) -> list[float]:
     """A new store's first write, ``runs`` times; ``scan``: with the byte total file removed first."""
-    from patsnap_pandas.thumbnails import ThumbnailStore
+    from patsnap_pandas.store.thumbnails import ThumbnailStore
 
     png = _tiny_png()
     ThumbnailStore(folder, size=8).put("open-bench", "https://img.example/warm.png", png)  # .size exists now

@@ -39,7 +39,7 @@ _WORKER = textwrap.dedent("""
     from pathlib import Path
     import pandas as pd
     from patsnap_pandas import PatsnapClient
-    from patsnap_pandas.batch import search_each
+    from patsnap_pandas.jobs.batch import search_each
 
     base_url, api_key, cache_url, cache_dir, folder, part, parts, rate = sys.argv[1:9]
     paths = sorted(str(p) for p in Path(folder).glob("*.png"))[int(part)::int(parts)]

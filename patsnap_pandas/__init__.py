@@ -45,19 +45,19 @@ from .errors import (
 
 if TYPE_CHECKING:  # what the lazy names are, for type checkers and editors
     from . import samples
-    from .client import PatsnapClient
-    from .filters import SearchFilters
-    from .search import search_designs
-    from .triage import read_triage
+    from .api.client import PatsnapClient
+    from .api.filters import SearchFilters
+    from .frame.triage import read_triage
+    from .jobs.search import search_designs
     from .widgets import SearchPanel, panel
 
 #: Public names that load their module on first use: name -> module (relative to the package).
 #: A module given as the name itself (``samples``) is the submodule. widgets needs the [jupyter] extra.
 _LAZY: dict[str, str] = {
-    "PatsnapClient": "client",
-    "SearchFilters": "filters",
-    "search_designs": "search",
-    "read_triage": "triage",
+    "PatsnapClient": "api.client",
+    "SearchFilters": "api.filters",
+    "search_designs": "jobs.search",
+    "read_triage": "frame.triage",
     "samples": "samples",
     "SearchPanel": "widgets",
     "panel": "widgets",

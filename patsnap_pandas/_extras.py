@@ -4,7 +4,7 @@ The core install is what a script or a scheduled job needs (pandas, requests,
 requests-cache, Pillow...). The rest comes with extras, each loaded on first
 use, so that ``import patsnap_pandas`` and ``patsnap-pandas --version`` stay light:
 
-* ``[jupyter]``: ipywidgets (and IPython with it): :class:`~patsnap_pandas.SearchPanel`;
+* ``[jupyter]``: ipywidgets (and IPython with it) and traitlets: :class:`~patsnap_pandas.SearchPanel`;
 * ``[reports]``: matplotlib (charts), xlsxwriter (Excel reports), openpyxl (``read_triage``);
 * ``[pdf]``: WeasyPrint (PDF reports);
 * ``[redis]``: redis (a cache shared by a team);
@@ -24,7 +24,7 @@ __all__ = ["EXTRAS", "extra_for", "require"]
 
 #: extra -> the top-level modules it installs (import names, not distribution names).
 EXTRAS: dict[str, tuple[str, ...]] = {
-    "jupyter": ("ipywidgets",),
+    "jupyter": ("ipywidgets", "traitlets"),
     "reports": ("matplotlib", "xlsxwriter", "openpyxl"),
     "pdf": ("weasyprint",),
     "redis": ("redis",),

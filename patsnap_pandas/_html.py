@@ -1,6 +1,6 @@
 """The HTML every view shares: escaping, ``data:`` URIs of images, and the page shell.
 
-Used by :mod:`~patsnap_pandas.render` (thumbnail grids), :mod:`~patsnap_pandas.report`
+Used by :mod:`~patsnap_pandas.frame.render` (thumbnail grids), :mod:`~patsnap_pandas.report`
 (HTML and PDF reports) and :mod:`~patsnap_pandas.widgets` (the search panel), so that
 every text reaching HTML is escaped the same way and every written page carries the
 same Content-Security-Policy (no script, nothing loaded from elsewhere).
@@ -23,7 +23,7 @@ import base64
 import html
 from typing import Any
 
-from .images import image_mime
+from .imaging import image_mime
 from .safe_text import break_runs, display_safe
 
 __all__ = ["CSP", "BREAK_EVERY", "escape", "breakable", "data_uri", "page"]

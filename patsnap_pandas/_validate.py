@@ -22,6 +22,8 @@ patsnap_pandas.errors.InvalidInputError: columns=0 is not valid: out of range. A
 from __future__ import annotations
 
 import numbers
+import os
+import sys
 from collections.abc import Hashable, Iterable
 from typing import TYPE_CHECKING, Any
 
@@ -151,3 +153,31 @@ def check_column(df: pd.DataFrame, column: Any, name: str, what: str = "the cata
     if not present:
         raise InvalidInputError(f"{name}={column!r} is not a column of {what}; allowed: {list(df.columns)}.")
     return column
+
+
+def shorten(value: Any, width: int = 80) -> str:
+    """A value as an error message shows it: bytes, arrays and images by their shape, long text cut.
+
+    Examples
+    --------
+    >>> shorten(b"abc"), shorten([1, 2])
+    ("<3 bytes starting b'abc'>", '[1, 2]')
+    """
+    if isinstance(value, (bytes, bytearray, memoryview)):
+        data = bytes(value)
+        return f"<{len(data)} bytes{' starting ' + repr(data[:8]) if data else ''}>"
+    np, pil = sys.modules.get("numpy"), sys.modules.get("PIL.Image")  # not loaded: not one of theirs
+    if np is not None and isinstance(value, np.ndarray):
+        return f"<numpy array shape={value.shape} dtype={value.dtype}>"
+    if pil is not None and isinstance(value, pil.Image):
+        return f"<PIL image mode={value.mode} size={value.width}x{value.height}>"
+    if callable(getattr(value, "read", None)) and not isinstance(value, (str, os.PathLike)):
+        name = getattr(value, "name", None)
+        return f"<{type(value).__name__}{' ' + repr(name) if isinstance(name, str) else ''}>"
+    text = repr(os.fspath(value) if isinstance(value, os.PathLike) else value)
+    return text if len(text) <= width else text[: width - 20] + "..." + text[-17:]
+
+
+def megabytes(n: int) -> str:
+    """``n`` bytes as "1.5 MB" (messages)."""
+    return f"{n / 2**20:.1f} MB"

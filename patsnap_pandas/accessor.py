@@ -34,14 +34,15 @@ from typing import TYPE_CHECKING, Any
 import pandas as pd
 
 from ._validate import check_int
-from .frame import SCHEMA
+from .frame.schema import SCHEMA
 
 if TYPE_CHECKING:
     from matplotlib.axes import Axes
     from matplotlib.figure import Figure
 
-    from . import render, report
-    from .client import PatsnapClient
+    from . import report
+    from .api.client import PatsnapClient
+    from .frame import render
 
 __all__ = ["PatsnapAccessor"]
 
@@ -111,7 +112,7 @@ class PatsnapAccessor:
         <ThumbnailGrid: 10 thumbnail(s), css prefix psg-...>
         >>> client.close()
         """
-        from . import render
+        from .frame import render
 
         df = self._need("thumbnails", "patent_pn", *_THUMBNAIL_COLUMNS)
         caption = render.CAPTION_DEFAULT if caption is None else caption
@@ -149,7 +150,7 @@ class PatsnapAccessor:
         20
         >>> client.close()
         """
-        from . import render
+        from .frame import render
 
         df = self._need("plot_scores", "score", "patent_pn")
         return render.plot_scores(df, kind=kind, by=by, ax=ax, n=n)
@@ -165,7 +166,7 @@ class PatsnapAccessor:
         >>> hits.patsnap.gallery(n=8).savefig("gallery.pdf")
         >>> client.close()
         """
-        from . import render
+        from .frame import render
 
         df = self._need("gallery", "score", "patent_pn", *_THUMBNAIL_COLUMNS)
         n = check_int(n, "n", 1)
@@ -190,12 +191,12 @@ class PatsnapAccessor:
         >>> page2 = hits.patsnap.more(50)
         >>> page2["rank"].tolist()[:3], len(page2), page2.attrs["search_id"] == hits.attrs["search_id"]
         ([21, 22, 23], 50, True)
-        >>> from patsnap_pandas.frame import concat_frames
+        >>> from patsnap_pandas.frame.schema import concat_frames
         >>> len(concat_frames([hits, page2]))
         70
         >>> client.close()
         """
-        from . import search
+        from .jobs import search
 
         df = self._need("more", *SCHEMA)
         return search.continue_search(df, n, client=client, refresh=refresh)
@@ -206,7 +207,7 @@ class PatsnapAccessor:
 
         ``fields``: any of ``assignees``, ``applicants``, ``apply_date``,
         ``publication_date``, ``grant_date``, ``loc``, ``authority`` (default all);
-        see :func:`patsnap_pandas.enrich.enrich`.
+        see :func:`patsnap_pandas.jobs.enrich.enrich`.
 
         Examples
         --------
@@ -218,7 +219,7 @@ class PatsnapAccessor:
         (['assignees', 'grant_date', 'simple_legal_status'], 'datetime64[ns]')
         >>> client.close()
         """
-        from . import enrich as _enrich
+        from .jobs import enrich as _enrich
 
         df = self._need("enrich", "patent_id")
         return _enrich.enrich(df, fields, legal_status=legal_status, client=client)
@@ -228,7 +229,7 @@ class PatsnapAccessor:
                     client: PatsnapClient | None = None, **options: Any) -> pd.DataFrame:
         """Search the image in ``image_column`` of every row; one long frame of hits.
 
-        Works on any frame (a product catalogue). See :func:`patsnap_pandas.batch.search_each`
+        Works on any frame (a product catalogue). See :func:`patsnap_pandas.jobs.batch.search_each`
         for ``label_column``, ``thumbnails`` and the filters.
 
         Examples
@@ -243,7 +244,7 @@ class PatsnapAccessor:
         (['LMP-1001', 'CHR-2002'], ['CN'], 10)
         >>> client.close()
         """
-        from . import batch
+        from .jobs import batch
 
         return batch.search_each(self._obj, image_column, limit=limit, max_workers=max_workers,
                                  rate_limit=rate_limit, progress=progress, client=client, **options)
@@ -337,7 +338,7 @@ class PatsnapAccessor:
         {'relevant': 3}
         >>> client.close()
         """
-        from . import triage
+        from .frame import triage
 
         df = self._need("mark", "patent_pn")
         return triage.mark(df, selection, relevance=relevance, note=note)
@@ -358,7 +359,7 @@ class PatsnapAccessor:
         ['unsure', <NA>]
         >>> client.close()
         """
-        from . import triage
+        from .frame import triage
 
         df = self._need("apply_triage", "patent_pn")
         if isinstance(marks, (str, Path)):
@@ -468,7 +469,7 @@ class PatsnapAccessor:
 
 def _thumbnails(df: pd.DataFrame) -> list[bytes | None]:
     """One thumbnail per row from the store; None for rows that are not hits."""
-    from . import search
+    from .jobs import search
 
     return search.load_row_thumbnails(df)
 

@@ -207,3 +207,20 @@ IMAGE_FLAGS: tuple[str, ...] = (
     "is_https", "return_img_id", "pre_filter", "stemming", "include_machine_translation", "score_expansion",
 )
 MULTI_IMAGE_MAX = 4  # P061: 1..4 images of one product
+
+
+# What each filter is called where people read it (panel labels, messages, reports).
+FILTER_LABELS: dict[str, str] = {
+    "loc": "Locarno class",
+    "assignees": "Assignee",
+    "legal_status": "Legal status",
+    "country": "Authority",
+    "simple_legal_status": "Status",
+    "main_field": "Keyword",
+    "apply_start_time": "Applied from",
+    "apply_end_time": "Applied to",
+    "public_start_time": "Published from",
+    "public_end_time": "Published to",
+    "field": "Sort by",
+    "order": "Sort order",
+}

@@ -257,7 +257,7 @@ class UploadRejectedError(PatsnapError):
     >>> client.close()
     """
 
-    hint = ("Upload a JPG or PNG of at most 4 MB; patsnap_pandas.images.prepare_image() "
+    hint = ("Upload a JPG or PNG of at most 4 MB; patsnap_pandas.api.images.prepare_image() "
             "converts and shrinks any image.")
 
 
@@ -401,7 +401,7 @@ class InvalidTypeError(InvalidInputError, TypeError):
 
     Examples
     --------
-    >>> from patsnap_pandas import render
+    >>> from patsnap_pandas.frame import render
     >>> try:
     ...     render.thumbnail_grid([1, 2, 3], None)
     ... except TypeError as err:
@@ -454,7 +454,7 @@ class ImageInputError(InvalidInputError):
     patsnap_pandas.errors.ImageInputError: image='no-such-drawing.png': no such file. image must be ...
     """
 
-    #: What :mod:`~patsnap_pandas.images` says of a refused image: the parameter, the value as
+    #: What :mod:`~patsnap_pandas.api.images` says of a refused image: the parameter, the value as
     #: shown, what is allowed, and the problem alone (None when raised elsewhere).
     parameter: str | None = None
     value: str | None = None
@@ -487,7 +487,7 @@ _STATUS_TO_CLASS: dict[int, type[PatsnapError]] = {
 RESULTS_PATH = "/image-search/results"
 
 
-CACHE_FIX = ("Run `patsnap-pandas cache repair` (or patsnap_pandas.cache.repair_cache()): it sets the damaged "
+CACHE_FIX = ("Run `patsnap-pandas cache repair` (or patsnap_pandas.store.cache.repair_cache()): it sets the damaged "
              "file aside and keeps every readable answer; or point cache_dir / PATSNAP_CACHE_DIR at another folder.")
 
 
@@ -568,7 +568,7 @@ class SpendingLostError(CacheError):
     again. Its cached answers and remembered uploads are gone too. Raised before the
     next billed call; cached answers still work. ``fix`` says how to go on:
     ``patsnap-pandas cache restore-spending`` (or
-    :func:`patsnap_pandas.budget.restore_spending`) writes the last known counts back.
+    :func:`patsnap_pandas.store.budget.restore_spending`) writes the last known counts back.
 
     Attributes
     ----------

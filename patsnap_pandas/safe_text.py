@@ -1,7 +1,7 @@
 """Text and numbers from the API made safe for where they go: records, XML, HTML, terminals, spreadsheets.
 
 The ground floor of the package (no pandas at import): the parser of PatSnap's answers
-(:mod:`~patsnap_pandas.models`) uses it as well as every writer.
+(:mod:`~patsnap_pandas.api.models`) uses it as well as every writer.
 
 * :func:`xml_safe`: lone surrogates and the characters XML 1.0 cannot hold (C0 controls
   but tab, line feed and carriage return; U+FFFE, U+FFFF) replaced by U+FFFD. Every
@@ -16,23 +16,19 @@ The ground floor of the package (no pandas at import): the parser of PatSnap's a
 * :func:`break_runs`: a long run of text without spaces cut into pieces at which a
   line may break (a grapheme is never cut).
 * :func:`valid_score`: a similarity score inside 0..1, or None.
-* :func:`neutralise_formula`, :func:`csv_safe`, :func:`write_csv`: a cell that a
-  spreadsheet would run as a formula gets a leading apostrophe, so it shows as text.
+* :func:`neutralise_formula`: a cell that a spreadsheet would run as a formula gets a
+  leading apostrophe, so it shows as text (:mod:`patsnap_pandas.frame.csv_file` applies it to a frame).
 """
 
 from __future__ import annotations
 
-import csv
 import math
 import re
 import unicodedata
-from typing import TYPE_CHECKING, Any
-
-if TYPE_CHECKING:  # pandas loads only when a frame is written: the command line starts fast
-    import pandas as pd
+from typing import Any
 
 __all__ = ["FORMULA_PREFIXES", "XML_ILLEGAL", "SCORE_TOLERANCE", "xml_safe", "display_safe", "terminal_safe",
-           "break_runs", "valid_score", "neutralise_formula", "csv_safe", "write_csv"]
+           "break_runs", "valid_score", "neutralise_formula"]
 
 #: First characters that make a spreadsheet read a cell as a formula (OWASP, CSV injection), with their
 #: full-width and small forms (East Asian input methods type them) and the minus sign.
@@ -183,39 +179,3 @@ def neutralise_formula(value: Any) -> Any:
     return value
 
 
-def csv_safe(df: pd.DataFrame) -> pd.DataFrame:
-    """A copy of ``df`` whose text cells (and column names) are neutralised for a spreadsheet.
-
-    Examples
-    --------
-    >>> import pandas as pd
-    >>> df = pd.DataFrame({"title": ["@SUM(1+1)*cmd|' /C calc'!A0", "Lamp"], "score": [-0.5, 0.9]})
-    >>> csv_safe(df)["title"].tolist(), csv_safe(df)["score"].tolist()
-    (["'@SUM(1+1)*cmd|' /C calc'!A0", 'Lamp'], [-0.5, 0.9])
-    """
-    import pandas as pd
-
-    out = df.copy()
-    for i in range(out.shape[1]):
-        column = out.iloc[:, i]
-        if column.dtype == object or pd.api.types.is_string_dtype(column.dtype):
-            out.isetitem(i, column.map(neutralise_formula).astype(object))
-    out.columns = [neutralise_formula(name) for name in out.columns]
-    return out
-
-
-def write_csv(df: pd.DataFrame, path: Any) -> None:
-    """Write ``df`` as a CSV file a spreadsheet opens safely: :func:`csv_safe` cells, every text cell
-    quoted (so a carriage return inside a title cannot start a new row).
-
-    Examples
-    --------
-    >>> import pandas as pd
-    >>> write_csv(pd.DataFrame({"title": ["=1+1", "Lamp\\rshade"], "score": [0.9, 0.8]}), "hits.csv")
-    >>> print(open("hits.csv", newline="").read().replace("\\r", "<CR>"))
-    "title","score"
-    "'=1+1",0.9
-    "Lamp<CR>shade",0.8
-    <BLANKLINE>
-    """
-    csv_safe(df).to_csv(path, index=False, quoting=csv.QUOTE_NONNUMERIC)

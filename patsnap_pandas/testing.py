@@ -64,7 +64,7 @@ import pytest
 from .errors import InvalidInputError
 
 if TYPE_CHECKING:
-    from .client import PatsnapClient
+    from .api.client import PatsnapClient
     from .sandbox import Sandbox
 
 __all__ = ["CLIENT_DEFAULTS", "CORPUS_OPTIONS", "ClientFactory", "RedisServer", "SandboxPool", "reset_sandbox"]
@@ -223,7 +223,7 @@ class ClientFactory:
                  **options: Any) -> PatsnapClient:
         """A client of ``sandbox`` (default: the factory's) with the client id + secret
         (``auth="token"``) or the sk- API key (``auth="api_key"``), caching in ``cache_root / name``."""
-        from .client import PatsnapClient
+        from .api.client import PatsnapClient
 
         if sandbox is None:
             if self._sandbox is None:

@@ -21,10 +21,10 @@ import pandas as pd
 import pytest
 
 import patsnap_pandas  # noqa: F401  (registers df.patsnap)
-from patsnap_pandas import (FilterError, ImageInputError, InvalidInputError, PatsnapClient, SearchFilters, cli,
-                            search_designs)
+from patsnap_pandas import FilterError, ImageInputError, InvalidInputError, PatsnapClient, SearchFilters, search_designs
+from patsnap_pandas.cli import main as cli
 from patsnap_pandas.sandbox import start_sandbox
-from patsnap_pandas.search import continue_search
+from patsnap_pandas.jobs.search import continue_search
 
 
 @dataclass

@@ -88,8 +88,8 @@ def test_the_acceptance_one_liner_holds(tmp_path):
 
 #: What the package's own root loads on first use only: the HTTP stack (the client, the search) and Pillow
 #: (samples, images). Importing them made `import patsnap_pandas` cost 0.64 s more than `import pandas`.
-NOT_LOADED_ON_IMPORT = ("requests", "requests_cache", "urllib3", "PIL", "patsnap_pandas.client",
-                        "patsnap_pandas.search", "patsnap_pandas.render", "patsnap_pandas.report")
+NOT_LOADED_ON_IMPORT = ("requests", "requests_cache", "urllib3", "PIL", "patsnap_pandas.api.client",
+                        "patsnap_pandas.jobs.search", "patsnap_pandas.frame.render", "patsnap_pandas.report")
 
 
 def test_import_loads_neither_the_http_stack_nor_pillow(tmp_path):
@@ -124,8 +124,8 @@ def test_every_public_name_imports_as_before(tmp_path):
               "requests_cache" in sys.modules)
     """, tmp_path)
     assert result.returncode == 0, result.stderr
-    assert result.stdout.split() == ["True", "patsnap_pandas.client", "patsnap_pandas.search",
-                                     "patsnap_pandas.triage", "patsnap_pandas.filters", "True"]
+    assert result.stdout.split() == ["True", "patsnap_pandas.api.client", "patsnap_pandas.jobs.search",
+                                     "patsnap_pandas.frame.triage", "patsnap_pandas.api.filters", "True"]
 
 
 def test_version_command_loads_no_optional_part(tmp_path):
@@ -190,7 +190,7 @@ def test_each_part_names_its_missing_extra(tmp_path):
             attempt("plot_scores", lambda: df.patsnap.plot_scores())
             from patsnap_pandas.report import build_report, write_excel, write_html, write_pdf
             attempt("build_report", lambda: build_report(df))
-            Path("marks.xlsx").write_bytes(b"PK")
+            Path("marks.xlsx").write_bytes(b"PK\\x05\\x06" + bytes(18))  # an empty zip: a workbook by its kind
             attempt("read_triage", lambda: pp.read_triage("marks.xlsx"))
             hide.names.discard("matplotlib")  # [reports] half there: charts, but no Excel; no [pdf]
             report = build_report(df)
@@ -227,7 +227,7 @@ def test_each_part_names_its_missing_extra(tmp_path):
 def test_cli_report_without_the_extra_names_it_before_searching(tmp_path):
     result = _python("""
         import sys
-        from patsnap_pandas import cli, samples
+        from patsnap_pandas.cli import main as cli; from patsnap_pandas import samples
         sys.exit(cli.main(["search", str(samples.image("armchair")), "--sandbox", "--out", "hits.xlsx"]))
     """, tmp_path, hidden=OPTIONAL_MODULES)
     assert result.returncode == 2, result.stderr
@@ -241,7 +241,7 @@ def test_demo_runs_on_the_core_install(tmp_path):
     """`make demo` installs the core only: the demo needs no extra."""
     result = _python("""
         import sys
-        from patsnap_pandas import cli
+        from patsnap_pandas.cli import main as cli
         code = cli.main(["demo", "--limit", "3", "--corpus-size", "60", "--sandbox-corpus", "generated"])
         print("loaded:", sorted(m for m in sys.modules if m.partition(".")[0] in OPTIONAL))
         sys.exit(code)

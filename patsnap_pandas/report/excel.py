@@ -17,11 +17,11 @@ import io
 from pathlib import Path
 from typing import Any
 
-from .. import words
 from .._extras import require
-from ..frame import RELEVANCE_VALUES
-from ..images import thumbnail_png_or_none
-from ..render import truncate
+from ..frame import words
+from ..frame.render import truncate
+from ..frame.schema import RELEVANCE_VALUES
+from ..imaging import thumbnail_png_or_none
 from ..safe_text import xml_safe
 from .model import GroupRow, Hit, Report
 

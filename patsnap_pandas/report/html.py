@@ -2,7 +2,7 @@
 
 The same markup feeds the PDF writer (``medium="print"``): paged CSS there adds
 the page header (banner and title) and page numbers. Every text is escaped; the
-only links are the public records of designs (see :mod:`patsnap_pandas.links`).
+only links are the public records of designs (see :mod:`patsnap_pandas.frame.links`).
 """
 
 from __future__ import annotations

@@ -20,12 +20,12 @@ from typing import Any
 import numpy as np
 import pandas as pd
 
-from .. import words
 from ..errors import InvalidInputError
-from ..frame import RELEVANCE_VALUES
-from ..images import thumbnail_png_or_none
-from ..links import public_record_url
-from ..render import format_value, is_missing, optional_int, score_chart_png
+from ..frame import words
+from ..frame.links import public_record_url
+from ..frame.render import format_value, is_missing, optional_int, score_chart_png
+from ..frame.schema import RELEVANCE_VALUES
+from ..imaging import thumbnail_png_or_none
 from ..safe_text import valid_score
 
 __all__ = ["INCLUDE_CHOICES", "REQUIRED_COLUMNS", "Column", "GroupRow", "Hit", "OverviewRow", "Report", "Section", "View",
@@ -319,7 +319,7 @@ def build_report(df: pd.DataFrame, *, title: str = "Design search report", subti
     '20 of 20 fetched'
     >>> client.close()
     """
-    from ..search import load_query_image_of, load_row_thumbnails
+    from ..jobs.search import load_query_image_of, load_row_thumbnails
 
     _check_text(title, "title", required=True)
     for name, value in (("subtitle", subtitle), ("author", author), ("organisation", organisation)):
@@ -487,7 +487,7 @@ def _view_score_columns(row: Mapping[str, Any]) -> list[str]:
 
 def _views(df: pd.DataFrame) -> list[View]:
     """The query views of a multi-view search frame, in order (empty for one image)."""
-    from ..search import load_query_images
+    from ..jobs.search import load_query_images
 
     labels = df.attrs.get("views")
     if not isinstance(labels, list) or len(labels) < 2:

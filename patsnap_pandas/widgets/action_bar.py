@@ -18,7 +18,7 @@ from typing import Any
 
 import ipywidgets as W
 
-from ..search import MAX_RESULTS_CAP
+from ..jobs.search import MAX_RESULTS_CAP
 from ._layout import classed, hint_html, row
 from .state import PanelState
 

@@ -27,12 +27,12 @@ from typing import TYPE_CHECKING, Any
 
 import pandas as pd
 
-from ..client import PatsnapClient
+from ..api.client import PatsnapClient
+from ..api.images import ImageSizeWarning
 from ..errors import FilterError, InvalidInputError, MissingCredentialsError
-from ..frame import concat_frames
-from ..images import ImageSizeWarning
-from ..search import SearchWarning, client_for, continue_search, load_thumbnails, search_designs
-from ..thumbnails import ThumbnailWarning
+from ..frame.schema import concat_frames
+from ..jobs.search import SearchWarning, client_for, continue_search, load_thumbnails, search_designs
+from ..store.thumbnails import ThumbnailWarning
 from .export import export_report
 from .messages import plain_error, plural
 

@@ -29,8 +29,8 @@ import ipywidgets as W
 import pandas as pd
 
 from .._html import escape
-from ..search import load_query_images, load_thumbnails
-from ..thumbnails import ThumbnailStore
+from ..jobs.search import load_query_images, load_thumbnails
+from ..store.thumbnails import ThumbnailStore
 from ._layout import classed, full, label, message_slot, row
 from .cards import compare_html
 from .messages import plural

@@ -27,7 +27,8 @@ from traitlets import link
 
 from .. import codes
 from .._html import escape
-from ..filters import FILTER_LABELS, SearchFilters
+from ..api.filters import SearchFilters
+from ..codes import FILTER_LABELS
 from ._layout import STYLE, classed, column, error_html, full, label, message_slot, row, text_box
 from .state import COMMON_AUTHORITIES, FILTER_TRAITS, PanelState
 

@@ -3,7 +3,7 @@
 :class:`~patsnap_pandas.errors.FilterError` carries which filter(s) it is about
 (``params``), what is wrong (``problem``) and a likely intended value
 (``suggestion``); :func:`filter_message` turns that into the sentence shown next to
-the field, with the field's label from :data:`patsnap_pandas.filters.FILTER_LABELS`.
+the field, with the field's label from :data:`patsnap_pandas.codes.FILTER_LABELS`.
 
 Examples
 --------
@@ -21,9 +21,9 @@ from __future__ import annotations
 
 import re
 
+from ..codes import FILTER_LABELS
 from ..errors import FilterError, InvalidInputError, MissingCredentialsError, PatsnapError
-from ..filters import FILTER_LABELS
-from ..http import redact
+from ..redaction import redact
 
 __all__ = ["IMAGE_FORMATS", "UPLOAD_ACCEPT", "filter_message", "image_message", "plain_error", "plural", "split_urls",
            "too_many_views", "url_message", "urls_message"]
@@ -48,7 +48,7 @@ def filter_message(error: FilterError) -> tuple[str | None, str]:
     Parameters
     ----------
     error : FilterError
-        As raised by :class:`~patsnap_pandas.filters.SearchFilters`.
+        As raised by :class:`~patsnap_pandas.api.filters.SearchFilters`.
 
     Returns
     -------

@@ -27,7 +27,7 @@ import ipywidgets as W
 from traitlets import link
 
 from .._html import escape
-from ..words import views_in_words
+from ..frame.words import views_in_words
 from ._layout import STYLE, classed, full, row
 from .card_grid import CardGrid
 from .score_chart import ScoreChart

@@ -22,8 +22,8 @@ from typing import Any
 import ipywidgets as W
 import pandas as pd
 
-from .. import render
 from .._html import data_uri
+from ..frame import render
 from ._layout import classed
 from .state import PanelState
 

@@ -41,9 +41,9 @@ import ipywidgets as W
 import pandas as pd
 
 from .. import codes
-from ..client import PatsnapClient
+from ..api.client import PatsnapClient
+from ..api.filters import SearchFilters
 from ..errors import InvalidInputError
-from ..filters import SearchFilters
 from ._layout import classed
 from .action_bar import ActionBar
 from .cards import CSS

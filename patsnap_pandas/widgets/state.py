@@ -39,12 +39,13 @@ import pandas as pd
 from traitlets import Bool, Bytes, Dict, Enum, Float, HasTraits, Instance, Int, List, Tuple, Unicode, default, observe
 
 from .. import codes
-from ..client import PatsnapClient
+from ..api.client import PatsnapClient
+from ..api.filters import SearchFilters
+from ..api.images import ImageSizeWarning, PreparedImage, prepare_image
 from ..errors import FilterError, InvalidInputError
-from ..filters import SearchFilters
-from ..frame import RELEVANCE_VALUES
-from ..images import ImageSizeWarning, PreparedImage, prepare_image, thumbnail_png_or_none
-from ..search import MAX_VIEWS
+from ..frame.schema import RELEVANCE_VALUES
+from ..imaging import thumbnail_png_or_none
+from ..jobs.search import MAX_VIEWS
 from . import actions
 from .export import EXPORT_FORMATS, default_export_dir, display_path
 from .messages import filter_message, image_message, split_urls, too_many_views, url_message, urls_message

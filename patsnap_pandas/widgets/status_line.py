@@ -18,8 +18,8 @@ import ipywidgets as W
 
 from .._html import escape
 from ..errors import CacheError
-from ..search import data_source
-from ..words import SANDBOX_BANNER, SANDBOX_SOURCE
+from ..frame.words import SANDBOX_BANNER, SANDBOX_SOURCE
+from ..jobs.search import data_source
 from ._layout import classed
 from .messages import plural
 from .state import PanelState

@@ -9,9 +9,9 @@ import pandas as pd
 import pytest
 
 from patsnap_pandas import FilterError, InvalidInputError
-from patsnap_pandas.batch import BATCH_COLUMNS
-from patsnap_pandas.frame import SCHEMA
-from patsnap_pandas.images import prepare_image
+from patsnap_pandas.jobs.batch import BATCH_COLUMNS
+from patsnap_pandas.frame.schema import SCHEMA
+from patsnap_pandas.api.images import prepare_image
 
 from .conftest import design_png
 

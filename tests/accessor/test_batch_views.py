@@ -8,7 +8,7 @@ import pandas as pd
 import pytest
 
 from patsnap_pandas import InvalidInputError
-from patsnap_pandas.frame import SCHEMA
+from patsnap_pandas.frame.schema import SCHEMA
 
 MULTIPLE, SINGLE, UPLOAD = "/search/patent/image-multiple", "/search/patent/image-single", "/image-search/image-upload"
 

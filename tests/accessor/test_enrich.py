@@ -6,7 +6,7 @@ import pandas as pd
 import pytest
 
 from patsnap_pandas import InvalidInputError, search_designs
-from patsnap_pandas.enrich import FIELDS
+from patsnap_pandas.jobs.enrich import FIELDS
 from patsnap_pandas.sandbox.records import simple_legal_label
 
 from .conftest import design_png

@@ -6,7 +6,7 @@ from __future__ import annotations
 import pytest
 
 from patsnap_pandas import SearchExpiredError, search_designs
-from patsnap_pandas.search import SearchWarning
+from patsnap_pandas.jobs.search import SearchWarning
 
 from .conftest import design_png
 

@@ -12,8 +12,9 @@ import pandas as pd
 import pytest
 import requests
 
-from patsnap_pandas import InvalidInputError, search, search_designs
-from patsnap_pandas.images import ThumbnailStore
+from patsnap_pandas import InvalidInputError, search_designs
+from patsnap_pandas.jobs import search
+from patsnap_pandas.store.thumbnails import ThumbnailStore
 
 from .conftest import HOSTILE_APPLICANT, HOSTILE_TITLE, design_png
 

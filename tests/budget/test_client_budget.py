@@ -13,8 +13,8 @@ from patsnap_pandas import (
     ServiceUnreachableError,
     search_designs,
 )
-from patsnap_pandas.budget import LocalUsageCounter, MemoryUsageCounter
-from patsnap_pandas.cache_files import USAGE_FILE
+from patsnap_pandas.store.budget import LocalUsageCounter, MemoryUsageCounter
+from patsnap_pandas.store.files import USAGE_FILE
 
 from .conftest import SEARCH, UPLOAD, distinct_png
 
@@ -147,7 +147,7 @@ def test_search_designs_stops_at_the_budget_with_the_sandbox_helper():
 def test_a_call_interrupted_while_waiting_for_the_rate_limit_gives_its_reservation_back(make_client, patsnap_sandbox):
     import threading
 
-    from patsnap_pandas.http import Interrupted
+    from patsnap_pandas.waits import Interrupted
 
     client = make_client(budget="5/day", rate_limit=0.5)  # one call every 2 s (the token is one)
     client.upload_image(distinct_png(0), "q0.png")

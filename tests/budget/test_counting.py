@@ -14,7 +14,7 @@ import textwrap
 import pytest
 import redis
 
-from patsnap_pandas.budget import Budget, LocalUsageCounter, MemoryUsageCounter, RedisUsageCounter
+from patsnap_pandas.store.budget import Budget, LocalUsageCounter, MemoryUsageCounter, RedisUsageCounter
 
 PROCESSES = 4
 ATTEMPTS = 60  # per process: 240 in all
@@ -24,7 +24,7 @@ ATTEMPTS = 60  # per process: 240 in all
 # budget in another.
 WORKER = textwrap.dedent("""
     import json, os, sys, time
-    from patsnap_pandas.budget import Budget, LocalUsageCounter, RedisUsageCounter
+    from patsnap_pandas.store.budget import Budget, LocalUsageCounter, RedisUsageCounter
     from patsnap_pandas.errors import BudgetExceededError
     kind, where, attempts, go = sys.argv[1], sys.argv[2], int(sys.argv[3]), sys.argv[4]
     if kind == "redis":

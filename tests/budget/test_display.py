@@ -6,7 +6,7 @@ import json
 
 import pytest
 
-from patsnap_pandas import cli
+from patsnap_pandas.cli import main as cli
 
 from .conftest import distinct_png
 

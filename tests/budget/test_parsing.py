@@ -7,7 +7,7 @@ import pickle
 import pytest
 
 from patsnap_pandas import BudgetExceededError, InvalidInputError, PatsnapClient
-from patsnap_pandas.budget import Budget, window_end
+from patsnap_pandas.store.budget import Budget, window_end
 
 NOV_18 = 1795000000.0  # 2026-11-18 08:26:40 UTC
 

@@ -78,7 +78,7 @@ def real_subset(real_designs, tmp_path_factory) -> Path:
 
 def run_cli(*args: str, cwd: Path | None = None, executable: list[str] | None = None) -> subprocess.CompletedProcess:
     """Run the command in a subprocess with this session's environment (isolated caches)."""
-    command = executable or [sys.executable, "-m", "patsnap_pandas.cli"]
+    command = executable or [sys.executable, "-m", "patsnap_pandas.cli.main"]
     return subprocess.run([*command, *map(str, args)], check=False, capture_output=True, text=True, cwd=cwd,
                           env=dict(os.environ), timeout=SUBPROCESS_TIMEOUT_S)
 

@@ -8,9 +8,9 @@ import json
 
 import pytest
 
-from patsnap_pandas import cli
-from patsnap_pandas.cache import cache_info as client_cache_info
-from patsnap_pandas.filters import SearchFilters
+from patsnap_pandas.cli import main as cli
+from patsnap_pandas.store.cache import cache_info as client_cache_info
+from patsnap_pandas.api.filters import SearchFilters
 
 HELP = [[], ["search"], ["batch"], ["demo"], ["sandbox"], ["cache"], ["cache", "info"], ["cache", "clear"],
         ["cache", "restore-spending"], ["cache", "repair"]]
@@ -92,7 +92,7 @@ def test_demo_runs_run_demo(sandbox, capsys):
 def test_table_cells_neutralise_terminal_escapes_and_show_lists():
     import pandas as pd
 
-    from patsnap_pandas.cli import format_table
+    from patsnap_pandas.cli.main import format_table
 
     df = pd.DataFrame({"rank": [1], "loc": [["06-01", "06-03"]],
                        "title": ["Chair\x1b[2J\x1b]0;owned\x07 design"]})

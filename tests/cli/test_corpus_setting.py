@@ -5,7 +5,7 @@ from __future__ import annotations
 import pytest
 
 from patsnap_pandas import PatsnapClient, samples
-from patsnap_pandas import cli
+from patsnap_pandas.cli import main as cli
 
 from .conftest import error_lines
 

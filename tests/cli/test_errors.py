@@ -11,7 +11,7 @@ from pathlib import Path
 
 import pytest
 
-from patsnap_pandas import cli
+from patsnap_pandas.cli import main as cli
 
 from .conftest import error_lines, run_cli
 

@@ -8,7 +8,7 @@ import openpyxl
 import pandas as pd
 import pytest
 
-from patsnap_pandas import cli
+from patsnap_pandas.cli import main as cli
 
 from .conftest import error_lines, run_cli
 

@@ -10,7 +10,7 @@ from urllib.parse import parse_qs
 import pytest
 
 from patsnap_pandas import AuthenticationError, PatsnapClient
-from patsnap_pandas.auth import TokenAuth
+from patsnap_pandas.api.auth import TokenAuth
 
 from .conftest import SEARCH_DATA, TOKEN_BODY, envelope, error_body, json_response
 

@@ -16,9 +16,9 @@ from pathlib import Path
 import pytest
 
 from patsnap_pandas import CacheError, CacheWarning
-from patsnap_pandas import cache_files, locks, upload_memo
-from patsnap_pandas.cli import main
-from patsnap_pandas.client import cache_info, clear_cache
+from patsnap_pandas.store import files as cache_files, locks, upload_memo
+from patsnap_pandas.cli.main import main
+from patsnap_pandas.api.client import cache_info, clear_cache
 
 GARBAGE = b"this is not a SQLite database, it is what a crash or a bad copy leaves" * 40
 
@@ -251,7 +251,7 @@ def test_cache_clear_does_not_cure_a_damaged_usage_file_with_the_paid_answers(sa
 
 
 def test_cache_repair_sets_aside_only_the_damaged_file(sandbox, make_client, query_png, tmp_path):
-    from patsnap_pandas.cache import repair_cache
+    from patsnap_pandas.store.cache import repair_cache
 
     folder = tmp_path / "cache"
     client = make_client()

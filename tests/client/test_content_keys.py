@@ -5,7 +5,7 @@ from __future__ import annotations
 import pytest
 
 from patsnap_pandas import InvalidInputError, PatsnapClient, SearchFilters, search_designs
-from patsnap_pandas.search import load_query_image
+from patsnap_pandas.jobs.search import load_query_image
 
 
 def test_a_search_by_bytes_is_reused_after_the_upload_url_expired(sandbox, make_client, query_png, clock):
@@ -148,7 +148,7 @@ def test_an_image_search_with_authorities_in_another_order_is_paid_once(sandbox,
 
 
 def test_an_answer_stored_under_the_old_key_shape_is_still_found(sandbox, make_client, query_png):
-    from patsnap_pandas.cache import old_key_shape
+    from patsnap_pandas.store.cache import old_key_shape
 
     ids = [sandbox.corpus.designs[0].patent_id]
     with old_key_shape():  # what a token client of an earlier build stored: `apikey=REDACTED` in the key

@@ -6,7 +6,7 @@ import pandas as pd
 import pytest
 
 from patsnap_pandas import InvalidInputError, search_designs
-from patsnap_pandas.batch import search_each
+from patsnap_pandas.jobs.batch import search_each
 
 
 def png(sandbox, i: int) -> bytes:

@@ -8,7 +8,7 @@ import datetime as dt
 import pytest
 
 from patsnap_pandas import FilterError, InvalidInputError, SearchFilters
-from patsnap_pandas.filters import FILTER_NAMES, check_limit, check_offset
+from patsnap_pandas.api.filters import FILTER_NAMES, check_limit, check_offset
 
 GOOD = [
     ({"loc": "01-01"}, {"loc": "01-01"}),
@@ -216,7 +216,8 @@ def test_filters_reach_the_server_normalised(sandbox, client, query_url):
 
 
 def test_every_filter_has_one_label_for_people():
-    from patsnap_pandas.filters import FILTER_LABELS, FILTER_NAMES
+    from patsnap_pandas.codes import FILTER_LABELS
+    from patsnap_pandas.api.filters import FILTER_NAMES
 
     assert set(FILTER_LABELS) == set(FILTER_NAMES)
     assert len(set(FILTER_LABELS.values())) == len(FILTER_LABELS)  # no two filters read alike

@@ -13,7 +13,7 @@ import pytest
 
 from patsnap_pandas import InvalidInputError, InvalidParameterError
 from patsnap_pandas.errors import FilterError
-from patsnap_pandas.image_params import ImageSearchOptions
+from patsnap_pandas.api.image_params import ImageSearchOptions
 from tests.client.conftest import envelope, json_response, scripted_server
 
 

@@ -14,7 +14,7 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 
 from patsnap_pandas import codes
-from patsnap_pandas.frame import (
+from patsnap_pandas.frame.schema import (
     ATTRS_KEYS,
     SCHEMA,
     authority_from_pn,

@@ -12,13 +12,7 @@ import pytest
 from PIL import Image, ImageDraw
 
 from patsnap_pandas import codes, errors
-from patsnap_pandas.images import (
-    ImageInputError,
-    ImageSizeWarning,
-    PreparedImage,
-    prepare_image,
-    query_label,
-)
+from patsnap_pandas.api.images import ImageInputError, ImageSizeWarning, PreparedImage, prepare_image, query_label
 
 
 

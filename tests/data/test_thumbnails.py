@@ -17,10 +17,10 @@ import requests
 from PIL import Image
 
 from patsnap_pandas import config, errors
-from patsnap_pandas.frame import hits_to_frame
-from patsnap_pandas.images import ThumbnailStore, ThumbnailWarning
+from patsnap_pandas.frame.schema import hits_to_frame
+from patsnap_pandas.store.thumbnails import ThumbnailStore, ThumbnailWarning
 from patsnap_pandas.sandbox import start_sandbox
-from patsnap_pandas.thumbnails import EVICT_TO, distrust_origin, trust_origin
+from patsnap_pandas.store.thumbnails import EVICT_TO, distrust_origin, trust_origin
 
 PNG_SIGNATURE = b"\x89PNG\r\n\x1a\n"
 
@@ -451,7 +451,7 @@ def test_a_folder_without_a_byte_total_is_counted_once_and_clear_starts_again(tm
 _WRITER = """
 import io, sys
 from PIL import Image
-from patsnap_pandas.thumbnails import ThumbnailStore
+from patsnap_pandas.store.thumbnails import ThumbnailStore
 store = ThumbnailStore(sys.argv[1], size=32, max_bytes=int(sys.argv[3]))
 for i in range(40):
     im = Image.new("L", (48, 48), 255); im.putpixel((i, int(sys.argv[2])), 0)
@@ -464,7 +464,7 @@ def test_processes_writing_one_folder_keep_its_total_exact(tmp_path):
     import subprocess
     import sys
 
-    from patsnap_pandas.thumbnails import DiskIndex
+    from patsnap_pandas.store.thumbnails import DiskIndex
 
     folder, cap = tmp_path / "thumbs", 9_000  # 3 x 40 thumbnails of ~100 bytes pass it: evictions meanwhile
     ThumbnailStore(folder, size=32).put("seed", "https://img.example/seed.png", _drawing(0))

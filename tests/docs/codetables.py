@@ -20,7 +20,7 @@ from pathlib import Path
 from typing import Callable
 
 from patsnap_pandas import codes, config, errors
-from patsnap_pandas.filters import FILTER_NAMES
+from patsnap_pandas.api.filters import FILTER_NAMES
 
 DOCS = Path(__file__).resolve().parents[2] / "docs"
 BLOCK = re.compile(r"(<!-- generated:(?P<name>[a-z_]+) -->\n)(?P<body>.*?)(<!-- /generated:(?P=name) -->)", re.S)

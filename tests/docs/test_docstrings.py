@@ -21,9 +21,9 @@ import patsnap_pandas
 
 PACKAGE_DIR = Path(patsnap_pandas.__file__).parent
 #: Classes whose public methods need an example of their own.
-METHOD_CLASSES = ("patsnap_pandas.client.PatsnapClient", "patsnap_pandas.filters.SearchFilters",
+METHOD_CLASSES = ("patsnap_pandas.api.client.PatsnapClient", "patsnap_pandas.api.filters.SearchFilters",
                   "patsnap_pandas.accessor.PatsnapAccessor")
-EXTRA = ("patsnap_pandas.cli.main",)
+EXTRA = ("patsnap_pandas.cli.main.main",)
 EXAMPLES = re.compile(r"^\s*Examples\n\s*-{8,}\n(?P<body>.*)", re.M | re.S)
 
 
@@ -68,8 +68,8 @@ PUBLIC = _public_objects()
 
 
 def test_the_public_api_is_found():
-    for name in ("patsnap_pandas.search.search_designs", "patsnap_pandas.client.PatsnapClient",
-                 "patsnap_pandas.client.PatsnapClient.create_search", "patsnap_pandas.errors.FilterError",
+    for name in ("patsnap_pandas.jobs.search.search_designs", "patsnap_pandas.api.client.PatsnapClient",
+                 "patsnap_pandas.api.client.PatsnapClient.create_search", "patsnap_pandas.errors.FilterError",
                  "patsnap_pandas.sandbox.server.start_sandbox"):
         assert name in PUBLIC
     assert len(PUBLIC) > 80

@@ -52,9 +52,9 @@ def test_nothing_external_is_loaded(site):
 
 def test_api_reference_is_generated_from_the_docstrings(site):
     html = (site / "api" / "index.html").read_text(encoding="utf-8")
-    for name in ("patsnap_pandas.search.search_designs", "patsnap_pandas.client.PatsnapClient",
-                 "patsnap_pandas.filters.SearchFilters", "patsnap_pandas.accessor.PatsnapAccessor",
-                 "patsnap_pandas.batch.search_each", "patsnap_pandas.errors.PatsnapError",
+    for name in ("patsnap_pandas.jobs.search.search_designs", "patsnap_pandas.api.client.PatsnapClient",
+                 "patsnap_pandas.api.filters.SearchFilters", "patsnap_pandas.accessor.PatsnapAccessor",
+                 "patsnap_pandas.jobs.batch.search_each", "patsnap_pandas.errors.PatsnapError",
                  "patsnap_pandas.sandbox.server.start_sandbox"):
         assert f'id="{name}"' in html, f"{name} is missing from the API reference"
     assert "Examples" in html

@@ -21,7 +21,7 @@ from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
 from patsnap_pandas import codes
-from patsnap_pandas.filters import FILTER_NAMES, FilterError, SearchFilters, check_limit, check_offset
+from patsnap_pandas.api.filters import FILTER_NAMES, FilterError, SearchFilters, check_limit, check_offset
 
 SETTINGS = settings(max_examples=150, deadline=None, database=None,
                     suppress_health_check=[HealthCheck.too_slow])

@@ -18,7 +18,7 @@ import pytest
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
-from patsnap_pandas.frame import SCHEMA, authority_from_pn, concat_frames, hits_to_frame
+from patsnap_pandas.frame.schema import SCHEMA, authority_from_pn, concat_frames, hits_to_frame
 
 SETTINGS = settings(max_examples=150, deadline=None, database=None,
                     suppress_health_check=[HealthCheck.too_slow, HealthCheck.data_too_large])

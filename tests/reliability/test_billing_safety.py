@@ -19,7 +19,7 @@ import pandas as pd
 import pytest
 
 from patsnap_pandas import CacheWarning, search_designs
-from patsnap_pandas.batch import search_each
+from patsnap_pandas.jobs.batch import search_each
 
 from .conftest import SEARCH, UPLOAD, distinct_png, ledger_counts
 
@@ -135,7 +135,7 @@ _WORKER = textwrap.dedent("""
     from pathlib import Path
     import pandas as pd
     from patsnap_pandas import PatsnapClient
-    from patsnap_pandas.batch import search_each
+    from patsnap_pandas.jobs.batch import search_each
 
     base_url, api_key, cache_dir, folder = sys.argv[1:5]
     paths = sorted(str(p) for p in Path(folder).glob("*.png"))

@@ -17,9 +17,10 @@ import time
 
 import pytest
 
-from patsnap_pandas import BatchInterrupted, RateLimitError, locks
-from patsnap_pandas import batch as batch_module
-from patsnap_pandas import client as client_module
+from patsnap_pandas import BatchInterrupted, RateLimitError
+from patsnap_pandas.store import locks
+from patsnap_pandas.jobs import batch as batch_module
+from patsnap_pandas.api import client as client_module
 
 IMAGES = 20
 LATE_S = 0.05  # a call that left before the interrupt may reach the server this much after it
@@ -67,7 +68,7 @@ def test_interrupt_main_during_a_single_searchs_rate_limit_wait_stops_it_and_giv
     client = clients(server, auth="api_key", rate_limit=1 / 60, budget="10/day")   # one call a minute
     started, caught = time.monotonic(), None
     # The upload went; the search waits 60 s for its turn (the main thread is in the rate limiter's wait).
-    with interrupt_main_when(lambda: len(server.ledger) >= 1 and _main_thread_in("wait", "http.py")):
+    with interrupt_main_when(lambda: len(server.ledger) >= 1 and _main_thread_in("wait", f"store{os.sep}rate_limit.py")):
         try:
             client.create_search(catalogue["photo"][0], limit=5)
         except KeyboardInterrupt as exc:
@@ -145,10 +146,10 @@ def test_a_long_wait_is_logged_and_a_longer_retry_after_than_the_cap_is_capped(s
     monkeypatch.setattr(client_module, "RETRY_AFTER_MAX_S", 1.0)  # 60 s in real life
     server = sandboxes(throttle_rate=1.0, retry_after=3600)
     client = clients(server, max_retries=1)
-    with caplog.at_level(logging.WARNING, logger="patsnap_pandas.client"):
+    with caplog.at_level(logging.WARNING, logger="patsnap_pandas.api.client"):
         with pytest.raises(RateLimitError):
             client.create_search(server.base_url + "/no-such-image.png", limit=5)
-    message, = [r.getMessage() for r in caplog.records if r.name == "patsnap_pandas.client"]
+    message, = [r.getMessage() for r in caplog.records if r.name == "patsnap_pandas.api.client"]
     assert message.startswith("Waiting 1 s before retry 1 of 1 of /image-search/search-id: the server asked "
                               "(HTTP 429); it asked for 3600 s, 1 s at most are waited. Ctrl-C stops the wait")
     assert 1.0 <= client.usage.throttled_wait_s < 60 and len(server.ledger) == 2

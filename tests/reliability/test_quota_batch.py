@@ -7,8 +7,8 @@ from concurrent.futures import ThreadPoolExecutor
 import pandas as pd
 import pytest
 
-from patsnap_pandas.frame import SCHEMA
-from patsnap_pandas.images import prepare_image
+from patsnap_pandas.frame.schema import SCHEMA
+from patsnap_pandas.api.images import prepare_image
 
 from .conftest import IMAGES, SEARCH, assert_intact_hits, per_query
 

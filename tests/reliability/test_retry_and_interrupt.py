@@ -64,7 +64,7 @@ def test_a_throttled_call_succeeds_on_the_next_attempt(sandboxes, clients, catal
 
 _BATCH = """
 import sys
-from patsnap_pandas.cli import main
+from patsnap_pandas.cli.main import main
 sys.exit(main(sys.argv[1:]))
 """
 

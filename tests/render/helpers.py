@@ -8,7 +8,7 @@ from html.parser import HTMLParser
 import pandas as pd
 from PIL import Image
 
-from patsnap_pandas.frame import SCHEMA, concat_frames, empty_frame, hits_to_frame
+from patsnap_pandas.frame.schema import SCHEMA, concat_frames, empty_frame, hits_to_frame
 
 ATTRS = {
     "query": "chair.png",

@@ -9,8 +9,8 @@ import numpy as np
 import pytest
 from PIL import Image
 
-from patsnap_pandas import render, words
-from patsnap_pandas.frame import hits_to_frame
+from patsnap_pandas.frame import render, words
+from patsnap_pandas.frame.schema import hits_to_frame
 
 CJK_OWNERS = ["深圳市灯具有限公司", "株式会社デザイン研究所", "삼성전자 주식회사"]
 

@@ -12,7 +12,8 @@ import openpyxl
 import pandas as pd
 import pytest
 
-from patsnap_pandas import search_designs, words
+from patsnap_pandas import search_designs
+from patsnap_pandas.frame import words
 from patsnap_pandas.report import build_report, render_html, write_excel, write_pdf
 
 from .conftest import design_png

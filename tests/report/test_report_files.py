@@ -11,7 +11,8 @@ import openpyxl
 import pandas as pd
 import pytest
 
-from patsnap_pandas import InvalidInputError, search_designs, words
+from patsnap_pandas import InvalidInputError, search_designs
+from patsnap_pandas.frame import words
 from patsnap_pandas.report import build_report, write_excel, write_html, write_pdf
 
 from .conftest import design_png
@@ -201,7 +202,7 @@ def test_writing_a_pdf_leaves_pillow_strict_about_truncated_images(hits, tmp_pat
     from PIL import Image
 
     from patsnap_pandas import ImageInputError
-    from patsnap_pandas.images import prepare_image
+    from patsnap_pandas.api.images import prepare_image
 
     write_pdf(build_report(hits.head(2)), tmp_path / "small.pdf")
     import numpy as np

@@ -9,8 +9,8 @@ import pandas as pd
 import pytest
 
 from patsnap_pandas import InvalidInputError, read_triage, search_designs
-from patsnap_pandas.frame import RELEVANCE_VALUES, concat_frames
-from patsnap_pandas.triage import TriageWarning
+from patsnap_pandas.frame.schema import RELEVANCE_VALUES, concat_frames
+from patsnap_pandas.frame.triage import TriageWarning
 
 from .conftest import design_png
 

@@ -5,9 +5,11 @@ from __future__ import annotations
 import pandas as pd
 import pytest
 
-from patsnap_pandas import codes, search_designs, words
-from patsnap_pandas.filters import FILTER_LABELS, SearchFilters
-from patsnap_pandas.links import LINKED_AUTHORITIES, public_record_url
+from patsnap_pandas import codes, search_designs
+from patsnap_pandas.frame import words
+from patsnap_pandas.codes import FILTER_LABELS
+from patsnap_pandas.api.filters import SearchFilters
+from patsnap_pandas.frame.links import LINKED_AUTHORITIES, public_record_url
 
 from .conftest import design_png
 
@@ -40,8 +42,8 @@ def test_filters_in_words_from_the_filters_a_search_records():
 
 
 def test_every_schema_column_has_a_label():
-    from patsnap_pandas.enrich import FIELDS, LEGAL_STATUS_COLUMN
-    from patsnap_pandas.frame import SCHEMA
+    from patsnap_pandas.jobs.enrich import FIELDS, LEGAL_STATUS_COLUMN
+    from patsnap_pandas.frame.schema import SCHEMA
 
     for column in [*SCHEMA, *FIELDS, LEGAL_STATUS_COLUMN]:
         label = words.COLUMN_LABELS[column]

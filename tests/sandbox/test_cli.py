@@ -48,7 +48,7 @@ def test_cli_sandbox_starts_and_answers_a_token_request(sandbox):
     # `sandbox` (session fixture) warms the corpus and feature caches of this test session
     started = time.monotonic()
     process = subprocess.Popen(
-        [sys.executable, "-m", "patsnap_pandas.cli", "sandbox", "--port", "0", "--corpus-size", str(CORPUS_SIZE)],
+        [sys.executable, "-m", "patsnap_pandas.cli.main", "sandbox", "--port", "0", "--corpus-size", str(CORPUS_SIZE)],
         stdout=subprocess.PIPE,
         stderr=subprocess.PIPE,
         text=True,
@@ -95,7 +95,7 @@ def test_cli_sandbox_starts_and_answers_a_token_request(sandbox):
 def test_cli_sandbox_fault_flags_are_applied(sandbox):
     process = subprocess.Popen(
         [
-            sys.executable, "-m", "patsnap_pandas.cli", "sandbox", "--corpus-size", str(CORPUS_SIZE),
+            sys.executable, "-m", "patsnap_pandas.cli.main", "sandbox", "--corpus-size", str(CORPUS_SIZE),
             "--quota", "1", "--quota-code", "67200007", "--api-key", "sk-fixed-for-test",
         ],
         stdout=subprocess.PIPE,
@@ -118,7 +118,7 @@ def test_cli_sandbox_fault_flags_are_applied(sandbox):
 
 def test_cli_rejects_bad_fault_values():
     result = subprocess.run(
-        [sys.executable, "-m", "patsnap_pandas.cli", "sandbox", "--failure-rate", "2"],
+        [sys.executable, "-m", "patsnap_pandas.cli.main", "sandbox", "--failure-rate", "2"],
         capture_output=True,
         text=True,
         timeout=30,

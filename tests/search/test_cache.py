@@ -10,8 +10,9 @@ import pytest
 import requests
 
 from patsnap_pandas import PatsnapClient, search_designs
-from patsnap_pandas.images import ThumbnailStore, ThumbnailWarning, prepare_image
-from patsnap_pandas.search import load_thumbnails
+from patsnap_pandas.store.thumbnails import ThumbnailStore, ThumbnailWarning
+from patsnap_pandas.api.images import prepare_image
+from patsnap_pandas.jobs.search import load_thumbnails
 
 VOLATILE_ATTRS = ("fetched_at", "from_cache")
 

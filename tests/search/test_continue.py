@@ -6,8 +6,8 @@ from __future__ import annotations
 import pytest
 
 from patsnap_pandas import InvalidInputError, SearchExpiredError, search_designs
-from patsnap_pandas.frame import concat_frames
-from patsnap_pandas.search import SearchWarning, client_for, continue_search
+from patsnap_pandas.frame.schema import concat_frames
+from patsnap_pandas.jobs.search import SearchWarning, client_for, continue_search
 
 
 def test_ranks_continue_without_overlap(client, ledger, query_png):
@@ -112,7 +112,7 @@ def test_not_a_result_frame(client):
         continue_search(pd.DataFrame({"a": [1]}), client=client)
     with pytest.raises(InvalidInputError, match="expected a result frame"):
         continue_search([1, 2], client=client)
-    from patsnap_pandas.frame import empty_frame
+    from patsnap_pandas.frame.schema import empty_frame
 
     with pytest.raises(InvalidInputError, match="no search id"):
         continue_search(empty_frame(), client=client)

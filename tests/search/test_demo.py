@@ -7,7 +7,7 @@ import io
 import pytest
 
 from patsnap_pandas import InvalidInputError
-from patsnap_pandas.demo import NEXT_STEPS, run_demo
+from patsnap_pandas.cli.demo import NEXT_STEPS, run_demo
 
 
 def test_demo_prints_hits_and_a_free_rerun():

@@ -12,7 +12,7 @@ from PIL import Image
 
 from patsnap_pandas import ImageInputError, InvalidInputError, search_designs
 from patsnap_pandas.codes import UPLOAD_MAX_BYTES
-from patsnap_pandas.images import ImageSizeWarning
+from patsnap_pandas.api.images import ImageSizeWarning
 
 from .conftest import noisy_upscale
 

@@ -11,10 +11,10 @@ import pytest
 
 from patsnap_pandas import InvalidInputError, search_designs
 from patsnap_pandas.errors import FilterError
-from patsnap_pandas.frame import SCHEMA
-from patsnap_pandas.fusion import fuse_views, view_score_columns
-from patsnap_pandas.frame import hits_to_frame
-from patsnap_pandas.search import MAX_VIEWS, choose_endpoint, load_query_images
+from patsnap_pandas.frame.schema import SCHEMA
+from patsnap_pandas.frame.fusion import fuse_views, view_score_columns
+from patsnap_pandas.frame.schema import hits_to_frame
+from patsnap_pandas.jobs.search import MAX_VIEWS, choose_endpoint, load_query_images
 
 UTILITY_PN = re.compile(r"^(CN2\d{8}U|JP3\d{6}U|KR20\d{7}Y1)$")
 
@@ -110,7 +110,7 @@ def test_max_results_pages_p061_by_offset(client, ledger, views):
 
 
 def test_continue_search_says_to_use_max_results(client, views):
-    from patsnap_pandas.search import continue_search
+    from patsnap_pandas.jobs.search import continue_search
 
     df = search_designs(views[:2], client=client, limit=3, thumbnails=False)
     with pytest.raises(InvalidInputError, match="max_results"):
@@ -158,10 +158,10 @@ def test_a_view_that_cannot_be_read_fails_before_any_call(client, ledger, views)
 
 
 def test_search_views_refuses_labels_that_do_not_match_the_views(client, ledger, views):
-    from patsnap_pandas import images
-    from patsnap_pandas.filters import SearchFilters
-    from patsnap_pandas.image_params import ImageSearchOptions
-    from patsnap_pandas.search import search_views
+    from patsnap_pandas.api import images
+    from patsnap_pandas.api.filters import SearchFilters
+    from patsnap_pandas.api.image_params import ImageSearchOptions
+    from patsnap_pandas.jobs.search import search_views
 
     prepared = [images.prepare_image(v) for v in views]  # three views, two labels: one would be dropped
     ledger.mark()

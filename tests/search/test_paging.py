@@ -5,7 +5,7 @@ from __future__ import annotations
 import pytest
 
 from patsnap_pandas import FilterError, InvalidInputError, search_designs
-from patsnap_pandas.search import MAX_RESULTS_CAP, SearchWarning
+from patsnap_pandas.jobs.search import MAX_RESULTS_CAP, SearchWarning
 
 
 def pages(entries) -> list[tuple[str, str | None, str]]:

@@ -20,8 +20,9 @@ from werkzeug.serving import make_server
 from werkzeug.wrappers import Request, Response
 
 from patsnap_pandas import search_designs
-from patsnap_pandas.cli import format_table, main
-from patsnap_pandas.images import ThumbnailStore
+from patsnap_pandas.cli.main import format_table
+from patsnap_pandas.cli.main import main
+from patsnap_pandas.store.thumbnails import ThumbnailStore
 from patsnap_pandas.sandbox import start_sandbox
 
 from .conftest import SEARCH, drawing_png, envelope, json_response
@@ -56,7 +57,7 @@ def test_url_special_client_id_and_key_never_reach_debug_logs(tmp_path, caplog):
 
 
 def test_redaction_masks_percent_form_and_basic_encodings():
-    from patsnap_pandas.http import redact, register_secret
+    from patsnap_pandas.redaction import redact, register_secret
 
     secret = "cid+a/b=c&d e"
     register_secret(secret)

@@ -15,8 +15,8 @@ import warnings
 
 import pytest
 
-from patsnap_pandas import images
-from patsnap_pandas.thumbnails import ThumbnailStore, ThumbnailWarning
+from patsnap_pandas import imaging
+from patsnap_pandas.store.thumbnails import ThumbnailStore, ThumbnailWarning
 
 from .conftest import drawing_png
 
@@ -65,7 +65,7 @@ def test_a_name_rebinding_to_loopback_after_the_check_gets_nothing_from_loopback
         data, messages = _fetch(store, f"http://{NAME}:{internal.port}/secret.png?sig=1")
     assert internal.calls == []  # before: the second lookup answered 127.0.0.1 and the secret was fetched
     assert public.calls == ["/secret.png"] and public.hosts == [f"{NAME}:{internal.port}"]  # Host: the name
-    assert data == images.thumbnail_png(drawing_png(5), 64) and messages == []
+    assert data == imaging.thumbnail_png(drawing_png(5), 64) and messages == []
     assert dns.lookups == [PUBLIC]  # one lookup: the address checked is the address connected to
     assert network_guard.violations == []
 
@@ -115,7 +115,7 @@ def test_https_to_the_checked_address_still_verifies_the_certificate_by_name(
     with ThumbnailStore(tmp_path / "thumbs", size=64) as store:
         data, messages = _fetch(store, f"https://{NAME}/design.png")
         refused, problems = _fetch(store, f"https://{other}/design.png")
-    assert data == images.thumbnail_png(drawing_png(6), 64) and messages == []
+    assert data == imaging.thumbnail_png(drawing_png(6), 64) and messages == []
     assert public.hosts == [NAME]  # Host (and SNI) by name, the socket to the checked address
     assert dns.lookups[0] == PUBLIC and "127.0.0.1" not in dns.lookups
     assert refused is None and "SSLError" in problems[0]  # verified against the name, not the address

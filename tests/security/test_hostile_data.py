@@ -19,7 +19,7 @@ import openpyxl
 import pytest
 
 from patsnap_pandas import PatsnapClient, SearchPanel, search_designs
-from patsnap_pandas.images import ThumbnailWarning
+from patsnap_pandas.store.thumbnails import ThumbnailWarning
 from patsnap_pandas.safe_text import display_safe, xml_safe
 from patsnap_pandas.sandbox import start_sandbox
 

@@ -23,7 +23,7 @@ import requests
 
 from patsnap_pandas import InvalidInputError, PatsnapClient, PatsnapError, read_triage, search_designs
 from patsnap_pandas.sandbox import start_sandbox
-from patsnap_pandas.triage import MAX_TRIAGE_ROWS
+from patsnap_pandas.frame.triage import MAX_TRIAGE_ROWS
 
 from .conftest import drawing_png
 

@@ -11,7 +11,7 @@ import time
 from pathlib import Path
 
 from patsnap_pandas import PatsnapClient
-from patsnap_pandas.cli import build_parser
+from patsnap_pandas.cli.main import build_parser
 from patsnap_pandas.sandbox import start_sandbox
 
 LISTEN = "0A"
@@ -58,7 +58,7 @@ def test_start_sandbox_and_client_sandbox_bind_loopback():
 def test_cli_sandbox_default_host_is_loopback(tmp_path):
     assert build_parser().parse_args(["sandbox"]).host == "127.0.0.1"
     env = dict(os.environ, PYTHONUNBUFFERED="1")
-    proc = subprocess.Popen([sys.executable, "-m", "patsnap_pandas.cli", "sandbox", "--corpus-size", "60"],
+    proc = subprocess.Popen([sys.executable, "-m", "patsnap_pandas.cli.main", "sandbox", "--corpus-size", "60"],
                             stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True, env=env,
                             cwd=tmp_path)
     try:

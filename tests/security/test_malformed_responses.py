@@ -16,7 +16,7 @@ import pytest
 from werkzeug.wrappers import Response
 
 from patsnap_pandas import PatsnapError, ResponseFormatError, ServiceUnavailableError, search_designs
-from patsnap_pandas.search import continue_search
+from patsnap_pandas.jobs.search import continue_search
 
 from .conftest import BIBLIOGRAPHY, LEGAL, RESULTS, SEARCH, envelope, json_response
 

@@ -29,7 +29,8 @@ from urllib.parse import quote
 import pandas as pd
 import pytest
 
-from patsnap_pandas import PatsnapClient, PatsnapError, SearchPanel, cli, search_designs
+from patsnap_pandas import PatsnapClient, PatsnapError, SearchPanel, search_designs
+from patsnap_pandas.cli import main as cli
 from patsnap_pandas.sandbox import start_sandbox
 
 from .conftest import FAST

@@ -13,7 +13,7 @@ from pathlib import Path
 
 import pytest
 
-from patsnap_pandas.redis_backend import RedisBackend
+from patsnap_pandas.store.redis_backend import RedisBackend
 from patsnap_pandas.testing import RedisServer
 
 # Processes started with multiprocessing's "spawn" import tests.shared_backend.workers by name: they get

@@ -17,7 +17,7 @@ import pytest
 
 from patsnap_pandas import CacheError, InvalidInputError, MissingExtraError
 from patsnap_pandas.errors import CacheUnavailableError
-from patsnap_pandas.redis_backend import THUMBNAIL_MAX_BYTES, RedisBackend, shown_url
+from patsnap_pandas.store.redis_backend import THUMBNAIL_MAX_BYTES, RedisBackend, shown_url
 
 PASSWORD = "Tr0ub4dor-and-3-horses"
 
@@ -186,7 +186,7 @@ def test_without_the_redis_extra_the_error_names_it(tmp_path):
                 if name.partition(".")[0] == "redis":
                     raise ModuleNotFoundError(f"No module named {name!r}", name=name)
         sys.meta_path.insert(0, Hide())
-        from patsnap_pandas.redis_backend import RedisBackend
+        from patsnap_pandas.store.redis_backend import RedisBackend
         try:
             RedisBackend("redis://127.0.0.1:1/0")
         except ImportError as err:

@@ -6,7 +6,7 @@ import pandas as pd
 import pytest
 
 from patsnap_pandas import InvalidInputError
-from patsnap_pandas.cluster import PartFailedWarning, search_each_on_cluster
+from patsnap_pandas.jobs.cluster import PartFailedWarning, search_each_on_cluster
 
 from ..reliability.conftest import SEARCH, UPLOAD, distinct_png
 

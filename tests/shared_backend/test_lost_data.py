@@ -15,9 +15,9 @@ import pandas as pd
 import pytest
 
 from patsnap_pandas import CacheWarning, PatsnapClient, SpendingLostError
-from patsnap_pandas.batch import search_each
-from patsnap_pandas.models import ENDPOINTS
-from patsnap_pandas.redis_backend import RedisBackend
+from patsnap_pandas.jobs.batch import search_each
+from patsnap_pandas.api.models import ENDPOINTS
+from patsnap_pandas.store.redis_backend import RedisBackend
 
 UPLOAD, SEARCH = ENDPOINTS["upload"], ENDPOINTS["search"]
 
@@ -58,7 +58,7 @@ def test_redis_restarted_empty_mid_batch_stops_it_before_any_further_billed_call
 
 def test_a_fresh_client_after_the_restart_stops_too_until_the_counts_are_restored(patsnap_sandbox, own_redis,
                                                                                   tmp_path):
-    from patsnap_pandas.budget import restore_spending
+    from patsnap_pandas.store.budget import restore_spending
 
     server = own_redis()
     corpus = patsnap_sandbox.corpus

@@ -11,8 +11,9 @@ import pytest
 
 from patsnap_pandas import InvalidInputError
 from patsnap_pandas.errors import CacheUnavailableError
-from patsnap_pandas.http import Interrupted, RateLimiter
-from patsnap_pandas.redis_backend import RedisBackend, SharedRateLimiter
+from patsnap_pandas.waits import Interrupted
+from patsnap_pandas.store.rate_limit import RateLimiter
+from patsnap_pandas.store.redis_backend import RedisBackend, SharedRateLimiter
 from tests.shared_backend import workers
 
 RATE = 5

@@ -15,10 +15,11 @@ from collections import Counter
 
 import pytest
 
-from patsnap_pandas import CacheError, CacheWarning, PatsnapClient, locks
+from patsnap_pandas import CacheError, CacheWarning, PatsnapClient
+from patsnap_pandas.store import locks
 from patsnap_pandas.errors import CacheUnavailableError
-from patsnap_pandas.http import Interrupted
-from patsnap_pandas.redis_backend import LOCK_LEASE_S, RedisBackend, RedisSingleFlight
+from patsnap_pandas.waits import Interrupted
+from patsnap_pandas.store.redis_backend import LOCK_LEASE_S, RedisBackend, RedisSingleFlight
 from tests.shared_backend import workers
 
 SPAWN = multiprocessing.get_context("spawn")

@@ -25,10 +25,10 @@ import pandas as pd
 import pytest
 
 from patsnap_pandas import CacheWarning, PatsnapClient, search_designs
-from patsnap_pandas.batch import search_each
+from patsnap_pandas.jobs.batch import search_each
 from patsnap_pandas.errors import CacheUnavailableError
-from patsnap_pandas.search import THUMBNAIL_SIZE, load_thumbnails
-from patsnap_pandas.thumbnails import ThumbnailStore
+from patsnap_pandas.jobs.search import THUMBNAIL_SIZE, load_thumbnails
+from patsnap_pandas.store.thumbnails import ThumbnailStore
 from patsnap_pandas.testing import RedisServer
 
 from ..reliability.conftest import SEARCH, UPLOAD, distinct_png
@@ -58,7 +58,7 @@ _BATCH_WORKER = """
     from pathlib import Path
     import pandas as pd
     from patsnap_pandas import PatsnapClient
-    from patsnap_pandas.batch import search_each
+    from patsnap_pandas.jobs.batch import search_each
 
     base_url, api_key, cache_url, cache_dir, folder = sys.argv[1:6]
     paths = sorted(str(p) for p in Path(folder).glob("*.png"))
@@ -146,7 +146,7 @@ _RATE_WORKER = """
 def sandbox_process(tmp_path: Path):
     """A sandbox in a process of its own: arrival times in its ledger do not wait for this test's threads."""
     key = "sk-rate-limit-test"
-    proc = subprocess.Popen([sys.executable, "-m", "patsnap_pandas.cli", "sandbox", "--corpus-size", "60",
+    proc = subprocess.Popen([sys.executable, "-m", "patsnap_pandas.cli.main", "sandbox", "--corpus-size", "60",
                              "--api-key", key], stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True,
                             cwd=tmp_path, env={**os.environ, "PYTHONPATH": str(ROOT)})
     try:
@@ -237,8 +237,8 @@ def test_redis_lost_mid_batch_stops_it_and_keeps_what_was_paid_for(patsnap_sandb
 
 
 def test_a_frames_redis_thumbnails_open_again_from_the_environment_once(patsnap_redis, monkeypatch):
-    from patsnap_pandas.cache import open_thumbnail_store
-    from patsnap_pandas.redis_backend import RedisThumbnailStore
+    from patsnap_pandas.store.cache import open_thumbnail_store
+    from patsnap_pandas.store.redis_backend import RedisThumbnailStore
 
     monkeypatch.setenv("PATSNAP_CACHE_URL", patsnap_redis)
     first = open_thumbnail_store(patsnap_redis, size=64)

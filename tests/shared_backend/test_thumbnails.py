@@ -8,8 +8,8 @@ import pytest
 
 from patsnap_pandas import samples, search_designs
 from patsnap_pandas.errors import CacheUnavailableError
-from patsnap_pandas.redis_backend import RedisBackend
-from patsnap_pandas.thumbnails import ThumbnailStore, ThumbnailWarning
+from patsnap_pandas.store.redis_backend import RedisBackend
+from patsnap_pandas.store.thumbnails import ThumbnailStore, ThumbnailWarning
 
 
 @pytest.fixture(scope="module")

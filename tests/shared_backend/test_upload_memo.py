@@ -7,8 +7,8 @@ import json
 import time
 import warnings
 
-from patsnap_pandas.redis_backend import RedisUploadMemo
-from patsnap_pandas.upload_memo import UploadMemo
+from patsnap_pandas.store.redis_backend import RedisUploadMemo
+from patsnap_pandas.store.upload_memo import UploadMemo
 
 
 def test_the_api_is_upload_memos(backend, tmp_path):
@@ -28,7 +28,7 @@ def test_the_api_is_upload_memos(backend, tmp_path):
 
 
 def test_an_entry_is_shared_by_every_memo_on_the_namespace_only(backend, patsnap_redis):
-    from patsnap_pandas.redis_backend import RedisBackend
+    from patsnap_pandas.store.redis_backend import RedisBackend
     backend.upload_memo().put("k1", "https://img.example/q.png", 0.0, 4e9)
     same, other = RedisBackend(patsnap_redis), RedisBackend(patsnap_redis, namespace="team-b")
     assert same.upload_memo().get("k1") == ("https://img.example/q.png", 0.0, 4e9)
@@ -58,7 +58,7 @@ def test_an_expired_url_is_not_stored(backend):
 
 
 def test_a_full_server_keeps_the_paid_upload_in_memory_and_warns_once(own_redis):
-    from patsnap_pandas.redis_backend import RedisBackend
+    from patsnap_pandas.store.redis_backend import RedisBackend
     server = own_redis()
     server.command("CONFIG", "SET", "maxmemory", "1")
     memo = RedisBackend(server.url).upload_memo()

@@ -8,7 +8,7 @@ from __future__ import annotations
 import os
 import time
 
-from patsnap_pandas.redis_backend import RedisBackend
+from patsnap_pandas.store.redis_backend import RedisBackend
 
 #: One Lua call: append the Redis server's time (seconds, µs precision) to a list.
 RECORD_LUA = ("local t = redis.call('TIME') "

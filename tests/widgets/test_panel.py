@@ -16,7 +16,8 @@ from PIL import Image
 import patsnap_pandas as pp
 from patsnap_pandas import FilterError, PatsnapClient, SearchFilters, SearchPanel
 from patsnap_pandas.widgets import COMMON_AUTHORITIES, PanelState
-from patsnap_pandas.words import SANDBOX_BANNER
+from patsnap_pandas.frame import links, words
+from patsnap_pandas.frame.words import SANDBOX_BANNER
 
 from ..conftest import FAST
 from .conftest import CORPUS_SIZE, tiff_bytes, upload_value
@@ -112,7 +113,7 @@ def test_search_fills_cards_chart_and_status(tmp_path, query_png, query_design):
         assert 'class="psp-thumb" src="data:image/png;base64,' in first
         assert f"<b>{html.escape(query_design.patent_pn)}</b>" in first and "1.000" in first
         assert html.escape(df.iloc[0]["title"]) in first
-        assert pp.words.authority_name(query_design.authority) in first
+        assert words.authority_name(query_design.authority) in first
         assert re.search(r"\.psp-card \.psp-thumb \{ width: (\d+)px; height: \1px", panel.css.value)
         assert int(re.search(r"\.psp-thumb \{ width: (\d+)px", panel.css.value).group(1)) >= 160
         assert all("<script" not in text.lower() for text in card_texts(panel))
@@ -357,10 +358,10 @@ def test_a_card_opens_the_comparison_with_every_field_and_the_public_record(clie
     assert "Query: query.png" in body
     for column in row.index:
         if column not in ("search_id", "query", "relevance", "note"):
-            label = pp.words.COLUMN_LABELS[column]  # every field of a hit has a label for people
+            label = words.COLUMN_LABELS[column]  # every field of a hit has a label for people
             assert f'<th scope="row">{html.escape(label)}</th>' in body, column
-    assert pp.words.loc_in_words(row["loc"][0]) in html.unescape(body)
-    link = pp.links.public_record_url(row["patent_pn"], "US")
+    assert words.loc_in_words(row["loc"][0]) in html.unescape(body)
+    link = links.public_record_url(row["patent_pn"], "US")
     assert link and f'href="{html.escape(link)}"' in body and 'rel="noopener noreferrer"' in body
     # previous / next walk the cards in their order
     panel.next_button.click()

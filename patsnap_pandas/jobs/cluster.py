@@ -1,6 +1,6 @@
 """One catalogue across many worker processes or machines, on a Dask cluster, sharing one Redis.
 
-Each part of the catalogue is searched by :func:`~patsnap_pandas.batch.search_each` in a
+Each part of the catalogue is searched by :func:`~patsnap_pandas.jobs.batch.search_each` in a
 worker, with a :class:`~patsnap_pandas.PatsnapClient` the worker makes itself from its
 own ``PATSNAP_*`` environment (credentials never travel with the tasks). Pointed at the
 team's Redis (``PATSNAP_CACHE_URL`` or ``cache_url=``), the workers share the HTTP cache,
@@ -24,10 +24,10 @@ from typing import Any
 
 import pandas as pd
 
-from . import frame
-from ._validate import check_frame, check_int
+from .._validate import check_frame, check_int
+from ..errors import InvalidInputError
+from ..frame import schema as frame
 from .batch import _describe, _labels, search_each
-from .errors import InvalidInputError
 
 __all__ = ["PartFailedWarning", "search_each_on_cluster"]
 
@@ -54,7 +54,7 @@ def search_each_on_cluster(catalogue: pd.DataFrame, image_column: Hashable, *, d
     Parameters
     ----------
     catalogue : DataFrame
-        As :func:`~patsnap_pandas.batch.search_each`; images must be readable where the
+        As :func:`~patsnap_pandas.jobs.batch.search_each`; images must be readable where the
         workers run (URLs, bytes, or paths on a shared disk).
     image_column : column label or list of labels
         As ``search_each``.
@@ -222,7 +222,7 @@ def _merged_attrs(parts: list[dict[str, Any]], rows: int) -> dict[str, Any]:
 def _search_part(part: pd.DataFrame, *, image_column: Hashable, client_options: Mapping[str, Any],
                  search_options: Mapping[str, Any]) -> pd.DataFrame:
     """One task: a client from the worker's environment (plus settings), search_each over one part."""
-    from .client import PatsnapClient
+    from ..api.client import PatsnapClient
 
     with PatsnapClient.from_env(**client_options) as client:
         return search_each(part, image_column, client=client, progress=False, **search_options)

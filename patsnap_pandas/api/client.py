@@ -39,27 +39,9 @@ from requests.exceptions import ChunkedEncodingError, ContentDecodingError
 from requests_cache import DO_NOT_CACHE, NEVER_EXPIRE
 from requests_cache.backends.base import BaseCache
 
-from . import codes, config
-from ._version import __version__
-from .auth import ApiKeyAuth, TokenAuth
-from .budget import Budget, LocalUsageCounter, MemoryUsageCounter, RedisUsageCounter, Ticket, UsageCounter, spending
-from .cache import (
-    THUMBNAILS_DIR,
-    UPLOADS_FILE,
-    build_session,
-    cache_location,
-    clear,
-    content_ref,
-    count_responses,
-    http_cache_file,
-    keyed_by_content,
-    old_key_shape,
-    sqlite_bytes,
-)
-from .cache import cache_info as cache_info  # noqa: F401 - re-exported: its old import path
-from .cache import clear_cache as clear_cache  # noqa: F401 - re-exported: its old import path
-from .cache_files import WriteWarner
-from .errors import (
+from .. import codes, config
+from .._version import __version__
+from ..errors import (
     AuthenticationError,
     CacheError,
     CacheUnavailableError,
@@ -72,6 +54,39 @@ from .errors import (
     ServiceUnavailableError,
     ServiceUnreachableError,
 )
+from ..imaging import image_mime
+from ..redaction import install_log_redaction, redact
+from ..store.budget import (
+    Budget,
+    LocalUsageCounter,
+    MemoryUsageCounter,
+    RedisUsageCounter,
+    Ticket,
+    UsageCounter,
+    spending,
+)
+from ..store.cache import (
+    THUMBNAILS_DIR,
+    UPLOADS_FILE,
+    build_session,
+    cache_info,  # noqa: F401 - re-exported: its old import path
+    cache_location,
+    clear,
+    clear_cache,  # noqa: F401 - re-exported: its old import path
+    content_ref,
+    count_responses,
+    http_cache_file,
+    keyed_by_content,
+    old_key_shape,
+    sqlite_bytes,
+)
+from ..store.files import WriteWarner
+from ..store.locks import LeaseLost, SingleFlight, flight_key
+from ..store.rate_limit import RateLimiter
+from ..store.thumbnails import distrust_origin, trust_origin
+from ..store.upload_memo import UploadMemo
+from ..waits import Interrupted
+from .auth import ApiKeyAuth, TokenAuth
 from .filters import SearchFilters, check_limit, check_max_results, check_offset
 from .http import (
     BACKOFF_MAX_S,
@@ -79,22 +94,14 @@ from .http import (
     RETRY_AFTER_MAX_S,
     RETRY_STATUSES,
     HeadersAuth,
-    Interrupted,
     PatsnapAdapter,
-    RateLimiter,
     Usage,
-    install_log_redaction,
     make_retry,
-    redact,
     retry_after_s,
 )
 from .image_params import ImageSearchOptions
-from .images import image_mime
-from .locks import LeaseLost, SingleFlight, flight_key
 from .models import ENDPOINTS, Estimate, SearchPage, UploadedImage, brief, decode, is_success_envelope, parse_page, raise_if_error
 from .models import Hit as Hit  # noqa: F401 - re-exported: its old import path
-from .thumbnails import distrust_origin, trust_origin
-from .upload_memo import UploadMemo
 
 # Hit, SearchPage, UploadedImage (models) and cache_info, clear_cache (cache) are still importable from
 # here, where they used to live; their documentation is in their own modules.
@@ -136,7 +143,7 @@ def _fenced(method: Callable[Concatenate[PatsnapClient, _P], _R]) -> Callable[Co
     """Run ``method`` again when a single-flight lock it took was lost before a billed call went out.
 
     The client checks its leases just before each billed call (``_before_send``); a lost one
-    raises :class:`~patsnap_pandas.locks.LeaseLost` and the call is not sent. Running the
+    raises :class:`~patsnap_pandas.store.locks.LeaseLost` and the call is not sent. Running the
     method again takes the lock again (waiting for whoever holds it now) and asks the cache
     and the upload memo again, so what another process paid for meanwhile is reused. A lock
     taken by a caller (an upload inside a search) is left to that caller to take again.
@@ -318,7 +325,7 @@ class PatsnapClient:
         if url is None:
             return None
         fallback = config.resolve("cache_fallback")
-        from .redis_backend import RedisBackend, shown_url
+        from ..store.redis_backend import RedisBackend, shown_url
 
         try:
             return RedisBackend(url)
@@ -437,7 +444,7 @@ class PatsnapClient:
         """
         if auth not in ("token", "api_key"):
             raise InvalidInputError(f"auth={auth!r} is not valid: allowed 'token' or 'api_key'.")
-        from .sandbox.server import start_sandbox  # the server is only needed here
+        from ..sandbox.server import start_sandbox  # the server is only needed here
 
         if not isinstance(corpus, (str, os.PathLike, type(None))):
             options["corpus"] = corpus  # a loaded sandbox Corpus (start_sandbox checks the type)
@@ -929,7 +936,7 @@ class PatsnapClient:
     def thumbnail_location(self) -> str:
         """Where this client keeps hit thumbnails: the local folder, or the shared Redis (its shown URL).
 
-        Result frames keep it in ``attrs["thumbnail_dir"]``; :func:`patsnap_pandas.cache.open_thumbnail_store`
+        Result frames keep it in ``attrs["thumbnail_dir"]``; :func:`patsnap_pandas.store.cache.open_thumbnail_store`
         opens it again.
 
         Examples
@@ -1270,7 +1277,7 @@ class PatsnapClient:
         """The last step before a request goes out, after every wait (the transport adapter calls it).
 
         A billable request is fenced: the single-flight leases this thread holds must still
-        be its own (else :class:`~patsnap_pandas.locks.LeaseLost`, and nothing is sent); then
+        be its own (else :class:`~patsnap_pandas.store.locks.LeaseLost`, and nothing is sent); then
         it is counted in ``usage.billed_sent``.
         """
         if self._endpoint_of(request.url or "") in BILLABLE:
@@ -1346,7 +1353,7 @@ class PatsnapClient:
 
         No token fetched, no network, no rate limit. Credentials are no part of the key, so
         the answer is found whoever paid for it, with a token or an API key; after a miss the
-        key shape of earlier builds is tried too (:func:`~patsnap_pandas.cache.old_key_shape`).
+        key shape of earlier builds is tried too (:func:`~patsnap_pandas.store.cache.old_key_shape`).
         An answer stored by a client with a longer lifetime (another member of a team) counts
         as missing when it is older than this client's lifetime.
         """

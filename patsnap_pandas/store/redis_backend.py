@@ -5,10 +5,10 @@ single-flight locks, the rate limit).
 each with the API of its local counterpart:
 
 * ``backend.http_cache()``: :class:`RedisHTTPCache`, requests-cache's ``RedisCache``;
-* ``backend.upload_memo()``: :class:`RedisUploadMemo`, as :class:`~patsnap_pandas.upload_memo.UploadMemo`;
-* ``backend.thumbnail_store()``: :class:`RedisThumbnailStore`, a :class:`~patsnap_pandas.thumbnails.ThumbnailStore`;
-* ``backend.single_flight()``: :class:`RedisSingleFlight`, a :class:`~patsnap_pandas.locks.SingleFlight`;
-* ``backend.rate_limiter(rate)``: :class:`SharedRateLimiter`, a :class:`~patsnap_pandas.http.RateLimiter`;
+* ``backend.upload_memo()``: :class:`RedisUploadMemo`, as :class:`~patsnap_pandas.store.upload_memo.UploadMemo`;
+* ``backend.thumbnail_store()``: :class:`RedisThumbnailStore`, a :class:`~patsnap_pandas.store.thumbnails.ThumbnailStore`;
+* ``backend.single_flight()``: :class:`RedisSingleFlight`, a :class:`~patsnap_pandas.store.locks.SingleFlight`;
+* ``backend.rate_limiter(rate)``: :class:`SharedRateLimiter`, a :class:`~patsnap_pandas.store.rate_limit.RateLimiter`;
 * ``backend.info()`` / ``backend.clear()``: what is stored, and emptying it.
 
 The keys, under the namespace ``N`` (default ``"patsnap"``):
@@ -27,7 +27,7 @@ The keys, under the namespace ``N`` (default ``"patsnap"``):
 * ``N:rate``: the rate limit's next free start (GCRA, microseconds of the server's clock).
 * ``N:usage:day:<date>``, ``N:usage:month:<month>``, ``N:usage:epochs``: the budget's counts of
   billed calls and the namespace's epoch, by which a counter tells a store that lost its counts
-  from a new one (:class:`~patsnap_pandas.budget.RedisUsageCounter`; :meth:`RedisBackend.clear`
+  from a new one (:class:`~patsnap_pandas.store.budget.RedisUsageCounter`; :meth:`RedisBackend.clear`
   leaves them alone).
 
 What fails, and how (never a raw redis traceback; never a password in a message):
@@ -67,12 +67,14 @@ import requests_cache
 from requests_cache.backends import RedisDict  # a placeholder class without redis: RedisBackend names the extra first
 from requests_cache.models import CachedResponse
 
+from .._extras import require
+from .._validate import check_int
+from ..errors import CacheError, CacheUnavailableError, CacheWarning, InvalidInputError
+from ..redaction import install_log_redaction, redact, register_secret
+from ..waits import Interrupted
 from . import locks
-from ._extras import require
-from ._validate import check_int
-from .cache_files import WriteWarner, paid_answer
-from .errors import CacheError, CacheUnavailableError, CacheWarning, InvalidInputError
-from .http import Interrupted, RateLimiter, install_log_redaction, redact, register_secret
+from .files import WriteWarner, paid_answer
+from .rate_limit import RateLimiter
 from .thumbnails import EVICT_TO, ThumbnailStore
 
 if TYPE_CHECKING:
@@ -417,7 +419,7 @@ class RedisBackend:
 
     def thumbnail_store(self, size: int = 256, *, max_bytes: int | None = None, max_workers: int = 8,
                         timeout: float = 20) -> RedisThumbnailStore:
-        """A :class:`~patsnap_pandas.thumbnails.ThumbnailStore` keeping its thumbnails in Redis.
+        """A :class:`~patsnap_pandas.store.thumbnails.ThumbnailStore` keeping its thumbnails in Redis.
 
         ``max_bytes`` defaults to the backend's ``thumbnail_max_bytes``.
 
@@ -631,7 +633,7 @@ class RedisHTTPCache(requests_cache.RedisCache):
 class RedisUploadMemo:
     """sha256 of uploaded bytes -> (URL, issued_at, expires_at) in Redis, each gone at its expiry.
 
-    The API of :class:`~patsnap_pandas.upload_memo.UploadMemo`. A read that fails raises
+    The API of :class:`~patsnap_pandas.store.upload_memo.UploadMemo`. A read that fails raises
     CacheUnavailableError (before the upload); a write that fails keeps the URL in memory
     and warns once: an upload already paid for is never lost.
 
@@ -712,11 +714,11 @@ class RedisUploadMemo:
 # --- the thumbnail store -----------------------------------------------------------------------
 
 class RedisThumbnailStore(ThumbnailStore):
-    """A :class:`~patsnap_pandas.thumbnails.ThumbnailStore` keeping thumbnails in Redis, size-capped (LRU).
+    """A :class:`~patsnap_pandas.store.thumbnails.ThumbnailStore` keeping thumbnails in Redis, size-capped (LRU).
 
     Same keys as on disk (patent id + image URL without query + size). Each read marks the
     thumbnail as used (server time); a write that passes ``max_bytes`` evicts the least
-    recently used down to :data:`~patsnap_pandas.thumbnails.EVICT_TO` of it, in one Lua script.
+    recently used down to :data:`~patsnap_pandas.store.thumbnails.EVICT_TO` of it, in one Lua script.
     A read that fails raises CacheUnavailableError; a write that fails costs only the cache
     (the thumbnail is returned, and a ThumbnailWarning says it was not kept).
 
@@ -821,12 +823,12 @@ class RedisSingleFlight(locks.SingleFlight):
     a token-checking Lua script, so only its owner releases it). The lease lasts ``lease``
     seconds and is renewed every fifth of that while held, so the lock of a holder that died
     is free again within ``lease`` seconds. Waiting longer than
-    :data:`~patsnap_pandas.locks.LOCK_TIMEOUT_S` raises :class:`~patsnap_pandas.errors.CacheError`.
+    :data:`~patsnap_pandas.store.locks.LOCK_TIMEOUT_S` raises :class:`~patsnap_pandas.errors.CacheError`.
 
     A holder paused longer than its lease (a stopped process, a suspended laptop: nothing
     renews it meanwhile) loses the lease to whoever asks next. :meth:`check_held`, which the
     client calls just before each billed call, compares the lease's token in Redis with its
-    own and raises :class:`~patsnap_pandas.locks.LeaseLost` when it differs; the client then
+    own and raises :class:`~patsnap_pandas.store.locks.LeaseLost` when it differs; the client then
     takes the lock again and asks the cache again instead of paying a second time.
 
     Examples
@@ -847,7 +849,7 @@ class RedisSingleFlight(locks.SingleFlight):
     ...     flights.check_held()
     Traceback (most recent call last):
     ...
-    patsnap_pandas.locks.LeaseLost: The cache file redis://127.0.0.1:.../0 (lock patsnap:lock:k) was lost ...
+    patsnap_pandas.store.locks.LeaseLost: The cache file redis://127.0.0.1:.../0 (lock patsnap:lock:k) was lost ...
     >>> backend.close(); server.stop()
     """
 
@@ -951,7 +953,7 @@ _BUSY_FIX = ("Wait for the other search to finish, or stop the process holding i
 class SharedRateLimiter(RateLimiter):
     """At most ``rate`` call starts per second for everyone on one Redis namespace; interruptible.
 
-    The API of :class:`~patsnap_pandas.http.RateLimiter`. Each :meth:`wait` reserves the next
+    The API of :class:`~patsnap_pandas.store.rate_limit.RateLimiter`. Each :meth:`wait` reserves the next
     free start in one Lua script run by the server (GCRA: starts spaced ``1 / rate`` apart on the
     Redis server's clock, so machines with skewed clocks agree), then sleeps until it on an event
     that :meth:`interrupt` sets. ``rate`` None: unlimited, without a Redis round trip. A start
@@ -973,7 +975,7 @@ class SharedRateLimiter(RateLimiter):
     >>> limiter.wait()
     Traceback (most recent call last):
     ...
-    patsnap_pandas.http.Interrupted: interrupted: no new call is made
+    patsnap_pandas.waits.Interrupted: interrupted: no new call is made
     >>> limiter.resume(); limiter.wait(); limiter.admitted
     4
     >>> server.stop()
@@ -987,7 +989,7 @@ class SharedRateLimiter(RateLimiter):
         self.backend = backend
 
     def wait(self) -> None:
-        """Wait for this call's start; raise :class:`~patsnap_pandas.http.Interrupted` when interrupted."""
+        """Wait for this call's start; raise :class:`~patsnap_pandas.waits.Interrupted` when interrupted."""
         if self._stop.is_set():
             raise Interrupted("interrupted: no new call is made")
         rate = self.rate

@@ -47,9 +47,13 @@ from typing import TYPE_CHECKING, Any
 
 import pandas as pd
 
-from . import frame, images, search
-from ._validate import check_column, check_flag, check_int
-from .errors import (
+from .._validate import check_column, check_flag, check_int
+from ..api import images
+from ..api.filters import SearchFilters, check_limit
+from ..api.http import LONG_WAIT_S
+from ..api.image_params import ImageSearchOptions
+from ..api.models import Estimate
+from ..errors import (
     AuthenticationError,
     BatchInterrupted,
     BudgetExceededError,
@@ -61,15 +65,13 @@ from .errors import (
     SpendingLostError,
     SpendingNotRecordedError,
 )
-from .filters import SearchFilters, check_limit
-from .http import LONG_WAIT_S
-from .image_params import ImageSearchOptions
-from .models import Estimate
+from ..frame import schema as frame
+from ..store.thumbnails import ThumbnailWarning
+from . import search
 from .search import client_for, load_thumbnails, thumbnail_dir
-from .thumbnails import ThumbnailWarning
 
 if TYPE_CHECKING:
-    from .client import PatsnapClient
+    from ..api.client import PatsnapClient
 
 __all__ = ["BATCH_COLUMNS", "MAX_WORKERS", "STATUSES", "search_each"]
 
@@ -364,7 +366,7 @@ class _Bar:
         self.bar.update(1)
 
     def waiting(self, wait: tuple[float, str] | None) -> None:
-        """Show the longest pause under way when it is long (:data:`~patsnap_pandas.http.LONG_WAIT_S`)."""
+        """Show the longest pause under way when it is long (:data:`~patsnap_pandas.api.http.LONG_WAIT_S`)."""
         left = wait[0] if wait is not None else 0.0
         # A short pause is not worth a note; a long one is shown until its last second.
         shown = left >= LONG_WAIT_S or ("waiting" in self.notes and left >= 1)

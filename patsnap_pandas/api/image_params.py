@@ -3,7 +3,7 @@
 :class:`ImageSearchOptions` holds everything P060/P061 take besides the image
 URL(s) and paging: the patent type and model, the language of the titles, the
 0/1 switches, ``query_text`` and the filters. The filters are those of
-:class:`~patsnap_pandas.filters.SearchFilters` (same names, same spellings,
+:class:`~patsnap_pandas.api.filters.SearchFilters` (same names, same spellings,
 same checks), except that ``legal_status`` takes the longer P060 table
 (:data:`codes.LEGAL_STATUS_EXTENDED`: adds 12, 17, 18, 19, 20, 25) and that
 ``country`` travels as a JSON array.
@@ -21,8 +21,8 @@ import dataclasses
 from collections.abc import Mapping
 from typing import Any
 
-from . import codes
-from .errors import FilterError
+from .. import codes
+from ..errors import FilterError
 from .filters import FILTER_NAMES, SearchFilters, filter_error, normalise_choice, normalise_codes, normalise_text, suggest
 
 __all__ = ["IMAGE_OPTION_NAMES", "ImageSearchOptions"]

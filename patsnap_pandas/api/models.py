@@ -27,11 +27,11 @@ from urllib.parse import urlsplit
 
 import requests
 
-from . import codes
+from .. import codes
+from ..errors import ResponseDataWarning, ResponseFormatError, error_for
+from ..redaction import redact
+from ..safe_text import XML_ILLEGAL, valid_score
 from .auth import TOKEN_PATH
-from .errors import ResponseDataWarning, ResponseFormatError, error_for
-from .http import redact
-from .safe_text import XML_ILLEGAL, valid_score
 
 __all__ = ["ENDPOINTS", "MAX_RESPONSE_BYTES", "Estimate", "Hit", "SearchPage", "UploadedImage"]
 

@@ -1,7 +1,7 @@
 """Triage: mark hits ``relevant`` / ``not relevant`` / ``unsure`` with a note, and bring marks back.
 
 Every result frame has the columns ``relevance`` and ``note`` (empty at first; see
-:data:`patsnap_pandas.frame.TRIAGE_COLUMNS`). Set them with plain pandas or with
+:data:`patsnap_pandas.frame.schema.TRIAGE_COLUMNS`). Set them with plain pandas or with
 :func:`mark`; they travel with the frame through ``more()`` + ``concat_frames``,
 ``enrich()``, parquet and CSV. The Excel report has a drop-down on the relevance
 column: counsel marks there, :func:`read_triage` reads the marks and notes back,
@@ -32,11 +32,10 @@ from typing import Any
 import numpy as np
 import pandas as pd
 
-from ._extras import require
-from ._validate import check_int
-from .errors import InvalidInputError
-from .frame import RELEVANCE_VALUES, TRIAGE_COLUMNS
-from .images import megabytes
+from .._extras import require
+from .._validate import check_int, megabytes
+from ..errors import InvalidInputError
+from .schema import RELEVANCE_VALUES, TRIAGE_COLUMNS
 
 __all__ = ["MAX_COMPRESSION_RATIO", "MAX_TRIAGE_BYTES", "MAX_TRIAGE_CELLS", "MAX_TRIAGE_ROWS", "MAX_XLSX_MEMBERS",
            "TRIAGE_SUFFIXES", "TriageWarning", "apply_triage", "mark", "normalise_relevance", "read_triage"]
@@ -182,7 +181,7 @@ def mark(df: pd.DataFrame, selection: Any, *, relevance: str | None = None,
     Raises
     ------
     InvalidInputError
-        For a relevance outside :data:`~patsnap_pandas.frame.RELEVANCE_VALUES`, a patent
+        For a relevance outside :data:`~patsnap_pandas.frame.schema.RELEVANCE_VALUES`, a patent
         number not in ``df``, or a mask of the wrong length.
 
     Examples
@@ -573,8 +572,8 @@ class _SheetScan:
 
 
 def _read_xlsx(path: Path, limits: _Limits) -> _Table:
-    _check_zip(path, limits)
     openpyxl = require("openpyxl", "Reading an Excel report back (read_triage of a .xlsx file)")
+    _check_zip(path, limits)
     try:  # data_only=False: a formula comes as its text ("=..."), so it is reported, not silently dropped
         book = openpyxl.load_workbook(path, read_only=True, data_only=False)
     except zipfile.BadZipFile as exc:  # e.g. a part longer than its declared size (bad CRC)

@@ -9,7 +9,7 @@ a cache folder wait on a file lock (``filelock``) in ``<cache folder>/locks/``.
 A lock that stays busy longer than :data:`LOCK_TIMEOUT_S` ends in a
 :class:`~patsnap_pandas.errors.CacheError` naming the lock file, before any billed call.
 Every wait for a lock is made in short slices: it stops at once on the client's interrupt
-(:class:`~patsnap_pandas.http.Interrupted`, what a batch does on Ctrl-C) and lets the main
+(:class:`~patsnap_pandas.waits.Interrupted`, what a batch does on Ctrl-C) and lets the main
 thread see a ``KeyboardInterrupt`` that wakes nothing (``_thread.interrupt_main()``).
 
 Fencing: a lock that can be lost while held (a Redis lease, which runs out when its holder
@@ -30,9 +30,9 @@ from contextlib import contextmanager
 from pathlib import Path
 from typing import Any
 
-from .cache_files import LOCKS_DIR, WriteWarner
-from .errors import CacheError, CacheWarning
-from .http import WAIT_SLICE_S, Interrupted, pause
+from ..errors import CacheError, CacheWarning
+from ..waits import WAIT_SLICE_S, Interrupted, pause
+from .files import LOCKS_DIR, WriteWarner
 
 __all__ = ["SingleFlight", "LeaseLost", "LOCK_TIMEOUT_S", "flight_key"]
 
@@ -104,7 +104,7 @@ class SingleFlight:
     ----------
     stop : threading.Event
         Set it to stop every wait for a lock at once (it raises
-        :class:`~patsnap_pandas.http.Interrupted`); the client shares its rate limiter's.
+        :class:`~patsnap_pandas.waits.Interrupted`); the client shares its rate limiter's.
 
     Examples
     --------
@@ -152,7 +152,7 @@ class SingleFlight:
 
     def wait_for(self, attempt: Callable[[], bool], poll_s: float, timeout_error: Callable[[], Exception]) -> None:
         """Call ``attempt()`` until it is True, ``poll_s`` apart, in slices; raise ``timeout_error()`` after
-        :data:`LOCK_TIMEOUT_S`, or :class:`~patsnap_pandas.http.Interrupted` as soon as :attr:`stop` is set."""
+        :data:`LOCK_TIMEOUT_S`, or :class:`~patsnap_pandas.waits.Interrupted` as soon as :attr:`stop` is set."""
         deadline = time.monotonic() + LOCK_TIMEOUT_S
         while not attempt():
             if pause(poll_s, self.stop):
@@ -190,7 +190,7 @@ class SingleFlight:
     @contextmanager
     def _shared_lock(self, key: str) -> Iterator[Any]:
         """The lock across processes, held inside the thread lock: a file lock here; a subclass may
-        use another store (:class:`patsnap_pandas.redis_backend.RedisSingleFlight`: a Redis lease).
+        use another store (:class:`patsnap_pandas.store.redis_backend.RedisSingleFlight`: a Redis lease).
         Yields what :meth:`_still_ours` checks."""
         path = self._path(key)
         if path is None or not self._can_create(path):

@@ -1,17 +1,20 @@
-"""The one HTTP session: requests-cache + urllib3 retries + timeouts + rate limit.
+"""The HTTP transport of every call: the adapter, auth headers, retries of connections, usage counts.
 
-Also the two guards that keep secrets out of logs: :func:`register_secret` and
-:class:`RedactingFilter`, installed on the loggers of urllib3 and requests-cache
-(which log request URLs, and the ``apikey`` query parameter with them) when the
-first client is built, never at import.
+* :class:`PatsnapAdapter`: mounted on the client's session, below the HTTP cache, so only
+  real network calls pass the rate limiter (cache hits never wait);
+* :func:`make_retry`: urllib3 retries only connections that could not be opened;
+  every other retry is the client's one retry loop;
+* :func:`retry_after_s`: a ``Retry-After`` header in seconds, as delta-seconds or an HTTP date;
+* :class:`Usage`: what a client spent (requests, cache hits, billed calls, retries, waits).
+
+Secrets are kept out of logs by :mod:`patsnap_pandas.redaction`, waits are
+:mod:`patsnap_pandas.waits`' and the rate limiter is the store's.
 """
 
 from __future__ import annotations
 
-import base64
 import datetime as dt
 import email.utils
-import logging
 import re
 import threading
 import time
@@ -19,23 +22,15 @@ from collections import Counter
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from typing import Any
-from urllib.parse import quote, quote_plus
 
 import requests
 import requests.auth
 from requests.adapters import HTTPAdapter
-from requests_cache.models import CachedResponse
 from urllib3.util.retry import Retry
 
-__all__ = [
-    "Usage", "RateLimiter", "Interrupted", "HeadersAuth", "PatsnapAdapter", "keeps_misses", "make_retry",
-    "register_secret", "redact", "install_log_redaction", "SECRET_PARAMETERS", "pause", "retry_after_s",
-    "WAIT_SLICE_S", "LONG_WAIT_S",
-]
+from ..store.rate_limit import RateLimiter
 
-#: Request parameters and headers that carry secrets: never part of a cache key, never stored.
-SECRET_PARAMETERS: tuple[str, ...] = ("apikey", "Authorization", "authorization", "client_secret",
-                                      "client_id", "token", "access_token")
+__all__ = ["Usage", "HeadersAuth", "PatsnapAdapter", "make_retry", "retry_after_s", "LONG_WAIT_S"]
 
 #: HTTP statuses the client's retry loop retries (with backoff, honouring Retry-After).
 RETRY_STATUSES: frozenset[int] = frozenset({429, 500, 502, 503, 504})
@@ -43,160 +38,8 @@ RETRY_STATUSES: frozenset[int] = frozenset({429, 500, 502, 503, 504})
 #: tried again); a call waits at most ``max_retries`` times this in all.
 RETRY_AFTER_MAX_S = 60.0
 BACKOFF_MAX_S = 30.0
-#: The longest single sleep of any wait (rate limit, retry pause, lock): a ``KeyboardInterrupt`` that
-#: ``_thread.interrupt_main()`` raises (how Jupyter interrupts on Windows) is seen between two sleeps,
-#: since it only sets a flag the main thread checks between bytecodes, never while it sleeps or blocks.
-WAIT_SLICE_S = 0.1
 #: A retry pause longer than this is shown: a log line (WARNING) and, in a batch, the progress bar.
 LONG_WAIT_S = 5.0
-
-_secrets: set[str] = set()
-_forms: set[str] = set()  # every encoding of every secret
-#: The secrets, longest first (so a secret containing another is masked whole); rebuilt on
-#: registration so that redact(), which runs on every log record, neither sorts nor locks.
-_secrets_by_length: tuple[str, ...] = ()
-_secrets_lock = threading.Lock()
-_MASK = "***"
-
-
-def _encodings(value: str) -> set[str]:
-    """The forms a secret takes on the wire: raw, percent-encoded (quote, quote_plus, any case),
-    and inside an HTTP Basic header (base64 of ``value``, of ``value:`` and of ``:value``)."""
-    forms = {value, quote(value, safe=""), quote_plus(value, safe=""), quote(value, safe="/"),
-             quote(value, safe="/:@")}
-    forms |= {form.lower() for form in list(forms) if "%" in form}
-    forms |= {re.sub(r"%[0-9A-F]{2}", lambda m: m.group(0).lower(), form) for form in list(forms)}
-    raw = value.encode("utf-8")
-    for blob in (raw, raw + b":", b":" + raw):
-        forms.add(base64.b64encode(blob).decode("ascii").rstrip("="))
-    return {form for form in forms if len(form) >= 4}
-
-
-def register_secret(value: str | None) -> None:
-    """Remember a secret so that :func:`redact` (and the log filter) hides it.
-
-    The client registers its client id and secret, API key and tokens; values shorter
-    than 4 characters are ignored. Every encoding the secret can take in a log line
-    is masked too: percent-encoded (URLs and forms) and base64 (an HTTP Basic header).
-
-    Examples
-    --------
-    >>> register_secret("s3cr3t-value")
-    >>> redact("POST /oauth/token client_secret=s3cr3t-value")
-    'POST /oauth/token client_secret=***'
-    >>> register_secret("id+with/special=chars")
-    >>> redact("GET /x?client_id=id%2Bwith%2Fspecial%3Dchars")
-    'GET /x?client_id=***'
-    """
-    global _secrets_by_length
-    if value and len(value) >= 4:
-        with _secrets_lock:
-            if value not in _secrets:
-                _secrets.add(value)
-                _forms.update(_encodings(value))
-                _secrets_by_length = tuple(sorted(_forms, key=len, reverse=True))
-
-
-def redact(text: str) -> str:
-    """``text`` with every registered secret replaced by ``***``.
-
-    Examples
-    --------
-    >>> register_secret("sk-example-0123")
-    >>> redact("GET /image-search/results?apikey=sk-example-0123&offset=100")
-    'GET /image-search/results?apikey=***&offset=100'
-    """
-    for secret in _secrets_by_length:
-        if secret in text:
-            text = text.replace(secret, _MASK)
-    return text
-
-
-class RedactingFilter(logging.Filter):
-    """Rewrites a log record whose text contains a registered secret."""
-
-    def filter(self, record: logging.LogRecord) -> bool:
-        try:
-            message = record.getMessage()
-        except Exception:  # a broken record is not ours to fix
-            return True
-        cleaned = redact(message)
-        if cleaned != message:
-            record.msg, record.args = cleaned, None
-        if record.exc_info and record.exc_info[1] is not None:
-            text = logging.Formatter().formatException(record.exc_info)
-            cleaned = redact(text)
-            if cleaned != text:
-                record.exc_info, record.exc_text = None, cleaned
-        return True
-
-
-_FILTER = RedactingFilter()
-_LOGGED_PACKAGES = ("urllib3", "requests", "requests_cache", "patsnap_pandas")
-# Loggers known to log URLs; created here so that the filter reaches them even before first use.
-_KNOWN_LOGGERS = ("urllib3.connectionpool", "urllib3.util.retry", "urllib3.connection",
-                  "urllib3.response", "urllib3.poolmanager", "requests_cache.session",
-                  "requests_cache.policy.actions", "requests_cache.policy.expiration",
-                  "requests_cache.backends.base", "requests_cache.backends.sqlite",
-                  "requests_cache.cache_keys", "requests_cache", "patsnap_pandas.client")
-_install_lock = threading.Lock()
-
-
-def install_log_redaction() -> None:
-    """Attach :class:`RedactingFilter` to the loggers of the HTTP stack (idempotent).
-
-    A logger's filters apply only to records it creates itself, so the filter goes
-    on every logger of those packages, not only on the package roots.
-
-    Examples
-    --------
-    >>> import logging
-    >>> install_log_redaction()
-    >>> register_secret("sk-example-4567")
-    >>> logger = logging.getLogger("urllib3.connectionpool")
-    >>> record = logger.makeRecord(logger.name, logging.DEBUG, "connectionpool.py", 1,
-    ...                            "GET /x?apikey=%s", ("sk-example-4567",), None)
-    >>> logger.filter(record), record.getMessage()
-    (True, 'GET /x?apikey=***')
-    """
-    with _install_lock:
-        names = set(_KNOWN_LOGGERS)
-        names.update(name for name in list(logging.root.manager.loggerDict)
-                     if name.split(".")[0] in _LOGGED_PACKAGES)
-        for name in names:
-            logger = logging.getLogger(name)
-            if _FILTER not in logger.filters:
-                logger.addFilter(_FILTER)
-
-
-def pause(seconds: float, stop: threading.Event | None = None) -> bool:
-    """Wait ``seconds`` in slices of at most :data:`WAIT_SLICE_S`; True as soon as ``stop`` is set.
-
-    Every wait of the package goes through here (or sleeps as briefly), so that an interrupt
-    of the main thread, even one that does not wake a blocked call (``_thread.interrupt_main()``,
-    Jupyter's interrupt on Windows), is seen within a slice.
-
-    Examples
-    --------
-    >>> import threading
-    >>> pause(0.05)
-    False
-    >>> stop = threading.Event(); stop.set()
-    >>> pause(3600, stop)                # returns at once
-    True
-    """
-    deadline = time.monotonic() + seconds
-    while True:
-        if stop is not None and stop.is_set():
-            return True
-        left = deadline - time.monotonic()
-        if left <= 0:
-            return False
-        if stop is None:
-            time.sleep(min(left, WAIT_SLICE_S))
-        elif stop.wait(min(left, WAIT_SLICE_S)):
-            return True
-
 
 _DELTA_SECONDS = re.compile(r"\d+(\.\d+)?")
 
@@ -398,98 +241,6 @@ class Usage:
                 f"billed_calls={d['billed_calls']}, retries={d['retries']}{throttled}{spent})")
 
 
-class Interrupted(Exception):
-    """Raised in a worker waiting for the rate limiter, a retry pause or a lock after :meth:`RateLimiter.interrupt`.
-
-    No call is made after it: the batch that interrupted the client is stopping.
-
-    Examples
-    --------
-    >>> limiter = RateLimiter(None)
-    >>> limiter.interrupt()
-    >>> try:
-    ...     limiter.sleep(5)             # returns at once instead of sleeping 5 s
-    ... except Interrupted as stop:
-    ...     print(stop)
-    interrupted: no new call is made
-    """
-
-
-class RateLimiter:
-    """At most ``rate`` call starts per second across threads (None: unlimited); interruptible.
-
-    Waits are waits on an event, so :meth:`interrupt` wakes every waiting thread at once
-    (each raises :class:`Interrupted` instead of making its call) -- Ctrl-C during a
-    rate-limited batch stops it within a second. :meth:`resume` lets calls through again.
-    They wait in slices of :data:`WAIT_SLICE_S` (:func:`pause`), so a main thread waiting
-    here also sees an interrupt that wakes nothing (``_thread.interrupt_main()``).
-
-    Examples
-    --------
-    >>> import time
-    >>> limiter = RateLimiter(20)              # 20 calls per second: one every 50 ms
-    >>> started = time.monotonic()
-    >>> for _ in range(3):
-    ...     limiter.wait()
-    >>> time.monotonic() - started >= 0.09, limiter.admitted
-    (True, 3)
-    >>> limiter.interrupt()
-    >>> limiter.wait()
-    Traceback (most recent call last):
-    ...
-    patsnap_pandas.http.Interrupted: interrupted: no new call is made
-    >>> limiter.resume(); limiter.wait(); limiter.admitted
-    4
-    """
-
-    def __init__(self, rate: float | None) -> None:
-        self.rate = rate
-        self.admitted = 0  # network call starts that passed through (cache hits never do)
-        self._lock = threading.Lock()
-        self._next = 0.0
-        self._stop = threading.Event()
-
-    def wait(self) -> None:
-        """Wait for this call's slot; raise :class:`Interrupted` when interrupted before or meanwhile."""
-        if self._stop.is_set():
-            raise Interrupted("interrupted: no new call is made")
-        with self._lock:
-            now = time.monotonic()
-            slot = max(now, self._next) if self.rate else now
-            if self.rate:
-                self._next = slot + 1.0 / self.rate
-        if slot > now:
-            self.sleep(slot - now)
-        if self._stop.is_set():
-            raise Interrupted("interrupted: no new call is made")
-        with self._lock:
-            self.admitted += 1
-
-    def sleep(self, seconds: float) -> None:
-        """Pause ``seconds`` (a retry's backoff), or until interrupted (then raise :class:`Interrupted`)."""
-        if pause(seconds, self._stop):
-            raise Interrupted("interrupted: no new call is made")
-
-    def interrupt(self) -> None:
-        """Wake every waiting thread; until :meth:`resume`, every wait raises :class:`Interrupted`."""
-        self._stop.set()
-
-    def resume(self) -> None:
-        """Let calls through again (after an interrupted batch has stopped)."""
-        with self._lock:
-            self._next = 0.0
-        self._stop.clear()
-
-    @property
-    def interrupted(self) -> bool:
-        return self._stop.is_set()
-
-    @property
-    def stop_event(self) -> threading.Event:
-        """The event :meth:`interrupt` sets: other waits of the client (its locks) stop on it too."""
-        return self._stop
-
-
 def make_retry(max_retries: int, backoff_factor: float) -> Retry:
     """Transport-level retries: only connections that could not be opened (nothing reached the server).
 
@@ -557,25 +308,3 @@ class PatsnapAdapter(HTTPAdapter):
         return super().send(request, *args, **kwargs)
 
 
-def keeps_misses(filter_fn: Callable[[requests.Response], bool]) -> Callable[[requests.Response], bool]:
-    """``filter_fn`` that never refuses the "504 Not Cached" of an only-if-cached look-up.
-
-    requests-cache deletes the cached answer of every response its filter refuses, and that
-    includes the 504 it makes up when a look-up misses. Between the miss and the delete another
-    process sharing the cache may store that very answer; the delete would then throw away a
-    paid search, and the next caller would pay for it again.
-
-    Examples
-    --------
-    >>> from requests_cache.session import get_504_response
-    >>> miss = get_504_response(requests.Request("GET", "https://example.com/x").prepare())
-    >>> only_success = lambda response: response.status_code == 200
-    >>> only_success(miss), keeps_misses(only_success)(miss)
-    (False, True)
-    """
-    def keep(response: requests.Response) -> bool:
-        if isinstance(response, CachedResponse) and response.status_code == 504 \
-                and response.reason == "Not Cached":
-            return True
-        return filter_fn(response)
-    return keep

@@ -1,9 +1,9 @@
 """The cache folder and everything in it: the HTTP cache session, upload memo, locks, thumbnails; info, clear, repair.
 
-Its parts, one job each: :mod:`~patsnap_pandas.cache_files` (the folder's layout and its
-SQLite files), :mod:`~patsnap_pandas.upload_memo` (uploads already paid for),
-:mod:`~patsnap_pandas.locks` (identical calls made once across processes) and
-:mod:`~patsnap_pandas.thumbnails` (the hit-image store). This module builds the cached
+Its parts, one job each: :mod:`~patsnap_pandas.store.files` (the folder's layout and its
+SQLite files), :mod:`~patsnap_pandas.store.upload_memo` (uploads already paid for),
+:mod:`~patsnap_pandas.store.locks` (identical calls made once across processes) and
+:mod:`~patsnap_pandas.store.thumbnails` (the hit-image store). This module builds the cached
 session the client talks through (its keys name images by content and hold no credential), and
 reports on, empties (:func:`clear_plan`, :func:`clear_cache`) or mends (:func:`repair_cache`) a
 cache folder without credentials.
@@ -34,9 +34,12 @@ from requests.adapters import HTTPAdapter
 from requests_cache import DO_NOT_CACHE
 from requests_cache.backends.base import BaseCache
 from requests_cache.cache_keys import create_key
+from requests_cache.models import CachedResponse
 
-from . import config
-from .cache_files import (
+from .. import config
+from ..errors import CacheError
+from ..redaction import SECRET_PARAMETERS
+from .files import (
     DAMAGED_SUFFIX,
     HTTP_CACHE_FILE,
     LOCKS_DIR,
@@ -55,8 +58,6 @@ from .cache_files import (
     sqlite_damage,
     writable,
 )
-from .errors import CacheError
-from .http import SECRET_PARAMETERS, keeps_misses
 from .thumbnails import ThumbnailStore
 from .upload_memo import UploadMemo
 
@@ -239,7 +240,8 @@ def build_session(*, cache: Any, cache_dir: Path, urls_expire_after: Mapping[str
 
     Examples
     --------
-    >>> from patsnap_pandas.http import PatsnapAdapter, RateLimiter, make_retry
+    >>> from patsnap_pandas.api.http import PatsnapAdapter, make_retry
+    >>> from patsnap_pandas.store.rate_limit import RateLimiter
     >>> adapter = PatsnapAdapter(make_retry(5, 0.5), RateLimiter(None))
     >>> session = build_session(cache=True, cache_dir=Path("cache"), urls_expire_after={},
     ...                         filter_fn=lambda response: True, adapter=adapter, user_agent="example/1.0")
@@ -401,7 +403,7 @@ def _refusal(folder: Path, answers: int) -> dict[str, str] | None:
         return {"path": str(usage), "problem": damage, "fix": (
             f"`cache clear` would not mend it (it never touches the counts of billed calls) and would delete "
             f"{answers} paid answer{'s' if answers != 1 else ''} for nothing: nothing was deleted. Run "
-            "`patsnap-pandas cache repair` (or patsnap_pandas.cache.repair_cache()): it sets that one file aside "
+            "`patsnap-pandas cache repair` (or patsnap_pandas.store.cache.repair_cache()): it sets that one file aside "
             "(the counts of today and this month start again from 0) and keeps every cached answer.")}
     if folder.is_dir() and not writable(folder / HTTP_CACHE_FILE):
         return {"path": str(folder), "problem": "(the cache folder) cannot be written: nothing was deleted",
@@ -570,3 +572,27 @@ def open_thumbnail_store(location: str | os.PathLike[str] | None, size: int, **o
             return backend.thumbnail_store(size, **options)
         location = None
     return ThumbnailStore(location or None, size=size, **options)
+
+
+def keeps_misses(filter_fn: Callable[[requests.Response], bool]) -> Callable[[requests.Response], bool]:
+    """``filter_fn`` that never refuses the "504 Not Cached" of an only-if-cached look-up.
+
+    requests-cache deletes the cached answer of every response its filter refuses, and that
+    includes the 504 it makes up when a look-up misses. Between the miss and the delete another
+    process sharing the cache may store that very answer; the delete would then throw away a
+    paid search, and the next caller would pay for it again.
+
+    Examples
+    --------
+    >>> from requests_cache.session import get_504_response
+    >>> miss = get_504_response(requests.Request("GET", "https://example.com/x").prepare())
+    >>> only_success = lambda response: response.status_code == 200
+    >>> only_success(miss), keeps_misses(only_success)(miss)
+    (False, True)
+    """
+    def keep(response: requests.Response) -> bool:
+        if isinstance(response, CachedResponse) and response.status_code == 504 \
+                and response.reason == "Not Cached":
+            return True
+        return filter_fn(response)
+    return keep

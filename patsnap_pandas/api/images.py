@@ -1,4 +1,4 @@
-"""Query-image preparation for upload (P010), and the package's one image sniffer and thumbnailer.
+"""Query-image preparation for upload (P010).
 
 :func:`prepare_image` turns whatever the user holds (a path, bytes, a file object,
 a PIL image, a numpy array) into upload bytes PatSnap accepts: PNG or JPEG of at
@@ -21,9 +21,8 @@ The conversion rule:
 
 Metadata (EXIF, ICC profile, comments, DPI) never reaches the output.
 
-:func:`image_mime` tells PNG from JPEG by the first bytes, and :func:`thumbnail_png`
-makes the PNG thumbnails that the thumbnail store, the reports and the panel show;
-:mod:`patsnap_pandas.thumbnails` holds the store of hit images.
+The pixel rule and the encoder are :mod:`patsnap_pandas.imaging`'s, shared with the
+thumbnails (:mod:`patsnap_pandas.store.thumbnails` holds the store of hit images).
 
 Pillow and numpy load on the first image prepared, not with this module.
 """
@@ -34,16 +33,16 @@ import hashlib
 import io
 import math
 import os
-import re
-import sys
 import warnings
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 from urllib.parse import urlsplit
 
-from .codes import UPLOAD_MAX_BYTES
-from .errors import ImageInputError, InvalidInputError
+from .._validate import megabytes, shorten
+from ..codes import UPLOAD_MAX_BYTES
+from ..errors import ImageInputError, InvalidInputError
+from ..imaging import JPEG_QUALITY, encode, normalise, url_scheme
 
 if TYPE_CHECKING:  # Pillow and numpy load on first use (a script that never prepares an image skips them)
     import numpy as np
@@ -53,8 +52,6 @@ __all__ = [
     "ImageInputError",
     "ImageSizeWarning",
     "PreparedImage",
-    "image_mime",
-    "thumbnail_png",
     "prepare_image",
     "query_label",
     "warn_notes",
@@ -66,12 +63,9 @@ ALLOWED_IMAGES = (
     "shape HxW, HxWx3 or HxWx4)"
 )
 
-JPEG_QUALITY = 90
 _JPEG_RETRY_QUALITIES = (80, 70)
-_PNG_COMPRESS_LEVEL = 6
 _MAX_PALETTE_COLOURS = 256
 _MIN_SIDE = 16
-_URL_SCHEME = re.compile(r"^([A-Za-z][A-Za-z0-9+.\-]+):")
 
 
 def _input_error(problem: str, value: Any, parameter: str = "image",
@@ -407,67 +401,30 @@ def _array_to_image(a: np.ndarray) -> Image.Image:
 # --- conversion ----------------------------------------------------------------
 
 
-def _normalise(im: Image.Image) -> tuple[Image.Image, bool]:
-    """Orientation and pixel normalisation -> (image in mode 1, L or RGB, had_alpha)."""
-    import numpy as np
-    from PIL import Image, ImageOps
-
-    im = ImageOps.exif_transpose(im)  # always a new image: the caller's is never changed
-    mode = im.mode
-    if mode.startswith("I;16") or mode == "I":
-        a = np.asarray(im)
-        if mode == "I":
-            a = np.clip(a, 0, 65535)
-        im = Image.fromarray((a.astype(np.uint32) >> 8).astype(np.uint8))
-    elif mode == "F":
-        a = np.nan_to_num(np.asarray(im, dtype=np.float64))
-        scale = 255.0 if a.size and a.min() >= 0 and a.max() <= 1 else 1.0
-        im = Image.fromarray(np.clip(np.rint(a * scale), 0, 255).astype(np.uint8))
-    had_alpha = im.mode in ("RGBA", "RGBa", "LA", "La", "PA") or "transparency" in im.info
-    if had_alpha:
-        gray = im.mode in ("1", "L", "LA", "La", "I;16", "I", "F")
-        rgba = im.convert("RGBA")
-        flat = Image.alpha_composite(Image.new("RGBA", rgba.size, (255, 255, 255, 255)), rgba)
-        im = flat.convert("L" if gray else "RGB")
-    elif im.mode not in ("1", "L", "RGB"):
-        im = im.convert("RGB")  # P, CMYK, YCbCr, LAB, HSV, ...
-    im.info = {}
-    return im, had_alpha
-
-
 def _choose_format(im: Image.Image, had_alpha: bool) -> str:
     if im.mode in ("1", "L") or had_alpha:
         return "PNG"
     return "PNG" if im.getcolors(_MAX_PALETTE_COLOURS) is not None else "JPEG"
 
 
-def _encode(im: Image.Image, fmt: str, quality: int = JPEG_QUALITY) -> bytes:
-    buf = io.BytesIO()
-    if fmt == "PNG":
-        im.save(buf, "PNG", compress_level=_PNG_COMPRESS_LEVEL)
-    else:
-        im.save(buf, "JPEG", quality=quality, subsampling="4:2:0", optimize=False, progressive=False)
-    return buf.getvalue()
-
-
 def _prepare_loaded(src: Image.Image, raw_size: int | None, label: str) -> PreparedImage:
     from PIL import Image
 
     try:
-        im, had_alpha = _normalise(src)
+        im, had_alpha = normalise(src)
     except ImageInputError:
         raise
     except Exception as exc:  # e.g. broken EXIF data, an exotic mode Pillow cannot convert
         raise _input_error(f"cannot be converted ({_reason(exc)})", src) from None
     fmt = _choose_format(im, had_alpha)
     quality = JPEG_QUALITY
-    data = _encode(im, fmt, quality)
+    data = encode(im, fmt, quality)
     first = (len(data), im.size)
     limit = UPLOAD_MAX_BYTES
     actions: list[str] = []
     if len(data) > limit and fmt == "JPEG":
         for quality in _JPEG_RETRY_QUALITIES:
-            data = _encode(im, fmt, quality)
+            data = encode(im, fmt, quality)
             if len(data) <= limit:
                 break
         actions.append(f"recompressed as JPEG quality {quality}")
@@ -479,7 +436,7 @@ def _prepare_loaded(src: Image.Image, raw_size: int | None, label: str) -> Prepa
         if im.mode == "1":
             im = im.convert("L")
         im = im.resize((w, h), Image.Resampling.LANCZOS)
-        data = _encode(im, fmt, quality)
+        data = encode(im, fmt, quality)
         if not actions or not actions[-1].startswith("downscaled"):
             actions.append("downscaled")
     if actions or (raw_size or 0) > limit:
@@ -498,12 +455,6 @@ def _prepare_loaded(src: Image.Image, raw_size: int | None, label: str) -> Prepa
 
 
 # --- small helpers ---------------------------------------------------------------
-
-
-def url_scheme(text: str) -> str | None:
-    """The scheme of a URL-looking string (``C:\\x`` is a path, not a URL)."""
-    m = _URL_SCHEME.match(text.strip())
-    return m.group(1).lower() if m else None
 
 
 def _is_url_text(image: Any) -> bool:
@@ -567,133 +518,4 @@ def _reason(exc: BaseException) -> str:
     return f"{type(exc).__name__}: {text[:120]}" if text else type(exc).__name__
 
 
-def shorten(value: Any, width: int = 80) -> str:
-    """A value as an error message shows it: bytes, arrays and images by their shape, long text cut.
-
-    Examples
-    --------
-    >>> shorten(b"abc"), shorten([1, 2])
-    ("<3 bytes starting b'abc'>", '[1, 2]')
-    """
-    if isinstance(value, (bytes, bytearray, memoryview)):
-        data = bytes(value)
-        return f"<{len(data)} bytes{' starting ' + repr(data[:8]) if data else ''}>"
-    np, pil = sys.modules.get("numpy"), sys.modules.get("PIL.Image")  # not loaded: not one of theirs
-    if np is not None and isinstance(value, np.ndarray):
-        return f"<numpy array shape={value.shape} dtype={value.dtype}>"
-    if pil is not None and isinstance(value, pil.Image):
-        return f"<PIL image mode={value.mode} size={value.width}x{value.height}>"
-    if callable(getattr(value, "read", None)) and not isinstance(value, (str, os.PathLike)):
-        name = getattr(value, "name", None)
-        return f"<{type(value).__name__}{' ' + repr(name) if isinstance(name, str) else ''}>"
-    text = repr(os.fspath(value) if isinstance(value, os.PathLike) else value)
-    return text if len(text) <= width else text[: width - 20] + "..." + text[-17:]
-
-
-def megabytes(n: int) -> str:
-    """``n`` bytes as "1.5 MB" (messages)."""
-    return f"{n / 2**20:.1f} MB"
-
-
 # --- the one sniffer and the one thumbnailer of the package ---------------------------------------
-
-#: The file signatures of the two formats PatSnap's upload takes and the package shows.
-IMAGE_SIGNATURES: dict[str, bytes] = {"image/png": b"\x89PNG\r\n\x1a\n", "image/jpeg": b"\xff\xd8\xff"}
-
-
-def image_mime(data: bytes) -> str | None:
-    """``"image/png"`` or ``"image/jpeg"`` by the first bytes of ``data``; None for anything else.
-
-    Examples
-    --------
-    >>> from patsnap_pandas import samples
-    >>> image_mime(open(samples.image("armchair"), "rb").read()), image_mime(b"GIF89a...")
-    ('image/png', None)
-    """
-    for mime, signature in IMAGE_SIGNATURES.items():
-        if data.startswith(signature):
-            return mime
-    return None
-
-
-def thumbnail_png(data: bytes, size: int) -> bytes:
-    """A PNG thumbnail of image bytes: at most ``size`` px on its long side, never enlarged.
-
-    EXIF orientation applied; pixels normalised as for upload (transparency flattened on
-    white, 16-bit and float samples to 8 bit, CMYK and palettes to RGB); no metadata, so no
-    DPI tag (Excel shows it at exactly its pixel size). JPEGs are decoded at reduced scale.
-
-    Raises
-    ------
-    ImageInputError
-        The bytes are not an image Pillow reads, or too large to decode safely; ``.reason``
-        says which in a few words.
-
-    Examples
-    --------
-    >>> import io
-    >>> from PIL import Image
-    >>> from patsnap_pandas import samples
-    >>> png = thumbnail_png(open(samples.image("armchair"), "rb").read(), 64)
-    >>> image_mime(png), max(Image.open(io.BytesIO(png)).size)
-    ('image/png', 64)
-    """
-    from PIL import Image
-
-    try:
-        opened = Image.open(io.BytesIO(data))
-        opened.draft("RGB", (size, size))  # JPEG: decode at reduced scale
-        opened.load()
-        im, _ = _normalise(opened)
-        if im.mode == "1":
-            im = im.convert("L")
-        im.thumbnail((size, size), Image.Resampling.LANCZOS)
-        return _encode(im, "PNG")
-    except Image.DecompressionBombError:
-        reason, allowed = "image too large to decode safely", "an image within Pillow's size limit"
-    except Exception as exc:  # not an image, corrupt
-        reason, allowed = f"not a readable image ({type(exc).__name__})", "the bytes of a PNG, JPEG, TIFF... image"
-    error = ImageInputError(f"data=<{len(data)} bytes>: {reason}; expected {allowed}")
-    error.reason = reason
-    raise error
-
-
-def thumbnail_png_or_none(data: bytes, size: int) -> bytes | None:
-    """:func:`thumbnail_png`, or None when the bytes are not a readable image.
-
-    Examples
-    --------
-    >>> thumbnail_png_or_none(b"not an image", 64) is None
-    True
-    """
-    try:
-        return thumbnail_png(data, size)
-    except ImageInputError:
-        return None
-
-
-def placeholder_png(size: int) -> bytes:
-    """A light-grey square PNG with a cross, ``size`` pixels wide: "no image".
-
-    Examples
-    --------
-    >>> image_mime(placeholder_png(32))
-    'image/png'
-    """
-    from PIL import Image, ImageDraw
-
-    im = Image.new("L", (size, size), 238)
-    draw = ImageDraw.Draw(im)
-    m = size // 4
-    draw.rectangle((0, 0, size - 1, size - 1), outline=200)
-    draw.line((m, m, size - m, size - m), fill=170, width=max(1, size // 64))
-    draw.line((m, size - m, size - m, m), fill=170, width=max(1, size // 64))
-    return _encode(im, "PNG")
-
-
-def __getattr__(name: str) -> Any:
-    # The thumbnail store moved to patsnap_pandas.thumbnails; its old import path keeps working.
-    if name in ("ThumbnailStore", "ThumbnailWarning"):
-        from . import thumbnails
-        return getattr(thumbnails, name)
-    raise AttributeError(f"module {__name__!r} has no attribute {name!r}")

@@ -2,7 +2,7 @@
 
 * The layout (:data:`HTTP_CACHE_FILE`, :data:`UPLOADS_FILE`, :data:`THUMBNAILS_DIR`,
   :data:`LOCKS_DIR`, :func:`http_cache_file`) is spelled out here and nowhere else; every
-  part of the cache (upload memo, locks, thumbnail store, :mod:`patsnap_pandas.cache`) reads it.
+  part of the cache (upload memo, locks, thumbnail store, :mod:`patsnap_pandas.store.cache`) reads it.
 
 * A damaged file (not a database, half written, a folder in its place) or one locked
   by another process for longer than :data:`BUSY_TIMEOUT_S` raises
@@ -39,7 +39,7 @@ from requests_cache.backends.sqlite import SQLiteDict
 from requests_cache.cache_keys import redact_response
 from requests_cache.models import CachedResponse
 
-from .errors import CacheError, CacheWarning
+from ..errors import CacheError, CacheWarning
 
 __all__ = ["HTTP_CACHE_FILE", "UPLOADS_FILE", "THUMBNAILS_DIR", "LOCKS_DIR", "http_cache_file", "BUSY_TIMEOUT_S",
            "SQLiteCache", "check_sqlite", "remove_sqlite", "describe_sqlite_error", "sqlite_problem", "WriteWarner",

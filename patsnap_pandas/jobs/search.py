@@ -43,16 +43,19 @@ import numpy as np
 import pandas as pd
 from PIL import Image
 
-from . import codes, config, frame, images, words
-from ._validate import check_flag, check_frame
-from .cache import content_ref, open_thumbnail_store
-from .client import PatsnapClient
-from .errors import InvalidInputError, MissingCredentialsError, ResponseFormatError, SearchExpiredError
-from .filters import MAX_RESULTS_CAP as _MAX_RESULTS_CAP
-from .filters import SearchFilters, check_limit, check_max_results
-from .image_params import ImageSearchOptions
-from .models import Hit, SearchPage
-from .thumbnails import ThumbnailStore, ThumbnailWarning
+from .. import codes, config
+from .._validate import check_flag, check_frame
+from ..api import images
+from ..api.client import PatsnapClient
+from ..api.filters import MAX_RESULTS_CAP as _MAX_RESULTS_CAP
+from ..api.filters import SearchFilters, check_limit, check_max_results
+from ..api.image_params import ImageSearchOptions
+from ..api.models import Hit, SearchPage
+from ..errors import InvalidInputError, MissingCredentialsError, ResponseFormatError, SearchExpiredError
+from ..frame import schema as frame
+from ..frame import words
+from ..store.cache import content_ref, open_thumbnail_store
+from ..store.thumbnails import ThumbnailStore, ThumbnailWarning
 
 __all__ = [
     "MAX_RESULTS_CAP",
@@ -544,7 +547,7 @@ def load_thumbnails(df: pd.DataFrame, *, size: int | None = None) -> list[bytes]
     >>> hits = search_designs(samples.image("armchair"), client=client, limit=5)
     >>> time.sleep(1.5)                      # the image URLs have expired...
     >>> thumbs = load_thumbnails(hits)       # ...but the search prefetched the thumbnails
-    >>> from patsnap_pandas.thumbnails import ThumbnailStore
+    >>> from patsnap_pandas.store.thumbnails import ThumbnailStore
     >>> len(thumbs), ThumbnailStore(size=256).placeholder() in thumbs   # no "no image" placeholder
     (5, False)
     >>> client.close()
@@ -638,7 +641,7 @@ def search_designs(image: Any, *, client: PatsnapClient | None = None, limit: in
     lang : {"original", "cn", "en"}, optional
         P060/P061: the language of the titles.
     fusion : {"best", "rrf"}, default "best"
-        How views searched one by one are fused per patent (see :mod:`patsnap_pandas.fusion`).
+        How views searched one by one are fused per patent (see :mod:`patsnap_pandas.frame.fusion`).
     refresh : bool, default False
         Search anew even if the cache holds an answer younger than the client's
         ``result_max_age`` (the cache knows a local image by its content, so the same
@@ -724,7 +727,7 @@ def search_prepared(target: str | images.PreparedImage, *, client: PatsnapClient
     """Search an already prepared query: upload, search, page, build the frame, remember the client.
 
     The one place of that flow, shared by :func:`search_designs` and
-    :func:`patsnap_pandas.batch.search_each`. The arguments are not checked again:
+    :func:`patsnap_pandas.jobs.batch.search_each`. The arguments are not checked again:
     callers pass checked values.
 
     Parameters
@@ -752,7 +755,8 @@ def search_prepared(target: str | images.PreparedImage, *, client: PatsnapClient
 
     Examples
     --------
-    >>> from patsnap_pandas import PatsnapClient, images, samples
+    >>> from patsnap_pandas import PatsnapClient, samples
+    >>> from patsnap_pandas.api import images
     >>> with PatsnapClient.sandbox() as client:
     ...     df = search_prepared(images.prepare_image(samples.image("armchair")), client=client,
     ...                          filters=SearchFilters(), limit=3, thumbnails=False)
@@ -1068,7 +1072,7 @@ def _search_newer(views: list, endpoint: str, fuse: bool, *, client: PatsnapClie
                   patent_type: str | None, lang: str | None, fusion: str, filters: dict,
                   refresh: bool = False) -> pd.DataFrame:
     """search_designs for a list of views or a P060/P061 search: check everything, prepare, search."""
-    from .fusion import check_rule
+    from ..frame.fusion import check_rule
 
     if endpoint == "P009":
         search_filters, options = SearchFilters.from_kwargs(**filters), None
@@ -1096,7 +1100,7 @@ def search_views(targets: list[str | images.PreparedImage], *, client: PatsnapCl
     """Search prepared views of one product (P061 in one call, or each view and fuse); the frame.
 
     The one place of the multi-view flow, shared by :func:`search_designs` and
-    :func:`patsnap_pandas.batch.search_each`. Arguments are checked by the callers.
+    :func:`patsnap_pandas.jobs.batch.search_each`. Arguments are checked by the callers.
 
     Parameters
     ----------
@@ -1110,7 +1114,7 @@ def search_views(targets: list[str | images.PreparedImage], *, client: PatsnapCl
     filters : SearchFilters
         P009 filters (used when ``endpoint="P009"``).
     fusion : {"best", "rrf"}
-        The rule of :func:`patsnap_pandas.fusion.fuse_views`.
+        The rule of :func:`patsnap_pandas.frame.fusion.fuse_views`.
 
     Returns
     -------
@@ -1124,8 +1128,9 @@ def search_views(targets: list[str | images.PreparedImage], *, client: PatsnapCl
 
     Examples
     --------
-    >>> from patsnap_pandas import images, PatsnapClient, samples
-    >>> from patsnap_pandas.image_params import ImageSearchOptions
+    >>> from patsnap_pandas.api import images
+    >>> from patsnap_pandas import PatsnapClient, samples
+    >>> from patsnap_pandas.api.image_params import ImageSearchOptions
     >>> views = [images.prepare_image(samples.image(name)) for name in ("sneaker", "sneaker-drawing")]
     >>> with PatsnapClient.sandbox() as client:
     ...     df = search_views(views, client=client, endpoint="P060", fuse=True,
@@ -1133,7 +1138,7 @@ def search_views(targets: list[str | images.PreparedImage], *, client: PatsnapCl
     >>> df.attrs["endpoint_version"], df.attrs["views"], sorted(set(df["matched_view"].tolist()))
     ('P060+fusion', ['sneaker.png', 'sneaker-drawing.tiff'], [1, 2])
     """
-    from . import fusion as _fusion
+    from ..frame import fusion as _fusion
 
     if labels is not None and len(labels) != len(targets):  # a short list would drop views from the fusion
         raise InvalidInputError(f"labels={labels!r} is not valid: {len(labels)} labels for {len(targets)} views. "

@@ -4,7 +4,7 @@ Reports, the panel and charts never show a parameter name or a raw code where a
 reader expects words: ``"Locarno class 26-05 (Lighting apparatus)"``, not
 ``loc=26-05``; ``"Active"``, not ``simple_legal_status: 1``. The code tables
 themselves live in :mod:`patsnap_pandas.codes`, the filter labels in
-:data:`patsnap_pandas.filters.FILTER_LABELS`; this module turns them into words.
+:data:`patsnap_pandas.codes.FILTER_LABELS`; this module turns them into words.
 
 Where a frame came from
 -----------------------
@@ -30,8 +30,7 @@ import re
 from collections.abc import Mapping
 from typing import Any
 
-from .codes import AUTHORITIES, LEGAL_STATUS, LOCARNO_CLASSES, SIMPLE_LEGAL_STATUS, SORT_FIELDS
-from .filters import FILTER_LABELS
+from ..codes import AUTHORITIES, FILTER_LABELS, LEGAL_STATUS, LOCARNO_CLASSES, SIMPLE_LEGAL_STATUS, SORT_FIELDS
 
 __all__ = [
     "COLUMN_LABELS",

@@ -1,7 +1,7 @@
 """The hit-image store (:class:`ThumbnailStore`): what it may fetch, what it remembers failing, what it holds.
 
 * :class:`ThumbnailStore` downloads hit images concurrently, shrinks them to PNG
-  thumbnails (with :func:`patsnap_pandas.images.thumbnail_png`) and keeps them on disk
+  thumbnails (with :func:`patsnap_pandas.api.imaging.thumbnail_png`) and keeps them on disk
   keyed by patent id and the image URL without its query string, so results served
   from the cache still show their thumbnails after the signed image URLs expired.
 
@@ -48,11 +48,11 @@ from urllib3.util.connection import allowed_gai_family
 from urllib3.util.retry import Retry
 from urllib3.util.timeout import _DEFAULT_TIMEOUT
 
-from . import config, images
-from ._validate import check_int
-from ._version import __version__
-from .cache_files import THUMBNAILS_DIR
-from .errors import ImageInputError, InvalidInputError
+from .. import config, imaging
+from .._validate import check_int, megabytes, shorten
+from .._version import __version__
+from ..errors import ImageInputError, InvalidInputError
+from .files import THUMBNAILS_DIR
 
 __all__ = ["ThumbnailStore", "ThumbnailWarning", "check_image_url", "trust_origin", "distrust_origin", "origin_of",
            "FailedImages", "DiskIndex", "FAILURE_TTL_S", "EVICT_TO", "MAX_REDIRECTS"]
@@ -533,7 +533,7 @@ class ThumbnailStore:
     Examples
     --------
     >>> from patsnap_pandas import PatsnapClient, samples, search_designs
-    >>> from patsnap_pandas.search import load_thumbnails
+    >>> from patsnap_pandas.jobs.search import load_thumbnails
     >>> client = PatsnapClient.sandbox()
     >>> df = search_designs(samples.image("armchair"), client=client, limit=10)
     >>> thumbs = load_thumbnails(df)            # one PNG per row, from the thumbnail store
@@ -702,8 +702,8 @@ class ThumbnailStore:
         True
         """
         if not isinstance(data, (bytes, bytearray)):
-            raise InvalidInputError(f"data={images.shorten(data)}: expected the image's bytes")
-        thumbnail = images.thumbnail_png(bytes(data), self.size)
+            raise InvalidInputError(f"data={shorten(data)}: expected the image's bytes")
+        thumbnail = imaging.thumbnail_png(bytes(data), self.size)
         self._write(self.key(patent_id, image_url), thumbnail)
         return thumbnail
 
@@ -718,7 +718,7 @@ class ThumbnailStore:
         (64, 64)
         """
         if self._placeholder is None:
-            self._placeholder = images.placeholder_png(self.size)
+            self._placeholder = imaging.placeholder_png(self.size)
         return self._placeholder
 
     def key(self, patent_id: str | None, image_url: str) -> str:
@@ -804,14 +804,14 @@ class ThumbnailStore:
         if columns is not None and "patent_id" in columns and "image_url" in columns:
             items = zip(items["patent_id"], items["image_url"], strict=True)  # a result frame
         if isinstance(items, (str, bytes)):
-            raise InvalidInputError(f"items={images.shorten(items)}: expected (patent_id, image_url) pairs")
+            raise InvalidInputError(f"items={shorten(items)}: expected (patent_id, image_url) pairs")
         pairs = []
         for i, item in enumerate(items):
             try:
                 pid, url = item
             except (TypeError, ValueError):
                 raise InvalidInputError(
-                    f"items[{i}]={images.shorten(item)}: expected a (patent_id, image_url) pair") from None
+                    f"items[{i}]={shorten(item)}: expected a (patent_id, image_url) pair") from None
             pairs.append((pid if isinstance(pid, str) else "", url if isinstance(url, str) else None))
         return pairs
 
@@ -839,7 +839,7 @@ class ThumbnailStore:
         except requests.RequestException as exc:
             raise _Failure(type(exc).__name__) from None
         try:
-            data = images.thumbnail_png(bytes(body), self.size)
+            data = imaging.thumbnail_png(bytes(body), self.size)
         except ImageInputError as exc:
             raise _Failure(exc.reason or str(exc)) from None
         return data, self._write(key, data)
@@ -870,17 +870,17 @@ class ThumbnailStore:
                     raise _Failure(f"HTTP {r.status_code}")
                 declared = r.headers.get("Content-Length", "")
                 if declared.isdigit() and int(declared) > _MAX_DOWNLOAD_BYTES:
-                    raise _Failure(f"larger than {images.megabytes(_MAX_DOWNLOAD_BYTES)}")
+                    raise _Failure(f"larger than {megabytes(_MAX_DOWNLOAD_BYTES)}")
                 body = bytearray()
                 for chunk in r.iter_content(1 << 16):
                     body += chunk
                     if len(body) > _MAX_DOWNLOAD_BYTES:
-                        raise _Failure(f"larger than {images.megabytes(_MAX_DOWNLOAD_BYTES)}")
+                        raise _Failure(f"larger than {megabytes(_MAX_DOWNLOAD_BYTES)}")
                 return body
         raise _Failure(f"more than {MAX_REDIRECTS} redirects")
 
     # -- storage primitives: a subclass keeping thumbnails elsewhere overrides _read, _write,
-    # _location, info and clear (patsnap_pandas.redis_backend.RedisThumbnailStore keeps them in Redis).
+    # _location, info and clear (patsnap_pandas.store.redis_backend.RedisThumbnailStore keeps them in Redis).
 
     def _location(self) -> str:
         """Where the thumbnails are kept, for messages."""
@@ -893,7 +893,7 @@ class ThumbnailStore:
             data = path.read_bytes()
         except OSError:
             return None
-        if images.image_mime(data) != "image/png":
+        if imaging.image_mime(data) != "image/png":
             return None
         try:
             os.utime(path)  # mark as recently used
@@ -935,7 +935,7 @@ def _identity(url: str) -> str:
 
 
 def _is_http_url(url: Any) -> bool:
-    return isinstance(url, str) and images.url_scheme(url) in ("http", "https")
+    return isinstance(url, str) and imaging.url_scheme(url) in ("http", "https")
 
 
 def _failure_summary(failures: list[tuple[str, str, str]], n: int) -> str:

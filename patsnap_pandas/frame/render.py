@@ -27,12 +27,12 @@ from typing import TYPE_CHECKING, Any
 import numpy as np
 import pandas as pd
 
-from ._extras import require
-from ._html import data_uri, escape, page
-from ._validate import check_frame, check_int, check_optional_int
-from .errors import InvalidInputError, InvalidTypeError
-from .images import image_mime, thumbnail_png_or_none
-from .safe_text import GLYPH_JOINERS, display_safe, valid_score
+from .._extras import require
+from .._html import data_uri, escape, page
+from .._validate import check_frame, check_int, check_optional_int
+from ..errors import InvalidInputError, InvalidTypeError
+from ..imaging import image_mime, thumbnail_png_or_none
+from ..safe_text import GLYPH_JOINERS, display_safe, valid_score
 
 if TYPE_CHECKING:  # matplotlib is imported lazily: importing the package stays cheap
     from matplotlib.axes import Axes
@@ -346,7 +346,7 @@ def thumbnail_grid(
     Examples
     --------
     >>> from patsnap_pandas import PatsnapClient, samples, search_designs
-    >>> from patsnap_pandas.search import load_thumbnails
+    >>> from patsnap_pandas.jobs.search import load_thumbnails
     >>> client = PatsnapClient.sandbox()
     >>> df = search_designs(samples.image("armchair"), client=client, limit=10)
     >>> grid = thumbnail_grid(df, load_thumbnails(df), n=10, caption=("score", "patent_pn", "authority"))
@@ -759,7 +759,7 @@ def gallery(df: pd.DataFrame, images: Sequence[bytes | None] | None, n: int = 12
     Examples
     --------
     >>> from patsnap_pandas import PatsnapClient, samples, search_designs
-    >>> from patsnap_pandas.search import load_thumbnails
+    >>> from patsnap_pandas.jobs.search import load_thumbnails
     >>> client = PatsnapClient.sandbox()
     >>> df = search_designs(samples.image("armchair"), client=client, limit=8)
     >>> fig = gallery(df, load_thumbnails(df), n=8, cols=4)

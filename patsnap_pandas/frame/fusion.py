@@ -24,7 +24,7 @@ from collections.abc import Sequence
 import numpy as np
 import pandas as pd
 
-from .errors import InvalidInputError
+from ..errors import InvalidInputError
 
 __all__ = ["FUSION_RULES", "RRF_K", "fuse_views", "view_score_columns"]
 
@@ -78,7 +78,7 @@ def fuse_views(frames: Sequence[pd.DataFrame], *, rule: str = "best", k: int = R
 
     Examples
     --------
-    >>> from patsnap_pandas.frame import hits_to_frame
+    >>> from patsnap_pandas.frame.schema import hits_to_frame
     >>> front = hits_to_frame([{"patent_id": "a", "score": 0.9}, {"patent_id": "b", "score": 0.8}],
     ...                       search_id=None, query="front.png")
     >>> side = hits_to_frame([{"patent_id": "b", "score": 0.95}, {"patent_id": "c", "score": 0.7}],

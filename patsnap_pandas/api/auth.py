@@ -14,9 +14,9 @@ import time
 from collections.abc import Callable, Mapping
 from typing import Any
 
-from . import codes
-from .errors import ResponseFormatError
-from .http import register_secret
+from .. import codes
+from ..errors import ResponseFormatError
+from ..redaction import register_secret
 
 __all__ = ["ApiKeyAuth", "TokenAuth", "REFRESH_MARGIN_S", "TOKEN_PATH"]
 

@@ -29,9 +29,9 @@ from typing import Any, TextIO
 import numpy as np
 from PIL import Image, ImageOps
 
-from . import config, samples
-from .client import PatsnapClient
-from .search import search_designs
+from .. import config, samples
+from ..api.client import PatsnapClient
+from ..jobs.search import search_designs
 
 __all__ = ["NEXT_STEPS", "perturb", "run_demo"]
 

@@ -55,10 +55,17 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
-from . import config
-from ._validate import check_int
-from .cache_files import BUSY_TIMEOUT_S, USAGE_FILE, WriteWarner, check_sqlite, describe_sqlite_error, read_only_uri
-from .errors import BudgetExceededError, CacheError, CacheWarning, InvalidInputError, SpendingLostError, SpendingNotRecordedError
+from .. import config
+from .._validate import check_int
+from ..errors import (
+    BudgetExceededError,
+    CacheError,
+    CacheWarning,
+    InvalidInputError,
+    SpendingLostError,
+    SpendingNotRecordedError,
+)
+from .files import BUSY_TIMEOUT_S, USAGE_FILE, WriteWarner, check_sqlite, describe_sqlite_error, read_only_uri
 
 __all__ = ["Budget", "Ticket", "UsageCounter", "LocalUsageCounter", "RedisUsageCounter", "MemoryUsageCounter",
            "WINDOWS", "window_end", "spending", "restore_spending"]
@@ -841,7 +848,7 @@ class RedisUsageCounter(UsageCounter):
         Prefix of the keys.
     guard : callable, optional
         ``guard(doing)``: a context manager that turns a Redis failure into a clear error
-        (:meth:`patsnap_pandas.redis_backend.RedisBackend.guard`); default: none.
+        (:meth:`patsnap_pandas.store.redis_backend.RedisBackend.guard`); default: none.
     location : str, optional
         The server as messages name it (the shown URL); default: host, port and database.
     record : path, optional
@@ -959,7 +966,7 @@ class RedisUsageCounter(UsageCounter):
             "counting from 0 again would let the budget through a second time, and its cached answers and "
             "remembered uploads are gone too. No further billed call was made",
             fix=f"To go on, run `patsnap-pandas cache restore-spending` (with the same {env('cache_url')} and "
-                f"{env('cache_dir')}) or call patsnap_pandas.budget.restore_spending(): it writes the last known "
+                f"{env('cache_dir')}) or call patsnap_pandas.store.budget.restore_spending(): it writes the last known "
                 f"counts back ({known_day} today, {known_month} this month), or the counts you give "
                 "(--spent-today N --spent-this-month N), and billed calls go on from there. To keep it from "
                 "happening again, let Redis keep its data (appendonly yes) and not evict it (maxmemory-policy "

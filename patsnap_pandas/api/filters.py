@@ -17,11 +17,11 @@ import re
 from collections.abc import Iterable, Mapping
 from typing import Any
 
-from . import codes
-from ._validate import check_int
-from .errors import FilterError
+from .. import codes
+from .._validate import check_int
+from ..errors import FilterError
 
-__all__ = ["SearchFilters", "FilterError", "check_limit", "check_offset", "FILTER_NAMES", "FILTER_LABELS"]
+__all__ = ["SearchFilters", "FilterError", "check_limit", "check_offset", "FILTER_NAMES"]
 
 
 def filter_error(name: str, value: Any, problem: str, allowed: str, suggestion: str | None = None) -> FilterError:
@@ -312,23 +312,6 @@ def _normalise_order(value: Any) -> str:
     return normalise_choice("order", value, codes.SORT_ORDERS, "sort order",
                             " or ".join(repr(order) for order in codes.SORT_ORDERS),
                             {"ascending": "asc", "descending": "desc"})
-
-
-# What each filter is called where people read it (panel labels, messages, reports).
-FILTER_LABELS: dict[str, str] = {
-    "loc": "Locarno class",
-    "assignees": "Assignee",
-    "legal_status": "Legal status",
-    "country": "Authority",
-    "simple_legal_status": "Status",
-    "main_field": "Keyword",
-    "apply_start_time": "Applied from",
-    "apply_end_time": "Applied to",
-    "public_start_time": "Published from",
-    "public_end_time": "Published to",
-    "field": "Sort by",
-    "order": "Sort order",
-}
 
 
 # --- the filters -------------------------------------------------------------------------------

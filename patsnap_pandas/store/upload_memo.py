@@ -17,7 +17,7 @@ import threading
 import time
 from pathlib import Path
 
-from .cache_files import (
+from .files import (
     BUSY_TIMEOUT_S,
     WriteWarner,
     check_sqlite,
@@ -33,7 +33,7 @@ __all__ = ["UploadMemo"]
 class UploadMemo:
     """sha256 of uploaded bytes -> (URL, issued_at, expires_at); ``path`` None: memory only.
 
-    ``warner`` (a :class:`~patsnap_pandas.cache_files.WriteWarner`) may be shared with the other
+    ``warner`` (a :class:`~patsnap_pandas.store.files.WriteWarner`) may be shared with the other
     parts of the cache folder, so that a read-only folder is reported once.
 
     Examples

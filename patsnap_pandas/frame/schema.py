@@ -21,8 +21,8 @@ from typing import Any, Protocol
 import numpy as np
 import pandas as pd
 
-from .codes import AUTHORITIES
-from .safe_text import xml_safe
+from ..codes import AUTHORITIES
+from ..safe_text import xml_safe
 
 __all__ = [
     "ATTRS_KEYS",

@@ -30,12 +30,12 @@ from typing import TYPE_CHECKING, Any
 
 import pandas as pd
 
-from ._validate import check_flag, check_frame
-from .errors import InvalidInputError
+from .._validate import check_flag, check_frame
+from ..errors import InvalidInputError
 from .search import client_for
 
 if TYPE_CHECKING:
-    from .client import PatsnapClient
+    from ..api.client import PatsnapClient
 
 __all__ = ["FIELDS", "LEGAL_STATUS_COLUMN", "NAME_SEPARATOR", "bibliography_record", "enrich"]
 

@@ -25,21 +25,22 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any, NoReturn
 
-from . import __version__, codes, config
-from ._extras import extra_for
-from ._validate import check_int
-from .budget import Budget, LocalUsageCounter, RedisUsageCounter, spending
-from .cache import cache_info as client_cache_info
-from .cache import clear_cache as client_clear_cache
-from .cache import clear_plan as client_clear_plan
-from .cache import repair_cache as client_repair_cache
-from .cache_files import USAGE_FILE
-from .client import PatsnapClient
-from .errors import BatchInterrupted, CacheError, InvalidInputError, MissingCredentialsError, PatsnapError
-from .filters import FILTER_NAMES, SearchFilters, check_limit
-from .http import redact
-from .safe_text import terminal_safe, write_csv
-from .search import MAX_RESULTS_CAP, search_designs
+from .. import __version__, codes, config
+from .._extras import extra_for
+from .._validate import check_int
+from ..api.client import PatsnapClient
+from ..api.filters import FILTER_NAMES, SearchFilters, check_limit
+from ..errors import BatchInterrupted, CacheError, InvalidInputError, MissingCredentialsError, PatsnapError
+from ..frame.csv_file import write_csv
+from ..jobs.search import MAX_RESULTS_CAP, search_designs
+from ..redaction import redact
+from ..safe_text import terminal_safe
+from ..store.budget import Budget, LocalUsageCounter, RedisUsageCounter, spending
+from ..store.cache import cache_info as client_cache_info
+from ..store.cache import clear_cache as client_clear_cache
+from ..store.cache import clear_plan as client_clear_plan
+from ..store.cache import repair_cache as client_repair_cache
+from ..store.files import USAGE_FILE
 
 PROG = "patsnap-pandas"
 EXIT_OK, EXIT_FAILED, EXIT_USAGE, EXIT_INTERRUPTED = 0, 1, 2, 130
@@ -188,7 +189,7 @@ def _report(df, out: tuple[Path, OutputFormat] | None, *, title: str, author: st
     """The report model for a report file (built while the client, and its thumbnail store, is open)."""
     if out is None or out[1].suffix not in REPORT_SUFFIXES:
         return None
-    from . import report
+    from .. import report
 
     return report.build_report(df, title=title, author=author)
 
@@ -200,7 +201,7 @@ def _write(df, out: tuple[Path, OutputFormat], model=None) -> None:
     elif fmt.suffix == ".parquet":
         df.to_parquet(path, index=False)
     else:
-        from . import report
+        from .. import report
 
         if fmt.suffix == ".xlsx":
             report.write_excel(model, path)
@@ -216,7 +217,7 @@ def _enriched(df, args: argparse.Namespace, client: PatsnapClient):
     (``--legal-status VALUE`` is the search filter of that name.)"""
     if not (args.enrich or args.with_legal_status):
         return df
-    from .enrich import enrich
+    from ..jobs.enrich import enrich
 
     return enrich(df, legal_status=bool(args.with_legal_status), client=client)
 
@@ -445,7 +446,7 @@ def _resolve_image(value: Any, folder: Path) -> Any:
 
 
 def run_batch(args: argparse.Namespace) -> int:
-    from .batch import MAX_WORKERS, search_each
+    from ..jobs.batch import MAX_WORKERS, search_each
 
     out = _check_out(args.out)
     filters = _filters(args)
@@ -528,7 +529,7 @@ def _shared_backend() -> Any:
     url = config.resolve("cache_url")
     if url is None:
         return None
-    from .redis_backend import RedisBackend
+    from ..store.redis_backend import RedisBackend
 
     return RedisBackend(url)
 
@@ -647,7 +648,7 @@ def run_cache_clear(args: argparse.Namespace) -> int:
 
 
 def run_cache_restore_spending(args: argparse.Namespace) -> int:
-    from .budget import restore_spending
+    from ..store.budget import restore_spending
 
     after = restore_spending(spent_today=args.spent_today, spent_this_month=args.spent_this_month)
     print(f"restored the count of billed calls in {config.env_name('cache_url')}: {after['spent_today']} today, "
@@ -716,7 +717,7 @@ def _corpus_setting(args: argparse.Namespace) -> str:
 
 
 def run_sandbox(args: argparse.Namespace) -> int:
-    from .sandbox import start_sandbox
+    from ..sandbox import start_sandbox
 
     corpus = _corpus_setting(args)
     sandbox = start_sandbox(

@@ -1,0 +1,1 @@
+"""The ``patsnap-pandas`` command."""

@@ -1,8 +1,11 @@
 """Root test configuration: applies to tests/ and to the doctests of patsnap_pandas alike.
 
 * an autouse guard fails any test (or docstring example) that connects off loopback;
-* an autouse session fixture clears the ``PATSNAP_*`` variables and points the
-  client and sandbox caches at a session temp folder;
+* an autouse session fixture clears the ``PATSNAP_*`` variables, points the client
+  cache at a session temp folder and the sandbox cache at :data:`SANDBOX_CACHE`, a
+  folder of this checkout kept between runs (the image features of the sandbox
+  corpora are computed by the first run only: their files are keyed by the corpus
+  content and the feature code, see patsnap_pandas/sandbox/index.py);
 * docstring examples run in a fresh, empty temp folder: they search with the
   package's own sample images, as a user would:
   ``search_designs(samples.image("armchair"), client=PatsnapClient.sandbox())``.
@@ -79,16 +82,22 @@ def network_guard(monkeypatch):
         pytest.fail("test reached beyond loopback: " + "; ".join(guard.violations), pytrace=False)
 
 
+#: The sandbox cache of the tests (corpus fingerprints and image features): kept between runs, in this
+#: checkout (``make clean`` removes it). Its files are named by what made them, so none is ever stale.
+SANDBOX_CACHE = Path(__file__).resolve().parent / ".pytest_cache" / "patsnap-sandbox"
+
+
 @pytest.fixture(scope="session", autouse=True)
 def isolated_environment(tmp_path_factory):
-    """No developer credentials or caches leak into tests; caches live in a session tmp dir."""
+    """No developer credentials or caches leak into tests: the client caches live in a session tmp dir;
+    the sandbox cache is the tests' own, kept between runs (:data:`SANDBOX_CACHE`)."""
     saved = dict(os.environ)
     for name in list(os.environ):
         if name.startswith("PATSNAP_"):
             del os.environ[name]
     root = tmp_path_factory.mktemp("patsnap-cache")
     os.environ["PATSNAP_CACHE_DIR"] = str(root / "client")
-    os.environ["PATSNAP_SANDBOX_CACHE_DIR"] = str(root / "sandbox")
+    os.environ["PATSNAP_SANDBOX_CACHE_DIR"] = str(SANDBOX_CACHE)
     yield root
     os.environ.clear()
     os.environ.update(saved)

@@ -20,8 +20,17 @@ import time
 from pathlib import Path
 
 import pytest
+from hypothesis import settings
 
 pytest_plugins = ["pytester"]  # tests/docs/test_testing_plugin.py runs test files as a user would
+
+# Property tests (tests/properties): 50 examples a test by default, the same ones every run (derandomize),
+# so a failure in CI fails again on a laptop; `pytest --hypothesis-profile=thorough tests/properties` runs
+# 150 fresh ones a test and keeps failing examples in .hypothesis/ to replay. No deadline: the machine is shared.
+settings.register_profile("patsnap", max_examples=50, derandomize=True, deadline=None, database=None,
+                          print_blob=True)
+settings.register_profile("thorough", max_examples=150, derandomize=False, deadline=None)
+settings.load_profile("patsnap")  # --hypothesis-profile=NAME (the hypothesis plugin) loads another
 
 os.environ.setdefault("MPLBACKEND", "Agg")  # examples and tests draw to files, never to a screen
 

@@ -12,8 +12,7 @@ from patsnap_pandas import FilterError, InvalidInputError
 from patsnap_pandas.batch import BATCH_COLUMNS
 from patsnap_pandas.frame import SCHEMA
 from patsnap_pandas.images import prepare_image
-
-from .conftest import design_png
+from tests.helpers import design_png
 
 UPLOAD, SEARCH = "/image-search/image-upload", "/image-search/search-id"
 ERROR_TEXT = re.compile(r"^[A-Z][A-Za-z]+Error: \S")

@@ -4,10 +4,8 @@ from __future__ import annotations
 
 import pytest
 
-from patsnap_pandas import PatsnapClient, samples
-from patsnap_pandas import cli
-
-from .conftest import error_lines
+from patsnap_pandas import PatsnapClient, cli, samples
+from tests.helpers import error_lines
 
 DESIGNS = [("D900001", "Desk lamp", "ACME Lighting (US)"), ("D900002", "Armchair", "ACME Furniture (US)")]
 SAMPLE_OF = {0: "desk-lamp", 1: "armchair"}

@@ -14,7 +14,7 @@ import pytest
 from patsnap_pandas import InvalidInputError, InvalidParameterError
 from patsnap_pandas.errors import FilterError
 from patsnap_pandas.image_params import ImageSearchOptions
-from tests.client.conftest import envelope, json_response, scripted_server
+from tests.helpers import envelope, json_response, scripted_server
 
 
 @pytest.fixture

@@ -9,8 +9,7 @@ import pytest
 
 from patsnap_pandas.frame import SCHEMA
 from patsnap_pandas.images import prepare_image
-
-from .conftest import IMAGES, SEARCH, assert_intact_hits, per_query
+from tests.helpers import IMAGES, SEARCH, assert_intact_hits, per_query
 
 LIMIT = 3
 QUOTA = 120

@@ -16,8 +16,7 @@ from pathlib import Path
 import pytest
 
 from patsnap_pandas import BatchInterrupted, RateLimitError, ServiceUnavailableError
-
-from .conftest import SEARCH, UPLOAD, distinct_png
+from tests.helpers import SEARCH, UPLOAD, distinct_png
 
 ROOT = Path(__file__).resolve().parents[2]
 

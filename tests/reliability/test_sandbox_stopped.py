@@ -6,7 +6,7 @@ import re
 import threading
 import time
 
-from .conftest import IMAGES, SEARCH, assert_intact_hits, per_query
+from tests.helpers import IMAGES, SEARCH, assert_intact_hits, per_query
 
 LIMIT = 4
 STOP_AFTER = 30  # successful searches before the server stops

@@ -8,8 +8,7 @@ import pytest
 
 from patsnap_pandas import InvalidInputError, read_triage, search_designs
 from patsnap_pandas.frame import RELEVANCE_VALUES, concat_frames
-
-from .conftest import design_png
+from tests.helpers import design_png
 
 
 def test_new_frames_have_empty_triage_columns(client, corpus):

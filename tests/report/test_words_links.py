@@ -8,8 +8,7 @@ import pytest
 from patsnap_pandas import codes, search_designs, words
 from patsnap_pandas.filters import FILTER_LABELS, SearchFilters
 from patsnap_pandas.links import LINKED_AUTHORITIES, public_record_url
-
-from .conftest import design_png
+from tests.helpers import design_png
 
 
 def test_loc_authority_and_status_in_words():

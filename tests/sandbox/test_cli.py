@@ -12,7 +12,7 @@ import time
 
 import requests
 
-from tests.sandbox.conftest import CORPUS_SIZE
+from tests.helpers import DEFAULT_CORPUS_SIZE
 
 # Generous on purpose: the 3 s start-up target is measured in bench/sandbox_bench.py,
 # not asserted here (test machines are noisy).
@@ -48,7 +48,7 @@ def test_cli_sandbox_starts_and_answers_a_token_request(sandbox):
     # `sandbox` (session fixture) warms the corpus and feature caches of this test session
     started = time.monotonic()
     process = subprocess.Popen(
-        [sys.executable, "-m", "patsnap_pandas.cli", "sandbox", "--port", "0", "--corpus-size", str(CORPUS_SIZE)],
+        [sys.executable, "-m", "patsnap_pandas.cli", "sandbox", "--port", "0", "--corpus-size", str(DEFAULT_CORPUS_SIZE)],
         stdout=subprocess.PIPE,
         stderr=subprocess.PIPE,
         text=True,
@@ -95,7 +95,7 @@ def test_cli_sandbox_starts_and_answers_a_token_request(sandbox):
 def test_cli_sandbox_fault_flags_are_applied(sandbox):
     process = subprocess.Popen(
         [
-            sys.executable, "-m", "patsnap_pandas.cli", "sandbox", "--corpus-size", str(CORPUS_SIZE),
+            sys.executable, "-m", "patsnap_pandas.cli", "sandbox", "--corpus-size", str(DEFAULT_CORPUS_SIZE),
             "--quota", "1", "--quota-code", "67200007", "--api-key", "sk-fixed-for-test",
         ],
         stdout=subprocess.PIPE,

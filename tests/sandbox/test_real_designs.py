@@ -13,7 +13,7 @@ import pytest
 from PIL import Image
 
 from patsnap_pandas.sandbox import start_sandbox
-from tests.sandbox.conftest import Api, png_bytes
+from tests.helpers import Api, png_bytes
 
 
 @pytest.fixture(scope="module")

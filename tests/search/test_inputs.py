@@ -13,8 +13,7 @@ from PIL import Image
 from patsnap_pandas import ImageInputError, InvalidInputError, search_designs
 from patsnap_pandas.codes import UPLOAD_MAX_BYTES
 from patsnap_pandas.images import ImageSizeWarning
-
-from .conftest import noisy_upscale
+from tests.helpers import noisy_upscale
 
 
 def top_id(df) -> str:

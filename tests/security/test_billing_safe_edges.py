@@ -15,7 +15,6 @@ import warnings
 from urllib.parse import quote, quote_plus
 
 import pandas as pd
-import pytest
 from werkzeug.serving import make_server
 from werkzeug.wrappers import Request, Response
 
@@ -23,9 +22,7 @@ from patsnap_pandas import search_designs
 from patsnap_pandas.cli import format_table, main
 from patsnap_pandas.images import ThumbnailStore
 from patsnap_pandas.sandbox import start_sandbox
-
-from .conftest import SEARCH, drawing_png, envelope, json_response
-
+from tests.helpers import SEARCH, drawing_png
 
 # --- 7. secrets masked in every encoding ---------------------------------------------------------
 

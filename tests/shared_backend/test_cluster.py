@@ -7,8 +7,7 @@ import pytest
 
 from patsnap_pandas import InvalidInputError
 from patsnap_pandas.cluster import search_each_on_cluster
-
-from ..reliability.conftest import SEARCH, UPLOAD, distinct_png
+from tests.helpers import SEARCH, UPLOAD, distinct_png
 
 pytestmark = pytest.mark.slow  # a LocalCluster of worker processes
 

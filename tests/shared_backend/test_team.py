@@ -28,10 +28,9 @@ from patsnap_pandas import CacheWarning, PatsnapClient, search_designs
 from patsnap_pandas.batch import search_each
 from patsnap_pandas.errors import CacheUnavailableError
 from patsnap_pandas.search import THUMBNAIL_SIZE, load_thumbnails
-from patsnap_pandas.thumbnails import ThumbnailStore
 from patsnap_pandas.testing import RedisServer
-
-from ..reliability.conftest import SEARCH, UPLOAD, distinct_png
+from patsnap_pandas.thumbnails import ThumbnailStore
+from tests.helpers import SEARCH, UPLOAD, distinct_png
 
 ROOT = Path(__file__).resolve().parents[2]
 CORPUS_SIZE = 600  # the default corpus, shared with the other folders (its index is loaded once)

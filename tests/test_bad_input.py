@@ -21,8 +21,7 @@ import pandas as pd
 import pytest
 
 import patsnap_pandas  # noqa: F401  (registers df.patsnap)
-from patsnap_pandas import (FilterError, ImageInputError, InvalidInputError, PatsnapClient, SearchFilters, cli,
-                            search_designs)
+from patsnap_pandas import FilterError, ImageInputError, InvalidInputError, PatsnapClient, SearchFilters, cli, search_designs
 from patsnap_pandas.sandbox import start_sandbox
 from patsnap_pandas.search import continue_search
 

@@ -15,8 +15,7 @@ from pathlib import Path
 
 import pytest
 
-from patsnap_pandas import CacheError, CacheWarning
-from patsnap_pandas import cache_files, locks, upload_memo
+from patsnap_pandas import CacheError, CacheWarning, cache_files, locks, upload_memo
 from patsnap_pandas.cli import main
 from patsnap_pandas.client import cache_info, clear_cache
 

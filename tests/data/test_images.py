@@ -21,7 +21,6 @@ from patsnap_pandas.images import (
 )
 
 
-
 def encode(im: Image.Image, fmt: str, **params) -> bytes:
     buf = io.BytesIO()
     im.save(buf, fmt, **params)

@@ -12,6 +12,7 @@ import time
 
 import requests
 
+from patsnap_pandas.testing import wait_until
 from tests.helpers import DEFAULT_CORPUS_SIZE
 
 # Generous on purpose: the 3 s start-up target is measured in bench/sandbox_bench.py,
@@ -59,17 +60,18 @@ def test_cli_sandbox_starts_and_answers_a_token_request(sandbox):
         banner = read_banner(process, deadline)
         assert set(banner) == {"base_url", "client_id", "client_secret", "api_key"}, banner
         assert banner["base_url"].startswith("http://127.0.0.1:")
-        answered = None
-        while time.monotonic() < deadline and answered is None:
+        def token_answer():
             try:
-                answered = requests.post(
+                return requests.post(
                     banner["base_url"] + "/oauth/token",
                     auth=(banner["client_id"], banner["client_secret"]),
                     data={"grant_type": "client_credentials"},
                     timeout=1,
                 )
             except requests.ConnectionError:
-                time.sleep(0.05)
+                return None
+
+        answered = wait_until(token_answer, timeout=max(0.0, deadline - time.monotonic()), interval=0.05)
         assert answered is not None and answered.status_code == 200, f"no token answer within {TOKEN_DEADLINE_S} s"
         assert answered.json()["token_type"] == "BearerToken"
         # the API key it printed works once the corpus is ready

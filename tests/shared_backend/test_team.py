@@ -15,7 +15,6 @@ import subprocess
 import sys
 import textwrap
 import threading
-import time
 import urllib.request
 import warnings
 from collections import Counter
@@ -28,7 +27,7 @@ from patsnap_pandas import CacheWarning, PatsnapClient, search_designs
 from patsnap_pandas.batch import search_each
 from patsnap_pandas.errors import CacheUnavailableError
 from patsnap_pandas.search import THUMBNAIL_SIZE, load_thumbnails
-from patsnap_pandas.testing import RedisServer
+from patsnap_pandas.testing import RedisServer, wait_until
 from patsnap_pandas.thumbnails import ThumbnailStore
 from tests.helpers import SEARCH, UPLOAD, distinct_png
 
@@ -210,8 +209,7 @@ def test_redis_lost_mid_batch_stops_it_and_keeps_what_was_paid_for(patsnap_sandb
     done = threading.Event()
 
     def stop_redis_after_three_searches():
-        while not done.is_set() and ledger_counts(server)[SEARCH] < 3:
-            time.sleep(0.005)
+        wait_until(lambda: done.is_set() or ledger_counts(server)[SEARCH] >= 3, timeout=600, interval=0.005)
         redis.stop()
 
     stopper = threading.Thread(target=stop_redis_after_three_searches)

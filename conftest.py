@@ -168,6 +168,31 @@ def pytest_collection_modifyitems(config, items):
             item.add_marker(pytest.mark.slow)
 
 
+# --- two workers (pytest-xdist) ---------------------------------------------------------------------
+
+#: Test files that run on one worker together: the site build shows the notebooks that
+#: test_notebooks.py's session executed (tests/docs/conftest.py), so they share that session.
+SAME_WORKER = {"tests/docs/test_notebooks.py": "notebooks", "tests/docs/test_site.py": "notebooks"}
+
+
+@pytest.hookimpl(optionalhook=True)
+def pytest_xdist_make_scheduler(config, log):
+    """``--dist loadfile`` (as the Makefile runs the suite with ``-n 2``): each file's tests on one worker,
+    so a module's fixtures (a corpus build, a browser, a server) are set up once, and the files of
+    :data:`SAME_WORKER` on the same one. (``xdist_group`` marks would say it, but pytest-xdist 3.8's
+    ``loadgroup`` groups nothing under pytest 9.2, whose node ids it can no longer rewrite.)"""
+    if config.getvalue("dist") != "loadfile":
+        return None
+    from xdist.scheduler import LoadFileScheduling
+
+    class FilesTogether(LoadFileScheduling):
+        def _split_scope(self, nodeid: str) -> str:
+            path = nodeid.split("::", 1)[0]
+            return SAME_WORKER.get(path, path)
+
+    return FilesTogether(config, log)
+
+
 @pytest.fixture(autouse=True)
 def _doctest_workdir(request, monkeypatch):
     """Run each docstring example in its own empty temp folder: no file is made for the examples

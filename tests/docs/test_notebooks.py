@@ -18,8 +18,9 @@ ROOT = Path(__file__).resolve().parents[2]
 NOTEBOOK_DIR = ROOT / "notebooks"
 NOTEBOOKS = sorted(NOTEBOOK_DIR.glob("*.ipynb"))
 CELL_TIMEOUT_S = 300
-# minutes: left out of `make test-fast`, run by `make test` and CI; one xdist worker runs the notebooks and the site
-pytestmark = [pytest.mark.slow, pytest.mark.xdist_group("notebooks")]
+# minutes: left out of `make test-fast`, run by `make test` and CI (one xdist worker runs the notebooks and the
+# site: SAME_WORKER in the root conftest.py)
+pytestmark = pytest.mark.slow
 
 
 def test_notebooks_are_found():

@@ -11,8 +11,9 @@ from pathlib import Path
 import nbformat
 import pytest
 
-# minutes: left out of `make test-fast`, run by `make test` and CI; one xdist worker runs the notebooks and the site
-pytestmark = [pytest.mark.slow, pytest.mark.xdist_group("notebooks")]
+# minutes: left out of `make test-fast`, run by `make test` and CI (one xdist worker runs the notebooks and the
+# site: SAME_WORKER in the root conftest.py)
+pytestmark = pytest.mark.slow
 ROOT = Path(__file__).resolve().parents[2]
 # Resources a page loads (not links a reader may follow): scripts, stylesheets, fonts, images.
 EXTERNAL_RESOURCE = re.compile(

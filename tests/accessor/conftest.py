@@ -18,9 +18,7 @@ import patsnap_pandas  # registers df.patsnap
 from patsnap_pandas import search_designs
 from patsnap_pandas.sandbox import start_sandbox
 from patsnap_pandas.testing import ClientFactory
-from tests.helpers import FAST, HOSTILE_APPLICANT, HOSTILE_TITLE, design_png, drawing_png
-
-CORPUS_SIZE = 600
+from tests.helpers import DEFAULT_CORPUS_SIZE, FAST, HOSTILE_APPLICANT, HOSTILE_TITLE, design_png, drawing_png
 
 assert patsnap_pandas  # imported for its side effect
 
@@ -28,7 +26,7 @@ assert patsnap_pandas  # imported for its side effect
 @pytest.fixture
 def patsnap_sandbox_options():
     """This folder's corpus: tests/conftest.py makes ``sandbox``, ``shared_sandbox`` and ``corpus`` of it."""
-    return {"corpus_size": CORPUS_SIZE}
+    return {"corpus_size": DEFAULT_CORPUS_SIZE}
 
 
 @pytest.fixture

@@ -5,15 +5,14 @@ from __future__ import annotations
 import pytest
 
 from patsnap_pandas.testing import ClientFactory
-from tests.helpers import FAST
+from tests.helpers import FAST, SMALL_CORPUS_SIZE
 
-CORPUS_SIZE = 60
 UPLOAD, SEARCH = "/image-search/image-upload", "/image-search/search-id"
 
 
 @pytest.fixture
 def patsnap_sandbox_options():
-    return {"corpus_size": CORPUS_SIZE}
+    return {"corpus_size": SMALL_CORPUS_SIZE}
 
 
 @pytest.fixture

@@ -11,8 +11,8 @@ from pathlib import Path
 import pytest
 
 from patsnap_pandas.sandbox import start_sandbox
+from tests.helpers import DEFAULT_CORPUS_SIZE
 
-CORPUS_SIZE = 600  # the default corpus of --sandbox: shares the feature cache with the subprocesses
 QUERY_DESIGN = 74
 
 
@@ -23,7 +23,7 @@ def sandbox():
     Starting it first also fills the sandbox feature cache that the subprocesses' own
     ``--sandbox`` servers then load (PATSNAP_SANDBOX_CACHE_DIR is shared).
     """
-    with start_sandbox(corpus_size=CORPUS_SIZE) as server:
+    with start_sandbox(corpus_size=DEFAULT_CORPUS_SIZE) as server:
         yield server
 
 

@@ -10,20 +10,18 @@ from __future__ import annotations
 import pytest
 
 from patsnap_pandas import PatsnapClient
-from tests.helpers import FAST, scripted_server
-
-CORPUS_SIZE = 60
+from tests.helpers import FAST, SMALL_CORPUS_SIZE, scripted_server
 
 
 @pytest.fixture
 def patsnap_sandbox_options():
     """This folder's corpus: tests/conftest.py makes ``sandbox``, ``shared_sandbox`` and ``corpus`` of it."""
-    return {"corpus_size": CORPUS_SIZE}
+    return {"corpus_size": SMALL_CORPUS_SIZE}
 
 
 @pytest.fixture
 def client_options():
-    """The clients of ``make_client`` and ``client`` (tests/conftest.py): tiny backoffs, a 10 s timeout."""
+    """The clients of ``make_client`` and ``client`` (tests/conftest.py): tiny backoffs (FAST)."""
     return dict(FAST)
 
 

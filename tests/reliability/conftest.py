@@ -14,16 +14,15 @@ import pytest
 import patsnap_pandas  # noqa: F401  (registers df.patsnap)
 from patsnap_pandas.sandbox import start_sandbox
 from patsnap_pandas.testing import ClientFactory
-from tests.helpers import IMAGES, distinct_png
+from tests.helpers import DEFAULT_CORPUS_SIZE, IMAGES, distinct_png
 
-CORPUS_SIZE = 600  # the default corpus: its image features are shared with the other test folders
 # Fast retries: the faults are transient, the test should not sleep through real backoff.
 FAST = {"backoff_factor": 0.005, "timeout": 20}
 
 
 @pytest.fixture(scope="session")
 def corpus():
-    with start_sandbox(corpus_size=CORPUS_SIZE) as server:
+    with start_sandbox(corpus_size=DEFAULT_CORPUS_SIZE) as server:
         return server.corpus
 
 
@@ -38,7 +37,7 @@ def catalogue(corpus) -> pd.DataFrame:
 @pytest.fixture
 def sandboxes(patsnap_sandbox_factory):
     """``start(**knobs)``: a sandbox of the default corpus, stopped after the test."""
-    return functools.partial(patsnap_sandbox_factory, corpus_size=CORPUS_SIZE)
+    return functools.partial(patsnap_sandbox_factory, corpus_size=DEFAULT_CORPUS_SIZE)
 
 
 @pytest.fixture

@@ -10,8 +10,8 @@ import pytest
 
 from patsnap_pandas import PatsnapClient
 from patsnap_pandas.sandbox import start_sandbox
+from tests.helpers import DEFAULT_CORPUS_SIZE
 
-CORPUS_SIZE = 600  # the default: shares the feature cache with the other test folders
 QUERY_DESIGN = 42  # a design of the generated corpus (seed 0): found first even through heavy noise
 
 
@@ -35,7 +35,7 @@ class LedgerWatch:
 @pytest.fixture(scope="session")
 def sandbox():
     """The shared generated-corpus sandbox with default knobs. Tests must not configure() it."""
-    with start_sandbox(corpus_size=CORPUS_SIZE) as server:
+    with start_sandbox(corpus_size=DEFAULT_CORPUS_SIZE) as server:
         yield server
 
 
@@ -75,7 +75,7 @@ def make_client(tmp_path):
     made: list[PatsnapClient] = []
 
     def make(**options) -> PatsnapClient:
-        options.setdefault("corpus_size", CORPUS_SIZE)
+        options.setdefault("corpus_size", DEFAULT_CORPUS_SIZE)
         options.setdefault("cache_dir", tmp_path / f"sandbox-client-{len(made)}")
         client = PatsnapClient.sandbox(backoff_factor=0.001, **options)
         made.append(client)

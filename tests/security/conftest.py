@@ -1,6 +1,6 @@
-"""Fixtures of the security tests: a scriptable fake PatSnap server, hostile data, an HTML checker.
+"""Fixtures of the security tests: a scriptable fake PatSnap server and a corpus of hostile data.
 
-The fake server is a small werkzeug app on 127.0.0.1 (real HTTP, like the sandbox):
+The fake server (``tests.helpers.FakePatsnap``) is a small werkzeug app on 127.0.0.1 (real HTTP, like the sandbox):
 tests give it one handler per API path and it serves PNG drawings under ``/img/``.
 It stands in for PatSnap where the sandbox cannot go: answers that are malformed,
 oversized, or carry hostile image URLs.
@@ -23,9 +23,6 @@ def fake():
     server = FakePatsnap()
     yield server
     server.stop()
-
-
-# --- HTML safety -------------------------------------------------------------------------------
 
 
 # --- a sandbox corpus with hostile titles, numbers and applicants --------------------------------

@@ -9,13 +9,13 @@ from __future__ import annotations
 
 import pytest
 
-CORPUS_SIZE = 60
+from tests.helpers import SMALL_CORPUS_SIZE
 
 
 @pytest.fixture
 def patsnap_sandbox_options():
     """This folder's corpus: tests/conftest.py makes ``sandbox``, ``shared_sandbox`` and ``corpus`` of it."""
-    return {"corpus_size": CORPUS_SIZE}
+    return {"corpus_size": SMALL_CORPUS_SIZE}
 
 
 @pytest.fixture

@@ -14,10 +14,11 @@ import pytest
 import patsnap_pandas  # noqa: F401  (registers df.patsnap)
 from patsnap_pandas.sandbox import start_sandbox
 from patsnap_pandas.testing import ClientFactory
-from tests.helpers import DEFAULT_CORPUS_SIZE, IMAGES, distinct_png
+from tests.helpers import DEFAULT_CORPUS_SIZE, FAST, IMAGES, distinct_png
 
-# Fast retries: the faults are transient, the test should not sleep through real backoff.
-FAST = {"backoff_factor": 0.005, "timeout": 20}
+#: The clients of ``clients``: FAST, with retries a little further apart (the faults are transient; the tests
+#: should not sleep through real backoff either).
+CLIENT_OPTIONS = {**FAST, "backoff_factor": 0.005}
 
 
 @pytest.fixture(scope="session")
@@ -43,7 +44,7 @@ def sandboxes(patsnap_sandbox_factory):
 @pytest.fixture
 def clients(tmp_path):
     """``make(server, name, **options)``: a token-auth client (client id + secret) of ``server``."""
-    with ClientFactory(tmp_path, **FAST) as make:
+    with ClientFactory(tmp_path, **CLIENT_OPTIONS) as make:
         yield make
 
 

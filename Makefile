@@ -31,8 +31,12 @@ lint: $(STAMP)
 	$(BIN)/mypy
 	$(BIN)/lint-imports
 
+# Two workers (pytest-xdist): each test file runs on one of them, the notebooks and the site build on the
+# same one (the root conftest.py). `make test XDIST=` runs everything in one process. See docs/testing.md.
+XDIST ?= -n 2 --dist loadfile
+
 test: lint
-	$(BIN)/python -m pytest
+	$(BIN)/python -m pytest $(XDIST)
 
 # The inner loop: no test marked slow (browser, PDF, notebooks, docs page examples, docstring examples
 # that start a sandbox, subprocesses, long batches), no browser or PDF test file. `make test` (the whole
@@ -40,7 +44,7 @@ test: lint
 FAST_SKIP := --ignore=tests/widgets/test_voila.py --ignore=tests/widgets/test_jupyterlab.py \
              --ignore=tests/report/test_browser.py -k "not pdf"
 test-fast: $(STAMP)
-	$(BIN)/python -m pytest -m "not slow" $(FAST_SKIP) $(PYTEST_ARGS)
+	$(BIN)/python -m pytest $(XDIST) -m "not slow" $(FAST_SKIP) $(PYTEST_ARGS)
 
 # The real drawings beside this checkout, when there (the package itself never looks for them);
 # DEMO_ARGS adds demo flags, e.g. make demo DEMO_ARGS='--sandbox-corpus DIR --limit 5'.

@@ -1,8 +1,11 @@
 """Root test configuration: applies to tests/ and to the doctests of patsnap_pandas alike.
 
 * an autouse guard fails any test (or docstring example) that connects off loopback;
-* an autouse session fixture clears the ``PATSNAP_*`` variables and points the
-  client and sandbox caches at a session temp folder;
+* an autouse session fixture clears the ``PATSNAP_*`` variables, points the client
+  cache at a session temp folder and the sandbox cache at :data:`SANDBOX_CACHE`, a
+  folder of this checkout kept between runs (the image features of the sandbox
+  corpora are computed by the first run only: their files are keyed by the corpus
+  content and the feature code, see patsnap_pandas/sandbox/index.py);
 * docstring examples run in a fresh, empty temp folder: they search with the
   package's own sample images, as a user would:
   ``search_designs(samples.image("armchair"), client=PatsnapClient.sandbox())``.
@@ -17,8 +20,17 @@ import time
 from pathlib import Path
 
 import pytest
+from hypothesis import settings
 
 pytest_plugins = ["pytester"]  # tests/docs/test_testing_plugin.py runs test files as a user would
+
+# Property tests (tests/properties): 50 examples a test by default, the same ones every run (derandomize),
+# so a failure in CI fails again on a laptop; `pytest --hypothesis-profile=thorough tests/properties` runs
+# 150 fresh ones a test and keeps failing examples in .hypothesis/ to replay. No deadline: the machine is shared.
+settings.register_profile("patsnap", max_examples=50, derandomize=True, deadline=None, database=None,
+                          print_blob=True)
+settings.register_profile("thorough", max_examples=150, derandomize=False, deadline=None)
+settings.load_profile("patsnap")  # --hypothesis-profile=NAME (the hypothesis plugin) loads another
 
 os.environ.setdefault("MPLBACKEND", "Agg")  # examples and tests draw to files, never to a screen
 
@@ -79,16 +91,22 @@ def network_guard(monkeypatch):
         pytest.fail("test reached beyond loopback: " + "; ".join(guard.violations), pytrace=False)
 
 
+#: The sandbox cache of the tests (corpus fingerprints and image features): kept between runs, in this
+#: checkout (``make clean`` removes it). Its files are named by what made them, so none is ever stale.
+SANDBOX_CACHE = Path(__file__).resolve().parent / ".pytest_cache" / "patsnap-sandbox"
+
+
 @pytest.fixture(scope="session", autouse=True)
 def isolated_environment(tmp_path_factory):
-    """No developer credentials or caches leak into tests; caches live in a session tmp dir."""
+    """No developer credentials or caches leak into tests: the client caches live in a session tmp dir;
+    the sandbox cache is the tests' own, kept between runs (:data:`SANDBOX_CACHE`)."""
     saved = dict(os.environ)
     for name in list(os.environ):
         if name.startswith("PATSNAP_"):
             del os.environ[name]
     root = tmp_path_factory.mktemp("patsnap-cache")
     os.environ["PATSNAP_CACHE_DIR"] = str(root / "client")
-    os.environ["PATSNAP_SANDBOX_CACHE_DIR"] = str(root / "sandbox")
+    os.environ["PATSNAP_SANDBOX_CACHE_DIR"] = str(SANDBOX_CACHE)
     yield root
     os.environ.clear()
     os.environ.update(saved)
@@ -148,6 +166,31 @@ def pytest_collection_modifyitems(config, items):
     for item in items:
         if isinstance(item, DoctestItem) and any("sandbox(" in example.source for example in item.dtest.examples):
             item.add_marker(pytest.mark.slow)
+
+
+# --- two workers (pytest-xdist) ---------------------------------------------------------------------
+
+#: Test files that run on one worker together: the site build shows the notebooks that
+#: test_notebooks.py's session executed (tests/docs/conftest.py), so they share that session.
+SAME_WORKER = {"tests/docs/test_notebooks.py": "notebooks", "tests/docs/test_site.py": "notebooks"}
+
+
+@pytest.hookimpl(optionalhook=True)
+def pytest_xdist_make_scheduler(config, log):
+    """``--dist loadfile`` (as the Makefile runs the suite with ``-n 2``): each file's tests on one worker,
+    so a module's fixtures (a corpus build, a browser, a server) are set up once, and the files of
+    :data:`SAME_WORKER` on the same one. (``xdist_group`` marks would say it, but pytest-xdist 3.8's
+    ``loadgroup`` groups nothing under pytest 9.2, whose node ids it can no longer rewrite.)"""
+    if config.getvalue("dist") != "loadfile":
+        return None
+    from xdist.scheduler import LoadFileScheduling
+
+    class FilesTogether(LoadFileScheduling):
+        def _split_scope(self, nodeid: str) -> str:
+            path = nodeid.split("::", 1)[0]
+            return SAME_WORKER.get(path, path)
+
+    return FilesTogether(config, log)
 
 
 @pytest.fixture(autouse=True)

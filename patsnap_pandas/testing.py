@@ -67,13 +67,54 @@ if TYPE_CHECKING:
     from .api.client import PatsnapClient
     from .sandbox import Sandbox
 
-__all__ = ["CLIENT_DEFAULTS", "CORPUS_OPTIONS", "ClientFactory", "RedisServer", "SandboxPool", "reset_sandbox"]
+__all__ = ["CLIENT_DEFAULTS", "CORPUS_OPTIONS", "ClientFactory", "RedisServer", "SandboxPool", "reset_sandbox",
+           "wait_until"]
 
 #: Sandbox options that choose what is served: one shared server per distinct set of them.
 CORPUS_OPTIONS = ("corpus", "corpus_size", "corpus_seed", "hit_extras", "client_id", "client_secret", "api_key")
 #: Client options the fixtures use unless told otherwise: retries after a sandbox fault wait
 #: milliseconds, not seconds (the number and kind of retries are the client's own).
 CLIENT_DEFAULTS: Mapping[str, Any] = {"backoff_factor": 0.001}
+
+
+def wait_until(condition: Callable[[], Any], timeout: float = 30.0, interval: float = 0.01) -> Any:
+    """Ask ``condition()`` until it answers something true, for at most ``timeout`` seconds.
+
+    For what a test cannot move with a clock (time-machine): another process or thread,
+    a server starting, a key in Redis expiring by Redis's own clock. It returns as soon as
+    the condition holds, so a test waits no longer than it must.
+
+    Parameters
+    ----------
+    condition : callable
+        Asked with no argument, first at once, then every ``interval`` seconds.
+    timeout : float
+        How long to keep asking.
+    interval : float
+        Seconds between two questions.
+
+    Returns
+    -------
+    object
+        The condition's first true answer, or its last (false) answer when the time ran out:
+        ``assert wait_until(...), "what did not happen"``.
+
+    Examples
+    --------
+    >>> import threading
+    >>> done = []
+    >>> threading.Timer(0.05, done.append, [1]).start()
+    >>> wait_until(lambda: done, timeout=10)
+    [1]
+    >>> wait_until(lambda: False, timeout=0.05)
+    False
+    """
+    deadline = time.monotonic() + timeout
+    while True:
+        answer = condition()
+        if answer or time.monotonic() >= deadline:
+            return answer
+        time.sleep(min(interval, max(0.0, deadline - time.monotonic())))
 
 
 def _knob_names() -> tuple[str, ...]:
@@ -294,18 +335,19 @@ class RedisServer:
              "--dir", self._dir, "--databases", "16", "--loglevel", "warning",
              *(["--requirepass", self.password] if self.password else [])],
             stdout=subprocess.DEVNULL, stderr=subprocess.PIPE)
-        deadline = time.monotonic() + 20
-        while True:
-            try:
-                if self.command("PING") == "PONG":
-                    break
-            except OSError:
-                pass
-            if self._process.poll() is not None or time.monotonic() > deadline:
-                error = self._process.stderr.read().decode(errors="replace") if self._process.stderr else ""
-                self.stop()
-                raise RuntimeError(f"redis-server did not start on port {self.port}: {error.strip()}")
-            time.sleep(0.02)
+        if wait_until(self._started, timeout=20, interval=0.02) != "ready":
+            error = self._process.stderr.read().decode(errors="replace") if self._process.stderr else ""
+            self.stop()
+            raise RuntimeError(f"redis-server did not start on port {self.port}: {error.strip()}")
+
+    def _started(self) -> str:
+        """"ready" once the server answers PING, "exited" if it stopped, else "" (not yet)."""
+        try:
+            if self.command("PING") == "PONG":
+                return "ready"
+        except OSError:
+            pass
+        return "exited" if self._process.poll() is not None else ""
 
     @property
     def url(self) -> str:

@@ -22,9 +22,7 @@ from typing import Any
 import pytest
 
 from patsnap_pandas.testing import ClientFactory
-
-#: The clients' options: retries wait milliseconds, not seconds (the number and kind of retries are the client's own).
-FAST = {"backoff_factor": 0.001, "timeout": 20}
+from tests.helpers import FAST
 
 
 @pytest.fixture

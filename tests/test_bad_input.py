@@ -23,8 +23,8 @@ import pytest
 import patsnap_pandas  # noqa: F401  (registers df.patsnap)
 from patsnap_pandas import FilterError, ImageInputError, InvalidInputError, PatsnapClient, SearchFilters, search_designs
 from patsnap_pandas.cli import main as cli
-from patsnap_pandas.sandbox import start_sandbox
 from patsnap_pandas.jobs.search import continue_search
+from patsnap_pandas.sandbox import start_sandbox
 
 
 @dataclass

@@ -269,7 +269,7 @@ def test_a_broken_dependency_inside_an_extra_is_not_called_missing(tmp_path):
 
 
 def test_require_refuses_a_module_of_no_extra():
-    with pytest.raises(ValueError, match=r"module='pandas' belongs to no extra; known: ipywidgets, matplotlib"):
+    with pytest.raises(ValueError, match=r"module='pandas' belongs to no extra; known: ipywidgets, traitlets, matplotlib"):
         require("pandas", "anything")
     assert extra_for("weasyprint") == "pdf" and extra_for("redis.asyncio") == "redis" and extra_for("PIL") is None
 

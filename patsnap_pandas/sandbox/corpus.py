@@ -27,6 +27,7 @@ import os
 import random
 import re
 import threading
+import types
 import uuid
 import xml.etree.ElementTree as ET
 from collections.abc import Callable
@@ -314,16 +315,30 @@ def _generate(size: int, seed: int) -> tuple[list[Design], dict[str, _Spec], dic
     return designs, specs, families
 
 
+def source_digest(version: str, *modules: types.ModuleType) -> str:
+    """Hex digest of ``version`` and the source files of ``modules``: the version of the code that made a
+    cached file, so that an edited module never reuses a stale one (a frozen or zipped install, whose
+    sources cannot be read, falls back on ``version`` alone).
+
+    Examples
+    --------
+    >>> from patsnap_pandas.sandbox import features
+    >>> source_digest("d5", features) == source_digest("d5", features) != source_digest("d6", features)
+    True
+    """
+    h = hashlib.sha256(version.encode())
+    for module in modules:
+        try:
+            h.update(Path(getattr(module, "__file__", None) or "").read_bytes())
+        except OSError:
+            pass
+    return h.hexdigest()
+
+
 @functools.lru_cache(maxsize=1)
 def _generator_source_digest() -> str:
     """Digest of the drawing and metadata code, so an edited generator never reuses a stale fingerprint."""
-    h = hashlib.sha256(GENERATOR_VERSION.encode())
-    for module in (draw, metadata):
-        try:
-            h.update(Path(module.__file__).read_bytes())  # type: ignore[arg-type]  # None: TypeError, caught below
-        except (OSError, TypeError):  # frozen/zipped install: the version string has to do
-            pass
-    return h.hexdigest()
+    return source_digest(GENERATOR_VERSION, draw, metadata)
 
 
 def _render_spec(spec: _Spec) -> Image.Image:
@@ -373,8 +388,8 @@ def generated_corpus(size: int = 600, seed: int = 0, cache_dir: str | Path | Non
     try:
         saved = json.loads(cache.read_text(encoding="utf-8"))
         if saved.get("metadata_sha256") == meta_digest and saved.get("pillow") == PIL.__version__:
-            fingerprint = saved["fingerprint"]
-    except (OSError, ValueError, KeyError):
+            fingerprint = str(saved["fingerprint"])
+    except (OSError, ValueError, KeyError, AttributeError):  # missing or damaged (not a JSON object): recomputed
         pass
     if fingerprint is None:
         h = hashlib.sha256(meta_digest.encode())
@@ -659,4 +674,4 @@ def load_corpus(corpus: Corpus | str | Path | None = None, *, size: int = 600, s
     raise TypeError(f"corpus={corpus!r}: expected None, a folder path or a Corpus")
 
 
-__all__ = ["Corpus", "Design", "directory_corpus", "generated_corpus", "load_corpus", "sandbox_cache_dir"]
+__all__ = ["Corpus", "Design", "directory_corpus", "generated_corpus", "load_corpus", "sandbox_cache_dir", "source_digest"]

@@ -1,14 +1,17 @@
 """Image-similarity index over a corpus: pixels in, one score per design out.
 
 Features of every corpus image are computed once and cached on disk in
-``<cache_dir>/features/<fingerprint>-<descriptor version>.npz``; a corpus with
-the same content reuses them. A query is normalised and described the same way
+``<cache_dir>/features/<fingerprint>-<descriptor version>-<code digest>.npz``; a
+corpus with the same content, described by the same feature code, reuses them
+(across processes and runs: a file lock lets one process compute while the others
+wait and then read its file). A query is normalised and described the same way
 (see :mod:`.features`); the score of a design is the best score over its
 images: cosine similarity in the best of 8 poses, mapped onto [0, 1].
 """
 
 from __future__ import annotations
 
+import functools
 import io
 import os
 import threading
@@ -21,7 +24,23 @@ import numpy as np
 from PIL import Image
 
 from . import features
-from .corpus import Corpus, sandbox_cache_dir
+from .corpus import Corpus, sandbox_cache_dir, source_digest
+
+#: How long an index waits for another process that computes the same features (then computes them too).
+LOCK_WAIT_S = 600.0
+
+
+@functools.lru_cache(maxsize=1)
+def features_version() -> str:
+    """The version of the feature code: :data:`~.features.DESCRIPTOR_VERSION` (its settings) and a digest
+    of the source of :mod:`.features`, so an edited descriptor never reads features of the old one.
+
+    Examples
+    --------
+    >>> features_version().startswith(features.DESCRIPTOR_VERSION + "-")
+    True
+    """
+    return f"{features.DESCRIPTOR_VERSION}-{source_digest(features.DESCRIPTOR_VERSION, features)[:12]}"
 
 
 @dataclass
@@ -103,13 +122,12 @@ class ImageIndex:
             raise TypeError(f"corpus={corpus!r}: expected a Corpus (see load_corpus)")
         self.corpus = corpus
         self.keys = corpus.image_keys
-        self.cache_file = sandbox_cache_dir(cache_dir) / "features" / f"{corpus.fingerprint}-{features.DESCRIPTOR_VERSION}.npz"
+        self.cache_file = sandbox_cache_dir(cache_dir) / "features" / f"{corpus.fingerprint}-{features_version()}.npz"
         self.computed = 0
         self.from_cache = False
         feats = self._load()
         if feats is None:
-            feats = self._compute()
-            self._save(feats)
+            feats = self._load_or_compute()
         else:
             self.from_cache = True
         self.features = feats
@@ -128,22 +146,46 @@ class ImageIndex:
         return f"ImageIndex(corpus={self.corpus.name!r}, images={len(self.keys)}, from_cache={self.from_cache})"
 
     def _load(self) -> np.ndarray | None:
+        """The cached features, or None when the file is missing, damaged or of other keys."""
         try:
             with np.load(self.cache_file, allow_pickle=False) as z:
                 feats = z["features"]
                 keys = z["keys"]
-        except (OSError, KeyError, ValueError, zipfile.BadZipFile):
+        except (OSError, KeyError, ValueError, EOFError, zipfile.BadZipFile):
             return None
-        if feats.shape[0] != len(self.keys) or list(keys) != self.keys:
+        if (feats.ndim != 2 or feats.shape != (len(self.keys), _dimension()) or feats.dtype.kind != "f"
+                or keys.ndim != 1 or keys.tolist() != self.keys or not np.isfinite(feats).all()):
             return None
         return feats.astype(np.float32, copy=False)
+
+    def _load_or_compute(self) -> np.ndarray:
+        """Compute and save the features, one process at a time: a process that waited reads the file
+        the first one wrote. A cache folder that cannot be written only costs the time."""
+        import filelock  # here, not at the top: it imports asyncio
+
+        try:
+            self.cache_file.parent.mkdir(parents=True, exist_ok=True)
+            lock = filelock.FileLock(f"{self.cache_file}.lock", timeout=LOCK_WAIT_S)
+            lock.acquire()
+        except (OSError, filelock.Timeout):
+            return self._compute()
+        try:
+            feats = self._load()
+            if feats is not None:
+                self.from_cache = True
+                return feats
+            feats = self._compute()
+            self._save(feats)
+            return feats
+        finally:
+            lock.release()
 
     def _compute(self) -> np.ndarray:
         def one(key: str) -> np.ndarray:
             return features.image_descriptor(self.corpus.image(key))
 
         if not self.keys:
-            return np.zeros((0, features.describe(np.zeros((features.SIZE, features.SIZE), np.float32)).size), np.float32)
+            return np.zeros((0, _dimension()), np.float32)
         # Pillow and numpy release the GIL for most of the work: threads give ~1.7x on 2 cores
         workers = max(1, min(4, os.cpu_count() or 1))
         with ThreadPoolExecutor(workers, thread_name_prefix="patsnap-index") as pool:
@@ -153,12 +195,14 @@ class ImageIndex:
 
     def _save(self, feats: np.ndarray) -> None:
         path = self.cache_file
-        path.parent.mkdir(parents=True, exist_ok=True)
         tmp = path.with_name(f".{path.name}.{os.getpid()}.{threading.get_ident()}.tmp")
         buf = io.BytesIO()
-        np.savez(buf, features=feats, keys=np.array(self.keys))
-        tmp.write_bytes(buf.getvalue())
-        os.replace(tmp, path)
+        np.savez(buf, features=feats, keys=np.array(self.keys, dtype=str))
+        try:
+            tmp.write_bytes(buf.getvalue())
+            os.replace(tmp, path)  # readers see the old file or the whole new one, never a part
+        except OSError:  # a full or read-only disk only costs the time
+            tmp.unlink(missing_ok=True)
 
     def describe(self, image: Image.Image) -> np.ndarray:
         """The descriptors of a query image in its 8 poses: (8, dim), identity first."""
@@ -205,4 +249,10 @@ class ImageIndex:
         )
 
 
-__all__ = ["ImageIndex", "Matches"]
+@functools.lru_cache(maxsize=1)
+def _dimension() -> int:
+    """The length of a descriptor (a cached matrix of another width is stale)."""
+    return int(features.describe(np.zeros((features.SIZE, features.SIZE), np.float32)).size)
+
+
+__all__ = ["ImageIndex", "Matches", "features_version"]

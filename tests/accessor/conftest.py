@@ -7,11 +7,10 @@ a client with its own cache folder; tests that turn a knob get it reset afterwar
 
 from __future__ import annotations
 
-import io
+import functools
 
 import matplotlib
 import pytest
-from PIL import Image, ImageDraw
 
 matplotlib.use("Agg")  # before pyplot is imported anywhere: tests render to PNG, never to a screen
 
@@ -19,12 +18,7 @@ import patsnap_pandas  # registers df.patsnap
 from patsnap_pandas import search_designs
 from patsnap_pandas.sandbox import start_sandbox
 from patsnap_pandas.testing import ClientFactory
-
-from ..conftest import FAST
-
-CORPUS_SIZE = 600
-HOSTILE_TITLE = "<img src=x onerror=alert(1)>"
-HOSTILE_APPLICANT = '"><script>alert(2)</script>'
+from tests.helpers import DEFAULT_CORPUS_SIZE, FAST, HOSTILE_APPLICANT, HOSTILE_TITLE, design_png, drawing_png
 
 assert patsnap_pandas  # imported for its side effect
 
@@ -32,12 +26,7 @@ assert patsnap_pandas  # imported for its side effect
 @pytest.fixture
 def patsnap_sandbox_options():
     """This folder's corpus: tests/conftest.py makes ``sandbox``, ``shared_sandbox`` and ``corpus`` of it."""
-    return {"corpus_size": CORPUS_SIZE}
-
-
-def design_png(corpus, i: int) -> bytes:
-    """PNG bytes of the representative drawing of design ``i`` of the corpus."""
-    return corpus.image_png(corpus.designs[i].image_keys[0])
+    return {"corpus_size": DEFAULT_CORPUS_SIZE}
 
 
 @pytest.fixture
@@ -47,26 +36,6 @@ def hits(client, corpus):
 
 
 # --- a sandbox whose corpus holds hostile titles (a directory corpus, served over HTTP) ----------
-
-def _drawing(kind: int) -> Image.Image:
-    im = Image.new("L", (240, 240), 255)
-    d = ImageDraw.Draw(im)
-    shapes = [
-        lambda: d.ellipse((40, 40, 200, 200), outline=0, width=6),
-        lambda: d.rectangle((50, 30, 190, 210), outline=0, width=6),
-        lambda: d.polygon([(120, 25), (215, 210), (25, 210)], outline=0, width=6),
-        lambda: (d.line((30, 120, 210, 120), fill=0, width=8), d.line((120, 30, 120, 210), fill=0, width=8)),
-        lambda: d.arc((30, 60, 210, 240), 180, 360, fill=0, width=8),
-        lambda: [d.rectangle((30 + 40 * k, 40, 50 + 40 * k, 200), outline=0, width=4) for k in range(5)],
-    ]
-    shapes[kind]()
-    return im
-
-
-def _drawing_png(kind: int) -> bytes:
-    buf = io.BytesIO()
-    _drawing(kind).save(buf, format="PNG")
-    return buf.getvalue()
 
 
 HOSTILE_DESIGNS = [
@@ -83,7 +52,7 @@ HOSTILE_DESIGNS = [
 @pytest.fixture(scope="session")
 def hostile_corpus_dir(tmp_path_factory, write_corpus_folder):
     """A corpus folder in the ../shared/real-designs format whose titles and applicants are hostile."""
-    return write_corpus_folder(tmp_path_factory.mktemp("hostile-corpus"), HOSTILE_DESIGNS, _drawing_png)
+    return write_corpus_folder(tmp_path_factory.mktemp("hostile-corpus"), HOSTILE_DESIGNS, functools.partial(drawing_png, size=240))
 
 
 @pytest.fixture(scope="session")

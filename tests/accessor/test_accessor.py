@@ -12,8 +12,7 @@ import pytest
 from PIL import Image
 
 from patsnap_pandas.accessor import PatsnapAccessor
-
-from .conftest import HOSTILE_TITLE, design_png
+from tests.helpers import HOSTILE_TITLE, design_png
 
 DATA_PNG = re.compile(r'src="data:image/png;base64,([A-Za-z0-9+/=]+)"')
 

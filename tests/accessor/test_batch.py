@@ -9,11 +9,10 @@ import pandas as pd
 import pytest
 
 from patsnap_pandas import FilterError, InvalidInputError
-from patsnap_pandas.jobs.batch import BATCH_COLUMNS
-from patsnap_pandas.frame.schema import SCHEMA
 from patsnap_pandas.api.images import prepare_image
-
-from .conftest import design_png
+from patsnap_pandas.frame.schema import SCHEMA
+from patsnap_pandas.jobs.batch import BATCH_COLUMNS
+from tests.helpers import design_png
 
 UPLOAD, SEARCH = "/image-search/image-upload", "/image-search/search-id"
 ERROR_TEXT = re.compile(r"^[A-Z][A-Za-z]+Error: \S")

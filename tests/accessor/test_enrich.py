@@ -8,8 +8,7 @@ import pytest
 from patsnap_pandas import InvalidInputError, search_designs
 from patsnap_pandas.jobs.enrich import FIELDS
 from patsnap_pandas.sandbox.records import simple_legal_label
-
-from .conftest import design_png
+from tests.helpers import design_png
 
 BIBLIOGRAPHY = "/basic-patent-data/simple-bibliography"
 LEGAL_STATUS = "/basic-patent-data/simple-legal-status"

@@ -2,13 +2,11 @@
 
 from __future__ import annotations
 
-
 import pytest
 
 from patsnap_pandas import SearchExpiredError, search_designs
 from patsnap_pandas.jobs.search import SearchWarning
-
-from .conftest import design_png
+from tests.helpers import design_png
 
 RESULTS = "/image-search/results"
 

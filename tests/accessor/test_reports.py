@@ -15,8 +15,7 @@ import requests
 from patsnap_pandas import InvalidInputError, search_designs
 from patsnap_pandas.jobs import search
 from patsnap_pandas.store.thumbnails import ThumbnailStore
-
-from .conftest import HOSTILE_APPLICANT, HOSTILE_TITLE, design_png
+from tests.helpers import HOSTILE_APPLICANT, HOSTILE_TITLE, design_png
 
 TABLE_THUMB = re.compile(r'<td class="image"><img src="data:image/png;base64,([A-Za-z0-9+/=]+)"')
 ANY_DATA_IMG = re.compile(r'<img[^>]*\ssrc="data:image/(?:png|jpeg);base64,')

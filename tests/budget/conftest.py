@@ -2,24 +2,21 @@
 
 from __future__ import annotations
 
-import io
 import os
 import subprocess
 from pathlib import Path
 
 import pytest
-from PIL import Image, ImageDraw
 
 from patsnap_pandas.testing import ClientFactory
+from tests.helpers import FAST, SMALL_CORPUS_SIZE, numbered_png
 
-CORPUS_SIZE = 60
-FAST = {"backoff_factor": 0.001, "timeout": 10}
 UPLOAD, SEARCH = "/image-search/image-upload", "/image-search/search-id"
 
 
 @pytest.fixture
 def patsnap_sandbox_options():
-    return {"corpus_size": CORPUS_SIZE}
+    return {"corpus_size": SMALL_CORPUS_SIZE}
 
 
 @pytest.fixture
@@ -29,22 +26,10 @@ def make_client(patsnap_sandbox, tmp_path):
         yield make
 
 
-def distinct_png(i: int) -> bytes:
-    """A small drawing of its own for every ``i``: no two share an upload or a cached search."""
-    im = Image.new("L", (96, 96), 255)
-    draw = ImageDraw.Draw(im)
-    draw.rectangle((8 + i % 10 * 5, 8 + i // 10 * 5, 60 + i % 7, 70 + i % 5), outline=0, width=3)
-    draw.ellipse((30, 30 + i % 13, 80, 84), outline=0, width=2)
-    im.putpixel((0, 0), 250 - i % 200)
-    buf = io.BytesIO()
-    im.save(buf, format="PNG")
-    return buf.getvalue()
-
-
 @pytest.fixture
 def png():
-    """``png(i)``: :func:`distinct_png` as a fixture (a drawing of its own for every ``i``)."""
-    return distinct_png
+    """``png(i)``: :func:`tests.helpers.numbered_png` as a fixture (a drawing of its own for every ``i``)."""
+    return numbered_png
 
 
 @pytest.fixture

@@ -10,8 +10,7 @@ from collections import Counter
 import pandas as pd
 
 import patsnap_pandas  # noqa: F401  (registers df.patsnap)
-
-from .conftest import SEARCH, UPLOAD, distinct_png
+from tests.helpers import SEARCH, UPLOAD, numbered_png
 
 IMAGES = 100
 BUDGET = 50
@@ -20,7 +19,7 @@ BUDGET = 50
 def test_budget_50_stops_a_100_image_batch_at_exactly_50_billed_calls_and_a_rerun_bills_only_the_rest(
         make_client, patsnap_sandbox):
     catalogue = pd.DataFrame({"sku": [f"SKU{i:03d}" for i in range(IMAGES)],
-                              "photo": [distinct_png(i) for i in range(IMAGES)]})
+                              "photo": [numbered_png(i) for i in range(IMAGES)]})
     client = make_client(budget=f"{BUDGET}/day")
     first = catalogue.patsnap.search_each("photo", limit=3, max_workers=4, progress=False, client=client,
                                           label_column="sku", thumbnails=False)

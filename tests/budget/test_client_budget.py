@@ -15,18 +15,17 @@ from patsnap_pandas import (
 )
 from patsnap_pandas.store.budget import LocalUsageCounter, MemoryUsageCounter
 from patsnap_pandas.store.files import USAGE_FILE
-
-from .conftest import SEARCH, UPLOAD, distinct_png
+from tests.helpers import SEARCH, UPLOAD, numbered_png
 
 
 def upload_and_search(client, i: int):
-    return client.create_search(client.upload_image(distinct_png(i), f"q{i}.png").url, limit=3)
+    return client.create_search(client.upload_image(numbered_png(i), f"q{i}.png").url, limit=3)
 
 
 def test_the_call_over_the_budget_is_refused_before_anything_is_sent(make_client, patsnap_sandbox):
     client = make_client(budget="3/day")
     upload_and_search(client, 0)                       # 2 billed calls
-    url = client.upload_image(distinct_png(1), "q1.png").url  # the 3rd
+    url = client.upload_image(numbered_png(1), "q1.png").url  # the 3rd
     before = patsnap_sandbox.ledger.entries()
     assert [e.endpoint for e in before] == [UPLOAD, SEARCH, UPLOAD]
     with pytest.raises(BudgetExceededError) as caught:
@@ -57,7 +56,7 @@ def test_a_budget_of_zero_allows_only_cached_answers(make_client, patsnap_sandbo
 
 def test_every_retry_is_a_billed_attempt_and_reserves_again(make_client, patsnap_sandbox):
     client = make_client(budget="10/day", max_retries=2)
-    url = client.upload_image(distinct_png(0), "q.png").url
+    url = client.upload_image(numbered_png(0), "q.png").url
     patsnap_sandbox.configure(quota=0, quota_code=67200002)  # "too many calls": retried, each one billed
     with pytest.raises(QuotaExceededError):
         client.create_search(url, limit=3)
@@ -67,7 +66,7 @@ def test_every_retry_is_a_billed_attempt_and_reserves_again(make_client, patsnap
 
 def test_retries_stop_at_the_budget(make_client, patsnap_sandbox):
     client = make_client(budget="3/day", max_retries=5)
-    url = client.upload_image(distinct_png(0), "q.png").url
+    url = client.upload_image(numbered_png(0), "q.png").url
     patsnap_sandbox.configure(quota=0, quota_code=67200002)
     with pytest.raises(BudgetExceededError):
         client.create_search(url, limit=3)
@@ -85,9 +84,9 @@ def test_a_connection_refused_gives_the_reservation_back(tmp_path):
                            cache_dir=tmp_path, max_retries=1, backoff_factor=0.001, budget="1/day")
     with client:
         with pytest.raises(ServiceUnreachableError):
-            client.upload_image(distinct_png(0), "q.png")
+            client.upload_image(numbered_png(0), "q.png")
         with pytest.raises(ServiceUnreachableError):  # not BudgetExceededError: nothing was spent
-            client.upload_image(distinct_png(0), "q.png")
+            client.upload_image(numbered_png(0), "q.png")
         assert client.usage.budget["spent"] == 0
     assert LocalUsageCounter(tmp_path).spent("day") == 0
 
@@ -95,9 +94,9 @@ def test_a_connection_refused_gives_the_reservation_back(tmp_path):
 def test_clients_sharing_a_folder_share_the_budget(make_client, patsnap_sandbox, tmp_path):
     first, second = make_client(budget="3/day"), make_client(budget="3/day")
     upload_and_search(first, 0)
-    second.upload_image(distinct_png(1), "q1.png")
+    second.upload_image(numbered_png(1), "q1.png")
     with pytest.raises(BudgetExceededError, match="3 spent today by everyone sharing this cache"):
-        first.upload_image(distinct_png(2), "q2.png")
+        first.upload_image(numbered_png(2), "q2.png")
     assert len(patsnap_sandbox.ledger) == 3
     assert (tmp_path / "cache" / USAGE_FILE).is_file()
 
@@ -128,9 +127,9 @@ def test_a_client_without_a_cache_counts_in_memory(patsnap_sandbox):
     with PatsnapClient(api_key=creds.api_key, base_url=patsnap_sandbox.base_url, cache=False,
                        budget="1/month") as client:
         assert isinstance(client._usage_counter, MemoryUsageCounter)
-        client.upload_image(distinct_png(0), "q.png")
+        client.upload_image(numbered_png(0), "q.png")
         with pytest.raises(BudgetExceededError, match="per month"):
-            client.upload_image(distinct_png(1), "q.png")
+            client.upload_image(numbered_png(1), "q.png")
         assert len(patsnap_sandbox.ledger) == 1
 
 
@@ -150,12 +149,12 @@ def test_a_call_interrupted_while_waiting_for_the_rate_limit_gives_its_reservati
     from patsnap_pandas.waits import Interrupted
 
     client = make_client(budget="5/day", rate_limit=0.5)  # one call every 2 s (the token is one)
-    client.upload_image(distinct_png(0), "q0.png")
+    client.upload_image(numbered_png(0), "q0.png")
     outcome = []
 
     def second() -> None:
         try:
-            client.upload_image(distinct_png(1), "q1.png")
+            client.upload_image(numbered_png(1), "q1.png")
         except Interrupted as stop:
             outcome.append(stop)
 

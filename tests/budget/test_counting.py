@@ -33,8 +33,8 @@ WORKER = textwrap.dedent("""
         limited, unlimited = RedisUsageCounter(connection, "limited"), RedisUsageCounter(connection, "unlimited")
     else:
         limited, unlimited = LocalUsageCounter(where + "/limited"), LocalUsageCounter(where + "/unlimited")
-    while not os.path.exists(go):
-        time.sleep(0.005)
+    from patsnap_pandas.testing import wait_until
+    wait_until(lambda: os.path.exists(go), timeout=300, interval=0.005)
     result = {"counted": 0, "refused": 0, "unlimited": 0}
     for counter, budget in ((limited, Budget(100, "day")), (unlimited, None)):
         for i in range(attempts):

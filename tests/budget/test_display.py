@@ -7,15 +7,14 @@ import json
 import pytest
 
 from patsnap_pandas.cli import main as cli
-
-from .conftest import distinct_png
+from tests.helpers import numbered_png
 
 
 @pytest.fixture
 def spent_two(make_client, tmp_path, monkeypatch):
     """The cache folder of the test, where a client spent 2 billed calls today; PATSNAP_CACHE_DIR points at it."""
     client = make_client(budget="50/day")
-    client.create_search(client.upload_image(distinct_png(0), "q.png").url, limit=3)
+    client.create_search(client.upload_image(numbered_png(0), "q.png").url, limit=3)
     monkeypatch.setenv("PATSNAP_CACHE_DIR", str(client.cache_dir))
     return client
 
@@ -68,7 +67,7 @@ def panel_after_a_search(client, tmp_path):
     from patsnap_pandas.widgets import SearchPanel
 
     panel = SearchPanel(client, export_dir=tmp_path)
-    data = distinct_png(3)
+    data = numbered_png(3)
     panel.upload.value = ({"name": "chair.png", "type": "image/png", "size": len(data), "content": memoryview(data),
                            "last_modified": dt.datetime(2026, 1, 1, tzinfo=dt.timezone.utc)},)
     panel.limit.value = 5

@@ -24,9 +24,9 @@ from patsnap_pandas import (
     SpendingLostError,
     SpendingNotRecordedError,
 )
+from patsnap_pandas.api.models import ENDPOINTS
 from patsnap_pandas.store.budget import period, restore_spending
 from patsnap_pandas.store.files import USAGE_FILE
-from patsnap_pandas.api.models import ENDPOINTS
 from patsnap_pandas.testing import RedisServer
 
 UPLOAD, SEARCH = ENDPOINTS["upload"], ENDPOINTS["search"]

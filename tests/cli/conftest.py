@@ -6,19 +6,15 @@ real command in a subprocess, end to end.
 
 from __future__ import annotations
 
-import os
 import shutil
-import subprocess
-import sys
 from pathlib import Path
 
 import pytest
 
 from patsnap_pandas.sandbox import start_sandbox
+from tests.helpers import DEFAULT_CORPUS_SIZE
 
-CORPUS_SIZE = 600  # the default corpus of --sandbox: shares the feature cache with the subprocesses
 QUERY_DESIGN = 74
-SUBPROCESS_TIMEOUT_S = 180
 
 
 @pytest.fixture(scope="session")
@@ -28,7 +24,7 @@ def sandbox():
     Starting it first also fills the sandbox feature cache that the subprocesses' own
     ``--sandbox`` servers then load (PATSNAP_SANDBOX_CACHE_DIR is shared).
     """
-    with start_sandbox(corpus_size=CORPUS_SIZE) as server:
+    with start_sandbox(corpus_size=DEFAULT_CORPUS_SIZE) as server:
         yield server
 
 
@@ -76,12 +72,3 @@ def real_subset(real_designs, tmp_path_factory) -> Path:
     return folder
 
 
-def run_cli(*args: str, cwd: Path | None = None, executable: list[str] | None = None) -> subprocess.CompletedProcess:
-    """Run the command in a subprocess with this session's environment (isolated caches)."""
-    command = executable or [sys.executable, "-m", "patsnap_pandas.cli.main"]
-    return subprocess.run([*command, *map(str, args)], check=False, capture_output=True, text=True, cwd=cwd,
-                          env=dict(os.environ), timeout=SUBPROCESS_TIMEOUT_S)
-
-
-def error_lines(stderr: str) -> list[str]:
-    return [line for line in stderr.splitlines() if line.strip()]

@@ -7,8 +7,7 @@ import pandas as pd
 import pytest
 
 from patsnap_pandas.cli import main as cli
-
-from .conftest import error_lines, run_cli
+from tests.helpers import error_lines, run_cli
 
 DESIGNS = (10, 20)
 

@@ -8,9 +8,9 @@ import json
 
 import pytest
 
+from patsnap_pandas.api.filters import SearchFilters
 from patsnap_pandas.cli import main as cli
 from patsnap_pandas.store.cache import cache_info as client_cache_info
-from patsnap_pandas.api.filters import SearchFilters
 
 HELP = [[], ["search"], ["batch"], ["demo"], ["sandbox"], ["cache"], ["cache", "info"], ["cache", "clear"],
         ["cache", "restore-spending"], ["cache", "repair"]]

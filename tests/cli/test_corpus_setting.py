@@ -6,8 +6,7 @@ import pytest
 
 from patsnap_pandas import PatsnapClient, samples
 from patsnap_pandas.cli import main as cli
-
-from .conftest import error_lines
+from tests.helpers import error_lines
 
 DESIGNS = [("D900001", "Desk lamp", "ACME Lighting (US)"), ("D900002", "Armchair", "ACME Furniture (US)")]
 SAMPLE_OF = {0: "desk-lamp", 1: "armchair"}

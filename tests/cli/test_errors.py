@@ -12,8 +12,7 @@ from pathlib import Path
 import pytest
 
 from patsnap_pandas.cli import main as cli
-
-from .conftest import error_lines, run_cli
+from tests.helpers import error_lines, run_cli
 
 
 @pytest.fixture

@@ -9,8 +9,7 @@ import pandas as pd
 import pytest
 
 from patsnap_pandas.cli import main as cli
-
-from .conftest import error_lines, run_cli
+from tests.helpers import error_lines, run_cli
 
 
 @pytest.mark.slow  # the command in a subprocess, with its own sandbox: left out of `make test-fast`, run by `make test` and CI

@@ -11,8 +11,7 @@ import pytest
 
 from patsnap_pandas import AuthenticationError, PatsnapClient
 from patsnap_pandas.api.auth import TokenAuth
-
-from .conftest import SEARCH_DATA, TOKEN_BODY, envelope, error_body, json_response
+from tests.helpers import SEARCH_DATA, TOKEN_BODY, envelope, error_body, json_response
 
 
 @pytest.mark.parametrize("auth", ["token", "api_key"])

@@ -9,12 +9,20 @@ from werkzeug.wrappers import Response
 
 from patsnap_pandas import codes
 from patsnap_pandas.errors import (
-    AuthenticationError, BadRequestError, InvalidParameterError, PatsnapError, PermissionDeniedError,
-    QuotaExceededError, RateLimitError, ResponseFormatError, SearchExpiredError,
-    ServiceUnavailableError, UploadRejectedError, error_for,
+    AuthenticationError,
+    BadRequestError,
+    InvalidParameterError,
+    PatsnapError,
+    PermissionDeniedError,
+    QuotaExceededError,
+    RateLimitError,
+    ResponseFormatError,
+    SearchExpiredError,
+    ServiceUnavailableError,
+    UploadRejectedError,
+    error_for,
 )
-
-from .conftest import SEARCH_DATA, envelope, error_body, json_response
+from tests.helpers import SEARCH_DATA, envelope, error_body, json_response
 
 EXPECTED = {
     68300004: InvalidParameterError,

@@ -12,9 +12,9 @@ import json
 import pytest
 
 from patsnap_pandas import InvalidInputError, InvalidParameterError
-from patsnap_pandas.errors import FilterError
 from patsnap_pandas.api.image_params import ImageSearchOptions
-from tests.client.conftest import envelope, json_response, scripted_server
+from patsnap_pandas.errors import FilterError
+from tests.helpers import envelope, json_response, scripted_server
 
 
 @pytest.fixture

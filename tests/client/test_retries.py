@@ -9,10 +9,12 @@ import pytest
 from werkzeug.wrappers import Response
 
 from patsnap_pandas import (
-    InvalidParameterError, QuotaExceededError, RateLimitError, ServiceUnavailableError,
+    InvalidParameterError,
+    QuotaExceededError,
+    RateLimitError,
+    ServiceUnavailableError,
 )
-
-from .conftest import SEARCH_DATA, envelope, error_body, json_response
+from tests.helpers import SEARCH_DATA, envelope, error_body, json_response
 
 
 def test_thirty_percent_transient_failures_all_calls_succeed(sandbox, make_client, query_png):

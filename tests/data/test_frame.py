@@ -10,8 +10,6 @@ from pathlib import Path
 import numpy as np
 import pandas as pd
 import pytest
-from hypothesis import given, settings
-from hypothesis import strategies as st
 
 from patsnap_pandas import codes
 from patsnap_pandas.frame.schema import (
@@ -333,34 +331,4 @@ def test_concat_refuses_frames_without_the_schema():
     assert missing_columns(empty_frame()) == []
 
 
-# --- speed and properties ----------------------------------------------------------
-
-
-_values = st.one_of(
-    st.none(), st.booleans(), st.integers(-(2**70), 2**70), st.floats(allow_nan=True),
-    st.text(max_size=8), st.lists(st.integers(), max_size=3),
-    st.dictionaries(st.text(max_size=3), st.integers(), max_size=2),
-)
-_hit = st.dictionaries(
-    st.sampled_from(["patent_id", "patent_pn", "title", "score", "url", "authority", "rank", "query",
-                     "loc", "apdt", "x", "y"]),
-    _values, max_size=8,
-)
-
-
-@settings(max_examples=150, deadline=None)
-@given(hits=st.lists(_hit, max_size=25), start=st.integers(1, 10_000),
-       pn=st.lists(st.text(max_size=6), max_size=25))
-def test_property_any_hits_give_valid_schema_and_contiguous_ranks(hits, start, pn):
-    for h, p in zip(hits, pn):
-        h["patent_pn"] = p
-    df = hits_to_frame(hits, search_id="S", query="q", start_rank=start)
-    assert len(df) == len(hits)
-    assert_schema(df)
-    assert df["rank"].tolist() == list(range(start, start + len(hits)))
-    for value in df["authority"].dropna():
-        assert value in codes.AUTHORITIES or value == value.upper()
-    json.dumps(df.attrs)
-    both = concat_frames([df, hits_to_frame(hits, search_id="S", query="q", start_rank=start + len(hits))])
-    assert_schema(both)
-    assert both["rank"].tolist() == list(range(start, start + 2 * len(hits)))
+# (the property 'any hits give the schema and contiguous ranks' is tests/properties/test_frame_properties.py's)

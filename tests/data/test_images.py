@@ -15,7 +15,6 @@ from patsnap_pandas import codes, errors
 from patsnap_pandas.api.images import ImageInputError, ImageSizeWarning, PreparedImage, prepare_image, query_label
 
 
-
 def encode(im: Image.Image, fmt: str, **params) -> bytes:
     buf = io.BytesIO()
     im.save(buf, fmt, **params)

@@ -2,15 +2,18 @@
 
 from __future__ import annotations
 
-import os
+import html
 import re
 import subprocess
 import sys
 from pathlib import Path
 
+import nbformat
 import pytest
 
-pytestmark = pytest.mark.slow  # minutes: left out of `make test-fast`, run by `make test` and CI
+# minutes: left out of `make test-fast`, run by `make test` and CI (one xdist worker runs the notebooks and the
+# site: SAME_WORKER in the root conftest.py)
+pytestmark = pytest.mark.slow
 ROOT = Path(__file__).resolve().parents[2]
 # Resources a page loads (not links a reader may follow): scripts, stylesheets, fonts, images.
 EXTERNAL_RESOURCE = re.compile(
@@ -20,13 +23,13 @@ EXTERNAL_RESOURCE = re.compile(
 
 
 @pytest.fixture(scope="module")
-def site(tmp_path_factory) -> Path:
+def site(tmp_path_factory, offline_env, executed_notebook, notebooks_hook) -> Path:
+    """The site, built with the notebooks the session executed (tests/docs/conftest.py), not executing them
+    again. Any attempt to fetch something (fonts, inventories, social cards) fails the build (offline_env)."""
     out = tmp_path_factory.mktemp("site")
-    env = dict(os.environ)
-    # Any attempt to fetch something (fonts, inventories, social cards) fails the build.
-    dead = "http://127.0.0.1:9"
-    env.update(HTTP_PROXY=dead, HTTPS_PROXY=dead, http_proxy=dead, https_proxy=dead, NO_PROXY="", no_proxy="",
-               NO_MKDOCS_2_WARNING="1")
+    for name in notebooks_hook.NOTEBOOKS.values():
+        executed_notebook(ROOT / "notebooks" / name)
+    env = {**offline_env, notebooks_hook.EXECUTED_ENV: str(executed_notebook.folder)}
     result = subprocess.run([sys.executable, "-m", "mkdocs", "build", "--strict", "--site-dir", str(out)],
                             cwd=ROOT, env=env, capture_output=True, text=True, timeout=300)
     assert result.returncode == 0, f"mkdocs build --strict failed:\n{result.stdout}\n{result.stderr}"
@@ -70,3 +73,27 @@ def test_notebooks_are_shown_executed(site):
         assert "Traceback" not in html and "/tmp/" not in html, name
     quickstart = (site / "notebooks" / "01_quickstart" / "index.html").read_text(encoding="utf-8")
     assert "billed calls for the repeated search: 0" in quickstart
+
+
+def test_the_site_shows_the_notebooks_the_session_executed(site, executed_notebook):
+    """The site build executed no notebook: its pages show the outputs of the session's one run (the
+    search id of each run is new)."""
+    nb = nbformat.read(executed_notebook.folder / "01_quickstart.ipynb", as_version=4)
+    attrs = next(output["data"]["text/plain"] for cell in nb.cells if cell.cell_type == "code"
+                 for output in cell.get("outputs", []) if "'search_id'" in output.get("data", {}).get("text/plain", ""))
+    search_id = re.search(r"'search_id': '([^']+)'", attrs).group(1)
+    quickstart = (site / "notebooks" / "01_quickstart" / "index.html").read_text(encoding="utf-8")
+    assert search_id in html.unescape(quickstart)
+
+
+def test_a_missing_or_stale_executed_notebook_fails_the_build(notebooks_hook, tmp_path):
+    from mkdocs.exceptions import PluginError
+
+    notebook = ROOT / "notebooks" / "01_quickstart.ipynb"
+    with pytest.raises(PluginError, match="no executed copy of notebooks/01_quickstart.ipynb"):
+        notebooks_hook._executed_copy(notebook, tmp_path)
+    stale = nbformat.read(notebook, as_version=4)
+    stale.metadata[notebooks_hook.SOURCE_KEY] = "0" * 64
+    nbformat.write(stale, tmp_path / notebook.name)
+    with pytest.raises(PluginError, match="executed from other notebook content"):
+        notebooks_hook._executed_copy(notebook, tmp_path)

@@ -23,8 +23,7 @@ from hypothesis import strategies as st
 from patsnap_pandas import codes
 from patsnap_pandas.api.filters import FILTER_NAMES, FilterError, SearchFilters, check_limit, check_offset
 
-SETTINGS = settings(max_examples=150, deadline=None, database=None,
-                    suppress_health_check=[HealthCheck.too_slow])
+SETTINGS = settings(suppress_health_check=[HealthCheck.too_slow])  # examples, deadline: the profile (conftest.py)
 
 
 # --- LOC expressions from the grammar -----------------------------------------------------------

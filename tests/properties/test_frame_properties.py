@@ -18,10 +18,10 @@ import pytest
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
+from patsnap_pandas import codes
 from patsnap_pandas.frame.schema import SCHEMA, authority_from_pn, concat_frames, hits_to_frame
 
-SETTINGS = settings(max_examples=150, deadline=None, database=None,
-                    suppress_health_check=[HealthCheck.too_slow, HealthCheck.data_too_large])
+SETTINGS = settings(suppress_health_check=[HealthCheck.too_slow, HealthCheck.data_too_large])  # examples: the profile
 SOURCE = {"patent_id", "patent_pn", "title", "score", "url", "authority"}
 
 TEXT = st.text(alphabet=st.characters(codec="utf-8"), max_size=12) | st.sampled_from(
@@ -34,14 +34,20 @@ VALUE = st.one_of(
 )
 PN = st.one_of(st.none(), TEXT, st.sampled_from(["USD907292S", "cn305123456s", "EM008123456-0001", " JP1712345S",
                                                  "XX123", "D907292"]))
+#: Plain JSON-like values of any type, in any field (what tests/data/test_frame.py's property sent).
+LOOSE = st.one_of(
+    st.none(), st.booleans(), st.integers(-(2**70), 2**70), st.floats(allow_nan=True),
+    st.text(max_size=8), st.lists(st.integers(), max_size=3),
+    st.dictionaries(st.text(max_size=3), st.integers(), max_size=2),
+)
 FIELD = {
-    "patent_id": st.one_of(TEXT, st.none(), st.integers()),
-    "patent_pn": PN,
-    "title": st.one_of(TEXT, st.none(), st.integers(), st.floats()),
-    "score": st.one_of(st.floats(allow_nan=True), st.integers(-5, 5), st.none(), TEXT, st.booleans()),
-    "url": st.one_of(TEXT, st.none(), st.just("https://img.example/1.png?sig=x")),
-    "authority": st.one_of(st.none(), st.sampled_from(["us", " CN ", "", "EM"]), TEXT),
-    "image_url": st.one_of(TEXT, st.none()),
+    "patent_id": st.one_of(TEXT, st.none(), st.integers(), LOOSE),
+    "patent_pn": PN | LOOSE,
+    "title": st.one_of(TEXT, st.none(), st.integers(), st.floats(), LOOSE),
+    "score": st.one_of(st.floats(allow_nan=True), st.integers(-5, 5), st.none(), TEXT, st.booleans(), LOOSE),
+    "url": st.one_of(TEXT, st.none(), st.just("https://img.example/1.png?sig=x"), LOOSE),
+    "authority": st.one_of(st.none(), st.sampled_from(["us", " CN ", "", "EM"]), TEXT, LOOSE),
+    "image_url": st.one_of(TEXT, st.none(), LOOSE),
 }
 EXTRA_KEY = st.one_of(TEXT.filter(bool), st.sampled_from(["rank", "query", "search_id", "image_url", "loc", "apdt",
                                                           "img_id", "api_rank", "\u6807\u9898", "score "]))
@@ -94,16 +100,20 @@ def _check(df: pd.DataFrame, hits: list[dict], start: int) -> None:
                     else authority_from_pn(item.get("patent_pn")))
         got = df["authority"].iloc[i]
         assert (pd.isna(got) if expected is None else got == expected)
+        assert pd.isna(got) or got in codes.AUTHORITIES or got == got.upper()
 
 
 @SETTINGS
-@given(hits=st.lists(hit(), max_size=20), start=st.integers(1, 1001), query=TEXT, search_id=st.none() | TEXT)
+@given(hits=st.lists(hit(), max_size=25), start=st.integers(1, 10_000), query=TEXT, search_id=st.none() | TEXT)
 def test_any_hits_give_the_schema_and_contiguous_ranks(hits, start, query, search_id):
     df = hits_to_frame(hits, search_id=search_id, query=query, start_rank=start,
                        attrs={"total": len(hits), "filters": {"country": "CN"}})
     _check(df, hits, start)
     assert (df["query"] == query).all() if hits else True
     assert df.attrs["query"] == query and df.attrs["search_id"] == search_id
+    # the next page, from any start rank, concatenates into one frame with the ranks still contiguous
+    both = concat_frames([df, hits_to_frame(hits, search_id=search_id, query=query, start_rank=start + len(hits))])
+    _check(both, hits + hits, start)
 
 
 @pytest.mark.slow  # many generated examples, each a frame build: left out of `make test-fast`, run by `make test` and CI

@@ -8,46 +8,26 @@ from __future__ import annotations
 
 import _thread
 import functools
-import io
 import threading
 import time
-from collections import Counter
 from collections.abc import Callable
 
 import pandas as pd
 import pytest
-from PIL import Image
 
 import patsnap_pandas  # noqa: F401  (registers df.patsnap)
 from patsnap_pandas.sandbox import start_sandbox
 from patsnap_pandas.testing import ClientFactory
+from tests.helpers import DEFAULT_CORPUS_SIZE, FAST, IMAGES, distinct_png
 
-CORPUS_SIZE = 600  # the default corpus: its image features are shared with the other test folders
-IMAGES = 200
-UPLOAD, SEARCH = "/image-search/image-upload", "/image-search/search-id"
-# Fast retries: the faults are transient, the test should not sleep through real backoff.
-FAST = {"backoff_factor": 0.005, "timeout": 20}
-
-
-def distinct_png(corpus, i: int) -> bytes:
-    """The first drawing of design ``i``, with three near-white corner pixels encoding ``i``.
-
-    The pixels stay paper to the similarity engine (ink starts far darker), so design ``i``
-    is still among the best hits; the bytes differ for every ``i`` < 512, so no two catalogue
-    rows share an upload or a cached search.
-    """
-    design = corpus.designs[i]
-    im = Image.open(io.BytesIO(corpus.image_png(design.image_keys[0]))).convert("L")
-    for k in range(3):
-        im.putpixel((k, 0), 255 - (i >> (3 * k)) % 8)
-    buf = io.BytesIO()
-    im.save(buf, format="PNG")
-    return buf.getvalue()
+#: The clients of ``clients``: FAST, with retries a little further apart (the faults are transient; the tests
+#: should not sleep through real backoff either).
+CLIENT_OPTIONS = {**FAST, "backoff_factor": 0.005}
 
 
 @pytest.fixture(scope="session")
 def corpus():
-    with start_sandbox(corpus_size=CORPUS_SIZE) as server:
+    with start_sandbox(corpus_size=DEFAULT_CORPUS_SIZE) as server:
         return server.corpus
 
 
@@ -62,39 +42,14 @@ def catalogue(corpus) -> pd.DataFrame:
 @pytest.fixture
 def sandboxes(patsnap_sandbox_factory):
     """``start(**knobs)``: a sandbox of the default corpus, stopped after the test."""
-    return functools.partial(patsnap_sandbox_factory, corpus_size=CORPUS_SIZE)
+    return functools.partial(patsnap_sandbox_factory, corpus_size=DEFAULT_CORPUS_SIZE)
 
 
 @pytest.fixture
 def clients(tmp_path):
     """``make(server, name, **options)``: a token-auth client (client id + secret) of ``server``."""
-    with ClientFactory(tmp_path, **FAST) as make:
+    with ClientFactory(tmp_path, **CLIENT_OPTIONS) as make:
         yield make
-
-
-def per_query(out: pd.DataFrame) -> pd.core.groupby.DataFrameGroupBy:
-    return out.groupby("query_index", sort=False)
-
-
-def assert_intact_hits(out: pd.DataFrame, corpus, rows, limit: int) -> None:
-    """Rows ``rows`` of a batch result hold a complete, clean hit list of their own image.
-
-    ``limit`` hits ranked 1..limit, no patent twice, scores present and non-increasing,
-    the row's own design among them (so no row holds another row's answer).
-    """
-    for row, hits in per_query(out[out["query_index"].isin(rows)]):
-        assert hits["status"].tolist() == ["ok"] * limit, row
-        assert hits["rank"].tolist() == list(range(1, limit + 1)), row
-        assert hits["patent_id"].is_unique, row
-        scores = hits["score"].to_numpy()
-        assert not pd.isna(scores).any() and (scores[:-1] >= scores[1:]).all(), row
-        assert corpus.designs[row].patent_id in set(hits["patent_id"]), row
-        assert hits["error"].isna().all(), row
-
-
-def ledger_counts(server) -> Counter:
-    """(endpoint, ok) -> entries of the server's ledger."""
-    return Counter((e.endpoint, e.ok) for e in server.ledger.entries())
 
 
 class MainInterrupter:

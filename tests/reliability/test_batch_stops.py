@@ -3,8 +3,7 @@
 from __future__ import annotations
 
 from patsnap_pandas import PatsnapClient
-
-from .conftest import FAST, ledger_counts, per_query
+from tests.helpers import FAST, ledger_counts, per_query
 
 
 def test_rejected_credentials_stop_the_batch_after_one_try_per_worker(sandboxes, catalogue, tmp_path):

@@ -20,8 +20,7 @@ import pytest
 
 from patsnap_pandas import CacheWarning, search_designs
 from patsnap_pandas.jobs.batch import search_each
-
-from .conftest import SEARCH, UPLOAD, distinct_png, ledger_counts
+from tests.helpers import SEARCH, UPLOAD, distinct_png, ledger_counts
 
 ROOT = Path(__file__).resolve().parents[2]
 

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import pytest
 
-from .conftest import IMAGES, SEARCH, UPLOAD, assert_intact_hits, ledger_counts, per_query
+from tests.helpers import IMAGES, SEARCH, UPLOAD, assert_intact_hits, ledger_counts, per_query
 
 LIMIT = 5
 

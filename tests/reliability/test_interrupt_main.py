@@ -18,9 +18,9 @@ import time
 import pytest
 
 from patsnap_pandas import BatchInterrupted, RateLimitError
-from patsnap_pandas.store import locks
-from patsnap_pandas.jobs import batch as batch_module
 from patsnap_pandas.api import client as client_module
+from patsnap_pandas.jobs import batch as batch_module
+from patsnap_pandas.store import locks
 
 IMAGES = 20
 LATE_S = 0.05  # a call that left before the interrupt may reach the server this much after it

@@ -7,10 +7,9 @@ from concurrent.futures import ThreadPoolExecutor
 import pandas as pd
 import pytest
 
-from patsnap_pandas.frame.schema import SCHEMA
 from patsnap_pandas.api.images import prepare_image
-
-from .conftest import IMAGES, SEARCH, assert_intact_hits, per_query
+from patsnap_pandas.frame.schema import SCHEMA
+from tests.helpers import IMAGES, SEARCH, assert_intact_hits, per_query
 
 LIMIT = 3
 QUOTA = 120

@@ -16,8 +16,8 @@ from pathlib import Path
 import pytest
 
 from patsnap_pandas import BatchInterrupted, RateLimitError, ServiceUnavailableError
-
-from .conftest import SEARCH, UPLOAD, distinct_png
+from patsnap_pandas.testing import wait_until
+from tests.helpers import SEARCH, UPLOAD, distinct_png
 
 ROOT = Path(__file__).resolve().parents[2]
 
@@ -89,9 +89,7 @@ def test_ctrl_c_stops_a_rate_limited_batch_at_once_and_says_a_rerun_continues(sa
     args = [sys.executable, str(script), "batch", str(catalogue), "--image-column", "photo", "--workers", "16",
             "--rate-limit", "1", "--no-progress", "--out", str(tmp_path / "out.csv")]
     proc = subprocess.Popen(args, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True, env=env)
-    deadline = time.monotonic() + 120
-    while len(server.ledger) < 3 and time.monotonic() < deadline:
-        time.sleep(0.05)
+    wait_until(lambda: len(server.ledger) >= 3, timeout=120, interval=0.05)
     assert len(server.ledger) >= 3, proc.stderr.read() if proc.poll() is not None else "no calls"
     signalled = time.time()
     proc.send_signal(signal.SIGINT)

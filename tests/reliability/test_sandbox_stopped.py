@@ -4,9 +4,9 @@ from __future__ import annotations
 
 import re
 import threading
-import time
 
-from .conftest import IMAGES, SEARCH, assert_intact_hits, per_query
+from patsnap_pandas.testing import wait_until
+from tests.helpers import IMAGES, SEARCH, assert_intact_hits, per_query
 
 LIMIT = 4
 STOP_AFTER = 30  # successful searches before the server stops
@@ -25,11 +25,8 @@ SKIPPED = re.compile(r"^ServiceUnreachableError: not searched: an earlier search
 
 def _stop_when(server, searches: int) -> threading.Thread:
     def watch() -> None:
-        deadline = time.monotonic() + 120
-        while time.monotonic() < deadline:
-            if sum(1 for e in server.ledger.entries() if e.endpoint == SEARCH and e.ok) >= searches:
-                break
-            time.sleep(0.002)
+        wait_until(lambda: sum(1 for e in server.ledger.entries() if e.endpoint == SEARCH and e.ok) >= searches,
+                   timeout=120, interval=0.002)
         server.stop()
 
     watcher = threading.Thread(target=watch, daemon=True)

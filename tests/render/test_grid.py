@@ -9,7 +9,7 @@ import re
 import pytest
 
 from patsnap_pandas.frame.render import CAPTION_MAX_CHARS, ThumbnailGrid, thumbnail_grid
-from tests.render.helpers import Inspector, assert_safe_html, hit, jpeg, make_frame, png, sample_frame, thumbs
+from tests.helpers import Inspector, assert_self_contained_html, hit, jpeg, make_frame, png, sample_frame, thumbs
 
 XSS_TITLE = "<img src=x onerror=alert(1)>"
 XSS_PN = '"><svg onload=alert(1)>'
@@ -22,7 +22,7 @@ def test_grid_embeds_every_thumbnail_as_data_uri_and_shows_captions():
     assert isinstance(grid, ThumbnailGrid)
     assert grid._repr_html_() == grid.html
     assert len(grid) == 6
-    page = assert_safe_html(grid.html)
+    page = assert_self_contained_html(grid.html)
     srcs = [a["src"] for a in page.named("img")]
     assert len(srcs) == 6
     # same bytes, same order, right MIME type
@@ -44,7 +44,7 @@ def test_hostile_title_and_number_are_escaped():
     assert XSS_PN not in grid.html
     assert html.escape(XSS_TITLE, quote=True) in grid.html
     assert html.escape(XSS_PN, quote=True) in grid.html
-    page = assert_safe_html(grid.html)
+    page = assert_self_contained_html(grid.html)
     assert page.named("svg") == []
     assert len(page.named("img")) == 1  # only the thumbnail, not the injected one
     # the tooltip carries the full title, as an attribute value and not as markup
@@ -56,10 +56,10 @@ def test_javascript_image_url_is_never_used():
     df = make_frame([row])
     grid = thumbnail_grid(df, [None], caption=("score", "patent_pn"))
     assert "javascript:" not in grid.html
-    assert_safe_html(grid.html)
+    assert_self_contained_html(grid.html)
     # even when the user asks to caption it, it is text, never a link or source
     shown = thumbnail_grid(df, [None], caption=("image_url",))
-    page = assert_safe_html(shown.html)
+    page = assert_self_contained_html(shown.html)
     assert "javascript:alert(1)" in "".join(page.text)
     assert page.named("a") == [] and page.named("img") == []
 
@@ -117,7 +117,7 @@ def test_columns_size_and_n_shape_the_grid():
 def test_missing_images_get_a_placeholder_and_empty_frame_renders():
     df = sample_frame(3)
     grid = thumbnail_grid(df, [png(), None, jpeg()])
-    page = assert_safe_html(grid.html)
+    page = assert_self_contained_html(grid.html)
     assert len(page.named("img")) == 2
     assert "no image" in grid.html
     empty = thumbnail_grid(df.iloc[0:0], [])
@@ -140,7 +140,7 @@ def test_save_writes_a_standalone_page(tmp_path):
     assert text.startswith("<!DOCTYPE html>") and '<meta charset="utf-8">' in text
     assert "Content-Security-Policy" in text
     assert grid.html in text
-    assert_safe_html(text)
+    assert_self_contained_html(text)
 
 
 @pytest.mark.parametrize(

@@ -16,7 +16,7 @@ from matplotlib.figure import Figure
 from PIL import Image
 
 from patsnap_pandas.frame.render import gallery, plot_scores
-from tests.render.helpers import hit, make_frame, png, sample_frame, thumbs
+from tests.helpers import hit, make_frame, png, sample_frame, thumbs
 
 
 @pytest.fixture(autouse=True)

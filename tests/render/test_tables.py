@@ -6,7 +6,7 @@ import pandas as pd
 import pytest
 
 from patsnap_pandas.report import overlap, summary, top
-from tests.render.helpers import hit, make_frame, sample_frame
+from tests.helpers import hit, make_frame, sample_frame
 
 
 def test_top_sorts_by_score_descending_stable_and_keeps_attrs():

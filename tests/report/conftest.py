@@ -9,23 +9,16 @@ matplotlib.use("Agg")  # tests render to PNG, never to a screen
 
 import patsnap_pandas  # registers df.patsnap
 from patsnap_pandas import PatsnapClient, search_designs
-
-from ..conftest import FAST
+from tests.helpers import DEFAULT_CORPUS_SIZE, FAST, design_png
 
 assert patsnap_pandas  # imported for its side effect
 
-CORPUS_SIZE = 600
 
 
 @pytest.fixture
 def patsnap_sandbox_options():
     """This folder's corpus: tests/conftest.py makes ``sandbox``, ``shared_sandbox`` and ``corpus`` of it."""
-    return {"corpus_size": CORPUS_SIZE}
-
-
-def design_png(corpus, i: int) -> bytes:
-    """PNG bytes of the representative drawing of design ``i`` of the corpus."""
-    return corpus.image_png(corpus.designs[i].image_keys[0])
+    return {"corpus_size": DEFAULT_CORPUS_SIZE}
 
 
 @pytest.fixture

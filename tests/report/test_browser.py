@@ -13,9 +13,8 @@ import pytest
 
 from patsnap_pandas import search_designs
 from patsnap_pandas.report import build_report, write_html
+from tests.helpers import design_png
 from tests.widgets.browser import decoded_box
-
-from .conftest import design_png
 
 CHROMIUM = "/usr/bin/chromium"
 CHROMIUM_ARGS = ["--no-sandbox", "--disable-gpu", "--disable-quic", "--no-first-run",

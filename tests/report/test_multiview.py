@@ -15,8 +15,8 @@ import pytest
 from patsnap_pandas import search_designs
 from patsnap_pandas.frame import words
 from patsnap_pandas.report import build_report, render_html, write_excel, write_pdf
+from tests.helpers import design_png
 
-from .conftest import design_png
 from .test_report_files import pdf_text
 
 

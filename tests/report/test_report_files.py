@@ -14,8 +14,7 @@ import pytest
 from patsnap_pandas import InvalidInputError, search_designs
 from patsnap_pandas.frame import words
 from patsnap_pandas.report import build_report, write_excel, write_html, write_pdf
-
-from .conftest import design_png
+from tests.helpers import design_png
 
 BANNER = words.SANDBOX_BANNER
 

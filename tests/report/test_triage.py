@@ -11,8 +11,7 @@ import pytest
 from patsnap_pandas import InvalidInputError, read_triage, search_designs
 from patsnap_pandas.frame.schema import RELEVANCE_VALUES, concat_frames
 from patsnap_pandas.frame.triage import TriageWarning
-
-from .conftest import design_png
+from tests.helpers import design_png
 
 
 def test_new_frames_have_empty_triage_columns(client, corpus):

@@ -6,12 +6,11 @@ import pandas as pd
 import pytest
 
 from patsnap_pandas import codes, search_designs
-from patsnap_pandas.frame import words
-from patsnap_pandas.codes import FILTER_LABELS
 from patsnap_pandas.api.filters import SearchFilters
+from patsnap_pandas.codes import FILTER_LABELS
+from patsnap_pandas.frame import words
 from patsnap_pandas.frame.links import LINKED_AUTHORITIES, public_record_url
-
-from .conftest import design_png
+from tests.helpers import design_png
 
 
 def test_loc_authority_and_status_in_words():
@@ -42,8 +41,8 @@ def test_filters_in_words_from_the_filters_a_search_records():
 
 
 def test_every_schema_column_has_a_label():
-    from patsnap_pandas.jobs.enrich import FIELDS, LEGAL_STATUS_COLUMN
     from patsnap_pandas.frame.schema import SCHEMA
+    from patsnap_pandas.jobs.enrich import FIELDS, LEGAL_STATUS_COLUMN
 
     for column in [*SCHEMA, *FIELDS, LEGAL_STATUS_COLUMN]:
         label = words.COLUMN_LABELS[column]

@@ -7,7 +7,7 @@ import time
 import pytest
 import requests
 
-from tests.sandbox.conftest import Api, error_of
+from tests.helpers import Api, error_of
 
 LEGAL = "/basic-patent-data/simple-legal-status"
 

@@ -12,7 +12,8 @@ import time
 
 import requests
 
-from tests.sandbox.conftest import CORPUS_SIZE
+from patsnap_pandas.testing import wait_until
+from tests.helpers import DEFAULT_CORPUS_SIZE
 
 # Generous on purpose: the 3 s start-up target is measured in bench/sandbox_bench.py,
 # not asserted here (test machines are noisy).
@@ -48,7 +49,7 @@ def test_cli_sandbox_starts_and_answers_a_token_request(sandbox):
     # `sandbox` (session fixture) warms the corpus and feature caches of this test session
     started = time.monotonic()
     process = subprocess.Popen(
-        [sys.executable, "-m", "patsnap_pandas.cli.main", "sandbox", "--port", "0", "--corpus-size", str(CORPUS_SIZE)],
+        [sys.executable, "-m", "patsnap_pandas.cli", "sandbox", "--port", "0", "--corpus-size", str(DEFAULT_CORPUS_SIZE)],
         stdout=subprocess.PIPE,
         stderr=subprocess.PIPE,
         text=True,
@@ -59,17 +60,18 @@ def test_cli_sandbox_starts_and_answers_a_token_request(sandbox):
         banner = read_banner(process, deadline)
         assert set(banner) == {"base_url", "client_id", "client_secret", "api_key"}, banner
         assert banner["base_url"].startswith("http://127.0.0.1:")
-        answered = None
-        while time.monotonic() < deadline and answered is None:
+        def token_answer():
             try:
-                answered = requests.post(
+                return requests.post(
                     banner["base_url"] + "/oauth/token",
                     auth=(banner["client_id"], banner["client_secret"]),
                     data={"grant_type": "client_credentials"},
                     timeout=1,
                 )
             except requests.ConnectionError:
-                time.sleep(0.05)
+                return None
+
+        answered = wait_until(token_answer, timeout=max(0.0, deadline - time.monotonic()), interval=0.05)
         assert answered is not None and answered.status_code == 200, f"no token answer within {TOKEN_DEADLINE_S} s"
         assert answered.json()["token_type"] == "BearerToken"
         # the API key it printed works once the corpus is ready
@@ -95,7 +97,7 @@ def test_cli_sandbox_starts_and_answers_a_token_request(sandbox):
 def test_cli_sandbox_fault_flags_are_applied(sandbox):
     process = subprocess.Popen(
         [
-            sys.executable, "-m", "patsnap_pandas.cli.main", "sandbox", "--corpus-size", str(CORPUS_SIZE),
+            sys.executable, "-m", "patsnap_pandas.cli", "sandbox", "--corpus-size", str(DEFAULT_CORPUS_SIZE),
             "--quota", "1", "--quota-code", "67200007", "--api-key", "sk-fixed-for-test",
         ],
         stdout=subprocess.PIPE,
@@ -118,7 +120,7 @@ def test_cli_sandbox_fault_flags_are_applied(sandbox):
 
 def test_cli_rejects_bad_fault_values():
     result = subprocess.run(
-        [sys.executable, "-m", "patsnap_pandas.cli.main", "sandbox", "--failure-rate", "2"],
+        [sys.executable, "-m", "patsnap_pandas.cli", "sandbox", "--failure-rate", "2"],
         capture_output=True,
         text=True,
         timeout=30,

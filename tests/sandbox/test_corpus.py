@@ -28,7 +28,6 @@ from patsnap_pandas.sandbox.corpus import (
 )
 from patsnap_pandas.sandbox.index import ImageIndex
 
-
 PN_PATTERNS = {
     "CN": re.compile(r"CN30\d{7}S"),
     "US": re.compile(r"USD\d{6,7}S"),

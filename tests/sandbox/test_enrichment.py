@@ -5,7 +5,7 @@ from __future__ import annotations
 import pytest
 
 from patsnap_pandas import codes
-from tests.sandbox.conftest import error_of
+from tests.helpers import error_of
 
 BIBLIO = "/basic-patent-data/simple-bibliography"
 LEGAL = "/basic-patent-data/simple-legal-status"

@@ -11,7 +11,7 @@ import pytest
 import requests
 
 from patsnap_pandas.sandbox import FaultSettings
-from tests.sandbox.conftest import Api
+from tests.helpers import Api
 
 LEGAL = "/basic-patent-data/simple-legal-status"
 DEFAULTS = dataclasses.asdict(FaultSettings())

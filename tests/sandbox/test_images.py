@@ -10,7 +10,7 @@ from urllib.parse import urlsplit
 import requests
 from PIL import Image
 
-from tests.sandbox.conftest import Api
+from tests.helpers import Api
 
 
 def test_hit_image_is_the_designs_png(api, corpus, query_url):

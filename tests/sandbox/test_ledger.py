@@ -8,7 +8,7 @@ import pytest
 import requests
 
 from patsnap_pandas.sandbox import LedgerEntry
-from tests.sandbox.conftest import Api
+from tests.helpers import Api
 
 
 @pytest.fixture

@@ -15,7 +15,7 @@ from PIL import Image
 from patsnap_pandas import codes
 from patsnap_pandas.sandbox import metadata
 from patsnap_pandas.sandbox.utility import COLOURS
-from tests.sandbox.conftest import error_of, png_bytes
+from tests.helpers import error_of, png_bytes
 
 SINGLE = "/search/patent/image-single"
 MULTIPLE = "/search/patent/image-multiple"

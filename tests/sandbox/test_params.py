@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import pytest
 
-from tests.sandbox.conftest import error_of
+from tests.helpers import error_of
 
 BAD = [
     ("limit", "0"),

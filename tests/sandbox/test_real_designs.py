@@ -13,7 +13,7 @@ import pytest
 from PIL import Image
 
 from patsnap_pandas.sandbox import start_sandbox
-from tests.sandbox.conftest import Api, png_bytes
+from tests.helpers import Api, png_bytes
 
 
 @pytest.fixture(scope="module")
@@ -74,7 +74,7 @@ def test_hit_images_of_large_tiff_sheets_are_bounded_pngs(real):
 
 def _demo(*args: str, env: dict | None = None) -> subprocess.CompletedProcess:
     """`patsnap-pandas demo` run from the repository root, beside ../shared."""
-    return subprocess.run([sys.executable, "-m", "patsnap_pandas.cli.main", "demo", "--limit", "3", *args],
+    return subprocess.run([sys.executable, "-m", "patsnap_pandas.cli", "demo", "--limit", "3", *args],
                           capture_output=True, text=True, timeout=180, env=env,
                           cwd=Path(__file__).resolve().parents[2])
 

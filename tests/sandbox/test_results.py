@@ -12,7 +12,7 @@ import pytest
 
 from patsnap_pandas import codes
 from patsnap_pandas.sandbox.corpus import Corpus
-from tests.sandbox.conftest import Api, error_of
+from tests.helpers import Api, error_of
 
 RESULTS = "/image-search/results"
 

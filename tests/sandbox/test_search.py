@@ -14,7 +14,7 @@ from urllib.parse import parse_qs, urlsplit
 import pytest
 import requests
 
-from tests.sandbox.conftest import error_of
+from tests.helpers import error_of
 
 SEARCH_ID = re.compile(r"^[0-9A-F]{32}-1-D$")
 
@@ -52,7 +52,7 @@ def test_hits_carry_extra_fields_loc_and_apdt(unfiltered, corpus):
 
 
 def test_extra_fields_can_be_switched_off(make_sandbox, corpus):
-    from tests.sandbox.conftest import Api
+    from tests.helpers import Api
 
     sandbox = make_sandbox(hit_extras=False)
     api = Api(sandbox)

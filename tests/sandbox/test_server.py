@@ -8,7 +8,7 @@ import pytest
 import requests
 
 from patsnap_pandas.sandbox import Sandbox, start_sandbox
-from tests.sandbox.conftest import CORPUS_SIZE, Api, error_of
+from tests.helpers import DEFAULT_CORPUS_SIZE, Api, error_of
 
 
 def test_binds_loopback_by_default(sandbox):
@@ -26,7 +26,7 @@ def free_port() -> int:
 
 def test_fixed_port_and_context_manager_stop():
     port = free_port()
-    with start_sandbox(corpus_size=CORPUS_SIZE, port=port) as server:
+    with start_sandbox(corpus_size=DEFAULT_CORPUS_SIZE, port=port) as server:
         assert server.base_url == f"http://127.0.0.1:{port}"
         assert requests.get(server.base_url + "/_sandbox/status", timeout=5).json()["ready"] is True
     with pytest.raises(requests.ConnectionError):
@@ -36,7 +36,7 @@ def test_fixed_port_and_context_manager_stop():
 
 def test_port_in_use_raises_oserror(sandbox):
     with pytest.raises(OSError):
-        start_sandbox(corpus_size=CORPUS_SIZE, port=sandbox.port)
+        start_sandbox(corpus_size=DEFAULT_CORPUS_SIZE, port=sandbox.port)
 
 
 def test_sandboxes_share_the_loaded_corpus(sandbox, make_sandbox):
@@ -46,7 +46,7 @@ def test_sandboxes_share_the_loaded_corpus(sandbox, make_sandbox):
 
 
 def test_wait_false_answers_tokens_while_the_corpus_loads(corpus):
-    with start_sandbox(corpus_size=CORPUS_SIZE, wait=False) as server:
+    with start_sandbox(corpus_size=DEFAULT_CORPUS_SIZE, wait=False) as server:
         creds = server.credentials
         response = requests.post(
             server.base_url + "/oauth/token",

@@ -10,7 +10,7 @@ import requests
 from PIL import Image
 
 from patsnap_pandas import codes
-from tests.sandbox.conftest import Api, error_of, jpeg_bytes, png_bytes
+from tests.helpers import Api, error_of, jpeg_bytes, png_bytes
 
 
 @pytest.fixture(scope="module")

@@ -6,16 +6,12 @@ All generated-corpus sandboxes share one loaded corpus + index per process
 
 from __future__ import annotations
 
-import io
-
-import numpy as np
 import pytest
-from PIL import Image
 
 from patsnap_pandas import PatsnapClient
 from patsnap_pandas.sandbox import start_sandbox
+from tests.helpers import DEFAULT_CORPUS_SIZE
 
-CORPUS_SIZE = 600  # the default: shares the feature cache with the other test folders
 QUERY_DESIGN = 42  # a design of the generated corpus (seed 0): found first even through heavy noise
 
 
@@ -36,16 +32,10 @@ class LedgerWatch:
         return [entry.endpoint.rsplit("/", 1)[-1] for entry in self.new()]
 
 
-def png_bytes(image: Image.Image) -> bytes:
-    buf = io.BytesIO()
-    image.save(buf, format="PNG")
-    return buf.getvalue()
-
-
 @pytest.fixture(scope="session")
 def sandbox():
     """The shared generated-corpus sandbox with default knobs. Tests must not configure() it."""
-    with start_sandbox(corpus_size=CORPUS_SIZE) as server:
+    with start_sandbox(corpus_size=DEFAULT_CORPUS_SIZE) as server:
         yield server
 
 
@@ -85,7 +75,7 @@ def make_client(tmp_path):
     made: list[PatsnapClient] = []
 
     def make(**options) -> PatsnapClient:
-        options.setdefault("corpus_size", CORPUS_SIZE)
+        options.setdefault("corpus_size", DEFAULT_CORPUS_SIZE)
         options.setdefault("cache_dir", tmp_path / f"sandbox-client-{len(made)}")
         client = PatsnapClient.sandbox(backoff_factor=0.001, **options)
         made.append(client)
@@ -103,14 +93,3 @@ def real_sandbox(real_designs):
         yield server
 
 
-def noisy_upscale(image: Image.Image, target_bytes: int = 10 * 2**20, seed: int = 0) -> bytes:
-    """An RGB copy of ``image`` upscaled and speckled until its PNG is about ``target_bytes``."""
-    rgb = image.convert("RGB")
-    rng = np.random.default_rng(seed)
-    # Noise of +-6 costs about 1.5 bytes per pixel in PNG: size the image for the target.
-    scale = max(1.0, (target_bytes / 1.5 / (rgb.width * rgb.height)) ** 0.5)
-    big = rgb.resize((round(rgb.width * scale), round(rgb.height * scale)), Image.Resampling.BICUBIC)
-    pixels = np.asarray(big).astype(np.int16) + rng.integers(-6, 7, (big.height, big.width, 3), dtype=np.int16)
-    buf = io.BytesIO()
-    Image.fromarray(np.clip(pixels, 0, 255).astype(np.uint8)).save(buf, format="PNG", compress_level=1)
-    return buf.getvalue()

@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-
 import pytest
 
 from patsnap_pandas import InvalidInputError, SearchExpiredError, search_designs

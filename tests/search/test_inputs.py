@@ -11,10 +11,9 @@ import requests
 from PIL import Image
 
 from patsnap_pandas import ImageInputError, InvalidInputError, search_designs
-from patsnap_pandas.codes import UPLOAD_MAX_BYTES
 from patsnap_pandas.api.images import ImageSizeWarning
-
-from .conftest import noisy_upscale
+from patsnap_pandas.codes import UPLOAD_MAX_BYTES
+from tests.helpers import noisy_upscale
 
 
 def top_id(df) -> str:

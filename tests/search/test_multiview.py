@@ -11,9 +11,8 @@ import pytest
 
 from patsnap_pandas import InvalidInputError, search_designs
 from patsnap_pandas.errors import FilterError
-from patsnap_pandas.frame.schema import SCHEMA
 from patsnap_pandas.frame.fusion import fuse_views, view_score_columns
-from patsnap_pandas.frame.schema import hits_to_frame
+from patsnap_pandas.frame.schema import SCHEMA, hits_to_frame
 from patsnap_pandas.jobs.search import MAX_VIEWS, choose_endpoint, load_query_images
 
 UTILITY_PN = re.compile(r"^(CN2\d{8}U|JP3\d{6}U|KR20\d{7}Y1)$")

@@ -15,18 +15,14 @@ import warnings
 from urllib.parse import quote, quote_plus
 
 import pandas as pd
-import pytest
 from werkzeug.serving import make_server
 from werkzeug.wrappers import Request, Response
 
 from patsnap_pandas import search_designs
-from patsnap_pandas.cli.main import format_table
-from patsnap_pandas.cli.main import main
-from patsnap_pandas.store.thumbnails import ThumbnailStore
+from patsnap_pandas.cli.main import format_table, main
 from patsnap_pandas.sandbox import start_sandbox
-
-from .conftest import SEARCH, drawing_png, envelope, json_response
-
+from patsnap_pandas.store.thumbnails import ThumbnailStore
+from tests.helpers import SEARCH, drawing_png
 
 # --- 7. secrets masked in every encoding ---------------------------------------------------------
 

@@ -17,8 +17,7 @@ import pytest
 
 from patsnap_pandas import imaging
 from patsnap_pandas.store.thumbnails import ThumbnailStore, ThumbnailWarning
-
-from .conftest import drawing_png
+from tests.helpers import drawing_png
 
 PUBLIC = "93.184.216.34"  # a public address (never connected to: mapped to a loopback stand-in)
 NAME = "images.rebind.test"

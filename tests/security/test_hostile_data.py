@@ -19,11 +19,10 @@ import openpyxl
 import pytest
 
 from patsnap_pandas import PatsnapClient, SearchPanel, search_designs
-from patsnap_pandas.store.thumbnails import ThumbnailWarning
 from patsnap_pandas.safe_text import display_safe, xml_safe
 from patsnap_pandas.sandbox import start_sandbox
-
-from .conftest import FAST, HOSTILE, LONG_TITLE, SEARCH, assert_safe_html, drawing_png
+from patsnap_pandas.store.thumbnails import ThumbnailWarning
+from tests.helpers import FAST, HOSTILE, LONG_TITLE, SEARCH, assert_safe_html, drawing_png
 
 TEXTS = [t for _, t, _ in HOSTILE if t is not LONG_TITLE and "\x00" not in t]
 NUMBERS = [n for n, _, _ in HOSTILE]

@@ -22,10 +22,9 @@ import pytest
 import requests
 
 from patsnap_pandas import InvalidInputError, PatsnapClient, PatsnapError, read_triage, search_designs
-from patsnap_pandas.sandbox import start_sandbox
 from patsnap_pandas.frame.triage import MAX_TRIAGE_ROWS
-
-from .conftest import drawing_png
+from patsnap_pandas.sandbox import start_sandbox
+from tests.helpers import drawing_png
 
 MEMORY_BOUND = 100 * 2**20  # the acceptance criterion
 

@@ -7,12 +7,12 @@ import os
 import re
 import subprocess
 import sys
-import time
 from pathlib import Path
 
 from patsnap_pandas import PatsnapClient
 from patsnap_pandas.cli.main import build_parser
 from patsnap_pandas.sandbox import start_sandbox
+from patsnap_pandas.testing import wait_until
 
 LISTEN = "0A"
 
@@ -58,7 +58,7 @@ def test_start_sandbox_and_client_sandbox_bind_loopback():
 def test_cli_sandbox_default_host_is_loopback(tmp_path):
     assert build_parser().parse_args(["sandbox"]).host == "127.0.0.1"
     env = dict(os.environ, PYTHONUNBUFFERED="1")
-    proc = subprocess.Popen([sys.executable, "-m", "patsnap_pandas.cli.main", "sandbox", "--corpus-size", "60"],
+    proc = subprocess.Popen([sys.executable, "-m", "patsnap_pandas.cli", "sandbox", "--corpus-size", "60"],
                             stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True, env=env,
                             cwd=tmp_path)
     try:
@@ -67,9 +67,7 @@ def test_cli_sandbox_default_host_is_loopback(tmp_path):
         assert match, first + proc.stderr.read() if proc.poll() is not None else first
         assert match.group(1) == "127.0.0.1"
         port = int(match.group(2))
-        deadline = time.monotonic() + 10
-        while not _listening(port) and time.monotonic() < deadline and Path("/proc/net/tcp").exists():
-            time.sleep(0.05)
+        wait_until(lambda: _listening(port) or not Path("/proc/net/tcp").exists(), timeout=10, interval=0.05)
         _assert_loopback_only(port)
         rest = [proc.stdout.readline() for _ in range(5)]  # credentials, export line, then warning or loading
         assert any("loading corpus" in line for line in rest), rest

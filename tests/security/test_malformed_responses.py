@@ -17,8 +17,7 @@ from werkzeug.wrappers import Response
 
 from patsnap_pandas import PatsnapError, ResponseFormatError, ServiceUnavailableError, search_designs
 from patsnap_pandas.jobs.search import continue_search
-
-from .conftest import BIBLIOGRAPHY, LEGAL, RESULTS, SEARCH, envelope, json_response
+from tests.helpers import BIBLIOGRAPHY, LEGAL, RESULTS, SEARCH, envelope, json_response
 
 MB = 2**20
 OK = {"status": True, "error_code": 0}

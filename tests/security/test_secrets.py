@@ -32,8 +32,7 @@ import pytest
 from patsnap_pandas import PatsnapClient, PatsnapError, SearchPanel, search_designs
 from patsnap_pandas.cli import main as cli
 from patsnap_pandas.sandbox import start_sandbox
-
-from .conftest import FAST
+from tests.helpers import FAST
 
 ROOT = Path(__file__).resolve().parents[2]
 CLIENT_ID = "cidRELIAB" + secrets.token_hex(10)

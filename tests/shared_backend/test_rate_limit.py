@@ -11,9 +11,10 @@ import pytest
 
 from patsnap_pandas import InvalidInputError
 from patsnap_pandas.errors import CacheUnavailableError
-from patsnap_pandas.waits import Interrupted
 from patsnap_pandas.store.rate_limit import RateLimiter
 from patsnap_pandas.store.redis_backend import RedisBackend, SharedRateLimiter
+from patsnap_pandas.testing import wait_until
+from patsnap_pandas.waits import Interrupted
 from tests.shared_backend import workers
 
 RATE = 5
@@ -38,13 +39,13 @@ def test_four_processes_share_one_rate_even_with_skewed_clocks(backend, patsnap_
         # two of the four machines have clocks an hour off, one each way: the server's clock decides
         runs = [pool.apply_async(workers.limited_calls, (patsnap_redis, RATE, SECONDS, skew))
                 for skew in SKEWS_S]
-        deadline = time.monotonic() + 120
-        while int(backend.connection.get("test:ready") or 0) < PROCESSES:   # all connected, waiting for test:go
+        def all_ready() -> bool:                # all connected, waiting for test:go
             failed = [run for run in runs if run.ready()]
             if failed:
                 failed[0].get()                 # a worker that died: its error, now
-            assert time.monotonic() < deadline, "the workers did not start"
-            time.sleep(0.02)
+            return int(backend.connection.get("test:ready") or 0) >= PROCESSES
+
+        assert wait_until(all_ready, timeout=120, interval=0.02), "the workers did not start"
         backend.connection.set("test:go", 1)
         admitted = [run.get(120) for run in runs]
     starts = [float(t) for t in backend.connection.lrange("test:starts", 0, -1)]   # Redis server time of each start

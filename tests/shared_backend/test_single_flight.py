@@ -16,21 +16,22 @@ from collections import Counter
 import pytest
 
 from patsnap_pandas import CacheError, CacheWarning, PatsnapClient
-from patsnap_pandas.store import locks
 from patsnap_pandas.errors import CacheUnavailableError
-from patsnap_pandas.waits import Interrupted
+from patsnap_pandas.store import locks
 from patsnap_pandas.store.redis_backend import LOCK_LEASE_S, RedisBackend, RedisSingleFlight
+from patsnap_pandas.testing import wait_until
+from patsnap_pandas.waits import Interrupted
 from tests.shared_backend import workers
 
 SPAWN = multiprocessing.get_context("spawn")
 
 
 def _wait_for(backend, name, process, seconds=60.0):
-    deadline = time.monotonic() + seconds
-    while not backend.connection.exists(name):
+    def appeared() -> bool:
         assert process.exitcode is None, f"the holder process ended (exit code {process.exitcode}) before {name}"
-        assert time.monotonic() < deadline, f"{name} never appeared"
-        time.sleep(0.01)
+        return bool(backend.connection.exists(name))
+
+    assert wait_until(appeared, timeout=seconds), f"{name} never appeared"
 
 
 def test_threads_on_one_key_take_turns_and_other_keys_do_not_wait(backend):
@@ -80,7 +81,13 @@ def test_a_holder_killed_with_sigkill_frees_the_lock_within_its_lease(backend, p
     holder = SPAWN.Process(target=workers.hold_lock, args=(patsnap_redis, "search-xyz", 600.0))
     holder.start()
     _wait_for(backend, "test:held", holder)
-    time.sleep(LOCK_LEASE_S / 2)          # long enough for a renewal: the lease is kept alive while held
+    ttls = [backend.connection.pttl("patsnap:lock:search-xyz")]
+
+    def renewed() -> bool:  # the time to live went up since the last look: the holder renewed its lease
+        ttls.append(backend.connection.pttl("patsnap:lock:search-xyz"))
+        return ttls[-1] > ttls[-2]
+
+    assert wait_until(renewed, timeout=LOCK_LEASE_S), ttls  # the lease is kept alive while held
     assert 0 < backend.connection.pttl("patsnap:lock:search-xyz") <= LOCK_LEASE_S * 1000
     os.kill(holder.pid, signal.SIGKILL)
     holder.join(30)

@@ -15,7 +15,6 @@ import subprocess
 import sys
 import textwrap
 import threading
-import time
 import urllib.request
 import warnings
 from collections import Counter
@@ -25,13 +24,13 @@ import pandas as pd
 import pytest
 
 from patsnap_pandas import CacheWarning, PatsnapClient, search_designs
-from patsnap_pandas.jobs.batch import search_each
 from patsnap_pandas.errors import CacheUnavailableError
+from patsnap_pandas.jobs.batch import search_each
 from patsnap_pandas.jobs.search import THUMBNAIL_SIZE, load_thumbnails
 from patsnap_pandas.store.thumbnails import ThumbnailStore
-from patsnap_pandas.testing import RedisServer
+from patsnap_pandas.testing import RedisServer, wait_until
+from tests.helpers import SEARCH, UPLOAD, distinct_png
 
-from ..reliability.conftest import SEARCH, UPLOAD, distinct_png
 
 ROOT = Path(__file__).resolve().parents[2]
 CORPUS_SIZE = 600  # the default corpus, shared with the other folders (its index is loaded once)
@@ -146,7 +145,7 @@ _RATE_WORKER = """
 def sandbox_process(tmp_path: Path):
     """A sandbox in a process of its own: arrival times in its ledger do not wait for this test's threads."""
     key = "sk-rate-limit-test"
-    proc = subprocess.Popen([sys.executable, "-m", "patsnap_pandas.cli.main", "sandbox", "--corpus-size", "60",
+    proc = subprocess.Popen([sys.executable, "-m", "patsnap_pandas.cli", "sandbox", "--corpus-size", "60",
                              "--api-key", key], stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True,
                             cwd=tmp_path, env={**os.environ, "PYTHONPATH": str(ROOT)})
     try:
@@ -211,8 +210,7 @@ def test_redis_lost_mid_batch_stops_it_and_keeps_what_was_paid_for(patsnap_sandb
     done = threading.Event()
 
     def stop_redis_after_three_searches():
-        while not done.is_set() and ledger_counts(server)[SEARCH] < 3:
-            time.sleep(0.005)
+        wait_until(lambda: done.is_set() or ledger_counts(server)[SEARCH] >= 3, timeout=600, interval=0.005)
         redis.stop()
 
     stopper = threading.Thread(target=stop_redis_after_three_searches)

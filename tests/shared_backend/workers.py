@@ -9,6 +9,7 @@ import os
 import time
 
 from patsnap_pandas.store.redis_backend import RedisBackend
+from patsnap_pandas.testing import wait_until
 
 #: One Lua call: append the Redis server's time (seconds, µs precision) to a list.
 RECORD_LUA = ("local t = redis.call('TIME') "
@@ -45,8 +46,7 @@ def limited_calls(url: str, rate: float, seconds: float, skew_s: float = 0.0) ->
     limiter = backend.rate_limiter(rate)
     record = backend.connection.register_script(RECORD_LUA)
     backend.connection.incr("test:ready")
-    while not backend.connection.exists("test:go"):
-        time.sleep(0.01)
+    wait_until(lambda: backend.connection.exists("test:go"), timeout=300)
     end = time.monotonic() + seconds
     while time.monotonic() < end:
         limiter.wait()

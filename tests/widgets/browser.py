@@ -19,12 +19,13 @@ import signal
 import socket
 import subprocess
 import sys
-import time
 from collections.abc import Iterator
 from pathlib import Path
 from urllib.parse import urlsplit
 
 import pytest
+
+from patsnap_pandas.testing import wait_until
 
 ROOT = Path(__file__).resolve().parents[2]
 APP_NOTEBOOK = ROOT / "notebooks" / "04_panel.ipynb"
@@ -75,15 +76,15 @@ def jupyter_env(root: Path) -> dict[str, str]:
 
 
 def _wait_for_port(port: int, process: subprocess.Popen, log: Path, timeout: float = 60.0) -> None:
-    deadline = time.monotonic() + timeout
-    while time.monotonic() < deadline:
+    def listening() -> bool:
         if process.poll() is not None:
             pytest.fail(f"server exited with {process.returncode}:\n{log.read_text()[-3000:]}")
         with socket.socket() as s:
             s.settimeout(0.5)
-            if s.connect_ex(("127.0.0.1", port)) == 0:
-                return
-        time.sleep(0.1)
+            return s.connect_ex(("127.0.0.1", port)) == 0
+
+    if wait_until(listening, timeout=timeout, interval=0.1):
+        return
     pytest.fail(f"server did not listen on 127.0.0.1:{port} within {timeout} s:\n{log.read_text()[-3000:]}")
 
 

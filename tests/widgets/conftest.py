@@ -7,18 +7,15 @@ sandbox ledger counts every billable call, so "no call" is asserted, not assumed
 
 from __future__ import annotations
 
-import io
-
 import pytest
-from PIL import Image
 
-CORPUS_SIZE = 60
+from tests.helpers import SMALL_CORPUS_SIZE
 
 
 @pytest.fixture
 def patsnap_sandbox_options():
     """This folder's corpus: tests/conftest.py makes ``sandbox``, ``shared_sandbox`` and ``corpus`` of it."""
-    return {"corpus_size": CORPUS_SIZE}
+    return {"corpus_size": SMALL_CORPUS_SIZE}
 
 
 @pytest.fixture
@@ -30,21 +27,6 @@ def query_design(corpus):
 def query_png(corpus, query_design) -> bytes:
     """PNG bytes of a corpus drawing: its own design is the best hit."""
     return corpus.image_png(query_design.image_keys[0])
-
-
-def tiff_bytes(png: bytes) -> bytes:
-    with Image.open(io.BytesIO(png)) as im:
-        out = io.BytesIO()
-        im.save(out, format="TIFF")
-    return out.getvalue()
-
-
-def upload_value(data: bytes, name: str, mime: str) -> tuple[dict, ...]:
-    """What the browser's FileUpload sends for one chosen file."""
-    import datetime as dt
-
-    return ({"name": name, "type": mime, "size": len(data), "content": memoryview(data),
-             "last_modified": dt.datetime(2026, 1, 1, tzinfo=dt.timezone.utc)},)
 
 
 @pytest.fixture(scope="module")

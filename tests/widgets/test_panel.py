@@ -15,12 +15,10 @@ from PIL import Image
 
 import patsnap_pandas as pp
 from patsnap_pandas import FilterError, PatsnapClient, SearchFilters, SearchPanel
-from patsnap_pandas.widgets import COMMON_AUTHORITIES, PanelState
 from patsnap_pandas.frame import links, words
 from patsnap_pandas.frame.words import SANDBOX_BANNER
-
-from ..conftest import FAST
-from .conftest import CORPUS_SIZE, tiff_bytes, upload_value
+from patsnap_pandas.widgets import COMMON_AUTHORITIES, PanelState
+from tests.helpers import FAST, SMALL_CORPUS_SIZE, tiff_bytes, upload_value
 
 CHART = re.compile(r'src="data:image/png;base64,([A-Za-z0-9+/=]+)"')
 
@@ -80,7 +78,7 @@ def searched(panel: SearchPanel, png: bytes, **values) -> SearchPanel:
 # --- the happy path, with a client of its own (PatsnapClient.sandbox()) ---------------------------
 
 def test_search_fills_cards_chart_and_status(tmp_path, query_png, query_design):
-    with PatsnapClient.sandbox(corpus_size=CORPUS_SIZE, **FAST) as client:
+    with PatsnapClient.sandbox(corpus_size=SMALL_CORPUS_SIZE, **FAST) as client:
         ledger = client.sandbox_server.ledger
         panel = SearchPanel(client, export_dir=tmp_path)
         assert SANDBOX_BANNER in panel.status.value  # the words of every sandbox table and report
@@ -320,7 +318,7 @@ def test_load_more_uses_the_search_id_and_appends(client, sandbox, query_png):
     # fetch everything: Load more is disabled once the total is reached
     panel.limit.value = 100
     panel.more_button.click()
-    assert len(panel.results) == panel.results.attrs["total"] == CORPUS_SIZE
+    assert len(panel.results) == panel.results.attrs["total"] == SMALL_CORPUS_SIZE
     assert panel.more_button.disabled and not panel.search_button.disabled
 
 

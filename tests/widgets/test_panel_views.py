@@ -17,8 +17,7 @@ from PIL import Image
 from patsnap_pandas import InvalidInputError, SearchPanel
 from patsnap_pandas.jobs.search import MAX_VIEWS
 from patsnap_pandas.widgets.searchpanel import ORDER_HINT
-
-from .conftest import tiff_bytes
+from tests.helpers import tiff_bytes
 
 
 def files_value(*files: tuple[bytes, str]) -> tuple[dict, ...]:

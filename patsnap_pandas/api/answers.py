@@ -2,10 +2,8 @@
 
 Examples
 --------
->>> reuse_margin(0.0, 32400.0)       # a 9-hour upload URL is reused while it has 10 minutes left
-600.0
->>> utc(0).isoformat()
-'1970-01-01T00:00:00+00:00'
+>>> never_connected(requests.ConnectionError("refused")), never_connected(requests.ConnectTimeout())
+(False, True)
 """
 
 from __future__ import annotations
@@ -24,17 +22,35 @@ __all__ = ["reuse_margin", "utc", "aware", "never_connected", "network_error"]
 
 
 def reuse_margin(issued_at: float, expires_at: float) -> float:
-    """Reuse an upload URL only while it has this much life left (10 %, at most 10 min)."""
+    """Reuse an upload URL only while it has this much life left (10 %, at most 10 min).
+
+    Examples
+    --------
+    >>> reuse_margin(0.0, 32400.0), reuse_margin(0.0, 60.0)     # a 9-hour URL; a 1-minute one
+    (600.0, 6.0)
+    """
     return min(600.0, 0.1 * max(0.0, expires_at - issued_at))
 
 
 def utc(epoch: float) -> dt.datetime:
-    """Epoch seconds as an aware UTC datetime."""
+    """Epoch seconds as an aware UTC datetime.
+
+    Examples
+    --------
+    >>> utc(0).isoformat()
+    '1970-01-01T00:00:00+00:00'
+    """
     return dt.datetime.fromtimestamp(epoch, tz=dt.timezone.utc)
 
 
 def aware(moment: dt.datetime) -> dt.datetime:
-    """requests-cache keeps naive UTC times."""
+    """A naive UTC time (as requests-cache keeps them) made aware.
+
+    Examples
+    --------
+    >>> aware(dt.datetime(2026, 1, 2)).isoformat()
+    '2026-01-02T00:00:00+00:00'
+    """
     return moment if moment.tzinfo is not None else moment.replace(tzinfo=dt.timezone.utc)
 
 
@@ -65,7 +81,17 @@ def _connection_refused(exc: BaseException) -> bool:
 
 
 def network_error(exc: requests.RequestException, base_url: str, path: str, max_retries: int) -> PatsnapError:
-    """The error a request that failed on the network ends in, naming where it went (no query string, no secret)."""
+    """The error a request that failed on the network ends in, naming where it went (no query string, no secret).
+
+    Examples
+    --------
+    >>> err = network_error(requests.ReadTimeout("read timed out (?apikey=my-id)"), "https://connect.patsnap.com",
+    ...                     "/image-search/search-id", 5)
+    >>> type(err).__name__, err.endpoint
+    ('ServiceUnavailableError', '/image-search/search-id')
+    >>> "my-id" in str(err)
+    False
+    """
     if _connection_refused(exc):
         return ServiceUnreachableError(
             f"The request to {base_url}{path} could not connect after {max_retries} retries "

@@ -36,7 +36,17 @@ def estimate(pipe: Pipeline, image: str | bytes | Sequence[str | bytes],
              filters: SearchFilters | Mapping[str, Any] | None = None, *, limit: int = codes.LIMIT_DEFAULT,
              max_results: int | None = None,
              options: ImageSearchOptions | Mapping[str, Any] | None = None) -> Estimate:
-    """The billed calls searching ``image`` would make now with ``pipe``'s cache (parameters as the client's ``estimate``)."""
+    """The billed calls searching ``image`` would make now with ``pipe``'s cache (parameters as the client's ``estimate``).
+
+    Examples
+    --------
+    >>> from patsnap_pandas import PatsnapClient, samples
+    >>> client = PatsnapClient.sandbox()
+    >>> views = [open(samples.image(name), "rb").read() for name in ("armchair", "desk-lamp")]
+    >>> print(estimate(client._pipeline, views))
+    3 billed calls: 2 uploads, 1 P061 search
+    >>> client.close()
+    """
     wanted = check_limit(limit) if max_results is None else check_max_results(max_results)
     if isinstance(image, (str, bytes, bytearray, memoryview)):
         return _estimate_p009(pipe, url_or_bytes(image, "image"), SearchFilters.coerce(filters), wanted)

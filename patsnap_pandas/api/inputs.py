@@ -31,7 +31,15 @@ __all__ = ["image_bytes", "url_or_bytes", "check_url", "check_upload", "check_se
 
 
 def image_bytes(data: bytes, name: str) -> bytes:
-    """JPG or PNG bytes of at most 4096 KB, else ImageInputError naming ``name``."""
+    """JPG or PNG bytes of at most 4096 KB, else ImageInputError naming ``name``.
+
+    Examples
+    --------
+    >>> image_bytes(b"", "data")
+    Traceback (most recent call last):
+    ...
+    patsnap_pandas.errors.ImageInputError: data=b'' is not valid: the image is empty. Allowed: JPG or PNG bytes.
+    """
     if not data:
         raise ImageInputError(f"{name}=b'' is not valid: the image is empty. Allowed: JPG or PNG bytes.")
     if len(data) > codes.UPLOAD_MAX_BYTES:
@@ -44,14 +52,30 @@ def image_bytes(data: bytes, name: str) -> bytes:
 
 
 def url_or_bytes(value: Any, name: str) -> str | bytes:
-    """An image URL (checked) or JPG/PNG bytes (checked)."""
+    """An image URL (checked) or JPG/PNG bytes (checked).
+
+    Examples
+    --------
+    >>> url_or_bytes("https://img.example/q.png", "url")
+    'https://img.example/q.png'
+    >>> url_or_bytes(b"\\x89PNG\\r\\n\\x1a\\n" + bytes(8), "urls[1]")[:4]
+    b'\\x89PNG'
+    """
     if isinstance(value, (bytes, bytearray, memoryview)):
         return image_bytes(bytes(value), name)
     return check_url(value, name)
 
 
 def check_url(url: Any, name: str) -> str:
-    """The http(s) URL of an image, stripped."""
+    """The http(s) URL of an image, stripped.
+
+    Examples
+    --------
+    >>> check_url("query.png", "url")
+    Traceback (most recent call last):
+    ...
+    patsnap_pandas.errors.InvalidInputError: url='query.png' is not valid: expected the http(s) URL of a JPG or PNG image; ...
+    """
     if not isinstance(url, str) or not re.match(r"^https?://\S+$", url.strip()):
         raise InvalidInputError(f"{name}={brief(url)} is not valid: expected the http(s) URL of a JPG or "
                                 "PNG image; upload a local image with upload_image() first.")
@@ -59,7 +83,17 @@ def check_url(url: Any, name: str) -> str:
 
 
 def check_upload(data: Any, filename: Any) -> tuple[bytes, str]:
-    """(the bytes, their MIME type) of an upload of ``data`` named ``filename``."""
+    """(the bytes, their MIME type) of an upload of ``data`` named ``filename``.
+
+    Examples
+    --------
+    >>> check_upload(bytearray(b"\\xff\\xd8\\xff\\xe0" + bytes(8)), "photo.jpg")[1]
+    'image/jpeg'
+    >>> check_upload(b"\\xff\\xd8\\xff\\xe0" + bytes(8), 'a"b.jpg')
+    Traceback (most recent call last):
+    ...
+    patsnap_pandas.errors.ImageInputError: filename='a"b.jpg' is not valid: expected a file name such as 'query.png'.
+    """
     if isinstance(data, (bytearray, memoryview)):
         data = bytes(data)
     if not isinstance(data, bytes):
@@ -73,7 +107,13 @@ def check_upload(data: Any, filename: Any) -> tuple[bytes, str]:
 
 
 def check_search_id(search_id: Any) -> str:
-    """A search id as create_search() returned it, stripped."""
+    """A search id as create_search() returned it, stripped.
+
+    Examples
+    --------
+    >>> check_search_id(" 5f1c ")
+    '5f1c'
+    """
     if not isinstance(search_id, str) or not search_id.strip():
         raise InvalidInputError(f"search_id={search_id!r} is not valid: expected the search_id "
                                 "string returned by create_search().")
@@ -81,7 +121,17 @@ def check_search_id(search_id: Any) -> str:
 
 
 def check_views(urls: Any) -> list[str | bytes]:
-    """1 to 4 image URLs or bytes of one product (P061)."""
+    """1 to 4 image URLs or bytes of one product (P061).
+
+    Examples
+    --------
+    >>> check_views(["https://img.example/front.png", "https://img.example/side.png"])
+    ['https://img.example/front.png', 'https://img.example/side.png']
+    >>> check_views([])
+    Traceback (most recent call last):
+    ...
+    patsnap_pandas.errors.InvalidInputError: urls has 0 URLs: not valid. Allowed: 1 to 4 images of one product; ...
+    """
     if isinstance(urls, str) or not isinstance(urls, Sequence):
         raise InvalidInputError(f"urls={brief(urls)} is not valid: expected a list of 1 to "
                                 f"{codes.MULTI_IMAGE_MAX} image URLs.")
@@ -93,7 +143,13 @@ def check_views(urls: Any) -> list[str | bytes]:
 
 
 def patent_ids(given: Any) -> list[str]:
-    """Patent ids, stripped and without duplicates, from a comma-separated string or a list."""
+    """Patent ids, stripped and without duplicates, from a comma-separated string or a list.
+
+    Examples
+    --------
+    >>> patent_ids(["p2", " p1", "p2"])
+    ['p2', 'p1']
+    """
     allowed = "a patent id string or a list of them"
     if isinstance(given, str):
         values: list[Any] = given.split(",")
@@ -111,5 +167,11 @@ def patent_ids(given: Any) -> list[str]:
 
 
 def upload_name(data: bytes) -> str:
-    """The file name an image is uploaded under in a search by its bytes."""
+    """The file name an image is uploaded under in a search by its bytes.
+
+    Examples
+    --------
+    >>> upload_name(b"\\x89PNG\\r\\n\\x1a\\n" + bytes(8)), upload_name(b"\\xff\\xd8\\xff\\xe0" + bytes(8))
+    ('query.png', 'query.jpg')
+    """
     return "query.png" if image_mime(data) == "image/png" else "query.jpg"

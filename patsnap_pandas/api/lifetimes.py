@@ -45,6 +45,14 @@ def lifetimes(expire_after: Any, result_max_age: float) -> dict[str, float]:
 
     ``expire_after``: None (the defaults), seconds or a timedelta for every endpoint, or a dict of
     them per endpoint.
+
+    Examples
+    --------
+    >>> found = lifetimes(None, result_max_age=604800)
+    >>> found["search"], found["bibliography"], found["legal_status"]
+    (604800, 2592000, 86400)
+    >>> lifetimes(-5, 604800)["results"]              # any negative number: never expire
+    -1
     """
     found: dict[str, float] = {name: result_max_age for name in SEARCHES}
     found.update(DEFAULT_LIFETIMES)

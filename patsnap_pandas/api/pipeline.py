@@ -97,7 +97,13 @@ REACQUIRE_MAX = 3
 
 
 class Verdict(enum.Enum):
-    """Where a call goes after a step."""
+    """Where a call goes after a step.
+
+    Examples
+    --------
+    >>> [verdict.name for verdict in Verdict]
+    ['NEXT', 'DONE', 'RETRY']
+    """
 
     NEXT = "next"    # on to the next step
     DONE = "done"    # the answer is there
@@ -111,6 +117,12 @@ class Call:
     ``images`` and ``request`` make a search by image bytes: ``request(urls)`` gives its
     ``params`` or ``json_body`` for the images' URLs (their content refs while the cache is asked).
     ``image`` makes an upload of those bytes (its memo key).
+
+    Examples
+    --------
+    >>> call = Call("bibliography", params={"patent_id": "p1,p2"})
+    >>> call.path, call.first_attempt, call.from_cache, call.ticket is None
+    ('/basic-patent-data/simple-bibliography', True, False, True)
     """
 
     name: str
@@ -150,7 +162,13 @@ class Call:
 
 
 class Step(abc.ABC):
-    """One step of a call: it looks at the call, acts, and says where the call goes next."""
+    """One step of a call: it looks at the call, acts, and says where the call goes next.
+
+    Examples
+    --------
+    >>> all(issubclass(step, Step) for step in STEPS), STEPS[STEPS.index(WithinBudget) + 1].__name__
+    (True, 'RateLimit')
+    """
 
     @abc.abstractmethod
     def run(self, call: Call, pipe: Pipeline) -> Verdict:
@@ -454,6 +472,21 @@ class Pipeline:
         Where calls are counted (``client.usage``).
     auth : TokenAuth or ApiKeyAuth
         The credentials; a token is fetched through :meth:`token`.
+
+    Examples
+    --------
+    Every client has one; its endpoints are calls run through it:
+
+    >>> from patsnap_pandas import PatsnapClient
+    >>> client = PatsnapClient.sandbox(corpus_size=60)
+    >>> pipe = client._pipeline
+    >>> design = client.sandbox_server.corpus.designs[0]
+    >>> data, from_cache = pipe.call("legal_status", params={"patent_id": design.patent_id})
+    >>> data[0]["pn"] == design.patent_pn, from_cache, pipe.call("legal_status", params={"patent_id": design.patent_id})[1]
+    (True, False, True)
+    >>> pipe.limiter.admitted            # the token and the call; the cache hit never waited
+    2
+    >>> client.close()
     """
 
     def __init__(self, store: Store, *, base_url: str, timeout: float, max_retries: int, backoff_factor: float,

@@ -36,7 +36,19 @@ CLIENT_OPTIONS = ("cache", "cache_dir", "expire_after", "timeout", "max_retries"
 
 def start(cls: type[PatsnapClient], *, auth: str, corpus: str | os.PathLike[str] | Any | None,
           options: dict[str, Any]) -> PatsnapClient:
-    """Start a sandbox server and return a ``cls`` client bound to it (see ``PatsnapClient.sandbox``)."""
+    """Start a sandbox server and return a ``cls`` client bound to it (see ``PatsnapClient.sandbox``).
+
+    Examples
+    --------
+    >>> from patsnap_pandas import PatsnapClient
+    >>> with start(PatsnapClient, auth="token", corpus="generated", options={"latency": 0.01}) as client:
+    ...     client.sandbox_server.settings.latency
+    0.01
+    >>> start(PatsnapClient, auth="password", corpus=None, options={})
+    Traceback (most recent call last):
+    ...
+    patsnap_pandas.errors.InvalidInputError: auth='password' is not valid: allowed 'token' or 'api_key'.
+    """
     if auth not in ("token", "api_key"):
         raise InvalidInputError(f"auth={auth!r} is not valid: allowed 'token' or 'api_key'.")
     from ..sandbox.server import start_sandbox  # the server is only needed here

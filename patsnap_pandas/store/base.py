@@ -49,7 +49,15 @@ __all__ = ["Store", "UploadMemoLike", "open_store"]
 
 
 class UploadMemoLike(Protocol):
-    """What the steps of a call need of an upload memo (the local one and Redis's both have it)."""
+    """What the steps of a call need of an upload memo (the local one and Redis's both have it).
+
+    Examples
+    --------
+    >>> from patsnap_pandas.store.local import LocalStore
+    >>> memo: UploadMemoLike = LocalStore("my-cache", cache=False).upload_memo()
+    >>> memo.put("k1", "https://img.example/q.png", 0.0, 4e9); memo.get("k1")[0], memo.count()
+    ('https://img.example/q.png', 1)
+    """
 
     def get(self, key: str) -> tuple[str, float, float] | None: ...
 
@@ -73,6 +81,16 @@ class Store(abc.ABC):
     cache_dir : Path
         The local cache folder: the whole store (:class:`~patsnap_pandas.store.local.LocalStore`),
         or where a shared store keeps this machine's record of the counts it saw.
+
+    Examples
+    --------
+    >>> store = open_store(cache_dir="my-cache")
+    >>> isinstance(store, Store), store.location == str(store.cache_dir)
+    (True, True)
+    >>> counter = store.usage_counter()
+    >>> counter.spent("day"), store.summary()["responses"]
+    (0, 0)
+    >>> counter.close(); store.close()
     """
 
     cache_dir: Path
@@ -100,8 +118,9 @@ class Store(abc.ABC):
         """The counter of billed calls that checks the budget (the taker closes it)."""
 
     @abc.abstractmethod
-    def thumbnail_store(self, size: int = 256, **options: Any) -> ThumbnailStore:
-        """The hit-image store at :attr:`thumbnail_location`."""
+    def thumbnail_store(self, size: int = 256, *, max_bytes: int | None = None, max_workers: int = 8,
+                        timeout: float = 20) -> ThumbnailStore:
+        """The hit-image store at :attr:`thumbnail_location` (``max_bytes``: its size cap; None: the store's default)."""
 
     # -- where, what, and emptying it --------------------------------------------------------
 

@@ -52,6 +52,16 @@ class LocalStore(Store):
         True: HTTP answers in ``cache_dir/http_cache.sqlite``; a path: in that SQLite file (or
         folder); a backend object: there (the memo, locks and counts stay in ``cache_dir``);
         False: nothing is kept beyond the client's life.
+
+    Examples
+    --------
+    >>> import requests_cache
+    >>> store = LocalStore("my-cache", cache=requests_cache.backends.BaseCache())
+    >>> store.shown, store.thumbnail_location == str(store.cache_dir / "thumbnails")
+    ('BaseCache', True)
+    >>> with store.single_flight().hold("an-upload"):      # a lock file in my-cache/locks
+    ...     sorted(p.name for p in store.cache_dir.iterdir())
+    ['locks']
     """
 
     def __init__(self, cache_dir: str | os.PathLike[str], cache: bool | str | os.PathLike[str] | BaseCache = True) -> None:
@@ -95,9 +105,11 @@ class LocalStore(Store):
         """``usage.sqlite`` in the folder, for every process sharing it (in memory with ``cache=False``)."""
         return LocalUsageCounter(self.cache_dir) if self._keeps else MemoryUsageCounter()
 
-    def thumbnail_store(self, size: int = 256, **options: Any) -> ThumbnailStore:
+    def thumbnail_store(self, size: int = 256, *, max_bytes: int | None = None, max_workers: int = 8,
+                        timeout: float = 20) -> ThumbnailStore:
         """The folder's ``thumbnails/``."""
-        return ThumbnailStore(self.cache_dir / THUMBNAILS_DIR, size=size, **options)
+        cap = {} if max_bytes is None else {"max_bytes": max_bytes}
+        return ThumbnailStore(self.cache_dir / THUMBNAILS_DIR, size=size, max_workers=max_workers, timeout=timeout, **cap)
 
     @property
     def location(self) -> str:

@@ -146,7 +146,7 @@ def distrust_origin(base_url: str) -> None:
             _trusted.pop(origin, None)
 
 
-def check_image_url(url: str, resolve: Callable[..., list] | None = socket.getaddrinfo) -> str | None:
+def check_image_url(url: str, resolve: Callable[..., list[Any]] | None = socket.getaddrinfo) -> str | None:
     """Why ``url`` must not be fetched, or None when it may be.
 
     ``resolve=None`` checks the scheme and an address written in the URL only, and
@@ -425,7 +425,7 @@ class _StripAuthorization(requests.auth.AuthBase):
 class _ImageSession(requests.Session):
     """A session that never sends credentials, not even after a redirect."""
 
-    def rebuild_auth(self, prepared_request, response):  # noqa: D401 - requests hook
+    def rebuild_auth(self, prepared_request: requests.PreparedRequest, response: requests.Response) -> None:  # noqa: D401 - requests hook
         prepared_request.headers.pop("Authorization", None)
 
 
@@ -460,7 +460,7 @@ def _open_checked(conn: HTTPConnection, scheme: str) -> Any:
         try:
             for option in conn.socket_options or ():
                 sock.setsockopt(*option)
-            if conn.timeout is not _DEFAULT_TIMEOUT:
+            if conn.timeout is not _DEFAULT_TIMEOUT:  # type: ignore[comparison-overlap]  # urllib3's sentinel is typed as float
                 sock.settimeout(conn.timeout)
             if conn.source_address:
                 sock.bind(conn.source_address)
@@ -546,7 +546,7 @@ class ThumbnailStore:
     >>> store.close(); client.close()
     """
 
-    def __init__(self, directory: str | os.PathLike | None = None, *, size: int = 256,
+    def __init__(self, directory: str | os.PathLike[str] | None = None, *, size: int = 256,
                  max_bytes: int = 256 * 2**20, max_workers: int = 8, timeout: float = 20) -> None:
         self.size = check_int(size, "size", 8)
         self.max_bytes = check_int(max_bytes, "max_bytes", 1)
@@ -750,7 +750,7 @@ class ThumbnailStore:
     def _file(self, key: str) -> Path:
         return self.directory / f"{key}.png"
 
-    def info(self) -> dict:
+    def info(self) -> dict[str, Any]:
         """``{"directory", "files", "bytes", "max_bytes"}`` of the store.
 
         Examples

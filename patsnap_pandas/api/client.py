@@ -1,13 +1,7 @@
-"""PatsnapClient: the endpoints, envelope parsing, retries, caching and usage counters.
+"""PatsnapClient: one method per endpoint, a facade over the steps every call passes (:mod:`~patsnap_pandas.api.pipeline`).
 
-Examples
---------
->>> with PatsnapClient.sandbox() as client:
-...     corpus = client.sandbox_server.corpus
-...     png = corpus.image_png(corpus.designs[0].image_keys[0])
-...     page = client.create_search(client.upload_image(png, "query.png").url, limit=5)
-...     page.hits[0].patent_pn == corpus.designs[0].patent_pn
-True
+What a client keeps -- answers, uploads, locks, the rate limit, the counts of billed calls -- is
+its store's (:func:`~patsnap_pandas.store.base.open_store`: the cache folder, or a team's Redis).
 """
 
 from __future__ import annotations
@@ -23,7 +17,7 @@ from pathlib import Path
 from typing import Any, NoReturn
 
 from .. import codes, config
-from ..errors import InvalidInputError, ResponseFormatError
+from ..errors import InvalidInputError
 from ..redaction import install_log_redaction
 from ..store.base import Store, open_store
 from ..store.budget import Budget, spending
@@ -32,10 +26,11 @@ from ..store.thumbnails import distrust_origin, trust_origin
 from . import estimate as _estimate
 from . import sandboxed
 from .auth import make_auth
+from .endpoints import image_search, in_batches
 from .filters import SearchFilters, check_limit, check_offset
 from .http import Usage
 from .image_params import ImageSearchOptions
-from .inputs import check_search_id, check_upload, check_url, check_views, image_bytes, patent_ids, url_or_bytes
+from .inputs import check_search_id, check_upload, check_url, check_views, image_bytes, url_or_bytes
 from .lifetimes import lifetimes
 from .models import ENDPOINTS, Estimate, SearchPage, UploadedImage, parse_page
 from .models import Hit as Hit  # noqa: F401 - re-exported: its old import path
@@ -44,8 +39,6 @@ from .pipeline import Pipeline
 # Hit, SearchPage, UploadedImage (models) and cache_info, clear_cache (cache) are still importable from
 # here, where they used to live; their documentation is in their own modules.
 __all__ = ["PatsnapClient", "Usage", "ENDPOINTS"]
-
-BATCH_SIZE = 100  # P011 / P041: ids per call
 
 
 class PatsnapClient:
@@ -78,17 +71,13 @@ class PatsnapClient:
     backoff_factor : float
         Base delay (s) of the exponential backoff with jitter.
     result_max_age : seconds or str, optional
-        How old a cached search answer may be and still be reused (``"12h"``, ``"7d"``...).
-        Searches by image are keyed by the image's content (SHA-256 of the bytes sent), so
-        the answer is reused across processes, machines sharing a cache and upload-URL
-        lifetimes. Default ``$PATSNAP_RESULT_MAX_AGE`` or 7 days; ``refresh=True`` searches anew.
+        How old a cached search answer may be and still be reused (``"12h"``, ``"7d"``...); default
+        ``$PATSNAP_RESULT_MAX_AGE`` or 7 days. ``refresh=True`` searches anew.
     cache_url : str, optional
-        A Redis server the team shares (``redis://host:6379/0``; the ``[redis]`` extra):
-        the HTTP cache, the upload memo, the thumbnails, single-flight locks, the rate
-        limit and the usage counters live there for everyone pointing at it. Default
-        ``$PATSNAP_CACHE_URL``; unset: the local cache folder. When it cannot be reached,
-        the client fails with :class:`~patsnap_pandas.errors.CacheUnavailableError`, or with
-        ``PATSNAP_CACHE_FALLBACK=local`` warns and uses the local folder.
+        A Redis server the team shares (``redis://host:6379/0``; the ``[redis]`` extra): everything the
+        client keeps lives there for everyone pointing at it. Default ``$PATSNAP_CACHE_URL``; unset: the
+        local cache folder. Unreachable: :class:`~patsnap_pandas.errors.CacheUnavailableError`, or with
+        ``PATSNAP_CACHE_FALLBACK=local`` a warning and the local folder.
     budget : int, str or Budget, optional
         At most this many billed calls per UTC calendar day or month, counted for
         everyone sharing the cache: ``"500/day"``, ``"10000/month"`` (a bare number is
@@ -141,9 +130,8 @@ class PatsnapClient:
                                     "expected a number of seconds >= 0.")
         self.backoff_factor = float(backoff_factor)
         self.sandbox_server: Any = None  # the Sandbox of PatsnapClient.sandbox()
-        self._finalizer: weakref.finalize[Any, Any] | None = None
-        self._closed, self._trusts_origin = False, False
-        self.usage = Usage()
+        self._finalizer: weakref.finalize[Any, Any] | None = None  # stops it (api/sandboxed.py)
+        self._closed, self._trusts_origin, self.usage = False, False, Usage()
         install_log_redaction()
         auth = make_auth(client_id, client_secret, api_key, fetch=lambda cid, secret: self._pipeline.token(cid, secret))
         # Hit images served by a loopback base URL (the sandbox) may be fetched; no other local address.
@@ -260,10 +248,6 @@ class PatsnapClient:
         refresh : bool
             Skip the cache and make a new search (e.g. when its search id expired).
 
-        Returns
-        -------
-        SearchPage
-
         Examples
         --------
         >>> from patsnap_pandas import SearchFilters, samples
@@ -347,10 +331,6 @@ class PatsnapClient:
         options : ImageSearchOptions or dict, optional
             P060/P061 options, for a list of views.
 
-        Returns
-        -------
-        Estimate
-
         Examples
         --------
         >>> from patsnap_pandas import samples
@@ -404,7 +384,7 @@ class PatsnapClient:
         True
         >>> client.close()
         """
-        return _image_search(self._pipeline, "image_single", "url", [url_or_bytes(url, "url")], options, limit,
+        return image_search(self._pipeline, "image_single", "url", [url_or_bytes(url, "url")], options, limit,
                              offset, refresh)
 
     def image_multiple(self, urls: Sequence[str | bytes], options: ImageSearchOptions | Mapping[str, Any] | None = None,
@@ -430,7 +410,7 @@ class PatsnapClient:
         patsnap_pandas.errors.InvalidInputError: urls has 6 URLs: not valid. Allowed: 1 to 4 images of one product; ...
         >>> client.close()
         """
-        return _image_search(self._pipeline, "image_multiple", "urls", check_views(urls), options, limit, offset,
+        return image_search(self._pipeline, "image_multiple", "urls", check_views(urls), options, limit, offset,
                              refresh)
 
     def bibliography(self, patent_ids: str | Iterable[str]) -> list[dict[str, Any]]:
@@ -448,7 +428,7 @@ class PatsnapClient:
         (True, ['application_reference', 'classification_data', 'dates_of_public_availability'])
         >>> client.close()
         """
-        return _in_batches(self._pipeline, "bibliography", patent_ids)
+        return in_batches(self._pipeline, "bibliography", patent_ids)
 
     def legal_status(self, patent_ids: str | Iterable[str]) -> list[dict[str, Any]]:
         """Simple legal status (P041) of patents, in batches of 100; items as PatSnap returns them.
@@ -462,7 +442,7 @@ class PatsnapClient:
         (['patent_id', 'pn', 'simple_legal_status'], True)
         >>> client.close()
         """
-        return _in_batches(self._pipeline, "legal_status", patent_ids)
+        return in_batches(self._pipeline, "legal_status", patent_ids)
 
     # --- the rate limit and interrupting ------------------------------------------------------------
 
@@ -489,12 +469,9 @@ class PatsnapClient:
         10
         >>> client.close()
         """
-        if rate is not None and (isinstance(rate, bool) or not isinstance(rate, (int, float))
-                                 or not 0 < float(rate) < math.inf):
-            raise InvalidInputError(f"rate={rate!r} is not valid: expected None or a number of "
-                                    "calls per second > 0.")
-        limiter = self._pipeline.limiter
-        saved = limiter.rate
+        if rate is not None and (isinstance(rate, bool) or not isinstance(rate, (int, float)) or not 0 < rate < math.inf):
+            raise InvalidInputError(f"rate={rate!r} is not valid: expected None or a number of calls per second > 0.")
+        limiter, saved = self._pipeline.limiter, self._pipeline.limiter.rate
         if rate is not None:
             limiter.rate = float(rate) if not saved else min(saved, float(rate))
         try:
@@ -549,8 +526,7 @@ class PatsnapClient:
     def cache_info(self) -> dict[str, Any]:
         """Where the cache is, how much it holds, and the lifetimes in use (JSON-safe).
 
-        The client's view of its own backend (any requests-cache backend); for the
-        cache folder alone, without credentials, see :func:`cache_info`.
+        The client's view of its own store; for a cache folder alone, without credentials, see :func:`cache_info`.
 
         Examples
         --------
@@ -567,8 +543,7 @@ class PatsnapClient:
     def clear_cache(self) -> None:
         """Forget every cached answer and remembered upload of this client's cache.
 
-        Thumbnails are kept (they are not billable); :func:`clear_cache` empties the
-        whole cache folder, thumbnails included.
+        Thumbnails are kept (they are not billable); :func:`clear_cache` empties a whole cache folder.
 
         Examples
         --------
@@ -621,43 +596,3 @@ class PatsnapClient:
         raise TypeError("PatsnapClient cannot be pickled (it holds credentials and a live session); "
                         "create one per process with PatsnapClient.from_env().")
 
-
-def _image_search(pipe: Pipeline, name: str, field: str, targets: list[str | bytes], options: Any, limit: int,
-                  offset: int, refresh: bool) -> SearchPage:
-    """P060 / P061: a JSON body naming the images by URL; images given as bytes are uploaded (unless cached)."""
-    options = ImageSearchOptions.coerce(options)
-    limit, offset = check_limit(limit), check_offset(offset)
-    images = [t for t in targets if isinstance(t, bytes)]
-
-    def body(uploaded: list[str]) -> dict[str, Any]:
-        given = iter(uploaded)
-        urls = [t if isinstance(t, str) else next(given) for t in targets]
-        return {"json_body": {field: urls[0] if field == "url" else urls, **options.to_body(), "limit": limit,
-                              "offset": offset}}
-
-    if images:
-        data, from_cache, live = pipe.content_call(name, images, body, refresh)
-        given = iter(live)
-        urls = tuple(t if isinstance(t, str) else next(given) for t in targets)
-    else:
-        data, from_cache = pipe.call(name, method="POST", json_body=body([])["json_body"], refresh=refresh)
-        urls = ()
-    page = parse_page(data, ENDPOINTS[name], search_id="-", offset=offset, limit=limit, from_cache=from_cache)
-    return dataclasses.replace(page, search_id=None, urls=urls)
-
-
-def _in_batches(pipe: Pipeline, name: str, given: str | Iterable[str]) -> list[dict[str, Any]]:
-    """P011 / P041: the items of ``given`` patent ids, asked in sorted batches of 100 (the same ids: the same cacheable calls)."""
-    ids = patent_ids(given)
-    if not ids:
-        return []
-    items: list[dict[str, Any]] = []
-    ordered = sorted(ids)
-    for start in range(0, len(ordered), BATCH_SIZE):
-        data, _ = pipe.call(name, params={"patent_id": ",".join(ordered[start:start + BATCH_SIZE])})
-        if not isinstance(data, list) or not all(isinstance(item, Mapping) for item in data):
-            raise ResponseFormatError(f"data is a {type(data).__name__}, not a list of objects.",
-                                      endpoint=ENDPOINTS[name])
-        items.extend(dict(item) for item in data)
-    rank: dict[Any, int] = {pid: i for i, pid in enumerate(ids)}
-    return sorted(items, key=lambda item: rank.get(item.get("patent_id"), len(rank)))

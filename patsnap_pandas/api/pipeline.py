@@ -9,7 +9,7 @@ is there), or back to the budget step (``RETRY``: a transient failure, or a reje
     ReserveAhead   a search by image bytes: its uploads and itself reserved in the budget in one step
     Uploads        a search by image bytes: its images uploaded (each an upload through these same steps)
     WithinBudget   within budget? this attempt's billed call counted before it is sent, or refused  <- RETRY
-    RateLimit      wait for the turn (only calls going to the network get here)
+    RateLimit      wait for the turn (only calls going to the network get here); the leases checked after it
     Send           with credentials, fenced (the leases still ours after every wait), over the network
     Count          what the attempt cost: a request (billed or not), or a reservation given back
     Retry          the answer read; a transient failure or a rejected token: back to WithinBudget
@@ -281,11 +281,15 @@ class WithinBudget(Step):
 class RateLimit(Step):
     """Wait for the turn: at most ``rate_limit`` network calls per second (interruptible).
 
-    Only calls going to the network get here: a cache hit never waits.
+    Only calls going to the network get here: a cache hit never waits. A billable call's leases
+    are checked after the wait (fenced): one that ran out meanwhile starts the call again, and
+    what another process paid for meanwhile comes from the cache.
     """
 
     def run(self, call: Call, pipe: Pipeline) -> Verdict:
         pipe.limiter.wait()
+        if call.name in BILLABLE:
+            pipe.flights.check_held()
         return Verdict.NEXT
 
 

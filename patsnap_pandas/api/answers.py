@@ -1,4 +1,4 @@
-"""Small facts about answers and failures the steps of a call share: times, upload URL reuse, network errors.
+"""Small facts about answers and failures the steps of a call share: times, network errors.
 
 Examples
 --------
@@ -18,18 +18,7 @@ import urllib3
 from ..errors import PatsnapError, ServiceUnavailableError, ServiceUnreachableError
 from ..redaction import redact
 
-__all__ = ["reuse_margin", "utc", "aware", "never_connected", "network_error"]
-
-
-def reuse_margin(issued_at: float, expires_at: float) -> float:
-    """Reuse an upload URL only while it has this much life left (10 %, at most 10 min).
-
-    Examples
-    --------
-    >>> reuse_margin(0.0, 32400.0), reuse_margin(0.0, 60.0)     # a 9-hour URL; a 1-minute one
-    (600.0, 6.0)
-    """
-    return min(600.0, 0.1 * max(0.0, expires_at - issued_at))
+__all__ = ["utc", "never_connected", "network_error"]
 
 
 def utc(epoch: float) -> dt.datetime:
@@ -41,17 +30,6 @@ def utc(epoch: float) -> dt.datetime:
     '1970-01-01T00:00:00+00:00'
     """
     return dt.datetime.fromtimestamp(epoch, tz=dt.timezone.utc)
-
-
-def aware(moment: dt.datetime) -> dt.datetime:
-    """A naive UTC time (as requests-cache keeps them) made aware.
-
-    Examples
-    --------
-    >>> aware(dt.datetime(2026, 1, 2)).isoformat()
-    '2026-01-02T00:00:00+00:00'
-    """
-    return moment if moment.tzinfo is not None else moment.replace(tzinfo=dt.timezone.utc)
 
 
 def never_connected(exc: BaseException) -> bool:

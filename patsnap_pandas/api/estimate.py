@@ -1,8 +1,7 @@
 """How many billed calls a search would make now, without making any: what the cache does not hold.
 
 :func:`estimate` is what :meth:`PatsnapClient.estimate <patsnap_pandas.api.client.PatsnapClient.estimate>`
-runs. It asks the client's cache and upload memo (:meth:`~patsnap_pandas.api.pipeline.Pipeline.cached_answer`,
-:meth:`~patsnap_pandas.api.pipeline.Pipeline.live_upload`) as the first step of a call would, and
+runs. It asks the client's cache and upload memo (:class:`~patsnap_pandas.api.kept.Kept`) as the first step of a call would, and
 sends nothing.
 
 Examples
@@ -70,7 +69,7 @@ def _estimate_p009(pipe: Pipeline, target: str | bytes, filters: SearchFilters, 
     answer = _probe(pipe, "search", params=params)
     end = min(wanted, codes.OFFSET_MAX + codes.LIMIT_MAX)
     if answer is None:
-        upload = int(isinstance(target, bytes) and pipe.live_upload(target) is None)
+        upload = int(isinstance(target, bytes) and pipe.kept.live_upload(target) is None)
         return Estimate({"upload": upload, "search": 1, "results": len(range(first_limit, end, codes.LIMIT_MAX))})
     first = parse_page(answer, ENDPOINTS["search"], search_id=None, offset=0, limit=first_limit, from_cache=True)
     pages = 0
@@ -95,7 +94,7 @@ def _estimate_newer(pipe: Pipeline, name: str, field: str, views: list[str | byt
         if _probe(pipe, name, json_body=body) is None:
             calls += 1
     if calls:
-        uploads = sum(1 for v in views if isinstance(v, bytes) and pipe.live_upload(v) is None)
+        uploads = sum(1 for v in views if isinstance(v, bytes) and pipe.kept.live_upload(v) is None)
     return Estimate({"upload": uploads, name: calls})
 
 
@@ -104,5 +103,5 @@ def _probe(pipe: Pipeline, name: str, *, params: Mapping[str, str] | None = None
     if not pipe.cached:
         return None
     method = "POST" if json_body is not None else "GET"
-    answer, _ = pipe.cached_answer(name, method, params or {}, json_body)
+    answer, _ = pipe.kept.answer(name, method, params or {}, json_body)
     return answer

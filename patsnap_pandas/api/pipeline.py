@@ -40,11 +40,8 @@ Examples
 from __future__ import annotations
 
 import abc
-import contextlib
 import dataclasses
-import datetime as dt
 import enum
-import hashlib
 import json
 import logging
 import math
@@ -65,9 +62,9 @@ from ..errors import AuthenticationError, CacheError, PatsnapError, ResponseForm
 from ..imaging import image_mime
 from ..store.base import Store
 from ..store.budget import Budget, Ticket
-from ..store.cache import content_ref, keyed_by_content, old_key_shape
+from ..store.cache import content_ref, keyed_by_content
 from ..store.locks import LeaseLost, flight_key
-from .answers import aware, network_error, never_connected, reuse_margin, utc
+from .answers import network_error, never_connected, utc
 from .auth import ApiKeyAuth, TokenAuth
 from .http import (
     BACKOFF_MAX_S,
@@ -82,6 +79,7 @@ from .http import (
     retry_after_s,
 )
 from .inputs import upload_name
+from .kept import Kept
 from .lifetimes import expire_patterns
 from .models import ENDPOINTS, UploadedImage, decode, is_success_envelope, raise_if_error
 
@@ -188,7 +186,7 @@ class FromCache(Step):
     @staticmethod
     def found(call: Call, pipe: Pipeline) -> bool:
         if call.image is not None:
-            live = pipe.live_upload(call.image)
+            live = pipe.kept.live_upload(call.image)
             if live is None:
                 return False
             log.debug("upload: reusing the URL of an earlier upload of the same image")
@@ -196,10 +194,10 @@ class FromCache(Step):
         else:
             if not pipe.looks_up(call):
                 return False
-            call.answer, call.stale = pipe.cached_answer(call.name, call.method, call.params, call.json_body)
+            call.answer, call.stale = pipe.kept.answer(call.name, call.method, call.params, call.json_body)
             if call.answer is None:
                 return False
-            call.urls = [pipe.live_url(data) for data in call.images]
+            call.urls = [pipe.kept.live_url(data) for data in call.images]
         call.from_cache = True
         pipe.usage.add_cache_hit()
         return True
@@ -215,7 +213,7 @@ class InFlight(Step):
 
     def run(self, call: Call, pipe: Pipeline) -> Verdict:
         if call.image is not None:
-            key = flight_key("upload", pipe.upload_key(call.image))
+            key = flight_key("upload", pipe.kept.upload_key(call.image))
         elif call.images or pipe.looks_up(call):
             key = flight_key(call.method.lower(), pipe.base_url + call.path,
                              json.dumps(sorted((call.params or {}).items())),
@@ -237,8 +235,8 @@ class ReserveAhead(Step):
 
     def run(self, call: Call, pipe: Pipeline) -> Verdict:
         if call.images:
-            keys = {pipe.upload_key(data): data for data in call.images}
-            endpoints = ["upload" for data in keys.values() if pipe.live_upload(data) is None] + [call.name]
+            keys = {pipe.kept.upload_key(data): data for data in call.images}
+            endpoints = ["upload" for data in keys.values() if pipe.kept.live_upload(data) is None] + [call.name]
             call.held.enter_context(pipe.reserved_ahead(endpoints))
         return Verdict.NEXT
 
@@ -449,7 +447,7 @@ class Answer(Step):
         if isinstance(lifetime, bool) or not isinstance(lifetime, (int, float)) or not 0 < lifetime < math.inf:
             raise ResponseFormatError(f"The upload answer has expire={lifetime!r}, not seconds > 0.", endpoint=call.path)
         expires_at = call.started + float(lifetime)
-        pipe.uploads.put(pipe.upload_key(call.image), answer["url"], call.started, expires_at)
+        pipe.uploads.put(pipe.kept.upload_key(call.image), answer["url"], call.started, expires_at)
         call.answer = (answer["url"], expires_at)
         return Verdict.DONE
 
@@ -513,6 +511,8 @@ class Pipeline:
         self.session = build_session(backend, urls_expire_after=expire_patterns(base_url, lifetimes),
                                      filter_fn=is_success_envelope, adapter=adapter,
                                      user_agent=f"patsnap-pandas/{__version__}")
+        #: What the store keeps, asked without a call (FromCache, InFlight, estimates).
+        self.kept = Kept(self.session, base_url, lifetimes, self.uploads, cached=self.cached)
         self.sending = threading.local()  # .call: the call whose request this thread is sending
         self._ahead = threading.local()   # .tickets: this thread's reservations ahead (ReserveAhead)
 
@@ -628,65 +628,9 @@ class Pipeline:
                 return ahead.pop(i)
         return None
 
-    # -- what is kept: the cache and the upload memo asked without a call ------------------------
-
     def looks_up(self, call: Call) -> bool:
         """Whether the HTTP cache is asked for ``call`` (a GET or a JSON body; not a refresh)."""
         return self.cached and (call.method == "GET" or call.json_body is not None) and not call.refresh
-
-    def cached_answer(self, name: str, method: str, params: Mapping[str, str] | None,
-                      json_body: Any) -> tuple[Any, bool]:
-        """(The cached ``data`` of a call or None, whether a cached answer was too old to use).
-
-        No token, no network, no rate limit. Credentials are no part of the key, so the answer
-        is found whoever paid for it; after a miss the key shape of earlier builds is tried too
-        (:func:`~patsnap_pandas.store.cache.old_key_shape`). An answer stored by a client with a
-        longer lifetime counts as missing when it is older than this client's lifetime.
-        """
-        response = self._cached_response(method, name, params or {}, json_body)
-        if response is None:
-            with old_key_shape():
-                response = self._cached_response(method, name, params or {}, json_body)
-        if response is None:
-            return None, False
-        lifetime = self.lifetimes.get(name, -1)
-        created = getattr(response, "created_at", None)
-        if lifetime >= 0 and isinstance(created, dt.datetime) and \
-                (dt.datetime.now(dt.timezone.utc) - aware(created)).total_seconds() > lifetime:
-            return None, True
-        body = decode(response, ENDPOINTS[name])
-        raise_if_error(body, response, ENDPOINTS[name])
-        return body["data"], False
-
-    def _cached_response(self, method: str, name: str, params: Mapping[str, str], json_body: Any) -> Any:
-        """The cached response of a call (requests-cache's ``only_if_cached``), or None."""
-        if not self.cached:
-            return None
-        with contextlib.suppress(requests.RequestException):  # only_if_cached never connects
-            cached_only: dict[str, Any] = {"only_if_cached": True}  # a CachedSession option
-            response = self.session.request(method, self.base_url + ENDPOINTS[name], params=dict(params),
-                                            json=json_body, auth=HeadersAuth(), allow_redirects=False, **cached_only)
-            if response.status_code != 504 and getattr(response, "from_cache", False):
-                return response
-        return None
-
-    def upload_key(self, data: bytes) -> str:
-        """The upload memo's key of ``data`` at this base URL."""
-        return hashlib.sha256(self.base_url.encode() + b"\0" + hashlib.sha256(data).digest()).hexdigest()
-
-    def live_upload(self, data: bytes) -> tuple[str, float] | None:
-        """(URL, expires_at) of an earlier upload of these bytes with life enough left to reuse, else None."""
-        remembered = self.uploads.get(self.upload_key(data))
-        if remembered is None:
-            return None
-        url, issued_at, expires_at = remembered
-        if expires_at - time.time() <= reuse_margin(issued_at, expires_at):
-            return None
-        return str(url), float(expires_at)
-
-    def live_url(self, data: bytes) -> str | None:
-        live = self.live_upload(data)
-        return None if live is None else live[0]
 
     def close(self) -> None:
         """Close the session and the usage counter; no call runs afterwards."""

@@ -19,6 +19,7 @@ from patsnap_pandas import (
     QuotaExceededError,
     ServiceUnreachableError,
 )
+from patsnap_pandas.api import pipeline
 from patsnap_pandas.api.pipeline import (
     STEPS,
     Answer,
@@ -81,9 +82,12 @@ def _through(pipe, call: Call, *steps: type[Step]) -> list[Verdict]:
     return [next(s for s in pipe.steps if isinstance(s, step)).run(call, pipe) for step in steps]
 
 
-def test_the_steps_read_in_one_order():
-    assert [step.__name__ for step in STEPS] == ["FromCache", "InFlight", "ReserveAhead", "Uploads", "WithinBudget",
-                                                 "RateLimit", "Send", "Count", "Retry", "Answer"]
+def test_the_steps_read_in_one_order_and_the_table_at_the_top_of_the_module_says_it():
+    names = ["FromCache", "InFlight", "ReserveAhead", "Uploads", "WithinBudget", "RateLimit", "Send", "Count", "Retry",
+             "Answer"]
+    assert [step.__name__ for step in STEPS] == names
+    table = pipeline.__doc__.split("::", 1)[1].split("\n\n")[1]
+    assert [line.split()[0] for line in table.splitlines()] == names
 
 
 # --- FromCache ---------------------------------------------------------------------------------------
@@ -325,13 +329,13 @@ def test_answer_remembers_an_uploads_url_until_it_expires(sandbox, client):
     pipe = client._pipeline
     call = Call("upload", method="POST", image=data)
     uploaded = pipe.upload(data, "q.png")
-    url, issued_at, expires_at = pipe.uploads.get(pipe.upload_key(data))
+    url, issued_at, expires_at = pipe.uploads.get(pipe.kept.upload_key(data))
     assert url == uploaded.url and expires_at == pytest.approx(uploaded.expires_at.timestamp())
     assert expires_at - issued_at == pytest.approx(sandbox.settings.image_url_lifetime)
     started = time.time()
     call.answer, call.started = {"url": "https://img.example/x.png", "expire": 600}, started
     assert Answer().run(call, pipe) is Verdict.DONE and call.answer == ("https://img.example/x.png", started + 600)
-    assert pipe.uploads.get(pipe.upload_key(data)) == ("https://img.example/x.png", started, started + 600)
+    assert pipe.uploads.get(pipe.kept.upload_key(data)) == ("https://img.example/x.png", started, started + 600)
 
 
 # --- a lost lease: back to FromCache ---------------------------------------------------------------------

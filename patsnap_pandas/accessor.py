@@ -469,9 +469,9 @@ class PatsnapAccessor:
 
 def _thumbnails(df: pd.DataFrame) -> list[bytes | None]:
     """One thumbnail per row from the store; None for rows that are not hits."""
-    from .jobs import search
+    from .jobs.images import load_row_thumbnails
 
-    return search.load_row_thumbnails(df)
+    return load_row_thumbnails(df)
 
 
 def _check_path(path: Any) -> Path:

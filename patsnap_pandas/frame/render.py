@@ -346,7 +346,7 @@ def thumbnail_grid(
     Examples
     --------
     >>> from patsnap_pandas import PatsnapClient, samples, search_designs
-    >>> from patsnap_pandas.jobs.search import load_thumbnails
+    >>> from patsnap_pandas.jobs.images import load_thumbnails
     >>> client = PatsnapClient.sandbox()
     >>> df = search_designs(samples.image("armchair"), client=client, limit=10)
     >>> grid = thumbnail_grid(df, load_thumbnails(df), n=10, caption=("score", "patent_pn", "authority"))
@@ -759,7 +759,7 @@ def gallery(df: pd.DataFrame, images: Sequence[bytes | None] | None, n: int = 12
     Examples
     --------
     >>> from patsnap_pandas import PatsnapClient, samples, search_designs
-    >>> from patsnap_pandas.jobs.search import load_thumbnails
+    >>> from patsnap_pandas.jobs.images import load_thumbnails
     >>> client = PatsnapClient.sandbox()
     >>> df = search_designs(samples.image("armchair"), client=client, limit=8)
     >>> fig = gallery(df, load_thumbnails(df), n=8, cols=4)

@@ -319,7 +319,7 @@ def build_report(df: pd.DataFrame, *, title: str = "Design search report", subti
     '20 of 20 fetched'
     >>> client.close()
     """
-    from ..jobs.search import load_query_image_of, load_row_thumbnails
+    from ..jobs.images import load_query_image_of, load_row_thumbnails
 
     _check_text(title, "title", required=True)
     for name, value in (("subtitle", subtitle), ("author", author), ("organisation", organisation)):
@@ -487,7 +487,7 @@ def _view_score_columns(row: Mapping[str, Any]) -> list[str]:
 
 def _views(df: pd.DataFrame) -> list[View]:
     """The query views of a multi-view search frame, in order (empty for one image)."""
-    from ..jobs.search import load_query_images
+    from ..jobs.images import load_query_images
 
     labels = df.attrs.get("views")
     if not isinstance(labels, list) or len(labels) < 2:

@@ -533,7 +533,7 @@ class ThumbnailStore:
     Examples
     --------
     >>> from patsnap_pandas import PatsnapClient, samples, search_designs
-    >>> from patsnap_pandas.jobs.search import load_thumbnails
+    >>> from patsnap_pandas.jobs.images import load_thumbnails
     >>> client = PatsnapClient.sandbox()
     >>> df = search_designs(samples.image("armchair"), client=client, limit=10)
     >>> thumbs = load_thumbnails(df)            # one PNG per row, from the thumbnail store

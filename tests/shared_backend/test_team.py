@@ -26,7 +26,7 @@ import pytest
 from patsnap_pandas import CacheWarning, PatsnapClient, search_designs
 from patsnap_pandas.errors import CacheUnavailableError
 from patsnap_pandas.jobs.batch import search_each
-from patsnap_pandas.jobs.search import THUMBNAIL_SIZE, load_thumbnails
+from patsnap_pandas.jobs.images import THUMBNAIL_SIZE, load_thumbnails
 from patsnap_pandas.store.thumbnails import ThumbnailStore
 from patsnap_pandas.testing import RedisServer, wait_until
 from tests.helpers import SEARCH, UPLOAD, distinct_png

@@ -1,7 +1,7 @@
 """``df.patsnap``: the package's verbs on DataFrames, registered on ``import patsnap_pandas``.
 
 The accessor is thin: it checks the columns a method needs, loads thumbnails
-where a method shows them, and delegates to ``render``, ``report``, ``search``,
+where a method shows them, and delegates to ``grids``, ``charts``, ``report``, ``search``,
 ``batch`` and ``enrich``. It keeps no state (pandas builds a new accessor object
 on every ``df.patsnap`` access). Each method imports the module it delegates to
 when it runs, so that ``import patsnap_pandas`` (which registers the accessor)
@@ -42,7 +42,7 @@ if TYPE_CHECKING:
 
     from . import report
     from .api.client import PatsnapClient
-    from .frame import render
+    from .frame import grids
 
 __all__ = ["PatsnapAccessor"]
 
@@ -82,7 +82,7 @@ class PatsnapAccessor:
     # --- showing ------------------------------------------------------------------------------
 
     def thumbnails(self, n: int | None = None, columns: int = 5, size: int = 160,
-                   caption: Sequence[str] | None = None) -> render.ThumbnailGrid:
+                   caption: Sequence[str] | None = None) -> grids.ThumbnailGrid:
         """An HTML grid of the hit thumbnails (displays itself in Jupyter).
 
         Parameters
@@ -94,12 +94,12 @@ class PatsnapAccessor:
         size : int, default 160
             Thumbnail box in CSS pixels, 32..1024.
         caption : sequence of column names, optional
-            One caption line per column; default (and ``None``) ``render.CAPTION_DEFAULT``,
+            One caption line per column; default (and ``None``) ``grids.CAPTION_DEFAULT``,
             ``("score", "patent_pn", "title")``.
 
         Returns
         -------
-        render.ThumbnailGrid
+        grids.ThumbnailGrid
             ``.html`` is the markup (no script, every text escaped, images embedded).
 
         Examples
@@ -112,14 +112,14 @@ class PatsnapAccessor:
         <ThumbnailGrid: 10 thumbnail(s), css prefix psg-...>
         >>> client.close()
         """
-        from .frame import render
+        from .frame import grids
 
         df = self._need("thumbnails", "patent_pn", *_THUMBNAIL_COLUMNS)
-        caption = render.CAPTION_DEFAULT if caption is None else caption
+        caption = grids.CAPTION_DEFAULT if caption is None else caption
         # The renderer validates every argument; an empty dry run does so before any download.
-        render.thumbnail_grid(df.iloc[:0], None, n=n, columns=columns, size=size, caption=caption)
+        grids.thumbnail_grid(df.iloc[:0], None, n=n, columns=columns, size=size, caption=caption)
         shown = df if n is None else df.iloc[:n]
-        return render.thumbnail_grid(shown, _thumbnails(shown), columns=columns, size=size, caption=caption)
+        return grids.thumbnail_grid(shown, _thumbnails(shown), columns=columns, size=size, caption=caption)
 
     def plot_scores(self, kind: str = "bar", by: str | None = None, ax: Axes | None = None,
                     n: int = 20) -> Axes:
@@ -150,10 +150,10 @@ class PatsnapAccessor:
         20
         >>> client.close()
         """
-        from .frame import render
+        from .frame import charts
 
         df = self._need("plot_scores", "score", "patent_pn")
-        return render.plot_scores(df, kind=kind, by=by, ax=ax, n=n)
+        return charts.plot_scores(df, kind=kind, by=by, ax=ax, n=n)
 
     def gallery(self, n: int = 12, cols: int = 4) -> Figure:
         """A matplotlib figure of the first ``n`` thumbnails captioned with number and score.
@@ -166,13 +166,13 @@ class PatsnapAccessor:
         >>> hits.patsnap.gallery(n=8).savefig("gallery.pdf")
         >>> client.close()
         """
-        from .frame import render
+        from .frame import charts, grids
 
         df = self._need("gallery", "score", "patent_pn", *_THUMBNAIL_COLUMNS)
         n = check_int(n, "n", 1)
-        cols = check_int(cols, "cols", *render.COLUMNS_RANGE)
+        cols = check_int(cols, "cols", *grids.COLUMNS_RANGE)
         shown = df.iloc[:n]
-        return render.gallery(shown, _thumbnails(shown), n=n, cols=cols)
+        return charts.gallery(shown, _thumbnails(shown), n=n, cols=cols)
 
     # --- searching ----------------------------------------------------------------------------
 

@@ -401,9 +401,9 @@ class InvalidTypeError(InvalidInputError, TypeError):
 
     Examples
     --------
-    >>> from patsnap_pandas.frame import render
+    >>> from patsnap_pandas.frame import grids
     >>> try:
-    ...     render.thumbnail_grid([1, 2, 3], None)
+    ...     grids.thumbnail_grid([1, 2, 3], None)
     ... except TypeError as err:
     ...     print(type(err).__name__, "-", err)
     InvalidTypeError - df=list is not valid: expected a result frame made by search_designs().

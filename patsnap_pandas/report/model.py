@@ -22,8 +22,9 @@ import pandas as pd
 
 from ..errors import InvalidInputError
 from ..frame import words
+from ..frame.charts import score_chart_png
+from ..frame.format import format_value, is_missing, optional_int
 from ..frame.links import public_record_url
-from ..frame.render import format_value, is_missing, optional_int, score_chart_png
 from ..frame.schema import RELEVANCE_VALUES
 from ..imaging import thumbnail_png_or_none
 from ..safe_text import valid_score

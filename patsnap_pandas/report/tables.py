@@ -13,7 +13,7 @@ import pandas as pd
 
 from .._validate import check_frame
 from ..errors import InvalidInputError
-from ..frame.render import MISSING_GROUP, format_value, is_missing, top
+from ..frame.format import MISSING_GROUP, format_value, is_missing, top
 
 __all__ = ["top", "summary", "overlap", "ASSIGNEE_COLUMNS"]
 

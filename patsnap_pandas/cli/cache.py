@@ -18,12 +18,14 @@ from typing import Any
 
 from .. import config
 from ..errors import CacheError
-from ..store.budget import Budget, LocalUsageCounter, RedisUsageCounter, spending
+from ..store.budget import Budget, spending
 from ..store.cache import cache_info as client_cache_info
 from ..store.cache import clear_cache as client_clear_cache
 from ..store.cache import clear_plan as client_clear_plan
 from ..store.cache import repair_cache as client_repair_cache
 from ..store.files import USAGE_FILE
+from ..store.local_usage import LocalUsageCounter
+from ..store.redis_usage import RedisUsageCounter
 from .common import EXIT_FAILED, EXIT_OK, UsageError, _count, _size
 
 

@@ -880,7 +880,7 @@ class ThumbnailStore:
         raise _Failure(f"more than {MAX_REDIRECTS} redirects")
 
     # -- storage primitives: a subclass keeping thumbnails elsewhere overrides _read, _write,
-    # _location, info and clear (patsnap_pandas.store.redis_backend.RedisThumbnailStore keeps them in Redis).
+    # _location, info and clear (patsnap_pandas.store.redis_thumbnails.RedisThumbnailStore keeps them in Redis).
 
     def _location(self) -> str:
         """Where the thumbnails are kept, for messages."""

@@ -77,7 +77,7 @@ from ..store.local_usage import LocalUsageCounter
 from ..store.locks import LeaseLost, SingleFlight, flight_key
 from ..store.rate_limit import RateLimiter
 from ..store.redis_usage import RedisUsageCounter
-from ..store.thumbnails import distrust_origin, trust_origin
+from ..store.safe_fetch import distrust_origin, trust_origin
 from ..store.upload_memo import UploadMemo
 from ..waits import Interrupted
 from .auth import ApiKeyAuth, TokenAuth

@@ -10,7 +10,8 @@ from __future__ import annotations
 
 from typing import TYPE_CHECKING, Any
 
-from .thumbnails import EVICT_TO, ThumbnailStore
+from .disk_index import EVICT_TO
+from .thumbnails import ThumbnailStore
 
 if TYPE_CHECKING:
     from .redis_backend import RedisBackend
@@ -68,7 +69,7 @@ class RedisThumbnailStore(ThumbnailStore):
 
     Same keys as on disk (patent id + image URL without query + size). Each read marks the
     thumbnail as used (server time); a write that passes ``max_bytes`` evicts the least
-    recently used down to :data:`~patsnap_pandas.store.thumbnails.EVICT_TO` of it, in one Lua script.
+    recently used down to :data:`~patsnap_pandas.store.disk_index.EVICT_TO` of it, in one Lua script.
     A read that fails raises CacheUnavailableError; a write that fails costs only the cache
     (the thumbnail is returned, and a ThumbnailWarning says it was not kept).
 

@@ -323,7 +323,7 @@ class PatsnapAccessor:
     # --- triage ------------------------------------------------------------------------------------
 
     def mark(self, selection: Any, *, relevance: str | None = None, note: str | None = None) -> pd.DataFrame:
-        """A copy with ``relevance`` and/or ``note`` set on the selected rows (see ``triage.mark``).
+        """A copy with ``relevance`` and/or ``note`` set on the selected rows (see ``marks.mark``).
 
         ``selection``: a boolean mask, a patent number or a list of them. ``relevance``:
         ``"relevant"``, ``"not relevant"``, ``"unsure"`` or ``""`` to clear.
@@ -338,16 +338,16 @@ class PatsnapAccessor:
         {'relevant': 3}
         >>> client.close()
         """
-        from .frame import triage
+        from .frame import marks
 
         df = self._need("mark", "patent_pn")
-        return triage.mark(df, selection, relevance=relevance, note=note)
+        return marks.mark(df, selection, relevance=relevance, note=note)
 
     def apply_triage(self, marks: pd.DataFrame | str | Path) -> pd.DataFrame:
         """A copy with the marks and notes of ``marks`` merged in by patent number.
 
         ``marks``: a frame from :func:`patsnap_pandas.read_triage`, or the path of an
-        Excel report, CSV or parquet file to read it from (see ``triage.apply_triage``).
+        Excel report, CSV or parquet file to read it from (see ``marks.apply_triage``).
 
         Examples
         --------
@@ -360,11 +360,12 @@ class PatsnapAccessor:
         >>> client.close()
         """
         from .frame import triage
+        from .frame.marks import apply_triage
 
         df = self._need("apply_triage", "patent_pn")
         if isinstance(marks, (str, Path)):
             marks = triage.read_triage(marks)
-        return triage.apply_triage(df, marks)
+        return apply_triage(df, marks)
 
     # --- files -------------------------------------------------------------------------------------
 

@@ -43,6 +43,9 @@ FAST = {"backoff_factor": 0.001, "timeout": 20}
 DEFAULT_CORPUS_SIZE = 600
 #: A small generated corpus, for folders that need only a few designs (quick to start).
 SMALL_CORPUS_SIZE = 60
+#: The sandbox date (``start_sandbox(today=...)``) of the tests that read legal statuses: fixed, so that no
+#: design expires or lapses under them as the real date moves on.
+SANDBOX_TODAY = dt.date(2026, 12, 7)
 
 #: The rows of the reliability tests' catalogue (one distinct drawing each, see :func:`distinct_png`).
 IMAGES = 200

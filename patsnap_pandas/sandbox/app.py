@@ -38,8 +38,7 @@ from .ledger import Ledger, LedgerEntry, clean_params
 from .numbers import parse_number_query, search_numbers
 from .params import Filters, ParamError, get, parse_filters, parse_limit, parse_list, parse_offset, required
 from .ranking import Ranking, SearchEngine, sha256
-from .records import (bibliography_item, full_bibliography_item, hit_message, legal_item, legal_status_item,
-                      number_result)
+from .records import bibliography_item, full_bibliography_item, hit_message, legal_item, legal_status_item, number_result
 
 log = logging.getLogger(__name__)
 

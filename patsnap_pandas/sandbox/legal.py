@@ -86,6 +86,8 @@ UNDETERMINED = 999
 def as_date(value: object, name: str) -> dt.date:
     """A date given as a ``datetime.date``, ``"YYYY-MM-DD"`` or ``"YYYYMMDD"``; ValueError naming ``name`` otherwise.
 
+    Examples
+    --------
     >>> as_date("2026-12-07", "today") == as_date("20261207", "today") == dt.date(2026, 12, 7)
     True
     >>> as_date("07/12/2026", "today")
@@ -112,6 +114,8 @@ def as_date(value: object, name: str) -> dt.date:
 def add_years(day: dt.date, years: int) -> dt.date:
     """``day`` plus whole years; 29 February becomes 28 February in a common year.
 
+    Examples
+    --------
     >>> add_years(dt.date(2012, 2, 29), 5), add_years(dt.date(2012, 2, 29), 4)
     (datetime.date(2017, 2, 28), datetime.date(2016, 2, 29))
     """
@@ -127,6 +131,14 @@ class Rule:
 
     ``renewal`` is 0 (no fees), 1 (annual fees) or 5 (renewal every 5 years); fees fall due on
     the anniversaries of ``anchor`` (``"filing"`` or ``"grant"``) from year ``first_fee`` on.
+
+    Examples
+    --------
+    >>> rule = term_rule("KR", dt.date(2014, 6, 30))
+    >>> rule.years, rule.start, rule.expiry(dt.date(2014, 6, 30), dt.date(2015, 1, 20))
+    (15, 'grant', datetime.date(2030, 1, 20))
+    >>> rule.fee_days(dt.date(2014, 6, 30), dt.date(2015, 1, 20))[:2]       # annual, from the 3rd year
+    [datetime.date(2018, 1, 20), datetime.date(2019, 1, 20)]
     """
 
     authority: str
@@ -160,6 +172,8 @@ FIVE_YEARLY = ("EM", "HK", "GB", "DE", "FR")
 def term_rule(authority: str, filing: dt.date, *, utility: bool = False) -> Rule | None:
     """The term rule of a design (or, with ``utility``, a utility model) filed on ``filing``; None if unknown.
 
+    Examples
+    --------
     >>> term_rule("CN", dt.date(2021, 5, 31)).words
     'CN design patent: 10 years from filing (filed before 2021-06-01)'
     >>> term_rule("CN", dt.date(2021, 6, 1)).years, term_rule("BR", dt.date(2021, 6, 1))
@@ -207,6 +221,12 @@ class LegalEvent:
         A transfer's assignors and assignees; a licence's licensors and licensees.
     invented : bool
         Made up by the sandbox for a real design (P013 marks it ``"sandbox_invented": true``).
+
+    Examples
+    --------
+    >>> event = LegalEvent(dt.date(2021, 5, 3), "transfer", ("Old Owner Ltd.",), ("New Owner Inc.",))
+    >>> event.legal_status is None, LegalEvent(dt.date(2030, 1, 2), "expired").legal_status
+    (True, 15)
     """
 
     date: dt.date
@@ -336,7 +356,14 @@ P_EXDT_OFF = 0.05  # P012 exdt deliberately off the rule's expiry
 
 @dataclass(frozen=True)
 class Filing:
-    """The facts of a design a history is drawn from."""
+    """The facts of a design a history is drawn from.
+
+    Examples
+    --------
+    >>> facts = Filing("id-9", "US", dt.date(2016, 1, 4), dt.date(2017, 3, 7), dt.date(2017, 3, 7), ("A",), ("B",))
+    >>> [e.kind for e in generated_history(facts, 3).events]      # A sold it to B, who licensed it
+    ['filed', 'granted', 'transfer', 'licence', 'expired']
+    """
 
     patent_id: str
     authority: str
@@ -478,6 +505,13 @@ def registered_history(pn: str, authority: str, filing: dt.date, publication: dt
 
     Nothing is invented but, for about one design in :data:`INVENTED_SHARE` (chosen by a hash of the
     number), one licence marked ``invented``.
+
+    Examples
+    --------
+    >>> h = registered_history("USD907292S", "US", dt.date(2019, 2, 20), dt.date(2021, 1, 5), dt.date(2021, 1, 5),
+    ...                        ("BIC-VIOLEX SA",))
+    >>> h.rule, h.expiry == h.exdt == dt.date(2036, 1, 5)
+    ('US design patent: 15 years from grant (filed on or after 2015-05-13)', True)
     """
     rule = term_rule(authority, filing)
     expiry = None if rule is None else rule.expiry(filing, grant)

@@ -27,7 +27,13 @@ _KIND = re.compile(r"^(?P<body>[A-Z]{2}.*?\d)(?P<kind>[A-Z]\d?)$")
 
 @dataclass(frozen=True)
 class NumberQuery:
-    """A validated P069 body."""
+    """A validated P069 body (see :func:`parse_number_query`).
+
+    Examples
+    --------
+    >>> NumberQuery(pn=("USD907292S",), apno=None, authority=None, offset=0, limit=10).limit
+    10
+    """
 
     pn: tuple[str, ...] | None
     apno: tuple[str, ...] | None
@@ -39,6 +45,8 @@ class NumberQuery:
 def compact(number: str) -> str:
     """A number as the search compares it: upper case, letters and digits only.
 
+    Examples
+    --------
     >>> compact(" usd907292s "), compact("EM004960259-0004"), compact("CN2018300000131.7")
     ('USD907292S', 'EM0049602590004', 'CN20183000001317')
     """
@@ -48,6 +56,8 @@ def compact(number: str) -> str:
 def pn_keys(pn: str) -> set[str]:
     """The forms of a publication number a query may give: in full, and without its kind code.
 
+    Examples
+    --------
     >>> sorted(pn_keys("USD907292S")), sorted(pn_keys("KR3000057290000"))
     (['USD907292', 'USD907292S'], ['KR3000057290000'])
     """
@@ -59,6 +69,8 @@ def pn_keys(pn: str) -> set[str]:
 def apno_keys(apno: str) -> set[str]:
     """The forms of an application number a query may give: in full, and without a check digit after a dot.
 
+    Examples
+    --------
     >>> sorted(apno_keys("CN2018300000131.7"))
     ['CN2018300000131', 'CN20183000001317']
     """
@@ -132,7 +144,17 @@ def _rank(wanted: tuple[str, ...] | None, keys: set[str]) -> int | None:
 
 
 def search_numbers(designs: Sequence, query: NumberQuery) -> list:
-    """The designs a query finds, in the order of the numbers asked, then by publication number."""
+    """The designs a query finds, in the order of the numbers asked, then by publication number.
+
+    Examples
+    --------
+    >>> from patsnap_pandas.sandbox.corpus import generated_corpus
+    >>> designs = generated_corpus().designs
+    >>> wanted = [designs[5].patent_pn, designs[2].patent_pn.lower()]
+    >>> [d.patent_pn for d in search_numbers(designs, parse_number_query({"pn": wanted}))] == [
+    ...     designs[5].patent_pn, designs[2].patent_pn]
+    True
+    """
     found = []
     for design in designs:
         if query.authority is not None and design.authority not in query.authority:

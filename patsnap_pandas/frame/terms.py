@@ -159,6 +159,9 @@ def estimate_expiry(authority: str, *, filing_date: Any = None, grant_date: Any 
     day = _date(on, "on") or dt.date.today()
     status = _status(legal_status)
     ended = _date(status_date, "status_date")
+    if designation is not None and code != "WO":
+        raise invalid("designation", designation, f"authority {code!r} is not a Hague registration",
+                      "None, or a designated office's code when authority is 'WO' (or 'DM')")
     if ended is not None and status is None:
         raise invalid("status_date", status_date, "given without legal_status", "a date with a legal_status")
     expiry, rule, certainty, renewal, sources = _apply(code, dates, designation)
@@ -195,7 +198,7 @@ def _apply(code: str, dates: _Dates, designation: str | None) -> Applied:
     rule = RULES.get(code)
     if rule is None:
         return None, f"{code}: no term rule is known for this office", "unknown: no rule for this office", None, ()
-    if rule.minimum and designation is not None:
+    if designation is not None:
         return _designated(rule, _authority(designation, "designation"), dates)
     try:
         term, head = _pick(rule, dates)

@@ -1,8 +1,9 @@
 """Registered-design term rules as data, and the expiry estimate they give.
 
 The rules, one per office, are data in :mod:`patsnap_pandas.frame.term_rules`
-(``RULES``). :func:`estimate_expiry` applies a rule to one design's dates and legal status: an estimated expiry, the rule in words,
-how certain it is, the next renewal, and whether the design is in force on a date.
+(``RULES``). :func:`estimate_expiry` applies a rule to one design's dates and legal
+status: an estimated expiry, the rule in words, how certain it is, the next renewal,
+and whether the design is in force on a date.
 
 The figure is an estimate. A right lapses early when a renewal is not paid or it is
 invalidated (legal status says so, and overrides the rule), and it can be restored or
@@ -153,17 +154,17 @@ def estimate_expiry(authority: str, *, filing_date: Any = None, grant_date: Any 
     'unknown: no rule for this office'
     """
     code = _authority(authority, "authority")
-    dates = _Dates(*(_date(v, n) for v, n in ((filing_date, "filing_date"), (grant_date, "grant_date"),
-                                              (registration_date, "registration_date"))))
-    _check_order(dates)
+    given = {"filing": filing_date, "grant": grant_date, "registration": registration_date}
+    dates = _Dates(**{name: _date(value, f"{name}_date") for name, value in given.items()})
+    _check_order(dates, given)
     day = _date(on, "on") or dt.date.today()
     status = _status(legal_status)
     ended = _date(status_date, "status_date")
-    if designation is not None and code != "WO":
-        raise invalid("designation", designation, f"authority {code!r} is not a Hague registration",
-                      "None, or a designated office's code when authority is 'WO' (or 'DM')")
     if ended is not None and status is None:
         raise invalid("status_date", status_date, "given without legal_status", "a date with a legal_status")
+    if designation is not None and (code != "WO" or _authority(designation, "designation") == "WO"):
+        raise invalid("designation", designation, f"authority {code!r} with designation {designation!r}",
+                      "None, or the code of a designated office when authority is 'WO' (or 'DM')")
     expiry, rule, certainty, renewal, sources = _apply(code, dates, designation)
     state, reason = _state(day, dates, expiry, certainty, status, ended)
     lapsed = ended if status and status[0] in _ENDING else None
@@ -182,11 +183,11 @@ def _date(value: Any, name: str) -> dt.date | None:
     return check_optional_date(value, name, _EARLIEST, _LATEST)
 
 
-def _check_order(dates: _Dates) -> None:
+def _check_order(dates: _Dates, given: dict[str, Any]) -> None:
     for name in ("grant", "registration"):
         day = getattr(dates, name)
         if dates.filing and day and day < dates.filing:
-            raise invalid(f"{name}_date", day.isoformat(), f"before filing_date {dates.filing.isoformat()}",
+            raise invalid(f"{name}_date", given[name], f"before filing_date {dates.filing.isoformat()}",
                           "a date on or after the filing date")
 
 

@@ -245,13 +245,19 @@ def test_gaps_of_a_frame_are_missing_dates(value):
     (dict(status_date="2020-01-01"), "status_date='2020-01-01' is not valid: given without legal_status"),
     (dict(legal_status="sleeping"), "legal_status='sleeping' is not valid: not a PatSnap legal status"),
     (dict(legal_status=0), "legal_status=0 is not valid"),  # simple status codes clash: names only
-    (dict(designation="EM"), "designation='EM' is not valid: authority 'CN' is not a Hague registration"),
+    (dict(designation="EM"), "designation='EM' is not valid: authority 'CN' with designation 'EM'"),
+    (dict(filing_date=20160101, grant_date=20150101), "grant_date=20150101 is not valid: before filing_date 2016-01-01"),
 ])
 def test_bad_input_names_the_parameter(kwargs, message):
     with pytest.raises(InvalidInputError) as info:
         estimate_expiry("CN", **kwargs)
     assert message in str(info.value)
     assert "Allowed:" in str(info.value)
+
+
+def test_a_hague_designation_names_another_office():
+    with pytest.raises(InvalidInputError, match="designation='DM' is not valid"):
+        estimate_expiry("WO", filing_date="2015-03-10", designation="DM")
 
 
 @pytest.mark.parametrize("authority", [None, 12, "USA", "U", "1A"])

@@ -33,6 +33,7 @@ LEGAL_STATUS_ALIASES: dict[str, int] = {
     "disclosure": 1,
     "publication": 1,
     "examination": 2,
+    "examining": 2,  # P013's label
     "substantive review": 2,
     "under examination": 2,
     "grant": 3,

@@ -21,8 +21,10 @@ patsnap_pandas.errors.InvalidInputError: columns=0 is not valid: out of range. A
 
 from __future__ import annotations
 
+import datetime as _dt
 import numbers
 import os
+import re
 import sys
 from collections.abc import Hashable, Iterable
 from typing import TYPE_CHECKING, Any
@@ -32,7 +34,8 @@ from .errors import InvalidInputError, InvalidTypeError
 if TYPE_CHECKING:
     import pandas as pd
 
-__all__ = ["check_int", "check_optional_int", "check_flag", "check_frame", "check_column", "invalid"]
+__all__ = ["check_int", "check_optional_int", "check_flag", "check_date", "check_optional_date", "check_frame",
+           "check_column", "invalid"]
 
 
 def invalid(name: str, value: Any, problem: str, allowed: str,
@@ -107,6 +110,74 @@ def check_flag(value: Any, name: str) -> bool:
     if not isinstance(value, bool):
         raise InvalidInputError(f"{name}={value!r} is not valid: expected True or False.")
     return value
+
+
+DATE_ALLOWED = "a date, 'YYYY-MM-DD' or PatSnap's YYYYMMDD (an integer or text)"
+_DATE_TEXT = re.compile(r"(\d{4})-?(\d{2})-?(\d{2})(?:[T ].*)?")
+
+
+def check_date(value: Any, name: str, earliest: _dt.date | None = None, latest: _dt.date | None = None) -> _dt.date:
+    """``value`` as a ``datetime.date``: a date or datetime, ISO text or PatSnap's ``YYYYMMDD``.
+
+    PatSnap sends dates as ``YYYYMMDD`` integers (``apdt``, ``pbdt``); a column of them
+    with a gap holds floats, so an integral float is read like the integer. ISO text may
+    carry a time (``2015-05-13T00:00:00``), which is dropped, as it is from a datetime.
+    ``earliest`` and ``latest`` bound the date (inclusive).
+
+    Examples
+    --------
+    >>> check_date(20150513, "filing_date"), check_date("2015-05-13", "filing_date")
+    (datetime.date(2015, 5, 13), datetime.date(2015, 5, 13))
+    >>> check_date("13/05/2015", "filing_date")
+    Traceback (most recent call last):
+    ...
+    patsnap_pandas.errors.InvalidInputError: filing_date='13/05/2015' is not valid: not a date in a known format. Allowed: a date, 'YYYY-MM-DD' or PatSnap's YYYYMMDD (an integer or text).
+    """
+    day = _as_date(value, name)
+    if (earliest is not None and day < earliest) or (latest is not None and day > latest):
+        low = earliest.isoformat() if earliest else "any date"
+        high = latest.isoformat() if latest else "any later date"
+        raise invalid(name, value, "out of range", f"a date from {low} to {high}")
+    return day
+
+
+def check_optional_date(value: Any, name: str, earliest: _dt.date | None = None,
+                        latest: _dt.date | None = None) -> _dt.date | None:
+    """Like :func:`check_date`, and a missing value passes as None: None, ``""``, NaN or NaT (gaps of a frame).
+
+    Examples
+    --------
+    >>> check_optional_date(float("nan"), "grant_date") is None, check_optional_date(20170103.0, "grant_date")
+    (True, datetime.date(2017, 1, 3))
+    """
+    if value is None or (isinstance(value, str) and not value.strip()):
+        return None
+    if isinstance(value, (float, _dt.datetime)) and value != value:  # NaN, and pandas.NaT (a datetime)
+        return None
+    return check_date(value, name, earliest, latest)
+
+
+def _as_date(value: Any, name: str) -> _dt.date:
+    if isinstance(value, _dt.datetime):  # also pandas.Timestamp
+        if value != value:
+            raise invalid(name, value, "a missing date (NaT)", DATE_ALLOWED)
+        return value.date()
+    if isinstance(value, _dt.date):
+        return value
+    if isinstance(value, numbers.Real) and not isinstance(value, (bool, numbers.Integral)):
+        if value != value or not float(value).is_integer():
+            raise invalid(name, value, "not a whole number in the form YYYYMMDD", DATE_ALLOWED)
+        value = int(float(value))
+    if isinstance(value, bool) or not isinstance(value, (str, numbers.Integral)):
+        raise invalid(name, value, f"expected a date, got {type(value).__name__}", DATE_ALLOWED)
+    text = str(value).strip()
+    match = _DATE_TEXT.fullmatch(text)
+    if not match or text[:10].count("-") not in (0, 2):
+        raise invalid(name, value, "not a date in a known format", DATE_ALLOWED)
+    try:
+        return _dt.date(*(int(part) for part in match.groups()))
+    except ValueError as exc:
+        raise invalid(name, value, str(exc), DATE_ALLOWED) from None
 
 
 def check_frame(df: Any, required: Iterable[str] = (), *, param: str = "df",

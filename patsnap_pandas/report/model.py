@@ -41,7 +41,7 @@ CARDS_PER_PRODUCT = 3  # comparison cards per product of a batch
 CHART_BARS = 30
 CARD_PX = 480          # card images are stored this large (shown at 240 px or more)
 THUMB_PX = 256         # table thumbnails (shown at 120 px or more)
-#: How a batch searched its products with several views (search.choose_endpoint, fusion "best").
+#: How a batch searched its products with several views (views.choose_endpoint, fusion "best").
 BATCH_VIEWS_NOTE = ("a product with several views had them searched together in one multi-image search "
                     "(up to 4 views); a product with more views had each view searched on its own, "
                     "and a design's score is its best score over the views")

@@ -30,14 +30,15 @@ import threading
 import types
 import uuid
 import xml.etree.ElementTree as ET
-from collections.abc import Callable
+from collections.abc import Callable, Iterable
 from dataclasses import dataclass
 from pathlib import Path
 
 import PIL
 from PIL import Image
 
-from . import draw, metadata
+from . import draw, legal, metadata
+from .legal import LegalHistory
 
 GENERATOR_VERSION = "g1"  # bump when drawings or metadata generation change
 PNG_MAX_SIDE = 1024
@@ -68,15 +69,26 @@ def sandbox_cache_dir(cache_dir: str | Path | None = None) -> Path:
 
 @dataclass(frozen=True)
 class Design:
-    """One registered design (what PatSnap calls a patent) and its image keys.
+    """One registered design (what PatSnap calls a patent), its image keys and its legal history.
+
+    ``assignees`` are the current owners (after every transfer of the history, all dated on or
+    before the corpus' reference date, 2025-06-30), ``applicants`` the original ones. What
+    changes with the date, the sandbox reads from ``legal_history`` as of its ``today``:
+    :meth:`legal_status_on`, :meth:`simple_legal_status_on`, :meth:`in_force_on`,
+    :meth:`assignees_on`.
 
     Examples
     --------
+    >>> import datetime as dt
     >>> design = generated_corpus().designs[0]
     >>> design.patent_pn.startswith(design.authority), design.lang in ("en", "zh", "ja", "ko")
     (True, True)
     >>> design.to_json()["apply_date"] == design.apply_date.isoformat()
     True
+    >>> design.legal_history.rule, design.legal_history.expiry
+    ('CN design patent: 10 years from filing (filed before 2021-06-01)', datetime.date(2028, 2, 24))
+    >>> design.in_force_on(dt.date(2026, 12, 7)), design.simple_legal_status_on(dt.date(2028, 2, 25))
+    (True, 0)
     """
 
     patent_id: str
@@ -92,19 +104,45 @@ class Design:
     apply_date: dt.date
     publication_date: dt.date
     grant_date: dt.date | None
-    legal_status: int
-    simple_legal_status: int
     image_keys: tuple[str, ...]
+    legal_history: LegalHistory
+    agents: tuple[str, ...] = ()
+    examiners: tuple[str, ...] = ()
 
     def to_json(self) -> dict:
-        """JSON-safe dict (dates as ISO strings, tuples as lists)."""
-        out = dataclasses.asdict(self)
+        """JSON-safe dict (dates as ISO strings, tuples as lists, the legal history as a dict)."""
+        out = {f.name: getattr(self, f.name) for f in dataclasses.fields(self)}
         for k, v in out.items():
             if isinstance(v, dt.date):
                 out[k] = v.isoformat()
             elif isinstance(v, tuple):
                 out[k] = list(v)
+        out["legal_history"] = self.legal_history.to_json()
         return out
+
+    def legal_status_on(self, day: dt.date) -> int | None:
+        """The ``codes.LEGAL_STATUS`` code on ``day`` (None before the filing date)."""
+        return self.legal_history.legal_status_on(day)
+
+    def simple_legal_status_on(self, day: dt.date) -> int:
+        """The ``codes.SIMPLE_LEGAL_STATUS`` code on ``day`` (P041's label; 999 before the filing date)."""
+        return self.legal_history.simple_legal_status_on(day)
+
+    def in_force_on(self, day: dt.date) -> bool:
+        """Whether the design right is in force on ``day``."""
+        return self.legal_history.in_force_on(day)
+
+    def assignees_on(self, day: dt.date) -> tuple[str, ...]:
+        """The current assignees as of ``day`` (before a transfer: its assignors)."""
+        return self.legal_history.owners_on(day, self.assignees)
+
+
+def image_json(design: Design) -> dict:
+    """What of a design the corpus fingerprint hashes: everything but its legal history (which no image feature
+    depends on, so changing how histories are drawn never recomputes the image index)."""
+    out = design.to_json()
+    del out["legal_history"]
+    return out
 
 
 class Corpus:
@@ -179,6 +217,21 @@ class Corpus:
     def design(self, patent_id: str) -> Design | None:
         """The design with this patent id, or None."""
         return self._by_id.get(patent_id)
+
+    def in_force_on(self, day: dt.date | str, markets: Iterable[str] | None = None) -> list[Design]:
+        """The designs in force on ``day`` (a date or ``"YYYY-MM-DD"``), of the authorities ``markets`` if given.
+
+        The sandbox's own truth, from each design's legal history (what P041/P013 report on that day).
+
+        Examples
+        --------
+        >>> corpus = generated_corpus()
+        >>> len(corpus.in_force_on("2026-12-07", ["EM"])) < len([d for d in corpus.designs if d.authority == "EM"])
+        True
+        """
+        when = legal.as_date(day, "day")
+        wanted = None if markets is None else {markets} if isinstance(markets, str) else set(markets)
+        return [d for d in self.designs if (wanted is None or d.authority in wanted) and d.in_force_on(when)]
 
     def design_of_image(self, key: str) -> Design | None:
         """The design an image key belongs to, or None."""
@@ -271,7 +324,8 @@ def _generate(size: int, seed: int) -> tuple[list[Design], dict[str, _Spec], dic
             serial += 1
             params = draw.member_params(base, rng)
             authority = home if rng.random() < 0.6 else metadata.pick_authority(rng)
-            apply_date, pub, grant, status, simple = metadata.dates_and_status(authority, rng)
+            # `status` says only whether a design never granted is pending or was refused (legal.py draws the rest)
+            apply_date, pub, grant, status, _ = metadata.dates_and_status(authority, rng)
             pn, apno = metadata.numbers(authority, apply_date, serial, rng)
             while pn in used_pn:  # never happens for sane sizes; keeps pn unique regardless
                 serial += 1
@@ -287,6 +341,9 @@ def _generate(size: int, seed: int) -> tuple[list[Design], dict[str, _Spec], dic
             views = ("front",) + tuple(rng.sample(draw.VIEWS[1:], n_views - 1))
             patent_id = metadata.new_uuid(rng)
             families[patent_id] = family
+            history = legal.generated_history(
+                legal.Filing(patent_id, authority, apply_date, pub, grant, applicants, assignees), status)
+            agents, examiners = metadata.representatives(authority, random.Random(f"patsnap-sandbox-people-{patent_id}"))
             keys = []
             for v, view in enumerate(views, start=1):
                 key = f"{patent_id}-{v}"
@@ -307,9 +364,10 @@ def _generate(size: int, seed: int) -> tuple[list[Design], dict[str, _Spec], dic
                     apply_date=apply_date,
                     publication_date=pub,
                     grant_date=grant,
-                    legal_status=status,
-                    simple_legal_status=simple,
                     image_keys=tuple(keys),
+                    legal_history=history,
+                    agents=agents,
+                    examiners=examiners,
                 )
             )
     return designs, specs, families
@@ -380,7 +438,7 @@ def generated_corpus(size: int = 600, seed: int = 0, cache_dir: str | Path | Non
     designs, specs, families = _generate(size, seed)
     name = f"generated-seed{seed}-n{size}"
     cache = sandbox_cache_dir(cache_dir) / "corpus" / f"{name}-{GENERATOR_VERSION}.json"
-    meta_json = json.dumps([d.to_json() for d in designs], ensure_ascii=False, sort_keys=True)
+    meta_json = json.dumps([image_json(d) for d in designs], ensure_ascii=False, sort_keys=True)
     # everything that determines the pixels and the metadata: if it matches, the stored fingerprint is valid
     spec_json = json.dumps({k: dataclasses.astuple(v) for k, v in specs.items()}, sort_keys=True)
     meta_digest = hashlib.sha256((meta_json + spec_json + _generator_source_digest()).encode()).hexdigest()
@@ -493,7 +551,21 @@ def _xml_extras(folder: Path, corpus_root: Path) -> dict:
     apno = root.findtext("./us-bibliographic-data-grant/application-reference/document-id/doc-number")
     if apno:
         out["apno"] = f"US{apno}"
+    agents = [_name_of(a) for a in root.iter("agent")]
+    if any(agents):
+        out["agents"] = tuple(a for a in agents if a)
+    examiners = [_name_of(e) for tag in ("primary-examiner", "assistant-examiner") for e in root.iter(tag)]
+    if any(examiners):
+        out["examiners"] = tuple(e for e in examiners if e)
     return out
+
+
+def _name_of(element: ET.Element) -> str:
+    """An organisation's name, else "first last", of a USPTO XML party."""
+    org = element.findtext(".//orgname")
+    if org:
+        return org.strip()
+    return " ".join(filter(None, (element.findtext(".//first-name"), element.findtext(".//last-name")))).strip()
 
 
 _LINE = "\x00line"  # key of a manifest row's line number (no CSV header holds a NUL)
@@ -618,6 +690,7 @@ def directory_corpus(path: str | Path) -> Corpus:
         if publication is None:
             raise ValueError(f"manifest.csv group {gid!r}: needs grant_date, publication_date or filing_date")
         loc = tuple(x.strip() for x in (first.get("locarno") or "").replace(";", ",").split(",") if x.strip())
+        assignees = extras.get("assignees", applicants)
         designs.append(
             Design(
                 patent_id=str(uuid.uuid5(CORPUS_NAMESPACE, pn)),
@@ -625,7 +698,7 @@ def directory_corpus(path: str | Path) -> Corpus:
                 authority=authority,
                 title=(first.get("title") or "").strip(),
                 lang=metadata.AUTHORITIES.get(authority, (0.0, "en"))[1],
-                assignees=extras.get("assignees", applicants),
+                assignees=assignees,
                 applicants=applicants,
                 inventors=extras.get("inventors", ()),
                 loc=loc,
@@ -633,9 +706,10 @@ def directory_corpus(path: str | Path) -> Corpus:
                 apply_date=filing or publication,
                 publication_date=publication,
                 grant_date=grant,
-                legal_status=3 if grant else 1,
-                simple_legal_status=metadata.SIMPLE_FOR_LEGAL[3 if grant else 1],
                 image_keys=tuple(keys),
+                legal_history=legal.registered_history(pn, authority, filing or publication, publication, grant, assignees),
+                agents=extras.get("agents", ()),
+                examiners=extras.get("examiners", ()),
             )
         )
 

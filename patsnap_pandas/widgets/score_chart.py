@@ -1,19 +1,4 @@
-"""The score chart of the shown hits (:func:`charts.score_chart_png`), drawn again only when they change.
-
-Examples
---------
->>> import pandas as pd
->>> from patsnap_pandas.widgets.state import PanelState
->>> state = PanelState()
->>> chart = ScoreChart(state)
->>> state.results = pd.DataFrame({"patent_id": ["a", "b"], "patent_pn": ["US1", "US2"], "rank": [1, 2],
-...                               "score": [0.9, 0.8]})
->>> 'alt="Top 2 similarity scores"' in chart.chart.value
-True
->>> state.min_score = 0.95
->>> chart.chart.value
-''
-"""
+"""The score chart of the shown hits (:func:`charts.score_chart_png`), drawn again only when they change."""
 
 from __future__ import annotations
 
@@ -43,6 +28,20 @@ class ScoreChart:
     Attributes
     ----------
     chart : ipywidgets.HTML
+
+    Examples
+    --------
+    >>> import pandas as pd
+    >>> from patsnap_pandas.widgets.state import PanelState
+    >>> state = PanelState()
+    >>> chart = ScoreChart(state)
+    >>> state.results = pd.DataFrame({"patent_id": ["a", "b"], "patent_pn": ["US1", "US2"], "rank": [1, 2],
+    ...                               "score": [0.9, 0.8]})
+    >>> 'alt="Top 2 similarity scores"' in chart.chart.value
+    True
+    >>> state.min_score = 0.95
+    >>> chart.chart.value
+    ''
     """
 
     def __init__(self, state: PanelState) -> None:

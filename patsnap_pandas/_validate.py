@@ -33,7 +33,7 @@ import sys
 from collections.abc import Collection, Hashable, Iterable
 from typing import TYPE_CHECKING, Any, Literal, overload
 
-from .errors import InvalidInputError, InvalidTypeError
+from .errors import FilterError, InvalidInputError, InvalidTypeError
 
 if TYPE_CHECKING:
     import pandas as pd
@@ -47,15 +47,25 @@ Inclusive = Literal["both", "neither", "left", "right"]
 
 
 def invalid(name: str, value: Any, problem: str, allowed: str,
-            error: type[InvalidInputError] = InvalidInputError) -> InvalidInputError:
+            error: type[InvalidInputError] = InvalidInputError, suggestion: str | None = None) -> InvalidInputError:
     """The error of a bad argument, in the one message shape (``value`` shown with ``repr``).
+
+    A ``FilterError`` (``error=``) also says what it is about: ``params``, ``problem``
+    and ``suggestion`` (the value probably meant, offered at the end of the message).
 
     Examples
     --------
     >>> print(invalid("kind", "pie", "unknown kind", "'bar', 'hist' or 'strip'"))
     kind='pie' is not valid: unknown kind. Allowed: 'bar', 'hist' or 'strip'.
+    >>> print(invalid("order", "dsc", "unknown sort order", "'asc' or 'desc'", FilterError, "desc").params)
+    ('order',)
     """
-    return error(f"{name}={value!r} is not valid: {problem}. Allowed: {allowed}.")
+    message = f"{name}={value!r} is not valid: {problem}. Allowed: {allowed}."
+    if suggestion:
+        message += f" Did you mean {suggestion!r}?"
+    if issubclass(error, FilterError):
+        return error(message, params=(name,), problem=problem, suggestion=suggestion)
+    return error(message)
 
 
 def check_int(value: Any, name: str, low: int, high: int | None = None, *,

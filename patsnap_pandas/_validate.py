@@ -7,7 +7,7 @@ what is allowed::
 
     limit=500 is not valid: out of range. Allowed: an integer from 1 to 100.
 
-A check written by hand elsewhere in the package fails ``tests/test_validate.py``: use
+A check written by hand elsewhere in the package fails ``tests/meta/test_argument_checks.py``: use
 (or add) a helper here. :func:`shorten` shows a value in a message (bytes, arrays and
 images by their shape, long text cut). pandas is imported only by the frame checks
 (which only the pandas layers call).

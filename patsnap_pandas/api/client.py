@@ -67,19 +67,16 @@ from ..store.budget import (
     spending,
 )
 from ..store.cache import (
-    THUMBNAILS_DIR,
-    UPLOADS_FILE,
     build_session,
     cache_location,
     clear,
     content_ref,
     count_responses,
-    http_cache_file,
     keyed_by_content,
     old_key_shape,
     sqlite_bytes,
 )
-from ..store.files import WriteWarner
+from ..store.files import THUMBNAILS_DIR, UPLOADS_FILE, WriteWarner, http_cache_file
 from ..store.locks import LeaseLost, SingleFlight, flight_key
 from ..store.rate_limit import RateLimiter
 from ..store.thumbnails import distrust_origin, trust_origin
@@ -101,7 +98,7 @@ from .http import (
 from .image_params import ImageSearchOptions
 from .models import ENDPOINTS, Estimate, SearchPage, UploadedImage, decode, is_success_envelope, parse_page, raise_if_error
 
-__all__ = ["PatsnapClient", "Usage", "ENDPOINTS"]
+__all__ = ["PatsnapClient"]
 
 log = logging.getLogger(__name__)
 

@@ -21,7 +21,7 @@ from .. import codes
 from .._validate import check_int, invalid
 from ..errors import FilterError
 
-__all__ = ["SearchFilters", "FilterError", "check_limit", "check_offset", "FILTER_NAMES"]
+__all__ = ["SearchFilters", "check_limit", "check_offset", "FILTER_NAMES"]
 
 
 def filter_error(name: str, value: Any, problem: str, allowed: str, suggestion: str | None = None) -> FilterError:

@@ -49,7 +49,6 @@ if TYPE_CHECKING:  # Pillow and numpy load on first use (a script that never pre
     from PIL import Image
 
 __all__ = [
-    "ImageInputError",
     "ImageSizeWarning",
     "PreparedImage",
     "prepare_image",

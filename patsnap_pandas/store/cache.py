@@ -61,7 +61,7 @@ from .files import (
 from .thumbnails import ThumbnailStore
 from .upload_memo import UploadMemo
 
-__all__ = ["HTTP_CACHE_FILE", "UPLOADS_FILE", "THUMBNAILS_DIR", "LOCKS_DIR", "http_cache_file", "build_session",
+__all__ = ["build_session",
            "cache_info", "clear_plan", "clear_cache", "repair_cache", "content_ref", "keyed_by_content", "content_key", "old_key_shape",
            "open_thumbnail_store"]
 

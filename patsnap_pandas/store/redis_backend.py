@@ -980,7 +980,8 @@ class SharedRateLimiter(RateLimiter):
     """
 
     def __init__(self, backend: RedisBackend, rate: float | None) -> None:
-        super().__init__(check_rate(rate, "rate"))
+        check_rate(rate, "rate")
+        super().__init__(rate)
         self.backend = backend
 
     def wait(self) -> None:

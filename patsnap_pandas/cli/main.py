@@ -25,14 +25,15 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any, NoReturn
 
-from .. import __version__, codes, config
+from .. import codes, config
 from .._extras import extra_for
-from .._validate import check_int
+from .._validate import check_int, check_rate
+from .._version import __version__
 from ..api.client import PatsnapClient
-from ..api.filters import FILTER_NAMES, SearchFilters, check_limit
+from ..api.filters import FILTER_NAMES, MAX_RESULTS_CAP, SearchFilters, check_limit
 from ..errors import BatchInterrupted, CacheError, InvalidInputError, MissingCredentialsError, PatsnapError
 from ..frame.csv_file import write_csv
-from ..jobs.search import MAX_RESULTS_CAP, search_designs
+from ..jobs.search import search_designs
 from ..redaction import redact
 from ..safe_text import terminal_safe
 from ..store.budget import Budget, LocalUsageCounter, RedisUsageCounter, spending
@@ -356,6 +357,14 @@ def _check_count(value: int | None, flag: str, high: int) -> int | None:
         raise UsageError(str(exc)) from None
 
 
+def _check_rate(value: float | None) -> float | None:
+    """--rate-limit checked by the library's own rule, reported as a usage error."""
+    try:
+        return check_rate(value, "--rate-limit")
+    except InvalidInputError as exc:
+        raise UsageError(str(exc)) from None
+
+
 # --- search -------------------------------------------------------------------------------------------
 
 def _is_url(text: str) -> bool:
@@ -452,8 +461,7 @@ def run_batch(args: argparse.Namespace) -> int:
     filters = _filters(args)
     limit = _check_limit(args.limit)
     _check_count(args.workers, "--workers", MAX_WORKERS)
-    if args.rate_limit is not None and not (args.rate_limit > 0 and math.isfinite(args.rate_limit)):
-        raise UsageError(f"--rate-limit={args.rate_limit} is not valid: expected calls per second > 0")
+    _check_rate(args.rate_limit)
     csv, catalogue = _read_catalogue(args.csv)
     _check_column(catalogue, args.image_column, "--image-column", csv)
     _check_column(catalogue, args.label_column, "--label-column", csv)

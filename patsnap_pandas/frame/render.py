@@ -29,7 +29,7 @@ import pandas as pd
 
 from .._extras import require
 from .._html import data_uri, escape, page
-from .._validate import check_frame, check_int, check_optional_int
+from .._validate import check_choice, check_column, check_frame, check_int, check_optional_int
 from ..errors import InvalidInputError, InvalidTypeError
 from ..imaging import image_mime, thumbnail_png_or_none
 from ..safe_text import GLYPH_JOINERS, display_safe, valid_score
@@ -198,8 +198,7 @@ def top(df: pd.DataFrame, n: int, by: str = "score", *, ascending: bool | None =
     """
     check_frame(df)
     n = check_int(n, "n", 1)
-    if not isinstance(by, str) or by not in df.columns:
-        raise InvalidInputError(f"by={by!r} is not a column of df; allowed: {list(map(str, df.columns))}")
+    check_column(df, by, "by", what="df")
     if ascending is None:
         ascending = by == "rank"
     out = df.sort_values(by, ascending=bool(ascending), na_position="last", kind="stable").head(n).copy()
@@ -538,8 +537,7 @@ def plot_scores(
     >>> client.close()
     """
     check_frame(df, ("score", "patent_pn"))
-    if kind not in PLOT_KINDS:
-        raise InvalidInputError(f"kind={kind!r} is not allowed; expected one of {PLOT_KINDS}")
+    check_choice(kind, "kind", PLOT_KINDS)
     if by is not None and (not isinstance(by, str) or by not in df.columns or by == "score"):
         allowed = [c for c in ("query", "authority") if c in df.columns] or "any column but score"
         raise InvalidInputError(f"by={by!r} is not a column of df to group by; allowed: None or {allowed}")

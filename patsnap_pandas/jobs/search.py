@@ -44,11 +44,10 @@ import pandas as pd
 from PIL import Image
 
 from .. import codes, config
-from .._validate import check_flag, check_frame
+from .._validate import check_choice, check_flag, check_frame
 from ..api import images
 from ..api.client import PatsnapClient
-from ..api.filters import MAX_RESULTS_CAP as _MAX_RESULTS_CAP
-from ..api.filters import SearchFilters, check_limit, check_max_results
+from ..api.filters import MAX_RESULTS_CAP, SearchFilters, check_limit, check_max_results
 from ..api.image_params import ImageSearchOptions
 from ..api.models import Hit, SearchPage
 from ..errors import InvalidInputError, MissingCredentialsError, ResponseFormatError, SearchExpiredError
@@ -58,7 +57,6 @@ from ..store.cache import content_ref, open_thumbnail_store
 from ..store.thumbnails import ThumbnailStore, ThumbnailWarning
 
 __all__ = [
-    "MAX_RESULTS_CAP",
     "SearchWarning",
     "client_for",
     "continue_search",
@@ -72,8 +70,6 @@ __all__ = [
     "choose_endpoint",
 ]
 
-#: The most hits one search can serve: the last page starts at offset 1000 and holds 100.
-MAX_RESULTS_CAP = _MAX_RESULTS_CAP  # re-exported: its old import path
 #: The columns a result frame must have (the triage columns may be missing from an older frame).
 _RESULT_COLUMNS = tuple(c for c in frame.SCHEMA if c not in frame.TRIAGE_COLUMNS)
 PAGE_SIZE = codes.LIMIT_MAX
@@ -1007,9 +1003,8 @@ def choose_endpoint(n_views: int | None, endpoint: str | None, *, newer_options:
     >>> choose_endpoint(2, "P009", newer_options=False)
     ('P009', True)
     """
-    if endpoint is not None and endpoint not in ENDPOINTS:
-        raise InvalidInputError(f"endpoint={endpoint!r} is not valid. Allowed: "
-                                + ", ".join(repr(e) for e in ENDPOINTS) + ", or None to choose by the number of images.")
+    check_choice(endpoint, "endpoint", ENDPOINTS, allow_none=True,
+                 shown=", ".join(map(repr, ENDPOINTS)) + ", or None to choose by the number of images")
     if endpoint == "P009" and newer_options:
         raise InvalidInputError("endpoint='P009' takes no model, patent_type or lang: those are options of "
                                 "P060/P061 (endpoint='P060', 'P061' or None).")

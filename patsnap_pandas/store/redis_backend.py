@@ -68,7 +68,7 @@ from requests_cache.backends import RedisDict  # a placeholder class without red
 from requests_cache.models import CachedResponse
 
 from .._extras import require
-from .._validate import check_int
+from .._validate import check_int, check_number, check_rate
 from ..errors import CacheError, CacheUnavailableError, CacheWarning, InvalidInputError
 from ..redaction import install_log_redaction, redact, register_secret
 from ..waits import Interrupted
@@ -855,10 +855,8 @@ class RedisSingleFlight(locks.SingleFlight):
 
     def __init__(self, backend: RedisBackend, lease: float = LOCK_LEASE_S) -> None:
         super().__init__(None)
-        if isinstance(lease, bool) or not isinstance(lease, (int, float)) or not 0.1 <= lease <= 3600:
-            raise InvalidInputError(f"lease={lease!r}: expected seconds between 0.1 and 3600")
+        self.lease = check_number(lease, "lease", minimum=0.1, maximum=3600, what="a number of seconds")
         self.backend = backend
-        self.lease = float(lease)
 
     def _where(self, key: str) -> str:
         return f"{self.backend.shown_url} (lock {self.backend.key('lock', key)})"
@@ -982,9 +980,7 @@ class SharedRateLimiter(RateLimiter):
     """
 
     def __init__(self, backend: RedisBackend, rate: float | None) -> None:
-        if rate is not None and (isinstance(rate, bool) or not isinstance(rate, (int, float))
-                                 or not math.isfinite(rate) or rate <= 0):
-            raise InvalidInputError(f"rate={rate!r}: expected calls per second > 0, or None for no limit")
+        check_rate(rate, "rate")
         super().__init__(rate)
         self.backend = backend
 

@@ -33,7 +33,8 @@ from typing import TYPE_CHECKING, Any
 
 import pandas as pd
 
-from ._validate import check_int
+from ._validate import check_choice, check_int
+from .errors import InvalidInputError
 from .frame.schema import SCHEMA
 
 if TYPE_CHECKING:
@@ -316,8 +317,8 @@ class PatsnapAccessor:
 
         df = self._need("overlap", "patent_id", "score")
         if "query_index" not in df.columns and "query" not in df.columns:
-            raise ValueError("df.patsnap.overlap() needs batch results with a 'query_index' or 'query' "
-                             f"column (from search_each); this frame has {list(map(str, df.columns))}")
+            raise InvalidInputError("df.patsnap.overlap() needs batch results with a 'query_index' or 'query' "
+                                    f"column (from search_each); this frame has {list(map(str, df.columns))}")
         return report.overlap(df)
 
     # --- triage ------------------------------------------------------------------------------------
@@ -428,8 +429,7 @@ class PatsnapAccessor:
         from . import report
 
         path = _check_path(path)
-        if page_size not in report.PAGE_SIZES:
-            raise ValueError(f"page_size={page_size!r} is not valid: expected one of {report.PAGE_SIZES}")
+        check_choice(page_size, "page_size", report.PAGE_SIZES, what="page size")
         return report.write_pdf(self.report(**options), path, page_size=page_size)
 
     def to_excel(self, path: str | Path, **options: Any) -> Path:
@@ -463,8 +463,8 @@ class PatsnapAccessor:
                 "To search the images in one of its columns use df.patsnap.search_each(column).")
         missing = [c for c in dict.fromkeys(columns) if c not in df.columns]
         if missing:
-            raise ValueError(f"df.patsnap.{method}() needs the column(s) {missing}, which this frame lacks; "
-                             f"it has {list(map(str, df.columns))}")
+            raise InvalidInputError(f"df.patsnap.{method}() needs the column(s) {missing}, which this frame lacks; "
+                                    f"it has {list(map(str, df.columns))}")
         return df
 
 
@@ -479,7 +479,7 @@ def _check_path(path: Any) -> Path:
     try:
         target = Path(path)
     except TypeError:
-        raise ValueError(f"path={path!r} is not valid: expected a file path (str or Path)") from None
+        raise InvalidInputError(f"path={path!r} is not valid: expected a file path (str or Path)") from None
     if not target.parent.is_dir():
-        raise ValueError(f"path={str(path)!r} is not valid: the folder {str(target.parent)!r} does not exist")
+        raise InvalidInputError(f"path={str(path)!r} is not valid: the folder {str(target.parent)!r} does not exist")
     return target

@@ -20,7 +20,7 @@ from pathlib import Path
 
 import pytest
 
-from patsnap_pandas import MissingExtraError
+from patsnap_pandas import InvalidInputError, MissingExtraError
 from patsnap_pandas._extras import EXTRAS, extra_for, require
 
 TIMEOUT_S = 300
@@ -270,7 +270,8 @@ def test_a_broken_dependency_inside_an_extra_is_not_called_missing(tmp_path):
 
 
 def test_require_refuses_a_module_of_no_extra():
-    with pytest.raises(ValueError, match=r"module='pandas' belongs to no extra; known: ipywidgets, traitlets, matplotlib"):
+    with pytest.raises(InvalidInputError, match=r"^module='pandas' is not valid: belongs to no extra\. "
+                                                r"Allowed: a module of an extra: ipywidgets, traitlets, matplotlib"):
         require("pandas", "anything")
     assert extra_for("weasyprint") == "pdf" and extra_for("redis.asyncio") == "redis" and extra_for("PIL") is None
 

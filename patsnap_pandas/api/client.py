@@ -40,6 +40,7 @@ from requests_cache import DO_NOT_CACHE, NEVER_EXPIRE
 from requests_cache.backends.base import BaseCache
 
 from .. import codes, config
+from .._validate import shorten
 from .._version import __version__
 from ..errors import (
     AuthenticationError,
@@ -58,21 +59,16 @@ from ..imaging import image_mime
 from ..redaction import install_log_redaction, redact
 from ..store.budget import Budget, MemoryUsageCounter, Ticket, UsageCounter, spending
 from ..store.cache import (
-    THUMBNAILS_DIR,
-    UPLOADS_FILE,
     build_session,
-    cache_info,  # noqa: F401 - re-exported: its old import path
     cache_location,
     clear,
-    clear_cache,  # noqa: F401 - re-exported: its old import path
     content_ref,
     count_responses,
-    http_cache_file,
     keyed_by_content,
     old_key_shape,
     sqlite_bytes,
 )
-from ..store.files import WriteWarner
+from ..store.files import THUMBNAILS_DIR, UPLOADS_FILE, WriteWarner, http_cache_file
 from ..store.local_usage import LocalUsageCounter
 from ..store.locks import LeaseLost, SingleFlight, flight_key
 from ..store.rate_limit import RateLimiter
@@ -94,12 +90,9 @@ from .http import (
     retry_after_s,
 )
 from .image_params import ImageSearchOptions
-from .models import ENDPOINTS, Estimate, SearchPage, UploadedImage, brief, decode, is_success_envelope, parse_page, raise_if_error
-from .models import Hit as Hit  # noqa: F401 - re-exported: its old import path
+from .models import ENDPOINTS, Estimate, SearchPage, UploadedImage, decode, is_success_envelope, parse_page, raise_if_error
 
-# Hit, SearchPage, UploadedImage (models) and cache_info, clear_cache (cache) are still importable from
-# here, where they used to live; their documentation is in their own modules.
-__all__ = ["PatsnapClient", "Usage", "ENDPOINTS"]
+__all__ = ["PatsnapClient"]
 
 log = logging.getLogger(__name__)
 
@@ -676,7 +669,7 @@ class PatsnapClient:
         if isinstance(image, (str, bytes, bytearray, memoryview)):
             return self._estimate_p009(_url_or_bytes(image, "image"), SearchFilters.coerce(filters), wanted)
         if not isinstance(image, Sequence) or not image:
-            raise InvalidInputError(f"image={brief(image)} is not valid: expected a URL, JPG/PNG bytes, or a "
+            raise InvalidInputError(f"image={shorten(image)} is not valid: expected a URL, JPG/PNG bytes, or a "
                                     "list of them (the views of one product).")
         views = [_url_or_bytes(v, f"image[{i}]") for i, v in enumerate(image)]
         opts = ImageSearchOptions.coerce(options)
@@ -798,7 +791,7 @@ class PatsnapClient:
         >>> client.close()
         """
         if isinstance(urls, str) or not isinstance(urls, Sequence):
-            raise InvalidInputError(f"urls={brief(urls)} is not valid: expected a list of 1 to "
+            raise InvalidInputError(f"urls={shorten(urls)} is not valid: expected a list of 1 to "
                                     f"{codes.MULTI_IMAGE_MAX} image URLs.")
         if not 1 <= len(urls) <= codes.MULTI_IMAGE_MAX:
             raise InvalidInputError(
@@ -947,7 +940,7 @@ class PatsnapClient:
         """Where the cache is, how much it holds, and the lifetimes in use (JSON-safe).
 
         The client's view of its own backend (any requests-cache backend); for the
-        cache folder alone, without credentials, see :func:`cache_info`.
+        cache folder alone, without credentials, see :func:`~patsnap_pandas.store.cache.cache_info`.
 
         Examples
         --------
@@ -975,7 +968,7 @@ class PatsnapClient:
     def clear_cache(self) -> None:
         """Forget every cached answer and remembered upload of this client's cache.
 
-        Thumbnails are kept (they are not billable); :func:`clear_cache` empties the
+        Thumbnails are kept (they are not billable); :func:`~patsnap_pandas.store.cache.clear_cache` empties the
         whole cache folder, thumbnails included.
 
         Examples
@@ -1441,7 +1434,7 @@ def _url_or_bytes(value: Any, name: str) -> str | bytes:
 
 def _check_url(url: Any, name: str) -> str:
     if not isinstance(url, str) or not re.match(r"^https?://\S+$", url.strip()):
-        raise InvalidInputError(f"{name}={brief(url)} is not valid: expected the http(s) URL of a JPG or "
+        raise InvalidInputError(f"{name}={shorten(url)} is not valid: expected the http(s) URL of a JPG or "
                                 "PNG image; upload a local image with upload_image() first.")
     return url.strip()
 

@@ -22,6 +22,7 @@ from collections.abc import Mapping
 from typing import Any
 
 from .. import codes
+from .._validate import check_choice
 from ..errors import FilterError
 from .filters import FILTER_NAMES, SearchFilters, filter_error, normalise_choice, normalise_codes, normalise_text, suggest
 
@@ -45,8 +46,7 @@ def _patent_type(value: Any) -> str:
 def _model(value: Any, patent_type: str) -> int:
     if value is None:
         return codes.DEFAULT_MODEL[patent_type]
-    if isinstance(value, bool) or not isinstance(value, int) or value not in codes.IMAGE_MODELS:
-        raise filter_error("model", value, "unknown model", _MODELS_ALLOWED)
+    value = check_choice(value, "model", codes.IMAGE_MODELS, shown=_MODELS_ALLOWED, error=FilterError)
     kind = codes.IMAGE_MODELS[value][0]
     if kind != patent_type:
         fits = [m for m, (t, _) in codes.IMAGE_MODELS.items() if t == patent_type]

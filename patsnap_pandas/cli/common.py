@@ -15,7 +15,7 @@ import warnings
 from collections.abc import Iterator
 from typing import Any
 
-from .._validate import check_int
+from .._validate import check_int, check_rate
 from ..api.filters import check_limit
 from ..errors import InvalidInputError
 from ..redaction import redact
@@ -112,5 +112,13 @@ def _check_count(value: int | None, flag: str, high: int) -> int | None:
     """A count flag checked by the library's own rule, reported as a usage error."""
     try:
         return None if value is None else check_int(value, flag, 1, high)
+    except InvalidInputError as exc:
+        raise UsageError(str(exc)) from None
+
+
+def _check_rate(value: float | None) -> float | None:
+    """--rate-limit checked by the library's own rule, reported as a usage error."""
+    try:
+        return check_rate(value, "--rate-limit")
     except InvalidInputError as exc:
         raise UsageError(str(exc)) from None

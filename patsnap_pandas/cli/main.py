@@ -15,9 +15,10 @@ import textwrap
 from collections.abc import Callable
 from typing import NoReturn
 
-from .. import __version__, codes
+from .. import codes
+from .._version import __version__
+from ..api.filters import MAX_RESULTS_CAP
 from ..errors import BatchInterrupted, CacheError, PatsnapError
-from ..jobs.search import MAX_RESULTS_CAP
 from ..redaction import redact
 from .cache import run_cache_clear, run_cache_info, run_cache_repair, run_cache_restore_spending
 from .common import EXIT_FAILED, EXIT_INTERRUPTED, EXIT_USAGE, PROG, UsageError, _one_line, _warnings_as_lines

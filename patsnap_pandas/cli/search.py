@@ -12,7 +12,6 @@ from __future__ import annotations
 import argparse
 import contextlib
 import importlib.util
-import math
 import os
 import re
 import sys
@@ -25,11 +24,11 @@ from typing import Any
 from .. import codes, config
 from .._extras import extra_for
 from ..api.client import PatsnapClient
-from ..api.filters import FILTER_NAMES, SearchFilters
+from ..api.filters import FILTER_NAMES, MAX_RESULTS_CAP, SearchFilters
 from ..errors import InvalidInputError, MissingCredentialsError
 from ..frame.csv_file import write_csv
-from ..jobs.search import MAX_RESULTS_CAP, search_designs
-from .common import EXIT_FAILED, EXIT_OK, PROG, UsageError, _check_count, _check_limit, _count, _info, _one_line, format_table
+from ..jobs.search import search_designs
+from .common import EXIT_FAILED, EXIT_OK, PROG, UsageError, _check_count, _check_limit, _check_rate, _count, _info, _one_line, format_table
 from .sandbox import _check_sandbox_corpus
 
 # --- the filter table: one CLI option per SearchFilters field ------------------------------------
@@ -351,8 +350,7 @@ def run_batch(args: argparse.Namespace) -> int:
     filters = _filters(args)
     limit = _check_limit(args.limit)
     _check_count(args.workers, "--workers", MAX_WORKERS)
-    if args.rate_limit is not None and not (args.rate_limit > 0 and math.isfinite(args.rate_limit)):
-        raise UsageError(f"--rate-limit={args.rate_limit} is not valid: expected calls per second > 0")
+    _check_rate(args.rate_limit)
     csv, catalogue = _read_catalogue(args.csv)
     _check_column(catalogue, args.image_column, "--image-column", csv)
     _check_column(catalogue, args.label_column, "--label-column", csv)

@@ -19,7 +19,7 @@ import numpy as np
 import pandas as pd
 
 from .._extras import require
-from .._validate import check_frame, check_int
+from .._validate import check_choice, check_frame, check_int
 from ..errors import InvalidInputError
 from ..imaging import thumbnail_png_or_none
 from ..safe_text import display_safe, valid_score
@@ -195,8 +195,7 @@ def plot_scores(
     >>> client.close()
     """
     check_frame(df, ("score", "patent_pn"))
-    if kind not in PLOT_KINDS:
-        raise InvalidInputError(f"kind={kind!r} is not allowed; expected one of {PLOT_KINDS}")
+    check_choice(kind, "kind", PLOT_KINDS)
     if by is not None and (not isinstance(by, str) or by not in df.columns or by == "score"):
         allowed = [c for c in ("query", "authority") if c in df.columns] or "any column but score"
         raise InvalidInputError(f"by={by!r} is not a column of df to group by; allowed: None or {allowed}")

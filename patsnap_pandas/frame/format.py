@@ -16,8 +16,7 @@ from typing import Any
 import numpy as np
 import pandas as pd
 
-from .._validate import check_frame, check_int
-from ..errors import InvalidInputError
+from .._validate import check_column, check_frame, check_int
 from ..safe_text import GLYPH_JOINERS, valid_score
 
 __all__ = ["format_value", "is_missing", "optional_float", "optional_int", "top", "truncate"]
@@ -148,8 +147,7 @@ def top(df: pd.DataFrame, n: int, by: str = "score", *, ascending: bool | None =
     """
     check_frame(df)
     n = check_int(n, "n", 1)
-    if not isinstance(by, str) or by not in df.columns:
-        raise InvalidInputError(f"by={by!r} is not a column of df; allowed: {list(map(str, df.columns))}")
+    check_column(df, by, "by", what="df")
     if ascending is None:
         ascending = by == "rank"
     out = df.sort_values(by, ascending=bool(ascending), na_position="last", kind="stable").head(n).copy()

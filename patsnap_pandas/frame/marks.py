@@ -26,6 +26,7 @@ from typing import Any
 import numpy as np
 import pandas as pd
 
+from .._validate import invalid, one_of
 from ..errors import InvalidInputError
 from .schema import RELEVANCE_VALUES, TRIAGE_COLUMNS
 
@@ -44,15 +45,14 @@ def normalise_relevance(value: Any, *, where: str = "relevance") -> str | None:
     """
     if value is None or value is pd.NA or (isinstance(value, float) and np.isnan(value)):
         return None
+    allowed = one_of(RELEVANCE_VALUES) + " (case and spaces ignored), or an empty value"
     if not isinstance(value, str):
-        raise InvalidInputError(f"{where}={value!r} is not valid: expected one of {RELEVANCE_VALUES} "
-                                "or an empty value.")
+        raise invalid(where, value, f"expected text, got {type(value).__name__}", allowed)
     text = " ".join(value.split()).lower()
     if not text:
         return None
     if text not in RELEVANCE_VALUES:
-        raise InvalidInputError(f"{where}={value!r} is not valid: expected one of {RELEVANCE_VALUES} "
-                                "or an empty value.")
+        raise invalid(where, value, "unknown relevance", allowed)
     return text
 
 
@@ -135,7 +135,7 @@ def mark(df: pd.DataFrame, selection: Any, *, relevance: str | None = None,
     >>> mark(df, first, relevance="maybe")
     Traceback (most recent call last):
     ...
-    patsnap_pandas.errors.InvalidInputError: relevance='maybe' is not valid: expected one of ('relevant', 'not relevant', 'unsure') or an empty value.
+    patsnap_pandas.errors.InvalidInputError: relevance='maybe' is not valid: unknown relevance. Allowed: 'relevant', 'not relevant' or 'unsure' (case and spaces ignored), or an empty value.
     >>> client.close()
     """
     if not isinstance(df, pd.DataFrame) or "patent_pn" not in df.columns:

@@ -37,7 +37,6 @@ Examples
 
 from __future__ import annotations
 
-import numbers
 import threading
 import warnings
 from collections.abc import Callable, Hashable
@@ -47,7 +46,7 @@ from typing import TYPE_CHECKING, Any
 
 import pandas as pd
 
-from .._validate import check_column, check_flag, check_int
+from .._validate import check_column, check_flag, check_int, check_rate
 from ..api import images
 from ..api.filters import SearchFilters, check_limit
 from ..api.http import LONG_WAIT_S
@@ -60,6 +59,7 @@ from ..errors import (
     CacheUnavailableError,
     ImageInputError,
     InvalidInputError,
+    InvalidTypeError,
     QuotaExceededError,
     ServiceUnreachableError,
     SpendingLostError,
@@ -181,7 +181,7 @@ def search_each(catalogue: pd.DataFrame, image_column: Hashable, *, limit: int =
     ([{'query': 'C-100', 'billed_calls': 0}, {'query': 'X-1', 'billed_calls': 2}], '2 billed calls: 1 upload, 1 search')
     """
     if not isinstance(catalogue, pd.DataFrame):
-        raise TypeError(f"catalogue must be a pandas DataFrame, got {type(catalogue).__name__}")
+        raise InvalidTypeError(f"catalogue must be a pandas DataFrame, got {type(catalogue).__name__}")
     duplicated = list(dict.fromkeys(catalogue.columns[catalogue.columns.duplicated()]))
     if duplicated:
         raise InvalidInputError(f"catalogue has duplicate column names {duplicated!r}: each column needs "
@@ -196,7 +196,7 @@ def search_each(catalogue: pd.DataFrame, image_column: Hashable, *, limit: int =
     search_filters = SearchFilters.from_kwargs(**filters)
     limit = check_limit(limit)
     max_workers = check_int(max_workers, "max_workers", 1, MAX_WORKERS)
-    rate_limit = _check_rate(rate_limit)
+    rate_limit = check_rate(rate_limit, "rate_limit")
     progress = check_flag(progress, "progress")
     thumbnails = check_flag(thumbnails, "thumbnails")
     dry_run = check_flag(dry_run, "dry_run")
@@ -649,19 +649,6 @@ def _assemble(catalogue: pd.DataFrame, rows: list[str | None], row_errors: dict[
                   **{state: statuses.count(state) for state in STATUSES}},
     }
     return out
-
-
-# --- argument checks --------------------------------------------------------------------------------
-
-
-def _check_rate(value: Any) -> float | None:
-    if value is None:
-        return None
-    if isinstance(value, bool) or not isinstance(value, numbers.Real) or not float(value) > 0 \
-            or float(value) == float("inf"):
-        raise InvalidInputError(f"rate_limit={value!r} is not valid: expected None or a number of "
-                                "calls per second > 0.")
-    return float(value)
 
 
 def _describe(exc: BaseException) -> str:

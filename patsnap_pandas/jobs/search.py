@@ -43,8 +43,7 @@ from .. import codes
 from .._validate import check_flag, check_frame
 from ..api import images
 from ..api.client import PatsnapClient
-from ..api.filters import MAX_RESULTS_CAP as _MAX_RESULTS_CAP
-from ..api.filters import SearchFilters, check_limit, check_max_results
+from ..api.filters import MAX_RESULTS_CAP, SearchFilters, check_limit, check_max_results
 from ..api.models import Hit, SearchPage
 from ..errors import InvalidInputError, ResponseFormatError, SearchExpiredError
 from ..frame import schema as frame
@@ -54,15 +53,12 @@ from .images import _RESULT_COLUMNS, _prefetch, _store_query_image, _thumbnail_s
 from .prepare import _prepare
 
 __all__ = [
-    "MAX_RESULTS_CAP",
     "SearchWarning",
     "continue_search",
     "search_designs",
     "search_prepared",
 ]
 
-#: The most hits one search can serve: the last page starts at offset 1000 and holds 100.
-MAX_RESULTS_CAP = _MAX_RESULTS_CAP  # re-exported: its old import path
 PAGE_SIZE = codes.LIMIT_MAX
 
 

@@ -15,6 +15,7 @@ from typing import Any
 import pandas as pd
 
 from .. import codes
+from .._validate import check_choice
 from ..api import images
 from ..api.client import PatsnapClient
 from ..api.filters import SearchFilters
@@ -64,9 +65,8 @@ def choose_endpoint(n_views: int | None, endpoint: str | None, *, newer_options:
     >>> choose_endpoint(2, "P009", newer_options=False)
     ('P009', True)
     """
-    if endpoint is not None and endpoint not in ENDPOINTS:
-        raise InvalidInputError(f"endpoint={endpoint!r} is not valid. Allowed: "
-                                + ", ".join(repr(e) for e in ENDPOINTS) + ", or None to choose by the number of images.")
+    check_choice(endpoint, "endpoint", ENDPOINTS, allow_none=True,
+                 shown=", ".join(map(repr, ENDPOINTS)) + ", or None to choose by the number of images")
     if endpoint == "P009" and newer_options:
         raise InvalidInputError("endpoint='P009' takes no model, patent_type or lang: those are options of "
                                 "P060/P061 (endpoint='P060', 'P061' or None).")

@@ -20,6 +20,7 @@ from typing import Any
 import numpy as np
 import pandas as pd
 
+from .._validate import check_choice, check_flag
 from ..errors import InvalidInputError
 from ..frame import words
 from ..frame.charts import score_chart_png
@@ -325,10 +326,8 @@ def build_report(df: pd.DataFrame, *, title: str = "Design search report", subti
     _check_text(title, "title", required=True)
     for name, value in (("subtitle", subtitle), ("author", author), ("organisation", organisation)):
         _check_text(value, name)
-    if include not in INCLUDE_CHOICES:
-        raise InvalidInputError(f"include={include!r} is not valid: expected one of {INCLUDE_CHOICES}.")
-    if not isinstance(group_by_relevance, bool):
-        raise InvalidInputError(f"group_by_relevance={group_by_relevance!r} is not valid: expected True or False.")
+    check_choice(include, "include", INCLUDE_CHOICES, what="choice")
+    check_flag(group_by_relevance, "group_by_relevance")
     method_notes = _check_notes(notes)
     if not isinstance(df, pd.DataFrame):
         raise InvalidInputError(f"df={type(df).__name__} is not valid: expected a result frame.")

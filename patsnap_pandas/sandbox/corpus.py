@@ -40,6 +40,10 @@ from .legal import LegalHistory
 GENERATOR_VERSION = "g1"  # bump when drawings or metadata generation change
 PNG_MAX_SIDE = 1024
 CORPUS_NAMESPACE = uuid.UUID("5b0f4d2e-6c1a-4d55-9a57-3f1c2b7d9e01")  # uuid5 namespace of directory corpora
+#: The environment variable of the sandbox cache folder. Its row in the one table of settings is
+#: patsnap_pandas.config.SETTINGS["sandbox_cache_dir"]; the sandbox imports nothing of the client, so
+#: the name is spelled here too, and tests/client/test_config.py checks that the two agree.
+CACHE_DIR_ENV = "PATSNAP_SANDBOX_CACHE_DIR"
 
 
 def sandbox_cache_dir(cache_dir: str | Path | None = None) -> Path:
@@ -56,7 +60,7 @@ def sandbox_cache_dir(cache_dir: str | Path | None = None) -> Path:
     """
     if cache_dir is not None:
         return Path(cache_dir)
-    env = os.environ.get("PATSNAP_SANDBOX_CACHE_DIR")
+    env = os.environ.get(CACHE_DIR_ENV)
     if env:
         return Path(env)
     import platformdirs

@@ -49,6 +49,7 @@ from PIL import Image, ImageOps
 
 from .. import codes
 from . import features, metadata
+from .corpus import CACHE_DIR_ENV
 from .index import Matches
 from .params import Filters, ParamError, parse_codes, parse_filters
 from .ranking import Ranking, SearchEngine
@@ -474,7 +475,7 @@ _UTILITY_LOCK = threading.Lock()
 
 def shared_utility() -> tuple[SearchEngine, MultiViewScorer]:
     """The utility-model engine and its colour-aware scorer, built once per process (and cache folder)."""
-    key = os.environ.get("PATSNAP_SANDBOX_CACHE_DIR", "")
+    key = os.environ.get(CACHE_DIR_ENV, "")
     with _UTILITY_LOCK:
         if key not in _UTILITY_MEMO:
             engine = utility_engine()

@@ -36,9 +36,9 @@ LOAD_TIMEOUT_S = 900.0
 
 def load_engine(corpus=None, *, corpus_size: int = 600, corpus_seed: int = 0, index=None) -> SearchEngine:
     """Corpus + image index, loaded once per process for each corpus spec (sandboxes share them)."""
-    from .corpus import load_corpus
+    from .corpus import CACHE_DIR_ENV, load_corpus
 
-    cache_dir = os.environ.get("PATSNAP_SANDBOX_CACHE_DIR")
+    cache_dir = os.environ.get(CACHE_DIR_ENV)
     key: tuple[object, ...]
     if corpus is None:
         key = ("generated", corpus_size, corpus_seed, cache_dir)

@@ -51,6 +51,7 @@ from pathlib import Path
 from typing import Any
 
 from .. import config
+from .._validate import check_choice, check_int
 from ..errors import BudgetExceededError, CacheError, InvalidInputError
 
 __all__ = ["Budget", "Ticket", "UsageCounter", "MemoryUsageCounter", "WINDOWS", "window_end", "spending",
@@ -130,12 +131,8 @@ class Budget:
     window: str = config.BUDGET_DEFAULT_WINDOW
 
     def __post_init__(self) -> None:
-        if isinstance(self.limit, bool) or not isinstance(self.limit, int) or self.limit < 0:
-            raise InvalidInputError(f"limit={self.limit!r} is not valid: expected a number of billed calls. "
-                                    "Allowed: an integer >= 0.")
-        if self.window not in WINDOWS:
-            raise InvalidInputError(f"window={self.window!r} is not valid: unknown window. Allowed: "
-                                    "'day' or 'month' (UTC calendar windows).")
+        object.__setattr__(self, "limit", check_int(self.limit, "limit", 0))  # frozen: numpy ints as int
+        check_choice(self.window, "window", WINDOWS)
 
     @classmethod
     def parse(cls, value: Budget | int | str | None) -> Budget | None:
@@ -152,7 +149,7 @@ class Budget:
         >>> Budget.parse(-1)
         Traceback (most recent call last):
         ...
-        patsnap_pandas.errors.InvalidInputError: budget=-1 is not valid: expected a number of calls >= 0 ...
+        patsnap_pandas.errors.InvalidInputError: budget=-1 is not valid: expected a number of calls >= 0. Allowed: ... e.g. 500/day or 10000/month; ...
         """
         if isinstance(value, Budget):
             return value
@@ -298,8 +295,7 @@ class UsageCounter(abc.ABC):
 
     def spent(self, window: str, now: float | None = None) -> int:
         """Billed calls counted in the current UTC ``window`` (``"day"`` or ``"month"``)."""
-        if window not in WINDOWS:
-            raise InvalidInputError(f"window={window!r} is not valid: unknown window. Allowed: 'day' or 'month'.")
+        check_choice(window, "window", WINDOWS)
         return self._spent(period(window, time.time() if now is None else now))
 
     def report(self, budget: Budget | None) -> dict[str, Any]:

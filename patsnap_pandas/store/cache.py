@@ -37,7 +37,7 @@ from requests_cache.cache_keys import create_key
 from requests_cache.models import CachedResponse
 
 from .. import config
-from ..errors import CacheError
+from ..errors import CacheError, InvalidTypeError
 from ..redaction import SECRET_PARAMETERS
 from .files import (
     DAMAGED_SUFFIX,
@@ -61,7 +61,7 @@ from .files import (
 from .thumbnails import ThumbnailStore
 from .upload_memo import UploadMemo
 
-__all__ = ["HTTP_CACHE_FILE", "UPLOADS_FILE", "THUMBNAILS_DIR", "LOCKS_DIR", "http_cache_file", "build_session",
+__all__ = ["build_session",
            "cache_info", "clear_plan", "clear_cache", "repair_cache", "content_ref", "keyed_by_content", "content_key", "old_key_shape",
            "open_thumbnail_store"]
 
@@ -263,8 +263,8 @@ def build_session(*, cache: Any, cache_dir: Path, urls_expire_after: Mapping[str
         else:
             path = http_cache_file(cache, cache_dir)
             if path is None:
-                raise TypeError(f"cache={cache!r} is not valid: expected True, False, a path or a "
-                                "requests_cache backend object")
+                raise InvalidTypeError(f"cache={cache!r} is not valid: expected True, False, a path or a "
+                                       "requests_cache backend object")
             try:
                 path.parent.mkdir(parents=True, exist_ok=True)
             except OSError:

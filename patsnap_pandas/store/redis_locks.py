@@ -16,7 +16,8 @@ from collections.abc import Iterator
 from contextlib import contextmanager
 from typing import TYPE_CHECKING, Any
 
-from ..errors import CacheError, CacheWarning, InvalidInputError
+from .._validate import check_number
+from ..errors import CacheError, CacheWarning
 from . import locks
 
 if TYPE_CHECKING:
@@ -72,10 +73,8 @@ class RedisSingleFlight(locks.SingleFlight):
 
     def __init__(self, backend: RedisBackend, lease: float = LOCK_LEASE_S) -> None:
         super().__init__(None)
-        if isinstance(lease, bool) or not isinstance(lease, (int, float)) or not 0.1 <= lease <= 3600:
-            raise InvalidInputError(f"lease={lease!r}: expected seconds between 0.1 and 3600")
+        self.lease = check_number(lease, "lease", minimum=0.1, maximum=3600, what="a number of seconds")
         self.backend = backend
-        self.lease = float(lease)
 
     def _where(self, key: str) -> str:
         return f"{self.backend.shown_url} (lock {self.backend.key('lock', key)})"

@@ -11,7 +11,7 @@ from __future__ import annotations
 import math
 from typing import TYPE_CHECKING
 
-from ..errors import InvalidInputError
+from .._validate import check_rate
 from ..waits import Interrupted
 from .rate_limit import RateLimiter
 
@@ -65,9 +65,7 @@ class SharedRateLimiter(RateLimiter):
     """
 
     def __init__(self, backend: RedisBackend, rate: float | None) -> None:
-        if rate is not None and (isinstance(rate, bool) or not isinstance(rate, (int, float))
-                                 or not math.isfinite(rate) or rate <= 0):
-            raise InvalidInputError(f"rate={rate!r}: expected calls per second > 0, or None for no limit")
+        check_rate(rate, "rate")
         super().__init__(rate)
         self.backend = backend
 

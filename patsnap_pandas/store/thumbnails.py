@@ -29,7 +29,7 @@ import requests.utils
 from urllib3.util.retry import Retry
 
 from .. import config, imaging
-from .._validate import check_int, megabytes, shorten
+from .._validate import check_int, check_number, megabytes, shorten
 from .._version import __version__
 from ..errors import ImageInputError, InvalidInputError
 from .disk_index import DiskIndex, _size_of, _unlink
@@ -112,9 +112,7 @@ class ThumbnailStore:
         self.size = check_int(size, "size", 8)
         self.max_bytes = check_int(max_bytes, "max_bytes", 1)
         self.max_workers = check_int(max_workers, "max_workers", 1)
-        if isinstance(timeout, bool) or not isinstance(timeout, (int, float)) or not timeout > 0:
-            raise InvalidInputError(f"timeout={timeout!r}: must be a number of seconds > 0")
-        self.timeout = float(timeout)
+        self.timeout = check_number(timeout, "timeout", minimum=0, inclusive="neither", what="a number of seconds")
         self.directory = (config.cache_dir() / THUMBNAILS_DIR if directory is None
                           else Path(directory).expanduser())
         self._session: requests.Session | None = None

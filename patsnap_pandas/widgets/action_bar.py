@@ -6,7 +6,7 @@ from typing import Any
 
 import ipywidgets as W
 
-from ..jobs.search import MAX_RESULTS_CAP
+from ..api.filters import MAX_RESULTS_CAP
 from ._layout import classed, hint_html, row
 from .state import PanelState
 

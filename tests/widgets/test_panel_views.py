@@ -16,7 +16,7 @@ from PIL import Image
 
 from patsnap_pandas import InvalidInputError, SearchPanel
 from patsnap_pandas.jobs.views import MAX_VIEWS
-from patsnap_pandas.widgets.searchpanel import ORDER_HINT
+from patsnap_pandas.widgets.query_input import ORDER_HINT
 from tests.helpers import tiff_bytes
 
 

@@ -57,15 +57,7 @@ from ..errors import (
 )
 from ..imaging import image_mime
 from ..redaction import install_log_redaction, redact
-from ..store.budget import (
-    Budget,
-    LocalUsageCounter,
-    MemoryUsageCounter,
-    RedisUsageCounter,
-    Ticket,
-    UsageCounter,
-    spending,
-)
+from ..store.budget import Budget, MemoryUsageCounter, Ticket, UsageCounter, spending
 from ..store.cache import (
     build_session,
     cache_location,
@@ -77,9 +69,11 @@ from ..store.cache import (
     sqlite_bytes,
 )
 from ..store.files import THUMBNAILS_DIR, UPLOADS_FILE, WriteWarner, http_cache_file
+from ..store.local_usage import LocalUsageCounter
 from ..store.locks import LeaseLost, SingleFlight, flight_key
 from ..store.rate_limit import RateLimiter
-from ..store.thumbnails import distrust_origin, trust_origin
+from ..store.redis_usage import RedisUsageCounter
+from ..store.safe_fetch import distrust_origin, trust_origin
 from ..store.upload_memo import UploadMemo
 from ..waits import Interrupted
 from .auth import ApiKeyAuth, TokenAuth

@@ -20,7 +20,7 @@ Examples
 
 from __future__ import annotations
 
-from ..frame.render import top
+from ..frame.format import top
 from .excel import write_excel
 from .html import render_html, write_html
 from .model import INCLUDE_CHOICES, REQUIRED_COLUMNS, Report, build_report

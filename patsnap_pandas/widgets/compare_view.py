@@ -15,7 +15,7 @@ import ipywidgets as W
 import pandas as pd
 
 from .._html import escape
-from ..jobs.search import load_query_images, load_thumbnails
+from ..jobs.images import load_query_images, load_thumbnails
 from ..store.thumbnails import ThumbnailStore
 from ._layout import classed, full, label, message_slot, row
 from .cards import compare_html

@@ -18,7 +18,8 @@ import pytest
 from patsnap_pandas import CacheError, CacheWarning, PatsnapClient
 from patsnap_pandas.errors import CacheUnavailableError
 from patsnap_pandas.store import locks
-from patsnap_pandas.store.redis_backend import LOCK_LEASE_S, RedisBackend, RedisSingleFlight
+from patsnap_pandas.store.redis_backend import RedisBackend
+from patsnap_pandas.store.redis_locks import LOCK_LEASE_S, RedisSingleFlight
 from patsnap_pandas.testing import wait_until
 from patsnap_pandas.waits import Interrupted
 from tests.shared_backend import workers

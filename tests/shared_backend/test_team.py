@@ -26,7 +26,7 @@ import pytest
 from patsnap_pandas import CacheWarning, PatsnapClient, search_designs
 from patsnap_pandas.errors import CacheUnavailableError
 from patsnap_pandas.jobs.batch import search_each
-from patsnap_pandas.jobs.search import THUMBNAIL_SIZE, load_thumbnails
+from patsnap_pandas.jobs.images import THUMBNAIL_SIZE, load_thumbnails
 from patsnap_pandas.store.thumbnails import ThumbnailStore
 from patsnap_pandas.testing import RedisServer, wait_until
 from tests.helpers import SEARCH, UPLOAD, distinct_png
@@ -236,7 +236,7 @@ def test_redis_lost_mid_batch_stops_it_and_keeps_what_was_paid_for(patsnap_sandb
 
 def test_a_frames_redis_thumbnails_open_again_from_the_environment_once(patsnap_redis, monkeypatch):
     from patsnap_pandas.store.cache import open_thumbnail_store
-    from patsnap_pandas.store.redis_backend import RedisThumbnailStore
+    from patsnap_pandas.store.redis_thumbnails import RedisThumbnailStore
 
     monkeypatch.setenv("PATSNAP_CACHE_URL", patsnap_redis)
     first = open_thumbnail_store(patsnap_redis, size=64)

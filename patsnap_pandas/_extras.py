@@ -18,6 +18,7 @@ from __future__ import annotations
 import importlib
 from types import ModuleType
 
+from ._validate import invalid
 from .errors import MissingExtraError
 
 __all__ = ["EXTRAS", "extra_for", "require"]
@@ -71,8 +72,8 @@ def require(module: str, feature: str) -> ModuleType:
     """
     extra = extra_for(module)
     if extra is None:
-        raise ValueError(f"module={module!r} belongs to no extra; known: "
-                         f"{', '.join(m for modules in EXTRAS.values() for m in modules)}")
+        raise invalid("module", module, "belongs to no extra",
+                      "a module of an extra: " + ", ".join(m for modules in EXTRAS.values() for m in modules))
     try:
         return importlib.import_module(module)
     except ImportError as exc:

@@ -33,6 +33,7 @@ LEGAL_STATUS_ALIASES: dict[str, int] = {
     "disclosure": 1,
     "publication": 1,
     "examination": 2,
+    "examining": 2,  # P013's label
     "substantive review": 2,
     "under examination": 2,
     "grant": 3,
@@ -207,6 +208,62 @@ IMAGE_FLAGS: tuple[str, ...] = (
     "is_https", "return_img_id", "pre_filter", "stemming", "include_machine_translation", "score_expansion",
 )
 MULTI_IMAGE_MAX = 4  # P061: 1..4 images of one product
+
+
+# --- fuller records, legal events, numbers (P012, P013, P069) -----------------
+# Source: ../shared/reference/patsnap-api.md, "Fuller records, legal events, numbers, usage".
+#: P011/P012/P013/P041: at most this many comma-separated ``patent_id`` or ``patent_number`` values a call.
+ID_BATCH_MAX = 100
+#: P069 number search: ``limit`` 1..1000, default 10.
+NUMBER_SEARCH_LIMIT_MAX, NUMBER_SEARCH_LIMIT_DEFAULT = 1000, 10
+#: P013 ``legal_status`` labels: the English name PatSnap writes for each legal status code. PatSnap's
+#: portal documents only "Published, Examining, Granted, ..."; the rest is as a third-party wrapper of
+#: PatSnap's API lists them [seen], so a client should also accept other spellings.
+LEGAL_STATUS_LABELS: dict[int, str] = {
+    1: "Published",
+    2: "Examining",
+    3: "Granted",
+    8: "Double",
+    11: "Withdrawn",
+    12: "Withdrawn-Undetermined",
+    13: "Rejected",
+    14: "Revoked",
+    15: "Expired",
+    16: "Non-Payment",
+    17: "Withdrawn-Deemed",
+    18: "Withdrawn-Voluntarily",
+    19: "Abandoned-Deemed",
+    20: "Abandoned-Voluntarily",
+    21: "Restoration",
+    22: "Ceased",
+    23: "P-Revoked",
+    24: "Discontinuation",
+    25: "Abandoned-Undetermined",
+    30: "Abandoned",
+    222: "PCT published",
+    223: "PCT entering(designated period)",
+    224: "PCT entering(designated expiration)",
+    225: "PCT unentered",
+}
+#: P013 ``event_status``: the kinds of legal event PatSnap names (same provenance as the labels above).
+EVENT_STATUS: tuple[str, ...] = (
+    "Transfer", "License", "Pledge", "Trust", "Opposition", "Re-examination", "Customs", "Litigation",
+    "Preservation", "Invalid-procedure", "Oral-procedure", "Declassification", "Double application",
+)
+#: How each billable endpoint is billed: "result" = per patent or hit returned, "call" = per call [doc/open:
+#: P011/P041 per result are documented, the rest is assumed].
+BILLING: dict[str, str] = {
+    "/image-search/image-upload": "call",
+    "/image-search/search-id": "call",
+    "/image-search/results": "call",
+    "/basic-patent-data/simple-bibliography": "result",
+    "/basic-patent-data/simple-legal-status": "result",
+    "/basic-patent-data/bibliography": "result",
+    "/basic-patent-data/legal-status": "result",
+    "/search/patent/image-single": "call",
+    "/search/patent/image-multiple": "call",
+    "/search/patent/patent-search-pn": "call",
+}
 
 
 # What each filter is called where people read it (panel labels, messages, reports).

@@ -6,7 +6,6 @@ nowhere else. Reading a setting does no I/O beyond ``os.environ``.
 
 from __future__ import annotations
 
-import math
 import os
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass
@@ -16,45 +15,43 @@ from urllib.parse import urlsplit
 
 import platformdirs
 
+from ._validate import check_duration, check_int, check_number, check_rate, invalid, one_of
 from .errors import InvalidInputError
 
 DEFAULT_BASE_URL = "https://connect.patsnap.com"
 APP_NAME = "patsnap-pandas"
 
 
-def _positive_float(value: Any) -> float:
-    if isinstance(value, bool):  # float(True) == 1.0 would pass silently
-        raise ValueError("must be a number")
-    number = float(value)
-    if not 0 < number < math.inf:  # also refuses NaN
-        raise ValueError("must be a finite number > 0")
-    return number
+def _seconds(value: Any, name: str) -> float:
+    return check_number(value, name, minimum=0, inclusive="neither", what="a number of seconds", text=True)
 
 
-def _non_negative_int(value: Any) -> int:
-    if isinstance(value, bool):
-        raise ValueError("must be an integer")
-    number = int(value)
-    if number < 0 or number != float(value):
-        raise ValueError("must be an integer >= 0")
-    return number
+def _rate(value: Any, name: str) -> float:
+    return check_rate(value, name, allow_none=False, text=True)
 
 
-def _text(value: Any) -> str:
+def _count(value: Any, name: str) -> int:
+    if isinstance(value, float) and value.is_integer():  # max_retries=2.0 is 2 retries
+        value = int(value)
+    return check_int(value, name, 0, text=True)
+
+
+def _text(value: Any, name: str) -> str:
     text = str(value).strip()
     if not text:
-        raise ValueError("must not be empty")
+        raise invalid(name, value, "empty", "non-empty text")
     return text
 
 
-def _base_url(value: Any) -> str:
-    text = _text(value).rstrip("/")
+def _base_url(value: Any, name: str) -> str:
+    text = _text(value, name).rstrip("/")
+    allowed = "an https:// URL (or http:// for a local server) without a user name or password"
     if not text.startswith(("https://", "http://")):
-        raise ValueError("must start with https:// (or http:// for a local server)")
+        raise invalid(name, value, "not an http(s) URL", allowed)
     if "@" in urlsplit(text).netloc:
         # user:password@host would end up in reprs, logs and error messages
-        raise ValueError("must not hold a user name or password; pass credentials as client_id/client_secret "
-                         "or api_key")
+        raise invalid(name, value, "must not hold a user name or password",
+                      allowed + "; pass credentials as client_id/client_secret or api_key")
     return text
 
 
@@ -64,10 +61,15 @@ BUDGET_WINDOWS = ("day", "month")
 BUDGET_DEFAULT_WINDOW = "month"
 
 
-def budget_spec(value: Any) -> tuple[int, str]:
+#: What a budget may be, in messages.
+BUDGET_ALLOWED = ("a whole number of billed calls per UTC day or month: e.g. 500/day or 10000/month; "
+                  "a bare number is per month")
+
+
+def budget_spec(value: Any, name: str = "budget") -> tuple[int, str]:
     """(limit, window) of a budget: ``"500/day"``, ``"10000/month"``, or a bare number (per month).
 
-    Raises ValueError saying what is wrong (the caller names the setting and the value).
+    Raises InvalidInputError naming ``name`` (the argument or the variable) and the value.
 
     Examples
     --------
@@ -75,21 +77,22 @@ def budget_spec(value: Any) -> tuple[int, str]:
     ((500, 'day'), (10000, 'month'), (20, 'month'))
     """
     if isinstance(value, bool):
-        raise ValueError("expected a number of calls, not True/False")
+        raise invalid(name, value, "expected a number of calls, not True/False", BUDGET_ALLOWED)
     if isinstance(value, int):
         count, window = value, BUDGET_DEFAULT_WINDOW
     elif isinstance(value, str):
         count_text, _, window = value.strip().partition("/")
         window = window.strip().lower() or BUDGET_DEFAULT_WINDOW
         if not count_text.strip().isdigit():
-            raise ValueError("expected a whole number of billed calls, then /day or /month")
+            raise invalid(name, value, "expected a whole number of billed calls, then /day or /month", BUDGET_ALLOWED)
         count = int(count_text)
     else:
-        raise ValueError(f"expected an int or a string, got {type(value).__name__}")
+        raise invalid(name, value, f"expected an int or a string, got {type(value).__name__}", BUDGET_ALLOWED)
     if window not in BUDGET_WINDOWS:
-        raise ValueError(f"unknown window {window!r}; the windows are 'day' and 'month' (UTC)")
+        raise invalid(name, value, f"unknown window {window!r}; the windows are 'day' and 'month' (UTC)",
+                      BUDGET_ALLOWED)
     if count < 0:
-        raise ValueError("expected a number of calls >= 0")
+        raise invalid(name, value, "expected a number of calls >= 0", BUDGET_ALLOWED)
     return count, window
 
 
@@ -98,37 +101,32 @@ class Setting:
     """One setting: its environment variable, parser, default and meaning."""
 
     env: str
-    parse: Callable[[Any], Any]
+    parse: Callable[[Any, str], Any]  # (value, the name to show) -> value; InvalidInputError if bad
     default: Any
     help: str
 
 
-_DURATION_UNITS = {"s": 1, "m": 60, "h": 3600, "d": 86400}
 #: How long a search answer is reused. Registers publish new designs weekly (the USPTO
 #: every Tuesday, EUIPO and CNIPA weekly too), so a week-old answer misses at most one
 #: week of publications; legal status (P041) keeps its own 1-day lifetime.
 DEFAULT_RESULT_MAX_AGE_S = 7 * 86400.0
 
 
-def _duration(value: Any) -> float:
-    """Seconds from a number or a string such as ``"90s"``, ``"30m"``, ``"12h"``, ``"7d"``."""
-    if isinstance(value, str) and value.strip()[-1:].lower() in _DURATION_UNITS:
-        text = value.strip()
-        return _positive_float(text[:-1]) * _DURATION_UNITS[text[-1].lower()]
-    return _positive_float(value)
-
-
-def _cache_url(value: Any) -> str:
-    text = _text(value)
+def _cache_url(value: Any, name: str) -> str:
+    text = _text(value, name)
     if not text.startswith(("redis://", "rediss://", "unix://")):
-        raise ValueError("must be a Redis URL: redis://host:6379/0, rediss://... (TLS) or unix://...")
+        raise invalid(name, value, "not a Redis URL", "redis://host:6379/0, rediss://... (TLS) or unix://...")
     return text
 
 
-def _fallback(value: Any) -> str:
-    text = _text(value).lower()
-    if text not in ("fail", "local"):
-        raise ValueError("must be 'fail' or 'local'")
+#: What happens when the shared cache cannot be reached at the start.
+CACHE_FALLBACKS = ("fail", "local")
+
+
+def _fallback(value: Any, name: str) -> str:
+    text = _text(value, name).lower()
+    if text not in CACHE_FALLBACKS:
+        raise invalid(name, value, "unknown fallback", one_of(CACHE_FALLBACKS))
     return text
 
 
@@ -144,12 +142,12 @@ SETTINGS: dict[str, Setting] = {
     "cache_dir": Setting("PATSNAP_CACHE_DIR", _text, None,
                          "folder of the HTTP cache and upload memo "
                          "(default: the platform's user cache folder)"),
-    "timeout": Setting("PATSNAP_TIMEOUT", _positive_float, 30.0, "seconds per HTTP request"),
-    "max_retries": Setting("PATSNAP_MAX_RETRIES", _non_negative_int, 5,
+    "timeout": Setting("PATSNAP_TIMEOUT", _seconds, 30.0, "seconds per HTTP request"),
+    "max_retries": Setting("PATSNAP_MAX_RETRIES", _count, 5,
                            "retries of a transient failure"),
-    "rate_limit": Setting("PATSNAP_RATE_LIMIT", _positive_float, None,
+    "rate_limit": Setting("PATSNAP_RATE_LIMIT", _rate, None,
                           "at most this many network calls per second (cache hits are free)"),
-    "result_max_age": Setting("PATSNAP_RESULT_MAX_AGE", _duration, DEFAULT_RESULT_MAX_AGE_S,
+    "result_max_age": Setting("PATSNAP_RESULT_MAX_AGE", check_duration, DEFAULT_RESULT_MAX_AGE_S,
                               "how long a search answer is reused: seconds or 30m, 12h, 7d (default 7d)"),
     "cache_url": Setting("PATSNAP_CACHE_URL", _cache_url, None,
                          "a Redis server shared by a team (redis://host:6379/0): HTTP cache, upload memo, "
@@ -163,6 +161,10 @@ SETTINGS: dict[str, Setting] = {
     "sandbox_corpus": Setting("PATSNAP_SANDBOX_CORPUS", _text, None,
                               "corpus of the offline sandbox: a folder of drawings with a manifest.csv, "
                               "or 'generated' (default: the generated corpus)"),
+    "sandbox_cache_dir": Setting("PATSNAP_SANDBOX_CACHE_DIR", _text, None,
+                                 "folder where the offline sandbox keeps its generated corpora and image features "
+                                 "(default: the sandbox folder of the platform's user cache folder); read by the "
+                                 "sandbox itself (patsnap_pandas.sandbox.corpus.sandbox_cache_dir)"),
 }
 
 
@@ -193,10 +195,12 @@ def resolve(name: str, explicit: Any = None, environ: Mapping[str, str] | None =
             return setting.default
         source = setting.env
     try:
-        return setting.parse(raw)
-    except (TypeError, ValueError, OverflowError) as exc:  # OverflowError: int(float("inf"))
-        shown = "<hidden>" if name in _SECRET_SETTINGS or "@" in str(raw) else repr(raw)
-        raise InvalidInputError(f"{source}={shown} is not valid: {exc} ({setting.help})") from None
+        return setting.parse(raw, source)
+    except InvalidInputError as exc:
+        if name not in _SECRET_SETTINGS and "@" not in str(raw):
+            raise
+        # the value shown is the first repr(raw) of the message: hide it
+        raise type(exc)(str(exc).replace(repr(raw), "<hidden>", 1)) from None
 
 
 def cache_dir(explicit: str | os.PathLike | None = None) -> Path:

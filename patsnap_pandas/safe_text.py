@@ -27,6 +27,8 @@ import re
 import unicodedata
 from typing import Any
 
+from ._validate import check_int
+
 __all__ = ["FORMULA_PREFIXES", "XML_ILLEGAL", "SCORE_TOLERANCE", "xml_safe", "display_safe", "terminal_safe",
            "break_runs", "valid_score", "neutralise_formula"]
 
@@ -110,8 +112,8 @@ def break_runs(text: str, every: int = 10, longer_than: int = 30) -> list[str]:
     >>> break_runs("see " + "x" * 7, every=3, longer_than=5)
     ['see xxx', 'xxx', 'x']
     """
-    if every < 1 or longer_than < every:
-        raise ValueError(f"every={every!r}, longer_than={longer_than!r} are not valid: expected 1 <= every <= longer_than")
+    every = check_int(every, "every", 1)
+    longer_than = check_int(longer_than, "longer_than", every)  # runs are cut only when longer than a piece
     pieces: list[str] = []
     start = 0
     for run in _RUN.finditer(text):

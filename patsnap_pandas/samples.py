@@ -35,7 +35,7 @@ import pandas as pd
 from PIL import Image
 
 from . import config
-from .errors import InvalidInputError
+from ._validate import check_choice
 
 __all__ = ["catalogue", "image", "names"]
 
@@ -153,8 +153,7 @@ def image(name: str) -> Path:
     >>> hits["loc"].str[0].tolist()              # registered lamps (Locarno 26-05) come first
     ['26-05', '26-05', '26-05', '26-05', '26-05']
     """
-    if not isinstance(name, str) or name not in _SAMPLES:
-        raise InvalidInputError(f"name={name!r} is not a sample image; allowed: {', '.join(_SAMPLES)}")
+    check_choice(name, "name", _SAMPLES, what="sample image")
     spec = _SAMPLES[name]
     path = _folder() / f"{name}.{spec.fmt}"
     if path.is_file():

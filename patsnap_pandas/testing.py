@@ -61,6 +61,7 @@ from urllib.parse import quote
 
 import pytest
 
+from ._validate import check_choice
 from .errors import InvalidInputError
 
 if TYPE_CHECKING:
@@ -272,13 +273,13 @@ class ClientFactory:
                                  "pass one, e.g. make(server).")
             sandbox = self._sandbox() if callable(self._sandbox) else self._sandbox
         creds = sandbox.credentials
+        check_choice(auth, "auth", ("token", "api_key"), what="way to authenticate",
+                     shown="'token' (client id + secret) or 'api_key'")
         if auth == "token":
             options.setdefault("client_id", creds.client_id)
             options.setdefault("client_secret", creds.client_secret)
-        elif auth == "api_key":
-            options.setdefault("api_key", creds.api_key)
         else:
-            raise InvalidInputError(f"auth={auth!r} is not valid: allowed 'token' (client id + secret) or 'api_key'.")
+            options.setdefault("api_key", creds.api_key)
         options.setdefault("cache_dir", self.cache_root / name)
         client = PatsnapClient(base_url=sandbox.base_url, **{**self.defaults, **options})
         self.made.append(client)

@@ -43,6 +43,9 @@ FAST = {"backoff_factor": 0.001, "timeout": 20}
 DEFAULT_CORPUS_SIZE = 600
 #: A small generated corpus, for folders that need only a few designs (quick to start).
 SMALL_CORPUS_SIZE = 60
+#: The sandbox date (``start_sandbox(today=...)``) of the tests that read legal statuses: fixed, so that no
+#: design expires or lapses under them as the real date moves on.
+SANDBOX_TODAY = dt.date(2026, 12, 7)
 
 #: The rows of the reliability tests' catalogue (one distinct drawing each, see :func:`distinct_png`).
 IMAGES = 200
@@ -52,6 +55,8 @@ IMAGES = 200
 UPLOAD = "/image-search/image-upload"
 SEARCH, RESULTS = "/image-search/search-id", "/image-search/results"
 BIBLIOGRAPHY, LEGAL = "/basic-patent-data/simple-bibliography", "/basic-patent-data/simple-legal-status"
+FULL_BIBLIOGRAPHY, LEGAL_EVENTS = "/basic-patent-data/bibliography", "/basic-patent-data/legal-status"
+NUMBER_SEARCH = "/search/patent/patent-search-pn"
 
 # --- images ----------------------------------------------------------------------------------------
 
@@ -321,6 +326,21 @@ class Api:
         body = self.json(path, **params)
         assert body["status"] is True and body["error_code"] == 0, body
         return body["data"]
+
+    def post(self, path: str, body=None, *, data: bytes | None = None) -> requests.Response:
+        """POST ``body`` as JSON (or raw ``data`` as application/json) to ``path``."""
+        if data is not None:
+            headers = {**self.headers, "Content-Type": "application/json"}
+            return self.session.post(self.base + path, data=data, headers=headers, timeout=30)
+        return self.session.post(self.base + path, json=body, headers=self.headers, timeout=30)
+
+    def post_data(self, path: str, body):
+        """The ``data`` of a successful JSON POST."""
+        response = self.post(path, body)
+        assert response.status_code == 200, response.text
+        answer = response.json()
+        assert answer["status"] is True and answer["error_code"] == 0, answer
+        return answer["data"]
 
     def upload(self, data: bytes, filename: str = "query.png", mime: str = "image/png", field: str = "image") -> requests.Response:
         return self.session.post(

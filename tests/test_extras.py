@@ -20,7 +20,7 @@ from pathlib import Path
 
 import pytest
 
-from patsnap_pandas import MissingExtraError
+from patsnap_pandas import InvalidInputError, MissingExtraError
 from patsnap_pandas._extras import EXTRAS, extra_for, require
 
 TIMEOUT_S = 300
@@ -89,7 +89,8 @@ def test_the_acceptance_one_liner_holds(tmp_path):
 #: What the package's own root loads on first use only: the HTTP stack (the client, the search) and Pillow
 #: (samples, images). Importing them made `import patsnap_pandas` cost 0.64 s more than `import pandas`.
 NOT_LOADED_ON_IMPORT = ("requests", "requests_cache", "urllib3", "PIL", "patsnap_pandas.api.client",
-                        "patsnap_pandas.jobs.search", "patsnap_pandas.frame.render", "patsnap_pandas.report")
+                        "patsnap_pandas.jobs.search", "patsnap_pandas.frame.charts", "patsnap_pandas.frame.grids",
+                        "patsnap_pandas.report")
 
 
 def test_import_loads_neither_the_http_stack_nor_pillow(tmp_path):
@@ -269,7 +270,8 @@ def test_a_broken_dependency_inside_an_extra_is_not_called_missing(tmp_path):
 
 
 def test_require_refuses_a_module_of_no_extra():
-    with pytest.raises(ValueError, match=r"module='pandas' belongs to no extra; known: ipywidgets, traitlets, matplotlib"):
+    with pytest.raises(InvalidInputError, match=r"^module='pandas' is not valid: belongs to no extra\. "
+                                                r"Allowed: a module of an extra: ipywidgets, traitlets, matplotlib"):
         require("pandas", "anything")
     assert extra_for("weasyprint") == "pdf" and extra_for("redis.asyncio") == "redis" and extra_for("PIL") is None
 

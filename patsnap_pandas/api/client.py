@@ -8,7 +8,6 @@ from __future__ import annotations
 
 import dataclasses
 import functools
-import math
 import os
 import weakref
 from collections.abc import Iterable, Iterator, Mapping, Sequence
@@ -17,12 +16,11 @@ from pathlib import Path
 from typing import Any, NoReturn
 
 from .. import codes, config
-from ..errors import InvalidInputError
+from .._validate import check_number, check_rate
 from ..redaction import install_log_redaction
 from ..store.base import Store, open_store
 from ..store.budget import Budget, spending
-from ..store.cache import cache_info, clear_cache  # noqa: F401 - re-exported: their old import path
-from ..store.thumbnails import distrust_origin, trust_origin
+from ..store.safe_fetch import distrust_origin, trust_origin
 from . import estimate as _estimate
 from . import sandboxed
 from .auth import make_auth
@@ -33,12 +31,9 @@ from .image_params import ImageSearchOptions
 from .inputs import check_search_id, check_upload, check_url, check_views, image_bytes, url_or_bytes
 from .lifetimes import lifetimes
 from .models import ENDPOINTS, Estimate, SearchPage, UploadedImage, parse_page
-from .models import Hit as Hit  # noqa: F401 - re-exported: its old import path
 from .pipeline import Pipeline
 
-# Hit, SearchPage, UploadedImage (models) and cache_info, clear_cache (cache) are still importable from
-# here, where they used to live; their documentation is in their own modules.
-__all__ = ["PatsnapClient", "Usage", "ENDPOINTS"]
+__all__ = ["PatsnapClient"]
 
 
 class PatsnapClient:
@@ -124,11 +119,7 @@ class PatsnapClient:
         self.rate_limit: float | None = config.resolve("rate_limit", rate_limit)
         self.result_max_age: float = config.resolve("result_max_age", result_max_age)
         self.budget: Budget | None = Budget.parse(budget)
-        if isinstance(backoff_factor, bool) or not isinstance(backoff_factor, (int, float)) \
-                or backoff_factor < 0:
-            raise InvalidInputError(f"backoff_factor={backoff_factor!r} is not valid: "
-                                    "expected a number of seconds >= 0.")
-        self.backoff_factor = float(backoff_factor)
+        self.backoff_factor = check_number(backoff_factor, "backoff_factor", minimum=0, what="a number of seconds")
         self.sandbox_server: Any = None  # the Sandbox of PatsnapClient.sandbox()
         self._finalizer: weakref.finalize[Any, Any] | None = None  # stops it (api/sandboxed.py)
         self._closed, self._trusts_origin, self.usage = False, False, Usage()
@@ -469,11 +460,10 @@ class PatsnapClient:
         10
         >>> client.close()
         """
-        if rate is not None and (isinstance(rate, bool) or not isinstance(rate, (int, float)) or not 0 < rate < math.inf):
-            raise InvalidInputError(f"rate={rate!r} is not valid: expected None or a number of calls per second > 0.")
+        rate = check_rate(rate, "rate")
         limiter, saved = self._pipeline.limiter, self._pipeline.limiter.rate
         if rate is not None:
-            limiter.rate = float(rate) if not saved else min(saved, float(rate))
+            limiter.rate = rate if not saved else min(saved, rate)
         try:
             yield self
         finally:
@@ -526,7 +516,7 @@ class PatsnapClient:
     def cache_info(self) -> dict[str, Any]:
         """Where the cache is, how much it holds, and the lifetimes in use (JSON-safe).
 
-        The client's view of its own store; for a cache folder alone, without credentials, see :func:`cache_info`.
+        The client's view of its own store; for a cache folder alone, without credentials, see :func:`~patsnap_pandas.store.cache.cache_info`.
 
         Examples
         --------
@@ -543,7 +533,7 @@ class PatsnapClient:
     def clear_cache(self) -> None:
         """Forget every cached answer and remembered upload of this client's cache.
 
-        Thumbnails are kept (they are not billable); :func:`clear_cache` empties a whole cache folder.
+        Thumbnails are kept (they are not billable); :func:`~patsnap_pandas.store.cache.clear_cache` empties a whole cache folder.
 
         Examples
         --------

@@ -20,12 +20,13 @@ from collections.abc import Mapping, Sequence
 from typing import Any
 
 from .. import codes
+from .._validate import shorten
 from ..errors import InvalidInputError
 from ..store.cache import content_ref
 from .filters import SearchFilters, check_limit, check_max_results
 from .image_params import ImageSearchOptions
 from .inputs import url_or_bytes
-from .models import ENDPOINTS, Estimate, brief, parse_page
+from .models import ENDPOINTS, Estimate, parse_page
 from .pipeline import Pipeline
 
 __all__ = ["estimate"]
@@ -50,7 +51,7 @@ def estimate(pipe: Pipeline, image: str | bytes | Sequence[str | bytes],
     if isinstance(image, (str, bytes, bytearray, memoryview)):
         return _estimate_p009(pipe, url_or_bytes(image, "image"), SearchFilters.coerce(filters), wanted)
     if not isinstance(image, Sequence) or not image:
-        raise InvalidInputError(f"image={brief(image)} is not valid: expected a URL, JPG/PNG bytes, or a "
+        raise InvalidInputError(f"image={shorten(image)} is not valid: expected a URL, JPG/PNG bytes, or a "
                                 "list of them (the views of one product).")
     views = [url_or_bytes(v, f"image[{i}]") for i, v in enumerate(image)]
     opts = ImageSearchOptions.coerce(options)

@@ -15,21 +15,18 @@ import difflib
 import numbers
 import re
 from collections.abc import Iterable, Mapping
-from typing import Any
+from typing import Any, cast
 
 from .. import codes
-from .._validate import check_int
+from .._validate import check_int, invalid
 from ..errors import FilterError
 
-__all__ = ["SearchFilters", "FilterError", "check_limit", "check_offset", "FILTER_NAMES"]
+__all__ = ["SearchFilters", "check_limit", "check_offset", "FILTER_NAMES"]
 
 
 def filter_error(name: str, value: Any, problem: str, allowed: str, suggestion: str | None = None) -> FilterError:
     """A FilterError in the one message shape of bad arguments, with what it is about."""
-    message = f"{name}={value!r} is not valid: {problem}. Allowed: {allowed}."
-    if suggestion:
-        message += f" Did you mean {suggestion!r}?"
-    return FilterError(message, params=(name,), problem=problem, suggestion=suggestion)
+    return cast(FilterError, invalid(name, value, problem, allowed, FilterError, suggestion))
 
 
 def suggest(word: str, candidates: Iterable[str]) -> str | None:

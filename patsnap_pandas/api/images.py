@@ -39,9 +39,9 @@ from pathlib import Path
 from typing import TYPE_CHECKING, Any
 from urllib.parse import urlsplit
 
-from .._validate import megabytes, shorten
+from .._validate import check_flag, megabytes, shorten
 from ..codes import UPLOAD_MAX_BYTES
-from ..errors import ImageInputError, InvalidInputError
+from ..errors import ImageInputError
 from ..imaging import JPEG_QUALITY, encode, normalise, url_scheme
 
 if TYPE_CHECKING:  # Pillow and numpy load on first use (a script that never prepares an image skips them)
@@ -49,7 +49,6 @@ if TYPE_CHECKING:  # Pillow and numpy load on first use (a script that never pre
     from PIL import Image
 
 __all__ = [
-    "ImageInputError",
     "ImageSizeWarning",
     "PreparedImage",
     "prepare_image",
@@ -188,8 +187,7 @@ def prepare_image(image: Any, *, label: str | None = None, warn: bool = True) ->
         label = _check_label(label)
     if _is_url_text(image):
         return _check_url(image)
-    if not isinstance(warn, bool):
-        raise InvalidInputError(f"warn={warn!r} is not valid: expected True or False.")
+    check_flag(warn, "warn")
     im, raw_size, default_label = _load(image)
     prepared = _prepare_loaded(im, raw_size, encodable(label or default_label))
     if warn:

@@ -22,9 +22,9 @@ from collections.abc import Iterable, Mapping, Sequence
 from typing import Any
 
 from .. import codes
+from .._validate import shorten
 from ..errors import ImageInputError, InvalidInputError
 from ..imaging import image_mime
-from .models import brief
 
 __all__ = ["image_bytes", "url_or_bytes", "check_url", "check_upload", "check_search_id", "check_views",
            "patent_ids", "upload_name"]
@@ -77,7 +77,7 @@ def check_url(url: Any, name: str) -> str:
     patsnap_pandas.errors.InvalidInputError: url='query.png' is not valid: expected the http(s) URL of a JPG or PNG image; ...
     """
     if not isinstance(url, str) or not re.match(r"^https?://\S+$", url.strip()):
-        raise InvalidInputError(f"{name}={brief(url)} is not valid: expected the http(s) URL of a JPG or "
+        raise InvalidInputError(f"{name}={shorten(url)} is not valid: expected the http(s) URL of a JPG or "
                                 "PNG image; upload a local image with upload_image() first.")
     return url.strip()
 
@@ -133,7 +133,7 @@ def check_views(urls: Any) -> list[str | bytes]:
     patsnap_pandas.errors.InvalidInputError: urls has 0 URLs: not valid. Allowed: 1 to 4 images of one product; ...
     """
     if isinstance(urls, str) or not isinstance(urls, Sequence):
-        raise InvalidInputError(f"urls={brief(urls)} is not valid: expected a list of 1 to "
+        raise InvalidInputError(f"urls={shorten(urls)} is not valid: expected a list of 1 to "
                                 f"{codes.MULTI_IMAGE_MAX} image URLs.")
     if not 1 <= len(urls) <= codes.MULTI_IMAGE_MAX:
         raise InvalidInputError(

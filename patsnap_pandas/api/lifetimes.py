@@ -7,7 +7,7 @@ uploads are never cached (hit images outlive their 9 h URLs in the thumbnail sto
 Examples
 --------
 >>> lifetimes(None, result_max_age=3600)["search"], lifetimes({"bibliography": 0}, 3600)["bibliography"]
-(3600, 0)
+(3600, 0.0)
 >>> lifetimes({"token": 60}, 3600)
 Traceback (most recent call last):
 ...
@@ -17,13 +17,13 @@ patsnap_pandas.errors.InvalidInputError: expire_after has key 'token': allowed k
 from __future__ import annotations
 
 import datetime as dt
-import math
 import re
 from collections.abc import Mapping
 from typing import Any
 
 from requests_cache import DO_NOT_CACHE, NEVER_EXPIRE
 
+from .._validate import check_number
 from ..errors import InvalidInputError
 from .models import ENDPOINTS
 
@@ -74,11 +74,9 @@ def _check_lifetime(value: Any) -> float:
     """Seconds; 0 means "do not cache", a negative number "never expire"."""
     if isinstance(value, dt.timedelta):
         return value.total_seconds()
-    if isinstance(value, bool) or not isinstance(value, (int, float)) or math.isnan(value):
-        raise InvalidInputError(f"expire_after={value!r} is not valid: expected seconds (0: do "
-                                "not cache, -1: never expire), a timedelta, or a dict of them "
-                                "per endpoint.")
-    return -1 if value < 0 else value
+    seconds = check_number(value, "expire_after", what="seconds (0: do not cache, -1: never expire), a timedelta, "
+                           "or a dict of them per endpoint")
+    return -1 if seconds < 0 else seconds
 
 
 def expire_patterns(base_url: str, found: Mapping[str, float]) -> dict[str | re.Pattern[str], Any]:

@@ -28,6 +28,7 @@ from urllib.parse import urlsplit
 import requests
 
 from .. import codes
+from .._validate import shorten
 from ..errors import ResponseDataWarning, ResponseFormatError, error_for
 from ..redaction import redact
 from ..safe_text import XML_ILLEGAL, valid_score
@@ -206,12 +207,6 @@ def _as_int(value: Any) -> int | None:
     return None
 
 
-def brief(value: Any, limit: int = 80) -> str:
-    """``repr(value)``, cut to ``limit`` characters: a bad value from the server never floods a message."""
-    text = repr(value)
-    return text if len(text) <= limit else text[:limit] + "..."
-
-
 def decode(response: requests.Response, path: str) -> Any:
     """The JSON of ``response``; for a non-JSON or oversized answer, the right PatsnapError."""
     if len(response.content) > MAX_RESPONSE_BYTES:
@@ -285,7 +280,7 @@ def _label(node: Mapping[str, Any]) -> str | None:
     for key in _LABEL_KEYS:
         value = node.get(key)
         if isinstance(value, str) and value:
-            return brief(XML_ILLEGAL.sub("\ufffd", value), 40)[1:-1]
+            return shorten(XML_ILLEGAL.sub("\ufffd", value), 40)[1:-1]
     return None
 
 
@@ -376,20 +371,20 @@ def parse_hit(item: Any, path: str, rejected: list[str] | None = None) -> Hit:
                                   endpoint=path)
     patent_id = item.get("patent_id")
     if not isinstance(patent_id, str) or not patent_id:
-        raise ResponseFormatError(f"A hit has patent_id={brief(patent_id)}, not a non-empty string.",
+        raise ResponseFormatError(f"A hit has patent_id={shorten(patent_id)}, not a non-empty string.",
                                   endpoint=path)
-    shown = brief(patent_id)[1:-1]
+    shown = shorten(patent_id)[1:-1]
     values: dict[str, Any] = {}
     for name in ("patent_pn", "title", "url"):
         value = item.get(name)
         if value is not None and not isinstance(value, str):
-            raise ResponseFormatError(f"Hit {shown}: {name}={brief(value)} is not a string.", endpoint=path)
+            raise ResponseFormatError(f"Hit {shown}: {name}={shorten(value)} is not a string.", endpoint=path)
         values[name] = value
     sent = _score(item.get("score"), shown, path)
     score = None if sent is None or math.isnan(sent) else valid_score(sent)
     if score is None and sent is not None and not math.isnan(sent) and rejected is not None:
-        name = brief(values["patent_pn"] or patent_id, 40)[1:-1]
-        rejected.append(f"{name} (score={brief(item.get('score'), 30)})")
+        name = shorten(values["patent_pn"] or patent_id, 40)[1:-1]
+        rejected.append(f"{name} (score={shorten(item.get('score'), 30)})")
     extra = {k: v for k, v in item.items() if k not in _HIT_FIELDS}
     return Hit(patent_id=patent_id, score=score, extra=extra, **values)
 
@@ -399,13 +394,13 @@ def _score(value: Any, shown: str, path: str) -> float | None:
     if value is None:
         return None
     if isinstance(value, bool) or not isinstance(value, (int, float, str)):
-        raise ResponseFormatError(f"Hit {shown}: score={brief(value)} is not a number.", endpoint=path)
+        raise ResponseFormatError(f"Hit {shown}: score={shorten(value)} is not a number.", endpoint=path)
     try:
         return float(value)
     except OverflowError:  # an integer beyond any float: a number, but no similarity
         return math.inf
     except ValueError:
-        raise ResponseFormatError(f"Hit {shown}: score={brief(value)} is not a number.",
+        raise ResponseFormatError(f"Hit {shown}: score={shorten(value)} is not a number.",
                                   endpoint=path) from None
 
 
@@ -435,13 +430,13 @@ def parse_page(data: Any, path: str, *, search_id: str | None, offset: int, limi
     if sid is None:
         sid = search_id
     if not isinstance(sid, str) or not sid:
-        raise ResponseFormatError(f"search_id={brief(sid)} is not a non-empty string.", endpoint=path)
+        raise ResponseFormatError(f"search_id={shorten(sid)} is not a non-empty string.", endpoint=path)
     total = None
     for key in _TOTAL_KEYS:
         if key in data and data[key] is not None:
             total = _as_int(data[key])
             if total is None or total < 0:
-                raise ResponseFormatError(f"{key}={brief(data[key])} is not a count.", endpoint=path)
+                raise ResponseFormatError(f"{key}={shorten(data[key])} is not a count.", endpoint=path)
             if null and total > offset:  # null may mean "none": not when the count says there are some
                 raise ResponseFormatError(f"patent_messages is null but {key} is {total}.", endpoint=path)
             break

@@ -24,6 +24,7 @@ from collections.abc import Sequence
 import numpy as np
 import pandas as pd
 
+from .._validate import check_choice, check_int
 from ..errors import InvalidInputError
 
 __all__ = ["FUSION_RULES", "RRF_K", "fuse_views", "view_score_columns"]
@@ -47,10 +48,7 @@ def view_score_columns(n_views: int) -> list[str]:
 
 def check_rule(rule: object) -> str:
     """``rule`` if it is one of :data:`FUSION_RULES`, else :class:`InvalidInputError`."""
-    if rule not in FUSION_RULES:
-        raise InvalidInputError(f"fusion={rule!r} is not valid. Allowed: "
-                                + ", ".join(repr(r) for r in FUSION_RULES) + ".")
-    return str(rule)
+    return str(check_choice(rule, "fusion", FUSION_RULES, what="fusion rule"))
 
 
 def fuse_views(frames: Sequence[pd.DataFrame], *, rule: str = "best", k: int = RRF_K,
@@ -92,8 +90,7 @@ def fuse_views(frames: Sequence[pd.DataFrame], *, rule: str = "best", k: int = R
     ['b', 'a', 'c']
     """
     rule = check_rule(rule)
-    if isinstance(k, bool) or not isinstance(k, (int, np.integer)) or k < 1:
-        raise InvalidInputError(f"k={k!r} is not valid. Allowed: an integer >= 1.")
+    k = check_int(k, "k", 1)
     if not frames:
         raise InvalidInputError("frames is empty: pass one result frame per view.")
     n = len(frames)

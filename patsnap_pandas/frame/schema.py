@@ -21,7 +21,9 @@ from typing import Any, Protocol
 import numpy as np
 import pandas as pd
 
+from .._validate import check_int
 from ..codes import AUTHORITIES
+from ..errors import InvalidInputError, InvalidTypeError
 from ..safe_text import xml_safe
 
 __all__ = [
@@ -180,9 +182,8 @@ def hits_to_frame(
     ('S1', 'P009-v2')
     """
     if isinstance(hits, (str, bytes, Mapping)):
-        raise TypeError(f"hits: expected an iterable of hit mappings, got {type(hits).__name__}")
-    if isinstance(start_rank, bool) or not isinstance(start_rank, (int, np.integer)) or start_rank < 1:
-        raise ValueError(f"start_rank: expected an integer >= 1, got {start_rank!r}")
+        raise InvalidTypeError(f"hits: expected an iterable of hit mappings, got {type(hits).__name__}")
+    start_rank = check_int(start_rank, "start_rank", 1)
     rows = [_as_mapping(h, i) for i, h in enumerate(hits)]
     n = len(rows)
 
@@ -259,10 +260,10 @@ def concat_frames(frames: Iterable[pd.DataFrame]) -> pd.DataFrame:
     frames = list(frames)
     for i, f in enumerate(frames):
         if not isinstance(f, pd.DataFrame):
-            raise TypeError(f"frames[{i}]: expected a DataFrame, got {type(f).__name__}")
+            raise InvalidTypeError(f"frames[{i}]: expected a DataFrame, got {type(f).__name__}")
         missing = missing_columns(f)
         if missing:
-            raise ValueError(f"frames[{i}]: not a result frame, missing columns {missing}")
+            raise InvalidInputError(f"frames[{i}]: not a result frame, missing columns {missing}")
     attrs = _merge_attrs([f.attrs for f in frames])
     if not frames:
         return empty_frame(attrs)
@@ -329,7 +330,7 @@ def _as_mapping(hit: Any, i: int) -> Mapping:
         d = to_dict()
         if isinstance(d, Mapping):
             return d
-    raise TypeError(f"hits[{i}]: expected a mapping of hit fields, got {type(hit).__name__}")
+    raise InvalidTypeError(f"hits[{i}]: expected a mapping of hit fields, got {type(hit).__name__}")
 
 
 def _to_float(value: Any) -> float:
@@ -408,9 +409,9 @@ def _provenance(attrs: Mapping | None, *, query: str, search_id: str | None) -> 
     }
     for key, value in (attrs or {}).items():
         if not isinstance(key, str):
-            raise TypeError(f"attrs: keys must be strings, got {key!r}")
+            raise InvalidTypeError(f"attrs: keys must be strings, got {key!r}")
         if key.lower() in _SECRET_KEYS:
-            raise ValueError(f"attrs: {key!r} looks like a secret; secrets never go into df.attrs")
+            raise InvalidInputError(f"attrs: {key!r} looks like a secret; secrets never go into df.attrs")
         if key == "filters" and value is not None and not isinstance(value, Mapping):
             to_dict = getattr(value, "to_dict", None)
             value = to_dict() if callable(to_dict) else value
@@ -443,7 +444,7 @@ def _json_safe(value: Any, where: str) -> Any:
         return sorted(_json_safe(v, where) for v in value)
     if isinstance(value, (list, tuple)):
         return [_json_safe(v, where) for v in value]
-    raise TypeError(
+    raise InvalidTypeError(
         f"attrs[{where!r}]: {type(value).__name__} is not JSON-safe; "
         "allowed: str, int, float, bool, None, date/datetime, path, list, dict"
     )

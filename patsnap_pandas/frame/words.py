@@ -31,6 +31,7 @@ from collections.abc import Mapping
 from typing import Any
 
 from ..codes import AUTHORITIES, FILTER_LABELS, LEGAL_STATUS, LOCARNO_CLASSES, SIMPLE_LEGAL_STATUS, SORT_FIELDS
+from ..errors import InvalidTypeError
 
 __all__ = [
     "COLUMN_LABELS",
@@ -318,7 +319,7 @@ def filters_in_words(filters: Mapping[str, Any] | None) -> list[tuple[str, str]]
     if not filters:
         return []
     if not isinstance(filters, Mapping):
-        raise TypeError(f"filters: expected a mapping of filter names to values, got {type(filters).__name__}")
+        raise InvalidTypeError(f"filters: expected a mapping of filter names to values, got {type(filters).__name__}")
     values = {k: v for k, v in filters.items() if v not in (None, "", [], ())}
     out: list[tuple[str, str]] = []
     for name in list(FILTER_LABELS) + [k for k in values if k not in FILTER_LABELS]:

@@ -32,7 +32,7 @@ import pandas as pd
 
 from .._validate import check_flag, check_frame
 from ..errors import InvalidInputError
-from .search import client_for
+from .clients import client_for
 
 if TYPE_CHECKING:
     from ..api.client import PatsnapClient
@@ -68,7 +68,7 @@ def enrich(df: pd.DataFrame, fields: str | Iterable[str] | None = None, *, legal
     legal_status : bool, default False
         Also add ``simple_legal_status`` (P041, e.g. ``"Active"``).
     client : PatsnapClient, optional
-        Default: the client that made the search (see ``search.client_for``).
+        Default: the client that made the search (see ``clients.client_for``).
 
     Returns
     -------
@@ -86,14 +86,12 @@ def enrich(df: pd.DataFrame, fields: str | Iterable[str] | None = None, *, legal
     >>> rich[["assignees", "grant_date", "simple_legal_status"]].dtypes.astype(str).tolist()
     ['string', 'datetime64[ns]', 'string']
     """
-    check_frame(df)
+    check_frame(df, ("patent_id",))
     wanted = _check_fields(fields)
     legal_status = check_flag(legal_status, "legal_status")
     if not wanted and not legal_status:
         raise InvalidInputError("fields=[] with legal_status=False adds nothing: name at least one of "
                                 f"{', '.join(FIELDS)}, or pass legal_status=True.")
-    if "patent_id" not in df.columns:
-        raise ValueError(f"df has no 'patent_id' column, which enrich() needs; it has {list(map(str, df.columns))}")
 
     ids = _distinct_ids(df["patent_id"])
     out = df.copy()

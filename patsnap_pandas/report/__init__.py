@@ -20,11 +20,12 @@ Examples
 
 from __future__ import annotations
 
+from ..frame.format import top
 from .excel import write_excel
 from .html import render_html, write_html
 from .model import INCLUDE_CHOICES, REQUIRED_COLUMNS, Report, build_report
 from .pdf import PAGE_SIZES, write_pdf
-from .tables import ASSIGNEE_COLUMNS, overlap, summary, top
+from .tables import ASSIGNEE_COLUMNS, overlap, summary
 
 __all__ = [
     "ASSIGNEE_COLUMNS", "INCLUDE_CHOICES", "PAGE_SIZES", "REQUIRED_COLUMNS", "Report", "build_report", "overlap", "render_html",

@@ -20,10 +20,12 @@ from typing import Any
 import numpy as np
 import pandas as pd
 
+from .._validate import check_choice, check_flag
 from ..errors import InvalidInputError
 from ..frame import words
+from ..frame.charts import score_chart_png
+from ..frame.format import format_value, is_missing, optional_int
 from ..frame.links import public_record_url
-from ..frame.render import format_value, is_missing, optional_int, score_chart_png
 from ..frame.schema import RELEVANCE_VALUES
 from ..imaging import thumbnail_png_or_none
 from ..safe_text import valid_score
@@ -40,7 +42,7 @@ CARDS_PER_PRODUCT = 3  # comparison cards per product of a batch
 CHART_BARS = 30
 CARD_PX = 480          # card images are stored this large (shown at 240 px or more)
 THUMB_PX = 256         # table thumbnails (shown at 120 px or more)
-#: How a batch searched its products with several views (search.choose_endpoint, fusion "best").
+#: How a batch searched its products with several views (views.choose_endpoint, fusion "best").
 BATCH_VIEWS_NOTE = ("a product with several views had them searched together in one multi-image search "
                     "(up to 4 views); a product with more views had each view searched on its own, "
                     "and a design's score is its best score over the views")
@@ -319,15 +321,13 @@ def build_report(df: pd.DataFrame, *, title: str = "Design search report", subti
     '20 of 20 fetched'
     >>> client.close()
     """
-    from ..jobs.search import load_query_image_of, load_row_thumbnails
+    from ..jobs.images import load_query_image_of, load_row_thumbnails
 
     _check_text(title, "title", required=True)
     for name, value in (("subtitle", subtitle), ("author", author), ("organisation", organisation)):
         _check_text(value, name)
-    if include not in INCLUDE_CHOICES:
-        raise InvalidInputError(f"include={include!r} is not valid: expected one of {INCLUDE_CHOICES}.")
-    if not isinstance(group_by_relevance, bool):
-        raise InvalidInputError(f"group_by_relevance={group_by_relevance!r} is not valid: expected True or False.")
+    check_choice(include, "include", INCLUDE_CHOICES, what="choice")
+    check_flag(group_by_relevance, "group_by_relevance")
     method_notes = _check_notes(notes)
     if not isinstance(df, pd.DataFrame):
         raise InvalidInputError(f"df={type(df).__name__} is not valid: expected a result frame.")
@@ -487,7 +487,7 @@ def _view_score_columns(row: Mapping[str, Any]) -> list[str]:
 
 def _views(df: pd.DataFrame) -> list[View]:
     """The query views of a multi-view search frame, in order (empty for one image)."""
-    from ..jobs.search import load_query_images
+    from ..jobs.images import load_query_images
 
     labels = df.attrs.get("views")
     if not isinstance(labels, list) or len(labels) < 2:

@@ -14,8 +14,8 @@ import logging
 from pathlib import Path
 
 from .._extras import require
-from ..errors import InvalidInputError
-from ..frame.render import truncate
+from .._validate import check_choice
+from ..frame.format import truncate
 from .html import render_html
 from .model import GroupRow, Hit, Report
 
@@ -48,8 +48,7 @@ def write_pdf(report: Report, path: str | Path, page_size: str = "A4") -> Path:
     b'%PDF-'
     >>> client.close()
     """
-    if page_size not in PAGE_SIZES:
-        raise InvalidInputError(f"page_size={page_size!r} is not valid: expected one of {PAGE_SIZES}.")
+    check_choice(page_size, "page_size", PAGE_SIZES, what="page size")
     from PIL import ImageFile
 
     truncated = ImageFile.LOAD_TRUNCATED_IMAGES

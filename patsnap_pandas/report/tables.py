@@ -13,9 +13,9 @@ import pandas as pd
 
 from .._validate import check_frame
 from ..errors import InvalidInputError
-from ..frame.render import MISSING_GROUP, format_value, is_missing, top
+from ..frame.format import MISSING_GROUP, format_value, is_missing
 
-__all__ = ["top", "summary", "overlap", "ASSIGNEE_COLUMNS"]
+__all__ = ["summary", "overlap", "ASSIGNEE_COLUMNS"]
 
 ASSIGNEE_COLUMNS: tuple[str, ...] = ("assignees", "assignee")
 # df.attrs keys an overlap table keeps (provenance a reader needs; never internals such as URLs).

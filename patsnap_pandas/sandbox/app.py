@@ -7,6 +7,7 @@ and injected faults use HTTP 500/502/503 or drop the connection.
 
 from __future__ import annotations
 
+import datetime as dt
 import email.utils
 import hashlib
 import hmac
@@ -34,13 +35,16 @@ from . import multiview
 from .auth import Authenticator, AuthError
 from .faults import FaultInjector
 from .ledger import Ledger, LedgerEntry, clean_params
+from .numbers import parse_number_query, search_numbers
 from .params import Filters, ParamError, get, parse_filters, parse_limit, parse_list, parse_offset, required
 from .ranking import Ranking, SearchEngine, sha256
-from .records import bibliography_item, hit_message, legal_status_item
+from .records import bibliography_item, full_bibliography_item, hit_message, legal_item, legal_status_item, number_result
 
 log = logging.getLogger(__name__)
 
-MAX_IDS = 100  # P011 / P041: up to 100 comma-separated ids per call
+MAX_IDS = codes.ID_BATCH_MAX  # P011 / P012 / P013 / P041: up to 100 comma-separated ids per call
+#: Endpoints whose body is JSON: the ledger records its top-level names.
+JSON_ENDPOINTS = ("image_single", "image_multiple", "number_search")
 # Bodies above this are refused by werkzeug (413) before they are read; smaller
 # oversize uploads get the documented 68300010.
 MAX_REQUEST_BYTES = 64 * 1024 * 1024
@@ -150,6 +154,9 @@ class SandboxApp:
                 Rule("/image-search/results", endpoint="results", methods=["GET"]),
                 Rule("/basic-patent-data/simple-bibliography", endpoint="bibliography", methods=["GET"]),
                 Rule("/basic-patent-data/simple-legal-status", endpoint="legal_status", methods=["GET"]),
+                Rule("/basic-patent-data/bibliography", endpoint="full_bibliography", methods=["GET"]),
+                Rule("/basic-patent-data/legal-status", endpoint="legal_events", methods=["GET"]),
+                Rule("/search/patent/patent-search-pn", endpoint="number_search", methods=["POST"]),
                 Rule("/files/uploads/<name>", endpoint="upload_file", methods=["GET"]),
                 Rule("/files/designs/<patent_id>/<name>", endpoint="design_file", methods=["GET"]),
                 Rule("/search/patent/image-single", endpoint="image_single", methods=["POST"]),
@@ -164,6 +171,9 @@ class SandboxApp:
             "results": self.do_results,
             "bibliography": self.do_bibliography,
             "legal_status": self.do_legal_status,
+            "full_bibliography": self.do_full_bibliography,
+            "legal_events": self.do_legal_events,
+            "number_search": self.do_number_search,
             "image_single": self.do_image_single,
             "image_multiple": self.do_image_multiple,
         }
@@ -214,7 +224,7 @@ class SandboxApp:
                 return self.inject(request, fault, record)
             if endpoint == "upload":
                 params.update(self.upload_params(request))
-            if endpoint in ("image_single", "image_multiple"):
+            if endpoint in JSON_ENDPOINTS:
                 params.update(self.json_params(request))
             outcome = self.billable[endpoint](request)
         except AuthError as exc:
@@ -256,6 +266,10 @@ class SandboxApp:
         record(fault)
         page = f"<html><head><title>{fault} {names[fault]}</title></head><body><center><h1>{fault} {names[fault]}</h1></center></body></html>"
         return Response(page, status=fault, mimetype="text/html")
+
+    def today(self) -> dt.date:
+        """The sandbox's date: statuses, events and current assignees are as of this day (the ``today`` knob)."""
+        return self.faults.settings.date
 
     # --- token -------------------------------------------------------------------
 
@@ -435,7 +449,7 @@ class SandboxApp:
         args = request.args
         try:
             url = required(args, "url", "the URL of a JPG or PNG image")
-            filters = parse_filters(args)
+            filters = parse_filters(args, day=self.today())
             limit = parse_limit(args)
             image, cache_key = self.query_image(request, url)
         except ParamError as exc:
@@ -455,7 +469,7 @@ class SandboxApp:
         args = request.args
         try:
             search_id = required(args, "search_id", "the id returned by /image-search/search-id")
-            filters = parse_filters(args)
+            filters = parse_filters(args, day=self.today())
             limit = parse_limit(args)
             offset = parse_offset(args)
         except ParamError as exc:
@@ -504,7 +518,7 @@ class SandboxApp:
     def image_search(self, request: Request, *, multiple: bool) -> Outcome:
         body = self.json_body(request)
         try:
-            query = multiview.parse_body(body, multiple=multiple)
+            query = multiview.parse_body(body, multiple=multiple, day=self.today())
             images = [self.query_image(request, url) for url in query.urls]
         except ParamError as exc:
             if exc.name == "url" and multiple:
@@ -523,11 +537,11 @@ class SandboxApp:
             loc_match = None if answer.predicted_loc is None else answer.predicted_loc in design.loc
             messages.append(multiview.full_hit(
                 design, hit.score, url, img_id=hit.image_key if query.return_img_id else None,
-                loc_match=loc_match, title=multiview.title_in(design, kinds, query.lang)))
+                loc_match=loc_match, title=multiview.title_in(design, kinds, query.lang), day=query.filters.on))
         data = {"patent_messages": messages, "total_search_result_count": answer.ranking.total}
         return Outcome(data, len(messages))
 
-    # --- P011 / P041 -----------------------------------------------------------------
+    # --- P011 / P012 / P013 / P041 (by id, batches of 100) and P069 (by number) ---------
 
     def lookup(self, request: Request) -> list:
         args = request.args
@@ -551,13 +565,34 @@ class SandboxApp:
                 found.append(engine.designs[index])
         return found
 
-    def do_bibliography(self, request: Request) -> Outcome:
-        items = [bibliography_item(d) for d in self.lookup(request)]
+    def items(self, request: Request, record: Callable) -> Outcome:
+        """One ``record(design, today)`` per patent found: billed per result."""
+        day = self.today()
+        items = [record(d, day) for d in self.lookup(request)]
         return Outcome(items, len(items))
 
+    def do_bibliography(self, request: Request) -> Outcome:
+        return self.items(request, bibliography_item)
+
     def do_legal_status(self, request: Request) -> Outcome:
-        items = [legal_status_item(d) for d in self.lookup(request)]
-        return Outcome(items, len(items))
+        return self.items(request, legal_status_item)
+
+    def do_full_bibliography(self, request: Request) -> Outcome:
+        return self.items(request, full_bibliography_item)
+
+    def do_legal_events(self, request: Request) -> Outcome:
+        return self.items(request, legal_item)
+
+    def do_number_search(self, request: Request) -> Outcome:
+        body = self.json_body(request)
+        try:
+            query = parse_number_query(body)
+        except ParamError as exc:
+            raise invalid(exc) from None
+        found = search_numbers(self.get_engine().designs, query)
+        day = self.today()
+        results = [number_result(d, day) for d in found[query.offset : query.offset + query.limit]]
+        return Outcome({"results": results, "total": len(found)}, len(results))
 
     # --- sandbox-only endpoints ------------------------------------------------------
 

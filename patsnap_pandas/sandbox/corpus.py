@@ -6,8 +6,8 @@ design's images by key. Two sources:
 - :func:`generated_corpus`: deterministic from a seed; products of 16 Locarno
   classes drawn with Pillow as families of near variants, with realistic
   bibliographic data (see :mod:`.draw` and :mod:`.metadata`).
-- :func:`directory_corpus`: a folder of real drawings described by a
-  ``manifest.csv`` (see :func:`directory_corpus` for its columns).
+- :func:`~patsnap_pandas.sandbox.folder_corpus.directory_corpus`: a folder of real drawings
+  described by a ``manifest.csv`` (its own module, :mod:`.folder_corpus`).
 
 Each corpus has a ``fingerprint`` (a hex digest of its images and metadata)
 that keys the on-disk feature cache of :class:`~.index.ImageIndex`.
@@ -16,7 +16,6 @@ that keys the on-disk feature cache of :class:`~.index.ImageIndex`.
 from __future__ import annotations
 
 import collections
-import csv
 import dataclasses
 import datetime as dt
 import functools
@@ -25,23 +24,26 @@ import io
 import json
 import os
 import random
-import re
 import threading
 import types
 import uuid
-import xml.etree.ElementTree as ET
-from collections.abc import Callable
+from collections.abc import Callable, Iterable
 from dataclasses import dataclass
 from pathlib import Path
 
 import PIL
 from PIL import Image
 
-from . import draw, metadata
+from . import draw, legal, metadata
+from .legal import LegalHistory
 
 GENERATOR_VERSION = "g1"  # bump when drawings or metadata generation change
 PNG_MAX_SIDE = 1024
 CORPUS_NAMESPACE = uuid.UUID("5b0f4d2e-6c1a-4d55-9a57-3f1c2b7d9e01")  # uuid5 namespace of directory corpora
+#: The environment variable of the sandbox cache folder. Its row in the one table of settings is
+#: patsnap_pandas.config.SETTINGS["sandbox_cache_dir"]; the sandbox imports nothing of the client, so
+#: the name is spelled here too, and tests/client/test_config.py checks that the two agree.
+CACHE_DIR_ENV = "PATSNAP_SANDBOX_CACHE_DIR"
 
 
 def sandbox_cache_dir(cache_dir: str | Path | None = None) -> Path:
@@ -58,7 +60,7 @@ def sandbox_cache_dir(cache_dir: str | Path | None = None) -> Path:
     """
     if cache_dir is not None:
         return Path(cache_dir)
-    env = os.environ.get("PATSNAP_SANDBOX_CACHE_DIR")
+    env = os.environ.get(CACHE_DIR_ENV)
     if env:
         return Path(env)
     import platformdirs
@@ -68,15 +70,26 @@ def sandbox_cache_dir(cache_dir: str | Path | None = None) -> Path:
 
 @dataclass(frozen=True)
 class Design:
-    """One registered design (what PatSnap calls a patent) and its image keys.
+    """One registered design (what PatSnap calls a patent), its image keys and its legal history.
+
+    ``assignees`` are the current owners (after every transfer of the history, all dated on or
+    before the corpus' reference date, 2025-06-30), ``applicants`` the original ones. What
+    changes with the date, the sandbox reads from ``legal_history`` as of its ``today``:
+    :meth:`legal_status_on`, :meth:`simple_legal_status_on`, :meth:`in_force_on`,
+    :meth:`assignees_on`.
 
     Examples
     --------
+    >>> import datetime as dt
     >>> design = generated_corpus().designs[0]
     >>> design.patent_pn.startswith(design.authority), design.lang in ("en", "zh", "ja", "ko")
     (True, True)
     >>> design.to_json()["apply_date"] == design.apply_date.isoformat()
     True
+    >>> design.legal_history.rule, design.legal_history.expiry
+    ('CN design patent: 10 years from filing (filed before 2021-06-01)', datetime.date(2028, 2, 24))
+    >>> design.in_force_on(dt.date(2026, 12, 7)), design.simple_legal_status_on(dt.date(2028, 2, 25))
+    (True, 0)
     """
 
     patent_id: str
@@ -92,19 +105,45 @@ class Design:
     apply_date: dt.date
     publication_date: dt.date
     grant_date: dt.date | None
-    legal_status: int
-    simple_legal_status: int
     image_keys: tuple[str, ...]
+    legal_history: LegalHistory
+    agents: tuple[str, ...] = ()
+    examiners: tuple[str, ...] = ()
 
     def to_json(self) -> dict:
-        """JSON-safe dict (dates as ISO strings, tuples as lists)."""
-        out = dataclasses.asdict(self)
+        """JSON-safe dict (dates as ISO strings, tuples as lists, the legal history as a dict)."""
+        out = {f.name: getattr(self, f.name) for f in dataclasses.fields(self)}
         for k, v in out.items():
             if isinstance(v, dt.date):
                 out[k] = v.isoformat()
             elif isinstance(v, tuple):
                 out[k] = list(v)
+        out["legal_history"] = self.legal_history.to_json()
         return out
+
+    def legal_status_on(self, day: dt.date) -> int | None:
+        """The ``codes.LEGAL_STATUS`` code on ``day`` (None before the filing date)."""
+        return self.legal_history.legal_status_on(day)
+
+    def simple_legal_status_on(self, day: dt.date) -> int:
+        """The ``codes.SIMPLE_LEGAL_STATUS`` code on ``day`` (P041's label; 999 before the filing date)."""
+        return self.legal_history.simple_legal_status_on(day)
+
+    def in_force_on(self, day: dt.date) -> bool:
+        """Whether the design right is in force on ``day``."""
+        return self.legal_history.in_force_on(day)
+
+    def assignees_on(self, day: dt.date) -> tuple[str, ...]:
+        """The current assignees as of ``day`` (before a transfer: its assignors)."""
+        return self.legal_history.owners_on(day, self.assignees)
+
+
+def image_json(design: Design) -> dict:
+    """What of a design the corpus fingerprint hashes: everything but its legal history (which no image feature
+    depends on, so changing how histories are drawn never recomputes the image index)."""
+    out = design.to_json()
+    del out["legal_history"]
+    return out
 
 
 class Corpus:
@@ -179,6 +218,21 @@ class Corpus:
     def design(self, patent_id: str) -> Design | None:
         """The design with this patent id, or None."""
         return self._by_id.get(patent_id)
+
+    def in_force_on(self, day: dt.date | str, markets: Iterable[str] | None = None) -> list[Design]:
+        """The designs in force on ``day`` (a date or ``"YYYY-MM-DD"``), of the authorities ``markets`` if given.
+
+        The sandbox's own truth, from each design's legal history (what P041/P013 report on that day).
+
+        Examples
+        --------
+        >>> corpus = generated_corpus()
+        >>> len(corpus.in_force_on("2026-12-07", ["EM"])) < len([d for d in corpus.designs if d.authority == "EM"])
+        True
+        """
+        when = legal.as_date(day, "day")
+        wanted = None if markets is None else {markets} if isinstance(markets, str) else set(markets)
+        return [d for d in self.designs if (wanted is None or d.authority in wanted) and d.in_force_on(when)]
 
     def design_of_image(self, key: str) -> Design | None:
         """The design an image key belongs to, or None."""
@@ -271,7 +325,8 @@ def _generate(size: int, seed: int) -> tuple[list[Design], dict[str, _Spec], dic
             serial += 1
             params = draw.member_params(base, rng)
             authority = home if rng.random() < 0.6 else metadata.pick_authority(rng)
-            apply_date, pub, grant, status, simple = metadata.dates_and_status(authority, rng)
+            # `status` says only whether a design never granted is pending or was refused (legal.py draws the rest)
+            apply_date, pub, grant, status, _ = metadata.dates_and_status(authority, rng)
             pn, apno = metadata.numbers(authority, apply_date, serial, rng)
             while pn in used_pn:  # never happens for sane sizes; keeps pn unique regardless
                 serial += 1
@@ -287,6 +342,9 @@ def _generate(size: int, seed: int) -> tuple[list[Design], dict[str, _Spec], dic
             views = ("front",) + tuple(rng.sample(draw.VIEWS[1:], n_views - 1))
             patent_id = metadata.new_uuid(rng)
             families[patent_id] = family
+            history = legal.generated_history(
+                legal.Filing(patent_id, authority, apply_date, pub, grant, applicants, assignees), status)
+            agents, examiners = metadata.representatives(authority, random.Random(f"patsnap-sandbox-people-{patent_id}"))
             keys = []
             for v, view in enumerate(views, start=1):
                 key = f"{patent_id}-{v}"
@@ -307,9 +365,10 @@ def _generate(size: int, seed: int) -> tuple[list[Design], dict[str, _Spec], dic
                     apply_date=apply_date,
                     publication_date=pub,
                     grant_date=grant,
-                    legal_status=status,
-                    simple_legal_status=simple,
                     image_keys=tuple(keys),
+                    legal_history=history,
+                    agents=agents,
+                    examiners=examiners,
                 )
             )
     return designs, specs, families
@@ -380,7 +439,7 @@ def generated_corpus(size: int = 600, seed: int = 0, cache_dir: str | Path | Non
     designs, specs, families = _generate(size, seed)
     name = f"generated-seed{seed}-n{size}"
     cache = sandbox_cache_dir(cache_dir) / "corpus" / f"{name}-{GENERATOR_VERSION}.json"
-    meta_json = json.dumps([d.to_json() for d in designs], ensure_ascii=False, sort_keys=True)
+    meta_json = json.dumps([image_json(d) for d in designs], ensure_ascii=False, sort_keys=True)
     # everything that determines the pixels and the metadata: if it matches, the stored fingerprint is valid
     spec_json = json.dumps({k: dataclasses.astuple(v) for k, v in specs.items()}, sort_keys=True)
     meta_digest = hashlib.sha256((meta_json + spec_json + _generator_source_digest()).encode()).hexdigest()
@@ -423,237 +482,6 @@ def _atomic_write(path: Path, text: str) -> None:
     os.replace(tmp, path)
 
 
-# --- directory corpus ----------------------------------------------------------------
-
-_VIEW_SHEET = re.compile(r"drawing_sheet_(\d+)$")
-_COUNTRY_SUFFIX = re.compile(r"\s*\(([A-Z]{2})\)\s*$")
-
-
-def format_pn(number: str) -> tuple[str, str]:
-    """(PatSnap publication number, authority) of a manifest patent number.
-
-    ``D907292`` / ``D0907292`` -> ``("USD907292S", "US")``; numbers that already
-    start with an authority code are kept as they are.
-    """
-    n = number.strip().replace(",", "")
-    m = re.fullmatch(r"(?:US)?D0*(\d+)(?:S\d?)?", n, flags=re.IGNORECASE)
-    if m:
-        return f"USD{m.group(1)}S", "US"
-    m = re.match(r"([A-Z]{2})", n)
-    if m:
-        return n, m.group(1)
-    raise ValueError(f"patent_number={number!r}: expected a US design number like 'D907292' or a number starting with an authority code")
-
-
-def _parse_date(value: str | None, field: str) -> dt.date | None:
-    if not value:
-        return None
-    value = value.strip()
-    for fmt in ("%Y-%m-%d", "%Y%m%d", "%Y/%m/%d"):
-        try:
-            return dt.datetime.strptime(value, fmt).date()
-        except ValueError:
-            continue
-    raise ValueError(f"{field}={value!r}: expected an ISO date (YYYY-MM-DD)")
-
-
-def _view_order(view: str) -> tuple[int, int]:
-    if view == "front_page_representative":
-        return (0, 0)
-    m = _VIEW_SHEET.match(view or "")
-    return (1, int(m.group(1))) if m else (2, 0)
-
-
-def _inside(files: list[Path], root: Path) -> list[Path]:
-    """``files`` that really lie inside ``root`` (a link leading out is left out)."""
-    return [f for f in files if f.resolve().is_relative_to(root)]
-
-
-def _xml_extras(folder: Path, corpus_root: Path) -> dict:
-    """Inventors, assignees and application number from a USPTO grant XML, if present."""
-    out: dict = {}
-    xmls = _inside(sorted(folder.glob("*.XML")) + sorted(folder.glob("*.xml")), corpus_root)
-    if not xmls:
-        return out
-    try:
-        root = ET.parse(xmls[0]).getroot()
-    except (ET.ParseError, OSError):
-        return out
-    inventors = []
-    for inv in root.iter("inventor"):
-        first, last = inv.findtext(".//first-name") or "", inv.findtext(".//last-name") or ""
-        if first or last:
-            inventors.append(f"{first} {last}".strip())
-    if inventors:
-        out["inventors"] = tuple(inventors)
-    assignees = [a.findtext(".//orgname") or " ".join(filter(None, (a.findtext(".//first-name"), a.findtext(".//last-name")))) for a in root.iter("assignee")]
-    assignees = [a for a in assignees if a]
-    if assignees:
-        out["assignees"] = tuple(assignees)
-    apno = root.findtext("./us-bibliographic-data-grant/application-reference/document-id/doc-number")
-    if apno:
-        out["apno"] = f"US{apno}"
-    return out
-
-
-_LINE = "\x00line"  # key of a manifest row's line number (no CSV header holds a NUL)
-
-
-def _confined(root: Path, row: dict) -> Path:
-    """The image file of a manifest row, resolved, refused unless it lies inside ``root``.
-
-    No absolute path, no ``..`` and no link may lead out of the corpus folder: the sandbox
-    serves every image of its corpus over HTTP.
-    """
-    name = row["file"] or ""
-    where = f"manifest.csv line {row[_LINE]}: file={name!r}"
-    rule = ("the sandbox serves only images inside the corpus folder; give each file as a path relative to "
-            f"{root}, with no '..' and no link leading out of it")
-    if Path(name).is_absolute() or name.startswith(("/", "\\")) or re.match(r"[A-Za-z]:", name):
-        raise ValueError(f"{where} is an absolute path: {rule}")
-    file = (root / name).resolve()
-    if not file.is_relative_to(root):
-        how = "'..' leads" if ".." in re.split(r"[/\\]", name) else f"a link leads (to {file})"
-        raise ValueError(f"{where}: {how} out of the corpus folder: {rule}")
-    if not file.is_file():
-        raise ValueError(f"{where}: no such file under {root}")
-    return file
-
-
-def _manifest_groups(path: str | Path, root: Path) -> tuple[bytes, dict[str, list[dict]]]:
-    """The bytes of ``root/manifest.csv`` and its rows by design (``group_id``, else ``patent_number``)."""
-    manifest = root / "manifest.csv"
-    if not manifest.is_file():
-        raise ValueError(f"path={str(path)!r}: no manifest.csv in that folder")
-    raw = manifest.read_bytes()
-    reader = csv.DictReader(io.StringIO(raw.decode("utf-8-sig")))
-    rows = []
-    for row in reader:
-        row[_LINE] = reader.line_num  # the row's line in manifest.csv, for messages
-        rows.append(row)
-    if not rows or "file" not in rows[0]:
-        raise ValueError(f"path={str(path)!r}: manifest.csv needs a 'file' column and at least one row")
-    groups: dict[str, list[dict]] = {}
-    for row in rows:
-        gid = (row.get("group_id") or row.get("patent_number") or "").strip()
-        if not gid:
-            raise ValueError(f"manifest.csv row {row.get('file')!r}: no group_id or patent_number")
-        groups.setdefault(gid, []).append(row)
-    return raw, groups
-
-
-def directory_corpus(path: str | Path) -> Corpus:
-    """A corpus of real drawings: a folder with a ``manifest.csv``.
-
-    ``manifest.csv`` has one row per image: ``file`` (path relative to the folder) and
-    ``patent_number`` (or ``group_id``) are required; ``title``, ``locarno``,
-    ``grant_date``, ``filing_date``, ``publication_date``, ``applicant`` and ``view``
-    (``front_page_representative`` or ``drawing_sheet_N``) are read when present.
-    One design per ``group_id`` (else ``patent_number``); its images are ordered
-    front page first, then drawing sheets by number. The manifest gives title,
-    Locarno class, dates and applicant; a USPTO grant XML next to the images,
-    if present, adds inventors, assignees and the application number.
-    ``patent_id`` is a uuid5 of the publication number (stable across runs).
-
-    Parameters
-    ----------
-    path : str or Path
-        The folder (images may be TIFF, including 1-bit CCITT sheets, PNG or JPEG).
-
-    Examples
-    --------
-    A folder of two drawings and its manifest:
-
-    >>> import csv, pathlib, shutil
-    >>> from patsnap_pandas import samples
-    >>> folder = pathlib.Path("designs")
-    >>> folder.mkdir()
-    >>> for name, sample in (("chair", "armchair"), ("lamp", "desk-lamp")):
-    ...     _ = shutil.copy(samples.image(sample), folder / f"{name}-1.png")
-    >>> with open(folder / "manifest.csv", "w", newline="") as f:
-    ...     rows = [["file", "patent_number", "title", "locarno", "grant_date", "applicant"],
-    ...             ["chair-1.png", "D100001", "Chair", "06-01", "2021-01-05", "ACME Furniture (US)"],
-    ...             ["lamp-1.png", "D100002", "Desk lamp", "26-05", "2021-02-09", "ACME Lighting (US)"]]
-    ...     csv.writer(f).writerows(rows)
-    >>> corpus = directory_corpus(folder)
-    >>> [(d.patent_pn, d.title, d.assignees) for d in corpus.designs]
-    [('USD100001S', 'Chair', ('ACME Furniture',)), ('USD100002S', 'Desk lamp', ('ACME Lighting',))]
-
-    A sandbox serving it:
-
-    >>> from patsnap_pandas import PatsnapClient, samples, search_designs
-    >>> with PatsnapClient.sandbox(corpus=folder) as client:
-    ...     hits = search_designs(samples.image("armchair"), client=client)
-    >>> hits["patent_pn"].tolist()
-    ['USD100001S', 'USD100002S']
-    """
-    root = Path(path).expanduser().resolve()
-    raw, groups = _manifest_groups(path, root)
-    h = hashlib.sha256(raw)
-    files: dict[str, Path] = {}
-    designs: list[Design] = []
-    for gid, members in groups.items():
-        members.sort(key=lambda r: (_view_order(r.get("view", "")), r["file"]))
-        first = members[0]
-        pn, authority = format_pn(first.get("patent_number") or gid)
-        keys = []
-        for row in members:
-            file = _confined(root, row)
-            key = Path(row["file"]).stem
-            if key in files:
-                key = row["file"].replace("/", "_")
-            files[key] = file
-            keys.append(key)
-            h.update(row["file"].encode())
-            h.update(hashlib.sha256(file.read_bytes()).digest())
-        folder = _confined(root, first).parent
-        extras = _xml_extras(folder, root)
-        for x in _inside(sorted(folder.glob("*.[Xx][Mm][Ll]")), root):
-            h.update(x.read_bytes())
-        applicant = _COUNTRY_SUFFIX.sub("", first.get("applicant") or "").strip()
-        applicants = (applicant,) if applicant else ()
-        grant = _parse_date(first.get("grant_date"), "grant_date")
-        filing = _parse_date(first.get("filing_date"), "filing_date")
-        publication = _parse_date(first.get("publication_date"), "publication_date") or grant or filing
-        if publication is None:
-            raise ValueError(f"manifest.csv group {gid!r}: needs grant_date, publication_date or filing_date")
-        loc = tuple(x.strip() for x in (first.get("locarno") or "").replace(";", ",").split(",") if x.strip())
-        designs.append(
-            Design(
-                patent_id=str(uuid.uuid5(CORPUS_NAMESPACE, pn)),
-                patent_pn=pn,
-                authority=authority,
-                title=(first.get("title") or "").strip(),
-                lang=metadata.AUTHORITIES.get(authority, (0.0, "en"))[1],
-                assignees=extras.get("assignees", applicants),
-                applicants=applicants,
-                inventors=extras.get("inventors", ()),
-                loc=loc,
-                apno=extras.get("apno", ""),
-                apply_date=filing or publication,
-                publication_date=publication,
-                grant_date=grant,
-                legal_status=3 if grant else 1,
-                simple_legal_status=metadata.SIMPLE_FOR_LEGAL[3 if grant else 1],
-                image_keys=tuple(keys),
-            )
-        )
-
-    def loader(key: str) -> Image.Image:
-        with Image.open(files[key]) as img:
-            img.load()
-            return img
-
-    def reducer(key: str, max_side: int) -> Image.Image:
-        with Image.open(files[key]) as img:
-            if img.format == "JPEG":
-                img.draft("L" if img.mode == "L" else "RGB", (max_side, max_side))
-            img.load()
-            return shrink(img, max_side)
-
-    return Corpus(f"dir:{root}", designs, loader, h.hexdigest(), reducer=reducer)
-
-
 def load_corpus(corpus: Corpus | str | Path | None = None, *, size: int = 600, seed: int = 0, cache_dir: str | Path | None = None) -> Corpus:
     """None -> :func:`generated_corpus` (size, seed); str/Path -> :func:`directory_corpus`; Corpus -> itself.
 
@@ -670,8 +498,10 @@ def load_corpus(corpus: Corpus | str | Path | None = None, *, size: int = 600, s
     if isinstance(corpus, Corpus):
         return corpus
     if isinstance(corpus, (str, Path)):
+        from .folder_corpus import directory_corpus  # the folder's reader stands on this module
+
         return directory_corpus(corpus)
     raise TypeError(f"corpus={corpus!r}: expected None, a folder path or a Corpus")
 
 
-__all__ = ["Corpus", "Design", "directory_corpus", "generated_corpus", "load_corpus", "sandbox_cache_dir", "source_digest"]
+__all__ = ["Corpus", "Design", "generated_corpus", "load_corpus", "sandbox_cache_dir", "source_digest"]

@@ -7,12 +7,14 @@ same seed and the same sequence of calls sees the same faults.
 from __future__ import annotations
 
 import dataclasses
+import datetime as dt
 import random
 import threading
 import time
 from dataclasses import dataclass
 
 from .. import codes
+from .legal import as_date
 
 # Transient failure kinds: an HTTP status (500/502/503), a PatSnap code sent with
 # HTTP 200 (68300008), or "drop" (the socket is closed without any response).
@@ -55,6 +57,10 @@ class FaultSettings:
         Seconds.
     seed : int
         Seeds the failure, throttle and jitter generators.
+    today : datetime.date or None
+        The sandbox's date: legal statuses, events and current assignees are as of this day
+        (P041, P013, P011/P012/P069 assignees, the status filters). None (the default): the
+        real date, read at each call. Also ``"YYYY-MM-DD"`` or ``"YYYYMMDD"``.
 
     Examples
     --------
@@ -90,8 +96,11 @@ class FaultSettings:
     image_url_lifetime: float = codes.IMAGE_URL_LIFETIME_S
     search_id_lifetime: float = codes.SEARCH_ID_LIFETIME_S
     seed: int = 0
+    today: dt.date | None = None
 
     def __post_init__(self) -> None:
+        if self.today is not None:
+            object.__setattr__(self, "today", as_date(self.today, "today"))
         for name in ("latency", "latency_jitter"):
             _check_number(name, getattr(self, name), low=0.0)
         _check_number("failure_rate", self.failure_rate, low=0.0, high=1.0)
@@ -119,6 +128,11 @@ class FaultSettings:
             _check_number(name, getattr(self, name), low=0.0, strict=True)
         if isinstance(self.seed, bool) or not isinstance(self.seed, int):
             raise ValueError(f"seed={self.seed!r}: expected an integer")
+
+    @property
+    def date(self) -> dt.date:
+        """The sandbox's date: :attr:`today`, else the real date now."""
+        return self.today or dt.date.today()
 
     @classmethod
     def names(cls) -> tuple[str, ...]:

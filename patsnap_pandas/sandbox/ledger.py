@@ -6,6 +6,8 @@ import threading
 from collections.abc import Iterator
 from dataclasses import asdict, dataclass, field
 
+from .. import codes
+
 # Parameter names that never enter the ledger (secrets, raw uploads).
 SECRET_PARAMS = frozenset({"apikey", "api_key", "authorization", "token", "client_secret", "image"})
 
@@ -97,6 +99,23 @@ class Ledger:
         if endpoint is None:
             return len(entries)
         return sum(1 for e in entries if e.endpoint == endpoint or e.endpoint.rsplit("/", 1)[-1] == endpoint)
+
+    def units(self, endpoint: str | None = None) -> int:
+        """Billed units (``endpoint`` as for :meth:`billed`): a call billed per result (``codes.BILLING``:
+        P011, P012, P013, P041) counts the patents it returned, any other call counts 1.
+
+        Examples
+        --------
+        >>> ledger = Ledger()
+        >>> ledger.append(LedgerEntry("/basic-patent-data/legal-status", {}, 0.0, 37))
+        >>> ledger.append(LedgerEntry("/search/patent/patent-search-pn", {}, 0.0, 5))
+        >>> ledger.units(), ledger.units("legal-status"), ledger.billed()
+        (38, 37, 2)
+        """
+        entries = self.entries()
+        if endpoint is not None:
+            entries = [e for e in entries if e.endpoint == endpoint or e.endpoint.rsplit("/", 1)[-1] == endpoint]
+        return sum(e.result_count if codes.BILLING.get(e.endpoint) == "result" else 1 for e in entries)
 
     def clear(self) -> None:
         """Forget every entry."""

@@ -105,6 +105,26 @@ LAST_APPLY = dt.date(2024, 10, 31)
 TERM_YEARS = {"CN": 10, "US": 14, "EM": 25, "JP": 20, "KR": 20, "HK": 25}  # CN/US terms as of filing before 2021/2015
 
 
+# Fictional agencies (patent attorneys' firms) by authority, for P012's agents.
+AGENCIES: dict[str, tuple[str, ...]] = {
+    "CN": ("北京华信知识产权代理有限公司", "深圳市前海专利事务所", "上海东方专利商标代理有限公司"),
+    "US": ("Harbor & Vale LLP", "Kestrel IP Law PC", "Brightwater Patent Group"),
+    "EM": ("Lindqvist & Moreau Rechtsanwälte", "Fjord IP Partners", "Studio Legale Ponti"),
+    "JP": ("特許業務法人みなと国際特許事務所", "Tokiwa Patent Firm"),
+    "KR": ("특허법인 한결", "Namsan IP Law Firm"),
+    "HK": ("Victoria Harbour IP Agency Ltd.", "九龍知識產權代理有限公司"),
+}
+
+
+def representatives(authority: str, rng: random.Random) -> tuple[tuple[str, ...], tuple[str, ...]]:
+    """(agents, examiners) of a generated design: one agency of its office, one examiner (none for EM/HK,
+    whose designs are registered without substantive examination)."""
+    agents = (rng.choice(AGENCIES.get(authority, AGENCIES["US"])),)
+    if authority in ("EM", "HK"):
+        return agents, ()
+    return agents, (person(AUTHORITIES.get(authority, (0.0, "en"))[1], rng),)
+
+
 def pick_authority(rng: random.Random) -> str:
     names = list(AUTHORITIES)
     return rng.choices(names, weights=[AUTHORITIES[a][0] for a in names])[0]

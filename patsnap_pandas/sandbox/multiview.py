@@ -36,6 +36,7 @@ be told apart in tests:
 from __future__ import annotations
 
 import dataclasses
+import datetime as dt
 import os
 import threading
 from collections import OrderedDict
@@ -48,6 +49,7 @@ from PIL import Image, ImageOps
 
 from .. import codes
 from . import features, metadata
+from .corpus import CACHE_DIR_ENV
 from .index import Matches
 from .params import Filters, ParamError, parse_codes, parse_filters
 from .ranking import Ranking, SearchEngine
@@ -166,8 +168,8 @@ def _parse_model(body: Mapping[str, Any], patent_type: str) -> int:
     return model
 
 
-def parse_body(body: Any, *, multiple: bool) -> ImageQuery:
-    """Validate a P060 (``multiple=False``) or P061 JSON body.
+def parse_body(body: Any, *, multiple: bool, day: dt.date | None = None) -> ImageQuery:
+    """Validate a P060 (``multiple=False``) or P061 JSON body (status filters as of ``day``, default today).
 
     Raises
     ------
@@ -210,7 +212,7 @@ def parse_body(body: Any, *, multiple: bool) -> ImageQuery:
     order = _as_arg(body, "order")
     if order is not None:
         args["order"] = order
-    filters = dataclasses.replace(parse_filters(args), legal_status=legal)
+    filters = dataclasses.replace(parse_filters(args, day=day), legal_status=legal)
     return ImageQuery(
         urls=tuple(u.strip() for u in urls),
         patent_type=patent_type,
@@ -411,7 +413,7 @@ def search(scorer: MultiViewScorer, images: list[tuple[Image.Image, str | None]]
             scores = np.where(match, scores, scores * LOC_PENALTY)
     keys = scorer.keys
     matches = Matches(scores=scores, best_image=[keys[r] if r >= 0 else "" for r in best_rows])
-    text = parse_filters({"main_field": query.query_text}) if query.query_text else None
+    text = parse_filters({"main_field": query.query_text}, day=query.filters.day) if query.query_text else None
     ranking = scorer.engine.rank(matches, _TextFilters(query.filters, text))
     return Answer(ranking, predicted, best_rows)
 
@@ -425,15 +427,15 @@ def title_in(design, kinds: Mapping[str, str], lang: str) -> str:
 
 
 def full_hit(design, score: float, url: str, *, img_id: str | None, loc_match: bool | None,
-             title: str) -> dict:
-    """One P060/P061 ``patent_messages`` item: the P009 fields plus the fuller ones."""
+             title: str, day: dt.date) -> dict:
+    """One P060/P061 ``patent_messages`` item: the P009 fields plus the fuller ones (current assignee on ``day``)."""
     item = hit_message(design, score, url, extras=True)
     item["title"] = title
     item.update(
         pbdt=ymd(design.publication_date),
         apno=design.apno,
         authority=design.authority,
-        current_assignee="; ".join(design.assignees),
+        current_assignee="; ".join(design.assignees_on(day)),
         original_assignee="; ".join(design.applicants),
         inventor="; ".join(design.inventors),
     )
@@ -473,7 +475,7 @@ _UTILITY_LOCK = threading.Lock()
 
 def shared_utility() -> tuple[SearchEngine, MultiViewScorer]:
     """The utility-model engine and its colour-aware scorer, built once per process (and cache folder)."""
-    key = os.environ.get("PATSNAP_SANDBOX_CACHE_DIR", "")
+    key = os.environ.get(CACHE_DIR_ENV, "")
     with _UTILITY_LOCK:
         if key not in _UTILITY_MEMO:
             engine = utility_engine()

@@ -266,6 +266,12 @@ class Filters:
     public_end: dt.date | None = None
     field: str | None = None
     order: str = "desc"
+    day: dt.date | None = None  # statuses and assignees as of this day (None: the real date); not part of ``key``
+
+    @property
+    def on(self) -> dt.date:
+        """The day the status and assignee filters look at."""
+        return self.day or dt.date.today()
 
     @property
     def narrows(self) -> bool:
@@ -279,15 +285,16 @@ class Filters:
         )
 
     def matches(self, design) -> bool:
-        """Whether a corpus ``Design`` passes every filter."""
-        return self._matches_codes_and_dates(design) and self._matches_text(design)
+        """Whether a corpus ``Design`` passes every filter (its status and assignees as of :attr:`on`)."""
+        return self._matches_codes_and_dates(design) and self._matches_status(design) and self._matches_text(design)
+
+    def _matches_status(self, design) -> bool:
+        if self.legal_status is not None and design.legal_status_on(self.on) not in self.legal_status:
+            return False
+        return self.simple_legal_status is None or design.simple_legal_status_on(self.on) in self.simple_legal_status
 
     def _matches_codes_and_dates(self, design) -> bool:
         if self.country is not None and design.authority not in self.country:
-            return False
-        if self.legal_status is not None and design.legal_status not in self.legal_status:
-            return False
-        if self.simple_legal_status is not None and design.simple_legal_status not in self.simple_legal_status:
             return False
         if self.apply_start is not None and design.apply_date < self.apply_start:
             return False
@@ -300,23 +307,24 @@ class Filters:
         return self.loc is None or self.loc(frozenset(design.loc))
 
     def _matches_text(self, design) -> bool:
+        assignees = design.assignees_on(self.on) if self.assignees is not None or self.main_field is not None else ()
         if self.assignees is not None:
             needle = self.assignees.casefold()
-            if not any(needle in name.casefold() for name in (*design.assignees, *design.applicants)):
+            if not any(needle in name.casefold() for name in (*assignees, *design.applicants)):
                 return False
         if self.main_field is not None:
             needle = self.main_field.casefold()
             haystack = (
                 design.title, design.patent_pn, design.apno, *design.loc,
-                *design.assignees, *design.applicants, *design.inventors,
+                *assignees, *design.applicants, *design.inventors,
             )
             if not any(needle in text.casefold() for text in haystack):
                 return False
         return True
 
 
-def parse_filters(args: Mapping[str, str]) -> Filters:
-    """Validate every P009 filter and sort parameter of a request.
+def parse_filters(args: Mapping[str, str], day: dt.date | None = None) -> Filters:
+    """Validate every P009 filter and sort parameter of a request (``day``: the sandbox's today).
 
     Raises
     ------
@@ -349,4 +357,4 @@ def parse_filters(args: Mapping[str, str]) -> Filters:
         for name, v in values.items()
         if name != "loc"
     ) + (("loc", " ".join(loc.split()) if loc else None),)
-    return Filters(key=key, **values)
+    return Filters(key=key, day=day, **values)

@@ -36,9 +36,9 @@ LOAD_TIMEOUT_S = 900.0
 
 def load_engine(corpus=None, *, corpus_size: int = 600, corpus_seed: int = 0, index=None) -> SearchEngine:
     """Corpus + image index, loaded once per process for each corpus spec (sandboxes share them)."""
-    from .corpus import load_corpus
+    from .corpus import CACHE_DIR_ENV, load_corpus
 
-    cache_dir = os.environ.get("PATSNAP_SANDBOX_CACHE_DIR")
+    cache_dir = os.environ.get(CACHE_DIR_ENV)
     key: tuple[object, ...]
     if corpus is None:
         key = ("generated", corpus_size, corpus_seed, cache_dir)
@@ -196,6 +196,7 @@ class Sandbox:
             "error": None if self._load_error is None else repr(self._load_error),
             "corpus": None if engine is None else engine.corpus.name,
             "designs": None if engine is None else len(engine.designs),
+            "today": self.today.isoformat(),
         }
 
     @property
@@ -214,9 +215,23 @@ class Sandbox:
     def configure(self, **fault_options) -> None:
         """Change knobs while running (latency, latency_jitter, failure_rate, drop_rate,
         failure_kinds, quota, quota_code, token_lifetime, image_url_lifetime,
-        search_id_lifetime, seed). Reseeds the fault generators and restarts the quota count.
+        search_id_lifetime, seed, today). Reseeds the fault generators and restarts the quota count.
         """
         self._injector.configure(**fault_options)
+
+    @property
+    def today(self):
+        """The sandbox's date (``datetime.date``): the ``today`` knob, else the real date.
+
+        Legal statuses (P041, P013, the status filters), the events P013 lists and the current
+        assignees (P011, P012, P060/P061, P069) are as of this day.
+        """
+        return self._injector.settings.date
+
+    def in_force_on(self, day=None, markets=None) -> list:
+        """The designs in force on ``day`` (default :attr:`today`), of the authorities ``markets`` if given:
+        the sandbox's own truth, to compare a client's answer with (see ``Corpus.in_force_on``)."""
+        return self.corpus.in_force_on(self.today if day is None else day, markets)
 
     @property
     def quota_used(self) -> int:
@@ -289,7 +304,9 @@ def start_sandbox(
     **options
         ``corpus_seed``, ``client_id``, ``client_secret``, ``api_key``, ``failure_kinds``,
         ``hit_extras`` (default True), ``wait`` (default True: return once the
-        corpus is loaded), ``log_requests``.
+        corpus is loaded), ``log_requests``, ``today`` (the sandbox's date for legal
+        statuses and events, ``"YYYY-MM-DD"`` or a ``datetime.date``; default: the real date)
+        and the other knobs of ``FaultSettings``.
 
     Returns
     -------

@@ -19,6 +19,7 @@ drawings holds no utility models).
 from __future__ import annotations
 
 import dataclasses
+import datetime as dt
 import hashlib
 import json
 import random
@@ -27,7 +28,7 @@ from pathlib import Path
 from PIL import Image, ImageOps
 
 from . import corpus as _corpus
-from . import draw
+from . import draw, legal
 
 UTILITY_VERSION = "u1"  # bump when the generation changes
 UTILITY_SIZE = 150  # utility models in the generated part
@@ -89,11 +90,14 @@ def utility_corpus(size: int = UTILITY_SIZE, seed: int = 0) -> _corpus.Corpus:
 
         title, lang = metadata.title_for(kind, authority, rng)
         colours[design.patent_id] = rng.choice(list(COLOURS))
+        facts = legal.Filing(design.patent_id, authority, design.apply_date, design.publication_date,
+                             design.grant_date, design.applicants, design.assignees, utility=True)
+        outcome = design.legal_history.legal_status_on(dt.date.max) or 1  # pending or refused, for the ungranted
         out.append(dataclasses.replace(design, patent_pn=pn, apno=apno, authority=authority, title=title,
-                                       lang=lang, loc=()))
+                                       lang=lang, loc=(), legal_history=legal.generated_history(facts, outcome)))
     name = f"utility-seed{seed}-n{size}"
     h = hashlib.sha256(f"{name}-{UTILITY_VERSION}".encode())
-    h.update(json.dumps([d.to_json() for d in out], ensure_ascii=False, sort_keys=True).encode())
+    h.update(json.dumps([_corpus.image_json(d) for d in out], ensure_ascii=False, sort_keys=True).encode())
     h.update(json.dumps(colours, sort_keys=True).encode())
     h.update(json.dumps({k: dataclasses.astuple(v) for k, v in specs.items()}, sort_keys=True).encode())
     h.update(_corpus._generator_source_digest().encode())

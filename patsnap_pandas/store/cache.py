@@ -45,7 +45,6 @@ from .files import (
     check_sqlite,
     connect_read_only,
     describe_sqlite_error,
-    http_cache_file,
     remove_sqlite,
     set_aside,
     sqlite_damage,
@@ -54,8 +53,7 @@ from .files import (
 from .thumbnails import ThumbnailStore
 from .upload_memo import UploadMemo
 
-__all__ = ["HTTP_CACHE_FILE", "UPLOADS_FILE", "THUMBNAILS_DIR", "LOCKS_DIR", "http_cache_file",
-           "cache_info", "clear_plan", "clear_cache", "repair_cache", "content_ref", "keyed_by_content", "content_key", "old_key_shape",
+__all__ = ["cache_info", "clear_plan", "clear_cache", "repair_cache", "content_ref", "keyed_by_content", "content_key", "old_key_shape",
            "open_thumbnail_store"]
 
 _SHARED_SCHEMES = ("redis://", "rediss://", "unix://")

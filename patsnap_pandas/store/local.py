@@ -30,9 +30,10 @@ from typing import Any
 from requests_cache.backends.base import BaseCache
 
 from .base import Store
-from .budget import LocalUsageCounter, MemoryUsageCounter, UsageCounter
+from .budget import MemoryUsageCounter, UsageCounter
 from .cache import cache_info, cache_location, clear
 from .files import THUMBNAILS_DIR, UPLOADS_FILE, SQLiteCache, WriteWarner, http_cache_file
+from .local_usage import LocalUsageCounter
 from .locks import SingleFlight
 from .rate_limit import RateLimiter
 from .thumbnails import ThumbnailStore

@@ -19,6 +19,7 @@ from .._extras import require
 
 require("ipywidgets", "The search panel (SearchPanel, panel)")  # a missing [jupyter] extra, named
 
-from .searchpanel import COMMON_AUTHORITIES, RELEVANCE_CHOICES, PanelState, SearchPanel, panel  # noqa: E402
+from .searchpanel import SearchPanel, panel  # noqa: E402
+from .state import COMMON_AUTHORITIES, RELEVANCE_CHOICES, PanelState  # noqa: E402
 
 __all__ = ["COMMON_AUTHORITIES", "RELEVANCE_CHOICES", "PanelState", "SearchPanel", "panel"]

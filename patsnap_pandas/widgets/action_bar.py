@@ -1,16 +1,4 @@
-"""The two buttons that call the API, Search and Load more, and the hint that says why Search is disabled.
-
-Examples
---------
->>> from patsnap_pandas.widgets.state import PanelState
->>> state = PanelState()
->>> bar = ActionBar(state)
->>> bar.search_button.disabled, bar.hint.value
-(True, '<span class="psp-msg-hint">Choose an image file or paste an image URL to search.</span>')
->>> state.query_url = "https://example.com/chair.png"
->>> bar.search_button.disabled, bar.hint.value, bar.more_button.layout.display
-(False, '', 'none')
-"""
+"""The two buttons that call the API, Search and Load more, and the hint that says why Search is disabled."""
 
 from __future__ import annotations
 
@@ -18,7 +6,7 @@ from typing import Any
 
 import ipywidgets as W
 
-from ..jobs.search import MAX_RESULTS_CAP
+from ..api.filters import MAX_RESULTS_CAP
 from ._layout import classed, hint_html, row
 from .state import PanelState
 
@@ -37,6 +25,17 @@ class ActionBar:
     search_button, more_button : ipywidgets.Button
     hint : ipywidgets.HTML
     box : ipywidgets.Box
+
+    Examples
+    --------
+    >>> from patsnap_pandas.widgets.state import PanelState
+    >>> state = PanelState()
+    >>> bar = ActionBar(state)
+    >>> bar.search_button.disabled, bar.hint.value
+    (True, '<span class="psp-msg-hint">Choose an image file or paste an image URL to search.</span>')
+    >>> state.query_url = "https://example.com/chair.png"
+    >>> bar.search_button.disabled, bar.hint.value, bar.more_button.layout.display
+    (False, '', 'none')
     """
 
     def __init__(self, state: PanelState) -> None:

@@ -4,19 +4,7 @@ Each runs through :func:`run`: ``busy`` while it runs (the views disable their b
 any failure said in plain words in ``last_error`` (never raised: the panel stays usable
 and the results shown are kept), and the warnings of the search modules kept as
 ``notes``. They change :class:`~patsnap_pandas.widgets.state.PanelState` only; the
-views draw what changed.
-
-Examples
---------
->>> from patsnap_pandas import PatsnapClient, samples
->>> from patsnap_pandas.widgets.state import PanelState
->>> with PatsnapClient.sandbox() as client:
-...     state = PanelState(client=client, limit=3)
-...     state.set_image(samples.image("armchair"))
-...     run(state, "Searching\\u2026", "Search", search)
-...     run(state, "Loading more\\u2026", "Load more", load_more)
-...     len(state.results), state.message
-(6, 'Loaded 3 more hits; 6 of 600 fetched.')
+views draw what changed. Each function has its example below.
 """
 
 from __future__ import annotations
@@ -31,7 +19,9 @@ from ..api.client import PatsnapClient
 from ..api.images import ImageSizeWarning
 from ..errors import FilterError, InvalidInputError, MissingCredentialsError
 from ..frame.schema import concat_frames
-from ..jobs.search import SearchWarning, client_for, continue_search, load_thumbnails, search_designs
+from ..jobs.clients import client_for
+from ..jobs.images import load_thumbnails
+from ..jobs.search import SearchWarning, continue_search, search_designs
 from ..store.thumbnails import ThumbnailWarning
 from .export import export_report
 from .messages import plain_error, plural
@@ -56,6 +46,14 @@ def run(state: PanelState, busy_text: str, what: str, action: Callable[[PanelSta
     says ``busy_text``. The action decides, ``run`` applies, in the order the views end in:
     the buttons and the status line first, then what the action found (results, cards,
     chart), as one batch of notifications.
+
+    Examples
+    --------
+    >>> from patsnap_pandas.widgets.state import PanelState
+    >>> state = PanelState()                       # no query image yet: Search fails, nothing is raised
+    >>> run(state, "Searching\u2026", "Search", search)
+    >>> state.busy, state.last_error, state.results is None
+    (False, 'Search was not started: no query image: choose an image file or paste an image URL.', True)
     """
     if state.busy:
         return
@@ -88,7 +86,17 @@ def run(state: PanelState, busy_text: str, what: str, action: Callable[[PanelSta
 
 
 def find_client(state: PanelState) -> PatsnapClient | None:
-    """The client of the ``PATSNAP_*`` variables into ``state.client``; without them, ``credentials_help`` says what to set."""
+    """The client of the ``PATSNAP_*`` variables into ``state.client``; without them, ``credentials_help`` says what to set.
+
+    Examples
+    --------
+    >>> from patsnap_pandas.widgets.state import PanelState
+    >>> state = PanelState()
+    >>> find_client(state) is None                 # no PATSNAP_* variable is set here
+    True
+    >>> print(state.credentials_help)
+    No client was passed and no PatSnap credentials are set. Set PATSNAP_CLIENT_ID and ...
+    """
     try:
         client = client_for(None, None)
     except MissingCredentialsError as exc:
@@ -116,7 +124,21 @@ def with_marks(df: pd.DataFrame, marks: Mapping[str, tuple[str | None, str]]) ->
 
 
 def search(state: PanelState) -> Changes:
-    """Search with the query and the filters (billed): new results; the marks of the same query kept."""
+    """Search with the query and the filters (billed): new results; the marks of the same query kept.
+
+    It decides and changes nothing: :func:`run` applies what it returns (as :meth:`PanelState.search` does).
+
+    Examples
+    --------
+    >>> from patsnap_pandas import PatsnapClient, samples
+    >>> from patsnap_pandas.widgets.state import PanelState
+    >>> with PatsnapClient.sandbox() as client:
+    ...     state = PanelState(client=client, limit=3)
+    ...     state.set_image(samples.image("armchair"))
+    ...     changes = search(state)                # billed
+    >>> state.results is None, len(changes["results"]), changes["message"]
+    (True, 3, 'Found 3 hits of 600 matching designs.')
+    """
     filters = state.filters()
     image, label = state.query()
     client = state.client or find_client(state)
@@ -138,7 +160,20 @@ def search(state: PanelState) -> Changes:
 
 
 def load_more(state: PanelState) -> Changes:
-    """The next ``state.limit`` hits of the same search id (billed), added to the results with their marks."""
+    """The next ``state.limit`` hits of the same search id (billed), added to the results with their marks.
+
+    Examples
+    --------
+    >>> from patsnap_pandas import PatsnapClient, samples
+    >>> from patsnap_pandas.widgets.state import PanelState
+    >>> with PatsnapClient.sandbox() as client:
+    ...     state = PanelState(client=client, limit=3)
+    ...     state.set_image(samples.image("armchair"))
+    ...     run(state, "Searching\u2026", "Search", search)
+    ...     run(state, "Loading more\u2026", "Load more", load_more)
+    >>> len(state.results), state.message
+    (6, 'Loaded 3 more hits; 6 of 600 fetched.')
+    """
     df = state.results
     if df is None:
         raise InvalidInputError("nothing to continue: search first.")
@@ -155,7 +190,20 @@ def load_more(state: PanelState) -> Changes:
 
 
 def export(state: PanelState) -> Changes:
-    """Write the report of the shown hits into ``state.export_dir`` and offer it as a download (no call)."""
+    """Write the report of the shown hits into ``state.export_dir`` and offer it as a download (no call).
+
+    Examples
+    --------
+    >>> from patsnap_pandas import PatsnapClient, samples
+    >>> from patsnap_pandas.widgets.state import PanelState
+    >>> with PatsnapClient.sandbox() as client:
+    ...     state = PanelState(client=client, limit=3, export_folder="reports")
+    ...     state.set_image(samples.image("armchair"))
+    ...     state.search()
+    ...     run(state, "Writing the report\u2026", "Export", export)
+    >>> state.last_report.parent.name, state.last_report.suffix, 'download="' in state.export_html
+    ('reports', '.html', True)
+    """
     if state.results is None or state.shown is None:
         raise InvalidInputError("nothing to export: search first.")
     done = export_report(state.shown, fmt=state.export_format, include=state.export_include,

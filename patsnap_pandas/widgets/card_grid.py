@@ -2,20 +2,6 @@
 
 A card is made once per hit of a search and kept (Load more and the local tools only
 add, hide or reorder cards); a mark redraws the card of its hit.
-
-Examples
---------
->>> import pandas as pd
->>> from patsnap_pandas.widgets.state import PanelState
->>> state = PanelState()
->>> grid = CardGrid(state)
->>> state.results = pd.DataFrame({"patent_id": ["a", "b"], "patent_pn": ["US1", "US2"], "rank": [1, 2],
-...                               "score": [0.9, 0.8], "relevance": [None, None], "note": [None, None]})
->>> len(grid.card_box.children)
-2
->>> state.set_mark(1, "relevant", "")
->>> "psp-mark-relevant" in grid.card_box.children[1].children[0].value
-True
 """
 
 from __future__ import annotations
@@ -46,6 +32,20 @@ class CardGrid:
         The cards (hidden while a hit is open in the comparison view).
     cards_note : ipywidgets.HTML
         Why no card or not every card is shown.
+
+    Examples
+    --------
+    >>> import pandas as pd
+    >>> from patsnap_pandas.widgets.state import PanelState
+    >>> state = PanelState()
+    >>> grid = CardGrid(state)
+    >>> state.results = pd.DataFrame({"patent_id": ["a", "b"], "patent_pn": ["US1", "US2"], "rank": [1, 2],
+    ...                               "score": [0.9, 0.8], "relevance": [None, None], "note": [None, None]})
+    >>> len(grid.card_box.children)
+    2
+    >>> state.set_mark(1, "relevant", "")
+    >>> "psp-mark-relevant" in grid.card_box.children[1].children[0].value
+    True
     """
 
     def __init__(self, state: PanelState) -> None:

@@ -3,20 +3,6 @@
 It draws ``open_row`` (the hit, fetched at :data:`COMPARE_FETCH_PX` when its link still
 works, else the card's thumbnail) and the hit's mark from ``marks``; a mark or note set
 here goes into the state (no call).
-
-Examples
---------
->>> from patsnap_pandas import PatsnapClient, samples
->>> from patsnap_pandas.widgets.state import PanelState
->>> with PatsnapClient.sandbox() as client:
-...     state = PanelState(client=client, limit=3)
-...     view = CompareView(state)
-...     state.set_image(samples.image("armchair"))
-...     state.search()
-...     state.open_hit(1)                          # the state changes; the view draws it
-...     view.relevance.value = "relevant"          # a mark set here goes into the state
->>> view.compare_box.layout.display, "Locarno class" in view.compare.value, state.mark_of(state.open_row)
-('flex', True, ('relevant', ''))
 """
 
 from __future__ import annotations
@@ -29,7 +15,7 @@ import ipywidgets as W
 import pandas as pd
 
 from .._html import escape
-from ..jobs.search import load_query_images, load_thumbnails
+from ..jobs.images import load_query_images, load_thumbnails
 from ..store.thumbnails import ThumbnailStore
 from ._layout import classed, full, label, message_slot, row
 from .cards import compare_html
@@ -82,6 +68,20 @@ class CompareView:
     note : ipywidgets.Textarea
     compare_box : ipywidgets.VBox
         Shown while a hit is open.
+
+    Examples
+    --------
+    >>> from patsnap_pandas import PatsnapClient, samples
+    >>> from patsnap_pandas.widgets.state import PanelState
+    >>> with PatsnapClient.sandbox() as client:
+    ...     state = PanelState(client=client, limit=3)
+    ...     view = CompareView(state)
+    ...     state.set_image(samples.image("armchair"))
+    ...     state.search()
+    ...     state.open_hit(1)                          # the state changes; the view draws it
+    ...     view.relevance.value = "relevant"          # a mark set here goes into the state
+    >>> view.compare_box.layout.display, "Locarno class" in view.compare.value, state.mark_of(state.open_row)
+    ('flex', True, ('relevant', ''))
     """
 
     def __init__(self, state: PanelState) -> None:

@@ -27,6 +27,7 @@ import pandas as pd
 import platformdirs
 
 from .._html import escape
+from .._validate import check_choice
 
 __all__ = ["EXPORT_FORMATS", "Export", "default_export_dir", "display_path", "download_link", "export_report",
            "unique_path"]
@@ -159,8 +160,7 @@ def export_report(df: pd.DataFrame, *, fmt: str, include: str, folder: str | Pat
     """
     from ..report import build_report, write_excel, write_html, write_pdf
 
-    if fmt not in EXPORT_FORMATS:
-        raise ValueError(f"fmt={fmt!r} is not valid. Allowed: {', '.join(map(repr, EXPORT_FORMATS))}.")
+    check_choice(fmt, "fmt", EXPORT_FORMATS, what="format")
     suffix, word = EXPORT_FORMATS[fmt]
     query = df.attrs.get("query") or "query image"
     report = build_report(df, title=title or f"Design search: {query}", include=include, notes=dict(notes or {}))

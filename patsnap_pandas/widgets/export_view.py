@@ -3,17 +3,6 @@
 Its fields are linked to ``export_format``, ``export_include`` and ``export_folder`` of the
 state; the button runs :meth:`PanelState.export`, and the download link of the last
 report (``export_html``) or the reason the button is disabled is shown under it.
-
-Examples
---------
->>> from patsnap_pandas.widgets.state import PanelState
->>> state = PanelState()
->>> view = ExportView(state)
->>> view.export_button.disabled, view.export_button.tooltip
-(True, 'Nothing to export yet: search first.')
->>> view.export_format.value = "xlsx"
->>> state.export_format
-'xlsx'
 """
 
 from __future__ import annotations
@@ -47,6 +36,17 @@ class ExportView:
     export_msg : ipywidgets.HTML
         The download link and saved path of the last report, or why there is nothing to export.
     box : ipywidgets.VBox
+
+    Examples
+    --------
+    >>> from patsnap_pandas.widgets.state import PanelState
+    >>> state = PanelState()
+    >>> view = ExportView(state)
+    >>> view.export_button.disabled, view.export_button.tooltip
+    (True, 'Nothing to export yet: search first.')
+    >>> view.export_format.value = "xlsx"
+    >>> state.export_format
+    'xlsx'
     """
 
     def __init__(self, state: PanelState) -> None:

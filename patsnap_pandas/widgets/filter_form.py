@@ -3,18 +3,6 @@
 A value typed here goes into :class:`~patsnap_pandas.widgets.state.PanelState`, which
 checks it at once (no call); the form draws ``field_errors`` back next to the fields,
 and a green tick with the Locarno expression as PatSnap will read it.
-
-Examples
---------
->>> from patsnap_pandas.widgets.state import PanelState
->>> state = PanelState()
->>> form = FilterForm(state)
->>> form.loc.value = "06-01 AMD"                   # typed: checked by the state, drawn by the form
->>> "psp-msg-error" in form.loc_msg.value, state.loc
-(True, '06-01 AMD')
->>> state.loc = "(1-1 or 1-2)"                     # set in the state: shown in the form
->>> form.loc.value, "&#10003;" in form.loc_msg.value
-('(1-1 or 1-2)', True)
 """
 
 from __future__ import annotations
@@ -61,6 +49,18 @@ class FilterForm:
     more_filters : ipywidgets.Accordion
     box : ipywidgets.VBox
         The column.
+
+    Examples
+    --------
+    >>> from patsnap_pandas.widgets.state import PanelState
+    >>> state = PanelState()
+    >>> form = FilterForm(state)
+    >>> form.loc.value = "06-01 AMD"                   # typed: checked by the state, drawn by the form
+    >>> "psp-msg-error" in form.loc_msg.value, state.loc
+    (True, '06-01 AMD')
+    >>> state.country = ("US", "EM")                   # set in the state: shown in the form
+    >>> form.country.value
+    ('US', 'EM')
     """
 
     def __init__(self, state: PanelState, params: Mapping[str, str] | None = None) -> None:

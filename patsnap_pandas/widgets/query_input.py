@@ -3,19 +3,6 @@
 It draws ``query_url``, ``views``, ``image_error`` and the URL's message of
 :class:`~patsnap_pandas.widgets.state.PanelState`; a file chosen or a URL typed goes
 into the state (checked locally: no call).
-
-Examples
---------
->>> from patsnap_pandas import samples
->>> from patsnap_pandas.widgets.state import PanelState
->>> state = PanelState()
->>> view = QueryInput(state)
->>> state.set_image([samples.image("sneaker"), samples.image("sneaker-drawing")])
->>> len(view.views_box.children), view.views_box.layout.display, view.preview.value
-(2, 'flex', '')
->>> view.url.value = "ftp://example.com/a.png"      # typed in the box: into the state, checked there
->>> state.query_url, "psp-msg-error" in view.url_msg.value
-('ftp://example.com/a.png', True)
 """
 
 from __future__ import annotations
@@ -26,7 +13,7 @@ import ipywidgets as W
 from traitlets import link
 
 from .._html import data_uri, escape
-from ..jobs.search import MAX_VIEWS
+from ..jobs.views import MAX_VIEWS
 from ._layout import classed, column, error_html, hint_html, label, message_slot, text_box
 from .messages import UPLOAD_ACCEPT, split_urls, url_message, urls_message
 from .state import PanelState
@@ -67,6 +54,19 @@ class QueryInput:
         The numbered strip of several views, each with its Remove button.
     box : ipywidgets.VBox
         The column.
+
+    Examples
+    --------
+    >>> from patsnap_pandas import samples
+    >>> from patsnap_pandas.widgets.state import PanelState
+    >>> state = PanelState()
+    >>> view = QueryInput(state)
+    >>> state.set_image([samples.image("sneaker"), samples.image("sneaker-drawing")])
+    >>> len(view.views_box.children), view.views_box.layout.display, view.preview.value
+    (2, 'flex', '')
+    >>> view.url.value = "ftp://example.com/a.png"      # typed in the box: into the state, checked there
+    >>> state.query_url, "psp-msg-error" in view.url_msg.value
+    ('ftp://example.com/a.png', True)
     """
 
     def __init__(self, state: PanelState) -> None:

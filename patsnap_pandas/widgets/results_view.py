@@ -3,20 +3,6 @@
 Hidden until a search filled ``results``. The local tools are linked to ``order``,
 ``min_score`` and ``text_filter`` of the state (no call): the state keeps the rows they
 let through as ``shown``, which the summary, the cards and the chart draw.
-
-Examples
---------
->>> import pandas as pd
->>> from patsnap_pandas.widgets.state import PanelState
->>> state = PanelState()
->>> view = ResultsView(state)
->>> view.results_box.layout.display
-'none'
->>> state.results = pd.DataFrame({"patent_id": ["a", "b"], "patent_pn": ["US1", "US2"], "rank": [1, 2],
-...                               "score": [0.9, 0.5]})
->>> view.min_score.value = 0.6                      # a local tool: into the state, no call
->>> view.results_box.layout.display, "Showing <b>1</b> of 2 fetched hits" in view.summary.value
-('flex', True)
 """
 
 from __future__ import annotations
@@ -54,6 +40,20 @@ class ResultsView:
     cards : CardGrid
     score_chart : ScoreChart
     results_box : ipywidgets.VBox
+
+    Examples
+    --------
+    >>> import pandas as pd
+    >>> from patsnap_pandas.widgets.state import PanelState
+    >>> state = PanelState()
+    >>> view = ResultsView(state)
+    >>> view.results_box.layout.display
+    'none'
+    >>> state.results = pd.DataFrame({"patent_id": ["a", "b"], "patent_pn": ["US1", "US2"], "rank": [1, 2],
+    ...                               "score": [0.9, 0.5]})
+    >>> view.min_score.value = 0.6                      # a local tool: into the state, no call
+    >>> view.results_box.layout.display, "Showing <b>1</b> of 2 fetched hits" in view.summary.value
+    ('flex', True)
     """
 
     def __init__(self, state: PanelState, compare: W.Widget | None = None, export: W.Widget | None = None) -> None:

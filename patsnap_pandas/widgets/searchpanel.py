@@ -42,7 +42,7 @@ import pandas as pd
 
 from .. import codes
 from ..api.client import PatsnapClient
-from ..api.filters import SearchFilters
+from ..api.filters import SearchFilters, check_limit
 from ..errors import InvalidInputError
 from ._layout import classed
 from .action_bar import ActionBar
@@ -51,12 +51,12 @@ from .compare_view import CompareView
 from .export import default_export_dir, display_path
 from .export_view import ExportView
 from .filter_form import FilterForm
-from .query_input import ORDER_HINT, QueryInput
+from .query_input import QueryInput
 from .results_view import ResultsView
-from .state import COMMON_AUTHORITIES, RELEVANCE_CHOICES, PanelState, QueryView
+from .state import PanelState
 from .status_line import StatusLine
 
-__all__ = ["COMMON_AUTHORITIES", "RELEVANCE_CHOICES", "ORDER_HINT", "PanelState", "QueryView", "SearchPanel", "panel"]
+__all__ = ["SearchPanel", "panel"]
 
 class SearchPanel:
     """An interactive PatSnap design search: image, filters, result cards, comparison, marks, export.
@@ -71,7 +71,7 @@ class SearchPanel:
     image : str, path or bytes, or a list of them, optional
         A query to start with: an http(s) URL (put in the URL box) or an image file
         (path or bytes, as if uploaded); a list: several views of one product (URLs
-        or files, up to :data:`search.MAX_VIEWS`).
+        or files, up to :data:`views.MAX_VIEWS`).
     limit : int, default 10
         Hits per Search and per Load more, 1..100 (the slider's start value).
     export_dir : path, optional
@@ -123,10 +123,7 @@ class SearchPanel:
         if client is not None and not isinstance(client, PatsnapClient):
             raise InvalidInputError(f"client={client!r} is not valid: expected a PatsnapClient "
                                     "(PatsnapClient.from_env() or PatsnapClient.sandbox()) or None.")
-        if isinstance(limit, bool) or not isinstance(limit, int) or not (
-                codes.LIMIT_MIN <= limit <= codes.LIMIT_MAX):
-            raise InvalidInputError(f"limit={limit!r} is not valid. Allowed: an integer from "
-                                    f"{codes.LIMIT_MIN} to {codes.LIMIT_MAX}.")
+        limit = check_limit(limit)
         initial = SearchFilters.from_kwargs(**initial_filters).to_params()  # fail early on bad filters
         folder = Path(export_dir).expanduser() if export_dir is not None else default_export_dir()
         self.state = PanelState(client=client, limit=limit, export_folder=display_path(folder))

@@ -39,13 +39,14 @@ import pandas as pd
 from traitlets import Bool, Bytes, Dict, Enum, Float, HasTraits, Instance, Int, List, Tuple, Unicode, default, observe
 
 from .. import codes
+from .._validate import check_choice, check_int
 from ..api.client import PatsnapClient
 from ..api.filters import SearchFilters
 from ..api.images import ImageSizeWarning, PreparedImage, prepare_image
 from ..errors import FilterError, InvalidInputError
 from ..frame.schema import RELEVANCE_VALUES
 from ..imaging import thumbnail_png_or_none
-from ..jobs.search import MAX_VIEWS
+from ..jobs.views import MAX_VIEWS
 from . import actions
 from .export import EXPORT_FORMATS, default_export_dir, display_path
 from .messages import filter_message, image_message, split_urls, too_many_views, url_message, urls_message
@@ -352,7 +353,7 @@ class PanelState(HasTraits):
     def choose_files(self, files: list[tuple[bytes, str]]) -> None:
         """Make ``(bytes, name)`` files the query (the URL box is emptied); checked locally, no call.
 
-        Unreadable files, and files beyond :data:`search.MAX_VIEWS`, are left out and said
+        Unreadable files, and files beyond :data:`views.MAX_VIEWS`, are left out and said
         in ``image_error``.
         """
         problems = []
@@ -390,9 +391,7 @@ class PanelState(HasTraits):
         """Remove view ``number`` (1-based, as the strip shows it) from the query; no call."""
         urls = split_urls(self.query_url) if self.query_url.strip() else []
         count = len(urls) if urls else len(self.views)
-        if isinstance(number, bool) or not isinstance(number, int) or not 1 <= number <= count:
-            raise InvalidInputError(f"number={number!r} is not valid: the query has {count} view(s) "
-                                    f"(numbers 1 to {count}).")
+        number = check_int(number, "number", 1, count, too_high=f"the query has {count} view(s)")
         if urls:
             del urls[number - 1]
             self.query_url = " ".join(urls)
@@ -510,9 +509,7 @@ class PanelState(HasTraits):
 
     def mark(self, row: int, relevance: str | None, note: str | None = None) -> None:
         """Mark hit ``row`` of ``shown`` (``"relevant"``, ``"not relevant"``, ``"unsure"`` or None); no call."""
-        if relevance is not None and relevance not in RELEVANCE_CHOICES:
-            raise InvalidInputError(f"relevance={relevance!r} is not valid. Allowed: "
-                                    + ", ".join(repr(c) for c in RELEVANCE_CHOICES) + " or None.")
+        relevance = check_choice(relevance, "relevance", RELEVANCE_CHOICES, allow_none=True)
         self.set_mark(self._row_of(row, rows=False), relevance, note)
 
     def mark_of(self, index: int | None) -> tuple[str | None, str]:

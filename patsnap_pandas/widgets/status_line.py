@@ -1,14 +1,4 @@
-"""The status line: which data the panel searches, the session's billed calls, and what the last action did.
-
-Examples
---------
->>> from patsnap_pandas.widgets.state import PanelState
->>> state = PanelState(credentials_help="Set PATSNAP_API_KEY.")
->>> line = StatusLine(state)
->>> state.message = "Found 3 hits of 40 matching designs."
->>> "Not connected" in line.status.value, "<b>Found 3 hits of 40 matching designs.</b>" in line.status.value
-(True, True)
-"""
+"""The status line: which data the panel searches, the session's billed calls, and what the last action did."""
 
 from __future__ import annotations
 
@@ -19,7 +9,7 @@ import ipywidgets as W
 from .._html import escape
 from ..errors import CacheError
 from ..frame.words import SANDBOX_BANNER, SANDBOX_SOURCE
-from ..jobs.search import data_source
+from ..jobs.clients import data_source
 from ._layout import classed
 from .messages import plural
 from .state import PanelState
@@ -37,6 +27,15 @@ class StatusLine:
     Attributes
     ----------
     status : ipywidgets.HTML
+
+    Examples
+    --------
+    >>> from patsnap_pandas.widgets.state import PanelState
+    >>> state = PanelState(credentials_help="Set PATSNAP_API_KEY.")
+    >>> line = StatusLine(state)
+    >>> state.message = "Found 3 hits of 40 matching designs."
+    >>> "Not connected" in line.status.value, "<b>Found 3 hits of 40 matching designs.</b>" in line.status.value
+    (True, True)
     """
 
     def __init__(self, state: PanelState) -> None:

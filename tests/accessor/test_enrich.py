@@ -60,7 +60,7 @@ def test_enrich_250_hits_makes_3_calls_typed_columns_equal_to_the_sandbox(client
         design = corpus.design(row["patent_id"])
         for name, value in _expected(design).items():
             assert _same(row[name], value), (name, row[name], value)
-        assert row["simple_legal_status"] == simple_legal_label(design.simple_legal_status)
+        assert row["simple_legal_status"] == simple_legal_label(design.simple_legal_status_on(sandbox.today))
     assert rich["grant_date"].isna().any() and rich["grant_date"].notna().any()
 
     # a new frame: the input is untouched, attrs and index kept

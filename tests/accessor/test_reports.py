@@ -13,7 +13,7 @@ import pytest
 import requests
 
 from patsnap_pandas import InvalidInputError, search_designs
-from patsnap_pandas.jobs import search
+from patsnap_pandas.jobs.images import load_query_image
 from patsnap_pandas.store.thumbnails import ThumbnailStore
 from tests.helpers import HOSTILE_APPLICANT, HOSTILE_TITLE, design_png
 
@@ -66,7 +66,7 @@ def test_report_embeds_the_local_query_image_after_its_upload_url_expired(client
     text = hits.patsnap.to_html(tmp_path / "r.html").read_text(encoding="utf-8")
     block = text[text.index('<section class="query-image">'):]
     shown = re.search(r'<img src="data:image/png;base64,([A-Za-z0-9+/=]+)"', block)
-    stored = search.load_query_image(hits)
+    stored = load_query_image(hits)
     assert shown is not None and stored is not None
     # the query image is shown large (at most 480 px, from the stored thumbnail) and beside every card
     assert len(re.findall(r"Query: ", text)) == 4
@@ -85,11 +85,11 @@ def test_report_escapes_hostile_titles_and_assignees_from_the_sandbox(hostile_hi
 def test_report_arguments_are_checked_first(hits, tmp_path):
     with pytest.raises(ValueError, match="does not exist"):
         hits.patsnap.to_html(tmp_path / "missing" / "r.html")
-    with pytest.raises(InvalidInputError, match=r"include='some' is not valid: expected one of"):
+    with pytest.raises(InvalidInputError, match=r"^include='some' is not valid: unknown choice\. Allowed: 'all', 'marked' or 'relevant'\.$"):
         hits.patsnap.to_html(tmp_path / "r.html", include="some")
     with pytest.raises(InvalidInputError, match=r"title='' is not valid"):
         hits.patsnap.to_excel(tmp_path / "r.xlsx", title="")
-    with pytest.raises(ValueError, match=r"page_size='A3' is not valid"):
+    with pytest.raises(ValueError, match=r"^page_size='A3' is not valid: unknown page size\. Allowed: 'A4' or 'Letter'\.$"):
         hits.patsnap.to_pdf(tmp_path / "r.pdf", page_size="A3")
     with pytest.raises(TypeError):
         hits.patsnap.to_html(tmp_path / "r.html", include_plots=False)  # an option that does not exist

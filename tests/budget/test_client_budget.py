@@ -13,7 +13,8 @@ from patsnap_pandas import (
     ServiceUnreachableError,
     search_designs,
 )
-from patsnap_pandas.store.budget import LocalUsageCounter, MemoryUsageCounter
+from patsnap_pandas.store.budget import MemoryUsageCounter
+from patsnap_pandas.store.local_usage import LocalUsageCounter
 from patsnap_pandas.store.files import USAGE_FILE
 from tests.helpers import SEARCH, UPLOAD, numbered_png
 

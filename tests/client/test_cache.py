@@ -57,6 +57,18 @@ def test_upload_is_made_again_when_its_url_is_about_to_expire(sandbox, make_clie
     assert sandbox.ledger.billed("image-upload") == 2
 
 
+def test_a_nine_hour_upload_url_is_reused_until_ten_minutes_before_it_expires(sandbox, make_client, query_png, clock):
+    """docs/caching.md: until 10 % of the URL's life, at most 10 minutes, before it expires."""
+    client = make_client()
+    first = client.upload_image(query_png, "a.png")  # the sandbox's URLs live 9 hours, as PatSnap's
+    clock.shift(9 * 3600 - 11 * 60)  # 11 minutes left
+    assert client.upload_image(query_png, "a.png").from_cache
+    clock.shift(2 * 60)  # 9 minutes left
+    again = client.upload_image(query_png, "a.png")
+    assert again.url != first.url and not again.from_cache
+    assert sandbox.ledger.billed("image-upload") == 2
+
+
 def test_uploaded_bytes_are_not_written_to_the_cache(client, query_png):
     client.upload_image(query_png, "q.png")
     chunk = query_png[len(query_png) // 2:][:48]

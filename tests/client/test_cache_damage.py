@@ -16,10 +16,10 @@ from pathlib import Path
 import pytest
 
 from patsnap_pandas import CacheError, CacheWarning
-from patsnap_pandas.api.client import cache_info, clear_cache
 from patsnap_pandas.cli.main import main
 from patsnap_pandas.store import files as cache_files
 from patsnap_pandas.store import locks, upload_memo
+from patsnap_pandas.store.cache import cache_info, clear_cache
 
 GARBAGE = b"this is not a SQLite database, it is what a crash or a bad copy leaves" * 40
 

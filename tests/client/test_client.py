@@ -10,7 +10,7 @@ from concurrent.futures import ThreadPoolExecutor
 import pytest
 
 from patsnap_pandas import ImageInputError, InvalidInputError, PatsnapClient
-from patsnap_pandas.api.client import Hit, SearchPage, UploadedImage
+from patsnap_pandas.api.models import Hit, SearchPage, UploadedImage
 
 
 def test_upload_image(sandbox, client, query_png):

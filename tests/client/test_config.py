@@ -45,16 +45,48 @@ def test_bad_environment_value_names_the_variable(monkeypatch, variable, value):
         config.resolve(name)
 
 
-@pytest.mark.parametrize(("name", "value", "problem"), [
-    ("timeout", True, "must be a number"),
-    ("timeout", float("inf"), "must be a finite number > 0"),
-    ("rate_limit", float("nan"), "must be a finite number > 0"),
-    ("max_retries", float("inf"), "cannot convert float infinity to integer"),
+@pytest.mark.parametrize(("name", "value", "problem", "allowed"), [
+    ("timeout", True, "expected a number, got bool", "a number of seconds > 0"),
+    ("timeout", float("inf"), "not a finite number", "a number of seconds > 0"),
+    ("rate_limit", float("nan"), "not a number (NaN)", "a number of calls per second > 0"),
+    ("max_retries", float("inf"), "expected an integer, got float", "an integer >= 0"),
+    ("max_retries", "2.5", "not an integer", "an integer >= 0"),
+    ("result_max_age", "-5m", "out of range", "a number of seconds > 0, a timedelta, or text such as '90s'"),
 ])
-def test_bad_explicit_numbers_raise_invalid_input_naming_the_argument(name, value, problem):
+def test_bad_explicit_numbers_raise_invalid_input_naming_the_argument(name, value, problem, allowed):
     with pytest.raises(InvalidInputError) as info:
         config.resolve(name, value)
-    assert str(info.value).startswith(f"{name}={value!r} is not valid: {problem} (")
+    assert str(info.value).startswith(f"{name}={value!r} is not valid: {problem}. Allowed: {allowed}")
+
+
+def test_numbers_from_the_environment_are_read_from_text(monkeypatch):
+    monkeypatch.setenv("PATSNAP_TIMEOUT", " 12.5 ")
+    monkeypatch.setenv("PATSNAP_MAX_RETRIES", "2")
+    monkeypatch.setenv("PATSNAP_RATE_LIMIT", "0.5")
+    assert (config.resolve("timeout"), config.resolve("max_retries"), config.resolve("rate_limit")) == (12.5, 2, 0.5)
+    assert config.resolve("max_retries", 2.0) == 2  # a whole float is a count, as before
+    monkeypatch.setenv("PATSNAP_MAX_RETRIES", "-1")
+    with pytest.raises(InvalidInputError, match=r"^PATSNAP_MAX_RETRIES='-1' is not valid: out of range\. "
+                                                r"Allowed: an integer >= 0\.$"):
+        config.resolve("max_retries")
+
+
+def test_the_sandbox_reads_its_cache_folder_from_the_variable_of_the_settings_table():
+    """The sandbox imports nothing of the client (its contract), so it spells the name itself: the same one."""
+    from patsnap_pandas.sandbox import corpus
+
+    assert config.env_name("sandbox_cache_dir") == corpus.CACHE_DIR_ENV == "PATSNAP_SANDBOX_CACHE_DIR"
+
+
+def test_every_patsnap_variable_the_package_reads_is_in_the_settings_table():
+    """One table of environment variables: a PATSNAP_* name spelled anywhere in the package is one of its rows."""
+    import re
+
+    texts = [path.read_text(encoding="utf-8") for path in Path(config.__file__).parent.rglob("*.py")]
+    spelled = {name for text in texts for name in re.findall(r"[\"'](PATSNAP_[A-Z_]+)[\"']", text)}
+    constants = {name for text in texts for name in re.findall(r"^(PATSNAP_[A-Z_]+) *=", text, re.M)}  # words.PATSNAP_SOURCE
+    assert "PATSNAP_SANDBOX_CACHE_DIR" in spelled
+    assert spelled - constants <= {setting.env for setting in config.SETTINGS.values()}, spelled - constants
 
 
 def test_secret_values_are_not_echoed_in_errors(monkeypatch):

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import datetime as dt
 import json
+import re
 from dataclasses import dataclass, field
 from pathlib import Path
 
@@ -11,7 +12,7 @@ import numpy as np
 import pandas as pd
 import pytest
 
-from patsnap_pandas import codes
+from patsnap_pandas import InvalidInputError, codes
 from patsnap_pandas.frame.schema import (
     ATTRS_KEYS,
     SCHEMA,
@@ -90,7 +91,8 @@ def test_start_rank_continues_across_pages():
 
 @pytest.mark.parametrize("bad", [0, -1, 1.5, True, "1"])
 def test_start_rank_must_be_a_positive_integer(bad):
-    with pytest.raises(ValueError, match=r"start_rank: expected an integer >= 1"):
+    with pytest.raises(InvalidInputError, match=rf"^start_rank={re.escape(repr(bad))} is not valid: .*\. "
+                                                r"Allowed: an integer >= 1\.$"):
         hits_to_frame(make_hits(1), search_id="S", query="q", start_rank=bad)
 
 

@@ -12,7 +12,8 @@ import pytest
 from PIL import Image, ImageDraw
 
 from patsnap_pandas import codes, errors
-from patsnap_pandas.api.images import ImageInputError, ImageSizeWarning, PreparedImage, prepare_image, query_label
+from patsnap_pandas.api.images import ImageSizeWarning, PreparedImage, prepare_image, query_label
+from patsnap_pandas.errors import ImageInputError
 
 
 def encode(im: Image.Image, fmt: str, **params) -> bytes:

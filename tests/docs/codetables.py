@@ -1,4 +1,4 @@
-"""The tables of the docs that restate code: generated from codes.py, errors.py and config.py.
+"""The tables of the docs that restate code: generated from codes.py, errors.py, config.py and the term rules.
 
 A docs page holds each generated table between two markers::
 
@@ -21,6 +21,7 @@ from typing import Callable
 
 from patsnap_pandas import codes, config, errors
 from patsnap_pandas.api.filters import FILTER_NAMES
+from patsnap_pandas.frame import term_rules, terms
 
 DOCS = Path(__file__).resolve().parents[2] / "docs"
 BLOCK = re.compile(r"(<!-- generated:(?P<name>[a-z_]+) -->\n)(?P<body>.*?)(<!-- /generated:(?P=name) -->)", re.S)
@@ -97,6 +98,40 @@ def settings() -> str:
     return _table(("environment variable", "argument", "meaning", "default"), rows)
 
 
+def _open_points(rule: term_rules.Rule) -> str:
+    points = ["🟡 which date decides the change: the filing date, assumed"] if rule.assumed else []
+    if rule.minimum:
+        points.append("a minimum: the national maximum needs `designation=`")
+    if "🟡" in rule.renewal.note:  # the annual-fee anchors (renewal.assumed), the EU deadline switch
+        points.append(rule.renewal.note)
+    return "<br>".join(points) or "—"
+
+
+def design_terms() -> str:
+    rows = []
+    for code, rule in term_rules.RULES.items():
+        least = "at least " if rule.minimum else ""
+        change = "—"
+        if rule.changed and rule.before:
+            when = (f"term ended before {rule.changed.isoformat()}" if rule.decided_by == "running"
+                    else f"filed before {rule.changed.isoformat()}")
+            change = f"{when}: {rule.before.words()} ({rule.before.cite})"
+        renewal = rule.renewal.words() + (f"; grace: {rule.renewal.grace}" if rule.renewal.grace else "")
+        sources = " ".join(f"[{i}]({url})" for i, url in enumerate(rule.sources, 1))
+        rows.append((f"`{code}` {rule.right}", f"{least}{rule.term.words()} ({rule.term.cite})", change, renewal,
+                     "<br>".join(rule.notes) or "—", _open_points(rule), sources))
+    return _table(("office", "term", "rule before the change", "renewal", "special cases", "open points", "sources"),
+                  rows)
+
+
+def status_effects() -> str:
+    rows = [(code, f"`{codes.LEGAL_STATUS_EXTENDED[code]}`", terms.STATUS_EFFECT[code])
+            for code in sorted(codes.LEGAL_STATUS_EXTENDED)]
+    rows += [("", f"`{name}` (simple status)", terms.STATUS_EFFECT[name.lower()])
+             for name in codes.SIMPLE_LEGAL_STATUS.values()]
+    return _table(("code", "legal status", "the right is"), rows)
+
+
 GENERATORS: dict[str, Callable[[], str]] = {
     "legal_status": legal_status,
     "simple_legal_status": simple_legal_status,
@@ -106,6 +141,8 @@ GENERATORS: dict[str, Callable[[], str]] = {
     "filter_names": filter_names,
     "error_codes": error_codes,
     "settings": settings,
+    "design_terms": design_terms,
+    "status_effects": status_effects,
 }
 
 

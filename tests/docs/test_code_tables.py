@@ -10,6 +10,7 @@ EXPECTED_BLOCKS = {
     "filters.md": {"filter_names", "authorities", "legal_status", "simple_legal_status", "sort_fields", "limits"},
     "errors.md": {"error_codes"},
     "credentials.md": {"settings"},
+    "clearance.md": {"design_terms", "status_effects"},
 }
 
 

@@ -110,7 +110,8 @@ def test_a_misspelt_option_fails_the_test_naming_it_and_what_is_allowed(pytester
     text = result.stdout.str()
     assert "'failure_rat' is not a sandbox option. Allowed: the corpus options corpus, corpus_size" in text
     assert "failure_rate" in text and "token_lifetime" in text
-    assert "auth='password' is not valid: allowed 'token' (client id + secret) or 'api_key'" in text
+    assert ("auth='password' is not valid: unknown way to authenticate. Allowed: 'token' (client id + secret) "
+            "or 'api_key'.") in text
 
 
 def test_importlib_mode_is_the_suite_setting():

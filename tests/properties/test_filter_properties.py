@@ -21,7 +21,8 @@ from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
 from patsnap_pandas import codes
-from patsnap_pandas.api.filters import FILTER_NAMES, FilterError, SearchFilters, check_limit, check_offset
+from patsnap_pandas.api.filters import FILTER_NAMES, SearchFilters, check_limit, check_offset
+from patsnap_pandas.errors import FilterError
 
 SETTINGS = settings(suppress_health_check=[HealthCheck.too_slow])  # examples, deadline: the profile (conftest.py)
 

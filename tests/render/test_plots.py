@@ -15,7 +15,7 @@ import pytest
 from matplotlib.figure import Figure
 from PIL import Image
 
-from patsnap_pandas.frame.render import gallery, plot_scores
+from patsnap_pandas.frame.charts import gallery, plot_scores
 from tests.helpers import hit, make_frame, png, sample_frame, thumbs
 
 
@@ -133,7 +133,7 @@ def test_empty_frame_gives_a_note_not_an_error():
 @pytest.mark.parametrize(
     "kwargs, words",
     [
-        ({"kind": "pie"}, ["kind='pie'", "('bar', 'hist', 'strip')"]),
+        ({"kind": "pie"}, ["kind='pie' is not valid: unknown kind", "Allowed: 'bar', 'hist' or 'strip'."]),
         ({"by": "colour"}, ["by='colour'", "None or ['query', 'authority']"]),
         ({"n": 0}, ["n=0", "integer >= 1"]),
         ({"n": True}, ["n=True", "integer >= 1"]),

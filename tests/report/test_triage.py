@@ -31,7 +31,8 @@ def test_mark_by_mask_and_by_number_and_bad_values(hits):
     assert marked.attrs == hits.attrs
     cleared = marked.patsnap.mark(first, relevance="", note="")
     assert cleared["relevance"].isna().iloc[0] and cleared["note"].isna().iloc[0]
-    with pytest.raises(InvalidInputError, match=r"relevance='maybe' is not valid: expected one of"):
+    with pytest.raises(InvalidInputError, match=r"^relevance='maybe' is not valid: unknown relevance\. Allowed: 'relevant', 'not relevant' or "
+                                                r"'unsure' \(case and spaces ignored\), or an empty value\.$"):
         hits.patsnap.mark(first, relevance="maybe")
     with pytest.raises(InvalidInputError, match=r"XX123.*not in df"):
         hits.patsnap.mark(["XX123"], relevance="relevant")

@@ -11,13 +11,13 @@ import functools
 import pytest
 
 from patsnap_pandas.sandbox import start_sandbox
-from tests.helpers import DEFAULT_CORPUS_SIZE, Api
+from tests.helpers import DEFAULT_CORPUS_SIZE, SANDBOX_TODAY, Api
 
 
 @pytest.fixture(scope="session")
 def sandbox():
-    """The shared sandbox with default knobs. Tests must not configure() it."""
-    with start_sandbox(corpus_size=DEFAULT_CORPUS_SIZE) as server:
+    """The shared sandbox with default knobs and ``today`` fixed at SANDBOX_TODAY. Tests must not configure() it."""
+    with start_sandbox(corpus_size=DEFAULT_CORPUS_SIZE, today=SANDBOX_TODAY) as server:
         yield server
 
 

@@ -20,13 +20,13 @@ from patsnap_pandas.sandbox import corpus as corpus_mod
 from patsnap_pandas.sandbox.corpus import (
     Corpus,
     Design,
-    directory_corpus,
-    format_pn,
     generated_corpus,
     load_corpus,
     sandbox_cache_dir,
 )
+from patsnap_pandas.sandbox.folder_corpus import directory_corpus, format_pn
 from patsnap_pandas.sandbox.index import ImageIndex
+from tests.helpers import SANDBOX_TODAY
 
 PN_PATTERNS = {
     "CN": re.compile(r"CN30\d{7}S"),
@@ -148,17 +148,18 @@ def test_dates_and_legal_status(built):
         if d.grant_date is not None:
             assert d.apply_date <= d.grant_date
             assert d.grant_date == d.publication_date  # designs are published on grant
-        assert d.legal_status in codes.LEGAL_STATUS
-        assert d.simple_legal_status in codes.SIMPLE_LEGAL_STATUS
-        granted_alive = d.legal_status in (3, 21, 23)
-        assert (d.simple_legal_status == 1) == granted_alive
-        if d.simple_legal_status == 2:  # pending: no grant yet
-            assert d.grant_date is None and d.legal_status in (1, 2)
-        if d.legal_status == 15:  # expired: the term has run out
-            assert d.apply_date.year <= 2015
+        code, simple = d.legal_status_on(SANDBOX_TODAY), d.simple_legal_status_on(SANDBOX_TODAY)
+        assert code in codes.LEGAL_STATUS
+        assert simple in codes.SIMPLE_LEGAL_STATUS
+        granted_alive = code in (3, 21, 23)
+        assert (simple == 1) == granted_alive == d.in_force_on(SANDBOX_TODAY)
+        if simple == 2:  # pending: no grant yet
+            assert d.grant_date is None and code in (1, 2)
+        if code == 15:  # expired: the term has run out
+            assert d.legal_history.expiry < SANDBOX_TODAY and d.apply_date.year <= 2016
         years[d.apply_date.year] += 1
     assert min(years) <= 2011 and max(years) >= 2023
-    statuses = Counter(d.simple_legal_status for d in corpus.designs)
+    statuses = Counter(d.simple_legal_status_on(SANDBOX_TODAY) for d in corpus.designs)
     assert statuses[1] > statuses[0] > 0 and statuses[2] > 0
 
 
@@ -267,7 +268,7 @@ def test_directory_corpus_from_a_small_folder(tmp_path):
     assert a.title == "Widget" and a.loc == ("10-02",)
     assert a.applicants == ("ACME Corp.",) and a.assignees == ("ACME Corp.",)
     assert a.apply_date == dt.date(2019, 5, 6) and a.grant_date == a.publication_date == dt.date(2021, 3, 2)
-    assert a.legal_status == 3 and a.simple_legal_status == 1
+    assert a.legal_status_on(SANDBOX_TODAY) == 3 and a.simple_legal_status_on(SANDBOX_TODAY) == 1
     assert a.patent_id == str(uuid.uuid5(corpus_mod.CORPUS_NAMESPACE, "USD900001S"))
     assert directory_corpus(folder).fingerprint == c.fingerprint
     big = c.image("A-D00001")

@@ -5,7 +5,7 @@ from __future__ import annotations
 import pytest
 
 from patsnap_pandas import codes
-from tests.helpers import error_of
+from tests.helpers import SANDBOX_TODAY, error_of
 
 BIBLIO = "/basic-patent-data/simple-bibliography"
 LEGAL = "/basic-patent-data/simple-legal-status"
@@ -97,7 +97,7 @@ def test_legal_status_items(api, corpus):
     for design, item in zip(designs, items):
         assert set(item) == {"patent_id", "pn", "simple_legal_status"}
         assert item["patent_id"] == design.patent_id and item["pn"] == design.patent_pn
-        label = codes.SIMPLE_LEGAL_STATUS[design.simple_legal_status]
+        label = codes.SIMPLE_LEGAL_STATUS[design.simple_legal_status_on(SANDBOX_TODAY)]
         assert item["simple_legal_status"] == [label[0].upper() + label[1:]]
     assert {"Active", "Inactive"} <= {i["simple_legal_status"][0] for i in items}
 

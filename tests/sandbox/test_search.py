@@ -14,7 +14,7 @@ from urllib.parse import parse_qs, urlsplit
 import pytest
 import requests
 
-from tests.helpers import error_of
+from tests.helpers import SANDBOX_TODAY, error_of
 
 SEARCH_ID = re.compile(r"^[0-9A-F]{32}-1-D$")
 
@@ -244,14 +244,15 @@ def test_assignees_matches_non_latin_names(api, query_url, corpus):
 
 
 def test_legal_status_filter(api, query_url, corpus):
-    codes_present = Counter(d.legal_status for d in corpus.designs)
+    codes_present = Counter(d.legal_status_on(SANDBOX_TODAY) for d in corpus.designs)
     a, b = [code for code, _ in codes_present.most_common(2)]
-    check(api, query_url, corpus, lambda d: d.legal_status in {a, b}, legal_status=f"{a},{b}")
+    check(api, query_url, corpus, lambda d: d.legal_status_on(SANDBOX_TODAY) in {a, b}, legal_status=f"{a},{b}")
 
 
 def test_simple_legal_status_filter(api, query_url, corpus):
-    check(api, query_url, corpus, lambda d: d.simple_legal_status == 0, simple_legal_status="0")
-    check(api, query_url, corpus, lambda d: d.simple_legal_status in (1, 2), simple_legal_status="1, 2")
+    check(api, query_url, corpus, lambda d: d.simple_legal_status_on(SANDBOX_TODAY) == 0, simple_legal_status="0")
+    check(api, query_url, corpus, lambda d: d.simple_legal_status_on(SANDBOX_TODAY) in (1, 2),
+          simple_legal_status="1, 2")
 
 
 def main_field_texts(d) -> list[str]:
@@ -311,7 +312,8 @@ def test_filters_combine_with_and(api, query_url, corpus):
         api,
         query_url,
         corpus,
-        lambda d: d.authority in ("CN", "EM") and d.simple_legal_status == 1 and d.apply_date >= dt.date(2015, 1, 1),
+        lambda d: (d.authority in ("CN", "EM") and d.simple_legal_status_on(SANDBOX_TODAY) == 1
+                   and d.apply_date >= dt.date(2015, 1, 1)),
         country="CN,EM",
         simple_legal_status="1",
         apply_start_time="20150101",

@@ -5,7 +5,8 @@ from __future__ import annotations
 import pytest
 
 from patsnap_pandas import FilterError, InvalidInputError, search_designs
-from patsnap_pandas.jobs.search import MAX_RESULTS_CAP, SearchWarning
+from patsnap_pandas.api.filters import MAX_RESULTS_CAP
+from patsnap_pandas.jobs.search import SearchWarning
 
 
 def pages(entries) -> list[tuple[str, str | None, str]]:

@@ -12,7 +12,8 @@ import pytest
 from patsnap_pandas import InvalidInputError
 from patsnap_pandas.errors import CacheUnavailableError
 from patsnap_pandas.store.rate_limit import RateLimiter
-from patsnap_pandas.store.redis_backend import RedisBackend, SharedRateLimiter
+from patsnap_pandas.store.redis_backend import RedisBackend
+from patsnap_pandas.store.redis_rate_limit import SharedRateLimiter
 from patsnap_pandas.testing import wait_until
 from patsnap_pandas.waits import Interrupted
 from tests.shared_backend import workers

@@ -18,27 +18,27 @@ from typing import Any
 
 from .. import config
 from ..errors import CacheError
+from ..store.base import Store
 from ..store.budget import Budget, spending
 from ..store.cache import cache_info as client_cache_info
 from ..store.cache import clear_cache as client_clear_cache
 from ..store.cache import clear_plan as client_clear_plan
 from ..store.cache import repair_cache as client_repair_cache
 from ..store.files import USAGE_FILE
-from ..store.local_usage import LocalUsageCounter
-from ..store.redis_usage import RedisUsageCounter
+from ..store.local import LocalStore
 from .common import EXIT_FAILED, EXIT_OK, UsageError, _count, _size
 
 
 def _spending(folder: str) -> dict[str, Any]:
     """Billed calls of today and this month counted in the folder, and the budget of ``$PATSNAP_BUDGET``."""
     try:
-        return LocalUsageCounter(folder).report(Budget.parse(None))
+        return LocalStore(folder).usage_counter().report(Budget.parse(None))
     except CacheError as exc:
         return {"problem": str(exc)}
 
 
-def _shared_backend() -> Any:
-    """The team's Redis of $PATSNAP_CACHE_URL, or None (CacheUnavailableError when it cannot be reached)."""
+def _shared_backend() -> Store | None:
+    """The team's Redis of $PATSNAP_CACHE_URL as a store, or None (CacheUnavailableError when it cannot be reached)."""
     url = config.resolve("cache_url")
     if url is None:
         return None
@@ -48,15 +48,14 @@ def _shared_backend() -> Any:
 
 
 def run_cache_info(args: argparse.Namespace) -> int:
-    state = client_cache_info()
+    state = LocalStore(config.cache_dir()).info()
     state["usage"] = _spending(state["cache_dir"])
     shared = _shared_backend()
     if shared is not None:
         with contextlib.closing(shared):
             state["shared"] = shared.info()
-            counter = RedisUsageCounter(shared.connection, shared.namespace, guard=shared.guard,
-                                        location=shared.shown_url, record=state["cache_dir"])
-            state["usage"] = spending(counter, Budget.parse(None))  # counts the Redis lost: said, not shown as 0
+            # counts the Redis lost: said, not shown as 0
+            state["usage"] = spending(shared.usage_counter(), Budget.parse(None))
     if args.json:
         print(json.dumps(state, indent=2))
         return EXIT_OK

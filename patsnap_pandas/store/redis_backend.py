@@ -1,8 +1,10 @@
 """The shared backend: one Redis server holds what a team shares (HTTP cache, upload memo, thumbnails,
 single-flight locks, the rate limit).
 
-:class:`RedisBackend` connects to a ``redis://`` URL and hands out the building blocks,
-each with the API of its local counterpart:
+:class:`RedisBackend` connects to a ``redis://`` URL and is the shared
+:class:`~patsnap_pandas.store.base.Store` (the local one is
+:class:`~patsnap_pandas.store.local.LocalStore`): it hands out the building blocks, each with the
+API of its local counterpart:
 
 * ``backend.http_cache()``: :class:`~patsnap_pandas.store.redis_http_cache.RedisHTTPCache`,
   requests-cache's ``RedisCache``;
@@ -14,6 +16,7 @@ each with the API of its local counterpart:
   :class:`~patsnap_pandas.store.locks.SingleFlight`;
 * ``backend.rate_limiter(rate)``: :class:`~patsnap_pandas.store.redis_rate_limit.SharedRateLimiter`, a
   :class:`~patsnap_pandas.store.rate_limit.RateLimiter`;
+* ``backend.usage_counter()``: a :class:`~patsnap_pandas.store.redis_usage.RedisUsageCounter` (the budget);
 * ``backend.info()`` / ``backend.clear()``: what is stored, and emptying it.
 
 Each building block is a module of its own (``redis_http_cache``, ``redis_upload_memo``,
@@ -61,18 +64,22 @@ import threading
 import weakref
 from collections.abc import Iterator
 from contextlib import contextmanager
+from pathlib import Path
 from typing import TYPE_CHECKING, Any, ClassVar, NoReturn
 from urllib.parse import parse_qsl, unquote, urlencode, urlsplit
 
+from .. import config
 from .._extras import require
 from .._validate import check_int
 from ..errors import CacheUnavailableError, InvalidInputError
 from ..redaction import install_log_redaction, redact, register_secret
+from .base import Store
 from .redis_http_cache import RedisHTTPCache
 from .redis_locks import LOCK_LEASE_S, RedisSingleFlight
 from .redis_rate_limit import SharedRateLimiter
 from .redis_thumbnails import THUMBNAIL_MAX_BYTES, RedisThumbnailStore
 from .redis_upload_memo import RedisUploadMemo
+from .redis_usage import RedisUsageCounter
 
 if TYPE_CHECKING:
     import redis
@@ -126,8 +133,8 @@ def _url_secrets(url: str) -> list[str]:
     return [value for value in found if value]
 
 
-class RedisBackend:
-    """A connection to the team's Redis and the shared building blocks made on it.
+class RedisBackend(Store):
+    """A connection to the team's Redis and the shared building blocks made on it: the shared store.
 
     Parameters
     ----------
@@ -138,6 +145,11 @@ class RedisBackend:
         Prefix of every key (``<namespace>:...``); teams sharing one server use one each.
     thumbnail_max_bytes : int, default :data:`THUMBNAIL_MAX_BYTES` (512 MiB)
         Size cap of the thumbnails kept in Redis; the least recently used go first.
+    cache_dir : path, optional
+        The local cache folder whose ``usage.sqlite`` keeps the counts this machine last saw
+        (:class:`~patsnap_pandas.store.redis_usage.RedisUsageCounter`'s record). Default
+        ``$PATSNAP_CACHE_DIR`` or the platform's user cache folder; nothing is created there
+        until a count is recorded.
 
     Attributes
     ----------
@@ -174,7 +186,10 @@ class RedisBackend:
     _live: ClassVar[dict[str, list[weakref.ref[RedisBackend]]]] = {}
     _live_lock: ClassVar[threading.Lock] = threading.Lock()
 
-    def __init__(self, url: str, *, namespace: str = "patsnap", thumbnail_max_bytes: int = THUMBNAIL_MAX_BYTES) -> None:
+    def __init__(self, url: str, *, namespace: str = "patsnap", thumbnail_max_bytes: int = THUMBNAIL_MAX_BYTES,
+                 cache_dir: str | Path | None = None) -> None:
+        self._http: RedisHTTPCache | None = None
+        self._uploads: RedisUploadMemo | None = None
         if not isinstance(url, str) or not url.strip():
             raise InvalidInputError(f"url={url!r}: expected a Redis URL such as redis://host:6379/0")
         self.shown_url = shown_url(url)
@@ -183,6 +198,7 @@ class RedisBackend:
                                     "or the wildcards * ? [ ]")
         self.namespace = namespace
         self.thumbnail_max_bytes = check_int(thumbnail_max_bytes, "thumbnail_max_bytes", 1)
+        self.cache_dir = config.cache_dir(cache_dir)
         for secret in _url_secrets(url):
             register_secret(secret)  # the log filter hides it too
         install_log_redaction()
@@ -315,9 +331,10 @@ class RedisBackend:
     # -- the building blocks --------------------------------------------------------------------
 
     def http_cache(self, **kwargs: Any) -> RedisHTTPCache:
-        """requests-cache's Redis backend on this connection, under ``<namespace>:http``.
+        """requests-cache's Redis backend on this connection, under ``<namespace>:http``: the store's one.
 
-        ``kwargs`` go to :class:`requests_cache.RedisCache` (e.g. ``ttl_offset``).
+        ``kwargs`` go to :class:`requests_cache.RedisCache` (e.g. ``ttl_offset``); with them, a new
+        one is made (not the store's).
 
         Examples
         --------
@@ -329,10 +346,14 @@ class RedisBackend:
         (True, 0)
         >>> backend.close(); server.stop()
         """
-        return RedisHTTPCache(self, **kwargs)
+        if kwargs:
+            return RedisHTTPCache(self, **kwargs)
+        if self._http is None:
+            self._http = RedisHTTPCache(self)
+        return self._http
 
     def upload_memo(self) -> RedisUploadMemo:
-        """The upload memo in Redis (entries expire with their URL).
+        """The upload memo in Redis (entries expire with their URL): the store's one.
 
         Examples
         --------
@@ -343,7 +364,9 @@ class RedisBackend:
         0
         >>> backend.close(); server.stop()
         """
-        return RedisUploadMemo(self)
+        if self._uploads is None:
+            self._uploads = RedisUploadMemo(self)
+        return self._uploads
 
     def thumbnail_store(self, size: int = 256, *, max_bytes: int | None = None, max_workers: int = 8,
                         timeout: float = 20) -> RedisThumbnailStore:
@@ -392,6 +415,38 @@ class RedisBackend:
         """
         return SharedRateLimiter(self, rate)
 
+    def usage_counter(self) -> RedisUsageCounter:
+        """The counts of billed calls of everyone on this namespace, checked against the budget atomically.
+
+        This machine's record of the counts it saw is kept in :attr:`cache_dir` (a Redis that lost
+        its counts is told from a new one by it).
+
+        Examples
+        --------
+        >>> from patsnap_pandas.testing import RedisServer
+        >>> server = RedisServer()
+        >>> backend = RedisBackend(server.url, cache_dir="my-cache")
+        >>> backend.usage_counter().spent("day")
+        0
+        >>> backend.close(); server.stop()
+        """
+        return RedisUsageCounter(self.connection, self.namespace, guard=self.guard, location=self.shown_url,
+                                 record=self.cache_dir)
+
+    @property
+    def location(self) -> str:
+        """The server's URL as it may be shown (:attr:`shown_url`)."""
+        return self.shown_url
+
+    @property
+    def thumbnail_location(self) -> str:
+        """Thumbnails are kept in this Redis: result frames name it by :attr:`shown_url`."""
+        return self.shown_url
+
+    @property
+    def shown(self) -> str:
+        return f"Redis({self.shown_url})"
+
     # -- info and clear ------------------------------------------------------------------------
 
     def info(self) -> dict[str, Any]:
@@ -415,11 +470,12 @@ class RedisBackend:
                 "thumbnails": thumbs[0], "thumbnail_bytes": thumbs[1],
                 "thumbnail_max_bytes": self.thumbnail_max_bytes}
 
-    def clear(self) -> None:
-        """Delete the HTTP answers, remembered uploads and thumbnails of this namespace.
+    def clear(self, *, thumbnails: bool = True) -> None:
+        """Delete the HTTP answers, remembered uploads and (unless ``thumbnails=False``) thumbnails of this namespace.
 
         Locks in flight, the rate limit and usage counters stay: clearing a cache must neither
-        let an identical call through twice nor reset what was spent.
+        let an identical call through twice nor reset what was spent. What the store's own HTTP
+        cache and upload memo kept in memory (after a failed write) is forgotten too.
 
         Examples
         --------
@@ -431,7 +487,11 @@ class RedisBackend:
         0
         >>> backend.close(); server.stop()
         """
-        for pattern in ("http:*", "http-redirects", "upload:*", "thumb:*", "thumb-*"):
+        for part in (self._http, self._uploads):
+            if part is not None:
+                part._memory.clear()
+        patterns = ("http:*", "http-redirects", "upload:*") + (("thumb:*", "thumb-*") if thumbnails else ())
+        for pattern in patterns:
             self.delete_matching(f"{self.namespace}:{pattern}")
 
     def close(self) -> None:

@@ -125,7 +125,7 @@ def distrust_origin(base_url: str) -> None:
             _trusted.pop(origin, None)
 
 
-def check_image_url(url: str, resolve: Callable[..., list] | None = socket.getaddrinfo) -> str | None:
+def check_image_url(url: str, resolve: Callable[..., list[Any]] | None = socket.getaddrinfo) -> str | None:
     """Why ``url`` must not be fetched, or None when it may be.
 
     ``resolve=None`` checks the scheme and an address written in the URL only, and
@@ -235,7 +235,7 @@ class _StripAuthorization(requests.auth.AuthBase):
 class _ImageSession(requests.Session):
     """A session that never sends credentials, not even after a redirect."""
 
-    def rebuild_auth(self, prepared_request, response):  # noqa: D401 - requests hook
+    def rebuild_auth(self, prepared_request: requests.PreparedRequest, response: requests.Response) -> None:  # noqa: D401 - requests hook
         prepared_request.headers.pop("Authorization", None)
 
 
@@ -270,7 +270,7 @@ def _open_checked(conn: HTTPConnection, scheme: str) -> Any:
         try:
             for option in conn.socket_options or ():
                 sock.setsockopt(*option)
-            if conn.timeout is not _DEFAULT_TIMEOUT:
+            if conn.timeout is not _DEFAULT_TIMEOUT:  # type: ignore[comparison-overlap]  # urllib3's sentinel is typed as float
                 sock.settimeout(conn.timeout)
             if conn.source_address:
                 sock.bind(conn.source_address)

@@ -107,7 +107,7 @@ class ThumbnailStore:
     >>> store.close(); client.close()
     """
 
-    def __init__(self, directory: str | os.PathLike | None = None, *, size: int = 256,
+    def __init__(self, directory: str | os.PathLike[str] | None = None, *, size: int = 256,
                  max_bytes: int = 256 * 2**20, max_workers: int = 8, timeout: float = 20) -> None:
         self.size = check_int(size, "size", 8)
         self.max_bytes = check_int(max_bytes, "max_bytes", 1)
@@ -309,7 +309,7 @@ class ThumbnailStore:
     def _file(self, key: str) -> Path:
         return self.directory / f"{key}.png"
 
-    def info(self) -> dict:
+    def info(self) -> dict[str, Any]:
         """``{"directory", "files", "bytes", "max_bytes"}`` of the store.
 
         Examples

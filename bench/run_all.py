@@ -38,6 +38,8 @@ The benchmarks:
 * ``interrupt_bench.py`` (INTERRUPTS): how soon a rate-limited batch stops after
   ``_thread.interrupt_main()`` (Jupyter's interrupt on Windows) against a real SIGINT, and the
   billed calls after each;
+* ``suite_bench.py`` (SUITE, only with ``--only suite``): ``make test`` against ``make test`` of
+  main before issue 22, in one sitting, and ``make test-fast``;
 * ``install_size.py`` (INSTALL): two throwaway venvs under /tmp, ``pip install .`` and
   ``pip install ".[all]"`` of this checkout: their sizes, and the import figures on the core
   install (a few minutes).
@@ -86,6 +88,9 @@ PACKAGES = ("patsnap-pandas", "pandas", "numpy", "requests", "requests-cache", "
             "matplotlib", "xlsxwriter", "ipywidgets")
 
 #: name -> (script, what it measures, baseline of its ratios)
+#: Run only when named in --only: the whole test suite twice over (about 25 minutes).
+OPT_IN = ("suite",)
+
 BENCHMARKS: dict[str, tuple[str, str, str]] = {
     "sandbox": ("sandbox_bench.py", "Sandbox similarity engine: corpus build, indexing, query latency",
                 "the same measurements on the 1,000-design corpus (growth from 1k to 10k designs)"),
@@ -124,6 +129,8 @@ BENCHMARKS: dict[str, tuple[str, str, str]] = {
     "interrupts": ("interrupt_bench.py", "Interrupts: a rate-limited batch stopped by `_thread.interrupt_main()` "
                    "(Jupyter on Windows) and by a real SIGINT",
                    "the same batch stopped by a real SIGINT, alternating in the same run"),
+    "suite": ("suite_bench.py", "The test suite: `make test` against `make test` of main before issue 22 (8e34bee), "
+              "and `make test-fast`", "`make test` of the baseline commit, run first in the same sitting"),
     "install": ("install_size.py", "Install size: a core-only venv against `[all]`, and the import cost on the core",
                 "the core-only install (`pip install .`) made in the same run"),
 }
@@ -459,7 +466,7 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--quick", action="store_true", help="fewer runs and smaller sizes (a smoke test)")
     parser.add_argument("--out", type=Path, default=DEFAULT_OUT, help=f"page to write (default {DEFAULT_OUT})")
     args = parser.parse_args(argv)
-    names = list(BENCHMARKS) if not args.only else [n.strip() for n in args.only.split(",") if n.strip()]
+    names = [n for n in BENCHMARKS if n not in OPT_IN] if not args.only else [n.strip() for n in args.only.split(",") if n.strip()]
     unknown = [n for n in names if n not in BENCHMARKS]
     if unknown:
         parser.error(f"--only: unknown benchmark(s) {unknown}; allowed: {', '.join(BENCHMARKS)}")

@@ -29,8 +29,8 @@ from ..frame.schema import RELEVANCE_VALUES
 from ..imaging import thumbnail_png_or_none
 from ..safe_text import valid_score
 
-__all__ = ["INCLUDE_CHOICES", "REQUIRED_COLUMNS", "Column", "GroupRow", "Hit", "OverviewRow", "Report", "Section", "View",
-           "build_report"]
+__all__ = ["INCLUDE_CHOICES", "REQUIRED_COLUMNS", "Column", "Exclusion", "GroupRow", "Hit", "Job", "OverviewRow",
+           "Report", "Section", "View", "build_report"]
 
 #: What a report includes: every hit, only marked ones, or only those marked relevant.
 INCLUDE_CHOICES: tuple[str, ...] = ("all", "marked", "relevant")
@@ -84,6 +84,15 @@ class Hit:
     dates: dict[str, _dt.date | None] = dataclasses.field(default_factory=dict)
     matched_view: int | None = None   # 1-based: the query view whose score is the hit's (several views)
     view_scores: tuple[float | None, ...] = ()  # each view's score (views searched one by one, then fused)
+    # clearance and prior art (the columns of df.patsnap.in_force, clearance() and prior_art())
+    in_force: str = ""                 # "in force", "expired", "lapsed", "pending", "unknown" on the report's date
+    in_force_reason: str = ""          # why, in words
+    expiry: _dt.date | None = None     # the estimated expiry (the office's term rule)
+    expiry_rule: str = ""              # the rule, in words
+    expiry_certainty: str = ""         # "rule", "rule, transition assumed", "unknown: ..."
+    expiry_patsnap: _dt.date | None = None  # PatSnap's own estimate (P012 exdt)
+    next_renewal: str = ""             # the next renewal due, in words
+    utility_model: bool = False        # a utility model (prior art), not a registered design
 
 
 @dataclasses.dataclass
@@ -235,6 +244,54 @@ class OverviewRow:
 
 
 @dataclasses.dataclass
+class Exclusion:
+    """A hit a clearance or prior-art job left out, and why (in words).
+
+    Examples
+    --------
+    >>> Exclusion("USD900001S", "United States", "Chair", "expired on 2021-03-02", None).reason
+    'expired on 2021-03-02'
+    """
+
+    number: str
+    authority: str
+    title: str
+    reason: str
+    link: str | None
+    expiry: _dt.date | None = None
+
+
+@dataclasses.dataclass
+class Job:
+    """What a clearance or prior-art report adds to a search report (see :mod:`.clearance`).
+
+    Sections in the order counsel reads them: ``scope`` (what was searched, for which markets
+    and date or cutoff), ``counts``, the table (``rows``), ``comparisons``, ``excluded`` with
+    their reasons, ``blind_spots`` and ``disclaimer`` (not a legal opinion).
+
+    Examples
+    --------
+    >>> job = Job("clearance", "Clearance", "In force on", _dt.date(2027, 1, 1), ["US"], [], [], "Designs", [], [])
+    >>> job.kind, job.date.isoformat(), job.comparisons
+    ('clearance', '2027-01-01', [])
+    """
+
+    kind: str                      # "clearance" or "prior_art"
+    purpose: str                   # the job in words
+    date_label: str                # "In force on" or "Published before"
+    date: _dt.date | None
+    markets: list[str]             # authority codes (clearance); empty for prior art
+    scope: list[tuple[str, str]]   # what was searched, markets, date, filters, source
+    counts: list[tuple[str, str]]  # label -> number (text)
+    table_heading: str
+    rows: list[Hit]
+    excluded: list[Exclusion]
+    blind_spots: tuple[str, ...] = ()
+    disclaimer: str = ""
+    comparisons: list[Any] = dataclasses.field(default_factory=list)  # frame.compare.ThreeWay
+
+
+@dataclasses.dataclass
 class Report:
     """Everything a report says; see :func:`build_report`.
 
@@ -268,6 +325,7 @@ class Report:
     about: list[tuple[str, str]]
     include: str
     group_by_relevance: bool
+    job: Job | None = None  # a clearance or prior-art report (report.clearance)
 
     @property
     def banner(self) -> str | None:
@@ -458,8 +516,8 @@ def _hit(row: Mapping[str, Any], image: bytes | None) -> Hit:
     code = _text(row.get("authority")).upper()
     score = valid_score(row.get("score"))
     applied = _date(row.get("apply_date")) or _date(row.get("apdt"))
-    published = _date(row.get("publication_date"))
-    granted = _date(row.get("grant_date"))
+    published = _date(row.get("publication_date")) or _date(row.get("pbdt"))
+    granted = _date(row.get("grant_date")) or _date(row.get("isd"))
     relevance = _text(row.get("relevance")).lower()
     return Hit(
         rank=optional_int(row.get("rank")), score=score, number=number,
@@ -475,7 +533,25 @@ def _hit(row: Mapping[str, Any], image: bytes | None) -> Hit:
         dates={"applied": applied, "published": published, "granted": granted},
         matched_view=optional_int(row.get("matched_view")),
         view_scores=tuple(valid_score(row.get(c)) for c in _view_score_columns(row)),
+        **_legal_fields(row),
     )
+
+
+def _legal_fields(row: Mapping[str, Any]) -> dict[str, Any]:
+    """The clearance and prior-art fields of a hit (empty when the frame has none of their columns)."""
+    kind = _text(row.get("patent_type")).lower()
+    return {
+        "in_force": _text(row.get("in_force")).lower(), "in_force_reason": _text(row.get("in_force_reason")),
+        "expiry": _date(row.get("expiry_estimate")), "expiry_rule": _text(row.get("expiry_rule")),
+        "expiry_certainty": _text(row.get("expiry_certainty")), "expiry_patsnap": _date(row.get("expiry_patsnap")),
+        "next_renewal": _text(row.get("next_renewal")),
+        "utility_model": kind in ("u", "utility model", "utility") or _flag(row.get("utility_model")),
+    }
+
+
+def _flag(value: Any) -> bool:
+    """A yes/no cell: True only for a true value (a gap is no)."""
+    return not is_missing(value) and isinstance(value, (bool, np.bool_)) and bool(value)
 
 
 def _view_score_columns(row: Mapping[str, Any]) -> list[str]:

@@ -298,7 +298,7 @@ def _card(section: Section, hit: Hit) -> str:
                               ("Authority", hit.authority, ""), ("Applied", hit.applied, "date"),
                               ("Published", hit.published, "date"), ("Granted", hit.granted, "date"),
                               ("Locarno class", hit.loc, ""), ("Legal status", hit.legal_status, ""),
-                              ("Kind", "utility model" if hit.utility_model else "", ""),
+                              ("Kind", _kind(hit) if hit.utility_model else "", "html"),
                               ("In force", _state(hit), "html"), ("Expiry", _expiry(hit), "html"),
                               ("Relevance", hit.relevance, ""), ("Note", hit.note, "")):
         if value and cls == "html":  # already markup

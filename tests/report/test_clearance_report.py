@@ -1,0 +1,241 @@
+"""Clearance and prior-art reports: the model, the HTML, the PDF pages and the workbook.
+
+The frames are a real sandbox search with the clearance job's columns added by hand
+(``clearance_frames``, ``evidence`` in conftest.py): the reports take the job's data, not the job.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import re
+import subprocess
+
+import openpyxl
+import pytest
+
+import patsnap_pandas
+from patsnap_pandas import InvalidInputError
+from patsnap_pandas.frame import words
+from patsnap_pandas.report import clearance_report, comparison, prior_art_report, render_html, write_excel, write_pdf
+from tests.helpers import HOSTILE_TITLE, assert_safe_html, design_png
+
+from .conftest import EXPIRY_RULE
+from .test_report_files import pdf_pages, pdf_text
+
+BANNER = words.SANDBOX_BANNER
+
+
+def visible(page: str) -> str:
+    """The page's text as a reader sees it (tags and break opportunities gone, entities decoded)."""
+    return assert_safe_html(page, "report")
+
+
+def test_clearance_model_says_markets_date_counts_and_reasons(clearance_frames):
+    kept, excluded, provenance = clearance_frames
+    report = clearance_report(kept, excluded, provenance, title="Clearance of our chair")
+    job = report.job
+    assert job.kind == "clearance" and job.date == dt.date(2027, 1, 1) and job.markets == ["US", "EM", "CN"]
+    scope = dict(job.scope)
+    assert scope["Markets"] == "United States, EUIPO (EU designs), China"
+    assert scope["In force on"] == "2027-01-01"
+    assert "Hits in this report" not in scope  # the counts say it, with the exclusions
+    counts = dict(job.counts)
+    assert counts == {"Hits the image search returned": "12", "In force or pending in the markets on the date": "7",
+                      "Excluded": "5", "of which expired": "2", "of which lapsed": "2", "of which not in the markets": "1"}
+    assert [h.number for h in job.rows] == list(kept["patent_pn"])
+    assert [h.in_force for h in job.rows] == ["in force"] * 6 + ["pending"]
+    assert job.rows[0].expiry == dt.date(2036, 3, 2) and job.rows[0].expiry_rule == EXPIRY_RULE
+    assert [e.number for e in job.excluded] == list(excluded["patent_pn"])
+    assert job.excluded[1].reason == "lapsed: legal status: annual fee unpaid, since 2019-04-01"
+    assert job.blind_spots == words.CLEARANCE_BLIND_SPOTS and job.disclaimer == words.NOT_LEGAL_OPINION
+    assert report.banner == BANNER
+
+
+def test_counts_come_from_the_provenance_when_the_job_gives_them(clearance_frames):
+    kept, excluded, provenance = clearance_frames
+    job = clearance_report(kept, excluded, {**provenance, "dropped": {"expired": 40, "outside the markets": 9}}).job
+    assert dict(job.counts)["of which expired"] == "40" and dict(job.counts)["of which outside the markets"] == "9"
+
+
+def test_a_reason_column_wins_over_the_status(clearance_frames):
+    kept, excluded, provenance = clearance_frames
+    excluded = excluded.assign(excluded_reason=["published in Japan only"] + [None] * 4)
+    job = clearance_report(kept, excluded, provenance).job
+    assert job.excluded[0].reason == "published in Japan only"
+    assert job.excluded[1].reason.startswith("lapsed: ")
+
+
+def test_the_provenance_can_come_from_the_frames_attrs(clearance_frames):
+    kept, excluded, provenance = clearance_frames
+    kept = kept.copy()
+    kept.attrs = {**kept.attrs, "markets": "US,EM", "on": "2027-01-01"}
+    job = clearance_report(kept, excluded).job
+    assert job.markets == ["US", "EM"] and job.date == dt.date(2027, 1, 1)
+
+
+def test_bad_input_is_named(clearance_frames):
+    kept, excluded, provenance = clearance_frames
+    with pytest.raises(InvalidInputError, match=r"provenance\['on'\]=None is not valid: the report needs the date"):
+        clearance_report(kept, excluded, {"markets": ["US"]})
+    with pytest.raises(InvalidInputError, match=r"provenance\['before'\]='soon' is not valid"):
+        prior_art_report(kept, None, {"before": "soon"})
+    with pytest.raises(InvalidInputError, match="excluded=list is not valid"):
+        clearance_report(kept, [], provenance)
+    with pytest.raises(InvalidInputError, match="provenance=list is not valid"):
+        clearance_report(kept, excluded, [("on", "2027-01-01")])
+    with pytest.raises(InvalidInputError, match="comparisons=.* is not valid"):
+        clearance_report(kept, excluded, provenance, comparisons=["a picture"])
+
+
+def test_clearance_html_reads_in_counsels_order(clearance_frames):
+    kept, excluded, provenance = clearance_frames
+    text = visible(render_html(clearance_report(kept, excluded, provenance, title="Clearance")))
+    headings = ["What was searched", "Counts", "Registered designs in force or pending on 2027-01-01 (7)",
+                "Excluded, and why (5)", "What this search cannot see", "Not a legal opinion", "About this report"]
+    at = [text.index(h) for h in headings]
+    assert at == sorted(at), dict(zip(headings, at, strict=True))
+    for spot in words.CLEARANCE_BLIND_SPOTS:
+        assert spot in text
+    assert words.NOT_LEGAL_OPINION in text
+    for number in kept["patent_pn"]:
+        assert number in text
+    for reason in excluded["in_force_reason"]:
+        assert reason in text
+    assert EXPIRY_RULE in text and "2036-03-02" in text
+    assert "212 days apart, check the register" in text  # ours and PatSnap's estimate differ by more than 31 days
+    assert text.count(BANNER) >= 2  # the sticky banner and the data source
+
+
+def test_clearance_html_has_no_internals(clearance_frames):
+    kept, excluded, provenance = clearance_frames
+    page = render_html(clearance_report(kept, excluded, provenance))
+    for internal in (kept.attrs["search_id"], kept["patent_id"].iloc[0], excluded["patent_id"].iloc[0], "P009",
+                     "in_force_reason", "expiry_estimate", "127.0.0.1"):
+        assert str(internal) not in page
+
+
+def test_every_text_is_escaped(clearance_frames):
+    kept, excluded, provenance = clearance_frames
+    kept = kept.assign(expiry_rule=HOSTILE_TITLE, title=HOSTILE_TITLE)
+    excluded = excluded.assign(in_force_reason='"><script>alert(2)</script>')
+    report = clearance_report(kept, excluded, provenance, title=HOSTILE_TITLE, author="<b>A</b>",
+                              comparisons=comparison(kept.iloc[[0]], design_png_bytes(kept), excluded,
+                                                     accused_label=HOSTILE_TITLE))
+    page = render_html(report)
+    text = visible(page)  # no active content
+    assert HOSTILE_TITLE in text and "<script>alert(2)</script>" in text  # shown as text
+    assert "<script" not in page.lower() and "<img src=x" not in page
+
+
+def design_png_bytes(df) -> bytes:
+    from patsnap_pandas.report.clearance import hit_picture
+
+    return hit_picture(df, df.index[0])
+
+
+def test_live_data_has_no_banner(plain_hits):
+    kept = plain_hits.head(3).assign(in_force="in force")
+    page = render_html(clearance_report(kept, None, {"markets": ["CN"], "on": "2027-01-01"}))
+    assert "SANDBOX" not in page and "PatSnap design image search" in page
+    assert "Nothing was excluded." in visible(page)
+
+
+def test_prior_art_report_marks_utility_models_and_shows_the_cutoff(evidence):
+    report = prior_art_report(evidence, None, {"before": "2019-06-01", "utility_models": True})
+    job = report.job
+    assert job.kind == "prior_art" and job.date == dt.date(2019, 6, 1) and job.markets == []
+    assert dict(job.scope)["Published before"].startswith("2019-06-01 (nothing published on or after it")
+    assert dict(job.counts)["of which utility models"] == "6"
+    page = render_html(report)
+    in_cards = sum(h.utility_model for h in report.sections[0].cards)
+    assert in_cards and page.count('class="badge badge-um">utility model</span>') == 6 + in_cards  # table and cards
+    text = visible(page)
+    for spot in words.PRIOR_ART_BLIND_SPOTS:
+        assert spot in text
+    assert words.NOT_LEGAL_OPINION in text and "Evidence published before 2019-06-01 (12)" in text
+
+
+def test_three_way_comparisons_in_the_report(evidence, corpus):
+    tw = comparison(evidence.iloc[[0]], design_png(corpus, 30), evidence, accused_label="our C-100")
+    assert [p.caption for p in tw.pictures] == [evidence["patent_pn"].iloc[0], "our C-100",
+                                                evidence["patent_pn"].iloc[1]]  # closest that is not the design itself
+    page = render_html(prior_art_report(evidence, None, {"before": "2019-06-01"}, comparisons=[tw, tw]))
+    assert page.count('<table class="tw">') == 2
+    text = visible(page)
+    assert text.index("Three-way comparison") < text.index("Excluded, and why")
+    assert re.search(r"Score: [01]\.\d{3}", text) and "Kind: utility model" in text  # the prior art's facts under its picture
+
+
+def words_fit(path, page: int) -> list[str]:
+    """Words of a PDF page drawn outside the page (pdftotext -bbox): a table or text wider than the page."""
+    out = subprocess.run(["pdftotext", "-bbox", "-f", str(page), "-l", str(page), str(path), "-"], check=True,
+                         capture_output=True, text=True).stdout
+    width = float(re.search(r'<page width="([\d.]+)"', out).group(1))
+    found = re.findall(r'<word xMin="([\d.]+)" yMin="[\d.]+" xMax="([\d.]+)" yMax="[\d.]+">([^<]*)</word>', out)
+    assert found, page
+    return [w for x0, x1, w in found if float(x0) < 0 or float(x1) > width - 20]  # 20 pt: inside the margin
+
+
+@pytest.mark.parametrize("kind", ["clearance", "prior_art"])
+def test_pdf_pages_fit_and_carry_the_banner(clearance_frames, evidence, corpus, tmp_path, kind):
+    kept, excluded, provenance = clearance_frames
+    tw = comparison(kept.iloc[[0]], design_png(corpus, 30), evidence)
+    if kind == "clearance":
+        report = clearance_report(kept, excluded, provenance, title="Clearance of our chair", comparisons=tw)
+    else:
+        report = prior_art_report(evidence, None, {"before": "2019-06-01"}, title="Clearance of our chair",
+                                  comparisons=tw)
+    path = write_pdf(report, tmp_path / f"{kind}.pdf")
+    pages = pdf_pages(path)
+    for page in range(1, pages + 1):
+        text = pdf_text(path, page)
+        assert "SANDBOX" in text and f"Page {page} of {pages}" in text and "Clearance of our chair" in text
+        assert words_fit(path, page) == [], page
+    text = re.sub(r"\s+", " ", pdf_text(path))
+    assert "Not a legal opinion" in text and "What this search cannot see" in text
+    assert "Three-way comparison" in text and "Registered design" in text and "Closest prior art" in text
+    rows = kept["patent_pn"] if kind == "clearance" else evidence["patent_pn"]
+    assert all(number in text for number in rows)
+    if kind == "clearance":
+        assert all(number in text for number in excluded["patent_pn"]) and "Rule" in text
+
+
+def test_excel_workbook_of_a_clearance(clearance_frames, tmp_path):
+    kept, excluded, provenance = clearance_frames
+    path = write_excel(clearance_report(kept, excluded, provenance), tmp_path / "c.xlsx")
+    book = openpyxl.load_workbook(path)
+    assert book.sheetnames == ["Summary", "Hits", "Excluded", "About"]
+    assert all(sheet["A1"].value == BANNER for sheet in book.worksheets)
+    summary = [c.value for r in book["Summary"].iter_rows() for c in r if c.value is not None]
+    assert words.NOT_LEGAL_OPINION in summary and all(spot in summary for spot in words.CLEARANCE_BLIND_SPOTS)
+    assert "2027-01-01" in summary and "United States, EUIPO (EU designs), China" in summary
+    hits = book["Hits"]
+    header = next(r for r in hits.iter_rows() if r[0].value == "Image")
+    col = {c.value: c.column_letter for c in header if c.value}
+    first = header[0].row + 1
+    assert hits[f"{col['Expiry (estimate)']}{first}"].is_date
+    assert hits[f"{col['Expiry (estimate)']}{first}"].value == dt.datetime(2036, 3, 2)
+    assert hits[f"{col['Rule']}{first}"].value == EXPIRY_RULE
+    assert hits[f"{col['Days apart']}{first + 1}"].value == 212
+    assert hits[f"{col['In force']}{first + 6}"].value == "pending"
+    assert len([im for im in hits._images if im.anchor._from.row + 1 >= first]) == len(kept)
+    excluded_rows = [[c.value for c in r] for r in book["Excluded"].iter_rows(min_row=4)]
+    assert [r[3] for r in excluded_rows] == [f"{s}: {w}" for s, w in zip(excluded["in_force"],
+                                                                           excluded["in_force_reason"], strict=True)]
+    marks = patsnap_pandas.read_triage(path)  # counsel can mark it like any report
+    assert list(marks["patent_pn"]) == list(kept["patent_pn"])
+
+
+def test_excel_workbook_of_prior_art(evidence, corpus, tmp_path):
+    tw = comparison(evidence.iloc[[0]], design_png(corpus, 30), evidence)
+    path = write_excel(prior_art_report(evidence, None, {"before": "2019-06-01"}, comparisons=tw), tmp_path / "p.xlsx")
+    book = openpyxl.load_workbook(path)
+    assert book.sheetnames == ["Summary", "Hits", "Excluded", "Comparison", "About"]
+    hits = book["Hits"]
+    header = next(r for r in hits.iter_rows() if r[0].value == "Image")
+    kinds = [r[[c.value for c in header].index("Kind")].value for r in hits.iter_rows(min_row=header[0].row + 1)]
+    assert kinds == ["design", "utility model"] * 6
+    compare = book["Comparison"]
+    assert len(compare._images) == 1 and compare._images[0].width > 3 * 200
+    texts = [c.value for r in compare.iter_rows() for c in r if c.value]
+    assert any(t.startswith("Registered design: ") and "Closest prior art: " in t for t in texts)

@@ -38,7 +38,7 @@ from .._validate import check_int
 from ..errors import InvalidInputError
 from ..imaging import encode, normalise
 
-__all__ = ["ROLES", "THREE_WAY_CSS", "Picture", "ThreeWay", "three_way"]
+__all__ = ["ROLES", "THREE_WAY_CSS", "Picture", "ThreeWay", "three_way", "three_way_css"]
 
 #: The three pictures, in the order practitioners show them.
 ROLES: tuple[str, str, str] = ("Registered design", "Accused product", "Closest prior art")
@@ -51,21 +51,37 @@ ASPECT_MIN, ASPECT_MAX = 0.6, 1.8
 JUDGE_NOTE = ("Judge the overall impression, as the informed user (EU) or the ordinary observer familiar with "
               "the prior art (US) would: the three pictures are shown at the same height.")
 
-#: The style of :meth:`ThreeWay.html` (the reports and the panel include it). Numbers, dates and
+#: The style of :meth:`ThreeWay.html`, rule by rule (selector, declarations). Numbers, dates and
 #: codes never break (``tw-nowrap``); captions wrap inside their column.
-THREE_WAY_CSS = """
-table.tw{width:100%;table-layout:fixed;border-collapse:separate;border-spacing:10px 0;margin:0 -10px}
-table.tw td{border:none;padding:0;vertical-align:top;text-align:center;background:none}
-table.tw th{border:none;padding:0 0 4px;background:none;text-align:center;font-weight:700;font-size:1.05em}
-table.tw img{width:100%;height:auto;display:block;border:1px solid #d0d7de;background:#fff}
-table.tw .tw-none{border:1px dashed #b8c0c8;color:#57606a;aspect-ratio:1/1;display:flex;align-items:center;
- justify-content:center;font-size:.92em;padding:8px}
-table.tw .tw-caption{font-weight:600;margin-top:4px;overflow-wrap:anywhere}
-table.tw .tw-facts{margin:2px 0 0;padding:0;list-style:none;font-size:.92em;color:#444c56;text-align:left}
-table.tw .tw-facts li{overflow-wrap:anywhere}
-.tw-nowrap{white-space:nowrap}
-.tw-note{color:#57606a;font-size:.92em;margin:6px 0 0}
-"""
+_RULES: tuple[tuple[str, str], ...] = (
+    ("table.tw", "width:100%;table-layout:fixed;border-collapse:separate;border-spacing:10px 0;margin:0 -10px"),
+    ("table.tw td", "border:none;padding:0;vertical-align:top;text-align:center;background:none"),
+    ("table.tw th", "border:none;padding:0 0 4px;background:none;text-align:center;font-weight:700;font-size:1.05em"),
+    ("table.tw img", "width:100%;height:auto;display:block;border:1px solid #d0d7de;background:#fff"),
+    ("table.tw .tw-none", "border:1px dashed #b8c0c8;color:#57606a;aspect-ratio:1/1;display:flex;align-items:center;"
+                          "justify-content:center;font-size:.92em;padding:8px"),
+    ("table.tw .tw-caption", "font-weight:600;margin-top:4px;overflow-wrap:anywhere"),
+    ("table.tw .tw-facts", "margin:2px 0 0;padding:0;list-style:none;font-size:.92em;color:#444c56;text-align:left"),
+    ("table.tw .tw-facts li", "overflow-wrap:anywhere"),
+    (".tw-nowrap", "white-space:nowrap"),
+    (".tw-note", "color:#57606a;font-size:.92em;margin:6px 0 0"),
+)
+
+
+def three_way_css(scope: str = "") -> str:
+    """The style sheet of :meth:`ThreeWay.html`, each rule inside ``scope`` (a selector) when given.
+
+    Examples
+    --------
+    >>> three_way_css(".psp-panel").splitlines()[0].startswith(".psp-panel table.tw{")
+    True
+    """
+    prefix = f"{scope} " if scope else ""
+    return "\n".join(f"{prefix}{selector}{{{body}}}" for selector, body in _RULES) + "\n"
+
+
+#: The style of :meth:`ThreeWay.html` in a page of its own (the reports).
+THREE_WAY_CSS = three_way_css()
 
 
 @dataclasses.dataclass(frozen=True)

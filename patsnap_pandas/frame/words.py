@@ -134,6 +134,15 @@ COLUMN_LABELS: dict[str, str] = {
     # several views of one product (search_designs with a list of images)
     "matched_view": "Matched view",
     "fused_score": "Fused score",
+    # clearance and prior art (df.patsnap.in_force, clearance(), prior_art())
+    "in_force": "In force",
+    "in_force_reason": "Why",
+    "expiry_estimate": "Expiry (estimate)",
+    "expiry_rule": "Rule",
+    "expiry_certainty": "How sure",
+    "expiry_patsnap": "PatSnap's expiry",
+    "next_renewal": "Next renewal",
+    "patent_type": "Kind",
 }
 
 

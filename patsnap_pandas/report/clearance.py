@@ -178,7 +178,8 @@ def prior_art_report(evidence: pd.DataFrame, excluded: pd.DataFrame | None = Non
 
 
 def comparison(registered: Any, accused: Any, prior_art: Any = None, *, accused_label: str | None = None,
-               registered_label: str | None = None, height: int = HEIGHT) -> ThreeWay:
+               registered_label: str | None = None, prior_art_image: bytes | None = None,
+               height: int = HEIGHT) -> ThreeWay:
     """The registered design, the accused product and the closest prior art, side by side at one height.
 
     Parameters
@@ -193,6 +194,8 @@ def comparison(registered: Any, accused: Any, prior_art: Any = None, *, accused_
         itself; or one row; or an image. None: the third place says there is none.
     accused_label, registered_label : str, optional
         Captions (default: the file name, or the design's number).
+    prior_art_image : bytes, optional
+        The prior art's picture when ``prior_art`` is a row and the picture is at hand (not loaded again).
     height : int
         The pictures' common height in pixels.
 
@@ -215,7 +218,8 @@ def comparison(registered: Any, accused: Any, prior_art: Any = None, *, accused_
     acc_image, acc_caption, _, _ = _side(accused, "accused")
     if isinstance(prior_art, pd.DataFrame):
         prior_art = _closest(prior_art, reg_number)
-    pa_image, pa_caption, pa_facts, _ = _side(prior_art, "prior_art") if prior_art is not None else (None, "", [], "")
+    pa_image, pa_caption, pa_facts, _ = (_side(prior_art, "prior_art", prior_art_image) if prior_art is not None
+                                         else (None, "", [], ""))
     return three_way(reg_image, acc_image, pa_image, height=height,
                      captions=(registered_label or reg_caption, accused_label or acc_caption or "accused product",
                                pa_caption if prior_art is not None else "none found"),
@@ -416,7 +420,7 @@ def _closest(df: pd.DataFrame, not_number: str) -> pd.DataFrame | None:
     return others.loc[[score.idxmax()]]
 
 
-def _side(value: Any, role: str) -> tuple[bytes | None, str, list[tuple[str, str]], str]:
+def _side(value: Any, role: str, image: bytes | None = None) -> tuple[bytes | None, str, list[tuple[str, str]], str]:
     """(image, caption, facts, number) of one side of a comparison."""
     if isinstance(value, (bytes, bytearray, memoryview)):
         return bytes(value), "", [], ""
@@ -431,7 +435,8 @@ def _side(value: Any, role: str) -> tuple[bytes | None, str, list[tuple[str, str
         value = value.to_frame().T
     if isinstance(value, pd.DataFrame) and len(value) >= 1 and "patent_pn" in value.columns:
         index = value.index[0]
-        image = hit_picture(value, index) if "image_url" in value.columns else None
+        if image is None and "image_url" in value.columns:
+            image = hit_picture(value, index)
         hit = _hit(value.loc[index].to_dict(), image)
         return image, hit.number, _facts(hit, role), hit.number
     raise InvalidInputError(f"{role}={type(value).__name__} is not valid: expected image bytes, a path to an image "

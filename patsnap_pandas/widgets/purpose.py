@@ -48,8 +48,8 @@ __all__ = ["JOB_FUNCTIONS", "PURPOSES", "PurposeTraits", "check_job", "job_frame
 
 #: The purposes, as the panel names them.
 PURPOSES: dict[str, str] = {"explore": "Explore", "clearance": "Clearance", "prior_art": "Prior art"}
-#: Where each purpose's job is (module, function), looked up when Search runs.
-JOB_FUNCTIONS: dict[str, tuple[str, str]] = {"clearance": ("patsnap_pandas.jobs.clearance", "clearance"),
+#: Where each purpose's job is, (module, function), looked up when Search runs; or the function itself.
+JOB_FUNCTIONS: dict[str, tuple[str, str] | Callable[..., Any]] = {"clearance": ("patsnap_pandas.jobs.clearance", "clearance"),
                                              "prior_art": ("patsnap_pandas.jobs.clearance", "prior_art")}
 
 
@@ -123,10 +123,9 @@ class PurposeTraits(HasTraits):
         problem = check_job("clearance", chosen, dt.date.today(), None).get("markets") if chosen else None
         if problem:
             raise InvalidInputError(f"markets={markets!r} is not valid: {problem}")
+        on, before = check_optional_date(on, "on"), check_optional_date(before, "before")  # all checked first
         with self.hold_trait_notifications():
-            self.markets = chosen
-            self.in_force_on = check_optional_date(on, "on")
-            self.published_before = check_optional_date(before, "before")
+            self.markets, self.in_force_on, self.published_before = chosen, on, before
             self.purpose = purpose
 
     def purpose_in_words(self) -> str:
@@ -184,7 +183,10 @@ def job_frames(result: Any) -> tuple[pd.DataFrame, pd.DataFrame | None]:
 
 def job_function(purpose: str) -> Callable[..., Any]:
     """The job of ``purpose`` (:data:`JOB_FUNCTIONS`); a clear error when this version has none."""
-    module_name, name = JOB_FUNCTIONS[purpose]
+    where = JOB_FUNCTIONS[purpose]
+    if callable(where):
+        return where
+    module_name, name = where
     try:
         function = getattr(importlib.import_module(module_name), name)
     except (ImportError, AttributeError):

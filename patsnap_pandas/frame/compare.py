@@ -54,7 +54,8 @@ JUDGE_NOTE = ("Judge the overall impression, as the informed user (EU) or the or
 #: The style of :meth:`ThreeWay.html`, rule by rule (selector, declarations). Numbers, dates and
 #: codes never break (``tw-nowrap``); captions wrap inside their column.
 _RULES: tuple[tuple[str, str], ...] = (
-    ("table.tw", "width:100%;table-layout:fixed;border-collapse:separate;border-spacing:10px 0;margin:0 -10px"),
+    ("table.tw", "width:100%;max-width:1200px;table-layout:fixed;border-collapse:separate;border-spacing:10px 0;"
+                 "margin:0 -10px"),
     ("table.tw td", "border:none;padding:0;vertical-align:top;text-align:center;background:none"),
     ("table.tw th", "border:none;padding:0 0 4px;background:none;text-align:center;font-weight:700;font-size:1.05em"),
     ("table.tw img", "width:100%;height:auto;display:block;border:1px solid #d0d7de;background:#fff"),

@@ -14,7 +14,7 @@ from traitlets import link
 
 from .. import codes
 from .._html import data_uri, escape
-from ._layout import STYLE, classed, error_html, full, hint_html, label, message_slot, row
+from ._layout import STYLE, classed, error_html, hint_html, label, message_slot, row
 from .messages import UPLOAD_ACCEPT
 from .purpose import PURPOSES
 from .state import COMMON_AUTHORITIES, PanelState, preview_of
@@ -63,7 +63,7 @@ class PurposeView:
         self.words = classed(W.HTML(), "psp-purpose-words")
         self.markets = classed(W.SelectMultiple(
             options=[(f"{code} \u2013 {codes.AUTHORITIES[code]}", code) for code in COMMON_AUTHORITIES],
-            rows=5, layout=full()), "psp-markets")
+            rows=5, layout=W.Layout(width="auto", max_width="100%")), "psp-markets")
         self.markets_msg = message_slot("markets")
         self.in_force_on = classed(W.DatePicker(description="In force on", style=STYLE,
                                                 layout=W.Layout(width="auto", max_width="100%")), "psp-in-force-on")
@@ -75,11 +75,13 @@ class PurposeView:
                                                    description="Accused product image", layout=W.Layout(width="auto")),
                                       "psp-accused-upload")
         self.accused_preview = classed(W.HTML(), "psp-accused-preview")
-        self.clearance_box = W.VBox([label("Markets (where the product will be sold)"), self.markets,
-                                     self.markets_msg, self.in_force_on], layout=full(display="none"))
-        self.prior_art_box = W.VBox([self.published_before,
-                                     label("Accused product (optional: for the three-way comparison)"),
-                                     row([self.accused_upload, self.accused_preview])], layout=full(display="none"))
+        markets = W.VBox([label("Markets (where the product will be sold)"), self.markets, self.markets_msg],
+                         layout=W.Layout(width="420px", max_width="100%", min_width="0"))
+        self.clearance_box = row([markets, self.in_force_on], display="none", align_items="flex-start")
+        accused = W.VBox([label("Accused product (optional: for the three-way comparison)"),
+                          row([self.accused_upload, self.accused_preview])],
+                         layout=W.Layout(width="auto", max_width="100%", min_width="0"))
+        self.prior_art_box = row([self.published_before, accused], display="none", align_items="flex-start")
         self.box = classed(W.VBox([W.HTML('<div class="psp-h">What is this search for?</div>'),
                                    self.purpose, self.words, self.clearance_box, self.prior_art_box, self.date_msg],
                                   layout=W.Layout(width="auto", max_width="min(1200px, 100%)")), "psp-purpose")

@@ -131,7 +131,9 @@ def prior_art_report(evidence: pd.DataFrame, excluded: pd.DataFrame | None = Non
     ----------
     evidence : DataFrame
         What was published before the cutoff, every status; utility models have
-        ``patent_type`` ``"U"`` and are marked in every table.
+        ``patent_type`` ``"U"`` and are marked in every table. A row published on or after the
+        cutoff, or without a publication date (``publication_date`` or ``pbdt``), is not shown
+        as evidence: it is listed with the excluded hits, saying why.
     excluded : DataFrame, optional
         Hits left out (published on or after the cutoff, ...), with their reason.
     provenance : mapping, optional
@@ -147,14 +149,17 @@ def prior_art_report(evidence: pd.DataFrame, excluded: pd.DataFrame | None = Non
     --------
     >>> from patsnap_pandas import PatsnapClient, samples, search_designs
     >>> client = PatsnapClient.sandbox()
-    >>> hits = search_designs(samples.image("armchair"), client=client, limit=3)
-    >>> report = prior_art_report(hits.assign(patent_type=["D", "U", "D"]), None, {"before": "2019-06-01"})
+    >>> hits = search_designs(samples.image("armchair"), client=client, limit=3).patsnap.enrich()
+    >>> report = prior_art_report(hits.assign(patent_type=["D", "U", "D"]), None, {"before": "2030-01-01"})
     >>> report.job.date_label, [h.utility_model for h in report.job.rows]
     ('Published before', [False, True, False])
+    >>> [e.reason[:23] for e in prior_art_report(hits, None, {"before": "2014-01-01"}).job.excluded]
+    ['published on 2025-03-22', 'published on 2022-02-10']
     >>> client.close()
     """
     attrs = _provenance(evidence, provenance)
     before = _day(attrs, ("before", "cutoff"), "before")
+    evidence, excluded = _before_cutoff(evidence, excluded, before)
     base, rows, exclusions, counts = _common(evidence, excluded, attrs, "prior_art", title, subtitle, author,
                                              organisation, notes)
     models = sum(h.utility_model for h in rows)
@@ -360,6 +365,26 @@ def _common(kept: pd.DataFrame, excluded: pd.DataFrame | None, attrs: dict[str, 
     return base, rows, exclusions, counts
 
 
+def _before_cutoff(evidence: pd.DataFrame, excluded: pd.DataFrame | None,
+                   before: _dt.date) -> tuple[pd.DataFrame, pd.DataFrame | None]:
+    """Evidence rows published before ``before``; the others join the excluded rows with their reason."""
+    def published(row: Mapping[str, Any]) -> _dt.date | None:
+        return _date(row.get("publication_date")) or _date(row.get("pbdt"))
+
+    days = [published(row) for row in evidence.to_dict("records")]
+    late = [day is None or day >= before for day in days]
+    if not any(late):
+        return evidence, excluded
+    moved = evidence[late].copy()
+    moved["excluded_reason"] = [
+        "no publication date: it cannot be shown to be earlier than the cutoff" if day is None
+        else f"published on {day.isoformat()}, not before the cutoff" for day, is_late in zip(days, late, strict=True)
+        if is_late]
+    kept = evidence[[not x for x in late]]
+    kept.attrs = dict(evidence.attrs)
+    return kept, moved if excluded is None else pd.concat([excluded, moved], ignore_index=True)
+
+
 def _method(report: Report) -> list[tuple[str, str]]:
     """The search report's method rows, but its hit count (the job's counts say it) and its source (the cover does)."""
     return [(k, v) for k, v in report.method if k not in ("Hits in this report", "Data source")]
@@ -374,9 +399,10 @@ def _reason(row: Mapping[str, Any]) -> str:
 
 
 def _category(row: Mapping[str, Any]) -> str:
-    """What an excluded row counts as: its status (expired, lapsed, ...), else its reason."""
+    """What an excluded row counts as: the status that ended it (expired, lapsed, ...), else its reason
+    (a design in force set aside for another reason: outside the markets, published too late)."""
     status = _text(row.get("in_force")).lower()
-    return status or _reason(row)
+    return status if status not in ("", "in force", "pending") else _reason(row)
 
 
 def _exclusion(row: Mapping[str, Any]) -> Exclusion:

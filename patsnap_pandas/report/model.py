@@ -537,14 +537,23 @@ def _hit(row: Mapping[str, Any], image: bytes | None) -> Hit:
     )
 
 
+#: The term rules mark an assumed point with a yellow circle (frame.term_rules); a report says "assumed" in
+#: words next to it already, and the circle is a blank box where no emoji font is installed (PDF, most servers).
+_MARKS = str.maketrans({"\U0001f7e1": None})
+
+
+def _words(value: Any) -> str:
+    return " ".join(_text(value).translate(_MARKS).split())
+
+
 def _legal_fields(row: Mapping[str, Any]) -> dict[str, Any]:
     """The clearance and prior-art fields of a hit (empty when the frame has none of their columns)."""
     kind = _text(row.get("patent_type")).lower()
     return {
-        "in_force": _text(row.get("in_force")).lower(), "in_force_reason": _text(row.get("in_force_reason")),
-        "expiry": _date(row.get("expiry_estimate")), "expiry_rule": _text(row.get("expiry_rule")),
-        "expiry_certainty": _text(row.get("expiry_certainty")), "expiry_patsnap": _date(row.get("expiry_patsnap")),
-        "next_renewal": _text(row.get("next_renewal")),
+        "in_force": _text(row.get("in_force")).lower(), "in_force_reason": _words(row.get("in_force_reason")),
+        "expiry": _date(row.get("expiry_estimate")), "expiry_rule": _words(row.get("expiry_rule")),
+        "expiry_certainty": _words(row.get("expiry_certainty")), "expiry_patsnap": _date(row.get("expiry_patsnap")),
+        "next_renewal": _words(row.get("next_renewal")),
         "utility_model": kind in ("u", "utility model", "utility") or _flag(row.get("utility_model")),
     }
 

@@ -102,7 +102,7 @@ def clearance_frames(hits):
 
 @pytest.fixture
 def evidence(hits):
-    """A prior-art job's evidence (cutoff 2019-06-01), every other hit a utility model (``patent_type`` U)."""
+    """A prior-art job's evidence (all published before 2030-01-01), every other hit a utility model (``patent_type`` U)."""
     out = hits.copy()
     out["patent_type"] = ["D", "U"] * (len(out) // 2)
     return out

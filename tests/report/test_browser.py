@@ -110,7 +110,7 @@ def job_reports(clearance_frames, evidence, corpus, tmp_path):
     return {
         "clearance": write_html(clearance_report(kept, excluded, provenance, title="Clearance of our C-100",
                                                  comparisons=tw), tmp_path / "clearance.html"),
-        "prior_art": write_html(prior_art_report(evidence, None, {"before": "2019-06-01"}, title="Prior art",
+        "prior_art": write_html(prior_art_report(evidence, None, {"before": "2030-01-01"}, title="Prior art",
                                                  comparisons=tw), tmp_path / "prior_art.html"),
     }
 

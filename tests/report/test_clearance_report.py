@@ -65,6 +65,14 @@ def test_a_reason_column_wins_over_the_status(clearance_frames):
     assert job.excluded[1].reason.startswith("lapsed: ")
 
 
+def test_a_design_in_force_but_set_aside_counts_under_its_reason(clearance_frames):
+    kept, excluded, provenance = clearance_frames
+    excluded = excluded.assign(in_force=["in force"] * 5, excluded_reason=["not in the markets"] * 2 + [None] * 3)
+    counts = dict(clearance_report(kept, excluded, provenance).job.counts)
+    assert counts["of which not in the markets"] == "2"  # not "in force": that is not why it was left out
+    assert counts["of which in force: legal status: withdrawn"] == "1"  # no reason given: said as it is
+
+
 def test_the_provenance_can_come_from_the_frames_attrs(clearance_frames):
     kept, excluded, provenance = clearance_frames
     kept = kept.copy()
@@ -141,10 +149,10 @@ def test_live_data_has_no_banner(plain_hits):
 
 
 def test_prior_art_report_marks_utility_models_and_shows_the_cutoff(evidence):
-    report = prior_art_report(evidence, None, {"before": "2019-06-01", "utility_models": True})
+    report = prior_art_report(evidence, None, {"before": "2030-01-01", "utility_models": True})
     job = report.job
-    assert job.kind == "prior_art" and job.date == dt.date(2019, 6, 1) and job.markets == []
-    assert dict(job.scope)["Published before"].startswith("2019-06-01 (nothing published on or after it")
+    assert job.kind == "prior_art" and job.date == dt.date(2030, 1, 1) and job.markets == []
+    assert dict(job.scope)["Published before"].startswith("2030-01-01 (nothing published on or after it")
     assert dict(job.counts)["of which utility models"] == "6"
     page = render_html(report)
     in_cards = sum(h.utility_model for h in report.sections[0].cards)
@@ -152,14 +160,29 @@ def test_prior_art_report_marks_utility_models_and_shows_the_cutoff(evidence):
     text = visible(page)
     for spot in words.PRIOR_ART_BLIND_SPOTS:
         assert spot in text
-    assert words.NOT_LEGAL_OPINION in text and "Evidence published before 2019-06-01 (12)" in text
+    assert words.NOT_LEGAL_OPINION in text and "Evidence published before 2030-01-01 (12)" in text
+
+
+def test_nothing_published_on_or_after_the_cutoff_is_shown_as_evidence(evidence):
+    published = evidence["publication_date"].astype("string")
+    cutoff = sorted(published)[6]  # the 7th publication date: half the hits are on or after it
+    report = prior_art_report(evidence, None, {"before": cutoff})
+    assert sorted(h.published for h in report.job.rows) == sorted(published)[:6]
+    assert all(h.published < cutoff for h in report.job.rows)
+    late = {e.number: e.reason for e in report.job.excluded}
+    assert set(late) == set(evidence.loc[(published >= cutoff).to_numpy(), "patent_pn"])
+    assert all(reason.startswith("published on ") and reason.endswith(", not before the cutoff")
+               for reason in late.values())
+    no_date = evidence.assign(publication_date=None, pbdt=None).head(2)
+    reasons = [e.reason for e in prior_art_report(no_date, None, {"before": cutoff}).job.excluded]
+    assert reasons == ["no publication date: it cannot be shown to be earlier than the cutoff"] * 2
 
 
 def test_three_way_comparisons_in_the_report(evidence, corpus):
     tw = comparison(evidence.iloc[[0]], design_png(corpus, 30), evidence, accused_label="our C-100")
     assert [p.caption for p in tw.pictures] == [evidence["patent_pn"].iloc[0], "our C-100",
                                                 evidence["patent_pn"].iloc[1]]  # closest that is not the design itself
-    page = render_html(prior_art_report(evidence, None, {"before": "2019-06-01"}, comparisons=[tw, tw]))
+    page = render_html(prior_art_report(evidence, None, {"before": "2030-01-01"}, comparisons=[tw, tw]))
     assert page.count('<table class="tw">') == 2
     text = visible(page)
     assert text.index("Three-way comparison") < text.index("Excluded, and why")
@@ -183,7 +206,7 @@ def test_pdf_pages_fit_and_carry_the_banner(clearance_frames, evidence, corpus, 
     if kind == "clearance":
         report = clearance_report(kept, excluded, provenance, title="Clearance of our chair", comparisons=tw)
     else:
-        report = prior_art_report(evidence, None, {"before": "2019-06-01"}, title="Clearance of our chair",
+        report = prior_art_report(evidence, None, {"before": "2030-01-01"}, title="Clearance of our chair",
                                   comparisons=tw)
     path = write_pdf(report, tmp_path / f"{kind}.pdf")
     pages = pdf_pages(path)
@@ -228,7 +251,7 @@ def test_excel_workbook_of_a_clearance(clearance_frames, tmp_path):
 
 def test_excel_workbook_of_prior_art(evidence, corpus, tmp_path):
     tw = comparison(evidence.iloc[[0]], design_png(corpus, 30), evidence)
-    path = write_excel(prior_art_report(evidence, None, {"before": "2019-06-01"}, comparisons=tw), tmp_path / "p.xlsx")
+    path = write_excel(prior_art_report(evidence, None, {"before": "2030-01-01"}, comparisons=tw), tmp_path / "p.xlsx")
     book = openpyxl.load_workbook(path)
     assert book.sheetnames == ["Summary", "Hits", "Excluded", "Comparison", "About"]
     hits = book["Hits"]

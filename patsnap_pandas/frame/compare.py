@@ -149,8 +149,9 @@ class ThreeWay:
         from PIL import Image, ImageDraw, ImageFont
 
         sizes = self.sizes()
-        font = ImageFont.load_default(size=max(12, self.height // 16))
-        line = int(font.size * 1.5)
+        points = max(12, self.height // 16)
+        font = ImageFont.load_default(size=points)
+        line = int(points * 1.5)
         width = sum(s.width for s in sizes) + gutter * 4
         canvas = Image.new("RGB", (width, self.height + 2 * line + gutter * 2), "white")
         draw = ImageDraw.Draw(canvas)

@@ -215,7 +215,15 @@ def status_html(row: Mapping[str, Any]) -> str:
 
 
 def three_way_html(row: Mapping[str, Any], comparison: Any) -> str:
-    """The three-way comparison (``frame.compare.ThreeWay``), then every field of the hit and its record link."""
+    """The three-way comparison (``frame.compare.ThreeWay``), then every field of the hit and its record link.
+
+    Examples
+    --------
+    >>> from patsnap_pandas.frame.compare import three_way
+    >>> html = three_way_html({"patent_pn": "CN1", "authority": "CN"}, three_way(None, None, None))
+    >>> html.count('<th scope="col">'), "no image of the accused product" in html
+    (3, True)
+    """
     pn = format_value(row.get("patent_pn"))
     return comparison.html() + _fields_table(row) + _record_link(pn, str(row.get("authority") or ""))
 

@@ -97,6 +97,15 @@ class PurposeTraits(HasTraits):
         The hits the last clearance or prior-art search set aside, with their reasons.
     job_errors : dict
         Message slot (``markets``, ``date``) -> what is missing for the purpose.
+
+    Examples
+    --------
+    >>> class Form(PurposeTraits):
+    ...     pass
+    >>> form = Form()
+    >>> form.set_purpose("prior_art", before="2019-06-01")
+    >>> form.job_errors, form.job_provenance()["before"]
+    ({}, datetime.date(2019, 6, 1))
     """
 
     purpose = Enum(tuple(PURPOSES), default_value="explore")
@@ -150,7 +159,7 @@ class PurposeTraits(HasTraits):
             raise InvalidInputError(f"image={type(image).__name__} is not valid: expected the bytes of an image, "
                                     "or None.")
         with self.hold_trait_notifications():
-            self.accused_image = bytes(image) if image is not None else None
+            self.accused_image = bytes(image) if image is not None else None  # type: ignore[assignment]
             self.accused_name = name if image is not None else ""
 
     def job_provenance(self) -> dict[str, Any]:
@@ -192,12 +201,22 @@ def job_function(purpose: str) -> Callable[..., Any]:
     except (ImportError, AttributeError):
         raise InvalidInputError(f"{PURPOSES[purpose]} needs {module_name}.{name}, which this version of "
                                 "patsnap-pandas does not have; choose Explore.") from None
-    return function  # type: ignore[no-any-return]
+    return function
 
 
 def run_job(state: PurposeTraits, image: Any, label: str | None, client: Any, limit: int,
             filters: Mapping[str, Any]) -> tuple[pd.DataFrame, pd.DataFrame | None]:
-    """Search for the state's purpose (billed): (hits to show, hits set aside or None)."""
+    """Search for the state's purpose (billed): (hits to show, hits set aside; None for explore).
+
+    Examples
+    --------
+    >>> from patsnap_pandas import PatsnapClient, samples
+    >>> from patsnap_pandas.widgets.state import PanelState
+    >>> with PatsnapClient.sandbox() as client:
+    ...     hits, aside = run_job(PanelState(), samples.image("armchair"), None, client, 3, {})
+    >>> len(hits), aside is None
+    (3, True)
+    """
     from ..jobs.search import search_designs
 
     if state.job_errors:

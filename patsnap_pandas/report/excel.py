@@ -350,14 +350,14 @@ def _about(report: Report, sheet: Any, fmt: dict) -> None:
 
 #: The job's Hits sheet: key, header, width (characters).
 _JOB_SHEET: dict[str, tuple[tuple[str, str, int], ...]] = {
-    "clearance": (("image", "Image", 17), ("number", "Number", 20), ("authority", "Office", 16), ("score", "Score", 8),
+    "clearance": (("image", "Image", 17), ("number", "Number", 20), ("authority", "Office", 20), ("score", "Score", 8),
                   ("title", "Title", 30), ("assignees", "Owner", 26), ("applied", "Filed", 12),
                   ("granted", "Granted", 12), ("in_force", "In force", 11), ("in_force_reason", "Why", 30),
                   ("expiry", "Expiry (estimate)", 13), ("expiry_certainty", "How sure", 16),
                   ("expiry_patsnap", "PatSnap's expiry", 13), ("expiry_apart", "Days apart", 9),
                   ("expiry_rule", "Rule", 44), ("next_renewal", "Next renewal", 30),
                   ("relevance", "Relevance", 14), ("note", "Note", 30)),
-    "prior_art": (("image", "Image", 17), ("number", "Number", 20), ("authority", "Office", 16), ("score", "Score", 8),
+    "prior_art": (("image", "Image", 17), ("number", "Number", 20), ("authority", "Office", 20), ("score", "Score", 8),
                   ("kind", "Kind", 13), ("published", "Published", 12), ("applied", "Filed", 12),
                   ("title", "Title", 34), ("assignees", "Owner", 28), ("legal_status", "Legal status", 16),
                   ("relevance", "Relevance", 14), ("note", "Note", 30)),
@@ -380,7 +380,7 @@ def _job_workbook(report: Report, job: Job, book: Any, fmt: dict) -> None:
 
 
 def _job_summary(report: Report, job: Job, sheet: Any, fmt: dict) -> None:
-    sheet.set_column(0, 0, 44)
+    sheet.set_column(0, 0, 50)
     sheet.set_column(1, 1, 90)
     row = _banner(report, sheet, fmt, 1) + 1
     _text(sheet, row, 0, report.title, fmt["title"])

@@ -249,6 +249,20 @@ def test_excel_workbook_of_a_clearance(clearance_frames, tmp_path):
     assert list(marks["patent_pn"]) == list(kept["patent_pn"])
 
 
+def test_excel_keeps_formula_like_reasons_and_rules_as_text(clearance_frames, tmp_path):
+    import zipfile
+
+    kept, excluded, provenance = clearance_frames
+    formula = '=HYPERLINK("http://evil.example","click")'
+    path = write_excel(clearance_report(kept.assign(expiry_rule=formula), excluded.assign(excluded_reason="+1+2"),
+                                        provenance, title="@SUM(A1)"), tmp_path / "f.xlsx")
+    book = openpyxl.load_workbook(path)
+    values = [c.value for sheet in book.worksheets for r in sheet.iter_rows() for c in r]
+    assert values.count(formula) == len(kept) and values.count("+1+2") == len(excluded) and "@SUM(A1)" in values
+    with zipfile.ZipFile(path) as z:
+        assert not any("<f>" in z.read(n).decode() for n in z.namelist() if n.startswith("xl/worksheets/sheet"))
+
+
 def test_excel_workbook_of_prior_art(evidence, corpus, tmp_path):
     tw = comparison(evidence.iloc[[0]], design_png(corpus, 30), evidence)
     path = write_excel(prior_art_report(evidence, None, {"before": "2030-01-01"}, comparisons=tw), tmp_path / "p.xlsx")

@@ -52,6 +52,7 @@ PROVENANCE_KEYS: dict[str, str] = {
 }
 #: Our expiry and PatSnap's (P012 ``exdt``) differ by more than this: the report says so.
 DISAGREE_DAYS = 31
+_COUNTED_AS = "_report_counted_as"  # how the report counts a row it moved to the excluded (never shown)
 
 
 # --- the two reports ---------------------------------------------------------------------------------
@@ -184,7 +185,7 @@ def prior_art_report(evidence: pd.DataFrame, excluded: pd.DataFrame | None = Non
 
 def comparison(registered: Any, accused: Any, prior_art: Any = None, *, accused_label: str | None = None,
                registered_label: str | None = None, prior_art_image: bytes | None = None,
-               height: int = HEIGHT) -> ThreeWay:
+               before: Any = None, height: int = HEIGHT) -> ThreeWay:
     """The registered design, the accused product and the closest prior art, side by side at one height.
 
     Parameters
@@ -201,6 +202,8 @@ def comparison(registered: Any, accused: Any, prior_art: Any = None, *, accused_
         Captions (default: the file name, or the design's number).
     prior_art_image : bytes, optional
         The prior art's picture when ``prior_art`` is a row and the picture is at hand (not loaded again).
+    before : date or "YYYY-MM-DD", optional
+        The cutoff: the closest prior art is taken among the rows of ``prior_art`` published before it.
     height : int
         The pictures' common height in pixels.
 
@@ -222,6 +225,8 @@ def comparison(registered: Any, accused: Any, prior_art: Any = None, *, accused_
     reg_image, reg_caption, reg_facts, reg_number = _side(registered, "registered")
     acc_image, acc_caption, _, _ = _side(accused, "accused")
     if isinstance(prior_art, pd.DataFrame):
+        if before is not None:
+            prior_art, _ = _before_cutoff(prior_art, None, _day({"before": before}, ("before",), "before"))
         prior_art = _closest(prior_art, reg_number)
     pa_image, pa_caption, pa_facts, _ = (_side(prior_art, "prior_art", prior_art_image) if prior_art is not None
                                          else (None, "", [], ""))
@@ -354,13 +359,15 @@ def _common(kept: pd.DataFrame, excluded: pd.DataFrame | None, attrs: dict[str, 
     base = build_report(_frame(kept, attrs), title=title or JOB_TITLES[kind], subtitle=subtitle, author=author,
                         organisation=organisation, notes=notes)
     rows = [h for s in base.sections for h in s.hits]
-    exclusions = [] if excluded is None else [_exclusion(r) for r in excluded.to_dict("records")]
+    exclusions = [_exclusion(r) for r in ([] if excluded is None else excluded.to_dict("records"))]
+    records = [] if excluded is None else excluded.to_dict("records")
     dropped = attrs.get("dropped", attrs.get("counts"))
     if isinstance(dropped, Mapping) and dropped and all(isinstance(v, int) for v in dropped.values()):
-        by_reason = [(str(k), int(v)) for k, v in dropped.items()]
+        # the job's own counts, and those of the rows the report itself set aside (after the cutoff)
+        moved = Counter(_category(r) for r in records if _text(r.get(_COUNTED_AS)))
+        by_reason = [(str(k), int(v)) for k, v in dropped.items()] + sorted(moved.items())
     else:
-        by_reason = sorted(Counter(_category(r) for r in ([] if excluded is None else excluded.to_dict("records")))
-                           .items(), key=lambda kv: (-kv[1], kv[0]))
+        by_reason = sorted(Counter(_category(r) for r in records).items(), key=lambda kv: (-kv[1], kv[0]))
     counts = [(f"of which {reason}", f"{n:,}") for reason, n in by_reason]
     return base, rows, exclusions, counts
 
@@ -380,6 +387,8 @@ def _before_cutoff(evidence: pd.DataFrame, excluded: pd.DataFrame | None,
         "no publication date: it cannot be shown to be earlier than the cutoff" if day is None
         else f"published on {day.isoformat()}, not before the cutoff" for day, is_late in zip(days, late, strict=True)
         if is_late]
+    moved[_COUNTED_AS] = ["without a publication date" if day is None else "published on or after the cutoff"
+                          for day, is_late in zip(days, late, strict=True) if is_late]
     kept = evidence[[not x for x in late]]
     kept.attrs = dict(evidence.attrs)
     return kept, moved if excluded is None else pd.concat([excluded, moved], ignore_index=True)
@@ -401,6 +410,8 @@ def _reason(row: Mapping[str, Any]) -> str:
 def _category(row: Mapping[str, Any]) -> str:
     """What an excluded row counts as: the status that ended it (expired, lapsed, ...), else its reason
     (a design in force set aside for another reason: outside the markets, published too late)."""
+    if _text(row.get(_COUNTED_AS)):
+        return _text(row.get(_COUNTED_AS))
     status = _text(row.get("in_force")).lower()
     return status if status not in ("", "in force", "pending") else _reason(row)
 

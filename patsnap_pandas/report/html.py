@@ -85,7 +85,7 @@ table.counts td.num{min-width:5em}
 .state-in-force,.state-pending{color:#0a6b2d}
 .state-expired,.state-lapsed{color:#6e7781}
 .state-unknown{color:#9a6700}
-.badge{display:inline-block;border-radius:3px;padding:0 5px;font-size:12px;font-weight:600;white-space:nowrap}
+.badge{display:inline-block;border-radius:3px;padding:0 5px;font-size:12px;font-weight:600}
 .badge-um{background:#fff3cd;color:#5c4400;border:1px solid #e0b000}
 .flag{color:#9a6700}
 table.excluded{width:100%%}
@@ -153,8 +153,10 @@ table.job td.text{min-width:0}
 table.job td.image{width:auto}
 table.job td.image img{width:100%%;height:auto;max-width:90px}
 .sub{font-size:.92em}
-.line .lbl{min-width:4.4em}
+.line .lbl{min-width:5.2em}
+.badge{font-size:.92em}
 .comparison table.tw{font-size:8.5pt}
+table.counts,.disclaimer,ul.blind li,table.excluded tr{break-inside:avoid;page-break-inside:avoid}
 """
 
 
@@ -545,8 +547,8 @@ def _dates(hit: Hit, keys: tuple[str, ...]) -> str:
 _JOB_COLUMNS = {
     "clearance": (("Image", "image", 12), ("Number", "code", 15), ("Score", "num", 6), ("Title and owner", "text", 13),
                   ("Dates", "dates", 16), ("In force", "text", 13), ("Expiry", "text", 12), ("Rule", "text", 13)),
-    "prior_art": (("Image", "image", 11), ("Number", "code", 16), ("Score", "num", 6), ("Kind", "text", 9),
-                  ("Dates", "dates", 17), ("Title and owner", "text", 23), ("Legal status", "text", 18)),
+    "prior_art": (("Image", "image", 11), ("Number", "code", 16), ("Score", "num", 6), ("Kind", "text", 10),
+                  ("Dates", "dates", 18), ("Title and owner", "text", 22), ("Legal status", "text", 17)),
 }
 _JOB_DATES = {"clearance": ("applied", "granted"), "prior_art": ("published", "applied")}
 

@@ -236,6 +236,7 @@ def job_of(state: PanelState) -> dict[str, Any] | None:
         relevant = shown[(shown["relevance"].astype("string") == "relevant").fillna(False).to_numpy()]
         for index in (relevant.index if len(relevant) else shown.index[:1]):
             comparisons.append(comparison(state.query_thumb, state.accused_image, shown.loc[[index]],
-                                          registered_label=state.query_name, accused_label=state.accused_name))
+                                          registered_label=state.query_name, accused_label=state.accused_name,
+                                          before=state.published_before))
     return {"kind": state.purpose, "excluded": state.excluded, "provenance": state.job_provenance(),
             "comparisons": comparisons}

@@ -173,9 +173,16 @@ def test_nothing_published_on_or_after_the_cutoff_is_shown_as_evidence(evidence)
     assert set(late) == set(evidence.loc[(published >= cutoff).to_numpy(), "patent_pn"])
     assert all(reason.startswith("published on ") and reason.endswith(", not before the cutoff")
                for reason in late.values())
+    assert dict(report.job.counts)["of which published on or after the cutoff"] == str(len(late))
     no_date = evidence.assign(publication_date=None, pbdt=None).head(2)
     reasons = [e.reason for e in prior_art_report(no_date, None, {"before": cutoff}).job.excluded]
     assert reasons == ["no publication date: it cannot be shown to be earlier than the cutoff"] * 2
+    with_counts = prior_art_report(evidence, None, {"before": cutoff, "dropped": {"a duplicate": 3}}).job.counts
+    assert ("of which a duplicate", "3") in with_counts  # the job's counts, and the report's own
+    assert ("of which published on or after the cutoff", str(len(late))) in with_counts
+    # the closest prior art of a comparison is taken before the cutoff too
+    tw = comparison(evidence.iloc[[0]], b"", evidence, before=cutoff)
+    assert tw.pictures[2].caption in {h.number for h in report.job.rows} - {evidence["patent_pn"].iloc[0]}
 
 
 def test_three_way_comparisons_in_the_report(evidence, corpus):
@@ -189,14 +196,23 @@ def test_three_way_comparisons_in_the_report(evidence, corpus):
     assert re.search(r"Score: [01]\.\d{3}", text) and "Kind: utility model" in text  # the prior art's facts under its picture
 
 
-def words_fit(path, page: int) -> list[str]:
-    """Words of a PDF page drawn outside the page (pdftotext -bbox): a table or text wider than the page."""
+def words_misplaced(path, page: int) -> list[str]:
+    """Words of a PDF page (pdftotext -bbox) drawn outside the page or over another word: a table wider than
+    the page, a badge or a date running into the next column."""
     out = subprocess.run(["pdftotext", "-bbox", "-f", str(page), "-l", str(page), str(path), "-"], check=True,
                          capture_output=True, text=True).stdout
     width = float(re.search(r'<page width="([\d.]+)"', out).group(1))
-    found = re.findall(r'<word xMin="([\d.]+)" yMin="[\d.]+" xMax="([\d.]+)" yMax="[\d.]+">([^<]*)</word>', out)
-    assert found, page
-    return [w for x0, x1, w in found if float(x0) < 0 or float(x1) > width - 20]  # 20 pt: inside the margin
+    boxes = [(float(x0), float(y0), float(x1), float(y1), w) for x0, y0, x1, y1, w in re.findall(
+        r'<word xMin="([\d.]+)" yMin="([\d.]+)" xMax="([\d.]+)" yMax="([\d.]+)">([^<]*)</word>', out)]
+    assert boxes, page
+    found = [w for x0, _y0, x1, _y1, w in boxes if x0 < 0 or x1 > width - 20]  # 20 pt: inside the margin
+    for i, (ax0, ay0, ax1, ay1, aw) in enumerate(boxes):
+        for bx0, by0, bx1, by1, bw in boxes[i + 1:]:
+            across = min(ax1, bx1) - max(ax0, bx0)
+            down = min(ay1, by1) - max(ay0, by0)
+            if across > 1 and down > 0.5 * min(ay1 - ay0, by1 - by0):
+                found.append(f"{aw} over {bw}")
+    return found
 
 
 @pytest.mark.parametrize("kind", ["clearance", "prior_art"])
@@ -213,7 +229,7 @@ def test_pdf_pages_fit_and_carry_the_banner(clearance_frames, evidence, corpus, 
     for page in range(1, pages + 1):
         text = pdf_text(path, page)
         assert "SANDBOX" in text and f"Page {page} of {pages}" in text and "Clearance of our chair" in text
-        assert words_fit(path, page) == [], page
+        assert words_misplaced(path, page) == [], page
     text = re.sub(r"\s+", " ", pdf_text(path))
     assert "Not a legal opinion" in text and "What this search cannot see" in text
     assert "Three-way comparison" in text and "Registered design" in text and "Closest prior art" in text

@@ -239,6 +239,21 @@ def test_pdf_pages_fit_and_carry_the_banner(clearance_frames, evidence, corpus, 
         assert all(number in text for number in excluded["patent_pn"]) and "Rule" in text
 
 
+def test_long_texts_break_in_the_html_and_are_cut_in_the_pdf(clearance_frames, tmp_path):
+    kept, excluded, provenance = clearance_frames
+    long = "Rule " + "x" * 12_000  # one run without a space, as a pasted text can be
+    report = clearance_report(kept.assign(expiry_rule=long), excluded.assign(excluded_reason=long), provenance)
+    page = render_html(report)
+    assert page.count("x" * 5 + "<wbr>") > 2_000  # break opportunities: the column is not widened
+    assert report.job.rows[0].expiry_rule == long  # the model and the HTML keep the whole text
+    path = write_pdf(report, tmp_path / "long.pdf")
+    text = re.sub(r"\s+", " ", subprocess.run(["pdftotext", str(path), "-"], check=True, capture_output=True,
+                                               text=True).stdout)  # reading order, not layout
+    assert text.count("[12,005 characters in all: the HTML and Excel reports have the full text]") == 7 + 5
+    for page_number in range(1, pdf_pages(path) + 1):
+        assert words_misplaced(path, page_number) == [], page_number
+
+
 def test_excel_workbook_of_a_clearance(clearance_frames, tmp_path):
     kept, excluded, provenance = clearance_frames
     path = write_excel(clearance_report(kept, excluded, provenance), tmp_path / "c.xlsx")

@@ -21,6 +21,7 @@ from pathlib import Path
 
 import pytest
 from hypothesis import settings
+from hypothesis.database import DirectoryBasedExampleDatabase
 
 pytest_plugins = ["pytester"]  # tests/docs/test_testing_plugin.py runs test files as a user would
 
@@ -29,7 +30,9 @@ pytest_plugins = ["pytester"]  # tests/docs/test_testing_plugin.py runs test fil
 # 150 fresh ones a test and keeps failing examples in .hypothesis/ to replay. No deadline: the machine is shared.
 settings.register_profile("patsnap", max_examples=50, derandomize=True, deadline=None, database=None,
                           print_blob=True)
-settings.register_profile("thorough", max_examples=150, derandomize=False, deadline=None)
+# The database is named: under CI=true hypothesis's own default has none, and failing examples would not be kept.
+settings.register_profile("thorough", max_examples=150, derandomize=False, deadline=None,
+                          database=DirectoryBasedExampleDatabase(".hypothesis/examples"))
 settings.load_profile("patsnap")  # --hypothesis-profile=NAME (the hypothesis plugin) loads another
 
 os.environ.setdefault("MPLBACKEND", "Agg")  # examples and tests draw to files, never to a screen

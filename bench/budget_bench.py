@@ -46,7 +46,9 @@ def _figure(name: str, values: list[float], target: str = "-", ok: bool = True, 
 def run(calls: int = 300, out=None) -> list[dict]:
     """The figures (bench/run_all.py's shape: name, unit, min, median, max, runs, target, ok)."""
     from patsnap_pandas import PatsnapClient
-    from patsnap_pandas.store.budget import Budget, LocalUsageCounter, MemoryUsageCounter, RedisUsageCounter
+    from patsnap_pandas.store.budget import Budget, MemoryUsageCounter
+    from patsnap_pandas.store.local_usage import LocalUsageCounter
+    from patsnap_pandas.store.redis_usage import RedisUsageCounter
     from patsnap_pandas.testing import RedisServer
 
     budget = Budget(10 * calls, "day")

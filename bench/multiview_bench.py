@@ -87,7 +87,7 @@ def _rank_of(df, pn: str) -> int | None:
 def run(corpus: str | Path = DEFAULT_CORPUS, models: tuple[int, ...] = (1, 2), out=None) -> list[dict]:
     """Measure every configuration; return figures (hit@10 and MRR@10 per configuration and model)."""
     from patsnap_pandas import PatsnapClient, search_designs
-    from patsnap_pandas.sandbox.corpus import format_pn
+    from patsnap_pandas.sandbox.folder_corpus import format_pn
 
     def say(text: str) -> None:
         if out is not None:

@@ -72,8 +72,8 @@ def _query(corpus, run: int, variant: int) -> bytes:
 def _sequential_baseline(sandbox, data: bytes, cache_dir: Path) -> float:
     """The same work one request at a time: upload, search, then each thumbnail in turn."""
     from patsnap_pandas import PatsnapClient
-    from patsnap_pandas.frame.schema import hits_to_frame
     from patsnap_pandas.api.images import prepare_image
+    from patsnap_pandas.frame.schema import hits_to_frame
     from patsnap_pandas.store.thumbnails import ThumbnailStore
 
     started = time.perf_counter()
@@ -93,7 +93,7 @@ def _sequential_baseline(sandbox, data: bytes, cache_dir: Path) -> float:
 def _ours(sandbox, data: bytes, cache_dir: Path) -> tuple[float, float]:
     """(cold seconds, cached re-run seconds) of search_designs() with thumbnails."""
     from patsnap_pandas import PatsnapClient, search_designs
-    from patsnap_pandas.jobs.search import load_thumbnails
+    from patsnap_pandas.jobs.images import load_thumbnails
 
     with PatsnapClient(base_url=sandbox.base_url, api_key=sandbox.credentials.api_key,
                        cache_dir=cache_dir) as client:

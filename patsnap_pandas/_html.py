@@ -1,6 +1,6 @@
 """The HTML every view shares: escaping, ``data:`` URIs of images, and the page shell.
 
-Used by :mod:`~patsnap_pandas.frame.render` (thumbnail grids), :mod:`~patsnap_pandas.report`
+Used by :mod:`~patsnap_pandas.frame.grids` (thumbnail grids), :mod:`~patsnap_pandas.report`
 (HTML and PDF reports) and :mod:`~patsnap_pandas.widgets` (the search panel), so that
 every text reaching HTML is escaped the same way and every written page carries the
 same Content-Security-Policy (no script, nothing loaded from elsewhere).

@@ -1,7 +1,7 @@
 """``df.patsnap``: the package's verbs on DataFrames, registered on ``import patsnap_pandas``.
 
 The accessor is thin: it checks the columns a method needs, loads thumbnails
-where a method shows them, and delegates to ``render``, ``report``, ``search``,
+where a method shows them, and delegates to ``grids``, ``charts``, ``report``, ``search``,
 ``batch`` and ``enrich``. It keeps no state (pandas builds a new accessor object
 on every ``df.patsnap`` access). Each method imports the module it delegates to
 when it runs, so that ``import patsnap_pandas`` (which registers the accessor)
@@ -43,7 +43,7 @@ if TYPE_CHECKING:
 
     from . import report
     from .api.client import PatsnapClient
-    from .frame import render
+    from .frame import grids
 
 __all__ = ["PatsnapAccessor"]
 
@@ -83,7 +83,7 @@ class PatsnapAccessor:
     # --- showing ------------------------------------------------------------------------------
 
     def thumbnails(self, n: int | None = None, columns: int = 5, size: int = 160,
-                   caption: Sequence[str] | None = None) -> render.ThumbnailGrid:
+                   caption: Sequence[str] | None = None) -> grids.ThumbnailGrid:
         """An HTML grid of the hit thumbnails (displays itself in Jupyter).
 
         Parameters
@@ -95,12 +95,12 @@ class PatsnapAccessor:
         size : int, default 160
             Thumbnail box in CSS pixels, 32..1024.
         caption : sequence of column names, optional
-            One caption line per column; default (and ``None``) ``render.CAPTION_DEFAULT``,
+            One caption line per column; default (and ``None``) ``grids.CAPTION_DEFAULT``,
             ``("score", "patent_pn", "title")``.
 
         Returns
         -------
-        render.ThumbnailGrid
+        grids.ThumbnailGrid
             ``.html`` is the markup (no script, every text escaped, images embedded).
 
         Examples
@@ -113,14 +113,14 @@ class PatsnapAccessor:
         <ThumbnailGrid: 10 thumbnail(s), css prefix psg-...>
         >>> client.close()
         """
-        from .frame import render
+        from .frame import grids
 
         df = self._need("thumbnails", "patent_pn", *_THUMBNAIL_COLUMNS)
-        caption = render.CAPTION_DEFAULT if caption is None else caption
+        caption = grids.CAPTION_DEFAULT if caption is None else caption
         # The renderer validates every argument; an empty dry run does so before any download.
-        render.thumbnail_grid(df.iloc[:0], None, n=n, columns=columns, size=size, caption=caption)
+        grids.thumbnail_grid(df.iloc[:0], None, n=n, columns=columns, size=size, caption=caption)
         shown = df if n is None else df.iloc[:n]
-        return render.thumbnail_grid(shown, _thumbnails(shown), columns=columns, size=size, caption=caption)
+        return grids.thumbnail_grid(shown, _thumbnails(shown), columns=columns, size=size, caption=caption)
 
     def plot_scores(self, kind: str = "bar", by: str | None = None, ax: Axes | None = None,
                     n: int = 20) -> Axes:
@@ -151,10 +151,10 @@ class PatsnapAccessor:
         20
         >>> client.close()
         """
-        from .frame import render
+        from .frame import charts
 
         df = self._need("plot_scores", "score", "patent_pn")
-        return render.plot_scores(df, kind=kind, by=by, ax=ax, n=n)
+        return charts.plot_scores(df, kind=kind, by=by, ax=ax, n=n)
 
     def gallery(self, n: int = 12, cols: int = 4) -> Figure:
         """A matplotlib figure of the first ``n`` thumbnails captioned with number and score.
@@ -167,13 +167,13 @@ class PatsnapAccessor:
         >>> hits.patsnap.gallery(n=8).savefig("gallery.pdf")
         >>> client.close()
         """
-        from .frame import render
+        from .frame import charts, grids
 
         df = self._need("gallery", "score", "patent_pn", *_THUMBNAIL_COLUMNS)
         n = check_int(n, "n", 1)
-        cols = check_int(cols, "cols", *render.COLUMNS_RANGE)
+        cols = check_int(cols, "cols", *grids.COLUMNS_RANGE)
         shown = df.iloc[:n]
-        return render.gallery(shown, _thumbnails(shown), n=n, cols=cols)
+        return charts.gallery(shown, _thumbnails(shown), n=n, cols=cols)
 
     # --- searching ----------------------------------------------------------------------------
 
@@ -324,7 +324,7 @@ class PatsnapAccessor:
     # --- triage ------------------------------------------------------------------------------------
 
     def mark(self, selection: Any, *, relevance: str | None = None, note: str | None = None) -> pd.DataFrame:
-        """A copy with ``relevance`` and/or ``note`` set on the selected rows (see ``triage.mark``).
+        """A copy with ``relevance`` and/or ``note`` set on the selected rows (see ``marks.mark``).
 
         ``selection``: a boolean mask, a patent number or a list of them. ``relevance``:
         ``"relevant"``, ``"not relevant"``, ``"unsure"`` or ``""`` to clear.
@@ -339,16 +339,16 @@ class PatsnapAccessor:
         {'relevant': 3}
         >>> client.close()
         """
-        from .frame import triage
+        from .frame import marks
 
         df = self._need("mark", "patent_pn")
-        return triage.mark(df, selection, relevance=relevance, note=note)
+        return marks.mark(df, selection, relevance=relevance, note=note)
 
     def apply_triage(self, marks: pd.DataFrame | str | Path) -> pd.DataFrame:
         """A copy with the marks and notes of ``marks`` merged in by patent number.
 
         ``marks``: a frame from :func:`patsnap_pandas.read_triage`, or the path of an
-        Excel report, CSV or parquet file to read it from (see ``triage.apply_triage``).
+        Excel report, CSV or parquet file to read it from (see ``marks.apply_triage``).
 
         Examples
         --------
@@ -361,11 +361,12 @@ class PatsnapAccessor:
         >>> client.close()
         """
         from .frame import triage
+        from .frame.marks import apply_triage
 
         df = self._need("apply_triage", "patent_pn")
         if isinstance(marks, (str, Path)):
             marks = triage.read_triage(marks)
-        return triage.apply_triage(df, marks)
+        return apply_triage(df, marks)
 
     # --- files -------------------------------------------------------------------------------------
 
@@ -469,9 +470,9 @@ class PatsnapAccessor:
 
 def _thumbnails(df: pd.DataFrame) -> list[bytes | None]:
     """One thumbnail per row from the store; None for rows that are not hits."""
-    from .jobs import search
+    from .jobs.images import load_row_thumbnails
 
-    return search.load_row_thumbnails(df)
+    return load_row_thumbnails(df)
 
 
 def _check_path(path: Any) -> Path:

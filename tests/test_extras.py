@@ -89,7 +89,8 @@ def test_the_acceptance_one_liner_holds(tmp_path):
 #: What the package's own root loads on first use only: the HTTP stack (the client, the search) and Pillow
 #: (samples, images). Importing them made `import patsnap_pandas` cost 0.64 s more than `import pandas`.
 NOT_LOADED_ON_IMPORT = ("requests", "requests_cache", "urllib3", "PIL", "patsnap_pandas.api.client",
-                        "patsnap_pandas.jobs.search", "patsnap_pandas.frame.render", "patsnap_pandas.report")
+                        "patsnap_pandas.jobs.search", "patsnap_pandas.frame.charts", "patsnap_pandas.frame.grids",
+                        "patsnap_pandas.report")
 
 
 def test_import_loads_neither_the_http_stack_nor_pillow(tmp_path):

@@ -14,11 +14,11 @@ import time
 from collections.abc import Callable, Mapping
 from typing import Any
 
-from .. import codes
-from ..errors import ResponseFormatError
+from .. import codes, config
+from ..errors import MissingCredentialsError, ResponseFormatError
 from ..redaction import register_secret
 
-__all__ = ["ApiKeyAuth", "TokenAuth", "REFRESH_MARGIN_S", "TOKEN_PATH"]
+__all__ = ["ApiKeyAuth", "TokenAuth", "make_auth", "REFRESH_MARGIN_S", "TOKEN_PATH"]
 
 TOKEN_PATH = "/oauth/token"
 #: Refresh this long before expiry (or at half-life when the token lives less than twice this).
@@ -40,6 +40,8 @@ class ApiKeyAuth:
 
     kind = "api_key"
     description = "API key"
+    #: What to check when PatSnap refuses it.
+    hint = f"Check the API key ({config.env_name('api_key')}) in the PatSnap developer portal."
 
     def __init__(self, api_key: str) -> None:
         self._api_key = api_key
@@ -85,6 +87,9 @@ class TokenAuth:
 
     kind = "token"
     description = "client credentials (token)"
+    #: What to check when PatSnap refuses them.
+    hint = (f"Check the client id and secret ({config.env_name('client_id')}, {config.env_name('client_secret')}); "
+            "an expired client must be renewed in the PatSnap developer portal.")
 
     def __init__(self, client_id: str, client_secret: str,
                  fetch: Callable[[str, str], Mapping[str, Any]],
@@ -150,6 +155,46 @@ class TokenAuth:
 
     def __repr__(self) -> str:
         return "TokenAuth(client_id=***, client_secret=***)"
+
+
+def make_auth(client_id: str | None, client_secret: str | None, api_key: str | None,
+              fetch: Callable[[str, str], Mapping[str, Any]]) -> TokenAuth | ApiKeyAuth:
+    """The credentials given, else the environment's: a client-credentials account, or an API key.
+
+    Any credential given as an argument means the environment's are not mixed in. ``fetch`` is
+    the token fetch of :class:`TokenAuth`.
+
+    Raises
+    ------
+    MissingCredentialsError
+        None at all, or half an account; naming what to set (or to use the sandbox).
+
+    Examples
+    --------
+    >>> make_auth(None, None, "sk-example-0123", fetch=print)
+    ApiKeyAuth(api_key=***)
+    >>> make_auth("my-client", None, None, fetch=print)
+    Traceback (most recent call last):
+    ...
+    patsnap_pandas.errors.MissingCredentialsError: The argument client_secret is missing: ...
+    """
+    given = {"client_id": client_id, "client_secret": client_secret, "api_key": api_key}
+    explicit = any(value is not None for value in given.values())
+    source = "argument" if explicit else "environment variable"
+    values = {name: None if explicit and value is None else config.resolve(name, value)
+              for name, value in given.items()}  # resolve() validates (non-empty)
+    cid, secret, key = values["client_id"], values["client_secret"], values["api_key"]
+    if cid and secret:
+        return TokenAuth(cid, secret, fetch)
+    if key:
+        return ApiKeyAuth(key)
+    if cid or secret:
+        missing = "client_secret" if cid else "client_id"
+        name = missing if source == "argument" else config.env_name(missing)
+        raise MissingCredentialsError(
+            f"The {source} {name} is missing: a client-credentials account needs both the "
+            f"client id and the client secret. {config.credentials_help()}")
+    raise MissingCredentialsError(f"No PatSnap credentials found. {config.credentials_help()}")
 
 
 def _parse_token(answer: Any) -> tuple[str, float, float | None]:

@@ -1,14 +1,16 @@
-"""The HTTP transport of every call: the adapter, auth headers, retries of connections, usage counts.
+"""The HTTP transport of every call: the session around the store's cache, the adapter, retries of connections, usage counts.
 
-* :class:`PatsnapAdapter`: mounted on the client's session, below the HTTP cache, so only
-  real network calls pass the rate limiter (cache hits never wait);
+* :func:`build_session`: the requests session of a client, cached in the backend its store
+  gives (:meth:`patsnap_pandas.store.base.Store.http_cache`), or uncached;
+* :class:`PatsnapAdapter`: mounted on the session, below the HTTP cache, so its last check
+  before sending (the lease fencing) only ever sees real network calls;
 * :func:`make_retry`: urllib3 retries only connections that could not be opened;
-  every other retry is the client's one retry loop;
+  every other retry is the pipeline's one retry step (:mod:`patsnap_pandas.api.pipeline`);
 * :func:`retry_after_s`: a ``Retry-After`` header in seconds, as delta-seconds or an HTTP date;
 * :class:`Usage`: what a client spent (requests, cache hits, billed calls, retries, waits).
 
 Secrets are kept out of logs by :mod:`patsnap_pandas.redaction`, waits are
-:mod:`patsnap_pandas.waits`' and the rate limiter is the store's.
+:mod:`patsnap_pandas.waits`', and the rate limit is a step of the pipeline, before the send.
 """
 
 from __future__ import annotations
@@ -19,18 +21,24 @@ import re
 import threading
 import time
 from collections import Counter
-from collections.abc import Callable, Iterator
+from collections.abc import Callable, Iterator, Mapping
 from contextlib import contextmanager
 from typing import Any
 
 import requests
 import requests.auth
+import requests_cache
 from requests.adapters import HTTPAdapter
+from requests_cache import DO_NOT_CACHE
+from requests_cache.backends.base import BaseCache
+from requests_cache.models import CachedResponse
 from urllib3.util.retry import Retry
 
-from ..store.rate_limit import RateLimiter
+from ..redaction import SECRET_PARAMETERS
+from ..store.cache import content_key
 
-__all__ = ["Usage", "HeadersAuth", "PatsnapAdapter", "make_retry", "retry_after_s", "LONG_WAIT_S"]
+__all__ = ["Usage", "HeadersAuth", "PatsnapAdapter", "make_retry", "retry_after_s", "LONG_WAIT_S", "build_session",
+           "keeps_misses"]
 
 #: HTTP statuses the client's retry loop retries (with backoff, honouring Retry-After).
 RETRY_STATUSES: frozenset[int] = frozenset({429, 500, 502, 503, 504})
@@ -280,31 +288,99 @@ class HeadersAuth(requests.auth.AuthBase):
 
 
 class PatsnapAdapter(HTTPAdapter):
-    """HTTPAdapter that applies the rate limit, then ``before_send``; it only runs for real network calls.
+    """HTTPAdapter that runs ``before_send`` as the last step before a request goes out; only real network calls get here.
 
-    It sits below the HTTP cache, so a cache hit never waits for the rate limit.
-    ``before_send(request)`` runs after every wait, as the last step before the request
-    goes out: the client checks there that the single-flight leases it holds are still its
-    own (fencing) and counts the billable request as sent. Whatever it raises stops the
-    request unsent.
+    It sits below the HTTP cache, so a cache hit never reaches it. ``before_send(request)``
+    runs after every wait (the pipeline's rate limit and retry pauses, a token fetch, the
+    cache's own I/O): the client checks there that the single-flight leases it holds are
+    still its own (fencing) and counts the billable request as sent. Whatever it raises
+    stops the request unsent.
 
     Examples
     --------
-    >>> adapter = PatsnapAdapter(make_retry(5, 0.5), RateLimiter(2.0))
-    >>> adapter.limiter.rate, adapter.max_retries.total
-    (2.0, 5)
+    >>> sent = []
+    >>> adapter = PatsnapAdapter(make_retry(5, 0.5), before_send=sent.append)
+    >>> adapter.max_retries.total, adapter.before_send is not None
+    (5, True)
     """
 
-    def __init__(self, retry: Retry, limiter: RateLimiter, pool_maxsize: int = 16,
+    def __init__(self, retry: Retry, pool_maxsize: int = 16,
                  before_send: Callable[[requests.PreparedRequest], None] | None = None) -> None:
-        self.limiter = limiter
         self.before_send = before_send
         super().__init__(max_retries=retry, pool_connections=4, pool_maxsize=pool_maxsize)
 
     def send(self, request: requests.PreparedRequest, *args: Any, **kwargs: Any) -> requests.Response:  # noqa: D102
-        self.limiter.wait()
         if self.before_send is not None:
             self.before_send(request)
         return super().send(request, *args, **kwargs)
 
 
+def build_session(backend: BaseCache | None, *, urls_expire_after: Mapping[str | re.Pattern[str], Any],
+                  filter_fn: Callable[[requests.Response], bool], adapter: HTTPAdapter,
+                  user_agent: str) -> requests.Session:
+    """The requests session of a client: cached in ``backend`` (its store's), or uncached when None.
+
+    Keys name images by content and hold no credential (:func:`~patsnap_pandas.store.cache.content_key`);
+    answers are kept only as ``urls_expire_after`` says, and only those ``filter_fn`` accepts.
+
+    Parameters
+    ----------
+    backend : requests_cache backend or None
+        Where answers are kept (:meth:`patsnap_pandas.store.base.Store.http_cache`); None: not kept.
+    urls_expire_after : mapping
+        URL pattern -> lifetime; anything else is never cached.
+    filter_fn : callable
+        Only responses for which it returns True are stored.
+    adapter : HTTPAdapter
+        Mounted for http:// and https://.
+    user_agent : str
+        The User-Agent header.
+
+    Examples
+    --------
+    >>> from patsnap_pandas.store.local import LocalStore
+    >>> adapter = PatsnapAdapter(make_retry(5, 0.5))
+    >>> session = build_session(LocalStore("cache").http_cache(), urls_expire_after={},
+    ...                         filter_fn=lambda response: True, adapter=adapter, user_agent="example/1.0")
+    >>> type(session).__name__, session.cache.db_path.name, session.headers["User-Agent"]
+    ('CachedSession', 'http_cache.sqlite', 'example/1.0')
+    >>> session.close()
+    >>> type(build_session(None, urls_expire_after={}, filter_fn=bool, adapter=adapter, user_agent="x")).__name__
+    'Session'
+    """
+    if backend is None:
+        session: requests.Session = requests.Session()
+    else:
+        session = requests_cache.CachedSession(
+            backend=backend, expire_after=DO_NOT_CACHE, urls_expire_after=dict(urls_expire_after),
+            allowable_methods=("GET", "POST"), allowable_codes=(200,), filter_fn=keeps_misses(filter_fn),
+            ignored_parameters=SECRET_PARAMETERS, match_headers=False, cache_control=False,
+            stale_if_error=False, key_fn=content_key)
+    session.mount("https://", adapter)
+    session.mount("http://", adapter)
+    session.headers["User-Agent"] = user_agent
+    return session
+
+
+def keeps_misses(filter_fn: Callable[[requests.Response], bool]) -> Callable[[requests.Response], bool]:
+    """``filter_fn`` that never refuses the "504 Not Cached" of an only-if-cached look-up.
+
+    requests-cache deletes the cached answer of every response its filter refuses, and that
+    includes the 504 it makes up when a look-up misses. Between the miss and the delete another
+    process sharing the cache may store that very answer; the delete would then throw away a
+    paid search, and the next caller would pay for it again.
+
+    Examples
+    --------
+    >>> from requests_cache.session import get_504_response
+    >>> miss = get_504_response(requests.Request("GET", "https://example.com/x").prepare())
+    >>> only_success = lambda response: response.status_code == 200
+    >>> only_success(miss), keeps_misses(only_success)(miss)
+    (False, True)
+    """
+    def keep(response: requests.Response) -> bool:
+        if isinstance(response, CachedResponse) and response.status_code == 504 \
+                and response.reason == "Not Cached":
+            return True
+        return filter_fn(response)
+    return keep

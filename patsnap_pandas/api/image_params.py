@@ -46,14 +46,14 @@ def _patent_type(value: Any) -> str:
 def _model(value: Any, patent_type: str) -> int:
     if value is None:
         return codes.DEFAULT_MODEL[patent_type]
-    value = check_choice(value, "model", codes.IMAGE_MODELS, shown=_MODELS_ALLOWED, error=FilterError)
-    kind = codes.IMAGE_MODELS[value][0]
+    model: int = check_choice(value, "model", codes.IMAGE_MODELS, shown=_MODELS_ALLOWED, error=FilterError)
+    kind = codes.IMAGE_MODELS[model][0]
     if kind != patent_type:
         fits = [m for m, (t, _) in codes.IMAGE_MODELS.items() if t == patent_type]
-        raise filter_error("model", value, f"model {value} searches {codes.PATENT_TYPES[kind]}s, not "
+        raise filter_error("model", model, f"model {model} searches {codes.PATENT_TYPES[kind]}s, not "
                            f"{codes.PATENT_TYPES[patent_type]}s (patent_type={patent_type!r})",
                            f"{fits[0]} or {fits[1]} with patent_type={patent_type!r}; {_MODELS_ALLOWED}")
-    return value
+    return model
 
 
 def _lang(value: Any) -> str:

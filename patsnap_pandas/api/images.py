@@ -329,7 +329,7 @@ def _load(image: Any) -> tuple[Image.Image, int | None, str]:
     raise _input_error(f"has unsupported type {type(image).__name__}", image)
 
 
-def _read_path(image: str | os.PathLike) -> bytes:
+def _read_path(image: str | os.PathLike[str]) -> bytes:
     text = os.fspath(image)
     if isinstance(text, bytes):
         text = os.fsdecode(text)

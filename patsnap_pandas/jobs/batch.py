@@ -68,7 +68,9 @@ from ..errors import (
 from ..frame import schema as frame
 from ..store.thumbnails import ThumbnailWarning
 from . import search
-from .search import client_for, load_thumbnails, thumbnail_dir
+from .clients import client_for, data_source
+from .images import load_thumbnails, thumbnail_dir
+from .views import MAX_VIEWS, choose_endpoint, search_views
 
 if TYPE_CHECKING:
     from ..api.client import PatsnapClient
@@ -270,7 +272,7 @@ def _estimate(catalogue: pd.DataFrame, rows: list[str | None], row_errors: dict[
                         "billed_calls": calls.total, "error": row_errors.get(i)})
     out = pd.DataFrame.from_records(records, columns=["query_index", "query", "status", "uploads", "searches",
                                                       "billed_calls", "error"])
-    out.attrs = {"estimate": str(total), "billed_calls": total.total, "source": search.data_source(api)}
+    out.attrs = {"estimate": str(total), "billed_calls": total.total, "source": data_source(api)}
     return out
 
 
@@ -449,10 +451,10 @@ def _search_one(api: PatsnapClient, query: _Query, filters: SearchFilters, limit
     results find it. Thumbnails are prefetched by the batch, in the background.
     """
     if isinstance(query.target, tuple):  # several views of one product: P061, or each view and fusion
-        endpoint, fuse = search.choose_endpoint(len(query.target), None, newer_options=False)
-        hits = search.search_views(list(query.target), client=api, endpoint=endpoint, fuse=fuse,
-                                   options=ImageSearchOptions.coerce(filters.to_dict()), filters=filters,
-                                   limit=limit, label=query.label, thumbnails=False)
+        endpoint, fuse = choose_endpoint(len(query.target), None, newer_options=False)
+        hits = search_views(list(query.target), client=api, endpoint=endpoint, fuse=fuse,
+                            options=ImageSearchOptions.coerce(filters.to_dict()), filters=filters,
+                            limit=limit, label=query.label, thumbnails=False)
     else:
         hits = search.search_prepared(query.target, client=api, filters=filters, limit=limit,
                                       label=query.label, thumbnails=False)
@@ -532,8 +534,8 @@ def _prepare(item: tuple[Hashable, Any]) -> tuple[Hashable, str | images.Prepare
     if isinstance(value, (list, tuple)):  # several views of one product
         if not value:
             return key, ImageInputError("no image in this row (every view is empty)")
-        if len(value) > search.MAX_VIEWS:
-            return key, ImageInputError(f"{len(value)} views in this row: allowed 1 to {search.MAX_VIEWS}")
+        if len(value) > MAX_VIEWS:
+            return key, ImageInputError(f"{len(value)} views in this row: allowed 1 to {MAX_VIEWS}")
         views = []
         for n, view in enumerate(value, start=1):
             _, target = _prepare((key, view))
@@ -636,7 +638,7 @@ def _assemble(catalogue: pd.DataFrame, rows: list[str | None], row_errors: dict[
         "from_cache": bool(queries) and not row_errors and all(q.from_cache for q in queries.values()),
         "endpoint_version": frame.ENDPOINT_VERSION,
         "thumbnail_dir": thumbnail_dir(api),
-        "source": search.data_source(api),
+        "source": data_source(api),
         "queries": list(dict.fromkeys(labels)),
         "query_urls": [result.attrs["query_url"] for result in searched],
         "query_url_by_label": url_by_label,

@@ -32,7 +32,7 @@ import pandas as pd
 
 from .._validate import check_flag, check_frame
 from ..errors import InvalidInputError
-from .search import client_for
+from .clients import client_for
 
 if TYPE_CHECKING:
     from ..api.client import PatsnapClient
@@ -68,7 +68,7 @@ def enrich(df: pd.DataFrame, fields: str | Iterable[str] | None = None, *, legal
     legal_status : bool, default False
         Also add ``simple_legal_status`` (P041, e.g. ``"Active"``).
     client : PatsnapClient, optional
-        Default: the client that made the search (see ``search.client_for``).
+        Default: the client that made the search (see ``clients.client_for``).
 
     Returns
     -------

@@ -22,7 +22,7 @@ Examples
 
 from __future__ import annotations
 
-from ..frame.render import top
+from ..frame.format import top
 from .clearance import clearance_report, comparison, prior_art_report
 from .excel import write_excel
 from .html import render_html, write_html

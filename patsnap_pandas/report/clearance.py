@@ -31,8 +31,8 @@ import pandas as pd
 from ..errors import InvalidInputError
 from ..frame import words
 from ..frame.compare import HEIGHT, ThreeWay, three_way
+from ..frame.format import format_value, is_missing
 from ..frame.links import public_record_url
-from ..frame.render import format_value, is_missing
 from .model import CARD_PX, REQUIRED_COLUMNS, Exclusion, Hit, Job, Report, _date, _hit, _text, build_report
 
 __all__ = ["DISAGREE_DAYS", "JOB_TITLES", "PROVENANCE_KEYS", "REASON_COLUMNS", "clearance_report", "comparison",
@@ -249,7 +249,7 @@ def hit_picture(df: pd.DataFrame, index: Any, fallback: bytes | None = None, siz
     """
     import warnings
 
-    from ..jobs.search import load_row_thumbnails, load_thumbnails
+    from ..jobs.images import load_row_thumbnails, load_thumbnails
     from ..store.thumbnails import ThumbnailStore
 
     large: bytes | None = None

@@ -19,7 +19,7 @@ from typing import Any
 
 from .._extras import require
 from ..frame import words
-from ..frame.render import truncate
+from ..frame.format import truncate
 from ..frame.schema import RELEVANCE_VALUES
 from ..imaging import thumbnail_png_or_none
 from ..safe_text import xml_safe

@@ -23,8 +23,9 @@ import pandas as pd
 from .._validate import check_choice, check_flag
 from ..errors import InvalidInputError
 from ..frame import words
+from ..frame.charts import score_chart_png
+from ..frame.format import format_value, is_missing, optional_int
 from ..frame.links import public_record_url
-from ..frame.render import format_value, is_missing, optional_int, score_chart_png
 from ..frame.schema import RELEVANCE_VALUES
 from ..imaging import thumbnail_png_or_none
 from ..safe_text import valid_score
@@ -41,7 +42,7 @@ CARDS_PER_PRODUCT = 3  # comparison cards per product of a batch
 CHART_BARS = 30
 CARD_PX = 480          # card images are stored this large (shown at 240 px or more)
 THUMB_PX = 256         # table thumbnails (shown at 120 px or more)
-#: How a batch searched its products with several views (search.choose_endpoint, fusion "best").
+#: How a batch searched its products with several views (views.choose_endpoint, fusion "best").
 BATCH_VIEWS_NOTE = ("a product with several views had them searched together in one multi-image search "
                     "(up to 4 views); a product with more views had each view searched on its own, "
                     "and a design's score is its best score over the views")
@@ -378,7 +379,7 @@ def build_report(df: pd.DataFrame, *, title: str = "Design search report", subti
     '20 of 20 fetched'
     >>> client.close()
     """
-    from ..jobs.search import load_query_image_of, load_row_thumbnails
+    from ..jobs.images import load_query_image_of, load_row_thumbnails
 
     _check_text(title, "title", required=True)
     for name, value in (("subtitle", subtitle), ("author", author), ("organisation", organisation)):
@@ -571,7 +572,7 @@ def _view_score_columns(row: Mapping[str, Any]) -> list[str]:
 
 def _views(df: pd.DataFrame) -> list[View]:
     """The query views of a multi-view search frame, in order (empty for one image)."""
-    from ..jobs.search import load_query_images
+    from ..jobs.images import load_query_images
 
     labels = df.attrs.get("views")
     if not isinstance(labels, list) or len(labels) < 2:

@@ -15,7 +15,7 @@ from pathlib import Path
 
 from .._extras import require
 from .._validate import check_choice
-from ..frame.render import truncate
+from ..frame.format import truncate
 from .html import render_html
 from .model import GroupRow, Hit, Report
 

@@ -13,7 +13,7 @@ import pandas as pd
 
 from .._validate import check_frame
 from ..errors import InvalidInputError
-from ..frame.render import MISSING_GROUP, format_value, is_missing
+from ..frame.format import MISSING_GROUP, format_value, is_missing
 
 __all__ = ["summary", "overlap", "ASSIGNEE_COLUMNS"]
 

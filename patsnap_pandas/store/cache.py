@@ -1,12 +1,13 @@
-"""The cache folder and everything in it: the HTTP cache session, upload memo, locks, thumbnails; info, clear, repair.
+"""The cache folder and everything in it: the HTTP cache's keys, upload memo, locks, thumbnails; info, clear, repair.
 
 Its parts, one job each: :mod:`~patsnap_pandas.store.files` (the folder's layout and its
 SQLite files), :mod:`~patsnap_pandas.store.upload_memo` (uploads already paid for),
 :mod:`~patsnap_pandas.store.locks` (identical calls made once across processes) and
-:mod:`~patsnap_pandas.store.thumbnails` (the hit-image store). This module builds the cached
-session the client talks through (its keys name images by content and hold no credential), and
-reports on, empties (:func:`clear_plan`, :func:`clear_cache`) or mends (:func:`repair_cache`) a
-cache folder without credentials.
+:mod:`~patsnap_pandas.store.thumbnails` (the hit-image store). This module makes the keys of the
+HTTP cache (they name images by content and hold no credential: :func:`content_key`; the session
+around the cache is :func:`patsnap_pandas.api.http.build_session`'s; the folder as a store is
+:class:`~patsnap_pandas.store.local.LocalStore`), and reports on, empties (:func:`clear_plan`,
+:func:`clear_cache`) or mends (:func:`repair_cache`) a cache folder without credentials.
 
 Examples
 --------
@@ -21,23 +22,16 @@ import contextvars
 import hashlib
 import json
 import os
-import re
 import sqlite3
-from collections.abc import Callable, Mapping
+from collections.abc import Mapping
 from pathlib import Path
 from typing import Any
 from urllib.parse import parse_qsl, urlencode, urlsplit, urlunsplit
 
-import requests
-import requests_cache
-from requests.adapters import HTTPAdapter
-from requests_cache import DO_NOT_CACHE
-from requests_cache.backends.base import BaseCache
 from requests_cache.cache_keys import create_key
-from requests_cache.models import CachedResponse
 
 from .. import config
-from ..errors import CacheError, InvalidTypeError
+from ..errors import CacheError
 from ..redaction import SECRET_PARAMETERS
 from .files import (
     DAMAGED_SUFFIX,
@@ -48,11 +42,9 @@ from .files import (
     UPLOADS_FILE,
     USAGE_FILE,
     SQLiteCache,
-    WriteWarner,
     check_sqlite,
     connect_read_only,
     describe_sqlite_error,
-    http_cache_file,
     remove_sqlite,
     set_aside,
     sqlite_damage,
@@ -61,8 +53,7 @@ from .files import (
 from .thumbnails import ThumbnailStore
 from .upload_memo import UploadMemo
 
-__all__ = ["build_session",
-           "cache_info", "clear_plan", "clear_cache", "repair_cache", "content_ref", "keyed_by_content", "content_key", "old_key_shape",
+__all__ = ["cache_info", "clear_plan", "clear_cache", "repair_cache", "content_ref", "keyed_by_content", "content_key", "old_key_shape",
            "open_thumbnail_store"]
 
 _SHARED_SCHEMES = ("redis://", "rediss://", "unix://")
@@ -215,65 +206,6 @@ def _renamed(request: Any, refs: Mapping[str, str]) -> Any:
             request.body = json.dumps(data).encode()
     return request
 
-
-
-def build_session(*, cache: Any, cache_dir: Path, urls_expire_after: Mapping[str | re.Pattern[str], Any],
-                  filter_fn: Callable[[requests.Response], bool], adapter: HTTPAdapter,
-                  user_agent: str, warner: WriteWarner | None = None) -> requests.Session:
-    """A requests session for the client.
-
-    Parameters
-    ----------
-    cache : bool, str, PathLike or requests_cache backend
-        False: no HTTP cache; True: SQLite in ``cache_dir``; a path: SQLite there;
-        a backend object (e.g. ``requests_cache.RedisCache()``): that backend.
-    urls_expire_after : mapping
-        URL pattern -> lifetime; anything else is never cached.
-    filter_fn : callable
-        Only responses for which it returns True are stored.
-    adapter : HTTPAdapter
-        Mounted for http:// and https:// (retries and rate limit).
-    user_agent : str
-        The User-Agent header.
-    warner : WriteWarner, optional
-        Shared by the parts of the cache folder: a folder that cannot be written is reported once.
-
-    Examples
-    --------
-    >>> from patsnap_pandas.api.http import PatsnapAdapter, make_retry
-    >>> from patsnap_pandas.store.rate_limit import RateLimiter
-    >>> adapter = PatsnapAdapter(make_retry(5, 0.5), RateLimiter(None))
-    >>> session = build_session(cache=True, cache_dir=Path("cache"), urls_expire_after={},
-    ...                         filter_fn=lambda response: True, adapter=adapter, user_agent="example/1.0")
-    >>> type(session).__name__, session.cache.db_path.name, session.headers["User-Agent"]
-    ('CachedSession', 'http_cache.sqlite', 'example/1.0')
-    >>> session.close()
-    """
-    if cache is False or cache is None:
-        session: requests.Session = requests.Session()
-    else:
-        common: dict[str, Any] = dict(
-            expire_after=DO_NOT_CACHE, urls_expire_after=dict(urls_expire_after),
-            allowable_methods=("GET", "POST"), allowable_codes=(200,), filter_fn=keeps_misses(filter_fn),
-            ignored_parameters=SECRET_PARAMETERS, match_headers=False, cache_control=False,
-            stale_if_error=False, key_fn=content_key,
-        )
-        if isinstance(cache, BaseCache):
-            session = requests_cache.CachedSession(backend=cache, **common)
-        else:
-            path = http_cache_file(cache, cache_dir)
-            if path is None:
-                raise InvalidTypeError(f"cache={cache!r} is not valid: expected True, False, a path or a "
-                                       "requests_cache backend object")
-            try:
-                path.parent.mkdir(parents=True, exist_ok=True)
-            except OSError:
-                pass  # SQLiteCache keeps the answers in memory and warns once
-            session = requests_cache.CachedSession(backend=SQLiteCache(path, warner=warner), **common)
-    session.mount("https://", adapter)
-    session.mount("http://", adapter)
-    session.headers["User-Agent"] = user_agent
-    return session
 
 
 def cache_info(cache_dir: str | os.PathLike[str] | None = None) -> dict[str, Any]:
@@ -572,27 +504,3 @@ def open_thumbnail_store(location: str | os.PathLike[str] | None, size: int, **o
             return backend.thumbnail_store(size, **options)
         location = None
     return ThumbnailStore(location or None, size=size, **options)
-
-
-def keeps_misses(filter_fn: Callable[[requests.Response], bool]) -> Callable[[requests.Response], bool]:
-    """``filter_fn`` that never refuses the "504 Not Cached" of an only-if-cached look-up.
-
-    requests-cache deletes the cached answer of every response its filter refuses, and that
-    includes the 504 it makes up when a look-up misses. Between the miss and the delete another
-    process sharing the cache may store that very answer; the delete would then throw away a
-    paid search, and the next caller would pay for it again.
-
-    Examples
-    --------
-    >>> from requests_cache.session import get_504_response
-    >>> miss = get_504_response(requests.Request("GET", "https://example.com/x").prepare())
-    >>> only_success = lambda response: response.status_code == 200
-    >>> only_success(miss), keeps_misses(only_success)(miss)
-    (False, True)
-    """
-    def keep(response: requests.Response) -> bool:
-        if isinstance(response, CachedResponse) and response.status_code == 504 \
-                and response.reason == "Not Cached":
-            return True
-        return filter_fn(response)
-    return keep

@@ -455,9 +455,9 @@ class _Table(SQLiteDict):
 
     def init_db(self) -> None:
         if self.read_only:
-            self.close()
+            self.close()  # type: ignore[no-untyped-call]
         else:
-            super().init_db()
+            super().init_db()  # type: ignore[no-untyped-call]
 
     @contextlib.contextmanager
     def connection(self, commit: bool = False) -> Iterator[sqlite3.Connection]:
@@ -499,7 +499,7 @@ class _Table(SQLiteDict):
 
     def vacuum(self) -> None:
         if not self.read_only:
-            super().vacuum()
+            super().vacuum()  # type: ignore[no-untyped-call]
 
 
 class SQLiteCache(requests_cache.SQLiteCache):
@@ -529,7 +529,7 @@ class SQLiteCache(requests_cache.SQLiteCache):
     def __init__(self, db_path: Any, warner: WriteWarner | None = None, **kwargs: Any) -> None:
         path = Path(db_path)
         check_sqlite(path)
-        self._memory: DictStorage = DictStorage()
+        self._memory: DictStorage = DictStorage()  # type: ignore[no-untyped-call]
         self._read_lock = threading.RLock()
         self._warner = warner or WriteWarner()
         self._path = path
@@ -565,7 +565,7 @@ class SQLiteCache(requests_cache.SQLiteCache):
                 return
             except sqlite3.Error:
                 pass
-        self.responses, self.redirects = DictStorage(), DictStorage()  # type: ignore[assignment]  # as requests-cache's BaseCache has them
+        self.responses, self.redirects = DictStorage(), DictStorage()  # type: ignore[assignment, no-untyped-call]  # as requests-cache's BaseCache has them
         self.in_memory_only = True
         self._open_error = exc  # said with the first answer that cannot be stored, not before
 
@@ -574,7 +574,7 @@ class SQLiteCache(requests_cache.SQLiteCache):
         return self._path
 
     def get_response(self, key: str, default: Any = None) -> CachedResponse | None:
-        kept = self._memory.get(key)
+        kept: CachedResponse | None = self._memory.get(key)
         if kept is not None:
             return kept
         # One read at a time on the shared connection: overlapping statements from several threads
@@ -614,13 +614,13 @@ class SQLiteCache(requests_cache.SQLiteCache):
             raise CacheError(str(self._path), "cannot be emptied: it is read-only (its folder or the file cannot "
                              "be written)", fix=_WRITABLE_FIX)
         try:
-            requests_cache.BaseCache.clear(self)
+            requests_cache.BaseCache.clear(self)  # type: ignore[no-untyped-call]
         except Exception:  # noqa: BLE001 - damaged: delete the file and start again
-            self.close()
+            self.close()  # type: ignore[no-untyped-call]
             remove_sqlite(self._path)
             if not self.in_memory_only:
-                self.responses.init_db()
-                self.redirects.init_db()
+                self.responses.init_db()  # type: ignore[no-untyped-call]
+                self.redirects.init_db()  # type: ignore[no-untyped-call]
 
     def count(self, expired: bool = True) -> int:
         try:

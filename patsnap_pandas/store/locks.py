@@ -190,7 +190,7 @@ class SingleFlight:
     @contextmanager
     def _shared_lock(self, key: str) -> Iterator[Any]:
         """The lock across processes, held inside the thread lock: a file lock here; a subclass may
-        use another store (:class:`patsnap_pandas.store.redis_backend.RedisSingleFlight`: a Redis lease).
+        use another store (:class:`patsnap_pandas.store.redis_locks.RedisSingleFlight`: a Redis lease).
         Yields what :meth:`_still_ours` checks."""
         path = self._path(key)
         if path is None or not self._can_create(path):

@@ -1,8 +1,9 @@
 """The client's own rate limit: at most ``rate`` call starts per second across its threads.
 
-A team's shared limit (:class:`~patsnap_pandas.store.redis_backend.SharedRateLimiter`) has
-the same API. The limiter sits in the transport adapter, below the HTTP cache: it only
-ever sees real network calls, so cache hits never wait.
+A team's shared limit (:class:`~patsnap_pandas.store.redis_rate_limit.SharedRateLimiter`) has
+the same API. A client waits on it in the ``RateLimit`` step of its calls
+(:mod:`patsnap_pandas.api.pipeline`), after the cache was asked: it only ever sees real
+network calls, so cache hits never wait.
 """
 
 from __future__ import annotations

@@ -16,6 +16,7 @@ import sqlite3
 import threading
 import time
 from pathlib import Path
+from typing import Any
 
 from .files import (
     BUSY_TIMEOUT_S,
@@ -73,14 +74,15 @@ class UploadMemo:
             row = self._read_one("SELECT url, issued_at, expires_at FROM uploads WHERE key = ?", (key,))
         return None if row is None else (row[0], row[1], row[2])
 
-    def _read_one(self, query: str, params: tuple) -> tuple | None:
+    def _read_one(self, query: str, params: tuple[Any, ...]) -> tuple[Any, ...] | None:
         """One row of a read-only query of the memo file (None: no row, or no table yet)."""
         assert self.path is not None
         check_sqlite(self.path)
         try:
             con = connect_read_only(self.path)
             try:
-                return con.execute(query, params).fetchone()
+                row: tuple[Any, ...] | None = con.execute(query, params).fetchone()
+                return row
             finally:
                 con.close()
         except sqlite3.OperationalError as exc:

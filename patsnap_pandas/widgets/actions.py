@@ -19,7 +19,9 @@ from ..api.client import PatsnapClient
 from ..api.images import ImageSizeWarning
 from ..errors import FilterError, InvalidInputError, MissingCredentialsError
 from ..frame.schema import concat_frames
-from ..jobs.search import SearchWarning, client_for, continue_search, load_thumbnails
+from ..jobs.clients import client_for
+from ..jobs.images import load_thumbnails
+from ..jobs.search import SearchWarning, continue_search
 from ..store.thumbnails import ThumbnailWarning
 from .export import export_report
 from .messages import plain_error, plural

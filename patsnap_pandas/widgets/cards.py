@@ -23,8 +23,8 @@ from typing import Any
 
 from .._html import data_uri, escape
 from ..frame.compare import three_way_css
+from ..frame.format import format_value, is_missing, optional_float, optional_int
 from ..frame.links import public_record_url
-from ..frame.render import format_value, is_missing, optional_float, optional_int
 from ..frame.words import authority_name, column_label, date_in_words, loc_in_words
 
 __all__ = ["CSS", "CARD_PX", "card_html", "compare_html", "date_text", "assignee_of", "status_html",

@@ -13,7 +13,7 @@ import ipywidgets as W
 import pandas as pd
 
 from .._html import escape
-from ..jobs.search import load_query_images
+from ..jobs.images import load_query_images
 from ..report.clearance import comparison
 from ..report.clearance import hit_picture as report_picture
 from ._layout import classed, full, label, message_slot, row

@@ -13,7 +13,7 @@ import ipywidgets as W
 from traitlets import link
 
 from .._html import data_uri, escape
-from ..jobs.search import MAX_VIEWS
+from ..jobs.views import MAX_VIEWS
 from ._layout import classed, column, error_html, hint_html, label, message_slot, text_box
 from .messages import UPLOAD_ACCEPT, split_urls, url_message, urls_message
 from .state import PanelState

@@ -1,4 +1,4 @@
-"""The score chart of the shown hits (:func:`render.score_chart_png`), drawn again only when they change."""
+"""The score chart of the shown hits (:func:`charts.score_chart_png`), drawn again only when they change."""
 
 from __future__ import annotations
 
@@ -8,7 +8,7 @@ import ipywidgets as W
 import pandas as pd
 
 from .._html import data_uri
-from ..frame import render
+from ..frame import charts
 from ._layout import classed
 from .state import PanelState
 
@@ -64,7 +64,7 @@ class ScoreChart:
         if self._cache is not None and self._cache[0] == key:
             return self._cache[1]
         bars = min(CHART_BARS, int(scores.notna().sum()))
-        png = render.score_chart_png(shown, n=bars, width_px=CHART_PX)
+        png = charts.score_chart_png(shown, n=bars, width_px=CHART_PX)
         markup = (f'<img class="psp-chart-img" src="{data_uri(png)}" '
                   f'alt="Top {bars} similarity scores" title="Top {bars} similarity scores">')
         self._cache = (key, markup)

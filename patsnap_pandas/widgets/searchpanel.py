@@ -72,7 +72,7 @@ class SearchPanel:
     image : str, path or bytes, or a list of them, optional
         A query to start with: an http(s) URL (put in the URL box) or an image file
         (path or bytes, as if uploaded); a list: several views of one product (URLs
-        or files, up to :data:`search.MAX_VIEWS`).
+        or files, up to :data:`views.MAX_VIEWS`).
     limit : int, default 10
         Hits per Search and per Load more, 1..100 (the slider's start value).
     purpose : {"explore", "clearance", "prior_art"}, default "explore"

@@ -46,7 +46,7 @@ from ..api.images import ImageSizeWarning, PreparedImage, prepare_image
 from ..errors import FilterError, InvalidInputError
 from ..frame.schema import RELEVANCE_VALUES
 from ..imaging import thumbnail_png_or_none
-from ..jobs.search import MAX_VIEWS
+from ..jobs.views import MAX_VIEWS
 from . import actions
 from .export import EXPORT_FORMATS, default_export_dir, display_path
 from .messages import filter_message, image_message, split_urls, too_many_views, url_message, urls_message
@@ -357,7 +357,7 @@ class PanelState(PurposeTraits, HasTraits):
     def choose_files(self, files: list[tuple[bytes, str]]) -> None:
         """Make ``(bytes, name)`` files the query (the URL box is emptied); checked locally, no call.
 
-        Unreadable files, and files beyond :data:`search.MAX_VIEWS`, are left out and said
+        Unreadable files, and files beyond :data:`views.MAX_VIEWS`, are left out and said
         in ``image_error``.
         """
         problems = []

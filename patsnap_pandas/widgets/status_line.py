@@ -9,7 +9,7 @@ import ipywidgets as W
 from .._html import escape
 from ..errors import CacheError
 from ..frame.words import SANDBOX_BANNER, SANDBOX_SOURCE
-from ..jobs.search import data_source
+from ..jobs.clients import data_source
 from ._layout import classed
 from .messages import plural
 from .state import PanelState

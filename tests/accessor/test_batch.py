@@ -208,4 +208,4 @@ def test_progress_bar_and_rate_limit_are_accepted(client, sandbox, corpus, capsy
     assert "search_each" in capsys.readouterr().err
     assert client.rate_limit is None
     # the batch's rate applies for its duration only: the client is unthrottled again
-    assert client._session.get_adapter(client.base_url + "/").limiter.rate is None
+    assert client._pipeline.limiter.rate is None

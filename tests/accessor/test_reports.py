@@ -13,7 +13,7 @@ import pytest
 import requests
 
 from patsnap_pandas import InvalidInputError, search_designs
-from patsnap_pandas.jobs import search
+from patsnap_pandas.jobs.images import load_query_image
 from patsnap_pandas.store.thumbnails import ThumbnailStore
 from tests.helpers import HOSTILE_APPLICANT, HOSTILE_TITLE, design_png
 
@@ -66,7 +66,7 @@ def test_report_embeds_the_local_query_image_after_its_upload_url_expired(client
     text = hits.patsnap.to_html(tmp_path / "r.html").read_text(encoding="utf-8")
     block = text[text.index('<section class="query-image">'):]
     shown = re.search(r'<img src="data:image/png;base64,([A-Za-z0-9+/=]+)"', block)
-    stored = search.load_query_image(hits)
+    stored = load_query_image(hits)
     assert shown is not None and stored is not None
     # the query image is shown large (at most 480 px, from the stored thumbnail) and beside every card
     assert len(re.findall(r"Query: ", text)) == 4

@@ -13,8 +13,9 @@ from patsnap_pandas import (
     ServiceUnreachableError,
     search_designs,
 )
-from patsnap_pandas.store.budget import LocalUsageCounter, MemoryUsageCounter
+from patsnap_pandas.store.budget import MemoryUsageCounter
 from patsnap_pandas.store.files import USAGE_FILE
+from patsnap_pandas.store.local_usage import LocalUsageCounter
 from tests.helpers import SEARCH, UPLOAD, numbered_png
 
 
@@ -126,7 +127,7 @@ def test_a_client_without_a_cache_counts_in_memory(patsnap_sandbox):
     creds = patsnap_sandbox.credentials
     with PatsnapClient(api_key=creds.api_key, base_url=patsnap_sandbox.base_url, cache=False,
                        budget="1/month") as client:
-        assert isinstance(client._usage_counter, MemoryUsageCounter)
+        assert isinstance(client._pipeline.counter, MemoryUsageCounter)
         client.upload_image(numbered_png(0), "q.png")
         with pytest.raises(BudgetExceededError, match="per month"):
             client.upload_image(numbered_png(1), "q.png")

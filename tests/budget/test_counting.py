@@ -14,7 +14,9 @@ import textwrap
 import pytest
 import redis
 
-from patsnap_pandas.store.budget import Budget, LocalUsageCounter, MemoryUsageCounter, RedisUsageCounter
+from patsnap_pandas.store.budget import Budget, MemoryUsageCounter
+from patsnap_pandas.store.local_usage import LocalUsageCounter
+from patsnap_pandas.store.redis_usage import RedisUsageCounter
 
 PROCESSES = 4
 ATTEMPTS = 60  # per process: 240 in all
@@ -24,7 +26,9 @@ ATTEMPTS = 60  # per process: 240 in all
 # budget in another.
 WORKER = textwrap.dedent("""
     import json, os, sys, time
-    from patsnap_pandas.store.budget import Budget, LocalUsageCounter, RedisUsageCounter
+    from patsnap_pandas.store.budget import Budget
+    from patsnap_pandas.store.local_usage import LocalUsageCounter
+    from patsnap_pandas.store.redis_usage import RedisUsageCounter
     from patsnap_pandas.errors import BudgetExceededError
     kind, where, attempts, go = sys.argv[1], sys.argv[2], int(sys.argv[3]), sys.argv[4]
     if kind == "redis":

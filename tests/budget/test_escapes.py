@@ -9,6 +9,8 @@ counted from the sandbox's ledger, never from the client's own counters.
 from __future__ import annotations
 
 import datetime as dt
+import gc
+import os
 import warnings
 from collections import Counter
 
@@ -27,7 +29,7 @@ from patsnap_pandas import (
 from patsnap_pandas.api.models import ENDPOINTS
 from patsnap_pandas.store.budget import period, restore_spending
 from patsnap_pandas.store.files import USAGE_FILE
-from patsnap_pandas.testing import RedisServer
+from patsnap_pandas.testing import RedisServer, wait_until
 
 UPLOAD, SEARCH = ENDPOINTS["upload"], ENDPOINTS["search"]
 
@@ -145,9 +147,14 @@ def test_a_read_only_cache_folder_without_a_budget_counts_in_memory_and_says_so_
 
 def test_a_damaged_usage_file_never_blocks_a_cached_answer(make_client, patsnap_sandbox, png, tmp_path):
     catalogue = pd.DataFrame({"photo": [png(0), png(1)]})
-    catalogue.patsnap.search_each("photo", limit=3, progress=False, client=make_client(), thumbnails=False)
+    with make_client() as first:
+        catalogue.patsnap.search_each("photo", limit=3, progress=False, client=first, thumbnails=False)
     patsnap_sandbox.ledger.clear()
     usage = tmp_path / "cache" / USAGE_FILE
+    # Damage the file only once no connection of the first client (its batch threads' too) holds it: a
+    # connection closing later writes its log back into the file and undoes the damage.
+    gc.collect()
+    wait_until(lambda: not _open_in_this_process(usage), timeout=60)
     for suffix in ("-wal", "-shm"):
         usage.with_name(USAGE_FILE + suffix).unlink(missing_ok=True)
     usage.write_bytes(b"not a database" * 50)
@@ -160,6 +167,19 @@ def test_a_damaged_usage_file_never_blocks_a_cached_answer(make_client, patsnap_
     with pytest.raises(CacheError, match="usage.sqlite is damaged"):
         client.create_search(png(2), limit=3)                 # a billed call: refused, it could not be counted
     assert len(patsnap_sandbox.ledger) == 0
+
+
+
+def _open_in_this_process(path) -> bool:
+    """Whether a file descriptor of this process points at ``path`` or its -wal/-shm files."""
+    names = {str(path), f"{path}-wal", f"{path}-shm"}
+    for fd in os.listdir("/proc/self/fd"):
+        try:
+            if os.readlink(f"/proc/self/fd/{fd}") in names:
+                return True
+        except OSError:
+            continue
+    return False
 
 
 # --- the clock steps back ------------------------------------------------------------------------------

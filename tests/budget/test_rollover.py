@@ -8,7 +8,9 @@ import pytest
 import redis
 
 from patsnap_pandas import BudgetExceededError
-from patsnap_pandas.store.budget import Budget, LocalUsageCounter, MemoryUsageCounter, RedisUsageCounter
+from patsnap_pandas.store.budget import Budget, MemoryUsageCounter
+from patsnap_pandas.store.local_usage import LocalUsageCounter
+from patsnap_pandas.store.redis_usage import RedisUsageCounter
 
 
 def at(text: str) -> float:
@@ -59,7 +61,7 @@ def test_a_monthly_budget_spans_the_days_and_resets_on_the_first(counter, clock)
 def test_the_folder_keeps_the_recent_periods_and_deletes_only_clearly_old_ones(tmp_path, clock):
     import sqlite3
 
-    from patsnap_pandas.store.budget import KEEP_DAYS, KEEP_MONTHS
+    from patsnap_pandas.store.local_usage import KEEP_DAYS, KEEP_MONTHS
 
     counter = LocalUsageCounter(tmp_path)
     start = dt.date(2027, 1, 1)

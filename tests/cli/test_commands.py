@@ -10,6 +10,7 @@ import pytest
 
 from patsnap_pandas.api.filters import SearchFilters
 from patsnap_pandas.cli import main as cli
+from patsnap_pandas.cli.search import FILTER_OPTIONS
 from patsnap_pandas.store.cache import cache_info as client_cache_info
 
 HELP = [[], ["search"], ["batch"], ["demo"], ["sandbox"], ["cache"], ["cache", "info"], ["cache", "clear"],
@@ -31,15 +32,15 @@ def test_version(capsys):
 
 def test_every_search_filter_has_one_option(capsys):
     names = [f.name for f in dataclasses.fields(SearchFilters)]
-    assert list(cli.FILTER_OPTIONS) == names
-    assert len(set(cli.FILTER_OPTIONS.values())) == len(names)
-    assert set(cli.FILTER_OPTIONS.values()) == {
+    assert list(FILTER_OPTIONS) == names
+    assert len(set(FILTER_OPTIONS.values())) == len(names)
+    assert set(FILTER_OPTIONS.values()) == {
         "--loc", "--assignees", "--legal-status", "--country", "--simple-legal-status", "--main-field",
         "--apply-start", "--apply-end", "--public-start", "--public-end", "--sort-field", "--order"}
     for command in ("search", "batch"):
         cli.main([command, "--help"])
         text = capsys.readouterr().out
-        for flag in cli.FILTER_OPTIONS.values():
+        for flag in FILTER_OPTIONS.values():
             assert f"{flag} VALUE" in text, (command, flag)
 
 
@@ -92,7 +93,7 @@ def test_demo_runs_run_demo(sandbox, capsys):
 def test_table_cells_neutralise_terminal_escapes_and_show_lists():
     import pandas as pd
 
-    from patsnap_pandas.cli.main import format_table
+    from patsnap_pandas.cli.common import format_table
 
     df = pd.DataFrame({"rank": [1], "loc": [["06-01", "06-03"]],
                        "title": ["Chair\x1b[2J\x1b]0;owned\x07 design"]})

@@ -12,6 +12,7 @@ from pathlib import Path
 import pytest
 
 from patsnap_pandas.cli import main as cli
+from patsnap_pandas.cli import search as search_command
 from tests.helpers import error_lines, run_cli
 
 
@@ -137,7 +138,7 @@ def test_ctrl_c_exits_130(query_png, monkeypatch, capsys):
 
     monkeypatch.setenv("PATSNAP_API_KEY", "sk-never-used")
     monkeypatch.setenv("PATSNAP_BASE_URL", "http://127.0.0.1:9")  # never contacted
-    monkeypatch.setattr(cli, "search_designs", interrupted)
+    monkeypatch.setattr(search_command, "search_designs", interrupted)
     assert cli.main(["search", str(query_png)]) == 130
     assert error_lines(capsys.readouterr().err) == [
         "patsnap-pandas search: error: interrupted; no new billed call was made after it. Searches that "
@@ -150,7 +151,7 @@ def test_unexpected_errors_are_one_line_unless_debug(query_png, monkeypatch, cap
 
     monkeypatch.setenv("PATSNAP_API_KEY", "sk-never-used")
     monkeypatch.setenv("PATSNAP_BASE_URL", "http://127.0.0.1:9")
-    monkeypatch.setattr(cli, "search_designs", broken)
+    monkeypatch.setattr(search_command, "search_designs", broken)
     assert cli.main(["search", str(query_png)]) == 1
     assert error_lines(capsys.readouterr().err) == [
         "patsnap-pandas search: error: unexpected RuntimeError: something broke (run with --debug for the traceback)"]

@@ -73,7 +73,7 @@ def test_rejected_token_is_refreshed_once_and_the_call_retried(sandbox, make_cli
     client.legal_status(ids[:1])
     clock.shift(1.1)
     # Pretend the local clock runs behind the server's: the client still trusts its token.
-    client._auth._refresh_at = float("inf")
+    client._pipeline.auth._refresh_at = float("inf")
     items = client.legal_status(ids[1:])
     assert items[0]["patent_id"] == ids[1]
     assert [e.error_code for e in sandbox.ledger] == [None, 67200003, None]
@@ -168,9 +168,9 @@ def test_repr_shows_base_url_and_scheme_never_a_secret(sandbox, make_client, tmp
     for auth, kind in (("token", "client credentials (token)"), ("api_key", "API key")):
         client = make_client(auth=auth)
         client.legal_status([sandbox.corpus.designs[0].patent_id])  # holds a token now
-        text = repr(client) + str(client) + repr(client._auth) + repr(client.usage)
+        text = repr(client) + str(client) + repr(client._pipeline.auth) + repr(client.usage)
         assert sandbox.base_url in text and kind in text
-        for secret in (creds.client_id, creds.client_secret, creds.api_key, client._auth.__dict__.get("_token")):
+        for secret in (creds.client_id, creds.client_secret, creds.api_key, client._pipeline.auth.__dict__.get("_token")):
             if secret:
                 assert secret not in text
     with PatsnapClient.sandbox(corpus_size=60, cache_dir=tmp_path / "sbx") as client:

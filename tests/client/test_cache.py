@@ -147,7 +147,7 @@ def test_rate_limit_throttles_network_calls_never_cache_hits(sandbox, make_clien
     for patent_id in ids:
         client.legal_status([patent_id])
     network = time.monotonic() - started
-    limiter = client._session.get_adapter(client.base_url + "/").limiter
+    limiter = client._pipeline.limiter
     assert network >= 0.45  # 6 calls at 10/s
     assert limiter.admitted == 6
     for _ in range(5):
@@ -193,7 +193,7 @@ def test_no_secret_reaches_the_cache_or_the_logs(caplog, tmp_path):
         server.configure(failure_rate=0.0)
         with pytest.raises(InvalidParameterError):
             client.create_search(url + "x")
-        tokens.append(client._auth._token)
+        tokens.append(client._pipeline.auth._token)
         key_client = PatsnapClient(api_key=secrets["api_key"], base_url=server.base_url,
                                    cache_dir=cache_dir, backoff_factor=0.001)
         with key_client:

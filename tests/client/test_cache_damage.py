@@ -117,7 +117,7 @@ def test_an_upload_memo_locked_by_another_process_names_the_file(sandbox, make_c
     monkeypatch.setattr(cache_files, "BUSY_TIMEOUT_S", 0.3)
     monkeypatch.setattr(upload_memo, "BUSY_TIMEOUT_S", 0.3)
     client = make_client()
-    client._uploads.put("other", "https://img.example/x.png", 0.0, 4e9)  # the file exists now
+    client._pipeline.uploads.put("other", "https://img.example/x.png", 0.0, 4e9)  # the file exists now
     holder = sqlite3.connect(tmp_path / "cache" / "uploads.sqlite", isolation_level=None)
     holder.execute("BEGIN EXCLUSIVE")
     try:
@@ -215,7 +215,7 @@ def test_an_answer_that_does_not_fit_on_the_disk_is_kept_and_the_warning_says_th
         sandbox, make_client, query_png):
     client = make_client()
     client.create_search(query_png, limit=3)  # the file exists; now the disk is full
-    with client._session.cache.responses.connection() as con:
+    with client._pipeline.session.cache.responses.connection() as con:
         con.execute(f"PRAGMA max_page_count = {con.execute('PRAGMA page_count').fetchone()[0]}")
     with warnings.catch_warnings(record=True) as caught:
         warnings.simplefilter("always")

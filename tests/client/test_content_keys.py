@@ -5,7 +5,7 @@ from __future__ import annotations
 import pytest
 
 from patsnap_pandas import InvalidInputError, PatsnapClient, SearchFilters, search_designs
-from patsnap_pandas.jobs.search import load_query_image
+from patsnap_pandas.jobs.images import load_query_image
 
 
 def test_a_search_by_bytes_is_reused_after_the_upload_url_expired(sandbox, make_client, query_png, clock):

@@ -22,7 +22,7 @@ def test_bad_rate_is_refused_naming_the_parameter_and_changes_nothing(make_clien
     message = str(caught.value)
     assert message.startswith(f"rate={rate!r} is not valid: ")
     assert "calls per second > 0" in message
-    assert client._limiter.rate == 10
+    assert client._pipeline.limiter.rate == 10
 
 
 @pytest.mark.parametrize(("client_rate", "block_rate", "inside"), [
@@ -34,49 +34,49 @@ def test_bad_rate_is_refused_naming_the_parameter_and_changes_nothing(make_clien
 def test_the_stricter_rate_applies_inside_and_the_old_one_comes_back(make_client, client_rate, block_rate,
                                                                      inside):
     client = make_client(rate_limit=client_rate)
-    assert client._limiter.rate == client_rate
+    assert client._pipeline.limiter.rate == client_rate
     with client.limited(block_rate) as limited:
         assert limited is client
-        assert client._limiter.rate == inside
-    assert client._limiter.rate == client_rate
+        assert client._pipeline.limiter.rate == inside
+    assert client._pipeline.limiter.rate == client_rate
 
 
 def test_nested_blocks_restore_each_level(make_client):
     client = make_client(rate_limit=20)
     with client.limited(8):
         with client.limited(2):
-            assert client._limiter.rate == 2
-        assert client._limiter.rate == 8
+            assert client._pipeline.limiter.rate == 2
+        assert client._pipeline.limiter.rate == 8
         with client.limited(16):  # looser than the outer block: the outer one still applies
-            assert client._limiter.rate == 8
-    assert client._limiter.rate == 20
+            assert client._pipeline.limiter.rate == 8
+    assert client._pipeline.limiter.rate == 20
 
 
 def test_the_old_limit_comes_back_after_an_exception(make_client):
     client = make_client()
     with pytest.raises(KeyError, match="boom"):
         with client.limited(1):
-            assert client._limiter.rate == 1.0
+            assert client._pipeline.limiter.rate == 1.0
             raise KeyError("boom")
-    assert client._limiter.rate is None
+    assert client._pipeline.limiter.rate is None
     limited = make_client(rate_limit=7)
     with pytest.raises(ZeroDivisionError):
         with limited.limited(0.5):
             1 / 0
-    assert limited._limiter.rate == 7
+    assert limited._pipeline.limiter.rate == 7
 
 
 @pytest.mark.parametrize("client_rate", [None, 6])
 def test_none_changes_nothing(make_client, client_rate):
     client = make_client(rate_limit=client_rate)
     with client.limited(None):
-        assert client._limiter.rate == client_rate
-    assert client._limiter.rate == client_rate
+        assert client._pipeline.limiter.rate == client_rate
+    assert client._pipeline.limiter.rate == client_rate
 
 
 def test_network_calls_inside_the_block_pass_the_limiter_cache_hits_do_not(sandbox, make_client, query_png):
     client = make_client()
-    limiter = client._limiter
+    limiter = client._pipeline.limiter
     with client.limited(1000):
         uploaded = client.upload_image(query_png, "q.png")
         client.create_search(uploaded.url, SearchFilters(), limit=5)

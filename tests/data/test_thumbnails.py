@@ -18,9 +18,10 @@ from PIL import Image
 
 from patsnap_pandas import config, errors
 from patsnap_pandas.frame.schema import hits_to_frame
-from patsnap_pandas.store.thumbnails import ThumbnailStore, ThumbnailWarning
 from patsnap_pandas.sandbox import start_sandbox
-from patsnap_pandas.store.thumbnails import EVICT_TO, distrust_origin, trust_origin
+from patsnap_pandas.store.disk_index import EVICT_TO
+from patsnap_pandas.store.safe_fetch import distrust_origin, trust_origin
+from patsnap_pandas.store.thumbnails import ThumbnailStore, ThumbnailWarning
 
 PNG_SIGNATURE = b"\x89PNG\r\n\x1a\n"
 
@@ -463,7 +464,7 @@ def test_processes_writing_one_folder_keep_its_total_exact(tmp_path):
     import subprocess
     import sys
 
-    from patsnap_pandas.store.thumbnails import DiskIndex
+    from patsnap_pandas.store.disk_index import DiskIndex
 
     folder, cap = tmp_path / "thumbs", 9_000  # 3 x 40 thumbnails of ~100 bytes pass it: evictions meanwhile
     ThumbnailStore(folder, size=32).put("seed", "https://img.example/seed.png", _drawing(0))

@@ -36,13 +36,9 @@ ALLOWED: dict[tuple[str, str], str] = {
                                            "reason (FilterError, in the one shape, by filter_error)",
     ("budget_spec", "True/False"): "through invalid(): a budget's message names its text forms (500/day), "
                                    "which check_int's cannot",
-    ("PatsnapClient.upload_image", "expire"): "not an argument: PatSnap's answer (a ResponseFormatError)",
+    ("Answer.run", "expire"): "not an argument: PatSnap's answer to an upload (a ResponseFormatError)",
     ("_score", "score"): "not an argument: a hit's score in PatSnap's answer (a ResponseFormatError)",
     ("PatsnapClient.__getstate__", "pickled"): "not an argument check: a client holding credentials is not pickled",
-    # The call pipeline (issue 22) moves these out of PatsnapClient; they go through _validate when they move:
-    ("PatsnapClient.__init__", "backoff_factor"): "pending: check_number(minimum=0, what='a number of seconds')",
-    ("PatsnapClient._check_lifetime", "expire_after"): "pending: check_duration (0: do not cache, < 0: never)",
-    ("PatsnapClient.limited", "rate"): "pending: check_rate(rate, 'rate')",
 }
 
 

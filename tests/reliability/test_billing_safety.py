@@ -113,7 +113,7 @@ def test_a_lookup_that_misses_keeps_what_another_process_stored_meanwhile(sandbo
     server = sandboxes()
     other, this = clients(server, "shared"), clients(server, "shared")  # two processes' clients, one folder
     png = catalogue["photo"][3]
-    cache = this._session.cache
+    cache = this._pipeline.session.cache
     look_up, stored = cache.get_response, []
 
     def miss_while_the_other_searches(key, default=None):

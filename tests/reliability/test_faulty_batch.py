@@ -53,5 +53,5 @@ def test_every_search_of_a_faulty_batch_completes_once(sandboxes, clients, catal
     assert not [r.getMessage() for r in caplog.records if "Bad request" in r.getMessage()]
 
     # the 5-second token was renewed along the way, and no call failed for want of one
-    assert client._auth.refresh_count >= 2
-    assert client.usage.requests["token"] == client._auth.refresh_count
+    assert client._pipeline.auth.refresh_count >= 2
+    assert client.usage.requests["token"] == client._pipeline.auth.refresh_count

@@ -18,7 +18,7 @@ import time
 import pytest
 
 from patsnap_pandas import BatchInterrupted, RateLimitError
-from patsnap_pandas.api import client as client_module
+from patsnap_pandas.api import pipeline as pipeline_module
 from patsnap_pandas.jobs import batch as batch_module
 from patsnap_pandas.store import locks
 
@@ -103,14 +103,14 @@ def test_interrupt_main_stops_a_batch_whose_worker_waits_for_a_lock_held_elsewhe
     options = {"cache_url": patsnap_redis} if shared == "redis" else {}
     other, client = clients(server, name="shared", **options), clients(server, name="shared", **options)
     holding, release = threading.Event(), threading.Event()
-    admit = other._limiter.wait
+    admit = other._pipeline.limiter.wait
 
     def admit_then_hold() -> None:   # the other process, in its upload's send, holding the lock
         admit()
         holding.set()
         release.wait(60)
 
-    other._limiter.wait = admit_then_hold
+    other._pipeline.limiter.wait = admit_then_hold
     uploader = threading.Thread(target=other.upload_image, args=(catalogue["photo"][0], "q.png"))
     uploader.start()
     assert holding.wait(60)
@@ -142,8 +142,8 @@ def test_a_retry_after_given_as_an_http_date_is_waited(sandboxes, clients):
 
 def test_a_long_wait_is_logged_and_a_longer_retry_after_than_the_cap_is_capped(sandboxes, clients, caplog,
                                                                               monkeypatch):
-    monkeypatch.setattr(client_module, "LONG_WAIT_S", 0.5)        # "long": 5 s in real life
-    monkeypatch.setattr(client_module, "RETRY_AFTER_MAX_S", 1.0)  # 60 s in real life
+    monkeypatch.setattr(pipeline_module, "LONG_WAIT_S", 0.5)        # "long": 5 s in real life
+    monkeypatch.setattr(pipeline_module, "RETRY_AFTER_MAX_S", 1.0)  # 60 s in real life
     server = sandboxes(throttle_rate=1.0, retry_after=3600)
     client = clients(server, max_retries=1)
     with caplog.at_level(logging.WARNING, logger="patsnap_pandas.api.client"):
@@ -156,7 +156,7 @@ def test_a_long_wait_is_logged_and_a_longer_retry_after_than_the_cap_is_capped(s
 
 
 def test_a_batch_shows_a_long_wait_on_its_progress_bar(sandboxes, clients, catalogue, capsys, monkeypatch):
-    monkeypatch.setattr(client_module, "LONG_WAIT_S", 0.5)
+    monkeypatch.setattr(pipeline_module, "LONG_WAIT_S", 0.5)
     monkeypatch.setattr(batch_module, "LONG_WAIT_S", 0.5)
     server = sandboxes(throttle_rate=1.0, retry_after=2)
     client = clients(server, max_retries=1)

@@ -8,7 +8,7 @@ import re
 
 import pytest
 
-from patsnap_pandas.frame.render import CAPTION_MAX_CHARS, ThumbnailGrid, thumbnail_grid
+from patsnap_pandas.frame.grids import CAPTION_MAX_CHARS, ThumbnailGrid, thumbnail_grid
 from tests.helpers import Inspector, assert_self_contained_html, hit, jpeg, make_frame, png, sample_frame, thumbs
 
 XSS_TITLE = "<img src=x onerror=alert(1)>"

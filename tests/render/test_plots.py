@@ -15,7 +15,7 @@ import pytest
 from matplotlib.figure import Figure
 from PIL import Image
 
-from patsnap_pandas.frame.render import gallery, plot_scores
+from patsnap_pandas.frame.charts import gallery, plot_scores
 from tests.helpers import hit, make_frame, png, sample_frame, thumbs
 
 

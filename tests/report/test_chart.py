@@ -9,7 +9,7 @@ import numpy as np
 import pytest
 from PIL import Image
 
-from patsnap_pandas.frame import render, words
+from patsnap_pandas.frame import charts, words
 from patsnap_pandas.frame.schema import hits_to_frame
 
 CJK_OWNERS = ["深圳市灯具有限公司", "株式会社デザイン研究所", "삼성전자 주식회사"]
@@ -25,14 +25,14 @@ def cjk_frame(n: int = 30, source: str = "patsnap"):
 
 
 def test_cjk_labels_render_without_a_missing_glyph():
-    assert render.configure_cjk_font() is not None, "fonts-noto-cjk is installed by .ci/run"
+    assert charts.configure_cjk_font() is not None, "fonts-noto-cjk is installed by .ci/run"
     df = cjk_frame()
     with warnings.catch_warnings():
         warnings.simplefilter("error")  # "Glyph ... missing from font(s)" would fail here
-        png = render.score_chart_png(df, n=30, by="assignees", title="類似デザイン 유사 디자인 相似设计")
-        ax = render.plot_scores(df, "strip", by="assignees")
+        png = charts.score_chart_png(df, n=30, by="assignees", title="類似デザイン 유사 디자인 相似设计")
+        ax = charts.plot_scores(df, "strip", by="assignees")
         ax.figure.canvas.draw()
-        ax = render.plot_scores(df, "hist", by="assignees")
+        ax = charts.plot_scores(df, "hist", by="assignees")
         ax.figure.canvas.draw()
     assert Image.open(io.BytesIO(png)).size[0] == 900
 
@@ -41,7 +41,7 @@ def test_bars_sorted_axis_starts_near_the_data_and_says_so_legend_outside():
     import matplotlib.pyplot as plt
 
     df = cjk_frame(40)
-    ax = render.plot_scores(df, "bar", by="assignees", n=40)
+    ax = charts.plot_scores(df, "bar", by="assignees", n=40)
     widths = [p.get_width() + p.get_x() for p in ax.patches]
     assert widths == sorted(widths, reverse=True)  # best on top, whatever the group
     low, high = ax.get_xlim()
@@ -54,17 +54,17 @@ def test_bars_sorted_axis_starts_near_the_data_and_says_so_legend_outside():
 
 
 def test_sandbox_charts_carry_the_banner():
-    ax = render.plot_scores(cjk_frame(5, source="sandbox"), "bar")
+    ax = charts.plot_scores(cjk_frame(5, source="sandbox"), "bar")
     assert words.SANDBOX_BANNER in ax.get_title()
-    ax = render.plot_scores(cjk_frame(5), "bar")
+    ax = charts.plot_scores(cjk_frame(5), "bar")
     assert words.SANDBOX_BANNER not in ax.get_title()
 
 
 def test_score_chart_png_checks_its_arguments_first():
     df = cjk_frame(3)
     with pytest.raises(ValueError, match=r"n=0 is not valid: out of range"):
-        render.score_chart_png(df, n=0)
+        charts.score_chart_png(df, n=0)
     with pytest.raises(ValueError, match=r"width_px=10 is not valid: out of range"):
-        render.score_chart_png(df, width_px=10)
+        charts.score_chart_png(df, width_px=10)
     with pytest.raises(ValueError, match=r"by='nope' is not a column"):
-        render.score_chart_png(df, by="nope")
+        charts.score_chart_png(df, by="nope")

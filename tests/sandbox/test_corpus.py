@@ -20,12 +20,11 @@ from patsnap_pandas.sandbox import corpus as corpus_mod
 from patsnap_pandas.sandbox.corpus import (
     Corpus,
     Design,
-    directory_corpus,
-    format_pn,
     generated_corpus,
     load_corpus,
     sandbox_cache_dir,
 )
+from patsnap_pandas.sandbox.folder_corpus import directory_corpus, format_pn
 from patsnap_pandas.sandbox.index import ImageIndex
 from tests.helpers import SANDBOX_TODAY
 

@@ -16,7 +16,8 @@ import pytest
 from PIL import Image, ImageOps
 
 from patsnap_pandas.sandbox import features
-from patsnap_pandas.sandbox.corpus import directory_corpus, generated_corpus
+from patsnap_pandas.sandbox.corpus import generated_corpus
+from patsnap_pandas.sandbox.folder_corpus import directory_corpus
 from patsnap_pandas.sandbox.index import ImageIndex, Matches
 
 RECALL_TARGET = 0.80

@@ -6,7 +6,8 @@ import pytest
 
 from patsnap_pandas import InvalidInputError, SearchExpiredError, search_designs
 from patsnap_pandas.frame.schema import concat_frames
-from patsnap_pandas.jobs.search import SearchWarning, client_for, continue_search
+from patsnap_pandas.jobs.clients import client_for
+from patsnap_pandas.jobs.search import SearchWarning, continue_search
 
 
 def test_ranks_continue_without_overlap(client, ledger, query_png):

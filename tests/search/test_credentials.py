@@ -5,7 +5,8 @@ from __future__ import annotations
 import pytest
 
 from patsnap_pandas import FilterError, MissingCredentialsError, search_designs
-from patsnap_pandas.jobs.search import client_for, continue_search
+from patsnap_pandas.jobs.clients import client_for
+from patsnap_pandas.jobs.search import continue_search
 
 
 def test_no_credentials_says_how_to_set_them(sandbox, query_png):

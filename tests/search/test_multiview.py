@@ -13,7 +13,8 @@ from patsnap_pandas import InvalidInputError, search_designs
 from patsnap_pandas.errors import FilterError
 from patsnap_pandas.frame.fusion import fuse_views, view_score_columns
 from patsnap_pandas.frame.schema import SCHEMA, hits_to_frame
-from patsnap_pandas.jobs.search import MAX_VIEWS, choose_endpoint, load_query_images
+from patsnap_pandas.jobs.images import load_query_images
+from patsnap_pandas.jobs.views import MAX_VIEWS, choose_endpoint
 
 UTILITY_PN = re.compile(r"^(CN2\d{8}U|JP3\d{6}U|KR20\d{7}Y1)$")
 
@@ -160,7 +161,7 @@ def test_search_views_refuses_labels_that_do_not_match_the_views(client, ledger,
     from patsnap_pandas.api import images
     from patsnap_pandas.api.filters import SearchFilters
     from patsnap_pandas.api.image_params import ImageSearchOptions
-    from patsnap_pandas.jobs.search import search_views
+    from patsnap_pandas.jobs.views import search_views
 
     prepared = [images.prepare_image(v) for v in views]  # three views, two labels: one would be dropped
     ledger.mark()

@@ -19,7 +19,8 @@ from werkzeug.serving import make_server
 from werkzeug.wrappers import Request, Response
 
 from patsnap_pandas import search_designs
-from patsnap_pandas.cli.main import format_table, main
+from patsnap_pandas.cli.common import format_table
+from patsnap_pandas.cli.main import main
 from patsnap_pandas.sandbox import start_sandbox
 from patsnap_pandas.store.thumbnails import ThumbnailStore
 from tests.helpers import SEARCH, drawing_png

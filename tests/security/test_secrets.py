@@ -189,7 +189,7 @@ def traces(tmp_path_factory):
         assert "Using your PatSnap account" in json.dumps(nb)
 
         # reprs and displays of everything a user looks at
-        for obj in (client, key_client, dead, wrong, client.usage, client._auth, key_client._auth, panel,
+        for obj in (client, key_client, dead, wrong, client.usage, client._pipeline.auth, key_client._pipeline.auth, panel,
                     bad_panel, grid):
             found["repr"] += [repr(obj), str(obj)]
         for frame in (df, more, rich, batch, by_key, panel.results):

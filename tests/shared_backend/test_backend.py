@@ -17,7 +17,8 @@ import pytest
 
 from patsnap_pandas import CacheError, InvalidInputError, MissingExtraError
 from patsnap_pandas.errors import CacheUnavailableError
-from patsnap_pandas.store.redis_backend import THUMBNAIL_MAX_BYTES, RedisBackend, shown_url
+from patsnap_pandas.store.redis_backend import RedisBackend, shown_url
+from patsnap_pandas.store.redis_thumbnails import THUMBNAIL_MAX_BYTES
 
 PASSWORD = "Tr0ub4dor-and-3-horses"
 

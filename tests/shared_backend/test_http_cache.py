@@ -9,7 +9,8 @@ import pytest
 
 from patsnap_pandas import CacheWarning, samples, search_designs
 from patsnap_pandas.errors import CacheUnavailableError
-from patsnap_pandas.store.redis_backend import RedisBackend, RedisHTTPCache
+from patsnap_pandas.store.redis_backend import RedisBackend
+from patsnap_pandas.store.redis_http_cache import RedisHTTPCache
 
 
 def test_a_second_client_on_the_same_redis_pays_nothing(patsnap_sandbox, patsnap_client_factory, patsnap_redis):

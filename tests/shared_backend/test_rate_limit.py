@@ -12,7 +12,8 @@ import pytest
 from patsnap_pandas import InvalidInputError
 from patsnap_pandas.errors import CacheUnavailableError
 from patsnap_pandas.store.rate_limit import RateLimiter
-from patsnap_pandas.store.redis_backend import RedisBackend, SharedRateLimiter
+from patsnap_pandas.store.redis_backend import RedisBackend
+from patsnap_pandas.store.redis_rate_limit import SharedRateLimiter
 from patsnap_pandas.testing import wait_until
 from patsnap_pandas.waits import Interrupted
 from tests.shared_backend import workers
@@ -23,11 +24,11 @@ SECONDS = 10.0
 SKEWS_S = (0.0, 3600.0, -3600.0, 0.0)
 
 
-def _most_in_one_second(starts: list[float]) -> int:
+def _most_in_one_second(starts: list[float], seconds: float = 1.0) -> int:
     starts = sorted(starts)
     most, first = 0, 0
     for last, t in enumerate(starts):
-        while t - starts[first] >= 1.0:
+        while t - starts[first] >= seconds:
             first += 1
         most = max(most, last - first + 1)
     return most
@@ -54,7 +55,11 @@ def test_four_processes_share_one_rate_even_with_skewed_clocks(backend, patsnap_
     span = max(starts) - min(starts)
     print(f"{len(starts)} starts by {PROCESSES} processes over {span:.2f} s: {(len(starts) - 1) / span:.2f}/s "
           f"admitted (limit {RATE}/s); at most {most} in any 1-second window; per process {admitted}")
-    assert most <= RATE + 1                     # +1 for timer slack
+    # A start is recorded once its process runs again after the wait: on 2 busy cores that lag can push one
+    # start into the next second, so a 1-s window gets +1 for the edge and +1 for such a lag; over 5 s
+    # the lag washes out and the rate itself is held to +1.
+    assert _most_in_one_second(starts, 5.0) <= RATE * 5 + 1
+    assert most <= RATE + 2
     assert len(starts) >= RATE * SECONDS * 0.8  # and the limit was used, not starved
 
 

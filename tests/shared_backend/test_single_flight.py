@@ -18,7 +18,8 @@ import pytest
 from patsnap_pandas import CacheError, CacheWarning, PatsnapClient
 from patsnap_pandas.errors import CacheUnavailableError
 from patsnap_pandas.store import locks
-from patsnap_pandas.store.redis_backend import LOCK_LEASE_S, RedisBackend, RedisSingleFlight
+from patsnap_pandas.store.redis_backend import RedisBackend
+from patsnap_pandas.store.redis_locks import LOCK_LEASE_S, RedisSingleFlight
 from patsnap_pandas.testing import wait_until
 from patsnap_pandas.waits import Interrupted
 from tests.shared_backend import workers
@@ -210,8 +211,8 @@ def _losing_leases(client: PatsnapClient, when_lost) -> list[int]:
     """Makes ``client`` lose its leases just before its sends (after its rate-limit wait): every lock key of
     the namespace is deleted, as if the client had been paused past its lease; then ``when_lost()`` runs
     (another process doing its work meanwhile). Returns the list of pauses, appended to at each."""
-    admit = client._limiter.wait
-    connection = client.shared_backend.connection
+    admit = client._pipeline.limiter.wait
+    connection = client.store.connection
     pauses: list[int] = []
 
     def admit_then_lose() -> None:
@@ -221,7 +222,7 @@ def _losing_leases(client: PatsnapClient, when_lost) -> list[int]:
         pauses.append(len(pauses))
         when_lost()
 
-    client._limiter.wait = admit_then_lose
+    client._pipeline.limiter.wait = admit_then_lose
     return pauses
 
 

@@ -26,11 +26,10 @@ import pytest
 from patsnap_pandas import CacheWarning, PatsnapClient, search_designs
 from patsnap_pandas.errors import CacheUnavailableError
 from patsnap_pandas.jobs.batch import search_each
-from patsnap_pandas.jobs.search import THUMBNAIL_SIZE, load_thumbnails
+from patsnap_pandas.jobs.images import THUMBNAIL_SIZE, load_thumbnails
 from patsnap_pandas.store.thumbnails import ThumbnailStore
 from patsnap_pandas.testing import RedisServer, wait_until
 from tests.helpers import SEARCH, UPLOAD, distinct_png
-
 
 ROOT = Path(__file__).resolve().parents[2]
 CORPUS_SIZE = 600  # the default corpus, shared with the other folders (its index is loaded once)
@@ -172,10 +171,17 @@ def test_four_processes_share_one_rate_limit(patsnap_redis, tmp_path):
             ledger = json.load(answer)
     times = sorted(entry["time"] for entry in ledger)
     assert len(times) == calls and times[-1] - times[0] >= 30
-    # In any 1-second window: at most 5 calls, +1 for timer slack between the processes.
-    worst = max(sum(1 for t in times[i:i + 10] if t < start + 1.0) for i, start in enumerate(times))
-    print(f"shared rate limit: {calls} calls in {times[-1] - times[0]:.1f} s, at most {worst} in any 1-s window")
-    assert worst <= 6, worst
+    # The limiter spaces starts 0.2 s apart on the Redis clock; arrival times also carry each process's
+    # scheduling delay (5 processes on 2 busy cores). Over 10 s that delay washes out: at most 5 per second,
+    # +1 at the window's edge. In any 1 s: 5, +1 at the edge, +1 for a start delayed into the next second.
+    def most_in_any_window(seconds: float) -> int:
+        return max(sum(1 for t in times[i:] if t < start + seconds) for i, start in enumerate(times))
+
+    worst_1s, worst_10s = most_in_any_window(1.0), most_in_any_window(10.0)
+    print(f"shared rate limit: {calls} calls in {times[-1] - times[0]:.1f} s, at most {worst_1s} in any 1-s "
+          f"window, {worst_10s} in any 10-s window")
+    assert worst_10s <= 51, worst_10s
+    assert worst_1s <= 7, worst_1s
     assert calls >= 5 * 30 * 0.9  # and the limit is used, not starved: about 5 per second
 
 
@@ -236,7 +242,7 @@ def test_redis_lost_mid_batch_stops_it_and_keeps_what_was_paid_for(patsnap_sandb
 
 def test_a_frames_redis_thumbnails_open_again_from_the_environment_once(patsnap_redis, monkeypatch):
     from patsnap_pandas.store.cache import open_thumbnail_store
-    from patsnap_pandas.store.redis_backend import RedisThumbnailStore
+    from patsnap_pandas.store.redis_thumbnails import RedisThumbnailStore
 
     monkeypatch.setenv("PATSNAP_CACHE_URL", patsnap_redis)
     first = open_thumbnail_store(patsnap_redis, size=64)

@@ -7,7 +7,7 @@ import json
 import time
 import warnings
 
-from patsnap_pandas.store.redis_backend import RedisUploadMemo
+from patsnap_pandas.store.redis_upload_memo import RedisUploadMemo
 from patsnap_pandas.store.upload_memo import UploadMemo
 from patsnap_pandas.testing import wait_until
 

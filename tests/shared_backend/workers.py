@@ -72,12 +72,12 @@ def search_paused(url: str, base_url: str, api_key: str, png: bytes, lease: floa
         warnings.simplefilter("always")
         client = PatsnapClient(base_url=base_url, api_key=api_key, cache_url=url, cache_dir=cache_dir,
                                backoff_factor=0.001)
-        connection = client.shared_backend.connection
-        flights = client.shared_backend.single_flight(lease=lease)
-        if hasattr(client._flights, "stop"):
-            flights.stop = client._flights.stop   # interrupted with the client, as its own flights
-        client._flights = flights
-        admit = client._limiter.wait
+        connection = client.store.connection
+        flights = client.store.single_flight(lease=lease)
+        if hasattr(client._pipeline.flights, "stop"):
+            flights.stop = client._pipeline.flights.stop   # interrupted with the client, as its own flights
+        client._pipeline.flights = flights
+        admit = client._pipeline.limiter.wait
         paused: list[bool] = []
 
         def admit_then_pause() -> None:
@@ -88,7 +88,7 @@ def search_paused(url: str, base_url: str, api_key: str, png: bytes, lease: floa
                 while not connection.exists("test:go"):
                     time.sleep(0.01)
 
-        client._limiter.wait = admit_then_pause  # type: ignore[method-assign]
+        client._pipeline.limiter.wait = admit_then_pause  # type: ignore[method-assign]
         page = client.create_search(png, limit=5)
         billed = client.usage.billed_calls
         client.close()

@@ -15,7 +15,7 @@ import pytest
 from PIL import Image
 
 from patsnap_pandas import InvalidInputError, SearchPanel
-from patsnap_pandas.jobs.search import MAX_VIEWS
+from patsnap_pandas.jobs.views import MAX_VIEWS
 from patsnap_pandas.widgets.query_input import ORDER_HINT
 from tests.helpers import tiff_bytes
 

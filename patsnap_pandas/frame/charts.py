@@ -1,163 +1,39 @@
-"""Thumbnail grids and score charts for design-search frames.
+"""Score charts and the thumbnail gallery (matplotlib), with CJK names shown in an installed CJK font.
 
-Pure rendering: a DataFrame in the frame schema (see ``frame.py``) plus one
-thumbnail per row (PNG/JPEG bytes, or ``None`` where missing) in; HTML strings
-or matplotlib objects out. Nothing here does HTTP. Thumbnails are matched to
-rows by position: ``images[i]`` belongs to ``df.iloc[i]``.
-
-Every text that reaches HTML goes through :func:`html.escape` (``quote=True``),
-images are embedded as ``data:`` URIs, and the markup holds no ``<script>``,
-no event-handler attribute and no external URL.
+:func:`plot_scores` draws on an Axes (notebooks), :func:`score_chart_png` makes the PNG of
+reports and the panel, :func:`gallery` a figure of thumbnails (given as bytes, one per row).
+Axes start where the data is, ranks are sorted, legends sit outside the data, and sandbox
+data says so in the title. matplotlib (the ``[reports]`` extra) is imported on first use.
 """
 
 from __future__ import annotations
 
-import copy
-import datetime as _dt
 import io
 import math
 import threading
-import unicodedata
-import uuid
 import warnings
 from collections.abc import Callable, Iterable, Sequence
-from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
 import numpy as np
 import pandas as pd
 
 from .._extras import require
-from .._html import data_uri, escape, page
-from .._validate import check_choice, check_column, check_frame, check_int, check_optional_int
-from ..errors import InvalidInputError, InvalidTypeError
-from ..imaging import image_mime, thumbnail_png_or_none
-from ..safe_text import GLYPH_JOINERS, display_safe, valid_score
+from .._validate import check_choice, check_frame, check_int
+from ..errors import InvalidInputError
+from ..imaging import thumbnail_png_or_none
+from ..safe_text import display_safe, valid_score
+from .format import MISSING_GROUP, format_value, truncate
+from .grids import COLUMNS_RANGE, _check_images
 
 if TYPE_CHECKING:  # matplotlib is imported lazily: importing the package stays cheap
     from matplotlib.axes import Axes
     from matplotlib.figure import Figure
 
-__all__ = ["ThumbnailGrid", "configure_cjk_font", "thumbnail_grid", "plot_scores", "score_chart_png",
-           "gallery", "top"]
+__all__ = ["configure_cjk_font", "gallery", "plot_scores", "score_chart_png"]
 
-CAPTION_DEFAULT: tuple[str, ...] = ("score", "patent_pn", "title")
-COLUMNS_RANGE = (1, 20)
-SIZE_RANGE = (32, 1024)
 PLOT_KINDS: tuple[str, ...] = ("bar", "hist", "strip")
-CAPTION_MAX_CHARS = 80  # visible caption text; CSS ellipsis trims it further
-TOOLTIP_MAX_CHARS = 500  # the title= attribute carries the full text up to this
-MISSING_GROUP = "(missing)"
 CHARTS = "Drawing charts (plot_scores, score_chart_png, gallery, reports)"  # what needs the [reports] extra
-
-
-
-# --------------------------------------------------------------------------
-# validation of the images handed in
-# --------------------------------------------------------------------------
-
-
-def _check_image_bytes(item: Any, name: str) -> bytes | None:
-    if item is None:
-        return None
-    if not isinstance(item, (bytes, bytearray, memoryview)):
-        raise InvalidTypeError(f"{name} must be PNG/JPEG bytes or None, got {type(item).__name__}")
-    data = bytes(item)
-    if image_mime(data) is None:
-        raise InvalidInputError(f"{name} is not PNG or JPEG data (starts with {data[:8]!r}); pass PNG/JPEG bytes or None")
-    return data
-
-
-def _check_images(images: Any, df: pd.DataFrame, *, param: str = "images") -> list[bytes | None]:
-    """One PNG/JPEG ``bytes`` (or ``None``) per row of ``df``; ``images=None`` means none at all."""
-    if images is None:
-        return [None] * len(df)
-    if isinstance(images, (str, bytes, bytearray, memoryview)) or not isinstance(images, Iterable):
-        raise InvalidTypeError(
-            f"{param} must be a list with one thumbnail (PNG/JPEG bytes or None) per row, got {type(images).__name__}"
-        )
-    items = list(images)
-    if len(items) != len(df):
-        raise InvalidInputError(
-            f"{param} has {len(items)} item(s) but df has {len(df)} row(s); "
-            "pass one thumbnail (PNG/JPEG bytes or None) per row, in row order"
-        )
-    return [_check_image_bytes(item, f"{param}[{i}]") for i, item in enumerate(items)]
-
-
-# --------------------------------------------------------------------------
-# text helpers shared with report and widgets
-# --------------------------------------------------------------------------
-
-
-def is_missing(value: Any) -> bool:
-    if value is None or value is pd.NA or value is pd.NaT:
-        return True
-    try:
-        result = pd.isna(value)
-    except (TypeError, ValueError):
-        return False
-    return isinstance(result, (bool, np.bool_)) and bool(result)
-
-
-def optional_float(value: Any) -> float | None:
-    """``float(value)``, or None for a missing cell (None, NaN, ``pd.NA``, ``NaT``).
-
-    Examples
-    --------
-    >>> optional_float("0.5"), optional_float(float("nan")), optional_float(None)
-    (0.5, None, None)
-    """
-    return None if is_missing(value) else float(value)
-
-
-def optional_int(value: Any) -> int | None:
-    """``int(value)``, or None for a missing cell (a rank or view number of a row that is not a hit).
-
-    Examples
-    --------
-    >>> import pandas as pd
-    >>> optional_int(3.0), optional_int(pd.NA)
-    (3, None)
-    """
-    return None if is_missing(value) else int(value)
-
-
-def format_value(value: Any, column: str | None = None) -> str:
-    """Plain text for one cell: scores to 3 decimals, dates ISO, lists joined by '; '."""
-    if isinstance(value, (list, tuple, set, frozenset, np.ndarray, pd.Series)):
-        return "; ".join(t for t in (format_value(v, column) for v in value) if t)
-    if isinstance(value, dict):
-        return "; ".join(f"{k}: {format_value(v)}" for k, v in value.items() if not is_missing(v))
-    if is_missing(value):
-        return ""
-    if isinstance(value, (bool, np.bool_)):
-        return "yes" if value else "no"
-    if column in ("score", "scores") and isinstance(value, (int, float, np.integer, np.floating)):
-        score = valid_score(value)  # 1e308 or inf is no similarity: shown as nothing
-        return "" if score is None else f"{score:.3f}"
-    if isinstance(value, _dt.datetime):  # includes pd.Timestamp
-        if value.tzinfo is None and value.time() == _dt.time(0):
-            return value.date().isoformat()
-        return value.isoformat(sep=" ", timespec="seconds")
-    if isinstance(value, _dt.date):
-        return value.isoformat()
-    if isinstance(value, (float, np.floating)):
-        return f"{float(value):.6g}"
-    if isinstance(value, np.integer):
-        return str(int(value))
-    return str(value)
-
-
-def truncate(text: str, limit: int) -> str:
-    """``text`` cut to at most ``limit`` characters, ending with an ellipsis when cut."""
-    if len(text) <= limit:
-        return text
-    cut = text[: max(limit - 1, 0)]
-    # do not leave a dangling joiner, variation selector or combining mark
-    while cut and (cut[-1] in GLYPH_JOINERS or unicodedata.combining(cut[-1])):
-        cut = cut[:-1]
-    return cut.rstrip() + "\u2026"
 
 
 def _mpl_text(text: Any, limit: int = 40) -> str:
@@ -167,224 +43,6 @@ def _mpl_text(text: Any, limit: int = 40) -> str:
 
 def _group_labels(series: pd.Series) -> list[str]:
     return [format_value(v) or MISSING_GROUP for v in series]
-
-
-def top(df: pd.DataFrame, n: int, by: str = "score", *, ascending: bool | None = None) -> pd.DataFrame:
-    """The ``n`` best rows of ``df`` by one column.
-
-    Parameters
-    ----------
-    df : DataFrame in the frame schema.
-    n : int, number of rows to keep (>= 1).
-    by : column to rank by, default ``"score"``.
-    ascending : sort order; default descending, except ascending for ``by="rank"``.
-
-    Returns
-    -------
-    DataFrame
-        A copy (attrs kept), stable sort so ties keep their frame order, missing values last.
-
-    Examples
-    --------
-    >>> from patsnap_pandas import PatsnapClient, samples, search_designs
-    >>> client = PatsnapClient.sandbox()
-    >>> df = search_designs(samples.image("armchair"), client=client, limit=20)
-    >>> best = top(df, 5)                       # the five highest scores
-    >>> len(best), best["score"].is_monotonic_decreasing, best.attrs == df.attrs
-    (5, True, True)
-    >>> top(df, 3, by="rank")["rank"].tolist()
-    [1, 2, 3]
-    >>> client.close()
-    """
-    check_frame(df)
-    n = check_int(n, "n", 1)
-    check_column(df, by, "by", what="df")
-    if ascending is None:
-        ascending = by == "rank"
-    out = df.sort_values(by, ascending=bool(ascending), na_position="last", kind="stable").head(n).copy()
-    out.attrs = copy.deepcopy(df.attrs)
-    return out
-
-
-# --------------------------------------------------------------------------
-# HTML thumbnail grid
-# --------------------------------------------------------------------------
-
-
-def _new_prefix() -> str:
-    return "psg-" + uuid.uuid4().hex[:12]
-
-
-class ThumbnailGrid:
-    """An HTML grid of patent thumbnails, displayable in Jupyter.
-
-    Attributes
-    ----------
-    html : str
-        The HTML fragment (an inline ``<style>`` scoped by :attr:`prefix`, then the grid).
-    prefix : str
-        The CSS class prefix, unique per render.
-    count : int
-        Number of cells in the grid.
-
-    Examples
-    --------
-    >>> from patsnap_pandas import PatsnapClient, samples, search_designs
-    >>> client = PatsnapClient.sandbox()
-    >>> grid = search_designs(samples.image("armchair"), client=client, limit=8).patsnap.thumbnails()
-    >>> grid                                    # in a notebook, the grid itself
-    <ThumbnailGrid: 8 thumbnail(s), css prefix psg-...>
-    >>> "<script" in grid.html, grid.save("chair-hits.html").name
-    (False, 'chair-hits.html')
-    >>> client.close()
-    """
-
-    __slots__ = ("html", "prefix", "count")
-
-    def __init__(self, html: str, prefix: str, count: int) -> None:
-        self.html = html
-        self.prefix = prefix
-        self.count = count
-
-    def _repr_html_(self) -> str:
-        return self.html
-
-    def __len__(self) -> int:
-        return self.count
-
-    def __repr__(self) -> str:
-        return f"<ThumbnailGrid: {self.count} thumbnail(s), css prefix {self.prefix}>"
-
-    def save(self, path: str | Path, *, title: str = "Design search thumbnails") -> Path:
-        """Write the grid as a standalone HTML page (UTF-8) and return its path."""
-        path = Path(path)
-        path.write_text(page(self.html, title), encoding="utf-8")
-        return path
-
-
-def _cell_width(size: int, pad: int) -> int:
-    return size + 2 * pad + 2  # + border
-
-
-def _grid_css(p: str, columns: int, size: int, pad: int, gap: int) -> str:
-    cell = _cell_width(size, pad)
-    return (
-        f".{p}{{font-family:system-ui,-apple-system,'Segoe UI',Roboto,'Noto Sans','Noto Sans CJK SC',"
-        f"'Noto Color Emoji',sans-serif;font-size:12px;line-height:1.35;color:inherit}}\n"
-        f".{p}-grid{{display:flex;flex-wrap:wrap;gap:{gap}px}}\n"
-        f"@supports (display:grid){{.{p} .{p}-grid{{display:grid !important;"
-        f"grid-template-columns:repeat({columns},{cell}px)}}}}\n"
-        f".{p}-cell{{box-sizing:border-box;width:{cell}px;margin:0;padding:{pad}px;"
-        f"border:1px solid rgba(127,127,127,.35);border-radius:4px;overflow:hidden}}\n"
-        f".{p}-frame{{width:{size}px;height:{size}px;display:flex;align-items:center;"
-        f"justify-content:center;background:#fff;overflow:hidden}}\n"
-        f".{p}-img{{display:block;max-width:{size}px;max-height:{size}px;width:auto;height:auto;object-fit:contain}}\n"
-        f".{p}-missing{{color:#777;font-size:11px}}\n"
-        f".{p}-cap{{margin-top:3px;overflow:hidden;text-overflow:ellipsis;white-space:nowrap;unicode-bidi:plaintext}}\n"
-        f".{p}-score{{font-weight:600;font-variant-numeric:tabular-nums}}\n"
-        f".{p}-empty{{color:#777;font-style:italic}}\n"
-    )
-
-
-def _grid_cell(p: str, row: pd.Series, image: bytes | None, caption: Sequence[str], size: int, pad: int) -> str:
-    cell = _cell_width(size, pad)
-    pn = format_value(row["patent_pn"])
-    alt = escape(truncate(pn or "patent drawing", CAPTION_MAX_CHARS))
-    if image is not None:
-        picture = (
-            f'<img class="{p}-img" src="{data_uri(image)}" alt="{alt}" '
-            f'style="max-width:{size}px;max-height:{size}px">'
-        )
-    else:
-        picture = f'<span class="{p}-missing">no image</span>'
-    lines = []
-    for j, column in enumerate(caption):
-        text = format_value(row[column], column)
-        extra = f" {p}-score" if column == "score" else ""
-        tip = escape(f"{column}: {truncate(text, TOOLTIP_MAX_CHARS)}")
-        lines.append(
-            f'<div class="{p}-cap {p}-c{j}{extra}" dir="auto" title="{tip}" '
-            f'style="overflow:hidden;text-overflow:ellipsis;white-space:nowrap">'
-            f"{escape(truncate(text, CAPTION_MAX_CHARS))}</div>"
-        )
-    return (
-        f'<figure class="{p}-cell" style="box-sizing:border-box;width:{cell}px;margin:0;padding:{pad}px">'
-        f'<div class="{p}-frame" style="width:{size}px;height:{size}px;background:#fff;'
-        f'display:flex;align-items:center;justify-content:center;overflow:hidden">{picture}</div>'
-        f'<figcaption>{"".join(lines)}</figcaption></figure>'
-    )
-
-
-def thumbnail_grid(
-    df: pd.DataFrame,
-    images: Sequence[bytes | None] | None,
-    *,
-    n: int | None = None,
-    columns: int = 5,
-    size: int = 160,
-    caption: Sequence[str] = CAPTION_DEFAULT,
-) -> ThumbnailGrid:
-    """Render hits as an HTML grid of thumbnails with captions.
-
-    Parameters
-    ----------
-    df : DataFrame in the frame schema.
-    images : one PNG/JPEG ``bytes`` per row (``None`` where missing), in row order;
-        ``None`` for no thumbnails at all.
-    n : show the first ``n`` rows (frame order); ``None`` shows all.
-    columns : thumbnails per line, 1..20.
-    size : thumbnail box in CSS pixels, 32..1024.
-    caption : columns shown under each thumbnail, one line each
-        (``score`` to 3 decimals; long texts end with an ellipsis, the full text is in the tooltip).
-
-    Returns
-    -------
-    ThumbnailGrid
-        Displays itself in Jupyter (``_repr_html_``); ``.html`` is the markup, ``.save(path)`` writes a page.
-
-    Examples
-    --------
-    >>> from patsnap_pandas import PatsnapClient, samples, search_designs
-    >>> from patsnap_pandas.jobs.search import load_thumbnails
-    >>> client = PatsnapClient.sandbox()
-    >>> df = search_designs(samples.image("armchair"), client=client, limit=10)
-    >>> grid = thumbnail_grid(df, load_thumbnails(df), n=10, caption=("score", "patent_pn", "authority"))
-    >>> grid          # in a notebook cell: the thumbnails
-    <ThumbnailGrid: 10 thumbnail(s), css prefix psg-...>
-    >>> grid.html.count("data:image/png;base64,")
-    10
-    >>> client.close()
-    """
-    check_frame(df, ("patent_pn",))
-    n = check_optional_int(n, "n", 1)
-    columns = check_int(columns, "columns", *COLUMNS_RANGE)
-    size = check_int(size, "size", *SIZE_RANGE)
-    if isinstance(caption, str) or not isinstance(caption, Iterable):
-        raise InvalidInputError(f"caption={caption!r} must be a sequence of column names, e.g. {CAPTION_DEFAULT}")
-    caption = tuple(caption)
-    bad = [c for c in caption if not isinstance(c, str) or c not in df.columns]
-    if bad:
-        raise InvalidInputError(
-            f"caption={caption!r} names {bad}, which are not columns of df; allowed: {list(map(str, df.columns))}"
-        )
-    thumbs = _check_images(images, df)
-
-    count = len(df) if n is None else min(n, len(df))
-    p, pad, gap = _new_prefix(), 6, 10
-    cell = _cell_width(size, pad)
-    parts = [f'<div class="{p}">', f"<style>\n{_grid_css(p, columns, size, pad, gap)}</style>"]
-    if count == 0:
-        parts.append(f'<p class="{p}-empty">No hits to show.</p>')
-    else:
-        width = columns * cell + (columns - 1) * gap
-        parts.append(
-            f'<div class="{p}-grid" style="display:flex;flex-wrap:wrap;gap:{gap}px;max-width:{width}px">'
-        )
-        for i in range(count):
-            parts.append(_grid_cell(p, df.iloc[i], thumbs[i], caption, size, pad))
-        parts.append("</div>")
-    parts.append("</div>")
-    return ThumbnailGrid("\n".join(parts), p, count)
 
 
 # --------------------------------------------------------------------------
@@ -757,7 +415,7 @@ def gallery(df: pd.DataFrame, images: Sequence[bytes | None] | None, n: int = 12
     Examples
     --------
     >>> from patsnap_pandas import PatsnapClient, samples, search_designs
-    >>> from patsnap_pandas.jobs.search import load_thumbnails
+    >>> from patsnap_pandas.jobs.images import load_thumbnails
     >>> client = PatsnapClient.sandbox()
     >>> df = search_designs(samples.image("armchair"), client=client, limit=8)
     >>> fig = gallery(df, load_thumbnails(df), n=8, cols=4)

@@ -9,7 +9,7 @@ words. Search runs the job of the purpose (:func:`run_job`):
 * **clearance**: ``jobs.clearance.clearance`` with ``markets`` and ``on``: the designs in
   force or pending there on that date (the cards and the comparison show in force and
   expiry); the excluded hits are kept in ``excluded``;
-* **prior art**: ``jobs.clearance.prior_art`` with ``before``: designs and utility models
+* **prior art**: ``jobs.prior_art.prior_art`` with ``before``: designs and utility models
   published before the date; with an accused product's image, the comparison view shows
   the registered design (the query), the accused product and the open hit side by side.
 
@@ -50,7 +50,7 @@ __all__ = ["JOB_FUNCTIONS", "PURPOSES", "PurposeTraits", "check_job", "job_frame
 PURPOSES: dict[str, str] = {"explore": "Explore", "clearance": "Clearance", "prior_art": "Prior art"}
 #: Where each purpose's job is, (module, function), looked up when Search runs; or the function itself.
 JOB_FUNCTIONS: dict[str, tuple[str, str] | Callable[..., Any]] = {"clearance": ("patsnap_pandas.jobs.clearance", "clearance"),
-                                             "prior_art": ("patsnap_pandas.jobs.clearance", "prior_art")}
+                                             "prior_art": ("patsnap_pandas.jobs.prior_art", "prior_art")}
 
 
 def check_job(purpose: str, markets: tuple[str, ...], on: dt.date | None, before: dt.date | None) -> dict[str, str]:

@@ -26,7 +26,8 @@ from ..frame.format import top
 from .clearance import clearance_report, comparison, prior_art_report
 from .excel import write_excel
 from .html import render_html, write_html
-from .model import INCLUDE_CHOICES, REQUIRED_COLUMNS, Job, Report, build_report
+from .job_model import Job
+from .model import INCLUDE_CHOICES, REQUIRED_COLUMNS, Report, build_report
 from .pdf import PAGE_SIZES, write_pdf
 from .tables import ASSIGNEE_COLUMNS, overlap, summary
 

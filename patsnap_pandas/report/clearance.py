@@ -33,7 +33,8 @@ from ..frame import words
 from ..frame.compare import HEIGHT, ThreeWay, three_way
 from ..frame.format import format_value, is_missing
 from ..frame.links import public_record_url
-from .model import CARD_PX, REQUIRED_COLUMNS, Exclusion, Hit, Job, Report, _date, _hit, _text, build_report
+from .job_model import Exclusion, Job
+from .model import CARD_PX, REQUIRED_COLUMNS, Hit, Report, _date, _hit, _text, build_report
 
 __all__ = ["DISAGREE_DAYS", "JOB_TITLES", "PROVENANCE_KEYS", "REASON_COLUMNS", "clearance_report", "comparison",
            "expiry_words", "hit_picture", "markets_in_words", "prior_art_report"]

@@ -23,7 +23,8 @@ from ..frame.format import truncate
 from ..frame.schema import RELEVANCE_VALUES
 from ..imaging import thumbnail_png_or_none
 from ..safe_text import xml_safe
-from .model import GroupRow, Hit, Job, Report
+from .job_model import Job
+from .model import GroupRow, Hit, Report
 
 __all__ = ["EXCEL_THUMB_PX", "write_excel"]
 

@@ -12,7 +12,8 @@ from pathlib import Path
 from .._html import breakable, data_uri, escape, page
 from ..frame.compare import THREE_WAY_CSS
 from .clearance import expiry_words
-from .model import Exclusion, GroupRow, Hit, Job, Report, Section
+from .job_model import Exclusion, Job
+from .model import GroupRow, Hit, Report, Section
 
 __all__ = ["render_html", "write_html"]
 

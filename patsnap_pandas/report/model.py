@@ -15,7 +15,7 @@ from __future__ import annotations
 import dataclasses
 import datetime as _dt
 from collections.abc import Mapping
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 import numpy as np
 import pandas as pd
@@ -30,8 +30,11 @@ from ..frame.schema import RELEVANCE_VALUES
 from ..imaging import thumbnail_png_or_none
 from ..safe_text import valid_score
 
-__all__ = ["INCLUDE_CHOICES", "REQUIRED_COLUMNS", "Column", "Exclusion", "GroupRow", "Hit", "Job", "OverviewRow",
-           "Report", "Section", "View", "build_report"]
+if TYPE_CHECKING:
+    from .job_model import Job
+
+__all__ = ["INCLUDE_CHOICES", "REQUIRED_COLUMNS", "Column", "GroupRow", "Hit", "OverviewRow", "Report", "Section",
+           "View", "build_report"]
 
 #: What a report includes: every hit, only marked ones, or only those marked relevant.
 INCLUDE_CHOICES: tuple[str, ...] = ("all", "marked", "relevant")
@@ -242,54 +245,6 @@ class OverviewRow:
     best: Hit | None
     status: str
     error: str
-
-
-@dataclasses.dataclass
-class Exclusion:
-    """A hit a clearance or prior-art job left out, and why (in words).
-
-    Examples
-    --------
-    >>> Exclusion("USD900001S", "United States", "Chair", "expired on 2021-03-02", None).reason
-    'expired on 2021-03-02'
-    """
-
-    number: str
-    authority: str
-    title: str
-    reason: str
-    link: str | None
-    expiry: _dt.date | None = None
-
-
-@dataclasses.dataclass
-class Job:
-    """What a clearance or prior-art report adds to a search report (see :mod:`.clearance`).
-
-    Sections in the order counsel reads them: ``scope`` (what was searched, for which markets
-    and date or cutoff), ``counts``, the table (``rows``), ``comparisons``, ``excluded`` with
-    their reasons, ``blind_spots`` and ``disclaimer`` (not a legal opinion).
-
-    Examples
-    --------
-    >>> job = Job("clearance", "Clearance", "In force on", _dt.date(2027, 1, 1), ["US"], [], [], "Designs", [], [])
-    >>> job.kind, job.date.isoformat(), job.comparisons
-    ('clearance', '2027-01-01', [])
-    """
-
-    kind: str                      # "clearance" or "prior_art"
-    purpose: str                   # the job in words
-    date_label: str                # "In force on" or "Published before"
-    date: _dt.date | None
-    markets: list[str]             # authority codes (clearance); empty for prior art
-    scope: list[tuple[str, str]]   # what was searched, markets, date, filters, source
-    counts: list[tuple[str, str]]  # label -> number (text)
-    table_heading: str
-    rows: list[Hit]
-    excluded: list[Exclusion]
-    blind_spots: tuple[str, ...] = ()
-    disclaimer: str = ""
-    comparisons: list[Any] = dataclasses.field(default_factory=list)  # frame.compare.ThreeWay
 
 
 @dataclasses.dataclass

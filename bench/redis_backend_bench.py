@@ -28,12 +28,12 @@ from pathlib import Path
 sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 
 from patsnap_pandas import samples  # noqa: E402
+from patsnap_pandas.sandbox import start_sandbox  # noqa: E402
 from patsnap_pandas.store.files import SQLiteCache  # noqa: E402
 from patsnap_pandas.store.redis_backend import RedisBackend  # noqa: E402
-from patsnap_pandas.sandbox import start_sandbox  # noqa: E402
-from patsnap_pandas.testing import RedisServer  # noqa: E402
 from patsnap_pandas.store.thumbnails import ThumbnailStore  # noqa: E402
 from patsnap_pandas.store.upload_memo import UploadMemo  # noqa: E402
+from patsnap_pandas.testing import RedisServer  # noqa: E402
 
 
 def _times(call, runs: int) -> list[float]:

@@ -72,8 +72,8 @@ def _query(corpus, run: int, variant: int) -> bytes:
 def _sequential_baseline(sandbox, data: bytes, cache_dir: Path) -> float:
     """The same work one request at a time: upload, search, then each thumbnail in turn."""
     from patsnap_pandas import PatsnapClient
-    from patsnap_pandas.frame.schema import hits_to_frame
     from patsnap_pandas.api.images import prepare_image
+    from patsnap_pandas.frame.schema import hits_to_frame
     from patsnap_pandas.store.thumbnails import ThumbnailStore
 
     started = time.perf_counter()

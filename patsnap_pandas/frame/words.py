@@ -39,6 +39,9 @@ __all__ = [
     "SANDBOX_BANNER",
     "SANDBOX_SOURCE",
     "SCORE_NOTE",
+    "CLEARANCE_BLIND_SPOTS",
+    "PRIOR_ART_BLIND_SPOTS",
+    "NOT_LEGAL_OPINION",
     "authority_name",
     "column_label",
     "date_in_words",
@@ -63,6 +66,35 @@ SCORE_NOTE = (
     "(higher is closer). It ranks the hits of one query: scores of different queries "
     "or filters are not comparable. It is not a measure of legal similarity, not an "
     "opinion on infringement or validity, and a design may be relevant at any score."
+)
+
+#: What every clearance report says it cannot see (the blind spots of any design clearance).
+CLEARANCE_BLIND_SPOTS: tuple[str, ...] = (
+    "US design applications are not published before grant: a pending US application cannot be found "
+    "until it is granted.",
+    "International (Hague) registrations are published 12 months after registration by default, and "
+    "publication can be deferred up to 30 months from filing: a recent one may not be visible yet.",
+    "German registered designs can have their publication deferred: such a design is registered but "
+    "not shown (its protection ends after 30 months unless it is extended).",
+    "EU unregistered designs (3 years from first disclosure in the EU) are in no register: a product "
+    "on the market can be protected without any registration to find.",
+)
+#: What every prior-art report says it cannot see.
+PRIOR_ART_BLIND_SPOTS: tuple[str, ...] = (
+    "Prior art is any design disclosed before the date, not only registrations: products on sale, "
+    "catalogues, websites and trade fairs are not searched here.",
+    "A design filed before the cutoff but published on or after it is not in this evidence: US design "
+    "applications are not published before grant, Hague publication can be deferred up to 30 months "
+    "from filing, and German registered designs can have their publication deferred.",
+    "The designer's own disclosures in the 12 months before filing may not count against a design "
+    "(the EU and US grace periods): check who disclosed a design before relying on it.",
+)
+#: The last words of every clearance and prior-art report.
+NOT_LEGAL_OPINION = (
+    "This is not a legal opinion. It is a search made to help counsel: it does not say whether a product "
+    "infringes, whether a design is valid or whether a product is free to use. In-force status and expiry "
+    "dates are estimates from PatSnap's data and each office's term rules; check them against the official "
+    "registers before anyone relies on them."
 )
 
 #: Human column headers for the frame schema, the batch columns, enrichment and triage.
@@ -102,6 +134,15 @@ COLUMN_LABELS: dict[str, str] = {
     # several views of one product (search_designs with a list of images)
     "matched_view": "Matched view",
     "fused_score": "Fused score",
+    # clearance and prior art (df.patsnap.in_force, clearance(), prior_art())
+    "in_force": "In force",
+    "in_force_reason": "Why",
+    "expiry_estimate": "Expiry (estimate)",
+    "expiry_rule": "Rule",
+    "expiry_certainty": "How sure",
+    "expiry_patsnap": "PatSnap's expiry",
+    "next_renewal": "Next renewal",
+    "patent_type": "Kind",
 }
 
 

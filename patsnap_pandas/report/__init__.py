@@ -1,8 +1,10 @@
 """Reports an analyst can send to counsel: one model, written as HTML, PDF or Excel.
 
 :func:`build_report` makes a :class:`Report` from a result frame (or a batch
-frame) once; :func:`write_html`, :func:`write_pdf` and :func:`write_excel` lay it
-out. ``df.patsnap.to_html / to_pdf / to_excel``, the CLI and the panel all go
+frame) once; :func:`clearance_report` and :func:`prior_art_report` make the two job
+reports from a clearance or prior-art job's frames (kept, excluded, provenance), and
+:func:`comparison` the three-way comparison they show; :func:`write_html`,
+:func:`write_pdf` and :func:`write_excel` lay any of them out. ``df.patsnap.to_html / to_pdf / to_excel``, the CLI and the panel all go
 through here. The summaries (:func:`summary`, :func:`overlap`, :func:`top`) are
 plain pandas tables.
 
@@ -21,13 +23,16 @@ Examples
 from __future__ import annotations
 
 from ..frame.format import top
+from .clearance import clearance_report, comparison, prior_art_report
 from .excel import write_excel
 from .html import render_html, write_html
+from .job_model import Job
 from .model import INCLUDE_CHOICES, REQUIRED_COLUMNS, Report, build_report
 from .pdf import PAGE_SIZES, write_pdf
 from .tables import ASSIGNEE_COLUMNS, overlap, summary
 
 __all__ = [
-    "ASSIGNEE_COLUMNS", "INCLUDE_CHOICES", "PAGE_SIZES", "REQUIRED_COLUMNS", "Report", "build_report", "overlap", "render_html",
-    "summary", "top", "write_excel", "write_html", "write_pdf",
+    "ASSIGNEE_COLUMNS", "INCLUDE_CHOICES", "PAGE_SIZES", "REQUIRED_COLUMNS", "Job", "Report", "build_report",
+    "clearance_report", "comparison", "overlap", "prior_art_report", "render_html", "summary", "top", "write_excel",
+    "write_html", "write_pdf",
 ]

@@ -23,6 +23,7 @@ from ..frame.format import truncate
 from ..frame.schema import RELEVANCE_VALUES
 from ..imaging import thumbnail_png_or_none
 from ..safe_text import xml_safe
+from .job_model import Job
 from .model import GroupRow, Hit, Report
 
 __all__ = ["EXCEL_THUMB_PX", "write_excel"]
@@ -36,6 +37,11 @@ _RED = "#B00020"
 
 def write_excel(report: Report, path: str | Path) -> Path:
     """Write the report as an ``.xlsx`` workbook: Summary, Hits, About (and Products for a batch).
+
+    A clearance or prior-art report (:mod:`.clearance`) has the sheets Summary (what was
+    searched, counts, blind spots, not a legal opinion), Hits (the in-force designs or the
+    evidence, with expiry and rule per row), Excluded (with the reasons), Comparison (the
+    three-way comparisons, when there are any) and About.
 
     Parameters
     ----------
@@ -61,6 +67,9 @@ def write_excel(report: Report, path: str | Path) -> Path:
     options = {"strings_to_formulas": False, "strings_to_urls": False, "strings_to_numbers": False}
     with xlsxwriter.Workbook(str(target), options) as book:
         fmt = _formats(book)
+        if report.job is not None:
+            _job_workbook(report, report.job, book, fmt)
+            return target
         summary = book.add_worksheet("Summary")
         products = book.add_worksheet("Products") if report.batch else None
         hits = book.add_worksheet("Hits")
@@ -97,6 +106,9 @@ def _formats(book: Any) -> dict[str, Any]:
         "muted": book.add_format({"italic": True, "font_color": "#57606A", "text_wrap": True, "valign": "top"}),
         "edit": book.add_format({**top, "text_wrap": True, "bg_color": "#FFF8C5", "border": 1,
                                  "border_color": "#D0D7DE"}),
+        "int_left": book.add_format({**top, "num_format": "#,##0", "align": "left"}),
+        "um": book.add_format({**top, "bold": True, "font_color": "#5C4400", "bg_color": "#FFF3CD"}),
+        "disclaimer": book.add_format({**top, "bold": True, "text_wrap": True, "border": 2, "border_color": _RED}),
     }
 
 
@@ -333,3 +345,166 @@ def _about(report: Report, sheet: Any, fmt: dict) -> None:
         sheet.write_string(row, 0, xml_safe(label), fmt["label"])
         _text(sheet, row, 1, value, fmt["text"])
         row += 1
+
+
+# --- clearance and prior-art workbooks (report.clearance) -------------------------------------------------
+
+#: The job's Hits sheet: key, header, width (characters).
+_JOB_SHEET: dict[str, tuple[tuple[str, str, int], ...]] = {
+    "clearance": (("image", "Image", 17), ("number", "Number", 20), ("authority", "Office", 20), ("score", "Score", 8),
+                  ("title", "Title", 30), ("assignees", "Owner", 26), ("applied", "Filed", 12),
+                  ("granted", "Granted", 12), ("in_force", "In force", 11), ("in_force_reason", "Why", 30),
+                  ("expiry", "Expiry (estimate)", 13), ("expiry_certainty", "How sure", 16),
+                  ("expiry_patsnap", "PatSnap's expiry", 13), ("expiry_apart", "Days apart", 9),
+                  ("expiry_rule", "Rule", 44), ("next_renewal", "Next renewal", 30),
+                  ("relevance", "Relevance", 14), ("note", "Note", 30)),
+    "prior_art": (("image", "Image", 17), ("number", "Number", 20), ("authority", "Office", 20), ("score", "Score", 8),
+                  ("kind", "Kind", 13), ("published", "Published", 12), ("applied", "Filed", 12),
+                  ("title", "Title", 34), ("assignees", "Owner", 28), ("legal_status", "Legal status", 16),
+                  ("relevance", "Relevance", 14), ("note", "Note", 30)),
+}
+
+
+def _job_workbook(report: Report, job: Job, book: Any, fmt: dict) -> None:
+    summary = book.add_worksheet("Summary")
+    hits = book.add_worksheet("Hits")
+    excluded = book.add_worksheet("Excluded")
+    compare = book.add_worksheet("Comparison") if job.comparisons else None
+    about = book.add_worksheet("About")
+    _job_summary(report, job, summary, fmt)
+    _job_hits(report, job, hits, fmt)
+    _job_excluded(report, job, excluded, fmt)
+    if compare is not None:
+        _job_comparisons(report, job, compare, fmt)
+    _about(report, about, fmt)
+    summary.activate()
+
+
+def _job_summary(report: Report, job: Job, sheet: Any, fmt: dict) -> None:
+    sheet.set_column(0, 0, 50)
+    sheet.set_column(1, 1, 90)
+    row = _banner(report, sheet, fmt, 1) + 1
+    _text(sheet, row, 0, report.title, fmt["title"])
+    sheet.set_row(row, 28)
+    row += 2
+    cover = (("Author", report.author), ("Organisation", report.organisation), ("Search run", report.searched_at),
+             ("Report made", report.created_at), ("Data source", report.source))
+    row = _label_rows(sheet, row, [(k, v) for k, v in cover if v], fmt) + 1
+    sheet.write_string(row, 0, "What was searched", fmt["h2"])
+    row = _label_rows(sheet, row + 1, job.scope, fmt) + 1
+    sheet.write_string(row, 0, "Counts", fmt["h2"])
+    row += 1
+    for label, value in job.counts:
+        sheet.write_string(row, 0, xml_safe(label), fmt["label"])
+        sheet.write_number(row, 1, int(value.replace(",", "")), fmt["int_left"])
+        row += 1
+    row += 1
+    sheet.write_string(row, 0, "What this search cannot see", fmt["h2"])
+    row = _label_rows(sheet, row + 1, [("", text) for text in job.blind_spots], fmt) + 1
+    sheet.write_string(row, 0, "Not a legal opinion", fmt["h2"])
+    sheet.merge_range(row + 1, 0, row + 1, 1, job.disclaimer, fmt["disclaimer"])
+    sheet.set_row(row + 1, 64)
+    sheet.merge_range(row + 2, 0, row + 2, 1, report.score_note, fmt["muted"])
+    sheet.set_row(row + 2, 48)
+
+
+def _job_value(hit: Hit, key: str) -> Any:
+    """The value of one cell of a job's Hits sheet: a date, a number or text."""
+    if key == "expiry_apart":
+        if hit.expiry is None or hit.expiry_patsnap is None:
+            return None
+        return abs((hit.expiry_patsnap - hit.expiry).days)
+    if key == "kind":
+        return "utility model" if hit.utility_model else "design"
+    if key in ("applied", "published", "granted"):
+        return hit.dates.get(key)
+    return getattr(hit, key)
+
+
+def _job_cell(sheet: Any, row: int, col: int, key: str, hit: Hit, fmt: dict) -> None:
+    if key in ("image", "number", "score", "relevance", "note"):
+        _hit_cell(sheet, row, col, key, hit, fmt)
+        return
+    value = _job_value(hit, key)
+    if isinstance(value, _dt.date):
+        sheet.write_datetime(row, col, _dt.datetime(value.year, value.month, value.day), fmt["date"])
+    elif isinstance(value, int) and not isinstance(value, bool):
+        sheet.write_number(row, col, value, fmt["int"])
+    elif value:
+        style = fmt["um"] if key == "kind" and hit.utility_model else fmt["text"]
+        _text(sheet, row, col, str(value), style)
+
+
+def _job_hits(report: Report, job: Job, sheet: Any, fmt: dict) -> None:
+    columns = _JOB_SHEET[job.kind]
+    row = _banner(report, sheet, fmt, len(columns) - 1)
+    _text(sheet, row, 0, f"{job.table_heading} ({len(job.rows)})", fmt["title"])
+    _text(sheet, row + 1, 0, "Mark hits in the Relevance column (pick from the list) and add notes; "
+                             "patsnap_pandas.read_triage() reads them back.", fmt["muted"])
+    header = row + 2
+    for col, (_key, label, width) in enumerate(columns):
+        sheet.write_string(header, col, label, fmt["header"])
+        sheet.set_column(col, col, width)
+    for i, hit in enumerate(job.rows, start=header + 1):
+        sheet.set_row_pixels(i, EXCEL_THUMB_PX + 10)
+        for col, (key, _label, _width) in enumerate(columns):
+            _job_cell(sheet, i, col, key, hit, fmt)
+    end = header + len(job.rows)
+    sheet.freeze_panes(header + 1, 0)
+    sheet.autofilter(header, 0, max(end, header), len(columns) - 1)
+    rel = next(j for j, c in enumerate(columns) if c[0] == "relevance")
+    sheet.data_validation(header + 1, rel, max(end, header + 1) + 500, rel, {
+        "validate": "list", "source": list(RELEVANCE_VALUES), "ignore_blank": True,
+        "error_title": "Not a relevance value", "error_message": "Pick relevant, not relevant or unsure."})
+
+
+def _job_excluded(report: Report, job: Job, sheet: Any, fmt: dict) -> None:
+    headers = (("Number", 22), ("Office", 18), ("Title", 36), ("Why it was excluded", 70), ("Expiry (estimate)", 14))
+    row = _banner(report, sheet, fmt, len(headers) - 1)
+    _text(sheet, row, 0, f"Excluded, and why ({len(job.excluded)})", fmt["title"])
+    row += 1
+    for col, (label, width) in enumerate(headers):
+        sheet.write_string(row, col, label, fmt["header"])
+        sheet.set_column(col, col, width)
+    first = row
+    for item in job.excluded:
+        row += 1
+        if item.link:
+            number = truncate(xml_safe(item.number), 200)
+            sheet.write_url(row, 0, item.link, fmt["link"], string=number, tip=f"Public record of {number}")
+        else:
+            _text(sheet, row, 0, item.number, fmt["code"])
+        _text(sheet, row, 1, item.authority, fmt["text"])
+        _text(sheet, row, 2, item.title, fmt["text"])
+        _text(sheet, row, 3, item.reason, fmt["text"])
+        if item.expiry is not None:
+            sheet.write_datetime(row, 4, _dt.datetime(item.expiry.year, item.expiry.month, item.expiry.day), fmt["date"])
+    if not job.excluded:
+        _text(sheet, row + 1, 0, "Nothing was excluded.", fmt["muted"])
+    sheet.freeze_panes(first + 1, 0)
+
+
+def _job_comparisons(report: Report, job: Job, sheet: Any, fmt: dict) -> None:
+    sheet.set_column(0, 0, 120)
+    sheet.set_column(1, 1, 4)
+    row = _banner(report, sheet, fmt, 1)
+    _text(sheet, row, 0, "Three-way comparison", fmt["title"])
+    row += 1
+    for tw in job.comparisons:
+        words_ = "; ".join(f"{p.role}: {p.caption}" + "".join(f", {k} {v}" for k, v in p.facts) for p in tw.pictures)
+        _text(sheet, row, 0, words_, fmt["text"])
+        sheet.set_row(row, 48)
+        png = tw.png()
+        sheet.set_row_pixels(row + 1, _png_height(png) + 12)
+        sheet.insert_image(row + 1, 0, "three-way comparison.png", {
+            "image_data": io.BytesIO(png), "x_offset": 4, "y_offset": 4, "object_position": 1,
+            "description": truncate(xml_safe(words_), 255)})
+        _text(sheet, row + 2, 0, tw.note, fmt["muted"])
+        row += 4
+
+
+def _png_height(png: bytes) -> int:
+    from PIL import Image
+
+    with Image.open(io.BytesIO(png)) as im:
+        return int(im.height)

@@ -10,6 +10,9 @@ from __future__ import annotations
 from pathlib import Path
 
 from .._html import breakable, data_uri, escape, page
+from ..frame.compare import THREE_WAY_CSS
+from .clearance import expiry_words
+from .job_model import Exclusion, Job
 from .model import GroupRow, Hit, Report, Section
 
 __all__ = ["render_html", "write_html"]
@@ -78,6 +81,19 @@ table.hits tr,table.groups tr,table.overview tr{break-inside:avoid;page-break-in
 .product-head{display:flex;flex-wrap:wrap;gap:16px;align-items:flex-start}
 .product-head img{width:240px;height:240px;object-fit:contain;border:1px solid #d0d7de;background:#fff}
 a{color:#0550ae}
+table.counts td.num{min-width:5em}
+.state{font-weight:600;white-space:nowrap}
+.state-in-force,.state-pending{color:#0a6b2d}
+.state-expired,.state-lapsed{color:#6e7781}
+.state-unknown{color:#9a6700}
+.badge{display:inline-block;border-radius:3px;padding:0 5px;font-size:12px;font-weight:600}
+.badge-um{background:#fff3cd;color:#5c4400;border:1px solid #e0b000}
+.flag{color:#9a6700}
+table.excluded{width:100%%}
+table.excluded td.text{overflow-wrap:anywhere}
+ul.blind li{margin:4px 0}
+.disclaimer{border:2px solid #b00020;border-radius:6px;padding:10px 14px;font-weight:600;max-width:60em}
+.comparison{break-inside:avoid;page-break-inside:avoid;margin:0 0 18px}
 """
 
 # Narrow screens: the hits table becomes one block per hit (image left, fields right), so
@@ -133,6 +149,15 @@ td.image img{width:120px;height:120px}
 .card .allviews > span{display:inline-block;width:92px;vertical-align:top}
 .card .allviews img{width:90px;height:90px}
 .product{break-before:page;border:none}
+table.job{table-layout:fixed}
+table.job td.text{min-width:0}
+table.job td.image{width:auto}
+table.job td.image img{width:100%%;height:auto;max-width:90px}
+.sub{font-size:.92em}
+.line .lbl{min-width:5.2em}
+.badge{font-size:.92em}
+.comparison table.tw{font-size:8.5pt}
+table.counts,.disclaimer,ul.blind li,table.excluded tr{break-inside:avoid;page-break-inside:avoid}
 """
 
 
@@ -150,7 +175,7 @@ def render_html(report: Report, *, medium: str = "screen", page_size: str = "A4"
     (True, False)
     >>> client.close()
     """
-    css = (_CSS + (_NARROW_CSS if medium == "screen" else "")) % {"fonts": _FONTS}
+    css = (_CSS + (_NARROW_CSS if medium == "screen" else "")) % {"fonts": _FONTS} + THREE_WAY_CSS
     if medium == "print":
         banner = (report.banner or "Source: PatSnap design image search").replace('"', "'")
         made = f"{report.title} \u2014 made {report.created_at}".replace('"', "'").replace("\\", "/")
@@ -161,6 +186,10 @@ def render_html(report: Report, *, medium: str = "screen", page_size: str = "A4"
         parts.append(f'<div class="banner" role="alert">{escape(report.banner)}</div>')
     parts.append("<main>")
     parts.append(_cover(report))
+    if report.job is not None:
+        parts.extend(_job_parts(report, report.job))
+        parts.append("</main>")
+        return page("\n".join(parts), report.title, head_extra=f"<style>{css}</style>\n")
     parts.append(_method(report))
     if report.batch:
         parts.append(_overview(report))
@@ -252,9 +281,7 @@ def _strip(section: Section) -> str:
 
 
 def _number(hit: Hit) -> str:
-    if hit.link:
-        return f'<a href="{escape(hit.link)}" rel="noopener noreferrer">{escape(hit.number)}</a>'
-    return escape(hit.number)
+    return _number_of(hit.number, hit.link)
 
 
 def _score(hit: Hit) -> str:
@@ -274,8 +301,12 @@ def _card(section: Section, hit: Hit) -> str:
                               ("Authority", hit.authority, ""), ("Applied", hit.applied, "date"),
                               ("Published", hit.published, "date"), ("Granted", hit.granted, "date"),
                               ("Locarno class", hit.loc, ""), ("Legal status", hit.legal_status, ""),
+                              ("Kind", _kind(hit) if hit.utility_model else "", "html"),
+                              ("In force", _state(hit), "html"), ("Expiry", _expiry(hit), "html"),
                               ("Relevance", hit.relevance, ""), ("Note", hit.note, "")):
-        if value:
+        if value and cls == "html":  # already markup
+            details.append((label, value))
+        elif value:
             details.append((label, f'<span class="{cls}">{breakable(value)}</span>' if cls else breakable(value)))
     if hit.matched_view is not None and section.multi_view:
         details.insert(1, ("Matched view", f'<span class="nowrap">{hit.matched_view} of {len(section.views)}</span>'))
@@ -440,3 +471,134 @@ def _product(report: Report, section: Section) -> str:
 def _notes(report: Report) -> str:
     return (f'<section><h2>What a similarity score is and is not</h2><p>{breakable(report.score_note)}</p></section>'
             f'<section><h2>About this report</h2>{_kv(report.about)}</section>')
+
+
+# --- clearance and prior-art reports (report.clearance) ---------------------------------------------------
+
+
+def _job_parts(report: Report, job: Job) -> list[str]:
+    """The sections of a job report, in the order counsel reads them."""
+    section = report.sections[0]
+    parts = [f'<section class="scope"><h2>What was searched</h2>{_kv(job.scope)}</section>', _query(section),
+             f'<section><h2>Counts</h2>{_counts(job.counts)}</section>',
+             _job_table(job)]
+    if job.comparisons:
+        items = "".join(f'<div class="comparison">{c.html()}</div>' for c in job.comparisons)
+        parts.append(f"<section><h2>Three-way comparison</h2>{items}</section>")
+    parts.append(_excluded(job.excluded))
+    items = "".join(f"<li>{breakable(text)}</li>" for text in job.blind_spots)
+    parts.append(f'<section><h2>What this search cannot see</h2><ul class="blind">{items}</ul></section>')
+    parts.append(f'<section><h2>Not a legal opinion</h2><p class="disclaimer">{breakable(job.disclaimer)}</p>'
+                 f'<p>{breakable(report.score_note)}</p></section>')
+    if section.cards:
+        what = "in-force design" if job.kind == "clearance" else "piece of evidence"
+        parts.append(_cards(section, f"Appendix: the query beside each closest {what}"))
+    parts.append(f'<section><h2>About this report</h2>{_kv(report.about)}</section>')
+    return parts
+
+
+def _counts(rows: list[tuple[str, str]]) -> str:
+    body = "".join(f'<tr><th>{breakable(k)}</th><td class="num">{escape(v)}</td></tr>' for k, v in rows)
+    return f'<table class="kv counts">{body}</table>'
+
+
+def _state(hit: Hit) -> str:
+    if not hit.in_force:
+        return ""
+    slug = hit.in_force.replace(" ", "-")
+    state = f'<span class="state state-{escape(slug)}">{escape(hit.in_force)}</span>'
+    why = f'<span class="sub">{breakable(hit.in_force_reason)}</span>' if hit.in_force_reason else ""
+    return state + why
+
+
+def _expiry(hit: Hit) -> str:
+    out = []
+    for label, text in expiry_words(hit):
+        day, _, rest = text.partition(" ")
+        flag = ' class="sub flag"' if "apart" in text else ' class="sub"'
+        if label == "Expires" and hit.expiry is not None:
+            out.append(f'<span class="date">{escape(day)}</span><span class="sub">{breakable(rest.strip("()"))}</span>')
+        elif hit.expiry_patsnap is not None and label != "Expires":
+            out.append(f'<span{flag}>PatSnap: <span class="date">{escape(day.rstrip(":"))}</span> '
+                       f"{breakable(rest)}</span>")
+        else:
+            out.append(f'<span class="sub">{breakable(text)}</span>')
+    if hit.next_renewal:
+        out.append(f'<span class="sub">next renewal: {_keep_numbers(hit.next_renewal)}</span>')
+    return "".join(out)
+
+
+def _keep_numbers(text: str) -> str:
+    """Words with each run holding a digit kept on one line (dates, numbers)."""
+    return " ".join(f'<span class="nowrap">{escape(w)}</span>' if any(c.isdigit() for c in w) else breakable(w)
+                    for w in text.split(" "))
+
+
+def _kind(hit: Hit) -> str:
+    return '<span class="badge badge-um">utility model</span>' if hit.utility_model else "design"
+
+
+def _dates(hit: Hit, keys: tuple[str, ...]) -> str:
+    words = {"applied": "Filed", "published": "Published", "granted": "Granted"}
+    return "".join(f'<span class="line"><span class="lbl">{words[k]}</span> <span class="date">{escape(getattr(hit, k))}'
+                   f"</span></span>" for k in keys if getattr(hit, k))
+
+
+#: The job tables' columns: header, cell class, share of the page's width (the PDF lays them out fixed).
+_JOB_COLUMNS = {
+    "clearance": (("Image", "image", 12), ("Number", "code", 15), ("Score", "num", 6), ("Title and owner", "text", 13),
+                  ("Dates", "dates", 16), ("In force", "text", 13), ("Expiry", "text", 12), ("Rule", "text", 13)),
+    "prior_art": (("Image", "image", 11), ("Number", "code", 16), ("Score", "num", 6), ("Kind", "text", 10),
+                  ("Dates", "dates", 18), ("Title and owner", "text", 22), ("Legal status", "text", 17)),
+}
+_JOB_DATES = {"clearance": ("applied", "granted"), "prior_art": ("published", "applied")}
+
+
+def _job_cell(hit: Hit, header: str, kind: str, job: Job) -> str:
+    if kind == "image":
+        return f'<td class="image">{_img(hit.image, hit.number)}</td>'
+    if kind == "dates":
+        return f'<td class="dates">{_dates(hit, _JOB_DATES[job.kind])}</td>'
+    inner = {
+        "Number": lambda: f'<span class="code">{_number(hit)}</span>'
+                          + (f'<span class="sub">{breakable(hit.authority)}</span>' if hit.authority else ""),
+        "Title and owner": lambda: breakable(hit.title)
+                                   + (f'<span class="sub">{breakable(hit.assignees)}</span>' if hit.assignees else ""),
+        "In force": lambda: _state(hit),
+        "Expiry": lambda: _expiry(hit),
+        "Rule": lambda: breakable(hit.expiry_rule),
+        "Score": lambda: _score(hit),
+        "Kind": lambda: _kind(hit),
+        "Legal status": lambda: _state(hit) or breakable(hit.legal_status),
+    }[header]()
+    label = f' data-label="{escape(header)}"' if inner else ""
+    return f'<td class="{kind}"{label}>{inner}</td>'
+
+
+def _job_table(job: Job) -> str:
+    columns = _JOB_COLUMNS[job.kind]
+    cols = "".join(f'<col style="width:{share}%">' for _h, _k, share in columns)
+    head = "".join(f'<th class="{"num" if kind == "num" else ""}">{escape(h)}</th>' for h, kind, _s in columns)
+    rows = "".join("<tr>" + "".join(_job_cell(hit, h, kind, job) for h, kind, _s in columns) + "</tr>"
+                   for hit in job.rows)
+    body = (f'<table class="hits job"><colgroup>{cols}</colgroup><thead><tr>{head}</tr></thead><tbody>{rows}</tbody>'
+            "</table>" if rows else '<p class="muted">None.</p>')
+    return f"<section><h2>{breakable(job.table_heading)} ({len(job.rows)})</h2>{body}</section>"
+
+
+def _excluded(rows: list[Exclusion]) -> str:
+    if not rows:
+        return '<section><h2>Excluded, and why</h2><p class="muted">Nothing was excluded.</p></section>'
+    body = "".join(
+        f'<tr><td class="code">{_number_of(r.number, r.link)}</td><td class="text">{breakable(r.authority)}</td>'
+        f'<td class="text">{breakable(r.title)}</td><td class="text">{_keep_numbers(r.reason)}</td></tr>'
+        for r in rows)
+    return (f'<section><h2>Excluded, and why ({len(rows)})</h2><table class="excluded"><thead><tr><th>Number</th>'
+            f'<th>Office</th><th>Title</th><th>Why it was excluded</th></tr></thead><tbody>{body}</tbody></table>'
+            "</section>")
+
+
+def _number_of(number: str, link: str | None) -> str:
+    if link:
+        return f'<a href="{escape(link)}" rel="noopener noreferrer">{escape(number)}</a>'
+    return escape(number)

@@ -15,7 +15,7 @@ from __future__ import annotations
 import dataclasses
 import datetime as _dt
 from collections.abc import Mapping
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 import numpy as np
 import pandas as pd
@@ -30,8 +30,11 @@ from ..frame.schema import RELEVANCE_VALUES
 from ..imaging import thumbnail_png_or_none
 from ..safe_text import valid_score
 
-__all__ = ["INCLUDE_CHOICES", "REQUIRED_COLUMNS", "Column", "GroupRow", "Hit", "OverviewRow", "Report", "Section", "View",
-           "build_report"]
+if TYPE_CHECKING:
+    from .job_model import Job
+
+__all__ = ["INCLUDE_CHOICES", "REQUIRED_COLUMNS", "Column", "GroupRow", "Hit", "OverviewRow", "Report", "Section",
+           "View", "build_report"]
 
 #: What a report includes: every hit, only marked ones, or only those marked relevant.
 INCLUDE_CHOICES: tuple[str, ...] = ("all", "marked", "relevant")
@@ -85,6 +88,15 @@ class Hit:
     dates: dict[str, _dt.date | None] = dataclasses.field(default_factory=dict)
     matched_view: int | None = None   # 1-based: the query view whose score is the hit's (several views)
     view_scores: tuple[float | None, ...] = ()  # each view's score (views searched one by one, then fused)
+    # clearance and prior art (the columns of df.patsnap.in_force, clearance() and prior_art())
+    in_force: str = ""                 # "in force", "expired", "lapsed", "pending", "unknown" on the report's date
+    in_force_reason: str = ""          # why, in words
+    expiry: _dt.date | None = None     # the estimated expiry (the office's term rule)
+    expiry_rule: str = ""              # the rule, in words
+    expiry_certainty: str = ""         # "rule", "rule, transition assumed", "unknown: ..."
+    expiry_patsnap: _dt.date | None = None  # PatSnap's own estimate (P012 exdt)
+    next_renewal: str = ""             # the next renewal due, in words
+    utility_model: bool = False        # a utility model (prior art), not a registered design
 
 
 @dataclasses.dataclass
@@ -269,6 +281,7 @@ class Report:
     about: list[tuple[str, str]]
     include: str
     group_by_relevance: bool
+    job: Job | None = None  # a clearance or prior-art report (report.clearance)
 
     @property
     def banner(self) -> str | None:
@@ -459,8 +472,8 @@ def _hit(row: Mapping[str, Any], image: bytes | None) -> Hit:
     code = _text(row.get("authority")).upper()
     score = valid_score(row.get("score"))
     applied = _date(row.get("apply_date")) or _date(row.get("apdt"))
-    published = _date(row.get("publication_date"))
-    granted = _date(row.get("grant_date"))
+    published = _date(row.get("publication_date")) or _date(row.get("pbdt"))
+    granted = _date(row.get("grant_date")) or _date(row.get("isd"))
     relevance = _text(row.get("relevance")).lower()
     return Hit(
         rank=optional_int(row.get("rank")), score=score, number=number,
@@ -476,7 +489,34 @@ def _hit(row: Mapping[str, Any], image: bytes | None) -> Hit:
         dates={"applied": applied, "published": published, "granted": granted},
         matched_view=optional_int(row.get("matched_view")),
         view_scores=tuple(valid_score(row.get(c)) for c in _view_score_columns(row)),
+        **_legal_fields(row),
     )
+
+
+#: The term rules mark an assumed point with a yellow circle (frame.term_rules); a report says "assumed" in
+#: words next to it already, and the circle is a blank box where no emoji font is installed (PDF, most servers).
+_MARKS = str.maketrans({"\U0001f7e1": None})
+
+
+def _words(value: Any) -> str:
+    return " ".join(_text(value).translate(_MARKS).split())
+
+
+def _legal_fields(row: Mapping[str, Any]) -> dict[str, Any]:
+    """The clearance and prior-art fields of a hit (empty when the frame has none of their columns)."""
+    kind = _text(row.get("patent_type")).lower()
+    return {
+        "in_force": _text(row.get("in_force")).lower(), "in_force_reason": _words(row.get("in_force_reason")),
+        "expiry": _date(row.get("expiry_estimate")), "expiry_rule": _words(row.get("expiry_rule")),
+        "expiry_certainty": _words(row.get("expiry_certainty")), "expiry_patsnap": _date(row.get("expiry_patsnap")),
+        "next_renewal": _words(row.get("next_renewal")),
+        "utility_model": kind in ("u", "utility model", "utility") or _flag(row.get("utility_model")),
+    }
+
+
+def _flag(value: Any) -> bool:
+    """A yes/no cell: True only for a true value (a gap is no)."""
+    return not is_missing(value) and isinstance(value, (bool, np.bool_)) and bool(value)
 
 
 def _view_score_columns(row: Mapping[str, Any]) -> list[str]:

@@ -105,7 +105,10 @@ def printable(report: Report) -> Report:
     def hit(h: Hit) -> Hit:
         if id(h) not in done:
             done[id(h)] = dataclasses.replace(h, title=cut(h.title), assignees=cut(h.assignees), note=cut(h.note),
-                                              query=cut(h.query), loc=cut(h.loc), legal_status=cut(h.legal_status))
+                                              query=cut(h.query), loc=cut(h.loc), legal_status=cut(h.legal_status),
+                                              in_force_reason=cut(h.in_force_reason), expiry_rule=cut(h.expiry_rule),
+                                              expiry_certainty=cut(h.expiry_certainty),
+                                              next_renewal=cut(h.next_renewal))
         return done[id(h)]
 
     def groups(rows: list[GroupRow]) -> list[GroupRow]:
@@ -117,8 +120,12 @@ def printable(report: Report) -> Report:
                 for s in report.sections]
     overview = [dataclasses.replace(r, query=cut(r.query), error=cut(r.error), best=hit(r.best) if r.best else None)
                 for r in report.overview]
+    job = report.job and dataclasses.replace(
+        report.job, scope=[(k, cut(v)) for k, v in report.job.scope], rows=[hit(h) for h in report.job.rows],
+        excluded=[dataclasses.replace(e, title=cut(e.title), reason=cut(e.reason), authority=cut(e.authority))
+                  for e in report.job.excluded])
     return dataclasses.replace(
-        report, title=cut(report.title), subtitle=cut(report.subtitle) if report.subtitle else report.subtitle,
+        report, job=job, title=cut(report.title), subtitle=cut(report.subtitle) if report.subtitle else report.subtitle,
         sections=sections, overview=overview, by_assignee=groups(report.by_assignee),
         by_authority=groups(report.by_authority), method=[(k, cut(v)) for k, v in report.method],
         about=[(k, cut(v)) for k, v in report.about])

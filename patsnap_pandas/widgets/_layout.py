@@ -59,9 +59,10 @@ def full(**kw: Any) -> W.Layout:
 
 
 def row(children: list[W.Widget], **kw: Any) -> W.Box:
-    """A row that wraps onto the next line when the column is too narrow."""
-    return W.Box(children, layout=W.Layout(display="flex", flex_flow="row wrap", align_items="center",
-                                           grid_gap="6px 12px", width="auto", **kw))
+    """A row that wraps onto the next line when the column is too narrow (``kw``: more or other layout values)."""
+    layout = {"display": "flex", "flex_flow": "row wrap", "align_items": "center", "grid_gap": "6px 12px",
+              "width": "auto", **kw}
+    return W.Box(children, layout=W.Layout(**layout))
 
 
 def column(children: list[W.Widget], css_class: str) -> W.VBox:

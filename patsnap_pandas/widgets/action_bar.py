@@ -48,7 +48,8 @@ class ActionBar:
         self.box = row([self.search_button, self.more_button, self.hint], margin="8px 0")
         self.search_button.on_click(lambda _b: state.search())
         self.more_button.on_click(lambda _b: state.load_more())
-        state.observe(self.draw, names=["busy", "results", "field_errors", "image_error", "query_url", "views"])
+        state.observe(self.draw, names=["busy", "results", "field_errors", "image_error", "query_url", "views",
+                                        "job_errors"])
         self.draw()
 
     def draw(self, _change: Any = None) -> None:
@@ -61,8 +62,8 @@ class ActionBar:
         offset = 0 if df is None else len(df)
         total = None if df is None else df.attrs.get("total")
         exhausted = isinstance(total, int) and offset >= total
-        # a search of several views has no search id to continue: its hits come at once
-        several = df is not None and len(df.attrs.get("views") or ()) > 1
+        # a search of several views has no search id to continue: its hits come at once; so do a job's
+        several = df is not None and (len(df.attrs.get("views") or ()) > 1 or state.excluded is not None)
         self.more_button.disabled = busy or df is None or exhausted or offset >= MAX_RESULTS_CAP or several
         self.more_button.layout.display = "none" if df is None or several else ""
         self.hint.value = hint_html(blocker) if blocker else ""

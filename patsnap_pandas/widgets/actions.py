@@ -21,15 +21,16 @@ from ..errors import FilterError, InvalidInputError, MissingCredentialsError
 from ..frame.schema import concat_frames
 from ..jobs.clients import client_for
 from ..jobs.images import load_thumbnails
-from ..jobs.search import SearchWarning, continue_search, search_designs
+from ..jobs.search import SearchWarning, continue_search
 from ..store.thumbnails import ThumbnailWarning
 from .export import export_report
 from .messages import plain_error, plural
+from .purpose import run_job
 
 if TYPE_CHECKING:
     from .state import PanelState
 
-__all__ = ["export", "find_client", "load_more", "run", "search", "with_marks"]
+__all__ = ["export", "find_client", "job_of", "load_more", "run", "search", "with_marks"]
 
 # Warnings of the search modules that the status line repeats in plain words.
 _SHOWN_WARNINGS = (SearchWarning, ThumbnailWarning, ImageSizeWarning)
@@ -145,9 +146,9 @@ def search(state: PanelState) -> Changes:
     if client is None:
         raise MissingCredentialsError(state.credentials_help or "No PatSnap credentials found.")
     by_name: dict[str, Any] = dict(filters.to_dict())  # filter names only: none of the named parameters
-    df = search_designs(image, client=client, limit=state.limit, label=label, **by_name)
+    df, excluded = run_job(state, image, label, client, state.limit, by_name)  # explore: search_designs
     thumbs = load_thumbnails(df)
-    changes: Changes = {"search_count": state.search_count + 1, "open_row": None}
+    changes: Changes = {"search_count": state.search_count + 1, "open_row": None, "excluded": excluded}
     marks = state.marks
     identity = state.query_identity()
     if identity != state.marks_query:  # marks belong to one query image
@@ -155,8 +156,9 @@ def search(state: PanelState) -> Changes:
         changes.update(marks=marks, marks_query=identity)
     total = df.attrs.get("total")
     cached = " (from the cache: no billed call)" if df.attrs.get("from_cache") else ""
+    aside = f"; {plural(len(excluded), 'hit')} set aside (see the report)" if excluded is not None else ""
     return {**changes, "results": with_marks(df.reset_index(drop=True), marks), "thumbnails": thumbs,
-            "message": f"Found {plural(len(df), 'hit')} of {total} matching designs{cached}."}
+            "message": f"Found {plural(len(df), 'hit')} of {total} matching designs{cached}{aside}."}
 
 
 def load_more(state: PanelState) -> Changes:
@@ -177,6 +179,9 @@ def load_more(state: PanelState) -> Changes:
     df = state.results
     if df is None:
         raise InvalidInputError("nothing to continue: search first.")
+    if state.excluded is not None:
+        raise InvalidInputError("a clearance or prior-art search is not continued: search again with more hits "
+                                "per search.")
     more = continue_search(df, n=state.limit, client=state.client, refresh=True)
     thumbs = load_thumbnails(more)
     changes: Changes = {}
@@ -207,5 +212,33 @@ def export(state: PanelState) -> Changes:
     if state.results is None or state.shown is None:
         raise InvalidInputError("nothing to export: search first.")
     done = export_report(state.shown, fmt=state.export_format, include=state.export_include,
-                         folder=state.export_dir, notes=state.local_filter_notes())
+                         folder=state.export_dir, notes=state.local_filter_notes(), job=job_of(state))
     return {"last_report": done.path, "export_html": done.html, "message": done.message}
+
+
+def job_of(state: PanelState) -> dict[str, Any] | None:
+    """What a clearance or prior-art export needs beyond the hits: kind, excluded hits, provenance, comparisons.
+
+    None for an explore search. Prior art with an accused product: one three-way comparison per
+    hit marked relevant (else the closest hit), the query standing for the registered design.
+
+    Examples
+    --------
+    >>> from patsnap_pandas.widgets.state import PanelState
+    >>> job_of(PanelState()) is None
+    True
+    """
+    if state.purpose == "explore" or state.shown is None:
+        return None
+    comparisons = []
+    if state.purpose == "prior_art" and state.accused_image and state.query_thumb and len(state.shown):
+        from ..report.clearance import comparison
+
+        shown = state.shown
+        relevant = shown[(shown["relevance"].astype("string") == "relevant").fillna(False).to_numpy()]
+        for index in (relevant.index if len(relevant) else shown.index[:1]):
+            comparisons.append(comparison(state.query_thumb, state.accused_image, shown.loc[[index]],
+                                          registered_label=state.query_name, accused_label=state.accused_name,
+                                          before=state.published_before))
+    return {"kind": state.purpose, "excluded": state.excluded, "provenance": state.job_provenance(),
+            "comparisons": comparisons}

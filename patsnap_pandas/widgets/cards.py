@@ -22,11 +22,13 @@ from collections.abc import Mapping, Sequence
 from typing import Any
 
 from .._html import data_uri, escape
+from ..frame.compare import three_way_css
 from ..frame.format import format_value, is_missing, optional_float, optional_int
 from ..frame.links import public_record_url
 from ..frame.words import authority_name, column_label, date_in_words, loc_in_words
 
-__all__ = ["CSS", "CARD_PX", "card_html", "compare_html", "date_text", "assignee_of"]
+__all__ = ["CSS", "CARD_PX", "card_html", "compare_html", "date_text", "assignee_of", "status_html",
+           "three_way_html"]
 
 #: Side of a card's thumbnail, in CSS pixels.
 CARD_PX = 180
@@ -35,7 +37,8 @@ COMPARE_PX = 420
 #: Columns that describe the search rather than the hit (shown in the comparison's header).
 SEARCH_COLUMNS = ("search_id", "query")
 TRIAGE_COLUMNS = ("relevance", "note")
-DATE_COLUMNS = ("apdt", "pbdt", "isd", "apply_date", "publication_date", "grant_date")
+DATE_COLUMNS = ("apdt", "pbdt", "isd", "apply_date", "publication_date", "grant_date", "expiry_estimate",
+                "expiry_patsnap")
 _ASSIGNEE_COLUMNS = ("current_assignee", "assignee", "assignees", "original_assignee", "applicant")
 
 #: The panel's style sheet. Wrapping rules: long text wraps inside its column, numbers,
@@ -93,9 +96,15 @@ CSS = """
 .psp-allviews { display: grid; grid-template-columns: repeat(2, minmax(0, 1fr)); gap: 6px; }
 .psp-allviews figure { margin: 0; text-align: center; font-size: 0.85em; min-width: 0; }
 .psp-pair .psp-allviews img { width: 100%; height: auto; aspect-ratio: 1 / 1; }
+.psp-state { font-weight: 700; white-space: nowrap; }
+.psp-state-in-force, .psp-state-pending { color: #1b7f3b; }
+.psp-state-expired, .psp-state-lapsed { color: #555; }
+.psp-state-unknown { color: #8a5a00; }
+.psp-um { display: inline-block; background: #fff3cd; color: #5c4400; border: 1px solid #e0b000;
+  border-radius: 3px; padding: 0 5px; font-size: 0.9em; font-weight: 600; white-space: nowrap; }
 .psp-panel .widget-button { width: auto; min-width: max-content; }
 .psp-panel .widget-toggle-buttons .widget-toggle-button { width: auto; min-width: max-content; }
-"""
+""" + three_way_css(".psp-panel")
 
 
 def date_text(value: Any) -> str:
@@ -175,7 +184,48 @@ def card_html(row: Mapping[str, Any], thumbnail: bytes | None) -> str:
     matched = optional_int(row.get("matched_view"))
     if matched is not None:
         lines.append(f'<div class="psp-sub psp-nowrap">matched view {matched}</div>')
+    status = status_html(row)
+    if status:
+        lines.append(f'<div class="psp-status">{status}</div>')
     return "".join(lines)
+
+
+def status_html(row: Mapping[str, Any]) -> str:
+    """A hit's clearance or prior-art words: in force and until when, or utility model ("" for neither).
+
+    Examples
+    --------
+    >>> status_html({"in_force": "in force", "expiry_estimate": "2036-03-02"})
+    '<span class="psp-state psp-state-in-force">in force</span> until <span class="psp-nowrap">2036-03-02</span> (estimate)'
+    >>> status_html({"in_force": "expired", "patent_type": "U"})
+    '<span class="psp-um">utility model</span> <span class="psp-state psp-state-expired">expired</span>'
+    """
+    parts = []
+    if str(row.get("patent_type") or "").strip().upper() == "U":
+        parts.append('<span class="psp-um">utility model</span>')
+    state = "" if is_missing(row.get("in_force")) else str(row.get("in_force")).strip().lower()
+    if state:
+        slug = escape(state.replace(" ", "-"))
+        text = f'<span class="psp-state psp-state-{slug}">{escape(state)}</span>'
+        expiry = date_text(row.get("expiry_estimate"))
+        if expiry and state in ("in force", "pending"):
+            text += f' until <span class="psp-nowrap">{escape(expiry)}</span> (estimate)'
+        parts.append(text)
+    return " ".join(parts)
+
+
+def three_way_html(row: Mapping[str, Any], comparison: Any) -> str:
+    """The three-way comparison (``frame.compare.ThreeWay``), then every field of the hit and its record link.
+
+    Examples
+    --------
+    >>> from patsnap_pandas.frame.compare import three_way
+    >>> html = three_way_html({"patent_pn": "CN1", "authority": "CN"}, three_way(None, None, None))
+    >>> html.count('<th scope="col">'), "no image of the accused product" in html
+    (3, True)
+    """
+    pn = format_value(row.get("patent_pn"))
+    return comparison.html() + _fields_table(row) + _record_link(pn, str(row.get("authority") or ""))
 
 
 def _field_value(column: str, value: Any) -> str:
@@ -240,6 +290,8 @@ def compare_html(row: Mapping[str, Any], query_image: bytes | str | None, hit_im
         query_figure = _matched_view_figure(views, int(matched_view))  # type: ignore[arg-type]
     score = optional_float(row.get("score"))
     score_text = "" if score is None else f' \u00b7 score <span class="psp-nowrap">{score:.3f}</span>'
+    status = status_html(row)
+    score_text += f"<br>{status}" if status else ""
     pair = ('<div class="psp-pair">'
             + (query_figure or _figure(_src_of(query_image), f"Query: {escape(query_label)}", "query image"))
             + _figure(data_uri(hit_image) if hit_image else None,

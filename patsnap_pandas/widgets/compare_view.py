@@ -7,18 +7,17 @@ here goes into the state (no call).
 
 from __future__ import annotations
 
-import io
-import warnings
 from typing import Any
 
 import ipywidgets as W
 import pandas as pd
 
 from .._html import escape
-from ..jobs.images import load_query_images, load_thumbnails
-from ..store.thumbnails import ThumbnailStore
+from ..jobs.images import load_query_images
+from ..report.clearance import comparison
+from ..report.clearance import hit_picture as report_picture
 from ._layout import classed, full, label, message_slot, row
-from .cards import compare_html
+from .cards import compare_html, three_way_html
 from .messages import plural
 from .state import RELEVANCE_CHOICES, PanelState
 
@@ -27,34 +26,17 @@ __all__ = ["COMPARE_FETCH_PX", "CompareView"]
 COMPARE_FETCH_PX = 512  # the hit's image in the comparison view (falls back to the card thumbnail)
 
 
-def _long_side(png: bytes | None) -> int:
-    """The longest side of an image in pixels (0 when there is none or it cannot be read)."""
-    if not png:
-        return 0
-    from PIL import Image
-
-    try:
-        with Image.open(io.BytesIO(png)) as im:
-            return max(im.size)
-    except Exception:  # noqa: BLE001 - anything unreadable counts as no image
-        return 0
-
-
 def hit_picture(df: pd.DataFrame, index: int, thumb: bytes | None) -> bytes | None:
     """The hit's picture at :data:`COMPARE_FETCH_PX` when its link still works, else its card thumbnail."""
-    try:
-        with warnings.catch_warnings():
-            warnings.simplefilter("ignore")
-            large: bytes | None = load_thumbnails(df.loc[[index]], size=COMPARE_FETCH_PX)[0]
-            if large == ThumbnailStore(size=COMPARE_FETCH_PX).placeholder():  # expired link: no image
-                large = None
-    except Exception:  # noqa: BLE001 - the card's thumbnail is a fine fallback (URL expired, offline)
-        large = None
-    return large if _long_side(large) > _long_side(thumb) else thumb
+    return report_picture(df, index, thumb, size=COMPARE_FETCH_PX)
 
 
 class CompareView:
-    """The ``psp-compare`` box: Back / Previous / Next, the pair of pictures with the fields, and the mark.
+    """The ``psp-compare`` box: Back / Previous / Next, the pictures with the fields, and the mark.
+
+    The open hit stands beside the query; in a prior-art search with an accused product's image,
+    the query (the registered design), the accused product and the open hit (the prior art)
+    stand side by side at one height (:func:`patsnap_pandas.report.comparison`).
 
     Parameters
     ----------
@@ -116,7 +98,7 @@ class CompareView:
         self.clear_mark.on_click(self._clear)
         self.relevance.observe(lambda change: self._mark(change["new"], None), names="value")
         self.note.observe(lambda change: self._mark(self.relevance.value, change["new"]), names="value")
-        state.observe(self.draw, names=["open_row"])
+        state.observe(self.draw, names=["open_row", "accused_image", "purpose"])
         state.observe(self._draw_nav, names=["shown"])
         state.observe(self._draw_mark, names=["marks"])
 
@@ -143,6 +125,12 @@ class CompareView:
     def _body(self, df: pd.DataFrame, index: int) -> str:
         row_ = df.loc[index]
         hit_image = hit_picture(df, index, self.state.thumb(index))
+        state = self.state
+        if state.purpose == "prior_art" and state.accused_image and state.query_thumb:
+            # the query is the registered design; the open hit is the prior art
+            return three_way_html(row_, comparison(state.query_thumb, state.accused_image, df.loc[[index]],
+                                                   prior_art_image=hit_image, accused_label=state.accused_name,
+                                                   registered_label=state.query_name or "registered design"))
         views = self._searched_views(df)
         if len(views) > 1:
             matched = row_.get("matched_view")

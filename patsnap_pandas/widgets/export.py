@@ -22,6 +22,7 @@ import dataclasses
 import datetime as dt
 from collections.abc import Mapping
 from pathlib import Path
+from typing import Any
 
 import pandas as pd
 import platformdirs
@@ -129,8 +130,27 @@ class Export:
     message: str
 
 
+def _report(df: pd.DataFrame, include: str, notes: Mapping[str, str] | None, title: str | None,
+            job: Mapping[str, Any] | None) -> Any:
+    """The report model of the export: a search report, or a clearance or prior-art report."""
+    from ..report import build_report, clearance_report, prior_art_report
+
+    query = df.attrs.get("query") or "query image"
+    if job is None:
+        return build_report(df, title=title or f"Design search: {query}", include=include, notes=dict(notes or {}))
+    check_choice(include, "include", ("all", "marked", "relevant"), what="choice")
+    if include != "all":
+        marks = df["relevance"].astype("string").str.strip().fillna("")
+        df = df[((marks == "relevant") if include == "relevant" else (marks != "")).to_numpy()]
+    make = clearance_report if job["kind"] == "clearance" else prior_art_report
+    words = "Clearance" if job["kind"] == "clearance" else "Prior art"
+    return make(df, job.get("excluded"), job.get("provenance"), title=title or f"{words}: {query}",
+                notes=dict(notes or {}), comparisons=job.get("comparisons") or None)
+
+
 def export_report(df: pd.DataFrame, *, fmt: str, include: str, folder: str | Path,
-                  notes: Mapping[str, str] | None = None, title: str | None = None) -> Export:
+                  notes: Mapping[str, str] | None = None, title: str | None = None,
+                  job: Mapping[str, Any] | None = None) -> Export:
     """Build the report of ``df`` (:func:`patsnap_pandas.report.build_report`), save it in ``folder``, offer it.
 
     Parameters
@@ -145,7 +165,11 @@ def export_report(df: pd.DataFrame, *, fmt: str, include: str, folder: str | Pat
     notes : mapping, optional
         The panel's local filters in words, for the report's provenance.
     title : str, optional
-        Default: "Design search: <query>".
+        Default: "Design search: <query>" (a clearance or prior-art report: "Clearance: <query>" ...).
+    job : mapping, optional
+        A clearance or prior-art search (:func:`.actions.job_of`): ``kind``, ``excluded``,
+        ``provenance``, ``comparisons``; the report is then
+        :func:`~patsnap_pandas.report.clearance_report` or :func:`~patsnap_pandas.report.prior_art_report`.
 
     Examples
     --------
@@ -158,12 +182,11 @@ def export_report(df: pd.DataFrame, *, fmt: str, include: str, folder: str | Pat
     >>> done.path.suffix, done.path.exists(), 'download="' in done.html
     ('.html', True, True)
     """
-    from ..report import build_report, write_excel, write_html, write_pdf
+    from ..report import write_excel, write_html, write_pdf
 
     check_choice(fmt, "fmt", EXPORT_FORMATS, what="format")
     suffix, word = EXPORT_FORMATS[fmt]
-    query = df.attrs.get("query") or "query image"
-    report = build_report(df, title=title or f"Design search: {query}", include=include, notes=dict(notes or {}))
+    report = _report(df, include, notes, title, job)
     folder = Path(folder).expanduser()
     folder.mkdir(parents=True, exist_ok=True)
     path = unique_path(folder, f"design-search-{dt.datetime.now():%Y%m%d-%H%M%S}", suffix).resolve()

@@ -51,6 +51,7 @@ from .compare_view import CompareView
 from .export import default_export_dir, display_path
 from .export_view import ExportView
 from .filter_form import FilterForm
+from .purpose_view import PurposeView
 from .query_input import QueryInput
 from .results_view import ResultsView
 from .state import PanelState
@@ -74,6 +75,14 @@ class SearchPanel:
         or files, up to :data:`views.MAX_VIEWS`).
     limit : int, default 10
         Hits per Search and per Load more, 1..100 (the slider's start value).
+    purpose : {"explore", "clearance", "prior_art"}, default "explore"
+        What the search is for (the panel's purpose choice): every design that looks alike; the
+        designs in force in ``markets`` on the date ``on`` (default today); or the designs and
+        utility models published before ``before``.
+    markets : list of str, optional
+        Clearance: office codes (``"US"``, ``"EM"``, ``"CN"``...).
+    on, before : date or "YYYY-MM-DD", optional
+        Clearance: the date the designs must be in force on; prior art: the cutoff.
     export_dir : path, optional
         Folder the exported reports are saved to (the panel's *Save in folder* box; the
         user can change it). Default: :func:`patsnap_pandas.widgets.export.default_export_dir`,
@@ -97,7 +106,7 @@ class SearchPanel:
         in the order of the cards.
     widget : ipywidgets.VBox
         The root widget (the panel displays itself as it).
-    query_input, filter_form, action_bar, status_line, results_view, card_grid, score_chart, compare_view, export_view
+    query_input, purpose_view, filter_form, action_bar, status_line, results_view, card_grid, score_chart, compare_view, export_view
         The views; their widgets are attributes of the panel too (``search_button``, ``loc``,
         ``card_box``, ``compare``, ``export_button``, ...).
 
@@ -119,6 +128,7 @@ class SearchPanel:
 
     def __init__(self, client: PatsnapClient | None = None, *, image: Any = None,
                  limit: int = codes.LIMIT_DEFAULT, export_dir: str | Path | None = None,
+                 purpose: str = "explore", markets: Any = (), on: Any = None, before: Any = None,
                  **initial_filters: Any) -> None:
         if client is not None and not isinstance(client, PatsnapClient):
             raise InvalidInputError(f"client={client!r} is not valid: expected a PatsnapClient "
@@ -130,6 +140,7 @@ class SearchPanel:
         if client is None:
             self.state.find_client()
         self.state.set_filters(initial)
+        self.state.set_purpose(purpose, markets=markets, on=on, before=before)
         self._build(initial)
         if image is not None:
             self.set_image(image)
@@ -248,6 +259,7 @@ class SearchPanel:
         self.filter_form = FilterForm(state, initial)
         self.action_bar = ActionBar(state)
         self.status_line = StatusLine(state)
+        self.purpose_view = PurposeView(state)
         self.compare_view = CompareView(state)
         self.export_view = ExportView(state)
         self.results_view = ResultsView(state, compare=self.compare_view.compare_box, export=self.export_view.box)
@@ -259,7 +271,8 @@ class SearchPanel:
         form = W.Box([self.query_input.box, self.filter_form.box],
                      layout=W.Layout(display="flex", flex_flow="row wrap", grid_gap="8px 24px", width="auto",
                                      max_width="1200px"))
-        self.widget = classed(W.VBox([self.css, self.title, self.status_line.status, form, self.action_bar.box,
+        self.widget = classed(W.VBox([self.css, self.title, self.status_line.status, self.purpose_view.box, form,
+                                      self.action_bar.box,
                                       self.results_view.results_box],
                                      layout=W.Layout(width="auto", max_width="100%", min_width="0",
                                                      overflow="hidden", padding="4px")), "psp-panel")
@@ -267,7 +280,10 @@ class SearchPanel:
 
     def _name_widgets(self) -> None:
         """The views' widgets as attributes of the panel (code written against the earlier panel uses them)."""
-        q, f, a = self.query_input, self.filter_form, self.action_bar
+        q, f, a, p = self.query_input, self.filter_form, self.action_bar, self.purpose_view
+        self.purpose, self.markets, self.in_force_on, self.published_before = (p.purpose, p.markets, p.in_force_on,
+                                                                               p.published_before)
+        self.purpose_words, self.accused_upload = p.words, p.accused_upload
         self.status = self.status_line.status
         self.upload, self.image_msg, self.url, self.url_msg = q.upload, q.image_msg, q.url, q.url_msg
         self.preview, self.views_box, self.views_hint = q.preview, q.views_box, q.views_hint

@@ -50,6 +50,7 @@ from ..jobs.views import MAX_VIEWS
 from . import actions
 from .export import EXPORT_FORMATS, default_export_dir, display_path
 from .messages import filter_message, image_message, split_urls, too_many_views, url_message, urls_message
+from .purpose import PurposeTraits
 
 __all__ = ["CARD_ORDERS", "COMMON_AUTHORITIES", "FILTER_TRAITS", "PREVIEW_PX", "RELEVANCE_CHOICES", "PanelState",
            "QueryView", "check_fields", "shown_rows"]
@@ -220,8 +221,11 @@ def _named_file(data: bytes, name: str) -> io.BytesIO:
     return handle
 
 
-class PanelState(HasTraits):
+class PanelState(PurposeTraits, HasTraits):
     """Everything the panel knows between clicks, as traits the views observe; no widget is made here.
+
+    The purpose of the search (explore, clearance, prior art), its markets and date, the accused
+    product and the excluded hits are the traits of :class:`~.purpose.PurposeTraits`.
 
     Attributes
     ----------
@@ -465,7 +469,7 @@ class PanelState(HasTraits):
     def search_blocker(self) -> str | None:
         """Why Search cannot run now, as a hint next to it (None when it can)."""
         url = self.query_url.strip()
-        if self.field_errors or self.image_error and not url and not self.views:
+        if self.field_errors or self.job_errors or self.image_error and not url and not self.views:
             return "Correct the field marked in red to search."
         if not url and not self.views:
             return "Choose an image file or paste an image URL to search."

@@ -14,8 +14,8 @@ from patsnap_pandas import (
     search_designs,
 )
 from patsnap_pandas.store.budget import MemoryUsageCounter
-from patsnap_pandas.store.local_usage import LocalUsageCounter
 from patsnap_pandas.store.files import USAGE_FILE
+from patsnap_pandas.store.local_usage import LocalUsageCounter
 from tests.helpers import SEARCH, UPLOAD, numbered_png
 
 

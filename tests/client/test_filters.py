@@ -216,8 +216,8 @@ def test_filters_reach_the_server_normalised(sandbox, client, query_url):
 
 
 def test_every_filter_has_one_label_for_people():
-    from patsnap_pandas.codes import FILTER_LABELS
     from patsnap_pandas.api.filters import FILTER_NAMES
+    from patsnap_pandas.codes import FILTER_LABELS
 
     assert set(FILTER_LABELS) == set(FILTER_NAMES)
     assert len(set(FILTER_LABELS.values())) == len(FILTER_LABELS)  # no two filters read alike

@@ -18,10 +18,10 @@ from PIL import Image
 
 from patsnap_pandas import config, errors
 from patsnap_pandas.frame.schema import hits_to_frame
-from patsnap_pandas.store.thumbnails import ThumbnailStore, ThumbnailWarning
 from patsnap_pandas.sandbox import start_sandbox
 from patsnap_pandas.store.disk_index import EVICT_TO
 from patsnap_pandas.store.safe_fetch import distrust_origin, trust_origin
+from patsnap_pandas.store.thumbnails import ThumbnailStore, ThumbnailWarning
 
 PNG_SIGNATURE = b"\x89PNG\r\n\x1a\n"
 

@@ -16,8 +16,8 @@ from __future__ import annotations
 
 import re
 import sys
+from collections.abc import Callable
 from pathlib import Path
-from typing import Callable
 
 from patsnap_pandas import codes, config, errors
 from patsnap_pandas.api.filters import FILTER_NAMES

@@ -38,6 +38,7 @@ ALLOWED: dict[tuple[str, str], str] = {
                                    "which check_int's cannot",
     ("Answer.run", "expire"): "not an argument: PatSnap's answer to an upload (a ResponseFormatError)",
     ("_score", "score"): "not an argument: a hit's score in PatSnap's answer (a ResponseFormatError)",
+    ("job_frames", "the job returned"): "not an argument: what a job function returned (a programming error)",
     ("PatsnapClient.__getstate__", "pickled"): "not an argument check: a client holding credentials is not pickled",
 }
 

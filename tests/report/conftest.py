@@ -70,3 +70,39 @@ def plain_hits(plain_server, shared_sandbox, corpus, tmp_path):
         yield search_designs(design_png(corpus, 5), client=client, limit=12).patsnap.enrich()
     finally:
         client.close()
+
+
+#: What the clearance job writes per row (docs/clearance.md), made by hand here from a real search:
+#: the report tests take the data the job makes, not the job.
+EXPIRY_RULE = "EM registered design (EU design): 25 years from filing (Regulation (EC) 6/2002 Art. 12)"
+
+
+@pytest.fixture
+def clearance_frames(hits):
+    """(kept, excluded, provenance) of a clearance on 2027-01-01 in US, EM and CN: the 12 hits of ``hits``
+    split 7 kept (6 in force, 1 pending) and 5 excluded (2 expired, 2 lapsed, 1 outside the markets)."""
+    import datetime as dt
+
+    kept = hits.head(7).copy()
+    kept["in_force"] = ["in force"] * 6 + ["pending"]
+    kept["in_force_reason"] = ["within the term, which ends on 2036-03-02"] * 6 + ["published, not yet granted"]
+    kept["expiry_estimate"] = [dt.date(2036, 3, 2)] * 5 + [dt.date(2031, 5, 1), None]
+    kept["expiry_rule"] = [EXPIRY_RULE] * 7
+    kept["expiry_certainty"] = ["rule"] * 5 + ["rule, transition assumed", "unknown: grant date missing"]
+    kept["expiry_patsnap"] = [dt.date(2036, 3, 2), dt.date(2036, 9, 30)] + [None] * 5  # 212 days apart
+    kept["next_renewal"] = ["2027-03-02 (renewal 3)"] * 6 + [None]
+    excluded = hits.tail(5).copy()
+    excluded["in_force"] = ["expired", "lapsed", "lapsed", "expired", "not in the markets"]
+    excluded["in_force_reason"] = ["the term ended on 2020-01-02", "legal status: annual fee unpaid, since 2019-04-01",
+                                   "legal status: withdrawn", "the term ended on 2024-12-31",
+                                   "Japan is not among the markets"]
+    provenance = {"markets": ["US", "EM", "CN"], "on": dt.date(2027, 1, 1)}
+    return kept, excluded, provenance
+
+
+@pytest.fixture
+def evidence(hits):
+    """A prior-art job's evidence (all published before 2030-01-01), every other hit a utility model (``patent_type`` U)."""
+    out = hits.copy()
+    out["patent_type"] = ["D", "U"] * (len(out) // 2)
+    return out

@@ -12,7 +12,7 @@ import pandas as pd
 import pytest
 
 from patsnap_pandas import search_designs
-from patsnap_pandas.report import build_report, write_html
+from patsnap_pandas.report import build_report, clearance_report, comparison, prior_art_report, write_html
 from tests.helpers import design_png
 from tests.widgets.browser import decoded_box
 
@@ -25,7 +25,7 @@ CHROMIUM_ARGS = ["--no-sandbox", "--disable-gpu", "--disable-quic", "--no-first-
 MEASURE = """() => {
   const out = {wrapped: [], wide: [], checked: 0};
   const width = document.documentElement.clientWidth;
-  for (const el of document.querySelectorAll('.num, .code, .date, .score')) {
+  for (const el of document.querySelectorAll('.num, .code, .date, .score, .nowrap, .tw-nowrap, .state')) {
     const text = el.textContent.trim();
     // a cell holding a number and a second line (the authority under it) is measured by its parts
     if (!text || [...el.children].some(c => !['A', 'SPAN'].includes(c.tagName) || c.classList.contains('sub'))) continue;
@@ -96,6 +96,42 @@ def test_nothing_wraps_or_overflows_and_the_banner_stays(browser, reports, width
                 expect(strip).to_have_count(5)
                 assert min(decoded_box(strip.nth(i))["width"] for i in range(5)) >= 150  # decoded, large enough
                 assert page.locator(".card .others").count() == page.locator(".card").count() > 0
+            page.evaluate("window.scrollTo(0, document.body.scrollHeight / 2)")
+            top = page.evaluate("document.elementFromPoint(window.innerWidth / 2, 8).className")
+            assert top == "banner", (name, width, top)
+        finally:
+            page.close()
+
+
+@pytest.fixture
+def job_reports(clearance_frames, evidence, corpus, tmp_path):
+    kept, excluded, provenance = clearance_frames
+    tw = comparison(kept.iloc[[0]], design_png(corpus, 30), evidence, accused_label="our C-100 chair, photo 1")
+    return {
+        "clearance": write_html(clearance_report(kept, excluded, provenance, title="Clearance of our C-100",
+                                                 comparisons=tw), tmp_path / "clearance.html"),
+        "prior_art": write_html(prior_art_report(evidence, None, {"before": "2030-01-01"}, title="Prior art",
+                                                 comparisons=tw), tmp_path / "prior_art.html"),
+    }
+
+
+@pytest.mark.parametrize("width", [1920, 1280, 800])
+def test_job_reports_fit_and_the_three_pictures_stand_at_one_height(browser, job_reports, width):
+    for name, path in job_reports.items():
+        page = browser.new_page(viewport={"width": width, "height": 900})
+        try:
+            page.route("**/*", lambda route: route.abort() if not route.request.url.startswith(("file:", "data:"))
+                       else route.continue_())
+            page.goto(path.as_uri())
+            result = page.evaluate(MEASURE)
+            assert result["checked"] > 40, (name, result["checked"])
+            assert result["wrapped"] == [], (name, width, result["wrapped"][:5])
+            assert result["wide"] == [], (name, width, result["wide"][:5])
+            pictures = page.locator("table.tw img")
+            assert pictures.count() == 3
+            heights = [round(decoded_box(pictures.nth(i))["height"]) for i in range(3)]
+            assert max(heights) - min(heights) <= 2, (name, width, heights)
+            assert min(heights) >= 200, (name, width, heights)  # large enough to judge the overall impression
             page.evaluate("window.scrollTo(0, document.body.scrollHeight / 2)")
             top = page.evaluate("document.elementFromPoint(window.innerWidth / 2, 8).className")
             assert top == "banner", (name, width, top)

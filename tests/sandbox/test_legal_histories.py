@@ -156,7 +156,7 @@ def test_granted_designs_end_by_their_office_rule(designs):
         if d.grant_date is None:
             continue
         assert history.expiry == expected_term(d), (d.patent_pn, history.rule)
-        ending = next((e for e in history.events if e.kind in ("expired", "lapsed", "invalidated", "surrendered")))
+        ending = next(e for e in history.events if e.kind in ("expired", "lapsed", "invalidated", "surrendered"))
         assert ending.date <= history.expiry + DAY
         if ending.kind == "expired":
             assert ending.date == history.expiry + DAY

@@ -10,9 +10,9 @@ import pytest
 import requests
 
 from patsnap_pandas import PatsnapClient, search_designs
-from patsnap_pandas.store.thumbnails import ThumbnailStore, ThumbnailWarning
 from patsnap_pandas.api.images import prepare_image
 from patsnap_pandas.jobs.images import load_thumbnails
+from patsnap_pandas.store.thumbnails import ThumbnailStore, ThumbnailWarning
 
 VOLATILE_ATTRS = ("fetched_at", "from_cache")
 

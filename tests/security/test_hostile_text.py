@@ -27,8 +27,8 @@ import pytest
 from patsnap_pandas import ResponseDataWarning, search_designs
 from patsnap_pandas.cli.common import format_table
 from patsnap_pandas.cli.main import main
-from patsnap_pandas.frame.csv_file import write_csv
 from patsnap_pandas.frame.charts import plot_scores, score_chart_png
+from patsnap_pandas.frame.csv_file import write_csv
 from patsnap_pandas.frame.schema import hits_to_frame
 from patsnap_pandas.safe_text import neutralise_formula
 from tests.helpers import BIBLIOGRAPHY, LEGAL, SEARCH, UPLOAD, drawing_png, envelope, json_response

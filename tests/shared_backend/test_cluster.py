@@ -9,7 +9,6 @@ from patsnap_pandas import InvalidInputError
 from patsnap_pandas.jobs.cluster import PartFailedWarning, search_each_on_cluster
 from tests.helpers import SEARCH, UPLOAD, distinct_png
 
-
 pytestmark = pytest.mark.slow  # a LocalCluster of worker processes
 
 

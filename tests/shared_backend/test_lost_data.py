@@ -15,8 +15,8 @@ import pandas as pd
 import pytest
 
 from patsnap_pandas import CacheWarning, PatsnapClient, SpendingLostError
-from patsnap_pandas.jobs.batch import search_each
 from patsnap_pandas.api.models import ENDPOINTS
+from patsnap_pandas.jobs.batch import search_each
 from patsnap_pandas.store.redis_backend import RedisBackend
 
 UPLOAD, SEARCH = ENDPOINTS["upload"], ENDPOINTS["search"]

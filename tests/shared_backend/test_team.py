@@ -31,7 +31,6 @@ from patsnap_pandas.store.thumbnails import ThumbnailStore
 from patsnap_pandas.testing import RedisServer, wait_until
 from tests.helpers import SEARCH, UPLOAD, distinct_png
 
-
 ROOT = Path(__file__).resolve().parents[2]
 CORPUS_SIZE = 600  # the default corpus, shared with the other folders (its index is loaded once)
 

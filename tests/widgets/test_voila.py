@@ -243,6 +243,41 @@ def test_three_views_strip_search_and_comparison_fit_at_800_1280_1920(browser, v
     page.close()
 
 
+def test_purpose_choice_fits_at_800_1280_1920(browser, voila):
+    """Clearance: the markets list and the date beside it, the message next to the list until a market is
+    chosen, then the purpose in words; Prior art: the cutoff and the accused product. Nothing wider than the
+    window; Search disabled while a market or the date is missing. (No search: the jobs are another branch's.)"""
+    from playwright.sync_api import expect
+
+    url, log, _root = voila
+    page = open_app(browser, url)
+    problems = {}
+    page.locator(".psp-purpose-choice button", has_text="Clearance").click()
+    expect(page.locator(".psp-markets select")).to_be_visible(timeout=20_000)
+    expect(page.locator(".psp-in-force-on input")).to_be_visible()
+    expect(page.locator(".psp-msg-markets")).to_have_text("Clearance: choose the markets where the product will be sold.")
+    page.locator(".psp-markets select").select_option(label=[f"{code} \u2013 {AUTHORITIES[code]}" for code in ("US", "EM")])
+    expect(page.locator(".psp-msg-markets")).to_have_text("")
+    expect(page.locator(".psp-purpose-words")).to_contain_text("in force or pending on")
+    expect(page.locator(".psp-purpose-words")).to_contain_text("in United States, EUIPO (EU designs)")
+    problems["clearance"] = check_widths(page, "voila-7-purpose-clearance")
+
+    page.set_viewport_size({"width": 1280, "height": 900})
+    page.locator(".psp-purpose-choice button", has_text="Prior art").click()
+    expect(page.locator(".psp-published-before input")).to_be_visible(timeout=20_000)
+    expect(page.locator(".psp-markets select")).to_be_hidden()
+    expect(page.locator(".psp-msg-date")).to_contain_text("Prior art: choose the date")
+    page.locator(".psp-published-before input").fill("2019-06-01")
+    page.locator(".psp-published-before input").press("Tab")
+    expect(page.locator(".psp-purpose-words")).to_contain_text("published before 2019-06-01")
+    expect(page.locator("button.psp-accused-upload")).to_be_visible()
+    problems["prior art"] = check_widths(page, "voila-8-purpose-prior-art")
+    assert not {state: p for state, p in problems.items() if p}, json.dumps(problems, indent=1)
+    assert not browser.errors, browser.errors
+    assert "Traceback" not in log.read_text()
+    page.close()
+
+
 def test_the_layout_measure_finds_what_it_looks_for(browser):
     """The measure the layout tests rely on flags a clipped control, a cut label and an overflowing box."""
     from .browser import layout_problems

@@ -1,0 +1,196 @@
+"""The panel's purpose choice: explore, clearance, prior art; markets and date in words; what Search runs.
+
+The state alone first (no widget is made), then its view and the cards and comparison that
+show in force and expiry. Searches go over real HTTP to the sandbox; the clearance and
+prior-art jobs are the ``stand_in_jobs`` of conftest.py (the real ones are built elsewhere,
+and meet the panel only at their frames).
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import html
+import re
+
+import ipywidgets as W
+import pytest
+
+from patsnap_pandas import InvalidInputError, SearchPanel
+from patsnap_pandas.frame import words
+from patsnap_pandas.widgets import purpose
+from patsnap_pandas.widgets.cards import card_html, status_html
+from patsnap_pandas.widgets.purpose import PURPOSES
+from patsnap_pandas.widgets.state import PanelState
+
+from .test_panel_views import files_value
+
+ON = dt.date(2027, 1, 1)
+
+
+@pytest.fixture
+def no_widgets(monkeypatch):
+    def refuse(self, *args, **kwargs):
+        raise AssertionError(f"a {type(self).__name__} widget was made: the state draws nothing")
+
+    monkeypatch.setattr(W.Widget, "open", refuse)
+
+
+def test_explore_is_the_default_and_says_so(no_widgets):
+    state = PanelState()
+    assert state.purpose == "explore" and state.job_errors == {} and state.job_provenance() == {}
+    assert state.purpose_in_words() == ("Explore: every registered design that looks like the query, whatever its "
+                                        "status or market.")
+    assert list(PURPOSES.values()) == ["Explore", "Clearance", "Prior art"]
+
+
+def test_clearance_needs_markets_and_a_date_said_in_words(no_widgets):
+    state = PanelState(query_url="https://example.com/chair.png")
+    seen = []
+    state.observe(lambda change: seen.append(change["new"]), names=["job_errors"])
+    state.purpose = "clearance"
+    assert state.in_force_on == dt.date.today()  # a clearance is about today unless told otherwise
+    assert state.job_errors == {"markets": "Clearance: choose the markets where the product will be sold."}
+    assert state.search_blocker() == "Correct the field marked in red to search."
+    state.markets = ("US", "EM", "CN")
+    state.in_force_on = ON
+    assert state.job_errors == {} and state.search_blocker() is None and seen[-1] == {}
+    assert state.purpose_in_words() == (
+        "Clearance: the registered designs in force or pending on 2027-01-01 in United States, EUIPO (EU designs), "
+        "China; the others are set aside, each with its reason.")
+    assert state.job_provenance() == {"markets": ["US", "EM", "CN"], "on": ON}
+    state.in_force_on = None
+    assert state.job_errors == {} and state.in_force_on == dt.date.today()  # cleared: back to today
+
+
+def test_prior_art_needs_the_cutoff(no_widgets):
+    state = PanelState()
+    state.purpose = "prior_art"
+    assert state.job_errors["date"].startswith("Prior art: choose the date: evidence must be published before it")
+    state.published_before = dt.date(2019, 6, 1)
+    assert state.job_errors == {}
+    assert state.purpose_in_words() == ("Prior art: registered designs and utility models published before "
+                                        "2019-06-01, whatever their status.")
+    assert state.job_provenance() == {"before": dt.date(2019, 6, 1), "utility_models": True}
+
+
+def test_set_purpose_checks_every_value(no_widgets):
+    state = PanelState()
+    state.set_purpose("clearance", markets="us, em", on="2027-01-01")
+    assert (state.purpose, state.markets, state.in_force_on) == ("clearance", ("US", "EM"), ON)
+    with pytest.raises(InvalidInputError, match=r"purpose='fto' is not valid: unknown purpose"):
+        state.set_purpose("fto")
+    with pytest.raises(InvalidInputError, match=r"markets=\['US', 'XX'\] is not valid: Markets: 'XX' is not an office"):
+        state.set_purpose("clearance", markets=["US", "XX"])
+    with pytest.raises(InvalidInputError, match=r"^on='soon' is not valid"):
+        state.set_purpose("clearance", markets=["US"], on="soon")
+    with pytest.raises(InvalidInputError, match="image=str is not valid: expected the bytes of an image"):
+        state.set_accused("chair.png")
+    assert (state.purpose, state.markets) == ("clearance", ("US", "EM"))  # a refused value changes nothing
+
+
+def test_a_clearance_search_keeps_what_is_in_force_and_sets_the_rest_aside(client, sandbox, query_png,
+                                                                          stand_in_jobs, no_widgets, tmp_path):
+    state = PanelState(client=client, limit=20, export_folder=str(tmp_path))
+    state.set_image(query_png, "chair.png")
+    state.set_purpose("clearance", markets=["US", "EM"], on=ON)
+    state.search()
+    assert state.last_error is None, state.last_error
+    assert stand_in_jobs[0][0] == "clearance" and stand_in_jobs[0][1]["markets"] == ["US", "EM"]
+    assert stand_in_jobs[0][1]["on"] == ON
+    kept, excluded = state.results, state.excluded
+    assert len(kept) + len(excluded) == 20 and len(excluded) > 0
+    assert set(kept["authority"]) <= {"US", "EM"} and set(kept["in_force"]) <= {"in force", "pending"}
+    assert re.fullmatch(rf"Found {len(kept)} hits? of \d+ matching designs; {len(excluded)} hits? set aside "
+                        r"\(see the report\)\.", state.message), state.message
+    billed = sandbox.ledger.billed()
+    state.load_more()  # a job's results are not continued
+    assert "a clearance or prior-art search is not continued" in state.last_error
+    assert sandbox.ledger.billed() == billed
+    state.export_format = "html"
+    state.export()
+    assert state.last_error is None, state.last_error
+    page = state.last_report.read_text("utf-8")
+    assert "<h1 dir=\"auto\">Clearance: chair.png</h1>" in page and "Excluded, and why" in page
+    assert html.escape(words.CLEARANCE_BLIND_SPOTS[0], quote=True) in page
+    assert "United States, EUIPO (EU designs)" in page and "2027-01-01" in page
+    assert sandbox.ledger.billed() == billed  # exporting makes no call
+
+
+def test_without_the_job_the_panel_says_so_and_calls_nothing(client, sandbox, query_png, monkeypatch, no_widgets):
+    monkeypatch.setitem(purpose.JOB_FUNCTIONS, "clearance", ("patsnap_pandas.jobs.no_such_module", "clearance"))
+    state = PanelState(client=client)
+    state.set_image(query_png, "chair.png")
+    state.set_purpose("clearance", markets=["US"])
+    state.search()
+    assert state.last_error == ("Search was not started: Clearance needs patsnap_pandas.jobs.no_such_module.clearance, "
+                                "which this version of patsnap-pandas does not have; choose Explore.")
+    assert state.results is None and sandbox.ledger.billed() == 0
+
+
+def test_prior_art_with_an_accused_product_exports_three_way_comparisons(client, query_png, corpus, stand_in_jobs,
+                                                                        no_widgets, tmp_path):
+    state = PanelState(client=client, limit=20, export_folder=str(tmp_path))
+    state.set_image(query_png, "registered.png")
+    state.set_purpose("prior_art", before="2030-01-01")
+    state.search()
+    assert state.last_error is None, state.last_error
+    assert len(state.results) and (state.results["patent_type"] == "U").any()
+    state.set_accused(corpus.image_png(corpus.designs[3].image_keys[0]), "their lamp.png")
+    state.mark(1, "relevant")
+    state.mark(2, "relevant")
+    state.export()
+    assert state.last_error is None, state.last_error
+    page = state.last_report.read_text("utf-8")
+    assert page.count('<table class="tw">') == 2  # one per hit marked relevant
+    assert "registered.png" in page and "their lamp.png" in page and "Evidence published before 2030-01-01" in page
+
+
+def test_the_purpose_view_draws_the_state_and_writes_into_it(client):
+    panel = SearchPanel(client, purpose="clearance", markets=["US"], on="2027-01-01")
+    assert panel.purpose.value == "clearance" and panel.markets.value == ("US",)
+    assert panel.in_force_on.value == ON
+    assert panel.purpose_view.clearance_box.layout.display == "flex"
+    assert panel.purpose_view.prior_art_box.layout.display == "none"
+    assert "in force or pending on 2027-01-01 in United States" in panel.purpose_words.value
+    panel.markets.value = ()  # chosen in the browser: into the state, the message next to the list
+    assert panel.state.markets == () and "choose the markets" in panel.purpose_view.markets_msg.value
+    assert panel.search_button.disabled and panel.purpose_words.value == ""
+    panel.purpose.value = "prior_art"
+    assert panel.purpose_view.prior_art_box.layout.display == "flex"
+    assert "Prior art: choose the date" in panel.purpose_view.date_msg.value
+    panel.published_before.value = dt.date(2019, 6, 1)
+    assert "published before 2019-06-01" in panel.purpose_words.value
+    panel.accused_upload.value = files_value((b"not an image", "x.png"))
+    assert "not an image the panel can read" in panel.purpose_view.accused_preview.value
+    panel.close()
+
+
+def test_cards_and_comparison_show_in_force_and_expiry(client, query_png, corpus, stand_in_jobs):
+    panel = SearchPanel(client, image=query_png, limit=20, purpose="clearance", markets=["US", "EM", "CN"], on=ON)
+    panel.search_button.click()
+    assert panel.state.last_error is None, panel.state.last_error
+    first = panel.card_box.children[0].children[0].value
+    row = panel.shown.iloc[0]
+    assert f'psp-state-{row["in_force"].replace(" ", "-")}">{row["in_force"]}</span>' in first
+    if row["expiry_estimate"] is not None:
+        assert f'until <span class="psp-nowrap">{row["expiry_estimate"].isoformat()}</span>' in first
+    panel.open_hit(0)
+    body = panel.compare.value
+    assert "Expiry (estimate)" in body and "<th scope=\"row\">Rule</th>" in body and "In force" in body
+    assert "in_force_reason" not in body and "expiry_rule" not in body  # words, not column names
+    # prior art with an accused product: three pictures in the comparison
+    panel.state.set_purpose("prior_art", before="2030-01-01")
+    panel.search_button.click()
+    panel.state.set_accused(corpus.image_png(corpus.designs[3].image_keys[0]), "their lamp.png")
+    panel.open_hit(0)
+    assert panel.compare.value.count("<img ") == 3 and "Closest prior art" in panel.compare.value
+    assert "their lamp.png" in panel.compare.value
+    panel.close()
+
+
+def test_status_words_of_a_card():
+    assert status_html({"in_force": "lapsed", "expiry_estimate": "2036-03-02"}) == \
+        '<span class="psp-state psp-state-lapsed">lapsed</span>'
+    assert status_html({"title": "Lamp"}) == ""
+    card = card_html({"patent_pn": "USD1", "in_force": "pending", "patent_type": "U", "title": "<b>"}, None)
+    assert '<span class="psp-um">utility model</span>' in card and "&lt;b&gt;" in card

@@ -43,6 +43,7 @@ LEGAL_STATUS_ALIASES: dict[str, int] = {
     "withdrawal": 11,
     "rejection": 13,
     "revoked": 14,
+    "invalidated": 14,
     "full cancellation": 14,
     "expiration": 15,
     "lapsed": 16,

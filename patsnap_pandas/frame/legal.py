@@ -41,8 +41,8 @@ from .._validate import check_optional_date
 from ..errors import InvalidInputError
 from .terms import STATUS_EFFECT, estimate_expiry
 
-__all__ = ["COLUMNS", "DISAGREE_DAYS", "LegalState", "events_in_words", "expiry_frame", "expiry_row", "state_on",
-           "status_code"]
+__all__ = ["COLUMNS", "DISAGREE_DAYS", "LegalState", "check_on", "events_in_words", "expiry_frame", "expiry_row",
+           "state_on", "status_code"]
 
 #: Our expiry and PatSnap's (P012 ``exdt``) further apart than this many days: ``expiry_differs``.
 DISAGREE_DAYS = 31
@@ -65,6 +65,21 @@ COLUMNS: dict[str, str] = {
 }
 
 _EARLIEST, _LATEST = dt.date(1800, 1, 1), dt.date(2199, 12, 31)
+
+
+def check_on(value: Any) -> dt.date:
+    """The date a legal status is asked about: ``on`` as a date (None: today); bad input names ``on``.
+
+    Examples
+    --------
+    >>> check_on("2027-01-01"), check_on(20270101)
+    (datetime.date(2027, 1, 1), datetime.date(2027, 1, 1))
+    >>> check_on("next year")
+    Traceback (most recent call last):
+    ...
+    patsnap_pandas.errors.InvalidInputError: on='next year' is not valid: not a date in a known format. ...
+    """
+    return check_optional_date(value, "on", _EARLIEST, _LATEST) or dt.date.today()
 
 
 def _key(text: str) -> str:
@@ -246,7 +261,7 @@ def expiry_row(authority: Any, *, filing_date: Any, grant_date: Any, exdt: Any,
     >>> expiry_row(None, filing_date=None, grant_date=None, exdt=None, patent_legal=None, on="2026-12-01")["in_force"]
     'unknown'
     """
-    day = check_optional_date(on, "on", _EARLIEST, _LATEST) or dt.date.today()
+    day = check_on(on)
     legal = patent_legal if isinstance(patent_legal, Mapping) else None
     state = state_on(legal, day)
     row: dict[str, Any] = {

@@ -31,8 +31,6 @@ from .search import (
     _open_client,
 )
 
-__all__ = ["add_clearance_command", "run_clearance"]
-
 #: The --out file types of a clearance.
 CLEARANCE_SUFFIXES = (".csv", ".xlsx")
 #: The columns of the kept table on stdout.
@@ -96,6 +94,18 @@ def write_result(result: JobResult, path: Path) -> None:
 
 
 def run_clearance(args: argparse.Namespace) -> int:
+    """Run ``patsnap-pandas clearance`` with the parsed ``args``: check every option, then search and look up.
+
+    Examples
+    --------
+    >>> from patsnap_pandas import samples
+    >>> from patsnap_pandas.cli.main import build_parser
+    >>> args = build_parser().parse_args(["clearance", str(samples.image("armchair")), "--markets", "US,Atlantis"])
+    >>> run_clearance(args)
+    Traceback (most recent call last):
+    ...
+    patsnap_pandas.cli.common.UsageError: --markets='US,Atlantis' is not valid: 'Atlantis' is not an authority code. ...
+    """
     markets = _checked(args.markets, check_markets, "--markets")
     on = _checked(args.on, check_on, "--on")
     out = _check_clearance_out(args.out)

@@ -68,7 +68,17 @@ def check_markets(markets: Any, *, required: bool = True) -> list[str] | None:
 
 @dataclass(frozen=True)
 class LegalLookup:
-    """The frame with the legal columns added, and the billed calls announced before the look-ups."""
+    """What :func:`look_up` returns: the frame with the columns added, the billed calls announced, the patents asked.
+
+    Examples
+    --------
+    >>> from patsnap_pandas import PatsnapClient
+    >>> with PatsnapClient.sandbox(today="2026-12-07") as client:
+    ...     ids = [design.patent_id for design in client.sandbox_server.corpus.designs[:3]]
+    ...     found = look_up(pd.DataFrame({"patent_id": ids}), on=check_on("2026-12-07"), markets=None, client=client)
+    >>> found.looked_up, str(found.estimate), len(found.frame)
+    (3, '2 billed calls: 1 P012 bibliography batch, 1 P013 legal-status batch', 3)
+    """
 
     frame: pd.DataFrame
     estimate: Estimate
@@ -100,6 +110,16 @@ def look_up(df: pd.DataFrame, *, on: dt.date, markets: list[str] | None,
 
     ``on`` and ``markets`` are already checked (:func:`~patsnap_pandas.frame.legal.check_on`,
     :func:`check_markets`): :func:`in_force` and the clearance job check them before any billed call.
+
+    Examples
+    --------
+    >>> from patsnap_pandas import PatsnapClient
+    >>> with PatsnapClient.sandbox(today="2026-12-07") as client:
+    ...     designs = client.sandbox_server.corpus.designs[:2]
+    ...     frame = pd.DataFrame({"patent_id": [d.patent_id for d in designs], "authority": ["CN", "JP"]})
+    ...     found = look_up(frame, on=check_on("2026-12-07"), markets=["CN"], client=client)
+    >>> found.frame["in_force"].tolist(), found.looked_up
+    (['in force', <NA>], 1)
     """
     wanted = _wanted(df, markets)
     ids = list(dict.fromkeys(pid for pid in wanted if pid is not None))

@@ -51,6 +51,14 @@ class JobResult:
         reason -> how many hits were excluded for it.
     provenance : dict
         JSON-safe: job, the job's parameters (markets, on, before, ...), dropped, counts.
+
+    Examples
+    --------
+    >>> hits = pd.DataFrame({"patent_id": ["a", "b"], "in_force": ["in force", "lapsed"]})
+    >>> result = JobResult.split("clearance", hits, {1: "lapsed: legal status: annual fee unpaid"},
+    ...                          markets=["CN"], on="2026-12-07")
+    >>> len(result), result.provenance["counts"], result.excluded["excluded_reason"].tolist()
+    (1, {'hits': 2, 'kept': 1, 'excluded': 1}, ['lapsed: legal status: annual fee unpaid'])
     """
 
     job: str

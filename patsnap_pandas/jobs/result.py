@@ -25,6 +25,8 @@ from typing import Any
 
 import pandas as pd
 
+from .._validate import check_choice
+
 __all__ = ["JobResult"]
 
 #: The jobs a result can come from.
@@ -69,8 +71,7 @@ class JobResult:
     def split(cls, job: str, hits: pd.DataFrame, reasons: Mapping[Any, str], **parameters: Any) -> JobResult:
         """The result of ``job`` over ``hits``: the rows named in ``reasons`` (index label -> reason in words)
         are excluded, the others kept. ``parameters`` (JSON-safe: markets, on, before, ...) go into provenance."""
-        if job not in JOBS:
-            raise ValueError(f"job={job!r} is not valid: expected one of {', '.join(JOBS)}")
+        job = check_choice(job, "job", JOBS)
         frame = hits.copy()
         frame["excluded_reason"] = pd.Series([reasons.get(i) for i in frame.index], index=frame.index,
                                              dtype="string")

@@ -116,3 +116,10 @@ def test_markets_are_required():
 def test_the_package_root_exports_the_job_lazily():
     assert patsnap_pandas.clearance is clearance and patsnap_pandas.JobResult is JobResult
     assert {"clearance", "JobResult"} <= set(patsnap_pandas.__all__)
+
+
+def test_a_search_without_hits_makes_no_look_up(client, sandbox, corpus):
+    result = clearance(design_png(corpus, 5), markets="US", on=SANDBOX_TODAY, client=client, limit=10, country="BR")
+    assert len(result.hits) == 0 and len(result) == 0 and result.dropped == {}
+    assert {"in_force", "in_force_reason", "excluded_reason"} <= set(result.hits.columns)
+    assert sandbox.ledger.billed(FULL_BIBLIOGRAPHY) == sandbox.ledger.billed(LEGAL_EVENTS) == 0

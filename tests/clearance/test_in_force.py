@@ -94,3 +94,11 @@ def test_bad_input_is_named_before_any_billed_call(client, sandbox, corpus, kwar
 def test_a_frame_without_patent_ids_is_refused(client):
     with pytest.raises(InvalidInputError, match="patent_id"):
         in_force(pd.DataFrame({"score": [0.5]}), client=client)
+
+
+def test_a_patent_patsnap_does_not_know_is_unknown_with_its_reason(client, sandbox, corpus):
+    frame = pd.DataFrame({"patent_id": ["no-such-patent", corpus.designs[0].patent_id], "authority": ["US", "CN"]})
+    out = in_force(frame, on=SANDBOX_TODAY, markets="US,CN", client=client)
+    assert out["in_force"].tolist() == ["unknown", "in force"]
+    assert out["in_force_reason"][0] == "PatSnap returned no bibliography and no legal status"
+    assert out["authority"].tolist() == ["US", "CN"]                  # kept from the frame where P012 says nothing

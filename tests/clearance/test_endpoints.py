@@ -105,3 +105,12 @@ def test_bad_input_is_named_before_any_billed_call(client, sandbox, call, named)
     with pytest.raises(InvalidInputError, match=named):
         call(client)
     assert sandbox.ledger.billed() == 0
+
+
+def test_number_search_by_application_number_and_pages_by_offset(client, corpus):
+    designs = corpus.designs[20:25]
+    assert client.number_search(apno=designs[0].apno).records[0]["patent_id"] == designs[0].patent_id
+    numbers = [d.patent_pn for d in designs]
+    first, second = client.number_search(numbers, limit=3), client.number_search(numbers, limit=3, offset=3)
+    assert first.total == second.total == 5
+    assert [r["pn"] for r in first.records + second.records] == numbers     # in the order asked

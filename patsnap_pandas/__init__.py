@@ -48,6 +48,8 @@ if TYPE_CHECKING:  # what the lazy names are, for type checkers and editors
     from .api.client import PatsnapClient
     from .api.filters import SearchFilters
     from .frame.triage import read_triage
+    from .jobs.clearance import clearance
+    from .jobs.result import JobResult
     from .jobs.search import search_designs
     from .widgets import SearchPanel, panel
 
@@ -57,6 +59,8 @@ _LAZY: dict[str, str] = {
     "PatsnapClient": "api.client",
     "SearchFilters": "api.filters",
     "search_designs": "jobs.search",
+    "clearance": "jobs.clearance",
+    "JobResult": "jobs.result",
     "read_triage": "frame.triage",
     "samples": "samples",
     "SearchPanel": "widgets",
@@ -79,7 +83,7 @@ def __dir__() -> list[str]:
 
 
 __all__ = [
-    "search_designs", "read_triage", "PatsnapClient", "SearchFilters", "samples",
+    "search_designs", "clearance", "JobResult", "read_triage", "PatsnapClient", "SearchFilters", "samples",
     "PatsnapError", "AuthenticationError", "MissingCredentialsError", "QuotaExceededError",
     "RateLimitError", "BudgetExceededError", "InvalidParameterError", "UploadRejectedError", "ServiceUnavailableError",
     "ServiceUnreachableError", "SearchExpiredError", "PermissionDeniedError", "BadRequestError",

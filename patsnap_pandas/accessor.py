@@ -57,7 +57,7 @@ class PatsnapAccessor:
     """Design-search verbs for DataFrames: ``df.patsnap.<method>``.
 
     On a result frame (from ``search_designs``, ``search_each``, ``more``, ``enrich``):
-    ``thumbnails``, ``plot_scores``, ``gallery``, ``more``, ``enrich``, ``top``,
+    ``thumbnails``, ``plot_scores``, ``gallery``, ``more``, ``enrich``, ``in_force``, ``top``,
     ``summary``, ``overlap``, ``mark``, ``apply_triage``, ``report``, ``to_html``, ``to_pdf``,
     ``to_excel``. On any frame:
     ``search_each``.
@@ -224,6 +224,29 @@ class PatsnapAccessor:
 
         df = self._need("enrich", "patent_id")
         return _enrich.enrich(df, fields, legal_status=legal_status, client=client)
+
+    def in_force(self, on: Any = None, markets: str | Iterable[str] | None = None,
+                 client: PatsnapClient | None = None) -> pd.DataFrame:
+        """A new frame saying whether each hit is in force on ``on`` in ``markets`` (P012 and P013, cached).
+
+        Adds ``expiry_estimate``, ``expiry_rule``, ``expiry_patsnap``, ``in_force``, ``in_force_reason``
+        and the other columns of docs/clearance.md; rows of other offices are not looked up (NA).
+        See :func:`patsnap_pandas.jobs.legal.in_force`.
+
+        Examples
+        --------
+        >>> from patsnap_pandas import PatsnapClient, samples, search_designs
+        >>> client = PatsnapClient.sandbox(today="2026-12-07")
+        >>> hits = search_designs(samples.image("armchair"), client=client, limit=10)
+        >>> status = hits.patsnap.in_force(on="2026-12-07", markets="US,EU")
+        >>> status.attrs["markets"], set(status["in_force"].dropna()) <= {"in force", "pending", "expired", "lapsed"}
+        (['US', 'EM'], True)
+        >>> client.close()
+        """
+        from .jobs import legal as _legal
+
+        df = self._need("in_force", "patent_id")
+        return _legal.in_force(df, on=on, markets=markets, client=client)
 
     def search_each(self, image_column: Hashable, *, limit: int = 10, max_workers: int = 4,
                     rate_limit: float | None = None, progress: bool = True,

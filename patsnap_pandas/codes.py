@@ -43,6 +43,7 @@ LEGAL_STATUS_ALIASES: dict[str, int] = {
     "withdrawal": 11,
     "rejection": 13,
     "revoked": 14,
+    "invalidated": 14,
     "full cancellation": 14,
     "expiration": 15,
     "lapsed": 16,
@@ -176,6 +177,10 @@ AUTHORITIES: dict[str, str] = {
     "US": "United States", "UY": "Uruguay", "UZ": "Uzbekistan", "VN": "Vietnam",
     "WO": "WIPO (PCT / Hague)", "ZA": "South Africa",
 }
+
+#: Other codes for the same office: "EU" for EUIPO's EM; "DM", the code some databases give Hague
+#: registrations (PatSnap's authority list has WO, "WIPO (PCT / Hague)").
+AUTHORITY_ALIASES: dict[str, str] = {"EU": "EM", "DM": "WO"}
 
 # --- newer image-search endpoints (P060 one image, P061 up to four) -----------
 # Source: ../shared/reference/patsnap-api.md, "Newer image-search endpoints".

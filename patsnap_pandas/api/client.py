@@ -10,13 +10,12 @@ import dataclasses
 import functools
 import os
 import weakref
-from collections.abc import Iterable, Iterator, Mapping, Sequence
-from contextlib import contextmanager
+from collections.abc import Iterable, Mapping, Sequence
 from pathlib import Path
 from typing import Any, NoReturn
 
 from .. import codes, config
-from .._validate import check_number, check_rate
+from .._validate import check_number
 from ..redaction import install_log_redaction
 from ..store.base import Store, open_store
 from ..store.budget import Budget, spending
@@ -24,20 +23,21 @@ from ..store.safe_fetch import distrust_origin, trust_origin
 from . import estimate as _estimate
 from . import sandboxed
 from .auth import make_auth
-from .endpoints import image_search, in_batches
+from .controls import ClientControls
+from .endpoints import image_search, in_batches, number_search
 from .filters import SearchFilters, check_limit, check_offset
 from .http import Usage
 from .image_params import ImageSearchOptions
-from .inputs import check_search_id, check_upload, check_url, check_views, image_bytes, url_or_bytes
+from .inputs import check_search_id, check_upload, check_url, check_views, image_bytes, number_query, url_or_bytes
 from .lifetimes import lifetimes
-from .models import ENDPOINTS, Estimate, SearchPage, UploadedImage, parse_page
+from .models import ENDPOINTS, Estimate, NumberPage, SearchPage, UploadedImage, parse_page
 from .pipeline import Pipeline
 
 __all__ = ["PatsnapClient"]
 
 
-class PatsnapClient:
-    """A client of PatSnap's design image search (P009/P010) and basic patent data (P011/P041).
+class PatsnapClient(ClientControls):
+    """A client of PatSnap's design image search (P009/P010, P060/P061), patent data (P011/P012, P041/P013) and P069.
 
     Parameters
     ----------
@@ -56,7 +56,7 @@ class PatsnapClient:
         or the platform's user cache folder.
     expire_after : seconds, timedelta or dict, optional
         Cache lifetime for every cached endpoint, or ``{"search": ..., "bibliography": ...}``
-        per endpoint. Default: searches ``result_max_age``, bibliography 30 days, legal status 1 day.
+        per endpoint. Default: searches ``result_max_age``, bibliographies 30 days, legal statuses 1 day.
     timeout : float, optional
         Seconds per HTTP request (default ``$PATSNAP_TIMEOUT`` or 30).
     max_retries : int, optional
@@ -435,117 +435,68 @@ class PatsnapClient:
         """
         return in_batches(self._pipeline, "legal_status", patent_ids)
 
-    # --- the rate limit and interrupting ------------------------------------------------------------
+    def full_bibliography(self, patent_ids: str | Iterable[str]) -> list[dict[str, Any]]:
+        """Full bibliography (P012) in batches of 100: P011's fields, agents, examiners and ``exdt``.
 
-    @contextmanager
-    def limited(self, rate: float | None) -> Iterator[PatsnapClient]:
-        """At most ``rate`` network calls per second inside the ``with`` block.
-
-        The stricter of ``rate`` and the client's ``rate_limit`` applies; the limit in
-        force before is restored at the end of the block. Cache hits never wait. The
-        limit is the client's, shared by its threads: run one limited block at a time.
-
-        Parameters
-        ----------
-        rate : float or None
-            Calls per second, > 0; None leaves the limit as it is.
+        ``exdt`` is PatSnap's estimated expiry (``YYYYMMDD``): a cross-check, not the answer.
+        Order, duplicates and unknown ids as :meth:`bibliography`; billed per patent returned.
 
         Examples
         --------
-        >>> from patsnap_pandas import samples, search_designs
+        >>> client = PatsnapClient.sandbox(today="2026-12-07")
+        >>> design = client.sandbox_server.corpus.designs[0]
+        >>> client.full_bibliography(design.patent_id)[0]["bibliographic_data"]["exdt"]
+        20280224
+        >>> client.close()
+        """
+        return in_batches(self._pipeline, "full_bibliography", patent_ids)
+
+    def legal_events(self, patent_ids: str | Iterable[str]) -> list[dict[str, Any]]:
+        """Legal status with events (P013) in batches of 100: ``patent_legal`` holds the statuses and events.
+
+        Examples
+        --------
+        >>> client = PatsnapClient.sandbox(today="2026-12-07")
+        >>> legal = client.legal_events(client.sandbox_server.corpus.designs[0].patent_id)[0]["patent_legal"]
+        >>> legal["legal_status"], legal["simple_legal_status"]
+        (['Granted'], ['Active'])
+        >>> client.close()
+        """
+        return in_batches(self._pipeline, "legal_events", patent_ids)
+
+    def number_search(self, pn: str | Iterable[str] | None = None, apno: str | Iterable[str] | None = None, *,
+                      authority: str | Iterable[str] | None = None, limit: int = codes.NUMBER_SEARCH_LIMIT_DEFAULT,
+                      offset: int = 0, refresh: bool = False) -> NumberPage:
+        """The records of known numbers (P069): publication (``pn``) or application numbers (``apno``), no image.
+
+        Numbers are a comma-separated string or a list; ``authority`` narrows to offices; ``limit``
+        1..1000 records from ``offset``. One billed call, cached 30 days.
+
+        Examples
+        --------
+        >>> client = PatsnapClient.sandbox(today="2026-12-07")
+        >>> page = client.number_search("cn305007919", limit=5)
+        >>> page.total, page.records[0]["pn"], sorted(page.records[0])[:3]
+        (1, 'CN305007919S', ['apdt', 'apno', 'current_assignee'])
+        >>> client.close()
+        """
+        return number_search(self._pipeline, number_query(pn, apno, authority, limit, offset), refresh)
+
+    def estimate_lookup(self, patent_ids: str | Iterable[str],
+                        endpoints: Sequence[str] = ("full_bibliography", "legal_events")) -> Estimate:
+        """How many billed calls asking ``endpoints`` (by patent id) about ``patent_ids`` would make now: none made.
+
+        Examples
+        --------
         >>> client = PatsnapClient.sandbox()
-        >>> with client.limited(5):                # at most 5 network calls per second here
-        ...     hits = search_designs(samples.image("armchair"), client=client)
-        >>> len(hits)
-        10
+        >>> ids = [design.patent_id for design in client.sandbox_server.corpus.designs[:150]]
+        >>> print(client.estimate_lookup(ids))
+        4 billed calls: 2 P012 bibliography batches, 2 P013 legal-status batches
         >>> client.close()
         """
-        rate = check_rate(rate, "rate")
-        limiter, saved = self._pipeline.limiter, self._pipeline.limiter.rate
-        if rate is not None:
-            limiter.rate = rate if not saved else min(saved, rate)
-        try:
-            yield self
-        finally:
-            limiter.rate = saved
+        return _estimate.estimate_lookup(self._pipeline, patent_ids, endpoints)
 
-    def interrupt(self) -> None:
-        """Stop making calls: threads waiting for the rate limit, a retry pause or a lock raise at once.
-
-        A batch calls it on Ctrl-C, then :meth:`resume` once its workers have stopped.
-
-        Examples
-        --------
-        >>> client = PatsnapClient.sandbox(rate_limit=1)
-        >>> client.interrupt()     # a call waiting for its turn now stops instead of waiting
-        >>> client.resume()        # calls wait for their turn again
-        >>> client.close()
-        """
-        self._pipeline.limiter.interrupt()
-
-    def resume(self) -> None:
-        """Make calls again after :meth:`interrupt`.
-
-        Examples
-        --------
-        >>> client = PatsnapClient.sandbox()
-        >>> client.interrupt(); client.resume()
-        >>> client.legal_status([client.sandbox_server.corpus.designs[0].patent_id])[0]["pn"] != ""
-        True
-        >>> client.close()
-        """
-        self._pipeline.limiter.resume()
-
-    # --- the cache and the lifecycle ------------------------------------------------------------------
-
-    @property
-    def thumbnail_location(self) -> str:
-        """Where this client keeps hit thumbnails: the local folder, or the shared Redis (its shown URL).
-
-        Result frames keep it in ``attrs["thumbnail_dir"]``; :func:`patsnap_pandas.store.cache.open_thumbnail_store`
-        opens it again.
-
-        Examples
-        --------
-        >>> with PatsnapClient.sandbox() as client:
-        ...     client.thumbnail_location == str(client.cache_dir / "thumbnails")
-        True
-        """
-        return self.store.thumbnail_location
-
-    def cache_info(self) -> dict[str, Any]:
-        """Where the cache is, how much it holds, and the lifetimes in use (JSON-safe).
-
-        The client's view of its own store; for a cache folder alone, without credentials, see :func:`~patsnap_pandas.store.cache.cache_info`.
-
-        Examples
-        --------
-        >>> from patsnap_pandas import samples, search_designs
-        >>> client = PatsnapClient.sandbox()
-        >>> hits = search_designs(samples.image("armchair"), client=client)
-        >>> info = client.cache_info()
-        >>> info["backend"], info["responses"], info["uploads"], info["lifetimes"]["search"]
-        ('SQLiteCache', 1, 1, 604800.0)
-        >>> client.close()
-        """
-        return {**self.store.summary(), "lifetimes": dict(self._pipeline.lifetimes), "usage": self.usage.as_dict()}
-
-    def clear_cache(self) -> None:
-        """Forget every cached answer and remembered upload of this client's cache.
-
-        Thumbnails are kept (they are not billable); :func:`~patsnap_pandas.store.cache.clear_cache` empties a whole cache folder.
-
-        Examples
-        --------
-        >>> from patsnap_pandas import samples, search_designs
-        >>> client = PatsnapClient.sandbox()
-        >>> hits = search_designs(samples.image("armchair"), client=client)
-        >>> client.clear_cache()
-        >>> client.cache_info()["responses"], client.cache_info()["uploads"]
-        (0, 0)
-        >>> client.close()
-        """
-        self.store.clear(thumbnails=False)
+    # --- the lifecycle (the rate limit, interrupting and the cache: ClientControls) -----------------------
 
     def close(self) -> None:
         """Close the HTTP session; a sandbox client also stops its server and removes its temp cache.

@@ -1,4 +1,5 @@
-"""The shapes of the requests several endpoints share: P060/P061's JSON body naming images, P011/P041's batches of ids.
+"""The shapes of the requests several endpoints share: P060/P061's JSON body naming images, P011/P041/P012/P013's
+batches of ids, P069's number search.
 
 :class:`~patsnap_pandas.api.client.PatsnapClient`'s endpoint methods check their arguments and
 call these; each runs its calls through the client's :class:`~patsnap_pandas.api.pipeline.Pipeline`.
@@ -16,19 +17,19 @@ True
 from __future__ import annotations
 
 import dataclasses
-from collections.abc import Iterable, Mapping
+from collections.abc import Iterable
 from typing import Any
 
-from ..errors import ResponseFormatError
+from .. import codes
 from .filters import check_limit, check_offset
 from .image_params import ImageSearchOptions
 from .inputs import patent_ids
-from .models import ENDPOINTS, SearchPage, parse_page
+from .models import ENDPOINTS, NumberPage, SearchPage, parse_items, parse_numbers, parse_page
 from .pipeline import Pipeline
 
-__all__ = ["image_search", "in_batches", "BATCH_SIZE"]
+__all__ = ["image_search", "in_batches", "id_batches", "number_search", "BATCH_SIZE"]
 
-BATCH_SIZE = 100  # P011 / P041: ids per call
+BATCH_SIZE = codes.ID_BATCH_MAX  # P011 / P041 / P012 / P013: ids per call
 
 
 def image_search(pipe: Pipeline, name: str, field: str, targets: list[str | bytes], options: Any, limit: int,
@@ -66,8 +67,22 @@ def image_search(pipe: Pipeline, name: str, field: str, targets: list[str | byte
     return dataclasses.replace(page, search_id=None, urls=urls)
 
 
+def id_batches(ids: list[str]) -> list[str]:
+    """The ``patent_id`` parameter of each call for ``ids``: sorted, 100 a call (the same ids: the same cacheable calls).
+
+    Examples
+    --------
+    >>> id_batches(["p3", "p1", "p2"])
+    ['p1,p2,p3']
+    >>> [len(batch.split(",")) for batch in id_batches([f"p{i:03}" for i in range(250)])]
+    [100, 100, 50]
+    """
+    ordered = sorted(ids)
+    return [",".join(ordered[start:start + BATCH_SIZE]) for start in range(0, len(ordered), BATCH_SIZE)]
+
+
 def in_batches(pipe: Pipeline, name: str, given: str | Iterable[str]) -> list[dict[str, Any]]:
-    """P011 / P041: the items of ``given`` patent ids, asked in sorted batches of 100 (the same ids: the same cacheable calls).
+    """P011 / P041 / P012 / P013: the items of ``given`` patent ids, asked in batches (:func:`id_batches`).
 
     Items come back in the order of ``given``; ids PatSnap does not know are absent.
 
@@ -83,15 +98,27 @@ def in_batches(pipe: Pipeline, name: str, given: str | Iterable[str]) -> list[di
     >>> client.close()
     """
     ids = patent_ids(given)
-    if not ids:
-        return []
     items: list[dict[str, Any]] = []
-    ordered = sorted(ids)
-    for start in range(0, len(ordered), BATCH_SIZE):
-        data, _ = pipe.call(name, params={"patent_id": ",".join(ordered[start:start + BATCH_SIZE])})
-        if not isinstance(data, list) or not all(isinstance(item, Mapping) for item in data):
-            raise ResponseFormatError(f"data is a {type(data).__name__}, not a list of objects.",
-                                      endpoint=ENDPOINTS[name])
-        items.extend(dict(item) for item in data)
+    for batch in id_batches(ids):
+        data, _ = pipe.call(name, params={"patent_id": batch})
+        items.extend(parse_items(data, ENDPOINTS[name]))
     rank: dict[Any, int] = {pid: i for i, pid in enumerate(ids)}
     return sorted(items, key=lambda item: rank.get(item.get("patent_id"), len(rank)))
+
+
+def number_search(pipe: Pipeline, body: dict[str, Any], refresh: bool = False) -> NumberPage:
+    """P069: one page of the records of known numbers (``body`` as :func:`~patsnap_pandas.api.inputs.number_query` makes it).
+
+    Examples
+    --------
+    >>> from patsnap_pandas import PatsnapClient
+    >>> client = PatsnapClient.sandbox(corpus_size=60)
+    >>> design = client.sandbox_server.corpus.designs[0]
+    >>> page = number_search(client._pipeline, {"pn": [design.patent_pn], "limit": 10, "offset": 0})
+    >>> page.total, page.records[0]["patent_id"] == design.patent_id
+    (1, True)
+    >>> client.close()
+    """
+    data, from_cache = pipe.call("number_search", method="POST", json_body=body, refresh=refresh)
+    return parse_numbers(data, ENDPOINTS["number_search"], offset=body["offset"], limit=body["limit"],
+                         from_cache=from_cache)

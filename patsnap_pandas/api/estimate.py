@@ -16,20 +16,21 @@ Examples
 
 from __future__ import annotations
 
-from collections.abc import Mapping, Sequence
+from collections.abc import Iterable, Mapping, Sequence
 from typing import Any
 
 from .. import codes
 from .._validate import shorten
 from ..errors import InvalidInputError
 from ..store.cache import content_ref
+from .endpoints import id_batches
 from .filters import SearchFilters, check_limit, check_max_results
 from .image_params import ImageSearchOptions
-from .inputs import url_or_bytes
-from .models import ENDPOINTS, Estimate, parse_page
+from .inputs import patent_ids, url_or_bytes
+from .models import BY_ID, ENDPOINTS, Estimate, parse_page
 from .pipeline import Pipeline
 
-__all__ = ["estimate"]
+__all__ = ["estimate", "estimate_lookup"]
 
 
 def estimate(pipe: Pipeline, image: str | bytes | Sequence[str | bytes],
@@ -97,6 +98,32 @@ def _estimate_newer(pipe: Pipeline, name: str, field: str, views: list[str | byt
     if calls:
         uploads = sum(1 for v in views if isinstance(v, bytes) and pipe.kept.live_upload(v) is None)
     return Estimate({"upload": uploads, name: calls})
+
+
+def estimate_lookup(pipe: Pipeline, given: str | Iterable[str], endpoints: Sequence[str]) -> Estimate:
+    """The billed calls asking ``endpoints`` (of P011, P041, P012, P013) about ``given`` patent ids would make now.
+
+    The same batches as the calls (:func:`~patsnap_pandas.api.endpoints.id_batches`): each batch the
+    cache does not hold is one billed call (billed per patent it returns).
+
+    Examples
+    --------
+    >>> from patsnap_pandas import PatsnapClient
+    >>> client = PatsnapClient.sandbox(corpus_size=60)
+    >>> ids = [design.patent_id for design in client.sandbox_server.corpus.designs[:3]]
+    >>> _ = client.legal_events(ids)
+    >>> print(estimate_lookup(client._pipeline, ids, ["full_bibliography", "legal_events"]))
+    1 billed call: 1 P012 bibliography batch
+    >>> client.close()
+    """
+    names = [endpoints] if isinstance(endpoints, str) else list(endpoints)
+    unknown = [name for name in names if name not in BY_ID]
+    if unknown:
+        raise InvalidInputError(f"endpoints={shorten(endpoints)} is not valid: {', '.join(map(repr, unknown))} "
+                                f"is not asked by patent id. Allowed: a list of {', '.join(map(repr, BY_ID))}.")
+    batches = id_batches(patent_ids(given))
+    return Estimate({name: sum(_probe(pipe, name, params={"patent_id": batch}) is None for batch in batches)
+                     for name in names})
 
 
 def _probe(pipe: Pipeline, name: str, *, params: Mapping[str, str] | None = None, json_body: Any = None) -> Any:

@@ -22,12 +22,12 @@ from collections.abc import Iterable, Mapping, Sequence
 from typing import Any
 
 from .. import codes
-from .._validate import shorten
+from .._validate import check_int, invalid, shorten
 from ..errors import ImageInputError, InvalidInputError
 from ..imaging import image_mime
 
 __all__ = ["image_bytes", "url_or_bytes", "check_url", "check_upload", "check_search_id", "check_views",
-           "patent_ids", "upload_name"]
+           "patent_ids", "upload_name", "check_authorities", "check_numbers", "number_query"]
 
 
 def image_bytes(data: bytes, name: str) -> bytes:
@@ -175,3 +175,92 @@ def upload_name(data: bytes) -> str:
     ('query.png', 'query.jpg')
     """
     return "query.png" if image_mime(data) == "image/png" else "query.jpg"
+
+
+_AUTHORITIES_ALLOWED = ("authority codes such as 'US', 'EM' (EU designs; 'EU' is read as 'EM'), 'CN', as a list or a "
+                        "comma-separated string (see codes.AUTHORITIES)")
+
+
+def _listed(value: Any) -> list[Any] | None:
+    """The items of a comma-separated string or a list; None when ``value`` is neither."""
+    if isinstance(value, str):
+        return value.split(",")
+    if isinstance(value, Iterable) and not isinstance(value, (bytes, Mapping)):
+        return list(value)
+    return None
+
+
+def check_authorities(value: Any, name: str) -> list[str]:
+    """Authority codes (``codes.AUTHORITIES``), upper case, without duplicates; ``EU`` is read as ``EM``, ``DM`` as ``WO``.
+
+    Examples
+    --------
+    >>> check_authorities("us, eu,CN", "markets")
+    ['US', 'EM', 'CN']
+    >>> check_authorities(["US", "XX"], "markets")
+    Traceback (most recent call last):
+    ...
+    patsnap_pandas.errors.InvalidInputError: markets=['US', 'XX'] is not valid: 'XX' is not an authority code. Allowed: authority codes such as 'US', 'EM' (EU designs; 'EU' is read as 'EM'), 'CN', ...
+    """
+    items = _listed(value)
+    if not items:
+        raise invalid(name, value, "no authority code given" if items == [] or isinstance(value, str)
+                      else f"expected a list of codes, got {type(value).__name__}", _AUTHORITIES_ALLOWED)
+    found = []
+    for item in items:
+        code = item.strip().upper() if isinstance(item, str) else None
+        code = codes.AUTHORITY_ALIASES.get(code, code) if code else code
+        if code not in codes.AUTHORITIES:
+            raise invalid(name, value, f"{item!r} is not an authority code", _AUTHORITIES_ALLOWED)
+        found.append(code)
+    return list(dict.fromkeys(found))
+
+
+def check_numbers(value: Any, name: str) -> list[str] | None:
+    """Patent numbers (publication or application), stripped, from a comma-separated string or a list; None passes.
+
+    Examples
+    --------
+    >>> check_numbers("USD907292S, CN305007919S", "pn")
+    ['USD907292S', 'CN305007919S']
+    >>> check_numbers(["USD907292S", ""], "pn")
+    Traceback (most recent call last):
+    ...
+    patsnap_pandas.errors.InvalidInputError: pn=['USD907292S', ''] is not valid: item 2 is '', not a number. Allowed: a number such as 'USD907292S' or a list of them.
+    """
+    if value is None:
+        return None
+    allowed = "a number such as 'USD907292S' or a list of them"
+    items = _listed(value)
+    if not items:
+        raise invalid(name, value, "no number given" if items == [] or isinstance(value, str)
+                      else f"expected a string or a list, got {type(value).__name__}", allowed)
+    for i, item in enumerate(items, 1):
+        if not isinstance(item, str) or not item.strip() or "," in item:
+            raise invalid(name, value, f"item {i} is {shorten(item, 40)}, not a number", allowed)
+    return list(dict.fromkeys(item.strip() for item in items))
+
+
+def number_query(pn: Any, apno: Any, authority: Any, limit: Any, offset: Any) -> dict[str, Any]:
+    """The JSON body of a P069 number search, every argument checked.
+
+    Examples
+    --------
+    >>> number_query("USD907292S", None, "US", 10, 0)
+    {'pn': ['USD907292S'], 'authority': ['US'], 'limit': 10, 'offset': 0}
+    >>> number_query(None, None, None, 10, 0)
+    Traceback (most recent call last):
+    ...
+    patsnap_pandas.errors.InvalidInputError: pn=None is not valid: give pn or apno. Allowed: the publication numbers (pn) or application numbers (apno) to look up.
+    """
+    numbers, applications = check_numbers(pn, "pn"), check_numbers(apno, "apno")
+    if numbers is None and applications is None:
+        raise invalid("pn", pn, "give pn or apno",
+                      "the publication numbers (pn) or application numbers (apno) to look up")
+    body: dict[str, Any] = {"pn": numbers, "apno": applications}
+    body = {k: v for k, v in body.items() if v is not None}
+    if authority is not None:
+        body["authority"] = check_authorities(authority, "authority")
+    body["limit"] = check_int(limit, "limit", 1, codes.NUMBER_SEARCH_LIMIT_MAX)
+    body["offset"] = check_int(offset, "offset", 0)
+    return body

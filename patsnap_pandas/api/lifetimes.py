@@ -1,7 +1,7 @@
 """How long each endpoint's answers are kept in the HTTP cache, and reused.
 
-Searches live ``result_max_age`` (default 7 days, :mod:`~patsnap_pandas.config`), bibliography
-30 days and legal status 1 day, unless ``expire_after`` says otherwise; the token endpoint and
+Searches live ``result_max_age`` (default 7 days, :mod:`~patsnap_pandas.config`), bibliographies
+(P011, P012) and number searches (P069) 30 days, legal statuses (P041, P013) 1 day, unless ``expire_after`` says otherwise; the token endpoint and
 uploads are never cached (hit images outlive their 9 h URLs in the thumbnail store).
 
 Examples
@@ -37,6 +37,9 @@ SEARCHES = ("search", "results", "image_single", "image_multiple")
 DEFAULT_LIFETIMES: dict[str, float] = {
     "bibliography": 30 * _DAY,
     "legal_status": 1 * _DAY,
+    "full_bibliography": 30 * _DAY,  # P012: as P011
+    "legal_events": 1 * _DAY,  # P013: as P041
+    "number_search": 30 * _DAY,  # P069: a number's record, as P011
 }
 
 

@@ -34,7 +34,8 @@ from ..redaction import redact
 from ..safe_text import XML_ILLEGAL, valid_score
 from .auth import TOKEN_PATH
 
-__all__ = ["ENDPOINTS", "MAX_RESPONSE_BYTES", "Estimate", "Hit", "SearchPage", "UploadedImage"]
+__all__ = ["BY_ID", "ENDPOINTS", "MAX_RESPONSE_BYTES", "Estimate", "Hit", "NumberPage", "SearchPage",
+           "UploadedImage"]
 
 #: Endpoint name -> API path.
 ENDPOINTS: dict[str, str] = {
@@ -46,7 +47,12 @@ ENDPOINTS: dict[str, str] = {
     "legal_status": "/basic-patent-data/simple-legal-status",
     "image_single": "/search/patent/image-single",  # P060 (JSON body)
     "image_multiple": "/search/patent/image-multiple",  # P061 (JSON body)
+    "full_bibliography": "/basic-patent-data/bibliography",  # P012: P011 + agents, examiners, exdt
+    "legal_events": "/basic-patent-data/legal-status",  # P013: legal status with events
+    "number_search": "/search/patent/patent-search-pn",  # P069 (JSON body): a known number -> its record
 }
+#: The endpoints asked by patent id in batches of 100 (P011, P041, P012, P013): ``data`` is a list of objects.
+BY_ID: tuple[str, ...] = ("bibliography", "legal_status", "full_bibliography", "legal_events")
 
 #: Answers larger than this are refused (100 hits or 100 bibliographies take well under 1 MB).
 MAX_RESPONSE_BYTES = 16 * 2**20
@@ -159,7 +165,12 @@ class Estimate:
 
 _CALL_WORDS = {"upload": ("upload", "uploads"), "search": ("search", "searches"),
                "results": ("result page", "result pages"), "image_single": ("P060 search", "P060 searches"),
-               "image_multiple": ("P061 search", "P061 searches")}
+               "image_multiple": ("P061 search", "P061 searches"),
+               "bibliography": ("P011 bibliography batch", "P011 bibliography batches"),
+               "legal_status": ("P041 legal-status batch", "P041 legal-status batches"),
+               "full_bibliography": ("P012 bibliography batch", "P012 bibliography batches"),
+               "legal_events": ("P013 legal-status batch", "P013 legal-status batches"),
+               "number_search": ("P069 number search", "P069 number searches")}
 
 
 def _count(n: int, words: tuple[str, str]) -> str:
@@ -183,6 +194,29 @@ class UploadedImage:
 
     url: str
     expires_at: dt.datetime
+    from_cache: bool
+
+
+@dataclass(frozen=True)
+class NumberPage:
+    """A page of a P069 number search: the records found (as PatSnap sends them) and how many match in all.
+
+    Each record is a dict with ``pn``, ``patent_id``, ``title``, ``apdt``, ``apno``, ``pbdt``
+    (dates int ``YYYYMMDD``), ``inventor``, ``current_assignee``, ``original_assignee`` (names
+    joined by ``"; "``), and any further field PatSnap adds.
+
+    Examples
+    --------
+    >>> page = parse_numbers({"results": [{"pn": "USD907292S", "patent_id": "p1"}], "total": 1},
+    ...                      ENDPOINTS["number_search"], offset=0, limit=10, from_cache=False)
+    >>> page.total, page.records[0]["pn"]
+    (1, 'USD907292S')
+    """
+
+    records: tuple[dict[str, Any], ...]
+    total: int
+    offset: int
+    limit: int
     from_cache: bool
 
 
@@ -357,8 +391,10 @@ def is_success_envelope(response: requests.Response) -> bool:
         if path.endswith((ENDPOINTS["search"], ENDPOINTS["results"], ENDPOINTS["image_single"],
                           ENDPOINTS["image_multiple"])):
             parse_page(data, path, search_id="-", offset=0, limit=codes.LIMIT_MAX, from_cache=False, warn=False)
-        elif path.endswith((ENDPOINTS["bibliography"], ENDPOINTS["legal_status"])):
+        elif path.endswith(tuple(ENDPOINTS[name] for name in BY_ID)):
             return isinstance(data, list) and all(isinstance(item, Mapping) for item in data)
+        elif path.endswith(ENDPOINTS["number_search"]):
+            parse_numbers(data, path, offset=0, limit=codes.NUMBER_SEARCH_LIMIT_MAX, from_cache=False)
     except ResponseFormatError:
         return False
     return True
@@ -446,3 +482,52 @@ def parse_page(data: Any, path: str, *, search_id: str | None, offset: int, limi
         _warn_scores(rejected, path)
     return SearchPage(search_id=sid, hits=hits, total=total, offset=offset, limit=limit,
                       from_cache=from_cache)
+
+
+def parse_items(data: Any, path: str) -> list[dict[str, Any]]:
+    """The items of a P011/P041/P012/P013 answer: a list of objects, else ResponseFormatError.
+
+    Examples
+    --------
+    >>> parse_items([{"patent_id": "p1"}], ENDPOINTS["legal_events"])
+    [{'patent_id': 'p1'}]
+    >>> parse_items({"patent_id": "p1"}, ENDPOINTS["legal_events"])
+    Traceback (most recent call last):
+    ...
+    patsnap_pandas.errors.ResponseFormatError: [on /basic-patent-data/legal-status] data is a dict, not a list of objects. ...
+    """
+    if not isinstance(data, list) or not all(isinstance(item, Mapping) for item in data):
+        raise ResponseFormatError(f"data is a {type(data).__name__}, not a list of objects.", endpoint=path)
+    return [dict(item) for item in data]
+
+
+def parse_numbers(data: Any, path: str, *, offset: int, limit: int, from_cache: bool) -> NumberPage:
+    """A P069 answer (``{"results": [...], "total": n}``) as a :class:`NumberPage`; a malformed one raises.
+
+    ``results`` null or absent is an empty page; ``total`` absent is the records counted from ``offset``.
+
+    Examples
+    --------
+    >>> parse_numbers({"results": None}, ENDPOINTS["number_search"], offset=0, limit=10, from_cache=True).total
+    0
+    >>> parse_numbers({"results": [{"pn": 7}]}, ENDPOINTS["number_search"], offset=0, limit=10, from_cache=True)
+    Traceback (most recent call last):
+    ...
+    patsnap_pandas.errors.ResponseFormatError: [on /search/patent/patent-search-pn] A result has pn=7, not a string. ...
+    """
+    if not isinstance(data, Mapping):
+        raise ResponseFormatError(f"data is a {type(data).__name__}, not an object.", endpoint=path)
+    records = data.get("results")
+    records = [] if records is None else records
+    if not isinstance(records, list) or not all(isinstance(r, Mapping) for r in records):
+        raise ResponseFormatError(f"results is a {type(records).__name__}, not a list of objects.", endpoint=path)
+    for record in records:
+        for name in ("pn", "patent_id"):
+            if not isinstance(record.get(name), str):
+                raise ResponseFormatError(f"A result has {name}={shorten(record.get(name))}, not a string.",
+                                          endpoint=path)
+    total = data.get("total")
+    count = offset + len(records) if total is None else _as_int(total)
+    if count is None or count < 0:
+        raise ResponseFormatError(f"total={shorten(total)} is not a count.", endpoint=path)
+    return NumberPage(tuple(dict(r) for r in records), count, offset, limit, from_cache)

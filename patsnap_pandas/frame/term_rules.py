@@ -22,6 +22,8 @@ import datetime as dt
 from dataclasses import dataclass
 from typing import Literal
 
+from ..codes import AUTHORITY_ALIASES
+
 __all__ = ["Term", "Renewal", "Rule", "RULES", "ALIASES", "rule_for", "add_years"]
 
 Start = Literal["filing", "grant", "registration"]
@@ -244,9 +246,8 @@ RULES: dict[str, Rule] = {r.authority: r for r in (
          sources=("https://promaxhongkong.com/en/patent-services",)),
 )}
 
-#: Other codes for the same office: "EU" for EUIPO's EM; "DM", the code some databases give Hague
-#: registrations (PatSnap's authority list has WO, "WIPO (PCT / Hague)").
-ALIASES: dict[str, str] = {"EU": "EM", "DM": "WO"}
+#: Other codes for the same office ("EU" for EUIPO's EM, "DM" for WO): ``codes.AUTHORITY_ALIASES``.
+ALIASES: dict[str, str] = AUTHORITY_ALIASES
 
 
 def rule_for(authority: str) -> Rule | None:

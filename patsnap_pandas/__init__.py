@@ -57,6 +57,7 @@ _LAZY: dict[str, str] = {
     "PatsnapClient": "api.client",
     "SearchFilters": "api.filters",
     "search_designs": "jobs.search",
+    "prior_art": "jobs.prior_art",
     "read_triage": "frame.triage",
     "samples": "samples",
     "SearchPanel": "widgets",

@@ -35,3 +35,14 @@ def query_design(corpus):
 @pytest.fixture
 def query_png(corpus) -> bytes:
     return design_png(corpus, QUERY_DESIGN)
+
+
+@pytest.fixture
+def env_account(sandbox, tmp_path, monkeypatch):
+    """PATSNAP_* settings pointing at the test's sandbox (so its ledger counts the command's calls), own cache."""
+    monkeypatch.setenv("PATSNAP_BASE_URL", sandbox.base_url)
+    monkeypatch.setenv("PATSNAP_API_KEY", sandbox.credentials.api_key)
+    monkeypatch.setenv("PATSNAP_CACHE_DIR", str(tmp_path / "client-cache"))
+    for name in ("PATSNAP_CLIENT_ID", "PATSNAP_CLIENT_SECRET"):
+        monkeypatch.delenv(name, raising=False)
+    return sandbox

@@ -17,8 +17,6 @@ from ..jobs.prior_art import prior_art
 from .common import EXIT_OK, UsageError, _check_limit, _count, _info, format_table
 from .search import _add_client_arguments, _add_filter_arguments, _check_image, _check_out, _filters, _open_client, _report, _write
 
-__all__ = ["add_prior_art_command", "run_prior_art"]
-
 #: The columns of the table on stdout (the title last: it is clipped).
 TABLE_COLUMNS = ["rank", "score", "patent_pn", "kind", "authority", "publication_date", "owner", "record_url", "title"]
 

@@ -121,6 +121,13 @@ def cutoff_reasons(hits: pd.DataFrame, before: dt.date) -> dict[Hashable, str]:
 
     Decided on ``publication_date`` alone, whatever the search's date filter did (its bounds may be
     inclusive or exclusive): only a row published strictly before ``before`` passes.
+
+    Examples
+    --------
+    >>> hits = pd.DataFrame({"publication_date": pd.to_datetime(["2019-05-31", "2019-06-01", None])},
+    ...                     index=[7, 8, 9])
+    >>> cutoff_reasons(hits, dt.date(2019, 6, 1))
+    {8: 'published on or after the cutoff: 2019-06-01', 9: 'undated: no publication date in the hit or its bibliography'}
     """
     cutoff = pd.Timestamp(before)
     reasons: dict[Hashable, str] = {}

@@ -16,7 +16,7 @@ import patsnap_pandas
 from patsnap_pandas.errors import InvalidInputError
 from patsnap_pandas.frame.prior_art import UNDATED, cutoff_reasons
 from patsnap_pandas.jobs.prior_art import prior_art
-from tests.helpers import FULL_BIBLIOGRAPHY, SANDBOX_TODAY
+from tests.helpers import FULL_BIBLIOGRAPHY, SANDBOX_TODAY, design_png
 
 SINGLE = "/search/patent/image-single"
 #: Legal statuses and owners as of a fixed date, so that nothing changes under the tests as time passes.
@@ -85,6 +85,22 @@ def test_without_utility_models_there_is_no_utility_search(client, sandbox, quer
     assert set(result.hits["patent_type"]) == {"D"}
     assert sandbox.ledger.billed(SINGLE) == 0
     assert result.provenance["utility_models"] is False
+
+
+def test_several_views_search_designs_and_utility_models_in_one_call_each(client, sandbox, corpus, query_png):
+    result = prior_art([query_png, design_png(corpus, 6)], before="2023-01-01", client=client, limit=10)
+    assert set(result.kept["patent_type"]) == {"D", "U"}
+    assert sandbox.ledger.billed("/search/patent/image-multiple") == 2 and sandbox.ledger.billed(SINGLE) == 0
+    assert (result.kept["publication_date"] < "2023-01-01").all()
+
+
+def test_nothing_before_the_cutoff_is_an_empty_evidence_table_with_its_columns(client, sandbox, query_png):
+    result = prior_art(query_png, before="1990-01-01", client=client, limit=5)
+    assert len(result.hits) == 0 and len(result.kept) == 0
+    assert {"patent_type", "kind", "publication_date", "owner", "record_url"} <= set(result.kept.columns)
+    assert str(result.kept["publication_date"].dtype) == "datetime64[ns]"
+    assert sandbox.ledger.billed(FULL_BIBLIOGRAPHY) == 0
+    assert str(result) == "prior art published before 1990-01-01: 0 of 0 hits kept"
 
 
 def test_evidence_has_dates_owners_and_links(client, corpus, utility_corpus, query_png):

@@ -61,6 +61,7 @@ _LAZY: dict[str, str] = {
     "search_designs": "jobs.search",
     "clearance": "jobs.clearance",
     "JobResult": "jobs.result",
+    "prior_art": "jobs.prior_art",
     "read_triage": "frame.triage",
     "samples": "samples",
     "SearchPanel": "widgets",

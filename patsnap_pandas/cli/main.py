@@ -1,4 +1,4 @@
-"""The `patsnap-pandas` command line: search, batch, clearance, demo, sandbox, cache.
+"""The `patsnap-pandas` command line: search, batch, clearance, prior-art, demo, sandbox, cache.
 
 Results go to stdout (a table) or to the --out file; everything else (what ran,
 billed calls, warnings, errors) goes to stderr. Exit codes: 0 success, 1 the API
@@ -23,6 +23,7 @@ from ..redaction import redact
 from .cache import run_cache_clear, run_cache_info, run_cache_repair, run_cache_restore_spending
 from .clearance import add_clearance_command
 from .common import EXIT_FAILED, EXIT_INTERRUPTED, EXIT_USAGE, PROG, UsageError, _one_line, _warnings_as_lines
+from .prior_art import add_prior_art_command
 from .sandbox import _add_sandbox_arguments, run_demo, run_sandbox
 from .search import OUTPUT_FORMATS, _add_client_arguments, _add_filter_arguments, _add_report_arguments, run_batch, run_search
 
@@ -93,6 +94,7 @@ def build_parser() -> argparse.ArgumentParser:
     _add_client_arguments(batch)
 
     add_clearance_command(commands, _command)
+    add_prior_art_command(commands, _command, out_help)
 
     demo = _command(
         commands, "demo", run_demo, "search a sample drawing in the offline sandbox, twice",

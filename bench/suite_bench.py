@@ -74,6 +74,8 @@ def run(out=sys.stdout, baseline: Path | None = None, baseline_rev: str = BASELI
     if baseline is None:
         baseline, temp = _baseline_checkout(baseline_rev, out)
     try:
+        for folder in (baseline, ROOT):  # installed first, untimed: only the suites are compared
+            subprocess.run(["make", "install"], cwd=folder, check=True, capture_output=True)
         before, before_counts = _make(baseline, "test", out)
         shutil.rmtree(ROOT / ".pytest_cache" / "patsnap-sandbox", ignore_errors=True)
         cold, cold_counts = _make(ROOT, "test", out)

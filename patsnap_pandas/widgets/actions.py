@@ -156,9 +156,25 @@ def search(state: PanelState) -> Changes:
         changes.update(marks=marks, marks_query=identity)
     total = df.attrs.get("total")
     cached = " (from the cache: no billed call)" if df.attrs.get("from_cache") else ""
-    aside = f"; {plural(len(excluded), 'hit')} set aside (see the report)" if excluded is not None else ""
+    aside = f"; {plural(len(excluded), 'hit')} set aside ({set_aside_words(excluded)})" if excluded is not None \
+        else ""
     return {**changes, "results": with_marks(df.reset_index(drop=True), marks), "thumbnails": thumbs,
             "message": f"Found {plural(len(df), 'hit')} of {total} matching designs{cached}{aside}."}
+
+
+def set_aside_words(excluded: pd.DataFrame) -> str:
+    """Why a job's hits were set aside, counted by reason (the job's ``dropped``), and where to read them.
+
+    Examples
+    --------
+    >>> excluded = pd.DataFrame({"excluded_reason": ["expired: ...", "not in the markets: JP", "expired: ..."]})
+    >>> excluded.attrs["dropped"] = {"expired": 2, "not in the markets": 1}  # as JobResult puts it
+    >>> set_aside_words(excluded)
+    'expired 2; not in the markets 1: see the report'
+    """
+    dropped = excluded.attrs.get("dropped")
+    counted = "; ".join(f"{reason} {count}" for reason, count in dropped.items()) if isinstance(dropped, dict) else ""
+    return f"{counted}: see the report" if counted else "see the report"
 
 
 def load_more(state: PanelState) -> Changes:

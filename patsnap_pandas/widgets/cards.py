@@ -186,7 +186,7 @@ def card_html(row: Mapping[str, Any], thumbnail: bytes | None) -> str:
         lines.append(f'<div class="psp-sub psp-nowrap">matched view {matched}</div>')
     status = status_html(row)
     if status:
-        lines.append(f'<div class="psp-status">{status}</div>')
+        lines.append(f'<div class="psp-card-status">{status}</div>')
     return "".join(lines)
 
 
@@ -225,7 +225,8 @@ def three_way_html(row: Mapping[str, Any], comparison: Any) -> str:
     (3, True)
     """
     pn = format_value(row.get("patent_pn"))
-    return comparison.html() + _fields_table(row) + _record_link(pn, str(row.get("authority") or ""))
+    return comparison.html() + _fields_table(row) + _record_link(pn, str(row.get("authority") or ""),
+                                                             row.get("record_url"))
 
 
 def _field_value(column: str, value: Any) -> str:
@@ -297,7 +298,8 @@ def compare_html(row: Mapping[str, Any], query_image: bytes | str | None, hit_im
             + _figure(data_uri(hit_image) if hit_image else None,
                       f'<span class="psp-nowrap">{escape(pn)}</span>{score_text}', f"drawing of {pn}")
             + "</div>")
-    return pair + _fields_table(row) + _record_link(pn, str(row.get("authority") or ""))
+    return pair + _fields_table(row) + _record_link(pn, str(row.get("authority") or ""),
+                                                             row.get("record_url"))
 
 
 def _src_of(picture: bytes | str | None) -> str | None:
@@ -341,19 +343,37 @@ def _matched_view_figure(views: Sequence[tuple[str, bytes | str | None]], matche
 
 
 def _fields_table(row: Mapping[str, Any]) -> str:
-    """Every field of the hit with its label for people (not the search's provenance, not the marks)."""
-    rows = []
+    """Every field of the hit with its label for people (not the search's provenance, not the marks), each once.
+
+    A job's columns repeat the search's under the same label (``apdt`` and ``apply_date`` are both
+    "Applied"): a label and value already shown is not shown again, and an empty field not at all;
+    ``patent_type`` is said by ``kind``, and the record link follows the table.
+
+    Examples
+    --------
+    >>> table = _fields_table({"apdt": "2019-01-16", "apply_date": "2019-01-16", "assignee": None,
+    ...                        "assignees": "Vantage", "patent_type": "U", "kind": "utility model"})
+    >>> table.count("Applied"), ">Assignee<" in table, table.count("Kind")
+    (1, False, 1)
+    """
+    fields = []
     for column, value in row.items():
-        if column in SEARCH_COLUMNS or column in TRIAGE_COLUMNS:
+        if column in SEARCH_COLUMNS or column in TRIAGE_COLUMNS or column == "record_url":
             continue
-        if column == "matched_view" and is_missing(value):  # the search did not say: the caption says so
+        if column == "patent_type" and not is_missing(row.get("kind")):
             continue
-        rows.append(f'<tr><th scope="row">{escape(column_label(column))}</th><td>{_field_value(column, value)}</td></tr>')
+        if column.startswith("score_view") and is_missing(value):  # a view's score: missing says something
+            fields.append((column_label(column), '<span class="psp-msg-hint">not among this view\'s hits</span>'))
+        elif not is_missing(value):  # (an unknown matched view: the caption says so)
+            fields.append((column_label(column), _field_value(column, value)))
+    rows = [f'<tr><th scope="row">{escape(label)}</th><td>{text}</td></tr>'
+            for label, text in dict.fromkeys(fields)]  # each (label, value) once, in order
     return '<table class="psp-fields">' + "".join(rows) + "</table>"
 
 
-def _record_link(pn: str, authority: str) -> str:
-    link = public_record_url(pn, authority)
+def _record_link(pn: str, authority: str, record_url: Any = None) -> str:
+    link = record_url if isinstance(record_url, str) and record_url.startswith("https://") else \
+        public_record_url(pn, authority)
     return (f'<p><a href="{escape(link)}" target="_blank" rel="noopener noreferrer">Public record of '
             f'{escape(pn)}</a></p>' if link else
             '<p class="psp-msg-hint">No public record link is known for this authority.</p>')

@@ -16,6 +16,7 @@ from .._html import escape
 from ..frame.words import views_in_words
 from ._layout import STYLE, classed, full, row
 from .card_grid import CardGrid
+from .messages import searched_views, total_in_words
 from .score_chart import ScoreChart
 from .state import CARD_ORDERS, PanelState
 
@@ -91,10 +92,10 @@ class ResultsView:
             return
         self.results_box.layout.display = "flex"
         attrs = df.attrs
-        views = attrs.get("views") or []
+        views = searched_views(attrs)
         query = (f"{len(views)} views of one product" if len(views) > 1 else escape(attrs.get("query")))
-        combined = views_in_words(attrs)
+        combined = views_in_words({**attrs, "views": views})
         self.summary.value = (
             f"Showing <b>{len(shown)}</b> of {len(df)} fetched hits "
-            f"({escape(attrs.get('total'))} match in all) for {query}."
+            f"({escape(total_in_words(attrs))} in all) for {query}."
             + (f' <span class="psp-msg-hint">How: {escape(combined)}.</span>' if combined else ""))

@@ -149,6 +149,10 @@ def test_prior_art_with_an_accused_product_exports_three_way_comparisons(client,
     assert evidence.attrs["job"] == "prior_art" and evidence.attrs["before"] == BEFORE.isoformat()
     assert len(evidence) and (evidence["patent_type"] == "U").any() and (evidence["patent_type"] == "D").any()
     assert (pd.to_datetime(evidence["publication_date"]).dt.date < BEFORE).all()  # only what was published before
+    designs, utility_models = evidence.attrs["total"]  # two searches: their totals said with their kinds
+    aside = "none set aside" if state.excluded.empty else f"{len(state.excluded)} hits? set aside \\(.*\\)"
+    assert re.fullmatch(rf"Found {len(evidence)} hits of {designs} matching designs and {utility_models} matching "
+                        rf"utility models; {aside}\.", state.message), state.message
     state.set_accused(corpus.image_png(corpus.designs[3].image_keys[0]), "their lamp.png")
     state.mark(1, "relevant")
     state.mark(2, "relevant")
@@ -201,6 +205,13 @@ def test_cards_and_comparison_show_in_force_and_expiry(client, query_png, corpus
     for i, kind in enumerate(panel.shown["patent_type"]):  # utility models marked on their cards
         card = panel.card_box.children[i].children[0].value
         assert ('<span class="psp-um">utility model</span>' in card) == (kind == "U")
+    summary = panel.results_view.summary.value
+    assert "views of one product" not in summary and "matching utility models in all) for" in summary  # one image
+    panel.open_hit(0)  # the job's columns beside the search's: each field once, none empty
+    fields = re.findall(r'<th scope="row">([^<]+)</th><td>(.*?)</td></tr>', panel.compare.value)
+    labels = [label for label, _value in fields]
+    assert labels.count("Applied") == 1 and labels.count("Kind") == 1 and "Record url" not in labels, labels
+    assert all(value for _label, value in fields), fields
     panel.state.set_accused(corpus.image_png(corpus.designs[3].image_keys[0]), "their lamp.png")
     panel.open_hit(0)
     assert panel.compare.value.count("<img ") == 3 and "Closest prior art" in panel.compare.value

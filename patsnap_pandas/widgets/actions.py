@@ -169,11 +169,11 @@ def set_aside_words(excluded: pd.DataFrame) -> str:
     >>> excluded = pd.DataFrame({"excluded_reason": ["expired: ...", "not in the markets: JP", "expired: ..."]})
     >>> excluded.attrs["dropped"] = {"expired": 2, "not in the markets": 1}  # as JobResult puts it
     >>> set_aside_words(excluded)
-    'expired 2; not in the markets 1: see the report'
+    'expired 2; not in the markets 1: each with its reason under Set aside, and the report'
     """
     dropped = excluded.attrs.get("dropped")
     counted = "; ".join(f"{reason} {count}" for reason, count in dropped.items()) if isinstance(dropped, dict) else ""
-    return f"{counted}: see the report" if counted else "see the report"
+    return f"{counted + ': ' if counted else ''}each with its reason under Set aside, and the report"
 
 
 def load_more(state: PanelState) -> Changes:

@@ -102,6 +102,10 @@ CSS = """
 .psp-state-unknown { color: #8a5a00; }
 .psp-um { display: inline-block; background: #fff3cd; color: #5c4400; border: 1px solid #e0b000;
   border-radius: 3px; padding: 0 5px; font-size: 0.9em; font-weight: 600; white-space: nowrap; }
+.psp-aside { border-collapse: collapse; width: 100%; max-width: 1100px; }
+.psp-aside th, .psp-aside td { text-align: left; vertical-align: top; padding: 3px 10px 3px 0;
+  border-bottom: 1px solid #eee; }
+.psp-aside td.psp-why { overflow-wrap: anywhere; }
 .psp-panel .widget-button { width: auto; min-width: max-content; }
 .psp-panel .widget-toggle-buttons .widget-toggle-button { width: auto; min-width: max-content; }
 """ + three_way_css(".psp-panel")
@@ -377,3 +381,32 @@ def _record_link(pn: str, authority: str, record_url: Any = None) -> str:
     return (f'<p><a href="{escape(link)}" target="_blank" rel="noopener noreferrer">Public record of '
             f'{escape(pn)}</a></p>' if link else
             '<p class="psp-msg-hint">No public record link is known for this authority.</p>')
+
+
+def set_aside_html(excluded: Any) -> str:
+    """The hits a clearance or prior-art search set aside, one line each: number, office, title and why.
+
+    Examples
+    --------
+    >>> import pandas as pd
+    >>> aside = pd.DataFrame({"patent_pn": ["JP1480134S"], "authority": ["JP"], "title": ["<chair>"],
+    ...                       "excluded_reason": ["not in the markets: JP"]})
+    >>> html = set_aside_html(aside)
+    >>> "not in the markets: JP" in html and "&lt;chair&gt;" in html and "Japan" in html
+    True
+    >>> set_aside_html(aside.iloc[0:0])
+    ''
+    """
+    if excluded is None or not len(excluded):
+        return ""
+    lines = []
+    for row in excluded.to_dict("records"):
+        authority = format_value(row.get("authority"))
+        office = f'{escape(authority_name(authority))} (<span class="psp-nowrap">{escape(authority)}</span>)' \
+            if authority else ""
+        lines.append(f'<tr><td class="psp-nowrap"><b>{escape(format_value(row.get("patent_pn")))}</b></td>'
+                     f'<td>{office}</td><td>{escape(format_value(row.get("title")))}</td>'
+                     f'<td class="psp-why">{escape(format_value(row.get("excluded_reason")))}</td></tr>')
+    return ('<table class="psp-aside"><thead><tr><th scope="col">Number</th><th scope="col">Office</th>'
+            '<th scope="col">Title</th><th scope="col">Why it was set aside</th></tr></thead><tbody>'
+            + "".join(lines) + "</tbody></table>")

@@ -107,7 +107,7 @@ def test_a_clearance_search_keeps_what_is_in_force_and_sets_the_rest_aside(clien
     assert excluded["excluded_reason"].notna().all()
     dropped = "; ".join(f"{reason} {count}" for reason, count in excluded.attrs["dropped"].items())
     assert re.fullmatch(rf"Found {len(kept)} hits? of \d+ matching designs; {len(excluded)} hits? set aside "
-                        rf"\({re.escape(dropped)}: see the report\)\.", state.message), state.message
+                        rf"\({re.escape(dropped)}: each with its reason under Set aside, and the report\)\.", state.message), state.message
     billed = sandbox.ledger.billed()
     state.load_more()  # a job's results are not continued
     assert "a clearance or prior-art search is not continued" in state.last_error
@@ -194,6 +194,11 @@ def test_cards_and_comparison_show_in_force_and_expiry(client, query_png, corpus
         assert f'psp-state-{row.in_force.replace(" ", "-")}">{row.in_force}</span>' in card
         if row.in_force == "in force":
             assert f'until <span class="psp-nowrap">{row.expiry_estimate:%Y-%m-%d}</span> (estimate)' in card
+    aside = panel.results_view.aside  # the hits set aside, each with its reason, in the panel
+    assert aside.layout.display == "flex" and aside.get_title(0) == f"Set aside, and why ({len(panel.state.excluded)})"
+    for row in panel.state.excluded.itertuples():
+        assert f"<b>{row.patent_pn}</b>" in panel.results_view.aside_table.value
+        assert html.escape(row.excluded_reason, quote=True) in panel.results_view.aside_table.value
     panel.open_hit(0)
     body = panel.compare.value
     assert "Expiry (estimate)" in body and "<th scope=\"row\">Rule</th>" in body and "In force" in body

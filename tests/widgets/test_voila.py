@@ -282,6 +282,12 @@ def test_clearance_search_fits_at_800_1280_1920(browser, voila, drawing):
     assert in_force.count() >= 1
     for i in range(in_force.count()):  # the expiry on every card in force
         expect(in_force.nth(i)).to_contain_text(" until ")
+    page.get_by_text("Set aside, and why (").click()  # the hits set aside, each with its reason
+    aside = page.locator(".psp-aside")
+    expect(aside).to_be_visible(timeout=20_000)
+    expect(aside).to_contain_text("Why it was set aside")
+    reasons = aside.locator("td.psp-why").all_inner_texts()
+    assert reasons and all(": " in reason for reason in reasons), reasons  # "<state>: <why>", in words
     problems = {"clearance": check_widths(page, "voila-7-clearance")}
     bad_lines = {"clearance": wrapped(page)}
 

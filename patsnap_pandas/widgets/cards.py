@@ -356,9 +356,9 @@ def _fields_table(row: Mapping[str, Any]) -> str:
     Examples
     --------
     >>> table = _fields_table({"apdt": "2019-01-16", "apply_date": "2019-01-16", "assignee": None,
-    ...                        "assignees": "Vantage", "patent_type": "U", "kind": "utility model"})
-    >>> table.count("Applied"), ">Assignee<" in table, table.count("Kind")
-    (1, False, 1)
+    ...                        "assignees": "Vantage", "patent_type": "U", "kind": "utility model", "loc": []})
+    >>> table.count("Applied"), ">Assignee<" in table, table.count("Kind"), "Locarno" in table
+    (1, False, 1, False)
     """
     fields = []
     for column, value in row.items():
@@ -368,8 +368,8 @@ def _fields_table(row: Mapping[str, Any]) -> str:
             continue
         if column.startswith("score_view") and is_missing(value):  # a view's score: missing says something
             fields.append((column_label(column), '<span class="psp-msg-hint">not among this view\'s hits</span>'))
-        elif not is_missing(value):  # (an unknown matched view: the caption says so)
-            fields.append((column_label(column), _field_value(column, value)))
+        elif not is_missing(value) and (text := _field_value(column, value)):  # (no class: no row)
+            fields.append((column_label(column), text))
     rows = [f'<tr><th scope="row">{escape(label)}</th><td>{text}</td></tr>'
             for label, text in dict.fromkeys(fields)]  # each (label, value) once, in order
     return '<table class="psp-fields">' + "".join(rows) + "</table>"

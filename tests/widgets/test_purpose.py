@@ -115,6 +115,7 @@ def test_a_clearance_search_keeps_what_is_in_force_and_sets_the_rest_aside(clien
     state.export_format = "html"
     state.export()
     assert state.last_error is None, state.last_error
+    assert state.last_report.name.startswith("clearance-")  # named for what it is
     page = state.last_report.read_text("utf-8")
     assert "<h1 dir=\"auto\">Clearance: chair.png</h1>" in page and "Excluded, and why" in page
     assert html.escape(words.CLEARANCE_BLIND_SPOTS[0], quote=True) in page
@@ -138,7 +139,7 @@ def test_without_the_job_the_panel_says_so_and_calls_nothing(client, sandbox, qu
     assert state.results is None and sandbox.ledger.billed() == 0
 
 
-def test_prior_art_with_an_accused_product_exports_three_way_comparisons(client, query_png, corpus,
+def test_prior_art_with_an_accused_product_exports_three_way_comparisons(client, sandbox, query_png, corpus,
                                                                         no_widgets, tmp_path):
     state = PanelState(client=client, limit=20, export_folder=str(tmp_path))
     state.set_image(query_png, "registered.png")
@@ -149,18 +150,27 @@ def test_prior_art_with_an_accused_product_exports_three_way_comparisons(client,
     assert evidence.attrs["job"] == "prior_art" and evidence.attrs["before"] == BEFORE.isoformat()
     assert len(evidence) and (evidence["patent_type"] == "U").any() and (evidence["patent_type"] == "D").any()
     assert (pd.to_datetime(evidence["publication_date"]).dt.date < BEFORE).all()  # only what was published before
+    billed = sandbox.ledger.billed()
+    assert billed == 4  # the upload, the design search, the utility-model search, one bibliography batch
     designs, utility_models = evidence.attrs["total"]  # two searches: their totals said with their kinds
     aside = "none set aside" if state.excluded.empty else f"{len(state.excluded)} hits? set aside \\(.*\\)"
-    assert re.fullmatch(rf"Found {len(evidence)} hits of {designs} matching designs and {utility_models} matching "
-                        rf"utility models; {aside}\.", state.message), state.message
+    said = rf"Found {len(evidence)} hits of {designs} matching designs and {utility_models} matching utility models"
+    assert re.fullmatch(rf"{said}; {aside}\.", state.message), state.message
+    state.search()  # the same search again: all from the cache
+    assert state.last_error is None and sandbox.ledger.billed() == billed and len(state.results) == len(evidence)
+    assert re.fullmatch(rf"{said} \(from the cache: no billed call\); {aside}\.", state.message), state.message
     state.set_accused(corpus.image_png(corpus.designs[3].image_keys[0]), "their lamp.png")
     state.mark(1, "relevant")
     state.mark(2, "relevant")
     state.export()
     assert state.last_error is None, state.last_error
+    assert state.last_report.name.startswith("prior-art-")
     page = state.last_report.read_text("utf-8")
     assert page.count('<table class="tw">') == 2  # one per hit marked relevant
     assert "registered.png" in page and "their lamp.png" in page and f"Evidence published before {BEFORE}" in page
+    um = evidence[evidence["patent_type"] == "U"].iloc[0]  # the job's sections: utility models marked, blind spots
+    assert html.escape(um["patent_pn"]) in page and "utility model" in page
+    assert html.escape(words.PRIOR_ART_BLIND_SPOTS[0], quote=True) in page and "not a legal opinion" in page.lower()
 
 
 def test_the_purpose_view_draws_the_state_and_writes_into_it(client):

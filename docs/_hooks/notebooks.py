@@ -1,4 +1,4 @@
-"""mkdocs hook: notebooks 01-03 executed at build time and shown as pages of the site.
+"""mkdocs hook: notebooks 01-03 and 05 executed at build time and shown as pages of the site.
 
 Each notebook of :data:`NOTEBOOKS` runs top to bottom in a fresh kernel of the
 interpreter that runs mkdocs (nbclient), in an empty temporary folder, with no
@@ -32,6 +32,7 @@ NOTEBOOKS = {
     "notebooks/01_quickstart.md": "01_quickstart.ipynb",
     "notebooks/02_competitor_analysis.md": "02_competitor_analysis.ipynb",
     "notebooks/03_report.md": "03_report.ipynb",
+    "notebooks/05_clearance.md": "05_clearance.ipynb",
 }
 #: never passed to the kernel: the docs always show the sandbox, never an account
 HIDDEN = ("PATSNAP_CLIENT_ID", "PATSNAP_CLIENT_SECRET", "PATSNAP_API_KEY", "PATSNAP_BASE_URL",

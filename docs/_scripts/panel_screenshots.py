@@ -2,7 +2,8 @@
 
 Run from the repository root (needs the dev extra and /usr/bin/chromium)::
 
-    .venv/bin/python docs/_scripts/panel_screenshots.py
+    .venv/bin/python docs/_scripts/panel_screenshots.py          # every shot
+    .venv/bin/python docs/_scripts/panel_screenshots.py --jobs   # only the clearance and prior-art shots
 
 It serves notebooks/04_panel.ipynb against the offline sandbox (no credentials are
 read: the PATSNAP_* variables are removed), walks the panel through a search, a
@@ -30,6 +31,10 @@ SHOTS: dict[str, str] = {
     "panel-jupyterlab.png": "JupyterLab 4, 1280 px, file browser open: the panel after a search",
     "panel-views.png": "Voila, 1280 px: three views of one product as a strip, searched together, and the "
                        "comparison with view 1 beside the hit and the views small",
+    "panel-clearance.png": "Voila, 1280 px: a clearance in the US, the EU and China: the designs in force with "
+                           "their expiry on the cards, and the hits set aside with their reasons",
+    "panel-prior-art.png": "Voila, 1280 px: prior art before a date with an accused product: the registered "
+                           "design, the accused product and the closest prior art side by side",
 }
 
 
@@ -72,6 +77,68 @@ def _views(folder: Path) -> list[Path]:
         path.write_bytes(corpus.image_png(key))
         paths.append(path)
     return paths
+
+
+def _job_shots(browser, url: str, folder: Path, out: Path) -> None:
+    """The clearance and prior-art shots: a chair of the sandbox corpus, a fresh page (kernel) each."""
+    from playwright.sync_api import expect
+
+    from patsnap_pandas.codes import AUTHORITIES
+    from patsnap_pandas.sandbox.corpus import generated_corpus
+    from tests.widgets.browser import PAGE_TIMEOUT_MS
+
+    corpus = generated_corpus()
+    chairs = [d for d in corpus.designs if corpus.kinds[d.patent_id] == "chair" and d.authority == "US"]
+    ours, theirs = folder / "our-chair.png", folder / "their-chair.png"
+    ours.write_bytes(corpus.image_png(chairs[0].image_keys[0]))
+    theirs.write_bytes(corpus.image_png(chairs[1].image_keys[0]))
+
+    page = browser.page(1280)
+    page.goto(url, timeout=PAGE_TIMEOUT_MS)
+    expect(page.locator(".psp-status")).to_contain_text("SANDBOX", timeout=PAGE_TIMEOUT_MS)
+    page.locator(".psp-purpose-choice button", has_text="Clearance").click()
+    page.locator(".psp-markets select").select_option(
+        label=[f"{code} \u2013 {AUTHORITIES[code]}" for code in ("CN", "US", "EM")])
+    with page.expect_file_chooser() as chooser:
+        page.locator("button.psp-upload").click()
+    chooser.value.set_files(str(ours))
+    expect(page.locator(".psp-preview img")).to_be_visible(timeout=30_000)
+    page.locator("button.psp-search").click()
+    expect(page.locator(".psp-status")).to_contain_text("set aside (", timeout=90_000)
+    page.get_by_text("Set aside, and why (").click()
+    expect(page.locator(".psp-aside")).to_be_visible(timeout=30_000)
+    _tall(page)
+    box = page.locator(".psp-panel").bounding_box()
+    aside = page.locator(".psp-aside").bounding_box()
+    page.screenshot(path=str(out / "panel-clearance.png"),
+                    clip={"x": box["x"], "y": box["y"], "width": box["width"],
+                          "height": aside["y"] + aside["height"] + 16 - box["y"]})
+    page.close()
+
+    page = browser.page(1280)
+    page.goto(url, timeout=PAGE_TIMEOUT_MS)
+    expect(page.locator(".psp-status")).to_contain_text("SANDBOX", timeout=PAGE_TIMEOUT_MS)
+    page.locator(".psp-purpose-choice button", has_text="Prior art").click()
+    page.locator(".psp-published-before input").fill("2019-06-01")
+    page.locator(".psp-published-before input").press("Tab")
+    with page.expect_file_chooser() as chooser:
+        page.locator("button.psp-accused-upload").click()
+    chooser.value.set_files(str(theirs))
+    with page.expect_file_chooser() as chooser:
+        page.locator("button.psp-upload").click()
+    chooser.value.set_files(str(ours))
+    expect(page.locator(".psp-preview img")).to_be_visible(timeout=30_000)
+    page.locator("button.psp-search").click()
+    expect(page.locator(".psp-card").first).to_be_visible(timeout=90_000)
+    page.locator(".psp-card button.psp-open").nth(1).click()
+    expect(page.locator(".psp-compare table.tw img")).to_have_count(3, timeout=30_000)
+    _tall(page)
+    box = page.locator(".psp-panel").bounding_box()
+    fields = page.locator(".psp-compare .psp-fields").bounding_box()
+    page.screenshot(path=str(out / "panel-prior-art.png"),
+                    clip={"x": box["x"], "y": box["y"], "width": box["width"],
+                          "height": fields["y"] + fields["height"] + 16 - box["y"]})
+    page.close()
 
 
 def _tall(page, width: int = 1280) -> None:
@@ -171,6 +238,7 @@ def main(out: Path = ROOT / "docs" / "img") -> list[Path]:
                                 clip={"x": box["x"], "y": box["y"], "width": box["width"],
                                       "height": pair["y"] + pair["height"] + 16 - box["y"]})
                 page.close()
+                _job_shots(browser, url, tmp, out)
             with jupyter_server("lab", tmp / "lab", shown_env) as (url, _log):
                 from tests.widgets.test_jupyterlab import run_app_cell
 
@@ -190,5 +258,31 @@ def main(out: Path = ROOT / "docs" / "img") -> list[Path]:
     return written
 
 
+def job_shots(out: Path = ROOT / "docs" / "img") -> list[Path]:
+    """Only the clearance and prior-art shots (``--jobs``): one Voila server, no JupyterLab."""
+    import os
+
+    from tests.widgets.browser import Browser, jupyter_server
+
+    for name in list(os.environ):
+        if name.startswith("PATSNAP_") and name not in ("PATSNAP_SANDBOX_CACHE_DIR",):
+            del os.environ[name]  # the sandbox, never an account
+    from patsnap_pandas.sandbox.corpus import sandbox_cache_dir
+
+    with tempfile.TemporaryDirectory(prefix="panel-shots-") as tmp:
+        folder = Path(tmp)
+        browser = Browser()
+        try:
+            env = {"HOME": str(folder / "home"), "PATSNAP_SANDBOX_CACHE_DIR": str(sandbox_cache_dir())}
+            with jupyter_server("voila", folder / "voila", env) as (url, _log):
+                _job_shots(browser, url, folder, out)
+        finally:
+            browser.close()
+    written = [out / "panel-clearance.png", out / "panel-prior-art.png"]
+    for path in written:
+        print(f"wrote {path.relative_to(ROOT)}")
+    return written
+
+
 if __name__ == "__main__":
-    main()
+    job_shots() if "--jobs" in sys.argv[1:] else main()

@@ -24,7 +24,7 @@ from ..jobs.images import load_thumbnails
 from ..jobs.search import SearchWarning, continue_search
 from ..store.thumbnails import ThumbnailWarning
 from .export import export_report
-from .messages import plain_error, plural
+from .messages import plain_error, plural, total_in_words
 from .purpose import run_job
 
 if TYPE_CHECKING:
@@ -154,11 +154,26 @@ def search(state: PanelState) -> Changes:
     if identity != state.marks_query:  # marks belong to one query image
         marks = {}
         changes.update(marks=marks, marks_query=identity)
-    total = df.attrs.get("total")
     cached = " (from the cache: no billed call)" if df.attrs.get("from_cache") else ""
-    aside = f"; {plural(len(excluded), 'hit')} set aside (see the report)" if excluded is not None else ""
+    aside = "" if excluded is None else "; none set aside" if not len(excluded) else \
+        f"; {plural(len(excluded), 'hit')} set aside ({set_aside_words(excluded)})"
     return {**changes, "results": with_marks(df.reset_index(drop=True), marks), "thumbnails": thumbs,
-            "message": f"Found {plural(len(df), 'hit')} of {total} matching designs{cached}{aside}."}
+            "message": f"Found {plural(len(df), 'hit')} of {total_in_words(df.attrs)}{cached}{aside}."}
+
+
+def set_aside_words(excluded: pd.DataFrame) -> str:
+    """Why a job's hits were set aside, counted by reason (the job's ``dropped``), and where to read them.
+
+    Examples
+    --------
+    >>> excluded = pd.DataFrame({"excluded_reason": ["expired: ...", "not in the markets: JP", "expired: ..."]})
+    >>> excluded.attrs["dropped"] = {"expired": 2, "not in the markets": 1}  # as JobResult puts it
+    >>> set_aside_words(excluded)
+    'expired 2; not in the markets 1: each with its reason under Set aside, and the report'
+    """
+    dropped = excluded.attrs.get("dropped")
+    counted = "; ".join(f"{reason} {count}" for reason, count in dropped.items()) if isinstance(dropped, dict) else ""
+    return f"{counted + ': ' if counted else ''}each with its reason under Set aside, and the report"
 
 
 def load_more(state: PanelState) -> Changes:

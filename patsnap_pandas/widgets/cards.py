@@ -102,6 +102,10 @@ CSS = """
 .psp-state-unknown { color: #8a5a00; }
 .psp-um { display: inline-block; background: #fff3cd; color: #5c4400; border: 1px solid #e0b000;
   border-radius: 3px; padding: 0 5px; font-size: 0.9em; font-weight: 600; white-space: nowrap; }
+.psp-aside { border-collapse: collapse; width: 100%; max-width: 1100px; }
+.psp-aside th, .psp-aside td { text-align: left; vertical-align: top; padding: 3px 10px 3px 0;
+  border-bottom: 1px solid #eee; }
+.psp-aside td.psp-why { overflow-wrap: anywhere; }
 .psp-panel .widget-button { width: auto; min-width: max-content; }
 .psp-panel .widget-toggle-buttons .widget-toggle-button { width: auto; min-width: max-content; }
 """ + three_way_css(".psp-panel")
@@ -186,7 +190,7 @@ def card_html(row: Mapping[str, Any], thumbnail: bytes | None) -> str:
         lines.append(f'<div class="psp-sub psp-nowrap">matched view {matched}</div>')
     status = status_html(row)
     if status:
-        lines.append(f'<div class="psp-status">{status}</div>')
+        lines.append(f'<div class="psp-card-status">{status}</div>')
     return "".join(lines)
 
 
@@ -225,7 +229,8 @@ def three_way_html(row: Mapping[str, Any], comparison: Any) -> str:
     (3, True)
     """
     pn = format_value(row.get("patent_pn"))
-    return comparison.html() + _fields_table(row) + _record_link(pn, str(row.get("authority") or ""))
+    return comparison.html() + _fields_table(row) + _record_link(pn, str(row.get("authority") or ""),
+                                                             row.get("record_url"))
 
 
 def _field_value(column: str, value: Any) -> str:
@@ -297,7 +302,8 @@ def compare_html(row: Mapping[str, Any], query_image: bytes | str | None, hit_im
             + _figure(data_uri(hit_image) if hit_image else None,
                       f'<span class="psp-nowrap">{escape(pn)}</span>{score_text}', f"drawing of {pn}")
             + "</div>")
-    return pair + _fields_table(row) + _record_link(pn, str(row.get("authority") or ""))
+    return pair + _fields_table(row) + _record_link(pn, str(row.get("authority") or ""),
+                                                             row.get("record_url"))
 
 
 def _src_of(picture: bytes | str | None) -> str | None:
@@ -341,19 +347,66 @@ def _matched_view_figure(views: Sequence[tuple[str, bytes | str | None]], matche
 
 
 def _fields_table(row: Mapping[str, Any]) -> str:
-    """Every field of the hit with its label for people (not the search's provenance, not the marks)."""
-    rows = []
+    """Every field of the hit with its label for people (not the search's provenance, not the marks), each once.
+
+    A job's columns repeat the search's under the same label (``apdt`` and ``apply_date`` are both
+    "Applied"): a label and value already shown is not shown again, and an empty field not at all;
+    ``patent_type`` is said by ``kind``, and the record link follows the table.
+
+    Examples
+    --------
+    >>> table = _fields_table({"apdt": "2019-01-16", "apply_date": "2019-01-16", "assignee": None,
+    ...                        "assignees": "Vantage", "patent_type": "U", "kind": "utility model", "loc": []})
+    >>> table.count("Applied"), ">Assignee<" in table, table.count("Kind"), "Locarno" in table
+    (1, False, 1, False)
+    """
+    fields = []
     for column, value in row.items():
-        if column in SEARCH_COLUMNS or column in TRIAGE_COLUMNS:
+        if column in SEARCH_COLUMNS or column in TRIAGE_COLUMNS or column == "record_url":
             continue
-        if column == "matched_view" and is_missing(value):  # the search did not say: the caption says so
+        if column == "patent_type" and not is_missing(row.get("kind")):
             continue
-        rows.append(f'<tr><th scope="row">{escape(column_label(column))}</th><td>{_field_value(column, value)}</td></tr>')
+        if column.startswith("score_view") and is_missing(value):  # a view's score: missing says something
+            fields.append((column_label(column), '<span class="psp-msg-hint">not among this view\'s hits</span>'))
+        elif not is_missing(value) and (text := _field_value(column, value)):  # (no class: no row)
+            fields.append((column_label(column), text))
+    rows = [f'<tr><th scope="row">{escape(label)}</th><td>{text}</td></tr>'
+            for label, text in dict.fromkeys(fields)]  # each (label, value) once, in order
     return '<table class="psp-fields">' + "".join(rows) + "</table>"
 
 
-def _record_link(pn: str, authority: str) -> str:
-    link = public_record_url(pn, authority)
+def _record_link(pn: str, authority: str, record_url: Any = None) -> str:
+    link = record_url if isinstance(record_url, str) and record_url.startswith("https://") else \
+        public_record_url(pn, authority)
     return (f'<p><a href="{escape(link)}" target="_blank" rel="noopener noreferrer">Public record of '
             f'{escape(pn)}</a></p>' if link else
             '<p class="psp-msg-hint">No public record link is known for this authority.</p>')
+
+
+def set_aside_html(excluded: Any) -> str:
+    """The hits a clearance or prior-art search set aside, one line each: number, office, title and why.
+
+    Examples
+    --------
+    >>> import pandas as pd
+    >>> aside = pd.DataFrame({"patent_pn": ["JP1480134S"], "authority": ["JP"], "title": ["<chair>"],
+    ...                       "excluded_reason": ["not in the markets: JP"]})
+    >>> html = set_aside_html(aside)
+    >>> "not in the markets: JP" in html and "&lt;chair&gt;" in html and "Japan" in html
+    True
+    >>> set_aside_html(aside.iloc[0:0])
+    ''
+    """
+    if excluded is None or not len(excluded):
+        return ""
+    lines = []
+    for row in excluded.to_dict("records"):
+        authority = format_value(row.get("authority"))
+        office = f'{escape(authority_name(authority))} (<span class="psp-nowrap">{escape(authority)}</span>)' \
+            if authority else ""
+        lines.append(f'<tr><td class="psp-nowrap"><b>{escape(format_value(row.get("patent_pn")))}</b></td>'
+                     f'<td>{office}</td><td>{escape(format_value(row.get("title")))}</td>'
+                     f'<td class="psp-why">{escape(format_value(row.get("excluded_reason")))}</td></tr>')
+    return ('<table class="psp-aside"><thead><tr><th scope="col">Number</th><th scope="col">Office</th>'
+            '<th scope="col">Title</th><th scope="col">Why it was set aside</th></tr></thead><tbody>'
+            + "".join(lines) + "</tbody></table>")

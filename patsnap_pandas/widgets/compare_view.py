@@ -18,7 +18,7 @@ from ..report.clearance import comparison
 from ..report.clearance import hit_picture as report_picture
 from ._layout import classed, full, label, message_slot, row
 from .cards import compare_html, three_way_html
-from .messages import plural
+from .messages import plural, searched_views
 from .state import RELEVANCE_CHOICES, PanelState
 
 __all__ = ["COMPARE_FETCH_PX", "CompareView"]
@@ -143,12 +143,14 @@ class CompareView:
 
     def _searched_views(self, df: pd.DataFrame) -> list[tuple[str, bytes | str | None]]:
         """The views the results were searched with, as (label, picture), from the thumbnail store."""
-        labels = df.attrs.get("views") or []
+        labels = searched_views(df.attrs)
         if len(labels) < 2:
             return []
-        urls = tuple(df.attrs.get("query_urls") or ())
+        urls = tuple(searched_views(df.attrs, "query_urls"))
         if self._views_cache is None or self._views_cache[0] != urls:
-            pictures = load_query_images(df)
+            searched = df.iloc[0:0].copy()
+            searched.attrs = {**df.attrs, "query_urls": list(urls)}  # a merged frame's: one search's views
+            pictures = load_query_images(searched)
             self._views_cache = (urls, [(str(name), png) for name, png in zip(labels, pictures, strict=False)])
         return self._views_cache[1]
 

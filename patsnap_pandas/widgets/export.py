@@ -189,7 +189,8 @@ def export_report(df: pd.DataFrame, *, fmt: str, include: str, folder: str | Pat
     report = _report(df, include, notes, title, job)
     folder = Path(folder).expanduser()
     folder.mkdir(parents=True, exist_ok=True)
-    path = unique_path(folder, f"design-search-{dt.datetime.now():%Y%m%d-%H%M%S}", suffix).resolve()
+    kind = {"clearance": "clearance", "prior_art": "prior-art"}.get(str((job or {}).get("kind")), "design-search")
+    path = unique_path(folder, f"{kind}-{dt.datetime.now():%Y%m%d-%H%M%S}", suffix).resolve()
     {"html": write_html, "pdf": write_pdf, "xlsx": write_excel}[fmt](report, path)
     data = path.read_bytes()
     link = (download_link(data, path.name) if len(data) <= MAX_DOWNLOAD_BYTES

@@ -20,13 +20,15 @@ Examples
 from __future__ import annotations
 
 import re
+from collections.abc import Mapping
+from typing import Any
 
 from ..codes import FILTER_LABELS
 from ..errors import FilterError, InvalidInputError, MissingCredentialsError, PatsnapError
 from ..redaction import redact
 
-__all__ = ["IMAGE_FORMATS", "UPLOAD_ACCEPT", "filter_message", "image_message", "plain_error", "plural", "split_urls",
-           "too_many_views", "url_message", "urls_message"]
+__all__ = ["IMAGE_FORMATS", "UPLOAD_ACCEPT", "filter_message", "image_message", "plain_error", "plural", "searched_views",
+           "split_urls", "too_many_views", "total_in_words", "url_message", "urls_message"]
 
 #: What the file chooser offers and the messages name (anything Pillow reads is converted anyway).
 IMAGE_FORMATS: tuple[str, ...] = ("JPG", "PNG", "TIFF", "WEBP", "BMP", "GIF")
@@ -194,3 +196,48 @@ def plain_error(what: str, exc: BaseException) -> str:
     if isinstance(exc, InvalidInputError):
         return f"{what} was not started: {exc}"
     return f"{what} failed unexpectedly: {type(exc).__name__}: {redact(str(exc))}"
+
+
+def searched_views(attrs: Mapping[str, Any], key: str = "views") -> list[Any]:
+    """The views a search's frame was searched with (``attrs["views"]``; or their ``query_urls``), also when
+    the frame merges several searches.
+
+    A prior-art frame merges the design search and the utility-model search: its ``views`` hold one
+    entry per search (each a list of views, or None), not the views themselves.
+
+    Examples
+    --------
+    >>> searched_views({"views": ["front.png", "side.png"]})
+    ['front.png', 'side.png']
+    >>> searched_views({"views": [None, ["bytes:90adce33"]]})  # designs and utility models, one image
+    ['bytes:90adce33']
+    >>> searched_views({"query_urls": [None, ["https://x/1.png"]]}, "query_urls")
+    ['https://x/1.png']
+    >>> searched_views({})
+    []
+    """
+    views = attrs.get(key)
+    if not isinstance(views, (list, tuple)):
+        return []
+    if any(v is None or isinstance(v, (list, tuple)) for v in views):  # one entry per merged search
+        return max((list(v) for v in views if isinstance(v, (list, tuple))), key=len, default=[])
+    return list(views)
+
+
+def total_in_words(attrs: Mapping[str, Any]) -> str:
+    """How many matched in all (``attrs["total"]``), in words; a prior-art frame's two totals with their kinds.
+
+    Examples
+    --------
+    >>> total_in_words({"total": 600})
+    '600 matching designs'
+    >>> total_in_words({"total": [335, 88], "job": "prior_art"})
+    '335 matching designs and 88 matching utility models'
+    """
+    total = attrs.get("total")
+    if isinstance(total, (list, tuple)):
+        numbers = [int(t) for t in total if isinstance(t, int)]
+        if attrs.get("job") == "prior_art" and len(numbers) == 2:
+            return f"{numbers[0]} matching designs and {numbers[1]} matching utility models"
+        return f"{sum(numbers)} matching designs"
+    return f"{'an unknown number of' if total is None else total} matching designs"

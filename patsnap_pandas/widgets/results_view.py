@@ -16,6 +16,8 @@ from .._html import escape
 from ..frame.words import views_in_words
 from ._layout import STYLE, classed, full, row
 from .card_grid import CardGrid
+from .cards import set_aside_html
+from .messages import searched_views, total_in_words
 from .score_chart import ScoreChart
 from .state import CARD_ORDERS, PanelState
 
@@ -34,6 +36,8 @@ class ResultsView:
     Attributes
     ----------
     summary : ipywidgets.HTML
+    aside, aside_table : ipywidgets.Accordion, ipywidgets.HTML
+        The hits a clearance or prior-art search set aside, each with its reason (closed at first).
     order, min_score, text_filter : ipywidgets widgets
         The local tools.
     tools : ipywidgets.Box
@@ -73,8 +77,13 @@ class ResultsView:
                                           layout=W.Layout(width="auto", max_width="100%")), "psp-text-filter")
         self.tools = row([self.order, self.min_score, self.text_filter])
         self.summary = classed(W.HTML(), "psp-summary")
+        self.aside_table = classed(W.HTML(), "psp-aside-table")
+        self.aside = classed(W.Accordion(children=[self.aside_table], titles=("Set aside, and why",),
+                                         selected_index=None, layout=full(display="none")), "psp-aside-box")
+        state.observe(self.draw_aside, names=["excluded"])
         children = [W.HTML('<div class="psp-h">Results</div>'), self.summary, self.tools,
                     *([compare] if compare is not None else []), self.cards.card_box, self.cards.cards_note,
+                    self.aside,
                     W.Accordion(children=[self.score_chart.chart], titles=("Score chart",), selected_index=0,
                                 layout=full()),
                     *([export] if export is not None else [])]
@@ -82,6 +91,14 @@ class ResultsView:
         for name in ("order", "min_score", "text_filter"):
             link((state, name), (getattr(self, name), "value"))
         self.draw()
+        self.draw_aside()
+
+    def draw_aside(self, _change: Any = None) -> None:
+        """The hits the clearance or prior-art search set aside, with their reasons (closed; hidden when none)."""
+        excluded = self.state.excluded
+        self.aside_table.value = set_aside_html(excluded)
+        self.aside.set_title(0, f"Set aside, and why ({len(excluded) if excluded is not None else 0})")
+        self.aside.layout.display = "flex" if self.aside_table.value else "none"
 
     def draw(self, _change: Any = None) -> None:
         """Shown once there are results; the summary of what is shown."""
@@ -91,10 +108,10 @@ class ResultsView:
             return
         self.results_box.layout.display = "flex"
         attrs = df.attrs
-        views = attrs.get("views") or []
+        views = searched_views(attrs)
         query = (f"{len(views)} views of one product" if len(views) > 1 else escape(attrs.get("query")))
-        combined = views_in_words(attrs)
+        combined = views_in_words({**attrs, "views": views})
         self.summary.value = (
             f"Showing <b>{len(shown)}</b> of {len(df)} fetched hits "
-            f"({escape(attrs.get('total'))} match in all) for {query}."
+            f"({escape(total_in_words(attrs))} in all) for {query}."
             + (f' <span class="psp-msg-hint">How: {escape(combined)}.</span>' if combined else ""))

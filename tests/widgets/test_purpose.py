@@ -1,9 +1,9 @@
 """The panel's purpose choice: explore, clearance, prior art; markets and date in words; what Search runs.
 
 The state alone first (no widget is made), then its view and the cards and comparison that
-show in force and expiry. Searches go over real HTTP to the sandbox; the clearance and
-prior-art jobs are the ``stand_in_jobs`` of conftest.py (the real ones are built elsewhere,
-and meet the panel only at their frames).
+show in force and expiry. Searches go over real HTTP to the sandbox (its date fixed: no design
+expires under the tests); Search runs the real jobs, ``jobs.clearance.clearance`` and
+``jobs.prior_art.prior_art``, and the panel reads their ``JobResult`` (kept, excluded).
 """
 
 from __future__ import annotations
@@ -13,6 +13,7 @@ import html
 import re
 
 import ipywidgets as W
+import pandas as pd
 import pytest
 
 from patsnap_pandas import InvalidInputError, SearchPanel
@@ -21,10 +22,13 @@ from patsnap_pandas.widgets import purpose
 from patsnap_pandas.widgets.cards import card_html, status_html
 from patsnap_pandas.widgets.purpose import PURPOSES
 from patsnap_pandas.widgets.state import PanelState
+from tests.helpers import SANDBOX_TODAY
 
 from .test_panel_views import files_value
 
 ON = dt.date(2027, 1, 1)
+BEFORE = dt.date(2019, 6, 1)
+pytestmark = pytest.mark.patsnap_sandbox(today=SANDBOX_TODAY)
 
 
 @pytest.fixture
@@ -89,19 +93,21 @@ def test_set_purpose_checks_every_value(no_widgets):
 
 
 def test_a_clearance_search_keeps_what_is_in_force_and_sets_the_rest_aside(client, sandbox, query_png,
-                                                                          stand_in_jobs, no_widgets, tmp_path):
+                                                                          no_widgets, tmp_path):
     state = PanelState(client=client, limit=20, export_folder=str(tmp_path))
     state.set_image(query_png, "chair.png")
     state.set_purpose("clearance", markets=["US", "EM"], on=ON)
     state.search()
     assert state.last_error is None, state.last_error
-    assert stand_in_jobs[0][0] == "clearance" and stand_in_jobs[0][1]["markets"] == ["US", "EM"]
-    assert stand_in_jobs[0][1]["on"] == ON
     kept, excluded = state.results, state.excluded
+    assert excluded.attrs["job"] == "clearance"  # what jobs.clearance.clearance returned
+    assert excluded.attrs["markets"] == ["US", "EM"] and excluded.attrs["on"] == ON.isoformat()
     assert len(kept) + len(excluded) == 20 and len(excluded) > 0
-    assert set(kept["authority"]) <= {"US", "EM"} and set(kept["in_force"]) <= {"in force", "pending"}
+    assert set(kept["authority"]) <= {"US", "EM"} and set(kept["in_force"]) <= {"in force", "pending", "unknown"}
+    assert excluded["excluded_reason"].notna().all()
+    dropped = "; ".join(f"{reason} {count}" for reason, count in excluded.attrs["dropped"].items())
     assert re.fullmatch(rf"Found {len(kept)} hits? of \d+ matching designs; {len(excluded)} hits? set aside "
-                        r"\(see the report\)\.", state.message), state.message
+                        rf"\({re.escape(dropped)}: each with its reason under Set aside, and the report\)\.", state.message), state.message
     billed = sandbox.ledger.billed()
     state.load_more()  # a job's results are not continued
     assert "a clearance or prior-art search is not continued" in state.last_error
@@ -109,11 +115,17 @@ def test_a_clearance_search_keeps_what_is_in_force_and_sets_the_rest_aside(clien
     state.export_format = "html"
     state.export()
     assert state.last_error is None, state.last_error
+    assert state.last_report.name.startswith("clearance-")  # named for what it is
     page = state.last_report.read_text("utf-8")
     assert "<h1 dir=\"auto\">Clearance: chair.png</h1>" in page and "Excluded, and why" in page
     assert html.escape(words.CLEARANCE_BLIND_SPOTS[0], quote=True) in page
     assert "United States, EUIPO (EU designs)" in page and "2027-01-01" in page
+    first = excluded.iloc[0]
+    assert html.escape(first["patent_pn"]) in page and html.escape(first["excluded_reason"], quote=True) in page
     assert sandbox.ledger.billed() == billed  # exporting makes no call
+    state.search()  # the same search again: the search, the bibliography and the legal statuses are cached
+    assert state.last_error is None and len(state.results) == len(kept)
+    assert sandbox.ledger.billed() == billed
 
 
 def test_without_the_job_the_panel_says_so_and_calls_nothing(client, sandbox, query_png, monkeypatch, no_widgets):
@@ -127,22 +139,38 @@ def test_without_the_job_the_panel_says_so_and_calls_nothing(client, sandbox, qu
     assert state.results is None and sandbox.ledger.billed() == 0
 
 
-def test_prior_art_with_an_accused_product_exports_three_way_comparisons(client, query_png, corpus, stand_in_jobs,
+def test_prior_art_with_an_accused_product_exports_three_way_comparisons(client, sandbox, query_png, corpus,
                                                                         no_widgets, tmp_path):
     state = PanelState(client=client, limit=20, export_folder=str(tmp_path))
     state.set_image(query_png, "registered.png")
-    state.set_purpose("prior_art", before="2030-01-01")
+    state.set_purpose("prior_art", before=BEFORE)
     state.search()
     assert state.last_error is None, state.last_error
-    assert len(state.results) and (state.results["patent_type"] == "U").any()
+    evidence = state.results
+    assert evidence.attrs["job"] == "prior_art" and evidence.attrs["before"] == BEFORE.isoformat()
+    assert len(evidence) and (evidence["patent_type"] == "U").any() and (evidence["patent_type"] == "D").any()
+    assert (pd.to_datetime(evidence["publication_date"]).dt.date < BEFORE).all()  # only what was published before
+    billed = sandbox.ledger.billed()
+    assert billed == 4  # the upload, the design search, the utility-model search, one bibliography batch
+    designs, utility_models = evidence.attrs["total"]  # two searches: their totals said with their kinds
+    aside = "none set aside" if state.excluded.empty else f"{len(state.excluded)} hits? set aside \\(.*\\)"
+    said = rf"Found {len(evidence)} hits of {designs} matching designs and {utility_models} matching utility models"
+    assert re.fullmatch(rf"{said}; {aside}\.", state.message), state.message
+    state.search()  # the same search again: all from the cache
+    assert state.last_error is None and sandbox.ledger.billed() == billed and len(state.results) == len(evidence)
+    assert re.fullmatch(rf"{said} \(from the cache: no billed call\); {aside}\.", state.message), state.message
     state.set_accused(corpus.image_png(corpus.designs[3].image_keys[0]), "their lamp.png")
     state.mark(1, "relevant")
     state.mark(2, "relevant")
     state.export()
     assert state.last_error is None, state.last_error
+    assert state.last_report.name.startswith("prior-art-")
     page = state.last_report.read_text("utf-8")
     assert page.count('<table class="tw">') == 2  # one per hit marked relevant
-    assert "registered.png" in page and "their lamp.png" in page and "Evidence published before 2030-01-01" in page
+    assert "registered.png" in page and "their lamp.png" in page and f"Evidence published before {BEFORE}" in page
+    um = evidence[evidence["patent_type"] == "U"].iloc[0]  # the job's sections: utility models marked, blind spots
+    assert html.escape(um["patent_pn"]) in page and "utility model" in page
+    assert html.escape(words.PRIOR_ART_BLIND_SPOTS[0], quote=True) in page and "not a legal opinion" in page.lower()
 
 
 def test_the_purpose_view_draws_the_state_and_writes_into_it(client):
@@ -165,22 +193,40 @@ def test_the_purpose_view_draws_the_state_and_writes_into_it(client):
     panel.close()
 
 
-def test_cards_and_comparison_show_in_force_and_expiry(client, query_png, corpus, stand_in_jobs):
+def test_cards_and_comparison_show_in_force_and_expiry(client, query_png, corpus):
     panel = SearchPanel(client, image=query_png, limit=20, purpose="clearance", markets=["US", "EM", "CN"], on=ON)
     panel.search_button.click()
     assert panel.state.last_error is None, panel.state.last_error
-    first = panel.card_box.children[0].children[0].value
-    row = panel.shown.iloc[0]
-    assert f'psp-state-{row["in_force"].replace(" ", "-")}">{row["in_force"]}</span>' in first
-    if row["expiry_estimate"] is not None:
-        assert f'until <span class="psp-nowrap">{row["expiry_estimate"].isoformat()}</span>' in first
+    shown = panel.shown
+    assert shown.attrs["job"] == "clearance" and (shown["in_force"] == "in force").any()
+    for i, row in enumerate(shown.itertuples()):  # every card: its state, and until when when in force
+        card = panel.card_box.children[i].children[0].value
+        assert f'psp-state-{row.in_force.replace(" ", "-")}">{row.in_force}</span>' in card
+        if row.in_force == "in force":
+            assert f'until <span class="psp-nowrap">{row.expiry_estimate:%Y-%m-%d}</span> (estimate)' in card
+    aside = panel.results_view.aside  # the hits set aside, each with its reason, in the panel
+    assert aside.layout.display == "flex" and aside.get_title(0) == f"Set aside, and why ({len(panel.state.excluded)})"
+    for row in panel.state.excluded.itertuples():
+        assert f"<b>{row.patent_pn}</b>" in panel.results_view.aside_table.value
+        assert html.escape(row.excluded_reason, quote=True) in panel.results_view.aside_table.value
     panel.open_hit(0)
     body = panel.compare.value
     assert "Expiry (estimate)" in body and "<th scope=\"row\">Rule</th>" in body and "In force" in body
     assert "in_force_reason" not in body and "expiry_rule" not in body  # words, not column names
     # prior art with an accused product: three pictures in the comparison
-    panel.state.set_purpose("prior_art", before="2030-01-01")
+    panel.state.set_purpose("prior_art", before=BEFORE)
     panel.search_button.click()
+    assert panel.state.last_error is None, panel.state.last_error
+    for i, kind in enumerate(panel.shown["patent_type"]):  # utility models marked on their cards
+        card = panel.card_box.children[i].children[0].value
+        assert ('<span class="psp-um">utility model</span>' in card) == (kind == "U")
+    summary = panel.results_view.summary.value
+    assert "views of one product" not in summary and "matching utility models in all) for" in summary  # one image
+    panel.open_hit(0)  # the job's columns beside the search's: each field once, none empty
+    fields = re.findall(r'<th scope="row">([^<]+)</th><td>(.*?)</td></tr>', panel.compare.value)
+    labels = [label for label, _value in fields]
+    assert labels.count("Applied") == 1 and labels.count("Kind") == 1 and "Record url" not in labels, labels
+    assert all(value for _label, value in fields), fields
     panel.state.set_accused(corpus.image_png(corpus.designs[3].image_keys[0]), "their lamp.png")
     panel.open_hit(0)
     assert panel.compare.value.count("<img ") == 3 and "Closest prior art" in panel.compare.value

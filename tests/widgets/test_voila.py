@@ -243,36 +243,119 @@ def test_three_views_strip_search_and_comparison_fit_at_800_1280_1920(browser, v
     page.close()
 
 
-def test_purpose_choice_fits_at_800_1280_1920(browser, voila):
-    """Clearance: the markets list and the date beside it, the message next to the list until a market is
-    chosen, then the purpose in words; Prior art: the cutoff and the accused product. Nothing wider than the
-    window; Search disabled while a market or the date is missing. (No search: the jobs are another branch's.)"""
+#: Elements whose text must stay on one line: patent numbers, scores, ranks, dates, states (``psp-nowrap``).
+ONE_LINE = ".psp-panel .psp-nowrap, .psp-panel .psp-state, .psp-panel .psp-um"
+
+
+def wrapped(page) -> list[str]:
+    """The texts of :data:`ONE_LINE` broken over two lines or more (empty when none is)."""
+    return page.locator(ONE_LINE).evaluate_all(
+        "els => els.filter(e => e.getClientRects().length > 1).map(e => e.innerText)")
+
+
+def test_clearance_search_fits_at_800_1280_1920(browser, voila, drawing):
+    """Clearance with two markets and today: Search runs jobs.clearance.clearance in the kernel; every card
+    says its state (in force with its estimated expiry), the status line counts the hits set aside by reason;
+    the comparison shows in force, expiry and rule. Nothing wider than the window, no wrapped number."""
     from playwright.sync_api import expect
 
     url, log, _root = voila
+    png, _tif, _design = drawing
     page = open_app(browser, url)
-    problems = {}
     page.locator(".psp-purpose-choice button", has_text="Clearance").click()
     expect(page.locator(".psp-markets select")).to_be_visible(timeout=20_000)
-    expect(page.locator(".psp-in-force-on input")).to_be_visible()
     expect(page.locator(".psp-msg-markets")).to_have_text("Clearance: choose the markets where the product will be sold.")
     page.locator(".psp-markets select").select_option(label=[f"{code} \u2013 {AUTHORITIES[code]}" for code in ("US", "EM")])
     expect(page.locator(".psp-msg-markets")).to_have_text("")
-    expect(page.locator(".psp-purpose-words")).to_contain_text("in force or pending on")
     expect(page.locator(".psp-purpose-words")).to_contain_text("in United States, EUIPO (EU designs)")
-    problems["clearance"] = check_widths(page, "voila-7-purpose-clearance")
+    choose_file(page, png)
+    page.locator("button.psp-search").click()
+    status = page.locator(".psp-status")
+    expect(status).to_contain_text("set aside (", timeout=90_000)
+    expect(status).to_contain_text("SANDBOX")
+    cards = page.locator(".psp-card")
+    expect(cards.first).to_be_visible(timeout=30_000)
+    expect(page.locator(".psp-card .psp-state")).to_have_count(cards.count())
+    states = page.locator(".psp-card .psp-state").all_inner_texts()
+    assert len(states) == cards.count() and set(states) <= {"in force", "pending", "unknown"}, states
+    in_force = page.locator(".psp-card .psp-card-status", has_text="in force")
+    assert in_force.count() >= 1
+    for i in range(in_force.count()):  # the expiry on every card in force
+        expect(in_force.nth(i)).to_contain_text(" until ")
+    page.get_by_text("Set aside, and why (").click()  # the hits set aside, each with its reason
+    aside = page.locator(".psp-aside")
+    expect(aside).to_be_visible(timeout=20_000)
+    expect(aside).to_contain_text("Why it was set aside")
+    reasons = aside.locator("td.psp-why").all_inner_texts()
+    assert reasons and all(": " in reason for reason in reasons), reasons  # "<state>: <why>", in words
+    problems = {"clearance": check_widths(page, "voila-7-clearance")}
+    bad_lines = {"clearance": wrapped(page)}
 
     page.set_viewport_size({"width": 1280, "height": 900})
+    in_force.first.locator("xpath=ancestor::*[contains(@class,'psp-card')]").locator("button.psp-open").click()
+    compare = page.locator(".psp-compare")
+    expect(compare).to_be_visible(timeout=20_000)
+    for words in ("In force", "Expiry (estimate)", "Rule"):
+        expect(compare).to_contain_text(words)
+    problems["clearance compare"] = check_widths(page, "voila-8-clearance-comparison")
+    bad_lines["clearance compare"] = wrapped(page)
+    assert not {state: p for state, p in problems.items() if p}, json.dumps(problems, indent=1)
+    assert not any(bad_lines.values()), bad_lines
+    assert not browser.errors, browser.errors
+    assert "Traceback" not in log.read_text()
+    page.close()
+
+
+def test_prior_art_search_and_three_way_comparison_fit_at_800_1280_1920(browser, voila, drawing, tmp_path):
+    """Prior art before a cutoff with an accused product: the evidence (utility models marked), then a hit
+    opened: the registered design, the accused product and the prior art side by side, each large enough
+    to judge. Nothing wider than the window, no wrapped number."""
+    from playwright.sync_api import expect
+
+    from patsnap_pandas.sandbox.corpus import generated_corpus
+
+    url, log, _root = voila
+    png, _tif, design = drawing
+    corpus = generated_corpus()
+    other = next(d for d in corpus.designs if d.authority == design.authority and d.patent_id != design.patent_id)
+    accused = tmp_path / "their-product.png"
+    accused.write_bytes(corpus.image_png(other.image_keys[0]))
+    page = open_app(browser, url)
     page.locator(".psp-purpose-choice button", has_text="Prior art").click()
     expect(page.locator(".psp-published-before input")).to_be_visible(timeout=20_000)
-    expect(page.locator(".psp-markets select")).to_be_hidden()
     expect(page.locator(".psp-msg-date")).to_contain_text("Prior art: choose the date")
     page.locator(".psp-published-before input").fill("2019-06-01")
     page.locator(".psp-published-before input").press("Tab")
     expect(page.locator(".psp-purpose-words")).to_contain_text("published before 2019-06-01")
-    expect(page.locator("button.psp-accused-upload")).to_be_visible()
-    problems["prior art"] = check_widths(page, "voila-8-purpose-prior-art")
+    with page.expect_file_chooser() as chooser:
+        page.locator("button.psp-accused-upload").click()
+    chooser.value.set_files(str(accused))
+    expect(page.locator(".psp-accused-preview img")).to_be_visible(timeout=20_000)
+    choose_file(page, png)
+    page.locator("button.psp-search").click()
+    cards = page.locator(".psp-card")
+    expect(cards.first).to_be_visible(timeout=90_000)
+    expect(page.locator(".psp-status")).to_contain_text("SANDBOX")
+    assert page.locator(".psp-card .psp-um").count() >= 1  # utility models marked
+    problems = {"prior art": check_widths(page, "voila-9-prior-art")}
+    bad_lines = {"prior art": wrapped(page)}
+
+    page.set_viewport_size({"width": 1280, "height": 900})
+    cards.first.locator("button.psp-open").click()
+    compare = page.locator(".psp-compare")
+    expect(compare).to_be_visible(timeout=20_000)
+    expect(compare).to_contain_text("Closest prior art")
+    expect(compare).to_contain_text(accused.name)
+    pictures = compare.locator("table.tw img")
+    expect(pictures).to_have_count(3)
+    problems["three-way"] = check_widths(page, "voila-10-prior-art-three-way")
+    bad_lines["three-way"] = wrapped(page)
+    for width in (800, 1280, 1920):  # each picture large enough to judge, at every width
+        page.set_viewport_size({"width": width, "height": 900})
+        heights = [decoded_box(pictures.nth(i))["height"] for i in range(3)]
+        assert min(heights) >= 160, (width, heights)
     assert not {state: p for state, p in problems.items() if p}, json.dumps(problems, indent=1)
+    assert not any(bad_lines.values()), bad_lines
     assert not browser.errors, browser.errors
     assert "Traceback" not in log.read_text()
     page.close()

@@ -11,7 +11,7 @@ import pytest
 
 from patsnap_pandas.errors import InvalidInputError
 from patsnap_pandas.jobs.prior_art import SELF, prior_art
-from tests.helpers import NUMBER_SEARCH, SANDBOX_TODAY
+from tests.helpers import NUMBER_SEARCH, SANDBOX_TODAY, design_png
 
 pytestmark = pytest.mark.patsnap_sandbox(today=SANDBOX_TODAY)
 
@@ -79,3 +79,38 @@ def test_bad_registered_or_missing_cutoff_named_before_any_call(client, sandbox,
     with pytest.raises(InvalidInputError, match=named.replace("[", r"\[").replace("]", r"\]")):
         prior_art(query_png, client=client, **kwargs)
     assert sandbox.ledger.billed() == 0
+
+
+def test_the_comparison_built_from_the_record_shows_number_filing_date_and_owner(client, corpus, query_design,
+                                                                                  query_png):
+    from patsnap_pandas.report import comparison
+
+    result = prior_art(query_png, registered=query_design.patent_pn, utility_models=False, client=client, limit=10)
+    record = result.provenance["registered"]
+    accused = design_png(corpus, 30)
+    tw = comparison(record, accused, result.evidence, registered_image=query_png, accused_label="their chair")
+
+    registered, _, closest = tw.pictures
+    facts = dict(registered.facts)
+    assert registered.caption == query_design.patent_pn and registered.image is not None
+    assert facts["Filed"] == query_design.apply_date.isoformat()
+    assert facts["Owner"] == (record["current_assignee"] or record["original_assignee"])
+    assert closest.caption == result.evidence["patent_pn"].iloc[0]  # the best-scored evidence
+    markup = tw.html()
+    assert query_design.patent_pn in markup and query_design.apply_date.isoformat() in markup
+
+
+def test_the_registered_picture_can_come_from_its_own_hit(client, query_design, query_png):
+    later = query_design.publication_date + dt.timedelta(days=400)
+    result = prior_art(query_png, registered=query_design.patent_pn, before=later, utility_models=False,
+                       client=client, limit=5)
+    tw = comparison_of(result, query_png)
+    assert tw.pictures[0].image is not None and tw.pictures[0].caption == query_design.patent_pn
+    # and the closest prior art is never the registered design itself
+    assert tw.pictures[2].caption != query_design.patent_pn
+
+
+def comparison_of(result, accused: bytes):
+    from patsnap_pandas.report import comparison
+
+    return comparison(result.provenance["registered"], accused, result.hits, before=result.provenance["before"])

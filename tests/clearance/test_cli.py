@@ -86,7 +86,7 @@ def test_several_images_are_views_of_one_product(account, corpus, tmp_path, caps
 @pytest.mark.parametrize(("extra", "named"), [
     (["--markets", "US,Atlantis"], "--markets='US,Atlantis' is not valid"),
     (["--markets", "US", "--on", "2027-02-30"], "--on='2027-02-30' is not valid"),
-    (["--markets", "US", "--out", "x.pdf"], "--out x.pdf: a clearance writes .csv or .xlsx files"),
+    (["--markets", "US", "--out", "x.pdf"], "--out x.pdf: --out writes the data, .csv, .parquet or .xlsx; the report is --report FILE"),
     (["--markets", "US", "--limit", "0"], "--limit"),
     (["--markets", "US", "--country", "XX"], "--country"),
 ])

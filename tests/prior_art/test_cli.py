@@ -55,31 +55,47 @@ def test_no_utility_models_and_several_views(env_account, query_file, corpus, tm
     assert env_account.ledger.billed(MULTIPLE) == 1 and env_account.ledger.billed(SINGLE) == 0
 
 
-def test_out_csv_holds_the_evidence(env_account, query_file, tmp_path, capsys):
+def test_out_csv_holds_every_hit_the_evidence_marked_kept(env_account, query_file, query_design, tmp_path, capsys):
     out = tmp_path / "prior-art.csv"
-    assert cli.main(["prior-art", str(query_file), "--before", "2021-01-01", "--out", str(out)]) == 0
+    cutoff = query_design.publication_date.isoformat()  # the query design itself is on the cutoff: excluded
+    assert cli.main(["prior-art", str(query_file), "--before", cutoff, "--out", str(out)]) == 0
     assert capsys.readouterr().out == ""
-    evidence = pd.read_csv(out)
-    assert len(evidence) > 0
-    assert (pd.to_datetime(evidence["publication_date"]) < "2021-01-01").all()
+    hits = pd.read_csv(out)
+    evidence = hits[hits["kept"]]
+    assert len(evidence) > 0 and evidence["excluded_reason"].isna().all()
+    assert (pd.to_datetime(evidence["publication_date"]) < cutoff).all()
+    late = hits[~hits["kept"]]
+    assert query_design.patent_pn in set(late["patent_pn"])
+    assert (pd.to_datetime(late["publication_date"]) >= cutoff).all()
+    assert late["excluded_reason"].str.startswith("published on or after the cutoff").all()
     assert set(evidence["kind"]) == {"design", "utility model"}
     assert set(evidence["patent_type"]) == {"D", "U"}
     assert {"owner", "record_url", "image_url", "title", "authority", "patent_pn"} <= set(evidence.columns)
 
 
-def test_out_xlsx_is_a_report_of_the_evidence(env_account, query_file, tmp_path, capsys):
+def test_out_xlsx_is_data_kept_excluded_and_about(env_account, query_file, tmp_path, capsys):
     out = tmp_path / "prior-art.xlsx"
     assert cli.main(["prior-art", str(query_file), "--before", "2021-01-01", "--limit", "5", "--out", str(out)]) == 0
     assert f"wrote {out}" in capsys.readouterr().err
     book = openpyxl.load_workbook(out)
-    assert "Hits" in book.sheetnames
+    assert book.sheetnames == ["Kept", "Excluded", "About"]  # the data, as clearance writes it: no report
+    kept = pd.read_excel(out, sheet_name="Kept")
+    assert len(kept) > 0 and (pd.to_datetime(kept["publication_date"]) < "2021-01-01").all()
+
+
+def test_out_parquet_holds_every_hit(env_account, query_file, tmp_path):
+    out = tmp_path / "prior-art.parquet"
+    assert cli.main(["prior-art", str(query_file), "--before", "2021-01-01", "--limit", "5", "--out", str(out)]) == 0
+    hits = pd.read_parquet(out)
+    assert {"kept", "excluded_reason", "patent_pn", "kind"} <= set(hits.columns) and hits["kept"].any()
 
 
 @pytest.mark.parametrize(("argv", "named"), [
     (["--before", "2019/06/01"], "--before='2019/06/01' is not valid"),
     (["--before", "2019-06-01", "--limit", "0"], "--limit=0"),
     (["--before", "2019-06-01", "--country", "XX"], "--country='XX'"),
-    (["--before", "2019-06-01", "--out", "x.doc"], "unsupported file type"),
+    (["--before", "2019-06-01", "--out", "x.doc"], "--out x.doc: --out writes the data"),
+    (["--before", "2019-06-01", "--out", "x.pdf"], "the report is --report FILE"),
 ])
 def test_bad_input_exits_2_before_any_billed_call(env_account, query_file, argv, named, capsys):
     assert cli.main(["prior-art", str(query_file), *argv]) == 2
@@ -87,8 +103,8 @@ def test_bad_input_exits_2_before_any_billed_call(env_account, query_file, argv,
     assert env_account.ledger.billed() == 0
 
 
-def test_before_is_required_and_help_exits_0(capsys):
+def test_before_or_registered_is_required_and_help_exits_0(capsys):
     assert cli.main(["prior-art", "x.png"]) == 2
-    assert "--before" in capsys.readouterr().err
+    assert "--before: give the cutoff (YYYY-MM-DD), or --registered NUMBER" in capsys.readouterr().err
     assert cli.main(["prior-art", "--help"]) == 0
     assert capsys.readouterr().out.startswith("usage: patsnap-pandas prior-art")

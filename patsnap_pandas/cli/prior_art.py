@@ -17,7 +17,7 @@ from typing import Any
 from .. import codes
 from .._validate import check_date
 from ..errors import InvalidInputError
-from ..jobs.prior_art import prior_art
+from ..jobs.prior_art import check_registered, prior_art
 from ..jobs.result import JobResult
 from .common import EXIT_OK, UsageError, _check_limit, _count, _info, format_table
 from .job_files import check_accused, check_data_out, check_report, job_report, write_job_report, write_result
@@ -88,9 +88,7 @@ def _check_before(value: str | None, registered: str | None) -> str | None:
 
 
 def _check_registered(value: str | None) -> str | None:
-    from ..jobs.prior_art import _check_registered as check
-
-    return _checked(value, check)
+    return _checked(value, check_registered)
 
 
 def _comparison(result: JobResult, accused: Path, first_image: str) -> Any:

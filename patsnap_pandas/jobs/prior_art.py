@@ -52,7 +52,7 @@ from .enrich import bibliography_record
 from .result import JobResult
 from .search import search_designs
 
-__all__ = ["SELF", "prior_art", "registered_record"]
+__all__ = ["SELF", "check_registered", "prior_art", "registered_record"]
 
 #: The excluded reason of the registered design when it shows up among its own prior art.
 SELF = "the registered design itself"
@@ -124,7 +124,7 @@ def prior_art(image_or_views: Any, *, before: Any = None, registered: str | None
     >>> result.kept["kind"].unique().tolist(), result.provenance["before"]
     (['design'], '2015-01-01')
     """
-    number = _check_registered(registered)
+    number = check_registered(registered)
     if before is None and number is None:
         raise invalid("before", before, "give the cutoff, or registered= (its filing date is the cutoff)",
                       "a date such as '2019-06-01'")
@@ -182,7 +182,7 @@ def registered_record(number: str, client: PatsnapClient) -> dict[str, Any]:
     return {str(k): v if v is None or isinstance(v, (str, int, float, bool)) else str(v) for k, v in found[0].items()}
 
 
-def _check_registered(value: Any) -> str | None:
+def check_registered(value: Any) -> str | None:
     if value is None:
         return None
     if not isinstance(value, str):

@@ -51,6 +51,7 @@ PROVENANCE_KEYS: dict[str, str] = {
     "before": "the cutoff: evidence published before it (prior art; also 'cutoff')",
     "dropped": "excluded hits by reason, reason -> count (also 'counts'); else counted from the excluded frame",
     "utility_models": "whether utility models were searched (prior art)",
+    "registered": "the registered design's P069 record (prior art by number): named under 'What was searched'",
 }
 #: Our expiry and PatSnap's (P012 ``exdt``) differ by more than this: the report says so.
 DISAGREE_DAYS = 31
@@ -170,6 +171,7 @@ def prior_art_report(evidence: pd.DataFrame, excluded: pd.DataFrame | None = Non
     kinds = ("registered designs and utility models (utility models are marked)" if searched or models
              else "registered designs")
     scope = [("Purpose", "prior art: designs made public before the cutoff, every legal status"),
+             *_registered_scope(attrs.get("registered"), before),
              ("Published before", f"{before.isoformat()} (nothing published on or after it is evidence here)"),
              ("Searched for", kinds), *_method(base)]
     counts = [("Hits the image search returned", f"{len(rows) + len(exclusions):,}"),
@@ -406,6 +408,18 @@ def _before_cutoff(evidence: pd.DataFrame, excluded: pd.DataFrame | None,
     kept = evidence[[not x for x in late]]
     kept.attrs = dict(evidence.attrs)
     return kept, moved if excluded is None else pd.concat([excluded, moved], ignore_index=True)
+
+
+def _registered_scope(record: Any, before: _dt.date) -> list[tuple[str, str]]:
+    """The "What was searched" row of the registered design at issue (``prior_art(..., registered=)``'s record)."""
+    if not isinstance(record, Mapping) or not _text(record.get("pn")):
+        return []
+    filed = _date(record.get("apdt"))
+    owner = _text(record.get("current_assignee")) or _text(record.get("original_assignee"))
+    words_ = [_text(record.get("pn")), *([f"filed {filed.isoformat()}"] if filed else []), *([owner] if owner else [])]
+    cutoff = ("the cutoff is its filing date (P069 gives no priority date)" if filed == before
+              else "the cutoff was given")
+    return [("Registered design", f"{', '.join(words_)}: {cutoff}; never counted as its own prior art")]
 
 
 def _method(report: Report) -> list[tuple[str, str]]:

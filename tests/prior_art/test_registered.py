@@ -114,3 +114,11 @@ def comparison_of(result, accused: bytes):
     from patsnap_pandas.report import comparison
 
     return comparison(result.provenance["registered"], accused, result.hits, before=result.provenance["before"])
+
+
+def test_one_image_searched_twice_is_one_query_in_the_attrs(client, query_png):
+    """Designs and utility models search the same image: the merged attrs say one query, not two views."""
+    result = prior_art(query_png, before="2020-01-01", client=client, limit=3)
+    attrs = result.kept.attrs
+    assert "views" not in attrs and "query_urls" not in attrs
+    assert isinstance(attrs["query_sha256"], str) and isinstance(attrs["query_url"], str)

@@ -96,7 +96,20 @@ def check_accused(value: str | None, report: Any) -> Path | None:
 
 def write_result(result: JobResult, path: Path) -> None:
     """Every hit of ``result`` to ``path``: a CSV or parquet (``kept``, ``excluded_reason``), or a workbook
-    (sheets Kept, Excluded, About)."""
+    (sheets Kept, Excluded, About).
+
+    Examples
+    --------
+    >>> import pandas as pd
+    >>> from pathlib import Path
+    >>> import tempfile
+    >>> result = JobResult.split("prior_art", pd.DataFrame({"patent_pn": ["A1", "B2"]}), {1: "undated: no date"},
+    ...                          before="2019-06-01")
+    >>> with tempfile.TemporaryDirectory() as folder:
+    ...     write_result(result, Path(folder) / "hits.csv")
+    ...     pd.read_csv(Path(folder) / "hits.csv")[["patent_pn", "kept", "excluded_reason"]].values.tolist()
+    [['A1', True, nan], ['B2', False, 'undated: no date']]
+    """
     suffix = path.suffix.lower()
     if suffix == ".csv":
         from ..frame.csv_file import write_csv
@@ -120,7 +133,9 @@ def write_result(result: JobResult, path: Path) -> None:
 
 
 def job_report(result: JobResult, *, title: str | None, author: str | None, comparisons: Any = None) -> Any:
-    """The report model of ``result`` (build it while the client, and its thumbnail store, is open)."""
+    """The report model of ``result`` (build it while the client, and its thumbnail store, is open):
+    :func:`~patsnap_pandas.report.clearance_report` or :func:`~patsnap_pandas.report.prior_art_report`.
+    Example: :func:`write_job_report`."""
     from .. import report
 
     build = report.clearance_report if result.job == "clearance" else report.prior_art_report
@@ -129,7 +144,20 @@ def job_report(result: JobResult, *, title: str | None, author: str | None, comp
 
 
 def write_job_report(model: Any, out: tuple[Path, OutputFormat]) -> None:
-    """Write the report ``model`` to ``out`` by its suffix (HTML, PDF or Excel)."""
+    """Write the report ``model`` to ``out`` by its suffix (HTML, PDF or Excel).
+
+    Examples
+    --------
+    >>> import tempfile
+    >>> from pathlib import Path
+    >>> from patsnap_pandas import PatsnapClient, prior_art, samples
+    >>> with PatsnapClient.sandbox(today="2026-12-07") as client, tempfile.TemporaryDirectory() as folder:
+    ...     result = prior_art(samples.image("armchair"), before="2019-06-01", client=client, limit=3)
+    ...     out = check_report(str(Path(folder) / "prior-art.html"))
+    ...     write_job_report(job_report(result, title="Prior art", author=None), out)
+    ...     "Evidence published before 2019-06-01" in out[0].read_text(encoding="utf-8")
+    True
+    """
     from .. import report
 
     path, fmt = out

@@ -183,6 +183,17 @@ def registered_record(number: str, client: PatsnapClient) -> dict[str, Any]:
 
 
 def check_registered(value: Any) -> str | None:
+    """``registered=`` checked before any call: one publication number, upper-cased (one spelling, one cache key).
+
+    Examples
+    --------
+    >>> check_registered(" usd907292s ")
+    'USD907292S'
+    >>> check_registered("USD1S, USD2S")
+    Traceback (most recent call last):
+    ...
+    patsnap_pandas.errors.InvalidInputError: registered='USD1S, USD2S' is not valid: give one number. ...
+    """
     if value is None:
         return None
     if not isinstance(value, str):
@@ -190,7 +201,7 @@ def check_registered(value: Any) -> str | None:
     numbers = check_numbers(value, "registered")
     if numbers is None or len(numbers) != 1:
         raise invalid("registered", value, "give one number", _REGISTERED_ALLOWED)
-    return numbers[0].upper()  # one spelling, one cached look-up
+    return numbers[0].upper()
 
 
 def _filing_date(record: dict[str, Any] | None, number: str | None) -> dt.date:

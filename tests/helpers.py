@@ -606,3 +606,36 @@ def upload_value(data: bytes, name: str, mime: str) -> tuple[dict, ...]:
     """What the browser's FileUpload sends for one chosen file."""
     return ({"name": name, "type": mime, "size": len(data), "content": memoryview(data),
              "last_modified": dt.datetime(2026, 1, 1, tzinfo=dt.timezone.utc)},)
+
+
+# --- PDF files (poppler: pdfinfo, pdftotext) ----------------------------------------------------------
+
+def pdf_text(path, *pages: int) -> str:
+    args = ["pdftotext", "-layout"]
+    if pages:
+        args += ["-f", str(pages[0]), "-l", str(pages[-1])]
+    return subprocess.run([*args, str(path), "-"], check=True, capture_output=True, text=True).stdout
+
+
+def pdf_pages(path) -> int:
+    info = subprocess.run(["pdfinfo", str(path)], check=True, capture_output=True, text=True).stdout
+    return int(re.search(r"Pages:\s+(\d+)", info).group(1))
+
+
+def words_misplaced(path, page: int) -> list[str]:
+    """Words of a PDF page (pdftotext -bbox) drawn outside the page or over another word: a table wider than
+    the page, a badge or a date running into the next column."""
+    out = subprocess.run(["pdftotext", "-bbox", "-f", str(page), "-l", str(page), str(path), "-"], check=True,
+                         capture_output=True, text=True).stdout
+    width = float(re.search(r'<page width="([\d.]+)"', out).group(1))
+    boxes = [(float(x0), float(y0), float(x1), float(y1), w) for x0, y0, x1, y1, w in re.findall(
+        r'<word xMin="([\d.]+)" yMin="([\d.]+)" xMax="([\d.]+)" yMax="([\d.]+)">([^<]*)</word>', out)]
+    assert boxes, page
+    found = [w for x0, _y0, x1, _y1, w in boxes if x0 < 0 or x1 > width - 20]  # 20 pt: inside the margin
+    for i, (ax0, ay0, ax1, ay1, aw) in enumerate(boxes):
+        for bx0, by0, bx1, by1, bw in boxes[i + 1:]:
+            across = min(ax1, bx1) - max(ax0, bx0)
+            down = min(ay1, by1) - max(ay0, by0)
+            if across > 1 and down > 0.5 * min(ay1 - ay0, by1 - by0):
+                found.append(f"{aw} over {bw}")
+    return found

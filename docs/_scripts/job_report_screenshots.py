@@ -4,8 +4,9 @@
 
 Writes docs/img/report-clearance.png (a clearance report in Chromium at 1280 px: the counts
 and the first in-force designs with their expiry and rule) and docs/img/report-three-way.png
-(the three-way comparison of a prior-art report at 1280 px). The frames are made as the
-example of docs/reports.md makes them: an enriched search, each hit's expiry by the term rules.
+(the three-way comparison of a prior-art report at 1280 px: prior art against the best hit, by its
+number). The clearance frames are made as the example of docs/reports.md makes them: an enriched
+search, each hit's expiry by the term rules.
 """
 
 from __future__ import annotations
@@ -52,7 +53,7 @@ def shoot(browser, html: Path, out: Path, start: str, end: str, extra: int = 0) 
 def main() -> int:
     from playwright.sync_api import sync_playwright
 
-    from patsnap_pandas import PatsnapClient, search_designs
+    from patsnap_pandas import PatsnapClient, prior_art, search_designs
     from patsnap_pandas.report import clearance_report, comparison, prior_art_report, write_html
 
     with tempfile.TemporaryDirectory() as tmp:
@@ -65,18 +66,19 @@ def main() -> int:
             write_html(clearance_report(kept, excluded, {"markets": markets, "on": on},
                                         title="Clearance of our C-100 chair", author="A. Analyst"),
                        folder / "clearance.html")
-            evidence = hits[hits["publication_date"] < "2019-06-01"]
-            evidence = evidence.assign(patent_type=["U" if i % 3 == 1 else "D" for i in range(len(evidence))])
+            # prior art against the best hit, by its number (P069): its filing date is the cutoff
+            result = prior_art(chair, registered=hits["patent_pn"].iloc[0], client=client, limit=10)
             accused = sample_chair(folder, view=1)
-            tw = comparison(hits.iloc[[0]], accused, evidence, accused_label="their chair (photo)")
-            write_html(prior_art_report(evidence, None, {"before": "2019-06-01", "utility_models": True},
+            tw = comparison(result.provenance["registered"], accused, result.evidence, registered_image=chair,
+                            accused_label="their chair (photo)")
+            write_html(prior_art_report(result.evidence, result.excluded, result.provenance,
                                         title="Prior art against our registration", comparisons=[tw]),
                        folder / "prior.html")
         with sync_playwright() as pw:
             browser = pw.chromium.launch(executable_path=CHROMIUM, args=CHROMIUM_ARGS, headless=True)
             shoot(browser, folder / "clearance.html", IMG / "report-clearance.png", "section.scope + section + section",
                   "table.job tbody tr:nth-child(3)")
-            shoot(browser, folder / "prior.html", IMG / "report-three-way.png", ".comparison", ".comparison", extra=-8)
+            shoot(browser, folder / "prior.html", IMG / "report-three-way.png", ".comparison", ".comparison", extra=8)
             browser.close()
     for name in ("report-clearance.png", "report-three-way.png"):
         print(IMG / name)

@@ -94,7 +94,7 @@ def build_parser() -> argparse.ArgumentParser:
     _add_client_arguments(batch)
 
     add_clearance_command(commands, _command)
-    add_prior_art_command(commands, _command, out_help)
+    add_prior_art_command(commands, _command)
 
     demo = _command(
         commands, "demo", run_demo, "search a sample drawing in the offline sandbox, twice",

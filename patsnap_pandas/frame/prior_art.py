@@ -46,7 +46,8 @@ def merge_hits(designs: pd.DataFrame, utility_models: pd.DataFrame | None = None
 
     Each row is marked: ``patent_type`` (``D``/``U``) and ``kind`` (``design``/``utility model``);
     a patent found by both searches is kept once, with its best score. ``attrs`` are merged as
-    :func:`~patsnap_pandas.frame.schema.concat_frames` does.
+    :func:`~patsnap_pandas.frame.schema.concat_frames` does, but the query (``query*``, ``views``):
+    both searches searched the same image(s), so it is the design search's.
 
     Examples
     --------
@@ -62,6 +63,12 @@ def merge_hits(designs: pd.DataFrame, utility_models: pd.DataFrame | None = None
         parts.append(_marked(utility_models, "U"))
     merged = concat_frames(parts) if len(parts) > 1 else parts[0]
     attrs = dict(merged.attrs)
+    # both searches searched the same image(s): the query is the designs' (not a list of two, read as two views)
+    def about_query(key: str) -> bool:
+        return key.startswith("query") or key == "views"
+
+    attrs = {k: v for k, v in attrs.items() if not about_query(k)}
+    attrs.update({k: v for k, v in designs.attrs.items() if about_query(k)})
     ordered = merged.sort_values("score", ascending=False, kind="stable", na_position="last")
     ordered = ordered.drop_duplicates("patent_id", keep="first").reset_index(drop=True)
     ordered["rank"] = pd.array(range(1, len(ordered) + 1), dtype="Int64")

@@ -21,6 +21,7 @@ The columns read (all optional but the frame schema's): ``in_force``, ``in_force
 from __future__ import annotations
 
 import datetime as _dt
+import itertools
 from collections import Counter
 from collections.abc import Mapping, Sequence
 from pathlib import Path
@@ -50,6 +51,7 @@ PROVENANCE_KEYS: dict[str, str] = {
     "before": "the cutoff: evidence published before it (prior art; also 'cutoff')",
     "dropped": "excluded hits by reason, reason -> count (also 'counts'); else counted from the excluded frame",
     "utility_models": "whether utility models were searched (prior art)",
+    "registered": "the registered design's P069 record (prior art by number): named under 'What was searched'",
 }
 #: Our expiry and PatSnap's (P012 ``exdt``) differ by more than this: the report says so.
 DISAGREE_DAYS = 31
@@ -169,6 +171,7 @@ def prior_art_report(evidence: pd.DataFrame, excluded: pd.DataFrame | None = Non
     kinds = ("registered designs and utility models (utility models are marked)" if searched or models
              else "registered designs")
     scope = [("Purpose", "prior art: designs made public before the cutoff, every legal status"),
+             *_registered_scope(attrs.get("registered"), before),
              ("Published before", f"{before.isoformat()} (nothing published on or after it is evidence here)"),
              ("Searched for", kinds), *_method(base)]
     counts = [("Hits the image search returned", f"{len(rows) + len(exclusions):,}"),
@@ -186,14 +189,17 @@ def prior_art_report(evidence: pd.DataFrame, excluded: pd.DataFrame | None = Non
 
 def comparison(registered: Any, accused: Any, prior_art: Any = None, *, accused_label: str | None = None,
                registered_label: str | None = None, prior_art_image: bytes | None = None,
-               before: Any = None, height: int = HEIGHT) -> ThreeWay:
+               registered_image: Any = None, before: Any = None, height: int = HEIGHT) -> ThreeWay:
     """The registered design, the accused product and the closest prior art, side by side at one height.
 
     Parameters
     ----------
-    registered : bytes, path, row or one-row frame
-        The registered design: its image (bytes or a file), or its row of a result frame
-        (number, dates, in force and expiry under the picture; its image from the thumbnail store).
+    registered : bytes, path, row, one-row frame or mapping
+        The registered design: its image (bytes or a file), its row of a result frame
+        (number, dates, in force and expiry under the picture; its image from the thumbnail store),
+        or its P069 record (``prior_art(..., registered=NUMBER).provenance["registered"]``: number,
+        filing date and owner under the picture; P069 has no image: give ``registered_image``,
+        else its picture among the rows of ``prior_art`` when it is one of them).
     accused : bytes or path
         The accused product's image.
     prior_art : DataFrame, row or bytes, optional
@@ -203,6 +209,9 @@ def comparison(registered: Any, accused: Any, prior_art: Any = None, *, accused_
         Captions (default: the file name, or the design's number).
     prior_art_image : bytes, optional
         The prior art's picture when ``prior_art`` is a row and the picture is at hand (not loaded again).
+    registered_image : bytes or path, optional
+        The registered design's picture (the image searched, a drawing of the registration), over
+        the one a row or record would give.
     before : date or "YYYY-MM-DD", optional
         The cutoff: the closest prior art is taken among the rows of ``prior_art`` published before it.
     height : int
@@ -221,9 +230,15 @@ def comparison(registered: Any, accused: Any, prior_art: Any = None, *, accused_
     >>> tw = comparison(hits.iloc[[0]], samples.image("armchair"), hits)
     >>> [p.caption for p in tw.pictures] == [hits["patent_pn"][0], "armchair.png", hits["patent_pn"][1]]
     True
+    >>> record = {"pn": "CN305007919S", "apdt": 20180224, "pbdt": 20180821, "current_assignee": "Acme Ltd"}
+    >>> tw = comparison(record, samples.image("armchair"), hits, registered_image=samples.image("armchair"))
+    >>> tw.pictures[0].caption, tw.pictures[0].facts[:3]
+    ('CN305007919S', (('Office', 'China'), ('Filed', '2018-02-24'), ('Owner', 'Acme Ltd')))
     >>> client.close()
     """
-    reg_image, reg_caption, reg_facts, reg_number = _side(registered, "registered")
+    if isinstance(registered, Mapping):
+        registered, registered_image = _from_record(registered, registered_image, prior_art)
+    reg_image, reg_caption, reg_facts, reg_number = _side(registered, "registered", _image(registered_image))
     acc_image, acc_caption, _, _ = _side(accused, "accused")
     if isinstance(prior_art, pd.DataFrame):
         if before is not None:
@@ -395,6 +410,18 @@ def _before_cutoff(evidence: pd.DataFrame, excluded: pd.DataFrame | None,
     return kept, moved if excluded is None else pd.concat([excluded, moved], ignore_index=True)
 
 
+def _registered_scope(record: Any, before: _dt.date) -> list[tuple[str, str]]:
+    """The "What was searched" row of the registered design at issue (``prior_art(..., registered=)``'s record)."""
+    if not isinstance(record, Mapping) or not _text(record.get("pn")):
+        return []
+    filed = _date(record.get("apdt"))
+    owner = _text(record.get("current_assignee")) or _text(record.get("original_assignee"))
+    words_ = [_text(record.get("pn")), *([f"filed {filed.isoformat()}"] if filed else []), *([owner] if owner else [])]
+    cutoff = ("the cutoff is its filing date (P069 gives no priority date)" if filed == before
+              else "the cutoff was given")
+    return [("Registered design", f"{', '.join(words_)}: {cutoff}; never counted as its own prior art")]
+
+
 def _method(report: Report) -> list[tuple[str, str]]:
     """The search report's method rows, but its hit count (the job's counts say it) and its source (the cover does)."""
     return [(k, v) for k, v in report.method if k not in ("Hits in this report", "Data source")]
@@ -458,6 +485,31 @@ def _closest(df: pd.DataFrame, not_number: str) -> pd.DataFrame | None:
     return others.loc[[score.idxmax()]]
 
 
+def _image(value: Any) -> bytes | None:
+    """An optional picture given as bytes or a path (``registered_image=``)."""
+    if value is None or isinstance(value, (bytes, bytearray, memoryview)):
+        return None if value is None else bytes(value)
+    return _side(value, "registered_image")[0]
+
+
+def _from_record(record: Mapping[str, Any], image: Any, hits: Any) -> tuple[pd.DataFrame, Any]:
+    """A P069 record as a one-row frame for :func:`_side`, and its picture: ``image``, else its row's in ``hits``."""
+    number = _text(record.get("pn") or record.get("patent_pn"))
+    if not number:
+        raise InvalidInputError(f"registered={dict(record)!r} is not valid: a record needs its publication number "
+                                "('pn', as P069 gives it).")
+    code = "".join(itertools.takewhile(str.isalpha, number))[:2].upper()
+    owner = _text(record.get("current_assignee")) or _text(record.get("original_assignee"))
+    row = {"patent_pn": number, "authority": _text(record.get("authority")) or code,
+           "apply_date": record.get("apdt"), "publication_date": record.get("pbdt"),
+           "title": _text(record.get("title")), "owner": owner, "image_url": None}
+    if image is None and isinstance(hits, pd.DataFrame) and "patent_pn" in hits.columns:
+        same = hits[hits["patent_pn"].astype("string").str.upper() == number.upper()]
+        if len(same) and "image_url" in same.columns:
+            image = hit_picture(same, same.index[0])
+    return pd.DataFrame([row]), image
+
+
 def _side(value: Any, role: str, image: bytes | None = None) -> tuple[bytes | None, str, list[tuple[str, str]], str]:
     """(image, caption, facts, number) of one side of a comparison."""
     if isinstance(value, (bytes, bytearray, memoryview)):
@@ -473,10 +525,14 @@ def _side(value: Any, role: str, image: bytes | None = None) -> tuple[bytes | No
         value = value.to_frame().T
     if isinstance(value, pd.DataFrame) and len(value) >= 1 and "patent_pn" in value.columns:
         index = value.index[0]
-        if image is None and "image_url" in value.columns:
+        if image is None and "image_url" in value.columns and not is_missing(value.at[index, "image_url"]):
             image = hit_picture(value, index)
-        hit = _hit(value.loc[index].to_dict(), image)
-        return image, hit.number, _facts(hit, role), hit.number
+        row = value.loc[index].to_dict()
+        hit = _hit(row, image)
+        facts = _facts(hit, role)
+        if _text(row.get("owner")) and role == "registered":
+            facts.append(("Owner", _text(row.get("owner"))))
+        return image, hit.number, facts, hit.number
     raise InvalidInputError(f"{role}={type(value).__name__} is not valid: expected image bytes, a path to an image "
                             "file, or a row of a result frame (with patent_pn).")
 

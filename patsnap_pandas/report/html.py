@@ -546,8 +546,8 @@ def _dates(hit: Hit, keys: tuple[str, ...]) -> str:
 
 #: The job tables' columns: header, cell class, share of the page's width (the PDF lays them out fixed).
 _JOB_COLUMNS = {
-    "clearance": (("Image", "image", 12), ("Number", "code", 15), ("Score", "num", 6), ("Title and owner", "text", 13),
-                  ("Dates", "dates", 16), ("In force", "text", 13), ("Expiry", "text", 12), ("Rule", "text", 13)),
+    "clearance": (("Image", "image", 11), ("Number", "code", 15), ("Score", "num", 6), ("Title and owner", "text", 12),
+                  ("Dates", "dates", 18), ("In force", "text", 13), ("Expiry", "text", 12), ("Rule", "text", 13)),
     "prior_art": (("Image", "image", 11), ("Number", "code", 16), ("Score", "num", 6), ("Kind", "text", 10),
                   ("Dates", "dates", 18), ("Title and owner", "text", 22), ("Legal status", "text", 17)),
 }
@@ -575,8 +575,19 @@ def _job_cell(hit: Hit, header: str, kind: str, job: Job) -> str:
     return f'<td class="{kind}"{label}>{inner}</td>'
 
 
-def _job_table(job: Job) -> str:
+def _job_columns(job: Job) -> tuple[tuple[str, str, int], ...]:
+    """The job table's columns; a prior art's "Legal status" only when a row has one (the job looks none up),
+    its width given to the kind and the titles."""
     columns = _JOB_COLUMNS[job.kind]
+    if job.kind != "prior_art" or any(h.in_force or h.legal_status for h in job.rows):
+        return columns
+    spare = next(share for header, _k, share in columns if header == "Legal status")
+    more = {"Kind": 4, "Title and owner": spare - 4}  # the badge "utility model" on one line, the rest to the titles
+    return tuple((h, k, share + more.get(h, 0)) for h, k, share in columns if h != "Legal status")
+
+
+def _job_table(job: Job) -> str:
+    columns = _job_columns(job)
     cols = "".join(f'<col style="width:{share}%">' for _h, _k, share in columns)
     head = "".join(f'<th class="{"num" if kind == "num" else ""}">{escape(h)}</th>' for h, kind, _s in columns)
     rows = "".join("<tr>" + "".join(_job_cell(hit, h, kind, job) for h, kind, _s in columns) + "</tr>"

@@ -8,7 +8,7 @@ import pandas as pd
 import pytest
 
 from patsnap_pandas.cli import main as cli
-from tests.helpers import SANDBOX_TODAY, design_png, error_lines
+from tests.helpers import SANDBOX_TODAY, assert_safe_html, design_png, error_lines, pdf_pages, pdf_text, words_misplaced
 
 
 @pytest.fixture
@@ -86,7 +86,7 @@ def test_several_images_are_views_of_one_product(account, corpus, tmp_path, caps
 @pytest.mark.parametrize(("extra", "named"), [
     (["--markets", "US,Atlantis"], "--markets='US,Atlantis' is not valid"),
     (["--markets", "US", "--on", "2027-02-30"], "--on='2027-02-30' is not valid"),
-    (["--markets", "US", "--out", "x.pdf"], "--out x.pdf: a clearance writes .csv or .xlsx files"),
+    (["--markets", "US", "--out", "x.pdf"], "--out x.pdf: --out writes the data, .csv, .parquet or .xlsx; the report is --report FILE"),
     (["--markets", "US", "--limit", "0"], "--limit"),
     (["--markets", "US", "--country", "XX"], "--country"),
 ])
@@ -100,3 +100,46 @@ def test_bad_arguments_exit_2_naming_the_option_before_any_call(account, chair, 
 def test_markets_is_required(account, chair, capsys):
     assert cli.main(["clearance", str(chair)]) == 2
     assert "--markets" in capsys.readouterr().err
+
+
+# --- --report: the clearance report -------------------------------------------------------------------
+
+
+def test_report_html_is_the_clearance_report(account, chair, corpus, tmp_path, capsys):
+    report = tmp_path / "clearance.html"
+    assert cli.main(["clearance", str(chair), "--markets", "US,EU,CN", "--on", "2026-12-07", "--limit", "15",
+                     "--report", str(report), "--title", "Clearance of our C-100", "--author", "A. Analyst"]) == 0
+    out, err = capsys.readouterr()
+    assert f"wrote {report} (the clearance report)" in err
+    shown = [line.split()[2] for line in out.splitlines()[1:]]  # the table is still on stdout
+    text = " ".join(assert_safe_html(report.read_text(encoding="utf-8"), "clearance report").split())
+    assert "Clearance of our C-100" in text and "A. Analyst" in text
+    assert f"Registered designs in force or pending on 2026-12-07 ({len(shown)})" in text
+    for heading in ("In force", "Expiry", "Rule", "Excluded, and why", "What this search cannot see",
+                    "Not a legal opinion"):
+        assert heading in text, heading
+    assert all(number in text for number in shown)
+    assert "United States, EUIPO (EU designs), China" in text
+    assert account.ledger.billed() == 4  # the report costs no call of its own
+
+
+def test_report_pdf_pages_render_inside_the_page(account, chair, tmp_path):
+    report = tmp_path / "clearance.pdf"
+    assert cli.main(["clearance", str(chair), "--markets", "US,EU,CN", "--on", "2026-12-07", "--limit", "10",
+                     "--report", str(report)]) == 0
+    pages = pdf_pages(report)
+    assert pages > 0
+    for page in range(1, pages + 1):
+        assert words_misplaced(report, page) == [], page
+    text = " ".join(pdf_text(report).split())
+    assert "Registered designs in force or pending on 2026-12-07" in text and "Rule" in text
+
+
+@pytest.mark.parametrize(("extra", "named"), [
+    (["--report", "x.docx"], "--report x.docx: unsupported file type '.docx'; allowed: .xlsx, .html, .pdf"),
+    (["--report", "no-such-folder/x.html"], "--report no-such-folder/x.html: the folder no-such-folder does not exist"),
+])
+def test_bad_report_exits_2_before_any_call(account, chair, capsys, extra, named):
+    assert cli.main(["clearance", str(chair), "--markets", "US", *extra]) == 2
+    assert named in capsys.readouterr().err
+    assert account.ledger.billed() == 0

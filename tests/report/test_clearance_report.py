@@ -17,10 +17,9 @@ import patsnap_pandas
 from patsnap_pandas import InvalidInputError
 from patsnap_pandas.frame import words
 from patsnap_pandas.report import clearance_report, comparison, prior_art_report, render_html, write_excel, write_pdf
-from tests.helpers import HOSTILE_TITLE, assert_safe_html, design_png
+from tests.helpers import HOSTILE_TITLE, assert_safe_html, design_png, pdf_pages, pdf_text, words_misplaced
 
 from .conftest import EXPIRY_RULE
-from .test_report_files import pdf_pages, pdf_text
 
 BANNER = words.SANDBOX_BANNER
 
@@ -194,25 +193,6 @@ def test_three_way_comparisons_in_the_report(evidence, corpus):
     text = visible(page)
     assert text.index("Three-way comparison") < text.index("Excluded, and why")
     assert re.search(r"Score: [01]\.\d{3}", text) and "Kind: utility model" in text  # the prior art's facts under its picture
-
-
-def words_misplaced(path, page: int) -> list[str]:
-    """Words of a PDF page (pdftotext -bbox) drawn outside the page or over another word: a table wider than
-    the page, a badge or a date running into the next column."""
-    out = subprocess.run(["pdftotext", "-bbox", "-f", str(page), "-l", str(page), str(path), "-"], check=True,
-                         capture_output=True, text=True).stdout
-    width = float(re.search(r'<page width="([\d.]+)"', out).group(1))
-    boxes = [(float(x0), float(y0), float(x1), float(y1), w) for x0, y0, x1, y1, w in re.findall(
-        r'<word xMin="([\d.]+)" yMin="([\d.]+)" xMax="([\d.]+)" yMax="([\d.]+)">([^<]*)</word>', out)]
-    assert boxes, page
-    found = [w for x0, _y0, x1, _y1, w in boxes if x0 < 0 or x1 > width - 20]  # 20 pt: inside the margin
-    for i, (ax0, ay0, ax1, ay1, aw) in enumerate(boxes):
-        for bx0, by0, bx1, by1, bw in boxes[i + 1:]:
-            across = min(ax1, bx1) - max(ax0, bx0)
-            down = min(ay1, by1) - max(ay0, by0)
-            if across > 1 and down > 0.5 * min(ay1 - ay0, by1 - by0):
-                found.append(f"{aw} over {bw}")
-    return found
 
 
 @pytest.mark.parametrize("kind", ["clearance", "prior_art"])

@@ -15,9 +15,7 @@ import pytest
 from patsnap_pandas import search_designs
 from patsnap_pandas.frame import words
 from patsnap_pandas.report import build_report, render_html, write_excel, write_pdf
-from tests.helpers import design_png
-
-from .test_report_files import pdf_text
+from tests.helpers import design_png, pdf_text
 
 
 def views_of(corpus, i: int, n: int) -> list[bytes]:

@@ -14,21 +14,9 @@ import pytest
 from patsnap_pandas import InvalidInputError, search_designs
 from patsnap_pandas.frame import words
 from patsnap_pandas.report import build_report, write_excel, write_html, write_pdf
-from tests.helpers import design_png
+from tests.helpers import design_png, pdf_pages, pdf_text
 
 BANNER = words.SANDBOX_BANNER
-
-
-def pdf_text(path, *pages: int) -> str:
-    args = ["pdftotext", "-layout"]
-    if pages:
-        args += ["-f", str(pages[0]), "-l", str(pages[-1])]
-    return subprocess.run([*args, str(path), "-"], check=True, capture_output=True, text=True).stdout
-
-
-def pdf_pages(path) -> int:
-    info = subprocess.run(["pdfinfo", str(path)], check=True, capture_output=True, text=True).stdout
-    return int(re.search(r"Pages:\s+(\d+)", info).group(1))
 
 
 @pytest.fixture

@@ -360,8 +360,7 @@ _JOB_SHEET: dict[str, tuple[tuple[str, str, int], ...]] = {
                   ("relevance", "Relevance", 14), ("note", "Note", 30)),
     "prior_art": (("image", "Image", 17), ("number", "Number", 20), ("authority", "Office", 20), ("score", "Score", 8),
                   ("kind", "Kind", 13), ("published", "Published", 12), ("applied", "Filed", 12),
-                  ("title", "Title", 34), ("assignees", "Owner", 28), ("legal_status", "Legal status", 16),
-                  ("relevance", "Relevance", 14), ("note", "Note", 30)),
+                  ("title", "Title", 40), ("assignees", "Owner", 34), ("relevance", "Relevance", 14), ("note", "Note", 30)),
 }
 
 

@@ -478,7 +478,7 @@ def _hit(row: Mapping[str, Any], image: bytes | None) -> Hit:
     return Hit(
         rank=optional_int(row.get("rank")), score=score, number=number,
         title=_text(row.get("title")), authority=words.authority_name(code) if code else "",
-        authority_code=code, assignees=_text(row.get("assignees") or row.get("assignee")),
+        authority_code=code, assignees=_first_text(row, ("assignees", "assignee", "owner")),
         applied=applied.isoformat() if applied else "", published=published.isoformat() if published else "",
         granted=granted.isoformat() if granted else "",
         loc=words.loc_in_words(_text(row.get("loc"))),
@@ -517,6 +517,11 @@ def _legal_fields(row: Mapping[str, Any]) -> dict[str, Any]:
 def _flag(value: Any) -> bool:
     """A yes/no cell: True only for a true value (a gap is no)."""
     return not is_missing(value) and isinstance(value, (bool, np.bool_)) and bool(value)
+
+
+def _first_text(row: Mapping[str, Any], keys: tuple[str, ...]) -> str:
+    """The first of ``keys`` that holds text in ``row`` (a prior-art utility model has only ``owner``)."""
+    return next((text for key in keys if (text := _text(row.get(key)))), "")
 
 
 def _view_score_columns(row: Mapping[str, Any]) -> list[str]:

@@ -185,3 +185,28 @@ def test_undated_rows_are_excluded_with_their_reason():
 def test_prior_art_is_exported_lazily_from_the_package_root():
     assert "prior_art" in dir(patsnap_pandas)
     assert patsnap_pandas.prior_art is prior_art
+
+
+def test_the_reports_name_every_owner_and_leave_out_the_status_the_job_never_looked_up(client, query_png, tmp_path):
+    """A utility model's owner comes from the job's ``owner`` column (it has no ``assignees``); the prior-art
+    job looks up no legal status, so no report has an always-empty Legal status column."""
+    import openpyxl
+
+    from patsnap_pandas.report import prior_art_report, write_excel, write_html
+
+    result = prior_art(query_png, before=dt.date(2020, 1, 1), client=client, limit=10)
+    evidence = result.kept
+    models = evidence[evidence["patent_type"] == "U"]
+    assert len(models) and models["owner"].notna().all()
+    report = prior_art_report(evidence, result.excluded, result.provenance)
+    assert [h.assignees for h in report.job.rows] == evidence["owner"].tolist()
+
+    book = openpyxl.load_workbook(write_excel(report, tmp_path / "prior-art.xlsx"))
+    sheet = book["Hits"]
+    header = next(r for r in sheet.iter_rows() if r[0].value == "Image")
+    names = [c.value for c in header]
+    assert "Legal status" not in names
+    owners = [r[names.index("Owner")].value for r in sheet.iter_rows(min_row=header[0].row + 1)]
+    assert owners == evidence["owner"].tolist()
+    html = write_html(report, tmp_path / "prior-art.html").read_text(encoding="utf-8")
+    assert "Legal status" not in html and all(name in html for name in models["owner"])

@@ -48,11 +48,14 @@ def _make(folder: Path, target: str, out) -> tuple[float, str]:
     started = time.perf_counter()
     done = subprocess.run(["make", target], cwd=folder, capture_output=True, text=True)
     seconds = time.perf_counter() - started
-    tail = done.stdout.strip().splitlines()[-1:] or [""]
-    counts = ", ".join(f"{n} {word}" for n, word in _COUNTS.findall(tail[0])) or "no pytest summary"
+    lines = done.stdout.strip().splitlines()
+    counts = ", ".join(f"{n} {word}" for n, word in _COUNTS.findall((lines[-1:] or [""])[0])) or "no pytest summary"
     if done.returncode:
         counts += f"; exit {done.returncode}"
     print(f"   {seconds:.0f} s: {counts}", file=out, flush=True)
+    for line in lines:  # which tests failed: a slower suite must not hide a flaky one
+        if line.startswith(("FAILED ", "ERROR ")):
+            print(f"   {line[:300]}", file=out, flush=True)
     return seconds, counts
 
 

@@ -26,9 +26,10 @@ class DiskIndex:
     """The byte total of a store folder, kept in a small file in it, so that opening costs nothing.
 
     The total lives in ``<folder>/.size``, which every process writing the folder keeps up
-    to date under a file lock (``.size.lock``): a write reads it, adds its size and writes
-    it back, so the first write of a new process costs the same with 1,000 or 100,000
-    thumbnails stored (the folder is never scanned to open it). The folder is scanned
+    to date under a file lock (``.size.lock``): a write moves its file in, reads the total,
+    adds its size and writes it back, all under the lock, so the first write of a new
+    process costs the same with 1,000 or 100,000 thumbnails stored (the folder is never
+    scanned to open it). The folder is scanned
     only when the total passes ``max_bytes``: the least recently used files are removed
     down to ``EVICT_TO * max_bytes``, and the total is set to what the scan found (this
     also corrects any drift, e.g. files deleted by hand), or when ``.size`` is missing
@@ -40,8 +41,8 @@ class DiskIndex:
     >>> folder = Path("thumbs"); folder.mkdir()
     >>> index = DiskIndex(folder, max_bytes=250)
     >>> for i in range(5):
-    ...     _ = (folder / f"{i}.png").write_bytes(b"x" * 100)
-    ...     index.added(100)
+    ...     _ = (folder / f".tmp-{i}").write_bytes(b"x" * 100)
+    ...     index.publish(folder / f".tmp-{i}", folder / f"{i}.png")
     >>> sorted(p.name for p in folder.iterdir() if p.suffix == ".png"), index.total, index.scans
     (['3.png', '4.png'], 200, 4)
     >>> DiskIndex(folder, max_bytes=250).stored()     # another process: read, not counted
@@ -55,22 +56,51 @@ class DiskIndex:
         self.total: int | None = None  # the last total this process read or wrote
         self.scans = 0
 
-    def added(self, size: int, replaced: int = 0) -> None:
-        """A file of ``size`` bytes was written (over one of ``replaced`` bytes); evict a batch past the cap.
+    def publish(self, tmp: str | os.PathLike[str], target: Path) -> None:
+        """Move the written file ``tmp`` to ``target`` and count it, in one step under the folder's lock.
 
-        A total that cannot be read or written (a full or read-only disk, a lock held too
-        long) costs only its accuracy: the next scan counts again.
+        Another process's eviction scans the folder under the same lock, so it never finds a
+        file whose bytes are not counted yet (counted then twice: the total drifted up by one
+        thumbnail with three processes writing). An error moving the file is the caller's; a
+        lock not had in time stores the file all the same, and the next scan counts again.
+
+        Examples
+        --------
+        >>> from pathlib import Path
+        >>> folder = Path("published"); folder.mkdir()
+        >>> _ = (folder / ".tmp-a").write_bytes(b"x" * 7)
+        >>> index = DiskIndex(folder, max_bytes=100)
+        >>> index.publish(folder / ".tmp-a", folder / "a.png")
+        >>> index.total, (folder / "a.png").stat().st_size
+        (7, 7)
         """
-        try:
-            with self._lock, self._file_lock():
-                total = self._read_total()
-                total = sum(f[2] for f in self._scan()) if total is None else total + size - replaced
-                if total > self.max_bytes:
-                    total = self._evict()
-                self._write_total(total)
-                self.total = total
-        except OSError:  # filelock's Timeout is an OSError too
-            self.total = None
+        size = _size_of(Path(tmp))
+        with self._lock:
+            lock = self._file_lock()
+            try:
+                lock.acquire()
+            except OSError:  # filelock's Timeout: stored uncounted
+                os.replace(tmp, target)
+                self.total = None
+                return
+            try:
+                replaced = _size_of(target)
+                os.replace(tmp, target)
+                try:
+                    self._count(size, replaced)
+                except OSError:
+                    self.total = None
+            finally:
+                lock.release()
+
+    def _count(self, size: int, replaced: int) -> None:
+        """Add ``size - replaced`` to the total (held: both locks); evict a batch past the cap."""
+        total = self._read_total()
+        total = sum(f[2] for f in self._scan()) if total is None else total + size - replaced
+        if total > self.max_bytes:
+            total = self._evict()
+        self._write_total(total)
+        self.total = total
 
     def stored(self) -> int | None:
         """The folder's byte total as kept in ``.size`` (None when there is none yet); no scan."""

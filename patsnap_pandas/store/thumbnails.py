@@ -32,7 +32,7 @@ from .. import config, imaging
 from .._validate import check_int, check_number, megabytes, shorten
 from .._version import __version__
 from ..errors import ImageInputError, InvalidInputError
-from .disk_index import DiskIndex, _size_of, _unlink
+from .disk_index import DiskIndex, _unlink
 from .files import THUMBNAILS_DIR
 from .safe_fetch import (
     _FAILED,
@@ -469,14 +469,12 @@ class ThumbnailStore:
             try:
                 with os.fdopen(fd, "wb") as f:
                     f.write(data)
-                replaced = _size_of(target)
-                os.replace(tmp, target)
+                self._index.publish(tmp, target)  # O(1); a batch of old files goes only when the cap is passed
             except BaseException:
                 _unlink(tmp)
                 raise
         except OSError as exc:
             return f"{type(exc).__name__}: {exc.strerror or exc}"
-        self._index.added(len(data), replaced)  # O(1); a batch of old files goes only when the cap is passed
         return None
 
     def _files(self) -> list[tuple[Path, int, int]]:

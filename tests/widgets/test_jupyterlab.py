@@ -36,6 +36,7 @@ def run_app_cell(page):
     expect(editor).to_be_visible(timeout=PAGE_TIMEOUT_MS)
     prompt = page.locator(".jp-Cell .jp-InputPrompt").first
     for _attempt in range(20):  # a run sent before the kernel is connected is dropped: send it again
+        accept_dialog(page)
         editor.click()
         page.keyboard.press("Shift+Enter")
         try:
@@ -48,6 +49,16 @@ def run_app_cell(page):
     if news.count():
         news.first.click()
     expect(page.locator(".psp-status")).to_contain_text("SANDBOX", timeout=PAGE_TIMEOUT_MS)
+
+
+def accept_dialog(page) -> None:
+    """Accept a JupyterLab dialog that covers the notebook (on a fresh machine, e.g. "Select Kernel" while
+    the kernel list loads): its default button, as a user would; its title is printed for the test's log."""
+    dialog = page.locator(".jp-Dialog")
+    if dialog.count():
+        print("JupyterLab dialog accepted:", dialog.first.inner_text()[:200].replace("\n", " "))
+        dialog.first.locator("button.jp-mod-accept").first.click()
+        dialog.first.wait_for(state="detached", timeout=10_000)
 
 
 def sidebar(page, open_: bool) -> None:

@@ -92,6 +92,8 @@ def run_clearance(args: argparse.Namespace) -> int:
         shown = kept.assign(expiry_estimate=kept["expiry_estimate"].dt.strftime("%Y-%m-%d"))
         print(format_table(shown, TABLE_COLUMNS), flush=True)
     _info(f"{result.summary} ({_count(billed, 'billed call')}; legal look-ups: {result.provenance['estimate']})")
+    _info(f"checked: the {len(result.hits)} most similar hits (--limit {args.limit}); a design ranked lower is not "
+          "in this clearance: raise --limit to check more")
     _info("not a legal opinion: statuses are PatSnap's, expiry dates an estimate by the offices' term rules")
     if out is not None:
         write_result(result, out)

@@ -78,6 +78,8 @@ CLEARANCE_BLIND_SPOTS: tuple[str, ...] = (
     "not shown (its protection ends after 30 months unless it is extended).",
     "EU unregistered designs (3 years from first disclosure in the EU) are in no register: a product "
     "on the market can be protected without any registration to find.",
+    "Legal statuses are PatSnap's as of its last update, and a clearance on a later date assumes nothing "
+    "changes but the term: a lapse, a transfer or an invalidation after that is not seen.",
 )
 #: What every prior-art report says it cannot see.
 PRIOR_ART_BLIND_SPOTS: tuple[str, ...] = (

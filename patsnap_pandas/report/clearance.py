@@ -114,7 +114,7 @@ def clearance_report(kept: pd.DataFrame, excluded: pd.DataFrame | None = None,
     scope = [("Purpose", "clearance: the registered designs that may stand in the way of the product, "
                          "in force or pending in the markets on the date"),
              ("Markets", markets_in_words(markets) or "not recorded"),
-             ("In force on", on.isoformat()), *_method(base)]
+             ("In force on", on.isoformat()), *_method(base, len(rows) + len(exclusions), "clearance")]
     counts = [("Hits the image search returned", f"{len(rows) + len(exclusions):,}"),
               ("In force or pending in the markets on the date", f"{len(rows):,}"),
               ("Excluded", f"{len(exclusions):,}"), *counts]
@@ -173,7 +173,7 @@ def prior_art_report(evidence: pd.DataFrame, excluded: pd.DataFrame | None = Non
     scope = [("Purpose", "prior art: designs made public before the cutoff, every legal status"),
              *_registered_scope(attrs.get("registered"), before),
              ("Published before", f"{before.isoformat()} (nothing published on or after it is evidence here)"),
-             ("Searched for", kinds), *_method(base)]
+             ("Searched for", kinds), *_method(base, len(rows) + len(exclusions), "prior-art search")]
     counts = [("Hits the image search returned", f"{len(rows) + len(exclusions):,}"),
               ("Evidence: published before the cutoff", f"{len(rows):,}"),
               ("of which utility models", f"{models:,}"),
@@ -422,9 +422,21 @@ def _registered_scope(record: Any, before: _dt.date) -> list[tuple[str, str]]:
     return [("Registered design", f"{', '.join(words_)}: {cutoff}; never counted as its own prior art")]
 
 
-def _method(report: Report) -> list[tuple[str, str]]:
-    """The search report's method rows, but its hit count (the job's counts say it) and its source (the cover does)."""
-    return [(k, v) for k, v in report.method if k not in ("Hits in this report", "Data source")]
+def _method(report: Report, checked: int, job: str) -> list[tuple[str, str]]:
+    """The search report's method rows, but its hit count (the job's counts say it) and its source (the cover
+    does); the designs the search ranked are said as what they are: only the most similar were checked."""
+    rows = []
+    for key, value in report.method:
+        if key in ("Hits in this report", "Data source"):
+            continue
+        if key == "Designs matching":
+            key, value = "Hits checked", (f"the {checked:,} most similar of the {value} designs the image search "
+                                          f"ranked: a design ranked lower is not in this {job}; search again with "
+                                          "a higher limit to check more")
+        elif key == "Filter: Published" and job == "prior-art search":
+            value += " (the search's bound; what was published on the cutoff day itself is then left out here)"
+        rows.append((key, value))
+    return rows
 
 
 def _reason(row: Mapping[str, Any]) -> str:

@@ -46,6 +46,8 @@ def test_clearance_prints_the_kept_hits_and_the_summary(account, chair, corpus, 
     assert f"{len(shown)} of 30 hits kept" in summary
     assert f"({account.ledger.billed()} billed calls;" in summary and account.ledger.billed() == 4
     assert "not a legal opinion" in err
+    assert ("checked: the 30 most similar hits (--limit 30); a design ranked lower is not in this clearance: "
+            "raise --limit to check more") in error_lines(err)
 
 
 def test_out_csv_holds_every_hit_with_its_reason(account, chair, corpus, tmp_path, capsys):

@@ -200,6 +200,10 @@ def test_the_reports_name_every_owner_and_leave_out_the_status_the_job_never_loo
     assert len(models) and models["owner"].notna().all()
     report = prior_art_report(evidence, result.excluded, result.provenance)
     assert [h.assignees for h in report.job.rows] == evidence["owner"].tolist()
+    # the search's inclusive bound is said beside the cutoff, so the two do not read as a contradiction
+    scope = dict(report.job.scope)
+    assert scope["Filter: Published"] == ("on or before 2020-01-01 (the search's bound; what was published on the "
+                                          "cutoff day itself is then left out here)")
 
     book = openpyxl.load_workbook(write_excel(report, tmp_path / "prior-art.xlsx"))
     sheet = book["Hits"]

@@ -38,6 +38,11 @@ def test_clearance_model_says_markets_date_counts_and_reasons(clearance_frames):
     assert scope["Markets"] == "United States, EUIPO (EU designs), China"
     assert scope["In force on"] == "2027-01-01"
     assert "Hits in this report" not in scope  # the counts say it, with the exclusions
+    # the designs the search ranked are not "matching": only the most similar were checked, and the report says so
+    total = f"{kept.attrs['total']:,}"
+    assert "Designs matching" not in scope and scope["Hits checked"] == (
+        f"the 12 most similar of the {total} designs the image search ranked: a design ranked lower is not in this "
+        "clearance; search again with a higher limit to check more")
     counts = dict(job.counts)
     assert counts == {"Hits the image search returned": "12", "In force or pending in the markets on the date": "7",
                       "Excluded": "5", "of which expired": "2", "of which lapsed": "2", "of which not in the markets": "1"}

@@ -63,7 +63,7 @@ def add_prior_art_command(commands: Any, command: Callable[..., argparse.Argumen
     parser.add_argument("--report", metavar="FILE",
                         help="write the prior-art report (evidence, utility models marked, excluded and why, "
                              "the three-way comparison with --accused): .html, .pdf or .xlsx")
-    parser.add_argument("--title", help="title of the report (default: Prior art before DATE: <query>)")
+    parser.add_argument("--title", help="title of the report (default: Prior art before DATE: <query>, or Prior art against NUMBER (published before DATE) with --registered)")
     parser.add_argument("--author", help="author named on the report's cover")
     _add_filter_arguments(parser)
     _add_client_arguments(parser)
@@ -127,8 +127,8 @@ def run_prior_art(args: argparse.Namespace) -> int:
         billed = client.usage.billed_calls - billed
         evidence = result.evidence
         model = None if report is None else job_report(
-            result, title=args.title or f"Prior art before {result.provenance['before']}: {evidence.attrs.get('query')}",
-            author=args.author, comparisons=None if accused is None else _comparison(result, accused, images[0]))
+            result, title=args.title or _title(result), author=args.author,
+            comparisons=None if accused is None else _comparison(result, accused, images[0]))
     if out is None and len(evidence):
         table = evidence.assign(publication_date=evidence["publication_date"].dt.date)
         print(format_table(table, TABLE_COLUMNS), flush=True)
@@ -140,3 +140,11 @@ def run_prior_art(args: argparse.Namespace) -> int:
         write_job_report(model, report)
         _info(f"wrote {report[0]} (the prior-art report" + (", with the three-way comparison)" if accused else ")"))
     return EXIT_OK
+
+
+def _title(result: JobResult) -> str:
+    """The report's default title: the registered design it is about, when given, else the query."""
+    before, registered = result.provenance["before"], result.provenance.get("registered")
+    if registered and registered.get("pn"):
+        return f"Prior art against {registered['pn']} (published before {before})"
+    return f"Prior art before {before}: {result.evidence.attrs.get('query')}"

@@ -132,7 +132,7 @@ def test_report_html_with_registered_and_accused(env_account, query_file, query_
     assert env_account.ledger.billed(NUMBER_SEARCH) == 1
     markup = report.read_text(encoding="utf-8")
     text = " ".join(assert_safe_html(markup, "prior-art report").split())
-    assert f"Prior art before {filed}: query.png" in text
+    assert f"Prior art against {query_design.patent_pn} (published before {filed})" in text  # the title names it
     assert f"Evidence published before {filed}" in text
     assert '<span class="badge badge-um">utility model</span>' in markup  # utility models marked
     assert "Query image" in text and "views of one product" not in text  # one image, searched twice

@@ -48,7 +48,9 @@ test-fast: $(STAMP)
 
 # The real drawings beside this checkout, when there (the package itself never looks for them);
 # DEMO_ARGS adds demo flags, e.g. make demo DEMO_ARGS='--sandbox-corpus DIR --limit 5'.
-REAL_DESIGNS := ../shared/real-designs
+REAL_DESIGNS ?= ../shared/real-designs
+# the tests' real_designs fixture reads it
+export PATSNAP_REAL_DESIGNS ?= $(abspath $(REAL_DESIGNS))
 demo: $(CORE)
 	$(BIN)/patsnap-pandas demo $(if $(wildcard $(REAL_DESIGNS)/manifest.csv),--sandbox-corpus $(REAL_DESIGNS)) $(DEMO_ARGS)
 

@@ -212,15 +212,18 @@ def _doctest_workdir(request, monkeypatch):
     plt.close("all")
 
 
-#: The real drawings beside the repository (tests and benchmarks may name them; the package never does).
-REAL_DESIGNS = Path(__file__).resolve().parent.parent / "shared" / "real-designs"
+#: The real drawings: the folder PATSNAP_REAL_DESIGNS names (the Makefile sets it from REAL_DESIGNS), else the
+#: shared folder beside the repository (tests and benchmarks may name them; the package never does).
+REAL_DESIGNS = Path(os.environ.get("PATSNAP_REAL_DESIGNS")
+                    or Path(__file__).resolve().parent.parent / "shared" / "real-designs")
 
 
 @pytest.fixture(scope="session")
 def real_designs():
-    """``../shared/real-designs`` beside the repository: skipped when absent, failed in CI."""
+    """The real drawings (:data:`REAL_DESIGNS`, setting PATSNAP_REAL_DESIGNS): skipped when absent, failed in CI."""
     if not (REAL_DESIGNS / "manifest.csv").is_file():
         if os.environ.get("CI"):
-            pytest.fail("../shared/real-designs is missing, and CI is set: the real-drawing tests must run")
-        pytest.skip("../shared/real-designs is absent (a fresh clone without the shared drawings)")
+            pytest.fail(f"the real drawings are missing ({REAL_DESIGNS}; set PATSNAP_REAL_DESIGNS), and CI is set: "
+                        "the real-drawing tests must run")
+        pytest.skip(f"the real drawings are absent ({REAL_DESIGNS}; set PATSNAP_REAL_DESIGNS)")
     return REAL_DESIGNS

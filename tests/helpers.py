@@ -639,3 +639,6 @@ def words_misplaced(path, page: int) -> list[str]:
             if across > 1 and down > 0.5 * min(ay1 - ay0, by1 - by0):
                 found.append(f"{aw} over {bw}")
     return found
+
+#: The rule the report tests' clearance frames carry (tests/report/conftest.py ``clearance_frames``).
+EXPIRY_RULE = "EM registered design (EU design): 25 years from filing (Regulation (EC) 6/2002 Art. 12)"

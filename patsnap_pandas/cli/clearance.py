@@ -11,13 +11,11 @@ from __future__ import annotations
 import argparse
 from typing import Any
 
-from .. import codes
-from ..errors import InvalidInputError
 from ..frame.legal import check_on
 from ..jobs.clearance import clearance
 from ..jobs.legal import check_markets
-from .common import EXIT_OK, UsageError, _check_limit, _count, _info, format_table
-from .job_files import check_data_out, check_report, job_report, write_job_report, write_result
+from .common import EXIT_OK, _check_limit, _count, _info, format_table
+from .job_files import add_job_arguments, as_option, check_data_out, check_report, job_report, write_job_report, write_result
 from .search import _add_client_arguments, _add_filter_arguments, _check_image, _filters, _open_client
 
 #: The columns of the kept table on stdout.
@@ -37,27 +35,12 @@ def add_clearance_command(commands: Any, command: Any) -> argparse.ArgumentParse
     parser.add_argument("--markets", required=True, metavar="CODES",
                         help="authority codes, comma-separated (e.g. US,EM,CN; EU is read as EM)")
     parser.add_argument("--on", metavar="DATE", help="the date of the clearance, YYYY-MM-DD (default: today)")
-    parser.add_argument("--limit", type=int, default=codes.LIMIT_DEFAULT, metavar="N",
-                        help=f"hits to search, {codes.LIMIT_MIN}..{codes.LIMIT_MAX} (default {codes.LIMIT_DEFAULT})")
-    parser.add_argument("--label", help="name of the query in the results (default: the file name)")
-    parser.add_argument("--out", metavar="FILE",
-                        help="write every hit to this file: .csv or .parquet (with kept and excluded_reason) or "
-                             ".xlsx (sheets Kept, Excluded, About); default: the kept hits as a table on stdout")
-    parser.add_argument("--report", metavar="FILE",
-                        help="write the clearance report (in force, expiry and its rule, excluded and why, "
-                             "with thumbnails): .html, .pdf or .xlsx")
-    parser.add_argument("--title", help="title of the report (default: Design clearance: <query>)")
-    parser.add_argument("--author", help="author named on the report's cover")
+    add_job_arguments(parser, limit="hits to search", shown="the kept hits",
+                      report="the clearance report (in force, expiry and its rule, excluded and why, with thumbnails)",
+                      title="Design clearance: <query>")
     _add_filter_arguments(parser)
     _add_client_arguments(parser)
     return parser
-
-
-def _checked(value: Any, check: Any, flag: str) -> Any:
-    try:
-        return check(value)
-    except InvalidInputError as exc:
-        raise UsageError(str(exc).replace(f"{flag[2:]}=", f"{flag}=", 1)) from None
 
 
 def run_clearance(args: argparse.Namespace) -> int:
@@ -73,8 +56,8 @@ def run_clearance(args: argparse.Namespace) -> int:
     ...
     patsnap_pandas.cli.common.UsageError: --markets='US,Atlantis' is not valid: 'Atlantis' is not an authority code. ...
     """
-    markets = _checked(args.markets, check_markets, "--markets")
-    on = _checked(args.on, check_on, "--on")
+    markets = as_option(args.markets, check_markets, "--markets")
+    on = as_option(args.on, check_on, "--on")
     out = check_data_out(args.out)
     report = check_report(args.report)
     filters = _filters(args)

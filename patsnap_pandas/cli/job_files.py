@@ -26,6 +26,32 @@ __all__ = ["DATA_SUFFIXES", "check_accused", "check_data_out", "check_report", "
 DATA_SUFFIXES = (".csv", ".parquet", ".xlsx")
 
 
+def add_job_arguments(parser: Any, *, limit: str, shown: str, report: str, title: str) -> None:
+    """The options both job commands share (after their own): ``--limit``, ``--label``, ``--out``, ``--report``,
+    ``--title``, ``--author``; ``limit``, ``shown``, ``report`` and ``title`` are the words that differ."""
+    from .. import codes
+
+    parser.add_argument("--limit", type=int, default=codes.LIMIT_DEFAULT, metavar="N",
+                        help=f"{limit}, {codes.LIMIT_MIN}..{codes.LIMIT_MAX} (default {codes.LIMIT_DEFAULT})")
+    parser.add_argument("--label", help="name of the query in the results (default: the file name)")
+    parser.add_argument("--out", metavar="FILE",
+                        help="write every hit to this file: .csv or .parquet (with kept and excluded_reason) or "
+                             f".xlsx (sheets Kept, Excluded, About); default: {shown} as a table on stdout")
+    parser.add_argument("--report", metavar="FILE", help=f"write {report}: .html, .pdf or .xlsx")
+    parser.add_argument("--title", help=f"title of the report (default: {title})")
+    parser.add_argument("--author", help="author named on the report's cover")
+
+
+def as_option(value: Any, check: Any, option: str) -> Any:
+    """``check(value)``, its ``InvalidInputError`` said as a usage error of ``option`` (``--on='x' ...``)."""
+    from ..errors import InvalidInputError
+
+    try:
+        return check(value)
+    except InvalidInputError as exc:
+        raise UsageError(str(exc).replace(f"{option[2:]}=", f"{option}=", 1)) from None
+
+
 def _renamed(error: UsageError, option: str) -> UsageError:
     return UsageError(str(error).replace("--out ", f"{option} ", 1).replace("IMAGE ", f"{option} ", 1))
 

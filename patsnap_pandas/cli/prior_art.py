@@ -14,13 +14,12 @@ from collections.abc import Callable
 from pathlib import Path
 from typing import Any
 
-from .. import codes
 from .._validate import check_date
 from ..errors import InvalidInputError
 from ..jobs.prior_art import check_registered, prior_art
 from ..jobs.result import JobResult
 from .common import EXIT_OK, UsageError, _check_limit, _count, _info, format_table
-from .job_files import check_accused, check_data_out, check_report, job_report, write_job_report, write_result
+from .job_files import add_job_arguments, as_option, check_accused, check_data_out, check_report, job_report, write_job_report, write_result
 from .search import _add_client_arguments, _add_filter_arguments, _check_image, _filters, _is_url, _open_client
 
 #: The columns of the table on stdout (the title last: it is clipped).
@@ -54,26 +53,13 @@ def add_prior_art_command(commands: Any, command: Callable[..., argparse.Argumen
                         help="the accused product's image: the report shows the three-way comparison")
     parser.add_argument("--no-utility-models", dest="utility_models", action="store_false",
                         help="search registered designs only (default: utility models too, one more billed search)")
-    parser.add_argument("--limit", type=int, default=codes.LIMIT_DEFAULT, metavar="N",
-                        help=f"hits of each search, {codes.LIMIT_MIN}..{codes.LIMIT_MAX} (default {codes.LIMIT_DEFAULT})")
-    parser.add_argument("--label", help="name of the query in the results (default: the file name)")
-    parser.add_argument("--out", metavar="FILE",
-                        help="write every hit to this file: .csv or .parquet (with kept and excluded_reason) or "
-                             ".xlsx (sheets Kept, Excluded, About); default: the evidence as a table on stdout")
-    parser.add_argument("--report", metavar="FILE",
-                        help="write the prior-art report (evidence, utility models marked, excluded and why, "
-                             "the three-way comparison with --accused): .html, .pdf or .xlsx")
-    parser.add_argument("--title", help="title of the report (default: Prior art before DATE: <query>, or Prior art against NUMBER (published before DATE) with --registered)")
-    parser.add_argument("--author", help="author named on the report's cover")
+    add_job_arguments(parser, limit="hits of each search", shown="the evidence",
+                      report="the prior-art report (evidence, utility models marked, excluded and why, the "
+                             "three-way comparison with --accused)",
+                      title="Prior art before DATE: <query>; with --registered, Prior art against NUMBER "
+                            "(published before DATE)")
     _add_filter_arguments(parser)
     _add_client_arguments(parser)
-
-
-def _checked(value: Any, check: Callable[[Any], Any]) -> Any:
-    try:
-        return check(value)
-    except InvalidInputError as exc:
-        raise UsageError(str(exc).replace("registered=", "--registered=", 1)) from None
 
 
 def _check_before(value: str | None, registered: str | None) -> str | None:
@@ -88,7 +74,7 @@ def _check_before(value: str | None, registered: str | None) -> str | None:
 
 
 def _check_registered(value: str | None) -> str | None:
-    return _checked(value, check_registered)
+    return as_option(value, check_registered, "--registered")
 
 
 def _comparison(result: JobResult, accused: Path, first_image: str) -> Any:

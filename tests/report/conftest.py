@@ -9,7 +9,7 @@ matplotlib.use("Agg")  # tests render to PNG, never to a screen
 
 import patsnap_pandas  # registers df.patsnap
 from patsnap_pandas import PatsnapClient, search_designs
-from tests.helpers import DEFAULT_CORPUS_SIZE, FAST, design_png
+from tests.helpers import DEFAULT_CORPUS_SIZE, EXPIRY_RULE, FAST, design_png
 
 assert patsnap_pandas  # imported for its side effect
 
@@ -72,15 +72,11 @@ def plain_hits(plain_server, shared_sandbox, corpus, tmp_path):
         client.close()
 
 
-#: What the clearance job writes per row (docs/clearance.md), made by hand here from a real search:
-#: the report tests take the data the job makes, not the job.
-EXPIRY_RULE = "EM registered design (EU design): 25 years from filing (Regulation (EC) 6/2002 Art. 12)"
-
-
 @pytest.fixture
 def clearance_frames(hits):
     """(kept, excluded, provenance) of a clearance on 2027-01-01 in US, EM and CN: the 12 hits of ``hits``
-    split 7 kept (6 in force, 1 pending) and 5 excluded (2 expired, 2 lapsed, 1 outside the markets)."""
+    split 7 kept (6 in force, 1 pending) and 5 excluded (2 expired, 2 lapsed, 1 outside the markets): the columns
+    the clearance job writes (docs/clearance.md), made by hand, so the report tests take the data, not the job."""
     import datetime as dt
 
     kept = hits.head(7).copy()

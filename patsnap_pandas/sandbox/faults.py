@@ -23,6 +23,19 @@ FAILURE_KINDS: tuple = (500, 502, 503, 68300008, "drop")
 QUOTA_CODES: tuple[int, ...] = tuple(c for c, (_, kind) in codes.ERROR_CODES.items() if kind in ("quota", "rate_limit"))
 
 
+def _published(value) -> tuple[tuple[str, dt.date], ...]:
+    """The ``published`` knob checked: a mapping (or pairs) of patent number -> date, as sorted pairs."""
+    pairs = value.items() if isinstance(value, dict) else value
+    try:
+        out = {str(pn).strip().upper(): as_date(day, f"published[{pn!r}]") for pn, day in pairs}
+    except (TypeError, ValueError) as exc:
+        if isinstance(exc, ValueError) and str(exc).startswith("published["):
+            raise
+        raise ValueError(f"published={value!r}: expected a mapping of patent number to date, "
+                         '{"CN306123456S": "2026-12-10"}') from None
+    return tuple(sorted(out.items()))
+
+
 @dataclass(frozen=True)
 class FaultSettings:
     """Every knob, validated. Change them on a running sandbox with ``Sandbox.configure``.
@@ -61,6 +74,11 @@ class FaultSettings:
         The sandbox's date: legal statuses, events and current assignees are as of this day
         (P041, P013, P011/P012/P069 assignees, the status filters). None (the default): the
         real date, read at each call. Also ``"YYYY-MM-DD"`` or ``"YYYYMMDD"``.
+        Only designs published by this day are served by the searches (P009, P060, P061).
+    published : mapping of patent number to date
+        Publication dates that replace the corpus' own for the designs named (``{"CN306123456S":
+        "2026-12-10"}``): a test publishes chosen designs at a chosen day, hidden from every
+        search before it. Empty by default.
 
     Examples
     --------
@@ -97,10 +115,12 @@ class FaultSettings:
     search_id_lifetime: float = codes.SEARCH_ID_LIFETIME_S
     seed: int = 0
     today: dt.date | None = None
+    published: tuple[tuple[str, dt.date], ...] = ()
 
     def __post_init__(self) -> None:
         if self.today is not None:
             object.__setattr__(self, "today", as_date(self.today, "today"))
+        object.__setattr__(self, "published", _published(self.published))
         for name in ("latency", "latency_jitter"):
             _check_number(name, getattr(self, name), low=0.0)
         _check_number("failure_rate", self.failure_rate, low=0.0, high=1.0)
@@ -133,6 +153,11 @@ class FaultSettings:
     def date(self) -> dt.date:
         """The sandbox's date: :attr:`today`, else the real date now."""
         return self.today or dt.date.today()
+
+    @property
+    def publication_dates(self) -> dict[str, dt.date]:
+        """The ``published`` knob as a dict: patent number (upper case) -> publication date."""
+        return dict(self.published)
 
     @classmethod
     def names(cls) -> tuple[str, ...]:

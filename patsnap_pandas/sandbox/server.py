@@ -215,7 +215,7 @@ class Sandbox:
     def configure(self, **fault_options) -> None:
         """Change knobs while running (latency, latency_jitter, failure_rate, drop_rate,
         failure_kinds, quota, quota_code, token_lifetime, image_url_lifetime,
-        search_id_lifetime, seed, today). Reseeds the fault generators and restarts the quota count.
+        search_id_lifetime, seed, today, published). Reseeds the fault generators and restarts the quota count.
         """
         self._injector.configure(**fault_options)
 

@@ -28,8 +28,9 @@ from typing import Any
 import pandas as pd
 
 from .marks import _with_triage, normalise_relevance
+from .schema import SCHEMA, concat_frames
 
-__all__ = ["WATCH_COLUMNS", "carry_marks", "frame_from_json", "frame_to_json", "history_frame", "marks_of",
+__all__ = ["WATCH_COLUMNS", "by_product", "carry_marks", "frame_from_json", "frame_to_json", "history_frame", "marks_of",
            "updated_seen", "with_watch_columns"]
 
 #: The columns a watch adds to the result frame (after the triage columns).
@@ -103,6 +104,45 @@ def carry_marks(hits: pd.DataFrame, marks: Mapping[str, Mapping[str, Any]]) -> p
             out.iloc[i, out.columns.get_loc("relevance")] = mark.get("relevance") or pd.NA
             out.iloc[i, out.columns.get_loc("note")] = mark.get("note") or pd.NA
     out.attrs = hits.attrs
+    return out
+
+
+def by_product(frames: Mapping[str, pd.DataFrame], *, name: str) -> pd.DataFrame:
+    """The products' result frames as one frame shaped like a batch's (``query_index`` = the product,
+    ``status``, ``error``; attrs naming each product's query image), so reports show one section a product.
+
+    Examples
+    --------
+    >>> from patsnap_pandas.frame.schema import hits_to_frame
+    >>> one = hits_to_frame([{"patent_pn": "CN1S", "patent_id": "p1", "score": 0.9, "title": "Chair"}],
+    ...                     attrs={"query_url": "https://img.example/c100.png", "limit": 10}, query="C-100", search_id="s1")
+    >>> out = by_product({"C-100": one}, name="chairs")
+    >>> out[["query_index", "status"]].values.tolist(), out.attrs["query_url_by_label"]
+    ([['C-100', 'ok']], {'C-100': 'https://img.example/c100.png'})
+    """
+    out = concat_frames(list(frames.values()))
+    labels = [str(q) for q in out["query"]] if "query" in out.columns else []
+    at = min(len(SCHEMA), len(out.columns))
+    for offset, (column, values) in enumerate((("query_index", labels), ("status", ["ok"] * len(out)),
+                                               ("error", [None] * len(out)))):
+        if column in out.columns:
+            out = out.drop(columns=column)
+        out.insert(at + offset, column, pd.array(values, dtype="string"))
+    attrs = dict(out.attrs)
+    firsts = {label: df.attrs for label, df in frames.items()}
+    attrs.update({
+        "query": f"{len(frames)} products of the watch {name!r}",
+        "queries": list(frames),
+        "total": None,  # designs matching: per product, not one number
+        "query_url_by_label": {k: a.get("query_url") for k, a in firsts.items() if a.get("query_url")},
+        "query_urls_by_label": {k: list(a["query_urls"]) for k, a in firsts.items()
+                                if len(a.get("query_urls") or ()) > 1},
+        "query_sha256_by_label": {k: a["query_sha256"] for k, a in firsts.items() if a.get("query_sha256")},
+        "limit": next((a.get("limit") for a in firsts.values() if a.get("limit")), None),
+        "batch": {"rows": len(frames), "distinct_images": len(frames), "ok": sum(1 for df in frames.values() if len(df)),
+                  "no_hits": sum(1 for df in frames.values() if not len(df)), "error": 0},
+    })
+    out.attrs = attrs
     return out
 
 

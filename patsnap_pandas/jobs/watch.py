@@ -41,6 +41,7 @@ from ..frame.watch import history_frame, marks_of
 
 if TYPE_CHECKING:
     from ..api.client import PatsnapClient
+    from ..store.base import Store
     from ..store.records import RecordsLike
 
 __all__ = ["MAX_VIEWS", "Product", "Watch", "WatchImagesMissingError"]
@@ -145,15 +146,18 @@ def _check_name(name: Any) -> str:
     return name.strip()
 
 
-def _client(client: PatsnapClient | None) -> PatsnapClient:
+def _client(client: PatsnapClient | Store | None) -> PatsnapClient | Store:
+    """``client`` (a client, or a store: what keeps the watches), else the default client."""
+    from ..store.base import Store
     from .clients import client_for
 
-    return client_for(None, client)
+    return client if isinstance(client, Store) else client_for(None, client)
 
 
-def records(client: PatsnapClient, kind: str) -> RecordsLike:
-    """The store's records of ``kind`` (a key of :data:`KINDS`)."""
-    return client.store.records(KINDS[kind])
+def records(client: PatsnapClient | Store, kind: str) -> RecordsLike:
+    """The records of ``kind`` (a key of :data:`KINDS`) in the client's store (or the store given)."""
+    store = client if not hasattr(client, "store") else client.store
+    return store.records(KINDS[kind])
 
 
 @dataclass(frozen=True)
@@ -227,13 +231,13 @@ class Watch:
         object.__setattr__(watch, "products", tuple(Product(p["name"], tuple(p["views"])) for p in record["products"]))
         return watch
 
-    def save(self, *, client: PatsnapClient | None = None) -> Watch:
+    def save(self, *, client: PatsnapClient | Store | None = None) -> Watch:
         """Keep the watch in the client's store (replacing one of the same name; what it reported stays)."""
         records(_client(client), "watch").put(self.name, self.to_record())
         return self
 
     @classmethod
-    def load(cls, name: str, *, client: PatsnapClient | None = None) -> Watch:
+    def load(cls, name: str, *, client: PatsnapClient | Store | None = None) -> Watch:
         """The watch ``name`` kept in the client's store; InvalidInputError naming the watches kept."""
         store = records(_client(client), "watch")
         record = store.get(name)
@@ -244,12 +248,12 @@ class Watch:
         return cls.from_record(record)
 
     @staticmethod
-    def names(*, client: PatsnapClient | None = None) -> list[str]:
+    def names(*, client: PatsnapClient | Store | None = None) -> list[str]:
         """The names of the watches kept in the client's store, sorted."""
         return records(_client(client), "watch").keys()
 
     @staticmethod
-    def remove(name: str, *, client: PatsnapClient | None = None) -> bool:
+    def remove(name: str, *, client: PatsnapClient | Store | None = None) -> bool:
         """Forget the watch ``name``, what it reported, its marks and its history; whether it was kept."""
         chosen = _client(client)
         found = records(chosen, "watch").delete(name)
@@ -261,6 +265,12 @@ class Watch:
                 rounds.delete(key)
         return found
 
+    def check_images(self) -> None:
+        """Raise :class:`WatchImagesMissingError` naming the products whose image files are gone."""
+        missing = {p.name: p.missing() for p in self.products if p.missing()}
+        if missing:
+            raise WatchImagesMissingError(self.name, missing)
+
     # -- running it, and what it keeps -------------------------------------------------------------
 
     def run(self, *, client: PatsnapClient | None = None, as_of: Any = None, thumbnails: bool = True) -> pd.DataFrame:
@@ -271,16 +281,24 @@ class Watch:
         a teammate sharing the store, bills nothing and reports nothing new. A run that failed
         midway resumes, billing only the products it had not finished. See :mod:`.watch_run`.
         """
+        from .clients import client_for
         from .watch_run import run_watch
 
-        return run_watch(self, _client(client), as_of=as_of, thumbnails=thumbnails)
+        return run_watch(self, client_for(None, client), as_of=as_of, thumbnails=thumbnails)
 
-    def history(self, *, client: PatsnapClient | None = None) -> pd.DataFrame:
+    def last_hits(self, *, client: PatsnapClient | Store | None = None) -> pd.DataFrame:
+        """The hits of the last run as it returned them (``new``: first seen on its date), with today's
+        marks; no call is made."""
+        from .watch_run import last_hits
+
+        return last_hits(self, _client(client))
+
+    def history(self, *, client: PatsnapClient | Store | None = None) -> pd.DataFrame:
         """The watch's runs, oldest first: when, the run's date, billed calls, hits, new hits, outcome."""
         kept = records(_client(client), "history").get(self.name) or {}
         return history_frame(kept.get("runs", []))
 
-    def mark(self, marked: pd.DataFrame, *, client: PatsnapClient | None = None) -> int:
+    def mark(self, marked: pd.DataFrame, *, client: PatsnapClient | Store | None = None) -> int:
         """Keep counsel's marks (a frame with ``patent_pn``, ``relevance``, ``note``: a run's hits after
         :func:`~patsnap_pandas.frame.marks.mark`, or :func:`~patsnap_pandas.frame.triage.read_triage` of
         the digest workbook): later runs carry them. Returns how many designs are marked now."""
@@ -296,7 +314,8 @@ class Watch:
     def describe(self) -> str:
         """The watch in words, as ``watch show`` prints it."""
         filters = SearchFilters(**self.filters).to_dict()
-        lines = [f"watch {self.name!r}: {len(self.products)} product(s), {self.limit} hits each, "
+        count = f"{len(self.products)} product{'s' if len(self.products) != 1 else ''}"
+        lines = [f"watch {self.name!r}: {count}, {self.limit} hits each, "
                  f"{'each design reported once' if self.report_once else 'a design is new again after a run without it'}",
                  f"filters: {', '.join(f'{k}={v}' for k, v in filters.items()) or 'none'}"]
         lines += [f"  {p.name}: {', '.join(p.views)}" for p in self.products]

@@ -36,15 +36,17 @@ from typing import TYPE_CHECKING, Any
 import pandas as pd
 
 from .._validate import check_date
-from ..frame.schema import concat_frames, utcnow_iso
-from ..frame.watch import carry_marks, frame_from_json, frame_to_json, updated_seen, with_watch_columns
+from ..errors import InvalidInputError
+from ..frame.schema import utcnow_iso
+from ..frame.watch import by_product, carry_marks, frame_from_json, frame_to_json, updated_seen, with_watch_columns
 from ..store.locks import flight_key
-from .watch import Product, Watch, WatchImagesMissingError, records, today_utc
+from .watch import Product, Watch, records, today_utc
 
 if TYPE_CHECKING:
     from ..api.client import PatsnapClient
+    from ..store.base import Store
 
-__all__ = ["MAX_HISTORY", "run_watch"]
+__all__ = ["MAX_HISTORY", "last_hits", "run_watch"]
 
 #: Runs a watch's history keeps (the oldest are dropped).
 MAX_HISTORY = 500
@@ -75,9 +77,8 @@ def _searched(watch: Watch, client: PatsnapClient, day: str, thumbnails: bool) -
         hits = _search(product, watch, client, thumbnails)
         kept["products"][product.name] = frame_to_json(hits)
         rounds.put(key, kept)  # at once: a run killed after this product resumes after it
-    frames = [frame_from_json(kept["products"][p.name]) for p in watch.products]
     _forget_old_rounds(rounds, watch.name, day)
-    return concat_frames(frames)
+    return by_product({p.name: frame_from_json(kept["products"][p.name]) for p in watch.products}, name=watch.name)
 
 
 def _forget_old_rounds(rounds: Any, name: str, day: str) -> None:
@@ -109,9 +110,7 @@ def _new_and_seen(watch: Watch, client: PatsnapClient, hits: pd.DataFrame, day: 
 def run_watch(watch: Watch, client: PatsnapClient, *, as_of: Any = None, thumbnails: bool = True) -> pd.DataFrame:
     """Run ``watch`` for the date ``as_of`` (default today, UTC): see the module docstring."""
     day = (today_utc() if as_of is None else check_date(as_of, "as_of")).isoformat()
-    missing = {p.name: p.missing() for p in watch.products if p.missing()}
-    if missing:
-        raise WatchImagesMissingError(watch.name, missing)
+    watch.check_images()
     started, billed_before = utcnow_iso(), client.usage.billed_calls
     with client.store.single_flight().hold(flight_key("watch", watch.name, day)):
         try:
@@ -137,3 +136,25 @@ def _record(watch: Watch, client: PatsnapClient, started: str, day: str, billed:
     runs.append({"started": started, "day": day, "billed_calls": billed, "hits": hits, "new": new,
                  "outcome": outcome, "finished": dt.datetime.now(dt.timezone.utc).isoformat(timespec="seconds")})
     store.put(watch.name, {"runs": runs[-MAX_HISTORY:]})
+
+
+def last_hits(watch: Watch, client: PatsnapClient | Store) -> pd.DataFrame:
+    """The hits of the watch's last run, as it returned them then (``new``: first seen that day); no call.
+
+    InvalidInputError when the watch has not run yet.
+    """
+    rounds = records(client, "round")
+    days = sorted(key.split("|", 1)[1] for key in rounds.keys() if key.startswith(watch.name + "|"))
+    kept = rounds.get(round_key(watch.name, days[-1])) if days else None
+    if kept is None or any(p.name not in kept["products"] for p in watch.products):
+        raise InvalidInputError(f"watch {watch.name!r} has no finished run to report yet: run it first "
+                                "(Watch.run(), or patsnap-pandas watch run).")
+    day = days[-1]
+    hits = by_product({p.name: frame_from_json(kept["products"][p.name]) for p in watch.products}, name=watch.name)
+    seen = (records(client, "seen").get(watch.name) or {}).get("seen", {})
+    out = with_watch_columns(hits, seen, day=day, report_once=True)
+    out["new"] = pd.array((out["first_seen"] == day).fillna(False).tolist(), dtype="bool")
+    out["last_seen"] = pd.array([day] * len(out), dtype="string")
+    out = carry_marks(out, (records(client, "marks").get(watch.name) or {}).get("marks", {}))
+    out.attrs.update({"watch": watch.name, "watch_day": day, "billed_calls": 0})
+    return out

@@ -268,8 +268,9 @@ class SandboxApp:
         return Response(page, status=fault, mimetype="text/html")
 
     def today(self) -> dt.date:
-        """The sandbox's date: statuses, events and current assignees are as of this day (the ``today`` knob)."""
-        return self.faults.settings.date
+        """The sandbox's date: statuses, events and current assignees are as of this day (the ``today`` knob,
+        else the clock's date once set)."""
+        return self.faults.date()
 
     # --- token -------------------------------------------------------------------
 
@@ -291,7 +292,7 @@ class SandboxApp:
         return hmac.new(self._url_key, f"{path}\n{expires}".encode(), hashlib.sha256).hexdigest()[:32]
 
     def signed_url(self, request: Request, path: str, lifetime: float) -> str:
-        expires = int(time.time() + lifetime + 0.999)
+        expires = int(self.faults.clock.time() + lifetime + 0.999)
         query = urlencode({"expires": expires, "signature": self.sign(path, expires)})
         return f"{request.host_url.rstrip('/')}{path}?{query}"
 
@@ -300,7 +301,7 @@ class SandboxApp:
         expires = args.get("expires", "")
         if not expires.isdigit() or not hmac.compare_digest(self.sign(path, int(expires)), args.get("signature", "")):
             return False
-        return time.time() <= int(expires)
+        return self.faults.clock.time() <= int(expires)
 
     @staticmethod
     def design_image_path(design, slot: int) -> str:
@@ -310,7 +311,7 @@ class SandboxApp:
         upload_id = name.rsplit(".", 1)[0]
         with self._lock:
             upload = self._uploads.get(upload_id)
-        if upload is None or upload.expires_at < time.time():
+        if upload is None or upload.expires_at < self.faults.clock.time():
             return None
         return upload
 
@@ -395,7 +396,7 @@ class SandboxApp:
             raise rejected(f"the {fmt} data cannot be decoded") from None
         lifetime = self.faults.settings.image_url_lifetime
         upload_id = uuid.uuid4().hex
-        now = time.time()
+        now = self.faults.clock.time()  # uploads expire on the sandbox's clock
         with self._lock:
             self._uploads = {k: u for k, u in self._uploads.items() if u.expires_at >= now}
             self._uploads[upload_id] = Upload(data, mime, now + lifetime)

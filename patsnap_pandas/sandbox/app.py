@@ -276,6 +276,11 @@ class SandboxApp:
         else the clock's date once set)."""
         return self.faults.date()
 
+    def published(self) -> dict[str, dt.date]:
+        """Publication dates replaced by the ``published`` knob (patent number -> date); searches serve a
+        design only once it is published by :meth:`today`."""
+        return self.faults.settings.publication_dates
+
     # --- token -------------------------------------------------------------------
 
     def on_token(self, request: Request) -> Response:
@@ -454,7 +459,7 @@ class SandboxApp:
         args = request.args
         try:
             url = required(args, "url", "the URL of a JPG or PNG image")
-            filters = parse_filters(args, day=self.today())
+            filters = parse_filters(args, day=self.today(), published=self.published())
             limit = parse_limit(args)
             image, cache_key = self.query_image(request, url)
         except ParamError as exc:
@@ -474,7 +479,7 @@ class SandboxApp:
         args = request.args
         try:
             search_id = required(args, "search_id", "the id returned by /image-search/search-id")
-            filters = parse_filters(args, day=self.today())
+            filters = parse_filters(args, day=self.today(), published=self.published())
             limit = parse_limit(args)
             offset = parse_offset(args)
         except ParamError as exc:
@@ -523,7 +528,7 @@ class SandboxApp:
     def image_search(self, request: Request, *, multiple: bool) -> Outcome:
         body = self.json_body(request)
         try:
-            query = multiview.parse_body(body, multiple=multiple, day=self.today())
+            query = multiview.parse_body(body, multiple=multiple, day=self.today(), published=self.published())
             images = [self.query_image(request, url) for url in query.urls]
         except ParamError as exc:
             if exc.name == "url" and multiple:
@@ -560,7 +565,7 @@ class SandboxApp:
     def do_batch_create(self, request: Request) -> Outcome:
         body = self.json_body(request)
         try:
-            query, threshold = batch.parse_create(body, day=self.today())
+            query, threshold = batch.parse_create(body, day=self.today(), published=self.published())
             for url in query.urls:  # a URL of another host is refused at create; expiry is judged when it runs
                 if urlsplit(url).netloc.lower() not in self.own_netlocs(request):
                     self.query_image(request, url)

@@ -50,7 +50,8 @@ class BatchJob:
         return "FINISHED" if now >= self.ready_at else "RUNNING"
 
 
-def parse_create(body: Any, *, day: dt.date) -> tuple[ImageQuery, float | None]:
+def parse_create(body: Any, *, day: dt.date, published: Mapping[str, dt.date] | None = None,
+                 ) -> tuple[ImageQuery, float | None]:
     """The job's query (P060 parameters, ``urls`` 1..10) and its threshold; ParamError otherwise.
 
     Examples
@@ -79,7 +80,7 @@ def parse_create(body: Any, *, day: dt.date) -> tuple[ImageQuery, float | None]:
                                   or not 0.0 <= threshold <= 1.0):
         raise ParamError(codes.BATCH_THRESHOLD_PARAM, threshold, "a similarity from 0 to 1")
     rest = {k: v for k, v in body.items() if k not in ("urls", codes.BATCH_THRESHOLD_PARAM)}
-    single = parse_body({**rest, "url": urls[0]}, multiple=False, day=day)
+    single = parse_body({**rest, "url": urls[0]}, multiple=False, day=day, published=published)
     query = ImageQuery(**{**single.__dict__, "urls": tuple(u.strip() for u in urls)})
     return query, None if threshold is None else float(threshold)
 

@@ -24,6 +24,19 @@ FAILURE_KINDS: tuple = (500, 502, 503, 68300008, "drop")
 QUOTA_CODES: tuple[int, ...] = tuple(c for c, (_, kind) in codes.ERROR_CODES.items() if kind in ("quota", "rate_limit"))
 
 
+def _published(value) -> tuple[tuple[str, dt.date], ...]:
+    """The ``published`` knob checked: a mapping (or pairs) of patent number -> date, as sorted pairs."""
+    pairs = value.items() if isinstance(value, dict) else value
+    try:
+        out = {str(pn).strip().upper(): as_date(day, f"published[{pn!r}]") for pn, day in pairs}
+    except (TypeError, ValueError) as exc:
+        if isinstance(exc, ValueError) and str(exc).startswith("published["):
+            raise
+        raise ValueError(f"published={value!r}: expected a mapping of patent number to date, "
+                         '{"CN306123456S": "2026-12-10"}') from None
+    return tuple(sorted(out.items()))
+
+
 @dataclass(frozen=True)
 class FaultSettings:
     """Every knob, validated. Change them on a running sandbox with ``Sandbox.configure``.
@@ -63,6 +76,7 @@ class FaultSettings:
         (P041, P013, P011/P012/P069 assignees, the status filters). None (the default): the
         real date, read at each call (or the clock's date once ``now`` was set or the clock
         advanced). Also ``"YYYY-MM-DD"`` or ``"YYYYMMDD"``.
+        Only designs published by this day are served by the searches (P009, P060, P061).
     now : datetime.datetime or None
         Service time (UTC+8, as PatSnap's) the sandbox's clock is set to when this knob is
         given; the clock then runs on (see ``sandbox/clock.py``; ``Sandbox.advance`` jumps it).
@@ -73,6 +87,10 @@ class FaultSettings:
         22:00 service time; results from 08:00 after it), ``"immediately"`` (at create;
         results at once) or a service time of day ``"HH:MM"`` (its next occurrence; results
         from the 08:00 after it, or at once when that time is after 08:00 and before 22:00).
+    published : mapping of patent number to date
+        Publication dates that replace the corpus' own for the designs named (``{"CN306123456S":
+        "2026-12-10"}``): a test publishes chosen designs at a chosen day, hidden from every
+        search before it. Empty by default.
 
     Examples
     --------
@@ -111,9 +129,11 @@ class FaultSettings:
     today: dt.date | None = None
     now: dt.datetime | None = None
     batch_runs_at: str = "window"
+    published: tuple[tuple[str, dt.date], ...] = ()
 
     def __post_init__(self) -> None:
         self._check_time_knobs()
+        object.__setattr__(self, "published", _published(self.published))
         for name in ("latency", "latency_jitter"):
             _check_number(name, getattr(self, name), low=0.0)
         _check_number("failure_rate", self.failure_rate, low=0.0, high=1.0)
@@ -153,6 +173,11 @@ class FaultSettings:
     def date(self) -> dt.date:
         """:attr:`today`, else the real date now (``FaultInjector.date`` also reads the clock)."""
         return self.today or dt.date.today()
+
+    @property
+    def publication_dates(self) -> dict[str, dt.date]:
+        """The ``published`` knob as a dict: patent number (upper case) -> publication date."""
+        return dict(self.published)
 
     @classmethod
     def names(cls) -> tuple[str, ...]:

@@ -216,7 +216,7 @@ class Sandbox:
     def configure(self, **fault_options) -> None:
         """Change knobs while running (latency, latency_jitter, failure_rate, drop_rate,
         failure_kinds, quota, quota_code, token_lifetime, image_url_lifetime,
-        search_id_lifetime, seed, today, now, batch_runs_at). Reseeds the fault generators and
+        search_id_lifetime, seed, today, now, batch_runs_at, published). Reseeds the fault generators and
         restarts the quota count; ``now`` sets the clock (see :meth:`set_clock`, :meth:`advance`).
         """
         self._injector.configure(**fault_options)

@@ -40,6 +40,8 @@ The keys, under the namespace ``N`` (default ``"patsnap"``):
   billed calls and the namespace's epoch, by which a counter tells a store that lost its counts
   from a new one (:class:`~patsnap_pandas.store.redis_usage.RedisUsageCounter`; :meth:`RedisBackend.clear`
   leaves them alone).
+* ``N:record:<kind>``: a hash of kept records (watch lists, their runs), JSON by key; never
+  expiring, and left by :meth:`RedisBackend.clear` (:class:`~patsnap_pandas.store.redis_records.RedisRecords`).
 
 What fails, and how (never a raw redis traceback; never a password in a message):
 
@@ -77,6 +79,7 @@ from .base import Store
 from .redis_http_cache import RedisHTTPCache
 from .redis_locks import LOCK_LEASE_S, RedisSingleFlight
 from .redis_rate_limit import SharedRateLimiter
+from .redis_records import RedisRecords
 from .redis_thumbnails import THUMBNAIL_MAX_BYTES, RedisThumbnailStore
 from .redis_upload_memo import RedisUploadMemo
 from .redis_usage import RedisUsageCounter
@@ -367,6 +370,10 @@ class RedisBackend(Store):
         if self._uploads is None:
             self._uploads = RedisUploadMemo(self)
         return self._uploads
+
+    def records(self, kind: str) -> RedisRecords:
+        """Kept records of ``kind`` in the hash ``<namespace>:record:<kind>`` (never expire; ``clear`` leaves them)."""
+        return RedisRecords(self, kind)
 
     def thumbnail_store(self, size: int = 256, *, max_bytes: int | None = None, max_workers: int = 8,
                         timeout: float = 20) -> RedisThumbnailStore:

@@ -117,6 +117,7 @@ SEARCH_EXPIRED_MESSAGE = "The search_id is unknown or has expired"
 # threshold parameter and of the statuses, the codes of an unknown or unfinished task]. Service time is UTC+8.
 BATCH_CREATE_PATH = "/search/patent/image-search/single-batch-create"
 BATCH_RESULT_PATH = "/search/patent/image-search/single-batch-result"
+SERVICE_UTC_OFFSET_H = 8  # PatSnap's service time: UTC+8 (China Standard Time)
 BATCH_WINDOW_OPENS = (22, 0)  # tasks run once a day between 22:00 ...
 BATCH_WINDOW_CLOSES = (8, 0)  # ... and 08:00 service time; results after 08:00
 BATCH_THRESHOLD_PARAM = "threshold"  # optional similarity threshold 0..1 (with limit, the smaller applies)

@@ -192,7 +192,7 @@ class PatsnapClient(ClientControls):
 
     # --- the endpoints -------------------------------------------------------------------------------
 
-    def upload_image(self, data: bytes, filename: str) -> UploadedImage:
+    def upload_image(self, data: bytes, filename: str, *, refresh: bool = False) -> UploadedImage:
         """Upload a JPG/PNG (P010) and get its public URL; the same bytes reuse an earlier URL.
 
         Parameters
@@ -201,6 +201,9 @@ class PatsnapClient(ClientControls):
             JPG or PNG bytes, at most 4096 KB (see ``images.prepare_image`` for anything else).
         filename : str
             Name sent with the upload, e.g. ``"query.png"``.
+        refresh : bool
+            Upload anew even when a live URL of the same bytes is remembered (its 9 hours
+            then start now: what an overnight job needs).
 
         Returns
         -------
@@ -221,7 +224,7 @@ class PatsnapClient(ClientControls):
         >>> client.close()
         """
         data, mime = check_upload(data, filename)
-        return self._pipeline.upload(data, filename, mime)
+        return self._pipeline.upload(data, filename, mime, refresh=refresh)
 
     def create_search(self, url: str | bytes, filters: SearchFilters | Mapping[str, Any] | None = None,
                       limit: int = codes.LIMIT_DEFAULT, *, refresh: bool = False) -> SearchPage:

@@ -191,7 +191,7 @@ class FromCache(Step):
     @staticmethod
     def found(call: Call, pipe: Pipeline) -> bool:
         if call.image is not None:
-            live = pipe.kept.live_upload(call.image)
+            live = None if call.refresh else pipe.kept.live_upload(call.image)
             if live is None:
                 return False
             log.debug("upload: reusing the URL of an earlier upload of the same image")
@@ -602,11 +602,12 @@ class Pipeline:
                              refresh=refresh, images=tuple(images), request=request))
         return done.answer, done.from_cache, done.urls
 
-    def upload(self, data: bytes, filename: str, mime: str | None = None) -> UploadedImage:
-        """Upload JPG/PNG bytes (P010), unless a live upload of the same bytes is remembered."""
+    def upload(self, data: bytes, filename: str, mime: str | None = None, *, refresh: bool = False) -> UploadedImage:
+        """Upload JPG/PNG bytes (P010), unless a live upload of the same bytes is remembered (and not ``refresh``)."""
         body, content_type = urllib3.encode_multipart_formdata(
             {"image": (filename, data, mime or image_mime(data) or "image/png")})
-        done = self.run(Call("upload", method="POST", data=body, headers={"Content-Type": content_type}, image=data))
+        done = self.run(Call("upload", method="POST", data=body, headers={"Content-Type": content_type}, image=data,
+                             refresh=refresh))
         url, expires_at = done.answer
         return UploadedImage(url, utc(expires_at), from_cache=done.from_cache)
 

@@ -26,8 +26,10 @@ import datetime as dt
 import threading
 import time
 
+from .. import codes
+
 #: PatSnap's service time zone: China Standard Time.
-SERVICE_TZ = dt.timezone(dt.timedelta(hours=8), "UTC+8")
+SERVICE_TZ = dt.timezone(dt.timedelta(hours=codes.SERVICE_UTC_OFFSET_H), "UTC+8")
 
 
 def as_service_time(value: object, name: str = "now") -> dt.datetime:

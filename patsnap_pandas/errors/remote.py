@@ -14,6 +14,7 @@ __all__ = [
     "PatsnapError", "AuthenticationError", "MissingCredentialsError", "QuotaExceededError", "RateLimitError",
     "BudgetExceededError", "InvalidParameterError", "UploadRejectedError", "ServiceUnavailableError",
     "ServiceUnreachableError", "SearchExpiredError", "PermissionDeniedError", "BadRequestError",
+    "BatchNotReadyError", "BatchUnknownError",
     "ResponseFormatError", "error_for", "error_class",
 ]
 
@@ -398,6 +399,21 @@ _STATUS_TO_CLASS: dict[int, type[PatsnapError]] = {
 RESULTS_PATH = "/image-search/results"
 
 
+class BatchNotReadyError(BadRequestError):
+    """An overnight (P062) job asked for before its results are ready: it runs 22:00-08:00 service time (UTC+8).
+
+    The message says its status and from when its results can be fetched; nothing is billed.
+    """
+
+    hint = "Collect again after 08:00 service time (UTC+8) the morning after the job was submitted."
+
+
+class BatchUnknownError(InvalidParameterError):
+    """PatSnap does not know this overnight (P062) task id: not one single-batch-create returned to this account."""
+
+    hint = "Use the job ids the submit recorded (patsnap_pandas.jobs.overnight.pending)."
+
+
 def _mentions_search_id(message: str) -> bool:
     text = message.lower().replace("_", " ")
     return "search id" in text or "searchid" in text
@@ -412,6 +428,8 @@ def error_class(code: int | None, http_status: int | None = None, *,
     >>> error_class(67200002).__name__, error_class(None, 401).__name__
     ('RateLimitError', 'AuthenticationError')
     """
+    if endpoint == codes.BATCH_RESULT_PATH and code in (codes.BATCH_NOT_READY_CODE, codes.BATCH_UNKNOWN_CODE):
+        return BatchNotReadyError if code == codes.BATCH_NOT_READY_CODE else BatchUnknownError
     if endpoint == RESULTS_PATH:
         kind = codes.ERROR_CODES[code][1] if code in codes.ERROR_CODES else None
         if code == codes.SEARCH_EXPIRED_CODE or (

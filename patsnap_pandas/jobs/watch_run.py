@@ -52,6 +52,12 @@ __all__ = ["MAX_HISTORY", "last_hits", "run_watch"]
 MAX_HISTORY = 500
 
 
+def run_day(client: PatsnapClient) -> dt.date:
+    """A run's date by default: today in UTC; on the sandbox, the sandbox's today (its clock)."""
+    server = getattr(client, "sandbox_server", None)
+    return server.today if server is not None else today_utc()
+
+
 def round_key(name: str, day: str) -> str:
     """The store key of a watch's run on ``day``."""
     return f"{name}|{day}"
@@ -109,7 +115,7 @@ def _new_and_seen(watch: Watch, client: PatsnapClient, hits: pd.DataFrame, day: 
 
 def run_watch(watch: Watch, client: PatsnapClient, *, as_of: Any = None, thumbnails: bool = True) -> pd.DataFrame:
     """Run ``watch`` for the date ``as_of`` (default today, UTC): see the module docstring."""
-    day = (today_utc() if as_of is None else check_date(as_of, "as_of")).isoformat()
+    day = (run_day(client) if as_of is None else check_date(as_of, "as_of")).isoformat()
     watch.check_images()
     started, billed_before = utcnow_iso(), client.usage.billed_calls
     with client.store.single_flight().hold(flight_key("watch", watch.name, day)):

@@ -170,7 +170,8 @@ def frame_from_json(kept: Mapping[str, Any]) -> pd.DataFrame:
 
 
 def history_frame(runs: list[Mapping[str, Any]]) -> pd.DataFrame:
-    """A watch's runs, oldest first: when, the run's date, billed calls, hits, new hits, how it ended.
+    """A watch's runs, oldest first: when (started, finished), the run's date, billed calls, hits, new hits,
+    how it ended.
 
     Examples
     --------
@@ -178,7 +179,7 @@ def history_frame(runs: list[Mapping[str, Any]]) -> pd.DataFrame:
     ...                 "hits": 30, "new": 4, "outcome": "done"}])[["day", "billed_calls", "new"]].values.tolist()
     [['2026-12-07', 6, 4]]
     """
-    columns = ["started", "day", "billed_calls", "hits", "new", "outcome"]
+    columns = ["started", "finished", "day", "billed_calls", "hits", "new", "outcome"]
     df = pd.DataFrame([{c: run.get(c) for c in columns} for run in runs], columns=columns)
     for column in ("billed_calls", "hits", "new"):
         df[column] = pd.array(df[column].tolist(), dtype="Int64")

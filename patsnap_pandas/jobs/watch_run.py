@@ -37,7 +37,6 @@ import pandas as pd
 
 from .._validate import check_date
 from ..errors import InvalidInputError
-from ..frame.schema import utcnow_iso
 from ..frame.watch import by_product, carry_marks, frame_from_json, frame_to_json, updated_seen, with_watch_columns
 from ..store.locks import flight_key
 from .watch import Product, Watch, records, today_utc
@@ -117,7 +116,7 @@ def run_watch(watch: Watch, client: PatsnapClient, *, as_of: Any = None, thumbna
     """Run ``watch`` for the date ``as_of`` (default today, UTC): see the module docstring."""
     day = (run_day(client) if as_of is None else check_date(as_of, "as_of")).isoformat()
     watch.check_images()
-    started, billed_before = utcnow_iso(), client.usage.billed_calls
+    started, billed_before = _now(), client.usage.billed_calls
     with client.store.single_flight().hold(flight_key("watch", watch.name, day)):
         try:
             hits = _searched(watch, client, day, thumbnails)
@@ -134,13 +133,18 @@ def run_watch(watch: Watch, client: PatsnapClient, *, as_of: Any = None, thumbna
     return out
 
 
+def _now() -> str:
+    """UTC now, to the millisecond (two runs of a team start within a second)."""
+    return dt.datetime.now(dt.timezone.utc).isoformat(timespec="milliseconds")
+
+
 def _record(watch: Watch, client: PatsnapClient, started: str, day: str, billed: int, hits: int | None,
             new: int | None, outcome: str) -> None:
     """One line of the watch's history."""
     store = records(client, "history")
     runs = (store.get(watch.name) or {}).get("runs", [])
-    runs.append({"started": started, "day": day, "billed_calls": billed, "hits": hits, "new": new,
-                 "outcome": outcome, "finished": dt.datetime.now(dt.timezone.utc).isoformat(timespec="seconds")})
+    runs.append({"started": started, "finished": _now(), "day": day, "billed_calls": billed, "hits": hits,
+                 "new": new, "outcome": outcome})
     store.put(watch.name, {"runs": runs[-MAX_HISTORY:]})
 
 

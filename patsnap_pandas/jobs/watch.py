@@ -77,7 +77,13 @@ class WatchImagesMissingError(InvalidInputError):
 
 @dataclass(frozen=True)
 class Product:
-    """One watched product: its name and 1-4 views (absolute file paths or http(s) URLs)."""
+    """One watched product: its name and 1-4 views (absolute file paths or http(s) URLs).
+
+    Examples
+    --------
+    >>> Product("C-100", ("/photos/gone.png", "https://img.example/c100.png")).missing()
+    ['/photos/gone.png']
+    """
 
     name: str
     views: tuple[str, ...]

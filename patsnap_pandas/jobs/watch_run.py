@@ -113,7 +113,16 @@ def _new_and_seen(watch: Watch, client: PatsnapClient, hits: pd.DataFrame, day: 
 
 
 def run_watch(watch: Watch, client: PatsnapClient, *, as_of: Any = None, thumbnails: bool = True) -> pd.DataFrame:
-    """Run ``watch`` for the date ``as_of`` (default today, UTC): see the module docstring."""
+    """Run ``watch`` for the date ``as_of`` (default today, UTC): see the module docstring.
+
+    Examples
+    --------
+    >>> from patsnap_pandas import PatsnapClient, Watch, samples
+    >>> with PatsnapClient.sandbox(corpus_size=60) as client:
+    ...     hits = run_watch(Watch("lamps", {"L-200": samples.image("desk-lamp")}, limit=2), client, as_of="2026-12-07")
+    >>> hits.attrs["watch_day"], hits.attrs["billed_calls"], hits["new"].tolist()
+    ('2026-12-07', 2, [True, True])
+    """
     day = (run_day(client) if as_of is None else check_date(as_of, "as_of")).isoformat()
     watch.check_images()
     started, billed_before = _now(), client.usage.billed_calls
@@ -152,6 +161,16 @@ def last_hits(watch: Watch, client: PatsnapClient | Store) -> pd.DataFrame:
     """The hits of the watch's last run, as it returned them then (``new``: first seen that day); no call.
 
     InvalidInputError when the watch has not run yet.
+
+    Examples
+    --------
+    >>> from patsnap_pandas import PatsnapClient, Watch, samples
+    >>> with PatsnapClient.sandbox(corpus_size=60) as client:
+    ...     watch = Watch("lamps", {"L-200": samples.image("desk-lamp")}, limit=2)
+    ...     ran = watch.run(client=client)
+    ...     again = last_hits(watch, client)                     # no call
+    >>> again["patent_pn"].tolist() == ran["patent_pn"].tolist(), again["new"].tolist()
+    (True, [True, True])
     """
     rounds = records(client, "round")
     days = sorted(key.split("|", 1)[1] for key in rounds.keys() if key.startswith(watch.name + "|"))

@@ -35,7 +35,14 @@ __all__ = ["LocalRecords", "RecordsLike"]
 
 
 class RecordsLike(Protocol):
-    """JSON objects of one kind, by key: what the local and the Redis records both offer."""
+    """JSON objects of one kind, by key: what the local and the Redis records both offer.
+
+    Examples
+    --------
+    >>> records: RecordsLike = LocalRecords(None, "watch")
+    >>> records.put("chairs", {"limit": 10}); records.keys()
+    ['chairs']
+    """
 
     def get(self, key: str) -> dict[str, Any] | None: ...
 

@@ -55,8 +55,6 @@ class RecordsLike(Protocol):
 
 def dumps(value: dict[str, Any]) -> str:
     """A record as stored: JSON (a value JSON cannot hold raises TypeError before anything is written)."""
-    if not isinstance(value, dict):
-        raise TypeError(f"a record is a dict, not {type(value).__name__}")
     return json.dumps(value, ensure_ascii=False)
 
 

@@ -50,7 +50,7 @@ __all__ = ["MAX_VIEWS", "Product", "Watch", "WatchImagesMissingError"]
 MAX_VIEWS = 4
 #: The kinds of records a watch keeps in the store (``Store.records(kind)``), by the watch's name.
 KINDS = {"watch": "watch", "seen": "watch-seen", "marks": "watch-marks", "history": "watch-history",
-         "round": "watch-round"}
+         "round": "watch-round", "overnight": "watch-overnight"}
 _MAX_NAME = 100
 
 
@@ -263,7 +263,7 @@ class Watch:
         """Forget the watch ``name``, what it reported, its marks and its history; whether it was kept."""
         chosen = _client(client)
         found = records(chosen, "watch").delete(name)
-        for kind in ("seen", "marks", "history"):
+        for kind in ("seen", "marks", "history", "overnight"):
             records(chosen, kind).delete(name)
         rounds = records(chosen, "round")
         for key in rounds.keys():
@@ -279,18 +279,41 @@ class Watch:
 
     # -- running it, and what it keeps -------------------------------------------------------------
 
-    def run(self, *, client: PatsnapClient | None = None, as_of: Any = None, thumbnails: bool = True) -> pd.DataFrame:
+    def run(self, *, client: PatsnapClient | None = None, as_of: Any = None, thumbnails: bool = True,
+            overnight: bool = False) -> pd.DataFrame:
         """Search every product; the hits with ``first_seen``, ``last_seen``, ``new`` and counsel's marks.
 
         One run a day (``as_of``, default today in UTC) is billed: the first searches anew (a
         week-old cached answer would miss the week's designs); another run the same day, here or by
         a teammate sharing the store, bills nothing and reports nothing new. A run that failed
         midway resumes, billing only the products it had not finished. See :mod:`.watch_run`.
+
+        ``overnight=True`` submits the products as overnight (P062) jobs instead and returns no
+        hits (``attrs["overnight"]`` says what was submitted); :meth:`collect`, or the next
+        ``run()``, fetches them after 08:00 service time. See :mod:`.watch_overnight`.
         """
         from .clients import client_for
-        from .watch_run import run_watch
+        from .watch_overnight import collect_watch, pending_submission, submit_watch
+        from .watch_run import resolve_day, run_watch
 
-        return run_watch(self, client_for(None, client), as_of=as_of, thumbnails=thumbnails)
+        chosen = client_for(None, client)
+        day = resolve_day(chosen, as_of)
+        if check_flag(overnight, "overnight"):
+            return submit_watch(self, chosen, day)
+        if pending_submission(self, chosen) is not None:
+            return collect_watch(self, chosen, day, thumbnails)
+        return run_watch(self, chosen, as_of=day, thumbnails=thumbnails)
+
+    def collect(self, *, client: PatsnapClient | None = None, as_of: Any = None,
+                thumbnails: bool = True) -> pd.DataFrame:
+        """The results of the watch's overnight submission as the run of ``as_of`` (default today);
+        :class:`~patsnap_pandas.errors.BatchNotReadyError` before 08:00 service time (nothing billed)."""
+        from .clients import client_for
+        from .watch_overnight import collect_watch
+        from .watch_run import resolve_day
+
+        chosen = client_for(None, client)
+        return collect_watch(self, chosen, resolve_day(chosen, as_of), thumbnails)
 
     def last_hits(self, *, client: PatsnapClient | Store | None = None) -> pd.DataFrame:
         """The hits of the last run as it returned them (``new``: first seen on its date), with today's

@@ -45,7 +45,7 @@ if TYPE_CHECKING:
     from ..api.client import PatsnapClient
     from ..store.base import Store
 
-__all__ = ["MAX_HISTORY", "last_hits", "run_watch"]
+__all__ = ["MAX_HISTORY", "last_hits", "record_run", "resolve_day", "run_watch", "stamp"]
 
 #: Runs a watch's history keeps (the oldest are dropped).
 MAX_HISTORY = 500
@@ -112,8 +112,21 @@ def _new_and_seen(watch: Watch, client: PatsnapClient, hits: pd.DataFrame, day: 
     return out
 
 
-def run_watch(watch: Watch, client: PatsnapClient, *, as_of: Any = None, thumbnails: bool = True) -> pd.DataFrame:
-    """Run ``watch`` for the date ``as_of`` (default today, UTC): see the module docstring.
+def resolve_day(client: PatsnapClient, as_of: Any) -> str:
+    """The run's date as ISO text: ``as_of`` checked, else :func:`run_day`.
+
+    Examples
+    --------
+    >>> resolve_day(None, "20261207")
+    '2026-12-07'
+    """
+    return (run_day(client) if as_of is None else check_date(as_of, "as_of")).isoformat()
+
+
+def run_watch(watch: Watch, client: PatsnapClient, *, as_of: Any = None, thumbnails: bool = True,
+              collected: str | None = None) -> pd.DataFrame:
+    """Run ``watch`` for the date ``as_of`` (default today, UTC): see the module docstring. ``collected``:
+    the overnight submission whose results were kept as the day's round (they are not searched again).
 
     Examples
     --------
@@ -123,36 +136,38 @@ def run_watch(watch: Watch, client: PatsnapClient, *, as_of: Any = None, thumbna
     >>> hits.attrs["watch_day"], hits.attrs["billed_calls"], hits["new"].tolist()
     ('2026-12-07', 2, [True, True])
     """
-    day = (run_day(client) if as_of is None else check_date(as_of, "as_of")).isoformat()
-    watch.check_images()
-    started, billed_before = _now(), client.usage.billed_calls
+    day = resolve_day(client, as_of)
+    if collected is None:
+        watch.check_images()
+    started, billed_before = stamp(), client.usage.billed_calls
     with client.store.single_flight().hold(flight_key("watch", watch.name, day)):
         try:
             hits = _searched(watch, client, day, thumbnails)
         except BaseException as exc:
-            _record(watch, client, started, day, client.usage.billed_calls - billed_before, None, None,
+            record_run(watch, client, started, day, client.usage.billed_calls - billed_before, None, None,
                     f"stopped: {type(exc).__name__}")
             raise
         out = _new_and_seen(watch, client, hits, day)
         marks = (records(client, "marks").get(watch.name) or {}).get("marks", {})
         out = carry_marks(out, marks)
         billed = client.usage.billed_calls - billed_before
-        _record(watch, client, started, day, billed, len(out), int(out["new"].sum()), "done")
+        outcome = "done" if collected is None else f"collected overnight: {collected}"
+        record_run(watch, client, started, day, billed, len(out), int(out["new"].sum()), outcome)
     out.attrs.update({"watch": watch.name, "watch_day": day, "billed_calls": billed})
     return out
 
 
-def _now() -> str:
+def stamp() -> str:
     """UTC now, to the millisecond (two runs of a team start within a second)."""
     return dt.datetime.now(dt.timezone.utc).isoformat(timespec="milliseconds")
 
 
-def _record(watch: Watch, client: PatsnapClient, started: str, day: str, billed: int, hits: int | None,
+def record_run(watch: Watch, client: PatsnapClient, started: str, day: str, billed: int, hits: int | None,
             new: int | None, outcome: str) -> None:
     """One line of the watch's history."""
     store = records(client, "history")
     runs = (store.get(watch.name) or {}).get("runs", [])
-    runs.append({"started": started, "finished": _now(), "day": day, "billed_calls": billed, "hits": hits,
+    runs.append({"started": started, "finished": stamp(), "day": day, "billed_calls": billed, "hits": hits,
                  "new": new, "outcome": outcome})
     store.put(watch.name, {"runs": runs[-MAX_HISTORY:]})
 

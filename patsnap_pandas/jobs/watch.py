@@ -289,7 +289,7 @@ class Watch:
         midway resumes, billing only the products it had not finished. See :mod:`.watch_run`.
 
         ``overnight=True`` submits the products as overnight (P062) jobs instead and returns no
-        hits (``attrs["overnight"]`` says what was submitted); :meth:`collect`, or the next
+        hits (``attrs["watch_overnight"]`` says what was submitted); :meth:`collect`, or the next
         ``run()``, fetches them after 08:00 service time. See :mod:`.watch_overnight`.
         """
         from .clients import client_for

@@ -15,7 +15,7 @@ Examples
 >>> client = PatsnapClient.sandbox(corpus_size=60, now="2026-12-07 15:00")
 >>> watch = Watch("chairs", {"C-100": samples.image("armchair")}, limit=3).save(client=client)
 >>> submitted = watch.run(client=client, overnight=True)
->>> len(submitted), submitted.attrs["overnight"]["state"]
+>>> len(submitted), submitted.attrs["watch_overnight"]["state"]
 (0, 'submitted')
 >>> client.sandbox_server.advance(hours=17)               # 08:00 the next morning, service time
 >>> hits = watch.collect(client=client)
@@ -74,7 +74,7 @@ def submit_watch(watch: Watch, client: PatsnapClient, day: str) -> pd.DataFrame:
     >>> from patsnap_pandas import PatsnapClient, Watch, samples
     >>> with PatsnapClient.sandbox(corpus_size=60, now="2026-12-07 15:00") as client:
     ...     done = submit_watch(Watch("lamps", {"L-200": samples.image("desk-lamp")}), client, "2026-12-07")
-    >>> done.attrs["overnight"]["state"], done.attrs["billed_calls"]
+    >>> done.attrs["watch_overnight"]["state"], done.attrs["billed_calls"]
     ('submitted', 2)
     """
     from . import overnight
@@ -97,7 +97,7 @@ def submit_watch(watch: Watch, client: PatsnapClient, day: str) -> pd.DataFrame:
         record_run(watch, client, started, day, billed, None, None, f"{state} overnight: {kept['submission']}")
     out = empty_frame()
     out.attrs.update({"watch": watch.name, "watch_day": day, "billed_calls": billed,
-                      "overnight": {"state": state, **kept}})
+                      "watch_overnight": {"state": state, **kept}})
     return out
 
 

@@ -232,7 +232,8 @@ def submit(images_: Any, *, client: PatsnapClient | None = None, name: str | Non
     if name is not None and (not isinstance(name, str) or not name.strip()):
         raise InvalidInputError(f"name={shorten(name)} is not valid: expected a non-empty string.")
     targets = [_prepare(image, label) for label, image in pairs]
-    labels = [images.query_label(t) if isinstance(t, str) else t.label for t in targets]
+    labels = [images.query_label(t, label) if isinstance(t, str) else t.label
+              for (label, _), t in zip(pairs, targets, strict=True)]
     client = client_for(None, client)
     book = client.store.records(RECORD_KIND)
     sub_id = (name or uuid.uuid4().hex[:12]).strip()

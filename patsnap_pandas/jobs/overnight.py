@@ -83,11 +83,29 @@ _MAX_QUERIES = 1000
 
 
 class OvernightWarning(UserWarning):
-    """Some query images of an overnight submission gave no hits: not readable when the job ran, or not submitted."""
+    """Some query images of an overnight submission gave no hits: not readable when the job ran, or not submitted.
+
+    Examples
+    --------
+    >>> issubclass(OvernightWarning, UserWarning)
+    True
+    """
 
 
 class UploadTooEarlyError(InvalidInputError):
-    """An overnight submit refused before any billed call: uploaded now, the images' URLs would expire too soon."""
+    """An overnight submit refused before any billed call: uploaded now, the images' URLs would expire too soon.
+
+    Examples
+    --------
+    >>> from patsnap_pandas import PatsnapClient, samples
+    >>> client = PatsnapClient.sandbox(corpus_size=60, now="2026-12-07 12:00")
+    >>> try:
+    ...     submit([samples.image("armchair")], client=client)
+    ... except UploadTooEarlyError as err:
+    ...     print(str(err)[:60], "..." , client.usage.billed_calls)
+    Not submitted (nothing was billed): the image armchair.png w ... 0
+    >>> client.close()
+    """
 
 
 @dataclass(frozen=True)
@@ -96,6 +114,15 @@ class Submission:
 
     ``queries``: one dict per query image (``label``, ``url``); ``jobs``: one dict per P062 job
     (``job_id``, ``queries``: the indices it covers). ``collected_at`` is None until collected.
+
+    Examples
+    --------
+    >>> sub = Submission("catalogue", "2026-12-07T15:00:00+08:00", ({"label": "chair", "url": "https://x/c.png"},),
+    ...                  ({"job_id": "J1", "queries": [0]},), {"patent_type": "D", "model": 1}, {}, 10, None)
+    >>> Submission.from_record(sub.to_record()) == sub
+    True
+    >>> print(sub)
+    Overnight submission catalogue: 1 query image in 1 job, submitted 2026-12-07 15:00 (service time, UTC+8)
     """
 
     id: str
@@ -175,7 +202,7 @@ def _check_timing(now: dt.datetime, labels: list[str]) -> None:
     earliest = needed - lifetime
     shown = ", ".join(labels[:3]) + (f" and {len(labels) - 3} more" if len(labels) > 3 else "")
     raise UploadTooEarlyError(
-        f"Not submitted (nothing was billed): the images {shown} would be uploaded now, at {_when(now)} service time "
+        f"Not submitted (nothing was billed): the image{'s' * (len(labels) != 1)} {shown} would be uploaded now, at {_when(now)} service time "
         f"(UTC+8), and an uploaded image's URL lives 9 hours: it would expire at {_when(now + lifetime)}, before "
         f"the overnight window is safely under way (it opens at 22:00; the job must still find the image at "
         f"{_when(needed)}). Submit after {earliest.strftime('%H:%M')} service time, or give http(s) URLs of your "
@@ -225,6 +252,16 @@ def submit(images_: Any, *, client: PatsnapClient | None = None, name: str | Non
     ``limit`` (1..100) hits per image, ``threshold`` (0..1) drops weaker hits; ``model``,
     ``patent_type``, ``lang`` and ``filters`` as ``search_designs(endpoint="P060")``. ``name``:
     the submission's id (default: a new one). See the module docstring for the URL-lifetime rule.
+
+    Examples
+    --------
+    >>> from patsnap_pandas import PatsnapClient, samples
+    >>> client = PatsnapClient.sandbox(corpus_size=60, now="2026-12-07 16:00")
+    >>> sub = submit({"chair": samples.image("armchair"), "lamp": samples.image("desk-lamp")}, client=client,
+    ...              limit=5, name="evening")
+    >>> sub.id, [job["queries"] for job in sub.jobs], client.usage.billed_calls     # 2 uploads + 2 images
+    ('evening', [[0, 1]], 4)
+    >>> client.close()
     """
     pairs = _queries(images_)
     options = ImageSearchOptions(patent_type=patent_type or "D", model=model, lang=lang or "original", **filters)
@@ -264,7 +301,17 @@ def submit(images_: Any, *, client: PatsnapClient | None = None, name: str | Non
 
 
 def pending(client: PatsnapClient | None = None) -> list[Submission]:
-    """The submissions kept in the client's store and not collected yet, oldest first."""
+    """The submissions kept in the client's store and not collected yet, oldest first.
+
+    Examples
+    --------
+    >>> from patsnap_pandas import PatsnapClient, samples
+    >>> client = PatsnapClient.sandbox(corpus_size=60, now="2026-12-07 16:00")
+    >>> _ = submit([samples.image("armchair")], client=client, name="tonight")
+    >>> [sub.id for sub in pending(client)]
+    ['tonight']
+    >>> client.close()
+    """
     client = client_for(None, client)
     book = client.store.records(RECORD_KIND)
     found = [Submission.from_record(r) for r in (book.get(k) for k in book.keys()) if r is not None]
@@ -274,7 +321,19 @@ def pending(client: PatsnapClient | None = None) -> list[Submission]:
 def collect(submission: Submission | str, *, client: PatsnapClient | None = None,
             thumbnails: bool = True) -> pd.DataFrame:
     """The hits of a submission whose jobs have finished, as ``search_designs`` would give them (one query after
-    another); hit images downloaded into the thumbnail store now. Not billed."""
+    another); hit images downloaded into the thumbnail store now. Not billed.
+
+    Examples
+    --------
+    >>> from patsnap_pandas import PatsnapClient, samples
+    >>> client = PatsnapClient.sandbox(corpus_size=60, now="2026-12-07 16:00")
+    >>> _ = submit({"chair": samples.image("armchair")}, client=client, limit=4, name="tonight")
+    >>> client.sandbox_server.advance(hours=16)                 # 08:00 the next morning
+    >>> hits = collect("tonight", client=client)
+    >>> hits[["rank", "query"]].values.tolist(), hits.attrs["overnight"]["failed"]
+    ([[1, 'chair'], [2, 'chair'], [3, 'chair'], [4, 'chair']], [])
+    >>> client.close()
+    """
     thumbnails = check_flag(thumbnails, "thumbnails")
     client = client_for(None, client)
     book = client.store.records(RECORD_KIND)

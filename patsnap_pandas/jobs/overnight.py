@@ -68,7 +68,7 @@ from ..api.models import Estimate
 from ..errors import BatchNotReadyError, BudgetExceededError, InvalidInputError
 from ..frame import schema as frame
 from .clients import client_for, data_source
-from .images import _prefetch, _thumbnail_store, thumbnail_dir
+from .images import _prefetch, _store_query_image, _thumbnail_store, thumbnail_dir
 from .prepare import _prepare
 
 __all__ = ["Submission", "OvernightWarning", "UploadTooEarlyError", "submit", "collect", "pending", "estimate",
@@ -287,9 +287,12 @@ def submit(images_: Any, *, client: PatsnapClient | None = None, name: str | Non
     sub = Submission(sub_id, now.isoformat(timespec="seconds"), tuple(queries), (), options.to_dict(),
                      options.filter_dict(), limit, threshold)
     book.put(sub_id, sub.to_record())  # kept before the first billed call
+    store = _thumbnail_store(client)
     for i, target in enumerate(targets):
         if not isinstance(target, str):
             queries[i]["url"] = client.upload_image(target.data, target.filename, refresh=True).url
+            _store_query_image(store, target, queries[i]["url"], stacklevel=2)  # reports show it after expiry
+            queries[i]["stored"] = True
     jobs: list[dict] = []
     for start in range(0, len(queries), codes.BATCH_IMAGE_MAX):
         covered = list(range(start, min(start + codes.BATCH_IMAGE_MAX, len(queries))))
@@ -345,22 +348,49 @@ def collect(submission: Submission | str, *, client: PatsnapClient | None = None
                                 "(pending() lists them).")
     sub = Submission.from_record(record)
     results = _results(client, sub)
-    frames, failed, from_cache = [], [], True
-    for job, found in zip(sub.jobs, results, strict=True):
-        from_cache = from_cache and found.from_cache
-        for i, image in zip(job["queries"], found.images, strict=False):
-            label = sub.queries[i]["label"]
-            if image.status != "SUCCESS":
-                failed.append(label)
-            frames.append(frame.hits_to_frame(image.hits, search_id=None, query=label))
-    submitted = {i for job in sub.jobs for i in job["queries"]}
-    missing = [q["label"] for i, q in enumerate(sub.queries) if i not in submitted]
-    df = frame.concat_frames(frames) if frames else frame.empty_frame()
-    df.attrs = frame.empty_frame(_attrs(client, sub, from_cache, failed, missing)).attrs
+    df = _frame(sub, results)
+    failed = df.loc[df["error"].eq(_FAILED).fillna(False), "query"].tolist()
+    missing = df.loc[df["error"].eq(_NOT_SUBMITTED).fillna(False), "query"].tolist()
+    df.attrs = frame.empty_frame(_attrs(client, sub, all(r.from_cache for r in results), df, failed,
+                                        missing)).attrs
     _warn_gaps(failed, missing)
     if thumbnails:
-        _prefetch(_thumbnail_store(client), df)
+        store = _thumbnail_store(client)
+        for query in sub.queries:
+            if query.get("stored") is None and query["url"] is not None:  # a URL of the user's: fetched now
+                _store_query_image(store, query["url"], query["url"], stacklevel=2)
+        _prefetch(store, df[df["patent_id"].notna()])
     book.put(sub_id, {**sub.to_record(), "collected_at": service_now(client).isoformat(timespec="seconds")})
+    return df
+
+
+_FAILED = "the image could not be read when the overnight job ran (its URL had expired or pointed to no image)"
+_NOT_SUBMITTED = "not submitted: the submit stopped before this image's job was created (nothing billed for it)"
+
+
+def _frame(sub: Submission, results: list) -> pd.DataFrame:
+    """The batch layout of ``search_each``: each query's hits (ranked from 1), or one row saying why it has none."""
+    found: dict[int, tuple[str, tuple]] = {}
+    for job, result in zip(sub.jobs, results, strict=True):
+        for i, image in zip(job["queries"], result.images, strict=False):
+            found[i] = (image.status, image.hits)
+    parts, status, error = [], [], []
+    for i, query in enumerate(sub.queries):
+        state, hits = found.get(i, (None, ()))
+        part = frame.hits_to_frame(hits, search_id=None, query=query["label"])
+        if not len(part):
+            part = frame.empty_frame().reindex(range(1))
+            part["query"] = query["label"]
+        why = _NOT_SUBMITTED if state is None else (_FAILED if state != "SUCCESS" else None)
+        status += [("error" if why else "ok") if len(hits) or why else "no_hits"] * len(part)
+        error += [why] * len(part)
+        parts.append(part.assign(query_index=i))
+    df = frame.concat_frames(parts).reset_index(drop=True)
+    index = df.pop("query_index")
+    df.insert(len(frame.SCHEMA), "query_index", index.astype("int64"))
+    df.insert(len(frame.SCHEMA) + 1, "status", pd.array(status, dtype="string"))
+    df.insert(len(frame.SCHEMA) + 2, "error", pd.array(error, dtype="string"))
+    df["query"] = df["query"].astype("string")
     return df
 
 
@@ -378,13 +408,20 @@ def _results(client: PatsnapClient, sub: Submission) -> list:
     return found
 
 
-def _attrs(client: PatsnapClient, sub: Submission, from_cache: bool, failed: list[str],
+def _attrs(client: PatsnapClient, sub: Submission, from_cache: bool, df: pd.DataFrame, failed: list[str],
            missing: list[str]) -> dict[str, Any]:
-    return {"query": [q["label"] for q in sub.queries], "filters": sub.filters, "search_id": None, "total": None, "from_cache": from_cache, "endpoint_version": "P062",
-            "thumbnail_dir": thumbnail_dir(client), "source": data_source(client), "options": sub.options,
-            "limit": sub.limit, "overnight": {"submission": sub.id, "submitted_at": sub.submitted_at,
-                                              "jobs": [job["job_id"] for job in sub.jobs], "failed": failed,
-                                              "not_submitted": missing}}
+    labels = [q["label"] for q in sub.queries]
+    per_query = df.groupby("query_index", sort=True)["status"].first().tolist()
+    return {"query": f"{len(labels)} query images (overnight)", "filters": sub.filters, "search_id": None,
+            "total": None, "from_cache": from_cache, "endpoint_version": "P062",
+            "thumbnail_dir": thumbnail_dir(client), "source": data_source(client), "queries": labels,
+            "query_urls": [q["url"] for q in sub.queries],
+            "query_url_by_label": {q["label"]: q["url"] for q in sub.queries if q["url"]},
+            "options": sub.options, "limit": sub.limit,
+            "batch": {"rows": len(labels), "distinct_images": len(labels),
+                      **{state: per_query.count(state) for state in ("ok", "no_hits", "error")}},
+            "overnight": {"submission": sub.id, "submitted_at": sub.submitted_at,
+                          "jobs": [job["job_id"] for job in sub.jobs], "failed": failed, "not_submitted": missing}}
 
 
 def _warn_gaps(failed: list[str], missing: list[str]) -> None:

@@ -45,7 +45,8 @@ def test_submitted_at_15_and_collected_after_8_the_hits_are_those_of_the_same_se
     hits = overnight.collect(submitted.id, client=client)
     assert len(sandbox.ledger) == billed  # collecting is not billed
 
-    assert list(hits.columns[:len(schema.SCHEMA)]) == list(schema.SCHEMA)
+    assert list(hits.columns[:len(schema.SCHEMA) + 3]) == [*schema.SCHEMA, "query_index", "status", "error"]
+    assert hits["query_index"].unique().tolist() == [0, 1, 2] and set(hits["status"]) == {"ok"}
     assert hits.attrs["endpoint_version"] == "P062" and hits.attrs["source"] == "sandbox"
     for label, sync in synchronous.items():
         night = hits[hits["query"] == label]
@@ -81,7 +82,7 @@ def test_uploads_that_would_expire_before_the_window_are_refused_in_words_before
 
 
 @pytest.mark.patsnap_sandbox(now="2026-12-07 12:00")
-def test_a_given_url_that_expired_before_the_job_ran_is_named_at_collection(sandbox, corpus, client):
+def test_a_given_url_that_expired_before_the_job_ran_is_named_at_collection(sandbox, corpus, client, tmp_path):
     url = client.upload_image(distinct_png(corpus, 5), "early.png").url  # lives until 21:00
     queries = {"early upload": url, "product-1": distinct_png(corpus, 1)}
     sandbox.advance(hours=3)  # 15:00: the local image is uploaded now, the given URL is sent as it is
@@ -89,8 +90,12 @@ def test_a_given_url_that_expired_before_the_job_ran_is_named_at_collection(sand
     sandbox.advance(hours=17)
     with pytest.warns(overnight.OvernightWarning, match="could not be read when the overnight job ran.*early upload"):
         hits = overnight.collect(submitted.id, client=client, thumbnails=False)
-    assert set(hits["query"]) == {"product-1"}
-    assert hits.attrs["overnight"]["failed"] == ["early upload"]
+    assert set(hits.loc[hits["patent_id"].notna(), "query"]) == {"product-1"}
+    failed = hits[hits["query"] == "early upload"]
+    assert len(failed) == 1 and failed["status"].tolist() == ["error"] and "expired" in failed["error"].iloc[0]
+    assert hits.attrs["overnight"]["failed"] == ["early upload"] and hits.attrs["batch"]["error"] == 1
+    report = hits.patsnap.to_html(tmp_path / "overnight.html").read_text(encoding="utf-8")
+    assert "early upload" in report and "could not be read when the overnight job ran" in report
 
 
 @pytest.mark.patsnap_sandbox(now="2026-12-07 15:00", batch_runs_at="immediately")
@@ -126,7 +131,8 @@ def test_a_job_billed_before_a_later_create_failed_is_kept_and_collected(sandbox
     sandbox.advance(hours=17)
     with pytest.warns(overnight.OvernightWarning, match="2 query images of this submission were never submitted"):
         hits = overnight.collect("catalogue", client=client, thumbnails=False)
-    assert hits["query"].nunique() == 10
+    assert hits.groupby("status")["query"].nunique().to_dict() == {"ok": 10, "error": 2}
+    assert hits.loc[hits["status"] == "error", "error"].str.startswith("not submitted").all()
 
 
 @pytest.mark.patsnap_sandbox(now="2026-12-07 15:00")
@@ -153,3 +159,16 @@ def test_bad_arguments_are_refused_before_any_call(sandbox, client):
     with pytest.raises(ValueError, match="no overnight submission"):
         overnight.collect("never-submitted", client=client)
     assert len(sandbox.ledger) == 0
+
+
+@pytest.mark.patsnap_sandbox(now="2026-12-07 15:00")
+def test_a_team_on_one_redis_submits_on_one_machine_and_collects_on_another(sandbox, corpus, make_client,
+                                                                           patsnap_redis, tmp_path):
+    evening = make_client(name="laptop", cache_url=patsnap_redis)
+    submitted = overnight.submit(_queries(corpus, 2), client=evening, limit=4, name="team catalogue")
+    sandbox.advance(hours=17)
+    morning = make_client(name="server", cache_url=patsnap_redis)  # another cache folder, the same Redis
+    assert [s.id for s in overnight.pending(morning)] == ["team catalogue"]
+    hits = overnight.collect(submitted.id, client=morning, thumbnails=False)
+    assert len(hits) == 8 and morning.usage.billed_calls == 0
+    assert overnight.pending(evening) == []

@@ -67,6 +67,7 @@ from ..api.image_params import ImageSearchOptions
 from ..api.models import Estimate
 from ..errors import BatchNotReadyError, BudgetExceededError, InvalidInputError
 from ..frame import schema as frame
+from ..store.locks import flight_key
 from .clients import client_for, data_source
 from .images import _prefetch, _store_query_image, _thumbnail_store, thumbnail_dir
 from .prepare import _prepare
@@ -272,8 +273,15 @@ def submit(images_: Any, *, client: PatsnapClient | None = None, name: str | Non
     labels = [images.query_label(t, label) if isinstance(t, str) else t.label
               for (label, _), t in zip(pairs, targets, strict=True)]
     client = client_for(None, client)
-    book = client.store.records(RECORD_KIND)
     sub_id = (name or uuid.uuid4().hex[:12]).strip()
+    with client.store.single_flight().hold(flight_key("overnight", sub_id)):  # one submit of a name at a time
+        return _submit(client, sub_id, targets, labels, options, limit, threshold)
+
+
+def _submit(client: PatsnapClient, sub_id: str, targets: list, labels: list[str], options: ImageSearchOptions,
+            limit: int, threshold: float | None) -> Submission:
+    """Check the name, the timing and the budget; keep the submission; upload; create the jobs (each kept)."""
+    book = client.store.records(RECORD_KIND)
     if book.get(sub_id) is not None:
         raise InvalidInputError(f"name={sub_id!r} is not valid: a submission of that name is already kept. "
                                 "Allowed: a new name (collect or remove the old one first).")
@@ -365,7 +373,7 @@ def collect(submission: Submission | str, *, client: PatsnapClient | None = None
 
 
 _FAILED = "the image could not be read when the overnight job ran (its URL had expired or pointed to no image)"
-_NOT_SUBMITTED = "not submitted: the submit stopped before this image's job was created (nothing billed for it)"
+_NOT_SUBMITTED = "not submitted: the submit stopped before this image's job was created (no query image billed)"
 
 
 def _frame(sub: Submission, results: list) -> pd.DataFrame:

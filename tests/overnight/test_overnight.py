@@ -172,3 +172,27 @@ def test_a_team_on_one_redis_submits_on_one_machine_and_collects_on_another(sand
     hits = overnight.collect(submitted.id, client=morning, thumbnails=False)
     assert len(hits) == 8 and morning.usage.billed_calls == 0
     assert overnight.pending(evening) == []
+
+
+@pytest.mark.patsnap_sandbox(now="2026-12-07 15:00", latency=0.05)
+def test_two_processes_submitting_the_same_name_at_once_bill_one_submission(sandbox, corpus, make_client):
+    import threading
+
+    queries = _queries(corpus, 3)
+    clients = [make_client(name="team"), make_client(name="team")]  # one cache folder, two clients
+    outcomes: list = []
+
+    def go(client):
+        try:
+            outcomes.append(overnight.submit(queries, client=client, name="tonight"))
+        except ValueError as err:
+            outcomes.append(err)
+
+    threads = [threading.Thread(target=go, args=(c,)) for c in clients]
+    for t in threads:
+        t.start()
+    for t in threads:
+        t.join(60)
+    refused = [o for o in outcomes if isinstance(o, ValueError)]
+    assert len(outcomes) == 2 and len(refused) == 1 and "already kept" in str(refused[0])
+    assert sandbox.ledger.billed(CREATE) == 1 and sandbox.ledger.billed(UPLOAD) == 3

@@ -38,6 +38,8 @@ The benchmarks:
 * ``interrupt_bench.py`` (INTERRUPTS): how soon a rate-limited batch stops after
   ``_thread.interrupt_main()`` (Jupyter's interrupt on Windows) against a real SIGINT, and the
   billed calls after each;
+* ``overnight_bench.py`` (OVERNIGHT): 50 images submitted as P062 jobs and collected the next sandbox
+  morning, against the same P060 searches made at once: wall time, API calls, billed units, equal hits;
 * ``suite_bench.py`` (SUITE, only with ``--only suite``): ``make test`` against ``make test`` of
   main before issue 22, in one sitting, and ``make test-fast``;
 * ``install_size.py`` (INSTALL): two throwaway venvs under /tmp, ``pip install .`` and
@@ -129,6 +131,10 @@ BENCHMARKS: dict[str, tuple[str, str, str]] = {
     "interrupts": ("interrupt_bench.py", "Interrupts: a rate-limited batch stopped by `_thread.interrupt_main()` "
                    "(Jupyter on Windows) and by a real SIGINT",
                    "the same batch stopped by a real SIGINT, alternating in the same run"),
+    "overnight": ("overnight_bench.py", "Overnight batches (P062): 50 catalogue images submitted at 15:00 and collected "
+                  "after 08:00 (sandbox clock), against the same P060 searches made at once",
+                  "the same 50 images searched at once with search_designs(endpoint='P060'), one after another, "
+                  "same latency"),
     "suite": ("suite_bench.py", "The test suite: `make test` against `make test` of main before issue 22 (8e34bee), "
               "and `make test-fast`", "`make test` of the baseline commit, run first in the same sitting"),
     "install": ("install_size.py", "Install size: a core-only venv against `[all]`, and the import cost on the core",

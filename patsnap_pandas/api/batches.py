@@ -41,7 +41,14 @@ __all__ = ["BatchImage", "BatchResult", "check_batch_urls", "create", "result", 
 @dataclass(frozen=True)
 class BatchImage:
     """One query image of a finished P062 job: its URL, ``SUCCESS`` or ``FAILED`` (not readable when the job ran),
-    and its hits (best first)."""
+    and its hits (best first).
+
+    Examples
+    --------
+    >>> image = BatchImage("https://example.com/chair.png", "FAILED", ())
+    >>> image.status, len(image.hits)
+    ('FAILED', 0)
+    """
 
     url: str
     status: str
@@ -50,7 +57,14 @@ class BatchImage:
 
 @dataclass(frozen=True)
 class BatchResult:
-    """A finished P062 job: its id, status and one :class:`BatchImage` per query image, in the order sent."""
+    """A finished P062 job: its id, status and one :class:`BatchImage` per query image, in the order sent.
+
+    Examples
+    --------
+    >>> found = BatchResult("JOB-1", "FINISHED", (BatchImage("https://example.com/a.png", "SUCCESS", ()),))
+    >>> found.status, [image.url for image in found.images]
+    ('FINISHED', ['https://example.com/a.png'])
+    """
 
     task_id: str
     status: str
@@ -90,7 +104,18 @@ def body(urls: Sequence[str], options: ImageSearchOptions | Mapping[str, Any] | 
 
 def create(pipe: Pipeline, urls: Sequence[str], options: ImageSearchOptions | Mapping[str, Any] | None = None, *,
            limit: int = codes.LIMIT_DEFAULT, threshold: float | None = None) -> str:
-    """Create a P062 job (billed per query image; never retried once sent): its job id."""
+    """Create a P062 job (billed per query image; never retried once sent): its job id.
+
+    Examples
+    --------
+    >>> from patsnap_pandas import PatsnapClient, samples
+    >>> client = PatsnapClient.sandbox(corpus_size=60)
+    >>> url = client.upload_image(open(samples.image("armchair"), "rb").read(), "chair.png").url
+    >>> job_id = create(client._pipeline, [url] * 3, {"model": 2})
+    >>> client.usage.billed_calls, client.sandbox_server.ledger.units("single-batch-create")   # 1 upload + 3 images
+    (4, 3)
+    >>> client.close()
+    """
     sent = body(urls, options, limit, threshold)
     data, _ = pipe.call("batch_create", method="POST", json_body=sent, units=len(sent["urls"]))
     job_id = data.get("job_id") if isinstance(data, Mapping) else None
@@ -109,6 +134,18 @@ def result(pipe: Pipeline, task_id: str, *, refresh: bool = False) -> BatchResul
         The job has not finished: its message says from when (08:00 service time).
     BatchUnknownError
         PatSnap does not know ``task_id``.
+
+    Examples
+    --------
+    >>> from patsnap_pandas import PatsnapClient, samples
+    >>> client = PatsnapClient.sandbox(corpus_size=60, batch_runs_at="immediately")
+    >>> url = client.upload_image(open(samples.image("armchair"), "rb").read(), "chair.png").url
+    >>> found = result(client._pipeline, create(client._pipeline, [url], limit=2))
+    >>> found.status, found.images[0].status, len(found.images[0].hits), found.from_cache
+    ('FINISHED', 'SUCCESS', 2, False)
+    >>> result(client._pipeline, found.task_id).from_cache          # a finished job's result is cached
+    True
+    >>> client.close()
     """
     if not isinstance(task_id, str) or not task_id.strip():
         raise InvalidInputError(f"task_id={shorten(task_id)} is not valid: expected the job id a create returned.")

@@ -528,6 +528,18 @@ class PatsnapClient(ClientControls):
         Raises :class:`~patsnap_pandas.errors.BatchNotReadyError` before the results are ready
         (the message says from when) and :class:`~patsnap_pandas.errors.BatchUnknownError` for an
         id PatSnap does not know.
+
+        Examples
+        --------
+        >>> client = PatsnapClient.sandbox(now="2026-12-07 15:00")
+        >>> from patsnap_pandas import samples
+        >>> url = client.upload_image(open(samples.image("armchair"), "rb").read(), "chair.png").url
+        >>> job_id = client.batch_create([url], limit=3)
+        >>> client.sandbox_server.advance(hours=17)          # 08:00 service time, the next morning
+        >>> found = client.batch_result(job_id)
+        >>> found.status, [(image.status, len(image.hits)) for image in found.images]
+        ('FINISHED', [('SUCCESS', 3)])
+        >>> client.close()
         """
         return _batches.result(self._pipeline, task_id, refresh=refresh)
 

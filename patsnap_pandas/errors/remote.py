@@ -403,13 +403,37 @@ class BatchNotReadyError(BadRequestError):
     """An overnight (P062) job asked for before its results are ready: it runs 22:00-08:00 service time (UTC+8).
 
     The message says its status and from when its results can be fetched; nothing is billed.
+
+    Examples
+    --------
+    >>> from patsnap_pandas import PatsnapClient, samples
+    >>> client = PatsnapClient.sandbox(corpus_size=60, now="2026-12-07 15:00")
+    >>> url = client.upload_image(open(samples.image("armchair"), "rb").read(), "chair.png").url
+    >>> try:
+    ...     client.batch_result(client.batch_create([url]))
+    ... except BatchNotReadyError as err:
+    ...     print(err.message)
+    The task has not finished: status WAITING, results from 2026-12-08 08:00 (service time, UTC+8)
+    >>> client.close()
     """
 
     hint = "Collect again after 08:00 service time (UTC+8) the morning after the job was submitted."
 
 
 class BatchUnknownError(InvalidParameterError):
-    """PatSnap does not know this overnight (P062) task id: not one single-batch-create returned to this account."""
+    """PatSnap does not know this overnight (P062) task id: not one single-batch-create returned to this account.
+
+    Examples
+    --------
+    >>> from patsnap_pandas import PatsnapClient
+    >>> client = PatsnapClient.sandbox(corpus_size=60)
+    >>> try:
+    ...     client.batch_result("NOT-A-JOB")
+    ... except BatchUnknownError as err:
+    ...     print(err.code, "unknown" in err.message)
+    68300004 True
+    >>> client.close()
+    """
 
     hint = "Use the job ids the submit recorded (patsnap_pandas.jobs.overnight.pending)."
 

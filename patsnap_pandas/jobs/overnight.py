@@ -67,8 +67,9 @@ from ..api.image_params import ImageSearchOptions
 from ..api.models import Estimate
 from ..errors import BatchNotReadyError, BudgetExceededError, InvalidInputError
 from ..frame import schema as frame
+from ..store.locks import flight_key
 from .clients import client_for, data_source
-from .images import _prefetch, _thumbnail_store, thumbnail_dir
+from .images import _prefetch, _store_query_image, _thumbnail_store, thumbnail_dir
 from .prepare import _prepare
 
 __all__ = ["Submission", "OvernightWarning", "UploadTooEarlyError", "submit", "collect", "pending", "estimate",
@@ -83,11 +84,29 @@ _MAX_QUERIES = 1000
 
 
 class OvernightWarning(UserWarning):
-    """Some query images of an overnight submission gave no hits: not readable when the job ran, or not submitted."""
+    """Some query images of an overnight submission gave no hits: not readable when the job ran, or not submitted.
+
+    Examples
+    --------
+    >>> issubclass(OvernightWarning, UserWarning)
+    True
+    """
 
 
 class UploadTooEarlyError(InvalidInputError):
-    """An overnight submit refused before any billed call: uploaded now, the images' URLs would expire too soon."""
+    """An overnight submit refused before any billed call: uploaded now, the images' URLs would expire too soon.
+
+    Examples
+    --------
+    >>> from patsnap_pandas import PatsnapClient, samples
+    >>> client = PatsnapClient.sandbox(corpus_size=60, now="2026-12-07 12:00")
+    >>> try:
+    ...     submit([samples.image("armchair")], client=client)
+    ... except UploadTooEarlyError as err:
+    ...     print(str(err)[:60], "..." , client.usage.billed_calls)
+    Not submitted (nothing was billed): the image armchair.png w ... 0
+    >>> client.close()
+    """
 
 
 @dataclass(frozen=True)
@@ -96,6 +115,15 @@ class Submission:
 
     ``queries``: one dict per query image (``label``, ``url``); ``jobs``: one dict per P062 job
     (``job_id``, ``queries``: the indices it covers). ``collected_at`` is None until collected.
+
+    Examples
+    --------
+    >>> sub = Submission("catalogue", "2026-12-07T15:00:00+08:00", ({"label": "chair", "url": "https://x/c.png"},),
+    ...                  ({"job_id": "J1", "queries": [0]},), {"patent_type": "D", "model": 1}, {}, 10, None)
+    >>> Submission.from_record(sub.to_record()) == sub
+    True
+    >>> print(sub)
+    Overnight submission catalogue: 1 query image in 1 job, submitted 2026-12-07 15:00 (service time, UTC+8)
     """
 
     id: str
@@ -175,7 +203,7 @@ def _check_timing(now: dt.datetime, labels: list[str]) -> None:
     earliest = needed - lifetime
     shown = ", ".join(labels[:3]) + (f" and {len(labels) - 3} more" if len(labels) > 3 else "")
     raise UploadTooEarlyError(
-        f"Not submitted (nothing was billed): the images {shown} would be uploaded now, at {_when(now)} service time "
+        f"Not submitted (nothing was billed): the image{'s' * (len(labels) != 1)} {shown} would be uploaded now, at {_when(now)} service time "
         f"(UTC+8), and an uploaded image's URL lives 9 hours: it would expire at {_when(now + lifetime)}, before "
         f"the overnight window is safely under way (it opens at 22:00; the job must still find the image at "
         f"{_when(needed)}). Submit after {earliest.strftime('%H:%M')} service time, or give http(s) URLs of your "
@@ -225,6 +253,16 @@ def submit(images_: Any, *, client: PatsnapClient | None = None, name: str | Non
     ``limit`` (1..100) hits per image, ``threshold`` (0..1) drops weaker hits; ``model``,
     ``patent_type``, ``lang`` and ``filters`` as ``search_designs(endpoint="P060")``. ``name``:
     the submission's id (default: a new one). See the module docstring for the URL-lifetime rule.
+
+    Examples
+    --------
+    >>> from patsnap_pandas import PatsnapClient, samples
+    >>> client = PatsnapClient.sandbox(corpus_size=60, now="2026-12-07 16:00")
+    >>> sub = submit({"chair": samples.image("armchair"), "lamp": samples.image("desk-lamp")}, client=client,
+    ...              limit=5, name="evening")
+    >>> sub.id, [job["queries"] for job in sub.jobs], client.usage.billed_calls     # 2 uploads + 2 images
+    ('evening', [[0, 1]], 4)
+    >>> client.close()
     """
     pairs = _queries(images_)
     options = ImageSearchOptions(patent_type=patent_type or "D", model=model, lang=lang or "original", **filters)
@@ -232,10 +270,18 @@ def submit(images_: Any, *, client: PatsnapClient | None = None, name: str | Non
     if name is not None and (not isinstance(name, str) or not name.strip()):
         raise InvalidInputError(f"name={shorten(name)} is not valid: expected a non-empty string.")
     targets = [_prepare(image, label) for label, image in pairs]
-    labels = [images.query_label(t) if isinstance(t, str) else t.label for t in targets]
+    labels = [images.query_label(t, label) if isinstance(t, str) else t.label
+              for (label, _), t in zip(pairs, targets, strict=True)]
     client = client_for(None, client)
-    book = client.store.records(RECORD_KIND)
     sub_id = (name or uuid.uuid4().hex[:12]).strip()
+    with client.store.single_flight().hold(flight_key("overnight", sub_id)):  # one submit of a name at a time
+        return _submit(client, sub_id, targets, labels, options, limit, threshold)
+
+
+def _submit(client: PatsnapClient, sub_id: str, targets: list, labels: list[str], options: ImageSearchOptions,
+            limit: int, threshold: float | None) -> Submission:
+    """Check the name, the timing and the budget; keep the submission; upload; create the jobs (each kept)."""
+    book = client.store.records(RECORD_KIND)
     if book.get(sub_id) is not None:
         raise InvalidInputError(f"name={sub_id!r} is not valid: a submission of that name is already kept. "
                                 "Allowed: a new name (collect or remove the old one first).")
@@ -249,9 +295,12 @@ def submit(images_: Any, *, client: PatsnapClient | None = None, name: str | Non
     sub = Submission(sub_id, now.isoformat(timespec="seconds"), tuple(queries), (), options.to_dict(),
                      options.filter_dict(), limit, threshold)
     book.put(sub_id, sub.to_record())  # kept before the first billed call
+    store = _thumbnail_store(client)
     for i, target in enumerate(targets):
         if not isinstance(target, str):
             queries[i]["url"] = client.upload_image(target.data, target.filename, refresh=True).url
+            _store_query_image(store, target, queries[i]["url"], stacklevel=2)  # reports show it after expiry
+            queries[i]["stored"] = True
     jobs: list[dict] = []
     for start in range(0, len(queries), codes.BATCH_IMAGE_MAX):
         covered = list(range(start, min(start + codes.BATCH_IMAGE_MAX, len(queries))))
@@ -263,7 +312,17 @@ def submit(images_: Any, *, client: PatsnapClient | None = None, name: str | Non
 
 
 def pending(client: PatsnapClient | None = None) -> list[Submission]:
-    """The submissions kept in the client's store and not collected yet, oldest first."""
+    """The submissions kept in the client's store and not collected yet, oldest first.
+
+    Examples
+    --------
+    >>> from patsnap_pandas import PatsnapClient, samples
+    >>> client = PatsnapClient.sandbox(corpus_size=60, now="2026-12-07 16:00")
+    >>> _ = submit([samples.image("armchair")], client=client, name="tonight")
+    >>> [sub.id for sub in pending(client)]
+    ['tonight']
+    >>> client.close()
+    """
     client = client_for(None, client)
     book = client.store.records(RECORD_KIND)
     found = [Submission.from_record(r) for r in (book.get(k) for k in book.keys()) if r is not None]
@@ -273,7 +332,19 @@ def pending(client: PatsnapClient | None = None) -> list[Submission]:
 def collect(submission: Submission | str, *, client: PatsnapClient | None = None,
             thumbnails: bool = True) -> pd.DataFrame:
     """The hits of a submission whose jobs have finished, as ``search_designs`` would give them (one query after
-    another); hit images downloaded into the thumbnail store now. Not billed."""
+    another); hit images downloaded into the thumbnail store now. Not billed.
+
+    Examples
+    --------
+    >>> from patsnap_pandas import PatsnapClient, samples
+    >>> client = PatsnapClient.sandbox(corpus_size=60, now="2026-12-07 16:00")
+    >>> _ = submit({"chair": samples.image("armchair")}, client=client, limit=4, name="tonight")
+    >>> client.sandbox_server.advance(hours=16)                 # 08:00 the next morning
+    >>> hits = collect("tonight", client=client)
+    >>> hits[["rank", "query"]].values.tolist(), hits.attrs["overnight"]["failed"]
+    ([[1, 'chair'], [2, 'chair'], [3, 'chair'], [4, 'chair']], [])
+    >>> client.close()
+    """
     thumbnails = check_flag(thumbnails, "thumbnails")
     client = client_for(None, client)
     book = client.store.records(RECORD_KIND)
@@ -285,22 +356,49 @@ def collect(submission: Submission | str, *, client: PatsnapClient | None = None
                                 "(pending() lists them).")
     sub = Submission.from_record(record)
     results = _results(client, sub)
-    frames, failed, from_cache = [], [], True
-    for job, found in zip(sub.jobs, results, strict=True):
-        from_cache = from_cache and found.from_cache
-        for i, image in zip(job["queries"], found.images, strict=False):
-            label = sub.queries[i]["label"]
-            if image.status != "SUCCESS":
-                failed.append(label)
-            frames.append(frame.hits_to_frame(image.hits, search_id=None, query=label))
-    submitted = {i for job in sub.jobs for i in job["queries"]}
-    missing = [q["label"] for i, q in enumerate(sub.queries) if i not in submitted]
-    df = frame.concat_frames(frames) if frames else frame.empty_frame()
-    df.attrs = frame.empty_frame(_attrs(client, sub, from_cache, failed, missing)).attrs
+    df = _frame(sub, results)
+    failed = df.loc[df["error"].eq(_FAILED).fillna(False), "query"].tolist()
+    missing = df.loc[df["error"].eq(_NOT_SUBMITTED).fillna(False), "query"].tolist()
+    df.attrs = frame.empty_frame(_attrs(client, sub, all(r.from_cache for r in results), df, failed,
+                                        missing)).attrs
     _warn_gaps(failed, missing)
     if thumbnails:
-        _prefetch(_thumbnail_store(client), df)
+        store = _thumbnail_store(client)
+        for query in sub.queries:
+            if query.get("stored") is None and query["url"] is not None:  # a URL of the user's: fetched now
+                _store_query_image(store, query["url"], query["url"], stacklevel=2)
+        _prefetch(store, df[df["patent_id"].notna()])
     book.put(sub_id, {**sub.to_record(), "collected_at": service_now(client).isoformat(timespec="seconds")})
+    return df
+
+
+_FAILED = "the image could not be read when the overnight job ran (its URL had expired or pointed to no image)"
+_NOT_SUBMITTED = "not submitted: the submit stopped before this image's job was created (no query image billed)"
+
+
+def _frame(sub: Submission, results: list) -> pd.DataFrame:
+    """The batch layout of ``search_each``: each query's hits (ranked from 1), or one row saying why it has none."""
+    found: dict[int, tuple[str, tuple]] = {}
+    for job, result in zip(sub.jobs, results, strict=True):
+        for i, image in zip(job["queries"], result.images, strict=False):
+            found[i] = (image.status, image.hits)
+    parts, status, error = [], [], []
+    for i, query in enumerate(sub.queries):
+        state, hits = found.get(i, (None, ()))
+        part = frame.hits_to_frame(hits, search_id=None, query=query["label"])
+        if not len(part):
+            part = frame.empty_frame().reindex(range(1))
+            part["query"] = query["label"]
+        why = _NOT_SUBMITTED if state is None else (_FAILED if state != "SUCCESS" else None)
+        status += [("error" if why else "ok") if len(hits) or why else "no_hits"] * len(part)
+        error += [why] * len(part)
+        parts.append(part.assign(query_index=i))
+    df = frame.concat_frames(parts).reset_index(drop=True)
+    index = df.pop("query_index")
+    df.insert(len(frame.SCHEMA), "query_index", index.astype("int64"))
+    df.insert(len(frame.SCHEMA) + 1, "status", pd.array(status, dtype="string"))
+    df.insert(len(frame.SCHEMA) + 2, "error", pd.array(error, dtype="string"))
+    df["query"] = df["query"].astype("string")
     return df
 
 
@@ -318,13 +416,20 @@ def _results(client: PatsnapClient, sub: Submission) -> list:
     return found
 
 
-def _attrs(client: PatsnapClient, sub: Submission, from_cache: bool, failed: list[str],
+def _attrs(client: PatsnapClient, sub: Submission, from_cache: bool, df: pd.DataFrame, failed: list[str],
            missing: list[str]) -> dict[str, Any]:
-    return {"query": [q["label"] for q in sub.queries], "filters": sub.filters, "search_id": None, "total": None, "from_cache": from_cache, "endpoint_version": "P062",
-            "thumbnail_dir": thumbnail_dir(client), "source": data_source(client), "options": sub.options,
-            "limit": sub.limit, "overnight": {"submission": sub.id, "submitted_at": sub.submitted_at,
-                                              "jobs": [job["job_id"] for job in sub.jobs], "failed": failed,
-                                              "not_submitted": missing}}
+    labels = [q["label"] for q in sub.queries]
+    per_query = df.groupby("query_index", sort=True)["status"].first().tolist()
+    return {"query": f"{len(labels)} query images (overnight)", "filters": sub.filters, "search_id": None,
+            "total": None, "from_cache": from_cache, "endpoint_version": "P062",
+            "thumbnail_dir": thumbnail_dir(client), "source": data_source(client), "queries": labels,
+            "query_urls": [q["url"] for q in sub.queries],
+            "query_url_by_label": {q["label"]: q["url"] for q in sub.queries if q["url"]},
+            "options": sub.options, "limit": sub.limit,
+            "batch": {"rows": len(labels), "distinct_images": len(labels),
+                      **{state: per_query.count(state) for state in ("ok", "no_hits", "error")}},
+            "overnight": {"submission": sub.id, "submitted_at": sub.submitted_at,
+                          "jobs": [job["job_id"] for job in sub.jobs], "failed": failed, "not_submitted": missing}}
 
 
 def _warn_gaps(failed: list[str], missing: list[str]) -> None:

@@ -52,6 +52,7 @@ MAX_VIEWS = 4
 KINDS = {"watch": "watch", "seen": "watch-seen", "marks": "watch-marks", "history": "watch-history",
          "round": "watch-round", "overnight": "watch-overnight"}
 _MAX_NAME = 100
+_SEP = "\x1f"  # between the parts of a round's key (no name holds a control character)
 
 
 class WatchImagesMissingError(InvalidInputError):
@@ -146,7 +147,8 @@ def _products(products: Any, image_column: Any, label_column: Any) -> tuple[Prod
 
 
 def _check_name(name: Any) -> str:
-    if not isinstance(name, str) or not name.strip() or len(name) > _MAX_NAME or any(c in name for c in "\n\r\t"):
+    if (not isinstance(name, str) or not name.strip() or len(name) > _MAX_NAME
+            or any(ord(c) < 32 for c in name)):
         raise InvalidInputError(f"name={name!r} is not valid: expected a text of 1 to {_MAX_NAME} characters "
                                 "on one line, e.g. 'our chairs'.")
     return name.strip()
@@ -158,6 +160,30 @@ def _client(client: PatsnapClient | Store | None) -> PatsnapClient | Store:
     from .clients import client_for
 
     return client if isinstance(client, Store) else client_for(None, client)
+
+
+def round_key(name: str, day: str, product: str) -> str:
+    """The store key of one product's hits in a watch's run of ``day`` (each kept as soon as it is searched)."""
+    return _SEP.join((name, day, product))
+
+
+def kept_rounds(client: PatsnapClient | Store, name: str) -> dict[str, list[str]]:
+    """The run dates of the watch ``name`` whose product hits are kept -> the products kept for each."""
+    out: dict[str, list[str]] = {}
+    for key in records(client, "round").keys():
+        parts = key.split(_SEP)
+        if len(parts) == 3 and parts[0] == name:
+            out.setdefault(parts[1], []).append(parts[2])
+    return out
+
+
+def forget_rounds(client: PatsnapClient | Store, name: str, *, keep: str | None = None) -> None:
+    """Forget the kept product hits of the watch ``name``'s runs, but those of the date ``keep``."""
+    rounds = records(client, "round")
+    for day, kept in kept_rounds(client, name).items():
+        if day != keep:
+            for product in kept:
+                rounds.delete(round_key(name, day, product))
 
 
 def records(client: PatsnapClient | Store, kind: str) -> RecordsLike:
@@ -265,10 +291,7 @@ class Watch:
         found = records(chosen, "watch").delete(name)
         for kind in ("seen", "marks", "history", "overnight"):
             records(chosen, kind).delete(name)
-        rounds = records(chosen, "round")
-        for key in rounds.keys():
-            if key.startswith(name + "|"):
-                rounds.delete(key)
+        forget_rounds(chosen, name)
         return found
 
     def check_images(self) -> None:

@@ -34,7 +34,7 @@ from ..errors import InvalidInputError
 from ..frame.schema import empty_frame
 from ..frame.watch import frame_to_json
 from ..store.locks import flight_key
-from .watch import Watch, records
+from .watch import Watch, records, round_key
 
 if TYPE_CHECKING:
     from ..api.client import PatsnapClient
@@ -116,7 +116,7 @@ def collect_watch(watch: Watch, client: PatsnapClient, day: str, thumbnails: boo
     patsnap_pandas.errors.BatchNotReadyError: ... is not ready to collect (nothing was billed)...
     """
     from . import overnight
-    from .watch_run import round_key, run_watch
+    from .watch_run import run_watch
 
     kept = pending_submission(watch, client)
     if kept is None:
@@ -124,8 +124,8 @@ def collect_watch(watch: Watch, client: PatsnapClient, day: str, thumbnails: boo
                                 "(Watch.run(overnight=True), or patsnap-pandas watch run NAME --overnight).")
     hits = overnight.collect(kept["submission"], client=client, thumbnails=thumbnails)  # not ready: raises here
     rounds = records(client, "round")
-    rounds.put(round_key(watch.name, day), {"day": day, "products": {
-        p.name: frame_to_json(_product_hits(hits, p.name, watch.limit)) for p in watch.products}})
+    for product in watch.products:  # the day's run: kept, so the run below searches nothing
+        rounds.put(round_key(watch.name, day, product.name), frame_to_json(_product_hits(hits, product.name, watch.limit)))
     records(client, "overnight").delete(watch.name)
     return run_watch(watch, client, as_of=day, thumbnails=thumbnails, collected=kept["submission"])
 

@@ -39,7 +39,7 @@ from .._validate import check_date
 from ..errors import InvalidInputError
 from ..frame.watch import by_product, carry_marks, frame_from_json, frame_to_json, updated_seen, with_watch_columns
 from ..store.locks import flight_key
-from .watch import Product, Watch, records, today_utc
+from .watch import Product, Watch, forget_rounds, kept_rounds, records, round_key, today_utc
 
 if TYPE_CHECKING:
     from ..api.client import PatsnapClient
@@ -57,11 +57,6 @@ def run_day(client: PatsnapClient) -> dt.date:
     return server.today if server is not None else today_utc()
 
 
-def round_key(name: str, day: str) -> str:
-    """The store key of a watch's run on ``day``."""
-    return f"{name}|{day}"
-
-
 def _search(product: Product, watch: Watch, client: PatsnapClient, thumbnails: bool) -> pd.DataFrame:
     from .search import search_designs
 
@@ -72,25 +67,19 @@ def _search(product: Product, watch: Watch, client: PatsnapClient, thumbnails: b
 
 
 def _searched(watch: Watch, client: PatsnapClient, day: str, thumbnails: bool) -> pd.DataFrame:
-    """The day's hits of every product (searching those not done yet)."""
+    """The day's hits of every product (searching those not done yet: each kept at once, so a run killed
+    after a product resumes after it)."""
     rounds = records(client, "round")
-    key = round_key(watch.name, day)
-    kept = rounds.get(key) or {"day": day, "products": {}}
+    frames = {}
     for product in watch.products:
-        if product.name in kept["products"]:
-            continue  # searched earlier today: kept, not billed again
-        hits = _search(product, watch, client, thumbnails)
-        kept["products"][product.name] = frame_to_json(hits)
-        rounds.put(key, kept)  # at once: a run killed after this product resumes after it
-    _forget_old_rounds(rounds, watch.name, day)
-    return by_product({p.name: frame_from_json(kept["products"][p.name]) for p in watch.products}, name=watch.name)
-
-
-def _forget_old_rounds(rounds: Any, name: str, day: str) -> None:
-    """Keep the day's round only: earlier ones are in the history and the seen ledger."""
-    for key in rounds.keys():
-        if key.startswith(name + "|") and key != round_key(name, day):
-            rounds.delete(key)
+        key = round_key(watch.name, day, product.name)
+        kept = rounds.get(key)
+        if kept is None:  # not searched yet today
+            kept = frame_to_json(_search(product, watch, client, thumbnails))
+            rounds.put(key, kept)
+        frames[product.name] = frame_from_json(kept)
+    forget_rounds(client, watch.name, keep=day)  # earlier runs live on in the history and what was seen
+    return by_product(frames, name=watch.name)
 
 
 def _new_and_seen(watch: Watch, client: PatsnapClient, hits: pd.DataFrame, day: str) -> pd.DataFrame:
@@ -187,14 +176,14 @@ def last_hits(watch: Watch, client: PatsnapClient | Store) -> pd.DataFrame:
     >>> again["patent_pn"].tolist() == ran["patent_pn"].tolist(), again["new"].tolist()
     (True, [True, True])
     """
-    rounds = records(client, "round")
-    days = sorted(key.split("|", 1)[1] for key in rounds.keys() if key.startswith(watch.name + "|"))
-    kept = rounds.get(round_key(watch.name, days[-1])) if days else None
-    if kept is None or any(p.name not in kept["products"] for p in watch.products):
+    kept = kept_rounds(client, watch.name)
+    days = sorted(day for day, products in kept.items() if {p.name for p in watch.products} <= set(products))
+    if not days:
         raise InvalidInputError(f"watch {watch.name!r} has no finished run to report yet: run it first "
                                 "(Watch.run(), or patsnap-pandas watch run).")
-    day = days[-1]
-    hits = by_product({p.name: frame_from_json(kept["products"][p.name]) for p in watch.products}, name=watch.name)
+    day, rounds = days[-1], records(client, "round")
+    hits = by_product({p.name: frame_from_json(rounds.get(round_key(watch.name, day, p.name)) or {})
+                       for p in watch.products}, name=watch.name)
     seen = (records(client, "seen").get(watch.name) or {}).get("seen", {})
     out = with_watch_columns(hits, seen, day=day, report_once=True)
     out["new"] = pd.array((out["first_seen"] == day).fillna(False).tolist(), dtype="bool")

@@ -172,7 +172,11 @@ def _run_show(args: argparse.Namespace) -> int:
         watch = Watch.load(args.name, client=store)
         print(watch.describe())
         history = watch.history(client=store)
-        print(format_table(history, list(history.columns)) if not history.empty else "runs: none yet")
+        if history.empty:
+            print("runs: none yet")
+            return EXIT_OK
+        history["started"] = history["started"].str[:19].str.replace("T", " ") + " UTC"
+        print(format_table(history, ["day", "started", "billed_calls", "hits", "new", "outcome"]))
     return EXIT_OK
 
 

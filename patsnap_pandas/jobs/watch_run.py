@@ -75,9 +75,10 @@ def _searched(watch: Watch, client: PatsnapClient, day: str, thumbnails: bool) -
         key = round_key(watch.name, day, product.name)
         kept = rounds.get(key)
         if kept is None:  # not searched yet today
-            kept = frame_to_json(_search(product, watch, client, thumbnails))
-            rounds.put(key, kept)
-        frames[product.name] = frame_from_json(kept)
+            frames[product.name] = _search(product, watch, client, thumbnails)
+            rounds.put(key, frame_to_json(frames[product.name]))
+        else:
+            frames[product.name] = frame_from_json(kept)
     forget_rounds(client, watch.name, keep=day)  # earlier runs live on in the history and what was seen
     return by_product(frames, name=watch.name)
 

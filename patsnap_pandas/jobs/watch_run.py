@@ -45,7 +45,7 @@ if TYPE_CHECKING:
     from ..api.client import PatsnapClient
     from ..store.base import Store
 
-__all__ = ["MAX_HISTORY", "last_hits", "record_run", "resolve_day", "run_watch", "stamp"]
+__all__ = ["MAX_HISTORY", "last_hits", "resolve_day", "run_watch"]
 
 #: Runs a watch's history keeps (the oldest are dropped).
 MAX_HISTORY = 500

@@ -34,7 +34,7 @@ from typing import TYPE_CHECKING, Any
 import pandas as pd
 
 from .. import codes
-from .._validate import check_column, check_flag, check_int
+from .._validate import check_column, check_flag, check_int, invalid
 from ..api.filters import SearchFilters
 from ..errors import InvalidInputError
 from ..frame.watch import history_frame, marks_of
@@ -105,8 +105,8 @@ def _view(value: Any, product: str) -> str:
     if isinstance(value, (str, os.PathLike)):
         path = Path(value).expanduser()
         if not path.is_file():
-            raise InvalidInputError(f"products[{product!r}]={str(value)!r} is not valid: no such file. "
-                                    "Allowed: the path of an image file, or an http(s) URL of a JPG or PNG.")
+            raise invalid(f"products[{product!r}]", str(value), "no such file",
+                          "the path of an image file, or an http(s) URL of a JPG or PNG")
         return str(path.resolve())
     raise InvalidInputError(f"products[{product!r}] is not valid: a {type(value).__name__}. A watch runs "
                             "again next week, so it keeps each image by file path or http(s) URL: save the "
@@ -115,11 +115,11 @@ def _view(value: Any, product: str) -> str:
 
 def _product(name: Any, value: Any) -> Product:
     if not isinstance(name, str) or not name.strip():
-        raise InvalidInputError(f"products: the product name {name!r} is not valid: expected a non-empty text.")
+        raise invalid("product name", name, "expected a non-empty text", "a name such as 'C-100'")
     views = list(value) if isinstance(value, (list, tuple)) else [value]
     if not 1 <= len(views) <= MAX_VIEWS:
-        raise InvalidInputError(f"products[{name!r}] is not valid: {len(views)} views. Allowed: 1 to "
-                                f"{MAX_VIEWS} views of one product (a list); more products are more entries.")
+        raise invalid(f"products[{name!r}]", f"<{len(views)} views>", f"{len(views)} views",
+                      f"1 to {MAX_VIEWS} views of one product (a list); more products are more entries")
     return Product(name.strip(), tuple(_view(v, name) for v in views))
 
 
@@ -149,8 +149,7 @@ def _products(products: Any, image_column: Any, label_column: Any) -> tuple[Prod
 def _check_name(name: Any) -> str:
     if (not isinstance(name, str) or not name.strip() or len(name) > _MAX_NAME
             or any(ord(c) < 32 for c in name)):
-        raise InvalidInputError(f"name={name!r} is not valid: expected a text of 1 to {_MAX_NAME} characters "
-                                "on one line, e.g. 'our chairs'.")
+        raise invalid("name", name, "expected a text on one line", f"1 to {_MAX_NAME} characters, e.g. 'our chairs'")
     return name.strip()
 
 

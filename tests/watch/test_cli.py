@@ -86,8 +86,8 @@ def test_gone_images_an_unknown_watch_and_bad_options_exit_2_before_any_call(env
     assert "the images of 1 product are gone: L-200: " in err and "nothing was searched or billed" in err
     assert main(["watch", "run", "nope"]) == 2 and "no such watch" in capsys.readouterr().err
     assert main(["watch", "add", "x", "--product", "C-100"]) == 2 and "NAME=IMAGE" in capsys.readouterr().err
-    assert main(["watch", "run", "w", "--digest", "digest.docx"]) == 2
-    assert "--digest digest.docx: unsupported file type '.docx'" in capsys.readouterr().err
+    assert main(["watch", "run", "w", "--digest", "digest.txt"]) == 2
+    assert "--digest digest.txt: unsupported file type '.txt'" in capsys.readouterr().err
     assert main(["watch", "add", "y", str(products["C-100"]), "--contry", "CN"]) == 2
     assert len(env.ledger.entries()) == 0
 

@@ -35,6 +35,8 @@ __all__ = ["WATCH_COLUMNS", "by_product", "carry_marks", "frame_from_json", "fra
 
 #: The columns a watch adds to the result frame (after the triage columns).
 WATCH_COLUMNS: tuple[str, ...] = ("first_seen", "last_seen", "new")
+#: Who marked and when, carried with a mark when the marked frame has them.
+SIGNATURE_COLUMNS: tuple[str, ...] = ("marked_by", "marked_at")
 
 
 def _numbers(df: pd.DataFrame) -> list[str]:
@@ -83,7 +85,8 @@ def updated_seen(seen: Mapping[str, list[str]], hits: pd.DataFrame, day: str) ->
 
 def marks_of(df: pd.DataFrame) -> dict[str, dict[str, str | None]]:
     """The marks of a frame (``mark()``'s result, or ``read_triage()``'s): patent number ->
-    ``{"relevance", "note"}``, rows with neither left out.
+    ``{"relevance", "note"}`` (and ``marked_by`` / ``marked_at`` when the frame has them), rows with
+    neither a relevance nor a note left out.
 
     Examples
     --------
@@ -92,13 +95,19 @@ def marks_of(df: pd.DataFrame) -> dict[str, dict[str, str | None]]:
     {'CN1S': {'relevance': 'relevant', 'note': None}}
     """
     out: dict[str, dict[str, str | None]] = {}
-    for i, row in enumerate(_with_triage(df).itertuples(index=False)):
-        pn = str(row.patent_pn).strip().upper() if row.patent_pn is not pd.NA else ""
-        relevance = normalise_relevance(row.relevance, where=f"row {i}: relevance")
-        note = None if row.note is pd.NA or not str(row.note).strip() else str(row.note)
+    signed = [c for c in SIGNATURE_COLUMNS if c in df.columns]
+    for i, row in enumerate(_with_triage(df).to_dict("records")):
+        pn = "" if _missing(row["patent_pn"]) else str(row["patent_pn"]).strip().upper()
+        relevance = normalise_relevance(row["relevance"], where=f"row {i}: relevance")
+        note = None if _missing(row["note"]) or not str(row["note"]).strip() else str(row["note"])
         if pn and (relevance or note):
-            out[pn] = {"relevance": relevance, "note": note}
+            out[pn] = {"relevance": relevance, "note": note,
+                       **{c: None if _missing(row[c]) else str(row[c]) for c in signed}}
     return out
+
+
+def _missing(value: Any) -> bool:
+    return value is None or value is pd.NA or (isinstance(value, float) and value != value)
 
 
 def carry_marks(hits: pd.DataFrame, marks: Mapping[str, Mapping[str, Any]]) -> pd.DataFrame:
@@ -109,13 +118,19 @@ def carry_marks(hits: pd.DataFrame, marks: Mapping[str, Mapping[str, Any]]) -> p
     >>> hits = pd.DataFrame({"patent_pn": ["CN1S", "CN2S"]})
     >>> carry_marks(hits, {"CN2S": {"relevance": "unsure", "note": "legs differ"}})["relevance"].tolist()
     [<NA>, 'unsure']
+    >>> carry_marks(hits, {"CN1S": {"relevance": "relevant", "note": None, "marked_by": "J. Counsel"}}
+    ...             )["marked_by"].tolist()
+    ['J. Counsel', <NA>]
     """
     out = _with_triage(hits)
+    for column in SIGNATURE_COLUMNS:  # who marked and when, where the marks say
+        if column not in out.columns and any(column in mark for mark in marks.values()):
+            out[column] = pd.array([None] * len(out), dtype="string")
     for i, pn in enumerate(_numbers(out)):
         mark = marks.get(pn)
         if mark:
-            out.iloc[i, out.columns.get_loc("relevance")] = mark.get("relevance") or pd.NA
-            out.iloc[i, out.columns.get_loc("note")] = mark.get("note") or pd.NA
+            for column in ("relevance", "note", *(c for c in SIGNATURE_COLUMNS if c in mark)):
+                out.iloc[i, out.columns.get_loc(column)] = mark.get(column) or pd.NA
     out.attrs = hits.attrs
     return out
 

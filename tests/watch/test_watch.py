@@ -130,3 +130,18 @@ def test_a_catalogue_frame_gives_one_product_a_row(products):
     catalogue = pd.DataFrame({"sku": list(products), "photo": [str(p) for p in products.values()]})
     watch = Watch("catalogue", catalogue, image_column="photo", label_column="sku")
     assert [(p.name, p.views) for p in watch.products] == [(k, (str(v.resolve()),)) for k, v in products.items()]
+
+
+def test_who_marked_and_when_travel_with_the_mark(sandbox, make_client, products):
+    client = make_client()
+    watch = _watch({"C-100": products["C-100"]}).save(client=client)
+    first = watch.run(client=client, as_of=WATCH_T0)
+    marked = mark(first, [first["patent_pn"].iloc[0]], relevance="unsure", note="check the legs")
+    marked["marked_by"] = pd.array(["J. Counsel"] + [None] * (len(marked) - 1), dtype="string")
+    marked["marked_at"] = pd.array(["2026-12-01T09:30:00Z"] + [None] * (len(marked) - 1), dtype="string")
+    assert watch.mark(marked, client=client) == 1
+    second = watch.run(client=client, as_of=WATCH_T1)
+    row = second[second["patent_pn"] == first["patent_pn"].iloc[0]].iloc[0]
+    assert (row["relevance"], row["note"], row["marked_by"], row["marked_at"]) == (
+        "unsure", "check the legs", "J. Counsel", "2026-12-01T09:30:00Z")
+    assert second["marked_by"].notna().sum() == 1

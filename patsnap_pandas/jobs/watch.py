@@ -68,12 +68,16 @@ class WatchImagesMissingError(InvalidInputError):
     """
 
     def __init__(self, name: str, missing: Mapping[str, list[str]]) -> None:
+        self.name = name
         self.missing = {k: list(v) for k, v in missing.items()}
         listed = "; ".join(f"{product}: {', '.join(paths)}" for product, paths in self.missing.items())
         count = len(self.missing)
         super().__init__(f"watch {name!r}: the images of {count} product{'s' if count != 1 else ''} are gone: "
                          f"{listed}. Put them back, or save the watch again with their new paths "
                          "(Watch(...).save()); nothing was searched or billed.")
+
+    def __reduce__(self) -> tuple[Any, ...]:  # pickled with what it was made of (another process re-raises it)
+        return (type(self), (self.name, self.missing))
 
 
 @dataclass(frozen=True)

@@ -105,6 +105,27 @@ def test_a_failed_run_exits_1_and_the_next_run_resumes(env, products, capsys):
     assert "stopped: QuotaExceededError" in shown and " UTC " in shown
 
 
+def test_a_digest_that_could_not_be_written_is_written_again_by_report(env, products, capsys, tmp_path, monkeypatch):
+    import errno
+
+    import patsnap_pandas.cli.watch as watch_cli
+
+    assert main(["watch", "add", "w", str(products["C-100"]), "--limit", "5"]) == 0
+    written = watch_cli.write_job_report
+
+    def disk_full(model, out):
+        raise OSError(errno.ENOSPC, "No space left on device", str(out[0]))
+
+    monkeypatch.setattr(watch_cli, "write_job_report", disk_full)
+    assert main(["watch", "run", "w", "--as-of", WATCH_T0, "--digest", "digest.html"]) == 1
+    assert "No space left on device" in capsys.readouterr().err
+    monkeypatch.setattr(watch_cli, "write_job_report", written)
+    assert main(["watch", "run", "w", "--as-of", WATCH_T0]) == 0                 # reported: not new again
+    assert main(["watch", "report", "w", "--out", "digest.html"]) == 0           # but the digest comes back
+    assert "Watch &#x27;w&#x27;: 5 new designs" in (tmp_path / "digest.html").read_text(encoding="utf-8") or \
+        "Watch 'w': 5 new designs" in (tmp_path / "digest.html").read_text(encoding="utf-8")
+
+
 # --- the scheduler lines of docs/watch.md, run as printed ------------------------------------------------
 
 def _block(language: str, containing: str) -> str:

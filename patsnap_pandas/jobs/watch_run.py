@@ -30,6 +30,7 @@ Examples
 
 from __future__ import annotations
 
+import contextlib
 import datetime as dt
 from typing import TYPE_CHECKING, Any
 
@@ -66,6 +67,19 @@ def _search(product: Product, watch: Watch, client: PatsnapClient, thumbnails: b
                           refresh=True, **filters)
 
 
+def searched_as(watch: Watch, product: Product) -> dict[str, Any]:
+    """What a product's kept hits were searched with: its views, the watch's filters and limit.
+
+    Examples
+    --------
+    >>> searched_as(Watch.from_record({"name": "w", "limit": 5, "report_once": True, "filters": {},
+    ...                                "products": [{"name": "C", "views": ["https://img.example/c.png"]}]}),
+    ...             Product("C", ("https://img.example/c.png",)))
+    {'views': ['https://img.example/c.png'], 'filters': {}, 'limit': 5}
+    """
+    return {"views": list(product.views), "filters": dict(watch.filters), "limit": watch.limit}
+
+
 def _searched(watch: Watch, client: PatsnapClient, day: str, thumbnails: bool) -> pd.DataFrame:
     """The day's hits of every product (searching those not done yet: each kept at once, so a run killed
     after a product resumes after it)."""
@@ -74,9 +88,10 @@ def _searched(watch: Watch, client: PatsnapClient, day: str, thumbnails: bool) -
     for product in watch.products:
         key = round_key(watch.name, day, product.name)
         kept = rounds.get(key)
-        if kept is None:  # not searched yet today
+        if kept is None or kept.get("searched") not in (None, searched_as(watch, product)):
+            # not searched yet today, or searched with other views, filters or limit (the watch was changed)
             frames[product.name] = _search(product, watch, client, thumbnails)
-            rounds.put(key, frame_to_json(frames[product.name]))
+            rounds.put(key, {**frame_to_json(frames[product.name]), "searched": searched_as(watch, product)})
         else:
             frames[product.name] = frame_from_json(kept)
     forget_rounds(client, watch.name, keep=day)  # earlier runs live on in the history and what was seen
@@ -134,8 +149,9 @@ def run_watch(watch: Watch, client: PatsnapClient, *, as_of: Any = None, thumbna
         try:
             hits = _searched(watch, client, day, thumbnails)
         except BaseException as exc:
-            record_run(watch, client, started, day, client.usage.billed_calls - billed_before, None, None,
-                    f"stopped: {type(exc).__name__}")
+            with contextlib.suppress(Exception):  # the store may be what failed: the error itself goes on
+                record_run(watch, client, started, day, client.usage.billed_calls - billed_before, None, None,
+                           f"stopped: {type(exc).__name__}")
             raise
         out = _new_and_seen(watch, client, hits, day)
         marks = (records(client, "marks").get(watch.name) or {}).get("marks", {})

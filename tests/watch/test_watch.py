@@ -145,3 +145,14 @@ def test_who_marked_and_when_travel_with_the_mark(sandbox, make_client, products
     assert (row["relevance"], row["note"], row["marked_by"], row["marked_at"]) == (
         "unsure", "check the legs", "J. Counsel", "2026-12-01T09:30:00Z")
     assert second["marked_by"].notna().sum() == 1
+
+
+def test_a_watch_changed_the_same_day_searches_again_with_its_new_settings(sandbox, make_client, products):
+    client = make_client()
+    sandbox.configure(today=WATCH_T0)
+    first = _watch({"C-100": products["C-100"]}).save(client=client).run(client=client, as_of=WATCH_T0)
+    changed = Watch("our products", {"C-100": products["C-100"]}, limit=15).save(client=client)
+    again = changed.run(client=client, as_of=WATCH_T0)
+    assert len(first) == 10 and len(again) == 15                         # not last search's 10 kept hits
+    assert int(again["new"].sum()) == 5                                 # the 10 were reported already
+    assert ledger_counts(sandbox) == {(UPLOAD, True): 1, (SEARCH, True): 2}

@@ -65,3 +65,18 @@ def test_uploaded_image_urls_expire_after_nine_hours_of_sandbox_time(sandbox, co
 def test_a_bad_now_is_refused_naming_the_knob(patsnap_sandbox_factory, bad):
     with pytest.raises(ValueError, match="now="):
         patsnap_sandbox_factory(corpus_size=SMALL_CORPUS_SIZE, now=bad)
+
+
+@pytest.mark.patsnap_sandbox(now="2026-12-07 15:00")
+def test_a_remembered_upload_the_sandbox_clock_expired_is_uploaded_anew_once(sandbox, corpus, client):
+    from patsnap_pandas import search_designs
+
+    data = png_bytes(corpus.image(corpus.designs[3].image_keys[0]))
+    search_designs(data, client=client, limit=3, thumbnails=False)
+    sandbox.advance(hours=10)  # the upload memo (real time) still holds the URL; the sandbox's clock expired it
+    for endpoint in ("P009", "P060"):
+        hits = search_designs(data, client=client, limit=5, endpoint=endpoint, thumbnails=False)
+        assert len(hits) == 5
+    calls = [entry.endpoint.rsplit("/", 1)[-1] for entry in sandbox.ledger]
+    assert calls == ["image-upload", "search-id", "search-id", "image-upload", "search-id", "image-single"]
+    assert [entry.ok for entry in sandbox.ledger] == [True, True, False, True, True, True]

@@ -17,8 +17,9 @@ evening run and its morning run)::
   is written to the client's store before the first job is created and after each one, so a later
   process can collect and no billed job is lost when a later step fails.
 * ``collect(submission, *, client=None, thumbnails=True) -> pandas.DataFrame``: the hits, in the
-  schema of ``search_designs`` (one query after another, each ranked from 1), ``attrs`` as a
-  batch's; hit images are downloaded into the thumbnail store at once (their URLs expire too).
+  schema of ``search_designs`` laid out as ``search_each``'s batch frame (``query_index``,
+  ``status``, ``error`` after the schema; each query's hits ranked from 1, or one row saying why
+  it has none), ``attrs["overnight"]`` the submission; hit images are downloaded into the thumbnail store at once (their URLs expire too).
   Before the results are ready it raises :class:`~patsnap_pandas.errors.BatchNotReadyError`
   saying from when (nothing billed). Collecting again costs nothing (finished results are cached).
 * ``pending(client=None) -> list[Submission]``: the submissions not collected yet.
@@ -331,8 +332,8 @@ def pending(client: PatsnapClient | None = None) -> list[Submission]:
 
 def collect(submission: Submission | str, *, client: PatsnapClient | None = None,
             thumbnails: bool = True) -> pd.DataFrame:
-    """The hits of a submission whose jobs have finished, as ``search_designs`` would give them (one query after
-    another); hit images downloaded into the thumbnail store now. Not billed.
+    """The hits of a submission whose jobs have finished, as ``search_each`` would give them (the schema, then
+    ``query_index``, ``status``, ``error``); hit images downloaded into the thumbnail store now. Not billed.
 
     Examples
     --------

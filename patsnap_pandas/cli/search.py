@@ -217,13 +217,15 @@ def _credentials_message() -> str:
 
 
 @contextlib.contextmanager
-def _open_client(args: argparse.Namespace) -> Iterator[PatsnapClient]:
-    """A client from the PATSNAP_* environment, or an embedded sandbox with --sandbox."""
+def _open_client(args: argparse.Namespace, *, keep_cache: bool = False) -> Iterator[PatsnapClient]:
+    """A client from the PATSNAP_* environment, or an embedded sandbox with --sandbox (its cache in a
+    temporary folder, or with ``keep_cache`` in the cache folder, where watches are kept)."""
     cache = not args.no_cache
     if args.sandbox:
         corpus = _check_sandbox_corpus(args.sandbox_corpus)  # default: $PATSNAP_SANDBOX_CORPUS
         started = time.perf_counter()
-        client = PatsnapClient.sandbox(corpus=corpus, cache=cache)
+        kept: dict[str, Any] = {"cache_dir": config.cache_dir(None)} if keep_cache else {}
+        client = PatsnapClient.sandbox(corpus=corpus, cache=cache, **kept)
         server = client.sandbox_server
         name = server.corpus.name
         source = f"drawings from {name[4:]}" if name.startswith("dir:") else "generated corpus"

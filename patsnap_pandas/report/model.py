@@ -22,7 +22,7 @@ import pandas as pd
 
 from .._validate import check_choice, check_flag
 from ..errors import InvalidInputError
-from ..frame import words
+from ..frame import parties, words
 from ..frame.charts import score_chart_png
 from ..frame.format import format_value, is_missing, optional_int
 from ..frame.links import public_record_url
@@ -97,6 +97,27 @@ class Hit:
     expiry_patsnap: _dt.date | None = None  # PatSnap's own estimate (P012 exdt)
     next_renewal: str = ""             # the next renewal due, in words
     utility_model: bool = False        # a utility model (prior art), not a registered design
+    # who made the latest mark and when (df.patsnap.mark / the panel / an Excel round trip)
+    marked_by: str = ""                # the reviewer's name, "" when not recorded
+    marked_at: _dt.datetime | None = None  # UTC (tz-aware), None when not recorded
+    inventors: str = ""                # names joined by "; " (PatSnap's inventor field)
+
+    @property
+    def marked(self) -> str:
+        """Who marked the hit and when, in words ("" for an unmarked hit or one marked before names were kept).
+
+        >>> Hit(None, None, "USD1S", "", "", "", "", "", "", "", "", "", None, None, "relevant", "", "",
+        ...     marked_by="A. Analyst", marked_at=_dt.datetime(2026, 12, 7, 9, 30, tzinfo=_dt.timezone.utc)).marked
+        'by A. Analyst, 2026-12-07 09:30 UTC'
+        """
+        if not (self.relevance or self.note) or not (self.marked_by or self.marked_at):
+            return ""
+        return f"by {self.marked_by or 'an unnamed reviewer'}" + (f", {self.marked_when}" if self.marked_when else "")
+
+    @property
+    def marked_when(self) -> str:
+        """When the hit was marked, ``"2026-12-07 09:30 UTC"`` ("" when not recorded)."""
+        return f"{self.marked_at:%Y-%m-%d %H:%M} UTC" if self.marked_at else ""
 
 
 @dataclasses.dataclass
@@ -471,14 +492,12 @@ def _hit(row: Mapping[str, Any], image: bytes | None) -> Hit:
     number = _text(row.get("patent_pn"))
     code = _text(row.get("authority")).upper()
     score = valid_score(row.get("score"))
-    applied = _date(row.get("apply_date")) or _date(row.get("apdt"))
-    published = _date(row.get("publication_date")) or _date(row.get("pbdt"))
-    granted = _date(row.get("grant_date")) or _date(row.get("isd"))
+    applied, published, granted = (parties.date_of(row, which) for which in ("applied", "published", "granted"))
     relevance = _text(row.get("relevance")).lower()
     return Hit(
         rank=optional_int(row.get("rank")), score=score, number=number,
         title=_text(row.get("title")), authority=words.authority_name(code) if code else "",
-        authority_code=code, assignees=_first_text(row, ("assignees", "assignee", "owner")),
+        authority_code=code, assignees=parties.owner_of(row), inventors=parties.inventors_of(row),
         applied=applied.isoformat() if applied else "", published=published.isoformat() if published else "",
         granted=granted.isoformat() if granted else "",
         loc=words.loc_in_words(_text(row.get("loc"))),
@@ -489,8 +508,23 @@ def _hit(row: Mapping[str, Any], image: bytes | None) -> Hit:
         dates={"applied": applied, "published": published, "granted": granted},
         matched_view=optional_int(row.get("matched_view")),
         view_scores=tuple(valid_score(row.get(c)) for c in _view_score_columns(row)),
+        marked_by=_text(row.get("marked_by")), marked_at=_marked_at(row.get("marked_at")),
         **_legal_fields(row),
     )
+
+
+def _marked_at(value: Any) -> _dt.datetime | None:
+    """A ``marked_at`` cell (UTC ISO text or a timestamp) as a UTC datetime; None when empty or unreadable."""
+    if is_missing(value):
+        return None
+    try:
+        when = pd.Timestamp(value)
+    except (TypeError, ValueError):
+        return None
+    if pd.isna(when):
+        return None
+    when = when.tz_localize("UTC") if when.tzinfo is None else when.tz_convert("UTC")
+    return when.to_pydatetime()
 
 
 #: The term rules mark an assumed point with a yellow circle (frame.term_rules); a report says "assumed" in
@@ -517,11 +551,6 @@ def _legal_fields(row: Mapping[str, Any]) -> dict[str, Any]:
 def _flag(value: Any) -> bool:
     """A yes/no cell: True only for a true value (a gap is no)."""
     return not is_missing(value) and isinstance(value, (bool, np.bool_)) and bool(value)
-
-
-def _first_text(row: Mapping[str, Any], keys: tuple[str, ...]) -> str:
-    """The first of ``keys`` that holds text in ``row`` (a prior-art utility model has only ``owner``)."""
-    return next((text for key in keys if (text := _text(row.get(key)))), "")
 
 
 def _view_score_columns(row: Mapping[str, Any]) -> list[str]:
@@ -564,6 +593,8 @@ def _columns(hits: list[Hit], batch: bool) -> list[Column]:
         Column("legal_status", words.COLUMN_LABELS["simple_legal_status"], "text"),
         Column("relevance", words.COLUMN_LABELS["relevance"], "text"),
         Column("note", words.COLUMN_LABELS["note"], "text"),
+        Column("marked_by", words.COLUMN_LABELS["marked_by"], "text"),
+        Column("marked_at", words.COLUMN_LABELS["marked_at"], "date"),
     ]
     always = {"image", "rank", "score", "number", "title", "relevance", "note", "query"}
     out = [c for c in candidates if c.key in always or any(getattr(h, c.key) for h in hits)]

@@ -306,7 +306,7 @@ def _marked(hit: Hit) -> str:
 def _card(section: Section, hit: Hit) -> str:
     details = [("Score", f'<span class="score">{_score(hit)}</span>'), ("Number", f'<span class="code">'
                                                                           f'{_number(hit)}</span>')]
-    for label, value, cls in (("Title", hit.title, ""), ("Assignees", hit.assignees, ""),
+    for label, value, cls in (("Title", hit.title, ""), ("Assignees", hit.assignees, ""), ("Inventors", hit.inventors, ""),
                               ("Authority", hit.authority, ""), ("Applied", hit.applied, "date"),
                               ("Published", hit.published, "date"), ("Granted", hit.granted, "date"),
                               ("Locarno class", hit.loc, ""), ("Legal status", hit.legal_status, ""),

@@ -20,7 +20,7 @@ from typing import TYPE_CHECKING, Any
 import numpy as np
 import pandas as pd
 
-from .._validate import check_choice, check_flag
+from .._validate import check_choice, check_flag, check_int
 from ..errors import InvalidInputError
 from ..frame import parties, words
 from ..frame.charts import score_chart_png
@@ -29,6 +29,7 @@ from ..frame.links import public_record_url
 from ..frame.schema import RELEVANCE_VALUES
 from ..imaging import thumbnail_png_or_none
 from ..safe_text import valid_score
+from .provenance import about_rows, method_rows, when_text
 
 if TYPE_CHECKING:
     from .job_model import Job
@@ -45,10 +46,6 @@ CARDS_PER_PRODUCT = 3  # comparison cards per product of a batch
 CHART_BARS = 30
 CARD_PX = 480          # card images are stored this large (shown at 240 px or more)
 THUMB_PX = 256         # table thumbnails (shown at 120 px or more)
-#: How a batch searched its products with several views (views.choose_endpoint, fusion "best").
-BATCH_VIEWS_NOTE = ("a product with several views had them searched together in one multi-image search "
-                    "(up to 4 views); a product with more views had each view searched on its own, "
-                    "and a design's score is its best score over the views")
 _RELEVANCE_ORDER = (*RELEVANCE_VALUES, "")
 _RELEVANCE_HEADINGS = {"relevant": "Marked relevant", "not relevant": "Marked not relevant",
                        "unsure": "Marked unsure", "": "Not marked"}
@@ -316,7 +313,8 @@ class Report:
 
 def build_report(df: pd.DataFrame, *, title: str = "Design search report", subtitle: str | None = None,
                  author: str | None = None, organisation: str | None = None, include: str = "all",
-                 group_by_relevance: bool = False, notes: Mapping[str, str] | None = None) -> Report:
+                 group_by_relevance: bool = False, notes: Mapping[str, str] | None = None,
+                 fetched: int | None = None) -> Report:
     """Build the report of a result frame or a batch frame, for :func:`write_html` and the others.
 
     Parameters
@@ -335,7 +333,12 @@ def build_report(df: pd.DataFrame, *, title: str = "Design search report", subti
         Group each hits table by relevance (relevant, not relevant, unsure, not marked).
     notes : mapping of str to str, optional
         Further provenance shown under method and coverage (e.g. a panel's local
-        minimum score or text filter): label -> text.
+        minimum score or text filter): label -> text. A note whose label is already a
+        row there (``"Sort order"``) takes that row's place: each fact is said once.
+    fetched : int, optional
+        How many hits were fetched when ``df`` is what local filters left of them (the
+        panel passes all its results' count): the report then says how many it holds of
+        how many were fetched, and that the filters left the rest out. Default ``len(df)``.
 
     Returns
     -------
@@ -371,7 +374,8 @@ def build_report(df: pd.DataFrame, *, title: str = "Design search report", subti
 
     attrs = df.attrs
     batch = "query_index" in df.columns
-    fetched = len(df) if not batch else int(df["patent_id"].notna().sum())
+    passed = len(df) if not batch else int(df["patent_id"].notna().sum())
+    fetched = passed if fetched is None else check_int(fetched, "fetched", passed)
     keep = _included(df, include)
     shown = df.loc[keep]
     images = load_row_thumbnails(shown)
@@ -426,14 +430,14 @@ def build_report(df: pd.DataFrame, *, title: str = "Design search report", subti
     return Report(
         title=title, subtitle=subtitle, author=author, organisation=organisation,
         created_at=now.strftime("%Y-%m-%d %H:%M UTC"),
-        searched_at=_when(attrs.get("fetched_at")),
+        searched_at=when_text(attrs.get("fetched_at")),
         source=words.source_in_words(attrs), sandbox=words.is_sandbox(attrs), batch=batch,
-        method=_method(attrs, df, fetched, len(all_hits), include, batch, method_notes),
+        method=method_rows(attrs, df, (fetched, passed), len(all_hits), include, batch, method_notes),
         columns=_columns(all_hits, batch),
         sections=sections, overview=overview,
         by_assignee=_groups(all_hits, "assignees"), by_authority=_groups(all_hits, "authority"),
         chart_png=chart, score_note=words.SCORE_NOTE,
-        about=_about(attrs, sections), include=include, group_by_relevance=group_by_relevance,
+        about=about_rows(attrs, sections), include=include, group_by_relevance=group_by_relevance,
     )
 
 
@@ -585,6 +589,7 @@ def _columns(hits: list[Hit], batch: bool) -> list[Column]:
         Column("number", "Number", "code"),
         Column("title", "Title", "text"),
         Column("assignees", words.COLUMN_LABELS["assignees"], "text"),
+        Column("inventors", words.COLUMN_LABELS["inventor"], "text"),
         Column("authority", words.COLUMN_LABELS["authority"], "text"),
         Column("applied", words.COLUMN_LABELS["apply_date"], "date"),
         Column("published", words.COLUMN_LABELS["publication_date"], "date"),
@@ -619,81 +624,4 @@ def _groups(hits: list[Hit], by: str) -> list[GroupRow]:
         best = max(members, key=lambda h: h.score if h.score is not None else -1)
         rows.append(GroupRow(name, len(members), best.score, best.number, best.image))
     rows.sort(key=lambda r: (-r.hits, -(r.best_score or 0), r.name))
-    return rows
-
-
-def _when(value: Any) -> str:
-    if isinstance(value, list):
-        value = min((v for v in value if isinstance(v, str)), default=None)
-    if not isinstance(value, str) or not value:
-        return "not recorded"
-    try:
-        t = _dt.datetime.fromisoformat(value.replace("Z", "+00:00"))
-    except ValueError:
-        return value
-    if t.tzinfo is not None:
-        t = t.astimezone(_dt.timezone.utc)
-    return t.strftime("%Y-%m-%d %H:%M UTC")
-
-
-def _single_filters(attrs: Mapping[str, Any]) -> Mapping[str, Any]:
-    filters = attrs.get("filters")
-    if isinstance(filters, list):
-        filters = filters[0] if filters and all(f == filters[0] for f in filters) else {}
-    return filters if isinstance(filters, Mapping) else {}
-
-
-def _method(attrs: Mapping[str, Any], df: pd.DataFrame, fetched: int, shown: int, include: str, batch: bool,
-            notes: list[tuple[str, str]]) -> list[tuple[str, str]]:
-    rows: list[tuple[str, str]] = [("Data source", words.source_in_words(attrs))]
-    if batch:
-        batch_attrs = attrs.get("batch")
-        info: Mapping[str, Any] = batch_attrs if isinstance(batch_attrs, Mapping) else {}
-        products = info.get("rows", df["query"].nunique())
-        rows.append(("Searched", f"{products} product images, up to {attrs.get('limit', '?')} hits each"))
-    elif isinstance(attrs.get("views"), list) and len(attrs["views"]) > 1:
-        labels = [format_value(v) for v in attrs["views"]]
-        rows.append(("Searched", f"{len(labels)} views of one product, in this order: " + ", ".join(labels)))
-        rows.append(("Views combined", words.views_in_words(attrs) or ""))
-    else:
-        rows.append(("Searched", f"one query image: {format_value(attrs.get('query')) or 'not named'}"))
-    if batch and isinstance(attrs.get("query_urls_by_label"), Mapping) and attrs["query_urls_by_label"]:
-        rows.append(("Views combined", BATCH_VIEWS_NOTE))
-    said = words.filters_in_words(_single_filters(attrs))
-    if said:
-        rows.extend((f"Filter: {label}", text) for label, text in said)
-    else:
-        rows.append(("Filters", "none (all authorities, classes, dates and statuses)"))
-    total = attrs.get("total")
-    if isinstance(total, int) and not isinstance(total, bool):
-        rows.append(("Designs matching", f"{total:,}"))
-    label = {"all": "", "marked": " (only hits marked relevant, not relevant or unsure)",
-             "relevant": " (only hits marked relevant)"}[include]
-    rows.append(("Hits in this report", f"{shown} of {fetched} fetched{label}"))
-    filters = _single_filters(attrs)
-    if filters.get("field"):
-        order = words.filters_in_words({"order": filters.get("order", "desc")})[0][1].lower()
-        rows.append(("Sort order", f"by {words.filters_in_words({'field': filters['field']})[0][1].lower()}, "
-                                   f"{order}"))
-    else:
-        rows.append(("Sort order", "by similarity score, closest first"))
-    cached = bool(attrs.get("from_cache"))
-    rows.append(("Results fetched", _when(attrs.get("fetched_at")) + (" (answered from this package's cache; "
-                                                                      "no new search was billed)" if cached else "")))
-    rows.extend(notes)
-    return rows
-
-
-def _about(attrs: Mapping[str, Any], sections: list[Section]) -> list[tuple[str, str]]:
-    from .._version import __version__
-
-    rows = [("Made with", f"patsnap-pandas {__version__}")]
-    digests = [(s.query, s.query_digest) for s in sections if s.query_digest]
-    for query, digest in digests:
-        rows.append((f"Query image SHA-256 ({query})" if len(sections) > 1 else "Query image SHA-256", digest))
-    filters = attrs.get("filters")
-    if isinstance(filters, list):
-        filters = _single_filters(attrs) or "differ per product"
-    sent = ", ".join(f"{k}={v}" for k, v in filters.items()) if isinstance(filters, Mapping) else str(filters)
-    rows.append(("Filters as sent", sent or "none"))
     return rows

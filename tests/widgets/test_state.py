@@ -169,7 +169,7 @@ def test_local_tools_set_shown_and_close_the_open_hit_it_leaves_out(client, sand
     state.text_filter, state.min_score = "", 0.99
     assert (state.shown["score"] >= 0.99).all() and len(state.results) == 10
     assert state.local_filter_notes() == {"Minimum score (set in the panel)": "0.99",
-                                          "Order": "Application date, newest first"}
+                                          "Sort order": "application date, newest first, as the panel shows them"}
     with pytest.raises(InvalidInputError, match=rf"row=99 is not valid: the panel shows {len(state.shown)} hits"):
         state.open_hit(99)
     assert sandbox.ledger.billed() == calls  # looking is free

@@ -504,7 +504,7 @@ def check_reviewer(value: Any, name: str = "by") -> str:
     if not text:
         raise invalid(name, value, "empty", allowed)
     if len(text) > MAX_REVIEWER_CHARS:
-        raise invalid(name, shorten(value, 40), f"{len(text)} characters", allowed)
+        raise invalid(name, value, f"{len(text)} characters", allowed)
     if not text.isprintable():
         raise invalid(name, value, "holds a control character", allowed)
     return text

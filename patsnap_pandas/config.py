@@ -253,7 +253,7 @@ def reviewer(explicit: str | None = None, environ: Mapping[str, str] | None = No
     """
     import getpass
 
-    value = resolve("reviewer", explicit, environ)
+    value = check_reviewer(explicit, "by") if explicit is not None else resolve("reviewer", None, environ)
     if value is not None:
         return str(value)
     try:

@@ -177,7 +177,7 @@ def test_an_unknown_registered_number_exits_2_before_the_image_search(env_accoun
 
 
 @pytest.mark.parametrize(("argv", "named"), [
-    (["--before", "2019-06-01", "--report", "x.docx"], "--report x.docx: unsupported file type '.docx'"),
+    (["--before", "2019-06-01", "--report", "x.doc"], "--report x.doc: unsupported file type '.doc'"),
     (["--before", "2019-06-01", "--report", "r.html", "--accused", "missing.png"], "--accused missing.png: no such file"),
     (["--before", "2019-06-01", "--accused", "QUERY"], "--accused QUERY: the three-way comparison is shown in the "
                                                       "report: give --report FILE"),

@@ -267,10 +267,7 @@ class _Writer:
         self._header_footer(sec)
 
     def _header_footer(self, sec: Any) -> None:
-        from docx.oxml import parse_xml
-
-        from .docx_xml import NSDECLS
-
+        """The section's own header (banner and title) and footer (made, "Page N of M")."""
         r = self.report
         banner = (run(r.banner, bold=True, color=RED, size=10) if r.banner
                   else run(f"Source: {r.source}", color=MUTED, size=8.5))
@@ -282,13 +279,13 @@ class _Writer:
         footer = para(run(f"{r.title} \u2014 made {r.created_at}   ", color=MUTED, size=8) + run("Page ", size=8)
                       + field.format("PAGE") + run(" of ", size=8) + field.format("NUMPAGES"),
                       align="right", space_after=0, style="Footer")
-        for part, xml in ((sec.header, header), (sec.footer, footer)):
-            part.is_linked_to_previous = False
-            element = part._element
-            for child in list(element):
-                element.remove(child)
-            for child in parse_xml(f"<w:hdr {NSDECLS}>{xml}</w:hdr>"):
-                element.append(child)
+        from docx.enum.section import WD_HEADER_FOOTER
+
+        sect = sec._sectPr
+        for ref in sect.xpath("w:headerReference|w:footerReference"):
+            sect.remove(ref)
+        sect.add_headerReference(WD_HEADER_FOOTER.PRIMARY, self.parts.body.part("header", header))
+        sect.add_footerReference(WD_HEADER_FOOTER.PRIMARY, self.parts.body.part("footer", footer))
 
     def _note_anchors(self, element: Any, hits: list[Hit], number_col: int) -> None:
         w = "{http://schemas.openxmlformats.org/wordprocessingml/2006/main}"

@@ -13,7 +13,7 @@ Word uses to pick it; LibreOffice substitutes Noto CJK for them.
 
 from __future__ import annotations
 
-import io
+import hashlib
 import itertools
 import re
 from typing import Any
@@ -162,8 +162,32 @@ class Body:
     def __init__(self, doc: Any) -> None:
         self.doc = doc
         self._ids = itertools.count(1)
-        self._images: dict[int, tuple[str, int, int]] = {}
+        self._images: dict[bytes, tuple[str, int, int]] = {}  # SHA-1 of the PNG -> (rId, width, height)
         self._links: dict[str, str] = {}
+
+    def relate(self, target: Any, reltype: str, *, external: bool = False) -> str:
+        """A new relationship of the document part to ``target`` (a part, or a URL when ``external``): its rId.
+
+        python-docx looks for an existing relationship and a free name by walking every part and
+        relationship on each call (quadratic in the pictures); here each gets a fresh rId at once.
+        """
+        rid = f"rIdPp{next(self._ids)}"
+        self.doc.part.rels.add_relationship(reltype, target, rid, is_external=external)
+        return rid
+
+    def part(self, kind: str, xml: str) -> str:
+        """A new header or footer part (``kind``: "header" or "footer") holding ``xml``; its rId."""
+        from docx.opc.constants import CONTENT_TYPE, RELATIONSHIP_TYPE
+        from docx.opc.packuri import PackURI
+        from docx.oxml import parse_xml
+        from docx.parts.hdrftr import FooterPart, HeaderPart
+
+        cls, tag, content = ((HeaderPart, "hdr", CONTENT_TYPE.WML_HEADER) if kind == "header"
+                             else (FooterPart, "ftr", CONTENT_TYPE.WML_FOOTER))
+        element = parse_xml(f"<w:{tag} {NSDECLS}>{xml}</w:{tag}>")
+        n = next(self._ids)
+        part = cls(PackURI(f"/word/{kind}{n}.xml"), content, element, self.doc.part.package)
+        return self.relate(part, RELATIONSHIP_TYPE.HEADER if kind == "header" else RELATIONSHIP_TYPE.FOOTER)
 
     def append(self, xml: str) -> list[Any]:
         """Parse ``xml`` (paragraphs and tables, their namespaces declared here) and add it at the end of the body."""
@@ -180,10 +204,16 @@ class Body:
         """A run holding ``png`` scaled to fit ``box_w`` x ``box_h`` twips, its aspect ratio kept ("" for None)."""
         if png is None:
             return run("no image", italic=True, color="8C959F", size=8)
-        key = id(png)
+        key = hashlib.sha1(png).digest()
         if key not in self._images:
-            rid, image = self.doc.part.get_or_add_image(io.BytesIO(png))
-            self._images[key] = (rid, image.px_width, image.px_height)
+            from docx.image.image import Image
+            from docx.opc.constants import RELATIONSHIP_TYPE
+            from docx.opc.packuri import PackURI
+            from docx.parts.image import ImagePart
+
+            image = Image.from_blob(png)
+            part = ImagePart.from_image(image, PackURI(f"/word/media/picture{len(self._images) + 1}.{image.ext}"))
+            self._images[key] = (self.relate(part, RELATIONSHIP_TYPE.IMAGE), image.px_width, image.px_height)
         rid, width, height = self._images[key]
         scale = min(box_w / max(width, 1), box_h / max(height, 1))
         cx, cy = round(width * scale * EMU_PER_TWIP), round(height * scale * EMU_PER_TWIP)
@@ -205,6 +235,6 @@ class Body:
         from docx.opc.constants import RELATIONSHIP_TYPE
 
         if url not in self._links:
-            self._links[url] = self.doc.part.relate_to(url, RELATIONSHIP_TYPE.HYPERLINK, is_external=True)
+            self._links[url] = self.relate(url, RELATIONSHIP_TYPE.HYPERLINK, external=True)
         inner = run(label, keep=keep, bold=bold, color="0550AE", underline=True)
         return f'<w:hyperlink r:id="{self._links[url]}">{inner}</w:hyperlink>'

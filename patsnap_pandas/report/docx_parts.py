@@ -20,7 +20,8 @@ __all__ = ["Parts", "closest", "marks_in_words"]
 
 MUTED = "57606A"
 RED = "B00020"
-THUMB_BOX = round(2.3 * CM)     # table thumbnails (256 px: about 280 dpi)
+THUMB_BOX = round(2.2 * CM)     # table thumbnails (256 px: about 300 dpi)
+SMALL_BOX = round(1.6 * CM)     # a summary's or the products overview's pictures
 CARD_BOX = round(6.6 * CM)      # the query and the hit side by side in a comparison
 SUMMARY_TOP = 5                 # the closest matches named in the executive summary
 
@@ -96,15 +97,18 @@ class Parts:
             return
         self.body.append(para(run(f"The {len(top)} closest matches and their owners", bold=True), keep_next=True,
                               space_before=160))
-        widths = self._shares([12, 16, 30, 42])
-        cells = [[para(run(_score(h), keep=True), style="Cell", align="right"),
+        batch = self.report.batch
+        widths = self._shares([10, 14, 16, 24, 36] if batch else [12, 16, 30, 42])
+        cells = [[*([para(run(h.query), style="Cell")] if batch else []),
+                  para(run(_score(h), keep=True), style="Cell", align="right"),
                   para(self.body.link(h.number, h.link), style="Cell"),
                   para(run(h.title), style="Cell"),
                   para(run(h.assignees or "not in PatSnap's data for this design",
                            color=None if h.assignees else MUTED)
                        + (run(f"  ({h.relevance})", italic=True, color=MUTED) if h.relevance else ""), style="Cell")]
                  for h in top]
-        self.body.append(table(widths, cells, header=[self._head(x) for x in ("Score", "Number", "Title", "Owner")]))
+        heads = (*(("Product",) if batch else ()), "Score", "Number", "Title", "Owner")
+        self.body.append(table(widths, cells, header=[self._head(x, right=x == "Score") for x in heads]))
 
     def search_rows(self, hits: Sequence[Hit]) -> list[tuple[str, str]]:
         """What was searched, for which markets and dates, how many hits: from the method rows."""
@@ -157,14 +161,14 @@ class Parts:
         widths = self._shares([16, 16, 7, 16, 17, 8, 20])
         rows = []
         for row in self.report.overview:
-            first = [para(self.body.picture(row.query_image, THUMB_BOX, THUMB_BOX, row.query), style="Cell"),
+            first = [para(self.body.picture(row.query_image, SMALL_BOX, SMALL_BOX, row.query), style="Cell"),
                      para(run(row.query), style="Cell"), para(run(str(row.hits)), style="Cell", align="right")]
             best = row.best
             if best is None:
                 status = {"no_hits": "no hits", "error": f"not searched: {row.error}"}.get(row.status, row.status)
                 rows.append([*first, para(run(status, color=MUTED), style="Cell"), "", "", ""])
                 continue
-            rows.append([*first, para(self.body.picture(best.image, THUMB_BOX, THUMB_BOX, best.number), style="Cell"),
+            rows.append([*first, para(self.body.picture(best.image, SMALL_BOX, SMALL_BOX, best.number), style="Cell"),
                          para(self.body.link(best.number, best.link), style="Cell"),
                          para(run(_score(best)), style="Cell", align="right"), para(run(best.title), style="Cell")])
         heads = ("Product image", "Product", "Hits", "Closest hit", "Number", "Score", "Title")
@@ -239,26 +243,27 @@ class Parts:
             self.card(section, hit)
 
     def card(self, section: Section, hit: Hit) -> None:
+        """The query (view) left, the hit right with the facts under it: one table row, never split across pages."""
         b, half = self.body, self.width // 2
         box = min(CARD_BOX, half - 300)
         view, caption = section.view_of(hit)
         if view is None:  # every view beside the hit: small, two to a row
             n = len(section.views)
             left = "".join(para(b.picture(v.image, box // 2, box // 2, f"view {i} of {n}"), align="center",
-                                space_after=0, keep_next=True)
-                           + para(run(f"View {i} of {n}", size=8, color=MUTED), align="center", keep_next=True)
+                                space_after=0, space_before=60)
+                           + para(run(f"View {i} of {n}", size=8, color=MUTED), align="center")
                            for i, v in enumerate(section.views, start=1))
         else:
-            left = para(b.picture(view.image, box, box, caption), align="center", space_after=0, keep_next=True)
-        left += para(run(caption, color=MUTED, size=8.5), align="center", keep_next=True)
-        right = (para(b.picture(hit.image, box, box, hit.number), align="center", space_after=0, keep_next=True)
-                 + para(run(f"Hit: {hit.number}", color=MUTED, size=8.5, keep=True), align="center", keep_next=True))
+            left = para(b.picture(view.image, box, box, caption), align="center", space_after=0, space_before=100)
+        left += para(run(caption, color=MUTED, size=8.5), align="center")
+        facts = "".join(para(run(f"{k}: ", color=MUTED) + run(v, keep=k in _KEEP), style="Cell")
+                        for k, v in self.facts(section, hit))
+        right = (para(b.picture(hit.image, box, box, hit.number), align="center", space_after=0, space_before=100)
+                 + para(run(f"Hit: {hit.number}", color=MUTED, size=8.5, keep=True), align="center") + facts)
         rank = f"Rank {hit.rank}" if hit.rank is not None else "Unranked"
         head = para(run(f"{rank} \u00b7 score {_score(hit)} \u00b7 ", bold=True) + b.link(hit.number, hit.link, bold=True),
                     keep_next=True, space_after=60)
-        facts = "".join(para(run(f"{k}: ", color=MUTED) + run(v, keep=k in _KEEP), style="Cell")
-                        for k, v in self.facts(section, hit))
-        b.append(head + table([half, self.width - half], [[left, right], [facts]]) + para(space_after=0))
+        b.append(head + table([half, self.width - half], [[left, right]]) + para(space_after=0))
 
     def facts(self, section: Section, hit: Hit) -> list[tuple[str, str]]:
         """The fields counsel needs, in words, only those with a value."""
@@ -292,7 +297,7 @@ class Parts:
 
     def _group_table(self, rows: list[GroupRow], name: str) -> None:
         widths = self._shares([14, 44, 10, 14, 18])
-        cells = [[para(self.body.picture(g.best_image, THUMB_BOX, THUMB_BOX, g.best_number), style="Cell"),
+        cells = [[para(self.body.picture(g.best_image, SMALL_BOX, SMALL_BOX, g.best_number), style="Cell"),
                   para(run(g.name), style="Cell"), para(run(str(g.hits)), style="Cell", align="right"),
                   para(run("" if g.best_score is None else f"{g.best_score:.3f}"), style="Cell", align="right"),
                   para(run(g.best_number, keep=True), style="Cell")] for g in rows]

@@ -132,13 +132,14 @@ class Export:
 
 
 def _report(df: pd.DataFrame, include: str, notes: Mapping[str, str] | None, title: str | None,
-            job: Mapping[str, Any] | None) -> Any:
+            job: Mapping[str, Any] | None, fetched: int | None = None) -> Any:
     """The report model of the export: a search report, or a clearance or prior-art report."""
     from ..report import build_report, clearance_report, prior_art_report
 
     query = df.attrs.get("query") or "query image"
     if job is None:
-        return build_report(df, title=title or f"Design search: {query}", include=include, notes=dict(notes or {}))
+        return build_report(df, title=title or f"Design search: {query}", include=include, notes=dict(notes or {}),
+                            fetched=fetched)
     check_choice(include, "include", ("all", "marked", "relevant"), what="choice")
     if include != "all":
         marks = df["relevance"].astype("string").str.strip().fillna("")
@@ -151,7 +152,7 @@ def _report(df: pd.DataFrame, include: str, notes: Mapping[str, str] | None, tit
 
 def export_report(df: pd.DataFrame, *, fmt: str, include: str, folder: str | Path,
                   notes: Mapping[str, str] | None = None, title: str | None = None,
-                  job: Mapping[str, Any] | None = None) -> Export:
+                  job: Mapping[str, Any] | None = None, fetched: int | None = None) -> Export:
     """Build the report of ``df`` (:func:`patsnap_pandas.report.build_report`), save it in ``folder``, offer it.
 
     Parameters
@@ -171,6 +172,9 @@ def export_report(df: pd.DataFrame, *, fmt: str, include: str, folder: str | Pat
         A clearance or prior-art search (:func:`.actions.job_of`): ``kind``, ``excluded``,
         ``provenance``, ``comparisons``; the report is then
         :func:`~patsnap_pandas.report.clearance_report` or :func:`~patsnap_pandas.report.prior_art_report`.
+    fetched : int, optional
+        How many hits the panel fetched (``df`` is what its local filters left): the report says
+        how many it holds of how many were fetched. Default ``len(df)``.
 
     Examples
     --------
@@ -187,7 +191,7 @@ def export_report(df: pd.DataFrame, *, fmt: str, include: str, folder: str | Pat
 
     check_choice(fmt, "fmt", EXPORT_FORMATS, what="format")
     suffix, word = EXPORT_FORMATS[fmt]
-    report = _report(df, include, notes, title, job)
+    report = _report(df, include, notes, title, job, fetched)
     folder = Path(folder).expanduser()
     folder.mkdir(parents=True, exist_ok=True)
     kind = {"clearance": "clearance", "prior_art": "prior-art"}.get(str((job or {}).get("kind")), "design-search")

@@ -46,8 +46,8 @@ from .rate_limit import RateLimiter
 
 if TYPE_CHECKING:
     from .budget import UsageCounter
-    from .records import RecordsLike
     from .mark_log import MarkLog
+    from .records import RecordsLike
     from .redis_mark_log import RedisMarkLog
     from .thumbnails import ThumbnailStore
 

@@ -47,6 +47,15 @@ SMALL_CORPUS_SIZE = 60
 #: design expires or lapses under them as the real date moves on.
 SANDBOX_TODAY = dt.date(2026, 12, 7)
 
+# --- watch lists (tests/watch) ----------------------------------------------------------------
+#: A watch's first run, the day designs are published in between (the sandbox's ``published`` knob),
+#: and the next week's run.
+WATCH_T0, WATCH_PUBLISHED, WATCH_T1 = "2026-11-30", "2026-12-03", "2026-12-07"
+#: The watched products: name -> sample image.
+WATCH_PRODUCTS = {"C-100": "armchair", "L-200": "desk-lamp", "S-300": "sneaker"}
+#: Ranks (in a search of the whole corpus) of the designs published between the two runs, per product.
+WATCH_FRESH_RANKS = (2, 5)
+
 #: The rows of the reliability tests' catalogue (one distinct drawing each, see :func:`distinct_png`).
 IMAGES = 200
 
@@ -639,6 +648,22 @@ def words_misplaced(path, page: int) -> list[str]:
             if across > 1 and down > 0.5 * min(ay1 - ay0, by1 - by0):
                 found.append(f"{aw} over {bw}")
     return found
+
+
+def images_misprinted(path, dpi: int = 200) -> list[str]:
+    """Images of a PDF (poppler's ``pdfimages -list``) stretched (x and y resolution differ by more than 1 %)
+    or printed coarser than ``dpi`` at their size on the page; none for a PDF that prints every image sharp."""
+    out = subprocess.run(["pdfimages", "-list", str(path)], check=True, capture_output=True, text=True).stdout
+    found = []
+    for line in out.splitlines()[2:]:
+        cells = line.split()
+        if cells[2] != "image":  # an smask is the transparency of the image before it
+            continue
+        page, width, height, x_ppi, y_ppi = int(cells[0]), cells[3], cells[4], int(cells[12]), int(cells[13])
+        if abs(x_ppi - y_ppi) > 0.01 * max(x_ppi, y_ppi) or min(x_ppi, y_ppi) < dpi:
+            found.append(f"page {page}: {width}x{height} px at {x_ppi}x{y_ppi} ppi")
+    return found
+
 
 #: The rule the report tests' clearance frames carry (tests/report/conftest.py ``clearance_frames``).
 EXPIRY_RULE = "EM registered design (EU design): 25 years from filing (Regulation (EC) 6/2002 Art. 12)"

@@ -46,7 +46,9 @@ from .rate_limit import RateLimiter
 
 if TYPE_CHECKING:
     from .budget import UsageCounter
+    from .mark_log import MarkLog
     from .records import RecordsLike
+    from .redis_mark_log import RedisMarkLog
     from .thumbnails import ThumbnailStore
 
 __all__ = ["Store", "UploadMemoLike", "open_store"]
@@ -132,6 +134,10 @@ class Store(abc.ABC):
 
         They are the user's work: :meth:`clear` leaves them.
         """
+
+    @abc.abstractmethod
+    def mark_log(self) -> MarkLog | RedisMarkLog:
+        """The history of marks (who marked which hit how, and when; the store's one): kept by :meth:`clear`."""
 
     # -- where, what, and emptying it --------------------------------------------------------
 

@@ -66,7 +66,7 @@ from ..api.batches import estimate_batch
 from ..api.client import PatsnapClient
 from ..api.image_params import ImageSearchOptions
 from ..api.models import Estimate
-from ..errors import BatchNotReadyError, BudgetExceededError, InvalidInputError
+from ..errors import BatchNotReadyError, BatchUnknownError, BudgetExceededError, InvalidInputError
 from ..frame import schema as frame
 from ..store.locks import flight_key
 from .clients import client_for, data_source
@@ -413,6 +413,11 @@ def _results(client: PatsnapClient, sub: Submission) -> list:
             raise BatchNotReadyError(
                 f"Overnight submission {sub.id} is not ready to collect (nothing was billed): PatSnap runs "
                 f"overnight jobs between 22:00 and 08:00 service time (UTC+8). {err.message}.",
+                endpoint=err.endpoint, code=err.code) from None
+        except BatchUnknownError as err:
+            raise BatchUnknownError(
+                f"Overnight submission {sub.id}: PatSnap does not know its job {job['job_id']} (a job of another "
+                f"account or server, or one PatSnap no longer keeps); nothing was billed. {err.message}",
                 endpoint=err.endpoint, code=err.code) from None
     return found
 

@@ -23,6 +23,9 @@ evening run and its morning run)::
   Before the results are ready it raises :class:`~patsnap_pandas.errors.BatchNotReadyError`
   saying from when (nothing billed). Collecting again costs nothing (finished results are cached).
 * ``pending(client=None) -> list[Submission]``: the submissions not collected yet.
+* ``collect_ready(client=None, thumbnails=True) -> dict[str, pandas.DataFrame]``: every pending
+  submission whose results are ready, collected (by id); those not ready yet are left pending.
+  What a scheduler's morning run calls.
 
 **Image URL lifetime.** An uploaded image's URL lives 9 hours, and PatSnap does not say when
 within the window a job runs. This module uploads at submit time (anew, so the 9 hours start
@@ -73,8 +76,8 @@ from .clients import client_for, data_source
 from .images import _prefetch, _store_query_image, _thumbnail_store, thumbnail_dir
 from .prepare import _prepare
 
-__all__ = ["Submission", "OvernightWarning", "UploadTooEarlyError", "submit", "collect", "pending", "estimate",
-           "service_now", "RECORD_KIND"]
+__all__ = ["Submission", "OvernightWarning", "UploadTooEarlyError", "submit", "collect", "collect_ready", "pending",
+           "estimate", "service_now", "RECORD_KIND"]
 
 #: The kind of the store's records holding the submissions (``client.store.records(RECORD_KIND)``).
 RECORD_KIND = "overnight"
@@ -401,6 +404,32 @@ def _frame(sub: Submission, results: list) -> pd.DataFrame:
     df.insert(len(frame.SCHEMA) + 2, "error", pd.array(error, dtype="string"))
     df["query"] = df["query"].astype("string")
     return df
+
+
+def collect_ready(client: PatsnapClient | None = None, *, thumbnails: bool = True) -> dict[str, pd.DataFrame]:
+    """Collect every pending submission whose results are ready; those not ready yet stay pending. Not billed.
+
+    Examples
+    --------
+    >>> from patsnap_pandas import PatsnapClient, samples
+    >>> client = PatsnapClient.sandbox(corpus_size=60, now="2026-12-07 16:00")
+    >>> _ = submit([samples.image("armchair")], client=client, limit=2, name="monday")
+    >>> collect_ready(client)                                    # 16:00: nothing is ready
+    {}
+    >>> client.sandbox_server.advance(hours=16)
+    >>> {name: len(hits) for name, hits in collect_ready(client, thumbnails=False).items()}
+    {'monday': 2}
+    >>> client.close()
+    """
+    thumbnails = check_flag(thumbnails, "thumbnails")
+    client = client_for(None, client)
+    found: dict[str, pd.DataFrame] = {}
+    for sub in pending(client):
+        try:
+            found[sub.id] = collect(sub, client=client, thumbnails=thumbnails)
+        except BatchNotReadyError:
+            continue
+    return found
 
 
 def _results(client: PatsnapClient, sub: Submission) -> list:

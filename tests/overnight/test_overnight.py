@@ -220,3 +220,16 @@ def test_a_job_the_service_does_not_know_is_named_with_its_submission(sandbox, c
 
     with pytest.raises(BatchUnknownError, match="Overnight submission lost: PatSnap does not know its job"):
         overnight.collect(submitted.id, client=stranger)
+
+
+@pytest.mark.patsnap_sandbox(now="2026-12-07 15:00")
+def test_the_morning_run_collects_what_is_ready_and_leaves_the_rest_pending(sandbox, corpus, client):
+    overnight.submit(_queries(corpus, 2), client=client, limit=3, name="monday")
+    sandbox.advance(hours=17)  # 08:00 tuesday: monday's jobs are ready
+    url = client.upload_image(distinct_png(corpus, 9), "own.png").url  # a URL of the user's own
+    overnight.submit({"tuesday product": url}, client=client, limit=3, name="tuesday")  # runs tonight
+    collected = overnight.collect_ready(client, thumbnails=False)
+    assert {name: len(hits) for name, hits in collected.items()} == {"monday": 6}
+    assert [s.id for s in overnight.pending(client)] == ["tuesday"]
+    sandbox.advance(hours=24)
+    assert list(overnight.collect_ready(client, thumbnails=False)) == ["tuesday"]

@@ -226,10 +226,11 @@ def test_a_job_the_service_does_not_know_is_named_with_its_submission(sandbox, c
 def test_the_morning_run_collects_what_is_ready_and_leaves_the_rest_pending(sandbox, corpus, client):
     overnight.submit(_queries(corpus, 2), client=client, limit=3, name="monday")
     sandbox.advance(hours=17)  # 08:00 tuesday: monday's jobs are ready
-    url = client.upload_image(distinct_png(corpus, 9), "own.png").url  # a URL of the user's own
+    url = client.upload_image(distinct_png(corpus, 9), "given.png").url  # given as a URL: sent as it is
     overnight.submit({"tuesday product": url}, client=client, limit=3, name="tuesday")  # runs tonight
     collected = overnight.collect_ready(client, thumbnails=False)
     assert {name: len(hits) for name, hits in collected.items()} == {"monday": 6}
     assert [s.id for s in overnight.pending(client)] == ["tuesday"]
     sandbox.advance(hours=24)
-    assert list(overnight.collect_ready(client, thumbnails=False)) == ["tuesday"]
+    with pytest.warns(overnight.OvernightWarning, match="tuesday product"):  # uploaded at 08:00: dead by 22:00
+        assert list(overnight.collect_ready(client, thumbnails=False)) == ["tuesday"]

@@ -40,6 +40,8 @@ The benchmarks:
   billed calls after each;
 * ``overnight_bench.py`` (OVERNIGHT): 50 images submitted as P062 jobs and collected the next sandbox
   morning, against the same P060 searches made at once: wall time, API calls, billed units, equal hits;
+* ``watch_bench.py`` (WATCH): a watch list of 30 products, week 1, the same day again and week 2,
+  against the same searches made by hand (``search_designs(refresh=True)`` each): wall time, billed calls;
 * ``suite_bench.py`` (SUITE, only with ``--only suite``): ``make test`` against ``make test`` of
   main before issue 22, in one sitting, and ``make test-fast``;
 * ``install_size.py`` (INSTALL): two throwaway venvs under /tmp, ``pip install .`` and
@@ -135,6 +137,9 @@ BENCHMARKS: dict[str, tuple[str, str, str]] = {
                   "after 08:00 (sandbox clock), against the same P060 searches made at once",
                   "the same 50 images searched at once with search_designs(endpoint='P060'), one after another, "
                   "same latency"),
+    "watch": ("watch_bench.py", "Watch lists: 30 products run in week 1, again the same day, and in week 2, "
+              "against the same searches made by hand", "search_designs(image, limit=10, refresh=True) for each of "
+              "the 30 products, one after another, on a fresh cache folder, same latency"),
     "suite": ("suite_bench.py", "The test suite: `make test` against `make test` of main before issue 22 (8e34bee), "
               "and `make test-fast`", "`make test` of the baseline commit, run first in the same sitting"),
     "install": ("install_size.py", "Install size: a core-only venv against `[all]`, and the import cost on the core",

@@ -354,6 +354,8 @@ def _about(report: Report, sheet: Any, fmt: dict) -> None:
 
 # --- clearance and prior-art workbooks (report.clearance) -------------------------------------------------
 
+#: Who made each mark and when, after the Relevance and Note columns (read_triage reads them back).
+_MARKED = (("marked_by", words.COLUMN_LABELS["marked_by"], 18), ("marked_at", words.COLUMN_LABELS["marked_at"], 17))
 #: The job's Hits sheet: key, header, width (characters).
 _JOB_SHEET: dict[str, tuple[tuple[str, str, int], ...]] = {
     "clearance": (("image", "Image", 17), ("number", "Number", 20), ("authority", "Office", 20), ("score", "Score", 8),
@@ -362,10 +364,11 @@ _JOB_SHEET: dict[str, tuple[tuple[str, str, int], ...]] = {
                   ("expiry", "Expiry (estimate)", 13), ("expiry_certainty", "How sure", 16),
                   ("expiry_patsnap", "PatSnap's expiry", 13), ("expiry_apart", "Days apart", 9),
                   ("expiry_rule", "Rule", 44), ("next_renewal", "Next renewal", 30),
-                  ("relevance", "Relevance", 14), ("note", "Note", 30)),
+                  ("relevance", "Relevance", 14), ("note", "Note", 30), *_MARKED),
     "prior_art": (("image", "Image", 17), ("number", "Number", 20), ("authority", "Office", 20), ("score", "Score", 8),
                   ("kind", "Kind", 13), ("published", "Published", 12), ("applied", "Filed", 12),
-                  ("title", "Title", 40), ("assignees", "Owner", 34), ("relevance", "Relevance", 14), ("note", "Note", 30)),
+                  ("title", "Title", 40), ("assignees", "Owner", 34), ("relevance", "Relevance", 14), ("note", "Note", 30),
+                  *_MARKED),
 }
 
 
@@ -426,7 +429,7 @@ def _job_value(hit: Hit, key: str) -> Any:
 
 
 def _job_cell(sheet: Any, row: int, col: int, key: str, hit: Hit, fmt: dict) -> None:
-    if key in ("image", "number", "score", "relevance", "note"):
+    if key in ("image", "number", "score", "relevance", "note", "marked_at"):
         _hit_cell(sheet, row, col, key, hit, fmt)
         return
     value = _job_value(hit, key)

@@ -104,3 +104,14 @@ def test_history_in_the_teams_redis_is_seen_by_everyone_sharing_it(hits, make_cl
         assert [e["marked_by"] for e in other.mark_log().read([first.lower()])] == ["Ana Li", "Bo Chen"]
     finally:
         other.close()
+
+
+def test_a_clearance_workbook_round_trip_keeps_who_and_when(clearance_frames, tmp_path):
+    from patsnap_pandas.report import clearance_report, write_excel
+
+    kept, excluded, provenance = clearance_frames
+    marked = _two_reviewers(kept)
+    path = write_excel(clearance_report(marked, excluded, provenance), tmp_path / "clearance.xlsx")
+    back = kept.patsnap.apply_triage(read_triage(path))
+    columns = ["patent_pn", "relevance", "marked_by", "marked_at"]
+    pd.testing.assert_frame_equal(back[columns], marked[columns])

@@ -115,3 +115,16 @@ def test_a_clearance_workbook_round_trip_keeps_who_and_when(clearance_frames, tm
     back = kept.patsnap.apply_triage(read_triage(path))
     columns = ["patent_pn", "relevance", "marked_by", "marked_at"]
     pd.testing.assert_frame_equal(back[columns], marked[columns])
+
+
+def test_a_hostile_reviewer_name_is_text_everywhere(hits, tmp_path):
+    from tests.helpers import HOSTILE_TITLE, assert_safe_html
+
+    name = "=HYPERLINK(\"http://x\")" + HOSTILE_TITLE
+    marked = hits.patsnap.mark(hits["patent_pn"].iloc[0], relevance="relevant", by=name, at=DAY_1)
+    page = marked.patsnap.to_html(tmp_path / "r.html").read_text(encoding="utf-8")
+    assert_safe_html(page, "a report with a hostile reviewer name")
+    assert "&lt;img src=x onerror=alert(1)&gt;" in page.replace("<wbr>", "")
+    sheet = openpyxl.load_workbook(marked.patsnap.to_excel(tmp_path / "r.xlsx"))["Hits"]
+    cells = [c for row in sheet.iter_rows() for c in row if c.value == name]
+    assert cells and all(c.data_type == "s" for c in cells)  # text, never a formula

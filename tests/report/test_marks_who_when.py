@@ -128,3 +128,19 @@ def test_a_hostile_reviewer_name_is_text_everywhere(hits, tmp_path):
     sheet = openpyxl.load_workbook(marked.patsnap.to_excel(tmp_path / "r.xlsx"))["Hits"]
     cells = [c for row in sheet.iter_rows() for c in row if c.value == name]
     assert cells and all(c.data_type == "s" for c in cells)  # text, never a formula
+
+
+@pytest.mark.parametrize("page_size", ["A4", "Letter"])
+def test_who_and_when_fit_the_pdf_page(hits, tmp_path, page_size):
+    from tests.helpers import pdf_pages, words_misplaced
+
+    marked = hits
+    for i, pn in enumerate(hits["patent_pn"]):
+        marked = marked.patsnap.mark(pn, relevance=("relevant", "not relevant", "unsure")[i % 3],
+                                     note=f"checked-{i} against the outline", by="Anastasia Papadopoulou-Whitfield",
+                                     at=DAY_2)
+    path = marked.patsnap.to_pdf(tmp_path / "r.pdf", page_size=page_size)
+    assert [(page, words_misplaced(path, page)) for page in range(1, pdf_pages(path) + 1)
+            if words_misplaced(path, page)] == []
+    text = " ".join(pdf_text(path).split())
+    assert text.count("2026-12-08 16:05 UTC") >= len(hits)  # every row says when (cards too)

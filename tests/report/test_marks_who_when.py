@@ -144,3 +144,20 @@ def test_who_and_when_fit_the_pdf_page(hits, tmp_path, page_size):
             if words_misplaced(path, page)] == []
     text = " ".join(pdf_text(path).split())
     assert text.count("2026-12-08 16:05 UTC") >= len(hits)  # every row says when (cards too)
+
+
+def test_counsel_signs_a_mark_in_excel_and_it_comes_back(hits, tmp_path):
+    path = hits.patsnap.to_excel(tmp_path / "r.xlsx")  # nothing marked yet: the columns are there to fill
+    book = openpyxl.load_workbook(path)
+    sheet = book["Hits"]
+    header_row = next(row for row in sheet.iter_rows() if any(c.value == "Number" for c in row))
+    at = {c.value: c.column for c in header_row}
+    first = header_row[0].row + 1
+    sheet.cell(first, at["Relevance"]).value = "Relevant"
+    sheet.cell(first, at["Marked by"]).value = "  C. Counsel "
+    sheet.cell(first, at["Marked at (UTC)"]).value = dt.datetime(2026, 12, 9, 14, 0)
+    book.save(path)
+    back = hits.patsnap.apply_triage(read_triage(path))
+    assert back.loc[0, ["relevance", "marked_by", "marked_at"]].tolist() == ["relevant", "C. Counsel",
+                                                                             "2026-12-09T14:00:00Z"]
+    assert back["marked_by"].iloc[1:].isna().all()

@@ -161,3 +161,19 @@ def test_counsel_signs_a_mark_in_excel_and_it_comes_back(hits, tmp_path):
     assert back.loc[0, ["relevance", "marked_by", "marked_at"]].tolist() == ["relevant", "C. Counsel",
                                                                              "2026-12-09T14:00:00Z"]
     assert back["marked_by"].iloc[1:].isna().all()
+
+
+def test_a_batch_workbook_round_trip_keeps_the_product_and_who_and_when(client, corpus, tmp_path):
+    from tests.helpers import design_png
+
+    catalogue = pd.DataFrame({"sku": ["C-1", "C-1b"], "photo": [design_png(corpus, 5), design_png(corpus, 5)]})
+    batch = catalogue.patsnap.search_each("photo", label_column="sku", limit=3, client=client, progress=False)
+    first = batch["patent_pn"].iloc[0]
+    assert (batch["patent_pn"] == first).sum() == 2  # the same design under both products
+    marked = batch.patsnap.mark((batch["patent_pn"] == first) & (batch["query"] == "C-1b"), relevance="relevant",
+                                by="Ana Li", at=DAY_1)
+    marks = read_triage(marked.patsnap.to_excel(tmp_path / "batch.xlsx"))
+    assert "query" in marks.columns  # the Product column is read back
+    back = batch.patsnap.apply_triage(marks)
+    columns = ["query", "patent_pn", "relevance", "marked_by", "marked_at"]
+    pd.testing.assert_frame_equal(back[columns], marked[columns])

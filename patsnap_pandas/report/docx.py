@@ -26,8 +26,9 @@ from .._extras import require
 from .._validate import check_choice
 from ..errors import InvalidInputError
 from ..frame import words
+from ..safe_text import display_safe
 from .clearance import expiry_words
-from .docx_parts import MUTED, RED, Parts
+from .docx_parts import MUTED, RED, Parts, mark_cell
 from .docx_xml import CJK_FONTS, CM, Body, para, run, table
 from .job_model import Job
 from .model import Hit, Report, build_report
@@ -215,8 +216,10 @@ class _Writer:
             "Rule": (run(hit.expiry_rule), ""),
             "Kind": (run("utility model" if hit.utility_model else "design", bold=hit.utility_model), ""),
             "Legal status": (run(hit.in_force or hit.legal_status), hit.in_force_reason),
-            "Relevance and note": (run(hit.relevance, bold=True), hit.note),
+            "Relevance and note": ("", hit.note),
         }[header]
+        if header == "Relevance and note":
+            return mark_cell(hit) + p._sub(hit.note)
         main, sub = values
         return para(main, style="Cell", align="right" if header == "Score" else None) + p._sub(sub or "")
 
@@ -294,21 +297,17 @@ class _Writer:
                 self.parts.comments.append((tr.findall(f"{w}tc")[number_col].find(f".//{w}r"), hit))
 
     def add_comments(self) -> None:
-        """Each triage note as a Word comment, anchored on its hit's number in the candidate table."""
+        """Each triage note as a Word comment on its hit's number in the candidate table, by its reviewer, dated."""
         from docx.text.run import Run
 
-        author = self.report.author or "patsnap-pandas"
-        initials = "".join(w[0] for w in re.findall(r"[^\W\d_]+", author)[:3]).upper() or "PP"
         for element, hit in self.parts.comments:
-            anchor = Run(element, self.doc)
+            author = hit.marked_by or self.report.author or "patsnap-pandas"
+            initials = "".join(w[0] for w in re.findall(r"[^\W\d_]+", author)[:3]).upper() or "PP"
             text = f"{hit.relevance}: {hit.note}" if hit.relevance else hit.note
-            self.doc.add_comment(anchor, text=_comment_safe(text), author=author[:255], initials=initials)
-
-
-def _comment_safe(value: str) -> str:
-    from ..safe_text import display_safe
-
-    return display_safe(value)
+            comment = self.doc.add_comment(Run(element, self.doc), text=display_safe(text),
+                                           author=display_safe(author)[:255], initials=initials)
+            if hit.marked_at is not None:
+                comment._comment_elm.date = hit.marked_at.replace(microsecond=0)
 
 
 def _styles(doc: Any) -> None:

@@ -12,11 +12,12 @@ from collections.abc import Sequence
 from typing import Any
 
 from ..frame import words
+from ..frame.parties import NO_OWNER, NO_OWNERS_SENTENCE
 from .clearance import expiry_words
 from .docx_xml import CM, Body, para, run, table
 from .model import GroupRow, Hit, Report, Section
 
-__all__ = ["Parts", "closest", "marks_in_words"]
+__all__ = ["Parts", "closest", "mark_cell", "marks_in_words"]
 
 MUTED = "57606A"
 RED = "B00020"
@@ -46,6 +47,17 @@ def marks_in_words(hits: Sequence[Hit]) -> str:
 def closest(hits: Sequence[Hit], n: int = SUMMARY_TOP) -> list[Hit]:
     """The ``n`` best-scored hits (ties keep their order)."""
     return sorted(hits, key=lambda h: -(h.score if h.score is not None else -1))[:n]
+
+
+def mark_cell(hit: Hit) -> str:
+    """The relevance mark, and who made it and when, as a table cell's paragraphs ("" when unmarked)."""
+    if not hit.relevance:
+        return ""
+    by = (para(run(f"by {hit.marked_by or 'an unnamed reviewer'}", color=MUTED, size=7.5)
+               + (run(f", {hit.marked_when}", color=MUTED, size=7.5, keep=True) if hit.marked_when else ""),
+               style="Cell") if hit.marked else "")
+    return para(run(hit.relevance, bold=hit.relevance in ("relevant", "unsure"),
+                    color=_MARK_COLOURS.get(hit.relevance)), style="Cell") + by
 
 
 def _score(hit: Hit) -> str:
@@ -103,7 +115,7 @@ class Parts:
                   para(run(_score(h), keep=True), style="Cell", align="right"),
                   para(self.body.link(h.number, h.link), style="Cell"),
                   para(run(h.title), style="Cell"),
-                  para(run(h.assignees or "not in PatSnap's data for this design",
+                  para(run(h.assignees or NO_OWNER,
                            color=None if h.assignees else MUTED)
                        + (run(f"  ({h.relevance})", italic=True, color=MUTED) if h.relevance else ""), style="Cell")]
                  for h in top]
@@ -221,8 +233,7 @@ class Parts:
         if fields == ("title", "assignees"):
             return para(run(hit.title), style="Cell") + self._sub(hit.assignees)
         if fields == ("relevance", "note"):
-            return (para(run(hit.relevance, bold=hit.relevance in ("relevant", "unsure"),
-                             color=_MARK_COLOURS.get(hit.relevance)), style="Cell") + self._sub(hit.note))
+            return mark_cell(hit) + self._sub(hit.note)
         if fields == ("loc", "legal_status"):
             return para(run(hit.loc), style="Cell") + self._sub(hit.legal_status)
         lines = [para(run(f"{words.COLUMN_LABELS[_DATE_COLUMNS[k]]} ", color=MUTED) + run(getattr(hit, k), keep=True),
@@ -267,20 +278,20 @@ class Parts:
 
     def facts(self, section: Section, hit: Hit) -> list[tuple[str, str]]:
         """The fields counsel needs, in words, only those with a value."""
-        out = [("Title", hit.title), ("Owner", hit.assignees), ("Office", hit.authority),
+        out = [("Title", hit.title), ("Owner", hit.assignees), ("Inventors", hit.inventors), ("Office", hit.authority),
                ("Applied", hit.applied), ("Published", hit.published), ("Granted", hit.granted),
                ("Locarno class", hit.loc), ("Legal status", hit.legal_status),
                ("Kind", "utility model" if hit.utility_model else ""),
                ("In force", f"{hit.in_force}: {hit.in_force_reason}" if hit.in_force_reason else hit.in_force),
                *expiry_words(hit), ("Next renewal", hit.next_renewal),
-               ("Relevance", hit.relevance), ("Note", hit.note)]
+               ("Relevance", hit.relevance), ("Note", hit.note), ("Marked", hit.marked.removeprefix("by "))]
         if hit.matched_view is not None and section.multi_view:
             out.insert(0, ("Matched view", f"{hit.matched_view} of {len(section.views)}"))
         if section.multi_view and hit.view_scores:
             out.append(("Score per view", ", ".join(f"view {i}: {'' if s is None else f'{s:.3f}'}"
                                                     for i, s in enumerate(hit.view_scores, start=1))))
         if not hit.assignees:
-            out.insert(1, ("Owner", "not in PatSnap's data for this design"))
+            out.insert(1, ("Owner", NO_OWNER))
         return [(k, v) for k, v in out if v]
 
     # --- closing parts --------------------------------------------------------------------------------
@@ -289,7 +300,7 @@ class Parts:
         r = self.report
         self.heading("Summaries")
         if not r.by_assignee:
-            self.text("No owners: PatSnap's data for these designs names none.", muted=True)
+            self.text(NO_OWNERS_SENTENCE, muted=True)
         for title, name, rows in (("Per owner", "Owner", r.by_assignee), ("Per office", "Office", r.by_authority)):
             if rows:
                 self.heading(title, 2)

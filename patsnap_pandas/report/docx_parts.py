@@ -45,12 +45,31 @@ def marks_in_words(hits: Sequence[Hit]) -> str:
 
 
 def closest(hits: Sequence[Hit], n: int = SUMMARY_TOP) -> list[Hit]:
-    """The ``n`` best-scored hits (ties keep their order)."""
+    """The ``n`` best-scored hits (ties keep their order).
+
+    Examples
+    --------
+    >>> from patsnap_pandas.report.model import Hit
+    >>> hits = [Hit(i, s, f"US{i}", "", "", "US", "", "", "", "", "", "", None, None, "", "", "")
+    ...         for i, s in enumerate([0.5, None, 0.9], start=1)]
+    >>> [h.number for h in closest(hits, 2)]
+    ['US3', 'US1']
+    """
     return sorted(hits, key=lambda h: -(h.score if h.score is not None else -1))[:n]
 
 
 def mark_cell(hit: Hit) -> str:
-    """The relevance mark, and who made it and when, as a table cell's paragraphs ("" when unmarked)."""
+    """The relevance mark, and who made it and when, as a table cell's paragraphs ("" when unmarked).
+
+    Examples
+    --------
+    >>> import datetime as dt
+    >>> from patsnap_pandas.report.model import Hit
+    >>> hit = Hit(1, 0.9, "US1", "", "", "US", "", "", "", "", "", "", None, None, "unsure", "legs?", "",
+    ...           marked_by="B. Counsel", marked_at=dt.datetime(2026, 12, 3, 16, 5, tzinfo=dt.timezone.utc))
+    >>> "unsure" in mark_cell(hit), "by B. Counsel" in mark_cell(hit), mark_cell(dataclasses.replace(hit, relevance=""))
+    (True, True, '')
+    """
     if not hit.relevance:
         return ""
     by = (para(run(f"by {hit.marked_by or 'an unnamed reviewer'}", color=MUTED, size=7.5)
@@ -66,7 +85,22 @@ def _score(hit: Hit) -> str:
 
 @dataclasses.dataclass
 class Parts:
-    """Draws the parts of ``report`` into ``body``; ``width`` is the current section's content width (twips)."""
+    """Draws the parts of ``report`` into ``body``; ``width`` is the current section's content width (twips).
+
+    Examples
+    --------
+    >>> import docx
+    >>> from patsnap_pandas import PatsnapClient, samples, search_designs
+    >>> from patsnap_pandas.report import build_report
+    >>> client = PatsnapClient.sandbox()
+    >>> report = build_report(search_designs(samples.image("armchair"), client=client, limit=3))
+    >>> document = docx.Document()
+    >>> parts = Parts(Body(document), report, 9000)
+    >>> parts.heading("Executive summary"); parts.kv([("Hits", "3 of 3 fetched")])
+    >>> document.paragraphs[-1].text, document.tables[-1].cell(0, 1).text
+    ('Executive summary', '3 of 3 fetched')
+    >>> client.close()
+    """
 
     body: Body
     report: Report

@@ -105,7 +105,13 @@ def run(value: str, *, bold: bool = False, italic: bool = False, color: str | No
 
 def para(*runs: str, style: str | None = None, align: str | None = None, keep_next: bool = False,
          space_after: int | None = None, space_before: int | None = None) -> str:
-    """A paragraph of ``runs`` (XML from :func:`run`, :meth:`Body.picture` or :meth:`Body.link`); spacing in twips."""
+    """A paragraph of ``runs`` (XML from :func:`run`, :meth:`Body.picture` or :meth:`Body.link`); spacing in twips.
+
+    Examples
+    --------
+    >>> para(run("Hits"), style="Cell", align="right")
+    '<w:p><w:pPr><w:pStyle w:val="Cell"/><w:jc w:val="right"/></w:pPr><w:r><w:t xml:space="preserve">Hits</w:t></w:r></w:p>'
+    """
     spacing = ((f' w:before="{space_before}"' if space_before is not None else "")
                + (f' w:after="{space_after}"' if space_after is not None else ""))
     props = ((f'<w:pStyle w:val="{style}"/>' if style else "") + ("<w:keepNext/>" if keep_next else "")
@@ -119,6 +125,12 @@ def table(widths: list[int], rows: list[list[str]], *, header: list[str] | None 
     """A table of fixed column ``widths`` (twips): each cell is paragraph XML; the header repeats on each page.
 
     A row of one cell spans the whole table.
+
+    Examples
+    --------
+    >>> xml = table([2000, 3000], [[para(run("a")), para(run("b"))], [para(run("across"))]], header=["", ""])
+    >>> xml.count("<w:tr>"), "<w:tblHeader/>" in xml, '<w:gridSpan w:val="2"/>' in xml
+    (3, True, True)
 
     Rows never split across pages; the layout is fixed, so Word and LibreOffice never widen it past the margins.
     """

@@ -40,7 +40,15 @@ __all__ = ["mark_history", "record_marks", "store_of"]
 
 
 def store_of(df: pd.DataFrame | None, client: PatsnapClient | None = None) -> Store:
-    """The store that keeps the marks of ``df``: its client's, else the one the ``PATSNAP_*`` settings name."""
+    """The store that keeps the marks of ``df``: its client's, else the one the ``PATSNAP_*`` settings name.
+
+    Examples
+    --------
+    >>> from patsnap_pandas import PatsnapClient
+    >>> with PatsnapClient.sandbox() as client:
+    ...     store_of(None, client) is client.store
+    True
+    """
     try:
         return client_for(df, client).store
     except MissingCredentialsError:
@@ -53,6 +61,16 @@ def record_marks(df: pd.DataFrame, selection: Any, *, relevance: str | None = No
 
     Every argument is checked before anything is kept; the frame returned holds the marks even
     when the history cannot be written (the store keeps them in memory and warns once).
+
+    Examples
+    --------
+    >>> from patsnap_pandas import PatsnapClient, samples, search_designs
+    >>> client = PatsnapClient.sandbox()
+    >>> df = search_designs(samples.image("desk-lamp"), client=client, limit=3)
+    >>> df = record_marks(df, df["rank"] == 1, relevance="relevant", by="ana", client=client)
+    >>> df.loc[0, ["relevance", "marked_by"]].tolist(), len(mark_history(df, client=client))
+    (['relevant', 'ana'], 1)
+    >>> client.close()
     """
     out, entries = mark_entries(df, selection, relevance=relevance, note=note, by=by, at=at)
     store_of(df, client).mark_log().append(entries)
@@ -67,6 +85,14 @@ def mark_history(df: pd.DataFrame | None = None, *, client: PatsnapClient | None
     DataFrame
         Columns ``patent_pn``, ``query``, ``relevance``, ``note``, ``marked_by``, ``marked_at``
         (UTC, ISO 8601), strings; the last row of a patent is its mark as it stands.
+
+    Examples
+    --------
+    >>> from patsnap_pandas import PatsnapClient, samples, search_designs
+    >>> with PatsnapClient.sandbox() as client:
+    ...     df = search_designs(samples.image("desk-lamp"), client=client, limit=3)
+    ...     mark_history(df, client=client).columns.tolist()
+    ['patent_pn', 'query', 'relevance', 'note', 'marked_by', 'marked_at']
     """
     numbers = None if df is None else [str(p) for p in df["patent_pn"].dropna().unique()]
     entries = store_of(df, client).mark_log().read(numbers)

@@ -299,7 +299,8 @@ def _marked(hit: Hit) -> str:
     """Who marked the hit and when, the time on one line ("" when not recorded)."""
     if not hit.marked:
         return ""
-    when = f', <span class="date">{escape(hit.marked_when)}</span>' if hit.marked_when else ""
+    day, _, time = hit.marked_when.partition(" ")  # the date and the time each on one line (a narrow column)
+    when = f', <span class="date">{escape(day)}</span> <span class="date">{escape(time)}</span>' if day else ""
     return f"by {breakable(hit.marked_by or 'an unnamed reviewer')}{when}"
 
 

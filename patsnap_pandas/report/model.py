@@ -103,6 +103,8 @@ class Hit:
     def marked(self) -> str:
         """Who marked the hit and when, in words ("" for an unmarked hit or one marked before names were kept).
 
+        Examples
+        --------
         >>> Hit(None, None, "USD1S", "", "", "", "", "", "", "", "", "", None, None, "relevant", "", "",
         ...     marked_by="A. Analyst", marked_at=_dt.datetime(2026, 12, 7, 9, 30, tzinfo=_dt.timezone.utc)).marked
         'by A. Analyst, 2026-12-07 09:30 UTC'

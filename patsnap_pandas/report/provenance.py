@@ -28,6 +28,13 @@ BATCH_VIEWS_NOTE = ("a product with several views had them searched together in 
 
 
 def when_text(value: Any) -> str:
+    """A time of ``df.attrs`` (ISO text; a list: the earliest) as a report says it, in UTC.
+
+    Examples
+    --------
+    >>> when_text("2026-12-07T10:30:00+01:00"), when_text(None)
+    ('2026-12-07 09:30 UTC', 'not recorded')
+    """
     if isinstance(value, list):
         value = min((v for v in value if isinstance(v, str)), default=None)
     if not isinstance(value, str) or not value:
@@ -50,6 +57,19 @@ def _single_filters(attrs: Mapping[str, Any]) -> Mapping[str, Any]:
 
 def method_rows(attrs: Mapping[str, Any], df: pd.DataFrame, counts: tuple[int, int], shown: int, include: str,
             batch: bool, notes: list[tuple[str, str]]) -> list[tuple[str, str]]:
+    """The "Method and coverage" rows: source, what was searched, filters in words, counts, order, when.
+
+    ``counts`` is (hits fetched, hits ``df`` holds), ``shown`` the hits in the report; a note whose
+    label is already a row takes that row's place (each fact once), the others follow.
+
+    Examples
+    --------
+    >>> import pandas as pd
+    >>> rows = dict(method_rows({"query": "chair.png"}, pd.DataFrame(), (20, 4), 4, "all", False,
+    ...                         [("Sort order", "newest first, as the panel shows them")]))
+    >>> rows["Hits in this report"], rows["Sort order"]
+    ('4 of 20 fetched (16 left out by the filters listed below)', 'newest first, as the panel shows them')
+    """
     rows: list[tuple[str, str]] = [("Data source", words.source_in_words(attrs))]
     if batch:
         batch_attrs = attrs.get("batch")
@@ -94,6 +114,13 @@ def method_rows(attrs: Mapping[str, Any], df: pd.DataFrame, counts: tuple[int, i
 
 
 def about_rows(attrs: Mapping[str, Any], sections: Sequence[Section]) -> list[tuple[str, str]]:
+    """The "About this report" rows: the package's version, each query image's SHA-256, the filters as sent.
+
+    Examples
+    --------
+    >>> about_rows({"filters": {"country": "US"}}, [])[-1]
+    ('Filters as sent', 'country=US')
+    """
     from .._version import __version__
 
     rows = [("Made with", f"patsnap-pandas {__version__}")]

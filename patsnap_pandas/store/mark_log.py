@@ -40,7 +40,13 @@ _MAX_PARAMETERS = 900  # more patent numbers than this: read all and keep theirs
 
 
 def mark_key(patent_pn: Any) -> str:
-    """A patent number as the history keys it: trimmed, upper case."""
+    """A patent number as the history keys it: trimmed, upper case.
+
+    Examples
+    --------
+    >>> mark_key(" usd907292s ")
+    'USD907292S'
+    """
     return str(patent_pn).strip().upper()
 
 

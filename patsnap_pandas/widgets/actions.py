@@ -18,6 +18,7 @@ import pandas as pd
 from ..api.client import PatsnapClient
 from ..api.images import ImageSizeWarning
 from ..errors import CacheError, FilterError, InvalidInputError, MissingCredentialsError
+from ..frame.marks import mark_time
 from ..frame.schema import MARK_COLUMNS, concat_frames
 from ..jobs.clients import client_for
 from ..jobs.images import load_thumbnails
@@ -31,7 +32,8 @@ from .purpose import run_job
 if TYPE_CHECKING:
     from .state import PanelState
 
-__all__ = ["export", "find_client", "job_of", "keep_mark", "load_more", "run", "search", "with_marks"]
+__all__ = ["export", "find_client", "job_of", "keep_mark", "load_more", "run", "search", "set_mark",
+           "with_marks"]
 
 # Warnings of the search modules that the status line repeats in plain words.
 _SHOWN_WARNINGS = (SearchWarning, ThumbnailWarning, ImageSizeWarning)
@@ -110,11 +112,67 @@ def find_client(state: PanelState) -> PatsnapClient | None:
     return client
 
 
+def set_mark(state: PanelState, index: int, relevance: str | None, note: str | None) -> None:
+    """Mark row ``index`` of ``state.results``: into ``marks`` and ``mark_stamps`` (who, when: ``state.reviewer``
+    and ``state.clock()``), the ``relevance``/``note``/``marked_by``/``marked_at`` columns, and the store's history.
+
+    ``note=None`` keeps the note there is; no relevance and no note clear the mark (the clearing is kept in
+    the history too).
+
+    Examples
+    --------
+    >>> import datetime as dt
+    >>> from patsnap_pandas import PatsnapClient, samples
+    >>> from patsnap_pandas.widgets.state import PanelState
+    >>> with PatsnapClient.sandbox() as client:
+    ...     state = PanelState(client=client, limit=3, reviewer="ana")
+    ...     state.set_image(samples.image("armchair"))
+    ...     state.search()
+    ...     state.clock = lambda: dt.datetime(2026, 12, 7, 9, 30, tzinfo=dt.timezone.utc)
+    ...     set_mark(state, 0, "relevant", "same legs")
+    >>> state.results.loc[0, ["relevance", "marked_by", "marked_at"]].tolist()
+    ['relevant', 'ana', '2026-12-07T09:30:00Z']
+    """
+    df = state.results
+    assert df is not None
+    pid = str(df.at[index, "patent_id"])
+    note = state.marks.get(pid, (None, ""))[1] if note is None else note.strip()
+    marks, stamps = dict(state.marks), dict(state.mark_stamps)
+    stamp = (state.reviewer, mark_time(state.clock()))
+    if relevance is None and not note:
+        marks.pop(pid, None)
+        stamps.pop(pid, None)
+    else:
+        marks[pid], stamps[pid] = (relevance, note), stamp
+    same = (df["patent_id"].astype("string") == pid).to_numpy()
+    for column in MARK_COLUMNS:
+        if column not in df.columns:
+            df[column] = pd.array([None] * len(df), dtype="string")
+    df.loc[same, ["relevance", "note"]] = [relevance if relevance is not None else pd.NA, note or pd.NA]
+    df.loc[same, list(MARK_COLUMNS)] = [v or pd.NA for v in stamp] if pid in stamps else [pd.NA, pd.NA]
+    keep_mark(state, df[same].head(1), stamp)
+    state.mark_stamps = stamps
+    state.marks = marks
+
+
 def keep_mark(state: PanelState, rows: pd.DataFrame, stamp: tuple[str, str]) -> None:
     """Append the mark of ``rows`` (as it now stands; a cleared mark too) to the store's mark history.
 
     The store of the panel's client (the cache folder or the team's Redis), as ``df.patsnap.mark``
     keeps it; a history that cannot be written warns and keeps the mark in memory (the panel's mark stays).
+    :func:`set_mark` calls it.
+
+    Examples
+    --------
+    >>> from patsnap_pandas import PatsnapClient, samples
+    >>> from patsnap_pandas.widgets.state import PanelState
+    >>> with PatsnapClient.sandbox() as client:
+    ...     state = PanelState(client=client, limit=3)
+    ...     state.set_image(samples.image("armchair"))
+    ...     state.search()
+    ...     keep_mark(state, state.results.head(1).assign(relevance="unsure"), ("bo", "2026-12-08T10:00:00Z"))
+    ...     state.results.patsnap.mark_history(client=client)["marked_by"].tolist()
+    ['bo']
     """
     entries = [{"patent_pn": row.get("patent_pn"), "query": row.get("query"),
                 "relevance": row.get("relevance"), "note": row.get("note"),

@@ -44,8 +44,7 @@ from ..api.client import PatsnapClient
 from ..api.filters import SearchFilters
 from ..api.images import ImageSizeWarning, PreparedImage, prepare_image
 from ..errors import FilterError, InvalidInputError
-from ..frame.marks import mark_time
-from ..frame.schema import MARK_COLUMNS, RELEVANCE_VALUES
+from ..frame.schema import RELEVANCE_VALUES
 from ..imaging import thumbnail_png_or_none
 from ..jobs.views import MAX_VIEWS
 from . import actions
@@ -546,30 +545,8 @@ class PanelState(PurposeTraits, HasTraits):
         return self.marks.get(str(df.at[index, "patent_id"]), (None, ""))
 
     def set_mark(self, index: int, relevance: str | None, note: str | None) -> None:
-        """Mark row ``index`` of ``results``: into ``marks`` and the ``relevance``/``note`` columns.
-
-        ``note=None`` keeps the note there is.
-        """
-        df = self.results
-        assert df is not None
-        pid = str(df.at[index, "patent_id"])
-        note = self.marks.get(pid, (None, ""))[1] if note is None else note.strip()
-        marks, stamps = dict(self.marks), dict(self.mark_stamps)
-        stamp = (self.reviewer, mark_time(self.clock()))
-        if relevance is None and not note:
-            marks.pop(pid, None)
-            stamps.pop(pid, None)
-        else:
-            marks[pid], stamps[pid] = (relevance, note), stamp
-        same = (df["patent_id"].astype("string") == pid).to_numpy()
-        for column in MARK_COLUMNS:
-            if column not in df.columns:
-                df[column] = pd.array([None] * len(df), dtype="string")
-        df.loc[same, ["relevance", "note"]] = [relevance if relevance is not None else pd.NA, note or pd.NA]
-        df.loc[same, list(MARK_COLUMNS)] = [v or pd.NA for v in stamp] if pid in stamps else [pd.NA, pd.NA]
-        actions.keep_mark(self, df[same].head(1), stamp)
-        self.mark_stamps = stamps
-        self.marks = marks
+        """Mark row ``index`` of ``results`` (``note=None`` keeps the note there is): see :func:`.actions.set_mark`."""
+        actions.set_mark(self, index, relevance, note)
 
     def open_hit(self, row: int) -> None:
         """Open hit ``row`` of ``shown`` (the order of the cards) in the comparison view; no call."""

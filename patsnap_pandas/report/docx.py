@@ -28,7 +28,7 @@ from ..errors import InvalidInputError
 from ..frame import words
 from ..safe_text import display_safe
 from .clearance import expiry_words
-from .docx_parts import MUTED, RED, Parts, mark_cell
+from .docx_parts import MUTED, RED, THUMB_BOX, Parts, mark_cell
 from .docx_xml import CJK_FONTS, CM, Body, para, run, table
 from .job_model import Job
 from .model import Hit, Report, build_report
@@ -162,9 +162,9 @@ class _Writer:
         p.summary(rows, job.rows)
         p.heading("Search coverage and method")
         p.kv(job.scope)
-        p.query(section)
         p.heading("Counts", 2)
         p.kv(job.counts, 0.5)
+        p.query(section, box=round(6 * CM))
         self.section(landscape=True)
         self.job_table(job)
         self.section(landscape=False)
@@ -190,38 +190,40 @@ class _Writer:
             p.text("None.", muted=True)
             return
         clearance = job.kind == "clearance"
+        statuses = any(h.in_force or h.legal_status for h in job.rows)  # a prior-art job looks none up
         heads = (("Image", 10), ("Number and office", 14), ("Score", 6), ("Title and owner", 20), ("Dates", 14),
                  *((("In force", 12), ("Expiry", 12), ("Rule", 12)) if clearance else
-                   (("Kind", 9), ("Legal status", 12), ("Relevance and note", 15))))
+                   (("Kind", 9), *((("Legal status", 12),) if statuses else ()), ("Relevance and note", 15))))
         widths = p._shares([s for _h, s in heads])
         rows = [[self.job_cell(hit, h, job) for h, _s in heads] for hit in job.rows]
         (element,) = b.append(table(widths, rows, header=[p._head(h, right=h == "Score") for h, _s in heads]))
         self._note_anchors(element, job.rows, 1)
 
     def job_cell(self, hit: Hit, header: str, job: Job) -> str:
+        """One cell of the job table: the main words, and the reason or owner small under them."""
         p, b = self.parts, self.parts.body
         if header == "Image":
-            return para(b.picture(hit.image, round(2.3 * CM), round(2.3 * CM), hit.number), style="Cell", align="center")
+            return para(b.picture(hit.image, THUMB_BOX, THUMB_BOX, hit.number), style="Cell", align="center")
         if header == "Dates":
             keys = (("Filed", hit.applied), ("Granted", hit.granted)) if job.kind == "clearance" else \
                 (("Published", hit.published), ("Filed", hit.applied))
             return "".join(para(run(f"{k} ", color=MUTED) + run(v, keep=True), style="Cell") for k, v in keys if v)
-        values = {
+        if header == "Relevance and note":
+            return mark_cell(hit) + p._sub(hit.note)
+        if header == "Expiry":
+            lines = [f"{k}: {v}" for k, v in expiry_words(hit)]
+            return para(run("\n".join(lines)), style="Cell") + p._sub(
+                f"next renewal: {hit.next_renewal}" if hit.next_renewal else "")
+        main, sub = {
             "Number and office": (b.link(hit.number, hit.link), hit.authority),
             "Score": (run("" if hit.score is None else f"{hit.score:.3f}"), ""),
             "Title and owner": (run(hit.title), hit.assignees),
             "In force": (run(hit.in_force, bold=True), hit.in_force_reason),
-            "Expiry": (run("\n".join(f"{k}: {v}" for k, v in expiry_words(hit))),
-                       f"next renewal: {hit.next_renewal}" if hit.next_renewal else ""),
             "Rule": (run(hit.expiry_rule), ""),
             "Kind": (run("utility model" if hit.utility_model else "design", bold=hit.utility_model), ""),
             "Legal status": (run(hit.in_force or hit.legal_status), hit.in_force_reason),
-            "Relevance and note": ("", hit.note),
         }[header]
-        if header == "Relevance and note":
-            return mark_cell(hit) + p._sub(hit.note)
-        main, sub = values
-        return para(main, style="Cell", align="right" if header == "Score" else None) + p._sub(sub or "")
+        return para(main, style="Cell", align="right" if header == "Score" else None) + p._sub(sub)
 
     def three_way(self, tw: Any) -> None:
         p, b = self.parts, self.parts.body

@@ -120,7 +120,9 @@ class Parts:
         if not rows:
             return
         left = round(self.width * label_share)
-        cells = [[para(run(k, bold=True, color=MUTED), style="Cell"), para(run(v), style="Cell")] for k, v in rows]
+        last = len(rows) - 1  # every row kept with the next: the table stays on one page
+        cells = [[para(run(k, bold=True, color=MUTED), style="Cell", keep_next=i < last),
+                  para(run(v), style="Cell", keep_next=i < last)] for i, (k, v) in enumerate(rows)]
         self.body.append(table([left, self.width - left], cells, borders=False))
 
     # --- front matter -------------------------------------------------------------------------------
@@ -174,13 +176,13 @@ class Parts:
                               space_after=0 if caption else None)
                          + (para(run(caption, color=MUTED, size=9), align="center") if caption else ""))
 
-    def query(self, section: Section) -> None:
+    def query(self, section: Section, box: int = round(8 * CM)) -> None:
         if section.multi_view:
             self.heading(f"Query images: {len(section.views)} views of one product", 2)
             self.views(section)
             return
         self.heading("Query image", 2)
-        self.picture(section.query_image, round(8 * CM), "the query image", section.query)
+        self.picture(section.query_image, box, "the query image", section.query)
 
     def views(self, section: Section) -> None:
         """The views side by side, numbered in search order (four to a row)."""
@@ -283,7 +285,8 @@ class Parts:
             self.text("No hits.", muted=True)
             return
         note = f" {section.views_note}" if section.views_note else ""
-        self.text(f"The query beside each of the {len(section.cards)} closest hits.{note}", muted=True)
+        self.body.append(para(run(f"The query beside each of the {len(section.cards)} closest hits.{note}",
+                                  color=MUTED), keep_next=True))
         for hit in section.cards:
             self.card(section, hit)
 

@@ -28,7 +28,7 @@ from ..errors import InvalidInputError
 from ..frame import words
 from ..safe_text import display_safe
 from .clearance import expiry_words
-from .docx_parts import MUTED, RED, THUMB_BOX, Parts, mark_cell
+from .docx_parts import MUTED, RED, THUMB_BOX, Parts, mark_cell, short
 from .docx_xml import CJK_FONTS, CM, Body, para, run, table
 from .job_model import Job
 from .model import Hit, Report, build_report
@@ -209,7 +209,7 @@ class _Writer:
                 (("Published", hit.published), ("Filed", hit.applied))
             return "".join(para(run(f"{k} ", color=MUTED) + run(v, keep=True), style="Cell") for k, v in keys if v)
         if header == "Relevance and note":
-            return mark_cell(hit) + p._sub(hit.note)
+            return mark_cell(hit) + p._sub(short(hit.note, "in the comment"))
         if header == "Expiry":
             lines = [f"{k}: {v}" for k, v in expiry_words(hit)]
             return para(run("\n".join(lines)), style="Cell") + p._sub(
@@ -217,7 +217,7 @@ class _Writer:
         main, sub = {
             "Number and office": (b.link(hit.number, hit.link), hit.authority),
             "Score": (run("" if hit.score is None else f"{hit.score:.3f}"), ""),
-            "Title and owner": (run(hit.title), hit.assignees),
+            "Title and owner": (run(short(hit.title)), short(hit.assignees)),
             "In force": (run(hit.in_force, bold=True), hit.in_force_reason),
             "Rule": (run(hit.expiry_rule), ""),
             "Kind": (run("utility model" if hit.utility_model else "design", bold=hit.utility_model), ""),

@@ -12,12 +12,14 @@ from collections.abc import Sequence
 from typing import Any
 
 from ..frame import words
+from ..frame.format import truncate
 from ..frame.parties import NO_OWNER, NO_OWNERS_SENTENCE
 from .clearance import expiry_words
 from .docx_xml import CM, Body, para, run, table
 from .model import GroupRow, Hit, Report, Section
+from .pdf import PDF_TEXT_MAX
 
-__all__ = ["Parts", "closest", "mark_cell", "marks_in_words"]
+__all__ = ["Parts", "closest", "mark_cell", "marks_in_words", "short"]
 
 MUTED = "57606A"
 RED = "B00020"
@@ -77,6 +79,20 @@ def mark_cell(hit: Hit) -> str:
                style="Cell") if hit.marked else "")
     return para(run(hit.relevance, bold=hit.relevance in ("relevant", "unsure"),
                     color=_MARK_COLOURS.get(hit.relevance)), style="Cell") + by
+
+
+def short(text: str, where: str = "") -> str:
+    """``text`` for a table row, which must fit on a page: at most :data:`~.pdf.PDF_TEXT_MAX` characters.
+
+    Examples
+    --------
+    >>> short("Lamp"), short("x" * 5000, "in the comment")[499:]
+    ('Lamp', '… [5,000 characters in all: the full text is in the comment]')
+    """
+    if len(text) <= PDF_TEXT_MAX:
+        return text
+    rest = f"the full text is {where}" if where else "the HTML and Excel reports have the full text"
+    return f"{truncate(text, PDF_TEXT_MAX)} [{len(text):,} characters in all: {rest}]"
 
 
 def _score(hit: Hit) -> str:
@@ -267,11 +283,11 @@ class Parts:
         if fields == ("number", "authority"):
             return para(b.link(hit.number, hit.link), style="Cell") + self._sub(hit.authority)
         if fields == ("title", "assignees"):
-            return para(run(hit.title), style="Cell") + self._sub(hit.assignees)
+            return para(run(short(hit.title)), style="Cell") + self._sub(short(hit.assignees))
         if fields == ("relevance", "note"):
-            return mark_cell(hit) + self._sub(hit.note)
+            return mark_cell(hit) + self._sub(short(hit.note, "in the comment"))
         if fields == ("loc", "legal_status"):
-            return para(run(hit.loc), style="Cell") + self._sub(hit.legal_status)
+            return para(run(short(hit.loc)), style="Cell") + self._sub(hit.legal_status)
         lines = [para(run(f"{words.COLUMN_LABELS[_DATE_COLUMNS[k]]} ", color=MUTED) + run(getattr(hit, k), keep=True),
                       style="Cell") for k in fields if getattr(hit, k) and k in keys]
         return "".join(lines)
@@ -329,7 +345,7 @@ class Parts:
                                                     for i, s in enumerate(hit.view_scores, start=1))))
         if not hit.assignees:
             out.insert(1, ("Owner", NO_OWNER))
-        return [(k, v) for k, v in out if v]
+        return [(k, short(v, "in the comment" if k == "Note" else "")) for k, v in out if v]
 
     # --- closing parts --------------------------------------------------------------------------------
 

@@ -219,12 +219,14 @@ def test_word_and_html_say_the_same_numbers(marked, tmp_path):
 def test_hostile_text_stays_text_and_the_file_stays_valid(hits, tmp_path):
     df = hits.head(3).copy()
     df.loc[0, "title"] = "Chair \u202egnp.exe <w:p> & \x00\x1b[31m"
-    df.loc[0, "note"] = "=HYPERLINK(\"http://x\")" + "y" * 300
+    df.loc[0, "note"] = "=HYPERLINK(\"http://x\") " + "y" * 5000  # a row must fit a page: cut there, whole in the comment
     path = write_docx(build_report(df, title="A & B <c>"), tmp_path / "odd.docx")
     document = docx.Document(path)
     tables = "\n".join(c.text for t in document.tables for row in t.rows for c in row.cells)
     assert "Chair \ufffdgnp.exe <w:p> & \ufffd\ufffd[31m" in tables
     assert document.paragraphs[0].text == "A & B <c>"
+    assert [c.text for c in document.comments] == [df.loc[0, "note"]]
+    assert "5,023 characters in all: the full text is in the comment]" in tables and "y" * 600 not in tables
     with zipfile.ZipFile(path) as z:
         assert "instrText" not in z.read("word/document.xml").decode().replace("NUMPAGES", "").replace("PAGE", "")
 

@@ -197,7 +197,7 @@ class _Writer:
         widths = p._shares([s for _h, s in heads])
         rows = [[self.job_cell(hit, h, job) for h, _s in heads] for hit in job.rows]
         (element,) = b.append(table(widths, rows, header=[p._head(h, right=h == "Score") for h, _s in heads]))
-        self._note_anchors(element, job.rows, 1)
+        p.note_anchors(element, job.rows, 1)
 
     def job_cell(self, hit: Hit, header: str, job: Job) -> str:
         """One cell of the job table: the main words, and the reason or owner small under them."""
@@ -291,12 +291,6 @@ class _Writer:
             sect.remove(ref)
         sect.add_headerReference(WD_HEADER_FOOTER.PRIMARY, self.parts.body.part("header", header))
         sect.add_footerReference(WD_HEADER_FOOTER.PRIMARY, self.parts.body.part("footer", footer))
-
-    def _note_anchors(self, element: Any, hits: list[Hit], number_col: int) -> None:
-        w = "{http://schemas.openxmlformats.org/wordprocessingml/2006/main}"
-        for hit, tr in zip(hits, element.findall(f"{w}tr")[1:], strict=True):
-            if hit.note:
-                self.parts.comments.append((tr.findall(f"{w}tc")[number_col].find(f".//{w}r"), hit))
 
     def add_comments(self) -> None:
         """Each triage note as a Word comment on its hit's number in the candidate table, by its reviewer, dated."""

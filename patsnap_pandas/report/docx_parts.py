@@ -264,11 +264,15 @@ class Parts:
                 self.heading(f"{title} ({len(members)})", 3)
             rows = [[self._cell(hit, fields, keys, section) for _h, _s, fields in columns] for hit in members]
             (element,) = self.body.append(table(widths, rows, header=head))
-            trs = element.findall(f"{{{_W}}}tr")[1:]
-            for hit, tr in zip(members, trs, strict=True):
-                if hit.note:
-                    anchor = tr.findall(f"{{{_W}}}tc")[number_col].find(f".//{{{_W}}}r")
-                    self.comments.append((anchor, hit))
+            self.note_anchors(element, members, number_col)
+
+    def note_anchors(self, element: Any, hits: Sequence[Hit], number_col: int) -> None:
+        """Remember where each noted hit's comment goes: the first run of its number in its row of ``element``
+        (the table, header row first), else the row's first run."""
+        for hit, tr in zip(hits, element.findall(f"{{{_W}}}tr")[1:], strict=True):
+            if hit.note:
+                anchor = tr.findall(f"{{{_W}}}tc")[number_col].find(f".//{{{_W}}}r")
+                self.comments.append((tr.find(f".//{{{_W}}}r") if anchor is None else anchor, hit))
 
     def _cell(self, hit: Hit, fields: tuple[str, ...], keys: set[str], section: Section) -> str:
         b = self.body

@@ -151,6 +151,18 @@ def test_word_report_of_a_batch_has_a_banner_on_every_section(client, corpus, tm
         firsts, anchored)
 
 
+def test_executive_summary_says_markets_dates_and_counts(client, corpus, tmp_path):
+    from patsnap_pandas import search_designs
+
+    df = search_designs(design_png(corpus, 5), client=client, limit=8, country="US,CN",
+                        apply_start_time="2010-01-01", apply_end_time="2024-12-31")
+    document = docx.Document(write_docx(build_report(df), tmp_path / "filtered.docx"))
+    summary = {row.cells[0].text: row.cells[1].text for row in document.tables[1].rows}
+    assert summary["Markets"] == "China, United States" or summary["Markets"] == "United States, China"
+    assert summary["Dates"] == "Applied 2010-01-01 to 2024-12-31"
+    assert summary["Hits"] == "8 of 8 fetched" and summary["Marks"] == "0 marked relevant, 8 not marked"
+
+
 def test_live_like_report_names_its_source_and_no_sandbox(plain_hits, tmp_path):
     document = docx.Document(write_docx(build_report(plain_hits), tmp_path / "live.docx"))
     headers = _headers(document)

@@ -198,7 +198,7 @@ class Parts:
             self.views(section)
             return
         self.heading("Query image", 2)
-        self.picture(section.query_image, box, "the query image", section.query)
+        self.picture(section.query_large or section.query_image, box, "the query image", section.query)
 
     def views(self, section: Section) -> None:
         """The views side by side, numbered in search order (four to a row)."""

@@ -27,7 +27,6 @@ from ..frame.charts import score_chart_png
 from ..frame.format import format_value, is_missing, optional_int
 from ..frame.links import public_record_url
 from ..frame.schema import RELEVANCE_VALUES
-from ..imaging import thumbnail_png_or_none
 from ..safe_text import valid_score
 from .provenance import about_rows, method_rows, when_text
 
@@ -199,6 +198,7 @@ class Section:
     status: str = "ok"       # batch: "ok", "no_hits" or "error"
     error: str = ""
     views: list[View] = dataclasses.field(default_factory=list)  # several views of one product, in order
+    query_large: bytes | None = None  # the query image kept large (up to 1024 px), where a report shows it large
 
     @property
     def multi_view(self) -> bool:
@@ -404,11 +404,11 @@ def build_report(df: pd.DataFrame, *, title: str = "Design search report", subti
             error = format_value(group["error"].iloc[0]) if "error" in group else ""
             image = load_query_image_of(url_by_label.get(label), thumbnail_dir)
             view_urls = urls_by_label.get(label) or []
-            views = [View(f"View {i}", _larger(image if i == 1 else load_query_image_of(url, thumbnail_dir)))
+            views = [View(f"View {i}", image if i == 1 else load_query_image_of(url, thumbnail_dir))
                      for i, url in enumerate(view_urls, start=1)]
             label = label or "(no label)"
             members.sort(key=lambda h: -(h.score if h.score is not None else -1))
-            section = Section(label, _larger(image), digest_by_label.get(label), members,
+            section = Section(label, image, digest_by_label.get(label), members,
                               members[:CARDS_PER_PRODUCT], status, error, views=views)
             sections.append(section)
             overview.append(OverviewRow(label, section.query_image, len(members), members[0] if members else None,
@@ -417,9 +417,10 @@ def build_report(df: pd.DataFrame, *, title: str = "Design search report", subti
         image = load_query_image_of(attrs.get("query_url"), thumbnail_dir)
         members = [h for h in hits_by_row if h.number]
         ranked = sorted(members, key=lambda h: -(h.score if h.score is not None else -1))
-        sections.append(Section(format_value(attrs.get("query")) or "query image", _larger(image),
+        sections.append(Section(format_value(attrs.get("query")) or "query image", image,
                                 attrs.get("query_sha256") if isinstance(attrs.get("query_sha256"), str) else None,
-                                members, ranked[:CARDS_SINGLE], views=_views(df)))
+                                members, ranked[:CARDS_SINGLE], views=_views(df),
+                                query_large=load_query_image_of(attrs.get("query_url"), thumbnail_dir, large=True)))
 
     all_hits = [h for s in sections for h in s.hits]
     chart = None
@@ -573,12 +574,8 @@ def _views(df: pd.DataFrame) -> list[View]:
     if not isinstance(labels, list) or len(labels) < 2:
         return []
     pictures = load_query_images(df)
-    return [View(format_value(label) or f"View {i}", _larger(png))
+    return [View(format_value(label) or f"View {i}", png)
             for i, (label, png) in enumerate(zip(labels, pictures, strict=False), start=1)]
-
-
-def _larger(image: bytes | None) -> bytes | None:
-    return image if image is None else (thumbnail_png_or_none(image, CARD_PX) or image)
 
 
 def _columns(hits: list[Hit], batch: bool) -> list[Column]:

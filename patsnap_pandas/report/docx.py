@@ -236,7 +236,7 @@ class _Writer:
                  + para(run(pic.caption, color=MUTED, size=8.5), align="center")
                  + "".join(para(run(f"{k}: ", color=MUTED) + run(v), style="Cell") for k, v in pic.facts)
                  for pic, w in zip(tw.pictures, widths, strict=True)]
-        b.append(table(widths, [cells], header=heads) + para(run(tw.note, color=MUTED, size=8.5)))
+        b.append(table(widths, [cells], header=heads), para(run(tw.note, color=MUTED, size=8.5)))
 
     def excluded(self, job: Job) -> None:
         p = self.parts

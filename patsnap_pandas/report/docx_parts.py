@@ -189,8 +189,8 @@ class Parts:
 
     def picture(self, png: bytes | None, box: int, alt: str, caption: str = "") -> None:
         self.body.append(para(self.body.picture(png, box, box, alt), align="center", keep_next=bool(caption),
-                              space_after=0 if caption else None)
-                         + (para(run(caption, color=MUTED, size=9), align="center") if caption else ""))
+                              space_after=0 if caption else None),
+                         *([para(run(caption, color=MUTED, size=9), align="center")] if caption else []))
 
     def query(self, section: Section, box: int = round(8 * CM)) -> None:
         if section.multi_view:
@@ -331,7 +331,7 @@ class Parts:
         rank = f"Rank {hit.rank}" if hit.rank is not None else "Unranked"
         head = para(run(f"{rank} \u00b7 score {_score(hit)} \u00b7 ", bold=True) + b.link(hit.number, hit.link, bold=True),
                     keep_next=True, space_after=60)
-        b.append(head + table([half, self.width - half], [[left, right]]) + para(space_after=0))
+        b.append(head, table([half, self.width - half], [[left, right]]), para(space_after=0))
 
     def facts(self, section: Section, hit: Hit) -> list[tuple[str, str]]:
         """The fields counsel needs, in words, only those with a value."""

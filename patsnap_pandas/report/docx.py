@@ -91,8 +91,7 @@ def write_docx(report: Report | pd.DataFrame, path: str | Path, page_size: str =
     else:
         writer.search()
     writer.add_comments()
-    doc.core_properties.title = report.title[:255]
-    doc.core_properties.author = (report.author or "")[:255]
+    _properties(doc, report)
     target = Path(path)
     doc.save(str(target))
     return target
@@ -304,6 +303,19 @@ class _Writer:
                                            author=display_safe(author)[:255], initials=initials)
             if hit.marked_at is not None:
                 comment._comment_elm.date = hit.marked_at.replace(microsecond=0)
+
+
+def _properties(doc: Any, report: Report) -> None:
+    """The file's properties: the report's title, author and date (not python-docx's template's)."""
+    import datetime as dt
+
+    from .._version import __version__
+
+    props = doc.core_properties
+    props.title = display_safe(report.title)[:255]
+    props.author = props.last_modified_by = display_safe(report.author or "")[:255]
+    props.comments = f"Made with patsnap-pandas {__version__}" + (" from SANDBOX data" if report.sandbox else "")
+    props.created = props.modified = dt.datetime.now(dt.timezone.utc).replace(microsecond=0)
 
 
 def _styles(doc: Any) -> None:

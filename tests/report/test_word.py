@@ -265,6 +265,8 @@ def test_accessor_to_docx(hits, tmp_path):
     path = hits.patsnap.to_docx(tmp_path / "hits.docx", title="Chairs", page_size="Letter")
     document = docx.Document(path)
     assert document.paragraphs[0].text == "Chairs" and document.core_properties.title == "Chairs"
+    props = document.core_properties
+    assert props.author == "" and "python-docx" not in props.comments and props.created.year >= 2026
     with pytest.raises(InvalidInputError, match="page_size"):
         hits.patsnap.to_docx(tmp_path / "x.docx", page_size="A3")
 

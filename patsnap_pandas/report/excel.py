@@ -20,6 +20,7 @@ from typing import Any
 from .._extras import require
 from ..frame import words
 from ..frame.format import truncate
+from ..frame.parties import NO_OWNERS_SENTENCE
 from ..frame.schema import RELEVANCE_VALUES
 from ..imaging import thumbnail_png_or_none
 from ..safe_text import xml_safe
@@ -103,6 +104,7 @@ def _formats(book: Any) -> dict[str, Any]:
         "score": book.add_format({**top, "num_format": "0.000"}),
         "int": book.add_format({**top, "num_format": "0"}),
         "date": book.add_format({**top, "num_format": "yyyy-mm-dd"}),
+        "stamp": book.add_format({**top, "num_format": "yyyy-mm-dd hh:mm"}),
         "muted": book.add_format({"italic": True, "font_color": "#57606A", "text_wrap": True, "valign": "top"}),
         "edit": book.add_format({**top, "text_wrap": True, "bg_color": "#FFF8C5", "border": 1,
                                  "border_color": "#D0D7DE"}),
@@ -171,7 +173,7 @@ def _summary(report: Report, sheet: Any, fmt: dict) -> None:
             continue
         row = _group_table(sheet, row, title, groups, fmt)
     if not report.by_assignee:
-        _text(sheet, row, 0, "No assignees: enrich the hits (df.patsnap.enrich()) to add them.", fmt["muted"])
+        _text(sheet, row, 0, NO_OWNERS_SENTENCE, fmt["muted"])
 
 
 def _label_rows(sheet: Any, row: int, rows: list[tuple[str, str]], fmt: dict) -> int:
@@ -237,9 +239,9 @@ def _number(sheet: Any, row: int, col: int, hit: Hit, fmt: dict) -> None:
         _text(sheet, row, col, hit.number, fmt["code"])
 
 
-_WIDTHS = {"image": 17, "query": 22, "rank": 6, "score": 8, "number": 20, "title": 40, "assignees": 30,
+_WIDTHS = {"image": 17, "query": 22, "rank": 6, "score": 8, "number": 20, "title": 40, "assignees": 30, "inventors": 26,
            "authority": 16, "applied": 12, "published": 12, "granted": 12, "loc": 26, "legal_status": 14,
-           "relevance": 14, "note": 36, "matched_view": 9}
+           "relevance": 14, "note": 36, "matched_view": 9, "marked_by": 18, "marked_at": 17}
 
 
 def _hits(report: Report, sheet: Any, fmt: dict) -> None:
@@ -325,6 +327,9 @@ def _hit_cell(sheet: Any, row: int, col: int, key: str, hit: Hit, fmt: dict) -> 
         when = hit.dates.get(key)
         if isinstance(when, _dt.date):
             sheet.write_datetime(row, col, _dt.datetime(when.year, when.month, when.day), fmt["date"])
+    elif key == "marked_at":
+        if hit.marked_at is not None:  # a real date and time (UTC, as the header says)
+            sheet.write_datetime(row, col, hit.marked_at.replace(tzinfo=None), fmt["stamp"])
     elif key in ("relevance", "note"):
         value = getattr(hit, key)
         if value:

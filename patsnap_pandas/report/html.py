@@ -12,6 +12,7 @@ from pathlib import Path
 
 from .._html import breakable, data_uri, escape, page
 from ..frame.compare import THREE_WAY_CSS
+from ..frame.parties import NO_OWNERS_SENTENCE
 from .clearance import expiry_words
 from .job_model import Exclusion, Job
 from .model import GroupRow, Hit, Report, Section
@@ -277,16 +278,26 @@ def _relevance(hit: Hit) -> str:
     return f'<span class="rel-{hit.relevance.replace(" ", "-")}">{breakable(hit.relevance)}</span>'
 
 
+def _marked(hit: Hit) -> str:
+    """Who marked the hit and when, the time on one line ("" when not recorded)."""
+    if not hit.marked:
+        return ""
+    day, _, time = hit.marked_when.partition(" ")  # the date and the time each on one line (a narrow column)
+    when = f', <span class="date">{escape(day)}</span> <span class="date">{escape(time)}</span>' if day else ""
+    return f"by {breakable(hit.marked_by or 'an unnamed reviewer')}{when}"
+
+
 def _card(section: Section, hit: Hit) -> str:
     details = [("Score", f'<span class="score">{_score(hit)}</span>'), ("Number", f'<span class="code">'
                                                                           f'{_number(hit)}</span>')]
-    for label, value, cls in (("Title", hit.title, ""), ("Assignees", hit.assignees, ""),
+    for label, value, cls in (("Title", hit.title, ""), ("Assignees", hit.assignees, ""), ("Inventors", hit.inventors, ""),
                               ("Authority", hit.authority, ""), ("Applied", hit.applied, "date"),
                               ("Published", hit.published, "date"), ("Granted", hit.granted, "date"),
                               ("Locarno class", hit.loc, ""), ("Legal status", hit.legal_status, ""),
                               ("Kind", _kind(hit) if hit.utility_model else "", "html"),
                               ("In force", _state(hit), "html"), ("Expiry", _expiry(hit), "html"),
-                              ("Relevance", hit.relevance, ""), ("Note", hit.note, "")):
+                              ("Relevance", hit.relevance, ""), ("Note", hit.note, ""),
+                              ("Marked", _marked(hit), "html")):
         if value and cls == "html":  # already markup
             details.append((label, value))
         elif value:
@@ -340,7 +351,7 @@ _HTML_COLUMNS: tuple[tuple[str, tuple[str, ...], str], ...] = (
     ("Title", ("title", "assignees"), "text"),
     ("Dates", ("applied", "published", "granted"), "dates"),
     ("Class and status", ("loc", "legal_status"), "text"),
-    ("Relevance and note", ("relevance", "note"), "text"),
+    ("Relevance and note", ("relevance", "note", "marked_by"), "text"),
 )
 
 
@@ -375,6 +386,8 @@ def _cell_part(hit: Hit, key: str, labels: dict[str, str]) -> str:
         return f'<span class="line-wrap">{_loc_html(hit.loc)}</span>'
     if key == "relevance":
         return _relevance(hit)
+    if key == "marked_by":
+        return f'<span class="sub marked">{_marked(hit)}</span>' if hit.marked else ""
     if key in ("authority", "assignees", "legal_status", "note"):
         return f'<span class="sub">{breakable(value)}</span>'
     return ""
@@ -422,7 +435,7 @@ def _summaries(report: Report) -> str:
     if report.by_assignee:
         parts.append("<h3>Per assignee</h3>" + _groups(report.by_assignee, "Assignee"))
     else:
-        parts.append('<p class="muted">No assignees: enrich the hits (df.patsnap.enrich()) to add them.</p>')
+        parts.append(f'<p class="muted">{breakable(NO_OWNERS_SENTENCE)}</p>')
     if report.by_authority:
         parts.append("<h3>Per authority</h3>" + _groups(report.by_authority, "Authority"))
     parts.append("</section>")

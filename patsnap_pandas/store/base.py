@@ -43,6 +43,8 @@ from .rate_limit import RateLimiter
 
 if TYPE_CHECKING:
     from .budget import UsageCounter
+    from .mark_log import MarkLog
+    from .redis_mark_log import RedisMarkLog
     from .thumbnails import ThumbnailStore
 
 __all__ = ["Store", "UploadMemoLike", "open_store"]
@@ -121,6 +123,10 @@ class Store(abc.ABC):
     def thumbnail_store(self, size: int = 256, *, max_bytes: int | None = None, max_workers: int = 8,
                         timeout: float = 20) -> ThumbnailStore:
         """The hit-image store at :attr:`thumbnail_location` (``max_bytes``: its size cap; None: the store's default)."""
+
+    @abc.abstractmethod
+    def mark_log(self) -> MarkLog | RedisMarkLog:
+        """The history of marks (who marked which hit how, and when; the store's one): kept by :meth:`clear`."""
 
     # -- where, what, and emptying it --------------------------------------------------------
 

@@ -35,6 +35,7 @@ from .cache import cache_info, cache_location, clear
 from .files import THUMBNAILS_DIR, UPLOADS_FILE, SQLiteCache, WriteWarner, http_cache_file
 from .local_usage import LocalUsageCounter
 from .locks import SingleFlight
+from .mark_log import MARKS_FILE, MarkLog
 from .rate_limit import RateLimiter
 from .thumbnails import ThumbnailStore
 from .upload_memo import UploadMemo
@@ -72,6 +73,7 @@ class LocalStore(Store):
         self._warner = WriteWarner()  # one warning for the whole folder when it cannot be written
         self._http: BaseCache | None = None
         self._uploads: UploadMemo | None = None
+        self._marks: MarkLog | None = None
 
     def http_cache(self) -> BaseCache | None:
         """The HTTP answers' backend: SQLite in the folder, the user's backend, or None (``cache=False``)."""
@@ -93,6 +95,12 @@ class LocalStore(Store):
         if self._uploads is None:
             self._uploads = UploadMemo(self.cache_dir / UPLOADS_FILE if self._keeps else None, self._warner)
         return self._uploads
+
+    def mark_log(self) -> MarkLog:
+        """``marks.sqlite`` in the folder (in memory with ``cache=False``); ``cache clear`` keeps it."""
+        if self._marks is None:
+            self._marks = MarkLog(self.cache_dir / MARKS_FILE if self._keeps else None, self._warner)
+        return self._marks
 
     def single_flight(self) -> SingleFlight:
         """Lock files in ``locks/`` (threads of this process only with ``cache=False``)."""

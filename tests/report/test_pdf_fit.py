@@ -25,10 +25,13 @@ HITS_HEADER = re.compile(r"Image\s+Rank\s+Score\s+Number\s+Title")
 
 
 def _marked(df: pd.DataFrame) -> pd.DataFrame:
-    """Every hit marked, with a note naming it (so each row's note can be found on its page)."""
+    """Every hit marked by one of two reviewers on two days, with a note naming it (so each row's note can be
+    found on its page)."""
     out = df.copy()
     out["relevance"] = [("relevant", "not relevant", "unsure")[i % 3] for i in range(len(out))]
     out["note"] = [f"checked-{i} against the outline and the armrest" for i in range(len(out))]
+    out["marked_by"] = [("Alexandra Montgomery-Fitzgerald", "B. Ng")[i % 2] for i in range(len(out))]
+    out["marked_at"] = [f"2026-12-0{1 + i % 2}T09:30:00Z" for i in range(len(out))]
     return out
 
 
@@ -44,6 +47,7 @@ def _assert_fits(path, notes: list[str]) -> int:
             hits_pages += 1
             assert re.search(r"Relevance\s+and", text), page
             assert re.search(r"checked-\d+", text), page  # the notes are in that column, not cut off
+            assert re.search(r"by (Alexandra|B\. Ng)", text), page  # and who marked them
     everything = re.sub(r"\s+", " ", pdf_text(path))
     missing = [n for n in notes if n.split()[0] not in everything]
     assert missing == []

@@ -125,3 +125,16 @@ def test_page_size_is_checked_before_anything_is_written(hits, tmp_path, size):
     with pytest.raises(InvalidInputError, match=r"page_size=.*A4.*Letter"):
         hits.head(2).patsnap.to_pdf(tmp_path / "y.pdf", page_size=size)
     assert not (tmp_path / "x.pdf").exists() and not (tmp_path / "y.pdf").exists()
+
+
+def test_a_batch_keeps_each_products_picture_for_its_report(client, corpus):
+    """The batch stores each product's picture (as a single search does): the report shows it after the
+    upload URL expired (``get`` reads the store and never downloads)."""
+    from patsnap_pandas.store.cache import open_thumbnail_store
+
+    catalogue = pd.DataFrame({"sku": ["C-1", "L-2"], "photo": [design_png(corpus, 5), design_png(corpus, 9)]})
+    batch = catalogue.patsnap.search_each("photo", label_column="sku", limit=3, client=client, progress=False)
+    with open_thumbnail_store(batch.attrs["thumbnail_dir"], size=256) as store:
+        kept = [store.get("query", url) for url in batch.attrs["query_url_by_label"].values()]
+    assert len(kept) == 2 and all(png is not None and png.startswith(b"\x89PNG") for png in kept)
+    assert all(section.query_image is not None for section in build_report(batch).sections)

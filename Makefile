@@ -31,6 +31,12 @@ lint: $(STAMP)
 	$(BIN)/mypy
 	$(BIN)/lint-imports
 
+# Python keeps compiled bytecode (__pycache__, git-ignored) even where the environment says not to
+# (PYTHONDONTWRITEBYTECODE, set on some CI images and shells): otherwise every run, and every Python process a
+# test starts (CLI commands, kernels, Voila, the multi-process tests), compiles the package anew, and pytest
+# rewrites the asserts of every test module again (about 6 s of CPU per worker, measured in docs/testing.md).
+unexport PYTHONDONTWRITEBYTECODE
+
 # Two workers (pytest-xdist): each test file runs on one of them, the notebooks and the site build on the
 # same one (the root conftest.py). `make test XDIST=` runs everything in one process. See docs/testing.md.
 XDIST ?= -n 2 --dist loadfile

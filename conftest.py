@@ -171,83 +171,51 @@ def pytest_collection_modifyitems(config, items):
             item.add_marker(pytest.mark.slow)
 
 
-# --- the workers (pytest-xdist) -------------------------------------------------------------------
+# --- the workers (pytest-xdist): the files longest first, see tests/scheduling.py ----------------------
 
-#: Test files that run on one worker together: the site build shows the notebooks that
-#: test_notebooks.py's session executed (tests/docs/conftest.py), so they share that session.
-SAME_WORKER = {"tests/docs/test_notebooks.py": "notebooks", "tests/docs/test_site.py": "notebooks"}
-#: Where a run records how long each file took (the controller's cache), and the record kept in git for
-#: a fresh checkout (``make test-durations`` refreshes it from the last run). Longest first: see below.
-DURATIONS_KEY = "patsnap/file-seconds"
-DURATIONS_FILE = Path(__file__).resolve().parent / "tests" / "durations.json"
-#: The seconds a test of a file never timed is taken to last (about the suite's mean).
-UNTIMED_TEST_SECONDS = 0.25
-
-
-def _scope(nodeid: str) -> str:
-    """The unit one worker runs: a test file (the files of :data:`SAME_WORKER` together)."""
-    path = nodeid.split("::", 1)[0]
-    return SAME_WORKER.get(path, path)
-
-
-def _recorded_seconds(config) -> dict[str, list[float]]:
-    """``{scope: [seconds, tests]}``: the last runs' record (this checkout's cache) over the one in git."""
-    import json
-
-    record = json.loads(DURATIONS_FILE.read_text()) if DURATIONS_FILE.is_file() else {}
-    if config.cache is not None:
-        record.update(config.cache.get(DURATIONS_KEY, {}))
-    return record
-
-
-def _expected_seconds(record: dict[str, list[float]], scope: str, tests: int) -> float:
-    seconds, timed = record.get(scope, (0.0, 0))
-    return seconds / timed * tests if timed else UNTIMED_TEST_SECONDS * tests
-
-
-_timed: dict[str, list[float]] = {}
+_TIMER = None
 
 
 def pytest_runtest_logreport(report):
-    """The controller (or a run without workers) adds up each file's seconds: set-up, call and teardown."""
-    scope = _timed.setdefault(_scope(report.nodeid), [0.0, 0])
-    scope[0] += report.duration
-    scope[1] += report.when == "call" or (report.when == "setup" and not report.passed)
+    """The controller (or a run without workers) times each file, for the next run's order."""
+    global _TIMER
+    if _TIMER is None:
+        from tests.scheduling import Timer
+
+        _TIMER = Timer()
+    _TIMER.add(report)
 
 
 def pytest_sessionfinish(session):
-    if hasattr(session.config, "workerinput") or session.config.cache is None or not _timed:
+    if hasattr(session.config, "workerinput") or session.config.cache is None or _TIMER is None:
         return  # a worker: the controller records what its workers report
-    record = session.config.cache.get(DURATIONS_KEY, {})
-    record.update({scope: [round(seconds, 2), tests] for scope, (seconds, tests) in _timed.items() if tests})
-    session.config.cache.set(DURATIONS_KEY, record)
+    from tests.scheduling import DURATIONS_KEY
+
+    session.config.cache.set(DURATIONS_KEY, _TIMER.merged(session.config.cache.get(DURATIONS_KEY, {})))
 
 
 @pytest.hookimpl(optionalhook=True)
 def pytest_xdist_make_scheduler(config, log):
-    """``--dist loadfile`` (as the Makefile runs the suite): each file's tests on one worker, so a module's
-    fixtures (a corpus build, a browser, a server) are set up once, the files of :data:`SAME_WORKER` on the
-    same one, and the longest files first: each file's seconds in the last run (``.pytest_cache``, else
-    tests/durations.json), scaled to the tests collected now. xdist's own order (most tests first) gave
-    the few long browser tests to a worker last, and the others waited for it.
-    (``xdist_group`` marks would group files, but pytest-xdist 3.8's ``loadgroup`` groups nothing under
-    pytest 9.2, whose node ids it can no longer rewrite.)"""
+    """``--dist loadfile`` (as the Makefile runs the suite): each file's tests on one worker, the files of
+    ``SAME_WORKER`` on the same one, the longest files first (tests/scheduling.py). (``xdist_group`` marks
+    would group files, but pytest-xdist 3.8's ``loadgroup`` groups nothing under pytest 9.2, whose node ids
+    it can no longer rewrite.)"""
     if config.getvalue("dist") != "loadfile":
         return None
     from xdist.scheduler import LoadFileScheduling
+
+    from tests.scheduling import longest_first, recorded, scope
 
     class LongestFilesFirst(LoadFileScheduling):
         _ordered = False
 
         def _split_scope(self, nodeid: str) -> str:
-            return _scope(nodeid)
+            return scope(nodeid)
 
         def _assign_work_unit(self, node) -> None:
             if not self._ordered:  # the first assignment: the queue holds every file
                 self._ordered = True
-                record = _recorded_seconds(config)
-                units = sorted(self.workqueue.items(),
-                               key=lambda unit: -_expected_seconds(record, unit[0], len(unit[1])))
+                units = longest_first(self.workqueue.items(), recorded(config.cache))
                 self.workqueue.clear()
                 self.workqueue.update(units)
             super()._assign_work_unit(node)

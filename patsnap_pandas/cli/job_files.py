@@ -17,7 +17,7 @@ from pathlib import Path
 from typing import Any
 
 from ..jobs.result import JobResult
-from .common import UsageError
+from .common import UsageError, add_page_size_argument
 from .search import REPORT_SUFFIXES, OutputFormat, _check_image, _check_out, _flat_lists, _is_url
 
 __all__ = ["DATA_SUFFIXES", "check_accused", "check_data_out", "check_report", "write_job_report", "write_result"]
@@ -40,6 +40,7 @@ def add_job_arguments(parser: Any, *, limit: str, shown: str, report: str, title
     parser.add_argument("--report", metavar="FILE", help=f"write {report}: .html, .pdf, .xlsx or .docx (Word)")
     parser.add_argument("--title", help=f"title of the report (default: {title})")
     parser.add_argument("--author", help="author named on the report's cover")
+    add_page_size_argument(parser)
 
 
 def as_option(value: Any, check: Any, option: str) -> Any:
@@ -169,8 +170,8 @@ def job_report(result: JobResult, *, title: str | None, author: str | None, comp
                  comparisons=comparisons)
 
 
-def write_job_report(model: Any, out: tuple[Path, OutputFormat]) -> None:
-    """Write the report ``model`` to ``out`` by its suffix (HTML, PDF, Excel or Word).
+def write_job_report(model: Any, out: tuple[Path, OutputFormat], page_size: str = "A4") -> None:
+    """Write the report ``model`` to ``out`` by its suffix (HTML, PDF or Word on ``page_size`` paper, or Excel).
 
     Examples
     --------
@@ -187,6 +188,8 @@ def write_job_report(model: Any, out: tuple[Path, OutputFormat]) -> None:
     from .. import report
 
     path, fmt = out
-    writers = {".html": report.write_html, ".pdf": report.write_pdf, ".xlsx": report.write_excel,
-               ".docx": report.write_docx}
+    if fmt.suffix in (".pdf", ".docx"):
+        (report.write_pdf if fmt.suffix == ".pdf" else report.write_docx)(model, path, page_size=page_size)
+        return
+    writers = {".html": report.write_html, ".xlsx": report.write_excel}
     writers[fmt.suffix](model, path)

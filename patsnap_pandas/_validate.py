@@ -479,3 +479,32 @@ def shorten(value: Any, width: int = 80) -> str:
 def megabytes(n: int) -> str:
     """``n`` bytes as "1.5 MB" (messages)."""
     return f"{n / 2**20:.1f} MB"
+
+
+#: The longest reviewer name a mark keeps.
+MAX_REVIEWER_CHARS = 80
+
+
+def check_reviewer(value: Any, name: str = "by") -> str:
+    """A reviewer's name as a mark records it: text of 1 to 80 printable characters, spaces collapsed.
+
+    Examples
+    --------
+    >>> check_reviewer("  A.  Analyst ")
+    'A. Analyst'
+    >>> check_reviewer("")
+    Traceback (most recent call last):
+    ...
+    patsnap_pandas.errors.InvalidInputError: by='' is not valid: empty. Allowed: a name of 1 to 80 printable characters, e.g. 'A. Analyst' or a login name.
+    """
+    allowed = f"a name of 1 to {MAX_REVIEWER_CHARS} printable characters, e.g. 'A. Analyst' or a login name"
+    if not isinstance(value, str):
+        raise invalid(name, value, f"expected text, got {type(value).__name__}", allowed)
+    text = " ".join(value.split())
+    if not text:
+        raise invalid(name, value, "empty", allowed)
+    if len(text) > MAX_REVIEWER_CHARS:
+        raise invalid(name, value, f"{len(text)} characters", allowed)
+    if not text.isprintable():
+        raise invalid(name, value, "holds a control character", allowed)
+    return text

@@ -58,8 +58,8 @@ class PatsnapAccessor:
 
     On a result frame (from ``search_designs``, ``search_each``, ``more``, ``enrich``):
     ``thumbnails``, ``plot_scores``, ``gallery``, ``more``, ``enrich``, ``in_force``, ``top``,
-    ``summary``, ``overlap``, ``mark``, ``apply_triage``, ``report``, ``to_html``, ``to_pdf``,
-    ``to_excel``. On any frame:
+    ``summary``, ``overlap``, ``mark``, ``mark_history``, ``apply_triage``, ``report``, ``to_html``, ``to_pdf``,
+    ``to_excel``, ``to_docx``. On any frame:
     ``search_each``.
 
     Examples
@@ -295,7 +295,7 @@ class PatsnapAccessor:
         return report.top(df, n, by)
 
     def summary(self) -> dict[str, pd.DataFrame]:
-        """Hits per authority and, after ``enrich``, per assignee, with the best score.
+        """Hits per authority and per owner (when any hit names one: ``frame.parties``), with the best score.
 
         Returns ``{"authority": DataFrame, "assignee": DataFrame}`` (see ``report.summary``).
         Rows that are not hits (a batch's "error" and "no_hits" rows) are not counted.
@@ -305,7 +305,7 @@ class PatsnapAccessor:
         >>> from patsnap_pandas import PatsnapClient, samples, search_designs
         >>> client = PatsnapClient.sandbox()
         >>> hits = search_designs(samples.image("armchair"), client=client, limit=20)
-        >>> sorted(hits.patsnap.summary())                  # no assignees before enrich()
+        >>> sorted(hits.patsnap.summary())        # this search's hits name no owner; enrich() adds them
         ['authority']
         >>> by_owner = hits.patsnap.enrich().patsnap.summary()["assignee"]
         >>> by_owner.columns.tolist()
@@ -346,26 +346,52 @@ class PatsnapAccessor:
 
     # --- triage ------------------------------------------------------------------------------------
 
-    def mark(self, selection: Any, *, relevance: str | None = None, note: str | None = None) -> pd.DataFrame:
-        """A copy with ``relevance`` and/or ``note`` set on the selected rows (see ``marks.mark``).
+    def mark(self, selection: Any, *, relevance: str | None = None, note: str | None = None, by: str | None = None,
+             at: Any = None, client: PatsnapClient | None = None) -> pd.DataFrame:
+        """A copy with ``relevance`` and/or ``note`` set on the selected rows, who and when; kept in the history.
 
         ``selection``: a boolean mask, a patent number or a list of them. ``relevance``:
-        ``"relevant"``, ``"not relevant"``, ``"unsure"`` or ``""`` to clear.
+        ``"relevant"``, ``"not relevant"``, ``"unsure"`` or ``""`` to clear. ``by``: who marks
+        (default ``$PATSNAP_REVIEWER``, else the login name) and ``at`` when (default now), recorded
+        in ``marked_by`` and ``marked_at`` (UTC, ISO 8601) and appended to the mark history of the
+        store (the cache folder or the team's Redis; see :meth:`mark_history`, ``marks.mark``).
 
         Examples
         --------
         >>> from patsnap_pandas import PatsnapClient, samples, search_designs
         >>> client = PatsnapClient.sandbox()
         >>> hits = search_designs(samples.image("armchair"), client=client, limit=10)
-        >>> hits = hits.patsnap.mark(hits["score"] >= hits["score"].iloc[2], relevance="relevant")
-        >>> hits["relevance"].value_counts().to_dict()
-        {'relevant': 3}
+        >>> hits = hits.patsnap.mark(hits["score"] >= hits["score"].iloc[2], relevance="relevant", by="A. Analyst")
+        >>> hits["relevance"].value_counts().to_dict(), hits.loc[0, "marked_by"]
+        ({'relevant': 3}, 'A. Analyst')
         >>> client.close()
         """
-        from .frame import marks
+        from .jobs import marks
 
         df = self._need("mark", "patent_pn")
-        return marks.mark(df, selection, relevance=relevance, note=note)
+        return marks.record_marks(df, selection, relevance=relevance, note=note, by=by, at=at, client=client)
+
+    def mark_history(self, client: PatsnapClient | None = None) -> pd.DataFrame:
+        """Every mark kept of this frame's patents, oldest first: ``patent_pn``, ``query``, the mark, who, when.
+
+        The history is in the store (the cache folder, or the team's Redis with ``PATSNAP_CACHE_URL``):
+        marks made in other sessions, by others sharing the store, and in the panel are in it.
+
+        Examples
+        --------
+        >>> from patsnap_pandas import PatsnapClient, samples, search_designs
+        >>> client = PatsnapClient.sandbox()
+        >>> hits = search_designs(samples.image("armchair"), client=client, limit=5)
+        >>> first = hits["patent_pn"].iloc[0]
+        >>> hits = hits.patsnap.mark(first, relevance="unsure", by="ana", at="2026-12-07T09:00:00Z")
+        >>> hits = hits.patsnap.mark(first, relevance="relevant", note="same legs", by="bo", at="2026-12-08T10:00:00Z")
+        >>> hits.patsnap.mark_history()[["relevance", "marked_by", "marked_at"]].values.tolist()
+        [['unsure', 'ana', '2026-12-07T09:00:00Z'], ['relevant', 'bo', '2026-12-08T10:00:00Z']]
+        >>> client.close()
+        """
+        from .jobs import marks
+
+        return marks.mark_history(self._need("mark_history", "patent_pn"), client=client)
 
     def apply_triage(self, marks: pd.DataFrame | str | Path) -> pd.DataFrame:
         """A copy with the marks and notes of ``marks`` merged in by patent number.
@@ -473,6 +499,27 @@ class PatsnapAccessor:
 
         path = _check_path(path)
         return report.write_excel(self.report(**options), path)
+
+    def to_docx(self, path: str | Path, page_size: str = "A4", **options: Any) -> Path:
+        """Write the report as a Word document counsel can edit (``[reports]`` extra); options as ``to_html``.
+
+        Triage notes become Word comments on their hit's row; every page header carries the
+        sandbox banner for sandbox data. ``page_size``: ``"A4"`` or ``"Letter"``.
+
+        Examples
+        --------
+        >>> from patsnap_pandas import PatsnapClient, samples, search_designs
+        >>> client = PatsnapClient.sandbox()
+        >>> hits = search_designs(samples.image("armchair"), client=client, limit=10)
+        >>> hits.patsnap.to_docx("report.docx", title="Chair").read_bytes()[:2]
+        b'PK'
+        >>> client.close()
+        """
+        from . import report
+
+        path = _check_path(path)
+        check_choice(page_size, "page_size", report.PAGE_SIZES, what="page size")
+        return report.write_docx(self.report(**options), path, page_size=page_size)
 
     # --- helpers ------------------------------------------------------------------------------------
 

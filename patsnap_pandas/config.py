@@ -15,7 +15,7 @@ from urllib.parse import urlsplit
 
 import platformdirs
 
-from ._validate import check_duration, check_int, check_number, check_rate, invalid, one_of
+from ._validate import check_duration, check_int, check_number, check_rate, check_reviewer, invalid, one_of
 from .errors import InvalidInputError
 
 DEFAULT_BASE_URL = "https://connect.patsnap.com"
@@ -158,6 +158,9 @@ SETTINGS: dict[str, Setting] = {
     "budget": Setting("PATSNAP_BUDGET", budget_spec, None,
                       "at most this many billed calls per UTC calendar day or month, counted for everyone "
                       "sharing the cache: e.g. 500/day or 10000/month; a bare number is per month"),
+    "reviewer": Setting("PATSNAP_REVIEWER", check_reviewer, None,
+                        "who marks hits (df.patsnap.mark, the panel): the name a mark records with its time "
+                        "(default: the login name)"),
     "sandbox_corpus": Setting("PATSNAP_SANDBOX_CORPUS", _text, None,
                               "corpus of the offline sandbox: a folder of drawings with a manifest.csv, "
                               "or 'generated' (default: the generated corpus)"),
@@ -232,6 +235,32 @@ def sandbox_corpus(explicit: str | os.PathLike | None = None,
     if value is None or value == "generated":
         return None
     return Path(value).expanduser()
+
+
+def reviewer(explicit: str | None = None, environ: Mapping[str, str] | None = None) -> str:
+    """Who makes a mark: ``explicit``, else ``$PATSNAP_REVIEWER``, else the login name.
+
+    Raises
+    ------
+    InvalidInputError
+        When the name is not allowed (:func:`~patsnap_pandas._validate.check_reviewer`), or none is
+        given and the login name cannot be found (the message says to set PATSNAP_REVIEWER).
+
+    Examples
+    --------
+    >>> reviewer("A. Analyst"), reviewer(environ={"PATSNAP_REVIEWER": "counsel"})
+    ('A. Analyst', 'counsel')
+    """
+    import getpass
+
+    value = check_reviewer(explicit, "by") if explicit is not None else resolve("reviewer", None, environ)
+    if value is not None:
+        return str(value)
+    try:
+        return check_reviewer(getpass.getuser(), "the login name")
+    except (OSError, KeyError, ImportError, InvalidInputError):
+        raise InvalidInputError(f"by=None: no reviewer name: pass by='A. Analyst' or set {env_name('reviewer')} "
+                                "(the login name could not be read).") from None
 
 
 def credentials_help() -> str:

@@ -649,5 +649,40 @@ def words_misplaced(path, page: int) -> list[str]:
                 found.append(f"{aw} over {bw}")
     return found
 
+
+def images_misprinted(path, dpi: int = 200) -> list[str]:
+    """Images of a PDF (poppler's ``pdfimages -list``) stretched (x and y resolution differ by more than 1 %)
+    or printed coarser than ``dpi`` at their size on the page; none for a PDF that prints every image sharp."""
+    out = subprocess.run(["pdfimages", "-list", str(path)], check=True, capture_output=True, text=True).stdout
+    found = []
+    for line in out.splitlines()[2:]:
+        cells = line.split()
+        if cells[2] != "image":  # an smask is the transparency of the image before it
+            continue
+        page, width, height, x_ppi, y_ppi = int(cells[0]), cells[3], cells[4], int(cells[12]), int(cells[13])
+        if abs(x_ppi - y_ppi) > 0.01 * max(x_ppi, y_ppi) or min(x_ppi, y_ppi) < dpi:
+            found.append(f"page {page}: {width}x{height} px at {x_ppi}x{y_ppi} ppi")
+    return found
+
+
 #: The rule the report tests' clearance frames carry (tests/report/conftest.py ``clearance_frames``).
 EXPIRY_RULE = "EM registered design (EU design): 25 years from filing (Regulation (EC) 6/2002 Art. 12)"
+
+
+# --- files made unwritable ------------------------------------------------------------------------------
+
+@contextmanager
+def read_only_file(path: Path):
+    """``path`` made unwritable: immutable as root (chattr +i), read-only (0444) otherwise."""
+    if os.geteuid() == 0:
+        subprocess.run(["chattr", "+i", str(path)], check=True)
+        try:
+            yield
+        finally:
+            subprocess.run(["chattr", "-i", str(path)], check=True)
+    else:
+        path.chmod(0o444)
+        try:
+            yield
+        finally:
+            path.chmod(0o644)

@@ -14,7 +14,7 @@ from typing import Any
 from ..frame.legal import check_on
 from ..jobs.clearance import clearance
 from ..jobs.legal import check_markets
-from .common import EXIT_OK, _check_limit, _count, _info, format_table
+from .common import EXIT_OK, _check_limit, _count, _info, check_page_size, format_table
 from .job_files import add_job_arguments, as_option, check_data_out, check_report, job_report, write_job_report, write_result
 from .search import _add_client_arguments, _add_filter_arguments, _check_image, _filters, _open_client
 
@@ -60,6 +60,7 @@ def run_clearance(args: argparse.Namespace) -> int:
     on = as_option(args.on, check_on, "--on")
     out = check_data_out(args.out)
     report = check_report(args.report)
+    page_size = check_page_size(args.page_size)
     filters = _filters(args)
     limit = _check_limit(args.limit)
     images = [_check_image(value) for value in args.images]
@@ -82,6 +83,6 @@ def run_clearance(args: argparse.Namespace) -> int:
         write_result(result, out)
         _info(f"wrote {out}")
     if report is not None:
-        write_job_report(model, report)
+        write_job_report(model, report, page_size)
         _info(f"wrote {report[0]} (the clearance report)")
     return EXIT_OK

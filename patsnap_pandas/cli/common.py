@@ -122,3 +122,30 @@ def _check_rate(value: float | None) -> float | None:
         return check_rate(value, "--rate-limit")
     except InvalidInputError as exc:
         raise UsageError(str(exc)) from None
+
+
+def add_page_size_argument(parser: Any) -> None:
+    """``--page-size``: the paper of a ``.pdf`` or ``.docx`` report (checked by :func:`check_page_size`)."""
+    parser.add_argument("--page-size", default="A4", metavar="SIZE",
+                        help="paper of a .pdf or .docx report: A4 or Letter (default A4)")
+
+
+def check_page_size(value: Any) -> str:
+    """``--page-size`` checked before any call: one of the PDF writer's page sizes.
+
+    Examples
+    --------
+    >>> check_page_size("Letter")
+    'Letter'
+    >>> check_page_size("A3")
+    Traceback (most recent call last):
+    ...
+    patsnap_pandas.cli.common.UsageError: --page-size='A3' is not valid: unknown page size. Allowed: 'A4' or 'Letter'.
+    """
+    from .._validate import check_choice
+    from ..report.pdf import PAGE_SIZES
+
+    try:
+        return check_choice(value, "page-size", PAGE_SIZES, what="page size")
+    except InvalidInputError as exc:
+        raise UsageError(str(exc).replace("page-size=", "--page-size=", 1)) from None

@@ -54,7 +54,7 @@ def build_parser() -> argparse.ArgumentParser:
     parser.add_argument("--debug", action="store_true", help="show the traceback of unexpected errors")
     commands = parser.add_subparsers(dest="command", metavar="COMMAND", parser_class=_Parser)
     out_help = ("write the results to this file: " + ", ".join(OUTPUT_FORMATS)
-                + " (.xlsx, .html and .pdf are reports with thumbnails; they need the [reports] "
+                + " (.xlsx, .html, .pdf and .docx are reports with thumbnails; they need the [reports] "
                 "extra, .pdf also [pdf], .parquet pyarrow); default: a table on stdout")
 
     search = _command(

@@ -22,13 +22,27 @@ from pathlib import Path
 from typing import Any
 
 from .. import codes, config
-from .._extras import extra_for
+from .._extras import DISTRIBUTIONS, extra_for
 from ..api.client import PatsnapClient
 from ..api.filters import FILTER_NAMES, MAX_RESULTS_CAP, SearchFilters
 from ..errors import InvalidInputError, MissingCredentialsError
 from ..frame.csv_file import write_csv
 from ..jobs.search import search_designs
-from .common import EXIT_FAILED, EXIT_OK, PROG, UsageError, _check_count, _check_limit, _check_rate, _count, _info, _one_line, format_table
+from .common import (
+    EXIT_FAILED,
+    EXIT_OK,
+    PROG,
+    UsageError,
+    _check_count,
+    _check_limit,
+    _check_rate,
+    _count,
+    _info,
+    _one_line,
+    add_page_size_argument,
+    check_page_size,
+    format_table,
+)
 from .sandbox import _check_sandbox_corpus
 
 # --- the filter table: one CLI option per SearchFilters field ------------------------------------
@@ -69,8 +83,9 @@ _FILTER_NAME_RE = re.compile(r"(?<![\w-])(" + "|".join(sorted(FILTER_NAMES, key=
 
 def _add_report_arguments(parser: argparse.ArgumentParser) -> None:
     """The report and enrichment options that `search` and `batch` share."""
-    parser.add_argument("--title", help="title of the report (.html, .pdf, .xlsx)")
+    parser.add_argument("--title", help="title of the report (.html, .pdf, .xlsx, .docx)")
     parser.add_argument("--author", help="author named on the report's cover")
+    add_page_size_argument(parser)
     parser.add_argument("--enrich", action="store_true",
                         help="add assignees, dates and Locarno classes (bibliography calls, cached)")
     parser.add_argument("--with-legal-status", action="store_true",
@@ -117,8 +132,9 @@ OUTPUT_FORMATS: dict[str, OutputFormat] = {
     ".xlsx": OutputFormat(".xlsx", thumbnails=True, requires=("xlsxwriter", "matplotlib")),  # [reports]
     ".html": OutputFormat(".html", thumbnails=True, requires=("matplotlib",)),  # the score chart: [reports]
     ".pdf": OutputFormat(".pdf", thumbnails=True, requires=("weasyprint", "matplotlib")),  # [pdf] + [reports]
+    ".docx": OutputFormat(".docx", thumbnails=True, requires=("docx", "matplotlib")),  # [reports]: Word
 }
-REPORT_SUFFIXES = (".xlsx", ".html", ".pdf")
+REPORT_SUFFIXES = (".xlsx", ".html", ".pdf", ".docx")
 
 
 def _check_out(value: str | None) -> tuple[Path, OutputFormat] | None:
@@ -142,7 +158,8 @@ def _check_out(value: str | None) -> tuple[Path, OutputFormat] | None:
         if extra is None:
             raise UsageError(f"--out {value}: writing {fmt.suffix} files needs the package "
                              f"{module!r}, which is not installed (pip install {module})")
-        raise UsageError(f"--out {value}: writing {fmt.suffix} files needs the [{extra}] extra ({module} is not "
+        raise UsageError(f"--out {value}: writing {fmt.suffix} files needs the [{extra}] extra "
+                         f"({DISTRIBUTIONS.get(module, module)} is not "
                          f'installed): pip install "patsnap-pandas[{extra}]"')
     return path, fmt
 
@@ -174,7 +191,7 @@ def _report(df, out: tuple[Path, OutputFormat] | None, *, title: str, author: st
     return report.build_report(df, title=title, author=author)
 
 
-def _write(df, out: tuple[Path, OutputFormat], model=None) -> None:
+def _write(df, out: tuple[Path, OutputFormat], model=None, page_size: str = "A4") -> None:
     path, fmt = out
     if fmt.suffix == ".csv":
         write_csv(_flat_lists(df), path)  # no cell runs as a spreadsheet formula
@@ -186,7 +203,9 @@ def _write(df, out: tuple[Path, OutputFormat], model=None) -> None:
         if fmt.suffix == ".xlsx":
             report.write_excel(model, path)
         elif fmt.suffix == ".pdf":
-            report.write_pdf(model, path)
+            report.write_pdf(model, path, page_size=page_size)
+        elif fmt.suffix == ".docx":
+            report.write_docx(model, path, page_size=page_size)
         else:
             report.write_html(model, path)
 
@@ -288,6 +307,7 @@ def _check_image(value: str) -> str:
 
 def run_search(args: argparse.Namespace) -> int:
     out = _check_out(args.out)
+    page_size = check_page_size(args.page_size)
     filters = _filters(args)
     limit = _check_limit(args.limit)
     max_results = _check_count(args.max_results, "--max-results", MAX_RESULTS_CAP)
@@ -308,7 +328,7 @@ def run_search(args: argparse.Namespace) -> int:
           f"(search id {df.attrs.get('search_id')}, {_count(billed, 'billed call')}{cached})")
     if out is None:
         return EXIT_OK
-    _write(df, out, model)
+    _write(df, out, model, page_size)
     _info(f"wrote {out[0]}" + (" (thumbnails embedded)" if thumbs else ""))
     return EXIT_OK
 
@@ -349,6 +369,7 @@ def run_batch(args: argparse.Namespace) -> int:
     from ..jobs.batch import MAX_WORKERS, search_each
 
     out = _check_out(args.out)
+    page_size = check_page_size(args.page_size)
     filters = _filters(args)
     limit = _check_limit(args.limit)
     _check_count(args.workers, "--workers", MAX_WORKERS)
@@ -395,6 +416,6 @@ def run_batch(args: argparse.Namespace) -> int:
                                  zip(df["status"], df["title"], df["error"], strict=True)])
         print(format_table(shown, ["query", "status", "rank", "score", "patent_pn", "title"]), flush=True)
     else:
-        _write(df, out, model)
+        _write(df, out, model, page_size)
         _info(f"wrote {out[0]}" + (" (thumbnails embedded)" if thumbs else ""))
     return EXIT_FAILED if (args.strict and len(failed)) else EXIT_OK

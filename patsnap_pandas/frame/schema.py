@@ -29,6 +29,7 @@ from ..safe_text import xml_safe
 __all__ = [
     "ATTRS_KEYS",
     "ENDPOINT_VERSION",
+    "MARK_COLUMNS",
     "RELEVANCE_VALUES",
     "SCHEMA",
     "TRIAGE_COLUMNS",
@@ -56,6 +57,8 @@ SCHEMA: dict[str, str] = {
 
 #: The triage columns (empty in a new frame; set with plain pandas or ``df.patsnap.mark``).
 TRIAGE_COLUMNS: tuple[str, ...] = ("relevance", "note")
+#: Who made the latest mark of a row and when (UTC, ISO 8601 ``2026-12-07T09:30:00Z``): added by ``mark()``.
+MARK_COLUMNS: tuple[str, ...] = ("marked_by", "marked_at")
 #: Allowed values of ``relevance`` (besides empty).
 RELEVANCE_VALUES: tuple[str, ...] = ("relevant", "not relevant", "unsure")
 

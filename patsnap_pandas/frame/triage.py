@@ -11,6 +11,7 @@ streams) and refused past the limits (:data:`MAX_TRIAGE_ROWS`, :data:`MAX_TRIAGE
 
 from __future__ import annotations
 
+import datetime as dt
 import re
 import struct
 import warnings
@@ -26,7 +27,8 @@ import pandas as pd
 from .._extras import require
 from .._validate import check_int, megabytes
 from ..errors import InvalidInputError
-from .marks import normalise_relevance
+from .marks import mark_time, normalise_relevance
+from .schema import MARK_COLUMNS
 
 __all__ = ["MAX_COMPRESSION_RATIO", "MAX_TRIAGE_BYTES", "MAX_TRIAGE_CELLS", "MAX_TRIAGE_ROWS", "MAX_XLSX_MEMBERS",
            "TRIAGE_SUFFIXES", "TriageWarning", "read_triage"]
@@ -47,8 +49,10 @@ MAX_COMPRESSION_RATIO = 200
 MAX_XLSX_MEMBERS = 250_000
 _EXCEL_MAX_COLUMNS = 16_384  # column XFD: no valid sheet has more
 _HEADERS = {"number": "patent_pn", "patent_pn": "patent_pn", "relevance": "relevance", "note": "note",
-            "query": "query"}
-_HEADER_WORDS = {"patent_pn": "Number", "relevance": "Relevance", "note": "Note", "query": "Query"}
+            "query": "query", "product": "query", "marked by": "marked_by", "marked_by": "marked_by", "marked at (utc)": "marked_at",
+            "marked at": "marked_at", "marked_at": "marked_at"}
+_HEADER_WORDS = {"patent_pn": "Number", "relevance": "Relevance", "note": "Note", "query": "Query",
+                 "marked_by": "Marked by", "marked_at": "Marked at (UTC)"}
 
 
 class TriageWarning(UserWarning):
@@ -115,8 +119,8 @@ def read_triage(path: str | Path, *, max_rows: int = MAX_TRIAGE_ROWS, max_cells:
     Returns
     -------
     DataFrame
-        Columns ``patent_pn``, ``relevance``, ``note`` (and ``query`` when the file has
-        one), one row per hit, relevance normalised to :data:`RELEVANCE_VALUES` or NA.
+        Columns ``patent_pn``, ``relevance``, ``note`` (and ``query``, ``marked_by``,
+        ``marked_at`` when the file has them), one row per hit, relevance normalised to :data:`RELEVANCE_VALUES` or NA.
         ``attrs["triage_report"]``: ``{"formulas": [...], "conflicts": [...]}``, the
         rows left out for a formula and the patents marked differently in several
         rows (empty lists when there are none).
@@ -171,12 +175,26 @@ def _marks(table: _Table) -> pd.DataFrame:
     })
     if "query" in columns:
         out["query"] = pd.array([None if _empty(v) else str(v) for v in columns["query"]], dtype="string")
+    for column in MARK_COLUMNS:  # who marked and when (the report's Marked by / Marked at columns)
+        if column in columns:
+            out[column] = pd.array([_mark_text(v, column, row) for row, v in zip(rows, columns[column], strict=True)],
+                                   dtype="string")
     kept = out["patent_pn"].notna().to_numpy(dtype=bool)
     out = out[kept].reset_index(drop=True)
     conflicts = _conflicts(out, [row for row, keep in zip(rows, kept, strict=True) if keep])
     out.attrs["triage_report"] = {"formulas": table.formulas, "conflicts": conflicts}
     _warn_report(table.formulas, conflicts)
     return out
+
+
+def _mark_text(value: Any, column: str, row: int) -> str | None:
+    """A Marked by / Marked at cell as the frame keeps it: the name, or the UTC ISO time (None when empty)."""
+    text = _text(value, strip=True) if not isinstance(value, dt.datetime) else "set"
+    if text is None:
+        return None
+    if column == "marked_at":
+        return mark_time(value if isinstance(value, dt.datetime) else text, where=f"row {row}: marked_at")
+    return " ".join(text.split())
 
 
 def _empty(value: Any) -> bool:

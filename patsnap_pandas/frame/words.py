@@ -122,6 +122,8 @@ COLUMN_LABELS: dict[str, str] = {
     "simple_legal_status": "Legal status",
     "relevance": "Relevance",
     "note": "Note",
+    "marked_by": "Marked by",
+    "marked_at": "Marked at (UTC)",
     "image": "Image",
     # raw hit fields of P009/P060/P061 answers (before enrichment names them)
     "apdt": "Applied",

@@ -66,10 +66,11 @@ from ..errors import (
     SpendingNotRecordedError,
 )
 from ..frame import schema as frame
+from ..store.cache import open_thumbnail_store
 from ..store.thumbnails import ThumbnailWarning
 from . import search
 from .clients import client_for, data_source
-from .images import load_thumbnails, thumbnail_dir
+from .images import THUMBNAIL_SIZE, _store_query_image, load_thumbnails, thumbnail_dir
 from .views import MAX_VIEWS, choose_endpoint, search_views
 
 if TYPE_CHECKING:
@@ -237,6 +238,8 @@ def search_each(catalogue: pd.DataFrame, image_column: Hashable, *, limit: int =
             prefetch.close(cancel=True)  # thumbnails can be fetched later; the results are cached
         raise
     if prefetch is not None:
+        for query in queries.values():
+            prefetch.add_query(query)
         prefetch.close()
     return _assemble(catalogue, rows, row_errors, queries, labels, search_filters, limit, api)
 
@@ -479,6 +482,20 @@ class _Prefetch:
 
     def add(self, hits: pd.DataFrame) -> None:
         self._futures.append(self._pool.submit(self._fetch, hits))
+
+    def add_query(self, query: _Query) -> None:
+        """Keep the product's picture (each view's) in the store, as a single search does: reports show it."""
+        if query.result is not None:
+            self._futures.append(self._pool.submit(self._keep_query, query.target, dict(query.result.attrs)))
+
+    @staticmethod
+    def _keep_query(target: Any, attrs: dict[str, Any]) -> None:
+        targets = target if isinstance(target, tuple) else (target,)
+        urls = attrs.get("query_urls") or [attrs.get("query_url")]
+        with open_thumbnail_store(attrs.get("thumbnail_dir"), size=THUMBNAIL_SIZE) as store:
+            for view, url in zip(targets, urls, strict=False):
+                if isinstance(url, str):
+                    _store_query_image(store, view, url, stacklevel=2)
 
     def _fetch(self, hits: pd.DataFrame) -> None:
         ids = hits["patent_id"].tolist()

@@ -33,7 +33,8 @@ _LOCK = threading.Lock()
 
 def _environment_key() -> str:
     """A digest of every PATSNAP_* setting: a new default client when the environment changes."""
-    values = "\0".join(os.environ.get(setting.env, "") for setting in config.SETTINGS.values())
+    values = "\0".join(os.environ.get(setting.env, "") for name, setting in config.SETTINGS.items()
+                        if name != "reviewer")  # who marks is no setting of the client
     return hashlib.sha256(values.encode("utf-8", "surrogatepass")).hexdigest()
 
 

@@ -26,6 +26,9 @@ __all__ = ["load_query_image", "load_query_image_of", "load_query_images", "load
 #: The columns a result frame must have (the triage columns may be missing from an older frame).
 _RESULT_COLUMNS = tuple(c for c in frame.SCHEMA if c not in frame.TRIAGE_COLUMNS)
 THUMBNAIL_SIZE = 256
+#: A query image given as bytes or a file is kept this large too (never enlarged), for where a report
+#: shows it large: sharp on a high-density screen and at 200 dpi in print.
+QUERY_LARGE_SIZE = 1024
 # Concurrent hit-image downloads per search: a page of 100 in ~7 round trips.
 THUMBNAIL_WORKERS = 16
 #: The "patent id" of the query image's thumbnail in the store (hits have UUIDs).
@@ -69,12 +72,14 @@ def _store_query_image(store: ThumbnailStore, target: str | PreparedImage,
                        query_url: str, stacklevel: int) -> None:
     """Keep a thumbnail of the query under its URL: reports show it after the URL expired.
 
-    A prepared local image is stored from its bytes (no download); a query URL is
-    fetched like a hit image. A failure only warns: the results matter more.
+    A prepared local image is stored from its bytes (no download), as a thumbnail and at
+    :data:`QUERY_LARGE_SIZE`; a query URL is fetched like a hit image (a thumbnail only).
+    A failure only warns: the results matter more.
     """
     try:
         if isinstance(target, PreparedImage):
             store.put(_QUERY_ID, query_url, target.data)
+            store.put(_QUERY_ID, query_url, target.data, size=QUERY_LARGE_SIZE)
         else:
             store.fetch([(_QUERY_ID, query_url)])  # warns itself when the image cannot be loaded
     except Exception as exc:  # noqa: BLE001 - disk full, a decoder bug...
@@ -83,7 +88,7 @@ def _store_query_image(store: ThumbnailStore, target: str | PreparedImage,
             stacklevel=stacklevel + 1)
 
 
-def load_query_image(df: pd.DataFrame) -> bytes | None:
+def load_query_image(df: pd.DataFrame, *, large: bool = False) -> bytes | None:
     """PNG thumbnail of the query image of a result frame, or None when it is gone.
 
     The search stored it in the thumbnail store (``df.attrs["thumbnail_dir"]``) under
@@ -95,11 +100,14 @@ def load_query_image(df: pd.DataFrame) -> bytes | None:
     ----------
     df : DataFrame
         A result frame of one search.
+    large : bool
+        The picture kept at up to :data:`QUERY_LARGE_SIZE` px (a query given as bytes or a
+        file; never enlarged), falling back to the thumbnail when there is none.
 
     Returns
     -------
     bytes or None
-        PNG bytes (at most 256 px on the long side).
+        PNG bytes (at most 256 px on the long side; 1024 px with ``large``).
 
     Examples
     --------
@@ -119,6 +127,9 @@ def load_query_image(df: pd.DataFrame) -> bytes | None:
         return None
     with open_thumbnail_store(df.attrs.get("thumbnail_dir"), size=THUMBNAIL_SIZE) as store, \
             warnings.catch_warnings():
+        picture = store.get(_QUERY_ID, url, size=QUERY_LARGE_SIZE) if large else None
+        if picture is not None:
+            return picture
         if url.startswith("sha256:"):  # searched from the cache, never uploaded: kept by its content
             return store.get(_QUERY_ID, url)
         warnings.simplefilter("ignore", ThumbnailWarning)  # an expired URL only costs the picture
@@ -191,7 +202,7 @@ def load_row_thumbnails(df: pd.DataFrame) -> list[bytes | None]:
     return out
 
 
-def load_query_image_of(url: str | None, thumbnail_dir: str | None) -> bytes | None:
+def load_query_image_of(url: str | None, thumbnail_dir: str | None, *, large: bool = False) -> bytes | None:
     """The stored thumbnail of a query image by its upload URL (see :func:`load_query_image`).
 
     Examples
@@ -205,7 +216,7 @@ def load_query_image_of(url: str | None, thumbnail_dir: str | None) -> bytes | N
     """
     probe = pd.DataFrame()
     probe.attrs = {"query_url": url, "thumbnail_dir": thumbnail_dir}
-    return load_query_image(probe)
+    return load_query_image(probe, large=large)
 
 
 def load_query_images(df: pd.DataFrame) -> list[bytes | None]:

@@ -17,11 +17,15 @@ evening run and its morning run)::
   is written to the client's store before the first job is created and after each one, so a later
   process can collect and no billed job is lost when a later step fails.
 * ``collect(submission, *, client=None, thumbnails=True) -> pandas.DataFrame``: the hits, in the
-  schema of ``search_designs`` (one query after another, each ranked from 1), ``attrs`` as a
-  batch's; hit images are downloaded into the thumbnail store at once (their URLs expire too).
+  schema of ``search_designs`` laid out as ``search_each``'s batch frame (``query_index``,
+  ``status``, ``error`` after the schema; each query's hits ranked from 1, or one row saying why
+  it has none), ``attrs["overnight"]`` the submission; hit images are downloaded into the thumbnail store at once (their URLs expire too).
   Before the results are ready it raises :class:`~patsnap_pandas.errors.BatchNotReadyError`
   saying from when (nothing billed). Collecting again costs nothing (finished results are cached).
 * ``pending(client=None) -> list[Submission]``: the submissions not collected yet.
+* ``collect_ready(client=None, thumbnails=True) -> dict[str, pandas.DataFrame]``: every pending
+  submission whose results are ready, collected (by id); those not ready yet are left pending.
+  What a scheduler's morning run calls.
 
 **Image URL lifetime.** An uploaded image's URL lives 9 hours, and PatSnap does not say when
 within the window a job runs. This module uploads at submit time (anew, so the 9 hours start
@@ -65,15 +69,15 @@ from ..api.batches import estimate_batch
 from ..api.client import PatsnapClient
 from ..api.image_params import ImageSearchOptions
 from ..api.models import Estimate
-from ..errors import BatchNotReadyError, BudgetExceededError, InvalidInputError
+from ..errors import BatchNotReadyError, BatchUnknownError, BudgetExceededError, InvalidInputError
 from ..frame import schema as frame
 from ..store.locks import flight_key
 from .clients import client_for, data_source
 from .images import _prefetch, _store_query_image, _thumbnail_store, thumbnail_dir
 from .prepare import _prepare
 
-__all__ = ["Submission", "OvernightWarning", "UploadTooEarlyError", "submit", "collect", "pending", "estimate",
-           "service_now", "RECORD_KIND"]
+__all__ = ["Submission", "OvernightWarning", "UploadTooEarlyError", "submit", "collect", "collect_ready", "pending",
+           "estimate", "service_now", "RECORD_KIND"]
 
 #: The kind of the store's records holding the submissions (``client.store.records(RECORD_KIND)``).
 RECORD_KIND = "overnight"
@@ -331,8 +335,8 @@ def pending(client: PatsnapClient | None = None) -> list[Submission]:
 
 def collect(submission: Submission | str, *, client: PatsnapClient | None = None,
             thumbnails: bool = True) -> pd.DataFrame:
-    """The hits of a submission whose jobs have finished, as ``search_designs`` would give them (one query after
-    another); hit images downloaded into the thumbnail store now. Not billed.
+    """The hits of a submission whose jobs have finished, as ``search_each`` would give them (the schema, then
+    ``query_index``, ``status``, ``error``); hit images downloaded into the thumbnail store now. Not billed.
 
     Examples
     --------
@@ -402,6 +406,32 @@ def _frame(sub: Submission, results: list) -> pd.DataFrame:
     return df
 
 
+def collect_ready(client: PatsnapClient | None = None, *, thumbnails: bool = True) -> dict[str, pd.DataFrame]:
+    """Collect every pending submission whose results are ready; those not ready yet stay pending. Not billed.
+
+    Examples
+    --------
+    >>> from patsnap_pandas import PatsnapClient, samples
+    >>> client = PatsnapClient.sandbox(corpus_size=60, now="2026-12-07 16:00")
+    >>> _ = submit([samples.image("armchair")], client=client, limit=2, name="monday")
+    >>> collect_ready(client)                                    # 16:00: nothing is ready
+    {}
+    >>> client.sandbox_server.advance(hours=16)
+    >>> {name: len(hits) for name, hits in collect_ready(client, thumbnails=False).items()}
+    {'monday': 2}
+    >>> client.close()
+    """
+    thumbnails = check_flag(thumbnails, "thumbnails")
+    client = client_for(None, client)
+    found: dict[str, pd.DataFrame] = {}
+    for sub in pending(client):
+        try:
+            found[sub.id] = collect(sub, client=client, thumbnails=thumbnails)
+        except BatchNotReadyError:
+            continue
+    return found
+
+
 def _results(client: PatsnapClient, sub: Submission) -> list:
     """Each job's result; BatchNotReadyError (in words) when any is not ready."""
     found = []
@@ -412,6 +442,11 @@ def _results(client: PatsnapClient, sub: Submission) -> list:
             raise BatchNotReadyError(
                 f"Overnight submission {sub.id} is not ready to collect (nothing was billed): PatSnap runs "
                 f"overnight jobs between 22:00 and 08:00 service time (UTC+8). {err.message}.",
+                endpoint=err.endpoint, code=err.code) from None
+        except BatchUnknownError as err:
+            raise BatchUnknownError(
+                f"Overnight submission {sub.id}: PatSnap does not know its job {job['job_id']} (a job of another "
+                f"account or server, or one PatSnap no longer keeps); nothing was billed. {err.message}",
                 endpoint=err.endpoint, code=err.code) from None
     return found
 

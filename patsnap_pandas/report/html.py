@@ -7,15 +7,23 @@ only links are the public records of designs (see :mod:`patsnap_pandas.frame.lin
 
 from __future__ import annotations
 
+from contextvars import ContextVar
 from pathlib import Path
 
 from .._html import breakable, data_uri, escape, page
 from ..frame.compare import THREE_WAY_CSS
+from ..frame.parties import NO_OWNERS_SENTENCE
 from .clearance import expiry_words
 from .job_model import Exclusion, Job
 from .model import GroupRow, Hit, Report, Section
+from .paged import column_widths, print_css
 
-__all__ = ["render_html", "write_html"]
+__all__ = ["IMAGE_SCHEME", "render_html", "write_html"]
+
+#: The scheme of the image references of a page rendered with ``images=`` (the PDF writer serves them).
+IMAGE_SCHEME = "report-image:"
+# The images of the page being rendered with ``images=`` (bytes -> reference), else None (data: URIs).
+_IMAGES: ContextVar[dict[bytes, str] | None] = ContextVar("_IMAGES", default=None)
 
 _FONTS = ("system-ui,-apple-system,'Segoe UI',Roboto,'Noto Sans','Noto Sans CJK JP','Noto Sans CJK SC',"
           "'Noto Sans CJK KR','WenQuanYi Zen Hei',sans-serif")
@@ -41,7 +49,7 @@ table.kv td{overflow-wrap:anywhere}
 td.image{width:138px;padding:4px;text-align:center;vertical-align:middle;background:#fff}
 td.image img{width:128px;height:128px;object-fit:contain;display:block;margin:auto}
 .noimg{color:#8c959f;font-size:12px}
-.query-image img{width:min(380px,100%%);height:auto;border:1px solid #d0d7de;padding:6px;background:#fff}
+.query-image img{width:auto;max-width:min(480px,100%%);height:auto;border:1px solid #d0d7de;padding:6px;background:#fff}
 .strip{display:flex;flex-wrap:wrap;gap:12px;margin:0;padding:0;list-style:none}
 .strip li{margin:0;width:min(220px,100%%);text-align:center}
 .strip img{width:100%%;aspect-ratio:1/1;height:auto;object-fit:contain;border:1px solid #d0d7de;padding:4px;
@@ -115,54 +123,14 @@ _NARROW_CSS = """
 }
 """
 
-_PRINT_CSS = """
-@page{size:%(page)s;margin:20mm 12mm 16mm 12mm;
- @top-left{content:string(doctitle);font-size:9pt;color:#444c56;font-family:%(fonts)s}
- @top-right{content:"%(banner)s";font-size:9pt;font-weight:700;color:#b00020;font-family:%(fonts)s}
- @bottom-right{content:"Page " counter(page) " of " counter(pages);font-size:9pt;color:#444c56;font-family:%(fonts)s}
- @bottom-left{content:"%(made)s";font-size:8pt;color:#57606a;font-family:%(fonts)s}}
-body{font-size:9.5pt}
-main{padding:0;max-width:none}
-.banner{position:static;font-size:11pt}
-h1{string-set:doctitle content();font-size:20pt}
-h2{font-size:13pt;break-after:avoid}
-h3{break-after:avoid}
-th,td{padding:3px 5px}
-table.hits{font-size:8pt}
-td.image{width:128px}
-td.image img{width:120px;height:120px}
-.cards{display:block}
-.card{display:table;width:100%%;border-spacing:8px 0;margin:0 0 8px;padding:6px 0}
-.card figure{display:table-cell;width:200px;vertical-align:top}
-.card .facts{display:table-cell;vertical-align:top}
-.product-head{display:block}
-.product-head > *{display:inline-block;vertical-align:top;margin-right:16px}
-.card figure img{width:190px;height:190px}
-.card{gap:8px}
-.chart img{max-height:230mm}
-.query-image img{max-height:90mm}
-.strip li{display:inline-block;width:42mm;vertical-align:top;margin:0 3mm 3mm 0}
-.strip img{width:40mm;height:40mm}
-.card .others img{width:10mm;height:10mm}
-.card .others span{display:inline-block;margin-right:1mm}
-.card .allviews{display:block;width:190px}
-.card .allviews > span{display:inline-block;width:92px;vertical-align:top}
-.card .allviews img{width:90px;height:90px}
-.product{break-before:page;border:none}
-table.job{table-layout:fixed}
-table.job td.text{min-width:0}
-table.job td.image{width:auto}
-table.job td.image img{width:100%%;height:auto;max-width:90px}
-.sub{font-size:.92em}
-.line .lbl{min-width:5.2em}
-.badge{font-size:.92em}
-.comparison table.tw{font-size:8.5pt}
-table.counts,.disclaimer,ul.blind li,table.excluded tr{break-inside:avoid;page-break-inside:avoid}
-"""
 
-
-def render_html(report: Report, *, medium: str = "screen", page_size: str = "A4") -> str:
+def render_html(report: Report, *, medium: str = "screen", page_size: str = "A4",
+                images: dict[bytes, str] | None = None) -> str:
     """The report as one HTML page (``medium="print"`` adds paged CSS for the PDF writer).
+
+    With ``images`` (an empty dict), each distinct image is referenced as ``report-image:N`` and put in
+    the dict (bytes -> reference) instead of being embedded as a ``data:`` URI: the PDF writer
+    serves them to WeasyPrint, which then neither parses nor decodes the same picture twice.
 
     Examples
     --------
@@ -175,12 +143,20 @@ def render_html(report: Report, *, medium: str = "screen", page_size: str = "A4"
     (True, False)
     >>> client.close()
     """
+    token = _IMAGES.set(images)
+    try:
+        return _render(report, medium, page_size)
+    finally:
+        _IMAGES.reset(token)
+
+
+def _render(report: Report, medium: str, page_size: str) -> str:
+    paged = medium == "print"
     css = (_CSS + (_NARROW_CSS if medium == "screen" else "")) % {"fonts": _FONTS} + THREE_WAY_CSS
     if medium == "print":
         banner = (report.banner or "Source: PatSnap design image search").replace('"', "'")
         made = f"{report.title} \u2014 made {report.created_at}".replace('"', "'").replace("\\", "/")
-        css += _PRINT_CSS % {"page": page_size, "fonts": _FONTS, "banner": _css_text(banner),
-                             "made": _css_text(made)}
+        css += print_css(page_size, _FONTS, _css_text(banner), _css_text(made))
     parts = []
     if report.banner:
         parts.append(f'<div class="banner" role="alert">{escape(report.banner)}</div>')
@@ -196,15 +172,15 @@ def render_html(report: Report, *, medium: str = "screen", page_size: str = "A4"
     else:
         parts.append(_query(report.sections[0]))
     if report.chart_png:
-        parts.append(f'<section class="chart"><h2>Scores</h2><img src="{data_uri(report.chart_png)}" '
+        parts.append(f'<section class="chart"><h2>Scores</h2><img src="{_src(report.chart_png)}" '
                      f'alt="bar chart of the closest scores"></section>')
     if report.batch:
         for section in report.sections:
-            parts.append(_product(report, section))
+            parts.append(_product(report, section, paged))
     else:
         section = report.sections[0]
         parts.append(_cards(section, "Closest matches"))
-        parts.append(_hits(report, section, "All hits"))
+        parts.append(_hits(report, section, "All hits", paged))
     parts.append(_summaries(report))
     parts.append(_notes(report))
     parts.append("</main>")
@@ -240,7 +216,15 @@ def _img(data: bytes | None, alt: str, cls: str = "") -> str:
     if data is None:
         return '<span class="noimg">no image</span>'
     klass = f' class="{cls}"' if cls else ""
-    return f'<img{klass} src="{data_uri(data)}" alt="{escape(alt)}">'
+    return f'<img{klass} src="{_src(data)}" alt="{escape(alt)}">'
+
+
+def _src(data: bytes) -> str:
+    """The ``src`` of an image: a ``data:`` URI, or its ``report-image:N`` reference (see :func:`render_html`)."""
+    images = _IMAGES.get()
+    if images is None:
+        return data_uri(data)
+    return images.setdefault(data, f"{IMAGE_SCHEME}{len(images)}")
 
 
 def _kv(rows: list[tuple[str, str]]) -> str:
@@ -266,7 +250,7 @@ def _query(section: Section) -> str:
         return (f'<section class="query-image"><h2>Query images: {len(section.views)} views of one product</h2>'
                 f'{_strip(section)}</section>')
     return ('<section class="query-image"><h2>Query image</h2>'
-            f'{_img(section.query_image, "the query image")}'
+            f'{_img(section.query_large or section.query_image, "the query image")}'
             f'<p class="muted">{breakable(section.query)}</p></section>')
 
 
@@ -294,16 +278,26 @@ def _relevance(hit: Hit) -> str:
     return f'<span class="rel-{hit.relevance.replace(" ", "-")}">{breakable(hit.relevance)}</span>'
 
 
+def _marked(hit: Hit) -> str:
+    """Who marked the hit and when, the time on one line ("" when not recorded)."""
+    if not hit.marked:
+        return ""
+    day, _, time = hit.marked_when.partition(" ")  # the date and the time each on one line (a narrow column)
+    when = f', <span class="date">{escape(day)}</span> <span class="date">{escape(time)}</span>' if day else ""
+    return f"by {breakable(hit.marked_by or 'an unnamed reviewer')}{when}"
+
+
 def _card(section: Section, hit: Hit) -> str:
     details = [("Score", f'<span class="score">{_score(hit)}</span>'), ("Number", f'<span class="code">'
                                                                           f'{_number(hit)}</span>')]
-    for label, value, cls in (("Title", hit.title, ""), ("Assignees", hit.assignees, ""),
+    for label, value, cls in (("Title", hit.title, ""), ("Assignees", hit.assignees, ""), ("Inventors", hit.inventors, ""),
                               ("Authority", hit.authority, ""), ("Applied", hit.applied, "date"),
                               ("Published", hit.published, "date"), ("Granted", hit.granted, "date"),
                               ("Locarno class", hit.loc, ""), ("Legal status", hit.legal_status, ""),
                               ("Kind", _kind(hit) if hit.utility_model else "", "html"),
                               ("In force", _state(hit), "html"), ("Expiry", _expiry(hit), "html"),
-                              ("Relevance", hit.relevance, ""), ("Note", hit.note, "")):
+                              ("Relevance", hit.relevance, ""), ("Note", hit.note, ""),
+                              ("Marked", _marked(hit), "html")):
         if value and cls == "html":  # already markup
             details.append((label, value))
         elif value:
@@ -357,7 +351,7 @@ _HTML_COLUMNS: tuple[tuple[str, tuple[str, ...], str], ...] = (
     ("Title", ("title", "assignees"), "text"),
     ("Dates", ("applied", "published", "granted"), "dates"),
     ("Class and status", ("loc", "legal_status"), "text"),
-    ("Relevance and note", ("relevance", "note"), "text"),
+    ("Relevance and note", ("relevance", "note", "marked_by"), "text"),
 )
 
 
@@ -392,6 +386,8 @@ def _cell_part(hit: Hit, key: str, labels: dict[str, str]) -> str:
         return f'<span class="line-wrap">{_loc_html(hit.loc)}</span>'
     if key == "relevance":
         return _relevance(hit)
+    if key == "marked_by":
+        return f'<span class="sub marked">{_marked(hit)}</span>' if hit.marked else ""
     if key in ("authority", "assignees", "legal_status", "note"):
         return f'<span class="sub">{breakable(value)}</span>'
     return ""
@@ -406,16 +402,20 @@ def _loc_html(loc: str) -> str:
     return "; ".join(out)
 
 
-def _hits(report: Report, section: Section, heading: str) -> str:
-    labels = {c.key: c.label for c in report.columns if not (c.key == "query" and not report.batch)}
+def _hits(report: Report, section: Section, heading: str, paged: bool = False) -> str:
+    """A section's hits table; in print with fixed column widths (:mod:`.paged`). A batch's table sits under
+    its product's heading, so it has no product column."""
+    labels = {c.key: c.label for c in report.columns if c.key != "query"}
     columns = [(h, k, kind) for h, k, kind in _HTML_COLUMNS if any(key in labels for key in k)]
     head = "".join(f'<th class="{"num" if kind == "num" else ""}">{breakable(h)}</th>' for h, _, kind in columns)
+    cols = "".join(f'<col style="width:{w}%">' for w in column_widths([h for h, _, _ in columns])) if paged else ""
+    head = (f"<colgroup>{cols}</colgroup>" if cols else "") + f"<thead><tr>{head}</tr></thead>"
     blocks = []
     for title, members in section.groups(report.group_by_relevance):
         rows = "".join("<tr>" + "".join(_cell(hit, keys, kind, labels) for _, keys, kind in columns) + "</tr>"
                        for hit in members)
         sub = f"<h3>{breakable(title)} ({len(members)})</h3>" if title else ""
-        blocks.append(f'{sub}<table class="hits"><thead><tr>{head}</tr></thead><tbody>{rows}</tbody></table>')
+        blocks.append(f'{sub}<table class="hits">{head}<tbody>{rows}</tbody></table>')
     if not section.hits:
         blocks.append('<p class="muted">No hits.</p>')
     return f'<section><h2>{breakable(heading)}</h2>{"".join(blocks)}</section>'
@@ -435,7 +435,7 @@ def _summaries(report: Report) -> str:
     if report.by_assignee:
         parts.append("<h3>Per assignee</h3>" + _groups(report.by_assignee, "Assignee"))
     else:
-        parts.append('<p class="muted">No assignees: enrich the hits (df.patsnap.enrich()) to add them.</p>')
+        parts.append(f'<p class="muted">{breakable(NO_OWNERS_SENTENCE)}</p>')
     if report.by_authority:
         parts.append("<h3>Per authority</h3>" + _groups(report.by_authority, "Authority"))
     parts.append("</section>")
@@ -459,13 +459,13 @@ def _overview(report: Report) -> str:
             f'</tr></thead><tbody>{"".join(rows)}</tbody></table></section>')
 
 
-def _product(report: Report, section: Section) -> str:
+def _product(report: Report, section: Section, paged: bool) -> str:
     picture = _strip(section) if section.multi_view else _img(section.query_image, section.query)
     head = (f'<div class="product-head">{picture}'
             f'<div><p><b>{len(section.hits)}</b> hit(s) in this report.</p>'
             + (f'<p class="muted">{breakable(section.error)}</p>' if section.error else "") + "</div></div>")
     return (f'<section class="product"><h2>Product: {breakable(section.query)}</h2>{head}'
-            f'{_cards(section, "Closest matches")}{_hits(report, section, "Hits")}</section>')
+            f'{_cards(section, "Closest matches")}{_hits(report, section, "Hits", paged)}</section>')
 
 
 def _notes(report: Report) -> str:

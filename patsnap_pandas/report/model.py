@@ -20,15 +20,15 @@ from typing import TYPE_CHECKING, Any
 import numpy as np
 import pandas as pd
 
-from .._validate import check_choice, check_flag
+from .._validate import check_choice, check_flag, check_int
 from ..errors import InvalidInputError
-from ..frame import words
+from ..frame import parties, words
 from ..frame.charts import score_chart_png
 from ..frame.format import format_value, is_missing, optional_int
 from ..frame.links import public_record_url
 from ..frame.schema import RELEVANCE_VALUES
-from ..imaging import thumbnail_png_or_none
 from ..safe_text import valid_score
+from .provenance import about_rows, method_rows, when_text
 
 if TYPE_CHECKING:
     from .job_model import Job
@@ -45,10 +45,6 @@ CARDS_PER_PRODUCT = 3  # comparison cards per product of a batch
 CHART_BARS = 30
 CARD_PX = 480          # card images are stored this large (shown at 240 px or more)
 THUMB_PX = 256         # table thumbnails (shown at 120 px or more)
-#: How a batch searched its products with several views (views.choose_endpoint, fusion "best").
-BATCH_VIEWS_NOTE = ("a product with several views had them searched together in one multi-image search "
-                    "(up to 4 views); a product with more views had each view searched on its own, "
-                    "and a design's score is its best score over the views")
 _RELEVANCE_ORDER = (*RELEVANCE_VALUES, "")
 _RELEVANCE_HEADINGS = {"relevant": "Marked relevant", "not relevant": "Marked not relevant",
                        "unsure": "Marked unsure", "": "Not marked"}
@@ -97,6 +93,29 @@ class Hit:
     expiry_patsnap: _dt.date | None = None  # PatSnap's own estimate (P012 exdt)
     next_renewal: str = ""             # the next renewal due, in words
     utility_model: bool = False        # a utility model (prior art), not a registered design
+    # who made the latest mark and when (df.patsnap.mark / the panel / an Excel round trip)
+    marked_by: str = ""                # the reviewer's name, "" when not recorded
+    marked_at: _dt.datetime | None = None  # UTC (tz-aware), None when not recorded
+    inventors: str = ""                # names joined by "; " (PatSnap's inventor field)
+
+    @property
+    def marked(self) -> str:
+        """Who marked the hit and when, in words ("" for an unmarked hit or one marked before names were kept).
+
+        Examples
+        --------
+        >>> Hit(None, None, "USD1S", "", "", "", "", "", "", "", "", "", None, None, "relevant", "", "",
+        ...     marked_by="A. Analyst", marked_at=_dt.datetime(2026, 12, 7, 9, 30, tzinfo=_dt.timezone.utc)).marked
+        'by A. Analyst, 2026-12-07 09:30 UTC'
+        """
+        if not (self.relevance or self.note) or not (self.marked_by or self.marked_at):
+            return ""
+        return f"by {self.marked_by or 'an unnamed reviewer'}" + (f", {self.marked_when}" if self.marked_when else "")
+
+    @property
+    def marked_when(self) -> str:
+        """When the hit was marked, ``"2026-12-07 09:30 UTC"`` ("" when not recorded)."""
+        return f"{self.marked_at:%Y-%m-%d %H:%M} UTC" if self.marked_at else ""
 
 
 @dataclasses.dataclass
@@ -179,6 +198,7 @@ class Section:
     status: str = "ok"       # batch: "ok", "no_hits" or "error"
     error: str = ""
     views: list[View] = dataclasses.field(default_factory=list)  # several views of one product, in order
+    query_large: bytes | None = None  # the query image kept large (up to 1024 px), where a report shows it large
 
     @property
     def multi_view(self) -> bool:
@@ -295,7 +315,8 @@ class Report:
 
 def build_report(df: pd.DataFrame, *, title: str = "Design search report", subtitle: str | None = None,
                  author: str | None = None, organisation: str | None = None, include: str = "all",
-                 group_by_relevance: bool = False, notes: Mapping[str, str] | None = None) -> Report:
+                 group_by_relevance: bool = False, notes: Mapping[str, str] | None = None,
+                 fetched: int | None = None) -> Report:
     """Build the report of a result frame or a batch frame, for :func:`write_html` and the others.
 
     Parameters
@@ -314,7 +335,12 @@ def build_report(df: pd.DataFrame, *, title: str = "Design search report", subti
         Group each hits table by relevance (relevant, not relevant, unsure, not marked).
     notes : mapping of str to str, optional
         Further provenance shown under method and coverage (e.g. a panel's local
-        minimum score or text filter): label -> text.
+        minimum score or text filter): label -> text. A note whose label is already a
+        row there (``"Sort order"``) takes that row's place: each fact is said once.
+    fetched : int, optional
+        How many hits were fetched when ``df`` is what local filters left of them (the
+        panel passes all its results' count): the report then says how many it holds of
+        how many were fetched, and that the filters left the rest out. Default ``len(df)``.
 
     Returns
     -------
@@ -350,7 +376,8 @@ def build_report(df: pd.DataFrame, *, title: str = "Design search report", subti
 
     attrs = df.attrs
     batch = "query_index" in df.columns
-    fetched = len(df) if not batch else int(df["patent_id"].notna().sum())
+    passed = len(df) if not batch else int(df["patent_id"].notna().sum())
+    fetched = passed if fetched is None else check_int(fetched, "fetched", passed)
     keep = _included(df, include)
     shown = df.loc[keep]
     images = load_row_thumbnails(shown)
@@ -377,11 +404,11 @@ def build_report(df: pd.DataFrame, *, title: str = "Design search report", subti
             error = format_value(group["error"].iloc[0]) if "error" in group else ""
             image = load_query_image_of(url_by_label.get(label), thumbnail_dir)
             view_urls = urls_by_label.get(label) or []
-            views = [View(f"View {i}", _larger(image if i == 1 else load_query_image_of(url, thumbnail_dir)))
+            views = [View(f"View {i}", image if i == 1 else load_query_image_of(url, thumbnail_dir))
                      for i, url in enumerate(view_urls, start=1)]
             label = label or "(no label)"
             members.sort(key=lambda h: -(h.score if h.score is not None else -1))
-            section = Section(label, _larger(image), digest_by_label.get(label), members,
+            section = Section(label, image, digest_by_label.get(label), members,
                               members[:CARDS_PER_PRODUCT], status, error, views=views)
             sections.append(section)
             overview.append(OverviewRow(label, section.query_image, len(members), members[0] if members else None,
@@ -390,9 +417,10 @@ def build_report(df: pd.DataFrame, *, title: str = "Design search report", subti
         image = load_query_image_of(attrs.get("query_url"), thumbnail_dir)
         members = [h for h in hits_by_row if h.number]
         ranked = sorted(members, key=lambda h: -(h.score if h.score is not None else -1))
-        sections.append(Section(format_value(attrs.get("query")) or "query image", _larger(image),
+        sections.append(Section(format_value(attrs.get("query")) or "query image", image,
                                 attrs.get("query_sha256") if isinstance(attrs.get("query_sha256"), str) else None,
-                                members, ranked[:CARDS_SINGLE], views=_views(df)))
+                                members, ranked[:CARDS_SINGLE], views=_views(df),
+                                query_large=load_query_image_of(attrs.get("query_url"), thumbnail_dir, large=True)))
 
     all_hits = [h for s in sections for h in s.hits]
     chart = None
@@ -405,14 +433,14 @@ def build_report(df: pd.DataFrame, *, title: str = "Design search report", subti
     return Report(
         title=title, subtitle=subtitle, author=author, organisation=organisation,
         created_at=now.strftime("%Y-%m-%d %H:%M UTC"),
-        searched_at=_when(attrs.get("fetched_at")),
+        searched_at=when_text(attrs.get("fetched_at")),
         source=words.source_in_words(attrs), sandbox=words.is_sandbox(attrs), batch=batch,
-        method=_method(attrs, df, fetched, len(all_hits), include, batch, method_notes),
+        method=method_rows(attrs, df, (fetched, passed), len(all_hits), include, batch, method_notes),
         columns=_columns(all_hits, batch),
         sections=sections, overview=overview,
         by_assignee=_groups(all_hits, "assignees"), by_authority=_groups(all_hits, "authority"),
         chart_png=chart, score_note=words.SCORE_NOTE,
-        about=_about(attrs, sections), include=include, group_by_relevance=group_by_relevance,
+        about=about_rows(attrs, sections), include=include, group_by_relevance=group_by_relevance,
     )
 
 
@@ -471,14 +499,12 @@ def _hit(row: Mapping[str, Any], image: bytes | None) -> Hit:
     number = _text(row.get("patent_pn"))
     code = _text(row.get("authority")).upper()
     score = valid_score(row.get("score"))
-    applied = _date(row.get("apply_date")) or _date(row.get("apdt"))
-    published = _date(row.get("publication_date")) or _date(row.get("pbdt"))
-    granted = _date(row.get("grant_date")) or _date(row.get("isd"))
+    applied, published, granted = (parties.date_of(row, which) for which in ("applied", "published", "granted"))
     relevance = _text(row.get("relevance")).lower()
     return Hit(
         rank=optional_int(row.get("rank")), score=score, number=number,
         title=_text(row.get("title")), authority=words.authority_name(code) if code else "",
-        authority_code=code, assignees=_first_text(row, ("assignees", "assignee", "owner")),
+        authority_code=code, assignees=parties.owner_of(row), inventors=parties.inventors_of(row),
         applied=applied.isoformat() if applied else "", published=published.isoformat() if published else "",
         granted=granted.isoformat() if granted else "",
         loc=words.loc_in_words(_text(row.get("loc"))),
@@ -489,8 +515,23 @@ def _hit(row: Mapping[str, Any], image: bytes | None) -> Hit:
         dates={"applied": applied, "published": published, "granted": granted},
         matched_view=optional_int(row.get("matched_view")),
         view_scores=tuple(valid_score(row.get(c)) for c in _view_score_columns(row)),
+        marked_by=_text(row.get("marked_by")), marked_at=_marked_at(row.get("marked_at")),
         **_legal_fields(row),
     )
+
+
+def _marked_at(value: Any) -> _dt.datetime | None:
+    """A ``marked_at`` cell (UTC ISO text or a timestamp) as a UTC datetime; None when empty or unreadable."""
+    if is_missing(value):
+        return None
+    try:
+        when = pd.Timestamp(value)
+    except (TypeError, ValueError):
+        return None
+    if pd.isna(when):
+        return None
+    when = when.tz_localize("UTC") if when.tzinfo is None else when.tz_convert("UTC")
+    return when.to_pydatetime()
 
 
 #: The term rules mark an assumed point with a yellow circle (frame.term_rules); a report says "assumed" in
@@ -519,11 +560,6 @@ def _flag(value: Any) -> bool:
     return not is_missing(value) and isinstance(value, (bool, np.bool_)) and bool(value)
 
 
-def _first_text(row: Mapping[str, Any], keys: tuple[str, ...]) -> str:
-    """The first of ``keys`` that holds text in ``row`` (a prior-art utility model has only ``owner``)."""
-    return next((text for key in keys if (text := _text(row.get(key)))), "")
-
-
 def _view_score_columns(row: Mapping[str, Any]) -> list[str]:
     """``score_view1`` .. ``score_viewN`` of a fused row, in view order."""
     found = [c for c in row if isinstance(c, str) and c.startswith("score_view") and c[10:].isdigit()]
@@ -538,12 +574,8 @@ def _views(df: pd.DataFrame) -> list[View]:
     if not isinstance(labels, list) or len(labels) < 2:
         return []
     pictures = load_query_images(df)
-    return [View(format_value(label) or f"View {i}", _larger(png))
+    return [View(format_value(label) or f"View {i}", png)
             for i, (label, png) in enumerate(zip(labels, pictures, strict=False), start=1)]
-
-
-def _larger(image: bytes | None) -> bytes | None:
-    return image if image is None else (thumbnail_png_or_none(image, CARD_PX) or image)
 
 
 def _columns(hits: list[Hit], batch: bool) -> list[Column]:
@@ -556,6 +588,7 @@ def _columns(hits: list[Hit], batch: bool) -> list[Column]:
         Column("number", "Number", "code"),
         Column("title", "Title", "text"),
         Column("assignees", words.COLUMN_LABELS["assignees"], "text"),
+        Column("inventors", words.COLUMN_LABELS["inventor"], "text"),
         Column("authority", words.COLUMN_LABELS["authority"], "text"),
         Column("applied", words.COLUMN_LABELS["apply_date"], "date"),
         Column("published", words.COLUMN_LABELS["publication_date"], "date"),
@@ -564,6 +597,8 @@ def _columns(hits: list[Hit], batch: bool) -> list[Column]:
         Column("legal_status", words.COLUMN_LABELS["simple_legal_status"], "text"),
         Column("relevance", words.COLUMN_LABELS["relevance"], "text"),
         Column("note", words.COLUMN_LABELS["note"], "text"),
+        Column("marked_by", words.COLUMN_LABELS["marked_by"], "text"),
+        Column("marked_at", words.COLUMN_LABELS["marked_at"], "date"),
     ]
     always = {"image", "rank", "score", "number", "title", "relevance", "note", "query"}
     out = [c for c in candidates if c.key in always or any(getattr(h, c.key) for h in hits)]
@@ -588,81 +623,4 @@ def _groups(hits: list[Hit], by: str) -> list[GroupRow]:
         best = max(members, key=lambda h: h.score if h.score is not None else -1)
         rows.append(GroupRow(name, len(members), best.score, best.number, best.image))
     rows.sort(key=lambda r: (-r.hits, -(r.best_score or 0), r.name))
-    return rows
-
-
-def _when(value: Any) -> str:
-    if isinstance(value, list):
-        value = min((v for v in value if isinstance(v, str)), default=None)
-    if not isinstance(value, str) or not value:
-        return "not recorded"
-    try:
-        t = _dt.datetime.fromisoformat(value.replace("Z", "+00:00"))
-    except ValueError:
-        return value
-    if t.tzinfo is not None:
-        t = t.astimezone(_dt.timezone.utc)
-    return t.strftime("%Y-%m-%d %H:%M UTC")
-
-
-def _single_filters(attrs: Mapping[str, Any]) -> Mapping[str, Any]:
-    filters = attrs.get("filters")
-    if isinstance(filters, list):
-        filters = filters[0] if filters and all(f == filters[0] for f in filters) else {}
-    return filters if isinstance(filters, Mapping) else {}
-
-
-def _method(attrs: Mapping[str, Any], df: pd.DataFrame, fetched: int, shown: int, include: str, batch: bool,
-            notes: list[tuple[str, str]]) -> list[tuple[str, str]]:
-    rows: list[tuple[str, str]] = [("Data source", words.source_in_words(attrs))]
-    if batch:
-        batch_attrs = attrs.get("batch")
-        info: Mapping[str, Any] = batch_attrs if isinstance(batch_attrs, Mapping) else {}
-        products = info.get("rows", df["query"].nunique())
-        rows.append(("Searched", f"{products} product images, up to {attrs.get('limit', '?')} hits each"))
-    elif isinstance(attrs.get("views"), list) and len(attrs["views"]) > 1:
-        labels = [format_value(v) for v in attrs["views"]]
-        rows.append(("Searched", f"{len(labels)} views of one product, in this order: " + ", ".join(labels)))
-        rows.append(("Views combined", words.views_in_words(attrs) or ""))
-    else:
-        rows.append(("Searched", f"one query image: {format_value(attrs.get('query')) or 'not named'}"))
-    if batch and isinstance(attrs.get("query_urls_by_label"), Mapping) and attrs["query_urls_by_label"]:
-        rows.append(("Views combined", BATCH_VIEWS_NOTE))
-    said = words.filters_in_words(_single_filters(attrs))
-    if said:
-        rows.extend((f"Filter: {label}", text) for label, text in said)
-    else:
-        rows.append(("Filters", "none (all authorities, classes, dates and statuses)"))
-    total = attrs.get("total")
-    if isinstance(total, int) and not isinstance(total, bool):
-        rows.append(("Designs matching", f"{total:,}"))
-    label = {"all": "", "marked": " (only hits marked relevant, not relevant or unsure)",
-             "relevant": " (only hits marked relevant)"}[include]
-    rows.append(("Hits in this report", f"{shown} of {fetched} fetched{label}"))
-    filters = _single_filters(attrs)
-    if filters.get("field"):
-        order = words.filters_in_words({"order": filters.get("order", "desc")})[0][1].lower()
-        rows.append(("Sort order", f"by {words.filters_in_words({'field': filters['field']})[0][1].lower()}, "
-                                   f"{order}"))
-    else:
-        rows.append(("Sort order", "by similarity score, closest first"))
-    cached = bool(attrs.get("from_cache"))
-    rows.append(("Results fetched", _when(attrs.get("fetched_at")) + (" (answered from this package's cache; "
-                                                                      "no new search was billed)" if cached else "")))
-    rows.extend(notes)
-    return rows
-
-
-def _about(attrs: Mapping[str, Any], sections: list[Section]) -> list[tuple[str, str]]:
-    from .._version import __version__
-
-    rows = [("Made with", f"patsnap-pandas {__version__}")]
-    digests = [(s.query, s.query_digest) for s in sections if s.query_digest]
-    for query, digest in digests:
-        rows.append((f"Query image SHA-256 ({query})" if len(sections) > 1 else "Query image SHA-256", digest))
-    filters = attrs.get("filters")
-    if isinstance(filters, list):
-        filters = _single_filters(attrs) or "differ per product"
-    sent = ", ".join(f"{k}={v}" for k, v in filters.items()) if isinstance(filters, Mapping) else str(filters)
-    rows.append(("Filters as sent", sent or "none"))
     return rows

@@ -11,12 +11,15 @@ from __future__ import annotations
 
 import dataclasses
 import logging
+import urllib.request
 from pathlib import Path
+from typing import Any
 
 from .._extras import require
 from .._validate import check_choice
 from ..frame.format import truncate
-from .html import render_html
+from ..imaging import image_mime
+from .html import IMAGE_SCHEME, render_html
 from .model import GroupRow, Hit, Report
 
 __all__ = ["PAGE_SIZES", "PDF_TEXT_MAX", "write_pdf"]
@@ -62,14 +65,44 @@ def write_pdf(report: Report, path: str | Path, page_size: str = "A4") -> Path:
         # own image checks (a corrupt query image is an error) must not change because a PDF was made.
         ImageFile.LOAD_TRUNCATED_IMAGES = truncated
     target = Path(path)
-    page = render_html(printable(report), medium="print", page_size=page_size)
+    images: dict[bytes, str] = {}
+    page = render_html(printable(report), medium="print", page_size=page_size, images=images)
     logging.getLogger("weasyprint").setLevel(logging.ERROR)  # its CSS notes are not the user's concern
     logging.getLogger("fontTools").setLevel(logging.ERROR)
     try:
-        weasyprint.HTML(string=page, base_url=None).write_pdf(target)
+        weasyprint.HTML(string=page, base_url=None, url_fetcher=_fetcher(weasyprint, images)).write_pdf(target)
     finally:
         ImageFile.LOAD_TRUNCATED_IMAGES = truncated
     return target
+
+
+def _fetcher(weasyprint: Any, images: dict[bytes, str]) -> Any:
+    """WeasyPrint's URL fetcher for the page: the report's own images (``report-image:N``) and ``data:`` URIs;
+    anything else is refused (a report never makes a network call, nor reads a local file)."""
+    by_name = {name: data for data, name in images.items()}
+
+    def answer(url: str) -> tuple[bytes, str]:
+        if url.startswith(IMAGE_SCHEME) and url in by_name:
+            data = by_name[url]
+            return data, image_mime(data) or "application/octet-stream"
+        if url.startswith("data:"):
+            with urllib.request.urlopen(url) as response:  # noqa: S310 - a data: URI, read in memory
+                return response.read(), response.headers.get_content_type()
+        raise ValueError(f"a report loads no external resource ({url[:40]})")
+
+    base = getattr(weasyprint, "URLFetcher", None)
+    if base is None:  # WeasyPrint before 68: a function returning a dict
+        def fetch(url: str) -> dict[str, Any]:
+            data, mime = answer(url)
+            return {"string": data, "mime_type": mime}
+        return fetch
+
+    class Fetcher(base):  # type: ignore[misc, valid-type]
+        def fetch(self, url: str, headers: Any = None) -> Any:
+            data, mime = answer(url)
+            return weasyprint.urls.URLFetcherResponse(url, body=data, headers={"Content-Type": mime})
+
+    return Fetcher()
 
 
 def cut(text: str) -> str:

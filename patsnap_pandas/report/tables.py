@@ -13,11 +13,13 @@ import pandas as pd
 
 from .._validate import check_frame
 from ..errors import InvalidInputError
+from ..frame import parties
 from ..frame.format import MISSING_GROUP, format_value, is_missing
 
 __all__ = ["summary", "overlap", "ASSIGNEE_COLUMNS"]
 
-ASSIGNEE_COLUMNS: tuple[str, ...] = ("assignees", "assignee")
+#: The columns that may name a hit's owner (:data:`patsnap_pandas.frame.parties.OWNER_FIELDS`).
+ASSIGNEE_COLUMNS: tuple[str, ...] = parties.OWNER_FIELDS
 # df.attrs keys an overlap table keeps (provenance a reader needs; never internals such as URLs).
 _KEPT_ATTRS = ("query", "queries", "filters", "search_id", "total", "fetched_at", "from_cache",
                "endpoint_version", "source")
@@ -25,16 +27,6 @@ _KEPT_ATTRS = ("query", "queries", "filters", "search_id", "total", "fetched_at"
 # --------------------------------------------------------------------------
 # summaries
 # --------------------------------------------------------------------------
-
-
-def _split_names(value: Any) -> list[str]:
-    if isinstance(value, (list, tuple, set, np.ndarray)):
-        names = [format_value(v).strip() for v in value]
-    elif is_missing(value):
-        names = []
-    else:
-        names = [part.strip() for part in str(value).split(";")]
-    return [name for name in names if name] or [MISSING_GROUP]
 
 
 def _group_stats(keys: Sequence[str], patent_ids: pd.Series, scores: pd.Series, name: str) -> pd.DataFrame:
@@ -67,14 +59,15 @@ def summary(df: pd.DataFrame) -> dict[str, pd.DataFrame]:
     Parameters
     ----------
     df : DataFrame in the frame schema (columns ``authority``, ``patent_id``, ``score``).
-        After enrichment it has ``assignees``: names joined by ``"; "``; a column
-        ``assignee`` (one name, or ``"; "``-joined) or list values work too.
+        The owner of each hit is :func:`patsnap_pandas.frame.parties.owner_of`'s: the
+        enriched ``assignees``, else the hit's ``current_assignee``, ``assignee``, ``owner``
+        or ``original_assignee`` (names joined by ``"; "``, or lists).
 
     Returns
     -------
     dict[str, DataFrame]
         ``"authority"``: one row per authority; ``"assignee"``: one row per assignee name
-        (only when the frame has an assignee column; a hit with several assignees counts
+        (only when the frame has an owner column; a hit with several owners counts
         for each). Each frame is indexed by the name (string) and has the columns
         ``hits`` (rows), ``patents`` (distinct patent_id), ``best_score`` and ``mean_score``,
         sorted by hits, then best score (both descending), then name. Missing values
@@ -102,11 +95,12 @@ def summary(df: pd.DataFrame) -> dict[str, pd.DataFrame]:
             [format_value(v) or MISSING_GROUP for v in df["authority"]], df["patent_id"], df["score"], "authority"
         )
     }
-    column = next((c for c in ASSIGNEE_COLUMNS if c in df.columns), None)
-    if column is not None:
+    present = [c for c in parties.OWNER_FIELDS if c in df.columns]
+    if present:  # the owner as parties decides it: enriched assignees, else the hit's current/original assignee
         keys, ids, scores = [], [], []
-        for value, pid, score in zip(df[column], df["patent_id"], df["score"], strict=True):
-            for name in _split_names(value):
+        rows = df[present].to_dict("records")
+        for row, pid, score in zip(rows, df["patent_id"], df["score"], strict=True):
+            for name in parties.owner_names(row) or [MISSING_GROUP]:
                 keys.append(name)
                 ids.append(pid)
                 scores.append(score)

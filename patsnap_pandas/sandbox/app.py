@@ -571,7 +571,9 @@ class SandboxApp:
                     self.query_image(request, url)
         except ParamError as exc:
             raise invalid(exc) from None
-        job = self.batches.create(query, threshold, self.faults.clock.time(), self.faults.settings.batch_runs_at)
+        images = [batch.snapshot(self, request, url) for url in query.urls]
+        job = self.batches.create(query, threshold, self.faults.clock.time(), self.faults.settings.batch_runs_at,
+                                  images)
         return Outcome({"job_id": job.job_id}, len(query.urls))
 
     def on_batch_result(self, request: Request) -> Response:

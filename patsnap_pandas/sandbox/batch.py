@@ -26,6 +26,7 @@ import uuid
 from collections.abc import Mapping
 from dataclasses import dataclass, field
 from typing import Any
+from urllib.parse import parse_qs, urlsplit
 
 from .. import codes
 from .clock import SERVICE_TZ
@@ -42,6 +43,7 @@ class BatchJob:
     threshold: float | None
     runs_at: float
     ready_at: float
+    images: list = field(default_factory=list)  # per URL: (image, cache key, URL expiry) read at create, or None
     results: list[dict] | None = field(default=None)  # per image: status, url, answer (filled when run)
 
     def status(self, now: float) -> str:
@@ -134,9 +136,10 @@ class BatchJobs:
         self._lock = threading.Lock()
         self._jobs: dict[str, BatchJob] = {}
 
-    def create(self, query: ImageQuery, threshold: float | None, created: float, runs_at: str) -> BatchJob:
+    def create(self, query: ImageQuery, threshold: float | None, created: float, runs_at: str,
+               images: list) -> BatchJob:
         start, ready = schedule(created, runs_at)
-        job = BatchJob(uuid.uuid4().hex.upper() + "-B", query, threshold, start, ready)
+        job = BatchJob(uuid.uuid4().hex.upper() + "-B", query, threshold, start, ready, images)
         with self._lock:
             self._jobs[job.job_id] = job
         return job
@@ -146,17 +149,31 @@ class BatchJobs:
             return self._jobs.get(job_id)
 
 
+def snapshot(app, request, url: str) -> tuple | None:
+    """(image, cache key, URL expiry) of a query image URL this sandbox serves, read at create; None when it cannot
+    be read now. The job searches it only if the URL is still alive at its run time (:func:`run`)."""
+    try:
+        image, key = app.query_image(request, url)
+    except ParamError:
+        return None
+    expires = parse_qs(urlsplit(url).query).get("expires", ["0"])[0]
+    return image, key, float(expires) if expires.isdigit() else 0.0
+
+
 def run(app, request, job: BatchJob) -> list[dict[str, Any]]:
-    """Search each image of ``job`` as of its run time, once (``app``: the SandboxApp); the per-image results."""
+    """Search each image of ``job`` as of its run time, once (``app``: the SandboxApp); the per-image results.
+
+    An image whose URL had expired by the run time (or could not be read at all) is ``FAILED``: PatSnap
+    fetches the images when the job runs, and could not fetch it either.
+    """
     if job.results is None:
         results: list[dict[str, Any]] = []
-        for url in job.query.urls:
-            try:
-                image = app.query_image(request, url, at=job.runs_at)
-            except ParamError:  # expired (or gone) when the job ran: PatSnap could not fetch it either
+        for url, snap in zip(job.query.urls, job.images, strict=True):
+            if snap is None or snap[2] < job.runs_at:
                 results.append({"url": url, "status": "FAILED", "answer": None})
                 continue
-            results.append({"url": url, "status": "SUCCESS", "answer": app.multiview_answer(job.query, [image])})
+            answer = app.multiview_answer(job.query, [snap[:2]])
+            results.append({"url": url, "status": "SUCCESS", "answer": answer})
         job.results = results
     return job.results
 

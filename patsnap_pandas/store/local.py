@@ -36,6 +36,7 @@ from .cache import cache_info, cache_location, clear
 from .files import RECORDS_FILE, THUMBNAILS_DIR, UPLOADS_FILE, SQLiteCache, WriteWarner, http_cache_file
 from .local_usage import LocalUsageCounter
 from .locks import SingleFlight
+from .mark_log import MARKS_FILE, MarkLog
 from .rate_limit import RateLimiter
 from .records import LocalRecords
 from .thumbnails import ThumbnailStore
@@ -75,6 +76,7 @@ class LocalStore(Store):
         self._http: BaseCache | None = None
         self._uploads: UploadMemo | None = None
         self._records: dict[str, LocalRecords] = {}
+        self._marks: MarkLog | None = None
 
     def http_cache(self) -> BaseCache | None:
         """The HTTP answers' backend: SQLite in the folder, the user's backend, or None (``cache=False``)."""
@@ -102,6 +104,12 @@ class LocalStore(Store):
         if kind not in self._records:
             self._records[kind] = LocalRecords(self.cache_dir / RECORDS_FILE if self._keeps else None, kind)
         return self._records[kind]
+
+    def mark_log(self) -> MarkLog:
+        """``marks.sqlite`` in the folder (in memory with ``cache=False``); ``cache clear`` keeps it."""
+        if self._marks is None:
+            self._marks = MarkLog(self.cache_dir / MARKS_FILE if self._keeps else None, self._warner)
+        return self._marks
 
     def single_flight(self) -> SingleFlight:
         """Lock files in ``locks/`` (threads of this process only with ``cache=False``)."""

@@ -78,6 +78,7 @@ from ..redaction import install_log_redaction, redact, register_secret
 from .base import Store
 from .redis_http_cache import RedisHTTPCache
 from .redis_locks import LOCK_LEASE_S, RedisSingleFlight
+from .redis_mark_log import RedisMarkLog
 from .redis_rate_limit import SharedRateLimiter
 from .redis_records import RedisRecords
 from .redis_thumbnails import THUMBNAIL_MAX_BYTES, RedisThumbnailStore
@@ -193,6 +194,7 @@ class RedisBackend(Store):
                  cache_dir: str | Path | None = None) -> None:
         self._http: RedisHTTPCache | None = None
         self._uploads: RedisUploadMemo | None = None
+        self._marks: RedisMarkLog | None = None
         if not isinstance(url, str) or not url.strip():
             raise InvalidInputError(f"url={url!r}: expected a Redis URL such as redis://host:6379/0")
         self.shown_url = shown_url(url)
@@ -374,6 +376,12 @@ class RedisBackend(Store):
     def records(self, kind: str) -> RedisRecords:
         """Kept records of ``kind`` in the hash ``<namespace>:record:<kind>`` (never expire; ``clear`` leaves them)."""
         return RedisRecords(self, kind)
+
+    def mark_log(self) -> RedisMarkLog:
+        """The history of marks in Redis, shared by the team (never expires; ``clear`` keeps it): the store's one."""
+        if self._marks is None:
+            self._marks = RedisMarkLog(self)
+        return self._marks
 
     def thumbnail_store(self, size: int = 256, *, max_bytes: int | None = None, max_workers: int = 8,
                         timeout: float = 20) -> RedisThumbnailStore:

@@ -214,11 +214,12 @@ class ThumbnailStore:
             warnings.warn(ThumbnailWarning(_failure_summary(in_order, len(pairs))), stacklevel=stacklevel)
         return results
 
-    def get(self, patent_id: str | None, image_url: str) -> bytes | None:
+    def get(self, patent_id: str | None, image_url: str, *, size: int | None = None) -> bytes | None:
         """The stored thumbnail of ``(patent_id, image_url)``, or None; never downloads.
 
         ``image_url`` may be any name an image was :meth:`put` under, such as the content
-        name (``sha256:...``) of a query image that was never uploaded.
+        name (``sha256:...``) of a query image that was never uploaded; ``size`` a size it was
+        put at other than the store's own (a query image kept large too).
 
         Examples
         --------
@@ -230,14 +231,15 @@ class ThumbnailStore:
         >>> store.get("query", "sha256:ab")[:4]
         b'\x89PNG'
         """
-        return self._read(self.key(patent_id, image_url))
+        return self._read(self.key(patent_id, image_url, size=size))
 
-    def put(self, patent_id: str | None, image_url: str, data: bytes) -> bytes:
+    def put(self, patent_id: str | None, image_url: str, data: bytes, *, size: int | None = None) -> bytes:
         """Store a thumbnail of image bytes already at hand under ``(patent_id, image_url)``.
 
         No download: :meth:`fetch` of the same pair (any query string) then reads it
         from disk, also after the URL expired. A disk that cannot be written to costs
-        only the cache (the thumbnail is still returned).
+        only the cache (the thumbnail is still returned). ``size`` keeps it at another size
+        than the store's own (read back with :meth:`get` and the same ``size``).
 
         Parameters
         ----------
@@ -262,8 +264,9 @@ class ThumbnailStore:
         """
         if not isinstance(data, (bytes, bytearray)):
             raise InvalidInputError(f"data={shorten(data)}: expected the image's bytes")
-        thumbnail = imaging.thumbnail_png(bytes(data), self.size)
-        self._write(self.key(patent_id, image_url), thumbnail)
+        wanted = self.size if size is None else check_int(size, "size", 8)
+        thumbnail = imaging.thumbnail_png(bytes(data), wanted)
+        self._write(self.key(patent_id, image_url, size=wanted), thumbnail)
         return thumbnail
 
     def placeholder(self) -> bytes:
@@ -280,8 +283,8 @@ class ThumbnailStore:
             self._placeholder = imaging.placeholder_png(self.size)
         return self._placeholder
 
-    def key(self, patent_id: str | None, image_url: str) -> str:
-        """The cache key of a thumbnail: patent id + URL without query + size.
+    def key(self, patent_id: str | None, image_url: str, *, size: int | None = None) -> str:
+        """The cache key of a thumbnail: patent id + URL without query + size (the store's, unless given).
 
         Examples
         --------
@@ -293,7 +296,7 @@ class ThumbnailStore:
         True
         """
         pid = patent_id if isinstance(patent_id, str) else ""
-        text = f"{pid}\n{_identity(image_url)}\n{self.size}"
+        text = f"{pid}\n{_identity(image_url)}\n{self.size if size is None else size}"
         return hashlib.sha256(text.encode("utf-8")).hexdigest()
 
     def path(self, patent_id: str | None, image_url: str) -> Path:

@@ -17,10 +17,12 @@ import pandas as pd
 
 from ..api.client import PatsnapClient
 from ..api.images import ImageSizeWarning
-from ..errors import FilterError, InvalidInputError, MissingCredentialsError
-from ..frame.schema import concat_frames
+from ..errors import CacheError, FilterError, InvalidInputError, MissingCredentialsError
+from ..frame.marks import mark_time
+from ..frame.schema import MARK_COLUMNS, concat_frames
 from ..jobs.clients import client_for
 from ..jobs.images import load_thumbnails
+from ..jobs.marks import store_of
 from ..jobs.search import SearchWarning, continue_search
 from ..store.thumbnails import ThumbnailWarning
 from .export import export_report
@@ -30,7 +32,8 @@ from .purpose import run_job
 if TYPE_CHECKING:
     from .state import PanelState
 
-__all__ = ["export", "find_client", "job_of", "load_more", "run", "search", "with_marks"]
+__all__ = ["export", "find_client", "job_of", "keep_mark", "load_more", "run", "search", "set_mark",
+           "with_marks"]
 
 # Warnings of the search modules that the status line repeats in plain words.
 _SHOWN_WARNINGS = (SearchWarning, ThumbnailWarning, ImageSizeWarning)
@@ -109,18 +112,96 @@ def find_client(state: PanelState) -> PatsnapClient | None:
     return client
 
 
-def with_marks(df: pd.DataFrame, marks: Mapping[str, tuple[str | None, str]]) -> pd.DataFrame:
-    """A copy of ``df`` with the ``relevance`` and ``note`` columns filled from ``marks`` (``patent_id`` -> mark).
+def set_mark(state: PanelState, index: int, relevance: str | None, note: str | None) -> None:
+    """Mark row ``index`` of ``state.results``: into ``marks`` and ``mark_stamps`` (who, when: ``state.reviewer``
+    and ``state.clock()``), the ``relevance``/``note``/``marked_by``/``marked_at`` columns, and the store's history.
+
+    ``note=None`` keeps the note there is; no relevance and no note clear the mark (the clearing is kept in
+    the history too).
 
     Examples
     --------
-    >>> with_marks(pd.DataFrame({"patent_id": ["a", "b"]}), {"b": ("relevant", "same legs")}).values.tolist()
-    [['a', <NA>, <NA>], ['b', 'relevant', 'same legs']]
+    >>> import datetime as dt
+    >>> from patsnap_pandas import PatsnapClient, samples
+    >>> from patsnap_pandas.widgets.state import PanelState
+    >>> with PatsnapClient.sandbox() as client:
+    ...     state = PanelState(client=client, limit=3, reviewer="ana")
+    ...     state.set_image(samples.image("armchair"))
+    ...     state.search()
+    ...     state.clock = lambda: dt.datetime(2026, 12, 7, 9, 30, tzinfo=dt.timezone.utc)
+    ...     set_mark(state, 0, "relevant", "same legs")
+    >>> state.results.loc[0, ["relevance", "marked_by", "marked_at"]].tolist()
+    ['relevant', 'ana', '2026-12-07T09:30:00Z']
+    """
+    df = state.results
+    assert df is not None
+    pid = str(df.at[index, "patent_id"])
+    note = state.marks.get(pid, (None, ""))[1] if note is None else note.strip()
+    marks, stamps = dict(state.marks), dict(state.mark_stamps)
+    stamp = (state.reviewer, mark_time(state.clock()))
+    if relevance is None and not note:
+        marks.pop(pid, None)
+        stamps.pop(pid, None)
+    else:
+        marks[pid], stamps[pid] = (relevance, note), stamp
+    same = (df["patent_id"].astype("string") == pid).to_numpy()
+    for column in MARK_COLUMNS:
+        if column not in df.columns:
+            df[column] = pd.array([None] * len(df), dtype="string")
+    df.loc[same, ["relevance", "note"]] = [relevance if relevance is not None else pd.NA, note or pd.NA]
+    df.loc[same, list(MARK_COLUMNS)] = [v or pd.NA for v in stamp] if pid in stamps else [pd.NA, pd.NA]
+    keep_mark(state, df[same].head(1), stamp)
+    state.mark_stamps = stamps
+    state.marks = marks
+
+
+def keep_mark(state: PanelState, rows: pd.DataFrame, stamp: tuple[str, str]) -> None:
+    """Append the mark of ``rows`` (as it now stands; a cleared mark too) to the store's mark history.
+
+    The store of the panel's client (the cache folder or the team's Redis), as ``df.patsnap.mark``
+    keeps it; a history that cannot be written warns and keeps the mark in memory (the panel's mark stays).
+    :func:`set_mark` calls it.
+
+    Examples
+    --------
+    >>> from patsnap_pandas import PatsnapClient, samples
+    >>> from patsnap_pandas.widgets.state import PanelState
+    >>> with PatsnapClient.sandbox() as client:
+    ...     state = PanelState(client=client, limit=3)
+    ...     state.set_image(samples.image("armchair"))
+    ...     state.search()
+    ...     keep_mark(state, state.results.head(1).assign(relevance="unsure"), ("bo", "2026-12-08T10:00:00Z"))
+    ...     state.results.patsnap.mark_history(client=client)["marked_by"].tolist()
+    ['bo']
+    """
+    entries = [{"patent_pn": row.get("patent_pn"), "query": row.get("query"),
+                "relevance": row.get("relevance"), "note": row.get("note"),
+                "marked_by": stamp[0] or None, "marked_at": stamp[1]} for row in rows.to_dict("records")]
+    clean = [{k: (None if v is None or v is pd.NA else str(v)) for k, v in e.items()} for e in entries]
+    try:
+        store_of(rows, state.client).mark_log().append(clean)
+    except CacheError as exc:  # a damaged history: the mark stays in the panel; say so once, next to it
+        warnings.warn(f"the mark was not kept in the history ({exc})", stacklevel=2)
+
+
+def with_marks(df: pd.DataFrame, marks: Mapping[str, tuple[str | None, str]],
+               stamps: Mapping[str, tuple[str, str]] | None = None) -> pd.DataFrame:
+    """A copy of ``df`` with ``relevance`` and ``note`` filled from ``marks`` (``patent_id`` -> mark), and
+    ``marked_by`` / ``marked_at`` from ``stamps`` (``patent_id`` -> (who, UTC ISO time)).
+
+    Examples
+    --------
+    >>> with_marks(pd.DataFrame({"patent_id": ["a", "b"]}), {"b": ("relevant", "same legs")},
+    ...            {"b": ("ana", "2026-12-07T09:00:00Z")}).values.tolist()
+    [['a', <NA>, <NA>, <NA>, <NA>], ['b', 'relevant', 'same legs', 'ana', '2026-12-07T09:00:00Z']]
     """
     ids = df["patent_id"].astype("string").fillna("").tolist()
+    stamps = stamps or {}
     df = df.copy()
     df["relevance"] = pd.array([marks.get(i, (None, ""))[0] for i in ids], dtype="string")
     df["note"] = pd.array([(marks.get(i, (None, ""))[1] or None) for i in ids], dtype="string")
+    for j, column in enumerate(MARK_COLUMNS):
+        df[column] = pd.array([stamps[i][j] if i in stamps and i in marks else None for i in ids], dtype="string")
     return df
 
 
@@ -151,13 +232,14 @@ def search(state: PanelState) -> Changes:
     changes: Changes = {"search_count": state.search_count + 1, "open_row": None, "excluded": excluded}
     marks = state.marks
     identity = state.query_identity()
+    stamps = state.mark_stamps
     if identity != state.marks_query:  # marks belong to one query image
-        marks = {}
-        changes.update(marks=marks, marks_query=identity)
+        marks, stamps = {}, {}
+        changes.update(marks=marks, mark_stamps=stamps, marks_query=identity)
     cached = " (from the cache: no billed call)" if df.attrs.get("from_cache") else ""
     aside = "" if excluded is None else "; none set aside" if not len(excluded) else \
         f"; {plural(len(excluded), 'hit')} set aside ({set_aside_words(excluded)})"
-    return {**changes, "results": with_marks(df.reset_index(drop=True), marks), "thumbnails": thumbs,
+    return {**changes, "results": with_marks(df.reset_index(drop=True), marks, stamps), "thumbnails": thumbs,
             "message": f"Found {plural(len(df), 'hit')} of {total_in_words(df.attrs)}{cached}{aside}."}
 
 
@@ -202,7 +284,7 @@ def load_more(state: PanelState) -> Changes:
     changes: Changes = {}
     combined = df
     if len(more):
-        combined = with_marks(concat_frames([df, more]).reset_index(drop=True), state.marks)
+        combined = with_marks(concat_frames([df, more]).reset_index(drop=True), state.marks, state.mark_stamps)
         changes = {"results": combined, "thumbnails": state.thumbnails + thumbs}
     cached = " (from the cache)" if more.attrs.get("from_cache") else ""
     return {**changes, "message": f"Loaded {plural(len(more), 'more hit', 'more hits')}{cached}; "
@@ -227,7 +309,8 @@ def export(state: PanelState) -> Changes:
     if state.results is None or state.shown is None:
         raise InvalidInputError("nothing to export: search first.")
     done = export_report(state.shown, fmt=state.export_format, include=state.export_include,
-                         folder=state.export_dir, notes=state.local_filter_notes(), job=job_of(state))
+                         folder=state.export_dir, notes=state.local_filter_notes(), job=job_of(state),
+                         fetched=len(state.results))
     return {"last_report": done.path, "export_html": done.html, "message": done.message}
 
 

@@ -22,6 +22,7 @@ from collections.abc import Mapping, Sequence
 from typing import Any
 
 from .._html import data_uri, escape
+from ..frame import parties
 from ..frame.compare import three_way_css
 from ..frame.format import format_value, is_missing, optional_float, optional_int
 from ..frame.links import public_record_url
@@ -36,10 +37,9 @@ CARD_PX = 180
 COMPARE_PX = 420
 #: Columns that describe the search rather than the hit (shown in the comparison's header).
 SEARCH_COLUMNS = ("search_id", "query")
-TRIAGE_COLUMNS = ("relevance", "note")
+TRIAGE_COLUMNS = ("relevance", "note", "marked_by", "marked_at")  # the mark and who/when: said under the controls
 DATE_COLUMNS = ("apdt", "pbdt", "isd", "apply_date", "publication_date", "grant_date", "expiry_estimate",
                 "expiry_patsnap")
-_ASSIGNEE_COLUMNS = ("current_assignee", "assignee", "assignees", "original_assignee", "applicant")
 
 #: The panel's style sheet. Wrapping rules: long text wraps inside its column, numbers,
 #: dates and codes never break (``.psp-nowrap``).
@@ -125,18 +125,14 @@ def date_text(value: Any) -> str:
 
 
 def assignee_of(row: Mapping[str, Any]) -> str:
-    """The first non-empty assignee-like field of a hit ("" when the hit has none).
+    """The owner of a hit as :func:`patsnap_pandas.frame.parties.owner_of` decides it ("" when no field names one).
 
     Examples
     --------
     >>> assignee_of({"current_assignee": ["Acme Corp"], "title": "Lamp"})
     'Acme Corp'
     """
-    for column in _ASSIGNEE_COLUMNS:
-        value = row.get(column)
-        if not is_missing(value) and format_value(value).strip():
-            return format_value(value)
-    return ""
+    return parties.owner_of(row)
 
 
 def _mark_badge(relevance: Any) -> str:
@@ -148,8 +144,9 @@ def _mark_badge(relevance: Any) -> str:
 
 def _date_line(row: Mapping[str, Any]) -> str:
     parts = []
-    for column, word in (("apdt", "applied"), ("pbdt", "published")):
-        text = date_text(row.get(column))
+    for which, word in (("applied", "applied"), ("published", "published")):
+        day = parties.date_of(row, which)
+        text = day.isoformat() if day else ""
         if text:
             parts.append(f'{word} <span class="psp-nowrap">{escape(text)}</span>')
     return ", ".join(parts)

@@ -38,6 +38,7 @@ EXPORT_FORMATS: dict[str, tuple[str, str]] = {
     "html": (".html", "HTML"),
     "pdf": (".pdf", "PDF"),
     "xlsx": (".xlsx", "Excel"),
+    "docx": (".docx", "Word"),
 }
 #: The type of every download link: the browser saves the bytes under the file's name and never
 #: renders them in the page (no ``data:text/html`` link, even for an HTML report).
@@ -131,13 +132,14 @@ class Export:
 
 
 def _report(df: pd.DataFrame, include: str, notes: Mapping[str, str] | None, title: str | None,
-            job: Mapping[str, Any] | None) -> Any:
+            job: Mapping[str, Any] | None, fetched: int | None = None) -> Any:
     """The report model of the export: a search report, or a clearance or prior-art report."""
     from ..report import build_report, clearance_report, prior_art_report
 
     query = df.attrs.get("query") or "query image"
     if job is None:
-        return build_report(df, title=title or f"Design search: {query}", include=include, notes=dict(notes or {}))
+        return build_report(df, title=title or f"Design search: {query}", include=include, notes=dict(notes or {}),
+                            fetched=fetched)
     check_choice(include, "include", ("all", "marked", "relevant"), what="choice")
     if include != "all":
         marks = df["relevance"].astype("string").str.strip().fillna("")
@@ -150,14 +152,14 @@ def _report(df: pd.DataFrame, include: str, notes: Mapping[str, str] | None, tit
 
 def export_report(df: pd.DataFrame, *, fmt: str, include: str, folder: str | Path,
                   notes: Mapping[str, str] | None = None, title: str | None = None,
-                  job: Mapping[str, Any] | None = None) -> Export:
+                  job: Mapping[str, Any] | None = None, fetched: int | None = None) -> Export:
     """Build the report of ``df`` (:func:`patsnap_pandas.report.build_report`), save it in ``folder``, offer it.
 
     Parameters
     ----------
     df : DataFrame
         The hits the panel shows (after its local filters), with ``relevance`` and ``note``.
-    fmt : {"html", "pdf", "xlsx"}
+    fmt : {"html", "pdf", "xlsx", "docx"}
     include : {"all", "marked", "relevant"}
         Which hits go into the report.
     folder : str or Path
@@ -170,6 +172,9 @@ def export_report(df: pd.DataFrame, *, fmt: str, include: str, folder: str | Pat
         A clearance or prior-art search (:func:`.actions.job_of`): ``kind``, ``excluded``,
         ``provenance``, ``comparisons``; the report is then
         :func:`~patsnap_pandas.report.clearance_report` or :func:`~patsnap_pandas.report.prior_art_report`.
+    fetched : int, optional
+        How many hits the panel fetched (``df`` is what its local filters left): the report says
+        how many it holds of how many were fetched. Default ``len(df)``.
 
     Examples
     --------
@@ -182,16 +187,16 @@ def export_report(df: pd.DataFrame, *, fmt: str, include: str, folder: str | Pat
     >>> done.path.suffix, done.path.exists(), 'download="' in done.html
     ('.html', True, True)
     """
-    from ..report import write_excel, write_html, write_pdf
+    from ..report import write_docx, write_excel, write_html, write_pdf
 
     check_choice(fmt, "fmt", EXPORT_FORMATS, what="format")
     suffix, word = EXPORT_FORMATS[fmt]
-    report = _report(df, include, notes, title, job)
+    report = _report(df, include, notes, title, job, fetched)
     folder = Path(folder).expanduser()
     folder.mkdir(parents=True, exist_ok=True)
     kind = {"clearance": "clearance", "prior_art": "prior-art"}.get(str((job or {}).get("kind")), "design-search")
     path = unique_path(folder, f"{kind}-{dt.datetime.now():%Y%m%d-%H%M%S}", suffix).resolve()
-    {"html": write_html, "pdf": write_pdf, "xlsx": write_excel}[fmt](report, path)
+    {"html": write_html, "pdf": write_pdf, "xlsx": write_excel, "docx": write_docx}[fmt](report, path)
     data = path.read_bytes()
     link = (download_link(data, path.name) if len(data) <= MAX_DOWNLOAD_BYTES
             else f"{escape(path.name)} is {_size(len(data))}: too large to offer as a download; open it from the folder.")

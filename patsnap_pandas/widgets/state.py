@@ -31,15 +31,15 @@ import datetime as dt
 import hashlib
 import io
 import warnings
-from collections.abc import Mapping
+from collections.abc import Callable, Mapping
 from pathlib import Path
 from typing import Any
 
 import pandas as pd
-from traitlets import Bool, Bytes, Dict, Enum, Float, HasTraits, Instance, Int, List, Tuple, Unicode, default, observe
+from traitlets import Bool, Bytes, Dict, Enum, Float, HasTraits, Instance, Int, List, Tuple, Unicode, default, observe, validate
 
-from .. import codes
-from .._validate import check_choice, check_int
+from .. import codes, config
+from .._validate import check_choice, check_int, check_reviewer
 from ..api.client import PatsnapClient
 from ..api.filters import SearchFilters
 from ..api.images import ImageSizeWarning, PreparedImage, prepare_image
@@ -256,6 +256,12 @@ class PanelState(PurposeTraits, HasTraits):
         The rows of ``results`` the local tools keep, in card order (set again when any of them changes).
     marks : dict
         ``patent_id`` -> ``(relevance, note)``: the marks of this query, kept across searches and Load more.
+    mark_stamps : dict
+        ``patent_id`` -> ``(who, when)``: who made each mark and when (UTC, ISO 8601), as ``df.patsnap.mark``
+        records them in ``marked_by`` / ``marked_at``; each mark is also kept in the store's mark history.
+    reviewer : str
+        Who marks (default ``$PATSNAP_REVIEWER``, else the login name); ``clock`` (a plain attribute)
+        gives the time of a mark (default: now, UTC).
     marks_query : str or None
         The query the marks belong to (its URLs or the digests of its files): another query starts unmarked.
     open_row : int or None
@@ -320,6 +326,8 @@ class PanelState(PurposeTraits, HasTraits):
     order = Int(0, min=0, max=len(CARD_ORDERS) - 1)
     shown = Instance(pd.DataFrame, allow_none=True)
     marks = Dict(value_trait=Tuple(), key_trait=Unicode())
+    mark_stamps = Dict(value_trait=Tuple(), key_trait=Unicode())
+    reviewer = Unicode()
     open_row = Int(None, allow_none=True)
     marks_query = Unicode(None, allow_none=True)
     search_count = Int(0)
@@ -336,9 +344,23 @@ class PanelState(PurposeTraits, HasTraits):
     last_exception = Instance(BaseException, allow_none=True)
     notes = List(Unicode())
 
+    #: When a mark is made (tests give a fixed clock; no trait: nothing observes it).
+    clock: Callable[[], dt.datetime] = staticmethod(lambda: dt.datetime.now(dt.timezone.utc))
+
     @default("export_folder")
     def _default_export_folder(self) -> str:
         return display_path(default_export_dir())
+
+    @default("reviewer")
+    def _default_reviewer(self) -> str:
+        try:
+            return config.reviewer()
+        except InvalidInputError:  # no login name and no PATSNAP_REVIEWER: the mark says "an unnamed reviewer"
+            return ""
+
+    @validate("reviewer")
+    def _check_reviewer(self, proposal: Any) -> str:
+        return check_reviewer(proposal["value"], "reviewer") if proposal["value"] else ""
 
     # --- the query ------------------------------------------------------------------------------------
 
@@ -496,8 +518,7 @@ class PanelState(PurposeTraits, HasTraits):
             notes["Minimum score (set in the panel)"] = f"{self.min_score:.2f}"
         if self.text_filter.strip():
             notes["Text filter (set in the panel)"] = f"hits containing \u201c{self.text_filter.strip()}\u201d"
-        if self.order:
-            notes["Order"] = CARD_ORDERS[self.order][0]
+        notes["Sort order"] = f"{CARD_ORDERS[self.order][0].lower()}, as the panel shows them"
         return notes
 
     def _row_of(self, row: int, rows: bool = True) -> int:
@@ -524,23 +545,8 @@ class PanelState(PurposeTraits, HasTraits):
         return self.marks.get(str(df.at[index, "patent_id"]), (None, ""))
 
     def set_mark(self, index: int, relevance: str | None, note: str | None) -> None:
-        """Mark row ``index`` of ``results``: into ``marks`` and the ``relevance``/``note`` columns.
-
-        ``note=None`` keeps the note there is.
-        """
-        df = self.results
-        assert df is not None
-        pid = str(df.at[index, "patent_id"])
-        note = self.marks.get(pid, (None, ""))[1] if note is None else note.strip()
-        marks = dict(self.marks)
-        if relevance is None and not note:
-            marks.pop(pid, None)
-        else:
-            marks[pid] = (relevance, note)
-        same = (df["patent_id"].astype("string") == pid).to_numpy()
-        df.loc[same, "relevance"] = relevance if relevance is not None else pd.NA
-        df.loc[same, "note"] = note or pd.NA
-        self.marks = marks
+        """Mark row ``index`` of ``results`` (``note=None`` keeps the note there is): see :func:`.actions.set_mark`."""
+        actions.set_mark(self, index, relevance, note)
 
     def open_hit(self, row: int) -> None:
         """Open hit ``row`` of ``shown`` (the order of the cards) in the comparison view; no call."""

@@ -3,6 +3,8 @@ refused (exit 2, naming the option) before any billed call. In-process, against 
 
 from __future__ import annotations
 
+import subprocess
+
 import openpyxl
 import pandas as pd
 import pytest
@@ -128,9 +130,11 @@ def test_report_html_is_the_clearance_report(account, chair, corpus, tmp_path, c
 def test_report_pdf_pages_render_inside_the_page(account, chair, tmp_path):
     report = tmp_path / "clearance.pdf"
     assert cli.main(["clearance", str(chair), "--markets", "US,EU,CN", "--on", "2026-12-07", "--limit", "10",
-                     "--report", str(report)]) == 0
+                     "--report", str(report), "--page-size", "Letter"]) == 0
     pages = pdf_pages(report)
     assert pages > 0
+    info = subprocess.run(["pdfinfo", str(report)], check=True, capture_output=True, text=True).stdout
+    assert "612 x 792 pts (letter)" in info
     for page in range(1, pages + 1):
         assert words_misplaced(report, page) == [], page
     text = " ".join(pdf_text(report).split())
@@ -138,7 +142,7 @@ def test_report_pdf_pages_render_inside_the_page(account, chair, tmp_path):
 
 
 @pytest.mark.parametrize(("extra", "named"), [
-    (["--report", "x.docx"], "--report x.docx: unsupported file type '.docx'; allowed: .xlsx, .html, .pdf"),
+    (["--report", "x.doc"], "--report x.doc: unsupported file type '.doc'; allowed: .xlsx, .html, .pdf, .docx"),
     (["--report", "no-such-folder/x.html"], "--report no-such-folder/x.html: the folder no-such-folder does not exist"),
 ])
 def test_bad_report_exits_2_before_any_call(account, chair, capsys, extra, named):

@@ -196,3 +196,41 @@ def test_two_processes_submitting_the_same_name_at_once_bill_one_submission(sand
     refused = [o for o in outcomes if isinstance(o, ValueError)]
     assert len(outcomes) == 2 and len(refused) == 1 and "already kept" in str(refused[0])
     assert sandbox.ledger.billed(CREATE) == 1 and sandbox.ledger.billed(UPLOAD) == 3
+
+
+@pytest.mark.patsnap_sandbox(now="2026-12-07 15:00", batch_runs_at="immediately")
+def test_a_threshold_keeps_only_hits_scoring_at_least_it(sandbox, corpus, client):
+    queries = _queries(corpus, 2)
+    every = overnight.collect(overnight.submit(queries, client=client, limit=20), client=client, thumbnails=False)
+    cut = float(every["score"].median())
+    strict = overnight.collect(overnight.submit(queries, client=client, limit=20, threshold=cut), client=client,
+                               thumbnails=False)
+    assert len(strict) < len(every) and (strict["score"] >= cut).all()
+    assert strict["patent_id"].tolist() == every.loc[every["score"] >= cut, "patent_id"].tolist()
+
+
+@pytest.mark.patsnap_sandbox(now="2026-12-07 15:00")
+def test_a_job_the_service_does_not_know_is_named_with_its_submission(sandbox, corpus, make_client,
+                                                                      patsnap_sandbox_factory):
+    client = make_client(name="shared")
+    submitted = overnight.submit(_queries(corpus, 1), client=client, name="lost")
+    other = patsnap_sandbox_factory(corpus_size=60)  # another server: it never saw the job
+    stranger = make_client(other, name="shared", api_key=other.credentials.api_key)
+    from patsnap_pandas.errors import BatchUnknownError
+
+    with pytest.raises(BatchUnknownError, match="Overnight submission lost: PatSnap does not know its job"):
+        overnight.collect(submitted.id, client=stranger)
+
+
+@pytest.mark.patsnap_sandbox(now="2026-12-07 15:00")
+def test_the_morning_run_collects_what_is_ready_and_leaves_the_rest_pending(sandbox, corpus, client):
+    overnight.submit(_queries(corpus, 2), client=client, limit=3, name="monday")
+    sandbox.advance(hours=17)  # 08:00 tuesday: monday's jobs are ready
+    url = client.upload_image(distinct_png(corpus, 9), "given.png").url  # given as a URL: sent as it is
+    overnight.submit({"tuesday product": url}, client=client, limit=3, name="tuesday")  # runs tonight
+    collected = overnight.collect_ready(client, thumbnails=False)
+    assert {name: len(hits) for name, hits in collected.items()} == {"monday": 6}
+    assert [s.id for s in overnight.pending(client)] == ["tuesday"]
+    sandbox.advance(hours=24)
+    with pytest.warns(overnight.OvernightWarning, match="tuesday product"):  # uploaded at 08:00: dead by 22:00
+        assert list(overnight.collect_ready(client, thumbnails=False)) == ["tuesday"]

@@ -355,7 +355,7 @@ def test_a_card_opens_the_comparison_with_every_field_and_the_public_record(clie
         assert max(im.size) == min(max(native), 512)  # fetched large (the card has 256 px at most)
     assert "Query: query.png" in body
     for column in row.index:
-        if column not in ("search_id", "query", "relevance", "note"):
+        if column not in ("search_id", "query", "relevance", "note", "marked_by", "marked_at"):
             label = words.COLUMN_LABELS[column]  # every field of a hit has a label for people
             assert f'<th scope="row">{html.escape(label)}</th>' in body, column
     assert words.loc_in_words(row["loc"][0]) in html.unescape(body)
@@ -374,6 +374,8 @@ def test_a_card_opens_the_comparison_with_every_field_and_the_public_record(clie
 
 def test_marks_go_into_results_and_survive_load_more_and_a_new_search(client, sandbox, query_png, tmp_path):
     panel = searched(SearchPanel(client, export_dir=tmp_path), query_png, limit=5)
+    panel.state.reviewer = "Ana Li"
+    panel.state.clock = lambda: dt.datetime(2026, 12, 7, 9, 30, tzinfo=dt.timezone.utc)
     panel.open_hit(1)
     pid = panel.results.loc[panel.state.open_row, "patent_id"]
     panel.relevance.value = "relevant"
@@ -382,7 +384,8 @@ def test_marks_go_into_results_and_survive_load_more_and_a_new_search(client, sa
     marked = df[df["patent_id"] == pid]
     assert marked["relevance"].tolist() == ["relevant"] and marked["note"].tolist() == ["same handle, <b>bold</b>"]
     assert df["relevance"].notna().sum() == 1
-    assert "marked <b>relevant</b> with a note; 1 hit marked in all" in panel.mark_msg.value
+    assert ('marked <b>relevant</b> with a note by Ana Li, <span class="psp-nowrap">2026-12-07 09:30 UTC</span>; '
+            "1 hit marked in all") in panel.mark_msg.value
     card = card_texts(panel)[1]
     assert '<span class="psp-mark psp-mark-relevant">relevant</span>' in card
     panel.mark(3, "not relevant")
@@ -645,6 +648,23 @@ def test_export_html_has_the_local_filters_in_its_provenance(client, sandbox, qu
     assert "Text filter (set in the panel)" in text and html.escape(panel.results.iloc[0]["patent_pn"]) in text
     assert html.escape(panel.results.iloc[1]["patent_pn"]) not in text  # only the shown hit
     assert SANDBOX_BANNER in text and "<script" not in text.lower()
+
+
+def test_export_word_with_the_marks_as_comments(client, sandbox, query_png, tmp_path):
+    import docx
+
+    panel = searched(SearchPanel(client, export_dir=tmp_path), query_png, limit=4)
+    panel.mark(1, "unsure", note="check the legs")
+    assert ("Word", "docx") in panel.export_format.options
+    panel.export_format.value = "docx"
+    panel.export_button.click()
+    assert panel.state.last_error is None, panel.state.last_error
+    name, mime, data = downloaded(panel)
+    assert name.endswith(".docx") and mime == "application/octet-stream"
+    assert f"Word report saved to {panel.state.last_report}." in panel.status.value
+    document = docx.Document(io.BytesIO(data))
+    assert [c.text for c in document.comments] == ["unsure: check the legs"]
+    assert document.sections[0].header.paragraphs[0].text == SANDBOX_BANNER
 
 
 def test_export_pdf_of_all_shown_hits(client, sandbox, query_png, tmp_path):

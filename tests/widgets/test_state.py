@@ -10,6 +10,7 @@ from __future__ import annotations
 import datetime as dt
 
 import ipywidgets as W
+import pandas as pd
 import pytest
 from traitlets import TraitError
 
@@ -79,7 +80,7 @@ def test_setting_a_filter_trait_checks_it_and_sets_its_message(client, sandbox):
 def test_traits_are_typed(client):
     state = PanelState(client=client)
     for name, bad in (("limit", 0), ("limit", 101), ("min_score", 1.5), ("order", len(CARD_ORDERS)),
-                      ("export_format", "docx"), ("export_include", "some"), ("sort_order", "up"),
+                      ("export_format", "doc"), ("export_include", "some"), ("sort_order", "up"),
                       ("apply_start", "2020-01-01"), ("client", "sk-123"), ("marks", {"a": "relevant"}),
                       ("field_errors", {"loc": 3}), ("results", [{"patent_id": "a"}]), ("views", [b"png"])):
         with pytest.raises(TraitError):
@@ -169,7 +170,7 @@ def test_local_tools_set_shown_and_close_the_open_hit_it_leaves_out(client, sand
     state.text_filter, state.min_score = "", 0.99
     assert (state.shown["score"] >= 0.99).all() and len(state.results) == 10
     assert state.local_filter_notes() == {"Minimum score (set in the panel)": "0.99",
-                                          "Order": "Application date, newest first"}
+                                          "Sort order": "application date, newest first, as the panel shows them"}
     with pytest.raises(InvalidInputError, match=rf"row=99 is not valid: the panel shows {len(state.shown)} hits"):
         state.open_hit(99)
     assert sandbox.ledger.billed() == calls  # looking is free
@@ -251,3 +252,44 @@ def test_export_writes_the_shown_hits_and_says_why_it_cannot(client, sandbox, qu
     assert sandbox.ledger.billed() == calls  # exporting makes no call
     state.text_filter = "no such text anywhere"
     assert state.export_blocker() == "Nothing to export: no hit passes the minimum score and text filter."
+
+
+def test_marks_in_the_panel_record_who_and_when_and_are_kept_in_the_history(client, query_png):
+    state = searched(client, query_png, limit=10, reviewer="Ana Li")
+    state.clock = lambda: dt.datetime(2026, 12, 7, 9, 30, tzinfo=dt.timezone.utc)
+    state.mark(0, "relevant", "same legs")
+    state.reviewer = "Bo Chen"
+    state.clock = lambda: dt.datetime(2026, 12, 8, 16, 5, tzinfo=dt.timezone.utc)
+    state.mark(1, "unsure")
+    state.mark(0, None, "")  # cleared: no mark, nobody named beside it
+    first, second = (state.results.loc[state.shown.index[i]] for i in (0, 1))
+    assert first[["relevance", "marked_by"]].isna().all()
+    assert second[["relevance", "marked_by", "marked_at"]].tolist() == ["unsure", "Bo Chen", "2026-12-08T16:05:00Z"]
+    history = state.results.patsnap.mark_history(client=client)
+    assert history[["patent_pn", "relevance", "marked_by", "marked_at"]].values.tolist() == [
+        [first["patent_pn"], "relevant", "Ana Li", "2026-12-07T09:30:00Z"],
+        [second["patent_pn"], "unsure", "Bo Chen", "2026-12-08T16:05:00Z"],
+        [first["patent_pn"], pd.NA, "Bo Chen", "2026-12-08T16:05:00Z"]]
+    state.load_more()  # the stamps stay with their hits
+    assert state.results.loc[state.shown.index[1], "marked_by"] == "Bo Chen"
+    with pytest.raises(InvalidInputError, match=r"^reviewer='bell\\x07' is not valid: holds a control character"):
+        state.reviewer = "bell\x07"
+
+
+def test_export_counts_say_what_was_fetched_and_shown_with_one_order_line(client, query_png, tmp_path):
+    state = searched(client, query_png, limit=20, export_folder=str(tmp_path))
+    state.min_score = float(state.results["score"].sort_values(ascending=False).iloc[3])
+    state.order = 1
+    assert len(state.shown) == 4 and len(state.results) == 20
+    state.export()
+    assert state.last_error is None, state.last_error
+    page = " ".join(state.last_report.read_text(encoding="utf-8").replace("<wbr>", "").split())
+    assert "<th>Hits in this report</th><td>4 of 20 fetched (16 left out by the filters listed below)</td>" in page
+    assert page.count("<th>Sort order</th>") == 1 and "<th>Order</th>" not in page
+    assert "<th>Sort order</th><td>application date, newest first, as the panel shows them</td>" in page
+    state.mark(0, "relevant")
+    state.export_include = "relevant"
+    state.export()
+    page = " ".join(state.last_report.read_text(encoding="utf-8").replace("<wbr>", "").split())
+    assert ("<th>Hits in this report</th><td>1 of 20 fetched (16 left out by the filters listed below; of the 4 "
+            "left, only hits marked relevant)</td>") in page

@@ -62,6 +62,7 @@ _LAZY: dict[str, str] = {
     "clearance": "jobs.clearance",
     "JobResult": "jobs.result",
     "prior_art": "jobs.prior_art",
+    "Watch": "jobs.watch",
     "read_triage": "frame.triage",
     "samples": "samples",
     "SearchPanel": "widgets",
@@ -84,7 +85,7 @@ def __dir__() -> list[str]:
 
 
 __all__ = [
-    "search_designs", "clearance", "JobResult", "read_triage", "PatsnapClient", "SearchFilters", "samples",
+    "search_designs", "clearance", "JobResult", "Watch", "read_triage", "PatsnapClient", "SearchFilters", "samples",
     "PatsnapError", "AuthenticationError", "MissingCredentialsError", "QuotaExceededError",
     "RateLimitError", "BudgetExceededError", "InvalidParameterError", "UploadRejectedError", "ServiceUnavailableError",
     "ServiceUnreachableError", "SearchExpiredError", "PermissionDeniedError", "BadRequestError",

@@ -5,7 +5,8 @@ requests-cache, Pillow...). The rest comes with extras, each loaded on first
 use, so that ``import patsnap_pandas`` and ``patsnap-pandas --version`` stay light:
 
 * ``[jupyter]``: ipywidgets (and IPython with it) and traitlets: :class:`~patsnap_pandas.SearchPanel`;
-* ``[reports]``: matplotlib (charts), xlsxwriter (Excel reports), openpyxl (``read_triage``);
+* ``[reports]``: matplotlib (charts), xlsxwriter (Excel reports), openpyxl (``read_triage``),
+  python-docx (``docx``: Word reports);
 * ``[pdf]``: WeasyPrint (PDF reports);
 * ``[redis]``: redis (a cache shared by a team);
 * ``[all]``: all of them.
@@ -21,15 +22,18 @@ from types import ModuleType
 from ._validate import invalid
 from .errors import MissingExtraError
 
-__all__ = ["EXTRAS", "extra_for", "require"]
+__all__ = ["DISTRIBUTIONS", "EXTRAS", "extra_for", "require"]
 
 #: extra -> the top-level modules it installs (import names, not distribution names).
 EXTRAS: dict[str, tuple[str, ...]] = {
     "jupyter": ("ipywidgets", "traitlets"),
-    "reports": ("matplotlib", "xlsxwriter", "openpyxl"),
+    "reports": ("matplotlib", "xlsxwriter", "openpyxl", "docx"),
     "pdf": ("weasyprint",),
     "redis": ("redis",),
 }
+
+#: The modules whose distribution (what pip installs and pyproject.toml names) has another name.
+DISTRIBUTIONS: dict[str, str] = {"docx": "python-docx"}
 
 
 def extra_for(module: str) -> str | None:
@@ -80,4 +84,5 @@ def require(module: str, feature: str) -> ModuleType:
         missing = (exc.name or "").partition(".")[0]
         if missing and missing != module.partition(".")[0]:
             raise  # the extra is there but one of its own dependencies is broken: say that, not "install"
-        raise MissingExtraError(extra, feature=feature, module=module.partition(".")[0]) from exc
+        top = module.partition(".")[0]
+        raise MissingExtraError(extra, feature=feature, module=DISTRIBUTIONS.get(top, top)) from exc

@@ -59,7 +59,7 @@ class PatsnapAccessor:
     On a result frame (from ``search_designs``, ``search_each``, ``more``, ``enrich``):
     ``thumbnails``, ``plot_scores``, ``gallery``, ``more``, ``enrich``, ``in_force``, ``top``,
     ``summary``, ``overlap``, ``mark``, ``mark_history``, ``apply_triage``, ``report``, ``to_html``, ``to_pdf``,
-    ``to_excel``. On any frame:
+    ``to_excel``, ``to_docx``. On any frame:
     ``search_each``.
 
     Examples
@@ -499,6 +499,27 @@ class PatsnapAccessor:
 
         path = _check_path(path)
         return report.write_excel(self.report(**options), path)
+
+    def to_docx(self, path: str | Path, page_size: str = "A4", **options: Any) -> Path:
+        """Write the report as a Word document counsel can edit (``[reports]`` extra); options as ``to_html``.
+
+        Triage notes become Word comments on their hit's row; every page header carries the
+        sandbox banner for sandbox data. ``page_size``: ``"A4"`` or ``"Letter"``.
+
+        Examples
+        --------
+        >>> from patsnap_pandas import PatsnapClient, samples, search_designs
+        >>> client = PatsnapClient.sandbox()
+        >>> hits = search_designs(samples.image("armchair"), client=client, limit=10)
+        >>> hits.patsnap.to_docx("report.docx", title="Chair").read_bytes()[:2]
+        b'PK'
+        >>> client.close()
+        """
+        from . import report
+
+        path = _check_path(path)
+        check_choice(page_size, "page_size", report.PAGE_SIZES, what="page size")
+        return report.write_docx(self.report(**options), path, page_size=page_size)
 
     # --- helpers ------------------------------------------------------------------------------------
 

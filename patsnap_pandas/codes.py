@@ -113,6 +113,26 @@ RETRYABLE_CODES: frozenset[int] = frozenset({68300005, 68300008, 67200000, 67200
 SEARCH_EXPIRED_CODE = 68300007
 SEARCH_EXPIRED_MESSAGE = "The search_id is unknown or has expired"
 
+# P062 (overnight batch) [doc: paths, urls <= 10, window, billing per image; open: the names of the
+# threshold parameter and of the statuses, the codes of an unknown or unfinished task]. Service time is UTC+8.
+BATCH_CREATE_PATH = "/search/patent/image-search/single-batch-create"
+BATCH_RESULT_PATH = "/search/patent/image-search/single-batch-result"
+SERVICE_UTC_OFFSET_H = 8  # PatSnap's service time: UTC+8 (China Standard Time)
+BATCH_WINDOW_OPENS = (22, 0)  # tasks run once a day between 22:00 ...
+BATCH_WINDOW_CLOSES = (8, 0)  # ... and 08:00 service time; results after 08:00
+BATCH_THRESHOLD_PARAM = "threshold"  # optional similarity threshold 0..1 (with limit, the smaller applies)
+BATCH_HITS_MAX = 100  # up to 100 hits per query image
+BATCH_STATUSES: dict[str, str] = {
+    "WAITING": "waiting for the service window (22:00-08:00 service time)",
+    "RUNNING": "running in the service window; results after 08:00 service time",
+    "FINISHED": "finished: results can be fetched",
+}
+BATCH_IMAGE_STATUSES: dict[str, str] = {"SUCCESS": "searched", "FAILED": "the query image could not be read "
+                                        "when the job ran (its URL had expired or pointed to no image)"}
+BATCH_UNKNOWN_CODE = 68300004  # an unknown task_id: Invalid parameter
+BATCH_NOT_READY_CODE = 68300007  # a task not finished yet: Bad request, the message says when
+BATCH_NOT_READY_MESSAGE = "The task has not finished"
+
 # --- Locarno classes (design classification; `loc` filter, hit `loc` codes) ----
 # Class headings of the Locarno Classification (WIPO, 14th edition), shortened
 # where the official heading is a long list; used to say "26-05 (Lighting apparatus)".
@@ -213,6 +233,7 @@ IMAGE_FLAGS: tuple[str, ...] = (
     "is_https", "return_img_id", "pre_filter", "stemming", "include_machine_translation", "score_expansion",
 )
 MULTI_IMAGE_MAX = 4  # P061: 1..4 images of one product
+BATCH_IMAGE_MAX = 10  # P062: up to 10 query image URLs per job
 
 
 # --- fuller records, legal events, numbers (P012, P013, P069) -----------------
@@ -255,7 +276,8 @@ EVENT_STATUS: tuple[str, ...] = (
     "Transfer", "License", "Pledge", "Trust", "Opposition", "Re-examination", "Customs", "Litigation",
     "Preservation", "Invalid-procedure", "Oral-procedure", "Declassification", "Double application",
 )
-#: How each billable endpoint is billed: "result" = per patent or hit returned, "call" = per call [doc/open:
+#: How each billable endpoint is billed: "result" = per patent or hit returned, "call" = per call, "image" = per
+#: query image sent (P062's create; its result fetch is not billed) [doc/open:
 #: P011/P041 per result are documented, the rest is assumed].
 BILLING: dict[str, str] = {
     "/image-search/image-upload": "call",
@@ -268,6 +290,7 @@ BILLING: dict[str, str] = {
     "/search/patent/image-single": "call",
     "/search/patent/image-multiple": "call",
     "/search/patent/patent-search-pn": "call",
+    BATCH_CREATE_PATH: "image",  # P062: per query image URL of the job [doc]
 }
 
 

@@ -47,6 +47,15 @@ SMALL_CORPUS_SIZE = 60
 #: design expires or lapses under them as the real date moves on.
 SANDBOX_TODAY = dt.date(2026, 12, 7)
 
+# --- watch lists (tests/watch) ----------------------------------------------------------------
+#: A watch's first run, the day designs are published in between (the sandbox's ``published`` knob),
+#: and the next week's run.
+WATCH_T0, WATCH_PUBLISHED, WATCH_T1 = "2026-11-30", "2026-12-03", "2026-12-07"
+#: The watched products: name -> sample image.
+WATCH_PRODUCTS = {"C-100": "armchair", "L-200": "desk-lamp", "S-300": "sneaker"}
+#: Ranks (in a search of the whole corpus) of the designs published between the two runs, per product.
+WATCH_FRESH_RANKS = (2, 5)
+
 #: The rows of the reliability tests' catalogue (one distinct drawing each, see :func:`distinct_png`).
 IMAGES = 200
 

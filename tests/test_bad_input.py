@@ -205,7 +205,7 @@ CASES = [
     Cli("cli date", ["search", "{png}", "--apply-start", "2020-02-30"],
         r"--apply-start='2020-02-30' is not valid: day is out of range for month"),
     Cli("cli max results", ["search", "{png}", "--max-results", "5000"], r"--max-results=5000 is not valid"),
-    Cli("cli out docx", ["search", "{png}", "--out", "{dir}/hits.docx"], r"unsupported file type '\.docx'"),
+    Cli("cli out doc", ["search", "{png}", "--out", "{dir}/hits.doc"], r"unsupported file type '\.doc'"),
     Cli("cli sort field", ["search", "{png}", "--sort-field", "price"], r"--sort-field='price' is not valid"),
     Cli("cli corpus without sandbox", ["search", "{png}", "--sandbox-corpus", "{dir}"],
         r"--sandbox-corpus needs --sandbox"),

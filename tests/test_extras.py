@@ -21,7 +21,7 @@ from pathlib import Path
 import pytest
 
 from patsnap_pandas import InvalidInputError, MissingExtraError
-from patsnap_pandas._extras import EXTRAS, extra_for, require
+from patsnap_pandas._extras import DISTRIBUTIONS, EXTRAS, extra_for, require
 
 TIMEOUT_S = 300
 #: Every extra's modules, and IPython (which ipywidgets brings): hidden to play "core install only".
@@ -189,7 +189,7 @@ def test_each_part_names_its_missing_extra(tmp_path):
             exec("from patsnap_pandas import *", star)  # the core's names, without the panel's
             seen["star"] = ["ok", str({"search_designs", "MissingExtraError"} <= set(star) and "panel" not in star), None]
             attempt("plot_scores", lambda: df.patsnap.plot_scores())
-            from patsnap_pandas.report import build_report, write_excel, write_html, write_pdf
+            from patsnap_pandas.report import build_report, write_docx, write_excel, write_html, write_pdf
             attempt("build_report", lambda: build_report(df))
             Path("marks.xlsx").write_bytes(b"PK\\x05\\x06" + bytes(18))  # an empty zip: a workbook by its kind
             attempt("read_triage", lambda: pp.read_triage("marks.xlsx"))
@@ -197,6 +197,7 @@ def test_each_part_names_its_missing_extra(tmp_path):
             report = build_report(df)
             attempt("write_excel", lambda: write_excel(report, "r.xlsx"))
             attempt("write_pdf", lambda: write_pdf(report, "r.pdf"))
+            attempt("write_docx", lambda: write_docx(report, "r.docx"))
             attempt("write_html", lambda: write_html(report, "r.html"))
         print(json.dumps(seen))
     """, tmp_path, hidden=OPTIONAL_MODULES)
@@ -219,6 +220,8 @@ def test_each_part_names_its_missing_extra(tmp_path):
                                    'pip install "patsnap-pandas[reports]"'),
         "write_pdf": ("pdf", 'Writing PDF reports needs the [pdf] extra (weasyprint is not installed): '
                              'pip install "patsnap-pandas[pdf]"'),
+        "write_docx": ("reports", "Writing Word reports needs the [reports] extra (python-docx is not installed): "
+                                  'pip install "patsnap-pandas[reports]"'),
     }
     assert {name: (extra, message) for name, (kind, message, extra) in seen.items()
             if kind == "MissingExtraError"} == expected
@@ -301,7 +304,7 @@ def test_extras_table_matches_pyproject():
     """_extras.EXTRAS (what the messages name) and pyproject.toml's extras list the same modules."""
     core, declared = _declared_extras()
     for extra, modules in EXTRAS.items():
-        assert declared[extra] == set(modules), extra
+        assert declared[extra] == {DISTRIBUTIONS.get(m, m) for m in modules}, extra
     assert declared["all"] == {"patsnap-pandas"}  # [all] = the others, by reference
-    assert set(core).isdisjoint(m for modules in EXTRAS.values() for m in modules)
+    assert set(core).isdisjoint(DISTRIBUTIONS.get(m, m) for modules in EXTRAS.values() for m in modules)
     assert {"test", "docs", "browser", "dev"} <= set(declared)

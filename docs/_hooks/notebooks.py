@@ -33,6 +33,7 @@ NOTEBOOKS = {
     "notebooks/02_competitor_analysis.md": "02_competitor_analysis.ipynb",
     "notebooks/03_report.md": "03_report.ipynb",
     "notebooks/05_clearance.md": "05_clearance.ipynb",
+    "notebooks/06_watch.md": "06_watch.ipynb",
 }
 #: never passed to the kernel: the docs always show the sandbox, never an account
 HIDDEN = ("PATSNAP_CLIENT_ID", "PATSNAP_CLIENT_SECRET", "PATSNAP_API_KEY", "PATSNAP_BASE_URL",

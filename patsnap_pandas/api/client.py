@@ -20,6 +20,7 @@ from ..redaction import install_log_redaction
 from ..store.base import Store, open_store
 from ..store.budget import Budget, spending
 from ..store.safe_fetch import distrust_origin, trust_origin
+from . import batches as _batches
 from . import estimate as _estimate
 from . import sandboxed
 from .auth import make_auth
@@ -191,7 +192,7 @@ class PatsnapClient(ClientControls):
 
     # --- the endpoints -------------------------------------------------------------------------------
 
-    def upload_image(self, data: bytes, filename: str) -> UploadedImage:
+    def upload_image(self, data: bytes, filename: str, *, refresh: bool = False) -> UploadedImage:
         """Upload a JPG/PNG (P010) and get its public URL; the same bytes reuse an earlier URL.
 
         Parameters
@@ -200,6 +201,9 @@ class PatsnapClient(ClientControls):
             JPG or PNG bytes, at most 4096 KB (see ``images.prepare_image`` for anything else).
         filename : str
             Name sent with the upload, e.g. ``"query.png"``.
+        refresh : bool
+            Upload anew even when a live URL of the same bytes is remembered (its 9 hours
+            then start now: what an overnight job needs).
 
         Returns
         -------
@@ -220,7 +224,7 @@ class PatsnapClient(ClientControls):
         >>> client.close()
         """
         data, mime = check_upload(data, filename)
-        return self._pipeline.upload(data, filename, mime)
+        return self._pipeline.upload(data, filename, mime, refresh=refresh)
 
     def create_search(self, url: str | bytes, filters: SearchFilters | Mapping[str, Any] | None = None,
                       limit: int = codes.LIMIT_DEFAULT, *, refresh: bool = False) -> SearchPage:
@@ -495,6 +499,49 @@ class PatsnapClient(ClientControls):
         >>> client.close()
         """
         return _estimate.estimate_lookup(self._pipeline, patent_ids, endpoints)
+
+    def batch_create(self, urls: Sequence[str], options: ImageSearchOptions | Mapping[str, Any] | None = None, *,
+                     limit: int = codes.LIMIT_DEFAULT, threshold: float | None = None) -> str:
+        """Create an overnight batch job (P062) of 1..10 image URLs: its job id. Billed per query image.
+
+        PatSnap runs it between 22:00 and 08:00 service time (UTC+8); fetch the result after
+        08:00 with :meth:`batch_result`. Never answered from the cache, never retried once it
+        may have reached PatSnap (a second create is a second billed job). ``options`` and
+        ``limit`` (1..100 hits per image) as :meth:`image_single`; ``threshold`` (0..1) drops
+        hits scoring below it. ``patsnap_pandas.jobs.overnight`` submits and collects whole sets.
+
+        Examples
+        --------
+        >>> client = PatsnapClient.sandbox(batch_runs_at="immediately")
+        >>> from patsnap_pandas import samples
+        >>> url = client.upload_image(open(samples.image("armchair"), "rb").read(), "chair.png").url
+        >>> job_id = client.batch_create([url], {"model": 2}, limit=3)
+        >>> [len(image.hits) for image in client.batch_result(job_id).images], client.usage.billed_calls
+        ([3], 2)
+        >>> client.close()
+        """
+        return _batches.create(self._pipeline, urls, options, limit=limit, threshold=threshold)
+
+    def batch_result(self, task_id: str, *, refresh: bool = False) -> _batches.BatchResult:
+        """The result of a finished overnight job (P062): each query image's hits. Not billed; cached once finished.
+
+        Raises :class:`~patsnap_pandas.errors.BatchNotReadyError` before the results are ready
+        (the message says from when) and :class:`~patsnap_pandas.errors.BatchUnknownError` for an
+        id PatSnap does not know.
+
+        Examples
+        --------
+        >>> client = PatsnapClient.sandbox(now="2026-12-07 15:00")
+        >>> from patsnap_pandas import samples
+        >>> url = client.upload_image(open(samples.image("armchair"), "rb").read(), "chair.png").url
+        >>> job_id = client.batch_create([url], limit=3)
+        >>> client.sandbox_server.advance(hours=17)          # 08:00 service time, the next morning
+        >>> found = client.batch_result(job_id)
+        >>> found.status, [(image.status, len(image.hits)) for image in found.images]
+        ('FINISHED', [('SUCCESS', 3)])
+        >>> client.close()
+        """
+        return _batches.result(self._pipeline, task_id, refresh=refresh)
 
     # --- the lifecycle (the rate limit, interrupting and the cache: ClientControls) -----------------------
 

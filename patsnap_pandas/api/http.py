@@ -98,7 +98,8 @@ class Usage:
     """What a client spent: network requests per endpoint, cache hits, billed calls, retries.
 
     ``requests`` counts every network attempt (retries included) per endpoint name;
-    ``billed_calls`` counts the attempts on billable endpoints that reached the server;
+    ``billed_calls`` counts the attempts on billable endpoints that reached the server (a P062
+    create counts once per query image, as PatSnap bills it);
     ``cache_hits`` counts answers served from the HTTP cache or the upload memo;
     ``throttled`` counts HTTP 429 answers (too many requests) and ``throttled_wait_s``
     the seconds waited after them, as their ``Retry-After`` asked (shown in the repr when any);
@@ -202,11 +203,12 @@ class Usage:
             end, why = max(self._waits.values())
         return max(0.0, end - now), why
 
-    def add_request(self, endpoint: str, *, billed: bool) -> None:
+    def add_request(self, endpoint: str, *, billed: bool, units: int = 1) -> None:
+        """One network attempt; billed: ``units`` billed calls (a P062 create is billed per query image)."""
         with self._lock:
             self.requests[endpoint] += 1
             if billed:
-                self.billed_calls += 1
+                self.billed_calls += units
 
     def add_retry(self) -> None:
         with self._lock:

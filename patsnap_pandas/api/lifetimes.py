@@ -31,7 +31,7 @@ __all__ = ["SEARCHES", "DEFAULT_LIFETIMES", "lifetimes", "expire_patterns"]
 
 _DAY = 86400
 #: The searches, whose answers live ``result_max_age`` (default 7 days, :mod:`~patsnap_pandas.config`).
-SEARCHES = ("search", "results", "image_single", "image_multiple")
+SEARCHES = ("search", "results", "image_single", "image_multiple", "batch_result")  # P062: a finished job's result
 #: Default HTTP-cache lifetimes (seconds) of the other endpoints; the token endpoint and
 #: uploads are never cached. Hit images outlive their 9 h URLs in the thumbnail store.
 DEFAULT_LIFETIMES: dict[str, float] = {

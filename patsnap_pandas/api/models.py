@@ -50,6 +50,8 @@ ENDPOINTS: dict[str, str] = {
     "full_bibliography": "/basic-patent-data/bibliography",  # P012: P011 + agents, examiners, exdt
     "legal_events": "/basic-patent-data/legal-status",  # P013: legal status with events
     "number_search": "/search/patent/patent-search-pn",  # P069 (JSON body): a known number -> its record
+    "batch_create": codes.BATCH_CREATE_PATH,  # P062 create (JSON body): billed per query image, never retried
+    "batch_result": codes.BATCH_RESULT_PATH,  # P062 result (JSON body): not billed; cached once finished
 }
 #: The endpoints asked by patent id in batches of 100 (P011, P041, P012, P013): ``data`` is a list of objects.
 BY_ID: tuple[str, ...] = ("bibliography", "legal_status", "full_bibliography", "legal_events")
@@ -170,7 +172,8 @@ _CALL_WORDS = {"upload": ("upload", "uploads"), "search": ("search", "searches")
                "legal_status": ("P041 legal-status batch", "P041 legal-status batches"),
                "full_bibliography": ("P012 bibliography batch", "P012 bibliography batches"),
                "legal_events": ("P013 legal-status batch", "P013 legal-status batches"),
-               "number_search": ("P069 number search", "P069 number searches")}
+               "number_search": ("P069 number search", "P069 number searches"),
+               "batch_create": ("P062 overnight query image", "P062 overnight query images")}
 
 
 def _count(n: int, words: tuple[str, str]) -> str:
@@ -393,6 +396,9 @@ def is_success_envelope(response: requests.Response) -> bool:
             parse_page(data, path, search_id="-", offset=0, limit=codes.LIMIT_MAX, from_cache=False, warn=False)
         elif path.endswith(tuple(ENDPOINTS[name] for name in BY_ID)):
             return isinstance(data, list) and all(isinstance(item, Mapping) for item in data)
+        elif path.endswith(ENDPOINTS["batch_result"]):  # P062: a finished job's result only
+            return isinstance(data, Mapping) and data.get("status") == "FINISHED" and \
+                isinstance(data.get("search_result"), list)
         elif path.endswith(ENDPOINTS["number_search"]):
             parse_numbers(data, path, offset=0, limit=codes.NUMBER_SEARCH_LIMIT_MAX, from_cache=False)
     except ResponseFormatError:

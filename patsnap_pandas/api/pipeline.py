@@ -88,8 +88,11 @@ __all__ = ["STEPS", "Pipeline", "Call", "Verdict", "Step", "BILLABLE", "REACQUIR
 # The client's logger: what a person configures (docs/errors.md names it).
 log = logging.getLogger("patsnap_pandas.api.client")
 
-#: Every endpoint but the token's is billed.
-BILLABLE = frozenset(ENDPOINTS) - {"token"}
+#: Every endpoint but the token's and P062's result fetch is billed (P062's create per query image: ``Call.units``).
+BILLABLE = frozenset(ENDPOINTS) - {"token", "batch_result"}
+#: Calls never repeated once they may have reached the server (a P062 create would make and bill a second
+#: job): only an HTTP 429, which the gateway answers before the service sees the call, is retried; never cached.
+ONCE_ONLY = frozenset({"batch_create"})
 #: How many times one call takes its lock again after finding it lost, before it gives up (LeaseLost).
 REACQUIRE_MAX = 3
 
@@ -134,6 +137,7 @@ class Call:
     images: tuple[bytes, ...] = ()
     request: Callable[[list[str]], dict[str, Any]] | None = None
     image: bytes | None = None
+    units: int = 1  # billed calls it counts as (P062 create: its query images)
     # -- found on the way (each pass starts afresh) --
     held: ExitStack = dataclasses.field(init=False, default_factory=ExitStack)
     started: float = dataclasses.field(init=False, default=0.0)     # when its lock was taken
@@ -145,6 +149,7 @@ class Call:
     attempt: int = dataclasses.field(init=False, default=0)
     reauthenticated: bool = dataclasses.field(init=False, default=False)
     ticket: Ticket | None = dataclasses.field(init=False, default=None)          # this attempt's budget
+    more: list[Ticket] = dataclasses.field(init=False, default_factory=list)     # its other units' budget
     used: str | None = dataclasses.field(init=False, default=None)               # the credential sent
     sent: bool = dataclasses.field(init=False, default=False)                    # this attempt went out
     response: requests.Response | None = dataclasses.field(init=False, default=None)
@@ -186,7 +191,7 @@ class FromCache(Step):
     @staticmethod
     def found(call: Call, pipe: Pipeline) -> bool:
         if call.image is not None:
-            live = pipe.kept.live_upload(call.image)
+            live = None if call.refresh else pipe.kept.live_upload(call.image)
             if live is None:
                 return False
             log.debug("upload: reusing the URL of an earlier upload of the same image")
@@ -270,6 +275,9 @@ class WithinBudget(Step):
             return Verdict.NEXT
         pipe.flights.check_held()
         call.sent = False
+        if call.units > 1:
+            call.ticket, *call.more = pipe.counter.reserve_all([call.name] * call.units, pipe.budget)
+            return Verdict.NEXT
         call.ticket = pipe.take_reserved(call.name) if call.first_attempt else None
         if call.ticket is None:
             call.ticket = pipe.counter.reserve(call.name, pipe.budget)
@@ -330,21 +338,21 @@ class Count(Step):
     """
 
     def run(self, call: Call, pipe: Pipeline) -> Verdict:
-        ticket, call.ticket = call.ticket, None
+        tickets, call.ticket, call.more = [call.ticket, *call.more], None, []
         billed = call.name in BILLABLE
         if call.failure is not None:
             if never_connected(call.failure):
-                pipe.give_back(ticket)
+                pipe.give_back(*tickets)
                 for _ in range(pipe.max_retries + 1):  # urllib3 tried to connect 1 + max_retries times
                     pipe.usage.add_request(call.name, billed=False)
             else:
-                pipe.usage.add_request(call.name, billed=billed)
+                pipe.usage.add_request(call.name, billed=billed, units=call.units)
         elif getattr(call.response, "from_cache", False):
-            pipe.give_back(ticket)
+            pipe.give_back(*tickets)
             pipe.usage.add_cache_hit()
             call.from_cache = True
         else:
-            pipe.usage.add_request(call.name, billed=billed)
+            pipe.usage.add_request(call.name, billed=billed, units=call.units)
             if call.response is not None and call.response.status_code == 429:
                 pipe.usage.add_throttled()
         return Verdict.NEXT
@@ -377,7 +385,7 @@ class Retry(Step):
     def _lost(self, call: Call, exc: requests.RequestException, pipe: Pipeline) -> Verdict:
         if never_connected(exc):
             raise network_error(exc, pipe.base_url, call.path, pipe.max_retries)
-        if call.attempt < pipe.max_retries:
+        if call.attempt < pipe.max_retries and call.name not in ONCE_ONLY:
             call.attempt += 1
             self.pause(call, None, type(exc).__name__, pipe)
             return Verdict.RETRY
@@ -396,6 +404,8 @@ class Retry(Step):
             call.reauthenticated = True
             return Verdict.RETRY
         transient = err.code in codes.RETRYABLE_CODES or response.status_code in RETRY_STATUSES
+        if call.name in ONCE_ONLY:
+            transient = response.status_code == 429
         if transient and call.attempt < pipe.max_retries:
             call.attempt += 1
             self.pause(call, response, type(err).__name__, pipe)
@@ -544,7 +554,7 @@ class Pipeline:
                     at = _RETRY_AT if verdict is Verdict.RETRY else at + 1
             except BaseException:
                 if not call.sent:
-                    self.give_back(call.ticket)  # stopped before it went out: nothing was billed
+                    self.give_back(call.ticket, *call.more)  # stopped before it went out: nothing was billed
                 raise
 
     def before_send(self, request: requests.PreparedRequest) -> None:
@@ -562,9 +572,11 @@ class Pipeline:
         if call is not None:
             call.sent = True
 
-    def give_back(self, ticket: Ticket | None) -> None:
+    def give_back(self, *tickets: Ticket | None) -> None:
         """Give back the budget of an attempt that never reached the server."""
-        if ticket is not None:
+        for ticket in tickets:
+            if ticket is None:
+                continue
             try:
                 self.counter.release(ticket)
             except CacheError:  # kept counted: the safe side
@@ -590,11 +602,12 @@ class Pipeline:
                              refresh=refresh, images=tuple(images), request=request))
         return done.answer, done.from_cache, done.urls
 
-    def upload(self, data: bytes, filename: str, mime: str | None = None) -> UploadedImage:
-        """Upload JPG/PNG bytes (P010), unless a live upload of the same bytes is remembered."""
+    def upload(self, data: bytes, filename: str, mime: str | None = None, *, refresh: bool = False) -> UploadedImage:
+        """Upload JPG/PNG bytes (P010), unless a live upload of the same bytes is remembered (and not ``refresh``)."""
         body, content_type = urllib3.encode_multipart_formdata(
             {"image": (filename, data, mime or image_mime(data) or "image/png")})
-        done = self.run(Call("upload", method="POST", data=body, headers={"Content-Type": content_type}, image=data))
+        done = self.run(Call("upload", method="POST", data=body, headers={"Content-Type": content_type}, image=data,
+                             refresh=refresh))
         url, expires_at = done.answer
         return UploadedImage(url, utc(expires_at), from_cache=done.from_cache)
 
@@ -630,7 +643,8 @@ class Pipeline:
 
     def looks_up(self, call: Call) -> bool:
         """Whether the HTTP cache is asked for ``call`` (a GET or a JSON body; not a refresh)."""
-        return self.cached and (call.method == "GET" or call.json_body is not None) and not call.refresh
+        return (self.cached and (call.method == "GET" or call.json_body is not None) and not call.refresh
+                and call.name not in ONCE_ONLY)
 
     def close(self) -> None:
         """Close the session and the usage counter; no call runs afterwards."""

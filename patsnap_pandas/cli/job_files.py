@@ -4,7 +4,7 @@ Both commands write the same way, and check their options before any billed call
 
 * ``--out FILE``: the data, every hit with ``kept`` and ``excluded_reason``: ``.csv``, ``.parquet``,
   or an ``.xlsx`` workbook with the sheets Kept, Excluded and About (the summary and the provenance);
-* ``--report FILE``: the job's report for counsel (``.html``, ``.pdf``, ``.xlsx``):
+* ``--report FILE``: the job's report for counsel (``.html``, ``.pdf``, ``.xlsx``, ``.docx``):
   :func:`~patsnap_pandas.report.clearance_report` or :func:`~patsnap_pandas.report.prior_art_report`
   of the result's kept and excluded hits and its provenance, with thumbnails;
 * ``--accused IMAGE`` (prior-art): the accused product's picture of the three-way comparison.
@@ -37,7 +37,7 @@ def add_job_arguments(parser: Any, *, limit: str, shown: str, report: str, title
     parser.add_argument("--out", metavar="FILE",
                         help="write every hit to this file: .csv or .parquet (with kept and excluded_reason) or "
                              f".xlsx (sheets Kept, Excluded, About); default: {shown} as a table on stdout")
-    parser.add_argument("--report", metavar="FILE", help=f"write {report}: .html, .pdf or .xlsx")
+    parser.add_argument("--report", metavar="FILE", help=f"write {report}: .html, .pdf, .xlsx or .docx (Word)")
     parser.add_argument("--title", help=f"title of the report (default: {title})")
     parser.add_argument("--author", help="author named on the report's cover")
     add_page_size_argument(parser)
@@ -65,7 +65,7 @@ def check_data_out(value: str | None) -> Path | None:
     >>> check_data_out("hits.pdf")
     Traceback (most recent call last):
     ...
-    patsnap_pandas.cli.common.UsageError: --out hits.pdf: --out writes the data, .csv, .parquet or .xlsx; the report is --report FILE (.xlsx, .html, .pdf)
+    patsnap_pandas.cli.common.UsageError: --out hits.pdf: --out writes the data, .csv, .parquet or .xlsx; the report is --report FILE (.xlsx, .html, .pdf, .docx)
     """
     if value is None:
         return None
@@ -77,14 +77,14 @@ def check_data_out(value: str | None) -> Path | None:
 
 
 def check_report(value: str | None) -> tuple[Path, OutputFormat] | None:
-    """``--report`` checked before any call: ``.html``, ``.pdf`` or ``.xlsx``, its folder, its packages.
+    """``--report`` checked before any call: ``.html``, ``.pdf``, ``.xlsx`` or ``.docx``, its folder, its packages.
 
     Examples
     --------
-    >>> check_report("report.docx")
+    >>> check_report("report.doc")
     Traceback (most recent call last):
     ...
-    patsnap_pandas.cli.common.UsageError: --report report.docx: unsupported file type '.docx'; allowed: .xlsx, .html, .pdf
+    patsnap_pandas.cli.common.UsageError: --report report.doc: unsupported file type '.doc'; allowed: .xlsx, .html, .pdf, .docx
     """
     if value is None:
         return None
@@ -171,7 +171,7 @@ def job_report(result: JobResult, *, title: str | None, author: str | None, comp
 
 
 def write_job_report(model: Any, out: tuple[Path, OutputFormat], page_size: str = "A4") -> None:
-    """Write the report ``model`` to ``out`` by its suffix (HTML, PDF on ``page_size`` paper, or Excel).
+    """Write the report ``model`` to ``out`` by its suffix (HTML, PDF on ``page_size`` paper, Excel or Word).
 
     Examples
     --------
@@ -191,5 +191,5 @@ def write_job_report(model: Any, out: tuple[Path, OutputFormat], page_size: str 
     if fmt.suffix == ".pdf":
         report.write_pdf(model, path, page_size=page_size)
         return
-    writers = {".html": report.write_html, ".xlsx": report.write_excel}
+    writers = {".html": report.write_html, ".xlsx": report.write_excel, ".docx": report.write_docx}
     writers[fmt.suffix](model, path)

@@ -1,8 +1,9 @@
-"""The `patsnap-pandas` command line: search, batch, clearance, prior-art, demo, sandbox, cache.
+"""The `patsnap-pandas` command line: search, batch, clearance, prior-art, watch, demo, sandbox, cache.
 
 Results go to stdout (a table) or to the --out file; everything else (what ran,
 billed calls, warnings, errors) goes to stderr. Exit codes: 0 success, 1 the API
-or the disk failed, 2 bad arguments or input, 130 interrupted (Ctrl-C).
+or the disk failed, 2 bad arguments or input, 130 interrupted (Ctrl-C); `watch run`
+also 3: new designs found.
 """
 
 from __future__ import annotations
@@ -26,6 +27,7 @@ from .common import EXIT_FAILED, EXIT_INTERRUPTED, EXIT_USAGE, PROG, UsageError,
 from .prior_art import add_prior_art_command
 from .sandbox import _add_sandbox_arguments, run_demo, run_sandbox
 from .search import OUTPUT_FORMATS, _add_client_arguments, _add_filter_arguments, _add_report_arguments, run_batch, run_search
+from .watch import add_watch_command
 
 # --- the parser ------------------------------------------------------------------------------------------
 
@@ -52,7 +54,7 @@ def build_parser() -> argparse.ArgumentParser:
     parser.add_argument("--debug", action="store_true", help="show the traceback of unexpected errors")
     commands = parser.add_subparsers(dest="command", metavar="COMMAND", parser_class=_Parser)
     out_help = ("write the results to this file: " + ", ".join(OUTPUT_FORMATS)
-                + " (.xlsx, .html and .pdf are reports with thumbnails; they need the [reports] "
+                + " (.xlsx, .html, .pdf and .docx are reports with thumbnails; they need the [reports] "
                 "extra, .pdf also [pdf], .parquet pyarrow); default: a table on stdout")
 
     search = _command(
@@ -95,6 +97,7 @@ def build_parser() -> argparse.ArgumentParser:
 
     add_clearance_command(commands, _command)
     add_prior_art_command(commands, _command)
+    add_watch_command(commands, _command)
 
     demo = _command(
         commands, "demo", run_demo, "search a sample drawing in the offline sandbox, twice",

@@ -22,7 +22,7 @@ from pathlib import Path
 from typing import Any
 
 from .. import codes, config
-from .._extras import extra_for
+from .._extras import DISTRIBUTIONS, extra_for
 from ..api.client import PatsnapClient
 from ..api.filters import FILTER_NAMES, MAX_RESULTS_CAP, SearchFilters
 from ..errors import InvalidInputError, MissingCredentialsError
@@ -83,7 +83,7 @@ _FILTER_NAME_RE = re.compile(r"(?<![\w-])(" + "|".join(sorted(FILTER_NAMES, key=
 
 def _add_report_arguments(parser: argparse.ArgumentParser) -> None:
     """The report and enrichment options that `search` and `batch` share."""
-    parser.add_argument("--title", help="title of the report (.html, .pdf, .xlsx)")
+    parser.add_argument("--title", help="title of the report (.html, .pdf, .xlsx, .docx)")
     parser.add_argument("--author", help="author named on the report's cover")
     add_page_size_argument(parser)
     parser.add_argument("--enrich", action="store_true",
@@ -132,8 +132,9 @@ OUTPUT_FORMATS: dict[str, OutputFormat] = {
     ".xlsx": OutputFormat(".xlsx", thumbnails=True, requires=("xlsxwriter", "matplotlib")),  # [reports]
     ".html": OutputFormat(".html", thumbnails=True, requires=("matplotlib",)),  # the score chart: [reports]
     ".pdf": OutputFormat(".pdf", thumbnails=True, requires=("weasyprint", "matplotlib")),  # [pdf] + [reports]
+    ".docx": OutputFormat(".docx", thumbnails=True, requires=("docx", "matplotlib")),  # [reports]: Word
 }
-REPORT_SUFFIXES = (".xlsx", ".html", ".pdf")
+REPORT_SUFFIXES = (".xlsx", ".html", ".pdf", ".docx")
 
 
 def _check_out(value: str | None) -> tuple[Path, OutputFormat] | None:
@@ -157,7 +158,8 @@ def _check_out(value: str | None) -> tuple[Path, OutputFormat] | None:
         if extra is None:
             raise UsageError(f"--out {value}: writing {fmt.suffix} files needs the package "
                              f"{module!r}, which is not installed (pip install {module})")
-        raise UsageError(f"--out {value}: writing {fmt.suffix} files needs the [{extra}] extra ({module} is not "
+        raise UsageError(f"--out {value}: writing {fmt.suffix} files needs the [{extra}] extra "
+                         f"({DISTRIBUTIONS.get(module, module)} is not "
                          f'installed): pip install "patsnap-pandas[{extra}]"')
     return path, fmt
 
@@ -202,6 +204,8 @@ def _write(df, out: tuple[Path, OutputFormat], model=None, page_size: str = "A4"
             report.write_excel(model, path)
         elif fmt.suffix == ".pdf":
             report.write_pdf(model, path, page_size=page_size)
+        elif fmt.suffix == ".docx":
+            report.write_docx(model, path)
         else:
             report.write_html(model, path)
 
@@ -232,13 +236,15 @@ def _credentials_message() -> str:
 
 
 @contextlib.contextmanager
-def _open_client(args: argparse.Namespace) -> Iterator[PatsnapClient]:
-    """A client from the PATSNAP_* environment, or an embedded sandbox with --sandbox."""
+def _open_client(args: argparse.Namespace, *, keep_cache: bool = False) -> Iterator[PatsnapClient]:
+    """A client from the PATSNAP_* environment, or an embedded sandbox with --sandbox (its cache in a
+    temporary folder, or with ``keep_cache`` in the cache folder, where watches are kept)."""
     cache = not args.no_cache
     if args.sandbox:
         corpus = _check_sandbox_corpus(args.sandbox_corpus)  # default: $PATSNAP_SANDBOX_CORPUS
         started = time.perf_counter()
-        client = PatsnapClient.sandbox(corpus=corpus, cache=cache)
+        kept: dict[str, Any] = {"cache_dir": config.cache_dir(None)} if keep_cache else {}
+        client = PatsnapClient.sandbox(corpus=corpus, cache=cache, **kept)
         server = client.sandbox_server
         name = server.corpus.name
         source = f"drawings from {name[4:]}" if name.startswith("dir:") else "generated corpus"

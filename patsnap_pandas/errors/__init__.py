@@ -33,6 +33,8 @@ from .local import (
 from .remote import (
     AuthenticationError,
     BadRequestError,
+    BatchNotReadyError,
+    BatchUnknownError,
     BudgetExceededError,
     InvalidParameterError,
     MissingCredentialsError,
@@ -54,6 +56,7 @@ __all__ = [
     "RateLimitError", "BudgetExceededError", "InvalidParameterError", "UploadRejectedError", "ServiceUnavailableError",
     "ServiceUnreachableError",
     "SearchExpiredError", "PermissionDeniedError", "BadRequestError", "ResponseFormatError",
+    "BatchNotReadyError", "BatchUnknownError",
     "InvalidInputError", "InvalidTypeError", "FilterError", "ImageInputError", "CacheError", "CacheUnavailableError",
     "SpendingLostError", "SpendingNotRecordedError", "CacheWarning", "ResponseDataWarning",
     "BatchInterrupted", "MissingExtraError", "error_for", "error_class",

@@ -14,6 +14,7 @@ __all__ = [
     "PatsnapError", "AuthenticationError", "MissingCredentialsError", "QuotaExceededError", "RateLimitError",
     "BudgetExceededError", "InvalidParameterError", "UploadRejectedError", "ServiceUnavailableError",
     "ServiceUnreachableError", "SearchExpiredError", "PermissionDeniedError", "BadRequestError",
+    "BatchNotReadyError", "BatchUnknownError",
     "ResponseFormatError", "error_for", "error_class",
 ]
 
@@ -398,6 +399,45 @@ _STATUS_TO_CLASS: dict[int, type[PatsnapError]] = {
 RESULTS_PATH = "/image-search/results"
 
 
+class BatchNotReadyError(BadRequestError):
+    """An overnight (P062) job asked for before its results are ready: it runs 22:00-08:00 service time (UTC+8).
+
+    The message says its status and from when its results can be fetched; nothing is billed.
+
+    Examples
+    --------
+    >>> from patsnap_pandas import PatsnapClient, samples
+    >>> client = PatsnapClient.sandbox(corpus_size=60, now="2026-12-07 15:00")
+    >>> url = client.upload_image(open(samples.image("armchair"), "rb").read(), "chair.png").url
+    >>> try:
+    ...     client.batch_result(client.batch_create([url]))
+    ... except BatchNotReadyError as err:
+    ...     print(err.message)
+    The task has not finished: status WAITING, results from 2026-12-08 08:00 (service time, UTC+8)
+    >>> client.close()
+    """
+
+    hint = "Collect again after 08:00 service time (UTC+8) the morning after the job was submitted."
+
+
+class BatchUnknownError(InvalidParameterError):
+    """PatSnap does not know this overnight (P062) task id: not one single-batch-create returned to this account.
+
+    Examples
+    --------
+    >>> from patsnap_pandas import PatsnapClient
+    >>> client = PatsnapClient.sandbox(corpus_size=60)
+    >>> try:
+    ...     client.batch_result("NOT-A-JOB")
+    ... except BatchUnknownError as err:
+    ...     print(err.code, "unknown" in err.message)
+    68300004 True
+    >>> client.close()
+    """
+
+    hint = "Use the job ids the submit recorded (patsnap_pandas.jobs.overnight.pending)."
+
+
 def _mentions_search_id(message: str) -> bool:
     text = message.lower().replace("_", " ")
     return "search id" in text or "searchid" in text
@@ -412,6 +452,8 @@ def error_class(code: int | None, http_status: int | None = None, *,
     >>> error_class(67200002).__name__, error_class(None, 401).__name__
     ('RateLimitError', 'AuthenticationError')
     """
+    if endpoint == codes.BATCH_RESULT_PATH and code in (codes.BATCH_NOT_READY_CODE, codes.BATCH_UNKNOWN_CODE):
+        return BatchNotReadyError if code == codes.BATCH_NOT_READY_CODE else BatchUnknownError
     if endpoint == RESULTS_PATH:
         kind = codes.ERROR_CODES[code][1] if code in codes.ERROR_CODES else None
         if code == codes.SEARCH_EXPIRED_CODE or (

@@ -1,10 +1,11 @@
-"""Reports an analyst can send to counsel: one model, written as HTML, PDF or Excel.
+"""Reports an analyst can send to counsel: one model, written as HTML, PDF, Excel or Word.
 
 :func:`build_report` makes a :class:`Report` from a result frame (or a batch
 frame) once; :func:`clearance_report` and :func:`prior_art_report` make the two job
 reports from a clearance or prior-art job's frames (kept, excluded, provenance), and
 :func:`comparison` the three-way comparison they show; :func:`write_html`,
-:func:`write_pdf` and :func:`write_excel` lay any of them out. ``df.patsnap.to_html / to_pdf / to_excel``, the CLI and the panel all go
+:func:`write_pdf`, :func:`write_excel` and :func:`write_docx` lay any of them out.
+``df.patsnap.to_html / to_pdf / to_excel / to_docx``, the CLI and the panel all go
 through here. The summaries (:func:`summary`, :func:`overlap`, :func:`top`) are
 plain pandas tables.
 
@@ -24,6 +25,7 @@ from __future__ import annotations
 
 from ..frame.format import top
 from .clearance import clearance_report, comparison, prior_art_report
+from .docx import write_docx
 from .excel import write_excel
 from .html import render_html, write_html
 from .job_model import Job
@@ -33,6 +35,6 @@ from .tables import ASSIGNEE_COLUMNS, overlap, summary
 
 __all__ = [
     "ASSIGNEE_COLUMNS", "INCLUDE_CHOICES", "PAGE_SIZES", "REQUIRED_COLUMNS", "Job", "Report", "build_report",
-    "clearance_report", "comparison", "overlap", "prior_art_report", "render_html", "summary", "top", "write_excel",
-    "write_html", "write_pdf",
+    "clearance_report", "comparison", "overlap", "prior_art_report", "render_html", "summary", "top", "write_docx",
+    "write_excel", "write_html", "write_pdf",
 ]

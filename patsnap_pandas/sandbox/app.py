@@ -31,7 +31,7 @@ from werkzeug.routing import Map, Rule
 from werkzeug.wrappers import Request, Response
 
 from .. import codes
-from . import multiview
+from . import batch, multiview
 from .auth import Authenticator, AuthError
 from .faults import FaultInjector
 from .ledger import Ledger, LedgerEntry, clean_params
@@ -44,7 +44,7 @@ log = logging.getLogger(__name__)
 
 MAX_IDS = codes.ID_BATCH_MAX  # P011 / P012 / P013 / P041: up to 100 comma-separated ids per call
 #: Endpoints whose body is JSON: the ledger records its top-level names.
-JSON_ENDPOINTS = ("image_single", "image_multiple", "number_search")
+JSON_ENDPOINTS = ("image_single", "image_multiple", "number_search", "batch_create")
 # Bodies above this are refused by werkzeug (413) before they are read; smaller
 # oversize uploads get the documented 68300010.
 MAX_REQUEST_BYTES = 64 * 1024 * 1024
@@ -146,6 +146,7 @@ class SandboxApp:
         self._uploads: dict[str, Upload] = {}
         self._searches: dict[str, StoredSearch] = {}
         self._lock = threading.Lock()
+        self.batches = batch.BatchJobs()
         self.url_map = Map(
             [
                 Rule("/oauth/token", endpoint="token", methods=["POST"]),
@@ -161,6 +162,8 @@ class SandboxApp:
                 Rule("/files/designs/<patent_id>/<name>", endpoint="design_file", methods=["GET"]),
                 Rule("/search/patent/image-single", endpoint="image_single", methods=["POST"]),
                 Rule("/search/patent/image-multiple", endpoint="image_multiple", methods=["POST"]),
+                Rule(codes.BATCH_CREATE_PATH, endpoint="batch_create", methods=["POST"]),
+                Rule(codes.BATCH_RESULT_PATH, endpoint="batch_result", methods=["POST"]),
                 Rule("/_sandbox/ledger", endpoint="ledger", methods=["GET", "DELETE"]),
                 Rule("/_sandbox/status", endpoint="status", methods=["GET"]),
             ]
@@ -176,6 +179,7 @@ class SandboxApp:
             "number_search": self.do_number_search,
             "image_single": self.do_image_single,
             "image_multiple": self.do_image_multiple,
+            "batch_create": self.do_batch_create,
         }
         # P060/P061: per-image scorers of the designs and of the utility-model part, built on first use
         self._design_scorer = multiview.EngineSlot(self.get_engine)
@@ -268,8 +272,14 @@ class SandboxApp:
         return Response(page, status=fault, mimetype="text/html")
 
     def today(self) -> dt.date:
-        """The sandbox's date: statuses, events and current assignees are as of this day (the ``today`` knob)."""
-        return self.faults.settings.date
+        """The sandbox's date: statuses, events and current assignees are as of this day (the ``today`` knob,
+        else the clock's date once set)."""
+        return self.faults.date()
+
+    def published(self) -> dict[str, dt.date]:
+        """Publication dates replaced by the ``published`` knob (patent number -> date); searches serve a
+        design only once it is published by :meth:`today`."""
+        return self.faults.settings.publication_dates
 
     # --- token -------------------------------------------------------------------
 
@@ -291,26 +301,26 @@ class SandboxApp:
         return hmac.new(self._url_key, f"{path}\n{expires}".encode(), hashlib.sha256).hexdigest()[:32]
 
     def signed_url(self, request: Request, path: str, lifetime: float) -> str:
-        expires = int(time.time() + lifetime + 0.999)
+        expires = int(self.faults.clock.time() + lifetime + 0.999)
         query = urlencode({"expires": expires, "signature": self.sign(path, expires)})
         return f"{request.host_url.rstrip('/')}{path}?{query}"
 
-    def check_signature(self, path: str, args) -> bool:
-        """True when the URL's signature is ours and it has not expired."""
+    def check_signature(self, path: str, args, at: float | None = None) -> bool:
+        """True when the URL's signature is ours and it has not expired (by ``at``, default now on the clock)."""
         expires = args.get("expires", "")
         if not expires.isdigit() or not hmac.compare_digest(self.sign(path, int(expires)), args.get("signature", "")):
             return False
-        return time.time() <= int(expires)
+        return (self.faults.clock.time() if at is None else at) <= int(expires)
 
     @staticmethod
     def design_image_path(design, slot: int) -> str:
         return f"/files/designs/{design.patent_id}/{slot}.png"
 
-    def find_upload(self, name: str) -> Upload | None:
+    def find_upload(self, name: str, at: float | None = None) -> Upload | None:
         upload_id = name.rsplit(".", 1)[0]
         with self._lock:
             upload = self._uploads.get(upload_id)
-        if upload is None or upload.expires_at < time.time():
+        if upload is None or upload.expires_at < (self.faults.clock.time() if at is None else at):
             return None
         return upload
 
@@ -395,7 +405,7 @@ class SandboxApp:
             raise rejected(f"the {fmt} data cannot be decoded") from None
         lifetime = self.faults.settings.image_url_lifetime
         upload_id = uuid.uuid4().hex
-        now = time.time()
+        now = self.faults.clock.time()  # uploads expire on the sandbox's clock
         with self._lock:
             self._uploads = {k: u for k, u in self._uploads.items() if u.expires_at >= now}
             self._uploads[upload_id] = Upload(data, mime, now + lifetime)
@@ -408,8 +418,8 @@ class SandboxApp:
         port = request.environ.get("SERVER_PORT", "")
         return {request.host.lower(), f"127.0.0.1:{port}", f"localhost:{port}", f"[::1]:{port}"}
 
-    def query_image(self, request: Request, url: str):
-        """(PIL image, cache key) for a URL this sandbox handed out; ParamError otherwise."""
+    def query_image(self, request: Request, url: str, at: float | None = None):
+        """(PIL image, cache key) for a URL this sandbox handed out, alive at ``at`` (default now); ParamError otherwise."""
         parts = urlsplit(url)
         if parts.scheme not in ("http", "https") or parts.netloc.lower() not in self.own_netlocs(request):
             raise ParamError(
@@ -419,10 +429,10 @@ class SandboxApp:
         args = MultiDict(parse_qsl(parts.query))
         segments = parts.path.strip("/").split("/")
         gone = ParamError("url", url, "the image URL has expired, is not signed or points to no image")
-        if not self.check_signature(parts.path, args):
+        if not self.check_signature(parts.path, args, at):
             raise gone
         if len(segments) == 3 and segments[:2] == ["files", "uploads"]:
-            upload = self.find_upload(segments[2])
+            upload = self.find_upload(segments[2], at)
             if upload is None:
                 raise gone
             return Image.open(io.BytesIO(upload.data)), "upload:" + sha256(upload.data)
@@ -449,7 +459,7 @@ class SandboxApp:
         args = request.args
         try:
             url = required(args, "url", "the URL of a JPG or PNG image")
-            filters = parse_filters(args, day=self.today())
+            filters = parse_filters(args, day=self.today(), published=self.published())
             limit = parse_limit(args)
             image, cache_key = self.query_image(request, url)
         except ParamError as exc:
@@ -469,7 +479,7 @@ class SandboxApp:
         args = request.args
         try:
             search_id = required(args, "search_id", "the id returned by /image-search/search-id")
-            filters = parse_filters(args, day=self.today())
+            filters = parse_filters(args, day=self.today(), published=self.published())
             limit = parse_limit(args)
             offset = parse_offset(args)
         except ParamError as exc:
@@ -518,19 +528,29 @@ class SandboxApp:
     def image_search(self, request: Request, *, multiple: bool) -> Outcome:
         body = self.json_body(request)
         try:
-            query = multiview.parse_body(body, multiple=multiple, day=self.today())
+            query = multiview.parse_body(body, multiple=multiple, day=self.today(), published=self.published())
             images = [self.query_image(request, url) for url in query.urls]
         except ParamError as exc:
             if exc.name == "url" and multiple:
                 exc = ParamError("urls", exc.value, exc.allowed)
             raise invalid(exc) from None
+        engine, answer = self.multiview_answer(query, images)
+        messages = self.full_hits(request, engine, answer, query, answer.ranking.hits[query.offset : query.offset + query.limit])
+        data = {"patent_messages": messages, "total_search_result_count": answer.ranking.total}
+        return Outcome(data, len(messages))
+
+    def multiview_answer(self, query: multiview.ImageQuery, images: list) -> tuple:
+        """(engine, multiview.Answer) of a P060/P061/P062 query."""
         slot = self._design_scorer if query.patent_type == "D" else self._utility
         engine, scorer = slot.get(colour=query.patent_type == "U")
-        answer = multiview.search(scorer, images, query)
+        return engine, multiview.search(scorer, images, query)
+
+    def full_hits(self, request: Request, engine, answer, query: multiview.ImageQuery, hits) -> list[dict]:
+        """The ``patent_messages`` of ``hits`` (of ``answer``), with image URLs signed now."""
         lifetime = self.faults.settings.image_url_lifetime
         kinds = getattr(engine.corpus, "kinds", {})
         messages = []
-        for hit in answer.ranking.hits[query.offset : query.offset + query.limit]:
+        for hit in hits:
             design = engine.designs[hit.design_index]
             _, slot_no = engine.image_slots[hit.image_key]
             url = self.signed_url(request, self.design_image_path(design, slot_no), lifetime)
@@ -538,8 +558,43 @@ class SandboxApp:
             messages.append(multiview.full_hit(
                 design, hit.score, url, img_id=hit.image_key if query.return_img_id else None,
                 loc_match=loc_match, title=multiview.title_in(design, kinds, query.lang), day=query.filters.on))
-        data = {"patent_messages": messages, "total_search_result_count": answer.ranking.total}
-        return Outcome(data, len(messages))
+        return messages
+
+    # --- P062 (overnight batches; see batch.py) ------------------------------------------
+
+    def do_batch_create(self, request: Request) -> Outcome:
+        body = self.json_body(request)
+        try:
+            query, threshold = batch.parse_create(body, day=self.today(), published=self.published())
+            for url in query.urls:  # a URL of another host is refused at create; expiry is judged when it runs
+                if urlsplit(url).netloc.lower() not in self.own_netlocs(request):
+                    self.query_image(request, url)
+        except ParamError as exc:
+            raise invalid(exc) from None
+        job = self.batches.create(query, threshold, self.faults.clock.time(), self.faults.settings.batch_runs_at)
+        return Outcome({"job_id": job.job_id}, len(query.urls))
+
+    def on_batch_result(self, request: Request) -> Response:
+        """P062 result: not billed (the create was), but authenticated like every business call."""
+        self.faults.delay()
+        try:
+            self.auth.check(request.headers.get("Authorization"), request.args.get("apikey"))
+            body = self.json_body(request)
+            task_id = body.get("task_id") if isinstance(body, dict) else None
+            job = self.batches.get(task_id) if isinstance(task_id, str) else None
+            if job is None:
+                raise ApiError(codes.BATCH_UNKNOWN_CODE, f"{codes.ERROR_CODES[codes.BATCH_UNKNOWN_CODE][0]} "
+                               f"task_id={task_id!r} is unknown: send the job_id single-batch-create returned")
+            now = self.faults.clock.time()
+            status = job.status(now)
+            if status != "FINISHED":
+                raise ApiError(codes.BATCH_NOT_READY_CODE, f"{codes.BATCH_NOT_READY_MESSAGE}: status {status}, "
+                               f"results from {batch.service_time(job.ready_at)} (service time, UTC+8)")
+            return json_response(envelope(batch.result_data(self, request, job)))
+        except AuthError as exc:
+            return json_response(error_body(exc.code, f"{codes.ERROR_CODES[exc.code][0]} {exc}"), 200)
+        except ApiError as exc:
+            return json_response(error_body(exc.code, exc.message), exc.http_status)
 
     # --- P011 / P012 / P013 / P041 (by id, batches of 100) and P069 (by number) ---------
 

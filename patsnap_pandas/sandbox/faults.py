@@ -14,6 +14,7 @@ import time
 from dataclasses import dataclass
 
 from .. import codes
+from .clock import SandboxClock, as_service_time
 from .legal import as_date
 
 # Transient failure kinds: an HTTP status (500/502/503), a PatSnap code sent with
@@ -21,6 +22,19 @@ from .legal import as_date
 FAILURE_KINDS: tuple = (500, 502, 503, 68300008, "drop")
 # Codes a spent quota can answer: codes.ERROR_CODES of the "quota" and "rate_limit" kinds.
 QUOTA_CODES: tuple[int, ...] = tuple(c for c, (_, kind) in codes.ERROR_CODES.items() if kind in ("quota", "rate_limit"))
+
+
+def _published(value) -> tuple[tuple[str, dt.date], ...]:
+    """The ``published`` knob checked: a mapping (or pairs) of patent number -> date, as sorted pairs."""
+    pairs = value.items() if isinstance(value, dict) else value
+    try:
+        out = {str(pn).strip().upper(): as_date(day, f"published[{pn!r}]") for pn, day in pairs}
+    except (TypeError, ValueError) as exc:
+        if isinstance(exc, ValueError) and str(exc).startswith("published["):
+            raise
+        raise ValueError(f"published={value!r}: expected a mapping of patent number to date, "
+                         '{"CN306123456S": "2026-12-10"}') from None
+    return tuple(sorted(out.items()))
 
 
 @dataclass(frozen=True)
@@ -60,7 +74,23 @@ class FaultSettings:
     today : datetime.date or None
         The sandbox's date: legal statuses, events and current assignees are as of this day
         (P041, P013, P011/P012/P069 assignees, the status filters). None (the default): the
-        real date, read at each call. Also ``"YYYY-MM-DD"`` or ``"YYYYMMDD"``.
+        real date, read at each call (or the clock's date once ``now`` was set or the clock
+        advanced). Also ``"YYYY-MM-DD"`` or ``"YYYYMMDD"``.
+        Only designs published by this day are served by the searches (P009, P060, P061).
+    now : datetime.datetime or None
+        Service time (UTC+8, as PatSnap's) the sandbox's clock is set to when this knob is
+        given; the clock then runs on (see ``sandbox/clock.py``; ``Sandbox.advance`` jumps it).
+        Naive datetimes and strings such as ``"2026-12-07 15:00"`` are service time. None:
+        the real time. Upload and hit image URLs expire, and P062 jobs run, on this clock.
+    batch_runs_at : str
+        When a P062 job runs: ``"window"`` (the default: when the next service window opens,
+        22:00 service time; results from 08:00 after it), ``"immediately"`` (at create;
+        results at once) or a service time of day ``"HH:MM"`` (its next occurrence; results
+        from the 08:00 after it, or at once when that time is after 08:00 and before 22:00).
+    published : mapping of patent number to date
+        Publication dates that replace the corpus' own for the designs named (``{"CN306123456S":
+        "2026-12-10"}``): a test publishes chosen designs at a chosen day, hidden from every
+        search before it. Empty by default.
 
     Examples
     --------
@@ -97,10 +127,13 @@ class FaultSettings:
     search_id_lifetime: float = codes.SEARCH_ID_LIFETIME_S
     seed: int = 0
     today: dt.date | None = None
+    now: dt.datetime | None = None
+    batch_runs_at: str = "window"
+    published: tuple[tuple[str, dt.date], ...] = ()
 
     def __post_init__(self) -> None:
-        if self.today is not None:
-            object.__setattr__(self, "today", as_date(self.today, "today"))
+        self._check_time_knobs()
+        object.__setattr__(self, "published", _published(self.published))
         for name in ("latency", "latency_jitter"):
             _check_number(name, getattr(self, name), low=0.0)
         _check_number("failure_rate", self.failure_rate, low=0.0, high=1.0)
@@ -129,10 +162,22 @@ class FaultSettings:
         if isinstance(self.seed, bool) or not isinstance(self.seed, int):
             raise ValueError(f"seed={self.seed!r}: expected an integer")
 
+    def _check_time_knobs(self) -> None:
+        if self.now is not None:
+            object.__setattr__(self, "now", as_service_time(self.now, "now"))
+        _check_runs_at(self.batch_runs_at)
+        if self.today is not None:
+            object.__setattr__(self, "today", as_date(self.today, "today"))
+
     @property
     def date(self) -> dt.date:
-        """The sandbox's date: :attr:`today`, else the real date now."""
+        """:attr:`today`, else the real date now (``FaultInjector.date`` also reads the clock)."""
         return self.today or dt.date.today()
+
+    @property
+    def publication_dates(self) -> dict[str, dt.date]:
+        """The ``published`` knob as a dict: patent number (upper case) -> publication date."""
+        return dict(self.published)
 
     @classmethod
     def names(cls) -> tuple[str, ...]:
@@ -143,6 +188,15 @@ class FaultSettings:
         if unknown:
             raise TypeError(f"unknown sandbox option(s) {unknown}; allowed: {', '.join(self.names())}")
         return dataclasses.replace(self, **changes)
+
+
+def _check_runs_at(value: object) -> None:
+    if value in ("window", "immediately"):
+        return
+    if isinstance(value, str) and len(value) == 5 and value[2] == ":" and value.replace(":", "").isdigit():
+        if int(value[:2]) < 24 and int(value[3:]) < 60:
+            return
+    raise ValueError(f"batch_runs_at={value!r}: expected 'window', 'immediately' or a service time of day 'HH:MM'")
 
 
 def _check_number(name: str, value, *, low: float, high: float | None = None, strict: bool = False) -> None:
@@ -160,6 +214,7 @@ class FaultInjector:
 
     def __init__(self, settings: FaultSettings) -> None:
         self._lock = threading.Lock()
+        self.clock = SandboxClock(settings.now)
         self._apply(settings)
 
     def _apply(self, settings: FaultSettings) -> None:
@@ -170,10 +225,19 @@ class FaultInjector:
         self.quota_used = 0
 
     def configure(self, **changes) -> FaultSettings:
-        """Change knobs; reseeds the generators and restarts the quota count."""
+        """Change knobs; reseeds the generators and restarts the quota count; ``now`` sets the clock."""
         with self._lock:
             self._apply(self.settings.replace(**changes))
+            if "now" in changes:
+                self.clock.set(self.settings.now)
             return self.settings
+
+    def date(self) -> dt.date:
+        """The sandbox's date: the ``today`` knob, else the clock's date once set, else the real date."""
+        settings = self.settings
+        if settings.today is not None:
+            return settings.today
+        return self.clock.today() if self.clock.is_set else dt.date.today()
 
     def delay(self) -> None:
         """Sleep for the configured latency (+ jitter)."""

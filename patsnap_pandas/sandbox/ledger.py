@@ -102,7 +102,8 @@ class Ledger:
 
     def units(self, endpoint: str | None = None) -> int:
         """Billed units (``endpoint`` as for :meth:`billed`): a call billed per result (``codes.BILLING``:
-        P011, P012, P013, P041) counts the patents it returned, any other call counts 1.
+        P011, P012, P013, P041) counts the patents it returned, a P062 create the query images it sent
+        (its ``result_count``), any other call counts 1.
 
         Examples
         --------
@@ -115,7 +116,7 @@ class Ledger:
         entries = self.entries()
         if endpoint is not None:
             entries = [e for e in entries if e.endpoint == endpoint or e.endpoint.rsplit("/", 1)[-1] == endpoint]
-        return sum(e.result_count if codes.BILLING.get(e.endpoint) == "result" else 1 for e in entries)
+        return sum(e.result_count if codes.BILLING.get(e.endpoint) in ("result", "image") else 1 for e in entries)
 
     def clear(self) -> None:
         """Forget every entry."""

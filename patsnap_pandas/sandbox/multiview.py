@@ -168,7 +168,8 @@ def _parse_model(body: Mapping[str, Any], patent_type: str) -> int:
     return model
 
 
-def parse_body(body: Any, *, multiple: bool, day: dt.date | None = None) -> ImageQuery:
+def parse_body(body: Any, *, multiple: bool, day: dt.date | None = None,
+               published: Mapping[str, dt.date] | None = None) -> ImageQuery:
     """Validate a P060 (``multiple=False``) or P061 JSON body (status filters as of ``day``, default today).
 
     Raises
@@ -212,7 +213,7 @@ def parse_body(body: Any, *, multiple: bool, day: dt.date | None = None) -> Imag
     order = _as_arg(body, "order")
     if order is not None:
         args["order"] = order
-    filters = dataclasses.replace(parse_filters(args, day=day), legal_status=legal)
+    filters = dataclasses.replace(parse_filters(args, day=day, published=published), legal_status=legal)
     return ImageQuery(
         urls=tuple(u.strip() for u in urls),
         patent_type=patent_type,

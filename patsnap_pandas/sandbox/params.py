@@ -267,6 +267,7 @@ class Filters:
     field: str | None = None
     order: str = "desc"
     day: dt.date | None = None  # statuses and assignees as of this day (None: the real date); not part of ``key``
+    published: Mapping[str, dt.date] | None = None  # publication dates replaced (the ``published`` knob); not in ``key``
 
     @property
     def on(self) -> dt.date:
@@ -284,8 +285,15 @@ class Filters:
             )
         )
 
+    def publication_of(self, design) -> dt.date:
+        """The design's publication date: the ``published`` knob's, else the corpus' own."""
+        if self.published:
+            return self.published.get(design.patent_pn.upper(), design.publication_date)
+        return design.publication_date
+
     def matches(self, design) -> bool:
-        """Whether a corpus ``Design`` passes every filter (its status and assignees as of :attr:`on`)."""
+        """Whether a corpus ``Design`` is published by :attr:`on` and passes every filter (its status and
+        assignees as of :attr:`on`)."""
         return self._matches_codes_and_dates(design) and self._matches_status(design) and self._matches_text(design)
 
     def _matches_status(self, design) -> bool:
@@ -294,15 +302,18 @@ class Filters:
         return self.simple_legal_status is None or design.simple_legal_status_on(self.on) in self.simple_legal_status
 
     def _matches_codes_and_dates(self, design) -> bool:
+        published = self.publication_of(design)
+        if published > self.on:
+            return False  # not published yet on the sandbox's day
         if self.country is not None and design.authority not in self.country:
             return False
         if self.apply_start is not None and design.apply_date < self.apply_start:
             return False
         if self.apply_end is not None and design.apply_date > self.apply_end:
             return False
-        if self.public_start is not None and design.publication_date < self.public_start:
+        if self.public_start is not None and published < self.public_start:
             return False
-        if self.public_end is not None and design.publication_date > self.public_end:
+        if self.public_end is not None and published > self.public_end:
             return False
         return self.loc is None or self.loc(frozenset(design.loc))
 
@@ -323,8 +334,10 @@ class Filters:
         return True
 
 
-def parse_filters(args: Mapping[str, str], day: dt.date | None = None) -> Filters:
-    """Validate every P009 filter and sort parameter of a request (``day``: the sandbox's today).
+def parse_filters(args: Mapping[str, str], day: dt.date | None = None,
+                  published: Mapping[str, dt.date] | None = None) -> Filters:
+    """Validate every P009 filter and sort parameter of a request (``day``: the sandbox's today;
+    ``published``: publication dates replaced by the sandbox's knob).
 
     Raises
     ------
@@ -357,4 +370,4 @@ def parse_filters(args: Mapping[str, str], day: dt.date | None = None) -> Filter
         for name, v in values.items()
         if name != "loc"
     ) + (("loc", " ".join(loc.split()) if loc else None),)
-    return Filters(key=key, day=day, **values)
+    return Filters(key=key, day=day, published=published, **values)

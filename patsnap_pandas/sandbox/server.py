@@ -197,6 +197,7 @@ class Sandbox:
             "corpus": None if engine is None else engine.corpus.name,
             "designs": None if engine is None else len(engine.designs),
             "today": self.today.isoformat(),
+            "now": self.now.isoformat(timespec="seconds"),  # the clock: service time, UTC+8
         }
 
     @property
@@ -215,7 +216,8 @@ class Sandbox:
     def configure(self, **fault_options) -> None:
         """Change knobs while running (latency, latency_jitter, failure_rate, drop_rate,
         failure_kinds, quota, quota_code, token_lifetime, image_url_lifetime,
-        search_id_lifetime, seed, today). Reseeds the fault generators and restarts the quota count.
+        search_id_lifetime, seed, today, now, batch_runs_at, published). Reseeds the fault generators and
+        restarts the quota count; ``now`` sets the clock (see :meth:`set_clock`, :meth:`advance`).
         """
         self._injector.configure(**fault_options)
 
@@ -226,7 +228,33 @@ class Sandbox:
         Legal statuses (P041, P013, the status filters), the events P013 lists and the current
         assignees (P011, P012, P060/P061, P069) are as of this day.
         """
-        return self._injector.settings.date
+        return self._injector.date()
+
+    @property
+    def clock(self):
+        """The sandbox's :class:`~patsnap_pandas.sandbox.clock.SandboxClock` (service time, UTC+8)."""
+        return self._injector.clock
+
+    @property
+    def now(self):
+        """The sandbox's service time now (aware ``datetime``, UTC+8): the ``now`` knob's clock, running on."""
+        return self._injector.clock.now()
+
+    def set_clock(self, now=None) -> None:
+        """Set the clock to ``now`` (service time; None: the real time) without touching the other knobs."""
+        self._injector.clock.set(now)
+
+    def advance(self, seconds: float = 0.0, *, minutes: float = 0.0, hours: float = 0.0, days: float = 0.0) -> None:
+        """Move the sandbox's clock forward: image URLs expire, P062 windows open and close, ``today`` follows.
+
+        Examples
+        --------
+        >>> with start_sandbox(corpus_size=60, now="2026-12-07 15:00") as sandbox:
+        ...     sandbox.advance(hours=17)
+        ...     sandbox.now.strftime("%Y-%m-%d %H:%M"), sandbox.today.isoformat()
+        ('2026-12-08 08:00', '2026-12-08')
+        """
+        self._injector.clock.advance(seconds, minutes=minutes, hours=hours, days=days)
 
     def in_force_on(self, day=None, markets=None) -> list:
         """The designs in force on ``day`` (default :attr:`today`), of the authorities ``markets`` if given:
@@ -305,7 +333,9 @@ def start_sandbox(
         ``corpus_seed``, ``client_id``, ``client_secret``, ``api_key``, ``failure_kinds``,
         ``hit_extras`` (default True), ``wait`` (default True: return once the
         corpus is loaded), ``log_requests``, ``today`` (the sandbox's date for legal
-        statuses and events, ``"YYYY-MM-DD"`` or a ``datetime.date``; default: the real date)
+        statuses and events, ``"YYYY-MM-DD"`` or a ``datetime.date``; default: the real date),
+        ``now`` (the clock's service time, UTC+8, e.g. ``"2026-12-07 15:00"``; it runs on from there),
+        ``batch_runs_at`` (when P062 jobs run)
         and the other knobs of ``FaultSettings``.
 
     Returns

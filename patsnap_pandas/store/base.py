@@ -11,6 +11,9 @@ holds, and empties itself (the mark history excepted). Two backends implement it
 * :class:`~patsnap_pandas.store.redis_backend.RedisBackend`: a team's Redis, shared by everyone
   pointing at it.
 
+Both also keep records (:meth:`Store.records`: watch lists and their runs), which
+``clear`` leaves.
+
 :func:`open_store` is the one function that chooses between them (``cache``, ``cache_dir``,
 ``cache_url`` / ``$PATSNAP_CACHE_URL``, ``$PATSNAP_CACHE_FALLBACK``); the client asks the
 store it returns and never asks "Redis or local?".
@@ -45,6 +48,7 @@ from .rate_limit import RateLimiter
 if TYPE_CHECKING:
     from .budget import UsageCounter
     from .mark_log import MarkLog
+    from .records import RecordsLike
     from .redis_mark_log import RedisMarkLog
     from .thumbnails import ThumbnailStore
 
@@ -124,6 +128,13 @@ class Store(abc.ABC):
     def thumbnail_store(self, size: int = 256, *, max_bytes: int | None = None, max_workers: int = 8,
                         timeout: float = 20) -> ThumbnailStore:
         """The hit-image store at :attr:`thumbnail_location` (``max_bytes``: its size cap; None: the store's default)."""
+
+    @abc.abstractmethod
+    def records(self, kind: str) -> RecordsLike:
+        """Kept records of ``kind`` (JSON objects by key: watch lists, their runs), the store's one per kind.
+
+        They are the user's work: :meth:`clear` leaves them.
+        """
 
     @abc.abstractmethod
     def mark_log(self) -> MarkLog | RedisMarkLog:

@@ -44,7 +44,7 @@ from ..errors import CacheError, CacheWarning
 __all__ = ["HTTP_CACHE_FILE", "UPLOADS_FILE", "THUMBNAILS_DIR", "LOCKS_DIR", "http_cache_file", "BUSY_TIMEOUT_S",
            "SQLiteCache", "check_sqlite", "remove_sqlite", "describe_sqlite_error", "sqlite_problem", "WriteWarner",
            "paid_answer", "SQLITE_SUFFIXES", "read_only_uri", "connect_read_only", "writable", "USAGE_FILE",
-           "DAMAGED_SUFFIX", "sqlite_damage", "set_aside"]
+           "DAMAGED_SUFFIX", "sqlite_damage", "set_aside", "RECORDS_FILE"]
 
 # --- the cache folder's layout: the one place it is spelled out ---------------------------------
 #: The requests-cache SQLite file of HTTP answers (when ``cache=True``).
@@ -57,6 +57,8 @@ THUMBNAILS_DIR = "thumbnails"
 LOCKS_DIR = "locks"
 #: Billed calls counted per UTC day and month, for the budget and `cache info` (see budget.py).
 USAGE_FILE = "usage.sqlite"
+#: Kept records (watch lists, their runs and marks): the user's work, not forgotten by ``cache clear``.
+RECORDS_FILE = "records.sqlite"
 
 
 def http_cache_file(cache: Any, cache_dir: Path) -> Path | None:

@@ -3,7 +3,8 @@
 :class:`LocalStore` owns the cache folder laid out in :mod:`~patsnap_pandas.store.files`: its
 HTTP cache (``http_cache.sqlite``, or a requests-cache backend the user gives), the upload memo
 (``uploads.sqlite``), the lock files of identical calls in flight (``locks/``), the counts of
-billed calls (``usage.sqlite``) and the thumbnails (``thumbnails/``). One
+billed calls (``usage.sqlite``), the thumbnails (``thumbnails/``) and kept records such as
+watch lists (``records.sqlite``). One
 :class:`~patsnap_pandas.store.files.WriteWarner` serves every part, so a folder that cannot be
 written is reported once. With ``cache=False`` nothing is kept beyond the client's life: no HTTP
 cache, the upload memo and the counts in memory, locks between threads only.
@@ -32,11 +33,12 @@ from requests_cache.backends.base import BaseCache
 from .base import Store
 from .budget import MemoryUsageCounter, UsageCounter
 from .cache import cache_info, cache_location, clear
-from .files import THUMBNAILS_DIR, UPLOADS_FILE, SQLiteCache, WriteWarner, http_cache_file
+from .files import RECORDS_FILE, THUMBNAILS_DIR, UPLOADS_FILE, SQLiteCache, WriteWarner, http_cache_file
 from .local_usage import LocalUsageCounter
 from .locks import SingleFlight
 from .mark_log import MARKS_FILE, MarkLog
 from .rate_limit import RateLimiter
+from .records import LocalRecords
 from .thumbnails import ThumbnailStore
 from .upload_memo import UploadMemo
 
@@ -73,6 +75,7 @@ class LocalStore(Store):
         self._warner = WriteWarner()  # one warning for the whole folder when it cannot be written
         self._http: BaseCache | None = None
         self._uploads: UploadMemo | None = None
+        self._records: dict[str, LocalRecords] = {}
         self._marks: MarkLog | None = None
 
     def http_cache(self) -> BaseCache | None:
@@ -95,6 +98,12 @@ class LocalStore(Store):
         if self._uploads is None:
             self._uploads = UploadMemo(self.cache_dir / UPLOADS_FILE if self._keeps else None, self._warner)
         return self._uploads
+
+    def records(self, kind: str) -> LocalRecords:
+        """``records.sqlite`` in the folder (in memory with ``cache=False``), one per kind."""
+        if kind not in self._records:
+            self._records[kind] = LocalRecords(self.cache_dir / RECORDS_FILE if self._keeps else None, kind)
+        return self._records[kind]
 
     def mark_log(self) -> MarkLog:
         """``marks.sqlite`` in the folder (in memory with ``cache=False``); ``cache clear`` keeps it."""

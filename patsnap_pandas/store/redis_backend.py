@@ -40,6 +40,8 @@ The keys, under the namespace ``N`` (default ``"patsnap"``):
   billed calls and the namespace's epoch, by which a counter tells a store that lost its counts
   from a new one (:class:`~patsnap_pandas.store.redis_usage.RedisUsageCounter`; :meth:`RedisBackend.clear`
   leaves them alone).
+* ``N:record:<kind>``: a hash of kept records (watch lists, their runs), JSON by key; never
+  expiring, and left by :meth:`RedisBackend.clear` (:class:`~patsnap_pandas.store.redis_records.RedisRecords`).
 
 What fails, and how (never a raw redis traceback; never a password in a message):
 
@@ -78,6 +80,7 @@ from .redis_http_cache import RedisHTTPCache
 from .redis_locks import LOCK_LEASE_S, RedisSingleFlight
 from .redis_mark_log import RedisMarkLog
 from .redis_rate_limit import SharedRateLimiter
+from .redis_records import RedisRecords
 from .redis_thumbnails import THUMBNAIL_MAX_BYTES, RedisThumbnailStore
 from .redis_upload_memo import RedisUploadMemo
 from .redis_usage import RedisUsageCounter
@@ -369,6 +372,10 @@ class RedisBackend(Store):
         if self._uploads is None:
             self._uploads = RedisUploadMemo(self)
         return self._uploads
+
+    def records(self, kind: str) -> RedisRecords:
+        """Kept records of ``kind`` in the hash ``<namespace>:record:<kind>`` (never expire; ``clear`` leaves them)."""
+        return RedisRecords(self, kind)
 
     def mark_log(self) -> RedisMarkLog:
         """The history of marks in Redis, shared by the team (never expires; ``clear`` keeps it): the store's one."""

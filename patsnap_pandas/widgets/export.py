@@ -38,6 +38,7 @@ EXPORT_FORMATS: dict[str, tuple[str, str]] = {
     "html": (".html", "HTML"),
     "pdf": (".pdf", "PDF"),
     "xlsx": (".xlsx", "Excel"),
+    "docx": (".docx", "Word"),
 }
 #: The type of every download link: the browser saves the bytes under the file's name and never
 #: renders them in the page (no ``data:text/html`` link, even for an HTML report).
@@ -158,7 +159,7 @@ def export_report(df: pd.DataFrame, *, fmt: str, include: str, folder: str | Pat
     ----------
     df : DataFrame
         The hits the panel shows (after its local filters), with ``relevance`` and ``note``.
-    fmt : {"html", "pdf", "xlsx"}
+    fmt : {"html", "pdf", "xlsx", "docx"}
     include : {"all", "marked", "relevant"}
         Which hits go into the report.
     folder : str or Path
@@ -186,7 +187,7 @@ def export_report(df: pd.DataFrame, *, fmt: str, include: str, folder: str | Pat
     >>> done.path.suffix, done.path.exists(), 'download="' in done.html
     ('.html', True, True)
     """
-    from ..report import write_excel, write_html, write_pdf
+    from ..report import write_docx, write_excel, write_html, write_pdf
 
     check_choice(fmt, "fmt", EXPORT_FORMATS, what="format")
     suffix, word = EXPORT_FORMATS[fmt]
@@ -195,7 +196,7 @@ def export_report(df: pd.DataFrame, *, fmt: str, include: str, folder: str | Pat
     folder.mkdir(parents=True, exist_ok=True)
     kind = {"clearance": "clearance", "prior_art": "prior-art"}.get(str((job or {}).get("kind")), "design-search")
     path = unique_path(folder, f"{kind}-{dt.datetime.now():%Y%m%d-%H%M%S}", suffix).resolve()
-    {"html": write_html, "pdf": write_pdf, "xlsx": write_excel}[fmt](report, path)
+    {"html": write_html, "pdf": write_pdf, "xlsx": write_excel, "docx": write_docx}[fmt](report, path)
     data = path.read_bytes()
     link = (download_link(data, path.name) if len(data) <= MAX_DOWNLOAD_BYTES
             else f"{escape(path.name)} is {_size(len(data))}: too large to offer as a download; open it from the folder.")

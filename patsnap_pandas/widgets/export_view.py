@@ -13,6 +13,7 @@ import ipywidgets as W
 from traitlets import link
 
 from ._layout import STYLE, classed, full, hint_html, label, row
+from .export import EXPORT_FORMATS
 from .state import PanelState
 
 __all__ = ["ExportView"]
@@ -51,7 +52,7 @@ class ExportView:
 
     def __init__(self, state: PanelState) -> None:
         self.state = state
-        self.export_format = classed(W.Dropdown(options=[("HTML", "html"), ("PDF", "pdf"), ("Excel", "xlsx")],
+        self.export_format = classed(W.Dropdown(options=[(word, fmt) for fmt, (_s, word) in EXPORT_FORMATS.items()],
                                                 value="html", description="Format", style=STYLE,
                                                 layout=W.Layout(width="auto")), "psp-export-format")
         self.export_include = classed(W.Dropdown(options=[("all shown hits", "all"), ("marked hits", "marked"),

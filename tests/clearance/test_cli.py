@@ -142,7 +142,7 @@ def test_report_pdf_pages_render_inside_the_page(account, chair, tmp_path):
 
 
 @pytest.mark.parametrize(("extra", "named"), [
-    (["--report", "x.docx"], "--report x.docx: unsupported file type '.docx'; allowed: .xlsx, .html, .pdf"),
+    (["--report", "x.doc"], "--report x.doc: unsupported file type '.doc'; allowed: .xlsx, .html, .pdf, .docx"),
     (["--report", "no-such-folder/x.html"], "--report no-such-folder/x.html: the folder no-such-folder does not exist"),
 ])
 def test_bad_report_exits_2_before_any_call(account, chair, capsys, extra, named):

@@ -112,7 +112,8 @@ def test_lifetimes_and_refresh(sandbox, make_client, query_url, clock):
     week = 7 * 86400  # the default result_max_age
     assert info["lifetimes"] == {"search": 0.5, "results": week, "bibliography": 30 * 86400,
                                  "legal_status": 86400, "image_single": week, "image_multiple": week,
-                                 "full_bibliography": 30 * 86400, "legal_events": 86400, "number_search": 30 * 86400}
+                                 "full_bibliography": 30 * 86400, "legal_events": 86400, "number_search": 30 * 86400,
+                                 "batch_result": week}
 
 
 @pytest.mark.parametrize("kind", ["off", "path", "backend"])

@@ -161,6 +161,19 @@ def test_report_pdf_of_the_three_way_comparison_renders(env_account, query_file,
     assert "Three-way comparison" in text and query_design.patent_pn in text and "their-chair.png" in text
 
 
+def test_report_docx_of_the_three_way_comparison(env_account, query_file, query_design, accused_file, tmp_path):
+    import docx
+
+    report = tmp_path / "prior-art.docx"
+    assert cli.main(["prior-art", str(query_file), "--registered", query_design.patent_pn, "--accused",
+                     str(accused_file), "--report", str(report), "--limit", "5"]) == 0
+    document = docx.Document(report)
+    text = "\n".join(p.text for p in document.paragraphs)
+    tables = "\n".join(c.text for t in document.tables for row in t.rows for c in row.cells)
+    assert "Three-way comparison" in text and "Not a legal opinion" in text
+    assert "Accused product" in tables and "their-chair.png" in tables and query_design.patent_pn in tables
+
+
 def test_out_and_report_together(env_account, query_file, tmp_path, capsys):
     out, report = tmp_path / "hits.csv", tmp_path / "prior-art.xlsx"
     assert cli.main(["prior-art", str(query_file), "--before", "2021-01-01", "--limit", "5", "--out", str(out),
@@ -177,7 +190,7 @@ def test_an_unknown_registered_number_exits_2_before_the_image_search(env_accoun
 
 
 @pytest.mark.parametrize(("argv", "named"), [
-    (["--before", "2019-06-01", "--report", "x.docx"], "--report x.docx: unsupported file type '.docx'"),
+    (["--before", "2019-06-01", "--report", "x.doc"], "--report x.doc: unsupported file type '.doc'"),
     (["--before", "2019-06-01", "--report", "r.html", "--accused", "missing.png"], "--accused missing.png: no such file"),
     (["--before", "2019-06-01", "--accused", "QUERY"], "--accused QUERY: the three-way comparison is shown in the "
                                                       "report: give --report FILE"),

@@ -650,6 +650,23 @@ def test_export_html_has_the_local_filters_in_its_provenance(client, sandbox, qu
     assert SANDBOX_BANNER in text and "<script" not in text.lower()
 
 
+def test_export_word_with_the_marks_as_comments(client, sandbox, query_png, tmp_path):
+    import docx
+
+    panel = searched(SearchPanel(client, export_dir=tmp_path), query_png, limit=4)
+    panel.mark(1, "unsure", note="check the legs")
+    assert ("Word", "docx") in panel.export_format.options
+    panel.export_format.value = "docx"
+    panel.export_button.click()
+    assert panel.state.last_error is None, panel.state.last_error
+    name, mime, data = downloaded(panel)
+    assert name.endswith(".docx") and mime == "application/octet-stream"
+    assert f"Word report saved to {panel.state.last_report}." in panel.status.value
+    document = docx.Document(io.BytesIO(data))
+    assert [c.text for c in document.comments] == ["unsure: check the legs"]
+    assert document.sections[0].header.paragraphs[0].text == SANDBOX_BANNER
+
+
 def test_export_pdf_of_all_shown_hits(client, sandbox, query_png, tmp_path):
     panel = searched(SearchPanel(client, export_dir=tmp_path), query_png, limit=3)
     panel.export_format.value = "pdf"

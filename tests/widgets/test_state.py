@@ -80,7 +80,7 @@ def test_setting_a_filter_trait_checks_it_and_sets_its_message(client, sandbox):
 def test_traits_are_typed(client):
     state = PanelState(client=client)
     for name, bad in (("limit", 0), ("limit", 101), ("min_score", 1.5), ("order", len(CARD_ORDERS)),
-                      ("export_format", "docx"), ("export_include", "some"), ("sort_order", "up"),
+                      ("export_format", "doc"), ("export_include", "some"), ("sort_order", "up"),
                       ("apply_start", "2020-01-01"), ("client", "sk-123"), ("marks", {"a": "relevant"}),
                       ("field_errors", {"loc": 3}), ("results", [{"patent_id": "a"}]), ("views", [b"png"])):
         with pytest.raises(TraitError):

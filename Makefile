@@ -8,7 +8,7 @@ CORE   := $(VENV)/.installed-core
 STAMP  := $(VENV)/.installed
 EXTRAS := all,test,docs,browser,lint
 
-.PHONY: install lint test test-fast demo bench clean
+.PHONY: install lint test test-fast test-durations demo bench clean
 
 $(CORE): pyproject.toml
 	test -x $(BIN)/python || $(PYTHON) -m venv $(VENV)
@@ -31,12 +31,25 @@ lint: $(STAMP)
 	$(BIN)/mypy
 	$(BIN)/lint-imports
 
+# Python keeps compiled bytecode (__pycache__, git-ignored) even where the environment says not to
+# (PYTHONDONTWRITEBYTECODE, set on some CI images and shells): otherwise every run, and every Python process a
+# test starts (CLI commands, kernels, Voila, the multi-process tests), compiles the package anew, and pytest
+# rewrites the asserts of every test module again (about 6 s of CPU per worker, measured in docs/testing.md).
+unexport PYTHONDONTWRITEBYTECODE
+
 # Two workers (pytest-xdist): each test file runs on one of them, the notebooks and the site build on the
 # same one (the root conftest.py). `make test XDIST=` runs everything in one process. See docs/testing.md.
 XDIST ?= -n 2 --dist loadfile
 
 test: lint
 	$(BIN)/python -m pytest $(XDIST)
+
+# The files' seconds of the last run (recorded by the root conftest.py in .pytest_cache) into tests/durations.json,
+# the order a fresh checkout schedules its files in (longest first; files under 2 s are left out).
+test-durations: $(STAMP)
+	$(BIN)/python -c "import json, pathlib; r = json.loads(pathlib.Path('.pytest_cache/v/patsnap/file-seconds').read_text()); \
+	    rows = sorted(((k, v) for k, v in r.items() if v[0] >= 2), key=lambda kv: -kv[1][0]); \
+	    pathlib.Path('tests/durations.json').write_text('{\n' + ',\n'.join(f'  {json.dumps(k)}: {json.dumps(v)}' for k, v in rows) + '\n}\n')"
 
 # The inner loop: no test marked slow (browser, PDF, notebooks, docs page examples, docstring examples
 # that start a sandbox, subprocesses, long batches), no browser or PDF test file. `make test` (the whole

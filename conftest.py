@@ -171,29 +171,56 @@ def pytest_collection_modifyitems(config, items):
             item.add_marker(pytest.mark.slow)
 
 
-# --- two workers (pytest-xdist) ---------------------------------------------------------------------
+# --- the workers (pytest-xdist): the files longest first, see tests/scheduling.py ----------------------
 
-#: Test files that run on one worker together: the site build shows the notebooks that
-#: test_notebooks.py's session executed (tests/docs/conftest.py), so they share that session.
-SAME_WORKER = {"tests/docs/test_notebooks.py": "notebooks", "tests/docs/test_site.py": "notebooks"}
+_TIMER = None
+
+
+def pytest_runtest_logreport(report):
+    """The controller (or a run without workers) times each file, for the next run's order."""
+    global _TIMER
+    if _TIMER is None:
+        from tests.scheduling import Timer
+
+        _TIMER = Timer()
+    _TIMER.add(report)
+
+
+def pytest_sessionfinish(session):
+    if hasattr(session.config, "workerinput") or session.config.cache is None or _TIMER is None:
+        return  # a worker: the controller records what its workers report
+    from tests.scheduling import DURATIONS_KEY
+
+    session.config.cache.set(DURATIONS_KEY, _TIMER.merged(session.config.cache.get(DURATIONS_KEY, {})))
 
 
 @pytest.hookimpl(optionalhook=True)
 def pytest_xdist_make_scheduler(config, log):
-    """``--dist loadfile`` (as the Makefile runs the suite with ``-n 2``): each file's tests on one worker,
-    so a module's fixtures (a corpus build, a browser, a server) are set up once, and the files of
-    :data:`SAME_WORKER` on the same one. (``xdist_group`` marks would say it, but pytest-xdist 3.8's
-    ``loadgroup`` groups nothing under pytest 9.2, whose node ids it can no longer rewrite.)"""
+    """``--dist loadfile`` (as the Makefile runs the suite): each file's tests on one worker, the files of
+    ``SAME_WORKER`` on the same one, the longest files first (tests/scheduling.py). (``xdist_group`` marks
+    would group files, but pytest-xdist 3.8's ``loadgroup`` groups nothing under pytest 9.2, whose node ids
+    it can no longer rewrite.)"""
     if config.getvalue("dist") != "loadfile":
         return None
     from xdist.scheduler import LoadFileScheduling
 
-    class FilesTogether(LoadFileScheduling):
-        def _split_scope(self, nodeid: str) -> str:
-            path = nodeid.split("::", 1)[0]
-            return SAME_WORKER.get(path, path)
+    from tests.scheduling import longest_first, recorded, scope
 
-    return FilesTogether(config, log)
+    class LongestFilesFirst(LoadFileScheduling):
+        _ordered = False
+
+        def _split_scope(self, nodeid: str) -> str:
+            return scope(nodeid)
+
+        def _assign_work_unit(self, node) -> None:
+            if not self._ordered:  # the first assignment: the queue holds every file
+                self._ordered = True
+                units = longest_first(self.workqueue.items(), recorded(config.cache))
+                self.workqueue.clear()
+                self.workqueue.update(units)
+            super()._assign_work_unit(node)
+
+    return LongestFilesFirst(config, log)
 
 
 @pytest.fixture(autouse=True)

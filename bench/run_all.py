@@ -22,7 +22,7 @@ The benchmarks:
   vs 30,000 stored (and with the folder scanned, as before issue 21).
 * ``multiview_bench.py`` (MULTIVIEW): hit@10 / MRR@10 of 1, 2 and 3 views of one
   product on the real drawings (``../shared/real-designs``), query views held out.
-* ``report_bench.py`` (REPORTS): HTML, PDF and Excel of a 100-hit search and of a
+* ``report_bench.py`` (REPORTS): HTML, PDF, Excel and Word of a 100-hit search and of a
   batch of 50 products x 10 hits, against building the report model.
 * ``hostile_text_bench.py`` (HOSTILE TEXT): the PDF report with an unbroken note of 2,000 / 5,000 /
   10,000 characters against the same report without a note (and the uncut 10,000 laid out).
@@ -38,6 +38,10 @@ The benchmarks:
 * ``interrupt_bench.py`` (INTERRUPTS): how soon a rate-limited batch stops after
   ``_thread.interrupt_main()`` (Jupyter's interrupt on Windows) against a real SIGINT, and the
   billed calls after each;
+* ``overnight_bench.py`` (OVERNIGHT): 50 images submitted as P062 jobs and collected the next sandbox
+  morning, against the same P060 searches made at once: wall time, API calls, billed units, equal hits;
+* ``watch_bench.py`` (WATCH): a watch list of 30 products, week 1, the same day again and week 2,
+  against the same searches made by hand (``search_designs(refresh=True)`` each): wall time, billed calls;
 * ``suite_bench.py`` (SUITE, only with ``--only suite``): ``make test`` against ``make test`` of
   main before issue 22, in one sitting, and ``make test-fast``;
 * ``install_size.py`` (INSTALL): two throwaway venvs under /tmp, ``pip install .`` and
@@ -110,8 +114,8 @@ BENCHMARKS: dict[str, tuple[str, str, str]] = {
     "multiview": ("multiview_bench.py", "Several views of one product: hit@10 and MRR@10 on the real drawings "
                   "(held out), 1 view (P060), 2 and 3 views (P061), 3 views fused on the client",
                   "the same patents searched with one view (each view on its own, averaged)"),
-    "report": ("report_bench.py", "Reports: HTML, PDF and Excel of a 100-hit search and of a batch of 50 products "
-               "x 10 hits (time and file size)", "building the report model of the same frame"),
+    "report": ("report_bench.py", "Reports: HTML, PDF, Excel and Word of a 100-hit search and of a batch of 50 "
+               "products x 10 hits (time and file size)", "building the report model of the same frame"),
     "hostile_text": ("hostile_text_bench.py", "Hostile text: the PDF report with one unbroken note of 2,000, 5,000 "
                      "and 10,000 characters", "the same 10-hit PDF report without a note, in the same run"),
     "imports": ("import_bench.py", "Import cost: `import patsnap_pandas` against `import pandas`, "
@@ -129,6 +133,13 @@ BENCHMARKS: dict[str, tuple[str, str, str]] = {
     "interrupts": ("interrupt_bench.py", "Interrupts: a rate-limited batch stopped by `_thread.interrupt_main()` "
                    "(Jupyter on Windows) and by a real SIGINT",
                    "the same batch stopped by a real SIGINT, alternating in the same run"),
+    "overnight": ("overnight_bench.py", "Overnight batches (P062): 50 catalogue images submitted at 15:00 and collected "
+                  "after 08:00 (sandbox clock), against the same P060 searches made at once",
+                  "the same 50 images searched at once with search_designs(endpoint='P060'), one after another, "
+                  "same latency"),
+    "watch": ("watch_bench.py", "Watch lists: 30 products run in week 1, again the same day, and in week 2, "
+              "against the same searches made by hand", "search_designs(image, limit=10, refresh=True) for each of "
+              "the 30 products, one after another, on a fresh cache folder, same latency"),
     "suite": ("suite_bench.py", "The test suite: `make test` against `make test` of main before issue 22 (8e34bee), "
               "and `make test-fast`", "`make test` of the baseline commit, run first in the same sitting"),
     "install": ("install_size.py", "Install size: a core-only venv against `[all]`, and the import cost on the core",

@@ -58,7 +58,14 @@ from requests.exceptions import ChunkedEncodingError, ContentDecodingError
 
 from .. import codes
 from .._version import __version__
-from ..errors import AuthenticationError, CacheError, PatsnapError, ResponseFormatError, ServiceUnavailableError
+from ..errors import (
+    AuthenticationError,
+    CacheError,
+    InvalidParameterError,
+    PatsnapError,
+    ResponseFormatError,
+    ServiceUnavailableError,
+)
 from ..imaging import image_mime
 from ..store.base import Store
 from ..store.budget import Budget, Ticket
@@ -146,6 +153,8 @@ class Call:
     from_cache: bool = dataclasses.field(init=False, default=False)
     urls: list[str | None] = dataclasses.field(init=False, default_factory=list)   # the images' upload URLs
     refs: dict[str, str] = dataclasses.field(init=False, default_factory=dict)     # upload URL -> content ref
+    reused: list[bool] = dataclasses.field(init=False, default_factory=list)     # each URL from the upload memo
+    reuploaded: bool = dataclasses.field(init=False, default=False)              # uploaded anew once (Retry)
     attempt: int = dataclasses.field(init=False, default=0)
     reauthenticated: bool = dataclasses.field(init=False, default=False)
     ticket: Ticket | None = dataclasses.field(init=False, default=None)          # this attempt's budget
@@ -253,12 +262,19 @@ class Uploads(Step):
     def run(self, call: Call, pipe: Pipeline) -> Verdict:
         if not call.images or call.request is None:
             return Verdict.NEXT
-        urls = [pipe.upload(data, upload_name(data)).url for data in call.images]
+        uploaded = [pipe.upload(data, upload_name(data)) for data in call.images]
+        self.ask(call, [u.url for u in uploaded])
+        call.reused = [u.from_cache for u in uploaded]
+        return Verdict.NEXT
+
+    @staticmethod
+    def ask(call: Call, urls: list[str]) -> None:
+        """The search's request for these image URLs (its cache key made with the images' content)."""
+        assert call.request is not None
         asked = call.request(urls)
         call.params, call.json_body = asked.get("params"), asked.get("json_body")
         call.refs = dict(zip(urls, (content_ref(data) for data in call.images), strict=True))
         call.urls = list(urls)
-        return Verdict.NEXT
 
 
 class WithinBudget(Step):
@@ -397,6 +413,8 @@ class Retry(Step):
     def _refused(self, call: Call, err: PatsnapError, pipe: Pipeline) -> Verdict:
         response = call.response
         assert response is not None
+        if self._stale_upload(call, err, pipe):
+            return Verdict.RETRY
         if (call.used is not None and not call.reauthenticated and pipe.auth.can_refresh()
                 and isinstance(err, AuthenticationError) and (err.code == 67200003 or err.http_status == 401)):
             log.debug("%s: token rejected, fetching a new one", call.path)
@@ -415,6 +433,22 @@ class Retry(Step):
         if call.attempt:
             err.hint = f"Gave up after {call.attempt} retries. {err.hint}"
         raise err from None
+
+    @staticmethod
+    def _stale_upload(call: Call, err: PatsnapError, pipe: Pipeline) -> bool:
+        """A search by image bytes refused for an image URL the upload memo gave: PatSnap no longer serves it
+        (it died before its expiry as the memo counted it, e.g. the server's clock ran ahead). The remembered
+        images are uploaded anew, once, and the search asked again."""
+        if (not call.images or call.request is None or call.reuploaded or not any(call.reused)
+                or not isinstance(err, InvalidParameterError) or "url" not in (err.message or "").lower()):
+            return False
+        log.info("%s: an image URL remembered from an earlier upload was refused; uploading it anew", call.path)
+        call.reuploaded = True
+        urls = [pipe.upload(data, upload_name(data), refresh=True).url if reused else str(url)
+                for data, url, reused in zip(call.images, call.urls, call.reused, strict=True)]
+        Uploads.ask(call, urls)
+        call.reused = [False] * len(urls)
+        return True
 
     @staticmethod
     def pause(call: Call, response: requests.Response | None, failure: str, pipe: Pipeline) -> None:

@@ -47,11 +47,17 @@ def _add_sandbox_arguments(parser: argparse.ArgumentParser) -> None:
     faults.add_argument("--token-lifetime", type=float, default=1800, metavar="S", help="token lifetime (default 1800)")
     faults.add_argument("--image-url-lifetime", type=float, default=32400, metavar="S", help="upload and hit image URL lifetime (default 32400)")
     faults.add_argument("--search-id-lifetime", type=float, default=1200, metavar="S", help="search id lifetime (default 1200)")
+    clock = parser.add_argument_group("clock (service time, UTC+8)")
+    clock.add_argument("--now", default=None, metavar="TIME", help="set the sandbox's clock, e.g. '2026-12-07 15:00' "
+                       "(service time; it runs on from there; default: the real time)")
+    clock.add_argument("--batch-runs-at", default="window", metavar="WHEN", help="when overnight (P062) jobs run: "
+                       "'window' (22:00, results after 08:00; the default), 'immediately' or a time 'HH:MM'")
 
 
 def _sandbox_options(args: argparse.Namespace) -> dict:
     names = ("corpus_size", "corpus_seed", "seed", "latency", "latency_jitter", "failure_rate", "drop_rate",
-             "quota", "quota_code", "token_lifetime", "image_url_lifetime", "search_id_lifetime")
+             "quota", "quota_code", "token_lifetime", "image_url_lifetime", "search_id_lifetime", "now",
+             "batch_runs_at")
     return {name: getattr(args, name) for name in names}
 
 

@@ -1,4 +1,4 @@
-"""``patsnap-pandas watch``: watch lists for schedulers (add, list, show, run, report, mark, remove).
+"""``patsnap-pandas watch``: watch lists for schedulers (add, list, show, run, collect, report, mark, remove).
 
 Watches live in the store: the cache folder (``$PATSNAP_CACHE_DIR``), or the team's Redis with
 ``$PATSNAP_CACHE_URL``. ``watch run`` is what a crontab line or a systemd timer calls; its exit
@@ -14,6 +14,7 @@ from __future__ import annotations
 
 import argparse
 import contextlib
+import shlex
 from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
@@ -65,14 +66,25 @@ def add_watch_command(commands: Any, command: Any) -> argparse.ArgumentParser:
     remove = command(actions, "remove", _run_remove, "forget a watch, what it reported and its marks",
                      "Forget the watch, what it has reported, counsel's marks and its history.")
     remove.add_argument("name", metavar="NAME")
-    run = command(actions, "run", _run_run, "search a watch's products and report the new designs",
+    run = command(actions, "run", _run_run, "search a watch's products and report the new designs (or --overnight)",
                   f"Exit code 0: nothing new; {EXIT_NEW_HITS}: new designs; 1 or 2: an error (stderr says which).")
     run.add_argument("name", metavar="NAME")
     run.add_argument("--as-of", metavar="DATE", help="the run's date, YYYY-MM-DD (default: today, UTC)")
     _add_digest_arguments(run, "--digest", "the digest of the new designs: .html, .pdf or .xlsx; {day} in the "
                           "name becomes the run's date; written only when there is something new, unless --always")
     run.add_argument("--always", action="store_true", help="write the digest even when nothing is new (it says so)")
+    run.add_argument("--overnight", action="store_true",
+                     help="submit the products as overnight (P062) jobs instead; `watch collect` (or the next run) "
+                          "fetches them after 08:00 service time (UTC+8)")
     _add_client_arguments(run)
+    collect = command(actions, "collect", _run_run, "fetch a watch's overnight results (after 08:00 service time)",
+                      f"The run of an overnight submission: exit 0 nothing new, {EXIT_NEW_HITS} new designs; before "
+                      "08:00 service time (UTC+8) it says when the results are ready (exit 1, nothing billed).")
+    collect.add_argument("name", metavar="NAME")
+    collect.add_argument("--as-of", metavar="DATE", help="the run's date, YYYY-MM-DD (default: today, UTC)")
+    _add_digest_arguments(collect, "--digest", "the digest of the new designs, as for `watch run`")
+    collect.add_argument("--always", action="store_true", help="write the digest even when nothing is new")
+    _add_client_arguments(collect)
     report = command(actions, "report", _run_report, "the report of a watch's last run (no call)",
                      "Write the report of the last run again: its new designs, or with --all every hit.")
     report.add_argument("name", metavar="NAME")
@@ -160,7 +172,11 @@ def _run_show(args: argparse.Namespace) -> int:
         watch = Watch.load(args.name, client=store)
         print(watch.describe())
         history = watch.history(client=store)
-        print(format_table(history, list(history.columns)) if not history.empty else "runs: none yet")
+        if history.empty:
+            print("runs: none yet")
+            return EXIT_OK
+        history["started"] = history["started"].str[:19].str.replace("T", " ") + " UTC"
+        print(format_table(history, ["day", "started", "billed_calls", "hits", "new", "outcome"]))
     return EXIT_OK
 
 
@@ -199,7 +215,16 @@ def _run_run(args: argparse.Namespace) -> int:
         watch = Watch.load(args.name, client=store)
     watch.check_images()  # before the client (and any call)
     with _open_client(args, keep_cache=True) as client:
-        hits = watch.run(client=client, as_of=day)
+        if args.action == "collect":
+            hits = watch.collect(client=client, as_of=day)
+        else:
+            hits = watch.run(client=client, as_of=day, overnight=args.overnight)
+        if "watch_overnight" in hits.attrs:  # submitted: nothing to report until collected
+            sub = hits.attrs["watch_overnight"]
+            _info(f"watch {watch.name!r}: {sub['state']} overnight as {sub['submission']!r} "
+                  f"({_count(hits.attrs['billed_calls'], 'billed call')}); collect after 08:00 service time (UTC+8): "
+                  f"patsnap-pandas watch collect {shlex.quote(watch.name)}")
+            return EXIT_OK
         new = int(hits["new"].sum())
         _info(f"watch {watch.name!r} run of {day}: {_count(len(hits), 'hit')}, {new} new; "
               f"{_count(hits.attrs['billed_calls'], 'billed call')}")

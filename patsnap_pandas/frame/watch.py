@@ -67,7 +67,13 @@ def with_watch_columns(hits: pd.DataFrame, seen: Mapping[str, list[str]], *, day
 
 
 def updated_seen(seen: Mapping[str, list[str]], hits: pd.DataFrame, day: str) -> dict[str, list[str]]:
-    """``seen`` with every patent of ``hits`` seen on ``day`` (first seen kept, last seen moved on)."""
+    """``seen`` with every patent of ``hits`` seen on ``day`` (first seen kept, last seen moved on).
+
+    Examples
+    --------
+    >>> updated_seen({"CN1S": ["2026-11-30", "2026-11-30"]}, pd.DataFrame({"patent_pn": ["cn1s"]}), "2026-12-07")
+    {'CN1S': ['2026-11-30', '2026-12-07']}
+    """
     out = {pn: list(dates) for pn, dates in seen.items()}
     for pn in _numbers(hits):
         if pn:
@@ -96,7 +102,14 @@ def marks_of(df: pd.DataFrame) -> dict[str, dict[str, str | None]]:
 
 
 def carry_marks(hits: pd.DataFrame, marks: Mapping[str, Mapping[str, Any]]) -> pd.DataFrame:
-    """``hits`` with the marks counsel gave (by patent number) in ``relevance`` and ``note``."""
+    """``hits`` with the marks counsel gave (by patent number) in ``relevance`` and ``note``.
+
+    Examples
+    --------
+    >>> hits = pd.DataFrame({"patent_pn": ["CN1S", "CN2S"]})
+    >>> carry_marks(hits, {"CN2S": {"relevance": "unsure", "note": "legs differ"}})["relevance"].tolist()
+    [<NA>, 'unsure']
+    """
     out = _with_triage(hits)
     for i, pn in enumerate(_numbers(out)):
         mark = marks.get(pn)
@@ -147,7 +160,13 @@ def by_product(frames: Mapping[str, pd.DataFrame], *, name: str) -> pd.DataFrame
 
 
 def frame_to_json(df: pd.DataFrame) -> dict[str, Any]:
-    """A result frame as a JSON-safe dict (rows with their dtypes, and attrs): what a watch keeps of a search."""
+    """A result frame as a JSON-safe dict (rows with their dtypes, and attrs): what a watch keeps of a search.
+
+    Examples
+    --------
+    >>> sorted(frame_to_json(pd.DataFrame({"patent_pn": ["CN1S"]})))
+    ['attrs', 'table']
+    """
     return {"table": df.to_json(orient="table", date_format="iso", index=False),
             "attrs": json.loads(json.dumps(df.attrs, default=str))}
 

@@ -17,11 +17,15 @@ evening run and its morning run)::
   is written to the client's store before the first job is created and after each one, so a later
   process can collect and no billed job is lost when a later step fails.
 * ``collect(submission, *, client=None, thumbnails=True) -> pandas.DataFrame``: the hits, in the
-  schema of ``search_designs`` (one query after another, each ranked from 1), ``attrs`` as a
-  batch's; hit images are downloaded into the thumbnail store at once (their URLs expire too).
+  schema of ``search_designs`` laid out as ``search_each``'s batch frame (``query_index``,
+  ``status``, ``error`` after the schema; each query's hits ranked from 1, or one row saying why
+  it has none), ``attrs["overnight"]`` the submission; hit images are downloaded into the thumbnail store at once (their URLs expire too).
   Before the results are ready it raises :class:`~patsnap_pandas.errors.BatchNotReadyError`
   saying from when (nothing billed). Collecting again costs nothing (finished results are cached).
 * ``pending(client=None) -> list[Submission]``: the submissions not collected yet.
+* ``collect_ready(client=None, thumbnails=True) -> dict[str, pandas.DataFrame]``: every pending
+  submission whose results are ready, collected (by id); those not ready yet are left pending.
+  What a scheduler's morning run calls.
 
 **Image URL lifetime.** An uploaded image's URL lives 9 hours, and PatSnap does not say when
 within the window a job runs. This module uploads at submit time (anew, so the 9 hours start
@@ -65,14 +69,15 @@ from ..api.batches import estimate_batch
 from ..api.client import PatsnapClient
 from ..api.image_params import ImageSearchOptions
 from ..api.models import Estimate
-from ..errors import BatchNotReadyError, BudgetExceededError, InvalidInputError
+from ..errors import BatchNotReadyError, BatchUnknownError, BudgetExceededError, InvalidInputError
 from ..frame import schema as frame
+from ..store.locks import flight_key
 from .clients import client_for, data_source
-from .images import _prefetch, _thumbnail_store, thumbnail_dir
+from .images import _prefetch, _store_query_image, _thumbnail_store, thumbnail_dir
 from .prepare import _prepare
 
-__all__ = ["Submission", "OvernightWarning", "UploadTooEarlyError", "submit", "collect", "pending", "estimate",
-           "service_now", "RECORD_KIND"]
+__all__ = ["Submission", "OvernightWarning", "UploadTooEarlyError", "submit", "collect", "collect_ready", "pending",
+           "estimate", "service_now", "RECORD_KIND"]
 
 #: The kind of the store's records holding the submissions (``client.store.records(RECORD_KIND)``).
 RECORD_KIND = "overnight"
@@ -272,8 +277,15 @@ def submit(images_: Any, *, client: PatsnapClient | None = None, name: str | Non
     labels = [images.query_label(t, label) if isinstance(t, str) else t.label
               for (label, _), t in zip(pairs, targets, strict=True)]
     client = client_for(None, client)
-    book = client.store.records(RECORD_KIND)
     sub_id = (name or uuid.uuid4().hex[:12]).strip()
+    with client.store.single_flight().hold(flight_key("overnight", sub_id)):  # one submit of a name at a time
+        return _submit(client, sub_id, targets, labels, options, limit, threshold)
+
+
+def _submit(client: PatsnapClient, sub_id: str, targets: list, labels: list[str], options: ImageSearchOptions,
+            limit: int, threshold: float | None) -> Submission:
+    """Check the name, the timing and the budget; keep the submission; upload; create the jobs (each kept)."""
+    book = client.store.records(RECORD_KIND)
     if book.get(sub_id) is not None:
         raise InvalidInputError(f"name={sub_id!r} is not valid: a submission of that name is already kept. "
                                 "Allowed: a new name (collect or remove the old one first).")
@@ -287,9 +299,12 @@ def submit(images_: Any, *, client: PatsnapClient | None = None, name: str | Non
     sub = Submission(sub_id, now.isoformat(timespec="seconds"), tuple(queries), (), options.to_dict(),
                      options.filter_dict(), limit, threshold)
     book.put(sub_id, sub.to_record())  # kept before the first billed call
+    store = _thumbnail_store(client)
     for i, target in enumerate(targets):
         if not isinstance(target, str):
             queries[i]["url"] = client.upload_image(target.data, target.filename, refresh=True).url
+            _store_query_image(store, target, queries[i]["url"], stacklevel=2)  # reports show it after expiry
+            queries[i]["stored"] = True
     jobs: list[dict] = []
     for start in range(0, len(queries), codes.BATCH_IMAGE_MAX):
         covered = list(range(start, min(start + codes.BATCH_IMAGE_MAX, len(queries))))
@@ -320,8 +335,8 @@ def pending(client: PatsnapClient | None = None) -> list[Submission]:
 
 def collect(submission: Submission | str, *, client: PatsnapClient | None = None,
             thumbnails: bool = True) -> pd.DataFrame:
-    """The hits of a submission whose jobs have finished, as ``search_designs`` would give them (one query after
-    another); hit images downloaded into the thumbnail store now. Not billed.
+    """The hits of a submission whose jobs have finished, as ``search_each`` would give them (the schema, then
+    ``query_index``, ``status``, ``error``); hit images downloaded into the thumbnail store now. Not billed.
 
     Examples
     --------
@@ -345,23 +360,76 @@ def collect(submission: Submission | str, *, client: PatsnapClient | None = None
                                 "(pending() lists them).")
     sub = Submission.from_record(record)
     results = _results(client, sub)
-    frames, failed, from_cache = [], [], True
-    for job, found in zip(sub.jobs, results, strict=True):
-        from_cache = from_cache and found.from_cache
-        for i, image in zip(job["queries"], found.images, strict=False):
-            label = sub.queries[i]["label"]
-            if image.status != "SUCCESS":
-                failed.append(label)
-            frames.append(frame.hits_to_frame(image.hits, search_id=None, query=label))
-    submitted = {i for job in sub.jobs for i in job["queries"]}
-    missing = [q["label"] for i, q in enumerate(sub.queries) if i not in submitted]
-    df = frame.concat_frames(frames) if frames else frame.empty_frame()
-    df.attrs = frame.empty_frame(_attrs(client, sub, from_cache, failed, missing)).attrs
+    df = _frame(sub, results)
+    failed = df.loc[df["error"].eq(_FAILED).fillna(False), "query"].tolist()
+    missing = df.loc[df["error"].eq(_NOT_SUBMITTED).fillna(False), "query"].tolist()
+    df.attrs = frame.empty_frame(_attrs(client, sub, all(r.from_cache for r in results), df, failed,
+                                        missing)).attrs
     _warn_gaps(failed, missing)
     if thumbnails:
-        _prefetch(_thumbnail_store(client), df)
+        store = _thumbnail_store(client)
+        for query in sub.queries:
+            if query.get("stored") is None and query["url"] is not None:  # a URL of the user's: fetched now
+                _store_query_image(store, query["url"], query["url"], stacklevel=2)
+        _prefetch(store, df[df["patent_id"].notna()])
     book.put(sub_id, {**sub.to_record(), "collected_at": service_now(client).isoformat(timespec="seconds")})
     return df
+
+
+_FAILED = "the image could not be read when the overnight job ran (its URL had expired or pointed to no image)"
+_NOT_SUBMITTED = "not submitted: the submit stopped before this image's job was created (no query image billed)"
+
+
+def _frame(sub: Submission, results: list) -> pd.DataFrame:
+    """The batch layout of ``search_each``: each query's hits (ranked from 1), or one row saying why it has none."""
+    found: dict[int, tuple[str, tuple]] = {}
+    for job, result in zip(sub.jobs, results, strict=True):
+        for i, image in zip(job["queries"], result.images, strict=False):
+            found[i] = (image.status, image.hits)
+    parts, status, error = [], [], []
+    for i, query in enumerate(sub.queries):
+        state, hits = found.get(i, (None, ()))
+        part = frame.hits_to_frame(hits, search_id=None, query=query["label"])
+        if not len(part):
+            part = frame.empty_frame().reindex(range(1))
+            part["query"] = query["label"]
+        why = _NOT_SUBMITTED if state is None else (_FAILED if state != "SUCCESS" else None)
+        status += [("error" if why else "ok") if len(hits) or why else "no_hits"] * len(part)
+        error += [why] * len(part)
+        parts.append(part.assign(query_index=i))
+    df = frame.concat_frames(parts).reset_index(drop=True)
+    index = df.pop("query_index")
+    df.insert(len(frame.SCHEMA), "query_index", index.astype("int64"))
+    df.insert(len(frame.SCHEMA) + 1, "status", pd.array(status, dtype="string"))
+    df.insert(len(frame.SCHEMA) + 2, "error", pd.array(error, dtype="string"))
+    df["query"] = df["query"].astype("string")
+    return df
+
+
+def collect_ready(client: PatsnapClient | None = None, *, thumbnails: bool = True) -> dict[str, pd.DataFrame]:
+    """Collect every pending submission whose results are ready; those not ready yet stay pending. Not billed.
+
+    Examples
+    --------
+    >>> from patsnap_pandas import PatsnapClient, samples
+    >>> client = PatsnapClient.sandbox(corpus_size=60, now="2026-12-07 16:00")
+    >>> _ = submit([samples.image("armchair")], client=client, limit=2, name="monday")
+    >>> collect_ready(client)                                    # 16:00: nothing is ready
+    {}
+    >>> client.sandbox_server.advance(hours=16)
+    >>> {name: len(hits) for name, hits in collect_ready(client, thumbnails=False).items()}
+    {'monday': 2}
+    >>> client.close()
+    """
+    thumbnails = check_flag(thumbnails, "thumbnails")
+    client = client_for(None, client)
+    found: dict[str, pd.DataFrame] = {}
+    for sub in pending(client):
+        try:
+            found[sub.id] = collect(sub, client=client, thumbnails=thumbnails)
+        except BatchNotReadyError:
+            continue
+    return found
 
 
 def _results(client: PatsnapClient, sub: Submission) -> list:
@@ -375,16 +443,28 @@ def _results(client: PatsnapClient, sub: Submission) -> list:
                 f"Overnight submission {sub.id} is not ready to collect (nothing was billed): PatSnap runs "
                 f"overnight jobs between 22:00 and 08:00 service time (UTC+8). {err.message}.",
                 endpoint=err.endpoint, code=err.code) from None
+        except BatchUnknownError as err:
+            raise BatchUnknownError(
+                f"Overnight submission {sub.id}: PatSnap does not know its job {job['job_id']} (a job of another "
+                f"account or server, or one PatSnap no longer keeps); nothing was billed. {err.message}",
+                endpoint=err.endpoint, code=err.code) from None
     return found
 
 
-def _attrs(client: PatsnapClient, sub: Submission, from_cache: bool, failed: list[str],
+def _attrs(client: PatsnapClient, sub: Submission, from_cache: bool, df: pd.DataFrame, failed: list[str],
            missing: list[str]) -> dict[str, Any]:
-    return {"query": [q["label"] for q in sub.queries], "filters": sub.filters, "search_id": None, "total": None, "from_cache": from_cache, "endpoint_version": "P062",
-            "thumbnail_dir": thumbnail_dir(client), "source": data_source(client), "options": sub.options,
-            "limit": sub.limit, "overnight": {"submission": sub.id, "submitted_at": sub.submitted_at,
-                                              "jobs": [job["job_id"] for job in sub.jobs], "failed": failed,
-                                              "not_submitted": missing}}
+    labels = [q["label"] for q in sub.queries]
+    per_query = df.groupby("query_index", sort=True)["status"].first().tolist()
+    return {"query": f"{len(labels)} query images (overnight)", "filters": sub.filters, "search_id": None,
+            "total": None, "from_cache": from_cache, "endpoint_version": "P062",
+            "thumbnail_dir": thumbnail_dir(client), "source": data_source(client), "queries": labels,
+            "query_urls": [q["url"] for q in sub.queries],
+            "query_url_by_label": {q["label"]: q["url"] for q in sub.queries if q["url"]},
+            "options": sub.options, "limit": sub.limit,
+            "batch": {"rows": len(labels), "distinct_images": len(labels),
+                      **{state: per_query.count(state) for state in ("ok", "no_hits", "error")}},
+            "overnight": {"submission": sub.id, "submitted_at": sub.submitted_at,
+                          "jobs": [job["job_id"] for job in sub.jobs], "failed": failed, "not_submitted": missing}}
 
 
 def _warn_gaps(failed: list[str], missing: list[str]) -> None:

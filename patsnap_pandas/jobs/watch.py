@@ -50,8 +50,9 @@ __all__ = ["MAX_VIEWS", "Product", "Watch", "WatchImagesMissingError"]
 MAX_VIEWS = 4
 #: The kinds of records a watch keeps in the store (``Store.records(kind)``), by the watch's name.
 KINDS = {"watch": "watch", "seen": "watch-seen", "marks": "watch-marks", "history": "watch-history",
-         "round": "watch-round"}
+         "round": "watch-round", "overnight": "watch-overnight"}
 _MAX_NAME = 100
+_SEP = "\x1f"  # between the parts of a round's key (no name holds a control character)
 
 
 class WatchImagesMissingError(InvalidInputError):
@@ -77,7 +78,13 @@ class WatchImagesMissingError(InvalidInputError):
 
 @dataclass(frozen=True)
 class Product:
-    """One watched product: its name and 1-4 views (absolute file paths or http(s) URLs)."""
+    """One watched product: its name and 1-4 views (absolute file paths or http(s) URLs).
+
+    Examples
+    --------
+    >>> Product("C-100", ("/photos/gone.png", "https://img.example/c100.png")).missing()
+    ['/photos/gone.png']
+    """
 
     name: str
     views: tuple[str, ...]
@@ -140,7 +147,8 @@ def _products(products: Any, image_column: Any, label_column: Any) -> tuple[Prod
 
 
 def _check_name(name: Any) -> str:
-    if not isinstance(name, str) or not name.strip() or len(name) > _MAX_NAME or any(c in name for c in "\n\r\t"):
+    if (not isinstance(name, str) or not name.strip() or len(name) > _MAX_NAME
+            or any(ord(c) < 32 for c in name)):
         raise InvalidInputError(f"name={name!r} is not valid: expected a text of 1 to {_MAX_NAME} characters "
                                 "on one line, e.g. 'our chairs'.")
     return name.strip()
@@ -152,6 +160,30 @@ def _client(client: PatsnapClient | Store | None) -> PatsnapClient | Store:
     from .clients import client_for
 
     return client if isinstance(client, Store) else client_for(None, client)
+
+
+def round_key(name: str, day: str, product: str) -> str:
+    """The store key of one product's hits in a watch's run of ``day`` (each kept as soon as it is searched)."""
+    return _SEP.join((name, day, product))
+
+
+def kept_rounds(client: PatsnapClient | Store, name: str) -> dict[str, list[str]]:
+    """The run dates of the watch ``name`` whose product hits are kept -> the products kept for each."""
+    out: dict[str, list[str]] = {}
+    for key in records(client, "round").keys():
+        parts = key.split(_SEP)
+        if len(parts) == 3 and parts[0] == name:
+            out.setdefault(parts[1], []).append(parts[2])
+    return out
+
+
+def forget_rounds(client: PatsnapClient | Store, name: str, *, keep: str | None = None) -> None:
+    """Forget the kept product hits of the watch ``name``'s runs, but those of the date ``keep``."""
+    rounds = records(client, "round")
+    for day, kept in kept_rounds(client, name).items():
+        if day != keep:
+            for product in kept:
+                rounds.delete(round_key(name, day, product))
 
 
 def records(client: PatsnapClient | Store, kind: str) -> RecordsLike:
@@ -257,12 +289,9 @@ class Watch:
         """Forget the watch ``name``, what it reported, its marks and its history; whether it was kept."""
         chosen = _client(client)
         found = records(chosen, "watch").delete(name)
-        for kind in ("seen", "marks", "history"):
+        for kind in ("seen", "marks", "history", "overnight"):
             records(chosen, kind).delete(name)
-        rounds = records(chosen, "round")
-        for key in rounds.keys():
-            if key.startswith(name + "|"):
-                rounds.delete(key)
+        forget_rounds(chosen, name)
         return found
 
     def check_images(self) -> None:
@@ -273,18 +302,41 @@ class Watch:
 
     # -- running it, and what it keeps -------------------------------------------------------------
 
-    def run(self, *, client: PatsnapClient | None = None, as_of: Any = None, thumbnails: bool = True) -> pd.DataFrame:
+    def run(self, *, client: PatsnapClient | None = None, as_of: Any = None, thumbnails: bool = True,
+            overnight: bool = False) -> pd.DataFrame:
         """Search every product; the hits with ``first_seen``, ``last_seen``, ``new`` and counsel's marks.
 
         One run a day (``as_of``, default today in UTC) is billed: the first searches anew (a
         week-old cached answer would miss the week's designs); another run the same day, here or by
         a teammate sharing the store, bills nothing and reports nothing new. A run that failed
         midway resumes, billing only the products it had not finished. See :mod:`.watch_run`.
+
+        ``overnight=True`` submits the products as overnight (P062) jobs instead and returns no
+        hits (``attrs["watch_overnight"]`` says what was submitted); :meth:`collect`, or the next
+        ``run()``, fetches them after 08:00 service time. See :mod:`.watch_overnight`.
         """
         from .clients import client_for
-        from .watch_run import run_watch
+        from .watch_overnight import collect_watch, pending_submission, submit_watch
+        from .watch_run import resolve_day, run_watch
 
-        return run_watch(self, client_for(None, client), as_of=as_of, thumbnails=thumbnails)
+        chosen = client_for(None, client)
+        day = resolve_day(chosen, as_of)
+        if check_flag(overnight, "overnight"):
+            return submit_watch(self, chosen, day)
+        if pending_submission(self, chosen) is not None:
+            return collect_watch(self, chosen, day, thumbnails)
+        return run_watch(self, chosen, as_of=day, thumbnails=thumbnails)
+
+    def collect(self, *, client: PatsnapClient | None = None, as_of: Any = None,
+                thumbnails: bool = True) -> pd.DataFrame:
+        """The results of the watch's overnight submission as the run of ``as_of`` (default today);
+        :class:`~patsnap_pandas.errors.BatchNotReadyError` before 08:00 service time (nothing billed)."""
+        from .clients import client_for
+        from .watch_overnight import collect_watch
+        from .watch_run import resolve_day
+
+        chosen = client_for(None, client)
+        return collect_watch(self, chosen, resolve_day(chosen, as_of), thumbnails)
 
     def last_hits(self, *, client: PatsnapClient | Store | None = None) -> pd.DataFrame:
         """The hits of the last run as it returned them (``new``: first seen on its date), with today's

@@ -39,13 +39,13 @@ from .._validate import check_date
 from ..errors import InvalidInputError
 from ..frame.watch import by_product, carry_marks, frame_from_json, frame_to_json, updated_seen, with_watch_columns
 from ..store.locks import flight_key
-from .watch import Product, Watch, records, today_utc
+from .watch import Product, Watch, forget_rounds, kept_rounds, records, round_key, today_utc
 
 if TYPE_CHECKING:
     from ..api.client import PatsnapClient
     from ..store.base import Store
 
-__all__ = ["MAX_HISTORY", "last_hits", "run_watch"]
+__all__ = ["MAX_HISTORY", "last_hits", "resolve_day", "run_watch"]
 
 #: Runs a watch's history keeps (the oldest are dropped).
 MAX_HISTORY = 500
@@ -55,11 +55,6 @@ def run_day(client: PatsnapClient) -> dt.date:
     """A run's date by default: today in UTC; on the sandbox, the sandbox's today (its clock)."""
     server = getattr(client, "sandbox_server", None)
     return server.today if server is not None else today_utc()
-
-
-def round_key(name: str, day: str) -> str:
-    """The store key of a watch's run on ``day``."""
-    return f"{name}|{day}"
 
 
 def _search(product: Product, watch: Watch, client: PatsnapClient, thumbnails: bool) -> pd.DataFrame:
@@ -72,25 +67,20 @@ def _search(product: Product, watch: Watch, client: PatsnapClient, thumbnails: b
 
 
 def _searched(watch: Watch, client: PatsnapClient, day: str, thumbnails: bool) -> pd.DataFrame:
-    """The day's hits of every product (searching those not done yet)."""
+    """The day's hits of every product (searching those not done yet: each kept at once, so a run killed
+    after a product resumes after it)."""
     rounds = records(client, "round")
-    key = round_key(watch.name, day)
-    kept = rounds.get(key) or {"day": day, "products": {}}
+    frames = {}
     for product in watch.products:
-        if product.name in kept["products"]:
-            continue  # searched earlier today: kept, not billed again
-        hits = _search(product, watch, client, thumbnails)
-        kept["products"][product.name] = frame_to_json(hits)
-        rounds.put(key, kept)  # at once: a run killed after this product resumes after it
-    _forget_old_rounds(rounds, watch.name, day)
-    return by_product({p.name: frame_from_json(kept["products"][p.name]) for p in watch.products}, name=watch.name)
-
-
-def _forget_old_rounds(rounds: Any, name: str, day: str) -> None:
-    """Keep the day's round only: earlier ones are in the history and the seen ledger."""
-    for key in rounds.keys():
-        if key.startswith(name + "|") and key != round_key(name, day):
-            rounds.delete(key)
+        key = round_key(watch.name, day, product.name)
+        kept = rounds.get(key)
+        if kept is None:  # not searched yet today
+            frames[product.name] = _search(product, watch, client, thumbnails)
+            rounds.put(key, frame_to_json(frames[product.name]))
+        else:
+            frames[product.name] = frame_from_json(kept)
+    forget_rounds(client, watch.name, keep=day)  # earlier runs live on in the history and what was seen
+    return by_product(frames, name=watch.name)
 
 
 def _new_and_seen(watch: Watch, client: PatsnapClient, hits: pd.DataFrame, day: str) -> pd.DataFrame:
@@ -112,38 +102,62 @@ def _new_and_seen(watch: Watch, client: PatsnapClient, hits: pd.DataFrame, day: 
     return out
 
 
-def run_watch(watch: Watch, client: PatsnapClient, *, as_of: Any = None, thumbnails: bool = True) -> pd.DataFrame:
-    """Run ``watch`` for the date ``as_of`` (default today, UTC): see the module docstring."""
-    day = (run_day(client) if as_of is None else check_date(as_of, "as_of")).isoformat()
-    watch.check_images()
-    started, billed_before = _now(), client.usage.billed_calls
+def resolve_day(client: PatsnapClient, as_of: Any) -> str:
+    """The run's date as ISO text: ``as_of`` checked, else :func:`run_day`.
+
+    Examples
+    --------
+    >>> resolve_day(None, "20261207")
+    '2026-12-07'
+    """
+    return (run_day(client) if as_of is None else check_date(as_of, "as_of")).isoformat()
+
+
+def run_watch(watch: Watch, client: PatsnapClient, *, as_of: Any = None, thumbnails: bool = True,
+              collected: str | None = None) -> pd.DataFrame:
+    """Run ``watch`` for the date ``as_of`` (default today, UTC): see the module docstring. ``collected``:
+    the overnight submission whose results were kept as the day's round (they are not searched again).
+
+    Examples
+    --------
+    >>> from patsnap_pandas import PatsnapClient, Watch, samples
+    >>> with PatsnapClient.sandbox(corpus_size=60) as client:
+    ...     hits = run_watch(Watch("lamps", {"L-200": samples.image("desk-lamp")}, limit=2), client, as_of="2026-12-07")
+    >>> hits.attrs["watch_day"], hits.attrs["billed_calls"], hits["new"].tolist()
+    ('2026-12-07', 2, [True, True])
+    """
+    day = resolve_day(client, as_of)
+    if collected is None:
+        watch.check_images()
+    started, billed_before = stamp(), client.usage.billed_calls
     with client.store.single_flight().hold(flight_key("watch", watch.name, day)):
         try:
             hits = _searched(watch, client, day, thumbnails)
         except BaseException as exc:
-            _record(watch, client, started, day, client.usage.billed_calls - billed_before, None, None,
+            record_run(watch, client, started, day, client.usage.billed_calls - billed_before, None, None,
                     f"stopped: {type(exc).__name__}")
             raise
         out = _new_and_seen(watch, client, hits, day)
         marks = (records(client, "marks").get(watch.name) or {}).get("marks", {})
         out = carry_marks(out, marks)
         billed = client.usage.billed_calls - billed_before
-        _record(watch, client, started, day, billed, len(out), int(out["new"].sum()), "done")
+        outcome = "done" if collected is None else f"collected overnight: {collected}"
+        record_run(watch, client, started, day, billed, len(out), int(out["new"].sum()), outcome)
     out.attrs.update({"watch": watch.name, "watch_day": day, "billed_calls": billed})
     return out
 
 
-def _now() -> str:
+def stamp() -> str:
     """UTC now, to the millisecond (two runs of a team start within a second)."""
     return dt.datetime.now(dt.timezone.utc).isoformat(timespec="milliseconds")
 
 
-def _record(watch: Watch, client: PatsnapClient, started: str, day: str, billed: int, hits: int | None,
+def record_run(watch: Watch, client: PatsnapClient, started: str, day: str, billed: int, hits: int | None,
             new: int | None, outcome: str) -> None:
     """One line of the watch's history."""
     store = records(client, "history")
     runs = (store.get(watch.name) or {}).get("runs", [])
-    runs.append({"started": started, "finished": _now(), "day": day, "billed_calls": billed, "hits": hits,
+    runs.append({"started": started, "finished": stamp(), "day": day, "billed_calls": billed, "hits": hits,
                  "new": new, "outcome": outcome})
     store.put(watch.name, {"runs": runs[-MAX_HISTORY:]})
 
@@ -152,15 +166,25 @@ def last_hits(watch: Watch, client: PatsnapClient | Store) -> pd.DataFrame:
     """The hits of the watch's last run, as it returned them then (``new``: first seen that day); no call.
 
     InvalidInputError when the watch has not run yet.
+
+    Examples
+    --------
+    >>> from patsnap_pandas import PatsnapClient, Watch, samples
+    >>> with PatsnapClient.sandbox(corpus_size=60) as client:
+    ...     watch = Watch("lamps", {"L-200": samples.image("desk-lamp")}, limit=2)
+    ...     ran = watch.run(client=client)
+    ...     again = last_hits(watch, client)                     # no call
+    >>> again["patent_pn"].tolist() == ran["patent_pn"].tolist(), again["new"].tolist()
+    (True, [True, True])
     """
-    rounds = records(client, "round")
-    days = sorted(key.split("|", 1)[1] for key in rounds.keys() if key.startswith(watch.name + "|"))
-    kept = rounds.get(round_key(watch.name, days[-1])) if days else None
-    if kept is None or any(p.name not in kept["products"] for p in watch.products):
+    kept = kept_rounds(client, watch.name)
+    days = sorted(day for day, products in kept.items() if {p.name for p in watch.products} <= set(products))
+    if not days:
         raise InvalidInputError(f"watch {watch.name!r} has no finished run to report yet: run it first "
                                 "(Watch.run(), or patsnap-pandas watch run).")
-    day = days[-1]
-    hits = by_product({p.name: frame_from_json(kept["products"][p.name]) for p in watch.products}, name=watch.name)
+    day, rounds = days[-1], records(client, "round")
+    hits = by_product({p.name: frame_from_json(rounds.get(round_key(watch.name, day, p.name)) or {})
+                       for p in watch.products}, name=watch.name)
     seen = (records(client, "seen").get(watch.name) or {}).get("seen", {})
     out = with_watch_columns(hits, seen, day=day, report_once=True)
     out["new"] = pd.array((out["first_seen"] == day).fillna(False).tolist(), dtype="bool")

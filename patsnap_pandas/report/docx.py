@@ -26,8 +26,9 @@ from .._extras import require
 from .._validate import check_choice
 from ..errors import InvalidInputError
 from ..frame import words
+from ..safe_text import display_safe
 from .clearance import expiry_words
-from .docx_parts import MUTED, RED, Parts
+from .docx_parts import MUTED, RED, THUMB_BOX, Parts, mark_cell, short
 from .docx_xml import CJK_FONTS, CM, Body, para, run, table
 from .job_model import Job
 from .model import Hit, Report, build_report
@@ -90,8 +91,7 @@ def write_docx(report: Report | pd.DataFrame, path: str | Path, page_size: str =
     else:
         writer.search()
     writer.add_comments()
-    doc.core_properties.title = report.title[:255]
-    doc.core_properties.author = (report.author or "")[:255]
+    _properties(doc, report)
     target = Path(path)
     doc.save(str(target))
     return target
@@ -161,9 +161,9 @@ class _Writer:
         p.summary(rows, job.rows)
         p.heading("Search coverage and method")
         p.kv(job.scope)
-        p.query(section)
         p.heading("Counts", 2)
         p.kv(job.counts, 0.5)
+        p.query(section, box=round(6 * CM))
         self.section(landscape=True)
         self.job_table(job)
         self.section(landscape=False)
@@ -189,36 +189,40 @@ class _Writer:
             p.text("None.", muted=True)
             return
         clearance = job.kind == "clearance"
+        statuses = any(h.in_force or h.legal_status for h in job.rows)  # a prior-art job looks none up
         heads = (("Image", 10), ("Number and office", 14), ("Score", 6), ("Title and owner", 20), ("Dates", 14),
                  *((("In force", 12), ("Expiry", 12), ("Rule", 12)) if clearance else
-                   (("Kind", 9), ("Legal status", 12), ("Relevance and note", 15))))
+                   (("Kind", 9), *((("Legal status", 12),) if statuses else ()), ("Relevance and note", 15))))
         widths = p._shares([s for _h, s in heads])
         rows = [[self.job_cell(hit, h, job) for h, _s in heads] for hit in job.rows]
         (element,) = b.append(table(widths, rows, header=[p._head(h, right=h == "Score") for h, _s in heads]))
-        self._note_anchors(element, job.rows, 1)
+        p.note_anchors(element, job.rows, 1)
 
     def job_cell(self, hit: Hit, header: str, job: Job) -> str:
+        """One cell of the job table: the main words, and the reason or owner small under them."""
         p, b = self.parts, self.parts.body
         if header == "Image":
-            return para(b.picture(hit.image, round(2.3 * CM), round(2.3 * CM), hit.number), style="Cell", align="center")
+            return para(b.picture(hit.image, THUMB_BOX, THUMB_BOX, hit.number), style="Cell", align="center")
         if header == "Dates":
             keys = (("Filed", hit.applied), ("Granted", hit.granted)) if job.kind == "clearance" else \
                 (("Published", hit.published), ("Filed", hit.applied))
             return "".join(para(run(f"{k} ", color=MUTED) + run(v, keep=True), style="Cell") for k, v in keys if v)
-        values = {
+        if header == "Relevance and note":
+            return mark_cell(hit) + p._sub(short(hit.note, "in the comment"))
+        if header == "Expiry":
+            lines = [f"{k}: {v}" for k, v in expiry_words(hit)]
+            return para(run("\n".join(lines)), style="Cell") + p._sub(
+                f"next renewal: {hit.next_renewal}" if hit.next_renewal else "")
+        main, sub = {
             "Number and office": (b.link(hit.number, hit.link), hit.authority),
             "Score": (run("" if hit.score is None else f"{hit.score:.3f}"), ""),
-            "Title and owner": (run(hit.title), hit.assignees),
+            "Title and owner": (run(short(hit.title)), short(hit.assignees)),
             "In force": (run(hit.in_force, bold=True), hit.in_force_reason),
-            "Expiry": (run("\n".join(f"{k}: {v}" for k, v in expiry_words(hit))),
-                       f"next renewal: {hit.next_renewal}" if hit.next_renewal else ""),
             "Rule": (run(hit.expiry_rule), ""),
             "Kind": (run("utility model" if hit.utility_model else "design", bold=hit.utility_model), ""),
             "Legal status": (run(hit.in_force or hit.legal_status), hit.in_force_reason),
-            "Relevance and note": (run(hit.relevance, bold=True), hit.note),
         }[header]
-        main, sub = values
-        return para(main, style="Cell", align="right" if header == "Score" else None) + p._sub(sub or "")
+        return para(main, style="Cell", align="right" if header == "Score" else None) + p._sub(sub)
 
     def three_way(self, tw: Any) -> None:
         p, b = self.parts, self.parts.body
@@ -231,7 +235,7 @@ class _Writer:
                  + para(run(pic.caption, color=MUTED, size=8.5), align="center")
                  + "".join(para(run(f"{k}: ", color=MUTED) + run(v), style="Cell") for k, v in pic.facts)
                  for pic, w in zip(tw.pictures, widths, strict=True)]
-        b.append(table(widths, [cells], header=heads) + para(run(tw.note, color=MUTED, size=8.5)))
+        b.append(table(widths, [cells], header=heads), para(run(tw.note, color=MUTED, size=8.5)))
 
     def excluded(self, job: Job) -> None:
         p = self.parts
@@ -287,28 +291,31 @@ class _Writer:
         sect.add_headerReference(WD_HEADER_FOOTER.PRIMARY, self.parts.body.part("header", header))
         sect.add_footerReference(WD_HEADER_FOOTER.PRIMARY, self.parts.body.part("footer", footer))
 
-    def _note_anchors(self, element: Any, hits: list[Hit], number_col: int) -> None:
-        w = "{http://schemas.openxmlformats.org/wordprocessingml/2006/main}"
-        for hit, tr in zip(hits, element.findall(f"{w}tr")[1:], strict=True):
-            if hit.note:
-                self.parts.comments.append((tr.findall(f"{w}tc")[number_col].find(f".//{w}r"), hit))
-
     def add_comments(self) -> None:
-        """Each triage note as a Word comment, anchored on its hit's number in the candidate table."""
+        """Each triage note as a Word comment on its hit's number in the candidate table, by its reviewer, dated."""
         from docx.text.run import Run
 
-        author = self.report.author or "patsnap-pandas"
-        initials = "".join(w[0] for w in re.findall(r"[^\W\d_]+", author)[:3]).upper() or "PP"
         for element, hit in self.parts.comments:
-            anchor = Run(element, self.doc)
+            author = hit.marked_by or self.report.author or "patsnap-pandas"
+            initials = "".join(w[0] for w in re.findall(r"[^\W\d_]+", author)[:3]).upper() or "PP"
             text = f"{hit.relevance}: {hit.note}" if hit.relevance else hit.note
-            self.doc.add_comment(anchor, text=_comment_safe(text), author=author[:255], initials=initials)
+            comment = self.doc.add_comment(Run(element, self.doc), text=display_safe(text),
+                                           author=display_safe(author)[:255], initials=initials)
+            if hit.marked_at is not None:
+                comment._comment_elm.date = hit.marked_at.replace(microsecond=0)
 
 
-def _comment_safe(value: str) -> str:
-    from ..safe_text import display_safe
+def _properties(doc: Any, report: Report) -> None:
+    """The file's properties: the report's title, author and date (not python-docx's template's)."""
+    import datetime as dt
 
-    return display_safe(value)
+    from .._version import __version__
+
+    props = doc.core_properties
+    props.title = display_safe(report.title)[:255]
+    props.author = props.last_modified_by = display_safe(report.author or "")[:255]
+    props.comments = f"Made with patsnap-pandas {__version__}" + (" from SANDBOX data" if report.sandbox else "")
+    props.created = props.modified = dt.datetime.now(dt.timezone.utc).replace(microsecond=0)
 
 
 def _styles(doc: Any) -> None:

@@ -12,11 +12,14 @@ from collections.abc import Sequence
 from typing import Any
 
 from ..frame import words
+from ..frame.format import truncate
+from ..frame.parties import NO_OWNER, NO_OWNERS_SENTENCE
 from .clearance import expiry_words
 from .docx_xml import CM, Body, para, run, table
 from .model import GroupRow, Hit, Report, Section
+from .pdf import PDF_TEXT_MAX
 
-__all__ = ["Parts", "closest", "marks_in_words"]
+__all__ = ["Parts", "closest", "mark_cell", "marks_in_words", "short"]
 
 MUTED = "57606A"
 RED = "B00020"
@@ -44,8 +47,52 @@ def marks_in_words(hits: Sequence[Hit]) -> str:
 
 
 def closest(hits: Sequence[Hit], n: int = SUMMARY_TOP) -> list[Hit]:
-    """The ``n`` best-scored hits (ties keep their order)."""
+    """The ``n`` best-scored hits (ties keep their order).
+
+    Examples
+    --------
+    >>> from patsnap_pandas.report.model import Hit
+    >>> hits = [Hit(i, s, f"US{i}", "", "", "US", "", "", "", "", "", "", None, None, "", "", "")
+    ...         for i, s in enumerate([0.5, None, 0.9], start=1)]
+    >>> [h.number for h in closest(hits, 2)]
+    ['US3', 'US1']
+    """
     return sorted(hits, key=lambda h: -(h.score if h.score is not None else -1))[:n]
+
+
+def mark_cell(hit: Hit) -> str:
+    """The relevance mark, and who made it and when, as a table cell's paragraphs ("" when unmarked).
+
+    Examples
+    --------
+    >>> import datetime as dt
+    >>> from patsnap_pandas.report.model import Hit
+    >>> hit = Hit(1, 0.9, "US1", "", "", "US", "", "", "", "", "", "", None, None, "unsure", "legs?", "",
+    ...           marked_by="B. Counsel", marked_at=dt.datetime(2026, 12, 3, 16, 5, tzinfo=dt.timezone.utc))
+    >>> "unsure" in mark_cell(hit), "by B. Counsel" in mark_cell(hit), mark_cell(dataclasses.replace(hit, relevance=""))
+    (True, True, '')
+    """
+    if not hit.relevance:
+        return ""
+    by = (para(run(f"by {hit.marked_by or 'an unnamed reviewer'}", color=MUTED, size=7.5)
+               + (run(f", {hit.marked_when}", color=MUTED, size=7.5, keep=True) if hit.marked_when else ""),
+               style="Cell") if hit.marked else "")
+    return para(run(hit.relevance, bold=hit.relevance in ("relevant", "unsure"),
+                    color=_MARK_COLOURS.get(hit.relevance)), style="Cell") + by
+
+
+def short(text: str, where: str = "") -> str:
+    """``text`` for a table row, which must fit on a page: at most :data:`~.pdf.PDF_TEXT_MAX` characters.
+
+    Examples
+    --------
+    >>> short("Lamp"), short("x" * 5000, "in the comment")[499:]
+    ('Lamp', '… [5,000 characters in all: the full text is in the comment]')
+    """
+    if len(text) <= PDF_TEXT_MAX:
+        return text
+    rest = f"the full text is {where}" if where else "the HTML and Excel reports have the full text"
+    return f"{truncate(text, PDF_TEXT_MAX)} [{len(text):,} characters in all: {rest}]"
 
 
 def _score(hit: Hit) -> str:
@@ -54,7 +101,22 @@ def _score(hit: Hit) -> str:
 
 @dataclasses.dataclass
 class Parts:
-    """Draws the parts of ``report`` into ``body``; ``width`` is the current section's content width (twips)."""
+    """Draws the parts of ``report`` into ``body``; ``width`` is the current section's content width (twips).
+
+    Examples
+    --------
+    >>> import docx
+    >>> from patsnap_pandas import PatsnapClient, samples, search_designs
+    >>> from patsnap_pandas.report import build_report
+    >>> client = PatsnapClient.sandbox()
+    >>> report = build_report(search_designs(samples.image("armchair"), client=client, limit=3))
+    >>> document = docx.Document()
+    >>> parts = Parts(Body(document), report, 9000)
+    >>> parts.heading("Executive summary"); parts.kv([("Hits", "3 of 3 fetched")])
+    >>> document.paragraphs[-1].text, document.tables[-1].cell(0, 1).text
+    ('Executive summary', '3 of 3 fetched')
+    >>> client.close()
+    """
 
     body: Body
     report: Report
@@ -74,7 +136,9 @@ class Parts:
         if not rows:
             return
         left = round(self.width * label_share)
-        cells = [[para(run(k, bold=True, color=MUTED), style="Cell"), para(run(v), style="Cell")] for k, v in rows]
+        last = len(rows) - 1  # every row kept with the next: the table stays on one page
+        cells = [[para(run(k, bold=True, color=MUTED), style="Cell", keep_next=i < last),
+                  para(run(v), style="Cell", keep_next=i < last)] for i, (k, v) in enumerate(rows)]
         self.body.append(table([left, self.width - left], cells, borders=False))
 
     # --- front matter -------------------------------------------------------------------------------
@@ -103,7 +167,7 @@ class Parts:
                   para(run(_score(h), keep=True), style="Cell", align="right"),
                   para(self.body.link(h.number, h.link), style="Cell"),
                   para(run(h.title), style="Cell"),
-                  para(run(h.assignees or "not in PatSnap's data for this design",
+                  para(run(h.assignees or NO_OWNER,
                            color=None if h.assignees else MUTED)
                        + (run(f"  ({h.relevance})", italic=True, color=MUTED) if h.relevance else ""), style="Cell")]
                  for h in top]
@@ -125,16 +189,16 @@ class Parts:
 
     def picture(self, png: bytes | None, box: int, alt: str, caption: str = "") -> None:
         self.body.append(para(self.body.picture(png, box, box, alt), align="center", keep_next=bool(caption),
-                              space_after=0 if caption else None)
-                         + (para(run(caption, color=MUTED, size=9), align="center") if caption else ""))
+                              space_after=0 if caption else None),
+                         *([para(run(caption, color=MUTED, size=9), align="center")] if caption else []))
 
-    def query(self, section: Section) -> None:
+    def query(self, section: Section, box: int = round(8 * CM)) -> None:
         if section.multi_view:
             self.heading(f"Query images: {len(section.views)} views of one product", 2)
             self.views(section)
             return
         self.heading("Query image", 2)
-        self.picture(section.query_image, round(8 * CM), "the query image", section.query)
+        self.picture(section.query_large or section.query_image, box, "the query image", section.query)
 
     def views(self, section: Section) -> None:
         """The views side by side, numbered in search order (four to a row)."""
@@ -200,11 +264,15 @@ class Parts:
                 self.heading(f"{title} ({len(members)})", 3)
             rows = [[self._cell(hit, fields, keys, section) for _h, _s, fields in columns] for hit in members]
             (element,) = self.body.append(table(widths, rows, header=head))
-            trs = element.findall(f"{{{_W}}}tr")[1:]
-            for hit, tr in zip(members, trs, strict=True):
-                if hit.note:
-                    anchor = tr.findall(f"{{{_W}}}tc")[number_col].find(f".//{{{_W}}}r")
-                    self.comments.append((anchor, hit))
+            self.note_anchors(element, members, number_col)
+
+    def note_anchors(self, element: Any, hits: Sequence[Hit], number_col: int) -> None:
+        """Remember where each noted hit's comment goes: the first run of its number in its row of ``element``
+        (the table, header row first), else the row's first run."""
+        for hit, tr in zip(hits, element.findall(f"{{{_W}}}tr")[1:], strict=True):
+            if hit.note:
+                anchor = tr.findall(f"{{{_W}}}tc")[number_col].find(f".//{{{_W}}}r")
+                self.comments.append((tr.find(f".//{{{_W}}}r") if anchor is None else anchor, hit))
 
     def _cell(self, hit: Hit, fields: tuple[str, ...], keys: set[str], section: Section) -> str:
         b = self.body
@@ -219,12 +287,11 @@ class Parts:
         if fields == ("number", "authority"):
             return para(b.link(hit.number, hit.link), style="Cell") + self._sub(hit.authority)
         if fields == ("title", "assignees"):
-            return para(run(hit.title), style="Cell") + self._sub(hit.assignees)
+            return para(run(short(hit.title)), style="Cell") + self._sub(short(hit.assignees))
         if fields == ("relevance", "note"):
-            return (para(run(hit.relevance, bold=hit.relevance in ("relevant", "unsure"),
-                             color=_MARK_COLOURS.get(hit.relevance)), style="Cell") + self._sub(hit.note))
+            return mark_cell(hit) + self._sub(short(hit.note, "in the comment"))
         if fields == ("loc", "legal_status"):
-            return para(run(hit.loc), style="Cell") + self._sub(hit.legal_status)
+            return para(run(short(hit.loc)), style="Cell") + self._sub(hit.legal_status)
         lines = [para(run(f"{words.COLUMN_LABELS[_DATE_COLUMNS[k]]} ", color=MUTED) + run(getattr(hit, k), keep=True),
                       style="Cell") for k in fields if getattr(hit, k) and k in keys]
         return "".join(lines)
@@ -238,7 +305,8 @@ class Parts:
             self.text("No hits.", muted=True)
             return
         note = f" {section.views_note}" if section.views_note else ""
-        self.text(f"The query beside each of the {len(section.cards)} closest hits.{note}", muted=True)
+        self.body.append(para(run(f"The query beside each of the {len(section.cards)} closest hits.{note}",
+                                  color=MUTED), keep_next=True))
         for hit in section.cards:
             self.card(section, hit)
 
@@ -263,25 +331,25 @@ class Parts:
         rank = f"Rank {hit.rank}" if hit.rank is not None else "Unranked"
         head = para(run(f"{rank} \u00b7 score {_score(hit)} \u00b7 ", bold=True) + b.link(hit.number, hit.link, bold=True),
                     keep_next=True, space_after=60)
-        b.append(head + table([half, self.width - half], [[left, right]]) + para(space_after=0))
+        b.append(head, table([half, self.width - half], [[left, right]]), para(space_after=0))
 
     def facts(self, section: Section, hit: Hit) -> list[tuple[str, str]]:
         """The fields counsel needs, in words, only those with a value."""
-        out = [("Title", hit.title), ("Owner", hit.assignees), ("Office", hit.authority),
+        out = [("Title", hit.title), ("Owner", hit.assignees), ("Inventors", hit.inventors), ("Office", hit.authority),
                ("Applied", hit.applied), ("Published", hit.published), ("Granted", hit.granted),
                ("Locarno class", hit.loc), ("Legal status", hit.legal_status),
                ("Kind", "utility model" if hit.utility_model else ""),
                ("In force", f"{hit.in_force}: {hit.in_force_reason}" if hit.in_force_reason else hit.in_force),
                *expiry_words(hit), ("Next renewal", hit.next_renewal),
-               ("Relevance", hit.relevance), ("Note", hit.note)]
+               ("Relevance", hit.relevance), ("Note", hit.note), ("Marked", hit.marked.removeprefix("by "))]
         if hit.matched_view is not None and section.multi_view:
             out.insert(0, ("Matched view", f"{hit.matched_view} of {len(section.views)}"))
         if section.multi_view and hit.view_scores:
             out.append(("Score per view", ", ".join(f"view {i}: {'' if s is None else f'{s:.3f}'}"
                                                     for i, s in enumerate(hit.view_scores, start=1))))
         if not hit.assignees:
-            out.insert(1, ("Owner", "not in PatSnap's data for this design"))
-        return [(k, v) for k, v in out if v]
+            out.insert(1, ("Owner", NO_OWNER))
+        return [(k, short(v, "in the comment" if k == "Note" else "")) for k, v in out if v]
 
     # --- closing parts --------------------------------------------------------------------------------
 
@@ -289,7 +357,7 @@ class Parts:
         r = self.report
         self.heading("Summaries")
         if not r.by_assignee:
-            self.text("No owners: PatSnap's data for these designs names none.", muted=True)
+            self.text(NO_OWNERS_SENTENCE, muted=True)
         for title, name, rows in (("Per owner", "Owner", r.by_assignee), ("Per office", "Office", r.by_authority)):
             if rows:
                 self.heading(title, 2)

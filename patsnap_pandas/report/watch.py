@@ -56,6 +56,16 @@ def digest_report(hits: pd.DataFrame, *, everything: bool = False, title: str | 
         Every hit of the run, not only the new ones.
     title, author : str, optional
         Default title: the watch and the number of new designs.
+
+    Examples
+    --------
+    >>> from patsnap_pandas import PatsnapClient, Watch, samples
+    >>> with PatsnapClient.sandbox(corpus_size=60) as client:
+    ...     watch = Watch("lamps", {"L-200": samples.image("desk-lamp")}, limit=2)
+    ...     first, again = watch.run(client=client), watch.run(client=client)
+    ...     nothing_new, everything = digest_report(again), digest_report(again, everything=True)
+    >>> nothing_new.title, everything.hit_count
+    ("Watch 'lamps': nothing new", 2)
     """
     if not isinstance(hits, pd.DataFrame) or "new" not in hits.columns or "watch" not in hits.attrs:
         raise InvalidInputError("hits is not valid: expected the frame a watch run returned (Watch.run()), "

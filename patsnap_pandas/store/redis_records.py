@@ -32,7 +32,17 @@ __all__ = ["RedisRecords"]
 
 
 class RedisRecords:
-    """The records of one ``kind`` in a Redis hash under the backend's namespace."""
+    """The records of one ``kind`` in a Redis hash under the backend's namespace.
+
+    Examples
+    --------
+    >>> from patsnap_pandas.testing import RedisServer
+    >>> from patsnap_pandas.store.redis_backend import RedisBackend
+    >>> server = RedisServer()
+    >>> RedisRecords(RedisBackend(server.url, namespace="team-a"), "watch").path.endswith("team-a:record:watch")
+    True
+    >>> server.stop()
+    """
 
     def __init__(self, backend: RedisBackend, kind: str) -> None:
         self.backend = backend

@@ -65,3 +65,48 @@ def test_uploaded_image_urls_expire_after_nine_hours_of_sandbox_time(sandbox, co
 def test_a_bad_now_is_refused_naming_the_knob(patsnap_sandbox_factory, bad):
     with pytest.raises(ValueError, match="now="):
         patsnap_sandbox_factory(corpus_size=SMALL_CORPUS_SIZE, now=bad)
+
+
+@pytest.mark.patsnap_sandbox(now="2026-12-07 15:00")
+def test_a_remembered_upload_the_sandbox_clock_expired_is_uploaded_anew_once(sandbox, corpus, client):
+    from patsnap_pandas import search_designs
+
+    data = png_bytes(corpus.image(corpus.designs[3].image_keys[0]))
+    search_designs(data, client=client, limit=3, thumbnails=False)
+    sandbox.advance(hours=10)  # the upload memo (real time) still holds the URL; the sandbox's clock expired it
+    for endpoint in ("P009", "P060"):
+        hits = search_designs(data, client=client, limit=5, endpoint=endpoint, thumbnails=False)
+        assert len(hits) == 5
+    calls = [entry.endpoint.rsplit("/", 1)[-1] for entry in sandbox.ledger]
+    assert calls == ["image-upload", "search-id", "search-id", "image-upload", "search-id", "image-single"]
+    assert [entry.ok for entry in sandbox.ledger] == [True, True, False, True, True, True]
+
+
+def test_the_sandbox_command_sets_the_clock_and_refuses_a_bad_batch_time(shared_sandbox):
+    import os
+    import subprocess
+    import sys
+
+    from tests.helpers import SUBPROCESS_TIMEOUT_S
+
+    process = subprocess.Popen(
+        [sys.executable, "-m", "patsnap_pandas.cli", "sandbox", "--port", "0", "--corpus-size", str(SMALL_CORPUS_SIZE),
+         "--now", "2026-12-07 15:00", "--batch-runs-at", "immediately"],
+        stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True, env=dict(os.environ))
+    try:
+        line = ""
+        while "http://" not in line:
+            line = process.stdout.readline()
+            assert line, process.stderr.read()
+        base_url = line.split(" on ", 1)[1].strip()
+        from patsnap_pandas.testing import wait_until
+
+        status = wait_until(lambda: requests.get(base_url + "/_sandbox/status", timeout=10).json(),
+                            timeout=SUBPROCESS_TIMEOUT_S)
+        assert status["now"].startswith("2026-12-07T15:0") and status["today"] == "2026-12-07"
+    finally:
+        process.terminate()
+        process.wait(SUBPROCESS_TIMEOUT_S)
+    bad = subprocess.run([sys.executable, "-m", "patsnap_pandas.cli", "sandbox", "--port", "0", "--batch-runs-at",
+                          "never"], capture_output=True, text=True, timeout=SUBPROCESS_TIMEOUT_S)
+    assert bad.returncode == 2 and "batch_runs_at='never'" in bad.stderr and "'HH:MM'" in bad.stderr

@@ -103,8 +103,9 @@ def test_pdf_keeps_table_rows_and_cards_whole(client, corpus, tmp_path):
     numbers = list(hits["patent_pn"])
     seen = {}
     for page in range(1, pdf_pages(path) + 1):
+        text = pdf_text(path, page)  # one pdftotext a page, not one a page and number
         for pn in numbers:
-            if pn in pdf_text(path, page):
+            if pn in text:
                 seen.setdefault(pn, []).append(page)
     assert set(seen) == set(numbers)
     # every hit row and card is on a page with its number: nothing cut off between pages

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import datetime as dt
 import re
 import subprocess
 import zipfile
@@ -18,14 +19,18 @@ from patsnap_pandas.report.docx_xml import CJK_FONTS, east_asian_font
 from tests.helpers import design_png, pdf_pages, pdf_text
 
 BANNER = words.SANDBOX_BANNER
+UTC = dt.timezone.utc
 CJK = re.compile("[\u3040-\u30ff\u4e00-\u9fff\uac00-\ud7af]")
 
 
 @pytest.fixture
 def marked(hits):
-    out = hits.patsnap.mark(hits["rank"] <= 2, relevance="relevant", note="same outline")
-    out = out.patsnap.mark(hits["rank"] == 3, relevance="not relevant")
-    return out.patsnap.mark(hits["rank"] == 5, relevance="unsure", note="扶手 differs: check the legs")
+    """Marks by two reviewers on two days."""
+    out = hits.patsnap.mark(hits["rank"] <= 2, relevance="relevant", note="same outline", by="A. Analyst",
+                            at="2026-12-01T09:30:00Z")
+    out = out.patsnap.mark(hits["rank"] == 3, relevance="not relevant", by="A. Analyst", at="2026-12-01T09:31:00Z")
+    return out.patsnap.mark(hits["rank"] == 5, relevance="unsure", note="扶手 differs: check the legs",
+                            by="B. Counsel", at="2026-12-03T16:05:00Z")
 
 
 def _headers(document) -> list[str]:
@@ -88,7 +93,13 @@ def test_word_report_of_one_search(marked, tmp_path):
     assert len(anchored) == 3
     for (said, row), hit in zip(anchored, [h for h in report.sections[0].hits if h.note], strict=True):
         assert said == f"{hit.relevance}: {hit.note}" and hit.number in row and hit.title in row
-    assert {c.author for c in document.comments} == {"A. Analyst"}
+    # each comment by its reviewer, dated when the mark was made; the row says who and when too
+    assert [(c.author, c.initials, c.timestamp) for c in document.comments] == [
+        ("A. Analyst", "AA", dt.datetime(2026, 12, 1, 9, 30, tzinfo=UTC)),
+        ("A. Analyst", "AA", dt.datetime(2026, 12, 1, 9, 30, tzinfo=UTC)),
+        ("B. Counsel", "BC", dt.datetime(2026, 12, 3, 16, 5, tzinfo=UTC))]
+    assert "by B. Counsel, 2026-12-03 16:05 UTC" in anchored[2][1] and "by A. Analyst, 2026-12-01 09:30 UTC" in tables
+    assert "Marked: B. Counsel, 2026-12-03 16:05 UTC" in tables  # on the card
     # pictures: the query, a thumbnail per hit, a picture per card side, the chart, the summaries' best matches
     assert len(document.inline_shapes) >= 1 + 12 + 2 * 10 + 1
     # CJK text (the sandbox's Chinese titles and owners, the note) in a font Word has
@@ -140,11 +151,41 @@ def test_word_report_of_a_batch_has_a_banner_on_every_section(client, corpus, tm
         firsts, anchored)
 
 
+def test_executive_summary_says_markets_dates_and_counts(client, corpus, tmp_path):
+    from patsnap_pandas import search_designs
+
+    df = search_designs(design_png(corpus, 5), client=client, limit=8, country="US,CN",
+                        apply_start_time="2010-01-01", apply_end_time="2024-12-31")
+    document = docx.Document(write_docx(build_report(df), tmp_path / "filtered.docx"))
+    summary = {row.cells[0].text: row.cells[1].text for row in document.tables[1].rows}
+    assert summary["Markets"] == "China, United States" or summary["Markets"] == "United States, China"
+    assert summary["Dates"] == "Applied 2010-01-01 to 2024-12-31"
+    assert summary["Hits"] == "8 of 8 fetched" and summary["Marks"] == "0 marked relevant, 8 not marked"
+
+
 def test_live_like_report_names_its_source_and_no_sandbox(plain_hits, tmp_path):
     document = docx.Document(write_docx(build_report(plain_hits), tmp_path / "live.docx"))
     headers = _headers(document)
     assert all("Source: PatSnap design image search" in h and "SANDBOX" not in h for h in headers)
     assert "SANDBOX" not in "\n".join(p.text for p in document.paragraphs)
+
+
+def test_a_live_like_multi_view_report_names_owners_and_views(client, corpus, tmp_path):
+    """Two views searched as live PatSnap answers (P060/P061): owners from current_assignee, no enrichment."""
+    from patsnap_pandas import search_designs
+
+    df = search_designs([design_png(corpus, 5), design_png(corpus, 9)], client=client, limit=10)
+    assert "current_assignee" in df.columns and "assignees" not in df.columns
+    report = build_report(df)
+    document = docx.Document(write_docx(report, tmp_path / "views.docx"))
+    text = "\n".join(p.text for p in document.paragraphs)
+    tables = "\n".join(c.text for t in document.tables for row in t.rows for c in row.cells)
+    owners = {name for h in report.sections[0].hits for name in h.assignees.split("; ")}
+    assert owners and all(name in tables for name in owners)
+    assert "enrich" not in (text + tables).lower() and "Owners unknown" not in text
+    assert "Query images: 2 views of one product" in text and "View 2 of 2" in tables
+    assert report.sections[0].views_note in text
+    assert f"Inventors: {report.sections[0].cards[0].inventors}" in tables
 
 
 def test_clearance_and_prior_art_reports_in_word(clearance_frames, evidence, tmp_path):
@@ -190,12 +231,14 @@ def test_word_and_html_say_the_same_numbers(marked, tmp_path):
 def test_hostile_text_stays_text_and_the_file_stays_valid(hits, tmp_path):
     df = hits.head(3).copy()
     df.loc[0, "title"] = "Chair \u202egnp.exe <w:p> & \x00\x1b[31m"
-    df.loc[0, "note"] = "=HYPERLINK(\"http://x\")" + "y" * 300
+    df.loc[0, "note"] = "=HYPERLINK(\"http://x\") " + "y" * 5000  # a row must fit a page: cut there, whole in the comment
     path = write_docx(build_report(df, title="A & B <c>"), tmp_path / "odd.docx")
     document = docx.Document(path)
     tables = "\n".join(c.text for t in document.tables for row in t.rows for c in row.cells)
     assert "Chair \ufffdgnp.exe <w:p> & \ufffd\ufffd[31m" in tables
     assert document.paragraphs[0].text == "A & B <c>"
+    assert [c.text for c in document.comments] == [df.loc[0, "note"]]
+    assert "5,023 characters in all: the full text is in the comment]" in tables and "y" * 600 not in tables
     with zipfile.ZipFile(path) as z:
         assert "instrText" not in z.read("word/document.xml").decode().replace("NUMPAGES", "").replace("PAGE", "")
 
@@ -222,6 +265,8 @@ def test_accessor_to_docx(hits, tmp_path):
     path = hits.patsnap.to_docx(tmp_path / "hits.docx", title="Chairs", page_size="Letter")
     document = docx.Document(path)
     assert document.paragraphs[0].text == "Chairs" and document.core_properties.title == "Chairs"
+    props = document.core_properties
+    assert props.author == "" and "python-docx" not in props.comments and props.created.year >= 2026
     with pytest.raises(InvalidInputError, match="page_size"):
         hits.patsnap.to_docx(tmp_path / "x.docx", page_size="A3")
 

@@ -240,14 +240,20 @@ def test_redis_lost_mid_batch_stops_it_and_keeps_what_was_paid_for(patsnap_sandb
     assert ledger_counts(server)[SEARCH] == len(ok) or ledger_counts(server)[SEARCH] == len(ok) + 1
 
 
-def test_a_frames_redis_thumbnails_open_again_from_the_environment_once(patsnap_redis, monkeypatch):
+def test_a_frames_redis_thumbnails_open_again_from_the_environment_once(patsnap_redis, monkeypatch, request):
     from patsnap_pandas.store.cache import open_thumbnail_store
     from patsnap_pandas.store.redis_thumbnails import RedisThumbnailStore
 
+    # The process keeps what it opened for thumbnails: here in a memo of this test's own, closed after it, so
+    # a later test of this worker finds no live backend of the session's Redis (test_backend.py's lookups).
+    opened: dict = {}
+    monkeypatch.setattr("patsnap_pandas.store.cache._OPENED_FOR_THUMBNAILS", opened)
+    request.addfinalizer(lambda: [backend.close() for backend in opened.values()])
     monkeypatch.setenv("PATSNAP_CACHE_URL", patsnap_redis)
     first = open_thumbnail_store(patsnap_redis, size=64)
     again = open_thumbnail_store(patsnap_redis, size=64)
     assert isinstance(first, RedisThumbnailStore) and again.backend is first.backend  # one connection
+    assert list(opened.values()) == [first.backend]
     monkeypatch.delenv("PATSNAP_CACHE_URL")
     elsewhere = open_thumbnail_store("redis://127.0.0.1:1/0", size=64)  # no backend, no setting: the local store
     assert type(elsewhere).__name__ == "ThumbnailStore"

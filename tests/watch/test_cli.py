@@ -92,6 +92,19 @@ def test_gone_images_an_unknown_watch_and_bad_options_exit_2_before_any_call(env
     assert len(env.ledger.entries()) == 0
 
 
+def test_a_failed_run_exits_1_and_the_next_run_resumes(env, products, capsys):
+    assert main(["watch", "add", "w", str(products["C-100"]), str(products["L-200"])]) == 0
+    env.configure(quota=2, quota_code=67200007)                               # the daily quota: one product's calls
+    assert main(["watch", "run", "w", "--as-of", WATCH_T0]) == 1
+    assert "QuotaExceededError" in capsys.readouterr().err
+    env.configure(quota=None)
+    assert main(["watch", "run", "w", "--as-of", WATCH_T0]) == EXIT_NEW_HITS
+    assert "20 hits, 20 new; 2 billed calls" in capsys.readouterr().err     # only the product not finished
+    assert main(["watch", "show", "w"]) == 0
+    shown = capsys.readouterr().out
+    assert "stopped: QuotaExceededError" in shown and " UTC " in shown
+
+
 # --- the scheduler lines of docs/watch.md, run as printed ------------------------------------------------
 
 def _block(language: str, containing: str) -> str:

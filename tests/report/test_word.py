@@ -243,6 +243,30 @@ def test_hostile_text_stays_text_and_the_file_stays_valid(hits, tmp_path):
         assert "instrText" not in z.read("word/document.xml").decode().replace("NUMPAGES", "").replace("PAGE", "")
 
 
+def test_the_package_is_consistent(marked, tmp_path):
+    """What Word checks when it opens a file: every relationship id used resolves, drawing ids are unique,
+    each picture is stored once, headers and footers are parts of their own with their content type."""
+    path = write_docx(build_report(marked), tmp_path / "r.docx")
+    with zipfile.ZipFile(path) as z:
+        names = set(z.namelist())
+        document = z.read("word/document.xml").decode()
+        rels = z.read("word/_rels/document.xml.rels").decode()
+        types = z.read("[Content_Types].xml").decode()
+        media = [z.read(n) for n in names if n.startswith("word/media/")]
+    targets = dict(re.findall(r'Id="([^"]+)"[^>]*Target="([^"]+)"', rels))
+    used = set(re.findall(r'r:(?:embed|id)="([^"]+)"', document))
+    assert used and used <= set(targets)
+    for rid in used:
+        target = targets[rid]
+        assert target.startswith("http") or f"word/{target}" in names, target
+    ids = re.findall(r'<wp:docPr id="(\d+)"', document)
+    assert len(ids) == len(set(ids)) >= 12
+    assert len(media) == len(set(media))  # the same picture (a summary's best match) embedded once
+    headers = [n for n in names if re.fullmatch(r"word/header\d+\.xml", n)]
+    assert len(headers) == 3 and types.count("wordprocessingml.header+xml") == 3
+    assert 'Extension="png"' in types or types.count("image/png") >= len(media)
+
+
 def test_bad_input_is_refused_before_anything_is_written(hits, tmp_path):
     report = build_report(hits.head(2))
     with pytest.raises(InvalidInputError, match=r"page_size='A5' is not valid"):

@@ -275,6 +275,8 @@ def test_bad_input_is_refused_before_anything_is_written(hits, tmp_path):
         write_docx("hits.csv", tmp_path / "x.docx")
     with pytest.raises(InvalidInputError, match=r"\['title'\] are options of a frame's report"):
         write_docx(report, tmp_path / "x.docx", title="T")
+    with pytest.raises(InvalidInputError, match=r"\['titel'\] are not options of a report. Allowed: title, "):
+        write_docx(hits.head(2), tmp_path / "x.docx", titel="T")
     assert not (tmp_path / "x.docx").exists()
 
 

@@ -22,7 +22,7 @@ The benchmarks:
   vs 30,000 stored (and with the folder scanned, as before issue 21).
 * ``multiview_bench.py`` (MULTIVIEW): hit@10 / MRR@10 of 1, 2 and 3 views of one
   product on the real drawings (``../shared/real-designs``), query views held out.
-* ``report_bench.py`` (REPORTS): HTML, PDF and Excel of a 100-hit search and of a
+* ``report_bench.py`` (REPORTS): HTML, PDF, Excel and Word of a 100-hit search and of a
   batch of 50 products x 10 hits, against building the report model.
 * ``hostile_text_bench.py`` (HOSTILE TEXT): the PDF report with an unbroken note of 2,000 / 5,000 /
   10,000 characters against the same report without a note (and the uncut 10,000 laid out).
@@ -110,8 +110,8 @@ BENCHMARKS: dict[str, tuple[str, str, str]] = {
     "multiview": ("multiview_bench.py", "Several views of one product: hit@10 and MRR@10 on the real drawings "
                   "(held out), 1 view (P060), 2 and 3 views (P061), 3 views fused on the client",
                   "the same patents searched with one view (each view on its own, averaged)"),
-    "report": ("report_bench.py", "Reports: HTML, PDF and Excel of a 100-hit search and of a batch of 50 products "
-               "x 10 hits (time and file size)", "building the report model of the same frame"),
+    "report": ("report_bench.py", "Reports: HTML, PDF, Excel and Word of a 100-hit search and of a batch of 50 "
+               "products x 10 hits (time and file size)", "building the report model of the same frame"),
     "hostile_text": ("hostile_text_bench.py", "Hostile text: the PDF report with one unbroken note of 2,000, 5,000 "
                      "and 10,000 characters", "the same 10-hit PDF report without a note, in the same run"),
     "imports": ("import_bench.py", "Import cost: `import patsnap_pandas` against `import pandas`, "

@@ -62,6 +62,18 @@ table.kv{table-layout:fixed;width:100%%}
 table.kv th{width:32%%;white-space:normal}
 table.hits,table.groups,table.overview,table.excluded{table-layout:fixed;width:100%%}
 table.hits{font-size:7.5pt}
+table.overview th:nth-child(1),table.overview th:nth-child(4){width:13%%}
+table.overview th:nth-child(2){width:15%%}
+table.overview th:nth-child(3){width:6%%}
+table.overview th:nth-child(5){width:20%%}
+table.overview th:nth-child(6){width:8%%}
+table.groups th:nth-child(1){width:14%%}
+table.groups th:nth-child(3){width:8%%}
+table.groups th:nth-child(4){width:12%%}
+table.groups th:nth-child(5){width:26%%}
+table.excluded th:nth-child(1){width:22%%}
+table.excluded th:nth-child(2){width:16%%}
+table.excluded th:nth-child(3){width:28%%}
 table.hits td.text{min-width:0}
 td.image{width:auto;padding:2px}
 td.image img{width:auto;height:auto;max-width:100%%;max-height:22mm;margin:auto}

@@ -25,10 +25,13 @@ HITS_HEADER = re.compile(r"Image\s+Rank\s+Score\s+Number\s+Title")
 
 
 def _marked(df: pd.DataFrame) -> pd.DataFrame:
-    """Every hit marked, with a note naming it (so each row's note can be found on its page)."""
+    """Every hit marked by one of two reviewers on two days, with a note naming it (so each row's note can be
+    found on its page)."""
     out = df.copy()
     out["relevance"] = [("relevant", "not relevant", "unsure")[i % 3] for i in range(len(out))]
     out["note"] = [f"checked-{i} against the outline and the armrest" for i in range(len(out))]
+    out["marked_by"] = [("Alexandra Montgomery-Fitzgerald", "B. Ng")[i % 2] for i in range(len(out))]
+    out["marked_at"] = [f"2026-12-0{1 + i % 2}T09:30:00Z" for i in range(len(out))]
     return out
 
 
@@ -44,6 +47,7 @@ def _assert_fits(path, notes: list[str]) -> int:
             hits_pages += 1
             assert re.search(r"Relevance\s+and", text), page
             assert re.search(r"checked-\d+", text), page  # the notes are in that column, not cut off
+            assert re.search(r"by (Alexandra|B\. Ng)", text), page  # and who marked them
     everything = re.sub(r"\s+", " ", pdf_text(path))
     missing = [n for n in notes if n.split()[0] not in everything]
     assert missing == []
@@ -121,3 +125,16 @@ def test_page_size_is_checked_before_anything_is_written(hits, tmp_path, size):
     with pytest.raises(InvalidInputError, match=r"page_size=.*A4.*Letter"):
         hits.head(2).patsnap.to_pdf(tmp_path / "y.pdf", page_size=size)
     assert not (tmp_path / "x.pdf").exists() and not (tmp_path / "y.pdf").exists()
+
+
+def test_a_batch_keeps_each_products_picture_for_its_report(client, corpus):
+    """The batch stores each product's picture (as a single search does): the report shows it after the
+    upload URL expired (``get`` reads the store and never downloads)."""
+    from patsnap_pandas.store.cache import open_thumbnail_store
+
+    catalogue = pd.DataFrame({"sku": ["C-1", "L-2"], "photo": [design_png(corpus, 5), design_png(corpus, 9)]})
+    batch = catalogue.patsnap.search_each("photo", label_column="sku", limit=3, client=client, progress=False)
+    with open_thumbnail_store(batch.attrs["thumbnail_dir"], size=256) as store:
+        kept = [store.get("query", url) for url in batch.attrs["query_url_by_label"].values()]
+    assert len(kept) == 2 and all(png is not None and png.startswith(b"\x89PNG") for png in kept)
+    assert all(section.query_image is not None for section in build_report(batch).sections)

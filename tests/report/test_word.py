@@ -16,7 +16,7 @@ from patsnap_pandas import InvalidInputError
 from patsnap_pandas.frame import words
 from patsnap_pandas.report import build_report, clearance_report, comparison, prior_art_report, write_docx, write_html
 from patsnap_pandas.report.docx_xml import CJK_FONTS, east_asian_font
-from tests.helpers import design_png, pdf_pages, pdf_text
+from tests.helpers import design_png, pdf_pages, pdf_text, words_misplaced
 
 BANNER = words.SANDBOX_BANNER
 UTC = dt.timezone.utc
@@ -310,6 +310,7 @@ def test_libreoffice_renders_every_page_with_the_banner(marked, tmp_path, page_s
     for page in range(1, pages + 1):
         text = pdf_text(pdf, page)
         assert BANNER in text and f"Page {page} of {pages}" in " ".join(text.split()), page
+        assert words_misplaced(pdf, page) == [], page  # tables inside the margins, no text over text
     text = pdf_text(pdf)
     assert "Executive summary" in text and "Not a legal opinion" in text
     assert "扶手" in text  # CJK drawn (Noto CJK for SimSun), not boxes

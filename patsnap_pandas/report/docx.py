@@ -16,6 +16,7 @@ the package, the sections, the headers and the comments.
 
 from __future__ import annotations
 
+import inspect
 import re
 from pathlib import Path
 from typing import Any
@@ -76,6 +77,10 @@ def write_docx(report: Report | pd.DataFrame, path: str | Path, page_size: str =
     """
     check_choice(page_size, "page_size", PAGE_SIZES, what="page size")
     if isinstance(report, pd.DataFrame):
+        allowed = [name for name in inspect.signature(build_report).parameters if name != "df"]
+        unknown = sorted(set(options) - set(allowed))
+        if unknown:
+            raise InvalidInputError(f"{unknown} are not options of a report. Allowed: {', '.join(allowed)}.")
         report = build_report(report, **options)
     elif not isinstance(report, Report):
         raise InvalidInputError(f"report={type(report).__name__} is not valid: expected a Report "

@@ -16,7 +16,7 @@ from patsnap_pandas import InvalidInputError
 from patsnap_pandas.frame import words
 from patsnap_pandas.report import build_report, clearance_report, comparison, prior_art_report, write_docx, write_html
 from patsnap_pandas.report.docx_xml import CJK_FONTS, east_asian_font
-from tests.helpers import design_png, pdf_pages, pdf_text
+from tests.helpers import design_png, pdf_pages, pdf_text, words_misplaced
 
 BANNER = words.SANDBOX_BANNER
 UTC = dt.timezone.utc
@@ -243,6 +243,30 @@ def test_hostile_text_stays_text_and_the_file_stays_valid(hits, tmp_path):
         assert "instrText" not in z.read("word/document.xml").decode().replace("NUMPAGES", "").replace("PAGE", "")
 
 
+def test_the_package_is_consistent(marked, tmp_path):
+    """What Word checks when it opens a file: every relationship id used resolves, drawing ids are unique,
+    each picture is stored once, headers and footers are parts of their own with their content type."""
+    path = write_docx(build_report(marked), tmp_path / "r.docx")
+    with zipfile.ZipFile(path) as z:
+        names = set(z.namelist())
+        document = z.read("word/document.xml").decode()
+        rels = z.read("word/_rels/document.xml.rels").decode()
+        types = z.read("[Content_Types].xml").decode()
+        media = [z.read(n) for n in names if n.startswith("word/media/")]
+    targets = dict(re.findall(r'Id="([^"]+)"[^>]*Target="([^"]+)"', rels))
+    used = set(re.findall(r'r:(?:embed|id)="([^"]+)"', document))
+    assert used and used <= set(targets)
+    for rid in used:
+        target = targets[rid]
+        assert target.startswith("http") or f"word/{target}" in names, target
+    ids = re.findall(r'<wp:docPr id="(\d+)"', document)
+    assert len(ids) == len(set(ids)) >= 12
+    assert len(media) == len(set(media))  # the same picture (a summary's best match) embedded once
+    headers = [n for n in names if re.fullmatch(r"word/header\d+\.xml", n)]
+    assert len(headers) == 3 and types.count("wordprocessingml.header+xml") == 3
+    assert 'Extension="png"' in types or types.count("image/png") >= len(media)
+
+
 def test_bad_input_is_refused_before_anything_is_written(hits, tmp_path):
     report = build_report(hits.head(2))
     with pytest.raises(InvalidInputError, match=r"page_size='A5' is not valid"):
@@ -251,6 +275,8 @@ def test_bad_input_is_refused_before_anything_is_written(hits, tmp_path):
         write_docx("hits.csv", tmp_path / "x.docx")
     with pytest.raises(InvalidInputError, match=r"\['title'\] are options of a frame's report"):
         write_docx(report, tmp_path / "x.docx", title="T")
+    with pytest.raises(InvalidInputError, match=r"\['titel'\] are not options of a report. Allowed: title, "):
+        write_docx(hits.head(2), tmp_path / "x.docx", titel="T")
     assert not (tmp_path / "x.docx").exists()
 
 
@@ -284,6 +310,7 @@ def test_libreoffice_renders_every_page_with_the_banner(marked, tmp_path, page_s
     for page in range(1, pages + 1):
         text = pdf_text(pdf, page)
         assert BANNER in text and f"Page {page} of {pages}" in " ".join(text.split()), page
+        assert words_misplaced(pdf, page) == [], page  # tables inside the margins, no text over text
     text = pdf_text(pdf)
     assert "Executive summary" in text and "Not a legal opinion" in text
     assert "扶手" in text  # CJK drawn (Noto CJK for SimSun), not boxes

@@ -70,7 +70,7 @@ def add_watch_command(commands: Any, command: Any) -> argparse.ArgumentParser:
                   f"Exit code 0: nothing new; {EXIT_NEW_HITS}: new designs; 1 or 2: an error (stderr says which).")
     run.add_argument("name", metavar="NAME")
     run.add_argument("--as-of", metavar="DATE", help="the run's date, YYYY-MM-DD (default: today, UTC)")
-    _add_digest_arguments(run, "--digest", "the digest of the new designs: a report file as --report takes (.html, .pdf, .xlsx...); {day} in the "
+    _add_digest_arguments(run, "--digest", "the digest of the new designs: a report file as --report takes (.html, .pdf, .xlsx, .docx); {day} in the "
                           "name becomes the run's date; written only when there is something new, unless --always")
     run.add_argument("--always", action="store_true", help="write the digest even when nothing is new (it says so)")
     run.add_argument("--overnight", action="store_true",
@@ -88,7 +88,7 @@ def add_watch_command(commands: Any, command: Any) -> argparse.ArgumentParser:
     report = command(actions, "report", _run_report, "the report of a watch's last run (no call)",
                      "Write the report of the last run again: its new designs, or with --all every hit.")
     report.add_argument("name", metavar="NAME")
-    _add_digest_arguments(report, "--out", "the report file: .html, .pdf or .xlsx ({day}: the run's date)")
+    _add_digest_arguments(report, "--out", "the report file: .html, .pdf, .xlsx or .docx ({day}: the run's date)")
     report.add_argument("--all", action="store_true", help="every hit of the run, not only the new designs")
     mark = command(actions, "mark", _run_mark, "keep counsel's marks from a marked digest workbook",
                    "Read the relevance marks and notes of FILE (the digest .xlsx counsel marked, a CSV or "

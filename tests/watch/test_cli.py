@@ -67,6 +67,11 @@ def test_add_run_report_mark_show_and_remove(env, products, fresh_designs, capsy
 
     assert main(["watch", "report", "our products", "--out", "all.xlsx", "--all"]) == 0
     assert len(pd.read_excel(tmp_path / "all.xlsx", sheet_name=None)) >= 1
+    assert main(["watch", "report", "our products", "--out", "digest.docx"]) == 0     # Word, by its suffix too
+    import docx
+
+    words = "\n".join(p.text for p in docx.Document(str(tmp_path / "digest.docx")).paragraphs)
+    assert "Watch 'our products': 6 new designs" in words
     pd.DataFrame({"patent_pn": sorted(fresh)[:2], "relevance": ["relevant", "not relevant"],
                   "note": ["close", ""]}).to_csv(tmp_path / "marks.csv", index=False)
     assert main(["watch", "mark", "our products", "marks.csv"]) == 0

@@ -84,5 +84,9 @@ def digest_report(hits: pd.DataFrame, *, everything: bool = False, title: str | 
     if everything:
         notes["Shown"] = "every hit of the run; new ones have first seen = the run's date"
     subtitle = f"Run of {day}" if day else None
-    return build_report(shown, title=title or digest_title(name, int(new.sum())), subtitle=subtitle,
-                        author=author, notes=notes)
+    model = build_report(shown, title=title or digest_title(name, int(new.sum())), subtitle=subtitle,
+                         author=author, notes=notes)
+    if not everything:  # the report's count of the frame it was given: say which hits of the run those are
+        said = f"{len(shown)} new of the {len(hits)} the run found"
+        model.method = [(label, said if label == "Hits in this report" else text) for label, text in model.method]
+    return model

@@ -25,6 +25,7 @@ def test_the_digest_shows_the_new_designs_of_each_product_escaped(sandbox, make_
     assert [s.query for s in model.sections] == [f"<b>{name}</b>" for name in products]    # one section a product
     assert {h.number for s in model.sections for h in s.hits} == {pn for pns in fresh_designs.values() for pn in pns}
     assert all(s.query_image for s in model.sections)                                 # each product's image shown
+    assert dict(model.method)["Hits in this report"] == "6 new of the 30 the run found"
     text = assert_safe_html(render_html(model), "digest")
     assert HOSTILE in text and "<b>C-100</b>" in text and "6 new (not reported by an earlier run)" in text
 

@@ -38,6 +38,7 @@ from .._validate import check_column, check_flag, check_int, invalid
 from ..api.filters import SearchFilters
 from ..errors import InvalidInputError
 from ..frame.watch import history_frame, marks_of
+from ..store.locks import flight_key
 
 if TYPE_CHECKING:
     from ..api.client import PatsnapClient
@@ -360,10 +361,14 @@ class Watch:
         if not isinstance(marked, pd.DataFrame) or "patent_pn" not in marked.columns:
             raise InvalidInputError("marked is not valid: expected a frame with the columns 'patent_pn', "
                                     "'relevance' and 'note' (a run's hits after mark(), or read_triage()).")
-        store = records(_client(client), "marks")
-        kept = (store.get(self.name) or {}).get("marks", {})
-        kept.update(marks_of(marked))
-        store.put(self.name, {"marks": kept})
+        given = marks_of(marked)  # checked before anything is read or written
+        chosen = _client(client)
+        owner: Store = chosen.store if hasattr(chosen, "store") else chosen
+        with owner.single_flight().hold(flight_key("watch-marks", self.name)):  # two analysts marking at once
+            store = records(chosen, "marks")
+            kept = (store.get(self.name) or {}).get("marks", {})
+            kept.update(given)
+            store.put(self.name, {"marks": kept})
         return len(kept)
 
     def describe(self) -> str:

@@ -18,6 +18,7 @@ from patsnap_pandas import Watch
 from patsnap_pandas.cli.main import main
 from patsnap_pandas.cli.watch import EXIT_NEW_HITS
 from patsnap_pandas.jobs.watch import today_utc
+from patsnap_pandas.store.base import open_store
 from tests.helpers import SUBPROCESS_TIMEOUT_S, WATCH_T0, WATCH_T1, ledger_counts
 
 ROOT = Path(__file__).resolve().parents[2]
@@ -129,6 +130,30 @@ def test_a_digest_that_could_not_be_written_is_written_again_by_report(env, prod
     assert main(["watch", "run", "w", "--as-of", WATCH_T0]) == 0                 # reported: not new again
     assert main(["watch", "report", "w", "--out", "digest.html"]) == 0           # but the digest comes back
     assert "Watch 'w': 5 new designs" in html.unescape((tmp_path / "digest.html").read_text(encoding="utf-8"))
+
+
+def test_counsel_marks_the_digest_workbook_and_the_next_run_carries_the_marks(env, products, capsys, tmp_path):
+    import openpyxl
+
+    assert main(["watch", "add", "chairs", str(products["C-100"]), "--limit", "3"]) == 0
+    assert main(["watch", "run", "chairs", "--as-of", WATCH_T0, "--digest", "digest.xlsx"]) == EXIT_NEW_HITS
+    book = openpyxl.load_workbook(tmp_path / "digest.xlsx")
+    sheet = book["Hits"]
+    header = next(r for r in range(1, 20) if sheet.cell(r, 1).value == "Image")
+    columns = {sheet.cell(header, c).value: c for c in range(1, sheet.max_column + 1)}
+    first = sheet.cell(header + 1, columns["Number"]).value
+    for name, value in (("Relevance", "relevant"), ("Note", "same seat"), ("Marked by", "J. Counsel")):
+        sheet.cell(header + 1, columns[name], value)
+    book.save(tmp_path / "marked.xlsx")                                       # what counsel sends back
+    assert main(["watch", "mark", "chairs", "marked.xlsx"]) == 0
+    assert "1 design marked" in capsys.readouterr().err
+    env.configure(today=WATCH_T1)
+    assert main(["watch", "run", "chairs", "--as-of", WATCH_T1]) == 0         # nothing new this week
+    store = open_store()                                                      # the watches' store, as the CLI's
+    hits = Watch.load("chairs", client=store).last_hits(client=store)
+    row = hits[hits["patent_pn"] == first].iloc[0]
+    assert (row["relevance"], row["note"], row["marked_by"]) == ("relevant", "same seat", "J. Counsel")
+    store.close()
 
 
 # --- the scheduler lines of docs/watch.md, run as printed ------------------------------------------------

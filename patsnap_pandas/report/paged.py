@@ -13,7 +13,7 @@ What it decides, in one place:
 Examples
 --------
 >>> column_widths(["Image", "Rank", "Score", "Number", "Title", "Relevance and note"])
-[16, 6, 9, 19, 29, 21]
+[15, 6, 9, 21, 22, 27]
 >>> "table-layout:fixed" in print_css("Letter", "sans-serif", "SANDBOX", "Made today")
 True
 """
@@ -28,8 +28,8 @@ PRINT_DPI = 200
 #: The share of the page's width each column of a hits table takes in print (normalised over the
 #: columns a table has); "Relevance and note" always keeps a column wide enough for counsel's marks.
 HIT_COLUMN_SHARES: dict[str, int] = {
-    "Image": 12, "Product": 11, "Rank": 5, "Score": 7, "Number": 15, "Title": 17, "Dates": 17,
-    "Class and status": 12, "Relevance and note": 15,
+    "Image": 11, "Product": 11, "Rank": 5, "Score": 7, "Number": 15, "Title": 16, "Dates": 16,
+    "Class and status": 11, "Relevance and note": 19,
 }
 
 

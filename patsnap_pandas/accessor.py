@@ -295,7 +295,7 @@ class PatsnapAccessor:
         return report.top(df, n, by)
 
     def summary(self) -> dict[str, pd.DataFrame]:
-        """Hits per authority and, after ``enrich``, per assignee, with the best score.
+        """Hits per authority and per owner (when any hit names one: ``frame.parties``), with the best score.
 
         Returns ``{"authority": DataFrame, "assignee": DataFrame}`` (see ``report.summary``).
         Rows that are not hits (a batch's "error" and "no_hits" rows) are not counted.
@@ -305,7 +305,7 @@ class PatsnapAccessor:
         >>> from patsnap_pandas import PatsnapClient, samples, search_designs
         >>> client = PatsnapClient.sandbox()
         >>> hits = search_designs(samples.image("armchair"), client=client, limit=20)
-        >>> sorted(hits.patsnap.summary())                  # no assignees before enrich()
+        >>> sorted(hits.patsnap.summary())        # this search's hits name no owner; enrich() adds them
         ['authority']
         >>> by_owner = hits.patsnap.enrich().patsnap.summary()["assignee"]
         >>> by_owner.columns.tolist()

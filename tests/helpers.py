@@ -658,3 +658,22 @@ def images_misprinted(path, dpi: int = 200) -> list[str]:
 
 #: The rule the report tests' clearance frames carry (tests/report/conftest.py ``clearance_frames``).
 EXPIRY_RULE = "EM registered design (EU design): 25 years from filing (Regulation (EC) 6/2002 Art. 12)"
+
+
+# --- files made unwritable ------------------------------------------------------------------------------
+
+@contextmanager
+def read_only_file(path: Path):
+    """``path`` made unwritable: immutable as root (chattr +i), read-only (0444) otherwise."""
+    if os.geteuid() == 0:
+        subprocess.run(["chattr", "+i", str(path)], check=True)
+        try:
+            yield
+        finally:
+            subprocess.run(["chattr", "-i", str(path)], check=True)
+    else:
+        path.chmod(0o444)
+        try:
+            yield
+        finally:
+            path.chmod(0o644)

@@ -125,9 +125,9 @@ def _check_rate(value: float | None) -> float | None:
 
 
 def add_page_size_argument(parser: Any) -> None:
-    """``--page-size``: the paper of a ``.pdf`` report (checked by :func:`check_page_size`)."""
+    """``--page-size``: the paper of a ``.pdf`` or ``.docx`` report (checked by :func:`check_page_size`)."""
     parser.add_argument("--page-size", default="A4", metavar="SIZE",
-                        help="paper of a .pdf report: A4 or Letter (default A4)")
+                        help="paper of a .pdf or .docx report: A4 or Letter (default A4)")
 
 
 def check_page_size(value: Any) -> str:

@@ -171,7 +171,7 @@ def job_report(result: JobResult, *, title: str | None, author: str | None, comp
 
 
 def write_job_report(model: Any, out: tuple[Path, OutputFormat], page_size: str = "A4") -> None:
-    """Write the report ``model`` to ``out`` by its suffix (HTML, PDF on ``page_size`` paper, Excel or Word).
+    """Write the report ``model`` to ``out`` by its suffix (HTML, PDF or Word on ``page_size`` paper, or Excel).
 
     Examples
     --------
@@ -188,8 +188,8 @@ def write_job_report(model: Any, out: tuple[Path, OutputFormat], page_size: str 
     from .. import report
 
     path, fmt = out
-    if fmt.suffix == ".pdf":
-        report.write_pdf(model, path, page_size=page_size)
+    if fmt.suffix in (".pdf", ".docx"):
+        (report.write_pdf if fmt.suffix == ".pdf" else report.write_docx)(model, path, page_size=page_size)
         return
-    writers = {".html": report.write_html, ".xlsx": report.write_excel, ".docx": report.write_docx}
+    writers = {".html": report.write_html, ".xlsx": report.write_excel}
     writers[fmt.suffix](model, path)

@@ -205,7 +205,7 @@ def _write(df, out: tuple[Path, OutputFormat], model=None, page_size: str = "A4"
         elif fmt.suffix == ".pdf":
             report.write_pdf(model, path, page_size=page_size)
         elif fmt.suffix == ".docx":
-            report.write_docx(model, path)
+            report.write_docx(model, path, page_size=page_size)
         else:
             report.write_html(model, path)
 

@@ -23,6 +23,7 @@ from typing import Any
 
 import pandas as pd
 
+from . import parties
 from .links import public_record_url
 from .schema import concat_frames
 
@@ -89,8 +90,8 @@ def evidence_columns(hits: pd.DataFrame, records: Mapping[str, Mapping[str, Any]
     ``records`` maps a patent id to its bibliography record (``jobs.enrich.bibliography_record`` of a
     P012 item). Added (replaced where present): ``apply_date``, ``publication_date``, ``grant_date``
     (datetime64; the hit's own ``apdt``/``pbdt`` where the bibliography has none), ``assignees``,
-    ``applicants``, ``owner`` (the current owners: the bibliography's assignees, else the hit's
-    ``current_assignee``) and ``record_url`` (:func:`~patsnap_pandas.frame.links.public_record_url`).
+    ``applicants``, ``owner`` (as :func:`~patsnap_pandas.frame.parties.owner_of` decides: the
+    bibliography's assignees, else the hit's ``current_assignee``, else its ``original_assignee``) and ``record_url`` (:func:`~patsnap_pandas.frame.links.public_record_url`).
 
     Examples
     --------
@@ -114,8 +115,10 @@ def evidence_columns(hits: pd.DataFrame, records: Mapping[str, Mapping[str, Any]
         out[name] = pd.Series(values, index=out.index, dtype="datetime64[ns]")
     for name in ("assignees", "applicants"):
         out[name] = pd.Series([row.get(name) for row in rows], index=out.index, dtype="string")
-    current = _column(out, "current_assignee")
-    out["owner"] = pd.Series([row.get("assignees") or _text(c) for row, c in zip(rows, current, strict=True)],
+    own = zip(_column(out, "current_assignee"), _column(out, "original_assignee"), strict=True)
+    out["owner"] = pd.Series([parties.owner_of({"assignees": row.get("assignees"), "current_assignee": current,
+                                                "original_assignee": original}) or None
+                              for row, (current, original) in zip(rows, own, strict=True)],
                              index=out.index, dtype="string")
     out["record_url"] = pd.Series([public_record_url(pn, code) for pn, code in
                                    zip(_column(out, "patent_pn"), _column(out, "authority"), strict=True)],
@@ -150,10 +153,6 @@ def cutoff_reasons(hits: pd.DataFrame, before: dt.date) -> dict[Hashable, str]:
 
 def _column(df: pd.DataFrame, name: str) -> Iterable[Any]:
     return df[name].tolist() if name in df.columns else [None] * len(df)
-
-
-def _text(value: Any) -> str | None:
-    return value.strip() if isinstance(value, str) and value.strip() else None
 
 
 def _hit_date(value: Any) -> pd.Timestamp | None:

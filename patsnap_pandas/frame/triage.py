@@ -49,7 +49,7 @@ MAX_COMPRESSION_RATIO = 200
 MAX_XLSX_MEMBERS = 250_000
 _EXCEL_MAX_COLUMNS = 16_384  # column XFD: no valid sheet has more
 _HEADERS = {"number": "patent_pn", "patent_pn": "patent_pn", "relevance": "relevance", "note": "note",
-            "query": "query", "marked by": "marked_by", "marked_by": "marked_by", "marked at (utc)": "marked_at",
+            "query": "query", "product": "query", "marked by": "marked_by", "marked_by": "marked_by", "marked at (utc)": "marked_at",
             "marked at": "marked_at", "marked_at": "marked_at"}
 _HEADER_WORDS = {"patent_pn": "Number", "relevance": "Relevance", "note": "Note", "query": "Query",
                  "marked_by": "Marked by", "marked_at": "Marked at (UTC)"}

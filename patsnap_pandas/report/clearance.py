@@ -30,7 +30,7 @@ from typing import Any
 import pandas as pd
 
 from ..errors import InvalidInputError
-from ..frame import words
+from ..frame import parties, words
 from ..frame.compare import HEIGHT, ThreeWay, three_way
 from ..frame.format import format_value, is_missing
 from ..frame.links import public_record_url
@@ -415,7 +415,7 @@ def _registered_scope(record: Any, before: _dt.date) -> list[tuple[str, str]]:
     if not isinstance(record, Mapping) or not _text(record.get("pn")):
         return []
     filed = _date(record.get("apdt"))
-    owner = _text(record.get("current_assignee")) or _text(record.get("original_assignee"))
+    owner = parties.owner_of(record)
     words_ = [_text(record.get("pn")), *([f"filed {filed.isoformat()}"] if filed else []), *([owner] if owner else [])]
     cutoff = ("the cutoff is its filing date (P069 gives no priority date)" if filed == before
               else "the cutoff was given")
@@ -511,7 +511,7 @@ def _from_record(record: Mapping[str, Any], image: Any, hits: Any) -> tuple[pd.D
         raise InvalidInputError(f"registered={dict(record)!r} is not valid: a record needs its publication number "
                                 "('pn', as P069 gives it).")
     code = "".join(itertools.takewhile(str.isalpha, number))[:2].upper()
-    owner = _text(record.get("current_assignee")) or _text(record.get("original_assignee"))
+    owner = parties.owner_of(record)
     row = {"patent_pn": number, "authority": _text(record.get("authority")) or code,
            "apply_date": record.get("apdt"), "publication_date": record.get("pbdt"),
            "title": _text(record.get("title")), "owner": owner, "image_url": None}

@@ -16,6 +16,7 @@ the package, the sections, the headers and the comments.
 
 from __future__ import annotations
 
+import inspect
 import re
 from pathlib import Path
 from typing import Any
@@ -76,6 +77,10 @@ def write_docx(report: Report | pd.DataFrame, path: str | Path, page_size: str =
     """
     check_choice(page_size, "page_size", PAGE_SIZES, what="page size")
     if isinstance(report, pd.DataFrame):
+        allowed = [name for name in inspect.signature(build_report).parameters if name != "df"]
+        unknown = sorted(set(options) - set(allowed))
+        if unknown:
+            raise InvalidInputError(f"{unknown} are not options of a report. Allowed: {', '.join(allowed)}.")
         report = build_report(report, **options)
     elif not isinstance(report, Report):
         raise InvalidInputError(f"report={type(report).__name__} is not valid: expected a Report "
@@ -91,8 +96,7 @@ def write_docx(report: Report | pd.DataFrame, path: str | Path, page_size: str =
     else:
         writer.search()
     writer.add_comments()
-    doc.core_properties.title = report.title[:255]
-    doc.core_properties.author = (report.author or "")[:255]
+    _properties(doc, report)
     target = Path(path)
     doc.save(str(target))
     return target
@@ -197,7 +201,7 @@ class _Writer:
         widths = p._shares([s for _h, s in heads])
         rows = [[self.job_cell(hit, h, job) for h, _s in heads] for hit in job.rows]
         (element,) = b.append(table(widths, rows, header=[p._head(h, right=h == "Score") for h, _s in heads]))
-        self._note_anchors(element, job.rows, 1)
+        p.note_anchors(element, job.rows, 1)
 
     def job_cell(self, hit: Hit, header: str, job: Job) -> str:
         """One cell of the job table: the main words, and the reason or owner small under them."""
@@ -236,7 +240,7 @@ class _Writer:
                  + para(run(pic.caption, color=MUTED, size=8.5), align="center")
                  + "".join(para(run(f"{k}: ", color=MUTED) + run(v), style="Cell") for k, v in pic.facts)
                  for pic, w in zip(tw.pictures, widths, strict=True)]
-        b.append(table(widths, [cells], header=heads) + para(run(tw.note, color=MUTED, size=8.5)))
+        b.append(table(widths, [cells], header=heads), para(run(tw.note, color=MUTED, size=8.5)))
 
     def excluded(self, job: Job) -> None:
         p = self.parts
@@ -292,12 +296,6 @@ class _Writer:
         sect.add_headerReference(WD_HEADER_FOOTER.PRIMARY, self.parts.body.part("header", header))
         sect.add_footerReference(WD_HEADER_FOOTER.PRIMARY, self.parts.body.part("footer", footer))
 
-    def _note_anchors(self, element: Any, hits: list[Hit], number_col: int) -> None:
-        w = "{http://schemas.openxmlformats.org/wordprocessingml/2006/main}"
-        for hit, tr in zip(hits, element.findall(f"{w}tr")[1:], strict=True):
-            if hit.note:
-                self.parts.comments.append((tr.findall(f"{w}tc")[number_col].find(f".//{w}r"), hit))
-
     def add_comments(self) -> None:
         """Each triage note as a Word comment on its hit's number in the candidate table, by its reviewer, dated."""
         from docx.text.run import Run
@@ -310,6 +308,19 @@ class _Writer:
                                            author=display_safe(author)[:255], initials=initials)
             if hit.marked_at is not None:
                 comment._comment_elm.date = hit.marked_at.replace(microsecond=0)
+
+
+def _properties(doc: Any, report: Report) -> None:
+    """The file's properties: the report's title, author and date (not python-docx's template's)."""
+    import datetime as dt
+
+    from .._version import __version__
+
+    props = doc.core_properties
+    props.title = display_safe(report.title)[:255]
+    props.author = props.last_modified_by = display_safe(report.author or "")[:255]
+    props.comments = f"Made with patsnap-pandas {__version__}" + (" from SANDBOX data" if report.sandbox else "")
+    props.created = props.modified = dt.datetime.now(dt.timezone.utc).replace(microsecond=0)
 
 
 def _styles(doc: Any) -> None:

@@ -189,8 +189,8 @@ class Parts:
 
     def picture(self, png: bytes | None, box: int, alt: str, caption: str = "") -> None:
         self.body.append(para(self.body.picture(png, box, box, alt), align="center", keep_next=bool(caption),
-                              space_after=0 if caption else None)
-                         + (para(run(caption, color=MUTED, size=9), align="center") if caption else ""))
+                              space_after=0 if caption else None),
+                         *([para(run(caption, color=MUTED, size=9), align="center")] if caption else []))
 
     def query(self, section: Section, box: int = round(8 * CM)) -> None:
         if section.multi_view:
@@ -198,7 +198,7 @@ class Parts:
             self.views(section)
             return
         self.heading("Query image", 2)
-        self.picture(section.query_image, box, "the query image", section.query)
+        self.picture(section.query_large or section.query_image, box, "the query image", section.query)
 
     def views(self, section: Section) -> None:
         """The views side by side, numbered in search order (four to a row)."""
@@ -264,11 +264,15 @@ class Parts:
                 self.heading(f"{title} ({len(members)})", 3)
             rows = [[self._cell(hit, fields, keys, section) for _h, _s, fields in columns] for hit in members]
             (element,) = self.body.append(table(widths, rows, header=head))
-            trs = element.findall(f"{{{_W}}}tr")[1:]
-            for hit, tr in zip(members, trs, strict=True):
-                if hit.note:
-                    anchor = tr.findall(f"{{{_W}}}tc")[number_col].find(f".//{{{_W}}}r")
-                    self.comments.append((anchor, hit))
+            self.note_anchors(element, members, number_col)
+
+    def note_anchors(self, element: Any, hits: Sequence[Hit], number_col: int) -> None:
+        """Remember where each noted hit's comment goes: the first run of its number in its row of ``element``
+        (the table, header row first), else the row's first run."""
+        for hit, tr in zip(hits, element.findall(f"{{{_W}}}tr")[1:], strict=True):
+            if hit.note:
+                anchor = tr.findall(f"{{{_W}}}tc")[number_col].find(f".//{{{_W}}}r")
+                self.comments.append((tr.find(f".//{{{_W}}}r") if anchor is None else anchor, hit))
 
     def _cell(self, hit: Hit, fields: tuple[str, ...], keys: set[str], section: Section) -> str:
         b = self.body
@@ -327,7 +331,7 @@ class Parts:
         rank = f"Rank {hit.rank}" if hit.rank is not None else "Unranked"
         head = para(run(f"{rank} \u00b7 score {_score(hit)} \u00b7 ", bold=True) + b.link(hit.number, hit.link, bold=True),
                     keep_next=True, space_after=60)
-        b.append(head + table([half, self.width - half], [[left, right]]) + para(space_after=0))
+        b.append(head, table([half, self.width - half], [[left, right]]), para(space_after=0))
 
     def facts(self, section: Section, hit: Hit) -> list[tuple[str, str]]:
         """The fields counsel needs, in words, only those with a value."""

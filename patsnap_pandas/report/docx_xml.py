@@ -38,6 +38,7 @@ _NS = {
 NSDECLS = " ".join(f'xmlns:{prefix}="{uri}"' for prefix, uri in _NS.items())
 _CJK = re.compile("[\u1100-\u11ff\u2e80-\u303f\u3040-\u30ff\u3130-\u318f\u3400-\u4dbf\u4e00-\u9fff"
                   "\uac00-\ud7af\uf900-\ufaff\uff00-\uffef\U00020000-\U0002fa1f]")
+_FIRST_TAG = re.compile(r"^(<[\w:]+)")
 _KANA = re.compile("[\u3040-\u30ff]")
 _HANGUL = re.compile("[\u1100-\u11ff\u3130-\u318f\uac00-\ud7af]")
 #: The East Asian font and language tag per script: fonts Word has on Windows and macOS.
@@ -201,16 +202,22 @@ class Body:
         part = cls(PackURI(f"/word/{kind}{n}.xml"), content, element, self.doc.part.package)
         return self.relate(part, RELATIONSHIP_TYPE.HEADER if kind == "header" else RELATIONSHIP_TYPE.FOOTER)
 
-    def append(self, xml: str) -> list[Any]:
-        """Parse ``xml`` (paragraphs and tables, their namespaces declared here) and add it at the end of the body."""
+    def append(self, *elements: str) -> list[Any]:
+        """Parse each of ``elements`` (one paragraph or table each) and add them at the end of the body.
+
+        Each is parsed with the namespaces declared on itself: moving an element whose namespaces
+        are declared on an ancestor into the document makes lxml fix up every node (0.17 s for a
+        table of 100 hits, against 1 ms).
+        """
         from docx.oxml import parse_xml
 
-        wrapper = parse_xml(f"<w:body {NSDECLS}>{xml}</w:body>")
         end = self.doc.element.body.sectPr
-        elements = list(wrapper)
-        for element in elements:
+        out = []
+        for xml in elements:
+            element = parse_xml(_FIRST_TAG.sub(rf"\1 {NSDECLS}", xml, count=1))
             end.addprevious(element)
-        return elements
+            out.append(element)
+        return out
 
     def picture(self, png: bytes | None, box_w: int, box_h: int, alt: str) -> str:
         """A run holding ``png`` scaled to fit ``box_w`` x ``box_h`` twips, its aspect ratio kept ("" for None)."""

@@ -104,7 +104,8 @@ def _formats(book: Any) -> dict[str, Any]:
         "score": book.add_format({**top, "num_format": "0.000"}),
         "int": book.add_format({**top, "num_format": "0"}),
         "date": book.add_format({**top, "num_format": "yyyy-mm-dd"}),
-        "stamp": book.add_format({**top, "num_format": "yyyy-mm-dd hh:mm"}),
+        "stamp": book.add_format({**top, "num_format": "yyyy-mm-dd hh:mm", "bg_color": "#FFF8C5", "border": 1,
+                                  "border_color": "#D0D7DE"}),
         "muted": book.add_format({"italic": True, "font_color": "#57606A", "text_wrap": True, "valign": "top"}),
         "edit": book.add_format({**top, "text_wrap": True, "bg_color": "#FFF8C5", "border": 1,
                                  "border_color": "#D0D7DE"}),
@@ -248,6 +249,9 @@ def _hits(report: Report, sheet: Any, fmt: dict) -> None:
     columns = list(report.columns)
     if report.batch and not any(c.key == "query" for c in columns):
         columns.insert(1, type(columns[0])("query", "Product", "text"))
+    if not any(c.key == "marked_by" for c in columns):  # counsel signs their marks here even when none was made
+        at = next((i + 1 for i, c in enumerate(columns) if c.key == "note"), len(columns))
+        columns[at:at] = [type(columns[0])(key, label, "text") for key, label, _width in _MARKED]
     last = len(columns) - 1
     row = _banner(report, sheet, fmt, last)
     _text(sheet, row, 0, report.title, fmt["title"])
@@ -274,8 +278,8 @@ def _hits(report: Report, sheet: Any, fmt: dict) -> None:
     else:
         _text(sheet, row, 0, "Each product's image is on the Products sheet.", fmt["muted"])
         row += 1
-    _text(sheet, row, 0, "Mark hits in the Relevance column (pick from the list) and add notes; "
-                         "patsnap_pandas.read_triage() reads them back.", fmt["muted"])
+    _text(sheet, row, 0, "Mark hits in the Relevance column (pick from the list), add notes, and put your name and "
+                         "the time (UTC) in Marked by and Marked at; patsnap_pandas.read_triage() reads them back.", fmt["muted"])
     row += 1
     header = row
     for col, column in enumerate(columns):
@@ -327,10 +331,12 @@ def _hit_cell(sheet: Any, row: int, col: int, key: str, hit: Hit, fmt: dict) -> 
         when = hit.dates.get(key)
         if isinstance(when, _dt.date):
             sheet.write_datetime(row, col, _dt.datetime(when.year, when.month, when.day), fmt["date"])
-    elif key == "marked_at":
-        if hit.marked_at is not None:  # a real date and time (UTC, as the header says)
+    elif key == "marked_at":  # a real date and time (UTC, as the header says), counsel may type theirs
+        if hit.marked_at is not None:
             sheet.write_datetime(row, col, hit.marked_at.replace(tzinfo=None), fmt["stamp"])
-    elif key in ("relevance", "note"):
+        else:
+            sheet.write_blank(row, col, None, fmt["stamp"])
+    elif key in ("relevance", "note", "marked_by"):
         value = getattr(hit, key)
         if value:
             sheet.write_string(row, col, _cell_text(value), fmt["edit"])
@@ -354,6 +360,8 @@ def _about(report: Report, sheet: Any, fmt: dict) -> None:
 
 # --- clearance and prior-art workbooks (report.clearance) -------------------------------------------------
 
+#: Who made each mark and when, after the Relevance and Note columns (read_triage reads them back).
+_MARKED = (("marked_by", words.COLUMN_LABELS["marked_by"], 18), ("marked_at", words.COLUMN_LABELS["marked_at"], 17))
 #: The job's Hits sheet: key, header, width (characters).
 _JOB_SHEET: dict[str, tuple[tuple[str, str, int], ...]] = {
     "clearance": (("image", "Image", 17), ("number", "Number", 20), ("authority", "Office", 20), ("score", "Score", 8),
@@ -362,10 +370,11 @@ _JOB_SHEET: dict[str, tuple[tuple[str, str, int], ...]] = {
                   ("expiry", "Expiry (estimate)", 13), ("expiry_certainty", "How sure", 16),
                   ("expiry_patsnap", "PatSnap's expiry", 13), ("expiry_apart", "Days apart", 9),
                   ("expiry_rule", "Rule", 44), ("next_renewal", "Next renewal", 30),
-                  ("relevance", "Relevance", 14), ("note", "Note", 30)),
+                  ("relevance", "Relevance", 14), ("note", "Note", 30), *_MARKED),
     "prior_art": (("image", "Image", 17), ("number", "Number", 20), ("authority", "Office", 20), ("score", "Score", 8),
                   ("kind", "Kind", 13), ("published", "Published", 12), ("applied", "Filed", 12),
-                  ("title", "Title", 40), ("assignees", "Owner", 34), ("relevance", "Relevance", 14), ("note", "Note", 30)),
+                  ("title", "Title", 40), ("assignees", "Owner", 34), ("relevance", "Relevance", 14), ("note", "Note", 30),
+                  *_MARKED),
 }
 
 
@@ -426,7 +435,7 @@ def _job_value(hit: Hit, key: str) -> Any:
 
 
 def _job_cell(sheet: Any, row: int, col: int, key: str, hit: Hit, fmt: dict) -> None:
-    if key in ("image", "number", "score", "relevance", "note"):
+    if key in ("image", "number", "score", "relevance", "note", "marked_by", "marked_at"):
         _hit_cell(sheet, row, col, key, hit, fmt)
         return
     value = _job_value(hit, key)
@@ -443,8 +452,8 @@ def _job_hits(report: Report, job: Job, sheet: Any, fmt: dict) -> None:
     columns = _JOB_SHEET[job.kind]
     row = _banner(report, sheet, fmt, len(columns) - 1)
     _text(sheet, row, 0, f"{job.table_heading} ({len(job.rows)})", fmt["title"])
-    _text(sheet, row + 1, 0, "Mark hits in the Relevance column (pick from the list) and add notes; "
-                             "patsnap_pandas.read_triage() reads them back.", fmt["muted"])
+    _text(sheet, row + 1, 0, "Mark hits in the Relevance column (pick from the list), add notes, and put your name "
+                             "and the time (UTC) in Marked by and Marked at; patsnap_pandas.read_triage() reads them back.", fmt["muted"])
     header = row + 2
     for col, (_key, label, width) in enumerate(columns):
         sheet.write_string(header, col, label, fmt["header"])

@@ -1,8 +1,9 @@
 """The store: one interface for what a client keeps, and the one place that decides where.
 
 A :class:`Store` hands out the parts a client works with -- the HTTP cache backend, the upload
-memo, the single-flight locks, the rate limiter, the usage counter (the budget) and the thumbnail
-store -- and says where it is, what it holds, and empties itself. Two backends implement it:
+memo, the single-flight locks, the rate limiter, the usage counter (the budget), the thumbnail
+store and the mark history (who marked which hit how, and when) -- and says where it is, what it
+holds, and empties itself (the mark history excepted). Two backends implement it:
 
 * :class:`~patsnap_pandas.store.local.LocalStore`: the cache folder (SQLite files, file locks),
   or memory only for a client made with ``cache=False``, or a requests-cache backend object the

@@ -37,7 +37,7 @@ CARD_PX = 180
 COMPARE_PX = 420
 #: Columns that describe the search rather than the hit (shown in the comparison's header).
 SEARCH_COLUMNS = ("search_id", "query")
-TRIAGE_COLUMNS = ("relevance", "note")
+TRIAGE_COLUMNS = ("relevance", "note", "marked_by", "marked_at")  # the mark and who/when: said under the controls
 DATE_COLUMNS = ("apdt", "pbdt", "isd", "apply_date", "publication_date", "grant_date", "expiry_estimate",
                 "expiry_patsnap")
 

@@ -181,8 +181,11 @@ class CompareView:
         if relevance or note:
             what = f"marked <b>{escape(relevance)}</b>" if relevance else "not marked"
             with_note = " with a note" if note else ""
-            self.mark_msg.value = (f'<span class="psp-msg-hint">{escape(df.at[index, "patent_pn"])} {what}{with_note}; '
-                                   f"{plural(marked, 'hit')} marked in all. Saved in panel.results.</span>")
+            who, when = self.state.mark_stamps.get(str(df.at[index, "patent_id"]), ("", ""))
+            stamp = (f' by {escape(who or "an unnamed reviewer")}' if who or when else "") + (
+                f', <span class="psp-nowrap">{escape(when.replace("T", " ")[:16])} UTC</span>' if when else "")
+            self.mark_msg.value = (f'<span class="psp-msg-hint">{escape(df.at[index, "patent_pn"])} {what}{with_note}'
+                                   f"{stamp}; {plural(marked, 'hit')} marked in all. Saved in panel.results.</span>")
         else:
             self.mark_msg.value = (f'<span class="psp-msg-hint">Not marked. {plural(marked, "hit")} '
                                    "marked in all.</span>")

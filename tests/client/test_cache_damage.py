@@ -6,12 +6,8 @@ recover from it; a file that cannot be written never throws a paid answer away.
 
 from __future__ import annotations
 
-import contextlib
-import os
 import sqlite3
-import subprocess
 import warnings
-from pathlib import Path
 
 import pytest
 
@@ -20,6 +16,7 @@ from patsnap_pandas.cli.main import main
 from patsnap_pandas.store import files as cache_files
 from patsnap_pandas.store import locks, upload_memo
 from patsnap_pandas.store.cache import cache_info, clear_cache
+from tests.helpers import read_only_file
 
 GARBAGE = b"this is not a SQLite database, it is what a crash or a bad copy leaves" * 40
 
@@ -74,23 +71,6 @@ def test_clear_cache_removes_a_garbage_http_cache(tmp_path):
     clear_cache(tmp_path)
     assert list(tmp_path.iterdir()) == []
     assert cache_info(tmp_path)["http_cache"]["responses"] == 0
-
-
-@contextlib.contextmanager
-def read_only_file(path: Path):
-    """``path`` made unwritable: immutable as root (chattr +i), read-only (0444) otherwise."""
-    if os.geteuid() == 0:
-        subprocess.run(["chattr", "+i", str(path)], check=True)
-        try:
-            yield
-        finally:
-            subprocess.run(["chattr", "-i", str(path)], check=True)
-    else:
-        path.chmod(0o444)
-        try:
-            yield
-        finally:
-            path.chmod(0o644)
 
 
 def test_a_read_only_http_cache_keeps_the_paid_answer_and_warns_once(sandbox, make_client, query_png, tmp_path):

@@ -104,3 +104,76 @@ def test_history_in_the_teams_redis_is_seen_by_everyone_sharing_it(hits, make_cl
         assert [e["marked_by"] for e in other.mark_log().read([first.lower()])] == ["Ana Li", "Bo Chen"]
     finally:
         other.close()
+
+
+def test_a_clearance_workbook_round_trip_keeps_who_and_when(clearance_frames, tmp_path):
+    from patsnap_pandas.report import clearance_report, write_excel
+
+    kept, excluded, provenance = clearance_frames
+    marked = _two_reviewers(kept)
+    path = write_excel(clearance_report(marked, excluded, provenance), tmp_path / "clearance.xlsx")
+    back = kept.patsnap.apply_triage(read_triage(path))
+    columns = ["patent_pn", "relevance", "marked_by", "marked_at"]
+    pd.testing.assert_frame_equal(back[columns], marked[columns])
+
+
+def test_a_hostile_reviewer_name_is_text_everywhere(hits, tmp_path):
+    from tests.helpers import HOSTILE_TITLE, assert_safe_html
+
+    name = "=HYPERLINK(\"http://x\")" + HOSTILE_TITLE
+    marked = hits.patsnap.mark(hits["patent_pn"].iloc[0], relevance="relevant", by=name, at=DAY_1)
+    page = marked.patsnap.to_html(tmp_path / "r.html").read_text(encoding="utf-8")
+    assert_safe_html(page, "a report with a hostile reviewer name")
+    assert "&lt;img src=x onerror=alert(1)&gt;" in page.replace("<wbr>", "")
+    sheet = openpyxl.load_workbook(marked.patsnap.to_excel(tmp_path / "r.xlsx"))["Hits"]
+    cells = [c for row in sheet.iter_rows() for c in row if c.value == name]
+    assert cells and all(c.data_type == "s" for c in cells)  # text, never a formula
+
+
+@pytest.mark.parametrize("page_size", ["A4", "Letter"])
+def test_who_and_when_fit_the_pdf_page(hits, tmp_path, page_size):
+    from tests.helpers import pdf_pages, words_misplaced
+
+    marked = hits
+    for i, pn in enumerate(hits["patent_pn"]):
+        marked = marked.patsnap.mark(pn, relevance=("relevant", "not relevant", "unsure")[i % 3],
+                                     note=f"checked-{i} against the outline", by="Anastasia Papadopoulou-Whitfield",
+                                     at=DAY_2)
+    path = marked.patsnap.to_pdf(tmp_path / "r.pdf", page_size=page_size)
+    assert [(page, words_misplaced(path, page)) for page in range(1, pdf_pages(path) + 1)
+            if words_misplaced(path, page)] == []
+    text = " ".join(pdf_text(path).split())
+    assert text.count("2026-12-08 16:05 UTC") >= len(hits)  # every row says when (cards too)
+
+
+def test_counsel_signs_a_mark_in_excel_and_it_comes_back(hits, tmp_path):
+    path = hits.patsnap.to_excel(tmp_path / "r.xlsx")  # nothing marked yet: the columns are there to fill
+    book = openpyxl.load_workbook(path)
+    sheet = book["Hits"]
+    header_row = next(row for row in sheet.iter_rows() if any(c.value == "Number" for c in row))
+    at = {c.value: c.column for c in header_row}
+    first = header_row[0].row + 1
+    sheet.cell(first, at["Relevance"]).value = "Relevant"
+    sheet.cell(first, at["Marked by"]).value = "  C. Counsel "
+    sheet.cell(first, at["Marked at (UTC)"]).value = dt.datetime(2026, 12, 9, 14, 0)
+    book.save(path)
+    back = hits.patsnap.apply_triage(read_triage(path))
+    assert back.loc[0, ["relevance", "marked_by", "marked_at"]].tolist() == ["relevant", "C. Counsel",
+                                                                             "2026-12-09T14:00:00Z"]
+    assert back["marked_by"].iloc[1:].isna().all()
+
+
+def test_a_batch_workbook_round_trip_keeps_the_product_and_who_and_when(client, corpus, tmp_path):
+    from tests.helpers import design_png
+
+    catalogue = pd.DataFrame({"sku": ["C-1", "C-1b"], "photo": [design_png(corpus, 5), design_png(corpus, 5)]})
+    batch = catalogue.patsnap.search_each("photo", label_column="sku", limit=3, client=client, progress=False)
+    first = batch["patent_pn"].iloc[0]
+    assert (batch["patent_pn"] == first).sum() == 2  # the same design under both products
+    marked = batch.patsnap.mark((batch["patent_pn"] == first) & (batch["query"] == "C-1b"), relevance="relevant",
+                                by="Ana Li", at=DAY_1)
+    marks = read_triage(marked.patsnap.to_excel(tmp_path / "batch.xlsx"))
+    assert "query" in marks.columns  # the Product column is read back
+    back = batch.patsnap.apply_triage(marks)
+    columns = ["query", "patent_pn", "relevance", "marked_by", "marked_at"]
+    pd.testing.assert_frame_equal(back[columns], marked[columns])

@@ -16,7 +16,7 @@ from patsnap_pandas import InvalidInputError
 from patsnap_pandas.frame import words
 from patsnap_pandas.report import build_report, clearance_report, comparison, prior_art_report, write_docx, write_html
 from patsnap_pandas.report.docx_xml import CJK_FONTS, east_asian_font
-from tests.helpers import design_png, pdf_pages, pdf_text
+from tests.helpers import design_png, pdf_pages, pdf_text, words_misplaced
 
 BANNER = words.SANDBOX_BANNER
 UTC = dt.timezone.utc
@@ -151,6 +151,18 @@ def test_word_report_of_a_batch_has_a_banner_on_every_section(client, corpus, tm
         firsts, anchored)
 
 
+def test_executive_summary_says_markets_dates_and_counts(client, corpus, tmp_path):
+    from patsnap_pandas import search_designs
+
+    df = search_designs(design_png(corpus, 5), client=client, limit=8, country="US,CN",
+                        apply_start_time="2010-01-01", apply_end_time="2024-12-31")
+    document = docx.Document(write_docx(build_report(df), tmp_path / "filtered.docx"))
+    summary = {row.cells[0].text: row.cells[1].text for row in document.tables[1].rows}
+    assert summary["Markets"] == "China, United States" or summary["Markets"] == "United States, China"
+    assert summary["Dates"] == "Applied 2010-01-01 to 2024-12-31"
+    assert summary["Hits"] == "8 of 8 fetched" and summary["Marks"] == "0 marked relevant, 8 not marked"
+
+
 def test_live_like_report_names_its_source_and_no_sandbox(plain_hits, tmp_path):
     document = docx.Document(write_docx(build_report(plain_hits), tmp_path / "live.docx"))
     headers = _headers(document)
@@ -231,6 +243,30 @@ def test_hostile_text_stays_text_and_the_file_stays_valid(hits, tmp_path):
         assert "instrText" not in z.read("word/document.xml").decode().replace("NUMPAGES", "").replace("PAGE", "")
 
 
+def test_the_package_is_consistent(marked, tmp_path):
+    """What Word checks when it opens a file: every relationship id used resolves, drawing ids are unique,
+    each picture is stored once, headers and footers are parts of their own with their content type."""
+    path = write_docx(build_report(marked), tmp_path / "r.docx")
+    with zipfile.ZipFile(path) as z:
+        names = set(z.namelist())
+        document = z.read("word/document.xml").decode()
+        rels = z.read("word/_rels/document.xml.rels").decode()
+        types = z.read("[Content_Types].xml").decode()
+        media = [z.read(n) for n in names if n.startswith("word/media/")]
+    targets = dict(re.findall(r'Id="([^"]+)"[^>]*Target="([^"]+)"', rels))
+    used = set(re.findall(r'r:(?:embed|id)="([^"]+)"', document))
+    assert used and used <= set(targets)
+    for rid in used:
+        target = targets[rid]
+        assert target.startswith("http") or f"word/{target}" in names, target
+    ids = re.findall(r'<wp:docPr id="(\d+)"', document)
+    assert len(ids) == len(set(ids)) >= 12
+    assert len(media) == len(set(media))  # the same picture (a summary's best match) embedded once
+    headers = [n for n in names if re.fullmatch(r"word/header\d+\.xml", n)]
+    assert len(headers) == 3 and types.count("wordprocessingml.header+xml") == 3
+    assert 'Extension="png"' in types or types.count("image/png") >= len(media)
+
+
 def test_bad_input_is_refused_before_anything_is_written(hits, tmp_path):
     report = build_report(hits.head(2))
     with pytest.raises(InvalidInputError, match=r"page_size='A5' is not valid"):
@@ -239,6 +275,8 @@ def test_bad_input_is_refused_before_anything_is_written(hits, tmp_path):
         write_docx("hits.csv", tmp_path / "x.docx")
     with pytest.raises(InvalidInputError, match=r"\['title'\] are options of a frame's report"):
         write_docx(report, tmp_path / "x.docx", title="T")
+    with pytest.raises(InvalidInputError, match=r"\['titel'\] are not options of a report. Allowed: title, "):
+        write_docx(hits.head(2), tmp_path / "x.docx", titel="T")
     assert not (tmp_path / "x.docx").exists()
 
 
@@ -253,6 +291,8 @@ def test_accessor_to_docx(hits, tmp_path):
     path = hits.patsnap.to_docx(tmp_path / "hits.docx", title="Chairs", page_size="Letter")
     document = docx.Document(path)
     assert document.paragraphs[0].text == "Chairs" and document.core_properties.title == "Chairs"
+    props = document.core_properties
+    assert props.author == "" and "python-docx" not in props.comments and props.created.year >= 2026
     with pytest.raises(InvalidInputError, match="page_size"):
         hits.patsnap.to_docx(tmp_path / "x.docx", page_size="A3")
 
@@ -270,6 +310,7 @@ def test_libreoffice_renders_every_page_with_the_banner(marked, tmp_path, page_s
     for page in range(1, pages + 1):
         text = pdf_text(pdf, page)
         assert BANNER in text and f"Page {page} of {pages}" in " ".join(text.split()), page
+        assert words_misplaced(pdf, page) == [], page  # tables inside the margins, no text over text
     text = pdf_text(pdf)
     assert "Executive summary" in text and "Not a legal opinion" in text
     assert "扶手" in text  # CJK drawn (Noto CJK for SimSun), not boxes

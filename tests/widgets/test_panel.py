@@ -355,7 +355,7 @@ def test_a_card_opens_the_comparison_with_every_field_and_the_public_record(clie
         assert max(im.size) == min(max(native), 512)  # fetched large (the card has 256 px at most)
     assert "Query: query.png" in body
     for column in row.index:
-        if column not in ("search_id", "query", "relevance", "note"):
+        if column not in ("search_id", "query", "relevance", "note", "marked_by", "marked_at"):
             label = words.COLUMN_LABELS[column]  # every field of a hit has a label for people
             assert f'<th scope="row">{html.escape(label)}</th>' in body, column
     assert words.loc_in_words(row["loc"][0]) in html.unescape(body)
@@ -374,6 +374,8 @@ def test_a_card_opens_the_comparison_with_every_field_and_the_public_record(clie
 
 def test_marks_go_into_results_and_survive_load_more_and_a_new_search(client, sandbox, query_png, tmp_path):
     panel = searched(SearchPanel(client, export_dir=tmp_path), query_png, limit=5)
+    panel.state.reviewer = "Ana Li"
+    panel.state.clock = lambda: dt.datetime(2026, 12, 7, 9, 30, tzinfo=dt.timezone.utc)
     panel.open_hit(1)
     pid = panel.results.loc[panel.state.open_row, "patent_id"]
     panel.relevance.value = "relevant"
@@ -382,7 +384,8 @@ def test_marks_go_into_results_and_survive_load_more_and_a_new_search(client, sa
     marked = df[df["patent_id"] == pid]
     assert marked["relevance"].tolist() == ["relevant"] and marked["note"].tolist() == ["same handle, <b>bold</b>"]
     assert df["relevance"].notna().sum() == 1
-    assert "marked <b>relevant</b> with a note; 1 hit marked in all" in panel.mark_msg.value
+    assert ('marked <b>relevant</b> with a note by Ana Li, <span class="psp-nowrap">2026-12-07 09:30 UTC</span>; '
+            "1 hit marked in all") in panel.mark_msg.value
     card = card_texts(panel)[1]
     assert '<span class="psp-mark psp-mark-relevant">relevant</span>' in card
     panel.mark(3, "not relevant")

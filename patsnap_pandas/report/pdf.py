@@ -141,7 +141,8 @@ def printable(report: Report) -> Report:
                                               query=cut(h.query), loc=cut(h.loc), legal_status=cut(h.legal_status),
                                               in_force_reason=cut(h.in_force_reason), expiry_rule=cut(h.expiry_rule),
                                               expiry_certainty=cut(h.expiry_certainty),
-                                              next_renewal=cut(h.next_renewal))
+                                              next_renewal=cut(h.next_renewal), marked_by=cut(h.marked_by),
+                                              inventors=cut(h.inventors))
         return done[id(h)]
 
     def groups(rows: list[GroupRow]) -> list[GroupRow]:

@@ -138,3 +138,15 @@ def test_a_batch_keeps_each_products_picture_for_its_report(client, corpus):
         kept = [store.get("query", url) for url in batch.attrs["query_url_by_label"].values()]
     assert len(kept) == 2 and all(png is not None and png.startswith(b"\x89PNG") for png in kept)
     assert all(section.query_image is not None for section in build_report(batch).sections)
+
+
+def test_a_reviewer_name_or_inventor_list_of_any_length_is_cut_in_the_pdf(hits):
+    from patsnap_pandas.report.pdf import printable
+
+    df = _marked(hits.head(3))
+    df["marked_by"] = "R" * 5000
+    report = build_report(df)
+    report.sections[0].hits[0].inventors = "I" * 5000
+    hit = printable(report).sections[0].hits[0]
+    assert len(hit.marked_by) < 600 and len(hit.inventors) < 600 and "5,000 characters in all" in hit.marked_by
+    assert len(report.sections[0].hits[0].marked_by) == 5000  # the report itself keeps the whole name

@@ -62,6 +62,7 @@ table.kv{table-layout:fixed;width:100%%}
 table.kv th{width:32%%;white-space:normal}
 table.hits,table.groups,table.overview,table.excluded{table-layout:fixed;width:100%%}
 table.hits{font-size:7.5pt}
+table.hits th.product-row{font-size:9pt;background:#fff}
 table.overview th:nth-child(1),table.overview th:nth-child(4){width:13%%}
 table.overview th:nth-child(2){width:15%%}
 table.overview th:nth-child(3){width:6%%}

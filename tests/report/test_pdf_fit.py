@@ -150,3 +150,13 @@ def test_a_reviewer_name_or_inventor_list_of_any_length_is_cut_in_the_pdf(hits):
     hit = printable(report).sections[0].hits[0]
     assert len(hit.marked_by) < 600 and len(hit.inventors) < 600 and "5,000 characters in all" in hit.marked_by
     assert len(report.sections[0].hits[0].marked_by) == 5000  # the report itself keeps the whole name
+
+
+def test_a_batch_hits_table_names_its_product_on_every_page(client, corpus, tmp_path):
+    catalogue = pd.DataFrame({"sku": ["C-1", "L-2"], "photo": [design_png(corpus, 5), design_png(corpus, 9)]})
+    batch = catalogue.patsnap.search_each("photo", label_column="sku", limit=10, client=client, progress=False)
+    path = write_pdf(build_report(_marked(batch)), tmp_path / "batch.pdf")
+    pages = [pdf_text(path, page) for page in range(1, pdf_pages(path) + 1)]
+    tables = [text for text in pages if HITS_HEADER.search(text)]
+    assert len(tables) > 2  # ten rows do not fit under a product's cards: the tables run over a page
+    assert all(re.search(r"Product: (C-1|L-2)\s+Image\s+Rank", text) for text in tables)

@@ -88,7 +88,7 @@ def _fetcher(weasyprint: Any, images: dict[bytes, str]) -> Any:
         if url.startswith("data:"):
             with urllib.request.urlopen(url) as response:  # noqa: S310 - a data: URI, read in memory
                 return response.read(), response.headers.get_content_type()
-        raise ValueError(f"a report loads no external resource ({url[:40]})")
+        raise PermissionError(f"a report loads no external resource ({url[:40]})")
 
     base = getattr(weasyprint, "URLFetcher", None)
     if base is None:  # WeasyPrint before 68: a function returning a dict

@@ -160,3 +160,16 @@ def test_a_batch_hits_table_names_its_product_on_every_page(client, corpus, tmp_
     tables = [text for text in pages if HITS_HEADER.search(text)]
     assert len(tables) > 2  # ten rows do not fit under a product's cards: the tables run over a page
     assert all(re.search(r"Product: (C-1|L-2)\s+Image\s+Rank", text) for text in tables)
+
+
+def test_the_pdf_writer_serves_the_reports_images_and_refuses_any_other_url():
+    import weasyprint
+
+    from patsnap_pandas.report.pdf import _fetcher
+
+    fetch = _fetcher(weasyprint, {b"\x89PNG\r\n\x1a\nfake": f"{IMAGE_SCHEME}0"})
+    answer = fetch(f"{IMAGE_SCHEME}0")
+    assert answer.read() == b"\x89PNG\r\n\x1a\nfake" and answer.content_type == "image/png"
+    for url in ("http://127.0.0.1:1/x.png", "file:///etc/passwd", f"{IMAGE_SCHEME}1"):
+        with pytest.raises(PermissionError, match="loads no external resource"):
+            fetch(url)

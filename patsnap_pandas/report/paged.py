@@ -34,7 +34,15 @@ HIT_COLUMN_SHARES: dict[str, int] = {
 
 
 def column_widths(headers: list[str], shares: dict[str, int] | None = None) -> list[int]:
-    """Whole percentages, one per header, summing to 100 (the print widths of a fixed table)."""
+    """Whole percentages, one per header, summing to 100 (the print widths of a fixed table).
+
+    Examples
+    --------
+    >>> column_widths(["Image", "Title", "Relevance and note"])
+    [23, 35, 42]
+    >>> column_widths(["Best match", "Name"], {"Best match": 1, "Name": 3})
+    [25, 75]
+    """
     table = HIT_COLUMN_SHARES if shares is None else shares
     raw = [table.get(h, 10) for h in headers]
     total = sum(raw)
@@ -118,5 +126,11 @@ def print_css(page_size: str, fonts: str, banner: str, made: str) -> str:
     """The paged CSS: page size and margins, the running header and footer, fixed tables, image sizes.
 
     ``banner`` and ``made`` must already be safe inside a CSS string (no quote, no backslash).
+
+    Examples
+    --------
+    >>> css = print_css("A4", "sans-serif", "SANDBOX", "Chairs - made today")
+    >>> "size:A4" in css, "image-resolution:200dpi" in css, "flex" in css
+    (True, True, False)
     """
     return _PRINT_CSS % {"page": page_size, "fonts": fonts, "banner": banner, "made": made, "dpi": PRINT_DPI}

@@ -274,6 +274,8 @@ def _read(path: Path, limits: Any) -> tuple[dict[str, list[Any]], list[int], lis
             for member, handler in (("word/comments.xml", comments), ("docProps/core.xml", core)):
                 if member in names:
                     _parse(archive, member, handler, damaged)
+    except InvalidInputError:
+        raise
     except (zipfile.BadZipFile, OSError, ValueError, EOFError) as exc:
         raise damaged("a damaged zip file", exc) from None
     saved = (" ".join(core.by.split()) or None, _when(core.at))
@@ -315,7 +317,7 @@ def _hits(path: Path, grids: list[_Grid], comments: dict[str, tuple[str, str, st
                                ("query", grid.query), ("marked_by", kept.by),
                                ("marked_at", mark_time(kept.at) if kept.at else None)):
                 columns[key].append(value)
-            if kept is not mine and (kept.relevance or None) != (mine.relevance or None):
+            if kept is not mine and mine.relevance and kept.relevance != mine.relevance:
                 disagreements.append({"patent_pn": number, "query": grid.query, "rows": [numbers[-1]],
                                       "relevance": [mine.relevance, kept.relevance], "note": [mine.note, kept.note],
                                       "kept": kept.source})
@@ -336,8 +338,8 @@ def _comment_says(comment: tuple[str, str, str]) -> _Say | None:
     by = " ".join(author.split()) or None
     source = f"a comment by {by or 'an unnamed reviewer'}" + (f" of {when:%Y-%m-%d %H:%M} UTC" if when else "")
     if found is None:
-        return _Say(None, text.strip() or None, by, when, source)
-    return _Say(found.group(1).lower(), found.group(2).strip() or None, by, when, source)
+        return _Say(None, text if text.strip() else None, by, when, source)
+    return _Say(found.group(1).lower(), found.group(2) if found.group(2).strip() else None, by, when, source)
 
 
 def _row_says(cell: list[_Para], saved: tuple[str | None, dt.datetime | None]) -> _Say:
@@ -356,7 +358,7 @@ def _row_says(cell: list[_Para], saved: tuple[str | None, dt.datetime | None]) -
             at = _when(line.group(2)) if line.group(2) else None
     elif relevance and at is None:
         by, at = saved
-    note = "\n".join(note_lines + [p.text.strip() for p in lines]) or None
+    note = "\n".join(note_lines + [p.text for p in lines]) or None
     return _Say(relevance, note, by, at, "row")
 
 

@@ -1,4 +1,5 @@
-"""Reading counsel's marks back: from the Excel report, a CSV or a parquet file, within bounds.
+"""Reading counsel's marks back: from the Excel report, a CSV or a parquet file, within bounds
+(a Word report: :mod:`.triage_docx`).
 
 The Excel report has a drop-down on the relevance column: counsel marks there, and
 :func:`read_triage` reads the marks and notes back (then
@@ -90,7 +91,7 @@ class _Table:
 
 def read_triage(path: str | Path, *, max_rows: int = MAX_TRIAGE_ROWS, max_cells: int = MAX_TRIAGE_CELLS,
                 max_bytes: int = MAX_TRIAGE_BYTES) -> pd.DataFrame:
-    """Read marks and notes back from an Excel report, a CSV or a parquet file.
+    """Read marks and notes back from an Excel or Word report, a CSV or a parquet file.
 
     The file is checked before it is loaded (a file from outside may be hostile): its
     kind by content (a CSV or a web page named ``.xlsx`` is refused, saying what it is),
@@ -105,8 +106,10 @@ def read_triage(path: str | Path, *, max_rows: int = MAX_TRIAGE_ROWS, max_cells:
     ----------
     path : str or Path
         An ``.xlsx`` written by ``write_excel`` / ``df.patsnap.to_excel`` (its Hits
-        sheet, after counsel edited the Relevance and Note columns), or a ``.csv`` /
-        ``.parquet`` of a result frame.
+        sheet, after counsel edited the Relevance and Note columns), a ``.docx`` written
+        by ``write_docx`` / ``df.patsnap.to_docx`` (the candidate table's rows and the Word
+        comments in them: :func:`.triage_docx.read_docx`), or a ``.csv`` / ``.parquet`` of
+        a result frame.
     max_rows : int, default :data:`MAX_TRIAGE_ROWS`
         Rows read at most (a sheet's rows up to the last one used; a CSV's or parquet
         file's data rows); a larger file is refused, not truncated.
@@ -147,7 +150,7 @@ def read_triage(path: str | Path, *, max_rows: int = MAX_TRIAGE_ROWS, max_cells:
     >>> read_triage("marks.xlsx")
     Traceback (most recent call last):
     ...
-    patsnap_pandas.errors.InvalidInputError: path='marks.xlsx' is not valid: it is named .xlsx but it is a text file (a CSV?), not an Excel workbook. read_triage reads an Excel workbook (.xlsx), a CSV (.csv) or a parquet file (.parquet). If it is a CSV, name it .csv.
+    patsnap_pandas.errors.InvalidInputError: path='marks.xlsx' is not valid: it is named .xlsx but it is a text file (a CSV?), not an Excel workbook. read_triage reads an Excel workbook (.xlsx), a CSV (.csv) or a parquet file (.parquet), or a Word report (.docx). If it is a CSV, name it .csv.
     >>> client.close()
     """
     target = Path(path)

@@ -242,7 +242,36 @@ def _count_rows(archive: zipfile.ZipFile, limits: Any, fail: Any, damaged: Any) 
 
 def read_docx(path: Path, limits: Any) -> Any:
     """The marks frame of a Word report (as :func:`~.triage.read_triage` returns it), its zip checked first;
-    the rows whose text disagrees with the mark kept are warned and added to the conflicts."""
+    the rows whose text disagrees with the mark kept are warned and added to the conflicts.
+
+    Examples
+    --------
+    A reply in Word on the next day changes the mark; the row still saying the old one is reported:
+
+    >>> import datetime as dt, docx, warnings
+    >>> from docx.text.run import Run
+    >>> from patsnap_pandas import PatsnapClient, read_triage, samples, search_designs
+    >>> client = PatsnapClient.sandbox()
+    >>> hits = search_designs(samples.image("armchair"), client=client, limit=3)
+    >>> first = hits["patent_pn"].iloc[0]
+    >>> hits = hits.patsnap.mark(first, relevance="relevant", note="same backrest", by="Ana Li",
+    ...                          at="2026-12-07T09:30:00Z")
+    >>> document = docx.Document(hits.patsnap.to_docx("chairs.docx"))
+    >>> start = next(document.element.body.iter(  # where the report's comment on the hit's number starts
+    ...     "{http://schemas.openxmlformats.org/wordprocessingml/2006/main}commentRangeStart"))
+    >>> reply = document.add_comment(Run(start.getnext(), None), text="not relevant: the legs differ",
+    ...                              author="Bo Chen", initials="BC")   # Bo's reply, on the same number
+    >>> reply._comment_elm.date = dt.datetime(2026, 12, 8, 16, 5)
+    >>> document.save("chairs.docx")
+    >>> with warnings.catch_warnings(record=True) as caught:
+    ...     warnings.simplefilter("always")
+    ...     marks = read_triage("chairs.docx")
+    >>> marks.loc[0, ["relevance", "note", "marked_by", "marked_at"]].tolist()
+    ['not relevant', 'the legs differ', 'Bo Chen', '2026-12-08T16:05:00Z']
+    >>> marks.attrs["triage_report"]["conflicts"][0]["kept"], caught[0].category.__name__
+    ('a comment by Bo Chen of 2026-12-08 16:05 UTC', 'TriageWarning')
+    >>> client.close()
+    """
     from . import triage
 
     triage._check_zip(path, limits, ".docx")

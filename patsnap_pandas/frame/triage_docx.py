@@ -39,6 +39,7 @@ from .schema import RELEVANCE_VALUES
 __all__ = ["read_docx"]
 
 _W = "http://schemas.openxmlformats.org/wordprocessingml/2006/main"
+_W14 = "http://schemas.microsoft.com/office/word/2010/wordml"
 _TR_TAG = re.compile(rb"<(?:[A-Za-z_][\w.-]*:)?tr[\s/>]")
 _MARK = re.compile(r"^\s*(" + "|".join(sorted(map(re.escape, RELEVANCE_VALUES), key=len, reverse=True))
                    + r")\s*(?:[:\-\u2013\u2014]\s*|$)(.*)$", re.IGNORECASE | re.DOTALL)
@@ -52,6 +53,7 @@ _EARLIEST = dt.datetime.min.replace(tzinfo=dt.timezone.utc)
 class _Para:
     text: str = ""
     tracked: tuple[str, str] | None = None  # (author, date) of the latest tracked insertion in it
+    removed: tuple[str, str] | None = None  # (author, date) of the latest tracked deletion in it
     style: str = ""
 
 
@@ -87,6 +89,7 @@ class _Document:
         self._tables: list[_Grid] = []
         self._para: _Para | None = None
         self._inserted: list[tuple[str, str]] = []
+        self._deleted: list[tuple[str, str]] = []
         self._in_text = False
         self._query: str | None = None
         self.rows = self.cells = 0
@@ -103,8 +106,11 @@ class _Document:
             self._para = _Para()
         elif tag == "pStyle" and self._para is not None:
             self._para.style = attrs.get(f"{_W} val", "")
-        elif tag == "ins":
-            self._inserted.append((attrs.get(f"{_W} author", ""), attrs.get(f"{_W} date", "")))
+        elif tag in ("ins", "del"):
+            (self._inserted if tag == "ins" else self._deleted).append(
+                (attrs.get(f"{_W} author", ""), attrs.get(f"{_W} date", "")))
+        elif tag == "delText" and self._deleted and self._para is not None:
+            self._para.removed = self._deleted[-1]
         else:
             self._table_start(tag, attrs)
 
@@ -135,6 +141,8 @@ class _Document:
             self._in_text = False
         elif tag == "ins" and self._inserted:
             self._inserted.pop()
+        elif tag == "del" and self._deleted:
+            self._deleted.pop()
         elif tag == "p" and self._para is not None:
             para, self._para = self._para, None
             if para.style.lower().startswith("heading") and not self._tables:
@@ -152,10 +160,10 @@ class _Document:
 
 
 class _Comments:
-    """``word/comments.xml``: id -> (author, date, text)."""
+    """``word/comments.xml``: id -> (author, date, text, the w14:paraId of its last paragraph)."""
 
     def __init__(self) -> None:
-        self.found: dict[str, tuple[str, str, str]] = {}
+        self.found: dict[str, tuple[str, str, str, str]] = {}
         self._current: list[str] | None = None
         self._in_text = False
 
@@ -164,23 +172,46 @@ class _Comments:
         if uri != _W:
             return
         if tag == "comment":
-            self._current = [attrs.get(f"{_W} id", ""), attrs.get(f"{_W} author", ""), attrs.get(f"{_W} date", ""), ""]
-        elif self._current is not None and tag == "p" and self._current[3]:
-            self._current[3] += "\n"
+            self._current = [attrs.get(f"{_W} id", ""), attrs.get(f"{_W} author", ""), attrs.get(f"{_W} date", ""),
+                             "", ""]
+        elif self._current is not None and tag == "p":
+            self._current[3] += "\n" if self._current[3] else ""
+            self._current[4] = attrs.get(f"{_W14} paraId", "")
         elif self._current is not None and tag in _TEXT_MARKS:
             self._current[3] += _TEXT_MARKS[tag]
         self._in_text = tag == "t"
 
     def end(self, name: str) -> None:
         if name == f"{_W} comment" and self._current is not None:
-            cid, author, date, text = self._current
-            self.found[cid] = (author, date, text)
+            cid, author, date, text, para = self._current
+            self.found[cid] = (author, date, text, para)
             self._current = None
         self._in_text = False
 
     def text(self, data: str) -> None:
         if self._in_text and self._current is not None:
             self._current[3] += data
+
+
+class _Pairs:
+    """One attribute's value by another's, on the elements of one name (local names, any namespace): Word's
+    ``commentsIds.xml`` (paraId -> durableId) and ``commentsExtensible.xml`` (durableId -> dateUtc)."""
+
+    def __init__(self, element: str, key: str, value: str) -> None:
+        self.element, self.key, self.value = element, key, value
+        self.found: dict[str, str] = {}
+
+    def start(self, name: str, attrs: dict[str, str]) -> None:
+        if name.rpartition(" ")[2] == self.element:
+            local = {k.rpartition(" ")[2]: v for k, v in attrs.items()}
+            if self.key in local and self.value in local:
+                self.found[local[self.key]] = local[self.value]
+
+    def end(self, name: str) -> None:
+        pass
+
+    def text(self, data: str) -> None:
+        pass
 
 
 class _Core:
@@ -295,12 +326,14 @@ def _read(path: Path, limits: Any) -> tuple[dict[str, list[Any]], list[int], lis
         return triage._refuse(path, f"the document has {what}", limit, parameter, constant, unit=kind)
 
     document, comments, core = _Document(fail, limits), _Comments(), _Core()
+    ids, dates = _Pairs("commentId", "paraId", "durableId"), _Pairs("commentExtensible", "durableId", "dateUtc")
     try:
         with zipfile.ZipFile(path) as archive:
             names = set(archive.namelist())
             _count_rows(archive, limits, fail, damaged)
             _parse(archive, "word/document.xml", document, damaged)
-            for member, handler in (("word/comments.xml", comments), ("docProps/core.xml", core)):
+            for member, handler in (("word/comments.xml", comments), ("docProps/core.xml", core),
+                                    ("word/commentsIds.xml", ids), ("word/commentsExtensible.xml", dates)):
                 if member in names:
                     _parse(archive, member, handler, damaged)
     except InvalidInputError:
@@ -308,7 +341,10 @@ def _read(path: Path, limits: Any) -> tuple[dict[str, list[Any]], list[int], lis
     except (zipfile.BadZipFile, OSError, ValueError, EOFError) as exc:
         raise damaged("a damaged zip file", exc) from None
     saved = (" ".join(core.by.split()) or None, _when(core.at))
-    return _hits(path, document.grids, comments.found, saved)
+    # Word writes a comment's w:date in the reviewer's local time; Word 365 adds the true UTC time (dateUtc)
+    found = {cid: (author, dates.found.get(ids.found.get(para, ""), date), text)
+             for cid, (author, date, text, para) in comments.found.items()}
+    return _hits(path, document.grids, found, saved)
 
 
 def _hits(path: Path, grids: list[_Grid], comments: dict[str, tuple[str, str, str]],
@@ -380,6 +416,8 @@ def _row_says(cell: list[_Para], saved: tuple[str | None, dt.datetime | None]) -
         note_lines = [found.group(2).strip()] if found.group(2).strip() else []
         if first.tracked:
             by, at = " ".join(first.tracked[0].split()) or None, _when(first.tracked[1])
+    elif cell and cell[0].removed:  # the mark deleted with Track Changes on: cleared, by whom and when
+        by, at = " ".join(cell[0].removed[0].split()) or None, _when(cell[0].removed[1])
     if lines and (line := _BY.match(" ".join(lines[0].text.split()))):
         lines.pop(0)
         if at is None:

@@ -68,8 +68,9 @@ def _comment(document, row, text: str, author: str, when: dt.datetime) -> None:
     comment._comment_elm.date = when.astimezone(UTC).replace(tzinfo=None)
 
 
-def _retype_tracked(row, value: str, author: str, when: dt.datetime) -> None:
-    """Replace the mark with ``value`` as Word does with Track Changes on: the old runs in w:del, the new in w:ins."""
+def _retype_tracked(row, value: str | None, author: str, when: dt.datetime) -> None:
+    """Replace the mark with ``value`` (None: delete it) as Word does with Track Changes on: the old runs in
+    w:del, the new in w:ins."""
     first = row.cells[-1].paragraphs[0]._p
     deleted = first.makeelement(qn("w:del"), {qn("w:id"): "901", qn("w:author"): author,
                                               qn("w:date"): f"{when:%Y-%m-%dT%H:%M:%SZ}"})
@@ -84,7 +85,8 @@ def _retype_tracked(row, value: str, author: str, when: dt.datetime) -> None:
     new.find(qn("w:t")).text = value
     inserted.append(new)
     first.append(deleted)
-    first.append(inserted)
+    if value is not None:
+        first.append(inserted)
 
 
 def test_a_word_round_trip_keeps_marks_notes_and_who_and_when_of_two_reviewers_on_two_days(hits, tmp_path):
@@ -121,6 +123,18 @@ def test_counsel_changes_a_mark_in_a_row_with_track_changes_on(hits, tmp_path):
     assert marks.set_index("patent_pn").loc[marked["patent_pn"].iloc[0], "marked_by"] == "Ana Li"  # others kept
 
 
+def test_a_mark_deleted_with_track_changes_on_is_cleared_although_its_older_comment_says_relevant(hits, tmp_path):
+    marked = _two_reviewers(hits)
+    path = marked.patsnap.to_docx(tmp_path / "r.docx")
+    document = docx.Document(path)
+    first = marked["patent_pn"].iloc[0]
+    _retype_tracked(_row(document, first), None, "Cy Park", DAY_3)
+    document.save(path)
+    marks, warned = _read(path)
+    got = marks.set_index("patent_pn").loc[first, ["relevance", "marked_by", "marked_at"]].tolist()
+    assert got == [pd.NA, "Cy Park", "2026-12-09T11:00:05Z"] and warned == []
+
+
 def test_a_mark_typed_with_track_changes_off_is_the_last_savers_at_the_save_time(hits, tmp_path):
     marked = _two_reviewers(hits)
     path = marked.patsnap.to_docx(tmp_path / "r.docx")
@@ -151,6 +165,27 @@ def test_a_later_reply_changes_the_mark_and_the_disagreeing_row_is_reported(hits
         "says 'not relevant'" in warned[0], warned
     (conflict,) = marks.attrs["triage_report"]["conflicts"]
     assert conflict["relevance"] == ["relevant", "not relevant"] and conflict["kept"].startswith("a comment by Bo")
+
+
+def test_a_comment_of_word_365_is_dated_by_its_utc_time_not_its_local_one(hits, tmp_path):
+    """Word writes w:date in the reviewer's local time (here Berlin, 12:00) and the UTC time in dateUtc."""
+    path = hits.patsnap.to_docx(tmp_path / "r.docx")
+    document = docx.Document(path)
+    first = hits["patent_pn"].iloc[0]
+    _comment(document, _row(document, first), "unsure: the seat", "Dana Roe", DAY_3 + dt.timedelta(hours=1))
+    last = document.comments.get(0)._comment_elm.findall(qn("w:p"))[-1]
+    last.set("{http://schemas.microsoft.com/office/word/2010/wordml}paraId", "1A2B3C4D")
+    document.save(path)
+    with zipfile.ZipFile(path, "a") as archive:
+        archive.writestr("word/commentsIds.xml", '<w16cid:commentsIds xmlns:w16cid="http://schemas.microsoft.com/'
+                         'office/word/2016/wordml/cid"><w16cid:commentId w16cid:paraId="1A2B3C4D" '
+                         'w16cid:durableId="7E8F9A0B"/></w16cid:commentsIds>')
+        archive.writestr("word/commentsExtensible.xml", '<w16cex:commentsExtensible xmlns:w16cex="http://schemas.'
+                         'microsoft.com/office/word/2018/wordml/cex"><w16cex:commentExtensible w16cex:durableId='
+                         '"7E8F9A0B" w16cex:dateUtc="2026-12-09T11:00:05Z"/></w16cex:commentsExtensible>')
+    marks, _ = _read(path)
+    assert marks.set_index("patent_pn").loc[first, ["relevance", "marked_at"]].tolist() == [
+        "unsure", "2026-12-09T11:00:05Z"]
 
 
 def test_an_older_comment_or_one_without_a_mark_word_leaves_the_row_as_it_is(hits, tmp_path):

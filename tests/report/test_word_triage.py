@@ -297,3 +297,25 @@ def test_entities_are_refused_never_expanded(tmp_path):
               + b"]>" + W[:-len(b"<w:body>")] + b"<w:body><w:p><w:r><w:t>&lol9;</w:t></w:r></w:p></w:body></w:document>")
     path = _docx(tmp_path / "laughs.docx", laughs, compression=zipfile.ZIP_STORED)
     _refused(path, r"its part 'word/document.xml' declares a document type \(entities\), which no Word document does")
+
+
+@pytest.mark.slow  # LibreOffice opens and saves the document: a few seconds
+def test_a_report_saved_again_by_libreoffice_keeps_every_mark_and_seconds_stay_hidden(hits, tmp_path):
+    """Counsel without Word: LibreOffice keeps the rows, the comments and their anchors, and the hidden seconds,
+    which its PDF does not show."""
+    import subprocess
+
+    from tests.helpers import pdf_text
+
+    marked = _two_reviewers(hits)
+    path = marked.patsnap.to_docx(tmp_path / "r.docx")
+    for kind in ("docx", "pdf"):
+        done = subprocess.run(["soffice", "--headless", f"-env:UserInstallation=file://{tmp_path}/lo", "--convert-to",
+                               kind, "--outdir", str(tmp_path / "lo"), str(path)], capture_output=True, text=True,
+                              timeout=180)
+        assert done.returncode == 0, done.stderr
+    marks, warned = _read(tmp_path / "lo" / "r.docx")
+    assert warned == []
+    pd.testing.assert_frame_equal(hits.patsnap.apply_triage(marks)[COLUMNS], marked[COLUMNS])
+    text = " ".join(pdf_text(tmp_path / "lo" / "r.pdf").split())
+    assert "by Ana Li, 2026-12-07 09:30 UTC" in text and "09:30:17" not in text

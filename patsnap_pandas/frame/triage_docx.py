@@ -353,7 +353,7 @@ def _hits(path: Path, grids: list[_Grid], comments: dict[str, tuple[str, str, st
     columns: dict[str, list[Any]] = {k: [] for k in ("patent_pn", "relevance", "note", "query", "marked_by", "marked_at")}
     numbers: list[int] = []
     disagreements: list[dict[str, Any]] = []
-    found_table = False
+    found_table, marks_elsewhere = False, False
     for grid in grids:
         if not grid.rows:
             continue
@@ -361,6 +361,7 @@ def _hits(path: Path, grids: list[_Grid], comments: dict[str, tuple[str, str, st
         number_col = next((j for j, h in enumerate(heads) if h.startswith("number")), None)
         mark_col = next((j for j, h in enumerate(heads) if h.startswith("relevance")), None)
         if number_col is None or mark_col is None:
+            marks_elsewhere |= number_col is not None and any(h.startswith("in force") for h in heads)
             continue
         found_table = True
         for row in grid.rows[1:]:
@@ -387,9 +388,11 @@ def _hits(path: Path, grids: list[_Grid], comments: dict[str, tuple[str, str, st
                                       "relevance": [mine.relevance, kept.relevance], "note": [mine.note, kept.note],
                                       "kept": kept.source})
     if not found_table:
+        hint = (" This is a clearance report, whose Word tables hold no marks: read them back from its Excel "
+                "report (write_excel).") if marks_elsewhere else ""
         raise InvalidInputError(f"path={str(path)!r} is not valid: no table with the headers 'Number' and "
                                 "'Relevance and note' (expected a Word report written by write_docx / "
-                                "df.patsnap.to_docx).")
+                                f"df.patsnap.to_docx).{hint}")
     if all(q is None for q in columns["query"]):
         del columns["query"]
     return columns, numbers, disagreements

@@ -319,3 +319,22 @@ def test_a_report_saved_again_by_libreoffice_keeps_every_mark_and_seconds_stay_h
     pd.testing.assert_frame_equal(hits.patsnap.apply_triage(marks)[COLUMNS], marked[COLUMNS])
     text = " ".join(pdf_text(tmp_path / "lo" / "r.pdf").split())
     assert "by Ana Li, 2026-12-07 09:30 UTC" in text and "09:30:17" not in text
+
+
+def test_a_prior_art_report_round_trip_keeps_who_and_when(evidence, tmp_path):
+    from patsnap_pandas.report import prior_art_report, write_docx
+
+    marked = _two_reviewers(evidence)
+    report = prior_art_report(marked, None, {"before": "2030-01-01", "utility_models": True})
+    marks, warned = _read(write_docx(report, tmp_path / "prior-art.docx"))
+    assert warned == [] and len(marks) == len(evidence)
+    pd.testing.assert_frame_equal(evidence.patsnap.apply_triage(marks)[COLUMNS], marked[COLUMNS])
+
+
+def test_a_clearance_reports_word_file_says_where_its_marks_are(clearance_frames, tmp_path):
+    from patsnap_pandas.report import clearance_report, write_docx
+
+    kept, excluded, provenance = clearance_frames
+    path = write_docx(clearance_report(_two_reviewers(kept), excluded, provenance), tmp_path / "clearance.docx")
+    _refused(path, r"no table with the headers 'Number' and 'Relevance and note' .* This is a clearance report, "
+                   r"whose Word tables hold no marks: read them back from its Excel report \(write_excel\)\.")

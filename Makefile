@@ -37,19 +37,19 @@ lint: $(STAMP)
 # rewrites the asserts of every test module again (about 6 s of CPU per worker, measured in docs/testing.md).
 unexport PYTHONDONTWRITEBYTECODE
 
-# Two workers (pytest-xdist): each test file runs on one of them, the notebooks and the site build on the
-# same one (the root conftest.py). `make test XDIST=` runs everything in one process. See docs/testing.md.
-XDIST ?= -n 2 --dist loadfile
+# Four workers on two cores (pytest-xdist; much of the suite waits on browsers, kernels and subprocesses): each
+# test file runs on one of them, the longest files first, the notebooks and the site build on the same one
+# (tests/scheduling.py). `make test XDIST=` runs everything in one process. See docs/testing.md.
+XDIST ?= -n 4 --dist loadfile
 
 test: lint
 	$(BIN)/python -m pytest $(XDIST)
 
-# The files' seconds of the last run (recorded by the root conftest.py in .pytest_cache) into tests/durations.json,
-# the order a fresh checkout schedules its files in (longest first; files under 2 s are left out).
+# The tests' seconds of the last runs (recorded by the root conftest.py in .pytest_cache), a file's sum a line, into
+# tests/durations.json: the order a fresh checkout hands its files to the workers (longest first; see docs/testing.md).
 test-durations: $(STAMP)
-	$(BIN)/python -c "import json, pathlib; r = json.loads(pathlib.Path('.pytest_cache/v/patsnap/file-seconds').read_text()); \
-	    rows = sorted(((k, v) for k, v in r.items() if v[0] >= 2), key=lambda kv: -kv[1][0]); \
-	    pathlib.Path('tests/durations.json').write_text('{\n' + ',\n'.join(f'  {json.dumps(k)}: {json.dumps(v)}' for k, v in rows) + '\n}\n')"
+	$(BIN)/python -c "import json, pathlib; from tests.scheduling import write_kept; \
+	    write_kept(json.loads(pathlib.Path('.pytest_cache/v/patsnap/test-seconds').read_text()))"
 
 # The inner loop: no test marked slow (browser, PDF, notebooks, docs page examples, docstring examples
 # that start a sandbox, subprocesses, long batches), no browser or PDF test file. `make test` (the whole

@@ -177,7 +177,7 @@ _TIMER = None
 
 
 def pytest_runtest_logreport(report):
-    """The controller (or a run without workers) times each file, for the next run's order."""
+    """The controller (or a run without workers) times each test, for the next run's order."""
     global _TIMER
     if _TIMER is None:
         from tests.scheduling import Timer
@@ -204,7 +204,7 @@ def pytest_xdist_make_scheduler(config, log):
         return None
     from xdist.scheduler import LoadFileScheduling
 
-    from tests.scheduling import longest_first, recorded, scope
+    from tests.scheduling import Estimate, scope
 
     class LongestFilesFirst(LoadFileScheduling):
         _ordered = False
@@ -215,7 +215,7 @@ def pytest_xdist_make_scheduler(config, log):
         def _assign_work_unit(self, node) -> None:
             if not self._ordered:  # the first assignment: the queue holds every file
                 self._ordered = True
-                units = longest_first(self.workqueue.items(), recorded(config.cache))
+                units = Estimate.load(config.cache).longest_first(self.workqueue.items())
                 self.workqueue.clear()
                 self.workqueue.update(units)
             super()._assign_work_unit(node)

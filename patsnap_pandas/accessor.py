@@ -397,7 +397,7 @@ class PatsnapAccessor:
         """A copy with the marks and notes of ``marks`` merged in by patent number.
 
         ``marks``: a frame from :func:`patsnap_pandas.read_triage`, or the path of an
-        Excel report, CSV or parquet file to read it from (see ``marks.apply_triage``).
+        Excel or Word report, CSV or parquet file to read it from (see ``marks.apply_triage``).
 
         Examples
         --------

@@ -14,18 +14,18 @@ from __future__ import annotations
 import json
 from collections.abc import Iterable, Mapping
 from pathlib import Path
+from typing import Any
 
 #: Test files that run on one worker together: the site build shows the notebooks that
 #: test_notebooks.py's session executed (tests/docs/conftest.py), so they share that session.
 SAME_WORKER = {"tests/docs/test_notebooks.py": "notebooks", "tests/docs/test_site.py": "notebooks"}
-#: The cache key under which a run records each unit's ``[seconds, tests]`` (``config.cache``).
-DURATIONS_KEY = "patsnap/file-seconds"
-#: The record kept in git, for a checkout that has not run the suite yet (``make test-durations`` refreshes it).
+#: The cache key under which runs record each test's seconds (set-up, call and teardown): ``{nodeid: seconds}``.
+DURATIONS_KEY = "patsnap/test-seconds"
+#: The record kept in git, ``{unit: [seconds, tests]}``, for tests this checkout has not timed yet (a fresh
+#: clone, CI, a new test): ``make test-durations`` refreshes it from the last runs' record.
 DURATIONS_FILE = Path(__file__).resolve().parent / "durations.json"
 #: The seconds a test of a file never timed is taken to last (about the suite's mean).
 UNTIMED_TEST_SECONDS = 0.25
-
-Record = Mapping[str, "list[float] | tuple[float, int]"]
 
 
 def scope(nodeid: str) -> str:
@@ -34,37 +34,58 @@ def scope(nodeid: str) -> str:
     return SAME_WORKER.get(path, path)
 
 
-def recorded(cache=None, kept: Path = DURATIONS_FILE) -> dict:
-    """``{unit: [seconds, tests]}``: the file kept in git, overlaid by the last runs' record in ``cache``."""
-    record = json.loads(kept.read_text()) if kept.is_file() else {}
-    if cache is not None:
-        record.update(cache.get(DURATIONS_KEY, {}))
-    return record
+class Estimate:
+    """How long a unit of tests should take: each test's seconds in the last runs that ran it (``timed``),
+    else its file's mean a test in the record kept in git (``kept``), else :data:`UNTIMED_TEST_SECONDS`.
+    Timed test by test, a run of a few tests of a file (``-k``) says nothing of the file's other tests."""
 
+    def __init__(self, timed: Mapping[str, float] | None = None, kept: Mapping[str, Any] | None = None) -> None:
+        self.timed = dict(timed or {})
+        self.kept = dict(kept or {})
 
-def expected_seconds(record: Record, unit: str, tests: int) -> float:
-    """How long ``unit`` should take with ``tests`` tests: its recorded seconds a test, else the default."""
-    seconds, timed = record.get(unit, (0.0, 0))
-    return seconds / timed * tests if timed else UNTIMED_TEST_SECONDS * tests
+    @classmethod
+    def load(cls, cache=None, kept: Path = DURATIONS_FILE) -> Estimate:
+        """From ``cache`` (pytest's ``config.cache``, or None) and the file kept in git (if there)."""
+        return cls(cache.get(DURATIONS_KEY, {}) if cache is not None else {},
+                   json.loads(kept.read_text()) if kept.is_file() else {})
 
+    def seconds(self, unit: str, nodeids: Iterable[str]) -> float:
+        seconds, tests = self.kept.get(unit, (0.0, 0))
+        untimed = seconds / tests if tests else UNTIMED_TEST_SECONDS
+        return sum(self.timed.get(nodeid, untimed) for nodeid in nodeids)
 
-def longest_first(units: Iterable[tuple[str, dict]], record: Record) -> list[tuple[str, dict]]:
-    """The work units ``(unit, {nodeid: done})`` of xdist's queue, the longest expected first."""
-    return sorted(units, key=lambda unit: -expected_seconds(record, unit[0], len(unit[1])))
+    def longest_first(self, units: Iterable[tuple[str, dict]]) -> list[tuple[str, dict]]:
+        """The work units ``(unit, {nodeid: done})`` of xdist's queue, the longest expected first."""
+        return sorted(units, key=lambda unit: -self.seconds(unit[0], unit[1]))
 
 
 class Timer:
-    """Adds up each unit's seconds (set-up, call and teardown) and tests from pytest's reports."""
+    """Adds up each test's seconds (set-up, call and teardown) from pytest's reports."""
 
     def __init__(self) -> None:
-        self.units: dict[str, list[float]] = {}
+        self.tests: dict[str, float] = {}
 
     def add(self, report) -> None:
-        unit = self.units.setdefault(scope(report.nodeid), [0.0, 0])
-        unit[0] += report.duration
-        unit[1] += report.when == "call" or (report.when == "setup" and not report.passed)
+        self.tests[report.nodeid] = self.tests.get(report.nodeid, 0.0) + report.duration
 
-    def merged(self, record: Mapping) -> dict:
-        """``record`` with this run's units replaced (a run of one folder keeps the others' record)."""
-        return {**record, **{unit: [round(seconds, 2), tests] for unit, (seconds, tests) in self.units.items()
-                             if tests}}
+    def merged(self, record: Mapping[str, float]) -> dict[str, float]:
+        """``record`` with this run's tests replaced (a run of one folder keeps the others' seconds)."""
+        return {**record, **{nodeid: round(seconds, 3) for nodeid, seconds in self.tests.items()}}
+
+
+def per_unit(record: Mapping[str, float], least: float = 2.0) -> dict[str, list]:
+    """``{unit: [seconds, tests]}`` of a record of tests, the longest first, units under ``least`` seconds
+    left out: what ``make test-durations`` keeps in :data:`DURATIONS_FILE`."""
+    units: dict[str, list] = {}
+    for nodeid, seconds in record.items():
+        unit = units.setdefault(scope(nodeid), [0.0, 0])
+        unit[0] += seconds
+        unit[1] += 1
+    rows = sorted(((name, [round(s, 1), n]) for name, (s, n) in units.items() if s >= least), key=lambda r: -r[1][0])
+    return dict(rows)
+
+
+def write_kept(record: Mapping[str, float], path: Path = DURATIONS_FILE) -> None:
+    """Write :func:`per_unit` of ``record`` to ``path``, one unit a line."""
+    rows = per_unit(record)
+    path.write_text("{\n" + ",\n".join(f"  {json.dumps(k)}: {json.dumps(v)}" for k, v in rows.items()) + "\n}\n")

@@ -1,4 +1,5 @@
-"""Reading counsel's marks back: from the Excel report, a CSV or a parquet file, within bounds.
+"""Reading counsel's marks back: from the Excel report, a CSV or a parquet file, within bounds
+(a Word report: :mod:`.triage_docx`).
 
 The Excel report has a drop-down on the relevance column: counsel marks there, and
 :func:`read_triage` reads the marks and notes back (then
@@ -34,7 +35,7 @@ __all__ = ["MAX_COMPRESSION_RATIO", "MAX_TRIAGE_BYTES", "MAX_TRIAGE_CELLS", "MAX
            "TRIAGE_SUFFIXES", "TriageWarning", "read_triage"]
 
 #: File types :func:`read_triage` reads.
-TRIAGE_SUFFIXES: tuple[str, ...] = (".xlsx", ".csv", ".parquet")
+TRIAGE_SUFFIXES: tuple[str, ...] = (".xlsx", ".csv", ".parquet", ".docx")
 #: Rows :func:`read_triage` reads at most (``max_rows=`` raises it): a batch of 1,000 products x 100 hits has 100,000.
 MAX_TRIAGE_ROWS = 200_000
 #: Cells (rows x columns) of a sheet or CSV :func:`read_triage` reads at most (``max_cells=`` raises it).
@@ -90,7 +91,7 @@ class _Table:
 
 def read_triage(path: str | Path, *, max_rows: int = MAX_TRIAGE_ROWS, max_cells: int = MAX_TRIAGE_CELLS,
                 max_bytes: int = MAX_TRIAGE_BYTES) -> pd.DataFrame:
-    """Read marks and notes back from an Excel report, a CSV or a parquet file.
+    """Read marks and notes back from an Excel or Word report, a CSV or a parquet file.
 
     The file is checked before it is loaded (a file from outside may be hostile): its
     kind by content (a CSV or a web page named ``.xlsx`` is refused, saying what it is),
@@ -105,8 +106,10 @@ def read_triage(path: str | Path, *, max_rows: int = MAX_TRIAGE_ROWS, max_cells:
     ----------
     path : str or Path
         An ``.xlsx`` written by ``write_excel`` / ``df.patsnap.to_excel`` (its Hits
-        sheet, after counsel edited the Relevance and Note columns), or a ``.csv`` /
-        ``.parquet`` of a result frame.
+        sheet, after counsel edited the Relevance and Note columns), a ``.docx`` written
+        by ``write_docx`` / ``df.patsnap.to_docx`` (the candidate table's rows and the Word
+        comments in them: :func:`.triage_docx.read_docx`), or a ``.csv`` / ``.parquet`` of
+        a result frame.
     max_rows : int, default :data:`MAX_TRIAGE_ROWS`
         Rows read at most (a sheet's rows up to the last one used; a CSV's or parquet
         file's data rows); a larger file is refused, not truncated.
@@ -147,7 +150,7 @@ def read_triage(path: str | Path, *, max_rows: int = MAX_TRIAGE_ROWS, max_cells:
     >>> read_triage("marks.xlsx")
     Traceback (most recent call last):
     ...
-    patsnap_pandas.errors.InvalidInputError: path='marks.xlsx' is not valid: it is named .xlsx but it is a text file (a CSV?), not an Excel workbook. read_triage reads an Excel workbook (.xlsx), a CSV (.csv) or a parquet file (.parquet). If it is a CSV, name it .csv.
+    patsnap_pandas.errors.InvalidInputError: path='marks.xlsx' is not valid: it is named .xlsx but it is a text file (a CSV?), not an Excel workbook. read_triage reads an Excel workbook (.xlsx), a CSV (.csv) or a parquet file (.parquet), or a Word report (.docx). If it is a CSV, name it .csv.
     >>> client.close()
     """
     target = Path(path)
@@ -159,6 +162,9 @@ def read_triage(path: str | Path, *, max_rows: int = MAX_TRIAGE_ROWS, max_cells:
     limits = _Limits(check_int(max_rows, "max_rows", 1), check_int(max_cells, "max_cells", 1),
                      check_int(max_bytes, "max_bytes", 1))
     _check_kind(target, suffix)
+    if suffix == ".docx":  # a Word report: its rows and comments (frame/triage_docx.py)
+        from .triage_docx import read_docx
+        return read_docx(target, limits)
     readers = {".xlsx": _read_xlsx, ".csv": _read_csv, ".parquet": _read_parquet}
     table = readers[suffix](target, limits)
     return _marks(table)
@@ -256,7 +262,7 @@ _KIND_WORDS = {
     "text": "a text file (a CSV?)", "empty": "an empty file",
 }
 _EXPECTED = {".xlsx": ("zip", "an Excel workbook"), ".csv": ("text", "a CSV file"),
-             ".parquet": ("parquet", "a parquet file")}
+             ".parquet": ("parquet", "a parquet file"), ".docx": ("zip", "a Word document")}
 _HINTS = {
     "text": " If it is a CSV, name it .csv.", "zip": " If it is an Excel workbook, name it .xlsx.",
     "parquet": " Name it .parquet.", "ole": " Open it in Excel and save it as an Excel Workbook (.xlsx), without a password.",
@@ -291,7 +297,7 @@ def _check_kind(path: Path, suffix: str) -> None:
     hint = _HINTS.get(kind, "")
     raise InvalidInputError(f"path={str(path)!r} is not valid: it is named {suffix} but it is {_KIND_WORDS[kind]}, "
                             f"not {words}. read_triage reads an Excel workbook (.xlsx), a CSV (.csv) or a parquet "
-                            f"file (.parquet).{hint}")
+                            f"file (.parquet), or a Word report (.docx).{hint}")
 
 
 def _refuse(path: Path, what: str, limit: int, parameter: str, constant: str, unit: str = "rows") -> InvalidInputError:
@@ -310,7 +316,8 @@ def _size(n: int) -> str:
 def _damaged(path: Path, what: str, exc: BaseException | None = None) -> InvalidInputError:
     why = f" ({type(exc).__name__}: {str(exc)[:200]})" if exc is not None else ""
     return InvalidInputError(f"path={str(path)!r} is not valid: {what}{why}. read_triage reads an Excel workbook "
-                             "(.xlsx) as written by write_excel / df.patsnap.to_excel, a CSV or a parquet file.")
+                             "(.xlsx) or a Word report (.docx) as written by write_excel / write_docx (or "
+                             "df.patsnap.to_excel / to_docx), a CSV or a parquet file.")
 
 
 # --- a workbook: its zip checked before anything is decompressed ------------------------------------
@@ -333,8 +340,13 @@ def _zip_members(path: Path) -> int:
     return members
 
 
-def _check_zip(path: Path, limits: _Limits) -> None:
-    """Refuse a zip bomb or a zip that is no workbook, from the central directory's declared sizes.
+#: What a zip named so must hold: (its main part, its pictures' folder, what it is, what else a zip may be).
+_ZIP_KINDS = {".xlsx": ("xl/workbook.xml", "xl/media/", "an Excel workbook", "a Word or PowerPoint file"),
+              ".docx": ("word/document.xml", "word/media/", "a Word document", "an Excel or PowerPoint file")}
+
+
+def _check_zip(path: Path, limits: _Limits, suffix: str = ".xlsx") -> None:
+    """Refuse a zip bomb or a zip that is no workbook (no Word document), from the central directory's declared sizes.
 
     Reading goes through ``zipfile``, which never returns more than a member's declared size,
     so the declared sizes bound what loading can decompress.
@@ -348,10 +360,10 @@ def _check_zip(path: Path, limits: _Limits) -> None:
             infos = archive.infolist()
     except (zipfile.BadZipFile, OSError, ValueError, EOFError) as exc:
         raise _damaged(path, "a damaged zip file", exc) from None
-    if "xl/workbook.xml" not in {info.filename for info in infos}:
-        raise _damaged(path, "a zip archive but not an Excel workbook (it has no xl/workbook.xml: a Word or "
-                             "PowerPoint file, or another archive?)")
-    total = sum(info.file_size for info in infos if not info.filename.startswith("xl/media/"))
+    main, media, what, other = _ZIP_KINDS[suffix]
+    if main not in {info.filename for info in infos}:
+        raise _damaged(path, f"a zip archive but not {what} (it has no {main}: {other}, or another archive?)")
+    total = sum(info.file_size for info in infos if not info.filename.startswith(media))
     if total > limits.bytes:
         raise _refuse(path, f"its parts would take {megabytes(total)} once uncompressed (from a "
                             f"{megabytes(path.stat().st_size)} file: a zip bomb, or a very large workbook)",
@@ -359,7 +371,7 @@ def _check_zip(path: Path, limits: _Limits) -> None:
     for info in infos:
         if info.file_size > 2**20 and info.file_size > MAX_COMPRESSION_RATIO * max(info.compress_size, 1):
             raise _damaged(path, f"a zip bomb: its part {info.filename!r} would grow {info.file_size // max(info.compress_size, 1):,} "
-                                 f"times, to {megabytes(info.file_size)}, where a workbook's parts grow at most "
+                                 f"times, to {megabytes(info.file_size)}, where a report's parts grow at most "
                                  f"{MAX_COMPRESSION_RATIO} times (MAX_COMPRESSION_RATIO)")
 
 

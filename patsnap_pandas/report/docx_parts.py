@@ -74,8 +74,13 @@ def mark_cell(hit: Hit) -> str:
     """
     if not hit.relevance:
         return ""
-    by = (para(run(f"by {hit.marked_by or 'an unnamed reviewer'}", color=MUTED, size=7.5)
-               + (run(f", {hit.marked_when}", color=MUTED, size=7.5, keep=True) if hit.marked_when else ""),
+    when = ""
+    if hit.marked_at is not None:  # the seconds as hidden text, so read_triage gets the time back exactly
+        seconds = (f'<w:r><w:rPr><w:vanish/><w:color w:val="{MUTED}"/><w:sz w:val="15"/></w:rPr><w:t>'
+                   f':{hit.marked_at:%S}</w:t></w:r>') if hit.marked_at.second else ""
+        when = (run(f", {hit.marked_at:%Y-%m-%d %H:%M}", color=MUTED, size=7.5, keep=True) + seconds
+                + run(" UTC", color=MUTED, size=7.5))
+    by = (para(run(f"by {hit.marked_by or 'an unnamed reviewer'}", color=MUTED, size=7.5) + when,
                style="Cell") if hit.marked else "")
     return para(run(hit.relevance, bold=hit.relevance in ("relevant", "unsure"),
                     color=_MARK_COLOURS.get(hit.relevance)), style="Cell") + by

@@ -409,7 +409,10 @@ def _hits(report: Report, section: Section, heading: str, paged: bool = False) -
     columns = [(h, k, kind) for h, k, kind in _HTML_COLUMNS if any(key in labels for key in k)]
     head = "".join(f'<th class="{"num" if kind == "num" else ""}">{breakable(h)}</th>' for h, _, kind in columns)
     cols = "".join(f'<col style="width:{w}%">' for w in column_widths([h for h, _, _ in columns])) if paged else ""
-    head = (f"<colgroup>{cols}</colgroup>" if cols else "") + f"<thead><tr>{head}</tr></thead>"
+    # in print, a batch's table names its product in the header row repeated on every page it runs over
+    product = (f'<tr><th class="product-row" colspan="{len(columns)}">Product: {breakable(section.query)}</th></tr>'
+               if paged and report.batch else "")
+    head = (f"<colgroup>{cols}</colgroup>" if cols else "") + f"<thead>{product}<tr>{head}</tr></thead>"
     blocks = []
     for title, members in section.groups(report.group_by_relevance):
         rows = "".join("<tr>" + "".join(_cell(hit, keys, kind, labels) for _, keys, kind in columns) + "</tr>"

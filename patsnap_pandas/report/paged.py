@@ -13,7 +13,7 @@ What it decides, in one place:
 Examples
 --------
 >>> column_widths(["Image", "Rank", "Score", "Number", "Title", "Relevance and note"])
-[16, 6, 9, 19, 29, 21]
+[15, 6, 9, 21, 22, 27]
 >>> "table-layout:fixed" in print_css("Letter", "sans-serif", "SANDBOX", "Made today")
 True
 """
@@ -28,13 +28,21 @@ PRINT_DPI = 200
 #: The share of the page's width each column of a hits table takes in print (normalised over the
 #: columns a table has); "Relevance and note" always keeps a column wide enough for counsel's marks.
 HIT_COLUMN_SHARES: dict[str, int] = {
-    "Image": 12, "Product": 11, "Rank": 5, "Score": 7, "Number": 15, "Title": 17, "Dates": 17,
-    "Class and status": 12, "Relevance and note": 15,
+    "Image": 11, "Product": 11, "Rank": 5, "Score": 7, "Number": 15, "Title": 16, "Dates": 16,
+    "Class and status": 11, "Relevance and note": 19,
 }
 
 
 def column_widths(headers: list[str], shares: dict[str, int] | None = None) -> list[int]:
-    """Whole percentages, one per header, summing to 100 (the print widths of a fixed table)."""
+    """Whole percentages, one per header, summing to 100 (the print widths of a fixed table).
+
+    Examples
+    --------
+    >>> column_widths(["Image", "Title", "Relevance and note"])
+    [23, 35, 42]
+    >>> column_widths(["Best match", "Name"], {"Best match": 1, "Name": 3})
+    [25, 75]
+    """
     table = HIT_COLUMN_SHARES if shares is None else shares
     raw = [table.get(h, 10) for h in headers]
     total = sum(raw)
@@ -62,6 +70,7 @@ table.kv{table-layout:fixed;width:100%%}
 table.kv th{width:32%%;white-space:normal}
 table.hits,table.groups,table.overview,table.excluded{table-layout:fixed;width:100%%}
 table.hits{font-size:7.5pt}
+table.hits th.product-row{font-size:9pt;background:#fff}
 table.overview th:nth-child(1),table.overview th:nth-child(4){width:13%%}
 table.overview th:nth-child(2){width:15%%}
 table.overview th:nth-child(3){width:6%%}
@@ -117,5 +126,11 @@ def print_css(page_size: str, fonts: str, banner: str, made: str) -> str:
     """The paged CSS: page size and margins, the running header and footer, fixed tables, image sizes.
 
     ``banner`` and ``made`` must already be safe inside a CSS string (no quote, no backslash).
+
+    Examples
+    --------
+    >>> css = print_css("A4", "sans-serif", "SANDBOX", "Chairs - made today")
+    >>> "size:A4" in css, "image-resolution:200dpi" in css, "flex" in css
+    (True, True, False)
     """
     return _PRINT_CSS % {"page": page_size, "fonts": fonts, "banner": banner, "made": made, "dpi": PRINT_DPI}

@@ -88,7 +88,7 @@ def _fetcher(weasyprint: Any, images: dict[bytes, str]) -> Any:
         if url.startswith("data:"):
             with urllib.request.urlopen(url) as response:  # noqa: S310 - a data: URI, read in memory
                 return response.read(), response.headers.get_content_type()
-        raise ValueError(f"a report loads no external resource ({url[:40]})")
+        raise PermissionError(f"a report loads no external resource ({url[:40]})")
 
     base = getattr(weasyprint, "URLFetcher", None)
     if base is None:  # WeasyPrint before 68: a function returning a dict
@@ -141,7 +141,8 @@ def printable(report: Report) -> Report:
                                               query=cut(h.query), loc=cut(h.loc), legal_status=cut(h.legal_status),
                                               in_force_reason=cut(h.in_force_reason), expiry_rule=cut(h.expiry_rule),
                                               expiry_certainty=cut(h.expiry_certainty),
-                                              next_renewal=cut(h.next_renewal))
+                                              next_renewal=cut(h.next_renewal), marked_by=cut(h.marked_by),
+                                              inventors=cut(h.inventors))
         return done[id(h)]
 
     def groups(rows: list[GroupRow]) -> list[GroupRow]:

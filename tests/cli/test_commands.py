@@ -60,17 +60,17 @@ def test_cache_info_and_clear(env_account, query_png, tmp_path, capsys):
     assert state["cache_dir"] == str(folder) and state["exists"] is True
     assert state["http_cache"]["responses"] == 1  # the search-id answer (uploads are never cached)
     assert state["uploads"]["remembered"] == 1
-    assert state["thumbnails"]["files"] == 5 and state["thumbnails"]["bytes"] > 0  # 4 hits + the query
+    assert state["thumbnails"]["files"] == 6 and state["thumbnails"]["bytes"] > 0  # 4 hits + the query (and kept large)
 
     assert cli.main(["cache", "info"]) == 0
     lines = capsys.readouterr().out.splitlines()
     assert lines[1].startswith("HTTP cache    1 response, ")
     assert lines[2].startswith("uploads       1 remembered upload URL (")
-    assert lines[3].startswith("thumbnails    5 files, ")
+    assert lines[3].startswith("thumbnails    6 files, ")
 
     assert cli.main(["cache", "clear", "--yes"]) == 0
     assert capsys.readouterr().out.splitlines()[-1].startswith(
-        f"cleared {folder}: 1 cached response, 1 remembered upload, 5 thumbnails (")
+        f"cleared {folder}: 1 cached response, 1 remembered upload, 6 thumbnails (")
     assert cli.main(["cache", "info", "--json"]) == 0
     state = json.loads(capsys.readouterr().out)
     assert (state["http_cache"]["responses"], state["uploads"]["remembered"], state["thumbnails"]["files"]) == (0, 0, 0)
@@ -164,7 +164,7 @@ def test_cache_clear_says_what_it_deletes_and_asks_first(env_account, query_png,
     assert lines[0] == "`cache clear` deletes:" and len(lines) == 6
     assert lines[1].startswith("  HTTP cache     1 paid answer, ") and lines[1].endswith(f"({folder / 'http_cache.sqlite'})")
     assert lines[2] == f"  upload memo    1 remembered upload ({folder / 'uploads.sqlite'})"
-    assert lines[3].startswith("  thumbnails     5 files, ") and lines[3].endswith(f"({folder / 'thumbnails'})")
+    assert lines[3].startswith("  thumbnails     6 files, ") and lines[3].endswith(f"({folder / 'thumbnails'})")
     assert lines[4] == f"  lock files     2 files ({folder / 'locks'})"
     assert lines[5] == "It keeps the counts of billed calls (usage.sqlite). The next search of each image is billed again."
     monkeypatch.setattr("sys.stdin", _Terminal("n\n"))

@@ -9,11 +9,11 @@ from tests.scheduling import (
     DURATIONS_FILE,
     DURATIONS_KEY,
     UNTIMED_TEST_SECONDS,
+    Estimate,
     Timer,
-    expected_seconds,
-    longest_first,
-    recorded,
+    per_unit,
     scope,
+    write_kept,
 )
 
 
@@ -27,39 +27,45 @@ def test_a_file_is_one_unit_and_the_notebooks_and_site_build_are_one():
     assert scope("patsnap_pandas/frame/schema.py::patsnap_pandas.frame.schema.f") == "patsnap_pandas/frame/schema.py"
 
 
-def test_the_longest_recorded_file_goes_first_not_the_one_with_most_tests():
-    record = {"browser.py": [90.0, 6], "many.py": [12.0, 300], "mid.py": [20.0, 10]}
-    order = [name for name, _ in longest_first(units(**{"many.py": 300, "mid.py": 10, "browser.py": 6}), record)]
+def test_the_longest_file_goes_first_not_the_one_with_most_tests():
+    timed = {**{f"browser.py::t{i}": 15.0 for i in range(6)}, **{f"many.py::t{i}": 0.04 for i in range(300)},
+             **{f"mid.py::t{i}": 2.0 for i in range(10)}}
+    order = [name for name, _ in Estimate(timed).longest_first(units(**{"many.py": 300, "mid.py": 10, "browser.py": 6}))]
     assert order == ["browser.py", "mid.py", "many.py"]
 
 
-def test_seconds_scale_with_the_tests_collected_now_and_an_untimed_file_gets_the_default():
-    record = {"f.py": [10.0, 5]}
-    assert expected_seconds(record, "f.py", 10) == 20.0  # 2 s a test, twice the tests
-    assert expected_seconds(record, "new.py", 8) == 8 * UNTIMED_TEST_SECONDS
-    order = [name for name, _ in longest_first(units(**{"f.py": 1, "new.py": 100}), record)]
-    assert order == ["new.py", "f.py"]  # 100 untimed tests outweigh one 2-s test
+def test_a_test_not_timed_counts_its_files_mean_in_git_else_the_default():
+    estimate = Estimate({"f.py::t0": 30.0}, kept={"f.py": [12.0, 4]})
+    assert estimate.seconds("f.py", ["f.py::t0", "f.py::t1"]) == 30.0 + 3.0  # t1: 12 s / 4 tests in git
+    assert estimate.seconds("new.py", ["new.py::a", "new.py::b"]) == 2 * UNTIMED_TEST_SECONDS
+    # a run of one test of a file (-k) does not make its other, untimed tests look short
+    assert Estimate({"f.py::t0": 0.1}, kept={"f.py": [60.0, 6]}).seconds("f.py", [f"f.py::t{i}" for i in range(6)]) \
+        == 0.1 + 5 * 10.0
 
 
-def test_a_run_records_set_up_call_and_teardown_and_keeps_other_files_record():
+def test_a_run_records_set_up_call_and_teardown_and_keeps_other_tests_seconds():
     timer = Timer()
-    for nodeid, when, seconds, passed in [("t/a.py::x", "setup", 1.0, True), ("t/a.py::x", "call", 2.0, True),
-                                          ("t/a.py::x", "teardown", 0.5, True), ("t/a.py::y", "setup", 0.25, False),
-                                          ("t/a.py::y", "teardown", 0.0, True)]:
-        timer.add(SimpleNamespace(nodeid=nodeid, when=when, duration=seconds, passed=passed))
-    assert timer.merged({"t/a.py": [99.0, 9], "t/b.py": [4.0, 2]}) == {"t/a.py": [3.75, 2], "t/b.py": [4.0, 2]}
+    for nodeid, when, seconds in [("t/a.py::x", "setup", 1.0), ("t/a.py::x", "call", 2.0), ("t/a.py::x", "teardown", 0.5),
+                                  ("t/a.py::y", "setup", 0.25), ("t/a.py::y", "teardown", 0.0)]:
+        timer.add(SimpleNamespace(nodeid=nodeid, when=when, duration=seconds))
+    assert timer.merged({"t/a.py::x": 99.0, "t/b.py::z": 4.0}) == {"t/a.py::x": 3.5, "t/a.py::y": 0.25, "t/b.py::z": 4.0}
 
 
-def test_the_last_run_overrides_the_record_kept_in_git(tmp_path):
+def test_the_estimate_reads_the_runs_record_and_the_file_kept_in_git(tmp_path):
     kept = tmp_path / "durations.json"
-    kept.write_text(json.dumps({"a.py": [5.0, 1], "b.py": [7.0, 1]}))
-    cache = SimpleNamespace(get=lambda key, default: {"b.py": [1.0, 1]} if key == DURATIONS_KEY else default)
-    assert recorded(cache, kept) == {"a.py": [5.0, 1], "b.py": [1.0, 1]}
-    assert recorded(None, tmp_path / "absent.json") == {}
+    write_kept({"a.py::x": 5.0, "a.py::y": 1.0, "b.py::z": 0.5, "tests/docs/test_site.py::s": 3.0}, kept)
+    assert json.loads(kept.read_text()) == {"a.py": [6.0, 2], "notebooks": [3.0, 1]}  # under 2 s: left out
+    cache = SimpleNamespace(get=lambda key, default: {"a.py::x": 1.0} if key == DURATIONS_KEY else default)
+    estimate = Estimate.load(cache, kept)
+    assert estimate.timed == {"a.py::x": 1.0} and estimate.kept == {"a.py": [6.0, 2], "notebooks": [3.0, 1]}
+    assert Estimate.load(None, tmp_path / "absent.json").seconds("a.py", ["a.py::x"]) == UNTIMED_TEST_SECONDS
 
 
-def test_the_record_kept_in_git_names_existing_files_with_seconds_and_tests():
+def test_the_record_kept_in_git_names_existing_files_longest_first():
     record = json.loads(DURATIONS_FILE.read_text())
     root = DURATIONS_FILE.parents[1]
-    assert record and all(len(value) == 2 and value[0] > 0 and value[1] >= 1 for value in record.values())
+    assert record and all(len(value) == 2 and value[0] >= 2 and value[1] >= 1 for value in record.values())
     assert all((root / unit).is_file() for unit in record if unit != "notebooks")
+    seconds = [value[0] for value in record.values()]
+    assert seconds == sorted(seconds, reverse=True)
+    assert per_unit({}) == {}

@@ -115,7 +115,7 @@ def test_print_page_references_each_image_once_and_fetches_nothing_else(hits):
 def test_print_column_widths_fill_the_page():
     assert sum(column_widths(["Image", "Rank", "Score", "Number", "Title", "Dates", "Class and status",
                               "Relevance and note"])) == 100
-    assert column_widths(["Image", "Relevance and note"]) == [44, 56]
+    assert column_widths(["Image", "Relevance and note"]) == [36, 64]
 
 
 @pytest.mark.parametrize("size", ["A3", "a4 ", None])
@@ -138,3 +138,38 @@ def test_a_batch_keeps_each_products_picture_for_its_report(client, corpus):
         kept = [store.get("query", url) for url in batch.attrs["query_url_by_label"].values()]
     assert len(kept) == 2 and all(png is not None and png.startswith(b"\x89PNG") for png in kept)
     assert all(section.query_image is not None for section in build_report(batch).sections)
+
+
+def test_a_reviewer_name_or_inventor_list_of_any_length_is_cut_in_the_pdf(hits):
+    from patsnap_pandas.report.pdf import printable
+
+    df = _marked(hits.head(3))
+    df["marked_by"] = "R" * 5000
+    report = build_report(df)
+    report.sections[0].hits[0].inventors = "I" * 5000
+    hit = printable(report).sections[0].hits[0]
+    assert len(hit.marked_by) < 600 and len(hit.inventors) < 600 and "5,000 characters in all" in hit.marked_by
+    assert len(report.sections[0].hits[0].marked_by) == 5000  # the report itself keeps the whole name
+
+
+def test_a_batch_hits_table_names_its_product_on_every_page(client, corpus, tmp_path):
+    catalogue = pd.DataFrame({"sku": ["C-1", "L-2"], "photo": [design_png(corpus, 5), design_png(corpus, 9)]})
+    batch = catalogue.patsnap.search_each("photo", label_column="sku", limit=10, client=client, progress=False)
+    path = write_pdf(build_report(_marked(batch)), tmp_path / "batch.pdf")
+    pages = [pdf_text(path, page) for page in range(1, pdf_pages(path) + 1)]
+    tables = [text for text in pages if HITS_HEADER.search(text)]
+    assert len(tables) > 2  # ten rows do not fit under a product's cards: the tables run over a page
+    assert all(re.search(r"Product: (C-1|L-2)\s+Image\s+Rank", text) for text in tables)
+
+
+def test_the_pdf_writer_serves_the_reports_images_and_refuses_any_other_url():
+    import weasyprint
+
+    from patsnap_pandas.report.pdf import _fetcher
+
+    fetch = _fetcher(weasyprint, {b"\x89PNG\r\n\x1a\nfake": f"{IMAGE_SCHEME}0"})
+    answer = fetch(f"{IMAGE_SCHEME}0")
+    assert answer.read() == b"\x89PNG\r\n\x1a\nfake" and answer.content_type == "image/png"
+    for url in ("http://127.0.0.1:1/x.png", "file:///etc/passwd", f"{IMAGE_SCHEME}1"):
+        with pytest.raises(PermissionError, match="loads no external resource"):
+            fetch(url)

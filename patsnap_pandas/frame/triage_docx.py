@@ -309,7 +309,7 @@ def read_docx(path: Path, limits: Any) -> Any:
     columns, rows, disagreements = _read(path, limits)
     out = triage._marks(triage._Table(columns, rows))
     out.attrs["triage_report"]["conflicts"].extend(disagreements)
-    warn_disagreements(disagreements)
+    _warn_disagreements(disagreements)
     return out
 
 
@@ -443,7 +443,7 @@ def _when(text: str | None) -> dt.datetime | None:
     return when.replace(tzinfo=dt.timezone.utc) if when.tzinfo is None else when.astimezone(dt.timezone.utc)
 
 
-def warn_disagreements(disagreements: list[dict[str, Any]]) -> None:
+def _warn_disagreements(disagreements: list[dict[str, Any]]) -> None:
     """One TriageWarning naming the hits whose row text says another mark than the one kept."""
     if not disagreements:
         return

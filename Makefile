@@ -37,10 +37,10 @@ lint: $(STAMP)
 # rewrites the asserts of every test module again (about 6 s of CPU per worker, measured in docs/testing.md).
 unexport PYTHONDONTWRITEBYTECODE
 
-# Four workers on two cores (pytest-xdist; much of the suite waits on browsers, kernels and subprocesses): each
+# Three workers on two cores (pytest-xdist; much of the suite waits on browsers, kernels and subprocesses): each
 # test file runs on one of them, the longest files first, the notebooks and the site build on the same one
 # (tests/scheduling.py). `make test XDIST=` runs everything in one process. See docs/testing.md.
-XDIST ?= -n 4 --dist loadfile
+XDIST ?= -n 3 --dist loadfile
 
 test: lint
 	$(BIN)/python -m pytest $(XDIST)

@@ -54,9 +54,15 @@ class Estimate:
         untimed = seconds / tests if tests else UNTIMED_TEST_SECONDS
         return sum(self.timed.get(nodeid, untimed) for nodeid in nodeids)
 
+    def known(self, unit: str, nodeids: Iterable[str]) -> bool:
+        """Whether anything says how long ``unit`` takes: a test of it timed, or its file in the record in git."""
+        return unit in self.kept or any(nodeid in self.timed for nodeid in nodeids)
+
     def longest_first(self, units: Iterable[tuple[str, dict]]) -> list[tuple[str, dict]]:
-        """The work units ``(unit, {nodeid: done})`` of xdist's queue, the longest expected first."""
-        return sorted(units, key=lambda unit: -self.seconds(unit[0], unit[1]))
+        """The work units ``(unit, {nodeid: done})`` of xdist's queue, the longest expected first; a file
+        nothing has timed yet (new since the last run and the record in git) goes before them all, most
+        tests first: short, it costs nothing there; long (a browser, a subprocess), it must not start last."""
+        return sorted(units, key=lambda unit: (self.known(unit[0], unit[1]), -self.seconds(unit[0], unit[1])))
 
 
 class Timer:

@@ -38,9 +38,17 @@ def test_a_test_not_timed_counts_its_files_mean_in_git_else_the_default():
     estimate = Estimate({"f.py::t0": 30.0}, kept={"f.py": [12.0, 4]})
     assert estimate.seconds("f.py", ["f.py::t0", "f.py::t1"]) == 30.0 + 3.0  # t1: 12 s / 4 tests in git
     assert estimate.seconds("new.py", ["new.py::a", "new.py::b"]) == 2 * UNTIMED_TEST_SECONDS
+    assert estimate.known("f.py", ["f.py::t9"]) and not estimate.known("new.py", ["new.py::a"])
     # a run of one test of a file (-k) does not make its other, untimed tests look short
     assert Estimate({"f.py::t0": 0.1}, kept={"f.py": [60.0, 6]}).seconds("f.py", [f"f.py::t{i}" for i in range(6)]) \
         == 0.1 + 5 * 10.0
+
+
+def test_a_file_nothing_has_timed_goes_first_most_tests_first():
+    estimate = Estimate({"long.py::t0": 100.0}, kept={"kept.py": [50.0, 5]})
+    order = [name for name, _ in estimate.longest_first(units(**{"kept.py": 5, "new1.py": 2, "long.py": 1,
+                                                                  "new2.py": 40}))]
+    assert order == ["new2.py", "new1.py", "long.py", "kept.py"]
 
 
 def test_a_run_records_set_up_call_and_teardown_and_keeps_other_tests_seconds():

@@ -75,6 +75,57 @@ def _chromium_pdf(binary: str, page: str, root: Path, name: str) -> Path:
     return target
 
 
+def _pdf_phases(report) -> dict[str, float]:
+    """CPU seconds of each WeasyPrint step for one PDF of ``report``: where the PDF's time goes.
+
+    Parsing the page, computing the styles of every element (and of its pseudo-elements), building the
+    boxes, laying them out in pages, then drawing the pages and writing the file. The steps are timed by
+    wrapping two WeasyPrint internals for this one call (restored after); layout is what ``render`` spends
+    outside them."""
+    import logging
+
+    import weasyprint
+    import weasyprint.css
+    import weasyprint.document
+
+    from patsnap_pandas.report.html import render_html
+    from patsnap_pandas.report.pdf import _fetcher, printable
+
+    logging.getLogger("weasyprint").setLevel(logging.ERROR)
+    logging.getLogger("fontTools").setLevel(logging.ERROR)
+    spent = {"styles": 0.0, "boxes": 0.0}
+    style_init, build = weasyprint.css.StyleFor.__init__, weasyprint.document.build_formatting_structure
+
+    def timed(step, function):
+        def call(*args, **kwargs):
+            started = time.process_time()
+            try:
+                return function(*args, **kwargs)
+            finally:
+                spent[step] += time.process_time() - started
+        return call
+
+    weasyprint.css.StyleFor.__init__ = timed("styles", style_init)
+    weasyprint.document.build_formatting_structure = timed("boxes", build)
+    try:
+        images: dict[bytes, str] = {}
+        page = render_html(printable(report), medium="print", images=images)
+        started = time.process_time()
+        html = weasyprint.HTML(string=page, base_url=None, url_fetcher=_fetcher(weasyprint, images))
+        parsed = time.process_time()
+        document = html.render()
+        rendered = time.process_time()
+        with tempfile.TemporaryDirectory(prefix="report-phases-") as tmp:
+            document.write_pdf(Path(tmp) / "phases.pdf")
+        written = time.process_time()
+    finally:
+        weasyprint.css.StyleFor.__init__, weasyprint.document.build_formatting_structure = style_init, build
+    return {"parse the HTML": parsed - started, "compute styles": spent["styles"], "build boxes": spent["boxes"],
+            "lay out pages": rendered - parsed - spent["styles"] - spent["boxes"],
+            "draw pages and write the file": written - rendered, "in all": written - started,
+            "pages": float(len(document.pages))}
+
+
 def _ratio_figure(label: str, kind: str, times: dict[str, list[float]], target: float | None) -> dict:
     """(model + writer) / (model + HTML), medians of this run: what the analyst waits for, against the HTML."""
     model, html = statistics.median(times["model"]), statistics.median(times["HTML"])
@@ -162,6 +213,14 @@ def run(runs: int = 1, products: int = PRODUCTS, out=None) -> list[dict]:
             if chromium:
                 figures.append(_ratio_figure(label, "PDF by Chromium", times, None))
             figures.append(_figure(f"{label}: load average (1 min) before / after", [load[0], load_after[0]], ""))
+            phases = _pdf_phases(build_report(df, title=f"Benchmark: {label}"))
+            pages = int(phases.pop("pages"))
+            total = phases["in all"]
+            for step, seconds in phases.items():
+                figures.append(_figure(f"{label}: PDF of {pages} pages by WeasyPrint, CPU time: {step}", [seconds], "s",
+                                       **({} if step == "in all" else {
+                                           "ratio": seconds / total, "baseline": f"the PDF's CPU time ({total:.2f} s)"})))
+            say(f"    WeasyPrint CPU seconds ({pages} pages): " + "; ".join(f"{k} {v:.2f}" for k, v in phases.items()))
             say(f"  {label} (load {load[0]:.1f} -> {load_after[0]:.1f}): model {model:.2f} s; " + "; ".join(
                 f"{k} {statistics.median(times[k]):.2f} s, {sizes[k] / 1e6:.2f} MB" for k in times if k != "model"))
             say("    " + "; ".join(f"{f['name'].split(': ', 1)[1]} {f['median']:.2f}x (target {f['target']})"

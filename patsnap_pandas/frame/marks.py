@@ -34,7 +34,7 @@ from .._validate import invalid, one_of
 from ..errors import InvalidInputError
 from .schema import MARK_COLUMNS, RELEVANCE_VALUES, TRIAGE_COLUMNS
 
-__all__ = ["apply_triage", "mark", "mark_entries", "mark_time", "normalise_relevance"]
+__all__ = ["apply_triage", "history_entries", "mark", "mark_entries", "mark_time", "normalise_relevance"]
 
 
 def mark_time(value: Any = None, *, where: str = "at") -> str:
@@ -209,11 +209,17 @@ def mark_entries(df: pd.DataFrame, selection: Any, *, relevance: str | None = No
         out.loc[mask, "note"] = note or pd.NA
     out.loc[mask, "marked_by"] = who
     out.loc[mask, "marked_at"] = when
-    return out, _entries(out[mask])
+    return out, history_entries(out[mask])
 
 
-def _entries(rows: pd.DataFrame) -> list[dict[str, Any]]:
-    """The history entries of marked rows: their mark as it now stands, who and when."""
+def history_entries(rows: pd.DataFrame) -> list[dict[str, Any]]:
+    """The history entries of marked rows: their mark as it now stands, who and when.
+
+    Examples
+    --------
+    >>> history_entries(pd.DataFrame({"patent_pn": ["USD1S"], "relevance": ["unsure"], "marked_by": ["bo"]}))
+    [{'patent_pn': 'USD1S', 'query': None, 'relevance': 'unsure', 'note': None, 'marked_by': 'bo', 'marked_at': None}]
+    """
     def text(value: Any) -> str | None:
         return None if value is None or value is pd.NA or (isinstance(value, float) and np.isnan(value)) else str(value)
 

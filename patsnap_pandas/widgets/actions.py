@@ -18,7 +18,7 @@ import pandas as pd
 from ..api.client import PatsnapClient
 from ..api.images import ImageSizeWarning
 from ..errors import CacheError, FilterError, InvalidInputError, MissingCredentialsError
-from ..frame.marks import mark_time
+from ..frame.marks import history_entries, mark_time
 from ..frame.schema import MARK_COLUMNS, concat_frames
 from ..jobs.clients import client_for
 from ..jobs.images import load_thumbnails
@@ -174,12 +174,10 @@ def keep_mark(state: PanelState, rows: pd.DataFrame, stamp: tuple[str, str]) -> 
     ...     state.results.patsnap.mark_history(client=client)["marked_by"].tolist()
     ['bo']
     """
-    entries = [{"patent_pn": row.get("patent_pn"), "query": row.get("query"),
-                "relevance": row.get("relevance"), "note": row.get("note"),
-                "marked_by": stamp[0] or None, "marked_at": stamp[1]} for row in rows.to_dict("records")]
-    clean = [{k: (None if v is None or v is pd.NA else str(v)) for k, v in e.items()} for e in entries]
+    # who and when of this change, a cleared mark included (its row keeps no stamp)
+    entries = history_entries(rows.assign(marked_by=stamp[0] or None, marked_at=stamp[1]))
     try:
-        store_of(rows, state.client).mark_log().append(clean)
+        store_of(rows, state.client).mark_log().append(entries)
     except CacheError as exc:  # a damaged history: the mark stays in the panel; say so once, next to it
         warnings.warn(f"the mark was not kept in the history ({exc})", stacklevel=2)
 

@@ -44,6 +44,7 @@ if TYPE_CHECKING:
     from . import report
     from .api.client import PatsnapClient
     from .frame import grids
+    from .frame.landscape import Landscape
 
 __all__ = ["PatsnapAccessor"]
 
@@ -59,7 +60,8 @@ class PatsnapAccessor:
     On a result frame (from ``search_designs``, ``search_each``, ``more``, ``enrich``):
     ``thumbnails``, ``plot_scores``, ``gallery``, ``more``, ``enrich``, ``in_force``, ``top``,
     ``summary``, ``overlap``, ``mark``, ``mark_history``, ``apply_triage``, ``report``, ``to_html``, ``to_pdf``,
-    ``to_excel``, ``to_docx``. On any frame:
+    ``to_excel``, ``to_docx``; the landscape: ``timeline``, ``owner_classes``, ``office_years``,
+    ``risk_matrix``, ``top_risks``, ``landscape``. On any frame:
     ``search_each``.
 
     Examples
@@ -416,6 +418,102 @@ class PatsnapAccessor:
         if isinstance(marks, (str, Path)):
             marks = triage.read_triage(marks)
         return apply_triage(df, marks)
+
+    # --- landscape (frame.landscape: who files what, where and when; docs/landscape.md) ------------------
+
+    def timeline(self, freq: str = "year", *, date: str = "applied", top: int | None = None,
+                 aliases: Mapping[str, str] | None = None) -> pd.DataFrame:
+        """Filings per year (or ``freq="quarter"``) per owner; owners by count (see ``landscape.timeline``).
+
+        Examples
+        --------
+        >>> hits = pd.DataFrame({"patent_pn": ["A1", "B1"], "score": [0.9, 0.8], "owner": ["Acme", "Beta"],
+        ...                      "apdt": [20200101, 20220101], "authority": ["CN", "US"], "loc": ["26-05", None]})
+        >>> hits.patsnap.timeline().index.tolist()
+        [2020, 2021, 2022]
+        """
+        from .frame import landscape
+
+        return landscape.timeline(self._need("timeline", "patent_pn"), freq=freq, date=date, top=top,
+                                  aliases=aliases)
+
+    def owner_classes(self, *, top: int | None = None, aliases: Mapping[str, str] | None = None) -> pd.DataFrame:
+        """Designs per owner and Locarno class (``"26 Lighting apparatus"``), owners by count.
+
+        Examples
+        --------
+        >>> hits = pd.DataFrame({"patent_pn": ["A1", "B1"], "score": [0.9, 0.8], "owner": ["Acme", "Beta"],
+        ...                      "loc": ["26-05", None]})
+        >>> hits.patsnap.owner_classes().columns.tolist()
+        ['26 Lighting apparatus', 'class not given']
+        """
+        from .frame import landscape
+
+        return landscape.owner_classes(self._need("owner_classes", "patent_pn"), top=top, aliases=aliases)
+
+    def office_years(self, *, date: str = "applied") -> pd.DataFrame:
+        """Designs per office (by name) and year, offices by count, years ascending.
+
+        Examples
+        --------
+        >>> hits = pd.DataFrame({"patent_pn": ["A1", "B1"], "score": [0.9, 0.8], "authority": ["CN", "US"],
+        ...                      "apdt": [20200101, 20220101]})
+        >>> hits.patsnap.office_years().index.tolist()
+        ['China', 'United States']
+        """
+        from .frame import landscape
+
+        return landscape.office_years(self._need("office_years", "patent_pn"), date=date)
+
+    def risk_matrix(self, *, top: int | None = None, aliases: Mapping[str, str] | None = None) -> pd.DataFrame:
+        """Product x owner: the best score of each owner's designs against each product of a catalogue.
+
+        Examples
+        --------
+        >>> hits = pd.DataFrame({"patent_pn": ["A1", "B1"], "score": [0.9, 0.8], "owner": ["Acme", "Beta"],
+        ...                      "query_index": [0, 1], "query": ["lamp", "chair"]})
+        >>> float(hits.patsnap.risk_matrix().loc["chair", "Beta"])
+        0.8
+        """
+        from .frame import landscape
+
+        return landscape.risk_matrix(self._need("risk_matrix", "patent_pn", "score"), top=top, aliases=aliases)
+
+    def top_risks(self, n: int = 10, *, aliases: Mapping[str, str] | None = None) -> pd.DataFrame:
+        """The ``n`` (product, owner) pairs with the highest best score, with the hit behind each.
+
+        Examples
+        --------
+        >>> hits = pd.DataFrame({"patent_pn": ["A1", "B1"], "score": [0.9, 0.8], "owner": ["Acme", "Beta"],
+        ...                      "query_index": [0, 1], "query": ["lamp", "chair"]})
+        >>> hits.patsnap.top_risks(1)[["product", "owner", "patent_pn"]].values.tolist()
+        [['lamp', 'Acme', 'A1']]
+        """
+        from .frame import landscape
+
+        return landscape.top_risks(self._need("top_risks", "patent_pn", "score"), n, aliases=aliases)
+
+    def landscape(self, *, top: int = 8, freq: str = "year", date: str = "applied",
+                  aliases: Mapping[str, str] | None = None, charts: bool = True) -> Landscape:
+        """Every landscape table and the timeline and heat-map charts, as one ``Landscape`` (shows itself).
+
+        Examples
+        --------
+        >>> import pandas as pd
+        >>> from patsnap_pandas import PatsnapClient, samples
+        >>> catalogue = pd.DataFrame({"sku": ["L-1", "C-2"], "photo": [samples.image("desk-lamp"),
+        ...                                                          samples.image("armchair")]})
+        >>> with PatsnapClient.sandbox() as client:
+        ...     hits = catalogue.patsnap.search_each("photo", label_column="sku", limit=20, client=client,
+        ...                                          progress=False).patsnap.enrich(client=client)
+        >>> land = hits.patsnap.landscape()
+        >>> land.risk_matrix.index.size, land.timeline.index.is_monotonic_increasing, land.heatmap_png[:4]
+        (2, True, b'\\x89PNG')
+        """
+        from .frame import landscape
+
+        return landscape.landscape(self._need("landscape", "patent_pn", "score"), top=top, freq=freq, date=date,
+                                   aliases=aliases, charts=charts)
 
     # --- files -------------------------------------------------------------------------------------
 

@@ -41,7 +41,6 @@ from __future__ import annotations
 
 import dataclasses
 import re
-from collections.abc import Mapping
 from typing import Any
 
 import numpy as np
@@ -51,6 +50,7 @@ from .._validate import check_choice, check_frame, check_optional_int, invalid
 from ..codes import LOCARNO_CLASSES
 from . import parties, words
 from .format import format_value, is_missing
+from .owners import Aliases, owner_lists
 
 __all__ = ["DATE_CHOICES", "FREQUENCIES", "NO_CLASS", "NO_DATE", "NO_OFFICE", "OTHER_OWNERS", "Landscape", "landscape",
            "office_years", "owner_classes", "owners_of", "risk_matrix", "timeline", "top_risks"]
@@ -73,32 +73,25 @@ _LOC_CLASS = re.compile(r"^\s*(\d{1,2})(?:\D|$)")
 # --- what each hit is: owner, unit counted, date, office, classes ---------------------------------------
 
 
-def owners_of(df: pd.DataFrame, aliases: Mapping[str, str] | None = None) -> pd.Series:
-    """The canonical owner of every hit (one per row, index kept); :data:`parties.NO_OWNER` where none is named.
+def owners_of(df: pd.DataFrame, aliases: Aliases = None) -> pd.Series:
+    """The canonical owners of every hit as a list (co-owners each), ``[NO_OWNER]`` where no field names one.
+
+    Owners are folded by :func:`patsnap_pandas.frame.owners.owner_lists` (spellings, legal forms,
+    the ``aliases`` table: a dict ``{name: group}`` or a CSV path).
 
     Examples
     --------
-    >>> owners_of(pd.DataFrame({"current_assignee": ["Acme Ltd", None]})).tolist()
-    ['Acme Ltd', 'owner not given by PatSnap']
+    >>> owners_of(pd.DataFrame({"current_assignee": ["Acme Ltd; ACME LIMITED; Beta AB", None]})).tolist()
+    [['Acme Ltd', 'Beta AB'], ['owner not given by PatSnap']]
     """
-    names = _owner_series(df, aliases)
-    return names.astype("object").where(names.notna(), parties.NO_OWNER).astype(str)
-
-
-def _owner_series(df: pd.DataFrame, aliases: Mapping[str, str] | None = None) -> pd.Series:
-    """Stand-in for ``frame.owners.owner_series`` (branch i26-owners): the owner as ``parties`` names it."""
-    if aliases is not None and not isinstance(aliases, Mapping):
-        raise invalid("aliases", aliases, "not a mapping", "a dict of name -> canonical owner, or None")
-    names = parties.owner_column(df)
-    return names.map(lambda n: (aliases or {}).get(n, n) if isinstance(n, str) else n)
+    return owner_lists(df, aliases).map(lambda names: list(names) or [parties.NO_OWNER])
 
 
 def _hits(df: pd.DataFrame) -> pd.DataFrame:
     """The rows that are hits (a batch's "no_hits" and "error" rows are not)."""
     check_frame(df, ("patent_pn",))
-    if "patent_id" in df.columns:
-        return df[df["patent_id"].notna()]
-    return df[df["patent_pn"].notna()]
+    keep = df["patent_id"].notna() if "patent_id" in df.columns else df["patent_pn"].notna()
+    return df[keep.to_numpy()].reset_index(drop=True)  # positions: a concatenated frame may repeat labels
 
 
 def _units(df: pd.DataFrame) -> pd.Series:
@@ -140,9 +133,11 @@ def _offices(hits: pd.DataFrame) -> list[str]:
     return [NO_OFFICE if is_missing(c) else words.authority_name(str(c)) or NO_OFFICE for c in hits["authority"]]
 
 
-def _facts(df: pd.DataFrame, aliases: Mapping[str, str] | None) -> pd.DataFrame:
+def _facts(df: pd.DataFrame, aliases: Aliases, **columns: Any) -> pd.DataFrame:
+    """One row per hit and owner (a co-owned design is each co-owner's): ``owner``, ``unit`` and ``columns``."""
     hits = _hits(df)
-    return pd.DataFrame({"owner": owners_of(hits, aliases), "unit": _units(hits)}, index=hits.index)
+    facts = pd.DataFrame({"owner": owners_of(hits, aliases), "unit": _units(hits), **columns}, index=hits.index)
+    return facts.explode("owner")
 
 
 def _count(facts: pd.DataFrame, rows: str, cols: str) -> pd.DataFrame:
@@ -153,10 +148,15 @@ def _count(facts: pd.DataFrame, rows: str, cols: str) -> pd.DataFrame:
         index=rows, columns=cols, values="unit", aggfunc="count", fill_value=0).astype("int64")
 
 
+def _ranked(labels: Any, totals: Any) -> list[Any]:
+    """``labels`` by their total, most first, then by name; "not given" last (it is no owner, class or office)."""
+    unknown = (parties.NO_OWNER, NO_CLASS, NO_OFFICE)
+    return sorted(labels, key=lambda k: (k in unknown, -float(totals.get(k, 0)), str(k)))
+
+
 def _rank_rows(table: pd.DataFrame, totals: pd.Series) -> pd.DataFrame:
     """Rows by their total, most first, then by name."""
-    order = sorted(table.index, key=lambda k: (-int(totals.get(k, 0)), str(k)))
-    return table.loc[order]
+    return table.loc[_ranked(table.index, totals)]
 
 
 def _label(table: pd.DataFrame, df: pd.DataFrame, index: str, columns: str, notes: list[str]) -> pd.DataFrame:
@@ -173,7 +173,7 @@ def _check_top(top: Any) -> int | None:
 
 
 def timeline(df: pd.DataFrame, *, freq: str = "year", date: str = "applied", top: int | None = None,
-             aliases: Mapping[str, str] | None = None) -> pd.DataFrame:
+             aliases: Aliases = None) -> pd.DataFrame:
     """Filings per period per owner: rows the periods (ascending, gaps as 0), columns the owners by count.
 
     Parameters
@@ -199,8 +199,7 @@ def timeline(df: pd.DataFrame, *, freq: str = "year", date: str = "applied", top
     check_choice(freq, "freq", FREQUENCIES, what="period")
     check_choice(date, "date", DATE_CHOICES, what="date")
     top = _check_top(top)
-    facts = _facts(df, aliases)
-    facts["period"] = _periods(_hits(df), date, freq)
+    facts = _facts(df, aliases, period=_periods(_hits(df), date, freq))
     undated = facts[facts["period"].isna()]["unit"].nunique()
     noun = {"applied": "filing", "published": "publication", "granted": "grant"}[date]
     notes = ([f"{undated} design{'s' if undated != 1 else ''} without a {noun} date "
@@ -212,7 +211,7 @@ def timeline(df: pd.DataFrame, *, freq: str = "year", date: str = "applied", top
                 else pd.period_range(table.index.min(), table.index.max(), freq="Q"))
         table = table.reindex(list(full), fill_value=0)
         totals = dated.drop_duplicates(["owner", "unit"])["owner"].value_counts()
-        table = table[sorted(table.columns, key=lambda o: (-int(totals.get(o, 0)), str(o)))]
+        table = table[_ranked(table.columns, totals)]
         if top is not None and table.shape[1] > top:
             rest = dated[~dated["owner"].isin(table.columns[:top])]
             other = rest.drop_duplicates(["period", "unit"]).groupby("period")["unit"].count()
@@ -223,7 +222,7 @@ def timeline(df: pd.DataFrame, *, freq: str = "year", date: str = "applied", top
 
 
 def owner_classes(df: pd.DataFrame, *, top: int | None = None,
-                  aliases: Mapping[str, str] | None = None) -> pd.DataFrame:
+                  aliases: Aliases = None) -> pd.DataFrame:
     """Designs per owner and Locarno class: rows owners by count, columns classes (``"26 Lighting apparatus"``).
 
     A design in two classes counts in both. ``top`` keeps the owners with the most designs.
@@ -236,16 +235,15 @@ def owner_classes(df: pd.DataFrame, *, top: int | None = None,
     {'Acme': {'26 Lighting apparatus': 2, '06 Furnishing': 1, 'class not given': 0}, 'Beta': {'26 Lighting apparatus': 0, '06 Furnishing': 0, 'class not given': 1}}
     """
     top = _check_top(top)
-    facts = _facts(df, aliases)
     hits = _hits(df)
-    facts["class"] = hits["loc"].map(_class_labels) if "loc" in hits.columns else [[NO_CLASS]] * len(hits)
-    facts = facts.explode("class")
+    classes = hits["loc"].map(_class_labels) if "loc" in hits.columns else [[NO_CLASS]] * len(hits)
+    facts = _facts(df, aliases, **{"class": classes}).explode("class")
     table = _count(facts, "owner", "class")
     if not table.empty:
         owners = facts.drop_duplicates(["owner", "unit"])["owner"].value_counts()
         classes = facts.drop_duplicates(["class", "unit"])["class"].value_counts()
         table = _rank_rows(table, owners)
-        table = table[sorted(table.columns, key=lambda c: (c == NO_CLASS, -int(classes.get(c, 0)), str(c)))]
+        table = table[_ranked(table.columns, classes)]
         table = table.head(top) if top is not None else table
     return _label(table, df, "owner", "Locarno class", [])
 
@@ -281,21 +279,21 @@ def _products(hits: pd.DataFrame, df: pd.DataFrame) -> pd.Series:
     return pd.Series(name, index=hits.index, dtype="object")
 
 
-def _pairs(df: pd.DataFrame, aliases: Mapping[str, str] | None) -> pd.DataFrame:
+def _pairs(df: pd.DataFrame, aliases: Aliases) -> pd.DataFrame:
     """The best hit of every (product, owner) pair, best score first."""
     hits = _hits(df)
     scores = pd.to_numeric(hits["score"], errors="coerce") if "score" in hits.columns else np.nan
-    facts = pd.DataFrame({"product": _products(hits, df), "owner": owners_of(hits, aliases),
-                          "best_score": scores, "patent_pn": hits["patent_pn"].astype("object"),
-                          "title": hits["title"].astype("object") if "title" in hits.columns else "",
-                          "office": _offices(hits)}, index=hits.index)
+    facts = _facts(df, aliases, product=_products(hits, df), best_score=scores,
+                   patent_pn=hits["patent_pn"].astype("object"),
+                   title=hits["title"].astype("object") if "title" in hits.columns else "", office=_offices(hits))
+    facts = facts[["product", "owner", "best_score", "patent_pn", "title", "office"]]
     facts = facts[facts["best_score"].notna()]
     return (facts.sort_values(["best_score", "product", "owner"], ascending=[False, True, True], kind="stable")
             .drop_duplicates(["product", "owner"]).reset_index(drop=True))
 
 
 def risk_matrix(df: pd.DataFrame, *, top: int | None = None,
-                aliases: Mapping[str, str] | None = None) -> pd.DataFrame:
+                aliases: Aliases = None) -> pd.DataFrame:
     """Product x owner: the best score of the owner's designs against each product (NaN where none matched).
 
     Products (rows) and owners (columns) are sorted by their best score, highest first; ``top``
@@ -318,12 +316,12 @@ def risk_matrix(df: pd.DataFrame, *, top: int | None = None,
         return _label(pd.DataFrame(dtype="float64"), df, "product", "owner", [])
     table = pairs.pivot_table(index="product", columns="owner", values="best_score", aggfunc="max")
     products = table.max(axis=1).sort_values(ascending=False, kind="stable").index
-    owners = sorted(table.columns, key=lambda o: (-float(table[o].max()), str(o)))
+    owners = _ranked(table.columns, table.max())
     table = table.loc[products, owners[:top] if top is not None else owners]
     return _label(table, df, "product", "owner", [])
 
 
-def top_risks(df: pd.DataFrame, n: int = 10, *, aliases: Mapping[str, str] | None = None) -> pd.DataFrame:
+def top_risks(df: pd.DataFrame, n: int = 10, *, aliases: Aliases = None) -> pd.DataFrame:
     """The ``n`` (product, owner) pairs with the highest best score, each with its hit.
 
     Columns: ``product``, ``owner``, ``best_score``, ``patent_pn``, ``title``, ``office`` (by name).
@@ -384,7 +382,7 @@ class Landscape:
 
 
 def landscape(df: pd.DataFrame, *, top: int = 8, freq: str = "year", date: str = "applied",
-              aliases: Mapping[str, str] | None = None, charts: bool = True, width_px: int = 900) -> Landscape:
+              aliases: Aliases = None, charts: bool = True, width_px: int = 900) -> Landscape:
     """Every landscape table of ``df`` and (``charts=True``) the timeline chart and the risk heat map.
 
     ``top`` owners are shown in the timeline and the heat map (the tables keep every owner,

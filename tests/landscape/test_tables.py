@@ -84,11 +84,20 @@ def test_office_years_names_the_offices_most_first():
     assert table.loc["China"].sum() == 3
 
 
-def test_owners_without_a_name_and_aliases():
-    hits = _hits(assignees=["Acme", "Acme Ltd", None, "Beta", "Gamma", "Beta"])
-    assert NO_OWNER in L.timeline(hits).columns
-    merged = L.timeline(hits, aliases={"Acme Ltd": "Acme"})
-    assert merged.loc[2019, "Acme"] == 2
+def test_owners_folded_co_owners_each_counted_missing_owners_named_and_aliases():
+    hits = _hits(assignees=["Acme Ltd", "ACME LIMITED", None, "Beta; Acme Ltd.", "Gamma", "Beta AB"])
+    table = L.timeline(hits)
+    assert table.columns.tolist() == ["Acme Ltd", "Beta", "Gamma", NO_OWNER]   # Acme: 3 designs, one co-owned
+    assert table.loc[2021].to_dict() == {"Acme Ltd": 1, "Beta": 1, NO_OWNER: 1, "Gamma": 0}
+    grouped = L.timeline(hits, aliases={"Gamma": "Acme Group", "Acme": "Acme Group"})
+    assert grouped.columns.tolist()[0] == "Acme Group" and grouped.loc[2018, "Acme Group"] == 1
+    assert L.risk_matrix(hits).loc["query image", "Beta"] == pytest.approx(0.55)
+
+
+def test_a_frame_with_repeated_index_labels():
+    twice = pd.concat([_hits(), _hits().assign(patent_pn=lambda d: d["patent_pn"] + "X")])
+    assert L.timeline(twice).loc[2019, "Acme"] == 4
+    assert L.owner_classes(twice).loc["Acme", "26 Lighting apparatus"] == 6
 
 
 def _batch() -> pd.DataFrame:

@@ -136,7 +136,7 @@ def _cell(value: Any, kind: str) -> str:
         return f'<td class="num">{float(value):.3f}</td>'
     if isinstance(value, (int, np.integer)):
         return f'<td class="num">{int(value)}</td>' if value else '<td class="num zero">0</td>'
-    return f"<td>{breakable(value)}</td>"
+    return f'<td class="code">{escape(value)}</td>' if kind == "code" else f"<td>{breakable(value)}</td>"
 
 
 def table_html(table: pd.DataFrame, *, kind: str = "count", max_columns: int = 12, cls: str = "landscape") -> str:
@@ -148,20 +148,22 @@ def table_html(table: pd.DataFrame, *, kind: str = "count", max_columns: int = 1
     Examples
     --------
     >>> print(table_html(pd.DataFrame({"A & B": [1, 0]}, index=pd.Index([2020, 2021], name="Year"))))
-    <table class="landscape"><thead><tr><th>Year</th><th class="num">A &amp; B</th></tr></thead><tbody><tr><th class="code">2020</th><td class="num">1</td></tr><tr><th class="code">2021</th><td class="num zero">0</td></tr></tbody></table>
+    <table class="landscape"><thead><tr><th class="label">Year</th><th class="col">A &amp; B</th></tr></thead><tbody><tr><th class="code">2020</th><td class="num">1</td></tr><tr><th class="code">2021</th><td class="num zero">0</td></tr></tbody></table>
     """
     if table.empty:
         return '<p class="muted">Nothing to show.</p>'
     shown = table.iloc[:, :max_columns]
     if kind == "rows":
         head = "".join(f"<th>{escape(c)}</th>" for c in shown.columns)
-        body = "".join("<tr>" + "".join(_cell(v, "score" if c == "best_score" else "text")
-                                        for c, v in row.items()) + "</tr>" for _, row in shown.iterrows())
+        kinds = ["code" if c in ("patent_pn", "Number") else "text" for c in shown.columns]
+        body = "".join("<tr>" + "".join(_cell(v, "score" if isinstance(v, float) else k)
+                                        for v, k in zip(row, kinds, strict=True))
+                       + "</tr>" for row in shown.to_numpy(dtype=object).tolist())
         return f'<table class="{cls}"><thead><tr>{head}</tr></thead><tbody>{body}</tbody></table>'
-    head = f"<th>{escape(table.index.name or '')}</th>" + "".join(
-        f'<th class="num">{breakable(c)}</th>' for c in shown.columns)
-    body = "".join(f'<tr><th class="code">{breakable(label)}</th>'
-                   + "".join(_cell(v, kind) for v in row) + "</tr>"
+    head = f'<th class="label">{escape(table.index.name or "")}</th>' + "".join(
+        f'<th class="col">{breakable(c)}</th>' for c in shown.columns)
+    body = "".join(f'<tr><th class="{"code" if isinstance(label, (int, np.integer)) else "label"}">'
+                   f"{breakable(label)}</th>" + "".join(_cell(v, kind) for v in row) + "</tr>"
                    for label, row in zip(shown.index, shown.to_numpy(dtype=object).tolist(), strict=True))
     more = (f'<p class="muted">and {table.shape[1] - max_columns} more column(s) in the data frame.</p>'
             if table.shape[1] > max_columns else "")
@@ -170,7 +172,7 @@ def table_html(table: pd.DataFrame, *, kind: str = "count", max_columns: int = 1
 
 _NOTEBOOK_CSS = ("<style>.psl table.landscape{border-collapse:collapse;margin:4px 0 12px}"
                  ".psl th,.psl td{border:1px solid #d0d7de;padding:3px 7px}.psl .num{text-align:right}"
-                 ".psl .zero,.psl .muted{color:#8c959f}.psl .code{white-space:nowrap}"
+                 ".psl .zero,.psl .muted{color:#8c959f}.psl .code{white-space:nowrap}.psl th.col{text-align:right}"
                  ".psl .banner{background:#b00020;color:#fff;font-weight:700;padding:4px 8px}"
                  ".psl img{max-width:100%;height:auto}</style>")
 

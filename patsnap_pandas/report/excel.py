@@ -25,6 +25,7 @@ from ..frame.schema import RELEVANCE_VALUES
 from ..imaging import thumbnail_png_or_none
 from ..safe_text import xml_safe
 from .job_model import Job
+from .landscape import write_sheet
 from .model import GroupRow, Hit, Report
 
 __all__ = ["EXCEL_THUMB_PX", "write_excel"]
@@ -74,8 +75,11 @@ def write_excel(report: Report, path: str | Path) -> Path:
         summary = book.add_worksheet("Summary")
         products = book.add_worksheet("Products") if report.batch else None
         hits = book.add_worksheet("Hits")
+        land = book.add_worksheet("Landscape") if report.landscape is not None else None
         about = book.add_worksheet("About")
         _summary(report, summary, fmt)
+        if land is not None and report.landscape is not None:
+            write_sheet(report, report.landscape, land, fmt)
         if products is not None:
             _products(report, products, fmt)
         _hits(report, hits, fmt)

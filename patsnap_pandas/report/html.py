@@ -15,6 +15,7 @@ from ..frame.compare import THREE_WAY_CSS
 from ..frame.parties import NO_OWNERS_SENTENCE
 from .clearance import expiry_words
 from .job_model import Exclusion, Job
+from .landscape import LANDSCAPE_CSS, section_html
 from .model import GroupRow, Hit, Report, Section
 from .paged import column_widths, print_css
 
@@ -152,7 +153,7 @@ def render_html(report: Report, *, medium: str = "screen", page_size: str = "A4"
 
 def _render(report: Report, medium: str, page_size: str) -> str:
     paged = medium == "print"
-    css = (_CSS + (_NARROW_CSS if medium == "screen" else "")) % {"fonts": _FONTS} + THREE_WAY_CSS
+    css = (_CSS + (_NARROW_CSS if medium == "screen" else "")) % {"fonts": _FONTS} + THREE_WAY_CSS + LANDSCAPE_CSS
     if medium == "print":
         banner = (report.banner or "Source: PatSnap design image search").replace('"', "'")
         made = f"{report.title} \u2014 made {report.created_at}".replace('"', "'").replace("\\", "/")
@@ -182,6 +183,8 @@ def _render(report: Report, medium: str, page_size: str) -> str:
         parts.append(_cards(section, "Closest matches"))
         parts.append(_hits(report, section, "All hits", paged))
     parts.append(_summaries(report))
+    if report.landscape is not None:
+        parts.append(section_html(report.landscape, _src))
     parts.append(_notes(report))
     parts.append("</main>")
     return page("\n".join(parts), report.title, head_extra=f"<style>{css}</style>\n")

@@ -31,6 +31,7 @@ from ..safe_text import valid_score
 from .provenance import about_rows, method_rows, when_text
 
 if TYPE_CHECKING:
+    from ..frame.landscape import Landscape
     from .job_model import Job
 
 __all__ = ["INCLUDE_CHOICES", "REQUIRED_COLUMNS", "Column", "GroupRow", "Hit", "OverviewRow", "Report", "Section",
@@ -302,6 +303,7 @@ class Report:
     include: str
     group_by_relevance: bool
     job: Job | None = None  # a clearance or prior-art report (report.clearance)
+    landscape: Landscape | None = None  # who files what, where, when (report.landscape); None without owners
 
     @property
     def banner(self) -> str | None:
@@ -361,6 +363,7 @@ def build_report(df: pd.DataFrame, *, title: str = "Design search report", subti
     >>> client.close()
     """
     from ..jobs.images import load_query_image_of, load_row_thumbnails
+    from .landscape import landscape_of
 
     _check_text(title, "title", required=True)
     for name, value in (("subtitle", subtitle), ("author", author), ("organisation", organisation)):
@@ -441,6 +444,7 @@ def build_report(df: pd.DataFrame, *, title: str = "Design search report", subti
         by_assignee=_groups(all_hits, "assignees"), by_authority=_groups(all_hits, "authority"),
         chart_png=chart, score_note=words.SCORE_NOTE,
         about=about_rows(attrs, sections), include=include, group_by_relevance=group_by_relevance,
+        landscape=landscape_of(shown),
     )
 
 

@@ -1,6 +1,6 @@
 """The landscape's charts (matplotlib) and its tables as escaped HTML, for notebooks, reports and the panel.
 
-:func:`timeline_png` draws filings per year of the top owners (one line each, the legend
+:func:`timeline_png` draws filings per year of the top owners (stacked bars, the legend
 outside the plot, owners in the order of their counts); :func:`heatmap_png` the product x
 owner matrix of best scores (colours spanning the scores there are, each cell labelled).
 Both say SANDBOX in the title for sandbox data and show CJK names in an installed CJK font
@@ -29,7 +29,11 @@ __all__ = ["heatmap_png", "landscape_html", "plot_risk_matrix", "plot_timeline",
 
 
 def plot_timeline(table: pd.DataFrame, ax: Axes, *, top: int = 8) -> Axes:
-    """Draw a :func:`landscape.timeline` table on ``ax``: one line per owner (the first ``top`` columns)."""
+    """Draw a :func:`landscape.timeline` table on ``ax``: stacked bars per period, one colour per owner.
+
+    The first ``top`` columns (the owners with most filings, bottom up, and :data:`landscape.OTHER_OWNERS`
+    in grey when the table has it); the legend lists them outside the plot, top to bottom as stacked.
+    """
     from matplotlib.ticker import MaxNLocator
 
     if table.empty:
@@ -38,21 +42,24 @@ def plot_timeline(table: pd.DataFrame, ax: Axes, *, top: int = 8) -> Axes:
     owners = [str(c) for c in shown.columns]
     _check_cjk_font(owners)
     x = np.arange(len(shown))
-    for owner, color in zip(owners, _colors(len(owners)), strict=True):
-        other = owner == "other owners"
-        ax.plot(x, shown[owner].to_numpy(), marker="o", markersize=4, linewidth=1.6,
-                color="0.55" if other else color, linestyle="--" if other else "-", label=_mpl_text(owner, 32))
+    bottom = np.zeros(len(shown))
+    for owner, color in zip(owners, _colors(len(owners)), strict=True):  # the owner with most filings at the bottom
+        counts = shown[owner].to_numpy(dtype="float64")
+        ax.bar(x, counts, bottom=bottom, width=0.75, color="0.75" if owner == "other owners" else color,
+               edgecolor="white", linewidth=0.5, label=_mpl_text(owner, 32))
+        bottom += counts
     labels = [str(p) for p in shown.index]
     step = max(1, len(labels) // 12)  # at most about 12 labels along the axis
     ax.set_xticks(x[::step], labels=labels[::step], rotation=0 if step == 1 and len(labels) <= 12 else 30)
     ax.set_xlim(-0.4, len(x) - 0.6)
-    peak = int(shown.to_numpy().max()) if shown.size else 0
-    ax.set_ylim(0, max(1, peak) * 1.1 + 0.2)
+    peak = float(bottom.max()) if bottom.size else 0.0
+    ax.set_ylim(0, max(1.0, peak) * 1.08)
     ax.yaxis.set_major_locator(MaxNLocator(integer=True))
     ax.set_ylabel("designs filed")
     ax.set_xlabel(str(table.index.name or "period"))
     ax.grid(axis="y", color="0.9")
-    _legend_outside(ax, title="owner (most filings first)")
+    handles, names = ax.get_legend_handles_labels()
+    _legend_outside(ax, handles[::-1], title="owner (stacked as shown)")
     return ax
 
 

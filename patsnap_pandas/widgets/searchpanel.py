@@ -51,6 +51,7 @@ from .compare_view import CompareView
 from .export import default_export_dir, display_path
 from .export_view import ExportView
 from .filter_form import FilterForm
+from .landscape_view import LandscapeView
 from .purpose_view import PurposeView
 from .query_input import QueryInput
 from .results_view import ResultsView
@@ -106,7 +107,7 @@ class SearchPanel:
         in the order of the cards.
     widget : ipywidgets.VBox
         The root widget (the panel displays itself as it).
-    query_input, purpose_view, filter_form, action_bar, status_line, results_view, card_grid, score_chart, compare_view, export_view
+    query_input, purpose_view, filter_form, action_bar, status_line, results_view, card_grid, score_chart, compare_view, export_view, landscape_view
         The views; their widgets are attributes of the panel too (``search_button``, ``loc``,
         ``card_box``, ``compare``, ``export_button``, ...).
 
@@ -262,7 +263,9 @@ class SearchPanel:
         self.purpose_view = PurposeView(state)
         self.compare_view = CompareView(state)
         self.export_view = ExportView(state)
-        self.results_view = ResultsView(state, compare=self.compare_view.compare_box, export=self.export_view.box)
+        self.landscape_view = LandscapeView(state)
+        self.results_view = ResultsView(state, compare=self.compare_view.compare_box, export=self.export_view.box,
+                                        landscape=self.landscape_view.box)
         self.card_grid, self.score_chart = self.results_view.cards, self.results_view.score_chart
         self.css = W.HTML(f"<style>{CSS}</style>", layout=W.Layout(display="none"))
         self.title = classed(W.HTML('<div class="psp-h" style="font-size:1.25em">PatSnap design search</div>'),

@@ -157,7 +157,8 @@ def test_charts_are_sorted_with_the_legend_off_the_data():
     table = L.timeline(_hits())
     ax = Figure(figsize=(8, 4), layout="constrained").subplots()
     LC.plot_timeline(table, ax)
-    assert [t.get_text() for t in ax.get_legend().get_texts()] == ["Acme", "Beta", "Gamma"]
+    assert [t.get_text() for t in ax.get_legend().get_texts()] == ["Gamma", "Beta", "Acme"]  # top to bottom as stacked
+    assert len(ax.patches) == 3 * len(table)                             # a bar per owner and year
     assert ax.get_legend().get_bbox_to_anchor().x0 > ax.get_window_extent().x1 - 1   # right of the plot
     assert ax.get_ylim()[0] == 0 and [int(t.get_text()) for t in ax.get_xticklabels()] == table.index.tolist()
     ax = Figure(figsize=(8, 4), layout="constrained").subplots()

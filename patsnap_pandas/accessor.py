@@ -45,6 +45,7 @@ if TYPE_CHECKING:
     from .api.client import PatsnapClient
     from .frame import grids
     from .frame.landscape import Landscape
+    from .frame.overlay import Overlay
 
 __all__ = ["PatsnapAccessor"]
 
@@ -59,9 +60,9 @@ class PatsnapAccessor:
 
     On a result frame (from ``search_designs``, ``search_each``, ``more``, ``enrich``):
     ``thumbnails``, ``plot_scores``, ``gallery``, ``more``, ``enrich``, ``in_force``, ``top``,
-    ``summary``, ``overlap``, ``mark``, ``mark_history``, ``apply_triage``, ``report``, ``to_html``, ``to_pdf``,
-    ``to_excel``, ``to_docx``; the landscape: ``timeline``, ``owner_classes``, ``office_years``,
-    ``risk_matrix``, ``top_risks``, ``landscape``. On any frame:
+    ``summary``, ``overlap``, ``why``, ``overlay``, ``mark``, ``mark_history``, ``apply_triage``, ``report``,
+    ``to_html``, ``to_pdf``, ``to_excel``, ``to_docx``; the landscape: ``timeline``, ``owner_classes``,
+    ``office_years``, ``risk_matrix``, ``top_risks``, ``landscape``. On any frame:
     ``search_each``.
 
     Examples
@@ -345,6 +346,47 @@ class PatsnapAccessor:
             raise InvalidInputError("df.patsnap.overlap() needs batch results with a 'query_index' or 'query' "
                                     f"column (from search_each); this frame has {list(map(str, df.columns))}")
         return report.overlap(df)
+
+    def why(self) -> pd.DataFrame:
+        """Why each hit matched: the matched view, ``loc_match``, its place and gap among the scores, a sentence.
+
+        See :func:`patsnap_pandas.frame.why.why_frame` (a batch's places are counted per product).
+
+        Examples
+        --------
+        >>> from patsnap_pandas import PatsnapClient, samples, search_designs
+        >>> client = PatsnapClient.sandbox()
+        >>> hits = search_designs(samples.image("desk-lamp"), client=client, limit=10, model=1)
+        >>> why = hits.patsnap.why()
+        >>> int(why.loc[0, "score_place"]), bool(why.loc[0, "loc_match"]), why.loc[0, "predicted_loc"]
+        (1, True, '26-05')
+        >>> why.loc[0, "why"].split(";")[0]
+        "In the query's predicted Locarno class 26-05"
+        >>> client.close()
+        """
+        from .frame.why import why_frame
+
+        return why_frame(self._need("why", "score"))
+
+    def overlay(self, position: int = 0, *, size: int | None = None) -> Overlay:
+        """The hit at row ``position`` laid over its query, aligned by their outlines: a visual aid, not a legal test.
+
+        Returns an :class:`patsnap_pandas.frame.overlay.Overlay`: ``.png`` (query ink blue, hit
+        ink orange), ``.transform`` (scale and shift of the hit), ``.overlap`` (shared ink, 0-1).
+
+        Examples
+        --------
+        >>> from patsnap_pandas import PatsnapClient, samples, search_designs
+        >>> client = PatsnapClient.sandbox()
+        >>> hits = search_designs(samples.image("desk-lamp"), client=client, limit=5)
+        >>> result = hits.patsnap.overlay(0, size=240)
+        >>> result.png[:4], result.caption.endswith("a visual aid, not a legal test.")
+        (b'\\x89PNG', True)
+        >>> client.close()
+        """
+        from .report.why import overlay_of
+
+        return overlay_of(self._need("overlay", "patent_id", "image_url"), position, size=size)
 
     # --- triage ------------------------------------------------------------------------------------
 

@@ -18,6 +18,7 @@ from .clearance import expiry_words
 from .docx_xml import CM, Body, para, run, table
 from .model import GroupRow, Hit, Report, Section
 from .pdf import PDF_TEXT_MAX
+from .why import OVERLAY_CAPTION, WHY_LABEL
 
 __all__ = ["Parts", "closest", "mark_cell", "marks_in_words", "short"]
 
@@ -329,6 +330,10 @@ class Parts:
         else:
             left = para(b.picture(view.image, box, box, caption), align="center", space_after=0, space_before=100)
         left += para(run(caption, color=MUTED, size=8.5), align="center")
+        if hit.overlay is not None:  # the query and the hit aligned: a visual aid, not a legal test
+            left += para(b.picture(hit.overlay, box * 3 // 4, box * 3 // 4, "overlay of the query and the hit"),
+                         align="center", space_after=0, space_before=100)
+            left += para(run(OVERLAY_CAPTION, color=MUTED, size=8), align="center")
         facts = "".join(para(run(f"{k}: ", color=MUTED) + run(v, keep=k in _KEEP), style="Cell")
                         for k, v in self.facts(section, hit))
         right = (para(b.picture(hit.image, box, box, hit.number), align="center", space_after=0, space_before=100)
@@ -347,6 +352,8 @@ class Parts:
                ("In force", f"{hit.in_force}: {hit.in_force_reason}" if hit.in_force_reason else hit.in_force),
                *expiry_words(hit), ("Next renewal", hit.next_renewal),
                ("Relevance", hit.relevance), ("Note", hit.note), ("Marked", hit.marked.removeprefix("by "))]
+        if hit.why:
+            out.insert(0, (WHY_LABEL, hit.why))
         if hit.matched_view is not None and section.multi_view:
             out.insert(0, ("Matched view", f"{hit.matched_view} of {len(section.views)}"))
         if section.multi_view and hit.view_scores:

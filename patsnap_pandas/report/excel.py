@@ -246,7 +246,7 @@ def _number(sheet: Any, row: int, col: int, hit: Hit, fmt: dict) -> None:
 
 _WIDTHS = {"image": 17, "query": 22, "rank": 6, "score": 8, "number": 20, "title": 40, "assignees": 30, "inventors": 26,
            "authority": 16, "applied": 12, "published": 12, "granted": 12, "loc": 26, "legal_status": 14,
-           "relevance": 14, "note": 36, "matched_view": 9, "marked_by": 18, "marked_at": 17}
+           "relevance": 14, "note": 36, "matched_view": 9, "why": 48, "marked_by": 18, "marked_at": 17}
 
 
 def _hits(report: Report, sheet: Any, fmt: dict) -> None:

@@ -18,6 +18,7 @@ from .job_model import Exclusion, Job
 from .landscape import LANDSCAPE_CSS, section_html
 from .model import GroupRow, Hit, Report, Section
 from .paged import column_widths, print_css
+from .why import OVERLAY_CAPTION, WHY_LABEL
 
 __all__ = ["IMAGE_SCHEME", "render_html", "write_html"]
 
@@ -70,6 +71,7 @@ td.image img{width:128px;height:128px;object-fit:contain;display:block;margin:au
 .card figure{margin:0;width:250px;text-align:center}
 .card figure img{width:240px;height:240px;object-fit:contain;border:1px solid #eaeef2;background:#fff}
 .card figcaption{font-size:12px;color:#57606a}
+.card figure.overlay figcaption{font-size:11.5px;text-align:left}
 .card .facts{flex:1 1 260px;min-width:0}
 .card .facts table{border:none}
 .card .facts th,.card .facts td{border:none;padding:1px 12px 1px 0;background:none}
@@ -305,6 +307,8 @@ def _card(section: Section, hit: Hit) -> str:
             details.append((label, value))
         elif value:
             details.append((label, f'<span class="{cls}">{breakable(value)}</span>' if cls else breakable(value)))
+    if hit.why:
+        details.insert(1, (WHY_LABEL, breakable(hit.why)))
     if hit.matched_view is not None and section.multi_view:
         details.insert(1, ("Matched view", f'<span class="nowrap">{hit.matched_view} of {len(section.views)}</span>'))
     found = [f'<span class="nowrap">view {i}: {score:.3f}</span>'
@@ -330,9 +334,17 @@ def _card(section: Section, hit: Hit) -> str:
         query = (f'<figure>{_img(view.image if view else None, "query image")}<figcaption>{breakable(caption)}'
                  f'</figcaption>{others}</figure>')
     return (f'<article class="card">{query}'
-            f'<figure>{_img(hit.image, hit.number)}<figcaption>{escape(hit.number)}</figcaption></figure>'
+            f'<figure>{_img(hit.image, hit.number)}<figcaption>{escape(hit.number)}</figcaption></figure>{_overlay(hit)}'
             f'<div class="facts"><div class="head">{breakable(rank)} \u00b7 score {_score(hit)}</div>'
             f'<table>{facts}</table></div></article>')
+
+
+def _overlay(hit: Hit) -> str:
+    """The card's overlay of query and hit, captioned as a visual aid ("" without one)."""
+    if hit.overlay is None:
+        return ""
+    return (f'<figure class="overlay">{_img(hit.overlay, "overlay of the query and " + hit.number)}'
+            f'<figcaption>{breakable(OVERLAY_CAPTION)}</figcaption></figure>')
 
 
 def _cards(section: Section, heading: str) -> str:

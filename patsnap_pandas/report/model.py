@@ -28,6 +28,7 @@ from ..frame.format import format_value, is_missing, optional_int
 from ..frame.links import public_record_url
 from ..frame.schema import RELEVANCE_VALUES
 from ..safe_text import valid_score
+from . import why
 from .provenance import about_rows, method_rows, when_text
 
 if TYPE_CHECKING:
@@ -98,6 +99,8 @@ class Hit:
     marked_by: str = ""                # the reviewer's name, "" when not recorded
     marked_at: _dt.datetime | None = None  # UTC (tz-aware), None when not recorded
     inventors: str = ""                # names joined by "; " (PatSnap's inventor field)
+    why: str = ""                      # why it matched, one sentence (report.why)
+    overlay: bytes | None = None       # a card's query and hit aligned and blended, PNG (report.why)
 
     @property
     def marked(self) -> str:
@@ -385,6 +388,7 @@ def build_report(df: pd.DataFrame, *, title: str = "Design search report", subti
     shown = df.loc[keep]
     images = load_row_thumbnails(shown)
     hits_by_row = [_hit(row, image) for row, image in zip(shown.to_dict("records"), images, strict=True)]
+    why.attach_why(df, keep, hits_by_row)
 
     url_by_label = attrs.get("query_url_by_label") or {}
     digest_by_label = attrs.get("query_sha256_by_label") or {}
@@ -425,6 +429,7 @@ def build_report(df: pd.DataFrame, *, title: str = "Design search report", subti
                                 members, ranked[:CARDS_SINGLE], views=_views(df),
                                 query_large=load_query_image_of(attrs.get("query_url"), thumbnail_dir, large=True)))
 
+    why.attach_overlays(sections)
     all_hits = [h for s in sections for h in s.hits]
     chart = None
     if all_hits:
@@ -599,6 +604,7 @@ def _columns(hits: list[Hit], batch: bool) -> list[Column]:
         Column("granted", words.COLUMN_LABELS["grant_date"], "date"),
         Column("loc", words.COLUMN_LABELS["loc"], "code"),
         Column("legal_status", words.COLUMN_LABELS["simple_legal_status"], "text"),
+        Column("why", why.WHY_LABEL, "text"),
         Column("relevance", words.COLUMN_LABELS["relevance"], "text"),
         Column("note", words.COLUMN_LABELS["note"], "text"),
         Column("marked_by", words.COLUMN_LABELS["marked_by"], "text"),

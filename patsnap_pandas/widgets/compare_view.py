@@ -20,6 +20,7 @@ from ._layout import classed, full, label, message_slot, row
 from .cards import compare_html, three_way_html
 from .messages import plural, searched_views
 from .state import RELEVANCE_CHOICES, PanelState
+from .why_view import WhyView
 
 __all__ = ["COMPARE_FETCH_PX", "CompareView"]
 
@@ -79,9 +80,10 @@ class CompareView:
         self.note = classed(W.Textarea(placeholder="A note for this hit (goes into the reports)", rows=2,
                                        continuous_update=False, layout=full()), "psp-note")
         self.mark_msg = message_slot("mark")
+        self.why = WhyView(state)  # why it matched: the sentence and the onion skin (widgets/why_view.py)
         self.compare_box = classed(W.VBox([
             row([self.back_button, self.prev_button, self.next_button]),
-            self.compare,
+            self.compare, self.why.box,
             label("Your mark"),
             row([self.relevance, self.clear_mark]),
             self.note, self.mark_msg,

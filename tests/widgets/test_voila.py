@@ -120,6 +120,8 @@ def test_layout_fits_at_800_1280_1920_in_every_state(browser, voila, drawing):
     images = compare.locator(".psp-pair img")
     expect(images).to_have_count(2)
     assert all(decoded_box(images.nth(i))["width"] >= 240 for i in range(2))  # large, side by side
+    expect(compare.locator(".psp-why")).to_contain_text("Why it matched")  # widgets/why_view.py
+    assert decoded_box(compare.locator(".psp-why img").first)["width"] >= 120
     problems["compare"] = check_widths(page, "voila-4-comparison")
 
     assert not {state: p for state, p in problems.items() if p}, json.dumps(problems, indent=1)

@@ -1,0 +1,99 @@
+"""Why it matched, in a report: the sentence of each hit and the overlay of each comparison card.
+
+:func:`attach_why` gives every hit of the model its sentence (:func:`patsnap_pandas.frame.why.why_frame`,
+places counted among all the search's hits, not only those the report includes);
+:func:`attach_overlays` gives each comparison card the query and the hit aligned and blended
+(:func:`patsnap_pandas.frame.overlay.overlay`), the query view that matched where there are
+several. The writers show both beside the card, the overlay captioned as a visual aid, not a
+legal test (:data:`OVERLAY_CAPTION`); the Excel workbook has the sentence as a column.
+"""
+
+from __future__ import annotations
+
+from typing import TYPE_CHECKING
+
+import numpy as np
+import pandas as pd
+
+from .._validate import check_int
+from ..errors import InvalidInputError
+from ..frame.format import format_value, is_missing
+from ..frame.overlay import CAPTION as OVERLAY_CAPTION
+from ..frame.overlay import Overlay, overlay
+from ..frame.why import why_frame
+
+if TYPE_CHECKING:
+    from .model import Hit, Section
+
+__all__ = ["OVERLAY_CAPTION", "OVERLAY_PX", "WHY_LABEL", "attach_overlays", "attach_why", "overlay_of"]
+
+#: The overlay's longest side in a report (shown at up to 240 px; 34 mm in print).
+OVERLAY_PX = 280
+#: Images are aligned at this size: enough for a card, quick for a batch of many products.
+_WORK_PX = 320
+#: The label of the sentence wherever a report shows it.
+WHY_LABEL = "Why it matched"
+
+
+def attach_why(df: pd.DataFrame, keep: np.ndarray, hits: list[Hit]) -> None:
+    """Set ``hit.why`` of the report's hits (one per kept row of ``df``, in order) from the whole frame."""
+    if "score" not in df.columns or not hits:
+        return
+    sentences = why_frame(df)["why"].to_numpy()[np.asarray(keep, dtype=bool)]
+    for hit, text in zip(hits, sentences, strict=True):
+        hit.why = "" if text is None or text is pd.NA else str(text)
+
+
+def attach_overlays(sections: list[Section]) -> None:
+    """Set ``hit.overlay`` (PNG) of each card that has both pictures: the query (its matched view) and the hit."""
+    for section in sections:
+        for hit in section.cards:
+            view, _ = section.view_of(hit)
+            query = view.image if view is not None and section.multi_view else \
+                (section.query_large or section.query_image)
+            if query is None or hit.image is None or hit.overlay is not None:
+                continue
+            try:
+                hit.overlay = overlay(query, hit.image, size=OVERLAY_PX, work_px=_WORK_PX).png
+            except Exception:  # an unreadable picture: the card stands without its overlay  # noqa: BLE001
+                hit.overlay = None
+
+
+def overlay_of(df: pd.DataFrame, position: int, *, size: int | None = None) -> Overlay:
+    """The overlay of the hit at ``position`` (0-based row) with its query: a visual aid, not a legal test.
+
+    The query is the search's image (several views: the view that matched the hit; a
+    batch: the hit's product); both pictures come from the thumbnail store, not the network.
+
+    Examples
+    --------
+    >>> from patsnap_pandas import PatsnapClient, samples, search_designs
+    >>> with PatsnapClient.sandbox() as client:
+    ...     hits = search_designs(samples.image("desk-lamp"), client=client, limit=3)
+    ...     result = overlay_of(hits, 0, size=200)
+    >>> result.png[:4], 0.0 <= result.overlap <= 1.0
+    (b'\\x89PNG', True)
+    """
+    from ..jobs.images import load_query_image_of, load_query_images, load_row_thumbnails
+
+    position = check_int(position, "position", 0, len(df) - 1)
+    row = df.iloc[position]
+    attrs, folder = df.attrs, df.attrs.get("thumbnail_dir")
+    folder = folder if isinstance(folder, str) else None
+    view = row.get("matched_view")
+    if "query_index" in df.columns:
+        label = format_value(row.get("query"))
+        views = (attrs.get("query_urls_by_label") or {}).get(label) or []
+        url = views[int(view) - 1] if not is_missing(view) and 0 < int(view) <= len(views) else \
+            (attrs.get("query_url_by_label") or {}).get(label)
+        query = load_query_image_of(url, folder, large=True)
+    elif isinstance(attrs.get("views"), list) and len(attrs["views"]) > 1 and not is_missing(view):
+        query = load_query_images(df)[int(view) - 1]
+    else:
+        query = load_query_image_of(attrs.get("query_url"), folder, large=True)
+    hit = load_row_thumbnails(df.iloc[[position]])[0]
+    if query is None or hit is None:
+        missing = "query image" if query is None else "hit's image"
+        raise InvalidInputError(f"position={position}: the {missing} is not in the thumbnail store; "
+                                "search with thumbnails=True (the default) to keep it.")
+    return overlay(query, hit, size=size)

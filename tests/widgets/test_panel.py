@@ -329,7 +329,25 @@ def test_load_more_after_the_search_id_expired_runs_the_search_again(client, san
     assert panel.state.last_error is None
     assert len(panel.results) == 10 and panel.results["patent_id"].is_unique
     assert any("had expired" in note for note in panel.state.notes)
-    assert "Note: search id" in panel.status.value
+    # in words: what happened and what it means, no search id and no parameter name
+    assert "The search had expired (PatSnap keeps a search 20 minutes), so it was run again" in panel.status.value
+    assert "search id" not in panel.status.value
+    assert not any(sid in panel.status.value for sid in panel.results["search_id"].unique())
+
+
+def test_load_more_that_reaches_the_last_hit_says_so_in_words(client, sandbox, query_png):
+    """Fewer hits than asked: the status line says why in a sentence, not "Note: n=10 but 3 more hits were returned"."""
+    total = SMALL_CORPUS_SIZE
+    panel = searched(SearchPanel(client), query_png, limit=100)
+    panel.limit.value = 100
+    panel.state.results = panel.results.head(total - 3).copy()  # as if all but the last 3 were fetched
+    panel.state.thumbnails = panel.state.thumbnails[:total - 3]
+    panel.more_button.click()
+    status = panel.status.value
+    assert panel.state.last_error is None and len(panel.results) == total
+    assert f"Loaded 3 more hits (100 asked): every one of the {total} matching designs is fetched now." in status
+    assert "n=" not in status and "Note:" not in status and "total_search_result_count" not in status
+    assert panel.state.notes == []
 
 
 # --- comparison view and marks ---------------------------------------------------------------------------

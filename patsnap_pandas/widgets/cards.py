@@ -79,8 +79,8 @@ CSS = """
   background: #fafafa; }
 .psp-pair figcaption { margin-top: 4px; font-weight: 600; }
 .psp-fields { border-collapse: collapse; margin-top: 8px; max-width: 100%; }
-.psp-fields th { text-align: left; vertical-align: top; padding: 2px 12px 2px 0; white-space: nowrap;
-  color: #444; font-weight: 600; }
+.psp-fields th { text-align: left; vertical-align: top; padding: 2px 12px 2px 0; color: #444; font-weight: 600;
+  overflow-wrap: normal; }  /* a long label wraps between words (narrow widths), never inside one */
 .psp-fields td { vertical-align: top; padding: 2px 0; overflow-wrap: anywhere; }
 .psp-ids { margin-top: 6px; color: #555; }
 .psp-ids summary { cursor: pointer; }
@@ -359,7 +359,8 @@ def _key_facts(row: Mapping[str, Any]) -> tuple[list[tuple[str, str]], set[str]]
     status_field = next((f for f in ("legal_status", "simple_legal_status") if not is_missing(row.get(f))), None)
     status = escape(format_value(row.get(status_field))) if status_field else hint
     state = status_html({"in_force": row.get("in_force"), "expiry_estimate": row.get("expiry_estimate")}) or hint
-    used = {field or "", status_field or "", "in_force"}
+    same = [f for f in parties.OWNER_FIELDS if field and parties.owner_of({f: row.get(f)}) == assignee_of(row)]
+    used = {*same, status_field or "", "in_force"}  # said here: not again below
     return [("Owner", owner), (column_label("simple_legal_status"), status), (column_label("in_force"), state)], used
 
 

@@ -604,6 +604,7 @@ def _columns(hits: list[Hit], batch: bool) -> list[Column]:
         Column("granted", words.COLUMN_LABELS["grant_date"], "date"),
         Column("loc", words.COLUMN_LABELS["loc"], "code"),
         Column("legal_status", words.COLUMN_LABELS["simple_legal_status"], "text"),
+        Column("in_force", words.COLUMN_LABELS["in_force"], "text"),  # the panel's owners-and-status look-up
         Column("why", why.WHY_LABEL, "text"),
         Column("relevance", words.COLUMN_LABELS["relevance"], "text"),
         Column("note", words.COLUMN_LABELS["note"], "text"),

@@ -187,11 +187,12 @@ def pytest_runtest_logreport(report):
 
 
 def pytest_sessionfinish(session):
-    if hasattr(session.config, "workerinput") or session.config.cache is None or _TIMER is None:
+    cache = getattr(session.config, "cache", None)  # None under ``-p no:cacheprovider``
+    if hasattr(session.config, "workerinput") or cache is None or _TIMER is None:
         return  # a worker: the controller records what its workers report
     from tests.scheduling import DURATIONS_KEY
 
-    session.config.cache.set(DURATIONS_KEY, _TIMER.merged(session.config.cache.get(DURATIONS_KEY, {})))
+    cache.set(DURATIONS_KEY, _TIMER.merged(cache.get(DURATIONS_KEY, {})))
 
 
 @pytest.hookimpl(optionalhook=True)
@@ -215,7 +216,7 @@ def pytest_xdist_make_scheduler(config, log):
         def _assign_work_unit(self, node) -> None:
             if not self._ordered:  # the first assignment: the queue holds every file
                 self._ordered = True
-                units = Estimate.load(config.cache).longest_first(self.workqueue.items())
+                units = Estimate.load(getattr(config, "cache", None)).longest_first(self.workqueue.items())
                 self.workqueue.clear()
                 self.workqueue.update(units)
             super()._assign_work_unit(node)

@@ -1,7 +1,7 @@
 """The HTML report in a real browser (Debian's Chromium via Playwright), at 1920, 1280 and 800 px.
 
 Measured: no number, date or code wraps; no element is wider than the page; the
-sandbox banner stays on screen while scrolling. One browser for the module.
+sandbox banner stays on screen while scrolling. The process's one Chromium (tests/conftest.py).
 """
 
 from __future__ import annotations
@@ -46,17 +46,12 @@ MEASURE = """() => {
 
 
 @pytest.fixture(scope="module")
-def browser():
+def browser(chromium):
+    """The process's Chromium (tests/conftest.py); what this module opened is closed after it."""
     if not os.path.exists(CHROMIUM):
         pytest.fail(f"{CHROMIUM} is missing: .ci/run installs Debian's chromium package")
-    from playwright.sync_api import sync_playwright
-
-    with sync_playwright() as pw:
-        browser = pw.chromium.launch(executable_path=CHROMIUM, args=CHROMIUM_ARGS, headless=True)
-        try:
-            yield browser
-        finally:
-            browser.close()
+    with chromium.contexts_closed_after() as browser:
+        yield browser
 
 
 @pytest.fixture

@@ -13,7 +13,8 @@ import pytest
 
 from patsnap_pandas import search_designs
 from patsnap_pandas.report import build_report, clearance_report, comparison, prior_art_report, write_html
-from tests.helpers import design_png
+from patsnap_pandas.testing import ClientFactory, reset_sandbox
+from tests.helpers import DEFAULT_CORPUS_SIZE, FAST, design_png
 from tests.widgets.browser import decoded_box
 
 CHROMIUM = "/usr/bin/chromium"
@@ -54,8 +55,17 @@ def browser(chromium):
         yield browser
 
 
-@pytest.fixture
-def reports(client, corpus, tmp_path):
+@pytest.fixture(scope="module")
+def reports(patsnap_sandboxes, tmp_path_factory):
+    """The three reports, built once for the module (the test measures them at three widths): a client of the
+    folder's shared sandbox, at default knobs, with a cache folder of its own."""
+    server = reset_sandbox(patsnap_sandboxes.shared(corpus_size=DEFAULT_CORPUS_SIZE))
+    corpus, tmp_path = server.corpus, tmp_path_factory.mktemp("reports")
+    with ClientFactory(tmp_path, server, **FAST) as make:
+        yield _reports(make(), corpus, tmp_path)
+
+
+def _reports(client, corpus, tmp_path):
     hits = search_designs(design_png(corpus, 11), client=client, limit=30).patsnap.enrich(legal_status=True)
     hits = hits.patsnap.mark(hits["rank"] <= 3, relevance="relevant", note="closest outline; check the legs")
     catalogue = pd.DataFrame({"sku": ["C-1", "L-2"], "photo": [design_png(corpus, 60), design_png(corpus, 61)]})

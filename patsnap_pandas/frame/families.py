@@ -175,11 +175,11 @@ def family_ids(df: pd.DataFrame, images: Images = None, aliases: owners.Aliases 
     pairs = []
     for a in range(len(hits)):
         for b in range(a + 1, len(hits)):
-            if (not owner[a] or owner[a] != owner[b] or offices[a] == offices[b] or sigs[a] is None
-                    or sigs[b] is None or dates[a] is None or dates[b] is None
-                    or abs((dates[a] - dates[b]).days) > days):
+            sig_a, sig_b, day_a, day_b = sigs[a], sigs[b], dates[a], dates[b]
+            if (not owner[a] or owner[a] != owner[b] or offices[a] == offices[b] or sig_a is None
+                    or sig_b is None or day_a is None or day_b is None or abs((day_a - day_b).days) > days):
                 continue
-            score = float(np.dot(sigs[a], sigs[b]))
+            score = float(np.dot(sig_a, sig_b))
             if score >= similarity:
                 pairs.append((-score, a, b))
     groups = _Families(offices, dates, days)

@@ -17,7 +17,9 @@ import patsnap_pandas
 from patsnap_pandas import InvalidInputError
 from patsnap_pandas.frame import words
 from patsnap_pandas.report import clearance_report, comparison, prior_art_report, render_html, write_excel, write_pdf
-from tests.helpers import EXPIRY_RULE, HOSTILE_TITLE, assert_safe_html, design_png, pdf_pages, pdf_text, words_misplaced
+from tests.helpers import (EXPIRY_RULE, HOSTILE_TITLE, assert_safe_html, design_png, pdf_pages, pdf_text,
+                           words_misplaced)
+
 
 BANNER = words.SANDBOX_BANNER
 

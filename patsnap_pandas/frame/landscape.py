@@ -46,7 +46,7 @@ from typing import Any
 import numpy as np
 import pandas as pd
 
-from .._validate import check_choice, check_frame, check_optional_int, invalid
+from .._validate import check_choice, check_flag, check_frame, check_optional_int
 from ..codes import LOCARNO_CLASSES
 from . import parties, words
 from .format import format_value, is_missing
@@ -358,6 +358,13 @@ class Landscape:
         What a reader must know (designs left out for lack of a date, owners not given...).
     sandbox : bool
         Made from sandbox data (charts and reports say so).
+
+    Examples
+    --------
+    >>> hits = pd.DataFrame({"patent_pn": ["A1"], "owner": ["Acme"], "score": [0.9], "apdt": [20200101]})
+    >>> land = landscape(hits, charts=False)
+    >>> land.batch, land.notes, "<table" in land._repr_html_()
+    (False, [], True)
     """
 
     timeline: pd.DataFrame
@@ -399,8 +406,7 @@ def landscape(df: pd.DataFrame, *, top: int = 8, freq: str = "year", date: str =
     from . import landscape_charts
 
     top = check_optional_int(top, "top", 1, 50) or 8
-    if not isinstance(charts, bool):
-        raise invalid("charts", charts, "not a yes/no value", "True or False")
+    charts = check_flag(charts, "charts")
     hits = _hits(df)
     table = timeline(df, freq=freq, date=date, top=top, aliases=aliases)
     matrix = risk_matrix(df, aliases=aliases)

@@ -120,7 +120,20 @@ def section_html(land: landscape.Landscape, src: Any) -> str:
 
 
 def write_sheet(report: Any, land: landscape.Landscape, sheet: Any, fmt: dict) -> None:
-    """The workbook's Landscape sheet: every table in full, one under the other, and the two charts."""
+    """The workbook's Landscape sheet: every table in full, one under the other, and the two charts.
+
+    Examples
+    --------
+    >>> import openpyxl
+    >>> from patsnap_pandas import PatsnapClient, samples, search_designs
+    >>> from patsnap_pandas.report import build_report, write_excel
+    >>> client = PatsnapClient.sandbox()
+    >>> hits = search_designs(samples.image("desk-lamp"), client=client, limit=20).patsnap.enrich()
+    >>> sheet = openpyxl.load_workbook(write_excel(build_report(hits), "lamps.xlsx"))["Landscape"]
+    >>> [row[0].value for row in sheet.iter_rows() if row[0].value and row[0].value.startswith("Designs per")]
+    ['Designs per owner and Locarno class', 'Designs per office and year']
+    >>> client.close()
+    """
     from .excel import _banner, _text
 
     row = _banner(report, sheet, fmt, 8)

@@ -99,7 +99,8 @@ def _units(df: pd.DataFrame) -> pd.Series:
     number = df["patent_pn"].astype("object")
     if "family" in df.columns:
         family = df["family"].astype("object")
-        return family.where(family.notna(), number).astype(str)
+        known = family.notna() & (family.astype(str).str.strip() != "")  # "" is no family (frame.families)
+        return family.where(known, number).astype(str)
     return number.astype(str)
 
 

@@ -319,6 +319,83 @@ class PatsnapAccessor:
         df = self._need("summary", "authority", "patent_id", "score")
         return report.summary(df)
 
+    def owners(self, aliases: Mapping[str, str] | str | Path | None = None) -> pd.DataFrame:
+        """One row per owner, spellings folded (``frame.owners``): hits, patents, families, best score, offices,
+        and the names seen. ``aliases``: a dict ``{name: group}`` or a CSV file (columns ``name``, ``group``)
+        joining groups, subsidiaries and Latin/CJK names. Families compare the stored thumbnails.
+
+        Examples
+        --------
+        >>> from patsnap_pandas import PatsnapClient, samples, search_designs
+        >>> client = PatsnapClient.sandbox()
+        >>> hits = search_designs(samples.image("armchair"), client=client, limit=30).patsnap.enrich(["assignees"])
+        >>> owners = hits.patsnap.owners()
+        >>> owners.columns.tolist()
+        ['hits', 'patents', 'families', 'best_score', 'offices', 'names']
+        >>> int(owners["hits"].sum()) >= 30, bool((owners["families"] <= owners["patents"]).all())
+        (True, True)
+        >>> client.close()
+        """
+        from .frame import owners
+
+        df = self._need("owners", "patent_id")
+        table = owners.alias_table(aliases)  # a bad table is refused before any thumbnail is loaded
+        return owners.owner_table(df, table, family=self._family(df, table))
+
+    def families(self, aliases: Mapping[str, str] | str | Path | None = None, *, similarity: float = 0.99,
+                 days: int = 365) -> pd.DataFrame:
+        """The same design registered in several offices as one row (``frame.families``): ``family`` (the number
+        of its first filing), ``owner``, ``offices``, ``members`` (patent numbers by filing date), ``first_filed``,
+        ``hits`` and ``best_score``. Same owner, other offices, filed within ``days``, near-identical thumbnails.
+
+        Examples
+        --------
+        >>> from patsnap_pandas import PatsnapClient, samples, search_designs
+        >>> client = PatsnapClient.sandbox()
+        >>> hits = search_designs(samples.image("armchair"), client=client, limit=50).patsnap.enrich(["assignees"])
+        >>> families = hits.patsnap.families()
+        >>> len(families) <= len(hits), families.columns.tolist()[:4]
+        (True, ['family', 'owner', 'offices', 'members'])
+        >>> client.close()
+        """
+        from .frame import families, owners
+
+        df = self._need("families", "patent_id")
+        table = owners.alias_table(aliases)
+        ids = self._family(df, table, similarity=similarity, days=days)
+        return families.family_table(df, ids, owners.owner_series(df, table))
+
+    def with_families(self, aliases: Mapping[str, str] | str | Path | None = None, *, similarity: float = 0.99,
+                      days: int = 365) -> pd.DataFrame:
+        """A copy with ``canonical_owner`` and ``family`` columns (every per-office row kept); ``summary()`` and
+        reports then count families and use these owners.
+
+        Examples
+        --------
+        >>> from patsnap_pandas import PatsnapClient, samples, search_designs
+        >>> client = PatsnapClient.sandbox()
+        >>> hits = search_designs(samples.image("armchair"), client=client, limit=20).patsnap.enrich(["assignees"])
+        >>> hits = hits.patsnap.with_families()
+        >>> len(hits), hits["family"].nunique() <= 20, "families" in hits.patsnap.summary()["assignee"]
+        (20, True, True)
+        >>> client.close()
+        """
+        from .frame import owners
+
+        df = self._need("with_families", "patent_id")
+        table = owners.alias_table(aliases)
+        out = df.copy()
+        out["canonical_owner"] = owners.owner_series(df, table).astype("string")
+        out["family"] = self._family(df, table, similarity=similarity, days=days).astype("string")
+        return out
+
+    @staticmethod
+    def _family(df: pd.DataFrame, aliases: Mapping[str, str], **options: Any) -> pd.Series:
+        from .frame import families
+
+        return families.family_ids(df, images=_thumbnails(df) if "image_url" in df.columns else None,
+                                   aliases=aliases, **options)
+
     def overlap(self) -> pd.DataFrame:
         """Patents matched by several queries of a batch result (see ``report.overlap``).
 

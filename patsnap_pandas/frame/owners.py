@@ -41,7 +41,8 @@ import pandas as pd
 from .._validate import invalid
 from . import parties
 
-__all__ = ["LEGAL_FORMS", "Aliases", "alias_table", "canonical_owner", "owner_key", "owner_lists", "owner_series"]
+__all__ = ["LEGAL_FORMS", "Aliases", "alias_table", "canonical_owner", "owner_key", "owner_lists", "owner_series",
+           "owner_table", "raw_owner_names"]
 
 #: What ``aliases=`` accepts: a dict ``{name: group}``, a CSV path (columns ``name``, ``group``) or None.
 Aliases = Mapping[str, str] | str | Path | None
@@ -251,3 +252,73 @@ def _owner_rows(df: pd.DataFrame) -> list[dict[str, Any]]:
     if not present:
         return [{} for _ in range(len(df))]
     return df[present].to_dict("records")
+
+
+def raw_owner_names(df: pd.DataFrame) -> pd.Series:
+    """The owner's names of every hit as PatSnap spelled them (a list per row), index of ``df``.
+
+    Examples
+    --------
+    >>> raw_owner_names(pd.DataFrame({"current_assignee": ["ACME LTD; Beta AB", None]})).tolist()
+    [['ACME LTD', 'Beta AB'], []]
+    """
+    return pd.Series([parties.owner_names(row) for row in _owner_rows(df)], index=df.index, dtype=object)
+
+
+def owner_table(df: pd.DataFrame, aliases: Aliases = None, family: pd.Series | None = None) -> pd.DataFrame:
+    """One row per canonical owner: ``hits``, ``patents``, ``families`` (when ``family`` labels are given),
+    ``best_score``, ``offices`` (most hits first) and ``names`` (the spellings seen, most frequent first).
+
+    A co-owned hit counts for each of its owners; hits that name no owner are one row,
+    :data:`~patsnap_pandas.frame.parties.NO_OWNER`. Sorted by hits, then best score (descending), then name;
+    indexed by ``owner``.
+
+    Examples
+    --------
+    >>> df = pd.DataFrame({"patent_id": ["a", "b", "c"], "authority": ["CN", "US", "US"], "score": [0.9, 0.8, 0.7],
+    ...                    "current_assignee": ["Acme Co., Ltd.", "ACME CO LTD", "Beta GmbH"]})
+    >>> table = owner_table(df, family=pd.Series(["a", "a", "c"]))
+    >>> table[["hits", "families", "best_score", "offices", "names"]].reset_index().values.tolist()
+    [['Acme Co., Ltd.', 2, 1, 0.9, ['CN', 'US'], ['Acme Co., Ltd.', 'ACME CO LTD']], ['Beta GmbH', 1, 1, 0.7, ['US'], ['Beta GmbH']]]
+    """
+    table = alias_table(aliases)  # read once (a CSV file), keyed: owner_lists and _pair_names take it as it is
+    canonical = owner_lists(df, table)
+    raw = raw_owner_names(df)
+    scores = pd.to_numeric(df["score"], errors="coerce") if "score" in df.columns else pd.Series(float("nan"), index=df.index)
+    rows: dict[str, dict[str, Any]] = {}
+    for i, (names, spelled) in enumerate(zip(canonical, raw, strict=True)):
+        pairs = _pair_names(names, spelled, table) or [(parties.NO_OWNER, "")]
+        for owner, spelling in pairs:
+            row = rows.setdefault(owner, {"hits": 0, "patents": set(), "families": set(), "scores": [],
+                                          "offices": collections.Counter(), "names": collections.Counter()})
+            row["hits"] += 1
+            if "patent_id" in df.columns:
+                row["patents"].add(df["patent_id"].iloc[i])
+            if family is not None and family.iloc[i]:
+                row["families"].add(family.iloc[i])
+            row["scores"].append(scores.iloc[i])
+            if "authority" in df.columns and isinstance(df["authority"].iloc[i], str):
+                row["offices"][df["authority"].iloc[i]] += 1
+            if spelling:
+                row["names"][spelling] += 1
+    out = pd.DataFrame([{
+        "owner": owner, "hits": r["hits"], "patents": len(r["patents"]),
+        **({"families": len(r["families"])} if family is not None else {}),
+        "best_score": pd.Series(r["scores"], dtype="float64").max(),
+        "offices": [o for o, _ in r["offices"].most_common()], "names": [n for n, _ in r["names"].most_common()],
+    } for owner, r in rows.items()], columns=["owner", "hits", "patents", *(["families"] if family is not None else []),
+                                               "best_score", "offices", "names"])
+    out = out.sort_values(["hits", "best_score", "owner"], ascending=[False, False, True], kind="stable",
+                          na_position="last")
+    for column in ("hits", "patents", *(["families"] if family is not None else [])):
+        out[column] = out[column].astype("int64")
+    return out.set_index("owner")
+
+
+def _pair_names(canonical: list[str], spelled: list[str], table: Mapping[str, str]) -> list[tuple[str, str]]:
+    """Each canonical owner of a hit with the hit's spelling of it."""
+    by_key: dict[str, str] = {}
+    for name in spelled:
+        by_key.setdefault(_group_key(name, table)[0], name)
+    keyed = list(by_key.values())
+    return [(owner, keyed[k] if k < len(keyed) else "") for k, owner in enumerate(canonical)]

@@ -22,7 +22,7 @@ import pandas as pd
 
 from .._validate import check_choice, check_flag, check_int
 from ..errors import InvalidInputError
-from ..frame import parties, words
+from ..frame import owners, parties, words
 from ..frame.charts import score_chart_png
 from ..frame.format import format_value, is_missing, optional_int
 from ..frame.links import public_record_url
@@ -618,8 +618,10 @@ def _columns(hits: list[Hit], batch: bool) -> list[Column]:
 
 def _groups(hits: list[Hit], by: str) -> list[GroupRow]:
     groups: dict[str, list[Hit]] = {}
-    for h in hits:
-        names = [n.strip() for n in h.assignees.split(";") if n.strip()] if by == "assignees" else [h.authority]
+    # owners with their spellings folded (frame.owners: "ACME CO LTD" and "Acme Co., Ltd." are one owner)
+    canonical = owners.owner_lists(pd.DataFrame({"current_assignee": [h.assignees for h in hits]}, dtype=object))
+    for h, folded in zip(hits, canonical, strict=True):
+        names = folded if by == "assignees" else [h.authority]
         for name in names or []:
             groups.setdefault(name, []).append(h)
     rows = []

@@ -205,7 +205,8 @@ def timeline(df: pd.DataFrame, *, freq: str = "year", date: str = "applied", top
     noun = {"applied": "filing", "published": "publication", "granted": "grant"}[date]
     notes = ([f"{undated} design{'s' if undated != 1 else ''} without a {noun} date "
               f"{'are' if undated != 1 else 'is'} not in the timeline."] if undated else [])
-    dated = facts[facts["period"].notna()]
+    dated = facts[facts["period"].notna()].copy()
+    dated["period"] = dated.groupby("unit")["period"].transform("min")  # a family: the year of its first filing
     table = _count(dated, "period", "owner")
     if not table.empty:
         full = (range(int(table.index.min()), int(table.index.max()) + 1) if freq == "year"

@@ -56,6 +56,14 @@ def test_the_timeline_and_owner_x_class_tables_in_one_call(catalogue_hits):
     assert totals == {owner: len(numbers) for owner, numbers in designs.items()}
     ranked = list(totals.values())
     assert ranked == sorted(ranked, reverse=True)
+    families = catalogue_hits.patsnap.with_families()                  # a family of several offices: once
+    per_owner: dict[str, set[str]] = {}
+    rows = families[families["patent_id"].notna()]
+    for number, family, owners in zip(rows["patent_pn"], rows["family"], owner_lists(rows), strict=True):
+        for owner in owners:
+            per_owner.setdefault(owner, set()).add(family or number)
+    assert families.patsnap.timeline().sum().to_dict() == {o: len(f) for o, f in per_owner.items()}
+    assert sum(map(len, per_owner.values())) < sum(map(len, designs.values()))   # the sandbox has families
     classes = catalogue_hits.patsnap.owner_classes()
     assert classes.index.tolist() == timeline.columns.tolist() or set(classes.index) == set(timeline.columns)
     for label in classes.columns:

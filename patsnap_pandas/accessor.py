@@ -35,6 +35,7 @@ import pandas as pd
 
 from ._validate import check_choice, check_int
 from .errors import InvalidInputError
+from .frame import landscape as _land  # light: no optional part (tests/test_extras.py)
 from .frame.schema import SCHEMA
 
 if TYPE_CHECKING:
@@ -44,7 +45,6 @@ if TYPE_CHECKING:
     from . import report
     from .api.client import PatsnapClient
     from .frame import grids
-    from .frame.landscape import Landscape
     from .frame.overlay import Overlay
 
 __all__ = ["PatsnapAccessor"]
@@ -52,6 +52,8 @@ __all__ = ["PatsnapAccessor"]
 # A frame with none of these is not a search result at all.
 _RESULT_MARKERS: tuple[str, ...] = ("patent_id", "patent_pn", "score")
 _THUMBNAIL_COLUMNS: tuple[str, ...] = ("patent_id", "image_url")
+_EXAMPLE = {"patent_pn": ["A1", "B1"], "score": [0.9, 0.8], "owner": ["Acme", "Beta"], "authority": ["CN", "US"],
+            "apdt": [20200101, 20210101], "loc": ["26-05", None], "query_index": [0, 1], "query": ["lamp", "chair"]}
 
 
 @pd.api.extensions.register_dataframe_accessor("patsnap")
@@ -538,101 +540,67 @@ class PatsnapAccessor:
             marks = triage.read_triage(marks)
         return apply_triage(df, marks)
 
-    # --- landscape (frame.landscape: who files what, where and when; docs/landscape.md) ------------------
-
-    def timeline(self, freq: str = "year", *, date: str = "applied", top: int | None = None,
-                 aliases: Mapping[str, str] | None = None) -> pd.DataFrame:
-        """Filings per year (or ``freq="quarter"``) per owner; owners by count (see ``landscape.timeline``).
+    def timeline(self, freq: str = "year", **options: Any) -> pd.DataFrame:
+        """Filings per year (or ``freq="quarter"``) per owner, owners by count; ``options``: ``date``, ``top``,
+        ``aliases`` (see :func:`patsnap_pandas.frame.landscape.timeline` and docs/landscape.md).
 
         Examples
         --------
-        >>> hits = pd.DataFrame({"patent_pn": ["A1", "B1"], "score": [0.9, 0.8], "owner": ["Acme", "Beta"],
-        ...                      "apdt": [20200101, 20220101], "authority": ["CN", "US"], "loc": ["26-05", None]})
-        >>> hits.patsnap.timeline().index.tolist()
-        [2020, 2021, 2022]
+        >>> pd.DataFrame(_EXAMPLE).patsnap.timeline().to_dict("index")
+        {2020: {'Acme': 1, 'Beta': 0}, 2021: {'Acme': 0, 'Beta': 1}}
         """
-        from .frame import landscape
+        return _land.timeline(self._need("timeline", "patent_pn"), freq=freq, **options)
 
-        return landscape.timeline(self._need("timeline", "patent_pn"), freq=freq, date=date, top=top,
-                                  aliases=aliases)
-
-    def owner_classes(self, *, top: int | None = None, aliases: Mapping[str, str] | None = None) -> pd.DataFrame:
-        """Designs per owner and Locarno class (``"26 Lighting apparatus"``), owners by count.
+    def owner_classes(self, **options: Any) -> pd.DataFrame:
+        """Designs per owner and Locarno class (``"26 Lighting apparatus"``), owners by count; ``top``, ``aliases``.
 
         Examples
         --------
-        >>> hits = pd.DataFrame({"patent_pn": ["A1", "B1"], "score": [0.9, 0.8], "owner": ["Acme", "Beta"],
-        ...                      "loc": ["26-05", None]})
-        >>> hits.patsnap.owner_classes().columns.tolist()
+        >>> pd.DataFrame(_EXAMPLE).patsnap.owner_classes().columns.tolist()
         ['26 Lighting apparatus', 'class not given']
         """
-        from .frame import landscape
+        return _land.owner_classes(self._need("owner_classes", "patent_pn"), **options)
 
-        return landscape.owner_classes(self._need("owner_classes", "patent_pn"), top=top, aliases=aliases)
-
-    def office_years(self, *, date: str = "applied") -> pd.DataFrame:
+    def office_years(self, date: str = "applied") -> pd.DataFrame:
         """Designs per office (by name) and year, offices by count, years ascending.
 
         Examples
         --------
-        >>> hits = pd.DataFrame({"patent_pn": ["A1", "B1"], "score": [0.9, 0.8], "authority": ["CN", "US"],
-        ...                      "apdt": [20200101, 20220101]})
-        >>> hits.patsnap.office_years().index.tolist()
+        >>> pd.DataFrame(_EXAMPLE).patsnap.office_years().index.tolist()
         ['China', 'United States']
         """
-        from .frame import landscape
+        return _land.office_years(self._need("office_years", "patent_pn"), date=date)
 
-        return landscape.office_years(self._need("office_years", "patent_pn"), date=date)
-
-    def risk_matrix(self, *, top: int | None = None, aliases: Mapping[str, str] | None = None) -> pd.DataFrame:
-        """Product x owner: the best score of each owner's designs against each product of a catalogue.
+    def risk_matrix(self, **options: Any) -> pd.DataFrame:
+        """Product x owner: the best score of each owner's designs for each product; ``top``, ``aliases``.
 
         Examples
         --------
-        >>> hits = pd.DataFrame({"patent_pn": ["A1", "B1"], "score": [0.9, 0.8], "owner": ["Acme", "Beta"],
-        ...                      "query_index": [0, 1], "query": ["lamp", "chair"]})
-        >>> float(hits.patsnap.risk_matrix().loc["chair", "Beta"])
-        0.8
+        >>> pd.DataFrame(_EXAMPLE).patsnap.risk_matrix().to_dict("index")
+        {'lamp': {'Acme': 0.9, 'Beta': nan}, 'chair': {'Acme': nan, 'Beta': 0.8}}
         """
-        from .frame import landscape
+        return _land.risk_matrix(self._need("risk_matrix", "patent_pn", "score"), **options)
 
-        return landscape.risk_matrix(self._need("risk_matrix", "patent_pn", "score"), top=top, aliases=aliases)
-
-    def top_risks(self, n: int = 10, *, aliases: Mapping[str, str] | None = None) -> pd.DataFrame:
-        """The ``n`` (product, owner) pairs with the highest best score, with the hit behind each.
+    def top_risks(self, n: int = 10, **options: Any) -> pd.DataFrame:
+        """The ``n`` (product, owner) pairs with the highest best score, with the hit behind each; ``aliases``.
 
         Examples
         --------
-        >>> hits = pd.DataFrame({"patent_pn": ["A1", "B1"], "score": [0.9, 0.8], "owner": ["Acme", "Beta"],
-        ...                      "query_index": [0, 1], "query": ["lamp", "chair"]})
-        >>> hits.patsnap.top_risks(1)[["product", "owner", "patent_pn"]].values.tolist()
+        >>> pd.DataFrame(_EXAMPLE).patsnap.top_risks(1)[["product", "owner", "patent_pn"]].values.tolist()
         [['lamp', 'Acme', 'A1']]
         """
-        from .frame import landscape
+        return _land.top_risks(self._need("top_risks", "patent_pn", "score"), n, **options)
 
-        return landscape.top_risks(self._need("top_risks", "patent_pn", "score"), n, aliases=aliases)
-
-    def landscape(self, *, top: int = 8, freq: str = "year", date: str = "applied",
-                  aliases: Mapping[str, str] | None = None, charts: bool = True) -> Landscape:
-        """Every landscape table and the timeline and heat-map charts, as one ``Landscape`` (shows itself).
+    def landscape(self, **options: Any) -> _land.Landscape:
+        """The five tables, notes, timeline and heat-map PNGs; ``top``, ``freq``, ``date``, ``aliases``, ``charts``.
 
         Examples
         --------
-        >>> import pandas as pd
-        >>> from patsnap_pandas import PatsnapClient, samples
-        >>> catalogue = pd.DataFrame({"sku": ["L-1", "C-2"], "photo": [samples.image("desk-lamp"),
-        ...                                                          samples.image("armchair")]})
-        >>> with PatsnapClient.sandbox() as client:
-        ...     hits = catalogue.patsnap.search_each("photo", label_column="sku", limit=20, client=client,
-        ...                                          progress=False).patsnap.enrich(client=client)
-        >>> land = hits.patsnap.landscape()
-        >>> land.risk_matrix.index.size, land.timeline.index.is_monotonic_increasing, land.heatmap_png[:4]
-        (2, True, b'\\x89PNG')
+        >>> land = pd.DataFrame(_EXAMPLE).patsnap.landscape()
+        >>> land.risk_matrix.shape, land.timeline_png[:4], land.heatmap_png[:4]
+        ((2, 2), b'\\x89PNG', b'\\x89PNG')
         """
-        from .frame import landscape
-
-        return landscape.landscape(self._need("landscape", "patent_pn", "score"), top=top, freq=freq, date=date,
-                                   aliases=aliases, charts=charts)
+        return _land.landscape(self._need("landscape", "patent_pn", "score"), **options)
 
     # --- files -------------------------------------------------------------------------------------
 

@@ -46,7 +46,7 @@ from typing import Any
 import numpy as np
 import pandas as pd
 
-from .._validate import check_choice, check_frame, check_optional_int, invalid
+from .._validate import check_choice, check_flag, check_frame, check_optional_int
 from ..codes import LOCARNO_CLASSES
 from . import parties, words
 from .format import format_value, is_missing
@@ -99,7 +99,8 @@ def _units(df: pd.DataFrame) -> pd.Series:
     number = df["patent_pn"].astype("object")
     if "family" in df.columns:
         family = df["family"].astype("object")
-        return family.where(family.notna(), number).astype(str)
+        known = family.notna() & (family.astype(str).str.strip() != "")  # "" is no family (frame.families)
+        return family.where(known, number).astype(str)
     return number.astype(str)
 
 
@@ -204,7 +205,8 @@ def timeline(df: pd.DataFrame, *, freq: str = "year", date: str = "applied", top
     noun = {"applied": "filing", "published": "publication", "granted": "grant"}[date]
     notes = ([f"{undated} design{'s' if undated != 1 else ''} without a {noun} date "
               f"{'are' if undated != 1 else 'is'} not in the timeline."] if undated else [])
-    dated = facts[facts["period"].notna()]
+    dated = facts[facts["period"].notna()].copy()
+    dated["period"] = dated.groupby("unit")["period"].transform("min")  # a family: the year of its first filing
     table = _count(dated, "period", "owner")
     if not table.empty:
         full = (range(int(table.index.min()), int(table.index.max()) + 1) if freq == "year"
@@ -358,6 +360,13 @@ class Landscape:
         What a reader must know (designs left out for lack of a date, owners not given...).
     sandbox : bool
         Made from sandbox data (charts and reports say so).
+
+    Examples
+    --------
+    >>> hits = pd.DataFrame({"patent_pn": ["A1"], "owner": ["Acme"], "score": [0.9], "apdt": [20200101]})
+    >>> land = landscape(hits, charts=False)
+    >>> land.batch, land.notes, "<table" in land._repr_html_()
+    (False, [], True)
     """
 
     timeline: pd.DataFrame
@@ -399,8 +408,7 @@ def landscape(df: pd.DataFrame, *, top: int = 8, freq: str = "year", date: str =
     from . import landscape_charts
 
     top = check_optional_int(top, "top", 1, 50) or 8
-    if not isinstance(charts, bool):
-        raise invalid("charts", charts, "not a yes/no value", "True or False")
+    charts = check_flag(charts, "charts")
     hits = _hits(df)
     table = timeline(df, freq=freq, date=date, top=top, aliases=aliases)
     matrix = risk_matrix(df, aliases=aliases)

@@ -33,6 +33,14 @@ def plot_timeline(table: pd.DataFrame, ax: Axes, *, top: int = 8) -> Axes:
 
     The first ``top`` columns (the owners with most filings, bottom up, and :data:`landscape.OTHER_OWNERS`
     in grey when the table has it); the legend lists them outside the plot, top to bottom as stacked.
+
+    Examples
+    --------
+    >>> from matplotlib.figure import Figure
+    >>> table = pd.DataFrame({"Acme": [2, 0, 1], "Beta": [0, 1, 1]}, index=pd.Index([2019, 2020, 2021], name="Year"))
+    >>> ax = plot_timeline(table, Figure().subplots())
+    >>> len(ax.patches), [t.get_text() for t in ax.get_legend().get_texts()]
+    (6, ['Beta', 'Acme'])
     """
     from matplotlib.ticker import MaxNLocator
 
@@ -86,7 +94,16 @@ def timeline_png(table: pd.DataFrame, *, top: int = 8, width_px: int = 900, dpi:
 
 
 def plot_risk_matrix(matrix: pd.DataFrame, ax: Axes, *, top: int = 8) -> Axes:
-    """Draw a :func:`landscape.risk_matrix` as a heat map on ``ax``: products down, the first ``top`` owners across."""
+    """Draw a :func:`landscape.risk_matrix` as a heat map on ``ax``: products down, the first ``top`` owners across.
+
+    Examples
+    --------
+    >>> from matplotlib.figure import Figure
+    >>> matrix = pd.DataFrame({"Beta": [0.93, None], "Acme": [0.71, 0.88]}, index=["lamp", "chair"])
+    >>> ax = plot_risk_matrix(matrix, Figure().subplots())
+    >>> [t.get_text() for t in ax.texts]            # a label per cell with a score, none where none matched
+    ['0.93', '0.71', '0.88']
+    """
     shown = matrix.iloc[:, :top]
     values = shown.to_numpy(dtype="float64")
     if not np.isfinite(values).any():
@@ -185,7 +202,16 @@ _NOTEBOOK_CSS = ("<style>.psl table.landscape{border-collapse:collapse;margin:4p
 
 
 def landscape_html(land: Landscape) -> str:
-    """The whole landscape as one escaped HTML fragment (a notebook shows it; images embedded)."""
+    """The whole landscape as one escaped HTML fragment (a notebook shows it; images embedded).
+
+    Examples
+    --------
+    >>> from patsnap_pandas.frame.landscape import landscape
+    >>> hits = pd.DataFrame({"patent_pn": ["A1"], "owner": ["<b>Acme</b>"], "score": [0.9], "apdt": [20200101]})
+    >>> html = landscape_html(landscape(hits, charts=False))
+    >>> "&lt;b&gt;Acme&lt;/b&gt;" in html, "<b>Acme" in html
+    (True, False)
+    """
     from .words import SANDBOX_BANNER
 
     parts = [_NOTEBOOK_CSS, '<div class="psl">']

@@ -5,7 +5,7 @@ in the report (:func:`patsnap_pandas.frame.landscape.landscape`), when they name
 enriched frame; without owners or dates a landscape says nothing). The writers lay it out:
 :func:`section_html` for HTML and PDF (charts, the top risks of a catalogue, owner x Locarno
 class, year x office, each table cut to what fits a page, the whole tables being in the
-workbook), :func:`write_sheet` the workbook's Landscape sheet (every table in full).
+workbook), :func:`write_sheet` the workbook's Landscape sheet (every table in full), :func:`write_docx_part` the Word report's section.
 """
 
 from __future__ import annotations
@@ -19,7 +19,8 @@ from .._html import breakable, escape
 from ..frame import landscape, parties
 from ..frame.landscape_charts import table_html
 
-__all__ = ["LANDSCAPE_CSS", "PAGE_COLUMNS", "PAGE_ROWS", "landscape_of", "section_html", "write_sheet"]
+__all__ = ["LANDSCAPE_CSS", "PAGE_COLUMNS", "PAGE_ROWS", "landscape_of", "section_html", "write_docx_part",
+           "write_sheet"]
 
 #: At most this many owners (rows) and classes or offices (columns) of a table on a page.
 PAGE_ROWS, PAGE_COLUMNS = 15, 8
@@ -120,7 +121,20 @@ def section_html(land: landscape.Landscape, src: Any) -> str:
 
 
 def write_sheet(report: Any, land: landscape.Landscape, sheet: Any, fmt: dict) -> None:
-    """The workbook's Landscape sheet: every table in full, one under the other, and the two charts."""
+    """The workbook's Landscape sheet: every table in full, one under the other, and the two charts.
+
+    Examples
+    --------
+    >>> import openpyxl
+    >>> from patsnap_pandas import PatsnapClient, samples, search_designs
+    >>> from patsnap_pandas.report import build_report, write_excel
+    >>> client = PatsnapClient.sandbox()
+    >>> hits = search_designs(samples.image("desk-lamp"), client=client, limit=20).patsnap.enrich()
+    >>> sheet = openpyxl.load_workbook(write_excel(build_report(hits), "lamps.xlsx"))["Landscape"]
+    >>> [row[0].value for row in sheet.iter_rows() if row[0].value and row[0].value.startswith("Designs per")]
+    ['Designs per owner and Locarno class', 'Designs per office and year']
+    >>> client.close()
+    """
     from .excel import _banner, _text
 
     row = _banner(report, sheet, fmt, 8)
@@ -188,3 +202,61 @@ def _sheet_rows(sheet: Any, row: int, risks: pd.DataFrame, fmt: dict) -> int:
             else:
                 _text(sheet, row, col, "" if pd.isna(record[key]) else str(record[key]), fmt["text"])
     return row + 1
+
+
+def write_docx_part(parts: Any, land: landscape.Landscape) -> None:
+    """The Landscape section of the Word report, drawn with the Word writer's ``parts`` (:class:`docx_parts.Parts`).
+
+    Examples
+    --------
+    >>> import docx
+    >>> from patsnap_pandas import PatsnapClient, samples, search_designs
+    >>> from patsnap_pandas.report import write_docx
+    >>> client = PatsnapClient.sandbox()
+    >>> hits = search_designs(samples.image("desk-lamp"), client=client, limit=20).patsnap.enrich()
+    >>> document = docx.Document(write_docx(hits, "lamps.docx"))
+    >>> [p.text for p in document.paragraphs if p.text.startswith("Designs per")]
+    ['Designs per owner and Locarno class', 'Designs per year and office']
+    >>> client.close()
+    """
+    from .docx_xml import para, run, table
+
+    parts.heading("Landscape")
+    parts.text("Who owns the designs found, where and when they were filed. A design counts once (a family of "
+               "several offices once, where families are known); a design with two owners counts for each.",
+               muted=True)
+    for note in land.notes:
+        parts.text(note, muted=True)
+    if land.timeline_png:
+        parts.picture(land.timeline_png, parts.width, "filings per year of the top owners")
+    years = land.office_years.T
+    years.index.name, years.columns.name = "Year", "office"
+    tables = [("Designs per owner and Locarno class", land.owner_classes),
+              ("Designs per year and office", years)]
+    if land.batch and land.heatmap_png:
+        parts.picture(land.heatmap_png, parts.width, "heat map of the best score per product and owner")
+        risks = land.top_risks
+        parts.heading("Top risks: the product and owner pairs with the highest best score", 2)
+        cells = [[para(run(str(r["product"])), style="Cell"), para(run(str(r["owner"])), style="Cell"),
+                  para(run(f"{r['best_score']:.3f}", keep=True), style="Cell", align="right"),
+                  para(run(str(r["patent_pn"]), keep=True), style="Cell"),
+                  para(run("" if pd.isna(r["title"]) else str(r["title"])), style="Cell"),
+                  para(run(str(r["office"])), style="Cell")] for r in risks.to_dict("records")]
+        heads = ("Product", "Owner", "Best score", "Number", "Title", "Office")
+        parts.body.append(table(parts._shares([14, 20, 10, 20, 18, 18]), cells,
+                                header=[parts._head(h, right=h == "Best score") for h in heads]))
+    for title, full in tables:
+        shown, left = _shown(full, PAGE_ROWS if title.startswith("Designs per owner") else 40, PAGE_COLUMNS)
+        parts.heading(title, 2)
+        if shown.empty:
+            parts.text("Nothing to show.", muted=True)
+            continue
+        widths = parts._shares([26] + [74 // shown.shape[1]] * shown.shape[1])
+        cells = [[para(run(str(label), keep=True), style="Cell")]
+                 + [para(run(str(int(v)), keep=True, color=None if v else "8C959F"), style="Cell", align="right")
+                    for v in values]
+                 for label, values in zip(shown.index, shown.to_numpy().tolist(), strict=True)]
+        header = [parts._head(str(shown.index.name or ""))] + [parts._head(str(c), right=True) for c in shown.columns]
+        parts.body.append(table(widths, cells, header=header))
+        if left:
+            parts.text(left, muted=True)

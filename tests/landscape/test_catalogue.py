@@ -11,7 +11,7 @@ import pytest
 
 from patsnap_pandas.codes import LOCARNO_CLASSES
 from patsnap_pandas.frame.owners import owner_lists
-from patsnap_pandas.report import build_report, write_excel, write_html, write_pdf
+from patsnap_pandas.report import build_report, write_docx, write_excel, write_html, write_pdf
 from tests.helpers import pdf_pages, pdf_text, words_misplaced
 from tests.landscape.conftest import PRODUCTS
 
@@ -56,6 +56,14 @@ def test_the_timeline_and_owner_x_class_tables_in_one_call(catalogue_hits):
     assert totals == {owner: len(numbers) for owner, numbers in designs.items()}
     ranked = list(totals.values())
     assert ranked == sorted(ranked, reverse=True)
+    families = catalogue_hits.patsnap.with_families()                  # a family of several offices: once
+    per_owner: dict[str, set[str]] = {}
+    rows = families[families["patent_id"].notna()]
+    for number, family, owners in zip(rows["patent_pn"], rows["family"], owner_lists(rows), strict=True):
+        for owner in owners:
+            per_owner.setdefault(owner, set()).add(family or number)
+    assert families.patsnap.timeline().sum().to_dict() == {o: len(f) for o, f in per_owner.items()}
+    assert sum(map(len, per_owner.values())) < sum(map(len, designs.values()))   # the sandbox has families
     classes = catalogue_hits.patsnap.owner_classes()
     assert classes.index.tolist() == timeline.columns.tolist() or set(classes.index) == set(timeline.columns)
     for label in classes.columns:
@@ -67,7 +75,7 @@ def test_the_timeline_and_owner_x_class_tables_in_one_call(catalogue_hits):
     assert offices.columns.tolist() == sorted(offices.columns)
 
 
-def test_the_landscape_section_in_html_and_excel(catalogue_hits, tmp_path):
+def test_the_landscape_section_in_html_excel_and_word(catalogue_hits, tmp_path):
     report = build_report(catalogue_hits, title="Catalogue landscape")
     assert report.landscape is not None and report.landscape.batch
     html = write_html(report, tmp_path / "r.html").read_text(encoding="utf-8")
@@ -83,6 +91,12 @@ def test_the_landscape_section_in_html_and_excel(catalogue_hits, tmp_path):
     products = [row[0] for row in cells[heading + 2:heading + 2 + PRODUCTS]]
     assert products == report.landscape.risk_matrix.index.tolist()
     assert len(book["Landscape"]._images) == 2                          # the timeline and the heat map
+    import docx
+
+    document = docx.Document(write_docx(report, tmp_path / "r.docx"))
+    headings = [p.text for p in document.paragraphs if p.style.name.startswith("Heading")]
+    assert headings.index("Landscape") < headings.index("Designs per owner and Locarno class")
+    assert "Top risks: the product and owner pairs with the highest best score" in headings
 
 
 @pytest.mark.slow

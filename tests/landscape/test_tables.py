@@ -44,8 +44,11 @@ def test_timeline_counts_each_design_once_sorts_owners_by_count_and_fills_the_ye
 
 
 def test_timeline_counts_a_family_once_and_a_design_matched_by_two_products_once():
-    family = _hits(family=["F1", "F1", "F2", "F3", "F4", "F5"])          # CN1S and US1S: one design, two offices
+    family = _hits(family=["F1", "F1", "", None, "F4", "F5"])            # CN1S and US1S: one design, two offices
     assert L.timeline(family).loc[2019, "Acme"] == 1
+    later = family.assign(apply_date=family["apply_date"].where(family["patent_pn"] != "US1S",
+                                                                 pd.Timestamp("2020-02-01")))
+    assert L.timeline(later)["Acme"].to_dict() == {2018: 0, 2019: 1, 2020: 0, 2021: 1, 2022: 0}  # first filing
     assert L.office_years(family).loc["United States", 2019] == 1        # each office's registration still counts
     twice = pd.concat([_hits(), _hits().iloc[[0]]], ignore_index=True)   # CN1S matched by a second product
     assert L.timeline(twice).loc[2019, "Acme"] == 2

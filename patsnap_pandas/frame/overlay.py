@@ -69,6 +69,14 @@ class Overlay:
     ``overlap`` is the share of ink the two drawings have in common after alignment
     (intersection over union of the ink masks, 0 to 1): a measure of the picture, not of
     legal similarity.
+
+    Examples
+    --------
+    >>> from patsnap_pandas import samples
+    >>> data = open(samples.image("armchair"), "rb").read()
+    >>> result = overlay(data, data, size=64)
+    >>> result.query.shape == result.hit.shape, result.caption.endswith("not a legal test.")
+    (True, True)
     """
 
     png: bytes

@@ -13,12 +13,13 @@ from typing import Any
 
 from ..frame import words
 from ..frame.format import truncate
+from ..frame.overlay import CAPTION as OVERLAY_CAPTION
 from ..frame.parties import NO_OWNER, NO_OWNERS_SENTENCE
 from .clearance import expiry_words
 from .docx_xml import CM, Body, para, run, table
 from .model import GroupRow, Hit, Report, Section
 from .pdf import PDF_TEXT_MAX
-from .why import OVERLAY_CAPTION, WHY_LABEL
+from .why import WHY_LABEL
 
 __all__ = ["Parts", "closest", "mark_cell", "marks_in_words", "short"]
 

@@ -12,12 +12,13 @@ from pathlib import Path
 
 from .._html import breakable, data_uri, escape, page
 from ..frame.compare import THREE_WAY_CSS
+from ..frame.overlay import CAPTION as OVERLAY_CAPTION
 from ..frame.parties import NO_OWNERS_SENTENCE
 from .clearance import expiry_words
 from .job_model import Exclusion, Job
 from .model import GroupRow, Hit, Report, Section
 from .paged import column_widths, print_css
-from .why import OVERLAY_CAPTION, WHY_LABEL
+from .why import WHY_LABEL
 
 __all__ = ["IMAGE_SCHEME", "render_html", "write_html"]
 

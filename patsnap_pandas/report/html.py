@@ -306,7 +306,7 @@ def _card(section: Section, hit: Hit) -> str:
         elif value:
             details.append((label, f'<span class="{cls}">{breakable(value)}</span>' if cls else breakable(value)))
     if hit.why:
-        details.insert(1, (WHY_LABEL, breakable(hit.why)))
+        details.insert(1, (WHY_LABEL, _keep_numbers(hit.why)))
     if hit.matched_view is not None and section.multi_view:
         details.insert(1, ("Matched view", f'<span class="nowrap">{hit.matched_view} of {len(section.views)}</span>'))
     found = [f'<span class="nowrap">view {i}: {score:.3f}</span>'

@@ -29,7 +29,7 @@ __all__ = ["OVERLAY_PX", "WHY_LABEL", "attach_overlays", "attach_why", "overlay_
 #: The overlay's longest side in a report (shown at up to 240 px; 34 mm in print).
 OVERLAY_PX = 280
 #: Images are aligned at this size: enough for a card, quick for a batch of many products.
-_WORK_PX = 320
+_WORK_PX = 256
 #: The label of the sentence wherever a report shows it.
 WHY_LABEL = "Why it matched"
 
@@ -69,7 +69,7 @@ def attach_overlays(sections: list[Section]) -> None:
         for hit in section.cards:
             view, _ = section.view_of(hit)
             query = view.image if view is not None and section.multi_view else \
-                (section.query_large or section.query_image)
+                (section.query_image or section.query_large)  # the card's size is enough
             if query is None or hit.image is None or hit.overlay is not None:
                 continue
             try:

@@ -14,12 +14,13 @@ from typing import Any
 from ..frame import words
 from ..frame.families import DESIGNS_NOTE
 from ..frame.format import truncate
+from ..frame.overlay import CAPTION as OVERLAY_CAPTION
 from ..frame.parties import NO_OWNER, NO_OWNERS_SENTENCE
 from .clearance import expiry_words
 from .docx_xml import CM, Body, para, run, table
 from .model import GroupRow, Hit, Report, Section
 from .pdf import PDF_TEXT_MAX
-from .why import OVERLAY_CAPTION, WHY_LABEL
+from .why import WHY_LABEL
 
 __all__ = ["Parts", "closest", "mark_cell", "marks_in_words", "short"]
 
@@ -332,7 +333,7 @@ class Parts:
             left = para(b.picture(view.image, box, box, caption), align="center", space_after=0, space_before=100)
         left += para(run(caption, color=MUTED, size=8.5), align="center")
         if hit.overlay is not None:  # the query and the hit aligned: a visual aid, not a legal test
-            left += para(b.picture(hit.overlay, box * 3 // 4, box * 3 // 4, "overlay of the query and the hit"),
+            left += para(b.picture(hit.overlay, box // 2, box // 2, "overlay of the query and the hit"),
                          align="center", space_after=0, space_before=100)
             left += para(run(OVERLAY_CAPTION, color=MUTED, size=8), align="center")
         facts = "".join(para(run(f"{k}: ", color=MUTED) + run(v, keep=k in _KEEP), style="Cell")

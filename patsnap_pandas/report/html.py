@@ -13,13 +13,14 @@ from pathlib import Path
 from .._html import breakable, data_uri, escape, page
 from ..frame.compare import THREE_WAY_CSS
 from ..frame.families import DESIGNS_NOTE
+from ..frame.overlay import CAPTION as OVERLAY_CAPTION
 from ..frame.parties import NO_OWNERS_SENTENCE
 from .clearance import expiry_words
 from .job_model import Exclusion, Job
 from .landscape import LANDSCAPE_CSS, section_html
 from .model import GroupRow, Hit, Report, Section
 from .paged import column_widths, print_css
-from .why import OVERLAY_CAPTION, WHY_LABEL
+from .why import WHY_LABEL
 
 __all__ = ["IMAGE_SCHEME", "render_html", "write_html"]
 
@@ -309,7 +310,7 @@ def _card(section: Section, hit: Hit) -> str:
         elif value:
             details.append((label, f'<span class="{cls}">{breakable(value)}</span>' if cls else breakable(value)))
     if hit.why:
-        details.insert(1, (WHY_LABEL, breakable(hit.why)))
+        details.insert(1, (WHY_LABEL, _keep_numbers(hit.why)))
     if hit.matched_view is not None and section.multi_view:
         details.insert(1, ("Matched view", f'<span class="nowrap">{hit.matched_view} of {len(section.views)}</span>'))
     found = [f'<span class="nowrap">view {i}: {score:.3f}</span>'

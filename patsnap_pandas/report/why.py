@@ -5,7 +5,7 @@ places counted among all the search's hits, not only those the report includes);
 :func:`attach_overlays` gives each comparison card the query and the hit aligned and blended
 (:func:`patsnap_pandas.frame.overlay.overlay`), the query view that matched where there are
 several. The writers show both beside the card, the overlay captioned as a visual aid, not a
-legal test (:data:`OVERLAY_CAPTION`); the Excel workbook has the sentence as a column.
+legal test (:data:`patsnap_pandas.frame.overlay.CAPTION`); the Excel workbook has the sentence as a column.
 """
 
 from __future__ import annotations
@@ -18,25 +18,34 @@ import pandas as pd
 from .._validate import check_int
 from ..errors import InvalidInputError
 from ..frame.format import format_value, is_missing
-from ..frame.overlay import CAPTION as OVERLAY_CAPTION
 from ..frame.overlay import Overlay, overlay
 from ..frame.why import why_frame
 
 if TYPE_CHECKING:
     from .model import Hit, Section
 
-__all__ = ["OVERLAY_CAPTION", "OVERLAY_PX", "WHY_LABEL", "attach_overlays", "attach_why", "overlay_of"]
+__all__ = ["OVERLAY_PX", "WHY_LABEL", "attach_overlays", "attach_why", "overlay_of"]
 
 #: The overlay's longest side in a report (shown at up to 240 px; 34 mm in print).
 OVERLAY_PX = 280
 #: Images are aligned at this size: enough for a card, quick for a batch of many products.
-_WORK_PX = 320
+_WORK_PX = 256
 #: The label of the sentence wherever a report shows it.
 WHY_LABEL = "Why it matched"
 
 
 def attach_why(df: pd.DataFrame, keep: np.ndarray, hits: list[Hit]) -> None:
-    """Set ``hit.why`` of the report's hits (one per kept row of ``df``, in order) from the whole frame."""
+    """Set ``hit.why`` of the report's hits (one per kept row of ``df``, in order) from the whole frame.
+
+    Examples
+    --------
+    >>> from patsnap_pandas import PatsnapClient, samples, search_designs
+    >>> from patsnap_pandas.report import build_report
+    >>> with PatsnapClient.sandbox() as client:
+    ...     report = build_report(search_designs(samples.image("armchair"), client=client, limit=3))
+    >>> [hit.why.split(";")[-1] for hit in report.sections[0].hits]       # build_report calls it
+    [' 1st of 3.', ' 2nd of 3.', ' 3rd of 3.']
+    """
     if "score" not in df.columns or not hits:
         return
     sentences = why_frame(df)["why"].to_numpy()[np.asarray(keep, dtype=bool)]
@@ -45,12 +54,22 @@ def attach_why(df: pd.DataFrame, keep: np.ndarray, hits: list[Hit]) -> None:
 
 
 def attach_overlays(sections: list[Section]) -> None:
-    """Set ``hit.overlay`` (PNG) of each card that has both pictures: the query (its matched view) and the hit."""
+    """Set ``hit.overlay`` (PNG) of each card that has both pictures: the query (its matched view) and the hit.
+
+    Examples
+    --------
+    >>> from patsnap_pandas import PatsnapClient, samples, search_designs
+    >>> from patsnap_pandas.report import build_report
+    >>> with PatsnapClient.sandbox() as client:
+    ...     report = build_report(search_designs(samples.image("armchair"), client=client, limit=3))
+    >>> all(card.overlay[:4] == b"\\x89PNG" for card in report.sections[0].cards)   # build_report calls it
+    True
+    """
     for section in sections:
         for hit in section.cards:
             view, _ = section.view_of(hit)
             query = view.image if view is not None and section.multi_view else \
-                (section.query_large or section.query_image)
+                (section.query_image or section.query_large)  # the card's size is enough
             if query is None or hit.image is None or hit.overlay is not None:
                 continue
             try:

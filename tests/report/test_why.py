@@ -7,6 +7,7 @@ transform lands within 2 px of where the true transform puts it, on a 256 px can
 
 from __future__ import annotations
 
+import html
 import io
 import re
 import subprocess
@@ -205,7 +206,9 @@ def test_the_html_card_shows_the_sentence_and_the_overlay_as_a_visual_aid(report
     cards = re.findall(r'<article class="card">.*?</article>', page, flags=re.S)
     assert len(cards) == len(report.sections[0].cards)
     for card, hit in zip(cards, report.sections[0].cards, strict=True):
-        assert "Why it matched" in card and hit.why.replace("'", "&#x27;") in card
+        text = " ".join(html.unescape(re.sub(r"<[^>]+>", "", card)).split())
+        assert "Why it matched" in text and hit.why in text
+        assert re.search(r'<span class="nowrap">[^<]*\d\d-\d\d', card) or "Locarno" not in hit.why  # codes keep whole
         assert 'class="overlay"' in card and "a visual aid, not a legal test" in card
 
 

@@ -315,7 +315,7 @@ def test_add_owners_says_its_billed_calls_first_then_what_it_fetched_and_costs_n
     assert df["assignees"].notna().all() and df["simple_legal_status"].notna().all()
     assert set(df["in_force"]) <= {"in force", "pending", "lapsed", "expired", "unknown"}
     counts = df["in_force"].value_counts()
-    assert state.message == (f"Added owners and legal status to 10 hits (2 billed calls): 10 name an owner; "
+    assert state.message == ("Added owners and legal status to 10 hits (2 billed calls): 10 name an owner; "
                              + ", ".join(f"{n} {s}" for s, n in counts.items()) + ".")
     assert offer_words(state) == "Owners and legal status are shown for every hit."
     assert state.enriched == df["patent_id"].tolist()

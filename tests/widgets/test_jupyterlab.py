@@ -184,6 +184,8 @@ def test_several_views_comparison_with_owners_fits_in_jupyterlab_with_the_sideba
         path.write_bytes(corpus.image_png(design.image_keys[i % len(design.image_keys)]))
         paths.append(str(path))
     page = browser.page()
+    errors: list[str] = []  # this page's own (the module's browser also hears the earlier pages closing)
+    page.on("pageerror", lambda exc: errors.append(str(exc)))
     page.goto(url + "lab/tree/app.ipynb?reset", timeout=PAGE_TIMEOUT_MS)
     run_app_cell(page)
     with page.expect_file_chooser() as chooser:
@@ -203,5 +205,5 @@ def test_several_views_comparison_with_owners_fits_in_jupyterlab_with_the_sideba
     assert internals_in_view(page) == []
     problems = measure_both_sidebars(page, "lab-5-views-comparison", ".psp-compare")
     assert not problems, json.dumps(problems, indent=1)
-    assert not browser.errors, browser.errors
+    assert not errors, errors
     page.close()

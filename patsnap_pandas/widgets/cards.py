@@ -53,7 +53,8 @@ CSS = """
 .psp-panel .psp-label { font-weight: 600; margin: 6px 2px 0 2px; }
 .psp-panel .psp-h { font-weight: 700; font-size: 1.05em; margin: 4px 2px; }
 .psp-nowrap { white-space: nowrap; }
-.psp-panel a { color: #0b57d0; text-decoration: underline; }
+.psp-panel a, .psp-panel a:visited { color: #0b57d0; text-decoration: underline; cursor: pointer; }
+.psp-panel a:hover { color: #083c91; }
 .psp-msg-error { color: #b00020; }
 .psp-msg-ok { color: #1b7f3b; }
 .psp-msg-hint { color: #555; }

@@ -73,7 +73,20 @@ def to_look_up(state: PanelState) -> list[str]:
 
 
 def estimate(state: PanelState) -> Estimate | None:
-    """The billed calls the button would make now (0 for what the cache holds); None without a client. No call."""
+    """The billed calls the button would make now (0 for what the cache holds); None without a client. No call.
+
+    Examples
+    --------
+    >>> from patsnap_pandas import PatsnapClient, samples
+    >>> from patsnap_pandas.widgets.state import PanelState
+    >>> with PatsnapClient.sandbox() as client:
+    ...     state = PanelState(client=client, limit=3)
+    ...     state.set_image(samples.image("armchair"))
+    ...     state.search()
+    ...     calls = client.usage.billed_calls
+    ...     print(estimate(state), client.usage.billed_calls == calls)
+    2 billed calls: 1 P011 bibliography batch, 1 P041 legal-status batch True
+    """
     ids = to_look_up(state)
     if state.client is None:
         return None
@@ -111,6 +124,18 @@ def enrich(state: PanelState) -> dict[str, Any]:
     A value the search or a job already gave (a clearance's in force, the search's office) is kept;
     the look-up fills what is missing. It decides and changes nothing: :func:`.actions.run` applies
     what it returns.
+
+    Examples
+    --------
+    >>> from patsnap_pandas import PatsnapClient, samples
+    >>> from patsnap_pandas.widgets.state import PanelState
+    >>> with PatsnapClient.sandbox() as client:
+    ...     state = PanelState(client=client, limit=3)
+    ...     state.set_image(samples.image("armchair"))
+    ...     state.search()
+    ...     changes = enrich(state)                  # billed (2 calls); the state is not changed yet
+    >>> sorted(changes), changes["results"][["assignees", "in_force"]].notna().all().tolist()
+    (['enriched', 'message', 'results'], [True, True])
     """
     df = state.results
     ids = to_look_up(state)

@@ -55,20 +55,26 @@ ENDPOINTS: tuple[str, ...] = ("bibliography", "legal_status")
 def to_look_up(state: PanelState) -> list[str]:
     """The patent ids of the shown hits not looked up yet, in card order, each once.
 
+    Looked up: by the button since the search (``state.enriched``), or by the search's job (a clearance
+    gives each hit's owners and ``in_force`` from P012/P013 already).
+
     Examples
     --------
     >>> from patsnap_pandas.widgets.state import PanelState
     >>> state = PanelState()
-    >>> state.results = pd.DataFrame({"patent_id": ["a", "b", "a"], "rank": [1, 2, 3], "score": [0.9, 0.8, 0.7]})
+    >>> state.results = pd.DataFrame({"patent_id": ["a", "b", "a", "c"], "rank": [1, 2, 3, 4],
+    ...                               "score": [0.9, 0.8, 0.7, 0.6], "in_force": [None, None, None, "lapsed"]})
     >>> state.enriched = ["b"]
-    >>> to_look_up(state)
+    >>> to_look_up(state)                    # b: looked up by the button; c: its in force came with the search
     ['a']
     """
     shown = state.shown
     if shown is None or "patent_id" not in shown.columns:
         return []
     done = set(state.enriched)
-    ids = (v.strip() for v in shown["patent_id"] if isinstance(v, str) and v.strip())
+    known = shown["in_force"].notna().to_numpy() if "in_force" in shown.columns else [False] * len(shown)
+    ids = (v.strip() for v, k in zip(shown["patent_id"], known, strict=True) if isinstance(v, str) and v.strip()
+           and not k)
     return [pid for pid in dict.fromkeys(ids) if pid not in done]
 
 

@@ -134,7 +134,7 @@ def _job_shots(browser, url: str, folder: Path, out: Path) -> None:
     expect(page.locator(".psp-compare table.tw img")).to_have_count(3, timeout=30_000)
     _tall(page)
     box = page.locator(".psp-panel").bounding_box()
-    fields = page.locator(".psp-compare .psp-fields").bounding_box()
+    fields = page.locator(".psp-compare .psp-fields").first.bounding_box()
     page.screenshot(path=str(out / "panel-prior-art.png"),
                     clip={"x": box["x"], "y": box["y"], "width": box["width"],
                           "height": fields["y"] + fields["height"] + 16 - box["y"]})

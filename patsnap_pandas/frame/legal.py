@@ -9,7 +9,8 @@ No HTTP here: :mod:`patsnap_pandas.jobs.legal` fetches the answers and hands the
 * :func:`events_in_words` says the transfers and licences (P013 ``event_status``) in words.
 * :func:`expiry_row` applies the office's term rule (:func:`~patsnap_pandas.frame.terms.estimate_expiry`)
   over the legal status, beside PatSnap's own estimate (P012 ``exdt``); :func:`expiry_frame`
-  makes the typed columns of many rows (:data:`COLUMNS`).
+  makes the typed columns of many rows (:data:`COLUMNS`); :func:`simple_status_frame` makes them from
+  P041's simple status alone (``enrich(legal_status=True)``: the panel's *Add owners and legal status*).
 
 Examples
 --------

@@ -53,7 +53,8 @@ CSS = """
 .psp-panel .psp-label { font-weight: 600; margin: 6px 2px 0 2px; }
 .psp-panel .psp-h { font-weight: 700; font-size: 1.05em; margin: 4px 2px; }
 .psp-nowrap { white-space: nowrap; }
-.psp-panel a { color: #0b57d0; text-decoration: underline; }
+.psp-panel a, .psp-panel a:visited { color: #0b57d0; text-decoration: underline; cursor: pointer; }
+.psp-panel a:hover { color: #083c91; }
 .psp-msg-error { color: #b00020; }
 .psp-msg-ok { color: #1b7f3b; }
 .psp-msg-hint { color: #555; }
@@ -352,16 +353,28 @@ NOT_LOOKED_UP = "not looked up yet: use \u201cAdd owners and legal status\u201d"
 
 
 def _key_facts(row: Mapping[str, Any]) -> tuple[list[tuple[str, str]], set[str]]:
-    """Owner, legal status and in force first (a hint where not looked up yet), and the columns they used."""
-    hint = f'<span class="psp-msg-hint">{escape(NOT_LOOKED_UP)}</span>'
+    """Owner, legal status and in force first (those not looked up yet in one row, with the hint), and the
+    columns they used.
+
+    Examples
+    --------
+    >>> facts, used = _key_facts({"current_assignee": "Acme", "original_assignee": "Acme"})
+    >>> [label for label, _ in facts], sorted(used)
+    (['Owner', 'Legal status, in force'], ['current_assignee', 'in_force', 'original_assignee'])
+    """
     field = next((f for f in parties.OWNER_FIELDS if parties.owner_names({f: row.get(f)})), None)
-    owner = escape(assignee_of(row)) if field else hint
     status_field = next((f for f in ("legal_status", "simple_legal_status") if not is_missing(row.get(f))), None)
-    status = escape(format_value(row.get(status_field))) if status_field else hint
-    state = status_html({"in_force": row.get("in_force"), "expiry_estimate": row.get("expiry_estimate")}) or hint
+    state = status_html({"in_force": row.get("in_force"), "expiry_estimate": row.get("expiry_estimate")})
+    facts = [("Owner", escape(assignee_of(row)) if field else ""),
+             (column_label("simple_legal_status"), escape(format_value(row.get(status_field))) if status_field else ""),
+             (column_label("in_force"), state)]
+    missing = [label for label, text in facts if not text]
+    shown = [(label, text) for label, text in facts if text]
+    if missing:
+        label = ", ".join([missing[0], *(m.lower() for m in missing[1:])])
+        shown.append((label, f'<span class="psp-msg-hint">{escape(NOT_LOOKED_UP)}</span>'))
     same = [f for f in parties.OWNER_FIELDS if field and parties.owner_of({f: row.get(f)}) == assignee_of(row)]
-    used = {*same, status_field or "", "in_force"}  # said here: not again below
-    return [("Owner", owner), (column_label("simple_legal_status"), status), (column_label("in_force"), state)], used
+    return shown, {*same, *([status_field] if status_field else []), "in_force"}  # said here: not again below
 
 
 def _fields_table(row: Mapping[str, Any]) -> str:
@@ -378,8 +391,8 @@ def _fields_table(row: Mapping[str, Any]) -> str:
     ...                        "assignees": "Vantage", "patent_type": "U", "kind": "utility model", "loc": []})
     >>> table.count("Applied"), ">Assignee<" in table, table.count("Kind"), "Locarno" in table
     (1, False, 1, False)
-    >>> table.count("Vantage"), "not looked up yet" in table
-    (1, True)
+    >>> table.count("Vantage"), table.count("not looked up yet"), "Legal status, in force" in table
+    (1, 1, True)
     >>> table = _fields_table({"patent_id": "0b7e-uuid", "image_url": "https://x/i.png?sig=1", "title": "Lamp"})
     >>> table.index("<details") < table.index("0b7e-uuid"), "<details open" in table
     (True, False)

@@ -55,25 +55,44 @@ ENDPOINTS: tuple[str, ...] = ("bibliography", "legal_status")
 def to_look_up(state: PanelState) -> list[str]:
     """The patent ids of the shown hits not looked up yet, in card order, each once.
 
+    Looked up: by the button since the search (``state.enriched``), or by the search's job (a clearance
+    gives each hit's owners and ``in_force`` from P012/P013 already).
+
     Examples
     --------
     >>> from patsnap_pandas.widgets.state import PanelState
     >>> state = PanelState()
-    >>> state.results = pd.DataFrame({"patent_id": ["a", "b", "a"], "rank": [1, 2, 3], "score": [0.9, 0.8, 0.7]})
+    >>> state.results = pd.DataFrame({"patent_id": ["a", "b", "a", "c"], "rank": [1, 2, 3, 4],
+    ...                               "score": [0.9, 0.8, 0.7, 0.6], "in_force": [None, None, None, "lapsed"]})
     >>> state.enriched = ["b"]
-    >>> to_look_up(state)
+    >>> to_look_up(state)                    # b: looked up by the button; c: its in force came with the search
     ['a']
     """
     shown = state.shown
     if shown is None or "patent_id" not in shown.columns:
         return []
     done = set(state.enriched)
-    ids = (v.strip() for v in shown["patent_id"] if isinstance(v, str) and v.strip())
+    known = shown["in_force"].notna().to_numpy() if "in_force" in shown.columns else [False] * len(shown)
+    ids = (v.strip() for v, k in zip(shown["patent_id"], known, strict=True) if isinstance(v, str) and v.strip()
+           and not k)
     return [pid for pid in dict.fromkeys(ids) if pid not in done]
 
 
 def estimate(state: PanelState) -> Estimate | None:
-    """The billed calls the button would make now (0 for what the cache holds); None without a client. No call."""
+    """The billed calls the button would make now (0 for what the cache holds); None without a client. No call.
+
+    Examples
+    --------
+    >>> from patsnap_pandas import PatsnapClient, samples
+    >>> from patsnap_pandas.widgets.state import PanelState
+    >>> with PatsnapClient.sandbox() as client:
+    ...     state = PanelState(client=client, limit=3)
+    ...     state.set_image(samples.image("armchair"))
+    ...     state.search()
+    ...     calls = client.usage.billed_calls
+    ...     print(estimate(state), client.usage.billed_calls == calls)
+    2 billed calls: 1 P011 bibliography batch, 1 P041 legal-status batch True
+    """
     ids = to_look_up(state)
     if state.client is None:
         return None
@@ -111,6 +130,18 @@ def enrich(state: PanelState) -> dict[str, Any]:
     A value the search or a job already gave (a clearance's in force, the search's office) is kept;
     the look-up fills what is missing. It decides and changes nothing: :func:`.actions.run` applies
     what it returns.
+
+    Examples
+    --------
+    >>> from patsnap_pandas import PatsnapClient, samples
+    >>> from patsnap_pandas.widgets.state import PanelState
+    >>> with PatsnapClient.sandbox() as client:
+    ...     state = PanelState(client=client, limit=3)
+    ...     state.set_image(samples.image("armchair"))
+    ...     state.search()
+    ...     changes = enrich(state)                  # billed (2 calls); the state is not changed yet
+    >>> sorted(changes), changes["results"][["assignees", "in_force"]].notna().all().tolist()
+    (['enriched', 'message', 'results'], [True, True])
     """
     df = state.results
     ids = to_look_up(state)

@@ -104,10 +104,14 @@ def test_one_browser_prints_every_pdf_and_a_dead_one_is_started_again(hits, tmp_
     thread, launches = browser._thread, browser.launches
     write_pdf(report, tmp_path / "2.pdf", engine="chromium")
     assert browser._thread is thread and browser.launches == launches  # the same thread and browser
-    browser.run(pdf_chromium.chromium_executable(), lambda chromium: chromium.close())  # the browser dies
+    browser.run(pdf_chromium.chromium_executable(), lambda tab: tab.context.browser.close())  # the browser dies
     write_pdf(report, tmp_path / "3.pdf", engine="chromium")
     assert browser.launches == launches + 1
-    assert all((tmp_path / f"{i}.pdf").read_bytes().startswith(b"%PDF-") for i in (1, 2, 3))
+    with pytest.raises(ZeroDivisionError):  # a job that fails is the caller's error, and the next PDF is made
+        browser.run(pdf_chromium.chromium_executable(), lambda tab: 1 / 0)
+    write_pdf(report, tmp_path / "4.pdf", engine="chromium")
+    assert browser.launches == launches + 1
+    assert all((tmp_path / f"{i}.pdf").read_bytes().startswith(b"%PDF-") for i in (1, 2, 3, 4))
 
 
 def test_chromium_prints_from_a_thread_running_an_asyncio_loop(hits, tmp_path):

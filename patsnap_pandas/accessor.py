@@ -648,8 +648,11 @@ class PatsnapAccessor:
         path = _check_path(path)
         return report.write_html(self.report(**options), path)
 
-    def to_pdf(self, path: str | Path, page_size: str = "A4", **options: Any) -> Path:
+    def to_pdf(self, path: str | Path, page_size: str = "A4", engine: str = "auto", **options: Any) -> Path:
         """Write the report as a PDF, A4 or Letter (needs the ``[pdf]`` extra); options as ``to_html``.
+
+        ``engine``: ``"chromium"``, ``"weasyprint"`` or ``"auto"`` (Chromium when one is found, else
+        WeasyPrint; see :func:`patsnap_pandas.report.write_pdf`).
 
         Examples
         --------
@@ -664,7 +667,8 @@ class PatsnapAccessor:
 
         path = _check_path(path)
         check_choice(page_size, "page_size", report.PAGE_SIZES, what="page size")
-        return report.write_pdf(self.report(**options), path, page_size=page_size)
+        check_choice(engine, "engine", report.PDF_ENGINES, what="PDF engine")
+        return report.write_pdf(self.report(**options), path, page_size=page_size, engine=engine)
 
     def to_excel(self, path: str | Path, **options: Any) -> Path:
         """Write the report as an .xlsx workbook (Summary, Hits with the relevance drop-down, About).

@@ -14,6 +14,7 @@ from .._html import breakable, data_uri, escape, page
 from ..frame.compare import THREE_WAY_CSS
 from ..frame.families import DESIGNS_NOTE
 from ..frame.overlay import CAPTION as OVERLAY_CAPTION
+from ..frame.format import truncate
 from ..frame.parties import NO_OWNERS_SENTENCE
 from .clearance import expiry_words
 from .job_model import Exclusion, Job
@@ -161,7 +162,7 @@ def _render(report: Report, medium: str, page_size: str) -> str:
     if medium == "print":
         banner = (report.banner or "Source: PatSnap design image search").replace('"', "'")
         made = f"{report.title} \u2014 made {report.created_at}".replace('"', "'").replace("\\", "/")
-        css += print_css(page_size, _FONTS, _css_text(banner), _css_text(made))
+        css += print_css(page_size, _FONTS, _css_text(banner), _css_text(made), _css_text(truncate(report.title, 90)))
     parts = []
     if report.banner:
         parts.append(f'<div class="banner" role="alert">{escape(report.banner)}</div>')

@@ -13,8 +13,8 @@ from pathlib import Path
 from .._html import breakable, data_uri, escape, page
 from ..frame.compare import THREE_WAY_CSS
 from ..frame.families import DESIGNS_NOTE
-from ..frame.overlay import CAPTION as OVERLAY_CAPTION
 from ..frame.format import truncate
+from ..frame.overlay import CAPTION as OVERLAY_CAPTION
 from ..frame.parties import NO_OWNERS_SENTENCE
 from .clearance import expiry_words
 from .job_model import Exclusion, Job

@@ -106,10 +106,12 @@ class SearchPanel:
     shown : DataFrame or None
         The rows of ``results`` the minimum-score slider and the text filter let through,
         in the order of the cards.
+    enrich_view : EnrichView
+        *Add owners and legal status* and its cost (``enrich_button``, ``enrich_offer``).
     widget : ipywidgets.VBox
         The root widget (the panel displays itself as it).
-    query_input, purpose_view, filter_form, action_bar, enrich_view, status_line, results_view, card_grid, score_chart, compare_view, export_view,
-    landscape_view,
+    query_input, purpose_view, filter_form, action_bar, status_line, results_view, card_grid, score_chart, compare_view, export_view,
+    landscape_view
         The views; their widgets are attributes of the panel too (``search_button``, ``loc``,
         ``card_box``, ``compare``, ``export_button``, ...).
 

@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import json
 import re
+import shutil
 
 import pytest
 
@@ -167,6 +168,13 @@ def test_layout_fits_in_notebook_7(browser, lab, drawing):  # noqa: F811
     page.close()
 
 
+def own_notebook(root, name: str) -> str:
+    """A copy of the app notebook named ``name``, in the server's folder: its own kernel, not one an earlier test's
+    page left shutting down. Returns its file name."""
+    shutil.copyfile(root / "work" / "app.ipynb", root / "work" / f"{name}.ipynb")
+    return f"{name}.ipynb"
+
+
 def views_comparison_with_owners(page, tmp_path) -> None:
     """In the app notebook just run: three views of one chair searched together, owners and legal status added,
     the first hit opened; its comparison shows owner, status and in force, and no PatSnap id or signed link."""
@@ -203,11 +211,11 @@ def test_several_views_comparison_with_owners_fits_in_jupyterlab_with_the_sideba
     """Three views searched together, owners and legal status added, a hit opened: the comparison (all views beside
     the hit, the fields under them) stacks inside the notebook at 800/1280/1920 px with the file browser open and
     closed; owner, status and in force shown; no PatSnap id or signed link in view."""
-    url, log, _root = lab
+    url, log, root = lab
     page = browser.page()
     errors: list[str] = []  # this page's own (the module's browser also hears the earlier pages closing)
     page.on("pageerror", lambda exc: errors.append(str(exc)))
-    page.goto(url + "lab/tree/app.ipynb?reset", timeout=PAGE_TIMEOUT_MS)
+    page.goto(url + f"lab/tree/{own_notebook(root, 'views-lab')}?reset", timeout=PAGE_TIMEOUT_MS)
     run_app_cell(page)
     views_comparison_with_owners(page, tmp_path)
     problems = measure_both_sidebars(page, "lab-5-views-comparison", ".psp-compare")
@@ -219,9 +227,9 @@ def test_several_views_comparison_with_owners_fits_in_jupyterlab_with_the_sideba
 def test_several_views_comparison_with_owners_fits_in_notebook_7(browser, lab, tmp_path):
     """The same in Notebook 7 at 800/1280/1920 px (whose own start-up reports page errors of its file browser
     commands: not the panel's, so not asserted here, as in the Notebook 7 test above)."""
-    url, log, _root = lab
+    url, log, root = lab
     page = browser.page()
-    page.goto(url + "notebooks/app.ipynb", timeout=PAGE_TIMEOUT_MS)
+    page.goto(url + f"notebooks/{own_notebook(root, 'views-nb7')}", timeout=PAGE_TIMEOUT_MS)
     run_app_cell(page)
     views_comparison_with_owners(page, tmp_path)
     problems = check_widths(page, "nb7-3-views-comparison", full_page=False, focus=".psp-compare")

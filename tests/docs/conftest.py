@@ -69,32 +69,60 @@ class ExecutedNotebook:
     seconds: float
 
 
+#: Notebooks executed at once (each in its own kernel): a kernel mostly waits (starting, on its sandbox, on
+#: the client), so two at a time take about half as long on the worker that runs them, for the same CPU.
+PARALLEL_KERNELS = 2
+
+
 @pytest.fixture(scope="session")
-def executed_notebook(tmp_path_factory, kernel_dir, offline_env, notebooks_hook) -> Callable[[Path], ExecutedNotebook]:
-    """``executed_notebook(path)``: the notebook at ``path``, executed on first use in the session and
-    written to ``executed_notebook.folder`` (what the site build shows); a failing cell raises, the first
-    time and every time after."""
+def executed_notebook(request, tmp_path_factory, kernel_dir, offline_env,
+                      notebooks_hook) -> Callable[[Path], ExecutedNotebook]:
+    """``executed_notebook(path)``: the notebook at ``path``, executed once in the session and written to
+    ``executed_notebook.folder`` (what the site build shows); a failing cell raises, the first time and every
+    time after. The first call also starts the other notebooks the session's tests will ask for
+    (:data:`PARALLEL_KERNELS` at a time, in threads, the asked one first)."""
+    from concurrent.futures import Future, ThreadPoolExecutor
+
     from jupyter_client.kernelspec import KernelSpecManager
     from jupyter_client.manager import AsyncKernelManager
 
     folder = tmp_path_factory.mktemp("executed-notebooks")
-    done: dict[str, ExecutedNotebook | BaseException] = {}
+    env = {k: v for k, v in offline_env.items() if k != "NO_MKDOCS_2_WARNING"}
+    pool = ThreadPoolExecutor(PARALLEL_KERNELS, thread_name_prefix="notebook")
+    runs: dict[str, Future] = {}
+
+    def execute(path: Path) -> ExecutedNotebook:
+        km = AsyncKernelManager(kernel_name=KERNEL_NAME,
+                                kernel_spec_manager=KernelSpecManager(kernel_dirs=[str(kernel_dir)]))
+        started = time.perf_counter()
+        # a failing cell raises CellExecutionError (with its traceback), a dead kernel its error: the future keeps it
+        nb = notebooks_hook.execute(path, folder / path.name, env=env, km=km, allow_errors=False)
+        return ExecutedNotebook(nb, folder / path.name, time.perf_counter() - started)
 
     def run(path: Path) -> ExecutedNotebook:
-        if path.name not in done:
-            km = AsyncKernelManager(kernel_name=KERNEL_NAME,
-                                    kernel_spec_manager=KernelSpecManager(kernel_dirs=[str(kernel_dir)]))
-            env = {k: v for k, v in offline_env.items() if k != "NO_MKDOCS_2_WARNING"}
-            started = time.perf_counter()
-            try:
-                nb = notebooks_hook.execute(path, folder / path.name, env=env, km=km, allow_errors=False)
-                done[path.name] = ExecutedNotebook(nb, folder / path.name, time.perf_counter() - started)
-            except Exception as exc:  # CellExecutionError (the failing cell's traceback), a dead kernel...
-                done[path.name] = exc
-        result = done[path.name]
-        if isinstance(result, BaseException):
-            raise result
-        return result
+        if not runs:
+            for other in [path, *_notebooks_asked_for(request.session.items, notebooks_hook)]:
+                if other.name not in runs:
+                    runs[other.name] = pool.submit(execute, other)
+        if path.name not in runs:  # a notebook no test was known to ask for
+            runs[path.name] = pool.submit(execute, path)
+        return runs[path.name].result()
 
     run.folder = folder
-    return run
+    yield run
+    for future in runs.values():
+        future.cancel()
+    pool.shutdown(wait=True)
+
+
+def _notebooks_asked_for(items, notebooks_hook) -> list[Path]:
+    """The notebooks the session's tests (``items``, after ``-k``/``-m``) execute: each one test_notebooks.py
+    runs, and the site's (the hook's list) when a test of test_site.py runs."""
+    asked: list[Path] = []
+    for item in items:
+        path = getattr(item, "callspec", None) and item.callspec.params.get("path")
+        if item.nodeid.startswith("tests/docs/test_notebooks.py::test_notebook_runs") and isinstance(path, Path):
+            asked.append(path)
+        elif item.nodeid.startswith("tests/docs/test_site.py::") and "executed_notebook" in item.fixturenames:
+            asked.extend(ROOT / "notebooks" / name for name in notebooks_hook.NOTEBOOKS.values())
+    return sorted(set(asked))

@@ -12,7 +12,7 @@ from patsnap_pandas import FilterError, InvalidInputError
 from patsnap_pandas.api.images import prepare_image
 from patsnap_pandas.frame.schema import SCHEMA
 from patsnap_pandas.jobs.batch import BATCH_COLUMNS
-from tests.helpers import design_png
+from tests.helpers import design_png, distinct_png
 
 UPLOAD, SEARCH = "/image-search/image-upload", "/image-search/search-id"
 ERROR_TEXT = re.compile(r"^[A-Z][A-Za-z]+Error: \S")
@@ -25,7 +25,7 @@ def _catalogue(corpus, tmp_path, start: int = 100, distinct: int = 50, duplicate
     folder.mkdir(exist_ok=True)
     values, skus = [], []
     for k in range(distinct):
-        data = design_png(corpus, start + k)
+        data = distinct_png(corpus, start + k)  # distinct bytes: a design and its registration elsewhere share a drawing
         if k % 2:
             path = folder / f"product-{k}.png"
             path.write_bytes(data)

@@ -160,6 +160,15 @@ def family_ids(df: pd.DataFrame, images: Images = None, aliases: owners.Aliases 
     Returns
     -------
     Series of str, index of ``df``, named ``"family"`` (``""`` for rows that are not hits).
+
+    Examples
+    --------
+    Without images no two hits can be shown to be one design: each is a family of its own.
+
+    >>> df = pd.DataFrame({"patent_pn": ["CN1S", "USD2S"], "authority": ["CN", "US"],
+    ...                    "current_assignee": ["Acme Ltd", "ACME LIMITED"], "apdt": [20200105, 20200610]})
+    >>> family_ids(df).tolist()
+    ['CN1S', 'USD2S']
     """
     similarity = check_number(similarity, "similarity", minimum=0.0, maximum=1.0)
     days = check_int(days, "days", 0, 3660)

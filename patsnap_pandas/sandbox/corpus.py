@@ -348,13 +348,13 @@ class OwnerTruth:
 
 
 _DRAW_SEED = "patsnap-sandbox-g1"  # the main draw's seed: unchanged since g1, so designs keep their numbers
-P_OTHER_OFFICE = 0.2  # a member is the previous member registered in another office (a multi-office family)
-PRIORITY_DAYS = 330  # copies are filed within this many days of the family's first filing (< 12 months)
+P_OTHER_OFFICE = 0.8  # a member that can be an earlier sibling registered in another office mostly is one
+PRIORITY_DAYS = 330  # the filings of a multi-office family lie within this many days of each other (< 12 months)
 
 
 @dataclass
 class _Filed:
-    """One design's drawn facts that a registration of it in another office repeats."""
+    """One design's drawn facts that its registrations in other offices repeat."""
 
     params: dict
     views: tuple[str, ...]
@@ -362,23 +362,12 @@ class _Filed:
     assignees: tuple[str, ...]
     applicants: tuple[str, ...]
     offices: list[str]
-    priority: dt.date
+    dates: list[dt.date]
     family: int
 
-
-def _other_office(previous: _Filed, own: random.Random, serial: int, used_pn: set[str], kind: str):
-    """(authority, apply, publication, grant, status, pn, apno, title, lang) of ``previous`` filed in another office."""
-    free = [a for a in metadata.AUTHORITIES if a not in previous.offices]
-    authority = own.choices(free, weights=[metadata.AUTHORITIES[a][0] for a in free])[0]
-    apply_date = min(previous.priority + dt.timedelta(days=own.randint(0, PRIORITY_DAYS)), metadata.LAST_APPLY)
-    apply_date, pub, grant, status, _ = metadata.dates_and_status(authority, own, apply_date)
-    pn, apno = metadata.numbers(authority, apply_date, serial, own)
-    bump = serial
-    while pn in used_pn:
-        bump += 100_003
-        pn, apno = metadata.numbers(authority, apply_date, bump, own)
-    title, lang = metadata.title_for(kind, authority, own)
-    return authority, apply_date, pub, grant, status, pn, apno, title, lang
+    def takes(self, authority: str, day: dt.date) -> bool:
+        """Whether a filing at ``authority`` on ``day`` can be this design registered in another office."""
+        return authority not in self.offices and all(abs((day - d).days) <= PRIORITY_DAYS for d in self.dates)
 
 
 def _generate(size: int, seed: int) -> tuple[list[Design], dict[str, _Spec], dict[str, int], OwnerTruth]:
@@ -407,7 +396,7 @@ def _generate(size: int, seed: int) -> tuple[list[Design], dict[str, _Spec], dic
         leaning = rng.choice(metadata.LEANING)  # the draw that once picked a random owner
         company = metadata.pick_owner(kind, leaning, own)
         width = rng.choice((2, 3, 3, 4))
-        previous: _Filed | None = None
+        filed: list[_Filed] = []  # this family's designs so far, each with its offices
         for _ in range(members):
             serial += 1
             params = draw.member_params(base, rng)
@@ -432,22 +421,26 @@ def _generate(size: int, seed: int) -> tuple[list[Design], dict[str, _Spec], dic
             views = ("front",) + tuple(rng.sample(draw.VIEWS[1:], n_views - 1))
             patent_id = metadata.new_uuid(rng)
             tone = 0
-            if previous is not None and len(previous.offices) < len(metadata.AUTHORITIES) and own.random() < P_OTHER_OFFICE:
-                authority, apply_date, pub, grant, status, pn, apno, title, lang = _other_office(
-                    previous, own, serial, used_pn, kind)
-                params, views, inventors = previous.params, previous.views, previous.inventors
-                assignees, applicants = previous.assignees, previous.applicants
+            # a member filed within the priority period of an earlier sibling, in an office that sibling is not
+            # registered in, is (mostly) that design registered there: its number, office and dates stay as drawn
+            earlier = [f for f in filed if f.takes(authority, apply_date)]
+            if earlier and own.random() < P_OTHER_OFFICE:
+                original = earlier[0]
+                params, views, inventors = original.params, original.views, original.inventors
+                assignees, applicants = original.assignees, original.applicants
                 if own.random() < 0.3:  # this office printed it lighter: a near-identical drawing
-                    tone = own.choice((50, 70, 90))
-                previous.offices.append(authority)
+                    tone = own.choice((20, 30, 40))
+                original.offices.append(authority)
+                original.dates.append(apply_date)
             else:
                 office_family += 1
-                previous = _Filed(params, views, inventors, assignees, applicants, [authority], apply_date,
+                original = _Filed(params, views, inventors, assignees, applicants, [authority], [apply_date],
                                   office_family)
+                filed.append(original)
             used_pn.add(pn)
             families[patent_id] = family
             truth.owners[patent_id], truth.original_owners[patent_id] = assignees, applicants
-            truth.office_families[patent_id] = previous.family
+            truth.office_families[patent_id] = original.family
             spelled_assignees, spelled_applicants = truth.spell(assignees, authority, own), truth.spell(applicants, authority, own)
             history = legal.generated_history(
                 legal.Filing(patent_id, authority, apply_date, pub, grant, spelled_applicants, spelled_assignees,

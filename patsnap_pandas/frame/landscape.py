@@ -391,11 +391,12 @@ class Landscape:
 
 
 def landscape(df: pd.DataFrame, *, top: int = 8, freq: str = "year", date: str = "applied",
-              aliases: Aliases = None, charts: bool = True, width_px: int = 900) -> Landscape:
+              aliases: Aliases = None, charts: bool = True, width_px: int = 900, dpi: int = 100) -> Landscape:
     """Every landscape table of ``df`` and (``charts=True``) the timeline chart and the risk heat map.
 
     ``top`` owners are shown in the timeline and the heat map (the tables keep every owner,
-    except the timeline, whose other owners are summed in :data:`OTHER_OWNERS`).
+    except the timeline, whose other owners are summed in :data:`OTHER_OWNERS`). The charts are
+    ``width_px`` pixels wide at ``dpi`` (the same layout at any ``dpi``; more pixels for print).
 
     Examples
     --------
@@ -417,8 +418,8 @@ def landscape(df: pd.DataFrame, *, top: int = 8, freq: str = "year", date: str =
         notes.append(parties.NO_OWNERS_SENTENCE + " df.patsnap.enrich() adds the owners, dates and classes.")
     timeline_png = heatmap_png = None
     if charts:
-        timeline_png = landscape_charts.timeline_png(table, width_px=width_px) if not table.empty else None
-        heatmap_png = (landscape_charts.heatmap_png(matrix, top=top, width_px=width_px)
+        timeline_png = landscape_charts.timeline_png(table, width_px=width_px, dpi=dpi) if not table.empty else None
+        heatmap_png = (landscape_charts.heatmap_png(matrix, top=top, width_px=width_px, dpi=dpi)
                        if not matrix.empty else None)
     return Landscape(timeline=table, owner_classes=owner_classes(df, aliases=aliases),
                      office_years=office_years(df, date=date), risk_matrix=matrix,

@@ -82,6 +82,7 @@ def timeline_png(table: pd.DataFrame, *, top: int = 8, width_px: int = 900, dpi:
     """
     top = check_int(top, "top", 1, 50)
     width_px = check_int(width_px, "width_px", 300, 3000)
+    dpi = check_int(dpi, "dpi", 50, 300)
     period = str(table.index.name or "year").lower()
     frame = pd.DataFrame(index=[0])
     frame.attrs = dict(table.attrs)
@@ -151,6 +152,7 @@ def heatmap_png(matrix: pd.DataFrame, *, top: int = 8, width_px: int = 900, dpi:
     """
     top = check_int(top, "top", 1, 50)
     width_px = check_int(width_px, "width_px", 300, 3000)
+    dpi = check_int(dpi, "dpi", 50, 300)
     frame = pd.DataFrame(index=[0])
     frame.attrs = dict(matrix.attrs)
     height = 1.9 + 0.32 * len(matrix) + 0.06 * max((len(str(c)) for c in _heat_columns(matrix, top)), default=0)

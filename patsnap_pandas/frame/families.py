@@ -47,13 +47,17 @@ from .._validate import check_int, check_number, invalid
 from . import owners, parties
 from .format import format_value, is_missing
 
-__all__ = ["PRIORITY_DAYS", "SIMILARITY", "family_ids", "family_table", "image_similarity"]
+__all__ = ["DESIGNS_NOTE", "PRIORITY_DAYS", "SIMILARITY", "family_ids", "family_table", "image_similarity"]
 
 #: Filings of one family lie within this many days of each other (the priority year).
 PRIORITY_DAYS = 365
 #: Two thumbnails at least this similar (correlation of their cropped grey 128 x 128 px) show one design.
 SIMILARITY = 0.99
 _SIDE = 128
+#: What a report says of its "Designs" count.
+DESIGNS_NOTE = ("Designs: a design registered in several offices counts once (the same owner, a near-identical "
+                "drawing, filed within a year in another office). The package infers this from the hits; "
+                "PatSnap gives no design family data.")
 
 Images = Sequence[bytes | None] | Mapping[str, bytes | None] | None
 

@@ -19,6 +19,7 @@ from typing import Any
 
 from .._extras import require
 from ..frame import words
+from ..frame.families import DESIGNS_NOTE
 from ..frame.format import truncate
 from ..frame.parties import NO_OWNERS_SENTENCE
 from ..frame.schema import RELEVANCE_VALUES
@@ -193,8 +194,9 @@ def _label_rows(sheet: Any, row: int, rows: list[tuple[str, str]], fmt: dict) ->
 def _group_table(sheet: Any, row: int, title: str, groups: list[GroupRow], fmt: dict) -> int:
     sheet.write_string(row, 0, title, fmt["h2"])
     row += 1
-    for col, header in enumerate(("Best match", title.replace("Per ", "").capitalize(), "Hits", "Best score",
-                                  "Number")):
+    designs = any(g.families is not None for g in groups)  # per owner: one design in several offices counted once
+    headers = ("Best match", title.replace("Per ", "").capitalize(), "Hits", "Best score", "Number")
+    for col, header in enumerate(headers + (("Designs",) if designs else ())):
         sheet.write_string(row, col, header, fmt["header"])
     row += 1
     for group in groups:
@@ -205,6 +207,11 @@ def _group_table(sheet: Any, row: int, title: str, groups: list[GroupRow], fmt: 
         if group.best_score is not None:
             sheet.write_number(row, 3, group.best_score, fmt["score"])
         _text(sheet, row, 4, group.best_number, fmt["code"])
+        if group.families is not None:
+            sheet.write_number(row, 5, group.families, fmt["int"])
+        row += 1
+    if designs:
+        _text(sheet, row, 0, DESIGNS_NOTE, fmt["muted"])
         row += 1
     return row + 1
 

@@ -12,6 +12,7 @@ from pathlib import Path
 
 from .._html import breakable, data_uri, escape, page
 from ..frame.compare import THREE_WAY_CSS
+from ..frame.families import DESIGNS_NOTE
 from ..frame.parties import NO_OWNERS_SENTENCE
 from .clearance import expiry_words
 from .job_model import Exclusion, Job
@@ -428,12 +429,16 @@ def _hits(report: Report, section: Section, heading: str, paged: bool = False) -
 
 
 def _groups(rows: list[GroupRow], name: str) -> str:
+    designs = any(r.families is not None for r in rows)  # per owner: one design in several offices counted once
     body = "".join(
         f'<tr><td class="image">{_img(r.best_image, r.best_number)}</td><td>{breakable(r.name)}</td>'
-        f'<td class="num">{r.hits}</td><td class="num">{"" if r.best_score is None else f"{r.best_score:.3f}"}</td>'
+        f'<td class="num">{r.hits}</td>' + (f'<td class="num">{r.families or ""}</td>' if designs else "")
+        + f'<td class="num">{"" if r.best_score is None else f"{r.best_score:.3f}"}</td>'
         f'<td class="code">{escape(r.best_number)}</td></tr>' for r in rows)
     return (f'<table class="groups"><thead><tr><th>Best match</th><th>{breakable(name)}</th><th class="num">Hits</th>'
-            f'<th class="num">Best score</th><th>Number</th></tr></thead><tbody>{body}</tbody></table>')
+            + ('<th class="num">Designs</th>' if designs else "")
+            + f'<th class="num">Best score</th><th>Number</th></tr></thead><tbody>{body}</tbody></table>'
+            + (f'<p class="muted">{escape(DESIGNS_NOTE)}</p>' if designs else ""))
 
 
 def _summaries(report: Report) -> str:

@@ -22,7 +22,7 @@ import pandas as pd
 
 from .._validate import check_choice, check_flag, check_int
 from ..errors import InvalidInputError
-from ..frame import owners, parties, words
+from ..frame import families, owners, parties, words
 from ..frame.charts import score_chart_png
 from ..frame.format import format_value, is_missing, optional_int
 from ..frame.links import public_record_url
@@ -157,6 +157,7 @@ class GroupRow:
     best_score: float | None
     best_number: str
     best_image: bytes | None
+    families: int | None = None  # per owner: designs, one registered in several offices counted once
 
 
 @dataclasses.dataclass
@@ -627,9 +628,22 @@ def _groups(hits: list[Hit], by: str) -> list[GroupRow]:
         names = folded if by == "assignees" else [h.authority]
         for name in names or []:
             groups.setdefault(name, []).append(h)
+    family = _families_of(hits) if by == "assignees" else {}
     rows = []
     for name, members in groups.items():
         best = max(members, key=lambda h: h.score if h.score is not None else -1)
-        rows.append(GroupRow(name, len(members), best.score, best.number, best.image))
+        designs = len({family.get(h.number, h.number) for h in members}) if family else None
+        rows.append(GroupRow(name, len(members), best.score, best.number, best.image, designs))
     rows.sort(key=lambda r: (-r.hits, -(r.best_score or 0), r.name))
     return rows
+
+
+def _families_of(hits: list[Hit]) -> dict[str, str]:
+    """The family label of each hit's number (frame.families: one design registered in several offices)."""
+    if not hits:
+        return {}
+    frame = pd.DataFrame({"patent_pn": [h.number for h in hits], "authority": [h.authority_code for h in hits],
+                          "current_assignee": [h.assignees for h in hits], "apdt": [h.applied for h in hits]},
+                         dtype=object)
+    labels = families.family_ids(frame, images=[h.image for h in hits])
+    return {h.number: label for h, label in zip(hits, labels, strict=True) if label}

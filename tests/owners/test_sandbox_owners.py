@@ -81,3 +81,31 @@ def test_families_over_real_hits_recover_the_generators_families(client, corpus,
     assert len(table) == grouped["family"].nunique() < len(grouped)
     several = table[table["offices"].map(len) > 1]
     assert len(several) and all(len(set(o)) == len(o) for o in table["offices"])
+
+
+def test_reports_count_owners_once_and_their_designs(client, corpus, tmp_path):
+    from openpyxl import load_workbook
+
+    from patsnap_pandas.frame.families import DESIGNS_NOTE
+    from patsnap_pandas.report import build_report, render_html, write_excel
+
+    multi = next(i for i, d in enumerate(corpus.designs)
+                 if sum(corpus.owner_truth.office_families[x.patent_id] == corpus.owner_truth.office_families[d.patent_id]
+                        for x in corpus.designs) > 1)
+    hits = search_designs(design_png(corpus, multi), client=client, limit=60).patsnap.enrich(["assignees"],
+                                                                                              client=client)
+    report = build_report(hits)
+    rows = report.by_assignee
+    truth = corpus.owner_truth
+    spelled = {n for v in hits["assignees"] for n in v.split("; ")}
+    assert len(rows) == len({owner_key(n) for n in spelled}) < len(spelled)  # spellings folded, no aliases
+    assert all(r.families is not None and 1 <= r.families <= r.hits for r in rows)
+    assert any(r.families < r.hits for r in rows)  # a design registered in two offices counted once
+    keys = {p: {owner_key(n) for n in v.split("; ")} for p, v in zip(hits["patent_id"], hits["assignees"], strict=True)}
+    for r in rows:  # the generator's multi-office families of each owner's hits
+        assert r.families == len({truth.office_families[p] for p, k in keys.items() if owner_key(r.name) in k}), r.name
+    html = render_html(report)
+    assert '<th class="num">Designs</th>' in html and "PatSnap gives no design family data" in html
+    path = write_excel(report, tmp_path / "report.xlsx")
+    cells = [str(c.value) for row in load_workbook(path)["Summary"].iter_rows() for c in row if c.value is not None]
+    assert "Designs" in cells and DESIGNS_NOTE in cells

@@ -355,7 +355,7 @@ class Landscape:
         As the functions of the same names make them.
     timeline_png, heatmap_png : bytes or None
         The timeline chart (filings per year of the top owners) and the heat map of the
-        risk matrix; None when there is nothing to draw (no dates; no scores).
+        risk matrix; None when there is nothing to draw (no dates; fewer than two products).
     notes : list of str
         What a reader must know (designs left out for lack of a date, owners not given...).
     sandbox : bool
@@ -420,7 +420,7 @@ def landscape(df: pd.DataFrame, *, top: int = 8, freq: str = "year", date: str =
     if charts:
         timeline_png = landscape_charts.timeline_png(table, width_px=width_px, dpi=dpi) if not table.empty else None
         heatmap_png = (landscape_charts.heatmap_png(matrix, top=top, width_px=width_px, dpi=dpi)
-                       if not matrix.empty else None)
+                       if len(matrix) > 1 else None)  # one product (a single search): nothing to compare
     return Landscape(timeline=table, owner_classes=owner_classes(df, aliases=aliases),
                      office_years=office_years(df, date=date), risk_matrix=matrix,
                      top_risks=top_risks(df, 10, aliases=aliases), timeline_png=timeline_png,

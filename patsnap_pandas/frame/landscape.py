@@ -355,7 +355,7 @@ class Landscape:
         As the functions of the same names make them.
     timeline_png, heatmap_png : bytes or None
         The timeline chart (filings per year of the top owners) and the heat map of the
-        risk matrix; None when there is nothing to draw (no dates; no scores).
+        risk matrix; None when there is nothing to draw (no dates; fewer than two products).
     notes : list of str
         What a reader must know (designs left out for lack of a date, owners not given...).
     sandbox : bool
@@ -391,11 +391,12 @@ class Landscape:
 
 
 def landscape(df: pd.DataFrame, *, top: int = 8, freq: str = "year", date: str = "applied",
-              aliases: Aliases = None, charts: bool = True, width_px: int = 900) -> Landscape:
+              aliases: Aliases = None, charts: bool = True, width_px: int = 900, dpi: int = 100) -> Landscape:
     """Every landscape table of ``df`` and (``charts=True``) the timeline chart and the risk heat map.
 
     ``top`` owners are shown in the timeline and the heat map (the tables keep every owner,
-    except the timeline, whose other owners are summed in :data:`OTHER_OWNERS`).
+    except the timeline, whose other owners are summed in :data:`OTHER_OWNERS`). The charts are
+    ``width_px`` pixels wide at ``dpi`` (the same layout at any ``dpi``; more pixels for print).
 
     Examples
     --------
@@ -417,9 +418,9 @@ def landscape(df: pd.DataFrame, *, top: int = 8, freq: str = "year", date: str =
         notes.append(parties.NO_OWNERS_SENTENCE + " df.patsnap.enrich() adds the owners, dates and classes.")
     timeline_png = heatmap_png = None
     if charts:
-        timeline_png = landscape_charts.timeline_png(table, width_px=width_px) if not table.empty else None
-        heatmap_png = (landscape_charts.heatmap_png(matrix, top=top, width_px=width_px)
-                       if not matrix.empty else None)
+        timeline_png = landscape_charts.timeline_png(table, width_px=width_px, dpi=dpi) if not table.empty else None
+        heatmap_png = (landscape_charts.heatmap_png(matrix, top=top, width_px=width_px, dpi=dpi)
+                       if len(matrix) > 1 else None)  # one product (a single search): nothing to compare
     return Landscape(timeline=table, owner_classes=owner_classes(df, aliases=aliases),
                      office_years=office_years(df, date=date), risk_matrix=matrix,
                      top_risks=top_risks(df, 10, aliases=aliases), timeline_png=timeline_png,

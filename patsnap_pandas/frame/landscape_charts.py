@@ -82,6 +82,7 @@ def timeline_png(table: pd.DataFrame, *, top: int = 8, width_px: int = 900, dpi:
     """
     top = check_int(top, "top", 1, 50)
     width_px = check_int(width_px, "width_px", 300, 3000)
+    dpi = check_int(dpi, "dpi", 50, 300)
     period = str(table.index.name or "year").lower()
     frame = pd.DataFrame(index=[0])
     frame.attrs = dict(table.attrs)
@@ -94,7 +95,8 @@ def timeline_png(table: pd.DataFrame, *, top: int = 8, width_px: int = 900, dpi:
 
 
 def plot_risk_matrix(matrix: pd.DataFrame, ax: Axes, *, top: int = 8) -> Axes:
-    """Draw a :func:`landscape.risk_matrix` as a heat map on ``ax``: products down, the first ``top`` owners across.
+    """Draw a :func:`landscape.risk_matrix` as a heat map on ``ax``: products down, ``top`` owners across (each
+    product's closest owner, then the highest best scores), empty cells grey.
 
     Examples
     --------
@@ -104,7 +106,7 @@ def plot_risk_matrix(matrix: pd.DataFrame, ax: Axes, *, top: int = 8) -> Axes:
     >>> [t.get_text() for t in ax.texts]            # a label per cell with a score, none where none matched
     ['0.93', '0.71', '0.88']
     """
-    shown = matrix.iloc[:, :top]
+    shown = matrix[_heat_columns(matrix, top)]
     values = shown.to_numpy(dtype="float64")
     if not np.isfinite(values).any():
         return _no_data(ax)
@@ -131,6 +133,14 @@ def plot_risk_matrix(matrix: pd.DataFrame, ax: Axes, *, top: int = 8) -> Axes:
     return ax
 
 
+def _heat_columns(matrix: pd.DataFrame, top: int) -> list[Any]:
+    """The ``top`` owners a heat map shows: each product's closest owner first (so no product row is empty),
+    then the owners with the highest best score; in the matrix's order (highest best score first)."""
+    chosen = list(dict.fromkeys(matrix.idxmax(axis=1, skipna=True).dropna().tolist()))[:top]
+    chosen += [c for c in matrix.columns if c not in chosen][:top - len(chosen)]
+    return [c for c in matrix.columns if c in set(chosen)]
+
+
 def heatmap_png(matrix: pd.DataFrame, *, top: int = 8, width_px: int = 900, dpi: int = 100) -> bytes:
     """A PNG heat map of a product x owner risk matrix (title "Best score per product and owner").
 
@@ -142,9 +152,10 @@ def heatmap_png(matrix: pd.DataFrame, *, top: int = 8, width_px: int = 900, dpi:
     """
     top = check_int(top, "top", 1, 50)
     width_px = check_int(width_px, "width_px", 300, 3000)
+    dpi = check_int(dpi, "dpi", 50, 300)
     frame = pd.DataFrame(index=[0])
     frame.attrs = dict(matrix.attrs)
-    height = 1.9 + 0.32 * len(matrix) + 0.06 * max((len(str(c)) for c in matrix.columns[:top]), default=0)
+    height = 1.9 + 0.32 * len(matrix) + 0.06 * max((len(str(c)) for c in _heat_columns(matrix, top)), default=0)
 
     def draw(ax: Axes) -> None:
         plot_risk_matrix(matrix, ax, top=top)

@@ -373,7 +373,7 @@ def _common(kept: pd.DataFrame, excluded: pd.DataFrame | None, attrs: dict[str, 
         raise InvalidInputError(f"excluded={type(excluded).__name__} is not valid: expected the job's frame of "
                                 "excluded hits, or None.")
     base = build_report(_frame(kept, attrs), title=title or JOB_TITLES[kind], subtitle=subtitle, author=author,
-                        organisation=organisation, notes=notes)
+                        organisation=organisation, notes=notes, landscape=False)  # a job report has no landscape
     rows = [h for s in base.sections for h in s.hits]
     exclusions = [_exclusion(r) for r in ([] if excluded is None else excluded.to_dict("records"))]
     records = [] if excluded is None else excluded.to_dict("records")

@@ -25,6 +25,8 @@ __all__ = ["LANDSCAPE_CSS", "PAGE_COLUMNS", "PAGE_ROWS", "landscape_of", "sectio
 #: At most this many owners (rows) and classes or offices (columns) of a table on a page.
 PAGE_ROWS, PAGE_COLUMNS = 15, 8
 TOP_RISKS = 10
+#: The charts' pixels: a 9-inch layout at 160 dpi, sharp (200 dpi) across a printed page's width.
+CHART_PX, CHART_DPI = 1440, 160
 
 #: Screen and print: the tables fill the page's width with fixed columns, numbers never wrap.
 LANDSCAPE_CSS = """
@@ -37,9 +39,9 @@ table.landscape .zero{color:#8c959f}
 table.landscape tbody th{background:none;font-weight:400}
 table.landscape.risks{table-layout:auto}
 table.landscape.risks td{overflow-wrap:break-word}
-.landscape-chart img{max-width:100%;height:auto;border:1px solid #d0d7de}
+.landscape-chart img{width:960px;max-width:100%;height:auto;border:1px solid #d0d7de}
 @media print{table.landscape{font-size:8pt}table.landscape.risks{table-layout:fixed}table.landscape thead th.col{font-size:7.5pt}
- .landscape-chart img{width:auto;max-width:100%;max-height:150mm}
+ .landscape-chart img{width:auto;height:auto;max-width:100%;max-height:150mm}
  table.landscape tr{break-inside:avoid}}
 """
 
@@ -59,7 +61,7 @@ def landscape_of(df: pd.DataFrame) -> landscape.Landscape | None:
     hits = df[df["patent_id"].notna()] if "patent_id" in df.columns else df
     if hits.empty or not parties.owners(hits):
         return None
-    return landscape.landscape(df, top=8)
+    return landscape.landscape(df, top=8, width_px=CHART_PX, dpi=CHART_DPI)
 
 
 def _plural(noun: str) -> str:
@@ -161,9 +163,10 @@ def _picture(sheet: Any, row: int, name: str, png: bytes) -> int:
     """A chart at ``row``, column A; returns the first row under it (rows are 20 px high)."""
     from .excel import _png_height
 
+    scale = 100 / CHART_DPI  # shown at the 100 dpi of the layout, not at its print pixels
     sheet.insert_image(row, 0, f"{name}.png", {"image_data": io.BytesIO(png), "object_position": 1,
-                                               "description": f"{name} chart"})
-    return row + _png_height(png) // 20 + 2
+                                               "x_scale": scale, "y_scale": scale, "description": f"{name} chart"})
+    return row + round(_png_height(png) * scale) // 20 + 2
 
 
 def _sheet_table(sheet: Any, row: int, title: str, table: pd.DataFrame, style: str, fmt: dict) -> int:

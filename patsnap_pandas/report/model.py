@@ -322,7 +322,7 @@ class Report:
 def build_report(df: pd.DataFrame, *, title: str = "Design search report", subtitle: str | None = None,
                  author: str | None = None, organisation: str | None = None, include: str = "all",
                  group_by_relevance: bool = False, notes: Mapping[str, str] | None = None,
-                 fetched: int | None = None) -> Report:
+                 fetched: int | None = None, landscape: bool = True) -> Report:
     """Build the report of a result frame or a batch frame, for :func:`write_html` and the others.
 
     Parameters
@@ -347,6 +347,8 @@ def build_report(df: pd.DataFrame, *, title: str = "Design search report", subti
         How many hits were fetched when ``df`` is what local filters left of them (the
         panel passes all its results' count): the report then says how many it holds of
         how many were fetched, and that the filters left the rest out. Default ``len(df)``.
+    landscape : bool
+        Add the Landscape section (``report.landscape``) when the hits name their owners.
 
     Returns
     -------
@@ -374,6 +376,7 @@ def build_report(df: pd.DataFrame, *, title: str = "Design search report", subti
         _check_text(value, name)
     check_choice(include, "include", INCLUDE_CHOICES, what="choice")
     check_flag(group_by_relevance, "group_by_relevance")
+    check_flag(landscape, "landscape")
     method_notes = _check_notes(notes)
     if not isinstance(df, pd.DataFrame):
         raise InvalidInputError(f"df={type(df).__name__} is not valid: expected a result frame.")
@@ -450,7 +453,7 @@ def build_report(df: pd.DataFrame, *, title: str = "Design search report", subti
         by_assignee=_groups(all_hits, "assignees"), by_authority=_groups(all_hits, "authority"),
         chart_png=chart, score_note=words.SCORE_NOTE,
         about=about_rows(attrs, sections), include=include, group_by_relevance=group_by_relevance,
-        landscape=landscape_of(shown),
+        landscape=landscape_of(shown) if landscape else None,
     )
 
 

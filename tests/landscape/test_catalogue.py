@@ -9,6 +9,7 @@ import openpyxl
 import pandas as pd
 import pytest
 
+from patsnap_pandas import InvalidInputError
 from patsnap_pandas.codes import LOCARNO_CLASSES
 from patsnap_pandas.frame.owners import owner_lists
 from patsnap_pandas.report import build_report, write_docx, write_excel, write_html, write_pdf
@@ -78,6 +79,9 @@ def test_the_timeline_and_owner_x_class_tables_in_one_call(catalogue_hits):
 def test_the_landscape_section_in_html_excel_and_word(catalogue_hits, tmp_path):
     report = build_report(catalogue_hits, title="Catalogue landscape")
     assert report.landscape is not None and report.landscape.batch
+    assert build_report(catalogue_hits, landscape=False).landscape is None
+    with pytest.raises(InvalidInputError, match="landscape='no' is not valid"):
+        build_report(catalogue_hits, landscape="no")
     html = write_html(report, tmp_path / "r.html").read_text(encoding="utf-8")
     section = html[html.index('<section class="landscape">'):]
     for text in ("<h2>Landscape</h2>", 'alt="filings per year of the top owners"',

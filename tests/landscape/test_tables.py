@@ -181,3 +181,10 @@ def test_landscape_bundle_and_its_html_are_escaped():
     assert land.batch and "Top risks" in html
     nothing = L.landscape(hits.iloc[[-1]])
     assert nothing.timeline.empty and nothing.timeline_png is None and nothing.heatmap_png is None
+
+
+def test_the_heat_map_shows_each_products_closest_owner_before_filling_up_by_best_score():
+    matrix = pd.DataFrame({"A": [0.99, np.nan, np.nan], "B": [0.98, np.nan, np.nan], "C": [0.97, np.nan, 0.2],
+                           "D": [np.nan, 0.5, np.nan]}, index=["lamp", "chair", "vase"])
+    assert LC._heat_columns(matrix, 2) == ["A", "D"]          # the chair's only owner, D, is not left out
+    assert LC._heat_columns(matrix, 3) == ["A", "C", "D"]     # the vase's C next; the order stays the matrix's

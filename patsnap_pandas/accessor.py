@@ -59,9 +59,11 @@ class PatsnapAccessor:
 
     On a result frame (from ``search_designs``, ``search_each``, ``more``, ``enrich``):
     ``thumbnails``, ``plot_scores``, ``gallery``, ``more``, ``enrich``, ``in_force``, ``top``,
-    ``summary``, ``overlap``, ``why``, ``overlay``, ``mark``, ``mark_history``, ``apply_triage``, ``report``, ``to_html``, ``to_pdf``,
+    ``summary``, ``overlap``, ``mark``, ``mark_history``, ``apply_triage``, ``report``, ``to_html``, ``to_pdf``,
     ``to_excel``, ``to_docx``. On any frame:
     ``search_each``.
+
+    Why each hit matched: ``why`` and ``overlay``.
 
     Examples
     --------

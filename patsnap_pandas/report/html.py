@@ -11,8 +11,8 @@ from contextvars import ContextVar
 from pathlib import Path
 
 from .._html import breakable, data_uri, escape, page
+from ..frame import overlay as frame_overlay
 from ..frame.compare import THREE_WAY_CSS
-from ..frame.overlay import CAPTION as OVERLAY_CAPTION
 from ..frame.parties import NO_OWNERS_SENTENCE
 from .clearance import expiry_words
 from .job_model import Exclusion, Job
@@ -342,7 +342,7 @@ def _overlay(hit: Hit) -> str:
     if hit.overlay is None:
         return ""
     return (f'<figure class="overlay">{_img(hit.overlay, "overlay of the query and " + hit.number)}'
-            f'<figcaption>{breakable(OVERLAY_CAPTION)}</figcaption></figure>')
+            f'<figcaption>{breakable(frame_overlay.CAPTION)}</figcaption></figure>')
 
 
 def _cards(section: Section, heading: str) -> str:

@@ -600,9 +600,9 @@ def _columns(hits: list[Hit], batch: bool) -> list[Column]:
         Column("granted", words.COLUMN_LABELS["grant_date"], "date"),
         Column("loc", words.COLUMN_LABELS["loc"], "code"),
         Column("legal_status", words.COLUMN_LABELS["simple_legal_status"], "text"),
-        Column("why", why.WHY_LABEL, "text"),
         Column("relevance", words.COLUMN_LABELS["relevance"], "text"),
         Column("note", words.COLUMN_LABELS["note"], "text"),
+        Column("why", why.WHY_LABEL, "text"),
         Column("marked_by", words.COLUMN_LABELS["marked_by"], "text"),
         Column("marked_at", words.COLUMN_LABELS["marked_at"], "date"),
     ]

@@ -187,17 +187,19 @@ def pytest_runtest_logreport(report):
 
 
 def pytest_sessionfinish(session):
-    if hasattr(session.config, "workerinput") or session.config.cache is None or _TIMER is None:
+    cache = getattr(session.config, "cache", None)  # None under ``-p no:cacheprovider``
+    if hasattr(session.config, "workerinput") or cache is None or _TIMER is None:
         return  # a worker: the controller records what its workers report
     from tests.scheduling import DURATIONS_KEY
 
-    session.config.cache.set(DURATIONS_KEY, _TIMER.merged(session.config.cache.get(DURATIONS_KEY, {})))
+    cache.set(DURATIONS_KEY, _TIMER.merged(cache.get(DURATIONS_KEY, {})))
 
 
 @pytest.hookimpl(optionalhook=True)
 def pytest_xdist_make_scheduler(config, log):
     """``--dist loadfile`` (as the Makefile runs the suite): each file's tests on one worker, the files of
-    ``SAME_WORKER`` on the same one, the longest files first (tests/scheduling.py). (``xdist_group`` marks
+    ``SAME_WORKER`` on the same one, the longest files first, a file longer than a worker's share in parts
+    (tests/scheduling.py). (``xdist_group`` marks
     would group files, but pytest-xdist 3.8's ``loadgroup`` groups nothing under pytest 9.2, whose node ids
     it can no longer rewrite.)"""
     if config.getvalue("dist") != "loadfile":
@@ -206,16 +208,22 @@ def pytest_xdist_make_scheduler(config, log):
 
     from tests.scheduling import Estimate, scope
 
+    estimate = Estimate.load(getattr(config, "cache", None))
+
     class LongestFilesFirst(LoadFileScheduling):
         _ordered = False
+        _units: dict[str, str] | None = None
 
         def _split_scope(self, nodeid: str) -> str:
-            return scope(nodeid)
+            if self._units is None:  # the first call: the collection is complete, the same on every worker
+                collection = next(iter(self.registered_collections.values()))
+                self._units = estimate.split_long(collection, len(self.nodes))
+            return self._units.get(nodeid) or scope(nodeid)
 
         def _assign_work_unit(self, node) -> None:
             if not self._ordered:  # the first assignment: the queue holds every file
                 self._ordered = True
-                units = Estimate.load(config.cache).longest_first(self.workqueue.items())
+                units = estimate.longest_first(self.workqueue.items())
                 self.workqueue.clear()
                 self.workqueue.update(units)
             super()._assign_work_unit(node)

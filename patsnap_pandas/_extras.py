@@ -28,7 +28,7 @@ __all__ = ["DISTRIBUTIONS", "EXTRAS", "extra_for", "require"]
 EXTRAS: dict[str, tuple[str, ...]] = {
     "jupyter": ("ipywidgets", "traitlets"),
     "reports": ("matplotlib", "xlsxwriter", "openpyxl", "docx"),
-    "pdf": ("weasyprint",),
+    "pdf": ("weasyprint", "playwright"),
     "redis": ("redis",),
 }
 

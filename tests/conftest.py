@@ -61,3 +61,15 @@ def make_client(sandbox, tmp_path, client_options):
 def client(make_client):
     """A client of ``sandbox`` with the test's own cache (so every test starts with nothing cached)."""
     return make_client()
+
+
+@pytest.fixture(scope="session")
+def chromium():
+    """One headless Chromium for the test process, launched on first use and shared by every browser test file the
+    process (an xdist worker) runs: ``chromium.browser()``, or ``with chromium.contexts_closed_after() as browser``
+    (tests/widgets/browser.py)."""
+    from tests.widgets.browser import Chromium
+
+    shared = Chromium()
+    yield shared
+    shared.close()

@@ -5,7 +5,8 @@ a Jupyter server) are set up once; the files of :data:`SAME_WORKER` run on the s
 files go out longest first (longest processing time first): each file's seconds in the last run
 (the controller's ``.pytest_cache``, else :data:`DURATIONS_FILE`, kept in git for a fresh checkout),
 scaled to the tests collected now. A worker free early takes the short files that are left, so the
-workers end together. xdist's own order (most tests first) gave the few long browser tests of
+workers end together; a file longer than a worker's share of the run is cut into parts
+(:meth:`Estimate.split_long`), so no worker idles while one runs it. xdist's own order (most tests first) gave the few long browser tests of
 test_voila.py to a worker late, and the others waited for it. See docs/testing.md.
 """
 
@@ -50,13 +51,39 @@ class Estimate:
                    json.loads(kept.read_text()) if kept.is_file() else {})
 
     def seconds(self, unit: str, nodeids: Iterable[str]) -> float:
+        unit = unit.split("::part-", 1)[0]  # a part of a file cut by split_long: the file's record
         seconds, tests = self.kept.get(unit, (0.0, 0))
         untimed = seconds / tests if tests else UNTIMED_TEST_SECONDS
         return sum(self.timed.get(nodeid, untimed) for nodeid in nodeids)
 
     def known(self, unit: str, nodeids: Iterable[str]) -> bool:
         """Whether anything says how long ``unit`` takes: a test of it timed, or its file in the record in git."""
-        return unit in self.kept or any(nodeid in self.timed for nodeid in nodeids)
+        return unit.split("::part-", 1)[0] in self.kept or any(nodeid in self.timed for nodeid in nodeids)
+
+    def split_long(self, nodeids: Iterable[str], workers: int) -> dict[str, str]:
+        """``{nodeid: unit}``: each test's file (:func:`scope`), except that a file expected to take longer than
+        a worker's fair share of the whole run (the sum over all files / ``workers``) is cut into consecutive
+        parts of about that share, ``file::part-N``: one file alone would otherwise decide when the run ends
+        while the other workers idle. The files of :data:`SAME_WORKER` are never cut. A part sets up the
+        file's module fixtures again, so a file is cut only where that pays."""
+        by_unit: dict[str, list[str]] = {}
+        for nodeid in nodeids:
+            by_unit.setdefault(scope(nodeid), []).append(nodeid)
+        seconds = {unit: self.seconds(unit, tests) for unit, tests in by_unit.items()}
+        share = sum(seconds.values()) / max(workers, 1)
+        units: dict[str, str] = {}
+        for unit, tests in by_unit.items():
+            if unit in SAME_WORKER.values() or len(tests) < 2 or seconds[unit] <= share:
+                units.update(dict.fromkeys(tests, unit))
+                continue
+            per_part, part, done = seconds[unit] / -(-seconds[unit] // share), 0, 0.0
+            for nodeid in tests:
+                took = self.seconds(unit, [nodeid])
+                if done and done + took / 2 > per_part:  # a new part when this test would mostly overflow
+                    part, done = part + 1, 0.0
+                units[nodeid] = f"{unit}::part-{part}"
+                done += took
+        return units
 
     def longest_first(self, units: Iterable[tuple[str, dict]]) -> list[tuple[str, dict]]:
         """The work units ``(unit, {nodeid: done})`` of xdist's queue, the longest expected first; a file

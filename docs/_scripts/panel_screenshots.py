@@ -26,7 +26,7 @@ SHOTS: dict[str, str] = {
     "panel.png": "Voila, 1280 px: the panel after a search (cards, status line)",
     "panel-800.png": "Voila, 800 px: the same panel in a narrow window (columns stacked)",
     "panel-messages.png": "Voila, 1280 px: messages next to their fields after a validation error",
-    "panel-compare.png": "Voila, 1280 px: the comparison view with a mark and a note",
+    "panel-compare.png": "Voila, 1280 px: the comparison view after Add owners and legal status, with a mark and a note",
     "panel-export.png": "Voila, 1280 px: the export section after an Excel export of the marked hits",
     "panel-jupyterlab.png": "JupyterLab 4, 1280 px, file browser open: the panel after a search",
     "panel-views.png": "Voila, 1280 px: three views of one product as a strip, searched together, and the "
@@ -134,7 +134,7 @@ def _job_shots(browser, url: str, folder: Path, out: Path) -> None:
     expect(page.locator(".psp-compare table.tw img")).to_have_count(3, timeout=30_000)
     _tall(page)
     box = page.locator(".psp-panel").bounding_box()
-    fields = page.locator(".psp-compare .psp-fields").bounding_box()
+    fields = page.locator(".psp-compare .psp-fields").first.bounding_box()
     page.screenshot(path=str(out / "panel-prior-art.png"),
                     clip={"x": box["x"], "y": box["y"], "width": box["width"],
                           "height": fields["y"] + fields["height"] + 16 - box["y"]})
@@ -200,6 +200,8 @@ def main(out: Path = ROOT / "docs" / "img") -> list[Path]:
                 page.locator(".psp-country-other input").fill("")
                 page.locator(".psp-country-other input").press("Enter")
 
+                page.locator("button.psp-enrich").click()  # owners and legal status, shown in the comparison
+                expect(page.locator(".psp-status")).to_contain_text("Added owners and legal status", timeout=60_000)
                 page.locator(".psp-card button.psp-open").nth(1).click()
                 compare = page.locator(".psp-compare")
                 expect(compare).to_be_visible(timeout=30_000)

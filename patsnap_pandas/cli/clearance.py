@@ -14,7 +14,7 @@ from typing import Any
 from ..frame.legal import check_on
 from ..jobs.clearance import clearance
 from ..jobs.legal import check_markets
-from .common import EXIT_OK, _check_limit, _count, _info, check_page_size, format_table
+from .common import EXIT_OK, _check_limit, _count, _info, check_page_size, check_pdf_engine, format_table
 from .job_files import add_job_arguments, as_option, check_data_out, check_report, job_report, write_job_report, write_result
 from .search import _add_client_arguments, _add_filter_arguments, _check_image, _filters, _open_client
 
@@ -61,6 +61,7 @@ def run_clearance(args: argparse.Namespace) -> int:
     out = check_data_out(args.out)
     report = check_report(args.report)
     page_size = check_page_size(args.page_size)
+    engine = check_pdf_engine(args.pdf_engine)
     filters = _filters(args)
     limit = _check_limit(args.limit)
     images = [_check_image(value) for value in args.images]
@@ -83,6 +84,6 @@ def run_clearance(args: argparse.Namespace) -> int:
         write_result(result, out)
         _info(f"wrote {out}")
     if report is not None:
-        write_job_report(model, report, page_size)
+        write_job_report(model, report, page_size, engine)
         _info(f"wrote {report[0]} (the clearance report)")
     return EXIT_OK

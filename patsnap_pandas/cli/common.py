@@ -125,9 +125,13 @@ def _check_rate(value: float | None) -> float | None:
 
 
 def add_page_size_argument(parser: Any) -> None:
-    """``--page-size``: the paper of a ``.pdf`` or ``.docx`` report (checked by :func:`check_page_size`)."""
+    """``--page-size``: the paper of a ``.pdf`` or ``.docx`` report (checked by :func:`check_page_size`), and
+    ``--pdf-engine``: who lays out a ``.pdf`` report (checked by :func:`check_pdf_engine`)."""
     parser.add_argument("--page-size", default="A4", metavar="SIZE",
                         help="paper of a .pdf or .docx report: A4 or Letter (default A4)")
+    parser.add_argument("--pdf-engine", default="auto", metavar="ENGINE",
+                        help="who lays out a .pdf report: chromium, weasyprint or auto (default: Chromium when "
+                             "one is found, else WeasyPrint)")
 
 
 def check_page_size(value: Any) -> str:
@@ -149,3 +153,24 @@ def check_page_size(value: Any) -> str:
         return check_choice(value, "page-size", PAGE_SIZES, what="page size")
     except InvalidInputError as exc:
         raise UsageError(str(exc).replace("page-size=", "--page-size=", 1)) from None
+
+
+def check_pdf_engine(value: Any) -> str:
+    """``--pdf-engine`` checked before any call: one of the PDF writer's engines.
+
+    Examples
+    --------
+    >>> check_pdf_engine("weasyprint")
+    'weasyprint'
+    >>> check_pdf_engine("prince")
+    Traceback (most recent call last):
+    ...
+    patsnap_pandas.cli.common.UsageError: --pdf-engine='prince' is not valid: unknown PDF engine. Allowed: 'auto', 'chromium' or 'weasyprint'.
+    """
+    from .._validate import check_choice
+    from ..report.pdf import PDF_ENGINES
+
+    try:
+        return check_choice(value, "--pdf-engine", PDF_ENGINES, what="PDF engine")
+    except InvalidInputError as exc:
+        raise UsageError(str(exc)) from None

@@ -170,8 +170,9 @@ def job_report(result: JobResult, *, title: str | None, author: str | None, comp
                  comparisons=comparisons)
 
 
-def write_job_report(model: Any, out: tuple[Path, OutputFormat], page_size: str = "A4") -> None:
-    """Write the report ``model`` to ``out`` by its suffix (HTML, PDF or Word on ``page_size`` paper, or Excel).
+def write_job_report(model: Any, out: tuple[Path, OutputFormat], page_size: str = "A4", engine: str = "auto") -> None:
+    """Write the report ``model`` to ``out`` by its suffix (HTML, PDF or Word on ``page_size`` paper, or Excel;
+    a PDF laid out by ``engine``).
 
     Examples
     --------
@@ -188,8 +189,11 @@ def write_job_report(model: Any, out: tuple[Path, OutputFormat], page_size: str 
     from .. import report
 
     path, fmt = out
-    if fmt.suffix in (".pdf", ".docx"):
-        (report.write_pdf if fmt.suffix == ".pdf" else report.write_docx)(model, path, page_size=page_size)
+    if fmt.suffix == ".pdf":
+        report.write_pdf(model, path, page_size=page_size, engine=engine)
+        return
+    if fmt.suffix == ".docx":
+        report.write_docx(model, path, page_size=page_size)
         return
     writers = {".html": report.write_html, ".xlsx": report.write_excel}
     writers[fmt.suffix](model, path)

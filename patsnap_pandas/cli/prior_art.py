@@ -18,7 +18,7 @@ from .._validate import check_date
 from ..errors import InvalidInputError
 from ..jobs.prior_art import check_registered, prior_art
 from ..jobs.result import JobResult
-from .common import EXIT_OK, UsageError, _check_limit, _count, _info, check_page_size, format_table
+from .common import EXIT_OK, UsageError, _check_limit, _count, _info, check_page_size, check_pdf_engine, format_table
 from .job_files import add_job_arguments, as_option, check_accused, check_data_out, check_report, job_report, write_job_report, write_result
 from .search import _add_client_arguments, _add_filter_arguments, _check_image, _filters, _is_url, _open_client
 
@@ -96,6 +96,7 @@ def run_prior_art(args: argparse.Namespace) -> int:
     out = check_data_out(args.out)
     report = check_report(args.report)
     page_size = check_page_size(args.page_size)
+    engine = check_pdf_engine(args.pdf_engine)
     accused = check_accused(args.accused, report)
     filters = _filters(args)
     limit = _check_limit(args.limit)
@@ -124,7 +125,7 @@ def run_prior_art(args: argparse.Namespace) -> int:
         write_result(result, out)
         _info(f"wrote {out} ({_count(len(result.hits), 'row')}: {len(evidence):,} kept as evidence)")
     if report is not None:
-        write_job_report(model, report, page_size)
+        write_job_report(model, report, page_size, engine)
         _info(f"wrote {report[0]} (the prior-art report" + (", with the three-way comparison)" if accused else ")"))
     return EXIT_OK
 

@@ -41,6 +41,7 @@ from .common import (
     _one_line,
     add_page_size_argument,
     check_page_size,
+    check_pdf_engine,
     format_table,
 )
 from .sandbox import _check_sandbox_corpus
@@ -191,7 +192,7 @@ def _report(df, out: tuple[Path, OutputFormat] | None, *, title: str, author: st
     return report.build_report(df, title=title, author=author)
 
 
-def _write(df, out: tuple[Path, OutputFormat], model=None, page_size: str = "A4") -> None:
+def _write(df, out: tuple[Path, OutputFormat], model=None, page_size: str = "A4", engine: str = "auto") -> None:
     path, fmt = out
     if fmt.suffix == ".csv":
         write_csv(_flat_lists(df), path)  # no cell runs as a spreadsheet formula
@@ -203,7 +204,7 @@ def _write(df, out: tuple[Path, OutputFormat], model=None, page_size: str = "A4"
         if fmt.suffix == ".xlsx":
             report.write_excel(model, path)
         elif fmt.suffix == ".pdf":
-            report.write_pdf(model, path, page_size=page_size)
+            report.write_pdf(model, path, page_size=page_size, engine=engine)
         elif fmt.suffix == ".docx":
             report.write_docx(model, path, page_size=page_size)
         else:
@@ -308,6 +309,7 @@ def _check_image(value: str) -> str:
 def run_search(args: argparse.Namespace) -> int:
     out = _check_out(args.out)
     page_size = check_page_size(args.page_size)
+    engine = check_pdf_engine(args.pdf_engine)
     filters = _filters(args)
     limit = _check_limit(args.limit)
     max_results = _check_count(args.max_results, "--max-results", MAX_RESULTS_CAP)
@@ -328,7 +330,7 @@ def run_search(args: argparse.Namespace) -> int:
           f"(search id {df.attrs.get('search_id')}, {_count(billed, 'billed call')}{cached})")
     if out is None:
         return EXIT_OK
-    _write(df, out, model, page_size)
+    _write(df, out, model, page_size, engine)
     _info(f"wrote {out[0]}" + (" (thumbnails embedded)" if thumbs else ""))
     return EXIT_OK
 
@@ -370,6 +372,7 @@ def run_batch(args: argparse.Namespace) -> int:
 
     out = _check_out(args.out)
     page_size = check_page_size(args.page_size)
+    engine = check_pdf_engine(args.pdf_engine)
     filters = _filters(args)
     limit = _check_limit(args.limit)
     _check_count(args.workers, "--workers", MAX_WORKERS)
@@ -416,6 +419,6 @@ def run_batch(args: argparse.Namespace) -> int:
                                  zip(df["status"], df["title"], df["error"], strict=True)])
         print(format_table(shown, ["query", "status", "rank", "score", "patent_pn", "title"]), flush=True)
     else:
-        _write(df, out, model, page_size)
+        _write(df, out, model, page_size, engine)
         _info(f"wrote {out[0]}" + (" (thumbnails embedded)" if thumbs else ""))
     return EXIT_FAILED if (args.strict and len(failed)) else EXIT_OK

@@ -9,7 +9,8 @@ No HTTP here: :mod:`patsnap_pandas.jobs.legal` fetches the answers and hands the
 * :func:`events_in_words` says the transfers and licences (P013 ``event_status``) in words.
 * :func:`expiry_row` applies the office's term rule (:func:`~patsnap_pandas.frame.terms.estimate_expiry`)
   over the legal status, beside PatSnap's own estimate (P012 ``exdt``); :func:`expiry_frame`
-  makes the typed columns of many rows (:data:`COLUMNS`).
+  makes the typed columns of many rows (:data:`COLUMNS`); :func:`simple_status_frame` makes them from
+  P041's simple status alone (``enrich(legal_status=True)``: the panel's *Add owners and legal status*).
 
 Examples
 --------
@@ -39,10 +40,12 @@ import pandas as pd
 from .. import codes
 from .._validate import check_optional_date
 from ..errors import InvalidInputError
+from .format import is_missing
+from .parties import date_of
 from .terms import STATUS_EFFECT, estimate_expiry
 
 __all__ = ["COLUMNS", "DISAGREE_DAYS", "LegalState", "check_on", "events_in_words", "expiry_frame", "expiry_row",
-           "state_on", "status_code"]
+           "simple_status_frame", "state_on", "status_code"]
 
 #: Our expiry and PatSnap's (P012 ``exdt``) further apart than this many days: ``expiry_differs``.
 DISAGREE_DAYS = 31
@@ -317,3 +320,33 @@ def expiry_frame(rows: Sequence[Mapping[str, Any] | None], index: Iterable[Any] 
             values = [pd.Timestamp(v) if v is not None else None for v in values]
         columns[name] = pd.Series(values, index=index, dtype=dtype)
     return pd.DataFrame(columns, index=index)
+
+
+def simple_status_frame(df: pd.DataFrame, on: Any) -> pd.DataFrame:
+    """The columns of :data:`COLUMNS` for rows that carry P041's ``simple_legal_status`` (``enrich(legal_status=True)``).
+
+    The office's term rule over the simple status ("Active", "Inactive", "Pending"), the
+    dates of :func:`~patsnap_pandas.frame.parties.date_of` and the row's ``authority``;
+    a row without a simple status is left all missing (not looked up). Coarser than
+    :func:`expiry_row` over P013's dated events (``df.patsnap.in_force``): no lapse date.
+
+    Examples
+    --------
+    >>> df = pd.DataFrame({"authority": ["US", "CN"], "apply_date": ["2015-05-12", None],
+    ...                    "grant_date": ["2016-03-01", None], "simple_legal_status": ["Active", None]})
+    >>> frame = simple_status_frame(df, on="2026-12-01")
+    >>> frame["in_force"].tolist(), str(frame.at[0, "expiry_estimate"].date())
+    (['in force', <NA>], '2030-03-01')
+    """
+    day = check_on(on)
+    rows: list[dict[str, Any] | None] = []
+    for row in df.to_dict("records"):
+        value = row.get("simple_legal_status")
+        status = [] if is_missing(value) else _labels(str(value).split(";"))
+        if not status:
+            rows.append(None)
+            continue
+        rows.append(expiry_row(row.get("authority"), filing_date=date_of(row, "applied"),
+                               grant_date=date_of(row, "granted"), exdt=None,
+                               patent_legal={"simple_legal_status": status}, on=day))
+    return expiry_frame(rows, index=df.index)

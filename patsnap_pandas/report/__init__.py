@@ -30,11 +30,11 @@ from .excel import write_excel
 from .html import render_html, write_html
 from .job_model import Job
 from .model import INCLUDE_CHOICES, REQUIRED_COLUMNS, Report, build_report
-from .pdf import PAGE_SIZES, write_pdf
+from .pdf import PAGE_SIZES, PDF_ENGINES, write_pdf
 from .tables import ASSIGNEE_COLUMNS, overlap, summary
 
 __all__ = [
-    "ASSIGNEE_COLUMNS", "INCLUDE_CHOICES", "PAGE_SIZES", "REQUIRED_COLUMNS", "Job", "Report", "build_report",
+    "ASSIGNEE_COLUMNS", "INCLUDE_CHOICES", "PAGE_SIZES", "PDF_ENGINES", "REQUIRED_COLUMNS", "Job", "Report", "build_report",
     "clearance_report", "comparison", "overlap", "prior_art_report", "render_html", "summary", "top", "write_docx",
     "write_excel", "write_html", "write_pdf",
 ]

@@ -32,6 +32,7 @@ from .clearance import expiry_words
 from .docx_parts import MUTED, RED, THUMB_BOX, Parts, mark_cell, short
 from .docx_xml import CJK_FONTS, CM, Body, para, run, table
 from .job_model import Job
+from .landscape import write_docx_part
 from .model import Hit, Report, build_report
 from .pdf import PAGE_SIZES
 
@@ -151,6 +152,8 @@ class _Writer:
         if r.batch:
             self.section(landscape=False)
         p.groups()
+        if r.landscape is not None:
+            write_docx_part(p, r.landscape)
         p.closing()
 
     def job(self, job: Job) -> None:

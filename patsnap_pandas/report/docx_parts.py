@@ -12,6 +12,7 @@ from collections.abc import Sequence
 from typing import Any
 
 from ..frame import words
+from ..frame.families import DESIGNS_NOTE
 from ..frame.format import truncate
 from ..frame.overlay import CAPTION as OVERLAY_CAPTION
 from ..frame.parties import NO_OWNER, NO_OWNERS_SENTENCE
@@ -377,13 +378,17 @@ class Parts:
                 self._group_table(rows, name)
 
     def _group_table(self, rows: list[GroupRow], name: str) -> None:
-        widths = self._shares([14, 44, 10, 14, 18])
+        designs = any(g.families is not None for g in rows)  # per owner: one design in several offices once
+        widths = self._shares([14, 38, 10, 12, 16, 10] if designs else [14, 44, 10, 14, 18])
         cells = [[para(self.body.picture(g.best_image, SMALL_BOX, SMALL_BOX, g.best_number), style="Cell"),
                   para(run(g.name), style="Cell"), para(run(str(g.hits)), style="Cell", align="right"),
                   para(run("" if g.best_score is None else f"{g.best_score:.3f}"), style="Cell", align="right"),
-                  para(run(g.best_number, keep=True), style="Cell")] for g in rows]
-        heads = ("Best match", name, "Hits", "Best score", "Number")
+                  para(run(g.best_number, keep=True), style="Cell")]
+                 + ([para(run(str(g.families or "")), style="Cell", align="right")] if designs else []) for g in rows]
+        heads = ("Best match", name, "Hits", "Best score", "Number") + (("Designs",) if designs else ())
         self.body.append(table(widths, cells, header=[self._head(h) for h in heads]))
+        if designs:
+            self.text(DESIGNS_NOTE, muted=True)
 
     def closing(self, disclaimer: str = words.NOT_LEGAL_OPINION) -> None:
         """The score note, not a legal opinion, and the about block."""

@@ -19,12 +19,14 @@ from typing import Any
 
 from .._extras import require
 from ..frame import words
+from ..frame.families import DESIGNS_NOTE
 from ..frame.format import truncate
 from ..frame.parties import NO_OWNERS_SENTENCE
 from ..frame.schema import RELEVANCE_VALUES
 from ..imaging import thumbnail_png_or_none
 from ..safe_text import xml_safe
 from .job_model import Job
+from .landscape import write_sheet
 from .model import GroupRow, Hit, Report
 
 __all__ = ["EXCEL_THUMB_PX", "write_excel"]
@@ -74,8 +76,11 @@ def write_excel(report: Report, path: str | Path) -> Path:
         summary = book.add_worksheet("Summary")
         products = book.add_worksheet("Products") if report.batch else None
         hits = book.add_worksheet("Hits")
+        land = book.add_worksheet("Landscape") if report.landscape is not None else None
         about = book.add_worksheet("About")
         _summary(report, summary, fmt)
+        if land is not None and report.landscape is not None:
+            write_sheet(report, report.landscape, land, fmt)
         if products is not None:
             _products(report, products, fmt)
         _hits(report, hits, fmt)
@@ -189,8 +194,9 @@ def _label_rows(sheet: Any, row: int, rows: list[tuple[str, str]], fmt: dict) ->
 def _group_table(sheet: Any, row: int, title: str, groups: list[GroupRow], fmt: dict) -> int:
     sheet.write_string(row, 0, title, fmt["h2"])
     row += 1
-    for col, header in enumerate(("Best match", title.replace("Per ", "").capitalize(), "Hits", "Best score",
-                                  "Number")):
+    designs = any(g.families is not None for g in groups)  # per owner: one design in several offices counted once
+    headers = ("Best match", title.replace("Per ", "").capitalize(), "Hits", "Best score", "Number")
+    for col, header in enumerate(headers + (("Designs",) if designs else ())):
         sheet.write_string(row, col, header, fmt["header"])
     row += 1
     for group in groups:
@@ -201,6 +207,11 @@ def _group_table(sheet: Any, row: int, title: str, groups: list[GroupRow], fmt: 
         if group.best_score is not None:
             sheet.write_number(row, 3, group.best_score, fmt["score"])
         _text(sheet, row, 4, group.best_number, fmt["code"])
+        if group.families is not None:
+            sheet.write_number(row, 5, group.families, fmt["int"])
+        row += 1
+    if designs:
+        _text(sheet, row, 0, DESIGNS_NOTE, fmt["muted"])
         row += 1
     return row + 1
 

@@ -11,11 +11,14 @@ from contextvars import ContextVar
 from pathlib import Path
 
 from .._html import breakable, data_uri, escape, page
-from ..frame import overlay as frame_overlay
 from ..frame.compare import THREE_WAY_CSS
+from ..frame.families import DESIGNS_NOTE
+from ..frame.format import truncate
+from ..frame.overlay import CAPTION as OVERLAY_CAPTION
 from ..frame.parties import NO_OWNERS_SENTENCE
 from .clearance import expiry_words
 from .job_model import Exclusion, Job
+from .landscape import LANDSCAPE_CSS, section_html
 from .model import GroupRow, Hit, Report, Section
 from .paged import column_widths, print_css
 from .why import WHY_LABEL
@@ -155,11 +158,11 @@ def render_html(report: Report, *, medium: str = "screen", page_size: str = "A4"
 
 def _render(report: Report, medium: str, page_size: str) -> str:
     paged = medium == "print"
-    css = (_CSS + (_NARROW_CSS if medium == "screen" else "")) % {"fonts": _FONTS} + THREE_WAY_CSS
+    css = (_CSS + (_NARROW_CSS if medium == "screen" else "")) % {"fonts": _FONTS} + THREE_WAY_CSS + LANDSCAPE_CSS
     if medium == "print":
         banner = (report.banner or "Source: PatSnap design image search").replace('"', "'")
         made = f"{report.title} \u2014 made {report.created_at}".replace('"', "'").replace("\\", "/")
-        css += print_css(page_size, _FONTS, _css_text(banner), _css_text(made))
+        css += print_css(page_size, _FONTS, _css_text(banner), _css_text(made), _css_text(truncate(report.title, 90)))
     parts = []
     if report.banner:
         parts.append(f'<div class="banner" role="alert">{escape(report.banner)}</div>')
@@ -185,6 +188,8 @@ def _render(report: Report, medium: str, page_size: str) -> str:
         parts.append(_cards(section, "Closest matches"))
         parts.append(_hits(report, section, "All hits", paged))
     parts.append(_summaries(report))
+    if report.landscape is not None:
+        parts.append(section_html(report.landscape, _src))
     parts.append(_notes(report))
     parts.append("</main>")
     return page("\n".join(parts), report.title, head_extra=f"<style>{css}</style>\n")
@@ -342,7 +347,7 @@ def _overlay(hit: Hit) -> str:
     if hit.overlay is None:
         return ""
     return (f'<figure class="overlay">{_img(hit.overlay, "overlay of the query and " + hit.number)}'
-            f'<figcaption>{breakable(frame_overlay.CAPTION)}</figcaption></figure>')
+            f'<figcaption>{breakable(OVERLAY_CAPTION)}</figcaption></figure>')
 
 
 def _cards(section: Section, heading: str) -> str:
@@ -438,12 +443,16 @@ def _hits(report: Report, section: Section, heading: str, paged: bool = False) -
 
 
 def _groups(rows: list[GroupRow], name: str) -> str:
+    designs = any(r.families is not None for r in rows)  # per owner: one design in several offices counted once
     body = "".join(
         f'<tr><td class="image">{_img(r.best_image, r.best_number)}</td><td>{breakable(r.name)}</td>'
-        f'<td class="num">{r.hits}</td><td class="num">{"" if r.best_score is None else f"{r.best_score:.3f}"}</td>'
+        f'<td class="num">{r.hits}</td>' + (f'<td class="num">{r.families or ""}</td>' if designs else "")
+        + f'<td class="num">{"" if r.best_score is None else f"{r.best_score:.3f}"}</td>'
         f'<td class="code">{escape(r.best_number)}</td></tr>' for r in rows)
     return (f'<table class="groups"><thead><tr><th>Best match</th><th>{breakable(name)}</th><th class="num">Hits</th>'
-            f'<th class="num">Best score</th><th>Number</th></tr></thead><tbody>{body}</tbody></table>')
+            + ('<th class="num">Designs</th>' if designs else "")
+            + f'<th class="num">Best score</th><th>Number</th></tr></thead><tbody>{body}</tbody></table>'
+            + (f'<p class="muted">{escape(DESIGNS_NOTE)}</p>' if designs else ""))
 
 
 def _summaries(report: Report) -> str:

@@ -22,7 +22,7 @@ import pandas as pd
 
 from .._validate import check_choice, check_flag, check_int
 from ..errors import InvalidInputError
-from ..frame import parties, words
+from ..frame import families, owners, parties, words
 from ..frame.charts import score_chart_png
 from ..frame.format import format_value, is_missing, optional_int
 from ..frame.links import public_record_url
@@ -32,6 +32,7 @@ from . import why
 from .provenance import about_rows, method_rows, when_text
 
 if TYPE_CHECKING:
+    from ..frame.landscape import Landscape
     from .job_model import Job
 
 __all__ = ["INCLUDE_CHOICES", "REQUIRED_COLUMNS", "Column", "GroupRow", "Hit", "OverviewRow", "Report", "Section",
@@ -159,6 +160,7 @@ class GroupRow:
     best_score: float | None
     best_number: str
     best_image: bytes | None
+    families: int | None = None  # per owner: designs, one registered in several offices counted once
 
 
 @dataclasses.dataclass
@@ -305,6 +307,7 @@ class Report:
     include: str
     group_by_relevance: bool
     job: Job | None = None  # a clearance or prior-art report (report.clearance)
+    landscape: Landscape | None = None  # who files what, where, when (report.landscape); None without owners
 
     @property
     def banner(self) -> str | None:
@@ -364,6 +367,7 @@ def build_report(df: pd.DataFrame, *, title: str = "Design search report", subti
     >>> client.close()
     """
     from ..jobs.images import load_query_image_of, load_row_thumbnails
+    from .landscape import landscape_of
 
     _check_text(title, "title", required=True)
     for name, value in (("subtitle", subtitle), ("author", author), ("organisation", organisation)):
@@ -446,6 +450,7 @@ def build_report(df: pd.DataFrame, *, title: str = "Design search report", subti
         by_assignee=_groups(all_hits, "assignees"), by_authority=_groups(all_hits, "authority"),
         chart_png=chart, score_note=words.SCORE_NOTE,
         about=about_rows(attrs, sections), include=include, group_by_relevance=group_by_relevance,
+        landscape=landscape_of(shown),
     )
 
 
@@ -600,9 +605,10 @@ def _columns(hits: list[Hit], batch: bool) -> list[Column]:
         Column("granted", words.COLUMN_LABELS["grant_date"], "date"),
         Column("loc", words.COLUMN_LABELS["loc"], "code"),
         Column("legal_status", words.COLUMN_LABELS["simple_legal_status"], "text"),
+        Column("in_force", words.COLUMN_LABELS["in_force"], "text"),  # the panel's owners-and-status look-up
+        Column("why", why.WHY_LABEL, "text"),
         Column("relevance", words.COLUMN_LABELS["relevance"], "text"),
         Column("note", words.COLUMN_LABELS["note"], "text"),
-        Column("why", why.WHY_LABEL, "text"),
         Column("marked_by", words.COLUMN_LABELS["marked_by"], "text"),
         Column("marked_at", words.COLUMN_LABELS["marked_at"], "date"),
     ]
@@ -620,13 +626,28 @@ def _columns(hits: list[Hit], batch: bool) -> list[Column]:
 
 def _groups(hits: list[Hit], by: str) -> list[GroupRow]:
     groups: dict[str, list[Hit]] = {}
-    for h in hits:
-        names = [n.strip() for n in h.assignees.split(";") if n.strip()] if by == "assignees" else [h.authority]
+    # owners with their spellings folded (frame.owners: "ACME CO LTD" and "Acme Co., Ltd." are one owner)
+    canonical = owners.owner_lists(pd.DataFrame({"current_assignee": [h.assignees for h in hits]}, dtype=object))
+    for h, folded in zip(hits, canonical, strict=True):
+        names = folded if by == "assignees" else [h.authority]
         for name in names or []:
             groups.setdefault(name, []).append(h)
+    family = _families_of(hits) if by == "assignees" else {}
     rows = []
     for name, members in groups.items():
         best = max(members, key=lambda h: h.score if h.score is not None else -1)
-        rows.append(GroupRow(name, len(members), best.score, best.number, best.image))
+        designs = len({family.get(h.number, h.number) for h in members}) if family else None
+        rows.append(GroupRow(name, len(members), best.score, best.number, best.image, designs))
     rows.sort(key=lambda r: (-r.hits, -(r.best_score or 0), r.name))
     return rows
+
+
+def _families_of(hits: list[Hit]) -> dict[str, str]:
+    """The family label of each hit's number (frame.families: one design registered in several offices)."""
+    if not hits:
+        return {}
+    frame = pd.DataFrame({"patent_pn": [h.number for h in hits], "authority": [h.authority_code for h in hits],
+                          "current_assignee": [h.assignees for h in hits], "apdt": [h.applied for h in hits]},
+                         dtype=object)
+    labels = families.family_ids(frame, images=[h.image for h in hits])
+    return {h.number: label for h, label in zip(hits, labels, strict=True) if label}

@@ -13,7 +13,7 @@ import pandas as pd
 
 from .._validate import check_frame
 from ..errors import InvalidInputError
-from ..frame import parties
+from ..frame import owners, parties
 from ..frame.format import MISSING_GROUP, format_value, is_missing
 
 __all__ = ["summary", "overlap", "ASSIGNEE_COLUMNS"]
@@ -29,12 +29,14 @@ _KEPT_ATTRS = ("query", "queries", "filters", "search_id", "total", "fetched_at"
 # --------------------------------------------------------------------------
 
 
-def _group_stats(keys: Sequence[str], patent_ids: pd.Series, scores: pd.Series, name: str) -> pd.DataFrame:
+def _group_stats(keys: Sequence[str], patent_ids: pd.Series, scores: pd.Series, name: str,
+                 families: Sequence[Any] | None = None) -> pd.DataFrame:
     work = pd.DataFrame(
         {
             name: list(keys),
             "patent_id": list(patent_ids),
             "score": pd.to_numeric(pd.Series(list(scores)), errors="coerce").astype("float64"),
+            **({"family": list(families)} if families is not None else {}),
         }
     )
     grouped = work.groupby(name, sort=False)
@@ -42,6 +44,7 @@ def _group_stats(keys: Sequence[str], patent_ids: pd.Series, scores: pd.Series, 
         {
             "hits": grouped.size().astype("int64"),
             "patents": grouped["patent_id"].nunique().astype("int64"),
+            **({"families": grouped["family"].nunique().astype("int64")} if families is not None else {}),
             "best_score": grouped["score"].max(),
             "mean_score": grouped["score"].mean(),
         }
@@ -68,8 +71,10 @@ def summary(df: pd.DataFrame) -> dict[str, pd.DataFrame]:
     dict[str, DataFrame]
         ``"authority"``: one row per authority; ``"assignee"``: one row per assignee name
         (only when the frame has an owner column; a hit with several owners counts
-        for each). Each frame is indexed by the name (string) and has the columns
-        ``hits`` (rows), ``patents`` (distinct patent_id), ``best_score`` and ``mean_score``,
+        for each; spellings of one owner folded by :func:`patsnap_pandas.frame.owners.owner_lists`, or the
+        frame's ``canonical_owner`` column when it has one). Each frame is indexed by the name (string) and has the columns
+        ``hits`` (rows), ``patents`` (distinct patent_id), ``best_score`` and ``mean_score``
+        (and ``families`` when the frame has a ``family`` column, from ``df.patsnap.with_families()``),
         sorted by hits, then best score (both descending), then name. Missing values
         are grouped as ``"(missing)"``. Rows without a ``patent_id`` (a batch's
         ``"error"`` and ``"no_hits"`` rows) are not hits and are not counted.
@@ -90,22 +95,27 @@ def summary(df: pd.DataFrame) -> dict[str, pd.DataFrame]:
     # Rows without a patent are not hits (a batch's "error" and "no_hits" rows): not counted.
     df = df.loc[np.array([not (is_missing(p) or (isinstance(p, str) and not p.strip()))
                           for p in df["patent_id"]], dtype=bool)]
+    family = [format_value(v) for v in df["family"]] if "family" in df.columns else None
     result = {
         "authority": _group_stats(
-            [format_value(v) or MISSING_GROUP for v in df["authority"]], df["patent_id"], df["score"], "authority"
+            [format_value(v) or MISSING_GROUP for v in df["authority"]], df["patent_id"], df["score"], "authority",
+            family,
         )
     }
-    present = [c for c in parties.OWNER_FIELDS if c in df.columns]
-    if present:  # the owner as parties decides it: enriched assignees, else the hit's current/original assignee
-        keys, ids, scores = [], [], []
-        rows = df[present].to_dict("records")
-        for row, pid, score in zip(rows, df["patent_id"], df["score"], strict=True):
-            for name in parties.owner_names(row) or [MISSING_GROUP]:
+    present = [c for c in (*parties.OWNER_FIELDS, "canonical_owner") if c in df.columns]
+    if present:  # the owner as parties decides it, spellings folded (frame.owners), or with_families()' owner
+        keys, ids, scores, fams = [], [], [], []
+        canonical = (df["canonical_owner"].map(lambda v: [n for n in format_value(v).split("; ") if n])
+                     if "canonical_owner" in df.columns else owners.owner_lists(df))
+        for k, (names, pid, score) in enumerate(zip(canonical, df["patent_id"], df["score"], strict=True)):
+            for name in names or [MISSING_GROUP]:
                 keys.append(name)
                 ids.append(pid)
                 scores.append(score)
+                fams.append(family[k] if family is not None else None)
         result["assignee"] = _group_stats(
-            keys, pd.Series(ids, dtype=object), pd.Series(scores, dtype=object), "assignee"
+            keys, pd.Series(ids, dtype=object), pd.Series(scores, dtype=object), "assignee",
+            fams if family is not None else None,
         )
     return result
 

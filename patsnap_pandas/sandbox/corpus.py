@@ -37,7 +37,7 @@ from PIL import Image
 from . import draw, legal, metadata
 from .legal import LegalHistory
 
-GENERATOR_VERSION = "g1"  # bump when drawings or metadata generation change
+GENERATOR_VERSION = "g2"  # bump when drawings or metadata generation change
 PNG_MAX_SIDE = 1024
 CORPUS_NAMESPACE = uuid.UUID("5b0f4d2e-6c1a-4d55-9a57-3f1c2b7d9e01")  # uuid5 namespace of directory corpora
 #: The environment variable of the sandbox cache folder. Its row in the one table of settings is
@@ -203,6 +203,8 @@ class Corpus:
         self.kinds: dict[str, str] = {}
         self.families: dict[str, int] = {}
         self.colours: dict[str, str] = {}  # utility-model corpora: colour name per patent_id
+        # generated corpora only: registered owners, spellings and multi-office families (OwnerTruth)
+        self.owner_truth: OwnerTruth | None = None
 
     def __repr__(self) -> str:
         return f"Corpus(name={self.name!r}, designs={len(self.designs)}, images={len(self._owner)}, fingerprint={self.fingerprint[:12]!r})"
@@ -302,53 +304,159 @@ class _Spec:
     view: str
     width: int
     size: int
+    tone: int = 0  # 0: black lines on white; else lines this grey on an off-white sheet (a lighter print)
 
 
-def _generate(size: int, seed: int) -> tuple[list[Design], dict[str, _Spec], dict[str, int]]:
-    """Designs and drawing specs of a generated corpus: a pure function of (size, seed)."""
-    rng = random.Random(f"patsnap-sandbox-{GENERATOR_VERSION}-{seed}")
+@dataclass
+class OwnerTruth:
+    """What the generator knows of owners and multi-office families (for tests; never served over the API).
+
+    ``owners`` and ``original_owners``: patent_id -> the registered names of its current owners and of its
+    applicants (:data:`metadata.OWNERS` names); ``names``: every spelling a design was filed under -> the
+    registered name it stands for; ``office_families``: patent_id -> the number of its multi-office family
+    (the same design registered in several offices within the priority year; a design registered in one
+    office is a family of its own).
+
+    Examples
+    --------
+    >>> corpus = generated_corpus()
+    >>> truth = corpus.owner_truth
+    >>> design = corpus.designs[1]
+    >>> truth.names[design.assignees[0]] in truth.owners[design.patent_id]   # a spelling of its registered owner
+    True
+    >>> same = [d.authority for d in corpus.designs
+    ...         if truth.office_families[d.patent_id] == truth.office_families[design.patent_id]]
+    >>> len(same) == len(set(same))                                          # one registration per office
+    True
+    """
+
+    owners: dict[str, tuple[str, ...]] = dataclasses.field(default_factory=dict)
+    original_owners: dict[str, tuple[str, ...]] = dataclasses.field(default_factory=dict)
+    names: dict[str, str] = dataclasses.field(default_factory=dict)
+    office_families: dict[str, int] = dataclasses.field(default_factory=dict)
+
+    def spell(self, registered: tuple[str, ...], authority: str, rng: random.Random) -> tuple[str, ...]:
+        """The names ``registered`` as filed at ``authority`` (one spelling each), remembered in ``names``."""
+        out = []
+        for name in registered:
+            self.names.setdefault(name, name)
+            spelled = metadata.name_variant(metadata.filed_name(metadata.OWNER_BY_NAME[name], authority), rng)
+            if self.names.setdefault(spelled, name) != name:  # a spelling two companies share: a generator bug
+                raise AssertionError(f"{spelled!r} spells both {self.names[spelled]!r} and {name!r}")
+            out.append(spelled)
+        return tuple(out)
+
+
+_DRAW_SEED = "patsnap-sandbox-g1"  # the main draw's seed: unchanged since g1, so designs keep their numbers
+P_OTHER_OFFICE = 0.2  # a member is the previous member registered in another office (a multi-office family)
+PRIORITY_DAYS = 330  # copies are filed within this many days of the family's first filing (< 12 months)
+
+
+@dataclass
+class _Filed:
+    """One design's drawn facts that a registration of it in another office repeats."""
+
+    params: dict
+    views: tuple[str, ...]
+    inventors: tuple[str, ...]
+    assignees: tuple[str, ...]
+    applicants: tuple[str, ...]
+    offices: list[str]
+    priority: dt.date
+    family: int
+
+
+def _other_office(previous: _Filed, own: random.Random, serial: int, used_pn: set[str], kind: str):
+    """(authority, apply, publication, grant, status, pn, apno, title, lang) of ``previous`` filed in another office."""
+    free = [a for a in metadata.AUTHORITIES if a not in previous.offices]
+    authority = own.choices(free, weights=[metadata.AUTHORITIES[a][0] for a in free])[0]
+    apply_date = min(previous.priority + dt.timedelta(days=own.randint(0, PRIORITY_DAYS)), metadata.LAST_APPLY)
+    apply_date, pub, grant, status, _ = metadata.dates_and_status(authority, own, apply_date)
+    pn, apno = metadata.numbers(authority, apply_date, serial, own)
+    bump = serial
+    while pn in used_pn:
+        bump += 100_003
+        pn, apno = metadata.numbers(authority, apply_date, bump, own)
+    title, lang = metadata.title_for(kind, authority, own)
+    return authority, apply_date, pub, grant, status, pn, apno, title, lang
+
+
+def _generate(size: int, seed: int) -> tuple[list[Design], dict[str, _Spec], dict[str, int], OwnerTruth]:
+    """Designs, drawing specs, families of similar designs and the owner truth of a generated corpus: a pure
+    function of (size, seed).
+
+    The main draw (``rng``) runs as it always did, so numbers, dates, drawings and statuses stay put; owners,
+    their spellings and registrations in other offices come from a stream of their own (``own``).
+    """
+    rng = random.Random(f"{_DRAW_SEED}-{seed}")
+    own = random.Random(f"patsnap-sandbox-owners-{GENERATOR_VERSION}-{seed}")
     kinds = list(draw.TEMPLATES)
     designs: list[Design] = []
     specs: dict[str, _Spec] = {}
     families: dict[str, int] = {}
+    truth = OwnerTruth()
     used_pn: set[str] = set()
     serial = 0
     family = 0
+    office_family = 0
     while len(designs) < size:
         kind = kinds[family % len(kinds)]  # round robin: every class gets its share
         family += 1
         base = draw.family_params(rng)
         members = min(rng.randint(2, 6), size - len(designs))
-        owner, home = rng.choice(metadata.COMPANIES)
+        leaning = rng.choice(metadata.LEANING)  # the draw that once picked a random owner
+        company = metadata.pick_owner(kind, leaning, own)
         width = rng.choice((2, 3, 3, 4))
+        previous: _Filed | None = None
         for _ in range(members):
             serial += 1
             params = draw.member_params(base, rng)
-            authority = home if rng.random() < 0.6 else metadata.pick_authority(rng)
+            authority = leaning if rng.random() < 0.6 else metadata.pick_authority(rng)
             # `status` says only whether a design never granted is pending or was refused (legal.py draws the rest)
             apply_date, pub, grant, status, _ = metadata.dates_and_status(authority, rng)
             pn, apno = metadata.numbers(authority, apply_date, serial, rng)
             while pn in used_pn:  # never happens for sane sizes; keeps pn unique regardless
                 serial += 1
                 pn, apno = metadata.numbers(authority, apply_date, serial, rng)
-            used_pn.add(pn)
             title, lang = metadata.title_for(kind, authority, rng)
             inventors = tuple(metadata.person(metadata.AUTHORITIES[authority][1], rng) for _ in range(rng.randint(1, 3)))
-            assignees: tuple[str, ...] = (owner,)
+            assignees: tuple[str, ...] = (company.name,)
             if rng.random() < 0.08:  # a co-owned design
-                assignees += (rng.choice(metadata.COMPANIES)[0],)
-            applicants = assignees if rng.random() < 0.9 else (rng.choice(metadata.COMPANIES)[0],)
+                rng.choice(metadata.LEANING)  # the draw that once picked a random co-owner
+                assignees += (metadata.pick_owner(kind, leaning, own, exclude=assignees).name,)
+            applicants = assignees
+            if rng.random() >= 0.9:  # filed by another maker, who sold it to the owner
+                rng.choice(metadata.LEANING)
+                applicants = (metadata.pick_owner(kind, leaning, own, exclude=assignees).name,)
             n_views = rng.choices((1, 2, 3, 4), weights=(25, 30, 25, 20))[0]
             views = ("front",) + tuple(rng.sample(draw.VIEWS[1:], n_views - 1))
             patent_id = metadata.new_uuid(rng)
+            tone = 0
+            if previous is not None and len(previous.offices) < len(metadata.AUTHORITIES) and own.random() < P_OTHER_OFFICE:
+                authority, apply_date, pub, grant, status, pn, apno, title, lang = _other_office(
+                    previous, own, serial, used_pn, kind)
+                params, views, inventors = previous.params, previous.views, previous.inventors
+                assignees, applicants = previous.assignees, previous.applicants
+                if own.random() < 0.3:  # this office printed it lighter: a near-identical drawing
+                    tone = own.choice((50, 70, 90))
+                previous.offices.append(authority)
+            else:
+                office_family += 1
+                previous = _Filed(params, views, inventors, assignees, applicants, [authority], apply_date,
+                                  office_family)
+            used_pn.add(pn)
             families[patent_id] = family
+            truth.owners[patent_id], truth.original_owners[patent_id] = assignees, applicants
+            truth.office_families[patent_id] = previous.family
+            spelled_assignees, spelled_applicants = truth.spell(assignees, authority, own), truth.spell(applicants, authority, own)
             history = legal.generated_history(
-                legal.Filing(patent_id, authority, apply_date, pub, grant, applicants, assignees), status)
+                legal.Filing(patent_id, authority, apply_date, pub, grant, spelled_applicants, spelled_assignees,
+                             transferred=set(applicants) != set(assignees)), status)
             agents, examiners = metadata.representatives(authority, random.Random(f"patsnap-sandbox-people-{patent_id}"))
             keys = []
             for v, view in enumerate(views, start=1):
                 key = f"{patent_id}-{v}"
-                specs[key] = _Spec(kind, tuple(sorted(params.items())), view, width, 512)
+                specs[key] = _Spec(kind, tuple(sorted(params.items())), view, width, 512, tone)
                 keys.append(key)
             designs.append(
                 Design(
@@ -357,8 +465,8 @@ def _generate(size: int, seed: int) -> tuple[list[Design], dict[str, _Spec], dic
                     authority=authority,
                     title=title,
                     lang=lang,
-                    assignees=assignees,
-                    applicants=applicants,
+                    assignees=spelled_assignees,
+                    applicants=spelled_applicants,
                     inventors=inventors,
                     loc=(draw.TEMPLATES[kind][1],),
                     apno=apno,
@@ -371,7 +479,7 @@ def _generate(size: int, seed: int) -> tuple[list[Design], dict[str, _Spec], dic
                     examiners=examiners,
                 )
             )
-    return designs, specs, families
+    return designs, specs, families, truth
 
 
 def source_digest(version: str, *modules: types.ModuleType) -> str:
@@ -402,7 +510,10 @@ def _generator_source_digest() -> str:
 
 def _render_spec(spec: _Spec) -> Image.Image:
     lines = draw.polylines(spec.kind, dict(spec.params), spec.view)
-    return draw.render(lines, size=spec.size, width=spec.width)
+    img = draw.render(lines, size=spec.size, width=spec.width)
+    if spec.tone:  # lines `tone` grey, the sheet 248: the same drawing, printed lighter
+        img = img.point(lambda v, t=spec.tone: round(t + v * (248 - t) / 255))
+    return img
 
 
 def _design_kinds(designs: list[Design], specs: dict[str, _Spec]) -> dict[str, str]:
@@ -436,7 +547,7 @@ def generated_corpus(size: int = 600, seed: int = 0, cache_dir: str | Path | Non
         raise ValueError(f"size={size!r}: must be an integer >= 1")
     if not isinstance(seed, int) or isinstance(seed, bool):
         raise TypeError(f"seed={seed!r}: must be an integer")
-    designs, specs, families = _generate(size, seed)
+    designs, specs, families, truth = _generate(size, seed)
     name = f"generated-seed{seed}-n{size}"
     cache = sandbox_cache_dir(cache_dir) / "corpus" / f"{name}-{GENERATOR_VERSION}.json"
     meta_json = json.dumps([image_json(d) for d in designs], ensure_ascii=False, sort_keys=True)
@@ -472,6 +583,7 @@ def generated_corpus(size: int = 600, seed: int = 0, cache_dir: str | Path | Non
     corpus = Corpus(name, designs, loader, fingerprint)
     corpus.kinds = _design_kinds(designs, specs)
     corpus.families = families
+    corpus.owner_truth = truth
     return corpus
 
 
@@ -504,4 +616,4 @@ def load_corpus(corpus: Corpus | str | Path | None = None, *, size: int = 600, s
     raise TypeError(f"corpus={corpus!r}: expected None, a folder path or a Corpus")
 
 
-__all__ = ["Corpus", "Design", "generated_corpus", "load_corpus", "sandbox_cache_dir", "source_digest"]
+__all__ = ["Corpus", "Design", "OwnerTruth", "generated_corpus", "load_corpus", "sandbox_cache_dir", "source_digest"]

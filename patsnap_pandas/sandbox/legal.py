@@ -373,6 +373,16 @@ class Filing:
     applicants: tuple[str, ...]
     assignees: tuple[str, ...]
     utility: bool = False
+    #: Whether the design changed hands (None: when applicants and assignees differ). Two spellings of one
+    #: company ("Acme Ltd." / "ACME LIMITED") are no transfer: the generator says so here.
+    transferred: bool | None = None
+
+    @property
+    def changed_hands(self) -> bool:
+        """Whether the history holds a transfer from the applicants to the assignees."""
+        if self.transferred is not None:
+            return self.transferred and bool(self.applicants)
+        return set(self.applicants) != set(self.assignees) and bool(self.applicants)
 
 
 def _between(rng: random.Random, start: dt.date, end: dt.date) -> dt.date:
@@ -410,7 +420,7 @@ def _owners_and_licences(rng: random.Random, facts: Filing, start: dt.date, last
     bibliographic current assignee is the owner on any later day.
     """
     events = []
-    if set(facts.applicants) != set(facts.assignees) and facts.applicants:
+    if facts.changed_hands:
         day = _day_in(rng, start, min(last, metadata.AS_OF), 30)
         events.append(LegalEvent(day, "transfer", facts.applicants, facts.assignees))
     if rng.random() < P_LICENCE:
@@ -482,7 +492,7 @@ def _ungranted(rng: random.Random, facts: Filing, rule: Rule | None, outcome: in
     elif facts.filing < PENDING_FROM:  # pending for years: deemed withdrawn
         ending = LegalEvent(add_years(facts.publication, rng.randint(1, 3)), "withdrawn")
     last = ending.date - DAY if ending is not None else add_years(facts.filing, 5)
-    if set(facts.applicants) != set(facts.assignees) and facts.applicants:
+    if facts.changed_hands:
         day = _day_in(rng, facts.filing, min(last, metadata.AS_OF), 30)
         events.append(LegalEvent(day, "transfer", facts.applicants, facts.assignees))
     if ending is not None:

@@ -2,7 +2,8 @@
 
 Publication numbers follow each authority's format as PatSnap writes them,
 titles are in the authority's language, assignees come from a fixed pool of
-about 30 companies (so analysts see repeats), dates spread over 2010-2025 and
+30 companies (so analysts see repeats) that each make a few product kinds and file
+under spellings of their names as offices write them (:func:`name_variant`), dates spread over 2010-2025 and
 legal statuses are consistent with the dates. All draws come from the `rng`
 passed in, so the result is a pure function of the seed.
 """
@@ -12,6 +13,7 @@ from __future__ import annotations
 import datetime as dt
 import random
 import uuid
+from dataclasses import dataclass
 
 from .. import codes
 
@@ -45,39 +47,145 @@ TITLES: dict[str, dict[str, tuple[str, ...]]] = {
     "kettle": {"en": ("Kettle", "Electric kettle"), "zh": ("水壶", "电热水壶"), "ja": ("電気ケトル", "やかん"), "ko": ("주전자", "전기주전자")},
 }
 
-# ~30 fictional companies, with their home authority (their filings lean there).
-COMPANIES: tuple[tuple[str, str], ...] = (
-    ("Northwind Industrial Design Co., Ltd.", "US"),
-    ("Aurora Home Products GmbH", "EM"),
-    ("Bluefjord Housewares AB", "EM"),
-    ("Cascade Mobility Inc.", "US"),
-    ("Granite Peak Outdoor LLC", "US"),
-    ("Helix Consumer Electronics Corp.", "US"),
-    ("Lumen & Line Lighting S.r.l.", "EM"),
-    ("Meridian Timepieces SA", "EM"),
-    ("Orchard Kitchenware Ltd.", "EM"),
-    ("Pinecrest Furniture Company", "US"),
-    ("Quartzline Devices Inc.", "US"),
-    ("Sable Motors Corporation", "US"),
-    ("Tidewater Footwear Co.", "US"),
-    ("Vantage Optics GmbH", "EM"),
-    ("深圳市星河智能科技有限公司", "CN"),
-    ("广州市美家家居用品有限公司", "CN"),
-    ("浙江远航车业股份有限公司", "CN"),
-    ("东莞市明辉照明电器有限公司", "CN"),
-    ("宁波海蓝塑料制品有限公司", "CN"),
-    ("杭州青禾电子科技有限公司", "CN"),
-    ("佛山市雅座家具制造有限公司", "CN"),
-    ("香港恒达实业有限公司", "HK"),
-    ("Kowloon Bright Trading Ltd. 九龍明亮貿易有限公司", "HK"),
-    ("株式会社ミドリ工業", "JP"),
-    ("Sakura Precision Co., Ltd.", "JP"),
-    ("株式会社アオバ電機", "JP"),
-    ("주식회사 한빛전자", "KR"),
-    ("Daehan Motors Co., Ltd.", "KR"),
-    ("주식회사 누리생활", "KR"),
-    ("Solvay Street Design Studio BV", "EM"),
+@dataclass(frozen=True)
+class Company:
+    """A fictional owner: its registered ``name`` (the generator's truth of who owns a design), its ``home``
+    office, the product kinds it makes (``draw.TEMPLATES`` keys), and its name in the other script, if any
+    (the Latin name of an Asian company, or the Chinese, Japanese or Korean name of one that files at home)."""
+
+    name: str
+    home: str
+    kinds: tuple[str, ...]
+    other: str | None = None
+
+
+# 30 fictional companies: each makes a few product kinds that fit its name and leans to its home office.
+OWNERS: tuple[Company, ...] = (
+    Company("Northwind Industrial Design Co., Ltd.", "US", ("chair", "lamp", "bottle")),
+    Company("Aurora Home Products GmbH", "EM", ("kettle", "cup", "fan")),
+    Company("Bluefjord Housewares AB", "EM", ("cup", "bottle", "kettle")),
+    Company("Cascade Mobility Inc.", "US", ("bicycle", "wheel")),
+    Company("Granite Peak Outdoor LLC", "US", ("bottle", "bag", "shoe")),
+    Company("Helix Consumer Electronics Corp.", "US", ("phone", "laptop", "watch")),
+    Company("Lumen & Line Lighting S.r.l.", "EM", ("lamp",)),
+    Company("Meridian Timepieces SA", "EM", ("watch",)),
+    Company("Orchard Kitchenware Ltd.", "EM", ("kettle", "cup")),
+    Company("Pinecrest Furniture Company", "US", ("chair",)),
+    Company("Quartzline Devices Inc.", "US", ("phone", "laptop")),
+    Company("Sable Motors Corporation", "US", ("car", "wheel")),
+    Company("Tidewater Footwear Co.", "US", ("shoe", "bag")),
+    Company("Vantage Optics GmbH", "EM", ("glasses",)),
+    Company("深圳市星河智能科技有限公司", "CN", ("phone", "watch", "laptop"), "Shenzhen Xinghe Intelligent Technology Co., Ltd."),
+    Company("广州市美家家居用品有限公司", "CN", ("cup", "bottle", "kettle", "fan"), "Guangzhou Meijia Household Products Co., Ltd."),
+    Company("浙江远航车业股份有限公司", "CN", ("bicycle", "wheel", "car"), "Zhejiang Yuanhang Vehicle Industry Co., Ltd."),
+    Company("东莞市明辉照明电器有限公司", "CN", ("lamp", "fan"), "Dongguan Minghui Lighting Electric Appliance Co., Ltd."),
+    Company("宁波海蓝塑料制品有限公司", "CN", ("bottle", "cup", "toothbrush"), "Ningbo Hailan Plastic Products Co., Ltd."),
+    Company("杭州青禾电子科技有限公司", "CN", ("toothbrush", "phone", "fan"), "Hangzhou Qinghe Electronic Technology Co., Ltd."),
+    Company("佛山市雅座家具制造有限公司", "CN", ("chair",), "Foshan Yazuo Furniture Manufacturing Co., Ltd."),
+    Company("香港恒达实业有限公司", "HK", ("bag", "glasses", "watch"), "Hang Tat Industrial Co., Limited"),
+    Company("Kowloon Bright Trading Ltd.", "HK", ("glasses", "bag", "shoe"), "九龍明亮貿易有限公司"),
+    Company("株式会社ミドリ工業", "JP", ("kettle", "toothbrush", "cup"), "Midori Kogyo Co., Ltd."),
+    Company("Sakura Precision Co., Ltd.", "JP", ("watch", "glasses"), "株式会社サクラ精密"),
+    Company("株式会社アオバ電機", "JP", ("fan", "lamp", "kettle"), "Aoba Denki Co., Ltd."),
+    Company("주식회사 한빛전자", "KR", ("phone", "laptop", "watch"), "Hanbit Electronics Co., Ltd."),
+    Company("Daehan Motors Co., Ltd.", "KR", ("car", "wheel"), "대한모터스 주식회사"),
+    Company("주식회사 누리생활", "KR", ("cup", "bottle", "toothbrush", "chair"), "Nuri Living Co., Ltd."),
+    Company("Solvay Street Design Studio BV", "EM", ("chair", "lamp", "bag")),
 )
+#: Each company by its registered name.
+OWNER_BY_NAME: dict[str, Company] = {c.name: c for c in OWNERS}
+#: (registered name, home office) of every company (licensees of the legal histories are drawn from it).
+COMPANIES: tuple[tuple[str, str], ...] = tuple((c.name, c.home) for c in OWNERS)
+#: The office each generated family leans to, in the order of the draw that once picked a random owner:
+#: drawn as before, so the rest of the corpus (numbers, dates, drawings) stays as it was.
+LEANING: tuple[str, ...] = ("US", "EM", "EM", "US", "US", "US", "EM", "EM", "EM", "US", "US", "US", "US", "EM", "CN",
+                            "CN", "CN", "CN", "CN", "CN", "CN", "HK", "HK", "JP", "JP", "JP", "KR", "KR", "KR", "EM")
+_SCRIPT = {"CN": "zh", "HK": "zh", "JP": "ja", "KR": "ko"}  # the script an office's register writes names in
+
+
+def _script(name: str) -> str:
+    if any("\uac00" <= ch <= "\ud7af" for ch in name):
+        return "ko"
+    if any("\u3040" <= ch <= "\u30ff" for ch in name) or "株式会社" in name:
+        return "ja"
+    return "zh" if any("\u4e00" <= ch <= "\u9fff" for ch in name) else "en"
+
+
+def makers(kind: str) -> tuple[Company, ...]:
+    """The companies that make ``kind``.
+
+    Examples
+    --------
+    >>> [c.name for c in makers("bicycle")]
+    ['Cascade Mobility Inc.', '浙江远航车业股份有限公司']
+    """
+    return tuple(c for c in OWNERS if kind in c.kinds)
+
+
+def pick_owner(kind: str, leaning: str, rng: random.Random, exclude: tuple[str, ...] = ()) -> Company:
+    """A maker of ``kind`` (one whose home is ``leaning`` four times as likely), not one of ``exclude``."""
+    pool = [c for c in makers(kind) if c.name not in exclude] or [c for c in OWNERS if c.name not in exclude]
+    return rng.choices(pool, weights=[4 if c.home == leaning else 1 for c in pool])[0]
+
+
+def filed_name(company: Company, authority: str) -> str:
+    """The name a company files under at ``authority``: its name in the office's script when it has one, else
+    its Latin name (a Chinese company files in the US under its English name)."""
+    names = [company.name] + ([company.other] if company.other else [])
+    script = _SCRIPT.get(authority, "en")
+    same = [n for n in names if _script(n) == script]
+    if same:
+        return same[0]
+    latin = [n for n in names if _script(n) == "en"]
+    return latin[0] if latin else company.name
+
+
+_LATIN_FORMS: tuple[tuple[str, tuple[str, ...]], ...] = ((" Co., Ltd.", (" Co., Ltd.", " Co. Ltd.", " Company Limited", " CO LTD", "")),
+                (", Limited", (", Limited", " Ltd.", "")),
+                (" Co., Limited", (" Co., Limited", " Co., Ltd.", " Company Limited", "")),
+                (" Corporation", (" Corporation", " Corp.", " Corp", "")),
+                (" Corp.", (" Corp.", " Corporation", " CORP", "")),
+                (" Inc.", (" Inc.", " Inc", ", Inc.", " Incorporated", "")),
+                (" LLC", (" LLC", ", L.L.C.", " L.L.C.", "")),
+                (" GmbH", (" GmbH", " GMBH", "")),
+                (" S.r.l.", (" S.r.l.", " SRL", " s.r.l.", "")),
+                (" SA", (" SA", " S.A.", "")),
+                (" AB", (" AB", " A.B.", "")),
+                (" BV", (" BV", " B.V.", "")),
+                (" Ltd.", (" Ltd.", " Ltd", " Limited", "")),
+                (" Company", (" Company", " Co.", " Co", "")),
+                (" Co.", (" Co.", " Company", " Co", "")))
+_CJK_FORMS: tuple[tuple[str, tuple[str, ...]], ...] = (("股份有限公司", ("股份有限公司", "")), ("有限公司", ("有限公司", "")),
+              ("株式会社", ("株式会社", "(株)")), ("주식회사", ("주식회사", "(주)")))
+
+
+def name_variant(name: str, rng: random.Random) -> str:
+    """A spelling of ``name`` as offices and applicants write it: mostly as registered, else another legal
+    form, none, capitals, or the legal form moved (ミドリ工業株式会社).
+
+    Examples
+    --------
+    >>> sorted({name_variant("Meridian Timepieces SA", random.Random(i)) for i in range(40)})
+    ['MERIDIAN TIMEPIECES', 'MERIDIAN TIMEPIECES S.A.', 'MERIDIAN TIMEPIECES SA', 'Meridian Timepieces', 'Meridian Timepieces S.A.', 'Meridian Timepieces SA']
+    >>> sorted({name_variant("株式会社ミドリ工業", random.Random(i)) for i in range(40)})
+    ['(株)ミドリ工業', 'ミドリ工業 株式会社', 'ミドリ工業株式会社', '株式会社ミドリ工業']
+    """
+    if rng.random() < 0.5:
+        return name
+    if _script(name) == "en":
+        for form, variants in _LATIN_FORMS:
+            if name.endswith(form):
+                name = name[: -len(form)] + rng.choice(variants)
+                break
+        return name.upper() if rng.random() < 0.25 else name
+    for form, variants in _CJK_FORMS:
+        if name.endswith(form):
+            return name[: -len(form)] + rng.choice(variants)
+        if name.startswith(form):
+            core = name[len(form):].strip()
+            return rng.choice((f"{core}{form}", f"{core} {form}", f"{rng.choice(variants)}{core}"))
+    return name
+
 
 # Given and family names per language for inventors.
 NAMES: dict[str, tuple[tuple[str, ...], tuple[str, ...]]] = {
@@ -175,9 +283,11 @@ def numbers(authority: str, apply_date: dt.date, serial: int, rng: random.Random
     raise ValueError(f"authority={authority!r}: allowed {sorted(AUTHORITIES)}")
 
 
-def dates_and_status(authority: str, rng: random.Random) -> tuple[dt.date, dt.date, dt.date | None, int, int]:
-    """(apply, publication, grant or None, legal_status, simple_legal_status)."""
-    apply_date = _random_date(rng, FIRST_APPLY, LAST_APPLY)
+def dates_and_status(authority: str, rng: random.Random,
+                     apply_date: dt.date | None = None) -> tuple[dt.date, dt.date, dt.date | None, int, int]:
+    """(apply, publication, grant or None, legal_status, simple_legal_status); ``apply_date`` drawn unless given."""
+    if apply_date is None:
+        apply_date = _random_date(rng, FIRST_APPLY, LAST_APPLY)
     delay = {"CN": (120, 300), "US": (300, 900), "EM": (20, 120), "JP": (200, 450), "KR": (150, 400), "HK": (60, 240)}[authority]
     publication = apply_date + dt.timedelta(days=rng.randint(*delay))
     if publication > AS_OF:

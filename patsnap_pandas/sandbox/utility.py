@@ -28,7 +28,7 @@ from pathlib import Path
 from PIL import Image, ImageOps
 
 from . import corpus as _corpus
-from . import draw, legal
+from . import legal
 
 UTILITY_VERSION = "u1"  # bump when the generation changes
 UTILITY_SIZE = 150  # utility models in the generated part
@@ -78,7 +78,7 @@ def utility_corpus(size: int = UTILITY_SIZE, seed: int = 0) -> _corpus.Corpus:
     >>> model.patent_pn[-1] in "U1", model.loc, utility.image(model.image_keys[0]).mode
     (True, (), 'RGB')
     """
-    designs, specs, families = _corpus._generate(size, seed + 7919)
+    designs, specs, families, truth = _corpus._generate(size, seed + 7919)
     rng = random.Random(f"patsnap-sandbox-utility-{UTILITY_VERSION}-{seed}")
     names, weights = [n for n, _ in _AUTHORITIES], [w for _, w in _AUTHORITIES]
     out, colours = [], {}
@@ -91,7 +91,8 @@ def utility_corpus(size: int = UTILITY_SIZE, seed: int = 0) -> _corpus.Corpus:
         title, lang = metadata.title_for(kind, authority, rng)
         colours[design.patent_id] = rng.choice(list(COLOURS))
         facts = legal.Filing(design.patent_id, authority, design.apply_date, design.publication_date,
-                             design.grant_date, design.applicants, design.assignees, utility=True)
+                             design.grant_date, design.applicants, design.assignees, utility=True,
+                             transferred=truth.original_owners[design.patent_id] != truth.owners[design.patent_id])
         outcome = design.legal_history.legal_status_on(dt.date.max) or 1  # pending or refused, for the ungranted
         out.append(dataclasses.replace(design, patent_pn=pn, apno=apno, authority=authority, title=title,
                                        lang=lang, loc=(), legal_history=legal.generated_history(facts, outcome)))
@@ -105,7 +106,7 @@ def utility_corpus(size: int = UTILITY_SIZE, seed: int = 0) -> _corpus.Corpus:
 
     def loader(key: str) -> Image.Image:
         spec = specs[key]
-        gray = draw.render(draw.polylines(spec.kind, dict(spec.params), spec.view), size=spec.size, width=spec.width)
+        gray = _corpus._render_spec(spec)
         return ImageOps.colorize(gray, black=COLOURS[colour_of(key, colours)], white=(255, 255, 255))
 
     result = _corpus.Corpus(name, out, loader, h.hexdigest())

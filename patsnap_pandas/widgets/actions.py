@@ -16,6 +16,7 @@ from typing import TYPE_CHECKING, Any
 import pandas as pd
 
 from ..api.client import PatsnapClient
+from ..api.filters import MAX_RESULTS_CAP
 from ..api.images import ImageSizeWarning
 from ..errors import CacheError, FilterError, InvalidInputError, MissingCredentialsError
 from ..frame.marks import history_entries, mark_time
@@ -26,7 +27,7 @@ from ..jobs.marks import store_of
 from ..jobs.search import SearchWarning, continue_search
 from ..store.thumbnails import ThumbnailWarning
 from .export import export_report
-from .messages import plain_error, plural, total_in_words
+from .messages import more_in_words, note_in_words, plain_error, plural, total_in_words
 from .purpose import run_job
 
 if TYPE_CHECKING:
@@ -83,7 +84,8 @@ def run(state: PanelState, busy_text: str, what: str, action: Callable[[PanelSta
             state.busy = False
             for name, value in status.items():
                 setattr(state, name, value)
-            state.notes = [str(w.message) for w in caught if issubclass(w.category, _SHOWN_WARNINGS)]
+            state.notes = [note for w in caught if issubclass(w.category, _SHOWN_WARNINGS)
+                           if (note := note_in_words(str(w.message)))]
     with state.hold_trait_notifications():
         for name, value in changes.items():
             setattr(state, name, value)
@@ -227,7 +229,8 @@ def search(state: PanelState) -> Changes:
     by_name: dict[str, Any] = dict(filters.to_dict())  # filter names only: none of the named parameters
     df, excluded = run_job(state, image, label, client, state.limit, by_name)  # explore: search_designs
     thumbs = load_thumbnails(df)
-    changes: Changes = {"search_count": state.search_count + 1, "open_row": None, "excluded": excluded}
+    changes: Changes = {"search_count": state.search_count + 1, "open_row": None, "excluded": excluded,
+                        "enriched": []}
     marks = state.marks
     identity = state.query_identity()
     stamps = state.mark_stamps
@@ -284,9 +287,8 @@ def load_more(state: PanelState) -> Changes:
     if len(more):
         combined = with_marks(concat_frames([df, more]).reset_index(drop=True), state.marks, state.mark_stamps)
         changes = {"results": combined, "thumbnails": state.thumbnails + thumbs}
-    cached = " (from the cache)" if more.attrs.get("from_cache") else ""
-    return {**changes, "message": f"Loaded {plural(len(more), 'more hit', 'more hits')}{cached}; "
-                                  f"{len(combined)} of {combined.attrs.get('total')} fetched."}
+    return {**changes, "message": more_in_words(state.limit, len(more), len(combined), combined.attrs.get("total"),
+                                                MAX_RESULTS_CAP, bool(more.attrs.get("from_cache")))}
 
 
 def export(state: PanelState) -> Changes:

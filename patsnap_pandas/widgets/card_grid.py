@@ -56,7 +56,7 @@ class CardGrid:
         self._cards: dict[str, W.VBox] = {}
         self._search_count = state.search_count
         state.observe(self.draw, names=["shown"])
-        state.observe(self._draw_marks, names=["marks"])
+        state.observe(self._draw_marks, names=["marks", "enriched"])
         state.observe(self._draw_open, names=["open_row"])
         self.draw()
 
@@ -98,12 +98,15 @@ class CardGrid:
         return card
 
     def _draw_marks(self, change: Any) -> None:
-        """The cards of the hits whose mark changed."""
+        """The cards of the hits whose mark changed, or whose owners and legal status were looked up."""
         df = self.state.results
         if df is None:
             return
-        old, new = (value if isinstance(value, dict) else {} for value in (change["old"], change["new"]))
-        changed = {pid for pid in {*old, *new} if old.get(pid) != new.get(pid)}
+        if change["name"] == "enriched":  # owners and legal status looked up: those hits' cards
+            changed = set(change["new"]) - set(change["old"] if isinstance(change["old"], list) else ())
+        else:
+            old, new = (value if isinstance(value, dict) else {} for value in (change["old"], change["new"]))
+            changed = {pid for pid in {*old, *new} if old.get(pid) != new.get(pid)}
         ids = df["patent_id"].astype("string")
         for pid in changed & set(self._cards):
             rows = df.index[(ids == pid).to_numpy()]

@@ -53,7 +53,8 @@ CSS = """
 .psp-panel .psp-label { font-weight: 600; margin: 6px 2px 0 2px; }
 .psp-panel .psp-h { font-weight: 700; font-size: 1.05em; margin: 4px 2px; }
 .psp-nowrap { white-space: nowrap; }
-.psp-panel a { color: #0b57d0; text-decoration: underline; }
+.psp-panel a, .psp-panel a:visited { color: #0b57d0; text-decoration: underline; cursor: pointer; }
+.psp-panel a:hover { color: #083c91; }
 .psp-msg-error { color: #b00020; }
 .psp-msg-ok { color: #1b7f3b; }
 .psp-msg-hint { color: #555; }
@@ -79,9 +80,11 @@ CSS = """
   background: #fafafa; }
 .psp-pair figcaption { margin-top: 4px; font-weight: 600; }
 .psp-fields { border-collapse: collapse; margin-top: 8px; max-width: 100%; }
-.psp-fields th { text-align: left; vertical-align: top; padding: 2px 12px 2px 0; white-space: nowrap;
-  color: #444; font-weight: 600; }
+.psp-fields th { text-align: left; vertical-align: top; padding: 2px 12px 2px 0; color: #444; font-weight: 600;
+  overflow-wrap: normal; }  /* a long label wraps between words (narrow widths), never inside one */
 .psp-fields td { vertical-align: top; padding: 2px 0; overflow-wrap: anywhere; }
+.psp-ids { margin-top: 6px; color: #555; }
+.psp-ids summary { cursor: pointer; }
 .psp-chart-img { max-width: 100%; height: auto; }
 .psp-views { margin-top: 6px; }
 .psp-view { margin: 0; text-align: center; }
@@ -292,8 +295,8 @@ def compare_html(row: Mapping[str, Any], query_image: bytes | str | None, hit_im
         query_figure = _matched_view_figure(views, int(matched_view))  # type: ignore[arg-type]
     score = optional_float(row.get("score"))
     score_text = "" if score is None else f' \u00b7 score <span class="psp-nowrap">{score:.3f}</span>'
-    status = status_html(row)
-    score_text += f"<br>{status}" if status else ""
+    if str(row.get("patent_type") or "").strip().upper() == "U":  # its state: first in the table under it
+        score_text += '<br><span class="psp-um">utility model</span>'
     pair = ('<div class="psp-pair">'
             + (query_figure or _figure(_src_of(query_image), f"Query: {escape(query_label)}", "query image"))
             + _figure(data_uri(hit_image) if hit_image else None,
@@ -343,8 +346,40 @@ def _matched_view_figure(views: Sequence[tuple[str, bytes | str | None]], matche
                    '<div class="psp-others">' + small + "</div>")
 
 
+#: PatSnap's own identifiers and the signed image link: under "Identifiers", closed (not what a reader needs).
+ID_COLUMNS = ("patent_id", "img_id", "image_url")
+#: What the enrich button fills, said where the comparison lacks it.
+NOT_LOOKED_UP = "not looked up yet: use \u201cAdd owners and legal status\u201d"
+
+
+def _key_facts(row: Mapping[str, Any]) -> tuple[list[tuple[str, str]], set[str]]:
+    """Owner, legal status and in force first (those not looked up yet in one row, with the hint), and the
+    columns they used.
+
+    Examples
+    --------
+    >>> facts, used = _key_facts({"current_assignee": "Acme", "original_assignee": "Acme"})
+    >>> [label for label, _ in facts], sorted(used)
+    (['Owner', 'Legal status, in force'], ['current_assignee', 'in_force', 'original_assignee'])
+    """
+    field = next((f for f in parties.OWNER_FIELDS if parties.owner_names({f: row.get(f)})), None)
+    status_field = next((f for f in ("legal_status", "simple_legal_status") if not is_missing(row.get(f))), None)
+    state = status_html({"in_force": row.get("in_force"), "expiry_estimate": row.get("expiry_estimate")})
+    facts = [("Owner", escape(assignee_of(row)) if field else ""),
+             (column_label("simple_legal_status"), escape(format_value(row.get(status_field))) if status_field else ""),
+             (column_label("in_force"), state)]
+    missing = [label for label, text in facts if not text]
+    shown = [(label, text) for label, text in facts if text]
+    if missing:
+        label = ", ".join([missing[0], *(m.lower() for m in missing[1:])])
+        shown.append((label, f'<span class="psp-msg-hint">{escape(NOT_LOOKED_UP)}</span>'))
+    same = [f for f in parties.OWNER_FIELDS if field and parties.owner_of({f: row.get(f)}) == assignee_of(row)]
+    return shown, {*same, *([status_field] if status_field else []), "in_force"}  # said here: not again below
+
+
 def _fields_table(row: Mapping[str, Any]) -> str:
-    """Every field of the hit with its label for people (not the search's provenance, not the marks), each once.
+    """Owner, legal status and in force, then every field of the hit with its label for people (not the search's
+    provenance, not the marks), each once; PatSnap's identifiers and the signed image link in a closed toggle.
 
     A job's columns repeat the search's under the same label (``apdt`` and ``apply_date`` are both
     "Applied"): a label and value already shown is not shown again, and an empty field not at all;
@@ -356,20 +391,29 @@ def _fields_table(row: Mapping[str, Any]) -> str:
     ...                        "assignees": "Vantage", "patent_type": "U", "kind": "utility model", "loc": []})
     >>> table.count("Applied"), ">Assignee<" in table, table.count("Kind"), "Locarno" in table
     (1, False, 1, False)
+    >>> table.count("Vantage"), table.count("not looked up yet"), "Legal status, in force" in table
+    (1, 1, True)
+    >>> table = _fields_table({"patent_id": "0b7e-uuid", "image_url": "https://x/i.png?sig=1", "title": "Lamp"})
+    >>> table.index("<details") < table.index("0b7e-uuid"), "<details open" in table
+    (True, False)
     """
-    fields = []
+    facts, used = _key_facts(row)
+    fields, ids = list(facts), list[tuple[str, str]]()
     for column, value in row.items():
-        if column in SEARCH_COLUMNS or column in TRIAGE_COLUMNS or column == "record_url":
+        if column in SEARCH_COLUMNS or column in TRIAGE_COLUMNS or column == "record_url" or column in used:
             continue
         if column == "patent_type" and not is_missing(row.get("kind")):
             continue
         if column.startswith("score_view") and is_missing(value):  # a view's score: missing says something
             fields.append((column_label(column), '<span class="psp-msg-hint">not among this view\'s hits</span>'))
         elif not is_missing(value) and (text := _field_value(column, value)):  # (no class: no row)
-            fields.append((column_label(column), text))
+            (ids if column in ID_COLUMNS else fields).append((column_label(column), text))
     rows = [f'<tr><th scope="row">{escape(label)}</th><td>{text}</td></tr>'
             for label, text in dict.fromkeys(fields)]  # each (label, value) once, in order
-    return '<table class="psp-fields">' + "".join(rows) + "</table>"
+    hidden = ('<details class="psp-ids"><summary>Identifiers (PatSnap\'s own) and the image link</summary>'
+              '<table class="psp-fields">' + "".join(f'<tr><th scope="row">{escape(label)}</th><td>{text}</td></tr>'
+                                                     for label, text in ids) + "</table></details>") if ids else ""
+    return '<table class="psp-fields">' + "".join(rows) + "</table>" + hidden
 
 
 def _record_link(pn: str, authority: str, record_url: Any = None) -> str:

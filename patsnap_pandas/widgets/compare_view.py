@@ -100,7 +100,7 @@ class CompareView:
         self.clear_mark.on_click(self._clear)
         self.relevance.observe(lambda change: self._mark(change["new"], None), names="value")
         self.note.observe(lambda change: self._mark(self.relevance.value, change["new"]), names="value")
-        state.observe(self.draw, names=["open_row", "accused_image", "purpose"])
+        state.observe(self.draw, names=["open_row", "accused_image", "purpose", "enriched"])
         state.observe(self._draw_nav, names=["shown"])
         state.observe(self._draw_mark, names=["marks"])
 

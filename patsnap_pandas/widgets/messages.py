@@ -27,8 +27,9 @@ from ..codes import FILTER_LABELS
 from ..errors import FilterError, InvalidInputError, MissingCredentialsError, PatsnapError
 from ..redaction import redact
 
-__all__ = ["IMAGE_FORMATS", "UPLOAD_ACCEPT", "filter_message", "image_message", "plain_error", "plural", "searched_views",
-           "split_urls", "too_many_views", "total_in_words", "url_message", "urls_message"]
+__all__ = ["IMAGE_FORMATS", "UPLOAD_ACCEPT", "filter_message", "image_message", "more_in_words", "note_in_words",
+           "plain_error", "plural", "searched_views", "split_urls", "too_many_views", "total_in_words", "url_message",
+           "urls_message"]
 
 #: What the file chooser offers and the messages name (anything Pillow reads is converted anyway).
 IMAGE_FORMATS: tuple[str, ...] = ("JPG", "PNG", "TIFF", "WEBP", "BMP", "GIF")
@@ -241,3 +242,65 @@ def total_in_words(attrs: Mapping[str, Any]) -> str:
             return f"{numbers[0]} matching designs and {numbers[1]} matching utility models"
         return f"{sum(numbers)} matching designs"
     return f"{'an unknown number of' if total is None else total} matching designs"
+
+
+def more_in_words(asked: int, got: int, fetched: int, total: Any, cap: int, cached: bool = False) -> str:
+    """What Load more did, in words: the hits it added and, when fewer than asked, why.
+
+    Examples
+    --------
+    >>> more_in_words(10, 10, 20, 600, 1000)
+    'Loaded 10 more hits; 20 of 600 fetched.'
+    >>> more_in_words(10, 3, 13, 13, 1000)
+    'Loaded 3 more hits (10 asked): every one of the 13 matching designs is fetched now.'
+    >>> more_in_words(100, 0, 1000, 5000, 1000)
+    'Loaded no more hits: PatSnap serves at most 1000 hits of a search, and all 1000 are fetched now.'
+    """
+    added = plural(got, "more hit", "more hits") if got else "no more hits"
+    if cached:
+        added += " (from the cache)"
+    if got >= asked:
+        return f"Loaded {added}; {fetched} of {total} fetched."
+    head = f"Loaded {added}" + (f" ({asked} asked)" if got else "")
+    if isinstance(total, int) and fetched >= total:
+        return f"{head}: every one of the {total} matching designs is fetched now."
+    if fetched >= cap:
+        return f"{head}: PatSnap serves at most {cap} hits of a search, and all {cap} are fetched now."
+    return f"{head}: PatSnap sent fewer than asked; {fetched} of {total} fetched."
+
+
+_EXPIRED = re.compile(r"search id \S+ had expired: the search was run again \(new search id \S+\) and its hits "
+                      r"after rank (\d+) returned; the ranking may differ from df's(?: \((\d+) hits already in df "
+                      r"were left out\))?\.")
+_LEFT_OUT = re.compile(r"(\d+) hits already in df were left out \(the ranking changed while paging\)\.")
+_SHORT = re.compile(r"(?:n|max_results)=\d+ but \d+ (?:more )?hits were returned: .*|no more hits after rank \d+: .*")
+
+
+def note_in_words(text: str) -> str | None:
+    """A warning of the search modules as the status line says it: in words, without parameter names or ids.
+
+    None for a shortfall of hits, which the action's own message already says (:func:`more_in_words`);
+    other warnings (thumbnails, image size) pass as they are.
+
+    Examples
+    --------
+    >>> note_in_words("search id 3f2a had expired: the search was run again (new search id 9c1d) and its hits "
+    ...               "after rank 10 returned; the ranking may differ from df's.")
+    'The search had expired (PatSnap keeps a search 20 minutes), so it was run again for the hits after rank 10: their order may differ from the hits shown before.'
+    >>> note_in_words("n=10 but 3 more hits were returned: only 13 designs match this query and filters.") is None
+    True
+    >>> note_in_words("2 hits already in df were left out (the ranking changed while paging).")
+    '2 hits already shown were left out: the ranking changed while paging.'
+    """
+    if _SHORT.fullmatch(text):
+        return None
+    expired = _EXPIRED.fullmatch(text)
+    if expired:
+        left = expired.group(2)
+        return ("The search had expired (PatSnap keeps a search 20 minutes), so it was run again for the hits "
+                f"after rank {expired.group(1)}: their order may differ from the hits shown before"
+                + (f"; {left} hits already shown were left out." if left else "."))
+    left_out = _LEFT_OUT.fullmatch(text)
+    if left_out:
+        return f"{left_out.group(1)} hits already shown were left out: the ranking changed while paging."
+    return text

@@ -30,8 +30,9 @@ class ResultsView:
     Parameters
     ----------
     state : PanelState
-    compare, export : ipywidgets.Widget, optional
-        The comparison view's and the export's boxes, placed above the cards and at the end.
+    compare, export, landscape : ipywidgets.Widget, optional
+        The comparison view's and the export's boxes, placed above the cards and at the end; the
+        Landscape tab's, under the score chart.
 
     Attributes
     ----------
@@ -60,7 +61,8 @@ class ResultsView:
     ('flex', True)
     """
 
-    def __init__(self, state: PanelState, compare: W.Widget | None = None, export: W.Widget | None = None) -> None:
+    def __init__(self, state: PanelState, compare: W.Widget | None = None, export: W.Widget | None = None,
+                 landscape: W.Widget | None = None) -> None:
         self.state = state
         # observers run in the order they were added: the box is shown, then the chart, then the cards
         state.observe(self.draw, names=["shown"])
@@ -86,6 +88,7 @@ class ResultsView:
                     self.aside,
                     W.Accordion(children=[self.score_chart.chart], titles=("Score chart",), selected_index=0,
                                 layout=full()),
+                    *([landscape] if landscape is not None else []),  # the Landscape tab (landscape_view)
                     *([export] if export is not None else [])]
         self.results_box = classed(W.VBox(children, layout=full(display="none")), "psp-results")
         for name in ("order", "min_score", "text_filter"):

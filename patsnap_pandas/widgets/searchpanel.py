@@ -48,9 +48,11 @@ from ._layout import classed
 from .action_bar import ActionBar
 from .cards import CSS
 from .compare_view import CompareView
+from .enrich_view import EnrichView
 from .export import default_export_dir, display_path
 from .export_view import ExportView
 from .filter_form import FilterForm
+from .landscape_view import LandscapeView
 from .purpose_view import PurposeView
 from .query_input import QueryInput
 from .results_view import ResultsView
@@ -106,7 +108,8 @@ class SearchPanel:
         in the order of the cards.
     widget : ipywidgets.VBox
         The root widget (the panel displays itself as it).
-    query_input, purpose_view, filter_form, action_bar, status_line, results_view, card_grid, score_chart, compare_view, export_view
+    query_input, purpose_view, filter_form, action_bar, enrich_view, status_line, results_view, card_grid, score_chart, compare_view, export_view,
+    landscape_view,
         The views; their widgets are attributes of the panel too (``search_button``, ``loc``,
         ``card_box``, ``compare``, ``export_button``, ...).
 
@@ -258,11 +261,14 @@ class SearchPanel:
         self.query_input = QueryInput(state)
         self.filter_form = FilterForm(state, initial)
         self.action_bar = ActionBar(state)
+        self.enrich_view = EnrichView(state)
         self.status_line = StatusLine(state)
         self.purpose_view = PurposeView(state)
         self.compare_view = CompareView(state)
         self.export_view = ExportView(state)
-        self.results_view = ResultsView(state, compare=self.compare_view.compare_box, export=self.export_view.box)
+        self.landscape_view = LandscapeView(state)
+        self.results_view = ResultsView(state, compare=self.compare_view.compare_box, export=self.export_view.box,
+                                        landscape=self.landscape_view.box)
         self.card_grid, self.score_chart = self.results_view.cards, self.results_view.score_chart
         self.css = W.HTML(f"<style>{CSS}</style>", layout=W.Layout(display="none"))
         self.title = classed(W.HTML('<div class="psp-h" style="font-size:1.25em">PatSnap design search</div>'),
@@ -272,7 +278,7 @@ class SearchPanel:
                      layout=W.Layout(display="flex", flex_flow="row wrap", grid_gap="8px 24px", width="auto",
                                      max_width="1200px"))
         self.widget = classed(W.VBox([self.css, self.title, self.status_line.status, self.purpose_view.box, form,
-                                      self.action_bar.box,
+                                      self.action_bar.box, self.enrich_view.box,
                                       self.results_view.results_box],
                                      layout=W.Layout(width="auto", max_width="100%", min_width="0",
                                                      overflow="hidden", padding="4px")), "psp-panel")
@@ -295,6 +301,7 @@ class SearchPanel:
         self.sort_field, self.sort_order, self.sort_msg = f.sort_field, f.sort_order, f.sort_msg
         self.limit, self.more_filters = f.limit, f.more_filters
         self.search_button, self.more_button, self.hint = a.search_button, a.more_button, a.hint
+        self.enrich_button, self.enrich_offer = self.enrich_view.button, self.enrich_view.offer
         r, g, c, e = self.results_view, self.card_grid, self.compare_view, self.export_view
         self.order, self.min_score, self.text_filter, self.tools = r.order, r.min_score, r.text_filter, r.tools
         self.summary, self.results_box, self.chart = r.summary, r.results_box, self.score_chart.chart

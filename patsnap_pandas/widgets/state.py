@@ -47,7 +47,7 @@ from ..errors import FilterError, InvalidInputError
 from ..frame.schema import RELEVANCE_VALUES
 from ..imaging import thumbnail_png_or_none
 from ..jobs.views import MAX_VIEWS
-from . import actions
+from . import actions, enrich
 from .export import EXPORT_FORMATS, default_export_dir, display_path
 from .messages import filter_message, image_message, split_urls, too_many_views, url_message, urls_message
 from .purpose import PurposeTraits
@@ -268,6 +268,8 @@ class PanelState(PurposeTraits, HasTraits):
         Row of ``results`` shown in the comparison view.
     search_count : int
         How many searches filled ``results`` (a new search replaces the cards; Load more adds to them).
+    enriched : list of str
+        The patent ids whose owners and legal status were looked up (:meth:`add_owners`) since the search.
     export_format, export_include, export_folder : str
         The export's format, which hits, and the folder box's text.
     export_html : str
@@ -331,6 +333,7 @@ class PanelState(PurposeTraits, HasTraits):
     open_row = Int(None, allow_none=True)
     marks_query = Unicode(None, allow_none=True)
     search_count = Int(0)
+    enriched = List(Unicode())
     # export
     export_format = Enum(tuple(EXPORT_FORMATS), default_value="html")
     export_include = Enum(("all", "marked", "relevant"), default_value="all")
@@ -606,6 +609,10 @@ class PanelState(PurposeTraits, HasTraits):
     def load_more(self) -> None:
         """The next ``limit`` hits of the same search (billed); any failure goes to ``last_error``."""
         actions.run(self, "Loading more\u2026", "Load more", actions.load_more)
+
+    def add_owners(self) -> None:
+        """Add owners and legal status to the shown hits (billed, cached; see :mod:`.enrich`)."""
+        actions.run(self, "Looking up owners and legal status\u2026", "Add owners and legal status", enrich.enrich)
 
     def export(self) -> None:
         """Write the report of ``shown`` into ``export_dir`` (no call); any failure goes to ``last_error``."""

@@ -80,5 +80,5 @@ class StatusLine:
             parts.append(f"<b>{escape(state.message)}</b>")
         if state.last_error:
             parts.append(f'<span class="psp-msg-error">{escape(state.last_error)}</span>')
-        parts += [f'<span style="color:#8a5a00">Note: {escape(note)}</span>' for note in state.notes]
+        parts += [f'<span class="psp-note" style="color:#8a5a00">{escape(note)}</span>' for note in state.notes]
         self.status.value = "<div>" + "<br>".join(parts) + "</div>"

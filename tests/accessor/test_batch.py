@@ -19,13 +19,19 @@ ERROR_TEXT = re.compile(r"^[A-Z][A-Za-z]+Error: \S")
 
 
 def _catalogue(corpus, tmp_path, start: int = 100, distinct: int = 50, duplicates: int = 10) -> pd.DataFrame:
-    """``distinct`` corpus drawings as paths (odd) or bytes (even), then ``duplicates`` repeats:
+    """``distinct`` different corpus drawings as paths (odd) or bytes (even), then ``duplicates`` repeats:
     half the same path again, half a copy of the file under another name (same content)."""
     folder = tmp_path / "catalogue"
     folder.mkdir(exist_ok=True)
     values, skus = [], []
-    for k in range(distinct):
-        data = design_png(corpus, start + k)
+    drawings, seen, n = [], set(), start
+    while len(drawings) < distinct:  # a design registered in several offices has the same drawing in each
+        data = design_png(corpus, n)
+        n += 1
+        if data not in seen:
+            seen.add(data)
+            drawings.append(data)
+    for k, data in enumerate(drawings):
         if k % 2:
             path = folder / f"product-{k}.png"
             path.write_bytes(data)

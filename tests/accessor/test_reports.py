@@ -115,7 +115,7 @@ def test_excel_has_one_image_per_hit_row_and_human_headers(hits, tmp_path):
     grants = [sheet.cell(row=r, column=header.index("Granted") + 1).value for r in range(first + 1,
                                                                                          first + len(rich) + 1)]
     assert any(g is not None for g in grants) and all(g is None or g.year > 1900 for g in grants)
-    assert book.sheetnames == ["Summary", "Hits", "About"]
+    assert book.sheetnames == ["Summary", "Hits", "Landscape", "About"]  # enriched: the owners make a landscape
 
 
 def test_batch_report_has_each_products_image_beside_its_hits(client, corpus, tmp_path):

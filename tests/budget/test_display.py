@@ -89,35 +89,29 @@ def test_the_panel_status_line_says_how_many_calls_are_left(make_client, tmp_pat
     unbudgeted.close()
 
 
-def test_the_status_line_fits_at_800_1280_and_1920_px_with_the_budget_on_one_line(make_client, tmp_path):
+def test_the_status_line_fits_at_800_1280_and_1920_px_with_the_budget_on_one_line(make_client, tmp_path, chromium):
     """Chromium renders the panel's CSS and status line; the budget words never wrap, nothing overflows."""
-    from playwright.sync_api import sync_playwright
-
-    from tests.widgets.browser import ARTIFACTS, CHROMIUM_ARGS, chromium_path
+    from tests.widgets.browser import ARTIFACTS
 
     panel = panel_after_a_search(make_client(budget="50/day"), tmp_path)
     page_html = (f"<!doctype html><meta charset='utf-8'>{panel.css.value}"
                  f"<div class='psp-panel' style='font: 14px sans-serif'>{panel.status.value}</div>")
     panel.close()
     ARTIFACTS.mkdir(parents=True, exist_ok=True)
-    with sync_playwright() as p:
-        browser = p.chromium.launch(executable_path=chromium_path(), args=CHROMIUM_ARGS)
-        try:
-            page = browser.new_page()
-            page.route("**/*", lambda route: route.abort())  # the page is self-contained
-            for width in (800, 1280, 1920):
-                page.set_viewport_size({"width": width, "height": 300})
-                page.set_content(page_html)
-                budget = page.locator(".psp-budget")
-                box = budget.bounding_box()
-                line = float(page.evaluate("parseFloat(getComputedStyle(document.querySelector('.psp-budget')).lineHeight) || 17"))
-                assert box is not None and box["height"] <= line * 1.5, (width, box)  # one line
-                assert budget.inner_text() == "Budget: 48 of 50 calls left today."
-                widest = page.evaluate("Math.max(...[...document.querySelectorAll('body *')].map(e => e.getBoundingClientRect().right))")
-                assert widest <= width, (width, widest)
-                page.screenshot(path=str(ARTIFACTS / f"budget-status-{width}.png"))
-        finally:
-            browser.close()
+    with chromium.contexts_closed_after() as browser:  # the process's Chromium (tests/conftest.py)
+        page = browser.new_page()
+        page.route("**/*", lambda route: route.abort())  # the page is self-contained
+        for width in (800, 1280, 1920):
+            page.set_viewport_size({"width": width, "height": 300})
+            page.set_content(page_html)
+            budget = page.locator(".psp-budget")
+            box = budget.bounding_box()
+            line = float(page.evaluate("parseFloat(getComputedStyle(document.querySelector('.psp-budget')).lineHeight) || 17"))
+            assert box is not None and box["height"] <= line * 1.5, (width, box)  # one line
+            assert budget.inner_text() == "Budget: 48 of 50 calls left today."
+            widest = page.evaluate("Math.max(...[...document.querySelectorAll('body *')].map(e => e.getBoundingClientRect().right))")
+            assert widest <= width, (width, widest)
+            page.screenshot(path=str(ARTIFACTS / f"budget-status-{width}.png"))
 
 
 def test_a_damaged_usage_file_leaves_the_status_line_standing(make_client, tmp_path):

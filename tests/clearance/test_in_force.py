@@ -102,3 +102,18 @@ def test_a_patent_patsnap_does_not_know_is_unknown_with_its_reason(client, sandb
     assert out["in_force"].tolist() == ["unknown", "in force"]
     assert out["in_force_reason"][0] == "PatSnap returned no bibliography and no legal status"
     assert out["authority"].tolist() == ["US", "CN"]                  # kept from the frame where P012 says nothing
+
+
+def test_the_simple_status_alone_gives_in_force_as_the_sandbox_history_does(client, corpus, every_design):
+    """``frame.legal.simple_status_frame`` (the panel's owners button: P011 + P041, no P013 events) over every
+    design: in force and pending exactly where the sandbox's own history says so on its date."""
+    from patsnap_pandas.frame.legal import simple_status_frame
+    from patsnap_pandas.jobs.enrich import enrich
+
+    rich = enrich(every_design, ["authority", "apply_date", "grant_date"], legal_status=True, client=client)
+    out = simple_status_frame(rich, on=SANDBOX_TODAY)
+    assert list(out.columns) == list(COLUMNS) and out.index.equals(rich.index)
+    for design, state in zip(corpus.designs, out["in_force"], strict=True):
+        assert (state == "in force") == design.in_force_on(SANDBOX_TODAY), (design.patent_pn, state)
+        assert (state == "pending") == (design.simple_legal_status_on(SANDBOX_TODAY) == 2), design.patent_pn
+    assert simple_status_frame(rich.assign(simple_legal_status=None), on=SANDBOX_TODAY)["in_force"].isna().all()

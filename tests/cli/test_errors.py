@@ -48,6 +48,8 @@ USAGE_ERRORS = [
     (["search", "{png}", "--sandbox", "--out", "{dir}/nowhere/hits.csv"], "nowhere does not exist"),
     (["search", "{png}", "--sandbox", "--out", "{dir}/r.pdf", "--page-size", "A3"],
      "--page-size='A3' is not valid: unknown page size. Allowed: 'A4' or 'Letter'."),
+    (["search", "{png}", "--sandbox", "--out", "{dir}/r.pdf", "--pdf-engine", "prince"],
+     "--pdf-engine='prince' is not valid: unknown PDF engine. Allowed: 'auto', 'chromium' or 'weasyprint'."),
     (["search", "{png}", "--sandbox", "--sandbox-corpus", "{dir}"], "no manifest.csv in that folder"),
     (["search", "{png}", "--sandbox-corpus", "generated"], "--sandbox-corpus needs --sandbox"),
     (["search", "--sandbox"], "the following arguments are required: IMAGE"),

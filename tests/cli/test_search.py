@@ -55,10 +55,10 @@ def test_search_enriched_pdf_report_with_title_and_author(sandbox, query_png, tm
     out = tmp_path / "report.pdf"
     assert cli.main(["search", str(query_png), "--sandbox", "--limit", "6", "--enrich", "--with-legal-status",
                      "--title", "Chairs for counsel", "--author", "A. Analyst", "--out", str(out),
-                     "--page-size", "Letter"]) == 0
+                     "--page-size", "Letter", "--pdf-engine", "weasyprint"]) == 0
     assert f"wrote {out} (thumbnails embedded)" in capsys.readouterr().err
     info = subprocess.run(["pdfinfo", str(out)], check=True, capture_output=True, text=True).stdout
-    assert "612 x 792 pts (letter)" in info
+    assert "612 x 792 pts (letter)" in info and "WeasyPrint" in info  # the engine asked for
     text = subprocess.run(["pdftotext", "-layout", str(out), "-"], check=True, capture_output=True,
                           text=True).stdout
     assert "Chairs for counsel" in text and "A. Analyst" in text and "SANDBOX" in text

@@ -8,7 +8,6 @@ import subprocess
 import sys
 from pathlib import Path
 
-import nbformat
 import pytest
 
 # minutes: left out of `make test-fast`, run by `make test` and CI (one xdist worker runs the notebooks and the
@@ -78,6 +77,8 @@ def test_notebooks_are_shown_executed(site):
 def test_the_site_shows_the_notebooks_the_session_executed(site, executed_notebook):
     """The site build executed no notebook: its pages show the outputs of the session's one run (the
     search id of each run is new)."""
+    import nbformat  # imported where used: its jsonschema costs every worker 1.5 s of CPU at collection
+
     nb = nbformat.read(executed_notebook.folder / "01_quickstart.ipynb", as_version=4)
     attrs = next(output["data"]["text/plain"] for cell in nb.cells if cell.cell_type == "code"
                  for output in cell.get("outputs", []) if "'search_id'" in output.get("data", {}).get("text/plain", ""))
@@ -87,6 +88,7 @@ def test_the_site_shows_the_notebooks_the_session_executed(site, executed_notebo
 
 
 def test_a_missing_or_stale_executed_notebook_fails_the_build(notebooks_hook, tmp_path):
+    import nbformat
     from mkdocs.exceptions import PluginError
 
     notebook = ROOT / "notebooks" / "01_quickstart.ipynb"

@@ -77,3 +77,20 @@ def test_the_record_kept_in_git_names_existing_files_longest_first():
     seconds = [value[0] for value in record.values()]
     assert seconds == sorted(seconds, reverse=True)
     assert per_unit({}) == {}
+
+
+def test_a_file_longer_than_a_workers_share_is_cut_into_parts_of_about_that_share():
+    timed = {**{f"long.py::t{i}": 10.0 for i in range(12)}, **{f"s{k}.py::t": 20.0 for k in range(3)},
+             "one.py::t": 90.0, "tests/docs/test_notebooks.py::n": 70.0, "tests/docs/test_site.py::s": 10.0}
+    units = Estimate(timed).split_long(list(timed), workers=3)  # 120+60+90+80 = 350 s: a share is about 117 s
+    assert {units[f"long.py::t{i}"] for i in range(12)} == {"long.py::part-0", "long.py::part-1"}
+    assert [units[f"long.py::t{i}"] for i in range(12)] == ["long.py::part-0"] * 6 + ["long.py::part-1"] * 6
+    assert units["one.py::t"] == "one.py" and units["s0.py::t"] == "s0.py"  # one test, or short: whole
+    assert units["tests/docs/test_notebooks.py::n"] == units["tests/docs/test_site.py::s"] == "notebooks"
+    # a part is estimated from its own tests, and known as its file is
+    estimate = Estimate(timed, kept={"long.py": [120.0, 12]})
+    assert estimate.seconds("long.py::part-1", [f"long.py::t{i}" for i in range(6, 12)]) == 60.0
+    assert estimate.known("long.py::part-1", [])
+    # nothing is cut where every file fits a share
+    assert set(Estimate(timed).split_long(list(timed), workers=2).values()) == {
+        "long.py", "s0.py", "s1.py", "s2.py", "one.py", "notebooks"}

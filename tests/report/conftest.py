@@ -21,6 +21,21 @@ def patsnap_sandbox_options():
     return {"corpus_size": DEFAULT_CORPUS_SIZE}
 
 
+@pytest.fixture(scope="module")
+def module_sandbox(patsnap_sandboxes):
+    """This folder's session sandbox, for a module's shared fixtures (one PDF made once, read by several tests)."""
+    return patsnap_sandboxes.shared(corpus_size=DEFAULT_CORPUS_SIZE)
+
+
+@pytest.fixture(scope="module")
+def module_client(module_sandbox, tmp_path_factory):
+    """A client of :func:`module_sandbox` with a cache of the module's own."""
+    from patsnap_pandas.testing import ClientFactory
+
+    with ClientFactory(tmp_path_factory.mktemp("module-client"), module_sandbox, **FAST) as make:
+        yield make()
+
+
 @pytest.fixture
 def hits(client, corpus):
     """A real sandbox search: 12 hits for the drawing of design 5, enriched (thumbnails prefetched)."""

@@ -1,7 +1,7 @@
 """The HTML report in a real browser (Debian's Chromium via Playwright), at 1920, 1280 and 800 px.
 
 Measured: no number, date or code wraps; no element is wider than the page; the
-sandbox banner stays on screen while scrolling. One browser for the module.
+sandbox banner stays on screen while scrolling. The process's one Chromium (tests/conftest.py).
 """
 
 from __future__ import annotations
@@ -13,7 +13,8 @@ import pytest
 
 from patsnap_pandas import search_designs
 from patsnap_pandas.report import build_report, clearance_report, comparison, prior_art_report, write_html
-from tests.helpers import design_png
+from patsnap_pandas.testing import ClientFactory, reset_sandbox
+from tests.helpers import DEFAULT_CORPUS_SIZE, FAST, design_png
 from tests.widgets.browser import decoded_box
 
 CHROMIUM = "/usr/bin/chromium"
@@ -46,21 +47,25 @@ MEASURE = """() => {
 
 
 @pytest.fixture(scope="module")
-def browser():
+def browser(chromium):
+    """The process's Chromium (tests/conftest.py); what this module opened is closed after it."""
     if not os.path.exists(CHROMIUM):
         pytest.fail(f"{CHROMIUM} is missing: .ci/run installs Debian's chromium package")
-    from playwright.sync_api import sync_playwright
-
-    with sync_playwright() as pw:
-        browser = pw.chromium.launch(executable_path=CHROMIUM, args=CHROMIUM_ARGS, headless=True)
-        try:
-            yield browser
-        finally:
-            browser.close()
+    with chromium.contexts_closed_after() as browser:
+        yield browser
 
 
-@pytest.fixture
-def reports(client, corpus, tmp_path):
+@pytest.fixture(scope="module")
+def reports(patsnap_sandboxes, tmp_path_factory):
+    """The three reports, built once for the module (the test measures them at three widths): a client of the
+    folder's shared sandbox, at default knobs, with a cache folder of its own."""
+    server = reset_sandbox(patsnap_sandboxes.shared(corpus_size=DEFAULT_CORPUS_SIZE))
+    corpus, tmp_path = server.corpus, tmp_path_factory.mktemp("reports")
+    with ClientFactory(tmp_path, server, **FAST) as make:
+        yield _reports(make(), corpus, tmp_path)
+
+
+def _reports(client, corpus, tmp_path):
     hits = search_designs(design_png(corpus, 11), client=client, limit=30).patsnap.enrich(legal_status=True)
     hits = hits.patsnap.mark(hits["rank"] <= 3, relevance="relevant", note="closest outline; check the legs")
     catalogue = pd.DataFrame({"sku": ["C-1", "L-2"], "photo": [design_png(corpus, 60), design_png(corpus, 61)]})

@@ -232,8 +232,8 @@ def test_long_texts_break_in_the_html_and_are_cut_in_the_pdf(clearance_frames, t
     assert page.count("x" * 5 + "<wbr>") > 2_000  # break opportunities: the column is not widened
     assert report.job.rows[0].expiry_rule == long  # the model and the HTML keep the whole text
     path = write_pdf(report, tmp_path / "long.pdf")
-    text = re.sub(r"\s+", " ", subprocess.run(["pdftotext", str(path), "-"], check=True, capture_output=True,
-                                               text=True).stdout)  # reading order, not layout
+    text = re.sub(r"\s+", " ", subprocess.run(["pdftotext", "-raw", str(path), "-"], check=True, capture_output=True,
+                                               text=True).stdout)  # drawing order: each cell's lines in one piece
     assert text.count("[12,005 characters in all: the HTML and Excel reports have the full text]") == 7 + 5
     for page_number in range(1, pdf_pages(path) + 1):
         assert words_misplaced(path, page_number) == [], page_number

@@ -175,7 +175,7 @@ def test_batch_report_overview_and_products(client, corpus, tmp_path):
     assert all(s.query_image is not None and len(s.cards) == 3 for s in report.sections)
     assert [o.best.score for o in report.overview] == [max(h.score for h in s.hits) for s in report.sections]
     book = openpyxl.load_workbook(write_excel(report, tmp_path / "b.xlsx"))
-    assert book.sheetnames == ["Summary", "Products", "Hits", "About"]
+    assert book.sheetnames == ["Summary", "Products", "Hits", "Landscape", "About"]  # enriched: owners named
     assert all(s["A1"].value == BANNER for s in book.worksheets)
     pdf = write_pdf(report, tmp_path / "b.pdf")
     text = pdf_text(pdf)

@@ -131,10 +131,13 @@ def test_titles_in_the_authority_language(built):
 
 def test_parties(built):
     corpus, _, _, _ = built
-    owners = Counter(a for d in corpus.designs for a in d.assignees)
+    truth = corpus.owner_truth
+    owners = Counter(a for d in corpus.designs for a in truth.owners[d.patent_id])
     assert 20 <= len(owners) <= 40  # a pool of about 30 companies
     assert owners.most_common(1)[0][1] >= 10  # analysts see repeats
     assert any(HAN.search(a) for a in owners)
+    spellings = {a for d in corpus.designs for a in d.assignees + d.applicants}
+    assert len(spellings) > 3 * len(owners) and spellings <= set(truth.names)  # each filed under a few spellings
     for d in corpus.designs:
         assert d.assignees and d.applicants and 1 <= len(d.inventors) <= 3
         assert all(isinstance(x, str) and x for x in d.assignees + d.applicants + d.inventors)

@@ -127,7 +127,10 @@ def test_family_sibling_ranks_above_other_classes(gen):
         s = index.match(corpus.image(d.image_keys[0])).scores
         assert s[siblings].max() > s[kind != kind[i]].max(), (d.patent_pn, kind[i])
         order = np.argsort(-s, kind="stable")
-        assert order[0] == i
+        # first the design itself, or its registration in another office (the same drawing, the same score)
+        office = corpus.owner_truth.office_families
+        assert order[0] == i or (office[corpus.designs[order[0]].patent_id] == office[d.patent_id]
+                                 and s[order[0]] == s[i])
         assert kind[order[1]] == kind[i]  # the best other design is of the same class
         checked += 1
     assert checked >= 60

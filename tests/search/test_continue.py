@@ -73,9 +73,9 @@ def test_the_offset_cap_cuts_with_a_warning(client, ledger, query_png):
 
 
 def test_expired_search_id_raises_unless_refresh(make_client, query_png, clock):
-    client = make_client(search_id_lifetime=1)
+    client = make_client(search_id_lifetime=60)  # long enough for the steps after the refresh, however loaded the machine
     df = search_designs(query_png, client=client, limit=10)
-    clock.shift(1.2)
+    clock.shift(61)
 
     with pytest.raises(SearchExpiredError, match="refresh=True"):
         continue_search(df, 20)

@@ -76,14 +76,15 @@ def test_four_machines_on_one_redis_pay_once_per_unique_image(patsnap_sandbox_fa
     for p in range(4):
         folder = tmp_path / f"images-{p}"
         folder.mkdir()
-        for i in list(range(30)) + list(range(30 + 30 * p, 60 + 30 * p)):  # 30 shared + 30 of its own
+        # 12 shared + 12 of its own (30 + 30 before: the four start on the same shared images at once either way)
+        for i in list(range(12)) + list(range(12 + 12 * p, 24 + 12 * p)):
             (folder / f"img-{i:03d}.png").write_bytes(distinct_png(corpus, i))
         folders.append(folder)
     args = [[server.base_url, server.credentials.api_key, patsnap_redis, str(tmp_path / f"cache-{p}"),
              str(folders[p])] for p in range(4)]
-    assert run_workers(_BATCH_WORKER, args, tmp_path) == ["60"] * 4  # every machine got all its results
+    assert run_workers(_BATCH_WORKER, args, tmp_path) == ["24"] * 4  # every machine got all its results
     counts = ledger_counts(server)
-    assert counts[UPLOAD] == 150 and counts[SEARCH] == 150 and sum(counts.values()) == 300, counts
+    assert counts[UPLOAD] == 60 and counts[SEARCH] == 60 and sum(counts.values()) == 120, counts
 
 
 _SEARCH_WORKER = """

@@ -9,7 +9,7 @@ from patsnap_pandas import Watch
 from patsnap_pandas.report import write_html
 from patsnap_pandas.report.watch import digest_report
 from tests.helpers import WATCH_T0, WATCH_T1
-from tests.report.test_browser import CHROMIUM, CHROMIUM_ARGS, MEASURE
+from tests.report.test_browser import MEASURE
 
 
 @pytest.fixture
@@ -23,24 +23,18 @@ def digest(sandbox, make_client, products, fresh_designs, tmp_path):
 
 
 @pytest.mark.slow  # a browser
-def test_the_digest_fits_every_width_and_keeps_the_banner(digest):
-    from playwright.sync_api import sync_playwright
-
-    with sync_playwright() as pw:
-        browser = pw.chromium.launch(executable_path=CHROMIUM, args=CHROMIUM_ARGS, headless=True)
-        try:
-            for width in (1920, 1280, 800):
-                page = browser.new_page(viewport={"width": width, "height": 900})
-                page.route("**/*", lambda route: route.abort()
-                           if not route.request.url.startswith(("file:", "data:")) else route.continue_())
-                page.goto(digest.as_uri())
-                result = page.evaluate(MEASURE)
-                assert result["checked"] > 20, (width, result["checked"])
-                assert result["wrapped"] == [] and result["wide"] == [], (width, result["wrapped"][:5], result["wide"][:5])
-                assert result["scrollWidth"] <= result["width"], width
-                assert page.locator("h1").inner_text() == "Watch 'our products': 6 new designs"
-                page.evaluate("window.scrollTo(0, document.body.scrollHeight / 2)")
-                assert page.evaluate("document.elementFromPoint(window.innerWidth / 2, 8).className") == "banner"
-                page.close()
-        finally:
-            browser.close()
+def test_the_digest_fits_every_width_and_keeps_the_banner(digest, chromium):
+    with chromium.contexts_closed_after() as browser:  # the process's Chromium (tests/conftest.py)
+        for width in (1920, 1280, 800):
+            page = browser.new_page(viewport={"width": width, "height": 900})
+            page.route("**/*", lambda route: route.abort()
+                       if not route.request.url.startswith(("file:", "data:")) else route.continue_())
+            page.goto(digest.as_uri())
+            result = page.evaluate(MEASURE)
+            assert result["checked"] > 20, (width, result["checked"])
+            assert result["wrapped"] == [] and result["wide"] == [], (width, result["wrapped"][:5], result["wide"][:5])
+            assert result["scrollWidth"] <= result["width"], width
+            assert page.locator("h1").inner_text() == "Watch 'our products': 6 new designs"
+            page.evaluate("window.scrollTo(0, document.body.scrollHeight / 2)")
+            assert page.evaluate("document.elementFromPoint(window.innerWidth / 2, 8).className") == "banner"
+            page.close()

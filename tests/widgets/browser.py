@@ -1,7 +1,7 @@
 """Jupyter servers (Voila, JupyterLab/Notebook 7) on 127.0.0.1 and Chromium pages for the panel's browser tests.
 
-One server and one browser per test module: each test walks the panel through its
-states and measures every state at several viewport widths on the same page.
+One server per test module and one Chromium per test process (the session's ``chromium`` fixture): each test
+walks the panel through its states and measures every state at several viewport widths on the same page.
 
 Servers run with private Jupyter folders (``JUPYTER_PATH``, config, data, runtime)
 and a ``python3`` kernelspec naming this interpreter, so nothing installed on the
@@ -127,15 +127,56 @@ def jupyter_server(kind: str, root: Path, extra_env: dict[str, str] | None = Non
                 process.wait(timeout=10)
 
 
-class Browser:
-    """One headless Chromium for a module; pages that reach loopback only."""
+class Chromium:
+    """One headless Chromium for a test process: the session's ``chromium`` fixture (tests/conftest.py), shared by
+    every browser test file a worker runs (a launch costs about a second of CPU). Started on first use, again if it
+    died; what a module opened is closed by the module (:meth:`contexts_closed_after`)."""
 
     def __init__(self) -> None:
-        from playwright.sync_api import sync_playwright
+        self._pw = None
+        self._browser = None
 
-        self._pw = sync_playwright().start()
-        self.browser = self._pw.chromium.launch(executable_path=chromium_path(), args=CHROMIUM_ARGS,
-                                                headless=True)
+    def browser(self):
+        """The running browser (Playwright's ``Browser``), launched on first use."""
+        if self._browser is None or not self._browser.is_connected():
+            executable = chromium_path()
+            if self._pw is None:
+                from playwright.sync_api import sync_playwright
+
+                self._pw = sync_playwright().start()
+            self._browser = self._pw.chromium.launch(executable_path=executable, args=CHROMIUM_ARGS, headless=True)
+        return self._browser
+
+    @contextlib.contextmanager
+    def contexts_closed_after(self) -> Iterator:
+        """Yields the browser; closes the contexts (pages, downloads) opened meanwhile, so nothing one test file
+        left open is seen by the next."""
+        browser = self.browser()
+        before = set(browser.contexts)
+        try:
+            yield browser
+        finally:
+            if browser.is_connected():
+                for context in [c for c in browser.contexts if c not in before]:
+                    context.close()
+
+    def close(self) -> None:
+        if self._browser is not None and self._browser.is_connected():
+            self._browser.close()
+        if self._pw is not None:
+            self._pw.stop()
+        self._browser = self._pw = None
+
+
+class Browser:
+    """The browser of a module: the process's shared Chromium (or one of its own), pages that reach loopback only,
+    and the module's own record of blocked requests and page errors."""
+
+    def __init__(self, chromium: Chromium | None = None) -> None:
+        self._own = chromium is None
+        self._chromium = Chromium() if chromium is None else chromium
+        self._contexts = self._chromium.contexts_closed_after()
+        self.browser = self._contexts.__enter__()
         self.blocked: list[str] = []
         self.errors: list[str] = []
 
@@ -155,8 +196,9 @@ class Browser:
         return page
 
     def close(self) -> None:
-        self.browser.close()
-        self._pw.stop()
+        self._contexts.__exit__(None, None, None)
+        if self._own:
+            self._chromium.close()
 
 
 #: Layout problems of the visible panel, measured in the page: (what, element, numbers).
@@ -229,8 +271,16 @@ def decoded_box(img, timeout_ms: int = 20_000) -> dict:
     expect(img).to_be_visible(timeout=timeout_ms)
     natural = img.evaluate("img => img.decode().then(() => img.naturalWidth)", timeout=timeout_ms)
     assert natural > 0, f"{img} has no picture"
-    box = img.bounding_box(timeout=timeout_ms)
-    assert box is not None, f"{img} left the screen"
+    return visible_box(img, timeout_ms)
+
+
+def visible_box(locator, timeout_ms: int = 20_000) -> dict:
+    """The bounding box of ``locator`` once it is visible (never the None of an element still being drawn)."""
+    from playwright.sync_api import expect
+
+    expect(locator).to_be_visible(timeout=timeout_ms)
+    box = locator.bounding_box(timeout=timeout_ms)
+    assert box is not None, f"{locator} left the screen"
     return box
 
 
@@ -252,7 +302,7 @@ def check_widths(page, label: str, *, widths=WIDTHS, selector: str = ".psp-panel
         settle(page)  # let the layout settle (Lumino resizes on the next frame)
         found[width] = layout_problems(page, selector)
         if full_page:  # Voila and JupyterLab scroll inside their own containers: grow the window instead
-            height = panel.bounding_box()["height"]
+            height = visible_box(panel)["height"]
             page.set_viewport_size({"width": width, "height": int(min(max(HEIGHT, height + 300), 8000))})
             settle(page)
         elif focus:

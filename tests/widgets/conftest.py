@@ -30,10 +30,10 @@ def query_png(corpus, query_design) -> bytes:
 
 
 @pytest.fixture(scope="module")
-def browser():
-    """One headless Chromium per browser-test module (see browser.py)."""
+def browser(chromium):
+    """The browser of a browser-test module: the process's Chromium, the module's own pages (see browser.py)."""
     from .browser import Browser
 
-    b = Browser()
+    b = Browser(chromium)
     yield b
     b.close()

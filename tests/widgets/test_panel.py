@@ -329,7 +329,25 @@ def test_load_more_after_the_search_id_expired_runs_the_search_again(client, san
     assert panel.state.last_error is None
     assert len(panel.results) == 10 and panel.results["patent_id"].is_unique
     assert any("had expired" in note for note in panel.state.notes)
-    assert "Note: search id" in panel.status.value
+    # in words: what happened and what it means, no search id and no parameter name
+    assert "The search had expired (PatSnap keeps a search 20 minutes), so it was run again" in panel.status.value
+    assert "search id" not in panel.status.value
+    assert not any(sid in panel.status.value for sid in panel.results["search_id"].unique())
+
+
+def test_load_more_that_reaches_the_last_hit_says_so_in_words(client, sandbox, query_png):
+    """Fewer hits than asked: the status line says why in a sentence, not "Note: n=10 but 3 more hits were returned"."""
+    total = SMALL_CORPUS_SIZE
+    panel = searched(SearchPanel(client), query_png, limit=100)
+    panel.limit.value = 100
+    panel.state.results = panel.results.head(total - 3).copy()  # as if all but the last 3 were fetched
+    panel.state.thumbnails = panel.state.thumbnails[:total - 3]
+    panel.more_button.click()
+    status = panel.status.value
+    assert panel.state.last_error is None and len(panel.results) == total
+    assert f"Loaded 3 more hits (100 asked): every one of the {total} matching designs is fetched now." in status
+    assert "n=" not in status and "Note:" not in status and "total_search_result_count" not in status
+    assert panel.state.notes == []
 
 
 # --- comparison view and marks ---------------------------------------------------------------------------
@@ -370,6 +388,51 @@ def test_a_card_opens_the_comparison_with_every_field_and_the_public_record(clie
     panel.back_button.click()
     assert panel.state.open_row is None and panel.card_box.layout.display == "flex"
     assert billed(sandbox) == calls  # looking is free
+
+
+def test_add_owners_button_says_its_cost_then_the_comparison_and_exports_carry_owner_and_status(client, sandbox,
+                                                                                                   query_png, tmp_path):
+    """The enrich button: hidden before a search; its billed calls said beside it; afterwards the comparison
+    leads with owner, legal status and in force (no PatSnap id, no signed link in view), and exports carry them."""
+    panel = SearchPanel(client, export_dir=tmp_path)
+    assert panel.enrich_view.box.layout.display == "none"
+    searched(panel, query_png, limit=10, country=("US",))
+    assert panel.enrich_view.box.layout.display == "flex" and not panel.enrich_button.disabled
+    assert ("Owners and legal status of the 10 shown hits: 2 billed calls (1 P011 bibliography batch, "
+            "1 P041 legal-status batch).") in panel.enrich_offer.value
+    panel.open_hit(0)
+    body = panel.compare.value
+    row = panel.results.loc[panel.state.open_row]
+    seen = body.split("<details")[0]  # what shows before the closed Identifiers toggle is opened
+    assert row["patent_id"] not in seen and row["image_url"] not in html.unescape(seen) and "signature=" not in seen
+    assert row["patent_id"] in body.split("<details")[1]  # one click away
+    assert body.count(html.escape("not looked up yet: use \u201cAdd owners and legal status\u201d")) == 1  # once
+
+    calls = billed(sandbox)
+    panel.enrich_button.click()
+    assert billed(sandbox) - calls == 2 and panel.state.last_error is None
+    assert "Added owners and legal status to 10 hits (2 billed calls)" in panel.status.value
+    assert panel.enrich_button.disabled and "shown for every hit" in panel.enrich_offer.value
+    row = panel.results.loc[panel.state.open_row]
+    body = html.unescape(panel.compare.value)
+    assert f"<th scope=\"row\">Owner</th><td>{row['assignees']}</td>" in body
+    assert f"<th scope=\"row\">Legal status</th><td>{row['simple_legal_status']}</td>" in body
+    assert f'<th scope="row">In force</th><td><span class="psp-state psp-state-{row["in_force"].replace(" ", "-")}">' \
+        in body
+    assert "not looked up yet" not in body and row["patent_id"] not in body.split("<details")[0]
+    assert all(row["assignees"].split("; ")[0] in card for card in card_texts(panel)[:1])  # the cards name them too
+
+    panel.export_button.click()  # the report carries owners and states
+    page = html.unescape(panel.state.last_report.read_text(encoding="utf-8").replace("<wbr>", ""))
+    assert row["assignees"] in page and row["in_force"] in page
+    panel.export_format.value = "xlsx"
+    panel.export_button.click()
+    sheet = pd.read_excel(panel.state.last_report, sheet_name="Hits", header=None).astype(str)
+    header = next(i for i in range(len(sheet)) if "Number" in sheet.iloc[i].tolist())
+    columns = sheet.iloc[header].tolist()
+    assert {"Assignees", "Legal status", "In force"} <= set(columns)
+    assert set(sheet.iloc[header + 1:, columns.index("In force")]) <= {"in force", "pending", "lapsed", "expired",
+                                                                      "unknown", "nan"}
 
 
 def test_marks_go_into_results_and_survive_load_more_and_a_new_search(client, sandbox, query_png, tmp_path):
@@ -522,7 +585,7 @@ def test_tiff_upload_is_previewed_and_searched(client, sandbox, query_png, query
 def test_url_query_is_searched_without_upload(client, sandbox, query_png):
     panel = searched(SearchPanel(client), query_png, limit=3)
     url = panel.results.iloc[1]["image_url"]  # an image URL the sandbox handed out
-    expected = panel.results.iloc[1]["patent_pn"]
+    expected_id = panel.results.iloc[1]["patent_id"]
     sandbox.ledger.clear()
 
     panel.url.value = url
@@ -532,7 +595,10 @@ def test_url_query_is_searched_without_upload(client, sandbox, query_png):
 
     assert panel.state.last_error is None
     assert [e.endpoint for e in sandbox.ledger] == ["/image-search/search-id"]
-    assert panel.results.attrs["query_url"] == url and panel.results.iloc[0]["patent_pn"] == expected
+    assert panel.results.attrs["query_url"] == url
+    # first the design itself, or its registration in another office (the same drawing, the same score)
+    office = sandbox.corpus.owner_truth.office_families
+    assert office[panel.results.iloc[0]["patent_id"]] == office[expected_id]
 
     # choosing a file afterwards makes the file the query again
     panel.upload.value = upload_value(query_png, "again.png", "image/png")

@@ -209,9 +209,12 @@ def test_cards_and_comparison_show_in_force_and_expiry(client, query_png, corpus
     for row in panel.state.excluded.itertuples():
         assert f"<b>{row.patent_pn}</b>" in panel.results_view.aside_table.value
         assert html.escape(row.excluded_reason, quote=True) in panel.results_view.aside_table.value
+    # the clearance looked up owners and in force already: the button has nothing to ask, and says so
+    assert panel.enrich_button.disabled and "shown for every hit" in panel.enrich_offer.value
     panel.open_hit(0)
     body = panel.compare.value
     assert "Expiry (estimate)" in body and "<th scope=\"row\">Rule</th>" in body and "In force" in body
+    assert "not looked up yet" not in body
     assert "in_force_reason" not in body and "expiry_rule" not in body  # words, not column names
     # prior art with an accused product: three pictures in the comparison
     panel.state.set_purpose("prior_art", before=BEFORE)

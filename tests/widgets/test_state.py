@@ -293,3 +293,73 @@ def test_export_counts_say_what_was_fetched_and_shown_with_one_order_line(client
     page = " ".join(state.last_report.read_text(encoding="utf-8").replace("<wbr>", "").split())
     assert ("<th>Hits in this report</th><td>1 of 20 fetched (16 left out by the filters listed below; of the 4 "
             "left, only hits marked relevant)</td>") in page
+
+
+# --- owners and legal status (the enrich button's action) ----------------------------------------------------
+
+def test_add_owners_says_its_billed_calls_first_then_what_it_fetched_and_costs_nothing_when_cached(client, sandbox,
+                                                                                                    query_png):
+    from patsnap_pandas.widgets.enrich import offer_words
+
+    state = searched(client, query_png, limit=10)
+    state.clock = lambda: dt.datetime(2026, 12, 7, 9, 0, tzinfo=dt.timezone.utc)
+    before = sandbox.ledger.billed()
+    offer = offer_words(state)
+    assert offer == ("Owners and legal status of the 10 shown hits: 2 billed calls (1 P011 bibliography batch, "
+                     "1 P041 legal-status batch).")
+    assert sandbox.ledger.billed() == before  # the offer asks the cache, not PatSnap
+    state.add_owners()
+    assert state.last_error is None, state.last_error
+    assert sandbox.ledger.billed() - before == 2  # as said
+    df = state.results
+    assert df["assignees"].notna().all() and df["simple_legal_status"].notna().all()
+    assert set(df["in_force"]) <= {"in force", "pending", "lapsed", "expired", "unknown"}
+    counts = df["in_force"].value_counts()
+    assert state.message == ("Added owners and legal status to 10 hits (2 billed calls): 10 name an owner; "
+                             + ", ".join(f"{n} {s}" for s, n in counts.items()) + ".")
+    assert offer_words(state) == "Owners and legal status are shown for every hit."
+    assert state.enriched == df["patent_id"].tolist()
+
+    state.search()  # the same search again: new results, and the look-up is cached, said before and after
+    assert "assignees" not in state.results.columns and state.enriched == []
+    assert offer_words(state) == ("Owners and legal status of the 10 shown hits: no billed call (PatSnap's answers "
+                                  "are in the cache).")
+    billed = sandbox.ledger.billed()
+    state.add_owners()
+    assert sandbox.ledger.billed() == billed
+    assert state.message.startswith("Added owners and legal status to 10 hits (from the cache: no billed call)")
+
+
+def test_add_owners_looks_up_the_shown_hits_only_and_keeps_what_the_search_gave(client, sandbox, query_png):
+    from patsnap_pandas.widgets.enrich import offer_words, to_look_up
+
+    state = searched(client, query_png, limit=10)
+    state.results = state.results.assign(in_force=pd.array(["pending"] + [None] * 9, dtype="string"))
+    state.min_score = float(state.results["score"].sort_values(ascending=False).iloc[2])
+    assert len(state.shown) == 3
+    first = state.results.at[0, "patent_id"]
+    assert first not in to_look_up(state) and len(to_look_up(state)) == 2  # a job gave its in force: not asked
+    state.add_owners()
+    looked = state.results.loc[state.shown.index[1:]]
+    assert looked["assignees"].notna().all() and state.results["assignees"].notna().sum() == 2
+    assert state.results.at[0, "in_force"] == "pending"  # what the search (a job) gave is kept
+    state.min_score = 0.0
+    assert len(to_look_up(state)) == 7
+    assert offer_words(state).startswith("Owners and legal status of 7 shown hits not looked up yet: 2 billed calls")
+
+
+def test_add_owners_that_fails_keeps_the_results_and_says_why(client, sandbox, query_png):
+    state = searched(client, query_png, limit=10)
+    results = state.results
+    sandbox.configure(quota=0, quota_code=67200007)  # from now on every billable call fails: the day's quota is spent
+    state.add_owners()
+    assert state.last_error.startswith("Add owners and legal status failed: ")
+    assert state.results is results and state.enriched == [] and not state.busy
+    assert state.message == "Add owners and legal status did not complete; the results shown are unchanged."
+
+
+def test_add_owners_before_a_search_does_nothing_and_calls_nothing(client, sandbox):
+    state = PanelState(client=client)
+    state.add_owners()
+    assert state.last_error is None and sandbox.ledger.billed() == 0
+    assert state.message == "Owners and legal status are already shown for every hit."

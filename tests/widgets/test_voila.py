@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import io
 import json
+import re
 
 import pytest
 from PIL import Image
@@ -43,6 +44,36 @@ def drawing(tmp_path_factory):
     with Image.open(io.BytesIO(png.read_bytes())) as im:
         im.save(tif, format="TIFF")
     return png, tif, design
+
+
+#: A PatSnap id (a UUID) as the sandbox and PatSnap write it.
+UUID = re.compile(r"[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}")
+#: Every link of the panel whose colour, underline or cursor is not a link's: [text, colour, line, cursor].
+LINKS_JS = """() => [...document.querySelectorAll('.psp-panel a')].filter(a => a.getClientRects().length).map(a => {
+  const s = getComputedStyle(a); return [a.innerText.slice(0, 40), s.color, s.textDecorationLine, s.cursor]; })
+  .filter(([_t, color, line, cursor]) => color !== 'rgb(11, 87, 208)' || !line.includes('underline')
+                                         || cursor !== 'pointer')"""
+
+
+def internals_in_view(page) -> list[str]:
+    """PatSnap ids and signed links a reader sees in the panel (a closed toggle's content is not seen)."""
+    text = page.locator(".psp-panel").first.inner_text()
+    return UUID.findall(text) + re.findall(r"\S*signature=\S*", text)
+
+
+def links_unlike_links(page) -> list[list[str]]:
+    """The panel's visible links that do not look like links (colour, underline, pointer); [] when all do."""
+    return page.evaluate(LINKS_JS)
+
+
+def add_owners(page) -> None:
+    """Click *Add owners and legal status* after its billed calls are said beside it; wait for what it found."""
+    from playwright.sync_api import expect
+
+    expect(page.locator(".psp-enrich-offer")).to_contain_text("billed call", timeout=20_000)
+    page.locator("button.psp-enrich").click()
+    expect(page.locator(".psp-status")).to_contain_text("Added owners and legal status to", timeout=60_000)
+    expect(page.locator("button.psp-enrich")).to_be_disabled()
 
 
 def open_app(browser, url):
@@ -238,7 +269,21 @@ def test_three_views_strip_search_and_comparison_fit_at_800_1280_1920(browser, v
     expect(tiles).to_have_count(3)
     assert all(decoded_box(tiles.nth(i))["width"] >= 100 for i in range(3))
     assert decoded_box(compare.locator(".psp-pair > figure > img"))["width"] >= 240  # the hit, large
+    assert internals_in_view(page) == []  # no PatSnap id or signed link until the Identifiers toggle is opened
+    expect(compare.locator(".psp-fields").first).to_contain_text("not looked up yet")
+    add_owners(page)  # owners and legal status of the shown hits: the comparison shows them
+    for label in ("Owner", "Legal status", "In force"):
+        expect(compare.locator(".psp-fields th", has_text=re.compile(f"^{label}$"))).to_have_count(1)
+    expect(compare.locator(".psp-fields").first).not_to_contain_text("not looked up yet")
+    expect(compare.locator(".psp-fields .psp-state")).to_have_count(1)
+    assert internals_in_view(page) == []
     problems["compare"] = check_widths(page, "voila-6-views-comparison")
+    compare.locator(".psp-ids summary").click()  # one click shows PatSnap's id and the image link
+    assert UUID.search(compare.locator(".psp-ids").inner_text())
+    page.set_viewport_size({"width": 1280, "height": 900})
+    page.locator("button.psp-export").click()
+    expect(page.locator("a.psp-download")).to_be_visible(timeout=60_000)
+    assert links_unlike_links(page) == []  # the download, the record and the image links look like links
     assert not {state: p for state, p in problems.items() if p}, json.dumps(problems, indent=1)
     assert not browser.errors, browser.errors
     assert "Traceback" not in log.read_text()

@@ -5,7 +5,9 @@ where a method shows them, and delegates to ``grids``, ``charts``, ``report``, `
 ``batch`` and ``enrich``. It keeps no state (pandas builds a new accessor object
 on every ``df.patsnap`` access). Each method imports the module it delegates to
 when it runs, so that ``import patsnap_pandas`` (which registers the accessor)
-loads neither the HTTP stack nor Pillow.
+loads neither the HTTP stack nor Pillow. The verbs about the field around a search (owners,
+families, landscape, why it matched) live in ``accessor/field.py``; the column check and the
+thumbnail loading they all use in ``accessor/base.py``.
 
 Any frame has the accessor, because ``search_each`` starts from a catalogue that
 is not a search result. The other methods need a result frame: on a frame with
@@ -33,37 +35,35 @@ from typing import TYPE_CHECKING, Any
 
 import pandas as pd
 
-from ._validate import check_choice, check_int
-from .errors import InvalidInputError
-from .frame.schema import SCHEMA
+from .._validate import check_choice, check_int
+from ..errors import InvalidInputError
+from ..frame.schema import SCHEMA
+from .base import check_path, thumbnails_of
+from .field import FieldVerbs
 
 if TYPE_CHECKING:
     from matplotlib.axes import Axes
     from matplotlib.figure import Figure
 
-    from . import report
-    from .api.client import PatsnapClient
-    from .frame import grids
-    from .frame.overlay import Overlay
+    from .. import report
+    from ..api.client import PatsnapClient
+    from ..frame import grids
 
 __all__ = ["PatsnapAccessor"]
 
-# A frame with none of these is not a search result at all.
-_RESULT_MARKERS: tuple[str, ...] = ("patent_id", "patent_pn", "score")
 _THUMBNAIL_COLUMNS: tuple[str, ...] = ("patent_id", "image_url")
 
 
 @pd.api.extensions.register_dataframe_accessor("patsnap")
-class PatsnapAccessor:
+class PatsnapAccessor(FieldVerbs):
     """Design-search verbs for DataFrames: ``df.patsnap.<method>``.
 
     On a result frame (from ``search_designs``, ``search_each``, ``more``, ``enrich``):
     ``thumbnails``, ``plot_scores``, ``gallery``, ``more``, ``enrich``, ``in_force``, ``top``,
-    ``summary``, ``overlap``, ``mark``, ``mark_history``, ``apply_triage``, ``report``, ``to_html``, ``to_pdf``,
-    ``to_excel``, ``to_docx``. On any frame:
+    ``summary``, ``overlap``, ``why``, ``overlay``, ``mark``, ``mark_history``, ``apply_triage``, ``report``,
+    ``to_html``, ``to_pdf``, ``to_excel``, ``to_docx``; the landscape: ``timeline``, ``owner_classes``,
+    ``office_years``, ``risk_matrix``, ``top_risks``, ``landscape``. On any frame:
     ``search_each``.
-
-    Why each hit matched: ``why`` and ``overlay``.
 
     Examples
     --------
@@ -79,9 +79,6 @@ class PatsnapAccessor:
     AttributeError: df.patsnap.top() works on design-search results ... use df.patsnap.search_each(column).
     >>> client.close()
     """
-
-    def __init__(self, pandas_obj: pd.DataFrame) -> None:
-        self._obj = pandas_obj
 
     # --- showing ------------------------------------------------------------------------------
 
@@ -116,14 +113,14 @@ class PatsnapAccessor:
         <ThumbnailGrid: 10 thumbnail(s), css prefix psg-...>
         >>> client.close()
         """
-        from .frame import grids
+        from ..frame import grids
 
         df = self._need("thumbnails", "patent_pn", *_THUMBNAIL_COLUMNS)
         caption = grids.CAPTION_DEFAULT if caption is None else caption
         # The renderer validates every argument; an empty dry run does so before any download.
         grids.thumbnail_grid(df.iloc[:0], None, n=n, columns=columns, size=size, caption=caption)
         shown = df if n is None else df.iloc[:n]
-        return grids.thumbnail_grid(shown, _thumbnails(shown), columns=columns, size=size, caption=caption)
+        return grids.thumbnail_grid(shown, thumbnails_of(shown), columns=columns, size=size, caption=caption)
 
     def plot_scores(self, kind: str = "bar", by: str | None = None, ax: Axes | None = None,
                     n: int = 20) -> Axes:
@@ -154,7 +151,7 @@ class PatsnapAccessor:
         20
         >>> client.close()
         """
-        from .frame import charts
+        from ..frame import charts
 
         df = self._need("plot_scores", "score", "patent_pn")
         return charts.plot_scores(df, kind=kind, by=by, ax=ax, n=n)
@@ -170,13 +167,13 @@ class PatsnapAccessor:
         >>> hits.patsnap.gallery(n=8).savefig("gallery.pdf")
         >>> client.close()
         """
-        from .frame import charts, grids
+        from ..frame import charts, grids
 
         df = self._need("gallery", "score", "patent_pn", *_THUMBNAIL_COLUMNS)
         n = check_int(n, "n", 1)
         cols = check_int(cols, "cols", *grids.COLUMNS_RANGE)
         shown = df.iloc[:n]
-        return charts.gallery(shown, _thumbnails(shown), n=n, cols=cols)
+        return charts.gallery(shown, thumbnails_of(shown), n=n, cols=cols)
 
     # --- searching ----------------------------------------------------------------------------
 
@@ -200,7 +197,7 @@ class PatsnapAccessor:
         70
         >>> client.close()
         """
-        from .jobs import search
+        from ..jobs import search
 
         df = self._need("more", *SCHEMA)
         return search.continue_search(df, n, client=client, refresh=refresh)
@@ -223,7 +220,7 @@ class PatsnapAccessor:
         (['assignees', 'grant_date', 'simple_legal_status'], 'datetime64[ns]')
         >>> client.close()
         """
-        from .jobs import enrich as _enrich
+        from ..jobs import enrich as _enrich
 
         df = self._need("enrich", "patent_id")
         return _enrich.enrich(df, fields, legal_status=legal_status, client=client)
@@ -246,7 +243,7 @@ class PatsnapAccessor:
         (['US', 'EM'], True)
         >>> client.close()
         """
-        from .jobs import legal as _legal
+        from ..jobs import legal as _legal
 
         df = self._need("in_force", "patent_id")
         return _legal.in_force(df, on=on, markets=markets, client=client)
@@ -271,7 +268,7 @@ class PatsnapAccessor:
         (['LMP-1001', 'CHR-2002'], ['CN'], 10)
         >>> client.close()
         """
-        from .jobs import batch
+        from ..jobs import batch
 
         return batch.search_each(self._obj, image_column, limit=limit, max_workers=max_workers,
                                  rate_limit=rate_limit, progress=progress, client=client, **options)
@@ -292,7 +289,7 @@ class PatsnapAccessor:
         (True, 3)
         >>> client.close()
         """
-        from . import report
+        from .. import report
 
         df = self._need("top")
         return report.top(df, n, by)
@@ -315,7 +312,7 @@ class PatsnapAccessor:
         ['hits', 'patents', 'best_score', 'mean_score']
         >>> client.close()
         """
-        from . import report
+        from .. import report
 
         df = self._need("summary", "authority", "patent_id", "score")
         return report.summary(df)
@@ -339,54 +336,13 @@ class PatsnapAccessor:
         (['chair', 'chair, rotated'], 2)
         >>> client.close()
         """
-        from . import report
+        from .. import report
 
         df = self._need("overlap", "patent_id", "score")
         if "query_index" not in df.columns and "query" not in df.columns:
             raise InvalidInputError("df.patsnap.overlap() needs batch results with a 'query_index' or 'query' "
                                     f"column (from search_each); this frame has {list(map(str, df.columns))}")
         return report.overlap(df)
-
-    def why(self) -> pd.DataFrame:
-        """Why each hit matched: the matched view, ``loc_match``, its place and gap among the scores, a sentence.
-
-        See :func:`patsnap_pandas.frame.why.why_frame` (a batch's places are counted per product).
-
-        Examples
-        --------
-        >>> from patsnap_pandas import PatsnapClient, samples, search_designs
-        >>> client = PatsnapClient.sandbox()
-        >>> hits = search_designs(samples.image("desk-lamp"), client=client, limit=10, model=1)
-        >>> why = hits.patsnap.why()
-        >>> int(why.loc[0, "score_place"]), bool(why.loc[0, "loc_match"]), why.loc[0, "predicted_loc"]
-        (1, True, '26-05')
-        >>> why.loc[0, "why"].split(";")[0]
-        "In the query's predicted Locarno class 26-05"
-        >>> client.close()
-        """
-        from .frame.why import why_frame
-
-        return why_frame(self._need("why", "score"))
-
-    def overlay(self, position: int = 0, *, size: int | None = None) -> Overlay:
-        """The hit at row ``position`` laid over its query, aligned by their outlines: a visual aid, not a legal test.
-
-        Returns an :class:`patsnap_pandas.frame.overlay.Overlay`: ``.png`` (query ink blue, hit
-        ink orange), ``.transform`` (scale and shift of the hit), ``.overlap`` (shared ink, 0-1).
-
-        Examples
-        --------
-        >>> from patsnap_pandas import PatsnapClient, samples, search_designs
-        >>> client = PatsnapClient.sandbox()
-        >>> hits = search_designs(samples.image("desk-lamp"), client=client, limit=5)
-        >>> result = hits.patsnap.overlay(0, size=240)
-        >>> result.png[:4], result.caption.endswith("a visual aid, not a legal test.")
-        (b'\\x89PNG', True)
-        >>> client.close()
-        """
-        from .report.why import overlay_of
-
-        return overlay_of(self._need("overlay", "patent_id", "image_url"), position, size=size)
 
     # --- triage ------------------------------------------------------------------------------------
 
@@ -410,7 +366,7 @@ class PatsnapAccessor:
         ({'relevant': 3}, 'A. Analyst')
         >>> client.close()
         """
-        from .jobs import marks
+        from ..jobs import marks
 
         df = self._need("mark", "patent_pn")
         return marks.record_marks(df, selection, relevance=relevance, note=note, by=by, at=at, client=client)
@@ -433,7 +389,7 @@ class PatsnapAccessor:
         [['unsure', 'ana', '2026-12-07T09:00:00Z'], ['relevant', 'bo', '2026-12-08T10:00:00Z']]
         >>> client.close()
         """
-        from .jobs import marks
+        from ..jobs import marks
 
         return marks.mark_history(self._need("mark_history", "patent_pn"), client=client)
 
@@ -453,8 +409,8 @@ class PatsnapAccessor:
         ['unsure', <NA>]
         >>> client.close()
         """
-        from .frame import triage
-        from .frame.marks import apply_triage
+        from ..frame import triage
+        from ..frame.marks import apply_triage
 
         df = self._need("apply_triage", "patent_pn")
         if isinstance(marks, (str, Path)):
@@ -477,7 +433,7 @@ class PatsnapAccessor:
         10
         >>> client.close()
         """
-        from . import report
+        from .. import report
 
         df = self._need("report", *report.REQUIRED_COLUMNS)
         return report.build_report(df, title=title, subtitle=subtitle, author=author, organisation=organisation,
@@ -502,13 +458,16 @@ class PatsnapAccessor:
         (False, True)
         >>> client.close()
         """
-        from . import report
+        from .. import report
 
-        path = _check_path(path)
+        path = check_path(path)
         return report.write_html(self.report(**options), path)
 
-    def to_pdf(self, path: str | Path, page_size: str = "A4", **options: Any) -> Path:
+    def to_pdf(self, path: str | Path, page_size: str = "A4", engine: str = "auto", **options: Any) -> Path:
         """Write the report as a PDF, A4 or Letter (needs the ``[pdf]`` extra); options as ``to_html``.
+
+        ``engine``: ``"chromium"``, ``"weasyprint"`` or ``"auto"`` (Chromium when one is found, else
+        WeasyPrint; see :func:`patsnap_pandas.report.write_pdf`).
 
         Examples
         --------
@@ -519,11 +478,12 @@ class PatsnapAccessor:
         b'%PDF-'
         >>> client.close()
         """
-        from . import report
+        from .. import report
 
-        path = _check_path(path)
+        path = check_path(path)
         check_choice(page_size, "page_size", report.PAGE_SIZES, what="page size")
-        return report.write_pdf(self.report(**options), path, page_size=page_size)
+        check_choice(engine, "engine", report.PDF_ENGINES, what="PDF engine")
+        return report.write_pdf(self.report(**options), path, page_size=page_size, engine=engine)
 
     def to_excel(self, path: str | Path, **options: Any) -> Path:
         """Write the report as an .xlsx workbook (Summary, Hits with the relevance drop-down, About).
@@ -539,9 +499,9 @@ class PatsnapAccessor:
         PosixPath('hits.xlsx')
         >>> client.close()
         """
-        from . import report
+        from .. import report
 
-        path = _check_path(path)
+        path = check_path(path)
         return report.write_excel(self.report(**options), path)
 
     def to_docx(self, path: str | Path, page_size: str = "A4", **options: Any) -> Path:
@@ -559,41 +519,8 @@ class PatsnapAccessor:
         b'PK'
         >>> client.close()
         """
-        from . import report
+        from .. import report
 
-        path = _check_path(path)
+        path = check_path(path)
         check_choice(page_size, "page_size", report.PAGE_SIZES, what="page size")
         return report.write_docx(self.report(**options), path, page_size=page_size)
-
-    # --- helpers ------------------------------------------------------------------------------------
-
-    def _need(self, method: str, *columns: str) -> pd.DataFrame:
-        """The frame, if it is a search result holding ``columns``; else AttributeError / ValueError."""
-        df = self._obj
-        if not any(c in df.columns for c in _RESULT_MARKERS):
-            raise AttributeError(
-                f"df.patsnap.{method}() works on design-search results (frames made by search_designs() "
-                f"or search_each()); this frame has none of their columns {list(_RESULT_MARKERS)}. "
-                "To search the images in one of its columns use df.patsnap.search_each(column).")
-        missing = [c for c in dict.fromkeys(columns) if c not in df.columns]
-        if missing:
-            raise InvalidInputError(f"df.patsnap.{method}() needs the column(s) {missing}, which this frame lacks; "
-                                    f"it has {list(map(str, df.columns))}")
-        return df
-
-
-def _thumbnails(df: pd.DataFrame) -> list[bytes | None]:
-    """One thumbnail per row from the store; None for rows that are not hits."""
-    from .jobs.images import load_row_thumbnails
-
-    return load_row_thumbnails(df)
-
-
-def _check_path(path: Any) -> Path:
-    try:
-        target = Path(path)
-    except TypeError:
-        raise InvalidInputError(f"path={path!r} is not valid: expected a file path (str or Path)") from None
-    if not target.parent.is_dir():
-        raise InvalidInputError(f"path={str(path)!r} is not valid: the folder {str(target.parent)!r} does not exist")
-    return target

@@ -2,18 +2,19 @@
 
 Given the bytes of two images (no HTTP, no store), :func:`align` finds each drawing's
 foreground (the ink, whichever the polarity: dark lines on white paper or a light product
-on a dark backdrop, told apart by the image's border), then moves and scales the hit so
-that its ink's bounding box matches the query's in size (one scale for both axes: the
-geometric mean of the width and height ratios) and its ink's centroid falls on the
-query's, and finally refines the translation by cross-correlating the two ink masks
-within a few pixels. :func:`overlay` returns the blend (query ink in blue, hit ink in
-orange, where they overlap dark) and the transform; :func:`onion_frames` the onion-skin
-frames the panel's slider steps through.
+on a dark backdrop, told apart by the image's border), then scales the hit so that its ink
+spreads as far as the query's (the radius of gyration, each pixel weighted by its ink) and
+moves it so that the centroids of the ink coincide, and finally refines the translation by
+cross-correlating the two ink masks within a few pixels. Weighting by the ink, not a bounding
+box, keeps a faint line or a stray mark from setting the scale. :func:`overlay` returns the
+blend (query ink in blue, hit ink in orange, where they overlap dark) and the transform;
+:func:`onion_frames` the onion-skin frames the panel's slider steps through.
 
 Precision (tests/report/test_why.py): an identical image aligns exactly (the identity
-transform, the aligned hit's pixels equal to the query's); a copy shifted by up to a
-fifth of the image and scaled by 0.5 to 2 aligns within 2 px of the true transform on a
-256 px canvas.
+transform, the aligned hit's pixels equal to the query's); a copy shifted by up to a fifth
+of the image and scaled by 0.5 to 1.6 aligns within 2 px of the true transform on a 256 px
+canvas; twelve real drawings (up to 2,500 px, reduced to 512) moved and scaled by 0.8 align
+within 2 px at the median and 8 px at worst.
 
 Pillow and numpy only; images larger than ``work_px`` are reduced first and the transform
 is in the reduced query's pixels.
@@ -29,7 +30,7 @@ import numpy as np
 
 from ..imaging import encode, normalise
 
-__all__ = ["CAPTION", "HIT_RGB", "QUERY_RGB", "Overlay", "Transform", "align", "foreground", "onion_frames",
+__all__ = ["CAPTION", "HIT_RGB", "INK", "QUERY_RGB", "WORK_PX", "Overlay", "Transform", "align", "foreground", "onion_frames",
            "overlay"]
 
 #: What every overlay is called wherever it is shown.
@@ -38,6 +39,8 @@ CAPTION = "Overlay of query (blue) and hit (orange), aligned by their outlines: 
 QUERY_RGB = (31, 95, 191)
 HIT_RGB = (230, 110, 20)
 WORK_PX = 512
+#: A pixel is ink at this strength or more (thin lines of a large drawing grow faint when it is reduced).
+INK = 0.3
 
 
 @dataclasses.dataclass(frozen=True)
@@ -118,18 +121,21 @@ def foreground(gray: np.ndarray) -> np.ndarray:
     return np.where(ink < 0.12, 0.0, ink)
 
 
-def _box_and_centroid(ink: np.ndarray) -> tuple[float, float, float, float] | None:
-    """(width, height, centroid x, centroid y) of the ink (pixels at half strength or more); None without ink.
+def _moments(ink: np.ndarray) -> tuple[float, float, float] | None:
+    """(centroid x, centroid y, spread) of the ink, each pixel weighted by its strength; None without ink.
 
-    Coordinates are continuous: pixel ``i`` covers ``[i, i + 1)``.
+    The spread is the ink's radius of gyration. Weighting by strength keeps thin lines that grew
+    faint when a large drawing was reduced (a reduction keeps the ink's sum), where a threshold
+    would lose them. Coordinates are continuous: pixel ``i`` covers ``[i, i + 1)`` (Pillow's
+    convention, so the warp agrees).
     """
-    mask = ink >= 0.5
-    if not mask.any():
+    total = float(ink.sum())
+    if total <= 0:
         return None
-    ys, xs = np.nonzero(mask)
-    # pixel i covers [i, i + 1): its centre is i + 0.5 (Pillow's convention, so the warp agrees)
-    return float(xs.max() - xs.min() + 1), float(ys.max() - ys.min() + 1), float(xs.mean()) + 0.5, \
-        float(ys.mean()) + 0.5
+    ys, xs = np.indices(ink.shape, dtype=np.float64)
+    cx, cy = float((ink * (xs + 0.5)).sum()) / total, float((ink * (ys + 0.5)).sum()) / total
+    spread = float(np.sqrt((ink * ((xs + 0.5 - cx) ** 2 + (ys + 0.5 - cy) ** 2)).sum() / total))
+    return cx, cy, spread
 
 
 def _warp(ink: np.ndarray, t: Transform, shape: tuple[int, ...]) -> np.ndarray:
@@ -147,7 +153,7 @@ def _warp(ink: np.ndarray, t: Transform, shape: tuple[int, ...]) -> np.ndarray:
 
 def _refine(query: np.ndarray, moved: np.ndarray, reach: int) -> tuple[int, int]:
     """The shift (dx, dy) within ``reach`` px that best lines the masks up (cross-correlation by FFT)."""
-    a, b = query >= 0.5, moved >= 0.5
+    a, b = query >= INK, moved >= INK
     if not a.any() or not b.any():
         return 0, 0
     corr = np.fft.irfft2(np.fft.rfft2(a) * np.conj(np.fft.rfft2(b)), s=a.shape)
@@ -168,16 +174,16 @@ def align(query: np.ndarray, hit: np.ndarray, *, refine: bool = True) -> Transfo
     --------
     >>> q = np.zeros((40, 40)); q[10:20, 10:30] = 1
     >>> h = np.zeros((40, 40)); h[5:10, 0:10] = 1          # half the size, moved
-    >>> align(q, h)
-    Transform(scale=2.0, dx=10.0, dy=0.0)
+    >>> t = align(q, h); round(t.scale, 1), round(t.dx), round(t.dy)
+    (2.0, 10, 0)
     >>> align(q, q).is_identity
     True
     """
-    a, b = _box_and_centroid(query), _box_and_centroid(hit)
-    if a is None or b is None:
+    a, b = _moments(query), _moments(hit)
+    if a is None or b is None or b[2] <= 0:
         return Transform()
-    scale = float(np.sqrt((a[0] / b[0]) * (a[1] / b[1])))
-    t = Transform(scale, a[2] - scale * b[2], a[3] - scale * b[3])
+    scale = a[2] / b[2] if a[2] > 0 else 1.0
+    t = Transform(scale, a[0] - scale * b[0], a[1] - scale * b[1])
     if refine:
         reach = max(2, round(0.02 * max(query.shape)))
         dx, dy = _refine(query, _warp(hit, t, query.shape), reach)
@@ -239,7 +245,7 @@ def overlay(query: bytes, hit: bytes, *, size: int | None = None, refine: bool =
     h = foreground(_gray(hit, work_px))
     t = align(q, h, refine=refine)
     moved = _warp(h, t, q.shape)
-    a, b = q >= 0.5, moved >= 0.5
+    a, b = q >= INK, moved >= INK
     union = int((a | b).sum())
     share = round(float((a & b).sum()) / union, 3) if union else 0.0
     return Overlay(_png(_paint(_fit(q, size), _fit(moved, size))), t, q, moved, share)

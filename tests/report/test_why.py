@@ -84,6 +84,24 @@ def test_a_shifted_and_scaled_copy_aligns_within_two_pixels(kind, scale, dx, dy)
         assert np.hypot(fx - tx, fy - ty) <= TOLERANCE_PX, (found, true)
 
 
+def test_real_drawings_moved_and_reduced_align_within_a_few_pixels(real_designs):
+    """Real USPTO drawings (up to 2,500 px, thin and broken lines, a "FIG. 1" label) are reduced to 512 px
+    before aligning: weighting the ink by its strength keeps the lines that grow faint."""
+    errors = []
+    for path in sorted(real_designs.glob("*/*-D00001.TIF"))[:12]:
+        im = Image.open(path).convert("L")
+        w, h = im.size
+        scale, dx, dy = 0.8, 0.06 * w, 0.05 * h
+        moved = im.transform(im.size, Image.Transform.AFFINE, (1 / scale, 0, -dx / scale, 0, 1 / scale, -dy / scale),
+                             Image.Resampling.BILINEAR, fillcolor=255)
+        found = ov.overlay(png_bytes(im), png_bytes(moved)).transform
+        k = ov.WORK_PX / max(w, h)  # the transform is in the reduced query's pixels
+        true = ov.Transform(1 / scale, -dx / scale * k, -dy / scale * k)
+        corners = ((0, 0), (w * k, 0), (0, h * k), (w * k, h * k))
+        errors.append(max(np.hypot(*np.subtract(found.apply(x, y), true.apply(x, y))) for x, y in corners))
+    assert len(errors) == 12 and np.median(errors) <= 2.0 and max(errors) <= 8.0, errors
+
+
 def test_light_on_dark_is_found_as_well_as_dark_on_light():
     query = drawing_png(1, CANVAS)
     hit = _moved(query, 0.8, 15, 10, invert=True)  # a light drawing on a dark backdrop

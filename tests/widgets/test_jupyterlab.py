@@ -139,6 +139,8 @@ def test_layout_fits_in_jupyterlab_with_the_sidebar_open_and_closed(browser, lab
     cards.nth(1).locator("button.psp-open").click()
     expect(page.locator(".psp-compare")).to_be_visible(timeout=20_000)
     problems["compare"] = measure_both_sidebars(page, "lab-4-comparison", ".psp-compare")
+    expect(page.locator(".psp-why")).to_contain_text("Why it matched")  # its onion skin, measured in view
+    problems["why"] = measure_both_sidebars(page, "lab-5-why-it-matched", ".psp-why")
     download_html_report(page)
 
     assert not {k: v for k, v in problems.items() if v}, json.dumps(problems, indent=1)

@@ -97,6 +97,18 @@ def test_chromium_asked_for_without_a_chromium_says_how_to_get_one(hits, tmp_pat
     assert not (tmp_path / "x.pdf").exists()
 
 
+def test_a_chromium_that_does_not_start_is_an_error_or_for_auto_weasyprint(hits, tmp_path, monkeypatch, caplog):
+    report = build_report(hits.head(2))
+    pdf_chromium._BROWSER.run(pdf_chromium.chromium_executable(), lambda tab: tab.context.browser.close())
+    monkeypatch.setattr(pdf_chromium, "chromium_executable", lambda: "/bin/false")  # the next start fails
+    with pytest.raises(pdf_chromium.ChromiumUnavailable, match=r"Chromium \(/bin/false\) did not start"):
+        write_pdf(report, tmp_path / "x.pdf", engine="chromium")
+    assert not (tmp_path / "x.pdf").exists()
+    path = write_pdf(report, tmp_path / "auto.pdf")
+    assert _producer(path).startswith("WeasyPrint")
+    assert "laid out by WeasyPrint instead" in caplog.text
+
+
 def test_one_browser_prints_every_pdf_and_a_dead_one_is_started_again(hits, tmp_path):
     report = build_report(hits.head(3))
     write_pdf(report, tmp_path / "1.pdf", engine="chromium")

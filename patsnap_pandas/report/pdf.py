@@ -3,7 +3,7 @@
 Two engines print the same paged HTML (``render_html(..., medium="print")``):
 
 * ``"chromium"``: one headless Chromium per process, driven by Playwright, started on the
-  first PDF and reused (:mod:`.pdf_chromium`); three to six times faster than WeasyPrint
+  first PDF and reused (:mod:`.pdf_chromium`); four to five times less CPU than WeasyPrint
   once started (docs/benchmarks.md), and needs a Chromium on the machine (the system's,
   or ``playwright install chromium``);
 * ``"weasyprint"``: pure Python with the pango library, no browser.

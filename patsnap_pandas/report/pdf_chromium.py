@@ -3,7 +3,7 @@
 One browser per process, started on first use, reused for every PDF after it and
 closed at interpreter exit. Playwright's synchronous API refuses to run in a thread
 with a running asyncio loop (a Jupyter kernel's main thread), so the browser lives
-in a dedicated thread and each PDF is a job handed to it; callers wait for the file.
+in a dedicated thread and each PDF is a job handed to it; callers wait for the PDF.
 PDFs of several threads are printed one after another. A browser that died (killed,
 crashed) is started again for the next PDF.
 

@@ -61,6 +61,8 @@ def test_auto_is_chromium_where_one_is_installed_else_weasyprint(monkeypatch):
 def test_each_engine_prints_banner_title_and_page_numbers_on_every_page(engine_pdfs, engine):
     path = engine_pdfs[engine]
     assert _producer(path).startswith(PRODUCERS[engine])
+    info = subprocess.run(["pdfinfo", str(path)], check=True, capture_output=True, text=True).stdout
+    assert "612 x 792 pts (letter)" in info
     pages = pdf_pages(path)
     assert pages >= 3
     for page in range(1, pages + 1):
@@ -71,7 +73,9 @@ def test_each_engine_prints_banner_title_and_page_numbers_on_every_page(engine_p
     everything = pdf_text(path)
     assert "扶手椅" in everything  # CJK text is text, not lost
     images = subprocess.run(["pdfimages", "-list", str(path)], check=True, capture_output=True, text=True).stdout
-    assert len(images.splitlines()) - 2 >= 12  # the thumbnails are embedded
+    placed = [line.split() for line in images.splitlines()[2:] if line.split()[2] == "image"]
+    assert len(placed) >= 12  # the thumbnails are embedded
+    assert len({cells[10] for cells in placed}) < len(placed)  # each distinct picture once (the query beside each card)
 
 
 @pytest.mark.parametrize("engine", ENGINES)

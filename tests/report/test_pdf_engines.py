@@ -79,6 +79,18 @@ def test_each_engine_prints_banner_title_and_page_numbers_on_every_page(engine_p
 
 
 @pytest.mark.parametrize("engine", ENGINES)
+def test_a_long_title_is_shortened_in_the_header_and_footer_and_the_page_number_kept_on_one_line(hits, tmp_path,
+                                                                                                  engine):
+    title = "Clearance of the C-100 armchair family for the European, Chinese and United States markets. " * 3
+    path = write_pdf(build_report(hits.head(3), title=title.strip()), tmp_path / "long.pdf", engine=engine)
+    pages = pdf_pages(path)
+    for page in range(1, pages + 1):
+        lines = pdf_text(path, page).splitlines()
+        assert any(f"Page {page} of {pages}" in line for line in lines), page
+        assert "United States market\u2026" in " ".join(lines)  # the running title, cut at 90 characters
+
+
+@pytest.mark.parametrize("engine", ENGINES)
 def test_no_word_breaks_mid_word_in_the_class_column(engine_pdfs, engine):
     text = re.sub(r"\s+", " ", pdf_text(engine_pdfs[engine]))
     assert "telecommunication" in text and "telecommunica " not in text

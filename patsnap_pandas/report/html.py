@@ -161,7 +161,7 @@ def _render(report: Report, medium: str, page_size: str) -> str:
     css = (_CSS + (_NARROW_CSS if medium == "screen" else "")) % {"fonts": _FONTS} + THREE_WAY_CSS + LANDSCAPE_CSS
     if medium == "print":
         banner = (report.banner or "Source: PatSnap design image search").replace('"', "'")
-        made = f"{report.title} \u2014 made {report.created_at}".replace('"', "'").replace("\\", "/")
+        made = f"{truncate(report.title, 90)} \u2014 made {report.created_at}".replace('"', "'").replace("\\", "/")
         css += print_css(page_size, _FONTS, _css_text(banner), _css_text(made), _css_text(truncate(report.title, 90)))
     parts = []
     if report.banner:

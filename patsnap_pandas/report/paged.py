@@ -58,7 +58,8 @@ _PRINT_CSS = """
 @page{size:%(page)s;margin:20mm 12mm 16mm 12mm;
  @top-left{content:"%(title)s";font-size:9pt;color:#444c56;font-family:%(fonts)s}
  @top-right{content:"%(banner)s";font-size:9pt;font-weight:700;color:#b00020;font-family:%(fonts)s}
- @bottom-right{content:"Page " counter(page) " of " counter(pages);font-size:9pt;color:#444c56;font-family:%(fonts)s}
+ @bottom-right{content:"Page " counter(page) " of " counter(pages);font-size:9pt;color:#444c56;font-family:%(fonts)s;
+  white-space:nowrap}
  @bottom-left{content:"%(made)s";font-size:8pt;color:#57606a;font-family:%(fonts)s}}
 body{font-size:9.5pt}
 main{padding:0;max-width:none}

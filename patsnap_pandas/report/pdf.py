@@ -3,13 +3,14 @@
 Two engines print the same paged HTML (``render_html(..., medium="print")``):
 
 * ``"chromium"``: one headless Chromium per process, driven by Playwright, started on the
-  first PDF and reused (:mod:`.pdf_chromium`); three to six times faster than WeasyPrint
+  first PDF and reused (:mod:`.pdf_chromium`); four to five times less CPU than WeasyPrint
   once started (docs/benchmarks.md), and needs a Chromium on the machine (the system's,
   or ``playwright install chromium``);
 * ``"weasyprint"``: pure Python with the pango library, no browser.
 
 ``engine="auto"`` (the default) takes Chromium when Playwright and a Chromium are found,
-else WeasyPrint. Pages are A4 or Letter; each page's header carries the title and the sandbox
+else WeasyPrint (and WeasyPrint too when the Chromium found does not start, saying so in
+the log). Pages are A4 or Letter; each page's header carries the title and the sandbox
 banner (or the data source), its footer the page number ("Page 2 of 5"); table
 rows and comparison cards are never split across pages. A free text longer than
 :data:`PDF_TEXT_MAX` characters (a long note, a hostile title) is cut in the PDF
@@ -83,11 +84,16 @@ def write_pdf(report: Report, path: str | Path, page_size: str = "A4", engine: s
     """
     check_choice(page_size, "page_size", PAGE_SIZES, what="page size")
     if pdf_engine(engine) == "chromium":
-        from .pdf_chromium import chromium_page, print_pdf
+        from .pdf_chromium import ChromiumUnavailable, chromium_page, print_pdf
 
         images: dict[bytes, str] = {}
         page = render_html(printable(report), medium="print", page_size=page_size, images=images)
-        return print_pdf(chromium_page(page, images), Path(path))
+        try:
+            return print_pdf(chromium_page(page, images), Path(path))
+        except ChromiumUnavailable as exc:
+            if engine != "auto":
+                raise
+            logging.getLogger(__name__).warning("%s; the PDF is laid out by WeasyPrint instead", exc)
     return _weasyprint(report, Path(path), page_size)
 
 

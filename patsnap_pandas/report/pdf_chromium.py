@@ -3,7 +3,7 @@
 One browser per process, started on first use, reused for every PDF after it and
 closed at interpreter exit. Playwright's synchronous API refuses to run in a thread
 with a running asyncio loop (a Jupyter kernel's main thread), so the browser lives
-in a dedicated thread and each PDF is a job handed to it; callers wait for the file.
+in a dedicated thread and each PDF is a job handed to it; callers wait for the PDF.
 PDFs of several threads are printed one after another. A browser that died (killed,
 crashed) is started again for the next PDF.
 
@@ -42,7 +42,7 @@ from .._html import data_uri
 from .html import IMAGE_SCHEME
 from .paged import PRINT_DPI
 
-__all__ = ["chromium_executable", "chromium_ready", "print_pdf"]
+__all__ = ["ChromiumUnavailable", "chromium_executable", "chromium_ready", "print_pdf"]
 
 #: Executable names of a Chromium on the PATH, in the order they are tried.
 SYSTEM_NAMES = ("chromium", "chromium-browser", "google-chrome", "google-chrome-stable", "chrome")
@@ -132,7 +132,7 @@ def density(image: bytes) -> float:
     Examples
     --------
     >>> from patsnap_pandas import samples
-    >>> round(density(samples.image("armchair").read_bytes()), 3)  # 640 x 553 pixels: at most 264 x 266 CSS pixels
+    >>> round(density(samples.image("armchair").read_bytes()), 3)  # 640 x 553 pixels: 306 x 264 CSS pixels
     2.091
     """
     from PIL import Image
@@ -145,9 +145,22 @@ def density(image: bytes) -> float:
     return _DENSITY * side / (side - _DENSITY) if side > 4 * _DENSITY else _DENSITY
 
 
+class ChromiumUnavailable(RuntimeError):
+    """The Chromium found could not be started (a broken install, missing system libraries)."""
+
+
 def print_pdf(page: str, target: Path) -> Path:
     """Print the paged HTML ``page`` (every image a ``data:`` URI) to the PDF ``target`` with the process's
-    Chromium, started on first use (see the module's text)."""
+    Chromium, started on first use (see the module's text). The file is written here, as any writer's:
+    its folder must exist.
+
+    Raises
+    ------
+    MissingExtraError
+        No Playwright (the ``[pdf]`` extra), or no Chromium: the message says how to get one.
+    ChromiumUnavailable
+        The Chromium found does not start.
+    """
     require("playwright", "Writing PDF reports with Chromium")
     executable = chromium_executable()
     if executable is None:
@@ -159,15 +172,16 @@ def print_pdf(page: str, target: Path) -> Path:
     with tempfile.TemporaryDirectory(prefix="patsnap-pdf-") as tmp:
         source = Path(tmp) / "report.html"
         source.write_text(page, encoding="utf-8")
-        _BROWSER.run(executable, lambda tab: _print(tab, source, target))
+        pdf = _BROWSER.run(executable, lambda tab: _print(tab, source))
+    target.write_bytes(pdf)
     return target
 
 
-def _print(tab: Any, source: Path, target: Path) -> None:
+def _print(tab: Any, source: Path) -> bytes:
     """One PDF in the browser's tab (scripts off): the page loaded, printed, then left for a blank one."""
     try:
         tab.goto(source.as_uri(), wait_until="load", timeout=TIMEOUT_MS)
-        tab.pdf(path=str(target), prefer_css_page_size=True, print_background=True, outline=False, tagged=False)
+        return tab.pdf(prefer_css_page_size=True, print_background=True, outline=False, tagged=False)
     finally:
         tab.goto("about:blank")
 
@@ -221,7 +235,7 @@ class _Browser:
 
                         playwright = sync_playwright().start()
                     if browser is None or not browser.is_connected():
-                        browser = playwright.chromium.launch(executable_path=executable, args=ARGS, headless=True)
+                        browser = _launch(playwright, executable)
                         tab = None
                         self.launches += 1
                     if tab is None or tab.is_closed():
@@ -238,6 +252,15 @@ class _Browser:
                         closing()
                 except Exception:  # noqa: BLE001, S110 - the browser is gone already: nothing to close
                     pass
+
+
+def _launch(playwright: Any, executable: str) -> Any:
+    """The headless browser at ``executable``, or :class:`ChromiumUnavailable` saying why it did not start."""
+    try:
+        return playwright.chromium.launch(executable_path=executable, args=ARGS, headless=True)
+    except Exception as exc:  # noqa: BLE001 - Playwright's Error: the reason is in its message
+        reason = str(exc).strip().splitlines()[0] if str(exc).strip() else type(exc).__name__
+        raise ChromiumUnavailable(f"Chromium ({executable}) did not start: {reason[:300]}") from None
 
 
 def _discard(tab: Any) -> None:

@@ -61,6 +61,8 @@ def test_auto_is_chromium_where_one_is_installed_else_weasyprint(monkeypatch):
 def test_each_engine_prints_banner_title_and_page_numbers_on_every_page(engine_pdfs, engine):
     path = engine_pdfs[engine]
     assert _producer(path).startswith(PRODUCERS[engine])
+    info = subprocess.run(["pdfinfo", str(path)], check=True, capture_output=True, text=True).stdout
+    assert "612 x 792 pts (letter)" in info
     pages = pdf_pages(path)
     assert pages >= 3
     for page in range(1, pages + 1):
@@ -71,7 +73,21 @@ def test_each_engine_prints_banner_title_and_page_numbers_on_every_page(engine_p
     everything = pdf_text(path)
     assert "扶手椅" in everything  # CJK text is text, not lost
     images = subprocess.run(["pdfimages", "-list", str(path)], check=True, capture_output=True, text=True).stdout
-    assert len(images.splitlines()) - 2 >= 12  # the thumbnails are embedded
+    placed = [line.split() for line in images.splitlines()[2:] if line.split()[2] == "image"]
+    assert len(placed) >= 12  # the thumbnails are embedded
+    assert len({cells[10] for cells in placed}) < len(placed)  # each distinct picture once (the query beside each card)
+
+
+@pytest.mark.parametrize("engine", ENGINES)
+def test_a_long_title_is_shortened_in_the_header_and_footer_and_the_page_number_kept_on_one_line(hits, tmp_path,
+                                                                                                  engine):
+    title = "Clearance of the C-100 armchair family for the European, Chinese and United States markets. " * 3
+    path = write_pdf(build_report(hits.head(3), title=title.strip()), tmp_path / "long.pdf", engine=engine)
+    pages = pdf_pages(path)
+    for page in range(1, pages + 1):
+        lines = pdf_text(path, page).splitlines()
+        assert any(f"Page {page} of {pages}" in line for line in lines), page
+        assert "United States market\u2026" in " ".join(lines)  # the running title, cut at 90 characters
 
 
 @pytest.mark.parametrize("engine", ENGINES)
@@ -95,6 +111,18 @@ def test_chromium_asked_for_without_a_chromium_says_how_to_get_one(hits, tmp_pat
         write_pdf(build_report(hits.head(2)), tmp_path / "x.pdf", engine="chromium")
     assert raised.value.extra == "pdf"
     assert not (tmp_path / "x.pdf").exists()
+
+
+def test_a_chromium_that_does_not_start_is_an_error_or_for_auto_weasyprint(hits, tmp_path, monkeypatch, caplog):
+    report = build_report(hits.head(2))
+    pdf_chromium._BROWSER.run(pdf_chromium.chromium_executable(), lambda tab: tab.context.browser.close())
+    monkeypatch.setattr(pdf_chromium, "chromium_executable", lambda: "/bin/false")  # the next start fails
+    with pytest.raises(pdf_chromium.ChromiumUnavailable, match=r"Chromium \(/bin/false\) did not start"):
+        write_pdf(report, tmp_path / "x.pdf", engine="chromium")
+    assert not (tmp_path / "x.pdf").exists()
+    path = write_pdf(report, tmp_path / "auto.pdf")
+    assert _producer(path).startswith("WeasyPrint")
+    assert "laid out by WeasyPrint instead" in caplog.text
 
 
 def test_one_browser_prints_every_pdf_and_a_dead_one_is_started_again(hits, tmp_path):

@@ -39,13 +39,16 @@ def _marked(df: pd.DataFrame) -> pd.DataFrame:
 
 
 def _assert_fits(path, notes: list[str]) -> int:
-    """Every page fits and prints its images sharp; every hits page has the Relevance and note column.
+    """Every page fits, prints its images sharp and has the banner and its number; every hits page has the
+    Relevance and note column.
     Returns the number of pages with a hits table."""
     assert images_misprinted(path) == []
     hits_pages = 0
-    for page in range(1, pdf_pages(path) + 1):
+    pages = pdf_pages(path)
+    for page in range(1, pages + 1):
         assert words_misplaced(path, page) == [], page
         text = pdf_text(path, page)
+        assert "SANDBOX" in text and re.search(rf"Page\s+{page}\s+of\s+{pages}", text), page  # the running header and footer
         if HITS_HEADER.search(text):
             hits_pages += 1
             assert re.search(r"Relevance\s+and", text), page

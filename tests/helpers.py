@@ -620,8 +620,10 @@ def upload_value(data: bytes, name: str, mime: str) -> tuple[dict, ...]:
 
 # --- PDF files (poppler: pdfinfo, pdftotext) ----------------------------------------------------------
 
-def pdf_text(path, *pages: int) -> str:
-    args = ["pdftotext", "-layout"]
+def pdf_text(path, *pages: int, raw: bool = False) -> str:
+    """The PDF's text by pdftotext: laid out as on the page, or ``raw`` in drawing order (each cell's lines in one
+    piece, so a name wrapped inside a table cell reads whole)."""
+    args = ["pdftotext", "-raw" if raw else "-layout"]
     if pages:
         args += ["-f", str(pages[0]), "-l", str(pages[-1])]
     return subprocess.run([*args, str(path), "-"], check=True, capture_output=True, text=True).stdout

@@ -146,7 +146,17 @@ def density(image: bytes) -> float:
 
 
 class ChromiumUnavailable(RuntimeError):
-    """The Chromium found could not be started (a broken install, missing system libraries)."""
+    """The Chromium found could not be started (a broken install, missing system libraries).
+
+    ``write_pdf(..., engine="auto")`` falls back on WeasyPrint when it is raised; ``engine="chromium"`` lets it through.
+
+    Examples
+    --------
+    >>> raise ChromiumUnavailable("Chromium at /usr/bin/chromium did not start: missing libnss3")
+    Traceback (most recent call last):
+    ...
+    patsnap_pandas.report.pdf_chromium.ChromiumUnavailable: Chromium at /usr/bin/chromium did not start: missing libnss3
+    """
 
 
 def print_pdf(page: str, target: Path) -> Path:
@@ -160,6 +170,13 @@ def print_pdf(page: str, target: Path) -> Path:
         No Playwright (the ``[pdf]`` extra), or no Chromium: the message says how to get one.
     ChromiumUnavailable
         The Chromium found does not start.
+
+    Examples
+    --------
+    >>> from pathlib import Path
+    >>> page = "<!doctype html><meta charset=utf-8><style>@page { size: A4 }</style><p>One page</p>"
+    >>> print_pdf(page, Path("one.pdf")).read_bytes()[:5]
+    b'%PDF-'
     """
     require("playwright", "Writing PDF reports with Chromium")
     executable = chromium_executable()

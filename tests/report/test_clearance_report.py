@@ -8,7 +8,6 @@ from __future__ import annotations
 
 import datetime as dt
 import re
-import subprocess
 
 import openpyxl
 import pytest
@@ -17,9 +16,7 @@ import patsnap_pandas
 from patsnap_pandas import InvalidInputError
 from patsnap_pandas.frame import words
 from patsnap_pandas.report import clearance_report, comparison, prior_art_report, render_html, write_excel, write_pdf
-from tests.helpers import (EXPIRY_RULE, HOSTILE_TITLE, assert_safe_html, design_png, pdf_pages, pdf_text,
-                           words_misplaced)
-
+from tests.helpers import EXPIRY_RULE, HOSTILE_TITLE, assert_safe_html, design_png, pdf_pages, pdf_text, words_misplaced
 
 BANNER = words.SANDBOX_BANNER
 
@@ -232,8 +229,7 @@ def test_long_texts_break_in_the_html_and_are_cut_in_the_pdf(clearance_frames, t
     assert page.count("x" * 5 + "<wbr>") > 2_000  # break opportunities: the column is not widened
     assert report.job.rows[0].expiry_rule == long  # the model and the HTML keep the whole text
     path = write_pdf(report, tmp_path / "long.pdf")
-    text = re.sub(r"\s+", " ", subprocess.run(["pdftotext", "-raw", str(path), "-"], check=True, capture_output=True,
-                                               text=True).stdout)  # drawing order: each cell's lines in one piece
+    text = re.sub(r"\s+", " ", pdf_text(path, raw=True))  # drawing order: each cell's lines in one piece
     assert text.count("[12,005 characters in all: the HTML and Excel reports have the full text]") == 7 + 5
     for page_number in range(1, pdf_pages(path) + 1):
         assert words_misplaced(path, page_number) == [], page_number

@@ -10,7 +10,6 @@ from __future__ import annotations
 import html
 import io
 import re
-import subprocess
 
 import docx
 import numpy as np
@@ -23,7 +22,7 @@ from patsnap_pandas import search_designs
 from patsnap_pandas.frame import overlay as ov
 from patsnap_pandas.frame.why import why_frame
 from patsnap_pandas.report import build_report, render_html, write_docx, write_excel, write_pdf
-from tests.helpers import design_png, drawing_png, png_bytes
+from tests.helpers import design_png, drawing_png, pdf_text, png_bytes
 
 CANVAS = 256
 TOLERANCE_PX = 2.0
@@ -232,8 +231,7 @@ def test_the_html_card_shows_the_sentence_and_the_overlay_as_a_visual_aid(report
 
 def test_the_pdf_shows_the_overlay_and_the_sentence(report, tmp_path):
     path = write_pdf(report, tmp_path / "why.pdf")
-    raw = subprocess.run(["pdftotext", "-raw", str(path), "-"], check=True, capture_output=True, text=True).stdout
-    text = " ".join(raw.split())  # -raw: the caption's lines in reading order, not beside the facts
+    text = " ".join(pdf_text(path, raw=True).split())  # -raw: the caption's lines in reading order, not beside the facts
     assert text.count("a visual aid, not a legal test") == len(report.sections[0].cards)
     assert "a visual aid, not a legal test" in text and "Why it matched" in text
     assert report.sections[0].cards[0].why.split(";")[0] in text

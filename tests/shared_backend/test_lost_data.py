@@ -18,6 +18,7 @@ from patsnap_pandas import CacheWarning, PatsnapClient, SpendingLostError
 from patsnap_pandas.api.models import ENDPOINTS
 from patsnap_pandas.jobs.batch import search_each
 from patsnap_pandas.store.redis_backend import RedisBackend
+from tests.helpers import distinct_png
 
 UPLOAD, SEARCH = ENDPOINTS["upload"], ENDPOINTS["search"]
 
@@ -26,7 +27,8 @@ def test_redis_restarted_empty_mid_batch_stops_it_before_any_further_billed_call
                                                                                  tmp_path):
     server = own_redis()
     corpus = patsnap_sandbox.corpus
-    catalogue = pd.DataFrame({"photo": [corpus.image_png(design.image_keys[0]) for design in corpus.designs[:10]]})
+    # distinct bytes: a design and its registration in another office may share a drawing
+    catalogue = pd.DataFrame({"photo": [distinct_png(corpus, i) for i in range(10)]})
     with PatsnapClient(base_url=patsnap_sandbox.base_url, api_key=patsnap_sandbox.credentials.api_key,
                        cache_dir=tmp_path, cache_url=server.url, backoff_factor=0.005) as client:
         search = client.create_search

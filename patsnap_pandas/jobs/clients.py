@@ -93,10 +93,12 @@ def client_for(df_or_search_id: pd.DataFrame | str | None = None,
                                     "(e.g. PatsnapClient.from_env() or PatsnapClient.sandbox()) or None.")
         return client
     search_id = df_or_search_id
+    keys: list = []
     if isinstance(df_or_search_id, pd.DataFrame):
         search_id = df_or_search_id.attrs.get("search_id")
+        keys.append(df_or_search_id.attrs.get("query_url"))  # P060/P061 searches have no search id
     # A batch's frame holds a list of search ids: any one that is registered names the client.
-    for sid in (search_id if isinstance(search_id, (list, tuple)) else [search_id]):
+    for sid in [*(search_id if isinstance(search_id, (list, tuple)) else [search_id]), *keys]:
         found = _CLIENTS.get(sid) if isinstance(sid, str) else None
         if found is not None:
             return found
@@ -104,7 +106,8 @@ def client_for(df_or_search_id: pd.DataFrame | str | None = None,
 
 
 def register_client(search_id: str, client: PatsnapClient) -> None:
-    """Remember that ``client`` made the search ``search_id`` (for :func:`client_for`).
+    """Remember that ``client`` made the search ``search_id`` (for :func:`client_for`); a P060/P061 search,
+    which has no search id, is remembered by its query image's URL (``attrs["query_url"]``).
 
     Held by a weak reference: a closed and dropped client is forgotten.
 

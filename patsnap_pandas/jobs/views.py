@@ -23,7 +23,7 @@ from ..api.image_params import ImageSearchOptions
 from ..api.models import Hit, SearchPage
 from ..errors import InvalidInputError
 from ..frame import schema as frame
-from .clients import client_for, data_source
+from .clients import client_for, data_source, register_client
 from .images import _prefetch, _store_query_image, _thumbnail_store, thumbnail_dir
 from .prepare import _prepare
 from .search import PAGE_SIZE, SearchWarning, _check_amounts, _dedupe, _query_url, _shortfall, search_prepared
@@ -249,6 +249,8 @@ def search_views(targets: list[str | images.PreparedImage], *, client: PatsnapCl
         "max_results": max_results,
     }
     df.attrs = frame.empty_frame(attrs).attrs  # the provenance keys, checked JSON-safe
+    if urls[0]:
+        register_client(urls[0], client)  # so enrich() and more() find the client without a search id
     if thumbnails:
         store = _thumbnail_store(client)
         for view_target, url in zip(targets, urls, strict=True):

@@ -11,6 +11,7 @@ import pandas as pd
 import pytest
 from PIL import Image
 
+from patsnap_pandas import samples, search_designs
 from patsnap_pandas.accessor import PatsnapAccessor
 from patsnap_pandas.frame.owners import owner_key
 from tests.helpers import HOSTILE_TITLE, design_png
@@ -198,3 +199,11 @@ def test_overlap_of_batch_results(client, corpus):
         if row["patent_id"] in both:
             assert {"p1", "p3"} <= set(row["query_indices"])
 
+
+
+def test_a_p060_search_keeps_its_client_for_enrich(client):
+    """P060/P061 answers have no search id: the frame still finds the client that made it (no credentials set)."""
+    hits = search_designs(samples.image("desk-lamp"), client=client, limit=3, model=1)
+    assert hits.attrs["search_id"] is None and hits.attrs["endpoint_version"] == "P060"
+    rich = hits.patsnap.enrich(["assignees"])
+    assert rich["assignees"].str.len().gt(0).all()

@@ -40,6 +40,7 @@ import pandas as pd
 
 from .._validate import invalid
 from . import parties
+from .format import format_value, is_missing
 
 __all__ = ["LEGAL_FORMS", "Aliases", "alias_table", "canonical_owner", "owner_key", "owner_lists", "owner_series",
            "owner_table", "raw_owner_names"]
@@ -195,8 +196,15 @@ def owner_lists(df: pd.DataFrame, aliases: Aliases = None) -> pd.Series:
     >>> df = pd.DataFrame({"current_assignee": ["Acme Ltd; ACME LIMITED; Beta AB", "Beta A.B."]})
     >>> owner_lists(df).tolist()
     [['Acme Ltd', 'Beta AB'], ['Beta AB']]
+
+    Without ``aliases``, a ``canonical_owner`` column (``df.patsnap.with_families(aliases)``) is the answer
+    where it names an owner, so an alias table given once carries on to summaries, reports and the landscape:
+
+    >>> df.assign(canonical_owner=["Acme Group; Beta AB", ""]).pipe(owner_lists).tolist()
+    [['Acme Group', 'Beta AB'], ['Beta AB']]
     """
     table = alias_table(aliases)
+    given = df["canonical_owner"] if aliases is None and "canonical_owner" in df.columns else None
     raw = [parties.owner_names(row) for row in _owner_rows(df)]
     counts: collections.Counter[tuple[str, str]] = collections.Counter()
     first: dict[str, int] = {}
@@ -219,7 +227,11 @@ def owner_lists(df: pd.DataFrame, aliases: Aliases = None) -> pd.Series:
         if key not in best or rank < best[key]:
             best[key] = rank
     display = {key: groups.get(key, rank[2]) for key, rank in best.items()}
-    return pd.Series([[display[k] for k in keys] for keys in keyed], index=df.index, dtype=object)
+    lists = [[display[k] for k in keys] for keys in keyed]
+    if given is not None:
+        named = [[n for n in format_value(v).split("; ") if n] if not is_missing(v) else [] for v in given]
+        lists = [mine or folded for mine, folded in zip(named, lists, strict=True)]
+    return pd.Series(lists, index=df.index, dtype=object)
 
 
 def owner_series(df: pd.DataFrame, aliases: Aliases = None) -> pd.Series:

@@ -101,6 +101,7 @@ class Hit:
     inventors: str = ""                # names joined by "; " (PatSnap's inventor field)
     why: str = ""                      # why it matched, one sentence (report.why)
     overlay: bytes | None = None       # a card's query and hit aligned and blended, PNG (report.why)
+    owner_group: str = ""              # the frame's canonical_owner (with_families(aliases)), "; "-joined
 
     @property
     def marked(self) -> str:
@@ -526,7 +527,7 @@ def _hit(row: Mapping[str, Any], image: bytes | None) -> Hit:
         relevance=relevance if relevance in RELEVANCE_VALUES else "", note=_text(row.get("note")),
         query=_text(row.get("query")),
         dates={"applied": applied, "published": published, "granted": granted},
-        matched_view=optional_int(row.get("matched_view")),
+        matched_view=optional_int(row.get("matched_view")), owner_group=_text(row.get("canonical_owner")),
         view_scores=tuple(valid_score(row.get(c)) for c in _view_score_columns(row)),
         marked_by=_text(row.get("marked_by")), marked_at=_marked_at(row.get("marked_at")),
         **_legal_fields(row),
@@ -630,7 +631,9 @@ def _columns(hits: list[Hit], batch: bool) -> list[Column]:
 def _groups(hits: list[Hit], by: str) -> list[GroupRow]:
     groups: dict[str, list[Hit]] = {}
     # owners with their spellings folded (frame.owners: "ACME CO LTD" and "Acme Co., Ltd." are one owner)
-    canonical = owners.owner_lists(pd.DataFrame({"current_assignee": [h.assignees for h in hits]}, dtype=object))
+    # (or as the frame's canonical_owner column says, which carries an alias table of with_families(aliases))
+    canonical = owners.owner_lists(pd.DataFrame({"current_assignee": [h.assignees for h in hits],
+                                                 "canonical_owner": [h.owner_group for h in hits]}, dtype=object))
     for h, folded in zip(hits, canonical, strict=True):
         names = folded if by == "assignees" else [h.authority]
         for name in names or []:

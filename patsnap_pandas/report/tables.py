@@ -105,8 +105,7 @@ def summary(df: pd.DataFrame) -> dict[str, pd.DataFrame]:
     present = [c for c in (*parties.OWNER_FIELDS, "canonical_owner") if c in df.columns]
     if present:  # the owner as parties decides it, spellings folded (frame.owners), or with_families()' owner
         keys, ids, scores, fams = [], [], [], []
-        canonical = (df["canonical_owner"].map(lambda v: [n for n in format_value(v).split("; ") if n])
-                     if "canonical_owner" in df.columns else owners.owner_lists(df))
+        canonical = owners.owner_lists(df)  # with_families()' canonical_owner column where it names one
         for k, (names, pid, score) in enumerate(zip(canonical, df["patent_id"], df["score"], strict=True)):
             for name in names or [MISSING_GROUP]:
                 keys.append(name)

@@ -113,3 +113,16 @@ def test_reports_count_owners_once_and_their_designs(client, corpus, tmp_path):
     path = write_excel(report, tmp_path / "report.xlsx")
     cells = [str(c.value) for row in load_workbook(path)["Summary"].iter_rows() for c in row if c.value is not None]
     assert "Designs" in cells and DESIGNS_NOTE in cells
+
+
+def test_an_alias_table_given_once_carries_to_summary_report_and_landscape(client, corpus, tmp_path):
+    """with_families(aliases) writes canonical_owner; the summary, the report's owner table and the landscape
+    then name the groups of that alias table without being given it again."""
+    hits = search_designs(design_png(corpus, 0), client=client, limit=40).patsnap.enrich(["assignees"])
+    grouped = hits.patsnap.with_families({name: "One Group" for name in ALIASES})  # every company joined
+    assert set(grouped["canonical_owner"]) == {"One Group"}
+    assert list(grouped.patsnap.summary()["assignee"].index) == ["One Group"]
+    assert list(grouped.patsnap.timeline().columns) == ["One Group"]
+    from patsnap_pandas.report import build_report
+
+    assert [row.name for row in build_report(grouped).by_assignee] == ["One Group"]

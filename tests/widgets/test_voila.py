@@ -278,6 +278,9 @@ def test_three_views_strip_search_and_comparison_fit_at_800_1280_1920(browser, v
     expect(compare.locator(".psp-fields .psp-state")).to_have_count(1)
     assert internals_in_view(page) == []
     problems["compare"] = check_widths(page, "voila-6-views-comparison")
+    page.locator(".psp-landscape-box").get_by_text("Landscape: owners, classes, offices, years").click()
+    expect(page.locator(".psp-land table.landscape").first).to_be_visible(timeout=60_000)  # owners added above
+    problems["landscape"] = check_widths(page, "voila-6b-landscape")
     compare.locator(".psp-ids summary").click()  # one click shows PatSnap's id and the image link
     assert UUID.search(compare.locator(".psp-ids").inner_text())
     page.set_viewport_size({"width": 1280, "height": 900})

@@ -7,8 +7,9 @@ every hit carries. Two hits are registrations of one design when all of these ho
 - the same owner (:func:`~patsnap_pandas.frame.owners.owner_lists`: spellings folded, the
   alias table applied; a hit that names no owner is a family of its own);
 - different offices (a family holds at most one registration per office);
-- filed within the priority period (``days``, 365 by default: the Paris Convention's
-  six months for designs, widened to twelve as Hague and many offices allow);
+- filed within ``days`` of each other (365 by default: the Paris Convention gives designs six
+  months of priority; a year also catches a later filing made under the 12-month grace periods
+  of offices such as the US, EU, JP and KR);
 - near-identical images: the two thumbnails, cropped to their drawing and compared in grey at 128 x 128 px, correlate at ``similarity`` (0.99) or more. A hit without an image is a family
   of its own.
 
@@ -49,7 +50,7 @@ from .format import format_value, is_missing
 
 __all__ = ["DESIGNS_NOTE", "PRIORITY_DAYS", "SIMILARITY", "family_ids", "family_table", "image_similarity"]
 
-#: Filings of one family lie within this many days of each other (the priority year).
+#: Filings of one family lie within this many days of each other (six months of priority, widened to a year).
 PRIORITY_DAYS = 365
 #: Two thumbnails at least this similar (correlation of their cropped grey 128 x 128 px) show one design.
 SIMILARITY = 0.99

@@ -13,7 +13,10 @@ from tests.helpers import DEFAULT_CORPUS_SIZE, design_png  # noqa: E402
 
 assert patsnap_pandas  # imported for its side effect
 
-PRODUCTS = 10
+@pytest.fixture
+def products() -> int:
+    """How many products the catalogue of ``catalogue_hits`` has."""
+    return 10
 
 
 @pytest.fixture
@@ -23,11 +26,11 @@ def patsnap_sandbox_options():
 
 
 @pytest.fixture
-def catalogue_hits(client, corpus) -> pd.DataFrame:
+def catalogue_hits(client, corpus, products) -> pd.DataFrame:
     """Ten products (drawings of ten sandbox designs, one per product type where there are enough), searched
     with ``search_each`` (12 hits each) and enriched: owners, dates, Locarno classes."""
-    picks = list(range(0, 10 * 37, 37))[:PRODUCTS]
-    catalogue = pd.DataFrame({"sku": [f"P-{k:02d}" for k in range(PRODUCTS)],
+    picks = list(range(0, products * 37, 37))
+    catalogue = pd.DataFrame({"sku": [f"P-{k:02d}" for k in range(products)],
                               "photo": [design_png(corpus, i) for i in picks]})
     hits = catalogue.patsnap.search_each("photo", label_column="sku", limit=12, client=client, progress=False)
     return hits.patsnap.enrich(client=client)

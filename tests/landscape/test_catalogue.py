@@ -14,7 +14,6 @@ from patsnap_pandas.codes import LOCARNO_CLASSES
 from patsnap_pandas.frame.owners import owner_lists
 from patsnap_pandas.report import build_report, write_docx, write_excel, write_html, write_pdf
 from tests.helpers import pdf_pages, pdf_text, words_misplaced
-from tests.landscape.conftest import PRODUCTS
 
 
 def _pairs(hits: pd.DataFrame) -> dict[tuple[str, str], float]:
@@ -28,10 +27,10 @@ def _pairs(hits: pd.DataFrame) -> dict[tuple[str, str], float]:
     return best
 
 
-def test_the_product_x_owner_matrix_and_top_risks_in_one_call(catalogue_hits):
+def test_the_product_x_owner_matrix_and_top_risks_in_one_call(catalogue_hits, products):
     matrix = catalogue_hits.patsnap.risk_matrix()
     pairs = _pairs(catalogue_hits)
-    assert matrix.shape[0] == PRODUCTS
+    assert matrix.shape[0] == products
     assert {(p, o): matrix.loc[p, o] for p in matrix.index for o in matrix.columns
             if pd.notna(matrix.loc[p, o])} == pytest.approx(pairs)
     best = matrix.max(axis=0).tolist()
@@ -76,7 +75,7 @@ def test_the_timeline_and_owner_x_class_tables_in_one_call(catalogue_hits):
     assert offices.columns.tolist() == sorted(offices.columns)
 
 
-def test_the_landscape_section_in_html_excel_and_word(catalogue_hits, tmp_path):
+def test_the_landscape_section_in_html_excel_and_word(catalogue_hits, products, tmp_path):
     report = build_report(catalogue_hits, title="Catalogue landscape")
     assert report.landscape is not None and report.landscape.batch
     assert build_report(catalogue_hits, landscape=False).landscape is None
@@ -92,7 +91,7 @@ def test_the_landscape_section_in_html_excel_and_word(catalogue_hits, tmp_path):
     assert book.sheetnames == ["Summary", "Products", "Hits", "Landscape", "About"]
     cells = [[c.value for c in row] for row in book["Landscape"].iter_rows()]
     heading = next(i for i, row in enumerate(cells) if row[0] == "Best score per product and owner")
-    products = [row[0] for row in cells[heading + 2:heading + 2 + PRODUCTS]]
+    products = [row[0] for row in cells[heading + 2:heading + 2 + products]]
     assert products == report.landscape.risk_matrix.index.tolist()
     assert len(book["Landscape"]._images) == 2                          # the timeline and the heat map
     import docx

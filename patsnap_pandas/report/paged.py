@@ -100,7 +100,7 @@ td.image img{width:auto;height:auto;max-width:100%%;max-height:22mm;margin:auto}
 .card figure img{width:auto;height:auto;max-width:34mm;max-height:34mm}
 .card .facts{display:table-cell;vertical-align:top}
 .card .facts table{table-layout:fixed;width:100%%}
-.card .facts th{width:26mm}
+.card .facts th{width:26mm;white-space:normal}
 .card .head{font-size:11pt}
 .card .others{display:block;margin-top:2px}
 .card .others img{width:auto;height:auto;max-width:9mm;max-height:9mm}

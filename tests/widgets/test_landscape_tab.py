@@ -9,7 +9,7 @@ import pytest
 
 from patsnap_pandas import SearchPanel
 from patsnap_pandas.widgets.landscape_view import NO_OWNERS
-from tests.report.test_browser import CHROMIUM, CHROMIUM_ARGS, MEASURE
+from tests.report.test_browser import CHROMIUM, MEASURE
 
 
 @pytest.fixture
@@ -43,27 +43,22 @@ def test_with_owners_the_tab_shows_the_timeline_and_tables_of_the_shown_hits(pan
     assert view.html.value != value and len(sandbox.ledger) == calls
 
 
-def test_the_tab_fits_the_panel_at_every_width(panel, client):
+def test_the_tab_fits_the_panel_at_every_width(panel, client, chromium):
+    # the process's one Chromium (tests/conftest.py): a second sync Playwright in one thread refuses to start
     if not os.path.exists(CHROMIUM):
         pytest.fail(f"{CHROMIUM} is missing: .ci/run installs Debian's chromium package")
-    from playwright.sync_api import sync_playwright
-
     panel.state.results = panel.results.patsnap.enrich(client=client)
     panel.landscape_view.box.selected_index = 0
     page_html = f'<html><body style="margin:0"><div style="padding:4px">{panel.landscape_view.html.value}</div>'
-    with sync_playwright() as pw:
-        browser = pw.chromium.launch(executable_path=CHROMIUM, args=CHROMIUM_ARGS, headless=True)
-        try:
-            for width in (800, 1280, 1920):
-                page = browser.new_page(viewport={"width": width, "height": 900})
-                page.set_content(page_html)
-                measured = page.evaluate(MEASURE)
-                assert measured["checked"] > 10, width
-                assert measured["wrapped"] == [] and measured["wide"] == [], (width, measured)
-                assert measured["scrollWidth"] <= width
-                if os.environ.get("PATSNAP_TEST_ARTIFACTS"):
-                    page.screenshot(path=os.path.join(os.environ["PATSNAP_TEST_ARTIFACTS"],
-                                                      f"landscape-tab-{width}.png"), full_page=True)
-                page.close()
-        finally:
-            browser.close()
+    with chromium.contexts_closed_after() as browser:
+        for width in (800, 1280, 1920):
+            page = browser.new_page(viewport={"width": width, "height": 900})
+            page.set_content(page_html)
+            measured = page.evaluate(MEASURE)
+            assert measured["checked"] > 10, width
+            assert measured["wrapped"] == [] and measured["wide"] == [], (width, measured)
+            assert measured["scrollWidth"] <= width
+            if os.environ.get("PATSNAP_TEST_ARTIFACTS"):
+                page.screenshot(path=os.path.join(os.environ["PATSNAP_TEST_ARTIFACTS"],
+                                                  f"landscape-tab-{width}.png"), full_page=True)
+            page.close()

@@ -10,6 +10,7 @@ imports a conftest.
 from __future__ import annotations
 
 import datetime as dt
+import functools
 import html.parser
 import io
 import json
@@ -622,7 +623,11 @@ def upload_value(data: bytes, name: str, mime: str) -> tuple[dict, ...]:
 
 def pdf_text(path, *pages: int, raw: bool = False) -> str:
     """The PDF's text by pdftotext: laid out as on the page, or ``raw`` in drawing order (each cell's lines in one
-    piece, so a name wrapped inside a table cell reads whole)."""
+    piece, so a name wrapped inside a table cell reads whole). Pages of a laid-out text come from one pdftotext
+    call per file (a 200-page report is read page by page by the fit tests)."""
+    if pages and not raw:
+        texts = _layout_pages(*_file_key(path))
+        return "".join(texts[page - 1] for page in range(pages[0], pages[-1] + 1))
     args = ["pdftotext", "-raw" if raw else "-layout"]
     if pages:
         args += ["-f", str(pages[0]), "-l", str(pages[-1])]
@@ -634,19 +639,43 @@ def pdf_pages(path) -> int:
     return int(re.search(r"Pages:\s+(\d+)", info).group(1))
 
 
+def _file_key(path) -> tuple[str, int, int]:
+    """A file as it is now (a test may write the same path again): its name, change time and size."""
+    stat = os.stat(path)
+    return str(path), stat.st_mtime_ns, stat.st_size
+
+
+@functools.lru_cache(maxsize=4)
+def _layout_pages(path: str, _mtime_ns: int, _size: int) -> tuple[str, ...]:
+    """Each page's laid-out text, ending in its form feed, as ``pdftotext -f N -l N -layout`` prints it."""
+    out = subprocess.run(["pdftotext", "-layout", path, "-"], check=True, capture_output=True, text=True).stdout
+    return tuple(page + "\f" for page in out.split("\f")[:-1])
+
+
+@functools.lru_cache(maxsize=4)
+def _word_boxes(path: str, _mtime_ns: int, _size: int) -> tuple[tuple[float, tuple], ...]:
+    """(page width, word boxes) of each page, from one ``pdftotext -bbox`` call."""
+    out = subprocess.run(["pdftotext", "-bbox", path, "-"], check=True, capture_output=True, text=True).stdout
+    pages = []
+    for page in re.findall(r'<page width="([\d.]+)"[^>]*>(.*?)</page>', out, re.S):
+        boxes = tuple((float(x0), float(y0), float(x1), float(y1), w) for x0, y0, x1, y1, w in
+                      re.findall(r'<word xMin="([\d.]+)" yMin="([\d.]+)" xMax="([\d.]+)" yMax="([\d.]+)">([^<]*)</word>',
+                                 page[1]))
+        pages.append((float(page[0]), boxes))
+    return tuple(pages)
+
+
 def words_misplaced(path, page: int) -> list[str]:
     """Words of a PDF page (pdftotext -bbox) drawn outside the page or over another word: a table wider than
     the page, a badge or a date running into the next column."""
-    out = subprocess.run(["pdftotext", "-bbox", "-f", str(page), "-l", str(page), str(path), "-"], check=True,
-                         capture_output=True, text=True).stdout
-    width = float(re.search(r'<page width="([\d.]+)"', out).group(1))
-    boxes = [(float(x0), float(y0), float(x1), float(y1), w) for x0, y0, x1, y1, w in re.findall(
-        r'<word xMin="([\d.]+)" yMin="([\d.]+)" xMax="([\d.]+)" yMax="([\d.]+)">([^<]*)</word>', out)]
+    width, boxes = _word_boxes(*_file_key(path))[page - 1]
     assert boxes, page
-    boxes = [_glyph_box(*box) for box in boxes]
+    boxes = sorted((_glyph_box(*box) for box in boxes), key=lambda box: box[1])
     found = [w for x0, _y0, x1, _y1, w in boxes if x0 < 0 or x1 > width - 20]  # 20 pt: inside the margin
     for i, (ax0, ay0, ax1, ay1, aw) in enumerate(boxes):
         for bx0, by0, bx1, by1, bw in boxes[i + 1:]:
+            if by0 >= ay1:  # sorted by top: no later word reaches down into this one
+                break
             across = min(ax1, bx1) - max(ax0, bx0)
             down = min(ay1, by1) - max(ay0, by0)
             if across > 1 and down > 0.5 * min(ay1 - ay0, by1 - by0):

@@ -12,6 +12,7 @@ import io
 import math
 import threading
 import warnings
+from collections import OrderedDict
 from collections.abc import Callable, Iterable, Sequence
 from typing import TYPE_CHECKING, Any
 
@@ -50,16 +51,47 @@ def _group_labels(series: pd.Series) -> list[str]:
 # --------------------------------------------------------------------------
 
 
-def _figure_png(draw: Callable[[Axes], Any], height: float, *, width: float = 8, dpi: int = 100) -> bytes:
-    """PNG bytes of a new (pyplot-free) figure with one Axes that ``draw`` fills."""
-    Figure = require("matplotlib.figure", CHARTS).Figure
+#: PNGs drawn lately, by what they show: a report exported to HTML, PDF, Excel and Word draws its charts once.
+_DRAWN: OrderedDict[tuple, bytes] = OrderedDict()
+_DRAWN_LOCK = threading.Lock()
+_DRAWN_KEEP = 64
+
+
+def _figure_png(draw: Callable[[Axes], Any], height: float, *, width: float = 8, dpi: int = 100,
+                shows: tuple | None = None) -> bytes:
+    """PNG bytes of a new (pyplot-free) figure with one Axes that ``draw`` fills.
+
+    ``shows``, when given, is everything the drawing depends on (data, labels, title, options) as plain values:
+    the same ``shows`` at the same size, matplotlib settings and fonts gives the PNG drawn before."""
+    matplotlib = require("matplotlib", CHARTS)
+    figure = require("matplotlib.figure", CHARTS)
 
     configure_cjk_font()
-    fig = Figure(figsize=(width, height), dpi=dpi, layout="constrained")
+    key = None
+    if shows is not None:
+        key = (shows, height, width, dpi, _FONT_STATE["family"], repr(sorted(matplotlib.rcParams.items())))
+        with _DRAWN_LOCK:
+            if key in _DRAWN:
+                _DRAWN.move_to_end(key)
+                return _DRAWN[key]
+    fig = figure.Figure(figsize=(width, height), dpi=dpi, layout="constrained")
     draw(fig.subplots())
     buf = io.BytesIO()
     fig.savefig(buf, format="png")
-    return buf.getvalue()
+    png = buf.getvalue()
+    if key is not None:
+        with _DRAWN_LOCK:
+            _DRAWN[key] = png
+            while len(_DRAWN) > _DRAWN_KEEP:
+                _DRAWN.popitem(last=False)
+    return png
+
+
+def _column_values(frame: pd.DataFrame) -> tuple:
+    """A frame's names and values as plain, comparable values (the ``shows`` of :func:`_figure_png`)."""
+    values = tuple(frame[c].to_numpy(dtype="float64").tobytes() if pd.api.types.is_numeric_dtype(frame[c])
+                   else tuple(format_value(v) for v in frame[c]) for c in frame.columns)
+    return (tuple(map(str, frame.columns)), tuple(map(str, frame.index)), str(frame.index.name), values)
 
 
 # --------------------------------------------------------------------------
@@ -382,7 +414,11 @@ def score_chart_png(df: pd.DataFrame, *, n: int = 30, width_px: int = 900, by: s
         _bar(ax, data, by, n)
         _sandbox_title(ax, df, title or f"Top {shown} scores")
 
-    return _figure_png(draw, height, width=width_px / dpi, dpi=dpi)
+    from . import words
+
+    shows = ("scores", n, by, title, words.is_sandbox(df),
+             _column_values(data[["score", "patent_pn", *(["_group"] if by is not None else [])]].reset_index(drop=True)))
+    return _figure_png(draw, height, width=width_px / dpi, dpi=dpi, shows=shows)
 
 
 def _decode_rgb(data: bytes, limit: int = 512) -> np.ndarray | None:

@@ -17,7 +17,7 @@ import pandas as pd
 
 from .._html import breakable, data_uri, escape
 from .._validate import check_int
-from .charts import _check_cjk_font, _colors, _figure_png, _legend_outside, _mpl_text, _no_data, _sandbox_title
+from .charts import _check_cjk_font, _colors, _column_values, _figure_png, _legend_outside, _mpl_text, _no_data, _sandbox_title
 from .format import is_missing
 
 if TYPE_CHECKING:
@@ -91,7 +91,10 @@ def timeline_png(table: pd.DataFrame, *, top: int = 8, width_px: int = 900, dpi:
         plot_timeline(table, ax, top=top)
         _sandbox_title(ax, frame, f"Filings per {period} of the top {min(top, table.shape[1])} owners")
 
-    return _figure_png(draw, 4.2, width=width_px / dpi, dpi=dpi)
+    from . import words
+
+    shows = ("timeline", top, words.is_sandbox(frame), _column_values(table))
+    return _figure_png(draw, 4.2, width=width_px / dpi, dpi=dpi, shows=shows)
 
 
 def plot_risk_matrix(matrix: pd.DataFrame, ax: Axes, *, top: int = 8) -> Axes:
@@ -161,7 +164,10 @@ def heatmap_png(matrix: pd.DataFrame, *, top: int = 8, width_px: int = 900, dpi:
         plot_risk_matrix(matrix, ax, top=top)
         _sandbox_title(ax, frame, f"Best score per product and owner (top {min(top, matrix.shape[1])} owners)")
 
-    return _figure_png(draw, min(max(height, 2.8), 12.0), width=width_px / dpi, dpi=dpi)
+    from . import words
+
+    shows = ("heat map", top, words.is_sandbox(frame), _column_values(matrix))
+    return _figure_png(draw, min(max(height, 2.8), 12.0), width=width_px / dpi, dpi=dpi, shows=shows)
 
 
 def _cell(value: Any, kind: str) -> str:

@@ -24,6 +24,12 @@ def cjk_frame(n: int = 30, source: str = "patsnap"):
     return df
 
 
+@pytest.fixture(autouse=True)
+def drawn_afresh():
+    """Each test draws its charts (a PNG drawn by an earlier test of the process would skip the glyph checks)."""
+    charts._DRAWN.clear()
+
+
 def test_cjk_labels_render_without_a_missing_glyph():
     assert charts.configure_cjk_font() is not None, "fonts-noto-cjk is installed by .ci/run"
     df = cjk_frame()
@@ -68,3 +74,60 @@ def test_score_chart_png_checks_its_arguments_first():
         charts.score_chart_png(df, width_px=10)
     with pytest.raises(ValueError, match=r"by='nope' is not a column"):
         charts.score_chart_png(df, by="nope")
+
+
+def _drawings(monkeypatch) -> list[int]:
+    """Counts the figures drawn into PNGs from now on."""
+    from matplotlib.figure import Figure
+
+    drawn: list[int] = []
+    savefig = Figure.savefig
+    monkeypatch.setattr(Figure, "savefig", lambda self, *a, **k: (drawn.append(1), savefig(self, *a, **k))[1])
+    return drawn
+
+
+def test_a_chart_of_the_same_hits_is_drawn_once_and_any_change_draws_it_again(monkeypatch):
+    """A report exported to HTML, PDF, Excel and Word draws its chart once; other scores, numbers, groups, title,
+    size, the sandbox banner or a matplotlib setting draw a new one."""
+    import matplotlib
+
+    drawn = _drawings(monkeypatch)
+    df = cjk_frame(12)
+    first = charts.score_chart_png(df, n=10, by="assignees")
+    assert charts.score_chart_png(df.copy(), n=10, by="assignees") == first and len(drawn) == 1
+    changed = df.copy()
+    changed.loc[3, "score"] = 0.5
+    renamed = df.copy()
+    renamed.loc[0, "patent_pn"] = "CN309999999S"
+    regrouped = df.copy()
+    regrouped["assignees"] = "One owner"
+    others = [charts.score_chart_png(changed, n=10, by="assignees"),
+              charts.score_chart_png(renamed, n=10, by="assignees"),
+              charts.score_chart_png(regrouped, n=10, by="assignees"),
+              charts.score_chart_png(df, n=10, by="assignees", title="Other title"),
+              charts.score_chart_png(df, n=10, by="assignees", width_px=600),
+              charts.score_chart_png(df, n=9, by="assignees"),
+              charts.score_chart_png(cjk_frame(12, source="sandbox"), n=10, by="assignees")]
+    assert len(drawn) == 8 and first not in others
+    with matplotlib.rc_context({"axes.facecolor": "#ffeeee"}):
+        assert charts.score_chart_png(df, n=10, by="assignees") != first
+    assert len(drawn) == 9
+    assert charts.score_chart_png(df, n=10, by="assignees") == first and len(drawn) == 9
+
+
+def test_landscape_charts_are_drawn_once_per_table(monkeypatch):
+    import pandas as pd
+
+    from patsnap_pandas.frame import landscape_charts
+
+    drawn = _drawings(monkeypatch)
+    table = pd.DataFrame({"Acme": [1, 0, 2], "Beta": [0, 1, 1]}, index=pd.Index([2019, 2020, 2021], name="year"))
+    first = landscape_charts.timeline_png(table)
+    assert landscape_charts.timeline_png(table.copy()) == first and len(drawn) == 1
+    more = table.copy()
+    more.loc[2021, "Beta"] = 3
+    assert landscape_charts.timeline_png(more) != first and len(drawn) == 2
+    matrix = pd.DataFrame({"Beta": [0.93, None], "Acme": [0.71, 0.88]}, index=["lamp", "chair"])
+    heat = landscape_charts.heatmap_png(matrix)
+    assert landscape_charts.heatmap_png(matrix.copy()) == heat and len(drawn) == 3
+    assert landscape_charts.heatmap_png(matrix.fillna(0.5)) != heat and len(drawn) == 4

@@ -218,6 +218,21 @@ def test_each_card_has_its_sentence_and_overlay(report, hits):
     assert max(Image.open(io.BytesIO(section.cards[0].overlay)).size) <= 280
 
 
+def test_a_report_built_again_aligns_each_card_once_and_an_unreadable_picture_has_none(hits, monkeypatch):
+    from patsnap_pandas.report import why
+
+    why._MADE.clear()
+    made = []
+    monkeypatch.setattr(why, "overlay", lambda *a, **k: (made.append(1), ov.overlay(*a, **k))[1])
+    cards = build_report(hits).sections[0].cards
+    first = [h.overlay for h in cards]
+    pictures = len({h.image for h in cards})  # a design registered in two offices shows one picture twice
+    assert len(made) == pictures > 0 and all(png[:4] == b"\x89PNG" for png in first)
+    assert [h.overlay for h in build_report(hits.copy()).sections[0].cards] == first and len(made) == pictures
+    assert why._card_overlay(b"not a picture", b"nor this") is None
+    assert why._card_overlay(b"not a picture", b"nor this") is None and len(made) == pictures + 1
+
+
 def test_the_html_card_shows_the_sentence_and_the_overlay_as_a_visual_aid(report):
     page = render_html(report)
     cards = re.findall(r'<article class="card">.*?</article>', page, flags=re.S)

@@ -12,7 +12,6 @@ import io
 import math
 import threading
 import warnings
-from collections import OrderedDict
 from collections.abc import Callable, Iterable, Sequence
 from typing import TYPE_CHECKING, Any
 
@@ -20,6 +19,7 @@ import numpy as np
 import pandas as pd
 
 from .._extras import require
+from .._recent import Recent
 from .._validate import check_choice, check_frame, check_int
 from ..errors import InvalidInputError
 from ..imaging import thumbnail_png_or_none
@@ -52,9 +52,7 @@ def _group_labels(series: pd.Series) -> list[str]:
 
 
 #: PNGs drawn lately, by what they show: a report exported to HTML, PDF, Excel and Word draws its charts once.
-_DRAWN: OrderedDict[tuple, bytes] = OrderedDict()
-_DRAWN_LOCK = threading.Lock()
-_DRAWN_KEEP = 64
+_DRAWN: Recent[bytes] = Recent(keep=64)
 
 
 def _figure_png(draw: Callable[[Axes], Any], height: float, *, width: float = 8, dpi: int = 100,
@@ -65,26 +63,19 @@ def _figure_png(draw: Callable[[Axes], Any], height: float, *, width: float = 8,
     the same ``shows`` at the same size, matplotlib settings and fonts gives the PNG drawn before."""
     matplotlib = require("matplotlib", CHARTS)
     figure = require("matplotlib.figure", CHARTS)
-
     configure_cjk_font()
-    key = None
-    if shows is not None:
-        key = (shows, height, width, dpi, _FONT_STATE["family"], repr(sorted(matplotlib.rcParams.items())))
-        with _DRAWN_LOCK:
-            if key in _DRAWN:
-                _DRAWN.move_to_end(key)
-                return _DRAWN[key]
-    fig = figure.Figure(figsize=(width, height), dpi=dpi, layout="constrained")
-    draw(fig.subplots())
-    buf = io.BytesIO()
-    fig.savefig(buf, format="png")
-    png = buf.getvalue()
-    if key is not None:
-        with _DRAWN_LOCK:
-            _DRAWN[key] = png
-            while len(_DRAWN) > _DRAWN_KEEP:
-                _DRAWN.popitem(last=False)
-    return png
+
+    def png() -> bytes:
+        fig = figure.Figure(figsize=(width, height), dpi=dpi, layout="constrained")
+        draw(fig.subplots())
+        buf = io.BytesIO()
+        fig.savefig(buf, format="png")
+        return buf.getvalue()
+
+    if shows is None:
+        return png()
+    key = (shows, height, width, dpi, _FONT_STATE["family"], repr(sorted(matplotlib.rcParams.items())))
+    return _DRAWN.get_or_make(key, png)
 
 
 def _column_values(frame: pd.DataFrame) -> tuple:

@@ -11,13 +11,12 @@ legal test (:data:`patsnap_pandas.frame.overlay.CAPTION`); the Excel workbook ha
 from __future__ import annotations
 
 import hashlib
-import threading
-from collections import OrderedDict
 from typing import TYPE_CHECKING
 
 import numpy as np
 import pandas as pd
 
+from .._recent import Recent
 from .._validate import check_int
 from ..errors import InvalidInputError
 from ..frame.format import format_value, is_missing
@@ -37,9 +36,7 @@ _WORK_PX = 256
 WHY_LABEL = "Why it matched"
 #: Card overlays made lately, by the two pictures' digests: a report exported to several formats aligns each
 #: pair once (about 10 ms a card; a 50-product batch has hundreds of cards).
-_MADE: OrderedDict[tuple[bytes, bytes], bytes | None] = OrderedDict()
-_MADE_LOCK = threading.Lock()
-_MADE_KEEP = 2048
+_MADE: Recent[bytes | None] = Recent(keep=2048)
 
 
 def attach_why(df: pd.DataFrame, keep: np.ndarray, hits: list[Hit]) -> None:
@@ -85,20 +82,13 @@ def attach_overlays(sections: list[Section]) -> None:
 
 def _card_overlay(query: bytes, hit: bytes) -> bytes | None:
     """The card's overlay PNG, None for an unreadable picture (the card stands without it); made once per pair."""
-    key = (hashlib.sha256(query).digest(), hashlib.sha256(hit).digest())
-    with _MADE_LOCK:
-        if key in _MADE:
-            _MADE.move_to_end(key)
-            return _MADE[key]
-    try:
-        png: bytes | None = overlay(query, hit, size=OVERLAY_PX, work_px=_WORK_PX).png
-    except Exception:  # noqa: BLE001 - any picture Pillow cannot read or align
-        png = None
-    with _MADE_LOCK:
-        _MADE[key] = png
-        while len(_MADE) > _MADE_KEEP:
-            _MADE.popitem(last=False)
-    return png
+    def made() -> bytes | None:
+        try:
+            return overlay(query, hit, size=OVERLAY_PX, work_px=_WORK_PX).png
+        except Exception:  # noqa: BLE001 - any picture Pillow cannot read or align
+            return None
+
+    return _MADE.get_or_make((hashlib.sha256(query).digest(), hashlib.sha256(hit).digest()), made)
 
 
 def overlay_of(df: pd.DataFrame, position: int, *, size: int | None = None) -> Overlay:

@@ -38,7 +38,7 @@ from __future__ import annotations
 
 import datetime as _dt
 import io
-from collections.abc import Mapping, Sequence
+from collections.abc import Iterator, Mapping, Sequence
 from typing import Any
 
 import numpy as np
@@ -145,6 +145,16 @@ class _Families:
         self.dates[a] = dates
 
 
+def _candidates(owner: list[str], offices: list[str], dates: list, days: int) -> Iterator[tuple[int, int]]:
+    """Pairs of hits that may be one design: the same owner, different offices, filed within ``days``."""
+    for a in range(len(owner)):
+        for b in range(a + 1, len(owner)):
+            day_a, day_b = dates[a], dates[b]
+            if (owner[a] and owner[a] == owner[b] and offices[a] != offices[b]
+                    and day_a is not None and day_b is not None and abs((day_a - day_b).days) <= days):
+                yield a, b
+
+
 def family_ids(df: pd.DataFrame, images: Images = None, aliases: owners.Aliases = None, *,
                similarity: float = SIMILARITY, days: int = PRIORITY_DAYS) -> pd.Series:
     """A family label per hit: the patent number of the family's first filing (see the module's rules).
@@ -185,14 +195,17 @@ def family_ids(df: pd.DataFrame, images: Images = None, aliases: owners.Aliases 
     offices = [format_value(rows[i].get("authority")).upper() for i in hits]
     dates = [parties.date_of(rows[i], "applied") for i in hits]
     owner = ["; ".join(lists.iloc[i]) for i in hits]
-    sigs = [_signature(pictures[i]) for i in hits]
+    sigs: dict[int, np.ndarray | None] = {}  # drawn only for hits that have a candidate (most have none)
+
+    def signature(k: int) -> np.ndarray | None:
+        if k not in sigs:
+            sigs[k] = _signature(pictures[hits[k]])
+        return sigs[k]
+
     pairs = []
-    for a in range(len(hits)):
-        for b in range(a + 1, len(hits)):
-            sig_a, sig_b, day_a, day_b = sigs[a], sigs[b], dates[a], dates[b]
-            if (not owner[a] or owner[a] != owner[b] or offices[a] == offices[b] or sig_a is None
-                    or sig_b is None or day_a is None or day_b is None or abs((day_a - day_b).days) > days):
-                continue
+    for a, b in _candidates(owner, offices, dates, days):
+        sig_a, sig_b = signature(a), signature(b)
+        if sig_a is not None and sig_b is not None:
             score = float(np.dot(sig_a, sig_b))
             if score >= similarity:
                 pairs.append((-score, a, b))

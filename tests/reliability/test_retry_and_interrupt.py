@@ -36,8 +36,9 @@ def test_every_retry_passes_the_rate_limit(sandboxes, clients):
     gaps = _gaps(server, SEARCH)
     assert len(gaps) == 4  # 5 attempts, all billed and all in the ledger
     # at most one call per second (urllib3 used to fire all 5 in 10 ms), measured where the calls arrive: each
-    # gap carries the network's jitter under load, the span from first to last only twice
-    assert min(gaps) >= 0.5 and sum(gaps) >= 3.8
+    # gap carries the network's jitter under load, the span from first to last only twice (a first call that
+    # arrived 0.23 s late made a span of 3.77 s on a machine running five test processes on two cores)
+    assert min(gaps) >= 0.5 and sum(gaps) >= 3.5
     assert client.usage.requests["search"] == 5 and client.usage.retries == 4
 
 

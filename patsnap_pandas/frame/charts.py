@@ -80,7 +80,7 @@ def _figure_png(draw: Callable[[Axes], Any], height: float, *, width: float = 8,
 
 def _column_values(frame: pd.DataFrame) -> tuple:
     """A frame's names and values as plain, comparable values (the ``shows`` of :func:`_figure_png`)."""
-    values = tuple(frame[c].to_numpy(dtype="float64").tobytes() if pd.api.types.is_numeric_dtype(frame[c])
+    values = tuple(frame[c].to_numpy(dtype="float64", na_value=np.nan).tobytes() if pd.api.types.is_numeric_dtype(frame[c])
                    else tuple(format_value(v) for v in frame[c]) for c in frame.columns)
     return (tuple(map(str, frame.columns)), tuple(map(str, frame.index)), str(frame.index.name), values)
 

@@ -41,6 +41,7 @@ _CJK = re.compile("[\u1100-\u11ff\u2e80-\u303f\u3040-\u30ff\u3130-\u318f\u3400-\
 _FIRST_TAG = re.compile(r"^(<[\w:]+)")
 _KANA = re.compile("[\u3040-\u30ff]")
 _HANGUL = re.compile("[\u1100-\u11ff\u3130-\u318f\uac00-\ud7af]")
+_DIGIT_HYPHEN = re.compile(r"(?<=\d)-(?=\d)")  # in a date or a Locarno code: never a line break
 #: The East Asian font and language tag per script: fonts Word has on Windows and macOS.
 CJK_FONTS = {"zh": ("SimSun", "zh-CN"), "ja": ("MS Mincho", "ja-JP"), "ko": ("Malgun Gothic", "ko-KR")}
 
@@ -73,12 +74,15 @@ def text(value: Any) -> str:
 
 def run(value: str, *, bold: bool = False, italic: bool = False, color: str | None = None,
         size: float | None = None, keep: bool = False, underline: bool = False) -> str:
-    """One run of ``value`` (a line break for each newline); ``keep``: hyphens that never break (dates, codes).
+    """One run of ``value`` (a line break for each newline), hyphens between digits never broken (dates, Locarno
+    codes: Word would break "06-01" in a narrow column); ``keep``: no hyphen breaks (numbers such as US-D900000-S).
 
     Examples
     --------
-    >>> run("2020-01-02", keep=True)
+    >>> run("2020-01-02")
     '<w:r><w:t xml:space="preserve">2020</w:t><w:noBreakHyphen/><w:t xml:space="preserve">01</w:t><w:noBreakHyphen/><w:t xml:space="preserve">02</w:t></w:r>'
+    >>> run("a well-known 06-01", keep=False)
+    '<w:r><w:t xml:space="preserve">a well-known 06</w:t><w:noBreakHyphen/><w:t xml:space="preserve">01</w:t></w:r>'
     """
     if not value:
         return ""
@@ -94,7 +98,7 @@ def run(value: str, *, bold: bool = False, italic: bool = False, color: str | No
     for i, line in enumerate(value.split("\n")):
         if i:
             inner.append("<w:br/>")
-        pieces = line.split("-") if keep else [line]
+        pieces = line.split("-") if keep else _DIGIT_HYPHEN.split(line)
         for j, piece in enumerate(pieces):
             if j:
                 inner.append("<w:noBreakHyphen/>")

@@ -100,6 +100,9 @@ def test_word_report_of_one_search(marked, tmp_path):
         ("B. Counsel", "BC", dt.datetime(2026, 12, 3, 16, 5, tzinfo=UTC))]
     assert "by B. Counsel, 2026-12-03 16:05 UTC" in anchored[2][1] and "by A. Analyst, 2026-12-01 09:30 UTC" in tables
     assert "Marked: B. Counsel, 2026-12-03 16:05 UTC" in tables  # on the card
+    # a date or Locarno code never breaks at its hyphen, even in a narrow column (a hyphen in words still may)
+    assert best.loc and re.fullmatch(r"\d\d-\d\d.*", best.loc) and best.loc in tables
+    assert [t.text for t in document.element.body.iter(qn("w:t")) if re.search(r"\d-\d", t.text or "")] == []
     # pictures: the query, a thumbnail per hit, a picture per card side, the chart, the summaries' best matches
     assert len(document.inline_shapes) >= 1 + 12 + 2 * 10 + 1
     # CJK text (the sandbox's Chinese titles and owners, the note) in a font Word has

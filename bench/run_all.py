@@ -35,6 +35,9 @@ The benchmarks:
 * ``hostile_files_bench.py`` (HOSTILE): read_triage refusing crafted workbooks (a 1.5 KB file
   declaring a million rows by 16,384 columns, a deflate bomb, two million rows) against reading
   a normal 100-hit report, with the tracemalloc peak of each refusal;
+* ``word_triage_bench.py`` (WORD TRIAGE): read_triage of a Word report with two reviewers' marks
+  against the Excel report of the same hits, and crafted .docx files (a zip bomb, 210,000 stored
+  rows, entities) refused, with the tracemalloc peak of each;
 * ``interrupt_bench.py`` (INTERRUPTS): how soon a rate-limited batch stops after
   ``_thread.interrupt_main()`` (Jupyter's interrupt on Windows) against a real SIGINT, and the
   billed calls after each;
@@ -42,6 +45,8 @@ The benchmarks:
   morning, against the same P060 searches made at once: wall time, API calls, billed units, equal hits;
 * ``watch_bench.py`` (WATCH): a watch list of 30 products, week 1, the same day again and week 2,
   against the same searches made by hand (``search_designs(refresh=True)`` each): wall time, billed calls;
+* ``why_bench.py`` (WHY): one "why it matched" overlay at the reports' size, the alignment error over
+  40 moved drawings, and building the report model with the overlays against without;
 * ``suite_bench.py`` (SUITE, only with ``--only suite``): ``make test`` against ``make test`` of
   main before issue 22, in one sitting, and ``make test-fast``;
 * ``install_size.py`` (INSTALL): two throwaway venvs under /tmp, ``pip install .`` and
@@ -117,7 +122,8 @@ BENCHMARKS: dict[str, tuple[str, str, str]] = {
     "report": ("report_bench.py", "Reports: HTML, PDF, Excel and Word of a 100-hit search and of a batch of 50 "
                "products x 10 hits (time and file size)", "building the report model of the same frame"),
     "hostile_text": ("hostile_text_bench.py", "Hostile text: the PDF report with one unbroken note of 2,000, 5,000 "
-                     "and 10,000 characters", "the same 10-hit PDF report without a note, in the same run"),
+                     "and 10,000 characters", "the same 10-hit PDF report without a note, by the same engine "
+                     "(Chromium, which \"auto\" picks, and WeasyPrint, the fallback), in the same run"),
     "imports": ("import_bench.py", "Import cost: `import patsnap_pandas` against `import pandas`, "
                 "`patsnap-pandas --version`", "`import pandas` in fresh interpreters of the same run, alternating "
                 "with the package's import"),
@@ -130,6 +136,9 @@ BENCHMARKS: dict[str, tuple[str, str, str]] = {
     "hostile": ("hostile_files_bench.py", "read_triage on hostile files: how fast, and in how little memory, crafted "
                 "workbooks (zip bombs, millions of rows) are refused", "read_triage of a normal 100-hit Excel report "
                 "(the sandbox's report, thumbnails included)"),
+    "word_triage": ("word_triage_bench.py", "read_triage of a Word report: counsel's marks back, and hostile .docx "
+                    "files refused", "read_triage of the Excel report of the same 100-hit sandbox search (20 hits "
+                    "marked by two reviewers, 5 with notes, so 5 comments in the Word report)"),
     "interrupts": ("interrupt_bench.py", "Interrupts: a rate-limited batch stopped by `_thread.interrupt_main()` "
                    "(Jupyter on Windows) and by a real SIGINT",
                    "the same batch stopped by a real SIGINT, alternating in the same run"),
@@ -140,6 +149,8 @@ BENCHMARKS: dict[str, tuple[str, str, str]] = {
     "watch": ("watch_bench.py", "Watch lists: 30 products run in week 1, again the same day, and in week 2, "
               "against the same searches made by hand", "search_designs(image, limit=10, refresh=True) for each of "
               "the 30 products, one after another, on a fresh cache folder, same latency"),
+    "why": ("why_bench.py", "Why it matched: the overlay's cost and accuracy, and what it adds to building a report",
+            "the same report model built without overlays, in the same run"),
     "suite": ("suite_bench.py", "The test suite: `make test` against `make test` of main before issue 22 (8e34bee), "
               "and `make test-fast`", "`make test` of the baseline commit, run first in the same sitting"),
     "install": ("install_size.py", "Install size: a core-only venv against `[all]`, and the import cost on the core",

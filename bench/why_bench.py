@@ -10,7 +10,11 @@ Figures, measured in this one run:
 * building the report model of a 100-hit search and of a batch of products x 10 hits, with the
   overlays (as shipped) and without (``attach_overlays`` replaced by nothing): the ratio.
 
-Run: ``.venv/bin/python bench/why_bench.py [--products N] [--runs N]``.
+The overlays and charts are memoised per process (``report.why._MADE``, ``frame.charts._DRAWN``);
+both memos are emptied before each build, so every run draws them, as a new process would.
+
+Run: ``.venv/bin/python bench/why_bench.py [--products N] [--runs N]``; ``run()`` returns the
+figures for bench/run_all.py.
 """
 
 from __future__ import annotations
@@ -19,6 +23,7 @@ import argparse
 import io
 import os
 import statistics
+import sys
 import time
 
 import numpy as np
@@ -71,26 +76,30 @@ def alignment_error(cases: int, seed: int = 0) -> tuple[float, float]:
     return statistics.median(errors), max(errors)
 
 
-def report_ratio(products: int, runs: int) -> dict[str, float]:
+def report_ratio(products: int, runs: int, out=None) -> dict[str, tuple[list[float], list[float]]]:
+    """{frame: (seconds with overlays, seconds without)} of building the report model, ``runs`` each."""
     from patsnap_pandas import PatsnapClient, samples, search_designs
+    from patsnap_pandas.frame import charts
     from patsnap_pandas.report import model, why
 
-    def timed(df: pd.DataFrame) -> float:
+    def timed(df: pd.DataFrame) -> list[float]:
         times = []
         for _ in range(runs):
+            why._MADE.clear()  # each build draws its overlays and charts, as in a new process
+            charts._DRAWN.clear()
             start = time.perf_counter()
             model.build_report(df)
             times.append(time.perf_counter() - start)
-        return statistics.median(times)
+        return times
 
-    out = {}
+    out_ = {}
     with PatsnapClient.sandbox(corpus_size=600) as client:
         search = search_designs(samples.image("armchair"), client=client, max_results=100)
         names = ["armchair", "desk-lamp", "sneaker", "sneaker-drawing"]
         catalogue = pd.DataFrame({"sku": [f"P-{i}" for i in range(products)],
                                   "photo": [samples.image(names[i % len(names)]) for i in range(products)]})
         batch = catalogue.patsnap.search_each("photo", label_column="sku", limit=10, client=client, progress=False)
-        for name, df in (("search of 100 hits", search), (f"batch of {products} products", batch)):
+        for name, df in (("search of 100 hits", search), (f"batch of {products} products x 10 hits", batch)):
             with_overlays = timed(df)
             shipped = why.attach_overlays
             why.attach_overlays = lambda sections: None  # type: ignore[assignment]
@@ -98,10 +107,34 @@ def report_ratio(products: int, runs: int) -> dict[str, float]:
                 without = timed(df)
             finally:
                 why.attach_overlays = shipped
-            out[name] = with_overlays / without
-            print(f"build_report, {name}: {with_overlays:.2f} s with overlays, {without:.2f} s without, "
-                  f"ratio {with_overlays / without:.2f}")
-    return out
+            out_[name] = (with_overlays, without)
+            if out is not None:
+                print(f"  build_report, {name}: {statistics.median(with_overlays):.2f} s with overlays, "
+                      f"{statistics.median(without):.2f} s without", file=out, flush=True)
+    return out_
+
+
+def _figure(name: str, values: list[float], unit: str, **extra) -> dict:
+    return {"name": name, "unit": unit, "min": min(values), "median": statistics.median(values),
+            "max": max(values), "runs": len(values), "target": "-", "ok": True, **extra}
+
+
+def run(runs: int = 3, products: int = 20, out=None) -> list[dict]:
+    """The figures for bench/run_all.py (and printed to ``out``)."""
+    overlays = [overlay_ms(20) for _ in range(runs)]
+    median, worst = alignment_error(40)
+    figures = [_figure("one overlay at the reports' size (480 px thumbnails aligned at 256 px, a 280 px blend; "
+                       "median of 20 per run)", overlays, "ms"),
+               _figure("alignment error over 40 moved drawings (shifts, scales 0.5-1.6; 256 px canvas): the median",
+                       [median], "px"),
+               _figure("the same: the worst of the 40", [worst], "px", target="<= 2 px", ok=worst <= 2)]
+    for name, (with_overlays, without) in report_ratio(products, runs, out).items():
+        base = statistics.median(without)
+        figures.append(_figure(f"build_report of a {name}, without overlays", without, "s", is_baseline=True))
+        figures.append(_figure(f"build_report of a {name}, with overlays (as shipped)", with_overlays, "s",
+                               ratio=statistics.median(with_overlays) / base,
+                               baseline=f"the same build without overlays ({base:.2f} s)"))
+    return figures
 
 
 def main() -> None:
@@ -110,10 +143,9 @@ def main() -> None:
     parser.add_argument("--runs", type=int, default=3)
     args = parser.parse_args()
     print(f"load average before: {os.getloadavg()[0]:.2f}")
-    print(f"one overlay at report size: {overlay_ms(20):.1f} ms (median of 20)")
-    median, worst = alignment_error(40)
-    print(f"alignment error over 40 moved drawings: median {median:.2f} px, worst {worst:.2f} px (256 px canvas)")
-    report_ratio(args.products, args.runs)
+    for f in run(args.runs, args.products, out=sys.stdout):
+        ratio = f" ({f['ratio']:.2f}x)" if f.get("ratio") else ""
+        print(f"{f['name']}: median {f['median']:.2f} {f['unit']}{ratio}")
     print(f"load average after: {os.getloadavg()[0]:.2f}")
 
 

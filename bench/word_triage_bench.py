@@ -10,7 +10,8 @@ Figures, measured side by side in this one run (min / median / max of N runs):
   counted), a document declaring entities ("billion laughs"). Target: each within 5x the baseline,
   and at most 100 MB of Python memory (tracemalloc peak, in a separate untimed run).
 
-Run: ``.venv/bin/python bench/word_triage_bench.py [--runs N]``.
+Run: ``.venv/bin/python bench/word_triage_bench.py [--runs N]``; ``run()`` returns the figures for
+bench/run_all.py.
 """
 
 from __future__ import annotations
@@ -83,6 +84,44 @@ def _times_ms(path: Path, runs: int) -> list[float]:
     return out
 
 
+def _figure(name: str, times: list[float], **extra) -> dict:
+    return {"name": name, "unit": "ms", "min": min(times), "median": statistics.median(times), "max": max(times),
+            "runs": len(times), "target": "-", "ok": True, **extra}
+
+
+def run(runs: int = 5, out=None) -> list[dict]:
+    """The figures for bench/run_all.py (and printed to ``out``): each file's read against the Excel baseline."""
+    figures = []
+    with tempfile.TemporaryDirectory() as tmp:
+        files = _files(Path(tmp))
+        _read(files["word"])  # imports warmed
+        base = statistics.median(_times_ms(files["excel"], runs))
+        for name, path in files.items():
+            times = _times_ms(path, runs)
+            tracemalloc.start()
+            result = _read(path)
+            peak = tracemalloc.get_traced_memory()[1] / 2**20
+            tracemalloc.stop()
+            said = f"{len(result)} rows" if hasattr(result, "columns") else str(result).split(": ", 1)[-1][:70]
+            ratio = statistics.median(times) / base
+            if name == "excel":
+                figure = _figure(f"read_triage of the 100-hit Excel report ({said}; peak {peak:.1f} MB)", times,
+                                 is_baseline=True)
+            elif name == "word":
+                figure = _figure(f"read_triage of the 100-hit Word report, rows and comments ({said}; peak "
+                                 f"{peak:.1f} MB)", times, ratio=ratio, baseline="the Excel report",
+                                 target="<= 2x", ok=ratio <= 2)
+            else:
+                refused = isinstance(result, Exception)
+                figure = _figure(f"refusal: {name} (peak {peak:.1f} MB; {'refused' if refused else 'READ'})", times,
+                                 ratio=ratio, baseline="the Excel report", target="<= 5x and <= 100 MB, refused",
+                                 ok=refused and ratio <= 5 and peak <= 100)
+            figures.append(figure)
+            if out is not None:
+                print(f"  {figure['name']}: median {figure['median']:.1f} ms ({ratio:.2f}x)", file=out, flush=True)
+    return figures
+
+
 def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--runs", type=int, default=5)
@@ -90,21 +129,7 @@ def main(argv: list[str] | None = None) -> int:
     import os
 
     print(f"load average at start: {', '.join(f'{x:.2f}' for x in os.getloadavg())}")
-    with tempfile.TemporaryDirectory() as tmp:
-        files = _files(Path(tmp))
-        _read(files["word"])  # imports warmed
-        base = statistics.median(_times_ms(files["excel"], args.runs))
-        print(f"{'read_triage of':50} {'min':>8} {'median':>8} {'max':>8}  ratio  peak MB  result")
-        for name, path in files.items():
-            times = _times_ms(path, args.runs)
-            tracemalloc.start()
-            result = _read(path)
-            peak = tracemalloc.get_traced_memory()[1] / 2**20
-            tracemalloc.stop()
-            said = f"{len(result)} rows" if hasattr(result, "columns") else str(result).split(": ", 1)[-1][:70]
-            label = {"excel": "the 100-hit Excel report (baseline)", "word": "the 100-hit Word report"}.get(name, name)
-            print(f"{label:50} {min(times):8.1f} {statistics.median(times):8.1f} {max(times):8.1f}  "
-                  f"{statistics.median(times) / base:5.2f}  {peak:7.1f}  {said}")
+    run(args.runs, out=sys.stdout)
     return 0
 
 

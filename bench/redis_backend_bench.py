@@ -12,7 +12,8 @@ Figures, each as min / median / max over the runs (microseconds or milliseconds)
 * the shared rate limit: starts admitted per second from 4 threads on 4 backends at 50/s.
 
 A real redis-server on a free loopback port (patsnap_pandas.testing.RedisServer).
-Run: ``.venv/bin/python bench/redis_backend_bench.py [--reads 500]``.
+Run: ``.venv/bin/python bench/redis_backend_bench.py [--reads 500]``; ``run()`` returns the figures for
+bench/run_all.py (each Redis figure with its ratio to the local counterpart measured beside it).
 """
 
 from __future__ import annotations
@@ -45,9 +46,17 @@ def _times(call, runs: int) -> list[float]:
     return out
 
 
-def _row(name: str, values: list[float], scale: float, unit: str) -> str:
-    return (f"| {name} | {min(values) * scale:.0f} | {statistics.median(values) * scale:.0f} | "
-            f"{max(values) * scale:.0f} | {unit} |")
+def _figure(name: str, values: list[float], scale: float, unit: str, **extra) -> dict:
+    scaled = [v * scale for v in values]
+    return {"name": name, "unit": unit, "min": min(scaled), "median": statistics.median(scaled), "max": max(scaled),
+            "runs": len(values), "target": "-", "ok": True, **extra}
+
+
+def _pair(name: str, shared: list[float], local: list[float], local_name: str, scale: float, unit: str) -> list[dict]:
+    """The local counterpart (the baseline) and the Redis figure with its ratio to it."""
+    base = _figure(f"{name}, {local_name}", local, scale, unit, is_baseline=True)
+    return [base, _figure(f"{name}, Redis", shared, scale, unit, ratio=statistics.median(shared) /
+                          statistics.median(local), baseline=f"{local_name} ({base['median']:.0f} {unit})")]
 
 
 def _cache_a_search(sandbox, cache) -> str:
@@ -61,12 +70,10 @@ def _cache_a_search(sandbox, cache) -> str:
     return max(keys, key=lambda key: len(str(cache.get_response(key).content)))
 
 
-def main(argv: list[str] | None = None) -> int:
-    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
-    parser.add_argument("--reads", type=int, default=500)
-    args = parser.parse_args(argv)
+def run(reads: int = 500, out=None) -> list[dict]:
+    """The figures for bench/run_all.py (and printed to ``out``)."""
     server = RedisServer()
-    rows = []
+    figures: list[dict] = []
     try:
         backend = RedisBackend(server.url)
         with tempfile.TemporaryDirectory() as folder:
@@ -75,23 +82,22 @@ def main(argv: list[str] | None = None) -> int:
             shared.put("p1", "https://img.example/p1.png", image)
             local.put("p1", "https://img.example/p1.png", image)
             key = shared.key("p1", "https://img.example/p1.png")
-            rows.append(_row("thumbnail read, Redis", _times(lambda: shared._read(key), args.reads), 1e6, "µs"))
-            rows.append(_row("thumbnail read, disk", _times(lambda: local._read(key), args.reads), 1e6, "µs"))
+            figures += _pair("thumbnail read", _times(lambda: shared._read(key), reads),
+                             _times(lambda: local._read(key), reads), "disk", 1e6, "µs")
 
             memo_r, memo_l = backend.upload_memo(), UploadMemo(Path(folder) / "uploads.sqlite")
             for memo in (memo_r, memo_l):
                 memo.put("sha", "https://img.example/q.png", 0.0, 4e9)
-            rows.append(_row("upload memo get, Redis", _times(lambda: memo_r.get("sha"), args.reads), 1e6, "µs"))
-            rows.append(_row("upload memo get, SQLite", _times(lambda: memo_l.get("sha"), args.reads), 1e6, "µs"))
+            figures += _pair("upload memo get", _times(lambda: memo_r.get("sha"), reads),
+                             _times(lambda: memo_l.get("sha"), reads), "SQLite", 1e6, "µs")
 
             cache_r, cache_l = backend.http_cache(), SQLiteCache(Path(folder) / "http.sqlite")
             with start_sandbox(corpus_size=200) as sandbox:
                 key_r, key_l = _cache_a_search(sandbox, cache_r), _cache_a_search(sandbox, cache_l)
             size = len(cache_r.get_response(key_r).content)
-            rows.append(_row(f"HTTP cache read of a 50-hit page ({size} bytes), Redis (JSON)",
-                             _times(lambda: cache_r.get_response(key_r), args.reads), 1e6, "µs"))
-            rows.append(_row("HTTP cache read of the same page, SQLite",
-                             _times(lambda: cache_l.get_response(key_l), args.reads), 1e6, "µs"))
+            figures += _pair(f"HTTP cache read of a 50-hit page ({size:,} bytes; JSON on Redis)",
+                             _times(lambda: cache_r.get_response(key_r), reads),
+                             _times(lambda: cache_l.get_response(key_l), reads), "SQLite", 1e6, "µs")
             cache_l.close()
 
         handovers: list[float] = []
@@ -112,7 +118,8 @@ def main(argv: list[str] | None = None) -> int:
             with other.single_flight().hold(f"k{i}"):
                 handovers.append(time.perf_counter() - stamp[0])
             thread.join()
-        rows.append(_row("lock hand-over (release -> next holder)", handovers, 1e3, "ms"))
+        figures.append(_figure("lock hand-over on Redis (release -> the next holder, another backend)", handovers,
+                               1e3, "ms"))
 
         starts: list[float] = []
         guard = threading.Lock()
@@ -133,9 +140,19 @@ def main(argv: list[str] | None = None) -> int:
         rate = (len(starts) - 1) / (max(starts) - min(starts))
     finally:
         server.stop()
-    print("| figure | min | median | max | unit |\n|---|---|---|---|---|")
-    print("\n".join(rows))
-    print(f"| shared rate limit 50/s, 4 threads on 4 backends, 3 s | - | {rate:.1f} | - | starts/s |")
+    figures.append({**_figure("shared rate limit of 50/s: starts admitted from 4 threads on 4 backends over 3 s",
+                              [rate], 1, "starts/s"), "target": "<= 50/s", "ok": rate <= 50 * 1.02})
+    if out is not None:
+        for f in figures:
+            print(f"  {f['name']}: median {f['median']:.1f} {f['unit']}", file=out, flush=True)
+    return figures
+
+
+def main(argv: list[str] | None = None) -> int:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--reads", type=int, default=500)
+    args = parser.parse_args(argv)
+    run(args.reads, out=sys.stdout)
     return 0
 
 

@@ -30,6 +30,8 @@ The benchmarks:
   same run (fresh interpreters, alternating), ``patsnap-pandas --version`` wall time.
 * ``team_bench.py`` (TEAM): a cached search on a shared Redis against the local SQLite folder, and
   one batch over 1, 2 and 4 processes against the floor one shared rate limit sets;
+* ``redis_backend_bench.py`` (REDIS PARTS): thumbnail, upload-memo and HTTP-cache reads on Redis against
+  the disk and SQLite counterparts, a lock hand-over between two backends, the shared rate limit;
 * ``budget_bench.py`` (BUDGET): counting one billed call in memory, SQLite and Redis, against one
   billed call to the sandbox;
 * ``hostile_files_bench.py`` (HOSTILE): read_triage refusing crafted workbooks (a 1.5 KB file
@@ -131,6 +133,9 @@ BENCHMARKS: dict[str, tuple[str, str, str]] = {
              "one batch over 1, 2 and 4 processes under one shared rate limit",
              "the same cached search on the local SQLite folder; the floor the shared rate limit sets "
              "((billed calls - 1) / rate)"),
+    "redis_backend": ("redis_backend_bench.py", "The Redis building blocks beside their local counterparts: "
+                      "thumbnail, upload-memo and HTTP-cache reads, a lock hand-over, the shared rate limit",
+                      "the same read from the local counterpart (disk or SQLite), in the same run"),
     "budget": ("budget_bench.py", "Budget: the cost of counting one billed call (memory, SQLite, Redis)",
                "one billed call to the sandbox on loopback"),
     "hostile": ("hostile_files_bench.py", "read_triage on hostile files: how fast, and in how little memory, crafted "

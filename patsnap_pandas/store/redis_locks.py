@@ -28,8 +28,7 @@ __all__ = ["LOCK_LEASE_S", "RedisSingleFlight"]
 #: Seconds a single-flight lease lives unless renewed; it is renewed every fifth of that while held,
 #: so the lock of a crashed (SIGKILLed, unplugged) holder is free again within this time.
 LOCK_LEASE_S = 5.0
-#: Seconds between two tries of a busy lock.
-LOCK_POLL_S = 0.02
+LOCK_POLL_S = locks.LOCK_POLL_S  # one pace for a busy lock, local or shared
 
 
 class RedisSingleFlight(locks.SingleFlight):

@@ -54,3 +54,12 @@ def test_a_section_not_on_the_page_goes_before_regenerate():
     assert new.startswith("# Benchmarks\n\n## Import cost") and new.endswith("|\n\n## Regenerate\n\nmake bench\n")
     again, _ = RUN_ALL.splice(new, "imports", RUN_ALL.section("imports", _result(0.05), separate_run=INFO))
     assert again == new  # splicing the same section twice changes nothing
+
+
+def test_every_benchmark_script_is_run_by_make_bench_and_gives_figures():
+    """A script in bench/ that run_all does not list, or that has no run(), never reaches docs/benchmarks.md."""
+    scripts = {p.name for p in (ROOT / "bench").glob("*.py")} - {"run_all.py"}
+    listed = {script for script, _what, _baseline in RUN_ALL.BENCHMARKS.values()}
+    assert scripts - listed == set()
+    for script in sorted(scripts - {"sandbox_bench.py"}):  # run_all adapts the sandbox's rows itself
+        assert "\ndef run(" in (ROOT / "bench" / script).read_text(), script

@@ -36,6 +36,7 @@ from ..frame.format import format_value, is_missing
 from ..frame.links import public_record_url
 from .job_model import Exclusion, Job
 from .model import CARD_PX, REQUIRED_COLUMNS, Hit, Report, _date, _hit, _text, build_report
+from .why import why_counted_over
 
 __all__ = ["DISAGREE_DAYS", "JOB_TITLES", "PROVENANCE_KEYS", "REASON_COLUMNS", "clearance_report", "comparison",
            "expiry_words", "hit_picture", "markets_in_words", "prior_art_report"]
@@ -372,7 +373,8 @@ def _common(kept: pd.DataFrame, excluded: pd.DataFrame | None, attrs: dict[str, 
     if excluded is not None and not isinstance(excluded, pd.DataFrame):
         raise InvalidInputError(f"excluded={type(excluded).__name__} is not valid: expected the job's frame of "
                                 "excluded hits, or None.")
-    base = build_report(_frame(kept, attrs), title=title or JOB_TITLES[kind], subtitle=subtitle, author=author,
+    shown = why_counted_over(kept, excluded)  # a hit's place among every hit of the search, not the kept ones
+    base = build_report(_frame(shown, attrs), title=title or JOB_TITLES[kind], subtitle=subtitle, author=author,
                         organisation=organisation, notes=notes, landscape=False)  # a job report has no landscape
     rows = [h for s in base.sections for h in s.hits]
     exclusions = [_exclusion(r) for r in ([] if excluded is None else excluded.to_dict("records"))]

@@ -26,6 +26,7 @@ import pandas as pd
 
 from ..errors import InvalidInputError
 from .model import Report, build_report
+from .why import why_counted_over
 
 __all__ = ["digest_report", "digest_title"]
 
@@ -71,7 +72,8 @@ def digest_report(hits: pd.DataFrame, *, everything: bool = False, title: str | 
         raise InvalidInputError("hits is not valid: expected the frame a watch run returned (Watch.run()), "
                                 "with the column 'new'.")
     new = hits["new"].fillna(False).astype(bool)
-    shown = hits if everything else hits[new.to_numpy()]
+    old = None if everything else hits[~new.to_numpy()]
+    shown = why_counted_over(hits if everything else hits[new.to_numpy()], old)  # places among all the run's hits
     shown = shown.reset_index(drop=True)
     shown.attrs = dict(hits.attrs)
     name, day = str(hits.attrs["watch"]), str(hits.attrs.get("watch_day", ""))

@@ -26,7 +26,7 @@ from ..frame.why import why_frame
 if TYPE_CHECKING:
     from .model import Hit, Section
 
-__all__ = ["OVERLAY_PX", "WHY_LABEL", "attach_overlays", "attach_why", "overlay_of"]
+__all__ = ["OVERLAY_PX", "WHY_LABEL", "attach_overlays", "attach_why", "overlay_of", "why_counted_over"]
 
 #: The overlay's longest side in a report (shown at up to 240 px; 34 mm in print).
 OVERLAY_PX = 280
@@ -53,9 +53,34 @@ def attach_why(df: pd.DataFrame, keep: np.ndarray, hits: list[Hit]) -> None:
     """
     if "score" not in df.columns or not hits:
         return
-    sentences = why_frame(df)["why"].to_numpy()[np.asarray(keep, dtype=bool)]
+    sentences = (df["why"] if "why" in df.columns else why_frame(df)["why"]).to_numpy()[np.asarray(keep, dtype=bool)]
     for hit, text in zip(hits, sentences, strict=True):
         hit.why = "" if text is None or text is pd.NA else str(text)
+
+
+def why_counted_over(part: pd.DataFrame, *rest: pd.DataFrame | None) -> pd.DataFrame:
+    """``part`` with a ``why`` column counted over the whole search: ``part`` and the ``rest`` of its hits.
+
+    A job keeps some hits of a search (clearance: those in force; a watch digest: the new ones);
+    a hit's place, its gap to the next hit and "the last hit fetched" are facts of the search,
+    so they are counted over every hit it returned, not over the rows a report shows.
+
+    Examples
+    --------
+    >>> import pandas as pd
+    >>> search = pd.DataFrame({"patent_id": ["a", "b", "c"], "patent_pn": ["A", "B", "C"], "score": [0.9, 0.8, 0.5]})
+    >>> why_counted_over(search.iloc[[1]], search.iloc[[0, 2]])["why"].tolist()
+    ['0.30 above the next hit; 2nd of 3.']
+    """
+    others = [r for r in rest if r is not None and len(r) and "score" in r.columns]
+    if "score" not in part.columns:
+        return part
+    whole = pd.concat([part.drop(columns=["why"], errors="ignore"),
+                       *(r.drop(columns=["why"], errors="ignore") for r in others)], ignore_index=True)
+    whole.attrs = dict(part.attrs)
+    out = part.copy()
+    out["why"] = why_frame(whole)["why"].to_numpy()[:len(part)]
+    return out
 
 
 def attach_overlays(sections: list[Section]) -> None:

@@ -288,3 +288,12 @@ def test_excel_workbook_of_prior_art(evidence, corpus, tmp_path):
     assert len(compare._images) == 1 and compare._images[0].width > 3 * 200
     texts = [c.value for r in compare.iter_rows() for c in r if c.value]
     assert any(t.startswith("Registered design: ") and "Closest prior art: " in t for t in texts)
+
+
+def test_a_kept_hits_place_is_counted_over_every_hit_of_the_search(clearance_frames):
+    kept, excluded, provenance = clearance_frames
+    kept, excluded = kept.iloc[1:], __import__("pandas").concat([kept.iloc[:1], excluded])  # the best hit excluded
+    job = clearance_report(kept, excluded, provenance).job
+    said = {h.number: h.why for h in job.rows}
+    assert said[kept["patent_pn"].iloc[0]].endswith("2nd of 12 (top 17 %).")  # not "1st of 6"
+    assert not any("the only scored hit" in w or " of 6" in w for w in said.values()), said

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import re
+
 import pandas as pd
 import pytest
 
@@ -31,6 +33,11 @@ def test_the_digest_shows_the_new_designs_of_each_product_escaped(sandbox, make_
 
     everything = digest_report(hits, everything=True)
     assert everything.hit_count == 30 and everything.title == model.title
+    # a new design's place is its place among all the product's hits of the run, not among the new ones
+    places = {h.number: h.why.rsplit("; ", 1)[-1] for s in model.sections for h in s.hits}
+    assert all(re.fullmatch(r"\d+(st|nd|rd|th) of 10 \(top \d+ %\)\.", p) for p in places.values()), places
+    assert places == {h.number: h.why.rsplit("; ", 1)[-1] for s in everything.sections for h in s.hits
+                      if h.number in places}
 
 
 def test_nothing_new_is_said_and_other_frames_are_refused(sandbox, make_client, products):

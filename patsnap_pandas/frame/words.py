@@ -60,6 +60,11 @@ SANDBOX_BANNER = "SANDBOX \u2014 synthetic designs, not PatSnap data"
 SANDBOX_SOURCE = "sandbox"
 PATSNAP_SOURCE = "patsnap"
 
+#: The summaries of a report without hits (a watch digest with nothing new), instead of "owners unknown".
+NO_HITS_TO_SUMMARISE = "No hits in this report: no owner or office to summarise."
+#: A batch report's product table when no product has a hit to show.
+NO_PRODUCTS_SHOWN = "None: no product has a hit in this report."
+
 #: What a similarity score is and is not (shown in every report).
 SCORE_NOTE = (
     "The similarity score says how alike two images look to PatSnap's image search "

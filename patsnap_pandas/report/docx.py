@@ -121,7 +121,7 @@ class _Writer:
         rows = p.search_rows(hits)
         if r.batch:
             rows.insert(1, ("Products", f"{len(r.sections)}: " + ", ".join(s.query for s in r.sections[:12])
-                            + (", ..." if len(r.sections) > 12 else "")))
+                            + (", ..." if len(r.sections) > 12 else "") if r.sections else words.NO_PRODUCTS_SHOWN))
         p.summary(rows, hits)
         p.heading("Search coverage and method")
         p.kv(r.method)

@@ -15,7 +15,7 @@ from ..frame import words
 from ..frame.families import DESIGNS_NOTE
 from ..frame.format import truncate
 from ..frame.overlay import CAPTION as OVERLAY_CAPTION
-from ..frame.parties import NO_OWNER, NO_OWNERS_SENTENCE
+from ..frame.parties import NO_OWNER
 from .clearance import expiry_words
 from .docx_xml import CM, Body, para, run, table
 from .model import GroupRow, Hit, Report, Section
@@ -243,6 +243,9 @@ class Parts:
             rows.append([*first, para(self.body.picture(best.image, SMALL_BOX, SMALL_BOX, best.number), style="Cell"),
                          para(self.body.link(best.number, best.link), style="Cell"),
                          para(run(_score(best)), style="Cell", align="right"), para(run(best.title), style="Cell")])
+        if not rows:
+            self.text(words.NO_PRODUCTS_SHOWN, muted=True)
+            return
         heads = ("Product image", "Product", "Hits", "Closest hit", "Number", "Score", "Title")
         self.body.append(table(widths, rows, header=[self._head(h) for h in heads]))
 
@@ -371,7 +374,7 @@ class Parts:
         r = self.report
         self.heading("Summaries")
         if not r.by_assignee:
-            self.text(NO_OWNERS_SENTENCE, muted=True)
+            self.text(r.no_owners_note, muted=True)
         for title, name, rows in (("Per owner", "Owner", r.by_assignee), ("Per office", "Office", r.by_authority)):
             if rows:
                 self.heading(title, 2)

@@ -21,7 +21,6 @@ from .._extras import require
 from ..frame import words
 from ..frame.families import DESIGNS_NOTE
 from ..frame.format import truncate
-from ..frame.parties import NO_OWNERS_SENTENCE
 from ..frame.schema import RELEVANCE_VALUES
 from ..imaging import thumbnail_png_or_none
 from ..safe_text import xml_safe
@@ -179,7 +178,7 @@ def _summary(report: Report, sheet: Any, fmt: dict) -> None:
             continue
         row = _group_table(sheet, row, title, groups, fmt)
     if not report.by_assignee:
-        _text(sheet, row, 0, NO_OWNERS_SENTENCE, fmt["muted"])
+        _text(sheet, row, 0, report.no_owners_note, fmt["muted"])
 
 
 def _label_rows(sheet: Any, row: int, rows: list[tuple[str, str]], fmt: dict) -> int:

@@ -11,11 +11,11 @@ from contextvars import ContextVar
 from pathlib import Path
 
 from .._html import breakable, data_uri, escape, page
+from ..frame import words
 from ..frame.compare import THREE_WAY_CSS
 from ..frame.families import DESIGNS_NOTE
 from ..frame.format import truncate
 from ..frame.overlay import CAPTION as OVERLAY_CAPTION
-from ..frame.parties import NO_OWNERS_SENTENCE
 from .clearance import expiry_words
 from .job_model import Exclusion, Job
 from .landscape import LANDSCAPE_CSS, section_html
@@ -460,7 +460,7 @@ def _summaries(report: Report) -> str:
     if report.by_assignee:
         parts.append("<h3>Per assignee</h3>" + _groups(report.by_assignee, "Assignee"))
     else:
-        parts.append(f'<p class="muted">{breakable(NO_OWNERS_SENTENCE)}</p>')
+        parts.append(f'<p class="muted">{breakable(report.no_owners_note)}</p>')
     if report.by_authority:
         parts.append("<h3>Per authority</h3>" + _groups(report.by_authority, "Authority"))
     parts.append("</section>")
@@ -479,6 +479,8 @@ def _overview(report: Report) -> str:
                     f'<td class="num">{_score(best)}</td><td class="text">{breakable(best.title)}</td>')
         rows.append(f'<tr><td class="image">{_img(row.query_image, row.query)}</td><td>{breakable(row.query)}</td>'
                     f'<td class="num">{row.hits}</td>{tail}</tr>')
+    if not rows:
+        return f'<section><h2>Products</h2><p class="muted">{escape(words.NO_PRODUCTS_SHOWN)}</p></section>'
     return ('<section><h2>Products</h2><table class="overview"><thead><tr><th>Product image</th><th>Product</th>'
             '<th class="num">Hits</th><th>Closest hit</th><th>Number</th><th class="num">Score</th><th>Title</th>'
             f'</tr></thead><tbody>{"".join(rows)}</tbody></table></section>')

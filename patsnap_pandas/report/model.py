@@ -319,6 +319,11 @@ class Report:
     def hit_count(self) -> int:
         return sum(len(s.hits) for s in self.sections)
 
+    @property
+    def no_owners_note(self) -> str:
+        """What the summaries say when they list no owner: none given, or no hit to summarise."""
+        return parties.NO_OWNERS_SENTENCE if self.hit_count else words.NO_HITS_TO_SUMMARISE
+
 
 def build_report(df: pd.DataFrame, *, title: str = "Design search report", subtitle: str | None = None,
                  author: str | None = None, organisation: str | None = None, include: str = "all",

@@ -4,12 +4,14 @@ from __future__ import annotations
 
 import re
 
+import docx
 import pandas as pd
 import pytest
 
 from patsnap_pandas import Watch
 from patsnap_pandas.errors import InvalidInputError
-from patsnap_pandas.report import render_html
+from patsnap_pandas.frame import words
+from patsnap_pandas.report import render_html, write_docx
 from patsnap_pandas.report.watch import digest_report
 from tests.helpers import WATCH_T0, WATCH_T1, assert_safe_html
 
@@ -40,13 +42,20 @@ def test_the_digest_shows_the_new_designs_of_each_product_escaped(sandbox, make_
                       if h.number in places}
 
 
-def test_nothing_new_is_said_and_other_frames_are_refused(sandbox, make_client, products):
+def test_nothing_new_is_said_and_other_frames_are_refused(sandbox, make_client, products, tmp_path):
     client = make_client()
-    watch = Watch("chairs", {"C-100": products["C-100"]}, limit=3)
+    watch = Watch("chairs", products, limit=3)
     watch.run(client=client, as_of=WATCH_T0)
     again = watch.run(client=client, as_of=WATCH_T0)
     model = digest_report(again)
     assert model.title == "Watch 'chairs': nothing new" and model.hit_count == 0
-    assert "nothing new" in assert_safe_html(render_html(model), "empty digest")
+    html = assert_safe_html(render_html(model), "empty digest")
+    assert "nothing new" in html and words.NO_PRODUCTS_SHOWN in html and words.NO_HITS_TO_SUMMARISE in html
+    assert "Owners unknown" not in html  # no hit, so no owner is missing
+    document = docx.Document(write_docx(model, tmp_path / "digest.docx"))
+    rows = [[c.text for c in r.cells] for t in document.tables for r in t.rows]
+    assert ["Products", words.NO_PRODUCTS_SHOWN] in rows  # the summary's row (was "Products 0:")
+    text = "\n".join([p.text for p in document.paragraphs] + [c for r in rows for c in r])
+    assert "Owners unknown" not in text and words.NO_HITS_TO_SUMMARISE in text
     with pytest.raises(InvalidInputError, match="the frame a watch run returned"):
         digest_report(pd.DataFrame({"patent_pn": ["CN1S"]}))

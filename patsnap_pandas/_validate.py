@@ -31,6 +31,7 @@ import os
 import re
 import sys
 from collections.abc import Collection, Hashable, Iterable
+from pathlib import Path
 from typing import TYPE_CHECKING, Any, Literal, overload
 
 from .errors import FilterError, InvalidInputError, InvalidTypeError
@@ -40,7 +41,7 @@ if TYPE_CHECKING:
 
 __all__ = ["check_int", "check_optional_int", "check_number", "check_rate", "check_duration", "check_choice",
            "check_flag", "check_date", "check_optional_date", "check_frame", "check_column", "invalid", "one_of",
-           "shorten", "megabytes"]
+           "shorten", "megabytes", "check_output_path"]
 
 #: Which bounds of a range are allowed themselves (pandas' ``Series.between`` words).
 Inclusive = Literal["both", "neither", "left", "right"]
@@ -508,3 +509,33 @@ def check_reviewer(value: Any, name: str = "by") -> str:
     if not text.isprintable():
         raise invalid(name, value, "holds a control character", allowed)
     return text
+
+
+#: The files the package writes, by suffix: a report written under another format's suffix would not open.
+_FORMATS = {".html": "HTML", ".htm": "HTML", ".pdf": "PDF", ".docx": "Word", ".doc": "Word", ".xlsx": "Excel",
+            ".xls": "Excel", ".csv": "CSV", ".json": "JSON", ".parquet": "Parquet", ".png": "PNG"}
+
+
+def check_output_path(value: Any, name: str, suffixes: tuple[str, ...]) -> Path:
+    """``value`` as a Path to write a file of the format of ``suffixes`` (the first is the usual one).
+
+    A path ending in the suffix of another format is refused (a Word file named ``.pdf`` would
+    not open); a path without a suffix, or with one the package does not write, is accepted.
+
+    Examples
+    --------
+    >>> check_output_path("chairs.docx", "path", (".docx",)).name
+    'chairs.docx'
+    >>> check_output_path("chairs.pdf", "path", (".docx",))
+    Traceback (most recent call last):
+    ...
+    patsnap_pandas.errors.InvalidInputError: path='chairs.pdf' is not valid: a Word file named .pdf would not open as PDF. Allowed: a path ending in .docx.
+    """
+    if not isinstance(value, (str, os.PathLike)) or not str(value).strip():
+        raise invalid(name, value, "not a file path", f"a path ending in {suffixes[0]}")
+    path = Path(value)
+    suffix = path.suffix.lower()
+    if suffix in _FORMATS and suffix not in suffixes:
+        raise invalid(name, str(value), f"a {_FORMATS[suffixes[0]]} file named {suffix} would not open as "
+                      f"{_FORMATS[suffix]}", f"a path ending in {' or '.join(suffixes)}")
+    return path

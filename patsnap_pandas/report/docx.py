@@ -24,7 +24,7 @@ from typing import Any
 import pandas as pd
 
 from .._extras import require
-from .._validate import check_choice
+from .._validate import check_choice, check_output_path
 from ..errors import InvalidInputError
 from ..frame import words
 from ..safe_text import display_safe
@@ -76,6 +76,7 @@ def write_docx(report: Report | pd.DataFrame, path: str | Path, page_size: str =
     ['relevant: same backrest']
     >>> client.close()
     """
+    target = check_output_path(path, "path", (".docx",))
     check_choice(page_size, "page_size", PAGE_SIZES, what="page size")
     if isinstance(report, pd.DataFrame):
         allowed = [name for name in inspect.signature(build_report).parameters if name != "df"]
@@ -98,7 +99,6 @@ def write_docx(report: Report | pd.DataFrame, path: str | Path, page_size: str =
         writer.search()
     writer.add_comments()
     _properties(doc, report)
-    target = Path(path)
     doc.save(str(target))
     return target
 

@@ -18,6 +18,7 @@ from pathlib import Path
 from typing import Any
 
 from .._extras import require
+from .._validate import check_output_path
 from ..frame import words
 from ..frame.families import DESIGNS_NOTE
 from ..frame.format import truncate
@@ -63,9 +64,9 @@ def write_excel(report: Report, path: str | Path) -> Path:
     ['Summary', 'Hits', 'About']
     >>> client.close()
     """
+    target = check_output_path(path, "path", (".xlsx",))
     xlsxwriter = require("xlsxwriter", "Writing Excel reports")
 
-    target = Path(path)
     options = {"strings_to_formulas": False, "strings_to_urls": False, "strings_to_numbers": False}
     with xlsxwriter.Workbook(str(target), options) as book:
         fmt = _formats(book)

@@ -11,6 +11,7 @@ from contextvars import ContextVar
 from pathlib import Path
 
 from .._html import breakable, data_uri, escape, page
+from .._validate import check_output_path
 from ..frame import words
 from ..frame.compare import THREE_WAY_CSS
 from ..frame.families import DESIGNS_NOTE
@@ -208,7 +209,7 @@ def write_html(report: Report, path: str | Path) -> Path:
     True
     >>> client.close()
     """
-    target = Path(path)
+    target = check_output_path(path, "path", (".html", ".htm"))
     target.write_text(render_html(report), encoding="utf-8")
     return target
 

@@ -26,7 +26,7 @@ from pathlib import Path
 from typing import Any
 
 from .._extras import require
-from .._validate import check_choice
+from .._validate import check_choice, check_output_path
 from ..frame.format import truncate
 from ..imaging import image_mime
 from .html import IMAGE_SCHEME, render_html
@@ -82,6 +82,7 @@ def write_pdf(report: Report, path: str | Path, page_size: str = "A4", engine: s
     b'%PDF-'
     >>> client.close()
     """
+    path = check_output_path(path, "path", (".pdf",))
     check_choice(page_size, "page_size", PAGE_SIZES, what="page size")
     if pdf_engine(engine) == "chromium":
         from .pdf_chromium import ChromiumUnavailable, chromium_page, print_pdf

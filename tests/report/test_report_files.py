@@ -201,3 +201,17 @@ def test_writing_a_pdf_leaves_pillow_strict_about_truncated_images(hits, tmp_pat
     png = buf.getvalue()
     with pytest.raises(ImageInputError, match="corrupt or truncated"):
         prepare_image(png[: len(png) // 2])
+
+
+@pytest.mark.parametrize("writer, wrong, usual", [
+    ("write_docx", "for-counsel.pdf", ".docx"), ("write_pdf", "chairs.docx", ".pdf"),
+    ("write_html", "chairs.xlsx", ".html"), ("write_excel", "chairs.html", ".xlsx")])
+def test_a_report_named_with_another_formats_suffix_is_refused_before_anything_is_written(marked, tmp_path, writer,
+                                                                                            wrong, usual):
+    from patsnap_pandas import report as reports
+
+    (out := tmp_path / "out").mkdir()
+    with pytest.raises(InvalidInputError, match=rf"^path='.*{re.escape(wrong)}' is not valid: .* would not open as "
+                                                 rf".*Allowed: a path ending in {re.escape(usual)}"):
+        getattr(reports, writer)(build_report(marked), out / wrong)
+    assert list(out.iterdir()) == []

@@ -20,6 +20,7 @@ Examples
 from __future__ import annotations
 
 import base64
+import re
 import html
 from typing import Any
 
@@ -49,18 +50,27 @@ def escape(text: Any) -> str:
     return html.escape(display_safe(str(text)), quote=True)
 
 
+#: A hyphenated word with a digit in it (2040-03-22, 06-01, WCH-7007), in escaped text.
+_CODE = re.compile(r"(?<![\w&#;-])(?=[\w-]*\d)\w+(?:-\w+)+(?![\w-])")
+
+
 def breakable(text: Any, every: int = BREAK_EVERY, longer_than: int = BREAK_RUNS) -> str:
     """:func:`escape`, with a ``<wbr>`` every ``every`` characters in runs longer than ``longer_than``.
 
     Element content only (never an attribute value). Under ``white-space: nowrap`` (numbers,
-    dates, codes) a ``<wbr>`` does nothing, so they still never break.
+    dates, codes) a ``<wbr>`` does nothing, so they still never break. A hyphenated word with a
+    digit in it (a date, a Locarno class, a product code) is kept on one line wherever it stands:
+    "ends on 2040-03-22" never shows "2040-" above "03-22".
 
     Examples
     --------
     >>> breakable("note: " + "x" * 8 + " & more", every=3, longer_than=6)
     'note: xxx<wbr>xxx<wbr>xx &amp; more'
+    >>> breakable("well-known, ends on 2040-03-22")
+    'well-known, ends on <span style="white-space:nowrap">2040-03-22</span>'
     """
-    return "<wbr>".join(escape(piece) for piece in break_runs(display_safe(str(text)), every, longer_than))
+    marked = "<wbr>".join(escape(piece) for piece in break_runs(display_safe(str(text)), every, longer_than))
+    return _CODE.sub(r'<span style="white-space:nowrap">\g<0></span>', marked) if "-" in marked else marked
 
 
 def data_uri(data: bytes) -> str:

@@ -183,7 +183,7 @@ def write_job_report(model: Any, out: tuple[Path, OutputFormat], page_size: str 
     ...     result = prior_art(samples.image("armchair"), before="2019-06-01", client=client, limit=3)
     ...     out = check_report(str(Path(folder) / "prior-art.html"))
     ...     write_job_report(job_report(result, title="Prior art", author=None), out)
-    ...     "Evidence published before 2019-06-01" in out[0].read_text(encoding="utf-8")
+    ...     "Evidence published before" in out[0].read_text(encoding="utf-8")
     True
     """
     from .. import report

@@ -297,3 +297,10 @@ def test_a_kept_hits_place_is_counted_over_every_hit_of_the_search(clearance_fra
     said = {h.number: h.why for h in job.rows}
     assert said[kept["patent_pn"].iloc[0]].endswith("2nd of 12 (top 17 %).")  # not "1st of 6"
     assert not any("the only scored hit" in w or " of 6" in w for w in said.values()), said
+
+
+def test_a_date_in_a_reason_or_rule_never_breaks_at_its_hyphen(clearance_frames):
+    kept, excluded, provenance = clearance_frames
+    page = render_html(clearance_report(kept, excluded, provenance))
+    assert 'which ends on <span style="white-space:nowrap">2036-03-02</span>' in page  # the In force column
+    assert 'since <span class="nowrap">2019-04-01</span>' in page                      # an excluded row's reason

@@ -22,7 +22,7 @@ from patsnap_pandas.widgets import purpose
 from patsnap_pandas.widgets.cards import card_html, status_html
 from patsnap_pandas.widgets.purpose import PURPOSES
 from patsnap_pandas.widgets.state import PanelState
-from tests.helpers import SANDBOX_TODAY
+from tests.helpers import SANDBOX_TODAY, assert_safe_html
 
 from .test_panel_views import files_value
 
@@ -167,7 +167,8 @@ def test_prior_art_with_an_accused_product_exports_three_way_comparisons(client,
     assert state.last_report.name.startswith("prior-art-")
     page = state.last_report.read_text("utf-8")
     assert page.count('<table class="tw">') == 2  # one per hit marked relevant
-    assert "registered.png" in page and "their lamp.png" in page and f"Evidence published before {BEFORE}" in page
+    text = assert_safe_html(page, "prior-art export")
+    assert "registered.png" in text and "their lamp.png" in text and f"Evidence published before {BEFORE}" in text
     um = evidence[evidence["patent_type"] == "U"].iloc[0]  # the job's sections: utility models marked, blind spots
     assert html.escape(um["patent_pn"]) in page and "utility model" in page
     assert html.escape(words.PRIOR_ART_BLIND_SPOTS[0], quote=True) in page and "not a legal opinion" in page.lower()

@@ -162,7 +162,8 @@ class _Writer:
         self.section(landscape=False)
         p.cover()
         scope = dict(job.scope)
-        rows = [("What was searched", job.purpose + (f": {scope['Purpose']}" if "Purpose" in scope else "")),
+        purpose = scope.get("Purpose") or job.purpose  # "clearance: the registered designs ...", named once
+        rows = [("What was searched", purpose[:1].upper() + purpose[1:]),
                 ("Markets", scope.get("Markets", "every office PatSnap covers")),
                 (job.date_label, job.date.isoformat() if job.date else "not recorded"),
                 *job.counts[:2]]

@@ -202,6 +202,8 @@ def test_clearance_and_prior_art_reports_in_word(clearance_frames, evidence, tmp
     assert "Excluded, and why (5)" in text and "What this search cannot see" in text
     assert all(spot in text for spot in words.CLEARANCE_BLIND_SPOTS)
     assert "In force on" in tables and "2027-01-01" in tables and "the term ended on 2020-01-02" in tables
+    searched = next(r for t in document.tables for r in t.rows if r.cells[0].text == "What was searched")
+    assert searched.cells[1].text.startswith("Clearance: the registered designs")  # the job named once
     assert "EM registered design" in tables and "2036-03-02" in tables  # the rule and the expiry
     assert [c.text for c in document.comments] == ["relevant: our risk"]
     assert all(h.startswith(BANNER) for h in _headers(document))

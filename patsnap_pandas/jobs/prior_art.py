@@ -168,7 +168,7 @@ def registered_record(number: str, client: PatsnapClient) -> dict[str, Any]:
     ...     registered_record("USD0000001S", client)
     Traceback (most recent call last):
     ...
-    patsnap_pandas.errors.InvalidInputError: registered='USD0000001S' is not valid: P069 (the number search) found no publication with this number. ...
+    patsnap_pandas.errors.InvalidInputError: registered='USD0000001S' is not valid: PatSnap's number search (P069) found no publication with this number. ...
     >>> record["pn"], record["apdt"]
     ('CN305007919S', 20180224)
     """
@@ -177,7 +177,7 @@ def registered_record(number: str, client: PatsnapClient) -> dict[str, Any]:
     found = [r for r in records if str(r.get("pn", "")).upper() == wanted] or [
         r for r in records if str(r.get("pn", "")).upper().startswith(wanted)]
     if not found:
-        raise invalid("registered", number, "P069 (the number search) found no publication with this number",
+        raise invalid("registered", number, "PatSnap's number search (P069) found no publication with this number",
                       _REGISTERED_ALLOWED)
     return {str(k): v if v is None or isinstance(v, (str, int, float, bool)) else str(v) for k, v in found[0].items()}
 

@@ -419,7 +419,8 @@ def _registered_scope(record: Any, before: _dt.date) -> list[tuple[str, str]]:
     filed = _date(record.get("apdt"))
     owner = parties.owner_of(record)
     words_ = [_text(record.get("pn")), *([f"filed {filed.isoformat()}"] if filed else []), *([owner] if owner else [])]
-    cutoff = ("the cutoff is its filing date (P069 gives no priority date)" if filed == before
+    cutoff = ("the cutoff is its filing date (PatSnap's record gives no priority date: a claimed priority "
+              "needs an earlier cutoff)" if filed == before
               else "the cutoff was given")
     return [("Registered design", f"{', '.join(words_)}: {cutoff}; never counted as its own prior art")]
 

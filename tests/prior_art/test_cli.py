@@ -138,7 +138,8 @@ def test_report_html_with_registered_and_accused(env_account, query_file, query_
     assert "Query image" in text and "views of one product" not in text  # one image, searched twice
     scope = text[text.index("What was searched"):text.index("Query image")]
     assert "Registered design" in scope and f"{query_design.patent_pn}, filed {filed}" in scope
-    assert "the cutoff is its filing date (P069 gives no priority date)" in scope
+    assert "the cutoff is its filing date (PatSnap's record gives no priority date" in scope
+    assert "P069" not in scope  # counsel reads this row
     assert ">Legal status</th>" not in markup  # the job looks no legal status up: no empty column
     comparison = text[text.index("Three-way comparison"):text.index("Excluded, and why")]
     for words in ("Registered design", "Accused product", "Closest prior art", query_design.patent_pn,

@@ -186,7 +186,7 @@ def test_out_and_report_together(env_account, query_file, tmp_path, capsys):
 
 def test_an_unknown_registered_number_exits_2_before_the_image_search(env_account, query_file, capsys):
     assert cli.main(["prior-art", str(query_file), "--registered", "USD0000001S"]) == 2
-    assert "--registered='USD0000001S' is not valid: P069" in capsys.readouterr().err
+    assert "--registered='USD0000001S' is not valid: PatSnap's number search (P069)" in capsys.readouterr().err
     assert env_account.ledger.billed(NUMBER_SEARCH) == 1 and env_account.ledger.billed() == 1
 
 

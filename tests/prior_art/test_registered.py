@@ -62,7 +62,8 @@ def test_the_design_itself_is_excluded_even_with_a_later_cutoff(client, query_de
 
 
 def test_an_unknown_number_fails_before_the_image_search_is_paid(client, sandbox, query_png):
-    with pytest.raises(InvalidInputError, match=r"registered='USD0000001S' is not valid: P069 .* no publication"):
+    with pytest.raises(InvalidInputError,
+                       match=r"registered='USD0000001S' is not valid: PatSnap's number search \(P069\) found no "):
         prior_art(query_png, registered="USD0000001S", client=client)
     assert sandbox.ledger.billed(NUMBER_SEARCH) == 1
     assert sandbox.ledger.billed(SINGLE) == 0 and sandbox.ledger.billed("upload") == 0

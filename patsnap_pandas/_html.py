@@ -20,8 +20,8 @@ Examples
 from __future__ import annotations
 
 import base64
-import re
 import html
+import re
 from typing import Any
 
 from .imaging import image_mime

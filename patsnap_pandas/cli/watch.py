@@ -20,8 +20,10 @@ from pathlib import Path
 from typing import Any
 
 from .. import codes
+from ..errors import InvalidInputError
+from ..jobs.legal import check_markets
 from ..jobs.watch import Watch
-from .common import EXIT_OK, UsageError, _count, _info, format_table
+from .common import EXIT_OK, UsageError, _check_limit, _count, _info, format_table
 from .job_files import as_option, check_report, write_job_report
 from .search import _add_client_arguments, _add_filter_arguments, _filters, _open_client, _read_catalogue, _resolve_image
 
@@ -141,8 +143,22 @@ def _products(args: argparse.Namespace) -> Any:
     return products
 
 
+def _load(name: str, store: Any) -> Watch:
+    """The kept watch ``name``; an unknown name is a usage error naming the kept ones and how to add one."""
+    kept = Watch.names(client=store)
+    if name not in kept:
+        known = f"the watches kept are {', '.join(map(repr, kept))}" if kept else "no watch is kept there yet"
+        raise UsageError(f"no watch named {name!r} in {store.location}: {known} "
+                         "(add one: patsnap-pandas watch add NAME IMAGE)")
+    return Watch.load(name, client=store)
+
+
 def _run_add(args: argparse.Namespace) -> int:
-    watch = Watch(args.name, _products(args), limit=args.limit, markets=args.markets,
+    try:
+        markets = check_markets(args.markets, required=False, name="--markets")
+    except InvalidInputError as exc:
+        raise UsageError(str(exc)) from None
+    watch = Watch(args.name, _products(args), limit=_check_limit(args.limit), markets=markets,
                   report_once=not args.report_every_time, **_filters(args))
     with _store() as store:
         replaced = args.name in Watch.names(client=store)
@@ -169,7 +185,7 @@ def _run_list(args: argparse.Namespace) -> int:
 
 def _run_show(args: argparse.Namespace) -> int:
     with _store() as store:
-        watch = Watch.load(args.name, client=store)
+        watch = _load(args.name, store)
         print(watch.describe())
         history = watch.history(client=store)
         if history.empty:
@@ -182,7 +198,7 @@ def _run_show(args: argparse.Namespace) -> int:
 
 def _run_remove(args: argparse.Namespace) -> int:
     with _store() as store:
-        Watch.load(args.name, client=store)  # an unknown name: the error lists the kept ones
+        _load(args.name, store)
         Watch.remove(args.name, client=store)
         _info(f"watch {args.name!r} removed, with what it reported, its marks and its history")
     return EXIT_OK
@@ -212,7 +228,7 @@ def _run_run(args: argparse.Namespace) -> int:
     day = (as_option(args.as_of, lambda v: check_date(v, "as-of"), "--as-of") if args.as_of else today_utc()).isoformat()
     out = _digest_out(args, day)  # checked before any call
     with _store() as store:
-        watch = Watch.load(args.name, client=store)
+        watch = _load(args.name, store)
     watch.check_images()  # before the client (and any call)
     with _open_client(args, keep_cache=True) as client:
         if args.action == "collect":
@@ -237,7 +253,7 @@ def _run_run(args: argparse.Namespace) -> int:
 
 def _run_report(args: argparse.Namespace) -> int:
     with _store() as store:
-        watch = Watch.load(args.name, client=store)
+        watch = _load(args.name, store)
         hits = watch.last_hits(client=store)
         out = _digest_out(args, str(hits.attrs["watch_day"]))
         _write_digest(hits, out, args, everything=args.all)
@@ -248,7 +264,7 @@ def _run_mark(args: argparse.Namespace) -> int:
     from ..frame.triage import read_triage
 
     with _store() as store:
-        watch = Watch.load(args.name, client=store)
+        watch = _load(args.name, store)
         marked = watch.mark(read_triage(args.file), client=store)
         _info(f"watch {watch.name!r}: {_count(marked, 'design')} marked; later runs carry the marks")
     return EXIT_OK

@@ -49,7 +49,7 @@ __all__ = ["LegalLookup", "check_markets", "in_force", "look_up"]
 log = logging.getLogger(__name__)
 
 
-def check_markets(markets: Any, *, required: bool = True) -> list[str] | None:
+def check_markets(markets: Any, *, required: bool = True, name: str = "markets") -> list[str] | None:
     """The markets as authority codes (``codes.AUTHORITIES``; ``EU`` is read as ``EM``); None passes unless required.
 
     Examples
@@ -63,7 +63,7 @@ def check_markets(markets: Any, *, required: bool = True) -> list[str] | None:
     """
     if markets is None and not required:
         return None
-    return check_authorities(markets, "markets")
+    return check_authorities(markets, name)
 
 
 @dataclass(frozen=True)

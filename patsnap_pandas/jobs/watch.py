@@ -39,6 +39,7 @@ from ..api.filters import SearchFilters
 from ..errors import InvalidInputError
 from ..frame.watch import history_frame, marks_of
 from ..store.locks import flight_key
+from .legal import check_markets
 
 if TYPE_CHECKING:
     from ..api.client import PatsnapClient
@@ -242,7 +243,7 @@ class Watch:
         if markets is not None:
             if "country" in chosen:
                 raise InvalidInputError("markets= and country= name the same filter; give one of them.")
-            chosen["country"] = markets
+            chosen["country"] = check_markets(markets)  # named as given: markets=
         object.__setattr__(self, "name", _check_name(name))
         object.__setattr__(self, "limit", check_int(limit, "limit", codes.LIMIT_MIN, codes.LIMIT_MAX))
         object.__setattr__(self, "report_once", check_flag(report_once, "report_once"))

@@ -91,7 +91,13 @@ def test_gone_images_an_unknown_watch_and_bad_options_exit_2_before_any_call(env
     assert main(["watch", "run", "w"]) == 2
     err = capsys.readouterr().err
     assert "the images of 1 product are gone: L-200: " in err and "nothing was searched or billed" in err
-    assert main(["watch", "run", "nope"]) == 2 and "no such watch" in capsys.readouterr().err
+    assert main(["watch", "run", "nope"]) == 2
+    assert "no watch named 'nope' in " in (err := capsys.readouterr().err) and "the watches kept are 'w'" in err
+    assert "(add one: patsnap-pandas watch add NAME IMAGE)" in err and "Watch(" not in err  # the CLI's words
+    assert main(["watch", "add", "z", str(products["C-100"]), "--markets", "Mars"]) == 2
+    assert "--markets='Mars' is not valid: 'Mars' is not an authority code" in capsys.readouterr().err
+    assert main(["watch", "add", "z", str(products["C-100"]), "--limit", "0"]) == 2
+    assert "--limit=0 is not valid" in capsys.readouterr().err
     assert main(["watch", "add", "x", "--product", "C-100"]) == 2 and "NAME=IMAGE" in capsys.readouterr().err
     assert main(["watch", "run", "w", "--digest", "digest.txt"]) == 2
     assert "--digest digest.txt: unsupported file type '.txt'" in capsys.readouterr().err

@@ -116,6 +116,7 @@ def test_watches_are_kept_in_the_store_listed_and_removed(make_client, products)
     ("PLACEHOLDER", {"limit": 0}, "limit=0"),
     ("PLACEHOLDER", {"contry": "CN"}, "Did you mean 'country'"),
     ("PLACEHOLDER", {"markets": "CN", "country": "US"}, "markets= and country="),
+    ("PLACEHOLDER", {"markets": ["Mars"]}, r"^markets=\['Mars'\] is not valid: 'Mars' is not an authority code"),
 ])
 def test_bad_definitions_are_refused_by_name(products, options, message, request, tmp_path):
     if products == "PLACEHOLDER":

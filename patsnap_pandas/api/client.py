@@ -122,6 +122,7 @@ class PatsnapClient(ClientControls):
         self.budget: Budget | None = Budget.parse(budget)
         self.backoff_factor = check_number(backoff_factor, "backoff_factor", minimum=0, what="a number of seconds")
         self.sandbox_server: Any = None  # the Sandbox of PatsnapClient.sandbox()
+        self.cache_is_temporary = False  # PatsnapClient.sandbox() without cache_dir: deleted on close
         self._finalizer: weakref.finalize[Any, Any] | None = None  # stops it (api/sandboxed.py)
         self._closed, self._trusts_origin, self.usage = False, False, Usage()
         install_log_redaction()

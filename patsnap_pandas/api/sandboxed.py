@@ -79,6 +79,7 @@ def start(cls: type[PatsnapClient], *, auth: str, corpus: str | os.PathLike[str]
         _stop(server, temp_dir)
         raise
     client.sandbox_server = server
+    client.cache_is_temporary = temp_dir is not None
     # Also clean up when the client is garbage-collected or the interpreter exits unclosed.
     client._finalizer = weakref.finalize(client, _stop, server, temp_dir)
     return client

@@ -26,6 +26,7 @@ from __future__ import annotations
 
 import datetime as dt
 import os
+import warnings
 from collections.abc import Mapping
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -36,7 +37,7 @@ import pandas as pd
 from .. import codes
 from .._validate import check_column, check_flag, check_int, invalid
 from ..api.filters import SearchFilters
-from ..errors import InvalidInputError
+from ..errors import CacheWarning, InvalidInputError
 from ..frame.watch import history_frame, marks_of
 from ..store.locks import flight_key
 from .legal import check_markets
@@ -269,8 +270,18 @@ class Watch:
         return watch
 
     def save(self, *, client: PatsnapClient | Store | None = None) -> Watch:
-        """Keep the watch in the client's store (replacing one of the same name; what it reported stays)."""
-        records(_client(client), "watch").put(self.name, self.to_record())
+        """Keep the watch in the client's store (replacing one of the same name; what it reported stays).
+
+        A sandbox client without ``cache_dir`` keeps its store in a temporary folder deleted when it
+        closes: the watch is kept all the same, with a warning that it lasts this session only.
+        """
+        chosen = _client(client)
+        records(chosen, "watch").put(self.name, self.to_record())
+        if getattr(chosen, "cache_is_temporary", False):
+            warnings.warn(f"watch {self.name!r} is kept in this sandbox client's temporary folder, which is deleted "
+                          "when the client closes: it lasts this session only. To run it again next week, give the "
+                          "client a folder: PatsnapClient.sandbox(cache_dir=...).",
+                          CacheWarning, stacklevel=2)
         return self
 
     @classmethod

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import warnings
+
 import pandas as pd
 import pytest
 
@@ -157,3 +159,18 @@ def test_a_watch_changed_the_same_day_searches_again_with_its_new_settings(sandb
     assert len(first) == 10 and len(again) == 15                         # not last search's 10 kept hits
     assert int(again["new"].sum()) == 5                                 # the 10 were reported already
     assert ledger_counts(sandbox) == {(UPLOAD, True): 1, (SEARCH, True): 2}
+
+
+def test_a_watch_saved_in_a_sandbox_clients_temporary_folder_says_it_lasts_this_session_only(products, tmp_path):
+    from patsnap_pandas import PatsnapClient
+    from patsnap_pandas.errors import CacheWarning
+
+    with PatsnapClient.sandbox(corpus_size=60) as client:
+        with pytest.warns(CacheWarning, match=r"'our products' is kept in this sandbox client's temporary folder.*cache_dir="):
+            _watch(products).save(client=client)
+        assert Watch.names(client=client) == ["our products"]  # kept all the same, for this session
+    with PatsnapClient.sandbox(corpus_size=60, cache_dir=tmp_path / "store") as client, warnings.catch_warnings():
+        warnings.simplefilter("error", CacheWarning)  # a folder of the user's: no warning, and it lasts
+        _watch(products).save(client=client)
+    with PatsnapClient.sandbox(corpus_size=60, cache_dir=tmp_path / "store") as client:
+        assert Watch.names(client=client) == ["our products"]

@@ -96,12 +96,19 @@ PRIOR_ART_BLIND_SPOTS: tuple[str, ...] = (
     "The designer's own disclosures in the 12 months before filing may not count against a design "
     "(the EU and US grace periods): check who disclosed a design before relying on it.",
 )
-#: The last words of every clearance and prior-art report.
+#: The last words of every clearance report (and of search reports).
 NOT_LEGAL_OPINION = (
     "This is not a legal opinion. It is a search made to help counsel: it does not say whether a product "
     "infringes, whether a design is valid or whether a product is free to use. In-force status and expiry "
     "dates are estimates from PatSnap's data and each office's term rules; check them against the official "
     "registers before anyone relies on them."
+)
+
+#: The last words of every prior-art report: it dates publications, it looks up no status or expiry.
+NOT_LEGAL_OPINION_PRIOR_ART = (
+    "This is not a legal opinion. It is a search made to help counsel: it does not say whether a design is "
+    "new or has individual character, nor whether a product infringes. Publication dates are PatSnap's; check "
+    "them, and any earlier disclosure, against the official registers before anyone relies on them."
 )
 
 #: Human column headers for the frame schema, the batch columns, enrichment and triage.

@@ -181,7 +181,7 @@ def prior_art_report(evidence: pd.DataFrame, excluded: pd.DataFrame | None = Non
               ("Excluded", f"{len(exclusions):,}"), *counts]
     base.job = Job("prior_art", "Prior art", "Published before", before, [], scope, counts,
                    f"Evidence published before {before.isoformat()}", rows, exclusions,
-                   words.PRIOR_ART_BLIND_SPOTS, words.NOT_LEGAL_OPINION, _comparisons(comparisons))
+                   words.PRIOR_ART_BLIND_SPOTS, words.NOT_LEGAL_OPINION_PRIOR_ART, _comparisons(comparisons))
     return base
 
 

@@ -161,7 +161,8 @@ def test_prior_art_report_marks_utility_models_and_shows_the_cutoff(evidence):
     text = visible(page)
     for spot in words.PRIOR_ART_BLIND_SPOTS:
         assert spot in text
-    assert words.NOT_LEGAL_OPINION in text and "Evidence published before 2030-01-01 (12)" in text
+    assert words.NOT_LEGAL_OPINION_PRIOR_ART in text and "In-force status" not in text  # it looks up no status
+    assert "Evidence published before 2030-01-01 (12)" in text
 
 
 def test_nothing_published_on_or_after_the_cutoff_is_shown_as_evidence(evidence):

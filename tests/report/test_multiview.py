@@ -6,6 +6,7 @@ Real searches over HTTP against the sandbox: one view (P009, unchanged), three v
 
 from __future__ import annotations
 
+import dataclasses
 import re
 
 import openpyxl
@@ -116,6 +117,9 @@ def test_five_views_fused_put_the_matched_view_beside_each_hit(client, corpus, f
         assert hit.view_scores == tuple(None if pd.isna(row[f"score_view{i}"]) else float(row[f"score_view{i}"])
                                         for i in range(1, 6))
     assert "does not say which view matched" not in page and section.views_note in page
+    assert section.views_note.endswith("; the other 4 views are shown small under it.")
+    two = dataclasses.replace(section, views=section.views[:2])
+    assert two.views_note.endswith("; the other view is shown small under it.")  # not "the other 1 views"
     assert page.count('<div class="others">') == len(section.cards) and 'class="allviews"' not in page
 
     header, rows = hits_sheet(write_excel(report, tmp_path / "five.xlsx"))

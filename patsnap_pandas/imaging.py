@@ -15,6 +15,8 @@ from __future__ import annotations
 
 import io
 import re
+from collections.abc import Iterator
+from contextlib import contextmanager
 from typing import TYPE_CHECKING
 
 from .errors import ImageInputError
@@ -23,7 +25,7 @@ if TYPE_CHECKING:  # Pillow loads on first use
     from PIL import Image
 
 __all__ = ["IMAGE_SIGNATURES", "image_mime", "normalise", "encode", "thumbnail_png", "thumbnail_png_or_none",
-           "placeholder_png", "url_scheme"]
+           "placeholder_png", "url_scheme", "whole_images_only"]
 
 
 JPEG_QUALITY = 90
@@ -69,6 +71,30 @@ def normalise(im: Image.Image) -> tuple[Image.Image, bool]:
         im = im.convert("RGB")  # P, CMYK, YCbCr, LAB, HSV, ...
     im.info = {}
     return im, had_alpha
+
+
+@contextmanager
+def whole_images_only() -> Iterator[None]:
+    """Pillow refuses a truncated image while this runs, whatever another library set process-wide.
+
+    WeasyPrint, imported to write a PDF, sets ``ImageFile.LOAD_TRUNCATED_IMAGES``; a corrupt query
+    image must still be an error, not a half-grey picture sent to a billed search.
+
+    Examples
+    --------
+    >>> from PIL import ImageFile
+    >>> with whole_images_only():
+    ...     ImageFile.LOAD_TRUNCATED_IMAGES
+    False
+    """
+    from PIL import ImageFile
+
+    before = ImageFile.LOAD_TRUNCATED_IMAGES
+    ImageFile.LOAD_TRUNCATED_IMAGES = False
+    try:
+        yield
+    finally:
+        ImageFile.LOAD_TRUNCATED_IMAGES = before
 
 
 def encode(im: Image.Image, fmt: str, quality: int = JPEG_QUALITY) -> bytes:

@@ -42,7 +42,7 @@ from urllib.parse import urlsplit
 from .._validate import check_flag, megabytes, shorten
 from ..codes import UPLOAD_MAX_BYTES
 from ..errors import ImageInputError
-from ..imaging import JPEG_QUALITY, encode, normalise, url_scheme
+from ..imaging import JPEG_QUALITY, encode, normalise, url_scheme, whole_images_only
 
 if TYPE_CHECKING:  # Pillow and numpy load on first use (a script that never prepares an image skips them)
     import numpy as np
@@ -308,7 +308,8 @@ def _load(image: Any) -> tuple[Image.Image, int | None, str]:
         return _decode(data, image), len(data), _bytes_label(data)
     if isinstance(image, Image.Image):
         try:
-            image.load()
+            with whole_images_only():
+                image.load()
         except Exception as exc:  # a lazily opened file that turns out corrupt
             raise _input_error(f"cannot be decoded ({_reason(exc)})", image) from None
         return image, None, _pixels_label(image)
@@ -356,7 +357,8 @@ def _decode(data: bytes, shown: Any) -> Image.Image:
         raise _input_error("is an SVG drawing; export it as PNG first", shown)
     try:
         im = Image.open(io.BytesIO(data))
-        im.load()  # the first frame of an animation
+        with whole_images_only():
+            im.load()  # the first frame of an animation
     except Image.DecompressionBombError as exc:
         raise _input_error(
             f"is too large to decode safely ({exc}); this protects against decompression "

@@ -351,12 +351,13 @@ def _overlay(hit: Hit) -> str:
             f'<figcaption>{breakable(OVERLAY_CAPTION)}</figcaption></figure>')
 
 
-def _cards(section: Section, heading: str) -> str:
+def _cards(section: Section, heading: str, appendix: bool = False) -> str:
     if not section.cards:
         return f'<section><h2>{breakable(heading)}</h2><p class="muted">No hits.</p></section>'
     cards = "".join(_card(section, h) for h in section.cards)
     note = f' {breakable(section.views_note)}' if section.views_note else ""
-    return (f'<section><h2>{breakable(heading)}</h2><p class="muted">The query beside each of the '
+    klass = ' class="appendix"' if appendix else ""  # printed from a new page: its heading never ends one
+    return (f'<section{klass}><h2>{breakable(heading)}</h2><p class="muted">The query beside each of the '
             f'{len(section.cards)} closest hits.{note}</p><div class="cards">{cards}</div></section>')
 
 
@@ -520,7 +521,7 @@ def _job_parts(report: Report, job: Job) -> list[str]:
                  f'<p>{breakable(report.score_note)}</p></section>')
     if section.cards:
         what = "in-force design" if job.kind == "clearance" else "piece of evidence"
-        parts.append(_cards(section, f"Appendix: the query beside each closest {what}"))
+        parts.append(_cards(section, f"Appendix: the query beside each closest {what}", appendix=True))
     parts.append(f'<section><h2>About this report</h2>{_kv(report.about)}</section>')
     return parts
 

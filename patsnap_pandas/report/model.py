@@ -232,7 +232,7 @@ class Section:
         if not self.multi_view:
             return ""
         if any(h.matched_view is not None for h in self.cards):
-            return (f"The query view that matched each hit is beside it (view numbers are the search order); "
+            return ("The query view that matched each hit is beside it (view numbers are the search order); "
                     + ("the other view is" if len(self.views) == 2 else f"the other {len(self.views) - 1} views are")
                     + " shown small under it.")
         return (f"The search scored each design against all {len(self.views)} views together and does not say "

@@ -116,6 +116,7 @@ td.image img{width:auto;height:auto;max-width:100%%;max-height:22mm;margin:auto}
 .strip img{width:auto;height:auto;max-width:40mm;max-height:40mm;aspect-ratio:auto}
 .product-head .strip img{width:auto}
 .product{break-before:page;border:none}
+section.appendix,section.landscape{break-before:page}
 table.job td.image img{max-height:20mm}
 .sub{font-size:.92em}
 .badge{font-size:.92em}

@@ -11,6 +11,7 @@ import pytest
 
 from patsnap_pandas import InvalidInputError
 from patsnap_pandas.codes import LOCARNO_CLASSES
+from patsnap_pandas.frame import words
 from patsnap_pandas.frame.owners import owner_lists
 from patsnap_pandas.report import build_report, write_docx, write_excel, write_html, write_pdf
 from tests.helpers import pdf_pages, pdf_text, words_misplaced
@@ -109,5 +110,7 @@ def test_the_landscape_section_in_the_pdf_fits_the_page(catalogue_hits, tmp_path
              if re.search(r"Landscape|Top risks|Designs per", pdf_text(path, p))]
     text = pdf_text(path, pages[0], pages[-1])
     assert "Top risks" in text and "Designs per owner and Locarno class" in text
+    first = pdf_text(path, pages[0]).split("Landscape\n", 1)  # the section starts a page: no heading left alone
+    assert len(first) == 2 and set(first[0].split()) <= set(f"Catalogue landscape {words.SANDBOX_BANNER}".split())
     for page in pages:
         assert words_misplaced(path, page) == [], page

@@ -213,6 +213,10 @@ def test_pdf_pages_fit_and_carry_the_banner(clearance_frames, evidence, corpus, 
         text = pdf_text(path, page)
         assert "SANDBOX" in text and f"Page {page} of {pages}" in text and "Clearance of our chair" in text
         assert words_misplaced(path, page) == [], page
+    appendix = [page for page in range(1, pages + 1) if "Appendix: the query beside" in pdf_text(path, page)]
+    assert len(appendix) == 1  # on the page its cards start: a heading never ends a page alone
+    before = pdf_text(path, appendix[0]).split("Appendix: the query beside")[0]
+    assert set(before.split()) <= set(f"Clearance of our chair {BANNER}".split()), before
     text = re.sub(r"\s+", " ", pdf_text(path))
     assert "Not a legal opinion" in text and "What this search cannot see" in text
     assert "Three-way comparison" in text and "Registered design" in text and "Closest prior art" in text

@@ -203,6 +203,26 @@ def test_writing_a_pdf_leaves_pillow_strict_about_truncated_images(hits, tmp_pat
         prepare_image(png[: len(png) // 2])
 
 
+def test_a_truncated_image_is_refused_whatever_another_library_set(monkeypatch):
+    """WeasyPrint (imported by a test or by the user's notebook) sets LOAD_TRUNCATED_IMAGES process-wide."""
+    import io
+
+    import numpy as np
+    from PIL import Image, ImageFile
+
+    from patsnap_pandas import ImageInputError
+    from patsnap_pandas.api.images import prepare_image
+
+    monkeypatch.setattr(ImageFile, "LOAD_TRUNCATED_IMAGES", True)
+    buf = io.BytesIO()
+    Image.fromarray(np.random.default_rng(1).integers(0, 255, (200, 200, 3), dtype=np.uint8)).save(buf, "PNG")
+    png = buf.getvalue()
+    for image in (png[: len(png) // 2], Image.open(io.BytesIO(png[: len(png) // 2]))):
+        with pytest.raises(ImageInputError, match="corrupt or truncated|cannot be decoded"):
+            prepare_image(image)
+    assert ImageFile.LOAD_TRUNCATED_IMAGES is True  # the other library's setting is left as it was
+
+
 @pytest.mark.parametrize("writer, wrong, usual", [
     ("write_docx", "for-counsel.pdf", ".docx"), ("write_pdf", "chairs.docx", ".pdf"),
     ("write_html", "chairs.xlsx", ".html"), ("write_excel", "chairs.html", ".xlsx")])

@@ -445,9 +445,18 @@ def build_report(df: pd.DataFrame, *, title: str = "Design search report", subti
     chart = None
     if all_hits:
         chart_df = shown[shown["patent_id"].notna()]
-        chart = score_chart_png(chart_df, n=CHART_BARS, width_px=900,
-                                by="query" if batch and chart_df["query"].nunique() > 1 else None,
-                                title=f"Closest {min(CHART_BARS, len(chart_df))} hits by score")
+        if batch and chart_df["query"].nunique() > 1:
+            # one bar a product (its closest hit): the top hits of all products would hide the products whose
+            # scores are lower, and scores of different queries rank nothing between them
+            best = chart_df.sort_values("score", ascending=False, kind="stable").drop_duplicates("query")
+            best = best.assign(patent_pn=[f"{q}: {pn}" for q, pn in zip(best["query"], best["patent_pn"], strict=True)])
+            n = min(CHART_BARS, len(best))
+            title = (f"Each product's closest hit ({n} products)" if n == len(best)
+                     else f"The closest hit of {n} of the {len(best)} products (the highest scores)")
+            chart = score_chart_png(best, n=CHART_BARS, width_px=900, title=title)
+        else:
+            chart = score_chart_png(chart_df, n=CHART_BARS, width_px=900,
+                                    title=f"Closest {min(CHART_BARS, len(chart_df))} hits by score")
     now = _dt.datetime.now(_dt.timezone.utc)
     return Report(
         title=title, subtitle=subtitle, author=author, organisation=organisation,

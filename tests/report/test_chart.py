@@ -131,3 +131,22 @@ def test_landscape_charts_are_drawn_once_per_table(monkeypatch):
     heat = landscape_charts.heatmap_png(matrix)
     assert landscape_charts.heatmap_png(matrix.copy()) == heat and len(drawn) == 3
     assert landscape_charts.heatmap_png(matrix.fillna(0.5)) != heat and len(drawn) == 4
+
+
+def test_a_batch_reports_chart_has_one_bar_a_product_its_closest_hit(client, corpus, monkeypatch):
+    import pandas as pd
+
+    from patsnap_pandas.report import build_report, model
+    from tests.helpers import design_png
+
+    catalogue = pd.DataFrame({"sku": ["C-1", "L-2", "S-3"], "photo": [design_png(corpus, i) for i in (0, 7, 14)]})
+    batch = catalogue.patsnap.search_each("photo", label_column="sku", limit=10, client=client, progress=False)
+    charted = []
+    monkeypatch.setattr(model, "score_chart_png", lambda df, **options: charted.append((df, options)) or b"png")
+    build_report(batch)
+    (df, options), = charted
+    best = batch.dropna(subset=["patent_id"]).groupby("query")["score"].max()
+    assert sorted(df["query"]) == ["C-1", "L-2", "S-3"]          # every product, once: none hidden by the others
+    assert dict(zip(df["query"], df["score"], strict=True)) == best.to_dict()
+    assert all(label.startswith(f"{q}: ") for q, label in zip(df["query"], df["patent_pn"], strict=True))
+    assert options["title"] == "Each product's closest hit (3 products)" and options.get("by") is None

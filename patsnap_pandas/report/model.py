@@ -451,9 +451,9 @@ def build_report(df: pd.DataFrame, *, title: str = "Design search report", subti
             best = chart_df.sort_values("score", ascending=False, kind="stable").drop_duplicates("query")
             best = best.assign(patent_pn=[f"{q}: {pn}" for q, pn in zip(best["query"], best["patent_pn"], strict=True)])
             n = min(CHART_BARS, len(best))
-            title = (f"Each product's closest hit ({n} products)" if n == len(best)
-                     else f"The closest hit of {n} of the {len(best)} products (the highest scores)")
-            chart = score_chart_png(best, n=CHART_BARS, width_px=900, title=title)
+            heading = (f"Each product's closest hit ({n} products)" if n == len(best)
+                       else f"The closest hit of {n} of the {len(best)} products (the highest scores)")
+            chart = score_chart_png(best, n=CHART_BARS, width_px=900, title=heading)
         else:
             chart = score_chart_png(chart_df, n=CHART_BARS, width_px=900,
                                     title=f"Closest {min(CHART_BARS, len(chart_df))} hits by score")

@@ -143,7 +143,8 @@ def test_a_batch_reports_chart_has_one_bar_a_product_its_closest_hit(client, cor
     batch = catalogue.patsnap.search_each("photo", label_column="sku", limit=10, client=client, progress=False)
     charted = []
     monkeypatch.setattr(model, "score_chart_png", lambda df, **options: charted.append((df, options)) or b"png")
-    build_report(batch)
+    report = build_report(batch, title="Our catalogue")
+    assert report.title == "Our catalogue"  # the chart's title is its own
     (df, options), = charted
     best = batch.dropna(subset=["patent_id"]).groupby("query")["score"].max()
     assert sorted(df["query"]) == ["C-1", "L-2", "S-3"]          # every product, once: none hidden by the others

@@ -28,6 +28,8 @@ EMU_PER_TWIP = 635
 #: Twips per centimetre.
 CM = 567
 _CELL_MARGIN = 70
+#: Above and below a cell's content: without it LibreOffice draws a picture over the cell's top border.
+_CELL_MARGIN_Y = 40
 _NS = {
     "w": "http://schemas.openxmlformats.org/wordprocessingml/2006/main",
     "r": "http://schemas.openxmlformats.org/officeDocument/2006/relationships",
@@ -145,8 +147,10 @@ def table(widths: list[int], rows: list[list[str]], *, header: list[str] | None 
     grid = "".join(f'<w:gridCol w:w="{w}"/>' for w in widths)
     # indented by the cells' left margin, so its border lines up with the text (and its right edge with the margin)
     out = [f'<w:tbl><w:tblPr><w:tblW w:w="{sum(widths)}" w:type="dxa"/><w:jc w:val="{align}"/>'
-           f'<w:tblInd w:w="{_CELL_MARGIN}" w:type="dxa"/>{border}<w:tblLayout w:type="fixed"/><w:tblCellMar><w:left w:w="{_CELL_MARGIN}" w:type="dxa"/>'
-           f'<w:right w:w="{_CELL_MARGIN}" w:type="dxa"/></w:tblCellMar></w:tblPr><w:tblGrid>{grid}</w:tblGrid>']
+           f'<w:tblInd w:w="{_CELL_MARGIN}" w:type="dxa"/>{border}<w:tblLayout w:type="fixed"/><w:tblCellMar>'
+           f'<w:top w:w="{_CELL_MARGIN_Y}" w:type="dxa"/><w:left w:w="{_CELL_MARGIN}" w:type="dxa"/>'
+           f'<w:bottom w:w="{_CELL_MARGIN_Y}" w:type="dxa"/><w:right w:w="{_CELL_MARGIN}" w:type="dxa"/>'
+           f'</w:tblCellMar></w:tblPr><w:tblGrid>{grid}</w:tblGrid>']
     if header is not None:
         shade = f'<w:shd w:val="clear" w:color="auto" w:fill="{shade_header}"/>'
         cells = "".join(f'<w:tc><w:tcPr><w:tcW w:w="{w}" w:type="dxa"/>{shade}</w:tcPr>{h}</w:tc>'

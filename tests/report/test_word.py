@@ -127,6 +127,9 @@ def test_pictures_keep_their_aspect_ratio_and_tables_fit_the_page(marked, tmp_pa
         room = (section.page_width - section.left_margin - section.right_margin) / 635
         width = sum(int(g.get(qn("w:w"))) for g in tbl.iter(qn("w:gridCol")))
         assert width <= room + 1 and tbl.find(qn("w:tblPr")).find(qn("w:tblLayout")).get(qn("w:type")) == "fixed"
+        # room above and below a cell's content: LibreOffice drew a picture over the cell's top border without it
+        margins = tbl.find(qn("w:tblPr")).find(qn("w:tblCellMar"))
+        assert [int(margins.find(qn(f"w:{side}")).get(qn("w:w"))) > 0 for side in ("top", "bottom")] == [True, True]
 
 
 def _in_section(body, element, section) -> bool:

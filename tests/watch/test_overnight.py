@@ -22,11 +22,11 @@ def _billed(sandbox) -> int:
 def test_submitted_in_the_afternoon_collected_the_next_morning(sandbox, make_client, products):
     client = make_client()
     watch = Watch("our products", products, limit=10).save(client=client)
-    submitted = watch.run(client=client, overnight=True)
+    submitted = watch.run(client=client, overnight=True, as_of=sandbox.today)  # the run's day: not the wall clock's
     assert len(submitted) == 0 and submitted.attrs["watch_overnight"]["state"] == "submitted"
     assert ledger_counts(sandbox) == {(UPLOAD, True): 3, (BATCH_CREATE_PATH, True): 1}
     assert submitted.attrs["billed_calls"] == 6                              # 3 uploads, 3 query images
-    again = watch.run(client=client, overnight=True)                          # one submission at a time
+    again = watch.run(client=client, overnight=True, as_of=sandbox.today)     # one submission at a time
     assert again.attrs["watch_overnight"]["state"] == "already submitted" and _billed(sandbox) == 4
 
     with pytest.raises(BatchNotReadyError, match="not ready to collect"):
@@ -64,7 +64,7 @@ def test_the_command_submits_then_collects_with_exit_3(sandbox, products, tmp_pa
     monkeypatch.setenv("PATSNAP_CACHE_DIR", str(tmp_path / "cache"))
     monkeypatch.chdir(tmp_path)
     assert main(["watch", "add", "chairs", str(products["C-100"]), "--limit", "5"]) == 0
-    assert main(["watch", "run", "chairs", "--overnight"]) == 0
+    assert main(["watch", "run", "chairs", "--overnight", "--as-of", "2026-12-07"]) == 0  # the sandbox's day
     assert "submitted overnight as 'watch chairs 2026-12-07' (2 billed calls)" in capsys.readouterr().err
     assert main(["watch", "collect", "chairs"]) == 1
     assert "not ready to collect (nothing was billed)" in capsys.readouterr().err

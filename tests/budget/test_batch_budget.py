@@ -8,6 +8,7 @@ from __future__ import annotations
 from collections import Counter
 
 import pandas as pd
+import pytest
 
 import patsnap_pandas  # noqa: F401  (registers df.patsnap)
 from tests.helpers import SEARCH, UPLOAD, numbered_png
@@ -16,6 +17,7 @@ IMAGES = 100
 BUDGET = 50
 
 
+@pytest.mark.slow  # a 100-image batch and its rerun: about 6 s
 def test_budget_50_stops_a_100_image_batch_at_exactly_50_billed_calls_and_a_rerun_bills_only_the_rest(
         make_client, patsnap_sandbox):
     catalogue = pd.DataFrame({"sku": [f"SKU{i:03d}" for i in range(IMAGES)],

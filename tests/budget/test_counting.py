@@ -66,6 +66,7 @@ def run_processes(kind: str, where: str, tmp_path) -> list[dict]:
     return results
 
 
+@pytest.mark.slow  # four processes a backend: 3-4 s each
 @pytest.mark.parametrize("kind", ["sqlite", "redis"])
 def test_four_processes_take_exactly_the_budget_never_more(kind, tmp_path, request):
     if kind == "redis":

@@ -22,6 +22,7 @@ def _alive(design) -> bool:
     return design.in_force_on(SANDBOX_TODAY) or design.simple_legal_status_on(SANDBOX_TODAY) == 2
 
 
+@pytest.mark.slow  # every design's history checked in several markets: about 6 s
 def test_clearance_keeps_exactly_what_the_histories_say_is_in_force_in_the_markets(client, corpus):
     # every design of the corpus is a hit (600 of 600), so the kept set is the sandbox's truth set itself
     by_id = {d.patent_id: d for d in corpus.designs}

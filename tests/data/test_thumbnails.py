@@ -460,6 +460,7 @@ for i in range(40):
 """
 
 
+@pytest.mark.slow  # several processes: about 3 s
 def test_processes_writing_one_folder_keep_its_total_exact(tmp_path):
     import subprocess
     import sys

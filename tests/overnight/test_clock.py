@@ -82,6 +82,7 @@ def test_a_remembered_upload_the_sandbox_clock_expired_is_uploaded_anew_once(san
     assert [entry.ok for entry in sandbox.ledger] == [True, True, False, True, True, True]
 
 
+@pytest.mark.slow  # the sandbox command in subprocesses: about 2.5 s
 def test_the_sandbox_command_sets_the_clock_and_refuses_a_bad_batch_time(shared_sandbox):
     import os
     import subprocess

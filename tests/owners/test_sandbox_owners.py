@@ -10,7 +10,7 @@ from __future__ import annotations
 import itertools
 from collections import defaultdict
 
-import pandas as pd
+import pytest
 
 from patsnap_pandas import search_designs
 from patsnap_pandas.frame.owners import canonical_owner, owner_key
@@ -60,6 +60,7 @@ def _pairs(ids: list[str], labels: list) -> set[tuple[str, str]]:
             if labels[i] == labels[j]}
 
 
+@pytest.mark.slow  # families over the real drawings' hits: about 11 s
 def test_families_over_real_hits_recover_the_generators_families(client, corpus, capsys):
     truth = corpus.owner_truth
     multi = [i for i, d in enumerate(corpus.designs)

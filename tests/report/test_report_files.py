@@ -167,6 +167,7 @@ def test_excel_keeps_formula_like_text_as_text(hits, tmp_path):
                 assert "<f>" not in xml and "<f " not in xml
 
 
+@pytest.mark.slow  # a batch searched, then its report in four formats: about 6 s
 def test_batch_report_overview_and_products(client, corpus, tmp_path):
     catalogue = pd.DataFrame({"sku": ["C-1", "L-2"], "photo": [design_png(corpus, 60), design_png(corpus, 61)]})
     batch = catalogue.patsnap.search_each("photo", label_column="sku", limit=5, client=client, progress=False)

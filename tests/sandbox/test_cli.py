@@ -10,6 +10,7 @@ import subprocess
 import sys
 import time
 
+import pytest
 import requests
 
 from patsnap_pandas.testing import wait_until
@@ -45,6 +46,7 @@ def read_banner(process: subprocess.Popen, deadline: float) -> dict:
     return found
 
 
+@pytest.mark.slow  # the sandbox command in a subprocess: about 3 s
 def test_cli_sandbox_starts_and_answers_a_token_request(sandbox):
     # `sandbox` (session fixture) warms the corpus and feature caches of this test session
     started = time.monotonic()
@@ -94,6 +96,7 @@ def test_cli_sandbox_starts_and_answers_a_token_request(sandbox):
     assert process.returncode == 0
 
 
+@pytest.mark.slow  # the sandbox command in a subprocess: about 3 s
 def test_cli_sandbox_fault_flags_are_applied(sandbox):
     process = subprocess.Popen(
         [

@@ -34,6 +34,7 @@ def _most_in_one_second(starts: list[float], seconds: float = 1.0) -> int:
     return most
 
 
+@pytest.mark.slow  # four processes under a real rate limit: about 13 s
 def test_four_processes_share_one_rate_even_with_skewed_clocks(backend, patsnap_redis):
     context = multiprocessing.get_context("spawn")
     with context.Pool(PROCESSES) as pool:

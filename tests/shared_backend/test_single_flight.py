@@ -77,6 +77,7 @@ def test_a_lock_held_by_another_process_makes_this_one_wait_then_proceed(backend
     assert holder.exitcode == 0
 
 
+@pytest.mark.slow  # a holder process killed, then its lease waited out: about 7 s
 def test_a_holder_killed_with_sigkill_frees_the_lock_within_its_lease(backend, patsnap_redis, monkeypatch):
     monkeypatch.setattr(locks, "LOCK_TIMEOUT_S", 4 * LOCK_LEASE_S)   # a lock that stayed would raise CacheError
     holder = SPAWN.Process(target=workers.hold_lock, args=(patsnap_redis, "search-xyz", 600.0))

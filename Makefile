@@ -39,11 +39,12 @@ unexport PYTHONDONTWRITEBYTECODE
 
 # Three workers on two cores (pytest-xdist; much of the suite waits on browsers, kernels and subprocesses): each
 # test file runs on one of them, the longest files first, the notebooks and the site build on the same one
-# (tests/scheduling.py). `make test XDIST=` runs everything in one process. See docs/testing.md.
+# (tests/scheduling.py). `make test XDIST=` runs everything in one process; PYTEST_ARGS (empty: the whole suite)
+# adds pytest arguments, e.g. the list of tests bench/suite_bench.py times. See docs/testing.md.
 XDIST ?= -n 3 --dist loadfile
 
 test: lint
-	$(BIN)/python -m pytest $(XDIST)
+	$(BIN)/python -m pytest $(XDIST) $(PYTEST_ARGS)
 
 # The tests' seconds of the last runs (recorded by the root conftest.py in .pytest_cache), a file's sum a line, into
 # tests/durations.json: the order a fresh checkout hands its files to the workers (longest first; see docs/testing.md).

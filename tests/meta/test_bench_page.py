@@ -63,3 +63,24 @@ def test_every_benchmark_script_is_run_by_make_bench_and_gives_figures():
     assert scripts - listed == set()
     for script in sorted(scripts - {"sandbox_bench.py"}):  # run_all adapts the sandbox's rows itself
         assert "\ndef run(" in (ROOT / "bench" / script).read_text(), script
+
+
+def test_the_suite_bench_finds_the_baseline_tests_moved_and_renamed():
+    """bench/suite_bench.py times the baseline's own tests here: each found by its name wherever it moved."""
+    spec = importlib.util.spec_from_file_location("bench_suite", ROOT / "bench" / "suite_bench.py")
+    suite = importlib.util.module_from_spec(spec)
+    spec.loader.exec_module(suite)
+    before = ["tests/test_cache.py::test_hit", "patsnap_pandas/cache.py::patsnap_pandas.cache.clear",
+              "tests/budget/test_counting.py::test_a_file_removed", "tests/client/test_config.py::test_bad[rate-nan-old]",
+              "tests/test_gone.py::test_gone"]
+    now = ["tests/store/test_cache.py::test_hit", "tests/other/test_x.py::test_hit",
+           "patsnap_pandas/store/info.py::patsnap_pandas.store.info.clear",
+           "tests/budget/test_counting.py::test_a_file_removed_is_made_again",
+           "tests/client/test_config.py::test_bad[rate-nan-new words]", "tests/client/test_config.py::test_bad[rate-0-x]",
+           "tests/new/test_new.py::test_new"]
+    found, missing = suite.counterparts(before, now)
+    assert found == ["patsnap_pandas/store/info.py::patsnap_pandas.store.info.clear",
+                     "tests/budget/test_counting.py::test_a_file_removed_is_made_again",
+                     "tests/client/test_config.py::test_bad[rate-nan-new words]",
+                     "tests/store/test_cache.py::test_hit"]
+    assert missing == ["tests/test_gone.py::test_gone"]

@@ -15,6 +15,7 @@ from __future__ import annotations
 
 import ipaddress
 import os
+import signal
 import socket
 import time
 from pathlib import Path
@@ -158,6 +159,15 @@ def write_corpus_folder():
 
 
 # --- doctests ---------------------------------------------------------------------------------
+
+
+def pytest_configure(config):
+    # A suite started in the background by a shell without job control (`make test &`, a bench, some CI runners)
+    # inherits SIGINT ignored, and Python then leaves it so: neither Ctrl-C nor interrupt_main() would reach this
+    # process or the processes its tests start, and the tests of Ctrl-C would wait for an interrupt that never
+    # comes (6 failed after 30-120 s each in such a run). Python's own handler is what a user's session has.
+    if signal.getsignal(signal.SIGINT) is signal.SIG_IGN:
+        signal.signal(signal.SIGINT, signal.default_int_handler)
 
 
 def pytest_collection_modifyitems(config, items):

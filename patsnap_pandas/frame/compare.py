@@ -33,7 +33,7 @@ import io
 from collections.abc import Sequence
 from typing import NamedTuple
 
-from .._html import breakable, data_uri, escape
+from .._html import breakable, data_uri, escape, numbers_whole
 from .._validate import check_int
 from ..errors import InvalidInputError
 from ..imaging import encode, normalise
@@ -258,11 +258,6 @@ def _cell(picture: Picture) -> str:
     else:
         image = f'<div class="tw-none">no image of the {escape(picture.role.lower())}</div>'
     caption = f'<div class="tw-caption">{breakable(picture.caption)}</div>' if picture.caption else ""
-    facts = "".join(f'<li>{breakable(label)}: {_value(value)}</li>' for label, value in picture.facts)
+    facts = "".join(f'<li>{breakable(label)}: {numbers_whole(value, "tw-nowrap")}</li>'
+                    for label, value in picture.facts)
     return image + caption + (f'<ul class="tw-facts">{facts}</ul>' if facts else "")
-
-
-def _value(text: str) -> str:
-    """Words with their dates and numbers kept whole (each run with a digit does not break)."""
-    return " ".join(f'<span class="tw-nowrap">{escape(word)}</span>' if any(c.isdigit() for c in word)
-                    else breakable(word) for word in text.split(" "))

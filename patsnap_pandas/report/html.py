@@ -10,7 +10,7 @@ from __future__ import annotations
 from contextvars import ContextVar
 from pathlib import Path
 
-from .._html import breakable, data_uri, escape, page
+from .._html import breakable, data_uri, escape, numbers_whole, page
 from .._validate import check_output_path
 from ..frame import words
 from ..frame.compare import THREE_WAY_CSS
@@ -312,7 +312,7 @@ def _card(section: Section, hit: Hit) -> str:
         elif value:
             details.append((label, f'<span class="{cls}">{breakable(value)}</span>' if cls else breakable(value)))
     if hit.why:
-        details.insert(1, (WHY_LABEL, _keep_numbers(hit.why)))
+        details.insert(1, (WHY_LABEL, numbers_whole(hit.why)))
     if hit.matched_view is not None and section.multi_view:
         details.insert(1, ("Matched view", f'<span class="nowrap">{hit.matched_view} of {len(section.views)}</span>'))
     found = [f'<span class="nowrap">view {i}: {score:.3f}</span>'
@@ -553,14 +553,8 @@ def _expiry(hit: Hit) -> str:
         else:
             out.append(f'<span class="sub">{breakable(text)}</span>')
     if hit.next_renewal:
-        out.append(f'<span class="sub">next renewal: {_keep_numbers(hit.next_renewal)}</span>')
+        out.append(f'<span class="sub">next renewal: {numbers_whole(hit.next_renewal)}</span>')
     return "".join(out)
-
-
-def _keep_numbers(text: str) -> str:
-    """Words with each run holding a digit kept on one line (dates, numbers)."""
-    return " ".join(f'<span class="nowrap">{escape(w)}</span>' if any(c.isdigit() for c in w) else breakable(w)
-                    for w in text.split(" "))
 
 
 def _kind(hit: Hit) -> str:
@@ -631,7 +625,7 @@ def _excluded(rows: list[Exclusion]) -> str:
         return '<section><h2>Excluded, and why</h2><p class="muted">Nothing was excluded.</p></section>'
     body = "".join(
         f'<tr><td class="code">{_number_of(r.number, r.link)}</td><td class="text">{breakable(r.authority)}</td>'
-        f'<td class="text">{breakable(r.title)}</td><td class="text">{_keep_numbers(r.reason)}</td></tr>'
+        f'<td class="text">{breakable(r.title)}</td><td class="text">{numbers_whole(r.reason)}</td></tr>'
         for r in rows)
     return (f'<section><h2>Excluded, and why ({len(rows)})</h2><table class="excluded"><thead><tr><th>Number</th>'
             f'<th>Office</th><th>Title</th><th>Why it was excluded</th></tr></thead><tbody>{body}</tbody></table>'

@@ -1,0 +1,172 @@
+"""Every shell session of README.md and docs/*.md (a fenced block whose lines start with ``$ ``) runs as printed.
+
+The commands of a page run one after another in bash, in one empty temporary folder (the files the page's
+examples name are put there first: :data:`FILES`), with a cache folder of their own and no PatSnap
+credentials. A command whose line ends with the comment ``# PATSNAP_API_KEY / PATSNAP_BASE_URL set``
+runs with those two pointing at an offline sandbox, standing in for the reader's account. Each
+command's output (stdout and stderr together, as a terminal shows them) must match the lines printed
+below it, as a doctest does with ``ELLIPSIS`` and ``NORMALIZE_WHITESPACE``: ``...`` stands for any text,
+a line of ``...`` for any lines. Only what changes from run to run is left out of the comparison (see
+:func:`normalise`): the sandbox's port, durations, search ids, the temporary folders and today's date
+(the pages were written on :data:`PAGES_DAY`). A block that cannot run here says why in an HTML comment
+on the line before it (``<!-- not run: ... -->``, e.g. a server that runs until Ctrl-C): those are
+counted and named, never silently passed.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import functools
+import os
+import re
+import shutil
+import subprocess
+import sys
+from pathlib import Path
+
+import pytest
+
+ROOT = Path(__file__).resolve().parents[2]
+PAGES = [ROOT / "README.md", *sorted((ROOT / "docs").glob("*.md"))]
+CREDENTIALS_COMMENT = "# PATSNAP_API_KEY / PATSNAP_BASE_URL set"
+NOT_RUN = re.compile(r"^<!-- not run: (?P<why>.+?) -->$")
+#: The day the pages' sessions were written: today's date in an output reads as this one.
+PAGES_DAY = "2026-12-07"
+#: Where the pages' sessions say they ran: the test's folder and cache folder read as these.
+DOC_FOLDER = "/home/me/catalogue"
+DOC_CACHES = ("/home/me/.cache/patsnap-pandas", "/home/analyst/.cache/patsnap-pandas")
+TIMEOUT_S = 300
+
+_FENCE = re.compile(r"^(?P<indent>[ \t]*)```")
+
+
+def sessions(text: str) -> list[tuple[int, list[tuple[str, list[str]]], str | None]]:
+    """(line number, [(command, printed lines)], why not run) of each fenced block whose first line starts
+    with ``$ ``."""
+    found, lines, i = [], text.splitlines(), 0
+    while i < len(lines):
+        match = _FENCE.match(lines[i])
+        if not match:
+            i += 1
+            continue
+        indent, start = match["indent"], i + 1
+        i += 1
+        while i < len(lines) and lines[i].strip() != "```":
+            i += 1
+        body = [line[len(indent):] if line.startswith(indent) else line for line in lines[start:i]]
+        i += 1
+        if not body or not body[0].startswith("$ "):
+            continue
+        steps: list[tuple[str, list[str]]] = []
+        for line in body:
+            if line.startswith("$ "):
+                steps.append((line[2:], []))
+            else:
+                steps[-1][1].append(line)
+        before = lines[start - 2].strip() if start >= 2 else ""
+        why = NOT_RUN.match(before)
+        found.append((start, steps, why["why"] if why else None))
+    return found
+
+
+def _page_sessions(page: Path):
+    return sessions(page.read_text(encoding="utf-8"))
+
+
+def normalise(text: str, folder: Path, cache: Path) -> str:
+    """What changes from run to run, in an output or in a page, made the same: ports, durations, search
+    ids, the folders, today's date; runs of spaces (table columns) become one."""
+    for path, doc in ((str(cache), DOC_CACHES[0]), (str(folder), DOC_FOLDER)):
+        text = text.replace(path, doc)
+    for doc in DOC_CACHES[1:]:
+        text = text.replace(doc, DOC_CACHES[0])
+    text = text.replace(dt.datetime.now(dt.timezone.utc).date().isoformat(), PAGES_DAY)
+    text = re.sub(r"http://127\.0\.0\.1:\d+", "http://127.0.0.1:PORT", text)
+    text = re.sub(r"\b\d+(?:\.\d+)? (s|ms)\b", r"N \1", text)
+    text = re.sub(r"\b[0-9A-F]{32}-\d+-[A-Z]\b", "SEARCH-ID", text)
+    return "\n".join(re.sub(r"[ \t]+", " ", line).strip() for line in text.strip().splitlines())
+
+
+def matches(printed: str, output: str) -> bool:
+    """``output`` is what ``printed`` shows, line by line: ``...`` in a line stands for any text, a line of
+    ``...`` for any number of lines (none included)."""
+    want, got = printed.splitlines(), output.splitlines()
+    patterns = [None if line == "..." else re.compile(".*?".join(map(re.escape, line.split("...")))) for line in want]
+
+    @functools.lru_cache(maxsize=None)
+    def from_(i: int, j: int) -> bool:
+        if i == len(want):
+            return j == len(got)
+        if patterns[i] is None:
+            return from_(i + 1, j) or (j < len(got) and from_(i, j + 1))
+        return j < len(got) and patterns[i].fullmatch(got[j]) is not None and from_(i + 1, j + 1)
+
+    return from_(0, 0)
+
+
+def _write_files(folder: Path, real_designs: Path) -> None:
+    """The files the pages' sessions name, in the folder they run in (each page says what they are)."""
+    from PIL import Image
+
+    from patsnap_pandas import samples
+
+    shutil.copyfile(samples.image("sneaker-drawing"), folder / "shoe.tif")  # cli.md: "a copy of the sample sheet"
+    chair = samples.image("armchair")
+    shutil.copyfile(chair, folder / "chair.png")  # cli.md: "chair.png is a copy of samples.image('armchair')"
+    shutil.copyfile(chair, folder / "our-drawing.png")
+    Image.open(chair).convert("RGB").rotate(3, fillcolor="white").save(folder / "their-chair.png")
+    Image.open(chair).convert("RGB").rotate(3, fillcolor="white").save(folder / "their-chair.jpg")
+    lamp = samples.image("desk-lamp")
+    shutil.copyfile(lamp, folder / "lamp-front.png")
+    Image.open(lamp).convert("RGB").transpose(Image.Transpose.FLIP_LEFT_RIGHT).save(folder / "lamp-side.png")
+    photos = folder / "photos"
+    photos.mkdir()
+    shutil.copyfile(samples.image("sneaker-drawing"), photos / "shoe.tif")
+    shutil.copyfile(samples.image("kettle"), photos / "kettle.png")
+    (folder / "path" / "to").mkdir(parents=True)  # cli.md's demo: "--sandbox-corpus path/to/real-designs"
+    (folder / "path" / "to" / "real-designs").symlink_to(real_designs, target_is_directory=True)
+    (folder / "catalogue.csv").write_text(  # cli.md: lamp.jpg is missing on purpose (a row that fails)
+        "sku,photo\nS-100,photos/shoe.tif\nK-200,photos/kettle.png\nS-100b,photos/shoe.tif\nX-300,photos/lamp.jpg\n")
+
+
+def test_sessions_are_found():
+    """The extraction sees the pages' sessions (a broken parser would make every page pass)."""
+    counts = {page.name: len(_page_sessions(page)) for page in PAGES}
+    assert counts["cli.md"] >= 15
+    assert sum(counts.values()) >= 18
+
+
+def test_a_block_left_unrun_says_why_and_few_are():
+    unrun = [(page.name, line, why) for page in PAGES for line, _steps, why in _page_sessions(page) if why]
+    print("\n".join(f"{name}:{line} not run: {why}" for name, line, why in unrun))
+    assert all(len(why) > 10 for _name, _line, why in unrun)
+    assert len(unrun) <= 6, unrun
+
+
+@pytest.mark.slow  # a Python start-up, and often a sandbox and a search, a command
+@pytest.mark.parametrize("page", [p for p in PAGES if any(not why for _l, _s, why in _page_sessions(p))],
+                         ids=lambda p: p.name)
+def test_page_sessions_run_as_printed(page, tmp_path, patsnap_sandbox, real_designs):
+    folder, cache = tmp_path / "here", tmp_path / "cache"
+    folder.mkdir()
+    _write_files(folder, real_designs)
+    env = {k: v for k, v in os.environ.items() if not k.startswith("PATSNAP_") or k in (
+        "PATSNAP_SANDBOX_CACHE_DIR", "PATSNAP_REAL_DESIGNS")}
+    env.update(PATSNAP_CACHE_DIR=str(cache), PATH=f"{Path(sys.executable).parent}{os.pathsep}{env.get('PATH', '')}",
+               COLUMNS="200", NO_COLOR="1")
+    account = {"PATSNAP_API_KEY": patsnap_sandbox.credentials.api_key, "PATSNAP_BASE_URL": patsnap_sandbox.base_url}
+    problems, status = [], 0
+    for line, steps, why in _page_sessions(page):
+        if why:
+            continue
+        for command, printed in steps:
+            run_env = {**env, **account} if command.rstrip().endswith(CREDENTIALS_COMMENT) else env
+            done = subprocess.run(["bash", "-c", f"(exit {status}); {command}"], cwd=folder, env=run_env,
+                                  stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True, timeout=TIMEOUT_S)
+            status = done.returncode
+            output = normalise(done.stdout, folder, cache)
+            expected = normalise("\n".join(printed), folder, cache)
+            if not matches(expected, output):
+                problems.append(f"{page.name}:{line}: $ {command}\n--- printed\n{expected}\n--- got (exit {status})\n"
+                                f"{output}")
+    assert not problems, "\n\n".join(problems)

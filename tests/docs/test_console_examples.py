@@ -1,8 +1,8 @@
 """Every shell session of README.md and docs/*.md (a fenced block whose lines start with ``$ ``) runs as printed.
 
-The commands of a page run one after another in bash, in one empty temporary folder (the files the page's
-examples name are put there first: :data:`FILES`), with a cache folder of their own and no PatSnap
-credentials. A command whose line ends with the comment ``# PATSNAP_API_KEY / PATSNAP_BASE_URL set``
+The commands of a page run one after another in bash, in one temporary folder holding the files the
+pages' examples name (:func:`_write_files`, as the pages describe them), with a cache folder of their own
+and no PatSnap credentials. A command whose line ends with the comment ``# PATSNAP_API_KEY / PATSNAP_BASE_URL set``
 runs with those two pointing at an offline sandbox, standing in for the reader's account. Each
 command's output (stdout and stderr together, as a terminal shows them) must match the lines printed
 below it, as a doctest does with ``ELLIPSIS`` and ``NORMALIZE_WHITESPACE``: ``...`` stands for any text,

@@ -22,6 +22,7 @@ import re
 import shutil
 import subprocess
 import sys
+import tempfile
 from pathlib import Path
 
 import pytest
@@ -146,8 +147,18 @@ def test_a_block_left_unrun_says_why_and_few_are():
 @pytest.mark.slow  # a Python start-up, and often a sandbox and a search, a command
 @pytest.mark.parametrize("page", [p for p in PAGES if any(not why for _l, _s, why in _page_sessions(p))],
                          ids=lambda p: p.name)
-def test_page_sessions_run_as_printed(page, tmp_path, patsnap_sandbox, real_designs):
-    folder, cache = tmp_path / "here", tmp_path / "cache"
+def test_page_sessions_run_as_printed(page, patsnap_sandbox, real_designs):
+    # a short folder, as a reader's is: an error message shortens a long path in its middle (".../photos/lamp.jpg"),
+    # which would hide the folder it names from normalise()
+    root = Path(tempfile.mkdtemp(prefix="patsnap-docs-"))
+    try:
+        _run_page(page, root, patsnap_sandbox, real_designs)
+    finally:
+        shutil.rmtree(root, ignore_errors=True)
+
+
+def _run_page(page: Path, root: Path, patsnap_sandbox, real_designs: Path) -> None:
+    folder, cache = root / "here", root / "cache"
     folder.mkdir()
     _write_files(folder, real_designs)
     env = {k: v for k, v in os.environ.items() if not k.startswith("PATSNAP_") or k in (

@@ -430,6 +430,30 @@ def error_lines(stderr: str) -> list[str]:
     return [line for line in stderr.splitlines() if line.strip()]
 
 
+# --- Markdown pages -------------------------------------------------------------------------------
+
+_FENCE = re.compile(r"^(?P<indent>[ \t]*)```(?P<lang>[\w+-]*)[^\n]*$")
+
+
+def fenced_blocks(text: str) -> list[tuple[int, str, list[str]]]:
+    """(line number of the first line, language, lines) of each fenced block of a Markdown text; a block
+    indented under a list item loses its fence's indent."""
+    blocks, lines, i = [], text.splitlines(), 0
+    while i < len(lines):
+        match = _FENCE.match(lines[i])
+        if not match:
+            i += 1
+            continue
+        indent, lang, start = match["indent"], match["lang"], i + 1
+        i += 1
+        while i < len(lines) and lines[i].strip() != "```":
+            i += 1
+        blocks.append((start, lang, [line[len(indent):] if line.startswith(indent) else line
+                                     for line in lines[start:i]]))
+        i += 1
+    return blocks
+
+
 # --- HTML checks ----------------------------------------------------------------------------------
 
 # Embedded PNG/JPEG, an http(s) URL (the panel previews a query URL the user typed), or a file the

@@ -27,6 +27,8 @@ from pathlib import Path
 
 import pytest
 
+from tests.helpers import fenced_blocks
+
 ROOT = Path(__file__).resolve().parents[2]
 PAGES = [ROOT / "README.md", *sorted((ROOT / "docs").glob("*.md"))]
 CREDENTIALS_COMMENT = "# PATSNAP_API_KEY / PATSNAP_BASE_URL set"
@@ -38,24 +40,12 @@ DOC_FOLDER = "/home/me/catalogue"
 DOC_CACHES = ("/home/me/.cache/patsnap-pandas", "/home/analyst/.cache/patsnap-pandas")
 TIMEOUT_S = 300
 
-_FENCE = re.compile(r"^(?P<indent>[ \t]*)```")
-
 
 def sessions(text: str) -> list[tuple[int, list[tuple[str, list[str]]], str | None]]:
     """(line number, [(command, printed lines)], why not run) of each fenced block whose first line starts
     with ``$ ``."""
-    found, lines, i = [], text.splitlines(), 0
-    while i < len(lines):
-        match = _FENCE.match(lines[i])
-        if not match:
-            i += 1
-            continue
-        indent, start = match["indent"], i + 1
-        i += 1
-        while i < len(lines) and lines[i].strip() != "```":
-            i += 1
-        body = [line[len(indent):] if line.startswith(indent) else line for line in lines[start:i]]
-        i += 1
+    found, lines = [], text.splitlines()
+    for start, _lang, body in fenced_blocks(text):
         if not body or not body[0].startswith("$ "):
             continue
         steps: list[tuple[str, list[str]]] = []
@@ -64,8 +54,7 @@ def sessions(text: str) -> list[tuple[int, list[tuple[str, list[str]]], str | No
                 steps.append((line[2:], []))
             else:
                 steps[-1][1].append(line)
-        before = lines[start - 2].strip() if start >= 2 else ""
-        why = NOT_RUN.match(before)
+        why = NOT_RUN.match(lines[start - 2].strip()) if start >= 2 else None
         found.append((start, steps, why["why"] if why else None))
     return found
 

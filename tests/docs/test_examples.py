@@ -12,36 +12,21 @@ from __future__ import annotations
 import doctest
 import gc
 import io
-import re
 import textwrap
 from pathlib import Path
 
 import pytest
 
+from tests.helpers import fenced_blocks
+
 ROOT = Path(__file__).resolve().parents[2]
 PAGES = [ROOT / "README.md", *sorted((ROOT / "docs").glob("*.md"))]
 CREDENTIALS_MARKER = "# needs PatSnap credentials"
 
-_FENCE = re.compile(r"^(?P<indent>[ \t]*)```(?P<lang>[\w+-]*)[^\n]*$")
-
-
 def python_blocks(text: str) -> list[tuple[int, str]]:
     """(line number, dedented code) of each ```python fenced block of a Markdown text."""
-    blocks, lines, i = [], text.splitlines(), 0
-    while i < len(lines):
-        match = _FENCE.match(lines[i])
-        if not match:
-            i += 1
-            continue
-        indent, lang, start = match["indent"], match["lang"], i + 1
-        i += 1
-        while i < len(lines) and lines[i].strip() != "```":
-            i += 1
-        if lang in ("python", "py"):
-            body = [line[len(indent):] if line.startswith(indent) else line for line in lines[start:i]]
-            blocks.append((start, textwrap.dedent("\n".join(body))))
-        i += 1
-    return blocks
+    return [(start, textwrap.dedent("\n".join(body))) for start, lang, body in fenced_blocks(text)
+            if lang in ("python", "py")]
 
 
 def needs_credentials(code: str) -> bool:

@@ -158,7 +158,7 @@ def write_corpus_folder():
     return _write_corpus_folder
 
 
-# --- doctests ---------------------------------------------------------------------------------
+# --- signals -------------------------------------------------------------------------------------
 
 
 def pytest_configure(config):
@@ -168,6 +168,9 @@ def pytest_configure(config):
     # comes (6 failed after 30-120 s each in such a run). Python's own handler is what a user's session has.
     if signal.getsignal(signal.SIGINT) is signal.SIG_IGN:
         signal.signal(signal.SIGINT, signal.default_int_handler)
+
+
+# --- doctests ---------------------------------------------------------------------------------
 
 
 def pytest_collection_modifyitems(config, items):

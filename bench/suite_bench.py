@@ -80,13 +80,19 @@ def counterparts(before: list[str], now: list[str]) -> tuple[list[str], list[str
     ids say more: then a test in a file of the same name whose name begins with the old one, or the same
     test whose parameters begin with the same two values (tests/meta/test_bench_page.py shows each case).
     """
+    def file_of(nodeid: str) -> str:
+        return Path(nodeid.split("::", 1)[0]).name
+
+    def name_of(nodeid: str) -> str:
+        return nodeid.rsplit("::", 1)[-1]
+
     by_name: dict[str, list[str]] = {}
     for nodeid in now:
-        by_name.setdefault(nodeid.rsplit("::", 1)[-1], []).append(nodeid)
+        by_name.setdefault(name_of(nodeid), []).append(nodeid)
     found: set[str] = set()
     missing = []
     for nodeid in before:
-        path, name = nodeid.split("::", 1)[0], nodeid.rsplit("::", 1)[-1]
+        name = name_of(nodeid)
         candidates = by_name.get(name, [])
         if not candidates and "." in name:  # a docstring example: the documented object's dotted name
             parts = name.split(".")
@@ -95,17 +101,14 @@ def counterparts(before: list[str], now: list[str]) -> tuple[list[str], list[str
                 candidates = [n for n in now if n.endswith(("." + tail, "::" + tail))]
                 if candidates:
                     break
-        if not candidates:
+        if not candidates:  # renamed longer, or parameter ids reworded
             function, _, params = name.partition("[")
-            lead = "-".join(params.split("-")[:2])
-            candidates = [n for n in now if Path(n.split("::", 1)[0]).name == Path(path).name and (
-                n.rsplit("::", 1)[-1].startswith(function + "_") if not params
-                else n.rsplit("::", 1)[-1].startswith(f"{function}[{lead}"))]
-        same_file = [n for n in candidates if Path(n.split("::", 1)[0]).name == Path(path).name]
-        if candidates:
-            found.update(same_file or candidates)
-        else:
+            prefix = f"{function}[{'-'.join(params.split('-')[:2])}" if params else function + "_"
+            candidates = [n for n in now if file_of(n) == file_of(nodeid) and name_of(n).startswith(prefix)]
+        if not candidates:
             missing.append(nodeid)
+            continue
+        found.update([n for n in candidates if file_of(n) == file_of(nodeid)] or candidates)
     return sorted(found), missing
 
 

@@ -104,8 +104,9 @@ def _write_files(folder: Path, real_designs: Path) -> None:
     chair = samples.image("armchair")
     shutil.copyfile(chair, folder / "chair.png")  # cli.md: "chair.png is a copy of samples.image('armchair')"
     shutil.copyfile(chair, folder / "our-drawing.png")
-    Image.open(chair).convert("RGB").rotate(3, fillcolor="white").save(folder / "their-chair.png")
-    Image.open(chair).convert("RGB").rotate(3, fillcolor="white").save(folder / "their-chair.jpg")
+    accused = Image.open(chair).convert("RGB").rotate(3, fillcolor="white")  # cli.md and clearance.md name both
+    accused.save(folder / "their-chair.png")
+    accused.save(folder / "their-chair.jpg")
     lamp = samples.image("desk-lamp")
     shutil.copyfile(lamp, folder / "lamp-front.png")
     Image.open(lamp).convert("RGB").transpose(Image.Transpose.FLIP_LEFT_RIGHT).save(folder / "lamp-side.png")
